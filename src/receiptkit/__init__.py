@@ -1,0 +1,54 @@
+"""receiptkit: trustworthy duplicates of lost card and QR payment slips.
+
+Read the terminal journal and the customer's proof of payment, match them,
+and reprint a duplicate slip marked as such, with an audit trail.
+
+The public API is imported lazily, so ``import receiptkit`` stays cheap for
+POS software and does not import printer or PDF libraries until used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "ReceiptkitError": "receiptkit.errors",
+    "JournalError": "receiptkit.errors",
+    "ProofError": "receiptkit.errors",
+    "SchemaError": "receiptkit.errors",
+    "AmountError": "receiptkit.errors",
+    "TimeParseError": "receiptkit.errors",
+    "PrinterError": "receiptkit.errors",
+    "ReprintRefused": "receiptkit.errors",
+    "AuditError": "receiptkit.errors",
+    "Money": "receiptkit.money",
+    "parse_amount": "receiptkit.money",
+    "format_minor": "receiptkit.money",
+    "parse_time": "receiptkit.timeparse",
+    "mask_pan": "receiptkit.pan",
+    "JOURNAL_COLUMNS": "receiptkit.schema",
+    "PROOF_COLUMNS": "receiptkit.schema",
+    "validate_journal": "receiptkit.schema",
+    "validate_proofs": "receiptkit.schema",
+    "empty_journal": "receiptkit.schema",
+    "empty_proofs": "receiptkit.schema",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'receiptkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,120 @@
+"""Every error receiptkit raises, in one place.
+
+Each error carries where it happened (file, row or line, column, value) when
+that applies, and its message names them so that a person can find and fix the
+bad input without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AmountError",
+    "AuditError",
+    "JournalError",
+    "PrinterError",
+    "ProofError",
+    "ReceiptkitError",
+    "ReprintRefused",
+    "SchemaError",
+    "TimeParseError",
+]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ReceiptkitError(Exception):
+    """Base class of all receiptkit errors.
+
+    Attributes ``file``, ``row``, ``column`` and ``value`` say where the problem
+    is; any of them may be ``None`` when it does not apply. ``row`` is the
+    1-based line number in a text file, or the 1-based data row in a table
+    source (spreadsheet row for Excel, record number for SQL and frames).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> None:
+        self.reason = message
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.value = value
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        prefix = ", ".join(where)
+        text = f"{prefix}: {self.reason}" if prefix else self.reason
+        if self.value is not None:
+            text += f" (value {_short(self.value)})"
+        return text
+
+    def located(
+        self,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> ReceiptkitError:
+        """Return a copy of this error with missing location fields filled in."""
+        return type(self)(
+            self.reason,
+            file=self.file if self.file is not None else file,
+            row=self.row if self.row is not None else row,
+            column=self.column if self.column is not None else column,
+            value=self.value if self.value is not None else value,
+        )
+
+
+class AmountError(ReceiptkitError, ValueError):
+    """A money amount could not be read exactly."""
+
+
+class TimeParseError(ReceiptkitError, ValueError):
+    """A date or time could not be read."""
+
+
+class SchemaError(ReceiptkitError, ValueError):
+    """A frame does not follow the canonical schema."""
+
+
+class JournalError(ReceiptkitError, ValueError):
+    """The terminal journal could not be read or is invalid."""
+
+
+class ProofError(ReceiptkitError, ValueError):
+    """A proof of payment could not be read."""
+
+
+class PrinterError(ReceiptkitError, OSError):
+    """The printer could not be reached or reported a fault."""
+
+
+class ReprintRefused(ReceiptkitError, PermissionError):
+    """A reprint was refused by a control rule; ``rule`` names the rule."""
+
+    def __init__(self, message: str, *, rule: str = "", **where: Any) -> None:
+        self.rule = rule
+        super().__init__(f"[{rule}] {message}" if rule else message, **where)
+
+
+class AuditError(ReceiptkitError):
+    """The audit log is unusable or has been tampered with."""

@@ -1,0 +1,259 @@
+"""Money as integer minor units plus an ISO 4217 currency, read exactly from text.
+
+Amounts are never floats. Text is parsed with :class:`decimal.Decimal`, checked
+against the currency's number of decimals, and turned into an ``int`` count of
+minor units (fen for CNY, cents for USD, yen for JPY, fils for KWD).
+
+>>> parse_amount("1,234.50", "CNY")
+Money(minor=123450, currency='CNY')
+>>> parse_amount("¥128.5")
+Money(minor=12850, currency='CNY')
+>>> parse_amount("128.5元").minor
+12850
+>>> format_minor(-2500, "CNY")
+'-25.00'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from receiptkit.errors import AmountError
+
+__all__ = [
+    "CURRENCY_EXPONENTS",
+    "Money",
+    "exponent",
+    "format_minor",
+    "minor_to_decimal",
+    "normalise_currency",
+    "parse_amount",
+    "to_minor",
+]
+
+# ISO 4217 minor-unit exponents for the currencies that matter here. Anything
+# not listed has 2 decimals (the ISO default for most active currencies).
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "BHD": 3,
+    "BIF": 0,
+    "CLF": 4,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "PYG": 0,
+    "RWF": 0,
+    "TND": 3,
+    "UGX": 0,
+    "UYI": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+}
+
+# Words and symbols that name a currency in exports. Longest first when matching.
+CURRENCY_ALIASES: dict[str, str] = {
+    "人民币": "CNY",
+    "RMB": "CNY",
+    "元": "CNY",
+    "￥": "CNY",
+    "港币": "HKD",
+    "港元": "HKD",
+    "HK$": "HKD",
+    "美元": "USD",
+    "US$": "USD",
+    "欧元": "EUR",
+    "€": "EUR",
+    "日元": "JPY",
+    "英镑": "GBP",
+    "£": "GBP",
+    "$": "USD",
+}
+
+_ISO_RE = re.compile(r"^[A-Z]{3}$")
+
+
+class Money(NamedTuple):
+    """An exact amount: ``minor`` units of ``currency``."""
+
+    minor: int
+    currency: str
+
+
+def exponent(currency: str) -> int:
+    """Number of decimals of ``currency`` (ISO 4217 minor unit)."""
+    return CURRENCY_EXPONENTS.get(currency.upper(), 2)
+
+
+def normalise_currency(text: str | None, default: str | None = None) -> str | None:
+    """Map a currency code, word or symbol to its ISO 4217 code.
+
+    >>> normalise_currency("usd"), normalise_currency("人民币"), normalise_currency(None, "CNY")
+    ('USD', 'CNY', 'CNY')
+    """
+    if text is None:
+        return default
+    cleaned = unicodedata.normalize("NFKC", str(text)).strip()
+    if not cleaned:
+        return default
+    if cleaned in CURRENCY_ALIASES:
+        return CURRENCY_ALIASES[cleaned]
+    if cleaned == "¥":
+        return default or "CNY"
+    upper = cleaned.upper()
+    if upper in CURRENCY_ALIASES:
+        return CURRENCY_ALIASES[upper]
+    if _ISO_RE.match(upper):
+        return upper
+    raise AmountError("unknown currency", value=text)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Convert an exact decimal amount to minor units; refuse sub-minor digits."""
+    exp = exponent(currency)
+    scaled = amount.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise AmountError(f"more decimals than {currency} has ({exp})", value=str(amount))
+    return int(scaled)
+
+
+def minor_to_decimal(minor: int, currency: str) -> Decimal:
+    """Exact decimal value of ``minor`` units of ``currency``."""
+    return Decimal(int(minor)).scaleb(-exponent(currency))
+
+
+def format_minor(minor: int, currency: str, *, thousands: bool = False) -> str:
+    """Format minor units with the currency's decimals, e.g. ``12850 -> '128.50'``."""
+    value = minor_to_decimal(minor, currency)
+    exp = exponent(currency)
+    if thousands:
+        return f"{value:,.{exp}f}"
+    return f"{value:.{exp}f}"
+
+
+# Symbols and words stripped from around the number, with the currency they imply.
+_AFFIX_RE = re.compile(
+    r"人民币|港币|港元|美元|欧元|日元|英镑|RMB|CNY|HKD|USD|EUR|JPY|GBP|KWD|[A-Z]{3}(?=[\d\s.,-])"
+    r"|HK\$|US\$|[¥￥$€£元]",
+)
+_NUMBER_RE = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d*)?$|^\.\d+$")
+_EURO_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+,\d+$")
+
+
+def parse_amount(
+    text: object,
+    currency: str | None = None,
+    *,
+    decimal_comma: bool = False,
+) -> Money:
+    """Read an amount exactly from text into minor units.
+
+    Accepts thousands separators (``"1,234.50"``), currency symbols and words
+    before or after (``"¥128.50"``, ``"128.5元"``, ``"CNY 13.50"``,
+    ``"$8.00"``), signs (``"-25.00"``, ``"+10.00"``, ``"-$8.00"``,
+    ``"($8.00)"``), full-width digits and padding. With
+    ``decimal_comma=True`` the comma is the decimal mark (``"1.234,50"``).
+
+    ``currency`` is the currency to use when the text does not name one; when
+    the text names one that disagrees with it, that is an error. Raises
+    :class:`~receiptkit.errors.AmountError` on anything else.
+    """
+    if text is None:
+        raise AmountError("empty amount", value=text)
+    if isinstance(text, bool):
+        raise AmountError("not an amount", value=text)
+    if isinstance(text, int | Decimal):
+        raw = str(text)
+    elif isinstance(text, float):
+        # Spreadsheet cells arrive as binary floats; repr() gives the shortest
+        # decimal that round-trips, which is what was typed in the cell.
+        if text != text or text in (float("inf"), float("-inf")):
+            raise AmountError("not a number", value=text)
+        raw = repr(text)
+    else:
+        raw = str(text)
+    cleaned = unicodedata.normalize("NFKC", raw).strip().strip("\t").strip()
+    cleaned = cleaned.replace("\u2212", "-")  # minus sign
+    if not cleaned:
+        raise AmountError("empty amount", value=text)
+
+    negative = False
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        negative = True
+        cleaned = cleaned[1:-1].strip()
+
+    found_currency: str | None = None
+
+    def _take_currency(match: re.Match[str]) -> str:
+        nonlocal found_currency
+        token = match.group(0)
+        given = currency.upper() if currency else None
+        if token == "¥":
+            code = given if given in ("CNY", "JPY") else "CNY"
+        elif token == "$" and given is not None and given.endswith("D"):
+            code = given  # HKD, AUD, SGD, ... all write "$"
+        else:
+            code = CURRENCY_ALIASES.get(token) or CURRENCY_ALIASES.get(token.upper()) or token.upper()
+        if found_currency is not None and found_currency != code:
+            raise AmountError("two currencies in one amount", value=text)
+        found_currency = code
+        return " "
+
+    body = _AFFIX_RE.sub(_take_currency, cleaned)
+    body = body.replace(" ", "").replace("\u00a0", "")
+    if body.startswith("(") and body.endswith(")"):
+        negative = not negative
+        body = body[1:-1]
+    sign_count = 0
+    while body[:1] in ("-", "+"):
+        if body[0] == "-":
+            negative = not negative
+        body = body[1:]
+        sign_count += 1
+    if body.endswith("-") and sign_count == 0:
+        negative = True
+        body = body[:-1]
+    if sign_count > 1:
+        raise AmountError("more than one sign", value=text)
+
+    if decimal_comma:
+        if not _EURO_NUMBER_RE.match(body) and not re.match(r"^\d+$", body):
+            raise AmountError("not an amount", value=text)
+        body = body.replace(".", "").replace(",", ".")
+    else:
+        if not _NUMBER_RE.match(body):
+            raise AmountError("not an amount", value=text)
+        body = body.replace(",", "")
+    try:
+        value = Decimal(body)
+    except InvalidOperation as exc:  # pragma: no cover - regex guards this
+        raise AmountError("not an amount", value=text) from exc
+    if negative:
+        value = -value
+
+    if found_currency is not None and currency is not None:
+        wanted = normalise_currency(currency)
+        if found_currency != wanted:
+            raise AmountError(f"amount is in {found_currency}, expected {wanted}", value=text)
+    code = found_currency or (normalise_currency(currency) if currency else None)
+    if code is None:
+        code = "CNY" if "元" in raw else None
+    if code is None:
+        raise AmountError("amount names no currency and none was given", value=text)
+    try:
+        return Money(to_minor(value, code), code)
+    except AmountError as exc:
+        raise AmountError(exc.reason, value=text) from None

@@ -1,0 +1,393 @@
+"""The canonical frames: column names, dtypes, allowed values, validation.
+
+Two frames are the public contract between readers and everything after them:
+
+- the **journal**: one row per terminal transaction (:data:`JOURNAL_COLUMNS`);
+- the **proofs**: one row per piece of customer evidence (:data:`PROOF_COLUMNS`).
+
+Readers produce them; the matcher, slips and reports consume them. Extra
+columns are allowed and passed through; the canonical ones are always present,
+in this order, with these dtypes. ``docs/journal.md`` and ``docs/proofs.md``
+describe each column.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+
+import pandas as pd
+
+from receiptkit.errors import SchemaError
+from receiptkit.money import CURRENCY_EXPONENTS
+from receiptkit.pan import find_full_pans, last4_of, mask_pan
+
+__all__ = [
+    "CHANNELS",
+    "DIRECTIONS",
+    "JOURNAL_COLUMNS",
+    "JOURNAL_REQUIRED",
+    "PROOF_COLUMNS",
+    "PROOF_KINDS",
+    "PROOF_REQUIRED",
+    "STATUSES",
+    "STRING",
+    "TXN_TYPES",
+    "FullPanWarning",
+    "empty_journal",
+    "empty_proofs",
+    "validate_journal",
+    "validate_proofs",
+]
+
+STRING = pd.StringDtype()
+
+TXN_TYPES = ("sale", "refund", "void", "preauth", "completion")
+STATUSES = ("approved", "declined", "reversed")
+CHANNELS = ("card", "wechat", "alipay", "unionpay_qr", "other")
+PROOF_KINDS = ("bank_statement", "wallet", "sms", "issuer_app", "manual")
+DIRECTIONS = ("debit", "credit")
+PRECISIONS = ("second", "minute", "day")
+
+JOURNAL_COLUMNS: tuple[str, ...] = (
+    "txn_id",
+    "merchant_id",
+    "merchant_name",
+    "terminal_id",
+    "ts",
+    "amount_minor",
+    "currency",
+    "txn_type",
+    "status",
+    "channel",
+    "pan_masked",
+    "card_last4",
+    "card_scheme",
+    "issuer",
+    "acquirer",
+    "entry_mode",
+    "auth_code",
+    "rrn",
+    "stan",
+    "batch_no",
+    "wallet_txn_id",
+    "order_no",
+    "operator_id",
+    "aid",
+    "app_label",
+    "original_txn_id",
+)
+JOURNAL_REQUIRED = ("txn_id", "ts", "amount_minor", "currency", "txn_type", "status", "channel")
+
+PROOF_COLUMNS: tuple[str, ...] = (
+    "proof_id",
+    "kind",
+    "ts",
+    "ts_precision",
+    "date",
+    "amount_minor",
+    "currency",
+    "direction",
+    "merchant_text",
+    "card_last4",
+    "reference",
+    "wallet_txn_id",
+    "order_no",
+    "terminal_id",
+    "source",
+    "source_row",
+    "raw",
+)
+PROOF_REQUIRED = ("proof_id", "kind", "amount_minor", "currency", "direction")
+
+_JOURNAL_SPECIAL = {"ts", "amount_minor"}
+_PROOF_SPECIAL = {"ts", "date", "amount_minor", "source_row", "raw"}
+
+
+class FullPanWarning(UserWarning):
+    """A full card number was found in input and masked."""
+
+
+def _utc_empty() -> pd.Series:
+    return pd.Series(pd.DatetimeIndex([], tz="UTC"))
+
+
+def empty_journal() -> pd.DataFrame:
+    """A journal with no rows and every canonical column with its dtype."""
+    data: dict[str, pd.Series] = {}
+    for column in JOURNAL_COLUMNS:
+        if column == "ts":
+            data[column] = _utc_empty()
+        elif column == "amount_minor":
+            data[column] = pd.Series([], dtype="int64")
+        else:
+            data[column] = pd.Series([], dtype=STRING)
+    return pd.DataFrame(data)
+
+
+def empty_proofs() -> pd.DataFrame:
+    """A proofs frame with no rows and every canonical column with its dtype."""
+    data: dict[str, pd.Series] = {}
+    for column in PROOF_COLUMNS:
+        if column == "ts":
+            data[column] = _utc_empty()
+        elif column == "date":
+            data[column] = pd.Series([], dtype="datetime64[ns]")
+        elif column == "amount_minor":
+            data[column] = pd.Series([], dtype="int64")
+        elif column == "source_row":
+            data[column] = pd.Series([], dtype="Int64")
+        elif column == "raw":
+            data[column] = pd.Series([], dtype=object)
+        else:
+            data[column] = pd.Series([], dtype=STRING)
+    return pd.DataFrame(data)
+
+
+def _as_string(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is pd.NA:
+        out = series
+    else:
+        out = series.astype(object).where(series.notna(), None)
+        out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(STRING)
+    out = out.str.strip()
+    return out.mask(out == "", pd.NA)
+
+
+def _check_values(frame: pd.DataFrame, column: str, allowed: Iterable[str], required: bool) -> None:
+    values = frame[column]
+    bad = values.notna() & ~values.isin(list(allowed))
+    if required:
+        bad |= values.isna()
+    if bad.any():
+        index = bad.idxmax()
+        raise SchemaError(
+            f"must be one of {', '.join(allowed)}",
+            row=_row_label(frame, index),
+            column=column,
+            value=None if pd.isna(values[index]) else values[index],
+        )
+
+
+def _row_label(frame: pd.DataFrame, index: object) -> int | None:
+    try:
+        return int(frame.index.get_loc(index)) + 1  # type: ignore[arg-type]
+    except (TypeError, KeyError):
+        return None
+
+
+def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
+    """Mask every full PAN in the given text columns, warning once per column."""
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
+            continue
+        text = values.astype(STRING)
+        suspicious = text.str.contains(r"\d[\d -]{10,}\d", regex=True, na=False)
+        if not suspicious.any():
+            continue
+        hits = suspicious & text.map(
+            lambda v: bool(find_full_pans(v)) if isinstance(v, str) else False
+        ).astype(bool)
+        if hits.any():
+            if column == "pan_masked":
+                frame[column] = text.where(~hits, text[hits].map(mask_pan))
+            else:
+                from receiptkit.pan import mask_pans_in_text
+
+                frame[column] = text.where(~hits, text[hits].map(mask_pans_in_text))
+            warnings.warn(
+                f"{what}: {int(hits.sum())} full card number(s) in column {column!r} were masked",
+                FullPanWarning,
+                stacklevel=3,
+            )
+    return frame
+
+
+def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFrame:
+    """Return ``frame`` as a canonical journal: columns present, ordered, typed.
+
+    Missing optional columns are added empty. Values of ``txn_type``,
+    ``status``, ``channel`` and ``currency`` are checked; ``ts`` must be
+    timezone-aware (or ``tz`` given to localise it); ``amount_minor`` must be
+    a non-negative integer. Full card numbers in any text column are masked
+    with a :class:`FullPanWarning`. Raises :class:`SchemaError` otherwise.
+    The input is not modified.
+    """
+    out = frame.copy()
+    missing = [c for c in JOURNAL_REQUIRED if c not in out.columns]
+    if missing:
+        raise SchemaError(f"missing required column(s): {', '.join(missing)}")
+    for column in JOURNAL_COLUMNS:
+        if column not in out.columns:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+    for column in JOURNAL_COLUMNS:
+        if column not in _JOURNAL_SPECIAL:
+            out[column] = _as_string(out[column])
+    out["ts"] = _as_aware(out["ts"], tz, "ts")
+    out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
+    out["currency"] = out["currency"].str.upper()
+    _check_currency(out)
+    for column, allowed in (("txn_type", TXN_TYPES), ("status", STATUSES), ("channel", CHANNELS)):
+        out[column] = out[column].str.lower()
+        _check_values(out, column, allowed, required=True)
+    missing_ids = out["txn_id"].isna()
+    if missing_ids.any():
+        index = missing_ids.idxmax()
+        raise SchemaError("empty txn_id", row=_row_label(out, index), column="txn_id")
+    text_columns = [c for c in out.columns if c not in _JOURNAL_SPECIAL]
+    out = _mask_full_pans(out, text_columns, "journal")
+    # card_last4 from pan_masked when only the latter is known
+    need = out["card_last4"].isna() & out["pan_masked"].notna()
+    if need.any():
+        out.loc[need, "card_last4"] = out.loc[need, "pan_masked"].map(last4_of).astype(STRING)
+    bad4 = out["card_last4"].notna() & ~out["card_last4"].str.fullmatch(r"\d{4}", na=False)
+    if bad4.any():
+        index = bad4.idxmax()
+        raise SchemaError(
+            "card_last4 must be four digits",
+            row=_row_label(out, index),
+            column="card_last4",
+            value=out.at[index, "card_last4"],
+        )
+    extra = [c for c in out.columns if c not in JOURNAL_COLUMNS]
+    return out[list(JOURNAL_COLUMNS) + extra]
+
+
+def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFrame:
+    """Return ``frame`` as a canonical proofs frame (see :func:`validate_journal`).
+
+    ``ts`` may be empty for date-only proofs, which then need ``date``;
+    ``ts_precision`` is filled from what is known (``day`` when only a date).
+    """
+    out = frame.copy()
+    missing = [c for c in PROOF_REQUIRED if c not in out.columns]
+    if missing:
+        raise SchemaError(f"missing required column(s): {', '.join(missing)}")
+    for column in PROOF_COLUMNS:
+        if column not in out.columns:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+    for column in PROOF_COLUMNS:
+        if column not in _PROOF_SPECIAL:
+            out[column] = _as_string(out[column])
+    if out["ts"].isna().all() and not pd.api.types.is_datetime64_any_dtype(out["ts"].dtype):
+        out["ts"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
+    else:
+        out["ts"] = _as_aware(out["ts"], tz, "ts", allow_missing=True)
+    date = out["date"]
+    if not pd.api.types.is_datetime64_any_dtype(date.dtype):
+        date = pd.to_datetime(date.astype(object).where(date.notna(), None), errors="coerce")
+    elif getattr(date.dt, "tz", None) is not None:
+        date = date.dt.tz_localize(None)
+    out["date"] = date.dt.normalize().astype("datetime64[ns]")
+    has_ts = out["ts"].notna()
+    fill_date = out["date"].isna() & has_ts
+    if fill_date.any():
+        out.loc[fill_date, "date"] = out.loc[fill_date, "ts"].dt.tz_localize(None).dt.normalize()
+    no_when = out["date"].isna() & ~has_ts
+    if no_when.any():
+        index = no_when.idxmax()
+        raise SchemaError("proof has neither ts nor date", row=_row_label(out, index), column="ts")
+    precision = out["ts_precision"].str.lower()
+    precision = precision.mask(precision.isna() & ~has_ts, "day")
+    precision = precision.mask(precision.isna() & has_ts, "second")
+    out["ts_precision"] = precision
+    _check_values(out, "ts_precision", PRECISIONS, required=True)
+    out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
+    out["currency"] = out["currency"].str.upper()
+    _check_currency(out)
+    out["kind"] = out["kind"].str.lower()
+    _check_values(out, "kind", PROOF_KINDS, required=True)
+    out["direction"] = out["direction"].str.lower()
+    _check_values(out, "direction", DIRECTIONS, required=True)
+    out["source_row"] = pd.array(out["source_row"], dtype="Int64")
+    empty_ids = out["proof_id"].isna()
+    if empty_ids.any():
+        index = empty_ids.idxmax()
+        raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
+    text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
+    out = _mask_full_pans(out, text_columns, "proofs")
+    bad4 = out["card_last4"].notna() & ~out["card_last4"].str.fullmatch(r"\d{4}", na=False)
+    if bad4.any():
+        index = bad4.idxmax()
+        raise SchemaError(
+            "card_last4 must be four digits",
+            row=_row_label(out, index),
+            column="card_last4",
+            value=out.at[index, "card_last4"],
+        )
+    extra = [c for c in out.columns if c not in PROOF_COLUMNS]
+    return out[list(PROOF_COLUMNS) + extra]
+
+
+def _as_aware(series: pd.Series, tz: str | None, column: str, *, allow_missing: bool = False) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        converted = series.map(
+            lambda v: (
+                pd.NaT if v is None or (isinstance(v, float) and v != v) or v is pd.NA else pd.Timestamp(v)
+            )
+        )
+        zones = {str(v.tzinfo) for v in converted.dropna()}
+        if len(zones) > 1 or (zones and zones != {"None"}):
+            converted = converted.map(lambda v: v.tz_convert("UTC") if v is not pd.NaT and v.tzinfo else v)
+        try:
+            series = pd.to_datetime(converted)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"not a time column ({exc})", column=column) from None
+    if series.dt.tz is None:
+        if series.notna().any() and tz is None:
+            raise SchemaError("times have no zone; pass tz=", column=column)
+        series = series.dt.tz_localize(tz or "UTC")
+    elif tz is not None:
+        series = series.dt.tz_convert(tz)
+    series = series.dt.as_unit("ns")
+    if not allow_missing and series.isna().any():
+        index = series.isna().idxmax()
+        raise SchemaError("empty time", column=column, row=None if index is None else int(index) + 1)
+    return series
+
+
+def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.Series:
+    series = frame[column]
+    if pd.api.types.is_float_dtype(series.dtype):
+        raise SchemaError("amount_minor must be integer minor units, not float", column=column)
+    if series.isna().any():
+        index = series.isna().idxmax()
+        raise SchemaError("empty amount", row=_row_label(frame, index), column=column)
+    try:
+        out = series.astype("int64")
+    except (TypeError, ValueError) as exc:
+        raise SchemaError(f"amount_minor must be integers ({exc})", column=column) from None
+    if not allow_negative and (out < 0).any():
+        index = (out < 0).idxmax()
+        raise SchemaError(
+            "amount_minor must not be negative (the sign lives in txn_type / direction)",
+            row=_row_label(frame, index),
+            column=column,
+            value=int(out[index]),
+        )
+    return out
+
+
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+def _check_currency(frame: pd.DataFrame) -> None:
+    values = frame["currency"]
+    bad = values.isna() | ~values.str.fullmatch(_CURRENCY_RE.pattern, na=False)
+    if bad.any():
+        index = bad.idxmax()
+        raise SchemaError(
+            "currency must be an ISO 4217 code",
+            row=_row_label(frame, index),
+            column="currency",
+            value=None if pd.isna(values[index]) else values[index],
+        )
+
+
+def known_exponent(currency: str) -> bool:
+    """True when the currency's minor unit is listed explicitly (not the default 2)."""
+    return currency in CURRENCY_EXPONENTS

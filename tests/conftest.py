@@ -1,0 +1,23 @@
+"""Shared fixtures: the public sample exports in ../shared/samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """The folder of byte-exact public sample exports (skips only when absent)."""
+    if not SAMPLES.is_dir():
+        pytest.skip(f"public samples folder not found at {SAMPLES} (CI always has ../shared/samples)")
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    """The project's own fixture files, written for these tests."""
+    return Path(__file__).resolve().parent / "fixtures"
