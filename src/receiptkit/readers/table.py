@@ -1,0 +1,567 @@
+"""Tables from real exports: find the header, keep line numbers, strip the quirks.
+
+Exports from POS back offices, wallets and banks are CSV or spreadsheets with
+preambles, trailers, padded cells, trailing tabs and backtick-prefixed ids.
+:func:`read_table` turns any of them into a :class:`RawTable`: every cell a
+stripped string (or ``<NA>``), the header found by the column names it must
+contain (never by counting lines), and each data row tagged with the line (or
+spreadsheet row) it came from, so that every later error can name it.
+
+Declarative field specs (:class:`Col`) then say how each canonical field is
+read from those strings; :func:`convert` applies them and collects every bad
+cell with its line and column instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
+from receiptkit.money import exponent, normalise_currency, parse_amount
+from receiptkit.pan import last4_of
+from receiptkit.schema import STRING
+from receiptkit.timeparse import parse_time
+
+__all__ = [
+    "NULL_MARKERS",
+    "Col",
+    "Problem",
+    "RawTable",
+    "convert",
+    "decode_bytes",
+    "head_text",
+    "read_table",
+    "source_name",
+]
+
+NULL_MARKERS = frozenset(
+    {"", "/", "-", "--", "—", "null", "NULL", "None", "none", "nan", "NaN", "N/A", "n/a"}
+)
+STRIP_CHARS = " \t\r\n`\u3000\u00a0\ufeff"
+
+Source = str | Path | bytes | io.IOBase
+
+
+@dataclass
+class RawTable:
+    """Cells as strings, with the line each row came from.
+
+    ``frame`` has one column per header name (duplicates get ``.1``, ``.2``),
+    ``lines`` holds the 1-based line (CSV) or row (spreadsheet) of each row,
+    ``source`` is the file name used in error messages, ``preamble`` the text
+    lines above the header (titles such as ``招商银行信用卡对账单（2024年01月）``).
+    """
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    source: str
+    header_line: int
+    preamble: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell: where it is and what is wrong."""
+
+    row: int
+    column: str
+    value: Any
+    reason: str
+
+
+def source_name(source: Any) -> str:
+    """Name of a source for messages: the file's name, or a description."""
+    if isinstance(source, str | Path):
+        return str(source)
+    name = getattr(source, "name", None)
+    if isinstance(name, str):
+        return name
+    return "<bytes>" if isinstance(source, bytes | bytearray) else f"<{type(source).__name__}>"
+
+
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    if isinstance(source, str | Path):
+        return Path(source).read_bytes()
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def decode_bytes(data: bytes, encodings: Sequence[str], name: str) -> str:
+    """Decode with the first encoding that fits; name the line that fits none."""
+    first_error: UnicodeDecodeError | None = None
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+            continue
+        return text.lstrip("\ufeff")
+    assert first_error is not None
+    line = data[: first_error.start].count(b"\n") + 1
+    raise ReceiptkitError(
+        f"cannot be decoded as {' or '.join(encodings)}",
+        file=name,
+        row=line,
+        value=data[first_error.start : first_error.start + 8],
+    )
+
+
+def head_text(
+    source: Source, *, encodings: Sequence[str] = ("utf-8-sig", "gb18030"), limit: int = 65536
+) -> str:
+    """The first bytes of a text source, decoded leniently (for sniffing)."""
+    if isinstance(source, str | Path):
+        with open(source, "rb") as handle:
+            data = handle.read(limit)
+    else:
+        data = _read_bytes(source)[:limit]
+    for encoding in encodings:
+        try:
+            return data.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            if exc.start > limit - 8:  # cut in the middle of a character
+                return data[: exc.start].decode(encoding).lstrip("\ufeff")
+    return data.decode("utf-8", errors="replace")
+
+
+def _clean(cell: str, strip: str) -> str:
+    return cell.strip(strip)
+
+
+def _dedupe(names: Iterable[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _is_header(cells: list[str], header: Sequence[str]) -> bool:
+    present = set(cells)
+    return all(name in present for name in header)
+
+
+def read_table(
+    source: Source,
+    *,
+    header: Sequence[str],
+    encodings: Sequence[str] = ("utf-8-sig", "gb18030"),
+    delimiter: str = ",",
+    skip_prefixes: Sequence[str] = ("#",),
+    stop_at: str | None = None,
+    strip: str = STRIP_CHARS,
+    sheet: int | str = 0,
+    name: str | None = None,
+) -> RawTable:
+    """Read a CSV or spreadsheet export into a :class:`RawTable`.
+
+    - ``header``: column names the header row must contain; the first row that
+      holds all of them is the header, whatever comes before it.
+    - ``skip_prefixes``: rows whose first cell starts with one of these are
+      comments (Alipay merchant bills' ``#`` lines).
+    - ``stop_at``: a regular expression; the first row whose first cell matches
+      it ends the table (summary blocks, ``合计`` rows, disclaimers).
+    - Blank rows are skipped. A row with more non-empty cells than the header
+      has columns is an error naming its line.
+    """
+    name = name or source_name(source)
+    suffix = Path(name).suffix.lower() if isinstance(source, str | Path) else ""
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        rows = _spreadsheet_rows(source, suffix, sheet, name)
+    else:
+        text = decode_bytes(_read_bytes(source), encodings, name)
+        rows = _csv_rows(text, delimiter, name)
+    return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name)
+
+
+def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    start = 1
+    try:
+        for record in reader:
+            yield start, record
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ReceiptkitError(f"not a valid CSV ({exc})", file=name, row=start) from None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def _spreadsheet_rows(
+    source: Source, suffix: str, sheet: int | str, name: str
+) -> Iterable[tuple[int, list[str]]]:
+    engine = "xlrd" if suffix == ".xls" else "openpyxl"
+    try:
+        frame = pd.read_excel(source, sheet_name=sheet, header=None, dtype=object, engine=engine)
+    except Exception as exc:  # xlrd/openpyxl raise many kinds
+        raise ReceiptkitError(f"not a readable {suffix} workbook ({exc})", file=name) from None
+    for position, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        yield position, [_cell_text(v) for v in values]
+
+
+def _table_from_rows(
+    rows: Iterable[tuple[int, list[str]]],
+    header: Sequence[str],
+    skip_prefixes: Sequence[str],
+    stop_at: str | None,
+    strip: str,
+    name: str,
+) -> RawTable:
+    stop_re = re.compile(stop_at) if stop_at else None
+    preamble: list[str] = []
+    columns: list[str] | None = None
+    header_line = 0
+    data: list[list[str]] = []
+    lines: list[int] = []
+    for line, record in rows:
+        cells = [_clean(c, strip) for c in record]
+        if columns is None:
+            if _is_header(cells, header):
+                columns = _dedupe(cells)
+                header_line = line
+            else:
+                text = ",".join(c for c in cells if c)
+                if text:
+                    preamble.append(text)
+            continue
+        if not any(cells):
+            continue
+        first = next((c for c in cells if c), "")
+        if skip_prefixes and any(first.startswith(p) for p in skip_prefixes) and cells[0] == first:
+            continue
+        if stop_re is not None and stop_re.search(first):
+            break
+        width = len(columns)
+        if len(cells) > width:
+            extra = [c for c in cells[width:] if c]
+            if extra:
+                raise ReceiptkitError(
+                    f"row has {len(cells)} cells but the header has {width} columns",
+                    file=name,
+                    row=line,
+                    value=extra[0],
+                )
+            cells = cells[:width]
+        elif len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        data.append(cells)
+        lines.append(line)
+    if columns is None:
+        raise ReceiptkitError(f"no header row with the columns {', '.join(header)}", file=name)
+    frame = (
+        pd.DataFrame(data, columns=columns, dtype=STRING)
+        if data
+        else pd.DataFrame({c: pd.Series([], dtype=STRING) for c in columns})
+    )
+    frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
+    return RawTable(frame, np.asarray(lines, dtype=np.int64), name, header_line, preamble)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one canonical field is read: from which source columns, as what.
+
+    ``names`` are the source column names, tried in order; per row the first
+    non-empty one wins (so ``Col("微信退款单号", "微信订单号")`` takes the refund
+    number when there is one). ``kind`` is one of:
+
+    - ``text``: stripped text;
+    - ``amount``: exact money (``"¥1,234.50"``, ``"-25.00"``) into minor units;
+    - ``time``: a date/time in the reader's zone (``fmt`` optional);
+    - ``last4``: the last four digits found in the text (``"招商银行(1234)"``);
+    - ``currency``: a code, word or symbol turned into ISO 4217.
+
+    ``values`` maps source values to canonical ones (``{"消费": "sale"}``); a
+    value not in the map is an error unless ``default`` is set. ``const``
+    gives the value for every row without reading a column.
+    """
+
+    names: tuple[str, ...] = ()
+    kind: str = "text"
+    values: Mapping[str, str] | None = None
+    default: str | None = None
+    fmt: str | None = None
+    const: str | None = None
+    regex: str | None = None
+
+    def __init__(
+        self,
+        *names: str,
+        kind: str = "text",
+        values: Mapping[str, str] | None = None,
+        default: str | None = None,
+        fmt: str | None = None,
+        const: str | None = None,
+        regex: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "default", default)
+        object.__setattr__(self, "fmt", fmt)
+        object.__setattr__(self, "const", const)
+        object.__setattr__(self, "regex", regex)
+
+
+def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.Series]:
+    """First non-empty value per row among the present columns, and which column."""
+    present = [n for n in names if n in frame.columns]
+    values = pd.Series(pd.NA, index=frame.index, dtype=STRING)
+    origin = pd.Series(
+        present[0] if present else (names[0] if names else ""), index=frame.index, dtype=object
+    )
+    for name in present:
+        take = values.isna() & frame[name].notna()
+        if take.any():
+            values = values.mask(take, frame[name])
+            origin = origin.mask(take, name)
+    return values, origin
+
+
+_FAST_AMOUNT = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_AMOUNT_NOISE = re.compile(r"[,\s¥￥$€£元]|RMB|CNY")
+
+
+def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
+    """Vectorised exact parse for plain decimal columns; None when not plain."""
+    cleaned = values.str.replace(_AMOUNT_NOISE, "", regex=True)
+    if not cleaned.dropna().str.fullmatch(_FAST_AMOUNT.pattern).all():
+        return None
+    exp = exponent(currency)
+    parts = cleaned.str.extract(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+    frac = parts["frac"].fillna("")
+    if (frac.str.len() > exp).any():
+        return None  # let the slow path report the bad value
+    frac = frac.str.ljust(exp, "0") if exp else frac.where(frac == "", "")
+    digits = parts["int"] + (frac if exp else "")
+    minor = pd.to_numeric(digits, errors="coerce").astype("Int64")
+    negative = parts["sign"] == "-"
+    return minor.where(~negative, -minor)
+
+
+def convert(
+    raw: RawTable,
+    fields: Mapping[str, Col],
+    *,
+    tz: Any,
+    currency: str | None = None,
+    ref: Any = None,
+    decimal_comma: bool = False,
+    dayfirst: bool = False,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Apply field specs to a raw table.
+
+    Returns the converted frame (index = positions in ``raw.frame``) and every
+    bad cell as a :class:`Problem`. Amount fields give ``Int64`` minor units
+    (the currency is taken from a ``currency`` field when the spec has one,
+    else ``currency``); time fields give timezone-aware timestamps plus a
+    ``<name>_precision`` column.
+    """
+    frame = raw.frame
+    out: dict[str, pd.Series] = {}
+    problems: list[Problem] = []
+    index = frame.index
+    lines = raw.lines
+
+    # currency first: amounts need it
+    ordered = sorted(fields.items(), key=lambda item: 0 if item[1].kind == "currency" else 1)
+    for canonical, spec in ordered:
+        if spec.const is not None:
+            out[canonical] = pd.Series(spec.const, index=index, dtype=STRING)
+            continue
+        values, origin = _coalesce(frame, spec.names)
+        if spec.regex is not None:
+            extracted = values.str.extract(spec.regex, expand=False)
+            values = extracted.astype(STRING)
+        if spec.kind == "text":
+            result = values
+            if spec.values is not None:
+                result, bad = _map_values(values, spec)
+                problems += _problems(bad, values, origin, lines, f"unknown value for {canonical}")
+        elif spec.kind == "currency":
+            result = _currencies(values, spec, origin, lines, problems, currency)
+        elif spec.kind == "last4":
+            result = values.map(lambda v: last4_of(v) if isinstance(v, str) else None).astype(STRING)
+        elif spec.kind == "amount":
+            cur = out.get("currency")
+            result = _amounts(values, origin, lines, problems, cur, currency, decimal_comma)
+        elif spec.kind == "time":
+            result, precision = _times(values, origin, lines, problems, tz, spec.fmt, ref, dayfirst)
+            out[f"{canonical}_precision"] = precision
+        else:
+            raise ValueError(f"unknown field kind {spec.kind!r}")
+        if spec.default is not None and spec.kind == "text":
+            result = result.fillna(spec.default)
+        out[canonical] = result
+    return pd.DataFrame(out, index=index), problems
+
+
+def _problems(
+    bad: pd.Series, values: pd.Series, origin: pd.Series, lines: np.ndarray, reason: str
+) -> list[Problem]:
+    found = []
+    for position in np.flatnonzero(bad.to_numpy(dtype=bool)):
+        found.append(Problem(int(lines[position]), str(origin.iloc[position]), values.iloc[position], reason))
+    return found
+
+
+def _map_values(values: pd.Series, spec: Col) -> tuple[pd.Series, pd.Series]:
+    assert spec.values is not None
+    mapping = dict(spec.values)
+    mapped = values.map(lambda v: mapping.get(v) if isinstance(v, str) else None).astype(STRING)
+    bad = values.notna() & mapped.isna()
+    if spec.default is not None:
+        mapped = mapped.mask(bad | values.isna(), spec.default)
+        bad = pd.Series(False, index=values.index)
+    return mapped, bad
+
+
+def _currencies(
+    values: pd.Series,
+    spec: Col,
+    origin: pd.Series,
+    lines: np.ndarray,
+    problems: list[Problem],
+    default: str | None,
+) -> pd.Series:
+    out = []
+    for position, value in enumerate(values):
+        if value is pd.NA:
+            out.append(default)
+            continue
+        try:
+            out.append(normalise_currency(value, default))
+        except AmountError as exc:
+            problems.append(Problem(int(lines[position]), str(origin.iloc[position]), value, exc.reason))
+            out.append(None)
+    return pd.Series(out, index=values.index, dtype=STRING)
+
+
+def _amounts(
+    values: pd.Series,
+    origin: pd.Series,
+    lines: np.ndarray,
+    problems: list[Problem],
+    currencies: pd.Series | None,
+    default: str | None,
+    decimal_comma: bool,
+) -> pd.Series:
+    single = None
+    if currencies is None:
+        single = default
+    elif currencies.nunique(dropna=False) == 1 and currencies.notna().all():
+        single = str(currencies.iloc[0])
+    if single is not None and not decimal_comma and len(values):
+        fast = _amounts_fast(values, single)
+        if fast is not None:
+            missing = values.isna()
+            problems += _problems(missing, values, origin, lines, "empty amount")
+            return fast
+    out: list[Any] = []
+    for position, value in enumerate(values):
+        cur = single if single is not None else (None if currencies is None else currencies.iloc[position])
+        cur = None if cur is pd.NA else cur
+        if value is pd.NA:
+            problems.append(Problem(int(lines[position]), str(origin.iloc[position]), None, "empty amount"))
+            out.append(pd.NA)
+            continue
+        try:
+            money = parse_amount(value, cur or default, decimal_comma=decimal_comma)
+        except AmountError as exc:
+            problems.append(Problem(int(lines[position]), str(origin.iloc[position]), value, exc.reason))
+            out.append(pd.NA)
+            continue
+        out.append(money.minor)
+    return pd.Series(out, index=values.index, dtype="Int64")
+
+
+def _times(
+    values: pd.Series,
+    origin: pd.Series,
+    lines: np.ndarray,
+    problems: list[Problem],
+    tz: Any,
+    fmt: str | None,
+    ref: Any,
+    dayfirst: bool,
+) -> tuple[pd.Series, pd.Series]:
+    from receiptkit.timeparse import _fast_parse, resolve_tz
+
+    zone = resolve_tz(tz)
+    if values.notna().all():
+        fast = _fast_parse(values, zone, fmt)
+        if fast is not None:
+            return fast
+    stamps: list[Any] = []
+    precisions: list[Any] = []
+    for position, value in enumerate(values):
+        if value is pd.NA:
+            stamps.append(pd.NaT)
+            precisions.append(pd.NA)
+            continue
+        try:
+            parsed = parse_time(value, zone, ref=ref, dayfirst=dayfirst, fmt=fmt)
+        except TimeParseError as exc:
+            problems.append(Problem(int(lines[position]), str(origin.iloc[position]), value, exc.reason))
+            stamps.append(pd.NaT)
+            precisions.append(pd.NA)
+            continue
+        stamps.append(parsed.ts)
+        precisions.append(parsed.precision)
+    target = zone
+    if target is None:
+        target = next((s.tzinfo for s in stamps if s is not pd.NaT), "UTC")
+    series = pd.Series(
+        pd.DatetimeIndex([s if s is pd.NaT else s.tz_convert(target) for s in stamps], tz=target),
+        index=values.index,
+    )
+    return series, pd.Series(precisions, index=values.index, dtype=STRING)
+
+
+def problems_frame(problems: Sequence[Problem], source: str) -> pd.DataFrame:
+    """The rejected-cells report as a DataFrame (file, row, column, value, reason)."""
+    return pd.DataFrame(
+        {
+            "file": [source] * len(problems),
+            "row": [p.row for p in problems],
+            "column": [p.column for p in problems],
+            "value": [None if p.value is None else str(p.value) for p in problems],
+            "reason": [p.reason for p in problems],
+        }
+    )
+
+
+TableFinish = Callable[[pd.DataFrame, RawTable], pd.DataFrame]
