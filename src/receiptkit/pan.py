@@ -20,6 +20,7 @@ __all__ = [
     "contains_full_pan",
     "find_full_pans",
     "last4_of",
+    "looks_like_card",
     "luhn_ok",
     "mask_pan",
     "mask_pans_in_text",
@@ -43,16 +44,23 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def find_full_pans(text: str, *, require_luhn: bool = False) -> list[str]:
+def looks_like_card(digits: str) -> bool:
+    """A 13-19 digit string with a card-network prefix (2-6) and a valid Luhn digit."""
+    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits)
+
+
+def find_full_pans(text: str, *, strict: bool = False) -> list[str]:
     """Digit strings in ``text`` that look like a full card number.
 
-    Without ``require_luhn`` every 12-19 digit run counts: for privacy a false
-    alarm is cheaper than a leak.
+    In a card-number column every 12-19 digit run counts (``strict=False``):
+    for privacy a false alarm is cheaper than a leak. In free text
+    (``strict=True``) only numbers that pass :func:`looks_like_card` count, so
+    that order numbers and references are not mistaken for cards.
     """
     found = []
     for match in _PAN_RE.finditer(text):
         digits = re.sub(r"[ -]", "", match.group(0))
-        if 12 <= len(digits) <= 19 and (not require_luhn or luhn_ok(digits)):
+        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
             found.append(digits)
     return found
 
@@ -100,12 +108,12 @@ def last4_of(text: str | None) -> str | None:
     return tail.group(1) if tail else None
 
 
-def mask_pans_in_text(text: str) -> str:
+def mask_pans_in_text(text: str, *, strict: bool = True) -> str:
     """Replace every full card number inside free text by its masked form."""
 
     def _sub(match: re.Match[str]) -> str:
         digits = re.sub(r"[ -]", "", match.group(0))
-        if 12 <= len(digits) <= 19:
+        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
             return mask_pan(digits)
         return match.group(0)
 

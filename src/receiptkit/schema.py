@@ -21,7 +21,7 @@ import pandas as pd
 
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS
-from receiptkit.pan import find_full_pans, last4_of, mask_pan
+from receiptkit.pan import find_full_pans, last4_of, mask_pan, mask_pans_in_text
 
 __all__ = [
     "CHANNELS",
@@ -177,10 +177,46 @@ def _row_label(frame: pd.DataFrame, index: object) -> int | None:
         return None
 
 
+# Identifier columns hold long numbers by design (RRN, wallet and order numbers,
+# merchant ids); they are not scanned for card numbers.
+_ID_COLUMNS = frozenset(
+    {
+        "txn_id",
+        "merchant_id",
+        "terminal_id",
+        "auth_code",
+        "rrn",
+        "stan",
+        "batch_no",
+        "wallet_txn_id",
+        "order_no",
+        "aid",
+        "original_txn_id",
+        "card_last4",
+        "currency",
+        "txn_type",
+        "status",
+        "channel",
+        "proof_id",
+        "reference",
+        "kind",
+        "direction",
+        "ts_precision",
+        "source",
+    }
+)
+_CARD_COLUMNS = frozenset({"pan_masked"})
+
+
 def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
-    """Mask every full PAN in the given text columns, warning once per column."""
+    """Mask every full PAN in the card and free-text columns, warning once per column.
+
+    ``pan_masked`` is checked leniently (any 12-19 digits); free-text columns
+    need a card-like number (network prefix and Luhn digit); identifier
+    columns are left alone.
+    """
     for column in columns:
-        if column not in frame.columns:
+        if column not in frame.columns or column in _ID_COLUMNS:
             continue
         values = frame[column]
         if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
@@ -189,15 +225,14 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
         suspicious = text.str.contains(r"\d[\d -]{10,}\d", regex=True, na=False)
         if not suspicious.any():
             continue
+        strict = column not in _CARD_COLUMNS
         hits = suspicious & text.map(
-            lambda v: bool(find_full_pans(v)) if isinstance(v, str) else False
+            lambda v, strict=strict: bool(find_full_pans(v, strict=strict)) if isinstance(v, str) else False
         ).astype(bool)
         if hits.any():
-            if column == "pan_masked":
+            if column in _CARD_COLUMNS:
                 frame[column] = text.where(~hits, text[hits].map(mask_pan))
             else:
-                from receiptkit.pan import mask_pans_in_text
-
                 frame[column] = text.where(~hits, text[hits].map(mask_pans_in_text))
             warnings.warn(
                 f"{what}: {int(hits.sum())} full card number(s) in column {column!r} were masked",
