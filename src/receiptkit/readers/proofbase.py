@@ -1,0 +1,423 @@
+"""Shared machinery of the proof readers: declarative table specs and the canonical finish.
+
+Every proof reader ends in :func:`finish`: it turns reader-specific columns
+into the canonical proofs frame (see ``docs/proofs.md``), gives each row a
+stable ``proof_id`` (``<file stem>:<line>``), keeps the source cells in
+``raw`` (full card numbers masked), and applies the ``strict`` rule: the first
+bad cell raises :class:`~receiptkit.errors.ProofError`, or, with
+``strict=False``, bad rows go to ``frame.attrs["rejected"]`` with a warning.
+
+Table exports (bank CSV/XLS, wallet bills) are described by a :class:`ProofSpec`
+of :class:`~receiptkit.readers.table.Col` field specs, so a new bank costs a
+dozen lines::
+
+    CGB = ProofSpec(
+        "cgb_credit",
+        header=("交易日期", "入账日期", "交易摘要", "交易金额", "交易货币"),
+        fields={
+            "date": Col("交易日期", kind="time"),
+            "posted": Col("入账日期", kind="time"),
+            "amount": Col("交易金额", kind="amount"),
+            "currency": Col("交易货币", kind="currency"),
+            "merchant_text": Col("交易摘要"),
+        },
+        sign="positive_debit",
+    )
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.pan import mask_pans_in_text
+from receiptkit.readers.table import (
+    Col,
+    Problem,
+    RawTable,
+    convert,
+    problems_frame,
+    read_table,
+    source_name,
+)
+from receiptkit.schema import STRING, validate_proofs
+
+__all__ = [
+    "CREDIT_WORDS",
+    "DEFAULT_TZ_CN",
+    "ProofSpec",
+    "RejectedRowsWarning",
+    "finish",
+    "payment_state",
+    "read_spec",
+    "spec_matches",
+]
+
+DEFAULT_TZ_CN = "Asia/Shanghai"
+
+#: Words that, in a row without an explicit direction, say money came back to the customer.
+CREDIT_WORDS = r"退款|退货|退回|退票|撤销|冲正|卖出|返现|refund|return|reversal"
+
+_PAN_HINT = re.compile(r"\d[\d -]{10,}\d")
+
+
+class RejectedRowsWarning(UserWarning):
+    """``strict=False``: some rows were rejected; see ``frame.attrs['rejected']``."""
+
+
+def payment_state(text: object) -> str | None:
+    """Classify a wallet's status text into success/refunded/partially_refunded/closed/failed/pending.
+
+    >>> [payment_state(t) for t in ("支付成功", "已全额退款", "交易关闭", "等待确认收货", "已退款￥742.00")]
+    ['success', 'refunded', 'closed', 'pending', 'refunded']
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = text.strip()
+    if re.search(r"部分退款|已退款\d", value):
+        return "partially_refunded"
+    if re.search(r"关闭|撤销|取消|closed|cancel", value, re.I):
+        return "closed"
+    if re.search(r"失败|fail|denied|declined", value, re.I):
+        return "failed"
+    if re.search(r"退款|refund", value, re.I):
+        return "refunded"
+    if re.search(r"等待|处理中|待|进行中|pending|processing", value, re.I):
+        return "pending"
+    if re.search(r"成功|已|完成|到账|success|complete|posted|cleared", value, re.I):
+        return "success"
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class ProofSpec:
+    """A declarative proof reader for one table export.
+
+    ``fields`` maps reader field names to :class:`Col` specs. Recognised names:
+
+    - ``ts`` (time with a clock), ``date`` (transaction date), ``posted``
+      (posting date, kept in ``raw`` and used when ``date`` is empty);
+    - ``amount`` (signed, see ``sign``) or ``debit`` + ``credit`` (two unsigned
+      columns; the non-zero one wins);
+    - ``direction`` (text mapped to ``debit``/``credit``; empty means neutral,
+      decided by ``CREDIT_WORDS`` in the row and flagged ``neutral`` in raw);
+    - ``currency``, ``merchant_text``, ``card_last4``, ``reference``,
+      ``wallet_txn_id``, ``order_no``, ``terminal_id``, ``state`` (wallet status
+      text, classified into the extra column ``payment_state``).
+
+    ``combine`` builds synthetic columns by joining source columns with a space
+    before conversion (``{"__ts": ("交易日期", "交易时间")}``). ``sign`` is
+    ``negative_debit`` (a minus sign means money left the customer: debit
+    cards, wallets) or ``positive_debit`` (credit-card statements, where
+    spending is positive) or ``unsigned`` (the direction comes only from the
+    ``direction`` field). ``context`` names the columns searched for
+    :data:`CREDIT_WORDS` when a row has no direction (default: all).
+    ``preamble_last4`` and ``preamble_year`` are
+    regular expressions read from the lines above the header. ``refine`` is a
+    hook ``(canonical, raw_table) -> canonical`` for a rule that does not fit
+    the declaration.
+    """
+
+    name: str
+    header: tuple[str, ...]
+    fields: Mapping[str, Col]
+    kind: str = "bank_statement"
+    sign: str = "negative_debit"
+    tz: str = DEFAULT_TZ_CN
+    currency: str = "CNY"
+    encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
+    stop_at: str | None = None
+    skip_prefixes: tuple[str, ...] = ("#",)
+    dayfirst: bool = False
+    decimal_comma: bool = False
+    combine: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    preamble_last4: str | None = None
+    preamble_year: str | None = None
+    sniff_text: tuple[str, ...] = ()
+    refine: Callable[[pd.DataFrame, RawTable], pd.DataFrame] | None = None
+    context: tuple[str, ...] = ()
+    description: str = ""
+
+
+def spec_matches(spec: ProofSpec, head: str) -> bool:
+    """True when every header name (and sniff text) of ``spec`` occurs in ``head``."""
+    return all(name in head for name in spec.header) and all(t in head for t in spec.sniff_text)
+
+
+def _located(exc: ReceiptkitError, name: str) -> ProofError:
+    return ProofError(exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=exc.value)
+
+
+def read_spec(
+    source: Any,
+    spec: ProofSpec,
+    *,
+    tz: str | None = None,
+    strict: bool = True,
+    ref: Any = None,
+    name: str | None = None,
+) -> pd.DataFrame:
+    """Read one table export described by ``spec`` into a canonical proofs frame."""
+    name = name or source_name(source)
+    try:
+        raw = read_table(
+            source,
+            header=spec.header,
+            encodings=spec.encodings,
+            skip_prefixes=spec.skip_prefixes,
+            stop_at=spec.stop_at,
+            name=name,
+        )
+    except ProofError:
+        raise
+    except ReceiptkitError as exc:
+        raise _located(exc, name) from None
+    frame = raw.frame
+    for target, parts in spec.combine.items():
+        present = [frame[p] for p in parts if p in frame.columns]
+        if not present:
+            continue
+        joined = present[0].fillna("")
+        for part in present[1:]:
+            joined = joined + " " + part.fillna("")
+        joined = joined.str.strip()
+        frame[target] = joined.mask(joined == "", pd.NA)
+    preamble = "\n".join(raw.preamble)
+    if spec.preamble_year and ref is None:
+        found = re.search(spec.preamble_year, preamble)
+        if found:
+            ref = _year_ref(found)
+    zone = tz or spec.tz
+    fields = dict(spec.fields)
+    converted, problems = convert(
+        raw,
+        fields,
+        tz=zone,
+        currency=spec.currency,
+        ref=ref,
+        decimal_comma=spec.decimal_comma,
+        dayfirst=spec.dayfirst,
+    )
+    problems = _drop_empty_pair_problems(problems, spec, frame)
+    canonical = pd.DataFrame(index=frame.index)
+    canonical["source_row"] = pd.array(raw.lines, dtype="Int64")
+    _times(canonical, converted, spec)
+    _amounts(canonical, converted, spec, frame, raw, problems)
+    for column in ("merchant_text", "card_last4", "reference", "wallet_txn_id", "order_no", "terminal_id"):
+        if column in converted:
+            canonical[column] = converted[column]
+    if spec.preamble_last4:
+        found = re.search(spec.preamble_last4, preamble)
+        if found:
+            last4 = found.group(1)
+            if "card_last4" in canonical:
+                canonical["card_last4"] = canonical["card_last4"].fillna(last4)
+            else:
+                canonical["card_last4"] = pd.Series(last4, index=frame.index, dtype=STRING)
+    if "currency" in converted:
+        canonical["currency"] = converted["currency"].fillna(spec.currency)
+    else:
+        canonical["currency"] = spec.currency
+    if "state" in converted:
+        canonical["payment_state"] = converted["state"].map(payment_state).astype(STRING)
+    canonical["kind"] = spec.kind
+    rawdicts = _raw_dicts(frame, raw, canonical)
+    canonical["raw"] = rawdicts
+    if spec.refine is not None:
+        canonical = spec.refine(canonical, raw)
+    return finish(canonical, name, problems, strict=strict, tz=zone)
+
+
+def _year_ref(found: re.Match[str]) -> pd.Timestamp:
+    groups = found.groupdict()
+    year = int(groups.get("y") or found.group(1))
+    month = int(groups.get("m") or 12)
+    # statement month M: the latest transaction date is in month M (or the days just after)
+    end = pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)
+    return end
+
+
+def _drop_empty_pair_problems(problems: list[Problem], spec: ProofSpec, frame: pd.DataFrame) -> list[Problem]:
+    """In debit/credit pairs one column is empty by design: that is not a problem."""
+    if "debit" not in spec.fields:
+        return problems
+    pair = set(spec.fields["debit"].names) | set(spec.fields.get("credit", Col()).names)
+    return [p for p in problems if not (p.reason == "empty amount" and p.column in pair)]
+
+
+def _times(canonical: pd.DataFrame, converted: pd.DataFrame, spec: ProofSpec) -> None:
+    index = canonical.index
+    ts = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+    precision = pd.Series(pd.NA, index=index, dtype=STRING)
+    date = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if "ts" in converted:
+        stamps = converted["ts"]
+        prec = converted["ts_precision"]
+        timed = stamps.notna() & (prec != "day").fillna(False)
+        ts = stamps.where(timed)
+        precision = prec.where(timed, pd.NA).astype(STRING)
+        day_only = stamps.notna() & ~timed
+        date = date.mask(day_only, _naive_day(stamps))
+    if "date" in converted:
+        given = _naive_day(converted["date"])
+        date = given.where(given.notna(), date)
+    if "posted" in converted:
+        posted = _naive_day(converted["posted"])
+        canonical["__posted"] = posted
+        date = date.where(date.notna(), posted)
+    canonical["ts"] = ts
+    canonical["ts_precision"] = precision.mask(ts.isna(), "day")
+    canonical["date"] = date
+
+
+def _naive_day(stamps: pd.Series) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+        return pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns]")
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.dt.normalize().astype("datetime64[ns]")
+
+
+def _amounts(
+    canonical: pd.DataFrame,
+    converted: pd.DataFrame,
+    spec: ProofSpec,
+    frame: pd.DataFrame,
+    raw: RawTable,
+    problems: list[Problem],
+) -> None:
+    index = canonical.index
+    direction = pd.Series(pd.NA, index=index, dtype=STRING)
+    if "amount" in converted:
+        signed = converted["amount"]
+        negative = (signed < 0).fillna(False)
+        canonical["amount_minor"] = signed.abs()
+        if spec.sign == "unsigned":
+            pass
+        elif spec.sign == "positive_debit":
+            direction = direction.mask(signed.notna(), np.where(negative, "credit", "debit"))
+        else:
+            direction = direction.mask(signed.notna(), np.where(negative, "debit", "credit"))
+    elif "debit" in converted:
+        out = converted["debit"].abs()
+        inn = converted["credit"].abs() if "credit" in converted else pd.Series(pd.NA, index=index)
+        use_out = out.notna() & (out != 0)
+        use_in = ~use_out & inn.notna() & (inn != 0)
+        zero = ~use_out & ~use_in & (out.notna() | inn.notna())
+        amount = out.where(use_out, inn.where(use_in, 0))
+        canonical["amount_minor"] = amount.where(use_out | use_in | zero, pd.NA).astype("Int64")
+        direction = direction.mask(use_out, "debit").mask(use_in, "credit").mask(zero, "debit")
+        missing = ~(use_out | use_in | zero)
+        for position in np.flatnonzero(missing.to_numpy(dtype=bool)):
+            column = spec.fields["debit"].names[0]
+            problems.append(Problem(int(raw.lines[position]), column, None, "no amount in either column"))
+    if "direction" in converted:
+        given = converted["direction"]
+        given = given.mask(given == "", pd.NA)
+        direction = given.where(given.notna(), direction)
+    neutral = direction.isna()
+    if neutral.any():
+        columns = [c for c in spec.context if c in frame.columns] or list(frame.columns)
+        text = frame[columns].fillna("").astype(str).agg(" ".join, axis=1)
+        credit = text.str.contains(CREDIT_WORDS, case=False, regex=True)
+        direction = direction.mask(neutral & credit, "credit").mask(neutral & ~credit, "debit")
+    canonical["direction"] = direction
+    canonical["__neutral"] = neutral
+
+
+def _mask_text(value: Any) -> Any:
+    if isinstance(value, str) and _PAN_HINT.search(value):
+        return mask_pans_in_text(value)
+    return value
+
+
+def _raw_dicts(frame: pd.DataFrame, raw: RawTable, canonical: pd.DataFrame) -> list[dict[str, Any]]:
+    source_cols = [c for c in frame.columns if not c.startswith("__")]
+    cells = frame[source_cols].astype(object).where(frame[source_cols].notna(), None)
+    records = cells.to_dict("records")
+    posted = canonical.get("__posted")
+    neutral = canonical.get("__neutral")
+    for position, record in enumerate(records):
+        for key, value in record.items():
+            record[key] = _mask_text(value)
+        if posted is not None and pd.notna(posted.iloc[position]):
+            record["posting_date"] = posted.iloc[position].date().isoformat()
+        if neutral is not None and bool(neutral.iloc[position]):
+            record["neutral"] = True
+    return records
+
+
+def finish(
+    canonical: pd.DataFrame,
+    name: str,
+    problems: Sequence[Problem] = (),
+    *,
+    strict: bool = True,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Turn reader output into a validated canonical proofs frame.
+
+    ``canonical`` must hold ``source_row``, ``kind``, ``amount_minor``,
+    ``currency``, ``direction`` and ``ts``/``date``; ``proof_id`` and
+    ``source`` are filled here. Bad rows (``problems``) raise or are
+    reported, as ``strict`` says.
+    """
+    problems = sorted(problems, key=lambda p: (p.row, p.column))
+    if problems and strict:
+        first = problems[0]
+        raise ProofError(first.reason, file=name, row=first.row, column=first.column, value=first.value)
+    out = canonical.drop(columns=[c for c in canonical.columns if c.startswith("__")])
+    rejected = problems_frame(problems, name)
+    if problems:
+        bad_rows = {p.row for p in problems}
+        keep = ~out["source_row"].isin(list(bad_rows)).fillna(False)
+        out = out[keep.to_numpy(dtype=bool)]
+        warnings.warn(
+            f"{name}: {len(bad_rows)} row(s) rejected; see frame.attrs['rejected']",
+            RejectedRowsWarning,
+            stacklevel=3,
+        )
+    stem = Path(name).stem if name and not name.startswith("<") else "proof"
+    out = out.copy()
+    # proof_id and source are set after validation: they are made from the file
+    # name (not from card data), and names such as 账单(20200830-20200906) would
+    # otherwise be taken for card numbers and masked
+    given_ids = out["proof_id"] if "proof_id" in out.columns and out["proof_id"].notna().all() else None
+    ids = (
+        list(given_ids)
+        if given_ids is not None
+        else [f"{stem}:{'?' if pd.isna(r) else int(r)}" for r in out["source_row"]]
+    )
+    out["proof_id"] = "pending"
+    out["source"] = "pending"
+    if "raw" not in out.columns:
+        out["raw"] = [{} for _ in range(len(out))]
+    if "amount_minor" in out.columns:
+        out["amount_minor"] = out["amount_minor"].astype("Int64")
+        if out["amount_minor"].isna().any():
+            position = int(np.flatnonzero(out["amount_minor"].isna().to_numpy())[0])
+            row = out["source_row"].iloc[position]
+            raise ProofError("empty amount", file=name, row=None if pd.isna(row) else int(row))
+        out["amount_minor"] = out["amount_minor"].astype("int64")
+    try:
+        validated = validate_proofs(out.reset_index(drop=True), tz=None)
+    except ReceiptkitError as exc:
+        row = exc.row
+        if row is not None and 0 < row <= len(out):
+            line = out["source_row"].iloc[row - 1]
+            row = None if pd.isna(line) else int(line)
+        raise ProofError(exc.reason, file=name, row=row, column=exc.column, value=exc.value) from None
+    validated["proof_id"] = pd.array(ids, dtype=STRING)
+    validated["source"] = pd.array([name] * len(validated), dtype=STRING)
+    if tz is not None and validated["ts"].notna().any():
+        validated["ts"] = validated["ts"].dt.tz_convert(tz)
+    validated.attrs["rejected"] = rejected
+    return validated
