@@ -36,6 +36,11 @@ _EXPORTS: dict[str, str] = {
     "validate_proofs": "receiptkit.schema",
     "empty_journal": "receiptkit.schema",
     "empty_proofs": "receiptkit.schema",
+    "AuditLog": "receiptkit.audit",
+    "verify": "receiptkit.verification",
+    "load_key": "receiptkit.verification",
+    "VerificationCode": "receiptkit.verification",
+    "Verification": "receiptkit.verification",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
