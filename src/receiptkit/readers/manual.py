@@ -1,0 +1,98 @@
+"""Evidence typed in at the counter: :func:`proof` builds a one-row proofs frame.
+
+>>> p = proof(amount="128.50", time="2026-11-20 14:32", last4="1234")
+>>> int(p.at[0, "amount_minor"]), p.at[0, "ts_precision"], str(p.at[0, "ts"])
+(12850, 'minute', '2026-11-20 14:32:00+08:00')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pandas as pd
+
+from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.money import parse_amount
+from receiptkit.pan import last4_of
+from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
+from receiptkit.timeparse import parse_time
+
+__all__ = ["proof"]
+
+
+def proof(
+    amount: str | int,
+    time: str | None = None,
+    last4: str | None = None,
+    reference: str | None = None,
+    merchant: str | None = None,
+    *,
+    tz: str = DEFAULT_TZ_CN,
+    currency: str = "CNY",
+    direction: str = "debit",
+    wallet_txn_id: str | None = None,
+    order_no: str | None = None,
+    terminal_id: str | None = None,
+    ref: Any = None,
+) -> pd.DataFrame:
+    """One proof from what the customer tells or shows at the counter.
+
+    ``amount`` is text read exactly (``"128.50"``, ``"¥128.5"``); ``time`` keeps
+    its precision (``"14:32"`` is minute precision, a date alone is day
+    precision); a time without a year is resolved against ``ref`` (default
+    today), never into the future. ``last4`` may be a masked number
+    (``"**** 1234"``). Raises :class:`ProofError` naming the bad field.
+    """
+    where = "manual"
+    try:
+        money = parse_amount(amount, currency)
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, file=where, row=1, column="amount", value=amount) from None
+    ts = pd.NaT
+    precision = "day"
+    date = pd.NaT
+    if time is not None:
+        try:
+            parsed = parse_time(time, tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz).date())
+        except ReceiptkitError as exc:
+            raise ProofError(exc.reason, file=where, row=1, column="time", value=time) from None
+        precision = parsed.precision
+        if precision == "day":
+            date = parsed.ts.tz_localize(None).normalize()
+        else:
+            ts = parsed.ts
+    else:
+        raise ProofError("a proof needs a time or a date", file=where, row=1, column="time")
+    card = None
+    if last4 is not None:
+        card = last4_of(str(last4))
+        if card is None:
+            raise ProofError("last4 must end in four digits", file=where, row=1, column="last4", value=last4)
+    if direction not in ("debit", "credit"):
+        raise ProofError(
+            "direction must be debit or credit", file=where, row=1, column="direction", value=direction
+        )
+    key = "|".join(str(v) for v in (amount, time, last4, reference, merchant, currency, direction, order_no))
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+    frame = pd.DataFrame(
+        {
+            "proof_id": [f"manual:{digest}"],
+            "kind": ["manual"],
+            "ts": pd.Series([ts], dtype=f"datetime64[ns, {tz}]") if ts is not pd.NaT else [pd.NaT],
+            "ts_precision": [precision],
+            "date": pd.Series([date], dtype="datetime64[ns]"),
+            "amount_minor": [money.minor],
+            "currency": [money.currency],
+            "direction": [direction],
+            "merchant_text": [merchant],
+            "card_last4": [card],
+            "reference": [reference],
+            "wallet_txn_id": [wallet_txn_id],
+            "order_no": [order_no],
+            "terminal_id": [terminal_id],
+            "source_row": [1],
+            "raw": [{"amount": amount, "time": time, "last4": last4}],
+        }
+    )
+    return finish(frame, where, tz=tz)
