@@ -77,7 +77,7 @@ def _records(text: str, name: str) -> list[tuple[int, Any]]:
         if start >= len(text):
             raise ProofError("empty JSON document", file=name, row=1)
         if text[start] == "{":
-            obj, end = decoder.raw_decode(text, start)
+            obj, _end = decoder.raw_decode(text, start)
             if isinstance(obj, dict) and isinstance(obj.get("proofs"), list):
                 match = re.compile(r'"proofs"\s*:\s*\[').search(text, start)
                 position = match.end() if match else start

@@ -1,0 +1,161 @@
+"""OFX 1.x (SGML) and 2.x (XML) bank and card statements, parsed with ofxtools.
+
+ofxtools' own lexer builds the element tree (it does not expand entities),
+and anything with a ``<!DOCTYPE`` or ``<!ENTITY`` declaration is refused
+before it gets there. Each ``<STMTTRN>`` becomes one row: ``TRNAMT`` signed
+(negative = debit), ``DTPOSTED`` with its ``[offset:TZ]`` (UTC when none; the
+time part ``000000`` means a date only), ``NAME``/``MEMO`` as merchant text,
+``FITID`` as reference, ``CURDEF`` as currency. Error responses
+(``<SEVERITY>ERROR``) and malformed files raise :class:`ProofError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+import pandas as pd
+
+from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.money import parse_amount
+from receiptkit.readers.proofbase import finish
+from receiptkit.readers.table import Problem, _read_bytes, source_name
+
+__all__ = ["read", "sniff"]
+
+_DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+_DATE = re.compile(
+    r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2})(?:\.\d+)?)?)?\s*(?:\[\s*([+-]?\d+(?:\.\d+)?)(?::[^\]]*)?\])?$"
+)
+
+
+_DEFAULT_HEADER = (
+    b"OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:USASCII\r\n"
+    b"CHARSET:1252\r\nCOMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n"
+)
+
+
+def sniff(head: str) -> bool:
+    """OFX header (``OFXHEADER:`` or ``<?OFX``) or an ``<OFX>`` root."""
+    return bool(re.search(r"OFXHEADER\s*[:=]|<\?OFX|<OFX>", head[:4096], re.I))
+
+
+def _line_of(text: str, needle: str, start: int) -> tuple[int, int]:
+    position = text.find(needle, start)
+    if position < 0:
+        return 0, start
+    return text.count("\n", 0, position) + 1, position + len(needle)
+
+
+def _ofx_time(text: str) -> tuple[pd.Timestamp, str]:
+    match = _DATE.match(text.strip())
+    if not match:
+        raise ProofError("not an OFX date", value=text)
+    year, month, day, hour, minute, second, offset = match.groups()
+    hours = float(offset) if offset else 0.0
+    zone = dt.timezone(dt.timedelta(hours=hours))
+    try:
+        stamp = pd.Timestamp(
+            dt.datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+                tzinfo=zone,
+            )
+        )
+    except ValueError as exc:
+        raise ProofError(f"not a valid OFX date ({exc})", value=text) from None
+    timed = hour is not None and (hour, minute, second or "00") != ("00", "00", "00")
+    return stamp, ("second" if second is not None else "minute") if timed else "day"
+
+
+def read(
+    source: Any, *, tz: str | None = None, strict: bool = True, name: str | None = None, **_: Any
+) -> pd.DataFrame:
+    """Read the bank and card transactions of an OFX file."""
+    from ofxtools.Parser import OFXTree
+
+    name = name or source_name(source)
+    data = _read_bytes(source)
+    found = _DECL.search(data)
+    if found:
+        line = data[: found.start()].count(b"\n") + 1
+        raise ProofError(
+            "DTD/entity declarations are refused in OFX", file=name, row=line, value=found.group(0)
+        )
+    text = data.decode("latin-1")
+    if re.match(rb"\s*<OFX>", data, re.I):
+        # no OFX header at all (some exporters): assume an OFX 1.02 SGML document
+        data = _DEFAULT_HEADER + data.lstrip()
+    tree = OFXTree()
+    try:
+        tree.parse(io.BytesIO(data))
+    except Exception as exc:  # ofxtools raises many kinds (ParseError, ValueError, KeyError, IndexError)
+        raise ProofError(f"not a readable OFX file ({type(exc).__name__}: {exc})", file=name, row=1) from None
+    root = tree.getroot()
+    for status in root.iter("STATUS"):
+        severity = (status.findtext("SEVERITY") or "").strip().upper()
+        if severity == "ERROR":
+            code = status.findtext("CODE")
+            message = status.findtext("MESSAGE") or "error response"
+            row, _ = _line_of(text, "<SEVERITY>", 0)
+            raise ProofError(f"OFX error response {code}: {message}", file=name, row=row or 1)
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    cursor = 0
+    for statement in [*root.iter("STMTRS"), *root.iter("CCSTMTRS"), *root.iter("INVSTMTRS")]:
+        currency = (statement.findtext("CURDEF") or "USD").strip()
+        for trn in statement.iter("STMTTRN"):
+            line, cursor = _line_of(text, "<STMTTRN>", cursor)
+            try:
+                rows.append(_row(trn, currency, line))
+            except ReceiptkitError as exc:
+                problems.append(Problem(line, exc.column or "STMTTRN", exc.value, exc.reason))
+    if not rows and not problems:
+        raise ProofError("no bank or card transactions (STMTTRN) in the file", file=name, row=1)
+    if not rows:
+        finish(pd.DataFrame({"source_row": []}), name, problems, strict=True)
+    frame = pd.DataFrame(rows)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    return finish(frame, name, problems, strict=strict, tz=tz or "UTC")
+
+
+def _row(trn: Any, currency: str, line: int) -> dict[str, Any]:
+    amount_text = trn.findtext("TRNAMT")
+    if amount_text is None or not amount_text.strip():
+        raise ProofError("no TRNAMT", column="TRNAMT")
+    amount_text = amount_text.strip()
+    try:
+        comma = bool(re.fullmatch(r"[+-]?\d+,\d+", amount_text))  # decimal comma (European banks)
+        money = parse_amount(amount_text, currency, decimal_comma=comma)
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, column="TRNAMT", value=amount_text) from None
+    posted = trn.findtext("DTPOSTED") or trn.findtext("DTUSER")
+    if posted is None or not posted.strip():
+        raise ProofError("no DTPOSTED", column="DTPOSTED")
+    try:
+        stamp, precision = _ofx_time(posted)
+    except ProofError as exc:
+        raise ProofError(exc.reason, column="DTPOSTED", value=posted) from None
+    name_text = (trn.findtext("NAME") or "").strip()
+    memo = (trn.findtext("MEMO") or "").strip()
+    merchant = name_text or memo or None
+    day = precision == "day"
+    return {
+        "kind": "bank_statement",
+        "ts": pd.NaT if day else stamp,
+        "ts_precision": precision,
+        "date": pd.Timestamp(stamp.date()),
+        "amount_minor": abs(money.minor),
+        "currency": money.currency,
+        "direction": "debit" if money.minor < 0 else "credit",
+        "merchant_text": merchant,
+        "reference": (trn.findtext("REFNUM") or trn.findtext("FITID") or "").strip() or None,
+        "source_row": line,
+        "raw": {child.tag: (child.text or "").strip() for child in trn},
+    }
