@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "validate_proofs": "receiptkit.schema",
     "empty_journal": "receiptkit.schema",
     "empty_proofs": "receiptkit.schema",
+    "read_proofs": "receiptkit.readers.proofs",
+    "proof": "receiptkit.readers.manual",
     "AuditLog": "receiptkit.audit",
     "verify": "receiptkit.verification",
     "load_key": "receiptkit.verification",
