@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "validate_proofs": "receiptkit.schema",
     "empty_journal": "receiptkit.schema",
     "empty_proofs": "receiptkit.schema",
+    "read_journal": "receiptkit.readers.journal",
     "read_proofs": "receiptkit.readers.proofs",
     "proof": "receiptkit.readers.manual",
     "AuditLog": "receiptkit.audit",

@@ -1,0 +1,712 @@
+"""Read a merchant's terminal transaction journal into the canonical journal frame.
+
+:func:`read_journal` takes a file (CSV in UTF-8, UTF-8 with BOM, GBK/GB18030;
+``.xlsx``/``.xls``; Parquet), a SQL query plus a connection, or a DataFrame,
+and returns one row per transaction with the columns of
+:data:`receiptkit.schema.JOURNAL_COLUMNS`. The layout is given by a preset
+(see :data:`PRESETS`), by a user ``mapping`` of column names, or recognised
+from the header. ``docs/journal.md`` describes every column and rule.
+
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"交易时间": ["2026-01-15 14:30:25"], "金额": ["¥128.50"], "参考号": ["401512345678"]})
+>>> journal = read_journal(raw, mapping={"交易时间": "ts", "金额": "amount", "参考号": "rrn"}, tz="Asia/Shanghai")
+>>> journal.loc[0, ["txn_id", "currency", "txn_type"]].tolist(), int(journal.loc[0, "amount_minor"])
+(['401512345678', 'CNY', 'sale'], 12850)
+>>> str(journal.loc[0, "ts"])
+'2026-01-15 14:30:25+08:00'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.errors import AmountError, JournalError, ReceiptkitError
+from receiptkit.money import parse_amount
+from receiptkit.pan import mask_pans_in_text
+from receiptkit.readers.presets import (
+    ENUM_FIELDS,
+    PRESETS,
+    SYNONYMS,
+    JournalPreset,
+    normalise_enum,
+    register_preset,
+)
+from receiptkit.readers.table import (
+    NULL_MARKERS,
+    STRIP_CHARS,
+    Col,
+    Problem,
+    RawTable,
+    _cell_text,
+    convert,
+    head_text,
+    read_table,
+    source_name,
+)
+from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
+
+__all__ = [
+    "ID_COLUMNS",
+    "PRESETS",
+    "SYNONYMS",
+    "JournalPreset",
+    "RejectedRowsWarning",
+    "read_journal",
+    "register_preset",
+    "sniff",
+]
+
+# Identifier columns: kept verbatim (not scanned for card numbers), because
+# 12-19 digit ids are normal there (RRN: 12 digits, UnionPay merchant no.: 15,
+# Alipay PID: 16) and masking them would destroy the join keys.
+ID_COLUMNS = (
+    "txn_id",
+    "merchant_id",
+    "terminal_id",
+    "rrn",
+    "stan",
+    "batch_no",
+    "auth_code",
+    "wallet_txn_id",
+    "order_no",
+    "original_txn_id",
+    "operator_id",
+    "aid",
+)
+REPORT_COLUMNS = ("file", "row", "column", "value", "reason")
+_TEXT_SUFFIXES = {".parquet", ".pq"}
+_MAPPING_KINDS = {
+    "ts": "time",
+    "amount": "amount",
+    "amount_minor": "minor",
+    "currency": "currency",
+    "card_last4": "last4",
+}
+
+
+class RejectedRowsWarning(UserWarning):
+    """``strict=False`` left rows out; they are in ``frame.attrs["rejected"]``."""
+
+
+# --------------------------------------------------------------------------- public
+
+
+def read_journal(
+    source: Any,
+    *,
+    preset: str | JournalPreset | None = None,
+    mapping: Mapping[str, str] | None = None,
+    tz: str | None = None,
+    strict: bool = True,
+    con: Any = None,
+    currency: str | None = None,
+    encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read a terminal journal into the canonical journal frame.
+
+    Parameters
+    ----------
+    source:
+        A path (CSV, ``.xlsx``/``.xls``, ``.parquet``), bytes or a binary file
+        object (CSV), a SQL query (with ``con``), or a DataFrame.
+    preset:
+        A name in :data:`PRESETS` or a :class:`JournalPreset`. ``None``
+        recognises the preset from the header; a source already using the
+        canonical column names reads as ``"canonical"``.
+    mapping:
+        Source column -> canonical column (``{"交易时间": "ts", "金额": "amount"}``).
+        ``amount`` is a decimal amount in major units; ``amount_minor`` is an
+        integer in minor units. With a preset, it overrides the preset's fields.
+    tz:
+        Zone of times written without one, and the zone of the result's ``ts``.
+        Defaults to the preset's zone; naive times with neither are an error.
+    strict:
+        ``True``: the first bad cell raises :class:`JournalError` naming file,
+        row, column and value. ``False``: bad rows are left out, listed in
+        ``frame.attrs["rejected"]`` (columns file, row, column, value, reason)
+        and a :class:`RejectedRowsWarning` gives their count.
+    con:
+        A ``sqlite3`` connection or SQLAlchemy engine/connection for a SQL ``source``.
+    currency:
+        ISO 4217 code for amounts when the source has no currency column
+        (overrides the preset's default).
+    encoding:
+        Force one text encoding instead of the preset's list.
+
+    Full card numbers are masked on ingest (first 6 + last 4) with a
+    :class:`~receiptkit.schema.FullPanWarning`. ``amount_minor`` is never
+    negative: a negative amount on a sale (or untyped) row makes it a refund.
+    """
+    name = "<DataFrame>" if isinstance(source, pd.DataFrame) else source_name(source)
+    try:
+        return _read(source, preset, mapping, tz, strict, con, currency, encoding)
+    except JournalError:
+        raise
+    except ReceiptkitError as exc:
+        raise JournalError(
+            exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=_safe(exc.value)
+        ) from None
+
+
+def sniff(source: Any, *, encoding: str | None = None) -> str | None:
+    """Name of the preset whose identifying header names the source has, or None.
+
+    Looks at the first 80 lines of a text file, the first 40 rows of a
+    workbook, or the columns of a DataFrame/Parquet file.
+    """
+    if isinstance(source, pd.DataFrame):
+        return _sniff_columns([str(c).strip() for c in source.columns])
+    rows = _head_rows(source, encoding)
+    for preset in PRESETS.values():
+        if any(all(n in row for n in preset.identify) for row in rows):
+            return preset.name
+    return None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _suffix(source: Any) -> str:
+    return Path(source).suffix.lower() if isinstance(source, str | Path) else ""
+
+
+def _head_rows(source: Any, encoding: str | None) -> list[set[str]]:
+    if _suffix(source) in (".xlsx", ".xlsm", ".xls"):
+        engine = "xlrd" if _suffix(source) == ".xls" else "openpyxl"
+        try:
+            head = pd.read_excel(source, header=None, nrows=40, dtype=object, engine=engine)
+        except Exception as exc:
+            raise JournalError(f"not a readable workbook ({exc})", file=str(source)) from None
+        return [{_cell_text(v).strip(STRIP_CHARS) for v in row} for row in head.itertuples(index=False)]
+    if _suffix(source) in _TEXT_SUFFIXES:
+        return [set(_read_parquet(source).columns)]
+    text = head_text(source, encodings=(encoding,) if encoding else ("utf-8-sig", "gb18030"))
+    lines = text.splitlines()[:80]
+    rows = []
+    for line in lines:
+        try:
+            cells = next(csv.reader([line]), [])
+        except csv.Error:
+            cells = line.split(",")
+        rows.append({c.strip(STRIP_CHARS) for c in cells})
+    return rows
+
+
+def _sniff_columns(columns: Sequence[str]) -> str | None:
+    present = set(columns)
+    for preset in PRESETS.values():
+        if all(n in present for n in preset.identify):
+            return preset.name
+    return None
+
+
+def _read_parquet(source: Any) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(source)
+    except Exception as exc:
+        raise JournalError(f"not a readable Parquet file ({exc})", file=str(source)) from None
+
+
+def _read_sql(query: Any, con: Any) -> pd.DataFrame:
+    try:
+        return pd.read_sql(query, con)
+    except (sqlite3.Error, pd.errors.DatabaseError, ValueError) as exc:
+        raise JournalError(f"SQL query failed ({exc})", file=_sql_name(query)) from None
+    except Exception as exc:  # SQLAlchemy errors without importing it
+        if type(exc).__module__.startswith("sqlalchemy"):
+            raise JournalError(f"SQL query failed ({exc})", file=_sql_name(query)) from None
+        raise
+
+
+def _sql_name(query: Any) -> str:
+    text = " ".join(str(query).split())
+    return f"<sql: {text[:60]}>"
+
+
+def _raw_from_frame(frame: pd.DataFrame, name: str) -> RawTable:
+    """A DataFrame as a RawTable: cells as exact text, rows numbered from 1."""
+    columns = [str(c).strip(STRIP_CHARS) for c in frame.columns]
+    data: dict[str, pd.Series] = {}
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            text = values.map(lambda v: None if pd.isna(v) else v.isoformat(sep=" "))
+        else:
+            text = values.map(lambda v: None if v is None or v is pd.NA or v is pd.NaT else _cell_text(v))
+        text = text.astype(STRING).str.strip(STRIP_CHARS)
+        data[columns[position]] = text.mask(text.isin(list(NULL_MARKERS)), pd.NA)
+    out = pd.DataFrame(data, index=range(len(frame)))
+    if len(set(columns)) != len(columns):
+        raise JournalError("duplicate column names", file=name, value=columns)
+    return RawTable(out, np.arange(1, len(frame) + 1, dtype=np.int64), name, 0, [])
+
+
+# --------------------------------------------------------------------------- presets
+
+
+def _resolve_preset(preset: str | JournalPreset | None) -> JournalPreset | None:
+    if preset is None or isinstance(preset, JournalPreset):
+        return preset
+    if preset not in PRESETS:
+        raise JournalError(f"unknown preset {preset!r}; known presets: {', '.join(PRESETS)}")
+    return PRESETS[preset]
+
+
+def _mapping_fields(mapping: Mapping[str, str]) -> dict[str, Col]:
+    allowed = {*JOURNAL_COLUMNS, "amount"}
+    sources: dict[str, list[str]] = {}
+    for source_column, canonical in mapping.items():
+        if canonical not in allowed:
+            raise JournalError(
+                f"mapping target {canonical!r} is not a journal column "
+                f"(use one of: amount, {', '.join(JOURNAL_COLUMNS)})",
+                column=source_column,
+            )
+        sources.setdefault(canonical, []).append(source_column)
+    fields: dict[str, Col] = {}
+    for canonical, names in sources.items():
+        key = "amount_minor" if canonical == "amount" else canonical
+        if key in fields:
+            raise JournalError("mapping gives both 'amount' and 'amount_minor'", column=names[0])
+        fields[key] = Col(*names, kind=_MAPPING_KINDS.get(canonical, "text"))
+    return fields
+
+
+def _choose(
+    source: Any,
+    preset: str | JournalPreset | None,
+    mapping: Mapping[str, str] | None,
+    name: str,
+    encoding: str | None,
+) -> JournalPreset:
+    chosen = _resolve_preset(preset)
+    if mapping is not None:
+        if not mapping:
+            raise JournalError("empty mapping", file=name)
+        fields = dict(chosen.fields) if chosen else {}
+        fields.update(_mapping_fields(mapping))
+        base = chosen or JournalPreset(
+            name="mapping",
+            description="user mapping",
+            identify=(),
+            fields={},
+            defaults={"txn_type": "sale", "status": "approved", "channel": "other"},
+        )
+        return JournalPreset(
+            name=base.name if chosen else "mapping",
+            description=base.description,
+            identify=tuple(dict.fromkeys(mapping)),
+            fields=fields,
+            tz=base.tz,
+            tz_fixed=base.tz_fixed,
+            currency=base.currency,
+            defaults=base.defaults,
+            encodings=base.encodings,
+            skip_prefixes=base.skip_prefixes,
+            stop_at=base.stop_at,
+            combine=base.combine,
+            skip=base.skip,
+            dayfirst=base.dayfirst,
+            finish=base.finish,
+        )
+    if chosen is not None:
+        return chosen
+    found = sniff(source, encoding=encoding)
+    if found is None:
+        listing = "; ".join(f"{p.name} ({', '.join(p.identify)})" for p in PRESETS.values())
+        raise JournalError(
+            "the journal format was not recognised from its header. Known presets and the columns that "
+            f"identify them: {listing}. Pass preset= or mapping={{'<your column>': '<canonical>'}}",
+            file=name,
+        )
+    return PRESETS[found]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read(
+    source: Any,
+    preset: str | JournalPreset | None,
+    mapping: Mapping[str, str] | None,
+    tz: str | None,
+    strict: bool,
+    con: Any,
+    currency: str | None,
+    encoding: str | None,
+) -> pd.DataFrame:
+    if isinstance(source, io.IOBase):
+        name = source_name(source)
+        source = source.read()
+        if isinstance(source, str):
+            source = source.encode("utf-8")
+    frame_source: pd.DataFrame | None = None
+    if isinstance(source, pd.DataFrame):
+        frame_source, name = source, "<DataFrame>"
+    elif con is not None:
+        frame_source, name = _read_sql(source, con), _sql_name(source)
+    elif _suffix(source) in _TEXT_SUFFIXES:
+        frame_source, name = _read_parquet(source), str(source)
+    else:
+        name = source_name(source)
+    chosen = _choose(frame_source if frame_source is not None else source, preset, mapping, name, encoding)
+
+    if frame_source is not None:
+        raw = _raw_from_frame(frame_source, name)
+        missing = [n for n in chosen.identify if n not in raw.frame.columns]
+        if missing:
+            raise JournalError(
+                f"missing column(s) {', '.join(missing)} for preset {chosen.name!r}; "
+                f"the source has: {', '.join(map(str, raw.frame.columns))}",
+                file=name,
+                column=missing[0],
+            )
+    else:
+        raw = _read_text(source, chosen, name, encoding)
+    return _process(raw, chosen, tz, strict, currency)
+
+
+def _read_text(source: Any, preset: JournalPreset, name: str, encoding: str | None) -> RawTable:
+    encodings = (encoding,) if encoding else preset.encodings
+    try:
+        return read_table(
+            source,
+            header=preset.identify,
+            encodings=encodings,
+            skip_prefixes=preset.skip_prefixes,
+            stop_at=preset.stop_at,
+            name=name,
+        )
+    except ReceiptkitError as exc:
+        if not exc.reason.startswith("no header row"):
+            raise
+    # explain which columns are missing, from the closest header-like line
+    best: tuple[int, int, set[str]] = (0, 0, set())
+    for line, cells in enumerate(_head_rows(source, encoding), start=1):
+        score = sum(n in cells for n in preset.identify)
+        if score > best[0]:
+            best = (score, line, cells)
+    missing = [n for n in preset.identify if n not in best[2]]
+    where = f" (closest header: line {best[1]})" if best[0] else ""
+    raise JournalError(
+        f"missing required column(s) {', '.join(missing)} for preset {preset.name!r}{where}",
+        file=name,
+        row=best[1] or None,
+        column=missing[0],
+    )
+
+
+def _process(
+    raw: RawTable, preset: JournalPreset, tz: str | None, strict: bool, currency: str | None
+) -> pd.DataFrame:
+    name = raw.source
+    columns = set(raw.frame.columns)
+    frame = raw.frame.copy()
+    for new, parts in preset.combine.items():
+        if all(p in columns for p in parts):
+            joined = frame[list(parts)].fillna("").astype(str).agg(" ".join, axis=1).str.strip()
+            frame[new] = joined.mask(joined == "", None).astype(STRING)
+    raw = RawTable(frame, raw.lines, raw.source, raw.header_line, raw.preamble)
+
+    # rows that are not journal transactions (payouts, fees): reported, not read
+    skipped: list[Problem] = []
+    keep = pd.Series(True, index=frame.index)
+    for column, values in preset.skip.items():
+        if column in frame.columns:
+            hit = frame[column].str.lower().isin([v.lower() for v in values]).fillna(False).astype(bool)
+            for position in np.flatnonzero(hit.to_numpy() & keep.to_numpy()):
+                skipped.append(
+                    Problem(
+                        int(raw.lines[position]), column, frame.iloc[position][column], "not a transaction"
+                    )
+                )
+            keep &= ~hit
+    if not keep.all():
+        mask = keep.to_numpy()
+        frame = frame[mask].reset_index(drop=True)
+        raw = RawTable(frame, raw.lines[mask], raw.source, raw.header_line, raw.preamble)
+
+    # which fields can be read
+    fields: dict[str, Col] = {}
+    minor: dict[str, Col] = {}
+    enum_values: dict[str, Mapping[str, str] | None] = {}
+    for canonical, spec in preset.fields.items():
+        present = spec.const is not None or any(n in frame.columns for n in spec.names)
+        if not present:
+            if canonical in ("ts", "amount_minor"):
+                raise JournalError(
+                    f"missing required column for {canonical}: none of {', '.join(spec.names)}",
+                    file=name,
+                    row=raw.header_line or None,
+                    column=spec.names[0] if spec.names else canonical,
+                )
+            continue
+        if spec.kind == "minor":
+            minor[canonical] = spec
+        elif canonical in ENUM_FIELDS:
+            enum_values[canonical] = spec.values
+            fields[canonical] = Col(*spec.names, const=spec.const, regex=spec.regex)
+        else:
+            fields[canonical] = spec
+    naive_zone = preset.tz if preset.tz_fixed else (tz or preset.tz)
+    default_currency = currency or preset.currency
+    converted, problems = convert(
+        raw, fields, tz=naive_zone, currency=default_currency, dayfirst=preset.dayfirst
+    )
+    zone_problems = [p for p in problems if "no zone" in p.reason]
+    if zone_problems:
+        first = zone_problems[0]
+        raise JournalError(
+            "times have no time zone and none is known: pass tz= (e.g. tz='Asia/Shanghai')",
+            file=name,
+            row=first.row,
+            column=first.column,
+            value=first.value,
+        )
+    for canonical, spec in minor.items():
+        converted[canonical] = _minor_units(frame, spec, raw.lines, problems)
+    if "currency" not in converted:
+        converted["currency"] = _currency_from_amounts(frame, preset, default_currency, raw.lines, problems)
+    elif converted["currency"].isna().any():
+        converted["currency"] = converted["currency"].fillna(default_currency or pd.NA)
+
+    converted = _resolve_enums(converted, enum_values, preset, fields, raw.lines, problems)
+    if preset.finish is not None:
+        converted = preset.finish(converted, raw, problems)
+
+    # sign rule: amount_minor >= 0, a negative sale is a refund
+    amount = converted["amount_minor"].astype("Int64")
+    negative = (amount < 0).fillna(False).astype(bool)
+    converted["amount_minor"] = amount.abs()
+    converted.loc[negative & converted["txn_type"].eq("sale").fillna(False), "txn_type"] = "refund"
+
+    lines = pd.Series(raw.lines, index=converted.index)
+    _require_present(converted, preset, lines, problems)
+    converted["txn_id"] = _derive_ids(converted, lines, name)
+    _duplicates(converted, preset, lines, problems, strict)
+
+    bad_lines = {p.row for p in problems}
+    if problems and strict:
+        first = min(problems, key=lambda p: (p.row, p.column))
+        more = len(problems) - 1
+        extra = f"; {more} more problem(s) in this source (strict=False reports them all)" if more else ""
+        raise JournalError(
+            first.reason + extra, file=name, row=first.row, column=first.column, value=_safe(first.value)
+        )
+    good = ~lines.isin(bad_lines)
+    out = converted[good.to_numpy()]
+    result = _canonical(out, lines[good], name, tz or preset.tz)
+    result.attrs["preset"] = preset.name
+    result.attrs["rejected"] = _report(problems, name)
+    result.attrs["skipped"] = _report(skipped, name)
+    if problems:
+        warnings.warn(
+            f"{name}: {len(bad_lines)} row(s) rejected ({len(problems)} problem(s)); "
+            "see frame.attrs['rejected']",
+            RejectedRowsWarning,
+            stacklevel=3,
+        )
+    return result
+
+
+def _minor_units(frame: pd.DataFrame, spec: Col, lines: np.ndarray, problems: list[Problem]) -> pd.Series:
+    column = next(n for n in spec.names if n in frame.columns)
+    text = frame[column].str.replace(r"\.0+$", "", regex=True)
+    ok = text.str.fullmatch(r"[+-]?\d{1,18}").fillna(False).astype(bool)
+    for position in np.flatnonzero(~ok.to_numpy()):
+        value = frame[column].iloc[position]
+        reason = "empty amount" if value is pd.NA else "amount_minor must be an integer number of minor units"
+        problems.append(Problem(int(lines[position]), column, None if value is pd.NA else value, reason))
+    return pd.to_numeric(text.where(ok, None), errors="coerce").astype("Int64")
+
+
+def _currency_from_amounts(
+    frame: pd.DataFrame,
+    preset: JournalPreset,
+    default: str | None,
+    lines: np.ndarray,
+    problems: list[Problem],
+) -> pd.Series:
+    if default is not None:
+        return pd.Series(default, index=frame.index, dtype=STRING)
+    spec = preset.fields["amount_minor"]
+    column = next((n for n in spec.names if n in frame.columns), None)
+    out: list[Any] = []
+    for position in range(len(frame)):
+        value = None if column is None else frame[column].iloc[position]
+        code = None
+        if isinstance(value, str):
+            try:
+                code = parse_amount(value).currency
+            except AmountError:
+                code = None
+        if code is None and spec.kind == "minor":
+            problems.append(
+                Problem(int(lines[position]), "currency", None, "no currency: pass currency= or map a column")
+            )
+        out.append(code)
+    return pd.Series(out, index=frame.index, dtype=STRING)
+
+
+def _resolve_enums(
+    frame: pd.DataFrame,
+    values: Mapping[str, Mapping[str, str] | None],
+    preset: JournalPreset,
+    fields: Mapping[str, Col],
+    lines: np.ndarray,
+    problems: list[Problem],
+) -> pd.DataFrame:
+    out = frame.copy()
+    own: dict[str, pd.Series] = {}
+    implied: dict[str, list[pd.Series]] = {}
+    for column in ENUM_FIELDS:
+        if column not in out:
+            own[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+            continue
+        mapped, hints, bad = normalise_enum(out[column], column, values.get(column))
+        origin = next((n for n in fields[column].names if n in preset_columns(fields)), column)
+        for position in np.flatnonzero(bad.to_numpy()):
+            problems.append(
+                Problem(
+                    int(lines[position]), origin, out[column].iloc[position], f"unknown value for {column}"
+                )
+            )
+        own[column] = mapped
+        for other, hint in hints.items():
+            implied.setdefault(other, []).append(hint)
+    defaults = {"txn_type": "sale", "status": "approved", "channel": "other", **preset.defaults}
+    txn_type = own["txn_type"]
+    for hint in implied.get("txn_type", []):
+        take = hint.notna() & (txn_type.isna() | txn_type.eq("sale"))
+        txn_type = txn_type.mask(take, hint)
+    status = own["status"]
+    for hint in implied.get("status", []):
+        status = status.mask(status.isna() & hint.notna(), hint)
+    channel = own["channel"]
+    for hint in implied.get("channel", []):
+        channel = channel.mask(channel.isna() & hint.notna(), hint)
+    out["txn_type"] = txn_type.fillna(defaults["txn_type"]).astype(STRING)
+    out["status"] = status.fillna(defaults["status"]).astype(STRING)
+    out["channel"] = channel.fillna(defaults["channel"]).astype(STRING)
+    return out
+
+
+def preset_columns(fields: Mapping[str, Col]) -> set[str]:
+    """Every source column name the field specs mention (for messages)."""
+    return {n for spec in fields.values() for n in spec.names}
+
+
+def _require_present(
+    frame: pd.DataFrame, preset: JournalPreset, lines: pd.Series, problems: list[Problem]
+) -> None:
+    known = {p.row for p in problems}
+    ts_names = preset.fields["ts"].names
+    missing_ts = frame["ts"].isna() & ~lines.isin(known)
+    for position in np.flatnonzero(missing_ts.to_numpy()):
+        problems.append(
+            Problem(int(lines.iloc[position]), ts_names[0] if ts_names else "ts", None, "empty time")
+        )
+    if "card_last4" in frame:
+        last4 = frame["card_last4"].astype(STRING)
+        bad = last4.notna() & ~last4.str.fullmatch(r"\d{4}").fillna(False)
+        for position in np.flatnonzero(bad.to_numpy()):
+            problems.append(
+                Problem(
+                    int(lines.iloc[position]),
+                    "card_last4",
+                    last4.iloc[position],
+                    "card_last4 must be four digits",
+                )
+            )
+
+
+def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> pd.Series:
+    """Fill empty txn_id: terminal/batch/stan, else wallet txn no, else rrn, else stem:line."""
+
+    def col(column: str) -> pd.Series:
+        if column in frame:
+            return frame[column].astype(STRING)
+        return pd.Series(pd.NA, index=frame.index, dtype=STRING)
+
+    ids = col("txn_id")
+    terminal, batch, stan = col("terminal_id"), col("batch_no"), col("stan")
+    both = terminal.notna() & batch.notna() & stan.notna()
+    ids = ids.mask(ids.isna() & both, terminal + "/" + batch + "/" + stan)
+    ids = ids.fillna(col("wallet_txn_id")).fillna(col("rrn"))
+    stem = Path(name).stem if not name.startswith("<") else ("sql" if name.startswith("<sql") else "frame")
+    fallback = pd.Series([f"{stem}:{line}" for line in lines], index=frame.index, dtype=STRING)
+    return ids.fillna(fallback).astype(STRING)
+
+
+def _duplicates(
+    frame: pd.DataFrame, preset: JournalPreset, lines: pd.Series, problems: list[Problem], strict: bool
+) -> None:
+    bad = {p.row for p in problems}
+    usable = ~lines.isin(bad)
+    ids = frame["txn_id"][usable.to_numpy()]
+    dup = ids.duplicated(keep="first")
+    if not dup.any():
+        return
+    first_line: dict[str, int] = {}
+    for position, value in ids.items():
+        first_line.setdefault(value, int(lines[position]))
+    names = preset.fields.get("txn_id")
+    column = names.names[0] if names is not None and names.names else "txn_id"
+    for position in dup[dup].index:
+        value = ids[position]
+        line = int(lines[position])
+        problems.append(
+            Problem(line, column, value, f"duplicate txn_id: rows {first_line[value]} and {line} share it")
+        )
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_pans_in_text(value)
+    return value
+
+
+def _report(problems: Sequence[Problem], name: str) -> pd.DataFrame:
+    ordered = sorted(problems, key=lambda p: (p.row, p.column))
+    return pd.DataFrame(
+        {
+            "file": pd.Series([name] * len(ordered), dtype=STRING),
+            "row": pd.Series([p.row for p in ordered], dtype="int64"),
+            "column": pd.Series([p.column for p in ordered], dtype=STRING),
+            "value": pd.Series(
+                [None if p.value is None or p.value is pd.NA else _safe(str(p.value)) for p in ordered],
+                dtype=STRING,
+            ),
+            "reason": pd.Series([p.reason for p in ordered], dtype=STRING),
+        },
+        columns=list(REPORT_COLUMNS),
+    )
+
+
+def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | None) -> pd.DataFrame:
+    keep = [c for c in frame.columns if c in JOURNAL_COLUMNS]
+    out = frame[keep].reset_index(drop=True)
+    out["amount_minor"] = out["amount_minor"].astype("int64")
+    ts = out["ts"]
+    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
+        ts = pd.to_datetime(ts, utc=True)
+    if zone is not None:
+        ts = ts.dt.tz_convert(zone)
+    out["ts"] = ts
+    held = {c: out.pop(c).astype(STRING) for c in ID_COLUMNS if c in out}
+    out["txn_id"] = pd.Series(["x"] * len(out), dtype=STRING)
+    result = validate_journal(out)
+    for column, values in held.items():
+        result[column] = values.str.strip().replace("", pd.NA).astype(STRING)
+    result["source"] = pd.Series([name] * len(result), dtype=STRING)
+    result["source_row"] = pd.Series(lines.to_numpy(), dtype="Int64")
+    return result
