@@ -1,0 +1,83 @@
+"""The matcher's parameters, with documented defaults.
+
+Every threshold, window and evidence weight the matcher uses lives here, so a
+user can tighten or loosen it without touching code. ``docs/matching.md``
+explains each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+__all__ = ["MatchPolicy"]
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """Thresholds, windows and evidence weights of the matcher.
+
+    Verdicts
+        ``match_threshold``: the posterior probability the best candidate
+        needs to be ``matched`` (default 0.995: a wrong match prints a
+        stranger's receipt). ``min_margin``: how far ahead of the runner-up it
+        must be. ``candidate_floor``: candidates below this posterior are not
+        listed. ``absent_threshold``: when the posterior that the payment is
+        not in the journal at all exceeds this, the verdict is ``unmatched``.
+
+    Priors
+        ``prior_absent``: prior probability that a proof's payment is not in
+        the journal (another shop, another day, a forged proof).
+
+    Time
+        ``clock_tolerance_s``: how far a second- or minute-precision proof may
+        be from the terminal's (skew-corrected) time. ``max_clock_skew_s``:
+        how far off a terminal clock may be and still be found (a terminal set
+        to the wrong zone is hours off). ``bank_post_lag_days``: business days
+        between a card payment and the date on a bank statement.
+        ``min_skew_votes``: proofs needed before a terminal offset is trusted.
+
+    Currency
+        ``fx_rates``: ``{(journal_currency, proof_currency): rate}`` for bank
+        lines billed in another currency (1 unit of the first is ``rate`` of
+        the second). ``fx_tolerance``: relative rate difference accepted;
+        ``fx_fee_max``: largest foreign-transaction fee added by the issuer.
+
+    Evidence weights (m = probability of the level for the true transaction)
+        ``m_amount``, ``m_time_*``, ``m_last4``, ``m_merchant_*``: see
+        ``docs/matching.md``. The u probabilities (chance agreement) are not
+        parameters: they are computed from the journal itself.
+    """
+
+    match_threshold: float = 0.995
+    min_margin: float = 0.95
+    candidate_floor: float = 0.005
+    absent_threshold: float = 0.5
+    prior_absent: float = 0.05
+    clock_tolerance_s: int = 300
+    max_clock_skew_s: int = 14 * 3600
+    bank_post_lag_days: int = 3
+    min_skew_votes: int = 3
+    skew_sample: int = 3000
+    fx_rates: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
+    fx_tolerance: Decimal = Decimal("0.02")
+    fx_fee_max: Decimal = Decimal("0.03")
+    m_amount: float = 0.99
+    m_amount_fx: float = 0.9
+    m_time_second: tuple[float, float, float] = (0.80, 0.14, 0.06)  # <=60 s, <=180 s, in window
+    m_time_minute: tuple[float, float, float] = (0.85, 0.11, 0.04)
+    m_time_day: tuple[float, ...] = (0.40, 0.30, 0.18, 0.12)  # lag 0, 1, 2, 3 business days
+    m_time_outside: float = 0.01
+    m_last4: float = 0.97
+    m_id_agree: float = 0.99
+    m_id_differs: float = 0.002
+    m_reference_unmatched: float = 0.5
+    m_merchant: tuple[float, float, float] = (0.85, 0.10, 0.05)  # strong, partial, none
+    merchant_strong: float = 85.0
+    merchant_partial: float = 60.0
+    keep_candidates: int = 5
+
+    def replace(self, **changes: object) -> MatchPolicy:
+        """A copy with some parameters changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
