@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from receiptkit.match.evidence import ProofArrays
-from receiptkit.match.index import JournalIndex
-from receiptkit.match.policy import MatchPolicy
+from receiptkit.matching.evidence import ProofArrays
+from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.policy import MatchPolicy
 
 __all__ = ["estimate_clock_offsets"]
 

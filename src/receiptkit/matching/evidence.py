@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from receiptkit.match.index import JournalIndex, Pairs
-from receiptkit.match.policy import MatchPolicy
-from receiptkit.match.text import merchant_similarity
+from receiptkit.matching.index import JournalIndex, Pairs
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.text import merchant_similarity
 
 __all__ = ["FIELDS", "Evidence", "ProofArrays", "score"]
 

@@ -1,7 +1,7 @@
 """match, find and explain: from proofs and a journal to verdicts.
 
-The pipeline: search candidates (:mod:`~receiptkit.match.index`), weigh the
-evidence (:mod:`~receiptkit.match.evidence`), turn the weights of every
+The pipeline: search candidates (:mod:`~receiptkit.matching.index`), weigh the
+evidence (:mod:`~receiptkit.matching.evidence`), turn the weights of every
 candidate and of "not in the journal" into posterior probabilities, resolve
 competing proofs one-to-one, and give each proof a verdict: ``matched``,
 ``ambiguous`` (with the candidates and what to ask next) or ``unmatched``
@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from receiptkit.match.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.match.index import JournalIndex, Pairs
-from receiptkit.match.policy import MatchPolicy
-from receiptkit.match.skew import estimate_clock_offsets
+from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
+from receiptkit.matching.index import JournalIndex, Pairs
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.skew import estimate_clock_offsets
 from receiptkit.money import exponent, format_minor
 from receiptkit.schema import STRING, validate_proofs
 

@@ -7,8 +7,8 @@
 - :class:`MatchPolicy`: thresholds, windows and weights.
 """
 
-from receiptkit.match.engine import RESULT_COLUMNS, explain, find, match
-from receiptkit.match.index import JournalIndex
-from receiptkit.match.policy import MatchPolicy
+from receiptkit.matching.engine import RESULT_COLUMNS, explain, find, match
+from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.policy import MatchPolicy
 
 __all__ = ["RESULT_COLUMNS", "JournalIndex", "MatchPolicy", "explain", "find", "match"]
