@@ -653,7 +653,8 @@ class AuditLog:
     ) -> ReprintRefused:
         """Log a reprint refused by a control rule and return the error for the caller to raise.
 
-        >>> # raise audit.record_refusal(txn_id, rule="declined", message="...", operator=..., reason=...)
+        Use it as ``raise log.record_refusal(txn_id, rule="declined", message=..., operator=..., reason=...)``:
+        the refusal becomes a ``refused`` row, and no reprint number is used.
         """
         txn_id = _required_text(txn_id, "txn_id")
         rule = _required_text(rule, "rule")
