@@ -1,0 +1,69 @@
+"""Chinese bank statement exports: CMB credit (year-less dates), ICBC (preamble card, trailer)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from receiptkit import read_proofs
+from receiptkit.readers.bank_csv import make_spec, read
+
+
+def test_cmb_credit_year_from_title_and_sign(fixtures):
+    frame = read_proofs(fixtures / "proofs" / "cmb_credit.csv")
+    assert frame.attrs["rejected"].empty
+    assert list(frame["date"]) == [
+        pd.Timestamp("2025-12-30"),  # repayment without 交易日: posting date, year before the title's
+        pd.Timestamp("2025-12-31"),
+        pd.Timestamp("2026-01-03"),
+        pd.Timestamp("2026-01-05"),
+    ]
+    assert list(frame["amount_minor"]) == [10000, 12850, 2850, 200000]
+    assert list(frame["direction"]) == ["credit", "debit", "credit", "debit"]
+    assert frame["ts"].isna().all() and set(frame["ts_precision"]) == {"day"}
+    assert frame.iloc[1]["raw"]["posting_date"] == "2026-01-02"
+    assert set(frame["card_last4"]) == {"1234"}
+
+
+def test_icbc_card_from_preamble_and_trailer_skipped(fixtures):
+    frame = read_proofs(fixtures / "proofs" / "icbc_credit.csv")
+    assert len(frame) == 2
+    assert list(frame["source_row"]) == [8, 9]
+    assert list(frame["amount_minor"]) == [12850, 3000]
+    assert list(frame["direction"]) == ["debit", "credit"]
+    assert list(frame["card_last4"]) == ["4321", "4321"]
+    assert frame.iloc[0]["merchant_text"] == "财付通-示例便利店"
+    assert frame.iloc[0]["date"] == pd.Timestamp("2026-11-20")
+
+
+def test_generic_mapping(tmp_path):
+    path = tmp_path / "mybank.csv"
+    path.write_text("Date,Amount,Payee\n2026-11-20,-12.50,Shop\n2026-11-21,3.00,Refund\n", encoding="utf-8")
+    spec = make_spec("mybank", {"date": "Date", "amount": "Amount", "merchant_text": "Payee"}, currency="EUR")
+    frame = read(path, spec=spec)
+    assert list(frame["amount_minor"]) == [1250, 300]
+    assert list(frame["direction"]) == ["debit", "credit"]
+    assert list(frame["currency"]) == ["EUR", "EUR"]
+
+
+def test_ccb_xls_has_times(samples):
+    frame = read_proofs(samples / "bank_cn_ccb" / "example-ccb-交易明细_xxxx_2025xxxx_2025xxxx.xls")
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2025-01-01 18:53:19", tz="Asia/Shanghai")
+    assert frame.iloc[0]["amount_minor"] == 6700 and frame.iloc[0]["direction"] == "debit"
+    assert frame.iloc[0]["source_row"] == 7
+
+
+def test_full_card_numbers_never_reach_the_frame(tmp_path):
+    path = tmp_path / "bocom.csv"
+    path.write_text(
+        "序号,交易日期,交易时间,交易类型,借贷,交易金额,余额,对方账号,对方户名,交易地点,摘要\n"
+        "1,2026-11-20,14:32:07,消费,借 Dr,128.50,1.00,4111111111111111,卡 4111111111111111,店,\n",
+        encoding="utf-8",
+    )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = read_proofs(path)
+    flat = repr(frame.to_dict("records"))
+    assert "4111111111111111" not in flat
+    assert frame.iloc[0]["raw"]["对方账号"].endswith("1111")

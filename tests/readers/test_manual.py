@@ -1,0 +1,44 @@
+"""Counter input: receiptkit.proof()."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from receiptkit import ProofError, proof
+
+
+def test_minute_precision_and_exact_amount():
+    frame = proof(amount="128.50", time="2026-11-20 14:32", last4="1234")
+    row = frame.iloc[0]
+    assert row["amount_minor"] == 12850 and row["currency"] == "CNY"
+    assert row["ts"] == pd.Timestamp("2026-11-20 14:32", tz="Asia/Shanghai")
+    assert row["ts_precision"] == "minute"
+    assert row["card_last4"] == "1234" and row["kind"] == "manual" and row["direction"] == "debit"
+
+
+def test_date_only_and_stable_id():
+    one = proof(amount="12", time="2026-11-20", tz="Asia/Hong_Kong", currency="HKD")
+    two = proof(amount="12", time="2026-11-20", tz="Asia/Hong_Kong", currency="HKD")
+    assert one.iloc[0]["ts_precision"] == "day" and pd.isna(one.iloc[0]["ts"])
+    assert one.iloc[0]["date"] == pd.Timestamp("2026-11-20")
+    assert one.iloc[0]["proof_id"] == two.iloc[0]["proof_id"]
+
+
+def test_year_less_time_is_never_in_the_future():
+    frame = proof(amount="1.00", time="12月31日 10:00", ref="2026-11-20")
+    assert frame.iloc[0]["ts"].year == 2025
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column"),
+    [
+        ({"amount": "12.345"}, "amount"),
+        ({"amount": "x"}, "amount"),
+        ({"amount": "1", "last4": "ab"}, "last4"),
+    ],
+)
+def test_bad_input_names_the_field(kwargs, column):
+    with pytest.raises(ProofError) as info:
+        proof(time="2026-11-20 14:32", **kwargs)
+    assert info.value.column == column

@@ -1,0 +1,46 @@
+"""Card SMS / notification text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from receiptkit import ProofError, read_proofs
+from receiptkit.readers.sms import parse_sms
+
+
+def test_chinese_credit_card_sms():
+    row = parse_sms("您尾号1234的信用卡11月20日14:32消费人民币128.50元,商户:XX便利店", ref="2026-12-01")
+    assert row["card_last4"] == "1234" and row["amount_minor"] == 12850 and row["currency"] == "CNY"
+    assert row["merchant_text"] == "XX便利店" and row["direction"] == "debit"
+    assert (
+        row["ts"] == pd.Timestamp("2026-11-20 14:32", tz="Asia/Shanghai") and row["ts_precision"] == "minute"
+    )
+
+
+def test_year_less_date_resolves_to_the_past():
+    row = parse_sms("您尾号1234的信用卡12月20日14:32消费人民币1.00元", ref="2026-11-01")
+    assert row["ts"].year == 2025
+
+
+def test_english_and_refund():
+    row = parse_sms(
+        "Your card ending 9876 was charged HKD 88.00 at SAMPLE CAFE on 21 Nov 12:01.",
+        ref="2026-12-01",
+        tz="Asia/Hong_Kong",
+    )
+    assert (row["card_last4"], row["amount_minor"], row["currency"]) == ("9876", 8800, "HKD")
+    assert row["merchant_text"] == "SAMPLE CAFE"
+    refund = parse_sms("【工商银行】您尾号4321卡11月22日09:05网上退款入账人民币30.00元", ref="2026-12-01")
+    assert refund["direction"] == "credit"
+
+
+def test_file_of_messages_names_the_bad_line(fixtures):
+    path = fixtures / "proofs" / "sms.txt"
+    with pytest.raises(ProofError) as info:
+        read_proofs(path, format="sms", ref="2026-12-01")
+    assert info.value.row == 5 and info.value.file == str(path)
+    with pytest.warns(UserWarning):
+        frame = read_proofs(path, format="sms", ref="2026-12-01", strict=False)
+    assert list(frame["source_row"]) == [1, 2, 4]
+    assert list(frame["kind"]) == ["sms"] * 3

@@ -1,0 +1,106 @@
+"""WeChat / Alipay personal bills read into proofs (own fixtures in the real layouts)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from receiptkit import ProofError, read_proofs
+from receiptkit.readers.proofbase import RejectedRowsWarning, payment_state
+
+
+def test_wechat_bill_with_bom_crlf_and_preamble(fixtures):
+    frame = read_proofs(fixtures / "proofs" / "wechat_bill.csv")
+    assert len(frame) == 4
+    first = frame.iloc[0]
+    assert first["proof_id"] == "wechat_bill:18"
+    assert first["source_row"] == 18
+    assert first["kind"] == "wallet"
+    assert first["amount_minor"] == 12850 and first["currency"] == "CNY"
+    assert first["direction"] == "debit"
+    assert first["card_last4"] == "1234"
+    assert first["wallet_txn_id"] == "4200001234202611201234567890"
+    assert first["order_no"] == "POS20261120001"
+    assert first["merchant_text"] == "示例便利店(中山路店)"
+    assert first["ts"] == pd.Timestamp("2026-11-20 14:32:07", tz="Asia/Shanghai")
+    assert first["ts_precision"] == "second"
+    assert first["raw"]["商品"] == "饮料"
+    assert list(frame["direction"]) == ["debit", "credit", "debit", "debit"]
+    assert list(frame["payment_state"]) == ["success", "refunded", "success", "closed"]
+    assert frame.iloc[1]["amount_minor"] == 3000  # "¥30.0": one decimal
+    assert frame.iloc[2]["raw"].get("neutral") is True  # "/" direction kept, flagged
+
+
+def test_alipay_gbk_padded_cells_and_neutral_refund(fixtures):
+    frame = read_proofs(fixtures / "proofs" / "alipay_bill.csv")
+    assert list(frame["source_row"]) == [18, 19, 20]
+    assert list(frame["amount_minor"]) == [7900, 2000, 2000]
+    assert list(frame["direction"]) == ["debit", "credit", "debit"]
+    assert list(frame["payment_state"]) == ["success", "refunded", "pending"]
+    assert frame.iloc[0]["card_last4"] == "7449"
+    assert frame.iloc[0]["order_no"] == "SHOP20261120777"
+    assert frame.iloc[0]["merchant_text"] == "示例咖啡馆"
+    assert frame.iloc[1]["raw"]["neutral"] is True
+
+
+def test_tz_argument_overrides_the_default(fixtures):
+    frame = read_proofs(fixtures / "proofs" / "wechat_bill.csv", tz="UTC")
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2026-11-20 14:32:07", tz="UTC")
+
+
+def test_bad_amount_strict_names_file_line_column(tmp_path, fixtures):
+    text = (fixtures / "proofs" / "wechat_bill.csv").read_bytes().replace("¥128.50".encode(), b"abc")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(text)
+    with pytest.raises(ProofError) as info:
+        read_proofs(bad)
+    assert info.value.file == str(bad) and info.value.row == 18 and info.value.column == "金额(元)"
+    assert info.value.value == "abc"
+
+
+def test_bad_amount_lenient_reports_rejected_rows(tmp_path, fixtures):
+    text = (fixtures / "proofs" / "wechat_bill.csv").read_bytes().replace("¥128.50".encode(), b"abc")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(text)
+    with pytest.warns(RejectedRowsWarning):
+        frame = read_proofs(bad, strict=False)
+    assert len(frame) == 3
+    rejected = frame.attrs["rejected"]
+    assert list(rejected["row"]) == [18] and list(rejected["column"]) == ["金额(元)"]
+
+
+def test_wechat_samples_csv_and_xlsx_agree(samples):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        csv = read_proofs(samples / "wechat_personal" / "example-wechat-records.csv")
+        xlsx = read_proofs(samples / "wechat_personal" / "example-wechat-records.xlsx")
+    assert len(csv) == len(xlsx) > 20
+    assert list(csv["amount_minor"]) == list(xlsx["amount_minor"])
+    assert csv.iloc[0]["card_last4"] == "1234"
+
+
+def test_jd_partial_refund_note(samples):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = read_proofs(samples / "jd_personal" / "example-jd-records.csv")
+    row = frame[frame["amount_minor"] == 13177].iloc[0]
+    assert row["payment_state"] == "partially_refunded" and row["direction"] == "debit"
+    assert row["raw"]["金额"] == "131.77(已退款89.84)"
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("支付成功", "success"),
+        ("已全额退款", "refunded"),
+        ("交易关闭", "closed"),
+        ("支付失败", "failed"),
+        ("等待确认收货", "pending"),
+        ("已退款￥742.00", "refunded"),
+        ("部分退款", "partially_refunded"),
+    ],
+)
+def test_payment_state(text, state):
+    assert payment_state(text) == state
