@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing
@@ -203,8 +204,11 @@ def test_complete_checks_its_arguments(log: AuditLog) -> None:
         log.complete(attempt, document_sha256=SHA_A, result="done")
     with pytest.raises(AuditError, match="no reprint attempt 99"):
         log.complete(99, document_sha256=SHA_A)
+    other = begin(log, "T0002")
+    with pytest.raises(AuditError, match="not reprint 1 of T0001"):  # an Attempt from another log
+        log.complete(dataclasses.replace(other, txn_id="T0001"), document_sha256=SHA_A)
     assert log.attempt_status(attempt.attempt_id) == "pending"  # nothing was written
-    assert len(log.rows()) == 1
+    assert len(log.rows()) == 2
 
 
 def test_failed_attempt_is_retried_with_the_same_number_and_code(log: AuditLog) -> None:

@@ -86,6 +86,14 @@ def test_load_key_env_wins_over_key_file_env(tmp_path, monkeypatch: pytest.Monke
     assert load_key() == SecretKey(KEY)
 
 
+def test_a_path_given_as_key_text_is_refused(tmp_path) -> None:
+    file = tmp_path / "merchant.key"
+    file.write_text(KEY.hex())
+    with pytest.raises(AuditError, match="names a file"):
+        load_key(str(file))
+    assert load_key(file) == SecretKey(KEY)
+
+
 @pytest.mark.parametrize("material", ["", "   ", "hex:", "short-key", b"0123456789", "hex:abcd"])
 def test_empty_and_short_keys_are_refused(material: str | bytes) -> None:
     with pytest.raises(AuditError, match=r"empty|too short"):
@@ -151,6 +159,7 @@ def test_canonical_fields_accept_a_pandas_row() -> None:
         ({"amount_minor": 128.5}, "integer"),
         ({"amount_minor": True}, "integer"),
         ({"txn_id": ""}, "txn_id"),
+        ({"card_last4": "4111111111111111"}, "four digits"),
     ],
 )
 def test_canonical_fields_refuse_bad_values(changes: dict[str, object], message: str) -> None:

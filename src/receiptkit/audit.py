@@ -31,7 +31,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import random
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -337,7 +339,8 @@ class AuditLog:
     ``postgresql://...``) or an :class:`sqlalchemy.engine.Engine`.
 
     Writers are serialised: on SQLite each append runs in ``BEGIN IMMEDIATE``
-    (the database write lock, waited for up to ``timeout`` seconds); on every
+    (the database write lock, waited for up to ``timeout`` seconds; not set up
+    on an ``Engine`` passed in, which keeps its own transaction behaviour); on every
     backend a unique ``prev_hash`` makes a concurrent append to the same head
     fail and be retried, so the chain never forks and reprint numbers are
     never doubled. ``stale_after`` is how old a ``pending`` attempt must be
@@ -381,7 +384,8 @@ class AuditLog:
             except (SQLAlchemyError, ImportError) as exc:
                 raise AuditError(f"cannot open the audit log: {exc}", file=self.location) from None
         self._engine = engine
-        if engine.dialect.name == "sqlite":
+        if engine.dialect.name == "sqlite" and self._owns_engine:
+            # not done to an engine the caller passed in: it would change their transactions too
             self._sqlite_locking(engine)
         try:
             if create:
@@ -425,7 +429,9 @@ class AuditLog:
     ) -> list[dict[str, Any]]:
         """Run ``build`` inside one write transaction and append the rows it returns."""
         last: Exception | None = None
-        for _ in range(retries):
+        for attempt in range(retries):
+            if attempt:
+                time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # back off, with jitter
             refusal: _Refusal | None = None
             try:
                 with self._engine.begin() as conn:
@@ -711,6 +717,14 @@ class AuditLog:
 
         def build(conn: Connection, _now: dt.datetime) -> list[dict[str, Any]]:
             first, state, _tries = self._attempt_state(conn, attempt_id)
+            if isinstance(attempt, Attempt) and (first.subject, first.reprint_no) != (
+                attempt.txn_id,
+                attempt.reprint_no,
+            ):
+                raise AuditError(
+                    f"attempt {attempt_id} in this log is not reprint {attempt.reprint_no} of {attempt.txn_id}",
+                    value=attempt_id,
+                )
             if state not in _UNFINISHED:
                 raise AuditError(
                     f"attempt {attempt_id} is {state}; only a pending or retried attempt can be completed",

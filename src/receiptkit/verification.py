@@ -195,7 +195,8 @@ def load_key(
     Where it comes from, first match wins:
 
     1. ``key``: a :class:`SecretKey` (returned as is), ``bytes`` (the key itself),
-       a ``str`` (key text, decoded as below) or a path object (a key file);
+       a ``str`` (key text, decoded as below; text that names an existing file is
+       refused, to catch a path passed by mistake) or a path object (a key file);
     2. ``path``: a key file;
     3. the environment variable ``RECEIPTKIT_KEY`` (name set by ``env``): key text;
     4. the environment variable ``RECEIPTKIT_KEY_FILE`` (``file_env``): a key file path.
@@ -221,6 +222,8 @@ def load_key(
     if isinstance(key, bytes | bytearray):
         return SecretKey(bytes(key))
     if isinstance(key, str):
+        if len(key) < 4096 and os.path.isfile(key.strip()):
+            raise AuditError("this key text names a file: pass path=... or a pathlib.Path to read a key file")
         return SecretKey(_decode_key_text(key))
     if key is not None:
         return SecretKey(_read_key_file(key))
@@ -345,6 +348,8 @@ def canonical_fields(
     out["currency"] = out["currency"].upper()
     out["txn_type"] = out["txn_type"].lower()
     out["status"] = out["status"].lower()
+    if out["card_last4"] and not re.fullmatch(r"\d{4}", out["card_last4"]):
+        raise AuditError("card_last4 must be four digits", column="card_last4")
     out["reprint_no"] = str(reprint_no)
     out["printed_at"] = _iso_utc(printed_at, "printed_at")
     return out
