@@ -153,7 +153,9 @@ def spec_matches(spec: ProofSpec, head: str) -> bool:
 
 
 def _located(exc: ReceiptkitError, name: str) -> ProofError:
-    return ProofError(exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=exc.value)
+    # a whole-file problem (no header found) is reported at line 1, where the search began
+    row = exc.row if exc.row is not None else 1
+    return ProofError(exc.reason, file=exc.file or name, row=row, column=exc.column, value=exc.value)
 
 
 def read_spec(
@@ -396,6 +398,12 @@ def finish(
         if given_ids is not None
         else [f"{stem}:{'?' if pd.isna(r) else int(r)}" for r in out["source_row"]]
     )
+    seen: dict[str, int] = {}
+    for position, value in enumerate(ids):  # several proofs on one line (one-line OFX): keep ids unique
+        count = seen.get(value, 0) + 1
+        seen[value] = count
+        if count > 1:
+            ids[position] = f"{value}.{count}"
     out["proof_id"] = "pending"
     out["source"] = "pending"
     if "raw" not in out.columns:

@@ -1,0 +1,151 @@
+"""read_proofs: sniffing, every public sample, and property tests (bytes never crash a reader)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from receiptkit import ProofError, read_proofs
+from receiptkit.readers import bank_csv, camt, mt940, ofx, screenshot_json, sms, wallet_cn
+from receiptkit.readers.proofs import sniff_format
+from receiptkit.schema import PROOF_COLUMNS
+
+# Sample files that cannot give proofs, and why (each must raise ProofError naming the file).
+KNOWN_UNREADABLE = {
+    "camt053/oca__test-camt053-no-ntry.xml": "statement without entries",
+    "ofx/jbms__amex.ofx": "no OFX header and leaf tags closed out of order: ofxtools refuses it",
+    "ofx/oca__test_ofx_wrong.ofx": "deliberately broken (stray comment close)",
+    "ofx/ofxparse__error_message.ofx": "server error response",
+    "ofx/ofxparse__signon_fail.ofx": "signon error response",
+    "ofx/ofxparse__signon_success.ofx": "signon only, no statement",
+    "ofx/ofxparse__signon_success_no_message.ofx": "signon only, no statement",
+    "ofx/ofxparse__bank_small.ofx": "empty <OFX></OFX>",
+    "ofx/ofxparse__account_listing_aggregation.ofx": "account list, no transactions",
+    "ofx/ofxparse__fail_nice__date_missing.ofx": "deliberately broken: no DTPOSTED",
+    "ofx/ofxparse__fail_nice__decimal_error.ofx": "deliberately broken date/amount",
+    "ofx/ofxparse__fidelity-savings.ofx": "TRNAMT with 4 decimals in USD (not exact in minor units)",
+    "ofx/ofxparse__investment_401k.ofx": "investment positions only",
+    "ofx/ofxparse__multiple_accounts.ofx": "header without blank line: ofxtools finds no statement",
+    "ofx/ofxparse__multiple_accounts2.ofx": "header without blank line: ofxtools finds no statement",
+    "ofx/ofxparse__ofx-v102-empty-tags.ofx": "invalid OFX header",
+    "ofx/ofxparse__td_ameritrade.ofx": "investment transactions only",
+    "ofx/ofxparse__tiaacref.ofx": "investment transactions only",
+    "ofx/ofxparse__vanguard.ofx": "investment transactions only",
+    "ofx/ofxparse__vanguard401k.ofx": "investment transactions only",
+    "mt940/ASNB__mt940.txt": "mt-940 cannot parse its :61: lines",
+    "mt940/ASNB__mt940_with_spaces_for_entry_date.txt": "mt-940 cannot parse its :61: lines",
+    "mt940/self-provided__invalid_statement.sta": "not MT940",
+    "mt940/self-provided__empty_non_swift.sta": "empty non-SWIFT block",
+    "paypal/hledger__paypal-custom.csv": "PayPal reader not written yet",
+    "paypal/oca__paypal_activity_en.csv": "PayPal reader not written yet",
+    "paypal/oca__paypal_empty_activity.csv": "PayPal reader not written yet",
+    "paypal/oca__paypal_statement_en.csv": "PayPal reader not written yet",
+    "paypal/oca__paypal_statement_es.csv": "PayPal reader not written yet",
+    "stripe/hledger__stripe-balance-change-from-activity.csv": "Stripe reader not written yet",
+}
+# MT940 fragments from parser unit tests (a single tag, no :61: line): ProofError expected too.
+FRAGMENT_PREFIXES = ("mt940/betterplace__", "mt940/cmxl__", "mt940/self-provided__")
+
+
+def _sample_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*") if p.is_file() and p.name != "PROVENANCE.md")
+
+
+def test_every_sample_reads_or_raises_a_located_proof_error(samples):
+    read, refused = [], []
+    for path in _sample_files(samples):
+        key = path.relative_to(samples).as_posix()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                frame = read_proofs(path)
+            except ProofError as exc:
+                assert exc.file == str(path), key
+                assert exc.row is not None, key
+                refused.append(key)
+                continue
+        assert len(frame) > 0, key
+        assert list(frame.columns[: len(PROOF_COLUMNS)]) == list(PROOF_COLUMNS), key
+        assert (frame["amount_minor"] >= 0).all(), key
+        assert frame["proof_id"].is_unique, key
+        assert set(frame["direction"]) <= {"debit", "credit"}, key
+        read.append(key)
+    unexpected = [k for k in refused if k not in KNOWN_UNREADABLE and not k.startswith(FRAGMENT_PREFIXES)]
+    assert not unexpected, unexpected
+    wrongly_listed = [k for k in read if k in KNOWN_UNREADABLE]
+    assert not wrongly_listed, wrongly_listed
+    assert len(read) >= 70
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("wechat_bill.csv", "wallet"),
+        ("alipay_bill.csv", "wallet"),
+        ("cmb_credit.csv", "bank"),
+        ("icbc_credit.csv", "bank"),
+        ("statement.ofx", "ofx"),
+        ("statement.sta", "mt940"),
+        ("camt053.xml", "camt"),
+        ("screenshot.json", "json"),
+        ("sms.txt", "sms"),
+    ],
+)
+def test_sniffing(fixtures, name, expected):
+    assert sniff_format(fixtures / "proofs" / name)[0] == expected
+
+
+def test_unknown_format_and_missing_file(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("hello\n", encoding="utf-8")
+    with pytest.raises(ProofError) as info:
+        read_proofs(path)
+    assert info.value.file == str(path) and info.value.row == 1
+    with pytest.raises(ProofError):
+        read_proofs(tmp_path / "missing.csv")
+
+
+READERS = [
+    lambda d: wallet_cn.read(d, format="wechat", name="f.csv"),
+    lambda d: wallet_cn.read(d, format="alipay", name="f.csv"),
+    lambda d: bank_csv.read(d, format="icbc", name="f.csv"),
+    lambda d: bank_csv.read(d, format="cmb_credit", name="f.csv"),
+    lambda d: ofx.read(d, name="f.ofx"),
+    lambda d: mt940.read(d, name="f.sta"),
+    lambda d: camt.read(d, name="f.xml"),
+    lambda d: screenshot_json.read(d, name="f.json"),
+    lambda d: sms.read(d, name="f.txt", ref="2026-12-01"),
+]
+HEADERS = [
+    "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n",
+    "交易日期,记账日期,摘要,交易场所,交易金额(收入),交易金额(支出),交易币种\n",
+    "OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><STMTRS><CURDEF>USD<STMTTRN><TRNAMT>",
+    ":20:X\n:25:Y\n:60F:C260101EUR1,00\n:61:",
+    '[{"amount": ',
+]
+
+
+def _check(reader, data: bytes) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            reader(data)
+        except ProofError as exc:
+            assert exc.file is not None
+            assert exc.row is not None or exc.column is not None
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(range(len(READERS))), st.binary(max_size=300))
+def test_arbitrary_bytes_only_raise_proof_error(index, data):
+    _check(READERS[index], data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(range(len(READERS))), st.sampled_from(HEADERS), st.text(max_size=200))
+def test_header_plus_arbitrary_text_only_raises_proof_error(index, header, text):
+    _check(READERS[index], (header + text).encode("utf-8"))
