@@ -54,7 +54,12 @@ _REFERENCE = re.compile(
     re.I,
 )
 _CREDIT = re.compile(r"退货|退款|存入|转入|收入|入账|撤销|refund|credited|reversal|returned|deposit", re.I)
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
 
 
 def sniff(head: str) -> bool:
