@@ -165,6 +165,8 @@ def _decide(
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
     for _ in range(20):
         post = _posteriors(ev, n, active, policy, txn_ids)
+        if not len(post.order):  # no candidate left for any proof
+            break
         best_pos, second_conf = _best(post, n)
         best_conf = np.where(best_pos >= 0, post.conf[np.maximum(best_pos, 0)], 0.0)
         confident = (
