@@ -48,6 +48,7 @@ from receiptkit.readers.table import (
     RawTable,
     _cell_text,
     convert,
+    decode_bytes,
     head_text,
     read_table,
     source_name,
@@ -189,7 +190,11 @@ def _head_rows(source: Any, encoding: str | None) -> list[set[str]]:
         return [{_cell_text(v).strip(STRIP_CHARS) for v in row} for row in head.itertuples(index=False)]
     if _suffix(source) in _TEXT_SUFFIXES:
         return [set(_read_parquet(source).columns)]
-    text = head_text(source, encodings=(encoding,) if encoding else ("utf-8-sig", "gb18030"))
+    if encoding:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        text = decode_bytes(data, (encoding,), source_name(source))
+    else:
+        text = head_text(source)
     lines = text.splitlines()[:80]
     rows = []
     for line in lines:
@@ -457,11 +462,14 @@ def _process(
             fields[canonical] = Col(*spec.names, const=spec.const, regex=spec.regex)
         else:
             fields[canonical] = spec
+    problems: list[Problem] = []
+    frame = _guard_commas(frame, fields, raw.lines, problems)
+    raw = RawTable(frame, raw.lines, raw.source, raw.header_line, raw.preamble)
     naive_zone = preset.tz if preset.tz_fixed else (tz or preset.tz)
     default_currency = currency or preset.currency
-    converted, problems = convert(
-        raw, fields, tz=naive_zone, currency=default_currency, dayfirst=preset.dayfirst
-    )
+    options = {"tz": naive_zone, "currency": default_currency, "dayfirst": preset.dayfirst}
+    converted, found = convert(raw, fields, **options)
+    problems += found
     zone_problems = [p for p in problems if "no zone" in p.reason]
     if zone_problems:
         first = zone_problems[0]
@@ -479,7 +487,7 @@ def _process(
     elif converted["currency"].isna().any():
         converted["currency"] = converted["currency"].fillna(default_currency or pd.NA)
 
-    converted = _resolve_enums(converted, enum_values, preset, fields, raw.lines, problems)
+    converted = _resolve_enums(converted, enum_values, preset, fields, raw.lines, problems, frame.columns)
     if preset.finish is not None:
         converted = preset.finish(converted, raw, problems)
 
@@ -491,8 +499,8 @@ def _process(
 
     lines = pd.Series(raw.lines, index=converted.index)
     _require_present(converted, preset, lines, problems)
-    converted["txn_id"] = _derive_ids(converted, lines, name)
-    _duplicates(converted, preset, lines, problems, strict)
+    converted["txn_id"], id_origin = _derive_ids(converted, lines, name)
+    _duplicates(converted, id_origin, preset, lines, problems, frame.columns)
 
     bad_lines = {p.row for p in problems}
     if problems and strict:
@@ -516,6 +524,38 @@ def _process(
             stacklevel=3,
         )
     return result
+
+
+_THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
+def _guard_commas(
+    frame: pd.DataFrame, fields: Mapping[str, Col], lines: np.ndarray, problems: list[Problem]
+) -> pd.DataFrame:
+    """A comma in an amount must be a thousands separator ("1,234.50"), never a decimal mark."""
+    out = frame
+    for spec in fields.values():
+        if spec.kind != "amount":
+            continue
+        for column in spec.names:
+            if column not in out.columns:
+                continue
+            values = out[column]
+            has = values.str.contains(",", regex=False).fillna(False).astype(bool)
+            if not has.any():
+                continue
+            core = values.str.replace(r"[^\d,.]", "", regex=True)
+            bad = has & ~core.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+            for position in np.flatnonzero(bad.to_numpy()):
+                problems.append(
+                    Problem(
+                        int(lines[position]), column, values.iloc[position], "not an amount (stray comma)"
+                    )
+                )
+            if bad.any():
+                out = out.copy() if out is frame else out
+                out[column] = values.mask(bad, "0")
+    return out
 
 
 def _minor_units(frame: pd.DataFrame, spec: Col, lines: np.ndarray, problems: list[Problem]) -> pd.Series:
@@ -564,6 +604,7 @@ def _resolve_enums(
     fields: Mapping[str, Col],
     lines: np.ndarray,
     problems: list[Problem],
+    columns: Any,
 ) -> pd.DataFrame:
     out = frame.copy()
     own: dict[str, pd.Series] = {}
@@ -573,7 +614,7 @@ def _resolve_enums(
             own[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
             continue
         mapped, hints, bad = normalise_enum(out[column], column, values.get(column))
-        origin = next((n for n in fields[column].names if n in preset_columns(fields)), column)
+        origin = _source_column(fields[column], columns, column)
         for position in np.flatnonzero(bad.to_numpy()):
             problems.append(
                 Problem(
@@ -600,11 +641,6 @@ def _resolve_enums(
     return out
 
 
-def preset_columns(fields: Mapping[str, Col]) -> set[str]:
-    """Every source column name the field specs mention (for messages)."""
-    return {n for spec in fields.values() for n in spec.names}
-
-
 def _require_present(
     frame: pd.DataFrame, preset: JournalPreset, lines: pd.Series, problems: list[Problem]
 ) -> None:
@@ -615,6 +651,15 @@ def _require_present(
         problems.append(
             Problem(int(lines.iloc[position]), ts_names[0] if ts_names else "ts", None, "empty time")
         )
+    ts = frame["ts"]
+    if pd.api.types.is_datetime64_any_dtype(ts.dtype):
+        years = ts.dt.year
+        far = (ts.notna() & ((years < 1678) | (years > 2261)) & ~lines.isin(known)).fillna(False)
+        for position in np.flatnonzero(far.to_numpy(dtype=bool)):
+            line = int(lines.iloc[position])
+            problems.append(
+                Problem(line, ts_names[0] if ts_names else "ts", str(ts.iloc[position]), "time out of range")
+            )
     if "card_last4" in frame:
         last4 = frame["card_last4"].astype(STRING)
         bad = last4.notna() & ~last4.str.fullmatch(r"\d{4}").fillna(False)
@@ -629,8 +674,11 @@ def _require_present(
             )
 
 
-def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> pd.Series:
-    """Fill empty txn_id: terminal/batch/stan, else wallet txn no, else rrn, else stem:line."""
+def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+    """Fill empty txn_id: terminal/batch/stan, else wallet txn no, else rrn, else stem:line.
+
+    Returns the ids and, per row, the canonical field each id came from.
+    """
 
     def col(column: str) -> pd.Series:
         if column in frame:
@@ -638,17 +686,34 @@ def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> pd.Series:
         return pd.Series(pd.NA, index=frame.index, dtype=STRING)
 
     ids = col("txn_id")
+    origin = pd.Series("txn_id", index=frame.index, dtype=object)
     terminal, batch, stan = col("terminal_id"), col("batch_no"), col("stan")
-    both = terminal.notna() & batch.notna() & stan.notna()
-    ids = ids.mask(ids.isna() & both, terminal + "/" + batch + "/" + stan)
-    ids = ids.fillna(col("wallet_txn_id")).fillna(col("rrn"))
+    both = ids.isna() & terminal.notna() & batch.notna() & stan.notna()
+    ids = ids.mask(both, terminal + "/" + batch + "/" + stan)
+    origin = origin.mask(both, "stan")
+    for column in ("wallet_txn_id", "rrn"):
+        take = ids.isna() & col(column).notna()
+        ids = ids.mask(take, col(column))
+        origin = origin.mask(take, column)
     stem = Path(name).stem if not name.startswith("<") else ("sql" if name.startswith("<sql") else "frame")
     fallback = pd.Series([f"{stem}:{line}" for line in lines], index=frame.index, dtype=STRING)
-    return ids.fillna(fallback).astype(STRING)
+    return ids.fillna(fallback).astype(STRING), origin
+
+
+def _source_column(spec: Col | None, columns: Any, default: str) -> str:
+    """The first of a spec's source columns that the source has (for messages)."""
+    if spec is None:
+        return default
+    return next((n for n in spec.names if n in columns), default)
 
 
 def _duplicates(
-    frame: pd.DataFrame, preset: JournalPreset, lines: pd.Series, problems: list[Problem], strict: bool
+    frame: pd.DataFrame,
+    origin: pd.Series,
+    preset: JournalPreset,
+    lines: pd.Series,
+    problems: list[Problem],
+    columns: Any,
 ) -> None:
     bad = {p.row for p in problems}
     usable = ~lines.isin(bad)
@@ -659,11 +724,11 @@ def _duplicates(
     first_line: dict[str, int] = {}
     for position, value in ids.items():
         first_line.setdefault(value, int(lines[position]))
-    names = preset.fields.get("txn_id")
-    column = names.names[0] if names is not None and names.names else "txn_id"
     for position in dup[dup].index:
         value = ids[position]
         line = int(lines[position])
+        spec = preset.fields.get(origin[position])
+        column = _source_column(spec, columns, "txn_id")
         problems.append(
             Problem(line, column, value, f"duplicate txn_id: rows {first_line[value]} and {line} share it")
         )
@@ -671,7 +736,7 @@ def _duplicates(
 
 def _safe(value: Any) -> Any:
     if isinstance(value, str):
-        return mask_pans_in_text(value)
+        return mask_pans_in_text(value, strict=False)
     return value
 
 
