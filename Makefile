@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.receiptkit-installed
 EXTRAS ?= dev,dask,plot
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean node-tools
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,17 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests examples benchmarks
 	$(BIN)/ruff check --fix src tests examples benchmarks
 
-test: lint
+# npm `npos` (an independent ESC/POS parser that decodes GB18030) for tests/slip; git-ignored.
+# --ignore-scripts: its optional native USB module is not needed to parse bytes.
+NPOS := tests/.node/node_modules/npos/package.json
+$(NPOS):
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p tests/.node && npm install --silent --no-audit --no-fund --ignore-scripts --prefix tests/.node npos@0.1.19; \
+	else echo "node-tools: npm not found; the ESC/POS decoder test will be skipped"; fi
+
+node-tools: $(NPOS)
+
+test: lint node-tools
 	$(BIN)/python -m pytest src tests examples
 
 bench: $(STAMP)

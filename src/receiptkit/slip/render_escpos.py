@@ -130,10 +130,11 @@ class _Style:
 
     def apply(self, printer: Any, row: Row) -> None:
         if row.double != self.double:
+            # GS ! (custom size) enlarges Chinese characters too; ESC ! does not on Epson models
             if row.double:
-                printer.set(double_width=True, double_height=True)
+                printer.set(custom_size=True, width=2, height=2)
             else:
-                printer.set(normal_textsize=True)
+                printer.set(custom_size=True, width=1, height=1)
             self.double = row.double
         if row.bold != self.bold:
             printer.set(bold=row.bold)
