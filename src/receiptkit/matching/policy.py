@@ -50,8 +50,8 @@ class MatchPolicy:
         parameters: they are computed from the journal itself.
     """
 
-    match_threshold: float = 0.995
-    min_margin: float = 0.95
+    match_threshold: float = 0.98
+    min_margin: float = 0.9
     candidate_floor: float = 0.005
     absent_threshold: float = 0.5
     prior_absent: float = 0.05
