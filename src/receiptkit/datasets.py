@@ -8,7 +8,7 @@ in the wrong time zone), date-only bank lines posted days later, card bills in
 another currency, and proofs that have no transaction at all.
 
 >>> data = make_dataset(n_transactions=500, n_proofs=50, seed=1)
->>> len(data.journal), len(data.proofs), data.truth["proof_id"].is_unique
+>>> int((data.journal["txn_type"] == "sale").sum()), len(data.proofs), data.truth["proof_id"].is_unique
 (500, 50, True)
 
 ``truth`` says for every proof which transaction it really is (``txn_id`` is
@@ -128,7 +128,8 @@ def make_dataset(
     negative_share: float = 0.06,
     proof_kinds: dict[str, float] | None = None,
 ) -> Dataset:
-    """Generate a journal of ``n_transactions`` rows and ``n_proofs`` proofs.
+    """Generate a journal of ``n_transactions`` sales (plus their declined attempts,
+    voids and refunds) and ``n_proofs`` proofs.
 
     Deterministic for a given seed. Proof kinds are drawn with the shares in
     ``proof_kinds`` (default: wallet 30 %, sms 20 %, bank_statement 30 %,
