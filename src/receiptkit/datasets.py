@@ -8,7 +8,8 @@ in the wrong time zone), date-only bank lines posted days later, card bills in
 another currency, and proofs that have no transaction at all.
 
 >>> data = make_dataset(n_transactions=500, n_proofs=50, seed=1)
->>> int((data.journal["txn_type"] == "sale").sum()), len(data.proofs), data.truth["proof_id"].is_unique
+>>> sales = (data.journal["txn_type"] == "sale") & (data.journal["status"] == "approved")
+>>> int(sales.sum()), len(data.proofs), data.truth["proof_id"].is_unique
 (500, 50, True)
 
 ``truth`` says for every proof which transaction it really is (``txn_id`` is
