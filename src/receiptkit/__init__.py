@@ -50,6 +50,10 @@ _EXPORTS: dict[str, str] = {
     "load_key": "receiptkit.verification",
     "VerificationCode": "receiptkit.verification",
     "Verification": "receiptkit.verification",
+    "Slip": "receiptkit.slip.document",
+    "write_a4_pdf": "receiptkit.slip.a4",
+    "print_slip": "receiptkit.printers",
+    "open_printer": "receiptkit.printers",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
