@@ -19,7 +19,7 @@ print when the paper is out.
 
 from __future__ import annotations
 
-import socket
+import contextlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -107,16 +107,19 @@ def paper_status(printer: Any) -> int | None:
     """
     _escpos()
     from escpos.constants import RT_MASK_LOWPAPER, RT_MASK_NOPAPER, RT_STATUS_PAPER
+    from escpos.escpos import Escpos
     from escpos.exceptions import DeviceNotFoundError
 
     where = _where(printer)
+    if getattr(type(printer), "_read", Escpos._read) is Escpos._read:
+        return None  # files and Dummy cannot answer: send no request at all
     try:
         reply = printer.query_status(RT_STATUS_PAPER)
     except NotImplementedError:
-        return None  # files and Dummy cannot answer
+        return None
     except DeviceNotFoundError as exc:
         raise PrinterError(f"cannot connect to printer {where}: {_reason(exc)}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise PrinterError(f"printer {where} did not answer the status request (DLE EOT 4) in time") from None
     except OSError as exc:
         raise PrinterError(f"printer {where}: {exc}") from None
@@ -163,7 +166,7 @@ def print_slip(
         return slip.to_escpos(device, chinese=chinese)
     except DeviceNotFoundError as exc:
         raise PrinterError(f"cannot connect to printer {where}: {_reason(exc)}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise PrinterError(f"printer {where} timed out") from None
     except OSError as exc:
         if isinstance(exc, PrinterError):
@@ -171,7 +174,5 @@ def print_slip(
         raise PrinterError(f"printer {where}: {exc}") from None
     finally:
         if own:
-            try:
+            with contextlib.suppress(OSError):
                 device.close()
-            except OSError:  # pragma: no cover - closing a broken socket
-                pass

@@ -537,7 +537,7 @@ class Slip:
         width: str = "80mm",
         original: pd.Series | Mapping[str, Any] | None = None,
         reprint_no: int | None = None,
-        verification: Verification | tuple[str, str] | None = None,
+        verification: Verification | tuple[str, str] | Any | None = None,
         status_note: str | None = None,
         remarks: Iterable[str] = (),
         pan_digits: str = "last4",
@@ -585,7 +585,7 @@ class Slip:
         if reprint_no is not None:
             fields["reprint_no"] = str(int(reprint_no))
         if verification is not None:
-            code, payload = verification
+            code, payload = _verification_pair(verification)
             fields["verification_code"] = _clean(code) or ""
             fields["verification_payload"] = str(payload)
         remark_lines = [DUPLICATE_REMARK] if name == "unionpay" else []
@@ -638,6 +638,16 @@ class Slip:
 
     def _repr_png_(self) -> bytes:
         return self.to_png()
+
+
+def _verification_pair(value: Any) -> tuple[str, str]:
+    """(code, QR payload) from a tuple, or an object with ``short_code``/``qr_payload``
+    (:class:`receiptkit.verification.VerificationCode`) or ``code``/``payload``."""
+    for code_attr, payload_attr in (("short_code", "qr_payload"), ("code", "payload")):
+        if hasattr(value, code_attr) and hasattr(value, payload_attr):
+            return str(getattr(value, code_attr)), str(getattr(value, payload_attr))
+    code, payload = value
+    return str(code), str(payload)
 
 
 def _original_remarks(
