@@ -20,9 +20,10 @@ class MatchPolicy:
 
     Verdicts
         ``match_threshold``: the posterior probability the best candidate
-        needs to be ``matched`` (default 0.995: a wrong match prints a
-        stranger's receipt). ``min_margin``: how far ahead of the runner-up it
-        must be. ``candidate_floor``: candidates below this posterior are not
+        needs to be ``matched`` (default 0.98, chosen on
+        ``benchmarks/bench_matching.py``; raise it to trade recall for
+        precision). ``min_margin``: how far ahead of the runner-up it must
+        be (default 0.9). ``candidate_floor``: candidates below this posterior are not
         listed. ``absent_threshold``: when the posterior that the payment is
         not in the journal at all exceeds this, the verdict is ``unmatched``.
 
