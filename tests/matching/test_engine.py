@@ -173,11 +173,6 @@ def test_evidence_against_every_candidate_is_unmatched_with_why() -> None:
     assert "card_last4 differs" in row["reason"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: at the default match_threshold 0.98 (set from the benchmark), amount + time to "
-    "the second alone reach 98.4 %, so a stranger's same-amount sale in the same minute is matched",
-)
 def test_declined_only_stays_unmatched_when_a_stranger_pays_the_same_amount_that_second() -> None:
     j = journal(
         *background(40),
