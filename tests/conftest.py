@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# test helpers shared by several test modules (tests/_printer.py)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 

@@ -1,0 +1,199 @@
+"""receiptkit.reprint: control rules, overrides, counter, verification, printer failure and retry."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+import receiptkit as rk
+from _printer import PrinterServer
+from receiptkit.audit import AuditLog
+from receiptkit.errors import PrinterError, ReprintRefused
+from receiptkit.reprint import ReprintPolicy, reprint
+from receiptkit.schema import validate_journal
+
+KEY = "hex:" + "3f" * 32
+
+
+@pytest.fixture(autouse=True)
+def merchant_key(monkeypatch):
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+
+
+def _txn(txn_id: str, **extra) -> dict:
+    row = {
+        "txn_id": txn_id,
+        "merchant_id": "898310058120001",
+        "merchant_name": "瑞幸咖啡(国贸店)",
+        "terminal_id": "10000001",
+        "ts": pd.Timestamp("2026-11-20 14:32:05", tz="Asia/Shanghai"),
+        "amount_minor": 12850,
+        "currency": "CNY",
+        "txn_type": "sale",
+        "status": "approved",
+        "channel": "card",
+        "pan_masked": "622202******0123",
+        "card_scheme": "UNIONPAY",
+        "auth_code": "123456",
+        "rrn": "631099887766",
+        "stan": "000123",
+        "batch_no": "000045",
+    }
+    row.update(extra)
+    return row
+
+
+@pytest.fixture
+def journal() -> pd.DataFrame:
+    return validate_journal(
+        pd.DataFrame(
+            [
+                _txn("A"),
+                _txn("B", status="declined", rrn="631099887700", stan="000124"),
+                _txn("C", status="reversed", rrn="631099887701", stan="000125"),
+                _txn("S", rrn="631099887702", stan="000126"),
+                _txn("V", txn_type="void", original_txn_id="S", rrn="631099887703", stan="000127"),
+            ]
+        )
+    )
+
+
+@pytest.fixture
+def audit(tmp_path) -> AuditLog:
+    return AuditLog(tmp_path / "audit.sqlite")
+
+
+def _row(journal: pd.DataFrame, txn_id: str) -> pd.Series:
+    return journal.set_index("txn_id", drop=False).loc[txn_id]
+
+
+def test_reprint_writes_pdf_counts_and_verifies(journal, audit, tmp_path):
+    first = reprint(
+        _row(journal, "A"), operator="op1", reason="lost slip", pdf=tmp_path / "a1.pdf", audit=audit
+    )
+    second = reprint(_row(journal, "A"), operator="op1", reason="again", png=tmp_path / "a2.png", audit=audit)
+    assert (first.reprint_no, second.reprint_no) == (1, 2)
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "a1.pdf").pages)
+    assert "DUPLICATE" in text and "重打印" in text
+    assert first.short_code.replace("-", "") in text.replace("-", "").replace(" ", "")
+    assert "0123" in text and "622202" not in text  # last 4 only by default
+    genuine = rk.verify(first.qr_payload, key=KEY, audit=audit)
+    assert genuine.genuine and genuine.txn_id == "A" and genuine.reprint_no == 1
+    assert not rk.verify(first.qr_payload, key="hex:" + "00" * 32).genuine
+    rows = audit.rows()
+    printed = rows[(rows["event_type"] == "reprint") & (rows["status"] == "printed")]
+    assert len(printed) == 2
+    assert audit.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("txn_id", "rule"), [("B", "declined"), ("C", "reversed"), ("S", "voided"), ("V", "voided")]
+)
+def test_refusal_rules_name_the_rule_and_are_logged(journal, audit, tmp_path, txn_id, rule):
+    with pytest.raises(ReprintRefused) as caught:
+        reprint(
+            _row(journal, txn_id),
+            journal=journal,
+            operator="op1",
+            reason="r",
+            pdf=tmp_path / "x.pdf",
+            audit=audit,
+        )
+    assert caught.value.rule == rule
+    assert not (tmp_path / "x.pdf").exists()
+    rows = audit.rows()
+    assert list(rows["status"]) == ["refused"]
+    assert audit.reprint_count(txn_id) == 0
+
+
+def _verdict(status: str, confidence: float, txn_id: str | None = "A", **extra) -> dict:
+    return {
+        "proof_id": "P1",
+        "txn_id": txn_id,
+        "status": status,
+        "confidence": confidence,
+        "reason": "test",
+        "flags": "",
+        "candidates": [("A", confidence)],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("verdict", "rule"),
+    [
+        (_verdict("ambiguous", 0.6, txn_id=None), "ambiguous"),
+        (_verdict("unmatched", 0.0, txn_id=None, candidates=[]), "unmatched"),
+        (_verdict("matched", 0.97), "confidence"),
+    ],
+)
+def test_match_verdicts_that_are_not_sure_are_refused(journal, audit, tmp_path, verdict, rule):
+    with pytest.raises(ReprintRefused) as caught:
+        reprint(verdict, journal=journal, operator="op1", reason="r", png=tmp_path / "x.png", audit=audit)
+    assert caught.value.rule == rule
+    assert audit.rows()["status"].tolist() == ["refused"]
+
+
+def test_a_confident_match_row_reprints(journal, audit, tmp_path):
+    record = reprint(
+        _verdict("matched", 0.999),
+        journal=journal,
+        operator="op1",
+        reason="r",
+        png=tmp_path / "x.png",
+        audit=audit,
+    )
+    assert record.txn_id == "A" and record.status == "printed"
+    assert (tmp_path / "x.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_override_needs_the_rule_named_and_prints_the_status(journal, audit, tmp_path):
+    record = reprint(
+        _row(journal, "B"),
+        journal=journal,
+        operator="supervisor",
+        reason="customer dispute, acquirer asked for a copy",
+        override="declined",
+        pdf=tmp_path / "b.pdf",
+        audit=audit,
+    )
+    assert record.overridden == ("declined",)
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "b.pdf").pages)
+    assert "DECLINED" in text
+    rows = audit.rows()
+    assert rows["status"].tolist() == ["pending", "printed"]
+    assert "declined" in rows["details"].iloc[0]
+
+
+def test_operator_and_reason_are_required(journal, audit, tmp_path):
+    with pytest.raises(ReprintRefused):
+        reprint(_row(journal, "A"), operator=" ", reason="r", pdf=tmp_path / "x.pdf", audit=audit)
+    with pytest.raises(ReprintRefused):
+        reprint(_row(journal, "A"), operator="op", reason="", pdf=tmp_path / "x.pdf", audit=audit)
+
+
+def test_cap_refuses_beyond_it(journal, audit, tmp_path):
+    policy = ReprintPolicy(cap=1)
+    reprint(_row(journal, "A"), operator="op", reason="r", png=tmp_path / "1.png", audit=audit, policy=policy)
+    with pytest.raises(ReprintRefused) as caught:
+        reprint(
+            _row(journal, "A"), operator="op", reason="r", png=tmp_path / "2.png", audit=audit, policy=policy
+        )
+    assert caught.value.rule == "reprint_cap"
+
+
+def test_printer_failure_leaves_a_failed_row_and_the_next_call_retries_it(journal, audit):
+    with PrinterServer() as server:
+        url = server.url
+    with pytest.raises(PrinterError):  # the server is gone: connection refused
+        reprint(_row(journal, "A"), operator="op", reason="r", printer=url, audit=audit)
+    rows = audit.rows()
+    assert rows["status"].tolist() == ["pending", "failed"]
+    with PrinterServer() as server:
+        record = reprint(_row(journal, "A"), operator="op", reason="retry", printer=server.url, audit=audit)
+        assert server.done.wait(10)
+    assert record.retried and record.reprint_no == 1
+    assert audit.rows()["status"].tolist() == ["pending", "failed", "retry", "printed"]
+    assert len(server.received) > 200 and b"\x1dV" in server.received  # a cut at the end
+    assert audit.verify().ok
