@@ -10,7 +10,7 @@ import receiptkit as rk
 from _printer import PrinterServer
 from receiptkit.audit import AuditLog
 from receiptkit.errors import PrinterError, ReprintRefused
-from receiptkit.reprint import ReprintPolicy, reprint
+from receiptkit.reprinting import ReprintPolicy, reprint
 from receiptkit.schema import validate_journal
 
 KEY = "hex:" + "3f" * 32
