@@ -1,0 +1,93 @@
+"""The reprint, verify and audit commands end to end, as real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pandas as pd
+
+from _printer import PrinterServer
+from receiptkit.demo import run_demo
+
+KEY = "hex:" + "5a" * 32
+
+
+def _run(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RECEIPTKIT_KEY": KEY, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "receiptkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
+    run_demo(tmp_path, n_transactions=600, n_proofs=20, seed=4, slips=0)
+    journal = pd.read_csv(tmp_path / "journal.csv", dtype=str)
+    ok = journal[(journal["status"] == "approved") & (journal["txn_type"] == "sale")]
+    txn = ok[ok["channel"] == "card"].iloc[0]["txn_id"]
+    declined = journal[journal["status"] == "declined"]
+    audit = str(tmp_path / "audit.sqlite")
+    with PrinterServer() as server:
+        done = _run(
+            "reprint",
+            txn,
+            "--journal",
+            "journal.csv",
+            "--printer",
+            server.url,
+            "--operator",
+            "clerk7",
+            "--reason",
+            "customer lost slip",
+            "--audit",
+            audit,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert server.done.wait(10)
+    assert b"DUPLICATE" in server.received
+    assert f"reprint 1 of {txn}" in done.stdout
+    code = done.stdout.rsplit("verification code ", 1)[1].split()[0]
+
+    answer = _run("verify", code, "--audit", audit, cwd=tmp_path)
+    assert answer.returncode == 0 and "GENUINE" in answer.stdout and txn in answer.stdout
+    forged = _run("verify", "AAAAA-BBBBB", "--audit", audit, cwd=tmp_path)
+    assert forged.returncode == 1 and "NOT GENUINE" in forged.stdout
+
+    if len(declined):
+        refused = _run(
+            "reprint",
+            declined.iloc[0]["txn_id"],
+            "--journal",
+            "journal.csv",
+            "--pdf",
+            "d.pdf",
+            "--operator",
+            "clerk7",
+            "--reason",
+            "asked",
+            "--audit",
+            audit,
+            cwd=tmp_path,
+        )
+        assert refused.returncode == 2 and "[declined]" in refused.stderr
+        assert "Traceback" not in refused.stderr
+
+    listed = _run("audit", "list", "--audit", audit, cwd=tmp_path)
+    assert listed.returncode == 0 and "printed" in listed.stdout and "clerk7" in listed.stdout
+    exported = _run("audit", "list", "--audit", audit, "--out", "log.csv", cwd=tmp_path)
+    assert exported.returncode == 0 and (tmp_path / "log.csv").exists()
+    assert _run("audit", "verify", "--audit", audit, cwd=tmp_path).returncode == 0
+
+    with sqlite3.connect(audit) as conn:  # someone edits the operator of the first row
+        table = conn.execute("select name from sqlite_master where type='table'").fetchone()[0]
+        conn.execute(f"update {table} set operator = 'someone else' where seq = 1")
+    tampered = _run("audit", "verify", "--audit", audit, cwd=tmp_path)
+    assert tampered.returncode == 1 and "TAMPERED" in tampered.stderr
