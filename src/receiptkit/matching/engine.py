@@ -438,9 +438,12 @@ def match(
     Deterministic: the same inputs give the same output whatever their row
     order. One journal transaction proves at most one proof.
     """
-    policy = policy or MatchPolicy()
-    proofs = validate_proofs(proofs)
-    index = _as_index(journal)
+    return _match_valid(validate_proofs(proofs), _as_index(journal), policy or MatchPolicy(), clock_offsets)
+
+
+def _match_valid(
+    proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy, clock_offsets: Mapping[str, float] | None
+) -> pd.DataFrame:
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
         index.set_clock_offsets({})
@@ -485,16 +488,17 @@ def find(
             evidence["tz"] = tz
         proof = make_proof(**evidence)
     index = _as_index(journal)
-    result = match(proof.head(1), index, policy=policy, clock_offsets=index.clock_offsets)
+    policy = policy or MatchPolicy()
+    one = validate_proofs(proof.head(1))
+    result = _match_valid(one, index, policy, index.clock_offsets)
     store: _Store = result.attrs["evidence"]
-    ranked = _ranked_candidates(index, proof.head(1), policy or MatchPolicy())
+    ranked = _ranked_candidates(index, one, policy)
     ranked.attrs["verdict"] = result
     ranked.attrs["evidence"] = store
     return ranked
 
 
-def _ranked_candidates(index: JournalIndex, proof: pd.DataFrame, policy: MatchPolicy) -> pd.DataFrame:
-    proofs = validate_proofs(proof)
+def _ranked_candidates(index: JournalIndex, proofs: pd.DataFrame, policy: MatchPolicy) -> pd.DataFrame:
     arrays = ProofArrays.build(proofs, index, policy)
     pairs, counts = _gather(index, arrays, policy)
     ev = score(index, arrays, pairs, policy=policy, **counts)

@@ -121,6 +121,8 @@ class JournalIndex:
         self._build_stats()
         self._later = self._later_events()
         self.set_clock_offsets(clock_offsets or {})
+        for column in ("wallet_txn_id", "order_no", "rrn"):
+            self.key_map(column)  # built now, so the first counter lookup is as fast as the next
 
     # ------------------------------------------------------------------ stats
     def _build_stats(self) -> None:
@@ -190,10 +192,18 @@ class JournalIndex:
     def key_map(self, column: str) -> dict[str, np.ndarray]:
         """Rows by value of a reference column (built on first use)."""
         if column not in self._key_maps:
-            values = pd.Series(self._ids[column])
-            present = values.notna()
-            groups = pd.Series(np.arange(len(values))[present.to_numpy()]).groupby(values[present].to_numpy())
-            self._key_maps[column] = {k: v.to_numpy() for k, v in groups}
+            values = pd.Series(self._ids[column], dtype=object)
+            present = values.notna().to_numpy()
+            rows = np.flatnonzero(present)
+            keys = values.to_numpy()[present]
+            mapping: dict[str, np.ndarray] = dict(
+                zip(keys, rows[:, None], strict=True)
+            )  # C-level for unique keys
+            repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
+            if repeated.any():
+                for key, group in pd.Series(rows[repeated]).groupby(keys[repeated]):
+                    mapping[key] = group.to_numpy()
+            self._key_maps[column] = mapping
         return self._key_maps[column]
 
     def ids(self, column: str) -> np.ndarray:
@@ -203,7 +213,10 @@ class JournalIndex:
     # ------------------------------------------------------------ clock skew
     def set_clock_offsets(self, offsets: Mapping[str, float]) -> None:
         """Use these per-terminal clock offsets (seconds ahead of true time)."""
-        self.clock_offsets = {str(k): float(v) for k, v in offsets.items()}
+        wanted = {str(k): float(v) for k, v in offsets.items()}
+        if getattr(self, "clock_offsets", None) == wanted:
+            return  # already sorted for these offsets: a counter lookup must not re-sort the journal
+        self.clock_offsets = wanted
         per_terminal = np.zeros(len(self.terminals) + 1)
         for code, terminal in enumerate(self.terminals):
             per_terminal[code] = self.clock_offsets.get(str(terminal), 0.0)
