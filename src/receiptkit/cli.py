@@ -255,7 +255,9 @@ def audit_verify(
         _fail(exc)
         return
     if report.ok:
-        console.print(f"audit log intact: {report.rows} rows, {report.message}", highlight=False, soft_wrap=True)
+        console.print(
+            f"audit log intact: {report.rows} rows, {report.message}", highlight=False, soft_wrap=True
+        )
         return
     err_console.print(
         f"audit log TAMPERED: {report.problem} at row {report.first_bad_seq}: {report.message}",
