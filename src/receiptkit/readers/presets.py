@@ -30,7 +30,7 @@ import pandas as pd
 
 from receiptkit.errors import TimeParseError
 from receiptkit.readers.table import Col, Problem, RawTable
-from receiptkit.schema import STRING
+from receiptkit.schema import JOURNAL_COLUMNS, STRING
 from receiptkit.timeparse import parse_time, resolve_tz
 
 __all__ = [
@@ -267,33 +267,7 @@ CANONICAL = JournalPreset(
     description="Columns already named as in receiptkit's journal schema (amount_minor in minor units)",
     identify=("ts", "amount_minor"),
     fields={
-        **{
-            c: Col(c)
-            for c in (
-                "txn_id",
-                "merchant_id",
-                "merchant_name",
-                "terminal_id",
-                "txn_type",
-                "status",
-                "channel",
-                "pan_masked",
-                "card_scheme",
-                "issuer",
-                "acquirer",
-                "entry_mode",
-                "auth_code",
-                "rrn",
-                "stan",
-                "batch_no",
-                "wallet_txn_id",
-                "order_no",
-                "operator_id",
-                "aid",
-                "app_label",
-                "original_txn_id",
-            )
-        },
+        **{c: Col(c) for c in JOURNAL_COLUMNS if c not in ("ts", "amount_minor", "currency", "card_last4")},
         "ts": Col("ts", kind="time"),
         "amount_minor": Col("amount_minor", kind="minor"),
         "currency": Col("currency", kind="currency"),

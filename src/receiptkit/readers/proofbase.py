@@ -152,6 +152,16 @@ def spec_matches(spec: ProofSpec, head: str) -> bool:
     return all(name in head for name in spec.header) and all(t in head for t in spec.sniff_text)
 
 
+def read_text(source: Any, name: str) -> str:
+    """A text proof source (SMS list, JSON) decoded as UTF-8 or GB18030; a ProofError names the bad line."""
+    from receiptkit.readers.table import _read_bytes, decode_bytes
+
+    try:
+        return decode_bytes(_read_bytes(source), ("utf-8-sig", "gb18030"), name)
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, file=name, row=exc.row, value=exc.value) from None
+
+
 def _located(exc: ReceiptkitError, name: str) -> ProofError:
     # a whole-file problem (no header found) is reported at line 1, where the search began
     row = exc.row if exc.row is not None else 1

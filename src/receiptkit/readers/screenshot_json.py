@@ -29,8 +29,8 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.pan import last4_of
-from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish, payment_state
-from receiptkit.readers.table import Problem, _read_bytes, decode_bytes, source_name
+from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish, payment_state, read_text
+from receiptkit.readers.table import Problem, source_name
 from receiptkit.timeparse import parse_time
 
 __all__ = ["KEYS", "read", "sniff"]
@@ -199,10 +199,7 @@ def read(
     """Read a screenshot-metadata JSON document into a proofs frame."""
     name = name or source_name(source)
     zone = tz or DEFAULT_TZ_CN
-    try:
-        text = decode_bytes(_read_bytes(source), ("utf-8-sig", "gb18030"), name)
-    except ReceiptkitError as exc:
-        raise ProofError(exc.reason, file=name, row=exc.row, value=exc.value) from None
+    text = read_text(source, name)
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for line, record in _records(text, name):

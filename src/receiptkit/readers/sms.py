@@ -20,8 +20,8 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
-from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
-from receiptkit.readers.table import decode_bytes, source_name
+from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish, read_text
+from receiptkit.readers.table import source_name
 from receiptkit.timeparse import parse_time
 
 __all__ = ["parse_sms", "read", "sniff"]
@@ -159,14 +159,11 @@ def read(
     **_: Any,
 ) -> pd.DataFrame:
     """Read a text file of messages, one per line; errors name the line."""
-    from receiptkit.readers.table import Problem, _read_bytes
+    from receiptkit.readers.table import Problem
 
     name = name or source_name(source)
     zone = tz or DEFAULT_TZ_CN
-    try:
-        text = decode_bytes(_read_bytes(source), ("utf-8-sig", "gb18030"), name)
-    except ReceiptkitError as exc:
-        raise ProofError(exc.reason, file=name, row=exc.row, value=exc.value) from None
+    text = read_text(source, name)
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for line, message in _messages(text):
