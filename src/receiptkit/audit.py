@@ -1156,22 +1156,8 @@ def _frame(found: Sequence[Any]) -> pd.DataFrame:
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     for name in ("seq", "ref_seq", "reprint_no"):
         frame[name] = pd.array(frame[name], dtype="Int64")
-    order = [
-        "seq",
-        "recorded_at",
-        "event_type",
-        "subject",
-        "status",
-        "ref_seq",
-        "reprint_no",
-        "short_code",
-        "operator",
-        "effective_at",
-        *_DETAIL_COLUMNS,
-        "details",
-        "prev_hash",
-        "row_hash",
-    ]
+    details_at = _HASHED.index("details")
+    order = ["seq", *_HASHED[:details_at], *_DETAIL_COLUMNS, *_HASHED[details_at:], "row_hash"]
     return frame[order]
 
 

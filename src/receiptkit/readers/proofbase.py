@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,45 @@ def read_text(source: Any, name: str) -> str:
         return decode_bytes(_read_bytes(source), ("utf-8-sig", "gb18030"), name)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, file=name, row=exc.row, value=exc.value) from None
+
+
+def read_records(
+    records: Iterable[tuple[int, Any]],
+    parse: Callable[[Any], dict[str, Any]],
+    *,
+    name: str,
+    tz: str,
+    strict: bool,
+    what: str,
+    column: str,
+) -> pd.DataFrame:
+    """Parse one record per source line into a proofs frame.
+
+    ``records`` yields (line, record); ``parse`` turns a record into a proof
+    row or raises :class:`ProofError`. Bad records go to the problems that
+    :func:`finish` raises (strict) or reports (``attrs["rejected"]``).
+    ``column`` names the record's column in problems that name none.
+    """
+    from receiptkit.readers.table import Problem
+
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for line, record in records:
+        try:
+            row = parse(record)
+        except ProofError as exc:
+            problems.append(Problem(line, exc.column or column, exc.value, exc.reason))
+            continue
+        row["source_row"] = line
+        rows.append(row)
+    if not rows and not problems:
+        raise ProofError(f"no {what} in the file", file=name, row=1)
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame({"source_row": pd.Series([], dtype="Int64")})
+    if not rows:
+        for empty in ("kind", "amount_minor", "currency", "direction", "ts", "date", "raw"):
+            frame[empty] = pd.Series([], dtype=object)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True) if len(frame) else frame["ts"]
+    return finish(frame, name, problems, strict=strict, tz=tz)
 
 
 def _located(exc: ReceiptkitError, name: str) -> ProofError:

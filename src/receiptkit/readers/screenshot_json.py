@@ -29,8 +29,8 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.pan import last4_of
-from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish, payment_state, read_text
-from receiptkit.readers.table import Problem, source_name
+from receiptkit.readers.proofbase import DEFAULT_TZ_CN, payment_state, read_records, read_text
+from receiptkit.readers.table import source_name
 from receiptkit.timeparse import parse_time
 
 __all__ = ["KEYS", "read", "sniff"]
@@ -199,21 +199,12 @@ def read(
     """Read a screenshot-metadata JSON document into a proofs frame."""
     name = name or source_name(source)
     zone = tz or DEFAULT_TZ_CN
-    text = read_text(source, name)
-    rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for line, record in _records(text, name):
-        try:
-            row = _row(record, zone, ref)
-        except ProofError as exc:
-            problems.append(Problem(line, exc.column or "record", exc.value, exc.reason))
-            continue
-        row["source_row"] = line
-        rows.append(row)
-    if not rows and not problems:
-        raise ProofError("no proofs in the document", file=name, row=1)
-    if (problems and strict) or not rows:
-        finish(pd.DataFrame({"source_row": []}), name, problems or [], strict=True)
-    frame = pd.DataFrame(rows)
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
-    return finish(frame, name, problems, strict=strict, tz=zone)
+    return read_records(
+        _records(read_text(source, name), name),
+        lambda record: _row(record, zone, ref),
+        name=name,
+        tz=zone,
+        strict=strict,
+        what="proofs",
+        column="record",
+    )

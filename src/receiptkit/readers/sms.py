@@ -20,7 +20,7 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
-from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish, read_text
+from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
 from receiptkit.readers.table import source_name
 from receiptkit.timeparse import parse_time
 
@@ -159,26 +159,14 @@ def read(
     **_: Any,
 ) -> pd.DataFrame:
     """Read a text file of messages, one per line; errors name the line."""
-    from receiptkit.readers.table import Problem
-
     name = name or source_name(source)
     zone = tz or DEFAULT_TZ_CN
-    text = read_text(source, name)
-    rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for line, message in _messages(text):
-        try:
-            row = parse_sms(message, ref=ref, tz=zone)
-        except ProofError as exc:
-            problems.append(Problem(line, exc.column or "text", exc.value, exc.reason))
-            continue
-        row["source_row"] = line
-        rows.append(row)
-    if not rows and not problems:
-        raise ProofError("no messages in the file", file=name, row=1)
-    frame = pd.DataFrame(rows) if rows else pd.DataFrame({"source_row": pd.Series([], dtype="Int64")})
-    if not rows:
-        for column in ("kind", "amount_minor", "currency", "direction", "ts", "date", "raw"):
-            frame[column] = pd.Series([], dtype=object)
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True) if len(frame) else frame["ts"]
-    return finish(frame, name, problems, strict=strict, tz=zone)
+    return read_records(
+        _messages(read_text(source, name)),
+        lambda message: parse_sms(message, ref=ref, tz=zone),
+        name=name,
+        tz=zone,
+        strict=strict,
+        what="messages",
+        column="text",
+    )
