@@ -1,65 +1,15 @@
-"""The ``receiptkit`` command line: thin, over the public API.
-
-Exit codes: 0 success; 1 the command ran but found a problem (e.g. no match);
-2 bad usage or unreadable input (a one-line error, no traceback unless
-``--debug``).
-"""
+"""Counter commands: ``find``, ``reprint``, ``verify``."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, fail
 from receiptkit.errors import ReceiptkitError
-
-app = typer.Typer(
-    name="receiptkit",
-    help="Trustworthy duplicates of lost card and QR payment slips.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-console = Console()
-err_console = Console(stderr=True)
-_state = {"debug": False}
-
-EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE = 0, 1, 2
-
-
-@app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
-    _state["debug"] = debug
-
-
-def _fail(exc: Exception) -> None:
-    if _state["debug"]:
-        raise exc
-    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("receiptkit-demo"),
-    transactions: Annotated[int, typer.Option(help="Journal size.")] = 5000,
-    proofs: Annotated[int, typer.Option(help="Number of customer proofs.")] = 400,
-    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
-) -> None:
-    """Run the main job on generated sample data and write its outputs."""
-    from receiptkit.demo import run_demo
-
-    try:
-        summary = run_demo(out, n_transactions=transactions, n_proofs=proofs, seed=seed)
-    except ReceiptkitError as exc:
-        _fail(exc)
-        return
-    for line in summary.lines():
-        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -99,7 +49,7 @@ def find(
             )
         ranked = rk.find(log, proof)
     except ReceiptkitError as exc:
-        _fail(exc)
+        fail(exc)
         return
     verdict = ranked.attrs["verdict"].iloc[0]
     table = Table(title=f"{verdict['status'].upper()}: {verdict['reason']}")
@@ -170,7 +120,7 @@ def reprint_cmd(
             policy=ReprintPolicy(cap=cap),
         )
     except ReceiptkitError as exc:
-        _fail(exc)
+        fail(exc)
         return
     console.print(
         f"reprint {record.reprint_no} of {record.txn_id} done ({', '.join(record.outputs)}); "
@@ -193,7 +143,7 @@ def verify_cmd(
     try:
         answer = rk.verify(code, audit=str(audit) if audit.exists() else None)
     except ReceiptkitError as exc:
-        _fail(exc)
+        fail(exc)
         return
     verdict = "GENUINE" if answer.genuine else "NOT GENUINE"
     console.print(
@@ -203,84 +153,3 @@ def verify_cmd(
     )
     if not answer.genuine:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
-
-
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("list")
-def audit_list(
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
-    txn: Annotated[str | None, typer.Option(help="Only rows about this transaction.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Export to .csv or .xlsx instead of showing.")] = None,
-) -> None:
-    """Show the audit log, or export it."""
-    from receiptkit.audit import AuditLog
-
-    try:
-        log = AuditLog(str(audit), create=False)
-        filters = {"subject": txn} if txn else {}
-        if out is not None:
-            log.export(out, **filters)
-            console.print(f"exported to {out}", highlight=False)
-            return
-        rows = log.rows(**filters)
-    except ReceiptkitError as exc:
-        _fail(exc)
-        return
-    table = Table(title=f"audit log {audit}")
-    columns = ["seq", "recorded_at", "event_type", "subject", "status", "reprint_no", "operator"]
-    for column in columns:
-        table.add_column(column)
-    for _, row in rows.iterrows():
-        table.add_row(*["" if pd_isna(row.get(c)) else str(row.get(c)) for c in columns])
-    console.print(table)
-
-
-@audit_app.command("verify")
-def audit_verify(
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
-) -> None:
-    """Check the hash chain: exit 1 and name the first bad row when a row was edited, deleted or moved."""
-    from receiptkit.audit import AuditLog
-
-    try:
-        report = AuditLog(str(audit), create=False).verify()
-    except ReceiptkitError as exc:
-        _fail(exc)
-        return
-    if report.ok:
-        console.print(
-            f"audit log intact: {report.rows} rows, {report.message}", highlight=False, soft_wrap=True
-        )
-        return
-    err_console.print(
-        f"audit log TAMPERED: {report.problem} at row {report.first_bad_seq}: {report.message}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(EXIT_FOUND_PROBLEM)
-
-
-def pd_isna(value: object) -> bool:
-    """True for None and pandas/numpy missing values."""
-    import pandas as pd
-
-    return value is None or bool(pd.isna(value)) if not isinstance(value, list | tuple) else False
-
-
-def main() -> None:
-    """Console entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

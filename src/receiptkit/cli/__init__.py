@@ -1,0 +1,32 @@
+"""The ``receiptkit`` command line: thin, over the public API.
+
+Every module in this package that defines commands registers them on
+:data:`receiptkit.cli.app.app` when imported; this file imports them all, so
+adding a command group is adding a module here.
+
+Exit codes: 0 success; 1 the command ran but found a problem (e.g. no match);
+2 bad usage or unreadable input (a one-line error, no traceback unless
+``--debug``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+from receiptkit.cli.app import app
+
+__all__ = ["app", "main"]
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if not _module.startswith("_") and _module != "app":
+        importlib.import_module(f"{__name__}.{_module}")
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)

@@ -1,0 +1,5 @@
+"""``python -m receiptkit.cli``."""
+
+from receiptkit.cli import main
+
+main()
