@@ -409,6 +409,9 @@ def _matched_flags(index: JournalIndex, ev: Evidence, pair: int, row: int) -> li
         flags.append("clock_offset")
     if index.duplicates_of(row):
         flags.append("journal_duplicate")
+    after_loss = index.journal["after_loss"].iat[row] if "after_loss" in index.journal.columns else None
+    if after_loss is not None and not pd.isna(after_loss) and bool(after_loss):
+        flags.append("after_loss")  # on a terminal after its reported loss (receiptkit.terminals)
     return sorted(set(flags))
 
 
