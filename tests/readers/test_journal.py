@@ -568,3 +568,30 @@ def test_register_a_preset_in_a_dozen_lines(tmp_path: Path) -> None:
 
 def test_public_export() -> None:
     assert receiptkit.read_journal is read_journal
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("1,234.50", 123450),
+        ("12,345,678.00", 1234567800),
+        ("1,00", None),
+        ("12,34", None),
+        ("1,2345.00", None),
+    ],
+)
+def test_commas_count_only_as_thousands_separators(tmp_path: Path, cell: str, expected: int | None) -> None:
+    # A column of plain amounts takes a vectorised path; it must agree with
+    # parse_amount: "1,00" is not one hundred, it is an error naming the cell.
+    path = tmp_path / "commas.csv"
+    rows = "".join(
+        f'2026-01-15 10:0{i}:00,"{amount}",40150000000{i}\n' for i, amount in enumerate(["5.00", cell])
+    )
+    path.write_text("交易时间,金额,参考号\n" + rows, encoding="utf-8")
+    if expected is None:
+        with pytest.raises(JournalError) as info:
+            read_journal(path, mapping=BAD_MAP, tz="Asia/Shanghai", currency="CNY")
+        assert (info.value.row, info.value.column, info.value.value) == (3, "金额", cell)
+    else:
+        frame = read_journal(path, mapping=BAD_MAP, tz="Asia/Shanghai", currency="CNY")
+        assert frame["amount_minor"].tolist() == [500, expected]

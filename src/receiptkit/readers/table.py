@@ -351,8 +351,11 @@ def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.
     return values, origin
 
 
-_FAST_AMOUNT = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_AMOUNT_NOISE = re.compile(r"[,\s¥￥$€£元]|RMB|CNY")
+# Commas are accepted only as thousands separators in groups of three
+# ("1,234.50"), exactly as parse_amount does; "1,00" goes to the slow path,
+# which reports it.
+_FAST_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_AMOUNT_NOISE = re.compile(r"[\s¥￥$€£元]|RMB|CNY")
 
 
 def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
@@ -361,7 +364,9 @@ def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
     if not cleaned.dropna().str.fullmatch(_FAST_AMOUNT.pattern).all():
         return None
     exp = exponent(currency)
-    parts = cleaned.str.extract(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+    parts = cleaned.str.replace(",", "", regex=False).str.extract(
+        r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$"
+    )
     frac = parts["frac"].fillna("")
     if (frac.str.len() > exp).any():
         return None  # let the slow path report the bad value
