@@ -50,6 +50,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from receiptkit.errors import AuditError, ReprintRefused
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.schema import STRING, FullPanWarning
+from receiptkit.spreadsheet import neutralise as _neutralise
 from receiptkit.verification import (
     SecretKey,
     VerificationCode,
@@ -1159,19 +1160,6 @@ def _frame(found: Sequence[Any]) -> pd.DataFrame:
     details_at = _HASHED.index("details")
     order = ["seq", *_HASHED[:details_at], *_DETAIL_COLUMNS, *_HASHED[details_at:], "row_hash"]
     return frame[order]
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _neutralise(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    value = _ILLEGAL_XML.sub("\ufffd", value)
-    if value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
