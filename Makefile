@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.receiptkit-installed
-EXTRAS ?= dev,dask,plot
+EXTRAS ?= dev,dask,plot,ocr
 
 .PHONY: install demo test lint format bench clean node-tools
 
