@@ -78,6 +78,10 @@ _MD_RE = re.compile(
 )
 
 
+# Card and wallet payments outside these years are typing or parsing mistakes.
+_YEARS = (1970, 2199)
+
+
 def _clean(text: str) -> str:
     cleaned = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", " ", cleaned.replace("\t", " ")).strip()
@@ -192,37 +196,57 @@ def parse_time(
                 zone_in_text = _zone_of(match.groupdict().get("z"))
                 break
     if value is None:
-        value, precision, zone_in_text = _dateutil(cleaned, dayfirst, text)
+        value, precision, zone_in_text, no_year = _dateutil(cleaned, dayfirst, text)
+        if no_year:
+            if ref_date is None:
+                raise TimeParseError("date has no year and no reference date was given", value=text)
+            try:
+                value = value.replace(year=ref_date.year)
+            except ValueError as exc:  # 29 February
+                raise TimeParseError("date does not exist in the reference year", value=text) from exc
 
     if no_year and ref_date is not None and value.date() > ref_date:
         try:
             value = value.replace(year=value.year - 1)
         except ValueError as exc:  # 29 February
             raise TimeParseError("date does not exist in the year before", value=text) from exc
+    if not _YEARS[0] <= value.year <= _YEARS[1]:
+        raise TimeParseError(f"year {value.year} is outside {_YEARS[0]}-{_YEARS[1]}", value=text)
     stamp = pd.Timestamp(value)
     if zone_in_text is not None:
         stamp = stamp.tz_localize(zone_in_text)
     return ParsedTime(_localise(stamp, zone, text), precision)
 
 
-def _dateutil(cleaned: str, dayfirst: bool, original: object) -> tuple[dt.datetime, str, dt.tzinfo | None]:
+def _dateutil(
+    cleaned: str, dayfirst: bool, original: object
+) -> tuple[dt.datetime, str, dt.tzinfo | None, bool]:
     if not re.search(r"\d", cleaned):
         raise TimeParseError("not a date or time", value=original)
-    try:
-        value, tokens = dateutil_parser.parse(cleaned, dayfirst=dayfirst, fuzzy_with_tokens=True)
-    except (ValueError, OverflowError) as exc:
-        raise TimeParseError("not a date or time", value=original) from exc
+    # Parse twice with defaults that differ in every time field: a field that
+    # comes out the same both times was in the text, so the precision follows
+    # from what was written ("143025" is to the second), not from its layout.
+    parsed = []
+    for default in (dt.datetime(2000, 1, 1, 0, 0, 0), dt.datetime(2004, 1, 1, 1, 1, 1)):
+        try:
+            value, tokens = dateutil_parser.parse(
+                cleaned, dayfirst=dayfirst, fuzzy_with_tokens=True, default=default
+            )
+        except (ValueError, OverflowError) as exc:
+            raise TimeParseError("not a date or time", value=original) from exc
+        parsed.append(value)
     leftover = "".join(tokens).strip(" ,.")
     if leftover and re.search(r"[0-9A-Za-z]", leftover) and leftover.lower() not in ("at", "on"):
         raise TimeParseError("not a date or time", value=original)
-    if not re.search(r"\d{1,2}:\d{2}", cleaned) and not re.search(r"\d\s*[ap]\.?m", cleaned, re.I):
+    first, second = parsed
+    if first.hour != second.hour:
         precision = "day"
-    elif re.search(r"\d{1,2}:\d{2}:\d{2}", cleaned):
-        precision = "second"
-    else:
+    elif first.second != second.second:
         precision = "minute"
-    zone = value.tzinfo
-    return value.replace(tzinfo=None), precision, zone
+    else:
+        precision = "second"
+    zone = first.tzinfo
+    return first.replace(tzinfo=None), precision, zone, first.year != second.year
 
 
 def _localise(stamp: pd.Timestamp, zone: dt.tzinfo | None, original: object) -> pd.Timestamp:

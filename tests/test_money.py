@@ -1,0 +1,80 @@
+"""parse_amount and friends: exact minor units, currencies, signs, bad input."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from receiptkit.errors import AmountError
+from receiptkit.money import Money, format_minor, normalise_currency, parse_amount
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "expected"),
+    [
+        ("1,234.50", "CNY", Money(123450, "CNY")),
+        ("¥128.5", None, Money(12850, "CNY")),
+        ("￥ 128.50", None, Money(12850, "CNY")),
+        ("128.5元", None, Money(12850, "CNY")),
+        ("CNY 13.50", None, Money(1350, "CNY")),
+        ("-25.00", "CNY", Money(-2500, "CNY")),
+        ("+10.00", "USD", Money(1000, "USD")),
+        ("-$8.00", None, Money(-800, "USD")),
+        ("($8.00)", None, Money(-800, "USD")),
+        ("１２８．５０", "CNY", Money(12850, "CNY")),
+        ("1500", "JPY", Money(1500, "JPY")),
+        ("1.234", "KWD", Money(1234, "KWD")),
+        ("HK$88.00", None, Money(8800, "HKD")),
+    ],
+)
+def test_amount_texts_as_exports_write_them(text: str, currency: str | None, expected: Money) -> None:
+    assert parse_amount(text, currency) == expected
+
+
+def test_decimal_comma_only_when_asked() -> None:
+    assert parse_amount("1.234,50", "EUR", decimal_comma=True) == Money(123450, "EUR")
+    with pytest.raises(AmountError):
+        parse_amount("1,00", "EUR")
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "reason"),
+    [
+        ("12.345", "CNY", "more decimals"),
+        ("1.5", "JPY", "more decimals"),
+        ("abc", "CNY", "not an amount"),
+        ("", "CNY", "empty"),
+        ("12,34", "CNY", "not an amount"),
+        ("$8.00", "CNY", "amount is in USD, expected CNY"),
+    ],
+)
+def test_bad_amounts_are_errors_naming_the_value(text: str, currency: str, reason: str) -> None:
+    with pytest.raises(AmountError, match=reason) as info:
+        parse_amount(text, currency)
+    assert info.value.value == text
+
+
+def test_floats_never_leak_binary_noise() -> None:
+    with pytest.raises(AmountError):
+        parse_amount(0.1 + 0.2, "CNY")  # 0.30000000000000004 has more decimals than CNY
+    assert parse_amount(128.5, "CNY") == Money(12850, "CNY")
+
+
+def test_currency_words_and_symbols() -> None:
+    assert [normalise_currency(t) for t in ("usd", "人民币", "港币", "EUR")] == ["USD", "CNY", "HKD", "EUR"]
+    with pytest.raises(AmountError, match="unknown currency"):
+        normalise_currency("dollars-ish")
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["CNY", "USD", "JPY", "KWD"]))
+def test_format_then_parse_round_trips(minor: int, currency: str) -> None:
+    assert parse_amount(format_minor(minor, currency), currency) == Money(minor, currency)
+    assert parse_amount(format_minor(minor, currency, thousands=True), currency) == Money(minor, currency)
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+def test_decimal_input_is_exact(value: Decimal) -> None:
+    assert parse_amount(value, "CNY").minor == int(value * 100)
