@@ -49,6 +49,7 @@ from receiptkit.readers.table import (
     _cell_text,
     convert,
     decode_bytes,
+    excel_engine,
     head_text,
     read_table,
     source_name,
@@ -182,7 +183,7 @@ def _suffix(source: Any) -> str:
 
 def _head_rows(source: Any, encoding: str | None) -> list[set[str]]:
     if _suffix(source) in (".xlsx", ".xlsm", ".xls"):
-        engine = "xlrd" if _suffix(source) == ".xls" else "openpyxl"
+        engine = excel_engine(_suffix(source))
         try:
             head = pd.read_excel(source, header=None, nrows=40, dtype=object, engine=engine)
         except Exception as exc:

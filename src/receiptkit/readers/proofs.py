@@ -16,7 +16,7 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.readers import bank_csv, camt, mt940, ofx, screenshot_json, sms, wallet_cn
-from receiptkit.readers.table import head_text, source_name
+from receiptkit.readers.table import excel_engine, head_text, source_name
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
 
@@ -43,9 +43,9 @@ def _head(source: Any, name: str) -> str:
                     header=None,
                     dtype=str,
                     nrows=40,
-                    engine="xlrd" if suffix == ".xls" else "openpyxl",
+                    engine=excel_engine(suffix),
                 )
-        except Exception as exc:  # xlrd/openpyxl raise many kinds
+        except Exception as exc:  # calamine/openpyxl raise many kinds
             raise ProofError(f"not a readable {suffix} workbook ({exc})", file=name, row=1) from None
         return "\n".join(",".join(str(c).strip() for c in row) for row in frame.fillna("").to_numpy())
     return head_text(source)

@@ -217,13 +217,19 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def excel_engine(suffix: str) -> str:
+    """The pandas engine for a workbook: calamine reads BIFF8 ``.xls``, openpyxl ``.xlsx``."""
+    return "calamine" if suffix.lower() == ".xls" else "openpyxl"
+
+
 def _spreadsheet_rows(
     source: Source, suffix: str, sheet: int | str, name: str
 ) -> Iterable[tuple[int, list[str]]]:
-    engine = "xlrd" if suffix == ".xls" else "openpyxl"
     try:
-        frame = pd.read_excel(source, sheet_name=sheet, header=None, dtype=object, engine=engine)
-    except Exception as exc:  # xlrd/openpyxl raise many kinds
+        frame = pd.read_excel(
+            source, sheet_name=sheet, header=None, dtype=object, engine=excel_engine(suffix)
+        )
+    except Exception as exc:  # calamine/openpyxl raise many kinds
         raise ReceiptkitError(f"not a readable {suffix} workbook ({exc})", file=name) from None
     for position, values in enumerate(frame.itertuples(index=False, name=None), start=1):
         yield position, [_cell_text(v) for v in values]
