@@ -1,0 +1,174 @@
+"""Bulk reconciliation: every proof matched against the journal, with its report.
+
+:func:`reconcile` runs :func:`receiptkit.match` once over all the proofs
+(one-to-one resolution and the clock offsets need them together) and keeps
+what a report needs: the result frame, the proofs, the journal and the display
+zone. :class:`Reconciliation` gives the summary, the report tables, the plots,
+styled explanations, and writes the report as ``.xlsx``, ``.html`` or ``.csv``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from receiptkit.errors import ReceiptkitError
+from receiptkit.matching import JournalIndex, MatchPolicy, explain, match
+from receiptkit.reports import plots
+from receiptkit.reports.csv_report import write_csv
+from receiptkit.reports.excel import write_excel
+from receiptkit.reports.html import write_html
+from receiptkit.reports.notebook import Explanation
+from receiptkit.reports.summary import status_counts, summarise
+from receiptkit.reports.tables import proof_rows, report_tables
+from receiptkit.schema import validate_proofs
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["REPORT_FORMATS", "Reconciliation", "reconcile", "write_report"]
+
+REPORT_FORMATS = (".xlsx", ".html", ".csv")
+"""File suffixes :meth:`Reconciliation.write` knows."""
+
+
+@dataclass(frozen=True, eq=False)
+class Reconciliation:
+    """The outcome of :func:`reconcile`.
+
+    ``result`` is the :func:`receiptkit.match` frame (one row per proof, its
+    ``attrs`` carrying the clock offsets and the evidence), ``proofs`` and
+    ``journal`` the frames it was matched from, ``tz`` the zone times are
+    shown in.
+    """
+
+    result: pd.DataFrame
+    proofs: pd.DataFrame
+    journal: pd.DataFrame
+    tz: str = "Asia/Shanghai"
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Proofs per verdict: ``{"matched": .., "ambiguous": .., "unmatched": ..}``."""
+        return status_counts(self.result)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Proofs and amounts per verdict and currency (:func:`~receiptkit.reports.summarise`)."""
+        return summarise(self.result, self.proofs)
+
+    @property
+    def clock_offsets(self) -> pd.DataFrame:
+        """The per-terminal clock offsets the matcher found (``offset_s, votes, used``)."""
+        offsets = self.result.attrs.get("clock_offsets")
+        return offsets.copy() if isinstance(offsets, pd.DataFrame) else pd.DataFrame()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The report's sheets: summary, matched, ambiguous, unmatched, clock offsets."""
+        if "tables" not in self._cache:
+            self._cache["tables"] = report_tables(self.result, self.proofs, self.journal, self.tz)
+        return {name: frame.copy() for name, frame in self._cache["tables"].items()}
+
+    def rows(self) -> pd.DataFrame:
+        """One row per proof with its verdict and matched transaction (the CSV report)."""
+        return proof_rows(self.result, self.proofs, self.journal, self.tz)
+
+    def explain(self, proof_id: str) -> Explanation:
+        """:func:`receiptkit.explain` for one proof, shown as a styled waterfall in a notebook."""
+        table = explain(self.result, proof_id)
+        out = Explanation(table)
+        out.attrs.update(table.attrs)
+        return out
+
+    def figures(self) -> dict[str, Figure]:
+        """The plots by caption (needs the ``plot`` extra)."""
+        return {
+            "Clock offset found per terminal": plots.plot_clock_offsets(self.result),
+            "Match status by day of payment": plots.plot_status_by_day(self.result, self.proofs, self.tz),
+            "Match status by kind of proof": plots.plot_status_by_kind(self.result, self.proofs),
+            "Confidence of the best candidate": plots.plot_scores(self.result),
+        }
+
+    def to_excel(self, path: str | os.PathLike[str]) -> Path:
+        """Write the workbook: one sheet per table."""
+        return write_excel(self.tables(), path)
+
+    def to_html(self, path: str | os.PathLike[str], *, plots: bool = True) -> Path:
+        """Write one self-contained HTML page; the plots embedded when ``plots`` (needs matplotlib)."""
+        from receiptkit.reports.plots import figure_png
+
+        figures = {caption: figure_png(fig) for caption, fig in self.figures().items()} if plots else {}
+        return write_html(self.tables(), self.counts, path, figures)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write one row per proof (:meth:`rows`)."""
+        return write_csv(self.rows(), path)
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the report in the format its suffix names (``.xlsx``, ``.html``, ``.csv``)."""
+        return write_report(self, path)
+
+    def _repr_html_(self) -> str:
+        counts = ", ".join(f"{status} <b>{n}</b>" for status, n in self.counts.items())
+        table = self.summary.to_html(index=False, escape=True, border=0)
+        return f"<p>Reconciliation of {len(self.result)} proofs: {counts}</p>{table}"
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{status} {n}" for status, n in self.counts.items())
+        return f"<Reconciliation of {len(self.result)} proofs against {len(self.journal)} transactions: {counts}>"
+
+
+def write_report(reconciliation: Reconciliation, path: str | os.PathLike[str]) -> Path:
+    """Write ``reconciliation`` to ``path`` as ``.xlsx``, ``.html`` or ``.csv`` (by suffix).
+
+    Raises :class:`~receiptkit.errors.ReceiptkitError` naming the file for any
+    other suffix, and when the file cannot be written.
+    """
+    target = Path(path)
+    writers = {
+        ".xlsx": reconciliation.to_excel,
+        ".html": reconciliation.to_html,
+        ".csv": reconciliation.to_csv,
+    }
+    writer = writers.get(target.suffix.lower())
+    if writer is None:
+        raise ReceiptkitError(
+            f"report format not known (use {', '.join(REPORT_FORMATS)})",
+            file=str(target),
+            value=target.suffix,
+        )
+    try:
+        return writer(target)
+    except OSError as exc:
+        raise ReceiptkitError(f"cannot write the report: {exc.strerror or exc}", file=str(target)) from None
+
+
+def reconcile(
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame | JournalIndex,
+    *,
+    policy: MatchPolicy | None = None,
+    clock_offsets: Mapping[str, float] | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Reconciliation:
+    """Match every proof against the journal and keep what the report needs.
+
+    The matching is :func:`receiptkit.match` itself (same verdicts, same
+    columns); ``tz`` is only the zone in which the report shows times.
+
+    >>> import receiptkit as rk
+    >>> data = rk.make_dataset(n_transactions=300, n_proofs=20, seed=1)
+    >>> rec = rk.reconcile(data.proofs, data.journal, policy=rk.MatchPolicy(fx_rates=data.fx_rates))
+    >>> sum(rec.counts.values())
+    20
+    """
+    proofs = validate_proofs(proofs)
+    result = match(proofs, journal, policy=policy, clock_offsets=clock_offsets)
+    frame = journal.journal if isinstance(journal, JournalIndex) else journal
+    return Reconciliation(result=result, proofs=proofs, journal=frame, tz=tz)

@@ -1,0 +1,251 @@
+"""The tables of a reconciliation report, ready to write.
+
+:func:`report_tables` turns a match result, its proofs and the journal into
+the report's sheets: ``summary``, ``matched``, ``ambiguous`` (one row per
+candidate), ``unmatched`` and ``clock offsets``, and :func:`proof_rows` into
+the flat one-row-per-proof table of the CSV report. Times are shown in one
+zone at the proof's own precision, amounts as exact text next to their
+integer minor units; full card numbers are masked in every text cell (the
+readers already mask them; this is the last guard before a file is written).
+Formula injection is the writers' job (:mod:`receiptkit.spreadsheet`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from receiptkit.money import format_minor
+from receiptkit.pan import mask_pans_in_text
+from receiptkit.reports.summary import summarise, without_attrs
+
+__all__ = ["SHEETS", "offset_text", "proof_rows", "report_tables"]
+
+SHEETS = ("summary", "matched", "ambiguous", "unmatched", "clock offsets")
+"""The report's sheets, in order."""
+
+_PROOF_COLUMNS = (
+    "proof_id",
+    "source",
+    "source_row",
+    "kind",
+    "time",
+    "amount",
+    "amount_minor",
+    "currency",
+    "direction",
+    "merchant_text",
+    "card_last4",
+    "reference",
+)
+
+
+def _times(ts: pd.Series, precision: pd.Series, date: pd.Series | None, tz: str) -> pd.Series:
+    """Times as text in ``tz`` at their precision; dates for day-precision proofs."""
+    out = pd.Series("", index=ts.index, dtype=object)
+    has = ts.notna()
+    if has.any():
+        local = pd.to_datetime(ts[has], utc=True).dt.tz_convert(tz)
+        minute = precision[has].astype(str).eq("minute").to_numpy()
+        out.loc[has] = local.dt.strftime("%Y-%m-%d %H:%M:%S").where(
+            ~minute, local.dt.strftime("%Y-%m-%d %H:%M")
+        )
+    if date is not None:
+        dated = ~has & date.notna()
+        out.loc[dated] = pd.to_datetime(date[dated]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _amounts(amount_minor: pd.Series, currency: pd.Series) -> list[str]:
+    return [
+        "" if pd.isna(a) or pd.isna(c) else format_minor(int(a), str(c))
+        for a, c in zip(amount_minor, currency, strict=True)
+    ]
+
+
+def _masked(frame: pd.DataFrame) -> pd.DataFrame:
+    """Full card numbers in any text cell replaced by their masked form."""
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_object_dtype(out[name]) or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(lambda v: mask_pans_in_text(v) if isinstance(v, str) else v)
+    return out
+
+
+def _proof_view(proofs: pd.DataFrame, tz: str) -> pd.DataFrame:
+    view = pd.DataFrame(
+        {
+            "proof_id": proofs["proof_id"].astype(str).to_numpy(),
+            "source": proofs["source"].astype(object).to_numpy(),
+            "source_row": proofs["source_row"].astype("Int64").to_numpy(),
+            "kind": proofs["kind"].astype(object).to_numpy(),
+            "time": _times(proofs["ts"], proofs["ts_precision"], proofs["date"], tz).to_numpy(),
+            "amount": _amounts(proofs["amount_minor"], proofs["currency"]),
+            "amount_minor": proofs["amount_minor"].astype("int64").to_numpy(),
+            "currency": proofs["currency"].astype(object).to_numpy(),
+            "direction": proofs["direction"].astype(object).to_numpy(),
+            "merchant_text": proofs["merchant_text"].astype(object).to_numpy(),
+            "card_last4": proofs["card_last4"].astype(object).to_numpy(),
+            "reference": proofs["reference"].astype(object).to_numpy(),
+        }
+    )
+    return view
+
+
+def _journal_view(journal: pd.DataFrame, tz: str, prefix: str) -> pd.DataFrame:
+    unique = journal.drop_duplicates("txn_id")
+    precision = pd.Series("second", index=unique.index)
+    view = pd.DataFrame(
+        {
+            "txn_id": unique["txn_id"].astype(str).to_numpy(),
+            f"{prefix}time": _times(unique["ts"], precision, None, tz).to_numpy(),
+            f"{prefix}amount": _amounts(unique["amount_minor"], unique["currency"]),
+            f"{prefix}currency": unique["currency"].astype(object).to_numpy(),
+            f"{prefix}terminal_id": unique["terminal_id"].astype(object).to_numpy(),
+            f"{prefix}channel": unique["channel"].astype(object).to_numpy(),
+            f"{prefix}card_last4": unique["card_last4"].astype(object).to_numpy(),
+            f"{prefix}merchant_name": unique["merchant_name"].astype(object).to_numpy(),
+        }
+    )
+    return view
+
+
+def offset_text(seconds: object) -> str:
+    """A clock offset as ``+6 min 56 s`` (ahead) or ``-2 h 0 min 5 s`` (behind).
+
+    >>> offset_text(416), offset_text(-7205), offset_text(0)
+    ('+6 min 56 s', '-2 h 0 min 5 s', '0 s')
+    """
+    if seconds is None or pd.isna(seconds):
+        return ""
+    value = int(seconds)
+    if value == 0:
+        return "0 s"
+    sign = "+" if value > 0 else "-"
+    hours, rest = divmod(abs(value), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = (
+        ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if hours or minutes else []) + [f"{secs} s"]
+    )
+    return sign + " ".join(parts)
+
+
+def _candidates_text(candidates: object) -> str:
+    if not isinstance(candidates, list | tuple):
+        return ""
+    return ", ".join(f"{txn} ({float(p):.1%})" for txn, p in candidates)
+
+
+def proof_rows(result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """One row per proof: the proof, its verdict and, when matched, the transaction."""
+    result, proofs, journal = without_attrs(result), without_attrs(proofs), without_attrs(journal)
+    verdicts = pd.DataFrame(
+        {
+            "proof_id": result["proof_id"].astype(str).to_numpy(),
+            "status": result["status"].astype(str).to_numpy(),
+            "txn_id": result["txn_id"].astype(object).to_numpy(),
+            "confidence": result["confidence"].astype(float).to_numpy(),
+            "margin": result["margin"].astype(float).to_numpy(),
+            "n_candidates": result["n_candidates"].astype("int64").to_numpy(),
+            "candidates": result["candidates"].map(_candidates_text).to_numpy(),
+            "ask": result["ask"].astype(object).to_numpy(),
+            "reason": result["reason"].astype(object).to_numpy(),
+            "flags": result["flags"].astype(object).to_numpy(),
+            "clock_offset_s": result["clock_offset_s"].astype("Int64").to_numpy(),
+        }
+    )
+    rows = _proof_view(proofs, tz).merge(verdicts, on="proof_id", how="right", validate="one_to_one")
+    txns = _journal_view(journal, tz, "txn_")
+    rows = rows.merge(txns, on="txn_id", how="left")
+    rows.insert(rows.columns.get_loc("txn_id") + 1, "txn_time", rows.pop("txn_time"))
+    return _masked(rows)
+
+
+def _matched(rows: pd.DataFrame) -> pd.DataFrame:
+    matched = rows[rows["status"] == "matched"]
+    columns = [
+        *_PROOF_COLUMNS,
+        "txn_id",
+        "txn_time",
+        "txn_amount",
+        "txn_currency",
+        "txn_terminal_id",
+        "txn_channel",
+        "txn_card_last4",
+        "txn_merchant_name",
+        "confidence",
+        "margin",
+        "flags",
+        "reason",
+        "clock_offset_s",
+    ]
+    return matched[columns].reset_index(drop=True)
+
+
+def _ambiguous(rows: pd.DataFrame, result: pd.DataFrame, journal: pd.DataFrame, tz: str) -> pd.DataFrame:
+    ambiguous = result[result["status"].astype(str) == "ambiguous"]
+    pairs = [
+        (str(pid), rank, str(txn), float(p))
+        for pid, cands in zip(ambiguous["proof_id"], ambiguous["candidates"], strict=True)
+        for rank, (txn, p) in enumerate(cands if isinstance(cands, list | tuple) else [], start=1)
+    ]
+    listed = pd.DataFrame(pairs, columns=["proof_id", "rank", "candidate_txn_id", "candidate_confidence"])
+    candidates = _journal_view(journal, tz, "candidate_").rename(columns={"txn_id": "candidate_txn_id"})
+    listed = listed.merge(candidates, on="candidate_txn_id", how="left")
+    base = rows.loc[rows["status"] == "ambiguous", [*_PROOF_COLUMNS, "n_candidates", "ask", "reason"]]
+    out = base.merge(listed, on="proof_id", how="left")
+    out["rank"] = out["rank"].astype("Int64")
+    columns = [
+        *_PROOF_COLUMNS,
+        "n_candidates",
+        "ask",
+        "rank",
+        "candidate_txn_id",
+        "candidate_confidence",
+        "candidate_time",
+        "candidate_amount",
+        "candidate_terminal_id",
+        "candidate_channel",
+        "candidate_card_last4",
+        "reason",
+    ]
+    return _masked(out[columns].reset_index(drop=True))
+
+
+def _unmatched(rows: pd.DataFrame) -> pd.DataFrame:
+    unmatched = rows[rows["status"] == "unmatched"]
+    return unmatched[[*_PROOF_COLUMNS, "n_candidates", "flags", "reason"]].reset_index(drop=True)
+
+
+def _clock_offsets(result: pd.DataFrame) -> pd.DataFrame:
+    offsets = result.attrs.get("clock_offsets")
+    columns = ["terminal_id", "offset_s", "offset", "votes", "used", "matched_proofs"]
+    if not isinstance(offsets, pd.DataFrame) or offsets.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    out = without_attrs(offsets).reset_index()
+    result = without_attrs(result)
+    out = out.rename(columns={out.columns[0]: "terminal_id"})
+    out["terminal_id"] = out["terminal_id"].astype(str)
+    matched = result[result["status"].astype(str) == "matched"]
+    per_terminal = matched["terminal_id"].astype(str).value_counts()
+    out["matched_proofs"] = out["terminal_id"].map(per_terminal).fillna(0).astype("int64")
+    out["offset"] = out["offset_s"].map(offset_text)
+    out["offset_s"] = out["offset_s"].astype("Int64")
+    out["votes"] = out["votes"].astype(float)
+    out["used"] = out["used"].astype(bool)
+    return out[columns]
+
+
+def report_tables(
+    result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame, tz: str = "Asia/Shanghai"
+) -> dict[str, pd.DataFrame]:
+    """The report's sheets (:data:`SHEETS`), as display-ready frames."""
+    offsets = _clock_offsets(result)
+    result, proofs, journal = without_attrs(result), without_attrs(proofs), without_attrs(journal)
+    rows = proof_rows(result, proofs, journal, tz)
+    return {
+        "summary": summarise(result, proofs),
+        "matched": _matched(rows),
+        "ambiguous": _ambiguous(rows, result, journal, tz),
+        "unmatched": _unmatched(rows),
+        "clock offsets": offsets,
+    }

@@ -1,0 +1,22 @@
+"""The CSV report: one row per proof, UTF-8 with BOM, neutralised."""
+
+from __future__ import annotations
+
+import csv
+
+from .conftest import HOSTILE
+
+
+def test_one_row_per_proof_with_its_verdict(rec, tmp_path):
+    path = rec.to_csv(tmp_path / "report.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["proof_id"] for r in rows] == rec.result["proof_id"].tolist()
+    assert {s: sum(r["status"] == s for r in rows) for s in rec.counts} == rec.counts
+    matched = [r for r in rows if r["status"] == "matched"]
+    assert all(r["txn_id"] and r["txn_time"] for r in matched)
+    texts = [v for r in rows for v in r.values()]
+    for text in HOSTILE:
+        assert "'" + text in texts and text not in texts
+    assert any("瑞幸" in t or "全家" in t for t in texts)  # Chinese text survives

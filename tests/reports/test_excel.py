@@ -1,0 +1,76 @@
+"""The Excel report, read back with openpyxl: sheets, counts, inert text, no card numbers."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from receiptkit.reports import SHEETS, report_tables
+from receiptkit.reports.excel import write_excel
+
+from .conftest import FULL_PAN, HOSTILE
+
+
+@pytest.fixture(scope="module")
+def workbook(rec, tmp_path_factory):
+    path = rec.to_excel(tmp_path_factory.mktemp("xlsx") / "report.xlsx")
+    return openpyxl.load_workbook(path)
+
+
+def _records(sheet) -> list[dict]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def test_sheets_hold_the_right_counts(workbook, rec):
+    assert workbook.sheetnames == list(SHEETS)
+    counts = rec.counts
+    assert len(_records(workbook["matched"])) == counts["matched"]
+    assert len(_records(workbook["unmatched"])) == counts["unmatched"]
+    ambiguous = _records(workbook["ambiguous"])
+    assert len({r["proof_id"] for r in ambiguous}) == counts["ambiguous"]
+    listed = sum(len(c) or 1 for c in rec.result.loc[rec.result["status"] == "ambiguous", "candidates"])
+    assert len(ambiguous) == listed
+    summary = _records(workbook["summary"])
+    for status, n in counts.items():
+        assert sum(r["proofs"] for r in summary if r["status"] == status) == n
+    offsets = _records(workbook["clock offsets"])
+    assert {str(r["terminal_id"]) for r in offsets} == set(rec.clock_offsets.index.astype(str))
+
+
+def test_matched_rows_carry_the_transaction_and_exact_amounts(workbook, rec):
+    by_proof = rec.result.set_index("proof_id")
+    for record in _records(workbook["matched"])[:20]:
+        assert record["txn_id"] == by_proof.loc[record["proof_id"], "txn_id"]
+        assert isinstance(record["amount_minor"], int)
+        assert record["amount"] == record["txn_amount"] or record["currency"] != record["txn_currency"]
+    cell = workbook["matched"]["A2"].parent.cell(
+        row=2, column=list(_records(workbook["matched"])[0]).index("confidence") + 1
+    )
+    assert cell.number_format == "0.0%"
+
+
+def test_text_that_would_run_as_a_formula_is_stored_inert(workbook):
+    values = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    values.append(cell.value)
+    for text in HOSTILE:
+        assert "'" + text in values, text
+        assert text not in values
+
+
+def test_a_full_card_number_never_reaches_the_workbook(dataset, hostile_proofs, rec, tmp_path):
+    raw = hostile_proofs.copy()
+    raw.iloc[1, raw.columns.get_loc("merchant_text")] = f"POS {FULL_PAN} 消费"
+    tables = report_tables(rec.result, raw, dataset.journal)
+    book = openpyxl.load_workbook(write_excel(tables, tmp_path / "pan.xlsx"))
+    texts = [
+        c for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r if isinstance(c, str)
+    ]
+    assert any("消费" in t for t in texts)
+    assert not any(FULL_PAN in t.replace(" ", "") for t in texts)
+    assert not any(FULL_PAN[6:12] in t for t in texts)

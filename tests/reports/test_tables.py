@@ -1,0 +1,60 @@
+"""report_tables(): the sheets' contents, times at their precision, offsets as text."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from receiptkit.reports import SHEETS, report_tables
+from receiptkit.reports.tables import offset_text, proof_rows
+
+
+def test_sheets_and_their_key_columns(rec):
+    tables = rec.tables()
+    assert tuple(tables) == SHEETS
+    assert {"txn_id", "txn_time", "confidence", "flags", "reason"} <= set(tables["matched"].columns)
+    assert {"rank", "candidate_txn_id", "candidate_confidence", "ask"} <= set(tables["ambiguous"].columns)
+    assert {"reason", "n_candidates"} <= set(tables["unmatched"].columns)
+    assert {"terminal_id", "offset_s", "offset", "used", "matched_proofs"} <= set(
+        tables["clock offsets"].columns
+    )
+
+
+def test_times_follow_the_precision_of_each_proof(rec):
+    rows = rec.rows().set_index("proof_id")
+    proofs = rec.proofs.set_index("proof_id")
+    for pid, precision, length in (("day", "day", 10), ("minute", "minute", 16), ("second", "second", 19)):
+        ids = proofs.index[proofs["ts_precision"] == precision]
+        assert len(ids), pid
+        assert rows.loc[ids, "time"].str.len().eq(length).all(), precision
+
+
+def test_times_are_shown_in_the_requested_zone(rec, dataset):
+    first = rec.proofs[rec.proofs["ts"].notna() & (rec.proofs["ts_precision"] == "second")].iloc[0]
+    shanghai = report_tables(rec.result, rec.proofs, dataset.journal, tz="Asia/Shanghai")
+    utc = proof_rows(rec.result, rec.proofs, dataset.journal, tz="UTC").set_index("proof_id")
+    expected = first["ts"].tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
+    assert utc.loc[first["proof_id"], "time"] == expected
+    assert shanghai  # built without error in another zone
+
+
+def test_clock_offsets_count_matched_proofs_per_terminal(rec):
+    offsets = rec.tables()["clock offsets"].set_index("terminal_id")
+    matched = rec.result[rec.result["status"] == "matched"]
+    for terminal, n in matched["terminal_id"].value_counts().items():
+        if terminal in offsets.index:
+            assert offsets.loc[terminal, "matched_proofs"] == n
+    assert (offsets["offset"] == offsets["offset_s"].map(offset_text)).all()
+
+
+def test_offset_text():
+    assert offset_text(416) == "+6 min 56 s"
+    assert offset_text(-28768) == "-7 h 59 min 28 s"
+    assert offset_text(3600) == "+1 h 0 min 0 s"
+    assert offset_text(pd.NA) == ""
+
+
+def test_inputs_are_not_changed(rec, dataset):
+    before = (rec.result.copy(), rec.proofs.copy())
+    report_tables(rec.result, rec.proofs, dataset.journal)
+    pd.testing.assert_frame_equal(rec.result, before[0])
+    pd.testing.assert_frame_equal(rec.proofs, before[1])
