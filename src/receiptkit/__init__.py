@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "write_a4_pdf": "receiptkit.slip.a4",
     "print_slip": "receiptkit.printers",
     "open_printer": "receiptkit.printers",
+    "reconcile": "receiptkit.reports",
+    "Reconciliation": "receiptkit.reports",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
