@@ -66,3 +66,46 @@ def test_shuffled_dataset_gives_the_same_verdicts() -> None:
         first.sort_values(key).reset_index(drop=True), shuffled.sort_values(key).reset_index(drop=True)
     )
     pd.testing.assert_frame_equal(first.attrs["clock_offsets"], shuffled.attrs["clock_offsets"])
+
+
+def test_generator_output_is_canonical_and_seeded() -> None:
+    from receiptkit.schema import validate_journal, validate_proofs
+
+    data = make_dataset(n_transactions=2000, n_proofs=200, seed=9)
+    pd.testing.assert_frame_equal(validate_journal(data.journal), data.journal)
+    pd.testing.assert_frame_equal(validate_proofs(data.proofs), data.proofs)
+    again = make_dataset(n_transactions=2000, n_proofs=200, seed=9)
+    pd.testing.assert_frame_equal(again.journal, data.journal)
+    pd.testing.assert_frame_equal(again.proofs, data.proofs)
+    pd.testing.assert_frame_equal(again.truth, data.truth)
+    other = make_dataset(n_transactions=2000, n_proofs=200, seed=10)
+    assert not other.journal["amount_minor"].equals(data.journal["amount_minor"])
+    assert data.journal["txn_id"].is_unique and data.journal["ts"].is_monotonic_increasing
+
+
+def test_generated_data_is_hard() -> None:
+    data = make_dataset(n_transactions=6000, n_proofs=700, seed=3)
+    j, p, truth = data.journal, data.proofs, data.truth
+    sales = j[(j["txn_type"] == "sale") & (j["status"] == "approved")]
+    # repeated price points: one amount sells again and again in one hour at one shop
+    hour = sales["ts"].dt.floor("h")
+    assert sales.groupby([hour, sales["merchant_id"], sales["amount_minor"]]).size().max() >= 5
+    # last-4 collisions: one last 4 on several different cards
+    cards = sales.dropna(subset=["pan_masked"]).groupby("card_last4")["pan_masked"].nunique()
+    assert cards.max() >= 3
+    # declined attempts, voids and refunds point at (or precede) an approved sale
+    declined = j[j["status"] == "declined"]
+    assert len(declined) > 0 and declined["txn_id"].str.slice(0, -1).isin(sales["txn_id"]).all()
+    later = j[j["txn_type"].isin(["void", "refund"])]
+    assert set(later["txn_type"]) == {"void", "refund"}
+    assert later["original_txn_id"].isin(sales["txn_id"]).all()
+    # clock skew: minutes off and a terminal in the wrong zone
+    assert data.clock_offsets.abs().max() >= 3600 and (data.clock_offsets.abs().between(60, 3600)).any()
+    # date-only bank lines, some billed in another currency, and proofs with no transaction
+    bank = p[p["kind"] == "bank_statement"]
+    assert (bank["ts_precision"] == "day").all() and bank["ts"].isna().all()
+    checked = p.merge(truth, on="proof_id", suffixes=("", "_truth"))
+    txn_currency = checked["txn_id"].map(j.set_index("txn_id")["currency"])
+    assert ((checked["currency"] == "CNY") & (txn_currency == "HKD")).any()
+    assert checked["txn_id"].isna().sum() == round(700 * 0.06)
+    assert (p["direction"] == "credit").any()  # refund proofs
