@@ -1,0 +1,766 @@
+"""Acquirer settlement files: the canonical settlement frame and its declarative readers.
+
+A settlement line says what an acquirer or wallet settled for one terminal batch
+(or one trading day of a wallet): how many transactions, the gross amount, the
+fee it kept and the net amount it pays out. :func:`read_settlement` turns a
+settlement file into the canonical settlement frame (:data:`SETTLEMENT_COLUMNS`,
+see ``docs/terminals.md``); :func:`validate_settlement` checks a frame built by
+hand. Each layout is one :class:`SettlementSpec` of
+:class:`~receiptkit.readers.table.Col` field specs:
+
+- ``unionpay_settlement``: a UnionPay-style settlement detail (结算明细) with one
+  line per terminal batch (结算日期, 商户号, 终端号, 批次号, 笔数, 交易金额, 手续费, 结算金额);
+- ``wechat_merchant``: the WeChat Pay merchant trade bill (交易账单), whose
+  应结订单金额, 退款金额, 手续费 and 费率 columns are summed per trading day and device;
+- ``alipay_merchant``: the Alipay merchant bill (业务明细), whose 订单金额 and
+  服务费 columns are summed per trading day and terminal.
+
+Money is integer minor units, read exactly. ``gross_minor`` is signed (a
+refund-only batch is negative); ``net_minor`` is always ``gross_minor - fee_minor``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.errors import ReceiptkitError
+from receiptkit.readers.presets import normalise_enum
+from receiptkit.readers.table import (
+    Col,
+    Problem,
+    RawTable,
+    convert,
+    head_text,
+    problems_frame,
+    read_table,
+    source_name,
+)
+from receiptkit.schema import CHANNELS, STRING
+
+__all__ = [
+    "SETTLEMENT_COLUMNS",
+    "SETTLEMENT_EXTRA",
+    "SPECS",
+    "SettlementError",
+    "SettlementSpec",
+    "empty_settlement",
+    "read_settlement",
+    "sniff",
+    "validate_settlement",
+]
+
+#: The canonical settlement columns, in this order (the public contract).
+SETTLEMENT_COLUMNS: tuple[str, ...] = (
+    "settlement_date",
+    "merchant_id",
+    "terminal_id",
+    "batch_no",
+    "count",
+    "gross_minor",
+    "fee_minor",
+    "net_minor",
+    "currency",
+    "source",
+    "source_row",
+)
+#: Columns that always follow :data:`SETTLEMENT_COLUMNS` (empty when the source has none).
+SETTLEMENT_EXTRA: tuple[str, ...] = ("line_id", "trade_date", "channel", "fee_rate")
+
+_TEXT = ("merchant_id", "terminal_id", "batch_no", "currency", "source", "line_id", "channel", "fee_rate")
+_MONEY = ("gross_minor", "fee_minor", "net_minor")
+
+
+class SettlementError(ReceiptkitError, ValueError):
+    """A settlement file or frame could not be read or is invalid (file, row, column, value)."""
+
+
+class RejectedSettlementWarning(UserWarning):
+    """``strict=False`` left settlement rows out; they are in ``frame.attrs["rejected"]``."""
+
+
+@dataclass(frozen=True)
+class SettlementSpec:
+    """One settlement layout, declared.
+
+    ``header``: column names that must all be on the header row (they find it
+    and recognise the format). ``fields``: field name -> :class:`Col`.
+
+    With ``per_transaction=False`` (one line per batch) the fields are
+    ``settlement_date`` (required), ``trade_date``, ``merchant_id``,
+    ``terminal_id``, ``batch_no``, ``count``, ``gross``, ``fee``, ``net`` (two of
+    the three amounts are needed), ``currency``, ``channel`` and ``fee_rate``.
+    The fee may be written positive (deducted) or negative: the sign that makes
+    ``net = gross - fee`` true is taken, and a line where neither does is a bad row.
+
+    With ``per_transaction=True`` (a merchant bill, one row per transaction) the
+    fields are ``time`` (required), ``kind`` (values mapped to ``sale``,
+    ``refund`` or ``skip``), ``gross``, ``refund`` (the refunded amount of refund
+    rows, else ``gross``), ``fee``, ``fee_rate``, ``merchant_id``,
+    ``terminal_id`` and ``currency``; rows are summed per trading day,
+    merchant, terminal and currency into one line each (a sale adds its amount
+    and fee, a refund takes them back, whatever sign the file writes).
+
+    ``required`` lists fields whose columns must exist. ``channel`` is the
+    channel of every line (wallet bills). ``preamble_merchant`` is a regular
+    expression whose group 1, found in the lines above the header, is the
+    merchant id when the rows carry none.
+    """
+
+    name: str
+    description: str
+    header: tuple[str, ...]
+    fields: Mapping[str, Col]
+    required: tuple[str, ...] = ()
+    per_transaction: bool = False
+    channel: str | None = None
+    tz: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
+    skip_prefixes: tuple[str, ...] = ("#",)
+    stop_at: str | None = None
+    preamble_merchant: str | None = None
+
+
+_A = "amount"
+_T = "time"
+
+UNIONPAY_SETTLEMENT = SettlementSpec(
+    name="unionpay_settlement",
+    description="UnionPay-style settlement detail (结算明细): one line per terminal batch",
+    header=("批次号", "手续费"),
+    fields={
+        "settlement_date": Col("结算日期", "清算日期", "入账日期", kind=_T),
+        "trade_date": Col("交易日期", kind=_T),
+        "merchant_id": Col("商户号", "商户编号"),
+        "terminal_id": Col("终端号", "终端编号"),
+        "batch_no": Col("批次号"),
+        "count": Col("笔数", "交易笔数", "总笔数"),
+        "gross": Col("交易金额", "交易总金额", "交易金额(元)", "交易金额（元）", kind=_A),
+        "fee": Col("手续费", "手续费(元)", "手续费（元）", kind=_A),
+        "net": Col("结算金额", "清算金额", "入账金额", "结算金额(元)", "结算金额（元）", kind=_A),
+        "currency": Col("币种", "货币", kind="currency"),
+        "channel": Col("交易渠道", "支付方式", "渠道"),
+        "fee_rate": Col("费率", "扣率"),
+    },
+    required=("settlement_date", "gross", "net"),
+    stop_at=r"^(合计|总计|汇总)",
+)
+
+WECHAT_MERCHANT = SettlementSpec(
+    name="wechat_merchant",
+    description="WeChat Pay merchant trade bill (交易账单): 手续费 and 费率 summed per day and device",
+    header=("交易时间", "微信订单号", "应结订单金额", "手续费"),
+    fields={
+        "time": Col("交易时间", kind=_T),
+        "kind": Col(
+            "交易状态",
+            values={"SUCCESS": "sale", "REFUND": "refund"},
+            default="skip",
+        ),
+        "gross": Col("应结订单金额", kind=_A),
+        "refund": Col("退款金额", kind=_A),
+        "fee": Col("手续费", kind=_A),
+        "fee_rate": Col("费率"),
+        "merchant_id": Col("特约商户号", "商户号"),
+        "terminal_id": Col("设备号"),
+        "currency": Col("货币种类", kind="currency"),
+    },
+    required=("time", "gross", "fee"),
+    per_transaction=True,
+    channel="wechat",
+    stop_at=r"^总交易单数",
+)
+
+ALIPAY_MERCHANT = SettlementSpec(
+    name="alipay_merchant",
+    description="Alipay merchant bill (业务明细): 订单金额 and 服务费 summed per day and terminal",
+    header=("支付宝交易号", "商户订单号", "业务类型"),
+    fields={
+        "time": Col("完成时间", "创建时间", kind=_T),
+        "kind": Col("业务类型", values={"交易": "sale", "退款": "refund"}),
+        "gross": Col("订单金额（元）", "订单金额(元)", kind=_A),
+        "fee": Col("服务费（元）", "服务费(元)", kind=_A),
+        "terminal_id": Col("终端号"),
+    },
+    required=("time", "gross", "fee"),
+    per_transaction=True,
+    channel="alipay",
+    encodings=("gb18030", "utf-8-sig"),
+    preamble_merchant=r"账号[:：]\s*\[?(\d+)",
+)
+
+#: Known settlement layouts by name, in sniffing order.
+SPECS: dict[str, SettlementSpec] = {
+    s.name: s for s in (WECHAT_MERCHANT, ALIPAY_MERCHANT, UNIONPAY_SETTLEMENT)
+}
+
+
+# --------------------------------------------------------------------------- frame
+
+
+def empty_settlement() -> pd.DataFrame:
+    """A settlement frame with no rows and every column with its dtype."""
+    data: dict[str, pd.Series] = {}
+    for column in SETTLEMENT_COLUMNS + SETTLEMENT_EXTRA:
+        if column in ("settlement_date", "trade_date"):
+            data[column] = pd.Series([], dtype="datetime64[ns]")
+        elif column in _MONEY:
+            data[column] = pd.Series([], dtype="int64")
+        elif column in ("count", "source_row"):
+            data[column] = pd.Series([], dtype="Int64")
+        else:
+            data[column] = pd.Series([], dtype=STRING)
+    return pd.DataFrame(data)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    out = series.astype(object).where(series.notna(), None)
+    out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(STRING).str.strip()
+    return out.mask(out == "", pd.NA)
+
+
+def _days(series: pd.Series, column: str, where: _Where) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        out = series
+    else:
+        try:
+            out = pd.to_datetime(series.astype(object).where(series.notna(), None), format="mixed")
+        except (TypeError, ValueError) as exc:
+            raise where.error(f"not a date ({exc})", column, None) from None
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out.dt.normalize().astype("datetime64[ns]")
+
+
+class _Where:
+    """Names rows of a frame being validated by their source line when it is known."""
+
+    def __init__(self, frame: pd.DataFrame, name: str | None) -> None:
+        self.name = name
+        self.rows = frame["source_row"] if "source_row" in frame.columns else None
+        self.files = frame["source"] if "source" in frame.columns else None
+
+    def error(self, reason: str, column: str, position: int | None, value: Any = None) -> SettlementError:
+        row = None if position is None else position + 1
+        file = self.name
+        if position is not None and self.rows is not None and pd.notna(self.rows.iloc[position]):
+            row = int(self.rows.iloc[position])
+        if position is not None and self.files is not None and pd.notna(self.files.iloc[position]):
+            file = str(self.files.iloc[position])
+        if isinstance(value, np.generic):
+            value = value.item()
+        return SettlementError(reason, file=file, row=row, column=column, value=value)
+
+
+def _first(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.to_numpy(dtype=bool))[0])
+
+
+def _integers(frame: pd.DataFrame, column: str, where: _Where, *, nullable: bool) -> pd.Series:
+    series = frame[column]
+    if pd.api.types.is_float_dtype(series.dtype):
+        finite = series.dropna()
+        if not (finite == finite.round()).all():
+            bad = series.notna() & (series != series.round())
+            position = _first(bad)
+            raise where.error(
+                "must be an integer (minor units), not a fraction", column, position, series.iloc[position]
+            )
+        if not nullable or column in _MONEY:
+            raise where.error("must be integer minor units, not float", column, None)
+    try:
+        out = pd.array(series, dtype="Int64")
+    except (TypeError, ValueError):
+        values = list(series)
+        for position, value in enumerate(values):
+            try:
+                int(value) if value is not None and not pd.isna(value) else None
+            except (TypeError, ValueError):
+                raise where.error("must be an integer", column, position, value) from None
+        raise where.error("must be an integer", column, None) from None
+    out = pd.Series(out, index=frame.index)
+    if not nullable and out.isna().any():
+        position = _first(out.isna())
+        raise where.error("empty value", column, position)
+    return out if nullable else out.astype("int64")
+
+
+def validate_settlement(frame: pd.DataFrame, *, name: str | None = None) -> pd.DataFrame:
+    """Return ``frame`` as a canonical settlement frame: columns present, ordered, typed, consistent.
+
+    Required columns: ``settlement_date``, ``gross_minor``, ``currency`` and two
+    of ``fee_minor`` / ``net_minor`` (the third is derived). Optional ones are
+    added empty. Checks: integer minor units (never float), ``net_minor ==
+    gross_minor - fee_minor``, ``count >= 0``, ISO 4217 currency, a known
+    ``channel``, a decimal ``fee_rate`` (``0.006`` or ``0.60%``) and unique
+    ``line_id`` (filled as ``<source stem>:<source_row>``, or ``line:<n>``).
+    A problem raises :class:`SettlementError` naming the file, row (the
+    ``source_row`` when known), column and value. The input is not modified.
+
+    >>> frame = validate_settlement(pd.DataFrame({"settlement_date": ["2026-11-02"], "batch_no": ["000001"],
+    ...     "gross_minor": [100000], "fee_minor": [600], "currency": ["cny"]}))
+    >>> int(frame.at[0, "net_minor"]), frame.at[0, "currency"], frame.at[0, "line_id"]
+    (99400, 'CNY', 'line:1')
+    """
+    out = frame.copy().reset_index(drop=True)
+    where = _Where(out, name)
+    for column in ("settlement_date", "gross_minor", "currency"):
+        if column not in out.columns:
+            raise SettlementError(f"missing required column {column}", file=name, column=column)
+    if "fee_minor" not in out.columns and "net_minor" not in out.columns:
+        raise SettlementError("needs fee_minor or net_minor (or both)", file=name, column="fee_minor")
+    for column in SETTLEMENT_COLUMNS + SETTLEMENT_EXTRA:
+        if column not in out.columns:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+    for column in _TEXT:
+        out[column] = _text(out[column])
+    out["settlement_date"] = _days(out["settlement_date"], "settlement_date", where)
+    if out["settlement_date"].isna().any():
+        raise where.error("empty settlement_date", "settlement_date", _first(out["settlement_date"].isna()))
+    out["trade_date"] = _days(out["trade_date"], "trade_date", where)
+    gross = _integers(out, "gross_minor", where, nullable=False)
+    has_fee = "fee_minor" in frame.columns and bool(out["fee_minor"].notna().any())
+    has_net = "net_minor" in frame.columns and bool(out["net_minor"].notna().any())
+    fee = _integers(out, "fee_minor", where, nullable=True) if has_fee else None
+    net = _integers(out, "net_minor", where, nullable=True) if has_net else None
+    if fee is None and net is None:
+        raise SettlementError("fee_minor and net_minor are both empty", file=name, column="fee_minor")
+    if fee is None:
+        fee = gross - net
+    if net is None:
+        net = gross - fee
+    fee = fee.fillna(gross - net)
+    net = net.fillna(gross - fee)
+    if fee.isna().any():
+        raise where.error("fee_minor and net_minor are both empty", "fee_minor", _first(fee.isna()))
+    out["gross_minor"] = gross.astype("int64")
+    out["fee_minor"] = fee.astype("int64")
+    out["net_minor"] = net.astype("int64")
+    wrong = out["net_minor"] != out["gross_minor"] - out["fee_minor"]
+    if wrong.any():
+        position = _first(wrong)
+        raise where.error(
+            f"net_minor is not gross_minor - fee_minor ({int(out.at[position, 'gross_minor'])} - "
+            f"{int(out.at[position, 'fee_minor'])})",
+            "net_minor",
+            position,
+            int(out.at[position, "net_minor"]),
+        )
+    count = _integers(out, "count", where, nullable=True)
+    if (count < 0).fillna(False).any():
+        position = _first((count < 0).fillna(False))
+        raise where.error("count must not be negative", "count", position, int(count.iloc[position]))
+    out["count"] = count.astype("Int64")
+    out["currency"] = out["currency"].str.upper()
+    bad = out["currency"].isna() | ~out["currency"].str.fullmatch(r"[A-Z]{3}", na=False)
+    if bad.any():
+        position = _first(bad)
+        raise where.error(
+            "currency must be an ISO 4217 code", "currency", position, out.at[position, "currency"]
+        )
+    out["channel"] = out["channel"].str.lower()
+    bad = out["channel"].notna() & ~out["channel"].isin(list(CHANNELS))
+    if bad.any():
+        position = _first(bad)
+        raise where.error(
+            f"channel must be one of {', '.join(CHANNELS)}", "channel", position, out.at[position, "channel"]
+        )
+    rates = []
+    for position, value in enumerate(out["fee_rate"]):
+        if value is pd.NA:
+            rates.append(None)
+            continue
+        rate = parse_rate(value)
+        if rate is None:
+            raise where.error("not a fee rate (0.006 or 0.60%)", "fee_rate", position, value)
+        rates.append(str(rate))
+    out["fee_rate"] = pd.Series(rates, index=out.index, dtype=STRING)
+    out["source_row"] = pd.Series(pd.array(out["source_row"], dtype="Int64"), index=out.index)
+    missing = out["line_id"].isna()
+    if missing.any():
+        ids = [
+            _line_id(src, row, position)
+            for position, (src, row) in enumerate(zip(out["source"], out["source_row"], strict=True))
+        ]
+        out["line_id"] = out["line_id"].fillna(pd.Series(ids, index=out.index, dtype=STRING))
+    dupes = out["line_id"].duplicated()
+    if dupes.any():
+        position = _first(dupes)
+        raise where.error("duplicate line_id", "line_id", position, out.at[position, "line_id"])
+    extra = [c for c in out.columns if c not in SETTLEMENT_COLUMNS + SETTLEMENT_EXTRA]
+    return out[list(SETTLEMENT_COLUMNS + SETTLEMENT_EXTRA) + extra]
+
+
+def _line_id(source: Any, row: Any, position: int) -> str:
+    if isinstance(source, str) and not source.startswith("<") and pd.notna(row):
+        return f"{Path(source).stem}:{int(row)}"
+    return f"line:{position + 1}"
+
+
+_RATE_RE = re.compile(r"^\s*([+]?\d+(?:\.\d+)?)\s*(%|‰)?\s*$")
+
+
+def parse_rate(text: Any) -> Decimal | None:
+    """A fee rate as a Decimal fraction: ``"0.60%"`` -> ``0.006``, ``"0.006"`` -> ``0.006``; None if not one.
+
+    >>> parse_rate("0.60%"), parse_rate("0.0038"), parse_rate("6‰"), parse_rate("abc")
+    (Decimal('0.006'), Decimal('0.0038'), Decimal('0.006'), None)
+    """
+    if isinstance(text, Decimal):
+        return text
+    found = _RATE_RE.match(str(text))
+    if not found:
+        return None
+    try:
+        value = Decimal(found.group(1))
+    except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
+        return None
+    if found.group(2) == "%":
+        value /= 100
+    elif found.group(2) == "‰":
+        value /= 1000
+    if value >= 1:
+        return None
+    return value.normalize() if value else Decimal(0)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _head_cells(source: Any, name: str, encodings: Sequence[str]) -> list[set[str]]:
+    suffix = Path(name).suffix.lower()
+    if isinstance(source, str | Path) and suffix in (".xlsx", ".xlsm", ".xls"):
+        try:
+            sheet = pd.read_excel(
+                source, header=None, dtype=str, nrows=40, engine="xlrd" if suffix == ".xls" else "openpyxl"
+            )
+        except Exception as exc:  # xlrd/openpyxl raise many kinds
+            raise SettlementError(f"not a readable {suffix} workbook ({exc})", file=name, row=1) from None
+        return [{str(c).strip() for c in row if isinstance(c, str)} for row in sheet.to_numpy()]
+    text = head_text(source, encodings=encodings)
+    lines = text.splitlines()[:80]
+    reader = csv.reader(io.StringIO("\n".join(lines)), strict=False)
+    try:
+        return [{c.strip(" \t`\ufeff") for c in row} for row in reader]
+    except csv.Error:
+        return []
+
+
+def sniff(source: Any, *, name: str | None = None) -> str | None:
+    """The name of the settlement layout whose header is in the first lines of ``source``, or None."""
+    name = name or source_name(source)
+    for spec in SPECS.values():
+        for cells in _head_cells(source, name, spec.encodings):
+            if all(h in cells for h in spec.header):
+                return spec.name
+    return None
+
+
+def read_settlement(
+    source: Any,
+    *,
+    format: str | SettlementSpec | None = None,
+    tz: str | None = None,
+    strict: bool = True,
+    currency: str | None = None,
+    name: str | None = None,
+) -> pd.DataFrame:
+    """Read an acquirer or wallet settlement file into the canonical settlement frame.
+
+    ``source`` is a path (CSV in UTF-8/GBK, ``.xlsx``/``.xls``), bytes, a binary
+    file, or a DataFrame with canonical column names (validated by
+    :func:`validate_settlement`). ``format`` is a name in :data:`SPECS`
+    (``unionpay_settlement``, ``wechat_merchant``, ``alipay_merchant``) or a
+    :class:`SettlementSpec`; sniffed from the header when None. ``tz`` is the
+    zone of the file's times (default: the layout's, ``Asia/Shanghai``);
+    settlement dates are local calendar days. ``currency`` fills rows without
+    one (default: the layout's, CNY).
+
+    ``strict=True``: the first bad cell raises :class:`SettlementError` naming the
+    file, line, column and value. ``strict=False``: bad rows are left out and
+    listed in ``frame.attrs["rejected"]`` (file, row, column, value, reason)
+    with a warning; nothing is dropped silently.
+    """
+    if isinstance(source, pd.DataFrame):
+        return validate_settlement(source, name=name or "<DataFrame>")
+    name = name or source_name(source)
+    if isinstance(source, str | Path) and not Path(source).is_file():
+        raise SettlementError("no such file", file=name)
+    if isinstance(format, SettlementSpec):
+        spec = format
+    else:
+        if format is None:
+            format = sniff(source, name=name)
+            if format is None:
+                raise SettlementError(
+                    "settlement layout not recognised; give format= (one of "
+                    + ", ".join(SPECS)
+                    + " or a SettlementSpec)",
+                    file=name,
+                    row=1,
+                )
+        if format not in SPECS:
+            raise SettlementError(f"unknown settlement format {format!r}", file=name)
+        spec = SPECS[format]
+    try:
+        raw = read_table(
+            source,
+            header=spec.header,
+            encodings=spec.encodings,
+            skip_prefixes=spec.skip_prefixes,
+            stop_at=spec.stop_at,
+            name=name,
+        )
+    except ReceiptkitError as exc:
+        raise SettlementError(
+            exc.reason, file=exc.file or name, row=exc.row if exc.row is not None else 1, value=exc.value
+        ) from None
+    _require(raw, spec, name)
+    zone = tz or spec.tz
+    default_currency = currency or spec.currency
+    fields = {k: v for k, v in spec.fields.items() if k not in ("count", "channel", "fee_rate")}
+    converted, problems = convert(raw, fields, tz=zone, currency=default_currency)
+    for key in ("count", "channel", "fee_rate"):
+        if key in spec.fields:
+            converted[key], extra = _special(raw, spec.fields[key], key)
+            problems += extra
+    if spec.per_transaction:
+        lines, problems = _per_transaction(raw, converted, problems, spec, default_currency)
+    else:
+        lines, problems = _per_batch(raw, converted, problems, spec, default_currency)
+    return _finish(lines, problems, raw, spec, name, strict)
+
+
+def _require(raw: RawTable, spec: SettlementSpec, name: str) -> None:
+    columns = set(raw.frame.columns)
+    for key in spec.required:
+        names = spec.fields[key].names
+        if not any(n in columns for n in names):
+            raise SettlementError(
+                f"missing required column {' or '.join(names)}",
+                file=name,
+                row=raw.header_line,
+                column=names[0],
+            )
+
+
+def _special(raw: RawTable, spec: Col, key: str) -> tuple[pd.Series, list[Problem]]:
+    """Counts, channels and fee rates: read as text, checked here."""
+    present = [n for n in spec.names if n in raw.frame.columns]
+    index = raw.frame.index
+    if not present:
+        return pd.Series(pd.NA, index=index, dtype=STRING if key != "count" else "Int64"), []
+    values = raw.frame[present[0]]
+    for other in present[1:]:
+        values = values.fillna(raw.frame[other])
+    problems: list[Problem] = []
+    column = present[0]
+    if key == "count":
+        cleaned = values.str.replace(",", "", regex=False)
+        bad = cleaned.notna() & ~cleaned.str.fullmatch(r"\d+", na=False)
+        for position in np.flatnonzero(bad.to_numpy(dtype=bool)):
+            problems.append(Problem(int(raw.lines[position]), column, values.iloc[position], "not a count"))
+        counts = pd.to_numeric(cleaned.where(~bad), errors="coerce").astype("Int64")
+        return counts, problems
+    if key == "channel":
+        mapped, _implied, bad = normalise_enum(values, "channel")
+        for position in np.flatnonzero(bad.to_numpy(dtype=bool)):
+            problems.append(
+                Problem(int(raw.lines[position]), column, values.iloc[position], "unknown value for channel")
+            )
+        return mapped, problems
+    rates: list[Any] = []
+    for position, value in enumerate(values):
+        if value is pd.NA:
+            rates.append(None)
+            continue
+        rate = parse_rate(value)
+        if rate is None:
+            problems.append(Problem(int(raw.lines[position]), column, value, "not a fee rate"))
+        rates.append(None if rate is None else str(rate))
+    return pd.Series(rates, index=index, dtype=STRING), problems
+
+
+def _origin(raw: RawTable, spec: SettlementSpec, key: str) -> str:
+    names = spec.fields[key].names if key in spec.fields else ()
+    return next((n for n in names if n in raw.frame.columns), names[0] if names else key)
+
+
+def _per_batch(
+    raw: RawTable,
+    converted: pd.DataFrame,
+    problems: list[Problem],
+    spec: SettlementSpec,
+    default_currency: str,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    index = raw.frame.index
+    lines = pd.DataFrame(index=index)
+    lines["settlement_date"] = _local_days(converted["settlement_date"])
+    lines["trade_date"] = _local_days(converted["trade_date"]) if "trade_date" in converted else pd.NaT
+    for key in ("merchant_id", "terminal_id", "batch_no"):
+        lines[key] = converted[key] if key in converted else pd.Series(pd.NA, index=index, dtype=STRING)
+    gross = converted["gross"]
+    fee = converted["fee"] if "fee" in converted else pd.Series(pd.NA, index=index, dtype="Int64")
+    net = converted["net"] if "net" in converted else pd.Series(pd.NA, index=index, dtype="Int64")
+    # an empty fee/net cell is derived from the other two, when they are there
+    problems = [
+        p for p in problems if not (p.reason == "empty amount" and p.column != _origin(raw, spec, "gross"))
+    ]
+    fee_col, net_col = _origin(raw, spec, "fee"), _origin(raw, spec, "net")
+    fee = fee.fillna(gross - net)
+    net = net.fillna(gross - fee)
+    plain = (net == gross - fee).fillna(False)
+    flipped = (net == gross + fee).fillna(False) & ~plain
+    fee = fee.where(~flipped, -fee)
+    known = gross.notna() & fee.notna() & net.notna()
+    for position in np.flatnonzero((known & ~plain & ~flipped).to_numpy(dtype=bool)):
+        problems.append(
+            Problem(
+                int(raw.lines[position]),
+                net_col,
+                raw.frame[net_col].iloc[position] if net_col in raw.frame else None,
+                f"{net_col} is neither {_origin(raw, spec, 'gross')} - {fee_col} nor + {fee_col}",
+            )
+        )
+    for position in np.flatnonzero((gross.notna() & fee.isna() & net.isna()).to_numpy(dtype=bool)):
+        problems.append(Problem(int(raw.lines[position]), fee_col, None, "empty amount"))
+    lines["gross_minor"] = gross
+    lines["fee_minor"] = fee
+    lines["net_minor"] = net
+    lines["count"] = converted.get("count", pd.Series(pd.NA, index=index, dtype="Int64"))
+    currency = (
+        converted["currency"] if "currency" in converted else pd.Series(pd.NA, index=index, dtype=STRING)
+    )
+    lines["currency"] = currency.fillna(default_currency)
+    channel = converted.get("channel", pd.Series(pd.NA, index=index, dtype=STRING))
+    lines["channel"] = channel.fillna(spec.channel) if spec.channel else channel
+    lines["fee_rate"] = converted.get("fee_rate", pd.Series(pd.NA, index=index, dtype=STRING))
+    lines["source_row"] = pd.array(raw.lines, dtype="Int64")
+    return lines, problems
+
+
+def _local_days(stamps: pd.Series) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+        return pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns]")
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.dt.normalize().astype("datetime64[ns]")
+
+
+def _per_transaction(
+    raw: RawTable,
+    converted: pd.DataFrame,
+    problems: list[Problem],
+    spec: SettlementSpec,
+    default_currency: str,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    index = raw.frame.index
+    kind = converted["kind"] if "kind" in converted else pd.Series("sale", index=index, dtype=STRING)
+    counted = kind.isin(["sale", "refund"]).fillna(False)
+    refund = (kind == "refund").fillna(False)
+    gross_col = _origin(raw, spec, "gross")
+    refund_amount = (
+        converted["refund"] if "refund" in converted else pd.Series(pd.NA, index=index, dtype="Int64")
+    )
+    # refund rows carry the refunded amount in its own column when the bill has one
+    use_refund = refund & refund_amount.notna() & (refund_amount != 0).fillna(False)
+    amount = converted["gross"].where(~use_refund, refund_amount).abs()
+    fee = converted["fee"].abs()
+    # skipped rows (closed, unpaid) may leave their amounts empty; that is not a problem
+    skipped_lines = set(raw.lines[~counted.to_numpy(dtype=bool)].tolist())
+    problems = [p for p in problems if not (p.row in skipped_lines and p.reason == "empty amount")]
+    refund_col = _origin(raw, spec, "refund")
+    for position in np.flatnonzero((counted & amount.isna()).to_numpy(dtype=bool)):
+        column = refund_col if bool(refund.iloc[position]) and "refund" in spec.fields else gross_col
+        if not any(p.row == int(raw.lines[position]) for p in problems):
+            problems.append(Problem(int(raw.lines[position]), column, None, "empty amount"))
+    sign = pd.Series(np.where(refund.to_numpy(dtype=bool), -1, 1), index=index)
+    rows = pd.DataFrame(
+        {
+            "settlement_date": _local_days(converted["time"]),
+            "merchant_id": converted.get("merchant_id", pd.Series(pd.NA, index=index, dtype=STRING)),
+            "terminal_id": converted.get("terminal_id", pd.Series(pd.NA, index=index, dtype=STRING)),
+            "currency": converted.get("currency", pd.Series(pd.NA, index=index, dtype=STRING)).fillna(
+                default_currency
+            ),
+            "gross_minor": amount * sign,
+            "fee_minor": fee.fillna(0) * sign,
+            "fee_rate": converted.get("fee_rate", pd.Series(pd.NA, index=index, dtype=STRING)),
+            "line": raw.lines,
+        },
+        index=index,
+    )
+    if spec.preamble_merchant:
+        found = next(
+            (m.group(1) for text in raw.preamble if (m := re.search(spec.preamble_merchant, text))), None
+        )
+        if found is not None:
+            rows["merchant_id"] = rows["merchant_id"].fillna(found)
+    bad_lines = {p.row for p in problems}
+    keep = counted & ~rows["line"].isin(list(bad_lines))
+    rows = rows[keep.to_numpy(dtype=bool)]
+    keys = ["settlement_date", "merchant_id", "terminal_id", "currency"]
+    if rows.empty:
+        return empty_settlement().drop(columns=["source", "line_id"]), problems
+    grouped = rows.groupby(keys, dropna=False, sort=True)
+    lines = grouped.agg(
+        count=("line", "size"),
+        gross_minor=("gross_minor", "sum"),
+        fee_minor=("fee_minor", "sum"),
+        source_row=("line", "min"),
+        rates=("fee_rate", lambda r: r.iloc[0] if r.notna().all() and r.nunique() == 1 else pd.NA),
+    ).reset_index()
+    lines = lines.rename(columns={"rates": "fee_rate"})
+    lines["net_minor"] = lines["gross_minor"] - lines["fee_minor"]
+    lines["trade_date"] = lines["settlement_date"]
+    lines["batch_no"] = pd.Series(pd.NA, index=lines.index, dtype=STRING)
+    lines["channel"] = spec.channel
+    lines["count"] = lines["count"].astype("Int64")
+    lines["source_row"] = lines["source_row"].astype("Int64")
+    return lines, problems
+
+
+def _finish(
+    lines: pd.DataFrame,
+    problems: list[Problem],
+    raw: RawTable,
+    spec: SettlementSpec,
+    name: str,
+    strict: bool,
+) -> pd.DataFrame:
+    problems = sorted(problems, key=lambda p: (p.row, p.column))
+    if problems and strict:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise SettlementError(
+            first.reason + more, file=name, row=first.row, column=first.column, value=first.value
+        )
+    if problems and not spec.per_transaction:
+        bad = {p.row for p in problems}
+        lines = lines[~lines["source_row"].isin(list(bad)).to_numpy(dtype=bool)]
+    lines = lines.copy()
+    lines["source"] = name
+    try:
+        out = validate_settlement(lines, name=name)
+    except SettlementError as exc:  # pragma: no cover - readers produce valid lines; keep the location
+        raise exc.located(file=name) from None
+    out.attrs["format"] = spec.name
+    out.attrs["rejected"] = problems_frame(problems, name)
+    if problems:
+        warnings.warn(
+            f"{name}: {len({p.row for p in problems})} row(s) rejected; see frame.attrs['rejected']",
+            RejectedSettlementWarning,
+            stacklevel=3,
+        )
+    return out

@@ -1,0 +1,284 @@
+"""Settlement readers: the UnionPay-style detail, the WeChat Pay and Alipay merchant bills, validation."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from receiptkit.readers.settlement import (
+    SETTLEMENT_COLUMNS,
+    SETTLEMENT_EXTRA,
+    SettlementError,
+    SettlementSpec,
+    parse_rate,
+    read_settlement,
+    sniff,
+    validate_settlement,
+)
+from receiptkit.readers.table import Col
+
+
+@pytest.fixture
+def folder(fixtures):
+    return fixtures / "settlement"
+
+
+def _csv(tmp_path, text: str, name: str = "结算明细.csv", encoding: str = "gbk"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+UNIONPAY_HEADER = "结算日期,商户号,终端号,批次号,笔数,交易金额,手续费,结算金额\n"
+
+
+def test_unionpay_detail_lines(folder):
+    frame = read_settlement(folder / "unionpay_settlement_gbk.csv")
+    assert list(frame.columns) == list(SETTLEMENT_COLUMNS + SETTLEMENT_EXTRA)
+    assert frame.attrs["format"] == "unionpay_settlement"
+    assert list(frame["batch_no"]) == ["000001", "000002", "000003", "000099"]
+    assert list(frame["gross_minor"]) == [33000, 86800, 100000, 7700]
+    # the third line writes its fee as -6.00: the sign that makes net = gross - fee is taken
+    assert list(frame["fee_minor"]) == [198, 650, 600, 46]
+    assert list(frame["net_minor"]) == [32802, 86150, 99400, 7654]
+    assert (frame["net_minor"] == frame["gross_minor"] - frame["fee_minor"]).all()
+    assert list(frame["count"]) == [5, 3, 1, 1]
+    assert set(frame["currency"]) == {"CNY"}
+    assert set(frame["terminal_id"]) == {"12345678"} and set(frame["merchant_id"]) == {"898310048161234"}
+    assert list(frame["settlement_date"].dt.strftime("%Y-%m-%d")) == [
+        "2026-11-02",
+        "2026-11-03",
+        "2026-11-04",
+        "2026-11-04",
+    ]
+    # lines 1-3 are the preamble and header; the 合计 trailer is not a line
+    assert list(frame["source_row"]) == [4, 5, 6, 7]
+    assert frame["line_id"].is_unique and frame.at[0, "line_id"] == "unionpay_settlement_gbk:4"
+    assert frame["gross_minor"].dtype == "int64" and frame["count"].dtype == "Int64"
+
+
+def test_wechat_merchant_bill_summed_per_day(folder):
+    frame = read_settlement(folder / "wechat_merchant_bill.csv")
+    assert frame.attrs["format"] == "wechat_merchant"
+    assert len(frame) == 2
+    day1, day2 = frame.iloc[0], frame.iloc[1]
+    # 128.50 + 36.00 sold, 28.50 refunded; the CLOSED order counts nothing
+    assert day1["gross_minor"] == 12850 + 3600 - 2850
+    # fees 0.77000 + 0.22000, the refund gives 0.17 back (written -0.17000)
+    assert day1["fee_minor"] == 77 + 22 - 17
+    assert day1["net_minor"] == day1["gross_minor"] - day1["fee_minor"]
+    assert day1["count"] == 3 and day1["channel"] == "wechat" and day1["fee_rate"] == "0.006"
+    assert day1["terminal_id"] == "12345678" and day1["merchant_id"] == "1601960001"
+    assert pd.isna(day1["batch_no"]) and day1["trade_date"] == day1["settlement_date"]
+    assert day2["gross_minor"] == 105000 and day2["fee_minor"] == 630 and day2["count"] == 1
+    assert day1["source_row"] == 2  # the first bill row of the day
+
+
+def test_alipay_merchant_bill_fee_signs_and_account(folder):
+    frame = read_settlement(folder / "alipay_merchant_bill_gbk.csv")
+    assert frame.attrs["format"] == "alipay_merchant"
+    day1 = frame.iloc[0]
+    assert day1["gross_minor"] == 8800 + 1250 - 2000
+    # 服务费 is written -0.53 / -0.08 on trades and 0.12 on the refund: charged 0.61, given back 0.12
+    assert day1["fee_minor"] == 53 + 8 - 12
+    assert day1["merchant_id"] == "20881234567890120156"  # from the #账号 preamble line
+    assert day1["channel"] == "alipay" and day1["count"] == 3
+    assert frame.iloc[1]["gross_minor"] == 4500
+
+
+def test_sniff_names_each_layout(folder, tmp_path):
+    assert sniff(folder / "unionpay_settlement_gbk.csv") == "unionpay_settlement"
+    assert sniff(folder / "wechat_merchant_bill.csv") == "wechat_merchant"
+    assert sniff(folder / "alipay_merchant_bill_gbk.csv") == "alipay_merchant"
+    other = _csv(tmp_path, "日期,金额\n2026-11-02,1.00\n")
+    assert sniff(other) is None
+    with pytest.raises(SettlementError, match="not recognised") as info:
+        read_settlement(other)
+    assert info.value.file == str(other)
+
+
+def test_xlsx_settlement(tmp_path):
+    path = tmp_path / "settle.xlsx"
+    pd.DataFrame(
+        {
+            "清算日期": ["2026-11-02"],
+            "终端编号": ["12345678"],
+            "批次号": ["000001"],
+            "交易笔数": ["2"],
+            "交易金额": [128.5],
+            "手续费": [0.77],
+            "清算金额": [127.73],
+        }
+    ).to_excel(path, index=False)
+    frame = read_settlement(path)
+    assert frame.at[0, "gross_minor"] == 12850 and frame.at[0, "fee_minor"] == 77
+    assert frame.at[0, "net_minor"] == 12773 and frame.at[0, "count"] == 2
+    assert frame.at[0, "source_row"] == 2
+
+
+def test_fee_derived_when_missing(tmp_path):
+    path = _csv(tmp_path, "结算日期,批次号,手续费,交易金额,结算金额\n2026-11-02,000001,,100.00,99.40\n")
+    frame = read_settlement(path)
+    assert frame.at[0, "fee_minor"] == 60
+
+
+def test_inconsistent_line_names_file_row_column_value(tmp_path):
+    path = _csv(
+        tmp_path,
+        "标题\n"
+        + UNIONPAY_HEADER
+        + "2026-11-02,1,2,000001,1,100.00,0.60,99.40\n2026-11-03,1,2,000002,1,100.00,0.60,90.00\n",
+    )
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path)
+    error = info.value
+    assert (
+        error.file == str(path) and error.row == 4 and error.column == "结算金额" and error.value == "90.00"
+    )
+    assert "结算金额" in str(error) and "row 4" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "reason"),
+    [
+        ("abc", "交易金额", "amount"),
+        ("1.234", "交易金额", "decimals"),
+        ("2026-13-45", "结算日期", ""),
+    ],
+)
+def test_bad_cells(tmp_path, cell, column, reason):
+    good = ["2026-11-02", "1", "2", "000001", "1", "100.00", "0.60", "99.40"]
+    bad = list(good)
+    bad[UNIONPAY_HEADER.strip().split(",").index(column)] = cell
+    path = _csv(tmp_path, UNIONPAY_HEADER + ",".join(good) + "\n" + ",".join(bad) + "\n")
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path)
+    assert info.value.row == 3 and info.value.column == column and info.value.value == cell
+    assert reason in str(info.value)
+
+
+def test_bad_count_and_non_strict_report(tmp_path):
+    path = _csv(
+        tmp_path,
+        UNIONPAY_HEADER
+        + "2026-11-02,1,2,000001,x,100.00,0.60,99.40\n"
+        + "2026-11-03,1,2,000002,3,200.00,1.20,198.80\n",
+    )
+    with pytest.raises(SettlementError, match="not a count") as info:
+        read_settlement(path)
+    assert info.value.row == 2 and info.value.column == "笔数"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_settlement(path, strict=False)
+    assert list(frame["batch_no"]) == ["000002"]
+    rejected = frame.attrs["rejected"]
+    assert list(rejected["row"]) == [2] and list(rejected["column"]) == ["笔数"]
+    assert any("rejected" in str(w.message) for w in caught)
+
+
+def test_missing_required_column(tmp_path):
+    path = _csv(tmp_path, "结算日期,批次号,手续费\n2026-11-02,000001,0.60\n")
+    with pytest.raises(SettlementError, match="交易金额") as info:
+        read_settlement(path)
+    assert info.value.row == 1
+
+
+def test_wechat_bill_with_sub_fen_fee_is_an_error(folder, tmp_path):
+    text = (folder / "wechat_merchant_bill.csv").read_text(encoding="utf-8-sig")
+    path = tmp_path / "wx.csv"
+    path.write_text(text.replace("`0.22000", "`0.00600"), encoding="utf-8")
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path, format="wechat_merchant")
+    assert info.value.row == 3 and info.value.column == "手续费" and info.value.value == "0.00600"
+
+
+def test_declared_spec(tmp_path):
+    spec = SettlementSpec(
+        name="my_acquirer",
+        description="an English settlement report",
+        header=("Settled", "Batch", "Gross", "Fee"),
+        fields={
+            "settlement_date": Col("Settled", kind="time"),
+            "batch_no": Col("Batch"),
+            "gross": Col("Gross", kind="amount"),
+            "fee": Col("Fee", kind="amount"),
+            "channel": Col("Tender"),
+        },
+        currency="HKD",
+        tz="Asia/Hong_Kong",
+    )
+    path = _csv(
+        tmp_path, "Settled,Batch,Gross,Fee,Tender\n02/11/2026,7,$120.00,$1.80,Visa card\n", encoding="utf-8"
+    )
+    with pytest.raises(SettlementError, match="channel"):
+        read_settlement(path, format=spec)
+    path.write_text("Settled,Batch,Gross,Fee,Tender\n2026-11-02,7,$120.00,$1.80,card\n", encoding="utf-8")
+    frame = read_settlement(path, format=spec)
+    assert frame.at[0, "currency"] == "HKD" and frame.at[0, "net_minor"] == 11820
+    assert frame.at[0, "channel"] == "card"
+
+
+def test_validate_hand_built_frame():
+    frame = validate_settlement(
+        pd.DataFrame(
+            {
+                "settlement_date": ["2026-11-02", "2026-11-03"],
+                "terminal_id": ["12345678", "12345678"],
+                "batch_no": ["000001", "000002"],
+                "gross_minor": [10000, 20000],
+                "net_minor": [9940, 19880],
+                "currency": ["cny", "CNY"],
+                "fee_rate": ["0.60%", None],
+            }
+        )
+    )
+    assert list(frame["fee_minor"]) == [60, 120]
+    assert list(frame["line_id"]) == ["line:1", "line:2"]
+    assert frame.at[0, "fee_rate"] == "0.006" and pd.isna(frame.at[1, "fee_rate"])
+    assert list(frame["currency"]) == ["CNY", "CNY"]
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        ({"gross_minor": [100.5]}, "gross_minor"),
+        ({"net_minor": [1]}, "net_minor"),
+        ({"count": [-1]}, "count"),
+        ({"currency": ["yuan"]}, "currency"),
+        ({"channel": ["cash"]}, "channel"),
+        ({"fee_rate": ["lots"]}, "fee_rate"),
+        ({"settlement_date": [None]}, "settlement_date"),
+    ],
+)
+def test_validate_rejects(change, column):
+    base = {
+        "settlement_date": ["2026-11-02"],
+        "gross_minor": [100],
+        "fee_minor": [1],
+        "net_minor": [99],
+        "currency": ["CNY"],
+        "source": ["acq.csv"],
+        "source_row": [7],
+    }
+    base.update(change)
+    with pytest.raises(SettlementError) as info:
+        validate_settlement(pd.DataFrame(base))
+    assert info.value.column == column
+    if column != "gross_minor":
+        assert info.value.row == 7 and info.value.file == "acq.csv"
+
+
+def test_validate_does_not_modify_input():
+    frame = pd.DataFrame(
+        {"settlement_date": ["2026-11-02"], "gross_minor": [100], "fee_minor": [1], "currency": ["cny"]}
+    )
+    before = frame.copy()
+    validate_settlement(frame)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_parse_rate():
+    assert str(parse_rate("0.38%")) == "0.0038"
+    assert parse_rate("1.5") is None and parse_rate("") is None
