@@ -41,6 +41,7 @@ from receiptkit.readers.table import (
     Problem,
     RawTable,
     convert,
+    excel_engine,
     head_text,
     problems_frame,
     read_table,
@@ -52,9 +53,11 @@ __all__ = [
     "SETTLEMENT_COLUMNS",
     "SETTLEMENT_EXTRA",
     "SPECS",
+    "RejectedSettlementWarning",
     "SettlementError",
     "SettlementSpec",
     "empty_settlement",
+    "parse_rate",
     "read_settlement",
     "sniff",
     "validate_settlement",
@@ -442,9 +445,7 @@ def _head_cells(source: Any, name: str, encodings: Sequence[str]) -> list[set[st
     suffix = Path(name).suffix.lower()
     if isinstance(source, str | Path) and suffix in (".xlsx", ".xlsm", ".xls"):
         try:
-            sheet = pd.read_excel(
-                source, header=None, dtype=str, nrows=40, engine="xlrd" if suffix == ".xls" else "openpyxl"
-            )
+            sheet = pd.read_excel(source, header=None, dtype=str, nrows=40, engine=excel_engine(suffix))
         except Exception as exc:  # xlrd/openpyxl raise many kinds
             raise SettlementError(f"not a readable {suffix} workbook ({exc})", file=name, row=1) from None
         return [{str(c).strip() for c in row if isinstance(c, str)} for row in sheet.to_numpy()]
