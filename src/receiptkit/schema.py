@@ -27,6 +27,7 @@ __all__ = [
     "CHANNELS",
     "DIRECTIONS",
     "JOURNAL_COLUMNS",
+    "JOURNAL_OPTIONAL",
     "JOURNAL_REQUIRED",
     "PROOF_COLUMNS",
     "PROOF_KINDS",
@@ -79,6 +80,12 @@ JOURNAL_COLUMNS: tuple[str, ...] = (
     "original_txn_id",
 )
 JOURNAL_REQUIRED = ("txn_id", "ts", "amount_minor", "currency", "txn_type", "status", "channel")
+JOURNAL_OPTIONAL: dict[str, str] = {
+    "after_loss": "boolean",  # on a terminal after its reported loss (receiptkit.terminals.mark_after_loss)
+    "sources": "string",  # rebuilt journal: the sources a row came from, ";"-joined (merge_journals)
+    "merge_conflict": "string",  # rebuilt journal: id of the conflict between sources (merge_journals)
+}
+"""Optional columns with a meaning of their own: typed when present, never added."""
 
 PROOF_COLUMNS: tuple[str, ...] = (
     "proof_id",
@@ -203,6 +210,8 @@ _ID_COLUMNS = frozenset(
         "direction",
         "ts_precision",
         "source",
+        "sources",
+        "merge_conflict",
     }
 )
 _CARD_COLUMNS = frozenset({"pan_masked"})
@@ -273,6 +282,9 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     if missing_ids.any():
         index = missing_ids.idxmax()
         raise SchemaError("empty txn_id", row=_row_label(out, index), column="txn_id")
+    for column, dtype in JOURNAL_OPTIONAL.items():
+        if column in out.columns:
+            out[column] = _as_string(out[column]) if dtype == "string" else _as_boolean(out, column)
     text_columns = [c for c in out.columns if c not in _JOURNAL_SPECIAL]
     out = _mask_full_pans(out, text_columns, "journal")
     # card_last4 from pan_masked when only the latter is known
@@ -356,6 +368,23 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         )
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
+
+
+def _as_boolean(frame: pd.DataFrame, column: str) -> pd.Series:
+    values = frame[column]
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    text = values.astype(object).map(
+        lambda v: None if v is None or v is pd.NA or v != v else str(v).strip().lower()
+    )
+    bad = text.notna() & ~text.isin(list(words))
+    if bad.any():
+        index = bad.idxmax()
+        raise SchemaError(
+            "must be true or false", row=_row_label(frame, index), column=column, value=values[index]
+        )
+    return pd.array(text.map(words), dtype="boolean")
 
 
 def _as_aware(series: pd.Series, tz: str | None, column: str, *, allow_missing: bool = False) -> pd.Series:
