@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, fail
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
 from receiptkit.errors import ReceiptkitError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @app.command()
@@ -19,22 +23,39 @@ def find(
     time: Annotated[str | None, typer.Option(help='When, e.g. "2026-11-20 14:32"')] = None,
     last4: Annotated[str | None, typer.Option(help="Last 4 digits of the card.")] = None,
     ref: Annotated[str | None, typer.Option(help="A reference number (RRN, auth code, 凭证号).")] = None,
+    wallet_txn: Annotated[
+        str | None, typer.Option(help="The wallet's transaction number (交易单号).")
+    ] = None,
     merchant: Annotated[str | None, typer.Option(help="Merchant text on the proof.")] = None,
     currency: Annotated[str, typer.Option(help="Currency of the amount.")] = "CNY",
-    tz: Annotated[str, typer.Option(help="Time zone of --time.")] = "Asia/Shanghai",
+    tz: Annotated[
+        str, typer.Option(help="Time zone of --time, and of journal times written without one.")
+    ] = ("Asia/Shanghai"),
     proof_file: Annotated[
-        Path | None, typer.Option("--proof", help="A proof file instead of the options.")
+        Path | None,
+        typer.Option("--proof", help="A proof file (bill, statement, SMS...) instead of the options."),
+    ] = None,
+    proof_id: Annotated[
+        str | None, typer.Option(help="Which proof of a --proof file with several (default: the first).")
     ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
 ) -> None:
-    """Find the transaction a customer's proof points to, at the counter."""
+    """Find the transaction a customer's proof points to, at the counter.
+
+    Shows the candidates with their confidence, and what to ask the customer
+    next when the evidence does not single one out. Exit 0 when one transaction
+    is matched, 1 when the proof is ambiguous or unmatched.
+    """
     import receiptkit as rk
+    from receiptkit.cli.reconcile import read_proof_file
 
     try:
         log = rk.read_journal(journal, preset=preset, tz=tz)
+        note = ""
         if proof_file is not None:
-            proof = rk.read_proofs(proof_file, tz=tz).head(1)
+            proofs = read_proof_file(proof_file, tz=tz)
+            proof, note = _pick(proofs, proof_id, proof_file)
         else:
             if amount is None:
                 raise typer.BadParameter("give --amount (and ideally --time, --last4) or --proof FILE")
@@ -46,30 +67,112 @@ def find(
                 merchant=merchant,
                 currency=currency,
                 tz=tz,
+                wallet_txn_id=wallet_txn,
             )
         ranked = rk.find(log, proof)
-    except ReceiptkitError as exc:
+    except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
-        return
+    if note:
+        err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
+    console.print(f"proof: {escape(_describe_proof(proof.iloc[0], tz))}", highlight=False, soft_wrap=True)
     verdict = ranked.attrs["verdict"].iloc[0]
-    table = Table(title=f"{verdict['status'].upper()}: {verdict['reason']}")
-    for column in ("confidence", "txn_id", "ts", "amount", "card_last4", "terminal_id", "why"):
-        table.add_column(column)
-    for _, row in ranked.head(top).iterrows():
-        table.add_row(
-            f"{row['confidence']:.1%}",
-            str(row["txn_id"]),
-            str(row["ts"]),
-            f"{rk.format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
-            str(row["card_last4"] if row["card_last4"] is not None else ""),
-            str(row["terminal_id"]),
-            str(row["why"]),
-        )
-    console.print(table)
+    status = str(verdict["status"])
+    colour = {"matched": "green", "ambiguous": "yellow"}.get(status, "red")
+    title = f"[bold {colour}]{status.upper()}[/]: {escape(str(verdict['reason']))}"
+    if ranked.empty:
+        console.print(title, highlight=False, soft_wrap=True)
+    else:
+        console.print(_candidates_table(ranked.head(top), title, tz, rk.format_minor))
+        if len(ranked) > top:
+            console.print(f"({len(ranked) - top} more candidates; --top to show them)", highlight=False)
     if verdict["ask"]:
-        console.print(f"next: {verdict['ask']}", highlight=False)
-    if verdict["status"] != "matched":
+        console.print(
+            f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
+        )
+    if status == "matched":
+        console.print(
+            f"reprint with: receiptkit reprint {escape(str(verdict['txn_id']))} --journal {escape(str(journal))} "
+            "--operator NAME --reason TEXT --pdf dup.pdf",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def _pick(proofs: pd.DataFrame, proof_id: str | None, path: Path) -> tuple[pd.DataFrame, str]:
+    """The chosen proof of a file, and a note when the choice was implicit."""
+    if proofs.empty:
+        raise ReceiptkitError("the file holds no proof", file=str(path))
+    if proof_id is not None:
+        chosen = proofs[proofs["proof_id"].astype(str) == proof_id]
+        if chosen.empty:
+            raise ReceiptkitError("no such proof_id in the file", file=str(path), value=proof_id)
+        return chosen.head(1).reset_index(drop=True), ""
+    note = ""
+    if len(proofs) > 1:
+        first = proofs["proof_id"].iloc[0]
+        note = f"{path.name} holds {len(proofs)} proofs; using the first ({first}); choose with --proof-id"
+    return proofs.head(1).reset_index(drop=True), note
+
+
+def _when(ts: object, precision: str, tz: str) -> str:
+    import pandas as pd
+
+    if ts is None or pd.isna(ts):
+        return ""
+    local = pd.Timestamp(ts).tz_convert(tz)
+    return local.strftime("%Y-%m-%d %H:%M" if precision == "minute" else "%Y-%m-%d %H:%M:%S")
+
+
+def _describe_proof(row: pd.Series, tz: str) -> str:
+    import pandas as pd
+
+    import receiptkit as rk
+
+    parts = [
+        str(row["kind"]),
+        f"{rk.format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
+    ]
+    when = _when(row["ts"], str(row["ts_precision"]), tz)
+    if not when and pd.notna(row.get("date")):
+        when = pd.Timestamp(row["date"]).strftime("%Y-%m-%d")
+    parts.append(when or "no time")
+    for label, column in (("card", "card_last4"), ("ref", "reference"), ("wallet", "wallet_txn_id")):
+        value = row.get(column)
+        if value is not None and not pd.isna(value):
+            parts.append(f"{label} {'****' if column == 'card_last4' else ''}{value}")
+    merchant = row.get("merchant_text")
+    if merchant is not None and not pd.isna(merchant):
+        parts.append(str(merchant))
+    return " · ".join(parts)
+
+
+def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -> Table:
+    import pandas as pd
+
+    table = Table(title=title, title_justify="left")
+    columns = ("confidence", "txn_id", "time", "amount", "card", "channel", "terminal", "merchant", "why")
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("confidence", "amount") else "left")
+
+    def text(value: object) -> str:
+        return "" if value is None or pd.isna(value) else escape(str(value))
+
+    for _, row in ranked.iterrows():
+        last4 = row.get("card_last4")
+        table.add_row(
+            f"{float(row['confidence']):.1%}",
+            text(row["txn_id"]),
+            _when(row["ts"], "second", tz),
+            f"{format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
+            "" if last4 is None or pd.isna(last4) else f"****{escape(str(last4))}",
+            text(row.get("channel")),
+            text(row.get("terminal_id")),
+            text(row.get("merchant_name")),
+            text(row.get("why")),
+        )
+    return table
 
 
 @app.command("reprint")

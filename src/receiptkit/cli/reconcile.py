@@ -1,0 +1,253 @@
+"""``receiptkit reconcile``: every proof in some files against the journal, with a report.
+
+Exit codes: 0 every proof matched; 1 the report was written but some proofs
+are ambiguous or unmatched (open items to look at); 2 bad usage or unreadable
+input (one line on stderr, the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
+from receiptkit.errors import ProofError, ReceiptkitError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from receiptkit.reports import Reconciliation
+
+__all__ = ["parse_fx", "read_proof_file", "read_proof_files"]
+
+
+def _canonical_header(path: Path) -> bool:
+    """True for a CSV whose header already names the canonical proof columns."""
+    from receiptkit.schema import PROOF_REQUIRED
+
+    if path.suffix.lower() != ".csv":
+        return False
+    with path.open("rb") as handle:
+        first = handle.readline().decode("utf-8-sig", errors="replace")
+    return set(PROOF_REQUIRED) <= {c.strip() for c in first.strip().split(",")}
+
+
+def read_proof_file(path: Path, *, tz: str | None = None, format: str | None = None) -> pd.DataFrame:
+    """One proof file as the canonical proofs frame.
+
+    Any format :func:`receiptkit.read_proofs` reads, plus a CSV or Parquet file
+    that already has the canonical proof columns (what ``receiptkit demo`` and
+    ``DataFrame.to_csv`` of a proofs frame write).
+    """
+    import pandas as pd
+
+    import receiptkit as rk
+    from receiptkit.schema import validate_proofs
+
+    if not path.is_file():
+        raise ProofError("no such file", file=str(path))
+    canonical = format is None and (path.suffix.lower() == ".parquet" or _canonical_header(path))
+    if not canonical:
+        return rk.read_proofs(path, format=format, tz=tz)
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        return validate_proofs(frame)
+    except ReceiptkitError as exc:
+        raise ProofError(
+            exc.reason, file=str(path), row=exc.row, column=exc.column, value=exc.value
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise ProofError(f"cannot read the file: {exc}", file=str(path)) from None
+
+
+def read_proof_files(
+    paths: Sequence[Path], *, tz: str | None = None, format: str | None = None
+) -> list[pd.DataFrame]:
+    """Each file read by :func:`read_proof_file`; a ``proof_id`` found in two files is an error."""
+    frames: list[pd.DataFrame] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        frame = read_proof_file(path, tz=tz, format=format)
+        _check_unique(frame, path, seen)
+        frames.append(frame)
+    return frames
+
+
+def _check_unique(frame: pd.DataFrame, path: Path, seen: dict[str, Path]) -> None:
+    if path in seen.values():
+        raise ProofError("this file is given twice", file=str(path))
+    for proof_id in frame["proof_id"].astype(str):
+        if proof_id in seen:
+            raise ProofError(
+                f"proof_id is also in {seen[proof_id]} (rename one file: ids are <file stem>:<line>)",
+                file=str(path),
+                column="proof_id",
+                value=proof_id,
+            )
+        seen[proof_id] = path
+
+
+def parse_fx(items: Sequence[str]) -> dict[tuple[str, str], Decimal]:
+    """``["HKD:CNY=0.92"]`` -> ``{("HKD", "CNY"): Decimal("0.92")}`` (journal currency first).
+
+    >>> parse_fx(["HKD:CNY=0.92"])
+    {('HKD', 'CNY'): Decimal('0.92')}
+    """
+    rates: dict[tuple[str, str], Decimal] = {}
+    for item in items:
+        pair, _, rate = item.partition("=")
+        journal_cur, _, proof_cur = pair.partition(":")
+        try:
+            value = Decimal(rate.strip())
+        except InvalidOperation:
+            value = Decimal(0)
+        if len(journal_cur.strip()) != 3 or len(proof_cur.strip()) != 3 or value <= 0:
+            raise typer.BadParameter(
+                f"{item!r}: write JOURNAL_CURRENCY:PROOF_CURRENCY=RATE, e.g. HKD:CNY=0.92", param_hint="--fx"
+            )
+        rates[(journal_cur.strip().upper(), proof_cur.strip().upper())] = value
+    return rates
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    journal: Annotated[Path, typer.Option(help="The terminal journal file.")],
+    proofs: Annotated[
+        list[Path],
+        typer.Option("--proofs", help="Proof files (bank, wallet, SMS, canonical CSV); repeatable."),
+    ],
+    more_proofs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="More proof files: `--proofs a.csv b.csv c.ofx` works.", show_default=False),
+    ] = None,
+    out: Annotated[
+        list[Path] | None, typer.Option("--out", help="Report file: .xlsx, .html or .csv; repeatable.")
+    ] = None,
+    preset: Annotated[str | None, typer.Option(help="Journal preset name (default: recognised).")] = None,
+    tz: Annotated[str | None, typer.Option(help="Zone of times written without one, in the inputs.")] = None,
+    show_tz: Annotated[str, typer.Option(help="Zone the report shows times in.")] = "Asia/Shanghai",
+    proof_format: Annotated[
+        str | None, typer.Option(help="Format of the proof files (default: recognised per file).")
+    ] = None,
+    fx: Annotated[
+        list[str] | None,
+        typer.Option(help="Card billing rate JOURNAL_CCY:PROOF_CCY=RATE, e.g. HKD:CNY=0.92; repeatable."),
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Match threshold (posterior; default: the policy's 0.995).")
+    ] = None,
+    plots: Annotated[bool, typer.Option(help="Embed plots in an HTML report.")] = True,
+) -> None:
+    """Match every proof in the files against the journal; print a summary and write the report."""
+    import dataclasses
+
+    import pandas as pd
+
+    import receiptkit as rk
+
+    files = [*proofs, *(more_proofs or [])]
+    outs = out or []
+    try:
+        for target in outs:
+            if target.suffix.lower() not in (".xlsx", ".html", ".csv"):
+                raise typer.BadParameter(f"{target}: write .xlsx, .html or .csv", param_hint="--out")
+        policy = rk.MatchPolicy(fx_rates=parse_fx(fx or []))
+        if threshold is not None:
+            policy = dataclasses.replace(policy, match_threshold=threshold)
+    except typer.BadParameter as exc:
+        fail(exc)
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught, _progress() as progress:
+        warnings.simplefilter("always")
+        task = progress.add_task("reading the journal", total=len(files) + 2 + len(outs))
+        try:
+            log = rk.read_journal(journal, preset=preset, tz=tz)
+            progress.advance(task)
+            frames = []
+            seen: dict[str, Path] = {}
+            for path in files:
+                progress.update(task, description=f"reading {escape(path.name)}")
+                frame = read_proof_file(path, tz=tz, format=proof_format)
+                _check_unique(frame, path, seen)
+                frames.append(frame)
+                progress.advance(task)
+            all_proofs = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            progress.update(
+                task, description=f"matching {len(all_proofs)} proofs against {len(log)} transactions"
+            )
+            rec = rk.reconcile(all_proofs, log, policy=policy, tz=show_tz)
+            progress.advance(task)
+            for target in outs:
+                progress.update(task, description=f"writing {escape(target.name)}")
+                if target.suffix.lower() == ".html":
+                    rec.to_html(target, plots=plots)
+                else:
+                    rec.write(target)
+                progress.advance(task)
+        except ReceiptkitError as exc:
+            progress.stop()
+            fail(exc)
+        except OSError as exc:
+            progress.stop()
+            fail(ReceiptkitError(f"cannot write: {exc.strerror or exc}", file=exc.filename))
+        notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    for note in notes:
+        err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
+    _print_summary(rec, journal_rows=len(log))
+    for target in outs:
+        console.print(f"report written: {target}", highlight=False, soft_wrap=True)
+    if rec.counts["ambiguous"] or rec.counts["unmatched"]:
+        raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
+    from receiptkit.reports.tables import offset_text
+
+    summary = rec.summary
+    table = Table(title=f"reconciliation: {len(rec.result)} proofs against {journal_rows} transactions")
+    for column in ("status", "proofs", "amount"):
+        table.add_column(column, justify="left" if column == "status" else "right")
+    for status, n in rec.counts.items():
+        part = summary[(summary["status"] == status) & (summary["proofs"] > 0)]
+        amounts = "\n".join(f"{a} {c}" for a, c in zip(part["amount"], part["currency"], strict=True)) or "-"
+        table.add_row(status, str(n), amounts)
+    console.print(table)
+    offsets = rec.clock_offsets
+    if not offsets.empty:
+        shown = offsets[offsets["used"] & (offsets["offset_s"].abs() >= 60)]
+        if len(shown):
+            text = ", ".join(f"{t} {offset_text(s)}" for t, s in shown["offset_s"].items())
+            console.print(
+                f"terminal clocks off by a minute or more: {escape(text)}", highlight=False, soft_wrap=True
+            )

@@ -1,0 +1,133 @@
+"""``receiptkit find`` at the counter: candidates, what to ask next, a proof file, Chinese text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from receiptkit.cli import app
+
+from .conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def journal(demo_dir) -> pd.DataFrame:
+    return pd.read_csv(demo_dir / "journal.csv", dtype=str)
+
+
+def _chinese_card_sale(journal: pd.DataFrame) -> pd.Series:
+    ok = journal[
+        (journal["status"] == "approved") & (journal["txn_type"] == "sale") & (journal["channel"] == "card")
+    ]
+    chinese = ok[ok["merchant_name"].str.contains(r"[\u4e00-\u9fff]", regex=True)]
+    return chinese.iloc[0]
+
+
+def _evidence(row: pd.Series) -> list[str]:
+    ts = pd.Timestamp(row["ts"]).tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M:%S")
+    amount = f"{int(row['amount_minor']) // 100}.{int(row['amount_minor']) % 100:02d}"
+    return [
+        "--amount",
+        amount,
+        "--currency",
+        row["currency"],
+        "--time",
+        ts,
+        "--merchant",
+        row["merchant_name"],
+    ]
+
+
+def test_matched_with_a_chinese_merchant_through_the_runner(demo_dir, journal):
+    row = _chinese_card_sale(journal)
+    args = ["find", "--journal", str(demo_dir / "journal.csv"), *_evidence(row), "--last4", row["card_last4"]]
+    result = CliRunner().invoke(app, [*args, "--ref", row["rrn"]], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "MATCHED" in result.output and row["txn_id"] in result.output
+    assert row["merchant_name"] in result.output
+    assert f"****{row['card_last4']}" in result.output
+    assert f"reprint with: receiptkit reprint {row['txn_id']}" in result.output
+
+
+def test_chinese_output_of_a_real_process_in_utf8(demo_dir, journal):
+    row = _chinese_card_sale(journal)
+    done = run_cli(
+        "find", "--journal", "journal.csv", *_evidence(row), "--last4", row["card_last4"], cwd=demo_dir
+    )
+    out = done.stdout.decode("utf-8")
+    assert done.returncode in (0, 1), done.stderr.decode("utf-8")
+    assert row["merchant_name"] in out  # the proof line and the candidates table
+    assert out.count(row["merchant_name"]) >= 2
+    assert "proof: manual" in out
+
+
+def test_ambiguous_says_what_to_ask_next(demo_dir, journal):
+    row = _chinese_card_sale(journal)
+    ts = pd.Timestamp(row["ts"]).tz_convert("Asia/Shanghai").strftime("%Y-%m-%d")
+    amount = f"{int(row['amount_minor']) // 100}.{int(row['amount_minor']) % 100:02d}"
+    same_day = journal[
+        (journal["amount_minor"] == row["amount_minor"])
+        & (
+            pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m-%d")
+            == ts
+        )
+    ]
+    result = CliRunner().invoke(
+        app,
+        [
+            "find",
+            "--journal",
+            str(demo_dir / "journal.csv"),
+            "--amount",
+            amount,
+            "--currency",
+            row["currency"],
+            "--time",
+            ts,
+        ],
+        terminal_width=200,
+    )
+    assert result.exit_code == 1, result.output
+    if len(same_day) > 1:
+        assert "AMBIGUOUS" in result.output
+        assert "ask the customer next: ask for" in result.output
+
+
+def test_a_proof_file_with_several_proofs_picks_by_id(demo_dir):
+    proofs = pd.read_csv(demo_dir / "proofs.csv", dtype=str)
+    second = proofs["proof_id"].iloc[1]
+    base = ["find", "--journal", str(demo_dir / "journal.csv"), "--proof", str(demo_dir / "proofs.csv")]
+    first = CliRunner().invoke(app, base, terminal_width=200)
+    assert first.exit_code in (0, 1) and f"using the first ({proofs['proof_id'].iloc[0]})" in first.output
+    chosen = CliRunner().invoke(app, [*base, "--proof-id", second], terminal_width=200)
+    assert chosen.exit_code in (0, 1) and "using the first" not in chosen.output
+    kind = proofs.set_index("proof_id").loc[second, "kind"]
+    assert f"proof: {kind}" in chosen.output
+    missing = CliRunner().invoke(app, [*base, "--proof-id", "nope"])
+    assert missing.exit_code == 2 and "no such proof_id" in missing.output
+
+
+def test_markup_in_text_is_shown_as_is(demo_dir):
+    result = CliRunner().invoke(
+        app,
+        [
+            "find",
+            "--journal",
+            str(demo_dir / "journal.csv"),
+            "--amount",
+            "1.23",
+            "--time",
+            "2026-11-05 10:00",
+            "--merchant",
+            "[bold]店[/bold]",
+        ],
+        terminal_width=200,
+    )
+    assert result.exit_code == 1
+    assert "[bold]店[/bold]" in result.output
+
+
+def test_no_evidence_is_a_usage_error(demo_dir):
+    result = CliRunner().invoke(app, ["find", "--journal", str(demo_dir / "journal.csv")])
+    assert result.exit_code == 2 and "give --amount" in result.output and "Traceback" not in result.output
