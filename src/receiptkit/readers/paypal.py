@@ -1,0 +1,511 @@
+"""PayPal activity downloads and statements (CSV) as wallet proofs.
+
+Three layouts are declared as :class:`PayPalLayout` (header names found on the
+header row, never by position):
+
+- ``paypal_activity``: ``Date, Time, TimeZone, Name, Type, Status, Currency,
+  Gross, Fee, Net, ..., Transaction ID, ..., Reference Txn ID, ...``; zones
+  are abbreviations (``PST``, ``PDT``, ``CET``...);
+- ``paypal_statement``: ``Date, Time, Time Zone, Description, Currency, Gross,
+  ..., Transaction ID, ..., Name, ...``; zones are IANA names
+  (``America/Los_Angeles``) or abbreviations;
+- ``paypal_statement_es``: the Spanish statement (``Fecha, Hora, Zona
+  horaria, Descripción, Divisa, Bruto, Comisión, Neto, ...``) with a decimal
+  comma and a thousands dot (``4.626,81``).
+
+Each row is one ``kind="wallet"`` proof: ``Gross`` is the amount, signed from
+the account holder's side (negative = money left the PayPal account = a
+payment, ``debit``; positive = ``credit``); ``Transaction ID`` is the
+``wallet_txn_id``; ``Name`` is the ``merchant_text``; ``Status`` goes to
+``payment_state`` (only ``Completed`` is ``success``). The time is exact and
+timezone-aware: each row's zone cell is read as an explicit UTC offset
+(:data:`ZONE_ABBREVIATIONS`) or an IANA zone. ``Reference Txn ID``, fees, net
+and balance stay in ``raw``.
+
+Rows that are not payments (currency conversions, card and bank funding,
+withdrawals, holds, authorisations; :data:`NON_PAYMENT_TYPES`) are left out
+and listed in ``frame.attrs["skipped"]``. The date order (DD/MM or MM/DD,
+which follows the account's locale) is a parameter; see :func:`date_order`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.errors import ProofError, ReceiptkitError, TimeParseError
+from receiptkit.pan import mask_pans_in_text
+from receiptkit.readers.proofbase import finish, payment_state
+from receiptkit.readers.table import (
+    Col,
+    Problem,
+    RawTable,
+    _read_bytes,
+    convert,
+    head_text,
+    problems_frame,
+    read_table,
+    source_name,
+)
+from receiptkit.schema import STRING
+from receiptkit.timeparse import resolve_tz
+
+__all__ = [
+    "ACTIVITY",
+    "LAYOUTS",
+    "NON_PAYMENT_TYPES",
+    "STATEMENT",
+    "STATEMENT_ES",
+    "STATUS_STATES",
+    "ZONE_ABBREVIATIONS",
+    "PayPalLayout",
+    "date_order",
+    "paypal_state",
+    "read",
+    "sniff",
+]
+
+#: Zone abbreviations PayPal writes, as the fixed UTC offsets they name. An
+#: abbreviation names one offset (``CET`` is +01:00 even in July, when the row
+#: would say ``CEST``), so no daylight-saving rule is applied to it. ``CST`` is
+#: US Central (PayPal's US abbreviations); pass ``zones=`` to change any entry.
+ZONE_ABBREVIATIONS: Mapping[str, str] = {
+    "UTC": "+00:00",
+    "GMT": "+00:00",
+    "Z": "+00:00",
+    "HST": "-10:00",
+    "AKST": "-09:00",
+    "AKDT": "-08:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "MST": "-07:00",
+    "MDT": "-06:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "NST": "-03:30",
+    "NDT": "-02:30",
+    "WET": "+00:00",
+    "WEST": "+01:00",
+    "BST": "+01:00",
+    "CET": "+01:00",
+    "CEST": "+02:00",
+    "MEZ": "+01:00",
+    "MESZ": "+02:00",
+    "EET": "+02:00",
+    "EEST": "+03:00",
+    "MSK": "+03:00",
+    "HKT": "+08:00",
+    "SGT": "+08:00",
+    "AWST": "+08:00",
+    "JST": "+09:00",
+    "KST": "+09:00",
+    "ACST": "+09:30",
+    "ACDT": "+10:30",
+    "AEST": "+10:00",
+    "AEDT": "+11:00",
+    "NZST": "+12:00",
+    "NZDT": "+13:00",
+}
+
+#: Transaction types (``Type`` / ``Description`` / ``Descripción``) that move money
+#: inside the account holder's own accounts, not to or from someone else: currency
+#: conversions, bank and card funding, withdrawals, holds and their releases,
+#: authorisations (the payment itself is another row). Matched case-insensitively.
+NON_PAYMENT_TYPES = (
+    r"currency conversion|conversi[oó]n de divisa|deposit|dep[oó]sito|withdraw|retirada|retiro"
+    r"|transfer (?:to|from) (?:a )?bank|add(?:ed)? funds|\bhold\b|\brelease\b|retenci[oó]n|liberaci[oó]n"
+    r"|authori[sz]ation|autorizaci[oó]n"
+)
+
+#: PayPal status words -> ``payment_state``; other words go through
+#: :func:`~receiptkit.readers.proofbase.payment_state`.
+STATUS_STATES: Mapping[str, str] = {
+    "completed": "success",
+    "cleared": "success",
+    "completado": "success",
+    "pending": "pending",
+    "held": "pending",
+    "placed": "pending",
+    "uncleared": "pending",
+    "unclaimed": "pending",
+    "pendiente": "pending",
+    "refunded": "refunded",
+    "reversed": "refunded",
+    "reembolsado": "refunded",
+    "partially refunded": "partially_refunded",
+    "denied": "failed",
+    "failed": "failed",
+    "declined": "failed",
+    "denegado": "failed",
+    "canceled": "closed",
+    "cancelled": "closed",
+    "voided": "closed",
+    "expired": "closed",
+    "returned": "closed",
+    "removed": "closed",
+    "cancelado": "closed",
+}
+
+
+def paypal_state(text: object) -> str | None:
+    """Classify a PayPal ``Status`` into ``payment_state`` (only completed payments are ``success``).
+
+    >>> [paypal_state(t) for t in ("Completed", "Pending", "Reversed", "Denied", "Partially Refunded")]
+    ['success', 'pending', 'refunded', 'failed', 'partially_refunded']
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return STATUS_STATES.get(text.strip().lower()) or payment_state(text)
+
+
+@dataclass(frozen=True)
+class PayPalLayout:
+    """One PayPal CSV layout, declared.
+
+    ``header`` names must all be on the header row (they find it and sniff
+    the layout); ``date``, ``time``, ``zone`` and ``type`` name the columns
+    read here; ``fields`` are the :class:`Col` specs of ``amount``,
+    ``currency``, ``merchant_text``, ``wallet_txn_id`` and ``state``.
+    ``dayfirst`` is the date order used when the dates do not decide it
+    (``None``: ask). ``decimal_comma`` reads ``1.234,56``.
+    """
+
+    name: str
+    header: tuple[str, ...]
+    date: str
+    time: str
+    zone: str
+    type: str
+    fields: Mapping[str, Col]
+    decimal_comma: bool = False
+    dayfirst: bool | None = None
+    description: str = ""
+
+
+_ENGLISH_FIELDS: Mapping[str, Col] = {
+    "amount": Col("Gross", kind="amount"),
+    "currency": Col("Currency", kind="currency"),
+    "merchant_text": Col("Name"),
+    "wallet_txn_id": Col("Transaction ID"),
+    "state": Col("Status"),
+}
+
+ACTIVITY = PayPalLayout(
+    "paypal_activity",
+    header=("Date", "Time", "TimeZone", "Name", "Type", "Status", "Currency", "Gross", "Transaction ID"),
+    date="Date",
+    time="Time",
+    zone="TimeZone",
+    type="Type",
+    fields=_ENGLISH_FIELDS,
+    description="PayPal activity download (English)",
+)
+
+STATEMENT = PayPalLayout(
+    "paypal_statement",
+    header=("Date", "Time", "Time Zone", "Description", "Currency", "Gross", "Transaction ID"),
+    date="Date",
+    time="Time",
+    zone="Time Zone",
+    type="Description",
+    fields=_ENGLISH_FIELDS,
+    description="PayPal statement CSV (English; IANA zone names)",
+)
+
+STATEMENT_ES = PayPalLayout(
+    "paypal_statement_es",
+    header=("Fecha", "Hora", "Zona horaria", "Descripción", "Divisa", "Bruto", "Id. de transacción"),
+    date="Fecha",
+    time="Hora",
+    zone="Zona horaria",
+    type="Descripción",
+    fields={
+        "amount": Col("Bruto", kind="amount"),
+        "currency": Col("Divisa", kind="currency"),
+        "merchant_text": Col("Nombre"),
+        "wallet_txn_id": Col("Id. de transacción"),
+        "state": Col("Estado"),
+    },
+    decimal_comma=True,
+    dayfirst=True,  # Spanish-language locales write the day first
+    description="PayPal statement CSV (Spanish; decimal comma)",
+)
+
+LAYOUTS: dict[str, PayPalLayout] = {layout.name: layout for layout in (ACTIVITY, STATEMENT, STATEMENT_ES)}
+
+
+def detect(head: str) -> PayPalLayout | None:
+    """The layout whose header names all occur in the first line of ``head``."""
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    cells = {cell.strip().strip('"').strip() for cell in first.split(",")}
+    return next((lay for lay in LAYOUTS.values() if all(n in cells for n in lay.header)), None)
+
+
+def sniff(head: str) -> bool:
+    """True when the first line of ``head`` is a PayPal activity or statement header."""
+    return detect(head) is not None
+
+
+# --------------------------------------------------------------------------- dates and zones
+
+_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+_YMD = re.compile(r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\s*$")
+_HMS = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def date_order(
+    dates: pd.Series,
+    lines: np.ndarray,
+    *,
+    dayfirst: bool | None,
+    default: bool | None,
+    name: str,
+    column: str,
+) -> bool:
+    """Decide whether ``dates`` are DD/MM/YYYY (True) or MM/DD/YYYY (False).
+
+    An explicit ``dayfirst`` wins. Otherwise a first field above 12 anywhere
+    means day first, a second field above 12 means month first (both in one
+    file is an error naming the line that contradicts the other), and when
+    every field is 12 or less the layout's ``default`` decides; without one
+    the order is ambiguous and a :class:`ProofError` names the file and asks
+    for ``dayfirst=``. ISO dates (``2026-01-31``) need no decision.
+    """
+    if dayfirst is not None:
+        return dayfirst
+    parts = dates.str.extract(_DMY.pattern).iloc[:, :2].apply(pd.to_numeric, errors="coerce")
+    day_first = (parts[0] > 12).to_numpy()
+    month_first = (parts[1] > 12).to_numpy()
+    if day_first.any() and month_first.any():
+        a, b = int(np.argmax(day_first)), int(np.argmax(month_first))
+        later, earlier, reading = (b, a, "DD/MM") if b > a else (a, b, "MM/DD")
+        raise ProofError(
+            f"dates are written both ways: line {int(lines[earlier])} can only be {reading}/YYYY, "
+            "this one only the other order",
+            file=name,
+            row=int(lines[later]),
+            column=column,
+            value=dates.iloc[later],
+        )
+    if day_first.any():
+        return True
+    if month_first.any():
+        return False
+    if default is not None:
+        return default
+    numeric = parts[0].notna().to_numpy()
+    if not numeric.any():
+        return False  # ISO or unreadable dates: no order to decide (bad cells are reported later)
+    first = int(np.argmax(numeric))
+    raise ProofError(
+        "date order is ambiguous (no day above 12 in the file): pass dayfirst=True for DD/MM/YYYY "
+        "or dayfirst=False for MM/DD/YYYY",
+        file=name,
+        row=int(lines[first]),
+        column=column,
+        value=dates.iloc[first],
+    )
+
+
+def _zone(text: str, zones: Mapping[str, str]) -> dt.tzinfo:
+    offset = zones.get(text.upper())
+    if offset is not None:
+        tzinfo = resolve_tz(offset)
+        assert tzinfo is not None
+        return dt.timezone(tzinfo.utcoffset(None), text.upper())  # type: ignore[arg-type]
+    tzinfo = resolve_tz(text)
+    if tzinfo is None:
+        raise TimeParseError("unknown time zone", value=text)
+    return tzinfo
+
+
+def _local_times(
+    frame: pd.DataFrame,
+    layout: PayPalLayout,
+    lines: np.ndarray,
+    *,
+    dayfirst: bool,
+    zones: Mapping[str, str],
+    default_zone: str | None,
+    problems: list[Problem],
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``(ts in UTC, local date, precision)``: each row in the zone its own cell names."""
+    index = frame.index
+    dates = frame[layout.date]
+    dmy = dates.str.extract(_DMY.pattern).apply(pd.to_numeric, errors="coerce")
+    ymd = dates.str.extract(_YMD.pattern).apply(pd.to_numeric, errors="coerce")
+    day, month = (dmy[0], dmy[1]) if dayfirst else (dmy[1], dmy[0])
+    parts = pd.DataFrame(
+        {
+            "year": dmy[2].fillna(ymd[0]),
+            "month": month.fillna(ymd[1]),
+            "day": day.fillna(ymd[2]),
+        }
+    )
+    clock = frame[layout.time].str.extract(_HMS.pattern).apply(pd.to_numeric, errors="coerce")
+    has_clock = clock[0].notna() & clock[1].notna()
+    hms = clock.fillna(0)
+    naive_day = pd.to_datetime(parts, errors="coerce")
+    naive = naive_day + pd.to_timedelta(hms[0] * 3600 + hms[1] * 60 + hms[2], unit="s")
+    order = "DD/MM/YYYY" if dayfirst else "MM/DD/YYYY"
+    for position in np.flatnonzero(naive_day.isna().to_numpy()):
+        value = dates.iloc[position]
+        reason = "empty date" if value is pd.NA else f"not a valid date as {order}"
+        problems.append(Problem(int(lines[position]), layout.date, value, reason))
+    bad_clock = frame[layout.time].notna() & ~has_clock
+    for position in np.flatnonzero(bad_clock.to_numpy()):
+        problems.append(
+            Problem(int(lines[position]), layout.time, frame[layout.time].iloc[position], "not a time")
+        )
+    ts = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+    zone_cells = frame[layout.zone] if layout.zone in frame.columns else pd.Series(pd.NA, index=index)
+    zone_cells = zone_cells.astype(STRING)
+    if default_zone is not None:
+        zone_cells = zone_cells.fillna(default_zone)
+    for position in np.flatnonzero((zone_cells.isna() & has_clock).to_numpy()):
+        problems.append(Problem(int(lines[position]), layout.zone, None, "no time zone (give tz=)"))
+    timed = has_clock & naive.notna()
+    for text in zone_cells[timed & zone_cells.notna()].unique():
+        rows = (zone_cells == text).fillna(False) & timed
+        try:
+            tzinfo = _zone(str(text), zones)
+        except TimeParseError as exc:
+            for position in np.flatnonzero(rows.to_numpy()):
+                problems.append(Problem(int(lines[position]), layout.zone, text, exc.reason))
+            continue
+        local = naive[rows].dt.tz_localize(tzinfo, ambiguous="NaT", nonexistent="NaT")
+        for label in local.index[local.isna()]:
+            position = index.get_loc(label)
+            problems.append(
+                Problem(
+                    int(lines[position]),
+                    layout.time,
+                    f"{dates.iloc[position]} {frame[layout.time].iloc[position]} {text}",
+                    "local time is ambiguous or does not exist (daylight-saving change)",
+                )
+            )
+        ts[rows] = local.dt.tz_convert("UTC")
+    precision = pd.Series("second", index=index, dtype=STRING)
+    precision = precision.mask(clock[2].isna(), "minute").mask(~timed, "day")
+    return ts, naive_day.dt.normalize().astype("datetime64[ns]"), precision
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _raw_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    cells = frame.astype(object).where(frame.notna(), None)
+    return [
+        {key: mask_pans_in_text(value) if isinstance(value, str) else value for key, value in record.items()}
+        for record in cells.to_dict("records")
+    ]
+
+
+def _skip_rows(raw: RawTable, layout: PayPalLayout, skip_types: str | None) -> tuple[RawTable, list[Problem]]:
+    """Leave out the rows whose type is not a payment; report them."""
+    if not skip_types or layout.type not in raw.frame.columns:
+        return raw, []
+    types = raw.frame[layout.type]
+    hit = types.str.contains(skip_types, case=False, regex=True, na=False).to_numpy(dtype=bool)
+    skipped = [
+        Problem(int(raw.lines[p]), layout.type, types.iloc[p], "not a payment (conversion, funding or hold)")
+        for p in np.flatnonzero(hit)
+    ]
+    kept = raw.frame[~hit].reset_index(drop=True)
+    return RawTable(kept, raw.lines[~hit], raw.source, raw.header_line, raw.preamble), skipped
+
+
+def read(
+    source: Any,
+    *,
+    tz: str | None = None,
+    strict: bool = True,
+    dayfirst: bool | None = None,
+    layout: str | PayPalLayout | None = None,
+    skip_types: str | None = NON_PAYMENT_TYPES,
+    zones: Mapping[str, str] | None = None,
+    name: str | None = None,
+    **_: Any,
+) -> pd.DataFrame:
+    """Read a PayPal activity download or statement CSV into the canonical proofs frame.
+
+    - ``dayfirst``: ``True`` for DD/MM/YYYY, ``False`` for MM/DD/YYYY, ``None``
+      (default) to decide from the file (:func:`date_order`); the order used is
+      in ``frame.attrs["date_order"]``.
+    - ``tz``: zone of the result's ``ts`` (default UTC) and of rows whose zone
+      cell is empty; a zone written in the row always wins.
+    - ``layout``: one of :data:`LAYOUTS` (sniffed from the header when None).
+    - ``skip_types``: regular expression of transaction types that are not
+      payments (default :data:`NON_PAYMENT_TYPES`); ``None`` reads every row.
+    - ``zones``: extra or replacement zone abbreviations (``{"IST": "+05:30"}``).
+
+    Raises :class:`ProofError` (file, line, column, value) for a bad cell
+    (``strict=True``), for a file with no transactions and for an ambiguous
+    date order.
+    """
+    name = name or source_name(source)
+    data = _read_bytes(source)
+    chosen = LAYOUTS.get(layout) if isinstance(layout, str) else layout
+    if chosen is None:
+        chosen = detect(head_text(data))
+    if chosen is None:
+        raise ProofError("not a known PayPal CSV layout", file=name, row=1)
+    try:
+        raw = read_table(data, header=chosen.header, name=name)
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, file=exc.file or name, row=exc.row or 1, value=exc.value) from None
+    if raw.frame.empty:
+        raise ProofError("no transactions in the file (header only)", file=name, row=raw.header_line)
+    order = date_order(
+        raw.frame[chosen.date],
+        raw.lines,
+        dayfirst=dayfirst,
+        default=chosen.dayfirst,
+        name=name,
+        column=chosen.date,
+    )
+    raw, skipped = _skip_rows(raw, chosen, skip_types)
+    if raw.frame.empty:
+        raise ProofError(
+            f"no payments in the file: all {len(skipped)} row(s) are conversions, funding or holds",
+            file=name,
+            row=raw.header_line,
+        )
+    all_zones = {**ZONE_ABBREVIATIONS, **{k.upper(): v for k, v in (zones or {}).items()}}
+    converted, problems = convert(raw, chosen.fields, tz="UTC", decimal_comma=chosen.decimal_comma)
+    ts, day, precision = _local_times(
+        raw.frame, chosen, raw.lines, dayfirst=order, zones=all_zones, default_zone=tz, problems=problems
+    )
+    signed = converted["amount"]
+    canonical = pd.DataFrame(
+        {
+            "source_row": pd.array(raw.lines, dtype="Int64"),
+            "kind": "wallet",
+            "ts": ts,
+            "ts_precision": precision,
+            "date": day,
+            "amount_minor": signed.abs(),
+            "currency": converted["currency"],
+            "direction": pd.Series(
+                np.where((signed < 0).fillna(False), "debit", "credit"), index=raw.frame.index, dtype=STRING
+            ),
+            "merchant_text": converted["merchant_text"],
+            "wallet_txn_id": converted["wallet_txn_id"],
+            "raw": _raw_records(raw.frame),
+            "payment_state": converted["state"].map(paypal_state).astype(STRING),
+        },
+        index=raw.frame.index,
+    )
+    frame = finish(canonical, name, problems, strict=strict, tz=tz or "UTC")
+    frame.attrs["skipped"] = problems_frame(skipped, name)
+    frame.attrs["date_order"] = "DD/MM/YYYY" if order else "MM/DD/YYYY"
+    frame.attrs["layout"] = chosen.name
+    return frame
