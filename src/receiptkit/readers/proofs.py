@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.readers import bank_csv, camt, mt940, ofx, screenshot_json, sms, wallet_cn
+from receiptkit.readers import bank_csv, camt, mt940, ofx, paypal, screenshot_json, sms, stripe, wallet_cn
 from receiptkit.readers.table import excel_engine, head_text, source_name
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
@@ -25,6 +25,8 @@ FORMATS: dict[str, Any] = {
     "camt": camt,
     "ofx": ofx,
     "mt940": mt940,
+    "paypal": paypal,
+    "stripe": stripe,
     "wallet": wallet_cn,
     "bank": bank_csv,
     "json": screenshot_json,
@@ -72,15 +74,15 @@ def read_proofs(
     """Read a customer's proof of payment into the canonical proofs frame.
 
     ``source`` is a path, bytes or a binary file. ``format`` is a registry
-    name (``camt``, ``ofx``, ``mt940``, ``wallet``, ``bank``, ``json``,
-    ``sms``) or a spec name (``wechat``, ``alipay``, ``jd``, ``meituan``,
+    name (``camt``, ``ofx``, ``mt940``, ``paypal``, ``stripe``, ``wallet``,
+    ``bank``, ``json``, ``sms``) or a spec name (``wechat``, ``alipay``, ``jd``, ``meituan``,
     ``cmb_credit``, ``icbc``, ...); sniffed when None. ``tz`` overrides the
     format's zone (Asia/Shanghai for Chinese exports, the file's offsets or
     UTC otherwise). With ``strict=True`` the first bad cell raises
     :class:`ProofError` (file, line, column, value); with ``strict=False`` bad
     rows are left out and listed in ``frame.attrs["rejected"]`` with a
     warning. Other ``options`` go to the reader (``ref=`` for year-less
-    dates, ``mapping=`` for a generic bank CSV).
+    dates, ``mapping=`` for a generic bank CSV, ``dayfirst=`` for PayPal's date order).
     """
     name = options.pop("name", None) or source_name(source)
     if isinstance(source, str | Path) and not Path(source).is_file():
