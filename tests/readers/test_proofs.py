@@ -17,7 +17,6 @@ from receiptkit.schema import PROOF_COLUMNS
 # Sample files that cannot give proofs, and why (each must raise ProofError naming the file).
 KNOWN_UNREADABLE = {
     "camt053/oca__test-camt053-no-ntry.xml": "statement without entries",
-    "ofx/jbms__amex.ofx": "no OFX header and leaf tags closed out of order: ofxtools refuses it",
     "ofx/oca__test_ofx_wrong.ofx": "deliberately broken (stray comment close)",
     "ofx/ofxparse__error_message.ofx": "server error response",
     "ofx/ofxparse__signon_fail.ofx": "signon error response",
@@ -27,11 +26,10 @@ KNOWN_UNREADABLE = {
     "ofx/ofxparse__account_listing_aggregation.ofx": "account list, no transactions",
     "ofx/ofxparse__fail_nice__date_missing.ofx": "deliberately broken: no DTPOSTED",
     "ofx/ofxparse__fail_nice__decimal_error.ofx": "deliberately broken date/amount",
-    "ofx/ofxparse__fidelity-savings.ofx": "TRNAMT with 4 decimals in USD (not exact in minor units)",
+    "ofx/ofxparse__fidelity-savings.ofx": "TRNAMT 115.8331 USD: 4 decimals, not exact in cents",
     "ofx/ofxparse__investment_401k.ofx": "investment positions only",
-    "ofx/ofxparse__multiple_accounts.ofx": "header without blank line: ofxtools finds no statement",
-    "ofx/ofxparse__multiple_accounts2.ofx": "header without blank line: ofxtools finds no statement",
-    "ofx/ofxparse__ofx-v102-empty-tags.ofx": "invalid OFX header",
+    "ofx/ofxparse__multiple_accounts.ofx": "two account statements with balances only, no STMTTRN",
+    "ofx/ofxparse__multiple_accounts2.ofx": "two account statements with balances only, no STMTTRN",
     "ofx/ofxparse__td_ameritrade.ofx": "investment transactions only",
     "ofx/ofxparse__tiaacref.ofx": "investment transactions only",
     "ofx/ofxparse__vanguard.ofx": "investment transactions only",
@@ -40,12 +38,7 @@ KNOWN_UNREADABLE = {
     "mt940/ASNB__mt940_with_spaces_for_entry_date.txt": "mt-940 cannot parse its :61: lines",
     "mt940/self-provided__invalid_statement.sta": "not MT940",
     "mt940/self-provided__empty_non_swift.sta": "empty non-SWIFT block",
-    "paypal/hledger__paypal-custom.csv": "PayPal reader not written yet",
-    "paypal/oca__paypal_activity_en.csv": "PayPal reader not written yet",
-    "paypal/oca__paypal_empty_activity.csv": "PayPal reader not written yet",
-    "paypal/oca__paypal_statement_en.csv": "PayPal reader not written yet",
-    "paypal/oca__paypal_statement_es.csv": "PayPal reader not written yet",
-    "stripe/hledger__stripe-balance-change-from-activity.csv": "Stripe reader not written yet",
+    "paypal/oca__paypal_empty_activity.csv": "header only, no transactions",
 }
 # MT940 fragments from parser unit tests (a single tag, no :61: line): ProofError expected too.
 FRAGMENT_PREFIXES = ("mt940/betterplace__", "mt940/cmxl__", "mt940/self-provided__")

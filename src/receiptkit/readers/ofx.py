@@ -78,8 +78,6 @@ def read(
     source: Any, *, tz: str | None = None, strict: bool = True, name: str | None = None, **_: Any
 ) -> pd.DataFrame:
     """Read the bank and card transactions of an OFX file."""
-    from ofxtools.Parser import OFXTree
-
     name = name or source_name(source)
     data = _read_bytes(source)
     found = _DECL.search(data)
@@ -89,15 +87,20 @@ def read(
             "DTD/entity declarations are refused in OFX", file=name, row=line, value=found.group(0)
         )
     text = data.decode("latin-1")
-    if re.match(rb"\s*<OFX>", data, re.I):
+    # blank lines before the header (ofxtools looks at the first 8 lines only)
+    data = data.lstrip()
+    if re.match(rb"<OFX>", data, re.I):
         # no OFX header at all (some exporters): assume an OFX 1.02 SGML document
-        data = _DEFAULT_HEADER + data.lstrip()
-    tree = OFXTree()
+        data = _DEFAULT_HEADER + data
     try:
-        tree.parse(io.BytesIO(data))
+        root = _parse(data)
     except Exception as exc:  # ofxtools raises many kinds (ParseError, ValueError, KeyError, IndexError)
-        raise ProofError(f"not a readable OFX file ({type(exc).__name__}: {exc})", file=name, row=1) from None
-    root = tree.getroot()
+        try:
+            root = _parse(_without_leaf_end_tags(data))
+        except Exception:
+            raise ProofError(
+                f"not a readable OFX file ({type(exc).__name__}: {exc})", file=name, row=1
+            ) from None
     for status in root.iter("STATUS"):
         severity = (status.findtext("SEVERITY") or "").strip().upper()
         if severity == "ERROR":
@@ -109,7 +112,7 @@ def read(
     problems: list[Problem] = []
     cursor = 0
     for statement in [*root.iter("STMTRS"), *root.iter("CCSTMTRS"), *root.iter("INVSTMTRS")]:
-        currency = (statement.findtext("CURDEF") or "USD").strip()
+        currency = (statement.findtext("CURDEF") or "").strip() or "USD"
         for trn in statement.iter("STMTTRN"):
             line, cursor = _line_of(text, "<STMTTRN>", cursor)
             try:
@@ -117,6 +120,14 @@ def read(
             except ReceiptkitError as exc:
                 problems.append(Problem(line, exc.column or "STMTTRN", exc.value, exc.reason))
     if not rows and not problems:
+        statements = [*root.iter("STMTRS"), *root.iter("CCSTMTRS")]
+        if statements:
+            row, _ = _line_of(text, "STMTRS>", 0)
+            raise ProofError(
+                f"{len(statements)} account statement(s) with balances only, no transactions (STMTTRN)",
+                file=name,
+                row=row or 1,
+            )
         raise ProofError("no bank or card transactions (STMTTRN) in the file", file=name, row=1)
     if not rows:
         finish(pd.DataFrame({"source_row": []}), name, problems, strict=True)
@@ -125,11 +136,35 @@ def read(
     return finish(frame, name, problems, strict=strict, tz=tz or "UTC")
 
 
+def _parse(data: bytes) -> Any:
+    from ofxtools.Parser import OFXTree
+
+    tree = OFXTree()
+    tree.parse(io.BytesIO(data))
+    return tree.getroot()
+
+
+_END_TAG = re.compile(rb"</([A-Za-z0-9./_]+)>")
+
+
+def _without_leaf_end_tags(data: bytes) -> bytes:
+    """Drop the end tags of data elements (``</TRNAMT>``), which SGML OFX does not need.
+
+    Some exporters close leaf elements out of order (``<CODE>0<SEVERITY>INFO
+    </SEVERITY></CODE>``), which breaks the element tree; without those end
+    tags the document is plain OFX 1.x SGML. Aggregate end tags are kept.
+    """
+    leaves = set(re.findall(rb"<([A-Za-z0-9./_]+)>\s*[^<\s]", data))
+    return _END_TAG.sub(lambda m: b"" if m.group(1) in leaves else m.group(0), data)
+
+
 def _row(trn: Any, currency: str, line: int) -> dict[str, Any]:
     amount_text = trn.findtext("TRNAMT")
     if amount_text is None or not amount_text.strip():
         raise ProofError("no TRNAMT", column="TRNAMT")
     amount_text = amount_text.strip()
+    # <CURRENCY> (not <ORIGCURRENCY>): the amounts are in CURSYM, not in CURDEF
+    currency = (trn.findtext("CURRENCY/CURSYM") or "").strip() or currency
     try:
         comma = bool(re.fullmatch(r"[+-]?\d+,\d+", amount_text))  # decimal comma (European banks)
         money = parse_amount(amount_text, currency, decimal_comma=comma)
