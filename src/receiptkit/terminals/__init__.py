@@ -1,0 +1,28 @@
+"""Terminals: the register, the journal rebuilt from back-office exports, activity after a loss.
+
+- :class:`Terminals` (register.py): terminals and their status changes, kept in
+  the audit log's database and checked against it;
+- :func:`merge_journals` (merge.py): one journal from a partial terminal export,
+  the acquirer's detail and wallet merchant bills;
+- :func:`mark_after_loss`, :func:`loss_activity`, :func:`write_activity`
+  (after_loss.py): transactions after a terminal's reported loss, and the list
+  for the acquirer and the police.
+"""
+
+from __future__ import annotations
+
+from receiptkit.terminals.after_loss import activity_totals, loss_activity, mark_after_loss, write_activity
+from receiptkit.terminals.merge import MergedJournal, merge_journals
+from receiptkit.terminals.register import StatusChange, Terminal, Terminals
+
+__all__ = [
+    "MergedJournal",
+    "StatusChange",
+    "Terminal",
+    "Terminals",
+    "activity_totals",
+    "loss_activity",
+    "mark_after_loss",
+    "merge_journals",
+    "write_activity",
+]

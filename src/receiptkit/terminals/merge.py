@@ -1,0 +1,572 @@
+"""Rebuild one journal from several: a partial terminal export, the acquirer's detail, wallet bills.
+
+When a terminal is lost or broken its own memory is gone, and the journal has
+to be put together from what others hold: the last back-office export of the
+terminal, the acquirer's transaction detail, the WeChat Pay and Alipay merchant
+bills. They overlap (a WeChat payment taken on the terminal is in the terminal
+export *and* in the WeChat bill), their clocks differ, and each knows different
+fields. :func:`merge_journals` recognises the same transaction seen twice, keeps
+the richer fields, says for every row which sources it came from, and reports
+rows that share a key but disagree instead of choosing between them.
+
+Sources are merged in the order given, each onto the rows merged so far:
+
+1. **keys**, in this order: the RRN; the wallet transaction number; terminal +
+   batch + 凭证号 (``terminal_id/batch_no/stan``). A key links two rows only when
+   its value is unique on both sides and the rows go the same way (a payment
+   and its refund share the wallet number but are two transactions).
+2. the **clock difference** of the new source against the merged rows: the
+   median time difference of the key-linked pairs, or, with fewer than
+   ``min_pairs`` of them, the most common difference between rows with the same
+   rare amount (within ``max_clock_difference``), refined by a median; its
+   spread is the scaled median absolute deviation.
+3. **amount and time**: rows still unlinked, with the same currency, amount,
+   direction and status, no disagreeing identifier (RRN, wallet number, order
+   number, voucher, card last 4, channel, terminal), whose times agree within
+   ``time_tolerance`` (or three spreads, if larger) once the clock difference is
+   taken off; closest pairs first, each row used once.
+
+Linked rows become one row: the first source's value of every field, gaps
+filled from the later source. ``ts`` is on the **first source's clock**: rows
+that only a later source has are shifted by that source's estimated clock
+difference, so one terminal's rows share one clock (put the source whose clock
+you trust most first; usually the acquirer's). Rows linked by a key that
+disagree on the amount, the status or the card are **not** merged: both stay in
+the journal, both marked in ``merge_conflict``, and the pair is listed in
+:attr:`MergedJournal.conflicts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.errors import SchemaError
+from receiptkit.pan import visible_digits
+from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
+
+__all__ = ["CONFLICT_FIELDS", "KEYS", "MergedJournal", "merge_journals"]
+
+KEYS = ("rrn", "wallet_txn_id", "stan")
+"""Identifiers that recognise one transaction across sources, strongest first (``stan``: terminal+batch+凭证号)."""
+CONFLICT_FIELDS = ("amount", "status", "card")
+"""What two rows sharing a key must agree on to be merged."""
+
+_DEBIT = ("sale", "completion", "preauth")
+_MAX_PAIRS = 2_000_000  # candidate pairs looked at to estimate a clock difference from amounts
+_IDS_MUST_AGREE = ("rrn", "wallet_txn_id", "order_no", "card_last4", "auth_code")
+
+
+@dataclass(frozen=True)
+class MergedJournal:
+    """What :func:`merge_journals` returns.
+
+    - ``journal``: the canonical journal with two more columns: ``sources``
+      (the labels of the sources the row came from, joined with ``;``, in the
+      order given) and ``merge_conflict`` (the conflict id, or empty);
+    - ``conflicts``: one row per pair of rows that share a key but disagree:
+      ``conflict_id, key, key_value, fields`` (what disagrees: ``amount``,
+      ``status``, ``card``), then for each side ``_a`` (the rows merged so far)
+      and ``_b`` (the later source): ``sources, txn_id, source_row, ts,
+      amount_minor, currency, status, card``;
+    - ``clock_offsets``: per source, ``offset_s`` (its clock minus the first
+      source's), ``spread_s``, ``pairs`` used and ``method`` (``reference``,
+      ``keys``, ``amounts``, ``none``);
+    - ``links``: per input row, the merged ``txn_id`` it went into, its
+      ``source``, ``source_txn_id``, ``source_file``, ``source_row`` and what
+      linked it (``first``, ``rrn``, ``wallet_txn_id``, ``stan``, ``time``,
+      ``conflict`` or ``alone``).
+    """
+
+    journal: pd.DataFrame
+    conflicts: pd.DataFrame
+    clock_offsets: pd.DataFrame
+    links: pd.DataFrame
+
+
+CONFLICT_COLUMNS = (
+    "conflict_id",
+    "key",
+    "key_value",
+    "fields",
+    *(
+        f"{name}_{side}"
+        for side in ("a", "b")
+        for name in ("sources", "txn_id", "source_row", "ts", "amount_minor", "currency", "status", "card")
+    ),
+)
+
+
+def _labels(frames: Sequence[pd.DataFrame], sources: Sequence[str] | None) -> list[str]:
+    if sources is not None:
+        labels = [str(s).strip() for s in sources]
+        if len(labels) != len(frames):
+            raise SchemaError(f"{len(labels)} source label(s) for {len(frames)} journal(s)")
+        if any(not label for label in labels):
+            raise SchemaError("source labels must not be empty")
+        if len(set(labels)) != len(labels):
+            raise SchemaError("source labels must be unique", value=labels)
+        return labels
+    labels: list[str] = []
+    for i, frame in enumerate(frames):
+        names = frame["source"].dropna().unique() if "source" in frame.columns else []
+        label = (
+            Path(str(names[0])).name
+            if len(names) == 1
+            else str(frame.attrs.get("preset") or f"journal{i + 1}")
+        )
+        base, n = label, 1
+        while label in labels:
+            n += 1
+            label = f"{base}#{n}"
+        labels.append(label)
+    return labels
+
+
+def _prepare(frame: pd.DataFrame, label: str, tz: object | None) -> pd.DataFrame:
+    out = validate_journal(frame)
+    out.attrs = {}  # reader reports (frames) in attrs would be compared by every pandas merge
+    if tz is not None:
+        out["ts"] = out["ts"].dt.tz_convert(tz)
+    out = out.reset_index(drop=True)
+    out["_side"] = np.where(out["txn_type"].isin(_DEBIT).to_numpy(dtype=bool), 0, 1)
+    out["_ns"] = out["ts"].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
+    first6 = out["pan_masked"].map(lambda v: visible_digits(v)[0][:6] if isinstance(v, str) else None)
+    out["_first6"] = first6.astype(object).where(
+        first6.map(lambda v: isinstance(v, str) and len(v) == 6), None
+    )
+    out["_first6"] = out["_first6"].astype(STRING)
+    for name in ("source", "source_row"):
+        if name not in out.columns:
+            out[name] = pd.Series(pd.NA, index=out.index, dtype=STRING if name == "source" else "Int64")
+    return out
+
+
+def _key(frame: pd.DataFrame, key: str) -> pd.Series:
+    """The key's value per row (with the direction), empty where the row lacks it."""
+    if key == "stan":
+        parts = frame["terminal_id"] + "/" + frame["batch_no"] + "/" + frame["stan"]
+    else:
+        parts = frame[key]
+    return frame["_side"].astype(str).astype(STRING) + "|" + parts.astype(STRING)
+
+
+def _unique(values: pd.Series) -> pd.Series:
+    """Values that occur once (the others set empty)."""
+    counts = values.map(values.value_counts())
+    return values.where(counts == 1)
+
+
+def _card_differs(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+    last4 = (a["card_last4"].notna() & b["card_last4"].notna() & (a["card_last4"] != b["card_last4"])).fillna(
+        False
+    )
+    first6 = (a["_first6"].notna() & b["_first6"].notna() & (a["_first6"] != b["_first6"])).fillna(False)
+    return (last4 | first6).to_numpy(dtype=bool)
+
+
+def _disagreements(a: pd.DataFrame, b: pd.DataFrame) -> list[list[str]]:
+    amount = ((a["amount_minor"] != b["amount_minor"]) | (a["currency"] != b["currency"])).to_numpy(
+        dtype=bool
+    )
+    status = (a["status"] != b["status"]).to_numpy(dtype=bool)
+    card = _card_differs(a, b)
+    return [
+        [name for name, hit in zip(CONFLICT_FIELDS, flags, strict=True) if hit]
+        for flags in zip(amount, status, card, strict=True)
+    ]
+
+
+def _robust(deltas: np.ndarray) -> tuple[float, float]:
+    centre = float(np.median(deltas))
+    spread = 1.4826 * float(np.median(np.abs(deltas - centre)))
+    return centre, spread
+
+
+def _estimate_offset(
+    merged: pd.DataFrame,
+    new: pd.DataFrame,
+    linked_m: np.ndarray,
+    linked_f: np.ndarray,
+    *,
+    min_pairs: int,
+    max_difference_ns: int,
+    bin_ns: int,
+) -> tuple[float, float, int, str]:
+    """The new source's clock minus the merged rows' clock, in ns: (offset, spread, pairs, method)."""
+    if len(linked_m) >= min_pairs:
+        deltas = new["_ns"].to_numpy()[linked_f] - merged["_ns"].to_numpy()[linked_m]
+        offset, spread = _robust(deltas.astype(np.float64))
+        return offset, spread, len(deltas), "keys"
+    block = ["currency", "amount_minor", "_side"]
+    found: tuple[float, float, int, str] = (0.0, 0.0, 0, "none")
+    for most in (3, None):  # rare amounts first (clean pairs); every amount when they are too few
+        left = merged if most is None else merged[merged.groupby(block)["_ns"].transform("size") <= most]
+        right = new if most is None else new[new.groupby(block)["_ns"].transform("size") <= most]
+        sizes = (
+            left.groupby(block)
+            .size()
+            .to_frame("m")
+            .join(right.groupby(block).size().to_frame("f"), how="inner")
+        )
+        if int((sizes["m"] * sizes["f"]).sum()) > _MAX_PAIRS:
+            continue
+        pairs = left[[*block, "_ns"]].merge(right[[*block, "_ns"]], on=block, suffixes=("_m", "_f"))
+        deltas = (pairs["_ns_f"] - pairs["_ns_m"]).to_numpy()
+        deltas = deltas[np.abs(deltas) <= max_difference_ns]
+        if len(deltas) < min_pairs:
+            found = (0.0, 0.0, len(deltas), "none")
+            continue
+        bins = np.round(deltas / bin_ns).astype(np.int64)
+        values, counts = np.unique(bins, return_counts=True)
+        best = counts.max()
+        if best < min_pairs:
+            found = (0.0, 0.0, int(best), "none")
+            continue
+        modes = values[counts == best]
+        mode = modes[np.argmin(np.abs(modes))] * bin_ns
+        near = deltas[np.abs(deltas - mode) <= bin_ns].astype(np.float64)
+        offset, spread = _robust(near)
+        return offset, spread, len(near), "amounts"
+    return found
+
+
+def _compatible(a: pd.DataFrame, b: pd.DataFrame, disjoint_terminals: bool) -> np.ndarray:
+    ok = np.ones(len(a), dtype=bool)
+    for name in _IDS_MUST_AGREE:
+        ok &= ~(a[name].notna() & b[name].notna() & (a[name] != b[name])).fillna(False).to_numpy(dtype=bool)
+    triple_a = a["terminal_id"] + "/" + a["batch_no"] + "/" + a["stan"]
+    triple_b = b["terminal_id"] + "/" + b["batch_no"] + "/" + b["stan"]
+    ok &= ~(triple_a.notna() & triple_b.notna() & (triple_a != triple_b)).fillna(False).to_numpy(dtype=bool)
+    channel = (a["channel"] == b["channel"]) | (a["channel"] == "other") | (b["channel"] == "other")
+    ok &= channel.fillna(False).to_numpy(dtype=bool)
+    if not disjoint_terminals:
+        same = a["terminal_id"].isna() | b["terminal_id"].isna() | (a["terminal_id"] == b["terminal_id"])
+        ok &= same.fillna(False).to_numpy(dtype=bool)
+    ok &= ~_card_differs(a, b)
+    return ok
+
+
+def _time_links(
+    merged: pd.DataFrame,
+    new: pd.DataFrame,
+    free_m: np.ndarray,
+    free_f: np.ndarray,
+    offset_ns: float,
+    tolerance_ns: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    block = ["currency", "amount_minor", "_side", "status"]
+    left = merged.loc[free_m, [*block, "_ns"]].assign(_m=free_m)
+    right = new.loc[free_f, [*block, "_ns"]].assign(_f=free_f)
+    pairs = left.merge(right, on=block, suffixes=("_m", "_f"))
+    if pairs.empty:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    residual = np.abs(pairs["_ns_f"].to_numpy() - offset_ns - pairs["_ns_m"].to_numpy())
+    pairs = pairs[residual <= tolerance_ns].assign(_r=residual[residual <= tolerance_ns])
+    if pairs.empty:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    m_idx = pairs["_m"].to_numpy()
+    f_idx = pairs["_f"].to_numpy()
+    a = merged.loc[m_idx].reset_index(drop=True)
+    b = new.loc[f_idx].reset_index(drop=True)
+    disjoint = not (set(merged["terminal_id"].dropna()) & set(new["terminal_id"].dropna()))
+    pairs = pairs[_compatible(a, b, disjoint)].sort_values(["_r", "_m", "_f"], kind="stable")
+    taken_m: set[int] = set()
+    taken_f: set[int] = set()
+    out_m: list[int] = []
+    out_f: list[int] = []
+    for m, f in zip(pairs["_m"].to_numpy(), pairs["_f"].to_numpy(), strict=True):
+        if m in taken_m or f in taken_f:
+            continue
+        taken_m.add(m)
+        taken_f.add(f)
+        out_m.append(int(m))
+        out_f.append(int(f))
+    return np.array(out_m, dtype=np.int64), np.array(out_f, dtype=np.int64)
+
+
+def _fill(merged: pd.DataFrame, new: pd.DataFrame, m_idx: np.ndarray, f_idx: np.ndarray) -> pd.DataFrame:
+    """Fill the merged rows' empty fields from the linked rows of the new source."""
+    if len(m_idx) == 0:
+        return merged
+    out = merged
+    skip = {"txn_id", "ts", "amount_minor", "source", "source_row", "_side", "_ns", "_row", "_sources"}
+    for name in new.columns:
+        if name in skip:
+            continue
+        incoming = new[name].iloc[f_idx].set_axis(m_idx)
+        if name not in out.columns:
+            out[name] = pd.Series(pd.NA, index=out.index, dtype=incoming.dtype)
+        current = out.loc[m_idx, name]
+        if name == "channel":
+            take = current.eq("other") & incoming.ne("other")
+        else:
+            take = current.isna() & incoming.notna()
+        take = take.fillna(False).astype(bool)
+        if take.any():
+            out.loc[take[take].index, name] = incoming[take]
+    return out
+
+
+def merge_journals(
+    frames: Sequence[pd.DataFrame],
+    *,
+    sources: Sequence[str] | None = None,
+    time_tolerance: pd.Timedelta | str = "90s",
+    max_clock_difference: pd.Timedelta | str = "12h",
+    min_pairs: int = 3,
+) -> MergedJournal:
+    """Join several canonical journals of the same terminals into one; see the module docs.
+
+    ``frames``: canonical journals (from :func:`receiptkit.read_journal`), in
+    order of trust (the first one's clock and values win). ``sources``: a label
+    per frame (default: the file each was read from). ``time_tolerance``: how
+    far apart two sightings of one transaction may be once the clock difference
+    is taken off. ``max_clock_difference``: the largest clock difference looked
+    for when no key links the sources. Inputs are not modified.
+
+    >>> import pandas as pd
+    >>> def row(**kw):
+    ...     base = {"ts": pd.Timestamp("2026-11-20 10:00", tz="Asia/Shanghai"), "amount_minor": 2500,
+    ...             "currency": "CNY", "txn_type": "sale", "status": "approved", "channel": "card"}
+    ...     return {**base, **kw}
+    >>> terminal = pd.DataFrame([row(txn_id="t1", rrn="111", stan="000001")])
+    >>> acquirer = pd.DataFrame([row(txn_id="a1", rrn="111", issuer="招商银行"),
+    ...                          row(txn_id="a2", rrn="112", ts=pd.Timestamp("2026-11-20 11:00", tz="Asia/Shanghai"))])
+    >>> out = merge_journals([terminal, acquirer], sources=["terminal", "acquirer"])
+    >>> out.journal[["txn_id", "stan", "issuer", "sources"]].values.tolist()
+    [['t1', '000001', '招商银行', 'terminal;acquirer'], ['a2', <NA>, <NA>, 'acquirer']]
+    >>> len(out.conflicts)
+    0
+    """
+    frames = list(frames)
+    if not frames:
+        raise SchemaError("merge_journals needs at least one journal")
+    labels = _labels(frames, sources)
+    tolerance_ns = pd.Timedelta(time_tolerance).value
+    max_ns = pd.Timedelta(max_clock_difference).value
+    if tolerance_ns < 0 or max_ns < 0:
+        raise SchemaError("time_tolerance and max_clock_difference must not be negative")
+
+    merged = _prepare(frames[0], labels[0], None)
+    tz = merged["ts"].dt.tz
+    merged["_row"] = np.arange(len(merged))
+    merged["_sources"] = [[labels[0]] for _ in range(len(merged))]
+    merged["merge_conflict"] = pd.Series(pd.NA, index=merged.index, dtype=STRING)
+    links = [_link_rows(merged["_row"].to_numpy(), labels[0], merged, np.arange(len(merged)), "first")]
+    offsets = [{"source": labels[0], "offset_s": 0.0, "spread_s": 0.0, "pairs": 0, "method": "reference"}]
+    conflicts: list[dict[str, object]] = []
+
+    for frame, label in zip(frames[1:], labels[1:], strict=True):
+        new = _prepare(frame, label, tz)
+        free_m = np.ones(len(merged), dtype=bool)
+        free_f = np.ones(len(new), dtype=bool)
+        key_m: list[int] = []
+        key_f: list[int] = []
+        appended_conflicts: list[tuple[int, str]] = []  # (position in new, conflict id)
+        for key in KEYS:
+            left = _unique(_key(merged, key).where(free_m))
+            right = _unique(_key(new, key).where(free_f))
+            pairs = (
+                pd.DataFrame({"k": left, "_m": np.arange(len(merged))})
+                .dropna(subset=["k"])
+                .merge(pd.DataFrame({"k": right, "_f": np.arange(len(new))}).dropna(subset=["k"]), on="k")
+            )
+            if pairs.empty:
+                continue
+            m_idx, f_idx = pairs["_m"].to_numpy(), pairs["_f"].to_numpy()
+            a = merged.iloc[m_idx].reset_index(drop=True)
+            b = new.iloc[f_idx].reset_index(drop=True)
+            fields = _disagreements(a, b)
+            agree = np.array([not f for f in fields], dtype=bool)
+            for j in np.flatnonzero(~agree):
+                conflict_id = f"C{len(conflicts) + 1}"
+                conflicts.append(
+                    _conflict(conflict_id, key, pairs["k"].iat[j], fields[j], a.iloc[j], b.iloc[j], label)
+                )
+                merged.iat[m_idx[j], merged.columns.get_loc("merge_conflict")] = conflict_id
+                appended_conflicts.append((int(f_idx[j]), conflict_id))
+            key_m += m_idx[agree].tolist()
+            key_f += f_idx[agree].tolist()
+            links.append(_link_rows(merged["_row"].to_numpy()[m_idx[agree]], label, new, f_idx[agree], key))
+            free_m[m_idx] = False
+            free_f[f_idx] = False
+
+        offset, spread, n_pairs, method = _estimate_offset(
+            merged,
+            new,
+            np.array(key_m, dtype=np.int64),
+            np.array(key_f, dtype=np.int64),
+            min_pairs=min_pairs,
+            max_difference_ns=max_ns,
+            bin_ns=max(tolerance_ns, 1),
+        )
+        offsets.append(
+            {
+                "source": label,
+                "offset_s": offset / 1e9,
+                "spread_s": spread / 1e9,
+                "pairs": n_pairs,
+                "method": method,
+            }
+        )
+        window = max(float(tolerance_ns), 3.0 * spread)
+        time_m, time_f = _time_links(
+            merged, new, np.flatnonzero(free_m), np.flatnonzero(free_f), offset, window
+        )
+        if len(time_m):
+            links.append(_link_rows(merged["_row"].to_numpy()[time_m], label, new, time_f, "time"))
+        free_f[time_f] = False
+
+        linked_m = np.array(key_m + time_m.tolist(), dtype=np.int64)
+        linked_f = np.array(key_f + time_f.tolist(), dtype=np.int64)
+        merged = _fill(merged, new, linked_m, linked_f)
+        sources_col = merged["_sources"].tolist()
+        for m in linked_m:
+            sources_col[m] = [*sources_col[m], label]
+        merged["_sources"] = pd.Series(sources_col, index=merged.index, dtype=object)
+
+        # rows only this source has, and the later side of each conflict, are added as they are
+        conflict_of = dict(appended_conflicts)
+        rest = np.flatnonzero(free_f)
+        rest = np.union1d(rest, np.array(list(conflict_of), dtype=np.int64))
+        added = new.iloc[rest].copy()
+        shift_ns = round(offset)
+        shift = pd.Timedelta(shift_ns, unit="ns")
+        added["ts"] = added["ts"] - shift
+        added["_ns"] = added["_ns"] - shift_ns
+        start = int(merged["_row"].max()) + 1 if len(merged) else 0
+        added["_row"] = np.arange(start, start + len(added))
+        added["_sources"] = [[label] for _ in range(len(added))]
+        added["merge_conflict"] = pd.Series(
+            [conflict_of.get(int(i), pd.NA) for i in rest], index=added.index, dtype=STRING
+        )
+        by = ["conflict" if int(i) in conflict_of else "alone" for i in rest]
+        links.append(_link_rows(added["_row"].to_numpy(), label, new, rest, by))
+        merged = pd.concat([merged, added], ignore_index=True)
+
+    return _finish(merged, labels, links, conflicts, offsets)
+
+
+def _link_rows(
+    rows: np.ndarray, label: str, source: pd.DataFrame, positions: np.ndarray, by: str | list[str]
+) -> pd.DataFrame:
+    """Which input rows (``positions`` in ``source``) went into which merged rows, and how."""
+    picked = source.iloc[positions]
+    return pd.DataFrame(
+        {
+            "_row": rows,
+            "source": label,
+            "source_txn_id": picked["txn_id"].to_numpy(dtype=object),
+            "source_file": picked["source"].to_numpy(dtype=object),
+            "source_row": picked["source_row"].to_numpy(dtype=object),
+            "linked_by": by,
+        }
+    )
+
+
+def _card(row: pd.Series) -> object:
+    pan = row.get("pan_masked")
+    if isinstance(pan, str):
+        return pan
+    last4 = row.get("card_last4")
+    return f"****{last4}" if isinstance(last4, str) else pd.NA
+
+
+def _conflict(
+    conflict_id: str, key: str, value: str, fields: list[str], a: pd.Series, b: pd.Series, label: str
+) -> dict[str, object]:
+    out: dict[str, object] = {
+        "conflict_id": conflict_id,
+        "key": key,
+        "key_value": str(value).split("|", 1)[1],
+        "fields": ";".join(fields),
+        "_row_a": int(a["_row"]),
+    }
+    for side, row, sources in (("a", a, ";".join(a["_sources"])), ("b", b, label)):
+        out[f"sources_{side}"] = sources
+        out[f"txn_id_{side}"] = row["txn_id"]
+        out[f"source_row_{side}"] = row["source_row"]
+        out[f"ts_{side}"] = row["ts"]
+        out[f"amount_minor_{side}"] = int(row["amount_minor"])
+        out[f"currency_{side}"] = row["currency"]
+        out[f"status_{side}"] = row["status"]
+        out[f"card_{side}"] = _card(row)
+    return out
+
+
+def _finish(
+    merged: pd.DataFrame,
+    labels: list[str],
+    links: list[pd.DataFrame],
+    conflicts: list[dict[str, object]],
+    offsets: list[dict[str, object]],
+) -> MergedJournal:
+    out = merged.sort_values(["ts", "_row"], kind="stable").reset_index(drop=True)
+    # txn_ids of different sources may collide: later rows get "@<their first source>"
+    ids = out["txn_id"].astype(str)
+    first_source = out["_sources"].map(lambda s: s[0])
+    if ids.duplicated().any():
+        dup = out["_row"] != out.groupby(ids)["_row"].transform("min")
+        ids = ids.mask(dup, ids + "@" + first_source)
+        n = 2
+        while ids.duplicated().any():
+            again = ids.duplicated()
+            ids = ids.mask(again, ids + f"#{n}")
+            n += 1
+    out["txn_id"] = ids.astype(STRING)
+    final = dict(zip(out["_row"].to_numpy(), out["txn_id"], strict=True))
+    out["sources"] = out["_sources"].map(lambda s: ";".join(s)).astype(STRING)
+    out["merge_conflict"] = out["merge_conflict"].astype(STRING)
+
+    link_frame = pd.concat(links, ignore_index=True)
+    link_frame.insert(0, "txn_id", link_frame["_row"].map(final).astype(STRING))
+    link_frame = link_frame.drop(columns="_row")
+    for name in ("source", "source_txn_id", "source_file", "linked_by"):
+        link_frame[name] = link_frame[name].astype(STRING)
+    link_frame["source_row"] = pd.array(link_frame["source_row"], dtype="Int64")
+
+    report = pd.DataFrame(conflicts, columns=[*CONFLICT_COLUMNS, "_row_a"])
+    if len(report):
+        # the later side's final txn_id: the row added with that conflict id from that source
+        later = out[out["merge_conflict"].notna()]
+        by_conflict = {
+            (cid, srcs): tid
+            for cid, srcs, tid in zip(later["merge_conflict"], later["sources"], later["txn_id"], strict=True)
+        }
+        report["txn_id_a"] = report["_row_a"].map(final)
+        report["txn_id_b"] = [
+            by_conflict.get((cid, src), tid)
+            for cid, src, tid in zip(
+                report["conflict_id"], report["sources_b"], report["txn_id_b"], strict=True
+            )
+        ]
+    report = report.drop(columns="_row_a")
+    for name in report.columns:
+        if name.startswith(("ts_",)):
+            report[name] = (
+                pd.to_datetime(report[name], utc=True)
+                if len(report)
+                else pd.Series(dtype="datetime64[ns, UTC]")
+            )
+        elif name.startswith("amount_minor_"):
+            report[name] = report[name].astype("int64")
+        elif name.startswith("source_row_"):
+            report[name] = pd.array(report[name], dtype="Int64")
+        else:
+            report[name] = report[name].astype(object).where(report[name].notna(), None).astype(STRING)
+
+    internal = [c for c in out.columns if c.startswith("_")]
+    journal = validate_journal(out.drop(columns=internal))
+    extra = [
+        c for c in journal.columns if c not in JOURNAL_COLUMNS and c not in ("sources", "merge_conflict")
+    ]
+    journal = journal[[*JOURNAL_COLUMNS, *extra, "sources", "merge_conflict"]]
+    journal.attrs["sources"] = list(labels)
+    journal.attrs["conflicts"] = report
+    offsets_frame = pd.DataFrame(offsets, columns=["source", "offset_s", "spread_s", "pairs", "method"])
+    return MergedJournal(journal=journal, conflicts=report, clock_offsets=offsets_frame, links=link_frame)

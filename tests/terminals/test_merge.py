@@ -1,0 +1,218 @@
+"""Rebuilding a journal from a partial terminal export, the acquirer's detail and a WeChat merchant bill."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.errors import SchemaError
+from receiptkit.schema import validate_journal
+from receiptkit.terminals import merge_journals
+
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def exports(fixtures: Path) -> dict[str, pd.DataFrame]:
+    folder = fixtures / "terminals"
+    return {
+        "acquirer": rk.read_journal(folder / "acquirer_detail.csv", preset="unionpay_terminal"),
+        "terminal": rk.read_journal(folder / "terminal_export_gbk.csv"),
+        "wechat": rk.read_journal(folder / "wechat_merchant_bill.csv"),
+    }
+
+
+@pytest.fixture(scope="module")
+def merged(exports):
+    return merge_journals(list(exports.values()), sources=list(exports))
+
+
+def by_rrn(journal: pd.DataFrame, rrn: str) -> pd.DataFrame:
+    return journal[journal["rrn"] == rrn]
+
+
+def by_stan(journal: pd.DataFrame, stan: str) -> pd.DataFrame:
+    return journal[journal["stan"] == stan]
+
+
+def at(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz=TZ)
+
+
+def test_the_conflicts_report_lists_exactly_the_two_disagreeing_pairs(merged) -> None:
+    conflicts = merged.conflicts
+    assert len(conflicts) == 2
+    amount, card = conflicts.sort_values("key_value").to_dict("records")
+    assert (amount["key"], amount["key_value"], amount["fields"]) == ("rrn", "632415000004", "amount")
+    assert (amount["amount_minor_a"], amount["amount_minor_b"]) == (88000, 8800)
+    assert (card["key"], card["key_value"], card["fields"]) == ("rrn", "632415000005", "card")
+    assert (card["card_a"], card["card_b"]) == ("622202******9999", "622202******0123")
+    for row in (amount, card):
+        assert (row["sources_a"], row["sources_b"]) == ("acquirer", "terminal")
+
+
+def test_conflicting_rows_both_stay_unmerged_and_marked(merged) -> None:
+    journal = merged.journal
+    for conflict in merged.conflicts.itertuples():
+        rows = journal[journal["merge_conflict"] == conflict.conflict_id]
+        assert len(rows) == 2
+        assert set(rows["sources"]) == {"acquirer", "terminal"}
+        assert set(rows["txn_id"]) == {conflict.txn_id_a, conflict.txn_id_b}
+    assert journal["merge_conflict"].notna().sum() == 4
+
+
+def test_rows_seen_twice_with_different_clocks_become_one_with_the_richer_fields(merged) -> None:
+    journal = merged.journal
+    row = by_rrn(journal, "632415000001").iloc[0]
+    assert len(by_rrn(journal, "632415000001")) == 1
+    assert row["sources"] == "acquirer;terminal"
+    assert row["ts"] == at("2026-11-20 09:30:00")  # the acquirer's clock, given first
+    assert row["issuer"] == "工商银行"  # only the acquirer has it
+    assert row["operator_id"] == "01"  # only the terminal has it
+    linked_by_voucher = by_stan(journal, "000106").iloc[0]  # the terminal export has no RRN for it
+    assert linked_by_voucher["sources"] == "acquirer;terminal"
+    assert linked_by_voucher["rrn"] == "632415000006"
+    offsets = merged.clock_offsets.set_index("source")
+    assert offsets.loc["terminal", "offset_s"] == pytest.approx(45.0)
+    assert offsets.loc["terminal", "method"] == "keys"
+    assert offsets.loc["terminal", "pairs"] == 3
+
+
+def test_rows_in_one_source_only_are_kept_on_the_first_sources_clock(merged) -> None:
+    journal = merged.journal
+    only_terminal = by_stan(journal, "000107").iloc[0]
+    assert only_terminal["sources"] == "terminal"
+    assert only_terminal["ts"] == at("2026-11-20 12:45:00")  # 12:45:45 on the terminal, 45 s fast
+    only_acquirer = journal[journal["sources"] == "acquirer"]
+    assert set(only_acquirer["stan"]) >= {"000109", "000110", "000111", "000112"}
+    interim = journal[(journal["sources"] == "wechat") & journal["terminal_id"].isna()]
+    assert sorted(interim["order_no"]) == ["QR20261120003", "QR20261120004"]
+
+
+def test_wallet_rows_link_by_wallet_number_then_by_amount_and_time(merged) -> None:
+    journal = merged.journal
+    sale = journal[
+        (journal["wallet_txn_id"] == "4200001234202611201111111111") & (journal["txn_type"] == "sale")
+    ]
+    assert len(sale) == 1 and sale.iloc[0]["sources"] == "terminal;wechat"
+    assert sale.iloc[0]["order_no"] == "ORD20261120001"
+    refund = journal[
+        (journal["wallet_txn_id"] == "4200001234202611201111111111") & (journal["txn_type"] == "refund")
+    ]
+    assert len(refund) == 1 and refund.iloc[0]["sources"] == "wechat"  # a refund is its own transaction
+    by_time = by_stan(journal, "000108").iloc[0]  # the terminal export lacks the WeChat number
+    assert by_time["sources"] == "terminal;wechat"
+    assert by_time["wallet_txn_id"] == "4200001234202611202222222222"
+    links = merged.links
+    assert links.loc[links["source_txn_id"] == "4200001234202611202222222222", "linked_by"].tolist() == [
+        "time"
+    ]
+
+
+def test_every_input_row_is_accounted_for_once(exports, merged) -> None:
+    total = sum(len(frame) for frame in exports.values())
+    assert len(merged.links) == total
+    assert merged.links.groupby("source").size().to_dict() == {k: len(v) for k, v in exports.items()}
+    assert set(merged.links["txn_id"]) == set(merged.journal["txn_id"])
+    assert len(merged.journal) == total - 5  # five rows were seen twice and merged
+    assert merged.journal["txn_id"].is_unique
+    validate_journal(merged.journal)
+
+
+def test_inputs_are_not_modified(exports) -> None:
+    before = {k: v.copy() for k, v in exports.items()}
+    merge_journals(list(exports.values()), sources=list(exports))
+    for name, frame in exports.items():
+        pd.testing.assert_frame_equal(frame, before[name])
+
+
+def test_the_order_of_sources_sets_the_clock_not_the_conflicts(exports) -> None:
+    again = merge_journals(
+        [exports["terminal"], exports["acquirer"], exports["wechat"]],
+        sources=["terminal", "acquirer", "wechat"],
+    )
+    assert len(again.conflicts) == 2
+    assert set(again.conflicts["sources_a"]) == {"terminal"}
+    assert again.clock_offsets.set_index("source").loc["acquirer", "offset_s"] == pytest.approx(-45.0)
+    row = by_rrn(again.journal, "632415000001").iloc[0]
+    assert row["ts"] == at("2026-11-20 09:30:45") and row["sources"] == "terminal;acquirer"
+
+
+def _journal(n: int, *, start: str, step_s: int, amounts, **columns) -> pd.DataFrame:
+    ts = pd.Timestamp(start, tz=TZ) + pd.to_timedelta(np.arange(n) * step_s, unit="s")
+    frame = pd.DataFrame(
+        {
+            "txn_id": [f"x{i}" for i in range(n)],
+            "ts": ts,
+            "amount_minor": amounts,
+            "currency": "CNY",
+            "txn_type": "sale",
+            "status": "approved",
+            "channel": "card",
+        }
+    )
+    return frame.assign(**columns)
+
+
+def test_clock_difference_is_found_from_amounts_when_no_key_links(exports) -> None:
+    amounts = [1000 + 37 * i for i in range(12)]
+    left = _journal(
+        12, start="2026-11-20 09:00", step_s=600, amounts=amounts, stan=[f"{i:06d}" for i in range(12)]
+    )
+    right = _journal(12, start="2026-11-20 09:05", step_s=600, amounts=amounts)  # 5 minutes fast
+    right.loc[3, "ts"] += pd.Timedelta(hours=3)  # one row far off: not that row's twin
+    out = merge_journals([left, right], sources=["a", "b"])
+    offsets = out.clock_offsets.set_index("source")
+    assert offsets.loc["b", "method"] == "amounts"
+    assert offsets.loc["b", "offset_s"] == pytest.approx(300.0)
+    assert (out.journal["sources"] == "a;b").sum() == 11
+    assert len(out.journal) == 13
+
+
+def test_repeated_prices_pair_each_sighting_with_its_own_twin() -> None:
+    n = 40
+    left = _journal(
+        n, start="2026-11-20 08:00", step_s=100, amounts=2500, stan=[f"{i:06d}" for i in range(n)]
+    )
+    jitter = np.random.default_rng(1).integers(-5, 6, size=n)
+    right = _journal(n, start="2026-11-20 08:00:40", step_s=100, amounts=2500)
+    right["ts"] = right["ts"] + pd.to_timedelta(jitter, unit="s")
+    right["rrn"] = [f"6324{i:08d}" for i in range(n)]  # no key in common: amount and time only
+    out = merge_journals([left, right], sources=["terminal", "acquirer"])
+    offsets = out.clock_offsets.set_index("source")
+    assert offsets.loc["acquirer", "method"] == "amounts"
+    assert offsets.loc["acquirer", "offset_s"] == pytest.approx(40.0, abs=5)
+    joined = out.journal
+    assert len(joined) == n and (joined["sources"] == "terminal;acquirer").all()
+    assert (joined["stan"].astype(int) == joined["rrn"].str[-8:].astype(int)).all()
+
+
+def test_a_key_shared_inside_one_source_links_nothing() -> None:
+    base = _journal(
+        1, start="2026-11-20 10:00", step_s=0, amounts=5000, wallet_txn_id="42001", channel="wechat"
+    )
+    refunds = _journal(2, start="2026-11-20 11:00", step_s=3600, amounts=[1000, 2000], wallet_txn_id="42001")
+    refunds = refunds.assign(txn_type="refund", channel="wechat", txn_id=["r1", "r2"])
+    other = refunds.assign(txn_id=["q1", "q2"], ts=refunds["ts"] + pd.Timedelta(seconds=2))
+    out = merge_journals([pd.concat([base, refunds], ignore_index=True), other], sources=["a", "b"])
+    assert out.links.set_index("source_txn_id").loc[["q1", "q2"], "linked_by"].tolist() == ["time", "time"]
+    assert len(out.conflicts) == 0 and len(out.journal) == 3
+
+
+def test_bad_source_labels_are_refused(exports) -> None:
+    frames = list(exports.values())
+    with pytest.raises(SchemaError, match="3 journal"):
+        merge_journals(frames, sources=["a", "b"])
+    with pytest.raises(SchemaError, match="unique"):
+        merge_journals(frames, sources=["a", "a", "b"])
+    with pytest.raises(SchemaError, match="at least one"):
+        merge_journals([])
+
+
+def test_default_labels_are_the_file_names(exports) -> None:
+    out = merge_journals([exports["acquirer"], exports["wechat"]])
+    assert set(out.clock_offsets["source"]) == {"acquirer_detail.csv", "wechat_merchant_bill.csv"}
