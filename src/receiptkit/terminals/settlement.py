@@ -315,6 +315,9 @@ def _rates(
             info[channel] = {"rate": chosen, "source": "given", "support": None}
             continue
         mask = (groups == channel).to_numpy() & lines["fee_rate"].isna().to_numpy(dtype=bool)
+        if not mask.any():
+            info[channel] = {"rate": None, "source": "per line", "support": None}
+            continue
         inferred, support = infer_rate(
             lines.loc[mask, "gross_minor"], lines.loc[mask, "fee_minor"], tolerance=tolerance
         )
@@ -383,7 +386,9 @@ def _match_payouts(
                     solutions.append((int(lag[list(combo)].sum()), combo))
             if solutions or bound:
                 break
-        if solutions:
+        if bound:  # the search was cut short: a set found so far may not be the only or the best one
+            notes[p] = f"search bound reached ({max_combinations} combinations)"
+        elif solutions:
             solutions.sort()
             chosen = solutions[0][1]
             taken[list(chosen)] = True
@@ -394,8 +399,6 @@ def _match_payouts(
                 notes[p] = f"{len(tied)} sets of {len(chosen)} lines fit equally; the first was taken"
             else:
                 status[p] = "explained"
-        elif bound:
-            notes[p] = f"search bound reached ({max_combinations} combinations)"
     return paid, status, notes
 
 
