@@ -152,9 +152,13 @@ def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -
     import pandas as pd
 
     table = Table(title=title, title_justify="left")
-    columns = ("confidence", "txn_id", "time", "amount", "card", "channel", "terminal", "merchant", "why")
+    columns = ("conf.", "txn_id", "time", "amount", "card", "terminal", "merchant", "why")
     for column in columns:
-        table.add_column(column, justify="right" if column in ("confidence", "amount") else "left")
+        table.add_column(
+            column,
+            justify="right" if column in ("conf.", "amount") else "left",
+            no_wrap=column in ("conf.", "txn_id", "time", "amount", "card", "terminal"),
+        )
 
     def text(value: object) -> str:
         return "" if value is None or pd.isna(value) else escape(str(value))
@@ -167,7 +171,6 @@ def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -
             _when(row["ts"], "second", tz),
             f"{format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
             "" if last4 is None or pd.isna(last4) else f"****{escape(str(last4))}",
-            text(row.get("channel")),
             text(row.get("terminal_id")),
             text(row.get("merchant_name")),
             text(row.get("why")),

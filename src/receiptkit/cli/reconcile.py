@@ -235,7 +235,10 @@ def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
     from receiptkit.reports.tables import offset_text
 
     summary = rec.summary
-    table = Table(title=f"reconciliation: {len(rec.result)} proofs against {journal_rows} transactions")
+    console.print(
+        f"reconciliation: {len(rec.result)} proofs against {journal_rows} transactions", highlight=False
+    )
+    table = Table()
     for column in ("status", "proofs", "amount"):
         table.add_column(column, justify="left" if column == "status" else "right")
     for status, n in rec.counts.items():
