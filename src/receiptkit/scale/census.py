@@ -1,0 +1,199 @@
+"""What each partition tells the planner, computed where the partition lives.
+
+Every function here takes one pandas partition and returns a small result
+the driver combines: journal-wide counts, the proofs' search windows and
+reference numbers, the journal rows that share a reference number with a
+proof, and the clock-offset votes. None of them decides a match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.matching.evidence import ProofArrays
+from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex
+from receiptkit.matching.partial import JournalStats, precise_proofs, skew_counts, skew_votes
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.schema import validate_proofs
+
+__all__ = [
+    "KEY_COLUMNS",
+    "JournalCensus",
+    "ProofCensus",
+    "census_journal",
+    "census_proofs",
+    "probe_journal",
+    "vote_journal",
+]
+
+# proof field -> journal column searched at any amount (as the matcher's reference-key search)
+KEY_COLUMNS = (("wallet", "wallet_txn_id"), ("order", "order_no"), ("reference", "rrn"))
+CENSUS_COLUMNS = [
+    "card_last4",
+    "merchant_name",
+    "terminal_id",
+    "currency",
+    "amount_minor",
+    "ts",
+    "original_txn_id",
+]
+
+
+@dataclass
+class JournalCensus:
+    """Counts of one journal partition."""
+
+    stats: JournalStats
+    bucket_days: pd.DataFrame  # currency, amount_minor, day (UTC days since epoch), rows
+    originals: np.ndarray  # original_txn_id values that voids/refunds point at
+    rows: int
+
+
+def seconds(ts: pd.Series) -> np.ndarray:
+    """UTC seconds of a timezone-aware column."""
+    return ts.dt.tz_convert("UTC").dt.as_unit("s").astype("int64").to_numpy()
+
+
+def census_journal(part: pd.DataFrame) -> JournalCensus:
+    """Journal-wide counts, amount-by-day counts and referenced originals of one partition."""
+    day = seconds(part["ts"]) // 86400 if len(part) else np.empty(0, dtype=np.int64)
+    buckets = (
+        pd.DataFrame(
+            {"currency": part["currency"].astype(str), "amount_minor": part["amount_minor"], "day": day}
+        )
+        .groupby(["currency", "amount_minor", "day"], as_index=False, sort=True)
+        .size()
+        .rename(columns={"size": "rows"})
+    )
+    originals = part["original_txn_id"].dropna().astype(str).unique()
+    return JournalCensus(JournalStats.of(part), buckets, np.asarray(originals, dtype=object), len(part))
+
+
+@dataclass
+class ProofCensus:
+    """The proofs of one partition reduced to what the planner needs."""
+
+    rows: int
+    side: np.ndarray
+    amount: np.ndarray
+    currency: np.ndarray
+    lo: np.ndarray  # search window, UTC seconds of corrected terminal time
+    hi: np.ndarray
+    keys: dict[str, np.ndarray]  # wallet / order / reference values (None where empty)
+    sample: pd.DataFrame  # proofs that may vote on clock offsets, best hashes first, <= skew_sample
+    sample_hash: np.ndarray
+    sample_position: np.ndarray  # position within the partition
+
+
+def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
+    """An index of no transactions: it carries the journal's time zone for proof windows."""
+    return JournalIndex(journal_meta.iloc[:0])
+
+
+def census_proofs(
+    part: pd.DataFrame, journal_meta: pd.DataFrame, currencies: list[str], policy: MatchPolicy
+) -> ProofCensus:
+    """Search windows, reference numbers and clock-vote candidates of one proofs partition."""
+    frame = validate_proofs(part).reset_index(drop=True)
+    arrays = ProofArrays.build(frame, empty_index(journal_meta), policy)
+    precise = np.flatnonzero(precise_proofs(arrays, currencies))
+    hashes = pd.util.hash_pandas_object(frame["proof_id"].iloc[precise], index=False).to_numpy()
+    best = np.argsort(hashes, kind="stable")[: policy.skew_sample]
+    return ProofCensus(
+        rows=len(frame),
+        side=arrays.side,
+        amount=arrays.amount,
+        currency=arrays.currency.astype(object),
+        lo=arrays.lo,
+        hi=arrays.hi,
+        keys={field: getattr(arrays, field) for field, _ in KEY_COLUMNS},
+        sample=frame.iloc[precise[best]].reset_index(drop=True),
+        sample_hash=hashes[best],
+        sample_position=precise[best],
+    )
+
+
+def raw_side(frame: pd.DataFrame) -> np.ndarray:
+    """0 for approved debits, 1 for approved credits, -1 otherwise (as the index, before duplicates)."""
+    txn_type = frame["txn_type"].astype(str).to_numpy()
+    approved = frame["status"].astype(str).to_numpy() == "approved"
+    side = np.full(len(frame), -1, dtype=np.int8)
+    side[approved & np.isin(txn_type, DEBIT_TYPES)] = 0
+    side[approved & np.isin(txn_type, CREDIT_TYPES)] = 1
+    return side
+
+
+def _sample_slice(part: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
+    """The rows a clock vote can reach: those sharing a voter's currency and amount."""
+    wanted = pd.MultiIndex.from_arrays([sample["currency"].astype(str), sample["amount_minor"]])
+    have = pd.MultiIndex.from_arrays([part["currency"].astype(str), part["amount_minor"]])
+    return part[have.isin(wanted)]
+
+
+def _vote_inputs(
+    part: pd.DataFrame, sample: pd.DataFrame, policy: MatchPolicy
+) -> tuple[JournalIndex, ProofArrays]:
+    index = JournalIndex(_sample_slice(part, sample).drop(columns=["_row"], errors="ignore"))
+    return index, ProofArrays.build(sample, index, policy)
+
+
+@dataclass
+class JournalProbe:
+    """One journal partition seen from the proofs: clock-vote counts, key hits, originals."""
+
+    skew_counts: np.ndarray
+    key_hits: pd.DataFrame  # column, value, currency, amount_minor, ts_s, terminal_id, side
+    originals: pd.DataFrame  # txn_id, currency, amount_minor, ts_s, terminal_id
+
+
+def probe_journal(
+    part: pd.DataFrame,
+    sample: pd.DataFrame,
+    keys: Mapping[str, frozenset[str]],
+    originals: frozenset[str],
+    policy: MatchPolicy,
+) -> JournalProbe:
+    """Clock-vote counts, rows sharing a reference number with a proof, and referenced originals."""
+    if len(sample):
+        index, arrays = _vote_inputs(part, sample, policy)
+        counts = skew_counts(index, arrays, policy)
+    else:
+        counts = np.zeros(0, dtype=np.int64)
+    side = raw_side(part)
+    base = {
+        "currency": part["currency"].astype(str).to_numpy(),
+        "amount_minor": part["amount_minor"].to_numpy(dtype=np.int64),
+        "ts_s": seconds(part["ts"]) if len(part) else np.empty(0, dtype=np.int64),
+        "terminal_id": part["terminal_id"].astype(object).to_numpy(),
+    }
+    hits = []
+    for _, column in KEY_COLUMNS:
+        values = part[column].astype(object)
+        found = values.isin(keys[column]).to_numpy() & values.notna().to_numpy()
+        if found.any():
+            hit = {name: array[found] for name, array in base.items()}
+            hit.update(column=column, value=values.to_numpy()[found], side=side[found])
+            hits.append(pd.DataFrame(hit))
+    key_hits = (
+        pd.concat(hits, ignore_index=True)
+        if hits
+        else pd.DataFrame(columns=[*base, "column", "value", "side"])
+    )
+    ids = part["txn_id"].astype(str)
+    is_original = ids.isin(originals).to_numpy()
+    found_originals = pd.DataFrame(
+        {"txn_id": ids.to_numpy()[is_original]} | {k: v[is_original] for k, v in base.items()}
+    )
+    return JournalProbe(counts, key_hits, found_originals)
+
+
+def vote_journal(
+    part: pd.DataFrame, sample: pd.DataFrame, counts: np.ndarray, policy: MatchPolicy
+) -> pd.DataFrame:
+    """The clock-offset votes of one journal partition (journal-wide ``counts`` given)."""
+    index, arrays = _vote_inputs(part, sample, policy)
+    return skew_votes(index, arrays, counts, policy)

@@ -1,0 +1,293 @@
+"""``match_dask``: the pandas matcher run per task on dask, equal to one ``match`` over everything.
+
+Four steps, each a set of dask tasks over the partitions; only small results
+come back to the driver until the last step:
+
+1. **census**: journal-wide counts (last 4, merchants, terminals,
+   currencies), rows per amount and day, the proofs' search windows and
+   reference numbers;
+2. **probe and votes**: journal rows sharing a reference number with a
+   proof, the originals of voids/refunds, and the clock-offset votes of a
+   sample of precise proofs, added up into the same offsets ``match`` would
+   estimate (unless ``clock_offsets`` are given);
+3. **plan** (driver, :mod:`~receiptkit.scale.plan`): proofs that could share
+   a candidate go to the same task, with every journal row they can reach;
+4. **match**: each journal partition splits its rows by task, and each task
+   runs :func:`receiptkit.match` on its proofs against its rows, with an index
+   that carries the journal-wide counts and the global clock offsets.
+
+The result is a lazy dask DataFrame: one row per proof, the columns of
+:func:`receiptkit.match`, indexed by the proof's position in the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+import numpy as np
+import pandas as pd
+from dask import delayed
+
+from receiptkit.matching.engine import match
+from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.scale import census as cs
+from receiptkit.scale.plan import Plan, Routing, make_plan
+from receiptkit.scale.sources import ROW, journal_source, proof_source
+from receiptkit.schema import empty_proofs, validate_proofs
+
+__all__ = ["MatchPlan", "match_dask", "plan_dask"]
+
+
+@dataclass
+class MatchPlan:
+    """The planned run: global quantities, the task layout, and the lazy result."""
+
+    result: Any  # dask DataFrame
+    clock_offsets: pd.DataFrame  # offset_s, votes, used per terminal (as match's attrs)
+    stats: JournalStats
+    plan: Plan
+    n_proofs: int
+
+
+def _route_journal(part: pd.DataFrame, routing: Routing) -> dict[int, pd.DataFrame]:
+    """Split a journal partition into the rows each task needs (a row may go to several)."""
+    if not len(part):
+        return {}
+    ts_adj = routing.ts_adj(cs.seconds(part["ts"]), part["terminal_id"].astype(object).to_numpy())
+    main = routing.task_of(part["currency"].astype(str).to_numpy(), part["amount_minor"].to_numpy(), ts_adj)
+    rows = [np.flatnonzero(main >= 0)]
+    tasks = [main[rows[0]]]
+    if len(routing.windows):
+        order = np.argsort(ts_adj, kind="stable")
+        sorted_ts = ts_adj[order]
+        a = np.searchsorted(sorted_ts, routing.windows["lo"].to_numpy(np.int64), side="left")
+        b = np.searchsorted(sorted_ts, routing.windows["hi"].to_numpy(np.int64), side="right")
+        for start, stop, task in zip(a, b, routing.windows["task"].to_numpy(np.int64), strict=True):
+            if stop > start:
+                rows.append(order[start:stop])
+                tasks.append(np.full(stop - start, task, dtype=np.int64))
+    if routing.originals:
+        target = part["original_txn_id"].astype(object).map(routing.originals).to_numpy()
+        extra = np.flatnonzero(pd.notna(target))
+        rows.append(extra)
+        tasks.append(target[extra].astype(np.int64))
+    row = np.concatenate(rows)
+    task = np.concatenate(tasks)
+    pairs = pd.DataFrame({"row": row, "task": task}).drop_duplicates()
+    return {
+        int(t): part.iloc[np.sort(group["row"].to_numpy())] for t, group in pairs.groupby("task", sort=True)
+    }
+
+
+def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> dict[int, pd.DataFrame]:
+    """Split a proofs partition by task; the index becomes the proof's global position."""
+    frame = part.reset_index(drop=True)
+    frame.index = pd.RangeIndex(first, first + len(frame))
+    task = proof_task[first : first + len(frame)]
+    return {int(t): frame[task == t] for t in np.unique(task)}
+
+
+def _pick(pieces: dict[int, pd.DataFrame], task: int) -> pd.DataFrame | None:
+    return pieces.get(task)
+
+
+def _result_meta() -> pd.DataFrame:
+    meta = match(empty_proofs(), _empty_journal_meta())
+    meta["candidates"] = meta["candidates"].astype(object)
+    meta.attrs = {}
+    return meta
+
+
+def _empty_journal_meta() -> pd.DataFrame:
+    from receiptkit.schema import empty_journal
+
+    return empty_journal()
+
+
+def _match_task(
+    proofs: list[pd.DataFrame | None],
+    journal: list[pd.DataFrame | None],
+    journal_meta: pd.DataFrame,
+    stats: JournalStats,
+    offsets: dict[str, int],
+    policy: MatchPolicy,
+) -> pd.DataFrame:
+    """Run ``match`` on one task's proofs against its journal rows (in the journal's order)."""
+    proof_parts = [p for p in proofs if p is not None and len(p)]
+    frame = pd.concat(proof_parts).sort_index() if proof_parts else None
+    rows = [j for j in journal if j is not None and len(j)]
+    if rows:
+        slice_ = pd.concat(rows, ignore_index=True).drop_duplicates(ROW).sort_values(ROW, kind="stable")
+        slice_ = slice_.drop(columns=[ROW]).reset_index(drop=True)
+    else:
+        slice_ = journal_meta.drop(columns=[ROW], errors="ignore").iloc[:0]
+    if frame is None:
+        meta = _result_meta()
+        return meta
+    index = index_with_stats(slice_, stats, offsets)
+    result = match(validate_proofs(frame), index, policy=policy, clock_offsets=offsets)
+    result.index = frame.index
+    result.attrs = {}
+    return result
+
+
+def plan_dask(
+    proofs: Any,
+    journal: Any,
+    *,
+    policy: MatchPolicy | None = None,
+    clock_offsets: Mapping[str, float] | None = None,
+    partition_rows: int = 2_000_000,
+    min_tasks: int = 4,
+) -> MatchPlan:
+    """Plan a distributed match (steps 1-3 run now); ``.result`` is the lazy dask DataFrame."""
+    import dask.dataframe as dd
+
+    policy = policy or MatchPolicy()
+    source = journal_source(journal)
+    proof_parts = proof_source(proofs).parts
+
+    # 1. census
+    journal_census = [
+        delayed(cs.census_journal)(source.part(i, cs.CENSUS_COLUMNS)) for i in range(len(source))
+    ]
+    (censuses,) = dask.compute(journal_census)
+    stats = JournalStats.combine(c.stats for c in censuses)
+    bucket_days = pd.concat([c.bucket_days for c in censuses], ignore_index=True)
+    referenced = (
+        frozenset(np.concatenate([c.originals for c in censuses]).tolist()) if censuses else frozenset()
+    )
+    currencies = sorted(stats.currencies.index)
+    meta = source.meta
+    proof_census = [delayed(cs.census_proofs)(p, meta, currencies, policy) for p in proof_parts]
+    (pcs,) = dask.compute(proof_census)
+    starts = np.concatenate([[0], np.cumsum([p.rows for p in pcs])]).astype(np.int64)
+    n_proofs = int(starts[-1])
+
+    def joined(name: str) -> np.ndarray:
+        arrays = [getattr(p, name) for p in pcs]
+        return np.concatenate(arrays) if arrays else np.empty(0)
+
+    keys = {field: np.concatenate([p.keys[field] for p in pcs]) for field, _ in cs.KEY_COLUMNS}
+    key_sets = {
+        column: frozenset(pd.Series(keys[field], dtype=object).dropna().astype(str).tolist())
+        for field, column in cs.KEY_COLUMNS
+    }
+
+    # 2. probe and votes (clock sample chosen as skew.py chooses it)
+    sample = _clock_sample(pcs, starts, policy) if clock_offsets is None else empty_proofs()
+    probes = [
+        delayed(cs.probe_journal)(source.part(i), sample, key_sets, referenced, policy)
+        for i in range(len(source))
+    ]
+    (probed,) = dask.compute(probes)
+    key_hits = pd.concat([p.key_hits for p in probed], ignore_index=True) if probed else pd.DataFrame()
+    originals = pd.concat([p.originals for p in probed], ignore_index=True) if probed else pd.DataFrame()
+    if clock_offsets is None:
+        counts = np.sum([p.skew_counts for p in probed], axis=0) if len(sample) else np.zeros(0)
+        votes = (
+            []
+            if not len(sample)
+            else [
+                delayed(cs.vote_journal)(source.part(i), sample, counts, policy) for i in range(len(source))
+            ]
+        )
+        (vote_frames,) = dask.compute(votes)
+        offsets_frame = offsets_from_votes(vote_frames, policy)
+        offsets = offsets_frame.loc[offsets_frame["used"], "offset_s"].astype(int).to_dict()
+    else:
+        offsets = {str(k): v for k, v in clock_offsets.items()}
+        offsets_frame = pd.DataFrame(
+            {"offset_s": pd.Series(offsets, dtype="int64"), "votes": np.nan, "used": True}
+        ).rename_axis("terminal_id")
+
+    # 3. plan
+    plan = make_plan(
+        side=joined("side"),
+        currency=joined("currency"),
+        amount=joined("amount"),
+        lo=joined("lo"),
+        hi=joined("hi"),
+        keys=keys,
+        key_hits=key_hits,
+        originals=originals,
+        bucket_days=bucket_days,
+        offsets=offsets,
+        policy=policy,
+        partition_rows=partition_rows,
+        min_tasks=min_tasks,
+    )
+
+    # 4. route and match (lazy)
+    routing = delayed(plan.routing, pure=True)
+    proof_task = delayed(plan.proof_task, pure=True)
+    journal_pieces = [delayed(_route_journal)(source.part(i), routing) for i in range(len(source))]
+    proof_pieces = [
+        delayed(_route_proofs)(p, int(first), proof_task)
+        for p, first in zip(proof_parts, starts[:-1], strict=True)
+    ]
+    shared = delayed((meta.assign(**{ROW: np.int64(0)}).iloc[:0], stats, offsets, policy), pure=True)
+    results = []
+    for task in range(plan.n_tasks):
+        mine = [delayed(_pick)(p, task) for p in proof_pieces]
+        rows = [delayed(_pick)(j, task) for j in journal_pieces]
+        results.append(delayed(_run_task)(mine, rows, shared))
+    meta_result = _result_meta()
+    result = (
+        dd.from_delayed(results, meta=meta_result, verify_meta=False)
+        if results
+        else dd.from_pandas(meta_result, npartitions=1)
+    )
+    return MatchPlan(result, offsets_frame, stats, plan, n_proofs)
+
+
+def _run_task(proofs, rows, shared) -> pd.DataFrame:
+    meta, stats, offsets, policy = shared
+    return _match_task(proofs, rows, meta, stats, offsets, policy)
+
+
+def _clock_sample(pcs: list[cs.ProofCensus], starts: np.ndarray, policy: MatchPolicy) -> pd.DataFrame:
+    """The proofs that vote on clock offsets: the skew_sample smallest proof_id hashes (ties by position)."""
+    frames = [p.sample for p in pcs if len(p.sample)]
+    if not frames:
+        return empty_proofs()
+    hashes = np.concatenate([p.sample_hash for p in pcs])
+    positions = np.concatenate([p.sample_position + first for p, first in zip(pcs, starts[:-1], strict=True)])
+    order = np.lexsort((positions, hashes))[: policy.skew_sample]
+    chosen = np.sort(positions[order])
+    rows = pd.concat(frames, ignore_index=True)
+    by_position = pd.Series(np.arange(len(rows)), index=positions)
+    return rows.iloc[by_position.loc[chosen].to_numpy()].reset_index(drop=True)
+
+
+def match_dask(
+    proofs: Any,
+    journal: Any,
+    *,
+    policy: MatchPolicy | None = None,
+    clock_offsets: Mapping[str, float] | None = None,
+    partition_rows: int = 2_000_000,
+):
+    """Match proofs to a journal on dask; the same verdicts as :func:`receiptkit.match`.
+
+    ``journal`` is a folder of date-partitioned Parquet files
+    (:func:`write_journal_parquet`), a dask DataFrame or a pandas DataFrame;
+    ``proofs`` a Parquet path, a dask or a pandas DataFrame. Runs on the
+    current dask scheduler (threads by default, or the ``distributed.Client``
+    in use). The planning steps run at once; the returned dask DataFrame is
+    lazy: one row per proof with the columns of :func:`receiptkit.match`,
+    indexed by the proof's position in ``proofs`` (``.compute().sort_index()``
+    gives ``match``'s row order). ``result.attrs["clock_offsets"]`` holds the
+    offsets used. ``partition_rows`` is about how many journal rows one task
+    matches at a time.
+    """
+    planned = plan_dask(
+        proofs, journal, policy=policy, clock_offsets=clock_offsets, partition_rows=partition_rows
+    )
+    result = planned.result
+    result.attrs["clock_offsets"] = planned.clock_offsets
+    return result
