@@ -22,7 +22,16 @@ rule           refuses
 ``reversed``   a reversed transaction
 ``voided``     a voided transaction, or a sale voided afterwards
 ``reprint_cap`` more reprints of one transaction than ``ReprintPolicy.cap``
+``after_loss`` a transaction on a terminal after its reported loss, replacement
+               or closing (the journal's ``after_loss`` column, or the terminal
+               register kept in the audit log's database)
+``source_conflict`` a row of a rebuilt journal whose sources disagree
+               (``merge_conflict``, see :func:`receiptkit.merge_journals`)
 ============== ==============================================================
+
+A duplicate of a row from a rebuilt journal (one with a ``sources`` column, see
+:func:`receiptkit.merge_journals`) says so in its remarks ("data from acquirer
+records") and its audit rows name the sources.
 """
 
 from __future__ import annotations
@@ -41,7 +50,19 @@ from receiptkit.errors import PrinterError, ReceiptkitError, ReprintRefused
 
 __all__ = ["RULES", "ReprintPolicy", "ReprintRecord", "reprint"]
 
-RULES = ("ambiguous", "unmatched", "confidence", "declined", "reversed", "voided", "reprint_cap")
+RULES = (
+    "ambiguous",
+    "unmatched",
+    "confidence",
+    "declined",
+    "reversed",
+    "voided",
+    "reprint_cap",
+    "after_loss",
+    "source_conflict",
+)
+REBUILT_REMARK = "数据来自收单机构记录/data from acquirer records"
+"""The remark on a duplicate of a row from a rebuilt journal (followed by its sources)."""
 DEFAULT_AUDIT = "receiptkit-audit.sqlite"
 
 
@@ -146,7 +167,50 @@ def _violations(
         voided = "voided_later" in str(_value(verdict, "flags") or "")
     if voided:
         found.append(("voided", f"transaction {row['txn_id']} was voided"))
+    conflict = _value(row, "merge_conflict")
+    if conflict is not None:
+        found.append(
+            (
+                "source_conflict",
+                f"the sources of transaction {row['txn_id']} disagree (conflict {conflict}); "
+                "see MergedJournal.conflicts",
+            )
+        )
     return found
+
+
+def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
+    """The ``after_loss`` violation: the row is marked so, or the register puts it after the terminal's cutoff."""
+    from receiptkit.terminals.register import cutoff_of
+
+    if row.empty:
+        return []
+    marked = _value(row, "after_loss")
+    terminal = cutoff_of(log, _value(row, "terminal_id"))
+    ts = _value(row, "ts")
+    when = None if ts is None else pd.Timestamp(ts)
+    if terminal is not None and when is not None and when.tzinfo is not None and when > terminal.cutoff_at:
+        reported = terminal.reported_at
+        return [
+            (
+                "after_loss",
+                f"transaction {row['txn_id']} at {when.isoformat()} is after terminal {terminal.terminal_id} "
+                f"was {terminal.cutoff_status.replace('_', ' ')} at {terminal.cutoff_at.isoformat()}"
+                + (f" (written to the register at {reported.isoformat()})" if reported is not None else ""),
+            )
+        ]
+    if marked is not None and bool(marked):
+        return [("after_loss", f"transaction {row['txn_id']} is after its terminal's reported loss")]
+    return []
+
+
+def _sources(row: pd.Series) -> list[str] | None:
+    """The sources of a row from a rebuilt journal (``sources`` column), else ``None``."""
+    value = _value(row, "sources") if not row.empty else None
+    if value is None:
+        return None
+    labels = [part.strip() for part in str(value).split(";") if part.strip()]
+    return labels or None
 
 
 def _open_audit(audit: AuditLog | str | os.PathLike[str] | None) -> AuditLog:
@@ -220,7 +284,8 @@ def reprint(
         else str(_value(verdict if verdict is not None else {}, "proof_id") or "?")
     )
 
-    violations = _violations(row, verdict, journal, policy)
+    violations = _violations(row, verdict, journal, policy) + _after_loss(row, log)
+    sources = _sources(row)
     blocking = [(rule, message) for rule, message in violations if rule not in overrides]
     if blocking or row.empty:
         rule, message = blocking[0] if blocking else ("unmatched", "no transaction to reprint")
@@ -233,6 +298,7 @@ def reprint(
             output_kind=kinds,
             proof_summary=summary,
             confidence=confidence,
+            sources=sources,
         )
     overridden = tuple(rule for rule, _ in violations)
     if "reprint_cap" in overrides:
@@ -252,6 +318,7 @@ def reprint(
             confidence=confidence,
             key=key,
             override_rule=",".join(overridden) or None,
+            sources=sources,
             cap=None if "reprint_cap" in overrides else policy.cap,
         )
         retried = False
@@ -268,7 +335,7 @@ def reprint(
         reprint_no=attempt.reprint_no,
         verification=attempt.code,
         status_note=status_note,
-        remarks=tuple(remarks),
+        remarks=(*remarks, *_rebuilt_remarks(sources)),
     )
     digests: dict[str, str] = {}
     paths: dict[str, Path] = {}
@@ -302,3 +369,9 @@ def reprint(
         overridden=overridden,
         retried=retried,
     )
+
+
+def _rebuilt_remarks(sources: list[str] | None) -> tuple[str, ...]:
+    if not sources:
+        return ()
+    return (REBUILT_REMARK, "来源/sources: " + ", ".join(sources))
