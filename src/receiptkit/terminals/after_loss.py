@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -277,11 +278,22 @@ def _terminal_sheet(activity: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(items, columns=["field", "value"])
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _safe_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run: plain numbers ("-524.00") as they are, other text neutralised."""
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return _spreadsheet_safe(value)
+
+
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
+    out.attrs = {}
     for name in out.columns:
         if not pd.api.types.is_numeric_dtype(out[name].dtype) or pd.api.types.is_bool_dtype(out[name].dtype):
-            out[name] = out[name].astype(object).where(out[name].notna(), None).map(_spreadsheet_safe)
+            out[name] = out[name].astype(object).where(out[name].notna(), None).map(_safe_cell)
     return out
 
 

@@ -446,8 +446,12 @@ def _open_log(audit: AuditLog | str | os.PathLike[str]) -> tuple[AuditLog, bool]
     return AuditLog(audit), True
 
 
-def _register_entry(log: AuditLog, register: Any, terminal_id: str) -> tuple[Any, Any]:
-    """(register or None, the terminal's entry or None). A closed terminal cannot be closed again."""
+def _register_entry(log: AuditLog, register: Any, terminal_id: str, when: pd.Timestamp) -> tuple[Any, Any]:
+    """(register or None, the terminal's entry or None), checked before anything is written.
+
+    A closed terminal cannot be closed again, and the closing time may not lie
+    before the terminal's last change (a loss report) nor in the future.
+    """
     from receiptkit.terminals.register import Terminals
 
     if register is None:
@@ -460,6 +464,15 @@ def _register_entry(log: AuditLog, register: Any, terminal_id: str) -> tuple[Any
         raise ClosingError("the terminal is already closed in the register", value=terminal_id)
     if entry is None and register != "auto":
         raise ClosingError("the terminal is not in the register", value=terminal_id)
+    if entry is not None:
+        earlier = [c.at for c in entry.history if c.at is not None]
+        if earlier and when.to_pydatetime() < max(earlier):
+            raise ClosingError(
+                f"the closing time is before the terminal's last change in the register ({max(earlier).isoformat()})",
+                value=when.isoformat(),
+            )
+        if when > pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=1):
+            raise ClosingError("the closing time is in the future", value=when.isoformat())
     return found_register, entry
 
 
@@ -531,7 +544,7 @@ def close_terminal(
 
     log, owns_log = _open_log(audit)
     try:
-        found_register, entry = _register_entry(log, register, tid)
+        found_register, entry = _register_entry(log, register, tid, when)
         own = _mark_after_loss(own, found_register)
         reconciliation = None
         settled_ids: set[str] | None = None
