@@ -1,0 +1,121 @@
+"""Stripe "Balance change from activity" CSV read as proofs (own fixture + the public sample)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from receiptkit import ProofError, read_journal, read_proofs
+from receiptkit.readers import stripe
+from receiptkit.readers.proofs import sniff_format
+
+HEADER = (
+    '"balance_transaction_id","created_utc","available_on_utc","currency","gross","fee","net",'
+    '"reporting_category","description"\n'
+)
+SAMPLE = "stripe/hledger__stripe-balance-change-from-activity.csv"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "balance.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_charges_and_refunds_are_proofs_payouts_and_fees_are_reported(fixtures):
+    path = fixtures / "proofs" / "stripe_balance.csv"
+    frame = read_proofs(path)
+    assert list(frame["source_row"]) == [2, 3, 4, 7]
+    assert list(frame["wallet_txn_id"]) == [
+        "txn_1RkQ2bLm8xYz0001",
+        "txn_1RkQ2bLm8xYz0002",
+        "txn_1RkQ2bLm8xYz0003",
+        "txn_1RkQ2bLm8xYz0006",
+    ]
+    assert list(frame["amount_minor"]) == [5000, 125000, 5000, 3200]  # JPY has no decimals
+    assert list(frame["currency"]) == ["EUR", "EUR", "EUR", "JPY"]
+    assert list(frame["direction"]) == ["debit", "debit", "credit", "debit"]
+    assert (frame["kind"] == "bank_statement").all()
+    first = frame.iloc[0]
+    assert first["ts"] == pd.Timestamp("2026-03-14 17:05:11", tz="UTC") and first["ts_precision"] == "second"
+    assert pd.isna(first["merchant_text"])  # the description is the charge's text, kept in raw
+    assert first["raw"]["description"] == "Frühstück, Tisch 4"
+    assert first["raw"]["available_on_utc"] == "2026-03-18 00:00:00"
+    skipped = frame.attrs["skipped"]
+    assert list(skipped["row"]) == [5, 6] and list(skipped["value"]) == ["payout", "fee"]
+
+
+def test_times_stay_utc_whatever_tz_says(fixtures):
+    path = fixtures / "proofs" / "stripe_balance.csv"
+    utc = read_proofs(path)
+    berlin = read_proofs(path, tz="Europe/Berlin")
+    assert (berlin["ts"] == utc["ts"]).all()
+    assert berlin.iloc[0]["ts"].strftime("%H:%M:%S") == "18:05:11"
+
+
+def test_local_date_follows_tz(tmp_path):
+    path = _write(
+        tmp_path,
+        HEADER + '"txn_A","2026-03-14 23:30:00","2026-03-18 00:00:00","eur","9.00","0","9.00","charge",\n',
+    )
+    assert read_proofs(path).iloc[0]["date"] == pd.Timestamp("2026-03-14")
+    assert read_proofs(path, tz="Europe/Berlin").iloc[0]["date"] == pd.Timestamp("2026-03-15")
+
+
+def test_bad_gross_names_file_line_column_and_value(tmp_path, fixtures):
+    text = (fixtures / "proofs" / "stripe_balance.csv").read_text(encoding="utf-8")
+    path = _write(tmp_path, text.replace('"50.00","-1.05"', '"50.0.0","-1.05"'))
+    with pytest.raises(ProofError) as info:
+        read_proofs(path)
+    assert (info.value.file, info.value.row, info.value.column, info.value.value) == (
+        str(path),
+        2,
+        "gross",
+        "50.0.0",
+    )
+
+
+def test_header_only_or_payouts_only_hold_no_payment(tmp_path):
+    with pytest.raises(ProofError) as info:
+        read_proofs(_write(tmp_path, HEADER))
+    assert info.value.row == 1 and "no transactions" in info.value.reason
+    payout = '"txn_B","2026-01-06 10:00:00","2026-01-06 00:00:00","eur","-9.50","0.00","-9.50","payout","STRIPE PAYOUT"\n'
+    with pytest.raises(ProofError) as info:
+        read_proofs(_write(tmp_path, HEADER + payout))
+    assert info.value.row == 1 and "no charges or refunds" in info.value.reason
+
+
+def test_public_sample(samples):
+    frame = read_proofs(samples / SAMPLE)
+    assert sniff_format(samples / SAMPLE)[0] == "stripe"
+    assert list(frame["wallet_txn_id"]) == ["txn_14G11HjubSIHf9IKrvJdwN", "txn_14G11HjHgubIH9ZvbPgYO7"]
+    assert list(frame["amount_minor"]) == [1200, 77]
+    assert list(frame["direction"]) == ["debit", "credit"]  # charge, then "-0.77" refund
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2020-01-23 08:26:29", tz="UTC")
+    assert frame.iloc[1]["raw"]["description"] == "REFUND FOR PAYMENT"
+
+
+def test_proof_and_journal_readers_agree_on_the_rows(samples, fixtures):
+    for path in (samples / SAMPLE, fixtures / "proofs" / "stripe_balance.csv"):
+        proofs = read_proofs(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            journal = read_journal(path)
+        assert sorted(proofs["wallet_txn_id"]) == sorted(journal["txn_id"])
+        assert sorted(proofs["amount_minor"]) == sorted(journal["amount_minor"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200))
+def test_header_plus_arbitrary_text_only_raises_proof_error(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            stripe.read((HEADER + text).encode("utf-8"), name="f.csv")
+        except ProofError as exc:
+            assert exc.file == "f.csv" and exc.row is not None
