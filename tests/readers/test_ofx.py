@@ -35,3 +35,29 @@ def test_error_response_is_a_proof_error(samples):
     with pytest.raises(ProofError) as info:
         read_proofs(samples / "ofx" / "ofxparse__signon_fail.ofx")
     assert "15500" in str(info.value) and info.value.row is not None
+
+
+def test_leaf_end_tags_closed_out_of_order_are_tolerated(samples):
+    # <CODE>0<SEVERITY>INFO</SEVERITY></CODE>: every leaf closed after its followers, and no OFX header
+    frame = read_proofs(samples / "ofx" / "jbms__amex.ofx")
+    assert list(frame["amount_minor"]) == [14394, 2805, 1876]
+    assert set(frame["direction"]) == {"debit"} and set(frame["currency"]) == {"USD"}
+    assert list(frame["source_row"]) == [62, 78, 94]
+    assert frame.iloc[0]["merchant_text"] == "PRUNE               NEW YORK"
+    assert frame.iloc[0]["date"] == pd.Timestamp("2013-11-24")
+
+
+def test_blank_lines_before_the_header_and_the_currency_of_the_transaction(samples):
+    # twelve blank lines, an empty <CURDEF>, the amount's currency in <CURRENCY><CURSYM>
+    frame = read_proofs(samples / "ofx" / "ofxparse__ofx-v102-empty-tags.ofx")
+    row = frame.iloc[0]
+    assert (row["amount_minor"], row["currency"], row["direction"]) == (1234, "AUD", "credit")
+    assert row["merchant_text"] == "CBA:Transfer"
+
+
+def test_statements_with_balances_only_say_so_at_their_line(samples):
+    path = samples / "ofx" / "ofxparse__multiple_accounts.ofx"
+    with pytest.raises(ProofError) as info:
+        read_proofs(path)
+    assert info.value.file == str(path) and info.value.row == 26
+    assert "2 account statement(s) with balances only" in info.value.reason
