@@ -1,0 +1,146 @@
+"""``receiptkit close-terminal`` and ``receiptkit verify-pack``: closing packs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
+from receiptkit.errors import ReceiptkitError
+
+_AUDIT = Path("receiptkit-audit.sqlite")
+
+
+@app.command("close-terminal")
+def close_terminal_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal to close (终端号).")],
+    journal: Annotated[Path, typer.Option(help="The terminal journal file (all terminals may be in it).")],
+    out: Annotated[Path, typer.Option(help="A new folder for the closing pack.")],
+    settlement: Annotated[
+        Path | None, typer.Option(help="Settlement file: 结算明细 CSV, WeChat Pay or Alipay merchant bill.")
+    ] = None,
+    settlement_format: Annotated[
+        str | None, typer.Option(help="unionpay_settlement, wechat_merchant or alipay_merchant (sniffed).")
+    ] = None,
+    payouts: Annotated[
+        Path | None, typer.Option(help="The merchant's bank statement (credits are payouts).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Close despite open items or unsettled batches.")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why a forced closing is done (audit log).")] = None,
+    operator: Annotated[str | None, typer.Option(help="Who closes (default: the OS user).")] = None,
+    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file) holding the register.")] = _AUDIT,
+    preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
+    tz: Annotated[str | None, typer.Option(help="Time zone of the journal's times.")] = None,
+    rate: Annotated[str | None, typer.Option(help="Fee rate, e.g. 0.60% (default: inferred).")] = None,
+    at: Annotated[str | None, typer.Option(help="Closing time, ISO 8601 with offset (default: now).")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option(help="Merchant key file (default: RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE).")
+    ] = None,
+) -> None:
+    """Settle a terminal, list what is open, and write a sealed pack of every voucher; then mark it closed.
+
+    Exit 1 (nothing written) while pre-authorisations are open, refunds or
+    batches are unsettled or transactions follow a reported loss, unless
+    --force with --reason.
+    """
+    import pandas as pd
+
+    from receiptkit.readers.settlement import read_settlement
+    from receiptkit.terminals.closing import ClosingRefused, close_terminal
+
+    try:
+        if force and not (reason or "").strip():
+            raise typer.BadParameter("--force needs --reason")
+        lines = None
+        if settlement is not None:
+            lines = read_settlement(settlement, format=settlement_format)
+        when = None
+        if at is not None:
+            when = pd.Timestamp(at)
+            if when.tzinfo is None:
+                raise typer.BadParameter("--at needs a time zone offset, e.g. 2026-11-20T18:00+08:00")
+        options = {k: v for k, v in (("preset", preset), ("tz", tz)) if v is not None}
+        pack = close_terminal(
+            terminal_id,
+            journal,
+            out=out,
+            settlement=lines,
+            payouts=payouts,
+            operator=operator,
+            force=force,
+            reason=reason,
+            key=key_file,
+            audit=audit,
+            rate=rate,
+            now=when,
+            journal_options=options,
+        )
+    except ClosingRefused as exc:
+        err_console.print(f"[bold red]refused:[/] {exc.reason}", highlight=False, soft_wrap=True)
+        table = Table(title="what keeps the terminal open")
+        table.add_column("kind")
+        table.add_column("count", justify="right")
+        for kind, count in sorted(exc.blocking.items()):
+            table.add_row(kind, str(count))
+        err_console.print(table)
+        raise typer.Exit(EXIT_FOUND_PROBLEM) from None
+    except (ReceiptkitError, ValueError, TypeError) as exc:
+        fail(exc)
+        return
+    console.print(
+        f"closing pack for terminal {pack.terminal_id} written to {pack.folder}: {len(pack.files)} files "
+        f"+ manifest, {pack.vouchers} vouchers; manifest sha256 {pack.manifest_sha256}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if pack.forced:
+        listed = ", ".join(f"{n} {k}" for k, n in sorted(pack.blocking.items()))
+        console.print(f"forced despite {listed}: {pack.reason}", highlight=False, soft_wrap=True)
+    if pack.reconciliation is not None and not pack.reconciliation.ok:
+        found = ", ".join(f"{n} {k}" for k, n in pack.reconciliation.summary().items())
+        console.print(
+            f"settlement differences: {found} (settlement_differences.csv)", highlight=False, soft_wrap=True
+        )
+    kinds = pack.open_items["kind"].value_counts()
+    if len(kinds):
+        console.print(
+            "open items: " + ", ".join(f"{n} {k}" for k, n in kinds.items()) + " (open_items.csv)",
+            highlight=False,
+        )
+    if pack.register_status is None:
+        console.print(
+            f"terminal {pack.terminal_id} is not in the register: not marked closed", highlight=False
+        )
+    else:
+        console.print(
+            f"terminal {pack.terminal_id} is now {pack.register_status} in the register", highlight=False
+        )
+
+
+@app.command("verify-pack")
+def verify_pack_cmd(
+    folder: Annotated[Path, typer.Argument(help="The closing pack folder.")],
+    key_file: Annotated[
+        Path | None, typer.Option(help="Merchant key file (default: RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE).")
+    ] = None,
+) -> None:
+    """Tell whether a closing pack is intact; exit 1 and name what changed, went missing or was added."""
+    from receiptkit.terminals.pack import verify_pack
+
+    try:
+        report = verify_pack(folder, key=key_file)
+    except ReceiptkitError as exc:
+        fail(exc)
+        return
+    meta = report.meta
+    what = f"terminal {meta.get('terminal_id')}, closed {meta.get('closed_at')}"
+    if report.intact:
+        console.print(f"INTACT: {report.message} ({what})", highlight=False, soft_wrap=True)
+        return
+    console.print(f"NOT INTACT: {report.message} ({what})", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_FOUND_PROBLEM)

@@ -1,0 +1,97 @@
+"""``receiptkit close-terminal`` and ``receiptkit verify-pack`` end to end, as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from receiptkit.audit import AuditLog
+from receiptkit.terminals import Terminals
+
+KEY = "hex:" + "5a" * 32
+TID = "12345678"
+
+
+def _run(*args: str, cwd: Path, key: str | None = KEY) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("RECEIPTKIT_KEY", "RECEIPTKIT_KEY_FILE")}
+    env.update(COLUMNS="200", PYTHONIOENCODING="utf-8")
+    if key is not None:
+        env["RECEIPTKIT_KEY"] = key
+    return subprocess.run(
+        [sys.executable, "-m", "receiptkit.cli", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=180,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def test_close_terminal_and_verify_pack(fixtures, tmp_path):
+    folder = fixtures / "settlement"
+    audit = tmp_path / "audit.sqlite"
+    register = Terminals(audit)
+    register.add(TID, operator="li", merchant_id="898310048161234")
+    register.close_log()
+    common = [
+        "close-terminal",
+        TID,
+        "--journal",
+        str(folder / "journal_12345678.csv"),
+        "--settlement",
+        str(folder / "unionpay_settlement_gbk.csv"),
+        "--payouts",
+        str(folder / "payouts_cmb_debit.csv"),
+        "--out",
+        "pack",
+        "--audit",
+        str(audit),
+        "--operator",
+        "li",
+        "--at",
+        "2026-11-20T12:00:00+08:00",
+    ]
+
+    refused = _run(*common, cwd=tmp_path)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert (
+        "refused" in refused.stderr
+        and "preauth_open" in refused.stderr
+        and "batch_not_settled" in refused.stderr
+    )
+    assert not (tmp_path / "pack").exists()
+
+    no_key = _run(*common, "--force", "--reason", "contract ended", cwd=tmp_path, key=None)
+    assert no_key.returncode == 2 and "RECEIPTKIT_KEY" in no_key.stderr
+    assert not (tmp_path / "pack").exists()
+
+    done = _run(*common, "--force", "--reason", "contract ended; device returned", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "13 vouchers" in done.stdout and "now closed in the register" in done.stdout
+    assert "fee_difference" in done.stdout and "forced despite" in done.stdout
+    with AuditLog(audit) as log:
+        rows = log.rows()
+    forced = rows[rows["event_type"] == "close_pack"].iloc[0]
+    assert forced["status"] == "forced" and forced["operator"] == "li"
+    assert json.loads(forced["details"])["reason"] == "contract ended; device returned"
+    with Terminals(audit) as check:
+        assert check.get(TID).status == "closed"
+
+    intact = _run("verify-pack", "pack", cwd=tmp_path)
+    assert intact.returncode == 0 and intact.stdout.startswith("INTACT") and TID in intact.stdout
+
+    target = tmp_path / "pack" / "settlement_lines.csv"
+    data = bytearray(target.read_bytes())
+    data[-3] ^= 0x20
+    target.write_bytes(bytes(data))
+    (tmp_path / "pack" / "vouchers.pdf").unlink()
+    broken = _run("verify-pack", "pack", cwd=tmp_path)
+    assert broken.returncode == 1 and broken.stdout.startswith("NOT INTACT")
+    assert "changed: settlement_lines.csv" in broken.stdout and "missing: vouchers.pdf" in broken.stdout
+
+    missing = _run("verify-pack", "no-such-folder", cwd=tmp_path)
+    assert missing.returncode == 2 and "not a folder" in missing.stderr
