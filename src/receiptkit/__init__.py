@@ -57,6 +57,10 @@ _EXPORTS: dict[str, str] = {
     "write_a4_pdf": "receiptkit.slip.a4",
     "print_slip": "receiptkit.printers",
     "open_printer": "receiptkit.printers",
+    "read_settlement": "receiptkit.readers.settlement",
+    "reconcile_settlement": "receiptkit.terminals.settlement",
+    "close_terminal": "receiptkit.terminals.closing",
+    "verify_pack": "receiptkit.terminals.pack",
     "reconcile": "receiptkit.reports",
     "Reconciliation": "receiptkit.reports",
 }
