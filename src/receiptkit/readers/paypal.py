@@ -401,12 +401,17 @@ def _local_times(
 # --------------------------------------------------------------------------- reading
 
 
+_LONG_DIGITS = r"\d[\d -]{10,}\d"
+
+
 def _raw_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cells = frame.astype(object).where(frame.notna(), None)
-    return [
-        {key: mask_pans_in_text(value) if isinstance(value, str) else value for key, value in record.items()}
-        for record in cells.to_dict("records")
-    ]
+    """The source cells of each row, full card numbers masked (only cells with long digit runs are checked)."""
+    cells = frame.copy()
+    for column in cells.columns:
+        hint = cells[column].str.contains(_LONG_DIGITS, regex=True, na=False)
+        if hint.any():
+            cells.loc[hint, column] = cells.loc[hint, column].map(mask_pans_in_text)
+    return cells.astype(object).where(cells.notna(), None).to_dict("records")
 
 
 def _skip_rows(raw: RawTable, layout: PayPalLayout, skip_types: str | None) -> tuple[RawTable, list[Problem]]:
