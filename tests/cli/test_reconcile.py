@@ -127,3 +127,39 @@ def test_as_a_real_process_with_utf8_output(demo_dir, expected, tmp_path):
     assert done.stderr.decode("utf-8") == ""  # no progress noise or warnings when not on a terminal
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 4
+
+
+def test_from_the_report_to_a_duplicate_on_a_tcp_printer(demo_dir, tmp_path, monkeypatch):
+    from _printer import PrinterServer
+
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "5a" * 32)
+    report = tmp_path / "r.csv"
+    journal = str(demo_dir / "journal.csv")
+    CliRunner().invoke(
+        app,
+        ["reconcile", "--journal", journal, "--proofs", str(demo_dir / "proofs.csv"), "--out", str(report)],
+    )
+    rows = pd.read_csv(report, dtype=str, encoding="utf-8-sig")
+    card = rows[(rows["status"] == "matched") & (rows["txn_channel"] == "card")].iloc[0]
+    with PrinterServer() as server:
+        done = CliRunner().invoke(
+            app,
+            [
+                "reprint",
+                card["txn_id"],
+                "--journal",
+                journal,
+                "--printer",
+                server.url,
+                "--operator",
+                "clerk7",
+                "--reason",
+                "lost slip",
+                "--audit",
+                str(tmp_path / "audit.sqlite"),
+            ],
+        )
+        assert done.exit_code == 0, done.output
+        assert server.done.wait(10)
+    assert b"DUPLICATE" in server.received
+    assert f"reprint 1 of {card['txn_id']}" in done.output
