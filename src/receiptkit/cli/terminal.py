@@ -1,0 +1,310 @@
+"""``receiptkit terminal list|add|report-lost|replace|show|verify|activity``: the terminal register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna
+from receiptkit.errors import AuditError, ReceiptkitError
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from receiptkit.terminals import Terminal, Terminals
+
+terminal_app = typer.Typer(
+    help="The terminal register: lost, replaced and closed terminals, and what happened after the loss.",
+    no_args_is_help=True,
+)
+app.add_typer(terminal_app, name="terminal")
+
+AuditOption = Annotated[Path, typer.Option(help="The audit log (SQLite file) that holds the register.")]
+OperatorOption = Annotated[str, typer.Option(help="Who makes the change (recorded in the audit log).")]
+TzOption = Annotated[str, typer.Option(help="Time zone of times written without one.")]
+DEFAULT_AUDIT = Path("receiptkit-audit.sqlite")
+
+
+def _open(audit: Path, *, create: bool) -> Terminals:
+    """The register (exit 2 with one line when there is none, or the file is not a log)."""
+    from receiptkit.terminals import Terminals
+
+    try:
+        return Terminals(str(audit), create=create)
+    except ReceiptkitError as exc:
+        fail(exc)
+
+
+def _time(text: str | None, tz: str, what: str) -> dt.datetime | None:
+    from receiptkit.timeparse import parse_time
+
+    if text is None:
+        return None
+    try:
+        return parse_time(text, tz).ts.to_pydatetime()
+    except ReceiptkitError as exc:
+        raise ReceiptkitError(exc.reason, column=what, value=text) from None
+
+
+def _tampered(exc: AuditError) -> None:
+    err_console.print(f"terminal register TAMPERED: {exc}", highlight=False, soft_wrap=True, markup=False)
+    raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def _say(entry: Terminal, what: str) -> None:
+    console.print(f"terminal {entry.terminal_id} {what}: {entry.status}", highlight=False, soft_wrap=True)
+
+
+@terminal_app.command("list")
+def list_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
+    """Show every terminal in the register with its status."""
+    register = _open(audit, create=False)
+    try:
+        frame = register.list()
+    except AuditError as exc:
+        _tampered(exc)
+        return
+    table = Table(title=f"terminals in {audit}")
+    columns = ["terminal_id", "merchant_id", "model", "serial_no", "status", "status_at", "replaced_by"]
+    for column in columns:
+        table.add_column(column)
+    for _, row in frame.iterrows():
+        table.add_row(*["" if pd_isna(row[c]) else str(row[c]) for c in columns])
+    console.print(table)
+
+
+@terminal_app.command("add")
+def add_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal number (终端号).")],
+    operator: OperatorOption,
+    merchant: Annotated[str | None, typer.Option(help="Merchant number (商户号).")] = None,
+    model: Annotated[str | None, typer.Option(help="Terminal model.")] = None,
+    serial: Annotated[str | None, typer.Option(help="Serial number of the device.")] = None,
+    acquirer: Annotated[str | None, typer.Option(help="The acquirer (收单机构).")] = None,
+    since: Annotated[str | None, typer.Option(help="In service since (optional).")] = None,
+    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+    audit: AuditOption = DEFAULT_AUDIT,
+    tz: TzOption = "Asia/Shanghai",
+) -> None:
+    """Put a terminal in the register as active."""
+    register = _open(audit, create=True)
+    try:
+        entry = register.add(
+            terminal_id,
+            operator=operator,
+            merchant_id=merchant,
+            model=model,
+            serial_no=serial,
+            acquirer=acquirer,
+            since=_time(since, tz, "--since"),
+            note=note,
+        )
+    except AuditError as exc:
+        _tampered(exc)
+        return
+    except ReceiptkitError as exc:
+        fail(exc)
+        return
+    _say(entry, "added")
+
+
+@terminal_app.command("report-lost")
+def report_lost_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal that was lost, stolen or broken.")],
+    at: Annotated[str, typer.Option(help='When it was lost, e.g. "2026-11-20 14:00".')],
+    operator: OperatorOption,
+    note: Annotated[str | None, typer.Option(help="What happened.")] = None,
+    audit: AuditOption = DEFAULT_AUDIT,
+    tz: TzOption = "Asia/Shanghai",
+) -> None:
+    """Report a terminal lost since a time; nothing done with it after that time is vouched for."""
+    register = _open(audit, create=False)
+    try:
+        entry = register.report_lost(terminal_id, at=_time(at, tz, "--at"), operator=operator, note=note)
+    except AuditError as exc:
+        _tampered(exc)
+        return
+    except ReceiptkitError as exc:
+        fail(exc)
+        return
+    _say(entry, f"reported lost since {entry.cutoff_at.isoformat() if entry.cutoff_at else at}")
+
+
+@terminal_app.command("replace")
+def replace_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal being replaced.")],
+    by: Annotated[str, typer.Option(help="The replacement terminal's number.")],
+    operator: OperatorOption,
+    at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model of the replacement.")] = None,
+    serial: Annotated[str | None, typer.Option(help="Serial number of the replacement.")] = None,
+    audit: AuditOption = DEFAULT_AUDIT,
+    tz: TzOption = "Asia/Shanghai",
+) -> None:
+    """Mark a terminal replaced by another (added to the register when new)."""
+    register = _open(audit, create=False)
+    try:
+        entry = register.replace(
+            terminal_id,
+            by=by,
+            operator=operator,
+            at=_time(at, tz, "--at"),
+            note=note,
+            model=model,
+            serial_no=serial,
+        )
+    except AuditError as exc:
+        _tampered(exc)
+        return
+    except ReceiptkitError as exc:
+        fail(exc)
+        return
+    _say(entry, f"replaced by {entry.replaced_by}")
+
+
+@terminal_app.command("show")
+def show_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal.")],
+    audit: AuditOption = DEFAULT_AUDIT,
+) -> None:
+    """Show one terminal: attributes, status, cutoff and every change (exit 1 if the register was tampered with)."""
+    register = _open(audit, create=False)
+    try:
+        entry = register.get(terminal_id)
+        late = register.backdated()
+    except AuditError as exc:
+        _tampered(exc)
+        return
+    except ReceiptkitError as exc:
+        fail(exc)
+        return
+    for name in (
+        "terminal_id",
+        "merchant_id",
+        "model",
+        "serial_no",
+        "acquirer",
+        "status",
+        "replaced_by",
+        "replaces",
+    ):
+        value = getattr(entry, name)
+        if value is not None:
+            console.print(f"{name}: {value}", highlight=False, soft_wrap=True)
+    if entry.cutoff_at is not None:
+        console.print(
+            f"cutoff: {entry.cutoff_status} at {entry.cutoff_at.isoformat()} "
+            f"(written {entry.reported_at.isoformat() if entry.reported_at else '?'}): "
+            "transactions after it are not vouched for",
+            highlight=False,
+            soft_wrap=True,
+        )
+    table = Table(title="changes (from the audit log)")
+    for column in ("seq", "status", "claimed time", "recorded", "operator", "note"):
+        table.add_column(column)
+    for change in entry.history:
+        table.add_row(
+            str(change.seq),
+            change.status,
+            "" if change.at is None else change.at.isoformat(),
+            change.recorded_at.isoformat(timespec="seconds"),
+            change.operator or "",
+            (change.note or "") + (f" -> {change.replacement}" if change.replacement else ""),
+        )
+    console.print(table)
+    mine = late[late["subject"] == entry.terminal_id] if len(late) else late
+    for _, row in mine.iterrows():
+        console.print(
+            f"backdated: the {row['status']} change (row {row['seq']}) was written {row['lag']} after the time it "
+            f"claims; {row['reprints_between']} reprint(s) of this terminal's transactions were logged in between",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+
+
+@terminal_app.command("verify")
+def verify_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
+    """Check the audit chain and every register row against it; list backdated changes (exit 1 on tampering)."""
+    report = _open(audit, create=False).verify()
+    for _, row in report.backdated.iterrows():
+        console.print(
+            f"backdated: terminal {row['subject']} {row['status']} claims {row['effective_at'].isoformat()}, "
+            f"written {row['lag']} later ({row['reprints_between']} reprint(s) in between)",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    if report.ok:
+        console.print("terminal register intact and in line with the audit log", highlight=False)
+        return
+    for problem in report.problems:
+        err_console.print(
+            f"terminal register TAMPERED: {problem}", highlight=False, soft_wrap=True, markup=False
+        )
+    raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+@terminal_app.command("activity")
+def activity_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal.")],
+    journal: Annotated[
+        list[Path],
+        typer.Option(
+            help="A journal or back-office export (repeat to rebuild from several: most trusted first).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Write the list with totals to .xlsx or .csv.")],
+    since_loss: Annotated[
+        bool,
+        typer.Option("--since-loss/--all", help="Only what happened after the cutoff (default), or all."),
+    ] = True,
+    preset: Annotated[
+        list[str] | None, typer.Option(help="Journal preset (once for all journals, or once per journal).")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="A label per journal (default: file names).")
+    ] = None,
+    audit: AuditOption = DEFAULT_AUDIT,
+    tz: Annotated[str | None, typer.Option(help="Time zone of the journals' naive times.")] = None,
+) -> None:
+    """The list a merchant hands the acquirer and the police: the terminal's transactions after its loss."""
+    import receiptkit as rk
+    from receiptkit.terminals import activity_summary, loss_activity, merge_journals, write_activity
+
+    presets = list(preset or [])
+    if len(presets) not in (0, 1, len(journal)):
+        fail(ReceiptkitError(f"give --preset once, or once per --journal ({len(journal)})"))
+    register = _open(audit, create=False)
+    try:
+        frames = [
+            rk.read_journal(path, preset=(presets[i] if len(presets) > 1 else (presets or [None])[0]), tz=tz)
+            for i, path in enumerate(journal)
+        ]
+        if len(frames) > 1:
+            merged = merge_journals(frames, sources=source)
+            log = merged.journal
+            if len(merged.conflicts):
+                console.print(
+                    f"{len(merged.conflicts)} conflict(s) between the sources (rows kept apart, see merge_conflict)",
+                    highlight=False,
+                )
+        else:
+            log = frames[0]
+        activity = loss_activity(log, terminal_id, register, since_loss=since_loss, audit=register.log)
+        written = write_activity(activity, out)
+    except AuditError as exc:
+        _tampered(exc)
+        return
+    except ReceiptkitError as exc:
+        fail(exc)
+        return
+    for line in activity_summary(activity):
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print(f"written to {written}", highlight=False, soft_wrap=True)

@@ -1,0 +1,224 @@
+"""``receiptkit terminal ...`` end to end, as real subprocesses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+KEY = "hex:" + "7e" * 32
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RECEIPTKIT_KEY": KEY, "COLUMNS": "250"}
+    return subprocess.run(
+        [sys.executable, "-m", "receiptkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture
+def day(fixtures: Path, tmp_path: Path) -> dict[str, str]:
+    """The fixture exports moved to three days ago, so that the loss time is in the past whatever today is."""
+    when = dt.date.today() - dt.timedelta(days=3)
+    iso, compact = when.isoformat(), when.strftime("%Y%m%d")
+    folder = fixtures / "terminals"
+    files = {
+        "acquirer": ("acquirer_detail.csv", "utf-8-sig"),
+        "terminal": ("terminal_export_gbk.csv", "gb18030"),
+        "wechat": ("wechat_merchant_bill.csv", "utf-8-sig"),
+    }
+    out = {"date": iso}
+    for label, (name, encoding) in files.items():
+        text = (folder / name).read_bytes().decode(encoding)
+        text = text.replace("2026-11-20", iso).replace("20261120", compact).replace("20261121", compact)
+        (tmp_path / name).write_bytes(text.encode(encoding))
+        out[label] = name
+    return out
+
+
+def test_register_activity_reprint_and_tampering(day: dict[str, str], tmp_path: Path) -> None:
+    audit = "audit.sqlite"
+    added = run(
+        "terminal", "add", "12345678", "--operator", "li", "--merchant", "898310048161234",
+        "--model", "PAX A920", "--serial", "0820123456", "--acquirer", "银联商务", "--audit", audit,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "terminal 12345678 added: active" in added.stdout
+    lost = run(
+        "terminal", "report-lost", "12345678", "--at", f"{day['date']} 14:00", "--note", "stolen at lunch",
+        "--operator", "li", "--audit", audit,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert lost.returncode == 0, lost.stderr
+    assert "reported lost since" in lost.stdout
+    replaced = run(
+        "terminal",
+        "replace",
+        "12345678",
+        "--by",
+        "12345699",
+        "--operator",
+        "wang",
+        "--audit",
+        audit,
+        cwd=tmp_path,
+    )
+    assert replaced.returncode == 0 and "replaced by 12345699" in replaced.stdout
+
+    listing = run("terminal", "list", "--audit", audit, cwd=tmp_path)
+    assert listing.returncode == 0
+    assert "12345678" in listing.stdout and "12345699" in listing.stdout and "replaced" in listing.stdout
+    shown = run("terminal", "show", "12345678", "--audit", audit, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert f"cutoff: reported_lost at {day['date']}T06:00:00+00:00" in shown.stdout
+    assert "stolen at lunch" in shown.stdout and "PAX A920" in shown.stdout
+
+    activity = run(
+        "terminal", "activity", "12345678", "--since-loss",
+        "--journal", day["acquirer"], "--journal", day["terminal"], "--journal", day["wechat"],
+        "--preset", "unionpay_terminal", "--preset", "unionpay_terminal", "--preset", "wechat_merchant",
+        "--source", "acquirer", "--source", "terminal", "--source", "wechat",
+        "--out", "after-loss.xlsx", "--audit", audit,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert activity.returncode == 0, activity.stderr
+    assert "2 conflict(s) between the sources" in activity.stdout
+    assert "4 transaction(s) on terminal 12345678 after the cutoff" in activity.stdout
+    assert "CNY: 3 approved money movement(s), net -524.00" in activity.stdout
+    book = openpyxl.load_workbook(tmp_path / "after-loss.xlsx")
+    assert book["activity"].max_row == 5
+    refused = run(
+        "reprint", "12345678/000012/000111", "--journal", day["acquirer"], "--preset", "unionpay_terminal",
+        "--pdf", "dup.pdf", "--operator", "zhao", "--reason", "customer asked", "--audit", audit,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "[after_loss]" in refused.stderr
+    assert not (tmp_path / "dup.pdf").exists()
+
+    # someone moves the loss time two hours later in the audit table, to make the misuse look earlier
+    with sqlite3.connect(tmp_path / audit) as db:
+        db.execute(
+            "UPDATE receiptkit_audit SET effective_at = replace(effective_at, 'T06:00', 'T08:00') "
+            "WHERE event_type = 'terminal_status' AND status = 'reported_lost'"
+        )
+    chain = run("audit", "verify", "--audit", audit, cwd=tmp_path)
+    assert chain.returncode == 1 and "TAMPERED: edited at row 2" in chain.stderr
+    show = run("terminal", "show", "12345678", "--audit", audit, cwd=tmp_path)
+    assert show.returncode == 1 and "TAMPERED" in show.stderr
+
+
+def test_in_process_csv_override_and_an_edited_register(
+    day: dict[str, str], tmp_path: Path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    runner = CliRunner()
+    audit = "audit.sqlite"
+    assert (
+        runner.invoke(app, ["terminal", "add", "12345678", "--operator", "li", "--audit", audit]).exit_code
+        == 0
+    )
+    lost = ["--at", f"{day['date']} 14:00", "--operator", "li", "--audit", audit]
+    assert runner.invoke(app, ["terminal", "report-lost", "12345678", *lost]).exit_code == 0
+    journal = ["--journal", day["acquirer"], "--preset", "unionpay_terminal"]
+    as_csv = runner.invoke(
+        app, ["terminal", "activity", "12345678", *journal, "--out", "a.csv", "--audit", audit]
+    )
+    assert as_csv.exit_code == 0 and "3 transaction(s)" in as_csv.output
+    assert "621700******5566" in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+    every = runner.invoke(
+        app, ["terminal", "activity", "12345678", *journal, "--all", "--out", "b.csv", "--audit", audit]
+    )
+    assert every.exit_code == 0 and "9 transaction(s)" in every.output
+
+    reprint = ["reprint", "12345678/000012/000111", *journal, "--pdf", "dup.pdf", "--operator", "zhao"]
+    overridden = runner.invoke(
+        app, [*reprint, "--reason", "police asked", "--override", "after_loss", "--audit", audit]
+    )
+    assert overridden.exit_code == 0, overridden.output
+    assert (tmp_path / "dup.pdf").read_bytes().startswith(b"%PDF")
+    assert runner.invoke(app, ["terminal", "verify", "--audit", audit]).exit_code == 0
+
+    # someone moves the loss time two hours later in the register table: the chain is untouched ...
+    with sqlite3.connect(tmp_path / audit) as db:
+        db.execute("UPDATE receiptkit_terminals SET cutoff_at = replace(cutoff_at, 'T06:00', 'T08:00')")
+    assert runner.invoke(app, ["audit", "verify", "--audit", audit]).exit_code == 0
+    verify = runner.invoke(app, ["terminal", "verify", "--audit", audit])  # ... but the register disagrees
+    assert verify.exit_code == 1
+    assert "cutoff_at" in verify.output and "the audit log says" in verify.output
+    refused = runner.invoke(app, [*reprint, "--reason", "x", "--audit", audit])
+    assert refused.exit_code == 2 and "edited outside receiptkit" in refused.output
+    with sqlite3.connect(tmp_path / audit) as db:  # a deleted register row is rebuilt from the log
+        db.execute("DELETE FROM receiptkit_terminals")
+    assert runner.invoke(app, ["terminal", "verify", "--audit", audit]).exit_code == 0
+    again = runner.invoke(app, ["terminal", "show", "12345678", "--audit", audit])
+    assert again.exit_code == 0 and "cutoff: reported_lost" in again.output
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    runner = CliRunner()
+    audit = str(tmp_path / "audit.sqlite")
+    assert (
+        runner.invoke(app, ["terminal", "add", "12345678", "--operator", "li", "--audit", audit]).exit_code
+        == 0
+    )
+    unknown = runner.invoke(
+        app,
+        [
+            "terminal",
+            "report-lost",
+            "99999999",
+            "--at",
+            "2026-11-20 14:00",
+            "--operator",
+            "li",
+            "--audit",
+            audit,
+        ],
+    )
+    assert unknown.exit_code == 2 and "no such terminal" in unknown.output
+    assert "Traceback" not in unknown.output and len(unknown.output.strip().splitlines()) == 1
+    garbage = runner.invoke(
+        app,
+        ["terminal", "report-lost", "12345678", "--at", "lunchtime", "--operator", "li", "--audit", audit],
+    )
+    assert garbage.exit_code == 2 and "--at" in garbage.output
+    missing = runner.invoke(app, ["terminal", "list", "--audit", str(tmp_path / "nowhere.sqlite")])
+    assert missing.exit_code == 2 and "no audit log" in missing.output
+    journal = tmp_path / "j.csv"
+    journal.write_text("ts,amount_minor,currency,terminal_id\n2026-11-20T10:00:00+08:00,100,CNY,12345678\n")
+    absent = runner.invoke(
+        app, ["terminal", "activity", "12345678", "--journal", "x.csv", "--out", "a.xlsx", "--audit", audit]
+    )
+    assert absent.exit_code == 2
+    no_loss = runner.invoke(
+        app,
+        ["terminal", "activity", "12345678", "--journal", str(journal), "--out", "a.xlsx", "--audit", audit],
+    )
+    assert no_loss.exit_code == 2 and "no reported loss" in no_loss.output
+    presets = runner.invoke(
+        app,
+        ["terminal", "activity", "12345678", "--journal", str(journal), "--journal", str(journal), "--journal", str(journal),
+         "--preset", "x", "--preset", "y", "--out", "a.xlsx", "--audit", audit],
+    )  # fmt: skip
+    assert presets.exit_code == 2 and "once per --journal" in presets.output
