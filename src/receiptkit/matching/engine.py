@@ -1,11 +1,16 @@
 """match, find and explain: from proofs and a journal to verdicts.
 
-The pipeline: search candidates (:mod:`~receiptkit.matching.index`), weigh the
-evidence (:mod:`~receiptkit.matching.evidence`), turn the weights of every
-candidate and of "not in the journal" into posterior probabilities, resolve
-competing proofs one-to-one, and give each proof a verdict: ``matched``,
-``ambiguous`` (with the candidates and what to ask next) or ``unmatched``
-(with why).
+The pipeline: search candidates (:mod:`~receiptkit.matching.candidates`),
+weigh the evidence (:mod:`~receiptkit.matching.evidence`), turn the weights of
+every candidate, of declined attempts and of "not in the journal" into
+posterior probabilities, resolve competing proofs one-to-one, and give each
+proof a verdict: ``matched``, ``ambiguous`` (with the candidates and what to
+ask next) or ``unmatched`` (with why).
+
+Proofs are weighed in chunks (``policy.chunk_size``) and only each proof's
+``policy.keep_pairs`` best hypotheses are kept for the decision; the mass of
+the others stays in the posterior's denominator, so keeping fewer can only
+make a verdict more careful.
 """
 
 from __future__ import annotations
@@ -17,12 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
+from receiptkit.matching.candidates import gather
+from receiptkit.matching.evidence import FIELDS, Evidence, MerchantTable, ProofArrays, score
 from receiptkit.matching.index import JournalIndex, Pairs
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import estimate_clock_offsets
-from receiptkit.money import exponent, format_minor
+from receiptkit.money import format_minor
 from receiptkit.schema import STRING, validate_proofs
 
 __all__ = ["RESULT_COLUMNS", "explain", "find", "match"]
@@ -41,79 +49,85 @@ RESULT_COLUMNS = (
     "terminal_id",
     "clock_offset_s",
 )
+_FAILED = 3  # route of a declined attempt: a rival hypothesis, never matched
 
 
-class _Store:
-    """What ``explain`` needs, kept on the result without being copied by pandas."""
-
-    def __init__(self, evidence: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame) -> None:
-        self.evidence = evidence
-        self.proofs = proofs
-        self.journal = journal
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Store:
-        return self
-
-    def __repr__(self) -> str:
-        return f"<match evidence for {self.proofs.shape[0]} proofs>"
+# ------------------------------------------------------------------ weighing
 
 
-# ---------------------------------------------------------------- candidates
+@dataclass
+class _Weighed:
+    """Every proof's best hypotheses (sorted by proof, score desc, txn_id) and its other masses."""
+
+    proof: np.ndarray
+    txn: np.ndarray
+    route: np.ndarray
+    score: np.ndarray
+    rest: np.ndarray  # per proof: log mass of hypotheses not kept (counted, or beyond keep_pairs)
+    n_exact: np.ndarray
+    n_fx: np.ndarray
+    n_window: np.ndarray
+    n_failed: np.ndarray
+    n_candidates: np.ndarray  # per proof: approved candidates found (listed and counted)
+    starts: np.ndarray  # first position of each proof (len n + 1)
 
 
-def _gather(
-    index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy
-) -> tuple[Pairs, dict[str, np.ndarray]]:
-    exact, n_exact = index.exact_pairs(proofs.side, proofs.cur_code, proofs.amount, proofs.lo, proofs.hi)
-    parts = [exact]
-    n_fx = np.zeros(len(proofs), dtype=np.int64)
-    for (journal_cur, proof_cur), rate in policy.fx_rates.items():
-        mask = np.flatnonzero(proofs.currency == proof_cur)
-        codes = index.currency_codes_of(np.array([journal_cur]))
-        if not len(mask) or codes[0] < 0:
-            continue
-        owner, rows = index.currency_window_rows(
-            proofs.side[mask], np.full(len(mask), codes[0]), proofs.lo[mask], proofs.hi[mask]
+def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table: MerchantTable) -> _Weighed:
+    n = len(proofs)
+    out: dict[str, list[np.ndarray]] = {k: [] for k in ("proof", "txn", "route", "score")}
+    per_proof = {
+        k: np.zeros(n, dtype=np.int64) for k in ("n_exact", "n_fx", "n_window", "n_failed", "n_candidates")
+    }
+    rest = np.full(n, -np.inf)
+    step = max(int(policy.chunk_size), 1)
+    for first in range(0, n, step):
+        rows = np.arange(first, min(first + step, n))
+        chunk = proofs.take(rows)
+        chunk_table = table.take(rows)
+        found = gather(index, chunk, policy, chunk_table)
+        ev = score(index, chunk, found.pairs, policy=policy, merchant_table=chunk_table, **found.counts)
+        pairs = found.pairs
+        order = np.lexsort((index.txn_rank[pairs.txn], -ev.score, pairs.proof))
+        p = pairs.proof[order]
+        starts = np.searchsorted(p, np.arange(len(rows) + 1))
+        rank = np.arange(len(p)) - starts[p]
+        keep = rank < policy.keep_pairs
+        dropped = order[~keep]
+        extra = np.full(len(rows), -np.inf)
+        if len(dropped):
+            peak = np.full(len(rows), -np.inf)
+            np.maximum.at(peak, pairs.proof[dropped], ev.score[dropped])
+            total = np.bincount(
+                pairs.proof[dropped],
+                weights=np.exp(ev.score[dropped] - peak[pairs.proof[dropped]]),
+                minlength=len(rows),
+            )
+            with np.errstate(divide="ignore"):
+                extra = np.log(total) + peak
+        rest[rows] = np.logaddexp(found.rest, extra)
+        kept = order[keep]
+        out["proof"].append(rows[pairs.proof[kept]])
+        out["txn"].append(pairs.txn[kept])
+        out["route"].append(pairs.route[kept])
+        out["score"].append(ev.score[kept])
+        per_proof["n_exact"][rows] = found.n_exact
+        per_proof["n_fx"][rows] = found.n_fx
+        per_proof["n_window"][rows] = found.n_window
+        per_proof["n_failed"][rows] = found.n_failed
+        approved = pairs.route != _FAILED
+        per_proof["n_candidates"][rows] = (
+            np.bincount(pairs.proof[approved], minlength=len(rows)) + found.n_counted
         )
-        scale = float(rate) * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
-        expected = index.amount[rows] * scale
-        ratio = proofs.amount[mask[owner]] / np.maximum(expected, 1e-9)
-        tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)
-        ok = (ratio >= 1 - tol) & (ratio <= (1 + tol) * (1 + fee))
-        owner, rows = owner[ok], rows[ok]
-        n_fx += np.bincount(mask[owner], minlength=len(proofs))
-        parts.append(Pairs(mask[owner], rows, np.ones(len(rows), dtype=np.int8)))
-    parts.append(_key_pairs(index, proofs, policy))
-    pairs = Pairs.concat(parts)
-    n_window = index.window_counts(proofs.side, proofs.lo, proofs.hi)
-    return pairs, {"n_exact": n_exact, "n_fx": n_fx, "n_window": n_window}
-
-
-def _key_pairs(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> Pairs:
-    """Transactions sharing a full reference number with a proof, at any amount."""
-    owners: list[int] = []
-    rows: list[int] = []
-    wide = policy.max_clock_skew_s + (policy.bank_post_lag_days + 3) * 86400
-    for values, column in (
-        (proofs.wallet, "wallet_txn_id"),
-        (proofs.order, "order_no"),
-        (proofs.reference, "rrn"),
-    ):
-        present = np.flatnonzero(pd.notna(pd.Series(values, dtype=object)).to_numpy())
-        if not len(present):
-            continue
-        mapping = index.key_map(column)
-        for k in present:
-            found = mapping.get(str(values[k]))
-            if found is None:
-                continue
-            for row in found:
-                near = proofs.lo[k] - wide <= index.ts_adj[row] <= proofs.hi[k] + wide
-                if index.side[row] == proofs.side[k] and near:
-                    owners.append(int(k))
-                    rows.append(int(row))
-    return Pairs(
-        np.array(owners, dtype=np.int64), np.array(rows, dtype=np.int64), np.full(len(rows), 2, np.int8)
+    cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in out.items()}
+    proof = cat["proof"].astype(np.int64)
+    return _Weighed(
+        proof=proof,
+        txn=cat["txn"].astype(np.int64),
+        route=cat["route"].astype(np.int8),
+        score=cat["score"].astype(float),
+        rest=rest,
+        starts=np.searchsorted(proof, np.arange(n + 1)),
+        **per_proof,
     )
 
 
@@ -122,297 +136,449 @@ def _key_pairs(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) ->
 
 @dataclass
 class _Posteriors:
-    order: np.ndarray  # pair positions sorted by proof, then score desc, then txn id
-    starts: np.ndarray  # first sorted position per proof (len n+1 via bounds)
-    conf: np.ndarray  # per pair (in sorted order)
+    conf: np.ndarray  # per pair (0 where inactive)
     absent: np.ndarray  # per proof: posterior of "not in the journal"
+    rest: np.ndarray  # per proof: posterior of the hypotheses not listed
+    best: np.ndarray  # per proof: position of the best active candidate that can be matched (-1)
+    top: np.ndarray  # per proof: position of the best active hypothesis of any kind (-1)
+    runner_up: np.ndarray  # per proof: posterior of the best rival of ``best``
 
 
-def _posteriors(
-    ev: Evidence, n: int, active: np.ndarray, policy: MatchPolicy, txn_ids: np.ndarray
-) -> _Posteriors:
-    p = ev.pairs.proof
-    keys = np.lexsort((txn_ids[ev.pairs.txn], -ev.score, p))
-    order = keys[active[keys]]
-    sp = p[order]
-    sscore = ev.score[order]
-    bounds = np.searchsorted(sp, np.arange(n + 1))
+def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Posteriors:
+    n = len(w.rest)
+    p = w.proof
     log_absent = np.log(policy.prior_absent)
     log_other = np.log((1 - policy.prior_absent) * (1 - policy.m_amount))
-    peak = np.full(n, max(log_absent, log_other))
-    has = bounds[1:] > bounds[:-1]
-    if has.any():
-        peak[has] = np.maximum(peak[has], np.maximum.reduceat(sscore, bounds[:-1][has]))
-    total = np.exp(log_absent - peak) + np.exp(log_other - peak)
-    contrib = np.exp(sscore - peak[sp])
-    sums = np.zeros(n)
-    np.add.at(sums, sp, contrib)
-    total = total + sums
-    conf = contrib / total[sp]
+    peak = np.maximum(np.full(n, max(log_absent, log_other)), w.rest)
+    masked = np.where(active, w.score, -np.inf)
+    if len(p):
+        np.maximum.at(peak, p, masked)
+    contrib = np.where(active, np.exp(masked - peak[p]), 0.0)
+    total = np.exp(log_absent - peak) + np.exp(log_other - peak) + np.exp(w.rest - peak)
+    total = total + np.bincount(p, weights=contrib, minlength=n)
+    conf = contrib / total[p] if len(p) else contrib
     absent = (np.exp(log_absent - peak) + np.exp(log_other - peak)) / total
-    return _Posteriors(order, bounds, conf, absent)
+    rest = np.exp(w.rest - peak) / total
+    positions = np.arange(len(p))
+    big = np.iinfo(np.int64).max
+    best = np.full(n, big)
+    top = np.full(n, big)
+    if len(p):
+        np.minimum.at(best, p, np.where(active & (w.route != _FAILED), positions, big))
+        np.minimum.at(top, p, np.where(active, positions, big))
+    best = np.where(best == big, -1, best)
+    top = np.where(top == big, -1, top)
+    # the best rival of ``best``: the next active hypothesis (or the top one when a failed attempt leads)
+    second = np.full(n, big)
+    if len(p):
+        later = active & (positions > best[p]) & (best[p] >= 0)
+        np.minimum.at(second, p, np.where(later, positions, big))
+    runner = np.zeros(n)
+    has2 = second != big
+    runner[has2] = conf[second[has2]] if len(conf) else 0.0
+    failed_first = (top >= 0) & (best >= 0) & (top != best)
+    runner[failed_first] = np.maximum(runner[failed_first], conf[top[failed_first]])
+    runner = np.maximum(runner, rest)
+    return _Posteriors(conf, absent, rest, best, top, runner)
 
 
 def _decide(
-    index: JournalIndex, proofs: ProofArrays, ev: Evidence, policy: MatchPolicy
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, policy: MatchPolicy
 ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
     """One-to-one resolution. Returns (active pair mask, fixed txn per proof, taken_by)."""
     n = len(proofs)
-    active = np.ones(len(ev.pairs), dtype=bool)
+    active = np.ones(len(w.proof), dtype=bool)
     fixed = np.full(n, -1, dtype=np.int64)
     taken_by: dict[int, int] = {}
-    txn_ids = index.txn_id
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
     for _ in range(20):
-        post = _posteriors(ev, n, active, policy, txn_ids)
-        if not len(post.order):  # no candidate left for any proof
-            break
-        best_pos, second_conf = _best(post, n)
-        best_conf = np.where(best_pos >= 0, post.conf[np.maximum(best_pos, 0)], 0.0)
+        post = _posteriors(w, active, policy)
+        best = post.best
+        best_conf = np.append(post.conf, 0.0)[best]  # -1 (no candidate) reads the appended 0
         confident = (
-            (best_pos >= 0)
+            (best >= 0)
             & (best_conf >= policy.match_threshold)
-            & (best_conf - second_conf >= policy.min_margin)
+            & (best_conf - post.runner_up >= policy.min_margin)
             & (fixed < 0)
             & ~proofs.not_paid
         )
         if not confident.any():
             break
-        claims = ev.pairs.txn[post.order[best_pos[confident]]]
         claimers = np.flatnonzero(confident)
-        new_fixed = _resolve_conflicts(claimers, claims, ev, post, proof_ids)
+        claims = w.txn[best[claimers]]
+        new_fixed = _resolve_conflicts(claimers, claims, w, post, proof_ids, index)
         if not new_fixed:
             break
         for proof, txn in new_fixed:
             fixed[proof] = txn
             taken_by[txn] = proof
-        taken = np.zeros(len(index.txn_id), dtype=bool)
+        taken = np.zeros(len(index), dtype=bool)
         taken[list(taken_by)] = True
-        owner_fixed = fixed[ev.pairs.proof]
-        active = ~taken[ev.pairs.txn] | (owner_fixed == ev.pairs.txn)
+        owner_fixed = fixed[w.proof]
+        active = ~taken[w.txn] | (owner_fixed == w.txn)
     return active, fixed, taken_by
 
 
-def _best(post: _Posteriors, n: int) -> tuple[np.ndarray, np.ndarray]:
-    starts, stops = post.starts[:-1], post.starts[1:]
-    has = stops > starts
-    best = np.where(has, starts, -1)
-    second = np.zeros(n)
-    two = stops - starts >= 2
-    second[two] = post.conf[starts[two] + 1]
-    return best, second
-
-
 def _resolve_conflicts(
-    claimers: np.ndarray, claims: np.ndarray, ev: Evidence, post: _Posteriors, proof_ids: np.ndarray
+    claimers: np.ndarray,
+    claims: np.ndarray,
+    w: _Weighed,
+    post: _Posteriors,
+    proof_ids: np.ndarray,
+    index: JournalIndex,
 ) -> list[tuple[int, int]]:
-    """Confident proofs claiming distinct transactions win; shared claims are assigned optimally."""
+    """Confident proofs claiming distinct transactions win; shared claims are assigned optimally.
+
+    Proofs competing for the same transactions form connected groups; each
+    group is one assignment problem (Hungarian algorithm on -log posterior,
+    every proof may stay unassigned).
+    """
     result: list[tuple[int, int]] = []
-    claim_series = pd.Series(claims)
-    dup = claim_series.duplicated(keep=False).to_numpy()
-    for proof, txn in zip(claimers[~dup], claims[~dup], strict=True):
-        result.append((int(proof), int(txn)))
-    if dup.any():
-        group = claimers[dup]
-        group = group[np.argsort(proof_ids[group], kind="stable")]  # deterministic whatever the row order
-        txns = sorted(set(claims[dup].tolist()))
-        column = {t: c for c, t in enumerate(txns)}
-        # cost: -log posterior of each (proof, txn); a proof may also stay unassigned
-        cost = np.full((len(group), len(txns) + len(group)), 50.0)
-        for r, proof in enumerate(group):
-            lo, hi = post.starts[proof], post.starts[proof + 1]
-            for pos in range(lo, hi):
-                txn = int(ev.pairs.txn[post.order[pos]])
-                if txn in column:
-                    cost[r, column[txn]] = -np.log(max(post.conf[pos], 1e-300))
-            cost[r, len(txns) + r] = -np.log(1e-3)
-        rows, cols = linear_sum_assignment(cost)
-        for r, c in zip(rows, cols, strict=True):
-            if c < len(txns):
-                result.append((int(group[r]), int(txns[c])))
+    dup = pd.Series(claims).duplicated(keep=False).to_numpy()
+    result += [(int(p), int(t)) for p, t in zip(claimers[~dup], claims[~dup], strict=True)]
+    if not dup.any():
+        return result
+    group = claimers[dup]
+    contested = np.unique(claims[dup])
+    # every (proof, contested txn) pair the group's proofs have
+    sel = np.concatenate([np.arange(w.starts[g], w.starts[g + 1]) for g in group])
+    sel = sel[np.isin(w.txn[sel], contested) & (post.conf[sel] > 0) & (w.route[sel] != _FAILED)]
+    row_of = {int(g): k for k, g in enumerate(group)}
+    col_of = {int(t): k for k, t in enumerate(contested)}
+    r = np.array([row_of[int(x)] for x in w.proof[sel]], dtype=np.int64)
+    c = np.array([col_of[int(x)] for x in w.txn[sel]], dtype=np.int64)
+    graph = coo_matrix((np.ones(len(r)), (r, len(group) + c)), shape=(len(group) + len(contested),) * 2)
+    _, label = connected_components(graph, directed=False)
+    for component in np.unique(label[: len(group)]):
+        members = np.flatnonzero(label[: len(group)] == component)
+        members = members[np.argsort(proof_ids[group[members]], kind="stable")]  # row order does not matter
+        cols = np.flatnonzero(label[len(group) :] == component)
+        cols = cols[np.argsort(index.txn_rank[contested[cols]], kind="stable")]
+        local_r = {int(m): k for k, m in enumerate(members)}
+        local_c = {int(x): k for k, x in enumerate(cols)}
+        cost = np.full((len(members), len(cols) + len(members)), 50.0)
+        inside = np.isin(r, members)
+        for rr, cc, pos in zip(r[inside], c[inside], sel[inside], strict=True):
+            cost[local_r[int(rr)], local_c[int(cc)]] = -np.log(max(post.conf[pos], 1e-300))
+        cost[np.arange(len(members)), len(cols) + np.arange(len(members))] = -np.log(1e-3)
+        rows, assigned = linear_sum_assignment(cost)
+        for a, b in zip(rows, assigned, strict=True):
+            if b < len(cols):
+                result.append((int(group[members[a]]), int(contested[cols[b]])))
     return result
 
 
 # ------------------------------------------------------------------- results
 
 
-def _ask_next(index: JournalIndex, proofs: ProofArrays, k: int, rows: list[int]) -> str:
-    """What evidence would split these candidates."""
-    asks = []
-    last4 = {index.last4[r] for r in rows}
-    if proofs.last4[k] is None and len(last4 - {None}) > 1:
-        asks.append("ask for the last 4 digits of the card")
-    times = {int(index.ts_adj[r]) // 60 for r in rows}
-    if proofs.precision[k] == 2 and len({index.local_date[r] for r in rows}) >= 1:
-        asks.append("ask for the time of payment (to the minute)")
-    elif proofs.precision[k] == 1 and len(times) > 1:
-        asks.append("ask for the time to the second (wallet payment detail)")
-    wallets = [index.ids("wallet_txn_id")[r] for r in rows]
-    if proofs.wallet[k] is None and any(w is not None for w in wallets):
-        asks.append("ask for the transaction number (交易单号)")
-    if proofs.reference[k] is None and any(index.ids("rrn")[r] is not None for r in rows):
-        asks.append("ask for the reference number (参考号) or auth code")
-    if not asks:
-        asks.append(
-            "the candidates agree on every field given: ask for the card's last 4 or a reference number"
-        )
-    return "; ".join(asks)
-
-
 def _money(amount: int, currency: str) -> str:
     return f"{format_minor(amount, currency)} {currency}"
+
+
+def _pair_evidence(
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, positions: np.ndarray, policy: MatchPolicy
+) -> Evidence:
+    """Levels and weights of some kept pairs (weighed again: only the ones a verdict names)."""
+    pairs = Pairs(w.proof[positions], w.txn[positions], w.route[positions])
+    counts = {"n_exact": w.n_exact, "n_fx": w.n_fx, "n_window": w.n_window}
+    return score(index, proofs, pairs, policy=policy, **counts)
+
+
+def _matched_reasons(ev: Evidence) -> list[str]:
+    parts = [
+        np.where((ev.weights[f] > 1.0) & (ev.levels[f] != "missing"), f + " " + ev.levels[f].astype(str), "")
+        for f in FIELDS
+    ]
+    reasons = []
+    for items in zip(*parts, strict=True):
+        strong = [x for x in items if x]
+        reasons.append("matched on " + ", ".join(strong) if strong else "matched on amount and time")
+    return reasons
+
+
+def _against(ev: Evidence, k: int) -> str:
+    worst = sorted(FIELDS, key=lambda f: ev.weights[f][k])[:2]
+    parts = [f"{f} {ev.levels[f][k]}" for f in worst if ev.weights[f][k] < -0.5]
+    return ", ".join(parts) or "the evidence is too weak to tell it from chance"
+
+
+def _matched_flags(index: JournalIndex, ev: Evidence, rows: np.ndarray) -> list[str]:
+    after_loss = (
+        index.journal["after_loss"].to_numpy(dtype=object)[rows]
+        if "after_loss" in index.journal.columns
+        else np.full(len(rows), None)
+    )
+    later = np.isin(rows, index._later_owner)
+    flags = []
+    for k, row in enumerate(rows):
+        f = []
+        if later[k]:
+            for txn_type, _ in index.later_events(int(row)):
+                f.append("voided_later" if txn_type == "void" else "refunded_later")
+        if ev.levels["amount"][k] == "fx":
+            f.append("fx")
+        if abs(int(index.offset_s[row])) >= 60:
+            f.append("clock_offset")
+        if int(row) in index._duplicates:
+            f.append("journal_duplicate")
+        value = after_loss[k]
+        if value is not None and not pd.isna(value) and bool(value):
+            f.append("after_loss")  # on a terminal after its reported loss (receiptkit.terminals)
+        flags.append(";".join(sorted(set(f))))
+    return flags
+
+
+def _ask_next(
+    index: JournalIndex, proofs: ProofArrays, owners: np.ndarray, rows: np.ndarray
+) -> dict[int, str]:
+    """What evidence would split each ambiguous proof's candidates (owners: proof per listed row)."""
+    frame = pd.DataFrame(
+        {
+            "proof": owners,
+            "last4": index.last4_code[rows],
+            "minute": index.ts_adj[rows] // 60,
+            "wallet": pd.Series(index.values("wallet_txn_id", rows)).notna().to_numpy(),
+            "rrn": pd.Series(index.values("rrn", rows)).notna().to_numpy(),
+        }
+    )
+    known4 = frame[frame["last4"] >= 0].groupby("proof")["last4"].nunique()
+    minutes = frame.groupby("proof")["minute"].nunique()
+    wallet = frame.groupby("proof")["wallet"].any()
+    rrn = frame.groupby("proof")["rrn"].any()
+    proof4 = proofs.codes4()
+    asks = {}
+    for k in np.unique(owners):
+        items = []
+        if proof4[k] < 0 and known4.get(k, 0) > 1:
+            items.append("ask for the last 4 digits of the card")
+        if proofs.precision[k] == 2:
+            items.append("ask for the time of payment (to the minute)")
+        elif proofs.precision[k] == 1 and minutes.get(k, 0) > 1:
+            items.append("ask for the time to the second (wallet payment detail)")
+        if proofs.wallet[k] is None and wallet.get(k, False):
+            items.append("ask for the transaction number (交易单号)")
+        if proofs.reference[k] is None and rrn.get(k, False):
+            items.append("ask for the reference number (参考号) or auth code")
+        if not items:
+            items.append(
+                "the candidates agree on every field given: ask for the card's last 4 or a reference number"
+            )
+        asks[int(k)] = "; ".join(items)
+    return asks
 
 
 def _build_result(
     index: JournalIndex,
     proofs: ProofArrays,
-    ev: Evidence,
+    w: _Weighed,
     active: np.ndarray,
     fixed: np.ndarray,
     taken_by: dict[int, int],
-    counts: dict[str, np.ndarray],
-    offsets: pd.DataFrame,
     policy: MatchPolicy,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     n = len(proofs)
-    post = _posteriors(ev, n, active, policy, index.txn_id)
-    all_post = _posteriors(ev, n, np.ones(len(ev.pairs), dtype=bool), policy, index.txn_id)
+    post = _posteriors(w, active, policy)
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
-    failed = index.failed_counts(proofs.side, proofs.cur_code, proofs.amount, proofs.lo, proofs.hi)
-    out: dict[str, list[Any]] = {c: [] for c in RESULT_COLUMNS}
-    evidence_rows: list[int] = []
-    evidence_rank: list[int] = []
-    evidence_conf: list[float] = []
-    for k in range(n):
-        lo, hi = post.starts[k], post.starts[k + 1]
-        positions = list(range(lo, hi))
-        confs = post.conf[lo:hi]
-        n_all = int(all_post.starts[k + 1] - all_post.starts[k])
-        flags: list[str] = []
-        best_conf = float(confs[0]) if len(confs) else 0.0
-        second = float(confs[1]) if len(confs) > 1 else 0.0
-        txn_id: str | None = None
-        ask = ""
-        terminal = None
-        offset = None
-        listed = [p for p, c in zip(positions, confs, strict=True) if c >= policy.candidate_floor]
-        listed = listed[: policy.keep_candidates]
-        if proofs.not_paid[k]:
-            status = "unmatched"
-            flags.append("proof_not_paid")
-            reason = "the proof shows a payment that did not go through (failed, closed or refunded)"
-        elif fixed[k] >= 0:
-            status = "matched"
-            row = int(fixed[k])
-            txn_id = str(index.txn_id[row])
-            pos = positions[0]
-            reason = _matched_reason(ev, post.order[pos])
-            flags += _matched_flags(index, ev, post.order[pos], row)
-            terminal = (
-                None if index.terminal_code[row] < 0 else str(index.terminals[index.terminal_code[row]])
-            )
-            offset = int(index.offset_s[row])
-        elif not positions:
-            status = "unmatched"
-            taken = [
-                taken_by.get(int(ev.pairs.txn[all_post.order[p]]))
-                for p in range(all_post.starts[k], all_post.starts[k + 1])
-            ]
-            taken = [t for t in taken if t is not None]
-            amount = _money(int(proofs.amount[k]), str(proofs.currency[k]))
-            kind = "refund" if proofs.side[k] == 1 else "payment"
-            if taken:
-                flags.append("txn_taken")
-                reason = f"its candidate transactions are already proved by {', '.join(sorted({proof_ids[t] for t in taken}))}"
-            elif failed[k] > 0:
-                flags.append("declined_only")
-                reason = f"only declined or reversed attempts of {amount} in the window, no approved {kind}"
-            elif proofs.cur_code[k] < 0 and not policy.fx_rates:
-                reason = f"no transaction in {proofs.currency[k]} in the journal (set policy.fx_rates for card bills in another currency)"
-            else:
-                reason = f"no approved {kind} of {amount} in the window"
-        else:
-            absent = float(post.absent[k])
-            if absent >= policy.absent_threshold:
-                status = "unmatched"
-                reason = "evidence disagrees with every candidate: " + _against(ev, post.order[positions[0]])
-            else:
-                status = "ambiguous"
-                rows = [int(ev.pairs.txn[post.order[p]]) for p in listed] or [
-                    int(ev.pairs.txn[post.order[positions[0]]])
-                ]
-                ask = _ask_next(index, proofs, k, rows)
-                reason = f"{len(listed) or 1} candidates fit the evidence; best {best_conf:.1%}, runner-up {second:.1%}"
-        out["proof_id"].append(proof_ids[k])
-        out["txn_id"].append(txn_id)
-        out["status"].append(status)
-        out["confidence"].append(round(best_conf, 6) if status != "unmatched" or positions else 0.0)
-        out["margin"].append(round(best_conf - second, 6))
-        out["n_candidates"].append(n_all)
-        out["reason"].append(reason)
-        out["flags"].append(";".join(flags))
-        out["candidates"].append(
-            [(str(index.txn_id[ev.pairs.txn[post.order[p]]]), round(float(post.conf[p]), 4)) for p in listed]
+    status = np.full(n, "ambiguous", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    flags = np.full(n, "", dtype=object)
+    ask = np.full(n, "", dtype=object)
+    txn_row = np.full(n, -1, dtype=np.int64)
+    candidates: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+
+    has_best = post.best >= 0
+    best_conf = np.append(post.conf, 0.0)[post.best]  # -1 (no candidate) reads the appended 0
+    matched = (fixed >= 0) & ~proofs.not_paid
+    # the matched pair: the position of the fixed transaction among the proof's pairs
+    pair_of_match = np.full(n, -1, dtype=np.int64)
+    mine = np.flatnonzero((fixed[w.proof] == w.txn) & (w.route != _FAILED))
+    pair_of_match[w.proof[mine[::-1]]] = mine[::-1]  # the first such position wins
+    confidence = np.where(has_best, best_conf, 0.0)
+    confidence[matched] = post.conf[pair_of_match[matched]]
+    margin = np.where(has_best, best_conf - post.runner_up, 0.0)
+
+    # matched
+    m = np.flatnonzero(matched)
+    if len(m):
+        ev = _pair_evidence(index, proofs, w, pair_of_match[m], policy)
+        status[m] = "matched"
+        txn_row[m] = fixed[m]
+        reason[m] = _matched_reasons(ev)
+        flags[m] = _matched_flags(index, ev, fixed[m])
+
+    # not paid, nothing left, absent, ambiguous
+    not_paid = np.flatnonzero(proofs.not_paid)
+    status[not_paid] = "unmatched"
+    flags[not_paid] = "proof_not_paid"
+    reason[not_paid] = "the proof shows a payment that did not go through (failed, closed or refunded)"
+    open_ = ~matched & ~proofs.not_paid
+    nothing = open_ & ~has_best & ~np.isfinite(w.rest)
+    failed_lead = open_ & ~nothing & (post.top >= 0) & (post.top != post.best)
+    failed_only = open_ & ~has_best & ~nothing  # only failed attempts (listed or counted)
+    absent = open_ & has_best & (post.absent >= policy.absent_threshold)
+    for k in np.flatnonzero(nothing | failed_only):
+        status[k] = "unmatched"
+        amount = _money(int(proofs.amount[k]), str(proofs.currency[k]))
+        kind = "refund" if proofs.side[k] == 1 else "payment"
+        lo, hi = w.starts[k], w.starts[k + 1]
+        taken = sorted(
+            {proof_ids[taken_by[t]] for t in w.txn[lo:hi] if int(t) in taken_by and taken_by[int(t)] != k}
         )
-        out["ask"].append(ask)
-        out["terminal_id"].append(terminal)
-        out["clock_offset_s"].append(offset)
-        for rank, p in enumerate(positions[:2]):
-            evidence_rows.append(int(post.order[p]))
-            evidence_rank.append(rank)
-            evidence_conf.append(float(post.conf[p]))
-    result = pd.DataFrame(out)
-    for column in ("proof_id", "txn_id", "status", "reason", "flags", "ask", "terminal_id"):
-        result[column] = result[column].astype(STRING)
-    result["n_candidates"] = result["n_candidates"].astype("int64")
-    result["clock_offset_s"] = result["clock_offset_s"].astype("Int64")
-    sel = np.array(evidence_rows, dtype=np.int64)
-    evidence = pd.DataFrame(
+        if taken:
+            flags[k] = "txn_taken"
+            reason[k] = f"its candidate transactions are already proved by {', '.join(taken)}"
+        elif w.n_failed[k] > 0:
+            flags[k] = "declined_only"
+            reason[k] = f"only declined or reversed attempts of {amount} in the window, no approved {kind}"
+        elif proofs.cur_code[k] < 0 and not policy.fx_rates:
+            reason[k] = (
+                f"no transaction in {proofs.currency[k]} in the journal "
+                "(set policy.fx_rates for card bills in another currency)"
+            )
+        else:
+            reason[k] = f"no approved {kind} of {amount} in the window"
+    a = np.flatnonzero(absent)
+    if len(a):
+        ev = _pair_evidence(index, proofs, w, post.best[a], policy)
+        status[a] = "unmatched"
+        reason[a] = ["evidence disagrees with every candidate: " + _against(ev, i) for i in range(len(a))]
+    amb = np.flatnonzero(open_ & has_best & ~absent)
+    owners, rows = [], []
+    for k in amb:
+        lo, hi = w.starts[k], w.starts[k + 1]
+        listed = [
+            pos
+            for pos in range(lo, hi)
+            if active[pos] and w.route[pos] != _FAILED and post.conf[pos] >= policy.candidate_floor
+        ][: policy.keep_candidates] or [int(post.best[k])]
+        candidates[k] = [
+            (str(t), round(float(post.conf[pos]), 4))
+            for pos, t in zip(listed, index.txn_ids(w.txn[listed]), strict=True)
+        ]
+        owners += [k] * len(listed)
+        rows += [int(w.txn[pos]) for pos in listed]
+        text = f"{len(listed)} candidates fit the evidence; best {best_conf[k]:.1%}, runner-up {post.runner_up[k]:.1%}"
+        if (
+            failed_lead[k]
+            or (post.top[k] >= 0 and w.route[post.top[k]] == _FAILED)
+            or _failed_share(w, post, k) >= policy.candidate_floor
+        ):
+            text += f"; a declined attempt of the same amount fits too ({_failed_share(w, post, k):.1%})"
+        reason[k] = text
+    if len(amb):
+        asks = _ask_next(index, proofs, np.array(owners, dtype=np.int64), np.array(rows, dtype=np.int64))
+        for k in amb:
+            ask[k] = asks.get(int(k), "")
+
+    rows_m = txn_row[m]
+    txn_id = np.full(n, None, dtype=object)
+    txn_id[m] = index.txn_ids(rows_m)
+    terminal = np.full(n, None, dtype=object)
+    offset = pd.array([None] * n, dtype="Int64")
+    if len(m):
+        codes = index.terminal_code[rows_m]
+        terminal[m] = np.where(
+            codes >= 0, index.terminals[np.maximum(codes, 0)] if len(index.terminals) else None, None
+        )
+        offset[m] = index.offset_s[rows_m]
+    unmatched_nothing = nothing | failed_only
+    result = pd.DataFrame(
         {
-            "proof_id": proof_ids[ev.pairs.proof[sel]],
-            "rank": evidence_rank,
-            "txn_row": ev.pairs.txn[sel],
-            "txn_id": index.txn_id[ev.pairs.txn[sel]],
-            "posterior": evidence_conf,
-            "base": ev.base[sel],
-            "n_same": ev.n_same[sel],
+            "proof_id": proof_ids,
+            "txn_id": txn_id,
+            "status": status,
+            "confidence": np.where(unmatched_nothing, 0.0, np.round(confidence, 6)),
+            "margin": np.round(margin, 6),
+            "n_candidates": w.n_candidates.astype("int64"),
+            "reason": reason,
+            "flags": flags,
+            "candidates": candidates,
+            "ask": ask,
+            "terminal_id": terminal,
+            "clock_offset_s": offset,
         }
     )
-    for field in FIELDS:
-        evidence[f"level_{field}"] = ev.levels[field][sel]
-        evidence[f"weight_{field}"] = ev.weights[field][sel]
-    return result, evidence
+    for column in ("proof_id", "txn_id", "status", "reason", "flags", "ask", "terminal_id"):
+        result[column] = result[column].astype(STRING)
+    # the pairs explain() shows: the chosen (or best) candidate and its best rival
+    best_pos = np.where(matched, pair_of_match, post.best)
+    rival = np.full(n, -1, dtype=np.int64)
+    positions = np.arange(len(w.proof))
+    later = active & (positions > best_pos[w.proof]) & (best_pos[w.proof] >= 0)
+    big = np.iinfo(np.int64).max
+    second = np.full(n, big)
+    if len(positions):
+        np.minimum.at(second, w.proof, np.where(later, positions, big))
+    rival[second != big] = second[second != big]
+    shown = {"best": best_pos, "rival": rival, "conf": post.conf, "active": active}
+    return result, shown
 
 
-def _matched_reason(ev: Evidence, pair: int) -> str:
-    strong = [
-        f"{field} {ev.levels[field][pair]}"
-        for field in FIELDS
-        if ev.weights[field][pair] > 1.0 and ev.levels[field][pair] not in ("missing",)
-    ]
-    return "matched on " + ", ".join(strong) if strong else "matched on amount and time"
+def _failed_share(w: _Weighed, post: _Posteriors, k: int) -> float:
+    lo, hi = w.starts[k], w.starts[k + 1]
+    mask = w.route[lo:hi] == _FAILED
+    return float(post.conf[lo:hi][mask].sum())
 
 
-def _against(ev: Evidence, pair: int) -> str:
-    worst = sorted(FIELDS, key=lambda f: ev.weights[f][pair])[:2]
-    parts = [f"{f} {ev.levels[f][pair]}" for f in worst if ev.weights[f][pair] < -0.5]
-    return ", ".join(parts) or "the evidence is too weak to tell it from chance"
+class _Store:
+    """What ``explain`` needs, kept on the result without being copied by pandas."""
 
+    def __init__(
+        self,
+        index: JournalIndex,
+        proofs: ProofArrays,
+        weighed: _Weighed,
+        shown: dict[str, np.ndarray],
+        policy: MatchPolicy,
+    ) -> None:
+        self.index = index
+        self.arrays = proofs
+        self.proofs = proofs.frame
+        self.journal = index.journal
+        self.weighed = weighed
+        self.shown = shown
+        self.policy = policy
+        self._position = None
 
-def _matched_flags(index: JournalIndex, ev: Evidence, pair: int, row: int) -> list[str]:
-    flags = []
-    for txn_type, _ in index.later_events(row):
-        flags.append("voided_later" if txn_type == "void" else "refunded_later")
-    if ev.levels["amount"][pair] == "fx":
-        flags.append("fx")
-    if abs(int(index.offset_s[row])) >= 60:
-        flags.append("clock_offset")
-    if index.duplicates_of(row):
-        flags.append("journal_duplicate")
-    after_loss = index.journal["after_loss"].iat[row] if "after_loss" in index.journal.columns else None
-    if after_loss is not None and not pd.isna(after_loss) and bool(after_loss):
-        flags.append("after_loss")  # on a terminal after its reported loss (receiptkit.terminals)
-    return sorted(set(flags))
+    def position(self, proof_id: str) -> int:
+        if self._position is None:
+            ids = self.proofs["proof_id"].astype(str)
+            self._position = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+            self._position = self._position[~self._position.index.duplicated()]
+        if proof_id not in self._position.index:
+            raise KeyError(f"no proof {proof_id!r} in this result")
+        return int(self._position[proof_id])
+
+    def evidence_of(self, proof_id: str) -> pd.DataFrame:
+        """The evidence rows (best, runner-up) of one proof, weighed again."""
+        k = self.position(proof_id)
+        picks = [int(x) for x in (self.shown["best"][k], self.shown["rival"][k]) if x >= 0]
+        columns = ["proof_id", "rank", "txn_row", "txn_id", "posterior", "base", "n_same"]
+        if not picks:
+            return pd.DataFrame(columns=columns)
+        positions = np.array(picks, dtype=np.int64)
+        ev = _pair_evidence(self.index, self.arrays, self.weighed, positions, self.policy)
+        frame = pd.DataFrame(
+            {
+                "proof_id": str(proof_id),
+                "rank": np.arange(len(positions)),
+                "txn_row": self.weighed.txn[positions],
+                "txn_id": self.index.txn_ids(self.weighed.txn[positions]),
+                "posterior": self.shown["conf"][positions],
+                "base": ev.base,
+                "n_same": ev.n_same,
+            }
+        )
+        for field in FIELDS:
+            frame[f"level_{field}"] = ev.levels[field]
+            frame[f"weight_{field}"] = ev.weights[field]
+        return frame
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Store:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<match evidence for {self.proofs.shape[0]} proofs>"
 
 
 # --------------------------------------------------------------------- API
@@ -457,12 +623,12 @@ def _match_valid(
         offsets = pd.DataFrame(
             {"offset_s": pd.Series(clock_offsets, dtype="int64"), "votes": np.nan, "used": True}
         ).rename_axis("terminal_id")
-    pairs, counts = _gather(index, arrays, policy)
-    ev = score(index, arrays, pairs, policy=policy, **counts)
-    active, fixed, taken_by = _decide(index, arrays, ev, policy)
-    result, evidence = _build_result(index, arrays, ev, active, fixed, taken_by, counts, offsets, policy)
+    table = MerchantTable.build(index, arrays, policy)
+    weighed = _weigh(index, arrays, policy, table)
+    active, fixed, taken_by = _decide(index, arrays, weighed, policy)
+    result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
     result.attrs["clock_offsets"] = offsets
-    result.attrs["evidence"] = _Store(evidence, proofs, index.journal)
+    result.attrs["evidence"] = _Store(index, arrays, weighed, shown, policy)
     result.attrs["policy"] = policy
     return result
 
@@ -495,22 +661,23 @@ def find(
     one = validate_proofs(proof.head(1))
     result = _match_valid(one, index, policy, index.clock_offsets)
     store: _Store = result.attrs["evidence"]
-    ranked = _ranked_candidates(index, one, policy)
+    w = store.weighed
+    # every hypothesis that can be matched, best first, with its posterior before one-to-one
+    post = _posteriors(w, np.ones(len(w.proof), dtype=bool), policy)
+    listed = np.flatnonzero(w.route != _FAILED)
+    rows = w.txn[listed]
+    frame = index.journal.iloc[rows].copy()
+    frame.insert(0, "confidence", np.round(post.conf[listed], 6))
+    if len(listed):
+        ev = _pair_evidence(index, store.arrays, w, listed, policy)
+        why = [r.replace("matched on ", "") for r in _matched_reasons(ev)]
+    else:
+        why = []
+    frame.insert(1, "why", why)
+    ranked = frame.reset_index(drop=True)
     ranked.attrs["verdict"] = result
     ranked.attrs["evidence"] = store
     return ranked
-
-
-def _ranked_candidates(index: JournalIndex, proofs: pd.DataFrame, policy: MatchPolicy) -> pd.DataFrame:
-    arrays = ProofArrays.build(proofs, index, policy)
-    pairs, counts = _gather(index, arrays, policy)
-    ev = score(index, arrays, pairs, policy=policy, **counts)
-    post = _posteriors(ev, 1, np.ones(len(pairs), dtype=bool), policy, index.txn_id)
-    rows = ev.pairs.txn[post.order]
-    frame = index.journal.iloc[rows].copy()
-    frame.insert(0, "confidence", np.round(post.conf, 6))
-    frame.insert(1, "why", [_matched_reason(ev, int(p)).replace("matched on ", "") for p in post.order])
-    return frame.reset_index(drop=True)
 
 
 def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
@@ -527,11 +694,9 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
         raise ValueError(
             "explain needs the frame returned by match() or find() (its attrs carry the evidence)"
         )
-    ev = store.evidence[store.evidence["proof_id"] == str(proof_id)].sort_values("rank")
+    ev = store.evidence_of(str(proof_id))
     proofs = store.proofs
     found = proofs[proofs["proof_id"].astype(str) == str(proof_id)]
-    if found.empty:
-        raise KeyError(f"no proof {proof_id!r} in this result")
     proof_row = found.iloc[0]
     journal = store.journal
     picks = [journal.iloc[int(r)] for r in ev["txn_row"]]

@@ -8,6 +8,10 @@ itself (how many approved 25.00 sales fall in the window, how common a card's
 last four digits are, how much of the journal a merchant name covers), so a
 coffee chain's hundredth 25.00 sale is weak evidence and a unique 1,288.00
 dinner is strong.
+
+Everything is vectorised over pairs with numeric codes (card last 4 as
+integers, merchant texts as table lookups); reference numbers are compared
+as Arrow strings only for the pairs where the proof carries one.
 """
 
 from __future__ import annotations
@@ -16,16 +20,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from receiptkit.matching.index import JournalIndex, Pairs
+from receiptkit.matching.index import JournalIndex, Pairs, arrow_strings, last4_codes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import merchant_similarity
 
-__all__ = ["FIELDS", "Evidence", "ProofArrays", "score"]
+__all__ = ["FIELDS", "Evidence", "MerchantTable", "ProofArrays", "local_midnight", "score", "time_evidence"]
 
 FIELDS = ("amount", "time", "card_last4", "wallet_txn_id", "order_no", "reference", "merchant", "terminal_id")
 PRECISION_CODE = {"second": 0, "minute": 1, "day": 2}
 _LN10 = float(np.log(10.0))
+FULL_ID = 16  # a wallet / order number this long is complete: a shorter one may be a visible suffix
 
 
 def _obj(series: pd.Series) -> np.ndarray:
@@ -55,6 +62,8 @@ class ProofArrays:
     terminal: np.ndarray
     merchant: np.ndarray
     not_paid: np.ndarray  # the proof itself shows a failed/closed payment
+    last4_code: np.ndarray | None = None  # card last 4 as 0-9999, -1 when not given
+    terminal_code: np.ndarray | None = None  # journal terminal code, -1 when not given or unknown
 
     @classmethod
     def build(cls, proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy) -> ProofArrays:
@@ -79,8 +88,8 @@ class ProofArrays:
         core_lo = t.copy()
         core_hi = t + np.where(precision == 1, 59, 0)
         first_day = np.busday_offset(day, -policy.bank_post_lag_days, roll="backward")
-        lo_day = _local_midnight(first_day, index.tz) - tol
-        hi_day = _local_midnight(day + np.timedelta64(1, "D"), index.tz) - 1 + tol
+        lo_day = local_midnight(first_day, index.tz) - tol
+        hi_day = local_midnight(day + np.timedelta64(1, "D"), index.tz) - 1 + tol
         is_day = precision == 2
         lo = np.where(is_day, lo_day, core_lo - tol)
         hi = np.where(is_day, hi_day, core_hi + tol)
@@ -91,6 +100,11 @@ class ProofArrays:
         )
         not_paid = state.astype(object).isin(["failed", "closed", "refunded", "cancelled"]).to_numpy() & (
             side == 0
+        )
+        terminal = _obj(frame["terminal_id"])
+        codes = {str(t): k for k, t in enumerate(index.terminals)}
+        terminal_code = np.array(
+            [codes.get(str(v), -1) if v is not None else -1 for v in terminal], dtype=np.int64
         )
         return cls(
             frame=frame,
@@ -109,20 +123,40 @@ class ProofArrays:
             wallet=_obj(frame["wallet_txn_id"]),
             order=_obj(frame["order_no"]),
             reference=_obj(frame["reference"]),
-            terminal=_obj(frame["terminal_id"]),
+            terminal=terminal,
             merchant=_obj(frame["merchant_text"]),
             not_paid=not_paid,
+            last4_code=last4_codes(frame["card_last4"]),
+            terminal_code=terminal_code,
         )
 
     def __len__(self) -> int:
         return len(self.side)
 
+    def take(self, rows: np.ndarray) -> ProofArrays:
+        """The same arrays for some proofs (a chunk)."""
+        fields = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "frame":
+                fields[name] = value.iloc[rows].reset_index(drop=True)
+            elif value is None:
+                fields[name] = None
+            else:
+                fields[name] = value[rows]
+        return ProofArrays(**fields)
 
-def _local_midnight(days: np.ndarray, tz: object) -> np.ndarray:
-    stamps = pd.DatetimeIndex(days.astype("datetime64[s]")).tz_localize(
+    def codes4(self) -> np.ndarray:
+        return self.last4_code if self.last4_code is not None else last4_codes(pd.Series(self.last4))
+
+
+def local_midnight(days: np.ndarray, tz: object) -> np.ndarray:
+    """Local midnight of each day in zone ``tz``, as seconds UTC (computed once per distinct day)."""
+    distinct, inverse = np.unique(np.asarray(days).astype("datetime64[D]"), return_inverse=True)
+    stamps = pd.DatetimeIndex(distinct.astype("datetime64[s]")).tz_localize(
         tz, ambiguous="NaT", nonexistent="shift_forward"
     )
-    return stamps.tz_convert("UTC").as_unit("s").asi8
+    return stamps.tz_convert("UTC").as_unit("s").asi8[inverse.reshape(-1)]
 
 
 @dataclass
@@ -141,6 +175,79 @@ def _ln(x: np.ndarray | float) -> np.ndarray:
     return np.log(np.maximum(x, 1e-300))
 
 
+_TIME_NAMES = np.array(
+    ["same", "near", "window", "lag 0d", "lag 1d", "lag 2d", "lag 3d", "edge", "outside"], dtype=object
+)
+
+
+def time_evidence(
+    proofs: ProofArrays, p: np.ndarray, ts: np.ndarray, txn_day: np.ndarray, policy: MatchPolicy
+) -> tuple[np.ndarray, np.ndarray]:
+    """Level and weight of the time of candidates at ``ts`` (corrected seconds UTC, local day ``txn_day``).
+
+    Second and minute proofs: ``same`` (<= 60 s from the proof's interval),
+    ``near`` (<= 180 s), ``window``; u is the share of the window the level
+    covers. Day proofs: ``lag Nd`` business days from the transaction's local
+    date to the statement date, ``edge`` within the clock tolerance of the
+    window, else ``outside``.
+    """
+    n_pairs = len(p)
+    level = np.full(n_pairs, "outside", dtype=object)
+    weight = np.full(n_pairs, float(np.log(policy.m_time_outside)))
+    dist = np.maximum(np.maximum(proofs.core_lo[p] - ts, ts - proofs.core_hi[p]), 0)
+    window = (proofs.hi[p] - proofs.lo[p]).astype(float)
+    core = (proofs.core_hi[p] - proofs.core_lo[p]).astype(float)
+    precision = proofs.precision[p]
+    tol = policy.clock_tolerance_s
+    for code, ms in ((0, policy.m_time_second), (1, policy.m_time_minute)):
+        sel = np.flatnonzero(precision == code)
+        if not len(sel):
+            continue
+        previous = np.zeros(len(sel))
+        assigned = np.zeros(len(sel), dtype=bool)
+        for bound, name, m_level in zip((60, 180, tol), ("same", "near", "window"), ms, strict=True):
+            length = np.minimum(core[sel] + 2 * bound + 1, window[sel])
+            u = np.maximum(length - previous, 1) / window[sel]
+            hit = (dist[sel] <= bound) & ~assigned
+            level[sel[hit]] = name
+            weight[sel[hit]] = np.log(m_level) - _ln(u[hit])
+            assigned |= hit
+            previous = length
+    sel = np.flatnonzero(precision == 2)
+    if len(sel):
+        days = policy.bank_post_lag_days + 1
+        day_txn = txn_day[sel].astype("datetime64[D]")
+        day_proof = proofs.day[p[sel]]
+        lag = np.busday_count(np.busday_offset(day_txn, 0, roll="forward"), day_proof)
+        lag = np.where(day_txn == day_proof, 0, lag)
+        in_core = dist[sel] == 0
+        ms = np.array(
+            policy.m_time_day[:days] + (policy.m_time_day[-1],) * max(0, days - len(policy.m_time_day))
+        )
+        ok = in_core & (lag >= 0) & (lag < days)
+        w = np.full(len(sel), float(np.log(policy.m_time_outside)))
+        w[ok] = np.log(ms[lag[ok]]) + np.log(days)
+        lv = np.full(len(sel), "outside", dtype=object)
+        lv[ok] = np.array([f"lag {k}d" for k in range(days)], dtype=object)[lag[ok]]
+        near = ~ok & (dist[sel] <= tol)
+        lv[near] = "edge"
+        w[near] = 0.0
+        level[sel] = lv
+        weight[sel] = w
+    return level, weight
+
+
+def last4_weights(
+    index: JournalIndex, proof4: np.ndarray, policy: MatchPolicy
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per proof: weight of a candidate whose last 4 agrees, and of one whose last 4 differs."""
+    freq = np.maximum(index.last4_frequency()[np.maximum(proof4, 0)], 1e-4)
+    agree = np.log(policy.m_last4) - _ln(freq)
+    differs = np.log(1 - policy.m_last4) - _ln(1 - freq)
+    has = proof4 >= 0
+    return np.where(has, agree, 0.0), np.where(has, differs, 0.0)
+
+
 def score(
     index: JournalIndex,
     proofs: ProofArrays,
@@ -150,110 +257,53 @@ def score(
     n_fx: np.ndarray,
     n_window: np.ndarray,
     policy: MatchPolicy,
+    merchant_table: MerchantTable | None = None,
 ) -> Evidence:
     """Compare every candidate pair field by field and add up the weights."""
     p, j = pairs.proof, pairs.txn
     levels: dict[str, np.ndarray] = {}
     weights: dict[str, np.ndarray] = {}
-    n_pairs = len(p)
 
     # --- amount (and the base rate: how many such transactions the window holds)
     exact = (index.amount[j] == proofs.amount[p]) & (index.currency_code[j] == proofs.cur_code[p])
     fx = (pairs.route == 1) & ~exact
-    amount_level = np.where(exact, "exact", np.where(fx, "fx", "differs")).astype(object)
+    levels["amount"] = np.where(exact, "exact", np.where(fx, "fx", "differs")).astype(object)
     n_same = np.where(exact, n_exact[p], np.where(fx, n_fx[p], np.maximum(n_window[p] - n_exact[p], 1)))
     n_same = np.maximum(n_same, 1)
     m = np.where(exact, policy.m_amount, np.where(fx, policy.m_amount_fx, 1 - policy.m_amount))
     base = np.log(1 - policy.prior_absent) - _ln(n_same.astype(float))
-    levels["amount"] = amount_level
     weights["amount"] = _ln(m)  # the u part is in the base rate term
 
-    # --- time, by precision
-    ts = index.ts_adj[j]
-    precision = proofs.precision[p]
-    time_level = np.full(n_pairs, "outside", dtype=object)
-    time_weight = np.full(n_pairs, float(np.log(policy.m_time_outside)))
-    dist = np.maximum(np.maximum(proofs.core_lo[p] - ts, ts - proofs.core_hi[p]), 0)
-    window = (proofs.hi[p] - proofs.lo[p]).astype(float)
-    core = (proofs.core_hi[p] - proofs.core_lo[p]).astype(float)
-    tol = policy.clock_tolerance_s
-    for code, ms in ((0, policy.m_time_second), (1, policy.m_time_minute)):
-        sel = precision == code
-        if not sel.any():
-            continue
-        bounds = (60, 180, tol)
-        names = ("same", "near", "window")
-        previous = np.zeros(sel.sum())
-        for bound, name, m_level in zip(bounds, names, ms, strict=True):
-            length = np.minimum(core[sel] + 2 * bound + 1, window[sel])
-            u = np.maximum(length - previous, 1) / window[sel]
-            hit = sel.copy()
-            hit[sel] = (dist[sel] <= bound) & (time_level[sel] == "outside")
-            idx_sel = np.flatnonzero(sel)
-            local_hit = hit[sel]
-            time_level[idx_sel[local_hit]] = name
-            time_weight[idx_sel[local_hit]] = np.log(m_level) - _ln(u[local_hit])
-            previous = length
-    sel = precision == 2
-    if sel.any():
-        txn_day = index.local_date[j[sel]].astype("datetime64[D]")
-        lag = np.busday_count(np.busday_offset(txn_day, 0, roll="forward"), proofs.day[p[sel]])
-        lag = np.where(txn_day == proofs.day[p[sel]], 0, lag)
-        in_core = dist[sel] == 0
-        days = policy.bank_post_lag_days + 1
-        ms = np.array(
-            policy.m_time_day[:days] + (policy.m_time_day[-1],) * max(0, days - len(policy.m_time_day))
-        )
-        ok = in_core & (lag >= 0) & (lag < days)
-        weight = np.full(sel.sum(), float(np.log(policy.m_time_outside)))
-        weight[ok] = np.log(ms[lag[ok]]) + np.log(days)
-        level = np.full(sel.sum(), "outside", dtype=object)
-        level[ok] = np.array([f"lag {k}d" for k in range(days)], dtype=object)[lag[ok]]
-        near = ~ok & (dist[sel] <= tol)
-        level[near] = "edge"
-        weight[near] = 0.0
-        time_level[sel] = level
-        time_weight[sel] = weight
-    levels["time"] = time_level
-    weights["time"] = time_weight
+    # --- time, by precision (skew-corrected, the local day of the corrected time)
+    levels["time"], weights["time"] = time_evidence(proofs, p, index.ts_adj[j], index.day_adj[j], policy)
 
     # --- card last 4
-    proof4 = proofs.last4[p]
-    txn4 = index.last4[j]
-    both = _present(proof4) & _present(txn4)
+    proof4 = proofs.codes4()[p]
+    txn4 = index.last4_code[j]
+    both = (proof4 >= 0) & (txn4 >= 0)
     agree = both & (proof4 == txn4)
-    freq_map = pd.Series(index.last4_freq, dtype=float)
-    freq = pd.Series(proof4, dtype=object).map(freq_map).fillna(0.0).to_numpy(dtype=float)
-    freq = np.maximum(freq, 1e-4)
+    w_agree, w_differs = last4_weights(index, proof4, policy)
     levels["card_last4"] = np.where(agree, "agree", np.where(both, "differs", "missing")).astype(object)
-    weights["card_last4"] = np.where(
-        agree,
-        np.log(policy.m_last4) - _ln(freq),
-        np.where(both, np.log(1 - policy.m_last4) - _ln(1 - freq), 0.0),
-    )
+    weights["card_last4"] = np.where(agree, w_agree, np.where(both, w_differs, 0.0))
 
     # --- reference numbers
-    for field, column in (("wallet_txn_id", "wallet_txn_id"), ("order_no", "order_no")):
-        proof_ids = proofs.wallet[p] if field == "wallet_txn_id" else proofs.order[p]
-        txn_ids = index.ids(column)[j]
-        level, weight = _id_evidence(proof_ids, txn_ids, policy)
-        levels[field] = level
-        weights[field] = weight
-    levels["reference"], weights["reference"] = _reference_evidence(index, proofs.reference[p], j, policy)
+    for field, values in (("wallet_txn_id", proofs.wallet), ("order_no", proofs.order)):
+        levels[field], weights[field] = _id_evidence(index, field, values, p, j, policy)
+    levels["reference"], weights["reference"] = _reference_evidence(index, proofs.reference, p, j, policy)
 
     # --- merchant text
-    levels["merchant"], weights["merchant"] = _merchant_evidence(index, proofs.merchant[p], j, policy)
+    table = merchant_table or MerchantTable.build(index, proofs, policy)
+    levels["merchant"], weights["merchant"] = table.evidence(p, index.merchant_code[j])
 
     # --- terminal id seen in the proof
-    proof_t = proofs.terminal[p]
-    txn_t = index.terminals[np.maximum(index.terminal_code[j], 0)] if len(index.terminals) else np.array([])
-    has = _present(proof_t) & (index.terminal_code[j] >= 0)
-    same = has & (proof_t == txn_t) if len(txn_t) else has
-    share = (
-        index.terminal_share[np.maximum(index.terminal_code[j], 0)]
-        if len(index.terminals)
-        else np.ones(n_pairs)
+    proof_t = proofs.terminal_code[p] if proofs.terminal_code is not None else np.full(len(p), -1)
+    given = (
+        np.asarray([v is not None for v in proofs.terminal[p]], dtype=bool) if len(p) else np.zeros(0, bool)
     )
+    code = index.terminal_code[j]
+    has = given & (code >= 0)
+    same = has & (proof_t == code)
+    share = index.terminal_share[np.maximum(code, 0)] if len(index.terminals) else np.ones(len(p))
     levels["terminal_id"] = np.where(same, "agree", np.where(has, "differs", "missing")).astype(object)
     weights["terminal_id"] = np.where(same, np.log(0.99) - _ln(share), np.where(has, np.log(0.01), 0.0))
 
@@ -261,69 +311,136 @@ def score(
     return Evidence(pairs, levels, weights, total, base, n_same)
 
 
-def _present(values: np.ndarray) -> np.ndarray:
-    return pd.notna(pd.Series(values, dtype=object)).to_numpy()
+def _present_positions(values: np.ndarray, p: np.ndarray) -> np.ndarray:
+    have = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return np.flatnonzero(have[p]) if len(p) else np.empty(0, dtype=np.int64)
 
 
 def _id_evidence(
-    proof_ids: np.ndarray, txn_ids: np.ndarray, policy: MatchPolicy
+    index: JournalIndex,
+    column: str,
+    proof_values: np.ndarray,
+    p: np.ndarray,
+    j: np.ndarray,
+    policy: MatchPolicy,
 ) -> tuple[np.ndarray, np.ndarray]:
-    level = np.full(len(proof_ids), "missing", dtype=object)
-    weight = np.zeros(len(proof_ids))
-    for k in np.flatnonzero(_present(proof_ids) & _present(txn_ids)):
-        a, b = str(proof_ids[k]), str(txn_ids[k])
-        if a == b:
-            level[k] = "exact"
-            weight[k] = np.log(policy.m_id_agree) + min(len(a), 12) * _LN10
-        elif 4 <= len(a) < len(b) and b.endswith(a):
-            level[k] = f"suffix {len(a)}"
-            weight[k] = np.log(policy.m_id_agree) + min(len(a), 12) * _LN10
-        else:
-            level[k] = "differs"
-            weight[k] = np.log(policy.m_id_differs)
+    level = np.full(len(p), "missing", dtype=object)
+    weight = np.zeros(len(p))
+    sel = _present_positions(proof_values, p)
+    if not len(sel):
+        return level, weight
+    theirs = index.column(column).take(pa.array(j[sel], type=pa.int64()))
+    ours = arrow_strings(proof_values[p[sel]])
+    known = np.asarray(pc.is_valid(theirs).to_numpy(zero_copy_only=False), dtype=bool)
+    exact = np.asarray(pc.fill_null(pc.equal(ours, theirs), False).to_numpy(zero_copy_only=False), dtype=bool)
+    ours_len = np.asarray(pc.utf8_length(ours).to_numpy(zero_copy_only=False), dtype=np.int64)
+    theirs_len = np.asarray(
+        pc.fill_null(pc.utf8_length(theirs), 0).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+    suffix = np.zeros(len(sel), dtype=bool)
+    for length in np.unique(ours_len[(ours_len >= 4) & (ours_len < theirs_len) & ~exact]):
+        rows = np.flatnonzero((ours_len == length) & (ours_len < theirs_len) & ~exact)
+        end = pc.utf8_slice_codeunits(theirs.take(pa.array(rows)), -int(length))
+        hit = pc.fill_null(pc.equal(end, ours.take(pa.array(rows))), False)
+        suffix[rows] = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    strength = np.log(policy.m_id_agree) + np.minimum(ours_len, 12) * _LN10
+    lv = np.full(len(sel), "missing", dtype=object)
+    w = np.zeros(len(sel))
+    lv[known] = "differs"
+    w[known] = np.log(policy.m_id_differs)
+    lv[suffix] = np.array([f"suffix {k}" for k in ours_len[suffix]], dtype=object)
+    w[suffix | exact] = strength[suffix | exact]
+    lv[exact] = "exact"
+    level[sel], weight[sel] = lv, w
     return level, weight
 
 
 def _reference_evidence(
-    index: JournalIndex, refs: np.ndarray, rows: np.ndarray, policy: MatchPolicy
+    index: JournalIndex, refs: np.ndarray, p: np.ndarray, j: np.ndarray, policy: MatchPolicy
 ) -> tuple[np.ndarray, np.ndarray]:
-    level = np.full(len(refs), "missing", dtype=object)
-    weight = np.zeros(len(refs))
-    rrn, auth, stan = index.ids("rrn"), index.ids("auth_code"), index.ids("stan")
-    for k in np.flatnonzero(_present(refs)):
-        ref, row = str(refs[k]), rows[k]
-        if rrn[row] is not None and ref == rrn[row]:
-            level[k], weight[k] = "rrn", np.log(policy.m_id_agree) + 10 * _LN10
-        elif auth[row] is not None and ref == auth[row]:
-            level[k], weight[k] = "auth_code", np.log(0.95) + 5 * _LN10
-        elif stan[row] is not None and ref.lstrip("0") == str(stan[row]).lstrip("0") and ref.lstrip("0"):
-            level[k], weight[k] = "stan", np.log(0.9) + 3 * _LN10
-        elif rrn[row] is not None or auth[row] is not None:
-            level[k], weight[k] = "differs", np.log(policy.m_reference_unmatched)
-    return level, weight
-
-
-def _merchant_evidence(
-    index: JournalIndex, texts: np.ndarray, rows: np.ndarray, policy: MatchPolicy
-) -> tuple[np.ndarray, np.ndarray]:
-    level = np.full(len(texts), "missing", dtype=object)
-    weight = np.zeros(len(texts))
-    codes = index.merchant_code[rows]
-    usable = _present(texts) & (codes >= 0)
-    if not usable.any():
+    level = np.full(len(p), "missing", dtype=object)
+    weight = np.zeros(len(p))
+    sel = _present_positions(refs, p)
+    if not len(sel):
         return level, weight
-    text_codes, distinct = pd.factorize(pd.Series(texts[usable], dtype=object))
-    names = [str(name) for name in index.merchants]
-    lv_table = np.empty((len(distinct), len(names)), dtype=np.int8)
-    w_table = np.empty((len(distinct), 3))
-    for t, text in enumerate(distinct):
-        scores = np.array([merchant_similarity(str(text), name) for name in names])
-        lv = np.where(scores >= policy.merchant_strong, 0, np.where(scores >= policy.merchant_partial, 1, 2))
-        # u: the share of the journal whose merchant sits at each level for this text
-        u = np.array([index.merchant_share[lv == q].sum() for q in range(3)])
-        lv_table[t] = lv
-        w_table[t] = np.log(np.array(policy.m_merchant)) - _ln(np.maximum(u, 0.01))
-    lv = lv_table[text_codes, codes[usable]]
-    level[usable] = np.array(["strong", "partial", "none"], dtype=object)[lv]
-    weight[usable] = w_table[text_codes, lv]
+    rows = pa.array(j[sel], type=pa.int64())
+    ours = arrow_strings(refs[p[sel]])
+
+    def equal(a: pa.Array, b: pa.Array) -> np.ndarray:
+        return np.asarray(pc.fill_null(pc.equal(a, b), False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    rrn = index.column("rrn").take(rows)
+    auth = index.column("auth_code").take(rows)
+    stan = pc.utf8_ltrim(index.column("stan").take(rows), "0")
+    ours_stan = pc.utf8_ltrim(ours, "0")
+    is_rrn = equal(ours, rrn)
+    is_auth = equal(ours, auth) & ~is_rrn
+    nonempty = np.asarray(
+        pc.fill_null(pc.greater(pc.utf8_length(ours_stan), 0), False).to_numpy(zero_copy_only=False)
+    )
+    is_stan = equal(ours_stan, stan) & nonempty & ~is_rrn & ~is_auth
+    has_ref = np.asarray(
+        pc.or_(pc.is_valid(rrn), pc.is_valid(auth)).to_numpy(zero_copy_only=False), dtype=bool
+    )
+    differs = has_ref & ~is_rrn & ~is_auth & ~is_stan
+    lv = np.full(len(sel), "missing", dtype=object)
+    w = np.zeros(len(sel))
+    lv[is_rrn], w[is_rrn] = "rrn", np.log(policy.m_id_agree) + 10 * _LN10
+    lv[is_auth], w[is_auth] = "auth_code", np.log(0.95) + 5 * _LN10
+    lv[is_stan], w[is_stan] = "stan", np.log(0.9) + 3 * _LN10
+    lv[differs], w[differs] = "differs", np.log(policy.m_reference_unmatched)
+    level[sel], weight[sel] = lv, w
     return level, weight
+
+
+@dataclass
+class MerchantTable:
+    """Merchant-text evidence of each distinct proof text against each journal merchant."""
+
+    text_code: np.ndarray  # per proof: row of the table (-1 when the proof has no text)
+    levels: np.ndarray  # (texts, merchants) level 0 strong, 1 partial, 2 none
+    weights: np.ndarray  # (texts, 3) weight of each level
+
+    @classmethod
+    def build(cls, index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> MerchantTable:
+        texts = pd.Series(proofs.merchant, dtype=object)
+        codes, distinct = pd.factorize(texts, use_na_sentinel=True)
+        names = [str(name) for name in index.merchants]
+        levels = np.full((len(distinct), len(names)), 2, dtype=np.int8)
+        weights = np.zeros((len(distinct), 3))
+        for t, text in enumerate(distinct):
+            scores = np.array([merchant_similarity(str(text), name) for name in names])
+            lv = np.where(
+                scores >= policy.merchant_strong, 0, np.where(scores >= policy.merchant_partial, 1, 2)
+            )
+            # u: the share of the journal whose merchant sits at each level for this text
+            u = (
+                np.array([index.merchant_share[lv == q].sum() for q in range(3)])
+                if len(names)
+                else np.ones(3)
+            )
+            levels[t] = lv
+            weights[t] = np.log(np.array(policy.m_merchant)) - _ln(np.maximum(u, 0.01))
+        return cls(np.asarray(codes, dtype=np.int64), levels, weights)
+
+    def evidence(self, p: np.ndarray, merchant_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        level = np.full(len(p), "missing", dtype=object)
+        weight = np.zeros(len(p))
+        text = self.text_code[p]
+        usable = (text >= 0) & (merchant_code >= 0)
+        if usable.any():
+            lv = self.levels[text[usable], merchant_code[usable]]
+            level[usable] = np.array(["strong", "partial", "none"], dtype=object)[lv]
+            weight[usable] = self.weights[text[usable], lv]
+        return level, weight
+
+    def take(self, rows: np.ndarray) -> MerchantTable:
+        """The same table for some proofs (a chunk)."""
+        return MerchantTable(self.text_code[rows], self.levels, self.weights)
+
+    def best(self) -> np.ndarray:
+        """Per proof: the highest merchant weight any journal merchant can get (0 without text)."""
+        if not self.levels.size:
+            return np.zeros(len(self.text_code))
+        per_text = np.max(np.take_along_axis(self.weights, self.levels.astype(np.int64), axis=1), axis=1)
+        return np.where(self.text_code >= 0, per_text[np.maximum(self.text_code, 0)], 0.0)

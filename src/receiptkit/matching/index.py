@@ -1,39 +1,59 @@
 """The journal, indexed once for fast candidate search (blocking).
 
-:class:`JournalIndex` turns the canonical journal into sorted numpy arrays:
-transactions by (currency, amount, corrected time) for the exact-amount search,
-by (currency, time) for foreign-currency bank lines and window counts, and
-hash maps for the reference keys (wallet transaction number, merchant order
-number, RRN, auth code). Building it is one sort; each search is a binary
-search. The same index serves one proof at the counter (:func:`find`) and a
-month of proofs in bulk (:func:`match`).
+:class:`JournalIndex` turns the canonical journal into compact numeric arrays
+(no Python object per row, so ten million rows fit) and a few sorted tables:
+
+- the *hypotheses* table: every approved transaction, and every declined or
+  reversed attempt that was not retried, grouped by (side, currency, amount,
+  approved or failed, card last 4 known or not) and sorted by time within a
+  group. One binary search gives how many candidates of an amount a window
+  holds, and how many of them fall into each time band;
+- the same rows grouped by the card's last 4, to list the few candidates that
+  share the proof's card without walking the whole window;
+- approved transactions by time, for window counts of any amount;
+- reference numbers (wallet, order, RRN, auth code, STAN) for exact lookups.
+
+Building it is a few sorts; each search is a binary search. The same index
+serves one proof at the counter (:func:`find`) and a month of proofs in bulk
+(:func:`match`).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from receiptkit.errors import SchemaError
 from receiptkit.schema import JOURNAL_REQUIRED
 
-__all__ = ["CREDIT_TYPES", "DEBIT_TYPES", "JournalIndex", "Pairs"]
+__all__ = ["CREDIT_TYPES", "DEBIT_TYPES", "KEY_COLUMNS", "JournalIndex", "Pairs"]
 
 DEBIT_TYPES = ("sale", "completion")
 CREDIT_TYPES = ("refund", "void")
-_SHIFT = np.int64(1) << np.int64(33)
+KEY_COLUMNS = ("wallet_txn_id", "order_no", "rrn", "auth_code", "stan")
+_SHIFT = np.int64(1) << np.int64(33)  # seconds inside a group key (about 270 years)
+_AMOUNT_BITS = 42
+_RETRY_S = 600  # a declined attempt followed by an approved one of the same card within this is retried
+_BULK_LOOKUP = 256  # more queries than this: one hash join instead of binary searches
 
 
 @dataclass
 class Pairs:
-    """Candidate (proof, transaction) pairs found by a search, as parallel arrays."""
+    """Candidate (proof, transaction) pairs found by a search, as parallel arrays.
+
+    ``route``: 0 same amount, 1 foreign currency, 2 reference key, 3 a failed
+    attempt (a rival hypothesis that is never matched).
+    """
 
     proof: np.ndarray  # position in the proofs frame
     txn: np.ndarray  # position in the journal
-    route: np.ndarray  # 0 exact amount, 1 foreign currency, 2 reference key
+    route: np.ndarray
 
     @staticmethod
     def empty() -> Pairs:
@@ -59,9 +79,40 @@ class Pairs:
         return len(self.proof)
 
 
+def arrow_strings(values: pd.Series | np.ndarray | list) -> pa.Array:
+    """Any column of text as one Arrow string array (nulls where empty)."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    try:
+        array = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([None if v is None or v != v else str(v) for v in values], type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array
+
+
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    """Integer codes (-1 for empty) and the sorted distinct values of a low-cardinality column."""
+    encoded = pc.dictionary_encode(arrow_strings(values))
+    dictionary = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    indices = np.where(np.isnan(indices), -1, indices) if indices.dtype.kind == "f" else indices
+    codes = np.asarray(indices, dtype=np.int64)
+    if not len(dictionary):
+        return codes, dictionary
+    order = np.argsort(dictionary.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), dictionary[order]
+
+
+def last4_codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Card last 4 as integers 0-9999 (-1 where empty or not four digits)."""
+    text = arrow_strings(values)
+    ok = pc.fill_null(pc.match_substring_regex(text, r"^\d{4}$"), False)
+    numbers = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
+    return np.asarray(pc.fill_null(numbers, -1).to_numpy(zero_copy_only=False), dtype=np.int16)
 
 
 def _expand(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,6 +124,23 @@ def _expand(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return owners, np.empty(0, dtype=np.int64)
     offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
     return owners, np.arange(total, dtype=np.int64) + offsets
+
+
+class _SortedKeys:
+    """One reference column sorted for binary search by value (built on first use)."""
+
+    def __init__(self, values: pa.Array) -> None:
+        valid = pc.is_valid(values)
+        rows = np.flatnonzero(np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool))
+        present = values.take(pa.array(rows))
+        order = np.asarray(pc.sort_indices(present).to_numpy(zero_copy_only=False), dtype=np.int64)
+        self.rows = rows[order]
+        self.values = present.take(pa.array(order)).to_pylist()
+
+    def find(self, value: str) -> np.ndarray:
+        a = bisect.bisect_left(self.values, value)
+        b = bisect.bisect_right(self.values, value, lo=a)
+        return self.rows[a:b]
 
 
 class JournalIndex:
@@ -96,58 +164,193 @@ class JournalIndex:
             raise SchemaError("journal ts must be timezone-aware", column="ts")
         self.tz = ts.dt.tz
         self.ts_s = ts.dt.tz_convert("UTC").dt.as_unit("s").astype("int64").to_numpy()
+        local = ts.dt.tz_localize(None).dt.as_unit("s").astype("int64").to_numpy()
+        self.utc_offset_s = local - self.ts_s  # the zone's offset at each transaction
         self.amount = j["amount_minor"].to_numpy(dtype=np.int64)
         self.currency_code, self.currencies = _codes(j["currency"])
-        txn_type = j["txn_type"].astype(str).to_numpy()
-        status = j["status"].astype(str).to_numpy()
-        approved = status == "approved"
+        type_code, types = _codes(j["txn_type"])
+        status_code, statuses = _codes(j["status"])
+        debit = np.isin(types, DEBIT_TYPES)[np.maximum(type_code, 0)] & (type_code >= 0)
+        credit = np.isin(types, CREDIT_TYPES)[np.maximum(type_code, 0)] & (type_code >= 0)
+        approved = (statuses == "approved")[np.maximum(status_code, 0)] & (status_code >= 0)
         self.side = np.full(len(j), -1, dtype=np.int8)
-        self.side[approved & np.isin(txn_type, DEBIT_TYPES)] = 0
-        self.side[approved & np.isin(txn_type, CREDIT_TYPES)] = 1
+        self.side[approved & debit] = 0
+        self.side[approved & credit] = 1
         self.failed_side = np.full(len(j), -1, dtype=np.int8)
-        self.failed_side[~approved & np.isin(txn_type, DEBIT_TYPES)] = 0
-        self.failed_side[~approved & np.isin(txn_type, CREDIT_TYPES)] = 1
+        self.failed_side[~approved & debit] = 0
+        self.failed_side[~approved & credit] = 1
         self.terminal_code, self.terminals = _codes(j["terminal_id"])
         self.merchant_code, self.merchants = _codes(j["merchant_name"])
-        self.last4 = j["card_last4"].astype(object).where(j["card_last4"].notna(), None).to_numpy()
-        self.txn_id = j["txn_id"].astype(str).to_numpy()
-        self._ids = {
-            column: j[column].astype(object).where(j[column].notna(), None).to_numpy()
-            for column in ("wallet_txn_id", "order_no", "rrn", "auth_code", "stan")
-        }
-        self.local_date = ts.dt.tz_convert(self.tz).dt.tz_localize(None).dt.normalize().to_numpy()
-        self._key_maps: dict[str, dict[str, np.ndarray]] = {}
+        self.last4_code = last4_codes(j["card_last4"])
+        self._txn_ids = arrow_strings(j["txn_id"])
+        self._arrow: dict[str, pa.Array] = {}
+        self._sorted_keys: dict[str, _SortedKeys] = {}
+        self._objects: dict[str, np.ndarray] = {}
+        self.txn_rank = self._rank(self._txn_ids)
         self._duplicates = self._find_duplicates()
+        self.retried = self._retried_attempts()
         self._build_stats()
-        self._later = self._later_events()
+        self._later_rows, self._later_owner = self._later_events()
+        self.clock_offsets: dict[str, float] | None = None
         self.set_clock_offsets(clock_offsets or {})
-        for column in ("wallet_txn_id", "order_no", "rrn"):
-            self.key_map(column)  # built now, so the first counter lookup is as fast as the next
+
+    # ------------------------------------------------------------ row values
+    @staticmethod
+    def _rank(values: pa.Array) -> np.ndarray:
+        order = np.asarray(pc.sort_indices(values).to_numpy(zero_copy_only=False), dtype=np.int64)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
+
+    def column(self, name: str) -> pa.Array:
+        """A journal text column as an Arrow string array (cached)."""
+        if name not in self._arrow:
+            values = self.journal[name] if name in self.journal.columns else pd.Series([None] * len(self))
+            self._arrow[name] = arrow_strings(values)
+        return self._arrow[name]
+
+    def values(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """A text column at some rows, as Python strings (None where empty)."""
+        if not len(rows):
+            return np.empty(0, dtype=object)
+        return np.asarray(self.column(name).take(pa.array(rows, type=pa.int64())).to_pylist(), dtype=object)
+
+    def txn_ids(self, rows: np.ndarray) -> np.ndarray:
+        """txn_id of some rows."""
+        if not len(rows):
+            return np.empty(0, dtype=object)
+        return np.asarray(self._txn_ids.take(pa.array(rows, type=pa.int64())).to_pylist(), dtype=object)
+
+    @property
+    def txn_id(self) -> np.ndarray:
+        """Every txn_id as an object array (materialised on first use; prefer :meth:`txn_ids`)."""
+        if "txn_id" not in self._objects:
+            self._objects["txn_id"] = np.asarray(self._txn_ids.to_pylist(), dtype=object)
+        return self._objects["txn_id"]
+
+    @property
+    def last4(self) -> np.ndarray:
+        """Every card last 4 as an object array (None where empty; prefer ``last4_code``)."""
+        if "last4" not in self._objects:
+            text = np.char.zfill(np.maximum(self.last4_code, 0).astype(str), 4).astype(object)
+            text[self.last4_code < 0] = None
+            self._objects["last4"] = text
+        return self._objects["last4"]
+
+    @property
+    def local_date(self) -> np.ndarray:
+        """Each transaction's local calendar day (datetime64[D]) as logged."""
+        return ((self.ts_s + self.utc_offset_s) // 86400).astype("datetime64[D]")
+
+    def ids(self, column: str) -> np.ndarray:
+        """A reference column as an object array (None where empty; materialised on first use)."""
+        if column not in self._objects:
+            self._objects[column] = np.asarray(self.column(column).to_pylist(), dtype=object)
+        return self._objects[column]
+
+    def __len__(self) -> int:
+        return len(self.amount)
+
+    # ------------------------------------------------------------- lookups
+    def _key_values(self, column: str) -> pa.Array:
+        values = self.column(column)
+        if column == "stan":  # 凭证号 is compared without leading zeros
+            values = pc.utf8_ltrim(values, "0")
+            values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        return values
+
+    def lookup(self, column: str, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows whose ``column`` equals each query: (query position, row) pairs.
+
+        STAN is compared without leading zeros. A few queries use binary
+        searches on the column sorted once; many use one hash join.
+        """
+        keys = arrow_strings(np.asarray(queries, dtype=object))
+        if column == "stan":
+            keys = pc.utf8_ltrim(keys, "0")
+        valid = np.asarray(
+            pc.fill_null(pc.greater(pc.utf8_length(keys), 0), False).to_numpy(zero_copy_only=False)
+        )
+        present = np.flatnonzero(valid)
+        e = np.empty(0, dtype=np.int64)
+        if not len(present):
+            return e, e.copy()
+        if len(present) <= _BULK_LOOKUP:
+            if column not in self._sorted_keys:
+                self._sorted_keys[column] = _SortedKeys(self._key_values(column))
+            table = self._sorted_keys[column]
+            values = keys.take(pa.array(present)).to_pylist()
+            found = [table.find(v) for v in values]
+            sizes = np.array([len(f) for f in found], dtype=np.int64)
+            if not sizes.sum():
+                return e, e.copy()
+            return np.repeat(present, sizes), np.concatenate(found).astype(np.int64)
+        right = pa.table({"key": keys.take(pa.array(present)), "query": pa.array(present, type=pa.int64())})
+        left = pa.table(
+            {"key": self._key_values(column), "row": pa.array(np.arange(len(self)), type=pa.int64())}
+        )
+        joined = left.join(right, "key", join_type="inner")
+        query = np.asarray(joined["query"].to_numpy(), dtype=np.int64)
+        rows = np.asarray(joined["row"].to_numpy(), dtype=np.int64)
+        order = np.lexsort((rows, query))
+        return query[order], rows[order]
+
+    def key_map(self, column: str) -> dict[str, np.ndarray]:
+        """Rows by value of a reference column (for small journals; prefer :meth:`lookup`)."""
+        values = self.ids(column)
+        mapping: dict[str, list[int]] = {}
+        for row, value in enumerate(values):
+            if value is not None:
+                mapping.setdefault(value, []).append(row)
+        return {k: np.array(v, dtype=np.int64) for k, v in mapping.items()}
 
     # ------------------------------------------------------------------ stats
     def _build_stats(self) -> None:
-        known = pd.Series(self.last4[self.last4 != None])  # noqa: E711
-        n_known = max(len(known), 1)
-        self.last4_freq = (known.value_counts() / n_known).to_dict()
+        counts = np.bincount(self.last4_code[self.last4_code >= 0].astype(np.int64), minlength=10000)
+        n_known = max(int(counts.sum()), 1)
+        present = np.flatnonzero(counts)
+        self.last4_freq = {f"{code:04d}": counts[code] / n_known for code in present}
         counts = np.bincount(self.merchant_code[self.merchant_code >= 0], minlength=len(self.merchants))
         self.merchant_share = counts / max(counts.sum(), 1)
         tcounts = np.bincount(self.terminal_code[self.terminal_code >= 0], minlength=len(self.terminals))
         self.terminal_share = tcounts / max(tcounts.sum(), 1)
 
-    def _later_events(self) -> dict[int, list[tuple[str, str]]]:
-        """Map an original transaction's row to the voids/refunds that point at it."""
-        j = self.journal
-        later: dict[int, list[tuple[str, str]]] = {}
-        has_original = j["original_txn_id"].notna() & (self.side == 1)
+    def last4_frequency(self) -> np.ndarray:
+        """Share of the journal's known last 4 per code 0-9999 (from ``last4_freq``)."""
+        key = id(self.last4_freq)
+        cached = getattr(self, "_freq_cache", None)
+        if cached is None or cached[0] != key:
+            table = np.zeros(10000)
+            for text, share in self.last4_freq.items():
+                if isinstance(text, str) and len(text) == 4 and text.isdigit():
+                    table[int(text)] = share
+            self._freq_cache = (key, table)
+        return self._freq_cache[1]
+
+    def _later_events(self) -> tuple[np.ndarray, np.ndarray]:
+        """Voids/refunds pointing at an original: (row of the later event, row of the original), by original."""
+        has_original = self.journal["original_txn_id"].notna().to_numpy() & (self.side == 1)
+        e = np.empty(0, dtype=np.int64)
         if not has_original.any():
-            return later
-        position = pd.Series(np.arange(len(j)), index=j["txn_id"].astype(str))
-        position = position[~position.index.duplicated()]
-        for _, row in j[has_original].iterrows():
-            original = position.get(str(row["original_txn_id"]))
-            if original is not None:
-                later.setdefault(int(original), []).append((str(row["txn_type"]), str(row["txn_id"])))
-        return later
+            return e, e.copy()
+        later = np.flatnonzero(has_original)
+        originals = self.journal["original_txn_id"].iloc[later]
+        left = pa.table({"key": arrow_strings(originals), "later": pa.array(later, type=pa.int64())})
+        right = pa.table({"key": self._txn_ids, "row": pa.array(np.arange(len(self)), type=pa.int64())})
+        right = right.group_by("key").aggregate([("row", "min")]).rename_columns(["key", "row"])
+        joined = left.join(right, "key", join_type="inner")
+        later = np.asarray(joined["later"].to_numpy(), dtype=np.int64)
+        owner = np.asarray(joined["row"].to_numpy(), dtype=np.int64)
+        order = np.lexsort((self.txn_rank[later], owner))
+        return later[order], owner[order]
+
+    def later_events(self, row: int) -> list[tuple[str, str]]:
+        """Voids and refunds recorded against the transaction at ``row``."""
+        a = np.searchsorted(self._later_owner, row, side="left")
+        b = np.searchsorted(self._later_owner, row, side="right")
+        rows = self._later_rows[a:b]
+        types = self.values("txn_type", rows)
+        return [(str(t), str(i)) for t, i in zip(types, self.txn_ids(rows), strict=True)]
 
     def _find_duplicates(self) -> dict[int, list[int]]:
         """The same transaction logged twice: same terminal, time, amount and reference.
@@ -155,60 +358,93 @@ class JournalIndex:
         Later copies (by txn_id) are taken out of the search, so that one
         payment does not look like two candidates; matches flag them.
         """
-        j = self.journal
-        reference = j["rrn"].fillna(j["wallet_txn_id"]).fillna(j["auth_code"]).fillna(j["stan"])
-        key = pd.DataFrame(
-            {
-                "terminal": self.terminal_code,
-                "ts": self.ts_s,
-                "amount": self.amount,
-                "cur": self.currency_code,
-                "side": self.side,
-                "ref": reference.astype(object).where(reference.notna(), None),
-                "txn": self.txn_id,
-            }
+        live = np.flatnonzero(self.side >= 0)
+        keys = (
+            self.terminal_code[live],
+            self.ts_s[live],
+            self.amount[live],
+            self.currency_code[live],
+            self.side[live],
         )
-        key = key[(key["side"] >= 0) & key["ref"].notna()]
-        dup = key.duplicated(["terminal", "ts", "amount", "cur", "side", "ref"], keep=False)
+        order = np.lexsort(keys[::-1])
+        sorted_rows = live[order]
+        same = np.ones(len(order), dtype=bool)
+        for key in keys:
+            k = key[order]
+            same[1:] &= k[1:] == k[:-1]
+        same[0] = False
+        if not same.any():
+            return {}
+        starts = np.flatnonzero(~same)
+        group = np.cumsum(~same) - 1
+        in_group = np.bincount(group)
+        candidates = sorted_rows[in_group[group] > 1]
+        reference = pd.Series(self.values("rrn", candidates))
+        for column in ("wallet_txn_id", "auth_code", "stan"):
+            reference = reference.fillna(pd.Series(self.values(column, candidates)))
+        frame = pd.DataFrame(
+            {
+                "row": candidates,
+                "group": group[in_group[group] > 1],
+                "ref": reference.to_numpy(),
+                "rank": self.txn_rank[candidates],
+            }
+        ).dropna(subset=["ref"])
+        del starts
         groups: dict[int, list[int]] = {}
-        if not dup.any():
-            return groups
-        for _, group in (
-            key[dup].sort_values("txn").groupby(["terminal", "ts", "amount", "cur", "side", "ref"])
-        ):
-            rows = group.index.to_list()
-            groups[rows[0]] = rows[1:]
+        frame = frame[frame.duplicated(["group", "ref"], keep=False)].sort_values("rank")
+        for _, copies in frame.groupby(["group", "ref"], sort=False):
+            rows = copies["row"].to_list()
+            groups[int(rows[0])] = [int(r) for r in rows[1:]]
             self.side[rows[1:]] = -1
         return groups
 
     def duplicates_of(self, row: int) -> list[str]:
         """txn_ids of later copies of the transaction at ``row``."""
-        return [str(self.txn_id[r]) for r in self._duplicates.get(int(row), [])]
+        rows = self._duplicates.get(int(row), [])
+        return [str(t) for t in self.txn_ids(np.array(rows, dtype=np.int64))]
 
-    def later_events(self, row: int) -> list[tuple[str, str]]:
-        """Voids and refunds recorded against the transaction at ``row``."""
-        return self._later.get(int(row), [])
+    def _retried_attempts(self) -> np.ndarray:
+        """Declined or reversed attempts followed by an approved one of the same card.
 
-    def key_map(self, column: str) -> dict[str, np.ndarray]:
-        """Rows by value of a reference column (built on first use)."""
-        if column not in self._key_maps:
-            values = pd.Series(self._ids[column], dtype=object)
-            present = values.notna().to_numpy()
-            rows = np.flatnonzero(present)
-            keys = values.to_numpy()[present]
-            mapping: dict[str, np.ndarray] = dict(
-                zip(keys, rows[:, None], strict=True)
-            )  # C-level for unique keys
-            repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
-            if repeated.any():
-                for key, group in pd.Series(rows[repeated]).groupby(keys[repeated]):
-                    mapping[key] = group.to_numpy()
-            self._key_maps[column] = mapping
-        return self._key_maps[column]
-
-    def ids(self, column: str) -> np.ndarray:
-        """The reference column as an object array (None where empty)."""
-        return self._ids[column]
+        Same terminal, side, currency and amount, the same known last 4, approved
+        within ten minutes after: the customer paid with the retry, so the failed
+        attempt is no rival for a proof of that payment.
+        """
+        retried = np.zeros(len(self), dtype=bool)
+        rows = np.flatnonzero(((self.failed_side >= 0) | (self.side >= 0)) & (self.last4_code >= 0))
+        if not len(rows) or not (self.failed_side[rows] >= 0).any():
+            return retried
+        side = np.where(self.side[rows] >= 0, self.side[rows], self.failed_side[rows])
+        keys = (
+            self.terminal_code[rows],
+            side,
+            self.currency_code[rows],
+            self.amount[rows],
+            self.last4_code[rows],
+        )
+        order = np.lexsort((self.ts_s[rows], *keys[::-1]))
+        rows = rows[order]
+        group_start = np.ones(len(rows), dtype=bool)
+        for key in keys:
+            k = key[order]
+            group_start[1:] &= k[1:] == k[:-1]
+        group_start = ~group_start
+        group_start[0] = True
+        group = np.cumsum(group_start) - 1
+        # for each row, the time of the next approved row in its group
+        approved = self.side[rows] >= 0
+        next_ok = np.full(len(rows), np.iinfo(np.int64).max)
+        positions = np.flatnonzero(approved)
+        if len(positions):
+            after = np.searchsorted(positions, np.arange(len(rows)), side="right")
+            has = after < len(positions)
+            nxt = positions[np.minimum(after, len(positions) - 1)]
+            ok = has & (group[nxt] == group)
+            next_ok[ok] = self.ts_s[rows[nxt[ok]]]
+        failed = ~approved
+        retried[rows[failed]] = next_ok[failed] - self.ts_s[rows[failed]] <= _RETRY_S
+        return retried
 
     # ------------------------------------------------------------ clock skew
     def set_clock_offsets(self, offsets: Mapping[str, float]) -> None:
@@ -222,32 +458,41 @@ class JournalIndex:
             per_terminal[code] = self.clock_offsets.get(str(terminal), 0.0)
         self.offset_s = np.rint(per_terminal[self.terminal_code]).astype(np.int64)
         self.ts_adj = self.ts_s - self.offset_s
+        self.day_adj = (self.ts_adj + self.utc_offset_s) // 86400  # corrected local day (days since 1970)
         self._sort()
 
     def _sort(self) -> None:
-        self._base = int(self.ts_adj.min()) - 10**7 if len(self.ts_adj) else 0
+        n = len(self)
+        self._base = int(self.ts_adj.min()) - 10**7 if n else 0
         rel = self.ts_adj - self._base
-        self._by_amount: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        hypothesis = (self.side >= 0) | ((self.failed_side >= 0) & ~self.retried)
+        rows = np.flatnonzero(hypothesis & (self.currency_code >= 0))
+        side = np.where(self.side[rows] >= 0, self.side[rows], self.failed_side[rows]).astype(np.int64)
+        failed = (self.side[rows] < 0).astype(np.int64)
+        if len(rows) and (self.amount[rows].max() >= (1 << _AMOUNT_BITS) or len(self.currencies) > 255):
+            raise SchemaError("amounts or currencies beyond the index's range", column="amount_minor")
+        amount_key = ((side << 8 | self.currency_code[rows]) << _AMOUNT_BITS) | self.amount[rows]
+        self._amount_keys, group = np.unique(amount_key, return_inverse=True)
+        group = group.astype(np.int64).reshape(-1)
+        self.row_group = np.full(n, -1, dtype=np.int64)  # amount group of each hypothesis row
+        self.row_group[rows] = group
+        has4 = (self.last4_code[rows] >= 0).astype(np.int64)
+        # hypotheses: (amount group, failed, last 4 known) then time
+        key = (group << 2 | failed << 1 | has4) * _SHIFT + rel[rows]
+        order = np.argsort(key, kind="stable")
+        self._hyp_rows, self._hyp_key = rows[order], key[order]
+        # the same rows with a known last 4: (amount group, failed, last 4) then time
+        known = np.flatnonzero(has4)
+        key4 = ((group[known] << 1 | failed[known]) << 14 | self.last4_code[rows[known]]) * _SHIFT + rel[
+            rows[known]
+        ]
+        order = np.argsort(key4, kind="stable")
+        self._l4_rows, self._l4_key = rows[known][order], key4[order]
         self._by_time: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._by_cur_time: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._failed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        for side in (0, 1):
-            rows = np.flatnonzero(self.side == side)
-            self._by_amount[side] = self._amount_sorted(rows, rel)
-            order = rows[np.argsort(rel[rows], kind="stable")]
-            self._by_time[side] = (order, rel[order])
-            ct = self.currency_code[rows] * _SHIFT + rel[rows]
-            corder = np.argsort(ct, kind="stable")
-            self._by_cur_time[side] = (rows[corder], ct[corder])
-            failed = np.flatnonzero(self.failed_side == side)
-            self._failed[side] = self._amount_sorted(failed, rel)
-
-    def _amount_sorted(self, rows: np.ndarray, rel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        akey = self.currency_code[rows] * (np.int64(1) << np.int64(44)) + self.amount[rows]
-        uniques, inverse = np.unique(akey, return_inverse=True)
-        composite = inverse.astype(np.int64) * _SHIFT + rel[rows]
-        order = np.argsort(composite, kind="stable")
-        return rows[order], composite[order], uniques
+        for s in (0, 1):
+            approved = np.flatnonzero(self.side == s)
+            order = approved[np.argsort(rel[approved], kind="stable")]
+            self._by_time[s] = (order, rel[order])
 
     def currency_codes_of(self, currencies: np.ndarray) -> np.ndarray:
         """Journal currency code of each given ISO code (-1 when the journal has none)."""
@@ -255,71 +500,80 @@ class JournalIndex:
         return np.array([lookup.get(c, -1) for c in currencies], dtype=np.int64)
 
     # -------------------------------------------------------------- searches
-    def amount_ranges(
-        self,
-        side: np.ndarray,
-        cur: np.ndarray,
-        amount: np.ndarray,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        *,
-        failed=False,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each query, the [start, stop) range of same-amount rows in [lo, hi].
+    def amount_groups(self, side: np.ndarray, cur: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """The index's group of each (side, currency code, amount); -1 when the journal has none."""
+        key = ((side.astype(np.int64) << 8 | np.maximum(cur, 0)) << _AMOUNT_BITS) | np.maximum(amount, 0)
+        rank = np.searchsorted(self._amount_keys, key)
+        found = (rank < len(self._amount_keys)) & (cur >= 0) & (amount >= 0) & (amount < (1 << _AMOUNT_BITS))
+        found[found] = self._amount_keys[rank[found]] == key[found]
+        return np.where(found, rank, -1)
 
-        Returns (starts, stops, sorted_rows_by_side) where sorted rows differ
-        per side; ranges index into the side's sorted array, and the caller
-        gets rows through :meth:`rows_in`.
-        """
-        starts = np.zeros(len(side), dtype=np.int64)
-        stops = np.zeros(len(side), dtype=np.int64)
-        tables = self._failed if failed else self._by_amount
-        for s in (0, 1):
-            mask = side == s
-            if not mask.any():
-                continue
-            _rows, composite, uniques = tables[s]
-            akey = cur[mask] * (np.int64(1) << np.int64(44)) + amount[mask]
-            rank = np.searchsorted(uniques, akey)
-            found = (rank < len(uniques)) & (cur[mask] >= 0)
-            found[found] = uniques[rank[found]] == akey[found]
-            lo_key = rank * _SHIFT + (lo[mask] - self._base)
-            hi_key = rank * _SHIFT + (hi[mask] - self._base)
-            a = np.searchsorted(composite, lo_key, side="left")
-            b = np.searchsorted(composite, hi_key, side="right")
-            a[~found] = 0
-            b[~found] = 0
-            starts[mask] = a
-            stops[mask] = b
-        return starts, stops, np.empty(0)
+    def amount_group_range(
+        self, side: np.ndarray, cur: np.ndarray, low: np.ndarray, high: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """[first, stop) of the groups of amounts low..high (inclusive) of a side and currency."""
+        prefix = (side.astype(np.int64) << 8 | np.maximum(cur, 0)) << _AMOUNT_BITS
+        top = (1 << _AMOUNT_BITS) - 1
+        a = np.searchsorted(self._amount_keys, prefix | np.clip(low, 0, top), side="left")
+        b = np.searchsorted(self._amount_keys, prefix | np.clip(high, 0, top), side="right")
+        b = np.where((cur >= 0) & (high >= low), b, a)
+        return a, b
+
+    def hypothesis_ranges(
+        self, group: np.ndarray, failed: int, has4: int, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """[start, stop) in the hypotheses table of a group and class, times lo..hi (inclusive)."""
+        key = (np.maximum(group, 0) << 2 | failed << 1 | has4) * _SHIFT
+        a = np.searchsorted(self._hyp_key, key + np.maximum(lo - self._base, 0), side="left")
+        b = np.searchsorted(self._hyp_key, key + np.maximum(hi - self._base, -1), side="right")
+        b = np.where((group >= 0) & (hi >= lo), np.maximum(b, a), a)
+        return a, b
+
+    def hypothesis_rows(self, positions: np.ndarray) -> np.ndarray:
+        """Journal rows at positions of the hypotheses table."""
+        return self._hyp_rows[positions]
+
+    def last4_ranges(
+        self, group: np.ndarray, failed: int, last4: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """[start, stop) in the last-4 table of a group, class and last 4, times lo..hi."""
+        key = ((np.maximum(group, 0) << 1 | failed) << 14 | np.maximum(last4, 0).astype(np.int64)) * _SHIFT
+        a = np.searchsorted(self._l4_key, key + np.maximum(lo - self._base, 0), side="left")
+        b = np.searchsorted(self._l4_key, key + np.maximum(hi - self._base, -1), side="right")
+        b = np.where((group >= 0) & (last4 >= 0) & (hi >= lo), np.maximum(b, a), a)
+        return a, b
+
+    def last4_rows(self, positions: np.ndarray) -> np.ndarray:
+        """Journal rows at positions of the last-4 table."""
+        return self._l4_rows[positions]
 
     def exact_pairs(
         self, side: np.ndarray, cur: np.ndarray, amount: np.ndarray, lo: np.ndarray, hi: np.ndarray
     ) -> tuple[Pairs, np.ndarray]:
-        """Same-currency, same-amount transactions in each query's window.
+        """Approved same-currency, same-amount transactions in each query's window.
 
-        Returns the pairs and, per query, how many there are (the base rate
-        of that amount in that window).
+        Returns the pairs and, per query, how many there are.
         """
-        counts = np.zeros(len(side), dtype=np.int64)
-        parts = []
-        for s in (0, 1):
-            mask = np.flatnonzero(side == s)
-            if not len(mask):
-                continue
-            starts, stops, _ = self.amount_ranges(side[mask], cur[mask], amount[mask], lo[mask], hi[mask])
-            counts[mask] = stops - starts
-            owner, position = _expand(starts, stops)
-            rows = self._by_amount[s][0][position]
-            parts.append(Pairs(mask[owner], rows, np.zeros(len(rows), dtype=np.int8)))
+        group = self.amount_groups(side, cur, amount)
+        parts, counts = [], np.zeros(len(side), dtype=np.int64)
+        for has4 in (0, 1):
+            a, b = self.hypothesis_ranges(group, 0, has4, lo, hi)
+            counts += b - a
+            owner, position = _expand(a, b)
+            rows = self._hyp_rows[position]
+            parts.append(Pairs(owner, rows, np.zeros(len(rows), dtype=np.int8)))
         return Pairs.concat(parts), counts
 
     def failed_counts(
         self, side: np.ndarray, cur: np.ndarray, amount: np.ndarray, lo: np.ndarray, hi: np.ndarray
     ) -> np.ndarray:
-        """How many declined or reversed attempts of that amount fall in each window."""
-        starts, stops, _ = self.amount_ranges(side, cur, amount, lo, hi, failed=True)
-        return stops - starts
+        """How many declined or reversed attempts (not retried) of that amount fall in each window."""
+        group = self.amount_groups(side, cur, amount)
+        total = np.zeros(len(side), dtype=np.int64)
+        for has4 in (0, 1):
+            a, b = self.hypothesis_ranges(group, 1, has4, lo, hi)
+            total += b - a
+        return total
 
     def window_counts(self, side: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """How many approved transactions of the side fall in each window (any amount)."""
@@ -333,23 +587,3 @@ class JournalIndex:
             b = np.searchsorted(rel, hi[mask] - self._base, side="right")
             counts[mask] = b - a
         return counts
-
-    def currency_window_rows(
-        self, side: np.ndarray, cur: np.ndarray, lo: np.ndarray, hi: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(query, row) of every approved transaction of currency ``cur`` in each window."""
-        owners_all, rows_all = [], []
-        for s in (0, 1):
-            mask = np.flatnonzero((side == s) & (cur >= 0))
-            if not len(mask):
-                continue
-            rows, keys = self._by_cur_time[s]
-            a = np.searchsorted(keys, cur[mask] * _SHIFT + (lo[mask] - self._base), side="left")
-            b = np.searchsorted(keys, cur[mask] * _SHIFT + (hi[mask] - self._base), side="right")
-            owner, position = _expand(a, b)
-            owners_all.append(mask[owner])
-            rows_all.append(rows[position])
-        if not owners_all:
-            e = np.empty(0, dtype=np.int64)
-            return e, e.copy()
-        return np.concatenate(owners_all), np.concatenate(rows_all)

@@ -45,6 +45,14 @@ class MatchPolicy:
         the second). ``fx_tolerance``: relative rate difference accepted;
         ``fx_fee_max``: largest foreign-transaction fee added by the issuer.
 
+    Scale
+        ``expand_cap``: a proof whose window holds more hypotheses than this
+        lists only those sharing its card or a reference and counts the rest
+        (their mass is bounded from above, so a verdict only gets more
+        careful). ``keep_pairs``: best candidates kept per proof for the
+        one-to-one assignment (the others' mass stays in the posterior).
+        ``chunk_size``: proofs weighed at a time (bounds memory).
+
     Evidence weights (m = probability of the level for the true transaction)
         ``m_amount``, ``m_time_*``, ``m_last4``, ``m_merchant_*``: see
         ``docs/matching.md``. The u probabilities (chance agreement) are not
@@ -78,6 +86,9 @@ class MatchPolicy:
     merchant_strong: float = 85.0
     merchant_partial: float = 60.0
     keep_candidates: int = 5
+    expand_cap: int = 256
+    keep_pairs: int = 12
+    chunk_size: int = 50_000
 
     def replace(self, **changes: object) -> MatchPolicy:
         """A copy with some parameters changed."""

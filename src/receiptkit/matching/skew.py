@@ -6,6 +6,11 @@ between its logged times and the times on precise proofs (wallet records to
 the second, SMS to the minute) that share an amount pile up at the true
 offset, while chance pairs spread out evenly. The peak of that histogram,
 when it stands clearly above the rest, is the terminal's offset.
+
+In a busy journal an amount recurs thousands of times within the hours a
+clock may be off; such a proof votes only through the transactions that share
+its card's last 4 or its wallet number (the others would each carry a weight
+of about 1/thousands).
 """
 
 from __future__ import annotations
@@ -14,12 +19,37 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.matching.evidence import ProofArrays
-from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 
 __all__ = ["estimate_clock_offsets"]
 
 _BIN_S = 60
+
+
+def _vote_pairs(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -> tuple[Pairs, np.ndarray]:
+    """Candidate pairs of the voting proofs within the skew range, and each proof's count."""
+    wide = policy.max_clock_skew_s
+    lo, hi = sample.core_lo - wide, sample.core_hi + wide
+    group = index.amount_groups(sample.side, sample.cur_code, sample.amount)
+    ranges = [index.hypothesis_ranges(group, 0, has4, lo, hi) for has4 in (0, 1)]
+    counts = sum(b - a for a, b in ranges)
+    sparse = counts <= policy.expand_cap * 4
+    parts = []
+    for a, b in ranges:
+        owner, position = _expand(np.where(sparse, a, 0), np.where(sparse, b, 0))
+        parts.append(Pairs(owner, index.hypothesis_rows(position), np.zeros(len(owner), dtype=np.int8)))
+    a, b = index.last4_ranges(np.where(sparse, -1, group), 0, sample.codes4(), lo, hi)
+    owner, position = _expand(a, b)
+    parts.append(Pairs(owner, index.last4_rows(position), np.zeros(len(owner), dtype=np.int8)))
+    query, rows = index.lookup("wallet_txn_id", sample.wallet)
+    near = (
+        (lo[query] <= index.ts_s[rows])
+        & (index.ts_s[rows] <= hi[query])
+        & (index.side[rows] == sample.side[query])
+    )
+    parts.append(Pairs(query[near], rows[near], np.full(int(near.sum()), 2, dtype=np.int8)))
+    return Pairs.concat(parts), counts
 
 
 def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
@@ -41,30 +71,17 @@ def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: Mat
         ids = proofs.frame["proof_id"].iloc[precise]
         order = np.argsort(pd.util.hash_pandas_object(ids, index=False).to_numpy(), kind="stable")
         precise = np.sort(precise[order[: policy.skew_sample]])
-    wide = policy.max_clock_skew_s
-    pairs, counts = index.exact_pairs(
-        proofs.side[precise],
-        proofs.cur_code[precise],
-        proofs.amount[precise],
-        proofs.core_lo[precise] - wide,
-        proofs.core_hi[precise] + wide,
-    )
+    sample = proofs.take(precise)
+    pairs, counts = _vote_pairs(index, sample, policy)
     if not len(pairs):
         return pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
-    owner = precise[pairs.proof]
-    diff = index.ts_s[pairs.txn] - proofs.core_lo[owner]
+    diff = index.ts_s[pairs.txn] - sample.core_lo[pairs.proof]
     weight = 1.0 / np.maximum(counts[pairs.proof], 1)
-    proof4 = proofs.last4[owner]
-    txn4 = index.last4[pairs.txn]
-    has4 = (
-        pd.notna(pd.Series(proof4, dtype=object)).to_numpy()
-        & pd.notna(pd.Series(txn4, dtype=object)).to_numpy()
-    )
+    proof4 = sample.codes4()[pairs.proof]
+    txn4 = index.last4_code[pairs.txn]
+    has4 = (proof4 >= 0) & (txn4 >= 0)
     weight = np.where(has4 & (proof4 == txn4), weight * 3.0, np.where(has4, weight * 0.05, weight))
-    wallet = proofs.wallet[owner]
-    txn_wallet = index.ids("wallet_txn_id")[pairs.txn]
-    keyed = pd.notna(pd.Series(wallet, dtype=object)).to_numpy() & (wallet == txn_wallet)
-    weight = np.where(keyed, 20.0, weight)
+    weight = np.where(pairs.route == 2, 20.0, weight)  # the same wallet number
     frame = pd.DataFrame(
         {
             "terminal": index.terminal_code[pairs.txn],

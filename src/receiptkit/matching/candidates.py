@@ -1,0 +1,356 @@
+"""Blocking: the candidate transactions of each proof, listed or counted.
+
+A proof's *hypotheses* are the transactions that could be its payment: the
+approved transactions of its side with its amount (or, for a bank line in
+another currency, an amount within the FX tolerance) inside its time window,
+plus declined or reversed attempts of that amount that were not retried (a
+proof of a payment that failed must not take a stranger's sale), plus any
+transaction sharing a full reference number with it.
+
+When a window holds few hypotheses (at most ``policy.expand_cap``) every one
+is listed as a (proof, transaction) pair and weighed field by field. A bank
+line dated only by day in a busy shop can hold tens of thousands; then only
+the ones that can stand out are listed (same card last 4, a reference number,
+auth code or STAN) and the others are *counted* per time band with one binary
+search each: their probability mass is added to the posterior as a bound
+from above (every field at the best weight such a transaction can have), so
+counting instead of listing can only make a verdict more careful, never a
+match more likely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.matching.evidence import (
+    FULL_ID,
+    MerchantTable,
+    ProofArrays,
+    last4_weights,
+    local_midnight,
+    time_evidence,
+)
+from receiptkit.matching.index import JournalIndex, Pairs, _expand
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.money import exponent
+
+__all__ = ["Candidates", "gather"]
+
+_FORCE_EXPAND = 40  # proofs carrying a partial number or a terminal id are listed up to this many caps
+
+
+@dataclass
+class Candidates:
+    """The candidate pairs of a chunk of proofs and what was only counted."""
+
+    pairs: Pairs
+    n_exact: np.ndarray  # per proof: same-amount hypotheses in the window (approved and failed)
+    n_fx: np.ndarray  # per proof: foreign-currency hypotheses in the window
+    n_window: np.ndarray  # per proof: approved transactions of the side in the window (any amount)
+    n_failed: np.ndarray  # per proof: declined attempts (not retried) among the hypotheses
+    n_counted: np.ndarray  # per proof: hypotheses counted, not listed
+    rest: np.ndarray  # per proof: log of the bound on the counted hypotheses' mass (-inf if none)
+
+    @property
+    def counts(self) -> dict[str, np.ndarray]:
+        return {"n_exact": self.n_exact, "n_fx": self.n_fx, "n_window": self.n_window}
+
+
+@dataclass
+class _Blocks:
+    """(proof, amount group, route) blocks: each a run of the hypotheses table per class."""
+
+    proof: np.ndarray
+    group: np.ndarray
+    route: np.ndarray  # 0 exact amount, 1 foreign currency
+
+
+def _blocks(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> _Blocks:
+    n = len(proofs)
+    group = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
+    have = np.flatnonzero(group >= 0)
+    owners, groups, routes = [have], [group[have]], [np.zeros(len(have), dtype=np.int8)]
+    for (journal_cur, proof_cur), rate in policy.fx_rates.items():
+        mask = np.flatnonzero(proofs.currency == proof_cur)
+        code = index.currency_codes_of(np.array([journal_cur]))[0]
+        if not len(mask) or code < 0:
+            continue
+        scale = float(rate) * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
+        tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)
+        amount = proofs.amount[mask].astype(float)
+        low = np.ceil(amount / (scale * (1 + tol) * (1 + fee)) - 1e-9).astype(np.int64)
+        high = np.floor(amount / (scale * (1 - tol)) + 1e-9).astype(np.int64)
+        a, b = index.amount_group_range(proofs.side[mask], np.full(len(mask), code), low, high)
+        owner, g = _expand(a, b)
+        owners.append(mask[owner])
+        groups.append(g)
+        routes.append(np.ones(len(g), dtype=np.int8))
+    del n
+    return _Blocks(np.concatenate(owners), np.concatenate(groups), np.concatenate(routes))
+
+
+def _segments(
+    index: JournalIndex, proofs: ProofArrays, rows: np.ndarray, policy: MatchPolicy
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Time bands of each proof's window in which the time weight is constant.
+
+    Returns (start, stop) inclusive, shape (len(rows), S), and the weight of
+    each band. Second and minute proofs: five bands (window, near, same, near,
+    window); day proofs: the edge before, each local day of the window, the
+    edge after.
+    """
+    lo, hi = proofs.lo[rows], proofs.hi[rows]
+    c_lo, c_hi = proofs.core_lo[rows], proofs.core_hi[rows]
+    k = len(rows)
+    day = proofs.precision[rows] == 2
+    days_back = np.busday_offset(proofs.day[rows], -policy.bank_post_lag_days, roll="backward")
+    spans = (proofs.day[rows] - days_back).astype(np.int64)
+    n_days = int(spans[day].max()) + 1 if day.any() else 1
+    width = max(2 + n_days, 5)
+    start = np.tile(lo[:, None], (1, width))
+    stop = np.tile(lo[:, None] - 1, (1, width))  # empty by default
+    precise = np.flatnonzero(~day)
+    if len(precise):
+        a, b = c_lo[precise], c_hi[precise]
+        edges = [lo[precise], a - 180, a - 60, b + 61, b + 181, hi[precise] + 1]
+        edges = np.stack([np.clip(e, lo[precise], hi[precise] + 1) for e in edges], axis=1)
+        edges = np.maximum.accumulate(edges, axis=1)
+        start[precise, :5] = edges[:, :-1]
+        stop[precise, :5] = edges[:, 1:] - 1
+    daily = np.flatnonzero(day)
+    if len(daily):
+        first = c_lo[daily]
+        last = c_hi[daily]
+        start[daily, 0], stop[daily, 0] = lo[daily], first - 1
+        for d in range(n_days):
+            day_d = days_back[daily] + np.timedelta64(d, "D")
+            midnight = _midnights(index, day_d)
+            next_midnight = _midnights(index, day_d + np.timedelta64(1, "D"))
+            s = np.maximum(midnight, first)
+            e = np.minimum(next_midnight - 1, last)
+            start[daily, 1 + d] = s
+            stop[daily, 1 + d] = np.where(s <= e, e, s - 1)
+        start[daily, 1 + n_days] = last + 1
+        stop[daily, 1 + n_days] = hi[daily]
+    # the weight of each band, from a time inside it
+    owner = np.repeat(np.arange(k), width)
+    t = start.reshape(-1)
+    local_day = (t + _utc_offset(index, t)) // 86400
+    _, weight = time_evidence(proofs, rows[owner], t, local_day, policy)
+    return start, stop, weight.reshape(k, width)
+
+
+def _midnights(index: JournalIndex, days: np.ndarray) -> np.ndarray:
+    """Local midnight (seconds UTC) of each day, in the journal's zone."""
+    return local_midnight(days, index.tz)
+
+
+def _utc_offset(index: JournalIndex, t: np.ndarray) -> np.ndarray:
+    """The zone's UTC offset (seconds) at each time, looked up per quarter hour."""
+    quarter = t // 900 * 900
+    distinct, inverse = np.unique(quarter, return_inverse=True)
+    stamps = pd.DatetimeIndex(distinct.astype("datetime64[s]"), tz="UTC").tz_convert(index.tz)
+    offset = stamps.tz_localize(None).as_unit("s").asi8 - distinct
+    return offset[inverse.reshape(-1)]
+
+
+def gather(
+    index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, merchant_table: MerchantTable
+) -> Candidates:
+    """List (or count) every proof's hypotheses."""
+    n = len(proofs)
+    blocks = _blocks(index, proofs, policy)
+    lo, hi = proofs.lo[blocks.proof], proofs.hi[blocks.proof]
+    # runs of the hypotheses table: (block, failed, last 4 known)
+    runs = []
+    for failed in (0, 1):
+        for has4 in (0, 1):
+            a, b = index.hypothesis_ranges(blocks.group, failed, has4, lo, hi)
+            runs.append((failed, has4, a, b))
+    size = sum(b - a for _, _, a, b in runs)
+    n_exact = np.bincount(blocks.proof[blocks.route == 0], weights=size[blocks.route == 0], minlength=n)
+    n_fx = np.bincount(blocks.proof[blocks.route == 1], weights=size[blocks.route == 1], minlength=n)
+    n_failed = np.zeros(n)
+    for failed, _, a, b in runs:
+        if failed:
+            n_failed += np.bincount(blocks.proof, weights=b - a, minlength=n)
+    total = (n_exact + n_fx).astype(np.int64)
+    partial = _has_partial_number(proofs)
+    cap = np.where(partial, policy.expand_cap * _FORCE_EXPAND, policy.expand_cap)
+    dense = total > cap
+    listed = ~dense[blocks.proof]
+
+    parts: list[Pairs] = []
+    for failed, _, a, b in runs:  # sparse proofs: every hypothesis
+        owner, position = _expand(a[listed], b[listed])
+        rows = index.hypothesis_rows(position)
+        block = np.flatnonzero(listed)[owner]
+        route = np.where(failed, 3, blocks.route[block]).astype(np.int8)
+        parts.append(Pairs(blocks.proof[block], rows, route))
+    dense_blocks = np.flatnonzero(~listed)
+    proof4 = proofs.codes4()
+    if len(dense_blocks):  # dense proofs: the same card's hypotheses
+        b_proof = blocks.proof[dense_blocks]
+        for failed in (0, 1):
+            a, b = index.last4_ranges(
+                blocks.group[dense_blocks], failed, proof4[b_proof], lo[dense_blocks], hi[dense_blocks]
+            )
+            owner, position = _expand(a, b)
+            block = dense_blocks[owner]
+            route = np.where(failed, 3, blocks.route[block]).astype(np.int8)
+            parts.append(Pairs(blocks.proof[block], index.last4_rows(position), route))
+    parts.append(_reference_pairs(index, proofs, policy, dense, blocks))
+    pairs = Pairs.concat(parts)
+    rest, n_counted = _counted_mass(
+        index, proofs, policy, merchant_table, blocks, dense, pairs, (n_exact, n_fx)
+    )
+    n_window = index.window_counts(proofs.side, proofs.lo, proofs.hi)
+    return Candidates(
+        pairs=pairs,
+        n_exact=n_exact.astype(np.int64),
+        n_fx=n_fx.astype(np.int64),
+        n_window=n_window,
+        n_failed=n_failed.astype(np.int64),
+        n_counted=n_counted,
+        rest=rest,
+    )
+
+
+def _has_partial_number(proofs: ProofArrays) -> np.ndarray:
+    """Proofs whose wallet/order number may be a visible suffix, or that name a terminal."""
+    out = np.zeros(len(proofs), dtype=bool)
+    for values in (proofs.wallet, proofs.order):
+        out |= np.fromiter(
+            (v is not None and len(str(v)) < FULL_ID for v in values), dtype=bool, count=len(values)
+        )
+    out |= np.fromiter((v is not None for v in proofs.terminal), dtype=bool, count=len(proofs))
+    return out
+
+
+def _reference_pairs(
+    index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, dense: np.ndarray, blocks: _Blocks
+) -> Pairs:
+    """Transactions sharing a reference number with a proof.
+
+    Full wallet numbers, order numbers and RRNs are searched at any amount
+    within ``max_clock_skew_s`` and a few days (route 2). Auth codes and
+    STANs, and wallet/order numbers of counted proofs, are searched among the
+    proof's hypotheses (same amount, in the window).
+    """
+    wide = policy.max_clock_skew_s + (policy.bank_post_lag_days + 3) * 86400
+    parts = []
+    for values, column in (
+        (proofs.wallet, "wallet_txn_id"),
+        (proofs.order, "order_no"),
+        (proofs.reference, "rrn"),
+    ):
+        query, rows = index.lookup(column, values)
+        if not len(rows):
+            continue
+        near = (proofs.lo[query] - wide <= index.ts_adj[rows]) & (
+            index.ts_adj[rows] <= proofs.hi[query] + wide
+        )
+        ok = near & (index.side[rows] == proofs.side[query])
+        parts.append(Pairs(query[ok], rows[ok], np.full(int(ok.sum()), 2, dtype=np.int8)))
+    if dense.any():
+        hyp_group = index.row_group
+        for column in ("auth_code", "stan"):
+            asked = np.where(dense, proofs.reference, None)
+            query, rows = index.lookup(column, asked)
+            if not len(rows):
+                continue
+            in_window = (proofs.lo[query] <= index.ts_adj[rows]) & (index.ts_adj[rows] <= proofs.hi[query])
+            same = _in_blocks(blocks, query, hyp_group[rows]) & in_window
+            failed = index.side[rows] < 0
+            route = np.where(failed, 3, 0).astype(np.int8)
+            parts.append(Pairs(query[same], rows[same], route[same]))
+    return Pairs.concat(parts)
+
+
+def _in_blocks(blocks: _Blocks, proof: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Whether each (proof, group) is one of the blocks."""
+    if not len(proof):
+        return np.zeros(0, dtype=bool)
+    key_blocks = blocks.proof.astype(np.int64) * (1 << 31) + blocks.group
+    key = proof.astype(np.int64) * (1 << 31) + np.maximum(group, 0)
+    ordered = np.sort(key_blocks)
+    at = np.searchsorted(ordered, key)
+    return (group >= 0) & (at < len(ordered)) & (ordered[np.minimum(at, len(ordered) - 1)] == key)
+
+
+def _counted_mass(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    policy: MatchPolicy,
+    merchant_table: MerchantTable,
+    blocks: _Blocks,
+    dense: np.ndarray,
+    pairs: Pairs,
+    per_route: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per proof: log of the upper bound on the mass of hypotheses counted but not listed."""
+    n = len(proofs)
+    rest = np.full(n, -np.inf)
+    n_counted = np.zeros(n, dtype=np.int64)
+    dense_rows = np.flatnonzero(dense)
+    if not len(dense_rows):
+        return rest, n_counted
+    position = np.full(n, -1, dtype=np.int64)
+    position[dense_rows] = np.arange(len(dense_rows))
+    start, stop, w_time = _segments(index, proofs, dense_rows, policy)
+    width = start.shape[1]
+    proof4 = proofs.codes4()
+    _, w_differs = last4_weights(index, proof4, policy)
+    # counts per (dense proof, band, class): class = failed * 2 + last 4 known
+    counts = np.zeros((len(dense_rows), width, 4))
+    in_dense = np.flatnonzero(dense[blocks.proof])
+    for failed in (0, 1):
+        for has4 in (0, 1):
+            b_proof = blocks.proof[in_dense]
+            at = position[b_proof]
+            for s in range(width):
+                a, b = index.hypothesis_ranges(
+                    blocks.group[in_dense], failed, has4, start[at, s], stop[at, s]
+                )
+                counts[:, s, failed * 2 + has4] += np.bincount(at, weights=b - a, minlength=len(dense_rows))
+    # listed hypotheses of dense proofs leave the count
+    rows_all = pairs.txn
+    mine = dense[pairs.proof] & _in_blocks(blocks, pairs.proof, index.row_group[rows_all])
+    mine &= (proofs.lo[pairs.proof] <= index.ts_adj[rows_all]) & (
+        index.ts_adj[rows_all] <= proofs.hi[pairs.proof]
+    )
+    if mine.any():
+        p, rows = pairs.proof[mine], pairs.txn[mine]
+        at = position[p]
+        ts = index.ts_adj[rows]
+        band = ((ts[:, None] >= start[at]) & (ts[:, None] <= stop[at])).argmax(axis=1)
+        inside = (ts >= start[at, band]) & (ts <= stop[at, band])
+        klass = (index.side[rows] < 0).astype(np.int64) * 2 + (index.last4_code[rows] >= 0)
+        np.add.at(counts, (at[inside], band[inside], klass[inside]), -1)
+    counts = np.maximum(counts, 0)
+    # the best weight a counted hypothesis can have, field by field
+    rows = dense_rows
+    has4 = proof4[rows] >= 0
+    w4_known = np.where(has4, w_differs[rows], 0.0)  # same card ones are listed: the rest differ
+    merchant = merchant_table.best()[rows]
+    if (index.merchant_code < 0).any():
+        merchant = np.maximum(merchant, 0.0)
+    partial = _has_partial_number(proofs)[rows]
+    terminal = np.where(partial, 30.0, 0.0)  # partial numbers not listed: assume they could agree
+    amount_w = np.log(max(policy.m_amount, policy.m_amount_fx))
+    # the smallest base-rate count of the proof's routes: the largest prior a counted one can have
+    n_exact, n_fx = per_route[0][rows], per_route[1][rows]
+    n_same = np.where((n_exact > 0) & (n_fx > 0), np.minimum(n_exact, n_fx), np.maximum(n_exact, n_fx))
+    n_same = np.maximum(n_same, 1).astype(float)
+    base = np.log(1 - policy.prior_absent) - np.log(n_same) + amount_w + merchant + terminal
+    mass = np.zeros(len(rows))
+    for klass in range(4):
+        w4 = w4_known if klass % 2 else 0.0
+        mass += (counts[:, :, klass] * np.exp(w_time)).sum(axis=1) * np.exp(w4)
+    with np.errstate(divide="ignore"):
+        rest[rows] = np.log(mass) + base
+    n_counted[rows] = counts.sum(axis=(1, 2)).astype(np.int64)
+    return rest, n_counted
