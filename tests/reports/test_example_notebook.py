@@ -16,10 +16,10 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reconcile.py"
 
 def test_the_notebook_runs_on_demo_data_and_writes_its_reports(tmp_path, monkeypatch):
     monkeypatch.setenv("RECEIPTKIT_EXAMPLE_OUT", str(tmp_path))
-    monkeypatch.setenv("RECEIPTKIT_EXAMPLE_SIZE", "1200")
+    monkeypatch.setenv("RECEIPTKIT_EXAMPLE_SIZE", "900")
     cells = runpy.run_path(str(EXAMPLE), run_name="__notebook__")
     rec = cells["rec"]
-    assert sum(rec.counts.values()) == len(cells["proofs"]) == 100
+    assert sum(rec.counts.values()) == len(cells["proofs"]) == 75
     assert isinstance(rec.explain(cells["proof_id"]), Explanation)
     assert "<table" in cells["styled"].to_html()
     assert cells["slip"]._repr_png_().startswith(b"\x89PNG")
