@@ -199,6 +199,10 @@ def test_folder_must_be_new_and_terminal_known(journal, folder, tmp_path, audit)
     (out / "x.txt").write_text("x")
     with pytest.raises(ClosingError, match="not empty"):
         _close(journal, folder, out, audit, force=True, reason="r")
+    with pytest.raises(ClosingError, match="settlement file"):
+        close_terminal(
+            TID, journal, out=tmp_path / "p3", payouts=folder / "payouts_cmb_debit.csv", key=KEY, audit=audit
+        )
     with pytest.raises(ClosingError, match="no transaction"):
         close_terminal("99999999", journal, out=tmp_path / "p2", key=KEY, audit=audit, now=NOW)
 

@@ -59,6 +59,7 @@ __all__ = [
     "ClosingRefused",
     "close_terminal",
     "open_items",
+    "summarise_batches",
 ]
 
 CLOSE_EVENT = "close_pack"
@@ -523,6 +524,8 @@ def close_terminal(
         raise ClosingError("terminal_id is required")
     if force and not (reason and reason.strip()):
         raise ClosingError("a forced closing needs a reason")
+    if payouts is not None and settlement is None:
+        raise ClosingError("payouts are matched to settlement lines: give the settlement file too")
     secret = load_key(key)
     folder = Path(out)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
