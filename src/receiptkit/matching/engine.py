@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -332,32 +334,36 @@ def _ask_next(
     index: JournalIndex, proofs: ProofArrays, owners: np.ndarray, rows: np.ndarray
 ) -> dict[int, str]:
     """What evidence would split each ambiguous proof's candidates (owners: proof per listed row)."""
-    frame = pd.DataFrame(
-        {
-            "proof": owners,
-            "last4": index.last4_code[rows],
-            "minute": index.ts_adj[rows] // 60,
-            "wallet": pd.Series(index.values("wallet_txn_id", rows)).notna().to_numpy(),
-            "rrn": pd.Series(index.values("rrn", rows)).notna().to_numpy(),
-        }
-    )
-    known4 = frame[frame["last4"] >= 0].groupby("proof")["last4"].nunique()
-    minutes = frame.groupby("proof")["minute"].nunique()
-    wallet = frame.groupby("proof")["wallet"].any()
-    rrn = frame.groupby("proof")["rrn"].any()
+    if not len(owners):
+        return {}
+    n = len(proofs)
+
+    def distinct(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        pairs = np.unique(np.stack([owners[keep], values[keep]], axis=1), axis=0)
+        return np.bincount(pairs[:, 0], minlength=n) if len(pairs) else np.zeros(n, dtype=np.int64)
+
+    def present(column: str) -> np.ndarray:
+        taken = index.column(column).take(pa.array(rows, type=pa.int64()))
+        valid = np.asarray(pc.is_valid(taken).to_numpy(zero_copy_only=False), dtype=bool)
+        return np.bincount(owners, weights=valid, minlength=n) > 0
+
+    last4 = index.last4_code[rows].astype(np.int64)
+    known4 = distinct(last4, last4 >= 0)
+    minutes = distinct(index.ts_adj[rows] // 60, np.ones(len(rows), dtype=bool))
+    wallet, rrn = present("wallet_txn_id"), present("rrn")
     proof4 = proofs.codes4()
     asks = {}
     for k in np.unique(owners):
         items = []
-        if proof4[k] < 0 and known4.get(k, 0) > 1:
+        if proof4[k] < 0 and known4[k] > 1:
             items.append("ask for the last 4 digits of the card")
         if proofs.precision[k] == 2:
             items.append("ask for the time of payment (to the minute)")
-        elif proofs.precision[k] == 1 and minutes.get(k, 0) > 1:
+        elif proofs.precision[k] == 1 and minutes[k] > 1:
             items.append("ask for the time to the second (wallet payment detail)")
-        if proofs.wallet[k] is None and wallet.get(k, False):
+        if proofs.wallet[k] is None and wallet[k]:
             items.append("ask for the transaction number (交易单号)")
-        if proofs.reference[k] is None and rrn.get(k, False):
+        if proofs.reference[k] is None and rrn[k]:
             items.append("ask for the reference number (参考号) or auth code")
         if not items:
             items.append(
@@ -658,7 +664,9 @@ def find(
         proof = make_proof(**evidence)
     index = _as_index(journal)
     policy = policy or MatchPolicy()
-    one = validate_proofs(proof.head(1))
+    one = proof.head(1)
+    if not _already_canonical(one):
+        one = validate_proofs(one)
     result = _match_valid(one, index, policy, index.clock_offsets)
     store: _Store = result.attrs["evidence"]
     w = store.weighed
@@ -678,6 +686,46 @@ def find(
     ranked.attrs["verdict"] = result
     ranked.attrs["evidence"] = store
     return ranked
+
+
+_CANONICAL_DTYPES = {
+    "ts": "datetime64[ns, UTC]",
+    "date": "datetime64[ns]",
+    "amount_minor": "int64",
+    "source_row": "Int64",
+}
+
+
+def _already_canonical(frame: pd.DataFrame) -> bool:
+    """A one-row proofs frame as validate_proofs returns it (so a counter lookup need not validate again).
+
+    Exactly the canonical columns and dtypes, allowed coded values, a
+    four-digit card last 4 and a merchant text without a long run of digits
+    (a possible card number to mask). Anything else goes through
+    validate_proofs.
+    """
+    from receiptkit.schema import DIRECTIONS, PROOF_COLUMNS, PROOF_KINDS
+
+    if len(frame) != 1 or tuple(frame.columns) != PROOF_COLUMNS:
+        return False
+    for column in PROOF_COLUMNS:
+        wanted = _CANONICAL_DTYPES.get(column, None if column == "raw" else STRING)
+        if wanted is not None and str(frame[column].dtype) != str(wanted):
+            return False
+    row = frame.iloc[0]
+    coded = (("kind", PROOF_KINDS), ("direction", DIRECTIONS), ("ts_precision", ("second", "minute", "day")))
+    if (
+        any(row[c] not in allowed for c, allowed in coded)
+        or pd.isna(row["proof_id"])
+        or row["amount_minor"] < 0
+    ):
+        return False
+    if pd.isna(row["ts"]) and pd.isna(row["date"]):
+        return False
+    last4, text = row["card_last4"], row["merchant_text"]
+    if not pd.isna(last4) and not (len(str(last4)) == 4 and str(last4).isdigit()):
+        return False
+    return pd.isna(text) or sum(ch.isdigit() for ch in str(text)) < 12
 
 
 def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:

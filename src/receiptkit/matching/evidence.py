@@ -36,7 +36,11 @@ FULL_ID = 16  # a wallet / order number this long is complete: a shorter one may
 
 
 def _obj(series: pd.Series) -> np.ndarray:
-    return series.astype(object).where(series.notna(), None).to_numpy()
+    """A column as Python objects, None where empty."""
+    try:
+        return series.to_numpy(dtype=object, na_value=None)
+    except (TypeError, ValueError):
+        return series.astype(object).where(series.notna(), None).to_numpy()
 
 
 @dataclass
@@ -135,6 +139,8 @@ class ProofArrays:
 
     def take(self, rows: np.ndarray) -> ProofArrays:
         """The same arrays for some proofs (a chunk)."""
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self
         fields = {}
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
@@ -436,6 +442,8 @@ class MerchantTable:
 
     def take(self, rows: np.ndarray) -> MerchantTable:
         """The same table for some proofs (a chunk)."""
+        if len(rows) == len(self.text_code) and np.array_equal(rows, np.arange(len(rows))):
+            return self
         return MerchantTable(self.text_code[rows], self.levels, self.weights)
 
     def best(self) -> np.ndarray:

@@ -335,12 +335,17 @@ class JournalIndex:
             return e, e.copy()
         later = np.flatnonzero(has_original)
         originals = self.journal["original_txn_id"].iloc[later]
-        left = pa.table({"key": arrow_strings(originals), "later": pa.array(later, type=pa.int64())})
-        right = pa.table({"key": self._txn_ids, "row": pa.array(np.arange(len(self)), type=pa.int64())})
-        right = right.group_by("key").aggregate([("row", "min")]).rename_columns(["key", "row"])
+        # the few later events are the hash join's build side; the journal's ids probe it
+        right = pa.table({"key": arrow_strings(originals), "later": pa.array(later, type=pa.int64())})
+        left = pa.table({"key": self._txn_ids, "row": pa.array(np.arange(len(self)), type=pa.int64())})
         joined = left.join(right, "key", join_type="inner")
         later = np.asarray(joined["later"].to_numpy(), dtype=np.int64)
         owner = np.asarray(joined["row"].to_numpy(), dtype=np.int64)
+        order = np.lexsort((owner, later))
+        later, owner = later[order], owner[order]
+        first = np.ones(len(later), dtype=bool)  # a txn_id logged twice: the first row is the original
+        first[1:] = later[1:] != later[:-1]
+        later, owner = later[first], owner[first]
         order = np.lexsort((self.txn_rank[later], owner))
         return later[order], owner[order]
 
@@ -412,9 +417,15 @@ class JournalIndex:
         attempt is no rival for a proof of that payment.
         """
         retried = np.zeros(len(self), dtype=bool)
-        rows = np.flatnonzero(((self.failed_side >= 0) | (self.side >= 0)) & (self.last4_code >= 0))
-        if not len(rows) or not (self.failed_side[rows] >= 0).any():
+        failed = (self.failed_side >= 0) & (self.last4_code >= 0)
+        if not failed.any():
             return retried
+        # only rows sharing an amount with a failed attempt can be its retry
+        rows = np.flatnonzero(
+            ((self.failed_side >= 0) | (self.side >= 0))
+            & (self.last4_code >= 0)
+            & np.isin(self.amount, np.unique(self.amount[failed]))
+        )
         side = np.where(self.side[rows] >= 0, self.side[rows], self.failed_side[rows])
         keys = (
             self.terminal_code[rows],
