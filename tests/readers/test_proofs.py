@@ -142,3 +142,12 @@ def test_arbitrary_bytes_only_raise_proof_error(index, data):
 @given(st.sampled_from(range(len(READERS))), st.sampled_from(HEADERS), st.text(max_size=200))
 def test_header_plus_arbitrary_text_only_raises_proof_error(index, header, text):
     _check(READERS[index], (header + text).encode("utf-8"))
+
+
+def test_an_open_binary_file_reads_like_its_path(fixtures):
+    path = fixtures / "proofs" / "wechat_bill.csv"
+    with path.open("rb") as handle:
+        from_handle = read_proofs(handle)
+    from_path = read_proofs(path)
+    assert from_handle.drop(columns="raw").equals(from_path.drop(columns="raw"))
+    assert from_handle["proof_id"].iloc[0].startswith("wechat_bill:")

@@ -87,6 +87,11 @@ def read_proofs(
     name = options.pop("name", None) or source_name(source)
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise ProofError("no such file", file=name)
+    if hasattr(source, "read"):
+        # Sniffing and reading both look at the content: read an open file once.
+        source = source.read()
+        if isinstance(source, str):
+            source = source.encode("utf-8")
     try:
         head = None
         if format is None:
