@@ -377,6 +377,8 @@ class JournalIndex:
         for key in keys:
             k = key[order]
             same[1:] &= k[1:] == k[:-1]
+        if not len(same):  # no approved transaction (a journal slice of declined attempts only)
+            return {}
         same[0] = False
         if not same.any():
             return {}
