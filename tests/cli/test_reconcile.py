@@ -163,3 +163,29 @@ def test_from_the_report_to_a_duplicate_on_a_tcp_printer(demo_dir, tmp_path, mon
         assert server.done.wait(10)
     assert b"DUPLICATE" in server.received
     assert f"reprint 1 of {card['txn_id']}" in done.output
+
+
+def test_real_wallet_bills_from_two_apps(samples, demo_dir, tmp_path):
+    wechat = samples / "wechat_personal" / "example-wechat-records.csv"
+    alipay = samples / "alipay_personal" / "example-alipay-records.csv"
+    out = tmp_path / "bills.xlsx"
+    result = CliRunner().invoke(
+        app,
+        [
+            "reconcile",
+            "--journal",
+            str(demo_dir / "journal.csv"),
+            "--proofs",
+            str(wechat),
+            str(alipay),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1, result.output  # the bills are from other shops: nothing matches
+    expected = len(rk.read_proofs(wechat)) + len(rk.read_proofs(alipay))
+    assert f"reconciliation: {expected} proofs" in result.output
+    book = openpyxl.load_workbook(out)
+    assert book["unmatched"].max_row - 1 == expected
+    refunds = [r for r in book["summary"].iter_rows(values_only=True) if r[2] == "credit"]
+    assert refunds  # the bills hold refunds, summed apart from payments

@@ -14,11 +14,16 @@ def test_summary_counts_and_amounts_add_up_per_currency(rec):
     assert list(dict.fromkeys(summary["status"])) == list(STATUSES)
     joined = rec.result[["proof_id", "status"]].merge(rec.proofs, on="proof_id")
     for row in summary.itertuples():
-        part = joined[(joined["status"] == row.status) & (joined["currency"] == row.currency)]
+        part = joined[
+            (joined["status"] == row.status)
+            & (joined["currency"] == row.currency)
+            & (joined["direction"] == row.direction)
+        ]
         assert row.proofs == len(part)
         assert row.amount_minor == int(part["amount_minor"].sum())
         assert row.amount == format_minor(int(part["amount_minor"].sum()), row.currency)
     assert summary["amount_minor"].dtype == "int64"
+    assert set(summary["direction"]) == set(rec.proofs["direction"])  # refunds never added to payments
 
 
 def test_a_status_without_proofs_still_shows_with_zero(rec):

@@ -175,6 +175,7 @@ def reconcile_cmd(
     import pandas as pd
 
     import receiptkit as rk
+    from receiptkit.reports.summary import without_attrs
 
     files = [*proofs, *(more_proofs or [])]
     outs = out or []
@@ -202,7 +203,8 @@ def reconcile_cmd(
                 _check_unique(frame, path, seen)
                 frames.append(frame)
                 progress.advance(task)
-            all_proofs = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            # readers may leave frames (e.g. rejected rows) in attrs, which concat cannot compare
+            all_proofs = pd.concat([without_attrs(f) for f in frames], ignore_index=True)
             progress.update(
                 task, description=f"matching {len(all_proofs)} proofs against {len(log)} transactions"
             )
@@ -221,6 +223,9 @@ def reconcile_cmd(
         except OSError as exc:
             progress.stop()
             fail(ReceiptkitError(f"cannot write: {exc.strerror or exc}", file=exc.filename))
+        except Exception as exc:  # a bug: still one line, the traceback with --debug
+            progress.stop()
+            fail(_internal(exc))
         notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     for note in notes:
         err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
@@ -231,6 +236,13 @@ def reconcile_cmd(
         raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
+def _internal(exc: Exception) -> Exception:
+    """An unexpected exception as a one-line error that says how to see more (chained for --debug)."""
+    error = RuntimeError(f"internal error ({type(exc).__name__}: {exc}); run with --debug for the traceback")
+    error.__cause__ = exc
+    return error
+
+
 def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
     from receiptkit.reports.tables import offset_text
 
@@ -239,12 +251,16 @@ def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
         f"reconciliation: {len(rec.result)} proofs against {journal_rows} transactions", highlight=False
     )
     table = Table()
-    for column in ("status", "proofs", "amount"):
+    for column in ("status", "proofs", "payments", "refunds"):
         table.add_column(column, justify="left" if column == "status" else "right")
     for status, n in rec.counts.items():
         part = summary[(summary["status"] == status) & (summary["proofs"] > 0)]
-        amounts = "\n".join(f"{a} {c}" for a, c in zip(part["amount"], part["currency"], strict=True)) or "-"
-        table.add_row(status, str(n), amounts)
+        cells = []
+        for direction in ("debit", "credit"):
+            rows = part[part["direction"] == direction]
+            lines = [f"{a} {c}" for a, c in zip(rows["amount"], rows["currency"], strict=True)]
+            cells.append("\n".join(lines) or "-")
+        table.add_row(status, str(n), *cells)
     console.print(table)
     offsets = rec.clock_offsets
     if not offsets.empty:
