@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.matching.evidence import ProofArrays
-from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.index import JournalIndex, Pairs, _expand, last4_codes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import _BIN_S, _weighted_median
 
@@ -43,7 +43,7 @@ __all__ = [
 class JournalStats:
     """Counts over a journal that add up across its partitions."""
 
-    last4: pd.Series  # rows per card last 4 (rows with one)
+    last4: np.ndarray  # rows per card last 4, code 0-9999 (as JournalIndex reads them)
     merchants: pd.Series  # rows per merchant_name
     terminals: pd.Series  # rows per terminal_id
     currencies: pd.Series  # rows per currency
@@ -56,7 +56,9 @@ class JournalStats:
             values = journal[column].dropna().astype(str)
             return values.value_counts().astype("int64")
 
-        return cls(counts("card_last4"), counts("merchant_name"), counts("terminal_id"), counts("currency"))
+        codes = last4_codes(journal["card_last4"]).astype(np.int64)
+        last4 = np.bincount(codes[codes >= 0], minlength=10000).astype(np.int64)
+        return cls(last4, counts("merchant_name"), counts("terminal_id"), counts("currency"))
 
     @classmethod
     def combine(cls, parts: Iterable[JournalStats]) -> JournalStats:
@@ -69,7 +71,8 @@ class JournalStats:
                 return pd.Series(dtype="int64")
             return pd.concat(series).groupby(level=0).sum().astype("int64")
 
-        return cls(total("last4"), total("merchants"), total("terminals"), total("currencies"))
+        last4 = np.sum([p.last4 for p in parts], axis=0) if parts else np.zeros(10000, np.int64)
+        return cls(last4, total("merchants"), total("terminals"), total("currencies"))
 
 
 def index_with_stats(
@@ -84,7 +87,7 @@ def index_with_stats(
     """
     index = JournalIndex(journal)
     n_known = max(int(stats.last4.sum()), 1)
-    index.last4_freq = (stats.last4 / n_known).to_dict()
+    index.last4_freq = {f"{code:04d}": stats.last4[code] / n_known for code in np.flatnonzero(stats.last4)}
     merchants = np.array(sorted(stats.merchants.index), dtype=object)
     counts = stats.merchants.reindex(merchants).to_numpy(dtype=np.int64)
     index.merchants = merchants
@@ -130,11 +133,38 @@ def precise_proofs(arrays: ProofArrays, currencies: Iterable[str]) -> np.ndarray
     return (arrays.precision < 2) & known & ~arrays.not_paid
 
 
-def _sample_pairs(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy):
+def _vote_pairs(
+    index: JournalIndex, sample: ProofArrays, policy: MatchPolicy, counts: np.ndarray | None
+) -> tuple[Pairs, np.ndarray]:
+    """The voting pairs of a slice, as ``skew._vote_pairs`` lists them for the whole journal.
+
+    Whether a proof's same-amount transactions are listed or only those of its
+    card depends on how many the *whole* journal holds (``counts``); with
+    ``counts=None`` only this slice's counts are returned.
+    """
     wide = policy.max_clock_skew_s
-    return index.exact_pairs(
-        sample.side, sample.cur_code, sample.amount, sample.core_lo - wide, sample.core_hi + wide
+    lo, hi = sample.core_lo - wide, sample.core_hi + wide
+    group = index.amount_groups(sample.side, sample.cur_code, sample.amount)
+    ranges = [index.hypothesis_ranges(group, 0, has4, lo, hi) for has4 in (0, 1)]
+    local = sum(b - a for a, b in ranges)
+    if counts is None:
+        return Pairs.empty(), local
+    sparse = counts <= policy.expand_cap * 4
+    parts = []
+    for a, b in ranges:
+        owner, position = _expand(np.where(sparse, a, 0), np.where(sparse, b, 0))
+        parts.append(Pairs(owner, index.hypothesis_rows(position), np.zeros(len(owner), dtype=np.int8)))
+    a, b = index.last4_ranges(np.where(sparse, -1, group), 0, sample.codes4(), lo, hi)
+    owner, position = _expand(a, b)
+    parts.append(Pairs(owner, index.last4_rows(position), np.zeros(len(owner), dtype=np.int8)))
+    query, rows = index.lookup("wallet_txn_id", sample.wallet)
+    near = (
+        (lo[query] <= index.ts_s[rows])
+        & (index.ts_s[rows] <= hi[query])
+        & (index.side[rows] == sample.side[query])
     )
+    parts.append(Pairs(query[near], rows[near], np.full(int(near.sum()), 2, dtype=np.int8)))
+    return Pairs.concat(parts), local
 
 
 def skew_counts(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -> np.ndarray:
@@ -143,8 +173,7 @@ def skew_counts(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -
     The slice's index must carry no clock offsets. Summed over slices that
     together hold the journal, these are the counts the votes are divided by.
     """
-    _, counts = _sample_pairs(index, sample, policy)
-    return counts
+    return _vote_pairs(index, sample, policy, None)[1]
 
 
 def skew_votes(
@@ -156,29 +185,21 @@ def skew_votes(
     of :func:`~receiptkit.matching.skew.estimate_clock_offsets`; votes of
     slices add up.
     """
-    pairs, _ = _sample_pairs(index, sample, policy)
-    if not len(pairs):
-        return pd.DataFrame({"terminal_id": [], "diff": np.empty(0, np.int64), "weight": np.empty(0)})
+    pairs, _ = _vote_pairs(index, sample, policy, counts)
     diff = index.ts_s[pairs.txn] - sample.core_lo[pairs.proof]
     weight = 1.0 / np.maximum(counts[pairs.proof], 1)
-    proof4 = sample.last4[pairs.proof]
-    txn4 = index.last4[pairs.txn]
-    has4 = (
-        pd.notna(pd.Series(proof4, dtype=object)).to_numpy()
-        & pd.notna(pd.Series(txn4, dtype=object)).to_numpy()
-    )
+    proof4 = sample.codes4()[pairs.proof]
+    txn4 = index.last4_code[pairs.txn]
+    has4 = (proof4 >= 0) & (txn4 >= 0)
     weight = np.where(has4 & (proof4 == txn4), weight * 3.0, np.where(has4, weight * 0.05, weight))
-    wallet = sample.wallet[pairs.proof]
-    txn_wallet = index.ids("wallet_txn_id")[pairs.txn]
-    keyed = pd.notna(pd.Series(wallet, dtype=object)).to_numpy() & (wallet == txn_wallet)
-    weight = np.where(keyed, 20.0, weight)
+    weight = np.where(pairs.route == 2, 20.0, weight)  # the same wallet number
     code = index.terminal_code[pairs.txn]
     known = code >= 0
     frame = pd.DataFrame(
         {
-            "terminal_id": index.terminals[code[known]].astype(str) if known.any() else [],
-            "diff": diff[known],
-            "weight": weight[known],
+            "terminal_id": index.terminals[code[known]].astype(str) if known.any() else np.empty(0, object),
+            "diff": diff[known].astype(np.int64),
+            "weight": weight[known].astype(float),
         }
     )
     return frame.groupby(["terminal_id", "diff"], as_index=False, sort=True)["weight"].sum()

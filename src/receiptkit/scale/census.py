@@ -128,10 +128,12 @@ def raw_side(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _sample_slice(part: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
-    """The rows a clock vote can reach: those sharing a voter's currency and amount."""
+    """The rows a clock vote can reach: a voter's currency and amount, or its wallet number."""
     wanted = pd.MultiIndex.from_arrays([sample["currency"].astype(str), sample["amount_minor"]])
     have = pd.MultiIndex.from_arrays([part["currency"].astype(str), part["amount_minor"]])
-    return part[have.isin(wanted)]
+    wallets = sample["wallet_txn_id"].dropna().astype(str)
+    same_wallet = part["wallet_txn_id"].astype(object).isin(set(wallets)).to_numpy()
+    return part[have.isin(wanted) | same_wallet]
 
 
 def _vote_inputs(

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from receiptkit.matching.index import _RETRY_S
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
 
@@ -43,6 +44,7 @@ _AMOUNT_BITS = np.int64(45)
 _AMOUNT_OFFSET = np.int64(1) << np.int64(44)
 _TIME_SPAN = np.int64(1) << np.int64(36)  # seconds; group * span + time keeps groups apart
 _DAY_SPAN = np.int64(1) << np.int64(24)
+RETRY_MARGIN_S = max(int(_RETRY_S), 600)  # the matcher's "declined, then paid" window
 PROOF_COST = 20  # a proof costs about as much as this many journal rows
 
 
@@ -66,10 +68,13 @@ class Routing:
     seg_group: np.ndarray
     seg_end: np.ndarray
     seg_task: np.ndarray
+    seg_end_key: np.ndarray  # sorted: group * span + (end - t0)
     t0: int
     offsets: dict[str, int]
     windows: pd.DataFrame  # lo, hi, task: whole windows (any amount) a task needs
     originals: dict[str, int]  # original txn_id -> task of the original
+
+    margin: int = RETRY_MARGIN_S
 
     def ts_adj(self, ts_s: np.ndarray, terminal: np.ndarray) -> np.ndarray:
         """Corrected terminal time (UTC seconds) as the matcher sees it."""
@@ -96,6 +101,30 @@ class Routing:
         )
         out[ok] = self.seg_task[seg_c[ok]]
         return out
+
+    def margin_tasks(
+        self, currency: np.ndarray, amount: np.ndarray, ts_adj: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, task) for rows just after a segment of their group ends (within ``margin``).
+
+        A declined attempt near a segment's end is "retried" when the same card
+        paid within minutes after it: the segment's task needs those rows too.
+        """
+        e = np.empty(0, dtype=np.int64)
+        if not len(self.bucket) or not len(self.seg_key):
+            return e, e.copy()
+        keys = bucket_keys(self.currencies, currency, amount)
+        at = np.minimum(np.searchsorted(self.bucket, keys), len(self.bucket) - 1)
+        known = self.bucket[at] == keys
+        group = np.where(known, self.group[at], -1)
+        base = group * _TIME_SPAN - self.t0
+        a = np.searchsorted(self.seg_end_key, base + ts_adj - self.margin, side="left")
+        b = np.searchsorted(self.seg_end_key, base + ts_adj - 1, side="right")
+        b = np.where(known, np.maximum(a, b), a)
+        counts = b - a
+        row = np.repeat(np.arange(len(ts_adj)), counts)
+        seg = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(a, counts)
+        return row.astype(np.int64), self.seg_task[seg]
 
 
 @dataclass
@@ -202,7 +231,7 @@ def make_plan(
     journal_buckets = bucket_days.groupby(["currency", "amount_minor"], as_index=False)["rows"].sum()
     currencies = np.array(sorted(set(journal_buckets["currency"].astype(str)) | set(currency)), dtype=object)
     offsets = {str(k): int(v) for k, v in offsets.items()}
-    probe = Routing(currencies, *(np.empty(0, np.int64),) * 6, 0, offsets, pd.DataFrame(), {})  # type: ignore[arg-type]
+    probe = Routing(currencies, *(np.empty(0, np.int64),) * 7, 0, offsets, pd.DataFrame(), {})  # type: ignore[arg-type]
 
     # 1. buckets linked by FX ranges and key hits
     proof_bucket = bucket_keys(currencies, currency, amount)
@@ -285,6 +314,7 @@ def make_plan(
         seg_group=seg_g[by_key],
         seg_end=seg["hi"].to_numpy(np.int64)[by_key],
         seg_task=seg_task[by_key],
+        seg_end_key=(seg_g * _TIME_SPAN + (seg["hi"].to_numpy(np.int64) - t0))[by_key],
         t0=t0,
         offsets=offsets,
         windows=pd.DataFrame(columns=["lo", "hi", "task"]),

@@ -37,7 +37,7 @@ from receiptkit.matching.policy import MatchPolicy
 from receiptkit.scale import census as cs
 from receiptkit.scale.plan import Plan, Routing, make_plan
 from receiptkit.scale.sources import ROW, journal_source, proof_source
-from receiptkit.schema import empty_proofs, validate_proofs
+from receiptkit.schema import empty_proofs
 
 __all__ = ["MatchPlan", "match_dask", "plan_dask"]
 
@@ -58,9 +58,14 @@ def _route_journal(part: pd.DataFrame, routing: Routing) -> dict[int, pd.DataFra
     if not len(part):
         return {}
     ts_adj = routing.ts_adj(cs.seconds(part["ts"]), part["terminal_id"].astype(object).to_numpy())
-    main = routing.task_of(part["currency"].astype(str).to_numpy(), part["amount_minor"].to_numpy(), ts_adj)
+    currency = part["currency"].astype(str).to_numpy()
+    amount = part["amount_minor"].to_numpy(np.int64)
+    main = routing.task_of(currency, amount, ts_adj)
     rows = [np.flatnonzero(main >= 0)]
     tasks = [main[rows[0]]]
+    after_row, after_task = routing.margin_tasks(currency, amount, ts_adj)
+    rows.append(after_row)
+    tasks.append(after_task)
     if len(routing.windows):
         order = np.argsort(ts_adj, kind="stable")
         sorted_ts = ts_adj[order]
@@ -129,7 +134,7 @@ def _match_task(
         meta = _result_meta()
         return meta
     index = index_with_stats(slice_, stats, offsets)
-    result = match(validate_proofs(frame), index, policy=policy, clock_offsets=offsets)
+    result = match(frame, index, policy=policy, clock_offsets=offsets)
     result.index = frame.index
     result.attrs = {}
     return result
@@ -237,11 +242,12 @@ def plan_dask(
         rows = [delayed(_pick)(j, task) for j in journal_pieces]
         results.append(delayed(_run_task)(mine, rows, shared))
     meta_result = _result_meta()
-    result = (
-        dd.from_delayed(results, meta=meta_result, verify_meta=False)
-        if results
-        else dd.from_pandas(meta_result, npartitions=1)
-    )
+    with dask.config.set({"dataframe.convert-string": False}):  # keep candidates as lists of tuples
+        result = (
+            dd.from_delayed(results, meta=meta_result, verify_meta=False)
+            if results
+            else dd.from_pandas(meta_result, npartitions=1)
+        )
     return MatchPlan(result, offsets_frame, stats, plan, n_proofs)
 
 
@@ -281,13 +287,11 @@ def match_dask(
     in use). The planning steps run at once; the returned dask DataFrame is
     lazy: one row per proof with the columns of :func:`receiptkit.match`,
     indexed by the proof's position in ``proofs`` (``.compute().sort_index()``
-    gives ``match``'s row order). ``result.attrs["clock_offsets"]`` holds the
-    offsets used. ``partition_rows`` is about how many journal rows one task
+    gives ``match``'s row order). :func:`plan_dask` returns the clock offsets
+    used and the task layout with the same lazy result. ``partition_rows`` is about how many journal rows one task
     matches at a time.
     """
     planned = plan_dask(
         proofs, journal, policy=policy, clock_offsets=clock_offsets, partition_rows=partition_rows
     )
-    result = planned.result
-    result.attrs["clock_offsets"] = planned.clock_offsets
-    return result
+    return planned.result

@@ -98,7 +98,7 @@ def journal_source(journal: Any) -> JournalSource:
     if isinstance(journal, dd.DataFrame):
         meta = journal._meta
         numbered = journal.map_partitions(_number_partition, meta=meta.assign(**{ROW: np.int64(0)}))
-        shuffled = numbered.shuffle(numbered["ts"].dt.strftime("%Y-%m-%d"))
+        shuffled = numbered.shuffle(numbered["ts"].dt.strftime("%Y-%m-%d"), shuffle_method="tasks")
         return JournalSource(list(shuffled.to_delayed()), meta)
     raise TypeError(f"journal must be a Parquet folder, a dask or a pandas DataFrame, not {type(journal)!r}")
 

@@ -1,0 +1,92 @@
+"""match_dask gives, row for row, the verdicts of one receiptkit.match over everything."""
+
+from __future__ import annotations
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.scale import match_dask, plan_dask, write_journal_parquet
+
+from .cases import SKEWED, edge_dataset
+from .conftest import assert_same_result
+
+
+@pytest.fixture(scope="module")
+def data():
+    journal, proofs, policy = edge_dataset()
+    expected = rk.match(proofs, journal, policy=policy)
+    return journal, proofs, policy, expected
+
+
+def _verdict(result: pd.DataFrame, proof_id: str) -> pd.Series:
+    return result.set_index("proof_id").loc[proof_id]
+
+
+def test_the_edge_cases_are_hard_ones(data):
+    """The hand-built proofs exercise what they claim to (on the single-machine result)."""
+    _, _, _, expected = data
+    assert _verdict(expected, "Q-bank-1")["txn_id"] == "X-A1"  # wins the sale the SMS also wants
+    assert _verdict(expected, "Q-mid-1")["txn_id"] is pd.NA
+    assert "refunded_later" in _verdict(expected, "Q-B1")["flags"]
+    assert "journal_duplicate" in _verdict(expected, "Q-D1")["flags"]
+    assert _verdict(expected, "Q-K1")["txn_id"] == "X-K1"  # found by wallet number at another amount
+    assert _verdict(expected, "Q-S9")["txn_id"] == "X-S9"
+    assert "clock_offset" in _verdict(expected, "Q-S9")["flags"]
+    assert expected.attrs["clock_offsets"].loc[SKEWED, "offset_s"] == -8 * 3600
+
+
+def test_many_small_tasks_on_threads_equal_match(data):
+    journal, proofs, policy, expected = data
+    with dask.config.set(scheduler="threads"):
+        planned = plan_dask(proofs, journal, policy=policy, partition_rows=10**9, min_tasks=6)
+        got = planned.result.compute().sort_index()
+    assert planned.plan.n_tasks >= 6
+    assert_same_result(expected, got)
+    position = {pid: k for k, pid in enumerate(proofs["proof_id"])}
+    task = planned.plan.proof_task
+    # proofs competing for the same sale across midnight and across bank-line days share a task
+    assert task[position["Q-mid-1"]] == task[position["Q-bank-1"]] == task[position["Q-mid-2"]]
+    offsets = planned.clock_offsets
+    pd.testing.assert_series_equal(
+        offsets["offset_s"], expected.attrs["clock_offsets"]["offset_s"], check_dtype=False
+    )
+    assert offsets["used"].equals(expected.attrs["clock_offsets"]["used"])
+
+
+def test_parquet_folder_on_a_two_worker_local_cluster(data, cluster_client, tmp_path):
+    journal, proofs, policy, expected = data
+    folder = tmp_path / "journal"
+    files = write_journal_parquet(journal, folder)
+    assert len(files) == journal["ts"].dt.date.nunique()
+    proofs_path = tmp_path / "proofs.parquet"
+    proofs.to_parquet(proofs_path, index=False)
+    result = match_dask(str(proofs_path), folder, policy=policy, partition_rows=2000)
+    assert isinstance(result, dd.DataFrame)
+    got = result.compute().sort_index()  # the Client is the default scheduler
+    assert_same_result(expected, got)
+    assert len(cluster_client.scheduler_info()["workers"]) == 2
+
+
+def test_dask_dataframe_inputs_split_anywhere(data):
+    journal, proofs, policy, expected = data
+    with dask.config.set(scheduler="threads"):
+        result = match_dask(
+            dd.from_pandas(proofs, npartitions=3),
+            dd.from_pandas(journal, npartitions=5),
+            policy=policy,
+            partition_rows=1000,
+        )
+        got = result.compute().sort_index()
+    assert_same_result(expected, got)
+
+
+def test_given_clock_offsets_are_used_as_match_uses_them(data):
+    journal, proofs, policy, _ = data
+    none = rk.match(proofs, journal, policy=policy, clock_offsets={})
+    with dask.config.set(scheduler="sync"):
+        got = match_dask(proofs, journal, policy=policy, clock_offsets={}).compute().sort_index()
+    assert_same_result(none, got)
+    assert (got["status"] != rk.match(proofs, journal, policy=policy)["status"].to_numpy()).any()
