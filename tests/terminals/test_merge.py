@@ -175,12 +175,13 @@ def test_clock_difference_is_found_from_amounts_when_no_key_links(exports) -> No
 
 def test_repeated_prices_pair_each_sighting_with_its_own_twin() -> None:
     n = 40
-    left = _journal(
-        n, start="2026-11-20 08:00", step_s=100, amounts=2500, stan=[f"{i:06d}" for i in range(n)]
-    )
-    jitter = np.random.default_rng(1).integers(-5, 6, size=n)
-    right = _journal(n, start="2026-11-20 08:00:40", step_s=100, amounts=2500)
-    right["ts"] = right["ts"] + pd.to_timedelta(jitter, unit="s")
+    rng = np.random.default_rng(1)
+    gaps = np.concatenate(([0], np.cumsum(rng.integers(60, 600, size=n - 1))))  # a sale every 1 to 10 minutes
+    left = _journal(n, start="2026-11-20 08:00", step_s=0, amounts=2500, stan=[f"{i:06d}" for i in range(n)])
+    left["ts"] = left["ts"] + pd.to_timedelta(gaps, unit="s")
+    right = left.drop(columns="stan").assign(txn_id=[f"y{i}" for i in range(n)])
+    jitter = rng.integers(-5, 6, size=n)
+    right["ts"] = right["ts"] + pd.to_timedelta(40 + jitter, unit="s")
     right["rrn"] = [f"6324{i:08d}" for i in range(n)]  # no key in common: amount and time only
     out = merge_journals([left, right], sources=["terminal", "acquirer"])
     offsets = out.clock_offsets.set_index("source")
@@ -189,6 +190,16 @@ def test_repeated_prices_pair_each_sighting_with_its_own_twin() -> None:
     joined = out.journal
     assert len(joined) == n and (joined["sources"] == "terminal;acquirer").all()
     assert (joined["stan"].astype(int) == joined["rrn"].str[-8:].astype(int)).all()
+
+
+def test_a_price_sold_at_a_steady_beat_gives_no_clock_difference() -> None:
+    n = 30  # one 25.00 sale every 100 s on both sides: +40 s and -60 s fit equally well
+    left = _journal(n, start="2026-11-20 08:00", step_s=100, amounts=2500)
+    right = _journal(
+        n, start="2026-11-20 08:00:40", step_s=100, amounts=2500, txn_id=[f"y{i}" for i in range(n)]
+    )
+    offsets = merge_journals([left, right], sources=["a", "b"]).clock_offsets.set_index("source")
+    assert offsets.loc["b", "method"] == "none" and offsets.loc["b", "offset_s"] == 0.0
 
 
 def test_a_key_shared_inside_one_source_links_nothing() -> None:

@@ -198,7 +198,7 @@ def _estimate_offset(
     bin_ns: int,
 ) -> tuple[float, float, int, str]:
     """The new source's clock minus the merged rows' clock, in ns: (offset, spread, pairs, method)."""
-    if len(linked_m) >= min_pairs:
+    if len(linked_m):  # a key says the two rows are one transaction: their time difference is the clocks'
         deltas = new["_ns"].to_numpy()[linked_f] - merged["_ns"].to_numpy()[linked_m]
         offset, spread = _robust(deltas.astype(np.float64))
         return offset, spread, len(deltas), "keys"
@@ -221,18 +221,42 @@ def _estimate_offset(
         if len(deltas) < min_pairs:
             found = (0.0, 0.0, len(deltas), "none")
             continue
-        bins = np.round(deltas / bin_ns).astype(np.int64)
-        values, counts = np.unique(bins, return_counts=True)
-        best = counts.max()
-        if best < min_pairs:
-            found = (0.0, 0.0, int(best), "none")
+        mode, support = _clear_mode(deltas, bin_ns, min_pairs)
+        if mode is None:
+            found = (0.0, 0.0, support, "none")
             continue
-        modes = values[counts == best]
-        mode = modes[np.argmin(np.abs(modes))] * bin_ns
         near = deltas[np.abs(deltas - mode) <= bin_ns].astype(np.float64)
         offset, spread = _robust(near)
         return offset, spread, len(near), "amounts"
     return found
+
+
+def _clear_mode(deltas: np.ndarray, bin_ns: int, min_pairs: int) -> tuple[float | None, int]:
+    """The time difference most pairs share, if it stands out; else ``None``.
+
+    Differences are counted in bins of ``bin_ns`` on two grids half a bin apart
+    (a true offset near a bin edge would split its pairs on one of them). The
+    best bin must hold ``min_pairs`` pairs and at least twice as many as any bin
+    two or more bins away: same-price sales every few minutes give many chance
+    differences, and a mode that does not stand out is not a clock.
+    """
+    best: tuple[int, float, int] | None = None  # (count, centre, rival)
+    for shift in (0.0, 0.5):
+        bins = np.floor(deltas / bin_ns + shift).astype(np.int64)
+        values, counts = np.unique(bins, return_counts=True)
+        top = counts.max()
+        candidates = values[counts == top]
+        pick = candidates[np.argmin(np.abs((candidates + 0.5 - shift) * bin_ns))]
+        far = np.abs(values - pick) >= 2
+        rival = int(counts[far].max()) if far.any() else 0
+        if best is None or top > best[0]:
+            best = (int(top), float((pick + 0.5 - shift) * bin_ns), rival)
+    assert best is not None
+    top, centre, rival = best
+    if top < min_pairs or top < 2 * rival:
+        return None, top
+    close = np.abs(deltas - centre) <= bin_ns / 2
+    return float(np.median(deltas[close])), top
 
 
 def _compatible(a: pd.DataFrame, b: pd.DataFrame, disjoint_terminals: bool) -> np.ndarray:
