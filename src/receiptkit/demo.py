@@ -3,7 +3,10 @@
 Generates a realistic journal and a month of customer proofs, writes them as
 files, reads them back through the public readers, matches them, and writes
 duplicate slips (PDF, ESC/POS bytes, PNG) for a few matched proofs, plus the
-match results. Everything goes into one output folder.
+match results. Then a lost-terminal day (``lost-terminal/``, see
+:mod:`receiptkit.terminals.lost_day`): the journal rebuilt from back-office
+exports, the misuse after the loss, and what the merchant hands over.
+Everything goes into one output folder.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class DemoSummary:
     status_counts: dict[str, int]
     wrong_matches: int
     files: list[Path] = field(default_factory=list)
+    lost_terminal: list[str] = field(default_factory=list)  # report lines of the lost-terminal day
 
     def lines(self) -> list[str]:
         """A short human-readable report."""
@@ -42,7 +46,7 @@ class DemoSummary:
             f"outputs in {self.out}/:",
         ]
         lines += [f"  {p.relative_to(self.out)}" for p in self.files]
-        return lines
+        return lines + self.lost_terminal
 
 
 def run_demo(
@@ -52,8 +56,12 @@ def run_demo(
     n_proofs: int = 400,
     seed: int = 7,
     slips: int = 3,
+    lost_terminal: bool = True,
 ) -> DemoSummary:
-    """Run the main job on generated data and write the outputs into ``out``."""
+    """Run the main job on generated data and write the outputs into ``out``.
+
+    ``lost_terminal``: also work through a lost-terminal day (``out/lost-terminal/``).
+    """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     data = make_dataset(n_transactions=n_transactions, n_proofs=n_proofs, seed=seed)
@@ -81,6 +89,13 @@ def run_demo(
     result.attrs["clock_offsets"].to_csv(offsets_csv)
     files += [results_csv, offsets_csv]
     files += _write_slips(folder, journal, result, slips)
+    lost_lines: list[str] = []
+    if lost_terminal:
+        from receiptkit.terminals.lost_day import run_lost_terminal_day
+
+        day = run_lost_terminal_day(folder / "lost-terminal", data, seed=seed)
+        files += day.files
+        lost_lines = day.lines()
 
     return DemoSummary(
         out=folder,
@@ -89,6 +104,7 @@ def run_demo(
         status_counts={k: int(v) for k, v in result["status"].value_counts().items()},
         wrong_matches=wrong,
         files=files,
+        lost_terminal=lost_lines,
     )
 
 
