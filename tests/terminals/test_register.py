@@ -94,6 +94,8 @@ def test_loss_then_replacement_each_change_in_the_register_and_the_log(
     assert logged["subject"].tolist() == ["12345678", "12345678", "12345699", "12345678"]
     assert logged["status"].tolist() == ["active", "reported_lost", "active", "replaced"]
     assert register.log.verify().ok
+    late = register.backdated()  # the loss claims 14:00 but was written at 15:00; the replacement is "now"
+    assert late["status"].tolist() == ["reported_lost"]
 
     listing = register.list().set_index("terminal_id")
     assert listing.loc["12345678", "status"] == "replaced"

@@ -521,8 +521,12 @@ class Terminals:
         has = frame["cutoff_at"].notna()
         return frame.loc[has, ["terminal_id", "cutoff_at", "cutoff_status"]].reset_index(drop=True)
 
-    def backdated(self, *, tolerance: dt.timedelta = dt.timedelta(0)) -> pd.DataFrame:
+    def backdated(self, *, tolerance: dt.timedelta = dt.timedelta(minutes=1)) -> pd.DataFrame:
         """Register changes whose claimed time reaches back over rows already in the log.
+
+        ``tolerance`` (default one minute) leaves out claims that reach back only
+        over rows written moments before in the same operation (a replacement
+        adds the new terminal, then marks the old one, both as of "now").
 
         Columns of :meth:`receiptkit.audit.AuditLog.backdated` (``lag``,
         ``overtakes``) plus ``reprints_between``: how many reprints of
