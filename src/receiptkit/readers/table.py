@@ -383,6 +383,23 @@ def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
     return minor.where(~negative, -minor)
 
 
+def _amounts_by_currency(
+    values: pd.Series, currencies: pd.Series | None, single: str | None
+) -> pd.Series | None:
+    """The vectorised path, one currency at a time; None when any group needs the slow path."""
+    if single is not None:
+        return _amounts_fast(values, single)
+    if currencies is None or currencies.isna().any():
+        return None
+    parts = []
+    for currency, group in values.groupby(currencies.to_numpy(), sort=False):
+        fast = _amounts_fast(group, str(currency))
+        if fast is None:
+            return None
+        parts.append(fast)
+    return pd.concat(parts).reindex(values.index)
+
+
 def convert(
     raw: RawTable,
     fields: Mapping[str, Col],
@@ -495,8 +512,8 @@ def _amounts(
         single = default
     elif currencies.nunique(dropna=False) == 1 and currencies.notna().all():
         single = str(currencies.iloc[0])
-    if single is not None and not decimal_comma and len(values):
-        fast = _amounts_fast(values, single)
+    if not decimal_comma and len(values):
+        fast = _amounts_by_currency(values, currencies, single)
         if fast is not None:
             missing = values.isna()
             problems += _problems(missing, values, origin, lines, "empty amount")
