@@ -191,11 +191,12 @@ def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
     when = None if ts is None else pd.Timestamp(ts)
     if terminal is not None and when is not None and when.tzinfo is not None and when > terminal.cutoff_at:
         reported = terminal.reported_at
+        cutoff = pd.Timestamp(terminal.cutoff_at).tz_convert(when.tz)
         return [
             (
                 "after_loss",
                 f"transaction {row['txn_id']} at {when.isoformat()} is after terminal {terminal.terminal_id} "
-                f"was {terminal.cutoff_status.replace('_', ' ')} at {terminal.cutoff_at.isoformat()}"
+                f"was {terminal.cutoff_status.replace('_', ' ')} at {cutoff.isoformat()}"
                 + (f" (written to the register at {reported.isoformat()})" if reported is not None else ""),
             )
         ]
