@@ -186,7 +186,7 @@ def test_reprint_after_the_loss_is_refused_by_the_register_and_can_be_overridden
     with pytest.raises(ReprintRefused) as refused:
         rk.reprint(row, journal=rebuilt, operator="zhao", reason="asked", pdf=tmp_path / "x.pdf", audit=audit)
     assert refused.value.rule == "after_loss"
-    assert "reported lost at 2026-11-20T06:00:00" in str(refused.value)
+    assert "reported lost at 2026-11-20T14:00:00+08:00" in str(refused.value)
     logged = audit.rows(event_type="reprint").iloc[-1]
     assert logged["status"] == "refused" and logged["rule"] == "after_loss"
     assert json.loads(logged["details"])["sources"] == ["acquirer"]
