@@ -87,7 +87,15 @@ def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table:
         chunk = proofs.take(rows)
         chunk_table = table.take(rows)
         found = gather(index, chunk, policy, chunk_table)
-        ev = score(index, chunk, found.pairs, policy=policy, merchant_table=chunk_table, **found.counts)
+        ev = score(
+            index,
+            chunk,
+            found.pairs,
+            policy=policy,
+            merchant_table=chunk_table,
+            with_levels=False,
+            **found.counts,
+        )
         pairs = found.pairs
         order = np.lexsort((index.txn_rank[pairs.txn], -ev.score, pairs.proof))
         p = pairs.proof[order]
@@ -449,30 +457,28 @@ def _build_result(
         status[a] = "unmatched"
         reason[a] = ["evidence disagrees with every candidate: " + _against(ev, i) for i in range(len(a))]
     amb = np.flatnonzero(open_ & has_best & ~absent)
-    owners, rows = [], []
-    for k in amb:
-        lo, hi = w.starts[k], w.starts[k + 1]
-        listed = [
-            pos
-            for pos in range(lo, hi)
-            if active[pos] and w.route[pos] != _FAILED and post.conf[pos] >= policy.candidate_floor
-        ][: policy.keep_candidates] or [int(post.best[k])]
-        candidates[k] = [
-            (str(t), round(float(post.conf[pos]), 4))
-            for pos, t in zip(listed, index.txn_ids(w.txn[listed]), strict=True)
-        ]
-        owners += [k] * len(listed)
-        rows += [int(w.txn[pos]) for pos in listed]
-        text = f"{len(listed)} candidates fit the evidence; best {best_conf[k]:.1%}, runner-up {post.runner_up[k]:.1%}"
-        if (
-            failed_lead[k]
-            or (post.top[k] >= 0 and w.route[post.top[k]] == _FAILED)
-            or _failed_share(w, post, k) >= policy.candidate_floor
-        ):
-            text += f"; a declined attempt of the same amount fits too ({_failed_share(w, post, k):.1%})"
-        reason[k] = text
     if len(amb):
-        asks = _ask_next(index, proofs, np.array(owners, dtype=np.int64), np.array(rows, dtype=np.int64))
+        is_amb = np.zeros(n, dtype=bool)
+        is_amb[amb] = True
+        eligible = active & (w.route != _FAILED) & (post.conf >= policy.candidate_floor) & is_amb[w.proof]
+        listed = np.flatnonzero(eligible)
+        first = np.searchsorted(w.proof[listed], w.proof[listed], side="left")
+        listed = listed[np.arange(len(listed)) - first < policy.keep_candidates]
+        without = amb[np.bincount(w.proof[listed], minlength=n)[amb] == 0]
+        listed = np.sort(np.concatenate([listed, post.best[without]]))  # at least the best one
+        owners = w.proof[listed]
+        for k, t, c in zip(owners, index.txn_ids(w.txn[listed]), post.conf[listed], strict=True):
+            candidates[k].append((str(t), round(float(c), 4)))
+        failed_share = np.bincount(
+            w.proof, weights=np.where(active & (w.route == _FAILED), post.conf, 0.0), minlength=n
+        )
+        count = np.bincount(owners, minlength=n)
+        for k in amb:
+            text = f"{count[k]} candidates fit the evidence; best {best_conf[k]:.1%}, runner-up {post.runner_up[k]:.1%}"
+            if failed_lead[k] or failed_share[k] >= policy.candidate_floor:
+                text += f"; a declined attempt of the same amount fits too ({failed_share[k]:.1%})"
+            reason[k] = text
+        asks = _ask_next(index, proofs, owners, w.txn[listed])
         for k in amb:
             ask[k] = asks.get(int(k), "")
 
@@ -518,12 +524,6 @@ def _build_result(
     rival[second != big] = second[second != big]
     shown = {"best": best_pos, "rival": rival, "conf": post.conf, "active": active}
     return result, shown
-
-
-def _failed_share(w: _Weighed, post: _Posteriors, k: int) -> float:
-    lo, hi = w.starts[k], w.starts[k + 1]
-    mask = w.route[lo:hi] == _FAILED
-    return float(post.conf[lo:hi][mask].sum())
 
 
 class _Store:

@@ -177,6 +177,23 @@ class Evidence:
     n_same: np.ndarray  # per pair: transactions sharing the amount in the window
 
 
+class _NoLevels:
+    """Stands in for a level array when only the weights are wanted (bulk weighing)."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+    def __getitem__(self, key: object) -> _NoLevels:
+        return self
+
+
+_NO_LEVELS = _NoLevels()
+
+
+def _levels(n: int, fill: str, wanted: bool) -> np.ndarray:
+    return np.full(n, fill, dtype=object) if wanted else _NO_LEVELS  # type: ignore[return-value]
+
+
 def _ln(x: np.ndarray | float) -> np.ndarray:
     return np.log(np.maximum(x, 1e-300))
 
@@ -187,7 +204,12 @@ _TIME_NAMES = np.array(
 
 
 def time_evidence(
-    proofs: ProofArrays, p: np.ndarray, ts: np.ndarray, txn_day: np.ndarray, policy: MatchPolicy
+    proofs: ProofArrays,
+    p: np.ndarray,
+    ts: np.ndarray,
+    txn_day: np.ndarray,
+    policy: MatchPolicy,
+    with_levels: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Level and weight of the time of candidates at ``ts`` (corrected seconds UTC, local day ``txn_day``).
 
@@ -198,7 +220,7 @@ def time_evidence(
     window, else ``outside``.
     """
     n_pairs = len(p)
-    level = np.full(n_pairs, "outside", dtype=object)
+    level = _levels(n_pairs, "outside", with_levels)
     weight = np.full(n_pairs, float(np.log(policy.m_time_outside)))
     dist = np.maximum(np.maximum(proofs.core_lo[p] - ts, ts - proofs.core_hi[p]), 0)
     window = (proofs.hi[p] - proofs.lo[p]).astype(float)
@@ -233,8 +255,9 @@ def time_evidence(
         ok = in_core & (lag >= 0) & (lag < days)
         w = np.full(len(sel), float(np.log(policy.m_time_outside)))
         w[ok] = np.log(ms[lag[ok]]) + np.log(days)
-        lv = np.full(len(sel), "outside", dtype=object)
-        lv[ok] = np.array([f"lag {k}d" for k in range(days)], dtype=object)[lag[ok]]
+        lv = _levels(len(sel), "outside", with_levels)
+        if with_levels:
+            lv[ok] = np.array([f"lag {k}d" for k in range(days)], dtype=object)[lag[ok]]
         near = ~ok & (dist[sel] <= tol)
         lv[near] = "edge"
         w[near] = 0.0
@@ -264,8 +287,14 @@ def score(
     n_window: np.ndarray,
     policy: MatchPolicy,
     merchant_table: MerchantTable | None = None,
+    with_levels: bool = True,
 ) -> Evidence:
-    """Compare every candidate pair field by field and add up the weights."""
+    """Compare every candidate pair field by field and add up the weights.
+
+    ``with_levels=False`` skips naming the levels (bulk weighing needs only
+    the weights; :func:`explain` weighs the pairs it shows again).
+    """
+    on = with_levels
     p, j = pairs.proof, pairs.txn
     levels: dict[str, np.ndarray] = {}
     weights: dict[str, np.ndarray] = {}
@@ -273,7 +302,9 @@ def score(
     # --- amount (and the base rate: how many such transactions the window holds)
     exact = (index.amount[j] == proofs.amount[p]) & (index.currency_code[j] == proofs.cur_code[p])
     fx = (pairs.route == 1) & ~exact
-    levels["amount"] = np.where(exact, "exact", np.where(fx, "fx", "differs")).astype(object)
+    levels["amount"] = (
+        np.where(exact, "exact", np.where(fx, "fx", "differs")).astype(object) if on else _NO_LEVELS
+    )
     n_same = np.where(exact, n_exact[p], np.where(fx, n_fx[p], np.maximum(n_window[p] - n_exact[p], 1)))
     n_same = np.maximum(n_same, 1)
     m = np.where(exact, policy.m_amount, np.where(fx, policy.m_amount_fx, 1 - policy.m_amount))
@@ -281,7 +312,7 @@ def score(
     weights["amount"] = _ln(m)  # the u part is in the base rate term
 
     # --- time, by precision (skew-corrected, the local day of the corrected time)
-    levels["time"], weights["time"] = time_evidence(proofs, p, index.ts_adj[j], index.day_adj[j], policy)
+    levels["time"], weights["time"] = time_evidence(proofs, p, index.ts_adj[j], index.day_adj[j], policy, on)
 
     # --- card last 4
     proof4 = proofs.codes4()[p]
@@ -289,17 +320,19 @@ def score(
     both = (proof4 >= 0) & (txn4 >= 0)
     agree = both & (proof4 == txn4)
     w_agree, w_differs = last4_weights(index, proof4, policy)
-    levels["card_last4"] = np.where(agree, "agree", np.where(both, "differs", "missing")).astype(object)
+    levels["card_last4"] = (
+        np.where(agree, "agree", np.where(both, "differs", "missing")).astype(object) if on else _NO_LEVELS
+    )
     weights["card_last4"] = np.where(agree, w_agree, np.where(both, w_differs, 0.0))
 
     # --- reference numbers
     for field, values in (("wallet_txn_id", proofs.wallet), ("order_no", proofs.order)):
-        levels[field], weights[field] = _id_evidence(index, field, values, p, j, policy)
-    levels["reference"], weights["reference"] = _reference_evidence(index, proofs.reference, p, j, policy)
+        levels[field], weights[field] = _id_evidence(index, field, values, p, j, policy, on)
+    levels["reference"], weights["reference"] = _reference_evidence(index, proofs.reference, p, j, policy, on)
 
     # --- merchant text
     table = merchant_table or MerchantTable.build(index, proofs, policy)
-    levels["merchant"], weights["merchant"] = table.evidence(p, index.merchant_code[j])
+    levels["merchant"], weights["merchant"] = table.evidence(p, index.merchant_code[j], on)
 
     # --- terminal id seen in the proof
     proof_t = proofs.terminal_code[p] if proofs.terminal_code is not None else np.full(len(p), -1)
@@ -310,16 +343,22 @@ def score(
     has = given & (code >= 0)
     same = has & (proof_t == code)
     share = index.terminal_share[np.maximum(code, 0)] if len(index.terminals) else np.ones(len(p))
-    levels["terminal_id"] = np.where(same, "agree", np.where(has, "differs", "missing")).astype(object)
+    levels["terminal_id"] = (
+        np.where(same, "agree", np.where(has, "differs", "missing")).astype(object) if on else _NO_LEVELS
+    )
     weights["terminal_id"] = np.where(same, np.log(0.99) - _ln(share), np.where(has, np.log(0.01), 0.0))
 
     total = base + sum(weights[f] for f in FIELDS)
     return Evidence(pairs, levels, weights, total, base, n_same)
 
 
+def present(values: np.ndarray) -> np.ndarray:
+    """Which entries of an object array are given (not None)."""
+    return np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+
+
 def _present_positions(values: np.ndarray, p: np.ndarray) -> np.ndarray:
-    have = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
-    return np.flatnonzero(have[p]) if len(p) else np.empty(0, dtype=np.int64)
+    return np.flatnonzero(present(values)[p]) if len(p) else np.empty(0, dtype=np.int64)
 
 
 def _id_evidence(
@@ -329,8 +368,9 @@ def _id_evidence(
     p: np.ndarray,
     j: np.ndarray,
     policy: MatchPolicy,
+    with_levels: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    level = np.full(len(p), "missing", dtype=object)
+    level = _levels(len(p), "missing", with_levels)
     weight = np.zeros(len(p))
     sel = _present_positions(proof_values, p)
     if not len(sel):
@@ -350,11 +390,12 @@ def _id_evidence(
         hit = pc.fill_null(pc.equal(end, ours.take(pa.array(rows))), False)
         suffix[rows] = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
     strength = np.log(policy.m_id_agree) + np.minimum(ours_len, 12) * _LN10
-    lv = np.full(len(sel), "missing", dtype=object)
+    lv = _levels(len(sel), "missing", with_levels)
     w = np.zeros(len(sel))
     lv[known] = "differs"
     w[known] = np.log(policy.m_id_differs)
-    lv[suffix] = np.array([f"suffix {k}" for k in ours_len[suffix]], dtype=object)
+    if with_levels:
+        lv[suffix] = np.array([f"suffix {k}" for k in ours_len[suffix]], dtype=object)
     w[suffix | exact] = strength[suffix | exact]
     lv[exact] = "exact"
     level[sel], weight[sel] = lv, w
@@ -362,9 +403,14 @@ def _id_evidence(
 
 
 def _reference_evidence(
-    index: JournalIndex, refs: np.ndarray, p: np.ndarray, j: np.ndarray, policy: MatchPolicy
+    index: JournalIndex,
+    refs: np.ndarray,
+    p: np.ndarray,
+    j: np.ndarray,
+    policy: MatchPolicy,
+    with_levels: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    level = np.full(len(p), "missing", dtype=object)
+    level = _levels(len(p), "missing", with_levels)
     weight = np.zeros(len(p))
     sel = _present_positions(refs, p)
     if not len(sel):
@@ -389,7 +435,7 @@ def _reference_evidence(
         pc.or_(pc.is_valid(rrn), pc.is_valid(auth)).to_numpy(zero_copy_only=False), dtype=bool
     )
     differs = has_ref & ~is_rrn & ~is_auth & ~is_stan
-    lv = np.full(len(sel), "missing", dtype=object)
+    lv = _levels(len(sel), "missing", with_levels)
     w = np.zeros(len(sel))
     lv[is_rrn], w[is_rrn] = "rrn", np.log(policy.m_id_agree) + 10 * _LN10
     lv[is_auth], w[is_auth] = "auth_code", np.log(0.95) + 5 * _LN10
@@ -429,14 +475,17 @@ class MerchantTable:
             weights[t] = np.log(np.array(policy.m_merchant)) - _ln(np.maximum(u, 0.01))
         return cls(np.asarray(codes, dtype=np.int64), levels, weights)
 
-    def evidence(self, p: np.ndarray, merchant_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        level = np.full(len(p), "missing", dtype=object)
+    def evidence(
+        self, p: np.ndarray, merchant_code: np.ndarray, with_levels: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        level = _levels(len(p), "missing", with_levels)
         weight = np.zeros(len(p))
         text = self.text_code[p]
         usable = (text >= 0) & (merchant_code >= 0)
         if usable.any():
             lv = self.levels[text[usable], merchant_code[usable]]
-            level[usable] = np.array(["strong", "partial", "none"], dtype=object)[lv]
+            if with_levels:
+                level[usable] = np.array(["strong", "partial", "none"], dtype=object)[lv]
             weight[usable] = self.weights[text[usable], lv]
         return level, weight
 
