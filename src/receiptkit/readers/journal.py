@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError
+from receiptkit.frames import attach
 from receiptkit.money import parse_amount
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.readers.presets import (
@@ -743,18 +744,20 @@ def _safe(value: Any) -> Any:
 
 def _report(problems: Sequence[Problem], name: str) -> pd.DataFrame:
     ordered = sorted(problems, key=lambda p: (p.row, p.column))
-    return pd.DataFrame(
-        {
-            "file": pd.Series([name] * len(ordered), dtype=STRING),
-            "row": pd.Series([p.row for p in ordered], dtype="int64"),
-            "column": pd.Series([p.column for p in ordered], dtype=STRING),
-            "value": pd.Series(
-                [None if p.value is None or p.value is pd.NA else _safe(str(p.value)) for p in ordered],
-                dtype=STRING,
-            ),
-            "reason": pd.Series([p.reason for p in ordered], dtype=STRING),
-        },
-        columns=list(REPORT_COLUMNS),
+    return attach(
+        pd.DataFrame(
+            {
+                "file": pd.Series([name] * len(ordered), dtype=STRING),
+                "row": pd.Series([p.row for p in ordered], dtype="int64"),
+                "column": pd.Series([p.column for p in ordered], dtype=STRING),
+                "value": pd.Series(
+                    [None if p.value is None or p.value is pd.NA else _safe(str(p.value)) for p in ordered],
+                    dtype=STRING,
+                ),
+                "reason": pd.Series([p.reason for p in ordered], dtype=STRING),
+            },
+            columns=list(REPORT_COLUMNS),
+        )
     )
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
+from receiptkit.frames import attach
 from receiptkit.money import exponent, normalise_currency, parse_amount
 from receiptkit.pan import last4_of
 from receiptkit.schema import STRING
@@ -580,15 +581,21 @@ def _times(
 
 
 def problems_frame(problems: Sequence[Problem], source: str) -> pd.DataFrame:
-    """The rejected-cells report as a DataFrame (file, row, column, value, reason)."""
-    return pd.DataFrame(
-        {
-            "file": [source] * len(problems),
-            "row": [p.row for p in problems],
-            "column": [p.column for p in problems],
-            "value": [None if p.value is None else str(p.value) for p in problems],
-            "reason": [p.reason for p in problems],
-        }
+    """The rejected-cells report as a DataFrame (file, row, column, value, reason).
+
+    It is an :class:`~receiptkit.frames.AttachedFrame`, made to live in
+    ``frame.attrs`` without stopping ``pd.concat`` of frames that carry one.
+    """
+    return attach(
+        pd.DataFrame(
+            {
+                "file": [source] * len(problems),
+                "row": [p.row for p in problems],
+                "column": [p.column for p in problems],
+                "value": [None if p.value is None else str(p.value) for p in problems],
+                "reason": [p.reason for p in problems],
+            }
+        )
     )
 
 
