@@ -32,3 +32,12 @@ def test_attached_frame_compares_whole_but_derives_plain_frames():
     assert (report["row"] == 3).tolist() == [True, False]  # columns still compare element-wise
     assert type(report[report["row"] > 3]) is pd.DataFrame
     assert type(report.copy()) is pd.DataFrame
+
+
+def test_match_results_concatenate():
+    data = rk.datasets.make_dataset(n_transactions=400, n_proofs=40, seed=5)
+    half = len(data.proofs) // 2
+    first = rk.match(data.proofs.iloc[:half], data.journal)
+    second = rk.match(data.proofs.iloc[half:], data.journal)
+    assert isinstance(first.attrs["clock_offsets"], AttachedFrame)
+    assert len(pd.concat([first, second])) == len(data.proofs)

@@ -27,6 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from receiptkit.frames import attach
 from receiptkit.matching.candidates import gather
 from receiptkit.matching.evidence import FIELDS, Evidence, MerchantTable, ProofArrays, score
 from receiptkit.matching.index import JournalIndex, Pairs
@@ -633,7 +634,7 @@ def _match_valid(
     weighed = _weigh(index, arrays, policy, table)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
-    result.attrs["clock_offsets"] = offsets
+    result.attrs["clock_offsets"] = attach(offsets)
     result.attrs["evidence"] = _Store(index, arrays, weighed, shown, policy)
     result.attrs["policy"] = policy
     return result
@@ -683,7 +684,7 @@ def find(
         why = []
     frame.insert(1, "why", why)
     ranked = frame.reset_index(drop=True)
-    ranked.attrs["verdict"] = result
+    ranked.attrs["verdict"] = attach(result)
     ranked.attrs["evidence"] = store
     return ranked
 
