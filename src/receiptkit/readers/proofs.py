@@ -15,13 +15,26 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.readers import bank_csv, camt, mt940, ofx, paypal, screenshot_json, sms, stripe, wallet_cn
+from receiptkit.readers import (
+    bank_csv,
+    camt,
+    canonical_proofs,
+    mt940,
+    ofx,
+    paypal,
+    screenshot,
+    screenshot_json,
+    sms,
+    stripe,
+    wallet_cn,
+)
 from receiptkit.readers.table import excel_engine, head_text, source_name
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
 
 #: Reader modules in sniffing order (most distinctive first).
 FORMATS: dict[str, Any] = {
+    "canonical": canonical_proofs,  # a proofs frame written to CSV/Parquet
     "camt": camt,
     "ofx": ofx,
     "mt940": mt940,
@@ -31,6 +44,7 @@ FORMATS: dict[str, Any] = {
     "bank": bank_csv,
     "json": screenshot_json,
     "sms": sms,
+    "screenshot": screenshot,  # images: recognised by their bytes in sniff_format, read by OCR
 }
 
 
@@ -56,6 +70,8 @@ def _head(source: Any, name: str) -> str:
 def sniff_format(source: Any, *, name: str | None = None) -> tuple[str, str]:
     """Return ``(registry name, head text)`` of ``source``; raise :class:`ProofError` when unknown."""
     name = name or source_name(source)
+    if screenshot.is_image(source):
+        return "screenshot", ""
     head = _head(source, name)
     for key, module in FORMATS.items():
         if module.sniff(head):
@@ -74,8 +90,9 @@ def read_proofs(
     """Read a customer's proof of payment into the canonical proofs frame.
 
     ``source`` is a path, bytes or a binary file. ``format`` is a registry
-    name (``camt``, ``ofx``, ``mt940``, ``paypal``, ``stripe``, ``wallet``,
-    ``bank``, ``json``, ``sms``) or a spec name (``wechat``, ``alipay``, ``jd``, ``meituan``,
+    name (``canonical`` for a proofs frame saved as CSV or Parquet, ``camt``, ``ofx``, ``mt940``, ``paypal``, ``stripe``, ``wallet``,
+    ``bank``, ``json``, ``sms``, ``screenshot``: a PNG/JPEG/WebP payment screenshot read by OCR, see
+    ``receiptkit.read_screenshot``) or a spec name (``wechat``, ``alipay``, ``jd``, ``meituan``,
     ``cmb_credit``, ``icbc``, ...); sniffed when None. ``tz`` overrides the
     format's zone (Asia/Shanghai for Chinese exports, the file's offsets or
     UTC otherwise). With ``strict=True`` the first bad cell raises
