@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "ReprintPolicy": "receiptkit.reprinting",
     "ReprintRecord": "receiptkit.reprinting",
     "read_proofs": "receiptkit.readers.proofs",
+    "read_screenshot": "receiptkit.readers.screenshot",
     "proof": "receiptkit.readers.manual",
     "read_journal": "receiptkit.readers.journal",
     "AuditLog": "receiptkit.audit",
