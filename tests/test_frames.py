@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 import receiptkit as rk
+from receiptkit.datasets import make_dataset
 from receiptkit.frames import AttachedFrame, attach
 
 
@@ -35,7 +36,7 @@ def test_attached_frame_compares_whole_but_derives_plain_frames():
 
 
 def test_match_results_concatenate():
-    data = rk.datasets.make_dataset(n_transactions=400, n_proofs=40, seed=5)
+    data = make_dataset(n_transactions=400, n_proofs=40, seed=5)
     half = len(data.proofs) // 2
     first = rk.match(data.proofs.iloc[:half], data.journal)
     second = rk.match(data.proofs.iloc[half:], data.journal)

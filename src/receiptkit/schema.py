@@ -424,7 +424,15 @@ def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.S
     try:
         out = series.astype("int64")
     except (TypeError, ValueError) as exc:
-        raise SchemaError(f"amount_minor must be integers ({exc})", column=column) from None
+        text = series.astype("string").str.strip()
+        bad = ~text.str.fullmatch(r"[+-]?\d+").fillna(False)
+        index = bad.idxmax() if bad.any() else None
+        raise SchemaError(
+            "amount_minor must be integer minor units" + ("" if index is not None else f" ({exc})"),
+            row=None if index is None else _row_label(frame, index),
+            column=column,
+            value=None if index is None else series[index],
+        ) from None
     if not allow_negative and (out < 0).any():
         index = (out < 0).idxmax()
         raise SchemaError(

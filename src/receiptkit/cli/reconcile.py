@@ -36,46 +36,17 @@ if TYPE_CHECKING:
 __all__ = ["parse_fx", "read_proof_file", "read_proof_files"]
 
 
-def _canonical_header(path: Path) -> bool:
-    """True for a CSV whose header already names the canonical proof columns."""
-    from receiptkit.schema import PROOF_REQUIRED
-
-    if path.suffix.lower() != ".csv":
-        return False
-    with path.open("rb") as handle:
-        first = handle.readline().decode("utf-8-sig", errors="replace")
-    return set(PROOF_REQUIRED) <= {c.strip() for c in first.strip().split(",")}
-
-
 def read_proof_file(path: Path, *, tz: str | None = None, format: str | None = None) -> pd.DataFrame:
-    """One proof file as the canonical proofs frame.
+    """One proof file as the canonical proofs frame: any format :func:`receiptkit.read_proofs` reads.
 
-    Any format :func:`receiptkit.read_proofs` reads, plus a CSV or Parquet file
-    that already has the canonical proof columns (what ``receiptkit demo`` and
-    ``DataFrame.to_csv`` of a proofs frame write).
+    That includes a CSV or Parquet file that already has the canonical proof
+    columns (what ``receiptkit demo`` and ``DataFrame.to_csv`` of a proofs frame write).
     """
-    import pandas as pd
-
     import receiptkit as rk
-    from receiptkit.schema import validate_proofs
 
     if not path.is_file():
         raise ProofError("no such file", file=str(path))
-    canonical = format is None and (path.suffix.lower() == ".parquet" or _canonical_header(path))
-    if not canonical:
-        return rk.read_proofs(path, format=format, tz=tz)
-    try:
-        if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-        return validate_proofs(frame)
-    except ReceiptkitError as exc:
-        raise ProofError(
-            exc.reason, file=str(path), row=exc.row, column=exc.column, value=exc.value
-        ) from None
-    except (ValueError, OSError) as exc:
-        raise ProofError(f"cannot read the file: {exc}", file=str(path)) from None
+    return rk.read_proofs(path, format=format, tz=tz)
 
 
 def read_proof_files(

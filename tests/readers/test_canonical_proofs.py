@@ -1,0 +1,59 @@
+"""A proofs frame saved as CSV or Parquet reads back through read_proofs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.datasets import make_dataset
+from receiptkit.demo import run_demo
+from receiptkit.errors import ProofError
+from receiptkit.readers.proofs import sniff_format
+
+
+@pytest.fixture(scope="module")
+def proofs() -> pd.DataFrame:
+    return make_dataset(n_transactions=300, n_proofs=30, seed=3).proofs
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    columns = ["proof_id", "kind", "amount_minor", "currency", "direction", "ts_precision", "card_last4"]
+    pd.testing.assert_frame_equal(a[columns].reset_index(drop=True), b[columns].reset_index(drop=True))
+    assert (a["ts"].dropna().dt.tz_convert("UTC").tolist()) == (
+        b["ts"].dropna().dt.tz_convert("UTC").tolist()
+    )
+
+
+def test_csv_round_trip(tmp_path: Path, proofs: pd.DataFrame) -> None:
+    path = tmp_path / "proofs.csv"
+    proofs.drop(columns=["raw"]).to_csv(path, index=False)
+    assert sniff_format(path)[0] == "canonical"
+    _same(rk.read_proofs(path), proofs)
+
+
+def test_parquet_round_trip(tmp_path: Path, proofs: pd.DataFrame) -> None:
+    path = tmp_path / "proofs.parquet"
+    proofs.drop(columns=["raw"]).to_parquet(path)
+    _same(rk.read_proofs(path), proofs)
+
+
+def test_bad_cell_names_file_line_and_column(tmp_path: Path, proofs: pd.DataFrame) -> None:
+    frame = proofs.drop(columns=["raw"]).astype({"amount_minor": "string"})
+    frame.loc[frame.index[4], "amount_minor"] = "12.50"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(path)
+    assert (info.value.row, info.value.column) == (6, "amount_minor")  # header is line 1
+    assert "bad.csv" in str(info.value)
+
+
+def test_demo_proofs_reconcile_from_the_file(tmp_path: Path) -> None:
+    run_demo(tmp_path / "demo", n_transactions=600, n_proofs=40, seed=2, slips=False)
+    journal = rk.read_journal(tmp_path / "demo" / "journal.csv")
+    proofs = rk.read_proofs(tmp_path / "demo" / "proofs.csv")
+    assert len(proofs) == 40
+    assert rk.match(proofs, journal)["status"].value_counts().sum() == 40
