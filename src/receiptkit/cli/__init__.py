@@ -6,7 +6,7 @@ adding a command group is adding a module here.
 
 Exit codes: 0 success; 1 the command ran but found a problem (e.g. no match);
 2 bad usage or unreadable input (a one-line error, no traceback unless
-``--debug``).
+``--debug``); 3 an internal error (a bug: one line, the traceback with ``--debug``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import importlib
 import pkgutil
 import sys
 
-from receiptkit.cli.app import app
+from receiptkit.cli.app import app, internal_error
 
 __all__ = ["app", "main"]
 
@@ -30,3 +30,5 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+    except Exception as exc:  # a bug: one line, the traceback only with --debug
+        sys.exit(internal_error(exc))

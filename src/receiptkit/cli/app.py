@@ -13,10 +13,22 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["EXIT_FOUND_PROBLEM", "EXIT_OK", "EXIT_USAGE", "app", "console", "err_console", "fail", "pd_isna"]
+__all__ = [
+    "EXIT_FOUND_PROBLEM",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "app",
+    "console",
+    "err_console",
+    "fail",
+    "internal_error",
+    "pd_isna",
+]
 
 app = typer.Typer(
     name="receiptkit",
+    pretty_exceptions_enable=False,
     help="Trustworthy duplicates of lost card and QR payment slips.",
     no_args_is_help=True,
     add_completion=False,
@@ -25,7 +37,7 @@ console = Console()
 err_console = Console(stderr=True)
 _state = {"debug": False}
 
-EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 @app.callback()
@@ -39,6 +51,22 @@ def fail(exc: Exception) -> NoReturn:
         raise exc
     err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
+
+
+def internal_error(exc: BaseException) -> int:
+    """Report an unexpected exception (a bug) as one line and return the exit code (3).
+
+    Under ``--debug`` the exception is re-raised with its traceback instead.
+    """
+    if _state["debug"]:
+        raise exc
+    err_console.print(
+        f"[bold red]error:[/] internal error ({type(exc).__name__}: {escape(str(exc))}); "
+        "run with --debug for the traceback",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return EXIT_INTERNAL
 
 
 def pd_isna(value: object) -> bool:

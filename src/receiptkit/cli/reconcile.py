@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, internal_error
 from receiptkit.errors import ProofError, ReceiptkitError
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def reconcile_cmd(
             fail(ReceiptkitError(f"cannot write: {exc.strerror or exc}", file=exc.filename))
         except Exception as exc:  # a bug: still one line, the traceback with --debug
             progress.stop()
-            fail(_internal(exc))
+            raise typer.Exit(internal_error(exc)) from None
         notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     for note in notes:
         err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
@@ -205,13 +205,6 @@ def reconcile_cmd(
         console.print(f"report written: {target}", highlight=False, soft_wrap=True)
     if rec.counts["ambiguous"] or rec.counts["unmatched"]:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
-
-
-def _internal(exc: Exception) -> Exception:
-    """An unexpected exception as a one-line error that says how to see more (chained for --debug)."""
-    error = RuntimeError(f"internal error ({type(exc).__name__}: {exc}); run with --debug for the traceback")
-    error.__cause__ = exc
-    return error
 
 
 def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
