@@ -263,3 +263,13 @@ def test_reprint_refuses_a_row_whose_sources_disagree(rebuilt, tmp_path, monkeyp
         override="source_conflict",
     )
     assert done.overridden == ("source_conflict",)
+
+
+def test_activity_of_a_journal_without_card_numbers(rebuilt) -> None:
+    bare = rebuilt.assign(pan_masked=pd.NA, card_last4=pd.NA).astype(
+        {"pan_masked": "string", "card_last4": "string"}
+    )
+    activity = loss_activity(bare, "12345678", {"12345678": LOST_AT})
+    assert activity["card"].isna().all() and len(activity) == 4
+    only_last4 = rebuilt.assign(pan_masked=pd.NA).astype({"pan_masked": "string"})
+    assert loss_activity(only_last4, "12345678", {"12345678": LOST_AT})["card"].iloc[0] == "****5566"

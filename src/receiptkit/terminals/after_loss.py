@@ -126,13 +126,15 @@ def mark_after_loss(journal: pd.DataFrame, cutoffs: CutoffsLike) -> pd.DataFrame
 
 
 def _card(journal: pd.DataFrame) -> pd.Series:
-    pan = journal["pan_masked"] if "pan_masked" in journal.columns else pd.Series(pd.NA, index=journal.index)
-    last4 = (
-        journal["card_last4"] if "card_last4" in journal.columns else pd.Series(pd.NA, index=journal.index)
-    )
-    masked = pan.map(lambda v: mask_pan(v) if isinstance(v, str) else None)
-    fallback = last4.map(lambda v: f"****{v}" if isinstance(v, str) else None)
-    return masked.where(masked.notna(), fallback).astype(STRING)
+    """The card as at most its first 6 and last 4 digits (``****1234`` when only the last 4 are known)."""
+    empty = [None] * len(journal)
+    pan = journal["pan_masked"].astype(object).tolist() if "pan_masked" in journal.columns else empty
+    last4 = journal["card_last4"].astype(object).tolist() if "card_last4" in journal.columns else empty
+    cards = [
+        mask_pan(p) if isinstance(p, str) else (f"****{d}" if isinstance(d, str) else None)
+        for p, d in zip(pan, last4, strict=True)
+    ]
+    return pd.Series(cards, index=journal.index, dtype=STRING)
 
 
 def _reprint_counts(audit: AuditLog | str | os.PathLike[str] | None, txn_ids: pd.Series) -> pd.Series:

@@ -275,6 +275,52 @@ def _compatible(a: pd.DataFrame, b: pd.DataFrame, disjoint_terminals: bool) -> n
     return ok
 
 
+def _window_pairs(
+    merged: pd.DataFrame,
+    new: pd.DataFrame,
+    free_m: np.ndarray,
+    free_f: np.ndarray,
+    offset_ns: float,
+    tolerance_ns: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (merged row, new row) in the same block whose corrected times are within the tolerance.
+
+    One sort and two binary searches on a (block, time) key: only pairs inside
+    the window are ever made, so a price sold hundreds of times a day costs no
+    more than the sales around each one.
+    """
+    block = ["currency", "amount_minor", "_side", "status"]
+    both = pd.concat([merged.loc[free_m, block], new.loc[free_f, block]], ignore_index=True)
+    codes = both.groupby(block, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
+    code_m, code_f = codes[: len(free_m)], codes[len(free_m) :]
+    ns_m = merged["_ns"].to_numpy()[free_m]
+    ns_f = new["_ns"].to_numpy()[free_f] - round(offset_ns)
+    if len(ns_m) == 0 or len(ns_f) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    low = min(ns_m.min(), ns_f.min())
+    unit = 1_000  # microseconds, coarser when the (block, time) key would overflow
+    while True:
+        width = int(max(ns_m.max(), ns_f.max()) - low) // unit + 2 * int(tolerance_ns) // unit + 3
+        if (int(codes.max()) + 1) * width < 2**62:
+            break
+        unit *= 1_000
+    key_m = code_m * width + (ns_m - low) // unit
+    key_f = code_f * width + (ns_f - low) // unit
+    order = np.argsort(key_m, kind="stable")
+    sorted_keys = key_m[order]
+    reach = int(tolerance_ns) // unit + 1
+    starts = np.searchsorted(sorted_keys, key_f - reach, side="left")
+    stops = np.searchsorted(sorted_keys, key_f + reach, side="right")
+    counts = stops - starts
+    owner = np.repeat(np.arange(len(key_f)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    m_pos = order[np.repeat(starts, counts) + within]
+    residual = np.abs(ns_f[owner] - ns_m[m_pos])
+    keep = (residual <= tolerance_ns) & (code_m[m_pos] == code_f[owner])
+    return free_m[m_pos[keep]], free_f[owner[keep]], residual[keep]
+
+
 def _time_links(
     merged: pd.DataFrame,
     new: pd.DataFrame,
@@ -283,18 +329,10 @@ def _time_links(
     offset_ns: float,
     tolerance_ns: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    block = ["currency", "amount_minor", "_side", "status"]
-    left = merged.loc[free_m, [*block, "_ns"]].assign(_m=free_m)
-    right = new.loc[free_f, [*block, "_ns"]].assign(_f=free_f)
-    pairs = left.merge(right, on=block, suffixes=("_m", "_f"))
-    if pairs.empty:
+    m_idx, f_idx, residual = _window_pairs(merged, new, free_m, free_f, offset_ns, tolerance_ns)
+    if len(m_idx) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    residual = np.abs(pairs["_ns_f"].to_numpy() - offset_ns - pairs["_ns_m"].to_numpy())
-    pairs = pairs[residual <= tolerance_ns].assign(_r=residual[residual <= tolerance_ns])
-    if pairs.empty:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    m_idx = pairs["_m"].to_numpy()
-    f_idx = pairs["_f"].to_numpy()
+    pairs = pd.DataFrame({"_m": m_idx, "_f": f_idx, "_r": residual})
     a = merged.loc[m_idx].reset_index(drop=True)
     b = new.loc[f_idx].reset_index(drop=True)
     disjoint = not (set(merged["terminal_id"].dropna()) & set(new["terminal_id"].dropna()))
@@ -591,6 +629,5 @@ def _finish(
     ]
     journal = journal[[*JOURNAL_COLUMNS, *extra, "sources", "merge_conflict"]]
     journal.attrs["sources"] = list(labels)
-    journal.attrs["conflicts"] = report
     offsets_frame = pd.DataFrame(offsets, columns=["source", "offset_s", "spread_s", "pairs", "method"])
     return MergedJournal(journal=journal, conflicts=report, clock_offsets=offsets_frame, links=link_frame)
