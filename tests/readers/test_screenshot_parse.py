@@ -7,7 +7,7 @@ import pytest
 
 from receiptkit.errors import ProofError
 from receiptkit.readers.ocr import OcrLine
-from receiptkit.readers.screenshot import parse_lines, reading_frame
+from receiptkit.readers.screenshot import parse_lines, reading_frame, reading_note
 from receiptkit.schema import PROOF_COLUMNS
 
 TZ = "Asia/Shanghai"
@@ -287,3 +287,15 @@ def test_status_phrase_from_a_closed_list_needs_less_confidence_than_free_text()
     ]
     row = frame(free)
     assert row["payment_state"] == "unknown" and "confidence" in row["raw"]["unread"]["status"]
+
+
+def test_reading_note_for_the_counter():
+    lines = [i for i in WECHAT if i.text != "POS20261120001"]
+    reading = parse_lines(lines, tz=TZ, ref_date=REF)
+    reading.unread["order_no"] = "not read with confidence (weakest character 0.31 < 0.60)"
+    proof = reading_frame(
+        reading, name="s.png", extra_raw={"cues": {"file_name_time": "2026-11-21T09:01:02"}}
+    )
+    note = reading_note(proof)
+    assert note.startswith("read as WeChat Pay 账单详情; left empty: order_no (not read with confidence")
+    assert "file cues (weak, never the payment time): file_name_time 2026-11-21T09:01:02" in note

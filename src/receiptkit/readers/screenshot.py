@@ -68,6 +68,7 @@ __all__ = [
     "parse_lines",
     "read",
     "read_screenshot",
+    "reading_note",
     "sniff",
 ]
 
@@ -802,6 +803,27 @@ def reading_frame(
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     frame["payment_state"] = frame["payment_state"].astype("string")
     return finish(frame, name, tz=tz)
+
+
+def reading_note(proof: pd.DataFrame) -> str:
+    """One line for the counter: which app layout was read, what was left empty and why, the file's cues.
+
+    >>> reading_note(pd.DataFrame({"raw": [{"app": "WeChat Pay 账单详情", "unread": {"order_no": "cut"}}]}))
+    'read as WeChat Pay 账单详情; left empty: order_no (cut)'
+    """
+    raw = proof["raw"].iloc[0] if len(proof) else {}
+    parts = [f"read as {raw.get('app', 'an unknown layout')}"]
+    unread = raw.get("unread") or {}
+    if unread:
+        parts.append("left empty: " + ", ".join(f"{name} ({why})" for name, why in unread.items()))
+    if raw.get("year_inferred"):
+        parts.append("the screen shows no year: the latest year not after the reference date was taken")
+    cues = raw.get("cues") or {}
+    if cues:
+        shown = ", ".join(f"{k} {v}" for k, v in cues.items() if "time" in k or "date" in k)
+        if shown:
+            parts.append(f"file cues (weak, never the payment time): {shown}")
+    return "; ".join(parts)
 
 
 def read(
