@@ -141,6 +141,8 @@ def main() -> None:
         f"empty {sum(results[n]['empty'] for n in SCORED)}, wrong {sum(results[n]['wrong'] for n in SCORED)} "
         "(shown = fields fully visible on the screen; a field cut by the crop counts only when read)"
     )
+    cut = sum(results[n]["empty_optional"] for n in SCORED)
+    print(f"fields ending at or cut by the crop and left empty (not counted above): {cut}")
     for app, c in sorted(by_app.items()):
         print(f"  {app:<9} exact {c['exact']:>4}  empty {c['empty']:>3}  wrong {c['wrong']:>3}")
     for line in misses[: args.show]:

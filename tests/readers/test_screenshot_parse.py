@@ -299,3 +299,8 @@ def test_reading_note_for_the_counter():
     note = reading_note(proof)
     assert note.startswith("read as WeChat Pay 账单详情; left empty: order_no (not read with confidence")
     assert "file cues (weak, never the payment time): file_name_time 2026-11-21T09:01:02" in note
+
+
+def test_struck_original_price_under_the_headline_is_not_the_amount():
+    lines = [*WECHAT, line("¥130.50", 240, 330, h=32)]  # smaller than the -128.50 headline
+    assert frame(lines)["amount_minor"] == 12850

@@ -86,3 +86,4 @@ def test_random_screenshots_cover_the_range():
     assert {s.lang for s in styles} == {"zh", "en"} and {s.theme for s in styles} == {"light", "dark"}
     assert min(s.width for s in styles) == 720 and max(s.width for s in styles) == 1440
     assert any(s.stacked for s in styles) and {s.currency_mark for s in styles} == {"", "¥", "CNY ", "RMB "}
+    assert any(s.discount for s in styles) and not any(s.discount for s in styles if s.app == "bank")

@@ -102,6 +102,9 @@ class Style:
     stacked: bool = False  # bank apps: label above value
     thousands: bool = False  # "1,234.50"
     currency_mark: str = ""  # bank apps: "¥", "CNY ", "RMB " before the headline amount
+    discount: int = (
+        0  # wallets: a coupon of this many minor units; the original price is shown struck through
+    )
 
 
 @dataclass
@@ -531,6 +534,20 @@ def draw_screenshot(payment: Payment, style: Style, *, seed: int = 0) -> Screens
     )
     y += 34 * dp * 1.5
     boxes: dict[str, tuple[int, int]] = {"amount_minor": (int(amount_box[0]), int(amount_box[1]))}
+    if style.discount and style.app != "bank":
+        # a coupon: the original price, smaller and struck through, under the amount paid
+        cents = payment.amount_minor + style.discount
+        original = f"¥{cents // 100}.{cents % 100:02d}"
+        small = _font(round(14 * dp))
+        x = (style.width - small.getlength(original)) / 2
+        draw.text((x, y), original, font=small, fill=colours["label"])
+        middle = y + 14 * dp * 0.6
+        draw.line(
+            ((x, middle), (x + small.getlength(original), middle)),
+            fill=colours["label"],
+            width=max(1, round(dp)),
+        )
+        y += 14 * dp * 1.8
     if style.app in ("alipay", "unionpay"):
         state_text = _STATES[(style.app, style.lang)][payment.state]
         state_font = _font(round(14 * dp))
@@ -645,6 +662,7 @@ def random_style(rng: random.Random) -> Style:
         stacked=app == "bank" and rng.random() < 0.3,
         thousands=rng.random() < 0.3,
         currency_mark=rng.choice(("", "¥", "CNY ", "RMB ")) if app == "bank" else "",
+        discount=rng.choice((100, 200, 500, 1000)) if app != "bank" and rng.random() < 0.15 else 0,
     )
 
 
