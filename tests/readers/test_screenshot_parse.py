@@ -302,5 +302,5 @@ def test_reading_note_for_the_counter():
 
 
 def test_struck_original_price_under_the_headline_is_not_the_amount():
-    lines = [*WECHAT, line("¥130.50", 240, 330, h=32)]  # smaller than the -128.50 headline
+    lines = [*WECHAT, line("¥130.50", 240, 400, h=32)]  # smaller than the -128.50 headline
     assert frame(lines)["amount_minor"] == 12850
