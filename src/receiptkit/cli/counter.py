@@ -38,6 +38,10 @@ def find(
     proof_id: Annotated[
         str | None, typer.Option(help="Which proof of a --proof file with several (default: the first).")
     ] = None,
+    screenshot: Annotated[
+        Path | None,
+        typer.Option(help="A payment screenshot (PNG/JPEG/WebP), read by OCR (needs receiptkit[ocr])."),
+    ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
 ) -> None:
@@ -53,12 +57,19 @@ def find(
     try:
         log = rk.read_journal(journal, preset=preset, tz=tz)
         note = ""
-        if proof_file is not None:
+        if screenshot is not None:
+            from receiptkit.readers.screenshot import reading_note
+
+            proof = rk.read_screenshot(screenshot, tz=tz)
+            note = reading_note(proof)  # the layout read, fields left empty and why
+        elif proof_file is not None:
             proofs = read_proof_file(proof_file, tz=tz)
             proof, note = _pick(proofs, proof_id, proof_file)
         else:
             if amount is None:
-                raise typer.BadParameter("give --amount (and ideally --time, --last4) or --proof FILE")
+                raise typer.BadParameter(
+                    "give --amount (and ideally --time, --last4), --proof FILE or --screenshot IMAGE"
+                )
             proof = rk.proof(
                 amount=amount,
                 time=time,
