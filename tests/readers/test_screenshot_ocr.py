@@ -217,3 +217,22 @@ def test_reads_with_the_network_cut(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["12850", PAID.txn_id, "True"]  # a fresh process: the cold call
+
+
+def test_cli_find_with_a_screenshot(ocr_engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    journal = tmp_path / "journal.csv"
+    _journal(PAID, "wechat").drop(columns=["raw"], errors="ignore").to_csv(journal, index=False)
+    data, _ = degrade(draw_screenshot(PAID, Style(app="wechat", width=720)), jpeg_quality=80)
+    shot = tmp_path / "Screenshot_20261121_090102.jpg"
+    shot.write_bytes(data)
+    result = CliRunner().invoke(app, ["find", "--journal", str(journal), "--screenshot", str(shot)])
+    assert result.exit_code == 0, result.output
+    assert "MATCHED" in result.output and "J1" in result.output
+    assert (
+        PAID.txn_id in result.output and "****4821" in result.output
+    )  # what was read, next to the candidates
+    assert "read as WeChat Pay" in result.output and "file_name_time 2026-11-21T09:01:02" in result.output
