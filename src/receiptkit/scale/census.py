@@ -87,6 +87,7 @@ class ProofCensus:
     sample: pd.DataFrame  # proofs that may vote on clock offsets, best hashes first, <= skew_sample
     sample_hash: np.ndarray
     sample_position: np.ndarray  # position within the partition
+    meta: pd.DataFrame  # the partition's columns and dtypes, no rows
 
 
 def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
@@ -114,6 +115,7 @@ def census_proofs(
         sample=frame.iloc[precise[best]].reset_index(drop=True),
         sample_hash=hashes[best],
         sample_position=precise[best],
+        meta=part.iloc[:0],
     )
 
 

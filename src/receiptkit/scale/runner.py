@@ -41,6 +41,9 @@ from receiptkit.schema import empty_proofs
 
 __all__ = ["MatchPlan", "match_dask", "plan_dask"]
 
+TASK = "_task"  # the task a routed row or proof belongs to
+POSITION = "_position"  # a proof's position in the input
+
 
 @dataclass
 class MatchPlan:
@@ -53,10 +56,10 @@ class MatchPlan:
     n_proofs: int
 
 
-def _route_journal(part: pd.DataFrame, routing: Routing) -> dict[int, pd.DataFrame]:
-    """Split a journal partition into the rows each task needs (a row may go to several)."""
+def _route_journal(part: pd.DataFrame, routing: Routing) -> pd.DataFrame:
+    """The rows of a journal partition that tasks need, with their task (a row may go to several)."""
     if not len(part):
-        return {}
+        return part.assign(**{TASK: np.empty(0, dtype=np.int64)})
     ts_adj = routing.ts_adj(cs.seconds(part["ts"]), part["terminal_id"].astype(object).to_numpy())
     currency = part["currency"].astype(str).to_numpy()
     amount = part["amount_minor"].to_numpy(np.int64)
@@ -82,22 +85,29 @@ def _route_journal(part: pd.DataFrame, routing: Routing) -> dict[int, pd.DataFra
         tasks.append(target[extra].astype(np.int64))
     row = np.concatenate(rows)
     task = np.concatenate(tasks)
-    pairs = pd.DataFrame({"row": row, "task": task}).drop_duplicates()
-    return {
-        int(t): part.iloc[np.sort(group["row"].to_numpy())] for t, group in pairs.groupby("task", sort=True)
-    }
+    pairs = pd.DataFrame({"row": row, "task": task}).drop_duplicates().sort_values(["task", "row"])
+    out = part.iloc[pairs["row"].to_numpy()].reset_index(drop=True)
+    out[TASK] = pairs["task"].to_numpy(np.int64)
+    return out
 
 
-def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> dict[int, pd.DataFrame]:
-    """Split a proofs partition by task; the index becomes the proof's global position."""
+def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.DataFrame:
+    """A proofs partition with each proof's task and global position."""
     frame = part.reset_index(drop=True)
-    frame.index = pd.RangeIndex(first, first + len(frame))
-    task = proof_task[first : first + len(frame)]
-    return {int(t): frame[task == t] for t in np.unique(task)}
+    frame[POSITION] = np.arange(first, first + len(frame), dtype=np.int64)
+    frame[TASK] = proof_task[first : first + len(frame)].astype(np.int64)
+    return frame
 
 
-def _pick(pieces: dict[int, pd.DataFrame], task: int) -> pd.DataFrame | None:
-    return pieces.get(task)
+def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> pd.DataFrame:
+    """Run ``match`` for every task in this partition (tasks never span partitions)."""
+    meta, stats, offsets, policy = shared
+    results = [_result_meta()]
+    rows_by_task = dict(tuple(journal.groupby(TASK, sort=False))) if len(journal) else {}
+    for task, mine in proofs.groupby(TASK, sort=True):
+        rows = rows_by_task.get(task)
+        results.append(_match_task(mine, rows, meta, stats, offsets, policy))
+    return pd.concat(results) if len(results) > 1 else results[0]
 
 
 def _result_meta() -> pd.DataFrame:
@@ -114,30 +124,37 @@ def _empty_journal_meta() -> pd.DataFrame:
 
 
 def _match_task(
-    proofs: list[pd.DataFrame | None],
-    journal: list[pd.DataFrame | None],
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame | None,
     journal_meta: pd.DataFrame,
     stats: JournalStats,
     offsets: dict[str, int],
     policy: MatchPolicy,
 ) -> pd.DataFrame:
     """Run ``match`` on one task's proofs against its journal rows (in the journal's order)."""
-    proof_parts = [p for p in proofs if p is not None and len(p)]
-    frame = pd.concat(proof_parts).sort_index() if proof_parts else None
-    rows = [j for j in journal if j is not None and len(j)]
-    if rows:
-        slice_ = pd.concat(rows, ignore_index=True).drop_duplicates(ROW).sort_values(ROW, kind="stable")
-        slice_ = slice_.drop(columns=[ROW]).reset_index(drop=True)
+    frame = proofs.sort_values(POSITION, kind="stable")
+    positions = frame[POSITION].to_numpy()
+    frame = frame.drop(columns=[TASK, POSITION]).reset_index(drop=True)
+    if journal is not None and len(journal):
+        slice_ = journal.drop_duplicates(ROW).sort_values(ROW, kind="stable")
+        slice_ = slice_.drop(columns=[ROW, TASK]).reset_index(drop=True)
     else:
-        slice_ = journal_meta.drop(columns=[ROW], errors="ignore").iloc[:0]
-    if frame is None:
-        meta = _result_meta()
-        return meta
+        slice_ = journal_meta.drop(columns=[ROW, TASK], errors="ignore").iloc[:0]
     index = index_with_stats(slice_, stats, offsets)
     result = match(frame, index, policy=policy, clock_offsets=offsets)
-    result.index = frame.index
+    result.index = pd.Index(positions, name=None)
     result.attrs = {}
     return result
+
+
+def _shuffle_method() -> str:
+    """p2p (disk-backed, for larger than memory) on a distributed cluster, else in-memory tasks."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is in the dask extra
+        return "tasks"
+    scheduler = dask.base.get_scheduler()
+    return "p2p" if isinstance(getattr(scheduler, "__self__", None), Client) else "tasks"
 
 
 def plan_dask(
@@ -227,33 +244,41 @@ def plan_dask(
         min_tasks=min_tasks,
     )
 
-    # 4. route and match (lazy)
+    # 4. route rows and proofs to their tasks (a shuffle), then match (lazy)
     routing = delayed(plan.routing, pure=True)
     proof_task = delayed(plan.proof_task, pure=True)
-    journal_pieces = [delayed(_route_journal)(source.part(i), routing) for i in range(len(source))]
-    proof_pieces = [
-        delayed(_route_proofs)(p, int(first), proof_task)
-        for p, first in zip(proof_parts, starts[:-1], strict=True)
-    ]
-    shared = delayed((meta.assign(**{ROW: np.int64(0)}).iloc[:0], stats, offsets, policy), pure=True)
-    results = []
-    for task in range(plan.n_tasks):
-        mine = [delayed(_pick)(p, task) for p in proof_pieces]
-        rows = [delayed(_pick)(j, task) for j in journal_pieces]
-        results.append(delayed(_run_task)(mine, rows, shared))
+    journal_meta = meta.assign(**{ROW: np.int64(0), TASK: np.int64(0)}).iloc[:0]
+    proof_meta = pcs[0].meta.assign(**{POSITION: np.int64(0), TASK: np.int64(0)}).iloc[:0]
+    method = _shuffle_method()
     meta_result = _result_meta()
-    with dask.config.set({"dataframe.convert-string": False}):  # keep candidates as lists of tuples
-        result = (
-            dd.from_delayed(results, meta=meta_result, verify_meta=False)
-            if results
-            else dd.from_pandas(meta_result, npartitions=1)
+    with dask.config.set({"dataframe.convert-string": False}):  # candidates stay lists of tuples
+        routed_rows = dd.from_delayed(
+            [delayed(_route_journal)(source.part(i), routing) for i in range(len(source))],
+            meta=journal_meta,
+            verify_meta=False,
+        )
+        routed_proofs = dd.from_delayed(
+            [
+                delayed(_route_proofs)(p, int(first), proof_task)
+                for p, first in zip(proof_parts, starts[:-1], strict=True)
+            ],
+            meta=proof_meta,
+            verify_meta=False,
+        )
+        n_parts = max(plan.n_tasks, 1)
+        rows_by_task = routed_rows.shuffle(TASK, npartitions=n_parts, shuffle_method=method)
+        proofs_by_task = routed_proofs.shuffle(TASK, npartitions=n_parts, shuffle_method=method)
+        shared = (journal_meta, stats, offsets, policy)
+        result = dd.map_partitions(
+            _match_partition,
+            proofs_by_task,
+            rows_by_task,
+            shared,
+            meta=meta_result,
+            align_dataframes=False,
+            enforce_metadata=False,
         )
     return MatchPlan(result, offsets_frame, stats, plan, n_proofs)
-
-
-def _run_task(proofs, rows, shared) -> pd.DataFrame:
-    meta, stats, offsets, policy = shared
-    return _match_task(proofs, rows, meta, stats, offsets, policy)
 
 
 def _clock_sample(pcs: list[cs.ProofCensus], starts: np.ndarray, policy: MatchPolicy) -> pd.DataFrame:
