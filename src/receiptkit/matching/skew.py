@@ -28,7 +28,12 @@ _BIN_S = 60
 
 
 def _vote_pairs(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -> tuple[Pairs, np.ndarray]:
-    """Candidate pairs of the voting proofs within the skew range, and each proof's count."""
+    """Candidate pairs of the voting proofs within the skew range, and what each pair's vote is divided by.
+
+    A proof with few same-amount transactions in the range spreads its vote
+    over all of them (same card x3, another card x0.05); one with many votes
+    only through those of the same card's last 4, spread over them.
+    """
     wide = policy.max_clock_skew_s
     lo, hi = sample.core_lo - wide, sample.core_hi + wide
     group = index.amount_groups(sample.side, sample.cur_code, sample.amount)
@@ -40,6 +45,7 @@ def _vote_pairs(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -
         owner, position = _expand(np.where(sparse, a, 0), np.where(sparse, b, 0))
         parts.append(Pairs(owner, index.hypothesis_rows(position), np.zeros(len(owner), dtype=np.int8)))
     a, b = index.last4_ranges(np.where(sparse, -1, group), 0, sample.codes4(), lo, hi)
+    counts = np.where(sparse, counts, np.maximum(b - a, 1) * 3)  # x3 below: one vote per dense proof
     owner, position = _expand(a, b)
     parts.append(Pairs(owner, index.last4_rows(position), np.zeros(len(owner), dtype=np.int8)))
     query, rows = index.lookup("wallet_txn_id", sample.wallet)
