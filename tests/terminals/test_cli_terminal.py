@@ -47,7 +47,7 @@ def day(fixtures: Path, tmp_path: Path) -> dict[str, str]:
     return out
 
 
-def test_register_activity_reprint_and_tampering(day: dict[str, str], tmp_path: Path) -> None:
+def test_register_and_activity_as_subprocesses(day: dict[str, str], tmp_path: Path) -> None:
     audit = "audit.sqlite"
     added = run(
         "terminal", "add", "12345678", "--operator", "li", "--merchant", "898310048161234",
@@ -99,27 +99,9 @@ def test_register_activity_reprint_and_tampering(day: dict[str, str], tmp_path: 
     assert "CNY: 3 approved money movement(s), net -524.00" in activity.stdout
     book = openpyxl.load_workbook(tmp_path / "after-loss.xlsx")
     assert book["activity"].max_row == 5
-    refused = run(
-        "reprint", "12345678/000012/000111", "--journal", day["acquirer"], "--preset", "unionpay_terminal",
-        "--pdf", "dup.pdf", "--operator", "zhao", "--reason", "customer asked", "--audit", audit,
-        cwd=tmp_path,
-    )  # fmt: skip
-    assert refused.returncode == 2 and "[after_loss]" in refused.stderr
-    assert not (tmp_path / "dup.pdf").exists()
-
-    # someone moves the loss time two hours later in the audit table, to make the misuse look earlier
-    with sqlite3.connect(tmp_path / audit) as db:
-        db.execute(
-            "UPDATE receiptkit_audit SET effective_at = replace(effective_at, 'T06:00', 'T08:00') "
-            "WHERE event_type = 'terminal_status' AND status = 'reported_lost'"
-        )
-    chain = run("audit", "verify", "--audit", audit, cwd=tmp_path)
-    assert chain.returncode == 1 and "TAMPERED: edited at row 2" in chain.stderr
-    show = run("terminal", "show", "12345678", "--audit", audit, cwd=tmp_path)
-    assert show.returncode == 1 and "TAMPERED" in show.stderr
 
 
-def test_in_process_csv_override_and_an_edited_register(
+def test_in_process_csv_refusal_override_and_tampering(
     day: dict[str, str], tmp_path: Path, monkeypatch
 ) -> None:
     from typer.testing import CliRunner
@@ -148,6 +130,10 @@ def test_in_process_csv_override_and_an_edited_register(
     assert every.exit_code == 0 and "9 transaction(s)" in every.output
 
     reprint = ["reprint", "12345678/000012/000111", *journal, "--pdf", "dup.pdf", "--operator", "zhao"]
+    refused = runner.invoke(app, [*reprint, "--reason", "customer asked", "--audit", audit])
+    assert refused.exit_code == 2 and "[after_loss]" in refused.output
+    assert f"reported lost at {day['date']}T14:00:00+08:00" in refused.output
+    assert not (tmp_path / "dup.pdf").exists()
     overridden = runner.invoke(
         app, [*reprint, "--reason", "police asked", "--override", "after_loss", "--audit", audit]
     )
@@ -164,11 +150,22 @@ def test_in_process_csv_override_and_an_edited_register(
     assert "cutoff_at" in verify.output and "the audit log says" in verify.output
     refused = runner.invoke(app, [*reprint, "--reason", "x", "--audit", audit])
     assert refused.exit_code == 2 and "edited outside receiptkit" in refused.output
+    shown = runner.invoke(app, ["terminal", "show", "12345678", "--audit", audit])
+    assert shown.exit_code == 1 and "TAMPERED" in shown.output
     with sqlite3.connect(tmp_path / audit) as db:  # a deleted register row is rebuilt from the log
         db.execute("DELETE FROM receiptkit_terminals")
     assert runner.invoke(app, ["terminal", "verify", "--audit", audit]).exit_code == 0
     again = runner.invoke(app, ["terminal", "show", "12345678", "--audit", audit])
     assert again.exit_code == 0 and "cutoff: reported_lost" in again.output
+    # the loss time edited in the audit table itself: the chain breaks and the register refuses it
+    with sqlite3.connect(tmp_path / audit) as db:
+        db.execute(
+            "UPDATE receiptkit_audit SET effective_at = replace(effective_at, 'T06:00', 'T08:00') "
+            "WHERE status = 'reported_lost'"
+        )
+    assert runner.invoke(app, ["audit", "verify", "--audit", audit]).exit_code == 1
+    broken = runner.invoke(app, ["terminal", "show", "12345678", "--audit", audit])
+    assert broken.exit_code == 1 and "was changed after it was written" in broken.output
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from receiptkit.terminals.lost_day import REPLACEMENT, LostDayResult, run_lost_t
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory) -> LostDayResult:
-    data = rk.make_dataset(n_transactions=1500, n_proofs=20, seed=3)
-    return run_lost_terminal_day(tmp_path_factory.mktemp("lost"), data, seed=3, key=bytes(range(32)))
+    data = rk.make_dataset(n_transactions=600, n_proofs=5, seed=1)
+    return run_lost_terminal_day(tmp_path_factory.mktemp("lost"), data, seed=1, key=bytes(range(32)))
 
 
 def test_the_exports_are_in_their_real_layouts(story) -> None:
@@ -89,7 +89,7 @@ def test_the_register_and_the_log_tell_the_same_story(story) -> None:
 
 
 def test_the_demo_includes_the_lost_terminal_day(tmp_path: Path) -> None:
-    summary = run_demo(tmp_path, n_transactions=400, n_proofs=10, seed=2, slips=0)
+    summary = run_demo(tmp_path, n_transactions=300, n_proofs=5, seed=2, slips=0)
     assert any("hand over to the acquirer and the police" in line for line in summary.lines())
     assert (tmp_path / "lost-terminal" / "after-loss-activity.xlsx").exists()
     assert any(p.name == "after-loss-activity.csv" for p in summary.files)
