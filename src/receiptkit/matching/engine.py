@@ -145,6 +145,16 @@ def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table:
 # ------------------------------------------------------------------ decision
 
 
+def _segment(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, empty: float) -> np.ndarray:
+    """``ufunc.reduce`` of ``values`` over each run [starts[k], starts[k+1]) (pairs sorted by proof)."""
+    n = len(starts) - 1
+    out = np.full(n, empty, dtype=np.result_type(values, type(empty)))
+    has = starts[1:] > starts[:-1]
+    if has.any():
+        out[has] = ufunc.reduceat(values, starts[:-1][has])
+    return out
+
+
 @dataclass
 class _Posteriors:
     conf: np.ndarray  # per pair (0 where inactive)
@@ -162,8 +172,7 @@ def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Poster
     log_other = np.log((1 - policy.prior_absent) * (1 - policy.m_amount))
     peak = np.maximum(np.full(n, max(log_absent, log_other)), w.rest)
     masked = np.where(active, w.score, -np.inf)
-    if len(p):
-        np.maximum.at(peak, p, masked)
+    peak = np.maximum(peak, _segment(np.maximum, masked, w.starts, -np.inf))
     contrib = np.where(active, np.exp(masked - peak[p]), 0.0)
     total = np.exp(log_absent - peak) + np.exp(log_other - peak) + np.exp(w.rest - peak)
     total = total + np.bincount(p, weights=contrib, minlength=n)
@@ -172,18 +181,13 @@ def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Poster
     rest = np.exp(w.rest - peak) / total
     positions = np.arange(len(p))
     big = np.iinfo(np.int64).max
-    best = np.full(n, big)
-    top = np.full(n, big)
-    if len(p):
-        np.minimum.at(best, p, np.where(active & (w.route != _FAILED), positions, big))
-        np.minimum.at(top, p, np.where(active, positions, big))
+    best = _segment(np.minimum, np.where(active & (w.route != _FAILED), positions, big), w.starts, big)
+    top = _segment(np.minimum, np.where(active, positions, big), w.starts, big)
     best = np.where(best == big, -1, best)
     top = np.where(top == big, -1, top)
     # the best rival of ``best``: the next active hypothesis (or the top one when a failed attempt leads)
-    second = np.full(n, big)
-    if len(p):
-        later = active & (positions > best[p]) & (best[p] >= 0)
-        np.minimum.at(second, p, np.where(later, positions, big))
+    later = active & (positions > best[p]) & (best[p] >= 0) if len(p) else active
+    second = _segment(np.minimum, np.where(later, positions, big), w.starts, big)
     runner = np.zeros(n)
     has2 = second != big
     runner[has2] = conf[second[has2]] if len(conf) else 0.0
@@ -519,9 +523,7 @@ def _build_result(
     positions = np.arange(len(w.proof))
     later = active & (positions > best_pos[w.proof]) & (best_pos[w.proof] >= 0)
     big = np.iinfo(np.int64).max
-    second = np.full(n, big)
-    if len(positions):
-        np.minimum.at(second, w.proof, np.where(later, positions, big))
+    second = _segment(np.minimum, np.where(later, positions, big), w.starts, big)
     rival[second != big] = second[second != big]
     shown = {"best": best_pos, "rival": rival, "conf": post.conf, "active": active}
     return result, shown

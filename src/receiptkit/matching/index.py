@@ -115,6 +115,34 @@ def last4_codes(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(pc.fill_null(numbers, -1).to_numpy(zero_copy_only=False), dtype=np.int16)
 
 
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the bits of a uint64 key."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def _group_starts(keys: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """In ``order``, where a run of equal keys starts."""
+    start = np.zeros(len(order), dtype=bool)
+    if not len(order):
+        return start
+    start[0] = True
+    for key in keys:
+        k = key[order]
+        start[1:] |= k[1:] != k[:-1]
+    return start
+
+
+def _key_hash(keys: list[np.ndarray]) -> np.ndarray:
+    h = np.zeros(len(keys[0]), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for key in keys:
+            h = _mix(h ^ key.astype(np.int64).view(np.uint64))
+    return h
+
+
 def _expand(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges [start, stop) per owner, the (owner, position) of every element."""
     counts = np.maximum(stops - starts, 0)
@@ -197,6 +225,7 @@ class JournalIndex:
     # ------------------------------------------------------------ row values
     @staticmethod
     def _rank(values: pa.Array) -> np.ndarray:
+        """Each row's place in txn_id order: ties are broken by txn_id, never by position."""
         order = np.asarray(pc.sort_indices(values).to_numpy(zero_copy_only=False), dtype=np.int64)
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
@@ -364,42 +393,33 @@ class JournalIndex:
         payment does not look like two candidates; matches flag them.
         """
         live = np.flatnonzero(self.side >= 0)
-        keys = (
+        keys = [
             self.terminal_code[live],
             self.ts_s[live],
             self.amount[live],
             self.currency_code[live],
             self.side[live],
-        )
-        order = np.lexsort(keys[::-1])
-        sorted_rows = live[order]
-        same = np.ones(len(order), dtype=bool)
-        for key in keys:
-            k = key[order]
-            same[1:] &= k[1:] == k[:-1]
-        if not len(same):  # no approved transaction (a journal slice of declined attempts only)
+        ]
+        order = np.argsort(_key_hash(keys))
+        start = _group_starts(keys, order)
+        group = np.cumsum(start) - 1
+        size = np.bincount(group)
+        candidates = live[order][size[group] > 1]
+        if not len(candidates):
             return {}
-        same[0] = False
-        if not same.any():
-            return {}
-        starts = np.flatnonzero(~same)
-        group = np.cumsum(~same) - 1
-        in_group = np.bincount(group)
-        candidates = sorted_rows[in_group[group] > 1]
         reference = pd.Series(self.values("rrn", candidates))
         for column in ("wallet_txn_id", "auth_code", "stan"):
             reference = reference.fillna(pd.Series(self.values(column, candidates)))
         frame = pd.DataFrame(
             {
                 "row": candidates,
-                "group": group[in_group[group] > 1],
+                "group": group[size[group] > 1],
                 "ref": reference.to_numpy(),
                 "rank": self.txn_rank[candidates],
             }
         ).dropna(subset=["ref"])
-        del starts
         groups: dict[int, list[int]] = {}
-        frame = frame[frame.duplicated(["group", "ref"], keep=False)].sort_values("rank")
+        frame = frame[frame.duplicated(["group", "ref"], keep=False)].sort_values(["rank", "row"])
         for _, copies in frame.groupby(["group", "ref"], sort=False):
             rows = copies["row"].to_list()
             groups[int(rows[0])] = [int(r) for r in rows[1:]]
@@ -429,23 +449,17 @@ class JournalIndex:
             & np.isin(self.amount, np.unique(self.amount[failed]))
         )
         side = np.where(self.side[rows] >= 0, self.side[rows], self.failed_side[rows])
-        keys = (
+        keys = [
             self.terminal_code[rows],
             side,
             self.currency_code[rows],
             self.amount[rows],
             self.last4_code[rows],
-        )
-        order = np.lexsort((self.ts_s[rows], *keys[::-1]))
+        ]
+        order = np.lexsort((self.ts_s[rows], _key_hash(keys)))
+        group = np.cumsum(_group_starts(keys, order)) - 1
         rows = rows[order]
-        group_start = np.ones(len(rows), dtype=bool)
-        for key in keys:
-            k = key[order]
-            group_start[1:] &= k[1:] == k[:-1]
-        group_start = ~group_start
-        group_start[0] = True
-        group = np.cumsum(group_start) - 1
-        # for each row, the time of the next approved row in its group
+        # for each row, the time of the next approved row of its group
         approved = self.side[rows] >= 0
         next_ok = np.full(len(rows), np.iinfo(np.int64).max)
         positions = np.flatnonzero(approved)
@@ -455,8 +469,8 @@ class JournalIndex:
             nxt = positions[np.minimum(after, len(positions) - 1)]
             ok = has & (group[nxt] == group)
             next_ok[ok] = self.ts_s[rows[nxt[ok]]]
-        failed = ~approved
-        retried[rows[failed]] = next_ok[failed] - self.ts_s[rows[failed]] <= _RETRY_S
+        failed_rows = ~approved
+        retried[rows[failed_rows]] = next_ok[failed_rows] - self.ts_s[rows[failed_rows]] <= _RETRY_S
         return retried
 
     # ------------------------------------------------------------ clock skew
@@ -492,19 +506,19 @@ class JournalIndex:
         has4 = (self.last4_code[rows] >= 0).astype(np.int64)
         # hypotheses: (amount group, failed, last 4 known) then time
         key = (group << 2 | failed << 1 | has4) * _SHIFT + rel[rows]
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key)
         self._hyp_rows, self._hyp_key = rows[order], key[order]
         # the same rows with a known last 4: (amount group, failed, last 4) then time
         known = np.flatnonzero(has4)
         key4 = ((group[known] << 1 | failed[known]) << 14 | self.last4_code[rows[known]]) * _SHIFT + rel[
             rows[known]
         ]
-        order = np.argsort(key4, kind="stable")
+        order = np.argsort(key4)
         self._l4_rows, self._l4_key = rows[known][order], key4[order]
         self._by_time: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for s in (0, 1):
             approved = np.flatnonzero(self.side == s)
-            order = approved[np.argsort(rel[approved], kind="stable")]
+            order = approved[np.argsort(rel[approved])]
             self._by_time[s] = (order, rel[order])
 
     def currency_codes_of(self, currencies: np.ndarray) -> np.ndarray:
