@@ -5,7 +5,8 @@ hard for a matcher: chains selling hundreds of the same price in an hour,
 cards sharing last four digits, declined attempts followed by an approved
 retry, voids and refunds, terminals whose clocks are minutes or hours off (one
 in the wrong time zone), date-only bank lines posted days later, card bills in
-another currency, and proofs that have no transaction at all.
+another currency, and proofs that have no transaction at all (half of them at a
+menu price, so a stranger's payment of the same amount may sit right there).
 
 Vectorised (numpy and Arrow strings, no per-row Python loop): ten million
 transactions take well under a minute.
@@ -462,7 +463,12 @@ def _proofs(
         + rng.integers(0, days, size=n_neg) * 86400 * _SECOND
         + (rng.uniform(9, 21, size=n_neg) * 3600).astype(np.int64) * _SECOND
     )
-    neg_amount = rng.integers(1, 5000, size=n_neg) * 100 + 77
+    # half at prices no menu has, half at a menu price of the shop (a payment made elsewhere or on
+    # another day: a stranger may well have paid the same amount in that minute)
+    odd = rng.integers(1, 5000, size=n_neg) * 100 + 77
+    menu = np.array([_minor(m.prices[k % len(m.prices)], m.currency) for m in MERCHANTS for k in range(8)])
+    on_menu = rng.random(n_neg) < 0.5
+    neg_amount = np.where(on_menu, menu[neg_merchant * 8 + rng.integers(0, 8, size=n_neg)], odd)
     neg_last4 = _fmt("", rng.integers(0, 10_000, size=n_neg), 4)
     neg_wallet = _concat(
         pa.array(["4200"] * n_neg, type=pa.string()),

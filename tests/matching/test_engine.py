@@ -193,3 +193,40 @@ def test_stricter_threshold_closes_the_amount_and_time_only_gap() -> None:
     result = rk.match(proofs(pf("p1", 2800, "10:00:00")), j, policy=strict)
     assert row_of(result, "p1")["status"] == "ambiguous"
     assert "last 4" in row_of(result, "p1")["ask"]
+
+
+def test_a_declined_attempt_is_a_rival_not_a_match() -> None:
+    # the proof's own payment was declined, a stranger paid the same amount that second:
+    # the declined attempt takes half the posterior, so the stranger's sale is not matched
+    j = journal(
+        *background(40),
+        txn("D", 2800, "10:00:00", status="declined"),
+        txn("ZZ", 2800, "10:00:00", terminal_id="T3", card_last4="1111"),
+    )
+    row = row_of(rk.match(proofs(pf("p1", 2800, "10:00:00")), j), "p1")
+    assert row["status"] == "ambiguous"
+    assert row["confidence"] < 0.6
+    assert "declined attempt" in row["reason"]
+    # without the declined attempt the same stranger's sale is the only explanation left
+    alone = journal(*background(40), txn("ZZ", 2800, "10:00:00", terminal_id="T3", card_last4="1111"))
+    assert row_of(rk.match(proofs(pf("p1", 2800, "10:00:00")), alone), "p1")["confidence"] > 0.95
+
+
+def test_a_retried_declined_attempt_is_no_rival() -> None:
+    # declined, then approved on the same terminal with the same card a minute later
+    j = journal(
+        *background(40),
+        txn("D", 2800, "10:00:00", status="declined", card_last4="4321"),
+        txn("OK", 2800, "10:01:00", card_last4="4321"),
+    )
+    index = rk.JournalIndex(j)
+    assert index.retried[j.index[j["txn_id"] == "D"][0]]
+    row = row_of(rk.match(proofs(pf("p1", 2800, "10:01:00")), index), "p1")
+    assert (row["status"], row["txn_id"]) == ("matched", "OK")
+    # a declined attempt of another card is not retried by this sale
+    other = journal(
+        *background(40),
+        txn("D", 2800, "10:00:00", status="declined", card_last4="9999"),
+        txn("OK", 2800, "10:01:00", card_last4="4321"),
+    )
+    assert not rk.JournalIndex(other).retried.any()

@@ -20,10 +20,11 @@ class MatchPolicy:
 
     Verdicts
         ``match_threshold``: the posterior probability the best candidate
-        needs to be ``matched`` (default 0.995: amount and a time to the
-        second alone, about 98.4 %, must not print a stranger's receipt when
-        the proof's own payment was declined; lower it only with care).
-        ``min_margin``: how far ahead of the runner-up it must be (default 0.95). ``candidate_floor``: candidates below this posterior are not
+        needs to be ``matched`` (default 0.98). Declined attempts that were
+        not retried are rival hypotheses in the posterior, so a proof of a
+        declined payment cannot take a stranger's same-amount sale.
+        ``min_margin``: how far ahead of the best rival (another candidate, a
+        declined attempt, or the candidates only counted) it must be (default 0.9). ``candidate_floor``: candidates below this posterior are not
         listed. ``absent_threshold``: when the posterior that the payment is
         not in the journal at all exceeds this, the verdict is ``unmatched``.
 
@@ -59,8 +60,8 @@ class MatchPolicy:
         parameters: they are computed from the journal itself.
     """
 
-    match_threshold: float = 0.995
-    min_margin: float = 0.95
+    match_threshold: float = 0.98
+    min_margin: float = 0.9
     candidate_floor: float = 0.005
     absent_threshold: float = 0.5
     prior_absent: float = 0.05
