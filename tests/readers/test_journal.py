@@ -595,3 +595,31 @@ def test_commas_count_only_as_thousands_separators(tmp_path: Path, cell: str, ex
     else:
         frame = read_journal(path, mapping=BAD_MAP, tz="Asia/Shanghai", currency="CNY")
         assert frame["amount_minor"].tolist() == [500, expected]
+
+
+def test_header_only_export_is_an_empty_journal(tmp_path: Path) -> None:
+    lines = (FIX / "unionpay_terminal_gbk.csv").read_bytes().decode("gb18030").splitlines()
+    header = next(i for i, line in enumerate(lines) if line.count(",") > 5)
+    path = tmp_path / "empty.csv"
+    path.write_bytes(("\n".join(lines[: header + 1]) + "\n").encode("gb18030"))
+    frame = read_journal(path, preset="unionpay_terminal")
+    assert len(frame) == 0
+    assert list(frame.columns[: len(JOURNAL_COLUMNS)]) == list(JOURNAL_COLUMNS)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_canonical_file_keeps_optional_columns(tmp_path: Path, suffix: str) -> None:
+    # A rebuilt journal saved and read back keeps its after-loss marks, sources and conflicts.
+    from receiptkit.datasets import make_dataset
+
+    journal = make_dataset(n_transactions=120, n_proofs=5, seed=4).journal.copy()
+    journal["after_loss"] = [i % 7 == 0 for i in range(len(journal))]
+    journal["sources"] = "terminal;acquirer"
+    journal["merge_conflict"] = None
+    journal.loc[journal.index[5], "merge_conflict"] = "conflict-1"
+    path = tmp_path / f"rebuilt{suffix}"
+    journal.to_csv(path, index=False) if suffix == ".csv" else journal.to_parquet(path)
+    back = read_journal(path)
+    assert back["after_loss"].tolist() == journal["after_loss"].tolist()
+    assert back["sources"].eq("terminal;acquirer").all()
+    assert back["merge_conflict"].dropna().tolist() == ["conflict-1"]

@@ -55,7 +55,7 @@ from receiptkit.readers.table import (
     read_table,
     source_name,
 )
-from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
+from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING, validate_journal
 
 __all__ = [
     "ID_COLUMNS",
@@ -420,7 +420,8 @@ def _process(
     frame = raw.frame.copy()
     for new, parts in preset.combine.items():
         if all(p in columns for p in parts):
-            joined = frame[list(parts)].fillna("").astype(str).agg(" ".join, axis=1).str.strip()
+            cells = [frame[p].fillna("").astype(str) for p in parts]
+            joined = cells[0].str.cat(cells[1:], sep=" ").str.strip()
             frame[new] = joined.mask(joined == "", None).astype(STRING)
     raw = RawTable(frame, raw.lines, raw.source, raw.header_line, raw.preamble)
 
@@ -762,7 +763,7 @@ def _report(problems: Sequence[Problem], name: str) -> pd.DataFrame:
 
 
 def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | None) -> pd.DataFrame:
-    keep = [c for c in frame.columns if c in JOURNAL_COLUMNS]
+    keep = [c for c in frame.columns if c in JOURNAL_COLUMNS or c in JOURNAL_OPTIONAL]
     out = frame[keep].reset_index(drop=True)
     out["amount_minor"] = out["amount_minor"].astype("int64")
     ts = out["ts"]

@@ -30,7 +30,7 @@ import pandas as pd
 
 from receiptkit.errors import TimeParseError
 from receiptkit.readers.table import Col, Problem, RawTable
-from receiptkit.schema import JOURNAL_COLUMNS, STRING
+from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING
 from receiptkit.timeparse import parse_time, resolve_tz
 
 __all__ = [
@@ -272,6 +272,8 @@ CANONICAL = JournalPreset(
         "amount_minor": Col("amount_minor", kind="minor"),
         "currency": Col("currency", kind="currency"),
         "card_last4": Col("card_last4"),
+        # kept when present: after-loss marks and a rebuilt journal's sources and conflicts
+        **{c: Col(c) for c in JOURNAL_OPTIONAL},
     },
     defaults={"txn_type": "sale", "status": "approved", "channel": "other"},
 )
