@@ -65,7 +65,8 @@ def test_parquet_folder_on_a_two_worker_local_cluster(data, cluster_client, tmp_
     proofs.to_parquet(proofs_path, index=False)
     result = match_dask(str(proofs_path), folder, policy=policy, partition_rows=2000)
     assert isinstance(result, dd.DataFrame)
-    got = result.compute().sort_index()  # the Client is the default scheduler
+    # on the cluster, with a time limit: workers that cannot run the tasks must fail the test, not hang it
+    got = cluster_client.compute(result).result(timeout=180).sort_index()
     assert_same_result(expected, got)
     assert len(cluster_client.scheduler_info()["workers"]) == 2
 
