@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna
@@ -52,22 +54,45 @@ def audit_verify(
         "receiptkit-audit.sqlite"
     ),
 ) -> None:
-    """Check the hash chain: exit 1 and name the first bad row when a row was edited, deleted or moved."""
+    """Check the hash chain and the terminal register; list backdated events.
+
+    Exit 1 and name the first bad row when a row was edited, deleted or moved,
+    or when a register row disagrees with the events it came from (a loss time
+    edited in the register table). Backdated events (a claimed time reaching
+    back over rows already logged, e.g. a loss reported after reprints) are
+    listed as warnings: they are not tampering by themselves.
+    """
     from receiptkit.audit import AuditLog
+    from receiptkit.terminals.register import TERMINAL_EVENT, Terminals
 
     try:
-        report = AuditLog(str(audit), create=False).verify()
+        log = AuditLog(str(audit), create=False)
+        report = log.verify()
+        register = Terminals.existing(log) if report.ok else None
+        register_report = register.verify() if register is not None else None
+        backdated = log.backdated(event_type=TERMINAL_EVENT, tolerance=dt.timedelta(minutes=1))
     except ReceiptkitError as exc:
         fail(exc)
-        return
-    if report.ok:
-        console.print(
-            f"audit log intact: {report.rows} rows, {report.message}", highlight=False, soft_wrap=True
+    if not report.ok:
+        err_console.print(
+            f"audit log TAMPERED: {report.problem} at row {report.first_bad_seq}: {escape(report.message)}",
+            highlight=False,
+            soft_wrap=True,
         )
-        return
-    err_console.print(
-        f"audit log TAMPERED: {report.problem} at row {report.first_bad_seq}: {report.message}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(EXIT_FOUND_PROBLEM)
+        raise typer.Exit(EXIT_FOUND_PROBLEM)
+    console.print(f"audit log intact: {report.rows} rows, {report.message}", highlight=False, soft_wrap=True)
+    for _, row in backdated.iterrows():
+        console.print(
+            f"backdated: row {row['seq']} ({row['event_type']} {escape(str(row['subject']))}) was written "
+            f"{row['lag']} after the time it claims, over {row['overtakes']} row(s) already logged",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if register_report is not None and not register_report.ok:
+        for problem in register_report.problems:
+            err_console.print(
+                f"terminal register TAMPERED: {escape(problem)}", highlight=False, soft_wrap=True
+            )
+        raise typer.Exit(EXIT_FOUND_PROBLEM)
+    if register_report is not None:
+        console.print("terminal register agrees with the log", highlight=False)

@@ -1,0 +1,54 @@
+"""`receiptkit audit verify` checks the chain, the terminal register, and lists backdated events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from receiptkit.cli import app
+from receiptkit.terminals import Terminals
+from receiptkit.terminals.register import REGISTER_TABLE
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def _register(path: Path) -> None:
+    clock = Clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=CST))
+    with Terminals(path, clock=clock) as register:
+        register.add("12345678", operator="li", since=dt.datetime(2026, 1, 5, 9, 0, tzinfo=CST))
+        clock.now = dt.datetime(2026, 11, 20, 16, 0, tzinfo=CST)
+        register.log.record("note", subject="T1", details={"n": 1}, operator="wang")
+        clock.now = dt.datetime(2026, 11, 20, 17, 0, tzinfo=CST)
+        # reported at 17:00 as lost since 09:00: reaches back over the 16:00 row
+        register.report_lost("12345678", at=dt.datetime(2026, 11, 20, 9, 0, tzinfo=CST), operator="li")
+
+
+def test_intact_log_with_a_backdated_loss_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    _register(path)
+    result = CliRunner().invoke(app, ["audit", "verify", "--audit", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "audit log intact: 3 rows" in result.output
+    assert "backdated: row 3 (terminal_status 12345678)" in result.output
+    assert "terminal register agrees with the log" in result.output
+
+
+def test_a_loss_time_edited_in_the_register_table_fails_audit_verify(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    _register(path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE {REGISTER_TABLE} SET cutoff_at = '2026-11-20T07:00:00.000000+00:00'")
+    result = CliRunner().invoke(app, ["audit", "verify", "--audit", str(path)])
+    assert result.exit_code == 1
+    assert "terminal register TAMPERED" in result.output and "cutoff_at" in result.output
