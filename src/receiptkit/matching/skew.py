@@ -27,7 +27,9 @@ __all__ = ["estimate_clock_offsets"]
 _BIN_S = 60
 
 
-def _vote_pairs(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -> tuple[Pairs, np.ndarray]:
+def _vote_pairs(
+    index: JournalIndex, sample: ProofArrays, policy: MatchPolicy
+) -> tuple[Pairs, np.ndarray, np.ndarray]:
     """Candidate pairs of the voting proofs within the skew range, and what each pair's vote is divided by.
 
     A proof with few same-amount transactions in the range spreads its vote
@@ -55,7 +57,10 @@ def _vote_pairs(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -
         & (index.side[rows] == sample.side[query])
     )
     parts.append(Pairs(query[near], rows[near], np.full(int(near.sum()), 2, dtype=np.int8)))
-    return Pairs.concat(parts), counts
+    pairs = Pairs.concat(parts)
+    size = np.int64(max(len(index), 1))
+    keyed = np.isin(pairs.proof * size + pairs.txn, query[near] * size + rows[near])
+    return pairs, counts, keyed
 
 
 def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
@@ -78,7 +83,7 @@ def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: Mat
         order = np.argsort(pd.util.hash_pandas_object(ids, index=False).to_numpy(), kind="stable")
         precise = np.sort(precise[order[: policy.skew_sample]])
     sample = proofs.take(precise)
-    pairs, counts = _vote_pairs(index, sample, policy)
+    pairs, counts, keyed = _vote_pairs(index, sample, policy)
     if not len(pairs):
         return pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
     diff = index.ts_s[pairs.txn] - sample.core_lo[pairs.proof]
@@ -87,7 +92,7 @@ def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: Mat
     txn4 = index.last4_code[pairs.txn]
     has4 = (proof4 >= 0) & (txn4 >= 0)
     weight = np.where(has4 & (proof4 == txn4), weight * 3.0, np.where(has4, weight * 0.05, weight))
-    weight = np.where(pairs.route == 2, 20.0, weight)  # the same wallet number
+    weight = np.where(keyed, 20.0, weight)  # the same wallet number
     frame = pd.DataFrame(
         {
             "terminal": index.terminal_code[pairs.txn],
