@@ -686,7 +686,9 @@ def find(
         why = []
     frame.insert(1, "why", why)
     ranked = frame.reset_index(drop=True)
-    ranked.attrs["verdict"] = attach(result)
+    verdict = attach(result)
+    verdict.attrs.update(result.attrs)  # explain(ranked.attrs["verdict"], ...) works as on a match result
+    ranked.attrs["verdict"] = verdict
     ranked.attrs["evidence"] = store
     return ranked
 
