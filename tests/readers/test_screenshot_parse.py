@@ -7,7 +7,8 @@ import pytest
 
 from receiptkit.errors import ProofError
 from receiptkit.readers.ocr import OcrLine
-from receiptkit.readers.screenshot import parse_lines, reading_frame, reading_note
+from receiptkit.readers.screenshot import reading_frame, reading_note
+from receiptkit.readers.screenshot_parse import parse_lines
 from receiptkit.schema import PROOF_COLUMNS
 
 TZ = "Asia/Shanghai"

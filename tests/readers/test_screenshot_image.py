@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from receiptkit.errors import ProofError
-from receiptkit.readers.screenshot import is_image, metadata_cues, open_image
+from receiptkit.readers.screenshot_image import is_image, metadata_cues, open_image
 
 
 def _png(image: Image.Image, **kwargs) -> bytes:
