@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from receiptkit.schema import JOURNAL_COLUMNS, PROOF_COLUMNS
+from receiptkit.schema import JOURNAL_COLUMNS, PROOF_COLUMNS, STRING
 
 __all__ = ["MERCHANTS", "Dataset", "make_dataset"]
 
@@ -110,7 +110,7 @@ _BINS = ("622202", "622848", "621700", "625807", "411111", "545454", "356999")
 _ISSUERS = {"622202": "工商银行", "622848": "农业银行", "621700": "建设银行", "625807": "招商银行"}
 _PHONE_ERROR_S = 45  # a phone's clock is at most this far off
 _SECOND = 10**9
-STRING = pd.StringDtype("pyarrow")
+# the canonical string dtype (Arrow-backed where pandas uses Arrow strings)
 
 
 @dataclass
