@@ -110,7 +110,6 @@ _BINS = ("622202", "622848", "621700", "625807", "411111", "545454", "356999")
 _ISSUERS = {"622202": "工商银行", "622848": "农业银行", "621700": "建设银行", "625807": "招商银行"}
 _PHONE_ERROR_S = 45  # a phone's clock is at most this far off
 _SECOND = 10**9
-# the canonical string dtype (Arrow-backed where pandas uses Arrow strings)
 
 
 @dataclass
