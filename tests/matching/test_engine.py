@@ -221,7 +221,8 @@ def test_a_retried_declined_attempt_is_no_rival() -> None:
     )
     index = rk.JournalIndex(j)
     assert index.retried[j.index[j["txn_id"] == "D"][0]]
-    row = row_of(rk.match(proofs(pf("p1", 2800, "10:01:00")), index), "p1")
+    # (were D a rival, it would share the card's last 4 and the posterior with OK)
+    row = row_of(rk.match(proofs(pf("p1", 2800, "10:01:00", card_last4="4321")), index), "p1")
     assert (row["status"], row["txn_id"]) == ("matched", "OK")
     # a declined attempt of another card is not retried by this sale
     other = journal(

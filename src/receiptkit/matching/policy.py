@@ -20,7 +20,9 @@ class MatchPolicy:
 
     Verdicts
         ``match_threshold``: the posterior probability the best candidate
-        needs to be ``matched`` (default 0.98). Declined attempts that were
+        needs to be ``matched`` (default 0.985: a minute-precision amount and
+        time alone reach 98.0 % and can be a stranger's payment when the
+        proof's own is not in the journal). Declined attempts that were
         not retried are rival hypotheses in the posterior, so a proof of a
         declined payment cannot take a stranger's same-amount sale.
         ``min_margin``: how far ahead of the best rival (another candidate, a
@@ -60,7 +62,7 @@ class MatchPolicy:
         parameters: they are computed from the journal itself.
     """
 
-    match_threshold: float = 0.98
+    match_threshold: float = 0.985
     min_margin: float = 0.9
     candidate_floor: float = 0.005
     absent_threshold: float = 0.5
