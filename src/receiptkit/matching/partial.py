@@ -135,27 +135,30 @@ def precise_proofs(arrays: ProofArrays, currencies: Iterable[str]) -> np.ndarray
 
 def _vote_pairs(
     index: JournalIndex, sample: ProofArrays, policy: MatchPolicy, counts: np.ndarray | None
-) -> tuple[Pairs, np.ndarray]:
-    """The voting pairs of a slice, as ``skew._vote_pairs`` lists them for the whole journal.
+) -> tuple[Pairs, np.ndarray, np.ndarray]:
+    """The voting pairs of a slice as ``skew._vote_pairs`` lists them for the whole journal.
 
-    Whether a proof's same-amount transactions are listed or only those of its
-    card depends on how many the *whole* journal holds (``counts``); with
-    ``counts=None`` only this slice's counts are returned.
+    ``counts`` (journal-wide, one row per voter: same-amount transactions in
+    the skew range, and those of the voter's card) decide whether a voter's
+    same-amount transactions are listed or only its card's, and what its vote
+    is divided by. Returns the pairs, the divisors, and which pairs share the
+    voter's wallet number; with ``counts=None`` only this slice's counts.
     """
     wide = policy.max_clock_skew_s
     lo, hi = sample.core_lo - wide, sample.core_hi + wide
     group = index.amount_groups(sample.side, sample.cur_code, sample.amount)
     ranges = [index.hypothesis_ranges(group, 0, has4, lo, hi) for has4 in (0, 1)]
-    local = sum(b - a for a, b in ranges)
+    a4, b4 = index.last4_ranges(group, 0, sample.codes4(), lo, hi)
+    local = np.stack([sum(b - a for a, b in ranges), b4 - a4], axis=1).astype(np.int64)
     if counts is None:
-        return Pairs.empty(), local
-    sparse = counts <= policy.expand_cap * 4
+        return Pairs.empty(), local, np.zeros(0, dtype=bool)
+    sparse = counts[:, 0] <= policy.expand_cap * 4
+    divisor = np.where(sparse, counts[:, 0], np.maximum(counts[:, 1], 1) * 3)
     parts = []
     for a, b in ranges:
         owner, position = _expand(np.where(sparse, a, 0), np.where(sparse, b, 0))
         parts.append(Pairs(owner, index.hypothesis_rows(position), np.zeros(len(owner), dtype=np.int8)))
-    a, b = index.last4_ranges(np.where(sparse, -1, group), 0, sample.codes4(), lo, hi)
-    owner, position = _expand(a, b)
+    owner, position = _expand(np.where(sparse, 0, a4), np.where(sparse, 0, b4))
     parts.append(Pairs(owner, index.last4_rows(position), np.zeros(len(owner), dtype=np.int8)))
     query, rows = index.lookup("wallet_txn_id", sample.wallet)
     near = (
@@ -164,14 +167,18 @@ def _vote_pairs(
         & (index.side[rows] == sample.side[query])
     )
     parts.append(Pairs(query[near], rows[near], np.full(int(near.sum()), 2, dtype=np.int8)))
-    return Pairs.concat(parts), local
+    pairs = Pairs.concat(parts)
+    size = np.int64(max(len(index), 1))
+    keyed = np.isin(pairs.proof * size + pairs.txn, query[near] * size + rows[near])
+    return pairs, divisor, keyed
 
 
 def skew_counts(index: JournalIndex, sample: ProofArrays, policy: MatchPolicy) -> np.ndarray:
-    """Per voting proof, how many same-amount transactions of this slice lie within the skew range.
+    """Per voting proof, this slice's same-amount transactions in the skew range, and its card's.
 
-    The slice's index must carry no clock offsets. Summed over slices that
-    together hold the journal, these are the counts the votes are divided by.
+    An array of shape (voters, 2). The slice's index must carry no clock
+    offsets. Summed over slices that together hold the journal, these decide
+    how each vote is spread (:func:`skew_votes`).
     """
     return _vote_pairs(index, sample, policy, None)[1]
 
@@ -185,14 +192,14 @@ def skew_votes(
     of :func:`~receiptkit.matching.skew.estimate_clock_offsets`; votes of
     slices add up.
     """
-    pairs, _ = _vote_pairs(index, sample, policy, counts)
+    pairs, divisor, keyed = _vote_pairs(index, sample, policy, counts)
     diff = index.ts_s[pairs.txn] - sample.core_lo[pairs.proof]
-    weight = 1.0 / np.maximum(counts[pairs.proof], 1)
+    weight = 1.0 / np.maximum(divisor[pairs.proof], 1)
     proof4 = sample.codes4()[pairs.proof]
     txn4 = index.last4_code[pairs.txn]
     has4 = (proof4 >= 0) & (txn4 >= 0)
     weight = np.where(has4 & (proof4 == txn4), weight * 3.0, np.where(has4, weight * 0.05, weight))
-    weight = np.where(pairs.route == 2, 20.0, weight)  # the same wallet number
+    weight = np.where(keyed, 20.0, weight)  # the same wallet number
     code = index.terminal_code[pairs.txn]
     known = code >= 0
     frame = pd.DataFrame(

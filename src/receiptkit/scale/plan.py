@@ -321,8 +321,14 @@ def make_plan(
         originals={},
     )
     if len(matches):
+        owner = matches["proof"].to_numpy()
         other = bucket_keys(currencies, matches["currency"].to_numpy(), matches["amount_minor"].to_numpy())
-        flagged = np.unique(matches["proof"].to_numpy()[other != proof_bucket[matches["proof"].to_numpy()]])
+        covered = other == proof_bucket[owner]
+        if len(fx_owner):  # a hit within the proof's FX range is an FX candidate: no window count needed
+            pair = pd.DataFrame({"proof": fx_owner, "bucket": fx_bucket}).drop_duplicates()
+            hit = pd.DataFrame({"proof": owner, "bucket": other, "k": np.arange(len(owner))})
+            covered[hit.merge(pair, on=["proof", "bucket"])["k"].to_numpy()] = True
+        flagged = np.unique(owner[~covered])
         routing.windows = pd.DataFrame(
             {"lo": lo[flagged], "hi": hi[flagged], "task": proof_task[flagged]}
         ).sort_values("lo")
