@@ -141,10 +141,13 @@ def test_in_process_csv_refusal_override_and_tampering(
     assert (tmp_path / "dup.pdf").read_bytes().startswith(b"%PDF")
     assert runner.invoke(app, ["terminal", "verify", "--audit", audit]).exit_code == 0
 
-    # someone moves the loss time two hours later in the register table: the chain is untouched ...
+    # someone moves the loss time two hours later in the register table: the chain is untouched,
+    # but audit verify also checks the register against the events it came from ...
     with sqlite3.connect(tmp_path / audit) as db:
         db.execute("UPDATE receiptkit_terminals SET cutoff_at = replace(cutoff_at, 'T06:00', 'T08:00')")
-    assert runner.invoke(app, ["audit", "verify", "--audit", audit]).exit_code == 0
+    checked = runner.invoke(app, ["audit", "verify", "--audit", audit])
+    assert checked.exit_code == 1 and "audit log intact" in checked.output
+    assert "terminal register TAMPERED" in checked.output
     verify = runner.invoke(app, ["terminal", "verify", "--audit", audit])  # ... but the register disagrees
     assert verify.exit_code == 1
     assert "cutoff_at" in verify.output and "the audit log says" in verify.output
