@@ -192,9 +192,16 @@ def open_items(
         part.attrs = {}
         part["kind"] = name
         part["related_txn_id"] = (
-            related[mask.to_numpy(dtype=bool)] if related is not None else pd.Series(pd.NA, index=rows.index)
+            related[mask.to_numpy(dtype=bool)]
+            if related is not None
+            else pd.Series(pd.NA, index=rows.index, dtype=STRING)
+        ).astype(STRING)
+        part["detail"] = pd.Series(
+            detail if isinstance(detail, str) else detail[mask.to_numpy(dtype=bool)],
+            index=rows.index,
+            dtype=STRING,
         )
-        part["detail"] = detail if isinstance(detail, str) else detail[mask.to_numpy(dtype=bool)]
+        part["kind"] = part["kind"].astype(STRING)
         parts.append(part)
 
     finished = frame["txn_id"].map(_refs(frame, ("completion", "void"))).astype(STRING)
