@@ -243,10 +243,9 @@ def _demo(n: int = 300):
         int((Decimal(int(g)) * rate).to_integral_value(rounding=ROUND_HALF_UP))
         for g in batches["gross_minor"]
     ]
-    settlement = pd.DataFrame(
+    settlement = pd.DataFrame(  # no terminal column: the lines are compared with this terminal's rows
         {
             "settlement_date": batches["last_day"],
-            "terminal_id": batches["terminal_id"],
             "batch_no": batches["batch_no"],
             "count": batches["count"],
             "gross_minor": batches["gross_minor"],

@@ -559,11 +559,9 @@ def close_terminal(
         reconciliation = None
         settled_ids: set[str] | None = None
         if settlement is not None:
-            lines = settlement
-            if not isinstance(lines, pd.DataFrame):
-                from receiptkit.readers.settlement import read_settlement
+            from receiptkit.readers.settlement import read_settlement
 
-                lines = read_settlement(lines)
+            lines = read_settlement(settlement)  # a frame is validated, a file read
             lines = lines[(lines["terminal_id"].isna() | (lines["terminal_id"] == tid)).to_numpy(dtype=bool)]
             reconciliation = reconcile_settlement(own, lines, payouts, rate=rate)
             settled_ids = set(reconciliation.covered)
