@@ -7,17 +7,22 @@ bad input without reading a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
     "AmountError",
     "AuditError",
+    "ClosingError",
+    "ClosingRefused",
     "JournalError",
+    "PackError",
     "PrinterError",
     "ProofError",
     "ReceiptkitError",
     "ReprintRefused",
     "SchemaError",
+    "SettlementError",
     "TimeParseError",
 ]
 
@@ -118,3 +123,23 @@ class ReprintRefused(ReceiptkitError, PermissionError):
 
 class AuditError(ReceiptkitError):
     """The audit log is unusable or has been tampered with."""
+
+
+class SettlementError(ReceiptkitError, ValueError):
+    """A settlement file or frame could not be read or is invalid (file, row, column, value)."""
+
+
+class ClosingError(ReceiptkitError, ValueError):
+    """A closing pack cannot be made from this input (unknown terminal, folder not empty, ...)."""
+
+
+class ClosingRefused(ReceiptkitError, PermissionError):
+    """Closing was refused: blocking open items or unsettled batches remain (``blocking`` counts them)."""
+
+    def __init__(self, message: str, *, blocking: Mapping[str, int] | None = None, **where: Any) -> None:
+        self.blocking = dict(blocking or {})
+        super().__init__(message, **where)
+
+
+class PackError(ReceiptkitError):
+    """A pack folder cannot be written or read (not a folder, no manifest, unreadable manifest)."""

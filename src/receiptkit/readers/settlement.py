@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from receiptkit.errors import ReceiptkitError
+from receiptkit.errors import ReceiptkitError, SettlementError
 from receiptkit.readers.presets import normalise_enum
 from receiptkit.readers.table import (
     Col,
@@ -82,10 +82,6 @@ SETTLEMENT_EXTRA: tuple[str, ...] = ("line_id", "trade_date", "channel", "fee_ra
 
 _TEXT = ("merchant_id", "terminal_id", "batch_no", "currency", "source", "line_id", "channel", "fee_rate")
 _MONEY = ("gross_minor", "fee_minor", "net_minor")
-
-
-class SettlementError(ReceiptkitError, ValueError):
-    """A settlement file or frame could not be read or is invalid (file, row, column, value)."""
 
 
 class RejectedSettlementWarning(UserWarning):

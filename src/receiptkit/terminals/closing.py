@@ -43,7 +43,7 @@ import pandas as pd
 
 from receiptkit.audit import DEFAULT_PATH, AuditLog
 from receiptkit.audit import _neutralise as neutralise_cell
-from receiptkit.errors import ReceiptkitError
+from receiptkit.errors import ClosingError, ClosingRefused
 from receiptkit.money import format_minor
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
 from receiptkit.terminals.pack import MANIFEST_NAME, file_sha256, write_manifest
@@ -85,18 +85,6 @@ OPEN_ITEM_COLUMNS = (
     "detail",
 )
 ARCHIVE_REMARK = "终端关闭存档/CLOSING ARCHIVE"
-
-
-class ClosingError(ReceiptkitError, ValueError):
-    """A closing pack cannot be made from this input (unknown terminal, folder not empty, ...)."""
-
-
-class ClosingRefused(ReceiptkitError, PermissionError):
-    """Closing was refused: blocking open items or unsettled batches remain (``blocking`` counts them)."""
-
-    def __init__(self, message: str, *, blocking: Mapping[str, int] | None = None, **where: Any) -> None:
-        self.blocking = dict(blocking or {})
-        super().__init__(message, **where)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from receiptkit.errors import ReceiptkitError
+from receiptkit.errors import PackError
 from receiptkit.verification import SecretKey, load_key
 
 __all__ = ["MANIFEST_NAME", "PackError", "PackReport", "file_sha256", "verify_pack", "write_manifest"]
@@ -28,10 +28,6 @@ MANIFEST_NAME = "manifest.json"
 FORMAT = "receiptkit-closing-pack"
 VERSION = 1
 _BLOCK = 1 << 20
-
-
-class PackError(ReceiptkitError):
-    """A pack folder cannot be written or read (not a folder, no manifest, unreadable manifest)."""
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
