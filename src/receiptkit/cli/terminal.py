@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -49,9 +51,20 @@ def _time(text: str | None, tz: str, what: str) -> dt.datetime | None:
         raise ReceiptkitError(exc.reason, column=what, value=text) from None
 
 
-def _tampered(exc: AuditError) -> None:
+def _tampered(exc: AuditError) -> NoReturn:
     err_console.print(f"terminal register TAMPERED: {exc}", highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+@contextmanager
+def _register_errors() -> Iterator[None]:
+    """A tampered register exits 1 with its one line; other receiptkit errors exit 2 with theirs."""
+    try:
+        yield
+    except AuditError as exc:
+        _tampered(exc)
+    except ReceiptkitError as exc:
+        fail(exc)
 
 
 def _say(entry: Terminal, what: str) -> None:
@@ -62,11 +75,8 @@ def _say(entry: Terminal, what: str) -> None:
 def list_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
     """Show every terminal in the register with its status."""
     register = _open(audit, create=False)
-    try:
+    with _register_errors():
         frame = register.list()
-    except AuditError as exc:
-        _tampered(exc)
-        return
     table = Table(title=f"terminals in {audit}")
     columns = ["terminal_id", "merchant_id", "model", "serial_no", "status", "status_at", "replaced_by"]
     for column in columns:
@@ -91,7 +101,7 @@ def add_cmd(
 ) -> None:
     """Put a terminal in the register as active."""
     register = _open(audit, create=True)
-    try:
+    with _register_errors():
         entry = register.add(
             terminal_id,
             operator=operator,
@@ -102,12 +112,6 @@ def add_cmd(
             since=_time(since, tz, "--since"),
             note=note,
         )
-    except AuditError as exc:
-        _tampered(exc)
-        return
-    except ReceiptkitError as exc:
-        fail(exc)
-        return
     _say(entry, "added")
 
 
@@ -122,14 +126,8 @@ def report_lost_cmd(
 ) -> None:
     """Report a terminal lost since a time; nothing done with it after that time is vouched for."""
     register = _open(audit, create=False)
-    try:
+    with _register_errors():
         entry = register.report_lost(terminal_id, at=_time(at, tz, "--at"), operator=operator, note=note)
-    except AuditError as exc:
-        _tampered(exc)
-        return
-    except ReceiptkitError as exc:
-        fail(exc)
-        return
     _say(entry, f"reported lost since {entry.cutoff_at.isoformat() if entry.cutoff_at else at}")
 
 
@@ -147,7 +145,7 @@ def replace_cmd(
 ) -> None:
     """Mark a terminal replaced by another (added to the register when new)."""
     register = _open(audit, create=False)
-    try:
+    with _register_errors():
         entry = register.replace(
             terminal_id,
             by=by,
@@ -157,12 +155,6 @@ def replace_cmd(
             model=model,
             serial_no=serial,
         )
-    except AuditError as exc:
-        _tampered(exc)
-        return
-    except ReceiptkitError as exc:
-        fail(exc)
-        return
     _say(entry, f"replaced by {entry.replaced_by}")
 
 
@@ -173,15 +165,9 @@ def show_cmd(
 ) -> None:
     """Show one terminal: attributes, status, cutoff and every change (exit 1 if the register was tampered with)."""
     register = _open(audit, create=False)
-    try:
+    with _register_errors():
         entry = register.get(terminal_id)
         late = register.backdated()
-    except AuditError as exc:
-        _tampered(exc)
-        return
-    except ReceiptkitError as exc:
-        fail(exc)
-        return
     for name in (
         "terminal_id",
         "merchant_id",
@@ -282,7 +268,7 @@ def activity_cmd(
     if len(presets) not in (0, 1, len(journal)):
         fail(ReceiptkitError(f"give --preset once, or once per --journal ({len(journal)})"))
     register = _open(audit, create=False)
-    try:
+    with _register_errors():
         frames = [
             rk.read_journal(path, preset=(presets[i] if len(presets) > 1 else (presets or [None])[0]), tz=tz)
             for i, path in enumerate(journal)
@@ -299,12 +285,6 @@ def activity_cmd(
             log = frames[0]
         activity = loss_activity(log, terminal_id, register, since_loss=since_loss, audit=register.log)
         written = write_activity(activity, out)
-    except AuditError as exc:
-        _tampered(exc)
-        return
-    except ReceiptkitError as exc:
-        fail(exc)
-        return
     for line in activity_summary(activity):
         console.print(line, highlight=False, soft_wrap=True)
     console.print(f"written to {written}", highlight=False, soft_wrap=True)
