@@ -7,8 +7,11 @@ from receiptkit.reports import styled_explanation
 
 
 def test_styled_explanation_colours_weights_by_sign(rec):
-    proof_id = rec.result.loc[rec.result["status"] == "ambiguous", "proof_id"].iloc[0]
-    table = rk.explain(rec.result, proof_id)
+    # an ambiguous proof whose runner-up is listed (with many counted rivals none may be)
+    ambiguous = rec.result.loc[rec.result["status"] == "ambiguous", "proof_id"]
+    tables = (rk.explain(rec.result, p) for p in ambiguous)
+    table = next(t for t in tables if "runner_up_bits" in t.columns)
+    proof_id = table.attrs["proof_id"]
     html = styled_explanation(table).to_html()
     assert f"Evidence for proof {proof_id}" in html
     bits = table["best_bits"].dropna()
