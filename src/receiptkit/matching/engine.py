@@ -479,7 +479,12 @@ def _build_result(
         )
         count = np.bincount(owners, minlength=n)
         for k in amb:
-            text = f"{count[k]} candidates fit the evidence; best {best_conf[k]:.1%}, runner-up {post.runner_up[k]:.1%}"
+            fits = "1 candidate fits" if count[k] == 1 else f"{count[k]} candidates fit"
+            text = f"{fits} the evidence; best {best_conf[k]:.1%}, runner-up {post.runner_up[k]:.1%}"
+            if post.rest[k] >= policy.candidate_floor:
+                text += f"; other transactions not listed {post.rest[k]:.1%}"
+            if post.absent[k] >= policy.candidate_floor:
+                text += f"; not in this journal {post.absent[k]:.1%}"
             if failed_lead[k] or failed_share[k] >= policy.candidate_floor:
                 text += f"; a declined attempt of the same amount fits too ({failed_share[k]:.1%})"
             reason[k] = text
