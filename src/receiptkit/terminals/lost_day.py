@@ -217,6 +217,8 @@ def make_lost_terminal_day(data: Dataset, *, seed: int = 0) -> LostTerminalDay:
     )
     bills = before[in_bills].copy()
     bills["ts"] = bills["true_ts"]
+    shared = [c for c in interim.columns if c in bills.columns]
+    interim = interim.astype(bills[shared].dtypes.to_dict())  # same dtypes: no all-NA column decides
     bills = pd.concat([bills, interim], ignore_index=True)
     wechat = bills[bills["channel"] == "wechat"].reset_index(drop=True)
     alipay = bills[bills["channel"] == "alipay"].reset_index(drop=True)
