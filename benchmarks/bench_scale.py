@@ -100,6 +100,7 @@ def _dask_run(folder: Path, memory_limit: str, out: Path, partition_rows: int) -
         dashboard_address=None,
         memory_limit=memory_limit,
         local_directory=str(folder / "dask-spill"),
+        env={"ARROW_DEFAULT_MEMORY_POOL": "system"},  # freed Arrow buffers go back to the OS (trimmed)
     )
     client = Client(cluster)
     try:
@@ -196,8 +197,8 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/receiptkit-bench-scale"))
-    parser.add_argument("--memory-limit", default="5GiB", help="per worker in the main run")
-    parser.add_argument("--partition-rows", type=int, default=2_000_000)
+    parser.add_argument("--memory-limit", default="5.5GiB", help="per worker in the main run")
+    parser.add_argument("--partition-rows", type=int, default=500_000)
     parser.add_argument("--spill-limit", default=None, help="repeat with workers limited to this (e.g. 2GiB)")
     parser.add_argument("--skip-single", action="store_true", help="do not run the single-process match")
     parser.add_argument("--reuse", action="store_true", help="reuse data already written in --folder")
