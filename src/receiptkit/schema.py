@@ -42,7 +42,9 @@ __all__ = [
     "validate_proofs",
 ]
 
-STRING = pd.StringDtype()
+#: Text columns: pandas' string dtype with pd.NA, stored in Arrow. Python-object storage
+#: held a 10M-row journal in about twice the memory and built it about twice as slowly.
+STRING = pd.StringDtype("pyarrow")
 
 TXN_TYPES = ("sale", "refund", "void", "preauth", "completion")
 STATUSES = ("approved", "declined", "reversed")
@@ -154,7 +156,7 @@ def empty_proofs() -> pd.DataFrame:
 
 def _as_string(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is pd.NA:
-        out = series
+        out = series if series.dtype == STRING else series.astype(STRING)
     else:
         out = series.astype(object).where(series.notna(), None)
         out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(STRING)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from receiptkit.errors import SchemaError
+from receiptkit.schema import STRING
 
 __all__ = ["journal_files", "read_journal_parquet", "write_journal_parquet"]
 
@@ -78,6 +79,15 @@ def read_journal_parquet(folder: str | Path, *, columns: list[str] | None = None
     from dask import delayed
 
     files = journal_files(folder)
-    meta = pd.read_parquet(files[0], columns=columns).iloc[:0]
-    parts = [delayed(pd.read_parquet)(path, columns=columns) for path in files]
+    meta = _read_file(files[0], columns).iloc[:0]
+    parts = [delayed(_read_file)(path, columns) for path in files]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
+
+
+def _read_file(path: Path, columns: list[str] | None) -> pd.DataFrame:
+    """One Parquet file with its text columns in the schema's string dtype (Arrow-backed)."""
+    frame = pd.read_parquet(path, columns=columns)
+    text = [
+        c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype) and frame[c].dtype != STRING
+    ]
+    return frame.astype(dict.fromkeys(text, STRING)) if text else frame
