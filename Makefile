@@ -39,7 +39,9 @@ node-tools: $(NPOS)
 test: lint node-tools
 	$(BIN)/python -m pytest src tests examples
 
+# the bench extra adds recordlinkage for the side-by-side comparison in bench_matching.py
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),bench]"
 	$(BIN)/python benchmarks/run.py
 
 clean:
