@@ -44,6 +44,7 @@ from receiptkit.readers.table import (
     Problem,
     RawTable,
     convert,
+    local_day,
     problems_frame,
     read_table,
     source_name,
@@ -316,25 +317,17 @@ def _times(canonical: pd.DataFrame, converted: pd.DataFrame, spec: ProofSpec) ->
         ts = stamps.where(timed)
         precision = prec.where(timed, pd.NA).astype(STRING)
         day_only = stamps.notna() & ~timed
-        date = date.mask(day_only, _naive_day(stamps))
+        date = date.mask(day_only, local_day(stamps))
     if "date" in converted:
-        given = _naive_day(converted["date"])
+        given = local_day(converted["date"])
         date = given.where(given.notna(), date)
     if "posted" in converted:
-        posted = _naive_day(converted["posted"])
+        posted = local_day(converted["posted"])
         canonical["__posted"] = posted
         date = date.where(date.notna(), posted)
     canonical["ts"] = ts
     canonical["ts_precision"] = precision.mask(ts.isna(), "day")
     canonical["date"] = date
-
-
-def _naive_day(stamps: pd.Series) -> pd.Series:
-    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
-        return pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns]")
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_localize(None)
-    return stamps.dt.normalize().astype("datetime64[ns]")
 
 
 def _amounts(

@@ -43,6 +43,7 @@ from receiptkit.readers.table import (
     convert,
     excel_engine,
     head_text,
+    local_day,
     problems_frame,
     read_table,
     source_name,
@@ -603,8 +604,8 @@ def _per_batch(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     index = raw.frame.index
     lines = pd.DataFrame(index=index)
-    lines["settlement_date"] = _local_days(converted["settlement_date"])
-    lines["trade_date"] = _local_days(converted["trade_date"]) if "trade_date" in converted else pd.NaT
+    lines["settlement_date"] = local_day(converted["settlement_date"])
+    lines["trade_date"] = local_day(converted["trade_date"]) if "trade_date" in converted else pd.NaT
     for key in ("merchant_id", "terminal_id", "batch_no"):
         lines[key] = converted[key] if key in converted else pd.Series(pd.NA, index=index, dtype=STRING)
     gross = converted["gross"]
@@ -647,14 +648,6 @@ def _per_batch(
     return lines, problems
 
 
-def _local_days(stamps: pd.Series) -> pd.Series:
-    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
-        return pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns]")
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_localize(None)
-    return stamps.dt.normalize().astype("datetime64[ns]")
-
-
 def _per_transaction(
     raw: RawTable,
     converted: pd.DataFrame,
@@ -685,7 +678,7 @@ def _per_transaction(
     sign = pd.Series(np.where(refund.to_numpy(dtype=bool), -1, 1), index=index)
     rows = pd.DataFrame(
         {
-            "settlement_date": _local_days(converted["time"]),
+            "settlement_date": local_day(converted["time"]),
             "merchant_id": converted.get("merchant_id", pd.Series(pd.NA, index=index, dtype=STRING)),
             "terminal_id": converted.get("terminal_id", pd.Series(pd.NA, index=index, dtype=STRING)),
             "currency": converted.get("currency", pd.Series(pd.NA, index=index, dtype=STRING)).fillna(

@@ -580,6 +580,15 @@ def _times(
     return series, pd.Series(precisions, index=values.index, dtype=STRING)
 
 
+def local_day(stamps: pd.Series) -> pd.Series:
+    """The calendar day of each time in its own zone, as naive midnight (``datetime64[ns]``); NaT when not times."""
+    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+        return pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns]")
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.dt.normalize().astype("datetime64[ns]")
+
+
 def problems_frame(problems: Sequence[Problem], source: str) -> pd.DataFrame:
     """The rejected-cells report as a DataFrame (file, row, column, value, reason).
 
