@@ -456,7 +456,9 @@ class JournalIndex:
             self.amount[rows],
             self.last4_code[rows],
         ]
-        order = np.lexsort((self.ts_s[rows], _key_hash(keys)))
+        # within a second, failed attempts before approved ones, then txn_id: never the row position
+        approved_first = (self.side[rows] >= 0).astype(np.int8)
+        order = np.lexsort((self.txn_rank[rows], approved_first, self.ts_s[rows], _key_hash(keys)))
         group = np.cumsum(_group_starts(keys, order)) - 1
         rows = rows[order]
         # for each row, the time of the next approved row of its group

@@ -1,0 +1,81 @@
+"""The base rate: how often a proof's amount is paid by chance around its time.
+
+A timed proof's window is a few minutes and always holds its own sale, so the
+rate is counted over a wider stretch (``rate_window_s``) and from the
+window's other hypotheses. A lone candidate of a rare amount is then a match
+on amount and minute alone; the same proof in an hour full of that amount
+is not.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import receiptkit as rk
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+
+def _counter_proof(amount: int = 8800) -> pd.DataFrame:
+    # typed in at the counter: amount and the minute, nothing else
+    return proofs(pf("p1", amount, "10:00:00", kind="manual", ts_precision="minute"))
+
+
+def _busy_hour(amount: int) -> list[dict]:
+    # the amount every four minutes from 09:10 to 10:50, none within five minutes of 10:00
+    clocks = [f"{9 + m // 60:02d}:{m % 60:02d}:00" for m in range(10, 111, 4) if abs(m - 60) > 5]
+    return [txn(f"B{k:02d}", amount, c, card_last4=f"9{k:03d}") for k, c in enumerate(clocks)]
+
+
+def test_a_lone_sale_of_a_rare_amount_matches_on_amount_and_minute() -> None:
+    j = journal(*background(), txn("A", 8800, "10:00:20", card_last4="1234"))
+    row = row_of(rk.match(_counter_proof(), j), "p1")
+    assert row["status"] == "matched", row["reason"]
+    assert row["txn_id"] == "A"
+    assert row["confidence"] >= 0.99
+
+
+def test_the_same_proof_in_an_hour_full_of_that_amount_is_not_matched() -> None:
+    j = journal(*background(), *_busy_hour(8800), txn("A", 8800, "10:00:20", card_last4="1234"))
+    row = row_of(rk.match(_counter_proof(), j), "p1")
+    assert row["status"] != "matched", row["reason"]
+    assert row["txn_id"] is pd.NA or pd.isna(row["txn_id"])
+    # the posterior that the payment is elsewhere is what holds it back
+    assert "not in this journal" in row["reason"]
+
+
+def test_the_rate_window_is_a_policy_parameter() -> None:
+    j = journal(*background(), *_busy_hour(8800), txn("A", 8800, "10:00:20", card_last4="1234"))
+    narrow = rk.MatchPolicy(rate_window_s=0)  # the window alone: a lone candidate stays below the threshold
+    row = row_of(rk.match(_counter_proof(), j, policy=narrow), "p1")
+    assert row["status"] != "matched"
+    alone = journal(*background(), txn("A", 8800, "10:00:20", card_last4="1234"))
+    assert row_of(rk.match(_counter_proof(), alone, policy=narrow), "p1")["status"] != "matched"
+    assert row_of(rk.match(_counter_proof(), alone), "p1")["status"] == "matched"
+
+
+def test_the_explanation_states_the_expected_chance_count() -> None:
+    j = journal(*background(), *_busy_hour(8800), txn("A", 8800, "10:00:20", card_last4="1234"))
+    result = rk.match(_counter_proof(), j)
+    table = rk.explain(result, "p1")
+    base = table[table["field"] == "base rate"].iloc[0]
+    # 25 sales of 88.00 within the hour either side, scaled to the proof's 11-minute window
+    expected = float(base["best_value"].split()[0])
+    assert 2.0 < expected < 3.0, base["best_value"]
+    assert base["best_value"].endswith("such transaction(s) expected in the window")
+    assert base["best_bits"] < 0
+
+
+def test_identical_attempts_in_one_second_give_one_answer_whatever_the_row_order() -> None:
+    # three declined and two approved rows of one card, same terminal, same second
+    rows = [
+        txn(f"X{k}", 2500, "10:00:00", card_last4="1111", status=s)
+        for k, s in enumerate(["declined", "approved", "declined", "approved", "declined"])
+    ]
+    p = proofs(pf("p1", 2500, "10:00:00"))
+    j = journal(*background(), *rows)
+    expected = rk.match(p, j)
+    for order in ([4, 3, 2, 1, 0], [1, 3, 0, 2, 4], [2, 0, 4, 1, 3]):
+        shuffled = journal(*background(), *[rows[k] for k in order])
+        got = rk.match(p, shuffled)
+        pd.testing.assert_frame_equal(got, expected)
