@@ -36,6 +36,8 @@ def _plan(proofs: list[tuple], hits: pd.DataFrame | None = None, policy: MatchPo
         amount=amount,
         lo=np.array([p[2] for p in proofs], dtype=np.int64),
         hi=np.array([p[3] for p in proofs], dtype=np.int64),
+        rate_lo=np.array([p[2] for p in proofs], dtype=np.int64),  # spans are the windows here
+        rate_hi=np.array([p[3] for p in proofs], dtype=np.int64),
         keys={
             "wallet": np.array([p[4] for p in proofs], dtype=object),
             "order": np.full(len(proofs), None, dtype=object),

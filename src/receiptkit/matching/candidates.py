@@ -27,6 +27,7 @@ import pandas as pd
 
 from receiptkit.matching.evidence import (
     FULL_ID,
+    MIN_BASE,
     MerchantTable,
     ProofArrays,
     last4_weights,
@@ -48,6 +49,7 @@ class Candidates:
 
     pairs: Pairs
     n_exact: np.ndarray  # per proof: same-amount hypotheses in the window (approved and failed)
+    base_exact: np.ndarray  # per proof: same-amount hypotheses expected in the window by chance
     n_fx: np.ndarray  # per proof: foreign-currency hypotheses in the window
     n_window: np.ndarray  # per proof: approved transactions of the side in the window (any amount)
     n_failed: np.ndarray  # per proof: declined attempts (not retried) among the hypotheses
@@ -56,7 +58,12 @@ class Candidates:
 
     @property
     def counts(self) -> dict[str, np.ndarray]:
-        return {"n_exact": self.n_exact, "n_fx": self.n_fx, "n_window": self.n_window}
+        return {
+            "n_exact": self.n_exact,
+            "n_fx": self.n_fx,
+            "n_window": self.n_window,
+            "base_exact": self.base_exact,
+        }
 
 
 @dataclass
@@ -177,6 +184,7 @@ def gather(
     for failed, _, a, b in runs:
         if failed:
             n_failed += np.bincount(blocks.proof, weights=b - a, minlength=n)
+    base_exact = _base_rate(index, proofs, blocks, n_exact)
     total = (n_exact + n_fx).astype(np.int64)
     partial = _has_partial_number(proofs)
     cap = np.where(partial, policy.expand_cap * _FORCE_EXPAND, policy.expand_cap)
@@ -205,18 +213,47 @@ def gather(
     parts.append(_reference_pairs(index, proofs, policy, dense, blocks))
     pairs = Pairs.concat(parts)
     rest, n_counted = _counted_mass(
-        index, proofs, policy, merchant_table, blocks, dense, pairs, (n_exact, n_fx)
+        index, proofs, policy, merchant_table, blocks, dense, pairs, (base_exact, n_fx)
     )
     n_window = index.window_counts(proofs.side, proofs.lo, proofs.hi)
     return Candidates(
         pairs=pairs,
         n_exact=n_exact.astype(np.int64),
+        base_exact=base_exact,
         n_fx=n_fx.astype(np.int64),
         n_window=n_window,
         n_failed=n_failed.astype(np.int64),
         n_counted=n_counted,
         rest=rest,
     )
+
+
+def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exact: np.ndarray) -> np.ndarray:
+    """Per proof: how many same-amount hypotheses its window holds by chance (the base rate).
+
+    A day proof's window is wide: its count is the rate. A timed proof's window
+    is a few minutes and holds the true transaction itself, so its count says
+    little about how often the amount is paid; the rate is the larger of the
+    count over the window widened by ``rate_window_s`` (scaled to the window)
+    and the window's count without one (its other hypotheses).
+    """
+    n = len(proofs)
+    out = n_exact.astype(float)
+    exact = blocks.route == 0
+    timed = proofs.precision[blocks.proof[exact]] < 2
+    if not timed.any():
+        return out
+    b_proof = blocks.proof[exact][timed]
+    lo, hi = proofs.rate_lo[b_proof], proofs.rate_hi[b_proof]
+    wide = np.zeros(n)
+    for failed in (0, 1):
+        for has4 in (0, 1):
+            a, b = index.hypothesis_ranges(blocks.group[exact][timed], failed, has4, lo, hi)
+            wide += np.bincount(b_proof, weights=b - a, minlength=n)
+    rows = np.unique(b_proof)
+    share = (proofs.hi[rows] - proofs.lo[rows] + 1) / (proofs.rate_hi[rows] - proofs.rate_lo[rows] + 1)
+    out[rows] = np.maximum(wide[rows] * share, np.maximum(n_exact[rows] - 1, 0))
+    return out
 
 
 def _has_partial_number(proofs: ProofArrays) -> np.ndarray:
@@ -344,7 +381,7 @@ def _counted_mass(
     # the smallest base-rate count of the proof's routes: the largest prior a counted one can have
     n_exact, n_fx = per_route[0][rows], per_route[1][rows]
     n_same = np.where((n_exact > 0) & (n_fx > 0), np.minimum(n_exact, n_fx), np.maximum(n_exact, n_fx))
-    n_same = np.maximum(n_same, 1).astype(float)
+    n_same = np.maximum(n_same, MIN_BASE).astype(float)
     base = np.log(1 - policy.prior_absent) - np.log(n_same) + amount_w + merchant + terminal
     mass = np.zeros(len(rows))
     for klass in range(4):

@@ -68,6 +68,7 @@ class _Weighed:
     score: np.ndarray
     rest: np.ndarray  # per proof: log mass of hypotheses not kept (counted, or beyond keep_pairs)
     n_exact: np.ndarray
+    base_exact: np.ndarray
     n_fx: np.ndarray
     n_window: np.ndarray
     n_failed: np.ndarray
@@ -82,6 +83,7 @@ def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table:
         k: np.zeros(n, dtype=np.int64) for k in ("n_exact", "n_fx", "n_window", "n_failed", "n_candidates")
     }
     rest = np.full(n, -np.inf)
+    base_exact = np.zeros(n)
     step = max(int(policy.chunk_size), 1)
     for first in range(0, n, step):
         rows = np.arange(first, min(first + step, n))
@@ -122,6 +124,7 @@ def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table:
         out["route"].append(pairs.route[kept])
         out["score"].append(ev.score[kept])
         per_proof["n_exact"][rows] = found.n_exact
+        base_exact[rows] = found.base_exact
         per_proof["n_fx"][rows] = found.n_fx
         per_proof["n_window"][rows] = found.n_window
         per_proof["n_failed"][rows] = found.n_failed
@@ -137,6 +140,7 @@ def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table:
         route=cat["route"].astype(np.int8),
         score=cat["score"].astype(float),
         rest=rest,
+        base_exact=base_exact,
         starts=np.searchsorted(proof, np.arange(n + 1)),
         **per_proof,
     )
@@ -295,7 +299,7 @@ def _pair_evidence(
 ) -> Evidence:
     """Levels and weights of some kept pairs (weighed again: only the ones a verdict names)."""
     pairs = Pairs(w.proof[positions], w.txn[positions], w.route[positions])
-    counts = {"n_exact": w.n_exact, "n_fx": w.n_fx, "n_window": w.n_window}
+    counts = {"n_exact": w.n_exact, "n_fx": w.n_fx, "n_window": w.n_window, "base_exact": w.base_exact}
     return score(index, proofs, pairs, policy=policy, **counts)
 
 
@@ -763,7 +767,7 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     base = {"field": "base rate", "proof_value": f"{proof_row['amount_minor']} {proof_row['currency']}"}
     for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
         base[f"{label}_txn_id"] = e["txn_id"]
-        base[f"{label}_value"] = f"{int(e['n_same'])} such transaction(s) in the window"
+        base[f"{label}_value"] = f"{e['n_same']:.3g} such transaction(s) expected in the window"
         base[f"{label}_level"] = "prior"
         base[f"{label}_bits"] = round(float(e["base"]) / np.log(2), 2)
     rows.append(base)

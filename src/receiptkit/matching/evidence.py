@@ -59,6 +59,8 @@ class ProofArrays:
     hi: np.ndarray
     core_lo: np.ndarray  # the proof's own interval (time point or minute)
     core_hi: np.ndarray
+    rate_lo: np.ndarray  # where the base rate of the proof's amount is counted
+    rate_hi: np.ndarray
     last4: np.ndarray
     wallet: np.ndarray
     order: np.ndarray
@@ -99,6 +101,7 @@ class ProofArrays:
         hi = np.where(is_day, hi_day, core_hi + tol)
         core_lo = np.where(is_day, lo_day + tol, core_lo)
         core_hi = np.where(is_day, hi_day - tol, core_hi)
+        wide = np.where(is_day, 0, max(int(policy.rate_window_s), 0))
         state = (
             frame["payment_state"] if "payment_state" in frame.columns else pd.Series(None, index=frame.index)
         )
@@ -123,6 +126,8 @@ class ProofArrays:
             hi=hi,
             core_lo=core_lo,
             core_hi=core_hi,
+            rate_lo=lo - wide,
+            rate_hi=hi + wide,
             last4=_obj(frame["card_last4"]),
             wallet=_obj(frame["wallet_txn_id"]),
             order=_obj(frame["order_no"]),
@@ -192,6 +197,9 @@ _NO_LEVELS = _NoLevels()
 
 def _levels(n: int, fill: str, wanted: bool) -> np.ndarray:
     return np.full(n, fill, dtype=object) if wanted else _NO_LEVELS  # type: ignore[return-value]
+
+
+MIN_BASE = 0.01  # the smallest expected count of chance same-amount transactions in a window
 
 
 def _ln(x: np.ndarray | float) -> np.ndarray:
@@ -285,6 +293,7 @@ def score(
     n_exact: np.ndarray,
     n_fx: np.ndarray,
     n_window: np.ndarray,
+    base_exact: np.ndarray,
     policy: MatchPolicy,
     merchant_table: MerchantTable | None = None,
     with_levels: bool = True,
@@ -305,8 +314,8 @@ def score(
     levels["amount"] = (
         np.where(exact, "exact", np.where(fx, "fx", "differs")).astype(object) if on else _NO_LEVELS
     )
-    n_same = np.where(exact, n_exact[p], np.where(fx, n_fx[p], np.maximum(n_window[p] - n_exact[p], 1)))
-    n_same = np.maximum(n_same, 1)
+    n_same = np.where(exact, base_exact[p], np.where(fx, n_fx[p], np.maximum(n_window[p] - n_exact[p], 1)))
+    n_same = np.maximum(n_same, MIN_BASE)
     m = np.where(exact, policy.m_amount, np.where(fx, policy.m_amount_fx, 1 - policy.m_amount))
     base = np.log(1 - policy.prior_absent) - _ln(n_same.astype(float))
     weights["amount"] = _ln(m)  # the u part is in the base rate term

@@ -20,9 +20,10 @@ class MatchPolicy:
 
     Verdicts
         ``match_threshold``: the posterior probability the best candidate
-        needs to be ``matched`` (default 0.985: a minute-precision amount and
-        time alone reach 98.0 % and can be a stranger's payment when the
-        proof's own is not in the journal). Declined attempts that were
+        needs to be ``matched`` (default 0.985; an amount and a minute alone
+        pass it only when that amount is rarely paid around that time, since
+        otherwise a payment made elsewhere could fit a stranger's sale just as
+        well). Declined attempts that were
         not retried are rival hypotheses in the posterior, so a proof of a
         declined payment cannot take a stranger's same-amount sale.
         ``min_margin``: how far ahead of the best rival (another candidate, a
@@ -32,7 +33,8 @@ class MatchPolicy:
 
     Priors
         ``prior_absent``: prior probability that a proof's payment is not in
-        the journal (another shop, another day, a forged proof).
+        the journal (another shop, another day, a forged proof; default 0.1,
+        on the careful side of the 6 % the benchmark's generator uses).
 
     Time
         ``clock_tolerance_s``: how far a second- or minute-precision proof may
@@ -41,6 +43,11 @@ class MatchPolicy:
         to the wrong zone is hours off). ``bank_post_lag_days``: business days
         between a card payment and the date on a bank statement.
         ``min_skew_votes``: proofs needed before a terminal offset is trusted.
+        ``rate_window_s``: a second- or minute-precision proof's base rate
+        (how often its amount is paid by chance) is counted over its window
+        widened by this much on each side, and from the window's other
+        hypotheses; the window alone always holds the true transaction, which
+        would cap a lone candidate's confidence however rare its amount.
 
     Currency
         ``fx_rates``: ``{(journal_currency, proof_currency): rate}`` for bank
@@ -57,6 +64,9 @@ class MatchPolicy:
         ``chunk_size``: proofs weighed at a time (bounds memory).
 
     Evidence weights (m = probability of the level for the true transaction)
+        ``m_id_differs``: a full wallet, order or reference number that
+        differs from the transaction's (default 1e-4: a typo is possible, but
+        a contradicting number is taken as a different payment).
         ``m_amount``, ``m_time_*``, ``m_last4``, ``m_merchant_*``: see
         ``docs/matching.md``. The u probabilities (chance agreement) are not
         parameters: they are computed from the journal itself.
@@ -66,11 +76,12 @@ class MatchPolicy:
     min_margin: float = 0.9
     candidate_floor: float = 0.005
     absent_threshold: float = 0.5
-    prior_absent: float = 0.05
+    prior_absent: float = 0.1
     clock_tolerance_s: int = 300
     max_clock_skew_s: int = 14 * 3600
     bank_post_lag_days: int = 3
     min_skew_votes: int = 3
+    rate_window_s: int = 3600
     skew_sample: int = 3000
     fx_rates: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     fx_tolerance: Decimal = Decimal("0.02")
@@ -83,7 +94,7 @@ class MatchPolicy:
     m_time_outside: float = 0.01
     m_last4: float = 0.97
     m_id_agree: float = 0.99
-    m_id_differs: float = 0.002
+    m_id_differs: float = 0.0001
     m_reference_unmatched: float = 0.5
     m_merchant: tuple[float, float, float] = (0.85, 0.10, 0.05)  # strong, partial, none
     merchant_strong: float = 85.0

@@ -83,6 +83,8 @@ class ProofCensus:
     currency: np.ndarray
     lo: np.ndarray  # search window, UTC seconds of corrected terminal time
     hi: np.ndarray
+    rate_lo: np.ndarray  # where the matcher counts the base rate of the proof's amount
+    rate_hi: np.ndarray
     keys: dict[str, np.ndarray]  # wallet / order / reference values (None where empty)
     sample: pd.DataFrame  # proofs that may vote on clock offsets, best hashes first, <= skew_sample
     sample_hash: np.ndarray
@@ -111,6 +113,8 @@ def census_proofs(
         currency=arrays.currency.astype(object),
         lo=arrays.lo,
         hi=arrays.hi,
+        rate_lo=arrays.rate_lo,
+        rate_hi=arrays.rate_hi,
         keys={field: getattr(arrays, field) for field, _ in KEY_COLUMNS},
         sample=frame.iloc[precise[best]].reset_index(drop=True),
         sample_hash=hashes[best],

@@ -216,6 +216,8 @@ def make_plan(
     amount: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
+    rate_lo: np.ndarray,
+    rate_hi: np.ndarray,
     keys: Mapping[str, np.ndarray],
     key_hits: pd.DataFrame,
     originals: pd.DataFrame,
@@ -250,8 +252,9 @@ def make_plan(
     n_groups, node_group = connected_components(graph, directed=False)
     group = node_group[np.searchsorted(nodes, proof_bucket)].astype(np.int64)
 
-    # 2. spans (window widened to key hits), cut where no span crosses
-    span_lo, span_hi = lo.astype(np.int64).copy(), hi.astype(np.int64).copy()
+    # 2. spans (window widened to where its base rate is counted, and to key hits), cut where no span crosses
+    span_lo = np.minimum(lo, rate_lo).astype(np.int64)
+    span_hi = np.maximum(hi, rate_hi).astype(np.int64)
     if len(matches):
         owner = matches["proof"].to_numpy()
         ts = matches["ts_adj"].to_numpy(dtype=np.int64)

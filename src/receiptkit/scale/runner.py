@@ -234,6 +234,8 @@ def plan_dask(
         amount=joined("amount"),
         lo=joined("lo"),
         hi=joined("hi"),
+        rate_lo=joined("rate_lo"),
+        rate_hi=joined("rate_hi"),
         keys=keys,
         key_hits=key_hits,
         originals=originals,
