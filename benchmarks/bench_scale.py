@@ -135,10 +135,10 @@ def _single_child(folder: Path, out: Path) -> None:
     import pandas as pd
 
     import receiptkit as rk
-    from receiptkit.scale import journal_files
+    from receiptkit.scale import load_journal_parquet
 
     t = time.perf_counter()
-    journal = pd.concat([pd.read_parquet(f) for f in journal_files(folder / "journal")], ignore_index=True)
+    journal = load_journal_parquet(folder / "journal")
     proofs = pd.read_parquet(folder / "proofs.parquet")
     read = time.perf_counter() - t
     t = time.perf_counter()

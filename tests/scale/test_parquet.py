@@ -7,7 +7,12 @@ import pytest
 
 from receiptkit.datasets import make_dataset
 from receiptkit.errors import SchemaError
-from receiptkit.scale import journal_files, read_journal_parquet, write_journal_parquet
+from receiptkit.scale import (
+    journal_files,
+    load_journal_parquet,
+    read_journal_parquet,
+    write_journal_parquet,
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +28,16 @@ def test_one_folder_per_local_date_and_a_lossless_round_trip(journal, tmp_path):
     expected = journal.sort_values("ts", kind="stable").reset_index(drop=True)
     assert str(back["ts"].dtype) == str(journal["ts"].dtype)  # the journal's zone survives
     pd.testing.assert_frame_equal(back, expected, check_dtype=True)
+
+
+def test_the_folder_loads_into_one_pandas_frame_with_arrow_strings(journal, tmp_path):
+    write_journal_parquet(journal, tmp_path / "j", rows_per_file=70)
+    back = load_journal_parquet(tmp_path / "j")
+    expected = journal.sort_values("ts", kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, expected, check_dtype=True)
+    picked = load_journal_parquet(tmp_path / "j", columns=["txn_id", "ts"])
+    assert list(picked.columns) == ["txn_id", "ts"]
+    assert picked["txn_id"].tolist() == expected["txn_id"].tolist()
 
 
 def test_busy_days_split_into_several_files_in_order(journal, tmp_path):

@@ -6,18 +6,25 @@
 - :func:`plan_dask`: the same run, returning the plan (tasks, offsets,
   journal-wide counts) with the lazy result;
 - :func:`write_journal_parquet` / :func:`read_journal_parquet`: a journal as
-  a folder of Parquet files, one sub-folder per local date.
+  a folder of Parquet files, one sub-folder per local date;
+  :func:`load_journal_parquet` reads that folder into one pandas frame.
 
 ``docs/scale.md`` explains how equality with the single-machine result is
 kept, and how to run it on a cluster.
 """
 
-from receiptkit.scale.parquet import journal_files, read_journal_parquet, write_journal_parquet
+from receiptkit.scale.parquet import (
+    journal_files,
+    load_journal_parquet,
+    read_journal_parquet,
+    write_journal_parquet,
+)
 from receiptkit.scale.runner import MatchPlan, match_dask, plan_dask
 
 __all__ = [
     "MatchPlan",
     "journal_files",
+    "load_journal_parquet",
     "match_dask",
     "plan_dask",
     "read_journal_parquet",

@@ -22,7 +22,7 @@ import pandas as pd
 from receiptkit.errors import SchemaError
 from receiptkit.schema import STRING
 
-__all__ = ["journal_files", "read_journal_parquet", "write_journal_parquet"]
+__all__ = ["journal_files", "load_journal_parquet", "read_journal_parquet", "write_journal_parquet"]
 
 _PREFIX = "date="
 
@@ -82,6 +82,24 @@ def read_journal_parquet(folder: str | Path, *, columns: list[str] | None = None
     meta = _read_file(files[0], columns).iloc[:0]
     parts = [delayed(_read_file)(path, columns) for path in files]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
+
+
+def load_journal_parquet(folder: str | Path, *, columns: list[str] | None = None) -> pd.DataFrame:
+    """The whole journal folder as one pandas DataFrame, for :func:`receiptkit.match` on one machine.
+
+    Reads the files with pyarrow and converts once, text straight into the
+    schema's Arrow-backed string dtype, so the peak is close to the frame's
+    own size (``pd.concat`` of ``pd.read_parquet`` frames holds it two or
+    three times over).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(path, columns=columns) for path in journal_files(folder)]
+    table = pa.concat_tables(tables, promote_options="default")
+    del tables
+    text = {pa.string(): STRING, pa.large_string(): STRING}
+    return table.to_pandas(types_mapper=text.get, self_destruct=True)
 
 
 def _read_file(path: Path, columns: list[str] | None) -> pd.DataFrame:
