@@ -197,7 +197,9 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/receiptkit-bench-scale"))
-    parser.add_argument("--memory-limit", default="5.5GiB", help="per worker in the main run")
+    parser.add_argument(
+        "--memory-limit", default="9GiB", help="per worker in the main run (2 x 9 GiB on 24 GiB)"
+    )
     parser.add_argument("--partition-rows", type=int, default=500_000)
     parser.add_argument("--spill-limit", default=None, help="repeat with workers limited to this (e.g. 2GiB)")
     parser.add_argument("--skip-single", action="store_true", help="do not run the single-process match")
