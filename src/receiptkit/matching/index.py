@@ -456,9 +456,11 @@ class JournalIndex:
             self.amount[rows],
             self.last4_code[rows],
         ]
-        # within a second, failed attempts before approved ones, then txn_id: never the row position
-        approved_first = (self.side[rows] >= 0).astype(np.int8)
-        order = np.lexsort((self.txn_rank[rows], approved_first, self.ts_s[rows], _key_hash(keys)))
+        # by time; within a second failed attempts before approved ones, then txn_id: never the row position
+        ts = self.ts_s[rows] - self.ts_s[rows].min()
+        bits = max(len(self).bit_length(), 1)
+        when = ((ts * 2 + (self.side[rows] >= 0)) << bits) | self.txn_rank[rows]
+        order = np.lexsort((when, _key_hash(keys)))
         group = np.cumsum(_group_starts(keys, order)) - 1
         rows = rows[order]
         # for each row, the time of the next approved row of its group
