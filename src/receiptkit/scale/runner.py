@@ -103,11 +103,19 @@ def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple)
     """Run ``match`` for every task in this partition (tasks never span partitions)."""
     meta, stats, offsets, policy = shared
     results = [_result_meta()]
-    rows_by_task = dict(tuple(journal.groupby(TASK, sort=False))) if len(journal) else {}
+    positions = journal.groupby(TASK, sort=False).indices if len(journal) else {}
     for task, mine in proofs.groupby(TASK, sort=True):
-        rows = rows_by_task.get(task)
+        at = positions.get(task)
+        rows = _task_rows(journal, at) if at is not None else None
         results.append(_match_task(mine, rows, meta, stats, offsets, policy))
+        del rows  # one task's copy of its rows at a time
     return pd.concat(results) if len(results) > 1 else results[0]
+
+
+def _task_rows(journal: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """A task's journal rows, each once, in the journal's order: one copy of them, not three."""
+    _, first = np.unique(journal[ROW].to_numpy()[at], return_index=True)
+    return journal.take(at[first]).drop(columns=[ROW, TASK]).reset_index(drop=True)
 
 
 def _result_meta() -> pd.DataFrame:
@@ -136,8 +144,7 @@ def _match_task(
     positions = frame[POSITION].to_numpy()
     frame = frame.drop(columns=[TASK, POSITION]).reset_index(drop=True)
     if journal is not None and len(journal):
-        slice_ = journal.drop_duplicates(ROW).sort_values(ROW, kind="stable")
-        slice_ = slice_.drop(columns=[ROW, TASK]).reset_index(drop=True)
+        slice_ = journal
     else:
         slice_ = journal_meta.drop(columns=[ROW, TASK], errors="ignore").iloc[:0]
     index = index_with_stats(slice_, stats, offsets)
