@@ -767,7 +767,7 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     base = {"field": "base rate", "proof_value": f"{proof_row['amount_minor']} {proof_row['currency']}"}
     for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
         base[f"{label}_txn_id"] = e["txn_id"]
-        base[f"{label}_value"] = f"{e['n_same']:.3g} such transaction(s) expected in the window"
+        base[f"{label}_value"] = f"{_expected_count(e['n_same'])} such transaction(s) expected in the window"
         base[f"{label}_level"] = "prior"
         base[f"{label}_bits"] = round(float(e["base"]) / np.log(2), 2)
     rows.append(base)
@@ -789,6 +789,11 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.attrs["proof_id"] = str(proof_id)
     return table
+
+
+def _expected_count(n: float) -> str:
+    """An expected count as people write it: 1,234 / 12 / 2.1 / 0.084."""
+    return f"{n:,.0f}" if n >= 10 else f"{n:.2g}"
 
 
 def _proof_value(row: pd.Series, field: str) -> Any:
