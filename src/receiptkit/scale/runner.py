@@ -102,6 +102,7 @@ def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.
 def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> pd.DataFrame:
     """Run ``match`` for every task in this partition (tasks never span partitions)."""
     meta, stats, offsets, policy = shared
+    proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
     results = [_result_meta()]
     positions = journal.groupby(TASK, sort=False).indices if len(journal) else {}
     for task, mine in proofs.groupby(TASK, sort=True):
@@ -274,9 +275,12 @@ def plan_dask(
             meta=proof_meta,
             verify_meta=False,
         )
+        # partition k holds task k exactly (range partitioning; hashing put several tasks in one
+        # partition, the largest one's included, and left others empty)
         n_parts = max(plan.n_tasks, 1)
-        rows_by_task = routed_rows.shuffle(TASK, npartitions=n_parts, shuffle_method=method)
-        proofs_by_task = routed_proofs.shuffle(TASK, npartitions=n_parts, shuffle_method=method)
+        divisions = [*range(n_parts), n_parts - 1]
+        rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
+        proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
         shared = (journal_meta, stats, offsets, policy)
         result = dd.map_partitions(
             _match_partition,
