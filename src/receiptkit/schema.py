@@ -352,7 +352,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     _check_values(out, "kind", PROOF_KINDS, required=True)
     out["direction"] = out["direction"].str.lower()
     _check_values(out, "direction", DIRECTIONS, required=True)
-    out["source_row"] = pd.array(out["source_row"], dtype="Int64")
+    out["source_row"] = _as_row_numbers(out, "source_row")
     empty_ids = out["proof_id"].isna()
     if empty_ids.any():
         index = empty_ids.idxmax()
@@ -370,6 +370,27 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         )
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
+
+
+def _as_row_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Row numbers as nullable integers: empty text is missing, anything else not an integer is an error."""
+    values = frame[column]
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype("Int64")
+    text = values.astype(object).map(
+        lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
+    )
+    text = text.mask(text == "", None)
+    whole = text.map(lambda v: v is None or re.fullmatch(r"\d+(?:\.0*)?", v) is not None)
+    if not whole.all():
+        index = (~whole).idxmax()
+        raise SchemaError(
+            "must be a whole row number", row=_row_label(frame, index), column=column, value=values[index]
+        )
+    return pd.Series(
+        pd.array([None if v is None else int(v.split(".")[0]) for v in text], dtype="Int64"),
+        index=frame.index,
+    )
 
 
 def _as_boolean(frame: pd.DataFrame, column: str) -> pd.Series:

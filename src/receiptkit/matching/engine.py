@@ -390,6 +390,37 @@ def _ask_next(
     return asks
 
 
+def _ambiguous_reason(
+    count: int,
+    best: float,
+    following: float | None,
+    *,
+    rest: float,
+    absent: float,
+    declined: float | None,
+    floor: float,
+) -> str:
+    """Why a proof is ambiguous, in shares that cannot contradict each other.
+
+    ``best`` and ``following`` are the two most likely listed candidates
+    (``following`` is never above ``best``); the transactions only counted
+    (a busy window) and "not in this journal" are named as shares of their
+    own, never as a runner-up, so a share larger than the best candidate's
+    reads as what it is.
+    """
+    fits = "1 candidate fits" if count == 1 else f"{count} candidates fit"
+    text = f"{fits} the evidence; best {best:.1%}"
+    if following is not None:
+        text += f", next {min(following, best):.1%}"
+    if rest >= floor:
+        text += f"; other transactions (counted, not listed) {rest:.1%} together"
+    if absent >= floor:
+        text += f"; not in this journal {absent:.1%}"
+    if declined is not None:
+        text += f"; a declined attempt of the same amount fits too ({declined:.1%})"
+    return text
+
+
 def _build_result(
     index: JournalIndex,
     proofs: ProofArrays,
@@ -483,15 +514,17 @@ def _build_result(
         )
         count = np.bincount(owners, minlength=n)
         for k in amb:
-            fits = "1 candidate fits" if count[k] == 1 else f"{count[k]} candidates fit"
-            text = f"{fits} the evidence; best {best_conf[k]:.1%}, runner-up {post.runner_up[k]:.1%}"
-            if post.rest[k] >= policy.candidate_floor:
-                text += f"; other transactions not listed {post.rest[k]:.1%}"
-            if post.absent[k] >= policy.candidate_floor:
-                text += f"; not in this journal {post.absent[k]:.1%}"
-            if failed_lead[k] or failed_share[k] >= policy.candidate_floor:
-                text += f"; a declined attempt of the same amount fits too ({failed_share[k]:.1%})"
-            reason[k] = text
+            reason[k] = _ambiguous_reason(
+                count[k],
+                best_conf[k],
+                candidates[k][1][1] if len(candidates[k]) > 1 else None,
+                rest=post.rest[k],
+                absent=post.absent[k],
+                declined=failed_share[k]
+                if failed_lead[k] or failed_share[k] >= policy.candidate_floor
+                else None,
+                floor=policy.candidate_floor,
+            )
         asks = _ask_next(index, proofs, owners, w.txn[listed])
         for k in amb:
             ask[k] = asks.get(int(k), "")

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from receiptkit.errors import SchemaError
-from receiptkit.schema import JOURNAL_REQUIRED
+from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_REQUIRED, STATUSES, TXN_TYPES, validate_journal
 
 __all__ = ["CREDIT_TYPES", "DEBIT_TYPES", "KEY_COLUMNS", "JournalIndex", "Pairs"]
 
@@ -171,6 +171,41 @@ class _SortedKeys:
         return self.rows[a:b]
 
 
+def _aware_times(ts: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+    """The journal's ``ts`` as a timezone-aware column.
+
+    A column of one zone is returned as is (offsets ``None``). A column of
+    aware Timestamps in several zones (object dtype: an international chain)
+    becomes one UTC column, with each row's own UTC offset in seconds, so that
+    a transaction's local day stays the day its terminal logged. Naive times,
+    empty times or values that are not times are a :class:`SchemaError`.
+    """
+    if isinstance(ts.dtype, pd.DatetimeTZDtype):
+        if ts.isna().any():
+            raise SchemaError("empty time", column="ts", row=int(np.argmax(ts.isna().to_numpy())) + 1)
+        return ts, None
+    if pd.api.types.is_datetime64_dtype(ts.dtype):
+        raise SchemaError("journal ts must be timezone-aware", column="ts")
+    values = ts.to_numpy(dtype=object)
+    offsets = np.zeros(len(values), dtype=np.int64)
+    stamps = []
+    for k, value in enumerate(values):
+        try:
+            stamp = None if value is None or value is pd.NA else pd.Timestamp(value)
+        except (TypeError, ValueError):
+            stamp = None
+        if stamp is None or pd.isna(stamp):
+            raise SchemaError("not a time", column="ts", row=k + 1, value=value)
+        if stamp.tzinfo is None:
+            raise SchemaError("journal ts must be timezone-aware", column="ts", row=k + 1, value=value)
+        offsets[k] = int(stamp.utcoffset().total_seconds())
+        stamps.append(stamp.tz_convert("UTC"))
+    utc = pd.Series(
+        pd.DatetimeIndex(stamps, tz="UTC") if stamps else pd.DatetimeIndex([], tz="UTC"), index=ts.index
+    )
+    return utc.dt.as_unit("ns"), offsets
+
+
 class JournalIndex:
     """A canonical journal prepared for repeated searches.
 
@@ -186,18 +221,29 @@ class JournalIndex:
         if missing:
             raise SchemaError(f"journal is missing required column(s): {', '.join(missing)}")
         self.journal = journal.reset_index(drop=True)
+        ts, offsets = _aware_times(self.journal["ts"])
+        if offsets is not None:  # times in several zones: one UTC column, each row's own offset kept
+            self.journal["ts"] = ts
+        if any(c not in self.journal.columns for c in JOURNAL_COLUMNS) or not pd.api.types.is_integer_dtype(
+            self.journal["amount_minor"].dtype
+        ):  # not a canonical journal: made one (typed errors naming row and column), or refused
+            self.journal = validate_journal(self.journal)
+            ts = self.journal["ts"]
         j = self.journal
-        ts = j["ts"]
-        if getattr(ts.dt, "tz", None) is None:
-            raise SchemaError("journal ts must be timezone-aware", column="ts")
         self.tz = ts.dt.tz
         self.ts_s = ts.dt.tz_convert("UTC").dt.as_unit("s").astype("int64").to_numpy()
-        local = ts.dt.tz_localize(None).dt.as_unit("s").astype("int64").to_numpy()
-        self.utc_offset_s = local - self.ts_s  # the zone's offset at each transaction
+        if offsets is None:
+            local = ts.dt.tz_localize(None).dt.as_unit("s").astype("int64").to_numpy()
+            offsets = local - self.ts_s
+        self.utc_offset_s = offsets  # the zone's offset at each transaction
         self.amount = j["amount_minor"].to_numpy(dtype=np.int64)
         self.currency_code, self.currencies = _codes(j["currency"])
         type_code, types = _codes(j["txn_type"])
         status_code, statuses = _codes(j["status"])
+        for column, found, allowed in (("txn_type", types, TXN_TYPES), ("status", statuses, STATUSES)):
+            unknown = [str(v) for v in found if v not in allowed]
+            if unknown:  # "Approved" or "SALE" read as neither would drop the row silently
+                raise SchemaError(f"must be one of {', '.join(allowed)}", column=column, value=unknown[0])
         debit = np.isin(types, DEBIT_TYPES)[np.maximum(type_code, 0)] & (type_code >= 0)
         credit = np.isin(types, CREDIT_TYPES)[np.maximum(type_code, 0)] & (type_code >= 0)
         approved = (statuses == "approved")[np.maximum(status_code, 0)] & (status_code >= 0)

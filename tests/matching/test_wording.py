@@ -1,0 +1,65 @@
+"""The reasons of verdicts never contradict themselves or the numbers beside them."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.datasets import make_dataset
+from receiptkit.matching.engine import _ambiguous_reason
+
+_SHARE = re.compile(r"(best|next|\(counted, not listed\)|not in this journal|fits too \() ?([\d.]+)%")
+
+
+def _shares(reason: str) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for label, value in _SHARE.findall(reason):
+        assert label not in found, f"{label!r} named twice in {reason!r}"
+        found[label] = float(value)
+    return found
+
+
+def _check(row: pd.Series, policy: rk.MatchPolicy) -> None:
+    reason = str(row["reason"])
+    if row["status"] == "matched":
+        assert reason.startswith("matched on ")
+        assert row["confidence"] >= policy.match_threshold
+        return
+    if row["status"] != "ambiguous":
+        return
+    shares = _shares(reason)
+    assert "runner-up" not in reason
+    best = shares["best"]
+    assert abs(best - 100 * row["confidence"]) <= 0.051, reason
+    if "next" in shares:
+        assert shares["next"] <= best, reason
+    assert sum(shares.values()) <= 100.3, reason  # shares of one posterior: together at most 100 %
+    listed = [c for _, c in row["candidates"]]
+    assert listed, reason
+    assert abs(100 * max(listed) - best) <= 0.051, reason
+    count = int(reason.split(" ", 1)[0])
+    assert count == len(listed), reason
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_every_reason_of_a_generated_month_is_consistent(seed: int) -> None:
+    data = make_dataset(n_transactions=3000, n_proofs=400, seed=seed)
+    policy = rk.MatchPolicy()
+    result = rk.match(data.proofs, data.journal, policy=policy)
+    assert (result["status"] == "ambiguous").sum() >= 20  # the property is tested on many ambiguous ones
+    for _, row in result.iterrows():
+        _check(row, policy)
+
+
+def test_counted_rivals_larger_than_the_best_are_not_called_a_runner_up() -> None:
+    # the case seen in the field: a best listed candidate of 0.9 % against 79 % counted, not listed
+    text = _ambiguous_reason(2, 0.009, 0.004, rest=0.79, absent=0.1, declined=None, floor=0.005)
+    assert text == (
+        "2 candidates fit the evidence; best 0.9%, next 0.4%; "
+        "other transactions (counted, not listed) 79.0% together; not in this journal 10.0%"
+    )
+    one = _ambiguous_reason(1, 0.924, None, rest=0.0, absent=0.076, declined=None, floor=0.005)
+    assert one == "1 candidate fits the evidence; best 92.4%; not in this journal 7.6%"
