@@ -21,3 +21,64 @@ def test_broken_statement_names_a_line(samples):
     with pytest.raises(ProofError) as info:
         read_proofs(samples / "mt940" / "ASNB__mt940.txt")
     assert info.value.row is not None and info.value.file.endswith("ASNB__mt940.txt")
+
+
+def _statement(line61: str, *, closing: bool = True) -> bytes:
+    lines = [
+        ":20:STMT1",
+        ":25:NL00TEST0123456789",
+        ":28C:1/1",
+        ":60F:C200901EUR1000,00",
+        f":61:{line61}",
+        ":86:FIRST ENTRY TEXT",
+        ":61:2009030903D7,00NMSCNONREF",
+        ":86:SECOND ENTRY TEXT",
+    ]
+    if closing:
+        lines.append(":62F:C200930EUR973,00")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["12.345", "5-", "1_000", "1234567890123456,00", "12345678901234567", "1e309", "1E5", "0x10", "-5,00"],
+)
+def test_malformed_amount_is_an_error_naming_the_line_never_a_vanished_entry(amount):
+    with pytest.raises(ProofError) as info:
+        read_proofs(_statement(f"2009020902D{amount}NMSCNONREF"), format="mt940", name="bad.sta")
+    assert info.value.row == 5 and info.value.column == ":61:"
+    assert info.value.file == "bad.sta"
+
+
+def test_amount_without_decimals_and_the_second_entry_keeps_its_own_text():
+    frame = read_proofs(_statement("2009020902D500NTRFNONREF"), format="mt940", name="ok.sta")
+    assert list(frame["amount_minor"]) == [50000, 700]
+    assert list(frame["merchant_text"]) == ["FIRST ENTRY TEXT", "SECOND ENTRY TEXT"]
+    assert list(frame["source_row"]) == [5, 7]
+
+
+def test_nonref_without_transaction_type_code_is_no_reference():
+    frame = read_proofs(_statement("2009020902D20,00NONREF"), format="mt940", name="n.sta")
+    assert frame["reference"].isna().all()
+    assert frame.iloc[0]["amount_minor"] == 2000 and frame.iloc[0]["direction"] == "debit"
+    with_bank_ref = read_proofs(_statement("2009020902D20,00NONREF//BANK77"), format="mt940", name="n.sta")
+    assert with_bank_ref.iloc[0]["reference"] == "BANK77"
+
+
+def test_customer_reference_is_16_characters_then_supplementary_details():
+    frame = read_proofs(
+        _statement("2009020902D20,00N0440121470966      W.P. Jansen"), format="mt940", name="r.sta"
+    )
+    assert frame.iloc[0]["reference"] == "0121470966"
+
+
+def test_truncated_statement_is_an_error():
+    with pytest.raises(ProofError) as info:
+        read_proofs(_statement("2009020902D20,00NMSCNONREF", closing=False), format="mt940", name="cut.sta")
+    assert info.value.row == 7 and "truncated" in info.value.reason
+    cut_in_line = (
+        _statement("2009020902D20,00NMSCNONREF").decode().split(":61:2009030903")[0] + ":61:2009030903D7,"
+    )
+    with pytest.raises(ProofError) as info:
+        read_proofs(cut_in_line.encode(), format="mt940", name="cut.sta")
+    assert info.value.row == 7

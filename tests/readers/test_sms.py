@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from receiptkit import ProofError, read_proofs
+from receiptkit.readers import sms
 from receiptkit.readers.sms import parse_sms
 
 
@@ -44,3 +45,20 @@ def test_file_of_messages_names_the_bad_line(fixtures):
         frame = read_proofs(path, format="sms", ref="2026-12-01", strict=False)
     assert list(frame["source_row"]) == [1, 2, 4]
     assert list(frame["kind"]) == ["sms"] * 3
+
+
+def test_an_ordinary_csv_is_not_claimed_as_sms():
+    data = (
+        b"date,description,amount,status\n2024-01-02,Coffee,$5.00,pending\n2024-01-03,Book,$7.00,completed\n"
+    )
+    assert not sms.sniff(data.decode())
+    with pytest.raises(ProofError) as info:
+        read_proofs(data, name="x.csv", strict=False)
+    assert "format not recognised" in info.value.reason and info.value.row == 1
+
+
+def test_ending_must_be_a_word_on_the_same_line_and_not_a_date():
+    assert not sms.sniff("Status pending 2024 charged $5.00")
+    assert not sms.sniff("Order status: pending\n2024 charged $5.00")
+    assert not sms.sniff("Card ending 2024-01-03 charged $5.00")
+    assert sms.sniff("Your card ending 9876 was charged HKD 88.00 at SAMPLE CAFE on 21 Nov 12:01.")

@@ -6,11 +6,21 @@ Each ``:61:`` statement line becomes one row: the value date (no time, so
 details as merchant text and the customer/bank references. Times are dates
 only and carry no zone; ``tz`` (default UTC) only matters for ``ts``.
 Broken files raise :class:`ProofError` naming the nearest ``:61:``/tag line.
+
+Every ``:61:`` line is first checked against the SWIFT layout here, not only
+by the parser: an amount that is not ``digits[,digits]`` of at most 15
+characters (``12.345``, ``5-``, ``1_000``, ``1e309``, ``0x10``, 16+ digits) is
+an error naming the line, never a skipped entry whose ``:86:`` text would be
+glued to the next one. ``NONREF`` is no reference, also when the transaction
+type code is missing (``:61:2009020902D20,00NONREF``). A statement whose last
+``:61:`` is not followed by a closing balance (``:62F:``/``:62M:``, or
+``:90D:``/``:90C:`` in an MT942) is truncated: an error naming the last line.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
@@ -24,6 +34,16 @@ __all__ = ["read", "sniff"]
 
 _TAGS = re.compile(r"^:(20|25|28C?|60[FM]|61|62[FM]|64|65|86|NS):", re.M)
 _LINE61 = re.compile(r"^:61:", re.M)
+_ANY_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):", re.M)
+#: value date, entry date (MMDD or 4 spaces), mark, funds code, amount (digits, comma decimal).
+_STATEMENT = re.compile(
+    r"(?P<date>\d{6})(?P<entry>\d{4}|\s{4})?(?P<mark>R?[CD])(?P<funds>[A-Z])?[\n ]?"
+    r"(?P<amount>\d+,\d*|\d+(?=[NSF][A-Z0-9]{3}))"
+)
+_TYPE_CODE = re.compile(r"[A-Z][A-Z0-9 ]{3}")
+#: customer reference (16x, up to ``//``), then ``//`` bank reference (16x); the rest is supplementary details.
+_REFERENCES = re.compile(r"((?:(?!//).){0,16})(?://(.{0,16}))?")
+_CLOSING = ("62F", "62M", "90D", "90C")
 
 
 def sniff(head: str) -> bool:
@@ -48,7 +68,8 @@ def read(
 
     name = name or source_name(source)
     text = _decode(_read_bytes(source))
-    lines61 = [text.count("\n", 0, m.start()) + 1 for m in _LINE61.finditer(text)]
+    statements = _statement_lines(text, name)
+    lines61 = [line for line, _ in statements]
     try:
         transactions = mt940.models.Transactions()
         transactions.parse(text)
@@ -57,10 +78,19 @@ def read(
         raise ProofError(
             f"not a readable MT940 file ({type(exc).__name__}: {exc})", file=name, row=line
         ) from None
+    parsed = list(transactions)
+    if len(parsed) != len(statements):
+        line = lines61[min(len(parsed), len(lines61) - 1)] if lines61 else 1
+        raise ProofError(
+            f"{len(statements)} :61: lines but {len(parsed)} entries parsed",
+            file=name,
+            row=line,
+            column=":61:",
+        )
     rows: list[dict[str, Any]] = []
-    for position, transaction in enumerate(transactions):
+    for position, transaction in enumerate(parsed):
         data = transaction.data
-        line = lines61[position] if position < len(lines61) else None
+        line, mine = statements[position]
         amount = data.get("amount")
         date = data.get("date")
         if amount is None or date is None:
@@ -68,17 +98,14 @@ def read(
         if not amount.currency:
             raise ProofError("no currency (no :60F:/:60M: balance before the line)", file=name, row=line)
         try:
-            minor = to_minor(amount.amount, amount.currency)
-        except ReceiptkitError as exc:
-            raise ProofError(
-                exc.reason, file=name, row=line, column=":61:", value=str(amount.amount)
-            ) from None
-        status = str(data.get("status") or "")
-        debit = status in ("D", "RC") if status else minor < 0
+            minor = to_minor(Decimal(mine["amount"].replace(",", ".")), amount.currency)
+        except (ReceiptkitError, InvalidOperation) as exc:
+            reason = getattr(exc, "reason", "not an amount")
+            raise ProofError(reason, file=name, row=line, column=":61:", value=mine["amount"]) from None
+        status = mine["mark"]
+        debit = status in ("D", "RC")
         details = data.get("transaction_details") or data.get("extra_details") or None
-        references = [
-            r for r in (data.get("customer_reference"), data.get("bank_reference")) if r and r != "NONREF"
-        ]
+        references = [r for r in (mine["customer_reference"], mine["bank_reference"]) if r]
         rows.append(
             {
                 "kind": "bank_statement",
@@ -91,12 +118,88 @@ def read(
                 "merchant_text": " ".join(str(details).split()) if details else None,
                 "reference": references[0] if references else None,
                 "source_row": line,
-                "raw": {k: (None if v is None else str(v)) for k, v in data.items()},
+                "raw": {
+                    **{k: (None if v is None else str(v)) for k, v in data.items()},
+                    "id": mine["type_code"],
+                    "customer_reference": mine["customer_reference"],
+                    "bank_reference": mine["bank_reference"],
+                },
             }
         )
     if not rows:
         raise ProofError("no statement lines (:61:) in the file", file=name, row=1)
     return finish(pd.DataFrame(rows), name, strict=strict, tz=tz)
+
+
+def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | None]]]:
+    """Check every ``:61:`` line against the SWIFT layout; return (line, fields) in file order."""
+    tags = list(_ANY_TAG.finditer(text))
+    out: list[tuple[int, dict[str, str | None]]] = []
+    for position, tag in enumerate(tags):
+        if tag.group(1) != "61":
+            continue
+        line = text.count("\n", 0, tag.start()) + 1
+        end = tags[position + 1].start() if position + 1 < len(tags) else len(text)
+        body = text[tag.end() : end].replace("\r\n", "\n").rstrip("\r\n")
+        value = body.split("\n", 1)[0][:40]
+        match = _STATEMENT.match(body)
+        if match is None:
+            raise ProofError(
+                "not a :61: statement line (date, C/D mark, amount such as 123,45)",
+                file=name,
+                row=line,
+                column=":61:",
+                value=value,
+            )
+        amount = match.group("amount")
+        if len(amount) > 15:
+            raise ProofError(
+                "amount longer than the 15 characters MT940 allows",
+                file=name,
+                row=line,
+                column=":61:",
+                value=value,
+            )
+        rest = body[match.end() :].split("\n", 1)[0]
+        type_code: str | None = None
+        if rest.startswith("NONREF") and (len(rest) == 6 or rest[6:8] == "//"):
+            pass  # no transaction type code: NONREF is the (absent) customer reference
+        elif _TYPE_CODE.match(rest):
+            type_code, rest = rest[:4], rest[4:]
+        else:
+            raise ProofError(
+                "no transaction type code after the amount (a malformed or truncated amount?)",
+                file=name,
+                row=line,
+                column=":61:",
+                value=value,
+            )
+        refs = _REFERENCES.match(rest)
+        customer = refs.group(1).strip() if refs else ""
+        bank = (refs.group(2) or "").strip() if refs else ""
+        out.append(
+            (
+                line,
+                {
+                    "mark": match.group("mark"),
+                    "amount": amount,
+                    "type_code": type_code,
+                    "customer_reference": None if customer in ("", "NONREF") else customer,
+                    "bank_reference": None if bank in ("", "NONREF") else bank,
+                },
+            )
+        )
+    if out:
+        last = max(position for position, tag in enumerate(tags) if tag.group(1) == "61")
+        if not any(tag.group(1) in _CLOSING for tag in tags[last + 1 :]):
+            raise ProofError(
+                "statement ends after its last :61: line without a closing balance "
+                "(:62F:/:62M:, or :90D:/:90C: in an MT942): truncated?",
+                file=name,
+                row=out[-1][0],
+                column=":61:",
+            )
+    return out
 
 
 def _error_line(text: str, exc: Exception) -> int:

@@ -27,7 +27,7 @@ from receiptkit.timeparse import parse_time
 __all__ = ["parse_sms", "read", "sniff"]
 
 _LAST4 = re.compile(
-    r"(?:尾号|末四位|末4位|卡号[*＊xX]+|账户|账号|ending(?:\s+(?:in|with))?|card\s+(?:no\.?\s*)?[*xX]+|[*xX]{4,})\s*[:：]?\s*(\d{4})(?!\d)",
+    r"(?:尾号|末四位|末4位|卡号[*＊xX]+|账户|账号|\bending(?:[ \t]+(?:in|with))?|\bcard[ \t]+(?:no\.?[ \t]*)?[*xX]+|(?<!\d)[*xX]{4,})[ \t]*[:：]?[ \t]*(\d{4})(?![\d-])",
     re.I,
 )
 _CUR = r"人民币|RMB|CNY|港币|港元|HKD|HK\$|美元|USD|US\$|欧元|EUR|英镑|GBP|日元|JPY|SGD|MOP|\$|¥|￥"
@@ -62,9 +62,22 @@ _MONTHS = {
 }
 
 
+def _first_line(head: str) -> str:
+    for line in head.lstrip("\ufeff").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
 def sniff(head: str) -> bool:
-    """True when the text looks like card messages (a last4 and an amount)."""
-    return bool(_LAST4.search(head)) and bool(_AMOUNT_CN.search(head) or _AMOUNT_EN.search(head))
+    """True when the first non-empty line is, on its own, a card message (a card tail and an amount).
+
+    Anchored to one line: a CSV whose header is ``date,description,amount,status``
+    is never claimed because "pending" (a status) and "2024" (the next line's
+    date) happen to read as "ending 2024".
+    """
+    first = _first_line(head)
+    return bool(_LAST4.search(first)) and bool(_AMOUNT_CN.search(first) or _AMOUNT_EN.search(first))
 
 
 def _date_text(text: str, ref: Any) -> tuple[str | None, bool]:
