@@ -30,6 +30,7 @@ from receiptkit.matching.evidence import (
     MIN_BASE,
     MerchantTable,
     ProofArrays,
+    is_masked,
     last4_weights,
     local_midnight,
     time_evidence,
@@ -263,6 +264,7 @@ def _has_partial_number(proofs: ProofArrays) -> np.ndarray:
         out |= np.fromiter(
             (v is not None and len(str(v)) < FULL_ID for v in values), dtype=bool, count=len(values)
         )
+        out |= is_masked(values)
     out |= np.fromiter((v is not None for v in proofs.terminal), dtype=bool, count=len(proofs))
     return out
 

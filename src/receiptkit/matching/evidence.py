@@ -16,7 +16,10 @@ as Arrow strings only for the pairs where the proof carries one.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -370,6 +373,40 @@ def _present_positions(values: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.flatnonzero(present(values)[p]) if len(p) else np.empty(0, dtype=np.int64)
 
 
+_MASK_WORDS = re.compile(r"^(?:尾号|尾数|末四位|末4位|后四位|后4位|ending(?:in|with)?)\s*[:：]?\s*", re.I)
+_MASK_RUN = re.compile(r"[*•·…]+|\.{2,}")
+
+
+@lru_cache(maxsize=65536)
+def visible_id(text: str) -> tuple[str, str, bool]:
+    """A wallet or order number as people see it: (visible prefix, visible suffix, masked).
+
+    ``"*73310942"``, ``"…73310942"``, ``"****0942"`` and ``"尾号0942"`` are
+    masked: only the digits around the mask are known. An unmasked number is
+    returned whole as its "suffix" (``masked`` False). Full-width forms and
+    spaces are normalised.
+
+    >>> visible_id("尾号0942"), visible_id("4200**0942"), visible_id("4200000942")
+    (('', '0942', True), ('4200', '0942', True), ('', '4200000942', False))
+    """
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    words = _MASK_WORDS.match(cleaned)
+    if words:
+        rest = _MASK_RUN.sub("", cleaned[words.end() :])
+        return "", rest, True
+    runs = list(_MASK_RUN.finditer(cleaned))
+    if not runs:
+        return "", cleaned, False
+    return cleaned[: runs[0].start()], cleaned[runs[-1].end() :], True
+
+
+def is_masked(values: np.ndarray) -> np.ndarray:
+    """Which given numbers are masked (only part of them visible)."""
+    return np.fromiter(
+        (v is not None and visible_id(str(v))[2] for v in values), dtype=bool, count=len(values)
+    )
+
+
 def _id_evidence(
     index: JournalIndex,
     column: str,
@@ -407,6 +444,18 @@ def _id_evidence(
         lv[suffix] = np.array([f"suffix {k}" for k in ours_len[suffix]], dtype=object)
     w[suffix | exact] = strength[suffix | exact]
     lv[exact] = "exact"
+    masked = np.flatnonzero(is_masked(proof_values[p[sel]]))
+    if len(masked):  # a masked number: its visible digits agree or weigh against, never contradict
+        their_text = theirs.take(pa.array(masked)).to_pylist()
+        for k, value, full in zip(masked, proof_values[p[sel[masked]]], their_text, strict=True):
+            head, tail, _ = visible_id(str(value))
+            seen = len(head) + len(tail)
+            if full is None or seen < 4:
+                lv[k], w[k] = "missing", 0.0
+            elif len(full) >= seen and full.startswith(head) and full.endswith(tail):
+                lv[k], w[k] = f"suffix {seen}", np.log(policy.m_id_agree) + min(seen, 12) * _LN10
+            else:
+                lv[k], w[k] = "masked differs", np.log(policy.m_id_masked_differs)
     level[sel], weight[sel] = lv, w
     return level, weight
 

@@ -67,6 +67,10 @@ class MatchPolicy:
         ``m_id_differs``: a full wallet, order or reference number that
         differs from the transaction's (default 1e-4: a typo is possible, but
         a contradicting number is taken as a different payment).
+        ``m_id_masked_differs``: a masked number (``"*73310942"``,
+        ``"****0942"``, ``"尾号0942"``) whose visible digits differ from the
+        transaction's (default 0.05: evidence against, as a differing card
+        last 4 is, never the contradiction of a full number).
         ``m_amount``, ``m_time_*``, ``m_last4``, ``m_merchant_*``: see
         ``docs/matching.md``. The u probabilities (chance agreement) are not
         parameters: they are computed from the journal itself.
@@ -95,6 +99,7 @@ class MatchPolicy:
     m_last4: float = 0.97
     m_id_agree: float = 0.99
     m_id_differs: float = 0.0001
+    m_id_masked_differs: float = 0.05
     m_reference_unmatched: float = 0.5
     m_merchant: tuple[float, float, float] = (0.85, 0.10, 0.05)  # strong, partial, none
     merchant_strong: float = 85.0
