@@ -14,7 +14,9 @@ from receiptkit.verification import (
     FIELDS,
     SecretKey,
     canonical_fields,
+    export_public_key,
     load_key,
+    load_public_key,
     make_code,
     normalise_short_code,
     rebuild_code,
@@ -180,7 +182,8 @@ def test_canonical_fields_refuse_bad_reprint_numbers() -> None:
 
 def test_code_round_trips_offline_with_the_key() -> None:
     code = make_code(canonical_fields(journal_row(), 2, PRINTED_AT), KEY)
-    assert code.qr_payload.startswith("RK1|T0001|")
+    assert code.qr_payload.startswith("RK2|T0001|")  # signed (RK1: the unsigned first version)
+    assert code.key_fingerprint == load_key(KEY).public_key().fingerprint
     assert len(code.short_code) == 11 and code.short_code[5] == "-"
     result = verify(code.qr_payload, key=KEY)
     assert result.genuine and bool(result)
@@ -192,7 +195,7 @@ def test_code_round_trips_offline_with_the_key() -> None:
 def test_awkward_field_values_survive_the_payload() -> None:
     fields = canonical_fields(journal_row(txn_id="T|1%2F 中文", terminal_id="A|B"), 1, PRINTED_AT)
     code = make_code(fields, KEY)
-    assert code.qr_payload.count("|") == len(FIELDS) + 1
+    assert code.qr_payload.count("|") == len(FIELDS) + 3  # prefix, fields, HMAC, fingerprint, signature
     result = verify(code.qr_payload, key=KEY)
     assert result.genuine and result.txn_id == "T|1%2F 中文" and result.fields["terminal_id"] == "A|B"
 
@@ -217,7 +220,21 @@ def test_another_key_fails_and_a_changed_mac_fails() -> None:
     assert make_code(code.fields, OTHER_KEY).short_code != code.short_code
     last = code.qr_payload[-1]
     flipped = code.qr_payload[:-1] + ("A" if last != "A" else "B")
-    assert not verify(flipped, key=KEY).genuine
+    assert not verify(flipped, key=KEY).genuine  # the signature
+    mac_flipped = code.qr_payload.replace(f"|{code.mac}|", f"|{code.mac[:-2]}AA|")
+    assert mac_flipped != code.qr_payload
+    assert not verify(mac_flipped, key=KEY).genuine
+
+
+def test_unsigned_rk1_payloads_still_verify_with_the_key() -> None:
+    code = make_code(canonical_fields(journal_row(), 1, PRINTED_AT), KEY, sign=False)
+    assert code.qr_payload.startswith("RK1|T0001|") and code.signature is None
+    assert code.qr_payload.count("|") == len(FIELDS) + 1
+    signed = make_code(code.fields, KEY)
+    assert signed.mac == code.mac and signed.short_code == code.short_code  # the HMAC covers the fields only
+    result = verify(code.qr_payload, key=KEY)
+    assert result.genuine and result.signature_ok is None
+    assert not verify(code.qr_payload.replace("|12850|", "|12860|"), key=KEY).genuine
 
 
 @pytest.mark.parametrize(
@@ -295,3 +312,183 @@ def test_key_never_reaches_the_log_or_its_exports(tmp_path) -> None:
         assert KEY not in data and KEY.hex().encode() not in data
         assert base64.b64encode(KEY) not in data
     assert attempt.short_code.encode() in path.read_bytes()
+
+
+# -- anyone can check: the public key ----------------------------------------------------
+
+
+def _signed(**changes: object) -> str:
+    return make_code(canonical_fields(journal_row(**changes), 1, PRINTED_AT), KEY).qr_payload
+
+
+def _swap(payload: str, index: int, value: str) -> str:
+    """The payload with its ``|``-separated part ``index`` replaced (0 is the version tag)."""
+    parts = payload.split("|")
+    parts[index] = value
+    return "|".join(parts)
+
+
+def test_public_key_is_derived_stable_and_differs_per_merchant_key() -> None:
+    public = load_key(KEY).public_key()
+    assert public == load_key(KEY.hex()).public_key()
+    assert public != load_key(OTHER_KEY).public_key()
+    assert len(public.raw) == 32 and public.pem().startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert len(public.fingerprint) == 19 and public.fingerprint.count("-") == 3
+    assert public.fingerprint.replace("-", "") == public.compact_fingerprint
+    assert repr(public) == f"PublicKey({public.fingerprint})"
+
+
+def test_anyone_verifies_offline_with_the_public_key_and_no_secret(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "merchant.pem"
+    published = export_public_key(path, KEY)
+    assert path.read_bytes() == published.pem() and b"PRIVATE" not in path.read_bytes()
+    payload = _signed()
+    # a verifier has no key at all; a broken key in the environment is not even read
+    monkeypatch.setenv("RECEIPTKIT_KEY", "short")
+    for given in (path, str(path), path.read_text(), path.read_bytes(), published):
+        result = verify(payload, public_key=given)
+        assert result.genuine, result.reason
+        assert result.signature_ok is True and result.key_fingerprint == published.fingerprint
+        assert (result.txn_id, result.reprint_no) == ("T0001", 1)
+    assert "public key" in verify(payload, public_key=path).reason
+
+
+@pytest.mark.parametrize("name", FIELDS)
+def test_public_key_check_fails_when_any_field_changes(name: str) -> None:
+    payload = _signed()
+    index = 1 + FIELDS.index(name)
+    original = payload.split("|")[index]
+    tampered = _swap(payload, index, "9" if original != "9" else "8")
+    result = verify(tampered, public_key=load_key(KEY).public_key())
+    assert not result.genuine and result.signature_ok is False
+    assert result.reason.startswith("the signature does not match the payload")
+
+
+def test_public_key_check_fails_for_a_changed_mac_or_version() -> None:
+    public = load_key(KEY).public_key()
+    payload = _signed()
+    mac = payload.split("|")[-3]
+    assert not verify(_swap(payload, -3, mac[:-2] + ("AA" if mac[-2:] != "AA" else "BB")), public_key=public)
+    unsigned = make_code(canonical_fields(journal_row(), 1, PRINTED_AT), KEY, sign=False).qr_payload
+    result = verify(unsigned, public_key=public)
+    assert not result.genuine and "no public-key signature" in result.reason
+
+
+def test_a_signature_from_another_key_is_not_valid() -> None:
+    public = load_key(KEY).public_key()
+    other = make_code(canonical_fields(journal_row(), 1, PRINTED_AT), OTHER_KEY).qr_payload
+    result = verify(other, public_key=public)
+    assert not result.genuine and "not the public key given" in result.reason
+    assert result.key_fingerprint == load_key(OTHER_KEY).public_key().fingerprint
+    # a forger who also writes the genuine key's fingerprint into the payload
+    forged = _swap(other, -2, public.compact_fingerprint)
+    result = verify(forged, public_key=public)
+    assert not result.genuine and result.reason.startswith("the signature does not match")
+    # and the other merchant's key, given its own public key, is fine
+    assert verify(other, public_key=load_key(OTHER_KEY).public_key()).genuine
+
+
+@pytest.mark.parametrize("cut", [1, 2, 4, 43, 86])
+def test_a_truncated_signature_is_not_valid(cut: int) -> None:
+    payload = _signed()
+    signature = payload.split("|")[-1]
+    assert len(signature) == 86  # base64url of 64 bytes
+    result = verify(_swap(payload, -1, signature[:-cut]), public_key=load_key(KEY).public_key())
+    assert not result.genuine and result.signature_ok is False
+    assert "truncated or malformed" in result.reason
+
+
+def test_a_signature_spelled_differently_is_not_valid() -> None:
+    """The last base64url character carries 4 unused bits: another spelling of the same bytes is refused."""
+    payload = _signed()
+    signature = payload.split("|")[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    twin = signature[:-1] + alphabet[last ^ 1]
+    assert base64.urlsafe_b64decode(twin + "==") == base64.urlsafe_b64decode(signature + "==")
+    result = verify(_swap(payload, -1, twin), public_key=load_key(KEY).public_key())
+    assert not result.genuine and "malformed" in result.reason
+    assert not verify(_swap(payload, -1, signature + "=="), public_key=load_key(KEY).public_key())
+
+
+def test_a_wrong_fingerprint_is_not_valid() -> None:
+    public = load_key(KEY).public_key()
+    payload = _signed()
+    fingerprint = payload.split("|")[-2]
+    changed = _swap(payload, -2, ("A" if fingerprint[0] != "A" else "B") + fingerprint[1:])
+    result = verify(changed, public_key=public)
+    assert not result.genuine and "not the public key given" in result.reason
+    # the merchant's own check catches it too: the signature covers the fingerprint
+    mine = verify(changed, key=KEY)
+    assert not mine.genuine and mine.signature_ok is False
+
+
+def test_the_merchant_key_checks_the_signature_too() -> None:
+    payload = _signed()
+    result = verify(payload, key=KEY)
+    assert result.genuine and result.signature_ok is True
+    signature = payload.split("|")[-1]
+    assert not verify(_swap(payload, -1, signature[:-1]), key=KEY).genuine
+    both = verify(payload, key=KEY, public_key=load_key(KEY).public_key())
+    assert both.genuine and both.signature_ok is True
+
+
+def test_short_codes_are_for_the_merchant_not_the_public_key(tmp_path) -> None:
+    code = make_code(canonical_fields(journal_row(), 1, PRINTED_AT), KEY)
+    with pytest.raises(AuditError, match="merchant"):
+        verify(code.short_code, public_key=load_key(KEY).public_key(), audit=tmp_path / "a.sqlite")
+
+
+def test_public_key_and_the_log_find_the_reprint_without_the_secret(tmp_path) -> None:
+    path = tmp_path / "audit.sqlite"
+    with AuditLog(path) as log:
+        attempt = log.begin_reprint(journal_row(), operator="li", reason="lost", output_kind="pdf", key=KEY)
+        log.complete(attempt, document_sha256="ab" * 32)
+        # a retry rebuilds the same signed payload from the log, without the key
+        assert log.unfinished() == [] and attempt.code.signature is not None
+    public = load_key(KEY).public_key()
+    result = verify(attempt.code.qr_payload, public_key=public, audit=path)
+    assert result.genuine and result.in_log and result.status == "printed"
+    outside = make_code(canonical_fields(journal_row(), 9, PRINTED_AT), KEY).qr_payload
+    assert verify(outside, public_key=public, audit=path).in_log is False
+
+
+def test_retry_prints_the_same_signed_payload(tmp_path) -> None:
+    with AuditLog(tmp_path / "audit.sqlite") as log:
+        attempt = log.begin_reprint(journal_row(), operator="li", reason="lost", output_kind="pdf", key=KEY)
+        log.complete(attempt, result="failed", error="jam")
+        again = log.retry(attempt, operator="li")
+    assert again.code == attempt.code and again.code.qr_payload.startswith("RK2|")
+
+
+def test_public_key_files_that_are_not_ed25519_public_keys_are_refused(tmp_path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    other = tmp_path / "ec.pem"
+    other.write_bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    secret = tmp_path / "private.pem"
+    secret.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    junk = tmp_path / "junk.pem"
+    junk.write_text("-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n")
+    with pytest.raises(AuditError, match="not an Ed25519 public key") as info:
+        load_public_key(other)
+    assert str(other) in str(info.value)
+    with pytest.raises(AuditError, match="private key"):
+        load_public_key(secret)
+    with pytest.raises(AuditError, match="not a PEM or DER public key"):
+        load_public_key(junk)
+    with pytest.raises(AuditError, match="cannot read"):
+        load_public_key(tmp_path / "missing.pem")
+    assert load_public_key(load_key(KEY).public_key().pem()) == load_key(KEY).public_key()

@@ -577,6 +577,8 @@ class AuditLog:
             fields = canonical_fields(row, number, now)
             code = make_code(fields, secret)
             payload = {**common, "fields": fields, "mac": code.mac, "key_id": secret.key_id}
+            if code.signature is not None:  # public like the MAC: both are printed on the slip
+                payload.update(signature=code.signature, key_fingerprint=code.key_fingerprint)
             box["code"] = code
             return [
                 {
@@ -1113,7 +1115,12 @@ def _attempt_from_row(row: Any) -> Attempt:
     fields = details["fields"]
     # The MAC is printed on the slip anyway, so storing it reveals nothing; it lets a retry
     # print the same QR payload without the key. verify() recomputes it with the key.
-    code = rebuild_code(fields, details["mac"])
+    code = rebuild_code(
+        fields,
+        details["mac"],
+        signature=details.get("signature"),
+        key_fingerprint=details.get("key_fingerprint"),
+    )
     return Attempt(
         attempt_id=row.seq,
         txn_id=row.subject,

@@ -6,11 +6,19 @@ with the merchant's secret key. It is printed twice:
 - a **short code** (``ABCDE-FGHJK``: the first 10 base32 characters of the HMAC),
   short enough to read aloud; checking it needs the audit log, which records
   which reprint carries which short code (the key is never stored there);
-- a **QR payload** (``RK1|<fields>|<HMAC>``) that carries the fields and the
-  full HMAC, so that anyone holding the key can check it offline.
+- a **QR payload** (``RK2|<fields>|<HMAC>|<key fingerprint>|<signature>``) that
+  carries the fields, the full HMAC and an Ed25519 signature over everything
+  before it, so that the merchant (with the secret key) **and anyone holding the
+  merchant's published public key** can check it offline.
 
-A verifier calls :func:`verify` with the code or the payload and the key. A
-slip whose fields were changed, or that was made with another key, fails.
+The Ed25519 signing key is derived from the merchant's secret key (nothing
+new to keep); :meth:`SecretKey.public_key` gives the key to publish and its
+short fingerprint, which the slip prints. Payloads of the first version
+(``RK1|<fields>|<HMAC>``, no signature) still verify with the secret key.
+
+A verifier calls :func:`verify` with the code or the payload and the key, or
+with the payload and ``public_key=`` (no secret needed). A slip whose fields
+were changed, or that was made with another key, fails.
 
 >>> key = load_key(b"0123456789abcdef0123456789abcdef")
 >>> key
@@ -23,6 +31,11 @@ SecretKey(<redacted>)
 True
 >>> verify(code.qr_payload.replace("|12850|", "|12860|"), key=key).genuine
 False
+>>> public = key.public_key()            # what the merchant publishes (public.pem())
+>>> verify(code.qr_payload, public_key=public).genuine
+True
+>>> verify(code.qr_payload.replace("|12850|", "|12860|"), public_key=public).reason
+'the signature does not match the payload: a field was changed, or it was not signed with this key'
 """
 
 from __future__ import annotations
@@ -40,6 +53,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
+from cryptography.exceptions import UnsupportedAlgorithm as UnsupportedAlgorithmError
+
 from receiptkit.errors import AuditError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,11 +66,15 @@ __all__ = [
     "KEY_FILE_ENV",
     "MIN_KEY_BYTES",
     "PAYLOAD_PREFIX",
+    "SIGNED_PREFIX",
+    "PublicKey",
     "SecretKey",
     "Verification",
     "VerificationCode",
     "canonical_fields",
+    "export_public_key",
     "load_key",
+    "load_public_key",
     "make_code",
     "normalise_short_code",
     "rebuild_code",
@@ -69,7 +88,14 @@ KEY_FILE_ENV = "RECEIPTKIT_KEY_FILE"
 MIN_KEY_BYTES = 16
 """Shortest key accepted, in bytes after decoding (128 bits)."""
 PAYLOAD_PREFIX = "RK1"
-"""Version tag that starts every QR payload."""
+"""Version tag of the first QR payload (HMAC only); the HMAC is computed over the ``RK1`` body."""
+SIGNED_PREFIX = "RK2"
+"""Version tag of the signed QR payload (HMAC and Ed25519 signature)."""
+FINGERPRINT_CHARS = 16
+"""Base32 characters of a public key's fingerprint (80 bits), printed as ``ABCD-EFGH-JKLM-NPQR``."""
+SIGNATURE_BYTES = 64
+"""Length of an Ed25519 signature (86 base64url characters)."""
+_SIGNING_INFO = b"receiptkit ed25519 signing key v1"
 
 FIELDS: tuple[str, ...] = (
     "txn_id",
@@ -135,6 +161,147 @@ class SecretKey:
     def mac(self, message: bytes) -> bytes:
         """HMAC-SHA256 of ``message``."""
         return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def _signing_key(self) -> Any:
+        """The Ed25519 private key derived from this key (HMAC-SHA256 of a fixed label, as the seed)."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return Ed25519PrivateKey.from_private_bytes(self.mac(_SIGNING_INFO))
+
+    def sign(self, message: bytes) -> bytes:
+        """Ed25519 signature of ``message`` with the signing key derived from this key (64 bytes)."""
+        return self._signing_key().sign(message)
+
+    def public_key(self) -> PublicKey:
+        """The Ed25519 public key that checks this key's signatures: the one to publish.
+
+        Derived, so the same secret key always gives the same public key; a new
+        secret key gives a new public key, to publish again.
+        """
+        from cryptography.hazmat.primitives import serialization
+
+        raw = (
+            self._signing_key()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+        return PublicKey(raw)
+
+
+class PublicKey:
+    """A merchant's Ed25519 public key: checks the signatures on duplicate slips, holds no secret.
+
+    ``fingerprint`` (``ABCD-EFGH-JKLM-NPQR``: the first 16 base32 characters
+    of the SHA-256 of the raw key) is printed on every slip and shown by
+    ``receiptkit key export-public``, so that a verifier can tell that the key
+    they hold is the one that signed the slip.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        if not isinstance(raw, bytes | bytearray) or len(raw) != 32:
+            raise AuditError("an Ed25519 public key is 32 bytes")
+        self.raw = bytes(raw)
+
+    def __repr__(self) -> str:
+        return f"PublicKey({self.fingerprint})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PublicKey) and self.raw == other.raw
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    @property
+    def fingerprint(self) -> str:
+        """The short fingerprint, ``ABCD-EFGH-JKLM-NPQR``."""
+        compact = self.compact_fingerprint
+        return "-".join(compact[i : i + 4] for i in range(0, FINGERPRINT_CHARS, 4))
+
+    @property
+    def compact_fingerprint(self) -> str:
+        """The fingerprint without dashes, as the QR payload carries it."""
+        digest = hashlib.sha256(self.raw).digest()
+        return base64.b32encode(digest).decode("ascii")[:FINGERPRINT_CHARS]
+
+    def pem(self) -> bytes:
+        """The key as a PEM ``PUBLIC KEY`` (SubjectPublicKeyInfo) block, the file to publish."""
+        from cryptography.hazmat.primitives import serialization
+
+        return self._key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def _key(self) -> Any:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        return Ed25519PublicKey.from_public_bytes(self.raw)
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        """Whether ``signature`` is this key's Ed25519 signature of ``message``."""
+        from cryptography.exceptions import InvalidSignature
+
+        try:
+            self._key().verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+
+def load_public_key(source: PublicKey | bytes | str | os.PathLike[str]) -> PublicKey:
+    """Load a merchant's published Ed25519 public key.
+
+    ``source`` is a :class:`PublicKey`, a path (``str`` or path object) to a
+    PEM or DER file as ``receiptkit key export-public`` writes it, or the PEM
+    text or DER bytes themselves. Anything else (a private key, an RSA key, a
+    damaged file) raises :class:`~receiptkit.errors.AuditError` naming the file.
+    """
+    if isinstance(source, PublicKey):
+        return source
+    where: str | None = None
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    elif isinstance(source, str) and "-----BEGIN" in source:
+        data = source.encode("ascii", "replace")
+    else:
+        where = os.fspath(source)
+        try:
+            data = Path(where).read_bytes()
+        except OSError as exc:
+            raise AuditError(f"cannot read the public key file ({exc.strerror})", file=where) from None
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        if b"-----BEGIN" in data:
+            if b"PRIVATE KEY" in data:
+                raise AuditError("this is a private key; a verifier needs only the public key", file=where)
+            key = serialization.load_pem_public_key(data)
+        else:
+            key = serialization.load_der_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithmError):
+        raise AuditError("not a PEM or DER public key", file=where) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise AuditError(f"not an Ed25519 public key ({type(key).__name__})", file=where)
+    return PublicKey(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def export_public_key(
+    path: str | os.PathLike[str], key: SecretKey | bytes | str | os.PathLike[str] | None = None
+) -> PublicKey:
+    """Write the public key of the merchant's ``key`` (``None``: from the environment) as PEM to ``path``.
+
+    The file holds no secret: publish it (web site, e-mail to the verifier).
+    Returns the :class:`PublicKey`, whose ``fingerprint`` the slips print.
+    """
+    public = load_key(key).public_key()
+    target = Path(path)
+    try:
+        target.write_bytes(public.pem())
+    except OSError as exc:
+        raise AuditError(f"cannot write the public key ({exc.strerror})", file=str(target)) from None
+    return public
 
 
 def _b64decode(text: str) -> bytes:
@@ -246,13 +413,18 @@ class VerificationCode:
 
     ``short_code`` is for reading aloud (``ABCDE-FGHJK``); ``qr_payload`` goes
     into the QR code; ``fields`` are the canonical fields it covers and ``mac``
-    the full HMAC in base64url.
+    the full HMAC in base64url. ``signature`` is the Ed25519 signature
+    (base64url) of the signed payload and ``key_fingerprint`` the fingerprint of
+    the public key that checks it (``ABCD-EFGH-JKLM-NPQR``, printed on the
+    slip); both are ``None`` for an unsigned (``RK1``) code.
     """
 
     short_code: str
     qr_payload: str
     fields: dict[str, str] = field(repr=False)
     mac: str = field(repr=False)
+    signature: str | None = field(default=None, repr=False)
+    key_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +437,10 @@ class Verification:
     so that a clerk can see what the slip claims). ``in_log`` is whether the
     audit log holds this reprint (``None`` when no log was consulted);
     ``status`` is the reprint's last state there (``printed``, ``failed``, ...).
+    ``signature_ok`` is whether the payload's Ed25519 signature checked out
+    (``None`` when no signature was checked: a short code, or an unsigned
+    ``RK1`` payload); ``key_fingerprint`` is the fingerprint of the key the
+    payload says signed it.
     """
 
     genuine: bool
@@ -277,6 +453,8 @@ class Verification:
     in_log: bool | None = None
     status: str | None = None
     attempt_id: int | None = None
+    signature_ok: bool | None = None
+    key_fingerprint: str | None = None
 
     def __bool__(self) -> bool:
         return self.genuine
@@ -355,11 +533,11 @@ def canonical_fields(
     return out
 
 
-def _body(fields: Mapping[str, str]) -> str:
+def _body(fields: Mapping[str, str], prefix: str = PAYLOAD_PREFIX) -> str:
     missing = [name for name in FIELDS if name not in fields]
     if missing:
         raise AuditError(f"missing canonical field(s): {', '.join(missing)}")
-    return "|".join([PAYLOAD_PREFIX, *(quote(str(fields[name]), safe=_SAFE) for name in FIELDS)])
+    return "|".join([prefix, *(quote(str(fields[name]), safe=_SAFE) for name in FIELDS)])
 
 
 def _short(digest: bytes) -> str:
@@ -371,34 +549,76 @@ def _b64url(digest: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
+def _unb64url(text: str) -> bytes | None:
+    """Strict base64url without padding: ``None`` unless ``text`` is the canonical encoding of its bytes."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
+        return None
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    return data if _b64url(data) == text else None
+
+
+def _dashed(compact: str) -> str:
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _signed_message(fields: Mapping[str, str], mac: str, compact_fingerprint: str) -> str:
+    """What the Ed25519 signature covers: everything in the signed payload before the signature."""
+    return f"{_body(fields, SIGNED_PREFIX)}|{mac}|{compact_fingerprint}"
+
+
 def make_code(
-    fields: Mapping[str, str], key: SecretKey | bytes | str | os.PathLike[str] | None = None
+    fields: Mapping[str, str],
+    key: SecretKey | bytes | str | os.PathLike[str] | None = None,
+    *,
+    sign: bool = True,
 ) -> VerificationCode:
     """Compute the verification code of a slip from its canonical fields.
 
     ``fields`` comes from :func:`canonical_fields`; ``key`` is anything
-    :func:`load_key` accepts (``None``: from the environment).
+    :func:`load_key` accepts (``None``: from the environment). The HMAC (and
+    so the short code) covers the fields; with ``sign`` (the default) the QR
+    payload is ``RK2|<fields>|<HMAC>|<fingerprint>|<signature>``, the Ed25519
+    signature covering everything before it; ``sign=False`` gives the unsigned
+    ``RK1|<fields>|<HMAC>`` payload.
     """
     secret = load_key(key)
-    body = _body(fields)
-    digest = secret.mac(body.encode("utf-8"))
+    digest = secret.mac(_body(fields).encode("utf-8"))
     mac = _b64url(digest)
-    return VerificationCode(
-        short_code=_short(digest),
-        qr_payload=f"{body}|{mac}",
-        fields={name: str(fields[name]) for name in FIELDS},
-        mac=mac,
-    )
+    if not sign:
+        return rebuild_code(fields, mac)
+    compact = secret.public_key().compact_fingerprint
+    signature = _b64url(secret.sign(_signed_message(fields, mac, compact).encode("utf-8")))
+    return rebuild_code(fields, mac, signature=signature, key_fingerprint=compact)
 
 
-def rebuild_code(fields: Mapping[str, str], mac: str) -> VerificationCode:
-    """The :class:`VerificationCode` for fields and a MAC computed earlier (no key needed, nothing checked)."""
+def rebuild_code(
+    fields: Mapping[str, str],
+    mac: str,
+    *,
+    signature: str | None = None,
+    key_fingerprint: str | None = None,
+) -> VerificationCode:
+    """The :class:`VerificationCode` for fields, a MAC and (for a signed code) the signature and
+    key fingerprint computed earlier (no key needed, nothing checked)."""
     digest = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+    clean = {name: str(fields[name]) for name in FIELDS}
+    if signature is None:
+        return VerificationCode(
+            short_code=_short(digest), qr_payload=f"{_body(fields)}|{mac}", fields=clean, mac=mac
+        )
+    if key_fingerprint is None:
+        raise AuditError("a signed code needs the key fingerprint")
+    compact = key_fingerprint.replace("-", "")
     return VerificationCode(
         short_code=_short(digest),
-        qr_payload=f"{_body(fields)}|{mac}",
-        fields={name: str(fields[name]) for name in FIELDS},
+        qr_payload=f"{_signed_message(fields, mac, compact)}|{signature}",
+        fields=clean,
         mac=mac,
+        signature=signature,
+        key_fingerprint=_dashed(compact),
     )
 
 
@@ -416,17 +636,36 @@ def normalise_short_code(text: str) -> str | None:
     return f"{cleaned[:5]}-{cleaned[5:]}"
 
 
-def _parse_payload(payload: str) -> tuple[dict[str, str], str] | None:
+@dataclass(frozen=True)
+class _Payload:
+    version: str
+    fields: dict[str, str]
+    mac: str
+    fingerprint: str | None = None  # compact
+    signature: str | None = None
+    signed_text: str = ""  # the payload as presented, up to the signature
+
+
+def _parse_payload(payload: str) -> _Payload | None:
     parts = payload.strip().split("|")
-    if len(parts) != len(FIELDS) + 2 or parts[0] != PAYLOAD_PREFIX:
+    if parts[0] == PAYLOAD_PREFIX and len(parts) == len(FIELDS) + 2:
+        version, tail = PAYLOAD_PREFIX, parts[-1:]
+    elif parts[0] == SIGNED_PREFIX and len(parts) == len(FIELDS) + 4:
+        version, tail = SIGNED_PREFIX, parts[-3:]
+    else:
         return None
     try:
         fields = {
-            name: unquote(value, errors="strict") for name, value in zip(FIELDS, parts[1:-1], strict=True)
+            name: unquote(value, errors="strict")
+            for name, value in zip(FIELDS, parts[1 : 1 + len(FIELDS)], strict=True)
         }
     except UnicodeDecodeError:
         return None
-    return fields, parts[-1]
+    if version == PAYLOAD_PREFIX:
+        return _Payload(version, fields, tail[0])
+    return _Payload(
+        version, fields, tail[0], fingerprint=tail[1], signature=tail[2], signed_text="|".join(parts[:-1])
+    )
 
 
 def _claims(fields: Mapping[str, str]) -> dict[str, Any]:
@@ -444,31 +683,51 @@ def verify(
     *,
     key: SecretKey | bytes | str | os.PathLike[str] | None = None,
     audit: AuditLog | str | os.PathLike[str] | None = None,
+    public_key: PublicKey | bytes | str | os.PathLike[str] | None = None,
 ) -> Verification:
     """Tell whether a presented duplicate is genuine, and which transaction and reprint it is.
 
-    ``code_or_payload`` is either the QR payload (``RK1|...``), checked offline
-    with the key, or the short code printed under it (``ABCDE-FGHJK``, any
-    case, spaces and dashes ignored), which needs ``audit`` (an
-    :class:`~receiptkit.audit.AuditLog` or its path/URL) to find the reprint
-    it belongs to; the fields stored there are checked with the key too.
+    ``code_or_payload`` is either the QR payload (``RK2|...``, or ``RK1|...``
+    from before slips were signed), checked offline, or the short code printed
+    under it (``ABCDE-FGHJK``, any case, spaces and dashes ignored), which
+    needs ``audit`` (an :class:`~receiptkit.audit.AuditLog` or its path/URL)
+    to find the reprint it belongs to; the fields stored there are checked
+    with the key too.
+
+    Two ways to check a QR payload:
+
+    - ``public_key=`` (the merchant's published key: a :class:`PublicKey`, or a
+      PEM file/text as ``receiptkit key export-public`` writes it): anyone can
+      check the Ed25519 signature; **no secret is needed or read**. The payload
+      must name this key's fingerprint and carry a valid signature over all
+      its fields and its HMAC. An ``RK1`` payload has no signature and is not
+      genuine for a third party.
+    - ``key=`` (the merchant's secret key; ``None`` without ``public_key``: read
+      from the environment): the HMAC is recomputed, and for an ``RK2`` payload
+      the signature is checked with the key's own public key too.
 
     When ``audit`` is given for a payload, the reprint must also be in the log:
-    a correct HMAC on a reprint the log does not know means the key has leaked
+    a correct code on a reprint the log does not know means the key has leaked
     or the log lost rows, and the slip is reported not genuine.
 
-    ``key`` is anything :func:`load_key` accepts; ``None`` reads the environment.
-    Only a missing or invalid key, or a short code without a log, raise
-    :class:`~receiptkit.errors.AuditError`; a forged or altered slip is an answer
-    (``genuine=False``), not an error.
+    Only a missing or invalid key, or a short code without a log (or with only
+    a public key), raise :class:`~receiptkit.errors.AuditError`; a forged or
+    altered slip is an answer (``genuine=False`` with the reason), not an error.
     """
-    secret = load_key(key)
+    public = load_public_key(public_key) if public_key is not None else None
+    secret = load_key(key) if key is not None or public is None else None
     text = str(code_or_payload).strip()
+    is_payload = text.startswith((PAYLOAD_PREFIX + "|", SIGNED_PREFIX + "|"))
+    short = None if is_payload else normalise_short_code(text)
+    if short is not None and secret is None:
+        raise AuditError(
+            "a short code is checked by the merchant, with the secret key and the audit log; "
+            "with a public key, check the QR payload"
+        )
     log = _open_audit(audit)
     try:
-        if text.startswith(PAYLOAD_PREFIX + "|"):
-            return _verify_payload(text, secret, log)
-        short = normalise_short_code(text)
+        if is_payload:
+            return _verify_payload(text, secret, public, log)
         if short is None:
             return Verification(False, "not a receiptkit verification code or QR payload")
         if log is None:
@@ -489,35 +748,75 @@ def _open_audit(audit: AuditLog | str | os.PathLike[str] | None) -> AuditLog | N
     return AuditLog(audit, create=False)
 
 
-def _verify_payload(text: str, secret: SecretKey, log: AuditLog | None) -> Verification:
+def _check_signature(parsed: _Payload, public: PublicKey) -> str | None:
+    """Why the payload's signature does not check out with ``public``; ``None`` when it does."""
+    if parsed.version != SIGNED_PREFIX or parsed.signature is None or parsed.fingerprint is None:
+        return (
+            "this QR code carries no public-key signature (an unsigned RK1 code): "
+            "only the merchant can check it, with the secret key"
+        )
+    if parsed.fingerprint != public.compact_fingerprint:
+        return (
+            f"the slip names the signing key {_dashed(parsed.fingerprint)}, "
+            f"not the public key given ({public.fingerprint}): signed with another key, or altered"
+        )
+    signature = _unb64url(parsed.signature)
+    if signature is None or len(signature) != SIGNATURE_BYTES:
+        size = "not base64url" if signature is None else f"{len(signature)} bytes"
+        return f"the signature is truncated or malformed ({size}; an Ed25519 signature is {SIGNATURE_BYTES} bytes)"
+    if not public.verify(signature, parsed.signed_text.encode("utf-8")):
+        return "the signature does not match the payload: a field was changed, or it was not signed with this key"
+    return None
+
+
+def _verify_payload(
+    text: str, secret: SecretKey | None, public: PublicKey | None, log: AuditLog | None
+) -> Verification:
     parsed = _parse_payload(text)
     if parsed is None:
         return Verification(False, "malformed QR payload (wrong version or number of fields)")
-    fields, mac = parsed
-    claims = _claims(fields)
-    expected = make_code(fields, secret)
-    if not hmac.compare_digest(expected.mac.encode("ascii"), mac.encode("ascii", "replace")):
-        return Verification(
-            False, "the code does not match the fields: altered, or made with another key", **claims
-        )
+    fields, mac = parsed.fields, parsed.mac
+    claims: dict[str, Any] = _claims(fields)
+    signed = parsed.version == SIGNED_PREFIX
+    if parsed.fingerprint:
+        claims["key_fingerprint"] = _dashed(parsed.fingerprint)
+    if secret is not None:
+        expected = make_code(fields, secret, sign=False)
+        if not hmac.compare_digest(expected.mac.encode("ascii"), mac.encode("ascii", "replace")):
+            return Verification(
+                False, "the code does not match the fields: altered, or made with another key", **claims
+            )
+    for checker in (public, secret.public_key() if secret is not None and signed else None):
+        if checker is None:
+            continue
+        problem = _check_signature(parsed, checker)
+        if problem is not None:
+            return Verification(False, problem, signature_ok=False, **claims)
+        claims["signature_ok"] = True
+    digest = _unb64url(mac)
+    if digest is None or len(digest) != hashlib.sha256().digest_size:
+        return Verification(False, "the code in the payload is truncated or malformed", **claims)
+    short = _short(digest)
+    if secret is None:
+        words = "the signature matches the payload and the public key"
+    else:
+        words = "the code matches the fields and the key" + (", and so does the signature" if signed else "")
     if log is None:
-        return Verification(
-            True, "the code matches the fields and the key", short_code=expected.short_code, **claims
-        )
-    found = log.find_code(expected.short_code)
-    match = next((a for a in found if a.fields == expected.fields), None)
+        return Verification(True, words, short_code=short, **claims)
+    found = log.find_code(short)
+    match = next((a for a in found if a.fields == fields), None)
     if match is None:
         return Verification(
             False,
-            "the code matches the key but the audit log has no such reprint (leaked key or lost log rows?)",
-            short_code=expected.short_code,
+            "the code is valid but the audit log has no such reprint (leaked key or lost log rows?)",
+            short_code=short,
             in_log=False,
             **claims,
         )
     return Verification(
         True,
-        "the code matches the fields, the key and the audit log",
-        short_code=expected.short_code,
+        f"{words}, and the audit log holds this reprint",
+        short_code=short,
         in_log=True,
         status=log.attempt_status(match.attempt_id),
         attempt_id=match.attempt_id,

@@ -250,21 +250,45 @@ def reprint_cmd(
 @app.command("verify")
 def verify_cmd(
     code: Annotated[str, typer.Argument(help="The short code or the QR payload printed on the duplicate.")],
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            help="The audit log (SQLite file); default receiptkit-audit.sqlite when it exists "
+            "(with --public-key: only when given)."
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The merchant's published public key (PEM): check the QR payload's signature "
+            "offline, without any secret."
+        ),
+    ] = None,
 ) -> None:
-    """Tell whether a presented duplicate is genuine, and which transaction and reprint it is."""
+    """Tell whether a presented duplicate is genuine, and which transaction and reprint it is.
+
+    The merchant checks a short code or a QR payload with the secret key
+    (RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE). Anyone else checks the QR payload
+    with --public-key FILE (from ``receiptkit key export-public``).
+    """
     import receiptkit as rk
 
+    if audit is None and public_key is None and Path("receiptkit-audit.sqlite").exists():
+        audit = Path("receiptkit-audit.sqlite")
     try:
-        answer = rk.verify(code, audit=str(audit) if audit.exists() else None)
+        answer = rk.verify(
+            code,
+            audit=str(audit) if audit is not None else None,
+            public_key=public_key,
+        )
     except ReceiptkitError as exc:
         fail(exc)
         return
     verdict = "GENUINE" if answer.genuine else "NOT GENUINE"
+    signed = f"; signed by key {answer.key_fingerprint}" if answer.signature_ok else ""
     console.print(
-        f"{verdict}: {answer.reason} (txn {answer.txn_id}, reprint {answer.reprint_no})",
+        f"{verdict}: {escape(answer.reason)} (txn {escape(str(answer.txn_id))}, reprint {answer.reprint_no}"
+        f"{signed})",
         highlight=False,
         soft_wrap=True,
     )

@@ -175,10 +175,12 @@ Block = Text | KeyValue | Separator | QRCode | Barcode | Feed
 
 
 class Verification(NamedTuple):
-    """A verification code printed on the slip and the payload of its QR code."""
+    """A verification code printed on the slip, the payload of its QR code and the fingerprint
+    of the public key that checks the payload's signature (empty when unsigned)."""
 
     code: str
     payload: str
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -585,9 +587,11 @@ class Slip:
         if reprint_no is not None:
             fields["reprint_no"] = str(int(reprint_no))
         if verification is not None:
-            code, payload = _verification_pair(verification)
+            code, payload, fingerprint = _verification_pair(verification)
             fields["verification_code"] = _clean(code) or ""
             fields["verification_payload"] = str(payload)
+            if fingerprint:
+                fields["verification_fingerprint"] = fingerprint
         remark_lines = [DUPLICATE_REMARK] if name == "unionpay" else []
         remark_lines += _original_remarks(row, original, fields.get("txn_type", ""), lang)
         remark_lines += [_mask_free_text(r) for r in (_clean(x) for x in remarks) if r]
@@ -640,14 +644,19 @@ class Slip:
         return self.to_png()
 
 
-def _verification_pair(value: Any) -> tuple[str, str]:
-    """(code, QR payload) from a tuple, or an object with ``short_code``/``qr_payload``
-    (:class:`receiptkit.verification.VerificationCode`) or ``code``/``payload``."""
-    for code_attr, payload_attr in (("short_code", "qr_payload"), ("code", "payload")):
+def _verification_pair(value: Any) -> tuple[str, str, str]:
+    """(code, QR payload, key fingerprint) from a tuple, or an object with ``short_code``/``qr_payload``
+    (:class:`receiptkit.verification.VerificationCode`, fingerprint ``key_fingerprint``) or
+    ``code``/``payload`` (fingerprint ``fingerprint``); the fingerprint is ``""`` when there is none."""
+    for code_attr, payload_attr, print_attr in (
+        ("short_code", "qr_payload", "key_fingerprint"),
+        ("code", "payload", "fingerprint"),
+    ):
         if hasattr(value, code_attr) and hasattr(value, payload_attr):
-            return str(getattr(value, code_attr)), str(getattr(value, payload_attr))
-    code, payload = value
-    return str(code), str(payload)
+            fingerprint = getattr(value, print_attr, None) or ""
+            return str(getattr(value, code_attr)), str(getattr(value, payload_attr)), str(fingerprint)
+    code, payload, *rest = value
+    return str(code), str(payload), str(rest[0]) if rest and rest[0] else ""
 
 
 def _original_remarks(
@@ -734,6 +743,10 @@ def build_blocks(
                 code = fields.get("verification_code")
                 if code:
                     blocks.append(Text(f"{label_text('校验码', 'VERIFY', lang)}: {code}", align="center"))
+                fingerprint = fields.get("verification_fingerprint")
+                if fingerprint:  # which published public key checks the QR's signature
+                    label = label_text("公钥指纹", "PUBLIC KEY", lang)
+                    blocks.append(Text(f"{label}: {fingerprint}", align="center"))
         elif kind == "barcode":
             value = fields.get(item.field or "")
             if value and value.isascii() and value.isprintable() and len(value) <= _max_barcode(width):

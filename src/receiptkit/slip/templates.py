@@ -20,7 +20,8 @@ Kinds:
 ``remarks``     the 备注 / remarks section (duplicate mark, original refs, extra lines)
 ``reprint``     the "Reprint N" line when ``reprint_no`` is given
 ``printed_at``  the "打印时间 / PRINTED AT" line
-``qr``          the verification QR and code when ``verification`` is given
+``qr``          the verification QR, its short code and the public key's fingerprint when
+                ``verification`` is given
 ``barcode``     Code128 of the reference (field named by ``field``)
 ``feed``        blank paper
 

@@ -1,0 +1,62 @@
+"""``receiptkit key export-public`` and ``receiptkit verify --public-key``: a third party checks a duplicate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from receiptkit.verification import canonical_fields, load_key, make_code
+
+KEY = "hex:" + "5a" * 32
+
+
+def _run(*args: str, cwd, key: str | None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTKIT_")}
+    env.update(COLUMNS="200", PYTHONIOENCODING="utf-8")
+    if key is not None:
+        env["RECEIPTKIT_KEY"] = key
+    return subprocess.run(
+        [sys.executable, "-m", "receiptkit.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def test_export_the_public_key_and_verify_without_any_secret(tmp_path):
+    exported = _run("key", "export-public", "merchant.pem", cwd=tmp_path, key=KEY)
+    assert exported.returncode == 0, exported.stderr
+    fingerprint = load_key(KEY).public_key().fingerprint
+    assert fingerprint in exported.stdout
+    pem = (tmp_path / "merchant.pem").read_text()
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----") and "PRIVATE" not in pem
+    again = _run("key", "export-public", "merchant.pem", cwd=tmp_path, key=KEY)
+    assert again.returncode == 2 and "--force" in again.stderr
+
+    row = {
+        "txn_id": "T1",
+        "merchant_id": "898310058120001",
+        "terminal_id": "10000001",
+        "ts": "2026-11-20T14:32:05+08:00",
+        "amount_minor": 12850,
+        "currency": "CNY",
+        "txn_type": "sale",
+        "status": "approved",
+    }
+    payload = make_code(canonical_fields(row, 1, "2026-11-21T02:00:00Z"), KEY).qr_payload
+    # the verifier's machine has no merchant key at all
+    good = _run("verify", payload, "--public-key", "merchant.pem", cwd=tmp_path, key=None)
+    assert good.returncode == 0, good.stderr
+    assert "GENUINE" in good.stdout and "NOT GENUINE" not in good.stdout and fingerprint in good.stdout
+    altered = payload.replace("|12850|", "|12860|")
+    bad = _run("verify", altered, "--public-key", "merchant.pem", cwd=tmp_path, key=None)
+    assert bad.returncode == 1 and "NOT GENUINE" in bad.stdout and "signature does not match" in bad.stdout
+    short = _run("verify", "ABCDE-FGHJK", "--public-key", "merchant.pem", cwd=tmp_path, key=None)
+    assert short.returncode == 2 and "merchant" in short.stderr and "Traceback" not in short.stderr
+    missing = _run("verify", payload, "--public-key", "nope.pem", cwd=tmp_path, key=None)
+    assert missing.returncode == 2 and "nope.pem" in missing.stderr
+    no_key = _run("key", "export-public", "other.pem", cwd=tmp_path, key=None)
+    assert no_key.returncode == 2 and "RECEIPTKIT_KEY" in no_key.stderr
