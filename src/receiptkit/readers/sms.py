@@ -1,10 +1,41 @@
 """Card SMS and push-notification text, Chinese and English bank forms.
 
-One message per non-empty line (or paragraph) of a text file, or a string given
-to :func:`parse_sms`. Extracted: card last4, date (often without a year:
-resolved against ``ref``, default today, never into the future), time (keeps
-minute or second precision), amount and currency, merchant, reference numbers
-and direction (refund / deposit words give ``credit``). Rows are ``kind="sms"``.
+One message per non-empty line of a text file, a JSON document of captured
+messages (the objects SMS and notification capture apps store: ``body``,
+``title`` + ``text``, or ``description``, optionally under ``mMap``, with the
+capture time ``t`` in milliseconds), or a string given to :func:`parse_sms`.
+
+Extracted: the card tail, date and time, amount and currency, merchant,
+reference numbers and direction. Rows are ``kind="sms"``. The rules, each
+written from real wordings (``../shared/FIELD-GUIDE-PROOFS.md`` section 1):
+
+- **Amount.** A labelled amount (``交易金额：29.90元``) first, then the number
+  after a transaction verb (``消费``, ``支出(…)``, ``交易人民币-18.90``), then a
+  number with a currency word or symbol before or after it (``RMB 45.00元``,
+  ``34.69人民币``, ``74.26（人民币）``, ``858.00日元`` → JPY). A number whose
+  field is a balance or credit line (``余额``, ``可用额度``, ``可用余额``) is never
+  the amount; a message with no other number is refused.
+- **Direction.** A sign (``人民币-18.90`` is money out), else the ``交易类型``
+  field, else the verb (``退款``, ``退货``, ``收入``, ``存入``… give ``credit``),
+  else refund words anywhere except in disclaimers (``以入账…为准``).
+- **Date and time.** ``2024-12-24 13:05:14``, ``2024年10月05日``, ``24年10月09日``,
+  ``12月03日``, ``HH:MM[:SS]``, ``10时27分``, ``19点37分59秒``. A year-less date
+  takes the latest year that is not after ``ref`` (default today). A date that
+  gives the **day of the month only** (``01日``, ``10日09:27``) takes its month
+  from ``ref`` or the capture time (``raw["month_from"]``); without either it is
+  refused, never given today's month. A message with **no date** (CMB pushes)
+  takes the day it was captured, at day precision (``raw["date_from"] ==
+  "capture time"``), and is refused when no capture time is known.
+- **Card tail.** ``尾号1234``, ``尾号为1234``, ``尾数1234``, ``您账户1234``,
+  ``您1234的信用卡``, ``您的信用卡1234``, ``交易卡号:9354``, ``借记卡（6510）``,
+  ``招商银行信用卡(1356)``, ``card ending 9876``. A 3-digit tail (``尾号123``) is
+  not a last 4: ``card_last4`` stays empty and ``raw["card_tail"]`` keeps it.
+  A masked phone number (``185****6220``) is never read as a card.
+- **Merchant.** A labelled field (``交易商户：``, ``商户名称：``, ``交易地址：``,
+  ``交易说明：``) up to the end of its line or the next label (never running on
+  into ``可用额度…`` or ``交易时间…``), else ``(消费X)`` after ``支出``/``收入``, or
+  ``（X）`` after ``消费``/``退货``, else ``向X完成/支出``, ``在X消费/支付``, or
+  English ``at X``. A truncated merchant (``美团支付-美团支…``) is kept as shown.
 
 >>> row = parse_sms("您尾号1234的信用卡11月20日14:32消费人民币128.50元,商户:XX便利店", ref="2026-12-01")
 >>> row["card_last4"], row["amount_minor"], row["currency"], row["merchant_text"], str(row["ts"])
@@ -13,6 +44,9 @@ and direction (refund / deposit words give ``credit``). Rows are ``kind="sms"``.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -24,42 +58,123 @@ from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
 from receiptkit.readers.table import source_name
 from receiptkit.timeparse import parse_time
 
-__all__ = ["parse_sms", "read", "sniff"]
+__all__ = ["message_of", "parse_sms", "read", "sniff"]
 
-_LAST4 = re.compile(
-    r"(?:尾号|末四位|末4位|卡号[*＊xX]+|账户|账号|\bending(?:[ \t]+(?:in|with))?|\bcard[ \t]+(?:no\.?[ \t]*)?[*xX]+|(?<!\d)[*xX]{4,})[ \t]*[:：]?[ \t]*(\d{4})(?![\d-])",
-    re.I,
+# ---------------------------------------------------------------- card tail
+_TAILS = [
+    # (pattern, digits group) in priority order; 3-digit tails only after 尾号/尾数
+    re.compile(r"(?:尾号|尾数|末四位|末4位)(?:为|是)?\s*[:：]?\s*[*＊xX]*(\d{3,4})(?!\d)"),
+    re.compile(r"(?:交易卡号|卡号|账号|帐号)\s*[:：]?\s*(?:\d{4,6})?[*＊xX]*(\d{4})(?![\d*＊])"),
+    re.compile(r"(?:信用卡|借记卡|储蓄卡|银行卡|龙卡|卡)\s*[（(]\s*[*＊]*(\d{4})\s*[)）]"),
+    re.compile(r"您(\d{4})的(?:信用卡|借记卡|储蓄卡|银行卡|卡|账户)"),
+    re.compile(r"(?:您的|您)?(?:信用卡|借记卡|储蓄卡|银行卡|借记卡账户|账户)(\d{4})(?!\d)"),
+    re.compile(
+        r"(?:\bending(?:[ \t]+(?:in|with))?|\bcard[ \t]+(?:no\.?[ \t]*)?[*xX]+|(?<![\d*])[*xX]{4,})"
+        r"[ \t]*[:：]?[ \t]*(\d{4})(?![\d-])",
+        re.I,
+    ),
+]
+#: used by ``sniff``: a card tail written the way banks write it
+_LAST4 = re.compile("|".join(f"(?:{p.pattern})" for p in _TAILS), re.I)
+
+# ---------------------------------------------------------------- amount
+_CUR_WORDS = {
+    "人民币": "CNY",
+    "RMB": "CNY",
+    "CNY": "CNY",
+    "元": "CNY",
+    "¥": "CNY",
+    "￥": "CNY",
+    "港币": "HKD",
+    "港元": "HKD",
+    "HKD": "HKD",
+    "HK$": "HKD",
+    "美元": "USD",
+    "USD": "USD",
+    "US$": "USD",
+    "欧元": "EUR",
+    "EUR": "EUR",
+    "英镑": "GBP",
+    "GBP": "GBP",
+    "日元": "JPY",
+    "JPY": "JPY",
+    "韩元": "KRW",
+    "澳元": "AUD",
+    "加元": "CAD",
+    "新加坡元": "SGD",
+    "SGD": "SGD",
+    "新台币": "TWD",
+    "澳门元": "MOP",
+    "MOP": "MOP",
+    "泰铢": "THB",
+    "$": "USD",
+}
+_CUR = "|".join(re.escape(w) for w in sorted(_CUR_WORDS, key=len, reverse=True))
+_NUM = r"(?P<sign>[-+－])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_AFTER = rf"(?:\s*[（(]\s*(?P<cur2b>{_CUR})\s*[)）]|\s*(?P<cur2>{_CUR}))?"
+_LABELLED = re.compile(
+    rf"(?:交易金额|消费金额|支出金额|支付金额|扣款金额|入账金额|退款金额|存入金额|金额)\s*[:：]?\s*(?P<cur1>{_CUR})?\s*{_NUM}{_AFTER}"
 )
-_CUR = r"人民币|RMB|CNY|港币|港元|HKD|HK\$|美元|USD|US\$|欧元|EUR|英镑|GBP|日元|JPY|SGD|MOP|\$|¥|￥"
-_AMOUNT_CN = re.compile(
-    rf"(?P<verb>消费|支出|支付|付款|扣款|取现|转出|退货|退款|存入|转入|收入|入账|撤销)(?:交易|金额)?\s*[:：]?\s*"
-    rf"(?P<cur>{_CUR})?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>元)?"
+_VERBS = r"消费退货/退税|退货/退税|消费/预付款|预授权|消费|支出|支付|付款|扣款|取现|支取|转出|退货|退款|存入|转入|收入|入账|撤销|交易"
+_VERB_LED = re.compile(
+    rf"(?P<verb>{_VERBS})(?:交易|金额)?\s*[:：]?\s*(?:[（(](?P<paren>[^（()）]{{1,60}})[)）])?\s*(?P<cur1>{_CUR})?\s*{_NUM}{_AFTER}"
 )
-_AMOUNT_EN = re.compile(rf"(?P<cur>{_CUR})\s?(?P<num>\d[\d,]*(?:\.\d+)?)", re.I)
-_CN_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
-_ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_CUR_BEFORE = re.compile(rf"(?P<cur1>{_CUR})\s*{_NUM}{_AFTER}")
+_CUR_AFTER = re.compile(rf"{_NUM}(?:\s*[（(]\s*(?P<cur2b>{_CUR})\s*[)）]|\s*(?P<cur2>{_CUR}))")
+_AMOUNT_EN = re.compile(
+    r"(?P<cur1>HK\$|US\$|S\$|\$|¥|￥|€|£|[A-Z]{3})\s?(?P<sign>-)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+)
+#: words that make the number in their field a balance or a limit, never the amount
+_NOT_AMOUNT = re.compile(r"余额|额度|可用|积分|剩余|balance|available|limit|credit line", re.I)
+_FIELD_START = re.compile(r"[\n,，。;；!！|/]|\s{2,}")
+
+# ---------------------------------------------------------------- date and time
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_CN_DATE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})年)?(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
+_DAY_ONLY = re.compile(r"(?<![\d.月年/-])(\d{1,2})[日号](?!元)")
 _SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
 _EN_DATE = re.compile(
-    r"(\d{1,2})\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s*,?\s*(\d{4}))?", re.I
+    r"\b(\d{1,2})\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s*,?\s*(\d{4}))?", re.I
 )
-_TIME = re.compile(r"(?<![\d:])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d:])")
-_MERCHANT = [
-    re.compile(r"(?:商户|商户名称|交易商户)\s*[:：]\s*([^,，。;；\s]+(?:\s[^,，。;；\s]+)*)"),
-    re.compile(r"在\s*([^,，。;；]+?)\s*(?:消费|支付|付款|刷卡)"),
-    re.compile(r"\bat\s+(.+?)(?=\s+on\s|\s+at\s|[,.;](?:\s|$)|\s*$)", re.I),
-    re.compile(r"\bfrom\s+([A-Z0-9].+?)(?=\s+was\s|\s+on\s|[,.;](?:\s|$))"),
-]
-_REFERENCE = re.compile(
-    r"(?:参考号|凭证号|授权码|交易流水号|流水号|RRN|ref(?:erence)?(?:\s*no\.?)?|auth(?:orization)?\s*code)\s*[:：#]?\s*([A-Za-z0-9]{4,})",
-    re.I,
-)
-_CREDIT = re.compile(r"退货|退款|存入|转入|收入|入账|撤销|refund|credited|reversal|returned|deposit", re.I)
+_TIME = re.compile(r"(?<![\d:.])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d:])")
+_CN_TIME = re.compile(r"(?<!\d)(\d{1,2})[时点](\d{1,2})分(?:(\d{1,2})秒)?")
 _MONTHS = {
     m: i
     for i, m in enumerate(
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
     )
 }
+
+# ---------------------------------------------------------------- merchant
+_LABEL = r"[\u4e00-\u9fffA-Za-z]{2,8}\s*[:：]"
+_MERCHANT_LABELLED = re.compile(
+    rf"(?:交易商户|商户名称|商户全称|商户|交易地址|交易地点|收款方|交易说明)\s*[:：]\s*(?P<m>[^\n,，;；]+?)\s*(?=\s{{1,3}}{_LABEL}|\s/\s|[\n,，;；]|$)"
+)
+_MERCHANT_PAREN = re.compile(
+    r"(?P<verb>支出|收入|消费退货/退税|退货/退税|消费/预付款|消费|退货|退款)\s*[（(](?P<m>[^（()）]{1,60})[)）]"
+)
+_MERCHANT_TO = [
+    re.compile(r"向\s*(?P<m>[^,，。;；\n]+?)\s*完成"),
+    re.compile(r"向\s*(?P<m>[^,，。;；\n]+?)\s*(?:支出|付款|转账)"),
+    re.compile(
+        r"在\s*(?P<m>[^,，。;；\n]+?)\s*(?:快捷支付|消费|支付|付款|刷卡|退款|退货|有一笔)(?![-－—（(])"
+    ),
+    re.compile(r"\bat\s+(?P<m>.+?)(?=\s+on\s|\s+at\s|[,.;](?:\s|$)|\s*$)", re.I),
+    re.compile(r"\bfrom\s+(?P<m>[A-Z0-9].+?)(?=\s+was\s|\s+on\s|[,.;](?:\s|$))"),
+]
+#: a merchant candidate that holds a date, a time or an amount is not a merchant
+_NOT_MERCHANT = re.compile(r"\d{1,2}[:：]\d{2}|\d+[月日年]|\d{4}-\d|\d+\.\d{2}|尾号|账户\d")
+_CHANNEL_ONLY = re.compile(r"^(?:银联|网上|快捷|ATM|POS)?(?:消费|入账|支付|转账|取现)?$")
+
+_REFERENCE = re.compile(
+    r"(?:参考号|凭证号|授权码|交易流水号|流水号|RRN|\bref(?:erence)?(?:\s*no\.?)?|auth(?:orization)?\s*code)\s*[:：#]?\s*([A-Za-z0-9]{4,})",
+    re.I,
+)
+_CREDIT = re.compile(
+    r"退货|退款|退税|存入|转入|收入|入账|撤销|冲正|refund|credited|reversal|returned|deposit", re.I
+)
+_DISCLAIMER = re.compile(r"[^，,。;；\n]*以[^，,。;；\n]*为准[^，,。;；\n]*")
+_TYPE_FIELD = re.compile(r"交易类型\s*[:：]\s*([^\n,，;；]+)")
 
 
 def _first_line(head: str) -> str:
@@ -69,89 +184,375 @@ def _first_line(head: str) -> str:
     return ""
 
 
+_JSON_TEXT_KEY = re.compile(r'"(?:body|text|description|mMap)"\s*:')
+
+
 def sniff(head: str) -> bool:
-    """True when the first non-empty line is, on its own, a card message (a card tail and an amount).
+    """True when the first non-empty line is, on its own, a card message (a card tail and an amount),
+    or a JSON document of captured messages (``body`` / ``title`` + ``text`` / ``description``).
 
     Anchored to one line: a CSV whose header is ``date,description,amount,status``
     is never claimed because "pending" (a status) and "2024" (the next line's
     date) happen to read as "ending 2024".
     """
     first = _first_line(head)
-    return bool(_LAST4.search(first)) and bool(_AMOUNT_CN.search(first) or _AMOUNT_EN.search(first))
-
-
-def _date_text(text: str, ref: Any) -> tuple[str | None, bool]:
-    match = _ISO_DATE.search(text)
-    if match:
-        return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}", True
-    match = _CN_DATE.search(text)
-    if match:
-        year, month, day = match.groups()
-        return (f"{year}-{int(month):02d}-{int(day):02d}" if year else f"{int(month)}/{int(day)}"), True
-    match = _EN_DATE.search(text)
-    if match:
-        day, month, year = match.groups()
-        month_no = _MONTHS[month[:3].lower()]
-        return (f"{year}-{month_no:02d}-{int(day):02d}" if year else f"{month_no}/{int(day)}"), True
-    match = _SLASH_DATE.search(text)
-    if match:
-        return f"{int(match.group(1))}/{int(match.group(2))}", True
-    return None, False
-
-
-def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN) -> dict[str, Any]:
-    """Extract the fields of one message; raises :class:`ProofError` when no amount is found."""
-    message = " ".join(str(text).split())
-    zone = tz
-    found_ref = ref if ref is not None else pd.Timestamp.now(tz=zone).date()
-    amount = _AMOUNT_CN.search(message)
-    verb = amount.group("verb") if amount else ""
-    if amount is None:
-        amount = _AMOUNT_EN.search(message)
-    if amount is None:
-        raise ProofError("no amount found in the message", value=message[:60])
-    cur_text = amount.group("cur")
-    try:
-        currency = normalise_currency(cur_text, "CNY") if cur_text else "CNY"
-        money = parse_amount(amount.group("num"), currency)
-    except ReceiptkitError as exc:
-        raise ProofError(exc.reason, column="amount", value=amount.group(0)) from None
-    date_text, _ = _date_text(message, found_ref)
-    time_match = _TIME.search(message)
-    when = " ".join(
-        t for t in (date_text, time_match.group(0).replace("：", ":") if time_match else None) if t
+    if first[:1] in ("{", "["):
+        return bool(_JSON_TEXT_KEY.search(head)) and bool(_VERB_LED.search(head) or _CUR_AFTER.search(head))
+    return bool(_LAST4.search(first)) and bool(
+        _LABELLED.search(first)
+        or _VERB_LED.search(first)
+        or _CUR_BEFORE.search(first)
+        or _CUR_AFTER.search(first)
+        or _AMOUNT_EN.search(first)
     )
-    if not when:
-        raise ProofError("no date or time found in the message", column="date", value=message[:60])
-    if date_text is None:
-        when = f"{pd.Timestamp(found_ref).date().isoformat()} {when}"
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _field_before(message: str, start: int) -> str:
+    """The text of the field the number at ``start`` sits in, from the last separator."""
+    head = message[:start]
+    cut = 0
+    for sep in _FIELD_START.finditer(head):
+        cut = sep.end()
+    return head[cut:]
+
+
+def _amount(message: str) -> tuple[re.Match[str], str] | None:
+    """The match of the transaction amount and how it was found (labelled / verb / currency / en)."""
+    for how, pattern in (
+        ("labelled", _LABELLED),
+        ("verb", _VERB_LED),
+        ("currency", _CUR_BEFORE),
+        ("currency", _CUR_AFTER),
+    ):
+        for match in pattern.finditer(message):
+            if _NOT_AMOUNT.search(_field_before(message, match.start("num"))):
+                continue
+            if (
+                how == "verb"
+                and match.group("verb") == "交易"
+                and not (
+                    match.group("cur1") or match.group("cur2") or match.group("cur2b") or match.group("sign")
+                )
+            ):
+                continue  # "交易" alone before a bare number is too weak
+            return match, how
+    for match in _AMOUNT_EN.finditer(message):
+        code = match.group("cur1")
+        if code.isalpha() and code.isupper() and code not in _CUR_WORDS and not _is_iso(code):
+            continue
+        if _NOT_AMOUNT.search(_field_before(message, match.start("num"))):
+            continue
+        return match, "en"
+    return None
+
+
+def _is_iso(code: str) -> bool:
     try:
-        parsed = parse_time(when, zone, ref=found_ref)
+        return normalise_currency(code) == code
+    except ReceiptkitError:
+        return False
+
+
+def _currency(match: re.Match[str]) -> str | None:
+    words = [w for w in (match.groupdict().get(g) for g in ("cur1", "cur2", "cur2b")) if w]
+    # "元" is the unit word after any currency ("人民币24.15元", "RMB 45.00元"): only alone does it say CNY
+    named = {_CUR_WORDS.get(w) or normalise_currency(w, "CNY") for w in words if w != "元"}
+    if len(named) > 1:
+        raise ProofError("two currencies in one amount", column="amount", value=match.group(0))
+    if named:
+        return named.pop()
+    return "CNY" if words else None
+
+
+def _two_digit_year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if len(text) == 2 else year
+
+
+def _last_day_not_after(day: int, ref: dt.date) -> dt.date | None:
+    """The latest date with this day of the month that is not after ``ref`` (within a year)."""
+    year, month = ref.year, ref.month
+    for _ in range(13):
+        if day <= calendar.monthrange(year, month)[1]:
+            candidate = dt.date(year, month, day)
+            if candidate <= ref:
+                return candidate
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return None
+
+
+def _year_for(month: int, day: int, ref: dt.date) -> int:
+    year = ref.year
+    for _ in range(5):  # 29 February needs a leap year
+        try:
+            if dt.date(year, month, day) <= ref:
+                return year
+        except ValueError:
+            pass
+        year -= 1
+    return year
+
+
+def _date(message: str, ref: dt.date | None, today: dt.date) -> tuple[dt.date | None, dict[str, str]]:
+    """(date, notes) read from the message; ``None`` when it names none."""
+    notes: dict[str, str] = {}
+    try:
+        match = _ISO_DATE.search(message)
+        if match:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3))), notes
+        match = _CN_DATE.search(message)
+        if match:
+            year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
+            if year:
+                return dt.date(_two_digit_year(year), month, day), notes
+            return dt.date(_year_for(month, day, ref or today), month, day), notes
+        match = _EN_DATE.search(message)
+        if match:
+            day, month_name, year = match.groups()
+            month = _MONTHS[month_name[:3].lower()]
+            if year:
+                return dt.date(int(year), month, int(day)), notes
+            return dt.date(_year_for(month, int(day), ref or today), month, int(day)), notes
+        match = _SLASH_DATE.search(message)
+        if match:
+            month, day = int(match.group(1)), int(match.group(2))
+            return dt.date(_year_for(month, day, ref or today), month, day), notes
+    except ValueError:
+        raise ProofError("not a calendar date", column="date", value=match.group(0)) from None
+    match = _DAY_ONLY.search(message)
+    if match:
+        day = int(match.group(1))
+        if ref is None:
+            raise ProofError(
+                "the message gives the day of the month only: give ref= (the day it was received)",
+                column="date",
+                value=match.group(0),
+            )
+        found = _last_day_not_after(day, ref) if 1 <= day <= 31 else None
+        if found is None:
+            raise ProofError("not a day of the month", column="date", value=match.group(0))
+        notes["month_from"] = "ref"
+        return found, notes
+    return None, notes
+
+
+def _time(message: str) -> str | None:
+    """``HH:MM`` or ``HH:MM:SS`` as written (``14:32``, ``10时27分``, ``19点37分59秒``), or None."""
+    for pattern in (_TIME, _CN_TIME):
+        match = pattern.search(message)
+        if match:
+            hour, minute, second = match.groups()
+            if second is not None:
+                return f"{int(hour):02d}:{int(minute):02d}:{int(second):02d}"
+            return f"{int(hour):02d}:{int(minute):02d}"
+    return None
+
+
+def _tail(message: str) -> str | None:
+    for pattern in _TAILS:
+        for match in pattern.finditer(message):
+            digits = match.group(1)
+            before = message[max(0, match.start() - 3) : match.start()]
+            if re.search(r"1[3-9]\d$", before) and "*" in match.group(0):
+                continue  # a masked mobile number, 185****6220
+            return digits
+    return None
+
+
+def _merchant(message: str) -> str | None:
+    hit = _MERCHANT_LABELLED.search(message)
+    if hit:
+        return hit.group("m").strip(" ,，.。") or None
+    for hit in _MERCHANT_PAREN.finditer(message):
+        body = hit.group("m").strip()
+        if hit.group("verb") in ("支出", "收入"):
+            # ICBC: 支出(消费X) / 收入(退款X); 支出(银联消费) names only the channel
+            inner = re.match(r"(?:消费|退款|退货|支付)(.+)", body)
+            if inner is None:
+                return None
+            body = inner.group(1).strip()
+        if body and not _CHANNEL_ONLY.match(body) and not _NOT_MERCHANT.search(body):
+            return body
+        return None
+    for pattern in _MERCHANT_TO:
+        for hit in pattern.finditer(message):
+            candidate = hit.group("m").strip(" ,，.。")
+            if candidate and not _NOT_MERCHANT.search(candidate):
+                return candidate
+    return None
+
+
+def _direction(message: str, match: re.Match[str], how: str) -> str:
+    sign = match.groupdict().get("sign")
+    if sign in ("-", "－"):
+        return "debit"
+    if sign == "+":
+        return "credit"
+    kind = _TYPE_FIELD.search(message)
+    if kind:
+        return "credit" if _CREDIT.search(kind.group(1)) else "debit"
+    if how == "verb":
+        words = match.group("verb") + (match.group("paren") or "")[:2]
+        return "credit" if _CREDIT.search(words) else "debit"
+    return "credit" if _CREDIT.search(_DISCLAIMER.sub("", message)) else "debit"
+
+
+def _as_date(value: Any, zone: str) -> dt.date | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(zone)
+    return stamp.date()
+
+
+def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: Any = None) -> dict[str, Any]:
+    """Extract the fields of one message; raises :class:`ProofError` when it cannot be read safely.
+
+    ``ref`` is the day the message was received (year-less dates are not after
+    it; a day-of-month-only date takes its month). ``captured`` is the capture
+    time of the message (a timestamp); it serves as ``ref`` and dates a message
+    that names no date at all (day precision).
+    """
+    lines = [" ".join(line.split()) for line in str(text).splitlines()]
+    message = "\n".join(line for line in lines if line)
+    zone = tz
+    captured_at = pd.Timestamp(captured).tz_convert(zone) if captured is not None else None
+    ref_date = _as_date(ref, zone) or (captured_at.date() if captured_at is not None else None)
+    today = pd.Timestamp.now(tz=zone).date()
+    found = _amount(message)
+    if found is None:
+        raise ProofError("no amount found in the message", value=message[:60])
+    match, how = found
+    try:
+        currency = _currency(match) or "CNY"
+        money = parse_amount(match.group("num"), currency)
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, column="amount", value=match.group(0)) from None
+    date, notes = _date(message, ref_date, today)
+    clock = _time(message)
+    if date is None:
+        if captured_at is None:
+            raise ProofError(
+                "no date in the message (and no capture time): the day cannot be known",
+                column="date",
+                value=message[:60],
+            )
+        notes["date_from"] = "capture time"
+        date = captured_at.date()
+        latest = (captured_at + pd.Timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
+        if clock and f"{date.isoformat()} {clock}" > latest:
+            date = date - dt.timedelta(days=1)  # paid before midnight, captured after
+    when = f"{date.isoformat()} {clock}" if clock else date.isoformat()
+    try:
+        parsed = parse_time(when, zone)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="date", value=when) from None
-    last4 = _LAST4.search(message)
-    merchant = None
-    for pattern in _MERCHANT:
-        hit = pattern.search(message)
-        if hit:
-            merchant = hit.group(1).strip(" ,，.。")
-            break
+    tail = _tail(message)
     reference = _REFERENCE.search(message)
-    credit = bool(_CREDIT.search(verb)) if verb else bool(_CREDIT.search(message))
+    raw: dict[str, Any] = {"text": message, **notes}
+    if how == "verb" and re.search("预授权|预付款", match.group("verb")):
+        raw["preauthorisation"] = True  # may be completed for another amount
+    if tail is not None and len(tail) != 4:
+        raw["card_tail"] = tail
+    if captured_at is not None:
+        raw["captured_at"] = captured_at.isoformat()
     day = parsed.precision == "day"
     return {
         "kind": "sms",
         "ts": pd.NaT if day else parsed.ts,
         "ts_precision": parsed.precision,
         "date": parsed.ts.tz_localize(None).normalize(),
-        "amount_minor": money.minor,
+        "amount_minor": abs(money.minor),
         "currency": money.currency,
-        "direction": "credit" if credit else "debit",
-        "merchant_text": merchant,
-        "card_last4": last4.group(1) if last4 else None,
+        "direction": _direction(message, match, how),
+        "merchant_text": _merchant(message),
+        "card_last4": tail if tail is not None and len(tail) == 4 else None,
         "reference": reference.group(1) if reference else None,
-        "raw": {"text": message},
+        "raw": raw,
     }
+
+
+# ---------------------------------------------------------------- files
+
+
+def message_of(record: Any) -> tuple[str, Any]:
+    """(message text, capture time or None) of one captured JSON object.
+
+    The text is ``body`` (SMS), ``title`` + ``text`` (app notification) or
+    ``description`` (WeChat official-account message), looked up in the
+    object or in its ``mMap``/``data`` member; the capture time is ``t`` /
+    ``timestamp`` / ``time`` in milliseconds (or seconds) since the epoch.
+    """
+    if not isinstance(record, dict):
+        raise ProofError("each captured message must be a JSON object", value=str(record)[:40])
+    inner = record
+    for key in ("mMap", "data", "message"):
+        if isinstance(record.get(key), dict):
+            inner = {**record, **record[key]}
+            break
+    text = None
+    for key in ("body", "description"):
+        if isinstance(inner.get(key), str) and inner[key].strip():
+            text = inner[key]
+            break
+    if text is None and isinstance(inner.get("text"), str) and inner["text"].strip():
+        title = inner.get("title")
+        text = f"{title}\n{inner['text']}" if isinstance(title, str) and title.strip() else inner["text"]
+    if text is None:
+        raise ProofError(
+            "no message text in the object (body, title + text, or description)",
+            column="record",
+            value=str(sorted(inner))[:60],
+        )
+    captured = None
+    for key in ("t", "timestamp", "time", "date"):
+        value = inner.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            unit = "ms" if value > 10**11 else "s"
+            try:
+                captured = pd.Timestamp(value, unit=unit, tz="UTC")
+            except (ValueError, OverflowError):
+                raise ProofError("capture time out of range", column=key, value=value) from None
+            break
+    return text, captured
+
+
+def _json_records(text: str, name: str) -> list[tuple[int, Any]]:
+    decoder = json.JSONDecoder()
+    out: list[tuple[int, Any]] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,\ufeff":
+            position += 1
+        if position >= len(text):
+            break
+        line = text.count("\n", 0, position) + 1
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise ProofError(
+                f"not valid JSON ({exc.msg})", file=name, row=exc.lineno, value=text[exc.pos : exc.pos + 20]
+            ) from None
+        except RecursionError:
+            raise ProofError("JSON nested too deeply", file=name, row=line) from None
+        if isinstance(value, list):
+            decoder_line = line
+            for item in value:
+                out.append((decoder_line, item))
+        elif isinstance(value, dict) and isinstance(value.get("messages"), list):
+            out.extend((line, item) for item in value["messages"])
+        else:
+            out.append((line, value))
+        position = end
+    if not out:
+        raise ProofError("empty JSON document", file=name, row=1)
+    return out
 
 
 def _messages(text: str) -> list[tuple[int, str]]:
@@ -171,11 +572,27 @@ def read(
     name: str | None = None,
     **_: Any,
 ) -> pd.DataFrame:
-    """Read a text file of messages, one per line; errors name the line."""
+    """Read a text file of messages (one per line) or a JSON document of captured messages; errors name the line."""
     name = name or source_name(source)
     zone = tz or DEFAULT_TZ_CN
+    text = read_text(source, name)
+    if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+
+        def parse_record(record: Any) -> dict[str, Any]:
+            message, captured = message_of(record)
+            return parse_sms(message, ref=ref, tz=zone, captured=captured)
+
+        return read_records(
+            _json_records(text, name),
+            parse_record,
+            name=name,
+            tz=zone,
+            strict=strict,
+            what="messages",
+            column="record",
+        )
     return read_records(
-        _messages(read_text(source, name)),
+        _messages(text),
         lambda message: parse_sms(message, ref=ref, tz=zone),
         name=name,
         tz=zone,
