@@ -521,6 +521,7 @@ class AuditLog:
         sources: Sequence[str] | Mapping[str, Any] | None = None,
         cap: int | None = None,
         details: Mapping[str, Any] | None = None,
+        identification: Mapping[str, Any] | None = None,
     ) -> Attempt:
         """Write a ``pending`` reprint attempt before printing, and return what to print.
 
@@ -537,6 +538,10 @@ class AuditLog:
         ``reprint_cap``) raised. ``override_rule`` names a control rule the
         operator overrode; it is recorded. ``proof_summary`` should come from
         :func:`proof_summary`; full card numbers in it are masked.
+        ``identification`` says how the transaction was identified
+        (``identified_by`` and its values, see
+        :meth:`receiptkit.reprinting.Identification.details`); its fields are
+        stored with the attempt's details.
         """
         secret = load_key(key)
         fields_probe = canonical_fields(row, 1, dt.datetime.now(dt.UTC))  # validates the row early
@@ -552,6 +557,7 @@ class AuditLog:
             override_rule=override_rule,
             sources=sources,
             details=details,
+            identification=identification,
         )
         operator_text = _scrub(_required_text(operator, "operator"), "operator")
         kind = common["output_kind"]
@@ -617,6 +623,7 @@ class AuditLog:
         override_rule: str | None,
         sources: Sequence[str] | Mapping[str, Any] | None,
         details: Mapping[str, Any] | None,
+        identification: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         _required_text(operator, "operator")
         reason = _required_text(reason, "reason")
@@ -645,6 +652,13 @@ class AuditLog:
         }
         if details:
             out["extra"] = dict(details)
+        if identification:  # how the transaction was identified: identified_by, proof_id, reference, ...
+            clash = set(identification) & set(out)
+            if clash:
+                raise AuditError(
+                    f"identification field(s) clash with the details: {', '.join(sorted(clash))}"
+                )
+            out.update(identification)
         return _scrub(out, "the reprint details")
 
     def record_refusal(
@@ -659,6 +673,7 @@ class AuditLog:
         proof_summary: str | Mapping[str, Any] | None = None,
         confidence: float | None = None,
         sources: Sequence[str] | Mapping[str, Any] | None = None,
+        identification: Mapping[str, Any] | None = None,
     ) -> ReprintRefused:
         """Log a reprint refused by a control rule and return the error for the caller to raise.
 
@@ -676,6 +691,7 @@ class AuditLog:
             override_rule=None,
             sources=sources,
             details=None,
+            identification=identification,
         )
         row = {
             "event_type": REPRINT,
@@ -1134,7 +1150,17 @@ def _attempt_from_row(row: Any) -> Attempt:
     )
 
 
-_DETAIL_COLUMNS = ("reason", "output_kind", "confidence", "document_sha256", "error", "rule")
+_DETAIL_COLUMNS = (
+    "reason",
+    "output_kind",
+    "confidence",
+    "document_sha256",
+    "error",
+    "rule",
+    "identified_by",
+    "proof_id",
+    "reference",
+)
 _TEXT_COLUMNS = (
     "event_type",
     "subject",

@@ -15,7 +15,9 @@ transaction's status on the slip):
 ============== ==============================================================
 rule           refuses
 ============== ==============================================================
-``ambiguous``  a match verdict ``ambiguous`` (the proof fits several transactions)
+``ambiguous``  a match verdict ``ambiguous`` (the proof fits several transactions),
+               or a candidate row of :func:`receiptkit.find` that the verdict did not
+               pick (``verdict`` not ``matched``, or not ``chosen``)
 ``unmatched``  a match verdict ``unmatched``
 ``confidence`` a match below ``ReprintPolicy.min_confidence``
 ``declined``   a declined transaction
@@ -27,7 +29,17 @@ rule           refuses
                register kept in the audit log's database)
 ``source_conflict`` a row of a rebuilt journal whose sources disagree
                (``merge_conflict``, see :func:`receiptkit.merge_journals`)
+``proof_required`` a reprint not identified by a matched proof, under
+               ``ReprintPolicy(require_proof=True)``
 ============== ==============================================================
+
+How the transaction was identified is part of every reprint record (the
+attempt or refusal in the audit log, and :attr:`ReprintRecord.identification`):
+``proof`` (a match result row, or a :func:`receiptkit.find` candidate row, with
+its ``proof_id`` and confidence), a journal reference the clerk looked up with
+:func:`lookup` (``txn_id``, ``stan``: the 凭证号/trace number on its terminal,
+``rrn``), or ``journal_row`` (a journal row passed without saying how it was
+found).
 
 A duplicate of a row from a rebuilt journal (one with a ``sources`` column, see
 :func:`receiptkit.merge_journals`) says so in its remarks ("data from acquirer
@@ -46,9 +58,18 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
-from receiptkit.errors import PrinterError, ReceiptkitError, ReprintRefused
+from receiptkit.errors import JournalError, PrinterError, ReceiptkitError, ReprintRefused
 
-__all__ = ["RULES", "ReprintPolicy", "ReprintRecord", "reprint"]
+__all__ = [
+    "IDENTIFIED_BY",
+    "RULES",
+    "Identification",
+    "Lookup",
+    "ReprintPolicy",
+    "ReprintRecord",
+    "lookup",
+    "reprint",
+]
 
 RULES = (
     "ambiguous",
@@ -60,7 +81,11 @@ RULES = (
     "reprint_cap",
     "after_loss",
     "source_conflict",
+    "proof_required",
 )
+IDENTIFIED_BY = ("proof", "txn_id", "stan", "rrn", "journal_row")
+"""How a transaction to reprint can be identified (see :class:`Identification`)."""
+_VERDICTS = ("matched", "ambiguous", "unmatched")
 REBUILT_REMARK = "数据来自收单机构记录/data from acquirer records"
 """The remark on a duplicate of a row from a rebuilt journal (followed by its sources)."""
 DEFAULT_AUDIT = "receiptkit-audit.sqlite"
@@ -74,13 +99,74 @@ class ReprintPolicy:
     (default 0.995, the matcher's own threshold). ``cap``: most reprints of one
     transaction (None: no cap; every number ever allocated counts, printed or
     not). ``template`` and ``width``: slip layout (None: chosen from the
-    transaction).
+    transaction). ``require_proof``: refuse (rule ``proof_required``) every
+    reprint not identified by a matched proof, such as a clerk's look-up by
+    trace number or RRN.
     """
 
     min_confidence: float = 0.995
     cap: int | None = None
     template: str | None = None
     width: str = "80mm"
+    require_proof: bool = False
+
+
+@dataclass(frozen=True)
+class Identification:
+    """How the transaction to reprint was identified; written into every reprint record.
+
+    ``by`` is one of :data:`IDENTIFIED_BY`: ``proof`` (a match of the
+    customer's proof: ``proof_id``, ``match_confidence`` and the proof's
+    ``verdict``), ``txn_id`` / ``stan`` / ``rrn`` (a journal reference the
+    clerk looked up: ``reference`` is the value typed, ``terminal_id`` and
+    ``batch_no`` narrow a trace number), or ``journal_row`` (a journal row
+    passed without saying how it was found).
+    """
+
+    by: str
+    reference: str | None = None
+    terminal_id: str | None = None
+    batch_no: str | None = None
+    proof_id: str | None = None
+    match_confidence: float | None = None
+    verdict: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.by not in IDENTIFIED_BY:
+            raise ReceiptkitError(
+                f"unknown identification {self.by!r}; one of {', '.join(IDENTIFIED_BY)}", value=self.by
+            )
+
+    def details(self) -> dict[str, Any]:
+        """The audit-log fields: ``identified_by`` and the non-empty values."""
+        out: dict[str, Any] = {"identified_by": self.by}
+        for name in ("reference", "terminal_id", "batch_no", "proof_id", "verdict"):
+            value = getattr(self, name)
+            if value is not None:
+                out["lookup_" + name if name in ("terminal_id", "batch_no") else name] = str(value)
+        return out
+
+    def describe(self) -> str:
+        """In words, for the clerk: ``proof P1 (matched, 99.9%)``, ``stan 000123 on terminal 1000``."""
+        if self.by == "proof":
+            confidence = "" if self.match_confidence is None else f", {self.match_confidence:.1%}"
+            return f"proof {self.proof_id} ({self.verdict or '?'}{confidence})"
+        if self.by == "journal_row":
+            return "a journal row (how it was found not given)"
+        text = f"{self.by} {self.reference}"
+        if self.terminal_id:
+            text += f" on terminal {self.terminal_id}"
+        if self.batch_no:
+            text += f" in batch {self.batch_no}"
+        return text
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A journal row the clerk looked up by a reference, and how (see :func:`lookup`)."""
+
+    row: pd.Series
+    identification: Identification
 
 
 @dataclass
@@ -97,14 +183,12 @@ class ReprintRecord:
     paths: dict[str, Path] = field(default_factory=dict)
     overridden: tuple[str, ...] = ()
     retried: bool = False
+    identification: Identification | None = None
+    key_fingerprint: str | None = None  # the public key that checks the slip's QR signature
 
 
 def _is_match_row(row: Mapping[str, Any]) -> bool:
-    return (
-        "status" in row
-        and str(row.get("status")) in ("matched", "ambiguous", "unmatched")
-        and "confidence" in row
-    )
+    return "status" in row and str(row.get("status")) in _VERDICTS and "confidence" in row
 
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
@@ -112,13 +196,90 @@ def _value(row: Mapping[str, Any], key: str) -> Any:
     return None if value is None or (not isinstance(value, str | list | tuple) and pd.isna(value)) else value
 
 
+_CANDIDATE_COLUMNS = ("confidence", "why", "proof_id", "verdict", "chosen")
+
+
+def _candidate_verdict(row: pd.Series) -> tuple[dict[str, Any], Identification]:
+    """The verdict a :func:`receiptkit.find` candidate row carries, as a match row would give it."""
+    txn_id = _value(row, "txn_id")
+    verdict = _value(row, "verdict")
+    confidence = float(row["confidence"])
+    identification = Identification(
+        "proof",
+        proof_id=None if _value(row, "proof_id") is None else str(row["proof_id"]),
+        match_confidence=confidence,
+        verdict=None if verdict is None else str(verdict),
+    )
+    if verdict is None:
+        reason = (
+            f"candidate {txn_id} does not say whether the proof matched it (no verdict column); "
+            "pass a row of receiptkit.find() or receiptkit.match()"
+        )
+    elif verdict == "matched" and bool(_value(row, "chosen")):
+        return {"status": "matched", "confidence": confidence}, identification
+    elif verdict == "matched":
+        reason = f"the proof matched another transaction, not candidate {txn_id}"
+    elif verdict == "ambiguous":
+        reason = (
+            f"the proof is ambiguous: it fits several transactions and {txn_id} is only one candidate; "
+            "ask the customer for more evidence (card last 4, time, a reference) and find again"
+        )
+    else:
+        reason = f"the proof matched no transaction ({verdict}); {txn_id} is only a candidate"
+    return {"status": "candidate", "confidence": confidence, "reason": reason}, identification
+
+
+def _identification(value: Identification | str | None, row: pd.Series) -> Identification:
+    """How a plain journal row was identified: as the caller says, else ``journal_row``."""
+    if value is None:
+        return Identification("journal_row", reference=None if row.empty else str(row.get("txn_id")))
+    if isinstance(value, Identification):
+        if value.by == "proof":
+            raise ReceiptkitError(
+                "identification by proof comes from the match: pass the match result (or find candidate) row"
+            )
+        return value
+    if value == "proof":
+        raise ReceiptkitError(
+            "identification by proof comes from the match: pass the match result (or find candidate) row"
+        )
+    reference = _value(row, value) if value in ("txn_id", "stan", "rrn") else None
+    return Identification(
+        str(value),
+        reference=None if reference is None else str(reference),
+        terminal_id=None if value != "stan" else _value(row, "terminal_id"),
+    )
+
+
 def _resolve(
-    item: Mapping[str, Any] | pd.Series, journal: pd.DataFrame | None
-) -> tuple[pd.Series, Mapping[str, Any] | None]:
-    """The journal row to print, and the match row when one was given."""
+    item: Mapping[str, Any] | pd.Series | Lookup,
+    journal: pd.DataFrame | None,
+    identified_by: Identification | str | None,
+) -> tuple[pd.Series, Mapping[str, Any] | None, Identification]:
+    """The journal row to print, the match verdict when one was given, and how the row was identified."""
+    if isinstance(item, Lookup):
+        if identified_by is not None:
+            raise ReceiptkitError("a Lookup says how the transaction was identified: drop identified_by=")
+        return item.row, None, item.identification
     row = item if isinstance(item, pd.Series) else pd.Series(dict(item))
     if not _is_match_row(row):
-        return row, None
+        if "confidence" in row.index:  # a candidate row of receiptkit.find()
+            if identified_by is not None:
+                raise ReceiptkitError(
+                    "a find() candidate row is identified by its proof: drop identified_by="
+                )
+            verdict, identification = _candidate_verdict(row)
+            journal_row = row.drop(labels=[c for c in _CANDIDATE_COLUMNS if c in row.index])
+            return journal_row, verdict, identification
+        return row, None, _identification(identified_by, row)
+    if identified_by is not None:
+        raise ReceiptkitError("a match result row is identified by its proof: drop identified_by=")
+    identification = Identification(
+        "proof",
+        proof_id=None if _value(row, "proof_id") is None else str(row["proof_id"]),
+        match_confidence=float(row["confidence"]),
+        verdict=str(row["status"]),
+    )
     txn_id = _value(row, "txn_id")
     if txn_id is None:
         candidates = _value(row, "candidates") or []
@@ -126,11 +287,89 @@ def _resolve(
     if journal is None:
         raise ReceiptkitError("a match result row needs journal= to find the transaction to reprint")
     if txn_id is None:
-        return pd.Series(dtype=object), row
+        return pd.Series(dtype=object), row, identification
     found = journal[journal["txn_id"].astype(str) == str(txn_id)]
     if found.empty:
         raise ReceiptkitError("transaction not in the journal", column="txn_id", value=txn_id)
-    return found.iloc[0], row
+    return found.iloc[0], row, identification
+
+
+def _same_number(column: pd.Series, value: str) -> pd.Series:
+    """Rows whose reference equals ``value``; all-digit references compare as numbers (``123`` = ``000123``)."""
+    text = column.astype("string").str.strip()
+    wanted = str(value).strip()
+    if wanted.isdigit():
+        digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+        numbers = pd.to_numeric(text.where(digits), errors="coerce")
+        return (numbers == int(wanted)).fillna(False).astype(bool)
+    return (text.str.upper() == wanted.upper()).fillna(False).astype(bool)
+
+
+def lookup(
+    journal: pd.DataFrame,
+    *,
+    txn_id: str | None = None,
+    stan: str | None = None,
+    rrn: str | None = None,
+    terminal_id: str | None = None,
+    batch_no: str | None = None,
+) -> Lookup:
+    """Find the journal row a clerk looks up by a reference, the terminal's "reprint any by trace".
+
+    Give exactly one of ``txn_id``, ``stan`` (the trace number printed as
+    凭证号 / VOUCHER NO.; it needs ``terminal_id``, since every terminal counts
+    its own) or ``rrn`` (the retrieval reference, 参考号). ``batch_no``
+    narrows a trace number that repeats across batches. All-digit references
+    compare as numbers (``123`` finds ``000123``). Pass the result to
+    :func:`reprint`, which records the look-up in the audit log.
+
+    Raises :class:`~receiptkit.errors.JournalError` naming the column and value
+    when no row, or more than one, fits: a look-up never guesses.
+    """
+    given = {name: value for name, value in (("txn_id", txn_id), ("stan", stan), ("rrn", rrn)) if value}
+    if len(given) != 1:
+        raise JournalError("look a transaction up by exactly one of txn_id, stan (trace number) or rrn")
+    [(by, reference)] = given.items()
+    reference = str(reference).strip()
+    if by == "stan" and not terminal_id:
+        raise JournalError(
+            "a trace number (凭证号/STAN) is counted per terminal: give the terminal id too",
+            column="stan",
+            value=reference,
+        )
+    if by not in journal.columns:
+        raise JournalError("the journal has no such column", column=by, value=reference)
+    if by == "txn_id":
+        hit = (journal["txn_id"].astype("string") == reference).fillna(False).astype(bool)
+    else:
+        hit = _same_number(journal[by], reference)
+    where = f"{by} {reference}"
+    if terminal_id:
+        hit &= (journal["terminal_id"].astype("string").str.strip() == str(terminal_id).strip()).fillna(False)
+        where += f" on terminal {terminal_id}"
+    if batch_no:
+        hit &= _same_number(journal["batch_no"], str(batch_no))
+        where += f" in batch {batch_no}"
+    found = journal[hit.to_numpy(dtype=bool)]
+    if found.empty:
+        raise JournalError(f"no transaction with {where} in the journal", column=by, value=reference)
+    if len(found) > 1:
+        listed = ", ".join(
+            f"{r['txn_id']} ({_value(r, 'ts')}, batch {_value(r, 'batch_no') or '?'})"
+            for _, r in found.head(5).iterrows()
+        )
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        hint = "give the batch number" if by == "stan" and not batch_no else "look it up by txn_id"
+        raise JournalError(
+            f"{len(found)} transactions have {where}: {listed}{more}; {hint}", column=by, value=reference
+        )
+    identification = Identification(
+        by,
+        reference=reference,
+        terminal_id=None if not terminal_id else str(terminal_id),
+        batch_no=None if not batch_no else str(batch_no),
+    )
+    return Lookup(found.iloc[0], identification)
 
 
 def _violations(
@@ -139,7 +378,9 @@ def _violations(
     found: list[tuple[str, str]] = []
     if verdict is not None:
         status = str(verdict["status"])
-        if status in ("ambiguous", "unmatched"):
+        if status == "candidate":
+            found.append(("ambiguous", str(verdict["reason"])))
+        elif status in ("ambiguous", "unmatched"):
             found.append(
                 (status, f"the proof's match is {status}: {_value(verdict, 'reason') or ''}".strip())
             )
@@ -229,7 +470,7 @@ def _original(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series | None:
 
 
 def reprint(
-    journal_row_or_match: Mapping[str, Any] | pd.Series,
+    journal_row_or_match: Mapping[str, Any] | pd.Series | Lookup,
     *,
     operator: str,
     reason: str,
@@ -243,12 +484,19 @@ def reprint(
     override: str | Iterable[str] = (),
     key: Any = None,
     remarks: Iterable[str] = (),
+    identified_by: Identification | str | None = None,
 ) -> ReprintRecord:
     """Reprint a duplicate slip of one transaction under the control rules.
 
-    ``journal_row_or_match``: a canonical journal row, or a row of
-    :func:`receiptkit.match`'s result (then ``journal`` is needed to find the
-    transaction). Outputs: ``printer`` (a python-escpos printer object or a
+    ``journal_row_or_match``: a row of :func:`receiptkit.match`'s result (then
+    ``journal`` is needed to find the transaction), a candidate row of
+    :func:`receiptkit.find` (refused with rule ``ambiguous`` unless its proof's
+    verdict is ``matched`` and it is the ``chosen`` one), a :class:`Lookup`
+    from :func:`lookup` (a clerk's look-up by trace number, RRN or txn_id), or
+    a canonical journal row (then ``identified_by`` may say how it was found:
+    ``"txn_id"``, ``"stan"``, ``"rrn"`` or an :class:`Identification`; default
+    ``journal_row``). How the transaction was identified is written into the
+    audit log and returned in :attr:`ReprintRecord.identification`. Outputs: ``printer`` (a python-escpos printer object or a
     URL such as ``tcp://10.0.0.5:9100``), ``pdf`` and ``png`` paths; at least
     one. ``audit``: an :class:`~receiptkit.audit.AuditLog` or its path/URL
     (default ``receiptkit-audit.sqlite``). ``key``: the merchant's secret
@@ -275,10 +523,11 @@ def reprint(
     kinds = [k for k, v in (("printer", printer), ("pdf", pdf), ("png", png)) if v is not None]
     if not kinds:
         raise ReceiptkitError("give at least one output: printer=, pdf= or png=")
-    row, verdict = _resolve(journal_row_or_match, journal)
+    row, verdict, identification = _resolve(journal_row_or_match, journal, identified_by)
     log = _open_audit(audit)
     summary = proof_summary(proof) if proof is not None else None
-    confidence = float(verdict["confidence"]) if verdict is not None else None
+    confidence = identification.match_confidence
+    identified = identification.details()
     txn_label = (
         str(row["txn_id"])
         if not row.empty
@@ -286,6 +535,14 @@ def reprint(
     )
 
     violations = _violations(row, verdict, journal, policy) + _after_loss(row, log)
+    if policy.require_proof and identification.by != "proof":
+        violations.append(
+            (
+                "proof_required",
+                "the policy requires a matched proof for every reprint; this transaction was identified by "
+                + identification.describe(),
+            )
+        )
     sources = _sources(row)
     blocking = [(rule, message) for rule, message in violations if rule not in overrides]
     if blocking or row.empty:
@@ -300,6 +557,7 @@ def reprint(
             proof_summary=summary,
             confidence=confidence,
             sources=sources,
+            identification=identified,
         )
     overridden = tuple(rule for rule, _ in violations)
     if "reprint_cap" in overrides:
@@ -321,6 +579,7 @@ def reprint(
             override_rule=",".join(overridden) or None,
             sources=sources,
             cap=None if "reprint_cap" in overrides else policy.cap,
+            identification=identified,
         )
         retried = False
 
@@ -369,6 +628,8 @@ def reprint(
         paths=paths,
         overridden=overridden,
         retried=retried,
+        identification=identification,
+        key_fingerprint=attempt.code.key_fingerprint,
     )
 
 

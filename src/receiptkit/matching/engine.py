@@ -698,8 +698,12 @@ def find(
     ``time``, ``last4``, ``reference``, ``merchant``, ``currency``, ``tz``,
     ... as :func:`receiptkit.proof` takes). Pass a :class:`JournalIndex`
     built once to make repeated calls fast. Returns the candidates, best
-    first, with ``confidence`` and the journal columns; ``attrs["verdict"]``
-    holds the one-row :func:`match` result.
+    first, with ``confidence``, ``why``, the proof's ``proof_id``, its
+    ``verdict`` (``matched``, ``ambiguous`` or ``unmatched``), ``chosen`` (true
+    on the one candidate a ``matched`` verdict picked) and the journal columns;
+    ``attrs["verdict"]`` holds the one-row :func:`match` result. A candidate
+    row can be passed to :func:`receiptkit.reprint`, which refuses it unless
+    it is ``chosen``.
     """
     if proof is None:
         from receiptkit.readers.manual import proof as make_proof
@@ -727,6 +731,13 @@ def find(
     else:
         why = []
     frame.insert(1, "why", why)
+    # the proof's verdict on every candidate row, so that a row alone says whether it may be reprinted
+    status = str(result["status"].iloc[0])
+    chosen_id = result["txn_id"].iloc[0]
+    frame.insert(2, "proof_id", pd.array([str(result["proof_id"].iloc[0])] * len(frame), dtype=STRING))
+    frame.insert(3, "verdict", pd.array([status] * len(frame), dtype=STRING))
+    chosen = frame["txn_id"].astype(str).to_numpy() == str(chosen_id)
+    frame.insert(4, "chosen", chosen & (status == "matched") & pd.notna(chosen_id))
     ranked = frame.reset_index(drop=True)
     verdict = attach(result)
     verdict.attrs.update(result.attrs)  # explain(ranked.attrs["verdict"], ...) works as on a match result
