@@ -623,3 +623,14 @@ def test_canonical_file_keeps_optional_columns(tmp_path: Path, suffix: str) -> N
     assert back["after_loss"].tolist() == journal["after_loss"].tolist()
     assert back["sources"].eq("terminal;acquirer").all()
     assert back["merge_conflict"].dropna().tolist() == ["conflict-1"]
+
+
+def test_wechat_merchant_bill_direct_merchant_is_the_merchant_number(tmp_path) -> None:
+    """A direct merchant's bill writes 特约商户号 "0": the merchant is 商户号, never "0"."""
+    text = (FIX / "wechat_merchant.csv").read_text(encoding="utf-8-sig")
+    direct = text.replace("`1601960001,", "`0,")
+    assert direct != text
+    path = tmp_path / "wechat_direct.csv"
+    path.write_text(direct, encoding="utf-8-sig")
+    journal = _read(path)
+    assert set(journal["merchant_id"]) == {"1601959334"}

@@ -282,3 +282,14 @@ def test_validate_does_not_modify_input():
 def test_parse_rate():
     assert str(parse_rate("0.38%")) == "0.0038"
     assert parse_rate("1.5") is None and parse_rate("") is None
+
+
+def test_wechat_merchant_bill_direct_merchant_is_the_merchant_number(folder, tmp_path):
+    """特约商户号 "0" marks a direct merchant: merchant_id is 商户号, never "0"."""
+    text = (folder / "wechat_merchant_bill.csv").read_text(encoding="utf-8-sig")
+    direct = text.replace("`1601960001,", "`0,")
+    assert direct != text
+    path = tmp_path / "wechat_direct.csv"
+    path.write_text(direct, encoding="utf-8-sig")
+    frame = read_settlement(path)
+    assert set(frame["merchant_id"]) == {"1601959334"}

@@ -100,7 +100,42 @@ def test_jd_partial_refund_note(samples):
         ("等待确认收货", "pending"),
         ("已退款￥742.00", "refunded"),
         ("部分退款", "partially_refunded"),
+        ("对方已退还", "refunded"),
     ],
 )
 def test_payment_state(text, state):
     assert payment_state(text) == state
+
+
+def _wechat_rows(tmp_path, rows: list[str]):
+    head = (
+        "微信支付账单明细,,,,,,,,,,\n"
+        "----------------------微信支付账单明细列表--------------------,,,,,,,,,,\n"
+        "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n"
+    )
+    path = tmp_path / "wechat.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    return read_proofs(path)
+
+
+def test_wechat_partial_refund_and_returned_transfer(tmp_path):
+    frame = _wechat_rows(
+        tmp_path,
+        [
+            "2026-11-20 14:32:07,商户消费,示例餐厅,午餐,支出,¥100.00,零钱,已退款(￥39.93),4200000000000000000000000001,A1,/",
+            "2026-11-20 15:00:00,商户消费,示例书店,书,支出,¥50.00,零钱,已退款(￥50.00),4200000000000000000000000002,A2,/",
+            "2026-11-20 16:00:00,转账,张三,/,支出,¥20.00,零钱,对方已退还,1000050001202611200000000003,/,/",
+            "2026-11-20 17:00:00,商户消费,示例超市,/,支出,¥8.00,零钱,支付成功,4200000000000000000000000004,A4,/",
+        ],
+    )
+    assert list(frame["payment_state"]) == ["partially_refunded", "refunded", "refunded", "success"]
+    assert frame.iloc[0]["raw"]["refunded_minor"] == 3993
+    assert frame.iloc[1]["raw"]["refunded_minor"] == 5000
+    assert frame.iloc[2]["raw"]["returned_transfer"] is True
+    assert "returned_transfer" not in frame.iloc[3]["raw"]
+
+
+def test_wechat_sample_refund_row_names_its_full_amount(samples):
+    frame = read_proofs(samples / "wechat_personal" / "trim21__微信支付账单(20200830-20200906).csv")
+    row = frame[frame["raw"].map(lambda r: r.get("当前状态") == "已退款￥742.00")].iloc[0]
+    assert row["payment_state"] == "refunded" and row["raw"]["refunded_minor"] == 74200

@@ -283,8 +283,16 @@ CANONICAL = JournalPreset(
 
 
 def _wechat_finish(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.DataFrame:
-    """Refund rows (交易状态 REFUND) carry the refund in 退款金额 / 微信退款单号."""
+    """Refund rows (交易状态 REFUND) carry the refund in 退款金额 / 微信退款单号.
+
+    The merchant is the sub-merchant (特约商户号) when there is one, else 商户号: a direct merchant's
+    bill writes 特约商户号 "0".
+    """
     out = frame.copy()
+    if "_sub_merchant_id" in out:
+        sub = out["_sub_merchant_id"].astype("string").str.strip()
+        has_sub = sub.notna() & ~sub.isin(["", "0"])
+        out["merchant_id"] = sub.where(has_sub, out.get("merchant_id"))
     refund = raw.frame["交易状态"].str.upper().eq("REFUND").fillna(False).to_numpy(dtype=bool)
     refund = pd.Series(refund, index=frame.index)
     if not refund.any():
@@ -319,7 +327,9 @@ WECHAT_MERCHANT = JournalPreset(
     fields={
         "txn_id": Col("微信订单号"),
         "ts": Col("交易时间", kind="time"),
-        "merchant_id": Col("特约商户号", "商户号"),
+        "merchant_id": Col("商户号"),
+        # a service provider's sub-merchant; "0" for a direct merchant (then the merchant is 商户号)
+        "_sub_merchant_id": Col("特约商户号"),
         "terminal_id": Col("设备号"),
         "wallet_txn_id": Col("微信订单号"),
         "order_no": Col("商户订单号"),

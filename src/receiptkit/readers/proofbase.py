@@ -77,8 +77,8 @@ class RejectedRowsWarning(UserWarning):
 def payment_state(text: object) -> str | None:
     """Classify a wallet's status text into success/refunded/partially_refunded/closed/failed/pending.
 
-    >>> [payment_state(t) for t in ("支付成功", "已全额退款", "交易关闭", "等待确认收货", "已退款￥742.00")]
-    ['success', 'refunded', 'closed', 'pending', 'refunded']
+    >>> [payment_state(t) for t in ("支付成功", "已全额退款", "交易关闭", "等待确认收货", "已退款￥742.00", "对方已退还")]
+    ['success', 'refunded', 'closed', 'pending', 'refunded', 'refunded']
     """
     if not isinstance(text, str) or not text.strip():
         return None
@@ -89,7 +89,7 @@ def payment_state(text: object) -> str | None:
         return "closed"
     if re.search(r"失败|fail|denied|declined", value, re.I):
         return "failed"
-    if re.search(r"退款|refund", value, re.I):
+    if re.search(r"退款|退还|退回|refund", value, re.I):  # 对方已退还: a transfer sent back
         return "refunded"
     if re.search(r"等待|处理中|待|进行中|pending|processing", value, re.I):
         return "pending"

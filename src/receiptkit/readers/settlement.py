@@ -172,7 +172,9 @@ WECHAT_MERCHANT = SettlementSpec(
         "refund": Col("退款金额", kind=_A),
         "fee": Col("手续费", kind=_A),
         "fee_rate": Col("费率"),
-        "merchant_id": Col("特约商户号", "商户号"),
+        "merchant_id": Col("商户号"),
+        # a service provider's sub-merchant; "0" for a direct merchant (then the merchant is 商户号)
+        "sub_merchant_id": Col("特约商户号"),
         "terminal_id": Col("设备号"),
         "currency": Col("货币种类", kind="currency"),
     },
@@ -676,10 +678,15 @@ def _per_transaction(
         if not any(p.row == int(raw.lines[position]) for p in problems):
             problems.append(Problem(int(raw.lines[position]), column, None, "empty amount"))
     sign = pd.Series(np.where(refund.to_numpy(dtype=bool), -1, 1), index=index)
+    merchant = converted.get("merchant_id", pd.Series(pd.NA, index=index, dtype=STRING))
+    if "sub_merchant_id" in converted:
+        # the sub-merchant when there is one; "0" (or empty) means a direct merchant: 商户号
+        sub = converted["sub_merchant_id"].astype(STRING).str.strip()
+        merchant = sub.where(sub.notna() & ~sub.isin(["", "0"]), merchant)
     rows = pd.DataFrame(
         {
             "settlement_date": local_day(converted["time"]),
-            "merchant_id": converted.get("merchant_id", pd.Series(pd.NA, index=index, dtype=STRING)),
+            "merchant_id": merchant,
             "terminal_id": converted.get("terminal_id", pd.Series(pd.NA, index=index, dtype=STRING)),
             "currency": converted.get("currency", pd.Series(pd.NA, index=index, dtype=STRING)).fillna(
                 default_currency

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from receiptkit.errors import ReceiptkitError
+from receiptkit.money import parse_amount
 from receiptkit.readers.proofbase import ProofSpec, read_spec, spec_matches
 from receiptkit.readers.table import Col, RawTable
 from receiptkit.schema import STRING
@@ -25,6 +28,39 @@ __all__ = ["ALIPAY", "ALIPAY_WEB", "JD", "MEITUAN", "SPECS", "WECHAT", "read", "
 _LAST4 = r"[(（](\d{4})[)）]"
 _SIDE = {"支出": "debit", "收入": "credit", "不计收支": "", "已支出": "debit", "已收入": "credit"}
 _TIME = "%Y-%m-%d %H:%M:%S"
+
+_REFUNDED = r"已退款\s*[(（]?\s*[¥￥]?\s*(\d[\d,]*(?:\.\d+)?)"
+
+
+def _wechat_refine(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    """当前状态 "已退款(￥39.93)" names the amount refunded: less than the payment is a partial refund.
+
+    The refunded amount is kept in ``raw["refunded_minor"]``. "对方已退还" (a transfer the payee
+    sent back) is ``refunded`` and flagged ``raw["returned_transfer"]``.
+    """
+    if "当前状态" not in raw.frame.columns:
+        return frame
+    status = raw.frame["当前状态"].astype("string").str.strip()
+    found = status.str.extract(_REFUNDED, expand=False)
+    state = frame["payment_state"].astype(object).copy()
+    for position in np.flatnonzero(found.notna().to_numpy(dtype=bool)):
+        try:
+            refunded = parse_amount(found.iloc[position], "CNY").minor
+        except ReceiptkitError:
+            continue  # not an amount: the state stays as the words say
+        paid = frame["amount_minor"].iloc[position]
+        record = frame["raw"].iloc[position]
+        record["refunded_minor"] = refunded
+        if pd.notna(paid) and refunded < int(paid):
+            state.iloc[position] = "partially_refunded"
+        elif pd.notna(paid):
+            state.iloc[position] = "refunded"
+    returned = status.str.contains("已退还", na=False).to_numpy(dtype=bool)
+    for position in np.flatnonzero(returned):
+        frame["raw"].iloc[position]["returned_transfer"] = True
+    frame["payment_state"] = pd.array(state, dtype=STRING)
+    return frame
+
 
 WECHAT = ProofSpec(
     "wechat",
@@ -42,6 +78,7 @@ WECHAT = ProofSpec(
     kind="wallet",
     sign="unsigned",
     context=("交易类型", "当前状态"),
+    refine=_wechat_refine,
     description="微信支付账单明细 (CSV or xlsx)",
 )
 
