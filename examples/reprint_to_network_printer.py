@@ -4,6 +4,9 @@
     python examples/reprint_to_network_printer.py tcp://127.0.0.1:9100 --width 58mm
     python examples/reprint_to_network_printer.py file:/tmp/slip.bin      # write the bytes to a file
 
+Exit 0 when the printer confirmed the slip, 3 when the bytes left but the
+printer did not confirm them (a file never can), 1 when printing failed.
+
 The transaction comes from a journal CSV with the canonical columns (default:
 the fixture journal of the test suite) and is chosen by --txn.
 """
@@ -55,13 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     if "://" not in address and not address.startswith(("usb:", "serial:", "file:", "dummy:")):
         address = f"tcp://{address}"  # a bare host or host:port is a network printer
     try:
-        sent = print_slip(
+        result = print_slip(
             slip, address, check_status=not args.no_status, timeout=args.timeout, profile=args.profile
         )
     except PrinterError as exc:
         print(f"reprint failed: {exc}", file=sys.stderr)
         return 1
-    print(f"sent {len(sent)} bytes ({slip.template} slip of {args.txn}) to {address}")
+    print(f"sent {len(result.data)} bytes ({slip.template} slip of {args.txn}) to {address}: {result.outcome}")
+    if not result.printed:
+        print(f"not confirmed: {result.detail}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -25,3 +25,23 @@ def samples() -> Path:
 def fixtures() -> Path:
     """The project's own fixture files, written for these tests."""
     return Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def fake_printer():
+    """Start fake ESC/POS printers on 127.0.0.1 (``fake_printer(mode, **options)``); all are stopped after the test.
+
+    Modes and options: tests/fakeprinter.py.
+    """
+    from fakeprinter import FakePrinter
+
+    started: list[FakePrinter] = []
+
+    def start(mode: str = "ok", **options: object) -> FakePrinter:
+        printer = FakePrinter(mode, **options)  # type: ignore[arg-type]
+        started.append(printer.__enter__())
+        return printer
+
+    yield start
+    for printer in started:
+        printer.close()

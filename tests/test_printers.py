@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from _printer import PAPER_OUT, PrinterServer
-from receiptkit.errors import PrinterError
+from receiptkit.errors import PrinterError, PrinterNotReady
 from receiptkit.printers import open_printer, paper_status, print_slip
 from receiptkit.schema import validate_journal
 from receiptkit.slip import Slip
@@ -36,9 +36,10 @@ def slip(journal) -> Slip:
 
 def test_print_over_tcp_sends_exactly_the_slip_bytes(slip):
     with PrinterServer() as server:
-        sent = print_slip(slip, server.url, timeout=5)
+        result = print_slip(slip, server.url, timeout=5)
         assert server.done.wait(5)
-    assert bytes(server.received) == sent == slip.to_escpos()
+    assert bytes(server.received) == result.data == slip.to_escpos()
+    assert result.outcome == "printed" and result.method == "status"
     assert "重打印".encode("gb18030") in server.received
 
 
@@ -68,10 +69,11 @@ def test_silent_printer_times_out_with_a_printer_error(slip):
 
 def test_paper_out_is_a_printer_error_and_nothing_is_printed(slip):
     with PrinterServer(status=PAPER_OUT) as server:
-        with pytest.raises(PrinterError, match="out of paper"):
+        with pytest.raises(PrinterNotReady, match="out of paper") as caught:
             print_slip(slip, server.url, timeout=5)
         assert server.done.wait(5)
     assert bytes(server.received) == b""
+    assert caught.value.conditions == ("paper_end",)
 
 
 def test_paper_near_end_still_prints(slip):
@@ -85,8 +87,9 @@ def test_printer_addresses(tmp_path, slip):
     assert open_printer("tcp://10.0.0.5").port == 9100
     assert open_printer("tcp://10.0.0.5:9101").port == 9101
     target = tmp_path / "lp0"
-    sent = print_slip(slip, f"file:{target}")  # a file cannot answer status: printed without it
-    assert target.read_bytes() == sent
+    result = print_slip(slip, f"file:{target}")  # a file cannot answer: the bytes are written, unconfirmed
+    assert target.read_bytes() == result.data
+    assert result.outcome == "unconfirmed" and result.method == "none" and "one-way" in result.detail
     assert open_printer("dummy:", profile="TM-T88V").profile.profile_data["name"] == "TM-T88V"
     for bad in ("lpt1", "tcp://", "file:", "usb:zz:01"):
         with pytest.raises(PrinterError):
@@ -117,3 +120,118 @@ def test_example_reports_a_refused_printer():
     )  # fmt: skip
     assert done.returncode == 1
     assert "reprint failed" in done.stderr and "cannot connect" in done.stderr
+
+
+# -- confirmation against the fake printer, every mode ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "profile", "outcome", "method"),
+    [
+        ("ok", None, "printed", "status"),
+        ("ok", "TM-T88V", "printed", "process_id"),
+        ("no_pid", None, "printed", "status"),  # a printer without GS ( H: confirmed by status after the job
+        ("no_pid", "TM-T88V", "unconfirmed", "process_id"),  # the profile promises it, the printer is silent
+        ("near_end", None, "printed", "status"),
+        ("paper_out_mid", None, "unconfirmed", "status"),
+        ("paper_out_mid", "TM-T88V", "unconfirmed", "process_id"),
+        ("never_reads", None, "unconfirmed", "status"),
+        ("never_reads", "TM-T88V", "unconfirmed", "process_id"),
+        ("reset", None, "unconfirmed", "status"),
+        ("reset", "TM-T88V", "unconfirmed", "process_id"),
+    ],
+)
+def test_outcome_per_printer_mode(fake_printer, slip, mode, profile, outcome, method):
+    server = fake_printer(mode, fail_after=103)
+    result = print_slip(slip, server.url, timeout=0.8, profile=profile, chinese="native")
+    assert (result.outcome, result.method) == (outcome, method), result.detail
+    assert result.data == slip.to_escpos(chinese="native")
+    assert result.before is not None and result.before.ready
+    assert server.done.wait(10) or mode == "never_reads"
+    if outcome == "printed":
+        assert bytes(server.received) == result.data
+    if mode == "reset":
+        assert len(server.raw) == 103 and len(server.received) < len(result.data)
+        assert "connection" in result.detail
+    if mode == "never_reads":
+        assert len(server.received) <= 3 and "check the printer" in result.detail
+    if mode == "paper_out_mid" and method == "status":
+        assert "out of paper" in result.detail and result.after is not None and result.after.paper_end
+
+
+@pytest.mark.parametrize(
+    ("mode", "conditions", "words"),
+    [
+        ("paper_out", ("paper_end",), "out of paper"),
+        ("cover_open", ("cover_open",), "cover open"),
+        ("offline", ("offline",), "offline"),
+        ("error", ("autocutter_error",), "autocutter error"),
+    ],
+)
+def test_a_printer_not_ready_is_refused_before_the_job(fake_printer, slip, mode, conditions, words):
+    server = fake_printer(mode)
+    with pytest.raises(PrinterNotReady, match=words) as caught:
+        print_slip(slip, server.url, timeout=2)
+    assert caught.value.conditions == conditions
+    assert server.done.wait(5)
+    assert bytes(server.received) == b""  # not one byte of the job
+    assert set(server.raw) <= {0x10, 0x04, 0x01, 0x02, 0x03}  # only status requests
+
+
+def test_a_silent_printer_fails_before_the_job(fake_printer, slip):
+    server = fake_printer("silent")
+    with pytest.raises(PrinterError, match="did not answer the status request"):
+        print_slip(slip, server.url, timeout=0.5)
+    assert server.done.wait(5)
+    assert bytes(server.received) == b""
+
+
+def test_a_slow_printer_is_waited_for_in_proportion_to_the_job(fake_printer, journal):
+    """A 54 KB raster slip is not 'printed' in 0.02 s: the wait follows the printer's pace."""
+    slip = Slip.from_transaction(journal.loc["UP-0001"], printed_at=PRINTED_AT, width="80mm")
+    server = fake_printer("slow", rate=64_000)
+    result = print_slip(slip, server.url, timeout=2, chinese="raster", drain_rate=16_000)
+    assert len(result.data) > 40_000
+    assert result.outcome == "printed", result.detail
+    assert result.seconds >= 0.6 * len(result.data) / 64_000
+    assert server.done.wait(10)
+    assert bytes(server.received) == result.data
+
+
+def test_a_slow_printer_beyond_the_sized_wait_is_unconfirmed(fake_printer, journal):
+    slip = Slip.from_transaction(journal.loc["UP-0001"], printed_at=PRINTED_AT, width="80mm")
+    server = fake_printer("slow", rate=8_000)
+    result = print_slip(slip, server.url, timeout=0.3, chinese="raster", drain_rate=1_000_000)
+    assert result.outcome == "unconfirmed" and "check the printer" in result.detail
+    assert result.seconds < 3
+
+
+def test_status_requests_inside_raster_data_are_accounted_for(fake_printer, slip, monkeypatch):
+    """A real printer answers DLE EOT n even inside image data; those answers must not be read as the status."""
+    import receiptkit.slip.render_escpos as render_escpos
+
+    original = render_escpos.render
+
+    def with_stray(slip, printer=None, *, chinese="auto"):
+        data = original(slip, None, chinese=chinese)
+        return data[:10] + b"\x10\x04\x02" + data[10:]  # as if an image row held these bytes
+
+    monkeypatch.setattr(render_escpos, "render", with_stray)
+    server = fake_printer("paper_out_mid", fail_after=1)  # paper ends at once: the stray answer says so too
+    result = print_slip(slip, server.url, timeout=0.8)
+    assert result.outcome == "unconfirmed" and result.after is not None and result.after.paper_end
+    ok = fake_printer("ok")
+    assert print_slip(slip, ok.url, timeout=0.8).outcome == "printed"
+
+
+def test_printer_status_reads_every_condition(fake_printer):
+    from receiptkit.printers import printer_status
+
+    for mode, expected in (("ok", "ready"), ("cover_open", "cover open"), ("near_end", "ready")):
+        server = fake_printer(mode)
+        printer = open_printer(server.url, timeout=2)
+        status = printer_status(printer, timeout=2)
+        printer.close()
+        assert status is not None and status.describe() == expected
+        assert status.paper_near_end == (mode == "near_end")
+    assert printer_status(open_printer("dummy:")) is None

@@ -197,3 +197,134 @@ def test_printer_failure_leaves_a_failed_row_and_the_next_call_retries_it(journa
     assert audit.rows()["status"].tolist() == ["pending", "failed", "retry", "printed"]
     assert len(server.received) > 200 and b"\x1dV" in server.received  # a cut at the end
     assert audit.verify().ok
+
+
+# -- printed means printed: the audit row follows the printer's confirmation -----------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "profile", "raised", "status"),
+    [
+        ("ok", None, None, "printed"),
+        ("ok", "TM-T88V", None, "printed"),
+        ("no_pid", None, None, "printed"),
+        ("paper_out", None, "not_ready", "failed"),
+        ("cover_open", None, "not_ready", "failed"),
+        ("offline", None, "not_ready", "failed"),
+        ("reset", None, "unconfirmed", "unconfirmed"),
+        ("never_reads", None, "unconfirmed", "unconfirmed"),
+        ("paper_out_mid", None, "unconfirmed", "unconfirmed"),
+        ("silent", None, "failed", "failed"),
+    ],
+)
+def test_the_audit_row_says_what_the_printer_confirmed(
+    journal, audit, fake_printer, mode, profile, raised, status
+):
+    from receiptkit.errors import PrinterNotReady, PrintUnconfirmed
+
+    server = fake_printer(mode, fail_after=103)
+    call = dict(
+        operator="op",
+        reason="lost",
+        printer=server.url,
+        audit=audit,
+        printer_profile=profile,
+        policy=ReprintPolicy(printer_timeout=0.8),
+    )
+    expected = {
+        None: None,
+        "unconfirmed": PrintUnconfirmed,
+        "not_ready": PrinterNotReady,
+        "failed": PrinterError,
+    }
+    if raised is None:
+        record = reprint(_row(journal, "A"), **call)
+        assert record.status == "printed" and record.detail
+    else:
+        with pytest.raises(expected[raised]) as caught:
+            reprint(_row(journal, "A"), **call)
+        if raised == "unconfirmed":
+            assert caught.value.record.status == "unconfirmed" and caught.value.record.reprint_no == 1
+            assert "check the printer" in str(caught.value)
+    rows = audit.rows()
+    assert rows["status"].tolist() == ["pending", status]
+    if status != "printed":
+        (left,) = audit.unfinished()
+        assert left.state == status and left.reprint_no == 1
+    assert audit.verify().ok
+
+
+def test_an_unconfirmed_reprint_is_retried_with_its_number_and_code_within_the_cap(
+    journal, audit, fake_printer
+):
+    from receiptkit.errors import PrintUnconfirmed
+
+    policy = ReprintPolicy(cap=1, printer_timeout=0.8)
+    silent_after = fake_printer("never_reads")
+    with pytest.raises(PrintUnconfirmed) as caught:
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            printer=silent_after.url,
+            audit=audit,
+            policy=policy,
+        )
+    first = caught.value.record
+    ok = fake_printer("ok")
+    record = reprint(
+        _row(journal, "A"), operator="op", reason="again", printer=ok.url, audit=audit, policy=policy
+    )
+    assert record.retried and record.status == "printed"
+    assert (record.reprint_no, record.short_code, record.qr_payload) == (
+        1,
+        first.short_code,
+        first.qr_payload,
+    )
+    assert audit.rows()["status"].tolist() == ["pending", "unconfirmed", "retry", "printed"]
+    assert audit.reprint_count("A") == 1 and audit.unfinished() == []
+    with pytest.raises(ReprintRefused) as refused:  # the cap is 1 and one duplicate was printed
+        reprint(_row(journal, "A"), operator="op", reason="third", printer=ok.url, audit=audit, policy=policy)
+    assert refused.value.rule == "reprint_cap"
+
+
+@pytest.mark.parametrize("address", ["ftp://x", "tcp://", "usb:zz:01", "usb:04b8", "serial:", "dummy:x", ""])
+def test_an_invalid_printer_address_logs_nothing(journal, audit, address):
+    with pytest.raises(PrinterError):
+        reprint(_row(journal, "A"), operator="op", reason="r", printer=address, audit=audit)
+    assert audit.rows().empty
+
+
+def test_usb_without_pyusb_fails_the_attempt_with_the_install_hint(journal, audit, monkeypatch):
+    from escpos.printer import usb as usb_module
+
+    monkeypatch.setattr(usb_module, "is_usable", lambda: False)
+    with pytest.raises(PrinterError, match=r"pip install 'receiptkit\[usb\]'"):
+        reprint(_row(journal, "A"), operator="op", reason="r", printer="usb:04b8:0202", audit=audit)
+    assert audit.rows()["status"].tolist() == ["pending", "failed"]
+    (left,) = audit.unfinished()
+    assert left.state == "failed"  # retried by the next call: no number is lost against the cap
+
+
+def test_usb_permission_denied_gives_the_udev_hint(journal, audit, monkeypatch):
+    import usb.core
+
+    def denied(**_kwargs):
+        raise usb.core.USBError("Access denied (insufficient permissions)", errno=13)
+
+    monkeypatch.setattr(usb.core, "find", denied)
+    with pytest.raises(PrinterError, match="udev") as caught:
+        reprint(_row(journal, "A"), operator="op", reason="r", printer="usb:04b8:0202", audit=audit)
+    assert 'ATTRS{idVendor}=="04b8"' in str(caught.value)
+    assert audit.rows()["status"].tolist() == ["pending", "failed"]
+
+
+def test_a_one_way_printer_is_unconfirmed_never_printed(journal, audit, tmp_path):
+    from receiptkit.errors import PrintUnconfirmed
+
+    target = tmp_path / "lp0"
+    with pytest.raises(PrintUnconfirmed, match="one-way") as caught:
+        reprint(_row(journal, "A"), operator="op", reason="r", printer=f"file:{target}", audit=audit)
+    assert target.stat().st_size > 200
+    assert caught.value.record.outputs["printer"]
+    assert audit.rows()["status"].tolist() == ["pending", "unconfirmed"]

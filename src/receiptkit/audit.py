@@ -17,8 +17,9 @@ that reach back over rows already in the log.
 
 A reprint is written in two steps: :meth:`~AuditLog.begin_reprint` allocates
 the next reprint number of the transaction and writes a ``pending`` row *before*
-anything is printed; :meth:`~AuditLog.complete` appends ``printed`` or ``failed``
-afterwards. A ``failed`` attempt, or a ``pending`` one whose process died, is
+anything is printed; :meth:`~AuditLog.complete` appends ``printed``,
+``unconfirmed`` (the bytes left, the printer did not confirm) or ``failed``
+afterwards. A ``failed`` or ``unconfirmed`` attempt, or a ``pending`` one whose process died, is
 found with :meth:`~AuditLog.unfinished` and retried with :meth:`~AuditLog.retry`
 (same reprint number and verification code). ``docs/reprint.md`` has the details.
 
@@ -711,20 +712,22 @@ class AuditLog:
         result: str = "printed",
         error: str | BaseException | None = None,
     ) -> Event:
-        """Close an attempt: append ``printed`` or ``failed`` (nothing is updated).
+        """Close an attempt: append ``printed``, ``unconfirmed`` or ``failed`` (nothing is updated).
 
         ``document_sha256`` is the SHA-256 (hex) of the rendered document, or a
         mapping output kind -> SHA-256 when several were produced; it is required
-        for ``printed``. ``error`` (text or exception) says why it ``failed``;
-        full card numbers in it are masked. An attempt can be completed once per
-        try; a ``failed`` one must be :meth:`retry`-ed before it is completed again.
+        for ``printed`` and ``unconfirmed`` (the bytes left, but the printer did
+        not confirm them). ``error`` (text or exception) says why it ``failed``
+        or is ``unconfirmed``; full card numbers in it are masked. An attempt can
+        be completed once per try; a ``failed`` or ``unconfirmed`` one must be
+        :meth:`retry`-ed before it is completed again.
         """
         attempt_id = attempt.attempt_id if isinstance(attempt, Attempt) else int(attempt)
-        if result not in ("printed", "failed"):
-            raise AuditError("result must be 'printed' or 'failed'", value=result)
+        if result not in ("printed", "unconfirmed", "failed"):
+            raise AuditError("result must be 'printed', 'unconfirmed' or 'failed'", value=result)
         digests = _digests(document_sha256)
-        if result == "printed" and not digests:
-            raise AuditError("a printed attempt needs the document's SHA-256")
+        if result in ("printed", "unconfirmed") and not digests:
+            raise AuditError(f"a {result} attempt needs the document's SHA-256")
         if result == "printed" and error is not None:
             raise AuditError("a printed attempt has no error")
         error_text = None
@@ -775,7 +778,7 @@ class AuditLog:
     ) -> Attempt:
         """Start an unfinished attempt again: same reprint number, same code, same fields.
 
-        Allowed for a ``failed`` attempt, and for a ``pending`` or retried one
+        Allowed for a ``failed`` or ``unconfirmed`` attempt, and for a ``pending`` or retried one
         whose last row is older than ``stale_after`` (its process is taken to
         have died); ``force=True`` skips the age check. The retry is appended
         as a ``retry`` row; complete it with :meth:`complete` as usual. The
@@ -868,7 +871,7 @@ class AuditLog:
         return first, state, tries
 
     def attempt_status(self, attempt_id: int) -> str:
-        """The state of an attempt: ``pending``, ``retry`` (restarted, unfinished), ``printed`` or ``failed``."""
+        """The state of an attempt: ``pending``, ``retry`` (restarted, unfinished), ``printed``, ``unconfirmed`` or ``failed``."""
         with self._read() as conn:
             return self._attempt_state(conn, int(attempt_id))[1]
 
@@ -893,7 +896,7 @@ class AuditLog:
         return [_attempt_from_row(r) for r in found]
 
     def unfinished(self, *, txn_id: str | None = None, stale_only: bool = False) -> list[Attempt]:
-        """Attempts not printed yet: ``failed``, ``pending`` or ``retry`` (oldest first).
+        """Attempts not printed yet: ``failed``, ``unconfirmed``, ``pending`` or ``retry`` (oldest first).
 
         This is how a reprint whose process died between writing the attempt
         and completing it is found: it stays ``pending``. With ``stale_only``

@@ -17,7 +17,9 @@ __all__ = [
     "ClosingRefused",
     "JournalError",
     "PackError",
+    "PrintUnconfirmed",
     "PrinterError",
+    "PrinterNotReady",
     "ProofError",
     "ReceiptkitError",
     "ReprintRefused",
@@ -111,6 +113,34 @@ class ProofError(ReceiptkitError, ValueError):
 
 class PrinterError(ReceiptkitError, OSError):
     """The printer could not be reached or reported a fault."""
+
+
+class PrinterNotReady(PrinterError):
+    """The printer's real-time status refuses the job; ``conditions`` names why.
+
+    Conditions: ``offline``, ``cover_open``, ``paper_end``, ``error`` (and the
+    error's kind when the printer says it: ``autocutter_error``,
+    ``unrecoverable_error``, ``recoverable_error``).
+    """
+
+    def __init__(self, message: str, *, conditions: tuple[str, ...] = (), **where: Any) -> None:
+        self.conditions = tuple(conditions)
+        super().__init__(message, **where)
+
+
+class PrintUnconfirmed(PrinterError):
+    """The slip's bytes left for the printer, but the printer did not confirm that it printed them.
+
+    Not a failure to forget: the slip may be on the counter, half printed, or
+    come out later (a printer out of paper prints its queue once paper is
+    loaded). ``record`` is the reprint's record when a reprint raised it, and
+    ``result`` the :class:`receiptkit.printers.PrintResult`.
+    """
+
+    def __init__(self, message: str, *, record: Any = None, result: Any = None, **where: Any) -> None:
+        self.record = record
+        self.result = result
+        super().__init__(message, **where)
 
 
 class ReprintRefused(ReceiptkitError, PermissionError):

@@ -1,37 +1,122 @@
-"""Open a receipt printer from a URL and print a slip to it, with clear errors.
+"""Where a slip's bytes go, and whether the printer really printed them.
 
-Printers are python-escpos printer objects; this module only chooses one from
-a URL and turns every way printing can fail into a
-:class:`receiptkit.errors.PrinterError`:
+Printers are python-escpos printer objects; this module chooses one from an
+address, checks the printer's real-time status before the job, asks the
+printer to confirm the job afterwards, and turns every way printing can fail
+into a :class:`receiptkit.errors.PrinterError`.
 
-========================  ==========================================
-``tcp://host:9100``       network printer (raw TCP, port 9100 by default)
-``usb:VID:PID``           USB printer, ids in hex (``usb:04b8:0202``); needs ``python-escpos[usb]``
-``serial:/dev/ttyUSB0``   serial printer; needs ``python-escpos[serial]``
-``file:/path``            a device file or any file (``file:/dev/usb/lp0``)
-``dummy:``                in memory (python-escpos ``Dummy``), for tests
-========================  ==========================================
+==============================  ===========================================  ==========
+address                         printer (python-escpos class)                two-way
+==============================  ===========================================  ==========
+``tcp://host:9100``             network, raw TCP (``Network``)               yes
+``usb:VID:PID``                 USB, ids in hex (``Usb``); ``receiptkit[usb]`` yes
+``serial:/dev/ttyUSB0?baudrate=19200``  serial (``Serial``); ``receiptkit[serial]`` yes
+``win32:PRINTER NAME``          Windows spooler, raw (``Win32Raw``); Windows  no
+``cups:NAME`` / ``cups:NAME@host:631``  CUPS queue (``CupsPrinter``); ``pycups``  no
+``lp:NAME``                     the ``lp`` command (``LP``); not on Windows   no
+``file:/path``                  a device file or any file (``File``)         no
+``config:/path/config.yaml``    a python-escpos configuration file           its class
+``dummy:``                      in memory (``Dummy``), for tests             no
+==============================  ===========================================  ==========
 
-Before printing, :func:`print_slip` asks the printer for its paper status
-(``DLE EOT 4``, real-time) when the connection can answer, and refuses to
-print when the paper is out.
+:func:`parse_printer_address` checks an address without touching anything (the
+reprint flow calls it before it writes to the audit log);
+:func:`open_printer` makes the printer object and checks that its library is
+installed.
+
+What "printed" means (:func:`print_slip` returns a :class:`PrintResult`):
+
+1. **Before the job** the real-time status is asked (``DLE EOT 1``, ``2``,
+   ``4``, and ``3`` when an error is reported). Offline, cover open, paper end
+   or an error raise :class:`~receiptkit.errors.PrinterNotReady` naming the
+   condition; nothing is sent.
+2. **After the job** the printer is asked to confirm it. On profiles in
+   :data:`PROCESS_ID_PROFILES` this is the process-ID response (``GS ( H``
+   function 48): the printer answers ``37 22 d1 d2 d3 d4 00`` only once it has
+   printed everything before it. On other profiles the status is asked again
+   once the data has drained (the link's send queue is empty) and after a
+   wait sized to the job; a clear status then counts as confirmation. The
+   answer is awaited for ``timeout`` seconds plus the job's length at
+   ``drain_rate`` bytes per second.
+3. The outcome is ``printed`` only when the printer confirmed. When the bytes
+   left but no confirmation came (no answer, the connection closed or reset
+   during or after the job, paper ran out during the job, or a one-way link
+   that cannot answer at all: file, LP, CUPS, Windows spooler), the outcome
+   is ``unconfirmed``: check the printer. Anything that stops the job before
+   any byte left raises :class:`~receiptkit.errors.PrinterError` (the
+   reprint's ``failed``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from receiptkit.errors import PrinterError
+from receiptkit.errors import PrinterError, PrinterNotReady
 
 if TYPE_CHECKING:
     from receiptkit.slip.document import Slip
 
-__all__ = ["DEFAULT_PORT", "open_printer", "paper_status", "print_slip"]
+__all__ = [
+    "DEFAULT_DRAIN_RATE",
+    "DEFAULT_PORT",
+    "OUTCOMES",
+    "PROCESS_ID_PROFILES",
+    "PrintResult",
+    "PrinterAddress",
+    "PrinterStatus",
+    "open_printer",
+    "paper_status",
+    "parse_printer_address",
+    "print_slip",
+    "printer_status",
+]
 
 #: The raw printing port of network receipt printers.
 DEFAULT_PORT = 9100
+#: Bytes per second a printer is assumed to take and print at least: the confirmation wait grows with the job.
+DEFAULT_DRAIN_RATE = 4096
+#: The outcomes of a print job (see the module docs).
+OUTCOMES = ("printed", "unconfirmed", "failed")
+#: python-escpos profile names of printers that answer ``GS ( H`` function 48 (process ID response),
+#: from Epson's ESC/POS reference (TM-T20/T70/T88IV-VII, TM-m30, TM-P80, TM-L90, TM-U220 and others).
+PROCESS_ID_PROFILES: frozenset[str] = frozenset(
+    {
+        "TM-L90",
+        "TM-P80",
+        "TM-P80-42col",
+        "TM-T20II",
+        "TM-T20II-42col",
+        "TM-T88IV",
+        "TM-T88IV-SA",
+        "TM-T88V",
+        "TM-U220",
+        "TM-U220B",
+    }
+)
+
+DLE_EOT = b"\x10\x04"
+GS_H_PID = b"\x1d\x28\x48\x06\x00\x30\x30"
+PID_HEADER = b"\x37\x22"
+_KINDS = ("tcp", "usb", "serial", "win32", "cups", "lp", "file", "config", "dummy")
+_USAGE = (
+    "use tcp://host:port, usb:VID:PID, serial:/dev/..., win32:NAME, cups:NAME, lp:NAME, "
+    "file:/path, config:/path.yaml or dummy:"
+)
+_TWO_WAY = ("tcp", "usb", "serial")
+_UDEV_HINT = (
+    "allow your user to open the printer with a udev rule, e.g. in /etc/udev/rules.d/99-receipt-printer.rules: "
+    'SUBSYSTEM=="usb", ATTRS{{idVendor}}=="{vid:04x}", ATTRS{{idProduct}}=="{pid:04x}", MODE="0660", GROUP="lp" '
+    "(and add the user to group lp), then `udevadm control --reload-rules` and plug the printer in again"
+)
 
 
 def _escpos() -> None:
@@ -40,97 +125,254 @@ def _escpos() -> None:
     escpos_environment()
 
 
-def open_printer(url: str, *, profile: str | None = None, timeout: float = 10.0) -> Any:
+# ---------------------------------------------------------------------------
+# addresses
+
+
+@dataclass(frozen=True)
+class PrinterAddress:
+    """A checked printer address: ``kind`` (``tcp``, ``usb``, ...) and its parts.
+
+    ``two_way`` says whether the connection can answer status requests (and so
+    whether a job can be confirmed at all).
+    """
+
+    url: str
+    kind: str
+    host: str | None = None
+    port: int | None = None
+    vendor_id: int | None = None
+    product_id: int | None = None
+    path: str | None = None
+    name: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def two_way(self) -> bool:
+        return self.kind in _TWO_WAY
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def parse_printer_address(url: str) -> PrinterAddress:
+    """Check a printer address without connecting or importing any printer library.
+
+    >>> parse_printer_address("tcp://192.0.2.10").port
+    9100
+    >>> parse_printer_address("usb:04b8:0202").vendor_id == 0x04B8
+    True
+    >>> parse_printer_address("ftp://x")
+    Traceback (most recent call last):
+    ...
+    receiptkit.errors.PrinterError: unsupported printer address; use tcp://host:port, usb:VID:PID, serial:/dev/..., win32:NAME, cups:NAME, lp:NAME, file:/path, config:/path.yaml or dummy: (value 'ftp://x')
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise PrinterError("a printer address is needed; " + _USAGE, value=url)
+    text = url.strip()
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower()
+    if not sep or scheme not in _KINDS:
+        raise PrinterError("unsupported printer address; " + _USAGE, value=url)
+    if scheme == "tcp":
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError as exc:
+            raise PrinterError(f"bad network printer address ({exc})", value=url) from None
+        if not parts.hostname:
+            raise PrinterError("network printer address needs a host: tcp://host:port", value=url)
+        if port == 0:
+            raise PrinterError("network printer port must be 1-65535", value=url)
+        return PrinterAddress(text, "tcp", host=parts.hostname, port=port or DEFAULT_PORT)
+    if scheme == "usb":
+        ids = rest.split(":")
+        try:
+            if len(ids) != 2:
+                raise ValueError
+            vid, pid = (int(x, 16) for x in ids)
+            if not (0 <= vid <= 0xFFFF and 0 <= pid <= 0xFFFF):
+                raise ValueError
+        except ValueError:
+            raise PrinterError("USB printer address is usb:VID:PID with 4-digit hex ids", value=url) from None
+        return PrinterAddress(text, "usb", vendor_id=vid, product_id=pid)
+    if scheme in ("serial", "file", "config"):
+        path, _, query = (rest[2:] if rest.startswith("//") else rest).partition("?")
+        if not path:
+            raise PrinterError(f"{scheme} printer address needs a path", value=url)
+        options = dict(parse_qsl(query, keep_blank_values=True))
+        if scheme == "serial":
+            unknown = set(options) - {"baudrate"}
+            if unknown:
+                raise PrinterError(f"unknown serial option(s): {', '.join(sorted(unknown))}", value=url)
+            if "baudrate" in options and not options["baudrate"].isdigit():
+                raise PrinterError("serial baudrate must be a number", value=url)
+        elif options:
+            raise PrinterError(f"{scheme} printer address takes no options", value=url)
+        if scheme == "config":
+            _load_config(path, url)
+        return PrinterAddress(text, scheme, path=path, options=options)
+    if scheme == "cups":
+        name, _, server = rest.partition("@")
+        host, _, port_text = server.partition(":")
+        if port_text and not port_text.isdigit():
+            raise PrinterError("CUPS server port must be a number", value=url)
+        return PrinterAddress(
+            text, "cups", name=name or None, host=host or None, port=int(port_text) if port_text else None
+        )
+    if scheme in ("win32", "lp"):
+        return PrinterAddress(text, scheme, name=rest or None)
+    if rest:
+        raise PrinterError("dummy printer address takes nothing after 'dummy:'", value=url)
+    return PrinterAddress(text, "dummy")
+
+
+def _load_config(path: str, url: str) -> tuple[str, dict[str, Any]]:
+    """The python-escpos printer class name and its arguments from a configuration file."""
+    _escpos()
+    from escpos import exceptions
+    from escpos.config import Config
+
+    if not Path(path).is_file():
+        raise PrinterError("printer configuration file not found", file=path, value=url)
+    config = Config()
+    try:
+        config.load(path)
+    except (exceptions.Error, OSError, TypeError, AttributeError) as exc:
+        raise PrinterError(f"bad printer configuration ({_reason(exc)})", file=path) from None
+    name = config._printer_name
+    if not name:
+        raise PrinterError("printer configuration has no 'printer:' section with a 'type:'", file=path)
+    return name, dict(config._printer_config or {})
+
+
+# ---------------------------------------------------------------------------
+# opening
+
+
+def _missing(what: str, extra: str, detail: str = "") -> PrinterError:
+    return PrinterError(
+        f"{what} printing needs a library that is not installed: pip install 'receiptkit[{extra}]'"
+        + (f" ({detail})" if detail else "")
+    )
+
+
+def open_printer(url: str | PrinterAddress, *, profile: str | None = None, timeout: float = 10.0) -> Any:
     """A python-escpos printer object for ``url`` (not yet connected; see the module table).
 
     ``profile`` is a python-escpos profile name (``"default"``, ``"TM-T88V"``,
-    ``"POS-5890"``...); ``timeout`` (seconds) applies to network connects and reads.
+    ``"POS-5890"``...); ``timeout`` (seconds) applies to connects and reads.
+    Raises :class:`PrinterError` for a bad address or a missing library
+    (with the ``pip install`` to run), before anything is connected.
 
     >>> open_printer("tcp://192.0.2.10").port
     9100
-    >>> open_printer("ftp://x")
-    Traceback (most recent call last):
-    ...
-    receiptkit.errors.PrinterError: unsupported printer address; use tcp://host:port, usb:VID:PID, serial:/dev/..., file:/path or dummy: (value 'ftp://x')
     """
+    address = url if isinstance(url, PrinterAddress) else parse_printer_address(url)
     _escpos()
     kwargs: dict[str, Any] = {"profile": profile} if profile else {}
-    scheme, _, rest = url.partition(":")
-    scheme = scheme.lower()
+    kind = address.kind
+    if kind == "tcp":
+        from escpos.printer import Network
+
+        return Network(address.host, address.port, timeout=timeout, **kwargs)
+    if kind == "usb":
+        from escpos.printer import usb as usb_module
+
+        if not usb_module.is_usable():
+            raise _missing("USB", "usb", "pyusb")
+        return usb_module.Usb(
+            address.vendor_id, address.product_id, timeout=max(1, int(timeout * 1000)), **kwargs
+        )
+    if kind == "serial":
+        from escpos.printer import serial as serial_module
+
+        if not serial_module.is_usable():
+            raise _missing("serial", "serial", "pyserial")
+        baudrate = int(address.options.get("baudrate", "9600"))
+        return serial_module.Serial(devfile=address.path, baudrate=baudrate, timeout=timeout, **kwargs)
+    if kind == "win32":
+        from escpos.printer import win32raw
+
+        if not win32raw.is_usable():
+            raise PrinterError(
+                "the Windows spooler (win32:) works only on Windows with pywin32 installed"
+                + ("" if sys.platform == "win32" else f"; this is {sys.platform}"),
+                value=address.url,
+            )
+        return win32raw.Win32Raw(address.name or "", **kwargs)
+    if kind == "cups":
+        from escpos.printer import cups as cups_module
+
+        if not cups_module.is_usable():
+            raise _missing("CUPS", "cups", "pycups, which needs libcups2-dev to build")
+        server = {"host": address.host} if address.host else {}
+        if address.port:
+            server["port"] = address.port  # type: ignore[assignment]
+        return cups_module.CupsPrinter(address.name or "", **server, **kwargs)
+    if kind == "lp":
+        from escpos.printer import lp as lp_module
+
+        if not lp_module.is_usable():
+            raise PrinterError("lp: printing is not available on Windows; use win32:NAME", value=address.url)
+        if _which("lp") is None:
+            raise PrinterError("the lp command is not installed (Debian: apt-get install cups-client)")
+        return lp_module.LP(address.name or "", **kwargs)
+    if kind == "file":
+        from escpos.printer import File
+
+        return File(devfile=address.path, **kwargs)
+    if kind == "config":
+        assert address.path is not None
+        name, args = _load_config(address.path, address.url)
+        return _from_config(name, args, profile)
+    from escpos.printer import Dummy
+
+    return Dummy(**kwargs)
+
+
+def _which(command: str) -> str | None:
+    import shutil
+
+    return shutil.which(command)
+
+
+def _from_config(name: str, args: dict[str, Any], profile: str | None) -> Any:
+    """A printer from a python-escpos configuration's class name and arguments, its library checked."""
+    from escpos import printer as printer_module
+
+    modules = {"Usb": "usb", "Serial": "serial", "CupsPrinter": "cups", "Win32Raw": "win32raw", "LP": "lp"}
+    cls = getattr(printer_module, name)
+    module_name = modules.get(name)
+    if module_name is not None:
+        module = getattr(printer_module, module_name)
+        if not module.is_usable():
+            if name == "Win32Raw":
+                raise PrinterError("the Windows spooler (Win32Raw) works only on Windows with pywin32")
+            if name == "LP":
+                raise PrinterError("LP printing is not available on Windows")
+            extra = {"Usb": "usb", "Serial": "serial", "CupsPrinter": "cups"}[name]
+            raise _missing(name, extra)
+    if profile:
+        args = {**args, "profile": profile}
     try:
-        if scheme == "tcp":
-            parts = urlsplit(url)
-            if not parts.hostname:
-                raise PrinterError("network printer address needs a host", value=url)
-            from escpos.printer import Network
-
-            return Network(parts.hostname, parts.port or DEFAULT_PORT, timeout=timeout, **kwargs)
-        if scheme == "usb":
-            vid, _, pid = rest.partition(":")
-            from escpos.printer import Usb
-
-            return Usb(int(vid, 16), int(pid, 16), timeout=int(timeout * 1000), **kwargs)
-        if scheme == "serial":
-            from escpos.printer import Serial
-
-            return Serial(devfile=rest, timeout=timeout, **kwargs)
-        if scheme == "file":
-            path = rest[2:] if rest.startswith("//") else rest
-            if not path:
-                raise PrinterError("file printer address needs a path", value=url)
-            from escpos.printer import File
-
-            return File(devfile=path, **kwargs)
-        if scheme == "dummy":
-            from escpos.printer import Dummy
-
-            return Dummy(**kwargs)
-    except ValueError as exc:
-        raise PrinterError(f"bad printer address ({exc})", value=url) from None
-    raise PrinterError(
-        "unsupported printer address; use tcp://host:port, usb:VID:PID, serial:/dev/..., file:/path or dummy:",
-        value=url,
-    )
+        return cls(**args)
+    except TypeError as exc:
+        raise PrinterError(f"bad arguments for {name} in the printer configuration ({exc})") from None
 
 
 def _where(printer: Any) -> str:
     host = getattr(printer, "host", None)
-    if host:
+    if host and hasattr(printer, "port") and type(printer).__name__ == "Network":
         return f"{host}:{getattr(printer, 'port', DEFAULT_PORT)}"
-    return str(getattr(printer, "devfile", None) or type(printer).__name__)
-
-
-def paper_status(printer: Any) -> int | None:
-    """Paper status by ``DLE EOT 4``: 2 adequate, 1 near end, 0 out; None if the link cannot answer.
-
-    Raises :class:`PrinterError` when the printer cannot be reached or does not answer in time.
-    """
-    _escpos()
-    from escpos.constants import RT_MASK_LOWPAPER, RT_MASK_NOPAPER, RT_STATUS_PAPER
-    from escpos.escpos import Escpos
-    from escpos.exceptions import DeviceNotFoundError
-
-    where = _where(printer)
-    if getattr(type(printer), "_read", Escpos._read) is Escpos._read:
-        return None  # files and Dummy cannot answer: send no request at all
-    try:
-        reply = printer.query_status(RT_STATUS_PAPER)
-    except NotImplementedError:
-        return None
-    except DeviceNotFoundError as exc:
-        raise PrinterError(f"cannot connect to printer {where}: {_reason(exc)}") from None
-    except TimeoutError:
-        raise PrinterError(f"printer {where} did not answer the status request (DLE EOT 4) in time") from None
-    except OSError as exc:
-        raise PrinterError(f"printer {where}: {exc}") from None
-    if not reply:
-        raise PrinterError(f"printer {where} closed the connection instead of answering its status")
-    byte = reply[0]
-    if byte & RT_MASK_NOPAPER == RT_MASK_NOPAPER:
-        return 0
-    if byte & RT_MASK_LOWPAPER == RT_MASK_LOWPAPER:
-        return 1
-    return 2
+    for attribute in ("devfile", "printer_name"):
+        value = getattr(printer, attribute, None)
+        if value:
+            return str(value)
+    usb_args = getattr(printer, "usb_args", None)
+    if usb_args:
+        return "usb " + ":".join(f"{v:04x}" for v in usb_args.values() if isinstance(v, int))
+    return type(printer).__name__
 
 
 def _reason(exc: BaseException) -> str:
@@ -138,41 +380,443 @@ def _reason(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _is_two_way(printer: Any) -> bool:
+    from escpos.escpos import Escpos
+
+    return getattr(type(printer), "_read", Escpos._read) is not Escpos._read
+
+
+def _connect(printer: Any) -> None:
+    """Open the printer's connection now, as a :class:`PrinterError` when it cannot be opened."""
+    from escpos.exceptions import DeviceNotFoundError
+
+    where = _where(printer)
+    try:
+        device = printer.device  # python-escpos opens on first use
+    except DeviceNotFoundError as exc:
+        raise _open_error(printer, where, exc) from None
+    except RuntimeError as exc:  # python-escpos: a dependency is missing
+        raise PrinterError(f"printer {where}: {_reason(exc)}") from None
+    except (OSError, ValueError) as exc:  # pyusb's NoBackendError is a ValueError
+        raise _open_error(printer, where, exc) from None
+    if device is None:
+        raise PrinterError(f"cannot open printer {where}")
+
+
+def _open_error(printer: Any, where: str, exc: BaseException) -> PrinterError:
+    reason = _reason(exc)
+    usb_args = getattr(printer, "usb_args", None)
+    if usb_args is not None:
+        vid, pid = usb_args.get("idVendor", 0), usb_args.get("idProduct", 0)
+        low = reason.lower()
+        if "errno 13" in low or "access denied" in low or "permission" in low:
+            return PrinterError(
+                f"no permission to open USB printer {where} ({reason}); "
+                + _UDEV_HINT.format(vid=vid, pid=pid)
+            )
+        if "no backend" in low:
+            return PrinterError(
+                f"USB printer {where}: pyusb finds no libusb backend (Debian: apt-get install libusb-1.0-0)"
+            )
+        return PrinterError(
+            f"cannot open USB printer {where}: {reason}; is it plugged in and switched on? If it is, "
+            + _UDEV_HINT.format(vid=vid, pid=pid)
+        )
+    return PrinterError(f"cannot connect to printer {where}: {reason}")
+
+
+# ---------------------------------------------------------------------------
+# reading answers
+
+
+class _Link:
+    """Reads answers from a two-way python-escpos printer with a deadline, whatever the transport."""
+
+    def __init__(self, printer: Any) -> None:
+        self.printer = printer
+        self.where = _where(printer)
+        self.buffer = bytearray()
+
+    def send(self, data: bytes) -> None:
+        self.printer._raw(data)
+
+    def _read_once(self, seconds: float) -> bytes:
+        device = self.printer.device
+        seconds = max(0.01, seconds)
+        if isinstance(device, socket.socket):
+            device.settimeout(seconds)
+            try:
+                chunk = device.recv(256)
+            except TimeoutError:
+                return b""
+            if not chunk:
+                raise ConnectionResetError("the printer closed the connection")
+            return chunk
+        if type(device).__module__.startswith("serial"):
+            device.timeout = seconds
+            return bytes(device.read(256))
+        if type(device).__module__.startswith("usb"):
+            import usb.core
+
+            try:
+                return bytes(device.read(self.printer.in_ep, 256, max(1, int(seconds * 1000))))
+            except usb.core.USBTimeoutError:
+                return b""
+        return bytes(self.printer._read() or b"")
+
+    def read(self, count: int, deadline: float) -> bytes:
+        """``count`` bytes, or fewer when the deadline passes."""
+        while len(self.buffer) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.buffer += self._read_once(left)
+        out = bytes(self.buffer[:count])
+        del self.buffer[:count]
+        return out
+
+    def read_until(self, marker: bytes, deadline: float) -> bool:
+        """Read until ``marker`` arrives (True) or the deadline passes (False); bytes before it are dropped."""
+        while marker not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.buffer += self._read_once(left)
+        del self.buffer[: self.buffer.index(marker) + len(marker)]
+        return True
+
+    def drain(self, deadline: float) -> bool:
+        """Wait until the link has handed every byte over (True), or the deadline passes (False)."""
+        device = self.printer.device
+        if isinstance(device, socket.socket) and sys.platform.startswith("linux"):
+            import fcntl
+            import struct
+            import termios
+
+            while True:
+                try:
+                    queued = struct.unpack("i", fcntl.ioctl(device.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+                except OSError:
+                    return True
+                if queued == 0:
+                    return True
+                error = device.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if error:  # reset by the printer: the queued bytes will never be taken
+                    raise ConnectionResetError(error, os.strerror(error))
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.01)
+        flush = getattr(device, "flush", None)
+        if callable(flush) and type(device).__module__.startswith("serial"):
+            flush()  # pyserial: waits until all output is written
+        return True
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """The printer's real-time status (``DLE EOT 1``, ``2``, ``4``; ``3`` when an error is reported).
+
+    ``raw`` holds the reply bytes in the order asked. :attr:`problems` lists
+    the conditions that stop printing.
+    """
+
+    offline: bool
+    cover_open: bool
+    paper_end: bool
+    paper_near_end: bool
+    error: bool
+    error_kinds: tuple[str, ...] = ()
+    raw: bytes = b""
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        found = []
+        if self.cover_open:
+            found.append("cover_open")
+        if self.paper_end:
+            found.append("paper_end")
+        if self.error:
+            found.extend(self.error_kinds or ("error",))
+        if self.offline and not found:
+            found.append("offline")
+        return tuple(found)
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+    def describe(self) -> str:
+        """The problems in words (``"cover open, offline"``), or ``"ready"``."""
+        words = {
+            "cover_open": "cover open",
+            "paper_end": "out of paper",
+            "offline": "offline",
+            "error": "in error",
+            "autocutter_error": "autocutter error",
+            "unrecoverable_error": "unrecoverable error",
+            "recoverable_error": "recoverable error",
+        }
+        return ", ".join(words.get(p, p) for p in self.problems) or "ready"
+
+
+def _check_reply(byte: int, where: str, n: int) -> None:
+    if byte & 0x93 != 0x12:
+        raise PrinterError(
+            f"printer {where} answered DLE EOT {n} with 0x{byte:02x}, which is not a status byte "
+            "(is it an ESC/POS printer, with automatic status back off?)"
+        )
+
+
+def _query(link: _Link, deadline: float) -> PrinterStatus:
+    """Ask DLE EOT 1, 2, 4 (and 3 on an error); raise TimeoutError when an answer is missing."""
+    replies: dict[int, int] = {}
+    for n in (1, 2, 4):
+        link.send(DLE_EOT + bytes([n]))
+        reply = link.read(1, deadline)
+        if not reply:
+            raise TimeoutError(f"DLE EOT {n}")
+        _check_reply(reply[0], link.where, n)
+        replies[n] = reply[0]
+    kinds: tuple[str, ...] = ()
+    if replies[2] & 0x40:
+        link.send(DLE_EOT + b"\x03")
+        reply = link.read(1, deadline)
+        if reply:
+            _check_reply(reply[0], link.where, 3)
+            replies[3] = reply[0]
+            kinds = tuple(
+                name
+                for bit, name in (
+                    (0x08, "autocutter_error"),
+                    (0x20, "unrecoverable_error"),
+                    (0x40, "recoverable_error"),
+                )
+                if reply[0] & bit
+            )
+    return PrinterStatus(
+        offline=bool(replies[1] & 0x08),
+        cover_open=bool(replies[2] & 0x04),
+        paper_end=bool(replies[2] & 0x20) or (replies[4] & 0x60) == 0x60,
+        paper_near_end=(replies[4] & 0x0C) == 0x0C,
+        error=bool(replies[2] & 0x40),
+        error_kinds=kinds,
+        raw=bytes(replies[n] for n in sorted(replies)),
+    )
+
+
+def printer_status(printer: Any, *, timeout: float = 5.0) -> PrinterStatus | None:
+    """The real-time status of an open two-way printer; None for a one-way link (file, LP, CUPS, spooler).
+
+    Raises :class:`PrinterError` when the printer cannot be reached or does not answer in time.
+    """
+    _escpos()
+    if not _is_two_way(printer):
+        return None
+    _connect(printer)
+    link = _Link(printer)
+    try:
+        return _query(link, time.monotonic() + timeout)
+    except TimeoutError:
+        raise PrinterError(
+            f"printer {link.where} did not answer the status request (DLE EOT) in time"
+        ) from None
+    except OSError as exc:
+        if isinstance(exc, PrinterError):
+            raise
+        raise PrinterError(f"printer {link.where}: {_reason(exc)}") from None
+
+
+def paper_status(printer: Any) -> int | None:
+    """Paper status: 2 adequate, 1 near end, 0 out; None if the link cannot answer (see :func:`printer_status`)."""
+    status = printer_status(printer, timeout=float(getattr(printer, "timeout", 5) or 5))
+    if status is None:
+        return None
+    return 0 if status.paper_end else 1 if status.paper_near_end else 2
+
+
+# ---------------------------------------------------------------------------
+# printing
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """What :func:`print_slip` did.
+
+    ``outcome``: ``printed`` (the printer confirmed) or ``unconfirmed`` (the
+    bytes left, no confirmation; ``detail`` says why). ``method``: how it was
+    confirmed or tried: ``process_id``, ``status``, or ``none`` (one-way link).
+    ``data``: the bytes of the job, exactly as sent. ``seconds``: from the
+    first byte sent to the confirmation (or to giving up).
+    """
+
+    outcome: str
+    data: bytes
+    method: str
+    detail: str
+    printer: str
+    seconds: float = 0.0
+    before: PrinterStatus | None = None
+    after: PrinterStatus | None = None
+
+    @property
+    def printed(self) -> bool:
+        return self.outcome == "printed"
+
+
+def _profile_name(printer: Any) -> str | None:
+    from receiptkit.slip.render_escpos import profile_name
+
+    return profile_name(printer.profile)
+
+
+def confirmation_method(printer: Any) -> str:
+    """How a job on ``printer`` can be confirmed: ``process_id``, ``status`` or ``none`` (one-way)."""
+    _escpos()
+    if not _is_two_way(printer):
+        return "none"
+    return "process_id" if _profile_name(printer) in PROCESS_ID_PROFILES else "status"
+
+
 def print_slip(
     slip: Slip,
     printer: Any,
     *,
     check_status: bool = True,
+    confirm: bool = True,
     chinese: str = "auto",
     timeout: float = 10.0,
     profile: str | None = None,
-) -> bytes:
-    """Print ``slip`` on ``printer`` (a python-escpos printer object or an address for :func:`open_printer`).
+    drain_rate: float = DEFAULT_DRAIN_RATE,
+) -> PrintResult:
+    """Print ``slip`` on ``printer`` (a python-escpos printer object or an address) and confirm it.
 
-    When ``check_status`` is true and the connection can answer, the paper
-    status is asked first and a printer out of paper raises
-    :class:`PrinterError` without printing. Returns the bytes sent. A printer
-    opened here from an address is closed again.
+    See the module docs for what is checked before and after the job. Raises
+    :class:`~receiptkit.errors.PrinterNotReady` when the status before the job
+    refuses it, and :class:`PrinterError` when no byte of the job could be
+    sent; returns a :class:`PrintResult` whose ``outcome`` is ``printed`` or
+    ``unconfirmed`` otherwise. ``confirm=False`` (or ``check_status=False``)
+    skips a step, and the outcome is then at best ``unconfirmed``.
+    ``drain_rate`` (bytes per second) sizes the wait for the confirmation to
+    the job. A printer opened here from an address is closed again.
     """
     _escpos()
-    from escpos.exceptions import DeviceNotFoundError
-
-    own = isinstance(printer, str)
+    own = not hasattr(printer, "_raw")
     device = open_printer(printer, profile=profile, timeout=timeout) if own else printer
     where = _where(device)
     try:
-        if check_status and paper_status(device) == 0:
-            raise PrinterError(f"printer {where} is out of paper (DLE EOT 4 status)")
-        return slip.to_escpos(device, chinese=chinese)
-    except DeviceNotFoundError as exc:
-        raise PrinterError(f"cannot connect to printer {where}: {_reason(exc)}") from None
-    except TimeoutError:
-        raise PrinterError(f"printer {where} timed out") from None
-    except OSError as exc:
-        if isinstance(exc, PrinterError):
-            raise
-        raise PrinterError(f"printer {where}: {exc}") from None
+        return _print(slip, device, where, check_status, confirm, chinese, timeout, drain_rate)
     finally:
         if own:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(Exception):
                 device.close()
+
+
+def _print(
+    slip: Slip,
+    device: Any,
+    where: str,
+    check_status: bool,
+    confirm: bool,
+    chinese: str,
+    timeout: float,
+    drain_rate: float,
+) -> PrintResult:
+    from receiptkit.slip.render_escpos import render
+
+    method = confirmation_method(device)
+    data = render(slip, _ProfileOnly(device), chinese=chinese)
+    _connect(device)
+    link = _Link(device)
+    before = None
+    if method != "none" and check_status:
+        try:
+            before = _query(link, time.monotonic() + timeout)
+        except TimeoutError:
+            raise PrinterError(
+                f"printer {where} did not answer the status request (DLE EOT) in time"
+            ) from None
+        except OSError as exc:
+            if isinstance(exc, PrinterError):
+                raise
+            raise PrinterError(f"printer {where}: {_reason(exc)}") from None
+        if not before.ready:
+            raise PrinterNotReady(
+                f"printer {where} is {before.describe()} (DLE EOT status); nothing was printed",
+                conditions=before.problems,
+            )
+    start = time.monotonic()
+    wait = timeout + len(data) / max(1.0, float(drain_rate))
+
+    def result(outcome: str, how: str, detail: str, after: PrinterStatus | None = None) -> PrintResult:
+        return PrintResult(outcome, data, how, detail, where, time.monotonic() - start, before, after)
+
+    try:
+        link.send(data)
+    except OSError as exc:
+        return result(
+            "unconfirmed", method, f"the connection broke while the job was being sent ({_reason(exc)}); "
+            "part of the slip may have printed: check the printer",
+        )  # fmt: skip
+    flush = getattr(device, "flush", None)
+    if method == "none":
+        if callable(flush):
+            with contextlib.suppress(Exception):
+                flush()
+        return result(
+            "unconfirmed", "none", f"{type(device).__name__} is a one-way connection: the bytes were handed "
+            "over but the printer cannot confirm them; check the printer",
+        )  # fmt: skip
+    if not confirm:
+        return result("unconfirmed", "none", "confirmation was not asked for; check the printer")
+    deadline = start + wait
+    # real-time requests inside the job (a DLE EOT n in raster data) are answered too: skip those bytes
+    stray = sum(data.count(DLE_EOT + bytes([n])) for n in (1, 2, 3, 4))
+    try:
+        if stray:
+            link.read(stray, deadline)
+        if method == "process_id":
+            pid = "".join(secrets.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(4)).encode(
+                "ascii"
+            )
+            link.send(GS_H_PID + pid)
+            if link.read_until(PID_HEADER + pid + b"\x00", deadline):
+                return result("printed", "process_id", "the printer confirmed the job (process ID response)")
+            return result(
+                "unconfirmed", "process_id", f"the printer did not confirm the job within {wait:.1f} s "
+                "(no process ID response): check the printer",
+            )  # fmt: skip
+        if not link.drain(deadline):
+            return result(
+                "unconfirmed", "status", f"the printer did not take all {len(data)} bytes within {wait:.1f} s: "
+                "check the printer",
+            )  # fmt: skip
+        after = _query(link, deadline)
+    except TimeoutError:
+        return result(
+            "unconfirmed",
+            method,
+            f"the printer did not answer after the job within {wait:.1f} s: check the printer",
+        )
+    except OSError as exc:
+        return result(
+            "unconfirmed", method, f"the connection was lost after the job was sent ({_reason(exc)}); "
+            "the slip may be incomplete: check the printer",
+        )  # fmt: skip
+    if not after.ready:
+        return result(
+            "unconfirmed", "status", f"after the job the printer is {after.describe()}: the slip may be incomplete, "
+            "or print later when the printer is ready; check the printer", after,
+        )  # fmt: skip
+    return result(
+        "printed", "status", "the printer took the whole job and reports no fault (DLE EOT status)", after
+    )
+
+
+class _ProfileOnly:
+    """Stands for a printer when rendering: only its profile is read."""
+
+    def __init__(self, printer: Any) -> None:
+        self.profile = printer.profile
+
+    def _raw(self, data: bytes) -> None:
+        """Nothing: the job is sent by :func:`print_slip` itself."""

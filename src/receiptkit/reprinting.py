@@ -4,9 +4,14 @@
 *before* anything is printed (allocating the reprint number and the
 verification code), renders the slip with "Reprint N" and the code, sends it to
 the printer and/or writes PDF and PNG, and completes the attempt with the
-SHA-256 of every document, or marks it ``failed`` with the error. Calling it
-again for a transaction whose last attempt failed retries that attempt (same
-number, same code) instead of using a new number.
+SHA-256 of every document. The attempt ends ``printed`` only when the printer
+confirmed the job (see :mod:`receiptkit.printers`); ``unconfirmed`` when the
+bytes left but the printer did not confirm them (the clerk is told to check
+the printer; :class:`~receiptkit.errors.PrintUnconfirmed` is raised); and
+``failed`` with the error otherwise. Calling it again for a transaction whose
+last attempt failed or is unconfirmed retries that attempt (same number, same
+code, no new number against the cap) instead of using a new number.
+A printer address is checked before anything is written to the audit log.
 
 Control rules (each refusal names its rule, is logged, and can be overridden
 only explicitly, with an operator and a reason; an overridden reprint prints the
@@ -58,7 +63,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
-from receiptkit.errors import JournalError, PrinterError, ReceiptkitError, ReprintRefused
+from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
 
 __all__ = [
     "IDENTIFIED_BY",
@@ -101,7 +106,9 @@ class ReprintPolicy:
     not). ``template`` and ``width``: slip layout (None: chosen from the
     transaction). ``require_proof``: refuse (rule ``proof_required``) every
     reprint not identified by a matched proof, such as a clerk's look-up by
-    trace number or RRN.
+    trace number or RRN. ``printer_timeout``: seconds to wait for the
+    printer's answers (plus the job's length at the drain rate for its
+    confirmation, see :mod:`receiptkit.printers`).
     """
 
     min_confidence: float = 0.995
@@ -109,6 +116,7 @@ class ReprintPolicy:
     template: str | None = None
     width: str = "80mm"
     require_proof: bool = False
+    printer_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,7 @@ class ReprintRecord:
     retried: bool = False
     identification: Identification | None = None
     key_fingerprint: str | None = None  # the public key that checks the slip's QR signature
+    detail: str = ""  # how the printer confirmed the job, or why it did not
 
 
 def _is_match_row(row: Mapping[str, Any]) -> bool:
@@ -485,6 +494,7 @@ def reprint(
     key: Any = None,
     remarks: Iterable[str] = (),
     identified_by: Identification | str | None = None,
+    printer_profile: str | None = None,
 ) -> ReprintRecord:
     """Reprint a duplicate slip of one transaction under the control rules.
 
@@ -503,15 +513,24 @@ def reprint(
     key (default: ``RECEIPTKIT_KEY`` or ``RECEIPTKIT_KEY_FILE`` from the
     environment). ``override``: rule names (see :data:`RULES`) the operator
     explicitly overrides; ``operator`` and ``reason`` are always required.
+    ``printer_profile``: the python-escpos profile of a printer given by
+    address (``"TM-T88V"``...): it decides the Chinese mode and whether the job
+    can be confirmed by process ID (see :mod:`receiptkit.printers`).
 
     Raises :class:`~receiptkit.errors.ReprintRefused` naming the rule (the
-    refusal is logged), or :class:`~receiptkit.errors.PrinterError` when the
-    printer fails (the attempt is logged ``failed``; calling again retries it).
+    refusal is logged); :class:`~receiptkit.errors.PrinterError` for a bad
+    printer address (nothing is logged) or when the printer fails (the attempt
+    is logged ``failed``); :class:`~receiptkit.errors.PrintUnconfirmed` when
+    the bytes left but the printer did not confirm them (logged
+    ``unconfirmed``; its ``record`` has the reprint number and code). Calling
+    again retries a failed or unconfirmed attempt with the same number and code.
     """
-    from receiptkit.printers import print_slip
+    from receiptkit.printers import parse_printer_address, print_slip
     from receiptkit.slip import Slip
 
     policy = policy or ReprintPolicy()
+    if printer is not None and not hasattr(printer, "_raw"):
+        printer = parse_printer_address(printer)  # a bad address is refused before anything is logged
     if not str(operator or "").strip() or not str(reason or "").strip():
         raise ReprintRefused("a reprint needs an operator and a reason", rule="operator_reason")
     overrides = {override} if isinstance(override, str) else set(override)
@@ -563,7 +582,7 @@ def reprint(
     if "reprint_cap" in overrides:
         overridden += ("reprint_cap",)
 
-    failed = [a for a in log.unfinished(txn_id=str(row["txn_id"])) if a.state == "failed"]
+    failed = [a for a in log.unfinished(txn_id=str(row["txn_id"])) if a.state in ("failed", "unconfirmed")]
     if failed:
         attempt = log.retry(failed[0], operator=operator, reason=reason)
         retried = True
@@ -599,6 +618,7 @@ def reprint(
     )
     digests: dict[str, str] = {}
     paths: dict[str, Path] = {}
+    outcome, detail = "printed", ""
     try:
         if pdf is not None:
             data = slip.to_pdf(pdf)
@@ -609,28 +629,39 @@ def reprint(
             digests["png"] = hashlib.sha256(data).hexdigest()
             paths["png"] = Path(png)
         if printer is not None:
-            data = print_slip(slip, printer)
-            digests["printer"] = hashlib.sha256(data).hexdigest()
+            result = print_slip(slip, printer, profile=printer_profile, timeout=policy.printer_timeout)
+            digests["printer"] = hashlib.sha256(result.data).hexdigest()
+            outcome, detail = result.outcome, result.detail
     except (PrinterError, OSError) as exc:
         log.complete(attempt, result="failed", error=exc)
         if isinstance(exc, PrinterError):
             raise
         raise PrinterError(f"reprint {attempt.reprint_no} of {row['txn_id']} failed: {exc}") from exc
-    log.complete(attempt, document_sha256=digests)
-    return ReprintRecord(
+    if outcome == "unconfirmed":
+        log.complete(attempt, result="unconfirmed", document_sha256=digests, error=detail)
+    else:
+        log.complete(attempt, document_sha256=digests)
+    record = ReprintRecord(
         txn_id=str(row["txn_id"]),
         reprint_no=attempt.reprint_no,
         attempt_id=attempt.attempt_id,
         short_code=attempt.code.short_code,
         qr_payload=attempt.code.qr_payload,
-        status="printed",
+        status=outcome,
         outputs=digests,
         paths=paths,
         overridden=overridden,
         retried=retried,
         identification=identification,
         key_fingerprint=attempt.code.key_fingerprint,
+        detail=detail,
     )
+    if outcome == "unconfirmed":
+        raise PrintUnconfirmed(
+            f"reprint {attempt.reprint_no} of {row['txn_id']} was sent but not confirmed: {detail}",
+            record=record,
+        )
+    return record
 
 
 def _rebuilt_remarks(sources: list[str] | None) -> tuple[str, ...]:

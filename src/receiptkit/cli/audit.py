@@ -1,4 +1,4 @@
-"""``receiptkit audit list|verify``: the tamper-evident audit log."""
+"""``receiptkit audit list|verify|pending``: the tamper-evident audit log."""
 
 from __future__ import annotations
 
@@ -96,3 +96,46 @@ def audit_verify(
         raise typer.Exit(EXIT_FOUND_PROBLEM)
     if register_report is not None:
         console.print("terminal register agrees with the log", highlight=False)
+
+
+@audit_app.command("pending")
+def audit_pending(
+    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
+        "receiptkit-audit.sqlite"
+    ),
+    txn: Annotated[str | None, typer.Option(help="Only reprints of this transaction.")] = None,
+) -> None:
+    """List reprints not confirmed as printed: unconfirmed, failed, or still pending.
+
+    An ``unconfirmed`` reprint was sent but the printer did not confirm it:
+    check the printer (it may have printed, printed in part, or print later).
+    Reprinting the transaction again retries it with the same number and code.
+    Exit 0 when there is none, 1 when some are listed.
+    """
+    from receiptkit.audit import AuditLog
+
+    advice = {
+        "unconfirmed": "check the printer; reprint again to retry (same number and code)",
+        "failed": "reprint again to retry (same number and code)",
+        "pending": "in progress, or its process died: retry after it is stale",
+        "retry": "retry in progress, or its process died",
+    }
+    try:
+        log = AuditLog(str(audit), create=False)
+        attempts = log.unfinished(txn_id=txn)
+    except ReceiptkitError as exc:
+        fail(exc)
+    if not attempts:
+        console.print("no unfinished reprints: every reprint was confirmed as printed", highlight=False)
+        return
+    console.print(f"{len(attempts)} reprint(s) not confirmed as printed in {audit}:", highlight=False)
+    for a in attempts:
+        since = a.since.isoformat(timespec="seconds") if a.since is not None else "?"
+        console.print(
+            f"{a.state.upper()}: reprint {a.reprint_no} of {escape(a.txn_id)} (attempt {a.attempt_id}, "
+            f"code {a.code.short_code}, operator {escape(a.operator or '?')}, tries {a.tries}, since {since}): "
+            f"{advice.get(a.state, '')}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(EXIT_FOUND_PROBLEM)

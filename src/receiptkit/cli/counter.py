@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
-from receiptkit.errors import ReceiptkitError
+from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -196,8 +196,24 @@ def reprint_cmd(
     operator: Annotated[str, typer.Option(help="Who reprints (recorded in the audit log).")],
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit log).")],
     printer: Annotated[
-        str | None, typer.Option(help="tcp://HOST:9100, usb:VID:PID, serial:/dev/ttyUSB0 or file:PATH")
+        str | None,
+        typer.Option(
+            help="tcp://HOST:9100, usb:VID:PID, serial:/dev/ttyUSB0[?baudrate=N], win32:NAME, cups:NAME, "
+            "lp:NAME or file:PATH"
+        ),
     ] = None,
+    printer_config: Annotated[
+        Path | None, typer.Option(help="A python-escpos configuration file (YAML) naming the printer.")
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="The printer's python-escpos profile (e.g. TM-T88V): Chinese mode and confirmation."
+        ),
+    ] = None,
+    printer_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the printer's answers (more for long jobs).")
+    ] = 10.0,
     pdf: Annotated[Path | None, typer.Option(help="Write the duplicate as PDF.")] = None,
     png: Annotated[Path | None, typer.Option(help="Write the duplicate as PNG.")] = None,
     audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
@@ -214,12 +230,24 @@ def reprint_cmd(
 ) -> None:
     """Reprint a duplicate slip of one transaction, under the control rules, to the audit log.
 
-    The merchant key comes from RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE.
+    The merchant key comes from RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE. Exit 0
+    when every output was made and the printer confirmed the slip; 1 when the
+    slip was sent but the printer did not confirm it (check the printer; the
+    same command again reprints the same number with the same code); 2 when
+    it was refused or failed.
     """
     import receiptkit as rk
     from receiptkit.reprinting import ReprintPolicy
 
     try:
+        if printer_config is not None:
+            if printer is not None:
+                raise ReceiptkitError("give --printer or --printer-config, not both")
+            printer = f"config:{printer_config}"
+        if printer is not None:
+            from receiptkit.printers import parse_printer_address
+
+            parse_printer_address(printer)  # checked before the journal is read or anything logged
         log = rk.read_journal(journal, preset=preset, tz=tz)
         found = log[log["txn_id"].astype(str) == txn_id]
         if found.empty:
@@ -234,13 +262,26 @@ def reprint_cmd(
             png=png,
             audit=str(audit),
             override=override or (),
-            policy=ReprintPolicy(cap=cap),
+            policy=ReprintPolicy(cap=cap, printer_timeout=printer_timeout),
+            printer_profile=profile,
         )
+    except PrintUnconfirmed as exc:
+        sent = exc.record
+        err_console.print(
+            f"CHECK THE PRINTER: reprint {sent.reprint_no} of {escape(sent.txn_id)} was sent but the printer did not "
+            f"confirm it ({escape(sent.detail)}); verification code {sent.short_code}. If the slip did not come out "
+            "whole, run the same command again: it reprints the same number with the same code. "
+            "`receiptkit audit pending` lists unconfirmed reprints.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_FOUND_PROBLEM) from None
     except ReceiptkitError as exc:
         fail(exc)
         return
+    confirmed = " (the printer confirmed it)" if "printer" in record.outputs else ""
     console.print(
-        f"reprint {record.reprint_no} of {record.txn_id} done ({', '.join(record.outputs)}); "
+        f"reprint {record.reprint_no} of {record.txn_id} done ({', '.join(record.outputs)}){confirmed}; "
         f"verification code {record.short_code}",
         highlight=False,
         soft_wrap=True,
