@@ -119,13 +119,15 @@ def test_merchant_text_picks_the_right_shop_on_a_shared_journal() -> None:
     )
     line = pf("b1", 3600, None, day="2026-11-20", card_last4="7777", merchant_text="财付通-全家便利店")
     result = rk.match(proofs(line), j)
-    # two shops sharing a journal: the descriptor ranks the right one first by a wide factor,
-    # but a date-only line with a shared card is not enough to print: ambiguous, never the cafe
+    # two shops sharing a journal: the descriptor names the convenience store, so the cafe's sale is
+    # another brand (evidence against it strong enough to outweigh the shared card): never the cafe
     row = row_of(result, "b1")
-    assert row["status"] != "matched" or row["txn_id"] == "shop"
-    (first, p_first), (second, p_second) = row["candidates"][:2]
-    assert (first, second) == ("shop", "cafe")
-    assert p_first > 10 * p_second
+    assert row["status"] == "matched" and row["txn_id"] == "shop"
+    table = rk.explain(result, "b1").set_index("field")
+    assert table.loc["merchant", "best_level"] == "brand"
+    assert table.loc["merchant", "runner_up_txn_id"] == "cafe"
+    assert table.loc["merchant", "runner_up_level"] == "other brand"
+    assert table.loc["merchant", "runner_up_bits"] < -20
 
 
 def test_suffix_outside_the_window_is_not_searched_but_full_number_is() -> None:

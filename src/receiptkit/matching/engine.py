@@ -29,8 +29,10 @@ from scipy.sparse.csgraph import connected_components
 
 from receiptkit.frames import attach
 from receiptkit.matching.candidates import gather
+from receiptkit.matching.comparators import learn_aliases
 from receiptkit.matching.evidence import FIELDS, Evidence, MerchantTable, ProofArrays, score
 from receiptkit.matching.index import JournalIndex, Pairs
+from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import estimate_clock_offsets
 from receiptkit.money import format_minor
@@ -74,6 +76,7 @@ class _Weighed:
     n_failed: np.ndarray
     n_candidates: np.ndarray  # per proof: approved candidates found (listed and counted)
     starts: np.ndarray  # first position of each proof (len n + 1)
+    table: MerchantTable | None = None  # the merchant evidence the pairs were weighed with
 
 
 def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table: MerchantTable) -> _Weighed:
@@ -142,6 +145,7 @@ def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table:
         rest=rest,
         base_exact=base_exact,
         starts=np.searchsorted(proof, np.arange(n + 1)),
+        table=table,
         **per_proof,
     )
 
@@ -300,7 +304,14 @@ def _pair_evidence(
     """Levels and weights of some kept pairs (weighed again: only the ones a verdict names)."""
     pairs = Pairs(w.proof[positions], w.txn[positions], w.route[positions])
     counts = {"n_exact": w.n_exact, "n_fx": w.n_fx, "n_window": w.n_window, "base_exact": w.base_exact}
-    return score(index, proofs, pairs, policy=policy, **counts)
+    return score(index, proofs, pairs, policy=policy, merchant_table=w.table, **counts)
+
+
+def _merchant_notes(index: JournalIndex, w: _Weighed, ev: Evidence) -> np.ndarray:
+    """The merchant comparator's reading in words for the pairs of ``ev`` (None without one)."""
+    if w.table is None:
+        return np.full(len(ev.pairs), None, dtype=object)
+    return w.table.notes(ev.pairs.proof, index.merchant_code[ev.pairs.txn])
 
 
 def _matched_reasons(ev: Evidence) -> list[str]:
@@ -315,9 +326,13 @@ def _matched_reasons(ev: Evidence) -> list[str]:
     return reasons
 
 
-def _against(ev: Evidence, k: int) -> str:
+def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
     worst = sorted(FIELDS, key=lambda f: ev.weights[f][k])[:2]
-    parts = [f"{f} {ev.levels[f][k]}" for f in worst if ev.weights[f][k] < -0.5]
+    parts = [
+        f"merchant {merchant_note}" if f == "merchant" and merchant_note else f"{f} {ev.levels[f][k]}"
+        for f in worst
+        if ev.weights[f][k] < -0.5
+    ]
     return ", ".join(parts) or "the evidence is too weak to tell it from chance"
 
 
@@ -495,7 +510,10 @@ def _build_result(
     if len(a):
         ev = _pair_evidence(index, proofs, w, post.best[a], policy)
         status[a] = "unmatched"
-        reason[a] = ["evidence disagrees with every candidate: " + _against(ev, i) for i in range(len(a))]
+        notes = _merchant_notes(index, w, ev)
+        reason[a] = [
+            "evidence disagrees with every candidate: " + _against(ev, i, notes[i]) for i in range(len(a))
+        ]
     amb = np.flatnonzero(open_ & has_best & ~absent)
     if len(amb):
         is_amb = np.zeros(n, dtype=bool)
@@ -623,6 +641,7 @@ class _Store:
         for field in FIELDS:
             frame[f"level_{field}"] = ev.levels[field]
             frame[f"weight_{field}"] = ev.weights[field]
+        frame["note_merchant"] = _merchant_notes(self.index, self.weighed, ev)
         return frame
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _Store:
@@ -668,19 +687,34 @@ def _match_valid(
     if clock_offsets is None:
         index.set_clock_offsets({})
         offsets = estimate_clock_offsets(index, arrays, policy)
-        index.set_clock_offsets(offsets.loc[offsets["used"], "offset_s"].to_dict())
+        used = offsets.loc[offsets["used"], "offset_s"].to_dict()
+        # offsets kept from earlier runs (JournalIndex(clock_offsets=...)) stand where these proofs say too little
+        kept = {t: v for t, v in getattr(index, "kept_clock_offsets", {}).items() if t not in used}
+        index.set_clock_offsets({**kept, **used})
+        if kept:
+            offsets = pd.concat(
+                [
+                    offsets,
+                    pd.DataFrame(
+                        {"offset_s": pd.Series(kept, dtype="int64"), "votes": np.nan, "used": True}
+                    ).rename_axis("terminal_id"),
+                ]
+            )
+            offsets = offsets[~offsets.index.duplicated(keep="last")].sort_index()
     else:
         index.set_clock_offsets(clock_offsets)
         offsets = pd.DataFrame(
             {"offset_s": pd.Series(clock_offsets, dtype="int64"), "votes": np.nan, "used": True}
         ).rename_axis("terminal_id")
-    table = MerchantTable.build(index, arrays, policy)
+    learned = learn_aliases(index, arrays, policy)  # first pass: names proven by a strong identifier
+    table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
     result.attrs["clock_offsets"] = attach(offsets)
     result.attrs["evidence"] = _Store(index, arrays, weighed, shown, policy)
     result.attrs["policy"] = policy
+    result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     return result
 
 
@@ -690,6 +724,7 @@ def find(
     *,
     policy: MatchPolicy | None = None,
     tz: str | None = None,
+    learned: Learned | None = None,
     **evidence: Any,
 ) -> pd.DataFrame:
     """Rank the journal's candidates for one proof at the counter.
@@ -704,6 +739,11 @@ def find(
     ``attrs["verdict"]`` holds the one-row :func:`match` result. A candidate
     row can be passed to :func:`receiptkit.reprint`, which refuses it unless
     it is ``chosen``.
+
+    ``learned``: what a ``match``/``reconcile`` of many proofs learned about
+    this journal (:func:`receiptkit.load_learned`): its terminal clock
+    offsets and merchant aliases are used, as one proof cannot learn them
+    (the offsets replace those of a given :class:`JournalIndex`).
     """
     if proof is None:
         from receiptkit.readers.manual import proof as make_proof
@@ -711,7 +751,16 @@ def find(
         if tz is not None:
             evidence["tz"] = tz
         proof = make_proof(**evidence)
-    index = _as_index(journal)
+    if learned:
+        if isinstance(journal, JournalIndex):
+            index = journal
+            index.set_clock_offsets(learned.clock_offsets)
+            index.kept_clock_offsets = dict(learned.clock_offsets)
+            index.add_merchant_aliases(learned.merchant_aliases)
+        else:
+            index = learned.index(journal)
+    else:
+        index = _as_index(journal)
     policy = policy or MatchPolicy()
     one = proof.head(1)
     if not _already_canonical(one):
@@ -822,6 +871,7 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
             row[f"{label}_value"] = _journal_value(txn, field)
             row[f"{label}_level"] = e[f"level_{field}"]
             row[f"{label}_bits"] = round(float(e[f"weight_{field}"]) / np.log(2), 2)
+            row[f"{label}_note"] = e.get(f"note_{field}")  # the comparator's reading, in words
         rows.append(row)
     total: dict[str, Any] = {"field": "posterior", "proof_value": None}
     for label, (_, e) in zip(labels, ev.iterrows(), strict=False):

@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from receiptkit.matching.comparators import MerchantTable
 from receiptkit.matching.index import JournalIndex, Pairs, arrow_strings, last4_codes
 from receiptkit.matching.policy import MatchPolicy
-from receiptkit.matching.text import merchant_similarity
 
 __all__ = ["FIELDS", "Evidence", "MerchantTable", "ProofArrays", "local_midnight", "score", "time_evidence"]
 
@@ -501,61 +501,3 @@ def _reference_evidence(
     lv[differs], w[differs] = "differs", np.log(policy.m_reference_unmatched)
     level[sel], weight[sel] = lv, w
     return level, weight
-
-
-@dataclass
-class MerchantTable:
-    """Merchant-text evidence of each distinct proof text against each journal merchant."""
-
-    text_code: np.ndarray  # per proof: row of the table (-1 when the proof has no text)
-    levels: np.ndarray  # (texts, merchants) level 0 strong, 1 partial, 2 none
-    weights: np.ndarray  # (texts, 3) weight of each level
-
-    @classmethod
-    def build(cls, index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> MerchantTable:
-        texts = pd.Series(proofs.merchant, dtype=object)
-        codes, distinct = pd.factorize(texts, use_na_sentinel=True)
-        names = [str(name) for name in index.merchants]
-        levels = np.full((len(distinct), len(names)), 2, dtype=np.int8)
-        weights = np.zeros((len(distinct), 3))
-        for t, text in enumerate(distinct):
-            scores = np.array([merchant_similarity(str(text), name) for name in names])
-            lv = np.where(
-                scores >= policy.merchant_strong, 0, np.where(scores >= policy.merchant_partial, 1, 2)
-            )
-            # u: the share of the journal whose merchant sits at each level for this text
-            u = (
-                np.array([index.merchant_share[lv == q].sum() for q in range(3)])
-                if len(names)
-                else np.ones(3)
-            )
-            levels[t] = lv
-            weights[t] = np.log(np.array(policy.m_merchant)) - _ln(np.maximum(u, 0.01))
-        return cls(np.asarray(codes, dtype=np.int64), levels, weights)
-
-    def evidence(
-        self, p: np.ndarray, merchant_code: np.ndarray, with_levels: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
-        level = _levels(len(p), "missing", with_levels)
-        weight = np.zeros(len(p))
-        text = self.text_code[p]
-        usable = (text >= 0) & (merchant_code >= 0)
-        if usable.any():
-            lv = self.levels[text[usable], merchant_code[usable]]
-            if with_levels:
-                level[usable] = np.array(["strong", "partial", "none"], dtype=object)[lv]
-            weight[usable] = self.weights[text[usable], lv]
-        return level, weight
-
-    def take(self, rows: np.ndarray) -> MerchantTable:
-        """The same table for some proofs (a chunk)."""
-        if len(rows) == len(self.text_code) and np.array_equal(rows, np.arange(len(rows))):
-            return self
-        return MerchantTable(self.text_code[rows], self.levels, self.weights)
-
-    def best(self) -> np.ndarray:
-        """Per proof: the highest merchant weight any journal merchant can get (0 without text)."""
-        if not self.levels.size:
-            return np.zeros(len(self.text_code))
-        per_text = np.max(np.take_along_axis(self.weights, self.levels.astype(np.int64), axis=1), axis=1)
-        return np.where(self.text_code >= 0, per_text[np.maximum(self.text_code, 0)], 0.0)

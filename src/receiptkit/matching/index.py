@@ -21,7 +21,7 @@ serves one proof at the counter (:func:`find`) and a month of proofs in bulk
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,7 +216,13 @@ class JournalIndex:
     them before searching.
     """
 
-    def __init__(self, journal: pd.DataFrame, *, clock_offsets: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        journal: pd.DataFrame,
+        *,
+        clock_offsets: Mapping[str, float] | None = None,
+        merchant_aliases: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
         missing = [c for c in JOURNAL_REQUIRED if c not in journal.columns]
         if missing:
             raise SchemaError(f"journal is missing required column(s): {', '.join(missing)}")
@@ -267,6 +273,23 @@ class JournalIndex:
         self._later_rows, self._later_owner = self._later_events()
         self.clock_offsets: dict[str, float] | None = None
         self.set_clock_offsets(clock_offsets or {})
+        # offsets known before any proof is seen (kept by an earlier run): match() falls back on them
+        self.kept_clock_offsets = dict(self.clock_offsets)
+        self.merchant_aliases: dict[str, set[str]] = {}
+        self.add_merchant_aliases(merchant_aliases or {})
+
+    def add_merchant_aliases(self, aliases: Mapping[str, Iterable[str]]) -> None:
+        """Declare other names of the journal's merchants (a legal entity, a platform's descriptor).
+
+        Keys are journal ``merchant_name`` values or ``terminal_id`` values
+        (the aliases then go to every merchant name logged on that terminal);
+        keys the journal does not hold are ignored. See
+        :class:`~receiptkit.matching.comparators.MerchantComparator`.
+        """
+        from receiptkit.matching.comparators import resolve_aliases
+
+        for name, keys in resolve_aliases(self, aliases).items():
+            self.merchant_aliases.setdefault(name, set()).update(keys)
 
     # ------------------------------------------------------------ row values
     @staticmethod

@@ -71,9 +71,23 @@ class MatchPolicy:
         ``"****0942"``, ``"尾号0942"``) whose visible digits differ from the
         transaction's (default 0.05: evidence against, as a differing card
         last 4 is, never the contradiction of a full number).
-        ``m_amount``, ``m_time_*``, ``m_last4``, ``m_merchant_*``: see
-        ``docs/matching.md``. The u probabilities (chance agreement) are not
-        parameters: they are computed from the journal itself.
+        ``m_amount``, ``m_time_*``, ``m_last4``: see ``docs/matching.md``.
+        The u probabilities (chance agreement) are not parameters: they are
+        computed from the journal itself.
+
+    Merchant (:class:`~receiptkit.matching.comparators.MerchantComparator`)
+        ``m_merchant_alias``, ``m_merchant_branch``, ``m_merchant_brand``,
+        ``m_merchant_similar``, ``m_merchant_unrelated``: m of the levels
+        ``alias``, ``same branch``, ``brand``, ``similar``, ``unrelated``.
+        ``m_merchant_other_brand``, ``m_merchant_other_branch`` (default 1e-9):
+        how often the true transaction's proof names another shop, or another
+        branch of the same brand. Small enough that amount, time, card last 4
+        and terminal id at their strongest (about 15-20 nats) cannot carry such
+        a proof to ``matched``; a full wallet number or RRN (23-28 nats) can
+        (a head office billing for its branches, a jump-code terminal), and
+        teaches the alias. ``merchant_strong``, ``merchant_partial``: rapidfuzz
+        scores (0-100) above which two brands (or two descriptors) are the
+        same, or alike.
     """
 
     match_threshold: float = 0.985
@@ -101,7 +115,13 @@ class MatchPolicy:
     m_id_differs: float = 0.0001
     m_id_masked_differs: float = 0.05
     m_reference_unmatched: float = 0.5
-    m_merchant: tuple[float, float, float] = (0.85, 0.10, 0.05)  # strong, partial, none
+    m_merchant_alias: float = 0.85
+    m_merchant_branch: float = 0.85
+    m_merchant_brand: float = 0.85
+    m_merchant_similar: float = 0.10
+    m_merchant_unrelated: float = 0.05
+    m_merchant_other_brand: float = 1e-9
+    m_merchant_other_branch: float = 1e-9
     merchant_strong: float = 85.0
     merchant_partial: float = 60.0
     keep_candidates: int = 5

@@ -1,0 +1,461 @@
+"""The comparison library: one comparator object per evidence field.
+
+In the style of splink's comparison library, a comparator names the levels a
+(proof, transaction) pair can reach on its field, carries each level's ``m``
+(how often the true transaction shows that level; a policy value) and
+computes its ``u`` (how often a random transaction of the journal does), and
+says in words what it read, for :func:`~receiptkit.matching.explain`.
+
+A level's weight is ``ln(m / u)``. A level with ``m=None`` weighs nothing
+(the field says nothing about which transaction it is: ``m = u``).
+
+:class:`MerchantComparator` is the merchant field. It reads both names as a
+brand, a branch and a kind (:func:`~receiptkit.matching.text.parse_merchant`)
+and compares them:
+
+=============== ===================================================== =========
+level           when                                                  weighs
+=============== ===================================================== =========
+``alias``       the text is a known alias of the journal's merchant   for
+``same branch`` same brand, same branch (truncation allowed)          for
+``brand``       same brand, one side names no branch                  for
+``similar``     the names are alike but not the same brand            a little
+``neutral``     a legal entity, platform, aggregator or person,       nothing
+                not known for this merchant; or a prefix only
+``unrelated``   another name, of no known shop                        against
+``other brand`` another shop sign (with a branch, or another          against,
+                merchant of this journal)                             strongly
+``other branch`` the same brand, another branch                       against,
+                                                                      strongly
+=============== ===================================================== =========
+
+"Strongly" is chosen (``MatchPolicy.m_merchant_other_*``) so that amount,
+time, card last 4 and a terminal id at their strongest cannot carry a proof
+naming another shop to ``matched``; a strong identifier (wallet number, RRN,
+auth code, order number) can, since a proof the journal holds the number of
+was paid here whatever the statement calls the shop. Such matches teach the
+merchant's aliases (:func:`learn_aliases`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.text import (
+    _SHOP_TYPES,
+    MerchantName,
+    _branch_core,
+    merchant_similarity,
+    parse_merchant,
+)
+
+__all__ = [
+    "Comparator",
+    "ComparisonLevel",
+    "MerchantComparator",
+    "MerchantTable",
+    "Reading",
+    "alias_key",
+    "learn_aliases",
+]
+
+_U_FLOOR = 0.01  # the smallest u a level is given (a share of the journal estimated from few rows)
+
+
+@dataclass(frozen=True)
+class ComparisonLevel:
+    """One agreement level of a field: its name, its m (``None``: weighs nothing) and what it means."""
+
+    name: str
+    m: float | None
+    description: str = ""
+    against: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a comparator read for one pair: the level and a line for people."""
+
+    level: str
+    note: str
+
+
+class Comparator:
+    """A field's comparator: its levels with their m, their weights from u, and explanation rows."""
+
+    field: str = ""
+    levels: tuple[ComparisonLevel, ...] = ()
+
+    def level(self, name: str) -> ComparisonLevel:
+        """The level called ``name``."""
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise KeyError(f"{self.field} has no level {name!r}")
+
+    def code(self, name: str) -> int:
+        """The position of a level in :attr:`levels`."""
+        return [level.name for level in self.levels].index(name)
+
+    @property
+    def names(self) -> np.ndarray:
+        """The level names as an object array (indexed by level code)."""
+        return np.array([level.name for level in self.levels], dtype=object)
+
+    def weights(self, u: np.ndarray) -> np.ndarray:
+        """``ln(m / u)`` per level (u per level, last axis); 0 where m is ``None``."""
+        u = np.maximum(np.asarray(u, dtype=float), _U_FLOOR)
+        out = np.zeros(u.shape)
+        for q, level in enumerate(self.levels):
+            if level.m is not None:
+                out[..., q] = np.log(level.m) - np.log(u[..., q])
+        return out
+
+    def explanation_row(
+        self, proof_value: object, journal_value: object, reading: Reading, weight: float
+    ) -> dict[str, object]:
+        """One row of the match-weight waterfall for this field."""
+        return {
+            "field": self.field,
+            "proof_value": proof_value,
+            "journal_value": journal_value,
+            "level": reading.level,
+            "bits": round(float(weight) / np.log(2), 2),
+            "note": reading.note,
+        }
+
+
+# --------------------------------------------------------------------------- merchant
+
+
+def alias_key(text: str) -> str:
+    """How an alias is stored and compared: the name without prefixes, punctuation, suffixes or case."""
+    return parse_merchant(str(text)).key
+
+
+def _contains(a: str, b: str, shortest: int = 2) -> bool:
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= shortest and short in long
+
+
+def _alike(a: str, b: str, strong: float) -> bool:
+    if not a or not b:
+        return False
+    return a == b or _contains(a, b) or fuzz.ratio(a, b) >= strong
+
+
+def _branch_label(branch: str) -> str:
+    """A branch as people write it: "五角场" -> "五角场店"."""
+    return branch if branch.endswith("店") else f"{branch}店"
+
+
+class MerchantComparator(Comparator):
+    """The merchant field: brand, branch and kind of the proof's text against the journal's name."""
+
+    field = "merchant"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.strong = p.merchant_strong
+        self.partial = p.merchant_partial
+        self.levels = (
+            ComparisonLevel("alias", p.m_merchant_alias, "a known alias of the journal's merchant"),
+            ComparisonLevel("same branch", p.m_merchant_branch, "same brand and branch"),
+            ComparisonLevel("brand", p.m_merchant_brand, "same brand; one side names no branch"),
+            ComparisonLevel("similar", p.m_merchant_similar, "alike, but not read as the same brand"),
+            ComparisonLevel("neutral", None, "legal entity, platform, aggregator or person not known here"),
+            ComparisonLevel("unrelated", p.m_merchant_unrelated, "another name", against=True),
+            ComparisonLevel("other brand", p.m_merchant_other_brand, "another shop", against=True),
+            ComparisonLevel("other branch", p.m_merchant_other_branch, "another branch", against=True),
+        )
+
+    def read(self, proof_text: str, merchant_name: str, aliases: Iterable[str] = ()) -> Reading:
+        """The level of one proof text against one journal merchant name, and the reading in words."""
+        proof = parse_merchant(str(proof_text))
+        journal = parse_merchant(str(merchant_name))
+        if proof.kind == "empty":
+            return Reading("neutral", "the text names no merchant (a payment channel only)")
+        for alias in aliases:
+            if proof.key == alias or (
+                min(len(proof.key), len(alias)) >= 4
+                and (alias.startswith(proof.key) or proof.key.startswith(alias))
+            ):
+                return Reading("alias", f"alias — {proof.key} is a known name of {merchant_name}")
+        if proof.kind == "shop" and journal.kind == "shop":
+            return self._shops(proof, journal)
+        score = merchant_similarity(str(proof_text), str(merchant_name))
+        if score >= self.strong:
+            return Reading("brand", f"brand — {proof.key} fits {journal.key}")
+        what = {
+            "legal": "a legal entity",
+            "platform": "a payment platform or aggregator",
+            "person": "a person",
+        }
+        kind = proof.kind if proof.kind != "shop" else journal.kind
+        return Reading(
+            "neutral",
+            f"neutral — {proof.key} is {what.get(kind, 'not comparable')}, not known for this merchant",
+        )
+
+    def _shops(self, proof: MerchantName, journal: MerchantName) -> Reading:
+        pb, p_branch = proof.brand, proof.branch
+        jb, j_branch = journal.brand, journal.branch
+        # a branch glued to the brand: "瑞幸咖啡国贸店", "海底捞火锅厦门中山路店"
+        if p_branch is None and len(jb) >= 2 and pb.startswith(jb) and len(pb) > len(jb):
+            rest = pb[len(jb) :]
+            if not _SHOP_TYPES.match(rest):
+                pb, p_branch = jb, _branch_core(rest)
+        if j_branch is None and len(pb) >= 2 and jb.startswith(pb) and len(jb) > len(pb):
+            rest = jb[len(pb) :]
+            if not _SHOP_TYPES.match(rest):
+                jb, j_branch = pb, _branch_core(rest)
+        # a descriptor holding the branch but a shortened brand: "海底捞三里屯" for "海底捞火锅(三里屯店)"
+        if p_branch is None and j_branch and len(j_branch) >= 2 and j_branch in pb:
+            rest = pb.replace(j_branch, "", 1)
+            if len(rest) >= 2 and (jb.startswith(rest) or _alike(rest, jb, self.strong)):
+                return Reading("same branch", f"same branch — {j_branch}")
+        if _alike(pb, jb, self.strong):
+            if p_branch and j_branch:
+                same = _alike(p_branch, j_branch, self.strong) or (
+                    proof.truncated and len(p_branch) >= 2 and j_branch.startswith(p_branch)
+                )
+                if same:
+                    return Reading("same branch", f"same branch — {j_branch}")
+                return Reading(
+                    "other branch", f"other branch — {_branch_label(p_branch)} vs {_branch_label(j_branch)}"
+                )
+            return Reading(
+                "brand", f"brand — {pb} (no branch on {'the proof' if not p_branch else 'the journal'})"
+            )
+        if p_branch is None:
+            score = merchant_similarity(proof.text, journal.text)
+            if score >= self.strong:
+                return Reading("brand", f"brand — {proof.key} fits {journal.key}")
+            if score >= self.partial:
+                return Reading("similar", f"similar — {proof.key} and {journal.key}")
+            return Reading("unrelated", f"unrelated — {proof.key} vs {journal.key}")
+        return Reading("other brand", f"other brand — {proof.key} vs {journal.key}")
+
+    def table(
+        self,
+        merchants: np.ndarray,
+        shares: np.ndarray,
+        texts: pd.Series,
+        aliases: Mapping[str, Iterable[str]],
+    ) -> MerchantTable:
+        """The levels and weights of every distinct proof text against every journal merchant.
+
+        ``merchants``: the journal's merchant names (index order), ``shares``:
+        their shares of the journal (the u of a level is the share of the
+        journal whose merchant the text reaches that level with),
+        ``aliases``: alias keys per merchant name.
+        """
+        codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=True)
+        names = [str(name) for name in merchants]
+        n_levels = len(self.levels)
+        levels = np.full((len(distinct), len(names)), self.code("neutral"), dtype=np.int8)
+        weights = np.zeros((len(distinct), n_levels))
+        positive = [self.code(x) for x in ("alias", "same branch", "brand")]
+        unrelated, other = self.code("unrelated"), self.code("other brand")
+        known = [frozenset(aliases.get(name, ())) for name in names]
+        for t, text in enumerate(distinct):
+            row = np.array(
+                [self.code(self.read(str(text), name, known[k]).level) for k, name in enumerate(names)]
+            )
+            if np.isin(row, positive).any():  # it names another merchant of this journal
+                row = np.where(row == unrelated, other, row)
+            levels[t] = row
+            u = (
+                np.array([shares[row == q].sum() for q in range(n_levels)])
+                if len(names)
+                else np.ones(n_levels)
+            )
+            weights[t] = self.weights(u)
+        return MerchantTable(
+            np.asarray(codes, dtype=np.int64), levels, weights, self, list(distinct), names, known
+        )
+
+
+@dataclass
+class MerchantTable:
+    """Merchant evidence of each distinct proof text against each journal merchant."""
+
+    text_code: np.ndarray  # per proof: row of the table (-1 when the proof has no text)
+    levels: np.ndarray  # (texts, merchants): level code (position in comparator.levels)
+    weights: np.ndarray  # (texts, levels): weight of each level for the text
+    comparator: MerchantComparator | None = None
+    texts: list = field(default_factory=list)
+    merchants: list = field(default_factory=list)
+    aliases: list = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls, index, proofs, policy: MatchPolicy, aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> MerchantTable:
+        """The table of a proofs' texts against an index's merchants (with its and the given aliases)."""
+        comparator = MerchantComparator(policy)
+        known = merchant_aliases_of(index)
+        for name, keys in (aliases or {}).items():
+            known.setdefault(str(name), set()).update(keys)
+        return comparator.table(
+            index.merchants, index.merchant_share, pd.Series(proofs.merchant, dtype=object), known
+        )
+
+    def evidence(
+        self, p: np.ndarray, merchant_code: np.ndarray, with_levels: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        level = np.full(len(p), "missing", dtype=object) if with_levels else None
+        weight = np.zeros(len(p))
+        text = self.text_code[p]
+        usable = (text >= 0) & (merchant_code >= 0)
+        if usable.any():
+            lv = self.levels[text[usable], merchant_code[usable]].astype(np.int64)
+            if with_levels and self.comparator is not None:
+                level[usable] = self.comparator.names[lv]
+            weight[usable] = self.weights[text[usable], lv]
+        if level is None:
+            from receiptkit.matching.evidence import _NO_LEVELS
+
+            return _NO_LEVELS, weight  # type: ignore[return-value]
+        return level, weight
+
+    def notes(self, p: np.ndarray, merchant_code: np.ndarray) -> np.ndarray:
+        """The comparator's reading in words for some pairs (``None`` without text or merchant)."""
+        out = np.full(len(p), None, dtype=object)
+        if self.comparator is None:
+            return out
+        for k, (t, mc) in enumerate(zip(self.text_code[p], merchant_code, strict=True)):
+            if t >= 0 and mc >= 0:
+                reading = self.comparator.read(str(self.texts[t]), self.merchants[mc], self.aliases[mc])
+                level = self.comparator.levels[int(self.levels[t, mc])].name
+                if level != reading.level:  # upgraded: the text names another merchant of this journal
+                    reading = Reading(
+                        level,
+                        f"{level} — {alias_key(str(self.texts[t]))} names another merchant of this journal",
+                    )
+                out[k] = reading.note
+        return out
+
+    def take(self, rows: np.ndarray) -> MerchantTable:
+        """The same table for some proofs (a chunk)."""
+        if len(rows) == len(self.text_code) and np.array_equal(rows, np.arange(len(rows))):
+            return self
+        return MerchantTable(
+            self.text_code[rows],
+            self.levels,
+            self.weights,
+            self.comparator,
+            self.texts,
+            self.merchants,
+            self.aliases,
+        )
+
+    def best(self) -> np.ndarray:
+        """Per proof: the highest merchant weight any journal merchant can get (0 without text)."""
+        if not self.levels.size:
+            return np.zeros(len(self.text_code))
+        per_text = np.max(np.take_along_axis(self.weights, self.levels.astype(np.int64), axis=1), axis=1)
+        return np.where(self.text_code >= 0, per_text[np.maximum(self.text_code, 0)], 0.0)
+
+
+# --------------------------------------------------------------------------- aliases
+
+
+def resolve_aliases(index, aliases: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Alias keys per journal merchant name, from aliases keyed by merchant name or terminal id."""
+    names = {str(m) for m in index.merchants}
+    out: dict[str, set[str]] = {}
+    terminal_names: dict[str, set[str]] | None = None
+    for key, texts in aliases.items():
+        if isinstance(texts, str):
+            texts = [texts]
+        keys = {alias_key(t) for t in texts if t is not None and alias_key(t)}
+        if not keys:
+            continue
+        if str(key) in names:
+            out.setdefault(str(key), set()).update(keys)
+            continue
+        if terminal_names is None:
+            frame = index.journal[["terminal_id", "merchant_name"]].dropna().astype(str).drop_duplicates()
+            terminal_names = frame.groupby("terminal_id")["merchant_name"].agg(set).to_dict()
+        for name in terminal_names.get(str(key), ()):
+            out.setdefault(name, set()).update(keys)
+    return out
+
+
+def merchant_aliases_of(index) -> dict[str, set[str]]:
+    """The alias keys an index was given, per journal merchant name (a copy)."""
+    return {str(k): set(v) for k, v in getattr(index, "merchant_aliases", {}).items()}
+
+
+_LEARNABLE = ("shop", "legal")  # platform, person and channel-only texts name no merchant: never learned
+
+
+def learn_aliases(index, proofs, policy: MatchPolicy) -> dict[str, set[str]]:
+    """Aliases taught by proofs that a strong identifier ties to one journal transaction.
+
+    A proof whose full wallet number, order number, RRN, or auth code (with the
+    same amount) leads to exactly one approved transaction of the same side,
+    amount and currency, near its time, was paid at that transaction's
+    merchant: its merchant text (a shop sign or a legal entity; never a
+    platform, a person or a channel only) is then a name of that merchant.
+    Returns alias keys per journal merchant name.
+    """
+    from receiptkit.matching.evidence import FULL_ID
+
+    learned: dict[str, set[str]] = {}
+    comparator = MerchantComparator(policy)
+    texts = proofs.merchant
+    has_text = np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
+    if not has_text.any() or not len(index):
+        return learned
+    wide = policy.max_clock_skew_s + (policy.bank_post_lag_days + 3) * 86400
+    found_q, found_r = [], []
+    for column, values, shortest in (
+        ("wallet_txn_id", proofs.wallet, FULL_ID),
+        ("order_no", proofs.order, 10),
+        ("rrn", proofs.reference, 12),
+        ("auth_code", proofs.reference, 6),
+    ):
+        asked = np.array(
+            [
+                v if (h and v is not None and len(str(v)) >= shortest) else None
+                for v, h in zip(values, has_text, strict=True)
+            ],
+            dtype=object,
+        )
+        query, rows = index.lookup(column, asked)
+        if not len(rows):
+            continue
+        ok = (
+            (index.side[rows] == proofs.side[query])
+            & (index.amount[rows] == proofs.amount[query])
+            & (index.currency_code[rows] == proofs.cur_code[query])
+            & (proofs.lo[query] - wide <= index.ts_adj[rows])
+            & (index.ts_adj[rows] <= proofs.hi[query] + wide)
+            & (index.merchant_code[rows] >= 0)
+        )
+        found_q.append(query[ok])
+        found_r.append(rows[ok])
+    if not found_q:
+        return learned
+    query, rows = np.concatenate(found_q), np.concatenate(found_r)
+    pairs = pd.DataFrame({"q": query, "r": rows}).drop_duplicates()
+    single = (
+        pairs.groupby("q")["r"].transform("nunique") == 1
+    )  # one transaction, or the proof teaches nothing
+    for q, r in pairs[single].drop_duplicates("q").itertuples(index=False):
+        name = parse_merchant(str(texts[q]))
+        if name.kind not in _LEARNABLE or len(name.key) < 2:
+            continue
+        merchant = str(index.merchants[index.merchant_code[r]])
+        if comparator.read(str(texts[q]), merchant).level in ("same branch", "brand"):
+            continue  # the name already says it
+        learned.setdefault(merchant, set()).add(name.key)
+    return learned

@@ -1,0 +1,196 @@
+"""What a month of proofs teaches about a journal, kept beside it for the counter.
+
+:func:`~receiptkit.matching.match` over many proofs learns two things that
+one proof at the counter cannot: each terminal's **clock offset** (voted by
+precise proofs, :mod:`.skew`) and each merchant's **descriptor aliases**
+(names proven by a strong identifier, :func:`~.comparators.learn_aliases`).
+``receiptkit reconcile`` keeps them in a small JSON file beside the journal,
+``<journal file>.receiptkit.json`` (:func:`learned_path`), and ``receiptkit
+find``, :class:`~receiptkit.matching.JournalIndex` (``Learned.index``) and
+:func:`~receiptkit.matching.find` use them, so the counter sees what the month
+saw::
+
+    {
+      "format": "receiptkit-learned", "version": 1,
+      "journal": "journal.csv", "updated_at": "2026-12-06T07:10:00+00:00",
+      "clock_offsets": {"11000001": {"offset_s": 418, "votes": 1224.46, "learned_at": "..."}},
+      "merchant_aliases": {"海底捞火锅(五角场店)": ["北京三快在线科技"]}
+    }
+
+A later run replaces the offset of each terminal it found one for (a clock
+that was set right is learned again as about 0) and adds the aliases it
+learned; terminals it could not estimate keep their earlier offset. The file
+is a cache of estimates, not evidence: deleting it loses nothing but the
+counter's view of off clocks until the next ``reconcile``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from receiptkit.errors import ReceiptkitError
+
+__all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
+
+LEARNED_SUFFIX = ".receiptkit.json"
+_FORMAT = "receiptkit-learned"
+_VERSION = 1
+
+
+def learned_path(journal_path: str | os.PathLike[str]) -> Path:
+    """Where what is learned about a journal file is kept: ``<journal file>.receiptkit.json``."""
+    path = Path(journal_path)
+    return path.with_name(path.name + LEARNED_SUFFIX)
+
+
+@dataclass(frozen=True)
+class Learned:
+    """Clock offsets (seconds ahead of true time, per terminal) and merchant aliases of one journal."""
+
+    clock_offsets: dict[str, int] = field(default_factory=dict)
+    merchant_aliases: dict[str, list[str]] = field(default_factory=dict)
+    votes: dict[str, float | None] = field(default_factory=dict)
+    updated_at: str | None = None
+    path: Path | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.clock_offsets or self.merchant_aliases)
+
+    def index(
+        self, journal: pd.DataFrame, *, merchant_aliases: Mapping[str, Iterable[str]] | None = None
+    ):  # -> JournalIndex (imported lazily)
+        """A :class:`~receiptkit.matching.JournalIndex` of ``journal`` with these offsets and aliases.
+
+        ``merchant_aliases``: more aliases to declare (by merchant name or
+        terminal id, e.g. from the terminal register).
+        """
+        from receiptkit.matching.index import JournalIndex
+
+        index = JournalIndex(
+            journal, clock_offsets=self.clock_offsets, merchant_aliases=self.merchant_aliases
+        )
+        if merchant_aliases:
+            index.add_merchant_aliases(merchant_aliases)
+        return index
+
+    def describe(self) -> str:
+        """One line for people: what is known, from where."""
+        parts = []
+        off = {t: s for t, s in self.clock_offsets.items() if abs(s) >= 60}
+        if off:
+            parts.append("clock offsets " + ", ".join(f"{t} {s:+d} s" for t, s in sorted(off.items())))
+        elif self.clock_offsets:
+            parts.append(f"clock offsets of {len(self.clock_offsets)} terminal(s), all under a minute")
+        n_alias = sum(len(v) for v in self.merchant_aliases.values())
+        if n_alias:
+            parts.append(f"{n_alias} merchant alias(es)")
+        where = f" ({self.path.name}, {self.updated_at})" if self.path is not None else ""
+        return ("; ".join(parts) or "nothing") + where
+
+
+def _bad(path: Path, reason: str, value: object = None) -> ReceiptkitError:
+    return ReceiptkitError(f"not a receiptkit learned file: {reason}", file=str(path), value=value)
+
+
+def load_learned(path: str | os.PathLike[str]) -> Learned:
+    """Read a learned file; a missing file is an empty :class:`Learned`, a malformed one an error naming it."""
+    target = Path(path)
+    if not target.exists():
+        return Learned(path=target)
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad(target, f"cannot read it as JSON ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise _bad(target, "no 'format': 'receiptkit-learned'")
+    if data.get("version") != _VERSION:
+        raise _bad(target, "unknown version", data.get("version"))
+    offsets: dict[str, int] = {}
+    votes: dict[str, float | None] = {}
+    for terminal, entry in (data.get("clock_offsets") or {}).items():
+        value = entry.get("offset_s") if isinstance(entry, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad(target, f"clock offset of terminal {terminal} is not whole seconds", value)
+        offsets[str(terminal)] = value
+        raw = entry.get("votes")
+        votes[str(terminal)] = float(raw) if isinstance(raw, int | float) else None
+    aliases: dict[str, list[str]] = {}
+    for name, keys in (data.get("merchant_aliases") or {}).items():
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise _bad(target, f"aliases of {name} are not a list of texts", keys)
+        aliases[str(name)] = sorted(set(keys))
+    return Learned(offsets, aliases, votes, data.get("updated_at"), target)
+
+
+def save_learned(
+    path: str | os.PathLike[str],
+    result: pd.DataFrame | None = None,
+    *,
+    clock_offsets: pd.DataFrame | Mapping[str, float] | None = None,
+    merchant_aliases: Mapping[str, Iterable[str]] | None = None,
+    journal_name: str | None = None,
+    now: dt.datetime | None = None,
+) -> Learned:
+    """Keep what a run learned, merged into the file at ``path``; returns the merged :class:`Learned`.
+
+    ``result``: a :func:`~receiptkit.matching.match` result (its
+    ``attrs["clock_offsets"]``, only the offsets it used, and
+    ``attrs["merchant_aliases"]``); or give ``clock_offsets`` (a frame with
+    ``offset_s`` and ``used``, or a mapping) and ``merchant_aliases``.
+    """
+    target = Path(path)
+    before = load_learned(target)
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="seconds")
+    offsets = clock_offsets
+    aliases = merchant_aliases
+    if result is not None:
+        offsets = result.attrs.get("clock_offsets") if offsets is None else offsets
+        aliases = result.attrs.get("merchant_aliases") if aliases is None else aliases
+    new: dict[str, tuple[int, float | None]] = {}
+    if isinstance(offsets, pd.DataFrame):
+        used = offsets[offsets["used"].astype(bool)] if "used" in offsets.columns else offsets
+        for terminal, row in used.iterrows():
+            votes = row.get("votes")
+            new[str(terminal)] = (
+                round(float(row["offset_s"])),
+                None if votes is None or pd.isna(votes) else round(float(votes), 2),
+            )
+    elif offsets:
+        new = {str(t): (round(float(v)), None) for t, v in offsets.items()}
+    entries = {
+        t: {"offset_s": s, "votes": before.votes.get(t), "learned_at": before.updated_at}
+        for t, s in before.clock_offsets.items()
+    }
+    for terminal, (seconds, votes) in new.items():
+        kept = entries.get(terminal)
+        if votes is None and kept is not None and kept["offset_s"] == seconds:
+            continue  # an offset given, not estimated (or the file's own, passed back): nothing new
+        entries[terminal] = {"offset_s": seconds, "votes": votes, "learned_at": when}
+    merged_aliases = {name: set(keys) for name, keys in before.merchant_aliases.items()}
+    for name, keys in (aliases or {}).items():
+        merged_aliases.setdefault(str(name), set()).update(str(k) for k in keys)
+    data = {
+        "format": _FORMAT,
+        "version": _VERSION,
+        "journal": journal_name,
+        "updated_at": when,
+        "clock_offsets": dict(sorted(entries.items())),
+        "merchant_aliases": {name: sorted(keys) for name, keys in sorted(merged_aliases.items())},
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    temporary = target.with_name(target.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise ReceiptkitError(
+            f"cannot write the learned file: {exc.strerror or exc}", file=str(target)
+        ) from None
+    return load_learned(target)

@@ -1,0 +1,228 @@
+"""The merchant comparator: brand, branch and kind of a name, and "not this shop" as evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+import receiptkit as rk
+from receiptkit.matching import JournalIndex
+from receiptkit.matching.comparators import MerchantComparator, alias_key
+from receiptkit.matching.text import parse_merchant
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "brand", "branch"),
+    [
+        ("海底捞火锅(五角场店)", "shop", "海底捞火锅", "五角场"),
+        ("财付通-海底捞火锅(厦门中山路店", "shop", "海底捞火锅", "厦门中山路"),  # cut: no closing bracket
+        ("消费 古茗（打浦桥店）", "shop", "古茗", "打浦桥"),  # full-width brackets
+        ("银联二维码-古茗(打浦桥店)", "shop", "古茗", "打浦桥"),
+        ("微信支付大商鲜生（长兴岛）", "shop", "大商鲜生", "长兴岛"),  # prefix glued, branch without 店
+        ("美团-美团App真好嘢粤菜点心老字号（宝安店", "shop", "真好嘢粤菜点心老字号", "宝安"),
+        ("美团支付-美团App酱新香酥鸡饼(鸡柳拌饼益", "shop", "酱新香酥鸡饼", None),  # cut, not a branch
+        ("SQ *HARBOUR BOOKS HONG KO", "shop", "HARBOURBOOKSHONGKO", None),
+        ("ｐｏｓ消费 ＳＰＡＲ", "shop", "SPAR", None),  # full-width, lower case; SPAR keeps its SP
+        ("支付宝-北京三快在线科技有限公司", "legal", None, None),
+        ("上海某某餐饮管理有限公司", "legal", None, None),
+        ("（特约）京东支付-网银在线（北京）科技有", "legal", None, None),  # cut legal name
+        ("美团", "platform", None, None),
+        ("收钱吧", "platform", None, None),
+        ("拉卡拉", "platform", None, None),
+        ("美团支付-美团支…", "platform", None, None),  # cut mid-word
+        ("财付通-拼多多平台商户", "platform", None, None),
+        ("钱袋宝支付", "platform", None, None),
+        ("支付宝-严", "person", None, None),
+        ("付款给酱骨头焖面(**强)", "person", None, None),
+        ("POS消费", "empty", None, None),
+    ],
+)
+def test_names_are_read_as_brand_branch_and_kind(
+    text: str, kind: str, brand: str | None, branch: str | None
+) -> None:
+    name = parse_merchant(text)
+    assert name.kind == kind
+    if brand is not None:
+        assert name.brand == brand
+    assert name.branch == branch
+
+
+def test_truncation_marks_are_seen() -> None:
+    assert parse_merchant("财付通-海底捞火锅(厦门中山路店").truncated
+    assert parse_merchant("美团支付-美团App老山东招牌炒鸡*").truncated
+    assert not parse_merchant("海底捞火锅(五角场店)").truncated
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "level"),
+    [
+        ("财付通-海底捞火锅(厦门中山路店", "海底捞火锅(五角场店)", "other branch"),
+        ("海底捞火锅厦门中山路店", "海底捞火锅(五角场店)", "other branch"),  # branch glued to the brand
+        ("古茗(打浦桥店)", "罗森(莘庄店)", "other brand"),
+        ("财付通-海底捞火锅(五角场", "海底捞火锅(五角场店)", "same branch"),  # cut inside the branch
+        ("POS消费 瑞幸咖啡国贸店", "瑞幸咖啡(国贸店)", "same branch"),
+        ("POS消费 海底捞三里屯", "海底捞火锅(三里屯店)", "same branch"),
+        ("海底捞火锅(上海五角场店)", "海底捞火锅(五角场店)", "same branch"),  # city word on one side
+        ("海底捞火锅(厦门中山路店)", "海底捞火锅(上海中山路店)", "other branch"),  # same road, two cities
+        ("财付通-全家便利店", "全家便利店(望京SOHO店)", "brand"),
+        ("全家便利店", "全家(望京店)", "brand"),  # 便利店 is a kind of shop, not a branch
+        ("SQ *HARBOUR BOOKS HONG KO", "Harbour Books Ltd", "brand"),
+        ("支付宝-北京三快在线科技有限公司", "海底捞火锅(五角场店)", "neutral"),
+        ("美团", "古茗(打浦桥店)", "neutral"),
+        ("收钱吧", "古茗(打浦桥店)", "neutral"),
+        ("拉卡拉", "古茗(打浦桥店)", "neutral"),
+        ("古茗(打浦桥店)", "上海某某餐饮管理有限公司", "neutral"),  # the journal knows only its legal name
+        ("星巴克咖啡", "瑞幸咖啡(国贸店)", "unrelated"),
+    ],
+)
+def test_comparator_levels(text: str, name: str, level: str) -> None:
+    assert MerchantComparator().read(text, name).level == level
+
+
+def test_a_known_alias_agrees_and_the_reading_says_so() -> None:
+    comparator = MerchantComparator()
+    keys = [alias_key("北京三快在线科技有限公司")]
+    reading = comparator.read("支付宝-北京三快在线科技有限公司", "海底捞火锅(五角场店)", keys)
+    assert reading.level == "alias"
+    # a cut descriptor of the alias agrees too; an unrelated legal name stays neutral
+    assert comparator.read("支付宝-北京三快在线科技有", "海底捞火锅(五角场店)", keys).level == "alias"
+    assert comparator.read("上海某某餐饮管理有限公司", "海底捞火锅(五角场店)", keys).level == "neutral"
+
+
+def test_other_branch_reading_names_both_branches() -> None:
+    reading = MerchantComparator().read("财付通-海底捞火锅(厦门中山路店", "海底捞火锅(五角场店)")
+    assert reading.note == "other branch — 厦门中山路店 vs 五角场店"
+
+
+def test_levels_carry_m_from_the_policy() -> None:
+    policy = rk.MatchPolicy(m_merchant_other_branch=1e-6, m_merchant_brand=0.5)
+    comparator = MerchantComparator(policy)
+    assert comparator.level("other branch").m == 1e-6
+    assert comparator.level("brand").m == 0.5
+    assert comparator.level("neutral").m is None
+    weights = comparator.weights([[1.0] * len(comparator.levels)])[0]
+    assert weights[comparator.code("neutral")] == 0.0
+    assert weights[comparator.code("other branch")] == pytest.approx(-13.8155, abs=1e-3)
+
+
+# ----------------------------------------------------------------------------- in match()
+
+SHOP = "海底捞火锅(五角场店)"
+
+
+def _shop_journal(**extra: object) -> object:
+    return journal(
+        *background(merchant_name=SHOP),
+        txn("T-hit", 12850, "14:32:20", merchant_name=SHOP, card_last4="1234", **extra),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("财付通-海底捞火锅(厦门中山路店", SHOP), ("古茗(打浦桥店)", "罗森(莘庄店)")],
+)
+def test_a_proof_of_another_shop_is_not_matched_on_coincident_amount_minute_and_card(
+    text: str, name: str
+) -> None:
+    j = journal(
+        *background(merchant_name=name),
+        txn("T-hit", 12850, "14:32:20", merchant_name=name, card_last4="1234"),
+    )
+    sms = pf("s1", 12850, "14:32:00", kind="sms", ts_precision="minute", card_last4="1234")
+    # without a merchant text the coincidence is matched: amount, minute and card agree
+    assert row_of(rk.match(proofs(sms), j), "s1")["status"] == "matched"
+    other = {**sms, "merchant_text": text}
+    result = rk.match(proofs(other), j)
+    row = row_of(result, "s1")
+    assert row["status"] != "matched"
+    assert row["status"] == "unmatched"
+    assert "merchant other" in row["reason"]
+
+
+def test_explain_shows_the_other_branch() -> None:
+    sms = pf(
+        "s1",
+        12850,
+        "14:32:00",
+        kind="sms",
+        ts_precision="minute",
+        card_last4="1234",
+        merchant_text="财付通-海底捞火锅(厦门中山路店",
+    )
+    result = rk.match(proofs(sms), _shop_journal())
+    assert "other branch — 厦门中山路店 vs 五角场店" in row_of(result, "s1")["reason"]
+    table = rk.explain(result, "s1").set_index("field")
+    assert table.loc["merchant", "best_level"] == "other branch"
+    assert table.loc["merchant", "best_note"] == "other branch — 厦门中山路店 vs 五角场店"
+    assert table.loc["merchant", "best_bits"] < -20
+
+
+def test_a_strong_identifier_outweighs_the_name_and_teaches_the_alias() -> None:
+    wallet = "4200002372202412105648962911"
+    j = journal(
+        *background(merchant_name=SHOP),
+        txn("T-paid", 12850, "14:32:20", merchant_name=SHOP, card_last4="1234", wallet_txn_id=wallet),
+        txn("T-later", 9900, "18:10:40", merchant_name=SHOP, card_last4="5678"),
+    )
+    legal = "支付宝-北京三快在线科技有限公司"
+    proven = pf("w1", 12850, "14:32:21", wallet_txn_id=wallet, merchant_text=legal)
+    # the second proof carries the same legal name and no number
+    other = pf(
+        "s2", 9900, "18:10:00", kind="sms", ts_precision="minute", card_last4="5678", merchant_text=legal
+    )
+    result = rk.match(proofs(proven, other), j)
+    assert row_of(result, "w1")["txn_id"] == "T-paid"
+    assert result.attrs["merchant_aliases"] == {SHOP: [alias_key(legal)]}
+    table = rk.explain(result, "s2").set_index("field")
+    assert table.loc["merchant", "best_level"] == "alias"
+    assert row_of(result, "s2")["txn_id"] == "T-later"
+    # without the proven proof, the legal name is neutral: it neither helps nor hurts
+    alone = rk.match(proofs(other), j)
+    assert rk.explain(alone, "s2").set_index("field").loc["merchant", "best_level"] == "neutral"
+
+
+def test_a_proven_platform_name_is_not_learned() -> None:
+    wallet = "4200002372202412105648962911"
+    j = _shop_journal(wallet_txn_id=wallet)
+    proven = pf("w1", 12850, "14:32:21", wallet_txn_id=wallet, merchant_text="美团平台商户")
+    assert rk.match(proofs(proven), j).attrs["merchant_aliases"] == {}
+
+
+def test_declared_aliases_by_terminal_or_name_agree() -> None:
+    j = _shop_journal()
+    sms = pf(
+        "s1",
+        12850,
+        "14:32:00",
+        kind="sms",
+        ts_precision="minute",
+        card_last4="1234",
+        merchant_text="支付宝-上海某某餐饮管理有限公司",
+    )
+    for key in ("T1", SHOP):
+        index = JournalIndex(j, merchant_aliases={key: ["上海某某餐饮管理有限公司"]})
+        result = rk.match(proofs(sms), index)
+        assert rk.explain(result, "s1").set_index("field").loc["merchant", "best_level"] == "alias"
+        assert row_of(result, "s1")["txn_id"] == "T-hit"
+    # an unknown key is ignored; the name stays neutral
+    index = JournalIndex(j, merchant_aliases={"T9": ["上海某某餐饮管理有限公司"]})
+    result = rk.match(proofs(sms), index)
+    assert rk.explain(result, "s1").set_index("field").loc["merchant", "best_level"] == "neutral"
+
+
+def test_a_declared_alias_rescues_a_head_office_name_that_would_read_as_another_branch() -> None:
+    # a chain billing its branches under the flagship's name: declared, it agrees
+    j = _shop_journal()
+    sms = pf(
+        "s1",
+        12850,
+        "14:32:00",
+        kind="sms",
+        ts_precision="minute",
+        card_last4="1234",
+        merchant_text="财付通-海底捞火锅(厦门中山路店",
+    )
+    assert row_of(rk.match(proofs(sms), j), "s1")["status"] != "matched"
+    index = JournalIndex(j, merchant_aliases={SHOP: ["海底捞火锅(厦门中山路店)"]})
+    assert row_of(rk.match(proofs(sms), index), "s1")["status"] == "matched"
