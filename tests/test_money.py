@@ -78,3 +78,29 @@ def test_format_then_parse_round_trips(minor: int, currency: str) -> None:
 @given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
 def test_decimal_input_is_exact(value: Decimal) -> None:
     assert parse_amount(value, "CNY").minor == int(value * 100)
+
+
+# --------------------------------------------------------------------------- the maximum and other scripts
+
+
+def test_max_minor_is_the_documented_bound():
+    from receiptkit.money import MAX_MINOR
+
+    assert MAX_MINOR == 10**15
+    assert parse_amount("10000000000000.00", "CNY").minor == MAX_MINOR
+    assert parse_amount("-10000000000000.00", "CNY").minor == -MAX_MINOR
+    assert parse_amount("1000000000000000", "JPY").minor == MAX_MINOR
+    for text in ("10000000000000.01", "¥184467440737095387.66", "1" + "0" * 400, "1000000000000001"):
+        currency = "JPY" if text == "1000000000000001" else "CNY"
+        with pytest.raises(AmountError, match="maximum"):
+            parse_amount(text, currency)
+
+
+def test_digits_of_any_script_are_read_exactly():
+    from receiptkit.money import ascii_digits
+
+    assert ascii_digits("١٢٨٫٥٠") == "128.50"
+    assert ascii_digits("６２２５ ８８") == "6225 88"
+    assert parse_amount("१२८.५०", "INR").minor == 12850  # Devanagari
+    assert parse_amount("١٬٢٣٤٫٥٠", "USD").minor == 123450  # Arabic separators
+    assert parse_amount("¥１,２３４.５", None).minor == 123450

@@ -25,7 +25,11 @@ from receiptkit.errors import AmountError
 
 __all__ = [
     "CURRENCY_EXPONENTS",
+    "MAX_MINOR",
     "Money",
+    "ascii_digits",
+    "check_minor_range",
+    "ensure_sum_fits",
     "exponent",
     "format_minor",
     "minor_to_decimal",
@@ -85,6 +89,75 @@ CURRENCY_ALIASES: dict[str, str] = {
 
 _ISO_RE = re.compile(r"^[A-Z]{3}$")
 
+#: The largest amount receiptkit reads, in minor units of any currency: 10**15
+#: (10 trillion yuan in fen, 10**15 yen). Anything larger is refused with an
+#: :class:`~receiptkit.errors.AmountError` naming the cell, never wrapped or
+#: rounded. The bound keeps every amount exact in int64 and in float64 (2**53
+#: is about 9.007e15), and lets 9,223 amounts at the maximum add up in int64;
+#: totals over more rows are checked by :func:`ensure_sum_fits`.
+MAX_MINOR = 10**15
+
+# Digits of any script (Arabic-Indic ٠-٩, Devanagari, full-width after NFKC, ...)
+# are read as the decimal digits they are; the Arabic decimal and thousands
+# separators are the "." and "," they stand for.
+_SEPARATORS = {"\u066b": ".", "\u066c": ","}  # ARABIC DECIMAL / THOUSANDS SEPARATOR
+
+
+def _ascii_char(char: str) -> str:
+    if char.isascii():
+        return char
+    if unicodedata.category(char) == "Nd":
+        return str(unicodedata.decimal(char))
+    return _SEPARATORS.get(char, char)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of any script written as 0-9.
+
+    >>> ascii_digits("١٢٨٫٥٠"), ascii_digits("１２８.５０")
+    ('128.50', '128.50')
+    """
+    if text.isascii():
+        return text
+    return "".join(map(_ascii_char, unicodedata.normalize("NFKC", text)))
+
+
+def check_minor_range(minor: int, *, value: object = None) -> int:
+    """``minor`` when ``abs(minor) <= MAX_MINOR``; else :class:`AmountError`."""
+    if abs(minor) > MAX_MINOR:
+        raise AmountError(
+            f"amount beyond the maximum of {MAX_MINOR:,} minor units", value=minor if value is None else value
+        )
+    return minor
+
+
+def ensure_sum_fits(values: object, *, what: str = "total") -> None:
+    """Raise :class:`AmountError` when adding up ``values`` (minor units) could overflow int64.
+
+    Cheap in the usual case (``len * max`` fits); otherwise the exact sum of
+    the absolute values is taken with Python integers. Every partial or
+    grouped sum of values whose absolute sum fits int64 fits int64 too, so one
+    call before a ``groupby(...).sum()`` guards all its groups.
+    """
+    import numpy as np
+
+    array = np.asarray(values, dtype=object if not hasattr(values, "dtype") else None)
+    if array.size == 0:
+        return
+    if array.dtype.kind in "iu":
+        biggest = (
+            int(np.abs(array.astype(np.int64, copy=False)).max())
+            if array.dtype.kind == "i"
+            else int(array.max())
+        )
+        if biggest * int(array.size) < 2**63:
+            return
+        total = sum(abs(int(v)) for v in array.tolist())
+    else:
+        total = sum(abs(int(v)) for v in array.tolist() if v is not None and v == v)
+    if total >= 2**63:
+        raise AmountError(f"the {what} of these amounts does not fit a 64-bit integer", value=total)
+
 
 class Money(NamedTuple):
     """An exact amount: ``minor`` units of ``currency``."""
@@ -122,12 +195,14 @@ def normalise_currency(text: str | None, default: str | None = None) -> str | No
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Convert an exact decimal amount to minor units; refuse sub-minor digits."""
+    """Convert an exact decimal amount to minor units; refuse sub-minor digits and amounts beyond :data:`MAX_MINOR`."""
     exp = exponent(currency)
+    if amount.adjusted() > 20:  # far beyond MAX_MINOR in any currency; do not scale huge exponents
+        raise AmountError(f"amount beyond the maximum of {MAX_MINOR:,} minor units", value=str(amount))
     scaled = amount.scaleb(exp)
     if scaled != scaled.to_integral_value():
         raise AmountError(f"more decimals than {currency} has ({exp})", value=str(amount))
-    return int(scaled)
+    return check_minor_range(int(scaled), value=str(amount))
 
 
 def minor_to_decimal(minor: int, currency: str) -> Decimal:
@@ -149,8 +224,8 @@ _AFFIX_RE = re.compile(
     r"人民币|港币|港元|美元|欧元|日元|英镑|RMB|CNY|HKD|USD|EUR|JPY|GBP|KWD|[A-Z]{3}(?=[\d\s.,-])"
     r"|HK\$|US\$|[¥￥$€£元]",
 )
-_NUMBER_RE = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d*)?$|^\.\d+$")
-_EURO_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+,\d+$")
+_NUMBER_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]*)?$|^\.[0-9]+$")
+_EURO_NUMBER_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?$|^[0-9]+,[0-9]+$")
 
 
 def parse_amount(
@@ -185,7 +260,7 @@ def parse_amount(
         raw = repr(text)
     else:
         raw = str(text)
-    cleaned = unicodedata.normalize("NFKC", raw).strip().strip("\t").strip()
+    cleaned = ascii_digits(unicodedata.normalize("NFKC", raw)).strip().strip("\t").strip()
     cleaned = cleaned.replace("\u2212", "-")  # minus sign
     if not cleaned:
         raise AmountError("empty amount", value=text)
@@ -230,7 +305,7 @@ def parse_amount(
         raise AmountError("more than one sign", value=text)
 
     if decimal_comma:
-        if not _EURO_NUMBER_RE.match(body) and not re.match(r"^\d+$", body):
+        if not _EURO_NUMBER_RE.match(body) and not re.match(r"^[0-9]+$", body):
             raise AmountError("not an amount", value=text)
         body = body.replace(".", "").replace(",", ".")
     else:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from receiptkit.errors import SchemaError
-from receiptkit.money import CURRENCY_EXPONENTS
+from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import find_full_pans, last4_of, mask_pan, mask_pans_in_text
 
 __all__ = [
@@ -273,7 +273,7 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     for column in JOURNAL_COLUMNS:
         if column not in _JOURNAL_SPECIAL:
             out[column] = _as_string(out[column])
-    out["ts"] = _as_aware(out["ts"], tz, "ts")
+    out["ts"] = _as_aware(out["ts"], tz, "ts", frame=out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
     out["currency"] = out["currency"].str.upper()
     _check_currency(out)
@@ -325,11 +325,11 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     if out["ts"].isna().all() and not pd.api.types.is_datetime64_any_dtype(out["ts"].dtype):
         out["ts"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
     else:
-        out["ts"] = _as_aware(out["ts"], tz, "ts", allow_missing=True)
+        out["ts"] = _as_aware(out["ts"], tz, "ts", allow_missing=True, frame=out)
     date = out["date"]
     if not pd.api.types.is_datetime64_any_dtype(date.dtype):
-        date = pd.to_datetime(date.astype(object).where(date.notna(), None), errors="coerce")
-    elif getattr(date.dt, "tz", None) is not None:
+        date = _parse_time_column(date, "date", out)
+    if getattr(date.dt, "tz", None) is not None:
         date = date.dt.tz_localize(None)
     out["date"] = date.dt.normalize().astype("datetime64[ns]")
     has_ts = out["ts"].notna()
@@ -410,20 +410,36 @@ def _as_boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.array(text.map(words), dtype="boolean")
 
 
-def _as_aware(series: pd.Series, tz: str | None, column: str, *, allow_missing: bool = False) -> pd.Series:
+_OFFSET_END = r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
+
+
+def _one_time(value: object, frame: pd.DataFrame | None, index: object, column: str) -> object:
+    """One cell as a Timestamp (or NaT), or a :class:`SchemaError` naming it."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return pd.NaT
+    row = None if frame is None else _row_label(frame, index)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        reason = str(exc).split("\n")[0]
+        raise SchemaError(f"not a time ({reason})", row=row, column=column, value=value) from None
+    if stamp is pd.NaT:
+        return stamp
+    if not 1678 <= stamp.year <= 2261:
+        raise SchemaError("time out of range (years 1678-2261)", row=row, column=column, value=value)
+    return stamp
+
+
+def _as_aware(
+    series: pd.Series,
+    tz: str | None,
+    column: str,
+    *,
+    allow_missing: bool = False,
+    frame: pd.DataFrame | None = None,
+) -> pd.Series:
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        converted = series.map(
-            lambda v: (
-                pd.NaT if v is None or (isinstance(v, float) and v != v) or v is pd.NA else pd.Timestamp(v)
-            )
-        )
-        zones = {str(v.tzinfo) for v in converted.dropna()}
-        if len(zones) > 1 or (zones and zones != {"None"}):
-            converted = converted.map(lambda v: v.tz_convert("UTC") if v is not pd.NaT and v.tzinfo else v)
-        try:
-            series = pd.to_datetime(converted)
-        except (TypeError, ValueError) as exc:
-            raise SchemaError(f"not a time column ({exc})", column=column) from None
+        series = _parse_time_column(series, column, frame)
     if series.dt.tz is None:
         if series.notna().any() and tz is None:
             raise SchemaError("times have no zone; pass tz=", column=column)
@@ -433,8 +449,50 @@ def _as_aware(series: pd.Series, tz: str | None, column: str, *, allow_missing: 
     series = series.dt.as_unit("ns")
     if not allow_missing and series.isna().any():
         index = series.isna().idxmax()
-        raise SchemaError("empty time", column=column, row=None if index is None else int(index) + 1)
+        row = _row_label(frame, index) if frame is not None else int(index) + 1  # type: ignore[call-overload]
+        raise SchemaError("empty time", column=column, row=row)
     return series
+
+
+def _parse_time_column(series: pd.Series, column: str, frame: pd.DataFrame | None) -> pd.Series:
+    """Text or objects to datetimes: ISO 8601 text in one vectorised pass, anything else cell by cell.
+
+    Aware values are converted to UTC (several zones may be mixed); a column
+    mixing aware and naive values is an error. A value that is not a time, an
+    offset of 24 hours or more, or a year outside 1678-2261 is a
+    :class:`SchemaError` naming the row.
+    """
+    if isinstance(series.dtype, pd.StringDtype) or series.dtype == object:
+        text = series.astype(STRING).str.strip()
+        present = text.notna()
+        if present.any():
+            aware = text.str.contains(_OFFSET_END, regex=True, na=False)
+            if not aware[present].any() or aware[present].all():
+                try:
+                    parsed = pd.to_datetime(text, format="ISO8601", utc=bool(aware[present].any()))
+                except (TypeError, ValueError, OverflowError):
+                    parsed = None
+                if parsed is not None and parsed.notna().sum() == int(present.sum()):
+                    return parsed
+    converted = pd.Series(
+        [_one_time(v, frame, i, column) for i, v in series.items()], index=series.index, dtype=object
+    )
+    zones = {str(v.tzinfo) for v in converted if v is not pd.NaT}
+    if len(zones) > 1 or (zones and zones != {"None"}):
+        if "None" in zones:
+            naive = converted.map(lambda v: v is not pd.NaT and v.tzinfo is None)
+            index = naive.idxmax()
+            raise SchemaError(
+                "times mix values with and without a zone",
+                row=None if frame is None else _row_label(frame, index),
+                column=column,
+                value=series[index],
+            )
+        converted = converted.map(lambda v: v.tz_convert("UTC") if v is not pd.NaT else v)
+    try:
+        return pd.to_datetime(converted)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise SchemaError(f"not a time column ({exc})", column=column) from None
 
 
 def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.Series:
@@ -444,18 +502,43 @@ def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.S
     if series.isna().any():
         index = series.isna().idxmax()
         raise SchemaError("empty amount", row=_row_label(frame, index), column=column)
-    try:
+    if pd.api.types.is_integer_dtype(series.dtype) and series.dtype.kind != "u":
         out = series.astype("int64")
-    except (TypeError, ValueError) as exc:
-        text = series.astype("string").str.strip()
-        bad = ~text.str.fullmatch(r"[+-]?\d+").fillna(False)
-        index = bad.idxmax() if bad.any() else None
+    else:
+        # text (a CSV read with dtype=str), objects or unsigned integers: checked
+        # digit by digit so that nothing wraps modulo 2**64 or overflows
+        text = series.astype(STRING).str.strip()
+        foreign = text.str.contains(r"[^\x00-\x7f]", regex=True, na=False)
+        if foreign.any():
+            text = text.mask(foreign, text[foreign].map(ascii_digits).str.strip())
+        bad = ~text.str.fullmatch(r"[+-]?[0-9]{1,30}").fillna(False).astype(bool)
+        if bad.any():
+            index = bad.idxmax()
+            raise SchemaError(
+                "amount_minor must be integer minor units",
+                row=_row_label(frame, index),
+                column=column,
+                value=series[index],
+            )
+        too_long = text.str.lstrip("+-").str.lstrip("0").str.len() > len(str(MAX_MINOR))
+        if too_long.any():
+            index = too_long.idxmax()
+            raise SchemaError(
+                f"amount beyond the maximum of {MAX_MINOR:,} minor units",
+                row=_row_label(frame, index),
+                column=column,
+                value=series[index],
+            )
+        out = text.astype("int64")
+    beyond = out.abs() > MAX_MINOR
+    if beyond.any():
+        index = beyond.idxmax()
         raise SchemaError(
-            "amount_minor must be integer minor units" + ("" if index is not None else f" ({exc})"),
-            row=None if index is None else _row_label(frame, index),
+            f"amount beyond the maximum of {MAX_MINOR:,} minor units",
+            row=_row_label(frame, index),
             column=column,
-            value=None if index is None else series[index],
-        ) from None
+            value=int(out[index]),
+        )
     if not allow_negative and (out < 0).any():
         index = (out < 0).idxmax()
         raise SchemaError(

@@ -80,6 +80,9 @@ _MD_RE = re.compile(
 
 # Card and wallet payments outside these years are typing or parsing mistakes.
 _YEARS = (1970, 2199)
+# Real zones lie within -12:00..+14:00; ±18:00 is the widest offset accepted
+# (as java.time does). Python refuses ±24:00 and beyond with a bare ValueError.
+_MAX_OFFSET_MINUTES = 18 * 60
 
 
 def _clean(text: str) -> str:
@@ -122,7 +125,10 @@ def _zone_of(text: str | None) -> dt.tzinfo | None:
         return dt.UTC
     sign = 1 if text[0] == "+" else -1
     digits = text[1:].replace(":", "")
-    return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if minutes >= 60 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
+        raise TimeParseError("time zone offset out of range (at most ±18:00)", value=text)
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
 
 
 def _as_date(ref: object) -> dt.date | None:
@@ -212,9 +218,12 @@ def parse_time(
             raise TimeParseError("date does not exist in the year before", value=text) from exc
     if not _YEARS[0] <= value.year <= _YEARS[1]:
         raise TimeParseError(f"year {value.year} is outside {_YEARS[0]}-{_YEARS[1]}", value=text)
-    stamp = pd.Timestamp(value)
-    if zone_in_text is not None:
-        stamp = stamp.tz_localize(zone_in_text)
+    try:
+        stamp = pd.Timestamp(value)
+        if zone_in_text is not None:
+            stamp = stamp.tz_localize(zone_in_text)
+    except (ValueError, OverflowError) as exc:
+        raise TimeParseError(f"not a valid time ({exc})", value=text) from None
     return ParsedTime(_localise(stamp, zone, text), precision)
 
 
@@ -246,6 +255,10 @@ def _dateutil(
     else:
         precision = "second"
     zone = first.tzinfo
+    if zone is not None:
+        offset = zone.utcoffset(first.replace(tzinfo=None))
+        if offset is None or abs(offset) > dt.timedelta(minutes=_MAX_OFFSET_MINUTES):
+            raise TimeParseError("time zone offset out of range (at most ±18:00)", value=original)
     return first.replace(tzinfo=None), precision, zone, first.year != second.year
 
 
@@ -340,6 +353,9 @@ def _fast_parse(
     parsed = pd.to_datetime(text, format=chosen[0], errors="coerce")
     if parsed.isna().any():
         return None  # let the slow path name the bad row
+    years = parsed.dt.year
+    if ((years < _YEARS[0]) | (years > _YEARS[1])).any():
+        return None
     try:
         localised = parsed.dt.tz_localize(zone, ambiguous="raise", nonexistent="raise")
     except Exception:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError
 from receiptkit.frames import attach
-from receiptkit.money import parse_amount
+from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.readers.presets import (
     ENUM_FIELDS,
@@ -422,7 +422,9 @@ def _process(
         if all(p in columns for p in parts):
             cells = [frame[p].fillna("").astype(str) for p in parts]
             joined = cells[0].str.cat(cells[1:], sep=" ").str.strip()
-            frame[new] = joined.mask(joined == "", None).astype(STRING)
+            # no date, only a time: never let a parser supply a default day
+            no_date = frame[parts[0]].isna()
+            frame[new] = joined.mask((joined == "") | no_date, None).astype(STRING)
     raw = RawTable(frame, raw.lines, raw.source, raw.header_line, raw.preamble)
 
     # rows that are not journal transactions (payouts, fees): reported, not read
@@ -483,6 +485,15 @@ def _process(
             column=first.column,
             value=first.value,
         )
+    if "ts_precision" in converted:
+        # a date alone would become midnight: a journal needs each transaction's time of day
+        dated = (converted["ts_precision"] == "day").fillna(False).astype(bool)
+        ts_column = _source_column(fields.get("ts"), frame.columns, "ts")
+        for position in np.flatnonzero(dated.to_numpy()):
+            value = frame[ts_column].iloc[position] if ts_column in frame.columns else None
+            problems.append(
+                Problem(int(raw.lines[position]), ts_column, value, "a date without a time of day")
+            )
     for canonical, spec in minor.items():
         converted[canonical] = _minor_units(frame, spec, raw.lines, problems)
     if "currency" not in converted:
@@ -564,12 +575,23 @@ def _guard_commas(
 def _minor_units(frame: pd.DataFrame, spec: Col, lines: np.ndarray, problems: list[Problem]) -> pd.Series:
     column = next(n for n in spec.names if n in frame.columns)
     text = frame[column].str.replace(r"\.0+$", "", regex=True)
-    ok = text.str.fullmatch(r"[+-]?\d{1,18}").fillna(False).astype(bool)
-    for position in np.flatnonzero(~ok.to_numpy()):
+    foreign = text.str.contains(r"[^\x00-\x7f]", regex=True, na=False)
+    if foreign.any():  # full-width or Arabic-Indic digits: the same number
+        text = text.mask(foreign, text[foreign].map(ascii_digits))
+    ok = text.str.fullmatch(r"[+-]?0*[0-9]{1,16}").fillna(False).astype(bool)
+    numbers = pd.to_numeric(text.where(ok, None), errors="coerce").astype("Int64")
+    beyond = (numbers.abs() > MAX_MINOR).fillna(False).astype(bool)
+    integral = text.str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
+    for position in np.flatnonzero(~ok.to_numpy() | beyond.to_numpy()):
         value = frame[column].iloc[position]
-        reason = "empty amount" if value is pd.NA else "amount_minor must be an integer number of minor units"
+        if value is pd.NA:
+            reason = "empty amount"
+        elif beyond.iloc[position] or integral.iloc[position]:
+            reason = f"amount beyond the maximum of {MAX_MINOR:,} minor units"
+        else:
+            reason = "amount_minor must be an integer number of minor units"
         problems.append(Problem(int(lines[position]), column, None if value is pd.NA else value, reason))
-    return pd.to_numeric(text.where(ok, None), errors="coerce").astype("Int64")
+    return numbers.mask(beyond, pd.NA)
 
 
 def _currency_from_amounts(

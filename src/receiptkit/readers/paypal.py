@@ -282,8 +282,8 @@ def date_order(
     if dayfirst is not None:
         return dayfirst
     parts = dates.str.extract(_DMY.pattern).iloc[:, :2].apply(pd.to_numeric, errors="coerce")
-    day_first = (parts[0] > 12).to_numpy()
-    month_first = (parts[1] > 12).to_numpy()
+    day_first = (parts[0] > 12).fillna(False).to_numpy(dtype=bool)  # empty dates are reported later
+    month_first = (parts[1] > 12).fillna(False).to_numpy(dtype=bool)
     if day_first.any() and month_first.any():
         a, b = int(np.argmax(day_first)), int(np.argmax(month_first))
         later, earlier, reading = (b, a, "DD/MM") if b > a else (a, b, "MM/DD")
@@ -301,7 +301,7 @@ def date_order(
         return False
     if default is not None:
         return default
-    numeric = parts[0].notna().to_numpy()
+    numeric = parts[0].notna().to_numpy(dtype=bool)
     if not numeric.any():
         return False  # ISO or unreadable dates: no order to decide (bad cells are reported later)
     first = int(np.argmax(numeric))
@@ -353,7 +353,8 @@ def _local_times(
     clock = frame[layout.time].str.extract(_HMS.pattern).apply(pd.to_numeric, errors="coerce")
     has_clock = clock[0].notna() & clock[1].notna()
     hms = clock.fillna(0)
-    naive_day = pd.to_datetime(parts, errors="coerce")
+    # float with NaN for empty cells: to_datetime refuses nullable integers that hold <NA>
+    naive_day = pd.to_datetime(parts.astype("float64"), errors="coerce")
     naive = naive_day + pd.to_timedelta(hms[0] * 3600 + hms[1] * 60 + hms[2], unit="s")
     order = "DD/MM/YYYY" if dayfirst else "MM/DD/YYYY"
     for position in np.flatnonzero(naive_day.isna().to_numpy()):

@@ -241,7 +241,9 @@ def read_spec(
         for part in present[1:]:
             joined = joined + " " + part.fillna("")
         joined = joined.str.strip()
-        frame[target] = joined.mask(joined == "", pd.NA)
+        # a time without its date must not get a default day from the parser
+        no_date = present[0].isna() if parts[0] in frame.columns else False
+        frame[target] = joined.mask((joined == "") | no_date, pd.NA)
     preamble = "\n".join(raw.preamble)
     if spec.preamble_year and ref is None:
         found = re.search(spec.preamble_year, preamble)

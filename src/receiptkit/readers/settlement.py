@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError, SettlementError
+from receiptkit.money import MAX_MINOR
 from receiptkit.readers.presets import normalise_enum
 from receiptkit.readers.table import (
     Col,
@@ -283,15 +284,21 @@ def _integers(frame: pd.DataFrame, column: str, where: _Where, *, nullable: bool
             raise where.error("must be integer minor units, not float", column, None)
     try:
         out = pd.array(series, dtype="Int64")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         values = list(series)
         for position, value in enumerate(values):
             try:
-                int(value) if value is not None and not pd.isna(value) else None
+                number = int(value) if value is not None and not pd.isna(value) else None
             except (TypeError, ValueError):
                 raise where.error("must be an integer", column, position, value) from None
+            if number is not None and abs(number) > MAX_MINOR:
+                raise where.error(f"beyond the maximum of {MAX_MINOR:,}", column, position, value) from None
         raise where.error("must be an integer", column, None) from None
     out = pd.Series(out, index=frame.index)
+    beyond = (out.abs() > MAX_MINOR).fillna(False).astype(bool)
+    if beyond.any():
+        position = _first(beyond)
+        raise where.error(f"beyond the maximum of {MAX_MINOR:,}", column, position, series.iloc[position])
     if not nullable and out.isna().any():
         position = _first(out.isna())
         raise where.error("empty value", column, position)

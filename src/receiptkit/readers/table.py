@@ -27,7 +27,7 @@ import pandas as pd
 
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import attach
-from receiptkit.money import exponent, normalise_currency, parse_amount
+from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
 from receiptkit.pan import last4_of
 from receiptkit.schema import STRING
 from receiptkit.timeparse import parse_time
@@ -179,7 +179,8 @@ def read_table(
     - ``stop_at``: a regular expression; the first row whose first cell matches
       it ends the table (summary blocks, ``合计`` rows, disclaimers).
     - Blank rows are skipped. A row with more non-empty cells than the header
-      has columns is an error naming its line.
+      has columns is an error naming its line, and so is a short last row of a
+      file that does not end with a line break (a truncated file).
     """
     name = name or source_name(source)
     suffix = Path(name).suffix.lower() if isinstance(source, str | Path) else ""
@@ -188,6 +189,8 @@ def read_table(
     else:
         text = decode_bytes(_read_bytes(source), encodings, name)
         rows = _csv_rows(text, delimiter, name)
+        cut_tail = bool(text) and not text.endswith(("\n", "\r"))
+        return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail)
     return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name)
 
 
@@ -243,6 +246,8 @@ def _table_from_rows(
     stop_at: str | None,
     strip: str,
     name: str,
+    *,
+    cut_tail: bool = False,
 ) -> RawTable:
     stop_re = re.compile(stop_at) if stop_at else None
     preamble: list[str] = []
@@ -279,12 +284,11 @@ def _table_from_rows(
                     value=extra[0],
                 )
             cells = cells[:width]
-        elif len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
         data.append(cells)
         lines.append(line)
     if columns is None:
         raise ReceiptkitError(f"no header row with the columns {', '.join(header)}", file=name)
+    _pad_short_rows(data, lines, len(columns), name, cut_tail)
     frame = (
         pd.DataFrame(data, columns=columns, dtype=STRING)
         if data
@@ -292,6 +296,30 @@ def _table_from_rows(
     )
     frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
     return RawTable(frame, np.asarray(lines, dtype=np.int64), name, header_line, preamble)
+
+
+def _pad_short_rows(data: list[list[str]], lines: list[int], width: int, name: str, cut_tail: bool) -> None:
+    """Pad rows that leave out trailing columns, or refuse a truncated last row.
+
+    Real exports leave out trailing empty cells (PayPal's Spanish statement:
+    24 header names, 18 cells a row; ABC debit records: 7 or 9 cells), so a
+    short row is padded with empty cells. But when the file does not end with
+    a line break and its last row is short, the file was cut inside that row
+    ("35.61" cut to "35.6"): that is an error naming the line.
+    """
+    if not data:
+        return
+    last = data[-1]
+    if cut_tail and len(last) < width:
+        raise ReceiptkitError(
+            f"the file ends inside this row ({len(last)} of {width} cells, no final line break): truncated?",
+            file=name,
+            row=lines[-1],
+            value=last[-1] if last else None,
+        )
+    for cells in data:
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
 
 
 # --------------------------------------------------------------------------- fields
@@ -360,26 +388,42 @@ def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.
 
 # Commas are accepted only as thousands separators in groups of three
 # ("1,234.50"), exactly as parse_amount does; "1,00" goes to the slow path,
-# which reports it.
-_FAST_AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_AMOUNT_NOISE = re.compile(r"[\s¥￥$€£元]|RMB|CNY")
+# which reports it. Only ASCII digits take the fast path ("\d" would match
+# full-width and Arabic-Indic digits too, which parse_amount reads), and at
+# most 16 of them: MAX_MINOR has 16 digits, and anything longer goes to the
+# slow path, which refuses it by name instead of wrapping it modulo 2**64.
+_FAST_AMOUNT = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$")
+_AMOUNT_NOISE = re.compile(r"[ \t\r\n\u3000\u00a0¥￥$€£元]|RMB|CNY")
+_FAST_DIGITS = 16
 
 
 def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
-    """Vectorised exact parse for plain decimal columns; None when not plain."""
+    """Vectorised exact parse for plain decimal columns; None when not plain.
+
+    None also when any value has more digits than :data:`~receiptkit.money.MAX_MINOR`
+    allows or lies beyond it: the per-cell path then names the cell.
+    """
     cleaned = values.str.replace(_AMOUNT_NOISE, "", regex=True)
     if not cleaned.dropna().str.fullmatch(_FAST_AMOUNT.pattern).all():
         return None
     exp = exponent(currency)
     parts = cleaned.str.replace(",", "", regex=False).str.extract(
-        r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$"
+        r"^(?P<sign>[+-]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?$"
     )
     frac = parts["frac"].fillna("")
     if (frac.str.len() > exp).any():
         return None  # let the slow path report the bad value
     frac = frac.str.ljust(exp, "0") if exp else frac.where(frac == "", "")
-    digits = parts["int"] + (frac if exp else "")
-    minor = pd.to_numeric(digits, errors="coerce").astype("Int64")
+    digits = (parts["int"] + (frac if exp else "")).str.lstrip("0").replace("", "0")
+    digits = digits.where(parts["int"].notna())
+    if (digits.str.len() > _FAST_DIGITS).any():
+        return None
+    minor = pd.to_numeric(digits, errors="coerce")
+    if minor.notna().sum() != digits.notna().sum():
+        return None
+    minor = minor.astype("Int64")
+    if (minor.abs() > MAX_MINOR).any():
+        return None
     negative = parts["sign"] == "-"
     return minor.where(~negative, -minor)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from receiptkit.money import format_minor
+from receiptkit.money import ensure_sum_fits, format_minor
 
 __all__ = ["STATUSES", "status_counts", "summarise", "without_attrs"]
 
@@ -47,6 +47,7 @@ def summarise(result: pd.DataFrame, proofs: pd.DataFrame) -> pd.DataFrame:
         {"proof_id": str, "currency": str, "direction": str}
     )
     joined = result[["proof_id", "status"]].astype(str).merge(amounts, on="proof_id", how="left")
+    ensure_sum_fits(joined["amount_minor"].dropna().to_numpy(), what="reconciliation total")
     grouped = (
         joined.groupby(["status", "currency", "direction"], sort=False)
         .agg(proofs=("proof_id", "size"), amount_minor=("amount_minor", "sum"))

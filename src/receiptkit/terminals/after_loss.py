@@ -25,7 +25,7 @@ import pandas as pd
 from receiptkit.audit import AuditLog
 from receiptkit.audit import _neutralise as _spreadsheet_safe
 from receiptkit.errors import ReceiptkitError, SchemaError
-from receiptkit.money import format_minor
+from receiptkit.money import ensure_sum_fits, format_minor
 from receiptkit.pan import mask_pan
 from receiptkit.schema import JOURNAL_REQUIRED, STRING
 from receiptkit.terminals.register import Terminal, Terminals
@@ -227,6 +227,7 @@ def activity_totals(activity: pd.DataFrame) -> pd.DataFrame:
     sign = np.where(
         approved["txn_type"].isin(_MONEY_IN), 1, np.where(approved["txn_type"].isin(_MONEY_OUT), -1, 0)
     )
+    ensure_sum_fits(approved["amount_minor"].to_numpy(), what="total after the loss")
     moved = approved.assign(_signed=approved["amount_minor"].to_numpy() * sign, _moved=sign != 0)
     net = (
         moved.groupby("currency", sort=True)

@@ -44,7 +44,7 @@ import pandas as pd
 from receiptkit.audit import DEFAULT_PATH, AuditLog
 from receiptkit.audit import _neutralise as neutralise_cell
 from receiptkit.errors import ClosingError, ClosingRefused
-from receiptkit.money import format_minor
+from receiptkit.money import ensure_sum_fits, format_minor
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
 from receiptkit.terminals.pack import MANIFEST_NAME, file_sha256, write_manifest
 from receiptkit.terminals.settlement import Reconciliation, money_rows, reconcile_settlement
@@ -362,6 +362,7 @@ def summarise_batches(journal: pd.DataFrame) -> pd.DataFrame:
             "gross_minor": contribution,
         }
     )
+    ensure_sum_fits(frame["amount_minor"].to_numpy(), what="closing total")
     out = (
         frame.groupby(
             ["terminal_id", "batch", "channel", "txn_type", "status", "currency"], dropna=False, sort=True

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from receiptkit.money import ensure_sum_fits
 from receiptkit.readers.settlement import parse_rate, read_settlement, validate_settlement
 from receiptkit.schema import STRING, validate_journal, validate_proofs
 
@@ -188,6 +189,7 @@ def _batches(money: pd.DataFrame) -> pd.DataFrame:
                 "channels": pd.Series([], dtype=STRING),
             }
         )
+    ensure_sum_fits(money["signed_minor"].to_numpy(), what="settlement batch total")
     grouped = money.groupby(keys, dropna=False, sort=True)
     out = grouped.agg(
         batch_no=("batch_no", "first"),
