@@ -22,14 +22,20 @@ status request ``DLE EOT n`` (n = 1 printer, 2 offline cause, 3 error cause,
 
 ``received`` is what the printer was sent minus the status requests before
 the job and the confirmation request after it: the job's own bytes.
+:class:`FakeSerialPrinter` is the same printer on a pseudo-terminal, for
+``serial:`` addresses (pyserial opens the terminal like a real serial port).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import socket
 import struct
 import threading
 import time
+import tty
 
 DLE_EOT = b"\x10\x04"
 GS_H_PID = b"\x1d\x28\x48\x06\x00\x30\x30"  # + d1 d2 d3 d4
@@ -227,3 +233,64 @@ class FakePrinter:
             return
         self.answered.append(reply)
         conn.sendall(reply)
+
+
+class _PtyConnection:
+    """The master side of a pseudo-terminal, used like the socket of a connection."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.timeout = 0.05
+
+    def settimeout(self, seconds: float) -> None:
+        self.timeout = seconds
+
+    def recv(self, size: int) -> bytes:
+        ready, _, _ = select.select([self.fd], [], [], self.timeout)
+        if not ready:
+            raise TimeoutError
+        try:
+            return os.read(self.fd, max(1, size))
+        except OSError:  # EIO: nobody has the terminal open (yet): nothing to read
+            time.sleep(self.timeout)
+            raise TimeoutError from None
+
+    def sendall(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def setsockopt(self, *args: object) -> None:
+        """No linger on a terminal."""
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class FakeSerialPrinter(FakePrinter):
+    """The fake printer behind a pseudo-terminal: ``url`` is ``serial:/dev/pts/N``."""
+
+    def __init__(self, mode: str = "ok", **options: object) -> None:
+        super().__init__(mode, **options)  # type: ignore[arg-type]
+        self.sock.close()  # no network here
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+
+    @property
+    def url(self) -> str:
+        return f"serial:{self.path}"
+
+    def _serve(self) -> None:
+        self.connections += 1
+        conn = _PtyConnection(self.master)
+        try:
+            self._connection(conn)  # type: ignore[arg-type]
+        finally:
+            self.done.set()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)

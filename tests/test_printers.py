@@ -147,7 +147,7 @@ def test_outcome_per_printer_mode(fake_printer, slip, mode, profile, outcome, me
     assert (result.outcome, result.method) == (outcome, method), result.detail
     assert result.data == slip.to_escpos(chinese="native")
     assert result.before is not None and result.before.ready
-    assert server.done.wait(10) or mode == "never_reads"
+    assert mode == "never_reads" or server.done.wait(10)
     if outcome == "printed":
         assert bytes(server.received) == result.data
     if mode == "reset":
@@ -235,3 +235,77 @@ def test_printer_status_reads_every_condition(fake_printer):
         assert status is not None and status.describe() == expected
         assert status.paper_near_end == (mode == "near_end")
     assert printer_status(open_printer("dummy:")) is None
+
+
+# -- a serial printer: pyserial on a pseudo-terminal, the same fake printer behind it -------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "outcome"), [("ok", "printed"), ("no_pid", "printed"), ("never_reads", "unconfirmed")]
+)
+def test_a_serial_printer_is_confirmed_like_a_network_one(slip, mode, outcome):
+    from fakeprinter import FakeSerialPrinter
+
+    with FakeSerialPrinter(mode) as server:
+        result = print_slip(slip, server.url + "?baudrate=115200", timeout=0.8, chinese="native")
+        assert (result.outcome, result.method) == (outcome, "status"), result.detail
+    if outcome == "printed":
+        assert bytes(server.received) == result.data
+
+
+def test_a_serial_printer_with_its_cover_open_is_refused(slip):
+    from fakeprinter import FakeSerialPrinter
+
+    with FakeSerialPrinter("cover_open") as server, pytest.raises(PrinterNotReady, match="cover open"):
+        print_slip(slip, server.url, timeout=2)
+    assert bytes(server.received) == b""
+
+
+def test_every_python_escpos_connection_has_an_address(tmp_path):
+    from escpos.printer import LP, CupsPrinter, Dummy, File, Network, Serial, Usb, Win32Raw
+
+    from receiptkit.printers import parse_printer_address
+
+    config = tmp_path / "config.yaml"
+    config.write_text("printer:\n  type: Network\n  host: 192.0.2.7\n  port: 9101\n")
+    cases = {
+        "tcp://192.0.2.7:9101": (Network, True),
+        "usb:04b8:0202": (Usb, True),
+        "serial:/dev/ttyUSB0?baudrate=19200": (Serial, True),
+        "win32:EPSON TM-T88V Receipt": (Win32Raw, False),
+        "cups:receipts@192.0.2.9:631": (CupsPrinter, False),
+        "lp:receipts": (LP, False),
+        f"file:{tmp_path / 'out.bin'}": (File, False),
+        f"config:{config}": (Network, False),  # the class comes from the file
+        "dummy:": (Dummy, False),
+    }
+    for url, (cls, two_way) in cases.items():
+        address = parse_printer_address(url)
+        assert address.two_way == two_way, url
+        try:
+            printer = open_printer(address)
+        except PrinterError as exc:  # a connection whose library or system is missing here says so
+            assert cls in (Win32Raw, CupsPrinter, LP), (url, exc)
+            assert "Windows" in str(exc) or "pip install" in str(exc) or "lp command" in str(exc)
+            continue
+        assert isinstance(printer, cls), url
+    assert parse_printer_address("serial:/dev/ttyS0?baudrate=19200").options == {"baudrate": "19200"}
+    assert open_printer("serial:/dev/ttyS0?baudrate=19200").baudrate == 19200
+    assert open_printer(f"config:{config}").port == 9101
+    for bad in (
+        "serial:/dev/ttyS0?speed=9",
+        "cups:x@h:port",
+        "config:/nonexistent.yaml",
+        "usb:1:2:3",
+        "tcp://h:0",
+    ):
+        with pytest.raises(PrinterError):
+            parse_printer_address(bad)
+
+
+def test_cups_without_pycups_is_a_typed_error(monkeypatch):
+    from escpos.printer import cups as cups_module
+
+    monkeypatch.setattr(cups_module, "is_usable", lambda: False)
+    with pytest.raises(PrinterError, match=r"pip install 'receiptkit\[cups\]'"):
+        open_printer("cups:receipts")

@@ -437,7 +437,11 @@ class _Link:
         self.where = _where(printer)
         self.buffer = bytearray()
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, seconds: float | None = None) -> None:
+        """Send ``data``; on a socket, allow ``seconds`` for it (a read may have shortened the timeout)."""
+        device = self.printer.device
+        if isinstance(device, socket.socket):
+            device.settimeout(seconds if seconds is not None else getattr(self.printer, "timeout", None))
         self.printer._raw(data)
 
     def _read_once(self, seconds: float) -> bytes:
@@ -454,7 +458,9 @@ class _Link:
             return chunk
         if type(device).__module__.startswith("serial"):
             device.timeout = seconds
-            return bytes(device.read(256))
+            first = bytes(device.read(1))  # read(n) would wait for all n bytes
+            waiting = device.in_waiting if first else 0
+            return first + (bytes(device.read(waiting)) if waiting else b"")
         if type(device).__module__.startswith("usb"):
             import usb.core
 
@@ -751,7 +757,7 @@ def _print(
         return PrintResult(outcome, data, how, detail, where, time.monotonic() - start, before, after)
 
     try:
-        link.send(data)
+        link.send(data, wait)
     except OSError as exc:
         return result(
             "unconfirmed", method, f"the connection broke while the job was being sent ({_reason(exc)}); "
