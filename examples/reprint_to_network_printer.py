@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     except PrinterError as exc:
         print(f"reprint failed: {exc}", file=sys.stderr)
         return 1
-    print(f"sent {len(result.data)} bytes ({slip.template} slip of {args.txn}) to {address}: {result.outcome}")
+    print(
+        f"sent {len(result.data)} bytes ({slip.template} slip of {args.txn}) to {address}: {result.outcome}"
+    )
     if not result.printed:
         print(f"not confirmed: {result.detail}", file=sys.stderr)
         return 3
