@@ -41,3 +41,34 @@ def test_not_well_formed_names_line():
     with pytest.raises(ProofError) as info:
         camt.read(b"<Document>\n<Ntry>\n</Document>", name="x.xml")
     assert info.value.row == 3
+
+
+def _camt(version: str, entries: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}">
+<BkToCstmrStmt><Stmt><Id>S1</Id>
+{entries}
+</Stmt></BkToCstmrStmt></Document>
+""".encode()
+
+
+_PARTIES_V02 = """<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{mark}</CdtDbtInd><BookgDt><Dt>2026-11-20</Dt></BookgDt>
+<NtryDtls><TxDtls><RltdPties>
+<Dbtr><Nm>{debtor}</Nm></Dbtr><Cdtr><Nm>{creditor}</Nm></Cdtr>
+</RltdPties><RmtInf><Ustrd>Order 77</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"""
+_PARTIES_V08 = """<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{mark}</CdtDbtInd><BookgDt><Dt>2026-11-20</Dt></BookgDt>
+<NtryDtls><TxDtls><RltdPties>
+<Dbtr><Pty><Nm>{debtor}</Nm></Pty></Dbtr><Cdtr><Pty><Nm>{creditor}</Nm></Pty></Cdtr>
+</RltdPties></TxDtls></NtryDtls></Ntry>"""
+
+
+@pytest.mark.parametrize(
+    ("version", "template"), [("02", _PARTIES_V02), ("08", _PARTIES_V08), ("10", _PARTIES_V08)]
+)
+def test_counterparty_is_the_other_side_of_the_entry(version, template):
+    entries = template.format(amount="30.00", mark="CRDT", debtor="Sample Mall", creditor="Account Owner")
+    entries += template.format(amount="12.00", mark="DBIT", debtor="Account Owner", creditor="Sample Store")
+    frame = read_proofs(_camt(version, entries), name="c.xml")
+    assert list(frame["direction"]) == ["credit", "debit"]
+    # money received: the debtor paid it (a refund from the mall); money paid: the creditor got it
+    assert list(frame["merchant_text"]) == ["Sample Mall", "Sample Store"]

@@ -61,3 +61,38 @@ def test_statements_with_balances_only_say_so_at_their_line(samples):
         read_proofs(path)
     assert info.value.file == str(path) and info.value.row == 26
     assert "2 account statement(s) with balances only" in info.value.reason
+
+
+def _ofx(fixtures) -> bytes:
+    return (fixtures / "proofs" / "statement.ofx").read_bytes()
+
+
+def test_charset_1252_header_over_utf8_bytes_reads_utf8(fixtures):
+    data = _ofx(fixtures).replace(b"SAMPLE STORE", "Café Zoë 示例".encode())
+    assert b"CHARSET:1252" in data
+    frame = read_proofs(data, name="utf8.ofx")
+    assert frame.iloc[0]["merchant_text"] == "Café Zoë 示例"
+    # real cp1252 bytes (not valid UTF-8) are still read as cp1252
+    latin = _ofx(fixtures).replace(b"SAMPLE STORE", "Café €5".encode("cp1252"))
+    assert read_proofs(latin, name="cp1252.ofx").iloc[0]["merchant_text"] == "Café €5"
+
+
+@pytest.mark.parametrize("cut", [-8, -40, -200, -400])
+def test_truncated_ofx_is_an_error_naming_the_last_line(fixtures, cut):
+    data = _ofx(fixtures).rstrip()[:cut]
+    with pytest.raises(ProofError) as info:
+        read_proofs(data, format="ofx", name="cut.ofx")
+    assert "truncated" in info.value.reason
+    assert info.value.row == data.decode().rstrip().count("\n") + 1
+
+
+def test_currency_is_never_assumed(fixtures):
+    data = _ofx(fixtures).replace(b"<CURDEF>CNY", b"")
+    with pytest.raises(ProofError) as info:
+        read_proofs(data, name="nocur.ofx")
+    assert info.value.row == 16 and info.value.column == "CURDEF"
+    # a transaction that names its currency needs no CURDEF
+    named = data.replace(b"<TRNAMT>-128.50", b"<TRNAMT>-128.50<CURRENCY><CURRATE>1.0<CURSYM>EUR</CURRENCY>")
+    with pytest.raises(ProofError) as info:
+        read_proofs(named, name="nocur.ofx")
+    assert info.value.row == 23  # the second transaction still has none

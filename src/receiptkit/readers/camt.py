@@ -6,22 +6,24 @@ external entities) and external references are refused with a
 (``camt.053.001.02`` ... ``.08``, ``camt.054.001.x``) reads the same way.
 One row per ``<Ntry>``: unsigned ``<Amt Ccy=..>`` with ``<CdtDbtInd>``
 (``DBIT`` = debit), booking date (``<BookgDt>``; ``<DtTm>`` with its offset
-gives a time), remittance text / related party name / ``<AddtlNtryInf>`` as
-merchant text, ``<AcctSvcrRef>`` or ``<EndToEndId>`` as reference.
+gives a time), the counterparty's name as merchant text (``Cdtr`` of a
+``DBIT`` entry, ``Dbtr`` of a ``CRDT`` entry, directly or under ``<Pty>`` as in
+camt.05x.001.08+; else the remittance text or ``<AddtlNtryInf>``), ``<AcctSvcrRef>`` or ``<EndToEndId>`` as reference.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.money import parse_amount
+from receiptkit.money import Money, exponent, parse_amount
 from receiptkit.readers.proofbase import finish
 from receiptkit.readers.table import Problem, _read_bytes, source_name
-from receiptkit.timeparse import parse_time
+from receiptkit.timeparse import ParsedTime, parse_time, resolve_tz
 
 __all__ = ["read", "sniff"]
 
@@ -37,24 +39,34 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _find(element: Any, path: str) -> Any:
-    """First descendant following a '/'-separated path of local names ('.//' semantics for the first)."""
-    parts = path.split("/")
-    candidates = [e for e in element.iter() if _local(e.tag) == parts[0]]
-    for candidate in candidates:
-        node = candidate
-        for part in parts[1:]:
-            node = next((c for c in node if _local(c.tag) == part), None)
-            if node is None:
-                break
-        if node is not None:
-            return node
-    return None
+class _Index:
+    """The elements of one entry by local name, in document order (one pass over the entry)."""
+
+    def __init__(self, element: Any) -> None:
+        self.by_name: dict[str, list[Any]] = {}
+        for node in element.iter():
+            tag = node.tag
+            if isinstance(tag, str):
+                self.by_name.setdefault(tag.rsplit("}", 1)[-1], []).append(node)
+
+    def find(self, path: str) -> Any:
+        """First descendant following a '/'-separated path of local names ('.//' semantics for the first)."""
+        parts = path.split("/")
+        for candidate in self.by_name.get(parts[0], ()):
+            node = candidate
+            for part in parts[1:]:
+                node = next((c for c in node if _local(c.tag) == part), None)
+                if node is None:
+                    break
+            if node is not None:
+                return node
+        return None
 
 
 def _text(element: Any, *paths: str) -> str | None:
+    index = element if isinstance(element, _Index) else _Index(element)
     for path in paths:
-        node = _find(element, path)
+        node = index.find(path)
         if node is not None and node.text and node.text.strip():
             return " ".join(node.text.split())
     return None
@@ -78,7 +90,7 @@ def read(
         raise ProofError(f"not well-formed XML ({exc})", file=name, row=line) from None
     except (ValueError, TypeError) as exc:
         raise ProofError(f"not readable XML ({exc})", file=name, row=1) from None
-    lines = [data.count(b"\n", 0, m.start()) + 1 for m in _NTRY.finditer(data)]
+    lines = _lines_of(data, _NTRY)
     entries = [e for e in root.iter() if _local(e.tag) == "Ntry"]
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
@@ -97,13 +109,57 @@ def read(
     return finish(frame, name, problems, strict=strict, tz=tz or "UTC")
 
 
-def _row(entry: Any, line: int, tz: str | None) -> dict[str, Any]:
-    amount_node = next((c for c in entry if _local(c.tag) == "Amt"), None)
+_PLAIN_AMOUNT = re.compile(r"\s*(\d{1,12})(?:\.(\d{1,20}))?\s*")
+_PLAIN_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ZONES: dict[str, Any] = {}
+
+
+def _plain_amount(text: str, currency: str | None) -> Money | None:
+    """The common ``123.45`` in a known currency, without the general parser (CAMT's amounts are plain)."""
+    match = _PLAIN_AMOUNT.fullmatch(text)
+    if match is None or currency is None or not re.fullmatch(r"[A-Z]{3}", currency):
+        return None
+    places = exponent(currency)
+    fraction = (match.group(2) or "").rstrip("0")
+    if len(fraction) > places:
+        return None  # the general parser says why
+    return Money(
+        int(match.group(1)) * 10**places + (int(fraction.ljust(places, "0")) if places else 0), currency
+    )
+
+
+def _plain_date(text: str, tz: str) -> ParsedTime | None:
+    """A plain ``YYYY-MM-DD`` (day precision) without the general parser."""
+    match = _PLAIN_DATE.fullmatch(text)
+    if match is None:
+        return None
+    zone = _ZONES.get(tz) or _ZONES.setdefault(tz, resolve_tz(tz))
+    try:
+        day = dt.datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None  # the general parser says why
+    return ParsedTime(pd.Timestamp(day).tz_localize(zone), "day")
+
+
+def _lines_of(data: bytes, pattern: re.Pattern[bytes]) -> list[int]:
+    """1-based line of every match, counting newlines once through the data (linear, not per match)."""
+    out: list[int] = []
+    line, done = 1, 0
+    for match in pattern.finditer(data):
+        line += data.count(b"\n", done, match.start())
+        done = match.start()
+        out.append(line)
+    return out
+
+
+def _row(element: Any, line: int, tz: str | None) -> dict[str, Any]:
+    amount_node = next((c for c in element if _local(c.tag) == "Amt"), None)
+    entry = _Index(element)
     if amount_node is None or not (amount_node.text or "").strip():
         raise ProofError("entry without <Amt>", column="Amt")
     currency = amount_node.get("Ccy")
     try:
-        money = parse_amount(amount_node.text.strip(), currency)
+        money = _plain_amount(amount_node.text, currency) or parse_amount(amount_node.text.strip(), currency)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="Amt", value=amount_node.text) from None
     mark = _text(entry, "CdtDbtInd")
@@ -115,12 +171,23 @@ def _row(entry: Any, line: int, tz: str | None) -> dict[str, Any]:
     if when is None:
         raise ProofError("entry without booking or value date", column="BookgDt")
     try:
-        parsed = parse_time(when, tz or "UTC")
+        parsed = _plain_date(when, tz or "UTC") or parse_time(when, tz or "UTC")
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="BookgDt", value=when) from None
-    merchant = _text(entry, "RmtInf/Ustrd", "Cdtr/Nm", "Dbtr/Nm", "AddtlTxInf", "AddtlNtryInf")
-    if debit:
-        merchant = _text(entry, "Cdtr/Nm") or merchant
+    # the counterparty is the other side of the entry: the creditor of money paid out (DBIT), the
+    # debtor of money received (CRDT); the other party is the account owner. From camt.05x.001.08
+    # the name sits under <Pty>.
+    party = "Cdtr" if mark == "DBIT" else "Dbtr"
+    merchant = _text(
+        entry,
+        f"{party}/Nm",
+        f"{party}/Pty/Nm",
+        f"Ultmt{party}/Nm",
+        f"Ultmt{party}/Pty/Nm",
+        "RmtInf/Ustrd",
+        "AddtlTxInf",
+        "AddtlNtryInf",
+    )
     reference = _text(entry, "AcctSvcrRef", "Refs/EndToEndId", "Refs/TxId", "NtryRef")
     day = parsed.precision == "day"
     return {

@@ -135,10 +135,12 @@ def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | No
     """Check every ``:61:`` line against the SWIFT layout; return (line, fields) in file order."""
     tags = list(_ANY_TAG.finditer(text))
     out: list[tuple[int, dict[str, str | None]]] = []
+    line, done = 1, 0
     for position, tag in enumerate(tags):
         if tag.group(1) != "61":
             continue
-        line = text.count("\n", 0, tag.start()) + 1
+        line += text.count("\n", done, tag.start())  # counted once through the file: linear
+        done = tag.start()
         end = tags[position + 1].start() if position + 1 < len(tags) else len(text)
         body = text[tag.end() : end].replace("\r\n", "\n").rstrip("\r\n")
         value = body.split("\n", 1)[0][:40]

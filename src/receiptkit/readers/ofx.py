@@ -5,8 +5,11 @@ and anything with a ``<!DOCTYPE`` or ``<!ENTITY`` declaration is refused
 before it gets there. Each ``<STMTTRN>`` becomes one row: ``TRNAMT`` signed
 (negative = debit), ``DTPOSTED`` with its ``[offset:TZ]`` (UTC when none; the
 time part ``000000`` means a date only), ``NAME``/``MEMO`` as merchant text,
-``FITID`` as reference, ``CURDEF`` as currency. Error responses
-(``<SEVERITY>ERROR``) and malformed files raise :class:`ProofError`.
+``FITID`` as reference, ``CURDEF`` as currency (never assumed: a statement
+without it is an error unless each transaction names its ``<CURRENCY>``).
+Error responses (``<SEVERITY>ERROR``), malformed files and files that do not
+end with ``</OFX>`` (truncated) raise :class:`ProofError`. A 1.x header
+declaring ``CHARSET:1252`` over bytes that are valid UTF-8 is read as UTF-8.
 """
 
 from __future__ import annotations
@@ -49,6 +52,42 @@ def _line_of(text: str, needle: str, start: int) -> tuple[int, int]:
     return text.count("\n", 0, position) + 1, position + len(needle)
 
 
+class _Lines:
+    """Lines of successive occurrences of a needle, counting newlines once (linear in the file)."""
+
+    def __init__(self, text: str, needle: str) -> None:
+        self.text, self.needle = text, needle
+        self.line, self.done, self.cursor = 1, 0, 0
+
+    def next(self) -> int:
+        position = self.text.find(self.needle, self.cursor)
+        if position < 0:
+            return 0
+        self.line += self.text.count("\n", self.done, position)
+        self.done, self.cursor = position, position + len(self.needle)
+        return self.line
+
+
+_CHARSET = re.compile(rb"(CHARSET:[ \t]*)(1252|ISO-8859-1)", re.I)
+_END = re.compile(rb"</OFX>[\s\x00]*$", re.I)
+
+
+def _charset_fixed(data: bytes) -> bytes:
+    """OFX 1.x declaring CHARSET:1252 (or ISO-8859-1) whose bytes are valid UTF-8 is UTF-8.
+
+    Exporters write UTF-8 under a copied 1252 header; text in cp1252 with bytes above 0x7F almost
+    never forms valid UTF-8, so valid UTF-8 with such bytes is read as UTF-8 (``CHARSET:NONE``).
+    """
+    header = _CHARSET.search(data[:1024])
+    if header is None or max(data, default=0) < 0x80:
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return data[: header.start(2)] + b"NONE" + data[header.end(2) :]
+
+
 def _ofx_time(text: str) -> tuple[pd.Timestamp, str]:
     match = _DATE.match(text.strip())
     if not match:
@@ -87,6 +126,15 @@ def read(
             "DTD/entity declarations are refused in OFX", file=name, row=line, value=found.group(0)
         )
     text = data.decode("latin-1")
+    if not _END.search(data[-4096:]):
+        last = text.rstrip().count("\n") + 1
+        raise ProofError(
+            "the file does not end with </OFX>: truncated?",
+            file=name,
+            row=last,
+            value=text.rstrip()[-20:] or None,
+        )
+    data = _charset_fixed(data)
     # blank lines before the header (ofxtools looks at the first 8 lines only)
     data = data.lstrip()
     if re.match(rb"<OFX>", data, re.I):
@@ -110,11 +158,12 @@ def read(
             raise ProofError(f"OFX error response {code}: {message}", file=name, row=row or 1)
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    cursor = 0
+    lines = _Lines(text, "<STMTTRN>")
     for statement in [*root.iter("STMTRS"), *root.iter("CCSTMTRS"), *root.iter("INVSTMTRS")]:
-        currency = (statement.findtext("CURDEF") or "").strip() or "USD"
+        # no CURDEF: each transaction must name its currency (<CURRENCY><CURSYM>); never assume USD
+        currency = (statement.findtext("CURDEF") or "").strip() or None
         for trn in statement.iter("STMTTRN"):
-            line, cursor = _line_of(text, "<STMTTRN>", cursor)
+            line = lines.next()
             try:
                 rows.append(_row(trn, currency, line))
             except ReceiptkitError as exc:
@@ -158,13 +207,17 @@ def _without_leaf_end_tags(data: bytes) -> bytes:
     return _END_TAG.sub(lambda m: b"" if m.group(1) in leaves else m.group(0), data)
 
 
-def _row(trn: Any, currency: str, line: int) -> dict[str, Any]:
+def _row(trn: Any, currency: str | None, line: int) -> dict[str, Any]:
     amount_text = trn.findtext("TRNAMT")
     if amount_text is None or not amount_text.strip():
         raise ProofError("no TRNAMT", column="TRNAMT")
     amount_text = amount_text.strip()
     # <CURRENCY> (not <ORIGCURRENCY>): the amounts are in CURSYM, not in CURDEF
     currency = (trn.findtext("CURRENCY/CURSYM") or "").strip() or currency
+    if currency is None:
+        raise ProofError(
+            "no currency: the statement has no CURDEF and the transaction no CURRENCY", column="CURDEF"
+        )
     try:
         comma = bool(re.fullmatch(r"[+-]?\d+,\d+", amount_text))  # decimal comma (European banks)
         money = parse_amount(amount_text, currency, decimal_comma=comma)
