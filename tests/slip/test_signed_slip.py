@@ -64,3 +64,18 @@ def test_a_verification_triple_is_accepted(journal):
         row, printed_at=PRINTED_AT, verification=("ABCDE-FGHJK", "RK2|x", "ABCD-EFGH")
     )
     assert "ABCD-EFGH" in slip.text()
+
+
+@pytest.mark.parametrize("width", ["80mm", "58mm"])
+def test_the_signed_qr_scans_back_from_the_png(journal, width):
+    """A QR decoder (OpenCV's, where installed) reads the signed payload off the picture, and it verifies."""
+    cv2 = pytest.importorskip("cv2")
+    import numpy as np
+
+    row = journal.loc["UP-0001"]
+    code = _code(row)
+    png = Slip.from_transaction(row, printed_at=PRINTED_AT, width=width, verification=code).to_png()
+    image = cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_COLOR)
+    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert text == code.qr_payload and len(text.encode()) < 400
+    assert verify(text, public_key=load_key(KEY).public_key()).genuine

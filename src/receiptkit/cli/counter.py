@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +16,8 @@ from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+DEFAULT_TZ = "Asia/Shanghai"
 
 
 @app.command()
@@ -30,7 +34,7 @@ def find(
     currency: Annotated[str, typer.Option(help="Currency of the amount.")] = "CNY",
     tz: Annotated[
         str, typer.Option(help="Time zone of --time, and of journal times written without one.")
-    ] = ("Asia/Shanghai"),
+    ] = DEFAULT_TZ,
     proof_file: Annotated[
         Path | None,
         typer.Option("--proof", help="A proof file (bill, statement, SMS...) instead of the options."),
@@ -52,34 +56,13 @@ def find(
     is matched, 1 when the proof is ambiguous or unmatched.
     """
     import receiptkit as rk
-    from receiptkit.cli.reconcile import read_proof_file
 
+    evidence = _Evidence(
+        amount, time, last4, ref, wallet_txn, merchant, currency, tz, proof_file, proof_id, screenshot
+    )
     try:
         log = rk.read_journal(journal, preset=preset, tz=tz)
-        note = ""
-        if screenshot is not None:
-            from receiptkit.readers.screenshot import reading_note
-
-            proof = rk.read_screenshot(screenshot, tz=tz)
-            note = reading_note(proof)  # the layout read, fields left empty and why
-        elif proof_file is not None:
-            proofs = read_proof_file(proof_file, tz=tz)
-            proof, note = _pick(proofs, proof_id, proof_file)
-        else:
-            if amount is None:
-                raise typer.BadParameter(
-                    "give --amount (and ideally --time, --last4), --proof FILE or --screenshot IMAGE"
-                )
-            proof = rk.proof(
-                amount=amount,
-                time=time,
-                last4=last4,
-                reference=ref,
-                merchant=merchant,
-                currency=currency,
-                tz=tz,
-                wallet_txn_id=wallet_txn,
-            )
+        proof, note = evidence.proof()
         ranked = rk.find(log, proof)
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
@@ -101,14 +84,96 @@ def find(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
         )
     if status == "matched":
+        command = [
+            "receiptkit",
+            "reprint",
+            str(verdict["txn_id"]),
+            "--journal",
+            str(journal),
+            *(["--preset", preset] if preset else []),
+            *evidence.args(),
+        ]
         console.print(
-            f"reprint with: receiptkit reprint {escape(str(verdict['txn_id']))} --journal {escape(str(journal))} "
-            "--operator NAME --reason TEXT --pdf dup.pdf",
+            f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf",
             highlight=False,
             soft_wrap=True,
         )
     else:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """The customer's proof as given on the command line (shared by ``find`` and ``reprint``)."""
+
+    amount: str | None = None
+    time: str | None = None
+    last4: str | None = None
+    ref: str | None = None
+    wallet_txn: str | None = None
+    merchant: str | None = None
+    currency: str = "CNY"
+    tz: str = DEFAULT_TZ
+    proof_file: Path | None = None
+    proof_id: str | None = None
+    screenshot: Path | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.amount is not None or self.proof_file is not None or self.screenshot is not None
+
+    def proof(self) -> tuple[pd.DataFrame, str]:
+        """The one-row proofs frame, and a note on how it was read (or ``""``)."""
+        import receiptkit as rk
+        from receiptkit.cli.reconcile import read_proof_file
+
+        if self.screenshot is not None:
+            from receiptkit.readers.screenshot import reading_note
+
+            proof = rk.read_screenshot(self.screenshot, tz=self.tz)
+            return proof, reading_note(proof)  # the layout read, fields left empty and why
+        if self.proof_file is not None:
+            return _pick(read_proof_file(self.proof_file, tz=self.tz), self.proof_id, self.proof_file)
+        if self.amount is None:
+            raise typer.BadParameter(
+                "give --amount (and ideally --time, --last4), --proof FILE or --screenshot IMAGE"
+            )
+        proof = rk.proof(
+            amount=self.amount,
+            time=self.time,
+            last4=self.last4,
+            reference=self.ref,
+            merchant=self.merchant,
+            currency=self.currency,
+            tz=self.tz,
+            wallet_txn_id=self.wallet_txn,
+        )
+        return proof, ""
+
+    def args(self) -> list[str]:
+        """The command-line options that give this evidence again."""
+        if self.screenshot is not None:
+            out = ["--screenshot", str(self.screenshot)]
+        elif self.proof_file is not None:
+            out = ["--proof", str(self.proof_file)]
+            out += ["--proof-id", self.proof_id] if self.proof_id else []
+        else:
+            out = []
+            for option, value in (
+                ("--amount", self.amount),
+                ("--time", self.time),
+                ("--last4", self.last4),
+                ("--ref", self.ref),
+                ("--wallet-txn", self.wallet_txn),
+                ("--merchant", self.merchant),
+            ):
+                if value is not None:
+                    out += [option, value]
+            if self.currency != "CNY":
+                out += ["--currency", self.currency]
+        if self.tz != DEFAULT_TZ:
+            out += ["--tz", self.tz]
+        return out
 
 
 def _pick(proofs: pd.DataFrame, proof_id: str | None, path: Path) -> tuple[pd.DataFrame, str]:
@@ -191,10 +256,37 @@ def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -
 
 @app.command("reprint")
 def reprint_cmd(
-    txn_id: Annotated[str, typer.Argument(help="The transaction to reprint.")],
     journal: Annotated[Path, typer.Option(help="The terminal journal file.")],
     operator: Annotated[str, typer.Option(help="Who reprints (recorded in the audit log).")],
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit log).")],
+    txn_id: Annotated[
+        str | None,
+        typer.Argument(help="The transaction to reprint (its txn_id), or the one the proof must point to."),
+    ] = None,
+    trace: Annotated[
+        str | None,
+        typer.Option("--trace", "--stan", help="Look up by trace number (凭证号/STAN); needs --terminal."),
+    ] = None,
+    terminal: Annotated[str | None, typer.Option(help="The terminal of --trace (its terminal id).")] = None,
+    batch: Annotated[str | None, typer.Option(help="The batch of --trace, when the number repeats.")] = None,
+    rrn: Annotated[str | None, typer.Option(help="Look up by retrieval reference (参考号/RRN).")] = None,
+    amount: Annotated[str | None, typer.Option(help="The proof: amount paid, e.g. 128.50")] = None,
+    time: Annotated[str | None, typer.Option(help='The proof: when, e.g. "2026-11-20 14:32"')] = None,
+    last4: Annotated[str | None, typer.Option(help="The proof: last 4 digits of the card.")] = None,
+    ref: Annotated[str | None, typer.Option(help="The proof: a reference number (RRN, auth code).")] = None,
+    wallet_txn: Annotated[
+        str | None, typer.Option(help="The proof: the wallet's transaction number.")
+    ] = None,
+    merchant: Annotated[str | None, typer.Option(help="The proof: merchant text.")] = None,
+    currency: Annotated[str, typer.Option(help="The proof: currency of the amount.")] = "CNY",
+    proof_file: Annotated[
+        Path | None, typer.Option("--proof", help="The proof: a proof file (bill, statement, SMS...).")
+    ] = None,
+    proof_id: Annotated[str | None, typer.Option(help="Which proof of a --proof file with several.")] = None,
+    screenshot: Annotated[Path | None, typer.Option(help="The proof: a payment screenshot (OCR).")] = None,
+    require_proof: Annotated[
+        bool, typer.Option(help="Refuse a reprint that no matched proof identifies (rule proof_required).")
+    ] = False,
     printer: Annotated[
         str | None,
         typer.Option(
@@ -223,22 +315,47 @@ def reprint_cmd(
         list[str] | None, typer.Option(help="A control rule to override (repeatable).")
     ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
-    tz: Annotated[str | None, typer.Option(help="Time zone of the journal's times.")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Time zone of the journal's times and of --time (default for --time: {DEFAULT_TZ})."
+        ),
+    ] = None,
     cap: Annotated[
         int | None, typer.Option(help="Refuse beyond this many reprints of one transaction.")
     ] = None,
 ) -> None:
     """Reprint a duplicate slip of one transaction, under the control rules, to the audit log.
 
-    The merchant key comes from RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE. Exit 0
-    when every output was made and the printer confirmed the slip; 1 when the
-    slip was sent but the printer did not confirm it (check the printer; the
-    same command again reprints the same number with the same code); 2 when
-    it was refused or failed.
+    Say how the transaction was identified, one way: its TXN_ID; --trace N
+    --terminal T [--batch B] or --rrn R (the clerk's look-up, as the terminal's
+    own "reprint by trace"); or the customer's proof (--proof FILE,
+    --screenshot, or --amount/--time/--last4/...), matched as ``find`` does:
+    the reprint is refused (rule ambiguous) unless the proof matches one
+    transaction (and it is TXN_ID, when given). The way is written to the audit
+    log. The merchant key comes from RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE.
+
+    Exit 0 when every output was made and the printer confirmed the slip; 1
+    when the slip was sent but the printer did not confirm it (check the
+    printer; the same command again reprints the same number with the same
+    code); 2 when it was refused or failed.
     """
     import receiptkit as rk
-    from receiptkit.reprinting import ReprintPolicy
+    from receiptkit.reprinting import ReprintPolicy, lookup
 
+    evidence = _Evidence(
+        amount,
+        time,
+        last4,
+        ref,
+        wallet_txn,
+        merchant,
+        currency,
+        tz or DEFAULT_TZ,
+        proof_file,
+        proof_id,
+        screenshot,
+    )
     try:
         if printer_config is not None:
             if printer is not None:
@@ -248,21 +365,45 @@ def reprint_cmd(
             from receiptkit.printers import parse_printer_address
 
             parse_printer_address(printer)  # checked before the journal is read or anything logged
-        log = rk.read_journal(journal, preset=preset, tz=tz)
-        found = log[log["txn_id"].astype(str) == txn_id]
-        if found.empty:
-            raise ReceiptkitError("no such transaction in the journal", file=str(journal), value=txn_id)
+        ways = [w for w, given in (("--trace", trace), ("--rrn", rrn), ("a proof", evidence.given)) if given]
+        if len(ways) > 1 or (txn_id is not None and ways and ways != ["a proof"]):
+            raise typer.BadParameter(
+                "identify the transaction one way: TXN_ID, --trace with --terminal, --rrn, or a proof "
+                "(a proof may come with the TXN_ID it must point to)"
+            )
+        if not ways and txn_id is None:
+            raise typer.BadParameter(
+                "say which transaction: TXN_ID, --trace N --terminal T, --rrn R, or a proof"
+            )
+        if (terminal or batch) and trace is None:
+            raise typer.BadParameter("--terminal and --batch go with --trace")
+        # a proof is matched as `find` does, which reads the journal's zone-less times in its --tz default
+        log = rk.read_journal(journal, preset=preset, tz=tz or (DEFAULT_TZ if evidence.given else None))
+        proof_row = None
+        if evidence.given:
+            proof, note = evidence.proof()
+            if note:
+                err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
+            proof_row = proof.iloc[0]
+            item = _proof_choice(rk.find(log, proof), proof_row, log, txn_id)
+        elif trace is not None:
+            item = lookup(log, stan=trace, terminal_id=terminal, batch_no=batch)
+        elif rrn is not None:
+            item = lookup(log, rrn=rrn)
+        else:
+            item = lookup(log, txn_id=txn_id)
         record = rk.reprint(
-            found.iloc[0],
+            item,
             journal=log,
             operator=operator,
             reason=reason,
             printer=printer,
             pdf=pdf,
             png=png,
+            proof=proof_row,
             audit=str(audit),
             override=override or (),
-            policy=ReprintPolicy(cap=cap, printer_timeout=printer_timeout),
+            policy=ReprintPolicy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
             printer_profile=profile,
         )
     except PrintUnconfirmed as exc:
@@ -276,16 +417,65 @@ def reprint_cmd(
             soft_wrap=True,
         )
         raise typer.Exit(EXIT_FOUND_PROBLEM) from None
-    except ReceiptkitError as exc:
+    except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
         return
     confirmed = " (the printer confirmed it)" if "printer" in record.outputs else ""
     console.print(
-        f"reprint {record.reprint_no} of {record.txn_id} done ({', '.join(record.outputs)}){confirmed}; "
+        f"reprint {record.reprint_no} of {escape(record.txn_id)} done ({', '.join(record.outputs)}){confirmed}; "
         f"verification code {record.short_code}",
         highlight=False,
         soft_wrap=True,
     )
+    if record.identification is not None:
+        console.print(
+            f"identified by {escape(record.identification.describe())}", highlight=False, soft_wrap=True
+        )
+    if record.key_fingerprint:
+        console.print(f"signed; public key {record.key_fingerprint}", highlight=False, soft_wrap=True)
+
+
+def _proof_choice(
+    ranked: pd.DataFrame, proof: pd.Series, journal: pd.DataFrame, txn_id: str | None
+) -> pd.Series:
+    """What to hand to ``reprint`` after matching the proof: the chosen candidate, or a row it refuses.
+
+    Without ``txn_id``: the candidate the proof's verdict chose, else the best
+    candidate (refused as ``ambiguous``), else an ``unmatched`` verdict. With
+    ``txn_id``: that transaction's candidate row (refused unless chosen); a
+    transaction the proof does not list at all is handed over as a candidate of
+    confidence 0 that the verdict did not choose (refused as ``ambiguous``).
+    """
+    import pandas as pd
+
+    if txn_id is None:
+        chosen = ranked[ranked["chosen"].astype(bool)]
+        if not chosen.empty:
+            return chosen.iloc[0]
+        if not ranked.empty:
+            return ranked.iloc[0]
+        return pd.Series(
+            {
+                "proof_id": str(proof["proof_id"]),
+                "txn_id": None,
+                "status": "unmatched",
+                "confidence": 0.0,
+                "reason": "no transaction in the journal fits the proof",
+                "candidates": [],
+            }
+        )
+    listed = ranked[ranked["txn_id"].astype(str) == txn_id]
+    if not listed.empty:
+        return listed.iloc[0]
+    found = journal[journal["txn_id"].astype(str) == txn_id]
+    if found.empty:
+        raise ReceiptkitError("no such transaction in the journal", value=txn_id)
+    row = found.iloc[0].copy()
+    row["confidence"] = 0.0
+    row["proof_id"] = str(proof["proof_id"])
+    row["verdict"] = str(ranked["verdict"].iloc[0]) if not ranked.empty else "unmatched"
+    row["chosen"] = False
+    return row
 
 
 @app.command("verify")
