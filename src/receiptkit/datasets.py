@@ -537,6 +537,7 @@ def _proofs(
             "ts_precision": _strings(
                 _pick(("second", "minute", "day"), np.select([is_wallet, is_bank], [0, 2], 1))
             ),
+            "ts_end": pd.Series(pd.NaT, index=range(total), dtype="datetime64[ns, UTC]"),  # points and days
             # the UTC date of a timed proof, as validate_proofs fills it
             "date": pd.Series(
                 np.where(is_bank, posted, observed.astype("datetime64[ns]").astype("datetime64[D]")).astype(

@@ -51,7 +51,8 @@ STATUSES = ("approved", "declined", "reversed")
 CHANNELS = ("card", "wechat", "alipay", "unionpay_qr", "other")
 PROOF_KINDS = ("bank_statement", "wallet", "sms", "issuer_app", "manual")
 DIRECTIONS = ("debit", "credit")
-PRECISIONS = ("second", "minute", "day")
+PRECISIONS = ("second", "minute", "hour", "day")
+MAX_WINDOW = pd.Timedelta(days=1)  # the longest proof window [ts, ts_end]: longer is a date (day precision)
 
 JOURNAL_COLUMNS: tuple[str, ...] = (
     "txn_id",
@@ -94,6 +95,7 @@ PROOF_COLUMNS: tuple[str, ...] = (
     "kind",
     "ts",
     "ts_precision",
+    "ts_end",
     "date",
     "amount_minor",
     "currency",
@@ -111,7 +113,7 @@ PROOF_COLUMNS: tuple[str, ...] = (
 PROOF_REQUIRED = ("proof_id", "kind", "amount_minor", "currency", "direction")
 
 _JOURNAL_SPECIAL = {"ts", "amount_minor"}
-_PROOF_SPECIAL = {"ts", "date", "amount_minor", "source_row", "raw"}
+_PROOF_SPECIAL = {"ts", "ts_end", "date", "amount_minor", "source_row", "raw"}
 
 
 class FullPanWarning(UserWarning):
@@ -139,7 +141,7 @@ def empty_proofs() -> pd.DataFrame:
     """A proofs frame with no rows and every canonical column with its dtype."""
     data: dict[str, pd.Series] = {}
     for column in PROOF_COLUMNS:
-        if column == "ts":
+        if column in ("ts", "ts_end"):
             data[column] = _utc_empty()
         elif column == "date":
             data[column] = pd.Series([], dtype="datetime64[ns]")
@@ -345,6 +347,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     precision = precision.mask(precision.isna() & has_ts, "second")
     out["ts_precision"] = precision
     _check_values(out, "ts_precision", PRECISIONS, required=True)
+    out["ts_end"] = _proof_window_end(out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
     out["currency"] = out["currency"].str.upper()
     _check_currency(out)
@@ -370,6 +373,38 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         )
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
+
+
+def _proof_window_end(out: pd.DataFrame) -> pd.Series:
+    """``ts_end``: the end of a proof's window [ts, ts_end], in the zone of ``ts``.
+
+    Null for a point (second, minute) and a day; an ``hour`` proof without one
+    ends an hour after ``ts``. Refused: an end without ``ts``, before ``ts``,
+    or more than :data:`MAX_WINDOW` after it.
+    """
+    ts = out["ts"]
+    end = out["ts_end"]
+    if end.isna().all() and not pd.api.types.is_datetime64_any_dtype(end.dtype):
+        end = pd.Series(pd.NaT, index=out.index, dtype=ts.dtype)
+    else:
+        end = _as_aware(end, ts.dt.tz, "ts_end", allow_missing=True)  # type: ignore[arg-type]
+        end = end.dt.tz_convert(ts.dt.tz)
+    hour = (
+        (out["ts_precision"] == "hour").fillna(False).to_numpy()
+        & end.isna().to_numpy()
+        & ts.notna().to_numpy()
+    )
+    if hour.any():
+        end = end.mask(hour, ts + pd.Timedelta(hours=1))
+    for bad, why in (
+        (end.notna() & ts.isna(), "ts_end without ts (a window needs its start)"),
+        (end.notna() & ts.notna() & (end < ts), "ts_end is before ts"),
+        (end.notna() & ts.notna() & (end - ts > MAX_WINDOW), "the window is longer than a day: give a date"),
+    ):
+        if bad.any():
+            index = bad.idxmax()
+            raise SchemaError(why, row=_row_label(out, index), column="ts_end", value=end[index])
+    return end.dt.as_unit("ns")
 
 
 def _as_row_numbers(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -1,6 +1,6 @@
 """Dates and times as real exports write them, read into timezone-aware values.
 
-Every parsed time remembers how precise it was: ``second``, ``minute`` or
+Every parsed time remembers how precise it was: ``second``, ``minute``, ``hour`` or
 ``day``. A proof "14:32" is minute precision and must not be treated as
 14:32:00 exactly.
 
@@ -25,14 +25,18 @@ from dateutil import parser as dateutil_parser
 from receiptkit.errors import TimeParseError
 
 __all__ = [
+    "ABOUT_MARGIN_S",
+    "PERIODS",
     "PRECISIONS",
     "ParsedTime",
+    "TimeWindow",
     "parse_time",
     "parse_time_series",
+    "parse_time_window",
     "resolve_tz",
 ]
 
-PRECISIONS = ("second", "minute", "day")
+PRECISIONS = ("second", "minute", "hour", "day")
 
 TzLike = str | dt.tzinfo | None
 
@@ -236,7 +240,7 @@ def _dateutil(
     # comes out the same both times was in the text, so the precision follows
     # from what was written ("143025" is to the second), not from its layout.
     parsed = []
-    for default in (dt.datetime(2000, 1, 1, 0, 0, 0), dt.datetime(2004, 1, 1, 1, 1, 1)):
+    for default in (dt.datetime(2000, 1, 1, 0, 0, 0), dt.datetime(2004, 3, 3, 1, 1, 1)):
         try:
             value, tokens = dateutil_parser.parse(
                 cleaned, dayfirst=dayfirst, fuzzy_with_tokens=True, default=default
@@ -244,10 +248,14 @@ def _dateutil(
         except (ValueError, OverflowError) as exc:
             raise TimeParseError("not a date or time", value=original) from exc
         parsed.append(value)
-    leftover = "".join(tokens).strip(" ,.")
-    if leftover and re.search(r"[0-9A-Za-z]", leftover) and leftover.lower() not in ("at", "on"):
-        raise TimeParseError("not a date or time", value=original)
+    # every word must have been read: "下午2:32" must not become 02:32 by skipping 下午
+    leftover = re.sub(r"[\s,.;/-]+", " ", "".join(tokens)).strip()
+    if leftover and any(word.lower() not in ("at", "on", "of") for word in leftover.split()):
+        raise TimeParseError(f"not a date or time (could not read {leftover!r})", value=original)
     first, second = parsed
+    if (first.month, first.day) != (second.month, second.day):
+        # "14:32" alone would silently become 1 January: a time needs its day
+        raise TimeParseError("no day in the text (a time alone needs a date)", value=original)
     if first.hour != second.hour:
         precision = "day"
     elif first.second != second.second:
@@ -361,3 +369,313 @@ def _fast_parse(
     except Exception:
         return None
     return localised, pd.Series(chosen[1], index=values.index, dtype="string")
+
+
+# ----------------------------------------------------------- time as a clerk types it
+
+
+class TimeWindow(NamedTuple):
+    """When a payment happened, as a window: ``[start, end]``.
+
+    ``end`` is ``None`` for a point (a second, a minute) and for a day;
+    ``precision`` is how precisely the time was stated (``second``,
+    ``minute``, ``hour``, ``day``). An hour (``"14点"``), a period of the day
+    (``"下午"``), a range (``"14点-15点"``) and an approximate time
+    (``"两点左右"``) have an ``end``.
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp | None
+    precision: str
+
+
+#: Periods of the day, as local times [start, end) in hours. Phones write 上午 for 00:00-11:59 and 下午 for
+#: 12:00-23:59 (下午11:30), so these two are wide; the others are as people use them.
+PERIODS: dict[str, tuple[int, int]] = {
+    "凌晨": (0, 6),
+    "早上": (5, 10),
+    "早晨": (5, 10),
+    "清晨": (5, 9),
+    "上午": (0, 12),
+    "中午": (11, 14),
+    "下午": (12, 24),
+    "傍晚": (16, 20),
+    "晚上": (18, 24),
+}
+
+#: How far "左右" / "大约" (about) widens a time, by the precision it was stated with (seconds each side):
+#: "两点左右" is 13:30-14:30, "14:32左右" is 14:22-14:42; a period or range is widened by half an hour.
+ABOUT_MARGIN_S: dict[str, int] = {"hour": 1800, "minute": 600, "second": 600}
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_NUM = r"(?:\d{1,2}|[零〇一二两三四五六七八九十]{1,3})"
+_PERIOD = "|".join(PERIODS)
+_SEP = r"\s*(?:-|~|〜|—|–|至|到)\s*"
+_ABOUT_BEFORE = re.compile(r"^(?:大约|大概|约|差不多)\s*")
+_ABOUT_AFTER = re.compile(r"\s*(?:左右|前后)$")
+_DATE = re.compile(
+    r"^(?:(?P<rel>今天|今日|昨天|昨日|前天)"
+    r"|(?:(?P<y>\d{4})\s*年\s*)?(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"
+    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2}))"
+)
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+
+
+def _clock_pattern(tag: str) -> str:
+    return (
+        rf"(?P<{tag}p>{_PERIOD})?\s*"
+        rf"(?:(?P<{tag}H>\d{{1,2}}):(?P<{tag}M>\d{{2}})(?::(?P<{tag}S>\d{{2}}))?"
+        rf"|(?P<{tag}h>{_NUM})\s*[点點时時]\s*(?:(?P<{tag}half>半)|(?P<{tag}q>[一三])刻|(?P<{tag}z>整)"
+        rf"|(?P<{tag}m>{_NUM})\s*分?(?:\s*(?P<{tag}s>{_NUM})\s*秒)?)?)"
+    )
+
+
+_TIMES = re.compile(rf"^{_clock_pattern('a')}(?:{_SEP}{_clock_pattern('b')})?$")
+_PERIOD_ONLY = re.compile(rf"^(?P<p>{_PERIOD})$")
+
+
+def _cn_number(text: str, original: object) -> int:
+    """0-59 written in digits or Chinese numerals (两, 十二, 二十三, 零五)."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if "十" in ones or len(tens) > 1 or len(ones) > 1:
+            raise TimeParseError(f"not a number: {text}", value=original)
+        value = (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    elif len(text) <= 2:
+        value = int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    else:
+        raise TimeParseError(f"not a number: {text}", value=original)
+    return value
+
+
+def _hour_of_day(hour: int, minute: int, period: str | None, spoken: bool, original: object) -> int:
+    """A written hour as 0-23, given its period of the day; refuses what could be two hours."""
+    if period is None:
+        if spoken and 1 <= hour <= 11:
+            raise TimeParseError(
+                f"{original} could be {hour:02d}:{minute:02d} or {hour + 12:02d}:{minute:02d}: "
+                "add 上午/下午/晚上 or write 24-hour time",
+                value=original,
+            )
+        if hour == 24:
+            raise TimeParseError(
+                "24点 is midnight of which day? write 0点 with the next day's date", value=original
+            )
+        return hour
+    rules = {  # period: (hours taken as written, hours that get +12)
+        "凌晨": (range(0, 7), ()),
+        "早上": (range(4, 12), ()),
+        "早晨": (range(4, 12), ()),
+        "清晨": (range(4, 10), ()),
+        "上午": (range(0, 12), ()),
+        "中午": (range(11, 15), (1, 2)),
+        "下午": (range(12, 24), range(1, 12)),
+        "傍晚": (range(16, 20), range(4, 8)),
+        "晚上": (range(18, 24), range(6, 12)),
+    }
+    as_written, plus12 = rules[period]
+    if period == "凌晨" and hour == 12:
+        return 0
+    if hour in as_written:
+        return hour
+    if hour in plus12:
+        return hour + 12
+    raise TimeParseError(f"{period}{hour}点 is not a time of day (or could be two)", value=original)
+
+
+def _clock(g: dict[str, str | None], tag: str, period: str | None, original: object) -> tuple[int, str, bool]:
+    """Seconds after local midnight, the precision, and whether only an hour was given."""
+    period = g[f"{tag}p"] or period
+    if g[f"{tag}H"] is not None:
+        hour, minute = int(g[f"{tag}H"]), int(g[f"{tag}M"])  # type: ignore[arg-type]
+        second = int(g[f"{tag}S"]) if g[f"{tag}S"] is not None else 0
+        precision = "second" if g[f"{tag}S"] is not None else "minute"
+        spoken = False
+    else:
+        hour = _cn_number(str(g[f"{tag}h"]), original)
+        second = 0
+        spoken = True
+        if g[f"{tag}half"]:
+            minute, precision = 30, "minute"
+        elif g[f"{tag}q"]:
+            minute, precision = (15 if g[f"{tag}q"] == "一" else 45), "minute"
+        elif g[f"{tag}z"]:
+            minute, precision = 0, "minute"
+        elif g[f"{tag}m"] is not None:
+            minute, precision = _cn_number(str(g[f"{tag}m"]), original), "minute"
+            if g[f"{tag}s"] is not None:
+                second, precision = _cn_number(str(g[f"{tag}s"]), original), "second"
+        else:
+            minute, precision = 0, "hour"
+    if not (0 <= hour <= 24 and 0 <= minute <= 59 and 0 <= second <= 59):
+        raise TimeParseError("not a time of day", value=original)
+    hour = _hour_of_day(hour, minute, period, spoken, original)
+    return hour * 3600 + minute * 60 + second, precision, precision == "hour"
+
+
+def _reference(ref: object, zone: dt.tzinfo | None) -> tuple[dt.date | None, pd.Timestamp | None]:
+    """(reference day, now): a date gives only the day; a time is "now" (nothing after it)."""
+    if ref is None:
+        return None, None
+    if isinstance(ref, dt.date) and not isinstance(ref, dt.datetime):
+        return ref, None
+    if isinstance(ref, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", ref):
+        return pd.Timestamp(ref).date(), None
+    now = pd.Timestamp(ref)  # type: ignore[arg-type]
+    if now.tzinfo is None:
+        if zone is None:
+            raise TimeParseError("the reference time has no zone and no tz was given", value=ref)
+        now = now.tz_localize(zone)
+    elif zone is not None:
+        now = now.tz_convert(zone)
+    return now.date(), now
+
+
+def parse_time_window(
+    text: object,
+    tz: TzLike = None,
+    *,
+    ref: object = None,
+) -> TimeWindow:
+    """Read a time as a clerk types it, into a window with its precision.
+
+    Understands, besides everything :func:`parse_time` reads: an hour
+    (``"14点"``: 14:00-15:00, precision ``hour``), a range (``"14点-15点"``,
+    ``"14:20-14:40"``), a period of the day (``"上午"``, ``"下午"``, ``"晚上"``,
+    see :data:`PERIODS`), a period with a time (``"下午2:32"`` = 14:32,
+    ``"晚上9点半"``, ``"凌晨1点"``, ``"中午12点"``), Chinese numerals
+    (``"两点一刻"``, ``"十二点半"``), about (``"下午两点左右"``: widened by
+    :data:`ABOUT_MARGIN_S`), a day first (``"昨天 14:32"``, ``"今天 8:05"``,
+    ``"11月3日 上午8点"``, ``"2026-11-03 下午2点"``) or none (``"14:32"``:
+    the reference day).
+
+    ``ref`` is the reference: a date (``"2026-11-20"``, a ``datetime.date``)
+    gives the day of texts without one (今天, 昨天, a time alone) and the year
+    of texts without one; a time (``pd.Timestamp.now(tz)``) is *now*: a window
+    that starts after it is refused, and one that ends after it is cut at it.
+
+    Refused (:class:`~receiptkit.errors.TimeParseError` naming the text):
+    anything not read whole; a spoken hour 1-11 without 上午/下午
+    (``"两点一刻"`` is 02:15 or 14:15); a time alone, 今天 or 昨天 without
+    ``ref``; a window in the future of ``ref``.
+
+    >>> w = parse_time_window("11月3日 上午8点", "Asia/Shanghai", ref="2026-11-20")
+    >>> str(w.start), str(w.end), w.precision
+    ('2026-11-03 08:00:00+08:00', '2026-11-03 09:00:00+08:00', 'hour')
+    """
+    zone = resolve_tz(tz)
+    ref_day, now = _reference(ref, zone)
+    window = _clerk_window(text, zone, ref_day) if isinstance(text, str) else None
+    if window is None:
+        parsed = parse_time(text, zone, ref=ref_day)
+        window = TimeWindow(parsed.ts, None, parsed.precision)
+    if now is not None:
+        first = window.start
+        if first > now:
+            raise TimeParseError(
+                f"{first:%Y-%m-%d %H:%M} is later than now ({now:%Y-%m-%d %H:%M}): give the date", value=text
+            )
+        if window.end is not None and window.end > now:
+            window = TimeWindow(window.start, now.tz_convert(window.start.tzinfo), window.precision)
+    return window
+
+
+def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) -> TimeWindow | None:
+    """The window of a text in the clerk's grammar; None when the text is not in it."""
+    cleaned = _clean(text)
+    rest = cleaned
+    about = False
+    for pattern in (_ABOUT_BEFORE, _ABOUT_AFTER):
+        if pattern.search(rest):
+            about = True
+            rest = pattern.sub("", rest, count=1)
+    day: dt.date | None = None
+    date = _DATE.match(rest)
+    if date:
+        groups = date.groupdict()
+        try:
+            if groups["rel"]:
+                if ref_day is None:
+                    raise TimeParseError(f"{groups['rel']} needs a reference date (ref=)", value=text)
+                day = ref_day - dt.timedelta(days=_RELATIVE_DAYS[groups["rel"]])
+            elif groups["iy"]:
+                day = dt.date(int(groups["iy"]), int(groups["im"]), int(groups["id"]))
+            else:
+                month, dom = int(groups["mo"]), int(groups["d"])
+                if groups["y"]:
+                    day = dt.date(int(groups["y"]), month, dom)
+                elif ref_day is None:
+                    raise TimeParseError("date has no year and no reference date was given", value=text)
+                else:
+                    day = dt.date(ref_day.year, month, dom)
+                    if day > ref_day:
+                        day = dt.date(ref_day.year - 1, month, dom)
+        except ValueError as exc:
+            raise TimeParseError(f"not a valid date ({exc})", value=text) from None
+        rest = rest[date.end() :].strip()
+        for pattern in (_ABOUT_BEFORE, _ABOUT_AFTER):
+            if pattern.search(rest):
+                about = True
+                rest = pattern.sub("", rest, count=1)
+    times = _TIMES.match(rest) if rest else None
+    period_only = _PERIOD_ONLY.match(rest) if rest else None
+    if rest and times is None and period_only is None:
+        return None  # not the clerk's grammar: parse_time reads (or refuses) it
+    if not rest:
+        if day is None or about:
+            return None
+        return TimeWindow(_local(day, 0, zone, text), None, "day")
+    if day is None:
+        if ref_day is None:
+            raise TimeParseError("a time without a date needs a reference date (ref=)", value=text)
+        day = ref_day
+    if period_only is not None:
+        first, last = PERIODS[period_only.group("p")]
+        start_s, end_s, precision = first * 3600, last * 3600, "hour"
+        if about:
+            start_s, end_s = start_s - ABOUT_MARGIN_S["hour"], end_s + ABOUT_MARGIN_S["hour"]
+    else:
+        g = times.groupdict()  # type: ignore[union-attr]
+        start_s, precision, hour_only = _clock(g, "a", None, text)
+        if g["bH"] is None and g["bh"] is None:
+            if about:
+                margin = ABOUT_MARGIN_S[precision]
+                start_s, end_s = start_s - margin, start_s + margin
+            elif hour_only:
+                end_s = start_s + 3600
+            else:
+                end_s = None
+        else:
+            end_s, end_precision, _ = _clock(g, "b", g["ap"], text)
+            if end_s <= start_s:
+                raise TimeParseError("the range ends before it starts (or crosses midnight)", value=text)
+            if precision != end_precision:
+                precision = "minute" if "minute" in (precision, end_precision) else "second"
+            if about:
+                start_s, end_s = start_s - ABOUT_MARGIN_S["hour"], end_s + ABOUT_MARGIN_S["hour"]
+    start = _local(day, start_s, zone, text)
+    end = None if end_s is None else _local(day, end_s, zone, text)
+    return TimeWindow(start, end, precision)
+
+
+def _local(day: dt.date, seconds: int, zone: dt.tzinfo | None, original: object) -> pd.Timestamp:
+    """``seconds`` after the local midnight of ``day`` (may be before or after that day), zone-aware."""
+    naive = pd.Timestamp(day) + pd.Timedelta(seconds=seconds)
+    if not _YEARS[0] <= naive.year <= _YEARS[1]:
+        raise TimeParseError(f"year {naive.year} is outside {_YEARS[0]}-{_YEARS[1]}", value=original)
+    return _localise(naive, zone, original)

@@ -42,3 +42,25 @@ def test_bad_input_names_the_field(kwargs, column):
     with pytest.raises(ProofError) as info:
         proof(time="2026-11-20 14:32", **kwargs)
     assert info.value.column == column
+
+
+def test_time_as_a_clerk_types_it_keeps_its_window():
+    frame = proof(amount="88.00", time="11月3日 上午8点", ref="2026-11-20")
+    row = frame.iloc[0]
+    assert row["ts_precision"] == "hour"
+    assert row["ts"] == pd.Timestamp("2026-11-03 08:00", tz="Asia/Shanghai")
+    assert row["ts_end"] == pd.Timestamp("2026-11-03 09:00", tz="Asia/Shanghai")
+    point = proof(amount="88.00", time="下午2:32", ref="2026-11-20").iloc[0]
+    assert point["ts"] == pd.Timestamp("2026-11-20 14:32", tz="Asia/Shanghai") and pd.isna(point["ts_end"])
+
+
+@pytest.mark.parametrize(
+    ("time", "words"),
+    [("两点一刻", "02:15 or 14:15"), ("14:32", "later than now"), ("下午2:32 左右吧", "not a date or time")],
+)
+def test_a_time_not_fully_understood_or_in_the_future_is_a_proof_error(time, words):
+    now = pd.Timestamp("2026-11-20 10:00", tz="Asia/Shanghai")
+    with pytest.raises(ProofError) as info:
+        proof(amount="88.00", time=time, ref=now)
+    assert (info.value.column, info.value.value) == ("time", time)
+    assert words in info.value.reason

@@ -24,7 +24,12 @@ DEFAULT_TZ = "Asia/Shanghai"
 def find(
     journal: Annotated[Path, typer.Option(help="The terminal journal file.")],
     amount: Annotated[str | None, typer.Option(help="Amount paid, e.g. 128.50")] = None,
-    time: Annotated[str | None, typer.Option(help='When, e.g. "2026-11-20 14:32"')] = None,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            help='When, as typed: "2026-11-20 14:32", "14:32" (today), "昨天 14:32", "14点", "下午两点左右", "上午"'
+        ),
+    ] = None,
     last4: Annotated[str | None, typer.Option(help="Last 4 digits of the card.")] = None,
     ref: Annotated[str | None, typer.Option(help="A reference number (RRN, auth code, 凭证号).")] = None,
     wallet_txn: Annotated[
@@ -198,7 +203,7 @@ def _when(ts: object, precision: str, tz: str) -> str:
     if ts is None or pd.isna(ts):
         return ""
     local = pd.Timestamp(ts).tz_convert(tz)
-    return local.strftime("%Y-%m-%d %H:%M" if precision == "minute" else "%Y-%m-%d %H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M:%S" if precision == "second" else "%Y-%m-%d %H:%M")
 
 
 def _describe_proof(row: pd.Series, tz: str) -> str:
@@ -211,6 +216,9 @@ def _describe_proof(row: pd.Series, tz: str) -> str:
         f"{rk.format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
     ]
     when = _when(row["ts"], str(row["ts_precision"]), tz)
+    end = row.get("ts_end")
+    if when and end is not None and pd.notna(end):  # an hour, a period or a range: the whole window
+        when = f"{when} to {_when(end, 'minute', tz)} ({row['ts_precision']})"
     if not when and pd.notna(row.get("date")):
         when = pd.Timestamp(row["date"]).strftime("%Y-%m-%d")
     parts.append(when or "no time")

@@ -241,7 +241,7 @@ def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exac
     n = len(proofs)
     out = n_exact.astype(float)
     exact = blocks.route == 0
-    timed = proofs.precision[blocks.proof[exact]] < 2
+    timed = proofs.precision[blocks.proof[exact]] != 2  # second, minute, hour or a window
     if not timed.any():
         return out
     b_proof = blocks.proof[exact][timed]

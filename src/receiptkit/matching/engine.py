@@ -389,7 +389,7 @@ def _ask_next(
         items = []
         if proof4[k] < 0 and known4[k] > 1:
             items.append("ask for the last 4 digits of the card")
-        if proofs.precision[k] == 2:
+        if proofs.precision[k] in (2, 3):  # a day, an hour or a window
             items.append("ask for the time of payment (to the minute)")
         elif proofs.precision[k] == 1 and minutes[k] > 1:
             items.append("ask for the time to the second (wallet payment detail)")
@@ -797,6 +797,7 @@ def find(
 
 _CANONICAL_DTYPES = {
     "ts": "datetime64[ns, UTC]",
+    "ts_end": "datetime64[ns, UTC]",
     "date": "datetime64[ns]",
     "amount_minor": "int64",
     "source_row": "Int64",
@@ -820,7 +821,11 @@ def _already_canonical(frame: pd.DataFrame) -> bool:
         if wanted is not None and str(frame[column].dtype) != str(wanted):
             return False
     row = frame.iloc[0]
-    coded = (("kind", PROOF_KINDS), ("direction", DIRECTIONS), ("ts_precision", ("second", "minute", "day")))
+    coded = (
+        ("kind", PROOF_KINDS),
+        ("direction", DIRECTIONS),
+        ("ts_precision", ("second", "minute", "day")),
+    )  # hour: validated
     if (
         any(row[c] not in allowed for c, allowed in coded)
         or pd.isna(row["proof_id"])
@@ -895,6 +900,9 @@ def _proof_value(row: pd.Series, field: str) -> Any:
         return _money(int(row["amount_minor"]), str(row["currency"]))
     if field == "time":
         if pd.notna(row["ts"]):
+            end = row.get("ts_end")
+            if end is not None and pd.notna(end):
+                return f"{row['ts']} to {end} ({row['ts_precision']})"
             return f"{row['ts']} ({row['ts_precision']})"
         return f"{row['date'].date()} (day)"
     if field == "merchant":

@@ -33,7 +33,8 @@ from receiptkit.matching.policy import MatchPolicy
 __all__ = ["FIELDS", "Evidence", "MerchantTable", "ProofArrays", "local_midnight", "score", "time_evidence"]
 
 FIELDS = ("amount", "time", "card_last4", "wallet_txn_id", "order_no", "reference", "merchant", "terminal_id")
-PRECISION_CODE = {"second": 0, "minute": 1, "day": 2}
+PRECISION_CODE = {"second": 0, "minute": 1, "day": 2, "hour": 3}
+RANGE_CODE = 3  # an hour, or any window [ts, ts_end]: weighed with m_time_range
 _LN10 = float(np.log(10.0))
 FULL_ID = 16  # a wallet / order number this long is complete: a shorter one may be a visible suffix
 
@@ -95,7 +96,14 @@ class ProofArrays:
             day = np.where(has_ts, local.to_numpy(dtype="datetime64[D]"), day)
         tol = policy.clock_tolerance_s
         core_lo = t.copy()
-        core_hi = t + np.where(precision == 1, 59, 0)
+        core_hi = t + np.where(precision == 1, 59, np.where(precision == RANGE_CODE, 3599, 0))
+        if "ts_end" in frame.columns:  # a window [ts, ts_end]: the transaction anywhere inside it agrees
+            end = frame["ts_end"]
+            ranged = end.notna().to_numpy() & has_ts
+            if ranged.any():
+                end_s = pd.to_datetime(end[ranged], utc=True).dt.as_unit("s").astype("int64").to_numpy()
+                core_hi[ranged] = np.maximum(end_s, t[ranged])
+                precision[ranged & (core_hi - t > 59)] = RANGE_CODE
         first_day = np.busday_offset(day, -policy.bank_post_lag_days, roll="backward")
         lo_day = local_midnight(first_day, index.tz) - tol
         hi_day = local_midnight(day + np.timedelta64(1, "D"), index.tz) - 1 + tol
@@ -226,7 +234,8 @@ def time_evidence(
 
     Second and minute proofs: ``same`` (<= 60 s from the proof's interval),
     ``near`` (<= 180 s), ``window``; u is the share of the window the level
-    covers. Day proofs: ``lag Nd`` business days from the transaction's local
+    covers. Hours and windows ``[ts, ts_end]``: ``inside`` (<= 60 s from the
+    window), ``near``, ``window``, weighed with ``m_time_range``. Day proofs: ``lag Nd`` business days from the transaction's local
     date to the statement date, ``edge`` within the clock tolerance of the
     window, else ``outside``.
     """
@@ -238,13 +247,17 @@ def time_evidence(
     core = (proofs.core_hi[p] - proofs.core_lo[p]).astype(float)
     precision = proofs.precision[p]
     tol = policy.clock_tolerance_s
-    for code, ms in ((0, policy.m_time_second), (1, policy.m_time_minute)):
+    for code, ms, first in (
+        (0, policy.m_time_second, "same"),
+        (1, policy.m_time_minute, "same"),
+        (RANGE_CODE, policy.m_time_range, "inside"),
+    ):
         sel = np.flatnonzero(precision == code)
         if not len(sel):
             continue
         previous = np.zeros(len(sel))
         assigned = np.zeros(len(sel), dtype=bool)
-        for bound, name, m_level in zip((60, 180, tol), ("same", "near", "window"), ms, strict=True):
+        for bound, name, m_level in zip((60, 180, tol), (first, "near", "window"), ms, strict=True):
             length = np.minimum(core[sel] + 2 * bound + 1, window[sel])
             u = np.maximum(length - previous, 1) / window[sel]
             hit = (dist[sel] <= bound) & ~assigned

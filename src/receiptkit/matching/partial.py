@@ -114,4 +114,4 @@ def _codes_in(values: pd.Series, uniques: np.ndarray) -> np.ndarray:
 def precise_proofs(arrays: ProofArrays, currencies: Iterable[str]) -> np.ndarray:
     """Which proofs may vote on clock offsets (second/minute precision, known currency, paid)."""
     known = np.isin(arrays.currency.astype(str), np.array(list(currencies), dtype=str))
-    return (arrays.precision < 2) & known & ~arrays.not_paid
+    return (arrays.precision < 2) & (arrays.core_hi - arrays.core_lo <= 59) & known & ~arrays.not_paid

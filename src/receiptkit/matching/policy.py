@@ -108,6 +108,11 @@ class MatchPolicy:
     m_amount_fx: float = 0.9
     m_time_second: tuple[float, float, float] = (0.80, 0.14, 0.06)  # <=60 s, <=180 s, in window
     m_time_minute: tuple[float, float, float] = (0.85, 0.11, 0.04)
+    m_time_range: tuple[float, float, float] = (
+        0.90,
+        0.06,
+        0.04,
+    )  # inside an hour or [ts, ts_end], near, window
     m_time_day: tuple[float, ...] = (0.40, 0.30, 0.18, 0.12)  # lag 0, 1, 2, 3 business days
     m_time_outside: float = 0.01
     m_last4: float = 0.97

@@ -165,6 +165,7 @@ def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: Mat
     :func:`offsets_from_votes` over all of them.
     """
     precise = (proofs.precision < 2) & (proofs.cur_code >= 0) & ~proofs.not_paid
+    precise &= proofs.core_hi - proofs.core_lo <= 59  # a window [ts, ts_end] says nothing of a clock
     voters = skew_sample(proofs.frame["proof_id"], precise, policy)
     if not len(voters) or not len(index.terminals):
         return offsets_from_votes([], policy)

@@ -16,7 +16,7 @@ from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import parse_amount
 from receiptkit.pan import last4_of
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
-from receiptkit.timeparse import parse_time
+from receiptkit.timeparse import parse_time_window
 
 __all__ = ["proof"]
 
@@ -38,11 +38,16 @@ def proof(
 ) -> pd.DataFrame:
     """One proof from what the customer tells or shows at the counter.
 
-    ``amount`` is text read exactly (``"128.50"``, ``"¥128.5"``); ``time`` keeps
-    its precision (``"14:32"`` is minute precision, a date alone is day
-    precision); a time without a year is resolved against ``ref`` (default
-    today), never into the future. ``last4`` may be a masked number
-    (``"**** 1234"``). Raises :class:`ProofError` naming the bad field.
+    ``amount`` is text read exactly (``"128.50"``, ``"¥128.5"``); ``time`` is
+    read as a clerk types it (:func:`~receiptkit.timeparse.parse_time_window`)
+    and keeps its precision and window: ``"14:32"`` is minute precision,
+    ``"14点"`` the hour 14:00-15:00, ``"下午两点左右"`` 13:30-14:30,
+    ``"11月3日 上午8点"``, ``"昨天 14:32"``, a date alone is day precision.
+    ``ref`` is the reference: by default *now* in ``tz`` (a time alone or
+    今天 is today, and a time later than now is refused, never moved to
+    another day); a date gives the day of such texts instead. ``last4`` may be
+    a masked number (``"**** 1234"``). Raises :class:`ProofError` naming the
+    bad field.
     """
     where = "manual"
     try:
@@ -50,18 +55,20 @@ def proof(
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, file=where, row=1, column="amount", value=amount) from None
     ts = pd.NaT
+    ts_end = pd.NaT
     precision = "day"
     date = pd.NaT
     if time is not None:
         try:
-            parsed = parse_time(time, tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz).date())
+            window = parse_time_window(time, tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz))
         except ReceiptkitError as exc:
             raise ProofError(exc.reason, file=where, row=1, column="time", value=time) from None
-        precision = parsed.precision
+        precision = window.precision
         if precision == "day":
-            date = parsed.ts.tz_localize(None).normalize()
+            date = window.start.tz_localize(None).normalize()
         else:
-            ts = parsed.ts
+            ts = window.start
+            ts_end = window.end if window.end is not None else pd.NaT
     else:
         raise ProofError("a proof needs a time or a date", file=where, row=1, column="time")
     card = None
@@ -81,6 +88,7 @@ def proof(
             "kind": ["manual"],
             "ts": pd.Series([ts], dtype=f"datetime64[ns, {tz}]") if ts is not pd.NaT else [pd.NaT],
             "ts_precision": [precision],
+            "ts_end": pd.Series([ts_end], dtype=f"datetime64[ns, {tz}]"),
             "date": pd.Series([date], dtype="datetime64[ns]"),
             "amount_minor": [money.minor],
             "currency": [money.currency],

@@ -1,0 +1,198 @@
+"""parse_time_window: time as a clerk types it (hours, periods, ranges, about, 昨天, time alone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from receiptkit.errors import TimeParseError
+from receiptkit.timeparse import ABOUT_MARGIN_S, PERIODS, parse_time, parse_time_window
+
+TZ = "Asia/Shanghai"
+REF = "2026-11-20"
+
+
+def _t(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz=TZ)
+
+
+# expected values written by hand: (start, end or None, precision)
+PHRASES = [
+    ("14点", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("14点-15点", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("下午两点左右", "2026-11-20 13:30", "2026-11-20 14:30", "hour"),
+    ("上午", "2026-11-20 00:00", "2026-11-20 12:00", "hour"),
+    ("下午", "2026-11-20 12:00", "2026-11-21 00:00", "hour"),
+    ("晚上9点半", "2026-11-20 21:30", None, "minute"),
+    ("昨天 14:32", "2026-11-19 14:32", None, "minute"),
+    ("今天 8:05", "2026-11-20 08:05", None, "minute"),
+    ("11月3日 上午8点", "2026-11-03 08:00", "2026-11-03 09:00", "hour"),
+    ("下午2:32", "2026-11-20 14:32", None, "minute"),
+    ("凌晨1点", "2026-11-20 01:00", "2026-11-20 02:00", "hour"),
+    ("中午12点", "2026-11-20 12:00", "2026-11-20 13:00", "hour"),
+    ("12点半", "2026-11-20 12:30", None, "minute"),
+    ("下午两点一刻", "2026-11-20 14:15", None, "minute"),
+    ("14:32", "2026-11-20 14:32", None, "minute"),
+    ("14:32:05", "2026-11-20 14:32:05", None, "second"),
+    ("14:32左右", "2026-11-20 14:22", "2026-11-20 14:42", "minute"),
+    ("大约14点", "2026-11-20 13:30", "2026-11-20 14:30", "hour"),
+    ("下午2点-3点", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("14:20-14:40", "2026-11-20 14:20", "2026-11-20 14:40", "minute"),
+    ("十四点三十二分", "2026-11-20 14:32", None, "minute"),
+    ("晚上九点", "2026-11-20 21:00", "2026-11-20 22:00", "hour"),
+    ("中午1点", "2026-11-20 13:00", "2026-11-20 14:00", "hour"),
+    ("傍晚6点", "2026-11-20 18:00", "2026-11-20 19:00", "hour"),
+    ("0点半", "2026-11-20 00:30", None, "minute"),
+    ("前天 下午", "2026-11-18 12:00", "2026-11-19 00:00", "hour"),
+    ("11月3日", "2026-11-03 00:00", None, "day"),
+    ("昨天", "2026-11-19 00:00", None, "day"),
+    ("2026-11-03 下午2点", "2026-11-03 14:00", "2026-11-03 15:00", "hour"),
+    ("2026年11月3日 晚上9点半", "2026-11-03 21:30", None, "minute"),
+    ("12月31日 10:00", "2025-12-31 10:00", None, "minute"),  # never after the reference day
+    ("２０２６－１１－２０　１４：３２", "2026-11-20 14:32", None, "minute"),  # full-width, as before
+]
+
+
+@pytest.mark.parametrize(("text", "start", "end", "precision"), PHRASES)
+def test_every_phrase(text: str, start: str, end: str | None, precision: str) -> None:
+    window = parse_time_window(text, TZ, ref=REF)
+    assert window.start == _t(start)
+    assert window.end == (None if end is None else _t(end))
+    assert window.precision == precision
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("两点一刻", "02:15 or 14:15"),  # spoken 1-11 点 without 上午/下午: two readings, never a guess
+        ("两点零五分", "02:05 or 14:05"),
+        ("8点", "08:00 or 20:00"),
+        ("上午12:05", "上午12点"),  # midnight or noon
+        ("晚上12点", "晚上12点"),
+        ("晚上1点", "晚上1点"),
+        ("上午14点", "上午14点"),
+        ("14点-13点", "ends before it starts"),
+        ("明天 14:32", "not a date or time"),
+        ("下午2:32半", "not a date or time"),
+        ("14:32 到店", "not a date or time"),
+        ("25:00", "not a time of day"),
+        ("14:61", "not"),
+        ("2月30日 14:00", "not a valid date"),
+    ],
+)
+def test_what_is_not_fully_understood_is_refused_naming_the_text(text: str, words: str) -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window(text, TZ, ref=REF)
+    assert info.value.value == text
+    assert words in info.value.reason
+
+
+@pytest.mark.parametrize("text", ["14:32", "14点", "下午", "今天 8:05", "昨天 14:32", "11月3日 上午8点"])
+def test_texts_without_a_full_date_need_a_reference(text: str) -> None:
+    with pytest.raises(TimeParseError, match=r"reference date|no year"):
+        parse_time_window(text, TZ)
+
+
+def test_a_reference_time_is_now_nothing_after_it() -> None:
+    now = _t("2026-11-20 10:00")
+    with pytest.raises(TimeParseError, match="later than now"):
+        parse_time_window("14:32", TZ, ref=now)  # not moved to yesterday: refused
+    with pytest.raises(TimeParseError, match="later than now"):
+        parse_time_window("2026-11-21", TZ, ref=now)
+    assert parse_time_window("9:00", TZ, ref=now).start == _t("2026-11-20 09:00")
+    morning = parse_time_window("上午", TZ, ref=now)  # a window reaching past now ends at now
+    assert (morning.start, morning.end) == (_t("2026-11-20 00:00"), now)
+    assert parse_time_window("昨天 14:32", TZ, ref=now).start == _t("2026-11-19 14:32")
+    # a reference date (no time of day) gives the day, and nothing is cut
+    assert parse_time_window("14:32", TZ, ref=dt.date(2026, 11, 20)).start == _t("2026-11-20 14:32")
+
+
+@pytest.mark.parametrize("text", ["下午2:32", "14:32", "11月3日 上午8点", "昨天 14:32", "下午 2026-11-20"])
+def test_parse_time_no_longer_reads_part_of_a_text(text: str) -> None:
+    # before: "下午2:32" became 02:32, "14:32" 1 January, "11月3日 上午8点" 2008-11-03, all silently
+    with pytest.raises(TimeParseError):
+        parse_time(text, TZ, ref=REF)
+
+
+# ------------------------------------------------------------------ properties
+
+_CN = "零一二三四五六七八九十"
+
+
+def _cn(n: int) -> str:
+    if n < 10:
+        return "两" if n == 2 else _CN[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN[tens]) + "十" + ("" if ones == 0 else _CN[ones])
+
+
+@st.composite
+def clerk_texts(draw: st.DrawFn) -> tuple[str, dt.date, int]:
+    """A text as a clerk types it, the day it names and the second of that day it states."""
+    ref = dt.date(2026, 11, 20)
+    back = draw(st.integers(0, 2))
+    day = ref - dt.timedelta(days=back)
+    date_text = draw(
+        st.sampled_from(
+            [["今天", "", f"{day.month}月{day.day}日 ", f"{day:%Y-%m-%d} "], ["昨天 "], ["前天 "]][back]
+        )
+    )
+    hour = draw(st.integers(0, 23))
+    form = draw(st.sampled_from(["colon", "spoken", "period"]))
+    minute = draw(st.integers(0, 59))
+    if form == "colon":
+        clock, stated = f"{hour}:{minute:02d}", hour * 3600 + minute * 60
+    else:
+        if form == "period" or 1 <= hour <= 11 or hour == 12:
+            names = [p for p, (a, b) in PERIODS.items() if a <= hour < b]
+            period = draw(st.sampled_from(names)) if names else ""
+        else:
+            period = ""
+        if 1 <= hour <= 11 and not period:
+            period = "上午"
+        shown = hour
+        if period in ("下午", "晚上", "傍晚") and hour > 12 and draw(st.booleans()):
+            shown = hour - 12
+        if period == "中午" and hour in (13, 14) and draw(st.booleans()):
+            shown = hour - 12
+        number = draw(st.sampled_from([str(shown), _cn(shown)]))
+        tail, extra = draw(st.sampled_from([("", 0), ("半", 1800), ("一刻", 900), ("三刻", 2700), ("整", 0)]))
+        clock, stated = f"{period}{number}点{tail}", hour * 3600 + extra
+    about = draw(st.sampled_from(["", "左右", "大约"]))
+    text = f"{about}{date_text}{clock}" if about == "大约" else f"{date_text}{clock}{about}"
+    return text.strip(), day, stated
+
+
+@settings(max_examples=300, deadline=None)
+@given(clerk_texts())
+def test_any_accepted_text_gives_a_window_containing_the_stated_time(case: tuple[str, dt.date, int]) -> None:
+    text, day, stated = case
+    try:
+        window = parse_time_window(text, TZ, ref="2026-11-20")
+    except TimeParseError as exc:
+        assert "could be" in exc.reason or "not a time of day" in exc.reason, (text, exc.reason)
+        return
+    when = pd.Timestamp(day, tz=TZ) + pd.Timedelta(seconds=stated)
+    end = window.end if window.end is not None else window.start + pd.Timedelta(seconds=59)
+    assert window.start <= when <= end, (text, window)
+    if window.end is not None:
+        assert window.end - window.start <= pd.Timedelta(hours=24) + pd.Timedelta(
+            seconds=2 * ABOUT_MARGIN_S["hour"]
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(clerk_texts(), st.integers(0, 3 * 86400 - 1))
+def test_nothing_in_the_future_when_ref_is_now(case: tuple[str, dt.date, int], offset: int) -> None:
+    text, _, _ = case
+    now = _t("2026-11-18 00:00") + pd.Timedelta(seconds=offset)
+    try:
+        window = parse_time_window(text, TZ, ref=now)
+    except TimeParseError:
+        return
+    assert window.start <= now
+    assert window.end is None or window.end <= now
