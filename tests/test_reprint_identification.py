@@ -266,3 +266,19 @@ def test_require_proof_can_be_overridden_only_by_name_and_is_recorded(journal, a
     assert record.overridden == ("proof_required",)
     details = _details(audit)[0]
     assert details["override_rule"] == "proof_required" and details["identified_by"] == "rrn"
+
+
+def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit, tmp_path):
+    found = lookup(journal, stan="000123", terminal_id="10000001")
+    with pytest.raises(rk.PrinterError):  # the output cannot be written: the attempt ends failed
+        reprint(found, operator="op", reason="r", pdf=tmp_path / "no-such-dir" / "a.pdf", audit=audit)
+    ranked = rk.find(journal, amount="128.50", time="2026-11-20 14:32", last4="0123", reference=RRN_A, tz=TZ)
+    record = reprint(
+        ranked[ranked["chosen"]].iloc[0], operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit
+    )
+    assert record.retried and record.reprint_no == 1
+    rows = audit.rows()
+    assert rows["status"].tolist() == ["pending", "failed", "retry", "printed"]
+    assert rows["identified_by"].fillna("-").tolist() == ["stan", "-", "proof", "-"]
+    assert rows["proof_id"].iloc[2] == ranked["proof_id"].iloc[0]
+    assert audit.verify().ok

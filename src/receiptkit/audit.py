@@ -775,6 +775,7 @@ class AuditLog:
         operator: str,
         reason: str = "retry",
         force: bool = False,
+        identification: Mapping[str, Any] | None = None,
     ) -> Attempt:
         """Start an unfinished attempt again: same reprint number, same code, same fields.
 
@@ -782,11 +783,16 @@ class AuditLog:
         whose last row is older than ``stale_after`` (its process is taken to
         have died); ``force=True`` skips the age check. The retry is appended
         as a ``retry`` row; complete it with :meth:`complete` as usual. The
-        reprint cap does not apply: no new number is used.
+        reprint cap does not apply: no new number is used. ``identification``
+        says how this call identified the transaction (stored in the row's
+        details, as :meth:`begin_reprint` does).
         """
         attempt_id = attempt.attempt_id if isinstance(attempt, Attempt) else int(attempt)
         operator_text = _scrub(_required_text(operator, "operator"), "operator")
         reason_text = _scrub(_required_text(reason, "reason"), "reason")
+        retry_details = _scrub(dict(identification or {}), "the identification")
+        if {"reason", "previous_state"} & set(retry_details):
+            raise AuditError("identification fields clash with the retry's details")
         box: dict[str, Any] = {}
 
         def build(conn: Connection, now: dt.datetime) -> list[dict[str, Any]]:
@@ -812,7 +818,9 @@ class AuditLog:
                     "ref_seq": attempt_id,
                     "reprint_no": first.reprint_no,
                     "operator": operator_text,
-                    "details": _canonical_json({"reason": reason_text, "previous_state": state}),
+                    "details": _canonical_json(
+                        {"reason": reason_text, "previous_state": state, **retry_details}
+                    ),
                 }
             ]
 

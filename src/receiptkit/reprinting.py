@@ -584,7 +584,7 @@ def reprint(
 
     failed = [a for a in log.unfinished(txn_id=str(row["txn_id"])) if a.state in ("failed", "unconfirmed")]
     if failed:
-        attempt = log.retry(failed[0], operator=operator, reason=reason)
+        attempt = log.retry(failed[0], operator=operator, reason=reason, identification=identified)
         retried = True
     else:
         attempt = log.begin_reprint(
