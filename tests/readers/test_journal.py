@@ -634,3 +634,18 @@ def test_wechat_merchant_bill_direct_merchant_is_the_merchant_number(tmp_path) -
     path.write_text(direct, encoding="utf-8-sig")
     journal = _read(path)
     assert set(journal["merchant_id"]) == {"1601959334"}
+
+
+def test_tab_separated_merchant_bill_is_sniffed_and_read() -> None:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((FIX / "wechat_merchant.csv").read_text(encoding="utf-8-sig"))))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    for row in rows:
+        writer.writerow(row)
+    tabbed = receiptkit.read_journal(io.BytesIO(out.getvalue().encode()))
+    plain = _read(FIX / "wechat_merchant.csv")
+    assert list(tabbed["amount_minor"]) == list(plain["amount_minor"]) == [12850, 3600, 2850]
+    assert list(tabbed["txn_id"]) == list(plain["txn_id"])

@@ -139,3 +139,29 @@ def test_wechat_sample_refund_row_names_its_full_amount(samples):
     frame = read_proofs(samples / "wechat_personal" / "trim21__微信支付账单(20200830-20200906).csv")
     row = frame[frame["raw"].map(lambda r: r.get("当前状态") == "已退款￥742.00")].iloc[0]
     assert row["payment_state"] == "refunded" and row["raw"]["refunded_minor"] == 74200
+
+
+def test_tab_separated_bill_reads_like_the_csv(fixtures):
+    """A tab-separated export is read, not reported as missing columns that are present."""
+    import csv
+    import io
+
+    rows = list(
+        csv.reader(io.StringIO((fixtures / "proofs" / "wechat_bill.csv").read_text(encoding="utf-8-sig")))
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    for row in rows:
+        writer.writerow([cell.strip() for cell in row])
+    tabbed = read_proofs(out.getvalue().encode(), name="wechat.tsv")
+    plain = read_proofs(fixtures / "proofs" / "wechat_bill.csv")
+    columns = [
+        "source_row",
+        "amount_minor",
+        "direction",
+        "wallet_txn_id",
+        "order_no",
+        "card_last4",
+        "payment_state",
+    ]
+    pd.testing.assert_frame_equal(tabbed[columns], plain[columns])

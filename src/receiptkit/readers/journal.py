@@ -201,7 +201,8 @@ def _head_rows(source: Any, encoding: str | None) -> list[set[str]]:
     rows = []
     for line in lines:
         try:
-            cells = next(csv.reader([line]), [])
+            tabbed = line.count("\t") > line.count(",")  # a tab-separated export
+            cells = next(csv.reader([line], delimiter="\t" if tabbed else ","), [])
         except csv.Error:
             cells = line.split(",")
         rows.append({c.strip(STRIP_CHARS) for c in cells})

@@ -178,6 +178,8 @@ def read_table(
       comments (Alipay merchant bills' ``#`` lines).
     - ``stop_at``: a regular expression; the first row whose first cell matches
       it ends the table (summary blocks, ``合计`` rows, disclaimers).
+    - The default delimiter ``","`` becomes a tab when the header line is
+      tab-separated (WeChat Pay tab-separated bills, ``.tsv`` exports).
     - Blank rows are skipped. A row with more non-empty cells than the header
       has columns is an error naming its line, and so is a short last row of a
       file that does not end with a line break (a truncated file).
@@ -188,10 +190,22 @@ def read_table(
         rows = _spreadsheet_rows(source, suffix, sheet, name)
     else:
         text = decode_bytes(_read_bytes(source), encodings, name)
+        if delimiter == ",":
+            delimiter = _header_delimiter(text, header)
         rows = _csv_rows(text, delimiter, name)
         cut_tail = bool(text) and not text.endswith(("\n", "\r"))
         return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail)
     return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name)
+
+
+def _header_delimiter(text: str, header: Sequence[str]) -> str:
+    """``"\t"`` when the line holding every header name is tab-separated (tab-separated exports), else ``","``."""
+    for number, line in enumerate(text.splitlines()):
+        if number >= 200:
+            break
+        if all(name in line for name in header):
+            return "\t" if line.count("\t") > line.count(",") else ","
+    return ","
 
 
 def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[str]]]:
