@@ -328,3 +328,15 @@ def test_a_one_way_printer_is_unconfirmed_never_printed(journal, audit, tmp_path
     assert target.stat().st_size > 200
     assert caught.value.record.outputs["printer"]
     assert audit.rows()["status"].tolist() == ["pending", "unconfirmed"]
+
+
+def test_files_of_any_slip_target_are_made_through_the_registry(journal, audit, tmp_path):
+    record = reprint(
+        _row(journal, "A"), operator="op", reason="r", pdf=tmp_path / "d.pdf", outputs={"svg": tmp_path / "d.svg"},
+        audit=audit,
+    )  # fmt: skip
+    assert set(record.outputs) == {"pdf", "svg"} and record.paths["svg"].read_bytes().startswith(b"<svg")
+    assert audit.rows()["status"].tolist() == ["pending", "printed"]
+    with pytest.raises(rk.ReceiptkitError, match="unknown slip target"):
+        reprint(_row(journal, "A"), operator="op", reason="r", outputs={"star": tmp_path / "x"}, audit=audit)
+    assert len(audit.rows()) == 2  # nothing logged for an unknown target

@@ -487,6 +487,7 @@ def reprint(
     printer: Any = None,
     pdf: str | os.PathLike[str] | None = None,
     png: str | os.PathLike[str] | None = None,
+    outputs: Mapping[str, str | os.PathLike[str]] | None = None,
     proof: Mapping[str, Any] | pd.Series | None = None,
     audit: AuditLog | str | os.PathLike[str] | None = None,
     policy: ReprintPolicy | None = None,
@@ -507,7 +508,9 @@ def reprint(
     ``"txn_id"``, ``"stan"``, ``"rrn"`` or an :class:`Identification`; default
     ``journal_row``). How the transaction was identified is written into the
     audit log and returned in :attr:`ReprintRecord.identification`. Outputs: ``printer`` (a python-escpos printer object or a
-    URL such as ``tcp://10.0.0.5:9100``), ``pdf`` and ``png`` paths; at least
+    URL such as ``tcp://10.0.0.5:9100``), ``pdf`` and ``png`` paths, and
+    ``outputs``: more files by slip target name (``{"svg": "dup.svg"}``, any
+    target of :mod:`receiptkit.slip.targets`); at least
     one. ``audit``: an :class:`~receiptkit.audit.AuditLog` or its path/URL
     (default ``receiptkit-audit.sqlite``). ``key``: the merchant's secret
     key (default: ``RECEIPTKIT_KEY`` or ``RECEIPTKIT_KEY_FILE`` from the
@@ -539,9 +542,10 @@ def reprint(
         raise ReceiptkitError(
             f"unknown rule(s) to override: {', '.join(sorted(unknown))}; rules: {', '.join(RULES)}"
         )
-    kinds = [k for k, v in (("printer", printer), ("pdf", pdf), ("png", png)) if v is not None]
+    files = _file_outputs(pdf=pdf, png=png, **dict(outputs or {}))
+    kinds = (["printer"] if printer is not None else []) + list(files)
     if not kinds:
-        raise ReceiptkitError("give at least one output: printer=, pdf= or png=")
+        raise ReceiptkitError("give at least one output: printer=, pdf=, png= or outputs=")
     row, verdict, identification = _resolve(journal_row_or_match, journal, identified_by)
     log = _open_audit(audit)
     summary = proof_summary(proof) if proof is not None else None
@@ -620,14 +624,10 @@ def reprint(
     paths: dict[str, Path] = {}
     outcome, detail = "printed", ""
     try:
-        if pdf is not None:
-            data = slip.to_pdf(pdf)
-            digests["pdf"] = hashlib.sha256(data).hexdigest()
-            paths["pdf"] = Path(pdf)
-        if png is not None:
-            data = slip.to_png(png)
-            digests["png"] = hashlib.sha256(data).hexdigest()
-            paths["png"] = Path(png)
+        for kind, path in files.items():  # every file through the one slip-target registry
+            data = slip.render(kind, path)
+            digests[kind] = hashlib.sha256(data).hexdigest()
+            paths[kind] = Path(path)
         if printer is not None:
             result = print_slip(slip, printer, profile=printer_profile, timeout=policy.printer_timeout)
             digests["printer"] = hashlib.sha256(result.data).hexdigest()
@@ -662,6 +662,18 @@ def reprint(
             record=record,
         )
     return record
+
+
+def _file_outputs(**given: str | os.PathLike[str] | None) -> dict[str, str | os.PathLike[str]]:
+    """The file outputs by slip target name, each target checked before anything is logged."""
+    from receiptkit.slip.targets import target_class
+
+    files = {kind: path for kind, path in given.items() if path is not None}
+    for kind in files:
+        if kind == "printer":
+            raise ReceiptkitError("give the printer as printer=, not as a file output")
+        target_class(kind)  # an unknown target is refused here
+    return files
 
 
 def _rebuilt_remarks(sources: list[str] | None) -> tuple[str, ...]:

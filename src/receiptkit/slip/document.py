@@ -640,6 +640,14 @@ class Slip:
 
         return render(self, path)
 
+    def render(self, target: str, path: str | Path | None = None, **options: Any) -> bytes:
+        """The slip drawn on a registered target (``"escpos"``, ``"pdf"``, ``"png"``, ``"svg"``, ``"text"``
+        or one added with :func:`receiptkit.slip.targets.register_target`); written to ``path`` if given.
+        """
+        from receiptkit.slip.targets import render
+
+        return render(self, target, path, **options)
+
     def _repr_png_(self) -> bytes:
         return self.to_png()
 

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from receiptkit.slip.document import Row, row_text
+from receiptkit.slip.targets import Target, register_target
+from receiptkit.slip.targets import render as render_target
 
 if TYPE_CHECKING:
     from receiptkit.slip.document import Slip
@@ -37,6 +39,7 @@ __all__ = [
     "CHINESE_TEXT_PROFILES",
     "FS_CHINESE_OFF",
     "FS_CHINESE_ON",
+    "EscposTarget",
     "chinese_mode",
     "encode_line",
     "escpos_environment",
@@ -192,69 +195,97 @@ def _barcode_fits(data: str, dots: int) -> bool:
     return modules * 2 <= dots
 
 
+@register_target
+class EscposTarget(Target):
+    """ESC/POS bytes, built on a python-escpos ``Dummy`` with the printer's profile.
+
+    Options: ``printer`` (a python-escpos printer object: its profile is used,
+    and the bytes are written to it in one piece at :meth:`close`) and
+    ``chinese`` (``"auto"``, ``"native"`` or ``"raster"``, see the module docs).
+    """
+
+    name, suffix = "escpos", ".bin"
+
+    def __init__(self, slip: Slip, *, printer: Any = None, chinese: str = "auto") -> None:
+        super().__init__(slip)
+        self.printer = printer
+        self.chinese = chinese
+
+    def open(self) -> None:
+        escpos_environment()
+        from escpos.printer import Dummy
+
+        self.buf = buf = Dummy()
+        if self.printer is not None:
+            buf.profile = self.printer.profile
+        self.mode = chinese_mode(buf.profile, self.chinese)
+        self.cols, self.dots = self.slip.cols, self.slip.dots
+        self.style = _Style()
+        buf.hw("INIT")
+        buf.set(align="left")
+
+    def text(self, row: Row) -> None:
+        buf, cols = self.buf, self.cols
+        line = row_text(row, cols)
+        if row.inverse:
+            width = cols // 2 if row.double else cols
+            line = line + " " * max(0, width - _cells(line))
+        if self.mode == "raster" and not line.isascii():
+            _send_image(buf, [row], self.dots)
+            return
+        self.style.apply(buf, row)
+        buf._raw(encode_line(line) + b"\n")
+
+    def rule(self, row: Row) -> None:
+        self.style.apply(self.buf, Row("text"))
+        self.buf._raw((row.data or "-").encode("ascii", "replace") * self.cols + b"\n")
+
+    def feed(self, row: Row) -> None:
+        self.buf._raw(b"\n")
+
+    def qr(self, row: Row) -> None:
+        from escpos.constants import QR_ECLEVEL_M
+
+        from receiptkit.slip.render_png import qr_module_dots
+
+        buf = self.buf
+        self.style.apply(buf, Row("text"))
+        if buf.profile.supports("qrCode"):
+            buf.set(align="center")
+            buf.qr(row.data, ec=QR_ECLEVEL_M, size=qr_module_dots(row.data, self.dots), native=True)
+            buf._raw(b"\n")
+            buf.set(align="left")
+        else:
+            _send_image(buf, [row], self.dots)
+
+    def barcode(self, row: Row) -> None:
+        buf = self.buf
+        self.style.apply(buf, Row("text"))
+        if buf.profile.supports("barcodeB") and _barcode_fits(row.data, self.dots):
+            # python-escpos' own hardware barcode (barcode() would print a notice to stdout)
+            buf._hw_barcode("{B" + row.data, "CODE128", height=64, width=2, pos="BELOW", function_type="B")
+            buf.set(align="left")
+        else:
+            _send_image(buf, [row], self.dots)
+
+    def close(self) -> bytes:
+        self.style.apply(self.buf, Row("text"))
+        self.buf.cut()
+        data: bytes = self.buf.output
+        if self.printer is not None:
+            self.printer._raw(data)
+        return data
+
+
 def render(slip: Slip, printer: Any = None, *, chinese: str = "auto") -> bytes:
-    """ESC/POS bytes of ``slip``; also sent to ``printer`` when given.
+    """ESC/POS bytes of ``slip``; also sent to ``printer`` when given (the ``escpos`` target).
 
     The bytes are built on a python-escpos ``Dummy`` with the printer's
     profile (the generic profile when ``printer`` is None), then written to
     ``printer`` in one piece, so what is returned is exactly what was sent.
     ``chinese`` is ``"auto"``, ``"native"`` or ``"raster"`` (see module docs).
     """
-    escpos_environment()
-    from escpos.constants import QR_ECLEVEL_M
-    from escpos.printer import Dummy
-
-    from receiptkit.slip.render_png import qr_module_dots
-
-    buf = Dummy()
-    if printer is not None:
-        buf.profile = printer.profile
-    mode = chinese_mode(buf.profile, chinese)
-    cols, dots = slip.cols, slip.dots
-    style = _Style()
-    buf.hw("INIT")
-    buf.set(align="left")
-    for row in slip.rows():
-        if row.kind == "text":
-            line = row_text(row, cols)
-            if row.inverse:
-                width = cols // 2 if row.double else cols
-                line = line + " " * max(0, width - _cells(line))
-            if mode == "raster" and not line.isascii():
-                _send_image(buf, [row], dots)
-                continue
-            style.apply(buf, row)
-            buf._raw(encode_line(line) + b"\n")
-        elif row.kind == "rule":
-            style.apply(buf, Row("text"))
-            buf._raw((row.data or "-").encode("ascii", "replace") * cols + b"\n")
-        elif row.kind == "feed":
-            buf._raw(b"\n")
-        elif row.kind == "qr":
-            style.apply(buf, Row("text"))
-            if buf.profile.supports("qrCode"):
-                buf.set(align="center")
-                buf.qr(row.data, ec=QR_ECLEVEL_M, size=qr_module_dots(row.data, dots), native=True)
-                buf._raw(b"\n")
-                buf.set(align="left")
-            else:
-                _send_image(buf, [row], dots)
-        elif row.kind == "barcode":
-            style.apply(buf, Row("text"))
-            if buf.profile.supports("barcodeB") and _barcode_fits(row.data, dots):
-                # python-escpos' own hardware barcode (barcode() would print a notice to stdout)
-                buf._hw_barcode(
-                    "{B" + row.data, "CODE128", height=64, width=2, pos="BELOW", function_type="B"
-                )
-                buf.set(align="left")
-            else:
-                _send_image(buf, [row], dots)
-    style.apply(buf, Row("text"))
-    buf.cut()
-    data: bytes = buf.output
-    if printer is not None:
-        printer._raw(data)
-    return data
+    return render_target(slip, "escpos", printer=printer, chinese=chinese)
 
 
 def _cells(text: str) -> int:

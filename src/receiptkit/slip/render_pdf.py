@@ -27,11 +27,13 @@ from receiptkit.slip.render_png import (
     qr_module_dots,
     row_height,
 )
+from receiptkit.slip.targets import Target, register_target
+from receiptkit.slip.targets import render as render_target
 
 if TYPE_CHECKING:
     from receiptkit.slip.document import Slip
 
-__all__ = ["FONT_NAME", "draw_slip", "register_font", "render", "slip_size"]
+__all__ = ["FONT_NAME", "PdfTarget", "draw_slip", "register_font", "render", "slip_size"]
 
 #: The reportlab name of the shipped CJK font.
 FONT_NAME = "ReceiptkitWQYMicroHei"
@@ -91,64 +93,88 @@ def _fit(text: str, size: float, width: float) -> float:
     return size if measured <= width else size * width / measured
 
 
+def _draw_rule(c: Canvas, row: Row, x0: float, top: float, dots: int, scale: float) -> None:
+    height, width = row_height(row, dots) * scale, dots * scale
+    c.setDash(7 * scale, 5 * scale)
+    c.setLineWidth(2 * scale)
+    c.line(x0, top - height / 2, x0 + width, top - height / 2)
+    c.setDash()
+
+
+def _draw_feed(c: Canvas, row: Row, x0: float, top: float, dots: int, scale: float) -> None:
+    return
+
+
+def _draw_qr(c: Canvas, row: Row, x0: float, top: float, dots: int, scale: float) -> None:
+    width = dots * scale
+    matrix = qr_matrix(row.data)
+    box = qr_module_dots(row.data, dots) * scale
+    left = x0 + (width - len(matrix) * box) / 2
+    y_top = top - 6 * scale
+    for r, line in enumerate(matrix):
+        c_start = None
+        for col, on in enumerate((*line, False)):
+            if on and c_start is None:
+                c_start = col
+            elif not on and c_start is not None:
+                c.rect(left + c_start * box, y_top - (r + 1) * box, (col - c_start) * box, box, 0, 1)
+                c_start = None
+
+
+def _draw_barcode(c: Canvas, row: Row, x0: float, top: float, dots: int, scale: float) -> None:
+    width = dots * scale
+    bars = code128_modules(row.data)
+    module = (2 if len(bars) * 2 <= dots - 24 else 1) * scale
+    left = x0 + (width - len(bars) * module) / 2
+    bar_top = top - 4 * scale
+    bar_h = _BARCODE_HEIGHT * scale
+    start = None
+    for i, bit in enumerate(bars + "0"):
+        if bit == "1" and start is None:
+            start = i
+        elif bit != "1" and start is not None:
+            c.rect(left + start * module, bar_top - bar_h, (i - start) * module, bar_h, 0, 1)
+            start = None
+    size = _FONT * scale
+    _text(
+        c, x0 + width / 2, bar_top - bar_h - 4 * scale - size * 0.9, row.data, size, bold=False,
+        anchor="center", white=False,
+    )  # fmt: skip
+
+
+def _draw_text(c: Canvas, row: Row, x0: float, top: float, dots: int, scale: float) -> None:
+    height, width = row_height(row, dots) * scale, dots * scale
+    size = (2 if row.double else 1) * _FONT * scale
+    white = row.inverse
+    if white:
+        c.rect(x0, top - height + scale, width, height - 2 * scale, 0, 1)
+    whole = row.left + ("  " + row.right if row.right else "")
+    size = _fit(whole, size, width)
+    baseline = top - height / 2 - size * 0.35
+    if row.right:
+        _text(c, x0, baseline, row.left, size, bold=row.bold, anchor="left", white=white)
+        _text(c, x0 + width, baseline, row.right, size, bold=row.bold, anchor="right", white=white)
+    elif row.align == "center":
+        _text(c, x0 + width / 2, baseline, row.left, size, bold=row.bold, anchor="center", white=white)
+    elif row.align == "right":
+        _text(c, x0 + width, baseline, row.left, size, bold=row.bold, anchor="right", white=white)
+    else:
+        _text(c, x0, baseline, row.left, size, bold=row.bold, anchor="left", white=white)
+
+
+_DRAW = {
+    "text": _draw_text,
+    "rule": _draw_rule,
+    "feed": _draw_feed,
+    "qr": _draw_qr,
+    "barcode": _draw_barcode,
+}
+
+
 def _draw_row(c: Canvas, row: Row, x0: float, top: float, dots: int, scale: float) -> float:
     """Draw one row with its top edge at ``top``; return its height in points."""
-    height = row_height(row, dots) * scale
-    width = dots * scale
-    if row.kind == "rule":
-        c.setDash(7 * scale, 5 * scale)
-        c.setLineWidth(2 * scale)
-        c.line(x0, top - height / 2, x0 + width, top - height / 2)
-        c.setDash()
-    elif row.kind == "qr":
-        matrix = qr_matrix(row.data)
-        box = qr_module_dots(row.data, dots) * scale
-        left = x0 + (width - len(matrix) * box) / 2
-        y_top = top - 6 * scale
-        for r, line in enumerate(matrix):
-            c_start = None
-            for col, on in enumerate((*line, False)):
-                if on and c_start is None:
-                    c_start = col
-                elif not on and c_start is not None:
-                    c.rect(left + c_start * box, y_top - (r + 1) * box, (col - c_start) * box, box, 0, 1)
-                    c_start = None
-    elif row.kind == "barcode":
-        bars = code128_modules(row.data)
-        module = (2 if len(bars) * 2 <= dots - 24 else 1) * scale
-        left = x0 + (width - len(bars) * module) / 2
-        bar_top = top - 4 * scale
-        bar_h = _BARCODE_HEIGHT * scale
-        start = None
-        for i, bit in enumerate(bars + "0"):
-            if bit == "1" and start is None:
-                start = i
-            elif bit != "1" and start is not None:
-                c.rect(left + start * module, bar_top - bar_h, (i - start) * module, bar_h, 0, 1)
-                start = None
-        size = _FONT * scale
-        _text(
-            c, x0 + width / 2, bar_top - bar_h - 4 * scale - size * 0.9, row.data, size, bold=False,
-            anchor="center", white=False,
-        )  # fmt: skip
-    elif row.kind == "text":
-        size = (2 if row.double else 1) * _FONT * scale
-        white = row.inverse
-        if white:
-            c.rect(x0, top - height + scale, width, height - 2 * scale, 0, 1)
-        whole = row.left + ("  " + row.right if row.right else "")
-        size = _fit(whole, size, width)
-        baseline = top - height / 2 - size * 0.35
-        if row.right:
-            _text(c, x0, baseline, row.left, size, bold=row.bold, anchor="left", white=white)
-            _text(c, x0 + width, baseline, row.right, size, bold=row.bold, anchor="right", white=white)
-        elif row.align == "center":
-            _text(c, x0 + width / 2, baseline, row.left, size, bold=row.bold, anchor="center", white=white)
-        elif row.align == "right":
-            _text(c, x0 + width, baseline, row.left, size, bold=row.bold, anchor="right", white=white)
-        else:
-            _text(c, x0, baseline, row.left, size, bold=row.bold, anchor="left", white=white)
-    return height
+    _DRAW[row.kind](c, row, x0, top, dots, scale)
+    return row_height(row, dots) * scale
 
 
 def draw_slip(c: Canvas, slip: Slip, x: float, top: float, *, scale_by: float = 1.0) -> float:
@@ -162,23 +188,39 @@ def draw_slip(c: Canvas, slip: Slip, x: float, top: float, *, scale_by: float = 
     return top - y
 
 
+@register_target
+class PdfTarget(Target):
+    """A one-page PDF on roll paper (58 or 80 mm wide, as tall as the slip), text in the shipped font."""
+
+    name, suffix = "pdf", ".pdf"
+
+    def open(self) -> None:
+        register_font()
+        slip = self.slip
+        paper_mm, print_mm = WIDTHS[slip.width][2], WIDTHS[slip.width][3]
+        _, height = slip_size(slip)
+        page_h = height + 2 * ROLL_MARGIN_MM * mm
+        self.buffer = io.BytesIO()
+        self.canvas = Canvas(self.buffer, pagesize=(paper_mm * mm, page_h), invariant=True, pageCompression=1)
+        _metadata(self.canvas, slip)
+        self.x = (paper_mm - print_mm) / 2 * mm
+        self.y = page_h - ROLL_MARGIN_MM * mm
+        self.scale = _scale(slip)
+
+    def _row(self, row: Row) -> None:
+        self.y -= _draw_row(self.canvas, row, self.x, self.y, self.slip.dots, self.scale)
+
+    text = rule = feed = qr = barcode = _row
+
+    def close(self) -> bytes:
+        self.canvas.showPage()
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+
 def render(slip: Slip, path: str | Path | None = None) -> bytes:
-    """A one-page PDF of ``slip`` on roll paper (58 or 80 mm wide, as tall as the slip)."""
-    register_font()
-    paper_mm, print_mm = WIDTHS[slip.width][2], WIDTHS[slip.width][3]
-    _, height = slip_size(slip)
-    page_w = paper_mm * mm
-    page_h = height + 2 * ROLL_MARGIN_MM * mm
-    buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=(page_w, page_h), invariant=True, pageCompression=1)
-    _metadata(c, slip)
-    draw_slip(c, slip, (paper_mm - print_mm) / 2 * mm, page_h - ROLL_MARGIN_MM * mm)
-    c.showPage()
-    c.save()
-    data = buffer.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    """A one-page PDF of ``slip`` on roll paper (58 or 80 mm wide, as tall as the slip): the ``pdf`` target."""
+    return render_target(slip, "pdf", path)
 
 
 def _metadata(c: Any, slip: Slip) -> None:

@@ -18,11 +18,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from receiptkit.slip._fonts import font_path
 from receiptkit.slip.document import Row
+from receiptkit.slip.targets import Target, register_target
+from receiptkit.slip.targets import render as render_target
 
 if TYPE_CHECKING:
     from receiptkit.slip.document import Slip
 
-__all__ = ["code128_modules", "draw_rows", "qr_matrix", "render"]
+__all__ = ["PngTarget", "code128_modules", "draw_rows", "qr_matrix", "render", "render_image"]
 
 #: Blank paper around the printed area in the preview, in dots.
 MARGIN = 16
@@ -80,37 +82,42 @@ def _fit_font(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> Im
     return font
 
 
-def _draw_row(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
+def _draw_rule(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
+    mid = y + row_height(row, dots) // 2
+    for x in range(0, dots, 12):
+        draw.line([(x + 1, mid), (x + 8, mid)], fill=0, width=2)
+
+
+def _draw_feed(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
+    return
+
+
+def _draw_qr(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
+    matrix = qr_matrix(row.data)
+    box = qr_module_dots(row.data, dots)
+    left = (dots - len(matrix) * box) // 2
+    for r, line in enumerate(matrix):
+        for c, on in enumerate(line):
+            if on:
+                x0, y0 = left + c * box, y + 6 + r * box
+                draw.rectangle([x0, y0, x0 + box - 1, y0 + box - 1], fill=0)
+
+
+def _draw_barcode(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
+    bars = code128_modules(row.data)
+    module = 2 if len(bars) * 2 <= dots - 24 else 1
+    left = (dots - len(bars) * module) // 2
+    for i, bit in enumerate(bars):
+        if bit == "1":
+            x0 = left + i * module
+            draw.rectangle([x0, y + 4, x0 + module - 1, y + 4 + _BARCODE_HEIGHT], fill=0)
+    font = _font(_FONT)
+    text_w = draw.textlength(row.data, font=font)
+    draw.text(((dots - text_w) / 2, y + _BARCODE_HEIGHT + 8), row.data, font=font, fill=0)
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
     height = row_height(row, dots)
-    if row.kind == "rule":
-        mid = y + height // 2
-        for x in range(0, dots, 12):
-            draw.line([(x + 1, mid), (x + 8, mid)], fill=0, width=2)
-        return
-    if row.kind == "feed":
-        return
-    if row.kind == "qr":
-        matrix = qr_matrix(row.data)
-        box = qr_module_dots(row.data, dots)
-        left = (dots - len(matrix) * box) // 2
-        for r, line in enumerate(matrix):
-            for c, on in enumerate(line):
-                if on:
-                    x0, y0 = left + c * box, y + 6 + r * box
-                    draw.rectangle([x0, y0, x0 + box - 1, y0 + box - 1], fill=0)
-        return
-    if row.kind == "barcode":
-        bars = code128_modules(row.data)
-        module = 2 if len(bars) * 2 <= dots - 24 else 1
-        left = (dots - len(bars) * module) // 2
-        for i, bit in enumerate(bars):
-            if bit == "1":
-                x0 = left + i * module
-                draw.rectangle([x0, y + 4, x0 + module - 1, y + 4 + _BARCODE_HEIGHT], fill=0)
-        font = _font(_FONT)
-        text_w = draw.textlength(row.data, font=font)
-        draw.text(((dots - text_w) / 2, y + _BARCODE_HEIGHT + 8), row.data, font=font, fill=0)
-        return
     size = 2 * _FONT if row.double else _FONT
     ink = 0
     if row.inverse:
@@ -142,6 +149,19 @@ def _draw_row(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
     draw.text((x, top), row.left, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
 
 
+_DRAW = {
+    "text": _draw_text,
+    "rule": _draw_rule,
+    "feed": _draw_feed,
+    "qr": _draw_qr,
+    "barcode": _draw_barcode,
+}
+
+
+def _draw_row(draw: ImageDraw.ImageDraw, row: Row, y: int, dots: int) -> None:
+    _DRAW[row.kind](draw, row, y, dots)
+
+
 def draw_rows(rows: Sequence[Row], dots: int, *, margin: int = 0) -> Image.Image:
     """Draw laid-out rows on a white 1-bit-ready greyscale image ``dots`` (+ margins) wide."""
     heights = [row_height(r, dots) for r in rows]
@@ -159,16 +179,51 @@ def draw_rows(rows: Sequence[Row], dots: int, *, margin: int = 0) -> Image.Image
     return image
 
 
+@register_target
+class PngTarget(Target):
+    """A PNG preview at printer resolution: each row drawn on its own strip, stacked with a paper margin.
+
+    The strips are :meth:`image` (greyscale) before :meth:`close` encodes them.
+    """
+
+    name, suffix = "png", ".png"
+
+    def open(self) -> None:
+        self.dots = self.slip.dots
+        self.strips: list[Image.Image] = []
+
+    def _strip(self, row: Row) -> None:
+        strip = Image.new("L", (self.dots, row_height(row, self.dots)), 255)
+        _DRAW[row.kind](ImageDraw.Draw(strip), row, 0, self.dots)
+        self.strips.append(strip)
+
+    text = rule = feed = qr = barcode = _strip
+
+    def image(self) -> Image.Image:
+        """The rows drawn so far on white paper with a :data:`MARGIN` all round."""
+        height = sum(strip.height for strip in self.strips)
+        image = Image.new("L", (self.dots + 2 * MARGIN, height + 2 * MARGIN), 255)
+        y = MARGIN
+        for strip in self.strips:
+            image.paste(strip, (MARGIN, y))
+            y += strip.height
+        return image
+
+    def close(self) -> bytes:
+        buffer = io.BytesIO()
+        self.image().save(buffer, format="PNG", optimize=False)
+        return buffer.getvalue()
+
+
 def render_image(slip: Slip) -> Image.Image:
     """The slip as a Pillow image (greyscale), with a paper margin."""
-    return draw_rows(slip.rows(), slip.dots, margin=MARGIN)
+    target = PngTarget(slip)
+    target.open()
+    for row in slip.rows():
+        target.draw(row)
+    return target.image()
 
 
 def render(slip: Slip, path: str | Path | None = None) -> bytes:
-    """PNG bytes of ``slip``; also written to ``path`` when given."""
-    buffer = io.BytesIO()
-    render_image(slip).save(buffer, format="PNG", optimize=False)
-    data = buffer.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    """PNG bytes of ``slip``; also written to ``path`` when given (the ``png`` target)."""
+    return render_target(slip, "png", path)
