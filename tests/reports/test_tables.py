@@ -58,3 +58,14 @@ def test_inputs_are_not_changed(rec, dataset):
     report_tables(rec.result, rec.proofs, dataset.journal)
     pd.testing.assert_frame_equal(rec.result, before[0])
     pd.testing.assert_frame_equal(rec.proofs, before[1])
+
+
+def test_a_proof_window_is_shown_whole_not_as_an_exact_time() -> None:
+    import receiptkit as rk
+    from receiptkit.reports.tables import _times
+
+    hour = rk.proof(amount="88.00", time="11月3日 上午8点", ref="2026-11-20")
+    point = rk.proof(amount="88.00", time="2026-11-03 08:05", ref="2026-11-20")
+    both = pd.concat([hour, point], ignore_index=True)
+    text = _times(both["ts"], both["ts_precision"], both["date"], "Asia/Shanghai", both["ts_end"]).tolist()
+    assert text == ["2026-11-03 08:00 to 2026-11-03 09:00", "2026-11-03 08:05"]

@@ -39,16 +39,23 @@ _PROOF_COLUMNS = (
 )
 
 
-def _times(ts: pd.Series, precision: pd.Series, date: pd.Series | None, tz: str) -> pd.Series:
-    """Times as text in ``tz`` at their precision; dates for day-precision proofs."""
+def _times(
+    ts: pd.Series, precision: pd.Series, date: pd.Series | None, tz: str, end: pd.Series | None = None
+) -> pd.Series:
+    """Times as text in ``tz`` at their precision; dates for day-precision proofs; windows as "start to end"."""
     out = pd.Series("", index=ts.index, dtype=object)
     has = ts.notna()
     if has.any():
         local = pd.to_datetime(ts[has], utc=True).dt.tz_convert(tz)
-        minute = precision[has].astype(str).eq("minute").to_numpy()
+        minute = precision[has].astype(str).isin(["minute", "hour"]).to_numpy()
         out.loc[has] = local.dt.strftime("%Y-%m-%d %H:%M:%S").where(
             ~minute, local.dt.strftime("%Y-%m-%d %H:%M")
         )
+        if end is not None:  # an hour, a period or a range typed at the counter: the whole window
+            ranged = has & end.notna()
+            if ranged.any():
+                last = pd.to_datetime(end[ranged], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
+                out.loc[ranged] = out.loc[ranged] + " to " + last
     if date is not None:
         dated = ~has & date.notna()
         out.loc[dated] = pd.to_datetime(date[dated]).dt.strftime("%Y-%m-%d")
@@ -78,7 +85,9 @@ def _proof_view(proofs: pd.DataFrame, tz: str) -> pd.DataFrame:
             "source": proofs["source"].astype(object).to_numpy(),
             "source_row": proofs["source_row"].astype("Int64").to_numpy(),
             "kind": proofs["kind"].astype(object).to_numpy(),
-            "time": _times(proofs["ts"], proofs["ts_precision"], proofs["date"], tz).to_numpy(),
+            "time": _times(
+                proofs["ts"], proofs["ts_precision"], proofs["date"], tz, proofs.get("ts_end")
+            ).to_numpy(),
             "amount": _amounts(proofs["amount_minor"], proofs["currency"]),
             "amount_minor": proofs["amount_minor"].astype("int64").to_numpy(),
             "currency": proofs["currency"].astype(object).to_numpy(),
