@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         parser.error(f"unknown method(s): {', '.join(unknown)}")
-    print("categories: " + "; ".join(f"{k}: {v[1]}" for k, v in CATEGORIES.items()))
+    print("categories (docs/matching.md, Clean-room evaluation):")
+    for key, (_, text) in CATEGORIES.items():
+        print(f"  {key:<24}{text}")
     for seed in seeds:
         print()
         print(run(seed, args.proofs, args.txns, methods), flush=True)

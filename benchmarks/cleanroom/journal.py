@@ -87,15 +87,17 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
     shop_pos = rng.choice(len(shops), n_base, p=weights / weights.sum())
     shop_idx = np.array([shops[p].index for p in shop_pos])
     # terminal within the shop
-    n_terms = np.array([len(shops[p].terminals) for p in shop_pos])
+    n_terms = np.array([len(s.terminals) for s in shops])[shop_pos]
     term_k = (rng.random(n_base) * n_terms).astype(int)
-    terminal = np.array([shops[p].terminals[k] for p, k in zip(shop_pos, term_k, strict=True)], dtype=object)
+    width = max(len(s.terminals) for s in shops)
+    table = np.array([[*s.terminals, *[""] * (width - len(s.terminals))] for s in shops], dtype=object)
+    terminal = table[shop_pos, term_k]
     day = rng.integers(0, world.days, n_base)
     tod = _time_of_day(rng, n_base)
     # busy shops: half their sales in one peak hour, most of those at the one price
-    busy_price = np.array([shops[p].busy_price for p in shop_pos])
+    busy_price = np.array([s.busy_price for s in shops])[shop_pos]
     is_busy = busy_price > 0
-    peak_hour = np.where(np.array([shops[p].brand.key == "luckin" for p in shop_pos]), 8, 15)
+    peak_hour = np.where(np.array([s.brand.key == "luckin" for s in shops])[shop_pos], 8, 15)
     in_peak = is_busy & (rng.random(n_base) < 0.5)
     tod = np.where(in_peak, peak_hour * 3600 + rng.uniform(0, 3600, n_base), tod)
     # amounts
@@ -116,7 +118,7 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
     one_price = in_peak & (rng.random(n_base) < 0.9)
     amount = np.where(one_price, busy_price, amount)
     # channels
-    wallet_share = np.array([shops[p].brand.wallet_share for p in shop_pos])
+    wallet_share = np.array([s.brand.wallet_share for s in shops])[shop_pos]
     u = rng.random(n_base)
     channel = np.where(
         u < wallet_share * 0.6,
@@ -205,7 +207,7 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
 
     rows = pd.concat(parts, ignore_index=True)
     n = len(rows)
-    offsets = np.array([world.terminal(t).clock_offset_s for t in rows["terminal_id"]])
+    offsets = rows["terminal_id"].map({t.terminal_id: t.clock_offset_s for t in world.terminals}).to_numpy()
     true_ts = world.start.astype("datetime64[s]") + rows["true_s"].to_numpy().astype("timedelta64[s]")
     logged = true_ts + np.round(offsets + rng.normal(0, 1.0, n)).astype("timedelta64[s]")
     rows["true_ts"] = pd.to_datetime(true_ts).as_unit("ns")
@@ -222,7 +224,9 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
     cidx = np.where(has_card, rows["card"].to_numpy(), 0)
     first6 = cards["first6"].to_numpy()[cidx]
     last4 = cards["last4"].to_numpy()[cidx]
-    ymd = rows["true_ts"].dt.strftime("%Y%m%d")
+    tt = rows["true_ts"].dt
+    ymd = (tt.year * 10000 + tt.month * 100 + tt.day).astype(str)
+    hms = (tt.hour * 10000 + tt.minute * 100 + tt.second).astype(str).str.zfill(6)
 
     def col(mask: np.ndarray, values) -> pd.Series:
         s = pd.Series(values, index=rows.index, dtype=object)
@@ -235,10 +239,7 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
     wallet_no = np.where(is_wechat, wechat_no, np.where(is_alipay, alipay_no, None))
     order_no = np.where(
         is_wechat | is_alipay,
-        "M"
-        + rows["shop"].astype(str).str.zfill(2)
-        + rows["true_ts"].dt.strftime("%y%m%d%H%M%S")
-        + unique10.str[-5:],
+        "M" + rows["shop"].astype(str).str.zfill(2) + ymd.str[2:] + hms + unique10.str[-5:],
         None,
     )
     # a refund or void of a wallet payment carries its sale's wallet number (Alipay: the original trade number)
@@ -280,7 +281,7 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
             "auth_code": col(is_card & approved, _digits(rng, n, 6)),
             "rrn": col(is_card, _digits(rng, n, 12)),
             "stan": col(is_card, _digits(rng, n, 6)),
-            "batch_no": col(is_card, "000" + rows["true_ts"].dt.strftime("%j")),
+            "batch_no": col(is_card, "000" + tt.dayofyear.astype(str).str.zfill(3)),
             "wallet_txn_id": rows["wallet_no"],
             "order_no": rows["order_no"],
             "operator_id": "0" + pd.Series(rng.integers(1, 6, n)).astype(str),

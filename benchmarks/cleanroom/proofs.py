@@ -80,10 +80,25 @@ class ProofSet:
     truth: pd.DataFrame  # proof_id, truth, category, form, style, decoy
 
 
+_CUMULATIVE: dict[tuple, tuple[list[str], list[float]]] = {}
+
+
 def _choice(rng: np.random.Generator, options: dict[str, float]) -> str:
-    keys = list(options)
-    p = np.array([options[k] for k in keys], dtype=float)
-    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
+    """One key of ``options`` drawn with the given weights."""
+    key = tuple(options.items())
+    if key not in _CUMULATIVE:
+        total = sum(options.values())
+        acc, cum = 0.0, []
+        for w in options.values():
+            acc += w / total
+            cum.append(acc)
+        _CUMULATIVE[key] = (list(options), cum)
+    keys, cum = _CUMULATIVE[key]
+    u = rng.random()
+    for k, c in zip(keys, cum, strict=True):
+        if u < c:
+            return k
+    return keys[-1]
 
 
 def _money(minor: int) -> str:
@@ -119,16 +134,25 @@ class _Builder:
         self.last4 = jw.cards["last4"].to_numpy()
         self.billing = jw.cards["billing"].to_numpy()
         self.issuer = jw.cards["issuer"].to_numpy()
+        # plain numpy columns: per-proof access to pandas cells is slow at 100,000 proofs
+        self.channel = self.j["channel"].astype(object).to_numpy()
+        self.amount = self.j["amount_minor"].to_numpy()
+        self.wallet_no = self.j["wallet_txn_id"].astype(object).to_numpy()
+        self.order_no = self.j["order_no"].astype(object).to_numpy()
+        self.txn_id = self.j["txn_id"].astype(object).to_numpy()
+        self.card = self.m["card"].to_numpy()
+        self.shop_idx = self.m["shop"].to_numpy()
+        self.true = self.m["true_ts"].to_numpy()
 
     # --- pieces ---
     def card_of(self, pos: int) -> int:
-        return int(self.m["card"].iat[pos])
+        return int(self.card[pos])
 
     def true_ts(self, pos: int) -> pd.Timestamp:
-        return self.m["true_ts"].iat[pos].tz_localize(TZ)
+        return pd.Timestamp(self.true[pos]).tz_localize(TZ)
 
     def shop(self, pos: int) -> Shop:
-        return self.world.shops[int(self.m["shop"].iat[pos])]
+        return self.world.shops[int(self.shop_idx[pos])]
 
     def style(self, form: str) -> str:
         r = self.rng
@@ -157,7 +181,7 @@ class _Builder:
         return "counter"
 
     def eligible(self, form: str, pos: int) -> bool:
-        channel = self.j["channel"].iat[pos]
+        channel = self.channel[pos]
         card = self.card_of(pos)
         if form in ("wallet_id", "wallet_masked", "wallet_noid"):
             return channel in ("wechat", "alipay")
@@ -179,10 +203,9 @@ class _Builder:
     ) -> tuple[dict, str]:
         """A proof of journal row ``pos`` (or, with ``shop``, of a payment at that shop looking like it)."""
         r = self.rng
-        j = self.j
         shop = shop or self.shop(pos)
-        channel = str(j["channel"].iat[pos])
-        amount = int(j["amount_minor"].iat[pos])
+        channel = str(self.channel[pos])
+        amount = int(self.amount[pos])
         card = self.card_of(pos)
         last4 = self.last4[card] if card >= 0 else None
         true = self.true_ts(pos)
@@ -210,8 +233,8 @@ class _Builder:
             "payment_state": None,
             "raw": {},
         }
-        wallet_no = j["wallet_txn_id"].iat[pos]
-        order_no = j["order_no"].iat[pos]
+        wallet_no = self.wallet_no[pos]
+        order_no = self.order_no[pos]
         if form in ("wallet_id", "wallet_masked", "wallet_noid"):
             p["kind"] = "wallet"
             p["ts"], p["ts_precision"] = true.floor("s"), "second"
@@ -420,9 +443,7 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
                 credit = category == "refund"
                 proof, style = b.build(form, p, credit=credit)
                 rows.append(proof)
-                truth.append(
-                    {"truth": j["txn_id"].iat[p], "category": category, "form": form, "style": style}
-                )
+                truth.append({"truth": b.txn_id[p], "category": category, "form": form, "style": style})
             continue
         # plain sales (or decoys for payments made elsewhere)
         got = 0
@@ -488,11 +509,11 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
             rows.append(proof)
             truth.append(
                 {
-                    "truth": None if category in ELSEWHERE else j["txn_id"].iat[p],
+                    "truth": None if category in ELSEWHERE else b.txn_id[p],
                     "category": category,
                     "form": form,
                     "style": style,
-                    "decoy": j["txn_id"].iat[p] if category in ELSEWHERE else None,
+                    "decoy": b.txn_id[p] if category in ELSEWHERE else None,
                 }
             )
             got += 1
