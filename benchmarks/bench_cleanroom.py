@@ -25,7 +25,7 @@ from cleanroom.journal import make_journal
 from cleanroom.methods import run_naive, run_receiptkit, run_recordlinkage, run_splink
 from cleanroom.oracle import identifiable
 from cleanroom.proofs import CATEGORIES, make_proofs
-from cleanroom.scoring import format_tables, score
+from cleanroom.scoring import format_markdown, format_tables, score
 from cleanroom.world import make_world
 
 METHODS = {
@@ -47,7 +47,7 @@ def generate(seed: int, n_proofs: int, n_txns: int):
     return world, jw, ps
 
 
-def run(seed: int, n_proofs: int, n_txns: int, methods: list[str]) -> str:
+def run(seed: int, n_proofs: int, n_txns: int, methods: list[str], markdown: bool = False) -> str:
     t0 = time.perf_counter()
     world, jw, ps = generate(seed, n_proofs, n_txns)
     t_gen = time.perf_counter() - t0
@@ -68,7 +68,7 @@ def run(seed: int, n_proofs: int, n_txns: int, methods: list[str]) -> str:
         f"(generated in {t_gen:.1f} s; oracle {t_oracle:.1f} s, {int(oracle['identifiable'].sum()):,} identifiable, "
         f"clock offsets learned on {int(oracle['offsets_learned'].iat[0])} terminals)",
         "P = precision of matched, R = recall of identifiable proofs, FM = false matches",
-        format_tables(scores, oracle, walls),
+        (format_markdown if markdown else format_tables)(scores, oracle, walls),
     ]
     fooled = oracle[oracle["truth"].isna() & oracle["clerk_pick"].notna()]
     out.append(f"proofs of payments made elsewhere that the oracle's clerk would match too: {len(fooled)}")
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--proofs", type=int, default=2000)
     parser.add_argument("--txns", type=int, default=20000)
     parser.add_argument("--large", action="store_true", help="100,000 proofs against 1,000,000 transactions")
+    parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown")
     parser.add_argument("--methods", default=None, help="comma-separated subset of " + ",".join(METHODS))
     args = parser.parse_args(argv)
     seeds = args.seed or [1]
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key:<24}{text}")
     for seed in seeds:
         print()
-        print(run(seed, args.proofs, args.txns, methods), flush=True)
+        print(run(seed, args.proofs, args.txns, methods, args.markdown), flush=True)
     return 0
 
 

@@ -38,6 +38,42 @@ def _pct(x: float) -> str:
     return "-" if x != x else f"{100 * x:.1f}"
 
 
+def format_markdown(scores: dict[str, pd.DataFrame], oracle: pd.DataFrame, walls: dict[str, float]) -> str:
+    """The same table as :func:`format_tables` in Markdown: one ``P / R / FM`` cell per linker."""
+    names = list(scores)
+    first = scores[names[0]]
+    wrong_pick = oracle["clerk_pick"].notna() & (oracle["clerk_pick"] != oracle["truth"]).fillna(True)
+    fooled = wrong_pick.groupby(oracle["category"]).sum()
+    fooled["all"] = wrong_pick.sum()
+    fooled["all elsewhere"] = wrong_pick[oracle["truth"].isna()].sum()
+    lines = [
+        "| category | n | ident | clerk | " + " | ".join(f"{n} P / R / FM" for n in names) + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(names),
+    ]
+    for cat in first.index:
+        row = first.loc[cat]
+        cells = []
+        for name in names:
+            sc = scores[name]
+            if sc is None or cat not in sc.index:
+                cells.append("n/a")
+                continue
+            r = sc.loc[cat]
+            cells.append(f"{_pct(r['precision'])} / {_pct(r['recall'])} / {int(r['false'])}")
+        label = f"**{cat}**" if cat.startswith("all") else cat
+        lines.append(
+            f"| {label} | {int(row['n'])} | {int(row['identifiable'])} | {int(fooled.get(cat, 0))} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    lines.append(
+        "| wall time (s) | | | | "
+        + " | ".join("n/a" if walls.get(n) is None else f"{walls[n]:.2f}" for n in names)
+        + " |"
+    )
+    return "\n".join(lines)
+
+
 def format_tables(scores: dict[str, pd.DataFrame], oracle: pd.DataFrame, walls: dict[str, float]) -> str:
     """One table: per category, the oracle's identifiable share, then precision / recall / false per linker."""
     names = list(scores)
