@@ -7,7 +7,8 @@ foreign-card lines with and without the original CNY amount, and counter input (
 a range). Proofs of payments made elsewhere copy the amount, minute and last 4 of a journal sale but name
 another branch or brand (or only an aggregator).
 
-Hour and range proofs use ``ts_precision="hour"`` with the window's end in ``ts_end`` (issue #17 item 2).
+Hour and range proofs use ``ts_precision="hour"`` with the window ``[ts, ts_end]`` (docs/proofs.md: ``14点`` is
+14:00 to 15:00).
 The truth (``txn_id`` or none) and the category live in a separate frame, never in the proofs.
 """
 
@@ -297,18 +298,19 @@ class _Builder:
                 p["raw"]["time_text"] = true.strftime("%H:%M")
             elif form == "counter_hour":
                 start = true.floor("h")
-                p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", start + pd.Timedelta(seconds=3599)
+                p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", start + pd.Timedelta(hours=1)
                 p["raw"]["time_text"] = f"{start.hour}点"
             else:
                 if r.random() < 0.5:
-                    start = true.floor("h") - pd.Timedelta(hours=int(r.integers(0, 2)))
-                    end = start + pd.Timedelta(hours=2)
-                    text = f"{start.hour}点-{start.hour + 1}点"
+                    width = int(r.integers(1, 3))
+                    start = true.floor("h") - pd.Timedelta(hours=int(r.integers(0, width)))
+                    end = start + pd.Timedelta(hours=width)
+                    text = f"{start.hour}点-{end.hour}点"
                 else:
                     hour = (true + pd.Timedelta(minutes=30)).floor("h")
                     start, end = hour - pd.Timedelta(minutes=30), hour + pd.Timedelta(minutes=30)
                     text = f"{hour.hour}点左右"
-                p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", end - pd.Timedelta(seconds=1)
+                p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", end
                 p["raw"]["time_text"] = text
         else:
             raise ValueError(form)

@@ -34,10 +34,9 @@ def test_frames_validate(tiny):
     journal = rk.validate_journal(jw.journal)
     assert len(journal) == len(jw.journal)
     assert journal["txn_id"].is_unique
-    # the documented contract today: proofs without the hour/range forms validate as they are
-    plain = ps.proofs[ps.proofs["ts_precision"] != "hour"]
-    proofs = rk.validate_proofs(plain)
-    assert len(proofs) == len(plain)
+    proofs = rk.validate_proofs(ps.proofs)  # hour and range proofs carry ts_precision "hour" and ts_end
+    assert len(proofs) == len(ps.proofs)
+    assert (proofs["ts_precision"] == "hour").any()
     assert ps.proofs["proof_id"].is_unique
 
 
