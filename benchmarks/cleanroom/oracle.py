@@ -19,8 +19,11 @@ Rule, per proof:
    the clock tolerance. Clock offsets the clerk can read from the batch (a terminal with at least three
    proofs whose full wallet number ties a proof second to a journal row) are corrected first.
 3. Two tolerances: 90 s (a right clock) and, when nothing fits that, 10 minutes (a clock minutes off).
-   The proof is identifiable when the first tolerance that leaves anything leaves exactly one row, and that
-   row is the truth.
+   The clerk names a row when the first tolerance that leaves anything leaves exactly one row, or exactly
+   one row whose card digits agree with the proof's (the others showing no card, such as wallet payments:
+   they fit only if the wallet happened to be funded by a card with the same digits). The proof is
+   identifiable when the named row is the truth.
+4. One to one: a row that another proof names is not a candidate for the others (a few rounds).
 
 A payment made elsewhere (truth: none) is never identifiable; the clerk would be fooled by it when the rule
 above leaves exactly one row (``clerk_pick``).
@@ -264,26 +267,58 @@ def identifiable(
     }
     pairs = pairs[[compat[(t, k)] for t, k in zip(pairs["text"], pairs["shop_key"], strict=True)]]
     pairs = pairs.drop_duplicates(["proof_id", "row"])
-    tight = (pairs["ct"] >= pairs["lo"] - TIGHT_S * 10**9) & (pairs["ct"] <= pairs["hi"] + TIGHT_S * 10**9)
-    wide = (pairs["ct"] >= pairs["lo"] - WIDE_S * 10**9) & (pairs["ct"] <= pairs["hi"] + WIDE_S * 10**9)
+    pairs["tight"] = (pairs["ct"] >= pairs["lo"] - TIGHT_S * 10**9) & (
+        pairs["ct"] <= pairs["hi"] + TIGHT_S * 10**9
+    )
+    pairs["wide"] = (pairs["ct"] >= pairs["lo"] - WIDE_S * 10**9) & (
+        pairs["ct"] <= pairs["hi"] + WIDE_S * 10**9
+    )
+    # the card digits confirmed on both sides (a row that shows no card, e.g. a wallet payment, is only
+    # compatible): among several fitting rows, the one row whose card digits agree is the one
+    pairs["confirmed"] = pairs["last4"].notna() & (pairs["last4_p"].notna() | pairs["tail3"].notna())
 
-    def single(mask: pd.Series) -> tuple[pd.Series, pd.Series]:
-        g = pairs[mask].groupby("proof_id")["txn_id"]
-        return g.size(), g.first()
+    def pick_in(fit: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """Per proof: how many rows fit, and the row the clerk names (NaN when it cannot name one)."""
+        n = fit.groupby("proof_id").size()
+        only = fit.groupby("proof_id")["txn_id"].first().where(n == 1)
+        conf = fit[fit["confirmed"]]
+        nc = conf.groupby("proof_id").size()
+        one_conf = conf.groupby("proof_id")["txn_id"].first()[nc == 1]
+        named = only.copy()
+        fill = named.isna() & named.index.isin(one_conf.index)
+        named[fill] = one_conf.reindex(named.index[fill]).to_numpy()
+        return n, named
 
-    n1, id1 = single(tight)
-    n2, id2 = single(wide)
     out = truth[["proof_id", "truth", "category"]].copy()
     pid = out["proof_id"]
-    c1 = pid.map(n1).fillna(0).astype(int)
-    c2 = pid.map(n2).fillna(0).astype(int)
-    pick = pd.Series(None, index=out.index, dtype=object)
-    pick = pick.where(~(c1 == 1), pid.map(id1))
-    pick = pick.where(~((c1 == 0) & (c2 == 1)), pid.map(id2))
     has_strong = pid.isin([p for p, n in n_strong.items() if n >= 1])
-    pick = pick.where(~has_strong, pid.map(pick_strong))
+
+    def picks(cands: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        n1, id1 = pick_in(cands[cands["tight"]])
+        n2, id2 = pick_in(cands[cands["wide"]])
+        c1 = pid.map(n1).fillna(0).astype(int)
+        c2 = pid.map(n2).fillna(0).astype(int)
+        pick = pd.Series(None, index=out.index, dtype=object)
+        pick = pick.where(~(c1 > 0), pid.map(id1))
+        pick = pick.where(~((c1 == 0) & (c2 > 0)), pid.map(id2))
+        pick = pick.where(~has_strong, pid.map(pick_strong))
+        return pick, pd.Series(np.where(c1 > 0, c1, c2), index=out.index)
+
+    # one to one: a row another proof names is not this proof's (a few rounds, as a clerk would go on)
+    pick, count = picks(pairs)
+    for _ in range(3):
+        named = dict(zip(pid[pick.notna()], pick[pick.notna()], strict=True))
+        taken = set(named.values())
+        owner = pairs["proof_id"].map(named)
+        keep = ~pairs["txn_id"].isin(taken) | (owner == pairs["txn_id"])
+        if keep.all():
+            break
+        new_pick, count = picks(pairs[keep])
+        if new_pick.fillna("").equals(pick.fillna("")):
+            break
+        pick = new_pick
     out["clerk_pick"] = pick
-    out["n_fit"] = np.where(has_strong, pid.map(n_strong).fillna(0), np.where(c1 > 0, c1, c2)).astype(int)
+    out["n_fit"] = np.where(has_strong, pid.map(n_strong).fillna(0), count).astype(int)
     out["identifiable"] = out["truth"].notna() & (out["clerk_pick"] == out["truth"]).fillna(False).astype(
         bool
     )
