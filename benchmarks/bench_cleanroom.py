@@ -86,6 +86,13 @@ def run(
     for name in methods:
         answers, wall, note = METHODS[name](ps.proofs, rk_journal if name == "receiptkit" else jw.journal)
         scores[name] = None if answers is None else score(answers, oracle)
+        if answers is not None:
+            both = oracle.merge(answers[["proof_id", "txn_id"]], on="proof_id")
+            beyond = int(((both["txn_id"] == both["truth"]).fillna(False) & ~both["identifiable"]).sum())
+            if beyond:
+                notes.append(
+                    f"{name}: {beyond} proofs matched to their truth that the oracle judges not identifiable"
+                )
         walls[name] = None if answers is None else wall
         if note:
             notes.append(f"{name}: {note}")
