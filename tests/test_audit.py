@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from receiptkit.audit import GENESIS_HASH, AuditLog, ChainHead, proof_summary, row_hash
+from receiptkit.audit import GENESIS_HASH, AuditLog, ChainHead, proof_summary, row_hash, row_mac
 from receiptkit.errors import AuditError, ReprintRefused
 from receiptkit.schema import FullPanWarning
 from receiptkit.verification import verify
@@ -25,6 +25,13 @@ KEY = bytes(range(32))
 SHA_A = "a" * 64
 SHA_B = "b" * 64
 T0 = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _merchant_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merchant key in the environment, as at a counter: the log is keyed with it."""
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + KEY.hex())
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
 
 
 def journal_row(txn_id: str = "T0001", **changes: object) -> dict[str, object]:
@@ -337,12 +344,26 @@ def test_edited_details_are_detected(path: Path) -> None:
 
 def test_edited_row_with_recomputed_hash_is_detected(path: Path) -> None:
     _filled(path)
-    with _db(path) as db:
+    with _db(path) as db:  # recomputed without the key: a plain SHA-256 is not the keyed hash
         db.row_factory = sqlite3.Row
         row = dict(db.execute("select * from receiptkit_audit where seq = 2").fetchone())
         row["operator"] = "forger"
         db.execute(
             "update receiptkit_audit set operator = ?, row_hash = ? where seq = 2", ("forger", row_hash(row))
+        )
+    report = _report(path)
+    assert (report.ok, report.problem, report.first_bad_seq) == (False, "forged", 2)
+
+
+def test_edited_row_with_a_keyed_hash_breaks_the_next_link(path: Path) -> None:
+    _filled(path)
+    with _db(path) as db:  # even with the key, the next row still links to the old hash
+        db.row_factory = sqlite3.Row
+        row = dict(db.execute("select * from receiptkit_audit where seq = 2").fetchone())
+        row["operator"] = "forger"
+        db.execute(
+            "update receiptkit_audit set operator = ?, row_hash = ? where seq = 2",
+            ("forger", row_mac(row, KEY)),
         )
     report = _report(path)
     assert (report.ok, report.problem, report.first_bad_seq) == (False, "edited", 2)
@@ -379,7 +400,7 @@ def test_inserted_row_is_detected(path: Path) -> None:
         db.row_factory = sqlite3.Row
         before = dict(db.execute("select * from receiptkit_audit where seq = 2").fetchone())
         forged = dict(before, subject="TERM-X", details='{"status":"lost"}', prev_hash=before["row_hash"])
-        forged["row_hash"] = row_hash(forged)
+        forged["row_hash"] = row_mac(forged, KEY)  # even a forger holding the key
         forged = {k: v for k, v in forged.items() if k != "seq"} | {"seq": 0}  # seq last
         columns = ", ".join(forged)
         marks = ", ".join("?" for _ in forged)
@@ -399,17 +420,24 @@ def test_inserted_row_is_detected(path: Path) -> None:
     assert (report.ok, report.problem, report.first_bad_seq) == (False, "inserted", 3)
 
 
-def test_truncation_needs_an_anchor(path: Path) -> None:
+def test_truncation_is_caught_by_the_signed_head_and_by_anchors(path: Path) -> None:
     _filled(path)
     with AuditLog(path) as log:
         anchor = log.head()
-    assert isinstance(anchor, ChainHead) and anchor.seq == 5
+        signed = log.signed_head()
+        assert log.verify(anchors=[anchor, (3, log.rows()["row_hash"][2])]).ok  # the log extends both
+    assert isinstance(anchor, ChainHead) and anchor.seq == 5 and anchor.rows == 5
+    assert signed is not None and (signed.seq, signed.rows, signed.row_hash) == (5, 5, anchor.row_hash)
+    assert signed.signature_ok(KEY) and not signed.signature_ok(bytes(32))
     with _db(path) as db:
         db.execute("delete from receiptkit_audit where seq = 5")
-    assert _report(path).ok  # cutting the tail leaves no broken link ...
-    report = _report(path, anchors=[anchor])  # ... but a head kept elsewhere shows it
+    report = _report(path)  # the head kept beside the log names row 5
     assert (report.ok, report.problem, report.first_bad_seq) == (False, "truncated", 5)
-    assert _report(path, anchors=[(4, _report(path).head.row_hash)]).ok  # type: ignore[union-attr]
+    assert "cut off the end" in report.message
+    (path.parent / "audit.sqlite.head").unlink()  # the head file removed as well ...
+    assert _report(path).problem == "no_head"
+    report = _report(path, anchors=[anchor], require_head=False)  # ... a head kept elsewhere shows it
+    assert (report.ok, report.problem, report.first_bad_seq) == (False, "truncated", 5)
 
 
 def test_backdated_recorded_time_is_detected(path: Path) -> None:
@@ -418,9 +446,9 @@ def test_backdated_recorded_time_is_detected(path: Path) -> None:
         db.row_factory = sqlite3.Row
         row = dict(db.execute("select * from receiptkit_audit where seq = 5").fetchone())
         row["recorded_at"] = "2020-01-01T00:00:00.000000+00:00"
-        db.execute(
+        db.execute(  # rewritten with the key: the hash checks out, the time order does not
             "update receiptkit_audit set recorded_at = ?, row_hash = ? where seq = 5",
-            (row["recorded_at"], row_hash(row)),
+            (row["recorded_at"], row_mac(row, KEY)),
         )
     report = _report(path)
     assert (report.ok, report.problem, report.first_bad_seq) == (False, "reordered", 5)

@@ -264,7 +264,7 @@ def test_short_code_is_normalised_for_reading_aloud() -> None:
 
 def test_short_code_and_payload_verified_against_the_log(tmp_path) -> None:
     path = tmp_path / "audit.sqlite"
-    with AuditLog(path) as log:
+    with AuditLog(path, key=KEY) as log:
         first = log.begin_reprint(
             journal_row(), operator="li", reason="lost slip", output_kind="pdf", key=KEY
         )
@@ -280,7 +280,7 @@ def test_short_code_and_payload_verified_against_the_log(tmp_path) -> None:
 
 
 def test_valid_mac_unknown_to_the_log_is_not_genuine(tmp_path) -> None:
-    with AuditLog(tmp_path / "audit.sqlite") as log:
+    with AuditLog(tmp_path / "audit.sqlite", key=KEY) as log:
         log.begin_reprint(journal_row(), operator="li", reason="lost slip", output_kind="pdf", key=KEY)
         outside = make_code(canonical_fields(journal_row(), 7, PRINTED_AT), KEY)
         result = verify(outside.qr_payload, key=KEY, audit=log)
@@ -298,7 +298,7 @@ def test_verify_refuses_a_missing_log_file(tmp_path) -> None:
 
 def test_key_never_reaches_the_log_or_its_exports(tmp_path) -> None:
     path = tmp_path / "audit.sqlite"
-    with AuditLog(path) as log:
+    with AuditLog(path, key=KEY) as log:
         attempt = log.begin_reprint(journal_row(), operator="li", reason="lost", output_kind="pdf", key=KEY)
         log.complete(attempt, result="failed", error="printer offline")
         csv_path = log.export(tmp_path / "log.csv")

@@ -1,10 +1,16 @@
-"""The tamper-evident audit log: reprint attempts and other events in one hash chain.
+"""The tamper-evident audit log: reprint attempts and other events in one keyed hash chain.
 
 One table, one row per event, never updated or deleted by receiptkit. Every
 row stores the hash of the row before it (``prev_hash``) and its own hash
-(``row_hash`` = SHA-256 of the canonical JSON of the row, ``prev_hash``
-included), so :meth:`AuditLog.verify` finds a row that was edited, deleted,
-inserted or moved.
+(``row_hash``): an HMAC-SHA256 under the merchant key of the canonical JSON of
+the row, ``prev_hash`` included. :meth:`AuditLog.verify` finds a row that was
+edited, deleted, inserted or moved, and, because the hashes are keyed, a row
+appended or a chain recomputed by someone without the key. The **signed
+head** (row count and last hash, HMAC-ed) is kept outside the table, in a
+file beside the log (``<log>.head`` for a SQLite file) or, for a database
+server, in a table of its own; closing packs and exports carry it too.
+:meth:`AuditLog.verify` checks it by default, so rows cut off the end are
+found; older heads kept elsewhere are checked with ``anchors``.
 
 Event types share the chain: ``reprint`` (written by :meth:`AuditLog.begin_reprint`,
 :meth:`~AuditLog.complete`, :meth:`~AuditLog.retry`, :meth:`~AuditLog.record_refusal`)
@@ -23,13 +29,16 @@ afterwards. A ``failed`` or ``unconfirmed`` attempt, or a ``pending`` one whose 
 found with :meth:`~AuditLog.unfinished` and retried with :meth:`~AuditLog.retry`
 (same reprint number and verification code). ``docs/reprint.md`` has the details.
 
-The default store is a SQLite file; any SQLAlchemy URL works.
+The default store is a SQLite file; any SQLAlchemy URL works (PostgreSQL through
+``postgresql+psycopg://...``, the ``postgres`` extra).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import random
@@ -63,6 +72,7 @@ from receiptkit.verification import (
 )
 
 __all__ = [
+    "CHAIN_VERSION",
     "DEFAULT_PATH",
     "GENESIS_HASH",
     "REPRINT",
@@ -71,8 +81,12 @@ __all__ = [
     "ChainHead",
     "Event",
     "VerifyReport",
+    "hashed_columns",
     "proof_summary",
+    "read_head",
     "row_hash",
+    "row_mac",
+    "verify_export",
 ]
 
 DEFAULT_PATH = "receiptkit-audit.sqlite"
@@ -81,13 +95,27 @@ GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first row."""
 REPRINT = "reprint"
 """Event type of reprint attempts."""
+UPGRADE_EVENT = "audit_upgrade"
+"""Event type of the row that records an explicit upgrade of an unkeyed log."""
 TABLE = "receiptkit_audit"
+META_TABLE = "receiptkit_audit_meta"
+HEAD_TABLE = "receiptkit_audit_head"
 HASH_VERSION = 1
+"""Version of the unkeyed (plain SHA-256) row hash of logs written before the chain was keyed."""
+CHAIN_VERSION = 2
+"""Version of the keyed chain: ``row_hash`` is an HMAC-SHA256 under the merchant key."""
+HEAD_FORMAT = "receiptkit-audit-head"
+EXPORT_FORMAT = "receiptkit-audit-export"
 DEFAULT_STALE_AFTER = dt.timedelta(minutes=10)
+# Domain separation: the merchant key also signs slips and pack manifests.
+_ROW_DOMAIN = b"receiptkit-audit-row|"
+_HEAD_DOMAIN = b"receiptkit-audit-head|"
+_PG_LOCK = 0x726B61756469  # pg_advisory_xact_lock id of the audit log's writers ("rkaudi")
 
 _EVENT_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_HASHED = (
+# The columns the unkeyed (version 1) hash covered; frozen, so old logs can still be checked for an upgrade.
+_HASHED_V1 = (
     "recorded_at",
     "event_type",
     "subject",
@@ -100,6 +128,7 @@ _HASHED = (
     "details",
     "prev_hash",
 )
+_UNHASHED = ("seq", "row_hash")
 _UNFINISHED = ("pending", "retry")
 
 _metadata = sa.MetaData()
@@ -117,12 +146,41 @@ _events = sa.Table(
     sa.Column("operator", sa.String(200)),
     sa.Column("effective_at", sa.String(40)),
     sa.Column("details", sa.Text, nullable=False),
+    # New columns go here, nullable: they are hashed automatically (hashed_columns()), and rows
+    # written before a column existed keep their hash because empty (NULL) values are not hashed.
     sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("row_hash", sa.String(64), nullable=False, unique=True),
     sa.Index(f"ix_{TABLE}_type_subject", "event_type", "subject"),
     sa.Index(f"ix_{TABLE}_short_code", "short_code"),
     sa.Index(f"ix_{TABLE}_ref_seq", "ref_seq"),
 )
+# What kind of chain the log holds (chain version, key id): a log without it is an unkeyed, old one.
+_meta = sa.Table(
+    META_TABLE,
+    _metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+# The signed head, for logs on a database server (a SQLite file keeps it in a file beside it).
+_head_table = sa.Table(
+    HEAD_TABLE,
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("head", sa.Text, nullable=False),
+)
+
+
+def hashed_columns() -> tuple[str, ...]:
+    """The columns every row's hash covers: all columns of the table but ``seq`` and ``row_hash``.
+
+    A column added to the table is covered without further changes; an empty
+    (``NULL``) value is left out of the hashed payload, so rows written before
+    the column existed keep their hash.
+    """
+    return tuple(c.name for c in _events.columns if c.name not in _UNHASHED)
+
+
+_HASHED = hashed_columns()
 
 
 # ---------------------------------------------------------------------------
@@ -203,13 +261,39 @@ def _scrub(value: Any, where: str) -> Any:
 
 
 def row_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of a row's hashed columns, ``prev_hash`` included.
+    """The **unkeyed** hash of version 1: SHA-256 (hex) of the canonical JSON of a row, ``prev_hash`` included.
 
-    ``seq`` is not hashed: the order of rows is the chain itself, so moving a
-    row shows as a broken link, not as an edit.
+    Logs written before the chain was keyed used it; anyone can recompute it,
+    which is why keyed logs use :func:`row_mac` instead. It is kept to check an
+    old log before :meth:`AuditLog.upgrade` and to tell a row forged without
+    the key. ``seq`` is not hashed: the order of rows is the chain itself.
     """
-    payload = {"v": HASH_VERSION, **{name: row.get(name) for name in _HASHED}}
+    payload = {"v": HASH_VERSION, **{name: row.get(name) for name in _HASHED_V1}}
     return hashlib.sha256(_canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def _payload(row: Mapping[str, Any]) -> bytes:
+    body = {"v": CHAIN_VERSION}
+    for name in _HASHED:
+        value = row.get(name)
+        if value is not None:
+            body[name] = value
+    return _canonical_json(body).encode("utf-8")
+
+
+def row_mac(row: Mapping[str, Any], key: SecretKey | bytes | str | os.PathLike[str] | None) -> str:
+    """The keyed hash of a row: HMAC-SHA256 (hex) under the merchant key of its hashed columns.
+
+    Covers :func:`hashed_columns` (``prev_hash`` included, empty values left
+    out). Without the key nobody can compute it, so a row appended, or a chain
+    rewritten and recomputed, by someone without the key does not verify.
+    """
+    return load_key(key).mac(_ROW_DOMAIN + _payload(row)).hex()
+
+
+def _plain_v2(row: Mapping[str, Any]) -> str:
+    """SHA-256 of the keyed payload: what a forger without the key might compute."""
+    return hashlib.sha256(_payload(row)).hexdigest()
 
 
 def proof_summary(proof: Mapping[str, Any]) -> dict[str, Any]:
@@ -257,11 +341,127 @@ class Event:
 
 @dataclass(frozen=True)
 class ChainHead:
-    """The last row of the chain. Keep one outside the log (printed, mailed) to detect truncation."""
+    """The end of the chain: the last row's ``seq`` and hash, and (signed heads) the row count and an HMAC.
+
+    :meth:`AuditLog.head` gives the plain head; the log keeps a **signed** one
+    (``rows``, ``key_id`` and ``mac`` set, see :meth:`sign`) outside its table,
+    and :meth:`AuditLog.verify` checks the log against it. Keep copies
+    elsewhere (closing packs and exports carry one; print or mail it) and pass
+    them as ``anchors``: a log cut back and re-signed by someone holding the key
+    then no longer holds the anchored row. An empty log's head has ``seq`` 0,
+    ``rows`` 0 and :data:`GENESIS_HASH`.
+    """
 
     seq: int
     row_hash: str
     recorded_at: dt.datetime
+    rows: int | None = None
+    key_id: str | None = None
+    mac: str | None = None
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "format": HEAD_FORMAT,
+            "version": 1,
+            "chain": CHAIN_VERSION,
+            "rows": self.rows,
+            "seq": self.seq,
+            "row_hash": self.row_hash,
+            "recorded_at": _utc_iso(self.recorded_at),
+            "key_id": self.key_id,
+        }
+
+    def sign(self, key: SecretKey | bytes | str | os.PathLike[str] | None) -> ChainHead:
+        """This head with the key's id and an HMAC-SHA256 over seq, row count, hash and time."""
+        if self.rows is None:
+            raise AuditError("a head needs its row count to be signed")
+        secret = load_key(key)
+        unsigned = dataclasses.replace(self, key_id=secret.key_id, mac=None)
+        mac = secret.mac(_HEAD_DOMAIN + _canonical_json(unsigned._body()).encode("utf-8")).hex()
+        return dataclasses.replace(unsigned, mac=mac)
+
+    @property
+    def signed(self) -> bool:
+        """Whether the head carries a signature (not whether it is valid: see :meth:`signature_ok`)."""
+        return self.mac is not None
+
+    def signature_ok(self, key: SecretKey | bytes | str | os.PathLike[str] | None) -> bool:
+        """Whether the head's HMAC is valid under ``key`` (False for an unsigned head)."""
+        if self.mac is None or self.rows is None:
+            return False
+        secret = load_key(key)
+        expected = secret.mac(_HEAD_DOMAIN + _canonical_json(self._body()).encode("utf-8")).hex()
+        return hmac.compare_digest(expected, self.mac)
+
+    def to_json(self) -> str:
+        """The head as one line of JSON (what head files, packs and exports hold)."""
+        return _canonical_json({**self._body(), "hmac": self.mac})
+
+    @classmethod
+    def from_json(cls, text: str | Mapping[str, Any], *, file: str | None = None) -> ChainHead:
+        """Read a head written by :meth:`to_json`; :class:`~receiptkit.errors.AuditError` when malformed."""
+        try:
+            data = json.loads(text) if isinstance(text, str) else dict(text)
+            if data.get("format") != HEAD_FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, not {HEAD_FORMAT!r}")
+            seq, rows, digest = data["seq"], data["rows"], data["row_hash"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (seq, rows)):
+                raise ValueError("seq and rows must be non-negative integers")
+            if not isinstance(digest, str) or not _SHA256_RE.fullmatch(digest):
+                raise ValueError("row_hash is not a 64-digit hex hash")
+            mac = data.get("hmac")
+            if mac is not None and not isinstance(mac, str):
+                raise ValueError("hmac is not text")
+            return cls(
+                seq=seq,
+                row_hash=digest,
+                recorded_at=_aware(data["recorded_at"], "recorded_at"),
+                rows=rows,
+                key_id=data.get("key_id"),
+                mac=mac,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AuditError(f"not a receiptkit audit head ({exc})", file=file) from None
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the head to a file (replaced atomically: a reader never sees half a head)."""
+        target = Path(path)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(self.to_json() + "\n", encoding="utf-8")
+            os.replace(temporary, target)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise AuditError(f"cannot write the audit head ({exc.strerror})", file=str(target)) from None
+        return target
+
+
+def read_head(path: str | os.PathLike[str]) -> ChainHead:
+    """A signed head from a file: a head file, a closing pack folder (its ``audit_head.json``) or an export.
+
+    :class:`~receiptkit.errors.AuditError` when the file is missing or holds no head.
+    """
+    source = Path(path)
+    if source.is_dir():
+        source = source / PACK_HEAD_NAME
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AuditError(f"cannot read the audit head ({exc.strerror})", file=str(source)) from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and lines[0].lstrip().startswith("{") and EXPORT_FORMAT in lines[0]:
+        try:
+            last = json.loads(lines[-1])
+        except ValueError:
+            raise AuditError("the export's last line is not JSON", file=str(source)) from None
+        if not isinstance(last, dict) or "head" not in last:
+            raise AuditError("the export has no head (cut short?)", file=str(source))
+        return ChainHead.from_json(last["head"], file=str(source))
+    return ChainHead.from_json(text, file=str(source))
+
+
+PACK_HEAD_NAME = "audit_head.json"
+"""Name of the signed head in a closing pack."""
 
 
 @dataclass(frozen=True)
@@ -302,11 +502,24 @@ class Attempt:
 class VerifyReport:
     """What :meth:`AuditLog.verify` found.
 
-    ``ok`` is true when every row's hash and link checks out (and every anchor
-    is still in place). Otherwise ``problem`` is one of ``edited``, ``deleted``,
-    ``inserted``, ``reordered``, ``truncated``; ``first_bad_seq`` is the first
-    row that is wrong (for a deletion: the row after the gap) and ``message``
-    says it in words.
+    ``ok`` is true when every row's keyed hash and link checks out, the signed
+    head matches the end of the log, and every anchor is still in place.
+    Otherwise ``problem`` names what is wrong:
+
+    - in the rows: ``edited``, ``forged`` (a hash computed without the key),
+      ``deleted``, ``inserted``, ``duplicated``, ``reordered``;
+    - at the end: ``truncated`` (the signed head or an anchor names rows that are
+      gone), ``unsigned_tail`` (rows after the signed head: an older head put
+      back, or a writer that died before signing);
+    - in the head: ``no_head``, ``head_invalid`` (edited, or signed with
+      another key), ``anchor_invalid``;
+    - in the log: ``wrong_key`` (made with another key than the one given),
+      ``unkeyed`` (an old, unkeyed log, or its chain version removed).
+
+    ``first_bad_seq`` is the first row that is wrong (for a deletion: the row
+    after the gap; for the end: the first missing or unsigned row) and
+    ``message`` says it in words. ``signed_head`` is the head the log was
+    checked against.
     """
 
     ok: bool
@@ -315,6 +528,7 @@ class VerifyReport:
     problem: str | None = None
     first_bad_seq: int | None = None
     message: str = "the chain is intact"
+    signed_head: ChainHead | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -329,23 +543,278 @@ class _Refusal(Exception):
         self.rows = rows
 
 
+class _FileLock:
+    """An exclusive lock on a small file, across processes (fcntl on POSIX, msvcrt on Windows).
+
+    Held by writers from the start of their transaction until the head file is
+    written, and by verifiers while they read, so that the head file and the
+    table are always seen together. A lock file that cannot be created (a
+    read-only folder) is not used: then nobody can write there either.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._handle: Any = None
+
+    def __enter__(self) -> _FileLock:
+        if self.path is None:
+            return self
+        try:
+            self._handle = open(self.path, "a+b")
+        except OSError:
+            self._handle = None
+            return self
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            while True:
+                try:
+                    self._handle.seek(0)
+                    msvcrt.locking(self._handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    continue
+        else:
+            import fcntl
+
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._handle is None:
+            return
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows
+                import msvcrt
+
+                self._handle.seek(0)
+                msvcrt.locking(self._handle.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._handle.close()
+            self._handle = None
+
+
+def _seq_text(rows: Sequence[Mapping[str, Any]], index: int) -> str:
+    return str(rows[index]["seq"])
+
+
+def _check_chain(
+    rows: Sequence[Mapping[str, Any]],
+    secret: SecretKey,
+    *,
+    chain: str | None,
+    key_id: str | None,
+    signed_head: ChainHead | None,
+    head_error: str | None = None,
+    require_head: bool = True,
+    anchors: Iterable[ChainHead | tuple[int, str]] = (),
+) -> VerifyReport:
+    """Check rows (oldest first, as mappings) against the key, their signed head and anchors."""
+    count = len(rows)
+    head = (
+        None
+        if not rows
+        else ChainHead(rows[-1]["seq"], rows[-1]["row_hash"], _parse_iso(rows[-1]["recorded_at"]), rows=count)
+    )
+
+    def bad(problem: str, seq: int | None, message: str) -> VerifyReport:
+        return VerifyReport(False, count, head, problem, seq, message, signed_head)
+
+    if chain is None:
+        return bad(
+            "unkeyed",
+            rows[0]["seq"] if rows else None,
+            "the log has no chain version: an unkeyed log from an older receiptkit (upgrade it explicitly "
+            "with `receiptkit audit upgrade`), or its metadata was removed",
+        )
+    if chain != str(CHAIN_VERSION):
+        return bad(
+            "unkeyed", None, f"unknown chain version {chain!r} (this receiptkit writes {CHAIN_VERSION})"
+        )
+    if key_id != secret.key_id:
+        return bad(
+            "wrong_key",
+            None,
+            f"the log is keyed with key id {key_id}, the key given has id {secret.key_id}: "
+            "the wrong key, or the log was rebuilt under another key",
+        )
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if r["row_hash"] in seen:
+            return bad(
+                "duplicated",
+                r["seq"],
+                f"row {r['seq']} is a copy of row {_seq_text(rows, seen[r['row_hash']])}",
+            )
+        seen[r["row_hash"]] = i
+    position = seen
+    expected_prev = GENESIS_HASH
+    previous: Mapping[str, Any] | None = None
+    for i, r in enumerate(rows):
+        seq = r["seq"]
+        if r["prev_hash"] != expected_prev:
+            target = position.get(r["prev_hash"])
+            if target is not None and target > i:
+                return bad(
+                    "reordered", seq, f"row {seq} links to row {_seq_text(rows, target)}, which comes later"
+                )
+            if target is not None:
+                return bad(
+                    "inserted",
+                    rows[target + 1]["seq"],
+                    f"row(s) {_seq_text(rows, target + 1)}..{_seq_text(rows, i - 1)} were inserted before row {seq}",
+                )
+            gap = seq - (previous["seq"] if previous is not None else 0) > 1
+            if gap or previous is None:
+                return bad("deleted", seq, f"row(s) before row {seq} were deleted")
+            return bad("edited", previous["seq"], f"row {previous['seq']} was rewritten (hash recomputed)")
+        if not hmac.compare_digest(row_mac(r, secret), str(r["row_hash"])):
+            if r["row_hash"] in (_plain_v2(r), row_hash(r)):
+                return bad(
+                    "forged",
+                    seq,
+                    f"row {seq}'s hash is a plain SHA-256, not an HMAC under the merchant key: "
+                    "written or recomputed by someone without the key",
+                )
+            return bad(
+                "edited", seq, f"row {seq} was changed after it was written (its keyed hash does not match)"
+            )
+        if previous is not None and r["recorded_at"] < previous["recorded_at"]:
+            return bad("reordered", seq, f"row {seq} was recorded before the row preceding it")
+        expected_prev = r["row_hash"]
+        previous = r
+
+    if signed_head is None:
+        if head_error is not None:
+            return bad("head_invalid", None, head_error)
+        if require_head:
+            return bad(
+                "no_head",
+                None,
+                "the signed head is missing (head file deleted?): rows cut off the end cannot be ruled out",
+            )
+    else:
+        problem = _head_problem(rows, position, signed_head, secret, "the signed head")
+        if problem is not None:
+            return bad(*problem)
+    for anchor in anchors:
+        if isinstance(anchor, ChainHead):
+            problem = _head_problem(rows, position, anchor, secret, "the anchor", tail_ok=True)
+            if problem is not None:
+                return bad(*problem)
+            continue
+        seq, digest = anchor
+        index = position.get(digest)
+        if index is None or rows[index]["seq"] != seq:
+            return bad("truncated", seq, f"the anchored row {seq} is no longer in the log")
+    message = (
+        "the chain is intact"
+        if signed_head is None
+        else f"the chain is intact and matches its signed head ({count} rows)"
+    )
+    return VerifyReport(True, count, head, message=message, signed_head=signed_head)
+
+
+def _head_problem(
+    rows: Sequence[Mapping[str, Any]],
+    position: Mapping[str, int],
+    claimed: ChainHead,
+    secret: SecretKey,
+    what: str,
+    *,
+    tail_ok: bool = False,
+) -> tuple[str, int | None, str] | None:
+    """Why ``rows`` do not end at (or, with ``tail_ok``, extend) the head ``claimed``; ``None`` when they do."""
+    invalid = "anchor_invalid" if tail_ok else "head_invalid"
+    if (claimed.signed or not tail_ok) and not claimed.signature_ok(secret):
+        if claimed.mac is None:
+            why = "is not signed"
+        elif claimed.key_id and claimed.key_id != secret.key_id:
+            why = f"was signed with another key (key id {claimed.key_id}, the key given has {secret.key_id})"
+        else:
+            why = "was edited after it was signed (or forged without the key)"
+        return invalid, None, f"{what} {why}"
+    count = len(rows)
+    if claimed.rows == 0 or (claimed.seq == 0 and claimed.row_hash == GENESIS_HASH):
+        if count and not tail_ok:
+            return (
+                "unsigned_tail",
+                rows[0]["seq"],
+                f"{what} is of an empty log but the log has {count} rows: rows were added without signing, "
+                "or an older head was put back",
+            )
+        return None
+    index = position.get(claimed.row_hash)
+    expected_rows = claimed.rows if claimed.rows is not None else None
+    if (
+        index is None
+        or rows[index]["seq"] != claimed.seq
+        or (expected_rows is not None and index + 1 != expected_rows)
+    ):
+        size = (
+            f"{claimed.rows} rows ending with row {claimed.seq}"
+            if claimed.rows is not None
+            else f"row {claimed.seq}"
+        )
+        if expected_rows is not None and count < expected_rows:
+            return (
+                "truncated",
+                (rows[-1]["seq"] + 1) if rows else 1,
+                f"{what} covers {size}, the log has {count}: rows were cut off the end",
+            )
+        return (
+            "truncated",
+            claimed.seq,
+            f"{what} covers {size}, which is no longer in the log: rows were cut or rewritten after it was signed",
+        )
+    if not tail_ok and index + 1 < count:
+        return (
+            "unsigned_tail",
+            rows[index + 1]["seq"],
+            f"row(s) {rows[index + 1]['seq']}..{rows[-1]['seq']} come after {what} ({claimed.rows} rows): "
+            "an older head was put back, or rows were added without signing (a writer that died before "
+            "signing: check the rows, then `receiptkit audit head --resign`)",
+        )
+    return None
+
+
 # ---------------------------------------------------------------------------
 # the log
 
 
 class AuditLog:
-    """The append-only, hash-chained audit log.
+    """The append-only, keyed hash-chained audit log.
 
     ``url_or_path`` is a file path (a SQLite database, created when missing
     unless ``create=False``), a SQLAlchemy URL (``sqlite:///...``,
-    ``postgresql://...``) or an :class:`sqlalchemy.engine.Engine`.
+    ``postgresql+psycopg://...``) or an :class:`sqlalchemy.engine.Engine`.
 
-    Writers are serialised: on SQLite each append runs in ``BEGIN IMMEDIATE``
-    (the database write lock, waited for up to ``timeout`` seconds; not set up
-    on an ``Engine`` passed in, which keeps its own transaction behaviour); on every
-    backend a unique ``prev_hash`` makes a concurrent append to the same head
-    fail and be retried, so the chain never forks and reprint numbers are
-    never doubled. ``stale_after`` is how old a ``pending`` attempt must be
+    ``key`` is the merchant key (anything :func:`~receiptkit.verification.load_key`
+    accepts; ``None``: ``RECEIPTKIT_KEY`` / ``RECEIPTKIT_KEY_FILE``, read when first
+    needed). Every row's hash is an HMAC under it, so writing and verifying need
+    it; reading rows does not. A new log is created with the key (its public
+    ``key_id`` is stored, never the key); a log keyed with another key is not
+    written to. An unkeyed log written by an older receiptkit is refused until
+    it is upgraded explicitly (:meth:`upgrade`); ``allow_unkeyed=True`` opens it
+    anyway so that :meth:`verify` can report it (nothing can be written to it).
+
+    ``head`` is the file holding the signed head. Default: ``<log file>.head``
+    beside a SQLite file; for a database server, a table of its own in the same
+    database (give a file to keep it elsewhere). Every append checks that the
+    log still ends where its signed head says (so a shortened log is not
+    silently extended and re-signed) and signs the new head.
+
+    Writers are serialised: a lock file beside the head file (``.head.lock``),
+    on SQLite ``BEGIN IMMEDIATE`` (the database write lock, waited for up to
+    ``timeout`` seconds; not set up on an ``Engine`` passed in, which keeps its
+    own transaction behaviour), on PostgreSQL a transaction-level advisory lock;
+    and on every backend a unique ``prev_hash`` makes a concurrent append to the
+    same head fail and be retried, so the chain never forks and reprint numbers
+    are never doubled. ``stale_after`` is how old a ``pending`` attempt must be
     before :meth:`retry` treats its process as dead. ``clock`` returns the
     current time (timezone-aware); tests replace it.
     """
@@ -355,21 +824,30 @@ class AuditLog:
         url_or_path: str | os.PathLike[str] | Engine = DEFAULT_PATH,
         *,
         create: bool = True,
+        key: SecretKey | bytes | str | os.PathLike[str] | None = None,
+        head: str | os.PathLike[str] | None = None,
         timeout: float = 30.0,
         stale_after: dt.timedelta = DEFAULT_STALE_AFTER,
         clock: Callable[[], dt.datetime] | None = None,
+        allow_unkeyed: bool = False,
     ) -> None:
         self.stale_after = stale_after
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._secret: SecretKey | None = None if key is None else load_key(key)
         self._owns_engine = not isinstance(url_or_path, Engine)
+        file_path: Path | None = None
         if isinstance(url_or_path, Engine):
             engine = url_or_path
             self.location = engine.url.render_as_string(hide_password=True)
+            if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+                file_path = Path(str(engine.url.database)).expanduser().resolve()
         else:
             text = os.fspath(url_or_path)
             if "://" in text:
                 url = sa.engine.make_url(text)
                 self.location = url.render_as_string(hide_password=True)
+                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+                    file_path = Path(str(url.database)).expanduser().resolve()
             else:
                 path = Path(text).expanduser().resolve()
                 if not create and not path.exists():
@@ -378,6 +856,7 @@ class AuditLog:
                     raise AuditError("the audit log's folder does not exist", file=str(path))
                 url = sa.engine.URL.create("sqlite", database=str(path))
                 self.location = str(path)
+                file_path = path
             kwargs: dict[str, Any] = {}
             if url.get_backend_name() == "sqlite":
                 kwargs["connect_args"] = {"timeout": timeout}
@@ -386,18 +865,164 @@ class AuditLog:
             except (SQLAlchemyError, ImportError) as exc:
                 raise AuditError(f"cannot open the audit log: {exc}", file=self.location) from None
         self._engine = engine
+        if head is not None:
+            self.head_path: Path | None = Path(head).expanduser().resolve()
+        elif file_path is not None:
+            self.head_path = file_path.with_name(file_path.name + ".head")
+        else:
+            self.head_path = None  # kept in the database's head table
+        self._lock = _FileLock(
+            None if self.head_path is None else self.head_path.with_name(self.head_path.name + ".lock")
+        )
         if engine.dialect.name == "sqlite" and self._owns_engine:
             # not done to an engine the caller passed in: it would change their transactions too
             self._sqlite_locking(engine)
         try:
+            inspector = sa.inspect(engine)
+            has_events = inspector.has_table(TABLE)
+            if not has_events and not create:
+                raise AuditError("not a receiptkit audit log (no audit table)", file=self.location)
+            meta = self._meta_of(engine) if has_events and inspector.has_table(META_TABLE) else {}
+            rows = 0
+            if has_events and not meta:
+                with self._read() as conn:
+                    rows = int(conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0)
+                if rows and not allow_unkeyed:
+                    raise AuditError(
+                        f"this audit log's chain is not keyed ({rows} rows written by an older receiptkit, or "
+                        "its chain version was removed); it is not used until upgraded explicitly: "
+                        "`receiptkit audit upgrade` or AuditLog.upgrade()",
+                        file=self.location,
+                    )
             if create:
                 _metadata.create_all(engine)
-            elif not sa.inspect(engine).has_table(TABLE):
-                raise AuditError("not a receiptkit audit log (no audit table)", file=self.location)
+                if not meta and not rows:
+                    self._initialise()
         except SQLAlchemyError as exc:
             raise AuditError(
                 f"cannot open the audit log: {exc.__class__.__name__}", file=self.location
             ) from None
+
+    # -- key, meta, head ----------------------------------------------------------
+
+    def _secret_key(self, candidate: SecretKey | bytes | str | os.PathLike[str] | None = None) -> SecretKey:
+        """The log's key; a ``candidate`` (a key passed to a call) must be the same key."""
+        given = None if candidate is None else load_key(candidate)
+        if self._secret is None:
+            self._secret = given if given is not None else load_key()
+        elif given is not None and given != self._secret:
+            raise AuditError(
+                f"the key given (key id {given.key_id}) is not the audit log's key (key id {self._secret.key_id})"
+            )
+        return self._secret
+
+    @staticmethod
+    def _meta_of(source: Engine | Connection) -> dict[str, str]:
+        if isinstance(source, Engine):
+            with source.connect() as conn:
+                return {r.name: r.value for r in conn.execute(sa.select(_meta))}
+        return {r.name: r.value for r in source.execute(sa.select(_meta))}
+
+    @property
+    def key_id(self) -> str | None:
+        """The public id of the key the log is keyed with (``None`` for an unkeyed or new, empty log)."""
+        try:
+            return self._meta_of(self._engine).get("key_id")
+        except SQLAlchemyError:
+            return None
+
+    def _lock_db(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+
+    def _stored_head(self, conn: Connection) -> tuple[ChainHead | None, str | None]:
+        """(the signed head kept outside the table, or None; why it could not be read, or None)."""
+        where = str(self.head_path) if self.head_path is not None else f"table {HEAD_TABLE}"
+        try:
+            if self.head_path is not None:
+                if not self.head_path.exists():
+                    return None, None
+                return read_head(self.head_path), None
+            if not sa.inspect(conn).has_table(HEAD_TABLE):
+                return None, None
+            text = conn.execute(sa.select(_head_table.c.head).where(_head_table.c.id == 1)).scalar()
+            return (None, None) if text is None else (ChainHead.from_json(text, file=where), None)
+        except AuditError as exc:
+            return None, f"the signed head cannot be read: {exc}"
+
+    def _save_head(self, conn: Connection, head: ChainHead) -> None:
+        """Keep the signed head: in the head table now (same transaction), or flag it for the file."""
+        if self.head_path is None:
+            done = conn.execute(
+                sa.update(_head_table).where(_head_table.c.id == 1).values(head=head.to_json())
+            ).rowcount
+            if not done:
+                conn.execute(sa.insert(_head_table).values(id=1, head=head.to_json()))
+
+    def _initialise(self) -> None:
+        """Key a new, empty log: store the chain version and key id, and sign the empty head."""
+        secret = self._secret_key()
+        with self._lock:
+            with self._engine.begin() as conn:
+                self._lock_db(conn)
+                if self._meta_of(conn):
+                    return  # another process did it first
+                if conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar():
+                    raise AuditError("the audit log has rows but no chain version", file=self.location)
+                stored, problem = self._stored_head(conn)
+                if stored is not None or problem is not None:
+                    raise AuditError(
+                        "the audit log is empty and unkeyed but a signed head exists beside it "
+                        f"({stored.rows if stored is not None else '?'} rows): rows and metadata were removed? "
+                        "Check with `receiptkit audit verify`; move the head away only if the log is really new",
+                        file=self.location,
+                    )
+                now = _aware(self._clock(), "clock()")
+                conn.execute(
+                    sa.insert(_meta),
+                    [
+                        {"name": "chain", "value": str(CHAIN_VERSION)},
+                        {"name": "key_id", "value": secret.key_id},
+                        {"name": "created_at", "value": _utc_iso(now)},
+                    ],
+                )
+                empty = ChainHead(0, GENESIS_HASH, now, rows=0).sign(secret)
+                self._save_head(conn, empty)
+            if self.head_path is not None:
+                empty.write(self.head_path)
+
+    def _check_writable(self, conn: Connection, secret: SecretKey, tail: Any, count: int) -> None:
+        """Refuse to extend a log keyed with another key, or one that no longer ends at its signed head."""
+        meta = self._meta_of(conn)
+        if meta.get("chain") != str(CHAIN_VERSION):
+            raise AuditError("the audit log's chain is not keyed: upgrade it first", file=self.location)
+        if meta.get("key_id") != secret.key_id:
+            raise AuditError(
+                f"the audit log is keyed with key id {meta.get('key_id')}; the key given has id {secret.key_id}",
+                file=self.location,
+            )
+        stored, problem = self._stored_head(conn)
+        where = str(self.head_path) if self.head_path is not None else f"table {HEAD_TABLE}"
+        if stored is None:
+            raise AuditError(
+                problem
+                or f"the audit log's signed head is missing ({where}): rows cut off the end cannot be "
+                "ruled out; nothing is written. Check with `receiptkit audit verify`",
+                file=self.location,
+            )
+        if not stored.signature_ok(secret):
+            raise AuditError(
+                f"the audit log's signed head ({where}) is not valid under this key; nothing is written. "
+                "Check with `receiptkit audit verify`",
+                file=self.location,
+            )
+        last_hash = GENESIS_HASH if tail is None else tail.row_hash
+        if stored.rows != count or stored.row_hash != last_hash:
+            raise AuditError(
+                f"the audit log ({count} rows) does not end where its signed head says ({stored.rows} rows); "
+                "nothing is written. Check with `receiptkit audit verify`",
+                file=self.location,
+            )
 
     @staticmethod
     def _sqlite_locking(engine: Engine) -> None:
@@ -429,43 +1054,57 @@ class AuditLog:
     def _append(
         self, build: Callable[[Connection, dt.datetime], list[dict[str, Any]]], retries: int = 50
     ) -> list[dict[str, Any]]:
-        """Run ``build`` inside one write transaction and append the rows it returns."""
+        """Run ``build`` inside one write transaction, append the rows it returns and sign the new head."""
+        secret = self._secret_key()
         last: Exception | None = None
         for attempt in range(retries):
             if attempt:
                 time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # back off, with jitter
             refusal: _Refusal | None = None
+            new_head: ChainHead | None = None
             try:
-                with self._engine.begin() as conn:
-                    head = conn.execute(
-                        sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
-                        .order_by(_events.c.seq.desc())
-                        .limit(1)
-                    ).first()
-                    now = _aware(self._clock(), "clock()")
-                    seq, prev = (0, GENESIS_HASH)
-                    if head is not None:
-                        seq, prev = head.seq, head.row_hash
-                        now = max(now, _parse_iso(head.recorded_at))  # recorded_at never goes back
-                    try:
-                        rows = build(conn, now)
-                    except _Refusal as exc:
-                        refusal = exc
-                        rows = exc.rows
-                    for row in rows:
-                        seq += 1
-                        row.update(seq=seq, recorded_at=_utc_iso(now), prev_hash=prev)
-                        for name in _HASHED:
-                            row.setdefault(name, None)
-                        row["row_hash"] = prev = row_hash(row)
-                    if rows:
-                        conn.execute(sa.insert(_events), rows)
+                with self._lock:
+                    with self._engine.begin() as conn:
+                        self._lock_db(conn)
+                        tail = conn.execute(
+                            sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
+                            .order_by(_events.c.seq.desc())
+                            .limit(1)
+                        ).first()
+                        count = int(
+                            conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0
+                        )
+                        self._check_writable(conn, secret, tail, count)
+                        now = _aware(self._clock(), "clock()")
+                        seq, prev = (0, GENESIS_HASH)
+                        if tail is not None:
+                            seq, prev = tail.seq, tail.row_hash
+                            now = max(now, _parse_iso(tail.recorded_at))  # recorded_at never goes back
+                        try:
+                            rows = build(conn, now)
+                        except _Refusal as exc:
+                            refusal = exc
+                            rows = exc.rows
+                        for row in rows:
+                            seq += 1
+                            row.update(seq=seq, recorded_at=_utc_iso(now), prev_hash=prev)
+                            for name in _HASHED:
+                                row.setdefault(name, None)
+                            row["row_hash"] = prev = row_mac(row, secret)
+                        if rows:
+                            conn.execute(sa.insert(_events), rows)
+                            new_head = ChainHead(seq, prev, now, rows=count + len(rows)).sign(secret)
+                            self._save_head(conn, new_head)
+                    if new_head is not None and self.head_path is not None:
+                        new_head.write(self.head_path)  # still under the lock: heads are written in order
             except IntegrityError as exc:  # another writer took the head: start again
                 last = exc
                 continue
             except OperationalError as exc:
                 text = str(exc.orig).lower()
-                if "locked" in text or "busy" in text:  # the lock was held longer than the timeout
+                if (
+                    "locked" in text or "busy" in text or "deadlock" in text
+                ):  # lock held longer than the timeout
                     last = exc
                     continue
                 raise AuditError(f"cannot write the audit log: {exc.orig}", file=self.location) from None
@@ -544,7 +1183,7 @@ class AuditLog:
         :meth:`receiptkit.reprinting.Identification.details`); its fields are
         stored with the attempt's details.
         """
-        secret = load_key(key)
+        secret = self._secret_key(key)
         fields_probe = canonical_fields(row, 1, dt.datetime.now(dt.UTC))  # validates the row early
         txn_id = fields_probe["txn_id"]
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
@@ -840,6 +1479,10 @@ class AuditLog:
             since=_parse_iso(written["recorded_at"]),
         )
 
+    def row_authentic(self, row: Mapping[str, Any]) -> bool:
+        """Whether a row's ``row_hash`` is the HMAC of its content under the log's key (one row, no links)."""
+        return hmac.compare_digest(row_mac(row, self._secret_key()), str(row["row_hash"]))
+
     # -- reading -----------------------------------------------------------
 
     def _read(self) -> Connection:
@@ -955,14 +1598,81 @@ class AuditLog:
         return out
 
     def head(self) -> ChainHead | None:
-        """The last row of the chain (``None`` for an empty log)."""
+        """The last row of the chain, with the row count (``None`` for an empty log); not signed."""
         with self._read() as conn:
             row = conn.execute(
                 sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
                 .order_by(_events.c.seq.desc())
                 .limit(1)
             ).first()
-        return None if row is None else ChainHead(row.seq, row.row_hash, _parse_iso(row.recorded_at))
+            count = int(conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0)
+        return (
+            None if row is None else ChainHead(row.seq, row.row_hash, _parse_iso(row.recorded_at), rows=count)
+        )
+
+    def signed_head(self) -> ChainHead | None:
+        """The signed head the log keeps outside its table (``None`` when it is missing).
+
+        This is what to keep elsewhere as an anchor (a closing pack does). It is
+        returned as stored: :meth:`verify` says whether it is valid and matches.
+        """
+        with self._lock, self._read() as conn:
+            stored, problem = self._stored_head(conn)
+        if problem is not None:
+            raise AuditError(problem, file=self.location)
+        return stored
+
+    def resign_head(self, *, operator: str, reason: str) -> ChainHead:
+        """Sign the log's current end again, after a writer died between writing rows and signing them.
+
+        Refused unless every row checks out under the key and the only problem
+        is rows after the signed head (``unsigned_tail``) or a missing head. An
+        ``audit_head_resigned`` event records who did it, why, and the old head;
+        check those rows first: whoever holds the key could have added them.
+        """
+        who = _required_text(operator, "operator")
+        why = _required_text(reason, "reason")
+        report = self.verify(require_head=False)
+        if not report.ok and report.problem != "unsigned_tail":
+            raise AuditError(
+                f"the log does not verify ({report.problem}: {report.message}); its head is not signed again",
+                file=self.location,
+            )
+        old = report.signed_head
+        secret = self._secret_key()
+        with self._lock:
+            with self._engine.begin() as conn:
+                self._lock_db(conn)
+                tail = conn.execute(
+                    sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
+                    .order_by(_events.c.seq.desc())
+                    .limit(1)
+                ).first()
+                count = int(conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0)
+                if count != report.rows:
+                    raise AuditError("the log changed while it was checked; try again", file=self.location)
+                now = _aware(self._clock(), "clock()")
+                current = (
+                    ChainHead(0, GENESIS_HASH, now, rows=0)
+                    if tail is None
+                    else ChainHead(tail.seq, tail.row_hash, _parse_iso(tail.recorded_at), rows=count)
+                ).sign(secret)
+                self._save_head(conn, current)
+            if self.head_path is not None:
+                current.write(self.head_path)
+        self.record(
+            "audit_head_resigned",
+            self.location if len(self.location) <= 200 else self.location[-200:],
+            {
+                "reason": why,
+                "old_head": None if old is None else json.loads(old.to_json()),
+                "resigned_rows": count,
+            },
+            operator=who,
+        )
+        stored = self.signed_head()
+        assert stored is not None
+        return stored
 
     def _all(self) -> list[Any]:
         with self._read() as conn:
@@ -1006,59 +1716,248 @@ class AuditLog:
             found = conn.execute(query).all()
         return _frame(found)
 
-    def verify(self, *, anchors: Iterable[ChainHead | tuple[int, str]] = ()) -> VerifyReport:
-        """Check the whole chain; report the first row that was edited, deleted, inserted or moved.
+    def verify(
+        self,
+        *,
+        anchors: Iterable[ChainHead | tuple[int, str]] = (),
+        key: SecretKey | bytes | str | os.PathLike[str] | None = None,
+        require_head: bool = True,
+    ) -> VerifyReport:
+        """Check the whole chain, its signed head and any anchors; report the first thing that is wrong.
 
-        A row whose content no longer gives its ``row_hash`` was **edited**. A
-        row whose ``prev_hash`` is not the previous row's hash was **reordered**
-        (it points to a later row), follows **inserted** rows (it points to an
-        earlier row), or follows a **deleted** row (it points to no row, and
-        ``seq`` has a gap; without a gap the previous row was rewritten together
-        with its hash, reported as **edited**). Rows cut off the end of the log
-        leave no trace in the chain: pass the :class:`ChainHead` values you
-        kept (``anchors``) and a missing or changed one is reported **truncated**.
+        Every row's hash must be the HMAC of its content under the key (``key``,
+        default the log's key): a row changed afterwards is **edited**, one whose
+        hash is a plain SHA-256 was **forged** without the key. A row whose
+        ``prev_hash`` is not the previous row's hash was **reordered** (it points
+        to a later row), follows **inserted** rows (it points to an earlier row),
+        or follows a **deleted** row (it points to no row, and ``seq`` has a
+        gap; without a gap the previous row was rewritten together with its
+        hash, reported as **edited**); a row twice is **duplicated**.
+
+        Then the signed head kept outside the table must be valid and name the
+        last row and the row count: rows cut off the end are **truncated**, rows
+        after the head an **unsigned_tail** (an older head put back), a missing
+        head **no_head** (``require_head=False`` skips this check), an edited
+        one **head_invalid**. ``anchors`` are older heads (:class:`ChainHead`,
+        from a closing pack, an export or :func:`read_head`; signed ones must
+        be valid, ``anchor_invalid`` otherwise) or ``(seq, row_hash)`` pairs the
+        caller kept: the log must still hold each (else **truncated**); this
+        also catches a log cut back to an older head that was put back.
+        A log made with another key is **wrong_key**, an unkeyed one **unkeyed**.
         """
-        rows = self._all()
-        head = (
-            None if not rows else ChainHead(rows[-1].seq, rows[-1].row_hash, _parse_iso(rows[-1].recorded_at))
+        secret = load_key(key) if key is not None else self._secret_key()
+        with self._lock, self._read() as conn:  # one read transaction: rows and head seen together
+            self._lock_db(conn)
+            meta = self._meta_of(conn) if sa.inspect(conn).has_table(META_TABLE) else {}
+            rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
+            stored, problem = self._stored_head(conn)
+        return _check_chain(
+            rows,
+            secret,
+            chain=meta.get("chain"),
+            key_id=meta.get("key_id"),
+            signed_head=stored,
+            head_error=problem,
+            require_head=require_head,
+            anchors=anchors,
         )
 
-        def bad(problem: str, seq: int | None, message: str) -> VerifyReport:
-            return VerifyReport(False, len(rows), head, problem, seq, message)
+    # -- backups, upgrades --------------------------------------------------------
 
-        position = {r.row_hash: i for i, r in enumerate(rows)}
-        expected_prev = GENESIS_HASH
-        previous = None
-        for i, r in enumerate(rows):
-            mapping = r._mapping
-            if r.prev_hash != expected_prev:
-                target = position.get(r.prev_hash)
-                if target is not None and target > i:
-                    return bad(
-                        "reordered", r.seq, f"row {r.seq} links to row {rows[target].seq}, which comes later"
+    def _snapshot(self) -> tuple[dict[str, str], list[dict[str, Any]], ChainHead | None, str | None]:
+        with self._lock, self._read() as conn:
+            self._lock_db(conn)
+            meta = self._meta_of(conn) if sa.inspect(conn).has_table(META_TABLE) else {}
+            rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
+            stored, problem = self._stored_head(conn)
+        return meta, rows, stored, problem
+
+    def export_log(self, path: str | os.PathLike[str]) -> Path:
+        """Write the whole log, its chain and its signed head to a JSON Lines file (a backup).
+
+        The first line says what the file is (format, chain version, key id, row
+        count, columns), one line per row follows with every column, and the
+        last line holds the signed head. The log is verified first; a log that
+        does not verify is not exported (list it with :meth:`export` instead).
+        :meth:`import_log` restores it; :func:`verify_export` checks it.
+        """
+        secret = self._secret_key()
+        meta, rows, stored, problem = self._snapshot()
+        report = _check_chain(
+            rows,
+            secret,
+            chain=meta.get("chain"),
+            key_id=meta.get("key_id"),
+            signed_head=stored,
+            head_error=problem,
+        )
+        if not report.ok:
+            raise AuditError(
+                f"the audit log does not verify ({report.problem}: {report.message}); it is not exported",
+                file=self.location,
+            )
+        assert stored is not None
+        target = Path(path)
+        header = {
+            "format": EXPORT_FORMAT,
+            "version": 1,
+            "chain": meta["chain"],
+            "key_id": meta["key_id"],
+            "rows": len(rows),
+            "columns": [c.name for c in _events.columns],
+            "exported_at": _utc_iso(_aware(self._clock(), "clock()")),
+        }
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(_canonical_json(header) + "\n")
+                for row in rows:
+                    handle.write(_canonical_json(row) + "\n")
+                handle.write(_canonical_json({"head": json.loads(stored.to_json())}) + "\n")
+            os.replace(temporary, target)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise AuditError(f"cannot write the export ({exc.strerror})", file=str(target)) from None
+        return target
+
+    def import_log(
+        self, path: str | os.PathLike[str], *, anchors: Iterable[ChainHead | tuple[int, str]] = ()
+    ) -> VerifyReport:
+        """Restore an export written by :meth:`export_log` into this log, which must be empty.
+
+        The export's chain, signed head and ``anchors`` are checked with the
+        log's key first; a tampered, cut or foreign export is refused
+        (:class:`~receiptkit.errors.AuditError` naming the problem) and nothing is
+        written. The rows keep their ``seq`` and hashes, the head is kept, and
+        the restored log is verified again; that report is returned.
+        """
+        secret = self._secret_key()
+        header, rows, stored = _read_export(path)
+        report = _check_chain(
+            rows,
+            secret,
+            chain=str(header["chain"]),
+            key_id=header["key_id"],
+            signed_head=stored,
+            anchors=anchors,
+        )
+        if not report.ok:
+            raise AuditError(
+                f"the export does not verify ({report.problem}: {report.message}); nothing is imported",
+                file=str(path),
+            )
+        assert stored is not None
+        unknown = set(header["columns"]) - {c.name for c in _events.columns}
+        if unknown:
+            raise AuditError(
+                f"the export has column(s) this receiptkit does not know: {', '.join(sorted(unknown))}",
+                file=str(path),
+            )
+        with self._lock:
+            with self._engine.begin() as conn:
+                self._lock_db(conn)
+                if conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar():
+                    raise AuditError("the audit log to import into is not empty", file=self.location)
+                meta = self._meta_of(conn)
+                if meta.get("key_id") != secret.key_id or meta.get("chain") != str(CHAIN_VERSION):
+                    raise AuditError(
+                        "the audit log to import into is keyed with another key", file=self.location
                     )
-                if target is not None:
-                    return bad(
-                        "inserted",
-                        rows[target + 1].seq,
-                        f"row(s) {rows[target + 1].seq}..{rows[i - 1].seq} were inserted before row {r.seq}",
+                if rows:
+                    conn.execute(sa.insert(_events), rows)
+                self._save_head(conn, stored)
+            if self.head_path is not None:
+                stored.write(self.head_path)
+        return self.verify()
+
+    @classmethod
+    def upgrade(
+        cls,
+        url_or_path: str | os.PathLike[str] | Engine,
+        *,
+        operator: str,
+        key: SecretKey | bytes | str | os.PathLike[str] | None = None,
+        head: str | os.PathLike[str] | None = None,
+        anchors: Iterable[tuple[int, str] | ChainHead] = (),
+    ) -> VerifyReport:
+        """Key an unkeyed log written by an older receiptkit, explicitly; return the new log's report.
+
+        The old, unkeyed chain is checked first (and ``anchors``, heads kept
+        from it); a log that does not check out is refused. Then, in one
+        transaction, every row's hash is recomputed as an HMAC under ``key``
+        (the only time receiptkit rewrites rows; their content is not touched),
+        the chain version and key id are stored and the head is signed; an
+        ``audit_upgrade`` event records who did it and the old head, so that an
+        old anchor can still be matched.
+        """
+        who = _required_text(operator, "operator")
+        log = cls(url_or_path, create=False, key=key, head=head, allow_unkeyed=True)
+        try:
+            secret = log._secret_key()
+            with log._lock:
+                with log._engine.begin() as conn:
+                    log._lock_db(conn)
+                    if sa.inspect(conn).has_table(META_TABLE) and log._meta_of(conn):
+                        raise AuditError("the audit log is keyed already", file=log.location)
+                    stored, problem = log._stored_head(conn)
+                    if stored is not None or problem is not None:
+                        raise AuditError(
+                            "a signed head exists for this log: it is a keyed log whose chain version was "
+                            "removed, not an old one; it is not upgraded",
+                            file=log.location,
+                        )
+                    rows = [
+                        dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))
+                    ]
+                    old_problem = _check_unkeyed(rows, anchors)
+                    if old_problem is not None:
+                        raise AuditError(
+                            f"the unkeyed log does not verify ({old_problem}); it is not upgraded",
+                            file=log.location,
+                        )
+                    _metadata.create_all(conn)
+                    prev = GENESIS_HASH
+                    old_head = (rows[-1]["seq"], rows[-1]["row_hash"]) if rows else (0, GENESIS_HASH)
+                    for row in rows:
+                        row["prev_hash"] = prev
+                        prev = row_mac(row, secret)
+                        conn.execute(
+                            sa.update(_events)
+                            .where(_events.c.seq == row["seq"])
+                            .values(prev_hash=row["prev_hash"], row_hash=prev)
+                        )
+                    now = _aware(log._clock(), "clock()")
+                    conn.execute(
+                        sa.insert(_meta),
+                        [
+                            {"name": "chain", "value": str(CHAIN_VERSION)},
+                            {"name": "key_id", "value": secret.key_id},
+                            {"name": "created_at", "value": _utc_iso(now)},
+                        ],
                     )
-                gap = r.seq - (previous.seq if previous is not None else 0) > 1
-                if gap or previous is None:
-                    return bad("deleted", r.seq, f"row(s) before row {r.seq} were deleted")
-                return bad("edited", previous.seq, f"row {previous.seq} was rewritten (hash recomputed)")
-            if row_hash(mapping) != r.row_hash:
-                return bad("edited", r.seq, f"row {r.seq} was changed after it was written")
-            if previous is not None and r.recorded_at < previous.recorded_at:
-                return bad("reordered", r.seq, f"row {r.seq} was recorded before the row preceding it")
-            expected_prev = r.row_hash
-            previous = r
-        for anchor in anchors:
-            seq, digest = (anchor.seq, anchor.row_hash) if isinstance(anchor, ChainHead) else anchor
-            index = position.get(digest)
-            if index is None or rows[index].seq != seq:
-                return bad("truncated", seq, f"the anchored row {seq} is no longer in the log")
-        return VerifyReport(True, len(rows), head)
+                    last = rows[-1] if rows else None
+                    signed = (
+                        ChainHead(0, GENESIS_HASH, now, rows=0)
+                        if last is None
+                        else ChainHead(last["seq"], prev, _parse_iso(last["recorded_at"]), rows=len(rows))
+                    ).sign(secret)
+                    log._save_head(conn, signed)
+                if log.head_path is not None:
+                    signed.write(log.head_path)
+            log.record(
+                UPGRADE_EVENT,
+                "chain",
+                {
+                    "from_version": HASH_VERSION,
+                    "to_version": CHAIN_VERSION,
+                    "rows": len(rows),
+                    "old_head": {"seq": old_head[0], "row_hash": old_head[1]},
+                },
+                operator=who,
+            )
+            return log.verify()
+        finally:
+            log.close()
 
     def backdated(
         self, *, event_type: str | None = None, tolerance: dt.timedelta = dt.timedelta(0)
@@ -1103,6 +2002,105 @@ class AuditLog:
         else:
             frame.to_excel(target, index=False, sheet_name="audit", engine="openpyxl")
         return target
+
+
+# ---------------------------------------------------------------------------
+# exports and old logs
+
+
+def _read_export(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, Any], list[dict[str, Any]], ChainHead | None]:
+    """(header, rows, signed head or None) of an export; :class:`AuditError` naming the line when malformed."""
+    source = Path(path)
+    try:
+        handle = source.open(encoding="utf-8")
+    except OSError as exc:
+        raise AuditError(f"cannot read the export ({exc.strerror})", file=str(source)) from None
+    header: dict[str, Any] | None = None
+    rows: list[dict[str, Any]] = []
+    head: ChainHead | None = None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError:
+                raise AuditError("not JSON", file=str(source), row=number) from None
+            if not isinstance(item, dict):
+                raise AuditError("a line of an export is a JSON object", file=str(source), row=number)
+            if header is None:
+                if item.get("format") != EXPORT_FORMAT or not isinstance(item.get("columns"), list):
+                    raise AuditError("not a receiptkit audit export", file=str(source), row=number)
+                header = item
+                continue
+            if head is not None:
+                raise AuditError("lines after the export's head", file=str(source), row=number)
+            if set(item) == {"head"}:
+                head = ChainHead.from_json(item["head"], file=str(source))
+                continue
+            if set(item) != set(header["columns"]):
+                raise AuditError("a row's columns differ from the header's", file=str(source), row=number)
+            seq, prev, digest, recorded = (
+                item["seq"],
+                item["prev_hash"],
+                item["row_hash"],
+                item["recorded_at"],
+            )
+            if (
+                isinstance(seq, bool)
+                or not isinstance(seq, int)
+                or not all(isinstance(v, str) for v in (prev, digest, recorded))
+            ):
+                raise AuditError(
+                    "a row's seq, hashes or time have the wrong type", file=str(source), row=number
+                )
+            rows.append(item)
+    if header is None:
+        raise AuditError("the export is empty", file=str(source))
+    if header.get("rows") != len(rows) and head is not None:
+        raise AuditError(
+            f"the export's header says {header.get('rows')} rows, it holds {len(rows)}", file=str(source)
+        )
+    return header, rows, head
+
+
+def verify_export(
+    path: str | os.PathLike[str],
+    *,
+    key: SecretKey | bytes | str | os.PathLike[str] | None = None,
+    anchors: Iterable[ChainHead | tuple[int, str]] = (),
+) -> VerifyReport:
+    """Check an export written by :meth:`AuditLog.export_log`: its chain, its signed head and ``anchors``."""
+    header, rows, head = _read_export(path)
+    return _check_chain(
+        rows,
+        load_key(key),
+        chain=str(header.get("chain")),
+        key_id=header.get("key_id"),
+        signed_head=head,
+        anchors=anchors,
+    )
+
+
+def _check_unkeyed(
+    rows: Sequence[Mapping[str, Any]], anchors: Iterable[tuple[int, str] | ChainHead]
+) -> str | None:
+    """Why an unkeyed (version 1) chain does not check out, or ``None``."""
+    prev = GENESIS_HASH
+    for r in rows:
+        if r["prev_hash"] != prev:
+            return f"row {r['seq']} does not link to the row before it"
+        if row_hash(r) != r["row_hash"]:
+            return f"row {r['seq']} does not match its hash"
+        prev = r["row_hash"]
+    held = {(r["seq"], r["row_hash"]) for r in rows}
+    for anchor in anchors:
+        seq, digest = (anchor.seq, anchor.row_hash) if isinstance(anchor, ChainHead) else anchor
+        if (seq, digest) not in held:
+            return f"the anchored row {seq} is no longer in the log"
+    return None
 
 
 # ---------------------------------------------------------------------------

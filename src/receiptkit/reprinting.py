@@ -464,10 +464,10 @@ def _sources(row: pd.Series) -> list[str] | None:
     return labels or None
 
 
-def _open_audit(audit: AuditLog | str | os.PathLike[str] | None) -> AuditLog:
+def _open_audit(audit: AuditLog | str | os.PathLike[str] | None, key: Any = None) -> AuditLog:
     if isinstance(audit, AuditLog):
         return audit
-    return AuditLog(audit if audit is not None else DEFAULT_AUDIT)
+    return AuditLog(audit if audit is not None else DEFAULT_AUDIT, key=key)
 
 
 def _original(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series | None:
@@ -547,7 +547,7 @@ def reprint(
     if not kinds:
         raise ReceiptkitError("give at least one output: printer=, pdf=, png= or outputs=")
     row, verdict, identification = _resolve(journal_row_or_match, journal, identified_by)
-    log = _open_audit(audit)
+    log = _open_audit(audit, key)
     summary = proof_summary(proof) if proof is not None else None
     confidence = identification.match_confidence
     identified = identification.details()

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from receiptkit.cli import app
@@ -13,6 +14,13 @@ from receiptkit.terminals import Terminals
 from receiptkit.terminals.register import REGISTER_TABLE
 
 CST = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def _merchant_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merchant key in the environment, as at a counter: the audit log is keyed with it."""
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "3c" * 32)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
 
 
 class Clock:

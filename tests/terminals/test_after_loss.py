@@ -43,7 +43,7 @@ def rebuilt(fixtures: Path) -> pd.DataFrame:
 @pytest.fixture
 def register(tmp_path: Path) -> Terminals:
     clock = lambda: dt.datetime(2026, 11, 21, 9, 0, tzinfo=CST)  # noqa: E731
-    with Terminals(tmp_path / "receiptkit-audit.sqlite", clock=clock) as reg:
+    with Terminals(tmp_path / "receiptkit-audit.sqlite", clock=clock, key=KEY) as reg:
         reg.add(
             "12345678", operator="li", merchant_id="898310048161234", model="PAX A920", acquirer="银联商务"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def _run(*args: str, cwd: Path, key: str | None = KEY) -> subprocess.CompletedPr
 def test_close_terminal_and_verify_pack(fixtures, tmp_path):
     folder = fixtures / "settlement"
     audit = tmp_path / "audit.sqlite"
-    register = Terminals(audit)
+    register = Terminals(audit, key=KEY)
     register.add(TID, operator="li", merchant_id="898310048161234")
     register.close_log()
     common = [
@@ -73,16 +74,25 @@ def test_close_terminal_and_verify_pack(fixtures, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "13 vouchers" in done.stdout and "now closed in the register" in done.stdout
     assert "fee_difference" in done.stdout and "forced despite" in done.stdout
-    with AuditLog(audit) as log:
+    with AuditLog(audit, key=KEY) as log:
         rows = log.rows()
     forced = rows[rows["event_type"] == "close_pack"].iloc[0]
     assert forced["status"] == "forced" and forced["operator"] == "li"
     assert json.loads(forced["details"])["reason"] == "contract ended; device returned"
-    with Terminals(audit) as check:
+    with Terminals(audit, key=KEY) as check:
         assert check.get(TID).status == "closed"
 
     intact = _run("verify-pack", "pack", cwd=tmp_path)
     assert intact.returncode == 0 and intact.stdout.startswith("INTACT") and TID in intact.stdout
+    # the pack carries the log's signed head: the log must still extend it
+    extended = _run("verify-pack", "pack", "--audit", str(audit), cwd=tmp_path)
+    assert extended.returncode == 0 and "audit head: extended" in extended.stdout
+    anchored = _run("audit", "verify", "--audit", str(audit), "--anchor", "pack", cwd=tmp_path)
+    assert anchored.returncode == 0 and "1 anchor(s) extended" in anchored.stdout
+    with sqlite3.connect(audit) as db:  # every row before the closing cut out of the log
+        db.execute("delete from receiptkit_audit")
+    cut = _run("verify-pack", "pack", "--audit", str(audit), cwd=tmp_path)
+    assert cut.returncode == 1 and "does not verify against the pack's head: truncated" in cut.stdout
 
     target = tmp_path / "pack" / "settlement_lines.csv"
     data = bytearray(target.read_bytes())

@@ -15,6 +15,13 @@ import pytest
 KEY = "hex:" + "7e" * 32
 
 
+@pytest.fixture(autouse=True)
+def _merchant_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merchant key in the environment, as at a counter: the audit log is keyed with it."""
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+
+
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "RECEIPTKIT_KEY": KEY, "COLUMNS": "250"}
     return subprocess.run(

@@ -27,6 +27,15 @@ from receiptkit.terminals.settlement import journal_batches
 
 KEY = "hex:" + "5a" * 32
 OTHER_KEY = "hex:" + "a5" * 32
+
+
+@pytest.fixture(autouse=True)
+def _merchant_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merchant key in the environment, as at a counter: the audit log is keyed with it."""
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+
+
 NOW = pd.Timestamp("2026-11-20 12:00", tz="Asia/Shanghai")
 TID = "12345678"
 
@@ -149,6 +158,7 @@ def test_pack_contents(journal, folder, tmp_path, audit):
         "journal_extract.csv",
         "journal_extract.xlsx",
         "vouchers.pdf",
+        "audit_head.json",
         MANIFEST_NAME,
     }
     assert set(pack.files) == names - {MANIFEST_NAME}

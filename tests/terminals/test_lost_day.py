@@ -76,7 +76,7 @@ def test_duplicates_and_refusals(story) -> None:
 
 
 def test_the_register_and_the_log_tell_the_same_story(story) -> None:
-    with Terminals(story.folder / "receiptkit-audit.sqlite", create=False) as register:
+    with Terminals(story.folder / "receiptkit-audit.sqlite", create=False, key=bytes(range(32))) as register:
         entry = register.get(story.day.terminal_id)
         assert entry.status == "replaced" and entry.replaced_by == REPLACEMENT
         assert pd.Timestamp(entry.cutoff_at) == story.day.lost_at

@@ -18,6 +18,13 @@ CST = dt.timezone(dt.timedelta(hours=8))
 KEY = bytes(range(32))
 
 
+@pytest.fixture(autouse=True)
+def _merchant_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merchant key in the environment, as at a counter: the audit log is keyed with it."""
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + KEY.hex())
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+
+
 class Clock:
     def __init__(self, now: dt.datetime) -> None:
         self.now = now

@@ -1,4 +1,4 @@
-"""``receiptkit audit list|verify|pending``: the tamper-evident audit log."""
+"""``receiptkit audit list|verify|pending|export|import|head|upgrade``: the tamper-evident audit log."""
 
 from __future__ import annotations
 
@@ -16,20 +16,43 @@ from receiptkit.errors import ReceiptkitError
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
+_DEFAULT = "receiptkit-audit.sqlite"
+AuditOption = Annotated[
+    str, typer.Option(help="The audit log: a SQLite file or a SQLAlchemy URL (postgresql+psycopg://...).")
+]
+HeadOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="The signed head file (default: <log>.head beside a SQLite file; a table on a server)."
+    ),
+]
+KeyOption = Annotated[
+    Path | None, typer.Option(help="Merchant key file (default: RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE).")
+]
+
+
+def _tampered(report: object, what: str = "audit log") -> None:
+    problem = getattr(report, "problem", None)
+    seq = getattr(report, "first_bad_seq", None)
+    where = f" at row {seq}" if seq is not None else ""
+    err_console.print(
+        f"{what} TAMPERED: {problem}{where}: {escape(getattr(report, 'message', ''))}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
 
 @audit_app.command("list")
 def audit_list(
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
+    audit: AuditOption = _DEFAULT,
     txn: Annotated[str | None, typer.Option(help="Only rows about this transaction.")] = None,
     out: Annotated[Path | None, typer.Option(help="Export to .csv or .xlsx instead of showing.")] = None,
 ) -> None:
-    """Show the audit log, or export it."""
+    """Show the audit log, or export it to a spreadsheet (no chain: see `audit export` for backups)."""
     from receiptkit.audit import AuditLog
 
     try:
-        log = AuditLog(str(audit), create=False)
+        log = AuditLog(audit, create=False)
         filters = {"subject": txn} if txn else {}
         if out is not None:
             log.export(out, **filters)
@@ -50,37 +73,54 @@ def audit_list(
 
 @audit_app.command("verify")
 def audit_verify(
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
+    audit: AuditOption = _DEFAULT,
+    head: HeadOption = None,
+    anchor: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="An older signed head the log must still extend: a head file, an export or a closing pack "
+            "folder (repeatable)."
+        ),
+    ] = None,
+    key_file: KeyOption = None,
 ) -> None:
-    """Check the hash chain and the terminal register; list backdated events.
+    """Check the keyed hash chain, its signed head, any anchors and the terminal register; list backdated events.
 
-    Exit 1 and name the first bad row when a row was edited, deleted or moved,
-    or when a register row disagrees with the events it came from (a loss time
-    edited in the register table). Backdated events (a claimed time reaching
-    back over rows already logged, e.g. a loss reported after reprints) are
-    listed as warnings: they are not tampering by themselves.
+    Exit 1 and name the first problem when a row was edited, forged without the
+    key, deleted, inserted, duplicated or moved, when rows were cut off the end
+    (the signed head, or an --anchor, names rows that are gone), when the head
+    is missing, edited or older than the log, or when the log was made with
+    another key; also when a register row disagrees with the events it came
+    from. Backdated events (a claimed time reaching back over rows already
+    logged, e.g. a loss reported after reprints) are listed as warnings: they
+    are not tampering by themselves.
     """
-    from receiptkit.audit import AuditLog
+    from receiptkit.audit import AuditLog, read_head
     from receiptkit.terminals.register import TERMINAL_EVENT, Terminals
+    from receiptkit.verification import load_key
 
     try:
-        log = AuditLog(str(audit), create=False)
-        report = log.verify()
+        key = load_key(key_file)
+        anchors = [read_head(path) for path in anchor or []]
+        log = AuditLog(audit, create=False, key=key, head=head, allow_unkeyed=True)
+        unsigned = [str(path) for path, found in zip(anchor or [], anchors, strict=True) if not found.signed]
+        if unsigned:
+            raise typer.BadParameter(f"--anchor {unsigned[0]} is not a signed head")
+        report = log.verify(anchors=anchors)
         register = Terminals.existing(log) if report.ok else None
         register_report = register.verify() if register is not None else None
-        backdated = log.backdated(event_type=TERMINAL_EVENT, tolerance=dt.timedelta(minutes=1))
+        backdated = (
+            log.backdated(event_type=TERMINAL_EVENT, tolerance=dt.timedelta(minutes=1)) if report.ok else None
+        )
     except ReceiptkitError as exc:
         fail(exc)
     if not report.ok:
-        err_console.print(
-            f"audit log TAMPERED: {report.problem} at row {report.first_bad_seq}: {escape(report.message)}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        _tampered(report)
         raise typer.Exit(EXIT_FOUND_PROBLEM)
-    console.print(f"audit log intact: {report.rows} rows, {report.message}", highlight=False, soft_wrap=True)
+    checked = f", {len(anchors)} anchor(s) extended" if anchors else ""
+    console.print(
+        f"audit log intact: {report.rows} rows, {report.message}{checked}", highlight=False, soft_wrap=True
+    )
     for _, row in backdated.iterrows():
         console.print(
             f"backdated: row {row['seq']} ({row['event_type']} {escape(str(row['subject']))}) was written "
@@ -139,3 +179,137 @@ def audit_pending(
             soft_wrap=True,
         )
     raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+@audit_app.command("export")
+def audit_export(
+    file: Annotated[Path, typer.Argument(help="The backup to write (JSON Lines, e.g. audit-2026-11.jsonl).")],
+    audit: AuditOption = _DEFAULT,
+    head: HeadOption = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Back the log up: every row with its chain, and the signed head (exit 1 if the log does not verify)."""
+    from receiptkit.audit import AuditLog
+    from receiptkit.verification import load_key
+
+    if file.suffix.lower() in (".csv", ".xlsx"):
+        fail(
+            ReceiptkitError(
+                "a backup keeps the chain and the head (JSON Lines); for a spreadsheet: audit list --out"
+            )
+        )
+    try:
+        log = AuditLog(audit, create=False, key=load_key(key_file), head=head)
+        report = log.verify()
+        if not report.ok:
+            _tampered(report)
+            err_console.print("not exported", highlight=False)
+            raise typer.Exit(EXIT_FOUND_PROBLEM)
+        log.export_log(file)
+    except ReceiptkitError as exc:
+        fail(exc)
+    signed = report.signed_head
+    console.print(
+        f"exported {report.rows} rows to {file}; head: row {signed.seq if signed else 0}, "
+        f"{signed.row_hash if signed else ''}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@audit_app.command("import")
+def audit_import(
+    file: Annotated[Path, typer.Argument(help="A backup written by `audit export`.")],
+    audit: AuditOption = _DEFAULT,
+    head: HeadOption = None,
+    anchor: Annotated[
+        list[Path] | None, typer.Option(help="An older signed head the backup must extend (repeatable).")
+    ] = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Restore a backup into a new (or empty) log, after checking its chain and head (exit 1 if tampered)."""
+    from receiptkit.audit import AuditLog, read_head, verify_export
+    from receiptkit.verification import load_key
+
+    try:
+        key = load_key(key_file)
+        anchors = [read_head(path) for path in anchor or []]
+        checked = verify_export(file, key=key, anchors=anchors)
+        if not checked.ok:
+            _tampered(checked, "export")
+            err_console.print("nothing imported", highlight=False)
+            raise typer.Exit(EXIT_FOUND_PROBLEM)
+        log = AuditLog(audit, key=key, head=head)
+        report = log.import_log(file, anchors=anchors)
+    except ReceiptkitError as exc:
+        fail(exc)
+    if not report.ok:  # pragma: no cover - the export was checked above
+        _tampered(report)
+        raise typer.Exit(EXIT_FOUND_PROBLEM)
+    console.print(f"imported {report.rows} rows into {log.location}; {report.message}", highlight=False)
+
+
+@audit_app.command("head")
+def audit_head(
+    audit: AuditOption = _DEFAULT,
+    head: HeadOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the signed head to this file (an anchor).")
+    ] = None,
+    resign: Annotated[
+        bool,
+        typer.Option(
+            "--resign",
+            help="Sign the log's end again after a writer died before signing (rows checked first).",
+        ),
+    ] = False,
+    operator: Annotated[
+        str | None, typer.Option(help="Who re-signs (recorded; needed with --resign).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded; needed with --resign).")] = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Print the log's signed head (keep it elsewhere: `audit verify --anchor FILE` checks the log extends it)."""
+    from receiptkit.audit import AuditLog
+    from receiptkit.verification import load_key
+
+    try:
+        log = AuditLog(audit, create=False, key=load_key(key_file), head=head)
+        if resign:
+            if not (operator or "").strip() or not (reason or "").strip():
+                raise typer.BadParameter("--resign needs --operator and --reason")
+            signed = log.resign_head(operator=str(operator), reason=str(reason))
+        else:
+            report = log.verify()
+            if not report.ok:
+                _tampered(report)
+                raise typer.Exit(EXIT_FOUND_PROBLEM)
+            signed = report.signed_head
+        if signed is None:  # pragma: no cover - verify() requires it
+            raise typer.Exit(EXIT_FOUND_PROBLEM)
+        if out is not None:
+            signed.write(out)
+    except ReceiptkitError as exc:
+        fail(exc)
+    console.print(signed.to_json(), highlight=False, soft_wrap=True)
+
+
+@audit_app.command("upgrade")
+def audit_upgrade(
+    operator: Annotated[str, typer.Option(help="Who upgrades (recorded in the log).")],
+    audit: AuditOption = _DEFAULT,
+    head: HeadOption = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Key an unkeyed log from an older receiptkit, explicitly (its old chain is checked first)."""
+    from receiptkit.audit import AuditLog
+    from receiptkit.verification import load_key
+
+    try:
+        report = AuditLog.upgrade(audit, operator=operator, key=load_key(key_file), head=head)
+    except ReceiptkitError as exc:
+        fail(exc)
+    if not report.ok:  # pragma: no cover - the upgrade verifies what it wrote
+        _tampered(report)
+        raise typer.Exit(EXIT_FOUND_PROBLEM)
+    console.print(f"upgraded: {report.rows} rows keyed; {report.message}", highlight=False)

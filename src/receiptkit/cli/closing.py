@@ -128,17 +128,29 @@ def verify_pack_cmd(
     key_file: Annotated[
         Path | None, typer.Option(help="Merchant key file (default: RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE).")
     ] = None,
+    audit: Annotated[
+        str | None,
+        typer.Option(
+            help="Also check that this audit log (file or URL) still extends the pack's signed head."
+        ),
+    ] = None,
 ) -> None:
-    """Tell whether a closing pack is intact; exit 1 and name what changed, went missing or was added."""
+    """Tell whether a closing pack is intact; exit 1 and name what changed, went missing or was added.
+
+    The pack's audit head must be signed with the key; with --audit the log must
+    still hold it (no row up to the closing was cut, rewritten or replaced).
+    """
     from receiptkit.terminals.pack import verify_pack
 
     try:
-        report = verify_pack(folder, key=key_file)
+        report = verify_pack(folder, key=key_file, audit=audit)
     except ReceiptkitError as exc:
         fail(exc)
         return
     meta = report.meta
     what = f"terminal {meta.get('terminal_id')}, closed {meta.get('closed_at')}"
+    if report.audit_head is not None:
+        what += f"; audit head: {report.audit_head}"
     if report.intact:
         console.print(f"INTACT: {report.message} ({what})", highlight=False, soft_wrap=True)
         return

@@ -16,6 +16,7 @@ file                            what
 ``journal_extract.csv/.xlsx``   the terminal's journal (no full card number, formula-safe)
 ``vouchers.pdf``                every approved transaction as a duplicate slip, A4,
                                 several a page, bookmarked by day (streamed)
+``audit_head.json``             the audit log's signed head before closing (an anchor)
 ``manifest.json``               every file's SHA-256, sealed with an HMAC of the merchant key
 ==============================  ==========================================================
 
@@ -24,6 +25,8 @@ Closing is refused (:class:`ClosingRefused`, nothing written) while a
 a ``reason``. After the pack is written, a ``close_pack`` event goes to the
 audit log (``forced`` and the reason when forced, the manifest's SHA-256
 always), and only then is the terminal marked ``closed`` in the register.
+The audit log is verified (chain and signed head) before anything is written:
+a terminal is not closed over a log that does not verify.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from receiptkit.audit import _neutralise as neutralise_cell
 from receiptkit.errors import ClosingError, ClosingRefused
 from receiptkit.money import ensure_sum_fits, format_minor
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
-from receiptkit.terminals.pack import MANIFEST_NAME, file_sha256, write_manifest
+from receiptkit.terminals.pack import HEAD_NAME, MANIFEST_NAME, file_sha256, write_manifest
 from receiptkit.terminals.settlement import Reconciliation, money_rows, reconcile_settlement
 from receiptkit.verification import SecretKey, load_key
 
@@ -437,10 +440,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _open_log(audit: AuditLog | str | os.PathLike[str]) -> tuple[AuditLog, bool]:
+def _open_log(audit: AuditLog | str | os.PathLike[str], key: SecretKey) -> tuple[AuditLog, bool]:
     if isinstance(audit, AuditLog):
+        audit._secret_key(key)  # the pack is sealed with the log's key, or refused
         return audit, False
-    return AuditLog(audit), True
+    return AuditLog(audit, key=key), True
 
 
 def _register_entry(log: AuditLog, register: Any, terminal_id: str, when: pd.Timestamp) -> tuple[Any, Any]:
@@ -541,8 +545,14 @@ def close_terminal(
     own = own.sort_values(["ts", "txn_id"], kind="stable").reset_index(drop=True)
     own.attrs = {}  # the reader's reports (DataFrames) are not part of the pack
 
-    log, owns_log = _open_log(audit)
+    log, owns_log = _open_log(audit, secret)
     try:
+        chain = log.verify()
+        if not chain.ok or chain.signed_head is None:
+            raise ClosingError(
+                f"the audit log does not verify ({chain.problem}: {chain.message}); nothing is closed",
+                file=log.location,
+            )
         found_register, entry = _register_entry(log, register, tid, when)
         own = _mark_after_loss(own, found_register)
         reconciliation = None
@@ -609,6 +619,7 @@ def close_terminal(
         (folder / "closing.json").write_text(
             json.dumps(_jsonable(meta), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+        (folder / HEAD_NAME).write_text(chain.signed_head.to_json() + "\n", encoding="utf-8")
         manifest = write_manifest(
             folder, key=secret, meta={"terminal_id": tid, "closed_at": when.isoformat()}
         )
@@ -623,6 +634,11 @@ def close_terminal(
                 "folder": str(folder.resolve()),
                 "manifest_sha256": manifest_hash,
                 "key_id": secret.key_id,
+                "audit_head": {
+                    "seq": chain.signed_head.seq,
+                    "rows": chain.signed_head.rows,
+                    "row_hash": chain.signed_head.row_hash,
+                },
                 "vouchers": vouchers,
                 "transactions": len(own),
                 "blocking": counts,

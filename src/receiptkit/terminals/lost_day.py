@@ -541,11 +541,12 @@ def run_lost_terminal_day(
     rebuilt = merge_journals(frames, sources=list(paths))
 
     audit = out / "receiptkit-audit.sqlite"
-    if audit.exists():
-        audit.unlink()
+    for stale in (audit, audit.with_name(audit.name + ".head"), audit.with_name(audit.name + ".head.lock")):
+        stale.unlink(missing_ok=True)  # a new story: the old log and its signed head go together
+    secret = key or secrets.token_bytes(32)
     # the story's own clock: the loss is noticed and reported at 17:30, the replacement comes next morning
     now = {"t": day.lost_at - pd.Timedelta(days=30)}
-    register = Terminals(audit, clock=lambda: now["t"].to_pydatetime())
+    register = Terminals(audit, clock=lambda: now["t"].to_pydatetime(), key=secret)
     register.add(
         day.terminal_id, operator="owner", merchant_id=day.merchant_id, model="PAX A920", acquirer="银联商务"
     )
@@ -565,7 +566,6 @@ def run_lost_terminal_day(
     xlsx = write_activity(activity, out / "after-loss-activity.xlsx")
     csv = write_activity(activity, out / "after-loss-activity.csv")
 
-    secret = key or secrets.token_bytes(32)
     reprinted: dict[str, str] = {}
     refused: dict[str, str] = {}
     files = [*paths.values(), journal_csv, conflicts_csv, xlsx, csv]

@@ -6,6 +6,11 @@ whole manifest with HMAC-SHA256 under the merchant key
 (:func:`receiptkit.load_key`). :func:`verify_pack` recomputes both: a file
 whose bytes changed, a file removed, a file added, or a manifest edited (a hash
 replaced to cover a changed file) is each reported by name.
+
+A closing pack also carries the audit log's signed head at closing time
+(``audit_head.json``): :func:`verify_pack` checks its signature, and, given
+the audit log, that the log still extends it (no row at or before it was cut,
+rewritten or replaced since).
 """
 
 from __future__ import annotations
@@ -17,14 +22,27 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from receiptkit.errors import PackError
 from receiptkit.verification import SecretKey, load_key
 
-__all__ = ["MANIFEST_NAME", "PackError", "PackReport", "file_sha256", "verify_pack", "write_manifest"]
+if TYPE_CHECKING:  # pragma: no cover
+    from receiptkit.audit import AuditLog
+
+__all__ = [
+    "HEAD_NAME",
+    "MANIFEST_NAME",
+    "PackError",
+    "PackReport",
+    "file_sha256",
+    "verify_pack",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "manifest.json"
+HEAD_NAME = "audit_head.json"
+"""The audit log's signed head at closing time, in every closing pack."""
 FORMAT = "receiptkit-closing-pack"
 VERSION = 1
 _BLOCK = 1 << 20
@@ -96,7 +114,9 @@ class PackReport:
     ``intact`` is true when the manifest's HMAC checks out with the key and
     every file listed is there with the same SHA-256, and no other file is.
     ``signature`` is ``valid``, ``invalid`` (the manifest was edited or sealed
-    with another key) or ``unsigned``. ``changed``, ``missing`` and ``added`` name
+    with another key) or ``unsigned``. ``audit_head`` is ``valid``, ``invalid``,
+    ``extended`` (valid, and the audit log given still extends it), ``not_in_log``
+    (valid, but the log given no longer holds it) or ``None`` (the pack carries none). ``changed``, ``missing`` and ``added`` name
     the files (paths relative to the folder); ``message`` says it in words.
     """
 
@@ -108,15 +128,22 @@ class PackReport:
     files: int
     meta: dict[str, Any]
     message: str
+    audit_head: str | None = None
 
     def __bool__(self) -> bool:
         return self.intact
 
 
 def verify_pack(
-    folder: str | os.PathLike[str], *, key: SecretKey | bytes | str | os.PathLike[str] | None = None
+    folder: str | os.PathLike[str],
+    *,
+    key: SecretKey | bytes | str | os.PathLike[str] | None = None,
+    audit: AuditLog | str | os.PathLike[str] | None = None,
 ) -> PackReport:
     """Check a pack folder against its manifest and the merchant key.
+
+    The audit head the pack carries must be signed with the key; with
+    ``audit`` (the log, its path or URL) the log must also still extend it.
 
     Raises :class:`PackError` only when the folder or its manifest cannot be
     read, and :class:`~receiptkit.errors.AuditError` when no key is available;
@@ -169,6 +196,41 @@ def verify_pack(
         problems.append("missing: " + ", ".join(missing))
     if added:
         problems.append("added: " + ", ".join(added))
+    audit_head = _check_audit_head(root, secret, audit, problems) if HEAD_NAME in listed else None
+    if audit is not None and audit_head is None:
+        problems.append(f"the pack carries no audit head ({HEAD_NAME}) to check the log against")
     intact = not problems
     message = f"intact: {len(listed)} files match the sealed manifest" if intact else "; ".join(problems)
-    return PackReport(intact, signature, changed, missing, added, len(listed), meta, message)
+    return PackReport(intact, signature, changed, missing, added, len(listed), meta, message, audit_head)
+
+
+def _check_audit_head(
+    root: Path, secret: SecretKey, audit: AuditLog | str | os.PathLike[str] | None, problems: list[str]
+) -> str:
+    from receiptkit.audit import AuditLog, read_head
+    from receiptkit.errors import AuditError
+
+    if not (root / HEAD_NAME).is_file():
+        return "invalid"  # reported as missing above
+    try:
+        head = read_head(root / HEAD_NAME)
+    except AuditError as exc:
+        problems.append(f"{HEAD_NAME}: {exc.reason}")
+        return "invalid"
+    if not head.signature_ok(secret):
+        problems.append(f"{HEAD_NAME} is not a head signed with this key (edited, or another key)")
+        return "invalid"
+    if audit is None:
+        return "valid"
+    log = audit if isinstance(audit, AuditLog) else AuditLog(audit, create=False, key=secret)
+    try:
+        report = log.verify(anchors=[head], key=secret)
+    finally:
+        if log is not audit:
+            log.close()
+    if report.ok:
+        return "extended"
+    problems.append(
+        f"the audit log does not verify against the pack's head: {report.problem}: {report.message}"
+    )
+    return "not_in_log"

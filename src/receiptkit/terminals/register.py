@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from receiptkit.audit import DEFAULT_PATH, AuditLog, row_hash
+from receiptkit.audit import DEFAULT_PATH, AuditLog
 from receiptkit.audit import _events as _audit_events
 from receiptkit.errors import AuditError, ReceiptkitError
 from receiptkit.schema import STRING
@@ -294,11 +294,12 @@ class Terminals:
     :class:`~sqlalchemy.engine.Engine`, or an open :class:`~receiptkit.audit.AuditLog`.
     The register table lives in the same database as the log. ``create=False``
     refuses to create a new database or table (for readers). ``clock`` returns
-    the current time (timezone-aware); tests replace it.
+    the current time (timezone-aware); tests replace it. ``key``: the merchant
+    key the audit log is keyed with (default: ``RECEIPTKIT_KEY`` / ``RECEIPTKIT_KEY_FILE``).
 
     >>> import tempfile, pathlib, datetime as dt
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> register = Terminals(folder / "audit.sqlite")
+    >>> register = Terminals(folder / "audit.sqlite", key=bytes(range(32)))
     >>> _ = register.add("12345678", merchant_id="898310048161234", model="PAX A920", operator="li")
     >>> lost = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     >>> register.report_lost("12345678", at=lost, operator="li", note="stolen from the counter").status
@@ -314,12 +315,13 @@ class Terminals:
         *,
         create: bool = True,
         clock: Callable[[], dt.datetime] | None = None,
+        key: Any = None,
     ) -> None:
         if isinstance(url_or_path, AuditLog):
             self.log = url_or_path
             self._owns_log = False
         else:
-            self.log = AuditLog(url_or_path, create=create, clock=clock)
+            self.log = AuditLog(url_or_path, create=create, clock=clock, key=key)
             self._owns_log = True
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._engine: Engine = self.log._engine
@@ -376,7 +378,7 @@ class Terminals:
         }
         out: dict[str, list[Any]] = {}
         for r in rows:
-            if row_hash(r._mapping) != r.row_hash:
+            if not self.log.row_authentic(r._mapping):
                 raise AuditError(
                     f"audit row {r.seq} ({TERMINAL_EVENT} of terminal {r.subject}) was changed after it was "
                     "written; run `receiptkit audit verify`",
