@@ -960,36 +960,49 @@ class AuditLog:
                 conn.execute(sa.insert(_head_table).values(id=1, head=head.to_json()))
 
     def _initialise(self) -> None:
-        """Key a new, empty log: store the chain version and key id, and sign the empty head."""
-        secret = self._secret_key()
+        """Key a new, empty log now if the key is at hand; otherwise the first append does it."""
+        try:
+            secret = self._secret_key()
+        except AuditError:
+            return  # no key yet: the first append (which needs one) keys the log
         with self._lock:
             with self._engine.begin() as conn:
                 self._lock_db(conn)
-                if self._meta_of(conn):
-                    return  # another process did it first
-                if conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar():
-                    raise AuditError("the audit log has rows but no chain version", file=self.location)
-                stored, problem = self._stored_head(conn)
-                if stored is not None or problem is not None:
-                    raise AuditError(
-                        "the audit log is empty and unkeyed but a signed head exists beside it "
-                        f"({stored.rows if stored is not None else '?'} rows): rows and metadata were removed? "
-                        "Check with `receiptkit audit verify`; move the head away only if the log is really new",
-                        file=self.location,
-                    )
-                now = _aware(self._clock(), "clock()")
-                conn.execute(
-                    sa.insert(_meta),
-                    [
-                        {"name": "chain", "value": str(CHAIN_VERSION)},
-                        {"name": "key_id", "value": secret.key_id},
-                        {"name": "created_at", "value": _utc_iso(now)},
-                    ],
-                )
-                empty = ChainHead(0, GENESIS_HASH, now, rows=0).sign(secret)
-                self._save_head(conn, empty)
-            if self.head_path is not None:
+                empty = self._initialise_in(conn, secret)
+            if empty is not None and self.head_path is not None:
                 empty.write(self.head_path)
+
+    def _initialise_in(self, conn: Connection, secret: SecretKey) -> ChainHead | None:
+        """Inside a write transaction: store the chain version and key id, sign the empty head.
+
+        Returns the empty head (to write to the head file after commit), or
+        ``None`` when the log was keyed already. Refused when the table has rows
+        or a head exists (rows and metadata removed, or a log deleted beside its head).
+        """
+        if self._meta_of(conn):
+            return None
+        if conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar():
+            raise AuditError("the audit log has rows but no chain version", file=self.location)
+        stored, problem = self._stored_head(conn)
+        if stored is not None or problem is not None:
+            raise AuditError(
+                "the audit log is empty and unkeyed but a signed head exists beside it "
+                f"({stored.rows if stored is not None else '?'} rows): rows and metadata were removed? "
+                "Check with `receiptkit audit verify`; move the head away only if the log is really new",
+                file=self.location,
+            )
+        now = _aware(self._clock(), "clock()")
+        conn.execute(
+            sa.insert(_meta),
+            [
+                {"name": "chain", "value": str(CHAIN_VERSION)},
+                {"name": "key_id", "value": secret.key_id},
+                {"name": "created_at", "value": _utc_iso(now)},
+            ],
+        )
+        empty = ChainHead(0, GENESIS_HASH, now, rows=0).sign(secret)
+        self._save_head(conn, empty)
+        return empty
 
     def _check_writable(self, conn: Connection, secret: SecretKey, tail: Any, count: int) -> None:
         """Refuse to extend a log keyed with another key, or one that no longer ends at its signed head."""
@@ -1074,7 +1087,9 @@ class AuditLog:
                         count = int(
                             conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0
                         )
-                        self._check_writable(conn, secret, tail, count)
+                        new_head = None if count else self._initialise_in(conn, secret)  # a new log
+                        if new_head is None:
+                            self._check_writable(conn, secret, tail, count)
                         now = _aware(self._clock(), "clock()")
                         seq, prev = (0, GENESIS_HASH)
                         if tail is not None:
