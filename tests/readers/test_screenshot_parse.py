@@ -305,3 +305,52 @@ def test_reading_note_for_the_counter():
 def test_struck_original_price_under_the_headline_is_not_the_amount():
     lines = [*WECHAT, line("¥130.50", 240, 400, h=32)]  # smaller than the -128.50 headline
     assert frame(lines)["amount_minor"] == 12850
+
+
+def test_transaction_number_cut_by_the_right_edge_is_not_read():
+    """A crop that cuts the 28-digit number at the right edge leaves 22 digits: never read as the number."""
+    cut = [
+        i if i.text != "4200001234202611201234567890" else line("4200001234202611201234", 300, i.box[1])
+        for i in WECHAT
+    ]
+    number = next(i for i in cut if i.text == "4200001234202611201234")
+    reading = parse_lines(cut, tz=TZ, ref_date=REF, image_width=number.box[2] + 3)
+    assert "wallet_txn_id" not in reading.fields
+    assert "right edge" in reading.unread["wallet_txn_id"]
+    assert reading.fields["order_no"] == "POS20261120001"  # shorter numbers are away from the edge
+    whole = parse_lines(WECHAT, tz=TZ, ref_date=REF, image_width=1080)
+    assert whole.fields["wallet_txn_id"] == "4200001234202611201234567890"
+
+
+def test_alipay_more_expander_is_not_part_of_the_merchant():
+    shots = [
+        screen(("-58.00", 90), ("交易成功", 40), ("创建时间", "2026-11-20 14:32:05"), ("收款方全称", text))
+        for text in ("金陵饭店股份有限公司更多√", "金陵饭店股份有限公司 更多 >", "金陵饭店股份有限公司更多")
+    ]
+    for shot in shots:
+        assert frame([*shot, line("支付宝", 300, 140)])["merchant_text"] == "金陵饭店股份有限公司"
+
+
+def test_card_last4_read_before_a_chevron_and_raw_says_why_when_not():
+    lines = [
+        i if i.text != "招商银行信用卡(4821)" else line("工商银行储蓄卡(5822)>", 300, i.box[1])
+        for i in WECHAT
+    ]
+    assert frame(lines)["card_last4"] == "5822"
+    change = [i if i.text != "招商银行信用卡(4821)" else line("零钱", 300, i.box[1]) for i in WECHAT]
+    row = frame(change)
+    assert pd.isna(row["card_last4"]) and "零钱" in row["raw"]["unread"]["card_last4"]
+
+
+def test_foreign_layout_is_refused_without_claiming_a_wechat_guess():
+    lines = [
+        line("Payment successful", 200, 100),
+        line("₹710", 300, 200, h=90),
+        line("05:55 PM on 11 Feb 2025", 200, 330),
+        line("Paid to Sharma Stores", 200, 410),
+        line("UPI transaction ID 503912345678", 200, 490),
+    ]
+    with pytest.raises(ProofError) as info:
+        frame(lines)
+    message = str(info.value)
+    assert "wechat" not in message.lower() and "no known app layout" in message

@@ -71,8 +71,13 @@ def _missing(reading: Reading, name: str) -> ProofError:
         parts.append(f"no {' and no '.join(plain)} found")
     parts.extend(reasons)
     shown = " | ".join(line["text"] for line in reading.lines[:8])
+    layout = (
+        f"{reading.layout.name} layout guessed"
+        if reading.layout_score > 0
+        else "no known app layout recognised"
+    )
     return ProofError(
-        f"not read as a payment ({reading.layout.name} layout guessed): {'; '.join(parts)}",
+        f"not read as a payment ({layout}): {'; '.join(parts)}",
         file=name,
         column=missing[0],
         value=shown[:120],
@@ -124,6 +129,7 @@ def read_screenshot(
         min_score=min_score,
         min_text_score=min_text_score,
         image_height=image.height,
+        image_width=image.width,
     )
     reading_raw = {
         "image": {"width": image.width, "height": image.height, "format": image.info.get("__format")},

@@ -30,6 +30,7 @@ from receiptkit.readers.ocr import OcrLine
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, payment_state
 from receiptkit.readers.screenshot_layouts import LAYOUTS, STATUS_PHRASES, Layout
 from receiptkit.readers.screenshot_text import (
+    CHEVRON,
     Amount,
     Scored,
     identifier,
@@ -83,6 +84,8 @@ class Reading:
     """What :func:`parse_lines` read: the proof fields, the layout, and why any field was left empty."""
 
     layout: Layout
+    #: markers and labels of ``layout`` seen on the screen; 0 means no known layout was recognised
+    layout_score: int = 0
     fields: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     unread: dict[str, str] = field(default_factory=dict)
@@ -210,7 +213,7 @@ def _status_of_phrase(text: str) -> str | None:
     return None
 
 
-def _choose_layout(rows: list[_Row]) -> Layout:
+def _choose_layout(rows: list[_Row]) -> tuple[Layout, int]:
     keys = [_key_chars(row.text.text)[0] for row in rows]
     whole = "".join(keys)
     best, best_score = LAYOUTS[-1], -1
@@ -220,7 +223,7 @@ def _choose_layout(rows: list[_Row]) -> Layout:
             score += sum(1 for label in labels if any(k.startswith(_label_key(label)) for k in keys))
         if score > best_score:
             best, best_score = layout, score
-    return best
+    return best, best_score
 
 
 def _is_identifier_piece(text: str) -> bool:
@@ -235,11 +238,14 @@ def parse_lines(
     min_score: float = MIN_SCORE,
     min_text_score: float = MIN_TEXT_SCORE,
     image_height: int | None = None,
+    image_width: int | None = None,
 ) -> Reading:
     """Read the proof fields from recognised lines (no image, no OCR engine needed).
 
     ``image_height`` (pixels) lets a value that ends at the bottom edge of a
     cropped screenshot be left unread: its continuation may be cut off.
+    ``image_width`` does the same for a number that reaches the right edge
+    (a 28-digit transaction number cut to 22 digits by a crop).
 
     Returns a :class:`Reading`; ``fields`` holds the values read with
     confidence (``amount`` as :class:`~receiptkit.readers.screenshot_text.Amount`,
@@ -248,11 +254,12 @@ def parse_lines(
     seen but not kept.
     """
     rows = _rows(lines)
-    layout = _choose_layout(rows)
+    layout, layout_score = _choose_layout(rows)
     table = _label_table(layout)
     hits = _label_column(rows, [_match_label(row, table) for row in rows])
     reading = Reading(
         layout=layout,
+        layout_score=layout_score,
         lines=[
             {"text": mask_pans_in_text(line.text), "score": round(line.score, 4), "box": list(line.box)}
             for row in rows
@@ -315,6 +322,15 @@ def parse_lines(
             # the value touches the bottom edge: its next line may have been cut off
             reading.unread[hit.field] = "at the bottom edge of the image: the value may go on below it"
             continue
+        if hit.field in _ID_FIELDS and image_width is not None and value.text:
+            # the number's last line runs into the right edge: a crop may have cut digits off
+            edge = max(line.box[2] for line in rows[nxt - 1].lines)
+            char = max(1.0, (edge - rows[nxt - 1].x0) / max(1, len(rows[nxt - 1].text.text)))
+            if image_width - edge < 0.5 * char:
+                reading.unread[hit.field] = (
+                    "at the right edge of the image: digits may be cut off (a partial number is not read)"
+                )
+                continue
         if value.text:
             found.setdefault(hit.field, []).append(hit)
     for hit_list in found.values():
@@ -348,6 +364,10 @@ def parse_lines(
                 reading.fields["time"] = parsed
                 reading.fields["year_inferred"] = not re.search(r"(?<!\d)\d{4}(?!\d)", hit.value.text)
     for hit in found.get("merchant", [])[:1]:
+        # Alipay shows a "更多 >" expander after the counterparty: not part of the name
+        cut = CHEVRON.search(hit.value.text)
+        if cut is not None:
+            hit.value = hit.value[: cut.start()].strip()
         note("merchant", hit, hit.value)
         if hit.value.text and sure_enough("merchant", hit.value, min_text_score):
             reading.fields["merchant"] = hit.value.text
@@ -359,7 +379,8 @@ def parse_lines(
                 reading.unread[name] = "not the shape of this number (a character missing or misread)"
             elif sure_enough(name, value, min_score):
                 reading.fields[name] = value.text
-    for hit in [*found.get("method", []), *found.get("card", [])]:
+    methods = [*found.get("method", []), *found.get("card", [])]
+    for hit in methods:
         # the first payment method or card text that shows four last digits
         digits = last4_in(hit.value)
         if digits is not None:
@@ -367,6 +388,10 @@ def parse_lines(
             if sure_enough("card_last4", digits, min_score):
                 reading.fields["card_last4"] = digits.text
             break
+    else:
+        if methods:
+            shown = mask_pans_in_text(methods[0].value.text)
+            reading.unread["card_last4"] = f"the payment method shows no card's last 4 digits ({shown!r})"
     _read_state(rows, hits, found, reading, note, min_score)
     amount = reading.fields.get("amount")
     sign = amount.sign if amount is not None else ""

@@ -308,14 +308,25 @@ _LAST4_PATTERNS = (
 )
 
 
+#: what an app draws after a tappable value, as OCR reads it: ">" "›" "〉" "√" (and "更多" before it)
+CHEVRON = re.compile(r"\s*(?:更多)?\s*[>›〉»√]+\s*$|\s*更多\s*$")
+
+
 def last4_in(value: Scored) -> Scored | None:
     """The card's last four digits in a payment-method or card text, with their scores; None if absent.
 
+    A trailing chevron (``工商银行储蓄卡(5822)>``) is not part of the text.
+
     >>> [last4_in(normalise(t)).text for t in ("尾号4821", "Card ending 4821", "**** 4821", "中国银行(1234)")]
     ['4821', '4821', '4821', '1234']
+    >>> last4_in(normalise("工商银行储蓄卡(5822)>")).text, last4_in(normalise("招商银行(1234) 〉")).text
+    ('5822', '1234')
     >>> last4_in(normalise("零钱")) is None, last4_in(normalise("工商银行(482)")) is None
     (True, True)
     """
+    cut = CHEVRON.search(value.text)
+    if cut is not None:
+        value = value[: cut.start()]
     for pattern in _LAST4_PATTERNS:
         match = pattern.search(value.text)
         if match:
