@@ -67,3 +67,14 @@ def test_full_card_numbers_never_reach_the_frame(tmp_path):
     flat = repr(frame.to_dict("records"))
     assert "4111111111111111" not in flat
     assert frame.iloc[0]["raw"]["对方账号"].endswith("1111")
+
+
+def test_cmb_credit_card_column_named_kahao_housiwei(samples):
+    """CMB exports name the card column 卡号末四位 or 卡号后四位: both read the same."""
+    path = samples / "bank_cn_cmb" / "example-cmb-credit-records.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert "卡号末四位" in text
+    other = read_proofs(text.replace("卡号末四位", "卡号后四位").encode(), name="cmb.csv")
+    plain = read_proofs(path)
+    assert list(other["card_last4"]) == list(plain["card_last4"]) and other["card_last4"].notna().all()
+    assert list(other["amount_minor"]) == list(plain["amount_minor"])

@@ -119,3 +119,29 @@ def test_header_plus_arbitrary_text_only_raises_proof_error(text):
             stripe.read((HEADER + text).encode("utf-8"), name="f.csv")
         except ProofError as exc:
             assert exc.file == "f.csv" and exc.row is not None
+
+
+PAYMENTS_EXPORT = b"""id,Created (UTC),Amount,Amount Refunded,Currency,Captured,Description,Fee,Status,Statement Descriptor,Card Brand,Card Funding,Card Last4,Card Exp Month,Card Exp Year,PaymentIntent ID
+ch_3AAA,2024-03-15 14:32:07,25.00,0.00,usd,true,Order 1001,1.03,Paid,SAMPLE CAFE,Visa,credit,4242,12,2028,pi_3AAA
+ch_3BBB,2024-03-15 15:01,100.00,39.93,usd,true,Order 1002,3.20,Paid,SAMPLE CAFE,Mastercard,debit,5555,01,2027,pi_3BBB
+ch_3CCC,2024-03-16 09:00:00,1000,1000,jpy,true,Order 1003,0.30,Refunded,SAMPLE CAFE,Visa,credit,1881,03,2026,pi_3CCC
+ch_3DDD,2024-03-16 10:00:00,5.00,0.00,usd,false,Order 1004,0,Failed,SAMPLE CAFE,Visa,credit,0002,04,2029,pi_3DDD
+ch_3EEE,2024-03-16 11:00:00,7.00,0.00,usd,true,Order 1005,0.50,Someday,SAMPLE CAFE,Visa,credit,0003,05,2029,pi_3EEE
+"""
+
+
+def test_dashboard_payments_export_with_card_last4():
+    frame = read_proofs(PAYMENTS_EXPORT, name="unified_payments.csv")
+    assert list(frame["amount_minor"]) == [2500, 10000, 1000, 500, 700]
+    assert list(frame["currency"]) == ["USD", "USD", "JPY", "USD", "USD"]
+    assert list(frame["card_last4"]) == ["4242", "5555", "1881", "0002", "0003"]
+    assert list(frame["wallet_txn_id"]) == ["ch_3AAA", "ch_3BBB", "ch_3CCC", "ch_3DDD", "ch_3EEE"]
+    assert list(frame["reference"]) == ["pi_3AAA", "pi_3BBB", "pi_3CCC", "pi_3DDD", "pi_3EEE"]
+    assert set(frame["direction"]) == {"debit"}
+    assert list(frame["payment_state"]) == ["success", "partially_refunded", "refunded", "failed", "unknown"]
+    assert frame.iloc[1]["raw"]["refunded_minor"] == 3993
+    # times are UTC; a time without seconds keeps minute precision
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2024-03-15 14:32:07", tz="UTC")
+    assert list(frame["ts_precision"][:2]) == ["second", "minute"]
+    # the card's expiry never reaches raw
+    assert not any("Exp" in key for record in frame["raw"] for key in record)

@@ -165,3 +165,32 @@ def test_tab_separated_bill_reads_like_the_csv(fixtures):
         "payment_state",
     ]
     pd.testing.assert_frame_equal(tabbed[columns], plain[columns])
+
+
+def test_wechat_xlsx_with_the_header_row_moved(samples, tmp_path):
+    """WeChat's 2026 export starts its data on row 19 (not 18): the header is found by its names."""
+    import openpyxl
+
+    source = samples / "wechat_personal" / "example-wechat-records.xlsx"
+    rows = list(openpyxl.load_workbook(source).active.iter_rows(values_only=True))
+    book = openpyxl.Workbook()
+    book.active.append(["微信支付账单流水文件"])  # one more line above the header
+    for row in rows:
+        book.active.append(list(row))
+    moved = tmp_path / "微信支付账单流水文件(20260401-20260430).xlsx"
+    book.save(moved)
+    before, after = read_proofs(source), read_proofs(moved)
+    assert list(after["source_row"]) == [r + 1 for r in before["source_row"]]
+    columns = ["ts", "amount_minor", "direction", "merchant_text", "wallet_txn_id"]
+    pd.testing.assert_frame_equal(after[columns], before[columns])
+
+
+def test_alipay_times_without_seconds_have_minute_precision(samples):
+    """Alipay's export dropped the seconds in 2023-02: such proofs are read to the minute, not to :00."""
+    import re
+
+    text = (samples / "alipay_personal" / "example-alipay-records.csv").read_bytes().decode("gb18030")
+    cut = re.sub(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2}", r"\1", text)
+    frame = read_proofs(cut.encode("gb18030"), name="alipay.csv")
+    assert set(frame["ts_precision"]) == {"minute"}
+    assert (frame["ts"].dt.second == 0).all()

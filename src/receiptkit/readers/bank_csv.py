@@ -31,13 +31,14 @@ _A = "amount"
 
 CMB_CREDIT = ProofSpec(
     "cmb_credit",
-    header=("交易日", "记账日", "交易摘要", "人民币金额", "卡号末四位"),
+    # the card column is 卡号末四位 or, in other exports, 卡号后四位: not part of the header that identifies
+    header=("交易日", "记账日", "交易摘要", "人民币金额"),
     fields={
         "date": Col("交易日", kind=_T),
         "posted": Col("记账日", kind=_T),
         "amount": Col("人民币金额", kind=_A),
         "merchant_text": Col("交易摘要"),
-        "card_last4": Col("卡号末四位"),
+        "card_last4": Col("卡号末四位", "卡号后四位"),
     },
     sign="positive_debit",
     preamble_year=r"(?P<y>\d{4})年(?P<m>\d{1,2})月",

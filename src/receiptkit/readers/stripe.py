@@ -23,17 +23,20 @@ both readers agree on what the file is and which rows count.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from receiptkit.errors import ProofError
+from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.money import parse_amount
 from receiptkit.readers.presets import STRIPE_BALANCE
 from receiptkit.readers.proofbase import ProofSpec, read_spec, spec_matches
-from receiptkit.readers.table import Col, Problem, _read_bytes, problems_frame, source_name
+from receiptkit.readers.table import Col, Problem, RawTable, _read_bytes, problems_frame, source_name
+from receiptkit.schema import STRING
 
-__all__ = ["NOT_PAYMENTS", "SPEC", "read", "sniff"]
+__all__ = ["NOT_PAYMENTS", "PAYMENTS", "SPEC", "read", "sniff"]
 
 _CATEGORY = "reporting_category"
 
@@ -58,9 +61,79 @@ SPEC = ProofSpec(
 )
 
 
+_EXPIRY = re.compile(r"\bexp(?:iry|iration)?\b", re.I)
+
+
+def _payments_refine(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    """``Amount Refunded`` above 0 and below ``Amount`` is a partial refund; equal to it, a full one.
+
+    The card's expiry (``Card Exp Month``/``Card Exp Year``) is never kept in ``raw``.
+    """
+    for record in frame["raw"]:
+        for key in [k for k in record if _EXPIRY.search(str(k))]:
+            del record[key]
+    if "Amount Refunded" not in raw.frame.columns:
+        return frame
+    state = frame["payment_state"].astype(object).copy()
+    for position, text in enumerate(raw.frame["Amount Refunded"]):
+        if not isinstance(text, str) or not text.strip():
+            continue
+        try:
+            refunded = parse_amount(text, str(frame["currency"].iloc[position])).minor
+        except ReceiptkitError:
+            continue
+        paid = frame["amount_minor"].iloc[position]
+        if refunded <= 0 or pd.isna(paid):
+            continue
+        state.iloc[position] = "partially_refunded" if refunded < int(paid) else "refunded"
+        frame["raw"].iloc[position]["refunded_minor"] = refunded
+    frame["payment_state"] = pd.array(state, dtype=STRING)
+    return frame
+
+
+#: The Dashboard "Payments" export (``unified_payments.csv``): one row per payment, with the card's last 4.
+PAYMENTS = ProofSpec(
+    "stripe_payments",
+    header=("id", "Created (UTC)", "Amount", "Amount Refunded", "Currency", "Status"),
+    fields={
+        "ts": Col("Created (UTC)", "Created date (UTC)", kind="time"),
+        "amount": Col("Amount", kind="amount"),
+        "currency": Col("Currency", kind="currency"),
+        "card_last4": Col("Card Last4", "Card Last 4"),
+        "wallet_txn_id": Col("id"),
+        "reference": Col("PaymentIntent ID", "Payment Intent ID"),
+        "merchant_text": Col("Statement Descriptor"),
+        # Stripe's words, given as the phrases payment_state() classifies; another word is "unknown"
+        "state": Col(
+            "Status",
+            values={
+                "Paid": "支付成功",
+                "Succeeded": "支付成功",
+                "Refunded": "已全额退款",
+                "Partially Refunded": "部分退款",
+                "Failed": "支付失败",
+                "Canceled": "交易关闭",
+                "Cancelled": "交易关闭",
+                "Uncaptured": "处理中",
+                "Pending": "处理中",
+                "Incomplete": "处理中",
+            },
+            default="?",
+        ),
+    },
+    kind="bank_statement",
+    sign="positive_debit",
+    tz="UTC",
+    currency="USD",
+    encodings=("utf-8-sig",),
+    refine=_payments_refine,
+    description="Stripe Dashboard Payments export (Card Last4, Status, Amount Refunded)",
+)
+
+
 def sniff(head: str) -> bool:
-    """True when ``head`` holds the Stripe balance-change header."""
-    return spec_matches(SPEC, head)
+    """True when ``head`` holds the Stripe balance-change or Dashboard Payments header."""
+    return spec_matches(SPEC, head) or spec_matches(PAYMENTS, head)
 
 
 def read(
@@ -71,9 +144,19 @@ def read(
     name: str | None = None,
     **_: Any,
 ) -> pd.DataFrame:
-    """Read a Stripe balance-change CSV: one proof per charge or refund (see the module docs)."""
+    """Read a Stripe balance-change CSV (one proof per charge or refund, see the module docs) or a
+    Dashboard Payments export (one proof per payment: ``Card Last4``, ``Status`` → ``payment_state``,
+    ``Amount Refunded`` → partially_refunded/refunded, ``PaymentIntent ID`` → reference)."""
     name = name or source_name(source)
-    frame = read_spec(_read_bytes(source), SPEC, tz="UTC", strict=strict, name=name)
+    data = _read_bytes(source)
+    head = data[:8192].decode("utf-8-sig", errors="replace")
+    if not spec_matches(SPEC, head) and spec_matches(PAYMENTS, head):
+        payments = read_spec(data, PAYMENTS, tz="UTC", strict=strict, name=name)
+        if tz is not None:
+            payments["ts"] = payments["ts"].dt.tz_convert(tz)
+            payments["date"] = payments["ts"].dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+        return payments
+    frame = read_spec(data, SPEC, tz="UTC", strict=strict, name=name)
     category = frame["raw"].map(lambda cells: str(cells.get(_CATEGORY) or "").lower())
     skip = category.isin(NOT_PAYMENTS).to_numpy(dtype=bool)
     skipped = [
