@@ -75,27 +75,34 @@ _NEUTRAL = {strip_text(t) for t in (*AGGREGATOR_TEXTS, *NO_MERCHANT_TEXTS)} | {
 }
 
 
-def merchant_compatible(text: object, shop, world: World) -> bool:
-    """False only when ``text`` names another shop (brand, branch or legal entity) than ``shop``."""
+def shops_named(text: object, world: World) -> frozenset[int] | None:
+    """The shops (indices) ``text`` could name, or None when it is neutral (empty, aggregator, unknown)."""
     if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-        return True
+        return None
     s = strip_text(str(text))
     if not s or s in _NEUTRAL or any(n.startswith(s) for n in _NEUTRAL if n):
-        return True
+        return None
+    forms = _world_forms(world)
     if "**" in s:  # a masked title: which signs could it be?
-        parts = [re.escape(p) for p in s.split("**")]
-        pattern = re.compile(".*".join(parts))
-        named = [x for x in world.shops if pattern.fullmatch(normalise(x.brand.sign))]
-        return not named or any(x.brand.key == shop.brand.key for x in named)
-    if any(f.startswith(s) or s.startswith(f) for f in _shop_forms(shop)):
-        return True
-    # does it name some other shop of the world? then it is evidence against; else unknown: neutral
-    for other in world.shops:
-        if other.index == shop.index:
-            continue
-        if any(f.startswith(s) or s.startswith(f) for f in _shop_forms(other)):
-            return False
-    return True
+        pattern = re.compile(".*".join(re.escape(p) for p in s.split("**")))
+        named = {x.index for x in world.shops if pattern.fullmatch(normalise(x.brand.sign))}
+    else:
+        named = {i for i, fs in forms.items() if any(f.startswith(s) or s.startswith(f) for f in fs)}
+    return frozenset(named) or None  # a name no shop has is unknown: neutral, never for
+
+
+def _world_forms(world: World) -> dict[int, list[str]]:
+    cached = getattr(world, "_oracle_forms", None)
+    if cached is None:
+        cached = {shop.index: _shop_forms(shop) for shop in world.shops}
+        world._oracle_forms = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def merchant_compatible(text: object, shop, world: World) -> bool:
+    """False only when ``text`` names another shop (brand, branch or legal entity) than ``shop``."""
+    named = shops_named(text, world)
+    return named is None or shop.index in named
 
 
 def _window(row) -> tuple[int, int]:
@@ -239,33 +246,31 @@ def identifiable(
     pairs = pd.concat([plain, fxp], ignore_index=True)
     pairs = pairs[pairs["credit_p"] == pairs["credit"]]
     l4 = pairs["last4_p"].isna() | pairs["last4"].isna() | (pairs["last4_p"] == pairs["last4"])
-    t3 = (
-        pairs["tail3"].isna()
-        | pairs["last4"].isna()
-        | pd.Series(
-            [
-                a is None or b is None or str(b).endswith(a)
-                for a, b in zip(pairs["tail3"], pairs["last4"], strict=True)
-            ],
-            index=pairs.index,
-            dtype=bool,
-        )
-    )
-    masked_ok = pd.Series(
-        [
-            s is None or (w is not None and str(w).endswith(s) and str(w).startswith(pre or ""))
-            for pre, s, w in zip(pairs["wid_pre"], pairs["wid_suf"], pairs["wid"], strict=True)
-        ],
-        index=pairs.index,
-        dtype=bool,
-    )
-    pairs = pairs[l4 & t3 & masked_ok]
-    texts = pairs[["text", "shop_key"]].drop_duplicates()
-    compat = {
-        (t, k): merchant_compatible(t, shop_by_name[k], world)
-        for t, k in zip(texts["text"], texts["shop_key"], strict=True)
-    }
-    pairs = pairs[[compat[(t, k)] for t, k in zip(pairs["text"], pairs["shop_key"], strict=True)]]
+    ok = l4.to_numpy().copy()
+    sub = np.flatnonzero(pairs["tail3"].notna().to_numpy() & pairs["last4"].notna().to_numpy())
+    if len(sub):
+        ok[sub] &= [
+            str(b).endswith(a)
+            for a, b in zip(pairs["tail3"].to_numpy()[sub], pairs["last4"].to_numpy()[sub], strict=True)
+        ]
+    sub = np.flatnonzero(pairs["wid_suf"].notna().to_numpy())
+    if len(sub):
+        ok[sub] &= [
+            w is not None and w == w and str(w).endswith(suf) and str(w).startswith(pre or "")
+            for pre, suf, w in zip(
+                pairs["wid_pre"].to_numpy()[sub],
+                pairs["wid_suf"].to_numpy()[sub],
+                pairs["wid"].to_numpy()[sub],
+                strict=True,
+            )
+        ]
+    pairs = pairs[ok]
+    # merchant text: each distinct text is read once
+    named = {t: shops_named(t, world) for t in pairs["text"].dropna().unique()}
+    shop_index = {name: shop.index for name, shop in shop_by_name.items()}
+    idx = pairs["shop_key"].map(shop_index).to_numpy()
+    nm = pairs["text"].map(named).to_numpy()
+    pairs = pairs[[n is None or n != n or i in n for n, i in zip(nm, idx, strict=True)]]
     pairs = pairs.drop_duplicates(["proof_id", "row"])
     pairs["tight"] = (pairs["ct"] >= pairs["lo"] - TIGHT_S * 10**9) & (
         pairs["ct"] <= pairs["hi"] + TIGHT_S * 10**9

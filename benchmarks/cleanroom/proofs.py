@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -111,15 +112,23 @@ def _icbc_money(minor: int) -> str:
     return text
 
 
-def _posting_date(rng: np.random.Generator, day: pd.Timestamp) -> pd.Timestamp:
+def _day(t: datetime) -> datetime:
+    return t.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _hour(t: datetime) -> datetime:
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def _posting_date(rng: np.random.Generator, day: datetime) -> datetime:
     """Calendar lag 0-3 days (weekends included), or 1-2 business days with weekend postings moved."""
     if rng.random() < 0.55:
-        return day + pd.Timedelta(days=int(rng.choice([0, 1, 1, 2, 3])))
+        return day + timedelta(days=(0, 1, 1, 2, 3)[int(rng.integers(5))])
     out = day
-    for _ in range(int(rng.choice([1, 1, 2]))):
-        out += pd.Timedelta(days=1)
+    for _ in range((1, 1, 2)[int(rng.integers(3))]):
+        out += timedelta(days=1)
         while out.weekday() >= 5:
-            out += pd.Timedelta(days=1)
+            out += timedelta(days=1)
     return out
 
 
@@ -143,14 +152,16 @@ class _Builder:
         self.txn_id = self.j["txn_id"].astype(object).to_numpy()
         self.card = self.m["card"].to_numpy()
         self.shop_idx = self.m["shop"].to_numpy()
-        self.true = self.m["true_ts"].to_numpy()
+        self.true = pd.DatetimeIndex(
+            self.m["true_ts"]
+        ).to_pydatetime()  # naive local datetimes: fast per-proof arithmetic
 
     # --- pieces ---
     def card_of(self, pos: int) -> int:
         return int(self.card[pos])
 
-    def true_ts(self, pos: int) -> pd.Timestamp:
-        return pd.Timestamp(self.true[pos]).tz_localize(TZ)
+    def true_ts(self, pos: int) -> datetime:
+        return self.true[pos]
 
     def shop(self, pos: int) -> Shop:
         return self.world.shops[int(self.shop_idx[pos])]
@@ -218,10 +229,10 @@ class _Builder:
         merchant = descriptor(shop, style, text_channel, r) if style != "counter" else None
         p: dict = {
             "kind": None,
-            "ts": pd.NaT,
+            "ts": None,
             "ts_precision": None,
-            "ts_end": pd.NaT,
-            "date": pd.NaT,
+            "ts_end": None,
+            "date": None,
             "amount_minor": amount,
             "currency": "CNY",
             "direction": direction,
@@ -238,7 +249,7 @@ class _Builder:
         order_no = self.order_no[pos]
         if form in ("wallet_id", "wallet_masked", "wallet_noid"):
             p["kind"] = "wallet"
-            p["ts"], p["ts_precision"] = true.floor("s"), "second"
+            p["ts"], p["ts_precision"] = true.replace(microsecond=0), "second"
             p["payment_state"] = "success"
             if last4 is not None and r.random() < 0.6:
                 p["card_last4"] = last4
@@ -256,18 +267,18 @@ class _Builder:
             p["raw"]["交易对方"] = merchant
         elif form in ("sms", "sms_notime"):
             p["kind"] = "sms"
-            minute = true.floor("min") + (pd.Timedelta(minutes=1) if r.random() < 0.03 else pd.Timedelta(0))
+            minute = true.replace(second=0, microsecond=0) + timedelta(minutes=1 if r.random() < 0.03 else 0)
             if form == "sms":
                 p["ts"], p["ts_precision"] = minute, "minute"
             else:
-                p["date"], p["ts_precision"] = true.tz_localize(None).normalize(), "day"
+                p["date"], p["ts_precision"] = _day(true), "day"
             three = form == "sms" and r.random() < 0.05
             if not three:
                 p["card_last4"] = last4
             p["raw"]["text"] = _sms_text(r, form, minute, amount, merchant, last4, three, credit)
         elif form in ("statement_txn", "statement_posting", "fx_orig", "fx_billing"):
             p["kind"] = "bank_statement"
-            day = true.tz_localize(None).normalize()
+            day = _day(true)
             posted = _posting_date(r, day)
             p["card_last4"] = last4
             p["ts_precision"] = "day"
@@ -294,28 +305,28 @@ class _Builder:
             if last4 is not None and r.random() < (0.7 if channel in ("card", "unionpay_qr") else 0.3):
                 p["card_last4"] = last4
             if form == "counter_minute":
-                p["ts"], p["ts_precision"] = true.floor("min"), "minute"
+                p["ts"], p["ts_precision"] = true.replace(second=0, microsecond=0), "minute"
                 p["raw"]["time_text"] = true.strftime("%H:%M")
             elif form == "counter_hour":
-                start = true.floor("h")
-                p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", start + pd.Timedelta(hours=1)
+                start = _hour(true)
+                p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", start + timedelta(hours=1)
                 p["raw"]["time_text"] = f"{start.hour}点"
             else:
                 if r.random() < 0.5:
                     width = int(r.integers(1, 3))
-                    start = true.floor("h") - pd.Timedelta(hours=int(r.integers(0, width)))
-                    end = start + pd.Timedelta(hours=width)
+                    start = _hour(true) - timedelta(hours=int(r.integers(0, width)))
+                    end = start + timedelta(hours=width)
                     text = f"{start.hour}点-{end.hour}点"
                 else:
-                    hour = (true + pd.Timedelta(minutes=30)).floor("h")
-                    start, end = hour - pd.Timedelta(minutes=30), hour + pd.Timedelta(minutes=30)
+                    hour = _hour(true + timedelta(minutes=30))
+                    start, end = hour - timedelta(minutes=30), hour + timedelta(minutes=30)
                     text = f"{hour.hour}点左右"
                 p["ts"], p["ts_precision"], p["ts_end"] = start, "hour", end
                 p["raw"]["time_text"] = text
         else:
             raise ValueError(form)
-        if pd.isna(p["date"]) and not pd.isna(p["ts"]):
-            p["date"] = p["ts"].tz_localize(None).normalize()
+        if p["date"] is None and p["ts"] is not None:
+            p["date"] = _day(p["ts"])
         return p, style
 
 
@@ -351,7 +362,9 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
     n = len(j)
     pos = np.arange(n)
     approved_sale = (j["txn_type"] == "sale").to_numpy() & (j["status"] == "approved").to_numpy()
-    term_kind = np.array([world.terminal(t).clock_kind for t in j["terminal_id"]])
+    term_kind = (
+        j["terminal_id"].astype(object).map({t.terminal_id: t.clock_kind for t in world.terminals}).to_numpy()
+    )
     role = m["role"].to_numpy()
     partner = m["partner_txn"]
     txn_pos = pd.Series(pos, index=j["txn_id"].to_numpy())
@@ -369,8 +382,9 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
     for arr in (retried, doubled, doubles, voided, shared_base, shared_twin, partners_of("refund")):
         related[arr] = True
     shops = world.shops
-    busy_price = np.array([shops[s].busy_price for s in m["shop"]])
-    peak = np.array([8 if shops[s].brand.key == "luckin" else 15 for s in m["shop"]])
+    shop_arr = m["shop"].to_numpy()
+    busy_price = np.array([s.busy_price for s in shops])[shop_arr]
+    peak = np.array([8 if s.brand.key == "luckin" else 15 for s in shops])[shop_arr]
     in_peak = m["true_ts"].dt.hour.to_numpy() == peak
     busy = approved_sale & (busy_price > 0) & (j["amount_minor"].to_numpy() == busy_price) & in_peak
     plain = approved_sale & (role == "sale") & ~related & (term_kind == "ok") & ~busy
@@ -506,8 +520,8 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
             proof, style = b.build(form, p, style=style, shop=shop)
             if category in ELSEWHERE and form == "wallet_noid":
                 # the wallet's own second inside the journal sale's minute
-                start = proof["ts"].floor("min")
-                proof["ts"] = start + pd.Timedelta(seconds=int(rng.integers(0, 60)))
+                start = proof["ts"].replace(second=0, microsecond=0)
+                proof["ts"] = start + timedelta(seconds=int(rng.integers(0, 60)))
             rows.append(proof)
             truth.append(
                 {
@@ -527,10 +541,8 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
     frame.insert(0, "proof_id", [f"C{i + 1:06d}" for i in range(len(frame))])
     frame["source"] = "cleanroom"
     frame["source_row"] = pd.array(np.arange(1, len(frame) + 1), dtype="Int64")
-    frame["ts"] = pd.to_datetime(frame["ts"]).dt.tz_convert(TZ) if frame["ts"].notna().any() else frame["ts"]
-    frame["ts_end"] = pd.to_datetime(frame["ts_end"])
-    if frame["ts_end"].dt.tz is None:
-        frame["ts_end"] = frame["ts_end"].dt.tz_localize(TZ)
+    for c in ("ts", "ts_end"):
+        frame[c] = pd.to_datetime(frame[c].astype(object)).astype("datetime64[ns]").dt.tz_localize(TZ)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     for c in ("kind", "ts_precision", "currency", "direction", "merchant_text", "card_last4", "reference"):
         frame[c] = frame[c].astype("string[pyarrow]")
