@@ -49,6 +49,8 @@ CATEGORIES: dict[str, tuple[float, str]] = {
     "refund": (0.05, "refund (credit): SMS, wallet bill, statement"),
     "skewed_clock": (0.04, "sale on a terminal whose clock is minutes off"),
     "wrong_zone_clock": (0.03, "sale on a terminal set to another zone (UTC, +1 h)"),
+    "battery_clock": (0.015, "sale on a terminal whose clock lost its date (a year behind)"),
+    "jump_code": (0.015, "paid here, but the bank names an unrelated business (跳码)"),
     "elsewhere_branch": (0.035, "paid at another branch of a journal chain; amount/minute/last 4 coincide"),
     "elsewhere_brand": (0.035, "paid at another brand; amount/minute/last 4 coincide"),
     "elsewhere_unnamed": (0.015, "paid elsewhere; text names only an aggregator or nothing"),
@@ -398,6 +400,7 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
         "refund": pos[(role == "refund") & (term_kind == "ok")],
         "skewed_clock": pos[approved_sale & (term_kind == "minutes") & (role == "sale")],
         "wrong_zone_clock": pos[approved_sale & (term_kind == "zone") & (role == "sale")],
+        "battery_clock": pos[approved_sale & (term_kind == "days") & (role == "sale")],
     }
     forms = {
         "wallet_id": {"wallet_id": 1},
@@ -421,6 +424,8 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
         "refund": {"sms": 0.25, "sms_notime": 0.3, "wallet_id": 0.25, "statement_posting": 0.2},
         "skewed_clock": {"wallet_id": 0.3, "wallet_noid": 0.2, "sms": 0.3, "counter_minute": 0.2},
         "wrong_zone_clock": {"wallet_id": 0.3, "wallet_noid": 0.2, "sms": 0.3, "counter_minute": 0.2},
+        "battery_clock": {"wallet_id": 0.4, "sms": 0.3, "wallet_noid": 0.3},
+        "jump_code": {"sms": 0.6, "statement_txn": 0.4},
         "elsewhere_branch": {"sms": 0.5, "wallet_noid": 0.25, "statement_txn": 0.25},
         "elsewhere_brand": {"sms": 0.5, "wallet_noid": 0.25, "statement_txn": 0.25},
         "elsewhere_unnamed": {"sms": 0.6, "statement_txn": 0.4},
@@ -480,6 +485,8 @@ def make_proofs(world: World, jw: JournalWorld, n_proofs: int, rng: np.random.Ge
             shop = None
             if category == "legal_or_aggregator":
                 style = _choice(rng, {"legal": 0.4, "legal_truncated": 0.2, "aggregator": 0.4})
+            if category == "jump_code":
+                style = "jump"
             if category in ELSEWHERE:
                 if b.card_of(p) < 0 and form != "wallet_noid":
                     continue

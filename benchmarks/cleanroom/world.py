@@ -129,6 +129,15 @@ AGGREGATOR_TEXTS: tuple[str, ...] = (
     "银盛支付服务股份有限公司",
 )
 NO_MERCHANT_TEXTS: tuple[str, ...] = ("银联消费", "快捷支付", "消费")
+# Jump codes (跳码): some acquirers' terminals report another business's name (field guide 2.1.8).
+JUMP_TEXTS: tuple[str, ...] = (
+    "某某娱乐城",
+    "深圳市宏达贸易有限公司",
+    "财付通-鑫源美容院",
+    "支付宝-广州市百汇商行",
+    "POS消费 恒通五金经营部",
+    "银联在线支付 / 瑞祥旗舰店",
+)
 
 # Wallet / channel prefixes as they appear before the payee (field guide 1.1, 2.1).
 PREFIXES = {
@@ -187,7 +196,8 @@ class World:
 
 
 def make_world(rng: np.random.Generator, *, days: int = 30, start: str = "2026-11-01") -> World:
-    """Shops with 1-3 terminals each; clocks: most right, three minutes off, one UTC, one an hour ahead."""
+    """Shops with 1-3 terminals each; clocks: most right, three minutes off, one UTC, one an hour ahead, one a
+    year behind."""
     shops: list[Shop] = []
     terminals: list[Terminal] = []
     for index, (key, city, branch, in_journal, busy) in enumerate(SHOP_SPECS):
@@ -211,6 +221,9 @@ def make_world(rng: np.random.Generator, *, days: int = 30, start: str = "2026-1
     journal_terms[order[3]].clock_kind = "zone"
     journal_terms[order[4]].clock_offset_s = 3600 + float(rng.normal(0, 10))
     journal_terms[order[4]].clock_kind = "zone"
+    # a clock that lost its date (battery): a year behind
+    journal_terms[order[5]].clock_offset_s = -366 * 86400 + float(rng.normal(0, 30))
+    journal_terms[order[5]].clock_kind = "days"
     return World(shops, terminals, np.datetime64(start), days)
 
 
@@ -273,6 +286,8 @@ def descriptor(shop: Shop, style: str, channel: str, rng: np.random.Generator) -
             shop.city, ""
         )
         return f"SALES:   {latin} {city}  CHN CN" if rng.random() < 0.5 else f"{latin} {city}CHN"
+    if style == "jump":
+        return JUMP_TEXTS[int(rng.integers(len(JUMP_TEXTS)))]
     if style == "masked_nick":
         return masked_nickname(brand.sign)
     raise ValueError(style)

@@ -75,7 +75,7 @@ def test_proofs_agree_with_their_truth(tiny):
 def test_clocks_and_scenarios(tiny):
     world, jw, _ = tiny
     kinds = [t.clock_kind for t in world.terminals if world.shops[t.shop].in_journal]
-    assert kinds.count("minutes") == 3 and kinds.count("zone") == 2
+    assert kinds.count("minutes") == 3 and kinds.count("zone") == 2 and kinds.count("days") == 1
     roles = set(jw.meta["role"])
     assert {"sale", "declined", "double", "shared_last4", "void", "refund"} <= roles
     declined = jw.meta[jw.meta["role"] == "declined"]
@@ -104,6 +104,7 @@ def test_oracle_reads_names_like_a_clerk():
     assert not merchant_compatible("支付宝-" + BRAND_BY_KEY["lawson"].legal, wjc, world)
     assert not merchant_compatible("古茗(打浦桥店)", wjc, world)  # another brand
     assert merchant_compatible("某某小吃店", wjc, world)  # unknown: neutral, never against
+    assert merchant_compatible("财付通-鑫源美容院", wjc, world)  # a jump code names nobody we know
     assert strip_text("SALES:   MCDONALDS SHANGHAI  CHN CN") == "MCDONALDSSHANGHAI"
     assert (
         truncate_gbk("美团-美团App真好嘢粤菜点心老字号（宝安店）", 40)
