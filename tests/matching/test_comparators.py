@@ -74,6 +74,11 @@ def test_truncation_marks_are_seen() -> None:
         ("拉卡拉", "古茗(打浦桥店)", "neutral"),
         ("古茗(打浦桥店)", "上海某某餐饮管理有限公司", "neutral"),  # the journal knows only its legal name
         ("星巴克咖啡", "瑞幸咖啡(国贸店)", "unrelated"),
+        ("支付宝-瑞幸咖啡(陆家嘴二店)", "瑞幸咖啡(陆家嘴店)", "other branch"),  # 二店 is another shop
+        ("POS消费 瑞幸咖啡(上海陆家嘴店)", "瑞幸咖啡(陆家嘴店)", "same branch"),
+        ("支付宝-瑞幸咖啡(中国)有限公司", "瑞幸咖啡(陆家嘴店)", "brand"),  # a legal name after the brand
+        ("支付宝-瑞幸咖啡(中国)有限公司", "老乡鸡(徐家汇店)", "neutral"),
+        ("百胜餐饮(上海)有限公司", "海底捞火锅(三里屯店)", "neutral"),
     ],
 )
 def test_comparator_levels(text: str, name: str, level: str) -> None:
@@ -226,3 +231,20 @@ def test_a_declared_alias_rescues_a_head_office_name_that_would_read_as_another_
     assert row_of(rk.match(proofs(sms), j), "s1")["status"] != "matched"
     index = JournalIndex(j, merchant_aliases={SHOP: ["海底捞火锅(厦门中山路店)"]})
     assert row_of(rk.match(proofs(sms), index), "s1")["status"] == "matched"
+
+
+def test_a_name_of_another_merchant_of_the_journal_is_another_shop() -> None:
+    j = journal(
+        *background(merchant_name="老乡鸡(徐家汇店)"),
+        txn("cafe", 3300, "09:15:00", merchant_name="瑞幸咖啡(陆家嘴店)", merchant_id="M2", terminal_id="T2"),
+        txn("hit", 4400, "12:30:20", merchant_name="老乡鸡(徐家汇店)", card_last4="1234"),
+    )
+    legal = pf("s1", 4400, "12:30:00", kind="sms", ts_precision="minute", card_last4="1234")
+    legal["merchant_text"] = (
+        "支付宝-瑞幸咖啡(中国)有限公司"  # Luckin's legal entity: this journal's other merchant
+    )
+    result = rk.match(proofs(legal), j)
+    row = row_of(result, "s1")
+    assert row["status"] == "unmatched"
+    note = rk.explain(result, "s1").set_index("field").loc["merchant", "best_note"]
+    assert note.startswith("other brand") and "another merchant of this journal" in note

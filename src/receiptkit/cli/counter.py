@@ -53,6 +53,19 @@ def find(
     ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
+    learned: Annotated[
+        Path | None,
+        typer.Option(
+            help="Clock offsets and merchant aliases learned by `receiptkit reconcile` "
+            "(default: JOURNAL.receiptkit.json when it exists)."
+        ),
+    ] = None,
+    use_learned: Annotated[
+        bool, typer.Option("--use-learned/--no-learned", help="Use what reconcile learned about the journal.")
+    ] = True,
+    audit: Annotated[
+        Path | None, typer.Option(help="Audit log whose terminal register declares merchant aliases.")
+    ] = None,
 ) -> None:
     """Find the transaction a customer's proof points to, at the counter.
 
@@ -61,18 +74,21 @@ def find(
     is matched, 1 when the proof is ambiguous or unmatched.
     """
     import receiptkit as rk
+    from receiptkit.cli.reconcile import learned_for
 
     evidence = _Evidence(
         amount, time, last4, ref, wallet_txn, merchant, currency, tz, proof_file, proof_id, screenshot
     )
     try:
         log = rk.read_journal(journal, preset=preset, tz=tz)
+        kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
         proof, note = evidence.proof()
-        ranked = rk.find(log, proof)
+        ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof)
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
-    if note:
-        err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
+    for line in (learned_note, note):
+        if line:
+            err_console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
     console.print(f"proof: {escape(_describe_proof(proof.iloc[0], tz))}", highlight=False, soft_wrap=True)
     verdict = ranked.attrs["verdict"].iloc[0]
     status = str(verdict["status"])

@@ -33,7 +33,36 @@ if TYPE_CHECKING:
 
     from receiptkit.reports import Reconciliation
 
-__all__ = ["parse_fx", "read_proof_file", "read_proof_files"]
+__all__ = ["learned_for", "parse_fx", "read_proof_file", "read_proof_files"]
+
+
+def learned_for(
+    journal: Path, learned: Path | None, use: bool, audit: Path | None
+) -> tuple[object, dict, str]:
+    """What earlier runs learned about ``journal`` and the register's declared aliases, with a note.
+
+    ``learned``: the file (default ``<journal>.receiptkit.json``); ``use=False``
+    ignores it; ``audit``: an audit log whose terminal register declares
+    merchant aliases. Returns (:class:`~receiptkit.Learned`, aliases by
+    terminal id, a line for people or "").
+    """
+    import receiptkit as rk
+
+    if use and learned is not None and not learned.is_file():
+        raise ReceiptkitError("no such learned file", file=str(learned))
+    kept = rk.load_learned(learned or rk.learned_path(journal)) if use else rk.Learned()
+    aliases: dict[str, list[str]] = {}
+    if audit is not None:
+        if not audit.is_file():
+            raise ReceiptkitError("no such audit log", file=str(audit))
+        with rk.Terminals(str(audit), create=False) as register:
+            aliases = register.aliases()
+    notes = []
+    if kept:
+        notes.append(f"using what earlier runs learned: {kept.describe()}")
+    if aliases:
+        notes.append(f"merchant aliases declared for {len(aliases)} terminal(s) in {audit.name}")
+    return kept, aliases, "; ".join(notes)
 
 
 def read_proof_file(path: Path, *, tz: str | None = None, format: str | None = None) -> pd.DataFrame:
@@ -139,6 +168,16 @@ def reconcile_cmd(
         float | None, typer.Option(help="Match threshold (posterior; default: the policy's 0.995).")
     ] = None,
     plots: Annotated[bool, typer.Option(help="Embed plots in an HTML report.")] = True,
+    learn: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the clock offsets and merchant aliases this run learns in JOURNAL.receiptkit.json "
+            "(read by `receiptkit find`), and start from what it holds."
+        ),
+    ] = True,
+    audit: Annotated[
+        Path | None, typer.Option(help="Audit log whose terminal register declares merchant aliases.")
+    ] = None,
 ) -> None:
     """Match every proof in the files against the journal; print a summary and write the report."""
     import dataclasses
@@ -165,6 +204,8 @@ def reconcile_cmd(
         task = progress.add_task("reading the journal", total=len(files) + 2 + len(outs))
         try:
             log = rk.read_journal(journal, preset=preset, tz=tz)
+            kept, aliases, learned_note = learned_for(journal, None, learn, audit)
+            index = kept.index(log, merchant_aliases=aliases)
             progress.advance(task)
             frames = []
             seen: dict[str, Path] = {}
@@ -179,8 +220,15 @@ def reconcile_cmd(
             progress.update(
                 task, description=f"matching {len(all_proofs)} proofs against {len(log)} transactions"
             )
-            rec = rk.reconcile(all_proofs, log, policy=policy, tz=show_tz)
+            rec = rk.reconcile(all_proofs, index, policy=policy, tz=show_tz)
             progress.advance(task)
+            if learn:
+                target = rk.learned_path(journal)
+                try:
+                    now_kept = rk.save_learned(target, rec.result, journal_name=journal.name)
+                    learned_note = f"kept for the counter in {target.name}: {now_kept.describe()}"
+                except ReceiptkitError as exc:
+                    learned_note = f"could not keep what this run learned: {exc}"
             for target in outs:
                 progress.update(task, description=f"writing {escape(target.name)}")
                 if target.suffix.lower() == ".html":
@@ -203,6 +251,8 @@ def reconcile_cmd(
     _print_summary(rec, journal_rows=len(log))
     for target in outs:
         console.print(f"report written: {target}", highlight=False, soft_wrap=True)
+    if learned_note:  # a result of the run (like the reports), not a warning: stdout
+        console.print(escape(learned_note), highlight=False, soft_wrap=True)
     if rec.counts["ambiguous"] or rec.counts["unmatched"]:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
 

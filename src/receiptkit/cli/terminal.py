@@ -1,4 +1,4 @@
-"""``receiptkit terminal list|add|report-lost|replace|show|verify|activity``: the terminal register."""
+"""``receiptkit terminal list|add|report-lost|replace|alias|show|verify|activity``: the terminal register."""
 
 from __future__ import annotations
 
@@ -189,6 +189,8 @@ def show_cmd(
             highlight=False,
             soft_wrap=True,
         )
+    if entry.aliases:
+        console.print(f"aliases: {'; '.join(entry.aliases)}", highlight=False, soft_wrap=True, markup=False)
     table = Table(title="changes (from the audit log)")
     for column in ("seq", "status", "claimed time", "recorded", "operator", "note"):
         table.add_column(column)
@@ -199,7 +201,13 @@ def show_cmd(
             "" if change.at is None else change.at.isoformat(),
             change.recorded_at.isoformat(timespec="seconds"),
             change.operator or "",
-            (change.note or "") + (f" -> {change.replacement}" if change.replacement else ""),
+            (
+                f"{change.action} {change.details.get('alias')}; "
+                if change.action in ("alias", "unalias")
+                else ""
+            )
+            + (change.note or "")
+            + (f" -> {change.replacement}" if change.replacement else ""),
         )
     console.print(table)
     mine = late[late["subject"] == entry.terminal_id] if len(late) else late
@@ -211,6 +219,32 @@ def show_cmd(
             soft_wrap=True,
             markup=False,
         )
+
+
+@terminal_app.command("alias")
+def alias_cmd(
+    terminal_id: Annotated[str, typer.Argument(help="The terminal whose merchant has this name.")],
+    text: Annotated[str, typer.Argument(help="The name on statements, e.g. 上海某某餐饮管理有限公司.")],
+    operator: OperatorOption,
+    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Withdraw the alias instead.")] = False,
+    audit: AuditOption = DEFAULT_AUDIT,
+) -> None:
+    """Declare a name the terminal's merchant has on statements (legal entity, aggregator, head office).
+
+    `receiptkit find --audit` and `receiptkit reconcile --audit` then read proofs
+    naming it as this merchant's, instead of as neutral or another shop.
+    """
+    register = _open(audit, create=False)
+    with _register_errors():
+        entry = register.alias(terminal_id, text, operator=operator, note=note, remove=remove)
+    what = "withdrawn" if remove else "declared"
+    console.print(
+        f"terminal {entry.terminal_id}: alias {text} {what}; aliases now: {'; '.join(entry.aliases) or 'none'}",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 @terminal_app.command("verify")

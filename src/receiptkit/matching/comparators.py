@@ -39,6 +39,7 @@ merchant's aliases (:func:`learn_aliases`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -51,6 +52,8 @@ from receiptkit.matching.text import (
     _SHOP_TYPES,
     MerchantName,
     _branch_core,
+    _clean,
+    _squash,
     merchant_similarity,
     parse_merchant,
 )
@@ -65,6 +68,14 @@ __all__ = [
     "learn_aliases",
 ]
 
+# what a legal name carries besides the brand it is named after: places in brackets, a leading city or
+# province, the line of business and the company form ("上海海悦餐饮管理有限公司" -> "海悦")
+_REGION = re.compile(r"\([^)]*\)")
+_LEGAL_CORE = re.compile(
+    r"^(?:北京|上海|天津|重庆|广州|深圳|杭州|南京|苏州|成都|武汉|西安|厦门|福州|青岛|济南|长沙|郑州|合肥|宁波|"
+    r"[\u4e00-\u9fff]{2}(?:省|市))|(?:餐饮管理|餐饮|管理|网络科技|信息科技|互联网科技|科技|贸易|商贸|实业|食品|连锁|"
+    r"控股|企业|服务|文化|发展|投资|集团|股份|有限|公司|个体工商户|中国)+$"
+)
 _U_FLOOR = 0.01  # the smallest u a level is given (a share of the journal estimated from few rows)
 
 
@@ -150,6 +161,35 @@ def _alike(a: str, b: str, strong: float) -> bool:
     return a == b or _contains(a, b) or fuzz.ratio(a, b) >= strong
 
 
+def _same_branch(a: str, b: str) -> bool:
+    """Two branch names of one shop: equal, or one is the other with a place word in front.
+
+    "上海五角场" and "五角场" agree (a city or district named on one side);
+    "陆家嘴二" and "陆家嘴" do not (二店 is another shop), nor "厦门中山路" and
+    "上海中山路".
+    """
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return a == b or (len(short) >= 2 and long.endswith(short))
+
+
+def _brand_of_legal(name: MerchantName) -> str:
+    """The brand a legal name is named after: "瑞幸咖啡(中国)有限公司" -> "瑞幸咖啡" ("" when none is left)."""
+    cleaned, _ = _clean(name.text)
+    return _LEGAL_CORE.sub("", _squash(_REGION.sub("", cleaned)))
+
+
+def _legal_names_brand(core: str, brand: str) -> bool:
+    return (
+        len(core) >= 2
+        and bool(brand)
+        and (
+            core == brand
+            or (len(core) >= 3 and brand.startswith(core))
+            or (core.startswith(brand) and len(brand) >= 2)
+        )
+    )
+
+
 def _branch_label(branch: str) -> str:
     """A branch as people write it: "五角场" -> "五角场店"."""
     return branch if branch.endswith("店") else f"{branch}店"
@@ -189,6 +229,12 @@ class MerchantComparator(Comparator):
                 return Reading("alias", f"alias — {proof.key} is a known name of {merchant_name}")
         if proof.kind == "shop" and journal.kind == "shop":
             return self._shops(proof, journal)
+        if proof.kind == "legal" and journal.kind == "shop":
+            core = _brand_of_legal(proof)
+            if _legal_names_brand(core, journal.brand):  # "瑞幸咖啡(中国)有限公司" for "瑞幸咖啡(陆家嘴店)"
+                return Reading(
+                    "brand", f"brand — the legal entity {proof.key} is named after {journal.brand}"
+                )
         score = merchant_similarity(str(proof_text), str(merchant_name))
         if score >= self.strong:
             return Reading("brand", f"brand — {proof.key} fits {journal.key}")
@@ -222,7 +268,7 @@ class MerchantComparator(Comparator):
                 return Reading("same branch", f"same branch — {j_branch}")
         if _alike(pb, jb, self.strong):
             if p_branch and j_branch:
-                same = _alike(p_branch, j_branch, self.strong) or (
+                same = _same_branch(p_branch, j_branch) or (
                     proof.truncated and len(p_branch) >= 2 and j_branch.startswith(p_branch)
                 )
                 if same:
@@ -261,15 +307,18 @@ class MerchantComparator(Comparator):
         n_levels = len(self.levels)
         levels = np.full((len(distinct), len(names)), self.code("neutral"), dtype=np.int8)
         weights = np.zeros((len(distinct), n_levels))
-        positive = [self.code(x) for x in ("alias", "same branch", "brand")]
-        unrelated, other = self.code("unrelated"), self.code("other brand")
+        unrelated, other, neutral = self.code("unrelated"), self.code("other brand"), self.code("neutral")
+        named = [self.code("same branch"), self.code("brand")]
+        # only a shop sign in the journal is "another shop": a journal name that is a legal entity may be
+        # the same shop's (a journal merged from the terminal and the acquirer)
+        is_shop = np.array([parse_merchant(name).kind == "shop" for name in names], dtype=bool)
         known = [frozenset(aliases.get(name, ())) for name in names]
         for t, text in enumerate(distinct):
             row = np.array(
                 [self.code(self.read(str(text), name, known[k]).level) for k, name in enumerate(names)]
             )
-            if np.isin(row, positive).any():  # it names another merchant of this journal
-                row = np.where(row == unrelated, other, row)
+            if np.isin(row, named).any():  # it names another merchant of this journal (not only an alias)
+                row = np.where(((row == unrelated) | (row == neutral)) & is_shop, other, row)
             levels[t] = row
             u = (
                 np.array([shares[row == q].sum() for q in range(n_levels)])

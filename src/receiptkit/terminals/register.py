@@ -73,6 +73,7 @@ _ALLOWED_FROM = {
     "close": ("active", "reported_lost", "replaced"),
 }
 _ATTRIBUTES = ("merchant_id", "model", "serial_no", "acquirer")
+_NAME_ACTIONS = ("alias", "unalias")  # declared names on statements (receiptkit.matching.comparators)
 
 _metadata = sa.MetaData()
 _terminals = sa.Table(
@@ -149,6 +150,18 @@ class Terminal:
     cutoff_at: dt.datetime | None
     cutoff_status: str | None
     history: tuple[StatusChange, ...] = ()
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Names the merchant of this terminal is known by on statements (declared with :meth:`Terminals.alias`)."""
+        names: dict[str, None] = {}
+        for change in self.history:
+            text = change.details.get("alias")
+            if change.action == "alias" and text:
+                names[text] = None
+            elif change.action == "unalias" and text:
+                names.pop(text, None)
+        return tuple(names)
 
     @property
     def reported_at(self) -> dt.datetime | None:
@@ -245,6 +258,10 @@ def _fold(terminal_id: str, rows: Sequence[Any]) -> dict[str, Any]:
     state["terminal_id"] = terminal_id
     for row in rows:
         details = json.loads(row.details)
+        if details.get("action") in _NAME_ACTIONS:  # a name of the merchant, not a change of status
+            state["audit_seq"] = int(row.seq)
+            state["audit_hash"] = row.row_hash
+            continue
         if details.get("action") == "add":
             for name in _ATTRIBUTES:
                 state[name] = details.get(name)
@@ -733,6 +750,42 @@ class Terminals:
             at=when,
             details={"note": _text(note, "note"), **extra},
         )
+
+    def alias(
+        self, terminal_id: str, text: str, *, operator: str, note: str | None = None, remove: bool = False
+    ) -> Terminal:
+        """Declare (or with ``remove=True`` withdraw) a name this terminal's merchant has on statements.
+
+        A legal entity (``上海某某餐饮管理有限公司``), an aggregator's descriptor
+        or a head office's name that customers' proofs show instead of the
+        shop sign. The matcher then reads that name as the merchant's (level
+        ``alias``) instead of as neutral or another shop. Written to the
+        audit log like every register change; the status is unchanged.
+        """
+        tid = _text(terminal_id, "terminal_id", required=True)
+        name = _text(text, "alias", required=True)
+        current = self.get(tid)
+        if remove and name not in current.aliases:
+            raise ReceiptkitError("the terminal has no such alias", column="alias", value=name)
+        if not remove and name in current.aliases:
+            raise ReceiptkitError("the terminal already has this alias", column="alias", value=name)
+        return self._write(
+            tid,
+            action="unalias" if remove else "alias",
+            status=current.status,
+            operator=operator,
+            at=None,
+            details={"alias": name, "note": _text(note, "note")},
+        )
+
+    def aliases(self) -> dict[str, list[str]]:
+        """Declared aliases per terminal (terminals without one left out): what ``JournalIndex`` takes."""
+        out: dict[str, list[str]] = {}
+        for tid, (state, rows) in self._checked().items():
+            names = _terminal(state, rows).aliases
+            if names:
+                out[tid] = list(names)
+        return out
 
 
 def _differences(cached: Mapping[str, Any], state: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
