@@ -84,7 +84,9 @@ def test_find_refuses_a_learned_file_that_is_not_there(folder: Path) -> None:
     assert "nope.json" in done.output
 
 
-def test_terminal_alias_declared_and_used_by_find(folder: Path) -> None:
+def test_terminal_alias_declared_and_used_by_find(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "7e" * 32)  # the audit log is keyed, as at a counter
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
     audit = folder / "audit.sqlite"
     journal = pd.read_csv(folder / "journal.csv", dtype=str)
     sale = journal[
