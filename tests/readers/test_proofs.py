@@ -151,3 +151,32 @@ def test_an_open_binary_file_reads_like_its_path(fixtures):
     from_path = read_proofs(path)
     assert from_handle.drop(columns="raw").equals(from_path.drop(columns="raw"))
     assert from_handle["proof_id"].iloc[0].startswith("wechat_bill:")
+
+
+@pytest.mark.parametrize(
+    ("folder", "marker"),
+    [
+        ("mt940", rb"(?m)^:61:"),
+        ("ofx", rb"(?i)<STMTTRN>"),
+        ("camt053", rb"<(?:\w+:)?Ntry[\s>]"),
+        ("camt054", rb"<(?:\w+:)?Ntry[\s>]"),
+    ],
+)
+def test_statement_samples_keep_every_entry(samples, folder, marker):
+    """A statement read is never missing an entry: one proof per :61: line, <STMTTRN> or <Ntry>."""
+    import re
+
+    checked = 0
+    for path in sorted((samples / folder).glob("*")):
+        if path.name == "PROVENANCE.md":
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                frame = read_proofs(path)
+            except ProofError as exc:
+                assert exc.row is not None, path.name
+                continue
+        assert len(frame) == len(re.findall(marker, path.read_bytes())), path.name
+        checked += 1
+    assert checked > 0
