@@ -388,3 +388,31 @@ def test_paypal_proofs_match_a_usd_eur_journal(fixtures):
         assert "time same" in result.loc[proof_id, "reason"]  # the zone-aware time is exact
     denied = result.loc["paypal_activity:9"]
     assert denied["status"] == "unmatched" and "proof_not_paid" in denied["flags"]
+
+
+def test_activity_with_time_zone_column_and_two_digit_years():
+    data = (
+        b'"Date","Time","Time Zone","Name","Type","Status","Currency","Gross","Fee","Net","Transaction ID"\n'
+        b'"1/15/24","10:05:07","PST","Sample Cafe","Express Checkout Payment","Completed","USD","-12.50","0.00","-12.50","7AB12345CD6789012"\n'
+        b'"12/31/99","23:59","EST","Old Shop","Express Checkout Payment","Completed","USD","-1.00","0.00","-1.00","1AA11111AA1111111"\n'
+    )
+    frame = rk.read_proofs(data, name="paypal.csv")
+    assert list(frame["amount_minor"]) == [1250, 100]
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2024-01-15 10:05:07-08:00")
+    assert frame.iloc[1]["ts"] == pd.Timestamp("1999-12-31 23:59-05:00")  # 99 is 1999, never 2099
+    assert list(frame["ts_precision"]) == ["second", "minute"]
+    assert list(frame["wallet_txn_id"]) == ["7AB12345CD6789012", "1AA11111AA1111111"]
+
+
+def test_german_activity_download():
+    data = (
+        '"Datum","Uhrzeit","Zeitzone","Name","Typ","Status","Währung","Brutto","Gebühr","Netto","Transaktionscode"\n'
+        '"31.01.2026","14:32:07","MEZ","Beispiel GmbH","Zahlung im Einzugsverfahren","Abgeschlossen","EUR","-1.234,56","0,00","-1.234,56","5XY12345AB6789012"\n'
+        '"31.01.2026","14:32:07","MEZ","","Allgemeine Währungsumrechnung","Abgeschlossen","EUR","1.234,56","0,00","1.234,56","6XY12345AB6789012"\n'
+    ).encode()
+    frame = rk.read_proofs(data, name="paypal_de.csv")
+    assert len(frame) == 1 and frame.attrs["skipped"]["row"].tolist() == [3]
+    row = frame.iloc[0]
+    assert (row["amount_minor"], row["currency"], row["direction"]) == (123456, "EUR", "debit")
+    assert row["ts"] == pd.Timestamp("2026-01-31 14:32:07+01:00") and row["payment_state"] == "success"
+    assert row["merchant_text"] == "Beispiel GmbH" and row["wallet_txn_id"] == "5XY12345AB6789012"

@@ -58,6 +58,8 @@ from receiptkit.timeparse import resolve_tz
 
 __all__ = [
     "ACTIVITY",
+    "ACTIVITY_DE",
+    "ACTIVITY_TIME_ZONE",
     "LAYOUTS",
     "NON_PAYMENT_TYPES",
     "STATEMENT",
@@ -123,6 +125,7 @@ NON_PAYMENT_TYPES = (
     r"currency conversion|conversi[oó]n de divisa|deposit|dep[oó]sito|withdraw|retirada|retiro"
     r"|transfer (?:to|from) (?:a )?bank|add(?:ed)? funds|\bhold\b|\brelease\b|retenci[oó]n|liberaci[oó]n"
     r"|authori[sz]ation|autorizaci[oó]n"
+    r"|währungsumrechnung|bankgutschrift|einbehalt|autorisierung"
 )
 
 #: PayPal status words -> ``payment_state``; other words go through
@@ -152,6 +155,13 @@ STATUS_STATES: Mapping[str, str] = {
     "returned": "closed",
     "removed": "closed",
     "cancelado": "closed",
+    "abgeschlossen": "success",
+    "ausstehend": "pending",
+    "erstattet": "refunded",
+    "rückerstattet": "refunded",
+    "teilweise erstattet": "partially_refunded",
+    "abgelehnt": "failed",
+    "storniert": "closed",
 }
 
 
@@ -239,7 +249,41 @@ STATEMENT_ES = PayPalLayout(
     description="PayPal statement CSV (Spanish; decimal comma)",
 )
 
-LAYOUTS: dict[str, PayPalLayout] = {layout.name: layout for layout in (ACTIVITY, STATEMENT, STATEMENT_ES)}
+#: The activity download as some accounts get it: ``Time Zone`` (two words) and no ``Description``.
+ACTIVITY_TIME_ZONE = PayPalLayout(
+    "paypal_activity_time_zone",
+    header=("Date", "Time", "Time Zone", "Name", "Type", "Status", "Currency", "Gross", "Transaction ID"),
+    date="Date",
+    time="Time",
+    zone="Time Zone",
+    type="Type",
+    fields=_ENGLISH_FIELDS,
+    description="PayPal activity download (English) with a 'Time Zone' column",
+)
+
+#: German activity download: decimal comma, day first.
+ACTIVITY_DE = PayPalLayout(
+    "paypal_activity_de",
+    header=("Datum", "Uhrzeit", "Zeitzone", "Name", "Typ", "Status", "Währung", "Brutto", "Transaktionscode"),
+    date="Datum",
+    time="Uhrzeit",
+    zone="Zeitzone",
+    type="Typ",
+    fields={
+        "amount": Col("Brutto", kind="amount"),
+        "currency": Col("Währung", kind="currency"),
+        "merchant_text": Col("Name"),
+        "wallet_txn_id": Col("Transaktionscode"),
+        "state": Col("Status"),
+    },
+    decimal_comma=True,
+    dayfirst=True,  # German locales write the day first (31.01.2026)
+    description="PayPal activity download (German; decimal comma)",
+)
+
+LAYOUTS: dict[str, PayPalLayout] = {
+    layout.name: layout for layout in (ACTIVITY, ACTIVITY_TIME_ZONE, STATEMENT, STATEMENT_ES, ACTIVITY_DE)
+}
 
 
 def detect(head: str) -> PayPalLayout | None:
@@ -256,7 +300,7 @@ def sniff(head: str) -> bool:
 
 # --------------------------------------------------------------------------- dates and zones
 
-_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\s*$")
 _YMD = re.compile(r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\s*$")
 _HMS = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
@@ -343,9 +387,14 @@ def _local_times(
     dmy = dates.str.extract(_DMY.pattern).apply(pd.to_numeric, errors="coerce")
     ymd = dates.str.extract(_YMD.pattern).apply(pd.to_numeric, errors="coerce")
     day, month = (dmy[0], dmy[1]) if dayfirst else (dmy[1], dmy[0])
+    # a 2-digit year (1/15/24) is 20yy up to next year, else 19yy (PayPal began in 1998)
+    pivot = pd.Timestamp.now().year % 100 + 1
+    two_digit = dates.str.extract(_DMY.pattern)[2].str.len().eq(2).fillna(False)
+    years = pd.to_numeric(dmy[2], errors="coerce").astype("float64")
+    year = years.where(~two_digit.to_numpy(dtype=bool), years + np.where(years <= pivot, 2000, 1900))
     parts = pd.DataFrame(
         {
-            "year": dmy[2].fillna(ymd[0]),
+            "year": year.fillna(ymd[0]),
             "month": month.fillna(ymd[1]),
             "day": day.fillna(ymd[2]),
         }
