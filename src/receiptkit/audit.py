@@ -882,7 +882,7 @@ class AuditLog:
             has_events = inspector.has_table(TABLE)
             if not has_events and not create:
                 raise AuditError("not a receiptkit audit log (no audit table)", file=self.location)
-            meta = self._meta_of(engine) if has_events and inspector.has_table(META_TABLE) else {}
+            meta = self._meta_of(engine) if has_events else {}
             rows = 0
             if has_events and not meta:
                 with self._read() as conn:
@@ -920,7 +920,9 @@ class AuditLog:
     def _meta_of(source: Engine | Connection) -> dict[str, str]:
         if isinstance(source, Engine):
             with source.connect() as conn:
-                return {r.name: r.value for r in conn.execute(sa.select(_meta))}
+                return AuditLog._meta_of(conn)
+        if not sa.inspect(source).has_table(META_TABLE):
+            return {}
         return {r.name: r.value for r in source.execute(sa.select(_meta))}
 
     @property
@@ -1763,7 +1765,7 @@ class AuditLog:
         secret = load_key(key) if key is not None else self._secret_key()
         with self._lock, self._read() as conn:  # one read transaction: rows and head seen together
             self._lock_db(conn)
-            meta = self._meta_of(conn) if sa.inspect(conn).has_table(META_TABLE) else {}
+            meta = self._meta_of(conn)
             rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
             stored, problem = self._stored_head(conn)
         return _check_chain(
@@ -1782,7 +1784,7 @@ class AuditLog:
     def _snapshot(self) -> tuple[dict[str, str], list[dict[str, Any]], ChainHead | None, str | None]:
         with self._lock, self._read() as conn:
             self._lock_db(conn)
-            meta = self._meta_of(conn) if sa.inspect(conn).has_table(META_TABLE) else {}
+            meta = self._meta_of(conn)
             rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
             stored, problem = self._stored_head(conn)
         return meta, rows, stored, problem
@@ -1912,7 +1914,7 @@ class AuditLog:
             with log._lock:
                 with log._engine.begin() as conn:
                     log._lock_db(conn)
-                    if sa.inspect(conn).has_table(META_TABLE) and log._meta_of(conn):
+                    if log._meta_of(conn):
                         raise AuditError("the audit log is keyed already", file=log.location)
                     stored, problem = log._stored_head(conn)
                     if stored is not None or problem is not None:
