@@ -252,3 +252,22 @@ def test_pack_head_is_checked(path: Path, tmp_path: Path) -> None:
     write_manifest(pack, key=KEY, meta={"terminal_id": "10283746"})  # even re-sealed with the key
     edited = verify_pack(pack, key=KEY)
     assert not edited.intact and edited.audit_head == "invalid" and HEAD_NAME in edited.message
+
+
+def test_threads_sharing_one_log_keep_the_head_in_step(tmp_path: Path) -> None:
+    import threading
+
+    with AuditLog(tmp_path / "threads.sqlite", key=KEY) as log:
+
+        def write(n: int) -> None:
+            for i in range(5):
+                log.record("note", f"thread{n}", {"i": i})
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        report = log.verify()
+        assert report.ok and report.rows == 20 and report.signed_head is not None
+        assert report.signed_head.rows == 20

@@ -871,7 +871,7 @@ class AuditLog:
             self.head_path = file_path.with_name(file_path.name + ".head")
         else:
             self.head_path = None  # kept in the database's head table
-        self._lock = _FileLock(
+        self._lock_path = (
             None if self.head_path is None else self.head_path.with_name(self.head_path.name + ".lock")
         )
         if engine.dialect.name == "sqlite" and self._owns_engine:
@@ -933,6 +933,10 @@ class AuditLog:
         except SQLAlchemyError:
             return None
 
+    def _file_lock(self) -> _FileLock:
+        """A new hold on the lock file beside the head file (one per use: threads do not share it)."""
+        return _FileLock(self._lock_path)
+
     def _lock_db(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
@@ -967,7 +971,7 @@ class AuditLog:
             secret = self._secret_key()
         except AuditError:
             return  # no key yet: the first append (which needs one) keys the log
-        with self._lock:
+        with self._file_lock():
             with self._engine.begin() as conn:
                 self._lock_db(conn)
                 empty = self._initialise_in(conn, secret)
@@ -1078,7 +1082,7 @@ class AuditLog:
             refusal: _Refusal | None = None
             new_head: ChainHead | None = None
             try:
-                with self._lock:
+                with self._file_lock():
                     with self._engine.begin() as conn:
                         self._lock_db(conn)
                         tail = conn.execute(
@@ -1633,7 +1637,7 @@ class AuditLog:
         This is what to keep elsewhere as an anchor (a closing pack does). It is
         returned as stored: :meth:`verify` says whether it is valid and matches.
         """
-        with self._lock, self._read() as conn:
+        with self._file_lock(), self._read() as conn:
             stored, problem = self._stored_head(conn)
         if problem is not None:
             raise AuditError(problem, file=self.location)
@@ -1657,7 +1661,7 @@ class AuditLog:
             )
         old = report.signed_head
         secret = self._secret_key()
-        with self._lock:
+        with self._file_lock():
             with self._engine.begin() as conn:
                 self._lock_db(conn)
                 tail = conn.execute(
@@ -1763,7 +1767,7 @@ class AuditLog:
         A log made with another key is **wrong_key**, an unkeyed one **unkeyed**.
         """
         secret = load_key(key) if key is not None else self._secret_key()
-        with self._lock, self._read() as conn:  # one read transaction: rows and head seen together
+        with self._file_lock(), self._read() as conn:  # one read transaction: rows and head seen together
             self._lock_db(conn)
             meta = self._meta_of(conn)
             rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
@@ -1782,7 +1786,7 @@ class AuditLog:
     # -- backups, upgrades --------------------------------------------------------
 
     def _snapshot(self) -> tuple[dict[str, str], list[dict[str, Any]], ChainHead | None, str | None]:
-        with self._lock, self._read() as conn:
+        with self._file_lock(), self._read() as conn:
             self._lock_db(conn)
             meta = self._meta_of(conn)
             rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
@@ -1870,7 +1874,7 @@ class AuditLog:
                 f"the export has column(s) this receiptkit does not know: {', '.join(sorted(unknown))}",
                 file=str(path),
             )
-        with self._lock:
+        with self._file_lock():
             with self._engine.begin() as conn:
                 self._lock_db(conn)
                 if conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar():
@@ -1911,7 +1915,7 @@ class AuditLog:
         log = cls(url_or_path, create=False, key=key, head=head, allow_unkeyed=True)
         try:
             secret = log._secret_key()
-            with log._lock:
+            with log._file_lock():
                 with log._engine.begin() as conn:
                     log._lock_db(conn)
                     if log._meta_of(conn):
