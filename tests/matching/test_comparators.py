@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import receiptkit as rk
@@ -248,3 +249,46 @@ def test_a_name_of_another_merchant_of_the_journal_is_another_shop() -> None:
     assert row["status"] == "unmatched"
     note = rk.explain(result, "s1").set_index("field").loc["merchant", "best_note"]
     assert note.startswith("other brand") and "another merchant of this journal" in note
+
+
+# ----------------------------------------------------------------------------- the comparison library
+
+
+def test_every_evidence_field_is_one_comparator_in_explain_order() -> None:
+    from receiptkit.matching.comparators import comparators
+    from receiptkit.matching.evidence import FIELDS
+
+    fields = [c.field for c in comparators()]
+    assert tuple(fields) == FIELDS
+    for comparator in comparators():
+        assert comparator.levels, comparator.field
+        names = [level.name for level in comparator.levels]
+        assert len(names) == len(set(names)), comparator.field
+
+
+def test_comparator_levels_take_their_m_from_the_policy() -> None:
+    from receiptkit.matching.comparators import ReferenceComparator, TerminalComparator, comparators
+
+    policy = rk.MatchPolicy(m_auth_code=0.5, m_stan=0.25, m_terminal_agree=0.9, m_terminal_differs=0.05)
+    reference = ReferenceComparator(policy)
+    assert reference.weight("auth_code") == pytest.approx(np.log(0.5 / 1e-5))
+    assert reference.weight("stan") == pytest.approx(np.log(0.25 / 1e-3))
+    assert reference.weight("missing") == 0.0
+    terminal = TerminalComparator(policy)
+    assert (terminal.level("agree").m, terminal.level("differs").m) == (0.9, 0.05)
+    by_field = {c.field: c for c in comparators(policy)}
+    assert by_field["amount"].level("exact").m == policy.m_amount
+    assert by_field["card_last4"].level("agree").m == policy.m_last4
+    assert by_field["wallet_txn_id"].level("differs").m == policy.m_id_differs
+
+
+def test_a_policy_m_changes_the_weight_match_gives() -> None:
+    j = journal(*background(), txn("A", 6600, "10:00:00", auth_code="123456", card_last4="1111"))
+    p = proofs(pf("p1", 6600, "10:00:05", reference="123456"))
+    bits = {}
+    for m in (0.95, 0.5):
+        result = rk.match(p, j, policy=rk.MatchPolicy(m_auth_code=m))
+        table = rk.explain(result, "p1").set_index("field")
+        assert table.loc["reference", "best_level"] == "auth_code"
+        bits[m] = table.loc["reference", "best_bits"]
+    assert bits[0.95] - bits[0.5] == pytest.approx(np.log2(0.95 / 0.5), abs=0.01)

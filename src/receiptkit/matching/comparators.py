@@ -508,3 +508,275 @@ def learn_aliases(index, proofs, policy: MatchPolicy) -> dict[str, set[str]]:
             continue  # the name already says it
         learned.setdefault(merchant, set()).add(name.key)
     return learned
+
+
+# --------------------------------------------------------------------------- the other fields
+
+
+@dataclass
+class PairContext:
+    """What a comparator needs to weigh a batch of (proof, transaction) pairs."""
+
+    index: object  # JournalIndex
+    proofs: object  # ProofArrays
+    pairs: object  # Pairs
+    policy: MatchPolicy
+    with_levels: bool = True
+    counts: Mapping[str, np.ndarray] = field(default_factory=dict)  # n_exact, n_fx, n_window, base_exact
+    merchant_table: MerchantTable | None = None
+
+
+def _named(ctx: PairContext, names: np.ndarray, codes: np.ndarray):
+    """Level names per pair from level codes (or the no-levels stand-in when names are not wanted)."""
+    if not ctx.with_levels:
+        from receiptkit.matching.evidence import _NO_LEVELS
+
+        return _NO_LEVELS
+    return names[codes]
+
+
+class AmountComparator(Comparator):
+    """The amount: ``exact``, ``fx`` (within the billing-rate tolerance) or ``differs``.
+
+    Its u is not a level property: how often an amount is paid by chance is
+    the base rate (:meth:`base_rate`), the first row of ``explain``.
+    """
+
+    field = "amount"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.levels = (
+            ComparisonLevel("exact", p.m_amount, "same amount and currency"),
+            ComparisonLevel(
+                "fx", p.m_amount_fx, "within fx_tolerance and fx_fee_max of the converted amount"
+            ),
+            ComparisonLevel("differs", 1 - p.m_amount, "another amount (a reference number found it)"),
+        )
+        self.prior_absent = p.prior_absent
+
+    def _codes(self, ctx: PairContext) -> np.ndarray:
+        index, proofs, pairs = ctx.index, ctx.proofs, ctx.pairs
+        p, j = pairs.proof, pairs.txn
+        exact = (index.amount[j] == proofs.amount[p]) & (index.currency_code[j] == proofs.cur_code[p])
+        fx = (pairs.route == 1) & ~exact
+        return np.where(exact, 0, np.where(fx, 1, 2))
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        codes = self._codes(ctx)
+        m = np.array([level.m for level in self.levels], dtype=float)
+        return _named(ctx, self.names, codes), np.log(np.maximum(m[codes], 1e-300))
+
+    def base_rate(self, ctx: PairContext, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair: the base-rate term ``ln(1 - prior_absent) - ln(n_same)`` and ``n_same``."""
+        p = ctx.pairs.proof
+        codes = self._codes(ctx)
+        c = ctx.counts
+        n_same = np.where(
+            codes == 0,
+            c["base_exact"][p],
+            np.where(codes == 1, c["n_fx"][p], np.maximum(c["n_window"][p] - c["n_exact"][p], 1)),
+        )
+        n_same = np.maximum(n_same, floor)
+        return np.log(1 - self.prior_absent) - np.log(n_same.astype(float)), n_same
+
+
+class TimeComparator(Comparator):
+    """The time, by the proof's precision (second, minute, hour or window, day); see ``time_evidence``.
+
+    u of ``same``/``inside``/``near``/``window`` is the share of the proof's
+    window the level covers; of ``lag Nd`` one in (lag days + 1).
+    """
+
+    field = "time"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.policy = p
+        days = p.bank_post_lag_days + 1
+        lag_m = p.m_time_day[:days] + (p.m_time_day[-1],) * max(0, days - len(p.m_time_day))
+        self.levels = (
+            ComparisonLevel(
+                "same", p.m_time_minute[0], "within 60 s of a second or minute proof (m by precision)"
+            ),
+            ComparisonLevel("inside", p.m_time_range[0], "within 60 s of an hour or a window"),
+            ComparisonLevel("near", p.m_time_minute[1], "within 180 s"),
+            ComparisonLevel("window", p.m_time_minute[2], "within clock_tolerance_s"),
+            *(
+                ComparisonLevel(f"lag {k}d", m, f"{k} business days to the statement date")
+                for k, m in enumerate(lag_m)
+            ),
+            ComparisonLevel("edge", None, "at the edge of a date-only window"),
+            ComparisonLevel(
+                "outside", p.m_time_outside, "outside the window (found by a reference)", against=True
+            ),
+        )
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        from receiptkit.matching.evidence import time_evidence
+
+        j = ctx.pairs.txn
+        return time_evidence(
+            ctx.proofs,
+            ctx.pairs.proof,
+            ctx.index.ts_adj[j],
+            ctx.index.day_adj[j],
+            self.policy,
+            ctx.with_levels,
+        )
+
+
+class Last4Comparator(Comparator):
+    """The card's last 4: ``agree`` (u: the share of the journal's cards with those digits), ``differs``."""
+
+    field = "card_last4"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.policy = p
+        self.levels = (
+            ComparisonLevel("agree", p.m_last4, "same last 4"),
+            ComparisonLevel("differs", 1 - p.m_last4, "another card", against=True),
+            ComparisonLevel("missing", None, "not on the proof or not in the journal"),
+        )
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        from receiptkit.matching.evidence import last4_weights
+
+        p, j = ctx.pairs.proof, ctx.pairs.txn
+        proof4 = ctx.proofs.codes4()[p]
+        txn4 = ctx.index.last4_code[j]
+        both = (proof4 >= 0) & (txn4 >= 0)
+        agree = both & (proof4 == txn4)
+        w_agree, w_differs = last4_weights(ctx.index, proof4, self.policy)
+        codes = np.where(agree, 0, np.where(both, 1, 2))
+        return _named(ctx, self.names, codes), np.where(agree, w_agree, np.where(both, w_differs, 0.0))
+
+
+class IdComparator(Comparator):
+    """A wallet or order number: ``exact``, ``suffix N`` (a visible end or masked digits that agree),
+    ``masked differs``, ``differs`` (a full number that is not the transaction's), ``missing``.
+
+    u of an agreement is one in 10 to the power of the digits compared (at most 12).
+    """
+
+    def __init__(self, field_name: str, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.field = field_name
+        self.policy = p
+        self.levels = (
+            ComparisonLevel("exact", p.m_id_agree, "the same number"),
+            ComparisonLevel("suffix N", p.m_id_agree, "the visible N digits agree"),
+            ComparisonLevel("masked differs", p.m_id_masked_differs, "visible digits differ", against=True),
+            ComparisonLevel("differs", p.m_id_differs, "another full number", against=True),
+            ComparisonLevel("missing", None, "not on the proof or not in the journal"),
+        )
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        from receiptkit.matching.evidence import _id_evidence
+
+        values = ctx.proofs.wallet if self.field == "wallet_txn_id" else ctx.proofs.order
+        return _id_evidence(
+            ctx.index, self.field, values, ctx.pairs.proof, ctx.pairs.txn, self.policy, ctx.with_levels
+        )
+
+
+class ReferenceComparator(Comparator):
+    """A reference on the proof against the transaction's RRN (12 digits), auth code (6) or STAN / 凭证号.
+
+    Each agreeing level carries its own u: the chance that a stranger's
+    transaction shows the same digits.
+    """
+
+    field = "reference"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.levels = (
+            ComparisonLevel("rrn", p.m_id_agree, "the RRN (检索参考号); u 1e-10"),
+            ComparisonLevel("auth_code", p.m_auth_code, "the auth code (授权码); u 1e-5"),
+            ComparisonLevel("stan", p.m_stan, "the STAN / 凭证号 without leading zeros; u 1e-3"),
+            ComparisonLevel("differs", p.m_reference_unmatched, "none of them", against=True),
+            ComparisonLevel("missing", None, "not on the proof"),
+        )
+        self.u = {"rrn": 1e-10, "auth_code": 1e-5, "stan": 1e-3, "differs": 1.0}
+
+    def weight(self, name: str) -> float:
+        """ln(m / u) of one level."""
+        level = self.level(name)
+        return 0.0 if level.m is None else float(np.log(level.m) - np.log(self.u[name]))
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        from receiptkit.matching.evidence import _reference_evidence
+
+        return _reference_evidence(
+            ctx.index, ctx.proofs.reference, ctx.pairs.proof, ctx.pairs.txn, self, ctx.with_levels
+        )
+
+
+class TerminalComparator(Comparator):
+    """A terminal id on the proof: ``agree`` (u: the terminal's share of the journal), ``differs``."""
+
+    field = "terminal_id"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.levels = (
+            ComparisonLevel("agree", p.m_terminal_agree, "the same terminal"),
+            ComparisonLevel("differs", p.m_terminal_differs, "another terminal", against=True),
+            ComparisonLevel("missing", None, "not on the proof or not in the journal"),
+        )
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        index, proofs = ctx.index, ctx.proofs
+        p, j = ctx.pairs.proof, ctx.pairs.txn
+        proof_t = proofs.terminal_code[p] if proofs.terminal_code is not None else np.full(len(p), -1)
+        given = (
+            np.asarray([v is not None for v in proofs.terminal[p]], dtype=bool)
+            if len(p)
+            else np.zeros(0, bool)
+        )
+        code = index.terminal_code[j]
+        has = given & (code >= 0)
+        same = has & (proof_t == code)
+        share = index.terminal_share[np.maximum(code, 0)] if len(index.terminals) else np.ones(len(p))
+        agree, differs = self.level("agree").m, self.level("differs").m
+        weight = np.where(
+            same, np.log(agree) - np.log(np.maximum(share, 1e-300)), np.where(has, np.log(differs), 0.0)
+        )
+        return _named(ctx, self.names, np.where(same, 0, np.where(has, 1, 2))), weight
+
+
+class MerchantField(Comparator):
+    """The merchant field in a comparison: :class:`MerchantComparator` through a :class:`MerchantTable`."""
+
+    field = "merchant"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        self.comparator = MerchantComparator(policy)
+        self.levels = self.comparator.levels
+        self.policy = policy or MatchPolicy()
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        table = ctx.merchant_table or MerchantTable.build(ctx.index, ctx.proofs, self.policy)
+        from receiptkit.matching.evidence import _NO_LEVELS
+
+        level, weight = table.evidence(
+            ctx.pairs.proof, ctx.index.merchant_code[ctx.pairs.txn], ctx.with_levels
+        )
+        return (level if ctx.with_levels else _NO_LEVELS), weight
+
+
+def comparators(policy: MatchPolicy | None = None) -> tuple[Comparator, ...]:
+    """The comparison: one comparator per evidence field, in the order ``explain`` shows them."""
+    p = policy or MatchPolicy()
+    return (
+        AmountComparator(p),
+        TimeComparator(p),
+        Last4Comparator(p),
+        IdComparator("wallet_txn_id", p),
+        IdComparator("order_no", p),
+        ReferenceComparator(p),
+        MerchantField(p),
+        TerminalComparator(p),
+    )

@@ -26,13 +26,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from receiptkit.matching.comparators import MerchantTable
+from receiptkit.matching.comparators import MerchantTable, ReferenceComparator
 from receiptkit.matching.index import JournalIndex, Pairs, arrow_strings, last4_codes
 from receiptkit.matching.policy import MatchPolicy
 
 __all__ = ["FIELDS", "Evidence", "MerchantTable", "ProofArrays", "local_midnight", "score", "time_evidence"]
 
 FIELDS = ("amount", "time", "card_last4", "wallet_txn_id", "order_no", "reference", "merchant", "terminal_id")
+"""The evidence fields, one comparator each (:func:`receiptkit.matching.comparators.comparators`)."""
 PRECISION_CODE = {"second": 0, "minute": 1, "day": 2, "hour": 3}
 RANGE_CODE = 3  # an hour, or any window [ts, ts_end]: weighed with m_time_range
 _LN10 = float(np.log(10.0))
@@ -319,60 +320,25 @@ def score(
     ``with_levels=False`` skips naming the levels (bulk weighing needs only
     the weights; :func:`explain` weighs the pairs it shows again).
     """
-    on = with_levels
-    p, j = pairs.proof, pairs.txn
+    from receiptkit.matching.comparators import AmountComparator, PairContext, comparators
+
+    ctx = PairContext(
+        index,
+        proofs,
+        pairs,
+        policy,
+        with_levels,
+        {"n_exact": n_exact, "n_fx": n_fx, "n_window": n_window, "base_exact": base_exact},
+        merchant_table,
+    )
     levels: dict[str, np.ndarray] = {}
     weights: dict[str, np.ndarray] = {}
-
-    # --- amount (and the base rate: how many such transactions the window holds)
-    exact = (index.amount[j] == proofs.amount[p]) & (index.currency_code[j] == proofs.cur_code[p])
-    fx = (pairs.route == 1) & ~exact
-    levels["amount"] = (
-        np.where(exact, "exact", np.where(fx, "fx", "differs")).astype(object) if on else _NO_LEVELS
-    )
-    n_same = np.where(exact, base_exact[p], np.where(fx, n_fx[p], np.maximum(n_window[p] - n_exact[p], 1)))
-    n_same = np.maximum(n_same, MIN_BASE)
-    m = np.where(exact, policy.m_amount, np.where(fx, policy.m_amount_fx, 1 - policy.m_amount))
-    base = np.log(1 - policy.prior_absent) - _ln(n_same.astype(float))
-    weights["amount"] = _ln(m)  # the u part is in the base rate term
-
-    # --- time, by precision (skew-corrected, the local day of the corrected time)
-    levels["time"], weights["time"] = time_evidence(proofs, p, index.ts_adj[j], index.day_adj[j], policy, on)
-
-    # --- card last 4
-    proof4 = proofs.codes4()[p]
-    txn4 = index.last4_code[j]
-    both = (proof4 >= 0) & (txn4 >= 0)
-    agree = both & (proof4 == txn4)
-    w_agree, w_differs = last4_weights(index, proof4, policy)
-    levels["card_last4"] = (
-        np.where(agree, "agree", np.where(both, "differs", "missing")).astype(object) if on else _NO_LEVELS
-    )
-    weights["card_last4"] = np.where(agree, w_agree, np.where(both, w_differs, 0.0))
-
-    # --- reference numbers
-    for field, values in (("wallet_txn_id", proofs.wallet), ("order_no", proofs.order)):
-        levels[field], weights[field] = _id_evidence(index, field, values, p, j, policy, on)
-    levels["reference"], weights["reference"] = _reference_evidence(index, proofs.reference, p, j, policy, on)
-
-    # --- merchant text
-    table = merchant_table or MerchantTable.build(index, proofs, policy)
-    levels["merchant"], weights["merchant"] = table.evidence(p, index.merchant_code[j], on)
-
-    # --- terminal id seen in the proof
-    proof_t = proofs.terminal_code[p] if proofs.terminal_code is not None else np.full(len(p), -1)
-    given = (
-        np.asarray([v is not None for v in proofs.terminal[p]], dtype=bool) if len(p) else np.zeros(0, bool)
-    )
-    code = index.terminal_code[j]
-    has = given & (code >= 0)
-    same = has & (proof_t == code)
-    share = index.terminal_share[np.maximum(code, 0)] if len(index.terminals) else np.ones(len(p))
-    levels["terminal_id"] = (
-        np.where(same, "agree", np.where(has, "differs", "missing")).astype(object) if on else _NO_LEVELS
-    )
-    weights["terminal_id"] = np.where(same, np.log(0.99) - _ln(share), np.where(has, np.log(0.01), 0.0))
-
+    base = n_same = None
+    for comparator in comparators(policy):
+        levels[comparator.field], weights[comparator.field] = comparator.compare(ctx)
+        if isinstance(comparator, AmountComparator):
+            # the base rate: how many such transactions the window holds by chance (the amount's u)
+            base, n_same = comparator.base_rate(ctx, MIN_BASE)
     total = base + sum(weights[f] for f in FIELDS)
     return Evidence(pairs, levels, weights, total, base, n_same)
 
@@ -478,7 +444,7 @@ def _reference_evidence(
     refs: np.ndarray,
     p: np.ndarray,
     j: np.ndarray,
-    policy: MatchPolicy,
+    comparator: ReferenceComparator,
     with_levels: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     level = _levels(len(p), "missing", with_levels)
@@ -508,9 +474,7 @@ def _reference_evidence(
     differs = has_ref & ~is_rrn & ~is_auth & ~is_stan
     lv = _levels(len(sel), "missing", with_levels)
     w = np.zeros(len(sel))
-    lv[is_rrn], w[is_rrn] = "rrn", np.log(policy.m_id_agree) + 10 * _LN10
-    lv[is_auth], w[is_auth] = "auth_code", np.log(0.95) + 5 * _LN10
-    lv[is_stan], w[is_stan] = "stan", np.log(0.9) + 3 * _LN10
-    lv[differs], w[differs] = "differs", np.log(policy.m_reference_unmatched)
+    for name, hit in (("rrn", is_rrn), ("auth_code", is_auth), ("stan", is_stan), ("differs", differs)):
+        lv[hit], w[hit] = name, comparator.weight(name)
     level[sel], weight[sel] = lv, w
     return level, weight

@@ -75,6 +75,13 @@ class MatchPolicy:
         The u probabilities (chance agreement) are not parameters: they are
         computed from the journal itself.
 
+        ``m_auth_code``, ``m_stan``: m of a reference on the proof that is
+        the transaction's auth code, or its STAN / 凭证号 (an RRN uses
+        ``m_id_agree``); ``m_reference_unmatched``: of one that is none of them.
+        ``m_terminal_agree``, ``m_terminal_differs``: of a terminal id on the
+        proof that is, or is not, the transaction's. Each field is one
+        comparator object (:mod:`receiptkit.matching.comparators`).
+
     Merchant (:class:`~receiptkit.matching.comparators.MerchantComparator`)
         ``m_merchant_alias``, ``m_merchant_branch``, ``m_merchant_brand``,
         ``m_merchant_similar``, ``m_merchant_unrelated``: m of the levels
@@ -120,6 +127,10 @@ class MatchPolicy:
     m_id_differs: float = 0.0001
     m_id_masked_differs: float = 0.05
     m_reference_unmatched: float = 0.5
+    m_auth_code: float = 0.95
+    m_stan: float = 0.9
+    m_terminal_agree: float = 0.99
+    m_terminal_differs: float = 0.01
     m_merchant_alias: float = 0.85
     m_merchant_branch: float = 0.85
     m_merchant_brand: float = 0.85
