@@ -547,5 +547,40 @@ def verify_cmd(
         highlight=False,
         soft_wrap=True,
     )
+    if answer.genuine and answer.fields:
+        console.print(
+            f"compare with the paper: {escape(_claimed(answer.fields))}", highlight=False, soft_wrap=True
+        )
     if not answer.genuine:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def _claimed(fields: dict[str, str]) -> str:
+    """What a genuine code vouches for, in words: the fields the verifier compares with the printed slip."""
+    import receiptkit as rk
+
+    amount = fields.get("amount_minor", "")
+    currency = fields.get("currency", "")
+    try:
+        money = f"{rk.format_minor(int(amount), currency)} {currency}"
+    except (ValueError, ReceiptkitError):
+        money = f"{amount} minor units {currency}"
+    parts = [
+        f"merchant {fields.get('merchant_id') or '?'}",
+        f"terminal {fields.get('terminal_id') or '?'}",
+        f"{fields.get('txn_type', '')} {fields.get('status', '')}".strip(),
+        money,
+        f"at {fields.get('ts', '')} (UTC)",
+    ]
+    for label, name in (
+        ("card ****", "card_last4"),
+        ("auth ", "auth_code"),
+        ("ref ", "rrn"),
+        ("voucher ", "stan"),
+    ):
+        if fields.get(name):
+            parts.append(f"{label}{fields[name]}")
+    if fields.get("wallet_txn_id"):
+        parts.append(f"wallet {fields['wallet_txn_id']}")
+    parts.append(f"reprinted {fields.get('printed_at', '')} (UTC)")
+    return ", ".join(parts)
