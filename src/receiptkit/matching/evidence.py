@@ -236,9 +236,10 @@ def time_evidence(
     Second and minute proofs: ``same`` (<= 60 s from the proof's interval),
     ``near`` (<= 180 s), ``window``; u is the share of the window the level
     covers. Hours and windows ``[ts, ts_end]``: ``inside`` (<= 60 s from the
-    window), ``near``, ``window``, weighed with ``m_time_range``. Day proofs: ``lag Nd`` business days from the transaction's local
-    date to the statement date, ``edge`` within the clock tolerance of the
-    window, else ``outside``.
+    window), ``near``, ``window``, weighed with ``m_time_range``. Day proofs:
+    ``lag Nd`` business days from the transaction's local date to the
+    statement date, ``edge`` within the clock tolerance of the window, else
+    ``outside``.
     """
     n_pairs = len(p)
     level = _levels(n_pairs, "outside", with_levels)
