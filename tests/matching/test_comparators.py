@@ -292,3 +292,25 @@ def test_a_policy_m_changes_the_weight_match_gives() -> None:
         assert table.loc["reference", "best_level"] == "auth_code"
         bits[m] = table.loc["reference", "best_bits"]
     assert bits[0.95] - bits[0.5] == pytest.approx(np.log2(0.95 / 0.5), abs=0.01)
+
+
+def test_a_legal_entity_linked_to_another_merchant_is_another_shop() -> None:
+    # field guide 2.4: a legal entity already linked to another merchant is a strong "other shop" signal
+    j = journal(
+        *background(merchant_name="老乡鸡(徐家汇店)"),
+        txn("mc", 3300, "09:15:00", merchant_name="麦当劳(中山公园店)", merchant_id="M2", terminal_id="T2"),
+        txn("hit", 4400, "12:30:20", merchant_name="老乡鸡(徐家汇店)", card_last4="1234"),
+    )
+    sms = pf("s1", 4400, "12:30:00", kind="sms", ts_precision="minute", card_last4="1234")
+    sms["merchant_text"] = "消费 金拱门(中国)有限公司"
+    # unknown, the legal name is neutral: amount, minute and card carry the proof
+    assert row_of(rk.match(proofs(sms), j), "s1")["status"] == "matched"
+    # linked to the other merchant (declared, or learned from a proof with a wallet number): not this shop
+    index = JournalIndex(j, merchant_aliases={"T2": ["金拱门(中国)有限公司"]})
+    result = rk.match(proofs(sms), index)
+    assert row_of(result, "s1")["status"] == "unmatched"
+    assert rk.explain(result, "s1").set_index("field").loc["merchant", "best_level"] == "other brand"
+    # a platform name declared for one merchant says nothing against another
+    index = JournalIndex(j, merchant_aliases={"T2": ["美团"]})
+    plat = {**sms, "merchant_text": "美团"}
+    assert row_of(rk.match(proofs(plat), index), "s1")["status"] == "matched"

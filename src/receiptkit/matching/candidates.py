@@ -25,15 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.comparators import Last4Comparator, TimeComparator
 from receiptkit.matching.evidence import (
     FULL_ID,
     MIN_BASE,
     MerchantTable,
     ProofArrays,
     is_masked,
-    last4_weights,
     local_midnight,
-    time_evidence,
 )
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
@@ -147,7 +146,7 @@ def _segments(
     owner = np.repeat(np.arange(k), width)
     t = start.reshape(-1)
     local_day = (t + _utc_offset(index, t)) // 86400
-    _, weight = time_evidence(proofs, rows[owner], t, local_day, policy)
+    _, weight = TimeComparator(policy).weigh(proofs, rows[owner], t, local_day)
     return start, stop, weight.reshape(k, width)
 
 
@@ -342,7 +341,7 @@ def _counted_mass(
     start, stop, w_time = _segments(index, proofs, dense_rows, policy)
     width = start.shape[1]
     proof4 = proofs.codes4()
-    _, w_differs = last4_weights(index, proof4, policy)
+    _, w_differs = Last4Comparator(policy).per_proof(index, proof4)
     # counts per (dense proof, band, class): class = failed * 2 + last 4 known
     counts = np.zeros((len(dense_rows), width, 4))
     in_dense = np.flatnonzero(dense[blocks.proof])

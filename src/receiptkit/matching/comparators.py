@@ -309,6 +309,7 @@ class MerchantComparator(Comparator):
         weights = np.zeros((len(distinct), n_levels))
         unrelated, other, neutral = self.code("unrelated"), self.code("other brand"), self.code("neutral")
         named = [self.code("same branch"), self.code("brand")]
+        alias = self.code("alias")
         # only a shop sign in the journal is "another shop": a journal name that is a legal entity may be
         # the same shop's (a journal merged from the terminal and the acquirer)
         is_shop = np.array([parse_merchant(name).kind == "shop" for name in names], dtype=bool)
@@ -317,7 +318,12 @@ class MerchantComparator(Comparator):
             row = np.array(
                 [self.code(self.read(str(text), name, known[k]).level) for k, name in enumerate(names)]
             )
-            if np.isin(row, named).any():  # it names another merchant of this journal (not only an alias)
+            # it names another merchant of this journal: by its sign, or as a legal entity already linked to
+            # it (an alias that is a legal name; a platform's or person's name may be shared, it is not)
+            names_one = np.isin(row, named).any() or (
+                (row == alias).any() and parse_merchant(str(text)).kind == "legal"
+            )
+            if names_one:
                 row = np.where(((row == unrelated) | (row == neutral)) & is_shop, other, row)
             levels[t] = row
             u = (
@@ -613,17 +619,21 @@ class TimeComparator(Comparator):
         )
 
     def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        j = ctx.pairs.txn
+        return self.weigh(
+            ctx.proofs, ctx.pairs.proof, ctx.index.ts_adj[j], ctx.index.day_adj[j], ctx.with_levels
+        )
+
+    def weigh(
+        self, proofs, p: np.ndarray, ts: np.ndarray, day: np.ndarray, with_levels: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Level and weight of candidates at times ``ts`` (seconds UTC, local day ``day``) for proofs ``p``.
+
+        Blocking weighs whole time bands of counted candidates with it, from a time inside each band.
+        """
         from receiptkit.matching.evidence import time_evidence
 
-        j = ctx.pairs.txn
-        return time_evidence(
-            ctx.proofs,
-            ctx.pairs.proof,
-            ctx.index.ts_adj[j],
-            ctx.index.day_adj[j],
-            self.policy,
-            ctx.with_levels,
-        )
+        return time_evidence(proofs, p, ts, day, self.policy, with_levels)
 
 
 class Last4Comparator(Comparator):
@@ -640,15 +650,22 @@ class Last4Comparator(Comparator):
             ComparisonLevel("missing", None, "not on the proof or not in the journal"),
         )
 
-    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+    def per_proof(self, index, proof4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per proof (last 4 as 0-9999, -1 when not given): the weight of ``agree`` and of ``differs``.
+
+        Blocking bounds the mass of counted candidates (whose last 4 differ) with it.
+        """
         from receiptkit.matching.evidence import last4_weights
 
+        return last4_weights(index, proof4, self.policy)
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
         p, j = ctx.pairs.proof, ctx.pairs.txn
         proof4 = ctx.proofs.codes4()[p]
         txn4 = ctx.index.last4_code[j]
         both = (proof4 >= 0) & (txn4 >= 0)
         agree = both & (proof4 == txn4)
-        w_agree, w_differs = last4_weights(ctx.index, proof4, self.policy)
+        w_agree, w_differs = self.per_proof(ctx.index, proof4)
         codes = np.where(agree, 0, np.where(both, 1, 2))
         return _named(ctx, self.names, codes), np.where(agree, w_agree, np.where(both, w_differs, 0.0))
 

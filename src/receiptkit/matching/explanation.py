@@ -1,0 +1,163 @@
+"""Explain: the match-weight waterfall of one proof, field by field (one row per comparator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.matching.decide import _Weighed
+from receiptkit.matching.evidence import FIELDS, ProofArrays
+from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.result import _merchant_notes, _money, _pair_evidence
+
+__all__ = ["explain"]
+
+
+class _Store:
+    """What ``explain`` needs, kept on the result without being copied by pandas."""
+
+    def __init__(
+        self,
+        index: JournalIndex,
+        proofs: ProofArrays,
+        weighed: _Weighed,
+        shown: dict[str, np.ndarray],
+        policy: MatchPolicy,
+    ) -> None:
+        self.index = index
+        self.arrays = proofs
+        self.proofs = proofs.frame
+        self.journal = index.journal
+        self.weighed = weighed
+        self.shown = shown
+        self.policy = policy
+        self._position = None
+
+    def position(self, proof_id: str) -> int:
+        if self._position is None:
+            ids = self.proofs["proof_id"].astype(str)
+            self._position = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+            self._position = self._position[~self._position.index.duplicated()]
+        if proof_id not in self._position.index:
+            raise KeyError(f"no proof {proof_id!r} in this result")
+        return int(self._position[proof_id])
+
+    def evidence_of(self, proof_id: str) -> pd.DataFrame:
+        """The evidence rows (best, runner-up) of one proof, weighed again."""
+        k = self.position(proof_id)
+        picks = [int(x) for x in (self.shown["best"][k], self.shown["rival"][k]) if x >= 0]
+        columns = ["proof_id", "rank", "txn_row", "txn_id", "posterior", "base", "n_same"]
+        if not picks:
+            return pd.DataFrame(columns=columns)
+        positions = np.array(picks, dtype=np.int64)
+        ev = _pair_evidence(self.index, self.arrays, self.weighed, positions, self.policy)
+        frame = pd.DataFrame(
+            {
+                "proof_id": str(proof_id),
+                "rank": np.arange(len(positions)),
+                "txn_row": self.weighed.txn[positions],
+                "txn_id": self.index.txn_ids(self.weighed.txn[positions]),
+                "posterior": self.shown["conf"][positions],
+                "base": ev.base,
+                "n_same": ev.n_same,
+            }
+        )
+        for field in FIELDS:
+            frame[f"level_{field}"] = ev.levels[field]
+            frame[f"weight_{field}"] = ev.weights[field]
+        frame["note_merchant"] = _merchant_notes(self.index, self.weighed, ev)
+        return frame
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Store:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<match evidence for {self.proofs.shape[0]} proofs>"
+
+
+def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
+    """The evidence per field for a proof's best candidate and the runner-up.
+
+    Rows: the base rate (prior and how common the amount is in the window),
+    then one row per field with the proof's value, the journal's value, the
+    agreement level and the weight in bits (log2 of the likelihood ratio),
+    for the chosen transaction and the runner-up, like a match-weight
+    waterfall. The last row is the posterior probability.
+    """
+    store = result.attrs.get("evidence")
+    if not isinstance(store, _Store):
+        raise ValueError(
+            "explain needs the frame returned by match() or find() (its attrs carry the evidence)"
+        )
+    ev = store.evidence_of(str(proof_id))
+    proofs = store.proofs
+    found = proofs[proofs["proof_id"].astype(str) == str(proof_id)]
+    proof_row = found.iloc[0]
+    journal = store.journal
+    picks = [journal.iloc[int(r)] for r in ev["txn_row"]]
+    labels = ["best", "runner_up"]
+    rows = []
+    base = {"field": "base rate", "proof_value": f"{proof_row['amount_minor']} {proof_row['currency']}"}
+    for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
+        base[f"{label}_txn_id"] = e["txn_id"]
+        base[f"{label}_value"] = f"{_expected_count(e['n_same'])} such transaction(s) expected in the window"
+        base[f"{label}_level"] = "prior"
+        base[f"{label}_bits"] = round(float(e["base"]) / np.log(2), 2)
+    rows.append(base)
+    for field in FIELDS:
+        row: dict[str, Any] = {"field": field, "proof_value": _proof_value(proof_row, field)}
+        for label, (_, e), txn in zip(labels, ev.iterrows(), picks, strict=False):
+            row[f"{label}_txn_id"] = e["txn_id"]
+            row[f"{label}_value"] = _journal_value(txn, field)
+            row[f"{label}_level"] = e[f"level_{field}"]
+            row[f"{label}_bits"] = round(float(e[f"weight_{field}"]) / np.log(2), 2)
+            row[f"{label}_note"] = e.get(f"note_{field}")  # the comparator's reading, in words
+        rows.append(row)
+    total: dict[str, Any] = {"field": "posterior", "proof_value": None}
+    for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
+        total[f"{label}_txn_id"] = e["txn_id"]
+        total[f"{label}_value"] = f"{e['posterior']:.4%}"
+        total[f"{label}_level"] = None
+        total[f"{label}_bits"] = None
+    rows.append(total)
+    table = pd.DataFrame(rows)
+    table.attrs["proof_id"] = str(proof_id)
+    return table
+
+
+def _expected_count(n: float) -> str:
+    """An expected count as people write it: 1,234 / 12 / 2.1 / 0.084."""
+    return f"{n:,.0f}" if n >= 10 else f"{n:.2g}"
+
+
+def _proof_value(row: pd.Series, field: str) -> Any:
+    if field == "amount":
+        return _money(int(row["amount_minor"]), str(row["currency"]))
+    if field == "time":
+        if pd.notna(row["ts"]):
+            end = row.get("ts_end")
+            if end is not None and pd.notna(end):
+                return f"{row['ts']} to {end} ({row['ts_precision']})"
+            return f"{row['ts']} ({row['ts_precision']})"
+        return f"{row['date'].date()} (day)"
+    if field == "merchant":
+        return row.get("merchant_text")
+    value = row.get(field)
+    return None if value is None or pd.isna(value) else value
+
+
+def _journal_value(row: pd.Series, field: str) -> Any:
+    if field == "amount":
+        return _money(int(row["amount_minor"]), str(row["currency"]))
+    if field == "time":
+        return str(row["ts"])
+    if field == "merchant":
+        return row.get("merchant_name")
+    if field == "reference":
+        parts = [f"{c}={row[c]}" for c in ("rrn", "auth_code", "stan") if pd.notna(row.get(c))]
+        return ", ".join(parts) or None
+    value = row.get(field)
+    return None if value is None or pd.isna(value) else value

@@ -1,0 +1,325 @@
+"""Result: the verdict frame of :func:`~receiptkit.matching.match`, with reasons, flags and what to ask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
+from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
+from receiptkit.matching.index import JournalIndex, Pairs
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.money import format_minor
+from receiptkit.schema import STRING
+
+RESULT_COLUMNS = (
+    "proof_id",
+    "txn_id",
+    "status",
+    "confidence",
+    "margin",
+    "n_candidates",
+    "reason",
+    "flags",
+    "candidates",
+    "ask",
+    "terminal_id",
+    "clock_offset_s",
+)
+
+
+def _money(amount: int, currency: str) -> str:
+    return f"{format_minor(amount, currency)} {currency}"
+
+
+def _pair_evidence(
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, positions: np.ndarray, policy: MatchPolicy
+) -> Evidence:
+    """Levels and weights of some kept pairs (weighed again: only the ones a verdict names)."""
+    pairs = Pairs(w.proof[positions], w.txn[positions], w.route[positions])
+    counts = {"n_exact": w.n_exact, "n_fx": w.n_fx, "n_window": w.n_window, "base_exact": w.base_exact}
+    return score(index, proofs, pairs, policy=policy, merchant_table=w.table, **counts)
+
+
+def _merchant_notes(index: JournalIndex, w: _Weighed, ev: Evidence) -> np.ndarray:
+    """The merchant comparator's reading in words for the pairs of ``ev`` (None without one)."""
+    if w.table is None:
+        return np.full(len(ev.pairs), None, dtype=object)
+    return w.table.notes(ev.pairs.proof, index.merchant_code[ev.pairs.txn])
+
+
+def _matched_reasons(ev: Evidence) -> list[str]:
+    parts = [
+        np.where((ev.weights[f] > 1.0) & (ev.levels[f] != "missing"), f + " " + ev.levels[f].astype(str), "")
+        for f in FIELDS
+    ]
+    reasons = []
+    for items in zip(*parts, strict=True):
+        strong = [x for x in items if x]
+        reasons.append("matched on " + ", ".join(strong) if strong else "matched on amount and time")
+    return reasons
+
+
+def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
+    worst = sorted(FIELDS, key=lambda f: ev.weights[f][k])[:2]
+    parts = [
+        f"merchant {merchant_note}" if f == "merchant" and merchant_note else f"{f} {ev.levels[f][k]}"
+        for f in worst
+        if ev.weights[f][k] < -0.5
+    ]
+    return ", ".join(parts) or "the evidence is too weak to tell it from chance"
+
+
+def _matched_flags(index: JournalIndex, ev: Evidence, rows: np.ndarray) -> list[str]:
+    after_loss = (
+        index.journal["after_loss"].to_numpy(dtype=object)[rows]
+        if "after_loss" in index.journal.columns
+        else np.full(len(rows), None)
+    )
+    later = np.isin(rows, index._later_owner)
+    flags = []
+    for k, row in enumerate(rows):
+        f = []
+        if later[k]:
+            for txn_type, _ in index.later_events(int(row)):
+                f.append("voided_later" if txn_type == "void" else "refunded_later")
+        if ev.levels["amount"][k] == "fx":
+            f.append("fx")
+        if abs(int(index.offset_s[row])) >= 60:
+            f.append("clock_offset")
+        if int(row) in index._duplicates:
+            f.append("journal_duplicate")
+        value = after_loss[k]
+        if value is not None and not pd.isna(value) and bool(value):
+            f.append("after_loss")  # on a terminal after its reported loss (receiptkit.terminals)
+        flags.append(";".join(sorted(set(f))))
+    return flags
+
+
+def _ask_next(
+    index: JournalIndex, proofs: ProofArrays, owners: np.ndarray, rows: np.ndarray
+) -> dict[int, str]:
+    """What evidence would split each ambiguous proof's candidates (owners: proof per listed row)."""
+    if not len(owners):
+        return {}
+    n = len(proofs)
+
+    def distinct(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        pairs = np.unique(np.stack([owners[keep], values[keep]], axis=1), axis=0)
+        return np.bincount(pairs[:, 0], minlength=n) if len(pairs) else np.zeros(n, dtype=np.int64)
+
+    def present(column: str) -> np.ndarray:
+        taken = index.column(column).take(pa.array(rows, type=pa.int64()))
+        valid = np.asarray(pc.is_valid(taken).to_numpy(zero_copy_only=False), dtype=bool)
+        return np.bincount(owners, weights=valid, minlength=n) > 0
+
+    last4 = index.last4_code[rows].astype(np.int64)
+    known4 = distinct(last4, last4 >= 0)
+    minutes = distinct(index.ts_adj[rows] // 60, np.ones(len(rows), dtype=bool))
+    wallet, rrn = present("wallet_txn_id"), present("rrn")
+    proof4 = proofs.codes4()
+    asks = {}
+    for k in np.unique(owners):
+        items = []
+        if proof4[k] < 0 and known4[k] > 1:
+            items.append("ask for the last 4 digits of the card")
+        if proofs.precision[k] in (2, 3):  # a day, an hour or a window
+            items.append("ask for the time of payment (to the minute)")
+        elif proofs.precision[k] == 1 and minutes[k] > 1:
+            items.append("ask for the time to the second (wallet payment detail)")
+        if proofs.wallet[k] is None and wallet[k]:
+            items.append("ask for the transaction number (交易单号)")
+        if proofs.reference[k] is None and rrn[k]:
+            items.append("ask for the reference number (参考号) or auth code")
+        if not items:
+            items.append(
+                "the candidates agree on every field given: ask for the card's last 4 or a reference number"
+            )
+        asks[int(k)] = "; ".join(items)
+    return asks
+
+
+def _ambiguous_reason(
+    count: int,
+    best: float,
+    following: float | None,
+    *,
+    rest: float,
+    absent: float,
+    declined: float | None,
+    floor: float,
+) -> str:
+    """Why a proof is ambiguous, in shares that cannot contradict each other.
+
+    ``best`` and ``following`` are the two most likely listed candidates
+    (``following`` is never above ``best``); the transactions only counted
+    (a busy window) and "not in this journal" are named as shares of their
+    own, never as a runner-up, so a share larger than the best candidate's
+    reads as what it is.
+    """
+    fits = "1 candidate fits" if count == 1 else f"{count} candidates fit"
+    text = f"{fits} the evidence; best {best:.1%}"
+    if following is not None:
+        text += f", next {min(following, best):.1%}"
+    if rest >= floor:
+        text += f"; other transactions (counted, not listed) {rest:.1%} together"
+    if absent >= floor:
+        text += f"; not in this journal {absent:.1%}"
+    if declined is not None:
+        text += f"; a declined attempt of the same amount fits too ({declined:.1%})"
+    return text
+
+
+def _build_result(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    w: _Weighed,
+    active: np.ndarray,
+    fixed: np.ndarray,
+    taken_by: dict[int, int],
+    policy: MatchPolicy,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    n = len(proofs)
+    post = _posteriors(w, active, policy)
+    proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
+    status = np.full(n, "ambiguous", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    flags = np.full(n, "", dtype=object)
+    ask = np.full(n, "", dtype=object)
+    txn_row = np.full(n, -1, dtype=np.int64)
+    candidates: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+
+    has_best = post.best >= 0
+    best_conf = np.append(post.conf, 0.0)[post.best]  # -1 (no candidate) reads the appended 0
+    matched = (fixed >= 0) & ~proofs.not_paid
+    # the matched pair: the position of the fixed transaction among the proof's pairs
+    pair_of_match = np.full(n, -1, dtype=np.int64)
+    mine = np.flatnonzero((fixed[w.proof] == w.txn) & (w.route != _FAILED))
+    pair_of_match[w.proof[mine[::-1]]] = mine[::-1]  # the first such position wins
+    confidence = np.where(has_best, best_conf, 0.0)
+    confidence[matched] = post.conf[pair_of_match[matched]]
+    margin = np.where(has_best, best_conf - post.runner_up, 0.0)
+
+    # matched
+    m = np.flatnonzero(matched)
+    if len(m):
+        ev = _pair_evidence(index, proofs, w, pair_of_match[m], policy)
+        status[m] = "matched"
+        txn_row[m] = fixed[m]
+        reason[m] = _matched_reasons(ev)
+        flags[m] = _matched_flags(index, ev, fixed[m])
+
+    # not paid, nothing left, absent, ambiguous
+    not_paid = np.flatnonzero(proofs.not_paid)
+    status[not_paid] = "unmatched"
+    flags[not_paid] = "proof_not_paid"
+    reason[not_paid] = "the proof shows a payment that did not go through (failed, closed or refunded)"
+    open_ = ~matched & ~proofs.not_paid
+    nothing = open_ & ~has_best & ~np.isfinite(w.rest)
+    failed_lead = open_ & ~nothing & (post.top >= 0) & (post.top != post.best)
+    failed_only = open_ & ~has_best & ~nothing  # only failed attempts (listed or counted)
+    absent = open_ & has_best & (post.absent >= policy.absent_threshold)
+    for k in np.flatnonzero(nothing | failed_only):
+        status[k] = "unmatched"
+        amount = _money(int(proofs.amount[k]), str(proofs.currency[k]))
+        kind = "refund" if proofs.side[k] == 1 else "payment"
+        lo, hi = w.starts[k], w.starts[k + 1]
+        taken = sorted(
+            {proof_ids[taken_by[t]] for t in w.txn[lo:hi] if int(t) in taken_by and taken_by[int(t)] != k}
+        )
+        if taken:
+            flags[k] = "txn_taken"
+            reason[k] = f"its candidate transactions are already proved by {', '.join(taken)}"
+        elif w.n_failed[k] > 0:
+            flags[k] = "declined_only"
+            reason[k] = f"only declined or reversed attempts of {amount} in the window, no approved {kind}"
+        elif proofs.cur_code[k] < 0 and not policy.fx_rates:
+            reason[k] = (
+                f"no transaction in {proofs.currency[k]} in the journal "
+                "(set policy.fx_rates for card bills in another currency)"
+            )
+        else:
+            reason[k] = f"no approved {kind} of {amount} in the window"
+    a = np.flatnonzero(absent)
+    if len(a):
+        ev = _pair_evidence(index, proofs, w, post.best[a], policy)
+        status[a] = "unmatched"
+        notes = _merchant_notes(index, w, ev)
+        reason[a] = [
+            "evidence disagrees with every candidate: " + _against(ev, i, notes[i]) for i in range(len(a))
+        ]
+    amb = np.flatnonzero(open_ & has_best & ~absent)
+    if len(amb):
+        is_amb = np.zeros(n, dtype=bool)
+        is_amb[amb] = True
+        eligible = active & (w.route != _FAILED) & (post.conf >= policy.candidate_floor) & is_amb[w.proof]
+        listed = np.flatnonzero(eligible)
+        first = np.searchsorted(w.proof[listed], w.proof[listed], side="left")
+        listed = listed[np.arange(len(listed)) - first < policy.keep_candidates]
+        without = amb[np.bincount(w.proof[listed], minlength=n)[amb] == 0]
+        listed = np.sort(np.concatenate([listed, post.best[without]]))  # at least the best one
+        owners = w.proof[listed]
+        for k, t, c in zip(owners, index.txn_ids(w.txn[listed]), post.conf[listed], strict=True):
+            candidates[k].append((str(t), round(float(c), 4)))
+        failed_share = np.bincount(
+            w.proof, weights=np.where(active & (w.route == _FAILED), post.conf, 0.0), minlength=n
+        )
+        count = np.bincount(owners, minlength=n)
+        for k in amb:
+            reason[k] = _ambiguous_reason(
+                count[k],
+                best_conf[k],
+                candidates[k][1][1] if len(candidates[k]) > 1 else None,
+                rest=post.rest[k],
+                absent=post.absent[k],
+                declined=failed_share[k]
+                if failed_lead[k] or failed_share[k] >= policy.candidate_floor
+                else None,
+                floor=policy.candidate_floor,
+            )
+        asks = _ask_next(index, proofs, owners, w.txn[listed])
+        for k in amb:
+            ask[k] = asks.get(int(k), "")
+
+    rows_m = txn_row[m]
+    txn_id = np.full(n, None, dtype=object)
+    txn_id[m] = index.txn_ids(rows_m)
+    terminal = np.full(n, None, dtype=object)
+    offset = pd.array([None] * n, dtype="Int64")
+    if len(m):
+        codes = index.terminal_code[rows_m]
+        terminal[m] = np.where(
+            codes >= 0, index.terminals[np.maximum(codes, 0)] if len(index.terminals) else None, None
+        )
+        offset[m] = index.offset_s[rows_m]
+    unmatched_nothing = nothing | failed_only
+    result = pd.DataFrame(
+        {
+            "proof_id": proof_ids,
+            "txn_id": txn_id,
+            "status": status,
+            "confidence": np.where(unmatched_nothing, 0.0, np.round(confidence, 6)),
+            "margin": np.round(margin, 6),
+            "n_candidates": w.n_candidates.astype("int64"),
+            "reason": reason,
+            "flags": flags,
+            "candidates": candidates,
+            "ask": ask,
+            "terminal_id": terminal,
+            "clock_offset_s": offset,
+        }
+    )
+    for column in ("proof_id", "txn_id", "status", "reason", "flags", "ask", "terminal_id"):
+        result[column] = result[column].astype(STRING)
+    # the pairs explain() shows: the chosen (or best) candidate and its best rival
+    best_pos = np.where(matched, pair_of_match, post.best)
+    rival = np.full(n, -1, dtype=np.int64)
+    positions = np.arange(len(w.proof))
+    later = active & (positions > best_pos[w.proof]) & (best_pos[w.proof] >= 0)
+    big = np.iinfo(np.int64).max
+    second = _segment(np.minimum, np.where(later, positions, big), w.starts, big)
+    rival[second != big] = second[second != big]
+    shown = {"best": best_pos, "rival": rival, "conf": post.conf, "active": active}
+    return result, shown
