@@ -40,7 +40,9 @@ def _off_clock_sale(folder: Path, offsets: dict) -> tuple[pd.Series, int]:
     return row, offset
 
 
-def test_reconcile_keeps_offsets_and_find_uses_them(folder: Path) -> None:
+def test_reconcile_keeps_offsets_and_find_uses_them(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "7e" * 32)  # for the reprint at the end
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
     done = _invoke(
         "reconcile",
         "--journal",
@@ -68,6 +70,16 @@ def test_reconcile_keeps_offsets_and_find_uses_them(folder: Path) -> None:
     ignored = _invoke("find", "--journal", str(folder / "journal.csv"), *evidence, "--no-learned")
     assert row["txn_id"] not in ignored.output
     assert ignored.exit_code == 1
+    assert "MATCHED" in used.output
+    # the reprint that find suggests matches the proof as find did: with the kept offsets
+    reprint = ["reprint", row["txn_id"], "--journal", str(folder / "journal.csv"), *evidence]
+    reprint += ["--operator", "li", "--reason", "lost slip", "--pdf", str(folder / "dup.pdf")]
+    reprint += ["--audit", str(folder / "audit.sqlite")]
+    refused = _invoke(*reprint, "--no-learned")
+    assert refused.exit_code == 2, refused.output
+    done = _invoke(*reprint)
+    assert done.exit_code == 0, done.output
+    assert (folder / "dup.pdf").is_file()
 
 
 def test_find_refuses_a_learned_file_that_is_not_there(folder: Path) -> None:

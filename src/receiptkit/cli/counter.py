@@ -113,6 +113,9 @@ def find(
             str(journal),
             *(["--preset", preset] if preset else []),
             *evidence.args(),
+            *(["--learned", str(learned)] if learned is not None and use_learned else []),
+            *([] if use_learned else ["--no-learned"]),
+            *(["--audit", str(audit)] if audit is not None else []),
         ]
         console.print(
             f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf",
@@ -335,6 +338,16 @@ def reprint_cmd(
     audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
         "receiptkit-audit.sqlite"
     ),
+    learned: Annotated[
+        Path | None,
+        typer.Option(
+            help="A proof is matched as `find` does, with what `reconcile` learned "
+            "(default: JOURNAL.receiptkit.json when it exists)."
+        ),
+    ] = None,
+    use_learned: Annotated[
+        bool, typer.Option("--use-learned/--no-learned", help="Use what reconcile learned about the journal.")
+    ] = True,
     override: Annotated[
         list[str] | None, typer.Option(help="A control rule to override (repeatable).")
     ] = None,
@@ -409,7 +422,12 @@ def reprint_cmd(
             if note:
                 err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
             proof_row = proof.iloc[0]
-            item = _proof_choice(rk.find(log, proof), proof_row, log, txn_id)
+            # as `find` matched it: the kept clock offsets and aliases, and the aliases of --audit's register
+            from receiptkit.cli.reconcile import learned_for
+
+            kept, aliases, _ = learned_for(journal, learned, use_learned, audit if audit.is_file() else None)
+            index = kept.index(log, merchant_aliases=aliases)
+            item = _proof_choice(rk.find(index, proof), proof_row, log, txn_id)
         elif trace is not None:
             item = lookup(log, stan=trace, terminal_id=terminal, batch_no=batch)
         elif rrn is not None:

@@ -55,8 +55,9 @@ def learned_for(
     if audit is not None:
         if not audit.is_file():
             raise ReceiptkitError("no such audit log", file=str(audit))
-        with rk.Terminals(str(audit), create=False) as register:
-            aliases = register.aliases()
+        with rk.AuditLog(str(audit), create=False) as log:
+            register = rk.Terminals.existing(log)  # a log without a register declares no alias
+            aliases = register.aliases() if register is not None else {}
     notes = []
     if kept:
         notes.append(f"using what earlier runs learned: {kept.describe()}")
