@@ -428,7 +428,10 @@ class ChainHead:
         target = Path(path)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            temporary.write_text(self.to_json() + "\n", encoding="utf-8")
+            with temporary.open("w", encoding="utf-8") as handle:
+                handle.write(self.to_json() + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())  # on disk before it replaces the old head (a power cut keeps one)
             os.replace(temporary, target)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
