@@ -271,3 +271,25 @@ def test_threads_sharing_one_log_keep_the_head_in_step(tmp_path: Path) -> None:
         report = log.verify()
         assert report.ok and report.rows == 20 and report.signed_head is not None
         assert report.signed_head.rows == 20
+
+
+def test_a_new_hashed_column_leaves_the_hashes_of_older_rows_alone(path: Path, monkeypatch) -> None:
+    """A nullable column added to the table is hashed from then on; rows without a value keep their hash."""
+    import receiptkit.audit as audit_module
+    from receiptkit.audit import hashed_columns, row_mac
+
+    assert (
+        "prev_hash" in hashed_columns()
+        and "seq" not in hashed_columns()
+        and "row_hash" not in hashed_columns()
+    )
+    with AuditLog(path) as log:
+        rows = log.rows()
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        first = dict(db.execute("select * from receiptkit_audit where seq = 1").fetchone())
+    before = row_mac(first, KEY)
+    assert before == first["row_hash"] and len(rows) == 5
+    monkeypatch.setattr(audit_module, "_HASHED", (*audit_module._HASHED, "identified_by"))
+    assert row_mac({**first, "identified_by": None}, KEY) == before  # an old row: no value, same hash
+    assert row_mac({**first, "identified_by": "stan"}, KEY) != before  # a value is covered
