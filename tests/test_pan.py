@@ -44,3 +44,26 @@ def test_last4_from_masked_forms() -> None:
 @given(st.text(alphabet="0123456789", min_size=13, max_size=19))
 def test_masking_never_leaves_a_full_card_number(digits: str) -> None:
     assert find_full_pans(mask_pans_in_text(f"x {digits} y"), strict=True) == []
+
+
+def test_digits_of_any_script_and_separators_are_found() -> None:
+    full_width = "".join(chr(0xFF10 + int(d)) for d in UNIONPAY_TEST)
+    arabic = "".join(chr(0x0660 + int(d)) for d in VISA_TEST)
+    assert find_full_pans(f"卡号{full_width}", strict=True) == [UNIONPAY_TEST]
+    assert find_full_pans(f"card {arabic}.", strict=True) == [VISA_TEST]
+    assert find_full_pans("4111-1111-1111-1111 and 4111 1111  1111 1111", strict=True) == [VISA_TEST] * 2
+    assert mask_pans_in_text(f"x{full_width}y") == "x622202*********0128y"
+    assert find_full_pans(f"{VISA_TEST}x", strict=True) == [VISA_TEST]  # a letter next to it hides nothing
+    assert find_full_pans("order 12345678901234567890123", strict=True) == []  # 23 digits: not a card
+
+
+def test_expiry_dates_are_removed_from_free_text() -> None:
+    from receiptkit.pan import mask_expiry
+
+    assert mask_expiry("VISA EXP 12/28 ok") == "VISA EXP **/** ok"
+    assert mask_expiry("Exp: 12/2028") == "Exp: **/**"
+    assert mask_expiry("valid thru 12-28") == "valid thru **/**"
+    assert mask_expiry("有效期 12/28，有效期至2028年12月") == "有效期 **/**，有效期至**/**"
+    assert mask_expiry("有效期１２/２８") == "有效期**/**"
+    assert mask_expiry("expenses 12/28 lunch") == "expenses 12/28 lunch"  # not an expiry word
+    assert mask_pans_in_text(f"{VISA_TEST} EXP 12/28") == "411111******1111 EXP **/**"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from receiptkit.pan import mask_pans_deep
+
 __all__ = [
     "AmountError",
     "AuditError",
@@ -52,11 +54,13 @@ class ReceiptkitError(Exception):
         column: str | None = None,
         value: Any = None,
     ) -> None:
-        self.reason = message
+        # Errors quote input (a raw line, a cell): a full card number or an
+        # expiry date in it must not reach a message, a log or a traceback.
+        self.reason = mask_pans_deep(message)
         self.file = None if file is None else str(file)
         self.row = row
         self.column = column
-        self.value = value
+        self.value = mask_pans_deep(value)
         super().__init__(self._render())
 
     def _render(self) -> str:

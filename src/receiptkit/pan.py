@@ -15,27 +15,96 @@ rule) and, by default, shows only the last 4.
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
+from typing import Any
 
 __all__ = [
+    "DIGIT_CLASS",
     "contains_full_pan",
     "find_full_pans",
     "last4_of",
     "looks_like_card",
     "luhn_ok",
+    "mask_expiry",
     "mask_pan",
+    "mask_pans_deep",
     "mask_pans_in_text",
+    "might_hold_pan",
     "visible_digits",
 ]
 
-# 12-19 digits, optionally in groups separated by one space or dash.
-_PAN_RE = re.compile(r"(?<![\d*Xx])(?:\d[ -]?){11,18}\d(?![\d*Xx])")
+
+def _digit_class() -> str:
+    """Every Unicode decimal digit as a regex character class of literal ranges.
+
+    Literal characters (no ``\\u`` escapes) so that the same pattern works in
+    Python's ``re`` and in RE2 (pyarrow strings' ``str.contains``), where
+    ``\\d`` means ASCII digits only.
+    """
+    starts = []
+    for code in range(0x30, min(sys.maxunicode, 0x1FFFF) + 1):
+        char = chr(code)
+        if unicodedata.category(char) == "Nd" and unicodedata.decimal(char) == 0:
+            starts.append(code)
+    return "[" + "".join(f"{chr(c)}-{chr(c + 9)}" for c in starts) + "]"
+
+
+#: A character class matching a decimal digit of any script (ASCII, full-width, Arabic-Indic, ...).
+DIGIT_CLASS = _digit_class()
+
+# Characters that separate digit groups in a written card number; NFKC turns the
+# full-width space and hyphen into these.
+_SEPARATORS = " \u00a0\u2007\u202f\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"
+_SEP_CLASS = "[" + re.escape(_SEPARATORS) + "]"
+
+# 12-19 digits of any script, optionally in groups separated by one or two
+# separator characters; never part of a longer digit run. A mask character next
+# to it ("4111111111111111x", "6222021234567890128*") does not hide it.
+_PAN_RE = re.compile(rf"(?<![0-9])(?:[0-9]{_SEP_CLASS}{{0,2}}){{11,18}}[0-9](?![0-9])")
+_LONG_RUN = re.compile(rf"{DIGIT_CLASS}(?:{DIGIT_CLASS}|{_SEP_CLASS}){{10,}}{DIGIT_CLASS}")
+
+# Expiry dates next to the word that introduces them: "EXP 12/28", "Exp: 12/2028",
+# "VALID THRU 12-28", "有效期 12/28", "有效期至2028年12月", "到期日: 28/12".
+_EXPIRY_RE = re.compile(
+    r"(?P<word>\b(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until|to)|good\s*thru)\b"
+    r"|有效期(?:至|到)?|到期(?:日期|日)?|失效(?:日期|日)?)"
+    r"(?P<gap>\s*[:：.]?\s*)"
+    r"(?P<date>[0-9]{4}\s*(?:[/\-.]|年)\s*[0-9]{1,2}\s*月?"
+    r"|[0-9]{1,2}\s*[/\-.]\s*[0-9]{2,4}"
+    r"|[0-9]{2}\s*年\s*[0-9]{1,2}\s*月"
+    r"|[0-9]{4}(?![0-9]))",
+    re.IGNORECASE,
+)
+
+
+def _ascii(char: str) -> str:
+    """One character with any decimal digit as 0-9 and separators as themselves (length kept)."""
+    if char.isascii():
+        return char
+    if unicodedata.category(char) == "Nd":
+        return str(unicodedata.decimal(char))
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -") else char
+
+
+def _fold(text: str) -> str:
+    """``text`` with digits of any script as ASCII, one character for one (positions kept)."""
+    if text.isascii():
+        return text
+    return "".join(map(_ascii, text))
+
+
+def might_hold_pan(text: str) -> bool:
+    """Cheap test: does ``text`` hold a run of 12+ digits (any script), possibly grouped?"""
+    return bool(_LONG_RUN.search(text))
 
 
 def luhn_ok(digits: str) -> bool:
-    """Luhn checksum of a digit string."""
+    """Luhn checksum of a digit string (digits of any script)."""
     total = 0
     for index, char in enumerate(reversed(digits)):
-        value = int(char)
+        value = unicodedata.decimal(char)
         if index % 2 == 1:
             value *= 2
             if value > 9:
@@ -46,20 +115,27 @@ def luhn_ok(digits: str) -> bool:
 
 def looks_like_card(digits: str) -> bool:
     """A 13-19 digit string with a card-network prefix (2-6) and a valid Luhn digit."""
+    digits = _fold(digits)
     return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits)
 
 
-def find_full_pans(text: str, *, strict: bool = False) -> list[str]:
-    """Digit strings in ``text`` that look like a full card number.
+def _digits_of(match: re.Match[str]) -> str:
+    return re.sub(r"[^0-9]", "", match.group(0))
 
-    In a card-number column every 12-19 digit run counts (``strict=False``):
-    for privacy a false alarm is cheaper than a leak. In free text
-    (``strict=True``) only numbers that pass :func:`looks_like_card` count, so
-    that order numbers and references are not mistaken for cards.
+
+def find_full_pans(text: str, *, strict: bool = False) -> list[str]:
+    """Digit strings in ``text`` that look like a full card number (returned in ASCII digits).
+
+    Digits of any script count (``６２２５…`` is found as ``6225…``), grouped
+    by spaces or dashes or not. In a card-number column every 12-19 digit run
+    counts (``strict=False``): for privacy a false alarm is cheaper than a
+    leak. In free text (``strict=True``) only numbers that pass
+    :func:`looks_like_card` (13-19 digits, network prefix, Luhn) count, so that
+    order numbers and references are not mistaken for cards.
     """
     found = []
-    for match in _PAN_RE.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group(0))
+    for match in _PAN_RE.finditer(_fold(unicodedata.normalize("NFC", text))):
+        digits = _digits_of(match)
         if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
             found.append(digits)
     return found
@@ -78,7 +154,7 @@ def mask_pan(pan: str, *, keep_first: int = 6, keep_last: int = 4, mask_char: st
     """
     keep_first = max(0, min(keep_first, 6))
     keep_last = max(0, min(keep_last, 4))
-    chars = [c for c in str(pan) if c.isdigit() or c in "*Xx#•"]
+    chars = [c for c in _fold(str(pan)) if c in "0123456789*Xx#•"]
     if not chars:
         return ""
     out = []
@@ -91,9 +167,9 @@ def mask_pan(pan: str, *, keep_first: int = 6, keep_last: int = 4, mask_char: st
 
 def visible_digits(masked: str) -> tuple[str, str]:
     """The leading and trailing digits that a masked PAN shows: ``('622202', '0123')``."""
-    text = re.sub(r"[^\d*Xx#•]", "", str(masked))
-    lead = re.match(r"\d*", text).group(0)  # type: ignore[union-attr]
-    trail = re.search(r"\d*$", text).group(0)  # type: ignore[union-attr]
+    text = re.sub(r"[^0-9*Xx#•]", "", _fold(str(masked)))
+    lead = re.match(r"[0-9]*", text).group(0)  # type: ignore[union-attr]
+    trail = re.search(r"[0-9]*$", text).group(0)  # type: ignore[union-attr]
     if lead == text:  # no mask characters at all
         return lead, ""
     return lead, trail
@@ -103,18 +179,76 @@ def last4_of(text: str | None) -> str | None:
     """The last four digits of a (masked) card number, or None."""
     if text is None:
         return None
-    digits = re.sub(r"[^\d*Xx#•]", "", str(text))
-    tail = re.search(r"(\d{4})$", digits)
+    digits = re.sub(r"[^0-9*Xx#•]", "", _fold(str(text)))
+    tail = re.search(r"([0-9]{4})$", digits)
     return tail.group(1) if tail else None
 
 
-def mask_pans_in_text(text: str, *, strict: bool = True) -> str:
-    """Replace every full card number inside free text by its masked form."""
+def mask_expiry(text: str) -> str:
+    """Replace card expiry dates in free text by ``**/**``: ``"EXP 12/28"`` -> ``"EXP **/**"``.
 
-    def _sub(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", match.group(0))
+    Only dates introduced by an expiry word (EXP, expiry, valid thru, 有效期,
+    到期日, ...) are touched; digits of any script count.
+    """
+    folded = _fold(text)
+    if folded is text and not re.search(r"(?i)exp|valid|good|有效期|到期|失效", text):
+        return text
+    out = []
+    last = 0
+    for match in _EXPIRY_RE.finditer(folded):
+        start = match.start("date")
+        out.append(text[last:start])
+        out.append("**/**")
+        last = match.end("date")
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def mask_pans_in_text(text: str, *, strict: bool = True, expiry: bool = True) -> str:
+    """Replace every full card number inside free text by its masked form (first 6 + last 4).
+
+    Digits of any script and digit groups separated by spaces or dashes are
+    found (the masked form is written in ASCII digits). With ``expiry=True``
+    (default) card expiry dates are removed too (:func:`mask_expiry`).
+    """
+    if not isinstance(text, str):
+        return text
+    folded = _fold(text)
+    pieces: list[str] = []
+    last = 0
+    for match in _PAN_RE.finditer(folded):
+        digits = _digits_of(match)
         if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
-            return mask_pan(digits)
-        return match.group(0)
+            pieces.append(text[last : match.start()])
+            pieces.append(mask_pan(digits))
+            last = match.end()
+    out = text if not pieces else "".join(pieces) + text[last:]
+    return mask_expiry(out) if expiry else out
 
-    return _PAN_RE.sub(_sub, text)
+
+def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
+    """``value`` with :func:`mask_pans_in_text` applied to every string inside (dicts, lists, tuples).
+
+    Used on ``raw`` dicts and on anything written to a pack or report. The
+    same object comes back when nothing needed masking.
+    """
+    if isinstance(value, str):
+        if not _maybe_sensitive(value):
+            return value
+        masked = mask_pans_in_text(value, strict=strict)
+        return value if masked == value else masked
+    if isinstance(value, dict):
+        items = {k: mask_pans_deep(v, strict=strict) for k, v in value.items()}
+        return value if all(items[k] is v for k, v in value.items()) else items
+    if isinstance(value, list | tuple):
+        parts = [mask_pans_deep(v, strict=strict) for v in value]
+        if all(a is b for a, b in zip(parts, value, strict=True)):
+            return value
+        return parts if isinstance(value, list) else tuple(parts)
+    return value
+
+
+def _maybe_sensitive(text: str) -> bool:
+    return might_hold_pan(text) or bool(re.search(r"(?i)exp|valid|good|有效期|到期|失效", text))

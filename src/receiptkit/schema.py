@@ -21,7 +21,7 @@ import pandas as pd
 
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
-from receiptkit.pan import find_full_pans, last4_of, mask_pan, mask_pans_in_text
+from receiptkit.pan import DIGIT_CLASS, find_full_pans, last4_of, mask_pan, mask_pans_deep, mask_pans_in_text
 
 __all__ = [
     "CHANNELS",
@@ -209,7 +209,6 @@ _ID_COLUMNS = frozenset(
         "status",
         "channel",
         "proof_id",
-        "reference",
         "kind",
         "direction",
         "ts_precision",
@@ -221,34 +220,51 @@ _ID_COLUMNS = frozenset(
 _CARD_COLUMNS = frozenset({"pan_masked"})
 
 
+# Literal characters only (no \u escapes): pyarrow strings match with RE2.
+_SUSPICIOUS = (
+    DIGIT_CLASS
+    + "(?:"
+    + DIGIT_CLASS
+    + "|[ \u3000\uff0d-]){10,}"
+    + DIGIT_CLASS
+    + "|(?i:exp|valid|good|有效期|到期|失效)"
+)
+
+
 def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
-    """Mask every full PAN in the card and free-text columns, warning once per column.
+    """Mask every full PAN and expiry date in the card and free-text columns, warning once per column.
 
     ``pan_masked`` is checked leniently (any 12-19 digits); free-text columns
-    need a card-like number (network prefix and Luhn digit); identifier
-    columns are left alone.
+    (and the proofs' ``reference``) need a card-like number (network prefix and
+    Luhn digit); digits of any script count (``６２２５…``). Identifier columns
+    are left alone: they are join keys. ``raw`` dicts are masked string by string.
     """
     for column in columns:
         if column not in frame.columns or column in _ID_COLUMNS:
             continue
         values = frame[column]
+        if column == "raw":
+            masked = [mask_pans_deep(v) for v in values]
+            changed = [m is not v for m, v in zip(masked, values, strict=True)]
+            if any(changed):
+                frame[column] = pd.Series(masked, index=frame.index, dtype=values.dtype)
+            continue
         if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
             continue
         text = values.astype(STRING)
-        suspicious = text.str.contains(r"\d[\d -]{10,}\d", regex=True, na=False)
+        suspicious = text.str.contains(_SUSPICIOUS, regex=True, na=False)
         if not suspicious.any():
             continue
         strict = column not in _CARD_COLUMNS
-        hits = suspicious & text.map(
-            lambda v, strict=strict: bool(find_full_pans(v, strict=strict)) if isinstance(v, str) else False
-        ).astype(bool)
-        if hits.any():
-            if column in _CARD_COLUMNS:
-                frame[column] = text.where(~hits, text[hits].map(mask_pan))
-            else:
-                frame[column] = text.where(~hits, text[hits].map(mask_pans_in_text))
+        if column in _CARD_COLUMNS:
+            masked = text[suspicious].map(lambda v: mask_pan(v) if find_full_pans(v) else v)
+        else:
+            masked = text[suspicious].map(lambda v, strict=strict: mask_pans_in_text(v, strict=strict))
+        changed = masked != text[suspicious]
+        if changed.any():
+            frame[column] = text.where(~suspicious, masked).astype(STRING)
             warnings.warn(
-                f"{what}: {int(hits.sum())} full card number(s) in column {column!r} were masked",
+                f"{what}: {int(changed.sum())} full card number(s) or expiry date(s) in column {column!r} were masked",
                 FullPanWarning,
                 stacklevel=3,
             )
@@ -361,7 +377,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         index = empty_ids.idxmax()
         raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
-    out = _mask_full_pans(out, text_columns, "proofs")
+    out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
     bad4 = out["card_last4"].notna() & ~out["card_last4"].str.fullmatch(r"\d{4}", na=False)
     if bad4.any():
         index = bad4.idxmax()

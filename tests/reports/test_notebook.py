@@ -22,3 +22,20 @@ def test_styled_explanation_colours_weights_by_sign(rec):
     assert "font-weight: bold" in html
     first = bits[bits != 0].iloc[0]
     assert f"{first:+.2f}" in html
+
+
+def test_notebook_html_escapes_merchant_names_and_ids(dataset):
+    """A <script> in a merchant name or the journal shows as text in the notebook, never runs (issue #18 item 11)."""
+    proofs = dataset.proofs.copy()
+    journal = dataset.journal.copy()
+    proofs["merchant_text"] = "<script>alert('proof')</script>"
+    journal["merchant_name"] = '<img src=x onerror="alert(1)">'
+    rec = rk.reconcile(proofs, journal, policy=rk.MatchPolicy(fx_rates=dataset.fx_rates))
+    matched = rec.result.loc[rec.result["status"] == "matched", "proof_id"].iloc[0]
+    html = rec.explain(matched)._repr_html_()
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(&#x27;proof&#x27;)&lt;/script&gt;" in html or "&lt;script&gt;" in html
+    assert "&lt;img src=x" in html
+    table = rk.explain(rec.result, matched)
+    first = table["best_bits"].dropna()
+    assert f"{first[first != 0].iloc[0]:+.2f}" in html  # the weights are still formatted

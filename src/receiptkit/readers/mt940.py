@@ -28,7 +28,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import to_minor
 from receiptkit.readers.proofbase import finish
-from receiptkit.readers.table import _read_bytes, source_name
+from receiptkit.readers.table import _read_bytes, silenced_logs, source_name
 
 __all__ = ["read", "sniff"]
 
@@ -72,7 +72,8 @@ def read(
     lines61 = [line for line, _ in statements]
     try:
         transactions = mt940.models.Transactions()
-        transactions.parse(text)
+        with silenced_logs("mt940"):
+            transactions.parse(text)
     except Exception as exc:  # mt940 raises ValueError, RuntimeError, KeyError ... on broken files
         line = _error_line(text, exc)
         raise ProofError(

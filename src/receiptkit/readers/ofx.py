@@ -24,7 +24,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import parse_amount
 from receiptkit.readers.proofbase import finish
-from receiptkit.readers.table import Problem, _read_bytes, source_name
+from receiptkit.readers.table import Problem, _read_bytes, silenced_logs, source_name
 
 __all__ = ["read", "sniff"]
 
@@ -189,7 +189,8 @@ def _parse(data: bytes) -> Any:
     from ofxtools.Parser import OFXTree
 
     tree = OFXTree()
-    tree.parse(io.BytesIO(data))
+    with silenced_logs("ofxtools"):
+        tree.parse(io.BytesIO(data))
     return tree.getroot()
 
 

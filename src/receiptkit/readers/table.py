@@ -14,10 +14,12 @@ cell with its line and column instead of stopping at the first.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ __all__ = [
     "decode_bytes",
     "head_text",
     "read_table",
+    "silenced_logs",
     "source_name",
 ]
 
@@ -87,6 +90,25 @@ def source_name(source: Any) -> str:
     if isinstance(name, str):
         return name
     return "<bytes>" if isinstance(source, bytes | bytearray) else f"<{type(source).__name__}>"
+
+
+@contextlib.contextmanager
+def silenced_logs(*names: str) -> Iterator[None]:
+    """Silence third-party parsers' loggers while they parse.
+
+    mt-940 logs the raw lines it cannot match at ERROR level, ofxtools logs
+    every token at DEBUG: card numbers in the input would reach the
+    application's logs. The readers raise typed errors saying what is wrong instead.
+    """
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _read_bytes(source: Source) -> bytes:

@@ -10,6 +10,7 @@ frame with the styled view as its notebook representation; it stays a
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,12 @@ def styled_explanation(table: pd.DataFrame) -> Any:
     frame = pd.DataFrame(table)
     bits = [c for c in _BITS if c in frame.columns]
     styler = frame.style.hide(axis="index")
+    # cells hold text from the input (merchant names, references): escaped, never markup
+    others = [c for c in frame.columns if c not in bits]
     styler = styler.format({c: lambda v: "" if pd.isna(v) else f"{float(v):+.2f}" for c in bits}, na_rep="")
+    styler = styler.format(subset=others, na_rep="", escape="html").format_index(
+        escape="html", axis="columns"
+    )
     if bits:
         styler = styler.map(_shade, subset=bits)
     last = frame.index[frame["field"].astype(str) == "posterior"] if "field" in frame.columns else []
@@ -46,7 +52,9 @@ def styled_explanation(table: pd.DataFrame) -> Any:
         styler = styler.set_properties(subset=pd.IndexSlice[list(last), :], **{"font-weight": "bold"})
     proof_id = table.attrs.get("proof_id")
     if proof_id:
-        styler = styler.set_caption(f"Evidence for proof {proof_id}: weights in bits (log2 likelihood ratio)")
+        styler = styler.set_caption(
+            f"Evidence for proof {html.escape(str(proof_id))}: weights in bits (log2 likelihood ratio)"
+        )
     return styler
 
 

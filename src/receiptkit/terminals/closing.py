@@ -48,6 +48,7 @@ from receiptkit.audit import DEFAULT_PATH, AuditLog
 from receiptkit.audit import _neutralise as neutralise_cell
 from receiptkit.errors import ClosingError, ClosingRefused
 from receiptkit.money import ensure_sum_fits, format_minor
+from receiptkit.pan import mask_pans_in_text
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
 from receiptkit.terminals.pack import HEAD_NAME, MANIFEST_NAME, file_sha256, write_manifest
 from receiptkit.terminals.settlement import Reconciliation, money_rows, reconcile_settlement
@@ -534,6 +535,9 @@ def close_terminal(
     if when.tzinfo is None:
         raise ClosingError("now must be timezone-aware", value=str(when))
     operator = (operator or "").strip() or getpass.getuser()
+    # free text typed at the counter: a card number or expiry date in it never reaches the pack or the log
+    operator = mask_pans_in_text(operator)
+    reason = mask_pans_in_text(reason) if reason else reason
 
     frame = (
         journal if isinstance(journal, pd.DataFrame) else read_journal(journal, **dict(journal_options or {}))
