@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.datasets import make_dataset
+from receiptkit.frames import clock_offsets
 from receiptkit.matching import JournalIndex, MatchPolicy, find, match
 from receiptkit.matching.text import merchant_similarity, normalise_merchant
 
@@ -270,7 +271,7 @@ def quality_run(seed: int, n_txn: int, n_proofs: int, compare: bool) -> None:
     table.loc["run time / receiptkit"] = pd.Series(elapsed) / elapsed["receiptkit"]
     print(table.round(2).to_string())
     if compare:
-        offsets = result.attrs["clock_offsets"].join(data.clock_offsets.rename("true_offset_s"))
+        offsets = clock_offsets(result).join(data.clock_offsets.rename("true_offset_s"))
         print("\nclock offsets found vs true:\n" + offsets.to_string())
 
 

@@ -74,6 +74,10 @@ _EXPORTS: dict[str, str] = {
     "verify_pack": "receiptkit.terminals.pack",
     "reconcile": "receiptkit.reports",
     "Reconciliation": "receiptkit.reports",
+    "rejected": "receiptkit.frames",
+    "skipped": "receiptkit.frames",
+    "clock_offsets": "receiptkit.frames",
+    "side_report": "receiptkit.frames",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

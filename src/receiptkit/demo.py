@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from receiptkit.datasets import make_dataset
+from receiptkit.frames import side_report
 from receiptkit.matching import MatchPolicy, match
 from receiptkit.readers.journal import read_journal
 from receiptkit.schema import FullPanWarning
@@ -86,7 +87,7 @@ def run_demo(
         results_csv, index=False
     )
     offsets_csv = folder / "clock_offsets.csv"
-    result.attrs["clock_offsets"].to_csv(offsets_csv)
+    side_report(result, "clock_offsets").to_csv(offsets_csv)
     files += [results_csv, offsets_csv]
     files += _write_slips(folder, journal, result, slips)
     lost_lines: list[str] = []

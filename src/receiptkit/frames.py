@@ -1,57 +1,171 @@
-"""Frames carried in another frame's ``attrs``, safe for pandas to compare.
+"""Side reports kept beside a frame, as plain values: frames that behave like any pandas frame.
 
-Readers report rejected and skipped rows in ``frame.attrs["rejected"]`` and
-``frame.attrs["skipped"]``; ``match`` keeps its clock offsets in
-``result.attrs["clock_offsets"]``. pandas compares the ``attrs`` of the frames
-it concatenates (``pd.concat``) to decide whether to keep them, and a plain
-DataFrame there makes that comparison raise "The truth value of a DataFrame is
-ambiguous". :class:`AttachedFrame` compares as a whole, so proofs read from a
-WeChat bill and an Alipay bill concatenate like any two frames.
+Readers report rejected and skipped rows, ``match`` the clock offsets it
+found. pandas documents ``DataFrame.attrs`` as experimental: it compares the
+attrs of the frames it concatenates or merges, deep-copies them on most
+operations and writes them to Parquet as JSON. So receiptkit keeps only plain
+JSON-serialisable values there (strings, numbers, lists and dicts of them),
+never a DataFrame or another object:
+
+- ``frame.attrs["rejected"]`` / ``["skipped"]``: a list of ``{"file", "row",
+  "column", "value", "reason"}`` dicts, one per bad cell or skipped row;
+- ``result.attrs["clock_offsets"]``: a list of ``{"terminal_id", "offset_s",
+  "votes", "used"}`` dicts.
+
+:func:`side_report` (and the shortcuts :func:`rejected`, :func:`skipped`,
+:func:`clock_offsets`) turn one back into a DataFrame.
 
 >>> import pandas as pd
->>> a = pd.DataFrame({"x": [1]}); a.attrs["rejected"] = attach(pd.DataFrame({"row": [3]}))
->>> b = pd.DataFrame({"x": [2]}); b.attrs["rejected"] = attach(pd.DataFrame({"row": [7]}))
->>> len(pd.concat([a, b]))
-2
+>>> a = pd.DataFrame({"x": [1]})
+>>> a.attrs["rejected"] = [{"file": "a.csv", "row": 3, "column": "金额", "value": "x", "reason": "not an amount"}]
+>>> b = pd.DataFrame({"x": [2]}); b.attrs["rejected"] = []
+>>> len(pd.concat([a, b])), rejected(a)["row"].tolist()
+(2, [3])
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["AttachedFrame", "attach"]
+__all__ = [
+    "REPORT_COLUMNS",
+    "clock_offsets",
+    "jsonable",
+    "offsets_records",
+    "rejected",
+    "report_frame",
+    "report_records",
+    "side_report",
+    "skipped",
+]
+
+#: Columns of a rejected/skipped report.
+REPORT_COLUMNS = ("file", "row", "column", "value", "reason")
+_OFFSET_COLUMNS = ("offset_s", "votes", "used")
 
 
-class AttachedFrame(pd.DataFrame):
-    """A DataFrame kept in another frame's ``attrs``.
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types: numpy scalars to Python, NaN/NA/NaT to None, tuples to lists."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
 
-    It behaves as a DataFrame in every way except ``==`` and ``!=`` with
-    another DataFrame, which compare the whole frame (:meth:`DataFrame.equals`)
-    and give one bool. Anything derived from it (a selection, a copy, a
-    computation) is a plain DataFrame again.
+
+def report_records(problems: Iterable[Any], source: str, *, mask: Any = None) -> list[dict[str, Any]]:
+    """Problems (anything with ``row, column, value, reason``) as a sorted list of plain dicts.
+
+    ``mask`` (optional) is applied to each value's text (card numbers).
     """
+    out = []
+    for p in sorted(problems, key=lambda p: (p.row, str(p.column))):
+        value = p.value
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            text = None
+        else:
+            text = str(value)
+            if mask is not None:
+                text = mask(text)
+        out.append(
+            {
+                "file": str(source),
+                "row": int(p.row),
+                "column": None if p.column is None else str(p.column),
+                "value": text,
+                "reason": str(p.reason),
+            }
+        )
+    return out
 
-    @property
-    def _constructor(self) -> type[pd.DataFrame]:
-        return pd.DataFrame
 
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
-        if isinstance(other, pd.DataFrame):
-            return self.equals(other)
-        return super().__eq__(other)
+def report_frame(records: Sequence[Mapping[str, Any]] | None) -> pd.DataFrame:
+    """A rejected/skipped report (list of dicts) as a DataFrame with :data:`REPORT_COLUMNS`."""
+    records = list(records or [])
+    return pd.DataFrame(
+        {
+            "file": pd.Series([r.get("file") for r in records], dtype="string"),
+            "row": pd.Series([r.get("row") for r in records], dtype="int64"),
+            "column": pd.Series([r.get("column") for r in records], dtype="string"),
+            "value": pd.Series([r.get("value") for r in records], dtype="string"),
+            "reason": pd.Series([r.get("reason") for r in records], dtype="string"),
+        },
+        columns=list(REPORT_COLUMNS),
+    )
 
-    def __ne__(self, other: object) -> Any:  # type: ignore[override]
-        if isinstance(other, pd.DataFrame):
-            return not self.equals(other)
-        return super().__ne__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+def offsets_records(offsets: pd.DataFrame) -> list[dict[str, Any]]:
+    """The matcher's clock offsets frame (indexed by terminal) as a list of plain dicts."""
+    out = []
+    for terminal, row in offsets.iterrows():
+        record = {"terminal_id": str(terminal)}
+        for column in _OFFSET_COLUMNS:
+            if column in offsets.columns:
+                record[column] = jsonable(row[column])
+        out.append(record)
+    return out
 
 
-def attach(frame: pd.DataFrame) -> AttachedFrame:
-    """``frame`` as an :class:`AttachedFrame`, ready to store in ``attrs``."""
-    attached = AttachedFrame(frame)
-    attached.attrs = {}
-    return attached
+def _offsets_frame(records: Sequence[Mapping[str, Any]] | None) -> pd.DataFrame:
+    records = list(records or [])
+    frame = pd.DataFrame(
+        {
+            "offset_s": pd.array([r.get("offset_s") for r in records], dtype="float64"),
+            "votes": pd.array([r.get("votes") for r in records], dtype="float64"),
+            "used": pd.array([bool(r.get("used")) for r in records], dtype="bool"),
+        },
+        index=pd.Index([r.get("terminal_id") for r in records], name="terminal_id", dtype=object),
+    )
+    frame["votes"] = frame["votes"].astype("float64")
+    frame["offset_s"] = frame["offset_s"].astype("float64")
+    if len(frame) and frame["offset_s"].notna().all() and (frame["offset_s"] % 1 == 0).all():
+        frame["offset_s"] = frame["offset_s"].astype("int64")
+    return frame
+
+
+def side_report(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """One side report of ``frame`` as a DataFrame: ``"rejected"``, ``"skipped"`` or ``"clock_offsets"``.
+
+    An empty report (with its columns) when the frame carries none.
+    """
+    value = frame.attrs.get(name)
+    if isinstance(value, pd.DataFrame):  # a frame made before receiptkit kept plain values
+        return value.copy()
+    if name == "clock_offsets":
+        return _offsets_frame(value)
+    return report_frame(value)
+
+
+def rejected(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows a reader left out with ``strict=False``: ``file, row, column, value, reason``."""
+    return side_report(frame, "rejected")
+
+
+def skipped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows a reader skipped as not transactions (payouts, fees): ``file, row, column, value, reason``."""
+    return side_report(frame, "skipped")
+
+
+def clock_offsets(result: pd.DataFrame) -> pd.DataFrame:
+    """The per-terminal clock offsets of a :func:`receiptkit.match` result (``offset_s, votes, used``)."""
+    return side_report(result, "clock_offsets")

@@ -41,7 +41,7 @@ def test_every_status_has_a_reason(outcome: pd.DataFrame) -> None:
 def test_clock_offsets_found_for_skewed_terminals() -> None:
     data = make_dataset(n_transactions=6000, n_proofs=700, seed=3)
     result = rk.match(data.proofs, data.journal, policy=rk.MatchPolicy(fx_rates=data.fx_rates))
-    offsets = result.attrs["clock_offsets"]
+    offsets = rk.clock_offsets(result)
     used = offsets[offsets["used"]]
     truth = data.clock_offsets.astype(float)
     truth.index = truth.index.astype(str)
@@ -65,7 +65,7 @@ def test_shuffled_dataset_gives_the_same_verdicts() -> None:
     pd.testing.assert_frame_equal(
         first.sort_values(key).reset_index(drop=True), shuffled.sort_values(key).reset_index(drop=True)
     )
-    pd.testing.assert_frame_equal(first.attrs["clock_offsets"], shuffled.attrs["clock_offsets"])
+    pd.testing.assert_frame_equal(rk.clock_offsets(first), rk.clock_offsets(shuffled))
 
 
 def test_generator_output_is_canonical_and_seeded() -> None:

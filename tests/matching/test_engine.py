@@ -26,7 +26,7 @@ def test_result_has_one_row_per_proof_with_the_documented_columns() -> None:
     assert row_of(result, "p1")["terminal_id"] == "T1"
     assert row_of(result, "p2")["status"] == "unmatched"
     assert pd.isna(row_of(result, "p2")["txn_id"])
-    assert isinstance(result.attrs["clock_offsets"], pd.DataFrame)
+    assert isinstance(rk.clock_offsets(result), pd.DataFrame)
 
 
 def test_match_does_not_modify_its_inputs() -> None:

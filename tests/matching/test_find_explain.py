@@ -27,14 +27,14 @@ def test_find_with_keywords_ranks_candidates_with_confidence() -> None:
     assert ranked["confidence"].iloc[0] > 0.99
     assert {"confidence", "why", "txn_id", "amount_minor", "ts"} <= set(ranked.columns)
     verdict = ranked.attrs["verdict"]
-    assert (verdict["status"].iloc[0], verdict["txn_id"].iloc[0]) == ("matched", "A")
+    assert (verdict["status"], verdict["txn_id"]) == ("matched", "A")
 
 
 def test_find_without_the_card_lists_both_sales_in_the_minute() -> None:
     ranked = rk.find(J, amount="128.50", time="2026-11-20 14:32")
     assert set(ranked["txn_id"].head(2)) == {"A", "C"}
-    assert ranked.attrs["verdict"]["status"].iloc[0] == "ambiguous"
-    assert "last 4" in ranked.attrs["verdict"]["ask"].iloc[0]
+    assert ranked.attrs["verdict"]["status"] == "ambiguous"
+    assert "last 4" in ranked.attrs["verdict"]["ask"]
 
 
 def test_find_reuses_an_index_and_gives_the_same_answer() -> None:
@@ -54,8 +54,8 @@ def test_find_with_no_candidate_is_empty_and_says_why() -> None:
     ranked = rk.find(J, amount="999.99", time="2026-11-20 14:32")
     assert ranked.empty
     verdict = ranked.attrs["verdict"]
-    assert verdict["status"].iloc[0] == "unmatched"
-    assert "999.99" in verdict["reason"].iloc[0]
+    assert verdict["status"] == "unmatched"
+    assert "999.99" in verdict["reason"]
 
 
 def test_index_requires_an_aware_canonical_journal() -> None:

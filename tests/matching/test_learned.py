@@ -46,9 +46,9 @@ def test_learned_path_sits_beside_the_journal() -> None:
 def test_offsets_learned_by_a_month_reach_the_counter(tmp_path: Path) -> None:
     j = _skewed_journal()
     month = rk.match(_month_of_proofs(), j)
-    assert month.attrs["clock_offsets"].loc["T2", "offset_s"] == pytest.approx(OFF, abs=5)
+    assert rk.clock_offsets(month).loc["T2", "offset_s"] == pytest.approx(OFF, abs=5)
     # one proof at the counter cannot learn the offset: the sale is seven minutes away
-    alone = rk.find(j, _counter_proof()).attrs["verdict"].iloc[0]
+    alone = rk.find(j, _counter_proof()).attrs["verdict"]
     assert alone["status"] == "unmatched"
     path = rk.learned_path(tmp_path / "journal.csv")
     learned = rk.save_learned(path, month, now=NOW)
@@ -56,7 +56,7 @@ def test_offsets_learned_by_a_month_reach_the_counter(tmp_path: Path) -> None:
     kept = rk.load_learned(path)
     assert kept.clock_offsets == learned.clock_offsets
     for ranked in (rk.find(j, _counter_proof(), learned=kept), rk.find(kept.index(j), _counter_proof())):
-        verdict = ranked.attrs["verdict"].iloc[0]
+        verdict = ranked.attrs["verdict"]
         assert (verdict["status"], verdict["txn_id"]) == ("matched", "LATE")
         assert "clock_offset" in verdict["flags"]
 
@@ -69,7 +69,7 @@ def test_match_falls_back_on_kept_offsets_when_its_proofs_cannot_vote() -> None:
     index = rk.JournalIndex(j, clock_offsets={"T2": OFF})
     result = rk.match(few, index)
     assert row_of(result, "c1")["txn_id"] == "LATE"
-    assert result.attrs["clock_offsets"].loc["T2", "offset_s"] == OFF
+    assert rk.clock_offsets(result).loc["T2", "offset_s"] == OFF
 
 
 def test_a_later_run_replaces_what_it_learned_again_and_keeps_the_rest(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_learned_aliases_are_kept_and_used_at_the_counter(tmp_path: Path) -> Non
     learned = rk.save_learned(tmp_path / "l.json", month, now=NOW)
     assert learned.merchant_aliases == {shop: [alias_key(legal)]}
     ranked = rk.find(j, amount="128.50", time=f"{at('14:32:00')}", merchant=legal, learned=learned)
-    explained = rk.explain(ranked.attrs["verdict"], ranked.attrs["verdict"]["proof_id"].iloc[0])
+    explained = rk.explain(ranked, ranked.attrs["verdict"]["proof_id"])
     assert explained.set_index("field").loc["merchant", "best_level"] == "alias"
 
 

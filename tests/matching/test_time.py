@@ -91,7 +91,7 @@ def _skewed_case(offset_s: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_terminal_hours_off_is_estimated_used_and_reported() -> None:
     j, p = _skewed_case(8 * 3600)  # a terminal set to the wrong zone (UTC+16 instead of +8)
     result = rk.match(p, j)
-    offsets = result.attrs["clock_offsets"]
+    offsets = rk.clock_offsets(result)
     assert offsets.loc["T9", "used"]
     assert abs(offsets.loc["T9", "offset_s"] - 8 * 3600) <= 60
     row = row_of(result, "plain")
@@ -103,7 +103,7 @@ def test_terminal_hours_off_is_estimated_used_and_reported() -> None:
 def test_terminal_minutes_fast_is_corrected() -> None:
     j, p = _skewed_case(-7 * 60)
     result = rk.match(p, j)
-    assert abs(result.attrs["clock_offsets"].loc["T9", "offset_s"] + 420) <= 60
+    assert abs(rk.clock_offsets(result).loc["T9", "offset_s"] + 420) <= 60
     assert row_of(result, "plain")["txn_id"] == "T"
 
 
@@ -114,13 +114,13 @@ def test_given_clock_offsets_are_used_as_is() -> None:
     assert row_of(without, "plain")["status"] == "unmatched"
     given = rk.match(plain, j, clock_offsets={"T9": 3 * 3600})
     assert row_of(given, "plain")["txn_id"] == "T"
-    assert given.attrs["clock_offsets"].loc["T9", "offset_s"] == 3 * 3600
+    assert rk.clock_offsets(given).loc["T9", "offset_s"] == 3 * 3600
 
 
 def test_terminal_without_skew_gets_no_offset() -> None:
     j, p = _skewed_case(0)
     result = rk.match(p, j)
-    offsets = result.attrs["clock_offsets"]
+    offsets = rk.clock_offsets(result)
     assert abs(offsets.loc["T9", "offset_s"]) < 60
     assert "clock_offset" not in flags_of(result, "plain")
     assert row_of(result, "plain")["clock_offset_s"] == 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+import receiptkit as rk
 from receiptkit import read_proofs
 from receiptkit.readers.bank_csv import make_spec, read
 
 
 def test_cmb_credit_year_from_title_and_sign(fixtures):
     frame = read_proofs(fixtures / "proofs" / "cmb_credit.csv")
-    assert frame.attrs["rejected"].empty
+    assert rk.rejected(frame).empty
     assert list(frame["date"]) == [
         pd.Timestamp("2025-12-30"),  # repayment without 交易日: posting date, year before the title's
         pd.Timestamp("2025-12-31"),

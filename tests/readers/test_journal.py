@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import receiptkit
+import receiptkit as rk
 from receiptkit.errors import JournalError
 from receiptkit.readers.journal import PRESETS, RejectedRowsWarning, read_journal, sniff
 from receiptkit.schema import JOURNAL_COLUMNS, FullPanWarning
@@ -176,9 +177,9 @@ def test_stripe_payouts_are_reported_as_skipped_not_read(tmp_path: Path) -> None
     journal = _read(path)
     assert journal["txn_id"].tolist() == ["txn_A"]
     assert journal.loc[0, "currency"] == "EUR"
-    skipped = journal.attrs["skipped"]
+    skipped = rk.skipped(journal)
     assert skipped[["row", "column", "value"]].values.tolist() == [[3, "reporting_category", "payout"]]
-    assert journal.attrs["rejected"].empty
+    assert rk.rejected(journal).empty
 
 
 # --------------------------------------------------------------------------- mapping, sources
@@ -473,7 +474,7 @@ def test_non_strict_report_keeps_every_bad_row(tmp_path: Path) -> None:
     path.write_text(BAD.replace("12,34,", "12.00,"), encoding="utf-8")
     with pytest.warns(RejectedRowsWarning, match="3 row"):
         journal = read_journal(path, mapping=BAD_MAP, tz="Asia/Shanghai", currency="CNY", strict=False)
-    report = journal.attrs["rejected"]
+    report = rk.rejected(journal)
     assert list(report.columns) == ["file", "row", "column", "value", "reason"]
     assert report["row"].tolist() == [4, 5, 6]
     assert report["column"].tolist() == ["金额", "交易时间", "参考号"]
@@ -510,7 +511,7 @@ def test_full_pan_never_in_error_or_report(tmp_path: Path) -> None:
     assert info.value.value == "622202*********0123"
     with pytest.warns(RejectedRowsWarning):
         journal = read_journal(path, mapping=mapping, tz="UTC", currency="CNY", strict=False)
-    assert journal.attrs["rejected"]["value"].tolist() == ["622202*********0123"]
+    assert rk.rejected(journal)["value"].tolist() == ["622202*********0123"]
     # mapped to last4, only the last four digits are kept
     journal = read_journal(
         path, mapping={"交易时间": "ts", "金额": "amount", "卡号": "card_last4"}, tz="UTC", currency="CNY"

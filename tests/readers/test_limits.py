@@ -74,7 +74,7 @@ def test_huge_amount_among_many_plain_rows_is_named_not_wrapped() -> None:
         warnings.simplefilter("ignore")
         lenient = _journal(_journal_csv(amounts), strict=False)
     assert len(lenient) == 199 and set(lenient["amount_minor"]) == {1250}
-    rejected = lenient.attrs["rejected"]
+    rejected = rk.rejected(lenient)
     assert list(pd.DataFrame(rejected)["row"]) == [139]
 
 

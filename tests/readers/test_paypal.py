@@ -86,7 +86,7 @@ def test_refund_is_a_credit_that_keeps_its_reference_txn_id(fixtures):
 def test_currency_conversion_pair_is_reported_as_skipped_or_read_on_request(fixtures):
     path = fixtures / "proofs" / "paypal_activity.csv"
     frame = read_proofs(path)
-    skipped = frame.attrs["skipped"]
+    skipped = rk.skipped(frame)
     assert list(skipped["row"]) == [4, 5, 10]
     assert list(skipped["value"]) == [
         "General Currency Conversion",
@@ -98,7 +98,7 @@ def test_currency_conversion_pair_is_reported_as_skipped_or_read_on_request(fixt
     assert (payment["amount_minor"], payment["currency"], payment["direction"]) == (5000, "EUR", "debit")
 
     every = read_proofs(path, skip_types=None)
-    assert len(every) == 12 and every.attrs["skipped"].empty
+    assert len(every) == 12 and rk.skipped(every).empty
     pair = every[every["source_row"].isin([4, 5])]
     assert list(zip(pair["amount_minor"], pair["currency"], pair["direction"], strict=True)) == [
         (5432, "USD", "debit"),
@@ -122,7 +122,7 @@ def test_statement_with_iana_zones_and_an_abbreviation(fixtures):
     assert frame.iloc[3]["ts"] == _utc("2026-07-04 12:00:00")  # Europe/Berlin in summer: +02:00
     assert frame.iloc[2]["merchant_text"] == "Bäckerei Morgenrot"
     assert frame["payment_state"].isna().all()  # statements have no Status column
-    assert list(frame.attrs["skipped"]["row"]) == [5]
+    assert list(rk.skipped(frame)["row"]) == [5]
 
 
 def test_spanish_statement_decimal_comma_and_madrid_summer_time(fixtures):
@@ -136,7 +136,7 @@ def test_spanish_statement_decimal_comma_and_madrid_summer_time(fixtures):
     assert frame.iloc[0]["date"] == pd.Timestamp("2026-03-14")
     assert frame.iloc[1]["merchant_text"] == "Bar Lucía"
     assert frame.iloc[2]["raw"]["Id. de referencia de trans."] == "GWX78901YZ234567A"
-    assert list(frame.attrs["skipped"]["value"]) == ["Conversión de divisa general"]
+    assert list(rk.skipped(frame)["value"]) == ["Conversión de divisa general"]
 
 
 def test_tz_sets_the_zone_shown_not_the_instant(fixtures):
@@ -171,7 +171,7 @@ def test_bad_amount_names_file_line_column_and_value(tmp_path, fixtures):
     with pytest.warns(RejectedRowsWarning):
         frame = read_proofs(bad, strict=False)
     assert 3 not in set(frame["source_row"]) and len(frame) == 8
-    rejected = frame.attrs["rejected"]
+    rejected = rk.rejected(frame)
     assert list(rejected["row"]) == [3] and list(rejected["column"]) == ["Gross"]
 
 
@@ -284,7 +284,7 @@ def test_oca_activity_day_first_in_pacific_time(samples):
     # TID7 pays 100.00 AUD, funded by the conversion pair TID5/TID6, which is reported, not read
     tid7 = frame[frame["wallet_txn_id"] == "TID7"].iloc[0]
     assert (tid7["amount_minor"], tid7["currency"], tid7["direction"]) == (10000, "AUD", "debit")
-    assert {6, 7} <= set(frame.attrs["skipped"]["row"])  # lines of TID5, TID6
+    assert {6, 7} <= set(rk.skipped(frame)["row"])  # lines of TID5, TID6
 
 
 def test_hledger_us_activity_month_first(samples):
@@ -301,7 +301,7 @@ def test_hledger_us_activity_month_first(samples):
         "Wikimedia Foundation, Inc.",
         "Noble Benefactor",
     ]
-    assert list(frame.attrs["skipped"]["value"]) == ["Bank Deposit to PP Account"] * 3
+    assert list(rk.skipped(frame)["value"]) == ["Bank Deposit to PP Account"] * 3
 
 
 def test_oca_statements_english_and_spanish(samples):

@@ -7,6 +7,7 @@ import warnings
 import pandas as pd
 import pytest
 
+import receiptkit as rk
 from receiptkit.readers.settlement import (
     SETTLEMENT_COLUMNS,
     SETTLEMENT_EXTRA,
@@ -173,7 +174,7 @@ def test_bad_count_and_non_strict_report(tmp_path):
         warnings.simplefilter("always")
         frame = read_settlement(path, strict=False)
     assert list(frame["batch_no"]) == ["000002"]
-    rejected = frame.attrs["rejected"]
+    rejected = rk.rejected(frame)
     assert list(rejected["row"]) == [2] and list(rejected["column"]) == ["笔数"]
     assert any("rejected" in str(w.message) for w in caught)
 

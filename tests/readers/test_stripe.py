@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import receiptkit as rk
 from receiptkit import ProofError, read_journal, read_proofs
 from receiptkit.readers import stripe
 from receiptkit.readers.proofs import sniff_format
@@ -46,7 +47,7 @@ def test_charges_and_refunds_are_proofs_payouts_and_fees_are_reported(fixtures):
     assert pd.isna(first["merchant_text"])  # the description is the charge's text, kept in raw
     assert first["raw"]["description"] == "Frühstück, Tisch 4"
     assert first["raw"]["available_on_utc"] == "2026-03-18 00:00:00"
-    skipped = frame.attrs["skipped"]
+    skipped = rk.skipped(frame)
     assert list(skipped["row"]) == [5, 6] and list(skipped["value"]) == ["payout", "fee"]
 
 

@@ -7,6 +7,7 @@ import warnings
 import pandas as pd
 import pytest
 
+import receiptkit as rk
 from receiptkit import ProofError, read_proofs
 from receiptkit.readers.proofbase import RejectedRowsWarning, payment_state
 
@@ -67,7 +68,7 @@ def test_bad_amount_lenient_reports_rejected_rows(tmp_path, fixtures):
     with pytest.warns(RejectedRowsWarning):
         frame = read_proofs(bad, strict=False)
     assert len(frame) == 3
-    rejected = frame.attrs["rejected"]
+    rejected = rk.rejected(frame)
     assert list(rejected["row"]) == [18] and list(rejected["column"]) == ["金额(元)"]
 
 

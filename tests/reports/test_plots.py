@@ -38,7 +38,7 @@ def test_status_by_day_counts_every_proof(rec):
 def test_scores_show_the_threshold_and_every_scored_proof(rec):
     figure = plots.plot_scores(rec.result)
     whole = figure.axes[0]
-    threshold = rec.result.attrs["policy"].match_threshold
+    threshold = rec.result.attrs["policy"]["match_threshold"]
     lines = [line.get_xdata()[0] for line in whole.get_lines()]
     assert np.isclose(lines, threshold).any()
     scored = int((rec.result["n_candidates"] > 0).sum())

@@ -35,7 +35,7 @@ def test_the_edge_cases_are_hard_ones(data):
     assert _verdict(expected, "Q-K1")["txn_id"] == "X-K1"  # found by wallet number at another amount
     assert _verdict(expected, "Q-S9")["txn_id"] == "X-S9"
     assert "clock_offset" in _verdict(expected, "Q-S9")["flags"]
-    assert expected.attrs["clock_offsets"].loc[SKEWED, "offset_s"] == -8 * 3600
+    assert rk.clock_offsets(expected).loc[SKEWED, "offset_s"] == -8 * 3600
 
 
 def test_many_small_tasks_on_threads_equal_match(data):
@@ -51,9 +51,9 @@ def test_many_small_tasks_on_threads_equal_match(data):
     assert task[position["Q-mid-1"]] == task[position["Q-bank-1"]] == task[position["Q-mid-2"]]
     offsets = planned.clock_offsets
     pd.testing.assert_series_equal(
-        offsets["offset_s"], expected.attrs["clock_offsets"]["offset_s"], check_dtype=False
+        offsets["offset_s"], rk.clock_offsets(expected)["offset_s"], check_dtype=False
     )
-    assert offsets["used"].equals(expected.attrs["clock_offsets"]["used"])
+    assert offsets["used"].equals(rk.clock_offsets(expected)["used"])
 
 
 def test_parquet_folder_on_a_two_worker_local_cluster(data, cluster_client, tmp_path):

@@ -119,7 +119,8 @@ def test_activity_list_and_totals(rebuilt, register) -> None:
     ]
     assert activity["sources"].tolist() == ["acquirer"] * 3 + ["wechat"]
     assert activity["reprints"].tolist() == [0, 0, 0, 0]
-    assert activity.attrs["terminal"].note == "stolen at lunch"
+    assert activity.attrs["terminal"]["note"] == "stolen at lunch"
+    json.dumps(activity.attrs)  # plain values only
     totals = activity_totals(activity).set_index(["txn_type", "status"])
     assert totals.loc[("sale", "declined"), "count"] == 1
     assert totals.loc[("refund", "approved"), "count"] == 2

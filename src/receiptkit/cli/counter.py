@@ -90,7 +90,7 @@ def find(
         if line:
             err_console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
     console.print(f"proof: {escape(_describe_proof(proof.iloc[0], tz))}", highlight=False, soft_wrap=True)
-    verdict = ranked.attrs["verdict"].iloc[0]
+    verdict = ranked.attrs["verdict"]  # the proof's match result, as plain values
     status = str(verdict["status"])
     colour = {"matched": "green", "ambiguous": "yellow"}.get(status, "red")
     title = f"[bold {colour}]{status.upper()}[/]: {escape(str(verdict['reason']))}"

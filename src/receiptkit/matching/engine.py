@@ -18,17 +18,18 @@ make a verdict more careful.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from receiptkit.frames import attach
+from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.comparators import learn_aliases
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
-from receiptkit.matching.explanation import _Store, explain
+from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
@@ -64,9 +65,11 @@ def match(
     Returns one row per proof (in the proofs' order) with ``proof_id,
     txn_id, status, confidence, margin, n_candidates, reason, flags,
     candidates, ask, terminal_id, clock_offset_s``. ``status`` is
-    ``matched``, ``ambiguous`` or ``unmatched``. ``result.attrs`` holds
-    ``clock_offsets`` (per terminal, estimated from the proofs unless given)
-    and the evidence that :func:`explain` shows.
+    ``matched``, ``ambiguous`` or ``unmatched``. ``result.attrs`` holds plain
+    values: ``clock_offsets`` (per terminal, estimated from the proofs unless
+    given; :func:`receiptkit.clock_offsets` gives them as a frame), ``policy``
+    (its settings), ``merchant_aliases``, and a token by which :func:`explain`
+    finds the evidence.
 
     Deterministic: the same inputs give the same output whatever their row
     order. One journal transaction proves at most one proof.
@@ -105,11 +108,21 @@ def _match_valid(
     weighed = _weigh(index, arrays, policy, table)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
-    result.attrs["clock_offsets"] = attach(offsets)
-    result.attrs["evidence"] = _Store(index, arrays, weighed, shown, policy)
-    result.attrs["policy"] = policy
+    result.attrs["clock_offsets"] = offsets_records(offsets)
+    _keep_evidence(result, _Store(index, arrays, weighed, shown, policy))
+    result.attrs["policy"] = _policy_values(policy)
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     return result
+
+
+def _policy_values(policy: MatchPolicy) -> dict[str, Any]:
+    """The policy's plain settings (numbers, strings, booleans) for ``attrs``."""
+    values = {}
+    for field in dataclasses.fields(policy):
+        value = getattr(policy, field.name)
+        if isinstance(value, bool | int | float | str) or value is None:
+            values[field.name] = value
+    return values
 
 
 def find(
@@ -130,7 +143,8 @@ def find(
     first, with ``confidence``, ``why``, the proof's ``proof_id``, its
     ``verdict`` (``matched``, ``ambiguous`` or ``unmatched``), ``chosen`` (true
     on the one candidate a ``matched`` verdict picked) and the journal columns;
-    ``attrs["verdict"]`` holds the one-row :func:`match` result. A candidate
+    ``attrs["verdict"]`` holds the one-row :func:`match` result as a dict of
+    plain values, and :func:`explain` takes the ranked frame. A candidate
     row can be passed to :func:`receiptkit.reprint`, which refuses it unless
     it is ``chosen``.
 
@@ -160,7 +174,8 @@ def find(
     if not _already_canonical(one):
         one = validate_proofs(one)
     result = _match_valid(one, index, policy, index.clock_offsets)
-    store: _Store = result.attrs["evidence"]
+    store = _evidence_of(result)
+    assert store is not None
     w = store.weighed
     # every hypothesis that can be matched, best first, with its posterior before one-to-one
     post = _posteriors(w, np.ones(len(w.proof), dtype=bool), policy)
@@ -182,11 +197,17 @@ def find(
     chosen = frame["txn_id"].astype(str).to_numpy() == str(chosen_id)
     frame.insert(4, "chosen", chosen & (status == "matched") & pd.notna(chosen_id))
     ranked = frame.reset_index(drop=True)
-    verdict = attach(result)
-    verdict.attrs.update(result.attrs)  # explain(ranked.attrs["verdict"], ...) works as on a match result
-    ranked.attrs["verdict"] = verdict
-    ranked.attrs["evidence"] = store
+    ranked.attrs["verdict"] = _verdict_values(result)
+    ranked.attrs["clock_offsets"] = result.attrs["clock_offsets"]
+    ranked.attrs["policy"] = result.attrs["policy"]
+    _keep_evidence(ranked, store)  # explain(ranked, proof_id) works as on a match result
     return ranked
+
+
+def _verdict_values(result: pd.DataFrame) -> dict[str, Any]:
+    """The one-row match result as plain values (``candidates`` as ``[[txn_id, confidence], ...]``)."""
+    row = result.iloc[0]
+    return {str(column): jsonable(row[column]) for column in result.columns}
 
 
 _CANONICAL_DTYPES = {

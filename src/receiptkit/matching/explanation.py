@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+import weakref
 from typing import Any
 
 import numpy as np
@@ -78,6 +80,31 @@ class _Store:
         return f"<match evidence for {self.proofs.shape[0]} proofs>"
 
 
+# The evidence explain() shows stays out of attrs (attrs hold plain values only,
+# see receiptkit.frames): the frame match/find returns holds it as a hidden
+# attribute, and a registry finds it by the token in attrs["evidence"] for as
+# long as that frame lives, so frames derived from it (copies, selections,
+# pickles in the same process) can be explained too.
+_EVIDENCE: weakref.WeakValueDictionary[str, _Store] = weakref.WeakValueDictionary()
+_HIDDEN = "_receiptkit_evidence"
+
+
+def _keep_evidence(frame: pd.DataFrame, store: _Store) -> None:
+    """Attach ``store`` to ``frame``: hidden attribute, token in ``attrs["evidence"]``."""
+    token = f"match-evidence:{uuid.uuid4().hex}"
+    _EVIDENCE[token] = store
+    object.__setattr__(frame, _HIDDEN, store)
+    frame.attrs["evidence"] = token
+
+
+def _evidence_of(frame: pd.DataFrame) -> _Store | None:
+    store = getattr(frame, _HIDDEN, None)
+    if isinstance(store, _Store):
+        return store
+    token = frame.attrs.get("evidence")
+    return _EVIDENCE.get(token) if isinstance(token, str) else None
+
+
 def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     """The evidence per field for a proof's best candidate and the runner-up.
 
@@ -87,10 +114,12 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     for the chosen transaction and the runner-up, like a match-weight
     waterfall. The last row is the posterior probability.
     """
-    store = result.attrs.get("evidence")
-    if not isinstance(store, _Store):
+    store = _evidence_of(result)
+    if store is None:
         raise ValueError(
-            "explain needs the frame returned by match() or find() (its attrs carry the evidence)"
+            "explain needs the frame returned by match() or find() (or one derived from it while "
+            "that frame is alive); match again to explain a result read back from a file"
+        )
         )
     ev = store.evidence_of(str(proof_id))
     proofs = store.proofs

@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
+from receiptkit.frames import side_report
 
 __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
 
@@ -151,7 +152,7 @@ def save_learned(
     offsets = clock_offsets
     aliases = merchant_aliases
     if result is not None:
-        offsets = result.attrs.get("clock_offsets") if offsets is None else offsets
+        offsets = side_report(result, "clock_offsets") if offsets is None else offsets
         aliases = result.attrs.get("merchant_aliases") if aliases is None else aliases
     new: dict[str, tuple[int, float | None]] = {}
     if isinstance(offsets, pd.DataFrame):

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError
-from receiptkit.frames import attach
+from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.readers.presets import (
@@ -48,6 +48,7 @@ from receiptkit.readers.table import (
     Problem,
     RawTable,
     _cell_text,
+    check_workbook,
     convert,
     decode_bytes,
     excel_engine,
@@ -85,7 +86,6 @@ ID_COLUMNS = (
     "operator_id",
     "aid",
 )
-REPORT_COLUMNS = ("file", "row", "column", "value", "reason")
 _TEXT_SUFFIXES = {".parquet", ".pq"}
 _MAPPING_KINDS = {
     "ts": "time",
@@ -97,7 +97,7 @@ _MAPPING_KINDS = {
 
 
 class RejectedRowsWarning(UserWarning):
-    """``strict=False`` left rows out; they are in ``frame.attrs["rejected"]``."""
+    """``strict=False`` left rows out; ``receiptkit.rejected(frame)`` lists them."""
 
 
 # --------------------------------------------------------------------------- public
@@ -135,7 +135,8 @@ def read_journal(
     strict:
         ``True``: the first bad cell raises :class:`JournalError` naming file,
         row, column and value. ``False``: bad rows are left out, listed in
-        ``frame.attrs["rejected"]`` (columns file, row, column, value, reason)
+        ``frame.attrs["rejected"]`` as plain records (file, row, column,
+        value, reason; :func:`receiptkit.rejected` gives them as a DataFrame)
         and a :class:`RejectedRowsWarning` gives their count.
     con:
         A ``sqlite3`` connection or SQLAlchemy engine/connection for a SQL ``source``.
@@ -185,6 +186,8 @@ def _suffix(source: Any) -> str:
 def _head_rows(source: Any, encoding: str | None) -> list[set[str]]:
     if _suffix(source) in (".xlsx", ".xlsm", ".xls"):
         engine = excel_engine(_suffix(source))
+        if _suffix(source) != ".xls":
+            check_workbook(source, str(source))
         try:
             head = pd.read_excel(source, header=None, nrows=40, dtype=object, engine=engine)
         except Exception as exc:
@@ -534,7 +537,7 @@ def _process(
     if problems:
         warnings.warn(
             f"{name}: {len(bad_lines)} row(s) rejected ({len(problems)} problem(s)); "
-            "see frame.attrs['rejected']",
+            "see receiptkit.rejected(frame)",
             RejectedRowsWarning,
             stacklevel=3,
         )
@@ -766,23 +769,9 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def _report(problems: Sequence[Problem], name: str) -> pd.DataFrame:
-    ordered = sorted(problems, key=lambda p: (p.row, p.column))
-    return attach(
-        pd.DataFrame(
-            {
-                "file": pd.Series([name] * len(ordered), dtype=STRING),
-                "row": pd.Series([p.row for p in ordered], dtype="int64"),
-                "column": pd.Series([p.column for p in ordered], dtype=STRING),
-                "value": pd.Series(
-                    [None if p.value is None or p.value is pd.NA else _safe(str(p.value)) for p in ordered],
-                    dtype=STRING,
-                ),
-                "reason": pd.Series([p.reason for p in ordered], dtype=STRING),
-            },
-            columns=list(REPORT_COLUMNS),
-        )
-    )
+def _report(problems: Sequence[Problem], name: str) -> list[dict[str, Any]]:
+    """Problems as plain records for ``frame.attrs`` (values masked: any 12-19 digit run)."""
+    return report_records(problems, name, mask=_safe)
 
 
 def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | None) -> pd.DataFrame:

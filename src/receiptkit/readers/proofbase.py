@@ -71,7 +71,7 @@ _PAN_HINT = re.compile(r"\d[\d -]{10,}\d")
 
 
 class RejectedRowsWarning(UserWarning):
-    """``strict=False``: some rows were rejected; see ``frame.attrs['rejected']``."""
+    """``strict=False``: some rows were rejected; see ``receiptkit.rejected(frame)``."""
 
 
 def payment_state(text: object) -> str | None:
@@ -427,7 +427,7 @@ def finish(
         keep = ~out["source_row"].isin(list(bad_rows)).fillna(False)
         out = out[keep.to_numpy(dtype=bool)]
         warnings.warn(
-            f"{name}: {len(bad_rows)} row(s) rejected; see frame.attrs['rejected']",
+            f"{name}: {len(bad_rows)} row(s) rejected; see receiptkit.rejected(frame)",
             RejectedRowsWarning,
             stacklevel=3,
         )

@@ -28,7 +28,7 @@ from receiptkit.readers import (
     stripe,
     wallet_cn,
 )
-from receiptkit.readers.table import excel_engine, head_text, source_name
+from receiptkit.readers.table import check_workbook, excel_engine, head_text, source_name
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
 
@@ -51,6 +51,8 @@ FORMATS: dict[str, Any] = {
 def _head(source: Any, name: str) -> str:
     suffix = Path(name).suffix.lower()
     if isinstance(source, str | Path) and suffix in (".xls", ".xlsx", ".xlsm"):
+        if suffix != ".xls":
+            check_workbook(source, name)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -41,6 +41,7 @@ from receiptkit.readers.table import (
     Col,
     Problem,
     RawTable,
+    check_workbook,
     convert,
     excel_engine,
     head_text,
@@ -450,6 +451,8 @@ def parse_rate(text: Any) -> Decimal | None:
 def _head_cells(source: Any, name: str, encodings: Sequence[str]) -> list[set[str]]:
     suffix = Path(name).suffix.lower()
     if isinstance(source, str | Path) and suffix in (".xlsx", ".xlsm", ".xls"):
+        if suffix != ".xls":
+            check_workbook(source, name)
         try:
             sheet = pd.read_excel(source, header=None, dtype=str, nrows=40, engine=excel_engine(suffix))
         except Exception as exc:  # xlrd/openpyxl raise many kinds
@@ -763,7 +766,7 @@ def _finish(
     out.attrs["rejected"] = problems_frame(problems, name)
     if problems:
         warnings.warn(
-            f"{name}: {len({p.row for p in problems})} row(s) rejected; see frame.attrs['rejected']",
+            f"{name}: {len({p.row for p in problems})} row(s) rejected; see receiptkit.rejected(frame)",
             RejectedSettlementWarning,
             stacklevel=3,
         )

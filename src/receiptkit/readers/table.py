@@ -28,17 +28,21 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
-from receiptkit.frames import attach
+from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
-from receiptkit.pan import last4_of
+from receiptkit.pan import last4_of, mask_pans_in_text
 from receiptkit.schema import STRING
 from receiptkit.timeparse import parse_time
 
 __all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_WORKBOOK_BYTES",
     "NULL_MARKERS",
     "Col",
     "Problem",
     "RawTable",
+    "check_workbook",
     "convert",
     "decode_bytes",
     "head_text",
@@ -231,6 +235,14 @@ def _header_delimiter(text: str, header: Sequence[str]) -> str:
 
 
 def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[str]]]:
+    # a giant cell is refused before the csv module copies the text (StringIO holds 4 bytes a character)
+    giant = re.compile(f"[^{re.escape(delimiter)}\n]{{{MAX_CELL_CHARS + 1}}}").search(text)
+    if giant is not None:
+        raise ReceiptkitError(
+            f"a cell of more than {MAX_CELL_CHARS:,} characters",
+            file=name,
+            row=text.count("\n", 0, giant.start()) + 1,
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     start = 1
     try:
@@ -257,6 +269,55 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+#: Bounds that keep memory and time bounded on hostile workbooks and tables (issue #18 item 9).
+#: A workbook whose parts decompress to more than MAX_WORKBOOK_BYTES in all, or a
+#: part larger than 1 MiB that decompresses more than MAX_ZIP_RATIO times its
+#: compressed size, is refused before it is parsed (real exports compress 5-30x).
+MAX_WORKBOOK_BYTES = 512 * 2**20
+MAX_ZIP_RATIO = 200
+#: Widest row read (real exports have 10-100 columns), and the longest cell in characters
+#: (the csv module's own default field limit).
+MAX_COLUMNS = 1024
+MAX_CELL_CHARS = 131072
+_EXCEL_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#GETTING_DATA"}
+)
+
+
+def check_workbook(source: Any, name: str) -> None:
+    """Refuse an ``.xlsx``/``.xlsm`` whose zip parts would decompress to too much (a zip bomb).
+
+    Looks only at the zip directory (declared sizes; ``zipfile`` never inflates
+    a part beyond its declared size), so it costs nothing on real files.
+    """
+    import zipfile
+
+    handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReceiptkitError(f"not a readable workbook (not a zip file: {exc})", file=name) from None
+    finally:
+        if hasattr(handle, "seek") and not isinstance(source, str | Path):
+            handle.seek(0)
+    total = 0
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 2**20 and ratio > MAX_ZIP_RATIO:
+            raise ReceiptkitError(
+                f"workbook part {member.filename} inflates {ratio:,.0f} times "
+                f"({member.file_size:,} bytes): refused as a decompression bomb",
+                file=name,
+            )
+        if total > MAX_WORKBOOK_BYTES:
+            raise ReceiptkitError(
+                f"workbook decompresses to more than {MAX_WORKBOOK_BYTES:,} bytes: refused as a decompression bomb",
+                file=name,
+            )
+
+
 def excel_engine(suffix: str) -> str:
     """The pandas engine for a workbook: calamine reads BIFF8 ``.xls``, openpyxl ``.xlsx``."""
     return "calamine" if suffix.lower() == ".xls" else "openpyxl"
@@ -265,14 +326,69 @@ def excel_engine(suffix: str) -> str:
 def _spreadsheet_rows(
     source: Source, suffix: str, sheet: int | str, name: str
 ) -> Iterable[tuple[int, list[str]]]:
+    if suffix in (".xlsx", ".xlsm"):
+        yield from _xlsx_rows(source, sheet, name)
+        return
     try:
         frame = pd.read_excel(
             source, sheet_name=sheet, header=None, dtype=object, engine=excel_engine(suffix)
         )
     except Exception as exc:  # calamine/openpyxl raise many kinds
         raise ReceiptkitError(f"not a readable {suffix} workbook ({exc})", file=name) from None
+    if frame.shape[1] > MAX_COLUMNS:
+        raise ReceiptkitError(
+            f"sheet has {frame.shape[1]:,} columns (at most {MAX_COLUMNS:,} are read)", file=name
+        )
     for position, values in enumerate(frame.itertuples(index=False, name=None), start=1):
         yield position, [_cell_text(v) for v in values]
+
+
+def _xlsx_rows(source: Source, sheet: int | str, name: str) -> Iterable[tuple[int, list[str]]]:
+    """Rows of an .xlsx sheet, streamed (openpyxl read-only): checked for bombs before and while reading."""
+    import openpyxl
+
+    check_workbook(source, name)
+    handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise ReceiptkitError(f"not a readable .xlsx workbook ({exc})", file=name) from None
+    try:
+        try:
+            ws = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+        except (IndexError, KeyError):
+            raise ReceiptkitError(f"no sheet {sheet!r} in the workbook", file=name) from None
+        ws.reset_dimensions()  # a lying <dimension> must not pad every row to 16,384 cells
+        rows = ws.iter_rows(values_only=True)
+        for position, values in enumerate(rows, start=1):
+            cells = list(values)
+            while cells and (cells[-1] is None or cells[-1] == ""):
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise ReceiptkitError(
+                    f"row has {len(cells):,} cells (at most {MAX_COLUMNS:,} columns are read)",
+                    file=name,
+                    row=position,
+                )
+            texts = []
+            for value in cells:
+                if isinstance(value, str) and value in _EXCEL_ERRORS:
+                    value = None
+                text = _cell_text(value)
+                if len(text) > MAX_CELL_CHARS:
+                    raise ReceiptkitError(
+                        f"cell of {len(text):,} characters (at most {MAX_CELL_CHARS:,})",
+                        file=name,
+                        row=position,
+                    )
+                texts.append(text)
+            yield position, texts
+    except ReceiptkitError:
+        raise
+    except Exception as exc:  # a damaged part found while streaming
+        raise ReceiptkitError(f"not a readable .xlsx workbook ({exc})", file=name) from None
+    finally:
+        book.close()
 
 
 def _table_from_rows(
@@ -292,6 +408,12 @@ def _table_from_rows(
     data: list[list[str]] = []
     lines: list[int] = []
     for line, record in rows:
+        if len(record) > MAX_COLUMNS:
+            raise ReceiptkitError(
+                f"row has {len(record):,} cells (at most {MAX_COLUMNS:,} columns are read)",
+                file=name,
+                row=line,
+            )
         cells = [_clean(c, strip) for c in record]
         if columns is None:
             if _is_header(cells, header):
@@ -669,23 +791,13 @@ def local_day(stamps: pd.Series) -> pd.Series:
     return stamps.dt.normalize().astype("datetime64[ns]")
 
 
-def problems_frame(problems: Sequence[Problem], source: str) -> pd.DataFrame:
-    """The rejected-cells report as a DataFrame (file, row, column, value, reason).
+def problems_frame(problems: Sequence[Problem], source: str) -> list[dict[str, Any]]:
+    """The rejected-cells report as plain records (``file, row, column, value, reason``) for ``frame.attrs``.
 
-    It is an :class:`~receiptkit.frames.AttachedFrame`, made to live in
-    ``frame.attrs`` without stopping ``pd.concat`` of frames that carry one.
+    Values are masked (card numbers, expiry dates); :func:`receiptkit.rejected`
+    turns the records back into a DataFrame.
     """
-    return attach(
-        pd.DataFrame(
-            {
-                "file": [source] * len(problems),
-                "row": [p.row for p in problems],
-                "column": [p.column for p in problems],
-                "value": [None if p.value is None else str(p.value) for p in problems],
-                "reason": [p.reason for p in problems],
-            }
-        )
-    )
+    return report_records(problems, source, mask=mask_pans_in_text)
 
 
 TableFinish = Callable[[pd.DataFrame, RawTable], pd.DataFrame]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from receiptkit.frames import side_report
 from receiptkit.reports.summary import STATUSES, without_attrs
 from receiptkit.reports.tables import offset_text
 
@@ -64,8 +65,8 @@ def plot_clock_offsets(result: pd.DataFrame) -> Figure:
     Offsets the matcher applied are solid; estimates it did not trust enough to
     apply are hatched.
     """
-    offsets = result.attrs.get("clock_offsets")
-    figure = _figure(7.0, 0.5 + 0.35 * max(len(offsets) if isinstance(offsets, pd.DataFrame) else 0, 2))
+    offsets = side_report(result, "clock_offsets")
+    figure = _figure(7.0, 0.5 + 0.35 * max(len(offsets), 2))
     axes = figure.add_subplot()
     axes.set_title("Clock offset found per terminal")
     if not isinstance(offsets, pd.DataFrame) or offsets.empty:
@@ -163,7 +164,7 @@ def plot_scores(result: pd.DataFrame, threshold: float | None = None) -> Figure:
     """
     if threshold is None:
         policy = result.attrs.get("policy")
-        threshold = float(getattr(policy, "match_threshold", np.nan))
+        threshold = float(policy.get("match_threshold", np.nan) if isinstance(policy, dict) else np.nan)
     result = without_attrs(result)
     has = result["n_candidates"].astype("int64") > 0
     scores = result.loc[has, "confidence"].astype(float)

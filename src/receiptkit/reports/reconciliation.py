@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
+from receiptkit.frames import side_report
 from receiptkit.matching import JournalIndex, MatchPolicy, explain, match
 from receiptkit.reports import plots
 from receiptkit.reports.csv_report import write_csv
@@ -66,8 +67,7 @@ class Reconciliation:
     @property
     def clock_offsets(self) -> pd.DataFrame:
         """The per-terminal clock offsets the matcher found (``offset_s, votes, used``)."""
-        offsets = self.result.attrs.get("clock_offsets")
-        return offsets.copy() if isinstance(offsets, pd.DataFrame) else pd.DataFrame()
+        return side_report(self.result, "clock_offsets")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's sheets: summary, matched, ambiguous, unmatched, clock offsets."""

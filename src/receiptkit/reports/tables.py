@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from receiptkit.frames import side_report
 from receiptkit.money import format_minor
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.reports.summary import summarise, without_attrs
@@ -226,9 +227,9 @@ def _unmatched(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _clock_offsets(result: pd.DataFrame) -> pd.DataFrame:
-    offsets = result.attrs.get("clock_offsets")
+    offsets = side_report(result, "clock_offsets")
     columns = ["terminal_id", "offset_s", "offset", "votes", "used", "matched_proofs"]
-    if not isinstance(offsets, pd.DataFrame) or offsets.empty:
+    if offsets.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     out = without_attrs(offsets).reset_index()
     result = without_attrs(result)

@@ -162,8 +162,9 @@ def loss_activity(
     the first 6 and last 4 digits, the identifiers an acquirer needs, the
     journal's ``sources`` when it was rebuilt, and ``reprints`` (how many
     duplicates of it were started, from ``audit``; empty without it).
-    ``frame.attrs`` holds ``terminal_id``, ``cutoff_at`` and, when ``cutoffs``
-    is a register, ``terminal`` (its :class:`~receiptkit.terminals.Terminal`).
+    ``frame.attrs`` holds plain values: ``terminal_id``, ``cutoff_at`` (ISO
+    8601) and, when ``cutoffs`` is a register, ``terminal`` (its register
+    entry as a dict, with its ``history``).
     """
     missing = [c for c in (*JOURNAL_REQUIRED, "terminal_id") if c not in journal.columns]
     if missing:
@@ -202,10 +203,41 @@ def loss_activity(
             out[name] = pd.Series(pd.NA, index=out.index, dtype=STRING)
     out = out[list(ACTIVITY_COLUMNS)].reset_index(drop=True)
     out.attrs["terminal_id"] = tid
-    out.attrs["cutoff_at"] = limit
+    out.attrs["cutoff_at"] = None if limit is None else pd.Timestamp(limit).isoformat()
     if entry is not None:
-        out.attrs["terminal"] = entry
+        out.attrs["terminal"] = _terminal_values(entry)  # plain values: attrs must stay JSON
     return out
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _terminal_values(entry: Terminal) -> dict[str, Any]:
+    """The register entry as plain values (what the activity workbook's terminal sheet shows)."""
+    return {
+        "terminal_id": entry.terminal_id,
+        "merchant_id": entry.merchant_id,
+        "model": entry.model,
+        "serial_no": entry.serial_no,
+        "acquirer": entry.acquirer,
+        "status": entry.status,
+        "cutoff_status": entry.cutoff_status,
+        "note": entry.note,
+        "reported_at": _iso(entry.reported_at),
+        "replaced_by": entry.replaced_by,
+        "history": [
+            {
+                "seq": change.seq,
+                "status": change.status,
+                "at": _iso(change.at),
+                "recorded_at": _iso(change.recorded_at),
+                "operator": change.operator,
+                "note": change.note,
+            }
+            for change in entry.history
+        ],
+    }
 
 
 def activity_totals(activity: pd.DataFrame) -> pd.DataFrame:
@@ -248,32 +280,27 @@ def activity_totals(activity: pd.DataFrame) -> pd.DataFrame:
 
 
 def _terminal_sheet(activity: pd.DataFrame) -> pd.DataFrame:
-    entry: Terminal | None = activity.attrs.get("terminal")
+    entry: dict[str, Any] | None = activity.attrs.get("terminal")
     cutoff = activity.attrs.get("cutoff_at")
     items: list[tuple[str, Any]] = [("terminal_id", activity.attrs.get("terminal_id"))]
     if entry is not None:
         items += [
-            ("merchant_id", entry.merchant_id),
-            ("model", entry.model),
-            ("serial_no", entry.serial_no),
-            ("acquirer", entry.acquirer),
-            ("status", entry.status),
-            ("cutoff", entry.cutoff_status),
+            ("merchant_id", entry.get("merchant_id")),
+            ("model", entry.get("model")),
+            ("serial_no", entry.get("serial_no")),
+            ("acquirer", entry.get("acquirer")),
+            ("status", entry.get("status")),
+            ("cutoff", entry.get("cutoff_status")),
         ]
     items.append(("cutoff_at (UTC)", None if cutoff is None else pd.Timestamp(cutoff).isoformat()))
     if entry is not None:
-        reported = entry.reported_at
-        items += [
-            ("reported_at (UTC)", None if reported is None else reported.isoformat()),
-            ("replaced_by", entry.replaced_by),
-        ]
-        for change in entry.history:
-            at = "" if change.at is None else change.at.isoformat()
+        items += [("reported_at (UTC)", entry.get("reported_at")), ("replaced_by", entry.get("replaced_by"))]
+        for change in entry.get("history", []):
             items.append(
                 (
-                    f"change {change.seq}",
-                    f"{change.status} at {at or '-'} recorded {change.recorded_at.isoformat()} "
-                    f"by {change.operator or '-'}: {change.note or ''}".strip(),
+                    f"change {change['seq']}",
+                    f"{change['status']} at {change['at'] or '-'} recorded {change['recorded_at']} "
+                    f"by {change['operator'] or '-'}: {change['note'] or ''}".strip(),
                 )
             )
     items.append(("transactions", len(activity)))

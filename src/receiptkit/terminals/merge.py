@@ -129,7 +129,7 @@ def _labels(frames: Sequence[pd.DataFrame], sources: Sequence[str] | None) -> li
 
 def _prepare(frame: pd.DataFrame, label: str, tz: object | None) -> pd.DataFrame:
     out = validate_journal(frame)
-    out.attrs = {}  # reader reports (frames) in attrs would be compared by every pandas merge
+    out.attrs = {}  # the sources' reader reports do not describe the merged journal
     if tz is not None:
         out["ts"] = out["ts"].dt.tz_convert(tz)
     out = out.reset_index(drop=True)
