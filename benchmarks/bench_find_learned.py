@@ -35,7 +35,7 @@ def measure(folder: Path) -> None:
         start = time.perf_counter()
         for proof_id, txn_id in zip(matched["proof_id"], matched["txn_id"], strict=True):
             one = rec.proofs[rec.proofs["proof_id"] == proof_id]
-            verdict = rk.find(index, one, policy=policy).attrs["verdict"].iloc[0]
+            verdict = rk.find(index, one, policy=policy).attrs["verdict"]
             counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
             same += int(verdict["status"] == "matched" and verdict["txn_id"] == txn_id)
         took = time.perf_counter() - start

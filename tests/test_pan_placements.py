@@ -255,10 +255,12 @@ def test_reports_and_explain_of_planted_proofs(tmp_path, caplog, capfd) -> None:
     assert_no_pan(*texts, out, err, *[r.getMessage() for r in caplog.records])
 
 
-def test_closing_pack_masks_reason_and_operator(fixtures, tmp_path) -> None:
+def test_closing_pack_masks_reason_and_operator(fixtures, tmp_path, monkeypatch) -> None:
     from receiptkit.terminals import Terminals
     from receiptkit.terminals.closing import close_terminal
 
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "5a" * 32)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
     folder = fixtures / "settlement"
     audit = tmp_path / "audit.sqlite"
     register = Terminals(audit)

@@ -114,7 +114,7 @@ def test_find_takes_the_time_as_typed() -> None:
     )
     ranked = rk.find(j, amount="88.13", time="晚上9点半", last4="1111", ref=REF)
     assert ranked.loc[0, "txn_id"] == "A"
-    assert ranked.attrs["verdict"].iloc[0]["status"] == "matched"
+    assert ranked.attrs["verdict"]["status"] == "matched"
     with pytest.raises(rk.ProofError) as info:
         rk.find(j, amount="88.13", time="9点半", last4="1111", ref=REF)
     assert info.value.column == "time" and "09:30 or 21:30" in info.value.reason

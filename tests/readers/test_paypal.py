@@ -411,7 +411,7 @@ def test_german_activity_download():
         '"31.01.2026","14:32:07","MEZ","","Allgemeine Währungsumrechnung","Abgeschlossen","EUR","1.234,56","0,00","1.234,56","6XY12345AB6789012"\n'
     ).encode()
     frame = rk.read_proofs(data, name="paypal_de.csv")
-    assert len(frame) == 1 and frame.attrs["skipped"]["row"].tolist() == [3]
+    assert len(frame) == 1 and rk.skipped(frame)["row"].tolist() == [3]
     row = frame.iloc[0]
     assert (row["amount_minor"], row["currency"], row["direction"]) == (123456, "EUR", "debit")
     assert row["ts"] == pd.Timestamp("2026-01-31 14:32:07+01:00") and row["payment_state"] == "success"

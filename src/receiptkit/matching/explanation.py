@@ -120,7 +120,6 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
             "explain needs the frame returned by match() or find() (or one derived from it while "
             "that frame is alive); match again to explain a result read back from a file"
         )
-        )
     ev = store.evidence_of(str(proof_id))
     proofs = store.proofs
     found = proofs[proofs["proof_id"].astype(str) == str(proof_id)]
