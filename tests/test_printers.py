@@ -276,7 +276,7 @@ def test_every_python_escpos_connection_has_an_address(tmp_path):
         "cups:receipts@192.0.2.9:631": (CupsPrinter, False),
         "lp:receipts": (LP, False),
         f"file:{tmp_path / 'out.bin'}": (File, False),
-        f"config:{config}": (Network, False),  # the class comes from the file
+        f"config:{config}": (Network, True),  # the class comes from the file
         "dummy:": (Dummy, False),
     }
     for url, (cls, two_way) in cases.items():

@@ -149,6 +149,8 @@ class PrinterAddress:
 
     @property
     def two_way(self) -> bool:
+        if self.kind == "config" and self.path is not None:
+            return _load_config(self.path, self.url)[0] in ("Network", "Usb", "Serial")
         return self.kind in _TWO_WAY
 
     def __str__(self) -> str:
@@ -758,6 +760,11 @@ def _print(
 
     try:
         link.send(data, wait)
+    except TimeoutError:
+        return result(
+            "unconfirmed", method, f"the printer stopped taking the job for {wait:.1f} s; "
+            "part of the slip may have printed: check the printer",
+        )  # fmt: skip
     except OSError as exc:
         return result(
             "unconfirmed", method, f"the connection broke while the job was being sent ({_reason(exc)}); "
