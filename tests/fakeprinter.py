@@ -96,7 +96,13 @@ class FakePrinter:
     """A raw-TCP ESC/POS printer on 127.0.0.1 with a free port (see the module docs for ``mode``)."""
 
     def __init__(
-        self, mode: str = "ok", *, fail_after: int = 103, rate: int = 4096, status: object = "unset"
+        self,
+        mode: str = "ok",
+        *,
+        fail_after: int = 103,
+        rate: int = 4096,
+        rcvbuf: int | None = None,
+        status: object = "unset",
     ) -> None:
         if status != "unset":  # the older helper's API: status byte to DLE EOT 4, None = silent
             mode = {None: "silent", 0x72: "paper_out", 0x1E: "near_end"}.get(status, "ok")  # type: ignore[call-overload]
@@ -110,6 +116,8 @@ class FakePrinter:
         self.answered: list[bytes] = []  # what it sent back
         self.connections = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:  # a small receive window, like a printer's small input buffer
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
         self.sock.settimeout(0.1)

@@ -309,3 +309,14 @@ def test_cups_without_pycups_is_a_typed_error(monkeypatch):
     monkeypatch.setattr(cups_module, "is_usable", lambda: False)
     with pytest.raises(PrinterError, match=r"pip install 'receiptkit\[cups\]'"):
         open_printer("cups:receipts")
+
+
+def test_a_printer_that_stops_taking_a_long_job_is_unconfirmed_within_the_sized_wait(fake_printer, journal):
+    """A 54 KB raster job to a printer with a small input buffer that stops reading: never 'printed'."""
+    slip = Slip.from_transaction(journal.loc["UP-0001"], printed_at=PRINTED_AT, width="80mm")
+    server = fake_printer("never_reads", rcvbuf=4096)
+    result = print_slip(slip, server.url, timeout=0.5, chinese="raster", drain_rate=200_000)
+    assert len(result.data) > 40_000
+    assert result.outcome == "unconfirmed" and "check the printer" in result.detail, result.detail
+    assert result.seconds < 5
+    assert len(server.received) <= 3
