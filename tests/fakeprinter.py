@@ -23,7 +23,9 @@ status request ``DLE EOT n`` (n = 1 printer, 2 offline cause, 3 error cause,
 ``received`` is what the printer was sent minus the status requests before
 the job and the confirmation request after it: the job's own bytes.
 :class:`FakeSerialPrinter` is the same printer on a pseudo-terminal, for
-``serial:`` addresses (pyserial opens the terminal like a real serial port).
+``serial:`` addresses (pyserial opens the terminal like a real serial port);
+:class:`FakeUsbPrinter` is the same printer behind a pyusb device object (the
+tests put its ``find`` in place of ``usb.core.find``: libusb is the boundary).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import struct
 import threading
 import time
 import tty
+from array import array
 
 DLE_EOT = b"\x10\x04"
 GS_H_PID = b"\x1d\x28\x48\x06\x00\x30\x30"  # + d1 d2 d3 d4
@@ -302,3 +305,146 @@ class FakeSerialPrinter(FakePrinter):
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+# -- USB: the same printer behind a pyusb device object ------------------------------------------------
+
+
+class _UsbPipes:
+    """The bulk OUT and IN pipes between a fake USB device and the printer thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.out = bytearray()  # host -> printer, not yet taken by the printer
+        self.into = bytearray()  # printer -> host, not yet read by the host
+        self.timeout = 0.05
+        self.released = False  # the host disposed of the device: the "connection" ends
+
+    # the printer's side, used like the socket of a connection
+    def settimeout(self, seconds: float) -> None:
+        self.timeout = seconds
+
+    def recv(self, size: int) -> bytes:
+        with self.lock:
+            if not self.out and not self.lock.wait_for(lambda: bool(self.out) or self.released, self.timeout):
+                raise TimeoutError
+            if not self.out:
+                return b""  # released by the host
+            chunk = bytes(self.out[: max(1, size)])
+            del self.out[: len(chunk)]
+            self.lock.notify_all()
+            return chunk
+
+    def sendall(self, data: bytes) -> None:
+        with self.lock:
+            self.into += data
+            self.lock.notify_all()
+
+    def setsockopt(self, *args: object) -> None:
+        """No linger on USB."""
+
+    def close(self) -> None:
+        """The printer side has nothing to close."""
+
+
+class FakeUsbDevice:
+    """A pyusb ``usb.core.Device`` as python-escpos' ``Usb`` uses it: bulk ``write``/``read`` on endpoints.
+
+    ``write`` returns once the printer has taken every byte (a bulk transfer
+    completes when the device accepts the data) or raises pyusb's
+    ``USBTimeoutError`` after ``timeout`` ms, as libusb does; ``read`` returns
+    what the printer answered or raises ``USBTimeoutError``. A wrong endpoint
+    is a pyusb ``USBError`` (a pipe error), as on a real device.
+    """
+
+    def __init__(self, vendor: int, product: int, pipes: _UsbPipes, out_ep: int = 0x01, in_ep: int = 0x82):
+        self.idVendor, self.idProduct = vendor, product
+        self.pipes = pipes
+        self.out_ep, self.in_ep = out_ep, in_ep
+        self.backend = (
+            self  # python-escpos looks at the backend's module (not libusb1 here: no kernel driver)
+        )
+        self._ctx = self  # usb.util.dispose_resources(device) calls device._ctx.dispose(device)
+        self.configured = False
+        self.disposed = 0
+
+    def set_configuration(self) -> None:
+        self.configured = True
+
+    def reset(self) -> None:
+        """A bus reset: nothing to do for the fake."""
+
+    def dispose(self, device: object) -> None:
+        self.disposed += 1
+        with self.pipes.lock:
+            self.pipes.released = True
+            self.pipes.lock.notify_all()
+
+    def write(self, endpoint: int, data: bytes, timeout: int | None = None) -> int:
+        import usb.core
+
+        if endpoint != self.out_ep or not self.configured:
+            raise usb.core.USBError("Pipe error", -9, 32)
+        pipes = self.pipes
+        seconds = (timeout if timeout else 1000) / 1000
+        with pipes.lock:
+            pipes.out += bytes(data)
+            pipes.lock.notify_all()
+            if not pipes.lock.wait_for(lambda: not pipes.out, seconds):
+                taken = len(data) - len(pipes.out)
+                del pipes.out[:]  # the transfer is cancelled: what was not taken is gone
+                raise usb.core.USBTimeoutError(
+                    f"Operation timed out ({taken} of {len(data)} bytes taken)", -7, 110
+                )
+        return len(data)
+
+    def read(self, endpoint: int, size: int, timeout: int | None = None) -> array:
+        import usb.core
+
+        if endpoint != self.in_ep or not self.configured:
+            raise usb.core.USBError("Pipe error", -9, 32)
+        pipes = self.pipes
+        seconds = (timeout if timeout else 1000) / 1000
+        with pipes.lock:
+            if not pipes.lock.wait_for(lambda: bool(pipes.into), seconds):
+                raise usb.core.USBTimeoutError("Operation timed out", -7, 110)
+            chunk = bytes(pipes.into[:size])
+            del pipes.into[: len(chunk)]
+        return array("B", chunk)
+
+
+class FakeUsbPrinter(FakePrinter):
+    """The fake printer as a USB device: ``url`` is ``usb:VID:PID``; :meth:`find` stands for ``usb.core.find``."""
+
+    def __init__(self, mode: str = "ok", *, vendor: int = 0x04B8, product: int = 0x0202, **options: object):
+        super().__init__(mode, **options)  # type: ignore[arg-type]
+        self.sock.close()  # no network here
+        self.pipes = _UsbPipes()
+        self.device = FakeUsbDevice(vendor, product, self.pipes)
+        self.found = 0
+
+    @property
+    def url(self) -> str:
+        return f"usb:{self.device.idVendor:04x}:{self.device.idProduct:04x}"
+
+    def find(
+        self, find_all: bool = False, backend: object = None, custom_match: object = None, **args: object
+    ):
+        """``usb.core.find``: this device when the ids match, else None (nothing plugged in)."""
+        ids = {"idVendor": self.device.idVendor, "idProduct": self.device.idProduct}
+        match = all(ids.get(k) == v for k, v in args.items())
+        if match:
+            self.found += 1
+        return ([self.device] if match else []) if find_all else (self.device if match else None)
+
+    def _serve(self) -> None:
+        self.connections += 1
+        try:
+            self._connection(self.pipes)  # type: ignore[arg-type]
+        finally:
+            self.done.set()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)

@@ -45,6 +45,12 @@ What "printed" means (:func:`print_slip` returns a :class:`PrintResult`):
    is ``unconfirmed``: check the printer. Anything that stops the job before
    any byte left raises :class:`~receiptkit.errors.PrinterError` (the
    reprint's ``failed``).
+4. **One-way queues** get the whole job at once and their answer is kept:
+   ``lp`` runs with the job on its standard input and a non-zero exit is a
+   :class:`~receiptkit.errors.PrinterError` with its message; CUPS queues the
+   job through ``printFile`` before :func:`print_slip` returns (an IPP error
+   is the failure); the Windows spooler's document is ended before it returns
+   and cancelled (``AbortPrinter``) when ``WritePrinter`` fails.
 """
 
 from __future__ import annotations
@@ -384,7 +390,10 @@ def _reason(exc: BaseException) -> str:
 
 def _is_two_way(printer: Any) -> bool:
     from escpos.escpos import Escpos
+    from escpos.printer import CupsPrinter
 
+    if isinstance(printer, CupsPrinter):  # its _read is the queue's state, not the printer's DLE EOT answer
+        return False
     return getattr(type(printer), "_read", Escpos._read) is not Escpos._read
 
 
@@ -427,6 +436,107 @@ def _open_error(printer: Any, where: str, exc: BaseException) -> PrinterError:
     return PrinterError(f"cannot connect to printer {where}: {reason}")
 
 
+def _is_usb(printer: Any) -> bool:
+    from escpos.printer import Usb
+
+    return isinstance(printer, Usb)
+
+
+# ---------------------------------------------------------------------------
+# one-way links whose hand-over python-escpos does not report
+
+
+def _one_way(device: Any, data: bytes, where: str, wait: float) -> str | None:
+    """Hand ``data`` to LP, CUPS or the Windows spooler and say how it went; None for other printers.
+
+    python-escpos hides these hand-overs: its LP discards ``lp``'s exit status
+    and error output, its CUPS printer queues the job only on ``close()``, and
+    its Windows printer ends the document only on ``close()``. Here the job is
+    handed over at once and a refusal is a :class:`PrinterError` (nothing was
+    queued: the reprint's ``failed``). The returned text says what the queue
+    accepted; the printer itself still cannot confirm it (``unconfirmed``).
+    """
+    from escpos.printer import LP, CupsPrinter, Win32Raw
+
+    if isinstance(device, LP):
+        return _lp_job(device, data, where, wait)
+    if isinstance(device, CupsPrinter):
+        try:
+            _connect(device)
+        except PrinterError:
+            raise
+        except Exception as exc:  # pycups' IPPError from the printer list
+            raise PrinterError(f"CUPS printer {where}: {_reason(exc)}") from None
+        try:
+            device._raw(data)
+            device.send()  # printFile: the job goes to the CUPS queue now, not when the object is closed
+        except Exception as exc:  # pycups' IPPError / RuntimeError: the server refused the job
+            with contextlib.suppress(Exception):
+                device._clear()  # the job is dropped, not sent again when the object is closed
+            raise PrinterError(f"CUPS did not accept the job for printer {where} ({_reason(exc)})") from None
+        return "CUPS accepted the job"
+    if isinstance(device, Win32Raw):
+        _connect(device)  # OpenPrinter, StartDocPrinter, StartPagePrinter
+        from escpos.printer import win32raw
+
+        spooler = win32raw.win32print
+        handle = device.device
+        try:
+            written = spooler.WritePrinter(handle, data)
+            if isinstance(written, int) and written != len(data):
+                raise OSError(f"the spooler took {written} of {len(data)} bytes")
+        except Exception as exc:  # pywintypes.error is no OSError
+            try:
+                spooler.AbortPrinter(handle)  # the document is deleted: nothing prints
+                spooler.ClosePrinter(handle)
+            except Exception:
+                return (
+                    f"the Windows spooler failed during the job ({_reason(exc)}) and the job could not be "
+                    "cancelled: part of the slip may print; check the printer"
+                )
+            finally:
+                device._device = False
+            raise PrinterError(
+                f"the Windows spooler refused the job for printer {where} ({_reason(exc)}); the job was cancelled"
+            ) from None
+        try:
+            device.close()  # EndPagePrinter, EndDocPrinter: the document is complete and queued
+        except Exception as exc:
+            device._device = False
+            return (
+                f"the Windows spooler failed to close the job ({_reason(exc)}): the slip may not print; "
+                "check the printer"
+            )
+        return "the Windows spooler accepted the job"
+    return None
+
+
+def _lp_job(device: Any, data: bytes, where: str, wait: float) -> str:
+    """Run ``lp -o raw`` with the job on its standard input; its exit status and messages are kept."""
+    import subprocess
+
+    lp = _which("lp")
+    if lp is None:
+        raise PrinterError("the lp command is not installed (Debian: apt-get install cups-client)")
+    args = [lp]
+    if device.printer_name:
+        args += ["-d", device.printer_name]
+    args += ["-t", "receiptkit", "-o", "raw"]
+    try:
+        done = subprocess.run(args, input=data, capture_output=True, timeout=wait, check=False)
+    except subprocess.TimeoutExpired:
+        return f"lp did not finish within {wait:.1f} s: the job may or may not be queued; check the printer"
+    except OSError as exc:
+        raise PrinterError(f"cannot run lp for printer {where} ({_reason(exc)})") from None
+    said = " ".join(done.stderr.decode("utf-8", "replace").split())
+    if done.returncode != 0:
+        raise PrinterError(
+            f"lp refused the job for printer {where} (exit {done.returncode}): {said or 'no message'}"
+        )
+    queued = " ".join(done.stdout.decode("utf-8", "replace").split())
+    return f"lp accepted the job ({queued})" if queued else "lp accepted the job"
+
+
 # ---------------------------------------------------------------------------
 # reading answers
 
@@ -463,7 +573,7 @@ class _Link:
             first = bytes(device.read(1))  # read(n) would wait for all n bytes
             waiting = device.in_waiting if first else 0
             return first + (bytes(device.read(waiting)) if waiting else b"")
-        if type(device).__module__.startswith("usb"):
+        if _is_usb(self.printer):
             import usb.core
 
             try:
@@ -733,6 +843,14 @@ def _print(
 
     method = confirmation_method(device)
     data = render(slip, _ProfileOnly(device), chinese=chinese)
+    if method == "none":
+        start = time.monotonic()
+        handed = _one_way(device, data, where, timeout + len(data) / max(1.0, float(drain_rate)))
+        if handed is not None:
+            return PrintResult(
+                "unconfirmed", data, "none", f"{handed}; {type(device).__name__} is a one-way connection: "
+                "the printer cannot confirm the job; check the printer", where, time.monotonic() - start,
+            )  # fmt: skip
     _connect(device)
     link = _Link(device)
     before = None
