@@ -268,3 +268,54 @@ def test_totals_that_do_not_fit_int64_are_refused_not_wrapped() -> None:
     small = summarise(result.head(9000), proofs.head(9000))
     total = small.loc[small["status"] == "unmatched", "amount_minor"].iloc[0]
     assert total == 9000 * MAX_MINOR
+
+
+# --------------------------------------------------------------------------- the vectorised table path
+
+
+def _both_paths(data: bytes, **options: object):
+    from receiptkit.readers import table
+
+    fast = table.read_table(data, name="t.csv", **options)
+    saved = table._FAST_CSV_CHARS
+    table._FAST_CSV_CHARS = 10**12
+    try:
+        slow = table.read_table(data, name="t.csv", **options)
+    finally:
+        table._FAST_CSV_CHARS = saved
+    return fast, slow
+
+
+def test_the_vectorised_csv_path_gives_the_row_by_row_table() -> None:
+    rows = []
+    for i in range(3000):
+        rows.append(f" 2026-01-15 14:{i // 60 % 60:02d}:{i % 60:02d} ,`{i}.50,R{i}\t,-")
+        if i % 500 == 7:
+            rows += ["", "# a comment line", ",,,"]
+        if i % 700 == 3:
+            rows.append(f"2026-01-15 10:00:00,1.00,S{i}")  # a row leaving out its last cell
+    text = (
+        "Title line,,,\nexported 2026-01-16\n时间,金额,参考号,备注\n"
+        + "\r\n".join(rows)
+        + "\n合计,123,,\nafter\n"
+    )
+    fast, slow = _both_paths(text.encode(), header=("时间", "金额"), stop_at="^合计")
+    assert len(text) > 65536
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.lines.tolist() == slow.lines.tolist()
+    assert (
+        (fast.header_line, fast.preamble)
+        == (slow.header_line, slow.preamble)
+        == (3, ["Title line", "exported 2026-01-16"])
+    )
+
+
+def test_the_vectorised_csv_path_leaves_hard_cases_to_the_named_errors() -> None:
+    body = "".join(f"2026-01-15 10:00:00,1.00,R{i}\n" for i in range(4000))
+    wide = ("时间,金额,参考号\n" + body + "2026-01-15 10:00:00,1.00,R,extra\n").encode()
+    with pytest.raises(rk.errors.ReceiptkitError, match="4 cells but the header has 3"):
+        _both_paths(wide, header=("时间", "金额"))
+    quoted = ("时间,金额,参考号\n" + body + '2026-01-15 10:00:00,"1,000.00",R\n').encode()
+    fast, slow = _both_paths(quoted, header=("时间", "金额"))
+    assert fast.frame["金额"].iloc[-1] == "1,000.00"
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)

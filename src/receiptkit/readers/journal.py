@@ -251,6 +251,8 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> RawTable:
         values = frame.iloc[:, position]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             text = values.map(lambda v: None if pd.isna(v) else v.isoformat(sep=" "))
+        elif isinstance(values.dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(values.dtype):
+            text = values.astype(STRING)  # exact already: one vectorised conversion
         else:
             text = values.map(lambda v: None if v is None or v is pd.NA or v is pd.NaT else _cell_text(v))
         text = text.astype(STRING).str.strip(STRIP_CHARS)

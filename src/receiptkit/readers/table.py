@@ -218,8 +218,12 @@ def read_table(
         text = decode_bytes(_read_bytes(source), encodings, name)
         if delimiter == ",":
             delimiter = _header_delimiter(text, header)
-        rows = _csv_rows(text, delimiter, name)
         cut_tail = bool(text) and not text.endswith(("\n", "\r"))
+        if not cut_tail and len(text) >= _FAST_CSV_CHARS:
+            fast = _fast_table(text, delimiter, header, skip_prefixes, stop_at, strip, name)
+            if fast is not None:
+                return fast
+        rows = _csv_rows(text, delimiter, name)
         return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail)
     return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name)
 
@@ -454,6 +458,100 @@ def _table_from_rows(
     )
     frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
     return RawTable(frame, np.asarray(lines, dtype=np.int64), name, header_line, preamble)
+
+
+_FAST_CSV_CHARS = 1 << 16
+_ODD_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _fast_table(
+    text: str,
+    delimiter: str,
+    header: Sequence[str],
+    skip_prefixes: Sequence[str],
+    stop_at: str | None,
+    strip: str,
+    name: str,
+) -> RawTable | None:
+    """The same table as :func:`_table_from_rows` gives, read by pandas' C parser; None when unsure.
+
+    Taken only for text without quotes and with plain line breaks (every record
+    is one line, so line numbers stay exact); anything unusual (a row wider than
+    the header, no header in the first 200 lines, a giant cell) goes back to the
+    row-by-row path, which names the problem.
+    """
+    if '"' in text:
+        return None
+    text = text.replace("\r\n", "\n")
+    if _ODD_LINE_BREAKS.search(text):
+        return None
+    start = 0
+    preamble: list[str] = []
+    columns: list[str] | None = None
+    header_line = 0
+    for number in range(1, 201):
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        cells = [c.strip(strip) for c in line.split(delimiter)]
+        if len(cells) > MAX_COLUMNS:
+            return None
+        if _is_header(cells, header):
+            columns, header_line = _dedupe(cells), number
+            start = len(text) if end < 0 else end + 1
+            break
+        joined = ",".join(c for c in cells if c)
+        if joined:
+            preamble.append(joined)
+        if end < 0:
+            return None
+        start = end + 1
+    if columns is None:
+        return None
+    width = len(columns)
+    try:
+        body = pd.read_csv(
+            io.StringIO(text[start:]),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    body = body.fillna("")
+    if body.shape[1] > width:
+        if (body.iloc[:, width:] != "").to_numpy().any():
+            return None
+        body = body.iloc[:, :width]
+    for position in range(body.shape[1], width):
+        body[position] = ""
+    body.columns = columns
+    cells = {c: body[c].astype(STRING).str.strip(strip) for c in columns}
+    frame = pd.DataFrame(cells)
+    lines = np.arange(header_line + 1, header_line + 1 + len(frame), dtype=np.int64)
+    filled = frame != ""
+    keep = filled.any(axis=1).to_numpy()
+    first = pd.Series("", index=frame.index, dtype=object)
+    for column in reversed(columns):
+        first = first.where(~filled[column].to_numpy(), frame[column].astype(object))
+    if skip_prefixes:
+        first_text = first.astype(str)
+        comment = first_text.str.startswith(tuple(skip_prefixes)) & (
+            frame[columns[0]].astype(object) == first
+        )
+        keep &= ~comment.to_numpy(dtype=bool)
+    if stop_at:
+        stops = np.flatnonzero(
+            first.astype(str).str.contains(stop_at, regex=True).to_numpy(dtype=bool) & keep
+        )
+        if len(stops):
+            keep[stops[0] :] = False
+    frame = frame[keep].reset_index(drop=True)
+    frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
+    return RawTable(frame, lines[keep], name, header_line, preamble)
 
 
 def _pad_short_rows(data: list[list[str]], lines: list[int], width: int, name: str, cut_tail: bool) -> None:
