@@ -218,6 +218,7 @@ def read_table(
         text = decode_bytes(_read_bytes(source), encodings, name)
         if delimiter == ",":
             delimiter = _header_delimiter(text, header)
+        _refuse_giant_cells(text, delimiter, name)
         cut_tail = bool(text) and not text.endswith(("\n", "\r"))
         if not cut_tail and len(text) >= _FAST_CSV_CHARS:
             fast = _fast_table(text, delimiter, header, skip_prefixes, stop_at, strip, name)
@@ -238,7 +239,7 @@ def _header_delimiter(text: str, header: Sequence[str]) -> str:
     return ","
 
 
-def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[str]]]:
+def _refuse_giant_cells(text: str, delimiter: str, name: str) -> None:
     # a giant cell is refused before the csv module copies the text (StringIO holds 4 bytes a character)
     giant = re.compile(f"[^{re.escape(delimiter)}\n]{{{MAX_CELL_CHARS + 1}}}").search(text)
     if giant is not None:
@@ -247,6 +248,9 @@ def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[
             file=name,
             row=text.count("\n", 0, giant.start()) + 1,
         )
+
+
+def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     start = 1
     try:
