@@ -319,3 +319,13 @@ def test_the_vectorised_csv_path_leaves_hard_cases_to_the_named_errors() -> None
     fast, slow = _both_paths(quoted, header=("时间", "金额"))
     assert fast.frame["金额"].iloc[-1] == "1,000.00"
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
+
+
+@pytest.mark.parametrize("zone", ["[+25:XYZ]", "[-30]", "[99:ABC]"])
+def test_ofx_zone_offsets_of_a_day_or_more_are_typed_errors(zone: str) -> None:
+    text = (FIXTURES / "statement.ofx").read_text(encoding="utf-8")
+    damaged = text.replace("20261120143207[+8:CST]", f"20261120143207{zone}", 1)
+    assert damaged != text
+    with pytest.raises(ProofError, match="offset") as caught:
+        rk.read_proofs(damaged.encode(), name="s.ofx")
+    assert caught.value.column == "DTPOSTED" and caught.value.row is not None

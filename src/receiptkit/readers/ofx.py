@@ -94,6 +94,8 @@ def _ofx_time(text: str) -> tuple[pd.Timestamp, str]:
         raise ProofError("not an OFX date", value=text)
     year, month, day, hour, minute, second, offset = match.groups()
     hours = float(offset) if offset else 0.0
+    if abs(hours) > 18:  # the same bound as every other reader (timeparse): never a bare ValueError
+        raise ProofError("time zone offset out of range (at most ±18:00)", value=text)
     zone = dt.timezone(dt.timedelta(hours=hours))
     try:
         stamp = pd.Timestamp(
