@@ -400,3 +400,13 @@ def test_reprint_to_the_windows_spooler(tmp_path, monkeypatch, fake_win32, fail,
     assert _statuses(audit) == ["pending", status]
     if not fail:
         assert "CHECK THE PRINTER" in output and bytes(spool.written).startswith(b"\x1b@")
+
+
+def test_a_python_escpos_config_naming_a_usb_printer_is_confirmed(usb_printer, slip, tmp_path):
+    printer = usb_printer("ok")
+    config = tmp_path / "printer.yaml"
+    config.write_text("printer:\n  type: Usb\n  idVendor: 0x04b8\n  idProduct: 0x0202\n  timeout: 800\n")
+    result = print_slip(slip, f"config:{config}", timeout=0.8, chinese="native")
+    assert (result.outcome, result.method) == ("printed", "status"), result.detail
+    printer.close()
+    assert bytes(printer.received) == result.data == slip.to_escpos(chinese="native")
