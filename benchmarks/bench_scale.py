@@ -113,7 +113,7 @@ def _dask_run(folder: Path, memory_limit: str, out: Path, partition_rows: int) -
                 partition_rows=partition_rows,
             )
             planning = time.perf_counter() - t
-            planned.result.drop(columns=["candidates"]).to_parquet(out, write_index=True)
+            planned.result.to_parquet(out, write_index=True)
             wall = time.perf_counter() - t
         return {
             "wall_s": round(wall, 1),
@@ -145,7 +145,7 @@ def _single_child(folder: Path, out: Path) -> None:
     result = rk.match(proofs, journal, policy=_policy(folder))
     wall = time.perf_counter() - t
     result.attrs = {}
-    result.drop(columns=["candidates"]).to_parquet(out, index=False)
+    result.to_parquet(out, index=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"read_s": round(read, 1), "match_s": round(wall, 1), "peak_gib": round(peak / GIB, 2)}))
 

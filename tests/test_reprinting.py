@@ -115,7 +115,8 @@ def _verdict(status: str, confidence: float, txn_id: str | None = "A", **extra) 
         "confidence": confidence,
         "reason": "test",
         "flags": "",
-        "candidates": [("A", confidence)],
+        "candidate_txn_ids": ["A"],
+        "candidate_confidences": [confidence],
         **extra,
     }
 
@@ -124,7 +125,10 @@ def _verdict(status: str, confidence: float, txn_id: str | None = "A", **extra) 
     ("verdict", "rule"),
     [
         (_verdict("ambiguous", 0.6, txn_id=None), "ambiguous"),
-        (_verdict("unmatched", 0.0, txn_id=None, candidates=[]), "unmatched"),
+        (
+            _verdict("unmatched", 0.0, txn_id=None, candidate_txn_ids=[], candidate_confidences=[]),
+            "unmatched",
+        ),
         (_verdict("matched", 0.97), "confidence"),
     ],
 )
@@ -340,3 +344,17 @@ def test_files_of_any_slip_target_are_made_through_the_registry(journal, audit, 
     with pytest.raises(rk.ReceiptkitError, match="unknown slip target"):
         reprint(_row(journal, "A"), operator="op", reason="r", outputs={"star": tmp_path / "x"}, audit=audit)
     assert len(audit.rows()) == 2  # nothing logged for an unknown target
+
+
+def test_an_unexpected_printer_library_error_ends_the_attempt_failed(journal, audit, monkeypatch):
+    import receiptkit.printers as printers_module
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("driver exploded")
+
+    monkeypatch.setattr(printers_module, "print_slip", broken)
+    with pytest.raises(PrinterError, match="unexpected RuntimeError: driver exploded"):
+        reprint(_row(journal, "A"), operator="op", reason="r", printer="tcp://127.0.0.1:9", audit=audit)
+    assert audit.rows()["status"].tolist() == ["pending", "failed"]
+    (left,) = audit.unfinished()
+    assert left.state == "failed"  # never left pending: the next call retries it with its number

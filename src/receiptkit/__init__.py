@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "empty_proofs": "receiptkit.schema",
     "match": "receiptkit.matching",
     "find": "receiptkit.matching",
+    "candidate_pairs": "receiptkit.matching",
     "explain": "receiptkit.matching",
     "JournalIndex": "receiptkit.matching",
     "MatchPolicy": "receiptkit.matching",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from receiptkit.datasets import make_dataset
 from receiptkit.frames import side_report
-from receiptkit.matching import MatchPolicy, match
+from receiptkit.matching import MatchPolicy, candidate_pairs, match
 from receiptkit.readers.journal import read_journal
 from receiptkit.schema import FullPanWarning
 
@@ -83,7 +83,8 @@ def run_demo(
     wrong = int((matched["txn_id"] != matched["txn_id_true"]).sum())
 
     results_csv = folder / "match_results.csv"
-    result.assign(candidates=result["candidates"].map(lambda c: " ".join(f"{t}:{p}" for t, p in c))).to_csv(
+    listed = [" ".join(f"{t}:{p}" for t, p in candidate_pairs(row)) for _, row in result.iterrows()]
+    result.drop(columns=["candidate_txn_ids", "candidate_confidences"]).assign(candidates=listed).to_csv(
         results_csv, index=False
     )
     offsets_csv = folder / "clock_offsets.csv"

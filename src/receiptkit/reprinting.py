@@ -291,8 +291,10 @@ def _resolve(
     )
     txn_id = _value(row, "txn_id")
     if txn_id is None:
-        candidates = _value(row, "candidates") or []
-        txn_id = candidates[0][0] if candidates else None
+        from receiptkit.matching.result import candidate_pairs
+
+        listed = candidate_pairs(row)
+        txn_id = listed[0][0] if listed else None
     if journal is None:
         raise ReceiptkitError("a match result row needs journal= to find the transaction to reprint")
     if txn_id is None:
@@ -637,6 +639,12 @@ def reprint(
         if isinstance(exc, PrinterError):
             raise
         raise PrinterError(f"reprint {attempt.reprint_no} of {row['txn_id']} failed: {exc}") from exc
+    except Exception as exc:  # a backstop: an unexpected error never leaves the attempt pending
+        log.complete(attempt, result="failed", error=exc)
+        raise PrinterError(
+            f"reprint {attempt.reprint_no} of {row['txn_id']} failed on an unexpected "
+            f"{type(exc).__name__}: {exc}; check the printer before trying again"
+        ) from exc
     if outcome == "unconfirmed":
         log.complete(attempt, result="unconfirmed", document_sha256=digests, error=detail)
     else:

@@ -36,7 +36,7 @@ def test_hundreds_of_identical_sales_are_ambiguous_and_ask_for_the_card() -> Non
     assert row["status"] == "ambiguous"
     assert pd.isna(row["txn_id"])
     assert row["n_candidates"] >= 5
-    assert 1 <= len(row["candidates"]) <= rk.MatchPolicy().keep_candidates
+    assert 1 <= len(row["candidate_txn_ids"]) <= rk.MatchPolicy().keep_candidates
     assert "ask for the last 4 digits of the card" in row["ask"]
     assert "transaction number" in row["ask"]
 
@@ -48,7 +48,7 @@ def test_shared_last4_still_ambiguous_and_asks_for_time_or_number() -> None:
     assert "time of payment (to the minute)" in row["ask"]
     assert "transaction number" in row["ask"]
     # every listed candidate carries the proof's card
-    ids = {c for c, _ in row["candidates"]}
+    ids = {c for c, _ in rk.candidate_pairs(row)}
     cards = set(RUSH.set_index("txn_id").loc[sorted(ids), "card_last4"])
     assert cards == {"1007"}
 
@@ -59,7 +59,7 @@ def test_answering_the_ask_narrows_then_splits_the_candidates() -> None:
     p = pf("p1", 2500, "12:29:00", kind="sms", ts_precision="minute", card_last4="1007")
     row = row_of(rk.match(proofs(p), RUSH), "p1")
     assert row["status"] == "ambiguous"
-    assert row["candidates"][0][0] == "R147"
+    assert row["candidate_txn_ids"][0] == "R147"
     assert row["confidence"] > 0.5
     p = pf(
         "p1", 2500, "12:29:00", kind="sms", ts_precision="minute", card_last4="1007", wallet_txn_id="00000147"
@@ -73,7 +73,7 @@ def test_ambiguous_never_carries_a_txn_id_and_candidates_are_ranked() -> None:
     row = row_of(rk.match(proofs(p), RUSH), "p1")
     if row["status"] == "ambiguous":
         assert pd.isna(row["txn_id"])
-    confs = [c for _, c in row["candidates"]]
+    confs = list(row["candidate_confidences"])
     assert confs == sorted(confs, reverse=True)
 
 

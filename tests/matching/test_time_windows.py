@@ -71,7 +71,7 @@ def test_an_hour_does_not_pick_between_two_sales_in_it() -> None:
     )
     row = rk.match(_counter("14点", last4=None), j).iloc[0]
     assert row["status"] == "ambiguous"
-    assert sorted(t for t, _ in row["candidates"]) == ["A", "B"]
+    assert sorted(t for t, _ in rk.candidate_pairs(row)) == ["A", "B"]
     assert "time of payment (to the minute)" in row["ask"]
     # the card's last 4 settles it inside the hour
     row = rk.match(_counter("14点", last4="2222"), j).iloc[0]

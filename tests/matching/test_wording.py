@@ -37,7 +37,7 @@ def _check(row: pd.Series, policy: rk.MatchPolicy) -> None:
     if "next" in shares:
         assert shares["next"] <= best, reason
     assert sum(shares.values()) <= 100.3, reason  # shares of one posterior: together at most 100 %
-    listed = [c for _, c in row["candidates"]]
+    listed = list(row["candidate_confidences"])
     assert listed, reason
     assert abs(100 * max(listed) - best) <= 0.051, reason
     count = int(reason.split(" ", 1)[0])

@@ -28,7 +28,9 @@ def test_sheets_hold_the_right_counts(workbook, rec):
     assert len(_records(workbook["unmatched"])) == counts["unmatched"]
     ambiguous = _records(workbook["ambiguous"])
     assert len({r["proof_id"] for r in ambiguous}) == counts["ambiguous"]
-    listed = sum(len(c) or 1 for c in rec.result.loc[rec.result["status"] == "ambiguous", "candidates"])
+    listed = sum(
+        len(c) or 1 for c in rec.result.loc[rec.result["status"] == "ambiguous", "candidate_txn_ids"]
+    )
     assert len(ambiguous) == listed
     summary = _records(workbook["summary"])
     for status, n in counts.items():

@@ -81,7 +81,8 @@ def assert_same_result(expected: pd.DataFrame, got: pd.DataFrame) -> None:
         np.testing.assert_allclose(
             got[column].to_numpy(float), expected[column].to_numpy(float), rtol=0, atol=1e-9
         )
-    assert [list(c) for c in expected["candidates"]] == [list(c) for c in got["candidates"]]
+    for column in ("candidate_txn_ids", "candidate_confidences"):
+        assert [list(c) for c in expected[column]] == [list(c) for c in got[column]]
 
 
 @pytest.fixture(scope="session")

@@ -503,7 +503,8 @@ def _proof_choice(
                 "status": "unmatched",
                 "confidence": 0.0,
                 "reason": "no transaction in the journal fits the proof",
-                "candidates": [],
+                "candidate_txn_ids": [],
+                "candidate_confidences": [],
             }
         )
     listed = ranked[ranked["txn_id"].astype(str) == txn_id]

@@ -10,5 +10,6 @@
 from receiptkit.matching.engine import RESULT_COLUMNS, explain, find, match
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.result import candidate_pairs
 
-__all__ = ["RESULT_COLUMNS", "JournalIndex", "MatchPolicy", "explain", "find", "match"]
+__all__ = ["RESULT_COLUMNS", "JournalIndex", "MatchPolicy", "candidate_pairs", "explain", "find", "match"]

@@ -205,7 +205,7 @@ def find(
 
 
 def _verdict_values(result: pd.DataFrame) -> dict[str, Any]:
-    """The one-row match result as plain values (``candidates`` as ``[[txn_id, confidence], ...]``)."""
+    """The one-row match result as plain values (list columns as plain lists)."""
     row = result.iloc[0]
     return {str(column): jsonable(row[column]) for column in result.columns}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,11 +25,37 @@ RESULT_COLUMNS = (
     "n_candidates",
     "reason",
     "flags",
-    "candidates",
+    "candidate_txn_ids",
+    "candidate_confidences",
     "ask",
     "terminal_id",
     "clock_offset_s",
 )
+
+
+def candidate_pairs(row: Any) -> list[tuple[str, float]]:
+    """The listed candidates of one match-result row as ``[(txn_id, confidence), ...]``, best first.
+
+    Reads the two list columns ``candidate_txn_ids`` and ``candidate_confidences`` of a
+    row of :func:`receiptkit.match` (also after a Parquet round trip, which turns the
+    lists into arrays). A row without them gives ``[]``.
+
+    >>> candidate_pairs({"candidate_txn_ids": ["T1", "T2"], "candidate_confidences": [0.6, 0.3]})
+    [('T1', 0.6), ('T2', 0.3)]
+    """
+    try:
+        ids, confidences = row["candidate_txn_ids"], row["candidate_confidences"]
+    except (KeyError, IndexError, TypeError):
+        return []
+    if ids is None or confidences is None or isinstance(ids, str) or isinstance(confidences, str):
+        return []
+    try:
+        ids, confidences = list(ids), list(confidences)
+    except TypeError:  # a missing value (NaN) instead of a list
+        return []
+    if len(ids) != len(confidences):
+        raise ValueError("candidate_txn_ids and candidate_confidences differ in length")
+    return [(str(t), float(c)) for t, c in zip(ids, confidences, strict=True)]
 
 
 def _money(amount: int, currency: str) -> str:
@@ -305,7 +333,9 @@ def _build_result(
             "n_candidates": w.n_candidates.astype("int64"),
             "reason": reason,
             "flags": flags,
-            "candidates": candidates,
+            # two parallel list columns (not a list of (txn_id, p) tuples): Arrow and Parquet store them
+            "candidate_txn_ids": [[t for t, _ in c] for c in candidates],
+            "candidate_confidences": [[p for _, p in c] for c in candidates],
             "ask": ask,
             "terminal_id": terminal,
             "clock_offset_s": offset,

@@ -12,9 +12,11 @@ Formula injection is the writers' job (:mod:`receiptkit.spreadsheet`).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from receiptkit.frames import side_report
+from receiptkit.matching.result import candidate_pairs
 from receiptkit.money import format_minor
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.reports.summary import summarise, without_attrs
@@ -139,10 +141,18 @@ def offset_text(seconds: object) -> str:
     return sign + " ".join(parts)
 
 
-def _candidates_text(candidates: object) -> str:
-    if not isinstance(candidates, list | tuple):
-        return ""
+def _candidates_text(candidates: list[tuple[str, float]]) -> str:
     return ", ".join(f"{txn} ({float(p):.1%})" for txn, p in candidates)
+
+
+def _candidate_lists(result: pd.DataFrame) -> list[list[tuple[str, float]]]:
+    """Each result row's listed candidates as (txn_id, confidence) pairs."""
+    if "candidate_txn_ids" not in result.columns:
+        return [[] for _ in range(len(result))]
+    return [
+        candidate_pairs({"candidate_txn_ids": ids, "candidate_confidences": ps})
+        for ids, ps in zip(result["candidate_txn_ids"], result["candidate_confidences"], strict=True)
+    ]
 
 
 def proof_rows(result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -156,7 +166,7 @@ def proof_rows(result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame
             "confidence": result["confidence"].astype(float).to_numpy(),
             "margin": result["margin"].astype(float).to_numpy(),
             "n_candidates": result["n_candidates"].astype("int64").to_numpy(),
-            "candidates": result["candidates"].map(_candidates_text).to_numpy(),
+            "candidates": np.array([_candidates_text(c) for c in _candidate_lists(result)], dtype=object),
             "ask": result["ask"].astype(object).to_numpy(),
             "reason": result["reason"].astype(object).to_numpy(),
             "flags": result["flags"].astype(object).to_numpy(),
@@ -195,8 +205,8 @@ def _ambiguous(rows: pd.DataFrame, result: pd.DataFrame, journal: pd.DataFrame, 
     ambiguous = result[result["status"].astype(str) == "ambiguous"]
     pairs = [
         (str(pid), rank, str(txn), float(p))
-        for pid, cands in zip(ambiguous["proof_id"], ambiguous["candidates"], strict=True)
-        for rank, (txn, p) in enumerate(cands if isinstance(cands, list | tuple) else [], start=1)
+        for pid, cands in zip(ambiguous["proof_id"], _candidate_lists(ambiguous), strict=True)
+        for rank, (txn, p) in enumerate(cands, start=1)
     ]
     listed = pd.DataFrame(pairs, columns=["proof_id", "rank", "candidate_txn_id", "candidate_confidence"])
     candidates = _journal_view(journal, tz, "candidate_").rename(columns={"txn_id": "candidate_txn_id"})

@@ -121,7 +121,8 @@ def _task_rows(journal: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
 
 def _result_meta() -> pd.DataFrame:
     meta = match(empty_proofs(), _empty_journal_meta())
-    meta["candidates"] = meta["candidates"].astype(object)
+    for column in ("candidate_txn_ids", "candidate_confidences"):
+        meta[column] = meta[column].astype(object)
     meta.attrs = {}
     return meta
 
@@ -261,7 +262,7 @@ def plan_dask(
     proof_meta = pcs[0].meta.assign(**{POSITION: np.int64(0), TASK: np.int64(0)}).iloc[:0]
     method = _shuffle_method()
     meta_result = _result_meta()
-    with dask.config.set({"dataframe.convert-string": False}):  # candidates stay lists of tuples
+    with dask.config.set({"dataframe.convert-string": False}):  # candidate lists stay lists
         routed_rows = dd.from_delayed(
             [delayed(_route_journal)(source.part(i), routing) for i in range(len(source))],
             meta=journal_meta,
