@@ -347,6 +347,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     date = out["date"]
     if not pd.api.types.is_datetime64_any_dtype(date.dtype):
         date = _parse_time_column(date, "date", out)
+    _check_time_range(date, "date", out)
     if getattr(date.dt, "tz", None) is not None:
         date = date.dt.tz_localize(None)
     out["date"] = date.dt.normalize().astype("datetime64[ns]")
@@ -428,11 +429,14 @@ def _as_row_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
     values = frame[column]
     if pd.api.types.is_integer_dtype(values.dtype):
         return values.astype("Int64")
-    text = values.astype(object).map(
-        lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
+    cells = [
+        None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
+        for v in values.astype(object)
+    ]
+    text = [None if v == "" else v for v in cells]  # plain list: pandas 3 would turn None into NaN
+    whole = pd.Series(
+        [v is None or re.fullmatch(r"\d+(?:\.0*)?", v) is not None for v in text], index=frame.index
     )
-    text = text.mask(text == "", None)
-    whole = text.map(lambda v: v is None or re.fullmatch(r"\d+(?:\.0*)?", v) is not None)
     if not whole.all():
         index = (~whole).idxmax()
         raise SchemaError(
@@ -481,6 +485,22 @@ def _one_time(value: object, frame: pd.DataFrame | None, index: object, column: 
     return stamp
 
 
+def _check_time_range(series: pd.Series, column: str, frame: pd.DataFrame | None) -> None:
+    """Times outside 1678-2261 (what nanosecond timestamps hold) are a :class:`SchemaError` naming the cell.
+
+    pandas 3 parses such times into a coarser unit instead of failing, so the
+    check is made on the parsed column too, before it is converted to ns.
+    """
+    years = series.dt.year
+    bad = series.notna() & ((years < 1678) | (years > 2261))
+    if bad.any():
+        index = bad.idxmax()
+        row = _row_label(frame, index) if frame is not None else int(index) + 1  # type: ignore[call-overload]
+        raise SchemaError(
+            "time out of range (years 1678-2261)", row=row, column=column, value=str(series[index])
+        )
+
+
 def _as_aware(
     series: pd.Series,
     tz: str | None,
@@ -491,6 +511,7 @@ def _as_aware(
 ) -> pd.Series:
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
         series = _parse_time_column(series, column, frame)
+    _check_time_range(series, column, frame)
     if series.dt.tz is None:
         if series.notna().any() and tz is None:
             raise SchemaError("times have no zone; pass tz=", column=column)

@@ -235,6 +235,8 @@ def plan_dask(
         offsets_frame = pd.DataFrame(
             {"offset_s": pd.Series(offsets, dtype="int64"), "votes": np.nan, "used": True}
         ).rename_axis("terminal_id")
+    # terminal ids as plain objects, as rk.clock_offsets(result) gives them (pandas 3 would infer str)
+    offsets_frame.index = pd.Index(list(offsets_frame.index), name="terminal_id", dtype=object)
 
     # 3. plan
     plan = make_plan(
