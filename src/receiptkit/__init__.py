@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "PrintUnconfirmed": "receiptkit.errors",
     "ReprintRefused": "receiptkit.errors",
     "AuditError": "receiptkit.errors",
+    "VerificationKeyError": "receiptkit.errors",
     "Money": "receiptkit.money",
     "parse_amount": "receiptkit.money",
     "format_minor": "receiptkit.money",

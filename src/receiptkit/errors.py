@@ -159,6 +159,13 @@ class AuditError(ReceiptkitError):
     """The audit log is unusable or has been tampered with."""
 
 
+class VerificationKeyError(AuditError):
+    """No usable merchant key: none given or configured, empty, too short or not decodable.
+
+    A usage problem, not tampering: the command line exits 2 for it (a tampered log exits 1).
+    """
+
+
 class SettlementError(ReceiptkitError, ValueError):
     """A settlement file or frame could not be read or is invalid (file, row, column, value)."""
 

@@ -55,7 +55,7 @@ from urllib.parse import quote, unquote
 
 from cryptography.exceptions import UnsupportedAlgorithm as UnsupportedAlgorithmError
 
-from receiptkit.errors import AuditError
+from receiptkit.errors import AuditError, VerificationKeyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from receiptkit.audit import AuditLog
@@ -132,11 +132,13 @@ class SecretKey:
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes | bytearray):
-            raise AuditError("a key must be bytes")
+            raise VerificationKeyError("a key must be bytes")
         if len(key) == 0:
-            raise AuditError("the verification key is empty")
+            raise VerificationKeyError("the verification key is empty")
         if len(key) < MIN_KEY_BYTES:
-            raise AuditError(f"the verification key is too short (at least {MIN_KEY_BYTES} bytes are needed)")
+            raise VerificationKeyError(
+                f"the verification key is too short (at least {MIN_KEY_BYTES} bytes are needed)"
+            )
         self._key = bytes(key)
 
     def __repr__(self) -> str:
@@ -323,7 +325,7 @@ def _decode_key_text(text: str) -> bytes:
         if lowered.startswith("raw:"):
             return text[4:].encode("utf-8")
     except (ValueError, binascii.Error):
-        raise AuditError("the verification key is not valid hex or base64") from None
+        raise VerificationKeyError("the verification key is not valid hex or base64") from None
     if len(text) >= 2 * MIN_KEY_BYTES and len(text) % 2 == 0 and re.fullmatch(r"[0-9a-fA-F]+", text):
         return bytes.fromhex(text)
     if len(text) >= 22 and re.fullmatch(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}", text):
@@ -399,12 +401,12 @@ def load_key(
     text = os.environ.get(env)
     if text is not None:
         if not text.strip():
-            raise AuditError(f"the environment variable {env} is empty")
+            raise VerificationKeyError(f"the environment variable {env} is empty")
         return SecretKey(_decode_key_text(text))
     file = os.environ.get(file_env)
     if file:
         return SecretKey(_read_key_file(file))
-    raise AuditError(f"no verification key: set {env} or {file_env}, or pass a key file")
+    raise VerificationKeyError(f"no verification key: set {env} or {file_env}, or pass a key file")
 
 
 @dataclass(frozen=True)

@@ -229,3 +229,22 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
          "--preset", "x", "--preset", "y", "--out", "a.xlsx", "--audit", audit],
     )  # fmt: skip
     assert presets.exit_code == 2 and "once per --journal" in presets.output
+
+
+@pytest.mark.parametrize("key", [None, "hex:abcd"])
+def test_a_missing_or_short_key_is_bad_usage_not_tampering(tmp_path: Path, monkeypatch, key) -> None:
+    """Exit 2 with the key problem named; 'TAMPERED' (exit 1) is kept for a log that was changed."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RECEIPTKIT_KEY", raising=False)
+    if key is not None:
+        monkeypatch.setenv("RECEIPTKIT_KEY", key)
+    result = CliRunner().invoke(
+        app, ["terminal", "add", "12345678", "--operator", "li", "--audit", "a.sqlite"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "TAMPERED" not in result.output
+    assert ("no verification key" if key is None else "too short") in result.output

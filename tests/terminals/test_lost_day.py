@@ -93,3 +93,15 @@ def test_the_demo_includes_the_lost_terminal_day(tmp_path: Path) -> None:
     assert any("hand over to the acquirer and the police" in line for line in summary.lines())
     assert (tmp_path / "lost-terminal" / "after-loss-activity.xlsx").exists()
     assert any(p.name == "after-loss-activity.csv" for p in summary.files)
+
+
+def test_the_demo_keeps_its_key_so_the_see_command_checks_the_log(tmp_path: Path, monkeypatch) -> None:
+    """The demo's last line is a command that works: the register verifies with the key file it names."""
+    from receiptkit.terminals.register import Terminals
+
+    summary = run_demo(tmp_path, n_transactions=300, n_proofs=5, seed=2, slips=0)
+    key_file = tmp_path / "lost-terminal" / "demo-merchant.key"
+    (see,) = [line for line in summary.lines() if line.strip().startswith("see:")]
+    assert f"RECEIPTKIT_KEY_FILE={key_file} " in see
+    register = Terminals(tmp_path / "lost-terminal" / "receiptkit-audit.sqlite", key=key_file)
+    assert register.verify().ok

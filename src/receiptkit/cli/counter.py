@@ -49,7 +49,7 @@ def find(
     ] = None,
     screenshot: Annotated[
         Path | None,
-        typer.Option(help="A payment screenshot (PNG/JPEG/WebP), read by OCR (needs receiptkit[ocr])."),
+        typer.Option(help="A payment screenshot (PNG/JPEG/WebP), read by OCR (needs receiptkit\\[ocr])."),
     ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,

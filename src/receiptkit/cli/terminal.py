@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna
-from receiptkit.errors import AuditError, ReceiptkitError
+from receiptkit.errors import AuditError, ReceiptkitError, VerificationKeyError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -58,9 +58,11 @@ def _tampered(exc: AuditError) -> NoReturn:
 
 @contextmanager
 def _register_errors() -> Iterator[None]:
-    """A tampered register exits 1 with its one line; other receiptkit errors exit 2 with theirs."""
+    """A tampered register exits 1 with its one line; other receiptkit errors (a missing key too) exit 2."""
     try:
         yield
+    except VerificationKeyError as exc:  # no usable key is a usage problem (exit 2), not tampering
+        fail(exc)
     except AuditError as exc:
         _tampered(exc)
     except ReceiptkitError as exc:

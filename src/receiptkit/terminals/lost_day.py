@@ -107,8 +107,11 @@ class LostDayResult:
             "  hand over to the acquirer and the police: lost-terminal/after-loss-activity.xlsx "
             "(and .csv): every transaction on the lost terminal after the loss, with totals"
         )
+        key_file = self.folder / "demo-merchant.key"
+        key_env = f"RECEIPTKIT_KEY_FILE={key_file} " if key_file.exists() else ""
         lines.append(
-            f"  see: receiptkit terminal show {day.terminal_id} --audit {self.folder / 'receiptkit-audit.sqlite'}"
+            f"  see: {key_env}receiptkit terminal show {day.terminal_id} "
+            f"--audit {self.folder / 'receiptkit-audit.sqlite'}"
         )
         return lines
 
@@ -544,6 +547,12 @@ def run_lost_terminal_day(
     for stale in (audit, audit.with_name(audit.name + ".head"), audit.with_name(audit.name + ".head.lock")):
         stale.unlink(missing_ok=True)  # a new story: the old log and its signed head go together
     secret = key or secrets.token_bytes(32)
+    key_file = out / "demo-merchant.key"
+    if key is None:  # the story's own key, kept so that its log can be checked afterwards
+        key_file.write_text("hex:" + secret.hex() + "\n", encoding="ascii")
+        key_file.chmod(0o600)
+    else:
+        key_file.unlink(missing_ok=True)
     # the story's own clock: the loss is noticed and reported at 17:30, the replacement comes next morning
     now = {"t": day.lost_at - pd.Timedelta(days=30)}
     register = Terminals(audit, clock=lambda: now["t"].to_pydatetime(), key=secret)
