@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import receiptkit as rk
@@ -14,6 +14,20 @@ from .conftest import at, background, journal, pf, proofs, txn
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AMOUNTS = (2500, 2800, 3200, 12850)
 CARDS = ("1111", "2222", "3333", "1111")
+NOISE_S = 90  # a proof's own time is at most this far from its sale's
+ELSEWHERE = ("P99", 2500, "10:30:00")  # a wallet payment made elsewhere: no sale of its own here
+
+
+def _singles_out_elsewhere(row: dict) -> bool:
+    """Whether a sale fits the payment made elsewhere as well as a real proof of that sale could.
+
+    A wallet proof of an approved sale of the same amount within ``NOISE_S``
+    seconds carries exactly this evidence (see :func:`cases`), so matching the
+    two is right, not wrong: such sales are not generated beside it.
+    """
+    _, amount, clock = ELSEWHERE
+    near = abs(row["ts"] - at(clock)) <= pd.Timedelta(seconds=NOISE_S)
+    return row["status"] == "approved" and row["amount_minor"] == amount and near
 
 
 @st.composite
@@ -37,7 +51,7 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
         if row["status"] != "approved" or not draw(st.booleans()):
             continue  # proofs of declined attempts: see test_engine (declined_only and its known gap)
         kind = draw(st.sampled_from(("wallet", "sms", "bank")))
-        when = row["ts"] + pd.Timedelta(seconds=draw(st.integers(-90, 90)))
+        when = row["ts"] + pd.Timedelta(seconds=draw(st.integers(-NOISE_S, NOISE_S)))
         card = row["card_last4"] if draw(st.booleans()) else None
         if kind == "bank":
             ps.append(pf(f"P{k:02d}", row["amount_minor"], None, card_last4=card))
@@ -58,7 +72,8 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
                 )
             )
     if not ps:
-        ps.append(pf("P99", 2500, "10:30:00"))
+        assume(not any(_singles_out_elsewhere(row) for row in rows))
+        ps.append(pf(*ELSEWHERE))
     return journal(*background(40), *rows), proofs(*ps)
 
 
@@ -88,6 +103,7 @@ def test_adding_an_unrelated_transaction_never_makes_a_match_wrong(case, second,
     before = rk.match(p, j, clock_offsets={})
     extra = txn("ZZ", amount, "00:00:00", card_last4=card, terminal_id="T3")
     extra["ts"] = at("10:00:00") + pd.Timedelta(seconds=second)
+    assume(not (ELSEWHERE[0] in set(p["proof_id"]) and _singles_out_elsewhere(extra)))
     after = rk.match(p, journal(*j.to_dict("records"), extra), clock_offsets={})
     for frame in (before, after):
         matched = frame[frame["status"] == "matched"]
