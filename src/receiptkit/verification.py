@@ -375,7 +375,7 @@ def load_key(
     least 16 bytes, otherwise its UTF-8 bytes. A key file holds key text, or raw
     bytes when it is not ASCII. Surrounding whitespace is ignored.
 
-    Raises :class:`~receiptkit.errors.AuditError` when no key is found or the key is
+    Raises :class:`~receiptkit.errors.VerificationKeyError` (an ``AuditError``) when no key is found or the key is
     empty or shorter than 16 bytes. Neither the key nor any part of it is ever
     put in an error message.
 
@@ -384,7 +384,7 @@ def load_key(
     >>> load_key("short")
     Traceback (most recent call last):
     ...
-    receiptkit.errors.AuditError: the verification key is too short (at least 16 bytes are needed)
+    receiptkit.errors.VerificationKeyError: the verification key is too short (at least 16 bytes are needed)
     """
     if isinstance(key, SecretKey):
         return key
