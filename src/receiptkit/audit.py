@@ -191,6 +191,17 @@ def _utc_iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def _tail_and_count(conn: sa.Connection) -> tuple[Any, int]:
+    """The chain's last row (``seq, row_hash, recorded_at``; ``None`` when empty) and the number of rows."""
+    tail = conn.execute(
+        sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
+        .order_by(_events.c.seq.desc())
+        .limit(1)
+    ).first()
+    count = int(conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0)
+    return tail, count
+
+
 def _parse_iso(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
@@ -1088,14 +1099,7 @@ class AuditLog:
                 with self._file_lock():
                     with self._engine.begin() as conn:
                         self._lock_db(conn)
-                        tail = conn.execute(
-                            sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
-                            .order_by(_events.c.seq.desc())
-                            .limit(1)
-                        ).first()
-                        count = int(
-                            conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0
-                        )
+                        tail, count = _tail_and_count(conn)
                         new_head = None if count else self._initialise_in(conn, secret)  # a new log
                         if new_head is None:
                             self._check_writable(conn, secret, tail, count)
@@ -1624,12 +1628,7 @@ class AuditLog:
     def head(self) -> ChainHead | None:
         """The last row of the chain, with the row count (``None`` for an empty log); not signed."""
         with self._read() as conn:
-            row = conn.execute(
-                sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
-                .order_by(_events.c.seq.desc())
-                .limit(1)
-            ).first()
-            count = int(conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0)
+            row, count = _tail_and_count(conn)
         return (
             None if row is None else ChainHead(row.seq, row.row_hash, _parse_iso(row.recorded_at), rows=count)
         )
@@ -1667,12 +1666,7 @@ class AuditLog:
         with self._file_lock():
             with self._engine.begin() as conn:
                 self._lock_db(conn)
-                tail = conn.execute(
-                    sa.select(_events.c.seq, _events.c.row_hash, _events.c.recorded_at)
-                    .order_by(_events.c.seq.desc())
-                    .limit(1)
-                ).first()
-                count = int(conn.execute(sa.select(sa.func.count()).select_from(_events)).scalar() or 0)
+                tail, count = _tail_and_count(conn)
                 if count != report.rows:
                     raise AuditError("the log changed while it was checked; try again", file=self.location)
                 now = _aware(self._clock(), "clock()")
