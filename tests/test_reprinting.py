@@ -358,3 +358,15 @@ def test_an_unexpected_printer_library_error_ends_the_attempt_failed(journal, au
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
     (left,) = audit.unfinished()
     assert left.state == "failed"  # never left pending: the next call retries it with its number
+
+
+def test_reprint_without_a_key_is_refused_before_a_log_exists(journal, tmp_path, monkeypatch):
+    from receiptkit.errors import VerificationKeyError
+
+    monkeypatch.delenv("RECEIPTKIT_KEY", raising=False)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+    log = tmp_path / "new-audit.sqlite"
+    with pytest.raises(VerificationKeyError):
+        reprint(_row(journal, "A"), operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=log)
+    assert not list(tmp_path.glob("new-audit.sqlite*"))
+    assert not (tmp_path / "a.pdf").exists()

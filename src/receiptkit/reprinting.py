@@ -64,6 +64,7 @@ import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
 from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
+from receiptkit.verification import load_key
 
 __all__ = [
     "IDENTIFIED_BY",
@@ -469,7 +470,9 @@ def _sources(row: pd.Series) -> list[str] | None:
 def _open_audit(audit: AuditLog | str | os.PathLike[str] | None, key: Any = None) -> AuditLog:
     if isinstance(audit, AuditLog):
         return audit
-    return AuditLog(audit if audit is not None else DEFAULT_AUDIT, key=key)
+    # a reprint always writes a keyed row: a missing key is refused before the log file is created
+    secret = load_key(key) if key is not None else load_key()
+    return AuditLog(audit if audit is not None else DEFAULT_AUDIT, key=secret)
 
 
 def _original(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series | None:

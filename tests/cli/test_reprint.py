@@ -91,3 +91,12 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
         conn.execute(f"update {table} set operator = 'someone else' where seq = 1")
     tampered = _run("audit", "verify", "--audit", audit, cwd=tmp_path)
     assert tampered.returncode == 1 and "TAMPERED" in tampered.stderr
+
+
+def test_verify_of_something_that_is_not_a_code_names_no_transaction(tmp_path):
+    for code in ("", "ABCD-EFGH"):
+        answer = _run("verify", code, cwd=tmp_path)
+        assert answer.returncode == 1, answer.stderr
+        assert "NOT GENUINE" in answer.stdout
+        assert "None" not in answer.stdout
+        assert "txn" not in answer.stdout

@@ -248,3 +248,4 @@ def test_a_missing_or_short_key_is_bad_usage_not_tampering(tmp_path: Path, monke
     assert result.exit_code == 2, result.output
     assert "TAMPERED" not in result.output
     assert ("no verification key" if key is None else "too short") in result.output
+    assert not list(tmp_path.glob("a.sqlite*")), "a refused command must not leave a new log behind"

@@ -560,9 +560,15 @@ def verify_cmd(
         return
     verdict = "GENUINE" if answer.genuine else "NOT GENUINE"
     signed = f"; signed by key {answer.key_fingerprint}" if answer.signature_ok else ""
+    which = []
+    if answer.txn_id is not None:
+        which.append(f"txn {escape(str(answer.txn_id))}")
+    if answer.reprint_no is not None:
+        which.append(f"reprint {answer.reprint_no}")
+    if signed:
+        which.append(signed.removeprefix("; "))
     console.print(
-        f"{verdict}: {escape(answer.reason)} (txn {escape(str(answer.txn_id))}, reprint {answer.reprint_no}"
-        f"{signed})",
+        f"{verdict}: {escape(answer.reason)}" + (f" ({', '.join(which)})" if which else ""),
         highlight=False,
         soft_wrap=True,
     )

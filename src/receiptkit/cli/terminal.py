@@ -34,8 +34,11 @@ def _open(audit: Path, *, create: bool) -> Terminals:
     """The register (exit 2 with one line when there is none, or the file is not a log)."""
     from receiptkit.terminals import Terminals
 
+    from receiptkit.verification import load_key
+
     try:
-        return Terminals(str(audit), create=create)
+        # the register is keyed: a missing key is refused before a new log file is created
+        return Terminals(str(audit), create=create, key=load_key())
     except ReceiptkitError as exc:
         fail(exc)
 
