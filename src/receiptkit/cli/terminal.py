@@ -33,7 +33,6 @@ DEFAULT_AUDIT = Path("receiptkit-audit.sqlite")
 def _open(audit: Path, *, create: bool) -> Terminals:
     """The register (exit 2 with one line when there is none, or the file is not a log)."""
     from receiptkit.terminals import Terminals
-
     from receiptkit.verification import load_key
 
     try:
