@@ -131,3 +131,45 @@ def test_markup_in_text_is_shown_as_is(demo_dir):
 def test_no_evidence_is_a_usage_error(demo_dir):
     result = CliRunner().invoke(app, ["find", "--journal", str(demo_dir / "journal.csv")])
     assert result.exit_code == 2 and "give --amount" in result.output and "Traceback" not in result.output
+
+
+def test_find_on_a_narrow_console_or_a_pipe_lists_every_candidate_in_full(monkeypatch):
+    """Below WIDE_TABLE columns the table would squeeze merchant and why to nothing: blocks instead."""
+    import pandas as pd
+    from rich.console import Console
+
+    from receiptkit.cli import counter
+
+    ranked = pd.DataFrame(
+        {
+            "confidence": [0.997, 0.41],
+            "txn_id": ["T1", "T2"],
+            "ts": pd.to_datetime(["2026-11-05 07:14:21", "2026-11-05 07:15:02"], utc=True),
+            "amount_minor": [24550, 24550],
+            "currency": ["HKD", "HKD"],
+            "card_last4": ["5513", None],
+            "terminal_id": ["13000002", "13000003"],
+            "merchant_name": ["Harbour Books Ltd [branch]", "Harbour Books Kowloon"],
+            "why": ["time same, card_last4 agree", "time close"],
+        }
+    )
+    for width in (80, counter.WIDE_TABLE):
+        shown = Console(width=width, record=True, force_terminal=False)
+        monkeypatch.setattr(counter, "console", shown)
+        counter._print_candidates(ranked, "MATCHED", "Asia/Hong_Kong", top=5)
+        out = shown.export_text()
+        assert out.startswith("MATCHED")
+        for text in (
+            "T1",
+            "T2",
+            "99.7%",
+            "41.0%",
+            "245.50 HKD",
+            "****5513",
+            "2026-11-05 15:14:21",
+            "Harbour Books Ltd [branch]",
+            "Harbour Books Kowloon",
+            "time same, card_last4 agree",
+        ):
+            assert text in out, (width, text, out)
+        assert ("┃" in out) == (width >= counter.WIDE_TABLE)

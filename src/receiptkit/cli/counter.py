@@ -94,12 +94,9 @@ def find(
     status = str(verdict["status"])
     colour = {"matched": "green", "ambiguous": "yellow"}.get(status, "red")
     title = f"[bold {colour}]{status.upper()}[/]: {escape(str(verdict['reason']))}"
-    if ranked.empty:
-        console.print(title, highlight=False, soft_wrap=True)
-    else:
-        console.print(_candidates_table(ranked.head(top), title, tz, rk.format_minor))
-        if len(ranked) > top:
-            console.print(f"({len(ranked) - top} more candidates; --top to show them)", highlight=False)
+    _print_candidates(ranked, title, tz, top)
+    if len(ranked) > top:
+        console.print(f"({len(ranked) - top} more candidates; --top to show them)", highlight=False)
     if verdict["ask"]:
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
@@ -249,6 +246,52 @@ def _describe_proof(row: pd.Series, tz: str) -> str:
     if merchant is not None and not pd.isna(merchant):
         parts.append(str(merchant))
     return " · ".join(parts)
+
+
+WIDE_TABLE = 140
+"""Console width from which ``find`` shows its candidates as a table (narrower: one block each)."""
+
+
+def _print_candidates(ranked: pd.DataFrame, title: str, tz: str, top: int) -> None:
+    """The verdict line and the first ``top`` candidates: a table when wide, else a block each."""
+    import receiptkit as rk
+
+    if ranked.empty:
+        console.print(title, highlight=False, soft_wrap=True)
+    elif console.width >= WIDE_TABLE:
+        console.print(_candidates_table(ranked.head(top), title, tz, rk.format_minor))
+    else:  # a narrow terminal or a pipe: one block per candidate, nothing squeezed away
+        console.print(title, highlight=False, soft_wrap=True)
+        for line in _candidates_lines(ranked.head(top), tz, rk.format_minor):
+            console.print(line, highlight=False, soft_wrap=True)
+
+
+def _candidates_lines(ranked: pd.DataFrame, tz: str, format_minor) -> list[str]:
+    """The candidates as plain lines (escaped for rich): a head line each, then merchant and why."""
+    import pandas as pd
+
+    def text(value: object) -> str:
+        return "" if value is None or pd.isna(value) else escape(str(value))
+
+    lines = []
+    for _, row in ranked.iterrows():
+        last4 = row.get("card_last4")
+        head = [
+            f"{float(row['confidence']):.1%}",
+            text(row["txn_id"]),
+            _when(row["ts"], "second", tz),
+            f"{format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
+        ]
+        if last4 is not None and not pd.isna(last4):
+            head.append(f"card ****{escape(str(last4))}")
+        if text(row.get("terminal_id")):
+            head.append(f"terminal {text(row.get('terminal_id'))}")
+        lines.append("  ".join(head))
+        if text(row.get("merchant_name")):
+            lines.append(f"    merchant: {text(row.get('merchant_name'))}")
+        if text(row.get("why")):
+            lines.append(f"    why: {text(row.get('why'))}")
+    return lines
 
 
 def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -> Table:
