@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import receiptkit as rk
@@ -314,3 +315,49 @@ def test_a_legal_entity_linked_to_another_merchant_is_another_shop() -> None:
     index = JournalIndex(j, merchant_aliases={"T2": ["美团"]})
     plat = {**sms, "merchant_text": "美团"}
     assert row_of(rk.match(proofs(plat), index), "s1")["status"] == "matched"
+
+
+# ----------------------------------------------------------------------------- foreign card lines, chains
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "level"),
+    [
+        # HSBC HK style: country codes in a fixed-width tail (field guide 2.3), not a branch "CHNCN"
+        ("SALES:   大商鲜生  CHN CN", "大商鲜生(长兴岛店)", "brand"),
+        ("大商鲜生(长兴岛) CHN", "大商鲜生(长兴岛店)", "same branch"),
+        ("大商鲜生(长兴岛)CHN", "大商鲜生(长兴岛店)", "same branch"),  # BOC: glued
+        # a city in Latin letters after a Chinese sign is no branch
+        ("SALES: 老乡鸡 SHANGHAI CHN CN", "老乡鸡(徐家汇店)", "brand"),
+        # a name in Latin letters only cannot be read against a Chinese sign: neutral, not against
+        ("SALES:   MCDONALDS SHANGHAI  CHN CN", "麦当劳(中山公园店)", "neutral"),
+        ("SQ *HARBOUR BOOKS HONG KO", "Harbour Books Ltd", "brand"),
+        ("STARBUCKS", "Harbour Books Ltd", "unrelated"),  # both Latin: compared
+        ("古茗(打浦桥店) CHN CN", "罗森(莘庄店)", "other brand"),
+    ],
+)
+def test_foreign_card_descriptors(text: str, name: str, level: str) -> None:
+    assert MerchantComparator().read(text, name).level == level
+
+
+def test_a_chains_legal_entity_linked_to_one_branch_says_nothing_against_its_sibling() -> None:
+    # field guide 2.4: chains are billed by a head office; the legal entity is the whole chain's
+    j = journal(
+        *background(merchant_name="麦当劳(中山公园店)"),
+        txn(
+            "other", 3300, "09:15:00", merchant_name="麦当劳(人民广场店)", merchant_id="M2", terminal_id="T2"
+        ),
+        txn("third", 2100, "09:45:00", merchant_name="老乡鸡(徐家汇店)", merchant_id="M3", terminal_id="T3"),
+        txn("hit", 4400, "12:30:20", merchant_name="麦当劳(中山公园店)", card_last4="1234"),
+        txn("lxj", 5500, "12:40:20", merchant_name="老乡鸡(徐家汇店)", card_last4="4321", terminal_id="T3"),
+    )
+    index = JournalIndex(j, merchant_aliases={"T2": ["金拱门(中国)有限公司"]})
+    sms = pf("s1", 4400, "12:30:00", kind="sms", ts_precision="minute", card_last4="1234")
+    sms["merchant_text"] = "消费 金拱门(中国)有限公司"
+    assert row_of(rk.match(proofs(sms), index), "s1")["status"] == "matched"
+    # against another brand of the journal it still names another shop
+    other = {**sms, "proof_id": "s2", "amount_minor": 5500, "ts": sms["ts"] + pd.Timedelta(minutes=10)}
+    other["card_last4"] = "4321"
+    result = rk.match(proofs(other), index)
+    assert row_of(result, "s2")["status"] == "unmatched"
+    assert rk.explain(result, "s2").set_index("field").loc["merchant", "best_level"] == "other brand"

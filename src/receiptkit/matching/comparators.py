@@ -190,6 +190,18 @@ def _legal_names_brand(core: str, brand: str) -> bool:
     )
 
 
+_LATIN_WORD = re.compile(r"[A-Z]{3,}")
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _latin_only(text: str) -> bool:
+    """Letters, digits and marks, and no Chinese: how a foreign card line prints a name."""
+    return bool(text) and text.isascii() and any(ch.isalpha() for ch in text)
+
+
 def _branch_label(branch: str) -> str:
     """A branch as people write it: "五角场" -> "五角场店"."""
     return branch if branch.endswith("店") else f"{branch}店"
@@ -227,6 +239,15 @@ class MerchantComparator(Comparator):
                 and (alias.startswith(proof.key) or proof.key.startswith(alias))
             ):
                 return Reading("alias", f"alias — {proof.key} is a known name of {merchant_name}")
+        if (
+            proof.kind == "shop"
+            and _latin_only(proof.key)
+            and _has_cjk(journal.key)
+            and not _LATIN_WORD.search(journal.key)
+        ):
+            # a foreign card's line prints the name in Latin letters only (field guide 2.3: Stripe strips
+            # non-ASCII, HSBC HK "SALES:   MCDONALDS  CHN CN"): it cannot be read against a Chinese sign
+            return Reading("neutral", f"neutral — {proof.key} is in Latin letters, {journal.key} is not")
         if proof.kind == "shop" and journal.kind == "shop":
             return self._shops(proof, journal)
         if proof.kind == "legal" and journal.kind == "shop":
@@ -255,7 +276,9 @@ class MerchantComparator(Comparator):
         # a branch glued to the brand: "瑞幸咖啡国贸店", "海底捞火锅厦门中山路店"
         if p_branch is None and len(jb) >= 2 and pb.startswith(jb) and len(pb) > len(jb):
             rest = pb[len(jb) :]
-            if not _SHOP_TYPES.match(rest):
+            if _latin_only(rest) and _has_cjk(jb):
+                pb = jb  # "老乡鸡 SHANGHAI": a city in Latin letters on a card line, not a branch
+            elif not _SHOP_TYPES.match(rest):
                 pb, p_branch = jb, _branch_core(rest)
         if j_branch is None and len(pb) >= 2 and jb.startswith(pb) and len(jb) > len(pb):
             rest = jb[len(pb) :]
@@ -312,7 +335,9 @@ class MerchantComparator(Comparator):
         alias = self.code("alias")
         # only a shop sign in the journal is "another shop": a journal name that is a legal entity may be
         # the same shop's (a journal merged from the terminal and the acquirer)
-        is_shop = np.array([parse_merchant(name).kind == "shop" for name in names], dtype=bool)
+        parsed = [parse_merchant(name) for name in names]
+        is_shop = np.array([name.kind == "shop" for name in parsed], dtype=bool)
+        brands = [name.brand if name.kind == "shop" else "" for name in parsed]
         known = [frozenset(aliases.get(name, ())) for name in names]
         for t, text in enumerate(distinct):
             row = np.array(
@@ -324,7 +349,14 @@ class MerchantComparator(Comparator):
                 (row == alias).any() and parse_merchant(str(text)).kind == "legal"
             )
             if names_one:
-                row = np.where(((row == unrelated) | (row == neutral)) & is_shop, other, row)
+                # ...but not against another branch of the brand it names: a chain's legal entity or head
+                # office bills for all its branches (field guide 2.4), so there it says nothing
+                named_brands = {brands[k] for k in np.flatnonzero(np.isin(row, [*named, alias])) if brands[k]}
+                sibling = np.array(
+                    [any(_alike(b, nb, self.strong) for nb in named_brands) if b else False for b in brands],
+                    dtype=bool,
+                )
+                row = np.where(((row == unrelated) | (row == neutral)) & is_shop & ~sibling, other, row)
             levels[t] = row
             u = (
                 np.array([shares[row == q].sum() for q in range(n_levels)])

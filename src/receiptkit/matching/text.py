@@ -50,7 +50,12 @@ _SUFFIXES = re.compile(
     r"(?:有限公司|有限责任公司|股份有限公司|公司|LTD|LIMITED|INC|CO|LLC|GMBH)$", re.IGNORECASE
 )
 _TRUNCATION = re.compile(r"(?:…+|\.{2,}|\*+|＊+)\s*$")
-_COUNTRY = re.compile(r"(?<=[\u4e00-\u9fff)])(?:CHN|CN|HKG|JPN|AUS|USA|SGP|TWN|MAC|KOR)$")
+_COUNTRY_CODES = r"(?:CHN|CN|HKG|HK|JPN|JP|AUS|AU|USA|US|SGP|SG|TWN|TW|MAC|MO|KOR|KR)"
+# a country code glued on (BOC: "...CHN") or a fixed-width tail of codes (HSBC HK: "MCDONALDS  CHN CN",
+# "QR  YAHUI CATERING CO.,LTD.   CHN          CN"; ABC: "...  AU"): field guide 2.1.7 and 2.3
+_COUNTRY = re.compile(
+    rf"(?:(?<=[\u4e00-\u9fff)]){_COUNTRY_CODES}|\s+{_COUNTRY_CODES})(?:\s+{_COUNTRY_CODES})?$"
+)
 _TAIL_NOISE = re.compile(r"\s*(?:门店收款|扫码收款|收款码|收款)$")
 _LEGAL = re.compile(
     r"(?:有限公司|有限责任公司|股份有限公司|个体工商户|有限公?$|公司$|集团$|科技有$|(?:科技|贸易|管理|餐饮|网络)有限?$|"
