@@ -40,7 +40,7 @@ from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers
     _matched_reasons,
     _pair_evidence,
 )
-from receiptkit.matching.skew import estimate_clock_offsets
+from receiptkit.matching.skew import estimate_clock_offsets, far_clock_offsets
 from receiptkit.schema import STRING, validate_proofs
 
 __all__ = ["RESULT_COLUMNS", "explain", "find", "match"]
@@ -84,6 +84,10 @@ def _match_valid(
     if clock_offsets is None:
         index.set_clock_offsets({})
         offsets = estimate_clock_offsets(index, arrays, policy)
+        far = far_clock_offsets(index, arrays, policy)  # a clock that lost its date, anchored on full numbers
+        if len(far):
+            offsets = pd.concat([offsets[~offsets.index.isin(far.index[far["used"]])], far[far["used"]]])
+            offsets = offsets[~offsets.index.duplicated(keep="last")].sort_index()
         used = offsets.loc[offsets["used"], "offset_s"].to_dict()
         # offsets kept from earlier runs (JournalIndex(clock_offsets=...)) stand where these proofs say too little
         kept = {t: v for t, v in getattr(index, "kept_clock_offsets", {}).items() if t not in used}

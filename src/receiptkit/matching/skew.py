@@ -24,7 +24,15 @@ from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 
-__all__ = ["estimate_clock_offsets", "offsets_from_votes", "skew_counts", "skew_sample", "skew_votes"]
+__all__ = [
+    "estimate_clock_offsets",
+    "far_clock_offsets",
+    "far_offsets_from_anchors",
+    "offsets_from_votes",
+    "skew_counts",
+    "skew_sample",
+    "skew_votes",
+]
 
 _BIN_S = 60
 
@@ -179,3 +187,106 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     values, weights = values[order], weights[order]
     cumulative = np.cumsum(weights)
     return float(values[np.searchsorted(cumulative, cumulative[-1] / 2.0)])
+
+
+_FAR_SPAN_S = 600  # anchored differences of one far offset agree within this span (phone clocks, minutes)
+
+
+def far_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
+    """Offsets far beyond ``max_clock_skew_s``: a terminal clock that lost its date.
+
+    A terminal whose battery ran down logs its sales at a default date or a
+    year off (field guide 6: "a rarer tail of days-to-years offsets (battery
+    loss)"). No histogram of same-amount pairs can find that: the range is
+    too wide. A proof whose full wallet number, order number or RRN names
+    exactly one journal row of its side, amount and currency was paid there,
+    whatever the row's time says, and the difference between the two times is
+    the terminal's offset. A terminal gets a far offset when at least
+    ``min_skew_votes`` such proofs (to the second or minute) agree within ten
+    minutes, the agreeing ones are at least twice the others of that terminal,
+    and the offset is beyond ``max_clock_skew_s`` (nearer ones are the
+    histogram's). The index must carry no offsets when called.
+
+    Returns a frame indexed by terminal_id with ``offset_s``, ``votes`` (the
+    agreeing proofs) and ``used``.
+    """
+    from receiptkit.matching.evidence import FULL_ID, is_masked
+
+    columns = {
+        "offset_s": pd.Series(dtype="int64"),
+        "votes": pd.Series(dtype=float),
+        "used": pd.Series(dtype=bool),
+    }
+    empty = pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
+    timed = (proofs.precision < 2) & (proofs.core_hi - proofs.core_lo <= 59) & ~proofs.not_paid
+    if not len(index) or not timed.any():
+        return empty
+    found_q, found_r = [], []
+    for column, values, shortest in (
+        ("wallet_txn_id", proofs.wallet, FULL_ID),
+        ("order_no", proofs.order, 10),
+        ("rrn", proofs.reference, 12),
+    ):
+        masked = is_masked(values)
+        asked = np.array(
+            [
+                v if (ok and not hidden and v is not None and len(str(v)) >= shortest) else None
+                for v, ok, hidden in zip(values, timed, masked, strict=True)
+            ],
+            dtype=object,
+        )
+        query, rows = index.lookup(column, asked)
+        if not len(rows):
+            continue
+        ok = (
+            (index.side[rows] == proofs.side[query])
+            & (index.amount[rows] == proofs.amount[query])
+            & (index.currency_code[rows] == proofs.cur_code[query])
+            & (index.terminal_code[rows] >= 0)
+        )
+        found_q.append(query[ok])
+        found_r.append(rows[ok])
+    if not found_q:
+        return empty
+    pairs = pd.DataFrame({"q": np.concatenate(found_q), "r": np.concatenate(found_r)}).drop_duplicates()
+    pairs = pairs[pairs.groupby("q")["r"].transform("nunique") == 1].drop_duplicates("q")
+    if not len(pairs):
+        return empty
+    q, r = pairs["q"].to_numpy(), pairs["r"].to_numpy()
+    diff = index.ts_s[r] - proofs.core_lo[q]
+    return far_offsets_from_anchors(index.terminals[index.terminal_code[r]].astype(str), diff, policy)
+
+
+def far_offsets_from_anchors(
+    terminal_ids: np.ndarray, diffs: np.ndarray, policy: MatchPolicy
+) -> pd.DataFrame:
+    """Far offsets from anchored pairs: per pair its terminal id and logged minus proof time (seconds).
+
+    The combinable step of :func:`far_clock_offsets` (a distributed run finds
+    the rows of the proofs' full numbers per partition, then calls this once
+    on all of them). Each proof must appear at most once.
+    """
+    rows = []
+    terminal_ids = np.asarray(terminal_ids, dtype=object)
+    diffs = np.asarray(diffs, dtype=np.int64)
+    for terminal in sorted(set(terminal_ids.tolist())):
+        d = np.sort(diffs[terminal_ids == terminal])
+        # the largest run of differences within _FAR_SPAN_S
+        ends = np.searchsorted(d, d + _FAR_SPAN_S, side="right")
+        best = int(np.argmax(ends - np.arange(len(d))))
+        run = d[best : ends[best]]
+        offset = int(np.median(run))
+        votes, others = len(run), len(d) - len(run)
+        used = votes >= policy.min_skew_votes and votes >= 2 * others
+        if abs(offset) > policy.max_clock_skew_s:
+            rows.append((str(terminal), offset, float(votes), bool(used)))
+    if not rows:
+        return pd.DataFrame(
+            {
+                "offset_s": pd.Series(dtype="int64"),
+                "votes": pd.Series(dtype=float),
+                "used": pd.Series(dtype=bool),
+            },
+            index=pd.Index([], name="terminal_id"),
+        )
+    return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
