@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import receiptkit as rk
-from receiptkit import read_proofs
+from receiptkit import ProofError, read_proofs, rejected
 from receiptkit.readers.bank_csv import make_spec, read
 
 
@@ -79,3 +80,16 @@ def test_cmb_credit_card_column_named_kahao_housiwei(samples):
     plain = read_proofs(path)
     assert list(other["card_last4"]) == list(plain["card_last4"]) and other["card_last4"].notna().all()
     assert list(other["amount_minor"]) == list(plain["amount_minor"])
+
+
+def test_abc_sample_short_row_is_refused_by_line_and_the_others_read(samples):
+    """The ABC example's line 4 has 7 of its header's 9 cells: refused, never read as if 交易渠道 were empty."""
+    path = samples / "bank_cn_abc" / "example-abc_debit-records.csv"
+    with pytest.raises(ProofError) as info:
+        read_proofs(path)
+    assert (info.value.file, info.value.row, info.value.column) == (str(path), 4, "交易渠道")
+    with pytest.warns(UserWarning, match="1 row"):
+        frame = read_proofs(path, strict=False)
+    assert frame["source_row"].tolist() == [2, 3, 5, 6]
+    assert frame["amount_minor"].tolist() == [1000000, 1000, 1, 0]
+    assert rejected(frame)["row"].tolist() == [4]

@@ -241,10 +241,44 @@ def test_a_truncated_last_row_is_refused() -> None:
     assert caught.value.row == 3
 
 
-def test_rows_leaving_out_trailing_cells_are_still_read() -> None:
-    """Real exports (PayPal ES, ABC debit records) leave out trailing empty cells on complete lines."""
+def test_a_short_row_is_refused_naming_its_line_and_first_missing_column() -> None:
+    """A row with fewer cells than the header is never padded: a lost cell would shift the others."""
     data = "时间,金额,参考号,备注\n2026-01-15 14:30:25,12.34,R1\n2026-01-15 14:30:26,1.00,R2,x\n".encode()
-    assert _journal(data)["amount_minor"].tolist() == [1234, 100]
+    with pytest.raises(JournalError) as info:
+        _journal(data)
+    assert (info.value.row, info.value.column) == (2, "备注")
+    assert "3 cells but the header has 4 columns" in info.value.reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = _journal(data, strict=False)
+    assert frame["amount_minor"].tolist() == [100]
+    rejected = rk.rejected(frame)
+    assert rejected[["row", "column"]].values.tolist() == [[2, "备注"]]
+
+
+def test_a_middle_cell_lost_is_not_read_shifted() -> None:
+    """ "12.34" lost from the middle: without the refusal R1 would be read as the amount's neighbour."""
+    data = "时间,金额,参考号,备注\n2026-01-15 14:30:25,R1,ok\n".encode()
+    with pytest.raises(JournalError) as info:
+        _journal(data)
+    assert info.value.row == 2 and info.value.column == "备注"
+
+
+def test_empty_names_after_the_last_header_name_are_not_columns() -> None:
+    """PayPal's Spanish statement ends its header with six empty names and its rows with none."""
+    data = "时间,金额,参考号,,,\n2026-01-15 14:30:25,12.34,R1\n".encode()
+    assert _journal(data)["amount_minor"].tolist() == [1234]
+
+
+def test_short_rows_are_found_by_the_vectorised_path_too() -> None:
+    """Files above 64 KiB take pandas' C parser, which pads short rows with "": counted by separators."""
+    rows = [f"2026-01-15 14:{i // 60 % 60:02d}:{i % 60:02d},1.00,R{i}," for i in range(3000)]
+    rows[1234] = "2026-01-15 15:00:00,2.00,R1234"  # no 备注 cell at all
+    data = ("时间,金额,参考号,备注\n" + "\n".join(rows) + "\n").encode()
+    assert len(data) > 1 << 16
+    with pytest.raises(JournalError) as info:
+        _journal(data)
+    assert (info.value.row, info.value.column) == (1236, "备注")
 
 
 # --------------------------------------------------------------------------- totals

@@ -23,6 +23,7 @@ import io
 import sqlite3
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -431,7 +432,7 @@ def _process(
             # no date, only a time: never let a parser supply a default day
             no_date = frame[parts[0]].isna()
             frame[new] = joined.mask((joined == "") | no_date, None).astype(STRING)
-    raw = RawTable(frame, raw.lines, raw.source, raw.header_line, raw.preamble)
+    raw = replace(raw, frame=frame)
 
     # rows that are not journal transactions (payouts, fees): reported, not read
     skipped: list[Problem] = []
@@ -449,7 +450,7 @@ def _process(
     if not keep.all():
         mask = keep.to_numpy()
         frame = frame[mask].reset_index(drop=True)
-        raw = RawTable(frame, raw.lines[mask], raw.source, raw.header_line, raw.preamble)
+        raw = replace(raw, frame=frame, lines=raw.lines[mask])
 
     # which fields can be read
     fields: dict[str, Col] = {}
@@ -475,7 +476,7 @@ def _process(
             fields[canonical] = spec
     problems: list[Problem] = []
     frame = _guard_commas(frame, fields, raw.lines, problems)
-    raw = RawTable(frame, raw.lines, raw.source, raw.header_line, raw.preamble)
+    raw = replace(raw, frame=frame)
     naive_zone = preset.tz if preset.tz_fixed else (tz or preset.tz)
     default_currency = currency or preset.currency
     options = {"tz": naive_zone, "currency": default_currency, "dayfirst": preset.dayfirst}

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -475,7 +475,7 @@ def _skip_rows(raw: RawTable, layout: PayPalLayout, skip_types: str | None) -> t
         for p in np.flatnonzero(hit)
     ]
     kept = raw.frame[~hit].reset_index(drop=True)
-    return RawTable(kept, raw.lines[~hit], raw.source, raw.header_line, raw.preamble), skipped
+    return replace(raw, frame=kept, lines=raw.lines[~hit]), skipped
 
 
 def read(

@@ -59,23 +59,6 @@ STRIP_CHARS = " \t\r\n`\u3000\u00a0\ufeff"
 Source = str | Path | bytes | io.IOBase
 
 
-@dataclass
-class RawTable:
-    """Cells as strings, with the line each row came from.
-
-    ``frame`` has one column per header name (duplicates get ``.1``, ``.2``),
-    ``lines`` holds the 1-based line (CSV) or row (spreadsheet) of each row,
-    ``source`` is the file name used in error messages, ``preamble`` the text
-    lines above the header (titles such as ``招商银行信用卡对账单（2024年01月）``).
-    """
-
-    frame: pd.DataFrame
-    lines: np.ndarray
-    source: str
-    header_line: int
-    preamble: list[str] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class Problem:
     """One bad cell: where it is and what is wrong."""
@@ -84,6 +67,28 @@ class Problem:
     column: str
     value: Any
     reason: str
+
+
+@dataclass
+class RawTable:
+    """Cells as strings, with the line each row came from.
+
+    ``frame`` has one column per header name (duplicates get ``.1``, ``.2``),
+    ``lines`` holds the 1-based line (CSV) or row (spreadsheet) of each row,
+    ``source`` is the file name used in error messages, ``preamble`` the text
+    lines above the header (titles such as ``招商银行信用卡对账单（2024年01月）``).
+    ``short_rows`` are the rows of a text file with fewer cells than the header
+    has columns: :func:`convert` reports them as bad rows (raised with
+    ``strict=True``, rejected with ``strict=False``), never read as if the
+    missing cells were empty.
+    """
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    source: str
+    header_line: int
+    preamble: list[str] = field(default_factory=list)
+    short_rows: tuple[Problem, ...] = ()
 
 
 def source_name(source: Any) -> str:
@@ -208,7 +213,12 @@ def read_table(
       tab-separated (WeChat Pay tab-separated bills, ``.tsv`` exports).
     - Blank rows are skipped. A row with more non-empty cells than the header
       has columns is an error naming its line, and so is a short last row of a
-      file that does not end with a line break (a truncated file).
+      file that does not end with a line break (a truncated file). Any other
+      row with fewer cells than the header (CSV/TSV text) is listed in
+      ``short_rows``: a lost cell shifts every cell after it, so the row is
+      reported, never padded silently. Empty names at the end of the header
+      row (``"Saldo",,,,``) are not columns. Spreadsheet rows are never short:
+      a missing cell there is an empty cell.
     """
     name = name or source_name(source)
     suffix = Path(name).suffix.lower() if isinstance(source, str | Path) else ""
@@ -226,7 +236,7 @@ def read_table(
                 return fast
         rows = _csv_rows(text, delimiter, name)
         return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail)
-    return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name)
+    return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, spreadsheet=True)
 
 
 def _header_delimiter(text: str, header: Sequence[str]) -> str:
@@ -408,6 +418,7 @@ def _table_from_rows(
     name: str,
     *,
     cut_tail: bool = False,
+    spreadsheet: bool = False,
 ) -> RawTable:
     stop_re = re.compile(stop_at) if stop_at else None
     preamble: list[str] = []
@@ -425,7 +436,7 @@ def _table_from_rows(
         cells = [_clean(c, strip) for c in record]
         if columns is None:
             if _is_header(cells, header):
-                columns = _dedupe(cells)
+                columns = _dedupe(_header_names(cells))
                 header_line = line
             else:
                 text = ",".join(c for c in cells if c)
@@ -454,14 +465,35 @@ def _table_from_rows(
         lines.append(line)
     if columns is None:
         raise ReceiptkitError(f"no header row with the columns {', '.join(header)}", file=name)
-    _pad_short_rows(data, lines, len(columns), name, cut_tail)
+    short = _short_rows(data, lines, columns, name, cut_tail, spreadsheet=spreadsheet)
     frame = (
         pd.DataFrame(data, columns=columns, dtype=STRING)
         if data
         else pd.DataFrame({c: pd.Series([], dtype=STRING) for c in columns})
     )
     frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
-    return RawTable(frame, np.asarray(lines, dtype=np.int64), name, header_line, preamble)
+    return RawTable(frame, np.asarray(lines, dtype=np.int64), name, header_line, preamble, short)
+
+
+def _header_names(cells: list[str]) -> list[str]:
+    """The header row's names without the empty cells after the last name (``"Saldo",,,,``)."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
+
+
+def short_row_problem(line: int, count: int, columns: Sequence[str]) -> Problem:
+    """The bad-row report of a text row with ``count`` cells under a header of ``len(columns)`` names."""
+    missing = list(columns[count:])
+    shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return Problem(
+        int(line),
+        missing[0],
+        None,
+        f"row has {count} cells but the header has {len(columns)} columns ({shown} missing): "
+        "a lost cell or separator shifts the cells after it, so the row is not read",
+    )
 
 
 _FAST_CSV_CHARS = 1 << 16
@@ -500,7 +532,7 @@ def _fast_table(
         if len(cells) > MAX_COLUMNS:
             return None
         if _is_header(cells, header):
-            columns, header_line = _dedupe(cells), number
+            columns, header_line = _dedupe(_header_names(cells)), number
             start = len(text) if end < 0 else end + 1
             break
         joined = ",".join(c for c in cells if c)
@@ -530,6 +562,12 @@ def _fast_table(
         if (body.iloc[:, width:] != "").to_numpy().any():
             return None
         body = body.iloc[:, :width]
+    # pandas fills the cells a short row lacks with "": such a row is told apart by its separators
+    maybe_short = (
+        np.ones(len(body), dtype=bool)
+        if body.shape[1] < width
+        else (body.iloc[:, width - 1] == "").to_numpy(dtype=bool)
+    )
     for position in range(body.shape[1], width):
         body[position] = ""
     body.columns = columns
@@ -553,22 +591,45 @@ def _fast_table(
         )
         if len(stops):
             keep[stops[0] :] = False
+    short: tuple[Problem, ...] = ()
+    candidates = np.flatnonzero(maybe_short & keep)
+    if len(candidates):
+        records = pd.Series(text[start:].split("\n")[: len(body)], dtype=object)
+        counts = records.iloc[candidates].str.count(re.escape(delimiter)).to_numpy() + 1
+        short = tuple(
+            short_row_problem(int(lines[p]), int(n), columns)
+            for p, n in zip(candidates, counts, strict=True)
+            if n < width
+        )
     frame = frame[keep].reset_index(drop=True)
     frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
-    return RawTable(frame, lines[keep], name, header_line, preamble)
+    return RawTable(frame, lines[keep], name, header_line, preamble, short)
 
 
-def _pad_short_rows(data: list[list[str]], lines: list[int], width: int, name: str, cut_tail: bool) -> None:
-    """Pad rows that leave out trailing columns, or refuse a truncated last row.
+def _short_rows(
+    data: list[list[str]],
+    lines: list[int],
+    columns: Sequence[str],
+    name: str,
+    cut_tail: bool,
+    *,
+    spreadsheet: bool = False,
+) -> tuple[Problem, ...]:
+    """Report the rows with fewer cells than the header (padded only so that positions stay aligned).
 
-    Real exports leave out trailing empty cells (PayPal's Spanish statement:
-    24 header names, 18 cells a row; ABC debit records: 7 or 9 cells), so a
-    short row is padded with empty cells. But when the file does not end with
-    a line break and its last row is short, the file was cut inside that row
-    ("35.61" cut to "35.6"): that is an error naming the line.
+    Some exports leave out trailing empty cells, but a row that lost a cell or
+    a separator in the middle looks the same, with every later cell shifted
+    ("35.61" read from the next column): neither is read silently. Each short
+    row becomes a :class:`Problem` naming its line and first missing column;
+    the readers raise it (``strict=True``) or reject the row (``strict=False``).
+    A spreadsheet row is padded without a report: its missing cells are empty
+    cells (workbooks do not store trailing empty cells).
+    When the file does not end with a line break and its last row is short,
+    the file was cut inside that row: that is an error naming the line.
     """
     if not data:
-        return
+        return ()
+    width = len(columns)
     last = data[-1]
     if cut_tail and len(last) < width:
         raise ReceiptkitError(
@@ -577,9 +638,13 @@ def _pad_short_rows(data: list[list[str]], lines: list[int], width: int, name: s
             row=lines[-1],
             value=last[-1] if last else None,
         )
-    for cells in data:
+    found = []
+    for line, cells in zip(lines, data, strict=True):
         if len(cells) < width:
+            if not spreadsheet:
+                found.append(short_row_problem(line, len(cells), columns))
             cells.extend([""] * (width - len(cells)))
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- fields
@@ -718,16 +783,19 @@ def convert(
     """Apply field specs to a raw table.
 
     Returns the converted frame (index = positions in ``raw.frame``) and every
-    bad cell as a :class:`Problem`. Amount fields give ``Int64`` minor units
+    bad cell as a :class:`Problem`, starting with the table's short rows
+    (:attr:`RawTable.short_rows`) that are still in it. Amount fields give ``Int64`` minor units
     (the currency is taken from a ``currency`` field when the spec has one,
     else ``currency``); time fields give timezone-aware timestamps plus a
     ``<name>_precision`` column.
     """
     frame = raw.frame
     out: dict[str, pd.Series] = {}
-    problems: list[Problem] = []
     index = frame.index
     lines = raw.lines
+    # rows with cells missing (RawTable.short_rows) are bad rows, wherever the table went since
+    present = set(lines.tolist()) if raw.short_rows else set()
+    problems: list[Problem] = [p for p in raw.short_rows if p.row in present]
 
     # currency first: amounts need it
     ordered = sorted(fields.items(), key=lambda item: 0 if item[1].kind == "currency" else 1)
