@@ -416,3 +416,117 @@ def test_german_activity_download():
     assert (row["amount_minor"], row["currency"], row["direction"]) == (123456, "EUR", "debit")
     assert row["ts"] == pd.Timestamp("2026-01-31 14:32:07+01:00") and row["payment_state"] == "success"
     assert row["merchant_text"] == "Beispiel GmbH" and row["wallet_txn_id"] == "5XY12345AB6789012"
+
+
+# --------------------------------------------------------------------------- localised layouts (issue #18)
+
+FR_ACTIVITY = (
+    '"Date","Heure","Fuseau horaire","Nom","Type","État","Devise","Brut","Frais","Net",'
+    '"De l\'adresse email","À l\'adresse email","Numéro de transaction","Titre de l\'objet","Impact sur le solde"\n'
+    '"31/01/2026","14:32:07","CET","Boulangerie Martin","Paiement express","Terminé","EUR","-1 234,56","0,00",'
+    '"-1 234,56","moi@example.fr","pain@example.fr","5XY12345AB6789012","Pain","Débit"\n'
+    '"31/01/2026","14:32:07","CET","","Conversion de devise","Terminé","EUR","1 234,56","0,00","1 234,56",'
+    '"","","6XY12345AB6789012","","Crédit"\n'
+    '"01/02/2026","09:05:00","CET","Librairie du Coin","Paiement express","En attente","EUR","-7,90","0,00",'
+    '"-7,90","moi@example.fr","livres@example.fr","7XY12345AB6789012","Livre","Débit"\n'
+)
+
+
+def test_french_activity_download():
+    frame = rk.read_proofs(FR_ACTIVITY.encode(), name="paypal_fr.csv")
+    assert frame.attrs["layout"] == "paypal_activity_fr"
+    assert frame["source_row"].tolist() == [2, 4] and rk.skipped(frame)["row"].tolist() == [3]
+    first, second = frame.iloc[0], frame.iloc[1]
+    assert (first["amount_minor"], first["currency"], first["direction"]) == (123456, "EUR", "debit")
+    assert first["ts"] == pd.Timestamp("2026-01-31 14:32:07+01:00")
+    assert (first["merchant_text"], first["wallet_txn_id"]) == ("Boulangerie Martin", "5XY12345AB6789012")
+    assert list(frame["payment_state"]) == ["success", "pending"]
+    assert second["amount_minor"] == 790 and second["date"] == pd.Timestamp("2026-02-01")
+
+
+def test_french_activity_with_avant_commission_for_the_gross():
+    text = FR_ACTIVITY.replace('"Brut"', '"Avant commission"', 1)
+    frame = rk.read_proofs(text.encode(), name="paypal_fr.csv")
+    assert frame["amount_minor"].tolist() == [123456, 790]
+
+
+def test_french_activity_without_any_gross_column_is_refused_at_its_header():
+    text = FR_ACTIVITY.replace('"Brut"', '"Montant"', 1)
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(text.encode(), name="paypal_fr.csv")
+    assert (info.value.row, info.value.column) == (1, "Brut")
+
+
+def test_french_statement():
+    data = (
+        '"Date","Heure","Fuseau horaire","Description","Devise","Avant commission","Commission","Net","Solde",'
+        '"Numéro de transaction","Adresse email de l\'expéditeur","Nom","Nom de la banque","Compte bancaire",'
+        '"Montant des frais de livraison et de traitement","TVA","Identifiant de facture",'
+        '"Numéro de la transaction de référence"\n'
+        '"15/03/2026","18:20:00","Europe/Paris","Paiement standard","EUR","49,37","-1,78","47,59","4.626,81",'
+        '"TID1","client@example.fr","Client Un","","","0,00","0,00","",""\n'
+    ).encode()
+    frame = rk.read_proofs(data, name="releve.csv")
+    assert frame.attrs["layout"] == "paypal_statement_fr"
+    row = frame.iloc[0]
+    assert (row["amount_minor"], row["direction"], row["wallet_txn_id"]) == (4937, "credit", "TID1")
+    assert row["ts"] == pd.Timestamp("2026-03-15 18:20:00+01:00") and row["merchant_text"] == "Client Un"
+
+
+def test_spanish_activity_download():
+    data = (
+        '"Fecha","Hora","Zona horaria","Nombre","Tipo","Estado","Divisa","Bruto","Tarifa","Neto",'
+        '"Remitente","Destinatario","Id. de transacción"\n'
+        '"01/10/2026","10:00:00","CET","Ana","Pago","Completado","EUR","-120,00","0,00","-120,00",'
+        '"yo@mail.com","ana@mail.com","TX1"\n'
+        '"13/10/2026","10:00:00","CET","Beto","Reembolso","Completado","EUR","20,00","0,00","20,00",'
+        '"beto@mail.com","yo@mail.com","TX2"\n'
+    ).encode()
+    frame = rk.read_proofs(data, name="paypal_es.csv")
+    assert frame.attrs["layout"] == "paypal_activity_es" and frame.attrs["date_order"] == "DD/MM/YYYY"
+    assert frame["amount_minor"].tolist() == [12000, 2000]
+    assert frame["direction"].tolist() == ["debit", "credit"]
+    assert frame["wallet_txn_id"].tolist() == ["TX1", "TX2"]
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2026-10-01 10:00:00+01:00")
+    # a Latin-American account writing 1,234.56 under the same names: refused by cell unless told
+    dotted = data.replace(b'"-120,00"', b'"-1,234.56"')
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(dotted, name="paypal_mx.csv")
+    assert (info.value.row, info.value.column) == (2, "Bruto")
+
+
+def test_older_uk_layout_keeps_the_receipt_id_as_reference():
+    data = (
+        b"Date, Time, Time Zone, Name, Type, Status, Currency, Amount, Receipt ID, Balance\n"
+        b'"14/02/2016","13:45:12","GMT","The Tea Room","Payment Sent","Completed","GBP","-4.20","",'
+        b'"95.80"\n'
+        b'"15/02/2016","09:01:00","GMT","Corner Shop","Payment Sent","Completed","GBP","-1,250.00",'
+        b'"1234-5678-9012-3457","-1,154.20"\n'
+    )
+    frame = rk.read_proofs(data, name="Download.csv")
+    assert frame.attrs["layout"] == "paypal_activity_uk_old"
+    assert frame["amount_minor"].tolist() == [420, 125000]
+    assert frame["direction"].tolist() == ["debit", "debit"]
+    assert frame["wallet_txn_id"].isna().all()
+    assert pd.isna(frame.iloc[0]["reference"]) and frame.iloc[1]["reference"] == "1234-5678-9012-3457"
+    assert frame.iloc[1]["ts"] == pd.Timestamp("2016-02-15 09:01:00+00:00")
+
+
+def test_tab_separated_activity_download_is_sniffed_and_read():
+    csv_text = (
+        ACTIVITY_HEADER
+        + '"1/15/2026","10:05:07","PST","Sample Cafe","Express Checkout Payment","Completed","USD","-12.50",'
+        '"0.00","-12.50","me@example.com","cafe@example.com","7AB12345CD6789012",""\n'
+    )
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerows(csv.reader(io.StringIO(csv_text)))
+    data = out.getvalue().encode()
+    assert sniff_format(data, name="Download.txt")[0] == "paypal"
+    frame = rk.read_proofs(data, name="Download.txt")
+    assert frame["amount_minor"].tolist() == [1250] and frame["wallet_txn_id"].tolist() == [
+        "7AB12345CD6789012"
+    ]

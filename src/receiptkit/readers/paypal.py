@@ -11,7 +11,18 @@ header row, never by position):
   (``America/Los_Angeles``) or abbreviations;
 - ``paypal_statement_es``: the Spanish statement (``Fecha, Hora, Zona
   horaria, Descripción, Divisa, Bruto, Comisión, Neto, ...``) with a decimal
-  comma and a thousands dot (``4.626,81``).
+  comma and a thousands dot (``4.626,81``);
+- ``paypal_activity_time_zone`` and ``paypal_activity_de``: the activity
+  download with a ``Time Zone`` column, and in German;
+- ``paypal_activity_fr``, ``paypal_statement_fr``, ``paypal_activity_es``: the
+  French activity download and statement, the Spanish activity download;
+- ``paypal_activity_uk_old``: the older UK download (``Date, Time, Time Zone,
+  Name, Type, Status, Currency, Amount, Receipt ID, Balance``): no
+  ``Transaction ID``, so the ``Receipt ID`` is kept as ``reference``.
+
+Where each header set comes from is written beside its declaration; a new
+locale is one more :class:`PayPalLayout` (``read(..., layout=...)`` takes one
+that is not registered).
 
 Each row is one ``kind="wallet"`` proof: ``Gross`` is the amount, signed from
 the account holder's side (negative = money left the PayPal account = a
@@ -59,11 +70,15 @@ from receiptkit.timeparse import resolve_tz
 __all__ = [
     "ACTIVITY",
     "ACTIVITY_DE",
+    "ACTIVITY_ES",
+    "ACTIVITY_FR",
     "ACTIVITY_TIME_ZONE",
+    "ACTIVITY_UK_OLD",
     "LAYOUTS",
     "NON_PAYMENT_TYPES",
     "STATEMENT",
     "STATEMENT_ES",
+    "STATEMENT_FR",
     "STATUS_STATES",
     "ZONE_ABBREVIATIONS",
     "PayPalLayout",
@@ -126,6 +141,7 @@ NON_PAYMENT_TYPES = (
     r"|transfer (?:to|from) (?:a )?bank|add(?:ed)? funds|\bhold\b|\brelease\b|retenci[oó]n|liberaci[oó]n"
     r"|authori[sz]ation|autorizaci[oó]n"
     r"|währungsumrechnung|bankgutschrift|einbehalt|autorisierung"
+    r"|conversion de devise|autorisation|approvisionnement|retrait"
 )
 
 #: PayPal status words -> ``payment_state``; other words go through
@@ -162,6 +178,12 @@ STATUS_STATES: Mapping[str, str] = {
     "teilweise erstattet": "partially_refunded",
     "abgelehnt": "failed",
     "storniert": "closed",
+    "terminé": "success",
+    "en attente": "pending",
+    "remboursé": "refunded",
+    "partiellement remboursé": "partially_refunded",
+    "refusé": "failed",
+    "annulé": "closed",
 }
 
 
@@ -182,8 +204,12 @@ class PayPalLayout:
 
     ``header`` names must all be on the header row (they find it and sniff
     the layout); ``date``, ``time``, ``zone`` and ``type`` name the columns
-    read here; ``fields`` are the :class:`Col` specs of ``amount``,
-    ``currency``, ``merchant_text``, ``wallet_txn_id`` and ``state``.
+    read here; ``fields`` are the :class:`Col` specs of ``amount`` and
+    ``currency`` (required) and of ``merchant_text``, ``wallet_txn_id``,
+    ``reference`` and ``state`` (when the layout has them). A ``Col`` may name
+    several columns (``Col("Brut", "Avant commission")``): the first present
+    in the file is read, and a file with none of the amount's columns is refused
+    at its header line.
     ``dayfirst`` is the date order used when the dates do not decide it
     (``None``: ask). ``decimal_comma`` reads ``1.234,56``.
     """
@@ -281,15 +307,136 @@ ACTIVITY_DE = PayPalLayout(
     description="PayPal activity download (German; decimal comma)",
 )
 
+#: French activity download. Sources of the names: a French-account activity export read by
+#: public importers (``Date, Heure, Fuseau horaire, Nom, Titre de l'objet, Net`` with ``État`` values
+#: ``Terminé``/``En attente`` and ``Impact sur le solde``; the gross column is ``Brut`` in some
+#: exports, ``Avant commission`` in others, with ``Numéro de transaction``). Day first, decimal comma.
+ACTIVITY_FR = PayPalLayout(
+    "paypal_activity_fr",
+    header=("Date", "Heure", "Fuseau horaire", "Nom", "Type", "État", "Devise", "Numéro de transaction"),
+    date="Date",
+    time="Heure",
+    zone="Fuseau horaire",
+    type="Type",
+    fields={
+        "amount": Col("Brut", "Avant commission", kind="amount"),
+        "currency": Col("Devise", kind="currency"),
+        "merchant_text": Col("Nom"),
+        "wallet_txn_id": Col("Numéro de transaction"),
+        "state": Col("État"),
+    },
+    decimal_comma=True,
+    dayfirst=True,  # French locales write the day first (31/01/2026)
+    description="PayPal activity download (French; decimal comma)",
+)
+
+#: French statement CSV. Source: the header list of OCA/bank-statement-import's former
+#: ``account_bank_statement_import_paypal`` (``Date, Heure, Fuseau horaire, Description, Devise,
+#: Avant commission, Commission, Net, Solde, Numéro de transaction, Adresse email de l'expéditeur,
+#: Nom, ..., Numéro de la transaction de référence``), the French twin of the English statement.
+STATEMENT_FR = PayPalLayout(
+    "paypal_statement_fr",
+    header=(
+        "Date",
+        "Heure",
+        "Fuseau horaire",
+        "Description",
+        "Devise",
+        "Avant commission",
+        "Numéro de transaction",
+    ),
+    date="Date",
+    time="Heure",
+    zone="Fuseau horaire",
+    type="Description",
+    fields={
+        "amount": Col("Avant commission", kind="amount"),
+        "currency": Col("Devise", kind="currency"),
+        "merchant_text": Col("Nom"),
+        "wallet_txn_id": Col("Numéro de transaction"),
+    },
+    decimal_comma=True,
+    dayfirst=True,
+    description="PayPal statement CSV (French; decimal comma)",
+)
+
+#: Spanish activity download. Sources: the Spanish statement sample (OCA, ``Fecha, Hora, Zona
+#: horaria, ..., Divisa, Bruto, Comisión, Neto, ..., Id. de transacción``) for the shared names, and a
+#: public importer's Spanish activity fixture for ``Nombre, Tipo, Estado, Bruto, Tarifa, Neto``
+#: (``Completado``). Spain writes a decimal comma; a Latin-American account writing ``1,234.56``
+#: is refused cell by cell (``read(..., decimal_comma=False)`` reads it).
+ACTIVITY_ES = PayPalLayout(
+    "paypal_activity_es",
+    header=(
+        "Fecha",
+        "Hora",
+        "Zona horaria",
+        "Nombre",
+        "Tipo",
+        "Estado",
+        "Divisa",
+        "Bruto",
+        "Id. de transacción",
+    ),
+    date="Fecha",
+    time="Hora",
+    zone="Zona horaria",
+    type="Tipo",
+    fields={
+        "amount": Col("Bruto", kind="amount"),
+        "currency": Col("Divisa", kind="currency"),
+        "merchant_text": Col("Nombre"),
+        "wallet_txn_id": Col("Id. de transacción"),
+        "state": Col("Estado"),
+    },
+    decimal_comma=True,
+    dayfirst=True,
+    description="PayPal activity download (Spanish; decimal comma)",
+)
+
+#: The older UK download. Source: the header a public beancount importer identifies PayPal CSVs by
+#: (``Date, Time, Time Zone, Name, Type, Status, Currency, Amount, Receipt ID, Balance``; names
+#: written with a space after each comma). No ``Transaction ID``: the ``Receipt ID`` is the
+#: proof's ``reference`` and ``wallet_txn_id`` stays empty.
+ACTIVITY_UK_OLD = PayPalLayout(
+    "paypal_activity_uk_old",
+    header=("Date", "Time", "Time Zone", "Name", "Type", "Status", "Currency", "Amount", "Receipt ID"),
+    date="Date",
+    time="Time",
+    zone="Time Zone",
+    type="Type",
+    fields={
+        "amount": Col("Amount", kind="amount"),
+        "currency": Col("Currency", kind="currency"),
+        "merchant_text": Col("Name"),
+        "reference": Col("Receipt ID"),
+        "state": Col("Status"),
+    },
+    description="PayPal download, older UK layout (Amount, Receipt ID; no Transaction ID)",
+)
+
+#: Every layout, in sniffing order (a layout before another whose names are a subset of its own).
 LAYOUTS: dict[str, PayPalLayout] = {
-    layout.name: layout for layout in (ACTIVITY, ACTIVITY_TIME_ZONE, STATEMENT, STATEMENT_ES, ACTIVITY_DE)
+    layout.name: layout
+    for layout in (
+        ACTIVITY,
+        ACTIVITY_TIME_ZONE,
+        STATEMENT,
+        ACTIVITY_ES,
+        STATEMENT_ES,
+        ACTIVITY_DE,
+        ACTIVITY_FR,
+        STATEMENT_FR,
+        ACTIVITY_UK_OLD,
+    )
 }
 
 
 def detect(head: str) -> PayPalLayout | None:
-    """The layout whose header names all occur in the first line of ``head``."""
+    """The layout whose header names all occur in the first line of ``head`` (comma- or tab-separated)."""
     first = next((line for line in head.splitlines() if line.strip()), "")
-    cells = {cell.strip().strip('"').strip() for cell in first.split(",")}
+    separator = "\t" if first.count("\t") > first.count(",") else ","
+    cells = {cell.strip().strip('"').strip() for cell in first.split(separator)}
     return next((lay for lay in LAYOUTS.values() if all(n in cells for n in lay.header)), None)
 
 
@@ -478,6 +625,13 @@ def _skip_rows(raw: RawTable, layout: PayPalLayout, skip_types: str | None) -> t
     return replace(raw, frame=kept, lines=raw.lines[~hit]), skipped
 
 
+def _optional(converted: pd.DataFrame, key: str) -> pd.Series:
+    """A converted text field, or an empty one when the layout has no such column."""
+    if key in converted:
+        return converted[key]
+    return pd.Series(pd.NA, index=converted.index, dtype=STRING)
+
+
 def read(
     source: Any,
     *,
@@ -487,6 +641,7 @@ def read(
     layout: str | PayPalLayout | None = None,
     skip_types: str | None = NON_PAYMENT_TYPES,
     zones: Mapping[str, str] | None = None,
+    decimal_comma: bool | None = None,
     name: str | None = None,
     **_: Any,
 ) -> pd.DataFrame:
@@ -501,6 +656,8 @@ def read(
     - ``skip_types``: regular expression of transaction types that are not
       payments (default :data:`NON_PAYMENT_TYPES`); ``None`` reads every row.
     - ``zones``: extra or replacement zone abbreviations (``{"IST": "+05:30"}``).
+    - ``decimal_comma``: read ``1.234,56`` (True) or ``1,234.56`` (False);
+      default: the layout's.
 
     Raises :class:`ProofError` (file, line, column, value) for a bad cell
     (``strict=True``), for a file with no transactions and for an ambiguous
@@ -519,6 +676,15 @@ def read(
         raise ProofError(exc.reason, file=exc.file or name, row=exc.row or 1, value=exc.value) from None
     if raw.frame.empty:
         raise ProofError("no transactions in the file (header only)", file=name, row=raw.header_line)
+    for key in ("amount", "currency"):
+        names = chosen.fields[key].names
+        if not any(n in raw.frame.columns for n in names):
+            raise ProofError(
+                f"no {' or '.join(names)} column in the header ({chosen.name})",
+                file=name,
+                row=raw.header_line,
+                column=names[0],
+            )
     order = date_order(
         raw.frame[chosen.date],
         raw.lines,
@@ -535,7 +701,8 @@ def read(
             row=raw.header_line,
         )
     all_zones = {**ZONE_ABBREVIATIONS, **{k.upper(): v for k, v in (zones or {}).items()}}
-    converted, problems = convert(raw, chosen.fields, tz="UTC", decimal_comma=chosen.decimal_comma)
+    comma = chosen.decimal_comma if decimal_comma is None else decimal_comma
+    converted, problems = convert(raw, chosen.fields, tz="UTC", decimal_comma=comma)
     ts, day, precision = _local_times(
         raw.frame, chosen, raw.lines, dayfirst=order, zones=all_zones, default_zone=tz, problems=problems
     )
@@ -552,10 +719,11 @@ def read(
             "direction": pd.Series(
                 np.where((signed < 0).fillna(False), "debit", "credit"), index=raw.frame.index, dtype=STRING
             ),
-            "merchant_text": converted["merchant_text"],
-            "wallet_txn_id": converted["wallet_txn_id"],
+            "merchant_text": _optional(converted, "merchant_text"),
+            "wallet_txn_id": _optional(converted, "wallet_txn_id"),
+            "reference": _optional(converted, "reference"),
             "raw": _raw_records(raw.frame),
-            "payment_state": converted["state"].map(paypal_state).astype(STRING),
+            "payment_state": _optional(converted, "state").map(paypal_state).astype(STRING),
         },
         index=raw.frame.index,
     )
