@@ -19,6 +19,8 @@ import sys
 import unicodedata
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "DIGIT_CLASS",
     "contains_full_pan",
@@ -252,3 +254,46 @@ def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
 
 def _maybe_sensitive(text: str) -> bool:
     return might_hold_pan(text) or bool(re.search(r"(?i)exp|valid|good|有效期|到期|失效", text))
+
+
+# _LONG_RUN or an expiry word, in literal characters so that RE2 (pyarrow) reads it as ``re`` does
+_SENSITIVE_PATTERN = (
+    f"{DIGIT_CLASS}(?:{DIGIT_CLASS}|[{_SEPARATORS.replace('-', '')}-]){{10,}}{DIGIT_CLASS}"
+    "|(?i:exp|valid|good|有效期|到期|失效)"
+)
+
+
+def mask_pans_many(values: list[Any], *, strict: bool = True) -> list[Any]:
+    """:func:`mask_pans_deep` of each value, with one regex pass over them all first.
+
+    The strings of every value (a ``raw`` dict of strings, a string) are joined,
+    one line each, and searched once; only the values with a match (and those
+    of any other shape) go through :func:`mask_pans_deep`. The same objects come
+    back where nothing needed masking, exactly as :func:`mask_pans_deep` gives.
+    """
+    texts: list[str] = []
+    slow = []
+    join = "\n".join  # a line break is part of no card number or word
+    for k, value in enumerate(values):
+        try:
+            texts.append(join(value.values()))  # a dict of strings (most raw cells)
+            continue
+        except (AttributeError, TypeError):
+            pass
+        if isinstance(value, str):
+            texts.append(value)
+        else:
+            texts.append("")
+            if value is not None and not (isinstance(value, float) and value != value):
+                slow.append(k)
+    out = list(values)
+    if not values:
+        return out
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), _SENSITIVE_PATTERN)
+    hits = set(np.flatnonzero(np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)).tolist())
+    for k in sorted(hits.union(slow)):
+        out[k] = mask_pans_deep(values[k], strict=strict)
+    return out

@@ -21,7 +21,7 @@ import pandas as pd
 
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
-from receiptkit.pan import DIGIT_CLASS, find_full_pans, last4_of, mask_pan, mask_pans_deep, mask_pans_in_text
+from receiptkit.pan import DIGIT_CLASS, find_full_pans, last4_of, mask_pan, mask_pans_in_text, mask_pans_many
 
 __all__ = [
     "CHANNELS",
@@ -244,7 +244,7 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
             continue
         values = frame[column]
         if column == "raw":
-            masked = [mask_pans_deep(v) for v in values]
+            masked = mask_pans_many(list(values))
             changed = [m is not v for m, v in zip(masked, values, strict=True)]
             if any(changed):
                 frame[column] = pd.Series(masked, index=frame.index, dtype=values.dtype)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from receiptkit.matching.comparators import Last4Comparator, TimeComparator
 from receiptkit.matching.evidence import (
@@ -33,8 +34,9 @@ from receiptkit.matching.evidence import (
     ProofArrays,
     is_masked,
     local_midnight,
+    present,
 )
-from receiptkit.matching.index import JournalIndex, Pairs, _expand
+from receiptkit.matching.index import JournalIndex, Pairs, _expand, arrow_strings
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
 
@@ -258,13 +260,16 @@ def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exac
 
 def _has_partial_number(proofs: ProofArrays) -> np.ndarray:
     """Proofs whose wallet/order number may be a visible suffix, or that name a terminal."""
+    if proofs.partial is not None:
+        return proofs.partial
     out = np.zeros(len(proofs), dtype=bool)
     for values in (proofs.wallet, proofs.order):
-        out |= np.fromiter(
-            (v is not None and len(str(v)) < FULL_ID for v in values), dtype=bool, count=len(values)
-        )
+        given = np.flatnonzero(present(values))
+        length = pc.utf8_length(arrow_strings(values[given].astype(str))).to_numpy(zero_copy_only=False)
+        out[given] |= np.asarray(length, dtype=np.int64) < FULL_ID
         out |= is_masked(values)
-    out |= np.fromiter((v is not None for v in proofs.terminal), dtype=bool, count=len(proofs))
+    out |= present(proofs.terminal)
+    proofs.partial = out
     return out
 
 

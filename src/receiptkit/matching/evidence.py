@@ -75,6 +75,7 @@ class ProofArrays:
     not_paid: np.ndarray  # the proof itself shows a failed/closed payment
     last4_code: np.ndarray | None = None  # card last 4 as 0-9999, -1 when not given
     terminal_code: np.ndarray | None = None  # journal terminal code, -1 when not given or unknown
+    partial: np.ndarray | None = None  # may carry a visible suffix of a number, or names a terminal (cached)
 
     @classmethod
     def build(cls, proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy) -> ProofArrays:
@@ -346,7 +347,7 @@ def score(
 
 def present(values: np.ndarray) -> np.ndarray:
     """Which entries of an object array are given (not None)."""
-    return np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return ~pd.isna(np.asarray(values, dtype=object))
 
 
 def _present_positions(values: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -380,11 +381,23 @@ def visible_id(text: str) -> tuple[str, str, bool]:
     return cleaned[: runs[0].start()], cleaned[runs[-1].end() :], True
 
 
+_MAYBE_MASKED = "[*•·…．.尾末后eE]"  # a superset of what visible_id reads as masked (checked exactly after)
+
+
 def is_masked(values: np.ndarray) -> np.ndarray:
     """Which given numbers are masked (only part of them visible)."""
-    return np.fromiter(
-        (v is not None and visible_id(str(v))[2] for v in values), dtype=bool, count=len(values)
+    values = np.asarray(values, dtype=object)
+    out = np.zeros(len(values), dtype=bool)
+    given = np.flatnonzero(present(values))
+    if not len(given):
+        return out
+    # only a text holding a mask character, a dot or a mask word (after NFKC) can be masked
+    text = pc.utf8_normalize(arrow_strings(values[given].astype(str)), "NFKC")
+    maybe = np.flatnonzero(
+        np.asarray(pc.match_substring_regex(text, _MAYBE_MASKED).to_numpy(zero_copy_only=False), dtype=bool)
     )
+    out[given[maybe]] = [visible_id(str(v))[2] for v in values[given[maybe]]]
+    return out
 
 
 def _id_evidence(
