@@ -67,3 +67,47 @@ def test_expiry_dates_are_removed_from_free_text() -> None:
     assert mask_expiry("有效期１２/２８") == "有效期**/**"
     assert mask_expiry("expenses 12/28 lunch") == "expenses 12/28 lunch"  # not an expiry word
     assert mask_pans_in_text(f"{VISA_TEST} EXP 12/28") == "411111******1111 EXP **/**"
+
+
+def test_mask_pans_many_is_mask_pans_deep_of_each_value() -> None:
+    """The one-pass search of many raw cells masks exactly what mask_pans_deep masks, cell by cell."""
+    from receiptkit.pan import mask_pans_deep, mask_pans_many
+
+    values = [
+        {"text": "尾号1234卡消费45元", "time_text": "14:32"},
+        {"text": "卡号 4111 1111 1111 1111 消费", "other": "x"},
+        {"a": "６２２２０２１２３４５６７８９０１２８"},  # full-width digits
+        "EXP 12/28 and more",
+        "plain text",
+        None,
+        float("nan"),
+        ["6222021234567890128"],
+        {"nested": {"card": "4111111111111111"}},
+        {"amount": 45},
+        {"split": "4111 1111\n1111 1111"},  # a line break is no separator: not one number
+        {"first": "411111111", "second": "1111111"},  # two cells never join into one number
+    ]
+    many = mask_pans_many(values)
+    deep = [mask_pans_deep(v) for v in values]
+    assert repr(many) == repr(deep)
+    for before, after, expected in zip(values, many, deep, strict=True):
+        assert (after is before) == (expected is before)
+    assert "4111111111111111" not in repr(many) and "4111 1111 1111 1111" not in repr(many)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="0123456789 -\n４１xEXPexp有效期*", max_size=40),
+            st.dictionaries(
+                st.sampled_from(["a", "b", "c"]), st.text(alphabet="0123456789 -\n４xP", max_size=30)
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_mask_pans_many_property(values: list) -> None:
+    from receiptkit.pan import mask_pans_deep, mask_pans_many
+
+    assert repr(mask_pans_many(values)) == repr([mask_pans_deep(v) for v in values])
