@@ -325,7 +325,16 @@ class MerchantComparator(Comparator):
         journal whose merchant the text reaches that level with),
         ``aliases``: alias keys per merchant name.
         """
-        codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=True)
+        codes, raw = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=True)
+        # a reading depends only on the text as _clean() leaves it (prefixes, marks and case removed), so
+        # "财付通-X" and "支付宝-X" share one row: each cleaned text is read once, in its first raw form
+        cleaned = pd.Series(
+            [f"{int(cut)}{text}" for text, cut in (_clean(str(t)) for t in raw)], dtype=object
+        )
+        same, _ = pd.factorize(cleaned)
+        _, firsts = np.unique(same, return_index=True)
+        distinct = [raw[k] for k in firsts]
+        codes = np.where(codes >= 0, same[np.maximum(codes, 0)] if len(same) else 0, -1)
         names = [str(name) for name in merchants]
         n_levels = len(self.levels)
         levels = np.full((len(distinct), len(names)), self.code("neutral"), dtype=np.int8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -79,15 +80,29 @@ def _merchant_notes(index: JournalIndex, w: _Weighed, ev: Evidence) -> np.ndarra
 
 
 def _matched_reasons(ev: Evidence) -> list[str]:
-    parts = [
-        np.where((ev.weights[f] > 1.0) & (ev.levels[f] != "missing"), f + " " + ev.levels[f].astype(str), "")
-        for f in FIELDS
-    ]
-    reasons = []
-    for items in zip(*parts, strict=True):
-        strong = [x for x in items if x]
-        reasons.append("matched on " + ", ".join(strong) if strong else "matched on amount and time")
-    return reasons
+    """``matched on <field level>, ...`` per pair: the fields that weighed more than 1 nat.
+
+    Written once per distinct combination of strong levels (there are few), not per pair.
+    """
+    n = len(ev.score)
+    if not n:
+        return []
+    codes, names = [], []
+    for f in FIELDS:
+        strong = (ev.weights[f] > 1.0) & (ev.levels[f] != "missing")
+        code, uniques = pd.factorize(np.where(strong, ev.levels[f], None), use_na_sentinel=True)
+        codes.append(code + 1)  # 0: not strong
+        names.append([""] + [f"{f} {level}" for level in uniques])
+    key = np.zeros(n, dtype=np.int64)
+    for code, name in zip(codes, names, strict=True):
+        key = key * len(name) + code
+    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = []
+    for k in first:
+        strong = [name[code[k]] for code, name in zip(codes, names, strict=True) if code[k]]
+        texts.append("matched on " + ", ".join(strong) if strong else "matched on amount and time")
+    del distinct
+    return np.asarray(texts, dtype=object)[inverse.reshape(-1)].tolist()
 
 
 def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
@@ -100,30 +115,31 @@ def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
     return ", ".join(parts) or "the evidence is too weak to tell it from chance"
 
 
+_FLAG_NAMES = ("after_loss", "clock_offset", "fx", "journal_duplicate", "refunded_later", "voided_later")
+
+
 def _matched_flags(index: JournalIndex, ev: Evidence, rows: np.ndarray) -> list[str]:
-    after_loss = (
-        index.journal["after_loss"].to_numpy(dtype=object)[rows]
-        if "after_loss" in index.journal.columns
-        else np.full(len(rows), None)
+    """The flags of each matched transaction (``;``-joined, sorted), as bits turned into text once per combination."""
+    n = len(rows)
+    bits = np.zeros((n, len(_FLAG_NAMES)), dtype=bool)
+    if "after_loss" in index.journal.columns:
+        value = index.journal["after_loss"].to_numpy(dtype=object)[rows]
+        given = np.flatnonzero(
+            ~pd.isna(value)
+        )  # on a terminal after its reported loss (receiptkit.terminals)
+        bits[given, 0] = [bool(v) for v in value[given]]
+    bits[:, 1] = np.abs(index.offset_s[rows]) >= 60
+    bits[:, 2] = ev.levels["amount"] == "fx"
+    bits[:, 3] = np.isin(rows, np.fromiter(index._duplicates, dtype=np.int64, count=len(index._duplicates)))
+    for k in np.flatnonzero(np.isin(rows, index._later_owner)):
+        for txn_type, _ in index.later_events(int(rows[k])):
+            bits[k, 5 if txn_type == "void" else 4] = True
+    code = bits.astype(np.int64) @ (1 << np.arange(len(_FLAG_NAMES)))
+    text = np.array(
+        [";".join(f for b, f in enumerate(_FLAG_NAMES) if c >> b & 1) for c in range(1 << len(_FLAG_NAMES))],
+        dtype=object,
     )
-    later = np.isin(rows, index._later_owner)
-    flags = []
-    for k, row in enumerate(rows):
-        f = []
-        if later[k]:
-            for txn_type, _ in index.later_events(int(row)):
-                f.append("voided_later" if txn_type == "void" else "refunded_later")
-        if ev.levels["amount"][k] == "fx":
-            f.append("fx")
-        if abs(int(index.offset_s[row])) >= 60:
-            f.append("clock_offset")
-        if int(row) in index._duplicates:
-            f.append("journal_duplicate")
-        value = after_loss[k]
-        if value is not None and not pd.isna(value) and bool(value):
-            f.append("after_loss")  # on a terminal after its reported loss (receiptkit.terminals)
-        flags.append(";".join(sorted(set(f))))
-    return flags
+    return text[code].tolist()
 
 
 def _ask_next(
@@ -217,7 +233,9 @@ def _build_result(
     flags = np.full(n, "", dtype=object)
     ask = np.full(n, "", dtype=object)
     txn_row = np.full(n, -1, dtype=np.int64)
-    candidates: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+    cand_ids: list[str] = []  # the listed candidates of ambiguous proofs, by proof (bounds below)
+    cand_conf: list[float] = []
+    bounds = np.zeros(n + 1, dtype=np.int64)
 
     has_best = post.best >= 0
     best_conf = np.append(post.conf, 0.0)[post.best]  # -1 (no candidate) reads the appended 0
@@ -289,8 +307,9 @@ def _build_result(
         without = amb[np.bincount(w.proof[listed], minlength=n)[amb] == 0]
         listed = np.sort(np.concatenate([listed, post.best[without]]))  # at least the best one
         owners = w.proof[listed]
-        for k, t, c in zip(owners, index.txn_ids(w.txn[listed]), post.conf[listed], strict=True):
-            candidates[k].append((str(t), round(float(c), 4)))
+        cand_ids = [str(t) for t in index.txn_ids(w.txn[listed])]
+        cand_conf = [round(float(c), 4) for c in post.conf[listed]]
+        bounds = np.searchsorted(owners, np.arange(n + 1))  # owners are sorted (pairs are, by proof)
         failed_share = np.bincount(
             w.proof, weights=np.where(active & (w.route == _FAILED), post.conf, 0.0), minlength=n
         )
@@ -299,7 +318,7 @@ def _build_result(
             reason[k] = _ambiguous_reason(
                 count[k],
                 best_conf[k],
-                candidates[k][1][1] if len(candidates[k]) > 1 else None,
+                cand_conf[bounds[k] + 1] if count[k] > 1 else None,
                 rest=post.rest[k],
                 absent=post.absent[k],
                 declined=failed_share[k]
@@ -334,8 +353,8 @@ def _build_result(
             "reason": reason,
             "flags": flags,
             # two parallel list columns (not a list of (txn_id, p) tuples): Arrow and Parquet store them
-            "candidate_txn_ids": [[t for t, _ in c] for c in candidates],
-            "candidate_confidences": [[p for _, p in c] for c in candidates],
+            "candidate_txn_ids": [cand_ids[a:b] for a, b in pairwise(bounds.tolist())],
+            "candidate_confidences": [cand_conf[a:b] for a, b in pairwise(bounds.tolist())],
             "ask": ask,
             "terminal_id": terminal,
             "clock_offset_s": offset,
