@@ -30,6 +30,7 @@ from receiptkit.matching.comparators import learn_aliases
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
+from receiptkit.matching.fxlearn import learn_fx_rates
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
@@ -107,6 +108,9 @@ def _match_valid(
         offsets = pd.DataFrame(
             {"offset_s": pd.Series(clock_offsets, dtype="int64"), "votes": np.nan, "used": True}
         ).rename_axis("terminal_id")
+    fx_learned = learn_fx_rates(index, arrays, policy)  # foreign cards' billing rates, from their lines
+    if fx_learned:
+        policy = policy.replace(fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates})
     learned = learn_aliases(index, arrays, policy)  # first pass: names proven by a strong identifier
     table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
@@ -115,6 +119,10 @@ def _match_valid(
     result.attrs["clock_offsets"] = offsets_records(offsets)
     _keep_evidence(result, _Store(index, arrays, weighed, shown, policy))
     result.attrs["policy"] = _policy_values(policy)
+    result.attrs["fx_rates_learned"] = [
+        {"journal_currency": j, "proof_currency": c, "rate": str(rate), "votes": votes}
+        for (j, c), (rate, votes) in sorted(fx_learned.items())
+    ]
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     return result
 

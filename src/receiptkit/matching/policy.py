@@ -54,6 +54,9 @@ class MatchPolicy:
         lines billed in another currency (1 unit of the first is ``rate`` of
         the second). ``fx_tolerance``: relative rate difference accepted;
         ``fx_fee_max``: largest foreign-transaction fee added by the issuer.
+        ``learn_fx_rates``: for a proof currency that is neither in the
+        journal nor in ``fx_rates``, read the billing rate from the proofs'
+        card lines (:mod:`receiptkit.matching.fxlearn`; default on).
 
     Scale
         ``expand_cap``: a proof whose window holds more hypotheses than this
@@ -111,6 +114,7 @@ class MatchPolicy:
     fx_rates: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     fx_tolerance: Decimal = Decimal("0.02")
     fx_fee_max: Decimal = Decimal("0.03")
+    learn_fx_rates: bool = True
     m_amount: float = 0.99
     m_amount_fx: float = 0.9
     m_time_second: tuple[float, float, float] = (0.80, 0.14, 0.06)  # <=60 s, <=180 s, in window

@@ -1,0 +1,126 @@
+"""Billing rates of foreign cards, read from the proofs themselves.
+
+A foreign card's statement line shows the amount in the card's billing
+currency only (USD, HKD), while the terminal journal holds the shop's
+currency. Field guide 3.2: "amount equality with the terminal journal only
+holds in the transaction currency. In billing currency, expect a 1-3 % spread
+plus rate-date drift." Without ``policy.fx_rates`` no such line could be
+placed.
+
+A careful clerk with a month of such lines would notice that, for the lines
+whose card last 4 appears in the journal within the line's dates, the billed
+amount divided by the sale's amount keeps coming out near one number: the
+card network's rate plus the issuer's fee. Chance pairs (a stranger's sale
+on a card with the same last 4) give ratios spread over orders of magnitude;
+the true pairs pile up within a few per cent. As with clock offsets
+(:mod:`.skew`), the peak of that histogram, when it stands clearly above the
+rest, is the rate. Each proof votes once, spread over its card's
+candidates.
+
+The learned rate only opens the ``fx`` route (amounts within the tolerance
+band of the converted amount, :class:`~receiptkit.matching.policy.MatchPolicy`
+``fx_tolerance`` and ``fx_fee_max``); the evidence is weighed as before: the
+band's base rate (how many transactions of the window fall in it) is the
+amount's u, so an amount in a band alone never carries a proof, and the card's
+last 4, the date and the merchant must single out the sale.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from receiptkit.matching.evidence import ProofArrays
+from receiptkit.matching.index import JournalIndex, _expand
+from receiptkit.matching.policy import MatchPolicy
+from receiptkit.money import exponent
+
+__all__ = ["learn_fx_rates"]
+
+_BIN = 0.005  # histogram bins of 0.5 % of the rate (log scale)
+_PEAK = 3  # the peak is summed over +-3 bins: the 1-3 % spread of issuers' fees (field guide 3.2)
+_APART = 10  # the runner-up peak is looked for more than 5 % away
+
+
+def learn_fx_rates(
+    index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy
+) -> dict[tuple[str, str], tuple[Decimal, float]]:
+    """Rates ``{(journal_currency, proof_currency): (rate, votes)}`` read from the proofs.
+
+    Only for proof currencies that are not in the journal and not in
+    ``policy.fx_rates``, from proofs that show a card's last 4. The rate is
+    given as the reference rate :func:`~receiptkit.matching.candidates` widens
+    by ``fx_tolerance`` below and ``fx_tolerance`` plus ``fx_fee_max`` above:
+    the median billed ratio divided by ``1 + fx_fee_max / 2``, so the band is
+    centred on what the cards were billed. Empty when ``policy.learn_fx_rates``
+    is off, or when no rate stands out (at least ``min_skew_votes`` proofs in
+    the peak, twice the next peak).
+    """
+    out: dict[tuple[str, str], tuple[Decimal, float]] = {}
+    if not policy.learn_fx_rates or not len(index) or not len(proofs):
+        return out
+    given = {proof_cur for (_, proof_cur) in policy.fx_rates}
+    proof4 = proofs.codes4()
+    voters = (proofs.cur_code < 0) & (proof4 >= 0) & ~proofs.not_paid
+    voters &= ~np.isin(proofs.currency, list(given))
+    if not voters.any():
+        return out
+    card = np.flatnonzero((index.side >= 0) & (index.last4_code >= 0) & (index.currency_code >= 0))
+    if not len(card):
+        return out
+    base = int(index.ts_adj.min()) - 1
+    span = np.int64(1) << np.int64(40)
+    key_of = (index.side[card].astype(np.int64) * 10_000 + index.last4_code[card]) * span
+    keys = key_of + (index.ts_adj[card] - base)
+    order = np.argsort(keys, kind="stable")
+    keys, card = keys[order], card[order]
+    for currency in sorted(set(proofs.currency[voters].tolist())):
+        q = np.flatnonzero(voters & (proofs.currency == currency))
+        head = (proofs.side[q].astype(np.int64) * 10_000 + proof4[q]) * span
+        a = np.searchsorted(keys, head + np.maximum(proofs.lo[q] - base, 0), side="left")
+        b = np.searchsorted(keys, head + np.maximum(proofs.hi[q] - base, 0), side="right")
+        owner, position = _expand(a, b)
+        if not len(owner):
+            continue
+        rows = card[position]
+        proof_major = proofs.amount[q[owner]] / 10.0 ** exponent(currency)
+        for code, journal_cur in enumerate(index.currencies):
+            mine = (index.currency_code[rows] == code) & (index.amount[rows] > 0) & (proof_major > 0)
+            if not mine.any():
+                continue
+            o, r = owner[mine], rows[mine]
+            journal_major = index.amount[r] / 10.0 ** exponent(str(journal_cur))
+            log_ratio = np.log(proof_major[mine]) - np.log(journal_major)
+            weight = 1.0 / np.bincount(o, minlength=len(q))[o]  # one vote per proof, spread
+            found = _peak(log_ratio, weight, policy)
+            if found is None:
+                continue
+            rate, votes = found
+            reference = rate / (1.0 + float(policy.fx_fee_max) / 2.0)
+            out[(str(journal_cur), str(currency))] = (Decimal(f"{reference:.6g}"), round(votes, 2))
+    return out
+
+
+def _peak(log_ratio: np.ndarray, weight: np.ndarray, policy: MatchPolicy) -> tuple[float, float] | None:
+    """The rate at the histogram's peak and its votes, when it stands clearly above the rest."""
+    bins = np.floor(log_ratio / _BIN).astype(np.int64)
+    distinct, inverse = np.unique(bins, return_inverse=True)
+    mass = np.bincount(inverse.reshape(-1), weights=weight)
+    # the mass within +-_PEAK bins of every occupied bin
+    lo = np.searchsorted(distinct, distinct - _PEAK, side="left")
+    hi = np.searchsorted(distinct, distinct + _PEAK, side="right")
+    cumulative = np.concatenate([[0.0], np.cumsum(mass)])
+    smooth = cumulative[hi] - cumulative[lo]
+    top = int(np.argmax(smooth))
+    peak = float(smooth[top])
+    far = np.abs(distinct - distinct[top]) > _APART
+    second = float(smooth[far].max()) if far.any() else 0.0
+    if peak < policy.min_skew_votes or peak < 2.0 * second:
+        return None
+    near = np.abs(bins - distinct[top]) <= _PEAK
+    values, w = log_ratio[near], weight[near]
+    order = np.argsort(values, kind="stable")
+    cumulative_w = np.cumsum(w[order])
+    median = float(values[order][np.searchsorted(cumulative_w, cumulative_w[-1] / 2.0)])
+    return float(np.exp(median)), peak
