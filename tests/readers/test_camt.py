@@ -72,3 +72,52 @@ def test_counterparty_is_the_other_side_of_the_entry(version, template):
     assert list(frame["direction"]) == ["credit", "debit"]
     # money received: the debtor paid it (a refund from the mall); money paid: the creditor got it
     assert list(frame["merchant_text"]) == ["Sample Mall", "Sample Store"]
+
+
+# --------------------------------------------------------------------------- CAMT.052 (issue #18)
+
+_CAMT052 = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.052.001.{version}">
+<BkToCstmrAcctRpt><GrpHdr><MsgId>R1</MsgId><CreDtTm>2026-11-20T15:00:00+01:00</CreDtTm></GrpHdr>
+<Rpt><Id>R1-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">128.50</Amt><CdtDbtInd>DBIT</CdtDbtInd>{booked}
+<BookgDt><DtTm>2026-11-20T14:32:07+01:00</DtTm></BookgDt><ValDt><Dt>2026-11-20</Dt></ValDt>
+<AcctSvcrRef>REF-052-1</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Cdtr>{creditor}</Cdtr></RltdPties></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">9.90</Amt><CdtDbtInd>DBIT</CdtDbtInd>{pending}
+<ValDt><Dt>2026-11-21</Dt></ValDt>
+<NtryDtls><TxDtls><Refs><EndToEndId>E2E-2</EndToEndId></Refs><RmtInf><Ustrd>Card 20.11 Kiosk</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Rpt></BkToCstmrAcctRpt></Document>
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "booked", "pending", "creditor"),
+    [
+        ("02", "<Sts>BOOK</Sts>", "<Sts>PDNG</Sts>", "<Nm>Sample Store</Nm>"),
+        ("08", "<Sts><Cd>BOOK</Cd></Sts>", "<Sts><Cd>PDNG</Cd></Sts>", "<Pty><Nm>Sample Store</Nm></Pty>"),
+    ],
+)
+def test_camt052_intraday_report_with_a_pending_entry(version, booked, pending, creditor):
+    """The intraday account report: entries read as in CAMT.053, the not-yet-booked one marked pending."""
+    data = _CAMT052.format(version=version, booked=booked, pending=pending, creditor=creditor).encode()
+    assert camt.sniff(data.decode())
+    frame = read_proofs(data, name="camt052.xml")
+    assert list(frame["amount_minor"]) == [12850, 990]
+    assert list(frame["direction"]) == ["debit", "debit"]
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2026-11-20T14:32:07+01:00")
+    assert frame.iloc[0]["ts_precision"] == "second"
+    assert frame.iloc[0]["merchant_text"] == "Sample Store" and frame.iloc[0]["reference"] == "REF-052-1"
+    assert frame.iloc[1]["ts_precision"] == "day" and frame.iloc[1]["date"] == pd.Timestamp("2026-11-21")
+    assert frame.iloc[1]["merchant_text"] == "Card 20.11 Kiosk" and frame.iloc[1]["reference"] == "E2E-2"
+    assert list(frame["payment_state"]) == ["success", "pending"]
+    assert [r["status"] for r in frame["raw"]] == ["BOOK", "PDNG"]
+    assert list(frame["source_row"]) == [5, 9]
+
+
+def test_camt052_entry_without_amount_names_its_line():
+    data = _CAMT052.format(version="08", booked="", pending="", creditor="<Pty><Nm>S</Nm></Pty>")
+    data = data.replace('<Amt Ccy="EUR">9.90</Amt>', "")
+    with pytest.raises(ProofError) as info:
+        read_proofs(data.encode(), name="camt052.xml")
+    assert (info.value.row, info.value.column) == (9, "Amt")

@@ -294,3 +294,54 @@ def test_wechat_merchant_bill_direct_merchant_is_the_merchant_number(folder, tmp
     path.write_text(direct, encoding="utf-8-sig")
     frame = read_settlement(path)
     assert set(frame["merchant_id"]) == {"1601959334"}
+
+
+# --------------------------------------------------------------------------- WeChat Pay fund flow (资金账单)
+
+
+def test_wechat_fund_flow_bill_summed_per_booking_day(folder):
+    """资金账单 (layout from WeChat Pay's bill documentation): 交易/退款 rows into gross, fee rows into fee."""
+    frame = read_settlement(folder / "wechat_fund_flow.csv")
+    assert frame.attrs["format"] == "wechat_fund_flow"
+    assert sniff(folder / "wechat_fund_flow.csv") == "wechat_fund_flow"
+    assert len(frame) == 2
+    day1, day2 = frame.iloc[0], frame.iloc[1]
+    # 128.50 + 36.00 in, the 28.50 refund out; the 100.00 withdrawal is not trade
+    assert day1["gross_minor"] == 12850 + 3600 - 2850
+    # fees 0.77 + 0.22 deducted, 0.17 given back with the refund
+    assert day1["fee_minor"] == 77 + 22 - 17
+    assert day1["net_minor"] == day1["gross_minor"] - day1["fee_minor"]
+    assert day1["count"] == 3 and day1["channel"] == "wechat"
+    assert (day2["gross_minor"], day2["fee_minor"], day2["count"]) == (105000, 630, 1)
+    assert day1["source_row"] == 2 and day2["source_row"] == 9
+    assert str(day1["settlement_date"].date()) == "2026-11-02"
+
+
+def test_fund_flow_and_trade_bill_of_the_same_day_agree(folder):
+    """The same four payments seen from the trade bill (交易账单) and from the balance (资金账单)."""
+    columns = ["settlement_date", "gross_minor", "fee_minor", "net_minor", "count"]
+    trade = read_settlement(folder / "wechat_merchant_bill.csv")[columns]
+    fund = read_settlement(folder / "wechat_fund_flow.csv")[columns]
+    pd.testing.assert_frame_equal(trade, fund)
+
+
+def test_fund_flow_unknown_direction_names_the_cell(folder, tmp_path):
+    text = (folder / "wechat_fund_flow.csv").read_text(encoding="utf-8")
+    path = _csv(tmp_path, text.replace("`收入,`36.00", "`入账,`36.00"), "资金账单.csv", "utf-8")
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path)
+    assert (info.value.row, info.value.column, info.value.value) == (4, "收支类型", "入账")
+
+
+def test_tab_separated_wechat_bills_are_sniffed_and_read(folder, tmp_path):
+    """WeChat Pay bills saved tab-separated (as spreadsheets export them) read like the CSV."""
+    for name in ("wechat_fund_flow.csv", "wechat_merchant_bill.csv"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        path = _csv(tmp_path, text.replace(",", "\t"), name.replace(".csv", ".txt"), "utf-8")
+        assert sniff(path) == sniff(folder / name)
+        columns = ["settlement_date", "gross_minor", "fee_minor", "count", "source_row"]
+        pd.testing.assert_frame_equal(read_settlement(path)[columns], read_settlement(folder / name)[columns])
+    journal = rk.read_journal(tmp_path / "wechat_merchant_bill.txt")
+    expected = rk.read_journal(folder / "wechat_merchant_bill.csv")
+    assert journal["txn_id"].tolist() == expected["txn_id"].tolist()
+    assert journal["amount_minor"].tolist() == expected["amount_minor"].tolist()

@@ -146,3 +146,46 @@ def test_dashboard_payments_export_with_card_last4():
     assert list(frame["ts_precision"][:2]) == ["second", "minute"]
     # the card's expiry never reaches raw
     assert not any("Exp" in key for record in frame["raw"] for key in record)
+
+
+# --------------------------------------------------------------------------- Connect application fees (issue #18)
+
+FEES_HEADER = (
+    "id,Created (UTC),Amount,Amount Refunded,Currency,User ID,User Email,Application ID,Transaction ID\n"
+)
+
+
+def test_connect_application_fee_export_european_locale():
+    """Amounts "0,25", times to the minute: each row is a fee the platform collected on a charge."""
+    data = (
+        FEES_HEADER
+        + 'fee_1AAA0001,2025-12-31 14:30,"0,25","0,00",eur,acct_1TEST001,shop1@example.com,ca_APP1,ch_3CHARGE001\n'
+        + 'fee_1AAA0002,2025-12-31 10:15,"1,50","0,50",eur,acct_1TEST002,shop2@example.com,ca_APP1,ch_3CHARGE002\n'
+    ).encode()
+    assert sniff_format(data, name="fees.csv")[0] == "stripe"
+    frame = read_proofs(data, name="fees.csv")
+    assert frame["amount_minor"].tolist() == [25, 150]
+    assert set(frame["currency"]) == {"EUR"} and set(frame["direction"]) == {"credit"}
+    assert frame["wallet_txn_id"].tolist() == ["fee_1AAA0001", "fee_1AAA0002"]
+    assert frame["reference"].tolist() == ["ch_3CHARGE001", "ch_3CHARGE002"]
+    assert frame["merchant_text"].tolist() == ["shop1@example.com", "shop2@example.com"]
+    assert set(frame["ts_precision"]) == {"minute"}
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2025-12-31 14:30", tz="UTC")
+    assert frame["payment_state"].tolist() == ["success", "partially_refunded"]
+    assert all(record["application_fee"] for record in frame["raw"])
+    assert frame.iloc[1]["raw"]["refunded_minor"] == 50
+
+
+def test_connect_application_fee_export_with_decimal_points_and_a_bad_cell():
+    data = (
+        FEES_HEADER + "fee_1,2026-01-02 09:00:00,2.00,2.00,usd,acct_1,,ca_1,ch_1\n"
+        "fee_2,2026-01-02 09:01:00,12.345,0.00,usd,acct_2,,ca_1,ch_2\n"
+    ).encode()
+    with pytest.raises(ProofError) as info:
+        read_proofs(data, name="fees.csv")
+    assert (info.value.row, info.value.column) == (3, "Amount")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = read_proofs(data, name="fees.csv", strict=False)
+    assert frame["amount_minor"].tolist() == [200] and frame["payment_state"].tolist() == ["refunded"]
+    assert frame["merchant_text"].tolist() == ["acct_1"]  # no e-mail: the connected account's id

@@ -9,6 +9,11 @@ One row per ``<Ntry>``: unsigned ``<Amt Ccy=..>`` with ``<CdtDbtInd>``
 gives a time), the counterparty's name as merchant text (``Cdtr`` of a
 ``DBIT`` entry, ``Dbtr`` of a ``CRDT`` entry, directly or under ``<Pty>`` as in
 camt.05x.001.08+; else the remittance text or ``<AddtlNtryInf>``), ``<AcctSvcrRef>`` or ``<EndToEndId>`` as reference.
+
+CAMT.052 (``BkToCstmrAcctRpt``, the intraday account report) carries entries
+that are not booked yet: the entry status (``<Sts>BOOK</Sts>`` up to .07,
+``<Sts><Cd>PDNG</Cd></Sts>`` from .08) goes to ``payment_state`` (``BOOK`` =
+success; ``PDNG``, ``INFO``, ``FUTR`` = pending) and ``raw["status"]``.
 """
 
 from __future__ import annotations
@@ -105,9 +110,14 @@ def read(
     if not rows:
         finish(pd.DataFrame({"source_row": []}), name, problems, strict=True)
     frame = pd.DataFrame(rows)
+    if frame["payment_state"].isna().all():
+        frame = frame.drop(columns="payment_state")  # no entry says its status
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     return finish(frame, name, problems, strict=strict, tz=tz or "UTC")
 
+
+#: ISO 20022 entry status -> ``payment_state`` (another code is "unknown").
+_ENTRY_STATES = {"BOOK": "success", "PDNG": "pending", "INFO": "pending", "FUTR": "pending"}
 
 _PLAIN_AMOUNT = re.compile(r"\s*(\d{1,12})(?:\.(\d{1,20}))?\s*")
 _PLAIN_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -189,6 +199,7 @@ def _row(element: Any, line: int, tz: str | None) -> dict[str, Any]:
         "AddtlNtryInf",
     )
     reference = _text(entry, "AcctSvcrRef", "Refs/EndToEndId", "Refs/TxId", "NtryRef")
+    status = _text(entry, "Sts/Cd", "Sts")
     day = parsed.precision == "day"
     return {
         "kind": "bank_statement",
@@ -201,7 +212,9 @@ def _row(element: Any, line: int, tz: str | None) -> dict[str, Any]:
         "merchant_text": merchant,
         "reference": reference,
         "source_row": line,
+        "payment_state": _ENTRY_STATES.get(status.upper(), "unknown") if status else None,
         "raw": {
+            "status": status,
             "booking": when,
             "value_date": _text(entry, "ValDt/Dt", "ValDt/DtTm"),
             "CdtDbtInd": mark,

@@ -13,7 +13,11 @@ hand. Each layout is one :class:`SettlementSpec` of
 - ``wechat_merchant``: the WeChat Pay merchant trade bill (交易账单), whose
   应结订单金额, 退款金额, 手续费 and 费率 columns are summed per trading day and device;
 - ``alipay_merchant``: the Alipay merchant bill (业务明细), whose 订单金额 and
-  服务费 columns are summed per trading day and terminal.
+  服务费 columns are summed per trading day and terminal;
+- ``wechat_fund_flow``: the WeChat Pay merchant fund flow bill (资金账单), one
+  row per movement of the merchant's balance: 交易 and 退款 rows are summed into
+  the gross, 扣除交易手续费 / 退还交易手续费 rows into the fee, per booking day;
+  withdrawals, top-ups and other movements are left out.
 
 Money is integer minor units, read exactly. ``gross_minor`` is signed (a
 refund-only batch is negative); ``net_minor`` is always ``gross_minor - fee_minor``.
@@ -22,7 +26,6 @@ refund-only batch is negative); ``net_minor`` is always ``gross_minor - fee_mino
 from __future__ import annotations
 
 import csv
-import io
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -107,11 +110,16 @@ class SettlementSpec:
 
     With ``per_transaction=True`` (a merchant bill, one row per transaction) the
     fields are ``time`` (required), ``kind`` (values mapped to ``sale``,
-    ``refund`` or ``skip``), ``gross``, ``refund`` (the refunded amount of refund
+    ``refund``, ``fee`` or ``skip``), ``gross``, ``refund`` (the refunded amount of refund
     rows, else ``gross``), ``fee``, ``fee_rate``, ``merchant_id``,
-    ``terminal_id`` and ``currency``; rows are summed per trading day,
+    ``terminal_id``, ``currency`` and ``direction`` (values mapped to ``in`` or
+    ``out``); rows are summed per trading day,
     merchant, terminal and currency into one line each (a sale adds its amount
-    and fee, a refund takes them back, whatever sign the file writes).
+    and fee, a refund takes them back, whatever sign the file writes). A ``fee``
+    row (a fund flow's own fee line) adds its amount to the fee; with a
+    ``direction`` field, money out of the account makes a counted row a refund
+    and a fee row a fee charged, money in a sale and a fee given back. ``count``
+    counts the sale and refund rows.
 
     ``required`` lists fields whose columns must exist. ``channel`` is the
     channel of every line (wallet bills). ``preamble_merchant`` is a regular
@@ -204,9 +212,42 @@ ALIPAY_MERCHANT = SettlementSpec(
     preamble_merchant=r"账号[:：]\s*\[?(\d+)",
 )
 
+#: The WeChat Pay merchant fund flow bill (资金账单). Layout from WeChat Pay's bill documentation
+#: (pay.weixin.qq.com, 资金账单结构说明 / 下载资金账单): header 记账时间, 微信支付业务单号, 资金流水单号,
+#: 业务名称, 业务类型, 收支类型, 收支金额(元), 账户结余(元), 资金变更提交申请人, 备注, 业务凭证号; every
+#: data cell starts with a backtick; then a summary header 资金流水总笔数, 收入笔数, 收入金额, 支出笔数,
+#: 支出金额 and one summary row. 业务类型 values named there: 交易, 扣除交易手续费, 退款, 退款关闭,
+#: 退还交易手续费; 收支类型 is 收入 or 支出. 记账时间 is when the balance moved (a refund's booking,
+#: not its success time), so lines are per booking day.
+WECHAT_FUND_FLOW = SettlementSpec(
+    name="wechat_fund_flow",
+    description="WeChat Pay merchant fund flow bill (资金账单): 交易/退款 into gross, 手续费 rows into fee, per day",
+    header=("记账时间", "微信支付业务单号", "资金流水单号", "业务类型", "收支类型"),
+    fields={
+        "time": Col("记账时间", kind=_T),
+        "kind": Col(
+            "业务类型",
+            values={
+                "交易": "sale",
+                "退款": "sale",  # the direction (支出) makes it a refund
+                "退款关闭": "sale",  # money back in after a refund failed (收入)
+                "扣除交易手续费": "fee",
+                "退还交易手续费": "fee",
+            },
+            default="skip",
+        ),
+        "direction": Col("收支类型", values={"收入": "in", "支出": "out"}),
+        "gross": Col("收支金额(元)", "收支金额（元）", kind=_A),
+    },
+    required=("time", "gross", "direction"),
+    per_transaction=True,
+    channel="wechat",
+    stop_at=r"^资金流水总笔数",
+)
+
 #: Known settlement layouts by name, in sniffing order.
 SPECS: dict[str, SettlementSpec] = {
-    s.name: s for s in (WECHAT_MERCHANT, ALIPAY_MERCHANT, UNIONPAY_SETTLEMENT)
+    s.name: s for s in (WECHAT_MERCHANT, WECHAT_FUND_FLOW, ALIPAY_MERCHANT, UNIONPAY_SETTLEMENT)
 }
 
 
@@ -459,12 +500,15 @@ def _head_cells(source: Any, name: str, encodings: Sequence[str]) -> list[set[st
             raise SettlementError(f"not a readable {suffix} workbook ({exc})", file=name, row=1) from None
         return [{str(c).strip() for c in row if isinstance(c, str)} for row in sheet.to_numpy()]
     text = head_text(source, encodings=encodings)
-    lines = text.splitlines()[:80]
-    reader = csv.reader(io.StringIO("\n".join(lines)), strict=False)
-    try:
-        return [{c.strip(" \t`\ufeff") for c in row} for row in reader]
-    except csv.Error:
-        return []
+    rows = []
+    for line in text.splitlines()[:80]:
+        tabbed = line.count("\t") > line.count(",")  # a tab-separated bill
+        try:
+            cells = next(csv.reader([line], delimiter="\t" if tabbed else ",", strict=False), [])
+        except csv.Error:
+            continue
+        rows.append({c.strip(" \t`\ufeff") for c in cells})
+    return rows
 
 
 def sniff(source: Any, *, name: str | None = None) -> str | None:
@@ -670,7 +714,9 @@ def _per_transaction(
     index = raw.frame.index
     kind = converted["kind"] if "kind" in converted else pd.Series("sale", index=index, dtype=STRING)
     counted = kind.isin(["sale", "refund"]).fillna(False)
-    refund = (kind == "refund").fillna(False)
+    is_fee = (kind == "fee").fillna(False)
+    outgoing = (converted["direction"] == "out").fillna(False) if "direction" in converted else None
+    refund = (counted & outgoing) if outgoing is not None else (kind == "refund").fillna(False)
     gross_col = _origin(raw, spec, "gross")
     refund_amount = (
         converted["refund"] if "refund" in converted else pd.Series(pd.NA, index=index, dtype="Int64")
@@ -678,12 +724,17 @@ def _per_transaction(
     # refund rows carry the refunded amount in its own column when the bill has one
     use_refund = refund & refund_amount.notna() & (refund_amount != 0).fillna(False)
     amount = converted["gross"].where(~use_refund, refund_amount).abs()
-    fee = converted["fee"].abs()
+    fee = converted["fee"].abs() if "fee" in converted else pd.Series(0, index=index, dtype="Int64")
+    if is_fee.any():
+        # a fee row's amount is a fee: charged (money out) or given back (money in)
+        given_back = is_fee & ~outgoing if outgoing is not None else pd.Series(False, index=index)
+        fee = fee.mask(is_fee, amount).mask(given_back, -amount)
+        amount = amount.mask(is_fee, 0)
     # skipped rows (closed, unpaid) may leave their amounts empty; that is not a problem
-    skipped_lines = set(raw.lines[~counted.to_numpy(dtype=bool)].tolist())
+    skipped_lines = set(raw.lines[~(counted | is_fee).to_numpy(dtype=bool)].tolist())
     problems = [p for p in problems if not (p.row in skipped_lines and p.reason == "empty amount")]
     refund_col = _origin(raw, spec, "refund")
-    for position in np.flatnonzero((counted & amount.isna()).to_numpy(dtype=bool)):
+    for position in np.flatnonzero(((counted | is_fee) & amount.isna()).to_numpy(dtype=bool)):
         column = refund_col if bool(refund.iloc[position]) and "refund" in spec.fields else gross_col
         if not any(p.row == int(raw.lines[position]) for p in problems):
             problems.append(Problem(int(raw.lines[position]), column, None, "empty amount"))
@@ -705,6 +756,7 @@ def _per_transaction(
             "fee_minor": fee.fillna(0) * sign,
             "fee_rate": converted.get("fee_rate", pd.Series(pd.NA, index=index, dtype=STRING)),
             "line": raw.lines,
+            "txn": counted.astype("int64"),
         },
         index=index,
     )
@@ -715,14 +767,14 @@ def _per_transaction(
         if found is not None:
             rows["merchant_id"] = rows["merchant_id"].fillna(found)
     bad_lines = {p.row for p in problems}
-    keep = counted & ~rows["line"].isin(list(bad_lines))
+    keep = (counted | is_fee) & ~rows["line"].isin(list(bad_lines))
     rows = rows[keep.to_numpy(dtype=bool)]
     keys = ["settlement_date", "merchant_id", "terminal_id", "currency"]
     if rows.empty:
         return empty_settlement().drop(columns=["source", "line_id"]), problems
     grouped = rows.groupby(keys, dropna=False, sort=True)
     lines = grouped.agg(
-        count=("line", "size"),
+        count=("txn", "sum"),
         gross_minor=("gross_minor", "sum"),
         fee_minor=("fee_minor", "sum"),
         source_row=("line", "min"),

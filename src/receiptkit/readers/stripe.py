@@ -36,7 +36,7 @@ from receiptkit.readers.proofbase import ProofSpec, read_spec, spec_matches
 from receiptkit.readers.table import Col, Problem, RawTable, _read_bytes, problems_frame, source_name
 from receiptkit.schema import STRING
 
-__all__ = ["NOT_PAYMENTS", "PAYMENTS", "SPEC", "read", "sniff"]
+__all__ = ["APPLICATION_FEES", "NOT_PAYMENTS", "PAYMENTS", "SPEC", "read", "sniff"]
 
 _CATEGORY = "reporting_category"
 
@@ -131,9 +131,86 @@ PAYMENTS = ProofSpec(
 )
 
 
+_COMMA_AMOUNT = re.compile(r"^\s*-?[0-9 .]*[0-9],[0-9]{1,2}\s*$")
+
+
+def _fees_refine(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    """Each row is a fee the platform collected: flagged in ``raw``; refunded fees set ``payment_state``."""
+    state = pd.Series("success", index=frame.index, dtype=object)
+    for position, record in enumerate(frame["raw"]):
+        record["application_fee"] = True
+        text = record.get("Amount Refunded")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        try:
+            comma = bool(_COMMA_AMOUNT.match(text))
+            refunded = parse_amount(text, str(frame["currency"].iloc[position]), decimal_comma=comma).minor
+        except ReceiptkitError:
+            continue
+        paid = frame["amount_minor"].iloc[position]
+        if refunded > 0 and pd.notna(paid):
+            state.iloc[position] = "partially_refunded" if refunded < int(paid) else "refunded"
+            record["refunded_minor"] = refunded
+    frame["payment_state"] = pd.array(state, dtype=STRING)
+    return frame
+
+
+#: The Connect "Collected fees" (application fees) export: one row per fee a platform collected on a
+#: connected account's charge. Column names from a public tool that reads this export (``id, Created
+#: (UTC), Amount, Amount Refunded, Currency, User ID, User Email, Application ID, Transaction ID``;
+#: times to the minute, amounts written ``"0,25"`` by a European-locale Dashboard) and from Stripe's
+#: API reference for the application fee object (``account``, ``charge``, ``amount``,
+#: ``amount_refunded``). The amount is the FEE, not the charge: each row is a proof that the platform
+#: was paid that fee (``direction="credit"``), ``reference`` the charge it was taken from (``ch_…``,
+#: the join key to a Payments export), ``merchant_text`` the connected account, ``raw["application_fee"]``
+#: is True. Match it against a record of fees, never against the sales of a shop.
+APPLICATION_FEES = ProofSpec(
+    "stripe_application_fees",
+    header=("id", "Created (UTC)", "Amount", "Amount Refunded", "Currency", "Transaction ID"),
+    fields={
+        "ts": Col("Created (UTC)", kind="time"),
+        "amount": Col("Amount", kind="amount"),
+        "currency": Col("Currency", kind="currency"),
+        "wallet_txn_id": Col("id"),
+        "reference": Col("Transaction ID", "Charge ID"),
+        "merchant_text": Col("User Email", "User ID", "Account ID"),
+    },
+    kind="bank_statement",
+    sign="negative_debit",  # a fee collected is money in: credit
+    tz="UTC",
+    currency="USD",
+    encodings=("utf-8-sig",),
+    refine=_fees_refine,
+    sniff_text=("User ID",),
+    description="Stripe Connect collected application fees export (the amount is the fee)",
+)
+
+
 def sniff(head: str) -> bool:
-    """True when ``head`` holds the Stripe balance-change or Dashboard Payments header."""
-    return spec_matches(SPEC, head) or spec_matches(PAYMENTS, head)
+    """True when ``head`` holds the Stripe balance-change, Dashboard Payments or application-fee header."""
+    return spec_matches(SPEC, head) or spec_matches(PAYMENTS, head) or spec_matches(APPLICATION_FEES, head)
+
+
+def _read_fees(data: bytes, tz: str | None, strict: bool, name: str) -> pd.DataFrame:
+    """The application-fee export; amounts written ``0,25`` (every one) are read with a decimal comma."""
+    from dataclasses import replace
+
+    from receiptkit.readers.table import read_table
+
+    try:
+        raw = read_table(
+            data, header=APPLICATION_FEES.header, encodings=APPLICATION_FEES.encodings, name=name
+        )
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, file=exc.file or name, row=exc.row or 1, value=exc.value) from None
+    amounts = raw.frame["Amount"].dropna()
+    comma = bool(len(amounts)) and bool(amounts.str.match(_COMMA_AMOUNT).all())
+    spec = replace(APPLICATION_FEES, decimal_comma=comma)
+    frame = read_spec(data, spec, tz="UTC", strict=strict, name=name)
+    if tz is not None:
+        frame["ts"] = frame["ts"].dt.tz_convert(tz)
+        frame["date"] = frame["ts"].dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+    return frame
 
 
 def read(
@@ -150,6 +227,8 @@ def read(
     name = name or source_name(source)
     data = _read_bytes(source)
     head = data[:8192].decode("utf-8-sig", errors="replace")
+    if not spec_matches(SPEC, head) and spec_matches(APPLICATION_FEES, head):
+        return _read_fees(data, tz, strict, name)
     if not spec_matches(SPEC, head) and spec_matches(PAYMENTS, head):
         payments = read_spec(data, PAYMENTS, tz="UTC", strict=strict, name=name)
         if tz is not None:
