@@ -181,3 +181,27 @@ def test_statement_samples_keep_every_entry(samples, folder, marker):
         assert len(frame) == len(re.findall(marker, path.read_bytes())), path.name
         checked += 1
     assert checked > 0
+
+
+def test_docs_list_every_format_with_its_header_signature():
+    """docs/proofs.md, journal.md and closing.md name every spec, layout and preset with its identifying headers."""
+    from receiptkit.readers import journal, paypal, settlement, stripe
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    proofs_doc = (docs / "proofs.md").read_text(encoding="utf-8")
+    signatures = [(s.name, s.header) for s in [*wallet_cn.SPECS.values(), *bank_csv.SPECS.values()]]
+    signatures += [(s.name, s.header) for s in (stripe.SPEC, stripe.PAYMENTS, stripe.APPLICATION_FEES)]
+    signatures += [(layout.name, layout.header) for layout in paypal.LAYOUTS.values()]
+    sniff_table = proofs_doc.split("## Recognising a file", 1)[1].split("\n## ", 1)[0]
+    for name, header in signatures:
+        row = next((line for line in sniff_table.splitlines() if f"| `{name}` |" in line), None)
+        assert row is not None, f"{name} missing from the sniff table of docs/proofs.md"
+        assert all(h in row for h in header), f"{name}: header names missing from its docs row"
+    journal_doc = (docs / "journal.md").read_text(encoding="utf-8")
+    for preset in journal.PRESETS.values():
+        assert f"### `{preset.name}`" in journal_doc, preset.name
+        assert all(n in journal_doc for n in preset.identify), preset.name
+    closing_doc = (docs / "closing.md").read_text(encoding="utf-8")
+    for spec in settlement.SPECS.values():
+        assert f"| `{spec.name}` |" in closing_doc, spec.name
+    assert "## Refusals: what each one means" in proofs_doc and "### Refusals" in journal_doc
