@@ -124,3 +124,29 @@ def test_terminal_without_skew_gets_no_offset() -> None:
     assert abs(offsets.loc["T9", "offset_s"]) < 60
     assert "clock_offset" not in flags_of(result, "plain")
     assert row_of(result, "plain")["clock_offset_s"] == 0
+
+
+def test_clock_offset_votes_are_weighed_by_the_policy() -> None:
+    """The vote of a proof sharing a wallet number, or its card's last 4, is the policy's value, not a literal."""
+    rows = [
+        txn(f"A{k}", 1000 + k, f"10:{10 + k:02d}:00", wallet_txn_id=f"42000000{k:02d}20261120000000{k:04d}")
+        for k in range(4)
+    ]
+    j = journal(*BG, *rows)
+    # the customer's phone is right; the terminal logs 7 minutes ahead
+    ps = proofs(
+        *[
+            pf(f"p{k}", 1000 + k, f"10:{3 + k:02d}:00", wallet_txn_id=f"42000000{k:02d}20261120000000{k:04d}")
+            for k in range(4)
+        ]
+    )
+    votes = {}
+    for weight in (20.0, 5.0):
+        policy = rk.MatchPolicy(skew_vote_same_wallet=weight)
+        offsets = rk.clock_offsets(rk.match(ps, j, policy=policy))
+        assert offsets.loc["T1", "offset_s"] == 420 and bool(offsets.loc["T1", "used"])
+        votes[weight] = offsets.loc["T1", "votes"]
+    assert votes[20.0] == 4 * 20.0 and votes[5.0] == 4 * 5.0
+    # below min_skew_votes the offset is estimated but not used
+    few = rk.clock_offsets(rk.match(ps, j, policy=rk.MatchPolicy(skew_vote_same_wallet=0.5)))
+    assert not bool(few.loc["T1", "used"])

@@ -91,3 +91,67 @@ def test_given_clock_offsets_are_used_as_match_uses_them(data):
         got = match_dask(proofs, journal, policy=policy, clock_offsets={}).compute().sort_index()
     assert_same_result(none, got)
     assert (got["status"] != rk.match(proofs, journal, policy=policy)["status"].to_numpy()).any()
+
+
+def test_an_alias_taught_in_one_task_is_used_in_another():
+    """match_dask learns merchant aliases over the whole journal, as match does (issue #17).
+
+    A wallet bill on the 17th ties the legal name 上海海捞餐饮管理有限公司 to the 五角场 branch (its number
+    names the sale); on the 22nd an SMS naming that legal entity has two same-minute sales of its amount,
+    one in each shop: with the alias it is the 五角场 one, without it a coin toss. The two proofs are days
+    apart, so the planner puts them in different tasks.
+    """
+    from .cases import journal_of, proof, proofs_of, sale
+
+    shop, other = "海底捞火锅(五角场店)", "瑞幸咖啡(国贸店)"
+    rows = [
+        sale(
+            "Y-1",
+            23800,
+            "2026-11-17 12:00:10",
+            merchant_name=shop,
+            terminal_id="T7",
+            wallet_txn_id="4200001234202611171234567890",
+        ),
+        sale("Y-2", 15600, "2026-11-22 19:30:20", merchant_name=shop, terminal_id="T7", card_last4="1234"),
+        sale("Y-3", 15600, "2026-11-22 19:30:40", merchant_name=other, terminal_id="T1", card_last4="1234"),
+    ]
+    rows += [
+        sale(
+            f"Y-bg{k}",
+            1000 + 37 * k,
+            f"2026-11-{17 + k % 6} 1{k % 10}:00:00",
+            merchant_name=[shop, other][k % 2],
+            terminal_id=["T7", "T1"][k % 2],
+            card_last4=f"{k:04d}",
+        )
+        for k in range(60)
+    ]
+    legal = "支付宝-上海海捞餐饮管理有限公司"
+    proofs = proofs_of(
+        [
+            proof(
+                "A-teach",
+                23800,
+                None,
+                kind="wallet",
+                ts=pd.Timestamp("2026-11-17 12:00:10", tz="Asia/Shanghai").tz_convert("UTC"),
+                ts_precision="second",
+                wallet_txn_id="4200001234202611171234567890",
+                merchant_text=legal,
+            ),
+            proof("A-use", 15600, "2026-11-22 19:30", merchant_text=legal, card_last4="1234"),
+        ]
+    )
+    journal = journal_of(rows)
+    expected = rk.match(proofs, journal)
+    assert expected.attrs["merchant_aliases"] == {shop: ["上海海捞餐饮管理"]}
+    assert _verdict(expected, "A-use")["txn_id"] == "Y-2"
+    alone = rk.match(proofs.iloc[1:], journal)  # without the teaching proof: no alias, both shops fit
+    assert _verdict(alone, "A-use")["status"] == "ambiguous"
+    with dask.config.set(scheduler="sync"):
+        planned = plan_dask(proofs, journal, partition_rows=10, min_tasks=2)
+        got = planned.result.compute().sort_index()
+    task = planned.plan.proof_task
+    assert task[0] != task[1]
+    assert_same_result(expected, got)

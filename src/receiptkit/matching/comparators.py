@@ -64,7 +64,9 @@ __all__ = [
     "MerchantComparator",
     "MerchantTable",
     "Reading",
+    "alias_hits",
     "alias_key",
+    "aliases_from_hits",
     "learn_aliases",
 ]
 
@@ -502,15 +504,29 @@ def learn_aliases(index, proofs, policy: MatchPolicy) -> dict[str, set[str]]:
     merchant: its merchant text (a shop sign or a legal entity; never a
     platform, a person or a channel only) is then a name of that merchant.
     Returns alias keys per journal merchant name.
+
+    Two steps, so that a run over slices of the journal learns the same
+    (:func:`receiptkit.scale.match_dask`): :func:`alias_hits` per slice, then
+    :func:`aliases_from_hits` over all of them.
+    """
+    return aliases_from_hits(alias_hits(index, proofs, policy), proofs.merchant, policy)
+
+
+def alias_hits(index, proofs, policy: MatchPolicy) -> pd.DataFrame:
+    """The transactions a proof's strong identifier leads to: ``q`` (proof), ``r`` (row), ``merchant``.
+
+    Only proofs with a merchant text ask. A transaction qualifies when it is
+    approved, of the proof's side, amount and currency, near the proof's time
+    (``max_clock_skew_s`` and a few days, in the index's corrected time) and
+    names a merchant.
     """
     from receiptkit.matching.evidence import FULL_ID
 
-    learned: dict[str, set[str]] = {}
-    comparator = MerchantComparator(policy)
+    empty = pd.DataFrame({"q": np.empty(0, np.int64), "r": np.empty(0, np.int64), "merchant": []})
     texts = proofs.merchant
     has_text = np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
     if not has_text.any() or not len(index):
-        return learned
+        return empty
     wide = policy.max_clock_skew_s + (policy.bank_post_lag_days + 3) * 86400
     found_q, found_r = [], []
     for column, values, shortest in (
@@ -540,17 +556,27 @@ def learn_aliases(index, proofs, policy: MatchPolicy) -> dict[str, set[str]]:
         found_q.append(query[ok])
         found_r.append(rows[ok])
     if not found_q:
-        return learned
+        return empty
     query, rows = np.concatenate(found_q), np.concatenate(found_r)
-    pairs = pd.DataFrame({"q": query, "r": rows}).drop_duplicates()
+    merchant = np.asarray(index.merchants, dtype=object)[index.merchant_code[rows]]
+    return pd.DataFrame({"q": query, "r": rows, "merchant": [str(m) for m in merchant]})
+
+
+def aliases_from_hits(hits: pd.DataFrame, texts: np.ndarray, policy: MatchPolicy) -> dict[str, set[str]]:
+    """Aliases from :func:`alias_hits` (of one index, or of all slices with ``r`` a global row number).
+
+    A proof teaches only when its hits are exactly one transaction.
+    """
+    learned: dict[str, set[str]] = {}
+    comparator = MerchantComparator(policy)
+    pairs = hits.drop_duplicates(["q", "r"])
     single = (
         pairs.groupby("q")["r"].transform("nunique") == 1
     )  # one transaction, or the proof teaches nothing
-    for q, r in pairs[single].drop_duplicates("q").itertuples(index=False):
+    for q, merchant in pairs[single].drop_duplicates("q")[["q", "merchant"]].itertuples(index=False):
         name = parse_merchant(str(texts[q]))
         if name.kind not in _LEARNABLE or len(name.key) < 2:
             continue
-        merchant = str(index.merchants[index.merchant_code[r]])
         if comparator.read(str(texts[q]), merchant).level in ("same branch", "brand"):
             continue  # the name already says it
         learned.setdefault(merchant, set()).add(name.key)

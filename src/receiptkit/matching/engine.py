@@ -79,8 +79,14 @@ def match(
 
 
 def _match_valid(
-    proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy, clock_offsets: Mapping[str, float] | None
+    proofs: pd.DataFrame,
+    index: JournalIndex,
+    policy: MatchPolicy,
+    clock_offsets: Mapping[str, float] | None,
+    learned_aliases: Mapping[str, set[str]] | None = None,
 ) -> pd.DataFrame:
+    """``match`` on validated proofs; ``learned_aliases``: what a run over the whole journal learned
+    (``match_dask`` learns them once for all its tasks), instead of learning from these proofs."""
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
         index.set_clock_offsets({})
@@ -111,7 +117,10 @@ def _match_valid(
     fx_learned = learn_fx_rates(index, arrays, policy)  # foreign cards' billing rates, from their lines
     if fx_learned:
         policy = policy.replace(fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates})
-    learned = learn_aliases(index, arrays, policy)  # first pass: names proven by a strong identifier
+    if learned_aliases is None:
+        learned = learn_aliases(index, arrays, policy)  # first pass: names proven by a strong identifier
+    else:
+        learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)

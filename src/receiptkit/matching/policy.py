@@ -43,6 +43,12 @@ class MatchPolicy:
         to the wrong zone is hours off). ``bank_post_lag_days``: business days
         between a card payment and the date on a bank statement.
         ``min_skew_votes``: proofs needed before a terminal offset is trusted.
+        ``skew_vote_last4_agree``, ``skew_vote_last4_differs``,
+        ``skew_vote_same_wallet``: how a proof's clock-offset vote for one
+        same-amount transaction is weighed (:mod:`~receiptkit.matching.skew`):
+        x3 when the card's last 4 agree, x0.05 when they differ, and 20 (a
+        whole vote many times over) for the same wallet number.
+        ``skew_peak_ratio``: how many times the next peak an offset's peak must be.
         ``rate_window_s``: a second- or minute-precision proof's base rate
         (how often its amount is paid by chance) is counted over its window
         widened by this much on each side, and from the window's other
@@ -109,6 +115,10 @@ class MatchPolicy:
     max_clock_skew_s: int = 14 * 3600
     bank_post_lag_days: int = 3
     min_skew_votes: int = 3
+    skew_vote_last4_agree: float = 3.0
+    skew_vote_last4_differs: float = 0.05
+    skew_vote_same_wallet: float = 20.0
+    skew_peak_ratio: float = 2.0
     rate_window_s: int = 3600
     skew_sample: int = 3000
     fx_rates: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)

@@ -72,7 +72,8 @@ def _vote_pairs(
     if counts is None:
         return Pairs.empty(), local, np.zeros(0, dtype=bool)
     sparse = counts[:, 0] <= policy.expand_cap * 4
-    divisor = np.where(sparse, counts[:, 0], np.maximum(counts[:, 1], 1) * 3)
+    # a dense voter votes only through its card's transactions: one vote spread over them
+    divisor = np.where(sparse, counts[:, 0], np.maximum(counts[:, 1], 1) * policy.skew_vote_last4_agree)
     parts = []
     for a, b in ranges:
         owner, position = _expand(np.where(sparse, a, 0), np.where(sparse, b, 0))
@@ -117,8 +118,12 @@ def skew_votes(
     proof4 = sample.codes4()[pairs.proof]
     txn4 = index.last4_code[pairs.txn]
     has4 = (proof4 >= 0) & (txn4 >= 0)
-    weight = np.where(has4 & (proof4 == txn4), weight * 3.0, np.where(has4, weight * 0.05, weight))
-    weight = np.where(keyed, 20.0, weight)  # the same wallet number
+    weight = np.where(
+        has4 & (proof4 == txn4),
+        weight * policy.skew_vote_last4_agree,
+        np.where(has4, weight * policy.skew_vote_last4_differs, weight),
+    )
+    weight = np.where(keyed, policy.skew_vote_same_wallet, weight)  # the same wallet number
     code = index.terminal_code[pairs.txn]
     known = code >= 0
     frame = pd.DataFrame(
@@ -156,7 +161,7 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
         second = float(rest.max()) if len(rest) else 0.0
         near = group[(group["bin"] >= peak_bin - 1) & (group["bin"] <= peak_bin + 1)]
         offset = _weighted_median(near["diff"].to_numpy(), near["weight"].to_numpy())
-        used = peak >= policy.min_skew_votes and peak >= 2.0 * second
+        used = peak >= policy.min_skew_votes and peak >= policy.skew_peak_ratio * second
         rows.append((str(terminal), round(offset), round(peak, 2), bool(used)))
     return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
 

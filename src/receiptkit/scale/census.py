@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from receiptkit.matching.evidence import ProofArrays
+from receiptkit.matching.comparators import alias_hits
+from receiptkit.matching.evidence import ProofArrays, present
 from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex
 from receiptkit.matching.partial import JournalStats, precise_proofs, skew_counts, skew_votes
 from receiptkit.matching.policy import MatchPolicy
@@ -26,6 +27,7 @@ __all__ = [
     "ProofCensus",
     "census_journal",
     "census_proofs",
+    "learn_journal",
     "probe_journal",
     "vote_journal",
 ]
@@ -90,6 +92,8 @@ class ProofCensus:
     sample_hash: np.ndarray
     sample_position: np.ndarray  # position within the partition
     meta: pd.DataFrame  # the partition's columns and dtypes, no rows
+    learners: pd.DataFrame | None = None  # proofs that may teach a merchant alias (text and a strong number)
+    learner_position: np.ndarray | None = None  # their positions within the partition
 
 
 def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
@@ -106,6 +110,8 @@ def census_proofs(
     precise = np.flatnonzero(precise_proofs(arrays, currencies))
     hashes = pd.util.hash_pandas_object(frame["proof_id"].iloc[precise], index=False).to_numpy()
     best = np.argsort(hashes, kind="stable")[: policy.skew_sample]
+    strong = present(arrays.wallet) | present(arrays.order) | present(arrays.reference)
+    learners = np.flatnonzero(present(arrays.merchant) & strong)  # as learn_aliases asks (alias_hits)
     return ProofCensus(
         rows=len(frame),
         side=arrays.side,
@@ -120,6 +126,8 @@ def census_proofs(
         sample_hash=hashes[best],
         sample_position=precise[best],
         meta=part.iloc[:0],
+        learners=frame.iloc[learners].reset_index(drop=True),
+        learner_position=learners,
     )
 
 
@@ -205,3 +213,34 @@ def vote_journal(
     """The clock-offset votes of one journal partition (journal-wide ``counts`` given)."""
     index, arrays = _vote_inputs(part, sample, policy)
     return skew_votes(index, arrays, counts, policy)
+
+
+_ALIAS_KEYS = (("wallet_txn_id", "wallet_txn_id"), ("order_no", "order_no"), ("rrn", "reference"))
+
+
+def learn_journal(
+    part: pd.DataFrame, learners: pd.DataFrame, offsets: Mapping[str, float], policy: MatchPolicy
+) -> pd.DataFrame:
+    """The rows of one journal partition that a learner's strong number leads to (``alias_hits``).
+
+    ``r`` is the journal-wide row number (the source's ``_row``), so the driver
+    can tell one transaction from two across partitions
+    (:func:`~receiptkit.matching.comparators.aliases_from_hits`).
+    """
+    empty = pd.DataFrame({"q": np.empty(0, np.int64), "r": np.empty(0, np.int64), "merchant": []})
+    if not len(learners) or not len(part):
+        return empty
+    wanted: set[str] = set()
+    for _, field in _ALIAS_KEYS:
+        wanted.update(learners[field].dropna().astype(str))
+    near = np.zeros(len(part), dtype=bool)  # only rows holding a learner's number can be hit
+    for column in ("wallet_txn_id", "order_no", "rrn", "auth_code"):
+        near |= part[column].astype(object).isin(wanted).to_numpy()
+    if not near.any():
+        return empty
+    rows = part[near]
+    index = JournalIndex(rows.drop(columns=["_row"], errors="ignore").reset_index(drop=True))
+    index.set_clock_offsets(offsets)
+    hits = alias_hits(index, ProofArrays.build(learners, index, policy), policy)
+    hits["r"] = rows["_row"].to_numpy()[hits["r"].to_numpy()] if "_row" in rows.columns else hits["r"]
+    return hits

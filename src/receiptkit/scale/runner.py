@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 from dask import delayed
 
-from receiptkit.matching.engine import match
+from receiptkit.matching.comparators import aliases_from_hits
+from receiptkit.matching.engine import _match_valid, match
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.scale import census as cs
 from receiptkit.scale.plan import Plan, Routing, make_plan
 from receiptkit.scale.sources import ROW, journal_source, proof_source
-from receiptkit.schema import empty_proofs
+from receiptkit.schema import empty_proofs, validate_proofs
 
 __all__ = ["MatchPlan", "match_dask", "plan_dask"]
 
@@ -101,14 +102,14 @@ def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.
 
 def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> pd.DataFrame:
     """Run ``match`` for every task in this partition (tasks never span partitions)."""
-    meta, stats, offsets, policy = shared
+    meta, stats, offsets, policy, learned = shared
     proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
     results = [_result_meta()]
     positions = journal.groupby(TASK, sort=False).indices if len(journal) else {}
     for task, mine in proofs.groupby(TASK, sort=True):
         at = positions.get(task)
         rows = _task_rows(journal, at) if at is not None else None
-        results.append(_match_task(mine, rows, meta, stats, offsets, policy))
+        results.append(_match_task(mine, rows, meta, stats, offsets, policy, learned))
         del rows  # one task's copy of its rows at a time
     return pd.concat(results) if len(results) > 1 else results[0]
 
@@ -140,8 +141,13 @@ def _match_task(
     stats: JournalStats,
     offsets: dict[str, int],
     policy: MatchPolicy,
+    learned: Mapping[str, set[str]] | None = None,
 ) -> pd.DataFrame:
-    """Run ``match`` on one task's proofs against its journal rows (in the journal's order)."""
+    """Run ``match`` on one task's proofs against its journal rows (in the journal's order).
+
+    ``learned``: the merchant aliases learned over the whole journal (the task's
+    own proofs and rows would teach only part of them).
+    """
     frame = proofs.sort_values(POSITION, kind="stable")
     positions = frame[POSITION].to_numpy()
     frame = frame.drop(columns=[TASK, POSITION]).reset_index(drop=True)
@@ -150,7 +156,10 @@ def _match_task(
     else:
         slice_ = journal_meta.drop(columns=[ROW, TASK], errors="ignore").iloc[:0]
     index = index_with_stats(slice_, stats, offsets)
-    result = match(frame, index, policy=policy, clock_offsets=offsets)
+    if learned is None:
+        result = match(frame, index, policy=policy, clock_offsets=offsets)
+    else:
+        result = _match_valid(validate_proofs(frame), index, policy, offsets, learned)
     result.index = pd.Index(positions, name=None)
     result.attrs = {}
     return result
@@ -238,6 +247,9 @@ def plan_dask(
     # terminal ids as plain objects, as rk.clock_offsets(result) gives them (pandas 3 would infer str)
     offsets_frame.index = pd.Index(list(offsets_frame.index), name="terminal_id", dtype=object)
 
+    # merchant aliases, learned once over the whole journal as match learns them (its tasks do not learn)
+    learned = _learn_aliases(source, pcs, offsets, policy)
+
     # 3. plan
     plan = make_plan(
         side=joined("side"),
@@ -284,7 +296,7 @@ def plan_dask(
         divisions = [*range(n_parts), n_parts - 1]
         rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
         proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
-        shared = (journal_meta, stats, offsets, policy)
+        shared = (journal_meta, stats, offsets, policy, learned)
         result = dd.map_partitions(
             _match_partition,
             proofs_by_task,
@@ -295,6 +307,24 @@ def plan_dask(
             enforce_metadata=False,
         )
     return MatchPlan(result, offsets_frame, stats, plan, n_proofs)
+
+
+def _learn_aliases(
+    source: Any,
+    pcs: list[cs.ProofCensus],
+    offsets: Mapping[str, float],
+    policy: MatchPolicy,
+) -> dict[str, set[str]]:
+    """Merchant aliases of the whole journal: every partition's alias hits, combined as ``match`` combines them."""
+    frames = [p.learners for p in pcs if p.learners is not None and len(p.learners)]
+    if not frames:
+        return {}
+    learners = pd.concat(frames, ignore_index=True)
+    parts = [delayed(cs.learn_journal)(source.part(i), learners, offsets, policy) for i in range(len(source))]
+    (hits,) = dask.compute(parts)
+    hits = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame({"q": [], "r": [], "merchant": []})
+    texts = learners["merchant_text"].astype(object).where(learners["merchant_text"].notna(), None).to_numpy()
+    return aliases_from_hits(hits, texts, policy)
 
 
 def _clock_sample(pcs: list[cs.ProofCensus], starts: np.ndarray, policy: MatchPolicy) -> pd.DataFrame:
