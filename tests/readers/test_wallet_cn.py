@@ -195,3 +195,51 @@ def test_alipay_times_without_seconds_have_minute_precision(samples):
     frame = read_proofs(cut.encode("gb18030"), name="alipay.csv")
     assert set(frame["ts_precision"]) == {"minute"}
     assert (frame["ts"].dt.second == 0).all()
+
+
+def test_xlsx_date_time_cells_keep_the_precision_their_format_shows(tmp_path):
+    """A 交易时间 cell stored as an Excel date-time and shown "yyyy-mm-dd hh:mm" is read to the minute, not as :00."""
+    import datetime as dt
+
+    import openpyxl
+
+    header = [
+        "交易时间",
+        "交易类型",
+        "交易对方",
+        "商品",
+        "收/支",
+        "金额(元)",
+        "支付方式",
+        "当前状态",
+        "交易单号",
+        "商户单号",
+        "备注",
+    ]
+    for number_format, precision in (("yyyy-mm-dd hh:mm", "minute"), ("yyyy-mm-dd hh:mm:ss", "second")):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["微信支付账单明细"])
+        sheet.append(header)
+        sheet.append(
+            [
+                dt.datetime(2025, 3, 1, 12, 45),
+                "商户消费",
+                "米线店",
+                "/",
+                "支出",
+                28.16,
+                "零钱",
+                "支付成功",
+                "4200001",
+                "/",
+                "/",
+            ]
+        )
+        sheet.cell(row=3, column=1).number_format = number_format
+        path = tmp_path / f"微信支付账单流水文件_{precision}.xlsx"
+        book.save(path)
+        frame = read_proofs(path)
+        assert frame["ts_precision"].tolist() == [precision]
+        assert frame["ts"].iloc[0] == pd.Timestamp("2025-03-01 12:45", tz="Asia/Shanghai")
+        assert frame["amount_minor"].tolist() == [2816]

@@ -361,6 +361,22 @@ def _spreadsheet_rows(
         yield position, [_cell_text(v) for v in values]
 
 
+def _shown_time(cell: Any) -> Any:
+    """A cell's value; a date-time cell whose number format shows no seconds (no hour) and whose seconds
+    (time) are zero as the text it shows, so it keeps minute (day) precision instead of a claimed :00."""
+    value = getattr(cell, "value", None)
+    if not hasattr(value, "hour") or not hasattr(value, "date"):
+        return value
+    shown = str(getattr(cell, "number_format", "") or "").lower()
+    if shown == "general":
+        return value
+    if "h" not in shown and (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value.date().isoformat()
+    if "s" not in shown and (value.second, value.microsecond) == (0, 0):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value
+
+
 def _xlsx_rows(source: Source, sheet: int | str, name: str) -> Iterable[tuple[int, list[str]]]:
     """Rows of an .xlsx sheet, streamed (openpyxl read-only): checked for bombs before and while reading."""
     import openpyxl
@@ -377,9 +393,9 @@ def _xlsx_rows(source: Source, sheet: int | str, name: str) -> Iterable[tuple[in
         except (IndexError, KeyError):
             raise ReceiptkitError(f"no sheet {sheet!r} in the workbook", file=name) from None
         ws.reset_dimensions()  # a lying <dimension> must not pad every row to 16,384 cells
-        rows = ws.iter_rows(values_only=True)
-        for position, values in enumerate(rows, start=1):
-            cells = list(values)
+        rows = ws.iter_rows()
+        for position, row in enumerate(rows, start=1):
+            cells = [_shown_time(c) for c in row]
             while cells and (cells[-1] is None or cells[-1] == ""):
                 cells.pop()
             if len(cells) > MAX_COLUMNS:
