@@ -57,3 +57,25 @@ def test_demo_proofs_reconcile_from_the_file(tmp_path: Path) -> None:
     proofs = rk.read_proofs(tmp_path / "demo" / "proofs.csv")
     assert len(proofs) == 40
     assert rk.match(proofs, journal)["status"].value_counts().sum() == 40
+
+
+def test_a_row_with_cells_missing_or_too_many_is_refused_at_its_line(
+    tmp_path: Path, proofs: pd.DataFrame
+) -> None:
+    """pandas would pad a short row (its last columns empty) or stop at line 1 on a long one."""
+    path = tmp_path / "proofs.csv"
+    proofs.drop(columns=["raw"]).to_csv(path, index=False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    short = lines.copy()
+    short[3] = ",".join(short[3].split(",")[:-2])  # the last two cells lost
+    path.write_text("\n".join(short) + "\n", encoding="utf-8")
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(path)
+    assert (info.value.row, info.value.column) == (4, header[-2])
+    long = lines.copy()
+    long[5] = long[5] + ",extra"
+    path.write_text("\n".join(long) + "\n", encoding="utf-8")
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(path)
+    assert info.value.row == 6 and "cells but the header has" in info.value.reason

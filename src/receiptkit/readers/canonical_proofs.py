@@ -4,11 +4,14 @@ What ``receiptkit demo`` writes, what ``proofs.to_csv(index=False)`` or
 ``proofs.to_parquet()`` of any proofs frame writes, and what another system
 can produce directly when it knows the columns (``docs/proofs.md``). The file
 is checked by :func:`receiptkit.schema.validate_proofs`; an error names the
-file, the line (the header is line 1) and the column.
+file, the line (the header is line 1) and the column. A CSV row with fewer
+or more cells than the header is refused at its line before anything is read
+(pandas would pad a short row with empty cells, or stop at line 1).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.readers.table import source_name
+from receiptkit.readers.table import short_row_problem, source_name
 from receiptkit.schema import PROOF_REQUIRED, validate_proofs
 
 __all__ = ["read", "sniff"]
@@ -32,6 +35,38 @@ def sniff(head: str) -> bool:
     return set(PROOF_REQUIRED) <= {cell.strip().strip('"') for cell in first.split(",")}
 
 
+def _check_shape(data: bytes, name: str) -> None:
+    """Refuse the first row whose cell count differs from the header's, naming its line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProofError("cannot be decoded as utf-8", file=name, row=line) from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    header: list[str] | None = None
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not record or not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = record
+                continue
+            if len(record) < len(header):
+                problem = short_row_problem(line, len(record), header)
+                raise ProofError(problem.reason, file=name, row=line, column=problem.column)
+            if len(record) > len(header):
+                raise ProofError(
+                    f"row has {len(record)} cells but the header has {len(header)} columns",
+                    file=name,
+                    row=line,
+                    value=record[len(header)],
+                )
+    except csv.Error as exc:
+        raise ProofError(f"not a valid CSV ({exc})", file=name, row=start) from None
+
+
 def read(
     source: Any,
     *,
@@ -43,8 +78,11 @@ def read(
     """Read a canonical proofs CSV or Parquet file (``strict`` has nothing to relax here)."""
     name = name or source_name(source)
     data = Path(source).read_bytes() if isinstance(source, str | Path) else bytes(source)
+    parquet = data.startswith(_PARQUET_MAGIC.encode())
+    if not parquet:
+        _check_shape(data, name)
     try:
-        if data.startswith(_PARQUET_MAGIC.encode()):
+        if parquet:
             frame = pd.read_parquet(io.BytesIO(data))
         else:
             frame = pd.read_csv(
