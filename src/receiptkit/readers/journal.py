@@ -18,7 +18,7 @@ from the header. ``docs/journal.md`` describes every column and rule.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import io
 import sqlite3
 import warnings
@@ -42,6 +42,7 @@ from receiptkit.readers.presets import (
     normalise_enum,
     register_preset,
 )
+from receiptkit.readers.protocol import REGISTRY, Head
 from receiptkit.readers.table import (
     NULL_MARKERS,
     STRIP_CHARS,
@@ -49,11 +50,7 @@ from receiptkit.readers.table import (
     Problem,
     RawTable,
     _cell_text,
-    check_workbook,
     convert,
-    decode_bytes,
-    excel_engine,
-    head_text,
     read_table,
     source_name,
 )
@@ -166,15 +163,19 @@ def sniff(source: Any, *, encoding: str | None = None) -> str | None:
     """Name of the preset whose identifying header names the source has, or None.
 
     Looks at the first 80 lines of a text file, the first 40 rows of a
-    workbook, or the columns of a DataFrame/Parquet file.
+    workbook, or the columns of a DataFrame/Parquet file. Every reader of the
+    ``journal`` target in :data:`~receiptkit.readers.protocol.REGISTRY` (the
+    presets of :data:`PRESETS`, in order) is asked.
     """
-    if isinstance(source, pd.DataFrame):
-        return _sniff_columns([str(c).strip() for c in source.columns])
-    rows = _head_rows(source, encoding)
-    for preset in PRESETS.values():
-        if any(all(n in row for n in preset.identify) for row in rows):
-            return preset.name
-    return None
+    try:
+        found = REGISTRY.sniff(Head(source, encoding=encoding), "journal")
+    except JournalError:
+        raise
+    except ReceiptkitError as exc:
+        raise JournalError(
+            exc.reason, file=exc.file or source_name(source), row=exc.row, value=_safe(exc.value)
+        ) from None
+    return None if found is None else found.name
 
 
 # --------------------------------------------------------------------------- loading
@@ -184,41 +185,8 @@ def _suffix(source: Any) -> str:
     return Path(source).suffix.lower() if isinstance(source, str | Path) else ""
 
 
-def _head_rows(source: Any, encoding: str | None) -> list[set[str]]:
-    if _suffix(source) in (".xlsx", ".xlsm", ".xls"):
-        engine = excel_engine(_suffix(source))
-        if _suffix(source) != ".xls":
-            check_workbook(source, str(source))
-        try:
-            head = pd.read_excel(source, header=None, nrows=40, dtype=object, engine=engine)
-        except Exception as exc:
-            raise JournalError(f"not a readable workbook ({exc})", file=str(source)) from None
-        return [{_cell_text(v).strip(STRIP_CHARS) for v in row} for row in head.itertuples(index=False)]
-    if _suffix(source) in _TEXT_SUFFIXES:
-        return [set(_read_parquet(source).columns)]
-    if encoding:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        text = decode_bytes(data, (encoding,), source_name(source))
-    else:
-        text = head_text(source)
-    lines = text.splitlines()[:80]
-    rows = []
-    for line in lines:
-        try:
-            tabbed = line.count("\t") > line.count(",")  # a tab-separated export
-            cells = next(csv.reader([line], delimiter="\t" if tabbed else ","), [])
-        except csv.Error:
-            cells = line.split(",")
-        rows.append({c.strip(STRIP_CHARS) for c in cells})
-    return rows
-
-
-def _sniff_columns(columns: Sequence[str]) -> str | None:
-    present = set(columns)
-    for preset in PRESETS.values():
-        if all(n in present for n in preset.identify):
-            return preset.name
-    return None
+def _head_rows(source: Any, encoding: str | None) -> list[frozenset[str]]:
+    return Head(source, encoding=encoding).rows()
 
 
 def _read_parquet(source: Any) -> pd.DataFrame:
@@ -311,32 +279,19 @@ def _choose(
         base = chosen or JournalPreset(
             name="mapping",
             description="user mapping",
-            identify=(),
+            header=(),
             fields={},
             defaults={"txn_type": "sale", "status": "approved", "channel": "other"},
         )
-        return JournalPreset(
-            name=base.name if chosen else "mapping",
-            description=base.description,
-            identify=tuple(dict.fromkeys(mapping)),
-            fields=fields,
-            tz=base.tz,
-            tz_fixed=base.tz_fixed,
-            currency=base.currency,
-            defaults=base.defaults,
-            encodings=base.encodings,
-            skip_prefixes=base.skip_prefixes,
-            stop_at=base.stop_at,
-            combine=base.combine,
-            skip=base.skip,
-            dayfirst=base.dayfirst,
-            finish=base.finish,
+        # the preset (or a plain one) with the mapped columns: every other declared option is kept
+        return dataclasses.replace(
+            base, name=base.name if chosen else "mapping", header=tuple(dict.fromkeys(mapping)), fields=fields
         )
     if chosen is not None:
         return chosen
     found = sniff(source, encoding=encoding)
     if found is None:
-        listing = "; ".join(f"{p.name} ({', '.join(p.identify)})" for p in PRESETS.values())
+        listing = "; ".join(f"{p.name} ({', '.join(p.header)})" for p in PRESETS.values())
         raise JournalError(
             "the journal format was not recognised from its header. Known presets and the columns that "
             f"identify them: {listing}. Pass preset= or mapping={{'<your column>': '<canonical>'}}",
@@ -376,7 +331,7 @@ def _read(
 
     if frame_source is not None:
         raw = _raw_from_frame(frame_source, name)
-        missing = [n for n in chosen.identify if n not in raw.frame.columns]
+        missing = [n for n in chosen.header if n not in raw.frame.columns]
         if missing:
             raise JournalError(
                 f"missing column(s) {', '.join(missing)} for preset {chosen.name!r}; "
@@ -394,7 +349,7 @@ def _read_text(source: Any, preset: JournalPreset, name: str, encoding: str | No
     try:
         return read_table(
             source,
-            header=preset.identify,
+            header=preset.header,
             encodings=encodings,
             skip_prefixes=preset.skip_prefixes,
             stop_at=preset.stop_at,
@@ -404,12 +359,12 @@ def _read_text(source: Any, preset: JournalPreset, name: str, encoding: str | No
         if not exc.reason.startswith("no header row"):
             raise
     # explain which columns are missing, from the closest header-like line
-    best: tuple[int, int, set[str]] = (0, 0, set())
+    best: tuple[int, int, frozenset[str]] = (0, 0, frozenset())
     for line, cells in enumerate(_head_rows(source, encoding), start=1):
-        score = sum(n in cells for n in preset.identify)
+        score = sum(n in cells for n in preset.header)
         if score > best[0]:
             best = (score, line, cells)
-    missing = [n for n in preset.identify if n not in best[2]]
+    missing = [n for n in preset.header if n not in best[2]]
     where = f" (closest header: line {best[1]})" if best[0] else ""
     raise JournalError(
         f"missing required column(s) {', '.join(missing)} for preset {preset.name!r}{where}",

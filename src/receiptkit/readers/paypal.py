@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -53,6 +53,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError, TimeParseError
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.readers.proofbase import finish, payment_state
+from receiptkit.readers.spec import DEFAULT_ENCODINGS, TableSpec
 from receiptkit.readers.table import (
     Col,
     Problem,
@@ -61,7 +62,6 @@ from receiptkit.readers.table import (
     convert,
     head_text,
     problems_frame,
-    read_table,
     source_name,
 )
 from receiptkit.schema import STRING
@@ -76,6 +76,7 @@ __all__ = [
     "ACTIVITY_UK_OLD",
     "LAYOUTS",
     "NON_PAYMENT_TYPES",
+    "PAYPAL_ROLES",
     "STATEMENT",
     "STATEMENT_ES",
     "STATEMENT_FR",
@@ -198,32 +199,128 @@ def paypal_state(text: object) -> str | None:
     return STATUS_STATES.get(text.strip().lower()) or payment_state(text)
 
 
-@dataclass(frozen=True)
-class PayPalLayout:
-    """One PayPal CSV layout, declared.
+#: The roles a :class:`PayPalLayout` may declare in ``fields``.
+PAYPAL_ROLES: frozenset[str] = frozenset(
+    {
+        "date",
+        "time",
+        "zone",
+        "type",
+        "amount",
+        "currency",
+        "merchant_text",
+        "wallet_txn_id",
+        "reference",
+        "state",
+    }
+)
+#: Roles read by :func:`read` itself (per-row zones, payment types), not by the field converter.
+_OWN_ROLES = ("date", "time", "zone", "type")
+
+
+@dataclass(frozen=True, init=False)
+class PayPalLayout(TableSpec):
+    """One PayPal CSV layout, declared (a :class:`~receiptkit.readers.spec.TableSpec`).
 
     ``header`` names must all be on the header row (they find it and sniff
-    the layout); ``date``, ``time``, ``zone`` and ``type`` name the columns
-    read here; ``fields`` are the :class:`Col` specs of ``amount`` and
-    ``currency`` (required) and of ``merchant_text``, ``wallet_txn_id``,
-    ``reference`` and ``state`` (when the layout has them). A ``Col`` may name
-    several columns (``Col("Brut", "Avant commission")``): the first present
-    in the file is read, and a file with none of the amount's columns is refused
-    at its header line.
+    the layout). ``fields`` maps roles (:data:`PAYPAL_ROLES`) to columns:
+    ``date``, ``time``, ``zone`` (the row's time zone) and ``type`` (the
+    transaction type, for :data:`NON_PAYMENT_TYPES`) are read here;
+    ``amount`` and ``currency`` (required) and ``merchant_text``,
+    ``wallet_txn_id``, ``reference`` and ``state`` (when the layout has them)
+    by the field converter. A column may have several aliases
+    (``Col("Brut", "Avant commission")``): the first present in the file is
+    read, and a file with none of the amount's columns is refused at its
+    header line. The older constructor arguments ``date=``, ``time=``,
+    ``zone=`` and ``type=`` (one column name each) still work, and
+    ``layout.date`` etc. still give those column names.
     ``dayfirst`` is the date order used when the dates do not decide it
     (``None``: ask). ``decimal_comma`` reads ``1.234,56``.
     """
 
-    name: str
-    header: tuple[str, ...]
-    date: str
-    time: str
-    zone: str
-    type: str
-    fields: Mapping[str, Col]
-    decimal_comma: bool = False
+    ROLES = PAYPAL_ROLES
+    TARGET = "proofs"
+
     dayfirst: bool | None = None
-    description: str = ""
+
+    def __init__(
+        self,
+        name: str,
+        header: Sequence[str] = (),
+        date: str | None = None,
+        time: str | None = None,
+        zone: str | None = None,
+        type: str | None = None,
+        fields: Mapping[str, Col] | None = None,
+        decimal_comma: bool = False,
+        dayfirst: bool | None = None,
+        description: str = "",
+        *,
+        tz: str | None = None,
+        currency: str | None = None,
+        encodings: Sequence[str] = DEFAULT_ENCODINGS,
+        skip_prefixes: Sequence[str] = ("#",),
+        stop_at: str | None = None,
+        combine: Mapping[str, tuple[str, ...]] | None = None,
+        sniff_text: Sequence[str] = (),
+    ) -> None:
+        # the positional order is the one PayPalLayout always had; date/time/zone/type name one column each
+        merged = dict(fields or {})
+        for role, column in (("date", date), ("time", time), ("zone", zone), ("type", type)):
+            if column is None:
+                continue
+            if role in merged and merged[role].names[:1] != (column,):
+                raise TypeError(f"PayPalLayout {name!r}: {role}= and fields[{role!r}] disagree")
+            merged[role] = Col(column)
+        for role in _OWN_ROLES:
+            if role not in merged:
+                raise TypeError(
+                    f"PayPalLayout {name!r}: no column for {role!r} (give {role}= or fields[{role!r}])"
+                )
+        values: dict[str, Any] = {
+            "name": name,
+            "header": tuple(header),
+            "fields": merged,
+            "description": description,
+            "tz": tz,
+            "currency": currency,
+            "encodings": tuple(encodings),
+            "skip_prefixes": tuple(skip_prefixes),
+            "stop_at": stop_at,
+            "combine": dict(combine or {}),
+            "dayfirst": dayfirst,
+            "decimal_comma": decimal_comma,
+            "sniff_text": tuple(sniff_text),
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+        self.__post_init__()
+
+    @property
+    def date(self) -> str:
+        """The date column (the first alias of the ``date`` role)."""
+        return self.fields["date"].names[0]
+
+    @property
+    def time(self) -> str:
+        """The time-of-day column."""
+        return self.fields["time"].names[0]
+
+    @property
+    def zone(self) -> str:
+        """The time-zone column."""
+        return self.fields["zone"].names[0]
+
+    @property
+    def type(self) -> str:
+        """The transaction-type column."""
+        return self.fields["type"].names[0]
+
+    def bound(self, columns: Iterable[str]) -> PayPalLayout:
+        """This layout with each of date/time/zone/type narrowed to the alias ``columns`` has."""
+        present = list(columns)
+        narrowed = {role: Col(self.source_column(role, present)) for role in _OWN_ROLES}
+        return self.variant(self.name, fields=narrowed)
 
 
 _ENGLISH_FIELDS: Mapping[str, Col] = {
@@ -437,7 +534,7 @@ def detect(head: str) -> PayPalLayout | None:
     first = next((line for line in head.splitlines() if line.strip()), "")
     separator = "\t" if first.count("\t") > first.count(",") else ","
     cells = {cell.strip().strip('"').strip() for cell in first.split(separator)}
-    return next((lay for lay in LAYOUTS.values() if all(n in cells for n in lay.header)), None)
+    return next((lay for lay in LAYOUTS.values() if lay.matches_cells(cells)), None)
 
 
 def sniff(head: str) -> bool:
@@ -671,9 +768,10 @@ def read(
     if chosen is None:
         raise ProofError("not a known PayPal CSV layout", file=name, row=1)
     try:
-        raw = read_table(data, header=chosen.header, name=name)
+        raw = chosen.read_raw(data, name=name)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, file=exc.file or name, row=exc.row or 1, value=exc.value) from None
+    chosen = chosen.bound(raw.frame.columns)
     if raw.frame.empty:
         raise ProofError("no transactions in the file (header only)", file=name, row=raw.header_line)
     for key in ("amount", "currency"):
@@ -702,7 +800,8 @@ def read(
         )
     all_zones = {**ZONE_ABBREVIATIONS, **{k.upper(): v for k, v in (zones or {}).items()}}
     comma = chosen.decimal_comma if decimal_comma is None else decimal_comma
-    converted, problems = convert(raw, chosen.fields, tz="UTC", decimal_comma=comma)
+    fields = {role: column for role, column in chosen.fields.items() if role not in _OWN_ROLES}
+    converted, problems = convert(raw, fields, tz="UTC", decimal_comma=comma)
     ts, day, precision = _local_times(
         raw.frame, chosen, raw.lines, dayfirst=order, zones=all_zones, default_zone=tz, problems=problems
     )

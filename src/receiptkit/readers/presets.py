@@ -9,7 +9,7 @@ special rows, a small ``finish`` hook. New formats cost a dozen lines::
     register_preset(JournalPreset(
         name="my_pos",
         description="My POS back-office CSV",
-        identify=("Ref", "When", "Total"),
+        header=("Ref", "When", "Total"),
         fields={"txn_id": Col("Ref"), "ts": Col("When", kind="time"), "amount_minor": Col("Total", kind="amount")},
         tz="Europe/Berlin", currency="EUR", defaults={"channel": "card"},
     ))
@@ -22,19 +22,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from receiptkit.errors import TimeParseError
+from receiptkit.readers.protocol import REGISTRY, Head
+from receiptkit.readers.spec import DEFAULT_ENCODINGS, TableSpec
 from receiptkit.readers.table import Col, Problem, RawTable
 from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING
 from receiptkit.timeparse import parse_time, resolve_tz
 
 __all__ = [
     "CANONICAL",
+    "JOURNAL_ROLES",
     "PRESETS",
     "SYNONYMS",
     "FinishHook",
@@ -211,17 +214,23 @@ FinishHook = Callable[[pd.DataFrame, RawTable, list[Problem]], pd.DataFrame]
 append a :class:`Problem` for each bad cell instead of raising."""
 
 
-@dataclass(frozen=True)
-class JournalPreset:
-    """One export layout, declared.
+#: The roles a :class:`JournalPreset` may declare in ``fields``: the journal's columns
+#: (helper roles for a ``finish`` hook start with ``_``).
+JOURNAL_ROLES: frozenset[str] = frozenset(JOURNAL_COLUMNS) | frozenset(JOURNAL_OPTIONAL)
 
-    - ``identify``: header names that must all be on the header row; they find
+
+@dataclass(frozen=True, init=False)
+class JournalPreset(TableSpec):
+    """One export layout, declared (a :class:`~receiptkit.readers.spec.TableSpec`).
+
+    - ``header`` (also accepted as ``identify=``, its older name; ``preset.identify``
+      still reads it): header names that must all be on the header row; they find
       the header and recognise the format when ``preset=None``.
-    - ``fields``: canonical column -> :class:`Col`. ``amount_minor`` is read with
-      ``kind="amount"`` (decimal text in major units, signed) or ``kind="minor"``
-      (integer minor units). Fields whose columns are absent are left empty,
-      except ``ts`` and ``amount_minor``, which are required. Names starting
-      with ``_`` are helpers for ``finish`` and are not kept.
+    - ``fields``: canonical column -> :class:`Col` (roles: :data:`JOURNAL_ROLES`).
+      ``amount_minor`` is read with ``kind="amount"`` (decimal text in major units,
+      signed) or ``kind="minor"`` (integer minor units). Fields whose columns are
+      absent are left empty, except ``ts`` and ``amount_minor``, which are
+      required. Names starting with ``_`` are helpers for ``finish`` and are not kept.
     - ``tz``: zone of naive times (``tz=`` overrides it unless ``tz_fixed``,
       for columns that say their zone, such as Stripe's ``created_utc``).
     - ``currency``: used when no currency field is given or a cell is empty.
@@ -230,31 +239,107 @@ class JournalPreset:
       (``交易日期`` + ``交易时间``), built only when all sources are present.
     - ``skip``: column -> values whose rows are not journal transactions
       (Stripe payouts); they are listed in ``frame.attrs["skipped"]``.
+    - ``finish``: a hook for genuinely special rows (:data:`FinishHook`).
+
+    A preset is a :class:`~receiptkit.readers.protocol.Reader` of the ``journal``
+    target: ``preset.sniff(head)`` and ``preset.read(source)``.
     """
 
-    name: str
-    description: str
-    identify: tuple[str, ...]
-    fields: Mapping[str, Col]
-    tz: str | None = None
+    ROLES = JOURNAL_ROLES
+    TARGET = "journal"
+
     tz_fixed: bool = False
-    currency: str | None = None
     defaults: Mapping[str, str] = field(default_factory=dict)
-    encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
-    skip_prefixes: tuple[str, ...] = ("#",)
-    stop_at: str | None = None
-    combine: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     skip: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     dayfirst: bool = False
     finish: FinishHook | None = None
 
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        identify: Sequence[str] | None = None,
+        fields: Mapping[str, Col] | None = None,
+        tz: str | None = None,
+        tz_fixed: bool = False,
+        currency: str | None = None,
+        defaults: Mapping[str, str] | None = None,
+        encodings: Sequence[str] = DEFAULT_ENCODINGS,
+        skip_prefixes: Sequence[str] = ("#",),
+        stop_at: str | None = None,
+        combine: Mapping[str, tuple[str, ...]] | None = None,
+        skip: Mapping[str, tuple[str, ...]] | None = None,
+        dayfirst: bool = False,
+        finish: FinishHook | None = None,
+        *,
+        header: Sequence[str] | None = None,
+        decimal_comma: bool = False,
+        sniff_text: Sequence[str] = (),
+    ) -> None:
+        # the positional order is the one JournalPreset always had; ``identify`` is ``header``'s older name
+        if identify is not None and header is not None and tuple(identify) != tuple(header):
+            raise TypeError(f"JournalPreset {name!r}: give header= or identify= (the same thing), not both")
+        values: dict[str, Any] = {
+            "name": name,
+            "header": tuple(header if header is not None else identify or ()),
+            "fields": dict(fields or {}),
+            "description": description,
+            "tz": tz,
+            "currency": currency,
+            "encodings": tuple(encodings),
+            "skip_prefixes": tuple(skip_prefixes),
+            "stop_at": stop_at,
+            "combine": dict(combine or {}),
+            "dayfirst": dayfirst,
+            "decimal_comma": decimal_comma,
+            "sniff_text": tuple(sniff_text),
+            "tz_fixed": tz_fixed,
+            "defaults": dict(defaults or {}),
+            "skip": dict(skip or {}),
+            "finish": finish,
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+        self.__post_init__()
+
+    @property
+    def identify(self) -> tuple[str, ...]:
+        """The header names (``header``'s older name, kept for existing code)."""
+        return self.header
+
+    @property
+    def target(self) -> str:
+        """``"journal"``: what :meth:`read` returns."""
+        return self.TARGET
+
+    def sniff(self, head: Head) -> float:
+        """1.0 when one of the first rows (or a frame's columns) of ``head`` holds every header name."""
+        return 1.0 if self.matches_rows(head.rows()) else 0.0
+
+    def read(
+        self,
+        source: Any,
+        *,
+        tz: str | None = None,
+        strict: bool = True,
+        name: str | None = None,
+        **options: Any,
+    ) -> pd.DataFrame:
+        """:func:`~receiptkit.read_journal` with this preset (``options``: ``currency=``, ``encoding=``, ``con=``,
+        ``mapping=``). ``name`` is not used: the journal names its sources itself."""
+        from receiptkit.readers.journal import read_journal
+
+        return read_journal(source, preset=self, tz=tz, strict=strict, **options)
+
 
 PRESETS: dict[str, JournalPreset] = {}
-"""Known presets by name, in sniffing order (first match wins)."""
+"""Known presets by name, in sniffing order (first match wins); the registry's ``journal`` shelf."""
+REGISTRY.add_shelf("journal", PRESETS)
 
 
 def register_preset(preset: JournalPreset, *, replace: bool = False) -> JournalPreset:
-    """Add a preset to :data:`PRESETS` (and to sniffing); refuse to replace silently."""
+    """Add a preset to :data:`PRESETS` (the ``journal`` shelf of the reader registry, used for sniffing);
+    refuse to replace silently."""
     if preset.name in PRESETS and not replace:
         raise ValueError(f"a journal preset named {preset.name!r} exists; pass replace=True")
     PRESETS[preset.name] = preset
@@ -265,7 +350,7 @@ def register_preset(preset: JournalPreset, *, replace: bool = False) -> JournalP
 CANONICAL = JournalPreset(
     name="canonical",
     description="Columns already named as in receiptkit's journal schema (amount_minor in minor units)",
-    identify=("ts", "amount_minor"),
+    header=("ts", "amount_minor"),
     fields={
         **{c: Col(c) for c in JOURNAL_COLUMNS if c not in ("ts", "amount_minor", "currency", "card_last4")},
         "ts": Col("ts", kind="time"),
@@ -323,7 +408,7 @@ def _wechat_finish(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) 
 WECHAT_MERCHANT = JournalPreset(
     name="wechat_merchant",
     description="WeChat Pay merchant trade bill (交易账单, ALL): backtick-prefixed cells, summary trailer",
-    identify=("交易时间", "微信订单号", "商户订单号", "应结订单金额"),
+    header=("交易时间", "微信订单号", "商户订单号", "应结订单金额"),
     fields={
         "txn_id": Col("微信订单号"),
         "ts": Col("交易时间", kind="time"),
@@ -366,7 +451,7 @@ def _alipay_finish(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) 
 ALIPAY_MERCHANT = JournalPreset(
     name="alipay_merchant",
     description="Alipay merchant bill 业务明细 (GBK, '#' preamble and trailer lines)",
-    identify=("支付宝交易号", "商户订单号", "业务类型"),
+    header=("支付宝交易号", "商户订单号", "业务类型"),
     fields={
         "txn_id": Col("退款批次号/请求号", "支付宝交易号"),
         "ts": Col("完成时间", "创建时间", kind="time"),
@@ -462,7 +547,7 @@ def _square_finish(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) 
 SQUARE = JournalPreset(
     name="square",
     description="Square Transactions CSV (Date, Time, Time Zone, Total Collected, PAN Suffix, ...)",
-    identify=("Date", "Time", "Time Zone", "Total Collected", "Transaction ID"),
+    header=("Date", "Time", "Time Zone", "Total Collected", "Transaction ID"),
     fields={
         "txn_id": Col("Transaction ID", "Payment ID"),
         "ts": Col(const="1970-01-01"),  # replaced by finish (one zone per row)
@@ -492,7 +577,7 @@ SQUARE = JournalPreset(
 STRIPE_BALANCE = JournalPreset(
     name="stripe_balance",
     description="Stripe 'Balance change from activity' CSV (itemised; created_utc, gross, reporting_category)",
-    identify=("balance_transaction_id", "created_utc", "gross", "reporting_category"),
+    header=("balance_transaction_id", "created_utc", "gross", "reporting_category"),
     fields={
         "txn_id": Col("balance_transaction_id"),
         "ts": Col("created_utc", kind="time"),
@@ -549,7 +634,7 @@ STRIPE_BALANCE = JournalPreset(
 UNIONPAY_TERMINAL = JournalPreset(
     name="unionpay_terminal",
     description="UnionPay-style POS terminal export with Chinese headers (终端号, 参考号, 凭证号, 批次号, 卡号, ...)",
-    identify=("终端号", "参考号", "交易类型"),
+    header=("终端号", "参考号", "交易类型"),
     fields={
         "txn_id": Col("交易流水号", "订单号"),
         "merchant_id": Col("商户号", "商户编号"),

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.pan import mask_pans_in_text
+from receiptkit.readers.spec import TableSpec
 from receiptkit.readers.table import (
     Col,
     Problem,
@@ -46,7 +47,6 @@ from receiptkit.readers.table import (
     convert,
     local_day,
     problems_frame,
-    read_table,
     source_name,
 )
 from receiptkit.schema import STRING, validate_proofs
@@ -54,6 +54,7 @@ from receiptkit.schema import STRING, validate_proofs
 __all__ = [
     "CREDIT_WORDS",
     "DEFAULT_TZ_CN",
+    "PROOF_ROLES",
     "ProofSpec",
     "RejectedRowsWarning",
     "finish",
@@ -98,11 +99,33 @@ def payment_state(text: object) -> str | None:
     return "unknown"
 
 
-@dataclass(frozen=True)
-class ProofSpec:
-    """A declarative proof reader for one table export.
+#: The roles a :class:`ProofSpec` may declare in ``fields``.
+PROOF_ROLES: frozenset[str] = frozenset(
+    {
+        "ts",
+        "date",
+        "posted",
+        "amount",
+        "debit",
+        "credit",
+        "direction",
+        "currency",
+        "merchant_text",
+        "card_last4",
+        "reference",
+        "wallet_txn_id",
+        "order_no",
+        "terminal_id",
+        "state",
+    }
+)
 
-    ``fields`` maps reader field names to :class:`Col` specs. Recognised names:
+
+@dataclass(frozen=True, kw_only=True)
+class ProofSpec(TableSpec):
+    """A declarative proof reader for one table export (a :class:`~receiptkit.readers.spec.TableSpec`).
+
+    ``fields`` maps roles to :class:`Col` specs. Roles (:data:`PROOF_ROLES`):
 
     - ``ts`` (time with a clock), ``date`` (transaction date), ``posted``
       (posting date, kept in ``raw`` and used when ``date`` is empty);
@@ -127,30 +150,30 @@ class ProofSpec:
     the declaration.
     """
 
-    name: str
-    header: tuple[str, ...]
-    fields: Mapping[str, Col]
+    ROLES = PROOF_ROLES
+    TARGET = "proofs"
+
     kind: str = "bank_statement"
     sign: str = "negative_debit"
     tz: str = DEFAULT_TZ_CN
     currency: str = "CNY"
-    encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
-    stop_at: str | None = None
-    skip_prefixes: tuple[str, ...] = ("#",)
     dayfirst: bool = False
-    decimal_comma: bool = False
-    combine: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     preamble_last4: str | None = None
     preamble_year: str | None = None
-    sniff_text: tuple[str, ...] = ()
     refine: Callable[[pd.DataFrame, RawTable], pd.DataFrame] | None = None
     context: tuple[str, ...] = ()
-    description: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.sign not in ("negative_debit", "positive_debit", "unsigned"):
+            raise ValueError(
+                f"ProofSpec {self.name!r}: sign must be negative_debit, positive_debit or unsigned, not {self.sign!r}"
+            )
 
 
 def spec_matches(spec: ProofSpec, head: str) -> bool:
     """True when every header name (and sniff text) of ``spec`` occurs in ``head``."""
-    return all(name in head for name in spec.header) and all(t in head for t in spec.sniff_text)
+    return spec.matches_text(head)
 
 
 def read_text(source: Any, name: str) -> str:
@@ -220,14 +243,7 @@ def read_spec(
     """Read one table export described by ``spec`` into a canonical proofs frame."""
     name = name or source_name(source)
     try:
-        raw = read_table(
-            source,
-            header=spec.header,
-            encodings=spec.encodings,
-            skip_prefixes=spec.skip_prefixes,
-            stop_at=spec.stop_at,
-            name=name,
-        )
+        raw = spec.read_raw(source, name=name)
     except ProofError:
         raise
     except ReceiptkitError as exc:

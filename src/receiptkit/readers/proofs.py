@@ -1,14 +1,14 @@
 """``read_proofs``: read any supported proof of payment, sniffing its format.
 
-The registry maps a format name to its reader module; each module has
-``sniff(head) -> bool`` and ``read(source, **opts) -> DataFrame``. Spec-based
-modules (banks, wallets) also accept the name of one of their specs as
-``format`` (``"wechat"``, ``"icbc"``, ``"cmb_credit"`` ...).
+:data:`FORMATS` (the ``proofs`` shelf of :data:`~receiptkit.readers.protocol.REGISTRY`)
+maps a format name to its :class:`~receiptkit.readers.protocol.Reader`; each
+wraps a reader module with ``sniff(text) -> bool`` and ``read(source, **opts)
+-> DataFrame``. Spec-based modules (banks, wallets) also accept the name of one
+of their specs as ``format`` (``"wechat"``, ``"icbc"``, ``"cmb_credit"`` ...).
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -28,57 +28,53 @@ from receiptkit.readers import (
     stripe,
     wallet_cn,
 )
-from receiptkit.readers.table import check_workbook, excel_engine, head_text, source_name
+from receiptkit.readers.protocol import REGISTRY, Head, ModuleReader, Reader
+from receiptkit.readers.table import source_name
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
 
-#: Reader modules in sniffing order (most distinctive first).
-FORMATS: dict[str, Any] = {
-    "canonical": canonical_proofs,  # a proofs frame written to CSV/Parquet
-    "camt": camt,
-    "ofx": ofx,
-    "mt940": mt940,
-    "paypal": paypal,
-    "stripe": stripe,
-    "wallet": wallet_cn,
-    "bank": bank_csv,
-    "json": screenshot_json,
-    "sms": sms,
-    "screenshot": screenshot,  # images: recognised by their bytes in sniff_format, read by OCR
+
+def _is_image(head: Head) -> bool:
+    return bool(screenshot.is_image(head.source))
+
+
+#: Proof readers by format name, in sniffing order (most distinctive first): the ``proofs`` shelf of
+#: :data:`~receiptkit.readers.protocol.REGISTRY`. Each is a :class:`~receiptkit.readers.protocol.Reader`
+#: over one reader module (``FORMATS["ofx"].module`` is :mod:`receiptkit.readers.ofx`).
+FORMATS: dict[str, Reader] = {
+    # images: recognised by their bytes (never decoded as text), read by OCR
+    "screenshot": ModuleReader("screenshot", screenshot, sniff_head=_is_image),
+    "canonical": ModuleReader("canonical", canonical_proofs),  # a proofs frame written to CSV/Parquet
+    "camt": ModuleReader("camt", camt),
+    "ofx": ModuleReader("ofx", ofx),
+    "mt940": ModuleReader("mt940", mt940),
+    "paypal": ModuleReader("paypal", paypal),
+    "stripe": ModuleReader("stripe", stripe),
+    "wallet": ModuleReader("wallet", wallet_cn),
+    "bank": ModuleReader("bank", bank_csv),
+    "json": ModuleReader("json", screenshot_json),
+    "sms": ModuleReader("sms", sms),
 }
+REGISTRY.add_shelf("proofs", FORMATS)
 
-
-def _head(source: Any, name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    if isinstance(source, str | Path) and suffix in (".xls", ".xlsx", ".xlsm"):
-        if suffix != ".xls":
-            check_workbook(source, name)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                frame = pd.read_excel(
-                    source,
-                    header=None,
-                    dtype=str,
-                    nrows=40,
-                    engine=excel_engine(suffix),
-                )
-        except Exception as exc:  # calamine/openpyxl raise many kinds
-            raise ProofError(f"not a readable {suffix} workbook ({exc})", file=name, row=1) from None
-        return "\n".join(",".join(str(c).strip() for c in row) for row in frame.fillna("").to_numpy())
-    return head_text(source)
+#: Readers that hold several layouts and take the sniffed head to pick one (``format=`` may name a layout).
+_SPEC_FAMILIES = {"wallet": wallet_cn, "bank": bank_csv}
 
 
 def sniff_format(source: Any, *, name: str | None = None) -> tuple[str, str]:
     """Return ``(registry name, head text)`` of ``source``; raise :class:`ProofError` when unknown."""
     name = name or source_name(source)
-    if screenshot.is_image(source):
-        return "screenshot", ""
-    head = _head(source, name)
-    for key, module in FORMATS.items():
-        if module.sniff(head):
-            return key, head
-    raise ProofError("format not recognised (give format=)", file=name, row=1, value=head[:40] or None)
+    head = Head(source, name)
+    try:
+        found = REGISTRY.sniff(head, "proofs")
+        text = "" if found is not None and found.name == "screenshot" else head.text
+    except ProofError:
+        raise
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, file=exc.file or name, row=exc.row, value=exc.value) from None
+    if found is None:
+        raise ProofError("format not recognised (give format=)", file=name, row=1, value=text[:40] or None)
+    return found.name, text
 
 
 def read_proofs(
@@ -101,7 +97,9 @@ def read_proofs(
     :class:`ProofError` (file, line, column, value); with ``strict=False`` bad
     rows are left out and listed in ``frame.attrs["rejected"]`` with a
     warning. Other ``options`` go to the reader (``ref=`` for year-less
-    dates, ``mapping=`` for a generic bank CSV, ``dayfirst=`` for PayPal's date order).
+    dates, ``mapping=`` for a generic bank CSV, ``dayfirst=`` for PayPal's date order,
+    ``spec=`` for a declared :class:`~receiptkit.readers.proofbase.ProofSpec` or
+    :class:`~receiptkit.readers.paypal.PayPalLayout`, read as declared without sniffing).
     """
     name = options.pop("name", None) or source_name(source)
     if isinstance(source, str | Path) and not Path(source).is_file():
@@ -113,20 +111,29 @@ def read_proofs(
             source = source.encode("utf-8")
     try:
         head = None
+        spec = options.get("spec")
+        if spec is not None:
+            # a declared layout is read as declared, never sniffed
+            family = "paypal" if isinstance(spec, paypal.PayPalLayout) else "bank"
+            if format not in (None, family):
+                raise ProofError(f"give format= or spec=, not both (format={format!r})", file=name)
+            format = family
+            if family == "paypal":
+                options["layout"] = options.pop("spec")
         if format is None:
             format, head = sniff_format(source, name=name)
-        module = FORMATS.get(format)
-        if module is None:
+        reader = REGISTRY.get("proofs", format)
+        if reader is None:
             if format in wallet_cn.SPECS:
-                module = wallet_cn
+                reader = FORMATS["wallet"]
             elif format in bank_csv.SPECS or "mapping" in options or "spec" in options:
-                module = bank_csv
+                reader = FORMATS["bank"]
             else:
                 raise ProofError(f"unknown format {format!r}", file=name)
             options["format"] = format
-        elif module in (wallet_cn, bank_csv):
-            options["head"] = head if head is not None else _head(source, name)
-        return module.read(source, tz=tz, strict=strict, name=name, **options)
+        elif format in _SPEC_FAMILIES:
+            options["head"] = head if head is not None else Head(source, name).text
+        return reader.read(source, tz=tz, strict=strict, name=name, **options)
     except ProofError:
         raise
     except ReceiptkitError as exc:

@@ -25,10 +25,8 @@ refund-only batch is negative); ``net_minor`` is always ``gross_minor - fee_mino
 
 from __future__ import annotations
 
-import csv
 import re
 import warnings
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,17 +38,15 @@ import pandas as pd
 from receiptkit.errors import ReceiptkitError, SettlementError
 from receiptkit.money import MAX_MINOR
 from receiptkit.readers.presets import normalise_enum
+from receiptkit.readers.protocol import REGISTRY, Head
+from receiptkit.readers.spec import TableSpec
 from receiptkit.readers.table import (
     Col,
     Problem,
     RawTable,
-    check_workbook,
     convert,
-    excel_engine,
-    head_text,
     local_day,
     problems_frame,
-    read_table,
     source_name,
 )
 from receiptkit.schema import CHANNELS, STRING
@@ -58,6 +54,7 @@ from receiptkit.schema import CHANNELS, STRING
 __all__ = [
     "SETTLEMENT_COLUMNS",
     "SETTLEMENT_EXTRA",
+    "SETTLEMENT_ROLES",
     "SPECS",
     "RejectedSettlementWarning",
     "SettlementError",
@@ -94,12 +91,40 @@ class RejectedSettlementWarning(UserWarning):
     """``strict=False`` left settlement rows out; they are in ``frame.attrs["rejected"]``."""
 
 
-@dataclass(frozen=True)
-class SettlementSpec:
-    """One settlement layout, declared.
+#: The roles a :class:`SettlementSpec` may declare in ``fields``.
+SETTLEMENT_ROLES: frozenset[str] = frozenset(
+    {
+        # one line per batch
+        "settlement_date",
+        "trade_date",
+        "batch_no",
+        "count",
+        "gross",
+        "fee",
+        "net",
+        "channel",
+        "fee_rate",
+        # one row per transaction
+        "time",
+        "kind",
+        "refund",
+        "sub_merchant_id",
+        "direction",
+        # both
+        "merchant_id",
+        "terminal_id",
+        "currency",
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettlementSpec(TableSpec):
+    """One settlement layout, declared (a :class:`~receiptkit.readers.spec.TableSpec`).
 
     ``header``: column names that must all be on the header row (they find it
-    and recognise the format). ``fields``: field name -> :class:`Col`.
+    and recognise the format). ``fields``: role -> :class:`Col` (roles:
+    :data:`SETTLEMENT_ROLES`).
 
     With ``per_transaction=False`` (one line per batch) the fields are
     ``settlement_date`` (required), ``trade_date``, ``merchant_id``,
@@ -112,6 +137,7 @@ class SettlementSpec:
     fields are ``time`` (required), ``kind`` (values mapped to ``sale``,
     ``refund``, ``fee`` or ``skip``), ``gross``, ``refund`` (the refunded amount of refund
     rows, else ``gross``), ``fee``, ``fee_rate``, ``merchant_id``,
+    ``sub_merchant_id`` (a service provider's sub-merchant, "0" for none),
     ``terminal_id``, ``currency`` and ``direction`` (values mapped to ``in`` or
     ``out``); rows are summed per trading day,
     merchant, terminal and currency into one line each (a sale adds its amount
@@ -121,25 +147,54 @@ class SettlementSpec:
     and a fee row a fee charged, money in a sale and a fee given back. ``count``
     counts the sale and refund rows.
 
-    ``required`` lists fields whose columns must exist. ``channel`` is the
+    ``required`` lists roles whose columns must exist. ``channel`` is the
     channel of every line (wallet bills). ``preamble_merchant`` is a regular
     expression whose group 1, found in the lines above the header, is the
     merchant id when the rows carry none.
+
+    A settlement spec is a :class:`~receiptkit.readers.protocol.Reader` of the
+    ``settlement`` target: ``spec.sniff(head)`` and ``spec.read(source)``.
     """
 
-    name: str
-    description: str
-    header: tuple[str, ...]
-    fields: Mapping[str, Col]
+    ROLES = SETTLEMENT_ROLES
+    TARGET = "settlement"
+
     required: tuple[str, ...] = ()
     per_transaction: bool = False
     channel: str | None = None
     tz: str = "Asia/Shanghai"
     currency: str = "CNY"
-    encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
-    skip_prefixes: tuple[str, ...] = ("#",)
-    stop_at: str | None = None
     preamble_merchant: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "required", tuple(self.required))
+        missing = [r for r in self.required if r not in self.fields]
+        if missing:
+            raise ValueError(
+                f"SettlementSpec {self.name!r}: required role(s) without a column: {', '.join(missing)}"
+            )
+
+    @property
+    def target(self) -> str:
+        """``"settlement"``: what :meth:`read` returns."""
+        return self.TARGET
+
+    def sniff(self, head: Head) -> float:
+        """1.0 when one of the first rows of ``head`` is this layout's header row."""
+        return 1.0 if self.matches_rows(head.rows(self.encodings)) else 0.0
+
+    def read(
+        self,
+        source: Any,
+        *,
+        tz: str | None = None,
+        strict: bool = True,
+        name: str | None = None,
+        **options: Any,
+    ) -> pd.DataFrame:
+        """:func:`read_settlement` with this layout (``options``: ``currency=``)."""
+        return read_settlement(source, format=self, tz=tz, strict=strict, name=name, **options)
 
 
 _A = "amount"
@@ -249,6 +304,7 @@ WECHAT_FUND_FLOW = SettlementSpec(
 SPECS: dict[str, SettlementSpec] = {
     s.name: s for s in (WECHAT_MERCHANT, WECHAT_FUND_FLOW, ALIPAY_MERCHANT, UNIONPAY_SETTLEMENT)
 }
+REGISTRY.add_shelf("settlement", SPECS)
 
 
 # --------------------------------------------------------------------------- frame
@@ -427,7 +483,7 @@ def validate_settlement(frame: pd.DataFrame, *, name: str | None = None) -> pd.D
         raise where.error(
             f"channel must be one of {', '.join(CHANNELS)}", "channel", position, out.at[position, "channel"]
         )
-    rates = []
+    rates: list[str | None] = []
     for position, value in enumerate(out["fee_rate"]):
         if value is pd.NA:
             rates.append(None)
@@ -489,36 +545,20 @@ def parse_rate(text: Any) -> Decimal | None:
 # --------------------------------------------------------------------------- reading
 
 
-def _head_cells(source: Any, name: str, encodings: Sequence[str]) -> list[set[str]]:
-    suffix = Path(name).suffix.lower()
-    if isinstance(source, str | Path) and suffix in (".xlsx", ".xlsm", ".xls"):
-        if suffix != ".xls":
-            check_workbook(source, name)
-        try:
-            sheet = pd.read_excel(source, header=None, dtype=str, nrows=40, engine=excel_engine(suffix))
-        except Exception as exc:  # xlrd/openpyxl raise many kinds
-            raise SettlementError(f"not a readable {suffix} workbook ({exc})", file=name, row=1) from None
-        return [{str(c).strip() for c in row if isinstance(c, str)} for row in sheet.to_numpy()]
-    text = head_text(source, encodings=encodings)
-    rows = []
-    for line in text.splitlines()[:80]:
-        tabbed = line.count("\t") > line.count(",")  # a tab-separated bill
-        try:
-            cells = next(csv.reader([line], delimiter="\t" if tabbed else ",", strict=False), [])
-        except csv.Error:
-            continue
-        rows.append({c.strip(" \t`\ufeff") for c in cells})
-    return rows
-
-
 def sniff(source: Any, *, name: str | None = None) -> str | None:
-    """The name of the settlement layout whose header is in the first lines of ``source``, or None."""
+    """The name of the settlement layout whose header is in the first lines of ``source``, or None.
+
+    Every reader of the ``settlement`` target in :data:`~receiptkit.readers.protocol.REGISTRY`
+    is asked (the layouts of :data:`SPECS`, in order).
+    """
     name = name or source_name(source)
-    for spec in SPECS.values():
-        for cells in _head_cells(source, name, spec.encodings):
-            if all(h in cells for h in spec.header):
-                return spec.name
-    return None
+    try:
+        found = REGISTRY.sniff(Head(source, name), "settlement")
+    except SettlementError:
+        raise
+    except ReceiptkitError as exc:
+        raise SettlementError(exc.reason, file=exc.file or name, row=exc.row, value=exc.value) from None
+    return None if found is None else found.name
 
 
 def read_settlement(
@@ -566,16 +606,12 @@ def read_settlement(
                 )
         if format not in SPECS:
             raise SettlementError(f"unknown settlement format {format!r}", file=name)
-        spec = SPECS[format]
+        chosen = SPECS[format]
+        if not isinstance(chosen, SettlementSpec):  # another Reader registered for the settlement target
+            return chosen.read(source, tz=tz, strict=strict, name=name, currency=currency)
+        spec = chosen
     try:
-        raw = read_table(
-            source,
-            header=spec.header,
-            encodings=spec.encodings,
-            skip_prefixes=spec.skip_prefixes,
-            stop_at=spec.stop_at,
-            name=name,
-        )
+        raw = spec.read_raw(source, name=name)
     except ReceiptkitError as exc:
         raise SettlementError(
             exc.reason, file=exc.file or name, row=exc.row if exc.row is not None else 1, value=exc.value

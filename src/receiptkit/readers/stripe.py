@@ -45,7 +45,7 @@ NOT_PAYMENTS: frozenset[str] = frozenset(v.lower() for v in STRIPE_BALANCE.skip[
 
 SPEC = ProofSpec(
     "stripe_balance",
-    header=STRIPE_BALANCE.identify,
+    header=STRIPE_BALANCE.header,
     fields={
         "ts": Col("created_utc", kind="time", fmt="%Y-%m-%d %H:%M:%S"),
         "amount": Col("gross", kind="amount"),

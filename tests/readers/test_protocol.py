@@ -1,0 +1,206 @@
+"""The one reader protocol and the one registry: every reader sniffs and reads the same way."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.errors import JournalError, ProofError
+from receiptkit.readers import journal, settlement
+from receiptkit.readers.proofs import FORMATS, sniff_format
+from receiptkit.readers.protocol import REGISTRY, TARGETS, Head, ModuleReader, Reader, Registry
+
+ALL = [(target, reader) for target in TARGETS for reader in REGISTRY.readers(target)]
+
+
+def test_every_target_has_readers() -> None:
+    names = {target: [r.name for r in REGISTRY.readers(target)] for target in TARGETS}
+    assert {"camt", "ofx", "mt940", "paypal", "stripe", "wallet", "bank", "sms", "screenshot"} <= set(
+        names["proofs"]
+    )
+    assert {"canonical", "wechat_merchant", "alipay_merchant", "square", "unionpay_terminal"} <= set(
+        names["journal"]
+    )
+    assert {"unionpay_settlement", "wechat_merchant", "alipay_merchant"} <= set(names["settlement"])
+
+
+@pytest.mark.parametrize(("target", "reader"), ALL, ids=[f"{t}:{r.name}" for t, r in ALL])
+def test_every_registered_reader_satisfies_the_protocol(target: str, reader: Any) -> None:
+    assert isinstance(reader, Reader)
+    assert reader.target == target
+    assert REGISTRY.get(target, reader.name) is reader
+    sniff = inspect.signature(reader.sniff)
+    assert list(sniff.parameters) == ["head"]
+    read = inspect.signature(reader.read)
+    params = read.parameters
+    assert next(iter(params)) == "source"
+    for keyword, default in (("tz", None), ("strict", True), ("name", None)):
+        assert params[keyword].kind is inspect.Parameter.KEYWORD_ONLY, keyword
+        assert params[keyword].default == default, keyword
+    assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def test_sniff_signatures_are_identical() -> None:
+    signatures = {str(inspect.signature(reader.sniff)) for _, reader in ALL}
+    assert len(signatures) == 1, signatures
+
+
+@pytest.mark.parametrize(("target", "reader"), ALL, ids=[f"{t}:{r.name}" for t, r in ALL])
+def test_a_score_is_a_number_between_0_and_1(target: str, reader: Any) -> None:
+    head = Head(b"date,description,amount,status\n2024-01-02,Coffee,$5.00,pending\n", name="x.csv")
+    score = reader.sniff(head)
+    assert 0.0 <= float(score) <= 1.0
+    assert float(score) == 0.0  # an ordinary CSV is nobody's format
+
+
+@pytest.mark.parametrize(
+    ("folder", "file", "target", "expected"),
+    [
+        ("proofs", "wechat_bill.csv", "proofs", "wallet"),
+        ("proofs", "cmb_credit.csv", "proofs", "bank"),
+        ("proofs", "paypal_statement_es.csv", "proofs", "paypal"),
+        ("proofs", "camt053.xml", "proofs", "camt"),
+        ("proofs", "statement.ofx", "proofs", "ofx"),
+        ("proofs", "statement.sta", "proofs", "mt940"),
+        ("proofs", "sms.txt", "proofs", "sms"),
+        ("proofs", "screenshot.json", "proofs", "json"),
+        ("proofs", "stripe_balance.csv", "proofs", "stripe"),
+        ("journal", "wechat_merchant.csv", "journal", "wechat_merchant"),
+        ("journal", "alipay_merchant_gbk.csv", "journal", "alipay_merchant"),
+        ("journal", "square_transactions.csv", "journal", "square"),
+        ("journal", "unionpay_terminal_gbk.csv", "journal", "unionpay_terminal"),
+        ("proofs", "stripe_balance.csv", "journal", "stripe_balance"),
+        ("settlement", "unionpay_settlement_gbk.csv", "settlement", "unionpay_settlement"),
+        ("settlement", "wechat_merchant_bill.csv", "settlement", "wechat_merchant"),
+        ("settlement", "alipay_merchant_bill_gbk.csv", "settlement", "alipay_merchant"),
+    ],
+)
+def test_the_registry_sniffs_as_each_entry_point_does(
+    fixtures: Path, folder: str, file: str, target: str, expected: str
+) -> None:
+    path = fixtures / folder / file
+    found = REGISTRY.sniff(Head(path), target)
+    assert found is not None and found.name == expected
+    entry = {
+        "proofs": lambda: sniff_format(path)[0],
+        "journal": lambda: journal.sniff(path),
+        "settlement": lambda: settlement.sniff(path),
+    }[target]
+    assert entry() == expected
+
+
+def test_one_head_is_shared_and_decoded_once(fixtures: Path) -> None:
+    head = Head(fixtures / "journal" / "alipay_merchant_gbk.csv")
+    assert head.rows() is head.rows()  # computed once, shared by every sniffer
+    assert "支付宝交易号" in head.text  # GBK decoded
+    assert any("业务类型" in row for row in head.rows())
+    frame = pd.DataFrame({"ts": ["2026-01-01 10:00"], "amount_minor": [1]})
+    assert Head(frame).rows() == [frozenset({"ts", "amount_minor"})]
+    assert Head(frame).name == "<DataFrame>"
+
+
+def test_an_unreadable_workbook_is_a_typed_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bill.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ProofError) as info:
+        sniff_format(path)
+    assert info.value.file == str(path)
+    with pytest.raises(JournalError) as journal_info:
+        journal.sniff(path)
+    assert journal_info.value.file == str(path)
+    with pytest.raises(settlement.SettlementError):
+        settlement.sniff(path)
+
+
+class _Tally:
+    """A made-up proof format: one line ``TALLY`` then ``amount;when`` lines."""
+
+    name = "tally"
+    target = "proofs"
+
+    def sniff(self, head: Head) -> float:
+        return 1.0 if head.text.startswith("TALLY\n") else 0.0
+
+    def read(
+        self,
+        source: Any,
+        *,
+        tz: str | None = None,
+        strict: bool = True,
+        name: str | None = None,
+        **options: Any,
+    ) -> pd.DataFrame:
+        text = source.decode() if isinstance(source, bytes) else Path(source).read_text()
+        rows = [line.split(";") for line in text.splitlines()[1:] if line]
+        return pd.DataFrame(
+            {
+                "amount_minor": [int(a) for a, _ in rows],
+                "ts": pd.to_datetime([w for _, w in rows]).tz_localize(tz or "UTC"),
+            }
+        )
+
+
+def test_a_new_reader_registers_once_and_read_proofs_finds_it() -> None:
+    reader = _Tally()
+    assert isinstance(reader, Reader)
+    data = b"TALLY\n1250;2026-01-15 10:00\n"
+    with pytest.raises(ProofError, match="not recognised"):
+        sniff_format(data)
+    REGISTRY.register(reader)
+    try:
+        with pytest.raises(ValueError, match="exists"):
+            REGISTRY.register(reader)
+        assert FORMATS["tally"] is reader  # the registry's proofs shelf is FORMATS
+        assert sniff_format(data)[0] == "tally"
+        frame = rk.read_proofs(data, tz="Asia/Shanghai")
+        assert frame["amount_minor"].tolist() == [1250]
+        assert str(frame.loc[0, "ts"]) == "2026-01-15 10:00:00+08:00"
+    finally:
+        del FORMATS["tally"]
+    with pytest.raises(ProofError, match="not recognised"):
+        sniff_format(data)
+
+
+def test_highest_score_wins_first_on_a_tie_and_certainty_stops() -> None:
+    calls: list[str] = []
+
+    class Fixed:
+        target = "proofs"
+
+        def __init__(self, name: str, score: float) -> None:
+            self.name, self.score = name, score
+
+        def sniff(self, head: Head) -> float:
+            calls.append(self.name)
+            return self.score
+
+        def read(self, source: Any, **options: Any) -> pd.DataFrame:  # pragma: no cover - not read here
+            raise NotImplementedError
+
+    registry = Registry()
+    shelf: dict[str, Any] = {}
+    registry.add_shelf("proofs", shelf)
+    for name, score in (("weak", 0.3), ("strong", 0.8), ("tied", 0.8), ("sure", 1.0), ("never", 1.0)):
+        registry.register(Fixed(name, score))
+    found = registry.sniff(Head(b"x"), "proofs")
+    assert found is not None and found.name == "sure"
+    assert calls == ["weak", "strong", "tied", "sure"]  # 1.0 ends the search
+    del shelf["sure"], shelf["never"]
+    found = registry.sniff(Head(b"x"), "proofs")
+    assert found is not None and found.name == "strong"
+    with pytest.raises(ValueError, match="unknown target"):
+        registry.add_shelf("nope", {})
+
+
+def test_module_readers_keep_their_modules() -> None:
+    from receiptkit.readers import ofx
+
+    reader = FORMATS["ofx"]
+    assert isinstance(reader, ModuleReader)
+    assert reader.module is ofx
+    assert reader.description

@@ -1,0 +1,296 @@
+"""The one table-spec base: journal presets, proof specs, settlement specs and PayPal layouts."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import receiptkit as rk
+from receiptkit.readers import bank_csv, paypal, wallet_cn
+from receiptkit.readers.journal import PRESETS, read_journal
+from receiptkit.readers.paypal import PayPalLayout
+from receiptkit.readers.presets import JournalPreset
+from receiptkit.readers.proofbase import ProofSpec
+from receiptkit.readers.protocol import Head
+from receiptkit.readers.settlement import SPECS, SettlementSpec, read_settlement
+from receiptkit.readers.spec import Column, TableSpec
+from receiptkit.readers.table import Col
+
+SPEC_CLASSES = (JournalPreset, ProofSpec, SettlementSpec, PayPalLayout)
+
+
+def _every_declared_spec() -> list[TableSpec]:
+    return [
+        *PRESETS.values(),
+        *bank_csv.SPECS.values(),
+        *wallet_cn.SPECS.values(),
+        *SPECS.values(),
+        *paypal.LAYOUTS.values(),
+    ]
+
+
+def test_the_four_spec_classes_share_one_base() -> None:
+    for cls in SPEC_CLASSES:
+        assert issubclass(cls, TableSpec)
+    shared = {f.name for f in dataclasses.fields(TableSpec)}
+    assert {
+        "name",
+        "header",
+        "fields",
+        "tz",
+        "currency",
+        "encodings",
+        "stop_at",
+        "combine",
+        "dayfirst",
+    } <= shared
+    for cls in SPEC_CLASSES:
+        assert shared <= {f.name for f in dataclasses.fields(cls)}, cls
+    assert Column is Col
+
+
+@pytest.mark.parametrize("spec", _every_declared_spec(), ids=lambda s: f"{type(s).__name__}:{s.name}")
+def test_every_declared_layout_uses_the_shared_vocabulary(spec: TableSpec) -> None:
+    assert isinstance(spec, TableSpec)
+    assert spec.header and all(isinstance(h, str) for h in spec.header)
+    assert spec.encodings
+    for role, column in spec.fields.items():
+        assert isinstance(column, Col)
+        assert role.startswith("_") or spec.ROLES is None or role in spec.ROLES
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: JournalPreset(name="x", header=("A",), fields={"amount": Col("A", kind="amount")}),
+        lambda: ProofSpec("x", header=("A",), fields={"ammount": Col("A", kind="amount")}),
+        lambda: SettlementSpec(name="x", header=("A",), fields={"gros": Col("A", kind="amount")}),
+        lambda: PayPalLayout(
+            "x", header=("A",), date="D", time="T", zone="Z", type="K", fields={"amt": Col("A")}
+        ),
+    ],
+    ids=[c.__name__ for c in SPEC_CLASSES],
+)
+def test_an_unknown_role_is_refused_when_declared(make) -> None:
+    # a misspelt role would otherwise be ignored and its column silently never read
+    with pytest.raises(ValueError, match="unknown role"):
+        make()
+
+
+def test_helper_roles_start_with_an_underscore() -> None:
+    preset = JournalPreset(
+        name="x",
+        header=("A", "B"),
+        fields={"ts": Col("A", kind="time"), "amount_minor": Col("B", kind="amount"), "_note": Col("C")},
+    )
+    assert "_note" in preset.fields
+
+
+def test_a_field_must_be_a_column() -> None:
+    with pytest.raises(TypeError, match="not a Column"):
+        ProofSpec("x", header=("A",), fields={"amount": "A"})  # type: ignore[dict-item]
+
+
+def test_journal_preset_keeps_identify_as_the_header_s_older_name() -> None:
+    fields = {"ts": Col("When", kind="time"), "amount_minor": Col("Total", kind="amount")}
+    old = JournalPreset(name="p", description="d", identify=("When", "Total"), fields=fields, tz="UTC")
+    new = JournalPreset(name="p", description="d", header=("When", "Total"), fields=fields, tz="UTC")
+    assert old == new
+    assert old.identify == old.header == ("When", "Total")
+    # the positional order JournalPreset always had: name, description, identify, fields, tz ...
+    positional = JournalPreset("p", "d", ("When", "Total"), fields, "UTC")
+    assert positional == new
+    assert JournalPreset(name="p", identify=("A",), header=("A",)).header == ("A",)
+    with pytest.raises(TypeError, match="not both"):
+        JournalPreset(name="p", identify=("A",), header=("B",))
+    renamed = dataclasses.replace(old, name="q")
+    assert renamed.header == ("When", "Total") and renamed.tz == "UTC"
+
+
+def test_paypal_layout_keeps_its_column_arguments() -> None:
+    layout = PayPalLayout(
+        "paypal_x",
+        header=("Date", "Time", "TimeZone", "Gross"),
+        date="Date",
+        time="Time",
+        zone="TimeZone",
+        type="Type",
+        fields={"amount": Col("Gross", kind="amount")},
+    )
+    assert (layout.date, layout.time, layout.zone, layout.type) == ("Date", "Time", "TimeZone", "Type")
+    assert layout.fields["zone"] == Col("TimeZone")
+    assert layout.dayfirst is None and layout.decimal_comma is False
+    # the same layout declared with roles only
+    same = PayPalLayout(
+        "paypal_x",
+        header=("Date", "Time", "TimeZone", "Gross"),
+        fields={
+            "date": Col("Date"),
+            "time": Col("Time"),
+            "zone": Col("TimeZone"),
+            "type": Col("Type"),
+            "amount": Col("Gross", kind="amount"),
+        },
+    )
+    assert same == layout
+    with pytest.raises(TypeError, match="no column for 'zone'"):
+        PayPalLayout("p", header=("Date",), date="Date", time="Time", type="Type")
+    with pytest.raises(TypeError, match="disagree"):
+        PayPalLayout("p", date="Date", time="Time", zone="Z", type="T", fields={"date": Col("Datum")})
+
+
+def test_settlement_required_roles_need_columns() -> None:
+    with pytest.raises(ValueError, match="required role"):
+        SettlementSpec(name="x", header=("A",), fields={"gross": Col("A", kind="amount")}, required=("net",))
+
+
+def test_specs_of_a_target_are_its_readers(fixtures: Path) -> None:
+    spec = SPECS["unionpay_settlement"]
+    path = fixtures / "settlement" / "unionpay_settlement_gbk.csv"
+    assert spec.target == "settlement" and spec.sniff(Head(path)) == 1.0
+    assert SPECS["wechat_merchant"].sniff(Head(path)) == 0.0
+    assert spec.read(path).equals(read_settlement(path))
+    preset = PRESETS["square"]
+    square = fixtures / "journal" / "square_transactions.csv"
+    assert preset.target == "journal" and preset.sniff(Head(square)) == 1.0
+    assert preset.read(square).equals(read_journal(square))
+
+
+# --------------------------------------------------------------------------- new variants in a few lines
+
+
+def test_a_new_bank_variant_is_a_few_declarative_lines(tmp_path: Path) -> None:
+    # CMB's credit-card export renamed its columns and put the card tail in its own column
+    cmb_2026 = bank_csv.CMB_CREDIT.variant(
+        "cmb_credit_2026",
+        header=("交易日期", "记账日期", "交易摘要", "人民币金额"),
+        fields={"date": Column("交易日期", kind="time"), "posted": Column("记账日期", kind="time")},
+        preamble_year=None,
+    )
+    path = tmp_path / "cmb.csv"
+    path.write_text(
+        "交易日期,记账日期,交易摘要,人民币金额,卡号后四位\n2026-03-01,2026-03-02,星巴克,35.50,4321\n",
+        encoding="utf-8",
+    )
+    frame = rk.read_proofs(path, spec=cmb_2026)
+    row = frame.iloc[0]
+    assert (int(row["amount_minor"]), row["direction"], row["card_last4"]) == (3550, "debit", "4321")
+    assert str(row["date"].date()) == "2026-03-01"
+    assert frame.loc[0, "raw"]["posting_date"] == "2026-03-02"
+    # the original is unchanged
+    assert bank_csv.CMB_CREDIT.fields["date"] == Col("交易日", kind="time")
+
+
+def test_a_wallet_variant_with_a_renamed_column(tmp_path: Path) -> None:
+    # a later WeChat export writes 金额（元） with full-width brackets
+    renamed = wallet_cn.WECHAT.variant(
+        "wechat_fullwidth",
+        header=tuple("金额（元）" if h == "金额(元)" else h for h in wallet_cn.WECHAT.header),
+        fields={"amount": Column("金额（元）", "金额(元)", kind="amount")},
+    )
+    path = tmp_path / "wx.csv"
+    path.write_text(
+        "微信支付账单明细\n"
+        "交易时间,交易类型,交易对方,商品,收/支,金额（元）,支付方式,当前状态,交易单号,商户单号,备注\n"
+        "2026-03-01 12:30:05,商户消费,某咖啡店,拿铁,支出,¥28.00,招商银行信用卡(1234),支付成功,4200001,M01,/\n",
+        encoding="utf-8",
+    )
+    frame = rk.read_proofs(path, spec=renamed)
+    assert int(frame.loc[0, "amount_minor"]) == 2800
+    assert frame.loc[0, ["direction", "card_last4", "payment_state"]].tolist() == ["debit", "1234", "success"]
+
+
+def test_a_variant_can_drop_a_role() -> None:
+    dropped = wallet_cn.WECHAT.variant("wechat_no_card", fields={"card_last4": None})
+    assert "card_last4" not in dropped.fields and "card_last4" in wallet_cn.WECHAT.fields
+
+
+def test_a_new_journal_preset_reads_a_file_through_the_registry(tmp_path: Path) -> None:
+    preset = PRESETS["unionpay_terminal"].variant(
+        "test_terminal_en",
+        description="an English terminal export",
+        header=("Terminal", "RRN", "Type"),
+        fields={
+            "terminal_id": Column("Terminal"),
+            "rrn": Column("RRN"),
+            "txn_type": Column("Type"),
+            "ts": Column("When", kind="time"),
+            "amount_minor": Column("Amount", kind="amount"),
+        },
+        combine={},
+        stop_at=None,
+    )
+    from receiptkit.readers.presets import register_preset
+
+    register_preset(preset)
+    try:
+        path = tmp_path / "terminal.csv"
+        path.write_text(
+            "Terminal,RRN,Type,When,Amount\nT1,401512345678,消费,2026-01-15 10:00:00,88.00\n",
+            encoding="utf-8",
+        )
+        journal = read_journal(path)
+        assert journal.attrs["preset"] == "test_terminal_en"
+        assert journal.loc[0, ["terminal_id", "rrn", "currency", "channel"]].tolist() == [
+            "T1",
+            "401512345678",
+            "CNY",
+            "card",
+        ]
+        assert int(journal.loc[0, "amount_minor"]) == 8800
+    finally:
+        del PRESETS["test_terminal_en"]
+
+
+def test_a_new_paypal_variant_with_localised_headers(tmp_path: Path) -> None:
+    # a French activity download: the same layout with other header words, in a few lines
+    french = PayPalLayout(
+        "paypal_activity_fr_test",
+        header=(
+            "Date",
+            "Heure",
+            "Fuseau horaire",
+            "Nom",
+            "Type",
+            "État",
+            "Devise",
+            "Brut",
+            "Numéro de transaction",
+        ),
+        fields={
+            "date": Column("Date"),
+            "time": Column("Heure"),
+            "zone": Column("Fuseau horaire"),
+            "type": Column("Type"),
+            "amount": Column("Brut", kind="amount"),
+            "currency": Column("Devise", kind="currency"),
+            "merchant_text": Column("Nom"),
+            "wallet_txn_id": Column("Numéro de transaction"),
+            "state": Column("État"),
+        },
+        decimal_comma=True,
+        dayfirst=True,
+    )
+    path = tmp_path / "paypal.csv"
+    path.write_text(
+        "Date,Heure,Fuseau horaire,Nom,Type,État,Devise,Brut,Numéro de transaction\n"
+        '31/01/2026,14:05:09,CET,Boulangerie,Paiement,Completed,EUR,"-1.234,50",5XY\n',
+        encoding="utf-8",
+    )
+    frame = paypal.read(path, layout=french)
+    assert int(frame.loc[0, "amount_minor"]) == 123450
+    assert frame.loc[0, ["direction", "wallet_txn_id", "merchant_text"]].tolist() == [
+        "debit",
+        "5XY",
+        "Boulangerie",
+    ]
+    assert str(frame.loc[0, "ts"]) == "2026-01-31 13:05:09+00:00"
+
+
+def test_a_spec_and_another_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("Date,Amount\n2026-01-01,1.00\n", encoding="utf-8")
+    with pytest.raises(rk.ProofError, match="not both"):
+        rk.read_proofs(path, format="wechat", spec=bank_csv.CMB_CREDIT)
