@@ -156,7 +156,7 @@ class TableSpec:
 
     # ------------------------------------------------------------------ declaring variants
 
-    def variant(self, name: str, *, fields: Mapping[str, Col] | None = None, **changes: Any) -> Self:
+    def variant(self, name: str, *, fields: Mapping[str, Col | None] | None = None, **changes: Any) -> Self:
         """A new layout like this one: ``fields`` are *merged* into this spec's (a role given
         replaces that role's column, ``None`` as a column drops the role), every other change
         replaces the attribute. The few declarative lines a changed export costs.
