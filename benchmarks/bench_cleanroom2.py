@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             folder = (args.keep / f"seed{seed}") if args.keep else Path(tmp)
             out = evaluate(seed, args.proofs, args.txns, folder, n_find=args.find)
         table = out["table"]
+        if args.keep:  # the per-proof table beside the files, for a closer look
+            table.to_pickle(args.keep / f"seed{seed}" / "table.pkl")
         print(f"\n## seed {seed}: {len(table)} proofs against {out['n_journal']} journal rows\n")
         print(_fmt(score(table), args.markdown))
         es = elsewhere_summary(table)

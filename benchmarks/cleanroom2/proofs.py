@@ -60,6 +60,9 @@ BANK_NAMES = {
     "psbc": "邮储银行",
     "gdrc": "广东农信",
     "jsb": "江苏银行",
+    "cib": "兴业银行",
+    "ceb": "光大银行",
+    "pab": "平安银行",
 }
 
 
@@ -388,7 +391,7 @@ class Builder:
         )
 
     # -- statements ------------------------------------------------------------------------------------
-    def statement_row(self, category: str, row: pd.Series) -> Proof:
+    def statement_row(self, category: str, row: pd.Series, refund: bool = False) -> Proof:
         card = self.card_of(row)
         t = _ts_local(row.true_ts)
         cents = int(row.amount_minor)
@@ -396,7 +399,7 @@ class Builder:
         if card.billing != "CNY":
             return self.fx_row(category, row, card, t, cents, b)
         desc = descriptor(b, "card", self.rng) or "POS消费"
-        if card.bank == "boc" or (card.bank != "cmb" and self.rng.random() < 0.5):
+        if not refund and (card.bank == "boc" or (card.bank != "cmb" and self.rng.random() < 0.5)):
             post = t.date() + dt.timedelta(days=1)  # BOC: T+1 including weekends
             cells = [
                 t.strftime("%Y-%m-%d"),
@@ -414,7 +417,7 @@ class Builder:
             if post.weekday() == 6:
                 post += dt.timedelta(days=1)
             txn_date = t.date() if self.rng.random() < 0.8 else None
-            a = amt(cents, "comma")
+            a = ("-" if refund else "") + amt(cents, "comma")
             cells = [
                 txn_date.strftime("%m/%d") if txn_date else "",
                 post.strftime("%m/%d"),
@@ -430,17 +433,11 @@ class Builder:
         else:
             d1 = pd.Timestamp(post, tz=TZ)
             start, end = d1 - pd.Timedelta(days=4), d1 + pd.Timedelta(days=1)
+        d = "credit" if refund else "debit"
         ev = Evidence(
-            cents,
-            "CNY",
-            "debit",
-            ("card", "unionpay_qr"),
-            last4=card.last4,
-            merchant=desc,
-            start=start,
-            end=end,
+            cents, "CNY", d, ("card", "unionpay_qr"), last4=card.last4, merchant=desc, start=start, end=end
         )
-        exp = Expect(cents, "CNY", "debit", card.last4, txn_date or post, "day", merchant=True)
+        exp = Expect(cents, "CNY", d, card.last4, txn_date or post, "day", merchant=True)
         p = Proof(
             "",
             category,
@@ -624,6 +621,10 @@ class Builder:
         suffix = None
         u = self.rng.random()
         wid = str(row.wallet_txn_id)
+        push = row.channel == "alipay" and self.rng.random() < 0.25
+        if push:  # Alipay's 付款成功 push: the date without a year and no time (field guide 4.4)
+            obj["time"] = f"{t.month:02d}月{t.day:02d}日"
+            u = 1.0
         if u < 0.25:
             obj["交易单号"] = wid[:4] + "…" + wid[-4:]
             suffix = wid[-4:]
@@ -637,12 +638,12 @@ class Builder:
             (str(row.channel),),
             last4=card.last4 if card else None,
             merchant=who,
-            start=t - pd.Timedelta(seconds=60),
-            end=t + pd.Timedelta(seconds=60),
+            start=t - pd.Timedelta(seconds=60) if not push else t.normalize(),
+            end=t + pd.Timedelta(seconds=60) if not push else t.normalize() + pd.Timedelta(days=1),
             wallet_suffix=suffix,
         )
-        exp = Expect(cents, "CNY", "debit", ev.last4, t.date(), "second", t, merchant=True)
-        sub = "masked_id" if suffix else "no_id"
+        exp = Expect(cents, "CNY", "debit", ev.last4, t.date(), "day" if push else "second", t, merchant=True)
+        sub = "alipay_push_date_only" if push else ("masked_id" if suffix else "no_id")
         return Proof(
             "",
             category,
@@ -684,6 +685,8 @@ class Builder:
             name = None if u < 0.4 else ("美团平台商户" if u < 0.7 else ours.legal)
         true_ts = near.true_ts + pd.Timedelta(seconds=int(rng.integers(-25, 25)))
         cents = int(near.amount_minor)
+        if near.channel == "wechat" and rng.random() < 0.35:
+            return self.elsewhere_bill(category, near, true_ts, cents, name or "美团平台商户")
         if near.channel == "card":
             base = self.card_of(near)
             same4 = category != "elsewhere_unnamed" or rng.random() < 0.5
@@ -707,6 +710,55 @@ class Builder:
         p.near = near.txn_id
         p.truth = None
         return p
+
+    def elsewhere_bill(
+        self, category: str, near: pd.Series, true_ts: pd.Timestamp, cents: int, who: str
+    ) -> Proof:
+        """A row of the customer's WeChat bill for a payment elsewhere: its own 交易单号, not in this journal."""
+        rng = self.rng
+        t = _ts_local(true_ts).floor("s")
+        card = self._domestic[int(rng.integers(0, len(self._domestic)))] if rng.random() < 0.7 else None
+        wid = "4200" + "".join(str(d) for d in rng.integers(0, 10, 6)) + t.strftime("%Y%m%d")
+        wid += "".join(str(d) for d in rng.integers(0, 10, 10))
+        order = "".join(str(d) for d in rng.integers(0, 10, 24))
+        cells = [
+            t.strftime("%Y-%m-%d %H:%M:%S"),
+            "商户消费",
+            who,
+            "/",
+            "支出",
+            f"¥{amt(cents)}",
+            payment_method(card) if card else "零钱",
+            "支付成功",
+            wid + "\t",
+            order + "\t",
+            "/",
+        ]
+        ev = Evidence(
+            cents,
+            "CNY",
+            "debit",
+            ("wechat",),
+            last4=card.last4 if card else None,
+            merchant=who,
+            start=t - pd.Timedelta(seconds=60),
+            end=t + pd.Timedelta(seconds=60),
+            wallet_id=wid,
+        )
+        exp = Expect(cents, "CNY", "debit", ev.last4, t.date(), "second", t, wallet_id=wid, merchant=True)
+        text = ",".join(c.strip() for c in cells)
+        return Proof(
+            "",
+            category,
+            "wechat",
+            text,
+            None,
+            ev,
+            exp,
+            sub="wechat",
+            payload={"cells": cells},
+            near=near.txn_id,
+        )
 
 
 def build_proofs(world: World, journal: pd.DataFrame, rng: np.random.Generator, n_proofs: int) -> list[Proof]:
@@ -750,7 +802,9 @@ def build_proofs(world: World, journal: pd.DataFrame, rng: np.random.Generator, 
                 p = r is not None and b.screen(cat, r)
             elif cat == "refund":
                 if r is not None:
-                    if r.channel == "card":
+                    if r.channel == "card" and b.cards[int(r.card_id)].bank == "cmb" and b.rng.random() < 0.5:
+                        p = b.statement_row(cat, r, refund=True)
+                    elif r.channel == "card":
                         p = b.make_sms_card(cat, r, refund=True)
                     elif r.channel in ("wechat", "alipay") and b.rng.random() < 0.7:
                         p = b.wallet_row(cat, r, str(r.channel), refund=True)

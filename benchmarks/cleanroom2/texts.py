@@ -200,6 +200,30 @@ def card_sms(
             merchant,
             "boc_credit",
         )
+    if bank == "cib":  # 兴业 official-account message: seconds, 点/分/秒
+        text = (
+            f"交易时间：{M}月{D}日{hh}点{mm}分{ss}秒成功交易\n交易类型：消费\n交易金额：{a}元\n"
+            f"交易说明：{pay or '银联消费'}\n可用额度：{_limit(rng)}元"
+        )
+        return Shown(text, "wxmp", "md", "hms", "none", pay or None, "cib_wxmp")
+    if bank == "ceb":  # 光大: "财付通 X" with a space, RMB before the amount
+        who = f"{wallet} {merchant}" if wallet and merchant else (merchant or wallet or "银联商户")
+        text = (
+            f"尊敬的客户，您尾号{last4}的光大信用卡\n交易时间：{MM}月{DD}日 {H2}:{m2}\n交易类型：消费\n"
+            f"交易金额:RMB{a}\n交易商户:{who}\n可用额度:{_limit(rng)}"
+        )
+        return Shown(text, "wxmp", "md", "hm", "4", who, "ceb_wxmp")
+    if bank == "pab":  # 平安
+        who = pay or "银联商户"
+        text = f"您尾号{last4}的平安信用卡\n交易时间：{MM}月{DD}日{H2}:{m2}\n交易商户:{who}\n交易金额:RMB{a}\n可用额度:RMB{_limit(rng)}"
+        return Shown(text, "wxmp", "md", "hm", "4", who, "pab_wxmp")
+    if bank == "abc" and not wallet and rng.random() < 0.3:  # official account: date, seconds, legal entity
+        where = merchant or "银联商户"
+        text = (
+            f"您尾号{last4}的农行信用卡\n交易时间：{t.year}-{MM}-{DD} {H2}:{m2}:{ss:02d}\n交易类型：消费\n"
+            f"交易金额：{a}元\n交易地址：{where}\n可用余额：{_bal(rng)}元"
+        )
+        return Shown(text, "wxmp", "ymd", "hms", "4", where, "abc_wxmp")
     if bank == "abc":
         if wallet:
             shown = ("微信支付" + (merchant or "")) if wallet == "财付通" else (merchant or "支付宝")
@@ -252,6 +276,12 @@ def card_sms(
             None,
             "cgb_day",
         )
+    if (
+        bank == "psbc" and wallet == "财付通" and rng.random() < 0.5
+    ):  # official account: "微信支付（财付通）-X"
+        who = f"微信支付（财付通）-{merchant}" if merchant else "微信支付（财付通）"
+        text = f"交易时间：{MM}月{DD}日 {H2}:{m2}\n交易金额：{a}元-中国\n商户名称：{who}\n交易卡号：尾号{last4[1:]}"
+        return Shown(text, "wxmp", "md", "hm", "3", who, "psbc_wxmp")
     if bank == "psbc":
         what = "快捷支付" if wallet else "消费"
         return Shown(

@@ -96,8 +96,22 @@ OPERATOR_SX = "上海蜀香阁餐饮管理有限公司"
 OPERATOR_CY = "上海茶语轩餐饮有限公司"
 
 #: Banks by share of domestic cards (their SMS wordings are in texts.py).
-DOMESTIC_BANKS = ["cmb", "icbc", "ccb", "boc", "abc", "bocom", "cgb", "psbc", "gdrc", "jsb"]
-DOMESTIC_WEIGHTS = [0.2, 0.18, 0.14, 0.1, 0.1, 0.07, 0.06, 0.06, 0.05, 0.04]
+DOMESTIC_BANKS = [
+    "cmb",
+    "icbc",
+    "ccb",
+    "boc",
+    "abc",
+    "bocom",
+    "cgb",
+    "psbc",
+    "gdrc",
+    "jsb",
+    "cib",
+    "ceb",
+    "pab",
+]
+DOMESTIC_WEIGHTS = [0.18, 0.16, 0.13, 0.09, 0.09, 0.06, 0.05, 0.05, 0.04, 0.03, 0.04, 0.04, 0.04]
 BINS = {
     "cmb": "622588",
     "icbc": "622202",
@@ -109,6 +123,9 @@ BINS = {
     "psbc": "621799",
     "gdrc": "621017",
     "jsb": "622173",
+    "cib": "622909",
+    "ceb": "625978",
+    "pab": "622155",
     "hsbc_hk": "454254",
     "bocom_fx": "521899",
 }

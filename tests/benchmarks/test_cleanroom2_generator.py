@@ -59,8 +59,10 @@ def test_payments_elsewhere_never_point_to_a_journal_row(scenario):
     assert elsewhere
     ours = {b.brand for b in scenario.world.journal_branches()}
     named = 0
+    wallet_ids = set(scenario.journal.wallet_txn_id)
     for p in elsewhere:
         assert p.truth is None
+        assert p.ev.wallet_id is None or p.ev.wallet_id not in wallet_ids
         near = j.loc[p.near]  # the sale it coincides with: same amount, within half a minute
         assert int(near.amount_minor) == p.ev.amount
         assert not judged.at[p.pid, "identifiable"]
