@@ -79,3 +79,41 @@ def test_identical_attempts_in_one_second_give_one_answer_whatever_the_row_order
         shuffled = journal(*background(), *[rows[k] for k in order])
         got = rk.match(p, shuffled)
         pd.testing.assert_frame_equal(got, expected)
+
+
+# ----------------------------------------------------------------------------- hours and ranges
+
+
+def _week(amount_at_hour: int | None) -> list[dict]:
+    """Background sales a week before and after the test day; optionally the amount at 14:25 every other day."""
+    rows = []
+    for d in (*range(-7, 0), *range(1, 8)):
+        day = (pd.Timestamp("2026-11-20") + pd.Timedelta(days=d)).strftime("%Y-%m-%d")
+        for row in background(40, seed=20 + d):
+            row = {**row, "txn_id": f"{day}-{row['txn_id']}", "ts": row["ts"] + pd.Timedelta(days=d)}
+            rows.append(row)
+        if amount_at_hour is not None:
+            rows.append(txn(f"H{d}", amount_at_hour, "14:25:00", day=day, card_last4=f"8{d + 10:03d}"))
+    return rows
+
+
+def _hour_proof(amount: int) -> pd.DataFrame:
+    # "14点": the hour only, nothing else (ts_precision hour, 14:00 to 15:00)
+    return proofs(pf("h1", amount, "14:00:00", kind="manual", ts_precision="hour"))
+
+
+def test_a_lone_sale_of_an_amount_never_paid_at_that_hour_matches_on_the_hour() -> None:
+    j = journal(*background(), *_week(None), txn("A", 4243, "14:43:48", card_last4="1234"))
+    row = row_of(rk.match(_hour_proof(4243), j), "h1")
+    assert row["status"] == "matched" and row["txn_id"] == "A", row["reason"]
+
+
+def test_an_amount_paid_at_that_hour_every_day_is_not_matched_on_the_hour() -> None:
+    j = journal(*background(), *_week(4243), txn("A", 4243, "14:43:48", card_last4="1234"))
+    row = row_of(rk.match(_hour_proof(4243), j), "h1")
+    assert row["status"] == "ambiguous", row["reason"]
+
+
+def test_a_journal_of_one_day_gives_an_hour_no_more_confidence_than_its_own_count() -> None:
+    j = journal(*background(), txn("A", 4243, "14:43:48", card_last4="1234"))
+    assert row_of(rk.match(_hour_proof(4243), j), "h1")["status"] == "ambiguous"
