@@ -204,3 +204,88 @@ def test_module_readers_keep_their_modules() -> None:
     assert isinstance(reader, ModuleReader)
     assert reader.module is ofx
     assert reader.description
+
+
+class _KassenBuch:
+    """A made-up journal format: ``KASSE`` then ``id;when;cents`` lines."""
+
+    name = "test_kassenbuch"
+    target = "journal"
+
+    def sniff(self, head: Head) -> float:
+        return 1.0 if head.text.startswith("KASSE\n") else 0.0
+
+    def read(
+        self,
+        source: Any,
+        *,
+        tz: str | None = None,
+        strict: bool = True,
+        name: str | None = None,
+        **options: Any,
+    ) -> pd.DataFrame:
+        lines = [line.split(";") for line in bytes(source).decode().splitlines()[1:] if line]
+        raw = pd.DataFrame(lines, columns=["txn_id", "ts", "amount_minor"])
+        return rk.read_journal(raw, preset="canonical", tz=tz, currency=options.get("currency", "EUR"))
+
+
+def test_a_journal_reader_that_is_not_a_preset_is_sniffed_and_read() -> None:
+    data = b"KASSE\nK1;2026-01-15 10:00:00;1250\n"
+    with pytest.raises(JournalError, match="not recognised"):
+        rk.read_journal(data)
+    REGISTRY.register(_KassenBuch())
+    try:
+        assert journal.sniff(data) == "test_kassenbuch"
+        frame = rk.read_journal(data, tz="Europe/Berlin")
+        assert frame.loc[0, ["txn_id", "currency"]].tolist() == ["K1", "EUR"]
+        assert int(frame.loc[0, "amount_minor"]) == 1250
+        assert str(frame.loc[0, "ts"]) == "2026-01-15 10:00:00+01:00"
+        named = rk.read_journal(data, preset="test_kassenbuch", tz="UTC", currency="CHF")
+        assert named.loc[0, "currency"] == "CHF"
+        with pytest.raises(JournalError, match="needs a JournalPreset"):
+            rk.read_journal(data, preset="test_kassenbuch", mapping={"a": "ts"})
+    finally:
+        del journal.PRESETS["test_kassenbuch"]
+
+
+class _OneLine:
+    """A made-up settlement file: ``SETTLED <date> <gross cents> <fee cents>``."""
+
+    name = "test_one_line"
+    target = "settlement"
+
+    def sniff(self, head: Head) -> float:
+        return 1.0 if head.text.startswith("SETTLED ") else 0.0
+
+    def read(
+        self,
+        source: Any,
+        *,
+        tz: str | None = None,
+        strict: bool = True,
+        name: str | None = None,
+        **options: Any,
+    ) -> pd.DataFrame:
+        _, day, gross, fee = bytes(source).decode().split()
+        frame = pd.DataFrame(
+            {
+                "settlement_date": [day],
+                "gross_minor": [int(gross)],
+                "fee_minor": [int(fee)],
+                "currency": ["HKD"],
+            }
+        )
+        return settlement.validate_settlement(frame, name=name)
+
+
+def test_a_settlement_reader_that_is_not_a_spec_is_sniffed_and_read() -> None:
+    data = b"SETTLED 2026-11-02 100000 600\n"
+    REGISTRY.register(_OneLine())
+    try:
+        assert settlement.sniff(data) == "test_one_line"
+        frame = settlement.read_settlement(data)
+        assert int(frame.loc[0, "net_minor"]) == 99400
+        assert settlement.read_settlement(data, format="test_one_line").equals(frame)
+    finally:
+        del settlement.SPECS["test_one_line"]
+    assert settlement.sniff(data) is None

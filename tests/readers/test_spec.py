@@ -117,7 +117,7 @@ def test_paypal_layout_keeps_its_column_arguments() -> None:
         time="Time",
         zone="TimeZone",
         type="Type",
-        fields={"amount": Col("Gross", kind="amount")},
+        fields={"amount": Col("Gross", kind="amount"), "currency": Col("Currency", kind="currency")},
     )
     assert (layout.date, layout.time, layout.zone, layout.type) == ("Date", "Time", "TimeZone", "Type")
     assert layout.fields["zone"] == Col("TimeZone")
@@ -132,9 +132,12 @@ def test_paypal_layout_keeps_its_column_arguments() -> None:
             "zone": Col("TimeZone"),
             "type": Col("Type"),
             "amount": Col("Gross", kind="amount"),
+            "currency": Col("Currency", kind="currency"),
         },
     )
     assert same == layout
+    with pytest.raises(ValueError, match="required role"):
+        PayPalLayout("p", date="Date", time="Time", zone="Z", type="T", fields={"amount": Col("Gross")})
     with pytest.raises(TypeError, match="no column for 'zone'"):
         PayPalLayout("p", header=("Date",), date="Date", time="Time", type="Type")
     with pytest.raises(TypeError, match="disagree"):
@@ -294,3 +297,21 @@ def test_a_spec_and_another_format_is_refused(tmp_path: Path) -> None:
     path.write_text("Date,Amount\n2026-01-01,1.00\n", encoding="utf-8")
     with pytest.raises(rk.ProofError, match="not both"):
         rk.read_proofs(path, format="wechat", spec=bank_csv.CMB_CREDIT)
+
+
+def test_required_roles_are_declared_and_a_mapping_without_them_is_refused() -> None:
+    assert PRESETS["square"].required == ("ts", "amount_minor")
+    assert SPECS["unionpay_settlement"].required == ("settlement_date", "gross", "net")
+    # a mapping with no time or no amount is a typed error naming the missing role, not a KeyError
+    with pytest.raises(rk.JournalError, match="no column for ts") as info:
+        read_journal(b"a,b\n1.00,2\n", mapping={"a": "amount"}, tz="UTC")
+    assert info.value.column == "ts"
+    with pytest.raises(rk.JournalError, match="'amount' or 'amount_minor'"):
+        read_journal(b"a,b\n2026-01-01 10:00,2\n", mapping={"a": "ts"}, tz="UTC")
+    # a preset may make another role required: its column missing from the file is named
+    strict = PRESETS["square"].variant("square_strict", required=("ts", "amount_minor", "card_last4"))
+    header = "Date,Time,Time Zone,Total Collected,Transaction ID"
+    data = f"{header}\n2026-01-15,10:00:00,UTC,$1.00,T1\n".encode()
+    with pytest.raises(rk.JournalError, match="missing required column for card_last4") as info:
+        read_journal(data, preset=strict)
+    assert info.value.column == "PAN Suffix"

@@ -42,7 +42,7 @@ from receiptkit.readers.presets import (
     normalise_enum,
     register_preset,
 )
-from receiptkit.readers.protocol import REGISTRY, Head
+from receiptkit.readers.protocol import REGISTRY, Head, Reader
 from receiptkit.readers.table import (
     NULL_MARKERS,
     STRIP_CHARS,
@@ -235,12 +235,13 @@ def _raw_from_frame(frame: pd.DataFrame, name: str) -> RawTable:
 # --------------------------------------------------------------------------- presets
 
 
-def _resolve_preset(preset: str | JournalPreset | None) -> JournalPreset | None:
+def _resolve_preset(preset: str | JournalPreset | None) -> JournalPreset | Reader | None:
     if preset is None or isinstance(preset, JournalPreset):
         return preset
-    if preset not in PRESETS:
+    reader = REGISTRY.get("journal", preset)
+    if reader is None:
         raise JournalError(f"unknown preset {preset!r}; known presets: {', '.join(PRESETS)}")
-    return PRESETS[preset]
+    return reader
 
 
 def _mapping_fields(mapping: Mapping[str, str]) -> dict[str, Col]:
@@ -269,11 +270,14 @@ def _choose(
     mapping: Mapping[str, str] | None,
     name: str,
     encoding: str | None,
-) -> JournalPreset:
+) -> JournalPreset | Reader:
+    """The preset (or another registered journal reader) that reads ``source``."""
     chosen = _resolve_preset(preset)
     if mapping is not None:
         if not mapping:
             raise JournalError("empty mapping", file=name)
+        if chosen is not None and not isinstance(chosen, JournalPreset):
+            raise JournalError(f"mapping= needs a JournalPreset; {chosen.name!r} is another kind of reader")
         fields = dict(chosen.fields) if chosen else {}
         fields.update(_mapping_fields(mapping))
         base = chosen or JournalPreset(
@@ -284,20 +288,37 @@ def _choose(
             defaults={"txn_type": "sale", "status": "approved", "channel": "other"},
         )
         # the preset (or a plain one) with the mapped columns: every other declared option is kept
-        return dataclasses.replace(
+        mapped = dataclasses.replace(
             base, name=base.name if chosen else "mapping", header=tuple(dict.fromkeys(mapping)), fields=fields
         )
+        missing = mapped.missing_roles()
+        if missing:
+            targets = (
+                " or ".join(repr(t) for t in ("amount", "amount_minor"))
+                if missing[0] == "amount_minor"
+                else repr(missing[0])
+            )
+            raise JournalError(
+                f"the mapping names no column for {missing[0]} (required): map one to {targets}",
+                file=name,
+                column=missing[0],
+            )
+        return mapped
     if chosen is not None:
         return chosen
     found = sniff(source, encoding=encoding)
     if found is None:
-        listing = "; ".join(f"{p.name} ({', '.join(p.header)})" for p in PRESETS.values())
+        listing = "; ".join(
+            f"{p.name} ({', '.join(getattr(p, 'header', ()))})" for p in REGISTRY.readers("journal")
+        )
         raise JournalError(
             "the journal format was not recognised from its header. Known presets and the columns that "
             f"identify them: {listing}. Pass preset= or mapping={{'<your column>': '<canonical>'}}",
             file=name,
         )
-    return PRESETS[found]
+    reader = REGISTRY.get("journal", found)
+    assert reader is not None  # sniffed from the same shelf
+    return reader
 
 
 # --------------------------------------------------------------------------- reading
@@ -328,6 +349,12 @@ def _read(
     else:
         name = source_name(source)
     chosen = _choose(frame_source if frame_source is not None else source, preset, mapping, name, encoding)
+    if not isinstance(chosen, JournalPreset):  # another reader registered for the journal target
+        given = {k: v for k, v in (("currency", currency), ("encoding", encoding)) if v is not None}
+        result: pd.DataFrame = chosen.read(
+            frame_source if frame_source is not None else source, tz=tz, strict=strict, name=name, **given
+        )
+        return result
 
     if frame_source is not None:
         raw = _raw_from_frame(frame_source, name)
@@ -414,7 +441,7 @@ def _process(
     for canonical, spec in preset.fields.items():
         present = spec.const is not None or any(n in frame.columns for n in spec.names)
         if not present:
-            if canonical in ("ts", "amount_minor"):
+            if canonical in preset.required:
                 raise JournalError(
                     f"missing required column for {canonical}: none of {', '.join(spec.names)}",
                     file=name,

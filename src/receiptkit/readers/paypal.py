@@ -263,6 +263,7 @@ class PayPalLayout(TableSpec):
         stop_at: str | None = None,
         combine: Mapping[str, tuple[str, ...]] | None = None,
         sniff_text: Sequence[str] = (),
+        required: Sequence[str] = ("amount", "currency"),
     ) -> None:
         # the positional order is the one PayPalLayout always had; date/time/zone/type name one column each
         merged = dict(fields or {})
@@ -291,10 +292,16 @@ class PayPalLayout(TableSpec):
             "dayfirst": dayfirst,
             "decimal_comma": decimal_comma,
             "sniff_text": tuple(sniff_text),
+            "required": tuple(required),
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
         self.__post_init__()
+        missing = self.missing_roles()
+        if missing:
+            raise ValueError(
+                f"PayPalLayout {name!r}: required role(s) without a column: {', '.join(missing)}"
+            )
 
     @property
     def date(self) -> str:
@@ -774,7 +781,7 @@ def read(
     chosen = chosen.bound(raw.frame.columns)
     if raw.frame.empty:
         raise ProofError("no transactions in the file (header only)", file=name, row=raw.header_line)
-    for key in ("amount", "currency"):
+    for key in chosen.required:
         names = chosen.fields[key].names
         if not any(n in raw.frame.columns for n in names):
             raise ProofError(

@@ -231,8 +231,8 @@ class JournalPreset(TableSpec):
     - ``fields``: canonical column -> :class:`Col` (roles: :data:`JOURNAL_ROLES`).
       ``amount_minor`` is read with ``kind="amount"`` (decimal text in major units,
       signed) or ``kind="minor"`` (integer minor units). Fields whose columns are
-      absent are left empty, except ``ts`` and ``amount_minor``, which are
-      required. Names starting with ``_`` are helpers for ``finish`` and are not kept.
+      absent are left empty, except the ``required`` ones (default ``ts`` and
+      ``amount_minor``). Names starting with ``_`` are helpers for ``finish`` and are not kept.
     - ``tz``: zone of naive times (``tz=`` overrides it unless ``tz_fixed``,
       for columns that say their zone, such as Stripe's ``created_utc``).
     - ``currency``: used when no currency field is given or a cell is empty.
@@ -277,6 +277,7 @@ class JournalPreset(TableSpec):
         header: Sequence[str] | None = None,
         decimal_comma: bool = False,
         sniff_text: Sequence[str] = (),
+        required: Sequence[str] = ("ts", "amount_minor"),
     ) -> None:
         # the positional order is the one JournalPreset always had; ``identify`` is ``header``'s older name
         if identify is not None and header is not None and tuple(identify) != tuple(header):
@@ -295,6 +296,7 @@ class JournalPreset(TableSpec):
             "dayfirst": dayfirst,
             "decimal_comma": decimal_comma,
             "sniff_text": tuple(sniff_text),
+            "required": tuple(required),
             "tz_fixed": tz_fixed,
             "defaults": dict(defaults or {}),
             "skip": dict(skip or {}),

@@ -159,7 +159,6 @@ class SettlementSpec(TableSpec):
     ROLES = SETTLEMENT_ROLES
     TARGET = "settlement"
 
-    required: tuple[str, ...] = ()
     per_transaction: bool = False
     channel: str | None = None
     tz: str = "Asia/Shanghai"
@@ -168,8 +167,7 @@ class SettlementSpec(TableSpec):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "required", tuple(self.required))
-        missing = [r for r in self.required if r not in self.fields]
+        missing = self.missing_roles()
         if missing:
             raise ValueError(
                 f"SettlementSpec {self.name!r}: required role(s) without a column: {', '.join(missing)}"

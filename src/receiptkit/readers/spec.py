@@ -25,6 +25,8 @@ a layout is declared, not coded:
   table: summary trailers), ``combine`` (helper columns made by joining source
   columns with a space, such as a date and a time column), ``sniff_text``
   (words that must also occur near the top of the file).
+- ``required``: roles whose column must be in the file (the rest are optional:
+  a role whose columns are all absent is left empty).
 
 A new variant of a known layout costs a few lines, usually a
 :func:`dataclasses.replace` of an existing spec (``spec.variant(...)``)::
@@ -85,9 +87,11 @@ class TableSpec:
     dayfirst: bool | None = False
     decimal_comma: bool = False
     sniff_text: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "header", tuple(self.header))
+        object.__setattr__(self, "required", tuple(self.required))
         object.__setattr__(self, "encodings", tuple(self.encodings))
         object.__setattr__(self, "skip_prefixes", tuple(self.skip_prefixes))
         object.__setattr__(self, "sniff_text", tuple(self.sniff_text))
@@ -148,6 +152,10 @@ class TableSpec:
         names = self.fields[role].names if role in self.fields else ()
         present = set(columns)
         return next((n for n in names if n in present), names[0] if names else (default or role))
+
+    def missing_roles(self) -> list[str]:
+        """The ``required`` roles that have no column in ``fields`` (a layout that could never be read)."""
+        return [role for role in self.required if role not in self.fields]
 
     def aliases(self, role: str) -> tuple[str, ...]:
         """The header aliases declared for ``role`` (empty when the layout has no such column)."""
