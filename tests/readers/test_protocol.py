@@ -289,3 +289,18 @@ def test_a_settlement_reader_that_is_not_a_spec_is_sniffed_and_read() -> None:
     finally:
         del settlement.SPECS["test_one_line"]
     assert settlement.sniff(data) is None
+
+
+def test_a_parquet_head_is_its_columns_without_reading_rows(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"ts": ["2026-01-15 10:00:00+08:00"], "amount_minor": [1250], "txn_id": ["T1"]})
+    plain, indexed = tmp_path / "plain.parquet", tmp_path / "indexed.parquet"
+    frame.to_parquet(plain)
+    frame.set_index("txn_id").to_parquet(indexed)
+    assert Head(plain).rows() == [frozenset({"ts", "amount_minor", "txn_id"})]
+    assert Head(indexed).columns == ["ts", "amount_minor"]  # a saved index is not a column, as pandas reads it
+    assert journal.sniff(plain) == "canonical"
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not parquet")
+    with pytest.raises(JournalError, match="not a readable Parquet file") as info:
+        journal.sniff(broken)
+    assert info.value.file == str(broken)

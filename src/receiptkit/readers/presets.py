@@ -191,13 +191,11 @@ def normalise_enum(
     implied: dict[str, pd.Series] = {}
     others = {k for hit in resolved.values() if isinstance(hit, dict) for k in hit if k != column}
     for other in sorted(others):
-        implied[other] = text.map(lambda v, o=other: _implied(resolved.get(v), o)).astype(STRING)
+        implied[other] = text.map(
+            lambda v, o=other: (resolved.get(v) or {}).get(o) if isinstance(resolved.get(v), dict) else None
+        ).astype(STRING)
     bad = text.notna() & own.isna()
     return own, implied, bad.astype(bool)
-
-
-def _implied(hit: str | dict[str, str] | None, other: str) -> str | None:
-    return hit.get(other) if isinstance(hit, dict) else None
 
 
 def _own(hit: str | dict[str, str] | None, column: str) -> str | None:

@@ -148,10 +148,15 @@ class Head:
         if isinstance(self.source, pd.DataFrame):
             return [str(c).strip() for c in self.source.columns]
         if self.suffix in _PARQUET:
-            try:
-                return [str(c) for c in pd.read_parquet(self.source).columns]
+            import pyarrow.parquet as pq
+
+            try:  # the schema only: sniffing never reads the rows
+                schema = pq.read_schema(self.source)
             except Exception as exc:
                 raise ReceiptkitError(f"not a readable Parquet file ({exc})", file=self.name) from None
+            # the columns pandas reads back as columns (a saved index is not one)
+            index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+            return [str(n) for n in schema.names if n not in index]
         return None
 
     def rows(self, encodings: tuple[str, ...] | None = None) -> list[frozenset[str]]:
