@@ -297,7 +297,10 @@ def test_a_parquet_head_is_its_columns_without_reading_rows(tmp_path: Path) -> N
     frame.to_parquet(plain)
     frame.set_index("txn_id").to_parquet(indexed)
     assert Head(plain).rows() == [frozenset({"ts", "amount_minor", "txn_id"})]
-    assert Head(indexed).columns == ["ts", "amount_minor"]  # a saved index is not a column, as pandas reads it
+    assert Head(indexed).columns == [
+        "ts",
+        "amount_minor",
+    ]  # a saved index is not a column, as pandas reads it
     assert journal.sniff(plain) == "canonical"
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not parquet")
