@@ -307,3 +307,18 @@ def test_a_parquet_head_is_its_columns_without_reading_rows(tmp_path: Path) -> N
     with pytest.raises(JournalError, match="not a readable Parquet file") as info:
         journal.sniff(broken)
     assert info.value.file == str(broken)
+
+
+def test_format_may_name_any_layout_a_reader_declares(fixtures: Path) -> None:
+    folder = fixtures / "proofs"
+    spanish = folder / "paypal_statement_es.csv"
+    by_layout = rk.read_proofs(spanish, format="paypal_statement_es")
+    assert by_layout.attrs["layout"] == "paypal_statement_es"
+    assert by_layout.equals(rk.read_proofs(spanish, format="paypal"))
+    with pytest.raises(ProofError):  # the English layout's header is not in the Spanish file
+        rk.read_proofs(spanish, format="paypal_statement")
+    wechat = folder / "wechat_bill.csv"
+    assert rk.read_proofs(wechat, format="wechat").equals(rk.read_proofs(wechat))
+    assert FORMATS["paypal"].layouts["paypal_statement_es"].decimal_comma
+    with pytest.raises(ProofError, match="unknown format 'nope'"):
+        rk.read_proofs(wechat, format="nope")

@@ -48,10 +48,10 @@ FORMATS: dict[str, Reader] = {
     "camt": ModuleReader("camt", camt),
     "ofx": ModuleReader("ofx", ofx),
     "mt940": ModuleReader("mt940", mt940),
-    "paypal": ModuleReader("paypal", paypal),
+    "paypal": ModuleReader("paypal", paypal, layouts=paypal.LAYOUTS, layout_option="layout"),
     "stripe": ModuleReader("stripe", stripe),
-    "wallet": ModuleReader("wallet", wallet_cn),
-    "bank": ModuleReader("bank", bank_csv),
+    "wallet": ModuleReader("wallet", wallet_cn, layouts=wallet_cn.SPECS),
+    "bank": ModuleReader("bank", bank_csv, layouts=bank_csv.SPECS),
     "json": ModuleReader("json", screenshot_json),
     "sms": ModuleReader("sms", sms),
 }
@@ -59,6 +59,11 @@ REGISTRY.add_shelf("proofs", FORMATS)
 
 #: Readers that hold several layouts and take the sniffed head to pick one (``format=`` may name a layout).
 _SPEC_FAMILIES = {"wallet": wallet_cn, "bank": bank_csv}
+
+
+def _family_of(layout: str) -> Reader | None:
+    """The proofs reader that declares a layout called ``layout`` (its ``layouts`` mapping), or None."""
+    return next((r for r in REGISTRY.readers("proofs") if layout in getattr(r, "layouts", {})), None)
 
 
 def sniff_format(source: Any, *, name: str | None = None) -> tuple[str, str]:
@@ -90,8 +95,8 @@ def read_proofs(
     ``source`` is a path, bytes or a binary file. ``format`` is a registry
     name (``canonical`` for a proofs frame saved as CSV or Parquet, ``camt``, ``ofx``, ``mt940``, ``paypal``, ``stripe``, ``wallet``,
     ``bank``, ``json``, ``sms``, ``screenshot``: a PNG/JPEG/WebP payment screenshot read by OCR, see
-    ``receiptkit.read_screenshot``) or a spec name (``wechat``, ``alipay``, ``jd``, ``meituan``,
-    ``cmb_credit``, ``icbc``, ...); sniffed when None. ``tz`` overrides the
+    ``receiptkit.read_screenshot``) or the name of a layout one of them declares (``wechat``, ``alipay``,
+    ``jd``, ``meituan``, ``cmb_credit``, ``icbc``, ``paypal_activity_de``, ...); sniffed when None. ``tz`` overrides the
     format's zone (Asia/Shanghai for Chinese exports, the file's offsets or
     UTC otherwise). With ``strict=True`` the first bad cell raises
     :class:`ProofError` (file, line, column, value); with ``strict=False`` bad
@@ -124,13 +129,14 @@ def read_proofs(
             format, head = sniff_format(source, name=name)
         reader = REGISTRY.get("proofs", format)
         if reader is None:
-            if format in wallet_cn.SPECS:
-                reader = FORMATS["wallet"]
-            elif format in bank_csv.SPECS or "mapping" in options or "spec" in options:
-                reader = FORMATS["bank"]
-            else:
+            # a layout of one of the readers (wechat, icbc, paypal_activity_de ...), or a declared bank spec
+            family = _family_of(format)
+            if family is None and ("mapping" in options or "spec" in options):
+                family = FORMATS["bank"]
+            if family is None:
                 raise ProofError(f"unknown format {format!r}", file=name)
-            options["format"] = format
+            reader = family
+            options[getattr(family, "layout_option", "format")] = format
         elif format in _SPEC_FAMILIES:
             options["head"] = head if head is not None else Head(source, name).text
         return reader.read(source, tz=tz, strict=strict, name=name, **options)

@@ -36,7 +36,7 @@ import csv
 import importlib
 import io
 import warnings
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -231,7 +231,10 @@ class ModuleReader:
     """A reader module (``sniff(text) -> bool``, ``read(source, **options)``) seen as a :class:`Reader`.
 
     ``sniff_head`` replaces the text test when the module looks at something else
-    (the screenshot reader looks at image signatures).
+    (the screenshot reader looks at image signatures). A module that reads several
+    declared layouts lists them in ``layouts`` (name -> spec, a live mapping) and
+    names the ``read`` option that picks one in ``layout_option``: then
+    ``format=<layout name>`` reaches it through ``read_proofs``.
     """
 
     def __init__(
@@ -242,10 +245,14 @@ class ModuleReader:
         target: str = "proofs",
         sniff_head: Callable[[Head], bool] | None = None,
         description: str = "",
+        layouts: Mapping[str, Any] | None = None,
+        layout_option: str = "format",
     ) -> None:
         self.name = name
         self.module = module
         self.target = target
+        self.layouts: Mapping[str, Any] = layouts if layouts is not None else {}
+        self.layout_option = layout_option
         self._sniff_head = sniff_head
         self.description = description or (module.__doc__ or "").strip().splitlines()[0]
 
