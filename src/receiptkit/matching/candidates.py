@@ -117,6 +117,8 @@ def _segments(
     k = len(rows)
     day = proofs.precision[rows] == 2
     days_back = np.busday_offset(proofs.day[rows], -policy.bank_post_lag_days, roll="backward")
+    if proofs.txn_date is not None:  # a payment's own date: that day only
+        days_back = np.where(proofs.txn_date[rows], proofs.day[rows], days_back).astype("datetime64[D]")
     spans = (proofs.day[rows] - days_back).astype(np.int64)
     n_days = int(spans[day].max()) + 1 if day.any() else 1
     width = max(2 + n_days, 5)

@@ -679,6 +679,7 @@ class TimeComparator(Comparator):
                 ComparisonLevel(f"lag {k}d", m, f"{k} business days to the statement date")
                 for k, m in enumerate(lag_m)
             ),
+            ComparisonLevel("same day", p.m_time_txn_day, "on the payment's own date (SMS, app, 交易日)"),
             ComparisonLevel("edge", None, "at the edge of a date-only window"),
             ComparisonLevel(
                 "outside", p.m_time_outside, "outside the window (found by a reference)", against=True

@@ -76,6 +76,9 @@ class ProofArrays:
     last4_code: np.ndarray | None = None  # card last 4 as 0-9999, -1 when not given
     terminal_code: np.ndarray | None = None  # journal terminal code, -1 when not given or unknown
     partial: np.ndarray | None = None  # may carry a visible suffix of a number, or names a terminal (cached)
+    txn_date: np.ndarray | None = (
+        None  # a date-only proof whose date is the payment's (交易日), not a posting date
+    )
 
     @classmethod
     def build(cls, proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy) -> ProofArrays:
@@ -106,7 +109,10 @@ class ProofArrays:
                 end_s = pd.to_datetime(end[ranged], utc=True).dt.as_unit("s").astype("int64").to_numpy()
                 core_hi[ranged] = np.maximum(end_s, t[ranged])
                 precision[ranged & (core_hi - t > 59)] = RANGE_CODE
-        first_day = np.busday_offset(day, -policy.bank_post_lag_days, roll="backward")
+        txn_date = transaction_dated(frame, precision, side)
+        first_day = np.where(
+            txn_date, day, np.busday_offset(day, -policy.bank_post_lag_days, roll="backward")
+        ).astype("datetime64[D]")
         lo_day = local_midnight(first_day, index.tz) - tol
         hi_day = local_midnight(day + np.timedelta64(1, "D"), index.tz) - 1 + tol
         is_day = precision == 2
@@ -150,6 +156,7 @@ class ProofArrays:
             not_paid=not_paid,
             last4_code=last4_codes(frame["card_last4"]),
             terminal_code=terminal_code,
+            txn_date=txn_date,
         )
 
     def __len__(self) -> int:
@@ -172,6 +179,45 @@ class ProofArrays:
 
     def codes4(self) -> np.ndarray:
         return self.last4_code if self.last4_code is not None else last4_codes(pd.Series(self.last4))
+
+
+_REALTIME_KINDS = ("sms", "issuer_app", "wallet")
+
+
+def transaction_dated(frame: pd.DataFrame, precision: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Date-only payment proofs whose date is the day of the payment itself, not a posting date.
+
+    A bank SMS, an issuer app's push and a wallet's record are sent when the
+    card is charged (field guide 1.2: debit cards are debited in real time,
+    the SMS carries the balance; the capture time falls in the minute of the
+    text), so their date, even without a time (BOC credit SMS, Alipay's
+    ``11月08日`` push), is the payment's. A statement line whose ``raw`` holds
+    a ``posting_date`` other than its ``date`` carries its 交易日 (the reader
+    sets ``date`` to the 交易日 and keeps the 记账日). Refunds are left out:
+    the card sees a refund a day or more after the shop (field guide 4.3).
+    Any other date-only proof may be a posting date and keeps the
+    ``bank_post_lag_days`` window.
+    """
+    n = len(frame)
+    day_only = (precision == 2) & (side == 0)
+    if not day_only.any():
+        return np.zeros(n, dtype=bool)
+    kind = frame["kind"].astype(object).to_numpy()
+    out = day_only & np.isin(kind, _REALTIME_KINDS)
+    rows = np.flatnonzero(day_only & ~out & (kind == "bank_statement"))
+    if len(rows) and "raw" in frame.columns:
+        raws = frame["raw"].to_numpy(dtype=object)[rows]
+        posted = pd.to_datetime(
+            pd.Series([r.get("posting_date") if isinstance(r, dict) else None for r in raws], dtype=object),
+            errors="coerce",
+            format="mixed",
+        )
+        dated = frame["date"].to_numpy(dtype="datetime64[D]")[rows]
+        known = posted.notna().to_numpy()
+        differs = np.zeros(len(rows), dtype=bool)
+        differs[known] = posted[known].to_numpy(dtype="datetime64[D]") != dated[known]
+        out[rows[differs]] = True
+    return out
 
 
 def local_midnight(days: np.ndarray, tz: object) -> np.ndarray:
@@ -285,6 +331,10 @@ def time_evidence(
         lv = _levels(len(sel), "outside", with_levels)
         if with_levels:
             lv[ok] = np.array([f"lag {k}d" for k in range(days)], dtype=object)[lag[ok]]
+        if proofs.txn_date is not None:  # the payment's own day: the window is that day (u = 1)
+            same = proofs.txn_date[p[sel]] & in_core
+            w[same] = np.log(policy.m_time_txn_day)
+            lv[same] = "same day"
         near = ~ok & (dist[sel] <= tol)
         lv[near] = "edge"
         w[near] = 0.0

@@ -135,6 +135,7 @@ class MatchPolicy:
         0.04,
     )  # inside an hour or [ts, ts_end], near, window
     m_time_day: tuple[float, ...] = (0.40, 0.30, 0.18, 0.12)  # lag 0, 1, 2, 3 business days
+    m_time_txn_day: float = 0.97  # a date-only proof dated on the payment's own day (SMS, app, 交易日)
     m_time_outside: float = 0.01
     m_last4: float = 0.97
     m_id_agree: float = 0.99

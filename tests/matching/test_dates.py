@@ -1,0 +1,59 @@
+"""Date-only proofs: the payment's own date (SMS, app push, 交易日) or a posting date (记账日).
+
+Field guide 1.2 (BOC credit SMS carry a year and no time; debit cards are debited in real time) and 3.1
+(statements post 0-3 days later, weekends included or moved to Monday).
+"""
+
+from __future__ import annotations
+
+import receiptkit as rk
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+D = "2026-11-20"  # a Friday
+BEFORE = "2026-11-19"
+
+
+def _two_days() -> object:
+    # the customer's sale on D; a wallet sale of the same amount, no card shown, the day before
+    return journal(
+        *background(),
+        txn("A", 8800, "12:00:10", card_last4="1234"),
+        txn("B", 8800, "15:30:10", day=BEFORE, channel="wechat"),
+    )
+
+
+def test_an_sms_without_a_time_is_dated_on_the_payment_day_only() -> None:
+    sms = pf("s1", 8800, None, day=D, kind="sms", card_last4="1234")
+    result = rk.match(proofs(sms), _two_days())
+    row = row_of(result, "s1")
+    assert row["status"] == "matched" and row["txn_id"] == "A", row["reason"]
+    table = rk.explain(result, "s1").set_index("field")
+    assert table.loc["time", "best_level"] == "same day"
+
+
+def test_a_statement_line_with_its_transaction_date_is_that_day_only() -> None:
+    line = pf("b1", 8800, None, day=D, card_last4="1234", raw={"交易日": D, "posting_date": "2026-11-23"})
+    row = row_of(rk.match(proofs(line), _two_days()), "b1")
+    assert row["status"] == "matched" and row["txn_id"] == "A", row["reason"]
+    assert row["n_candidates"] == 1  # the day before is not searched
+
+
+def test_a_posting_date_still_reaches_back_business_days() -> None:
+    # only the posting date (记账日 = date): the sale of the day before is a candidate too
+    line = pf("b1", 8800, None, day=D, card_last4="1234", raw={"记账日": D, "posting_date": D})
+    result = rk.match(proofs(line), _two_days())
+    assert row_of(result, "b1")["n_candidates"] >= 2
+    # a sale two business days before a Monday posting (weekend in between) is found
+    monday = pf("b2", 6600, None, day="2026-11-23", card_last4="4321", raw={"posting_date": "2026-11-23"})
+    j = journal(*background(), txn("F", 6600, "18:00:00", day="2026-11-19", card_last4="4321"))
+    row = row_of(rk.match(proofs(monday), j), "b2")
+    assert row["status"] == "matched" and row["txn_id"] == "F", row["reason"]
+
+
+def test_a_refund_sms_without_a_time_keeps_the_lag_window() -> None:
+    # the card sees a refund a day or more after the shop (field guide 4.3)
+    j = journal(*background(), txn("R", 5500, "16:00:00", day=BEFORE, txn_type="refund", card_last4="1234"))
+    sms = pf("r1", 5500, None, day=D, kind="sms", card_last4="1234", direction="credit")
+    row = row_of(rk.match(proofs(sms), j), "r1")
+    assert row["status"] == "matched" and row["txn_id"] == "R", row["reason"]
