@@ -315,3 +315,50 @@ def test_required_roles_are_declared_and_a_mapping_without_them_is_refused() -> 
     with pytest.raises(rk.JournalError, match="missing required column for card_last4") as info:
         read_journal(data, preset=strict)
     assert info.value.column == "PAN Suffix"
+
+
+# --------------------------------------------------------------------------- preambles
+
+
+def test_a_preamble_role_fills_rows_and_the_older_names_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "statement.csv"
+    path.write_text(
+        "某某银行对账单\n卡号: 6222 **** **** 4321\n交易日,金额,摘要\n2026-03-01,-35.50,咖啡\n",
+        encoding="utf-8",
+    )
+    fields = {"date": Column("交易日", kind="time"), "amount": Column("金额", kind="amount")}
+    pattern = r"卡号[:：]\s*[\d* ]*(\d{4})\s*$"
+    new = ProofSpec("b", header=("交易日", "金额"), fields=fields, preamble={"card_last4": pattern})
+    old = ProofSpec("b", header=("交易日", "金额"), fields=fields, preamble_last4=pattern)
+    for spec in (new, old):
+        assert spec.preamble_patterns() == {"card_last4": pattern}
+        frame = rk.read_proofs(path, spec=spec)
+        assert frame.loc[0, "card_last4"] == "4321"
+    # a column of the row wins over the preamble
+    with_card = new.variant(
+        "b2", header=("交易日", "金额", "卡号末四位"), fields={"card_last4": Column("卡号末四位")}
+    )
+    path.write_text(
+        "卡号: 6222 **** **** 4321\n交易日,金额,卡号末四位\n2026-03-01,-35.50,9876\n2026-03-02,-1.00,\n",
+        encoding="utf-8",
+    )
+    assert rk.read_proofs(path, spec=with_card)["card_last4"].tolist() == ["9876", "4321"]
+    with pytest.raises(ValueError, match="disagree"):
+        ProofSpec("b", header=("A",), preamble={"card_last4": r"(\d{4})"}, preamble_last4=r"x(\d{4})")
+
+
+def test_preamble_roles_are_checked_when_declared() -> None:
+    with pytest.raises(ValueError, match="cannot be read from the preamble"):
+        ProofSpec("b", header=("A",), preamble={"amount": r"(\d+)"})
+    with pytest.raises(ValueError, match="needs a group"):
+        ProofSpec("b", header=("A",), preamble={"card_last4": r"\d{4}"})
+    assert SPECS["alipay_merchant"].preamble_patterns() == {"merchant_id": r"账号[:：]\s*\[?(\d+)"}
+    legacy = SettlementSpec(name="s", header=("A",), preamble_merchant=r"商户[:：](\d+)")
+    assert legacy.preamble_patterns() == {"merchant_id": r"商户[:：](\d+)"}
+    assert PRESETS["alipay_merchant"].preamble == {"merchant_id": r"账号[:：]\s*\[?(\d+)"}
+
+
+def test_a_journal_preamble_fills_the_merchant(fixtures: Path) -> None:
+    journal = read_journal(fixtures / "journal" / "alipay_merchant_gbk.csv")
+    assert journal["merchant_id"].notna().all()
+    assert set(journal["merchant_id"]) == {"20881234567890120156"}  # the account of the '#账号：[...]' line

@@ -69,7 +69,7 @@ ICBC = ProofSpec(
         "merchant_text": Col("交易场所", "对方户名", "摘要"),
     },
     stop_at=r"合计",
-    preamble_last4=r"卡号[:：]\s*[\d*]*(\d{4})(?![\d*])",
+    preamble={"card_last4": r"卡号[:：]\s*[\d*]*(\d{4})(?![\d*])"},
     description="工商银行明细查询文件 (credit and debit v1/v2); last4 from the 卡号 line",
 )
 
@@ -86,7 +86,7 @@ CCB = ProofSpec(
     },
     combine={"__ts": ("交易日期", "交易时间")},
     stop_at=r"^以上数据仅供参考",
-    preamble_last4=r"账\s*号[:：,]*\s*[\dxX*]*(\d{4})(?![\dxX*])",
+    preamble={"card_last4": r"账\s*号[:：,]*\s*[\dxX*]*(\d{4})(?![\dxX*])"},
     description="建设银行交易明细 (.xls)",
 )
 
@@ -114,7 +114,7 @@ SPDB_DEBIT = ProofSpec(
         "credit": Col("存入金额", kind=_A),
         "merchant_text": Col("交易对手名称", "交易类型"),
     },
-    preamble_last4=r"账号[:：,]*\s*[\dxX*]*(\d{4})(?![\dxX*])",
+    preamble={"card_last4": r"账号[:：,]*\s*[\dxX*]*(\d{4})(?![\dxX*])"},
     description="浦发银行借记卡交易明细 (.xls)",
 )
 

@@ -491,6 +491,11 @@ def _process(
         converted["currency"] = converted["currency"].fillna(default_currency or pd.NA)
 
     converted = _resolve_enums(converted, enum_values, preset, fields, raw.lines, problems, frame.columns)
+    for role, value in preset.preamble_values(raw).items():  # written once above the header
+        known = (
+            converted[role] if role in converted else pd.Series(pd.NA, index=converted.index, dtype=STRING)
+        )
+        converted[role] = known.fillna(value)
     if preset.finish is not None:
         converted = preset.finish(converted, raw, problems)
 

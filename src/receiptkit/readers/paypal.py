@@ -264,6 +264,7 @@ class PayPalLayout(TableSpec):
         combine: Mapping[str, tuple[str, ...]] | None = None,
         sniff_text: Sequence[str] = (),
         required: Sequence[str] = ("amount", "currency"),
+        preamble: Mapping[str, str] | None = None,
     ) -> None:
         # the positional order is the one PayPalLayout always had; date/time/zone/type name one column each
         merged = dict(fields or {})
@@ -293,6 +294,7 @@ class PayPalLayout(TableSpec):
             "decimal_comma": decimal_comma,
             "sniff_text": tuple(sniff_text),
             "required": tuple(required),
+            "preamble": dict(preamble or {}),
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)

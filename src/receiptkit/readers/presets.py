@@ -247,6 +247,9 @@ class JournalPreset(TableSpec):
 
     ROLES = JOURNAL_ROLES
     TARGET = "journal"
+    PREAMBLE_ROLES = frozenset(
+        {"merchant_id", "merchant_name", "terminal_id", "batch_no", "operator_id", "acquirer", "issuer"}
+    )
 
     tz_fixed: bool = False
     defaults: Mapping[str, str] = field(default_factory=dict)
@@ -276,6 +279,7 @@ class JournalPreset(TableSpec):
         decimal_comma: bool = False,
         sniff_text: Sequence[str] = (),
         required: Sequence[str] = ("ts", "amount_minor"),
+        preamble: Mapping[str, str] | None = None,
     ) -> None:
         # the positional order is the one JournalPreset always had; ``identify`` is ``header``'s older name
         if identify is not None and header is not None and tuple(identify) != tuple(header):
@@ -295,6 +299,7 @@ class JournalPreset(TableSpec):
             "decimal_comma": decimal_comma,
             "sniff_text": tuple(sniff_text),
             "required": tuple(required),
+            "preamble": dict(preamble or {}),
             "tz_fixed": tz_fixed,
             "defaults": dict(defaults or {}),
             "skip": dict(skip or {}),
@@ -440,13 +445,10 @@ WECHAT_MERCHANT = JournalPreset(
 
 
 def _alipay_finish(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.DataFrame:
-    """Refund rows point back to the trade; the account (PID) comes from the ``#账号`` line."""
+    """Refund rows point back to the trade (the account, PID, comes from the ``#账号`` line: ``preamble``)."""
     out = frame.copy()
     refund = out["txn_type"].eq("refund").fillna(False)
     out.loc[refund, "original_txn_id"] = out.loc[refund, "wallet_txn_id"]
-    pid = next((m.group(1) for line in raw.preamble if (m := re.search(r"账号[:：]\s*\[?(\d+)", line))), None)
-    if pid is not None:
-        out["merchant_id"] = out["merchant_id"].fillna(pid) if "merchant_id" in out else pid
     return out
 
 
@@ -468,6 +470,7 @@ ALIPAY_MERCHANT = JournalPreset(
     tz="Asia/Shanghai",
     currency="CNY",
     defaults={"txn_type": "sale", "status": "approved", "channel": "alipay"},
+    preamble={"merchant_id": r"账号[:：]\s*\[?(\d+)"},
     finish=_alipay_finish,
 )
 

@@ -99,6 +99,9 @@ def payment_state(text: object) -> str | None:
     return "unknown"
 
 
+#: Proof columns a :class:`ProofSpec` may fill from the lines above the header (``preamble``).
+_PREAMBLE_COLUMNS = ("card_last4", "merchant_text", "reference", "wallet_txn_id", "order_no", "terminal_id")
+
 #: The roles a :class:`ProofSpec` may declare in ``fields``.
 PROOF_ROLES: frozenset[str] = frozenset(
     {
@@ -144,14 +147,17 @@ class ProofSpec(TableSpec):
     spending is positive) or ``unsigned`` (the direction comes only from the
     ``direction`` field). ``context`` names the columns searched for
     :data:`CREDIT_WORDS` when a row has no direction (default: all).
-    ``preamble_last4`` and ``preamble_year`` are
-    regular expressions read from the lines above the header. ``refine`` is a
+    ``preamble`` (role -> regular expression, for the card tail and the other text
+    columns) and ``preamble_year`` (the statement's year and month, for
+    year-less dates) are read from the lines above the header;
+    ``preamble_last4`` is the older name of ``preamble["card_last4"]``. ``refine`` is a
     hook ``(canonical, raw_table) -> canonical`` for a rule that does not fit
     the declaration.
     """
 
     ROLES = PROOF_ROLES
     TARGET = "proofs"
+    PREAMBLE_ROLES = frozenset(_PREAMBLE_COLUMNS)
 
     kind: str = "bank_statement"
     sign: str = "negative_debit"
@@ -163,8 +169,20 @@ class ProofSpec(TableSpec):
     refine: Callable[[pd.DataFrame, RawTable], pd.DataFrame] | None = None
     context: tuple[str, ...] = ()
 
+    def preamble_patterns(self) -> dict[str, str]:
+        """``preamble``, with ``preamble_last4`` (its older name for the ``card_last4`` role)."""
+        patterns = super().preamble_patterns()
+        if self.preamble_last4 and "card_last4" not in patterns:
+            patterns["card_last4"] = self.preamble_last4
+        return patterns
+
     def __post_init__(self) -> None:
         super().__post_init__()
+        if (
+            self.preamble_last4
+            and self.preamble.get("card_last4", self.preamble_last4) != self.preamble_last4
+        ):
+            raise ValueError(f"ProofSpec {self.name!r}: preamble_last4 and preamble['card_last4'] disagree")
         if self.sign not in ("negative_debit", "positive_debit", "unsigned"):
             raise ValueError(
                 f"ProofSpec {self.name!r}: sign must be negative_debit, positive_debit or unsigned, not {self.sign!r}"
@@ -284,14 +302,11 @@ def read_spec(
     for column in ("merchant_text", "card_last4", "reference", "wallet_txn_id", "order_no", "terminal_id"):
         if column in converted:
             canonical[column] = converted[column]
-    if spec.preamble_last4:
-        found = re.search(spec.preamble_last4, preamble)
-        if found:
-            last4 = found.group(1)
-            if "card_last4" in canonical:
-                canonical["card_last4"] = canonical["card_last4"].fillna(last4)
-            else:
-                canonical["card_last4"] = pd.Series(last4, index=frame.index, dtype=STRING)
+    for column, value in spec.preamble_values(raw).items():  # written once above the header
+        if column in canonical:
+            canonical[column] = canonical[column].fillna(value)
+        else:
+            canonical[column] = pd.Series(value, index=frame.index, dtype=STRING)
     if "currency" in converted:
         canonical["currency"] = converted["currency"].fillna(spec.currency)
     else:

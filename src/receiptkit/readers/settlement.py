@@ -148,9 +148,10 @@ class SettlementSpec(TableSpec):
     counts the sale and refund rows.
 
     ``required`` lists roles whose columns must exist. ``channel`` is the
-    channel of every line (wallet bills). ``preamble_merchant`` is a regular
-    expression whose group 1, found in the lines above the header, is the
-    merchant id when the rows carry none.
+    channel of every line (wallet bills). ``preamble`` maps ``merchant_id`` or
+    ``terminal_id`` to a regular expression whose group 1, found in the lines
+    above the header, fills the rows that carry none (``preamble_merchant`` is
+    the older name of ``preamble["merchant_id"]``).
 
     A settlement spec is a :class:`~receiptkit.readers.protocol.Reader` of the
     ``settlement`` target: ``spec.sniff(head)`` and ``spec.read(source)``.
@@ -158,12 +159,20 @@ class SettlementSpec(TableSpec):
 
     ROLES = SETTLEMENT_ROLES
     TARGET = "settlement"
+    PREAMBLE_ROLES = frozenset({"merchant_id", "terminal_id"})
 
     per_transaction: bool = False
     channel: str | None = None
     tz: str = "Asia/Shanghai"
     currency: str = "CNY"
     preamble_merchant: str | None = None
+
+    def preamble_patterns(self) -> dict[str, str]:
+        """``preamble``, with ``preamble_merchant`` (its older name for the ``merchant_id`` role)."""
+        patterns = super().preamble_patterns()
+        if self.preamble_merchant and "merchant_id" not in patterns:
+            patterns["merchant_id"] = self.preamble_merchant
+        return patterns
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -262,7 +271,7 @@ ALIPAY_MERCHANT = SettlementSpec(
     per_transaction=True,
     channel="alipay",
     encodings=("gb18030", "utf-8-sig"),
-    preamble_merchant=r"账号[:：]\s*\[?(\d+)",
+    preamble={"merchant_id": r"账号[:：]\s*\[?(\d+)"},
 )
 
 #: The WeChat Pay merchant fund flow bill (资金账单). Layout from WeChat Pay's bill documentation
@@ -698,6 +707,8 @@ def _per_batch(
     lines["trade_date"] = local_day(converted["trade_date"]) if "trade_date" in converted else pd.NaT
     for key in ("merchant_id", "terminal_id", "batch_no"):
         lines[key] = converted[key] if key in converted else pd.Series(pd.NA, index=index, dtype=STRING)
+    for role, value in spec.preamble_values(raw).items():  # written once above the header
+        lines[role] = lines[role].fillna(value)
     gross = converted["gross"]
     fee = converted["fee"] if "fee" in converted else pd.Series(pd.NA, index=index, dtype="Int64")
     net = converted["net"] if "net" in converted else pd.Series(pd.NA, index=index, dtype="Int64")
@@ -794,12 +805,8 @@ def _per_transaction(
         },
         index=index,
     )
-    if spec.preamble_merchant:
-        found = next(
-            (m.group(1) for text in raw.preamble if (m := re.search(spec.preamble_merchant, text))), None
-        )
-        if found is not None:
-            rows["merchant_id"] = rows["merchant_id"].fillna(found)
+    for role, value in spec.preamble_values(raw).items():  # written once above the header
+        rows[role] = rows[role].fillna(value)
     bad_lines = {p.row for p in problems}
     keep = (counted | is_fee) & ~rows["line"].isin(list(bad_lines))
     rows = rows[keep.to_numpy(dtype=bool)]

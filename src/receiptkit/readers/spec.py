@@ -1,4 +1,4 @@
-"""One declarative base for every table layout: :class:`TableSpec` and its columns.
+r"""One declarative base for every table layout: :class:`TableSpec` and its columns.
 
 Journal presets (:class:`~receiptkit.readers.presets.JournalPreset`), proof
 specs (:class:`~receiptkit.readers.proofbase.ProofSpec`), settlement specs
@@ -27,6 +27,9 @@ a layout is declared, not coded:
   (words that must also occur near the top of the file).
 - ``required``: roles whose column must be in the file (the rest are optional:
   a role whose columns are all absent is left empty).
+- ``preamble``: role -> regular expression whose group 1, found in the lines
+  above the header (a statement's title block), fills that role in the rows
+  that have none (``{"card_last4": r"卡号[:：]\s*[\d*]*(\d{4})"}``).
 
 A new variant of a known layout costs a few lines, usually a
 :func:`dataclasses.replace` of an existing spec (``spec.variant(...)``)::
@@ -72,6 +75,8 @@ class TableSpec:
     ROLES: ClassVar[frozenset[str] | None] = None
     #: Which reader family the spec belongs to: ``journal``, ``proofs`` or ``settlement``.
     TARGET: ClassVar[str] = ""
+    #: Roles a spec of this class may read from the lines above the header (``preamble``).
+    PREAMBLE_ROLES: ClassVar[frozenset[str]] = frozenset()
 
     name: str
     _: KW_ONLY
@@ -88,6 +93,7 @@ class TableSpec:
     decimal_comma: bool = False
     sniff_text: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    preamble: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "header", tuple(self.header))
@@ -108,6 +114,18 @@ class TableSpec:
                 )
         if self.stop_at is not None:
             re.compile(self.stop_at)  # a bad pattern is refused when declared, not when a file is read
+        for role, pattern in self.preamble_patterns().items():
+            if role not in self.PREAMBLE_ROLES:
+                allowed = ", ".join(sorted(self.PREAMBLE_ROLES)) or "none"
+                raise ValueError(
+                    f"{type(self).__name__} {self.name!r}: {role!r} cannot be read from the preamble "
+                    f"(roles: {allowed})"
+                )
+            if re.compile(pattern).groups < 1:
+                raise ValueError(
+                    f"{type(self).__name__} {self.name!r}: the preamble pattern of {role!r} needs a group "
+                    "around the value"
+                )
 
     # ------------------------------------------------------------------ recognising
 
@@ -152,6 +170,24 @@ class TableSpec:
         names = self.fields[role].names if role in self.fields else ()
         present = set(columns)
         return next((n for n in names if n in present), names[0] if names else (default or role))
+
+    def preamble_patterns(self) -> dict[str, str]:
+        """Role -> regular expression read from the lines above the header (subclasses add their older names)."""
+        return dict(self.preamble)
+
+    def preamble_values(self, raw: RawTable) -> dict[str, str]:
+        """Role -> group 1 of its pattern's first match in the lines above the header (roles not found are left out).
+
+        The value fills that role's column in the rows that have none (a statement's card
+        number or account, written once in its title block).
+        """
+        text = "\n".join(raw.preamble)
+        values: dict[str, str] = {}
+        for role, pattern in self.preamble_patterns().items():
+            found = re.search(pattern, text)
+            if found is not None and found.group(1) is not None:
+                values[role] = found.group(1)
+        return values
 
     def missing_roles(self) -> list[str]:
         """The ``required`` roles that have no column in ``fields`` (a layout that could never be read)."""
