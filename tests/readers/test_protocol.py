@@ -319,6 +319,8 @@ def test_format_may_name_any_layout_a_reader_declares(fixtures: Path) -> None:
         rk.read_proofs(spanish, format="paypal_statement")
     wechat = folder / "wechat_bill.csv"
     assert rk.read_proofs(wechat, format="wechat").equals(rk.read_proofs(wechat))
-    assert FORMATS["paypal"].layouts["paypal_statement_es"].decimal_comma
+    paypal_reader = FORMATS["paypal"]
+    assert isinstance(paypal_reader, ModuleReader)
+    assert paypal_reader.layouts["paypal_statement_es"].decimal_comma
     with pytest.raises(ProofError, match="unknown format 'nope'"):
         rk.read_proofs(wechat, format="nope")

@@ -119,11 +119,11 @@ def read_proofs(
         spec = options.get("spec")
         if spec is not None:
             # a declared layout is read as declared, never sniffed
-            family = "paypal" if isinstance(spec, paypal.PayPalLayout) else "bank"
-            if format not in (None, family):
+            spec_reader = "paypal" if isinstance(spec, paypal.PayPalLayout) else "bank"
+            if format not in (None, spec_reader):
                 raise ProofError(f"give format= or spec=, not both (format={format!r})", file=name)
-            format = family
-            if family == "paypal":
+            format = spec_reader
+            if spec_reader == "paypal":
                 options["layout"] = options.pop("spec")
         if format is None:
             format, head = sniff_format(source, name=name)
