@@ -361,3 +361,28 @@ def test_a_chains_legal_entity_linked_to_one_branch_says_nothing_against_its_sib
     result = rk.match(proofs(other), index)
     assert row_of(result, "s2")["status"] == "unmatched"
     assert rk.explain(result, "s2").set_index("field").loc["merchant", "best_level"] == "other brand"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "level"),
+    [
+        ("麦**劳", "麦当劳(中山公园店)", "brand"),  # field guide 4.4: Alipay shows the shop name masked
+        ("海底**锅", "海底捞火锅(五角场店)", "brand"),
+        ("麦**劳", "古茗(西湖店)", "neutral"),  # does not fit: maybe a person, never against
+        ("付款给酱骨头焖面(**强)", "酱骨头焖面(西湖店)", "neutral"),  # a personal payee
+        ("支付宝-严", "麦当劳(中山公园店)", "neutral"),
+    ],
+)
+def test_a_masked_wallet_title_fits_the_sign_it_frames(text: str, name: str, level: str) -> None:
+    assert MerchantComparator().read(text, name).level == level
+
+
+def test_a_masked_title_is_never_evidence_against_another_merchant() -> None:
+    j = journal(
+        *background(merchant_name="古茗(西湖店)"),
+        txn("mc", 3300, "09:15:00", merchant_name="麦当劳(中山公园店)", merchant_id="M2", terminal_id="T2"),
+        txn("hit", 4400, "12:30:20", merchant_name="古茗(西湖店)"),
+    )
+    shot = pf("w1", 4400, "12:30:25", merchant_text="麦**劳")
+    result = rk.match(proofs(shot), j)
+    assert rk.explain(result, "w1").set_index("field").loc["merchant", "best_level"] == "neutral"

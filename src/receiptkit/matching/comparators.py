@@ -193,6 +193,31 @@ def _legal_names_brand(core: str, brand: str) -> bool:
 
 
 _LATIN_WORD = re.compile(r"[A-Z]{3,}")
+_MASKED_TITLE = re.compile(r"^(?P<head>[^*\d]+?)\*{1,8}(?P<tail>[^*\d]+)$")
+
+
+def _masked_title_fits(text: str, journal: MerchantName) -> Reading | None:
+    """A wallet's masked shop title ("麦**劳", "海底**锅"; field guide 4.4: "a shop name, often masked").
+
+    Returns ``brand`` when its visible head and tail frame the journal's sign
+    (the mask hides one to eight characters), else ``None`` (the caller reads
+    it as a person's name: neutral). Personal payees (付款给…(**强), 未实名) and
+    fewer than two visible characters never fit.
+    """
+    cleaned, _ = _clean(text)
+    if "付款给" in cleaned or "未实名" in cleaned or journal.kind != "shop":
+        return None
+    found = _MASKED_TITLE.match(re.sub(r"\s+", "", cleaned))
+    if not found:
+        return None
+    head, tail = found["head"], found["tail"]
+    if len(head) + len(tail) < 2:
+        return None
+    pattern = re.compile(re.escape(head) + r".{1,8}" + re.escape(tail))
+    for target in (journal.brand, journal.key):
+        if target and pattern.fullmatch(target):
+            return Reading("brand", f"brand — the masked title {head}*{tail} fits {journal.brand}")
+    return None
 
 
 def _has_cjk(text: str) -> bool:
@@ -241,6 +266,10 @@ class MerchantComparator(Comparator):
                 and (alias.startswith(proof.key) or proof.key.startswith(alias))
             ):
                 return Reading("alias", f"alias — {proof.key} is a known name of {merchant_name}")
+        if proof.kind == "person":
+            masked = _masked_title_fits(proof.text, journal)
+            if masked is not None:
+                return masked
         if (
             proof.kind == "shop"
             and _latin_only(proof.key)
@@ -356,8 +385,10 @@ class MerchantComparator(Comparator):
             )
             # it names another merchant of this journal: by its sign, or as a legal entity already linked to
             # it (an alias that is a legal name; a platform's or person's name may be shared, it is not)
-            names_one = np.isin(row, named).any() or (
-                (row == alias).any() and parse_merchant(str(text)).kind == "legal"
+            kind = parse_merchant(str(text)).kind
+            # (a masked title that fits a sign, "麦**劳", is for that sign but may be a person: never against)
+            names_one = (np.isin(row, named).any() and kind != "person") or (
+                (row == alias).any() and kind == "legal"
             )
             if names_one:
                 # ...but not against another branch of the brand it names: a chain's legal entity or head
