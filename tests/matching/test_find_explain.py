@@ -114,3 +114,25 @@ def test_index_without_zone_is_refused() -> None:
     naive["ts"] = naive["ts"].dt.tz_localize(None)
     with pytest.raises(SchemaError):
         rk.JournalIndex(naive)
+
+
+def test_explain_rows_are_written_by_the_comparators(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each field row of explain is its comparator's explanation_row (issue #17 item 6), not explain's own text."""
+    from receiptkit.matching.comparators import Comparator
+
+    j = journal(*background(), txn("A", 12850, "14:32:10", card_last4="1234"))
+    result = rk.match(proofs(pf("p1", 12850, "14:32:05", card_last4="1234")), j)
+    plain = rk.explain(result, "p1").set_index("field")
+    written = Comparator.explanation_row
+
+    def marked(self, proof_value, journal_value, reading, weight):  # type: ignore[no-untyped-def]
+        row = written(self, proof_value, journal_value, reading, weight)
+        return {**row, "level": f"{self.field}:{row['level']}", "note": f"by {type(self).__name__}"}
+
+    monkeypatch.setattr(Comparator, "explanation_row", marked)
+    shown = rk.explain(result, "p1").set_index("field")
+    for field in FIELDS:
+        assert shown.loc[field, "best_level"] == f"{field}:{plain.loc[field, 'best_level']}"
+        assert shown.loc[field, "best_note"].startswith("by ")
+        assert shown.loc[field, "best_bits"] == plain.loc[field, "best_bits"]
+    assert shown.loc["card_last4", "best_level"] == "card_last4:agree"

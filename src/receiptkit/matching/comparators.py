@@ -96,7 +96,7 @@ class Reading:
     """What a comparator read for one pair: the level and a line for people."""
 
     level: str
-    note: str
+    note: str | None
 
 
 class Comparator:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.comparators import Reading, comparators
 from receiptkit.matching.decide import _Weighed
 from receiptkit.matching.evidence import FIELDS, ProofArrays
 from receiptkit.matching.index import JournalIndex
@@ -135,14 +136,18 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
         base[f"{label}_level"] = "prior"
         base[f"{label}_bits"] = round(float(e["base"]) / np.log(2), 2)
     rows.append(base)
+    by_field = {comparator.field: comparator for comparator in comparators(store.policy)}
     for field in FIELDS:
         row: dict[str, Any] = {"field": field, "proof_value": _proof_value(proof_row, field)}
         for label, (_, e), txn in zip(labels, ev.iterrows(), picks, strict=False):
+            # the field's comparator writes its row: level, weight in bits and its reading in words
+            reading = Reading(str(e[f"level_{field}"]), e.get(f"note_{field}"))
+            written = by_field[field].explanation_row(
+                row["proof_value"], _journal_value(txn, field), reading, float(e[f"weight_{field}"])
+            )
             row[f"{label}_txn_id"] = e["txn_id"]
-            row[f"{label}_value"] = _journal_value(txn, field)
-            row[f"{label}_level"] = e[f"level_{field}"]
-            row[f"{label}_bits"] = round(float(e[f"weight_{field}"]) / np.log(2), 2)
-            row[f"{label}_note"] = e.get(f"note_{field}")  # the comparator's reading, in words
+            for key in ("value", "level", "bits", "note"):
+                row[f"{label}_{key}"] = written["journal_value" if key == "value" else key]
         rows.append(row)
     total: dict[str, Any] = {"field": "posterior", "proof_value": None}
     for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
