@@ -47,6 +47,8 @@ class _Weighed:
     n_candidates: np.ndarray  # per proof: approved candidates found (listed and counted)
     starts: np.ndarray  # first position of each proof (len n + 1)
     table: MerchantTable | None = None  # the merchant evidence the pairs were weighed with
+    # per proof: log factor of "paid elsewhere, coinciding with a candidate" (matching.elsewhere); None: none
+    copy: np.ndarray | None = None
 
 
 def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table: MerchantTable) -> _Weighed:
@@ -154,8 +156,13 @@ def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Poster
     contrib = np.where(active, np.exp(masked - peak[p]), 0.0)
     total = np.exp(log_absent - peak) + np.exp(log_other - peak) + np.exp(w.rest - peak)
     total = total + np.bincount(p, weights=contrib, minlength=n)
+    copied = np.zeros(n)
+    if w.copy is not None:  # paid elsewhere, but coinciding with one of these sales (matching.elsewhere)
+        sales = np.bincount(p, weights=np.where(w.route != _FAILED, contrib, 0.0), minlength=n)
+        copied = np.exp(w.copy) * sales
+        total = total + copied
     conf = contrib / total[p] if len(p) else contrib
-    absent = (np.exp(log_absent - peak) + np.exp(log_other - peak)) / total
+    absent = (np.exp(log_absent - peak) + np.exp(log_other - peak) + copied) / total
     rest = np.exp(w.rest - peak) / total
     positions = np.arange(len(p))
     big = np.iinfo(np.int64).max

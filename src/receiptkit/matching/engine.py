@@ -28,6 +28,7 @@ import pandas as pd
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.comparators import learn_aliases
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
+from receiptkit.matching.elsewhere import coincidence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxlearn import learn_fx_rates
@@ -123,6 +124,8 @@ def _match_valid(
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
+    copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
+    weighed = dataclasses.replace(weighed, copy=copy)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
     result.attrs["clock_offsets"] = offsets_records(offsets)
@@ -133,6 +136,7 @@ def _match_valid(
         for (j, c), (rate, votes) in sorted(fx_learned.items())
     ]
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
+    result.attrs["coincidence"] = coincidences
     return result
 
 

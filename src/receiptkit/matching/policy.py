@@ -64,6 +64,14 @@ class MatchPolicy:
         journal nor in ``fx_rates``, read the billing rate from the proofs'
         card lines (:mod:`receiptkit.matching.fxlearn`; default on).
 
+    Payments made elsewhere (:mod:`~receiptkit.matching.elsewhere`)
+        ``coincidence_prior``: how often a payment made elsewhere is taken to
+        coincide with a sale here (amount, time, card) before the batch says
+        more (default 0.001); ``coincidence_prior_weight``: how many proofs
+        that prior counts as (default 20). The batch's own rate, per kind of
+        proof, comes from proofs whose text names another shop; it weighs on
+        proofs that name no shop and carry no number the journal could hold.
+
     Scale
         ``expand_cap``: a proof whose window holds more hypotheses than this
         lists only those sharing its card or a reference and counts the rest
@@ -155,6 +163,8 @@ class MatchPolicy:
     m_merchant_other_branch: float = 1e-9
     merchant_strong: float = 85.0
     merchant_partial: float = 60.0
+    coincidence_prior: float = 0.001
+    coincidence_prior_weight: float = 20.0
     keep_candidates: int = 5
     expand_cap: int = 256
     keep_pairs: int = 12

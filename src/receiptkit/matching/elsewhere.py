@@ -1,0 +1,90 @@
+"""Payments made elsewhere that look like a sale here: how often, estimated from the batch itself.
+
+A proof whose text names no shop (a platform or aggregator such as 美团 or 收钱吧,
+a legal entity not known here, a channel only such as 银联消费, or no text) and
+carries no number the journal could hold (wallet, order, reference, terminal)
+is told apart from a payment made in another shop only by its amount, time and
+card last 4. The matcher weighs those against chance: how often a stranger's
+payment of that amount falls in that minute on a card with those last 4. That
+holds for honest coincidences. It does not hold when payments made elsewhere
+tend to *coincide* with sales here (a proof of another shop's sale presented
+for a duplicate, a chain whose shops sell the same items at the same prices at
+the same hours), and nothing in one proof can tell.
+
+The batch can. Proofs whose text names another shop (another brand, another
+branch, of every merchant of this journal) are payments made elsewhere that we
+can recognise; how many of them would be ``matched`` on their amount, time and
+card alone is how often a payment made elsewhere coincides with a sale here,
+per kind of proof (a bank SMS and a wallet bill do not coincide alike). That
+rate ``q`` (with a small prior, :attr:`MatchPolicy.coincidence_prior`, for kinds
+the batch says little about) enters the posterior of a proof that names no shop
+as a second way of being absent: "paid elsewhere and coinciding", with the
+evidence of the best candidate it coincides with. So with ``q`` near 0 nothing
+changes; when most payments made elsewhere coincide, such a proof's confidence
+cannot pass ``(1 - prior_absent) / (1 - prior_absent + prior_absent * q)``.
+This is the population-based u of splink applied to "not in this journal": the
+data says how likely the coincidence is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from receiptkit.matching.comparators import MerchantTable
+from receiptkit.matching.decide import _posteriors, _Weighed
+from receiptkit.matching.evidence import ProofArrays, present
+from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.policy import MatchPolicy
+
+__all__ = ["coincidence"]
+
+_FOR = ("alias", "same branch", "brand", "similar")  # a text that names a merchant of this journal
+_OTHER = ("other brand", "other branch")  # a text that names another shop
+
+
+def coincidence(
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, table: MerchantTable, policy: MatchPolicy
+) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+    """Per proof, the log factor of "paid elsewhere and coinciding" (``-inf`` where it does not apply).
+
+    Returns the factors and, per proof kind, what the batch said: proofs naming
+    another shop (``named``), how many of them coincide (``coincide``), and the
+    rate used (``rate``).
+    """
+    n = len(proofs)
+    out = np.full(n, -np.inf)
+    stats: dict[str, dict[str, float]] = {}
+    if not n or not len(w.proof) or policy.coincidence_prior <= 0:
+        return out, stats
+    comparator = table.comparator
+    codes = np.full(n, -1, dtype=np.int64)
+    if comparator is not None and table.levels.size:
+        names = comparator.names
+        reading = names[table.levels.astype(np.int64)]  # (texts, merchants): level names
+        other = np.isin(reading, _OTHER).all(axis=1)
+        named = np.isin(reading, _FOR).any(axis=1)
+        codes = np.where(table.text_code >= 0, np.where(other, 1, np.where(named, 2, 0))[table.text_code], -1)
+    # -1: no text; 0: a text naming no merchant of this journal; 1: another shop; 2: a merchant of this journal
+    strong = (
+        present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
+    )
+    silent = (codes <= 0) & ~strong
+    elsewhere = (codes == 1) & ~strong
+    # the named-elsewhere proofs' best candidates weighed without the merchant field: would they be matched?
+    merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
+    unnamed = dataclasses.replace(w, score=w.score - merchant_w)
+    post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
+    best_conf = np.append(post.conf, 0.0)[post.best]
+    coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.match_threshold)
+    kinds = proofs.frame["kind"].astype(str).to_numpy()
+    weight = float(policy.coincidence_prior_weight)
+    log_ratio = np.log(policy.prior_absent) - np.log(1 - policy.prior_absent)
+    for kind in np.unique(kinds):
+        mine = kinds == kind
+        n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & mine).sum())
+        rate = (n_coincide + policy.coincidence_prior * weight) / (n_named + weight)
+        stats[str(kind)] = {"named": n_named, "coincide": n_coincide, "rate": round(rate, 4)}
+        out[silent & mine] = log_ratio + np.log(rate)
+    return out, stats

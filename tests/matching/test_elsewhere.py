@@ -1,0 +1,106 @@
+"""Payments made elsewhere that coincide with a sale here: the batch's own rate (matching.elsewhere)."""
+
+from __future__ import annotations
+
+import receiptkit as rk
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+BG = background()
+SHOP = "海底捞火锅(五角场店)"
+
+
+def _journal_and_decoys(n_decoys: int):
+    """Sales of the shop, and SMS of payments at another branch coinciding with the first ``n_decoys`` of them."""
+    sales = [
+        txn(
+            f"S{k}",
+            10000 + 100 * k,
+            f"1{k % 10}:{10 + k:02d}:20",
+            card_last4=f"{1000 + k}",
+            merchant_name=SHOP,
+        )
+        for k in range(12)
+    ]
+    sales.append(txn("T", 8800, "19:31:10", card_last4="4321", merchant_name=SHOP))
+    decoys = [
+        pf(
+            f"elsewhere{k}",
+            10000 + 100 * k,
+            f"1{k % 10}:{10 + k:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            card_last4=f"{1000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(n_decoys)
+    ]
+    return journal(*BG, *sales), decoys
+
+
+UNNAMED = pf(
+    "unnamed",
+    8800,
+    "19:31:00",
+    kind="sms",
+    ts_precision="minute",
+    card_last4="4321",
+    merchant_text="美团平台商户",
+)
+
+
+def test_an_unnamed_proof_is_matched_when_the_batch_shows_no_coincidences() -> None:
+    j, _ = _journal_and_decoys(0)
+    result = rk.match(proofs(UNNAMED), j)
+    assert row_of(result, "unnamed")["txn_id"] == "T"
+    assert result.attrs["coincidence"]["sms"] == {"named": 0, "coincide": 0, "rate": 0.001}
+
+
+def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matched() -> None:
+    """Ten SMS naming another branch fit sales here on amount, minute and card: an SMS naming only a
+    platform is then as likely one more of them, and stays ambiguous however well it fits."""
+    j, decoys = _journal_and_decoys(10)
+    result = rk.match(proofs(UNNAMED, *decoys), j)
+    for k in range(10):
+        assert row_of(result, f"elsewhere{k}")["status"] == "unmatched"  # another branch: never matched
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["named"] == 10 and stats["coincide"] == 10
+    assert stats["rate"] == round((10 + 0.001 * 20) / 30, 4)
+    verdict = row_of(result, "unnamed")
+    assert verdict["status"] == "ambiguous"
+    assert "not in this journal" in verdict["reason"]
+    # the cap: (1 - prior_absent) / (1 - prior_absent + prior_absent * rate)
+    assert verdict["confidence"] <= 0.9 / (0.9 + 0.1 * stats["rate"]) + 1e-6
+
+
+def test_a_proof_naming_the_shop_or_carrying_a_number_is_not_affected() -> None:
+    j, decoys = _journal_and_decoys(10)
+    named = pf(
+        "named", 8800, "19:31:00", kind="sms", ts_precision="minute", card_last4="4321", merchant_text=SHOP
+    )
+    result = rk.match(proofs(named, *decoys), j)
+    assert row_of(result, "named")["txn_id"] == "T"
+    j2 = journal(
+        *BG,
+        txn(
+            "W",
+            8800,
+            "19:31:10",
+            card_last4="4321",
+            merchant_name=SHOP,
+            wallet_txn_id="4200001111202611201234567890",
+        ),
+    )
+    wallet = pf(
+        "wallet", 8800, "19:31:10", merchant_text="美团平台商户", wallet_txn_id="4200001111202611201234567890"
+    )
+    result = rk.match(proofs(wallet, *decoys), j2)
+    assert row_of(result, "wallet")["txn_id"] == "W"
+
+
+def test_the_prior_can_be_switched_off() -> None:
+    j, decoys = _journal_and_decoys(10)
+    policy = rk.MatchPolicy(coincidence_prior=0.0)
+    result = rk.match(proofs(UNNAMED, *decoys), j, policy=policy)
+    assert row_of(result, "unnamed")["txn_id"] == "T"
+    assert result.attrs["coincidence"] == {}
