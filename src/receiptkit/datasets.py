@@ -22,6 +22,7 @@ empty for proofs of payments that are not in the journal).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,7 +33,7 @@ import pyarrow.compute as pc
 
 from receiptkit.schema import JOURNAL_COLUMNS, PROOF_COLUMNS, STRING
 
-__all__ = ["MERCHANTS", "Dataset", "make_dataset"]
+__all__ = ["MERCHANTS", "SCENARIOS", "Dataset", "make_dataset"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,9 @@ _KINDS = ("wallet", "sms", "bank_statement", "manual", "issuer_app")
 _BINS = ("622202", "622848", "621700", "625807", "411111", "545454", "356999")
 _ISSUERS = {"622202": "工商银行", "622848": "农业银行", "621700": "建设银行", "625807": "招商银行"}
 _PHONE_ERROR_S = 45  # a phone's clock is at most this far off
+SCENARIOS = ("dead_clock", "foreign_cards", "hour_counter", "sms_no_time")
+_DEAD_CLOCK_S = 365 * 86400  # battery loss: a year behind
+_USD_PER_CNY = 0.1389  # reference rate of the foreign-card scenario (not given to the matcher)
 _SECOND = 10**9
 
 
@@ -132,6 +136,7 @@ def make_dataset(
     days: int = 30,
     negative_share: float = 0.06,
     proof_kinds: dict[str, float] | None = None,
+    scenarios: Collection[str] = (),
 ) -> Dataset:
     """Generate a journal of ``n_transactions`` sales (plus their declined attempts,
     voids and refunds) and ``n_proofs`` proofs.
@@ -140,7 +145,24 @@ def make_dataset(
     ``proof_kinds`` (default: wallet 30 %, sms 20 %, bank_statement 30 %,
     manual 12 %, issuer_app 8 %); ``negative_share`` of proofs describe
     payments that are not in the journal.
+
+    ``scenarios`` adds field-guide situations the default set leaves out
+    (``SCENARIOS``; none by default, so a seed gives the same data as before):
+
+    - ``dead_clock``: the first terminal lost its date and logs a year behind
+      (field guide 6, battery loss);
+    - ``foreign_cards``: a quarter of the CNY card statement lines are a
+      foreign card's, billed in USD only at a reference rate plus a 1-3 %
+      fee and up to 0.5 % rate-date drift, with no rate in ``fx_rates``
+      (field guide 3.2);
+    - ``hour_counter``: half of the counter proofs name only the hour
+      (``14点``: ``ts_precision`` ``hour``, ``ts_end`` an hour later);
+    - ``sms_no_time``: a third of the SMS and app pushes carry the date and
+      no time (BOC credit style, field guide 1.1).
     """
+    unknown_scenarios = set(scenarios) - set(SCENARIOS)
+    if unknown_scenarios:
+        raise ValueError(f"unknown scenario(s): {', '.join(sorted(unknown_scenarios))}")
     rng = np.random.default_rng(seed)
     kinds = proof_kinds or {
         "wallet": 0.30,
@@ -153,8 +175,13 @@ def make_dataset(
     if unknown:
         raise ValueError(f"unknown proof kind(s): {', '.join(sorted(unknown))}")
     terminals, skews = _terminals()
+    if "dead_clock" in scenarios:
+        skews = skews.copy()
+        skews[0] -= _DEAD_CLOCK_S
     table, true_ns, merchant_idx = _journal(rng, n_transactions, start, days, terminals, skews)
     proofs, truth = _proofs(rng, table, true_ns, merchant_idx, n_proofs, kinds, negative_share, start, days)
+    if scenarios:  # drawn from a stream of their own, so the default data stay as they were
+        proofs = _scenarios(np.random.default_rng([seed, 17]), proofs, scenarios)
     journal = table.to_pandas(types_mapper={pa.string(): STRING}.get)
     journal["ts"] = journal["ts"].dt.tz_convert("Asia/Shanghai")
     # Both frames are built canonical (columns, order, dtypes); tests/matching/test_dataset.py
@@ -572,6 +599,39 @@ def _proofs(
         frame.iloc[shuffle].reset_index(drop=True),
         truth.iloc[shuffle].reset_index(drop=True),
     )
+
+
+def _scenarios(rng: np.random.Generator, proofs: pd.DataFrame, scenarios: Collection[str]) -> pd.DataFrame:
+    """The optional field-guide situations of :func:`make_dataset` applied to the proofs."""
+    out = proofs.copy()
+    n = len(out)
+    kind = out["kind"].astype(str).to_numpy()
+    if "foreign_cards" in scenarios:
+        chosen = (
+            (kind == "bank_statement")
+            & (out["currency"].astype(str).to_numpy() == "CNY")
+            & out["card_last4"].notna().to_numpy()
+            & (out["direction"].astype(str).to_numpy() == "debit")
+            & (rng.random(n) < 0.25)
+        )
+        fee = 1 + rng.uniform(0.01, 0.03, size=n)
+        drift = 1 + rng.uniform(-0.005, 0.005, size=n)
+        billed = np.rint(out["amount_minor"].to_numpy() * _USD_PER_CNY * fee * drift).astype(np.int64)
+        out.loc[chosen, "amount_minor"] = billed[chosen]
+        out["currency"] = out["currency"].astype(object).where(~chosen, "USD").astype(STRING)
+    if "hour_counter" in scenarios:
+        chosen = (kind == "manual") & out["ts"].notna().to_numpy() & (rng.random(n) < 0.5)
+        local = out.loc[chosen, "ts"].dt.tz_convert("Asia/Shanghai").dt.floor("h")
+        out.loc[chosen, "ts"] = local.dt.tz_convert("UTC")
+        out.loc[chosen, "ts_end"] = (local + pd.Timedelta(hours=1)).dt.tz_convert("UTC")
+        out["ts_precision"] = out["ts_precision"].astype(object).where(~chosen, "hour").astype(STRING)
+    if "sms_no_time" in scenarios:
+        chosen = np.isin(kind, ["sms", "issuer_app"]) & out["ts"].notna().to_numpy() & (rng.random(n) < 1 / 3)
+        local_day = out.loc[chosen, "ts"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.normalize()
+        out.loc[chosen, "date"] = local_day.astype("datetime64[ns]")
+        out.loc[chosen, "ts"] = pd.NaT
+        out["ts_precision"] = out["ts_precision"].astype(object).where(~chosen, "day").astype(STRING)
+    return out
 
 
 def _strings(values: pa.Array) -> pd.Series:

@@ -109,3 +109,48 @@ def test_generated_data_is_hard() -> None:
     assert ((checked["currency"] == "CNY") & (txn_currency == "HKD")).any()
     assert checked["txn_id"].isna().sum() == round(700 * 0.06)
     assert (p["direction"] == "credit").any()  # refund proofs
+
+
+# ----------------------------------------------------------------------------- field-guide scenarios
+
+
+@pytest.fixture(scope="module")
+def scenario_data():
+    from receiptkit.datasets import SCENARIOS
+
+    return make_dataset(n_transactions=3000, n_proofs=600, seed=3, scenarios=SCENARIOS)
+
+
+def test_scenarios_are_canonical_seeded_and_leave_the_default_data_alone(scenario_data) -> None:
+    from receiptkit.schema import validate_journal, validate_proofs
+
+    pd.testing.assert_frame_equal(validate_proofs(scenario_data.proofs), scenario_data.proofs)
+    pd.testing.assert_frame_equal(validate_journal(scenario_data.journal), scenario_data.journal)
+    plain = make_dataset(n_transactions=3000, n_proofs=600, seed=3)
+    assert plain.proofs["proof_id"].tolist() == scenario_data.proofs["proof_id"].tolist()
+    assert set(scenario_data.proofs["ts_precision"]) >= {"hour", "day", "minute", "second"}
+    assert (scenario_data.proofs["currency"] == "USD").sum() > 5
+    first = scenario_data.clock_offsets.index[0]
+    assert scenario_data.clock_offsets[first] <= -364 * 86400
+    with pytest.raises(ValueError, match="unknown scenario"):
+        make_dataset(n_transactions=100, n_proofs=10, scenarios=("no_such",))
+
+
+def test_scenarios_are_matched_without_a_wrong_match(scenario_data) -> None:
+    data = scenario_data
+    result = rk.match(data.proofs, data.journal, policy=rk.MatchPolicy(fx_rates=data.fx_rates))
+    both = result.merge(data.truth, on="proof_id", suffixes=("", "_truth"))
+    matched = both[both["status"] == "matched"]
+    assert (matched["txn_id"].astype(object) == matched["txn_id_truth"].astype(object)).all()
+    proofs = data.proofs.set_index("proof_id")
+    status = both.set_index("proof_id")["status"]
+    usd = proofs.index[proofs["currency"] == "USD"]
+    hour = proofs.index[proofs["ts_precision"] == "hour"]
+    assert (status[usd] == "matched").mean() > 0.4  # no fx_rates for USD: the rate is read from the lines
+    assert (status[hour] == "matched").mean() > 0.3
+    (learned,) = result.attrs["fx_rates_learned"]
+    assert learned["proof_currency"] == "USD" and abs(float(learned["rate"]) / 0.1389 - 1) < 0.02
+    offsets = rk.clock_offsets(result)
+    first = data.clock_offsets.index[0]
+    assert offsets.loc[first, "used"]
+    assert abs(offsets.loc[first, "offset_s"] - data.clock_offsets[first]) < 120
