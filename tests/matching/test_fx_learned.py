@@ -66,3 +66,32 @@ def test_given_rates_win_and_learning_can_be_switched_off() -> None:
     given = rk.match(proofs(*lines), j, policy=rk.MatchPolicy(fx_rates={("CNY", "USD"): Decimal("0.14")}))
     assert given.attrs["fx_rates_learned"] == []
     assert (given["status"] == "matched").all()
+
+
+def test_a_learned_rate_is_kept_beside_the_journal_and_used_at_the_counter(tmp_path) -> None:
+    j, lines = _journal_and_lines((0.01, 0.025, 0.015, 0.03))
+    result = rk.match(proofs(*lines), j)
+    path = tmp_path / "journal.csv.receiptkit.json"
+    learned = rk.save_learned(path, result)
+    assert set(learned.fx_rates) == {"CNY:USD"}
+    again = rk.load_learned(path)
+    assert again.fx_rates == learned.fx_rates and "billing rates CNY:USD" in again.describe()
+    # one line at the counter cannot learn a rate; with the kept one it is converted and found
+    one = proofs(lines[2])
+    assert row_of(rk.match(one, j), "u2")["status"] == "unmatched"
+    ranked = rk.find(j, one, learned=again)
+    assert ranked.attrs["verdict"]["status"] == "matched"
+    assert ranked.attrs["verdict"]["txn_id"] == "F2"
+
+
+def test_a_malformed_rate_in_the_learned_file_is_an_error_naming_it(tmp_path) -> None:
+    import json
+
+    path = tmp_path / "j.csv.receiptkit.json"
+    path.write_text(json.dumps({"format": "receiptkit-learned", "version": 1, "fx_rates": {"CNY:USD": "-1"}}))
+    try:
+        rk.load_learned(path)
+    except rk.ReceiptkitError as exc:
+        assert "CNY:USD" in str(exc)
+    else:
+        raise AssertionError("a negative rate was accepted")

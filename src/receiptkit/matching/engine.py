@@ -194,7 +194,7 @@ def find(
             index = learned.index(journal)
     else:
         index = _as_index(journal)
-    policy = policy or MatchPolicy()
+    policy = learned.policy(policy) if learned else (policy or MatchPolicy())
     one = proof.head(1)
     if not _already_canonical(one):
         one = validate_proofs(one)

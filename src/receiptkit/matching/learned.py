@@ -14,8 +14,13 @@ saw::
       "format": "receiptkit-learned", "version": 1,
       "journal": "journal.csv", "updated_at": "2026-12-06T07:10:00+00:00",
       "clock_offsets": {"11000001": {"offset_s": 418, "votes": 1224.46, "learned_at": "..."}},
-      "merchant_aliases": {"海底捞火锅(五角场店)": ["北京三快在线科技"]}
+      "merchant_aliases": {"海底捞火锅(五角场店)": ["北京三快在线科技"]},
+      "fx_rates": {"CNY:USD": "0.139113"}
     }
+
+``fx_rates`` are the foreign cards' billing rates a run read from its card
+lines (:mod:`.fxlearn`), so that one USD statement line at the counter can be
+converted too; a rate given in the policy always wins.
 
 A later run replaces the offset of each terminal it found one for (a clock
 that was set right is learned again as about 0) and adds the aliases it
@@ -60,9 +65,25 @@ class Learned:
     votes: dict[str, float | None] = field(default_factory=dict)
     updated_at: str | None = None
     path: Path | None = None
+    fx_rates: dict[str, str] = field(default_factory=dict)  # "CNY:USD" -> rate (1 CNY is rate USD)
 
     def __bool__(self) -> bool:
-        return bool(self.clock_offsets or self.merchant_aliases)
+        return bool(self.clock_offsets or self.merchant_aliases or self.fx_rates)
+
+    def policy(self, policy=None):  # -> MatchPolicy (imported lazily)
+        """``policy`` (default :class:`~receiptkit.matching.MatchPolicy`) with these billing rates added.
+
+        Rates the policy gives already win over learned ones.
+        """
+        from decimal import Decimal
+
+        from receiptkit.matching.policy import MatchPolicy
+
+        base = policy or MatchPolicy()
+        if not self.fx_rates:
+            return base
+        learned = {tuple(key.split(":", 1)): Decimal(rate) for key, rate in self.fx_rates.items()}
+        return base.replace(fx_rates={**learned, **base.fx_rates})
 
     def index(
         self, journal: pd.DataFrame, *, merchant_aliases: Mapping[str, Iterable[str]] | None = None
@@ -92,6 +113,8 @@ class Learned:
         n_alias = sum(len(v) for v in self.merchant_aliases.values())
         if n_alias:
             parts.append(f"{n_alias} merchant alias(es)")
+        if self.fx_rates:
+            parts.append("billing rates " + ", ".join(f"{k} {v}" for k, v in sorted(self.fx_rates.items())))
         where = f" ({self.path.name}, {self.updated_at})" if self.path is not None else ""
         return ("; ".join(parts) or "nothing") + where
 
@@ -127,7 +150,25 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise _bad(target, f"aliases of {name} are not a list of texts", keys)
         aliases[str(name)] = sorted(set(keys))
-    return Learned(offsets, aliases, votes, data.get("updated_at"), target)
+    rates: dict[str, str] = {}
+    for key, rate in (data.get("fx_rates") or {}).items():
+        pair = str(key).split(":")
+        if len(pair) != 2 or not all(len(c) == 3 and c.isalpha() for c in pair) or not _positive(rate):
+            raise _bad(target, f"billing rate {key} is not 'AAA:BBB': 'positive decimal'", rate)
+        rates[str(key)] = str(rate)
+    return Learned(offsets, aliases, votes, data.get("updated_at"), target, rates)
+
+
+def _positive(value: object) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    if not isinstance(value, str):
+        return False
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return False
+    return number.is_finite() and number > 0
 
 
 def save_learned(
@@ -174,6 +215,10 @@ def save_learned(
         if votes is None and kept is not None and kept["offset_s"] == seconds:
             continue  # an offset given, not estimated (or the file's own, passed back): nothing new
         entries[terminal] = {"offset_s": seconds, "votes": votes, "learned_at": when}
+    rates = dict(before.fx_rates)
+    if result is not None:
+        for entry in result.attrs.get("fx_rates_learned") or []:
+            rates[f"{entry['journal_currency']}:{entry['proof_currency']}"] = str(entry["rate"])
     merged_aliases = {name: set(keys) for name, keys in before.merchant_aliases.items()}
     for name, keys in (aliases or {}).items():
         merged_aliases.setdefault(str(name), set()).update(str(k) for k in keys)
@@ -184,6 +229,7 @@ def save_learned(
         "updated_at": when,
         "clock_offsets": dict(sorted(entries.items())),
         "merchant_aliases": {name: sorted(keys) for name, keys in sorted(merged_aliases.items())},
+        "fx_rates": dict(sorted(rates.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     temporary = target.with_name(target.name + ".tmp")
