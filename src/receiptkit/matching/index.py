@@ -115,19 +115,30 @@ def last4_codes(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(pc.fill_null(numbers, -1).to_numpy(zero_copy_only=False), dtype=np.int16)
 
 
-def _search(table: np.ndarray, keys: np.ndarray, side: str = "left") -> np.ndarray:
+def _search(
+    table: np.ndarray, keys: np.ndarray, side: str = "left", order: np.ndarray | None = None
+) -> np.ndarray:
     """``np.searchsorted(table, keys, side)``, the keys searched in sorted order.
 
     numpy narrows each binary search with the previous result when the keys
     come sorted, so a bulk search of many queries against a large sorted table
-    runs about twice as fast (and walks the table's memory in order).
+    runs about twice as fast (and walks the table's memory in order). ``order``:
+    an argsort of these keys or of keys in nearly the same order (the window's
+    other end), to sort once for both ends.
     """
     if len(keys) < 64:
         return np.searchsorted(table, keys, side=side)  # type: ignore[call-overload]
-    order = np.argsort(keys, kind="stable")
+    if order is None:
+        order = np.argsort(keys)
     out = np.empty(len(keys), dtype=np.intp)
     out[order] = np.searchsorted(table, keys[order], side=side)  # type: ignore[call-overload]
     return out
+
+
+def _both_ends(table: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``searchsorted`` of window starts (left) and ends (right), sorted once."""
+    order = np.argsort(low) if len(low) >= 64 else None
+    return _search(table, low, "left", order), _search(table, high, "right", order)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -639,8 +650,9 @@ class JournalIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """[start, stop) in the hypotheses table of a group and class, times lo..hi (inclusive)."""
         key = (np.maximum(group, 0) << 2 | failed << 1 | has4) * _SHIFT
-        a = _search(self._hyp_key, key + np.maximum(lo - self._base, 0), side="left")
-        b = _search(self._hyp_key, key + np.maximum(hi - self._base, -1), side="right")
+        a, b = _both_ends(
+            self._hyp_key, key + np.maximum(lo - self._base, 0), key + np.maximum(hi - self._base, -1)
+        )
         b = np.where((group >= 0) & (hi >= lo), np.maximum(b, a), a)
         return a, b
 
@@ -653,8 +665,9 @@ class JournalIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """[start, stop) in the last-4 table of a group, class and last 4, times lo..hi."""
         key = ((np.maximum(group, 0) << 1 | failed) << 14 | np.maximum(last4, 0).astype(np.int64)) * _SHIFT
-        a = _search(self._l4_key, key + np.maximum(lo - self._base, 0), side="left")
-        b = _search(self._l4_key, key + np.maximum(hi - self._base, -1), side="right")
+        a, b = _both_ends(
+            self._l4_key, key + np.maximum(lo - self._base, 0), key + np.maximum(hi - self._base, -1)
+        )
         b = np.where((group >= 0) & (last4 >= 0) & (hi >= lo), np.maximum(b, a), a)
         return a, b
 
@@ -698,7 +711,6 @@ class JournalIndex:
             if not mask.any():
                 continue
             _, rel = self._by_time[s]
-            a = _search(rel, lo[mask] - self._base, side="left")
-            b = _search(rel, hi[mask] - self._base, side="right")
+            a, b = _both_ends(rel, lo[mask] - self._base, hi[mask] - self._base)
             counts[mask] = b - a
         return counts
