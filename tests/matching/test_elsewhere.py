@@ -69,6 +69,7 @@ def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matche
     verdict = row_of(result, "unnamed")
     assert verdict["status"] == "ambiguous"
     assert "not in this journal" in verdict["reason"]
+    assert "names the shop" in verdict["ask"]
     # the cap: (1 - prior_absent) / (1 - prior_absent + prior_absent * rate)
     assert verdict["confidence"] <= 0.9 / (0.9 + 0.1 * stats["rate"]) + 1e-6
 

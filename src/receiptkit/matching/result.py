@@ -143,7 +143,11 @@ def _matched_flags(index: JournalIndex, ev: Evidence, rows: np.ndarray) -> list[
 
 
 def _ask_next(
-    index: JournalIndex, proofs: ProofArrays, owners: np.ndarray, rows: np.ndarray
+    index: JournalIndex,
+    proofs: ProofArrays,
+    owners: np.ndarray,
+    rows: np.ndarray,
+    unnamed: np.ndarray | None = None,
 ) -> dict[int, str]:
     """What evidence would split each ambiguous proof's candidates (owners: proof per listed row)."""
     if not len(owners):
@@ -181,6 +185,8 @@ def _ask_next(
             items.append(
                 "the candidates agree on every field given: ask for the card's last 4 or a reference number"
             )
+        if unnamed is not None and unnamed[k]:  # it names no shop: a payment made elsewhere would look the same
+            items.append("ask for a bill or slip that names the shop (this proof names none)")
         asks[int(k)] = "; ".join(items)
     return asks
 
@@ -326,7 +332,8 @@ def _build_result(
                 else None,
                 floor=policy.candidate_floor,
             )
-        asks = _ask_next(index, proofs, owners, w.txn[listed])
+        unnamed = np.isfinite(w.copy) if w.copy is not None else None
+        asks = _ask_next(index, proofs, owners, w.txn[listed], unnamed)
         for k in amb:
             ask[k] = asks.get(int(k), "")
 
