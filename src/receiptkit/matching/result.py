@@ -185,7 +185,9 @@ def _ask_next(
             items.append(
                 "the candidates agree on every field given: ask for the card's last 4 or a reference number"
             )
-        if unnamed is not None and unnamed[k]:  # it names no shop: a payment made elsewhere would look the same
+        if (
+            unnamed is not None and unnamed[k]
+        ):  # it names no shop: a payment made elsewhere would look the same
             items.append("ask for a bill or slip that names the shop (this proof names none)")
         asks[int(k)] = "; ".join(items)
     return asks
