@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import DIGIT_CLASS, find_full_pans, last4_of, mask_pan, mask_pans_in_text, mask_pans_many
@@ -162,8 +163,10 @@ def _as_string(series: pd.Series) -> pd.Series:
     else:
         out = series.astype(object).where(series.notna(), None)
         out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(STRING)
-    out = out.str.strip()
-    return out.mask(out == "", pd.NA)
+    if has_edge(arrow_text(out), WHITESPACE):
+        out = out.str.strip()
+    empty = out == ""
+    return out.mask(empty, pd.NA) if empty.any() else out
 
 
 def _check_values(frame: pd.DataFrame, column: str, allowed: Iterable[str], required: bool) -> None:
@@ -231,6 +234,20 @@ _SUSPICIOUS = (
 )
 
 
+def _suspicious(text: pd.Series) -> pd.Series:
+    """``text.str.contains(_SUSPICIOUS)``, the regex run once per distinct value (text columns repeat)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    hits = pc.match_substring_regex(encoded.dictionary, _SUSPICIOUS)
+    found = pc.fill_null(pc.take(hits, encoded.indices), False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index)
+
+
 def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
     """Mask every full PAN and expiry date in the card and free-text columns, warning once per column.
 
@@ -252,7 +269,7 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
         if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
             continue
         text = values.astype(STRING)
-        suspicious = text.str.contains(_SUSPICIOUS, regex=True, na=False)
+        suspicious = _suspicious(text)
         if not suspicious.any():
             continue
         strict = column not in _CARD_COLUMNS

@@ -332,8 +332,65 @@ _FAST_FORMATS = {
 _ISO_AWARE = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
 
 
+# whole seconds and an offset: the layout of a canonical journal, read by pyarrow
+_ISO_SECONDS_AWARE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$"
+
+
+def _arrow_iso_seconds(text: pd.Series) -> pd.Series | None:
+    """UTC times of ISO 8601 values with whole seconds and an offset, parsed by pyarrow; None when unsure.
+
+    pyarrow's strptime is lenient (it reads "02-30" as March 1st and second 60 as the next minute),
+    so every wall time is written back and compared with its text: a value that does not come back
+    exactly, an offset beyond ±18:00, or any other layout leaves the column to the pandas path.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        return None
+    if arr.null_count or not pc.all(pc.match_substring_regex(arr, _ISO_SECONDS_AWARE)).as_py():
+        return None
+    wall = pc.utf8_replace_slice(pc.utf8_slice_codeunits(arr, 0, 19), 10, 11, " ")
+    parsed = pc.strptime(wall, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    if (
+        parsed.null_count
+        or not pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d %H:%M:%S"), wall)).as_py()
+    ):
+        return None
+    suffix = pc.dictionary_encode(pc.utf8_slice_codeunits(arr, 19))
+    offsets = []
+    for written in suffix.dictionary.to_pylist():
+        if written == "Z":
+            offsets.append(0)
+            continue
+        hours, minutes = int(written[1:3]), int(written[4:6])
+        if minutes >= 60 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
+            return None  # the pandas path names the bad offset
+        offsets.append((1 if written[0] == "+" else -1) * (hours * 3600 + minutes * 60))
+    seconds = (
+        parsed.cast(pa.int64()).to_numpy() - np.asarray(offsets, dtype=np.int64)[suffix.indices.to_numpy()]
+    )
+    # the unit pandas gives these values (ns in pandas 2, us in pandas 3), so both paths give one dtype
+    unit = pd.to_datetime(text.iloc[:1], format="ISO8601", utc=True).dtype.unit
+    stamps = pd.DatetimeIndex(seconds.astype("datetime64[s]").astype(f"datetime64[{unit}]")).tz_localize(
+        "UTC"
+    )
+    return pd.Series(stamps, index=text.index)
+
+
 def _fast_aware(text: pd.Series, zone: dt.tzinfo | None) -> tuple[pd.Series, pd.Series] | None:
     """Every value ISO 8601 with seconds and an offset: one vectorised pass; None otherwise."""
+    fast = _arrow_iso_seconds(text)
+    if fast is not None:
+        years = fast.dt.year
+        if ((years < _YEARS[0]) | (years > _YEARS[1])).any():
+            return None
+        target = zone if zone is not None else pd.Timestamp(str(text.iloc[0])).tzinfo
+        return fast.dt.tz_convert(target), pd.Series("second", index=text.index, dtype="string")
     if not text.str.fullmatch(_ISO_AWARE).fillna(False).all():
         return None
     offsets = text.str.extract(r"([+-])(\d{2}):(\d{2})$")

@@ -44,13 +44,14 @@ from receiptkit.readers.presets import (
 )
 from receiptkit.readers.protocol import REGISTRY, Head, Reader
 from receiptkit.readers.table import (
-    NULL_MARKERS,
     STRIP_CHARS,
     Col,
     Problem,
     RawTable,
     _cell_text,
+    clean_text,
     convert,
+    iso_text,
     read_table,
     source_name,
 )
@@ -190,8 +191,19 @@ def _head_rows(source: Any, encoding: str | None) -> list[frozenset[str]]:
 
 
 def _read_parquet(source: Any) -> pd.DataFrame:
+    """``pandas.read_parquet``, with text columns straight into :data:`~receiptkit.schema.STRING`.
+
+    Text stays in Arrow memory instead of becoming one Python object per cell (pandas 2 reads a
+    string column as Python strings); every other column is read as pandas reads it.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def text_as_string(kind: Any) -> Any:
+        return STRING if kind in (pa.string(), pa.large_string()) else None
+
     try:
-        return pd.read_parquet(source)
+        return pq.read_table(source).to_pandas(types_mapper=text_as_string)
     except Exception as exc:
         raise JournalError(f"not a readable Parquet file ({exc})", file=str(source)) from None
 
@@ -212,20 +224,51 @@ def _sql_name(query: Any) -> str:
     return f"<sql: {text[:60]}>"
 
 
-def _raw_from_frame(frame: pd.DataFrame, name: str) -> RawTable:
-    """A DataFrame as a RawTable: cells as exact text, rows numbered from 1."""
+def _typed_times(preset: JournalPreset) -> set[str]:
+    """Source columns a typed (datetime) column may stay typed in: the one name of a time field, used nowhere else."""
+    uses: dict[str, int] = {}
+    for spec in preset.fields.values():
+        for n in spec.names:
+            uses[n] = uses.get(n, 0) + 1
+    for parts in preset.combine.values():
+        for n in parts:
+            uses[n] = uses.get(n, 0) + 1
+    for n in preset.skip:
+        uses[n] = uses.get(n, 0) + 1
+    return {
+        spec.names[0]
+        for spec in preset.fields.values()
+        if spec.kind == "time" and len(spec.names) == 1 and spec.regex is None and uses[spec.names[0]] == 1
+    }
+
+
+def _raw_from_frame(frame: pd.DataFrame, name: str, typed: set[str] = frozenset()) -> RawTable:  # type: ignore[assignment]
+    """A DataFrame as a RawTable: cells as exact text, rows numbered from 1.
+
+    Timezone-aware datetime columns named in ``typed`` stay datetimes: :func:`convert` validates
+    them as they are (and writes them as text only when a check fails, to name the cell).
+    """
     columns = [str(c).strip(STRIP_CHARS) for c in frame.columns]
     data: dict[str, pd.Series] = {}
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
+        if columns[position] in typed and isinstance(values.dtype, pd.DatetimeTZDtype):
+            data[columns[position]] = values.reset_index(drop=True)
+            continue
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
-            text = values.map(lambda v: None if pd.isna(v) else v.isoformat(sep=" "))
-        elif isinstance(values.dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(values.dtype):
+            text = iso_text(values)
+        elif (
+            isinstance(values.dtype, pd.StringDtype)
+            or pd.api.types.is_integer_dtype(values.dtype)
+            or (
+                values.dtype == object
+                and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+            )
+        ):
             text = values.astype(STRING)  # exact already: one vectorised conversion
         else:
             text = values.map(lambda v: None if v is None or v is pd.NA or v is pd.NaT else _cell_text(v))
-        text = text.astype(STRING).str.strip(STRIP_CHARS)
-        data[columns[position]] = text.mask(text.isin(list(NULL_MARKERS)), pd.NA)
+        data[columns[position]] = clean_text(text, STRIP_CHARS)
     out = pd.DataFrame(data, index=range(len(frame)))
     if len(set(columns)) != len(columns):
         raise JournalError("duplicate column names", file=name, value=columns)
@@ -357,7 +400,7 @@ def _read(
         return result
 
     if frame_source is not None:
-        raw = _raw_from_frame(frame_source, name)
+        raw = _raw_from_frame(frame_source, name, _typed_times(chosen))
         missing = [n for n in chosen.header if n not in raw.frame.columns]
         if missing:
             raise JournalError(
@@ -566,8 +609,28 @@ def _guard_commas(
     return out
 
 
+_PLAIN_MINOR = r"^[+-]?[0-9]{1,16}$"
+
+
+def _plain_minor_units(values: pd.Series) -> pd.Series | None:
+    """Every cell a plain integer of at most 16 ASCII digits within MAX_MINOR: Int64 at once; else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.astype(STRING).array)
+    if arr.null_count or not pc.all(pc.match_substring_regex(arr, _PLAIN_MINOR)).as_py():
+        return None
+    numbers = pc.cast(pc.replace_substring_regex(arr, r"^\+", ""), pa.int64()).to_numpy(zero_copy_only=False)
+    if len(numbers) and ((numbers > MAX_MINOR) | (numbers < -MAX_MINOR)).any():
+        return None  # named by the reference path below
+    return pd.Series(numbers, index=values.index, dtype="Int64")
+
+
 def _minor_units(frame: pd.DataFrame, spec: Col, lines: np.ndarray, problems: list[Problem]) -> pd.Series:
     column = next(n for n in spec.names if n in frame.columns)
+    plain = _plain_minor_units(frame[column])
+    if plain is not None:
+        return plain
     text = frame[column].str.replace(r"\.0+$", "", regex=True)
     foreign = text.str.contains(r"[^\x00-\x7f]", regex=True, na=False)
     if foreign.any():  # full-width or Arabic-Indic digits: the same number
@@ -715,8 +778,13 @@ def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> tuple[pd.Se
         ids = ids.mask(take, col(column))
         origin = origin.mask(take, column)
     stem = Path(name).stem if not name.startswith("<") else ("sql" if name.startswith("<sql") else "frame")
-    fallback = pd.Series([f"{stem}:{line}" for line in lines], index=frame.index, dtype=STRING)
-    return ids.fillna(fallback).astype(STRING), origin
+    empty = ids.isna()
+    if empty.any():  # stem:line, for the rows that have no id of their own
+        fallback = pd.Series(
+            [f"{stem}:{line}" for line in lines[empty]], index=frame.index[empty], dtype=STRING
+        )
+        ids = ids.fillna(fallback)
+    return ids.astype(STRING), origin
 
 
 def _source_column(spec: Col | None, columns: Any, default: str) -> str:

@@ -31,7 +31,7 @@ import pandas as pd
 from receiptkit.errors import TimeParseError
 from receiptkit.readers.protocol import REGISTRY, Head
 from receiptkit.readers.spec import DEFAULT_ENCODINGS, TableSpec
-from receiptkit.readers.table import Col, Problem, RawTable
+from receiptkit.readers.table import Col, Problem, RawTable, map_unique
 from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING
 from receiptkit.timeparse import parse_time, resolve_tz
 
@@ -184,18 +184,24 @@ def normalise_enum(
     table.update({_key(k): v for k, v in (extra or {}).items()})
     text = values.astype(STRING)
     resolved: dict[Any, str | dict[str, str] | None] = {}
-    for word in text.dropna().unique():
-        resolved[word] = table.get(_key(str(word)))
-    own = text.map(lambda v: _own(resolved.get(v), column) if isinstance(v, str) else None)
-    own = own.astype(STRING)
+
+    def lookup(word: str) -> str | dict[str, str] | None:
+        if word not in resolved:
+            resolved[word] = table.get(_key(word))
+        return resolved[word]
+
+    # one lookup per distinct word, not per row
+    own = map_unique(text, lambda word: _own(lookup(word), column))
     implied: dict[str, pd.Series] = {}
     others = {k for hit in resolved.values() if isinstance(hit, dict) for k in hit if k != column}
     for other in sorted(others):
-        implied[other] = text.map(
-            lambda v, o=other: (resolved.get(v) or {}).get(o) if isinstance(resolved.get(v), dict) else None
-        ).astype(STRING)
+        implied[other] = map_unique(text, lambda word, o=other: _implied(lookup(word), o))
     bad = text.notna() & own.isna()
     return own, implied, bad.astype(bool)
+
+
+def _implied(hit: str | dict[str, str] | None, other: str) -> str | None:
+    return hit.get(other) if isinstance(hit, dict) else None
 
 
 def _own(hit: str | dict[str, str] | None, column: str) -> str | None:

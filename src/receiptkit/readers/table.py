@@ -26,7 +26,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from receiptkit.arrowtext import arrow_text, has_edge
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
@@ -251,13 +254,25 @@ def _header_delimiter(text: str, header: Sequence[str]) -> str:
 
 def _refuse_giant_cells(text: str, delimiter: str, name: str) -> None:
     # a giant cell is refused before the csv module copies the text (StringIO holds 4 bytes a character)
-    giant = re.compile(f"[^{re.escape(delimiter)}\n]{{{MAX_CELL_CHARS + 1}}}").search(text)
-    if giant is not None:
-        raise ReceiptkitError(
-            f"a cell of more than {MAX_CELL_CHARS:,} characters",
-            file=name,
-            row=text.count("\n", 0, giant.start()) + 1,
-        )
+    if len(text) <= MAX_CELL_CHARS:
+        return
+    # a run of more than MAX_CELL_CHARS characters without delimiter or "\n" lies inside one "\n"-line,
+    # so only lines longer than that are searched (the regex alone is quadratic in the cell length)
+    lines = text.split("\n")
+    if max(map(len, lines)) <= MAX_CELL_CHARS:
+        return
+    pattern = re.compile(f"[^{re.escape(delimiter)}\n]{{{MAX_CELL_CHARS + 1}}}")
+    start = 0
+    for line in lines:
+        if len(line) > MAX_CELL_CHARS:
+            giant = pattern.search(line)
+            if giant is not None:
+                raise ReceiptkitError(
+                    f"a cell of more than {MAX_CELL_CHARS:,} characters",
+                    file=name,
+                    row=text.count("\n", 0, start + giant.start()) + 1,
+                )
+        start += len(line) + 1
 
 
 def _csv_rows(text: str, delimiter: str, name: str) -> Iterable[tuple[int, list[str]]]:
@@ -560,9 +575,168 @@ def _fast_table(
     if columns is None:
         return None
     width = len(columns)
+    arrow = _arrow_cells(text[start:], delimiter, width, header_line)
+    if arrow is not None:  # every row has exactly the header's cells
+        cells, lines = arrow
+        maybe_short = np.zeros(len(lines), dtype=bool)
+    else:
+        parsed = _c_parser_cells(text[start:], delimiter, width)
+        if parsed is None:
+            return None
+        body, maybe_short = parsed
+        cells = [pa.array(body[c].to_numpy(dtype=object), type=pa.large_string()) for c in body.columns]
+        lines = np.arange(header_line + 1, header_line + 1 + len(body), dtype=np.int64)
+    cells = [arrow_text_chunks(c) for c in cells]
+    cells = [pc.utf8_trim(c, characters=strip) if strip and has_edge(c, strip) else c for c in cells]
+    keep = np.zeros(len(lines), dtype=bool)
+    for c in cells:
+        keep |= pc.not_equal(c, "").to_numpy(zero_copy_only=False)
+    if skip_prefixes and len(lines):
+        # a comment row's first cell is its first non-empty cell and starts with a prefix
+        first_cell = pd.Series(_string_array(cells[0]))
+        comment = first_cell.ne("") & first_cell.str.startswith(tuple(skip_prefixes))
+        keep &= ~comment.to_numpy(dtype=bool)
+    if stop_at and len(lines):
+        first = pd.Series("", index=range(len(lines)), dtype=object)
+        for c in reversed(cells):
+            values = pd.Series(_string_array(c)).astype(object)
+            first = first.where(values.eq("").to_numpy(dtype=bool), values)
+        stops = np.flatnonzero(
+            first.astype(str).str.contains(stop_at, regex=True).to_numpy(dtype=bool) & keep
+        )
+        if len(stops):
+            keep[stops[0] :] = False
+    short: tuple[Problem, ...] = ()
+    candidates = np.flatnonzero(maybe_short & keep)
+    if len(candidates):
+        records = pd.Series(text[start:].split("\n")[: len(lines)], dtype=object)
+        counts = records.iloc[candidates].str.count(re.escape(delimiter)).to_numpy() + 1
+        short = tuple(
+            short_row_problem(int(lines[p]), int(n), columns)
+            for p, n in zip(candidates, counts, strict=True)
+            if n < width
+        )
+    chosen = pa.array(keep)
+    nulls = pa.array(sorted(NULL_MARKERS), type=pa.large_string())
+    data = {}
+    for column, c in zip(columns, cells, strict=True):
+        c = pc.filter(c, chosen)
+        c = pc.if_else(pc.is_in(c, value_set=nulls), pa.scalar(None, pa.large_string()), c)
+        data[column] = pd.Series(_string_array(c))
+    frame = pd.DataFrame(data) if data else pd.DataFrame(index=range(int(keep.sum())))
+    return RawTable(frame, lines[keep], name, header_line, preamble, short)
+
+
+def clean_text(values: pd.Series, strip: str = STRIP_CHARS) -> pd.Series:
+    """A text column stripped of ``strip`` at both ends, with :data:`NULL_MARKERS` as ``<NA>`` (pyarrow kernels)."""
+    arr = arrow_text(values.astype(STRING))
+    if strip and has_edge(arr, strip):
+        arr = pc.utf8_trim(arr, characters=strip)
+    nulls = pa.array(sorted(NULL_MARKERS), type=arr.type)
+    marked = pc.is_in(arr, value_set=nulls)
+    if pc.any(marked).as_py():
+        arr = pc.if_else(marked, pa.scalar(None, arr.type), arr)
+    return pd.Series(_string_array(arr), index=values.index)
+
+
+def iso_text(values: pd.Series) -> pd.Series:
+    """Each time as ``Timestamp.isoformat(sep=" ")`` writes it (``<NA>`` for NaT), formatted by pyarrow.
+
+    Whole seconds only; a column with fractions of a second is written value by value.
+    """
+
+    def one_by_one() -> pd.Series:
+        return values.map(lambda v: None if pd.isna(v) else v.isoformat(sep=" ")).astype(STRING)
+
+    stamps = values.dt
+    present = values.notna()
+    if not present.any() or ((stamps.microsecond != 0) | (stamps.nanosecond != 0))[present].any():
+        return one_by_one()
+    zone = stamps.tz
+    wall = stamps.tz_localize(None) if zone is not None else values
+    base = pc.strftime(pa.array(wall).cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+    if zone is None:
+        text = base
+    else:
+        # the offset of each row, written as isoformat writes it, from one example per distinct offset
+        offset = (wall - stamps.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds()
+        examples = values[present].groupby(offset[present].to_numpy(), sort=False).head(1)
+        written = {offset[i]: v.isoformat(sep=" ")[19:] for i, v in examples.items()}
+        suffix = offset.map(written)
+        text = pc.binary_join_element_wise(base, pa.array(suffix, type=pa.string()), "")
+    out = pd.Series(pd.array(text, dtype=STRING), index=values.index)
+    return out.where(present.to_numpy(), pd.NA) if not present.all() else out
+
+
+def arrow_text_chunks(values: Any) -> pa.Array:
+    """One pyarrow ``large_string`` array from a (chunked) pyarrow string array."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return values.cast(pa.large_string()) if values.type != pa.large_string() else values
+
+
+def _string_array(values: Any) -> pd.api.extensions.ExtensionArray:
+    """A pyarrow string array as the pandas array of :data:`~receiptkit.schema.STRING` (no copy of the text)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if values.type != pa.large_string():
+        values = values.cast(pa.large_string())
+    return pd.array(values, dtype=STRING)
+
+
+def _arrow_cells(
+    body: str, delimiter: str, width: int, header_line: int
+) -> tuple[list[Any], np.ndarray] | None:
+    """Every cell of a quote-free body as pyarrow strings, and each row's line; None when rows are ragged.
+
+    pyarrow's CSV reader leaves out empty lines only; each other line is one row of exactly ``width``
+    cells (anything else is refused and the caller goes to a more lenient parser).
+    """
+    import pyarrow.csv as pacsv
+
+    data = body.encode("utf-8")
+    if not data:
+        return None
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(data)]))
+    present = stops > starts  # empty lines are left out by the reader
+    lines = (np.arange(len(starts), dtype=np.int64) + header_line + 1)[present]
+    names = [f"c{i}" for i in range(width)]
     try:
-        body = pd.read_csv(
-            io.StringIO(text[start:]),
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    if table.num_rows != len(lines):
+        return None
+    return [table.column(n) for n in names], lines
+
+
+def _c_parser_cells(body: str, delimiter: str, width: int) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """pandas' C parser on a quote-free body: rows padded to ``width`` cells; None when a row is wider.
+
+    Also gives which rows may have been short (padded): the caller counts their separators.
+    """
+    try:
+        frame = pd.read_csv(
+            io.StringIO(body),
             sep=delimiter,
             header=None,
             dtype=str,
@@ -573,53 +747,20 @@ def _fast_table(
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
-    body = body.fillna("")
-    if body.shape[1] > width:
-        if (body.iloc[:, width:] != "").to_numpy().any():
+    frame = frame.fillna("")
+    if frame.shape[1] > width:
+        if (frame.iloc[:, width:] != "").to_numpy().any():
             return None
-        body = body.iloc[:, :width]
+        frame = frame.iloc[:, :width]
     # pandas fills the cells a short row lacks with "": such a row is told apart by its separators
     maybe_short = (
-        np.ones(len(body), dtype=bool)
-        if body.shape[1] < width
-        else (body.iloc[:, width - 1] == "").to_numpy(dtype=bool)
+        np.ones(len(frame), dtype=bool)
+        if frame.shape[1] < width
+        else (frame.iloc[:, width - 1] == "").to_numpy(dtype=bool)
     )
-    for position in range(body.shape[1], width):
-        body[position] = ""
-    body.columns = columns
-    cells = {c: body[c].astype(STRING).str.strip(strip) for c in columns}
-    frame = pd.DataFrame(cells)
-    lines = np.arange(header_line + 1, header_line + 1 + len(frame), dtype=np.int64)
-    filled = frame != ""
-    keep = filled.any(axis=1).to_numpy()
-    first = pd.Series("", index=frame.index, dtype=object)
-    for column in reversed(columns):
-        first = first.where(~filled[column].to_numpy(), frame[column].astype(object))
-    if skip_prefixes:
-        first_text = first.astype(str)
-        comment = first_text.str.startswith(tuple(skip_prefixes)) & (
-            frame[columns[0]].astype(object) == first
-        )
-        keep &= ~comment.to_numpy(dtype=bool)
-    if stop_at:
-        stops = np.flatnonzero(
-            first.astype(str).str.contains(stop_at, regex=True).to_numpy(dtype=bool) & keep
-        )
-        if len(stops):
-            keep[stops[0] :] = False
-    short: tuple[Problem, ...] = ()
-    candidates = np.flatnonzero(maybe_short & keep)
-    if len(candidates):
-        records = pd.Series(text[start:].split("\n")[: len(body)], dtype=object)
-        counts = records.iloc[candidates].str.count(re.escape(delimiter)).to_numpy() + 1
-        short = tuple(
-            short_row_problem(int(lines[p]), int(n), columns)
-            for p, n in zip(candidates, counts, strict=True)
-            if n < width
-        )
-    frame = frame[keep].reset_index(drop=True)
-    frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
-    return RawTable(frame, lines[keep], name, header_line, preamble, short)
+    for position in range(frame.shape[1], width):
+        frame[position] = ""
+    return frame, maybe_short
 
 
 def _short_rows(
@@ -715,6 +856,11 @@ class Col:
 def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.Series]:
     """First non-empty value per row among the present columns, and which column."""
     present = [n for n in names if n in frame.columns]
+    if len(present) == 1:  # one source column: its values as they are
+        only = frame[present[0]]
+        return (only if only.dtype == STRING else only.astype(STRING)), pd.Series(
+            present[0], index=frame.index, dtype=object
+        )
     values = pd.Series(pd.NA, index=frame.index, dtype=STRING)
     origin = pd.Series(
         present[0] if present else (names[0] if names else ""), index=frame.index, dtype=object
@@ -819,6 +965,14 @@ def convert(
         if spec.const is not None:
             out[canonical] = pd.Series(spec.const, index=index, dtype=STRING)
             continue
+        if spec.kind == "time":
+            typed = _typed_column(frame, spec)
+            if typed is not None:
+                fast = _times_typed(typed, tz)
+                if fast is not None:
+                    out[canonical], out[f"{canonical}_precision"] = fast
+                    continue
+                frame = frame.assign(**{typed.name: iso_text(typed)})  # the text path names the bad cells
         values, origin = _coalesce(frame, spec.names)
         if spec.regex is not None:
             extracted = values.str.extract(spec.regex, expand=False)
@@ -874,17 +1028,42 @@ def _currencies(
     problems: list[Problem],
     default: str | None,
 ) -> pd.Series:
-    out = []
-    for position, value in enumerate(values):
-        if value is pd.NA:
-            out.append(default)
-            continue
+    reasons: dict[str, str] = {}
+
+    def code(value: str) -> str | None:
         try:
-            out.append(normalise_currency(value, default))
+            return normalise_currency(value, default)
         except AmountError as exc:
-            problems.append(Problem(int(lines[position]), str(origin.iloc[position]), value, exc.reason))
-            out.append(None)
-    return pd.Series(out, index=values.index, dtype=STRING)
+            reasons[value] = exc.reason
+            return None
+
+    out = map_unique(values, code, missing=default)
+    if reasons:  # only now find the rows, to name each one
+        for position in np.flatnonzero(values.isin(list(reasons)).fillna(False).to_numpy(dtype=bool)):
+            value = values.iloc[position]
+            problems.append(Problem(int(lines[position]), str(origin.iloc[position]), value, reasons[value]))
+    return out
+
+
+def map_unique(
+    values: pd.Series, function: Callable[[str], str | None], *, missing: str | None = None
+) -> pd.Series:
+    """``function`` applied to each distinct value of a text column (once each), as a text column.
+
+    Empty cells give ``missing``. Exports repeat a handful of words (currencies, types, statuses)
+    over millions of rows: this calls Python once per word, not once per row.
+    """
+    arr = pa.array(values.astype(STRING).array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    if not isinstance(encoded, pa.DictionaryArray):  # pragma: no cover - pyarrow always gives one
+        raise TypeError(type(encoded))
+    words = [function(word) for word in encoded.dictionary.to_pylist()]
+    taken = pc.take(pa.array(words, type=pa.large_string()), encoded.indices)
+    if missing is not None:
+        taken = pc.if_else(pc.is_null(encoded.indices), pa.scalar(missing, pa.large_string()), taken)
+    return pd.Series(_string_array(taken), index=values.index)
 
 
 def _amounts(
@@ -923,6 +1102,46 @@ def _amounts(
             continue
         out.append(money.minor)
     return pd.Series(out, index=values.index, dtype="Int64")
+
+
+def _typed_column(frame: pd.DataFrame, spec: Col) -> pd.Series | None:
+    present = [n for n in spec.names if n in frame.columns]
+    if len(present) != 1 or spec.regex is not None or spec.fmt is not None:
+        return None
+    values = frame[present[0]]
+    return values if pd.api.types.is_datetime64_any_dtype(values.dtype) else None
+
+
+def _times_typed(values: pd.Series, tz: Any) -> tuple[pd.Series, pd.Series] | None:
+    """Timezone-aware datetimes checked as they are: exactly what their ISO text would read as; None when unsure.
+
+    The text path (:func:`_times` over :func:`iso_text`) reads whole columns of 64 or more
+    timezone-aware values, with offsets in whole minutes up to ±18:00 and years 1970-2199, as
+    these instants with precision ``second``, in ``tz`` or else in the first value's offset.
+    Anything else (a gap, a naive or odd value, a short column) returns None: the text path
+    then names every bad cell.
+    """
+    from receiptkit.timeparse import _MAX_OFFSET_MINUTES, _YEARS, resolve_tz
+
+    if len(values) < 64 or not isinstance(values.dtype, pd.DatetimeTZDtype) or values.isna().any():
+        return None
+    utc = values.dt.tz_convert("UTC")
+    years = utc.dt.year
+    if ((years < _YEARS[0]) | (years > _YEARS[1])).any():
+        return None
+    offsets = pd.unique((values.dt.tz_localize(None) - utc.dt.tz_localize(None)).dt.total_seconds())
+    if any(o % 60 or abs(o) > _MAX_OFFSET_MINUTES * 60 for o in offsets):
+        return None
+    stamps = values.dt
+    if ((stamps.nanosecond != 0) | (stamps.microsecond != 0)).any():
+        return None  # fractions of a second: the text path decides the unit
+    first = values.iloc[0].isoformat(sep=" ")
+    # the unit and zone the text path gives: pandas' own reading of the first value
+    unit = pd.to_datetime(pd.Series([first]), format="ISO8601", utc=True).dtype.unit
+    zone = resolve_tz(tz)
+    target = zone if zone is not None else pd.Timestamp(first).tzinfo
+    out = utc.astype(f"datetime64[{unit}, UTC]").dt.tz_convert(target)
+    return out, pd.Series("second", index=values.index, dtype="string")
 
 
 def _times(
