@@ -336,6 +336,10 @@ _ISO_AWARE = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 _ISO_SECONDS_AWARE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$"
 
 
+# seconds since 1970 of 1900-01-01 and 2262-01-01 UTC: inside every datetime64 unit's range
+_ARROW_FIRST, _ARROW_LAST = -2_208_988_800, 9_214_646_400
+
+
 def _arrow_iso_seconds(text: pd.Series) -> pd.Series | None:
     """UTC times of ISO 8601 values with whole seconds and an offset, parsed by pyarrow; None when unsure.
 
@@ -374,6 +378,8 @@ def _arrow_iso_seconds(text: pd.Series) -> pd.Series | None:
     seconds = (
         parsed.cast(pa.int64()).to_numpy() - np.asarray(offsets, dtype=np.int64)[suffix.indices.to_numpy()]
     )
+    if seconds.min() < _ARROW_FIRST or seconds.max() > _ARROW_LAST:
+        return None  # far years: the pandas path refuses them by name
     # the unit pandas gives these values (ns in pandas 2, us in pandas 3), so both paths give one dtype
     unit = pd.to_datetime(text.iloc[:1], format="ISO8601", utc=True).dtype.unit
     stamps = pd.DatetimeIndex(seconds.astype("datetime64[s]").astype(f"datetime64[{unit}]")).tz_localize(

@@ -623,7 +623,7 @@ def _plain_minor_units(values: pd.Series) -> pd.Series | None:
     numbers = pc.cast(pc.replace_substring_regex(arr, r"^\+", ""), pa.int64()).to_numpy(zero_copy_only=False)
     if len(numbers) and ((numbers > MAX_MINOR) | (numbers < -MAX_MINOR)).any():
         return None  # named by the reference path below
-    return pd.Series(numbers, index=values.index, dtype="Int64")
+    return pd.Series(numbers, index=values.index, dtype="Int64", name=values.name)
 
 
 def _minor_units(frame: pd.DataFrame, spec: Col, lines: np.ndarray, problems: list[Problem]) -> pd.Series:
