@@ -59,13 +59,11 @@ def has_edge(arr: Any, chars: str) -> bool:
     if buffers[2] is None:
         return False
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    starts, ends = offsets[:-1], offsets[1:]
-    filled = ends > starts
-    if arr.null_count:
-        filled &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    starts, ends = starts[filled], ends[filled]
-    if not len(starts):
+    if not len(data):
         return False
+    # an empty or null cell reads a neighbour's byte here: at worst a false candidate, checked below
+    starts = np.minimum(offsets[:-1], len(data) - 1)
+    ends = offsets[1:]
     first, last, encoded = _edge_bytes(chars)
     candidates = first[data[starts]] | last[data[ends - 1]]
     count = int(candidates.sum())
@@ -73,7 +71,7 @@ def has_edge(arr: Any, chars: str) -> bool:
         return False
     if count > 4096:
         return True  # unsure without a long loop: the caller strips, which is always right
-    for start, end in zip(starts[candidates].tolist(), ends[candidates].tolist(), strict=True):
+    for start, end in zip(offsets[:-1][candidates].tolist(), ends[candidates].tolist(), strict=True):
         cell = data[start:end].tobytes()
         if any(cell.startswith(enc) or cell.endswith(enc) for enc in encoded):
             return True

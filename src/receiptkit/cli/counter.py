@@ -66,6 +66,14 @@ def find(
     audit: Annotated[
         Path | None, typer.Option(help="Audit log whose terminal register declares merchant aliases.")
     ] = None,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Keep the read journal beside it (JOURNAL.receiptkit-cache.parquet) for the next search; "
+            "used only while the journal's content is unchanged.",
+        ),
+    ] = True,
 ) -> None:
     """Find the transaction a customer's proof points to, at the counter.
 
@@ -74,16 +82,24 @@ def find(
     is matched, 1 when the proof is ambiguous or unmatched.
     """
     import receiptkit as rk
+    from receiptkit.cli.journal_cache import read_journal_cached
     from receiptkit.cli.reconcile import learned_for
 
     evidence = _Evidence(
         amount, time, last4, ref, wallet_txn, merchant, currency, tz, proof_file, proof_id, screenshot
     )
     try:
-        log = rk.read_journal(journal, preset=preset, tz=tz)
-        kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
-        proof, note = evidence.proof()
-        ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof)
+        with err_console.status("reading the journal") as status:
+            if cache:
+                log, _ = read_journal_cached(
+                    journal, preset=preset, tz=tz, progress=lambda text: status.update(escape(text))
+                )
+            else:
+                log = rk.read_journal(journal, preset=preset, tz=tz)
+            kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
+            proof, note = evidence.proof()
+            status.update("searching")
+            ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof)
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
     for line in (learned_note, note):

@@ -55,7 +55,7 @@ from receiptkit.readers.table import (
     read_table,
     source_name,
 )
-from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING, validate_journal
+from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING, _as_string, validate_journal
 
 __all__ = [
     "ID_COLUMNS",
@@ -769,6 +769,8 @@ def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> tuple[pd.Se
 
     ids = col("txn_id")
     origin = pd.Series("txn_id", index=frame.index, dtype=object)
+    if not ids.isna().any():  # every row has its own id (a canonical journal)
+        return ids, origin
     terminal, batch, stan = col("terminal_id"), col("batch_no"), col("stan")
     both = ids.isna() & terminal.notna() & batch.notna() & stan.notna()
     ids = ids.mask(both, terminal + "/" + batch + "/" + stan)
@@ -802,6 +804,12 @@ def _duplicates(
     problems: list[Problem],
     columns: Any,
 ) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    all_ids = pa.array(frame["txn_id"].astype(STRING).array)
+    if len(pc.unique(all_ids)) == len(all_ids):  # every id once (the usual case): nothing to name
+        return
     bad = {p.row for p in problems}
     usable = ~lines.isin(bad)
     ids = frame["txn_id"][usable.to_numpy()]
@@ -846,7 +854,7 @@ def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | Non
     out["txn_id"] = pd.Series(["x"] * len(out), dtype=STRING)
     result = validate_journal(out)
     for column, values in held.items():
-        result[column] = values.str.strip().replace("", pd.NA).astype(STRING)
+        result[column] = _as_string(values)  # stripped, "" as <NA>
     result["source"] = pd.Series([name] * len(result), dtype=STRING)
     result["source_row"] = pd.Series(lines.to_numpy(), dtype="Int64")
     return result
