@@ -61,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_fmt(score(table), args.markdown))
         es = elsewhere_summary(table)
         print(
-            f"\npayments made elsewhere: {es['proofs']} proofs, {es['matched (all false)']} matched (all false): "
-            f"{es['of which distinguishable']} where the text told them apart, "
-            f"{es['of which indistinguishable']} where the evidence fits one sale here exactly"
+            f"\npayments made elsewhere: {es['proofs']} proofs, {es['matched']} matched (all false): "
+            f"{es['ruled out']} of {es['proofs ruled out']} whose text rules every sale here out, "
+            f"{es['several']} of {es['proofs several']} that fit several sales here, "
+            f"{es['one']} of {es['proofs one']} that fit exactly one sale here (indistinguishable)"
         )
         fd = out["find"]
         if len(fd):

@@ -300,7 +300,10 @@ def evaluate(seed: int, n_proofs: int, n_txns: int, folder: Path, n_find: int = 
     t0 = time.perf_counter()
     index = rk.JournalIndex(journal, clock_offsets=known)
     timings["index_s"] = time.perf_counter() - t0
-    counter = table[(table.fmt == "counter") & table.proof_id.notna()].head(n_find)
+    counter = table[(table.fmt == "counter") & table.proof_id.notna()]
+    counter = counter.sample(min(n_find, len(counter)), random_state=seed).sort_values(
+        "pid"
+    )  # minute and hour
     find_rows, times = [], []
     by_id = proofs.set_index("proof_id", drop=False)
     for _, r in counter.iterrows():
@@ -363,13 +366,22 @@ def score(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def elsewhere_summary(table: pd.DataFrame) -> dict:
-    """False matches on payments made elsewhere, split by whether the evidence could tell them apart."""
+    """False matches on payments made elsewhere, by what the evidence allowed.
+
+    ``ruled out``: the text rules every row here out (another shop named, a tail or time that fits no
+    sale); ``several``: it fits more than one sale here, so no match was warranted; ``one``: it fits
+    exactly one sale here as well as a proof of that sale would (indistinguishable).
+    """
     t = table[table.category.isin(ELSEWHERE)]
     m = t.status == "matched"
-    ind = t.indistinguishable.astype(bool)
+    n = t.n_consistent
     return {
         "proofs": len(t),
-        "matched (all false)": int(m.sum()),
-        "of which distinguishable": int((m & ~ind).sum()),
-        "of which indistinguishable": int((m & ind).sum()),
+        "matched": int(m.sum()),
+        "ruled out": int((m & (n == 0)).sum()),
+        "several": int((m & (n > 1)).sum()),
+        "one": int((m & (n == 1)).sum()),
+        "proofs ruled out": int((n == 0).sum()),
+        "proofs several": int((n > 1).sum()),
+        "proofs one": int((n == 1).sum()),
     }
