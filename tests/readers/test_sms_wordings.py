@@ -414,6 +414,72 @@ def test_field_guide_wording(text, minor, currency, direction, last4, when, prec
     assert row["merchant_text"] == merchant
 
 
+# The payee sits in the bracket after the verb (ICBC ``支出(消费X)``, CCB ``消费（X）``); the field guide's
+# "shop sign + branch" payees carry their own brackets (美团-牛约堡手(旭辉店), 大商鲜生（长兴岛）), and
+# truncated payees end in "…" (CCB 美团支付-美团支…) or simply stop (…老字号（宝安店), so an inner bracket
+# may be nested or left open. The whole payee is kept, truncation mark included.
+@pytest.mark.parametrize(
+    ("text", "merchant", "minor", "direction"),
+    [
+        # ICBC: a branch bracket nested inside the payee bracket
+        (
+            "尾号6076卡11月28日15:17支出(消费罗森(莘庄店))24.4元，余额39,146.05元。【工商银行】",
+            "罗森(莘庄店)",
+            2440,
+            "debit",
+        ),
+        # ICBC refund with a wallet prefix and a nested branch
+        ("尾号1234卡1月5日15:00收入(退款支付宝-罗森(莘庄店))3.70元", "支付宝-罗森(莘庄店)", 370, "credit"),
+        # ICBC: payee cut inside its branch bracket, the inner bracket left open
+        (
+            "尾号1234卡11月28日15:17支出(消费茶语轩(五角场店…)24.4元，余额1.00元。【工商银行】",
+            "茶语轩(五角场店…",
+            2440,
+            "debit",
+        ),
+        # CCB: full-width payee bracket, half-width branch bracket, then the truncation mark
+        (
+            "您尾号1234的龙卡信用卡10月09日11:18消费（罗森(莘庄店)…）14.93元，当前可用额度",
+            "罗森(莘庄店)…",
+            1493,
+            "debit",
+        ),
+        # CCB: truncated inside the branch bracket, which is never closed
+        (
+            "您尾号1234的龙卡信用卡10月09日11:18消费（茶语轩(五角场店…）14.93元，当前可用额度",
+            "茶语轩(五角场店…",
+            1493,
+            "debit",
+        ),
+        # CCB refund, no time, truncated inside the branch
+        (
+            "您尾号1234的龙卡信用卡10月08日消费退货/退税（支付宝-罗森(莘庄…）207.51元",
+            "支付宝-罗森(莘庄…",
+            20751,
+            "credit",
+        ),
+        # a full-width branch bracket left open inside a half-width payee bracket (cut at the field's end)
+        (
+            "尾号1234卡9月27日18:55支出(消费美团-真好嘢粤菜点心老字号（宝安店)45元",
+            "美团-真好嘢粤菜点心老字号（宝安店",
+            4500,
+            "debit",
+        ),
+    ],
+)
+def test_payee_with_brackets_inside_the_payee_bracket(text, merchant, minor, direction):
+    row = parse_sms(text, ref=REF)
+    assert row["merchant_text"] == merchant
+    assert row["amount_minor"] == minor
+    assert row["direction"] == direction
+    assert row["card_last4"] == "1234" or row["card_last4"] == "6076"
+
+
+def test_channel_only_bracket_still_names_no_merchant():
+    row = parse_sms("尾号1234卡11月22日11:58工商银行支出(银联消费)0.08元，余额1.00元。", ref=REF)
+    assert row["merchant_text"] is None and row["amount_minor"] == 8
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -36,6 +36,9 @@ written from real wordings (``../shared/FIELD-GUIDE-PROOFS.md`` section 1):
   into ``可用额度…`` or ``交易时间…``), else ``(消费X)`` after ``支出``/``收入``, or
   ``（X）`` after ``消费``/``退货``, else ``向X完成/支出``, ``在X消费/支付``, or
   English ``at X``. A truncated merchant (``美团支付-美团支…``) is kept as shown.
+  Brackets inside the payee nest (``支出(消费罗森(莘庄店))`` → ``罗森(莘庄店)``); a
+  payee cut inside its branch bracket (``消费（茶语轩(五角场店…）``) ends at the
+  bracket the amount follows and keeps its ``…``.
 
 >>> row = parse_sms("您尾号1234的信用卡11月20日14:32消费人民币128.50元,商户:XX便利店", ref="2026-12-01")
 >>> row["card_last4"], row["amount_minor"], row["currency"], row["merchant_text"], str(row["ts"])
@@ -151,8 +154,12 @@ _MERCHANT_LABELLED = re.compile(
     rf"(?:交易商户|商户名称|商户全称|商户|交易地址|交易地点|收款方|交易说明)\s*[:：]\s*(?P<m>[^\n,，;；]+?)\s*(?=\s{{1,3}}{_LABEL}|\s/\s|[\n,，;；]|$)"
 )
 _MERCHANT_PAREN = re.compile(
-    r"(?P<verb>支出|收入|消费退货/退税|退货/退税|消费/预付款|消费|退货|退款)\s*[（(](?P<m>[^（()）]{1,60})[)）]"
+    r"(?P<verb>支出|收入|消费退货/退税|退货/退税|消费/预付款|消费|退货|退款)\s*[（(]"
 )
+_OPEN, _CLOSE = "（(", ")）"
+#: what follows the bracket that closes a merchant: the amount (``）14.93元``, ``)24.4元``)
+_AMOUNT_NEXT = re.compile(rf"\s*(?:{_CUR})?\s*[-+－]?\d")
+_FIELD_END = re.compile(r"[，。;；\n]")
 _MERCHANT_TO = [
     re.compile(r"向\s*(?P<m>[^,，。;；\n]+?)\s*完成"),
     re.compile(r"向\s*(?P<m>[^,，。;；\n]+?)\s*(?:支出|付款|转账)"),
@@ -364,12 +371,39 @@ def _tail(message: str) -> str | None:
     return None
 
 
+def _bracketed(message: str, start: int) -> str | None:
+    """The text inside the bracket opened just before ``start``, brackets inside it kept.
+
+    Brackets nest (``(消费罗森(莘庄店))``). A payee cut short can leave an inner
+    bracket open (``（茶语轩(五角场店…）``): when the brackets do not balance before
+    the field ends, the closing bracket is the one the amount follows. ``None``
+    when neither is found within 80 characters.
+    """
+    depth = 0
+    window = message[start : start + 80]
+    end = _FIELD_END.search(window)
+    for index, char in enumerate(window[: end.start()] if end else window):
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            if depth == 0:
+                return window[:index]
+            depth -= 1
+    for index, char in enumerate(window):
+        if char in _CLOSE and _AMOUNT_NEXT.match(window, index + 1):
+            return window[:index]
+    return None
+
+
 def _merchant(message: str) -> str | None:
     hit = _MERCHANT_LABELLED.search(message)
     if hit:
         return hit.group("m").strip(" ,，.。") or None
     for hit in _MERCHANT_PAREN.finditer(message):
-        body = hit.group("m").strip()
+        inside = _bracketed(message, hit.end())
+        if inside is None:
+            continue
+        body = inside.strip()
         if hit.group("verb") in ("支出", "收入"):
             # ICBC: 支出(消费X) / 收入(退款X); 支出(银联消费) names only the channel
             inner = re.match(r"(?:消费|退款|退货|支付)(.+)", body)
