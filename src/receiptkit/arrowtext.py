@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["WHITESPACE", "arrow_text", "has_edge"]
+__all__ = ["WHITESPACE", "arrow_text", "constant_text", "has_edge"]
 
 #: Every character that str.strip() (Python) or utf8_trim_whitespace (Arrow) may remove, and a few more.
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u180e\u200b\ufeff"
@@ -32,6 +32,14 @@ def arrow_text(values: pd.Series) -> pa.Array:
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     return arr
+
+
+def constant_text(value: str, rows: int) -> pd.Series:
+    """A text column (:data:`~receiptkit.schema.STRING`) holding ``value`` in each of ``rows`` rows, built by pyarrow."""
+    from receiptkit.schema import STRING
+
+    arr = pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(rows, dtype=np.int64)))
+    return pd.Series(pd.array(arr, dtype=STRING))
 
 
 def _edge_bytes(chars: Iterable[str]) -> tuple[np.ndarray, np.ndarray, list[bytes]]:

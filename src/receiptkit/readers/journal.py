@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from receiptkit.arrowtext import constant_text
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
@@ -225,7 +226,7 @@ def _sql_name(query: Any) -> str:
 
 
 def _typed_times(preset: JournalPreset) -> set[str]:
-    """Source columns a typed (datetime) column may stay typed in: the one name of a time field, used nowhere else."""
+    """Source columns a typed column may stay typed in: the one name of a time or minor-units field, used nowhere else."""
     uses: dict[str, int] = {}
     for spec in preset.fields.values():
         for n in spec.names:
@@ -238,21 +239,26 @@ def _typed_times(preset: JournalPreset) -> set[str]:
     return {
         spec.names[0]
         for spec in preset.fields.values()
-        if spec.kind == "time" and len(spec.names) == 1 and spec.regex is None and uses[spec.names[0]] == 1
+        if spec.kind in ("time", "minor")
+        and len(spec.names) == 1
+        and spec.regex is None
+        and uses[spec.names[0]] == 1
     }
 
 
 def _raw_from_frame(frame: pd.DataFrame, name: str, typed: set[str] = frozenset()) -> RawTable:  # type: ignore[assignment]
     """A DataFrame as a RawTable: cells as exact text, rows numbered from 1.
 
-    Timezone-aware datetime columns named in ``typed`` stay datetimes: :func:`convert` validates
-    them as they are (and writes them as text only when a check fails, to name the cell).
+    Timezone-aware datetime and signed integer columns named in ``typed`` stay as they are: they
+    are validated as they are (and written as text only when a check fails, to name the cell).
     """
     columns = [str(c).strip(STRIP_CHARS) for c in frame.columns]
     data: dict[str, pd.Series] = {}
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
-        if columns[position] in typed and isinstance(values.dtype, pd.DatetimeTZDtype):
+        if columns[position] in typed and (
+            isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_signed_integer_dtype(values.dtype)
+        ):
             data[columns[position]] = values.reset_index(drop=True)
             continue
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -546,7 +552,9 @@ def _process(
     amount = converted["amount_minor"].astype("Int64")
     negative = (amount < 0).fillna(False).astype(bool)
     converted["amount_minor"] = amount.abs()
-    converted.loc[negative & converted["txn_type"].eq("sale").fillna(False), "txn_type"] = "refund"
+    refund = negative & converted["txn_type"].eq("sale").fillna(False)
+    if refund.any():
+        converted.loc[refund, "txn_type"] = "refund"
 
     lines = pd.Series(raw.lines, index=converted.index)
     _require_present(converted, preset, lines, problems)
@@ -562,8 +570,8 @@ def _process(
             first.reason + extra, file=name, row=first.row, column=first.column, value=_safe(first.value)
         )
     good = ~lines.isin(bad_lines)
-    out = converted[good.to_numpy()]
-    result = _canonical(out, lines[good], name, tz or preset.tz)
+    out = converted[good.to_numpy()] if bad_lines else converted
+    result = _canonical(out, lines[good] if bad_lines else lines, name, tz or preset.tz)
     result.attrs["preset"] = preset.name
     result.attrs["rejected"] = _report(problems, name)
     result.attrs["skipped"] = _report(skipped, name)
@@ -628,6 +636,11 @@ def _plain_minor_units(values: pd.Series) -> pd.Series | None:
 
 def _minor_units(frame: pd.DataFrame, spec: Col, lines: np.ndarray, problems: list[Problem]) -> pd.Series:
     column = next(n for n in spec.names if n in frame.columns)
+    if pd.api.types.is_integer_dtype(frame[column].dtype):  # a typed column (DataFrame, Parquet)
+        values = frame[column]
+        if not values.isna().any() and values.between(-MAX_MINOR, MAX_MINOR).all():
+            return values.astype("Int64")
+        frame = frame.assign(**{column: values.astype(STRING)})  # the text path names the bad cells
     plain = _plain_minor_units(frame[column])
     if plain is not None:
         return plain
@@ -851,10 +864,10 @@ def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | Non
         ts = ts.dt.tz_convert(zone)
     out["ts"] = ts
     held = {c: out.pop(c).astype(STRING) for c in ID_COLUMNS if c in out}
-    out["txn_id"] = pd.Series(["x"] * len(out), dtype=STRING)
+    out["txn_id"] = constant_text("x", len(out))
     result = validate_journal(out)
     for column, values in held.items():
         result[column] = _as_string(values)  # stripped, "" as <NA>
-    result["source"] = pd.Series([name] * len(result), dtype=STRING)
+    result["source"] = constant_text(name, len(result))
     result["source_row"] = pd.Series(lines.to_numpy(), dtype="Int64")
     return result
