@@ -362,3 +362,14 @@ def test_a_journal_preamble_fills_the_merchant(fixtures: Path) -> None:
     journal = read_journal(fixtures / "journal" / "alipay_merchant_gbk.csv")
     assert journal["merchant_id"].notna().all()
     assert set(journal["merchant_id"]) == {"20881234567890120156"}  # the account of the '#账号：[...]' line
+
+
+@pytest.mark.parametrize("spec", _every_declared_spec(), ids=lambda s: f"{type(s).__name__}:{s.name}")
+def test_every_declared_layout_pickles_copies_and_replaces_to_itself(spec: TableSpec) -> None:
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(spec)) == spec  # dask ships specs to workers
+    assert copy.deepcopy(spec) == spec
+    assert dataclasses.replace(spec) == spec  # the custom constructors take every field back
+    assert spec.variant(spec.name) == spec
