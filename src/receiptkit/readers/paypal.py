@@ -332,6 +332,9 @@ class PayPalLayout(TableSpec):
         return self.variant(self.name, fields=narrowed)
 
 
+#: English activity download: the 2018 default columns (``Date, Time, TimeZone, Name, Type, Status,
+#: Currency, Gross, Fee, Net, From Email Address, To Email Address, Transaction ID, ..., Reference Txn ID,
+#: ..., Receipt ID, Balance, ...``) as hledger's PayPal rules and the OCA/hledger samples write them.
 _ENGLISH_FIELDS: Mapping[str, Col] = {
     "amount": Col("Gross", kind="amount"),
     "currency": Col("Currency", kind="currency"),
@@ -393,7 +396,10 @@ ACTIVITY_TIME_ZONE = PayPalLayout(
     description="PayPal activity download (English) with a 'Time Zone' column",
 )
 
-#: German activity download: decimal comma, day first.
+#: German activity download: decimal comma, day first. Source of the names: the German column table of
+#: the public beancount-paypal importer (``Datum, Uhrzeit, Zeitzone, Name, Typ, Status, Währung, Brutto,
+#: Gebühr, Netto, Absender E-Mail-Adresse, Empfänger E-Mail-Adresse, Transaktionscode, Zugehöriger
+#: Transaktionscode, Empfangsnummer``, dates ``%d.%m.%Y``).
 ACTIVITY_DE = PayPalLayout(
     "paypal_activity_de",
     header=("Datum", "Uhrzeit", "Zeitzone", "Name", "Typ", "Status", "Währung", "Brutto", "Transaktionscode"),
