@@ -81,6 +81,14 @@ def test_truncation_marks_are_seen() -> None:
         ("支付宝-瑞幸咖啡(中国)有限公司", "瑞幸咖啡(陆家嘴店)", "brand"),  # a legal name after the brand
         ("支付宝-瑞幸咖啡(中国)有限公司", "老乡鸡(徐家汇店)", "neutral"),
         ("百胜餐饮(上海)有限公司", "海底捞火锅(三里屯店)", "neutral"),
+        # field guide 2.2 (truncation): a cut text is a prefix, never read as another branch when it fits
+        ("支付宝-蜀香阁五…", "蜀香阁(五角场店)", "brand"),  # cut after the branch's first character
+        ("财付通-蜀香阁徐…", "蜀香阁(徐汇店)", "brand"),
+        ("支付宝-蜀香阁五角…", "蜀香阁(五角场店)", "same branch"),
+        ("财付通-蜀香阁徐…", "蜀香阁(五角场店)", "other branch"),  # 徐… cannot begin 五角场
+        ("蜀香阁(五店)…", "蜀香阁(五角场店)", "other branch"),  # the branch is whole, the cut is after it
+        ("罗森(莘庄…", "蜀香阁(五角场店)", "unrelated"),  # cannot be a prefix of the journal's name
+        ("罗森", "蜀香阁(五角场店)", "unrelated"),  # a bare other name counts against
     ],
 )
 def test_comparator_levels(text: str, name: str, level: str) -> None:
@@ -386,3 +394,19 @@ def test_a_masked_title_is_never_evidence_against_another_merchant() -> None:
     shot = pf("w1", 4400, "12:30:25", merchant_text="麦**劳")
     result = rk.match(proofs(shot), j)
     assert rk.explain(result, "w1").set_index("field").loc["merchant", "best_level"] == "neutral"
+
+
+def test_a_cut_text_is_never_against_the_branch_it_can_begin_but_is_against_others() -> None:
+    comparator = MerchantComparator()
+    names = np.array(["蜀香阁(五角场店)", "蜀香阁(徐汇店)", "罗森(莘庄店)"], dtype=object)
+    texts = pd.Series(["支付宝-蜀香阁五…", "罗森", "罗森(莘庄…"], dtype=object)
+    table = comparator.table(names, np.array([0.4, 0.3, 0.3]), texts, {})
+    against = {comparator.code(level.name) for level in comparator.levels if level.against}
+    levels = [[comparator.levels[code].name for code in row] for row in table.levels]
+    # 蜀香阁五… begins 五角场: not against it; it cannot begin 徐汇: another branch; 罗森 is another shop
+    assert levels[0][0] == "brand"
+    assert levels[0][1] == "other branch" and levels[0][2] in ("other brand", "unrelated")
+    # a bare 罗森 (no legal suffix, no platform) names the journal's 罗森: another shop for both 蜀香阁
+    assert levels[1][:2] == ["other brand", "other brand"] and levels[1][2] == "brand"
+    assert levels[2][:2] == ["other brand", "other brand"] and levels[2][2] in ("brand", "same branch")
+    assert all(table.levels[1][k] in against for k in (0, 1))

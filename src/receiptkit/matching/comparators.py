@@ -322,11 +322,15 @@ class MerchantComparator(Comparator):
                 return Reading("same branch", f"same branch — {j_branch}")
         if _alike(pb, jb, self.strong):
             if p_branch and j_branch:
-                same = _same_branch(p_branch, j_branch) or (
-                    proof.truncated and len(p_branch) >= 2 and j_branch.startswith(p_branch)
-                )
-                if same:
+                # a text cut inside its branch ("蜀香阁五…", "海底捞火锅(五角场") shows only the branch's start
+                starts = proof.truncated and j_branch.startswith(p_branch)
+                if _same_branch(p_branch, j_branch) or (starts and len(p_branch) >= 2):
                     return Reading("same branch", f"same branch — {j_branch}")
+                if starts and not _clean(proof.text)[0].endswith(")"):
+                    # one character of the branch is left: it fits, but cannot tell this branch from another
+                    return Reading(
+                        "brand", f"brand — {pb}, its branch cut after {p_branch} (fits {j_branch})"
+                    )
                 return Reading(
                     "other branch", f"other branch — {_branch_label(p_branch)} vs {_branch_label(j_branch)}"
                 )
