@@ -54,6 +54,14 @@ PHRASES = [
     ("2026年11月3日 晚上9点半", "2026-11-03 21:30", None, "minute"),
     ("12月31日 10:00", "2025-12-31 10:00", None, "minute"),  # never after the reference day
     ("２０２６－１１－２０　１４：３２", "2026-11-20 14:32", None, "minute"),  # full-width, as before
+    # "X点多": some time in the hour after X o'clock (the field guide reads 两点多 as 14:00-14:59)
+    ("下午两点多", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("中午十二点多", "2026-11-20 12:00", "2026-11-20 13:00", "hour"),
+    ("下午2点多", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("14点多", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("昨天晚上八点多", "2026-11-19 20:00", "2026-11-19 21:00", "hour"),
+    ("下午两点多左右", "2026-11-20 13:30", "2026-11-20 15:30", "hour"),  # about the hour, widened
+    ("下午两点到三点多", "2026-11-20 14:00", "2026-11-20 16:00", "hour"),
 ]
 
 
@@ -71,6 +79,9 @@ def test_every_phrase(text: str, start: str, end: str | None, precision: str) ->
         ("两点一刻", "02:15 or 14:15"),  # spoken 1-11 点 without 上午/下午: two readings, never a guess
         ("两点零五分", "02:05 or 14:05"),
         ("8点", "08:00 or 20:00"),
+        ("2点多", "02:00 or 14:00"),  # 多 needs 上午/下午 like any spoken hour 1-11
+        ("两点多", "02:00 or 14:00"),
+        ("下午两点多多", "not a date or time"),
         ("上午12:05", "上午12点"),  # midnight or noon
         ("晚上12点", "晚上12点"),
         ("晚上1点", "晚上1点"),

@@ -534,7 +534,7 @@ def _clock_pattern(tag: str) -> str:
     return (
         rf"(?P<{tag}p>{_PERIOD})?\s*"
         rf"(?:(?P<{tag}H>\d{{1,2}}):(?P<{tag}M>\d{{2}})(?::(?P<{tag}S>\d{{2}}))?"
-        rf"|(?P<{tag}h>{_NUM})\s*[点點时時]\s*(?:(?P<{tag}half>半)|(?P<{tag}q>[一三])刻|(?P<{tag}z>整)"
+        rf"|(?P<{tag}h>{_NUM})\s*[点點时時]\s*(?:(?P<{tag}half>半)|(?P<{tag}q>[一三])刻|(?P<{tag}z>整)|(?P<{tag}more>多)"
         rf"|(?P<{tag}m>{_NUM})\s*分?(?:\s*(?P<{tag}s>{_NUM})\s*秒)?)?)"
     )
 
@@ -655,7 +655,8 @@ def parse_time_window(
     ``"14:20-14:40"``), a period of the day (``"上午"``, ``"下午"``, ``"晚上"``,
     see :data:`PERIODS`), a period with a time (``"下午2:32"`` = 14:32,
     ``"晚上9点半"``, ``"凌晨1点"``, ``"中午12点"``), Chinese numerals
-    (``"两点一刻"``, ``"十二点半"``), about (``"下午两点左右"``: widened by
+    (``"两点一刻"``, ``"十二点半"``), an hour and some (``"下午两点多"``: 14:00-15:00,
+    precision ``hour``, like ``"14点"``), about (``"下午两点左右"``: widened by
     :data:`ABOUT_MARGIN_S`), a day first (``"昨天 14:32"``, ``"今天 8:05"``,
     ``"11月3日 上午8点"``, ``"2026-11-03 下午2点"``) or none (``"14:32"``:
     the reference day).
@@ -751,13 +752,16 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
         if g["bH"] is None and g["bh"] is None:
             if about:
                 margin = ABOUT_MARGIN_S[precision]
-                start_s, end_s = start_s - margin, start_s + margin
+                # "两点多左右": about the hour after 2 o'clock, not about 2 o'clock
+                start_s, end_s = start_s - margin, start_s + (3600 if g["amore"] else 0) + margin
             elif hour_only:
                 end_s = start_s + 3600
             else:
                 end_s = None
         else:
             end_s, end_precision, _ = _clock(g, "b", g["ap"], text)
+            if g["bmore"]:
+                end_s += 3600  # "两点到三点多": until the end of the hour after 3 o'clock
             if end_s <= start_s:
                 raise TimeParseError("the range ends before it starts (or crosses midnight)", value=text)
             if precision != end_precision:
