@@ -99,7 +99,10 @@ def _blocks(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> _B
         groups.append(g)
         routes.append(np.ones(len(g), dtype=np.int8))
     del n
-    return _Blocks(np.concatenate(owners), np.concatenate(groups), np.concatenate(routes))
+    owner, group, route = np.concatenate(owners), np.concatenate(groups), np.concatenate(routes)
+    # by amount group and time: the searches of the hypotheses table then come in (nearly) sorted order
+    order = np.lexsort((owner, proofs.lo[owner], group))
+    return _Blocks(owner[order], group[order], route[order])
 
 
 def _segments(

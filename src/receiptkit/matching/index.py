@@ -129,6 +129,8 @@ def _search(
     if len(keys) < 64:
         return np.searchsorted(table, keys, side=side)  # type: ignore[call-overload]
     if order is None:
+        if not (keys[1:] < keys[:-1]).any():  # already sorted (blocks come by amount group and time)
+            return np.searchsorted(table, keys, side=side)  # type: ignore[call-overload]
         order = np.argsort(keys)
     out = np.empty(len(keys), dtype=np.intp)
     out[order] = np.searchsorted(table, keys[order], side=side)  # type: ignore[call-overload]
@@ -137,7 +139,9 @@ def _search(
 
 def _both_ends(table: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``searchsorted`` of window starts (left) and ends (right), sorted once."""
-    order = np.argsort(low) if len(low) >= 64 else None
+    order = None
+    if len(low) >= 64 and (low[1:] < low[:-1]).any():
+        order = np.argsort(low)
     return _search(table, low, "left", order), _search(table, high, "right", order)
 
 
