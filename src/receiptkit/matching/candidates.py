@@ -438,6 +438,9 @@ def _counted_mass(
     rows = dense_rows
     has4 = proof4[rows] >= 0
     w4_known = np.where(has4, w_differs[rows], 0.0)  # same card ones are listed: the rest differ
+    # a 3-digit tail lists no card: any counted one may end in it, so it may have the agreement's weight
+    w_tail, _ = Last4Comparator(policy).tail_weights(index, proofs.tails()[rows])
+    w4_known = np.where(has4, w4_known, np.maximum(w_tail, 0.0))
     merchant = merchant_table.best()[rows]
     if (index.merchant_code < 0).any():
         merchant = np.maximum(merchant, 0.0)

@@ -740,7 +740,12 @@ class TimeComparator(Comparator):
 
 
 class Last4Comparator(Comparator):
-    """The card's last 4: ``agree`` (u: the share of the journal's cards with those digits), ``differs``."""
+    """The card's last 4: ``agree`` (u: the share of the journal's cards with those digits), ``differs``.
+
+    A proof showing only 3 digits of the card (``尾号245``, kept by the SMS reader in ``raw["card_tail"]``)
+    compares them with the end of the sale's last 4 (a tail is a suffix: 245 fits ...1245, not ...3456):
+    ``tail agrees`` (u: the share of the journal's cards ending so, at least 1/1000) or ``tail differs``.
+    """
 
     field = "card_last4"
 
@@ -751,6 +756,8 @@ class Last4Comparator(Comparator):
             ComparisonLevel("agree", p.m_last4, "same last 4"),
             ComparisonLevel("differs", 1 - p.m_last4, "another card", against=True),
             ComparisonLevel("missing", None, "not on the proof or not in the journal"),
+            ComparisonLevel("tail agrees", p.m_last4, "the 3 digits shown end the last 4"),
+            ComparisonLevel("tail differs", 1 - p.m_last4, "another card (its 3 digits shown)", against=True),
         )
 
     def per_proof(self, index, proof4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -770,7 +777,24 @@ class Last4Comparator(Comparator):
         agree = both & (proof4 == txn4)
         w_agree, w_differs = self.per_proof(ctx.index, proof4)
         codes = np.where(agree, 0, np.where(both, 1, 2))
-        return _named(ctx, self.names, codes), np.where(agree, w_agree, np.where(both, w_differs, 0.0))
+        weights = np.where(agree, w_agree, np.where(both, w_differs, 0.0))
+        tail = ctx.proofs.tails()[p]
+        tailed = (proof4 < 0) & (tail >= 0) & (txn4 >= 0)
+        if tailed.any():
+            fits = tailed & (txn4 % 1000 == tail)
+            w_fits, w_other = self.tail_weights(ctx.index, tail)
+            codes = np.where(fits, 3, np.where(tailed, 4, codes))
+            weights = np.where(fits, w_fits, np.where(tailed, w_other, weights))
+        return _named(ctx, self.names, codes), weights
+
+    def tail_weights(self, index, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per proof (3-digit tail as 0-999, -1 when none): the weight of ``tail agrees`` and ``tail differs``."""
+        u = np.clip(
+            index.last4_frequency().reshape(10, 1000).sum(axis=0)[np.maximum(tail, 0)], 1e-3, 1 - 1e-9
+        )
+        has = tail >= 0
+        m = self.policy.m_last4
+        return np.where(has, np.log(m) - np.log(u), 0.0), np.where(has, np.log(1 - m) - np.log(1 - u), 0.0)
 
 
 class IdComparator(Comparator):

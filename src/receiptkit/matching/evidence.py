@@ -79,6 +79,7 @@ class ProofArrays:
     txn_date: np.ndarray | None = (
         None  # a date-only proof whose date is the payment's (交易日), not a posting date
     )
+    tail_code: np.ndarray | None = None  # a 3-digit card tail (尾号245) as 0-999 where no last 4, else -1
 
     @classmethod
     def build(cls, proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy) -> ProofArrays:
@@ -157,6 +158,7 @@ class ProofArrays:
             last4_code=last4_codes(frame["card_last4"]),
             terminal_code=terminal_code,
             txn_date=txn_date,
+            tail_code=card_tail_codes(frame),
         )
 
     def __len__(self) -> int:
@@ -179,6 +181,30 @@ class ProofArrays:
 
     def codes4(self) -> np.ndarray:
         return self.last4_code if self.last4_code is not None else last4_codes(pd.Series(self.last4))
+
+    def tails(self) -> np.ndarray:
+        """3-digit card tails as 0-999 (-1 where none, or where the last 4 is known)."""
+        return self.tail_code if self.tail_code is not None else np.full(len(self), -1, dtype=np.int16)
+
+
+def card_tail_codes(frame: pd.DataFrame) -> np.ndarray:
+    """The 3-digit card tail a reader kept in ``raw["card_tail"]`` (SMS ``尾号245``), where ``card_last4`` is empty.
+
+    A tail is the end of the card number: 245 fits a card ending 1245, not one ending 3456.
+    """
+    out = np.full(len(frame), -1, dtype=np.int16)
+    if "raw" not in frame.columns or not len(frame):
+        return out
+    rows = frame["card_last4"].isna().to_numpy() & frame["raw"].notna().to_numpy()
+    if "kind" in frame.columns:
+        rows &= frame["kind"].astype(object).isin(["sms", "issuer_app"]).to_numpy()
+    raws = frame["raw"].to_numpy(dtype=object)
+    for k in np.flatnonzero(rows):
+        raw = raws[k]
+        tail = raw.get("card_tail") if isinstance(raw, dict) else None
+        if isinstance(tail, str) and len(tail) == 3 and tail.isdigit():
+            out[k] = int(tail)
+    return out
 
 
 _REALTIME_KINDS = ("sms", "issuer_app", "wallet")
