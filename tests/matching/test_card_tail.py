@@ -44,6 +44,7 @@ def test_without_the_tail_the_two_sales_cannot_be_told_apart() -> None:
 def test_a_tail_names_the_level_and_counts_against_a_card_it_does_not_end() -> None:
     result = rk.match(proofs(_sms_proof("P-245", "245")), J)
     card = rk.explain(result, "P-245").set_index("field").loc["card_last4"]
+    assert card["proof_value"] == "*245"
     assert (card["best_txn_id"], card["best_level"]) == ("T-1245", "tail agrees")
     assert (card["runner_up_txn_id"], card["runner_up_level"]) == ("T-3456", "tail differs")
     assert card["best_bits"] > 0 > card["runner_up_bits"]

@@ -179,6 +179,10 @@ def _proof_value(row: pd.Series, field: str) -> Any:
     if field == "merchant":
         return row.get("merchant_text")
     value = row.get(field)
+    if field == "card_last4" and (value is None or pd.isna(value)):
+        raw = row.get("raw")
+        tail = raw.get("card_tail") if isinstance(raw, dict) else None
+        return f"*{tail}" if isinstance(tail, str) and tail.isdigit() else None  # a 3-digit tail (尾号245)
     return None if value is None or pd.isna(value) else value
 
 
