@@ -75,8 +75,8 @@ def _times(proofs: pd.DataFrame, journal: pd.DataFrame) -> tuple[pd.DataFrame, p
     has = ts.notna().to_numpy()
     local = np.where(
         has,
-        ts.dt.tz_convert(TZ).dt.tz_localize(None).astype("int64").to_numpy() // 10**9,
-        pd.to_datetime(proofs["date"]).astype("int64").to_numpy() // 10**9 + 12 * 3600,
+        ts.dt.tz_convert(TZ).dt.tz_localize(None).dt.as_unit("ns").astype("int64").to_numpy() // 10**9,
+        pd.to_datetime(proofs["date"]).dt.as_unit("ns").astype("int64").to_numpy() // 10**9 + 12 * 3600,
     )
     p["t"] = local.astype(float)
     p["day"] = (local // DAY_S).astype(int)
@@ -91,7 +91,7 @@ def _times(proofs: pd.DataFrame, journal: pd.DataFrame) -> tuple[pd.DataFrame, p
     ok = (journal["status"] == "approved") & journal["txn_type"].isin(["sale", "completion", "refund"])
     jj = journal[ok]
     j = pd.DataFrame({"unique_id": jj["txn_id"].astype(str).to_numpy()})
-    jl = jj["ts"].dt.tz_convert(TZ).dt.tz_localize(None).astype("int64").to_numpy() // 10**9
+    jl = jj["ts"].dt.tz_convert(TZ).dt.tz_localize(None).dt.as_unit("ns").astype("int64").to_numpy() // 10**9
     j["t"] = jl.astype(float)
     j["day"] = (jl // DAY_S).astype(int)
     j["amount_minor"] = jj["amount_minor"].to_numpy()

@@ -156,7 +156,7 @@ def identifiable(
     """Per proof: ``identifiable`` (bool), ``clerk_pick`` (the one row the clerk would name, or None)."""
     offsets = learn_offsets(proofs, journal)
     j = journal.reset_index(drop=True)
-    local = j["ts"].dt.tz_convert(TZ).dt.tz_localize(None).astype("int64").to_numpy()
+    local = j["ts"].dt.tz_convert(TZ).dt.tz_localize(None).dt.as_unit("ns").astype("int64").to_numpy()
     off = j["terminal_id"].map(offsets).fillna(0.0).to_numpy()
     ct = local - (off * 1e9).astype(np.int64)
     jt = pd.DataFrame(

@@ -42,7 +42,7 @@ class Oracle:
         self.channel = journal.channel.to_numpy(dtype=object)
         self.last4 = journal.card_last4.fillna("").to_numpy(dtype=object)
         self.wallet = journal.wallet_txn_id.fillna("").to_numpy(dtype=object)
-        self.true_ns = journal.true_ts.dt.tz_convert("UTC").astype("int64").to_numpy()
+        self.true_ns = journal.true_ts.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
         self.txn = journal.txn_id.to_numpy(dtype=object)
         names = journal.merchant_name.to_numpy(dtype=object)
         self.names = names
