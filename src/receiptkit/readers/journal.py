@@ -204,7 +204,8 @@ def _read_parquet(source: Any) -> pd.DataFrame:
         return STRING if kind in (pa.string(), pa.large_string()) else None
 
     try:
-        return pq.read_table(source).to_pandas(types_mapper=text_as_string)
+        # one chunk per column: every later pass over a column would otherwise join its row groups again
+        return pq.read_table(source).combine_chunks().to_pandas(types_mapper=text_as_string)
     except Exception as exc:
         raise JournalError(f"not a readable Parquet file ({exc})", file=str(source)) from None
 
