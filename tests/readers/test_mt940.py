@@ -82,3 +82,17 @@ def test_truncated_statement_is_an_error():
     with pytest.raises(ProofError) as info:
         read_proofs(cut_in_line.encode(), format="mt940", name="cut.sta")
     assert info.value.row == 7
+
+
+def test_details_without_their_statement_line_are_an_error_naming_the_line():
+    # found by the fuzz oracle: a :61: line lost before the first entry left its :86: after the
+    # opening balance; the entry vanished without an error
+    text = _statement("2009020902D20,00NMSCNONREF").decode().replace(":61:2009020902D20,00NMSCNONREF\n", "")
+    with pytest.raises(ProofError) as info:
+        read_proofs(text.encode(), format="mt940", name="lost.sta")
+    assert info.value.row == 5 and info.value.column == ":86:" and info.value.file == "lost.sta"
+
+
+def test_several_86_lines_of_one_entry_are_one_text(samples):
+    frame = read_proofs(samples / "mt940" / "jejik__rabobank.sta", format="mt940")
+    assert "NIET AKKOORD MET AFSCHRIJVING" in frame.iloc[0]["merchant_text"]

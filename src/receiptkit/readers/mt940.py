@@ -193,6 +193,7 @@ def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | No
             )
         )
     if out:
+        _check_details(text, tags, name)
         last = max(position for position, tag in enumerate(tags) if tag.group(1) == "61")
         if not any(tag.group(1) in _CLOSING for tag in tags[last + 1 :]):
             raise ProofError(
@@ -203,6 +204,35 @@ def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | No
                 column=":61:",
             )
     return out
+
+
+#: tags after which a :86: is information to the account owner about the whole statement
+_STATEMENT_END = ("62F", "62M", "64", "65", "90D", "90C")
+
+
+def _check_details(text: str, tags: list[re.Match[str]], name: str) -> None:
+    """A ``:86:`` belongs to the ``:61:`` just before it (or, after the closing balance, to the statement).
+
+    Some banks write several ``:86:`` lines for one entry (Rabobank), so a ``:86:`` may follow a
+    ``:86:``; but one that follows another tag (the opening balance, the account) is the text of
+    a statement line that is missing (a deleted or mangled ``:61:``): an error naming the line.
+    """
+    previous: str | None = None
+    line, done = 1, 0
+    for tag in tags:
+        kind = tag.group(1)
+        if kind == "86" and previous not in ("61", "86", *_STATEMENT_END):
+            line += text.count("\n", done, tag.start())
+            raise ProofError(
+                f":86: details after :{previous}: instead of after a :61: statement line "
+                "(a missing or damaged :61: line?)",
+                file=name,
+                row=line,
+                column=":86:",
+                value=text[tag.start() : tag.start() + 40].split("\n", 1)[0],
+            )
+        if kind != "NS":
+            previous = kind
 
 
 def _error_line(text: str, exc: Exception) -> int:
