@@ -62,3 +62,13 @@ def test_ending_must_be_a_word_on_the_same_line_and_not_a_date():
     assert not sms.sniff("Order status: pending\n2024 charged $5.00")
     assert not sms.sniff("Card ending 2024-01-03 charged $5.00")
     assert sms.sniff("Your card ending 9876 was charged HKD 88.00 at SAMPLE CAFE on 21 Nov 12:01.")
+
+
+@pytest.mark.parametrize("amount", ["0x588.98", "155.,09", "9 .16", "35.62-", "12.5e3", "1_000.00"])
+def test_amount_running_on_into_other_characters_is_refused(amount):
+    # found by the fuzz oracle: "人民币0x588.98元" read as 0.00, "155.,09" as 155.00, "9 .16" as 9.00
+    with pytest.raises(ProofError) as info:
+        parse_sms(
+            f"您尾号1234的信用卡2026年11月20日14:32消费人民币{amount}元,商户:XX便利店", ref="2026-12-01"
+        )
+    assert info.value.column == "amount"

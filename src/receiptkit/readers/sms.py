@@ -184,6 +184,10 @@ _DISCLAIMER = re.compile(r"[^，,。;；\n]*以[^，,。;；\n]*为准[^，,。;
 _TYPE_FIELD = re.compile(r"交易类型\s*[:：]\s*([^\n,，;；]+)")
 
 
+#: what may not directly follow an amount's digits (it would make them part of something longer)
+_RUNS_ON = re.compile(r"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d")
+
+
 def _first_line(head: str) -> str:
     for line in head.lstrip("\ufeff").splitlines():
         if line.strip():
@@ -463,6 +467,18 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
     if found is None:
         raise ProofError("no amount found in the message", value=message[:60])
     match, how = found
+    before = message[: match.start("num")].rstrip()[-1:]
+    after = message[match.end("num") : match.end("num") + 3]
+    currency_after = re.match(_CUR, message[match.end("num") :])
+    if (before and before in "0123456789._") or (_RUNS_ON.match(after) and not currency_after):
+        # "0x588.98", "12.5e3", "1_000", "12.34.56", "155.,09", "9 .16", "35.62-": the number runs on
+        # into other characters, so which part is the amount is a guess; refuse it rather than read
+        # "0", "12.5" or "155.00"
+        raise ProofError(
+            "the amount runs on into other characters",
+            column="amount",
+            value=message[match.start("num") :][:20],
+        )
     try:
         currency = _currency(match) or "CNY"
         money = parse_amount(match.group("num"), currency)
