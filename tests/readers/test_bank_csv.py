@@ -93,3 +93,30 @@ def test_abc_sample_short_row_is_refused_by_line_and_the_others_read(samples):
     assert frame["source_row"].tolist() == [2, 3, 5, 6]
     assert frame["amount_minor"].tolist() == [1000000, 1000, 1, 0]
     assert rejected(frame)["row"].tolist() == [4]
+
+
+_ALIPAY_HEAD = "交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注\n"
+
+
+def test_a_separator_too_many_in_one_row_is_an_error_naming_the_line():
+    # found by the fuzz oracle: "工,商银行储蓄卡(1162)" pushed every later cell one column right and the
+    # empty 备注 off the end; the order number was read as "交易成功" without an error
+    rows = [
+        "2026-01-01 10:00:00,餐饮美食,店A,,商品,支出,28.14,工商银行储蓄卡(8265),交易成功,T1,M1,",
+        "2026-01-01 11:00:00,餐饮美食,店B,,商品,支出,3.40,工,商银行储蓄卡(1162),交易成功,T2,M2,",
+        "2026-01-01 12:00:00,餐饮美食,店C,,商品,收入,32.23,工商银行储蓄卡(3439),交易成功,T3,M3,",
+    ]
+    data = (_ALIPAY_HEAD + "\n".join(rows) + "\n").encode("gb18030")
+    with pytest.raises(rk.ProofError) as info:
+        read_proofs(data, name="a.csv")
+    assert info.value.row == 3 and info.value.file == "a.csv"
+
+
+def test_rows_that_all_end_with_a_delimiter_are_read():
+    # ICBC and JD end every row with a delimiter: one cell wider than the header, as the file's usual width
+    rows = [
+        "2026-01-01 10:00:00,餐饮美食,店A,,商品,支出,28.14,工商银行储蓄卡(8265),交易成功,T1,M1,,",
+        "2026-01-01 11:00:00,餐饮美食,店B,,商品,支出,3.40,工商银行储蓄卡(1162),交易成功,T2,M2,,",
+    ]
+    frame = read_proofs((_ALIPAY_HEAD + "\n".join(rows) + "\n").encode("gb18030"), name="a.csv")
+    assert list(frame["wallet_txn_id"]) == ["T1", "T2"] and list(frame["card_last4"]) == ["8265", "1162"]

@@ -19,6 +19,7 @@ import csv
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -457,6 +458,8 @@ def _table_from_rows(
     header_line = 0
     data: list[list[str]] = []
     lines: list[int] = []
+    wide: list[tuple[int, int]] = []  # (position, cells) of rows wider than the header
+    widths: list[int] = []
     for line, record in rows:
         if len(record) > MAX_COLUMNS:
             raise ReceiptkitError(
@@ -491,11 +494,14 @@ def _table_from_rows(
                     row=line,
                     value=extra[0],
                 )
+            wide.append((len(data), len(cells)))
             cells = cells[:width]
+        widths.append(len(record))
         data.append(cells)
         lines.append(line)
     if columns is None:
         raise ReceiptkitError(f"no header row with the columns {', '.join(header)}", file=name)
+    _check_wide_rows(wide, widths, lines, len(columns), name)
     short = _short_rows(data, lines, columns, name, cut_tail, spreadsheet=spreadsheet)
     frame = (
         pd.DataFrame(data, columns=columns, dtype=STRING)
@@ -749,9 +755,7 @@ def _c_parser_cells(body: str, delimiter: str, width: int) -> tuple[pd.DataFrame
         return None
     frame = frame.fillna("")
     if frame.shape[1] > width:
-        if (frame.iloc[:, width:] != "").to_numpy().any():
-            return None
-        frame = frame.iloc[:, :width]
+        return None  # rows wider than the header: the row-by-row path checks and names them
     # pandas fills the cells a short row lacks with "": such a row is told apart by its separators
     maybe_short = (
         np.ones(len(frame), dtype=bool)
@@ -761,6 +765,32 @@ def _c_parser_cells(body: str, delimiter: str, width: int) -> tuple[pd.DataFrame
     for position in range(frame.shape[1], width):
         frame[position] = ""
     return frame, maybe_short
+
+
+def _check_wide_rows(
+    wide: list[tuple[int, int]], widths: list[int], lines: list[int], width: int, name: str
+) -> None:
+    """Refuse a row wider than the header (its extra cells empty) unless that is how the export writes rows.
+
+    Exports that end every row with a delimiter (ICBC, JD) have rows one cell wider than the
+    header: there the wide width is the one most rows have. A row whose extra width is not the
+    file's usual one has a separator too many inside it, and its cells would be read shifted
+    (a merchant in the amount column, an id in the status): an error naming the line.
+    """
+    if not wide:
+        return
+    counts = Counter(widths)
+    ranked = counts.most_common(2)
+    usual = ranked[0][0] if len(ranked) == 1 or ranked[0][1] > ranked[1][1] else None
+    for position, cells in wide:
+        if cells != usual:
+            others = f"most rows have {usual}" if usual is not None else "the rows differ"
+            raise ReceiptkitError(
+                f"row has {cells} cells, the header {width} columns and {others}: "
+                "a separator too many inside the row (its cells would be read shifted)?",
+                file=name,
+                row=lines[position],
+            )
 
 
 def _short_rows(
