@@ -650,3 +650,13 @@ def test_tab_separated_merchant_bill_is_sniffed_and_read() -> None:
     plain = _read(FIX / "wechat_merchant.csv")
     assert list(tabbed["amount_minor"]) == list(plain["amount_minor"]) == [12850, 3600, 2850]
     assert list(tabbed["txn_id"]) == list(plain["txn_id"])
+
+
+def test_errors_name_the_file_a_binary_object_was_opened_from(tmp_path):
+    path = tmp_path / "till.csv"
+    path.write_text(
+        "txn_id,ts,amount_minor,currency\nT1,2026-11-20 14:32:07+08:00,12x50,CNY\n", encoding="utf-8"
+    )
+    with open(path, "rb") as handle, pytest.raises(JournalError) as info:
+        read_journal(handle)
+    assert info.value.file == str(path) and info.value.row == 2

@@ -384,8 +384,9 @@ def _read(
     currency: str | None,
     encoding: str | None,
 ) -> pd.DataFrame:
+    opened: str | None = None
     if isinstance(source, io.IOBase):
-        name = source_name(source)
+        opened = source_name(source)  # errors name the file the object was opened from, not "<bytes>"
         source = source.read()
         if isinstance(source, str):
             source = source.encode("utf-8")
@@ -397,7 +398,7 @@ def _read(
     elif _suffix(source) in _TEXT_SUFFIXES:
         frame_source, name = _read_parquet(source), str(source)
     else:
-        name = source_name(source)
+        name = opened or source_name(source)
     chosen = _choose(frame_source if frame_source is not None else source, preset, mapping, name, encoding)
     if not isinstance(chosen, JournalPreset):  # another reader registered for the journal target
         given = {k: v for k, v in (("currency", currency), ("encoding", encoding)) if v is not None}
