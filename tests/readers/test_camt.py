@@ -121,3 +121,14 @@ def test_camt052_entry_without_amount_names_its_line():
     with pytest.raises(ProofError) as info:
         read_proofs(data.encode(), name="camt052.xml")
     assert (info.value.row, info.value.column) == (9, "Amt")
+
+
+def test_date_is_the_booking_day_as_written_not_the_utc_day():
+    # found by the fuzz oracle: 00:30 at +08:00 is booked on 1 January; the UTC day is 31 December
+    entry = (
+        '<Ntry><Amt Ccy="CNY">12.50</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        "<BookgDt><DtTm>2026-01-01T00:30:00+08:00</DtTm></BookgDt></Ntry>"
+    )
+    frame = read_proofs(_camt("02", entry), name="c.xml")
+    assert frame.iloc[0]["date"] == pd.Timestamp("2026-01-01")
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2025-12-31 16:30:00", tz="UTC")
