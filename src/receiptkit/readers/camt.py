@@ -174,6 +174,8 @@ def _when(text: str, tz: str | None) -> tuple[Any, str, dt.datetime]:
     UTC day 31 December), as the OFX and table readers keep the day written in the row's zone.
     """
     day = _PLAIN_DATE.fullmatch(text)
+    if text[:4].isdigit() and not "1678" <= text[:4] <= "2261":
+        raise ProofError("a date outside the years 1678-2261", column="BookgDt", value=text)
     if day is not None:
         try:
             return pd.NaT, "day", dt.datetime(int(day.group(1)), int(day.group(2)), int(day.group(3)))

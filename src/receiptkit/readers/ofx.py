@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.money import parse_amount
+from receiptkit.money import CURRENCY_EXPONENTS, exponent, parse_amount
 from receiptkit.readers.proofbase import finish
 from receiptkit.readers.table import Problem, _read_bytes, silenced_logs, source_name
 
@@ -88,7 +88,12 @@ def _charset_fixed(data: bytes) -> bytes:
     return data[: header.start(2)] + b"NONE" + data[header.end(2) :]
 
 
-def _ofx_time(text: str) -> tuple[pd.Timestamp, str]:
+_ZONE_CACHE: dict[float, dt.timezone] = {}
+#: the years a timestamp can hold (pandas' nanosecond range)
+_FIRST_YEAR, _LAST_YEAR = 1678, 2261
+
+
+def _ofx_time(text: str) -> tuple[dt.datetime, str]:
     match = _DATE.match(text.strip())
     if not match:
         raise ProofError("not an OFX date", value=text)
@@ -96,21 +101,21 @@ def _ofx_time(text: str) -> tuple[pd.Timestamp, str]:
     hours = float(offset) if offset else 0.0
     if abs(hours) > 18:  # the same bound as every other reader (timeparse): never a bare ValueError
         raise ProofError("time zone offset out of range (at most ±18:00)", value=text)
-    zone = dt.timezone(dt.timedelta(hours=hours))
+    zone = _ZONE_CACHE.get(hours) or _ZONE_CACHE.setdefault(hours, dt.timezone(dt.timedelta(hours=hours)))
     try:
-        stamp = pd.Timestamp(
-            dt.datetime(
-                int(year),
-                int(month),
-                int(day),
-                int(hour or 0),
-                int(minute or 0),
-                int(second or 0),
-                tzinfo=zone,
-            )
+        stamp = dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=zone,
         )
     except ValueError as exc:
         raise ProofError(f"not a valid OFX date ({exc})", value=text) from None
+    if not _FIRST_YEAR <= stamp.year <= _LAST_YEAR:
+        raise ProofError(f"a date outside the years {_FIRST_YEAR}-{_LAST_YEAR}", value=text)
     timed = hour is not None and (hour, minute, second or "00") != ("00", "00", "00")
     return stamp, ("second" if second is not None else "minute") if timed else "day"
 
@@ -184,6 +189,7 @@ def read(
         finish(pd.DataFrame({"source_row": []}), name, problems, strict=True)
     frame = pd.DataFrame(rows)
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     return finish(frame, name, problems, strict=strict, tz=tz or "UTC")
 
 
@@ -210,22 +216,38 @@ def _without_leaf_end_tags(data: bytes) -> bytes:
     return _END_TAG.sub(lambda m: b"" if m.group(1) in leaves else m.group(0), data)
 
 
+_PLAIN_TRNAMT = re.compile(r"([+-]?)(\d{1,13})(?:\.(\d{1,2}))?")
+
+
+def _plain_minor(text: str, currency: str) -> int | None:
+    """Minor units of a plain ``-123.45`` in a two-decimal currency; None for anything else (the general parser)."""
+    match = _PLAIN_TRNAMT.fullmatch(text)
+    if match is None or currency not in CURRENCY_EXPONENTS or exponent(currency) != 2:
+        return None
+    units = int(match.group(2)) * 100 + int((match.group(3) or "0").ljust(2, "0"))
+    return -units if match.group(1) == "-" else units
+
+
 def _row(trn: Any, currency: str | None, line: int) -> dict[str, Any]:
     amount_text = trn.findtext("TRNAMT")
     if amount_text is None or not amount_text.strip():
         raise ProofError("no TRNAMT", column="TRNAMT")
     amount_text = amount_text.strip()
     # <CURRENCY> (not <ORIGCURRENCY>): the amounts are in CURSYM, not in CURDEF
-    currency = (trn.findtext("CURRENCY/CURSYM") or "").strip() or currency
+    own = trn.find("CURRENCY")
+    currency = ((own.findtext("CURSYM") if own is not None else None) or "").strip() or currency
     if currency is None:
         raise ProofError(
             "no currency: the statement has no CURDEF and the transaction no CURRENCY", column="CURDEF"
         )
-    try:
-        comma = bool(re.fullmatch(r"[+-]?\d+,\d+", amount_text))  # decimal comma (European banks)
-        money = parse_amount(amount_text, currency, decimal_comma=comma)
-    except ReceiptkitError as exc:
-        raise ProofError(exc.reason, column="TRNAMT", value=amount_text) from None
+    minor = _plain_minor(amount_text, currency)
+    if minor is None:
+        try:
+            comma = bool(re.fullmatch(r"[+-]?\d+,\d+", amount_text))  # decimal comma (European banks)
+            money = parse_amount(amount_text, currency, decimal_comma=comma)
+        except ReceiptkitError as exc:
+            raise ProofError(exc.reason, column="TRNAMT", value=amount_text) from None
+        minor, currency = money.minor, money.currency
     posted = trn.findtext("DTPOSTED") or trn.findtext("DTUSER")
     if posted is None or not posted.strip():
         raise ProofError("no DTPOSTED", column="DTPOSTED")
@@ -241,10 +263,10 @@ def _row(trn: Any, currency: str | None, line: int) -> dict[str, Any]:
         "kind": "bank_statement",
         "ts": pd.NaT if day else stamp,
         "ts_precision": precision,
-        "date": pd.Timestamp(stamp.date()),
-        "amount_minor": abs(money.minor),
-        "currency": money.currency,
-        "direction": "debit" if money.minor < 0 else "credit",
+        "date": dt.datetime(stamp.year, stamp.month, stamp.day),
+        "amount_minor": abs(minor),
+        "currency": currency,
+        "direction": "debit" if minor < 0 else "credit",
         "merchant_text": merchant,
         "reference": (trn.findtext("REFNUM") or trn.findtext("FITID") or "").strip() or None,
         "source_row": line,
