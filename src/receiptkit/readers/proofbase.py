@@ -349,8 +349,8 @@ def _times(canonical: pd.DataFrame, converted: pd.DataFrame, spec: ProofSpec) ->
         timed = stamps.notna() & (prec != "day").fillna(False)
         ts = stamps.where(timed)
         precision = prec.where(timed, pd.NA).astype(STRING)
-        day_only = stamps.notna() & ~timed
-        date = date.mask(day_only, local_day(stamps))
+        # the transaction day is the local day of its time, timed or not (never the posting date)
+        date = date.mask(stamps.notna(), local_day(stamps))
     if "date" in converted:
         given = local_day(converted["date"])
         date = given.where(given.notna(), date)
