@@ -104,3 +104,38 @@ def test_digits_of_any_script_are_read_exactly():
     assert parse_amount("१२८.५०", "INR").minor == 12850  # Devanagari
     assert parse_amount("١٬٢٣٤٫٥٠", "USD").minor == 123450  # Arabic separators
     assert parse_amount("¥１,２３４.５", None).minor == 123450
+
+
+@pytest.mark.parametrize("text", ["12 50", "1 2 3", "12 345 67", "１２ ５０", "1 23.50", "CNY 12 50"])
+def test_a_space_inside_the_digits_is_refused_not_closed_up(text):
+    """ "12 50" is not 1250.00: only thousands groups of three may be split by spaces."""
+    with pytest.raises(AmountError, match="space inside the amount"):
+        parse_amount(text, "CNY")
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("1 234.50", 123450), ("¥ 1 234 567.89", 123456789), ("1\u00a0234.50", 123450), ("- 25.00", -2500),
+     ("( 8.00 )", -800), ("25.00 -", -2500), ("CNY 13.50", 1350), ("128.50 元", 12850)],
+)  # fmt: skip
+def test_spaces_as_padding_or_thousands_groups_are_read(text, minor):
+    assert parse_amount(text, "CNY").minor == minor
+
+
+def test_a_journal_amount_with_a_space_inside_is_never_read_closed_up(tmp_path):
+    """End to end through a preset that reads decimal amounts (Square): the vectorised path too."""
+    from pathlib import Path
+
+    import receiptkit as rk
+    from receiptkit.errors import ReceiptkitError
+
+    fixture = Path(__file__).parent / "fixtures" / "journal" / "square_transactions.csv"
+    lines = fixture.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace("$8.00,Point of Sale", "$12 50,Point of Sale", 1)
+    assert "$12 50" in lines[1]
+    path = tmp_path / "square.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(ReceiptkitError) as caught:
+        rk.read_journal(path, preset="square")
+    assert "12 50" in str(caught.value) and "row 2" in str(caught.value)
+    assert 1250 not in set(rk.read_journal(path, preset="square", strict=False)["amount_minor"].tolist())

@@ -228,6 +228,25 @@ _NUMBER_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0
 _EURO_NUMBER_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?$|^[0-9]+,[0-9]+$")
 
 
+_PADDING_RE = re.compile(r"(?<=[-+(]) +| +(?=[-)])")
+_SPACE_GROUPED_RE = re.compile(r"^[-+(]*[0-9]{1,3}(?: [0-9]{3})+(?:[.,][0-9]+)?[-)]?$")
+
+
+def _spaces_out(body: str, text: object) -> str:
+    """The amount without its spaces: padding, or thousands groups of three (``1 234.50``).
+
+    Any other space inside the digits (``"12 50"``, ``"1 2 3"``) is an error:
+    reading it as 1250 or 123 would be silently wrong.
+    """
+    body = re.sub(r"[ \u00a0\u202f]+", " ", body).strip()
+    body = _PADDING_RE.sub("", body)
+    if " " not in body:
+        return body
+    if not _SPACE_GROUPED_RE.match(body):
+        raise AmountError("a space inside the amount that is not a thousands separator", value=text)
+    return body.replace(" ", "")
+
+
 def parse_amount(
     text: object,
     currency: str | None = None,
@@ -288,7 +307,7 @@ def parse_amount(
         return " "
 
     body = _AFFIX_RE.sub(_take_currency, cleaned)
-    body = body.replace(" ", "").replace("\u00a0", "")
+    body = _spaces_out(body, text)
     if body.startswith("(") and body.endswith(")"):
         negative = not negative
         body = body[1:-1]

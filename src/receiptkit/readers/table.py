@@ -910,7 +910,11 @@ def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.
 # most 16 of them: MAX_MINOR has 16 digits, and anything longer goes to the
 # slow path, which refuses it by name instead of wrapping it modulo 2**64.
 _FAST_AMOUNT = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$")
-_AMOUNT_NOISE = re.compile(r"[ \t\r\n\u3000\u00a0¥￥$€£元]|RMB|CNY")
+# Currency marks and the padding around them; a space left between digits ("12 50") sends the
+# column to the slow path, which accepts only thousands groups of three ("1 234.50").
+_AMOUNT_NOISE = re.compile(
+    r"^[ \t\r\n\u3000\u00a0]*(?:[¥￥$€£]|RMB|CNY)?[ \t\r\n\u3000\u00a0]*|[ \t\r\n\u3000\u00a0]*(?:元|RMB|CNY)?[ \t\r\n\u3000\u00a0]*$"
+)
 _FAST_DIGITS = 16
 
 
