@@ -643,8 +643,10 @@ def _local_times(
     """``(ts in UTC, local date, precision)``: each row in the zone its own cell names."""
     index = frame.index
     dates = frame[layout.date]
-    dmy = dates.str.extract(_DMY.pattern).apply(pd.to_numeric, errors="coerce")
-    ymd = dates.str.extract(_YMD.pattern).apply(pd.to_numeric, errors="coerce")
+    # plain float64 (NaN for no match): pandas 3 gives nullable Float64 here, and filling a float64
+    # column with a FloatingArray is deprecated (it will raise in a later pandas)
+    dmy = dates.str.extract(_DMY.pattern).apply(pd.to_numeric, errors="coerce").astype("float64")
+    ymd = dates.str.extract(_YMD.pattern).apply(pd.to_numeric, errors="coerce").astype("float64")
     day, month = (dmy[0], dmy[1]) if dayfirst else (dmy[1], dmy[0])
     # a 2-digit year (1/15/24) is 20yy up to next year, else 19yy (PayPal began in 1998)
     pivot = pd.Timestamp.now().year % 100 + 1
