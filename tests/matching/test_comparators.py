@@ -376,6 +376,10 @@ def test_a_chains_legal_entity_linked_to_one_branch_says_nothing_against_its_sib
     [
         ("麦**劳", "麦当劳(中山公园店)", "brand"),  # field guide 4.4: Alipay shows the shop name masked
         ("海底**锅", "海底捞火锅(五角场店)", "brand"),
+        # a fixed-width mask on a two-character sign hides nothing: the stars do not count what they hide
+        ("罗**森", "罗森(莘庄店)", "brand"),
+        ("罗*森", "罗森(莘庄店)", "brand"),  # as one star was already read
+        ("罗**森", "古茗(西湖店)", "neutral"),
         ("麦**劳", "古茗(西湖店)", "neutral"),  # does not fit: maybe a person, never against
         ("付款给酱骨头焖面(**强)", "酱骨头焖面(西湖店)", "neutral"),  # a personal payee
         ("支付宝-严", "麦当劳(中山公园店)", "neutral"),

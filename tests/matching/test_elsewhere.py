@@ -105,3 +105,106 @@ def test_the_prior_can_be_switched_off() -> None:
     result = rk.match(proofs(UNNAMED, *decoys), j, policy=policy)
     assert row_of(result, "unnamed")["txn_id"] == "T"
     assert result.attrs["coincidence"] == {}
+
+
+REFUND_SMS = pf(
+    "refund",
+    8800,
+    "19:31:00",
+    kind="sms",
+    ts_precision="minute",
+    card_last4="4321",
+    direction="credit",
+    merchant_text=None,
+)
+
+
+def test_a_refund_is_not_capped_by_the_rate_of_payments_made_elsewhere() -> None:
+    """Ten SMS of payments at another branch coincide with sales here: that is what the batch says about
+    payments, not about refunds. A refund SMS naming no shop is weighed against its own kind's rate
+    (no refund in the batch names another shop: the prior), and is matched."""
+    j = journal(
+        *BG,
+        *[
+            txn(
+                f"S{k}",
+                10000 + 100 * k,
+                f"1{k % 10}:{10 + k:02d}:20",
+                card_last4=f"{1000 + k}",
+                merchant_name=SHOP,
+            )
+            for k in range(12)
+        ],
+        txn("S-orig", 8800, "12:05:00", card_last4="4321", merchant_name=SHOP),
+        txn(
+            "R",
+            8800,
+            "19:31:10",
+            card_last4="4321",
+            merchant_name=SHOP,
+            txn_type="refund",
+            original_txn_id="S-orig",
+        ),
+    )
+    _, decoys = _journal_and_decoys(10)
+    result = rk.match(proofs(REFUND_SMS, *decoys), j)
+    stats = result.attrs["coincidence"]
+    assert stats["sms"]["named"] == 10 and stats["sms"]["coincide"] == 10  # payments: a high rate
+    assert stats["sms credit"] == {"named": 0, "coincide": 0, "rate": 0.001}  # refunds: the prior
+    assert row_of(result, "refund")["status"] == "matched"
+    assert row_of(result, "refund")["txn_id"] == "R"
+
+
+def test_refunds_naming_another_shop_set_the_rate_of_refunds() -> None:
+    """When refunds made elsewhere do coincide with refunds here, an unnamed refund is capped as a payment is."""
+    shop_refunds = []
+    elsewhere = []
+    for k in range(10):
+        shop_refunds.append(
+            txn(f"O{k}", 5000 + 100 * k, "09:00:00", card_last4=f"{2000 + k}", merchant_name=SHOP)
+        )
+        shop_refunds.append(
+            txn(
+                f"R{k}",
+                5000 + 100 * k,
+                f"1{k % 10}:{20 + k:02d}:20",
+                card_last4=f"{2000 + k}",
+                merchant_name=SHOP,
+                txn_type="refund",
+                original_txn_id=f"O{k}",
+            )
+        )
+        elsewhere.append(
+            pf(
+                f"refund-elsewhere{k}",
+                5000 + 100 * k,
+                f"1{k % 10}:{20 + k:02d}:00",
+                kind="sms",
+                ts_precision="minute",
+                card_last4=f"{2000 + k}",
+                direction="credit",
+                merchant_text="财付通-海底捞火锅(厦门中山路店)",
+            )
+        )
+    j = journal(
+        *BG,
+        *shop_refunds,
+        txn("S-orig", 8800, "12:05:00", card_last4="4321", merchant_name=SHOP),
+        txn(
+            "R",
+            8800,
+            "19:31:10",
+            card_last4="4321",
+            merchant_name=SHOP,
+            txn_type="refund",
+            original_txn_id="S-orig",
+        ),
+    )
+    result = rk.match(proofs(REFUND_SMS, *elsewhere), j)
+    stats = result.attrs["coincidence"]["sms credit"]
+    assert stats["named"] == 10 and stats["coincide"] == 10
+    for k in range(10):
+        assert row_of(result, f"refund-elsewhere{k}")["status"] == "unmatched"
+    verdict = row_of(result, "refund")
+    assert verdict["status"] == "ambiguous"
+    assert "names the shop" in verdict["ask"]

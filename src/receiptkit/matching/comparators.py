@@ -193,16 +193,19 @@ def _legal_names_brand(core: str, brand: str) -> bool:
 
 
 _LATIN_WORD = re.compile(r"[A-Z]{3,}")
-_MASKED_TITLE = re.compile(r"^(?P<head>[^*\d]+?)\*{1,8}(?P<tail>[^*\d]+)$")
+_MASKED_TITLE = re.compile(r"^(?P<head>[^*\d]+?)(?P<stars>\*{1,8})(?P<tail>[^*\d]+)$")
 
 
 def _masked_title_fits(text: str, journal: MerchantName) -> Reading | None:
     """A wallet's masked shop title ("麦**劳", "海底**锅"; field guide 4.4: "a shop name, often masked").
 
     Returns ``brand`` when its visible head and tail frame the journal's sign
-    (the mask hides one to eight characters), else ``None`` (the caller reads
-    it as a person's name: neutral). Personal payees (付款给…(**强), 未实名) and
-    fewer than two visible characters never fit.
+    (the mask hides one to eight characters; a mask of two stars or more may
+    hide none, as a fixed-width mask shows a two-character sign, 罗**森 for
+    罗森: the field guide's WeChat payee ``(**强)`` shows two stars for a name
+    of two or three characters, so the stars do not count what they hide),
+    else ``None`` (the caller reads it as a person's name: neutral). Personal
+    payees (付款给…(**强), 未实名) and fewer than two visible characters never fit.
     """
     cleaned, _ = _clean(text)
     if "付款给" in cleaned or "未实名" in cleaned or journal.kind != "shop":
@@ -213,7 +216,8 @@ def _masked_title_fits(text: str, journal: MerchantName) -> Reading | None:
     head, tail = found["head"], found["tail"]
     if len(head) + len(tail) < 2:
         return None
-    pattern = re.compile(re.escape(head) + r".{1,8}" + re.escape(tail))
+    hidden = r".{0,8}" if len(found["stars"]) >= 2 else r".{1,8}"
+    pattern = re.compile(re.escape(head) + hidden + re.escape(tail))
     for target in (journal.brand, journal.key):
         if target and pattern.fullmatch(target):
             return Reading("brand", f"brand — the masked title {head}*{tail} fits {journal.brand}")

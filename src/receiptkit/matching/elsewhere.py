@@ -15,7 +15,9 @@ The batch can. Proofs whose text names another shop (another brand, another
 branch, of every merchant of this journal) are payments made elsewhere that we
 can recognise; how many of them would be ``matched`` on their amount, time and
 card alone is how often a payment made elsewhere coincides with a sale here,
-per kind of proof (a bank SMS and a wallet bill do not coincide alike). That
+per kind of proof (a bank SMS and a wallet bill do not coincide alike) and
+direction (a refund is another event than a sale: proofs of refunds have their
+own rate, keyed ``"<kind> credit"``). That
 rate ``q`` (with a small prior, :attr:`MatchPolicy.coincidence_prior`, for kinds
 the batch says little about) enters the posterior of a proof that names no shop
 as a second way of being absent: "paid elsewhere and coinciding", with the
@@ -49,7 +51,7 @@ def coincidence(
 ) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
     """Per proof, the log factor of "paid elsewhere and coinciding" (``-inf`` where it does not apply).
 
-    Returns the factors and, per proof kind, what the batch said: proofs naming
+    Returns the factors and, per proof kind (``"<kind> credit"`` for refunds), what the batch said: proofs naming
     another shop (``named``), how many of them coincide (``coincide``), and the
     rate used (``rate``).
     """
@@ -78,13 +80,17 @@ def coincidence(
     post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
     best_conf = np.append(post.conf, 0.0)[post.best]
     coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.match_threshold)
+    # one rate per kind of proof and direction: a refund is another event than a sale (a refund made
+    # elsewhere coincides with a refund here, not with a sale), so what the batch says about payments
+    # made elsewhere says nothing about refunds, and the other way round
     kinds = proofs.frame["kind"].astype(str).to_numpy()
+    strata = np.where(proofs.side == 1, np.char.add(kinds.astype(str), " credit"), kinds.astype(str))
     weight = float(policy.coincidence_prior_weight)
     log_ratio = np.log(policy.prior_absent) - np.log(1 - policy.prior_absent)
-    for kind in np.unique(kinds):
-        mine = kinds == kind
+    for stratum in np.unique(strata):
+        mine = strata == stratum
         n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & mine).sum())
         rate = (n_coincide + policy.coincidence_prior * weight) / (n_named + weight)
-        stats[str(kind)] = {"named": n_named, "coincide": n_coincide, "rate": round(rate, 4)}
+        stats[str(stratum)] = {"named": n_named, "coincide": n_coincide, "rate": round(rate, 4)}
         out[silent & mine] = log_ratio + np.log(rate)
     return out, stats
