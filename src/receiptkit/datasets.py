@@ -23,7 +23,7 @@ empty for proofs of payments that are not in the journal).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -110,8 +110,13 @@ _KINDS = ("wallet", "sms", "bank_statement", "manual", "issuer_app")
 _BINS = ("622202", "622848", "621700", "625807", "411111", "545454", "356999")
 _ISSUERS = {"622202": "工商银行", "622848": "农业银行", "621700": "建设银行", "625807": "招商银行"}
 _PHONE_ERROR_S = 45  # a phone's clock is at most this far off
-SCENARIOS = ("dead_clock", "foreign_cards", "hour_counter", "sms_no_time")
+SCENARIOS = ("clock_jump", "dead_clock", "foreign_cards", "hour_counter", "sms_no_time")
 _DEAD_CLOCK_S = 365 * 86400  # battery loss: a year behind
+# clocks that jump mid-month: (terminal number, day of the set, local time, offset before, offset after)
+_CLOCK_JUMPS = (
+    (1, 13, "09:12", 40, 40 - (297 * 86400 + 3 * 3600)),  # battery died: ~10 months back on the 14th
+    (4, 8, "12:00", 9 * 60, 0),  # ran 9 minutes fast, set right on the 9th at noon
+)
 _USD_PER_CNY = 0.1389  # reference rate of the foreign-card scenario (not given to the matcher)
 _SECOND = 10**9
 
@@ -123,8 +128,10 @@ class Dataset:
     journal: pd.DataFrame
     proofs: pd.DataFrame
     truth: pd.DataFrame
-    clock_offsets: pd.Series  # seconds each terminal's clock is ahead of true time
+    clock_offsets: pd.Series  # seconds each terminal's clock is ahead of true time (before any jump)
     fx_rates: dict[tuple[str, str], Decimal]
+    # terminals whose clock jumped (scenario clock_jump): true time of the jump and the offset after it
+    clock_jumps: dict[str, tuple[pd.Timestamp, int]] = field(default_factory=dict)
 
 
 def make_dataset(
@@ -149,6 +156,10 @@ def make_dataset(
     ``scenarios`` adds field-guide situations the default set leaves out
     (``SCENARIOS``; none by default, so a seed gives the same data as before):
 
+    - ``clock_jump``: two terminals' clocks jump mid-month (``clock_jumps``):
+      the second terminal's battery dies on the 14th at 09:12 and its clock
+      comes back 297 days 3 hours behind; the fifth runs 9 minutes fast until
+      it is set right on the 9th at noon (field guide 6);
     - ``dead_clock``: the first terminal lost its date and logs a year behind
       (field guide 6, battery loss);
     - ``foreign_cards``: a quarter of the CNY card statement lines are a
@@ -178,7 +189,17 @@ def make_dataset(
     if "dead_clock" in scenarios:
         skews = skews.copy()
         skews[0] -= _DEAD_CLOCK_S
-    table, true_ns, merchant_idx = _journal(rng, n_transactions, start, days, terminals, skews)
+    jumps: dict[int, tuple[int, int]] = {}
+    clock_jumps: dict[str, tuple[pd.Timestamp, int]] = {}
+    if "clock_jump" in scenarios:
+        skews = skews.copy()
+        for number, day, clock, before, after in _CLOCK_JUMPS:
+            when = pd.Timestamp(f"{pd.Timestamp(start).date() + pd.Timedelta(days=day)} {clock}")
+            when = when.tz_localize(MERCHANTS[_merchant_of(number)].tz)
+            skews[number] = before
+            jumps[number] = (int(when.value), after)
+            clock_jumps[str(terminals[number])] = (when, after)
+    table, true_ns, merchant_idx = _journal(rng, n_transactions, start, days, terminals, skews, jumps)
     proofs, truth = _proofs(rng, table, true_ns, merchant_idx, n_proofs, kinds, negative_share, start, days)
     if scenarios:  # drawn from a stream of their own, so the default data stay as they were
         proofs = _scenarios(np.random.default_rng([seed, 17]), proofs, scenarios)
@@ -188,7 +209,13 @@ def make_dataset(
     # checks that validate_journal / validate_proofs leave them unchanged, so ten million rows
     # are not validated again here.
     offsets = pd.Series(dict(zip(terminals.tolist(), skews.tolist(), strict=True)), name="offset_s")
-    return Dataset(journal, proofs, truth, offsets, {("HKD", "CNY"): _FX_TO_CNY})
+    return Dataset(journal, proofs, truth, offsets, {("HKD", "CNY"): _FX_TO_CNY}, clock_jumps)
+
+
+def _merchant_of(terminal_number: int) -> int:
+    """The merchant (position in MERCHANTS) of a terminal number."""
+    ends = np.cumsum([m.terminals for m in MERCHANTS])
+    return int(np.searchsorted(ends, terminal_number, side="right"))
 
 
 # ------------------------------------------------------------------ helpers
@@ -286,6 +313,7 @@ def _journal(
     days: int,
     terminals: np.ndarray,
     skews: np.ndarray,
+    jumps: dict[int, tuple[int, int]] | None = None,
 ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """The journal as an Arrow table sorted by (ts, txn_id), each row's true time and merchant.
 
@@ -359,6 +387,8 @@ def _journal(
     refund_rrn = np.concatenate([refund_rrn, np.zeros(len(voided), dtype=np.int64)])
     skew_ns = skews[terminal[owner]] * _SECOND
     row_true = true_ns[owner] + shift
+    for number, (when_ns, after_s) in (jumps or {}).items():  # a clock set at a true time
+        skew_ns[(terminal[owner] == number) & (row_true >= when_ns)] = after_s * _SECOND
     ts_ns = row_true + skew_ns
     order = np.lexsort((owner * 4 + mark, ts_ns))
     owner, mark, ts_ns, row_true, refund_rrn = (

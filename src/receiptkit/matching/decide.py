@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 
 from receiptkit.matching.candidates import gather
 from receiptkit.matching.evidence import MerchantTable, ProofArrays, score
+from receiptkit.matching.guards import guards
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
 
@@ -191,12 +192,17 @@ def _decide(
     fixed = np.full(n, -1, dtype=np.int64)
     taken_by: dict[int, int] = {}
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
+    # a clock change whose segment is unclear, a card's text against a wallet row (matching.guards)
+    doubt, blocked = guards(index, proofs, w.txn, w.proof)
+    blocked = np.append(blocked, False)  # -1 (no candidate) reads the appended False
     for _ in range(20):
         post = _posteriors(w, active, policy)
         best = post.best
         best_conf = np.append(post.conf, 0.0)[best]  # -1 (no candidate) reads the appended 0
         confident = (
             (best >= 0)
+            & (doubt < 0)
+            & ~blocked[best]
             & (best_conf >= policy.match_threshold)
             & (best_conf - post.runner_up >= policy.min_margin)
             & (fixed < 0)

@@ -42,7 +42,7 @@ from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers
     _matched_reasons,
     _pair_evidence,
 )
-from receiptkit.matching.skew import estimate_clock_offsets, far_clock_offsets
+from receiptkit.matching.skew import anchor_pairs, clock_segments, estimate_clock_offsets, far_clock_offsets
 from receiptkit.schema import STRING, validate_proofs
 
 __all__ = ["RESULT_COLUMNS", "explain", "find", "match"]
@@ -90,28 +90,41 @@ def _match_valid(
     (``match_dask`` learns them once for all its tasks), instead of learning from these proofs."""
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
-        index.set_clock_offsets({})
+        index.set_clock_offsets({}, {})
         offsets = estimate_clock_offsets(index, arrays, policy)
-        far = far_clock_offsets(index, arrays, policy)  # a clock that lost its date, anchored on full numbers
+        anchors = anchor_pairs(index, arrays)  # proofs tied to one row by a full number
+        far = far_clock_offsets(index, arrays, policy, anchors)  # a clock that lost its date
         if len(far):
             offsets = pd.concat([offsets[~offsets.index.isin(far.index[far["used"]])], far[far["used"]]])
             offsets = offsets[~offsets.index.duplicated(keep="last")].sort_index()
+        segments = clock_segments(index, arrays, policy, anchors)  # a clock that jumped mid-month
+        if segments:
+            offsets = pd.concat([offsets[~offsets.index.isin(list(segments))], _segment_rows(segments)])
+            offsets = offsets.sort_index()
         used = offsets.loc[offsets["used"], "offset_s"].to_dict()
         # offsets kept from earlier runs (JournalIndex(clock_offsets=...)) stand where these proofs say too little
-        kept = {t: v for t, v in getattr(index, "kept_clock_offsets", {}).items() if t not in used}
-        index.set_clock_offsets({**kept, **used})
-        if kept:
+        kept_segments = {t: v for t, v in getattr(index, "kept_clock_segments", {}).items() if t not in used}
+        kept = {
+            t: v
+            for t, v in getattr(index, "kept_clock_offsets", {}).items()
+            if t not in used and t not in kept_segments
+        }
+        index.set_clock_offsets({**kept, **used}, {**kept_segments, **segments})
+        segments = {**kept_segments, **segments}
+        if kept or kept_segments:
             offsets = pd.concat(
                 [
                     offsets,
                     pd.DataFrame(
                         {"offset_s": pd.Series(kept, dtype="int64"), "votes": np.nan, "used": True}
                     ).rename_axis("terminal_id"),
+                    _segment_rows(kept_segments, estimated=False),
                 ]
             )
             offsets = offsets[~offsets.index.duplicated(keep="last")].sort_index()
     else:
         index.set_clock_offsets(clock_offsets)
+        segments = dict(index.clock_segments)
         offsets = pd.DataFrame(
             {"offset_s": pd.Series(clock_offsets, dtype="int64"), "votes": np.nan, "used": True}
         ).rename_axis("terminal_id")
@@ -129,6 +142,7 @@ def _match_valid(
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
     result.attrs["clock_offsets"] = offsets_records(offsets)
+    result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(segments.items())}
     _keep_evidence(result, _Store(index, arrays, weighed, shown, policy))
     result.attrs["policy"] = _policy_values(policy)
     result.attrs["fx_rates_learned"] = [
@@ -138,6 +152,22 @@ def _match_valid(
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     result.attrs["coincidence"] = coincidences
     return result
+
+
+def _segment_rows(segments: Mapping[str, Any], estimated: bool = True) -> pd.DataFrame:
+    """The offsets frame's rows of terminals with clock segments: the latest piece's offset, all anchors.
+
+    Segments kept from an earlier run (``estimated=False``) have no votes, as kept offsets.
+    """
+    rows = {t: max(v, key=lambda p: p.first_s) for t, v in segments.items()}
+    votes = {t: float(sum(p.anchors for p in segments[t])) if estimated else np.nan for t in rows}
+    return pd.DataFrame(
+        {
+            "offset_s": pd.Series({t: p.offset_s for t, p in rows.items()}, dtype="int64"),
+            "votes": pd.Series(votes, dtype=float),
+            "used": pd.Series({t: True for t in rows}, dtype=bool),
+        }
+    ).rename_axis("terminal_id")
 
 
 def _policy_values(policy: MatchPolicy) -> dict[str, Any]:
@@ -187,8 +217,9 @@ def find(
     if learned:
         if isinstance(journal, JournalIndex):
             index = journal
-            index.set_clock_offsets(learned.clock_offsets)
+            index.set_clock_offsets(learned.clock_offsets, learned.clock_segments)
             index.kept_clock_offsets = dict(learned.clock_offsets)
+            index.kept_clock_segments = dict(index.clock_segments)
             index.add_merchant_aliases(learned.merchant_aliases)
         else:
             index = learned.index(journal)
@@ -224,6 +255,7 @@ def find(
     ranked = frame.reset_index(drop=True)
     ranked.attrs["verdict"] = _verdict_values(result)
     ranked.attrs["clock_offsets"] = result.attrs["clock_offsets"]
+    ranked.attrs["clock_segments"] = result.attrs["clock_segments"]
     ranked.attrs["policy"] = result.attrs["policy"]
     _keep_evidence(ranked, store)  # explain(ranked, proof_id) works as on a match result
     return ranked

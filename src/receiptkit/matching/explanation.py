@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.clocks import segment_of, segment_text
 from receiptkit.matching.comparators import Reading, comparators
 from receiptkit.matching.decide import _Weighed
 from receiptkit.matching.evidence import FIELDS, ProofArrays
@@ -148,6 +149,11 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
             row[f"{label}_txn_id"] = e["txn_id"]
             for key in ("value", "level", "bits", "note"):
                 row[f"{label}_{key}"] = written["journal_value" if key == "value" else key]
+            if field == "time":  # a terminal whose clock jumped: which piece corrected this time
+                clock = _clock_note(store.index, int(e["txn_row"]))
+                if clock:
+                    note = row.get(f"{label}_note")
+                    row[f"{label}_note"] = f"{note}; {clock}" if note else clock
         rows.append(row)
     total: dict[str, Any] = {"field": "posterior", "proof_value": None}
     for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
@@ -159,6 +165,22 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.attrs["proof_id"] = str(proof_id)
     return table
+
+
+def _clock_note(index: JournalIndex, row: int) -> str | None:
+    """The clock segment that corrected a row's time, in words (None on a terminal of one offset)."""
+    segments = getattr(index, "clock_segments", {})
+    code = int(index.terminal_code[row])
+    if not segments or code < 0:
+        return None
+    terminal = str(index.terminals[code])
+    if terminal not in segments:
+        return None
+    segment, unsure = segment_of(int(index.ts_s[row]), segments[terminal])
+    if segment is None:
+        return None
+    text = segment_text(terminal, segment, index.tz)
+    return text + ("; logged near the change, the piece is unsure" if unsure else "")
 
 
 def _expected_count(n: float) -> str:

@@ -21,7 +21,7 @@ serves one proof at the counter (:func:`find`) and a month of proofs in bulk
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from receiptkit.errors import SchemaError
+from receiptkit.matching.clocks import ClockSegment, place_rows
 from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_REQUIRED, STATUSES, TXN_TYPES, validate_journal
 
 __all__ = ["CREDIT_TYPES", "DEBIT_TYPES", "KEY_COLUMNS", "JournalIndex", "Pairs"]
@@ -252,6 +253,7 @@ class JournalIndex:
         *,
         clock_offsets: Mapping[str, float] | None = None,
         merchant_aliases: Mapping[str, Iterable[str]] | None = None,
+        clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
     ) -> None:
         missing = [c for c in JOURNAL_REQUIRED if c not in journal.columns]
         if missing:
@@ -302,9 +304,11 @@ class JournalIndex:
         self._build_stats()
         self._later_rows, self._later_owner = self._later_events()
         self.clock_offsets: dict[str, float] | None = None
-        self.set_clock_offsets(clock_offsets or {})
+        self.clock_segments: dict[str, tuple[ClockSegment, ...]] = {}
+        self.set_clock_offsets(clock_offsets or {}, clock_segments or {})
         # offsets known before any proof is seen (kept by an earlier run): match() falls back on them
         self.kept_clock_offsets = dict(self.clock_offsets)
+        self.kept_clock_segments = dict(self.clock_segments)
         self.merchant_aliases: dict[str, set[str]] = {}
         self.add_merchant_aliases(merchant_aliases or {})
 
@@ -577,16 +581,46 @@ class JournalIndex:
         return retried
 
     # ------------------------------------------------------------ clock skew
-    def set_clock_offsets(self, offsets: Mapping[str, float]) -> None:
-        """Use these per-terminal clock offsets (seconds ahead of true time)."""
+    def set_clock_offsets(
+        self,
+        offsets: Mapping[str, float],
+        segments: Mapping[str, Sequence[ClockSegment]] | None = None,
+    ) -> None:
+        """Use these per-terminal clock offsets (seconds ahead of true time).
+
+        ``segments``: terminals whose clock jumped (:mod:`.clocks`), each a
+        list of :class:`~receiptkit.matching.clocks.ClockSegment`; they win
+        over the terminal's one offset. ``None`` keeps the segments in use.
+        """
         wanted = {str(k): float(v) for k, v in offsets.items()}
-        if getattr(self, "clock_offsets", None) == wanted:
+        pieces = (
+            self.clock_segments
+            if segments is None
+            else {str(k): tuple(v) for k, v in segments.items() if len(v)}
+        )
+        if getattr(self, "clock_offsets", None) == wanted and self.clock_segments == pieces:
             return  # already sorted for these offsets: a counter lookup must not re-sort the journal
         self.clock_offsets = wanted
+        self.clock_segments = pieces
         per_terminal = np.zeros(len(self.terminals) + 1)
         for code, terminal in enumerate(self.terminals):
             per_terminal[code] = self.clock_offsets.get(str(terminal), 0.0)
         self.offset_s = np.rint(per_terminal[self.terminal_code]).astype(np.int64)
+        self.offset_unsure = np.zeros(len(self), dtype=bool)
+        alt_rows, alt_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+        for terminal, pieces_of in self.clock_segments.items():
+            code = np.flatnonzero(self.terminals == terminal) if len(self.terminals) else []
+            if not len(code):
+                continue
+            rows = np.flatnonzero(self.terminal_code == code[0])
+            offset, unsure, where, alt = place_rows(self.ts_s[rows], pieces_of)
+            self.offset_s[rows] = offset
+            self.offset_unsure[rows] = unsure
+            alt_rows.append(rows[where])
+            alt_s.append(alt)
+        # every possible place of a row whose clock segment is unclear (clocks.clock_doubt)
+        self.offset_alt_rows = np.concatenate(alt_rows)
+        self.offset_alt_s = np.concatenate(alt_s)
         self.ts_adj = self.ts_s - self.offset_s
         self.day_adj = (self.ts_adj + self.utc_offset_s) // 86400  # corrected local day (days since 1970)
         self._sort()

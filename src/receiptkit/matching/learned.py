@@ -11,12 +11,23 @@ find``, :class:`~receiptkit.matching.JournalIndex` (``Learned.index``) and
 saw::
 
     {
-      "format": "receiptkit-learned", "version": 1,
+      "format": "receiptkit-learned", "version": 2,
       "journal": "journal.csv", "updated_at": "2026-12-06T07:10:00+00:00",
-      "clock_offsets": {"11000001": {"offset_s": 418, "votes": 1224.46, "learned_at": "..."}},
+      "clock_offsets": {
+        "11000001": {"offset_s": 418, "votes": 1224.46, "learned_at": "..."},
+        "12000002": {"offset_s": -25671600, "votes": 18.0, "learned_at": "...", "segments": [
+          {"offset_s": 15, "anchors": 12, "learned_from": {"wallet number": 12},
+           "first_anchor": "...", "last_anchor": "...", "since": null},
+          {"offset_s": -25671600, "anchors": 6, "learned_from": {"wallet number": 6},
+           "first_anchor": "...", "last_anchor": "...", "since": "2026-11-14T01:12:00+00:00"}]}
+      },
       "merchant_aliases": {"海底捞火锅(五角场店)": ["北京三快在线科技"]},
       "fx_rates": {"CNY:USD": "0.139113"}
     }
+
+A terminal whose clock jumped mid-month (:mod:`.clocks`) keeps its
+``segments`` beside the one offset (the latest piece's); a reader uses the
+segments. Version 1 files (no segments) still load.
 
 ``fx_rates`` are the foreign cards' billing rates a run read from its card
 lines (:mod:`.fxlearn`), so that one USD statement line at the counter can be
@@ -42,12 +53,14 @@ import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
 from receiptkit.frames import side_report
+from receiptkit.matching.clocks import ClockSegment, _duration
 
 __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
 
 LEARNED_SUFFIX = ".receiptkit.json"
 _FORMAT = "receiptkit-learned"
-_VERSION = 1
+_VERSION = 2  # 2: clock segments (terminals whose clock jumped); 1 still loads
+_READABLE = (1, 2)
 
 
 def learned_path(journal_path: str | os.PathLike[str]) -> Path:
@@ -66,9 +79,11 @@ class Learned:
     updated_at: str | None = None
     path: Path | None = None
     fx_rates: dict[str, str] = field(default_factory=dict)  # "CNY:USD" -> rate (1 CNY is rate USD)
+    # terminals whose clock jumped: their pieces, which win over the one offset
+    clock_segments: dict[str, tuple[ClockSegment, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.clock_offsets or self.merchant_aliases or self.fx_rates)
+        return bool(self.clock_offsets or self.merchant_aliases or self.fx_rates or self.clock_segments)
 
     def policy(self, policy=None):  # -> MatchPolicy (imported lazily)
         """``policy`` (default :class:`~receiptkit.matching.MatchPolicy`) with these billing rates added.
@@ -96,7 +111,10 @@ class Learned:
         from receiptkit.matching.index import JournalIndex
 
         index = JournalIndex(
-            journal, clock_offsets=self.clock_offsets, merchant_aliases=self.merchant_aliases
+            journal,
+            clock_offsets=self.clock_offsets,
+            merchant_aliases=self.merchant_aliases,
+            clock_segments=self.clock_segments,
         )
         if merchant_aliases:
             index.add_merchant_aliases(merchant_aliases)
@@ -105,7 +123,10 @@ class Learned:
     def describe(self) -> str:
         """One line for people: what is known, from where."""
         parts = []
-        off = {t: s for t, s in self.clock_offsets.items() if abs(s) >= 60}
+        for terminal, pieces in sorted(self.clock_segments.items()):
+            shown = ", ".join(_duration(p.offset_s) for p in sorted(pieces, key=lambda p: p.first_s))
+            parts.append(f"terminal {terminal} clock in {len(pieces)} segments ({shown})")
+        off = {t: s for t, s in self.clock_offsets.items() if abs(s) >= 60 and t not in self.clock_segments}
         if off:
             parts.append("clock offsets " + ", ".join(f"{t} {s:+d} s" for t, s in sorted(off.items())))
         elif self.clock_offsets:
@@ -134,10 +155,11 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         raise _bad(target, f"cannot read it as JSON ({exc.__class__.__name__})") from None
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise _bad(target, "no 'format': 'receiptkit-learned'")
-    if data.get("version") != _VERSION:
+    if data.get("version") not in _READABLE:
         raise _bad(target, "unknown version", data.get("version"))
     offsets: dict[str, int] = {}
     votes: dict[str, float | None] = {}
+    segments: dict[str, tuple[ClockSegment, ...]] = {}
     for terminal, entry in (data.get("clock_offsets") or {}).items():
         value = entry.get("offset_s") if isinstance(entry, dict) else None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -145,6 +167,14 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         offsets[str(terminal)] = value
         raw = entry.get("votes")
         votes[str(terminal)] = float(raw) if isinstance(raw, int | float) else None
+        pieces = entry.get("segments")
+        if pieces is not None:
+            if not isinstance(pieces, list):
+                raise _bad(target, f"clock segments of terminal {terminal} are not a list", pieces)
+            try:
+                segments[str(terminal)] = tuple(ClockSegment.from_record(p) for p in pieces)
+            except ValueError as exc:
+                raise _bad(target, f"terminal {terminal}: {exc}") from None
     aliases: dict[str, list[str]] = {}
     for name, keys in (data.get("merchant_aliases") or {}).items():
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
@@ -156,7 +186,7 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         if len(pair) != 2 or not all(len(c) == 3 and c.isalpha() for c in pair) or not _positive(rate):
             raise _bad(target, f"billing rate {key} is not 'AAA:BBB': 'positive decimal'", rate)
         rates[str(key)] = str(rate)
-    return Learned(offsets, aliases, votes, data.get("updated_at"), target, rates)
+    return Learned(offsets, aliases, votes, data.get("updated_at"), target, rates, segments)
 
 
 def _positive(value: object) -> bool:
@@ -177,6 +207,7 @@ def save_learned(
     *,
     clock_offsets: pd.DataFrame | Mapping[str, float] | None = None,
     merchant_aliases: Mapping[str, Iterable[str]] | None = None,
+    clock_segments: Mapping[str, Iterable[ClockSegment]] | None = None,
     journal_name: str | None = None,
     now: dt.datetime | None = None,
 ) -> Learned:
@@ -184,17 +215,25 @@ def save_learned(
 
     ``result``: a :func:`~receiptkit.matching.match` result (its
     ``attrs["clock_offsets"]``, only the offsets it used, and
-    ``attrs["merchant_aliases"]``); or give ``clock_offsets`` (a frame with
-    ``offset_s`` and ``used``, or a mapping) and ``merchant_aliases``.
+    ``attrs["merchant_aliases"]``, ``attrs["clock_segments"]``); or give
+    ``clock_offsets`` (a frame with ``offset_s`` and ``used``, or a mapping),
+    ``clock_segments`` and ``merchant_aliases``. A terminal learned again
+    gets its new offset and segments (none if the run found one offset).
     """
     target = Path(path)
     before = load_learned(target)
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="seconds")
     offsets = clock_offsets
     aliases = merchant_aliases
+    pieces: dict[str, tuple[ClockSegment, ...]] = {
+        str(t): tuple(v) for t, v in (clock_segments or {}).items()
+    }
     if result is not None:
         offsets = side_report(result, "clock_offsets") if offsets is None else offsets
         aliases = result.attrs.get("merchant_aliases") if aliases is None else aliases
+        if clock_segments is None:
+            for terminal, records in (result.attrs.get("clock_segments") or {}).items():
+                pieces[str(terminal)] = tuple(ClockSegment.from_record(r) for r in records)
     new: dict[str, tuple[int, float | None]] = {}
     if isinstance(offsets, pd.DataFrame):
         used = offsets[offsets["used"].astype(bool)] if "used" in offsets.columns else offsets
@@ -206,15 +245,21 @@ def save_learned(
             )
     elif offsets:
         new = {str(t): (round(float(v)), None) for t, v in offsets.items()}
-    entries = {
+    entries: dict[str, dict] = {
         t: {"offset_s": s, "votes": before.votes.get(t), "learned_at": before.updated_at}
         for t, s in before.clock_offsets.items()
     }
+    for t, kept_pieces in before.clock_segments.items():
+        if t in entries:
+            entries[t]["segments"] = [p.record() for p in kept_pieces]
     for terminal, (seconds, votes) in new.items():
         kept = entries.get(terminal)
-        if votes is None and kept is not None and kept["offset_s"] == seconds:
+        same_pieces = [p.record() for p in pieces.get(terminal, ())] == (kept or {}).get("segments", [])
+        if votes is None and kept is not None and kept["offset_s"] == seconds and same_pieces:
             continue  # an offset given, not estimated (or the file's own, passed back): nothing new
         entries[terminal] = {"offset_s": seconds, "votes": votes, "learned_at": when}
+        if pieces.get(terminal):
+            entries[terminal]["segments"] = [p.record() for p in pieces[terminal]]
     rates = dict(before.fx_rates)
     if result is not None:
         for entry in result.attrs.get("fx_rates_learned") or []:

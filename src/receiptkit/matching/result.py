@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
+from receiptkit.matching.guards import guard_notes
 from receiptkit.matching.index import JournalIndex, Pairs
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
@@ -338,6 +339,11 @@ def _build_result(
         asks = _ask_next(index, proofs, owners, w.txn[listed], unnamed)
         for k in amb:
             ask[k] = asks.get(int(k), "")
+
+    # proofs a guard kept from `matched` (matching.guards): say why
+    for k, note in guard_notes(index, proofs, w.txn, w.proof, post.best).items():
+        if status[k] != "matched" and not proofs.not_paid[k]:
+            reason[k] = f"{reason[k]}; {note}" if reason[k] else note
 
     rows_m = txn_row[m]
     txn_id = np.full(n, None, dtype=object)

@@ -16,19 +16,24 @@ of about 1/thousands).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.clocks import ClockSegment, with_since
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 
 __all__ = [
+    "anchor_pairs",
+    "clock_segments",
     "estimate_clock_offsets",
     "far_clock_offsets",
     "far_offsets_from_anchors",
     "offsets_from_votes",
+    "segments_from_anchors",
     "skew_counts",
     "skew_sample",
     "skew_votes",
@@ -197,40 +202,28 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 _FAR_SPAN_S = 600  # anchored differences of one far offset agree within this span (phone clocks, minutes)
 
 
-def far_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
-    """Offsets far beyond ``max_clock_skew_s``: a terminal clock that lost its date.
+def anchor_pairs(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Proofs tied to one journal row by a full number: (proof position, row, kind) per pair.
 
-    A terminal whose battery ran down logs its sales at a default date or a
-    year off (field guide 6: "a rarer tail of days-to-years offsets (battery
-    loss)"). No histogram of same-amount pairs can find that: the range is
-    too wide. A proof whose full wallet number, order number or RRN names
-    exactly one journal row of its side, amount and currency was paid there,
-    whatever the row's time says, and the difference between the two times is
-    the terminal's offset. A terminal gets a far offset when at least
-    ``min_skew_votes`` such proofs (to the second or minute) agree within ten
-    minutes, the agreeing ones are at least twice the others of that terminal,
-    and the offset is beyond ``max_clock_skew_s`` (nearer ones are the
-    histogram's). The index must carry no offsets when called.
-
-    Returns a frame indexed by terminal_id with ``offset_s``, ``votes`` (the
-    agreeing proofs) and ``used``.
+    A timed proof (second or minute, paid) whose full wallet number (16+
+    characters), order number (10+) or RRN (12+) names exactly one row of its
+    side, amount and currency, on a known terminal, was paid there whatever the
+    row's time says. ``kind`` is 0 wallet number, 1 order number, 2 RRN (the
+    first that names the row).
     """
     from receiptkit.matching.evidence import FULL_ID, is_masked
 
-    columns = {
-        "offset_s": pd.Series(dtype="int64"),
-        "votes": pd.Series(dtype=float),
-        "used": pd.Series(dtype=bool),
-    }
-    empty = pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
+    e = np.empty(0, dtype=np.int64)
     timed = (proofs.precision < 2) & (proofs.core_hi - proofs.core_lo <= 59) & ~proofs.not_paid
     if not len(index) or not timed.any():
-        return empty
-    found_q, found_r = [], []
-    for column, values, shortest in (
-        ("wallet_txn_id", proofs.wallet, FULL_ID),
-        ("order_no", proofs.order, 10),
-        ("rrn", proofs.reference, 12),
+        return e, e.copy(), e.copy()
+    found_q, found_r, found_k = [], [], []
+    for kind, (column, values, shortest) in enumerate(
+        (
+            ("wallet_txn_id", proofs.wallet, FULL_ID),
+            ("order_no", proofs.order, 10),
+            ("rrn", proofs.reference, 12),
+        )
     ):
         masked = is_masked(values)
         asked = np.array(
@@ -251,13 +244,48 @@ def far_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPol
         )
         found_q.append(query[ok])
         found_r.append(rows[ok])
+        found_k.append(np.full(int(ok.sum()), kind, dtype=np.int64))
     if not found_q:
-        return empty
-    pairs = pd.DataFrame({"q": np.concatenate(found_q), "r": np.concatenate(found_r)}).drop_duplicates()
+        return e, e.copy(), e.copy()
+    pairs = pd.DataFrame(
+        {"q": np.concatenate(found_q), "r": np.concatenate(found_r), "k": np.concatenate(found_k)}
+    ).drop_duplicates(["q", "r"])
     pairs = pairs[pairs.groupby("q")["r"].transform("nunique") == 1].drop_duplicates("q")
-    if not len(pairs):
+    return pairs["q"].to_numpy(np.int64), pairs["r"].to_numpy(np.int64), pairs["k"].to_numpy(np.int64)
+
+
+def far_clock_offsets(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    policy: MatchPolicy,
+    anchors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Offsets far beyond ``max_clock_skew_s``: a terminal clock that lost its date.
+
+    A terminal whose battery ran down logs its sales at a default date or a
+    year off (field guide 6: "a rarer tail of days-to-years offsets (battery
+    loss)"). No histogram of same-amount pairs can find that: the range is
+    too wide. A proof whose full wallet number, order number or RRN names
+    exactly one journal row of its side, amount and currency was paid there,
+    whatever the row's time says, and the difference between the two times is
+    the terminal's offset (:func:`anchor_pairs`). A terminal gets a far offset
+    when at least ``min_skew_votes`` such proofs (to the second or minute)
+    agree within ten minutes, the agreeing ones are at least twice the others
+    of that terminal, and the offset is beyond ``max_clock_skew_s`` (nearer
+    ones are the histogram's). The index must carry no offsets when called.
+
+    Returns a frame indexed by terminal_id with ``offset_s``, ``votes`` (the
+    agreeing proofs) and ``used``.
+    """
+    columns = {
+        "offset_s": pd.Series(dtype="int64"),
+        "votes": pd.Series(dtype=float),
+        "used": pd.Series(dtype=bool),
+    }
+    empty = pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
+    q, r, _ = anchor_pairs(index, proofs) if anchors is None else anchors
+    if not len(q):
         return empty
-    q, r = pairs["q"].to_numpy(), pairs["r"].to_numpy()
     diff = index.ts_s[r] - proofs.core_lo[q]
     return far_offsets_from_anchors(index.terminals[index.terminal_code[r]].astype(str), diff, policy)
 
@@ -295,3 +323,105 @@ def far_offsets_from_anchors(
             index=pd.Index([], name="terminal_id"),
         )
     return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
+
+
+_ANCHOR_KINDS = ("wallet number", "order number", "RRN")  # anchor_pairs' kinds, as explain names them
+
+
+def segments_from_anchors(
+    terminal_ids: np.ndarray,
+    diffs: np.ndarray,
+    true_s: np.ndarray,
+    policy: MatchPolicy,
+    kinds: np.ndarray | None = None,
+) -> dict[str, tuple[ClockSegment, ...]]:
+    """Terminals whose clock jumped: anchored pairs that fall in two or more pieces of true time.
+
+    Per pair: its terminal id, logged minus proof time (seconds), the proof's
+    true time (UTC seconds) and the kind of number that anchored it
+    (:func:`anchor_pairs`). Per terminal, the pairs in true-time order are cut
+    where two neighbours differ by more than ``clock_tolerance_s``; a run of
+    at least ``min_skew_votes`` is a piece, and shorter runs between two
+    pieces of the same offset are anchors that disagree within it. A piece
+    is kept when its agreeing anchors are at least ``min_skew_votes`` and at
+    least twice the disagreeing ones inside it; a terminal gets segments only
+    when two or more pieces of different offsets are kept and no piece fails
+    (a terminal of one piece keeps the one offset :func:`far_clock_offsets`
+    or the histogram gives it, exactly as before).
+    """
+    terminal_ids = np.asarray(terminal_ids, dtype=object)
+    diffs = np.asarray(diffs, dtype=np.int64)
+    true_s = np.asarray(true_s, dtype=np.int64)
+    kinds = np.zeros(len(diffs), dtype=np.int64) if kinds is None else np.asarray(kinds, dtype=np.int64)
+    out: dict[str, tuple[ClockSegment, ...]] = {}
+    for terminal in sorted(set(terminal_ids.tolist())):
+        mine = np.flatnonzero(terminal_ids == terminal)
+        order = mine[np.lexsort((diffs[mine], true_s[mine]))]
+        pieces = _pieces(diffs[order], true_s[order], kinds[order], policy)
+        if len(pieces) >= 2:
+            out[str(terminal)] = pieces
+    return out
+
+
+def _pieces(d: np.ndarray, t: np.ndarray, k: np.ndarray, policy: MatchPolicy) -> tuple[ClockSegment, ...]:
+    tol = policy.clock_tolerance_s
+    need = policy.min_skew_votes
+    bounds = np.concatenate([[0], np.flatnonzero(np.abs(np.diff(d)) > tol) + 1, [len(d)]])
+    runs = [(int(a), int(b)) for a, b in pairwise(bounds.tolist()) if b - a >= need]
+    if len(runs) < 2:
+        return ()
+    merged: list[list[int]] = []  # [start, stop) of each piece, from its first to its last long run
+    for a, b in runs:
+        offset = float(np.median(d[a:b]))
+        if merged and abs(offset - float(np.median(d[merged[-1][0] : merged[-1][1]]))) <= tol:
+            merged[-1][1] = b  # the same offset again: what lay between disagrees within the piece
+        else:
+            merged.append([a, b])
+    if len(merged) < 2:
+        return ()
+    pieces = []
+    for a, b in merged:
+        inside = d[a:b]
+        centre = float(np.median(inside[np.abs(inside - np.median(inside)) <= tol]))
+        agree = np.abs(inside - centre) <= tol
+        n_agree, n_other = int(agree.sum()), int((~agree).sum())
+        if n_agree < need or n_agree < 2 * n_other:
+            return ()  # a piece the anchors do not settle: no segments (the terminal stays as before)
+        times = t[a:b][agree]
+        counts = np.bincount(k[a:b][agree], minlength=len(_ANCHOR_KINDS))
+        pieces.append(
+            ClockSegment(
+                offset_s=round(float(np.median(inside[agree]))),
+                first_s=int(times.min()),
+                last_s=int(times.max()),
+                anchors=n_agree,
+                learned_from=tuple((_ANCHOR_KINDS[j], int(c)) for j, c in enumerate(counts) if c),
+            )
+        )
+    return tuple(pieces)
+
+
+def clock_segments(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    policy: MatchPolicy,
+    anchors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> dict[str, tuple[ClockSegment, ...]]:
+    """The segments of terminals whose clock jumped, learned from the proofs' full numbers.
+
+    :func:`segments_from_anchors` on :func:`anchor_pairs`, each segment's
+    ``since_s`` read from the journal (:func:`~.clocks.with_since`). The
+    index must carry no offsets when called.
+    """
+    q, r, k = anchor_pairs(index, proofs) if anchors is None else anchors
+    if not len(q):
+        return {}
+    true = proofs.core_lo[q]
+    terminals = index.terminals[index.terminal_code[r]].astype(str)
+    found = segments_from_anchors(terminals, index.ts_s[r] - true, true, policy, kinds=k)
+    out = {}
+    for terminal, pieces in found.items():
+        rows = np.flatnonzero(index.terminals[np.maximum(index.terminal_code, 0)] == terminal)
+        rows = rows[index.terminal_code[rows] >= 0]
+        out[terminal] = with_since(index.ts_s[rows], pieces)
+    return out

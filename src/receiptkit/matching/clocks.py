@@ -1,0 +1,306 @@
+"""Terminal clocks that jump: a piecewise-constant offset per terminal (clock segments).
+
+A terminal's clock is usually off by one amount all month (:mod:`.skew` learns
+it). Some are not: a battery dies and the clock comes back ~10 months behind
+on the 14th, or a clock that ran minutes (or hours: a zone) off is set right
+mid-month (field guide 6: "a rarer tail of days-to-years offsets (battery
+loss)"; vendors blame "weak clock batteries" and failed network sync). Such a
+terminal has one offset before the change and another after it:
+**segments**, each an offset learned from proofs whose full wallet number,
+order number or RRN names one of its rows (:func:`~.skew.clock_segments`).
+
+A clock changes at one moment of *real* time, so the segments are ordered by
+the true times of their anchors: segment ``k`` was seen from ``first_s`` to
+``last_s`` and changed into the next one somewhere between its ``last_s`` and
+the next segment's ``first_s``. A journal row logged at ``t`` can belong to
+segment ``k`` when its true time ``t - offset_k`` falls where segment ``k``
+may have been running (after the previous segment's last anchor, before the
+next one's first anchor; the first and last segments reach at most the
+terminal's anchored span further out). A row that only one segment can hold
+is placed by it. A row that two segments can hold (a clock set back by less
+than the gap between anchors logs the same times twice) is **unsure**: it is
+placed by the likelier one, and no proof whose window holds any of its
+possible places is matched on time (:func:`clock_doubt`): that proof stays
+``ambiguous`` rather than being matched on a guessed offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ClockSegment",
+    "clock_doubt",
+    "place_rows",
+    "segment_of",
+    "segment_text",
+    "segments_text",
+    "with_since",
+]
+
+_MIN_REACH_S = 86400  # the first and last segments reach at least a day beyond their anchors
+
+
+@dataclass(frozen=True)
+class ClockSegment:
+    """One piece of a terminal's clock: its offset (seconds ahead of true time) and where it was seen.
+
+    ``first_s`` and ``last_s`` are the true times (UTC, seconds since 1970) of
+    the first and last proof that anchored it; ``anchors`` how many agreed;
+    ``learned_from`` how many of each kind of number (``"wallet number"``,
+    ``"order number"``, ``"RRN"``); ``since_s`` the true time of the first
+    sale the journal logged on it (``None``: the piece the journal starts with).
+    """
+
+    offset_s: int
+    first_s: int
+    last_s: int
+    anchors: int
+    learned_from: tuple[tuple[str, int], ...] = field(default=())
+    since_s: int | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The segment as plain JSON values (times as UTC ISO 8601)."""
+        return {
+            "offset_s": int(self.offset_s),
+            "anchors": int(self.anchors),
+            "learned_from": {kind: int(n) for kind, n in self.learned_from},
+            "first_anchor": _iso(self.first_s),
+            "last_anchor": _iso(self.last_s),
+            "since": None if self.since_s is None else _iso(self.since_s),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ClockSegment:
+        """A segment from :meth:`record`'s plain values; ``ValueError`` naming what is wrong."""
+        if not isinstance(record, Mapping):
+            raise ValueError("a clock segment is not an object")
+        offset, anchors = record.get("offset_s"), record.get("anchors")
+        for name, value in (("offset_s", offset), ("anchors", anchors)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"clock segment {name} is not a whole number: {value!r}")
+        kinds = record.get("learned_from") or {}
+        if not isinstance(kinds, Mapping) or not all(
+            isinstance(k, str) and isinstance(n, int) and not isinstance(n, bool) for k, n in kinds.items()
+        ):
+            raise ValueError(f"clock segment learned_from is not {{kind: count}}: {kinds!r}")
+        since = record.get("since")
+        return cls(
+            offset_s=int(offset),  # type: ignore[arg-type]
+            first_s=_epoch(record.get("first_anchor"), "first_anchor"),
+            last_s=_epoch(record.get("last_anchor"), "last_anchor"),
+            anchors=int(anchors),  # type: ignore[arg-type]
+            learned_from=tuple(sorted((str(k), int(n)) for k, n in kinds.items())),
+            since_s=None if since is None else _epoch(since, "since"),
+        )
+
+
+def _iso(seconds: int) -> str:
+    return pd.Timestamp(int(seconds), unit="s", tz="UTC").isoformat()
+
+
+def _epoch(value: object, name: str) -> int:
+    if not isinstance(value, str):
+        raise ValueError(f"clock segment {name} is not a time: {value!r}")
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"clock segment {name} is not a time: {value!r}") from None
+    if stamp.tzinfo is None:
+        raise ValueError(f"clock segment {name} has no zone: {value!r}")
+    return int(stamp.timestamp())
+
+
+def _sorted(segments: Sequence[ClockSegment]) -> list[ClockSegment]:
+    return sorted(segments, key=lambda s: (s.first_s, s.last_s))
+
+
+def _place(logged_s: np.ndarray, segs: list[ClockSegment]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the segment used (position in ``segs``), whether unsure, and every possible segment."""
+    t = np.asarray(logged_s, dtype=np.int64)
+    off = np.array([s.offset_s for s in segs], dtype=np.int64)
+    first = np.array([s.first_s for s in segs], dtype=np.int64)
+    last = np.array([s.last_s for s in segs], dtype=np.int64)
+    reach = max(int(last.max() - first.min()), _MIN_REACH_S)
+    low = np.concatenate([[first[0] - reach], last[:-1]])  # exclusive bounds of where each may have run
+    high = np.concatenate([first[1:], [last[-1] + reach]])
+    true = t[:, None] - off[None, :]
+    possible = (true > low[None, :]) & (true < high[None, :])
+    # distance from each place to the segment's anchored span (0 inside it), and to where it may have run
+    span_gap = np.maximum(first[None, :] - true, 0) + np.maximum(true - last[None, :], 0)
+    range_gap = np.maximum(low[None, :] - true, 0) + np.maximum(true - high[None, :], 0)
+    count = possible.sum(axis=1)
+    choice = np.where(
+        count >= 1,
+        np.argmin(np.where(possible, span_gap, np.iinfo(np.int64).max), axis=1),
+        np.argmin(range_gap, axis=1),
+    )
+    possible[np.arange(len(t)), choice] = True
+    return choice, count != 1, possible
+
+
+def place_rows(
+    logged_s: np.ndarray, segments: Sequence[ClockSegment]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which segment's offset each of one terminal's rows (logged at ``logged_s``) is corrected by.
+
+    Returns (offset per row, unsure per row, and the possible places of the
+    unsure rows: their positions and offsets, one pair per place, including
+    the one used). See the module's docstring for the rule.
+    """
+    t = np.asarray(logged_s, dtype=np.int64)
+    segs = _sorted(segments)
+    if not len(t) or not segs:
+        e = np.empty(0, dtype=np.int64)
+        return np.zeros(len(t), dtype=np.int64), np.zeros(len(t), dtype=bool), e, e.copy()
+    off = np.array([s.offset_s for s in segs], dtype=np.int64)
+    choice, unsure, possible = _place(t, segs)
+    rows, which = np.nonzero(possible & unsure[:, None])
+    return off[choice], unsure, rows.astype(np.int64), off[which]
+
+
+def with_since(logged_s: np.ndarray, segments: Sequence[ClockSegment]) -> tuple[ClockSegment, ...]:
+    """The segments with ``since_s`` set: the true time of the first row each holds for sure.
+
+    ``logged_s``: the logged times of the terminal's rows. The piece the
+    journal starts with has none; a later piece without a sure row starts at
+    its first anchor.
+    """
+    segs = _sorted(segments)
+    if not segs:
+        return ()
+    t = np.asarray(logged_s, dtype=np.int64)
+    choice, unsure, _ = _place(t, segs) if len(t) else (np.empty(0, int), np.empty(0, bool), None)
+    out = [replace(segs[0], since_s=None)]
+    for k, segment in enumerate(segs[1:], start=1):
+        mine = (choice == k) & ~unsure
+        start = int((t[mine] - segment.offset_s).min()) if mine.any() else segment.first_s
+        out.append(replace(segment, since_s=min(start, segment.first_s)))
+    return tuple(out)
+
+
+def clock_doubt(index: Any, proofs: Any) -> np.ndarray:
+    """Per proof, the terminal (code in ``index.terminals``) whose unsure row may be its sale; -1 if none.
+
+    A proof whose window holds a possible place of an unsure row of its
+    side, amount and currency (a row near a clock change whose segment is
+    unclear, :func:`place_rows`) must not be matched on time: its sale may be
+    that row, logged on the other side of the change. A proof whose full
+    wallet number, order number or RRN names a row is exempt (time plays no
+    part in it).
+    """
+    n = len(proofs)
+    out = np.full(n, -1, dtype=np.int64)
+    rows = getattr(index, "offset_alt_rows", None)
+    if rows is None or not len(rows) or not n:
+        return out
+    ts = index.ts_s[rows] - index.offset_alt_s
+    group = index.row_group[rows]
+    keep = group >= 0
+    rows, ts, group = rows[keep], ts[keep], group[keep]
+    if not len(rows):
+        return out
+    base = int(ts.min()) - 1
+    span = np.int64(1) << 40
+    key = group * span + (ts - base)
+    order = np.argsort(key, kind="stable")
+    key, rows = key[order], rows[order]
+    pgroup = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
+    asked = np.flatnonzero(pgroup >= 0)
+    lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
+    hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
+    a = np.searchsorted(key, pgroup[asked] * span + lo, side="left")
+    b = np.searchsorted(key, pgroup[asked] * span + hi, side="right")
+    hit = b > a
+    asked, a = asked[hit], a[hit]
+    if not len(asked):
+        return out
+    out[asked] = index.terminal_code[rows[a]]
+    named = _named_by_number(index, proofs)
+    out[named] = -1
+    return out
+
+
+def _named_by_number(index: Any, proofs: Any) -> np.ndarray:
+    """Proofs whose full wallet number, order number or RRN is on a journal row of their side and amount."""
+    from receiptkit.matching.evidence import FULL_ID, is_masked
+
+    named = np.zeros(len(proofs), dtype=bool)
+    for column, values, shortest in (
+        ("wallet_txn_id", proofs.wallet, FULL_ID),
+        ("order_no", proofs.order, 10),
+        ("rrn", proofs.reference, 12),
+    ):
+        masked = is_masked(values)
+        asked = np.array(
+            [
+                v if (not hidden and v is not None and len(str(v)) >= shortest) else None
+                for v, hidden in zip(values, masked, strict=True)
+            ],
+            dtype=object,
+        )
+        query, rows = index.lookup(column, asked)
+        ok = (index.side[rows] == proofs.side[query]) & (index.amount[rows] == proofs.amount[query])
+        named[query[ok]] = True
+    return named
+
+
+def _duration(seconds: int) -> str:
+    """An offset as people read it: ``-297 d 3 h``, ``+8 h 0 min``, ``+6 min 56 s``, ``-40 s``."""
+    value = int(seconds)
+    sign = "-" if value < 0 else "+"
+    rest = abs(value)
+    days, rest = divmod(rest, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days} d {hours} h"
+    if hours:
+        return f"{sign}{hours} h {minutes} min"
+    if minutes:
+        return f"{sign}{minutes} min {secs} s"
+    return f"{sign}{secs} s"
+
+
+def _learned_from(segment: ClockSegment) -> str:
+    parts = [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in segment.learned_from if n]
+    if not parts:
+        return f"{segment.anchors} anchored proofs"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def segment_text(terminal: str, segment: ClockSegment, tz: Any = "UTC") -> str:
+    """One segment for people: ``terminal T clock -297 d 3 h since 2026-11-14 09:12 (learned from 6 wallet numbers)``.
+
+    ``since`` is the first sale the journal logged on that piece, in ``tz``
+    (the journal's zone); the piece the journal starts with reads ``until``
+    its last anchor.
+    """
+    if segment.since_s is not None:
+        when = "since " + _local(segment.since_s, tz)
+    else:
+        when = "until " + _local(segment.last_s, tz)
+    return f"terminal {terminal} clock {_duration(segment.offset_s)} {when} (learned from {_learned_from(segment)})"
+
+
+def segments_text(terminal: str, segments: Sequence[ClockSegment], tz: Any = "UTC") -> str:
+    """Every segment of one terminal, ``; ``-joined (:func:`segment_text`)."""
+    return "; ".join(segment_text(terminal, s, tz) for s in _sorted(segments))
+
+
+def _local(seconds: int, tz: Any) -> str:
+    return pd.Timestamp(int(seconds), unit="s", tz="UTC").tz_convert(tz or "UTC").strftime("%Y-%m-%d %H:%M")
+
+
+def segment_of(logged_s: int, segments: Sequence[ClockSegment]) -> tuple[ClockSegment | None, bool]:
+    """The segment one row logged at ``logged_s`` is corrected by, and whether that is unsure."""
+    segs = _sorted(segments)
+    if not segs:
+        return None, False
+    choice, unsure, _ = _place(np.array([int(logged_s)], dtype=np.int64), segs)
+    return segs[int(choice[0])], bool(unsure[0])
