@@ -208,3 +208,25 @@ def test_refunds_naming_another_shop_set_the_rate_of_refunds() -> None:
     verdict = row_of(result, "refund")
     assert verdict["status"] == "ambiguous"
     assert "names the shop" in verdict["ask"]
+
+
+def test_a_jump_code_name_declared_as_an_alias_is_not_capped() -> None:
+    """A jump-code (跳码) terminal reports an unrelated business (field guide 2.1.8): nothing in the proof
+    tells it from a payment at an unknown shop, so it is capped like a proof naming no shop. Once the shop
+    declares the name its terminal reports (the terminal register, ``JournalIndex(merchant_aliases=...)``),
+    the proof names this shop and the batch's coincidence rate no longer weighs on it."""
+    j, decoys = _journal_and_decoys(10)
+    jump = pf(
+        "jump",
+        8800,
+        "19:31:00",
+        kind="sms",
+        ts_precision="minute",
+        card_last4="4321",
+        merchant_text="财付通-深圳市宏达贸易有限公司",
+    )
+    capped = row_of(rk.match(proofs(jump, *decoys), j), "jump")
+    assert capped["status"] == "ambiguous" and "names the shop" in capped["ask"]
+    declared = rk.JournalIndex(j, merchant_aliases={"T1": ["深圳市宏达贸易有限公司"]})
+    verdict = row_of(rk.match(proofs(jump, *decoys), declared), "jump")
+    assert verdict["status"] == "matched" and verdict["txn_id"] == "T"
