@@ -118,6 +118,16 @@ def test_rows_of_a_battery_jump_are_placed_without_doubt() -> None:
     assert not unsure.any()
 
 
+def test_rows_beyond_the_learned_period_go_on_with_the_nearest_piece() -> None:
+    """Next month's sales at the counter, on a clock still ~10 months behind; last month's on the right clock."""
+    day = int(at("00:00:00").timestamp())
+    pieces = (ClockSegment(0, day - 10 * 86400, day, 5), ClockSegment(JUMP_S, day + H, day + 10 * 86400, 5))
+    logged = np.array([day + 45 * 86400 + JUMP_S, day - 45 * 86400])
+    offset, unsure, _, _ = place_rows(logged, pieces)
+    assert offset.tolist() == [JUMP_S, 0]
+    assert not unsure.any()
+
+
 def test_rows_logged_twice_over_by_a_clock_set_back_are_unsure() -> None:
     day = int(at("00:00:00").timestamp())
     pieces = (
@@ -178,9 +188,30 @@ def test_match_learns_both_pieces_and_matches_the_sales_on_each() -> None:
         True,
         True,
     ]
-    assert pieces[1]["learned_from"] == {"wallet number": 3}
+    assert pieces[1]["learned_from"] == {"wallet number": 3, "card payment": 1}  # s1 itself too
     assert row_of(result, "s1")["clock_offset_s"] == pieces[1]["offset_s"]
     assert row_of(result, "s0")["clock_offset_s"] == pieces[0]["offset_s"]
+
+
+def test_a_card_terminal_learns_its_pieces_from_card_messages() -> None:
+    """No wallet number on a card terminal: SMS whose amount and last 4 name one row of the journal anchor it."""
+    rows = background()
+    batch = []
+    for k, clock in enumerate(
+        ("09:10:40", "09:50:40", "10:30:40", "11:20:40", "13:10:40", "14:10:40", "15:10:40", "16:20:40")
+    ):
+        offset = 0 if k < 4 else JUMP_S
+        row = txn(
+            f"C{k}", 4100 + 100 * k, "00:00:00", terminal_id="T9", card_last4=f"{1111 * (k + 1) % 10000:04d}"
+        )
+        row["ts"] = _logged(clock, offset)
+        rows.append(row)
+        batch.append(_sms(f"c{k}", 4100 + 100 * k, clock[:5] + ":00", f"{1111 * (k + 1) % 10000:04d}"))
+    result = rk.match(proofs(*batch), journal(*rows))
+    pieces = result.attrs["clock_segments"]["T9"]
+    assert [p["learned_from"] for p in pieces] == [{"card payment": 4}, {"card payment": 4}]
+    assert (result["status"] == "matched").all()
+    assert result.set_index("proof_id")["txn_id"].to_dict() == {f"c{k}": f"C{k}" for k in range(8)}
 
 
 def test_one_offset_as_before_leaves_the_other_piece_unmatched() -> None:
@@ -272,7 +303,7 @@ def test_explain_names_the_segment() -> None:
     table = rk.explain(result, "s1")
     note = table.set_index("field").loc["time", "best_note"]
     assert "terminal T9 clock -297 d 3 h since 2026-11-20 1" in note
-    assert "(learned from 3 wallet numbers)" in note
+    assert "(learned from 3 wallet numbers and 1 card payment)" in note
 
 
 def test_segment_text_wording() -> None:

@@ -17,7 +17,8 @@ segment ``k`` when its true time ``t - offset_k`` falls where segment ``k``
 may have been running (after the previous segment's last anchor, before the
 next one's first anchor; the first and last segments reach at most the
 terminal's anchored span further out). A row that only one segment can hold
-is placed by it. A row that two segments can hold (a clock set back by less
+is placed by it; a row that none can hold (beyond the learned period) by the
+nearest, as one offset would be. A row that two segments can hold (a clock set back by less
 than the gap between anchors logs the same times twice) is **unsure**: it is
 placed by the likelier one, and no proof whose window holds any of its
 possible places is matched on time (:func:`clock_doubt`): that proof stays
@@ -141,7 +142,8 @@ def _place(logged_s: np.ndarray, segs: list[ClockSegment]) -> tuple[np.ndarray, 
         np.argmin(range_gap, axis=1),
     )
     possible[np.arange(len(t)), choice] = True
-    return choice, count != 1, possible
+    # no piece can hold it: beyond the learned period (the nearest piece goes on, as one offset would)
+    return choice, count >= 2, possible
 
 
 def place_rows(

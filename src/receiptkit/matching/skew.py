@@ -28,6 +28,7 @@ from receiptkit.matching.policy import MatchPolicy
 
 __all__ = [
     "anchor_pairs",
+    "card_anchor_pairs",
     "clock_segments",
     "estimate_clock_offsets",
     "far_clock_offsets",
@@ -325,7 +326,46 @@ def far_offsets_from_anchors(
     return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
 
 
-_ANCHOR_KINDS = ("wallet number", "order number", "RRN")  # anchor_pairs' kinds, as explain names them
+_ANCHOR_KINDS = (
+    "wallet number",
+    "order number",
+    "RRN",
+    "card payment",
+)  # anchor kinds, as explain names them
+_CARD_KIND = 3
+
+
+def card_anchor_pairs(
+    index: JournalIndex, proofs: ProofArrays, skip: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Proofs tied to one journal row by amount and card: (proof position, row, kind 3) per pair.
+
+    A timed card proof (second or minute, paid, the card's full last 4) whose
+    side, currency, amount and last 4 are those of exactly one approved row of
+    the whole journal, at any date. Weaker than a full number (a payment made
+    elsewhere may share them with a stranger's sale), so such pairs only help
+    cut a terminal's clock into pieces (:func:`segments_from_anchors`: a piece
+    needs several that agree, in a row), never give a terminal one far
+    offset. ``skip``: proofs already anchored by a full number. The index
+    must carry no offsets when called.
+    """
+    e = np.empty(0, dtype=np.int64)
+    codes = proofs.codes4()
+    timed = (proofs.precision < 2) & (proofs.core_hi - proofs.core_lo <= 59) & ~proofs.not_paid & (codes >= 0)
+    if skip is not None and len(skip):
+        timed[skip] = False
+    asked = np.flatnonzero(timed)
+    if not len(index) or not len(asked):
+        return e, e.copy(), e.copy()
+    group = index.amount_groups(proofs.side[asked], proofs.cur_code[asked], proofs.amount[asked])
+    lo = np.full(len(asked), int(index.ts_s.min()))
+    hi = np.full(len(asked), int(index.ts_s.max()))
+    a, b = index.last4_ranges(group, 0, codes[asked], lo, hi)
+    one = (b - a == 1) & (group >= 0)
+    rows = index.last4_rows(a[one])
+    known = index.terminal_code[rows] >= 0
+    q = asked[one][known]
+    return q, rows[known], np.full(len(q), _CARD_KIND, dtype=np.int64)
 
 
 def segments_from_anchors(
@@ -407,13 +447,17 @@ def clock_segments(
     policy: MatchPolicy,
     anchors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, tuple[ClockSegment, ...]]:
-    """The segments of terminals whose clock jumped, learned from the proofs' full numbers.
+    """The segments of terminals whose clock jumped, learned from the proofs' full numbers and cards.
 
-    :func:`segments_from_anchors` on :func:`anchor_pairs`, each segment's
+    :func:`segments_from_anchors` on :func:`anchor_pairs` and
+    :func:`card_anchor_pairs` (a card terminal's proofs rarely carry a full
+    number: its SMS carry the card's last 4), each segment's
     ``since_s`` read from the journal (:func:`~.clocks.with_since`). The
     index must carry no offsets when called.
     """
     q, r, k = anchor_pairs(index, proofs) if anchors is None else anchors
+    cq, cr, ck = card_anchor_pairs(index, proofs, skip=q)
+    q, r, k = np.concatenate([q, cq]), np.concatenate([r, cr]), np.concatenate([k, ck])
     if not len(q):
         return {}
     true = proofs.core_lo[q]
