@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cleanroom_intake.campaign import all_pairs
-from cleanroom_intake.runner import findings, run, table
+from cleanroom_intake.runner import findings, load, run, table
 from cleanroom_intake.writers import FORMATS
 
 
@@ -38,11 +38,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--list", action="store_true", help="list the format x variant pairs and exit")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument(
+        "--report", metavar="DIR", help="print the table of an earlier run (its --out folder) and exit"
+    )
     args = ap.parse_args(argv)
     if args.list:
         for f, c, v in all_pairs():
             if not args.format or f in args.format:
                 print(f"{f:<18} {c:<8} {v}")
+        return 0
+    if args.report:
+        summary = load(args.report)
+        print(f"clean-room intake (from {args.report}/results.jsonl): {summary['total']} cases")
+        print(table(summary))
+        print()
+        print(findings(summary) or "  none")
         return 0
     seeds = args.seed or [1]
     out = args.out or os.path.join("/tmp", f"rk-cleanroom-intake-{'-'.join(map(str, seeds))}")

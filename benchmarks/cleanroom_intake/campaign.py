@@ -79,10 +79,21 @@ OFFSETS = {
     "camt053": ["+24:00", "-24:00", "+25:00", "+99:99"],
     "camt054": ["+24:00", "-24:00", "+25:00", "+99:99"],
     "journal_csv": ["+24:00", "-24:00", "+25:00", "+99:99"],
+    "proofs_csv": ["+24:00", "-24:00", "+25:00", "+99:99"],
     "ofx1": ["+24:XXX", "-24", "+25:ZZ", "+99"],
     "ofx2": ["+24:XXX", "-24", "+25:ZZ", "+99"],
     "paypal": ["XYZ", "UTC+24", "+24:00", "GMT+99"],
 }
+ROW_LEVEL = {
+    *AMOUNT_TOKENS,
+    *MT940_TOKENS,
+    *MINOR_TOKENS,
+    *BAD_DATES,
+    "blank_date",
+    "missing_cell",
+    "swap_amount_date",
+}
+ROW_LEVEL |= {"off_" + o for offs in OFFSETS.values() for o in offs}
 PAN_STYLES = ["ascii", "spaced", "dashed", "fullwidth", "fullwidth_spaced"]
 HTML = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 FORMULAS = [
@@ -109,6 +120,8 @@ def pan_text(pan: str, style: str) -> str:
 def variants(fmt_name: str) -> list[tuple[str, str]]:
     """(category, variant) pairs that apply to a format."""
     f = FORMATS[fmt_name]
+    if fmt_name == "foreign_csv":
+        return [("damaged", "unknown_layout"), ("damaged", "unknown_layout_ending")]
     out = [("valid", "plain")]
     for cap in sorted(f.caps):
         out.append(("valid", cap))
@@ -117,7 +130,7 @@ def variants(fmt_name: str) -> list[tuple[str, str]]:
     if f.kind == "table" or fmt_name in ("wechat_xlsx",):
         out.append(("valid", "more_rows"))
     # damaged
-    if fmt_name in ("journal_csv", "journal_parquet"):
+    if fmt_name in ("journal_csv", "journal_parquet", "proofs_csv"):
         toks = MINOR_TOKENS
     elif fmt_name == "mt940":
         toks = MT940_TOKENS
@@ -130,6 +143,8 @@ def variants(fmt_name: str) -> list[tuple[str, str]]:
             continue
         if fmt_name in DATE_ONLY and k == "time_25h":
             continue
+        if fmt_name == "paypal" and k == "date_month13":
+            continue  # 01/13/2025 in a DD/MM file is a valid MM/DD date: the file decides the order
         if fmt_name == "journal_parquet":
             continue
         out.append(("damaged", k))
@@ -137,6 +152,8 @@ def variants(fmt_name: str) -> list[tuple[str, str]]:
         out.append(("damaged", "off_" + o))
     if fmt_name in ("journal_csv", "journal_parquet"):
         out.append(("damaged", "naive_time"))
+    if fmt_name == "journal_csv":
+        out += [("damaged", "date_only_ts"), ("damaged", "dup_txn_id")]
     for s in PAN_STYLES:
         out.append(("damaged", "pan_" + s))
     if fmt_name in ("unionpay_terminal", "counter", "sms_text", "sms_json"):
@@ -167,6 +184,14 @@ def variants(fmt_name: str) -> list[tuple[str, str]]:
         out += [("damaged", "drop_close_ofx"), ("damaged", "no_currency")]
     if fmt_name == "sms_json":
         out += [("damaged", "json_trailing_garbage")]
+    if fmt_name == "wechat_xlsx":
+        out += [("damaged", "xlsx_bomb"), ("damaged", "xlsx_dimension_lie")]
+    if fmt_name in ("wechat_csv", "journal_csv"):
+        out += [("damaged", "cell_20mb")]
+    if fmt_name != "counter":
+        out += [("damaged", "lenient_amt_hex"), ("damaged", "lenient_date_feb30")]
+        if f.kind == "table":
+            out.append(("damaged", "lenient_missing_cell"))
     return out
 
 
@@ -181,6 +206,8 @@ class Case:
     data: bytes | None = None
     expect: list | None = None  # None: only a refusal is right
     truth: list | None = None  # what the undamaged file holds
+    line: int | None = None  # 1-based line of the damaged row in a text table (where a refusal should point)
+    require_rejected: bool = False  # strict=False: the damaged row must be listed in attrs["rejected"]
     k: int = 0  # the row a damage touched
     pans: list[str] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
@@ -222,7 +249,23 @@ def build(fmt_name: str, category: str, variant: str, seed: int, *, max_rows: in
                 txns[k].direction = "credit" if fmt_name not in ("cmb_credit", "cgb_credit") else "debit"
             if variant == "short_decimals":
                 txns[k].amount_minor = txns[k].amount_minor // 100 * 100 or 100
-        elif variant in ("v08", "dt_only", "naive", "date_only", "cmb_push", "ascii_json", "yen"):
+        elif variant in (
+            "v08",
+            "dt_only",
+            "naive",
+            "date_only",
+            "cmb_push",
+            "ascii_json",
+            "yen",
+            "arabic",
+            "partial_refund",
+            "returned_transfer",
+            "moved_header",
+            "no_seconds",
+            "alt_last4_header",
+            "utf8_in_1252",
+            "cp1252",
+        ):
             opts.add(variant)
         elif variant == "empty_opt":
             txns[k].merchant = None
@@ -236,8 +279,24 @@ def build(fmt_name: str, category: str, variant: str, seed: int, *, max_rows: in
             raise ValueError(variant)
     # ------------------------------------------------ damages
     else:
-        if variant.startswith("amt_"):
-            toks = MINOR_TOKENS if fmt_name in ("journal_csv", "journal_parquet") else AMOUNT_TOKENS
+        lenient = variant.startswith("lenient_")
+        if lenient:
+            variant = variant[len("lenient_") :]
+        if variant in ("unknown_layout", "unknown_layout_ending"):
+            if variant.endswith("ending"):
+                opts.add("ending")
+            must_refuse = True
+        elif variant in ("xlsx_bomb", "xlsx_dimension_lie", "cell_20mb"):
+            post.append(variant)
+            if variant == "cell_20mb":
+                ctx.merch[k] = "x" * 20_000_000
+                opts.add("keep_merchant")
+        elif variant.startswith("amt_"):
+            toks = (
+                MINOR_TOKENS
+                if fmt_name in ("journal_csv", "journal_parquet", "proofs_csv")
+                else AMOUNT_TOKENS
+            )
             if fmt_name == "mt940":
                 toks = MT940_TOKENS
             ctx.amt[k] = toks[variant]
@@ -251,6 +310,9 @@ def build(fmt_name: str, category: str, variant: str, seed: int, *, max_rows: in
             must_refuse = True
         elif variant.startswith("off_"):
             ctx.off[k] = variant[4:]
+            must_refuse = True
+        elif variant in ("date_only_ts", "dup_txn_id"):
+            post.append(variant)
             must_refuse = True
         elif variant == "naive_time":
             opts.add("naive")
@@ -289,7 +351,7 @@ def build(fmt_name: str, category: str, variant: str, seed: int, *, max_rows: in
             post.append(variant)
         elif variant in ("extra_cell", "missing_cell", "swap_amount_date", "blank_date", "short_last_row"):
             post.append(variant)
-            must_refuse = not (variant == "blank_date" and fmt_name in TWO_DATES)
+            must_refuse = not (variant == "blank_date" and fmt_name in TWO_DATES | {"proofs_csv"})
         elif variant == "wide_row_20000":
             post.append(variant)
             must_refuse = True
@@ -305,14 +367,26 @@ def build(fmt_name: str, category: str, variant: str, seed: int, *, max_rows: in
     r = f.writer(txns, ctx)
     r.fmt = fmt_name
     expect = None if must_refuse else r.expect
+    if category == "damaged" and lenient:
+        # strict=False: the damaged row is left out and listed as rejected, the others read exactly
+        variant = "lenient_" + variant
+        r.kwargs["strict"] = False
+        expect = [e for j, e in enumerate(r.expect) if j != k]
+        case.require_rejected = True
     case.forbidden += r.forbidden
 
     for p in post:
         expect = _post(p, r, rng, k, expect, case)
     case.rendered = r
+    if r.table is not None and r.data is None and category == "damaged" and variant in ROW_LEVEL:
+        case.line = len(r.table.pre) + 2 + k
     case.expect = expect
     case.truth = r.expect
     case.k = k
+    if fmt_name == "proofs_csv" and variant == "blank_date":
+        # a canonical proof without its ts but with its date is a day-precision proof
+        case.expect = [dict(e) for e in expect]
+        case.expect[k].update(ts=None, ts_precision="day")
     if "garbage_bytes" in post and expect is not None:
         # garbage landing in free text may be read as text: compare only what must never change
         keep = ("amount_minor", "currency", "direction", "ts", "date", "ts_precision", "txn_type")
@@ -373,6 +447,14 @@ def _post(p: str, r: Rendered, rng: random.Random, k: int, expect, case: Case):
         a, d = doc.roles["amount"], doc.roles["date"]
         row = doc.rows[k]
         row[a], row[d] = row[d], row[a]
+    elif p == "date_only_ts":
+        c = doc.roles["date"]
+        doc.rows[k][c] = doc.rows[k][c][:10]
+    elif p == "dup_txn_id":
+        if len(doc.rows) > 1:
+            doc.rows[-1][0] = doc.rows[0][0]
+        else:
+            doc.rows.append(list(doc.rows[0]))
     elif p == "blank_date":
         doc.rows[k][doc.roles["date"]] = ""
     elif p == "short_last_row":
@@ -396,6 +478,8 @@ def _final_bytes(r: Rendered, post: list[str], rng: random.Random, case: Case) -
         # cut somewhere in the second half of the file, never on the file's own end
         lo = len(data) // 2
         cut = rng.randrange(lo, len(data) - 1)
+        while cut < len(data) - 1 and data[cut - 1 : cut] in (b"\n", b"\r"):
+            cut += 1  # a cut right after a line break leaves a file no reader can tell from a shorter one
         data = data[:cut]
         case.note = f"cut at byte {cut} of {len(r.to_bytes())}"
     elif "truncate_small" in post:
@@ -409,10 +493,44 @@ def _final_bytes(r: Rendered, post: list[str], rng: random.Random, case: Case) -
     elif "utf16" in post:
         text = data.decode(r.encoding if r.data is None else "latin-1", errors="replace")
         data = text.encode("utf-16")
+    elif "xlsx_bomb" in post or "xlsx_dimension_lie" in post:
+        data = _xlsx_rewrite(data, bomb="xlsx_bomb" in post)
+        case.note = (
+            "sheet padded to 600 MiB of XML whitespace" if "xlsx_bomb" in post else "dimension A1:XFD1048576"
+        )
     elif "json_trailing_garbage" in post:
         data = data + b'\n{"body": "tail'
         return data if False else _mark_refuse(case, data)
     return data
+
+
+def _xlsx_rewrite(data: bytes, *, bomb: bool) -> bytes:
+    """Rewrite the first sheet: 600 MiB of whitespace before </worksheet> (a zip bomb), or a lying dimension."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                text = body.decode("utf-8")
+                if bomb:
+                    head, tail = text.rsplit("</worksheet>", 1)
+                    with dst.open(info.filename, "w", force_zip64=True) as fh:
+                        fh.write(head.encode("utf-8"))
+                        chunk = b" " * (1 << 20)
+                        for _ in range(600):
+                            fh.write(chunk)
+                        fh.write(("</worksheet>" + tail).encode("utf-8"))
+                    continue
+                import re
+
+                text = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', text)
+                body = text.encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 def _mark_refuse(case: Case, data: bytes) -> bytes:

@@ -7,7 +7,8 @@ Statuses, worst first:
   lost or invented, or a full card number (or an expiry written after it) reached the frame, its
   attrs or an error message;
 - ``slow``: more than 5 s (or a large jump in peak memory) for a small file;
-- ``refused``: a typed ``receiptkit`` error (``refused_noplace`` when it names no file/line/row/column);
+- ``refused``: a typed ``receiptkit`` error (``refused_noplace`` when it names no file/line/row/column,
+  ``refused_elsewhere`` when it names a row of a table other than the damaged one);
 - ``lossy``: every value present is right but a truth field is missing;
 - ``right``: every truth field recovered exactly.
 """
@@ -30,9 +31,9 @@ from typing import Any
 from .campaign import Case
 from .writers import SKIP
 
-STATUSES = ["right", "lossy", "refused", "refused_noplace", "WRONG", "crash", "slow"]
+STATUSES = ["right", "lossy", "refused", "refused_elsewhere", "refused_noplace", "WRONG", "crash", "slow"]
 SLOW_SECONDS = 5.0
-HARD_LIMIT_SECONDS = 60
+HARD_LIMIT_SECONDS = 30
 
 
 class _HardTimeout(BaseException):
@@ -237,7 +238,11 @@ def run_case(case: Case, workdir: str) -> Outcome:
             out.status, out.detail = "WRONG", "refused, but the error message leaks: " + "; ".join(leaks)
         else:
             out.status = "refused" if _located(exc) else "refused_noplace"
-            out.detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+            row = getattr(exc, "row", None)
+            if out.status == "refused" and case.line is not None and row is not None and row != case.line:
+                out.status = "refused_elsewhere"
+                out.detail = f"row {row} named, the damage is on line {case.line}; "
+            out.detail += f"{type(exc).__name__}: {str(exc)[:200]}"
     else:
         leaks = leak_scan(frame_texts(frame), case.pans, case.forbidden)
         if case.expect is None:
@@ -256,12 +261,20 @@ def run_case(case: Case, workdir: str) -> Outcome:
                 pass
         else:
             status, problems = compare(frame, case.expect)
+            if case.require_rejected and status in ("right", "lossy"):
+                rejected = frame.attrs.get("rejected") or []
+                if not rejected:
+                    status = "WRONG"
+                    problems = [
+                        "strict=False: the damaged row was left out but is not listed in attrs['rejected']",
+                        *problems,
+                    ]
             if leaks:
                 status = "WRONG"
                 problems = leaks + problems
             out.status, out.problems = status, problems
             out.detail = "; ".join(problems[:3])
-    if out.status in ("right", "lossy", "refused", "refused_noplace") and (
+    if out.status in ("right", "lossy", "refused", "refused_elsewhere", "refused_noplace") and (
         seconds > SLOW_SECONDS or mem_mb > 400
     ):
         out.detail = f"{seconds:.1f} s, peak memory +{mem_mb:.0f} MB; was {out.status}: {out.detail}"

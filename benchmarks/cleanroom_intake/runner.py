@@ -19,6 +19,7 @@ SHORT = {
     "right": "ok",
     "lossy": "lossy",
     "refused": "ref",
+    "refused_elsewhere": "ref@",
     "refused_noplace": "ref?",
     "WRONG": "WRONG",
     "crash": "crash",
@@ -69,8 +70,7 @@ def describe(case: Case) -> dict:
 
 
 def save_reproducer(out_dir: str, case: Case, outcome: Outcome) -> str:
-    stem = f"{case.fmt}__{case.variant}__{case.seed}"
-    stem = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in stem)
+    stem = stem_of(case.fmt, case.variant, case.seed)
     info = describe(case)
     info["outcome"] = {
         "status": outcome.status,
@@ -125,7 +125,7 @@ def run(
                     "seconds": round(o.seconds, 3),
                 }
                 results.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                if o.status in ("WRONG", "crash", "slow", "refused_noplace"):
+                if o.status in ("WRONG", "crash", "slow", "refused_noplace", "refused_elsewhere"):
                     stem = save_reproducer(out_dir, case, o)
                     bad[(o.status, f, v)].append((case.rows, stem, o.detail))
                 if progress and (j + 1) % 100 == 0:
@@ -145,9 +145,39 @@ def run(
     }
 
 
+def stem_of(fmt: str, variant: str, seed: int) -> str:
+    stem = f"{fmt}__{variant}__{seed}"
+    return "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in stem)
+
+
+def load(out_dir: str) -> dict:
+    """The summary of an earlier run, rebuilt from its results.jsonl (to print the table again)."""
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    bad: dict[tuple[str, str, str], list] = defaultdict(list)
+    slowest = []
+    total = 0
+    with open(os.path.join(out_dir, "results.jsonl"), encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            total += 1
+            counts[(rec["format"], rec["category"])][rec["status"]] += 1
+            slowest.append((rec["seconds"], f"{rec['format']}/{rec['variant']}"))
+            if rec["status"] in ("WRONG", "crash", "slow", "refused_noplace", "refused_elsewhere"):
+                bad[(rec["status"], rec["format"], rec["variant"])].append(
+                    (0, stem_of(rec["format"], rec["variant"], rec["seed"]), rec["detail"])
+                )
+    return {
+        "counts": counts,
+        "bad": bad,
+        "total": total,
+        "seconds": 0.0,
+        "slowest": sorted(slowest, reverse=True)[:8],
+    }
+
+
 def table(summary: dict) -> str:
     counts = summary["counts"]
-    cols = ["right", "lossy", "refused", "refused_noplace", "WRONG", "crash", "slow"]
+    cols = ["right", "lossy", "refused", "refused_elsewhere", "refused_noplace", "WRONG", "crash", "slow"]
     fmts = sorted({f for f, _ in counts})
     head = f"{'format':<18}" + "".join(
         f"| {cat:<7}" + "".join(f"{SHORT[c]:>6}" for c in cols) + " " for cat in ("valid", "damaged")
@@ -170,7 +200,10 @@ def table(summary: dict) -> str:
         "columns: ok = read right, lossy = a field missing, ref = refused with a typed error naming the place,"
     )
     lines.append(
-        "ref? = typed refusal naming no place, WRONG = silently wrong (incl. card-number leaks), crash = untyped, slow > 5 s"
+        "ref@ = refused naming a row other than the damaged one, ref? = typed refusal naming no place,"
+    )
+    lines.append(
+        "WRONG = silently wrong (incl. card-number leaks), crash = untyped exception, slow = over 5 s"
     )
     return "\n".join(lines)
 
@@ -178,7 +211,7 @@ def table(summary: dict) -> str:
 def findings(summary: dict, limit: int = 200) -> str:
     bad = summary["bad"]
     lines = []
-    order = {"WRONG": 0, "crash": 1, "slow": 2, "refused_noplace": 3}
+    order = {"WRONG": 0, "crash": 1, "slow": 2, "refused_noplace": 3, "refused_elsewhere": 4}
     for (status, f, v), items in sorted(bad.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], kv[0][2]))[
         :limit
     ]:

@@ -26,6 +26,7 @@ from .truth import (
     fmt_minor,
 )
 
+ARABIC = str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٬")  # Arabic-Indic digits, decimal and thousands marks
 SKIP = object()  # an expected field the oracle does not compare (e.g. a merchant carrying a masked PAN)
 
 
@@ -46,6 +47,8 @@ class Ctx:
         s = fmt_minor(t.amount_minor, t.currency, thousands="thousands" in self.opts)
         if "fullwidth" in self.opts:
             s = s.translate(FULLWIDTH_DIGITS)
+        if "arabic" in self.opts:
+            s = s.translate(ARABIC)
         return s
 
     def signed(self, i: int, t: Txn, *, negative_is_debit: bool = True) -> str:
@@ -213,6 +216,14 @@ def _wechat_rows(txns, ctx, *, yen: str = "¥"):
     for i, t in enumerate(txns):
         d = ctx.d(i, t)
         debit = t.direction == "debit"
+        state = "支付成功" if debit else "已退款"
+        pstate = SKIP
+        if i == 0 and "partial_refund" in ctx.opts and debit and t.amount_minor > 1:
+            state = f"已退款(￥{fmt_minor(t.amount_minor // 2)})"
+            pstate = "partially_refunded"
+        if i == 0 and "returned_transfer" in ctx.opts:
+            t.direction, debit = "debit", True
+            state, pstate = "对方已退还", "refunded"
         rows.append(
             [
                 f"{d.ymd()} {d.hms()}",
@@ -222,22 +233,22 @@ def _wechat_rows(txns, ctx, *, yen: str = "¥"):
                 "支出" if debit else "收入",
                 yen + ctx.amount(i, t),
                 f"招商银行({t.last4})" if t.last4 else "零钱",
-                "支付成功" if debit else "已退款",
+                state,
                 (t.wallet_txn_id or "/") + "\t",
                 (t.order_no or "/") + "\t",
                 "/",
             ]
         )
-        exp.append(
-            pexp(
-                t,
-                prec="second",
-                merchant=_m(ctx, i, t),
-                last4=t.last4,
-                wallet=t.wallet_txn_id,
-                order=t.order_no,
-            )
+        e = pexp(
+            t,
+            prec="second",
+            merchant=_m(ctx, i, t),
+            last4=t.last4,
+            wallet=t.wallet_txn_id,
+            order=t.order_no,
         )
+        e["payment_state"] = pstate
+        exp.append(e)
     return rows, exp
 
 
@@ -258,6 +269,8 @@ def w_wechat_xlsx(txns, ctx):
     for line in WECHAT_PRE[:-1]:
         ws.append([line.format(n=len(txns))])
     ws.append(["4. 本账单中所有时间均为UTC+08:00时间"])
+    if "moved_header" in ctx.opts:
+        ws.append(["5. 2026年起导出的账单多一行说明"])
     ws.append([WECHAT_PRE[-1]])
     ws.append(list(WECHAT_HEADER))
     for i, r in enumerate(rows):
@@ -314,12 +327,15 @@ ALIPAY_HEADER = [
 
 def w_alipay(txns, ctx):
     pad = "padded" in ctx.opts
+    no_sec = "no_seconds" in ctx.opts
     rows, exp = [], []
     for i, t in enumerate(txns):
+        if no_sec:
+            t.ts = t.ts.replace(second=0)
         d = ctx.d(i, t)
         debit = t.direction == "debit"
         cells = [
-            f"{d.ymd()} {d.hms()}",
+            f"{d.ymd()} {d.h:02d}:{d.mi:02d}" if no_sec else f"{d.ymd()} {d.hms()}",
             "餐饮美食" if debit else "退款",
             ctx.m(i, t, "/"),
             "/",
@@ -339,7 +355,7 @@ def w_alipay(txns, ctx):
         exp.append(
             pexp(
                 t,
-                prec="second",
+                prec="minute" if no_sec else "second",
                 merchant=_m(ctx, i, t),
                 last4=t.last4,
                 wallet=t.wallet_txn_id,
@@ -638,7 +654,14 @@ def w_cmb_credit(txns, ctx):
         exp.append(pexp(t, prec="day", merchant=_m(ctx, i, t), last4=t.last4))
     doc = TableDoc(
         [f"招商银行信用卡对账单（个人消费卡账户 {y}年{mo:02d}月）"],
-        ["交易日", "记账日", "交易摘要", "人民币金额", "卡号末四位", "交易地金额"],
+        [
+            "交易日",
+            "记账日",
+            "交易摘要",
+            "人民币金额",
+            "卡号后四位" if "alt_last4_header" in ctx.opts else "卡号末四位",
+            "交易地金额",
+        ],
         rows,
         roles={"amount": 3, "date": 0, "merchant": 2},
     )
@@ -1268,6 +1291,9 @@ OFX_ZONES = [("-5:EST", -5), ("+8:CST", 8), ("0:GMT", 0), ("-8:PST", -8), ("+1:C
 
 def _ofx(txns, ctx, xml: bool):
     close = (lambda tag: f"</{tag}>") if xml else (lambda tag: "")
+    if "utf8_in_1252" in ctx.opts or "cp1252" in ctx.opts:
+        for t in txns:
+            t.merchant = ctx.rng.choice(["Café Zürich", "Crème Brûlée Bäckerei", "Señor Niño Tapas"])
     body = []
     exp = []
     for i, t in enumerate(txns):
@@ -1309,7 +1335,8 @@ def _ofx(txns, ctx, xml: bool):
             '<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>\n'
         )
         return Rendered("statement.ofx", "proofs", exp, text=head + doc)
-    return Rendered("statement.ofx", "proofs", exp, text=OFX1_HEAD + "\n" + doc, eol="\r\n")
+    enc = "cp1252" if "cp1252" in ctx.opts else "utf-8"
+    return Rendered("statement.ofx", "proofs", exp, text=OFX1_HEAD + "\n" + doc, eol="\r\n", encoding=enc)
 
 
 def w_ofx1(txns, ctx):
@@ -1322,75 +1349,173 @@ def w_ofx2(txns, ctx):
 
 # ---------------------------------------------------------------- card SMS and app notifications
 
-# (template, direction, precision, carries merchant). Wordings from the field guide, section 1.1.
-SMS_TEMPLATES: list[tuple[str, str, str, bool]] = [
-    ("尾号{l4}卡{mo}月{d}日{H}:{M}支出(消费{m}){a}元，余额1,333.22元。【工商银行】", "debit", "minute", True),
+# Wordings from the field guide, section 1.1 and the WeChat official-account templates (quoted there),
+# with the fields put back: (template, direction, precision, carries merchant, currency, tail digits,
+# JSON only (a multi-line template)). A 3-digit tail gives no card_last4.
+SMS_TEMPLATES: list[tuple[str, str, str, bool, str, int, bool]] = [
+    (
+        "尾号{l4}卡{mo}月{d}日{H}:{M}支出(消费{m}){a}元，余额1,333.22元。【工商银行】",
+        "debit",
+        "minute",
+        True,
+        "CNY",
+        4,
+        False,
+    ),
     (
         "尾号{l4}卡{mo}月{d}日{H}:{M}收入(退款{m}){a}元，余额1,333.22元。【工商银行】",
         "credit",
         "minute",
         True,
+        "CNY",
+        4,
+        False,
     ),
-    ("【招商银行】您账户{l4}于{mo2}月{d2}日{H}:{M}在{m}快捷支付{a}元", "debit", "minute", True),
+    (
+        "【招商银行】您账户{l4}于{mo2}月{d2}日{H}:{M}在{m}快捷支付{a}元",
+        "debit",
+        "minute",
+        True,
+        "CNY",
+        4,
+        False,
+    ),
     (
         "【中国农业银行】您尾号{l4}账户{mo2}月{d2}日{H}:{M}向{m}完成支付宝交易人民币-{a}，余额1,234.56。",
         "debit",
         "minute",
         True,
+        "CNY",
+        4,
+        False,
     ),
-    ("【建设银行】您账户{l4}于{mo}月{d}日{H}时{M}分向{m}支出人民币{a}元", "debit", "minute", True),
+    (
+        "【建设银行】您账户{l4}于{mo}月{d}日{H}时{M}分向{m}支出人民币{a}元",
+        "debit",
+        "minute",
+        True,
+        "CNY",
+        4,
+        False,
+    ),
     (
         "尊敬的客户，您在{Y}-{mo2}-{d2} {H}:{M}:{S}使用银行卡{l4}进行了RMB {a}元的网上支付交易。【中国银行】",
         "debit",
         "second",
         False,
+        "CNY",
+        4,
+        False,
+    ),
+    ("您尾号{l4}交行信用卡{d2}日{H}时{M}分成功消费人民币{a}元", "debit", "minute", False, "CNY", 4, False),
+    (
+        "【邮储银行】{yy}年{mo2}月{d2}日{H}:{M}您尾号{l3}账户快捷支付，支出金额{a}元",
+        "debit",
+        "minute",
+        False,
+        "CNY",
+        3,
+        False,
+    ),
+    (
+        "您尾号{l4}的龙卡信用卡{mo2}月{d2}日{H}:{M}消费/预付款{a}日元，实际消费金额以入账结算币种金额为准。",
+        "debit",
+        "minute",
+        False,
+        "JPY",
+        4,
+        False,
+    ),
+    (
+        "【招商银行】您的招商银行信用卡({l4})于{mo2}月{d2}日{H}:{M}在{m}消费{a}元，详询185****6220。",
+        "debit",
+        "minute",
+        True,
+        "CNY",
+        4,
+        False,
+    ),
+    (
+        "交易时间：尾号{l4}信用卡{mo2}月{d2}日{H}:{M}\n交易类型：消费\n交易金额：{a}人民币\n交易商户：{m}\n可用额度：11383815.03人民币",
+        "debit",
+        "minute",
+        True,
+        "CNY",
+        4,
+        True,
+    ),
+    (
+        "交易时间：尾号{l4}信用卡{mo2}月{d2}日{H}:{M}\n交易类型：退货\n交易金额：{a}人民币\n交易商户：{m}",
+        "credit",
+        "minute",
+        True,
+        "CNY",
+        4,
+        True,
     ),
 ]
 
 
 def _sms_text(i, t, ctx, tpl):
     d = ctx.d(i, t)
+    a = ctx.amount(i, t)
+    if t.currency == "JPY" and i not in ctx.amt:
+        a = a + ".00"  # the CCB wording writes yen with two decimals: 858.00日元
     return tpl.format(
         l4=t.last4,
+        l3=t.last4[1:],
         mo=d.mo,
         d=d.d,
         mo2=f"{d.mo:02d}",
         d2=f"{d.d:02d}",
         Y=f"{d.y:04d}",
+        yy=f"{d.y % 100:02d}",
         H=f"{d.h:02d}",
         M=f"{d.mi:02d}",
         S=f"{d.s:02d}",
         m=ctx.m(i, t),
-        a=ctx.amount(i, t),
+        a=a,
     )
 
 
-def _sms_prepare(txns, ctx):
+def _sms_prepare(txns, ctx, *, json_ok: bool):
     out = []
     # messages without a year are read as the latest such day before `ref`: keep them within weeks
     base = txns[-1].ts
-    for j, t in enumerate(txns):
-        t.ts = base - timedelta(hours=ctx.rng.randrange(0, 24 * 25) + 0 * j, minutes=ctx.rng.randrange(60))
+    for t in txns:
+        t.ts = base - timedelta(hours=ctx.rng.randrange(0, 24 * 25), minutes=ctx.rng.randrange(60))
     txns.sort(key=lambda t: t.ts)
+    pool = [x for x in SMS_TEMPLATES if json_ok or not x[6]]
     for i, t in enumerate(txns):
-        tpl, direction, prec, has_m = SMS_TEMPLATES[ctx.rng.randrange(len(SMS_TEMPLATES))]
+        choices = (
+            pool if i not in ctx.date else [x for x in pool if "{mo" in x[0]]
+        )  # a day-only date has no month to damage
+        tpl, direction, prec, has_m, cur, tail, _ = choices[ctx.rng.randrange(len(choices))]
         t.direction = direction
         t.last4 = t.last4 or "1234"
+        if cur == "JPY":
+            t.currency = "JPY"
+            t.amount_minor = max(1, t.amount_minor // 100)
         if prec == "minute":
             t.ts = t.ts.replace(second=0)
         text = _sms_text(i, t, ctx, tpl)
         if i in ctx.merch and not has_m:
             text += " " + ctx.merch[i]  # a damage placed in free text after the message
-        tail = ctx.merch.get(-1 - i)
-        if tail:
-            text += tail
-        e = pexp(t, prec=prec, merchant=_m(ctx, i, t) if has_m else SKIP, last4=t.last4)
+        extra = ctx.merch.get(-1 - i)
+        if extra:
+            text += extra
+        e = pexp(
+            t,
+            prec=prec,
+            merchant=_m(ctx, i, t) if has_m and not extra else SKIP,
+            last4=t.last4 if tail == 4 else None,
+        )
         out.append((t, text, e))
     return out
 
 
 def w_sms(txns, ctx):
-    items = _sms_prepare(txns, ctx)
+    items = _sms_prepare(txns, ctx, json_ok=False)
     ref = max(t.ts for t, _, _ in items) + timedelta(hours=1)
     return Rendered(
         "sms.txt",
@@ -1402,7 +1527,7 @@ def w_sms(txns, ctx):
 
 
 def w_sms_json(txns, ctx):
-    items = _sms_prepare(txns, ctx)
+    items = _sms_prepare(txns, ctx, json_ok=True)
     objs = []
     exp = []
     for k, (t, text, e) in enumerate(items):
@@ -1458,6 +1583,74 @@ def w_counter(txns, ctx):
     return Rendered("<counter>", "counter", exp, counter_args=args)
 
 
+CANON_P = [
+    "proof_id",
+    "kind",
+    "ts",
+    "ts_precision",
+    "date",
+    "amount_minor",
+    "currency",
+    "direction",
+    "merchant_text",
+    "card_last4",
+    "reference",
+    "wallet_txn_id",
+    "order_no",
+]
+
+
+def w_proofs_csv(txns, ctx):
+    """A proofs frame saved with to_csv(index=False): the canonical proofs layout of docs/proofs.md."""
+    rows, exp = [], []
+    for i, t in enumerate(txns):
+        d = ctx.d(i, t)
+        rows.append(
+            [
+                f"proofs:{i + 2}",
+                "wallet",
+                _iso(d, ctx.off.get(i, _offset_of(t))).replace("T", " "),
+                "second",
+                d.ymd(),
+                ctx.amt.get(i, str(t.amount_minor)),
+                t.currency,
+                t.direction,
+                ctx.m(i, t),
+                t.last4 or "",
+                t.reference or "",
+                t.wallet_txn_id or "",
+                t.order_no or "",
+            ]
+        )
+        exp.append(
+            pexp(
+                t,
+                prec="second",
+                merchant=_m(ctx, i, t),
+                last4=t.last4,
+                wallet=t.wallet_txn_id,
+                order=t.order_no,
+                reference=t.reference,
+            )
+        )
+    doc = TableDoc([], list(CANON_P), rows, roles={"amount": 5, "date": 2, "merchant": 8})
+    return Rendered("proofs.csv", "proofs", exp, table=doc)
+
+
+def w_foreign_csv(txns, ctx):
+    """A plain English CSV in no layout the docs list (the issue's SMS-sniffing example): no reader's."""
+    rows = []
+    for i, t in enumerate(txns):
+        d = ctx.d(i, t)
+        word = "pending" if i % 2 == 0 else "completed"
+        desc = "Card ending 1234 coffee" if "ending" in ctx.opts else ctx.m(i, t)
+        rows.append([d.ymd(), desc, "$" + ctx.amount(i, t), word])
+    doc = TableDoc(
+        [], ["date", "description", "amount", "status"], rows, roles={"amount": 2, "date": 0, "merchant": 1}
+    )
+    return Rendered("export.csv", "proofs", [], table=doc, kwargs={"strict": False})
+
+
 @dataclass
 class Format:
     name: str
@@ -1479,13 +1672,35 @@ FORMATS: dict[str, Format] = {
             "wechat_csv",
             w_wechat,
             T,
-            caps=frozenset({"thousands", "fullwidth", "empty_opt", "reorder", "gbk", "lf"}),
+            caps=frozenset(
+                {
+                    "thousands",
+                    "fullwidth",
+                    "arabic",
+                    "empty_opt",
+                    "reorder",
+                    "gbk",
+                    "lf",
+                    "partial_refund",
+                    "returned_transfer",
+                }
+            ),
         ),
-        Format("wechat_xlsx", w_wechat_xlsx, "binary", caps=frozenset({"empty_opt"})),
         Format(
-            "alipay_csv", w_alipay, T, caps=frozenset({"padded", "empty_opt", "utf8", "reorder", "thousands"})
+            "wechat_xlsx",
+            w_wechat_xlsx,
+            "binary",
+            caps=frozenset({"empty_opt", "moved_header", "partial_refund"}),
         ),
-        Format("wechat_merchant", w_wechat_merchant, T, caps=frozenset({"sub_merchant", "bom", "reorder"})),
+        Format(
+            "alipay_csv",
+            w_alipay,
+            T,
+            caps=frozenset({"padded", "empty_opt", "utf8", "reorder", "thousands", "no_seconds", "arabic"}),
+        ),
+        Format(
+            "wechat_merchant", w_wechat_merchant, T, caps=frozenset({"sub_merchant", "bom", "reorder", "tsv"})
+        ),
         Format(
             "unionpay_terminal", w_unionpay, T, caps=frozenset({"gbk", "bom", "crlf", "reorder", "thousands"})
         ),
@@ -1498,7 +1713,7 @@ FORMATS: dict[str, Format] = {
             w_cmb_credit,
             T,
             minrows=2,
-            caps=frozenset({"thousands", "plus", "bom", "crlf", "gbk"}),
+            caps=frozenset({"thousands", "plus", "bom", "crlf", "gbk", "alt_last4_header"}),
         ),
         Format(
             "cmb_debit",
@@ -1546,7 +1761,7 @@ FORMATS: dict[str, Format] = {
             w_paypal,
             T,
             english=True,
-            caps=frozenset({"bom", "crlf", "thousands", "plus", "reorder", "tsv"}),
+            caps=frozenset({"bom", "crlf", "thousands", "plus", "reorder", "tsv", "arabic"}),
         ),
         Format(
             "stripe_balance",
@@ -1583,7 +1798,13 @@ FORMATS: dict[str, Format] = {
             english=True,
             caps=frozenset({"v08", "dt_only", "naive", "bom", "crlf"}),
         ),
-        Format("ofx1", w_ofx1, "text", english=True, caps=frozenset({"naive", "date_only", "lf"})),
+        Format(
+            "ofx1",
+            w_ofx1,
+            "text",
+            english=True,
+            caps=frozenset({"naive", "date_only", "lf", "utf8_in_1252", "cp1252"}),
+        ),
         Format("ofx2", w_ofx2, "text", english=True, caps=frozenset({"naive", "date_only", "crlf", "bom"})),
         Format("sms_text", w_sms, "text", seconds=False, caps=frozenset({"thousands", "fullwidth", "crlf"})),
         Format(
@@ -1593,8 +1814,14 @@ FORMATS: dict[str, Format] = {
             seconds=False,
             caps=frozenset({"thousands", "cmb_push", "ascii_json", "bom"}),
         ),
+        Format("foreign_csv", w_foreign_csv, T, english=True),
+        Format("proofs_csv", w_proofs_csv, T, caps=frozenset({"bom", "crlf", "reorder", "quoted"})),
         Format(
-            "counter", w_counter, "counter", seconds=False, caps=frozenset({"yen", "fullwidth", "thousands"})
+            "counter",
+            w_counter,
+            "counter",
+            seconds=False,
+            caps=frozenset({"yen", "fullwidth", "thousands", "arabic"}),
         ),
     ]
 }
