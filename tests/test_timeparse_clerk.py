@@ -62,6 +62,14 @@ PHRASES = [
     ("昨天晚上八点多", "2026-11-19 20:00", "2026-11-19 21:00", "hour"),
     ("下午两点多左右", "2026-11-20 13:30", "2026-11-20 15:30", "hour"),  # about the hour, widened
     ("下午两点到三点多", "2026-11-20 14:00", "2026-11-20 16:00", "hour"),
+    # a range is read as a whole: a spoken hour 1-11 has two readings, but a range ends after it starts on the
+    # same day and 12点 is noon, so the other end may leave only one
+    ("11点-12点", "2026-11-20 11:00", "2026-11-20 12:00", "hour"),  # 23:00-12:00 would cross midnight
+    ("12点-1点", "2026-11-20 12:00", "2026-11-20 13:00", "hour"),  # 12:00-01:00 would too
+    ("11点-1点", "2026-11-20 11:00", "2026-11-20 13:00", "hour"),
+    ("10点-14点", "2026-11-20 10:00", "2026-11-20 14:00", "hour"),  # 22:00-14:00 would too
+    ("11点到12点多", "2026-11-20 11:00", "2026-11-20 13:00", "hour"),
+    ("14点-3点", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),  # the 24-hour end decides: not 03:00
 ]
 
 
@@ -87,6 +95,11 @@ def test_every_phrase(text: str, start: str, end: str | None, precision: str) ->
         ("晚上1点", "晚上1点"),
         ("上午14点", "上午14点"),
         ("14点-13点", "ends before it starts"),
+        # both readings of both ends make a range: refused, each reading named
+        ("10点-11点", "10:00-11:00, 10:00-23:00, 22:00-23:00"),
+        ("8点-10点", "08:00-10:00"),
+        ("两点到三点", "14:00-15:00"),
+        ("9点-10点半", "21:00-22:30"),
         ("明天 14:32", "not a date or time"),
         ("下午2:32半", "not a date or time"),
         ("14:32 到店", "not a date or time"),

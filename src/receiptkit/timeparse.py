@@ -594,6 +594,21 @@ def _hour_of_day(hour: int, minute: int, period: str | None, spoken: bool, origi
     raise TimeParseError(f"{period}{hour}点 is not a time of day (or could be two)", value=original)
 
 
+def _clock_readings(
+    g: dict[str, str | None], tag: str, period: str | None, original: object
+) -> list[tuple[int, str, bool]]:
+    """Every reading of one end of a range: two for a spoken hour 1-11 without 上午/下午 (8点: 08 or 20), else one."""
+    try:
+        return [_clock(g, tag, period, original)]
+    except TimeParseError:
+        if (g[f"{tag}p"] or period) is not None or g[f"{tag}H"] is not None:
+            raise
+        morning = _clock(g, tag, "上午", original)  # raises again for what is not a time of day at all
+        if morning[0] // 3600 == 0:  # 0点 / 12点 read as 上午: not two readings
+            raise
+        return [morning, (morning[0] + 12 * 3600, morning[1], morning[2])]
+
+
 def _clock(g: dict[str, str | None], tag: str, period: str | None, original: object) -> tuple[int, str, bool]:
     """Seconds after local midnight, the precision, and whether only an hour was given."""
     period = g[f"{tag}p"] or period
@@ -668,7 +683,9 @@ def parse_time_window(
 
     Refused (:class:`~receiptkit.errors.TimeParseError` naming the text):
     anything not read whole; a spoken hour 1-11 without 上午/下午
-    (``"两点一刻"`` is 02:15 or 14:15); a time alone, 今天 or 昨天 without
+    (``"两点一刻"`` is 02:15 or 14:15), unless it is one end of a range the
+    other end leaves one reading of (``"11点-12点"``: 11:00-12:00; a range
+    never crosses midnight); a time alone, 今天 or 昨天 without
     ``ref``; a window in the future of ``ref``.
 
     >>> w = parse_time_window("11月3日 上午8点", "Asia/Shanghai", ref="2026-11-20")
@@ -748,8 +765,8 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
             start_s, end_s = start_s - ABOUT_MARGIN_S["hour"], end_s + ABOUT_MARGIN_S["hour"]
     else:
         g = times.groupdict()  # type: ignore[union-attr]
-        start_s, precision, hour_only = _clock(g, "a", None, text)
         if g["bH"] is None and g["bh"] is None:
+            start_s, precision, hour_only = _clock(g, "a", None, text)
             if about:
                 margin = ABOUT_MARGIN_S[precision]
                 # "两点多左右": about the hour after 2 o'clock, not about 2 o'clock
@@ -759,11 +776,9 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
             else:
                 end_s = None
         else:
-            end_s, end_precision, _ = _clock(g, "b", g["ap"], text)
+            (start_s, precision, hour_only), (end_s, end_precision, _) = _range_ends(g, text)
             if g["bmore"]:
                 end_s += 3600  # "两点到三点多": until the end of the hour after 3 o'clock
-            if end_s <= start_s:
-                raise TimeParseError("the range ends before it starts (or crosses midnight)", value=text)
             if precision != end_precision:
                 precision = "minute" if "minute" in (precision, end_precision) else "second"
             if about:
@@ -771,6 +786,35 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
     start = _local(day, start_s, zone, text)
     end = None if end_s is None else _local(day, end_s, zone, text)
     return TimeWindow(start, end, precision)
+
+
+def _range_ends(
+    g: dict[str, str | None], original: object
+) -> tuple[tuple[int, str, bool], tuple[int, str, bool]]:
+    """The two ends of a range, read together.
+
+    A spoken hour 1-11 without 上午/下午 has two readings (``10点``: 10:00 or
+    22:00), but in a range the other end may leave only one: a range ends
+    after it starts on the same day, and ``12点`` is noon, so ``11点-12点`` is
+    11:00-12:00 and ``12点-1点`` 12:00-13:00, while ``10点-11点`` (10-11, 22-23)
+    and ``8点-10点`` stay refused, naming the readings.
+    """
+    starts = _clock_readings(g, "a", None, original)
+    ends = _clock_readings(g, "b", g["ap"], original)
+    extra = 3600 if g["bmore"] else 0
+    fits = [(a, b) for a in starts for b in ends if b[0] + extra > a[0]]
+    if len(fits) == 1:
+        return fits[0]
+    if not fits:
+        raise TimeParseError("the range ends before it starts (or crosses midnight)", value=original)
+    shown = ", ".join(f"{_hhmm(a[0])}-{_hhmm(b[0] + extra)}" for a, b in fits)
+    raise TimeParseError(
+        f"{original} could be {shown}: add 上午/下午/晚上 or write 24-hour time", value=original
+    )
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _local(day: dt.date, seconds: int, zone: dt.tzinfo | None, original: object) -> pd.Timestamp:

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from receiptkit.matching.latin import pinyin_reading
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import (
     _SHOP_TYPES,
@@ -275,13 +276,20 @@ class MerchantComparator(Comparator):
             if masked is not None:
                 return masked
         if (
-            proof.kind == "shop"
+            proof.kind in ("shop", "legal")
             and _latin_only(proof.key)
             and _has_cjk(journal.key)
             and not _LATIN_WORD.search(journal.key)
         ):
             # a foreign card's line prints the name in Latin letters only (field guide 2.3: Stripe strips
-            # non-ASCII, HSBC HK "SALES:   MCDONALDS  CHN CN"): it cannot be read against a Chinese sign
+            # non-ASCII, HSBC HK "SALES:   MCDONALDS  CHN CN"): read as pinyin of the sign (matching.latin),
+            # or not comparable with a Chinese sign
+            if journal.kind == "shop":
+                level = pinyin_reading(_clean(proof.text)[0], journal.brand, journal.branch)
+                if level == "same branch":
+                    return Reading("same branch", f"same branch — {proof.key} spells {journal.key} in pinyin")
+                if level == "brand":
+                    return Reading("brand", f"brand — {proof.key} spells {journal.brand} in pinyin")
             return Reading("neutral", f"neutral — {proof.key} is in Latin letters, {journal.key} is not")
         if proof.kind == "shop" and journal.kind == "shop":
             return self._shops(proof, journal)
@@ -395,8 +403,10 @@ class MerchantComparator(Comparator):
             # it (an alias that is a legal name; a platform's or person's name may be shared, it is not)
             kind = parse_merchant(str(text)).kind
             # (a masked title that fits a sign, "麦**劳", is for that sign but may be a person: never against)
+            # (an alias in Latin letters, learned from foreign cards' lines, names its shop as a sign does)
             names_one = (np.isin(row, named).any() and kind != "person") or (
-                (row == alias).any() and kind == "legal"
+                (row == alias).any()
+                and (kind == "legal" or (kind == "shop" and _latin_only(alias_key(text))))
             )
             if names_one:
                 # ...but not against another branch of the brand it names: a chain's legal entity or head

@@ -33,6 +33,7 @@ from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxlearn import learn_fx_rates
 from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.latin import latin_aliases
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers of the old single module)
@@ -137,6 +138,12 @@ def _match_valid(
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
+    latin = latin_aliases(index, arrays, weighed, table, policy)  # foreign cards' Latin names, from the batch
+    if latin:
+        for name, keys in latin.items():
+            learned.setdefault(name, set()).update(keys)
+        table = MerchantTable.build(index, arrays, policy, learned)
+        weighed = _weigh(index, arrays, policy, table)
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
     weighed = dataclasses.replace(weighed, copy=copy)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)

@@ -1,0 +1,271 @@
+"""Merchant names in Latin letters on foreign cards' lines, read against a journal's Chinese names.
+
+A card issued abroad prints the merchant in Latin letters only (field guide
+2.3: Stripe strips non-ASCII; HSBC Hong Kong ``SALES:   MCDONALDS  CHN CN``,
+``QR       YAHUI CATERING CO.,LTD.   CHN          CN``). The name is then one
+of two things:
+
+- the **pinyin** of the shop's sign or of its legal name, with English words
+  for the line of business and the company form (``SHUXIANGGE CATERING`` for
+  蜀香阁, ``HAIDILAO HOT POT SHANGHAI`` for 海底捞火锅, ``YAHUI CATERING CO.,LTD.``
+  for 雅惠餐饮有限公司). :func:`pinyin_reading` reads it: the letters of a run
+  of its words are the pinyin of the journal's brand (pypinyin, every reading
+  of a character with several);
+- an **English trading name** (``LUCKIN COFFEE`` for 瑞幸咖啡, ``MCDONALDS`` for
+  麦当劳), which no rule can read. A clerk with a month of such lines learns it:
+  the lines whose card last 4, amount and date single out one sale keep naming
+  the same shop. :func:`latin_aliases` does the same over the batch (as
+  :mod:`.fxlearn` learns the billing rate): a Latin name whose confident lines
+  all lead to one brand, at least ``min_skew_votes`` of them and
+  ``skew_peak_ratio`` times any other brand, becomes an alias of the branches
+  they led to.
+
+A name read either way names that shop, so against another merchant of the
+journal it reads ``other brand`` (:meth:`.MerchantComparator.table`), and the
+line no longer counts as "naming no shop" for :mod:`.elsewhere`. A Latin name
+read neither way stays ``neutral``: it cannot be compared with a Chinese sign.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from receiptkit.matching.policy import MatchPolicy
+
+__all__ = ["BUSINESS_WORDS", "latin_aliases", "latin_words", "pinyin_of", "pinyin_reading"]
+
+#: English words for a line of business, a kind of shop or a company form: they follow (or precede) a
+#: pinyin name on a foreign card's line and carry no identity ("SHUXIANGGE CATERING", "YAHUI CATERING
+#: CO.,LTD.", "HAIDILAO HOT POT", "CHAYUXUAN TEA").
+BUSINESS_WORDS = frozenset(
+    [
+        "CATERING",
+        "RESTAURANT",
+        "RESTAURANTS",
+        "FOOD",
+        "FOODS",
+        "BEVERAGE",
+        "BEVERAGES",
+        "DRINK",
+        "DRINKS",
+        "TEA",
+        "TEAS",
+        "COFFEE",
+        "CAFE",
+        "HOT",
+        "POT",
+        "HOTPOT",
+        "BAKERY",
+        "NOODLE",
+        "NOODLES",
+        "KITCHEN",
+        "BBQ",
+        "GRILL",
+        "SNACK",
+        "SNACKS",
+        "DESSERT",
+        "BAR",
+        "STORE",
+        "STORES",
+        "SHOP",
+        "SHOPS",
+        "MART",
+        "SUPERMARKET",
+        "CONVENIENCE",
+        "MARKET",
+        "BRANCH",
+        "OUTLET",
+        "MANAGEMENT",
+        "MGMT",
+        "TRADING",
+        "TRADE",
+        "COMMERCE",
+        "COMMERCIAL",
+        "BUSINESS",
+        "SERVICE",
+        "SERVICES",
+        "TECHNOLOGY",
+        "TECH",
+        "INDUSTRY",
+        "INDUSTRIAL",
+        "DEVELOPMENT",
+        "ENTERPRISE",
+        "ENTERPRISES",
+        "INVESTMENT",
+        "HOLDINGS",
+        "HOLDING",
+        "GROUP",
+        "CHAIN",
+        "CULTURE",
+        "INTERNATIONAL",
+        "CO",
+        "LTD",
+        "LIMITED",
+        "COMPANY",
+        "CORP",
+        "CORPORATION",
+        "INC",
+        "LLC",
+        "AND",
+        "THE",
+        "OF",
+    ]
+)
+
+# Chinese words for a line of business at the end of a sign ("海底捞火锅": the pinyin on a card is often
+# HAIDILAO with "HOT POT" in English): the brand is also tried without them
+_CJK_BUSINESS = re.compile(
+    r"(?:火锅|咖啡|奶茶|茶饮|茶|餐厅|餐饮|饭店|酒家|酒楼|面馆|小吃|烧烤|便利店|超市|面包|烘焙|甜品|快餐|食品|小面)$"
+)
+_WORD = re.compile(r"[A-Z]+")
+_MAX_VARIANTS = 32  # readings of a name with several many-reading characters (a bound, not a weight)
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words of a cleaned, upper-case name ("SHUXIANGGE CATERING CO.,LTD." -> 3 words)."""
+    return _WORD.findall(text.upper())
+
+
+@lru_cache(maxsize=4096)
+def pinyin_of(chinese: str) -> frozenset[str]:
+    """The pinyin of a Chinese name as a card prints it: upper case, no tones, no spaces.
+
+    Every reading of a character with several (``行`` XING / HANG) is kept,
+    up to a bound; ``ü`` is written ``U`` (passports and cards: LU, NU) and
+    ``V`` (typing: LV). Characters pypinyin cannot read (Latin letters,
+    digits) are kept as they are. Empty when the name holds no Chinese.
+    """
+    from pypinyin import Style, pinyin  # a well-kept converter with a phrase dictionary (MIT)
+
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in chinese):
+        return frozenset()
+    readings = pinyin(chinese, style=Style.NORMAL, heteronym=True, errors=lambda s: list(s))
+    choices = [[r.upper().replace("Ü", "V") for r in options[:4]] for options in readings]
+    out: set[str] = set()
+    for combo in itertools.islice(itertools.product(*choices), _MAX_VARIANTS):
+        written = "".join(combo)
+        out.add(written)
+        out.add(written.replace("V", "U"))
+    return frozenset(out)
+
+
+def _runs(words: list[str]) -> list[tuple[int, int, str]]:
+    """Every run of consecutive words, glued: (first, end, letters)."""
+    return [(i, k, "".join(words[i:k])) for i in range(len(words)) for k in range(i + 1, len(words) + 1)]
+
+
+@lru_cache(maxsize=65536)
+def pinyin_reading(latin_text: str, brand: str, branch: str | None) -> str | None:
+    """How a Latin name reads against a Chinese sign: ``same branch``, ``brand`` or ``None`` (not read).
+
+    ``latin_text``: the proof's name, cleaned (prefixes and country codes
+    removed, upper case); ``brand`` and ``branch``: the journal's sign as
+    :func:`~receiptkit.matching.text.parse_merchant` reads it. The name reads
+    ``brand`` when a run of its words spells the brand in pinyin (also the
+    brand without a Chinese business word at its end: HAIDILAO for
+    海底捞火锅), at least two characters of it; the other words (English
+    business words, :data:`BUSINESS_WORDS`, a city, a branch) are not held
+    against it (a city in pinyin cannot be told from a branch); it reads
+    ``same branch`` when a run of the words that are not business words spells
+    the journal's branch.
+    """
+    words = latin_words(latin_text)
+    if not words or not brand:
+        return None
+    targets: set[str] = set()
+    for name in {brand, _CJK_BUSINESS.sub("", brand)}:
+        if sum("\u4e00" <= ch <= "\u9fff" for ch in name) >= 2:
+            targets |= pinyin_of(name)
+    if not targets:
+        return None
+    runs = _runs(words)
+    found = [(i, k) for i, k, letters in runs if letters in targets]
+    if not found:
+        return None
+    i, k = found[0]
+    if branch:
+        branch_pinyin = pinyin_of(branch)
+        rest = [w for w in words[:i] + words[k:] if w not in BUSINESS_WORDS]
+        if branch_pinyin and any(letters in branch_pinyin for _, _, letters in _runs(rest)):
+            return "same branch"
+    return "brand"
+
+
+def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set[str]]:
+    """Latin names the batch ties to one merchant: ``{merchant_name: {alias key}}``.
+
+    A vote is a proof whose merchant text is in Latin letters only and reads
+    ``neutral`` against every merchant of the journal (no rule could read it),
+    whose best candidate agrees on the card's last 4 and is confident
+    (posterior at least ``match_threshold`` with the name weighing nothing;
+    before the coincidence estimate of :mod:`.elsewhere`, which is what the
+    name is needed for). A name is learned for the merchant its votes lead to
+    when they are at least ``min_skew_votes`` and ``skew_peak_ratio`` times the
+    votes for any other brand (the branches of a chain count together; the
+    name becomes an alias of the branches its lines led to).
+    """
+    from receiptkit.matching.comparators import _latin_only
+    from receiptkit.matching.decide import _posteriors
+    from receiptkit.matching.text import parse_merchant
+
+    out: dict[str, set[str]] = {}
+    comparator = table.comparator
+    if comparator is None or not table.levels.size or not len(w.proof):
+        return out
+    neutral = comparator.code("neutral")
+    keys = [parse_merchant(str(text)).key for text in table.texts]
+    latin = np.array(
+        [
+            _latin_only(key) and bool((row == neutral).all())
+            for key, row in zip(keys, table.levels, strict=True)
+        ],
+        dtype=bool,
+    )
+    if not latin.any():
+        return out
+    text = table.text_code
+    voter = (text >= 0) & latin[np.maximum(text, 0)]
+    proof4 = proofs.codes4()
+    voter &= proof4 >= 0
+    if not voter.any():
+        return out
+    post = _posteriors(w, np.ones(len(w.proof), dtype=bool), policy)
+    best = post.best
+    has = voter & (best >= 0)
+    q = np.flatnonzero(has)
+    if not len(q):
+        return out
+    pair = best[q]
+    conf = post.conf[pair]
+    txn = w.txn[pair]
+    ok = (
+        (conf >= policy.match_threshold)
+        & (index.last4_code[txn] == proof4[q])
+        & (index.merchant_code[txn] >= 0)
+    )
+    q, txn = q[ok], txn[ok]
+    if not len(q):
+        return out
+    # a name with a country code glued on ("LUCKIN COFFEE BEIJINGCHN", field guide 2.1.7) votes with the same
+    # name without it: an alias agrees with every text it starts (MerchantComparator.read), so the shorter is kept
+    root = {}
+    for key in sorted({keys[int(c)] for c in text[q]}, key=lambda k: (len(k), k)):
+        root[key] = next((r for r in root.values() if len(r) >= 4 and key.startswith(r)), key)
+    # votes per name and brand (the branches of one chain share a card line's name: "MCDONALDS SHANGHAI")
+    brands = [parse_merchant(str(name)).brand for name in index.merchants]
+    votes: dict[str, dict[str, dict[int, int]]] = {}
+    for key_code, merchant in zip(text[q], index.merchant_code[txn], strict=True):
+        per = votes.setdefault(root[keys[int(key_code)]], {}).setdefault(brands[int(merchant)], {})
+        per[int(merchant)] = per.get(int(merchant), 0) + 1
+    for key, per_brand in sorted(votes.items()):
+        ranked = sorted(((sum(v.values()), b) for b, v in per_brand.items()), reverse=True)
+        top, brand = ranked[0]
+        second = ranked[1][0] if len(ranked) > 1 else 0
+        if len(key) >= 2 and top >= policy.min_skew_votes and top >= policy.skew_peak_ratio * second:
+            for merchant in per_brand[brand]:  # the branches its confident lines led to
+                out.setdefault(str(index.merchants[merchant]), set()).add(key)
+    return out

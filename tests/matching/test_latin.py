@@ -1,0 +1,129 @@
+"""Foreign cards' Latin merchant names: pinyin of the sign, and names the batch ties to one shop (matching.latin)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.matching.comparators import MerchantComparator
+from receiptkit.matching.latin import pinyin_of, pinyin_reading
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+SHU = "蜀香阁(五角场店)"
+CHA = "茶语轩(五角场店)"
+LUCKIN = "瑞幸咖啡(国贸店)"  # the background's merchant
+
+
+@pytest.mark.parametrize(
+    ("text", "brand", "branch", "level"),
+    [
+        ("SHUXIANGGE CATERING", "蜀香阁", "五角场", "brand"),  # HSBC HK: the operator's name in pinyin
+        ("SHU XIANG GE", "蜀香阁", "五角场", "brand"),  # syllables apart
+        ("SHANGHAI SHUXIANGGE CATERING MANAGEMENT CO LTD", "蜀香阁", None, "brand"),  # an English legal name
+        ("CHAYUXUAN TEA", "茶语轩", None, "brand"),
+        ("HAIDILAO HOT POT SHANGHAI", "海底捞火锅", "五角场", "brand"),  # 火锅 in English, a city
+        ("HAIDILAO WUJIAOCHANG", "海底捞火锅", "五角场", "same branch"),
+        ("YAHUI CATERING CO.,LTD.", "雅惠", None, "brand"),  # field guide 2.2: "QR  YAHUI CATERING CO.,LTD."
+        ("LUCKIN COFFEE SHANGHAI", "瑞幸咖啡", "国贸", None),  # an English trading name: no rule reads it
+        ("CHAYUXUAN TEA", "蜀香阁", "五角场", None),  # another shop's pinyin
+        ("SHUXIANG", "蜀香阁", None, None),  # part of a name spells no brand
+    ],
+)
+def test_a_latin_name_is_read_as_pinyin_of_the_sign(text, brand, branch, level) -> None:
+    assert pinyin_reading(text, brand, branch) == level
+
+
+def test_pinyin_keeps_every_reading_of_a_character_with_several() -> None:
+    assert {"XINGJI", "HANGJI"} <= pinyin_of("行记")  # a phrase the dictionary knows keeps its one reading
+    assert pinyin_of("银行") == frozenset({"YINHANG"})
+    assert {"ZENGJI", "CENGJI"} <= pinyin_of("曾记")
+    assert "LVCHA" in pinyin_of("绿茶") and "LUCHA" in pinyin_of("绿茶")  # ü as V (typing) and U (cards)
+    assert pinyin_of("MCDONALDS") == frozenset()
+
+
+def test_the_comparator_reads_a_foreign_cards_line_against_the_sign() -> None:
+    c = MerchantComparator()
+    line = "SALES:   SHUXIANGGE CATERING       CHN          CN"  # HSBC HK, country codes in columns
+    assert c.read(line, SHU).level == "brand"
+    assert c.read(line, CHA).level == "neutral"  # read alone: a Latin name is not compared with another sign
+    assert c.read("QR       SHUXIANGGE CATERING CO.,LTD.   CHN          CN", SHU).level == "brand"  # legal
+    assert c.read("MCDONALDS SHANGHAI  CHN CN", SHU).level == "neutral"
+
+
+def test_a_latin_name_that_reads_as_another_shop_of_the_journal_is_evidence_against() -> None:
+    c = MerchantComparator()
+    merchants = np.array([SHU, CHA], dtype=object)
+    table = c.table(merchants, np.array([0.5, 0.5]), pd.Series(["CHAYUXUAN TEA", "ZHANGSAN FOOD"]), {})
+    names = c.names
+    assert list(names[table.levels[0]]) == ["other brand", "brand"]  # 茶语轩's pinyin: against 蜀香阁
+    assert list(names[table.levels[1]]) == ["neutral", "neutral"]  # read as no shop: neither for nor against
+
+
+def _line(pid: str, amount: int, last4: str, text: str, **fields) -> dict:
+    return pf(pid, amount, None, card_last4=last4, merchant_text=text, **fields)
+
+
+def test_a_line_in_pinyin_is_matched_and_one_naming_the_other_shop_is_not() -> None:
+    bg = background()
+    j = journal(
+        *bg,
+        txn("S1", 14200, "12:10:00", card_last4="1111", merchant_name=SHU),
+        txn("C1", 2100, "15:20:00", card_last4="2222", merchant_name=CHA),
+    )
+    lines = [
+        _line("shu", 14200, "1111", "SALES:   SHUXIANGGE CATERING       CHN          CN"),
+        _line("cha_as_shu", 2100, "2222", "SALES:   SHUXIANGGE CATERING       CHN          CN"),
+    ]
+    result = rk.match(proofs(*lines), j)
+    assert row_of(result, "shu")["txn_id"] == "S1"
+    other = row_of(result, "cha_as_shu")
+    assert other["status"] == "unmatched" and "other brand" in other["reason"]
+
+
+def _luckin_world(n_lines: int):
+    """Sales at the coffee shop on cards only foreign lines name, and one at 蜀香阁."""
+    sales = [
+        txn(f"L{k}", 3100 + 100 * k, f"1{k}:05:00", card_last4=f"{5000 + k}", merchant_name=LUCKIN)
+        for k in range(n_lines)
+    ]
+    sales.append(txn("S9", 8800, "19:31:10", card_last4="4321", merchant_name=SHU))
+    lines = [
+        _line(f"luckin{k}", 3100 + 100 * k, f"{5000 + k}", "LUCKIN COFFEE SHANGHAICHN")
+        for k in range(n_lines)
+    ]
+    return journal(*background(), *sales), lines
+
+
+def test_an_english_trading_name_is_learned_from_the_lines_that_single_out_its_sales() -> None:
+    j, lines = _luckin_world(3)
+    stray = _line("stray", 8800, "4321", "SALES:   LUCKIN COFFEE SHANGHAI  CHN CN")  # fits 蜀香阁's sale
+    result = rk.match(proofs(*lines, stray), j)
+    assert result.attrs["merchant_aliases"][LUCKIN] == ["LUCKINCOFFEESHANGHAI"]
+    for k in range(3):
+        assert row_of(result, f"luckin{k}")["txn_id"] == f"L{k}"
+    # the learned name is the coffee shop's: on 蜀香阁's sale it names another shop
+    verdict = row_of(result, "stray")
+    assert verdict["status"] == "unmatched" and "other brand" in verdict["reason"]
+    evidence = rk.explain(result, "luckin0")
+    assert evidence.set_index("field").loc["merchant", "best_level"] == "alias"
+
+
+def test_two_lines_teach_no_name() -> None:
+    j, lines = _luckin_world(2)
+    result = rk.match(proofs(*lines), j)
+    assert LUCKIN not in result.attrs["merchant_aliases"]
+
+
+def test_lines_that_lead_to_two_brands_alike_teach_no_name() -> None:
+    j, lines = _luckin_world(3)
+    extra = [
+        txn(f"S{k}", 6100 + 100 * k, f"1{k}:45:00", card_last4=f"{6000 + k}", merchant_name=SHU)
+        for k in range(3)
+    ]
+    j = journal(*j.to_dict("records"), *extra)
+    more = [_line(f"shu{k}", 6100 + 100 * k, f"{6000 + k}", "LUCKIN COFFEE SHANGHAICHN") for k in range(3)]
+    result = rk.match(proofs(*lines, *more), j)
+    assert result.attrs["merchant_aliases"] == {}
