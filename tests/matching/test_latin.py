@@ -127,3 +127,34 @@ def test_lines_that_lead_to_two_brands_alike_teach_no_name() -> None:
     more = [_line(f"shu{k}", 6100 + 100 * k, f"{6000 + k}", "LUCKIN COFFEE SHANGHAICHN") for k in range(3)]
     result = rk.match(proofs(*lines, *more), j)
     assert result.attrs["merchant_aliases"] == {}
+
+
+def test_a_country_code_or_a_channel_is_never_learned_as_a_name() -> None:
+    """BOC glues the country to the channel ("POS消费CHN", field guide 2.1.7): a channel, not a shop "CHN"."""
+    j, _ = _luckin_world(4)
+    lines = [_line(f"boc{k}", 3100 + 100 * k, f"{5000 + k}", "POS消费CHN") for k in range(4)]
+    result = rk.match(proofs(*lines), j)
+    assert result.attrs["merchant_aliases"] == {}
+    for k in range(4):
+        assert row_of(result, f"boc{k}")["txn_id"] == f"L{k}"  # read as a channel only: neutral, and matched
+
+
+def test_trade_words_and_country_codes_alone_teach_no_name() -> None:
+    j, _ = _luckin_world(4)
+    lines = [
+        _line(f"c{k}", 3100 + 100 * k, f"{5000 + k}", "SALES:   CATERING CO LTD  CHN CN") for k in range(4)
+    ]
+    result = rk.match(proofs(*lines), j)
+    assert result.attrs["merchant_aliases"] == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("POS消费CHN", "empty"), ("网银在线CHN", "platform"), ("SALES:   MCDONALDS  CHN CN", "shop")],
+)
+def test_a_glued_country_code_leaves_the_channel_or_platform_it_follows(text: str, kind: str) -> None:
+    from receiptkit.matching.text import parse_merchant
+
+    assert (
+        parse_merchant(text).kind == kind
+    )  # BOC: "POS消费CHN", "网银在线CHN 70.48" (field guide 2.1.7, 3.1)

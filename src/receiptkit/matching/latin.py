@@ -35,6 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.text import _COUNTRY_CODES
 
 __all__ = ["BUSINESS_WORDS", "latin_aliases", "latin_words", "pinyin_of", "pinyin_reading"]
 
@@ -122,6 +123,7 @@ _CJK_BUSINESS = re.compile(
     r"(?:火锅|咖啡|奶茶|茶饮|茶|餐厅|餐饮|饭店|酒家|酒楼|面馆|小吃|烧烤|便利店|超市|面包|烘焙|甜品|快餐|食品|小面)$"
 )
 _WORD = re.compile(r"[A-Z]+")
+_COUNTRY_WORD = re.compile(_COUNTRY_CODES)
 _MAX_VARIANTS = 32  # readings of a name with several many-reading characters (a bound, not a weight)
 
 
@@ -195,6 +197,14 @@ def pinyin_reading(latin_text: str, brand: str, branch: str | None) -> str | Non
     return "brand"
 
 
+def _names_someone(cleaned: str) -> bool:
+    """Whether a Latin name holds a word that is neither a trade word nor a country code."""
+    return any(
+        len(word) >= 3 and word not in BUSINESS_WORDS and not _COUNTRY_WORD.fullmatch(word)
+        for word in latin_words(cleaned)
+    )
+
+
 def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set[str]]:
     """Latin names the batch ties to one merchant: ``{merchant_name: {alias key}}``.
 
@@ -210,7 +220,7 @@ def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set
     """
     from receiptkit.matching.comparators import _latin_only
     from receiptkit.matching.decide import _posteriors
-    from receiptkit.matching.text import parse_merchant
+    from receiptkit.matching.text import _clean, parse_merchant
 
     out: dict[str, set[str]] = {}
     comparator = table.comparator
@@ -218,10 +228,12 @@ def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set
         return out
     neutral = comparator.code("neutral")
     keys = [parse_merchant(str(text)).key for text in table.texts]
+    # a name must hold a word that is neither a trade word nor a country code ("CHN" alone names nobody)
+    named = [_names_someone(_clean(str(text))[0]) for text in table.texts]
     latin = np.array(
         [
-            _latin_only(key) and bool((row == neutral).all())
-            for key, row in zip(keys, table.levels, strict=True)
+            ok and _latin_only(key) and bool((row == neutral).all())
+            for key, row, ok in zip(keys, table.levels, named, strict=True)
         ],
         dtype=bool,
     )

@@ -103,6 +103,9 @@ def _clean(text: str) -> tuple[str, bool]:
     cleaned = cleaned.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
     truncated = bool(_TRUNCATION.search(cleaned))
     cleaned = _TRUNCATION.sub("", cleaned).strip()
+    # a country code glued to a channel or platform ("POS消费CHN", "网银在线CHN"; field guide 2.1.7) goes first,
+    # so that what is left is read as the channel or platform it is, never as a shop called "CHN"
+    cleaned = _COUNTRY.sub("", cleaned).strip()
     for _ in range(4):  # "支付宝-财付通-...", "美团支付-美团APP..."
         stripped = _PREFIXES.sub("", cleaned)
         left = len(_squash(stripped))
