@@ -53,7 +53,13 @@ def test_an_unnamed_proof_is_matched_when_the_batch_shows_no_coincidences() -> N
     j, _ = _journal_and_decoys(0)
     result = rk.match(proofs(UNNAMED), j)
     assert row_of(result, "unnamed")["txn_id"] == "T"
-    assert result.attrs["coincidence"]["sms"] == {"named": 0, "coincide": 0, "rate": 0.001}
+    assert result.attrs["coincidence"]["sms"] == {
+        "named": 0,
+        "coincide": 0,
+        "rate": 0.001,
+        "here": 0,
+        "share": 0.1,  # no proof says where it was paid: prior_absent
+    }
 
 
 def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matched() -> None:
@@ -70,8 +76,11 @@ def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matche
     assert verdict["status"] == "ambiguous"
     assert "not in this journal" in verdict["reason"]
     assert "names the shop" in verdict["ask"]
-    # the cap: (1 - prior_absent) / (1 - prior_absent + prior_absent * rate)
-    assert verdict["confidence"] <= 0.9 / (0.9 + 0.1 * stats["rate"]) + 1e-6
+    # no proof names this shop: the share of payments made elsewhere is (10 + 0.1 * 20) / (10 + 0 + 20)
+    assert stats["here"] == 0 and stats["share"] == round(12 / 30, 4)
+    # the cap: (1 - share) / (1 - share + share * rate)
+    share, rate = 12 / 30, (10 + 0.001 * 20) / 30
+    assert verdict["confidence"] <= (1 - share) / (1 - share + share * rate) + 1e-6
 
 
 def test_a_proof_naming_the_shop_or_carrying_a_number_is_not_affected() -> None:
@@ -150,7 +159,13 @@ def test_a_refund_is_not_capped_by_the_rate_of_payments_made_elsewhere() -> None
     result = rk.match(proofs(REFUND_SMS, *decoys), j)
     stats = result.attrs["coincidence"]
     assert stats["sms"]["named"] == 10 and stats["sms"]["coincide"] == 10  # payments: a high rate
-    assert stats["sms credit"] == {"named": 0, "coincide": 0, "rate": 0.001}  # refunds: the prior
+    assert stats["sms credit"] == {  # refunds: the prior
+        "named": 0,
+        "coincide": 0,
+        "rate": 0.001,
+        "here": 0,
+        "share": 0.1,
+    }
     assert row_of(result, "refund")["status"] == "matched"
     assert row_of(result, "refund")["txn_id"] == "R"
 
@@ -230,3 +245,36 @@ def test_a_jump_code_name_declared_as_an_alias_is_not_capped() -> None:
     declared = rk.JournalIndex(j, merchant_aliases={"T1": ["深圳市宏达贸易有限公司"]})
     verdict = row_of(rk.match(proofs(jump, *decoys), declared), "jump")
     assert verdict["status"] == "matched" and verdict["txn_id"] == "T"
+
+
+def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_not_cap_every_proof() -> None:
+    """Five SMS naming another branch coincide with sales here (a high coincidence rate), but 200 SMS of the
+    same batch name this shop: payments made elsewhere are about 3 % of the proofs that say where they were
+    paid, so an SMS naming no shop that fits one sale on amount, minute and card is most likely this shop's.
+    The same SMS in a batch where the five are all that name a shop stays capped."""
+    sales, named = [], []
+    for k in range(200):
+        clock = f"{10 + k // 20:02d}:{(k % 20) * 3:02d}:20"
+        sales.append(txn(f"N{k}", 20000 + 7 * k, clock, card_last4=f"{3000 + k}", merchant_name=SHOP))
+        named.append(
+            pf(
+                f"named{k}",
+                20000 + 7 * k,
+                clock[:-2] + "00",
+                kind="sms",
+                ts_precision="minute",
+                card_last4=f"{3000 + k}",
+                merchant_text=SHOP,
+            )
+        )
+    j, decoys = _journal_and_decoys(5)
+    j = journal(*j.to_dict("records"), *sales)
+    result = rk.match(proofs(UNNAMED, *decoys, *named), j)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["named"] == 5 and stats["coincide"] == 5 and stats["here"] == 200
+    assert stats["share"] == round((5 + 0.1 * 20) / (5 + 200 + 20), 4)
+    assert row_of(result, "unnamed")["txn_id"] == "T"
+    for k in range(5):
+        assert row_of(result, f"elsewhere{k}")["status"] == "unmatched"
+    alone = row_of(rk.match(proofs(UNNAMED, *decoys), j), "unnamed")
+    assert alone["status"] == "ambiguous" and "names the shop" in alone["ask"]

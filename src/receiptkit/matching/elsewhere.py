@@ -21,11 +21,13 @@ own rate, keyed ``"<kind> credit"``). That
 rate ``q`` (with a small prior, :attr:`MatchPolicy.coincidence_prior`, for kinds
 the batch says little about) enters the posterior of a proof that names no shop
 as a second way of being absent: "paid elsewhere and coinciding", with the
-evidence of the best candidate it coincides with. So with ``q`` near 0 nothing
-changes; when most payments made elsewhere coincide, such a proof's confidence
-cannot pass ``(1 - prior_absent) / (1 - prior_absent + prior_absent * q)``.
-This is the population-based u of splink applied to "not in this journal": the
-data says how likely the coincidence is.
+evidence of the best candidate it coincides with. How likely "paid elsewhere"
+is, the batch says as well: the share ``s`` of the proofs (same kind and
+direction, no number) whose text says where they were paid that name another
+shop, with :attr:`MatchPolicy.prior_absent` as its prior. So with ``q`` or
+``s`` near 0 nothing changes; otherwise such a proof's confidence cannot pass
+``(1 - s) / (1 - s + s * q)``. This is the population-based u of splink
+applied to "not in this journal": the data says how likely the coincidence is.
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ def coincidence(
     """Per proof, the log factor of "paid elsewhere and coinciding" (``-inf`` where it does not apply).
 
     Returns the factors and, per proof kind (``"<kind> credit"`` for refunds), what the batch said: proofs naming
-    another shop (``named``), how many of them coincide (``coincide``), and the
-    rate used (``rate``).
+    another shop (``named``), how many of them coincide (``coincide``), the
+    rate used (``rate``), proofs naming a merchant of this journal (``here``)
+    and the share of payments made elsewhere used (``share``).
     """
     n = len(proofs)
     out = np.full(n, -np.inf)
@@ -74,6 +77,7 @@ def coincidence(
     )
     silent = (codes <= 0) & ~strong
     elsewhere = (codes == 1) & ~strong
+    here = (codes == 2) & ~strong
     # the named-elsewhere proofs' best candidates weighed without the merchant field: would they be matched?
     merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
     unnamed = dataclasses.replace(w, score=w.score - merchant_w)
@@ -86,11 +90,20 @@ def coincidence(
     kinds = proofs.frame["kind"].astype(str).to_numpy()
     strata = np.where(proofs.side == 1, np.char.add(kinds.astype(str), " credit"), kinds.astype(str))
     weight = float(policy.coincidence_prior_weight)
-    log_ratio = np.log(policy.prior_absent) - np.log(1 - policy.prior_absent)
     for stratum in np.unique(strata):
         mine = strata == stratum
         n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & mine).sum())
+        n_here = int((here & mine).sum())
         rate = (n_coincide + policy.coincidence_prior * weight) / (n_named + weight)
-        stats[str(stratum)] = {"named": n_named, "coincide": n_coincide, "rate": round(rate, 4)}
-        out[silent & mine] = log_ratio + np.log(rate)
+        # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
+        # that names no shop is taken to have (prior_absent for a stratum the batch says little about)
+        share = (n_named + policy.prior_absent * weight) / (n_named + n_here + weight)
+        stats[str(stratum)] = {
+            "named": n_named,
+            "coincide": n_coincide,
+            "rate": round(rate, 4),
+            "here": n_here,
+            "share": round(share, 4),
+        }
+        out[silent & mine] = np.log(share) - np.log1p(-share) + np.log(rate)
     return out, stats

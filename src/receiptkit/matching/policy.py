@@ -69,8 +69,10 @@ class MatchPolicy:
         coincide with a sale here (amount, time, card) before the batch says
         more (default 0.001); ``coincidence_prior_weight``: how many proofs
         that prior counts as (default 20). The batch's own rate, per kind of
-        proof, comes from proofs whose text names another shop; it weighs on
-        proofs that name no shop and carry no number the journal could hold.
+        proof and direction, comes from proofs whose text names another shop;
+        the share of payments made elsewhere from the proofs whose text says
+        where they were paid (prior ``prior_absent``, worth as many proofs); they
+        weigh on proofs that name no shop and carry no number the journal could hold.
 
     Scale
         ``expand_cap``: a proof whose window holds more hypotheses than this
