@@ -7,8 +7,7 @@ receipt; a clerk can still ask for more):
 - **A clock change whose segment is unclear** (:func:`.clocks.clock_doubt`):
   the proof's window holds a possible place of a row logged near a terminal's
   clock change; its sale may be that row, logged on the other side.
-- **A card's message against a wallet's row.** A bank SMS, app push or
-  statement line that shows the card (its last 4 or a 3-digit tail) and names
+- **A card's message against a wallet's row.** A bank SMS or app push that shows the card (its last 4 or a 3-digit tail) and names
   the payee *without* any wallet or channel word describes a card payment:
   when a card pays through WeChat Pay or Alipay, the bank's text names the
   wallet in front of the payee. Field guide 1.1 and 2.1 (pattern 1, "wallet or
@@ -45,7 +44,10 @@ _WALLET_WORDS = re.compile(
     r"云闪付|美团|京东|钱袋宝|抖音|抖店|多多支付|拼多多|淘宝|天猫|翼支付|联通支付|收钱吧|拉卡拉|汇付|银盛|通联|"
     r"富友|随行付|乐刷|平台商户|特约商户|饿了么|滴滴"
 )
-_CARD_KINDS = ("sms", "issuer_app", "bank_statement")
+# the bank's own messages (field guide 1.1); a statement line (2.1) names the wallet too in the samples, but
+# an evaluation whose statement lines of wallet payments carry the bare descriptor lost 7 true matches of
+# 144 on one seed: statements are left to the evidence as before
+_CARD_KINDS = ("sms", "issuer_app")
 _WALLET_CHANNELS = ("wechat", "alipay")
 
 
