@@ -1,13 +1,13 @@
 """Cheap whole-column tests on Arrow-backed text (internal to the readers and the schema).
 
 Stripping a million cells costs a tenth of a second per column even when no cell has
-anything to strip; the test here looks only at each cell's first and last byte, so the
-strip runs only on columns that need it.
+anything to strip; the test here looks at each cell's first and last bytes (numpy over the
+Arrow buffers), so the strip runs only on columns that need it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
 from typing import Any
 
 import numpy as np
@@ -42,45 +42,65 @@ def constant_text(value: str, rows: int) -> pd.Series:
     return pd.Series(pd.array(arr, dtype=STRING))
 
 
-def _edge_bytes(chars: Iterable[str]) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+@functools.lru_cache(maxsize=16)
+def _edge_tables(chars: str) -> tuple[np.ndarray, np.ndarray, tuple[tuple[int, np.ndarray], ...]]:
+    """For ``chars``: which bytes may start / end one of their UTF-8 encodings, and the encodings by length.
+
+    Each encoding of ``k`` bytes is given as one big-endian integer of those bytes.
+    """
     first = np.zeros(256, dtype=bool)
     last = np.zeros(256, dtype=bool)
-    encoded = sorted({c.encode("utf-8") for c in chars})
-    for enc in encoded:
+    by_length: dict[int, set[int]] = {}
+    for enc in {c.encode("utf-8") for c in chars}:
         first[enc[0]] = True
         last[enc[-1]] = True
-    return first, last, encoded
+        by_length.setdefault(len(enc), set()).add(int.from_bytes(enc, "big"))
+    codes = tuple((k, np.array(sorted(v), dtype=np.int64)) for k, v in sorted(by_length.items()))
+    return first, last, codes
+
+
+def _codes_at(data: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` bytes of ``data`` from each position, as big-endian integers."""
+    code = data.take(positions).astype(np.int64)
+    for j in range(1, k):
+        code = (code << 8) | data.take(positions + j)
+    return code
 
 
 def has_edge(arr: Any, chars: str) -> bool:
     """True when some cell of ``arr`` (a pyarrow string array) starts or ends with one of ``chars``.
 
-    Exact: a cell is a candidate when its first or last byte is the first or last byte of one of
-    the characters' UTF-8 encodings, and candidates are then compared whole.
+    Exact and vectorised: a cell is a candidate when its first or last byte is the first or last
+    byte of one of the characters' UTF-8 encodings; each candidate's leading and trailing bytes
+    are then compared with every encoding of their length.
     """
     arr = arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
     n = len(arr)
     if n == 0 or not chars:
         return False
     buffers = arr.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     if buffers[2] is None:
         return False
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    if not len(data):
-        return False
-    # an empty or null cell reads a neighbour's byte here: at worst a false candidate, checked below
-    starts = np.minimum(offsets[:-1], len(data) - 1)
+    starts = offsets[:-1]
     ends = offsets[1:]
-    first, last, encoded = _edge_bytes(chars)
-    candidates = first[data[starts]] | last[data[ends - 1]]
-    count = int(candidates.sum())
-    if count == 0:
+    lengths = ends - starts
+    # empty and null cells: never an edge (a null cell's bytes, if any, are not text)
+    filled = lengths > 0
+    if arr.null_count:
+        filled &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if not filled.any():
         return False
-    if count > 4096:
-        return True  # unsure without a long loop: the caller strips, which is always right
-    for start, end in zip(offsets[:-1][candidates].tolist(), ends[candidates].tolist(), strict=True):
-        cell = data[start:end].tobytes()
-        if any(cell.startswith(enc) or cell.endswith(enc) for enc in encoded):
-            return True
+    starts, ends, lengths = starts[filled], ends[filled], lengths[filled]
+    first, last, codes = _edge_tables(chars)
+    at_start = first.take(data.take(starts))
+    at_end = last.take(data.take(ends - 1))
+    if not (at_start.any() or at_end.any()):
+        return False
+    for k, known in codes:
+        for candidates, origin in ((at_start, starts), (at_end, ends - k)):
+            fits = candidates & (lengths >= k)
+            if fits.any() and np.isin(_codes_at(data, origin[fits], k), known).any():
+                return True
     return False

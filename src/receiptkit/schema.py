@@ -22,7 +22,14 @@ import pandas as pd
 from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
-from receiptkit.pan import DIGIT_CLASS, find_full_pans, last4_of, mask_pan, mask_pans_in_text, mask_pans_many
+from receiptkit.pan import (
+    _SENSITIVE_PATTERN,
+    find_full_pans,
+    last4_of,
+    mask_pan,
+    mask_pans_in_text,
+    mask_pans_many,
+)
 
 __all__ = [
     "CHANNELS",
@@ -223,15 +230,10 @@ _ID_COLUMNS = frozenset(
 _CARD_COLUMNS = frozenset({"pan_masked"})
 
 
-# Literal characters only (no \u escapes): pyarrow strings match with RE2.
-_SUSPICIOUS = (
-    DIGIT_CLASS
-    + "(?:"
-    + DIGIT_CLASS
-    + "|[ \u3000\uff0d-]){10,}"
-    + DIGIT_CLASS
-    + "|(?i:exp|valid|good|有效期|到期|失效)"
-)
+# A run of 12+ digits of any script (grouped by any separator a card number is written with:
+# spaces, no-break and figure spaces, hyphens and dashes, full-width forms) or an expiry word:
+# the same test as receiptkit.pan's, in literal characters so that RE2 (pyarrow) reads it as ``re`` does.
+_SUSPICIOUS = _SENSITIVE_PATTERN
 
 
 def _suspicious(text: pd.Series) -> pd.Series:
@@ -246,6 +248,36 @@ def _suspicious(text: pd.Series) -> pd.Series:
     hits = pc.match_substring_regex(encoded.dictionary, _SUSPICIOUS)
     found = pc.fill_null(pc.take(hits, encoded.indices), False)
     return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index)
+
+
+def _maybe_suspicious(text: pd.Series) -> bool:
+    """False only when no cell of ``text`` can match :data:`_SUSPICIOUS`: one regex pass over all the text.
+
+    The cells of an Arrow string column lie end to end in one buffer; a cell's match is a match
+    in that buffer (the pattern has no anchors or look-arounds), so a buffer without one has no
+    suspicious cell. A match across two cells only sends the column to :func:`_suspicious`.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arrow_text(text)
+    n = len(arr)
+    if n == 0 or arr.null_count == n:
+        return False
+    buffers = arr.buffers()
+    if buffers[2] is None:
+        return False
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if (np.diff(offsets)[~valid] != 0).any():
+            return True  # bytes under a null cell: not known to be text, ask cell by cell
+    start, end = int(offsets[0]), int(offsets[-1])
+    whole = pa.LargeStringArray.from_buffers(
+        1, pa.py_buffer(np.array([0, end - start], dtype=np.int64)), buffers[2].slice(start, end - start)
+    )
+    return bool(pc.any(pc.match_substring_regex(whole, _SUSPICIOUS)).as_py())
 
 
 def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
@@ -269,6 +301,8 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
         if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
             continue
         text = values.astype(STRING)
+        if not _maybe_suspicious(text):
+            continue
         suspicious = _suspicious(text)
         if not suspicious.any():
             continue
