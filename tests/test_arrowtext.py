@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from receiptkit.arrowtext import WHITESPACE, has_edge
+from receiptkit.arrowtext import WHITESPACE, has_edge, has_empty
 from receiptkit.readers.table import STRIP_CHARS
 
 # edges of every byte length, and look-alikes that share a first or last byte with them
@@ -49,3 +49,12 @@ def test_has_edge_is_exactly_whether_some_cell_would_strip(
     arr = arr.slice(min(cut, len(cells)))  # an array that starts inside its buffers
     expected = any(v is not None and v != v.strip(chars) for v in cells[cut:])
     assert has_edge(arr, chars) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(CELLS, max_size=25), cut=st.integers(0, 3), large=st.booleans())
+def test_has_empty_is_exactly_whether_some_cell_is_empty(
+    cells: list[str | None], cut: int, large: bool
+) -> None:
+    arr = pa.array(cells, type=pa.large_string() if large else pa.string()).slice(min(cut, len(cells)))
+    assert has_empty(arr) == any(v == "" for v in cells[cut:])

@@ -70,3 +70,94 @@ def test_a_column_without_digits_or_words_is_not_searched_cell_by_cell() -> None
         warnings.simplefilter("error")  # nothing masked, nothing said
         journal = rk.make_dataset(n_transactions=5, n_proofs=1, seed=1).journal
         rk.validate_journal(journal)
+
+
+def _outcome(call: object, *args: object) -> tuple[object, str | None]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return call(*args), None  # type: ignore[operator]
+    except rk.errors.ReceiptkitError as exc:
+        return None, str(exc)
+
+
+WORDS = st.sampled_from(
+    [
+        "sale",
+        "SALE",
+        "Refund",
+        "void",
+        "ſale",
+        "sale\n",
+        "bogus",
+        None,
+        "CNY",
+        "cny",
+        "ＣＮＹ",
+        "CNY\n",
+        "Cny",
+        "HK",
+        "ß",
+    ]
+)
+LAST4 = st.sampled_from(["1234", "0000", "123", "12345", "１２３４", "12a4", "٣٣٣٣", None, " 1234"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.integers(1, 8),
+    data=st.data(),
+    kind=st.sampled_from(["txn_type", "status", "channel", "currency", "card_last4"]),
+)
+def test_the_distinct_value_checks_give_what_the_row_checks_give(
+    rows: int, data: st.DataObject, kind: str
+) -> None:
+    from receiptkit import schema
+
+    journal = (
+        rk.make_dataset(n_transactions=rows, n_proofs=1, seed=2).journal.iloc[:rows].reset_index(drop=True)
+    )
+    cells = data.draw(
+        st.lists(LAST4 if kind == "card_last4" else WORDS, min_size=len(journal), max_size=len(journal))
+    )
+    journal[kind] = pd.Series(cells, dtype=STRING)
+    fast = _outcome(rk.validate_journal, journal)
+    saved = schema._words, schema._four_ascii_digits
+    schema._words = lambda values: None  # type: ignore[assignment]
+    schema._four_ascii_digits = lambda values: False  # type: ignore[assignment]
+    try:
+        slow = _outcome(rk.validate_journal, journal)
+    finally:
+        schema._words, schema._four_ascii_digits = saved
+    assert fast[1] == slow[1]
+    if fast[0] is not None:
+        pd.testing.assert_frame_equal(fast[0], slow[0])  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    offsets=st.lists(st.integers(-4 * 86400, 4 * 86400), min_size=1, max_size=6),
+    edge=st.sampled_from(["1678-01-01", "2262-01-01", "2026-06-01"]),
+    zone=st.sampled_from(["UTC", "Asia/Shanghai", "Pacific/Kiritimati", "Etc/GMT+12", None]),
+    unit=st.sampled_from(["s", "ms", "us"]),
+    gap=st.booleans(),
+)
+def test_the_quick_time_range_check_names_what_the_year_check_names(
+    offsets: list[int], edge: str, zone: str | None, unit: str, gap: bool
+) -> None:
+    from receiptkit import schema
+
+    base = pd.Timestamp(edge).as_unit(unit)
+    series = pd.Series([base + pd.Timedelta(seconds=o) for o in offsets]).astype(f"datetime64[{unit}]")
+    if zone is not None:
+        series = series.dt.tz_localize("UTC").dt.tz_convert(zone)
+    if gap:
+        series = series.where(series.index != 0)
+    fast = _outcome(schema._check_time_range, series, "ts", None)
+    saved = schema._surely_in_range
+    schema._surely_in_range = lambda values: False  # type: ignore[assignment]
+    try:
+        slow = _outcome(schema._check_time_range, series, "ts", None)
+    finally:
+        schema._surely_in_range = saved
+    assert fast == slow

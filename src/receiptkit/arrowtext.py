@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["WHITESPACE", "arrow_text", "constant_text", "has_edge"]
+__all__ = ["WHITESPACE", "arrow_text", "constant_text", "has_edge", "has_empty"]
 
 #: Every character that str.strip() (Python) or utf8_trim_whitespace (Arrow) may remove, and a few more.
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u180e\u200b\ufeff"
@@ -79,28 +79,43 @@ def has_edge(arr: Any, chars: str) -> bool:
     if n == 0 or not chars:
         return False
     buffers = arr.buffers()
-    if buffers[2] is None:
+    if buffers[2] is None or buffers[2].size == 0:
         return False
     offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    starts = offsets[:-1]
-    ends = offsets[1:]
-    lengths = ends - starts
-    # empty and null cells: never an edge (a null cell's bytes, if any, are not text)
-    filled = lengths > 0
-    if arr.null_count:
-        filled &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    if not filled.any():
-        return False
-    starts, ends, lengths = starts[filled], ends[filled], lengths[filled]
     first, last, codes = _edge_tables(chars)
-    at_start = first.take(data.take(starts))
-    at_end = last.take(data.take(ends - 1))
-    if not (at_start.any() or at_end.any()):
+    # an empty or null cell reads a neighbour's byte here: at worst a false candidate, dropped below
+    at_start = first.take(data.take(offsets[:-1], mode="clip"))
+    at_end = last.take(data.take(offsets[1:] - 1, mode="clip"))
+    candidates = at_start | at_end
+    if not candidates.any():
         return False
+    where = np.flatnonzero(candidates)
+    starts = offsets[where]
+    ends = offsets[where + 1]
+    lengths = ends - starts
+    keep = lengths > 0
+    if arr.null_count:
+        keep &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[where]
+    at_start, at_end = at_start[where] & keep, at_end[where] & keep
     for k, known in codes:
-        for candidates, origin in ((at_start, starts), (at_end, ends - k)):
-            fits = candidates & (lengths >= k)
+        for side, origin in ((at_start, starts), (at_end, ends - k)):
+            fits = side & (lengths >= k)
             if fits.any() and np.isin(_codes_at(data, origin[fits], k), known).any():
                 return True
     return False
+
+
+def has_empty(arr: Any) -> bool:
+    """True when some cell of ``arr`` (a pyarrow string array) is the empty string (not null)."""
+    arr = arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+    n = len(arr)
+    if n == 0:
+        return False
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    empty = offsets[1:] == offsets[:-1]
+    if not empty.any():
+        return False
+    if arr.null_count:
+        empty &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return bool(empty.any())

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge
+from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import (
@@ -170,14 +170,50 @@ def _as_string(series: pd.Series) -> pd.Series:
     else:
         out = series.astype(object).where(series.notna(), None)
         out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(STRING)
-    if has_edge(arrow_text(out), WHITESPACE):
+    arr = arrow_text(out)
+    if has_edge(arr, WHITESPACE):
         out = out.str.strip()
-    empty = out == ""
-    return out.mask(empty, pd.NA) if empty.any() else out
+        arr = arrow_text(out)
+    return out.mask(out == "", pd.NA) if has_empty(arr) else out
+
+
+def _null_text(index: pd.Index) -> pd.Series:
+    """An all-``<NA>`` text column (:data:`STRING`) on ``index``, built by pyarrow."""
+    import pyarrow as pa
+
+    return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=STRING), index=index)
+
+
+def _words(values: pd.Series) -> list[str | None] | None:
+    """The distinct values of a text column (``None`` for a missing cell); None when not Arrow-backed text."""
+    import pyarrow.compute as pc
+
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return None
+    return pc.unique(arrow_text(values)).to_pylist()  # type: ignore[no-any-return]
+
+
+def _folded(values: pd.Series, upper: bool) -> pd.Series:
+    """``values.str.upper()`` (or ``lower()``), without a pass over the rows when no distinct word changes.
+
+    Only words that are plain ASCII and already in that case are taken as unchanged: any other
+    word goes through pandas' own case mapping, as before.
+    """
+    words = _words(values)
+    if words is not None and all(
+        w is None or (w.isascii() and w == (w.upper() if upper else w.lower())) for w in words
+    ):
+        return values
+    return values.str.upper() if upper else values.str.lower()
 
 
 def _check_values(frame: pd.DataFrame, column: str, allowed: Iterable[str], required: bool) -> None:
     values = frame[column]
+    words = _words(values)
+    if words is not None and all(
+        (w is not None or not required) and (w is None or w in allowed) for w in words
+    ):
+        return  # every distinct value allowed: nothing to name
     bad = values.notna() & ~values.isin(list(allowed))
     if required:
         bad |= values.isna()
@@ -338,16 +374,16 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
         raise SchemaError(f"missing required column(s): {', '.join(missing)}")
     for column in JOURNAL_COLUMNS:
         if column not in out.columns:
-            out[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+            out[column] = _null_text(out.index)
     for column in JOURNAL_COLUMNS:
         if column not in _JOURNAL_SPECIAL:
             out[column] = _as_string(out[column])
     out["ts"] = _as_aware(out["ts"], tz, "ts", frame=out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
-    out["currency"] = out["currency"].str.upper()
+    out["currency"] = _folded(out["currency"], upper=True)
     _check_currency(out)
     for column, allowed in (("txn_type", TXN_TYPES), ("status", STATUSES), ("channel", CHANNELS)):
-        out[column] = out[column].str.lower()
+        out[column] = _folded(out[column], upper=False)
         _check_values(out, column, allowed, required=True)
     missing_ids = out["txn_id"].isna()
     if missing_ids.any():
@@ -362,6 +398,38 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     need = out["card_last4"].isna() & out["pan_masked"].notna()
     if need.any():
         out.loc[need, "card_last4"] = out.loc[need, "pan_masked"].map(last4_of).astype(STRING)
+    _check_last4(out)
+    extra = [c for c in out.columns if c not in JOURNAL_COLUMNS]
+    return out[list(JOURNAL_COLUMNS) + extra]
+
+
+def _four_ascii_digits(values: pd.Series) -> bool:
+    """True when every present cell of an Arrow-backed text column is exactly four ASCII digits (numpy on its buffers)."""
+    import numpy as np
+
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return False
+    arr = arrow_text(values)
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    lengths = np.diff(offsets)
+    valid = (
+        np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if arr.null_count
+        else np.ones(n, dtype=bool)
+    )
+    if (lengths[valid] != 4).any() or (lengths[~valid] != 0).any():
+        return False
+    if arr.buffers()[2] is None:
+        return True  # no text at all: every cell missing
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((data >= 0x30) & (data <= 0x39)).all())
+
+
+def _check_last4(out: pd.DataFrame) -> None:
+    """``card_last4`` is four digits where present, or a :class:`SchemaError` naming the first cell that is not."""
+    if _four_ascii_digits(out["card_last4"]):
+        return
     bad4 = out["card_last4"].notna() & ~out["card_last4"].str.fullmatch(r"\d{4}", na=False)
     if bad4.any():
         index = bad4.idxmax()
@@ -371,8 +439,6 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
             column="card_last4",
             value=out.at[index, "card_last4"],
         )
-    extra = [c for c in out.columns if c not in JOURNAL_COLUMNS]
-    return out[list(JOURNAL_COLUMNS) + extra]
 
 
 def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFrame:
@@ -387,7 +453,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         raise SchemaError(f"missing required column(s): {', '.join(missing)}")
     for column in PROOF_COLUMNS:
         if column not in out.columns:
-            out[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+            out[column] = _null_text(out.index)
     for column in PROOF_COLUMNS:
         if column not in _PROOF_SPECIAL:
             out[column] = _as_string(out[column])
@@ -417,11 +483,11 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     _check_values(out, "ts_precision", PRECISIONS, required=True)
     out["ts_end"] = _proof_window_end(out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
-    out["currency"] = out["currency"].str.upper()
+    out["currency"] = _folded(out["currency"], upper=True)
     _check_currency(out)
-    out["kind"] = out["kind"].str.lower()
+    out["kind"] = _folded(out["kind"], upper=False)
     _check_values(out, "kind", PROOF_KINDS, required=True)
-    out["direction"] = out["direction"].str.lower()
+    out["direction"] = _folded(out["direction"], upper=False)
     _check_values(out, "direction", DIRECTIONS, required=True)
     out["source_row"] = _as_row_numbers(out, "source_row")
     empty_ids = out["proof_id"].isna()
@@ -430,15 +496,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
     out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
-    bad4 = out["card_last4"].notna() & ~out["card_last4"].str.fullmatch(r"\d{4}", na=False)
-    if bad4.any():
-        index = bad4.idxmax()
-        raise SchemaError(
-            "card_last4 must be four digits",
-            row=_row_label(out, index),
-            column="card_last4",
-            value=out.at[index, "card_last4"],
-        )
+    _check_last4(out)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
 
@@ -536,12 +594,40 @@ def _one_time(value: object, frame: pd.DataFrame | None, index: object, column: 
     return stamp
 
 
+# Two days inside the years 1678-2261: a time between them is within those years on any clock
+# (no zone is a day or more away from UTC).
+_SAFE_TIMES = ("1678-01-03", "2261-12-29")
+
+
+def _surely_in_range(series: pd.Series) -> bool:
+    """True when every time of a datetime column lies well inside the years 1678-2261 (read off its integers).
+
+    False means only "look closer": :func:`_check_time_range` then reads each time's year in its zone.
+    """
+    import numpy as np
+
+    try:
+        unit = series.dt.unit
+        values = np.asarray(series.array.asi8)  # UTC instants for a zoned column, wall times for a naive one
+    except (AttributeError, TypeError):
+        return False
+    present = values != np.iinfo(np.int64).min  # NaT
+    if not present.all():
+        values = values[present]
+    if not len(values):
+        return True
+    low, high = (int(np.datetime64(day, unit).astype(np.int64)) for day in _SAFE_TIMES)
+    return bool(values.min() >= low and values.max() <= high)
+
+
 def _check_time_range(series: pd.Series, column: str, frame: pd.DataFrame | None) -> None:
     """Times outside 1678-2261 (what nanosecond timestamps hold) are a :class:`SchemaError` naming the cell.
 
     pandas 3 parses such times into a coarser unit instead of failing, so the
     check is made on the parsed column too, before it is converted to ns.
     """
+    if _surely_in_range(series):
+        return
     years = series.dt.year
     bad = series.notna() & ((years < 1678) | (years > 2261))
     if bad.any():
@@ -673,11 +759,14 @@ def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.S
     return out
 
 
-_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")  # fullmatch: "$" would let "CNY\n" through
 
 
 def _check_currency(frame: pd.DataFrame) -> None:
     values = frame["currency"]
+    words = _words(values)
+    if words is not None and all(w is not None and _CURRENCY_RE.fullmatch(w) for w in words):
+        return  # every distinct code well-formed: nothing to name
     bad = values.isna() | ~values.str.fullmatch(_CURRENCY_RE.pattern, na=False)
     if bad.any():
         index = bad.idxmax()

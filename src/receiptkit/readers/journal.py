@@ -56,7 +56,14 @@ from receiptkit.readers.table import (
     read_table,
     source_name,
 )
-from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING, _as_string, validate_journal
+from receiptkit.schema import (
+    JOURNAL_COLUMNS,
+    JOURNAL_OPTIONAL,
+    STRING,
+    _as_string,
+    _surely_in_range,
+    validate_journal,
+)
 
 __all__ = [
     "ID_COLUMNS",
@@ -749,7 +756,7 @@ def _require_present(
             Problem(int(lines.iloc[position]), ts_names[0] if ts_names else "ts", None, "empty time")
         )
     ts = frame["ts"]
-    if pd.api.types.is_datetime64_any_dtype(ts.dtype):
+    if pd.api.types.is_datetime64_any_dtype(ts.dtype) and not _surely_in_range(ts):
         years = ts.dt.year
         far = (ts.notna() & ((years < 1678) | (years > 2261)) & ~lines.isin(known)).fillna(False)
         for position in np.flatnonzero(far.to_numpy(dtype=bool)):
