@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import pandas as pd
 
@@ -368,6 +368,18 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     with a :class:`FullPanWarning`. Raises :class:`SchemaError` otherwise.
     The input is not modified.
     """
+    return _validate_journal(frame, tz=tz)
+
+
+def _validate_journal(
+    frame: pd.DataFrame, *, tz: str | None = None, settled: Collection[str] = ()
+) -> pd.DataFrame:
+    """:func:`validate_journal`, told by a reader which text columns it has already settled.
+
+    ``settled`` names text columns that are :data:`STRING` with no whitespace at either end of
+    any cell and no empty cell (what :func:`_as_string` makes of a column): they are not
+    stripped again. Everything else (their card-number scan included) is done as for any frame.
+    """
     out = frame.copy()
     missing = [c for c in JOURNAL_REQUIRED if c not in out.columns]
     if missing:
@@ -376,7 +388,7 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
         if column not in out.columns:
             out[column] = _null_text(out.index)
     for column in JOURNAL_COLUMNS:
-        if column not in _JOURNAL_SPECIAL:
+        if column not in _JOURNAL_SPECIAL and not (column in settled and out[column].dtype == STRING):
             out[column] = _as_string(out[column])
     out["ts"] = _as_aware(out["ts"], tz, "ts", frame=out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)

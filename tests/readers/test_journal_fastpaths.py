@@ -309,3 +309,44 @@ def test_a_typed_amount_beyond_the_maximum_is_named_not_wrapped(amount: int) -> 
     with pytest.raises(rk.errors.JournalError, match="beyond the maximum") as caught:
         rk.read_journal(frame)
     assert caught.value.row == 18 and caught.value.column == "amount_minor"
+
+
+@st.composite
+def text_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """A canonical frame whose text columns (free text, card, ids) hold hostile cells, or none."""
+    rows = draw(st.integers(min_value=1, max_value=12))
+    frame = (
+        rk.make_dataset(n_transactions=rows, n_proofs=1, seed=4).journal.iloc[:rows].reset_index(drop=True)
+    )
+    for column in draw(
+        st.sets(st.sampled_from(["merchant_name", "issuer", "operator_id", "rrn", "pan_masked"]))
+    ):
+        cells = draw(st.lists(st.one_of(st.none(), HOSTILE_TEXT), min_size=len(frame), max_size=len(frame)))
+        frame[column] = pd.Series(cells, dtype=draw(st.sampled_from([STRING, object])))
+    return frame
+
+
+@settings(max_examples=60, deadline=None)
+@given(frame=text_frames(), strict=st.booleans())
+def test_settled_text_columns_read_exactly_as_when_checked_again(frame: pd.DataFrame, strict: bool) -> None:
+    fast = _read(frame, strict=strict)
+    saved = journal._settled_fields
+    journal._settled_fields = lambda *args: set()  # type: ignore[assignment]
+    try:
+        slow = _read(frame, strict=strict)
+    finally:
+        journal._settled_fields = saved  # type: ignore[assignment]
+    _same(fast, slow)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), HOSTILE_TEXT, st.text(max_size=6)), max_size=30))
+def test_a_settled_column_is_what_the_schema_would_make_of_it(values: list[str | None]) -> None:
+    from receiptkit.schema import _as_string
+
+    cleaned, settled = table.clean_text_settled(pd.Series(values, dtype=STRING))
+    pd.testing.assert_series_equal(cleaned, table.clean_text(pd.Series(values, dtype=STRING)))
+    if settled:
+        pd.testing.assert_series_equal(_as_string(cleaned), cleaned)
+    else:  # not settled: some cell has whitespace at an end
+        assert any(v is not None and v != v.strip(WHITESPACE + table.STRIP_CHARS) for v in values)

@@ -22,7 +22,7 @@ import dataclasses
 import io
 import sqlite3
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from receiptkit.readers.table import (
     Problem,
     RawTable,
     _cell_text,
-    clean_text,
+    clean_text_settled,
     convert,
     iso_text,
     read_table,
@@ -62,7 +62,7 @@ from receiptkit.schema import (
     STRING,
     _as_string,
     _surely_in_range,
-    validate_journal,
+    _validate_journal,
 )
 
 __all__ = [
@@ -254,14 +254,21 @@ def _typed_times(preset: JournalPreset) -> set[str]:
     }
 
 
-def _raw_from_frame(frame: pd.DataFrame, name: str, typed: set[str] = frozenset()) -> RawTable:  # type: ignore[assignment]
-    """A DataFrame as a RawTable: cells as exact text, rows numbered from 1.
+def _raw_from_frame(
+    frame: pd.DataFrame,
+    name: str,
+    typed: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[RawTable, frozenset[str]]:
+    """A DataFrame as a RawTable: cells as exact text, rows numbered from 1; and its settled columns.
 
     Timezone-aware datetime and signed integer columns named in ``typed`` stay as they are: they
     are validated as they are (and written as text only when a check fails, to name the cell).
+    The settled columns are the text columns that need no more stripping
+    (:func:`~receiptkit.readers.table.clean_text_settled`).
     """
     columns = [str(c).strip(STRIP_CHARS) for c in frame.columns]
     data: dict[str, pd.Series] = {}
+    settled: set[str] = set()
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
         if columns[position] in typed and (
@@ -282,11 +289,13 @@ def _raw_from_frame(frame: pd.DataFrame, name: str, typed: set[str] = frozenset(
             text = values.astype(STRING)  # exact already: one vectorised conversion
         else:
             text = values.map(lambda v: None if v is None or v is pd.NA or v is pd.NaT else _cell_text(v))
-        data[columns[position]] = clean_text(text, STRIP_CHARS)
+        data[columns[position]], is_settled = clean_text_settled(text, STRIP_CHARS)
+        if is_settled:
+            settled.add(columns[position])
     out = pd.DataFrame(data, index=range(len(frame)))
     if len(set(columns)) != len(columns):
         raise JournalError("duplicate column names", file=name, value=columns)
-    return RawTable(out, np.arange(1, len(frame) + 1, dtype=np.int64), name, 0, [])
+    return RawTable(out, np.arange(1, len(frame) + 1, dtype=np.int64), name, 0, []), frozenset(settled)
 
 
 # --------------------------------------------------------------------------- presets
@@ -414,8 +423,9 @@ def _read(
         )
         return result
 
+    settled: frozenset[str] = frozenset()
     if frame_source is not None:
-        raw = _raw_from_frame(frame_source, name, _typed_times(chosen))
+        raw, settled = _raw_from_frame(frame_source, name, _typed_times(chosen))
         missing = [n for n in chosen.header if n not in raw.frame.columns]
         if missing:
             raise JournalError(
@@ -426,7 +436,7 @@ def _read(
             )
     else:
         raw = _read_text(source, chosen, name, encoding)
-    return _process(raw, chosen, tz, strict, currency)
+    return _process(raw, chosen, tz, strict, currency, settled)
 
 
 def _read_text(source: Any, preset: JournalPreset, name: str, encoding: str | None) -> RawTable:
@@ -460,11 +470,18 @@ def _read_text(source: Any, preset: JournalPreset, name: str, encoding: str | No
 
 
 def _process(
-    raw: RawTable, preset: JournalPreset, tz: str | None, strict: bool, currency: str | None
+    raw: RawTable,
+    preset: JournalPreset,
+    tz: str | None,
+    strict: bool,
+    currency: str | None,
+    settled: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
+    """Read a raw table with a preset; ``settled`` names source text columns already settled (see :func:`_settled_fields`)."""
     name = raw.source
     columns = set(raw.frame.columns)
     frame = raw.frame.copy()
+    settled = settled - set(preset.combine)  # a combined column is new text
     for new, parts in preset.combine.items():
         if all(p in columns for p in parts):
             cells = [frame[p].fillna("").astype(str) for p in parts]
@@ -549,7 +566,8 @@ def _process(
         converted["currency"] = converted["currency"].fillna(default_currency or pd.NA)
 
     converted = _resolve_enums(converted, enum_values, preset, fields, raw.lines, problems, frame.columns)
-    for role, value in preset.preamble_values(raw).items():  # written once above the header
+    preamble = preset.preamble_values(raw)
+    for role, value in preamble.items():  # written once above the header
         known = (
             converted[role] if role in converted else pd.Series(pd.NA, index=converted.index, dtype=STRING)
         )
@@ -580,7 +598,8 @@ def _process(
         )
     good = ~lines.isin(bad_lines)
     out = converted[good.to_numpy()] if bad_lines else converted
-    result = _canonical(out, lines[good] if bad_lines else lines, name, tz or preset.tz)
+    kept = _settled_fields(fields, frame.columns, settled) - set(preamble) if preset.finish is None else set()
+    result = _canonical(out, lines[good] if bad_lines else lines, name, tz or preset.tz, kept)
     result.attrs["preset"] = preset.name
     result.attrs["rejected"] = _report(problems, name)
     result.attrs["skipped"] = _report(skipped, name)
@@ -862,7 +881,33 @@ def _report(problems: Sequence[Problem], name: str) -> list[dict[str, Any]]:
     return report_records(problems, name, mask=_safe)
 
 
-def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | None) -> pd.DataFrame:
+def _settled_fields(fields: Mapping[str, Col], columns: Any, settled: frozenset[str]) -> set[str]:
+    """The canonical text fields whose values are cells of settled source columns, taken as they are.
+
+    A plain text field (no value map, pattern, constant or default) read from source columns that
+    are all settled holds their cells unchanged (the first non-empty one per row), so it is settled
+    too. ``txn_id`` is left out: ids missing there are made up from other columns.
+    """
+    out = set()
+    for canonical, spec in fields.items():
+        present = [n for n in spec.names if n in columns]
+        if (
+            canonical != "txn_id"
+            and spec.kind == "text"
+            and spec.values is None
+            and spec.regex is None
+            and spec.const is None
+            and spec.default is None
+            and present
+            and all(n in settled for n in present)
+        ):
+            out.add(canonical)
+    return out
+
+
+def _canonical(
+    frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | None, settled: Collection[str] = ()
+) -> pd.DataFrame:
     keep = [c for c in frame.columns if c in JOURNAL_COLUMNS or c in JOURNAL_OPTIONAL]
     out = frame[keep].reset_index(drop=True)
     out["amount_minor"] = out["amount_minor"].astype("int64")
@@ -874,9 +919,9 @@ def _canonical(frame: pd.DataFrame, lines: pd.Series, name: str, zone: str | Non
     out["ts"] = ts
     held = {c: out.pop(c).astype(STRING) for c in ID_COLUMNS if c in out}
     out["txn_id"] = constant_text("x", len(out))
-    result = validate_journal(out)
+    result = _validate_journal(out, settled=settled)
     for column, values in held.items():
-        result[column] = _as_string(values)  # stripped, "" as <NA>
+        result[column] = values if column in settled else _as_string(values)  # stripped, "" as <NA>
     result["source"] = constant_text(name, len(result))
     result["source_row"] = pd.Series(lines.to_numpy(), dtype="Int64")
     return result

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from receiptkit.arrowtext import arrow_text, has_edge
+from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
@@ -635,14 +635,50 @@ def _fast_table(
 
 def clean_text(values: pd.Series, strip: str = STRIP_CHARS) -> pd.Series:
     """A text column stripped of ``strip`` at both ends, with :data:`NULL_MARKERS` as ``<NA>`` (pyarrow kernels)."""
+    return clean_text_settled(values, strip)[0]
+
+
+def clean_text_settled(values: pd.Series, strip: str = STRIP_CHARS) -> tuple[pd.Series, bool]:
+    """:func:`clean_text`, and whether its result is *settled*: no cell starts or ends with whitespace
+    (:data:`~receiptkit.arrowtext.WHITESPACE`) or ``strip``, and none is empty, so that
+    :func:`receiptkit.schema._as_string` would leave it exactly as it is.
+    """
     arr = arrow_text(values.astype(STRING))
-    if strip and has_edge(arr, strip):
+    settled = not has_edge(arr, strip + WHITESPACE)
+    if not settled and strip and has_edge(arr, strip):
         arr = pc.utf8_trim(arr, characters=strip)
-    nulls = pa.array(sorted(NULL_MARKERS), type=arr.type)
-    marked = pc.is_in(arr, value_set=nulls)
-    if pc.any(marked).as_py():
-        arr = pc.if_else(marked, pa.scalar(None, arr.type), arr)
-    return pd.Series(_string_array(arr), index=values.index)
+    if _may_hold_marker(arr):
+        nulls = pa.array(sorted(NULL_MARKERS), type=arr.type)
+        marked = pc.is_in(arr, value_set=nulls)
+        if pc.any(marked).as_py():
+            arr = pc.if_else(marked, pa.scalar(None, arr.type), arr)
+    return pd.Series(_string_array(arr), index=values.index), settled
+
+
+_MARKER_BYTES = max(len(m.encode("utf-8")) for m in NULL_MARKERS)
+_MARKER_FIRST = np.zeros(256, dtype=bool)
+_MARKER_FIRST[[m.encode("utf-8")[0] for m in NULL_MARKERS if m]] = True
+
+
+def _may_hold_marker(arr: pa.Array) -> bool:
+    """False when no cell of a ``large_string`` array can be one of :data:`NULL_MARKERS` (short cells' first bytes)."""
+    n = len(arr)
+    if n == 0 or arr.null_count == n:
+        return False
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    lengths = offsets[1:] - offsets[:-1]
+    short = np.flatnonzero(lengths <= _MARKER_BYTES)
+    if not len(short):
+        return False
+    data = arr.buffers()[2]
+    if data is None or data.size == 0:
+        candidates = np.ones(len(short), dtype=bool)  # every cell empty: "" is a marker
+    else:
+        first = np.frombuffer(data, dtype=np.uint8).take(offsets[short], mode="clip")
+        candidates = (lengths[short] == 0) | _MARKER_FIRST.take(first)
+    if arr.null_count:
+        candidates &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[short]
+    return bool(candidates.any())
 
 
 def iso_text(values: pd.Series) -> pd.Series:
@@ -1159,16 +1195,22 @@ def _times_typed(values: pd.Series, tz: Any) -> tuple[pd.Series, pd.Series] | No
 
     if len(values) < 64 or not isinstance(values.dtype, pd.DatetimeTZDtype) or values.isna().any():
         return None
+    # integers of the column's unit: UTC instants (years and fractions of a second read off them)
+    unit = values.dt.unit
+    instants = np.asarray(values.array.asi8)
+    low, high = (
+        int(np.datetime64(f"{year}-01-01", unit).astype(np.int64)) for year in (_YEARS[0], _YEARS[1] + 1)
+    )
+    if instants.min() < low or instants.max() >= high:
+        return None
+    per_second = int(np.timedelta64(1, "s") / np.timedelta64(1, unit))
+    wall = np.asarray(values.dt.tz_localize(None).array.asi8)
+    offsets = wall - instants  # each value's UTC offset, in the unit
+    if (offsets % (60 * per_second)).any() or np.abs(offsets).max() > _MAX_OFFSET_MINUTES * 60 * per_second:
+        return None
+    if (instants % per_second).any():
+        return None  # fractions of a second (whole-minute offsets: the same on the wall): the text path decides the unit
     utc = values.dt.tz_convert("UTC")
-    years = utc.dt.year
-    if ((years < _YEARS[0]) | (years > _YEARS[1])).any():
-        return None
-    offsets = pd.unique((values.dt.tz_localize(None) - utc.dt.tz_localize(None)).dt.total_seconds())
-    if any(o % 60 or abs(o) > _MAX_OFFSET_MINUTES * 60 for o in offsets):
-        return None
-    stamps = values.dt
-    if ((stamps.nanosecond != 0) | (stamps.microsecond != 0)).any():
-        return None  # fractions of a second: the text path decides the unit
     first = values.iloc[0].isoformat(sep=" ")
     # the unit and zone the text path gives: pandas' own reading of the first value
     unit = pd.to_datetime(pd.Series([first]), format="ISO8601", utc=True).dtype.unit
