@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from receiptkit.arrowtext import WHITESPACE, has_edge, has_empty
+from receiptkit.arrowtext import WHITESPACE, has_edge, has_empty, valid_cells
 from receiptkit.readers.table import STRIP_CHARS
 
 # edges of every byte length, and look-alikes that share a first or last byte with them
@@ -58,3 +58,10 @@ def test_has_empty_is_exactly_whether_some_cell_is_empty(
 ) -> None:
     arr = pa.array(cells, type=pa.large_string() if large else pa.string()).slice(min(cut, len(cells)))
     assert has_empty(arr) == any(v == "" for v in cells[cut:])
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(CELLS, max_size=40), cut=st.integers(0, 11))
+def test_valid_cells_reads_the_validity_bitmap(cells: list[str | None], cut: int) -> None:
+    arr = pa.array(cells, type=pa.large_string()).slice(min(cut, len(cells)))  # offsets not on a byte
+    assert valid_cells(arr).tolist() == [v is not None for v in cells[cut:]]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["WHITESPACE", "arrow_text", "constant_text", "has_edge", "has_empty"]
+__all__ = ["WHITESPACE", "arrow_text", "constant_text", "has_edge", "has_empty", "valid_cells"]
 
 #: Every character that str.strip() (Python) or utf8_trim_whitespace (Arrow) may remove, and a few more.
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u180e\u200b\ufeff"
@@ -32,6 +32,16 @@ def arrow_text(values: pd.Series) -> pa.Array:
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     return arr
+
+
+def valid_cells(arr: Any) -> np.ndarray:
+    """Which cells of a pyarrow array are not null, as a numpy bool array (read off its validity bitmap)."""
+    n = len(arr)
+    bitmap = arr.buffers()[0]
+    if bitmap is None or arr.null_count == 0:
+        return np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[arr.offset : arr.offset + n].astype(bool)
 
 
 def constant_text(value: str, rows: int) -> pd.Series:
@@ -96,7 +106,7 @@ def has_edge(arr: Any, chars: str) -> bool:
     lengths = ends - starts
     keep = lengths > 0
     if arr.null_count:
-        keep &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[where]
+        keep &= valid_cells(arr)[where]
     at_start, at_end = at_start[where] & keep, at_end[where] & keep
     for k, known in codes:
         for side, origin in ((at_start, starts), (at_end, ends - k)):
@@ -117,5 +127,5 @@ def has_empty(arr: Any) -> bool:
     if not empty.any():
         return False
     if arr.null_count:
-        empty &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        empty &= valid_cells(arr)
     return bool(empty.any())

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 
 import pandas as pd
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty
+from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty, valid_cells
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import (
@@ -306,7 +306,7 @@ def _maybe_suspicious(text: pd.Series) -> bool:
         return False
     offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     if arr.null_count:
-        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        valid = valid_cells(arr)
         if (np.diff(offsets)[~valid] != 0).any():
             return True  # bytes under a null cell: not known to be text, ask cell by cell
     start, end = int(offsets[0]), int(offsets[-1])
@@ -425,11 +425,7 @@ def _four_ascii_digits(values: pd.Series) -> bool:
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     lengths = np.diff(offsets)
-    valid = (
-        np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        if arr.null_count
-        else np.ones(n, dtype=bool)
-    )
+    valid = valid_cells(arr) if arr.null_count else np.ones(n, dtype=bool)
     if (lengths[valid] != 4).any() or (lengths[~valid] != 0).any():
         return False
     if arr.buffers()[2] is None:

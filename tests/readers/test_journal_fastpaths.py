@@ -350,3 +350,24 @@ def test_a_settled_column_is_what_the_schema_would_make_of_it(values: list[str |
         pd.testing.assert_series_equal(_as_string(cleaned), cleaned)
     else:  # not settled: some cell has whitespace at an end
         assert any(v is not None and v != v.strip(WHITESPACE + table.STRIP_CHARS) for v in values)
+
+
+def test_parquet_row_groups_and_dataset_folders_read_as_one_file(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = rk.make_dataset(n_transactions=400, n_proofs=2, seed=6).journal
+    whole = tmp_path / "one.parquet"
+    data.to_parquet(whole, index=False)
+    groups = tmp_path / "groups.parquet"
+    data.to_parquet(groups, index=False, row_group_size=70)
+    assert pq.ParquetFile(groups).metadata.num_row_groups > 1
+    folder = tmp_path / "folder.parquet"  # a dataset folder, as Spark writes one
+    pq.write_to_dataset(pa.Table.from_pandas(data, preserve_index=False), folder)
+    expected = _read(whole)
+    assert expected[0] is not None
+    for path in (groups, folder):
+        got = _read(path)
+        assert got[0] is not None, got[1]
+        columns = [c for c in expected[0].columns if c != "source"]
+        pd.testing.assert_frame_equal(got[0][columns], expected[0][columns])

@@ -61,6 +61,7 @@ from receiptkit.schema import (
     JOURNAL_OPTIONAL,
     STRING,
     _as_string,
+    _four_ascii_digits,
     _surely_in_range,
     _validate_journal,
 )
@@ -211,8 +212,13 @@ def _read_parquet(source: Any) -> pd.DataFrame:
         return STRING if kind in (pa.string(), pa.large_string()) else None
 
     try:
+        if isinstance(source, str | Path) and Path(source).is_dir():  # a partitioned dataset
+            table = pq.read_table(source)
+        else:
+            with pq.ParquetFile(source) as parquet:
+                table = parquet.read()  # one chunk per row group (read_table splits into batches)
         # one chunk per column: every later pass over a column would otherwise join its row groups again
-        return pq.read_table(source).combine_chunks().to_pandas(types_mapper=text_as_string)
+        return table.combine_chunks().to_pandas(types_mapper=text_as_string)
     except Exception as exc:
         raise JournalError(f"not a readable Parquet file ({exc})", file=str(source)) from None
 
@@ -783,7 +789,7 @@ def _require_present(
             problems.append(
                 Problem(line, ts_names[0] if ts_names else "ts", str(ts.iloc[position]), "time out of range")
             )
-    if "card_last4" in frame:
+    if "card_last4" in frame and not _four_ascii_digits(frame["card_last4"]):
         last4 = frame["card_last4"].astype(STRING)
         bad = last4.notna() & ~last4.str.fullmatch(r"\d{4}").fillna(False)
         for position in np.flatnonzero(bad.to_numpy()):

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge
+from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, valid_cells
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
@@ -677,7 +677,7 @@ def _may_hold_marker(arr: pa.Array) -> bool:
         first = np.frombuffer(data, dtype=np.uint8).take(offsets[short], mode="clip")
         candidates = (lengths[short] == 0) | _MARKER_FIRST.take(first)
     if arr.null_count:
-        candidates &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[short]
+        candidates &= valid_cells(arr)[short]
     return bool(candidates.any())
 
 
