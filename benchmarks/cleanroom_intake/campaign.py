@@ -482,10 +482,12 @@ def _final_bytes(r: Rendered, post: list[str], rng: random.Random, case: Case) -
             cut += 1  # a cut right after a line break leaves a file no reader can tell from a shorter one
         data = data[:cut]
         case.note = f"cut at byte {cut} of {len(r.to_bytes())}"
+        _rows_before_cut(r, cut, case)
     elif "truncate_small" in post:
         cut = len(data) - rng.randint(2, 6)
         data = data[:cut]
         case.note = f"cut at byte {cut} of {len(r.to_bytes())}"
+        _rows_before_cut(r, cut, case)
     elif "garbage_bytes" in post:
         pos = rng.randrange(len(data) // 3, len(data))
         data = data[:pos] + b"\x00\xff\xfe\x81" + data[pos:]
@@ -531,6 +533,24 @@ def _xlsx_rewrite(data: bytes, *, bomb: bool) -> bytes:
                 body = text.encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
+
+
+def _rows_before_cut(r: Rendered, cut: int, case: Case) -> None:
+    """A line-per-row file (a table, SMS lines) cut at byte `cut`: rows that start after the cut are gone
+    without a trace (no reader can know), so the truth is the rows that started before it. The row the
+    cut falls in must still be refused or read whole: a cut value read as another is silently wrong."""
+    if r.data is not None or case.expect is None or (r.table is None and r.fmt != "sms_text"):
+        return
+    lines = r.table.lines() if r.table is not None else r.text.split("\n")
+    first_data = len(r.table.pre) + 1 if r.table is not None else 0
+    pos = 3 if r.bom else 0
+    started = 0
+    for i, line in enumerate(lines):
+        if i >= first_data and i < first_data + len(case.expect) and pos < cut:
+            started += 1
+        pos += len((line + r.eol).encode(r.encoding))
+    case.expect = case.expect[:started]
+    case.note += f"; {started} of {len(case.truth or [])} rows start before the cut"
 
 
 def _mark_refuse(case: Case, data: bytes) -> bytes:
