@@ -96,8 +96,14 @@ def coincidence(
         n_here = int((here & mine).sum())
         rate = (n_coincide + policy.coincidence_prior * weight) / (n_named + weight)
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
-        # that names no shop is taken to have (prior_absent for a stratum the batch says little about)
-        share = (n_named + policy.prior_absent * weight) / (n_named + n_here + weight)
+        # that names no shop is taken to have (prior_absent for a stratum the batch says little about, and
+        # where no proof names another shop: then q is the prior, and the cap hardly weighs anyway; keeping
+        # prior_absent there keeps a batch split into tasks, matching.scale, giving the same verdicts)
+        share = (
+            (n_named + policy.prior_absent * weight) / (n_named + n_here + weight)
+            if n_named
+            else policy.prior_absent
+        )
         stats[str(stratum)] = {
             "named": n_named,
             "coincide": n_coincide,
