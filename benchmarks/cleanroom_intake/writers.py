@@ -277,6 +277,9 @@ def w_wechat_xlsx(txns, ctx):
         r = list(r)
         r[5] = float(r[5][1:]) if i not in ctx.amt and "fullwidth" not in ctx.opts else r[5]
         ws.append(r)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula stays text, as an export writes it
     buf = io.BytesIO()
     wb.save(buf)
     return Rendered("微信支付账单流水文件(20230101-20261201).xlsx", "proofs", exp, data=buf.getvalue())
