@@ -177,11 +177,13 @@ def _as_string(series: pd.Series) -> pd.Series:
     return out.mask(out == "", pd.NA) if has_empty(arr) else out
 
 
-def _null_text(index: pd.Index) -> pd.Series:
-    """An all-``<NA>`` text column (:data:`STRING`) on ``index``, built by pyarrow."""
+def _null_text(index: pd.Index, nulls: object = None) -> pd.Series:
+    """An all-``<NA>`` text column (:data:`STRING`) on ``index``, built by pyarrow (from ``nulls``, one such array, when given)."""
     import pyarrow as pa
 
-    return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=STRING), index=index)
+    if nulls is None:
+        nulls = pa.nulls(len(index), pa.large_string())
+    return pd.Series(pd.array(nulls, dtype=STRING), index=index)
 
 
 def _words(values: pd.Series) -> list[str | None] | None:
@@ -384,9 +386,12 @@ def _validate_journal(
     missing = [c for c in JOURNAL_REQUIRED if c not in out.columns]
     if missing:
         raise SchemaError(f"missing required column(s): {', '.join(missing)}")
+    import pyarrow as pa
+
+    nulls = pa.nulls(len(out), pa.large_string())  # one immutable Arrow array under every missing column
     for column in JOURNAL_COLUMNS:
         if column not in out.columns:
-            out[column] = _null_text(out.index)
+            out[column] = _null_text(out.index, nulls)
     for column in JOURNAL_COLUMNS:
         if column not in _JOURNAL_SPECIAL and not (column in settled and out[column].dtype == STRING):
             out[column] = _as_string(out[column])

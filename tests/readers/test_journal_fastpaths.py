@@ -371,3 +371,18 @@ def test_parquet_row_groups_and_dataset_folders_read_as_one_file(tmp_path) -> No
         assert got[0] is not None, got[1]
         columns = [c for c in expected[0].columns if c != "source"]
         pd.testing.assert_frame_equal(got[0][columns], expected[0][columns])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.sampled_from(sorted(table.NULL_MARKERS)), st.text(max_size=5)), max_size=20
+    ),
+    cut=st.integers(0, 3),
+)
+def test_the_marker_prefilter_never_misses_a_marker(values: list[str | None], cut: int) -> None:
+    import pyarrow as pa
+
+    arr = pa.array(values, type=pa.large_string()).slice(min(cut, len(values)))
+    if any(v in table.NULL_MARKERS for v in values[cut:] if v is not None):
+        assert table._may_hold_marker(arr)

@@ -923,7 +923,8 @@ def _canonical(
     if zone is not None:
         ts = ts.dt.tz_convert(zone)
     out["ts"] = ts
-    held = {c: out.pop(c).astype(STRING) for c in ID_COLUMNS if c in out}
+    held = {c: out[c] if out[c].dtype == STRING else out[c].astype(STRING) for c in ID_COLUMNS if c in out}
+    out = out.drop(columns=list(held))
     out["txn_id"] = constant_text("x", len(out))
     result = _validate_journal(out, settled=settled)
     for column, values in held.items():

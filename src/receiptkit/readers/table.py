@@ -661,23 +661,26 @@ _MARKER_FIRST[[m.encode("utf-8")[0] for m in NULL_MARKERS if m]] = True
 
 
 def _may_hold_marker(arr: pa.Array) -> bool:
-    """False when no cell of a ``large_string`` array can be one of :data:`NULL_MARKERS` (short cells' first bytes)."""
+    """False when no present cell of a ``large_string`` array can be one of :data:`NULL_MARKERS`.
+
+    A candidate is an empty cell, or a short one (at most as many bytes as the longest marker)
+    whose first byte starts a marker; an empty or null cell reads a neighbour's byte, which can
+    only add candidates.
+    """
     n = len(arr)
     if n == 0 or arr.null_count == n:
         return False
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    lengths = offsets[1:] - offsets[:-1]
-    short = np.flatnonzero(lengths <= _MARKER_BYTES)
-    if not len(short):
-        return False
+    lengths = np.diff(offsets)
     data = arr.buffers()[2]
     if data is None or data.size == 0:
-        candidates = np.ones(len(short), dtype=bool)  # every cell empty: "" is a marker
+        candidates = np.ones(n, dtype=bool)  # every cell empty (or null)
     else:
-        first = np.frombuffer(data, dtype=np.uint8).take(offsets[short], mode="clip")
-        candidates = (lengths[short] == 0) | _MARKER_FIRST.take(first)
+        first = np.frombuffer(data, dtype=np.uint8).take(offsets[:-1], mode="clip")
+        candidates = (lengths <= _MARKER_BYTES) & _MARKER_FIRST.take(first)
+        candidates |= lengths == 0
     if arr.null_count:
-        candidates &= valid_cells(arr)[short]
+        candidates &= valid_cells(arr)
     return bool(candidates.any())
 
 
@@ -919,14 +922,18 @@ class Col:
         object.__setattr__(self, "regex", regex)
 
 
+def _same_name(name: str, index: pd.Index) -> pd.Series:
+    """``name`` in every row, as a categorical column (one byte per row, not an object per row)."""
+    codes = np.zeros(len(index), dtype=np.int8)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=[name]), index=index)
+
+
 def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.Series]:
     """First non-empty value per row among the present columns, and which column."""
     present = [n for n in names if n in frame.columns]
     if len(present) == 1:  # one source column: its values as they are
         only = frame[present[0]]
-        return (only if only.dtype == STRING else only.astype(STRING)), pd.Series(
-            present[0], index=frame.index, dtype=object
-        )
+        return (only if only.dtype == STRING else only.astype(STRING)), _same_name(present[0], frame.index)
     values = pd.Series(pd.NA, index=frame.index, dtype=STRING)
     origin = pd.Series(
         present[0] if present else (names[0] if names else ""), index=frame.index, dtype=object
