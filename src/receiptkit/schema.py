@@ -195,23 +195,34 @@ def _words(values: pd.Series) -> list[str | None] | None:
     return pc.unique(arrow_text(values)).to_pylist()  # type: ignore[no-any-return]
 
 
-def _folded(values: pd.Series, upper: bool) -> pd.Series:
+def _folded(values: pd.Series, upper: bool) -> tuple[pd.Series, list[str | None] | None]:
     """``values.str.upper()`` (or ``lower()``), without a pass over the rows when no distinct word changes.
 
     Only words that are plain ASCII and already in that case are taken as unchanged: any other
-    word goes through pandas' own case mapping, as before.
+    word goes through pandas' own case mapping, as before. Also returns the distinct words of the
+    result when known (the column came back as it was), else None.
     """
     words = _words(values)
     if words is not None and all(
         w is None or (w.isascii() and w == (w.upper() if upper else w.lower())) for w in words
     ):
-        return values
-    return values.str.upper() if upper else values.str.lower()
+        return values, words
+    return (values.str.upper() if upper else values.str.lower()), None
 
 
-def _check_values(frame: pd.DataFrame, column: str, allowed: Iterable[str], required: bool) -> None:
+def _check_values(
+    frame: pd.DataFrame,
+    column: str,
+    allowed: Iterable[str],
+    required: bool,
+    words: list[str | None] | None = None,
+) -> None:
+    """Every value of ``column`` in ``allowed`` (and present when ``required``), or a :class:`SchemaError` naming the first that is not.
+
+    ``words``: the column's distinct values when the caller knows them already.
+    """
     values = frame[column]
-    words = _words(values)
+    words = _words(values) if words is None else words
     if words is not None and all(
         (w is not None or not required) and (w is None or w in allowed) for w in words
     ):
@@ -397,11 +408,11 @@ def _validate_journal(
             out[column] = _as_string(out[column])
     out["ts"] = _as_aware(out["ts"], tz, "ts", frame=out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
-    out["currency"] = _folded(out["currency"], upper=True)
-    _check_currency(out)
+    out["currency"], words = _folded(out["currency"], upper=True)
+    _check_currency(out, words)
     for column, allowed in (("txn_type", TXN_TYPES), ("status", STATUSES), ("channel", CHANNELS)):
-        out[column] = _folded(out[column], upper=False)
-        _check_values(out, column, allowed, required=True)
+        out[column], words = _folded(out[column], upper=False)
+        _check_values(out, column, allowed, required=True, words=words)
     missing_ids = out["txn_id"].isna()
     if missing_ids.any():
         index = missing_ids.idxmax()
@@ -496,12 +507,12 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     _check_values(out, "ts_precision", PRECISIONS, required=True)
     out["ts_end"] = _proof_window_end(out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
-    out["currency"] = _folded(out["currency"], upper=True)
-    _check_currency(out)
-    out["kind"] = _folded(out["kind"], upper=False)
-    _check_values(out, "kind", PROOF_KINDS, required=True)
-    out["direction"] = _folded(out["direction"], upper=False)
-    _check_values(out, "direction", DIRECTIONS, required=True)
+    out["currency"], words = _folded(out["currency"], upper=True)
+    _check_currency(out, words)
+    out["kind"], words = _folded(out["kind"], upper=False)
+    _check_values(out, "kind", PROOF_KINDS, required=True, words=words)
+    out["direction"], words = _folded(out["direction"], upper=False)
+    _check_values(out, "direction", DIRECTIONS, required=True, words=words)
     out["source_row"] = _as_row_numbers(out, "source_row")
     empty_ids = out["proof_id"].isna()
     if empty_ids.any():
@@ -775,9 +786,9 @@ def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.S
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")  # fullmatch: "$" would let "CNY\n" through
 
 
-def _check_currency(frame: pd.DataFrame) -> None:
+def _check_currency(frame: pd.DataFrame, words: list[str | None] | None = None) -> None:
     values = frame["currency"]
-    words = _words(values)
+    words = _words(values) if words is None else words
     if words is not None and all(w is not None and _CURRENCY_RE.fullmatch(w) for w in words):
         return  # every distinct code well-formed: nothing to name
     bad = values.isna() | ~values.str.fullmatch(_CURRENCY_RE.pattern, na=False)
