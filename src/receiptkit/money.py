@@ -257,8 +257,10 @@ def parse_amount(
 
     Accepts thousands separators (``"1,234.50"``), currency symbols and words
     before or after (``"¥128.50"``, ``"128.5元"``, ``"CNY 13.50"``,
-    ``"$8.00"``), signs (``"-25.00"``, ``"+10.00"``, ``"-$8.00"``,
-    ``"($8.00)"``), full-width digits and padding. With
+    ``"$8.00"``), signs in front (``"-25.00"``, ``"+10.00"``, ``"-$8.00"``,
+    ``"($8.00)"``), full-width digits and padding. A sign after the number
+    (``"25.00-"``) is refused: no export read here writes one, and reading
+    it either way could be silently wrong. With
     ``decimal_comma=True`` the comma is the decimal mark (``"1.234,50"``).
 
     ``currency`` is the currency to use when the text does not name one; when
@@ -317,9 +319,10 @@ def parse_amount(
             negative = not negative
         body = body[1:]
         sign_count += 1
-    if body.endswith("-") and sign_count == 0:
-        negative = True
-        body = body[:-1]
+    if body.endswith(("-", "+")):
+        # "5-" is a minus sign in some ledgers and a cut or damaged cell in others; no export
+        # read here writes its sign after the amount, so it is refused, never read as 5 or -5.
+        raise AmountError("a sign after the amount: write it in front ('-5.00')", value=text)
     if sign_count > 1:
         raise AmountError("more than one sign", value=text)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from receiptkit import ProofError, read_proofs
+from receiptkit import ProofError, read_proofs, rejected
 from receiptkit.readers import bank_csv, camt, mt940, ofx, screenshot_json, sms, wallet_cn
 from receiptkit.readers.proofs import sniff_format
 from receiptkit.schema import PROOF_COLUMNS
@@ -205,3 +205,75 @@ def test_docs_list_every_format_with_its_header_signature():
     for spec in settlement.SPECS.values():
         assert f"| `{spec.name}` |" in closing_doc, spec.name
     assert "## Refusals: what each one means" in proofs_doc and "### Refusals" in journal_doc
+
+
+_STRIPE_HEADER = (
+    '"balance_transaction_id","created_utc","available_on_utc","currency","gross","fee","net",'
+    '"reporting_category","description"\n'
+)
+_BOC_HEADER = (
+    "中国银行交易流水明细单\n记账日期,记账时间,币别,金额,余额,交易名称,渠道,网点名称,附言,对方账户名,"
+    "对方卡号/账号,对方开户行,借记卡号\n"
+)
+_WECHAT_HEAD = (
+    "微信支付账单明细\n"
+    + "\n".join(["x"] * 14)
+    + "\n----------------------微信支付账单明细列表--------------------\n"
+    + "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n"
+)
+_OFX2 = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" '
+    'OLDFILEUID="NONE" NEWFILEUID="NONE"?>\n<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1</TRNUID><STATUS><CODE>0'
+    "</CODE><SEVERITY>INFO</SEVERITY></STATUS><STMTRS><CURDEF>USD</CURDEF><BANKACCTFROM><BANKID>1</BANKID>"
+    "<ACCTID>1</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM><BANKTRANLIST><DTSTART>20230101</DTSTART>"
+    "<DTEND>20261201</DTEND>\n<STMTTRN><TRNTYPE>CREDIT</TRNTYPE><DTPOSTED>20231203125742[+1:CET]</DTPOSTED>"
+    "<TRNAMT>{amount}</TRNAMT><FITID>F1</FITID><NAME>Shop</NAME></STMTTRN>\n</BANKTRANLIST></STMTRS></STMTTRNRS>"
+    "</BANKMSGSRSV1>\n</OFX>\n"
+)
+# Clean-room intake finding A: each of these was read as 5.00 (a charge became a refund, a credit a debit).
+_TRAILING_MINUS = {
+    "stripe": (
+        "balance.csv",
+        _STRIPE_HEADER
+        + '"txn_0","2026-11-10 09:00:00","2026-11-12 00:00:00","usd","7.25","0.00","7.25","charge","y"\n'
+        '"txn_1","2026-11-11 10:31:08","2026-11-13 00:00:00","usd","5-","0.00","5-","charge","x"\n',
+        3,
+        "gross",
+        "5-",
+    ),
+    "boc_debit": (
+        "boc.csv",
+        _BOC_HEADER
+        + '2026-04-08,05:19:24,人民币,-658.64,"3,240.28",网上快捷支付,银企对接,-,x,x,Z200******010N,-,3167\n'
+        '2026-04-09,05:19:24,人民币,5-,"3,240.28",网上快捷支付,银企对接,-,x,x,Z200******010N,-,3167\n',
+        4,
+        "金额",
+        "5-",
+    ),
+    "wechat": (
+        "微信支付账单(20260101-20260131).csv",
+        _WECHAT_HEAD + "2026-01-15 14:30:25,商户消费,罗森,/,支出,¥5-,零钱,支付成功,4200000001\t,123\t,/\n",
+        18,
+        "金额(元)",
+        "¥5-",
+    ),
+    "ofx2": ("s.ofx", _OFX2.replace("{amount}", "5-"), None, "TRNAMT", "5-"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_TRAILING_MINUS))
+def test_a_sign_after_the_amount_is_refused_by_every_reader(tmp_path, case):
+    name, text, row, column, value = _TRAILING_MINUS[case]
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(ProofError, match="sign after the amount") as caught:
+        read_proofs(path)
+    assert (caught.value.file, caught.value.column, caught.value.value) == (str(path), column, value)
+    if row is not None:
+        assert caught.value.row == row
+    if case in ("stripe", "boc_debit"):  # two rows: the good one stays, the bad one is reported
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = read_proofs(path, strict=False)
+        assert len(frame) == 1 and 500 not in frame["amount_minor"].tolist()
+        assert rejected(frame)["row"].tolist() == [row]
