@@ -88,3 +88,34 @@ def test_round_trip_of_iso_seconds(value: dt.datetime) -> None:
     parsed = parse_time(value.strftime("%Y-%m-%d %H:%M:%S"), tz="UTC")
     assert parsed.ts.to_pydatetime().replace(tzinfo=None) == value
     assert parsed.precision == "second"
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("01/13/2025", {"fmt": "%d/%m/%Y"}),  # HSBC HK: month 13 in a DD/MM layout
+        ("03/24/2025", {"dayfirst": True}),
+        ("24/03/2025", {"dayfirst": False}),
+        ("13.01.2025", {"dayfirst": False}),
+        ("12/25", {"dayfirst": True, "ref": "2026-01-01"}),  # year-less MM/DD read day first
+    ],
+)
+def test_a_date_impossible_in_the_declared_order_is_refused_never_swapped(text, options):
+    """dateutil takes dayfirst as a preference and swaps day and month when the date needs it."""
+    with pytest.raises(TimeParseError, match="never read in another order") as caught:
+        parse_time(text, TZ, **options)
+    assert caught.value.value == text
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "day"),
+    [
+        ("24/03/2025", {"fmt": "%d/%m/%Y"}, "2025-03-24"),
+        ("2025-03-24", {"fmt": "%d/%m/%Y"}, "2025-03-24"),  # year first cannot be swapped
+        ("03/04/2025", {"dayfirst": True}, "2025-04-03"),
+        ("03/04/2025", {"dayfirst": False}, "2025-03-04"),
+        ("24 Mar 2025", {"fmt": "%d/%m/%Y"}, "2025-03-24"),
+    ],
+)
+def test_dates_in_the_declared_order_are_read(text, options, day):
+    assert str(parse_time(text, TZ, **options).ts.date()) == day

@@ -195,10 +195,16 @@ def parse_time(
             if value.tzinfo is not None:
                 zone_in_text = value.tzinfo
                 value = value.replace(tzinfo=None)
+    if fmt and value is None:
+        # the layout declares its order: a date impossible in it ("01/13/2025" for %d/%m/%Y) is
+        # refused, never read in another order; year-first forms (ISO, 2025年…) stay readable
+        dayfirst = _fmt_dayfirst(fmt, dayfirst)
     if value is None:
         for pattern in (_ISO_RE, _COMPACT_RE, _CN_RE, _MD_RE):
             match = pattern.match(cleaned)
             if match:
+                if pattern is _MD_RE and dayfirst:
+                    raise TimeParseError(_order_reason(fmt, dayfirst), value=text)
                 try:
                     value, precision, no_year = _from_parts(match.groupdict(), ref_date)
                 except ValueError as exc:
@@ -207,6 +213,7 @@ def parse_time(
                 break
     if value is None:
         value, precision, zone_in_text, no_year = _dateutil(cleaned, dayfirst, text)
+        _check_order(cleaned, value, dayfirst, fmt, text)
         if no_year:
             if ref_date is None:
                 raise TimeParseError("date has no year and no reference date was given", value=text)
@@ -229,6 +236,41 @@ def parse_time(
     except (ValueError, OverflowError) as exc:
         raise TimeParseError(f"not a valid time ({exc})", value=text) from None
     return ParsedTime(_localise(stamp, zone, text), precision)
+
+
+_NUMERIC_DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2\d{2,4}\b")
+
+
+def _fmt_dayfirst(fmt: str, dayfirst: bool) -> bool:
+    """Whether ``fmt`` writes the day before the month (``%d/%m/%Y``); ``dayfirst`` when it names neither."""
+    day, month = fmt.find("%d"), fmt.find("%m")
+    if day < 0 or month < 0:
+        return dayfirst
+    return day < month
+
+
+def _order_reason(fmt: str | None, dayfirst: bool) -> str:
+    order = (
+        f"{'day' if dayfirst else 'month'} first ({fmt})"
+        if fmt
+        else ("DD/MM/YYYY" if dayfirst else "MM/DD/YYYY")
+    )
+    return f"not a valid date in this layout's order, {order}: never read in another order"
+
+
+def _check_order(cleaned: str, value: dt.datetime, dayfirst: bool, fmt: str | None, original: object) -> None:
+    """Refuse a numeric date that dateutil read in the other order than asked.
+
+    dateutil treats ``dayfirst`` as a preference: "01/13/2025" with ``dayfirst=True`` comes back
+    as 13 January. A date impossible in the declared order is an error, never a swap.
+    """
+    match = _NUMERIC_DMY.match(cleaned)
+    if match is None:
+        return
+    first, second = int(match.group(1)), int(match.group(3))
+    day, month = (first, second) if dayfirst else (second, first)
+    if (value.day, value.month) != (day, month):
+        raise TimeParseError(_order_reason(fmt, dayfirst), value=original)
 
 
 def _dateutil(

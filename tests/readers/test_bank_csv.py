@@ -120,3 +120,32 @@ def test_rows_that_all_end_with_a_delimiter_are_read():
     ]
     frame = read_proofs((_ALIPAY_HEAD + "\n".join(rows) + "\n").encode("gb18030"), name="a.csv")
     assert list(frame["wallet_txn_id"]) == ["T1", "T2"] and list(frame["card_last4"]) == ["8265", "1162"]
+
+
+@pytest.mark.parametrize("layout", ["debit", "credit"])
+def test_hsbc_hk_date_impossible_as_dd_mm_is_refused_not_read_month_first(tmp_path, layout):
+    """Clean-room intake finding B: 01/13/2025 after a row dated 24/03/2025 was read as 13 January."""
+    if layout == "debit":
+        text = (
+            "Date,Description,Billing amount,Billing currency,Balance,Balance currency\n"
+            '24/03/2025,"POS PURCHASE A","-1.00"\t,HKD,"3,612.17"\t,HKD\n'
+            '01/13/2025,"POS PURCHASE B","-208.30"\t,HKD,"3,612.17"\t,HKD\n'
+        )
+        column = "Date"
+    else:
+        text = (
+            "Transaction date,Post date,Description,Billing amount,Billing currency,Transaction status,"
+            "Merchant name,Country / region,Area / district,Credit / Debit\n"
+            '24/03/2025,24/03/2025,"SALES: A","1.00"\t,HKD,POSTED,"A",HK,HKG,DEBIT\n'
+            '01/13/2025,24/03/2025,"SALES: B","558.20"\t,HKD,POSTED,"B",HK,HKG,DEBIT\n'
+        )
+        column = "Transaction date"
+    path = tmp_path / "hsbc.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProofError, match="never read in another order") as caught:
+        read_proofs(path)
+    assert (caught.value.row, caught.value.column, caught.value.value) == (3, column, "01/13/2025")
+    with pytest.warns(UserWarning):
+        frame = read_proofs(path, strict=False)
+    assert list(frame["date"]) == [pd.Timestamp("2025-03-24")]
+    assert rejected(frame)["row"].tolist() == [3]
