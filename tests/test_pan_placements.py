@@ -162,7 +162,7 @@ PLACEMENTS: dict[str, Callable[[], Any]] = {
     ),
     # SMS
     "sms full-width": lambda: rk.read_proofs(
-        _text("sms.txt", "您尾号1234的信用卡", f"您尾号1234的信用卡(卡号{_fullwidth(PAN)})"),
+        _text("sms.txt", "您尾号1234的信用卡", f"您尾号0128的信用卡(卡号{_fullwidth(PAN)})"),
         name="s.txt",
         strict=False,
     ),

@@ -33,6 +33,7 @@ __all__ = [
     "mask_pans_deep",
     "mask_pans_in_text",
     "might_hold_pan",
+    "pan_spans",
     "visible_digits",
 ]
 
@@ -141,6 +142,20 @@ def find_full_pans(text: str, *, strict: bool = False) -> list[str]:
         if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
             found.append(digits)
     return found
+
+
+def pan_spans(text: str, *, strict: bool = True) -> list[tuple[int, int, str]]:
+    """Where full card numbers sit in ``text``: ``(start, end, digits)`` per number, digits in ASCII.
+
+    Found as :func:`find_full_pans` finds them (any script, grouped or not;
+    ``strict`` as there); positions index ``text`` itself.
+    """
+    out = []
+    for match in _PAN_RE.finditer(_fold(text)):
+        digits = _digits_of(match)
+        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
+            out.append((match.start(), match.end(), digits))
+    return out
 
 
 def contains_full_pan(text: str) -> bool:

@@ -39,6 +39,15 @@ written from real wordings (``../shared/FIELD-GUIDE-PROOFS.md`` section 1):
   Brackets inside the payee nest (``支出(消费罗森(莘庄店))`` → ``罗森(莘庄店)``); a
   payee cut inside its branch bracket (``消费（茶语轩(五角场店…）``) ends at the
   bracket the amount follows and keeps its ``…``.
+- **Card data first.** Expiry dates (``有效期 09/39``) become ``**/**`` and full
+  card numbers their first 6 + last 4 before anything is read; a full number is
+  never the card's tail, and one that disagrees with the card named is refused.
+- **Refused.** An amount that is not the whole token (``1E5元``, ``0x10元``,
+  ``12 50元``, with or without a bracketed payee before it); a message that ends
+  at its amount with fewer than two decimals (``…快捷支付0.8``: it may be cut);
+  a message longer than :data:`MAX_MESSAGE_CHARS` (parsing is linear below it).
+- **JSON rows.** Each captured message is its own row, numbered from 1 across
+  the document; errors name that number.
 
 >>> row = parse_sms("您尾号1234的信用卡11月20日14:32消费人民币128.50元,商户:XX便利店", ref="2026-12-01")
 >>> row["card_last4"], row["amount_minor"], row["currency"], row["merchant_text"], str(row["ts"])
@@ -57,11 +66,16 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
+from receiptkit.pan import mask_expiry, mask_pan, pan_spans
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
 from receiptkit.readers.table import source_name
 from receiptkit.timeparse import parse_time
 
-__all__ = ["message_of", "parse_sms", "read", "sniff"]
+__all__ = ["MAX_MESSAGE_CHARS", "message_of", "parse_sms", "read", "sniff"]
+
+#: The longest message read (characters, as received). A card SMS is at most a few hundred
+#: characters and an app notification about a thousand; a longer text is refused unread.
+MAX_MESSAGE_CHARS = 4_000
 
 # ---------------------------------------------------------------- card tail
 _TAILS = [
@@ -119,8 +133,10 @@ _LABELLED = re.compile(
     rf"(?:交易金额|消费金额|支出金额|支付金额|扣款金额|入账金额|退款金额|存入金额|金额)\s*[:：]?\s*(?P<cur1>{_CUR})?\s*{_NUM}{_AFTER}"
 )
 _VERBS = r"消费退货/退税|退货/退税|消费/预付款|预授权|消费|支出|支付|付款|扣款|取现|支取|转出|退货|退款|存入|转入|收入|入账|撤销|交易"
+#: ``支出(消费罗森)`` and, one level deep, ``支出(消费罗森(莘庄店))``: bounded, so linear in the message
+_PAREN = r"[（(](?P<paren>(?:[^（()）\n]|[（(][^（()）\n]{0,60}[)）]){1,60})[)）]"
 _VERB_LED = re.compile(
-    rf"(?P<verb>{_VERBS})(?:交易|金额)?\s*[:：]?\s*(?:[（(](?P<paren>[^（()）]{{1,60}})[)）])?\s*(?P<cur1>{_CUR})?\s*{_NUM}{_AFTER}"
+    rf"(?P<verb>{_VERBS})(?:交易|金额)?\s*[:：]?\s*(?:{_PAREN})?\s*(?P<cur1>{_CUR})?\s*{_NUM}{_AFTER}"
 )
 _CUR_BEFORE = re.compile(rf"(?P<cur1>{_CUR})\s*{_NUM}{_AFTER}")
 _CUR_AFTER = re.compile(rf"{_NUM}(?:\s*[（(]\s*(?P<cur2b>{_CUR})\s*[)）]|\s*(?P<cur2>{_CUR}))")
@@ -151,7 +167,7 @@ _MONTHS = {
 # ---------------------------------------------------------------- merchant
 _LABEL = r"[\u4e00-\u9fffA-Za-z]{2,8}\s*[:：]"
 _MERCHANT_LABELLED = re.compile(
-    rf"(?:交易商户|商户名称|商户全称|商户|交易地址|交易地点|收款方|交易说明)\s*[:：]\s*(?P<m>[^\n,，;；]+?)\s*(?=\s{{1,3}}{_LABEL}|\s/\s|[\n,，;；]|$)"
+    rf"(?:交易商户|商户名称|商户全称|商户|交易地址|交易地点|收款方|交易说明)\s*[:：]\s*(?P<m>[^\n,，;；]{{1,200}}?)\s*(?=\s{{1,3}}{_LABEL}|\s/\s|[\n,，;；]|$)"
 )
 _MERCHANT_PAREN = re.compile(
     r"(?P<verb>支出|收入|消费退货/退税|退货/退税|消费/预付款|消费|退货|退款)\s*[（(]"
@@ -160,14 +176,15 @@ _OPEN, _CLOSE = "（(", ")）"
 #: what follows the bracket that closes a merchant: the amount (``）14.93元``, ``)24.4元``)
 _AMOUNT_NEXT = re.compile(rf"\s*(?:{_CUR})?\s*[-+－]?\d")
 _FIELD_END = re.compile(r"[，。;；\n]")
+# each candidate is at most 100 characters, so that a message full of 在 or "at " stays linear
 _MERCHANT_TO = [
-    re.compile(r"向\s*(?P<m>[^,，。;；\n]+?)\s*完成"),
-    re.compile(r"向\s*(?P<m>[^,，。;；\n]+?)\s*(?:支出|付款|转账)"),
+    re.compile(r"向\s*(?P<m>[^,，。;；\n]{1,100}?)\s*完成"),
+    re.compile(r"向\s*(?P<m>[^,，。;；\n]{1,100}?)\s*(?:支出|付款|转账)"),
     re.compile(
-        r"在\s*(?P<m>[^,，。;；\n]+?)\s*(?:快捷支付|消费|支付|付款|刷卡|退款|退货|有一笔)(?![-－—（(])"
+        r"在\s*(?P<m>[^,，。;；\n]{1,100}?)\s*(?:快捷支付|消费|支付|付款|刷卡|退款|退货|有一笔)(?![-－—（(])"
     ),
-    re.compile(r"\bat\s+(?P<m>.+?)(?=\s+on\s|\s+at\s|[,.;](?:\s|$)|\s*$)", re.I),
-    re.compile(r"\bfrom\s+(?P<m>[A-Z0-9].+?)(?=\s+was\s|\s+on\s|[,.;](?:\s|$))"),
+    re.compile(r"\bat\s+(?P<m>.{1,100}?)(?=\s+on\s|\s+at\s|[,.;](?:\s|$)|\s*$)", re.I),
+    re.compile(r"\bfrom\s+(?P<m>[A-Z0-9].{0,100}?)(?=\s+was\s|\s+on\s|[,.;](?:\s|$))"),
 ]
 #: a merchant candidate that holds a date, a time or an amount is not a merchant
 _NOT_MERCHANT = re.compile(r"\d{1,2}[:：]\d{2}|\d+[月日年]|\d{4}-\d|\d+\.\d{2}|尾号|账户\d")
@@ -180,12 +197,15 @@ _REFERENCE = re.compile(
 _CREDIT = re.compile(
     r"退货|退款|退税|存入|转入|收入|入账|撤销|冲正|refund|credited|reversal|returned|deposit", re.I
 )
-_DISCLAIMER = re.compile(r"[^，,。;；\n]*以[^，,。;；\n]*为准[^，,。;；\n]*")
+_FIELD_SPLIT = re.compile(r"([，,。;；\n])")
 _TYPE_FIELD = re.compile(r"交易类型\s*[:：]\s*([^\n,，;；]+)")
 
 
-#: what may not directly follow an amount's digits (it would make them part of something longer)
-_RUNS_ON = re.compile(r"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d")
+#: what may not directly follow an amount's digits (it would make them part of something longer):
+#: letters, digits, signs, ``.,`` before more digits, or more digits after a space (``12 50元``)
+_RUNS_ON = re.compile(rf"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d|\s+\d[\d,.]*\s*(?:{_CUR}|$)")
+#: where a card number is the message's own card-number field (``卡号``, ``交易卡号``, ``card no``)
+_CARD_NUMBER_LABEL = re.compile(r"(?:卡号|卡号码|card\s*(?:no\.?|number))\s*[:：]?\s*$", re.I)
 
 
 def _first_line(head: str) -> str:
@@ -223,7 +243,7 @@ def sniff(head: str) -> bool:
 
 def _field_before(message: str, start: int) -> str:
     """The text of the field the number at ``start`` sits in, from the last separator."""
-    head = message[:start]
+    head = message[max(0, start - 200) : start]  # a field is never that long: linear in the message
     cut = 0
     for sep in _FIELD_START.finditer(head):
         cut = sep.end()
@@ -364,15 +384,69 @@ def _time(message: str) -> str | None:
     return None
 
 
-def _tail(message: str) -> str | None:
+def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """``message`` with expiry dates as ``**/**`` and full card numbers masked (first 6 + last 4).
+
+    Expiry dates go first (``有效期 09/39`` is then never read as a date). A card
+    number is a 13-19 digit number with a network prefix and a valid check digit,
+    or any 12-19 digit number in the message's card-number field (``卡号…``).
+    Returns the masked text and where each masked number now sits (start, end,
+    its last 4), so that a full number is never read as the card's tail.
+    """
+    text = mask_expiry(message)
+    strict = {(a, b) for a, b, _ in pan_spans(text, strict=True)}
+    spans = [
+        (a, b, digits)
+        for a, b, digits in pan_spans(text, strict=False)
+        if (a, b) in strict or _CARD_NUMBER_LABEL.search(text[max(0, a - 20) : a])
+    ]
+    if not spans:
+        return text, []
+    pieces: list[str] = []
+    where: list[tuple[int, int, str]] = []
+    last = size = 0
+    for start, end, digits in spans:
+        pieces.append(text[last:start])
+        size += start - last
+        masked = mask_pan(digits)
+        pieces.append(masked)
+        where.append((size, size + len(masked), digits[-4:]))
+        size += len(masked)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), where
+
+
+def _tail(message: str, pans: list[tuple[int, int, str]] = ()) -> str | None:  # type: ignore[assignment]
+    """The card the message names (``尾号1234``, ``信用卡(1234)``…), never a full card number in it.
+
+    ``pans`` are the places of the full card numbers :func:`_mask_card_data`
+    masked. When the message names a card and also holds a full card number
+    ending otherwise, which card paid is unclear: :class:`ProofError`.
+    """
+    named = None
     for pattern in _TAILS:
         for match in pattern.finditer(message):
             digits = match.group(1)
+            if any(start <= match.start(1) < end for start, end, _ in pans):
+                continue  # a full card number (masked): never the source of the tail
             before = message[max(0, match.start() - 3) : match.start()]
             if re.search(r"1[3-9]\d$", before) and "*" in match.group(0):
                 continue  # a masked mobile number, 185****6220
-            return digits
-    return None
+            named = digits
+            break
+        if named is not None:
+            break
+    if named is not None:
+        others = sorted({last4 for _, _, last4 in pans if not last4.endswith(named)})
+        if others:
+            raise ProofError(
+                f"the message names the card ending {named} but also holds a full card number ending "
+                f"{others[0]}: which card paid is unclear",
+                column="card_last4",
+                value=f"{named} / {others[0]}",
+            )
+    return named
 
 
 def _bracketed(message: str, start: int) -> str | None:
@@ -425,6 +499,18 @@ def _merchant(message: str) -> str | None:
     return None
 
 
+def _without_disclaimers(message: str) -> str:
+    """``message`` without the fields that say what is authoritative (``以入账…为准``); linear."""
+    pieces = _FIELD_SPLIT.split(message)
+    kept = []
+    for piece in pieces:
+        start = piece.find("以")
+        if start >= 0 and piece.find("为准", start + 1) > 0:
+            continue
+        kept.append(piece)
+    return "".join(kept)
+
+
 def _direction(message: str, match: re.Match[str], how: str) -> str:
     sign = match.groupdict().get("sign")
     if sign in ("-", "－"):
@@ -437,7 +523,7 @@ def _direction(message: str, match: re.Match[str], how: str) -> str:
     if how == "verb":
         words = match.group("verb") + (match.group("paren") or "")[:2]
         return "credit" if _CREDIT.search(words) else "debit"
-    return "credit" if _CREDIT.search(_DISCLAIMER.sub("", message)) else "debit"
+    return "credit" if _CREDIT.search(_without_disclaimers(message)) else "debit"
 
 
 def _as_date(value: Any, zone: str) -> dt.date | None:
@@ -457,8 +543,16 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
     time of the message (a timestamp); it serves as ``ref`` and dates a message
     that names no date at all (day precision).
     """
-    lines = [" ".join(line.split()) for line in str(text).splitlines()]
-    message = "\n".join(line for line in lines if line)
+    text = str(text)
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ProofError(
+            f"the message is longer than {MAX_MESSAGE_CHARS:,} characters (a card SMS or notification "
+            "is a few hundred): not read",
+            column="text",
+            value=f"{len(text):,} characters",
+        )
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    message, pans = _mask_card_data("\n".join(line for line in lines if line))
     zone = tz
     captured_at = pd.Timestamp(captured).tz_convert(zone) if captured is not None else None
     ref_date = _as_date(ref, zone) or (captured_at.date() if captured_at is not None else None)
@@ -467,15 +561,32 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
     if found is None:
         raise ProofError("no amount found in the message", value=message[:60])
     match, how = found
-    before = message[: match.start("num")].rstrip()[-1:]
-    after = message[match.end("num") : match.end("num") + 3]
+    lead = match.start("sign") if match.group("sign") else match.start("num")
+    head = message[:lead].rstrip()
+    before = head[-1:]
+    own = match.groupdict().get("cur1") is not None and match.end("cur1") == len(
+        head
+    )  # "RMB45.00": the currency word
     currency_after = re.match(_CUR, message[match.end("num") :])
-    if (before and before in "0123456789._") or (_RUNS_ON.match(after) and not currency_after):
-        # "0x588.98", "12.5e3", "1_000", "12.34.56", "155.,09", "9 .16", "35.62-": the number runs on
-        # into other characters, so which part is the amount is a guess; refuse it rather than read
-        # "0", "12.5" or "155.00"
+    if (before and (before in "0123456789._" or (before.isascii() and before.isalpha() and not own))) or (
+        _RUNS_ON.match(message, match.end("num")) and not currency_after
+    ):
+        # "0x588.98", "12.5e3", "1E5", "1_000", "12.34.56", "155.,09", "9 .16", "35.62-", "12 50": the
+        # number runs on into other characters, so which part is the amount is a guess; refuse it
+        # rather than read "0", "12.5", "5" or "155.00"
         raise ProofError(
             "the amount runs on into other characters",
+            column="amount",
+            value=message[match.start("num") :][:20],
+        )
+    decimals = len(match.group("num").partition(".")[2])
+    if message[match.end("num") :].strip() in ("", ".") and decimals < 2:
+        # every wording in the field guide follows its amount with a currency word or a mark (元,
+        # 人民币, "，", "。"), and those without 元 write two decimals (1169.00，): a message that
+        # ends at "0.8" or "45" cannot be told from one cut inside its amount (0.86元, 458.00元)
+        raise ProofError(
+            "the message ends at the amount, with fewer than two decimals and no 元 or mark after it: "
+            "it may have been cut",
             column="amount",
             value=message[match.start("num") :][:20],
         )
@@ -503,7 +614,7 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
         parsed = parse_time(when, zone)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="date", value=when) from None
-    tail = _tail(message)
+    tail = _tail(message, pans)
     reference = _REFERENCE.search(message)
     raw: dict[str, Any] = {"text": message, **notes}
     if how == "verb" and re.search("预授权|预付款", match.group("verb")):
@@ -574,15 +685,19 @@ def message_of(record: Any) -> tuple[str, Any]:
 
 
 def _json_records(text: str, name: str) -> list[tuple[int, Any]]:
+    """(row, message object) per captured message; ``row`` is the message's number in the document.
+
+    Every message is its own row, counted from 1 across the document (one object per line, a list,
+    or ``{"messages": [...]}``), so that a refused message names itself and no other.
+    """
     decoder = json.JSONDecoder()
-    out: list[tuple[int, Any]] = []
+    out: list[Any] = []
     position = 0
     while True:
         while position < len(text) and text[position] in " \t\r\n,\ufeff":
             position += 1
         if position >= len(text):
             break
-        line = text.count("\n", 0, position) + 1
         try:
             value, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
@@ -590,19 +705,18 @@ def _json_records(text: str, name: str) -> list[tuple[int, Any]]:
                 f"not valid JSON ({exc.msg})", file=name, row=exc.lineno, value=text[exc.pos : exc.pos + 20]
             ) from None
         except RecursionError:
+            line = text.count("\n", 0, position) + 1
             raise ProofError("JSON nested too deeply", file=name, row=line) from None
         if isinstance(value, list):
-            decoder_line = line
-            for item in value:
-                out.append((decoder_line, item))
+            out.extend(value)
         elif isinstance(value, dict) and isinstance(value.get("messages"), list):
-            out.extend((line, item) for item in value["messages"])
+            out.extend(value["messages"])
         else:
-            out.append((line, value))
+            out.append(value)
         position = end
     if not out:
         raise ProofError("empty JSON document", file=name, row=1)
-    return out
+    return list(enumerate(out, start=1))
 
 
 def _messages(text: str) -> list[tuple[int, str]]:
