@@ -80,6 +80,7 @@ LINE_FORMATS: dict[str, tuple[Callable[..., w.Written], Callable[[bytes], pd.Dat
     "camt053": (w.camt, _proofs("c.xml"), "c.xml", {}, True),
     "camt054_v08": (lambda e: w.camt(e, message="054", version="08"), _proofs("c.xml"), "c.xml", {}, True),
     "camt052_v08": (lambda e: w.camt(e, message="052", version="08"), _proofs("c.xml"), "c.xml", {}, True),
+    "camt052_v02": (lambda e: w.camt(e, message="052", version="02"), _proofs("c.xml"), "c.xml", {}, True),
     "ofx_sgml": (w.ofx, _proofs("s.ofx"), "s.ofx", {"zone": EST}, True),
     "ofx_xml": (lambda e: w.ofx(e, version=2, card=True), _proofs("s.ofx"), "s.ofx", {"zone": IST}, True),
     "sms_text": (w.sms, _proofs("m.txt", format="sms"), "m.txt", {"han": True, "alphabet": "AB"}, False),
@@ -123,9 +124,27 @@ TABLE_FORMATS: dict[str, tuple[Callable[..., w.Table], Callable[[bytes], pd.Data
     "ccb": (w.bank_ccb, _proofs("b.csv"), "b.csv", {"han": True}),
     "paypal_activity": (w.paypal_activity, _proofs("p.csv"), "p.csv", {}),
     "stripe_balance": (w.stripe_balance, _proofs("s.csv"), "s.csv", {}),
+    **{
+        layout: (lambda e, layout=layout: w.paypal_localised(e, layout), _proofs("p.csv"), "p.csv", {})
+        for layout in w.PAYPAL_LOCALES
+    },
     "journal_wechat_merchant": (w.wechat_merchant, _journal("j.csv"), "j.csv", {"han": True}),
     "journal_unionpay_terminal": (w.unionpay_terminal, _journal("j.csv"), "j.csv", {"han": True}),
     "settlement_unionpay": (w.unionpay_settlement, _settlement("s.csv"), "s.csv", {}),
+    "settlement_unionpay_tsv": (
+        lambda e: w.unionpay_settlement(e, delimiter="\t"),
+        _settlement("s.tsv"),
+        "s.tsv",
+        {},
+    ),
+    "settlement_wechat_fund_flow": (w.wechat_fund_flow, _settlement("f.csv"), "f.csv", {"han": True}),
+    "settlement_wechat_fund_flow_tsv": (
+        lambda e: w.wechat_fund_flow(e, delimiter="\t"),
+        _settlement("f.txt"),
+        "f.txt",
+        {"han": True},
+    ),
+    "stripe_application_fees": (w.stripe_application_fees, _proofs("fees.csv"), "fees.csv", {}),
 }
 
 
@@ -551,9 +570,9 @@ def _table_damage(table: w.Table, kind: str, draw: Any, oracle: Oracle):
                 ),
             )
         expected = list(oracle.expected)
-        line = list(expected[row])
-        line[oracle.columns.index("amount_minor")] = value
-        expected[row] = tuple(line)
+        record = dict(zip(oracle.columns, expected[row], strict=True))
+        record = table.revalue(record, value) if table.revalue else {**record, "amount_minor": value}
+        expected[row] = tuple(record[c] for c in oracle.columns)
         free = table.amount_also if value == 0 else ()
         return (
             data,
@@ -586,6 +605,12 @@ def _table_damage(table: w.Table, kind: str, draw: Any, oracle: Oracle):
         p = draw(st.integers(0, len(cells[k])))
         cells[k] = cells[k][:p] + table.delimiter + cells[k][p:]
         lines[at] = table.delimiter.join(cells)
+        if cells[k][:1] == '"' and cells[k].endswith('"') and 0 < p < len(cells[k]):
+            # inside a quoted cell a separator is text: only that cell's value changed
+            free = table.feeds[k] + table.amount_also
+            return encode(
+                lines
+            ), lambda got: isinstance(got, ReceiptkitError) or oracle.changed(got, row, free)
         # a row with one cell too many is wrong, unless the separator only adds an empty last cell
         harmless = k == len(cells) - 1 and p == len(cells[k]) - 1
         if harmless:

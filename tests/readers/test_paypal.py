@@ -530,3 +530,56 @@ def test_tab_separated_activity_download_is_sniffed_and_read():
     assert frame["amount_minor"].tolist() == [1250] and frame["wallet_txn_id"].tolist() == [
         "7AB12345CD6789012"
     ]
+
+
+# --------------------------------------------------------------------------- a language not listed (Chinese)
+
+_DOCS = Path(__file__).resolve().parents[2] / "docs" / "proofs.md"
+
+
+def _chinese_section() -> str:
+    text = _DOCS.read_text(encoding="utf-8")
+    return text.split("### A PayPal export in a language not listed (Chinese)", 1)[1].split("\n## ", 1)[0]
+
+
+def test_a_chinese_paypal_export_is_refused_naming_its_header_row():
+    """No Chinese PayPal header has a public source, so none ships: the file is refused, never guessed."""
+    sample = _chinese_section().split("```text\n", 1)[1].split("```", 1)[0]
+    header = sample.splitlines()[0]
+    data = ("导出的活动记录\n" + sample).encode("utf-8")
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(data, name="paypal_zh.csv")
+    assert info.value.reason.startswith("format not recognised") and info.value.row == 1
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(data, name="paypal_zh.csv", format="paypal")
+    assert info.value.reason.startswith("not a known PayPal CSV layout")
+    assert (info.value.file, info.value.row, info.value.value) == ("paypal_zh.csv", 1, "导出的活动记录")
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(sample.encode("utf-8"), name="paypal_zh.csv", format="paypal")
+    assert (info.value.row, info.value.value) == (1, header)
+
+
+def test_the_docs_worked_example_for_a_chinese_paypal_export_runs(tmp_path, monkeypatch):
+    """docs/proofs.md: a declared variant() reads the file, and registered in LAYOUTS it is sniffed."""
+    section = _chinese_section()
+    sample = section.split("```text\n", 1)[1].split("```", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "paypal_zh.csv").write_text(sample, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = dict(paypal.LAYOUTS)
+    try:
+        namespace: dict = {}
+        exec(compile(code, str(_DOCS), "exec"), namespace)  # the example asserts what it reads
+        proofs = namespace["proofs"]
+        assert proofs["ts"].tolist() == [
+            pd.Timestamp("2026-01-15 02:05:07", tz="UTC"),
+            pd.Timestamp("2026-01-16 01:00:00", tz="UTC"),
+        ]
+        assert proofs["direction"].tolist() == ["debit", "debit"]
+        assert proofs["payment_state"].tolist() == ["success", "success"]
+        assert proofs["merchant_text"].tolist() == ["示例咖啡", "示例书店"]
+    finally:
+        paypal.LAYOUTS.clear()
+        paypal.LAYOUTS.update(before)
+    with pytest.raises(ProofError):  # unregistered again: refused as before
+        rk.read_proofs(tmp_path / "paypal_zh.csv")

@@ -324,3 +324,58 @@ def test_format_may_name_any_layout_a_reader_declares(fixtures: Path) -> None:
     assert paypal_reader.layouts["paypal_statement_es"].decimal_comma
     with pytest.raises(ProofError, match="unknown format 'nope'"):
         rk.read_proofs(wechat, format="nope")
+
+
+# --------------------------------------------------------------------------- docs list every format and refusal
+
+_DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _format_docs() -> str:
+    return (_DOCS / "proofs.md").read_text(encoding="utf-8") + (_DOCS / "journal.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def _every_format_name() -> set[str]:
+    """Every reader of every shelf, every layout a reader declares, and every preset/spec/layout family."""
+    from receiptkit.readers import bank_csv, paypal, presets, stripe, wallet_cn
+
+    names: set[str] = set()
+    for target in TARGETS:
+        for reader in REGISTRY.readers(target):
+            names.add(reader.name)
+            names.update(getattr(reader, "layouts", None) or {})
+    for family in (paypal.LAYOUTS, stripe.LAYOUTS, bank_csv.SPECS, wallet_cn.SPECS, settlement.SPECS):
+        names.update(family)
+    names.update(presets.PRESETS)
+    return names
+
+
+def test_docs_list_every_registered_reader_and_layout() -> None:
+    """docs/proofs.md or docs/journal.md names (as `code`) every reader in REGISTRY and every layout."""
+    docs = _format_docs()
+    missing = sorted(name for name in _every_format_name() if f"`{name}`" not in docs)
+    assert not missing, f"formats not listed in docs/proofs.md or docs/journal.md: {missing}"
+
+
+def test_docs_explain_every_error_class_the_readers_raise() -> None:
+    """Every receiptkit.errors class raised in receiptkit/readers is explained beside the refusal tables."""
+    import re
+
+    import receiptkit.errors as errors
+
+    source = Path(errors.__file__).parent / "readers"
+    raised = {
+        name
+        for path in source.glob("*.py")
+        for name in re.findall(r"raise (\w+)\(", path.read_text(encoding="utf-8"))
+        if isinstance(getattr(errors, name, None), type)
+    }
+    assert {"ProofError", "JournalError", "SettlementError"} <= raised
+    docs = _format_docs()
+    refusal_sections = [part.split("\n## ", 1)[0] for part in re.split(r"#+ Refusals", docs)[1:]]
+    refusal_sections.append(docs.split("## Settlement files", 1)[1].split("\n## ", 1)[0])
+    explained = "\n".join(refusal_sections)
+    missing = sorted(name for name in raised if name not in explained)
+    assert not missing, f"error classes raised by readers but not explained in a Refusals section: {missing}"

@@ -11,6 +11,7 @@ import receiptkit as rk
 from receiptkit.readers.settlement import (
     SETTLEMENT_COLUMNS,
     SETTLEMENT_EXTRA,
+    RejectedSettlementWarning,
     SettlementError,
     SettlementSpec,
     parse_rate,
@@ -345,3 +346,29 @@ def test_tab_separated_wechat_bills_are_sniffed_and_read(folder, tmp_path):
     expected = rk.read_journal(folder / "wechat_merchant_bill.csv")
     assert journal["txn_id"].tolist() == expected["txn_id"].tolist()
     assert journal["amount_minor"].tolist() == expected["amount_minor"].tolist()
+
+
+def test_fund_flow_row_written_twice_is_refused_not_summed(folder, tmp_path):
+    """Found by the fuzz oracle: a repeated row (same 资金流水单号) was summed, doubling the day's gross."""
+    lines = (folder / "wechat_fund_flow.csv").read_text(encoding="utf-8").splitlines()
+    lines.insert(4, lines[3])  # the 36.00 payment (line 4) again on line 5
+    path = _csv(tmp_path, "\n".join(lines) + "\n", "资金账单.csv", "utf-8")
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path)
+    assert (info.value.row, info.value.column) == (5, "资金流水单号")
+    assert info.value.value == "1900009231202611020000000003" and "line 4" in info.value.reason
+    with pytest.warns(RejectedSettlementWarning):
+        frame = read_settlement(path, strict=False)
+    # the repeat is rejected and listed; the day reads as without it
+    assert frame.iloc[0]["gross_minor"] == 12850 + 3600 - 2850 and frame.iloc[0]["count"] == 3
+    assert rk.rejected(frame)["row"].tolist() == [5]
+
+
+@pytest.mark.parametrize("amount", ["-36.00", "36.00-"])
+def test_fund_flow_signed_amount_contradicting_its_direction_is_refused(folder, tmp_path, amount):
+    """收支金额 is unsigned beside 收入/支出: a sign was dropped by abs() and read as 36.00 income."""
+    text = (folder / "wechat_fund_flow.csv").read_text(encoding="utf-8")
+    path = _csv(tmp_path, text.replace("`收入,`36.00", f"`收入,`{amount}"), "资金账单.csv", "utf-8")
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path)
+    assert (info.value.row, info.value.column, info.value.value) == (4, "收支金额(元)", amount)

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 import receiptkit as rk
-from receiptkit.readers import bank_csv, paypal, wallet_cn
+from receiptkit.readers import bank_csv, paypal, stripe, wallet_cn
 from receiptkit.readers.journal import PRESETS, read_journal
 from receiptkit.readers.paypal import PayPalLayout
 from receiptkit.readers.presets import JournalPreset
 from receiptkit.readers.proofbase import ProofSpec
+from receiptkit.readers.proofs import FORMATS
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.settlement import SPECS, SettlementSpec, read_settlement
-from receiptkit.readers.spec import Column, TableSpec
+from receiptkit.readers.spec import Column, TableSpec, detect
 from receiptkit.readers.table import Col
 
 SPEC_CLASSES = (JournalPreset, ProofSpec, SettlementSpec, PayPalLayout)
@@ -373,3 +374,119 @@ def test_every_declared_layout_pickles_copies_and_replaces_to_itself(spec: Table
     assert copy.deepcopy(spec) == spec
     assert dataclasses.replace(spec) == spec  # the custom constructors take every field back
     assert spec.variant(spec.name) == spec
+
+
+# --------------------------------------------------------------------------- one way to recognise a layout
+
+#: Every reader that holds several declared layouts, with its detect function.
+FAMILIES = {
+    "paypal": (paypal.LAYOUTS, paypal.detect),
+    "stripe": (stripe.LAYOUTS, stripe.detect),
+    "wallet": (wallet_cn.SPECS, wallet_cn.detect),
+    "bank": (bank_csv.SPECS, bank_csv.detect),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_layout_of_a_family_is_recognised_by_its_own_header_row(family: str) -> None:
+    """No layout is shadowed by another: a file whose header row is exactly a layout's is that layout,
+    after a preamble of any length (the header is found by content, never by line number)."""
+    layouts, detect_family = FAMILIES[family]
+    for layout in layouts.values():
+        row = ",".join([*layout.header, *layout.sniff_text])
+        for preamble in ("", "Exported by the test\n,,\n"):
+            head = f"{preamble}{row}\n"
+            assert detect_family(head) is layout, (layout.name, preamble)
+            assert detect_family(Head(head.encode(), name="x.csv")) is layout
+            assert layout.matches(head) and layout.sniff(Head(head.encode(), name="x.csv")) == 1.0
+
+
+def test_detect_takes_the_most_specific_layout_whatever_the_order() -> None:
+    general = TableSpec("general", header=("Date", "Amount"))
+    specific = TableSpec("specific", header=("Date", "Amount", "Receipt ID"))
+    head = "Date,Amount,Receipt ID\n2026-01-01,1.00,R1\n"
+    assert detect([general, specific], head) is specific
+    assert detect([specific, general], head) is specific
+    assert detect([general, specific], "Date,Amount\n") is general
+    assert detect([general, specific], "Amount only\n") is None
+
+
+def test_a_header_name_inside_another_cell_is_not_a_header() -> None:
+    """Header names are whole cells: '交易日' inside '交易日期' (or a word inside a sentence) claims nothing,
+    so sniffing never picks a layout the reader then cannot find the header of."""
+    cmb = bank_csv.CMB_CREDIT
+    near = "交易日期,记账日期,交易摘要,人民币金额,卡号末四位,交易地金额\n"
+    assert all(name in near for name in cmb.header)  # every name occurs in the text...
+    assert not cmb.matches(near) and bank_csv.detect(near) is None  # ...but not as a header row
+    assert cmb.header_row([{"x"}, set(cmb.header)]) == 1
+    assert cmb.header_row([{"x"}]) is None
+
+
+def test_a_paypal_download_after_a_title_line_is_sniffed_and_read() -> None:
+    """The header row is found by content: a title line above it (as some downloads and re-saved
+    spreadsheets have) no longer hides the layout (detect used to look at the first line only)."""
+    data = (
+        b"PayPal activity download\n"
+        b"Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,Transaction ID\n"
+        b"01/15/2026,10:05:07,PST,Sample Cafe,Express Checkout Payment,Completed,USD,-12.50,0.00,-12.50,7AB1\n"
+    )
+    frame = rk.read_proofs(data, name="Download.csv")
+    assert frame.attrs["layout"] == "paypal_activity"
+    assert frame["amount_minor"].tolist() == [1250] and frame["source_row"].tolist() == [3]
+
+
+def test_table_readers_recognise_their_files_through_the_base() -> None:
+    """Journal presets and settlement specs are readers whose sniff is the base's; PayPal, Stripe,
+    wallet and bank readers sniff through spec.detect. No module keeps a header test of its own."""
+    for spec in [*PRESETS.values(), *SPECS.values()]:
+        assert type(spec).sniff is TableSpec.sniff and type(spec).matches is TableSpec.matches
+    for name in ("paypal", "stripe", "wallet", "bank"):
+        reader = FORMATS[name]
+        assert reader.layouts, name
+        head = Head(",".join(next(iter(reader.layouts.values())).header).encode() + b"\n", name="x.csv")
+        assert reader.sniff(head) == 1.0
+
+
+def test_stripe_format_names_one_of_its_layouts() -> None:
+    data = (
+        b"id,Created (UTC),Amount,Amount Refunded,Currency,User ID,User Email,Application ID,Transaction ID\n"
+        b"fee_1,2026-01-02 09:00,2.00,0.00,usd,acct_1,,ca_1,ch_1\n"
+    )
+    frame = rk.read_proofs(data, name="fees.csv", format="stripe_application_fees")
+    assert frame["reference"].tolist() == ["ch_1"] and frame["direction"].tolist() == ["credit"]
+    with pytest.raises(rk.ProofError) as info:
+        stripe.read(data, name="fees.csv", format="stripe_fees")
+    assert "unknown Stripe layout" in info.value.reason and info.value.file == "fees.csv"
+
+
+def test_the_constructors_of_older_arguments_share_the_base_assignment() -> None:
+    """PayPalLayout and JournalPreset keep their positional orders; the other fields go to the base,
+    which refuses a name that is not a field as any constructor does."""
+    layout = PayPalLayout(
+        "p",
+        ("Date",),
+        "Date",
+        "Time",
+        "Zone",
+        "Type",
+        {"amount": Col("Gross", kind="amount"), "currency": Col("Currency")},
+        True,
+        True,
+        "d",
+        tz="UTC",
+        encodings=["utf-8"],
+    )
+    assert (layout.decimal_comma, layout.dayfirst, layout.description, layout.tz) == (True, True, "d", "UTC")
+    assert (
+        layout.encodings == ("utf-8",) and layout.combine == {} and layout.required == ("amount", "currency")
+    )
+    assert dataclasses.replace(layout, tz="CET").tz == "CET"
+    preset = JournalPreset(
+        "j", "d", ("A",), {"ts": Col("A", kind="time"), "amount_minor": Col("B")}, None, True
+    )
+    assert preset.tz_fixed is True and preset.defaults == {} and preset.skip == {}
+    assert preset.required == ("ts", "amount_minor") and preset.decimal_comma is False
+    with pytest.raises(TypeError, match="unexpected argument"):
+        PayPalLayout("p", date="D", time="T", zone="Z", type="Y", fields={}, colour="red")
+    with pytest.raises(TypeError, match="unexpected argument"):
+        JournalPreset("j", identify=("A",), colour="red")

@@ -245,10 +245,12 @@ def _xml(text: str) -> str:
 def camt(
     items: Sequence[Entry], *, message: str = "053", version: str = "02", currency: str = "EUR"
 ) -> Written:
-    """An ISO 20022 camt.053 statement or camt.054 notification, one ``<Ntry>`` a transaction.
+    """An ISO 20022 camt.053 statement, camt.052 report or camt.054 notification, one ``<Ntry>`` a transaction.
 
     Timed entries carry ``<BookgDt><DtTm>`` with their offset; the counterparty is the
-    creditor of a debit and the debtor of a credit (under ``<Pty>`` from version 08).
+    creditor of a debit and the debtor of a credit (under ``<Pty>`` from version 08). An entry's
+    status is ``<Sts>BOOK</Sts>`` up to version 07 and ``<Sts><Cd>BOOK</Cd></Sts>`` from 08; a
+    camt.052 report marks about a third of its entries ``PDNG`` (pending), read as ``payment_state``.
     """
     places = EXPONENT[currency]
     root, block = {
@@ -268,6 +270,19 @@ def camt(
     roles = [Role(None)] * len(lines)
     rows = []
     pty = version >= "08"
+    report = message == "052"
+
+    def pending(entry: Entry) -> bool:
+        return report and entry.minor % 3 == 0  # an intraday report holds entries not booked yet
+
+    def status_line(entry: Entry) -> str:
+        code = "PDNG" if pending(entry) else "BOOK"
+        return f"<Sts><Cd>{code}</Cd></Sts>" if pty else f"<Sts>{code}</Sts>"
+
+    def status_role(position: int) -> Role:
+        # a report's entry status is its payment_state: without it the state is unknown
+        return Role(position, ("payment_state",), delete="change") if report else Role(position)
+
     for position, entry in enumerate(items):
         amount = decimal_text(entry.minor, places)
         timed = entry.when.second % 2 == 0  # about half the entries carry a time
@@ -289,7 +304,7 @@ def camt(
                 f"<CdtDbtInd>{'DBIT' if entry.debit else 'CRDT'}</CdtDbtInd>",
                 Role(position, ("direction", "merchant_text")),
             ),
-            ("<Sts><Cd>BOOK</Cd></Sts>", Role(position)),
+            (status_line(entry), status_role(position)),
             (f"<BookgDt>{booking}</BookgDt>", Role(position, ("ts", "date"), delete="change")),
             (f"<ValDt><Dt>{entry.when.date().isoformat()}</Dt></ValDt>", Role(position)),
             (f"<AcctSvcrRef>{entry.ref}</AcctSvcrRef>", Role(position, ("reference",), delete="change")),
@@ -311,12 +326,23 @@ def camt(
                 "direction": "debit" if entry.debit else "credit",
                 "merchant_text": " ".join(entry.merchant.split()),
                 "reference": entry.ref,
+                **({"payment_state": "pending" if pending(entry) else "success"} if report else {}),
             }
         )
     for line in (f"</{block}>", f"</{root}>", "</Document>"):
         lines.append(line)
         roles.append(Role(None))
-    columns = ("ts", "date", "amount_minor", "currency", "direction", "merchant_text", "reference")
+    columns: tuple[str, ...] = (
+        "ts",
+        "date",
+        "amount_minor",
+        "currency",
+        "direction",
+        "merchant_text",
+        "reference",
+    )
+    if report:
+        columns += ("payment_state",)
     return Written(
         lines,
         roles,
@@ -580,6 +606,9 @@ class Table:
     balanced: bool = False
     #: the reader also accepts the file written in GB18030
     gb18030: bool = True
+    #: the expected row (column -> value) after its amount cell was changed to read ``value`` minor
+    #: units; None: ``amount_minor`` becomes ``value``
+    revalue: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
 
     def lines(self) -> list[str]:
         d = self.delimiter
@@ -1185,6 +1214,208 @@ def paypal_activity(items: Sequence[Entry]) -> Table:
     )
 
 
+def paypal_us_amount(token: str, currency: str) -> int | None:
+    """An English PayPal amount cell: signed, thousands grouped by commas (then the cell is quoted)."""
+    if re.fullmatch(r'"?[+-]?\d{1,3}(,\d{3})*(\.\d*)?"?', token):
+        token = token.strip('"').replace(",", "")
+    return signed_amount(token, currency)
+
+
+def _comma_decimal(token: str, currency: str) -> int | None:
+    """``1.234,56``, ``1 234,56`` or ``1234,56`` (decimal comma; thousands by dots or spaces, in threes)."""
+    token = token.strip()
+    if " " in token:
+        if not re.fullmatch(r"\d{1,3}(?: \d{3})+(?:,\d+)?", token):
+            return None
+        token = token.replace(" ", "")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
+        token = token.replace(".", "")
+    elif not re.fullmatch(r"\d+(?:,\d+)?", token):
+        return None
+    return plain_decimal(token, currency, mark=",")
+
+
+def comma_amount(token: str, currency: str) -> int | None:
+    """A quoted decimal-comma amount cell (``"-1 234,56"``): the quotes keep its comma in the cell."""
+    quoted = re.fullmatch(r'"([^"]*)"', token)
+    if quoted is None:
+        return None
+    inner = re.sub(r"^([+-]) +", r"\1", quoted.group(1).strip())  # a sign's padding is not a digit gap
+    inner = re.sub(r" +-$", "-", inner)
+    return signed(_comma_decimal)(inner, currency)
+
+
+#: The roles a localised PayPal writer fills, in the order :attr:`PayPalLocale.names` lists their columns.
+PAYPAL_ROLES = ("date", "time", "zone", "name", "type", "status", "currency", "gross", "id")
+
+
+@dataclass(frozen=True)
+class PayPalLocale:
+    """One PayPal CSV layout as its public sources write it (header, words, number and date form).
+
+    ``header`` is the header row, ``names`` the column of each of :data:`PAYPAL_ROLES` (``""``: the
+    layout has none), both written ``|``-separated.
+    """
+
+    header_text: str
+    names_text: str
+    zone: str
+    offset: dt.timedelta
+    type_word: str
+    status_word: str
+    currency: str
+    decimal_comma: bool
+    #: the canonical column the id cell feeds (the older UK layout's Receipt ID is a reference)
+    id_feeds: str = "wallet_txn_id"
+    #: the header written with a space after each comma (the older UK download)
+    spaced: bool = False
+    #: the dots that group thousands (``4.626,81``) or spaces (``1 234,56``)
+    group: str = " "
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return tuple(self.header_text.split("|"))
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {
+            role: name for role, name in zip(PAYPAL_ROLES, self.names_text.split("|"), strict=True) if name
+        }
+
+
+_CET = dt.timedelta(hours=1)
+
+#: The layouts' headers and words, from the sources named beside each layout's declaration
+#: (src/receiptkit/readers/paypal.py) and the localised samples in tests/readers/test_paypal.py.
+#: Every one writes the day first; the French statement's zone is an IANA name (``Europe/Paris``).
+PAYPAL_LOCALES: dict[str, PayPalLocale] = {
+    "paypal_activity_fr": PayPalLocale(
+        "Date|Heure|Fuseau horaire|Nom|Type|État|Devise|Brut|Frais|Net|De l'adresse email|À l'adresse email"
+        "|Numéro de transaction|Titre de l'objet|Impact sur le solde",
+        "Date|Heure|Fuseau horaire|Nom|Type|État|Devise|Brut|Numéro de transaction",
+        "CET", _CET, "Paiement express", "Terminé", "EUR", decimal_comma=True,
+    ),
+    "paypal_statement_fr": PayPalLocale(
+        "Date|Heure|Fuseau horaire|Description|Devise|Avant commission|Commission|Net|Solde"
+        "|Numéro de transaction|Adresse email de l'expéditeur|Nom|Numéro de la transaction de référence",
+        "Date|Heure|Fuseau horaire|Nom|Description||Devise|Avant commission|Numéro de transaction",
+        "Europe/Paris", _CET, "Paiement standard", "", "EUR", decimal_comma=True, group=".",
+    ),
+    "paypal_activity_es": PayPalLocale(
+        "Fecha|Hora|Zona horaria|Nombre|Tipo|Estado|Divisa|Bruto|Tarifa|Neto|Remitente|Destinatario"
+        "|Id. de transacción",
+        "Fecha|Hora|Zona horaria|Nombre|Tipo|Estado|Divisa|Bruto|Id. de transacción",
+        "CET", _CET, "Pago", "Completado", "EUR", decimal_comma=True, group=".",
+    ),
+    "paypal_activity_uk_old": PayPalLocale(
+        "Date|Time|Time Zone|Name|Type|Status|Currency|Amount|Receipt ID|Balance",
+        "Date|Time|Time Zone|Name|Type|Status|Currency|Amount|Receipt ID",
+        "GMT", dt.timedelta(0), "Payment Sent", "Completed", "GBP", decimal_comma=False,
+        id_feeds="reference", spaced=True,
+    ),
+}  # fmt: skip
+
+
+#: Money columns besides the gross (fees, net, balance): written, never read into the proof.
+_PAYPAL_OTHER_AMOUNTS = frozenset({"Frais", "Net", "Commission", "Solde", "Tarifa", "Neto", "Balance"})
+
+
+def _grouped(minor: int, mark: str, group: str) -> str:
+    units, cents = divmod(minor, 100)
+    return f"{units:,}".replace(",", group) + f"{mark}{cents:02d}"
+
+
+def paypal_localised(items: Sequence[Entry], layout: str) -> Table:
+    """A localised or older PayPal download (:data:`PAYPAL_LOCALES`): day-first dates, the locale's words.
+
+    Row 0 is written on day 28 so the dates themselves settle the order. The French statement's zone
+    is an IANA name (``Europe/Paris``): its rows are written in January, when Paris is UTC+01:00.
+    """
+    locale = PAYPAL_LOCALES[layout]
+    zone = dt.timezone(locale.offset)
+    role_of = {column: role for role, column in locale.names.items()}
+    kinds, feeds = [], []
+    for column in locale.header:
+        role = role_of.get(column)
+        if role is None:
+            kinds.append("amount_other" if column in _PAYPAL_OTHER_AMOUNTS else "text")
+        else:
+            kinds.append(
+                {"date": "date", "time": "clock", "gross": "amount", "id": "id", "name": "text"}.get(
+                    role, "enum"
+                )
+            )
+        feeds.append(
+            {
+                "date": ("ts", "date"),
+                "time": ("ts", "date"),
+                "zone": ("ts", "date"),
+                "name": ("merchant_text",),
+                "currency": ("currency",),
+                "gross": ("amount_minor", "direction"),
+                "id": (locale.id_feeds,),
+            }.get(role or "", ())
+        )
+    mark = "," if locale.decimal_comma else "."
+    group = locale.group if locale.decimal_comma else ","
+    rows, expected = [], []
+    for position, entry in enumerate(items):
+        local = entry.when.astimezone(zone)
+        if position == 0:
+            local = local.replace(day=28)
+        if locale.zone.count("/"):
+            local = local.replace(month=1)
+        gross = ("-" if entry.debit else "") + _grouped(entry.minor, mark, group)
+        if "," in gross:
+            gross = f'"{gross}"'
+        zero = f"0{mark}00"
+        values = {
+            "date": local.strftime("%d/%m/%Y"),
+            "time": local.strftime("%H:%M:%S"),
+            "zone": locale.zone,
+            "name": entry.merchant,
+            "type": locale.type_word,
+            "status": locale.status_word,
+            "currency": locale.currency,
+            "gross": gross,
+            "id": entry.ref,
+        }
+        row = []
+        for column, kind in zip(locale.header, kinds, strict=True):
+            role = role_of.get(column)
+            if role is not None:
+                row.append(values[role])
+            elif kind == "amount_other":
+                row.append(gross if column in ("Net", "Neto") else f'"{zero}"' if "," in zero else zero)
+            else:
+                row.append("")
+        rows.append(row)
+        expected.append(
+            {
+                "ts": pd.Timestamp(local).tz_convert("UTC"),
+                "date": pd.Timestamp(local.date()),
+                "amount_minor": entry.minor,
+                "currency": locale.currency,
+                "direction": "debit" if entry.debit else "credit",
+                "merchant_text": entry.merchant,
+                locale.id_feeds: entry.ref,
+            }
+        )
+    columns = ("ts", "date", "amount_minor", "currency", "direction", "merchant_text", locale.id_feeds)
+    header = [(" " + name if locale.spaced and i else name) for i, name in enumerate(locale.header)]
+    return Table(
+        header,
+        rows,
+        kinds,
+        feeds,
+        pd.DataFrame(expected, columns=list(columns)),
+        columns,
+        currency=locale.currency,
+        amount_syntax=comma_amount if locale.decimal_comma else paypal_us_amount,
+        amount_also=("direction",),
+    )
+
+
 def stripe_balance(items: Sequence[Entry]) -> Table:
     """Stripe "Balance change from activity" (itemised): charges positive, refunds negative; UTC."""
     header = [
@@ -1238,6 +1469,89 @@ def stripe_balance(items: Sequence[Entry]) -> Table:
             }
         )
     columns = ("ts", "date", "amount_minor", "currency", "direction", "wallet_txn_id")
+    return Table(
+        header,
+        rows,
+        kinds,
+        feeds,
+        pd.DataFrame(expected, columns=list(columns)),
+        columns,
+        currency="USD",
+        amount_syntax=signed_amount,
+        amount_also=("direction",),
+        gb18030=False,
+    )
+
+
+def stripe_application_fees(items: Sequence[Entry]) -> Table:
+    """Stripe Connect collected application fees export: one fee a row, times to the minute, UTC.
+
+    Each row is a fee the platform was paid (``credit``); ``Transaction ID`` is the charge it was
+    taken from (``reference``); the connected account's e-mail, else its id, is ``merchant_text``.
+    """
+    header = [
+        "id",
+        "Created (UTC)",
+        "Amount",
+        "Amount Refunded",
+        "Currency",
+        "User ID",
+        "User Email",
+        "Application ID",
+        "Transaction ID",
+    ]
+    kinds = ["id", "time", "amount", "amount_other", "enum", "id", "text", "id", "id"]
+    feeds: list[tuple[str, ...]] = [
+        ("wallet_txn_id",),
+        ("ts", "date"),
+        ("amount_minor", "direction"),
+        (),
+        ("currency",),
+        ("merchant_text",),
+        ("merchant_text",),
+        (),
+        ("reference",),
+    ]
+    rows, expected = [], []
+    for position, entry in enumerate(items):
+        when = entry.when.astimezone(UTC).replace(second=0)
+        account = f"acct_{position}{entry.ref}"
+        email = f"shop{position}@example.com" if position % 2 == 0 else ""
+        rows.append(
+            [
+                f"fee_{position}{entry.ref}",
+                when.strftime("%Y-%m-%d %H:%M"),
+                decimal_text(entry.minor),
+                "0.00",
+                "usd",
+                account,
+                email,
+                "ca_APP1",
+                f"ch_{position}{entry.ref}",
+            ]
+        )
+        expected.append(
+            {
+                "ts": pd.Timestamp(when),
+                "date": pd.Timestamp(when.date()),
+                "amount_minor": entry.minor,
+                "currency": "USD",
+                "direction": "credit",
+                "wallet_txn_id": f"fee_{position}{entry.ref}",
+                "reference": f"ch_{position}{entry.ref}",
+                "merchant_text": email or account,
+            }
+        )
+    columns = (
+        "ts",
+        "date",
+        "amount_minor",
+        "currency",
+        "direction",
+        "wallet_txn_id",
+        "reference",
+        "merchant_text",
+    )
     return Table(
         header,
         rows,
@@ -1461,8 +1775,11 @@ def unionpay_terminal(items: Sequence[Entry]) -> Table:
 # settlement ---------------------------------------------------------------------------
 
 
-def unionpay_settlement(items: Sequence[Entry]) -> Table:
-    """UnionPay-style settlement detail (结算明细): one line per batch, net = gross - fee."""
+def unionpay_settlement(items: Sequence[Entry], *, delimiter: str = ",") -> Table:
+    """UnionPay-style settlement detail (结算明细): one line per batch, net = gross - fee.
+
+    ``delimiter="\t"``: the same file saved tab-separated (``.txt`` / ``.tsv`` downloads).
+    """
     header = ["结算日期", "商户号", "终端号", "批次号", "笔数", "交易金额", "手续费", "结算金额"]
     kinds = ["date", "id", "id", "id", "count", "amount", "amount", "amount"]
     feeds: list[tuple[str, ...]] = [
@@ -1521,7 +1838,100 @@ def unionpay_settlement(items: Sequence[Entry]) -> Table:
         feeds,
         pd.DataFrame(expected, columns=list(columns)),
         columns,
-        trailer=["合计,,,,,,,"],
+        trailer=["合计" + delimiter * 7],
+        delimiter=delimiter,
         amount_syntax=signed(plain_amount_with_commas),
         balanced=True,
+    )
+
+
+def wechat_fund_flow(items: Sequence[Entry], *, delimiter: str = ",") -> Table:
+    """WeChat Pay merchant fund flow bill (资金账单), one 交易 (收入) or 退款 (支出) row per entry.
+
+    Layout from WeChat Pay's bill documentation (资金账单: 记账时间, 微信支付业务单号, 资金流水单号,
+    业务名称, 业务类型, 收支类型, 收支金额(元), 账户结余(元), 资金变更提交申请人, 备注, 业务凭证号;
+    every cell after a backtick; a summary block at the end). Each entry is booked on a day of its
+    own (month ``position + 1``), so one row is one settlement line: a refund's gross is negative.
+    ``delimiter="\\t"`` writes the bill as spreadsheets save it, tab-separated.
+    """
+    header = [
+        "记账时间",
+        "微信支付业务单号",
+        "资金流水单号",
+        "业务名称",
+        "业务类型",
+        "收支类型",
+        "收支金额(元)",
+        "账户结余(元)",
+        "资金变更提交申请人",
+        "备注",
+        "业务凭证号",
+    ]
+    kinds = ["time", "id", "id", "enum", "enum", "enum", "amount", "amount_other", "text", "text", "id"]
+    money = ("count", "gross_minor", "fee_minor", "net_minor")
+    feeds: list[tuple[str, ...]] = [("settlement_date",), (), (), (), money, money, money, (), (), (), ()]
+    rows, expected = [], []
+    balance = 10**9
+    for position, entry in enumerate(items):
+        when = entry.when.replace(month=position + 1, day=min(entry.when.day, 28))
+        refund = entry.debit
+        balance += -entry.minor if refund else entry.minor
+        cells = [
+            when.strftime("%Y-%m-%d %H:%M:%S"),
+            f"42000{position:05d}{entry.ref}",
+            f"19000092312026{position:06d}",
+            "退款" if refund else "交易",
+            "退款" if refund else "交易",
+            "支出" if refund else "收入",
+            decimal_text(entry.minor),
+            decimal_text(balance),
+            "system",
+            entry.merchant if refund else "",
+            f"ORD{position}{entry.ref}",
+        ]
+        rows.append([f"`{c}" for c in cells])
+        gross = -entry.minor if refund else entry.minor
+        expected.append(
+            {
+                "settlement_date": local_day(when),
+                "count": 1,
+                "gross_minor": gross,
+                "fee_minor": 0,
+                "net_minor": gross,
+                "currency": "CNY",
+                "channel": "wechat",
+            }
+        )
+    incoming = [e.minor for e in items if not e.debit]
+    outgoing = [e.minor for e in items if e.debit]
+    trailer = [
+        "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额".replace(",", delimiter),
+        delimiter.join(
+            f"`{v}"
+            for v in (
+                f"{len(items)}.0",
+                f"{len(incoming)}.0",
+                decimal_text(sum(incoming)),
+                f"{len(outgoing)}.0",
+                decimal_text(sum(outgoing)),
+            )
+        ),
+    ]
+    columns = ("settlement_date", "count", "gross_minor", "fee_minor", "net_minor", "currency", "channel")
+
+    def revalue(row: dict[str, Any], value: int) -> dict[str, Any]:
+        sign = -1 if row["gross_minor"] < 0 else 1
+        return {**row, "gross_minor": sign * value, "net_minor": sign * value}
+
+    return Table(
+        header,
+        rows,
+        kinds,
+        feeds,
+        pd.DataFrame(expected, columns=list(columns)),
+        columns,
+        trailer=trailer,
+        delimiter=delimiter,
+        amount_syntax=lambda t, c: plain_decimal(t.removeprefix("`"), c),
+        revalue=revalue,
     )

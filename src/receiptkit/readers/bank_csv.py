@@ -21,7 +21,9 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError
-from receiptkit.readers.proofbase import ProofSpec, read_spec, spec_matches
+from receiptkit.readers.proofbase import ProofSpec, read_spec
+from receiptkit.readers.protocol import Head
+from receiptkit.readers.spec import detect as detect_layout
 from receiptkit.readers.table import Col, source_name
 
 __all__ = ["SPECS", "detect", "make_spec", "read", "sniff"]
@@ -264,7 +266,6 @@ SPECS: dict[str, ProofSpec] = {
         HSBC_HK_DEBIT,
     )
 }
-_BY_SPECIFICITY = sorted(SPECS.values(), key=lambda s: -len(s.header))
 
 
 def make_spec(
@@ -303,13 +304,14 @@ def make_spec(
     )
 
 
-def detect(head: str) -> ProofSpec | None:
-    """The most specific bank spec whose header columns all occur in ``head``."""
-    return next((s for s in _BY_SPECIFICITY if spec_matches(s, head)), None)
+def detect(head: Head | str) -> ProofSpec | None:
+    """The bank spec whose header row is among the first rows of ``head`` (the most specific when
+    several are: :func:`receiptkit.readers.spec.detect`), or None."""
+    return detect_layout(SPECS.values(), head)
 
 
-def sniff(head: str) -> bool:
-    """True when ``head`` looks like one of the known bank exports."""
+def sniff(head: Head | str) -> bool:
+    """True when ``head`` (a :class:`~receiptkit.readers.protocol.Head` or decoded text) is a known bank export."""
     return detect(head) is not None
 
 
@@ -319,7 +321,7 @@ def read(
     format: str | None = None,
     tz: str | None = None,
     strict: bool = True,
-    head: str | None = None,
+    head: Head | str | None = None,
     name: str | None = None,
     mapping: Mapping[str, str | Col] | None = None,
     spec: ProofSpec | None = None,

@@ -53,14 +53,15 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError, TimeParseError
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.readers.proofbase import finish, payment_state
-from receiptkit.readers.spec import DEFAULT_ENCODINGS, TableSpec
+from receiptkit.readers.protocol import Head
+from receiptkit.readers.spec import TableSpec
+from receiptkit.readers.spec import detect as detect_layout
 from receiptkit.readers.table import (
     Col,
     Problem,
     RawTable,
     _read_bytes,
     convert,
-    head_text,
     problems_frame,
     source_name,
 )
@@ -256,16 +257,12 @@ class PayPalLayout(TableSpec):
         dayfirst: bool | None = None,
         description: str = "",
         *,
-        tz: str | None = None,
-        currency: str | None = None,
-        encodings: Sequence[str] = DEFAULT_ENCODINGS,
-        skip_prefixes: Sequence[str] = ("#",),
-        stop_at: str | None = None,
-        combine: Mapping[str, tuple[str, ...]] | None = None,
-        sniff_text: Sequence[str] = (),
         required: Sequence[str] = ("amount", "currency"),
-        preamble: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> None:
+        """``options``: the other :class:`~receiptkit.readers.spec.TableSpec` fields (``tz``,
+        ``currency``, ``encodings``, ``skip_prefixes``, ``stop_at``, ``combine``, ``sniff_text``,
+        ``preamble``)."""
         # the positional order is the one PayPalLayout always had; date/time/zone/type name one column each
         merged = dict(fields or {})
         for role, column in (("date", date), ("time", time), ("zone", zone), ("type", type)):
@@ -279,26 +276,16 @@ class PayPalLayout(TableSpec):
                 raise TypeError(
                     f"PayPalLayout {name!r}: no column for {role!r} (give {role}= or fields[{role!r}])"
                 )
-        values: dict[str, Any] = {
-            "name": name,
-            "header": tuple(header),
-            "fields": merged,
-            "description": description,
-            "tz": tz,
-            "currency": currency,
-            "encodings": tuple(encodings),
-            "skip_prefixes": tuple(skip_prefixes),
-            "stop_at": stop_at,
-            "combine": dict(combine or {}),
-            "dayfirst": dayfirst,
-            "decimal_comma": decimal_comma,
-            "sniff_text": tuple(sniff_text),
-            "required": tuple(required),
-            "preamble": dict(preamble or {}),
-        }
-        for key, value in values.items():
-            object.__setattr__(self, key, value)
-        self.__post_init__()
+        self._assign(
+            name=name,
+            header=header,
+            fields=merged,
+            description=description,
+            dayfirst=dayfirst,
+            decimal_comma=decimal_comma,
+            required=required,
+            **options,
+        )
         missing = self.missing_roles()
         if missing:
             raise ValueError(
@@ -544,16 +531,15 @@ LAYOUTS: dict[str, PayPalLayout] = {
 }
 
 
-def detect(head: str) -> PayPalLayout | None:
-    """The layout whose header names all occur in the first line of ``head`` (comma- or tab-separated)."""
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    separator = "\t" if first.count("\t") > first.count(",") else ","
-    cells = {cell.strip().strip('"').strip() for cell in first.split(separator)}
-    return next((lay for lay in LAYOUTS.values() if lay.matches_cells(cells)), None)
+def detect(head: Head | str) -> PayPalLayout | None:
+    """The layout whose header row (comma- or tab-separated) is among the first rows of ``head``, the
+    most specific when several are (:func:`receiptkit.readers.spec.detect`), or None."""
+    return detect_layout(LAYOUTS.values(), head)
 
 
-def sniff(head: str) -> bool:
-    """True when the first line of ``head`` is a PayPal activity or statement header."""
+def sniff(head: Head | str) -> bool:
+    """True when ``head`` (a :class:`~receiptkit.readers.protocol.Head` or decoded text) holds a PayPal
+    activity or statement header row."""
     return detect(head) is not None
 
 
@@ -781,9 +767,18 @@ def read(
     data = _read_bytes(source)
     chosen = LAYOUTS.get(layout) if isinstance(layout, str) else layout
     if chosen is None:
-        chosen = detect(head_text(data))
-    if chosen is None:
-        raise ProofError("not a known PayPal CSV layout", file=name, row=1)
+        head = Head(data, name)
+        chosen = detect(head)
+        if chosen is None:
+            lines = head.text.splitlines()
+            row = next((i for i, line in enumerate(lines) if line.strip()), 0)
+            raise ProofError(
+                "not a known PayPal CSV layout: no row holds the header names of a layout in "
+                "receiptkit.readers.paypal.LAYOUTS (declare a PayPalLayout for it, see docs/proofs.md)",
+                file=name,
+                row=row + 1,
+                value=mask_pans_in_text(lines[row][:200]) if lines else None,
+            )
     try:
         raw = chosen.read_raw(data, name=name)
     except ReceiptkitError as exc:

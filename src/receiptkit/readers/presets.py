@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import TimeParseError
-from receiptkit.readers.protocol import REGISTRY, Head
+from receiptkit.readers.protocol import REGISTRY
 from receiptkit.readers.spec import DEFAULT_ENCODINGS, TableSpec
 from receiptkit.readers.table import Col, Problem, RawTable, map_unique
 from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_OPTIONAL, STRING
@@ -282,38 +282,33 @@ class JournalPreset(TableSpec):
         finish: FinishHook | None = None,
         *,
         header: Sequence[str] | None = None,
-        decimal_comma: bool = False,
-        sniff_text: Sequence[str] = (),
         required: Sequence[str] = ("ts", "amount_minor"),
-        preamble: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> None:
+        """``options``: the other :class:`~receiptkit.readers.spec.TableSpec` fields (``decimal_comma``,
+        ``sniff_text``, ``preamble``)."""
         # the positional order is the one JournalPreset always had; ``identify`` is ``header``'s older name
         if identify is not None and header is not None and tuple(identify) != tuple(header):
             raise TypeError(f"JournalPreset {name!r}: give header= or identify= (the same thing), not both")
-        values: dict[str, Any] = {
-            "name": name,
-            "header": tuple(header if header is not None else identify or ()),
-            "fields": dict(fields or {}),
-            "description": description,
-            "tz": tz,
-            "currency": currency,
-            "encodings": tuple(encodings),
-            "skip_prefixes": tuple(skip_prefixes),
-            "stop_at": stop_at,
-            "combine": dict(combine or {}),
-            "dayfirst": dayfirst,
-            "decimal_comma": decimal_comma,
-            "sniff_text": tuple(sniff_text),
-            "required": tuple(required),
-            "preamble": dict(preamble or {}),
-            "tz_fixed": tz_fixed,
-            "defaults": dict(defaults or {}),
-            "skip": dict(skip or {}),
-            "finish": finish,
-        }
-        for key, value in values.items():
-            object.__setattr__(self, key, value)
-        self.__post_init__()
+        self._assign(
+            name=name,
+            header=header if header is not None else identify or (),
+            fields=fields,
+            description=description,
+            tz=tz,
+            tz_fixed=tz_fixed,
+            currency=currency,
+            defaults=defaults,
+            encodings=encodings,
+            skip_prefixes=skip_prefixes,
+            stop_at=stop_at,
+            combine=combine,
+            skip=skip,
+            dayfirst=dayfirst,
+            finish=finish,
+            required=required,
+            **options,
+        )
 
     @property
     def identify(self) -> tuple[str, ...]:
@@ -324,10 +319,6 @@ class JournalPreset(TableSpec):
     def target(self) -> str:
         """``"journal"``: what :meth:`read` returns."""
         return self.TARGET
-
-    def sniff(self, head: Head) -> float:
-        """1.0 when one of the first rows (or a frame's columns) of ``head`` holds every header name."""
-        return 1.0 if self.matches_rows(head.rows()) else 0.0
 
     def read(
         self,

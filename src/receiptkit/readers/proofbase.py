@@ -39,6 +39,7 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.pan import mask_pans_in_text
+from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import TableSpec
 from receiptkit.readers.table import (
     Col,
@@ -189,9 +190,9 @@ class ProofSpec(TableSpec):
             )
 
 
-def spec_matches(spec: ProofSpec, head: str) -> bool:
-    """True when every header name (and sniff text) of ``spec`` occurs in ``head``."""
-    return spec.matches_text(head)
+def spec_matches(spec: ProofSpec, head: Head | str) -> bool:
+    """True when ``head`` starts a file of ``spec`` (:meth:`~receiptkit.readers.spec.TableSpec.matches`)."""
+    return spec.matches(head)
 
 
 def read_text(source: Any, name: str) -> str:

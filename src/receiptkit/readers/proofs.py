@@ -48,10 +48,13 @@ FORMATS: dict[str, Reader] = {
     "camt": ModuleReader("camt", camt),
     "ofx": ModuleReader("ofx", ofx),
     "mt940": ModuleReader("mt940", mt940),
-    "paypal": ModuleReader("paypal", paypal, layouts=paypal.LAYOUTS, layout_option="layout"),
-    "stripe": ModuleReader("stripe", stripe),
-    "wallet": ModuleReader("wallet", wallet_cn, layouts=wallet_cn.SPECS),
-    "bank": ModuleReader("bank", bank_csv, layouts=bank_csv.SPECS),
+    # table exports of several declared layouts: recognised by their header row (spec.detect)
+    "paypal": ModuleReader(
+        "paypal", paypal, layouts=paypal.LAYOUTS, layout_option="layout", sniff_head=paypal.sniff
+    ),
+    "stripe": ModuleReader("stripe", stripe, layouts=stripe.LAYOUTS, sniff_head=stripe.sniff),
+    "wallet": ModuleReader("wallet", wallet_cn, layouts=wallet_cn.SPECS, sniff_head=wallet_cn.sniff),
+    "bank": ModuleReader("bank", bank_csv, layouts=bank_csv.SPECS, sniff_head=bank_csv.sniff),
     "json": ModuleReader("json", screenshot_json),
     "sms": ModuleReader("sms", sms),
 }
@@ -115,7 +118,6 @@ def read_proofs(
         if isinstance(source, str):
             source = source.encode("utf-8")
     try:
-        head = None
         spec = options.get("spec")
         if spec is not None:
             # a declared layout is read as declared, never sniffed
@@ -126,7 +128,7 @@ def read_proofs(
             if spec_reader == "paypal":
                 options["layout"] = options.pop("spec")
         if format is None:
-            format, head = sniff_format(source, name=name)
+            format, _text = sniff_format(source, name=name)
         reader = REGISTRY.get("proofs", format)
         if reader is None:
             # a layout of one of the readers (wechat, icbc, paypal_activity_de ...), or a declared bank spec
@@ -138,7 +140,7 @@ def read_proofs(
             reader = family
             options[getattr(family, "layout_option", "format")] = format
         elif format in _SPEC_FAMILIES:
-            options["head"] = head if head is not None else Head(source, name).text
+            options["head"] = Head(source, name)
         return reader.read(source, tz=tz, strict=strict, name=name, **options)
     except ProofError:
         raise

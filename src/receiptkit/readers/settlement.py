@@ -110,6 +110,7 @@ SETTLEMENT_ROLES: frozenset[str] = frozenset(
         "refund",
         "sub_merchant_id",
         "direction",
+        "entry_id",
         # both
         "merchant_id",
         "terminal_id",
@@ -138,8 +139,10 @@ class SettlementSpec(TableSpec):
     ``refund``, ``fee`` or ``skip``), ``gross``, ``refund`` (the refunded amount of refund
     rows, else ``gross``), ``fee``, ``fee_rate``, ``merchant_id``,
     ``sub_merchant_id`` (a service provider's sub-merchant, "0" for none),
-    ``terminal_id``, ``currency`` and ``direction`` (values mapped to ``in`` or
-    ``out``); rows are summed per trading day,
+    ``terminal_id``, ``currency``, ``direction`` (values mapped to ``in`` or
+    ``out``) and ``entry_id`` (the row's own number, such as a fund flow's
+    资金流水单号: a number written twice is one row repeated, refused at the
+    repeat's line instead of counted twice); rows are summed per trading day,
     merchant, terminal and currency into one line each (a sale adds its amount
     and fee, a refund takes them back, whatever sign the file writes). A ``fee``
     row (a fund flow's own fee line) adds its amount to the fee; with a
@@ -186,10 +189,6 @@ class SettlementSpec(TableSpec):
     def target(self) -> str:
         """``"settlement"``: what :meth:`read` returns."""
         return self.TARGET
-
-    def sniff(self, head: Head) -> float:
-        """1.0 when one of the first rows of ``head`` is this layout's header row."""
-        return 1.0 if self.matches_rows(head.rows(self.encodings)) else 0.0
 
     def read(
         self,
@@ -300,6 +299,8 @@ WECHAT_FUND_FLOW = SettlementSpec(
         ),
         "direction": Col("收支类型", values={"收入": "in", "支出": "out"}),
         "gross": Col("收支金额(元)", "收支金额（元）", kind=_A),
+        # one number per movement of the balance: a repeated row would be summed twice
+        "entry_id": Col("资金流水单号"),
     },
     required=("time", "gross", "direction"),
     per_transaction=True,
@@ -749,6 +750,48 @@ def _per_batch(
     return lines, problems
 
 
+def _repeated_entries(raw: RawTable, converted: pd.DataFrame, spec: SettlementSpec) -> list[Problem]:
+    """A problem for each row whose ``entry_id`` an earlier row already has (the same row twice)."""
+    if "entry_id" not in converted:
+        return []
+    ids = converted["entry_id"]
+    repeated = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
+    if not repeated.any():
+        return []
+    column = _origin(raw, spec, "entry_id")
+    problems = []
+    for position in np.flatnonzero(repeated):  # a repeat is rare: a Python loop over the repeats only
+        value = ids.iloc[position]
+        first = int(raw.lines[int(np.argmax((ids == value).fillna(False).to_numpy(dtype=bool)))])
+        reason = f"the same {column} as line {first}: one row written twice"
+        problems.append(Problem(int(raw.lines[position]), column, value, reason))
+    return problems
+
+
+def _signed_directional(raw: RawTable, converted: pd.DataFrame, spec: SettlementSpec) -> list[Problem]:
+    """A problem for each signed amount in a bill whose ``direction`` column says which way money went.
+
+    The fund flow writes 收支金额 unsigned and 收入/支出 beside it: "-36.00" on a 收入 row contradicts
+    its own row (taking the absolute value would hide that).
+    """
+    if "direction" not in converted or "gross" not in converted:
+        return []
+    column = _origin(raw, spec, "gross")
+    signed = (converted["gross"] < 0).fillna(False)
+    if "kind" in converted:  # rows left out (withdrawals, top-ups) are not read
+        signed &= converted["kind"].isin(["sale", "refund", "fee"]).fillna(False)
+    negative = signed.to_numpy(dtype=bool)
+    return [
+        Problem(
+            int(raw.lines[p]),
+            column,
+            raw.frame[column].iloc[p],
+            f"a negative amount where {_origin(raw, spec, 'direction')} gives the direction",
+        )
+        for p in np.flatnonzero(negative)
+    ]
+
+
 def _per_transaction(
     raw: RawTable,
     converted: pd.DataFrame,
@@ -757,6 +800,7 @@ def _per_transaction(
     default_currency: str,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     index = raw.frame.index
+    problems = problems + _repeated_entries(raw, converted, spec) + _signed_directional(raw, converted, spec)
     kind = converted["kind"] if "kind" in converted else pd.Series("sale", index=index, dtype=STRING)
     counted = kind.isin(["sale", "refund"]).fillna(False)
     is_fee = (kind == "fee").fillna(False)

@@ -47,11 +47,12 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
+from receiptkit.readers.protocol import Head
 from receiptkit.readers.table import Col, RawTable, read_table, source_name
 
-__all__ = ["DEFAULT_ENCODINGS", "Col", "Column", "TableSpec"]
+__all__ = ["DEFAULT_ENCODINGS", "Col", "Column", "TableSpec", "as_head", "detect"]
 
 #: Encodings tried in order when a layout names none: UTF-8 (with or without BOM), then GB18030 (a superset of GBK).
 DEFAULT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
@@ -127,20 +128,68 @@ class TableSpec:
                     "around the value"
                 )
 
+    def _assign(self, **values: Any) -> None:
+        """Set every field from ``values`` (else its declared default) and validate: the one path of the
+        subclasses' own constructors (their older positional orders), which give only their arguments.
+
+        Sequences become tuples and an empty mapping argument (``None``) an empty dict, as the
+        dataclass constructor leaves them; a name that is not a field is a :class:`TypeError`.
+        """
+        kind = type(self).__name__
+        for spec_field in dataclasses.fields(self):
+            if spec_field.name in values:
+                value = values.pop(spec_field.name)
+            elif spec_field.default is not dataclasses.MISSING:
+                value = spec_field.default
+            elif spec_field.default_factory is not dataclasses.MISSING:
+                value = spec_field.default_factory()
+            else:
+                raise TypeError(f"{kind}() missing argument {spec_field.name!r}")
+            if isinstance(spec_field.default_factory, type) and issubclass(spec_field.default_factory, dict):
+                value = dict(value or {})
+            object.__setattr__(self, spec_field.name, value)
+        if values:
+            raise TypeError(f"{kind}() got unexpected argument(s) {', '.join(map(repr, values))}")
+        self.__post_init__()
+
     # ------------------------------------------------------------------ recognising
+    #
+    # One way to recognise a layout, for every kind of spec: its header row is found by content
+    # among the first rows of the file (each row's cells, stripped), and its ``sniff_text`` words
+    # occur near the top. :meth:`matches` is that test on a :class:`Head`; :func:`detect` picks
+    # one layout of a family with it. The other methods are its parts.
 
     def matches_cells(self, cells: Iterable[str]) -> bool:
         """True when one row's ``cells`` hold every ``header`` name (the header-row test)."""
         present = cells if isinstance(cells, set | frozenset) else set(cells)
         return all(name in present for name in self.header)
 
-    def matches_text(self, head: str) -> bool:
-        """True when every ``header`` name and ``sniff_text`` word occurs in ``head`` (the file's first lines)."""
-        return all(name in head for name in self.header) and all(t in head for t in self.sniff_text)
+    def header_row(self, rows: Iterable[Iterable[str]]) -> int | None:
+        """The index of the first of ``rows`` (each a row's cells) that is this layout's header row, or None."""
+        return next((i for i, row in enumerate(rows) if self.matches_cells(row)), None)
 
     def matches_rows(self, rows: Iterable[Iterable[str]]) -> bool:
         """True when one of ``rows`` (each a row's cells) is this layout's header row."""
-        return any(self.matches_cells(row) for row in rows)
+        return self.header_row(rows) is not None
+
+    def matches_text(self, head: str) -> bool:
+        """:meth:`matches` on the decoded first lines of a file (``head``, a string)."""
+        return self.matches(head)
+
+    def matches(self, head: Head | str) -> bool:
+        """True when ``head`` starts a file of this layout: one of its first rows, decoded with the
+        layout's ``encodings``, is the header row, and every ``sniff_text`` word occurs in its text.
+
+        ``head`` is a :class:`~receiptkit.readers.protocol.Head` or the decoded first lines of a file.
+        """
+        head = as_head(head)
+        if not self.matches_rows(head.rows(self.encodings)):
+            return False
+        return all(word in head.text for word in self.sniff_text)
+
+    def sniff(self, head: Head) -> float:
+        """1.0 when :meth:`matches` (the :class:`~receiptkit.readers.protocol.Reader` score), else 0.0."""
+        return 1.0 if self.matches(head) else 0.0
 
     # ------------------------------------------------------------------ reading
 
@@ -212,3 +261,33 @@ class TableSpec:
             else:
                 merged[role] = column
         return dataclasses.replace(self, name=name, fields=merged, **changes)
+
+
+S = TypeVar("S", bound=TableSpec)
+
+
+def as_head(head: Head | str) -> Head:
+    """``head`` as a :class:`~receiptkit.readers.protocol.Head` (a string is a file's decoded first lines)."""
+    if isinstance(head, Head):
+        return head
+    return Head(head.encode("utf-8"), name="<head>", encoding="utf-8")
+
+
+def detect(layouts: Iterable[S], head: Head | str) -> S | None:
+    """The layout of ``layouts`` that ``head`` starts a file of (:meth:`TableSpec.matches`), or None.
+
+    When several match, the most specific wins: the one whose header names the most columns (a
+    layout whose names are a subset of another's never shadows it), the first given on a tie.
+    Every reader that holds several layouts (banks, wallets, PayPal, Stripe) recognises a file
+    with this one function::
+
+        >>> from receiptkit.readers.bank_csv import SPECS
+        >>> detect(SPECS.values(), "交易日,记账日,交易摘要,人民币金额,卡号末四位,交易地金额\n").name
+        'cmb_credit'
+    """
+    head = as_head(head)
+    best: S | None = None
+    for layout in layouts:
+        if (best is None or len(layout.header) > len(best.header)) and layout.matches(head):
+            best = layout
+    return best

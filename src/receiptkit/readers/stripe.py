@@ -32,11 +32,13 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import parse_amount
 from receiptkit.readers.presets import STRIPE_BALANCE
-from receiptkit.readers.proofbase import ProofSpec, read_spec, spec_matches
+from receiptkit.readers.proofbase import ProofSpec, read_spec
+from receiptkit.readers.protocol import Head
+from receiptkit.readers.spec import detect as detect_layout
 from receiptkit.readers.table import Col, Problem, RawTable, _read_bytes, problems_frame, source_name
 from receiptkit.schema import STRING
 
-__all__ = ["APPLICATION_FEES", "NOT_PAYMENTS", "PAYMENTS", "SPEC", "read", "sniff"]
+__all__ = ["APPLICATION_FEES", "LAYOUTS", "NOT_PAYMENTS", "PAYMENTS", "SPEC", "detect", "read", "sniff"]
 
 _CATEGORY = "reporting_category"
 
@@ -186,9 +188,19 @@ APPLICATION_FEES = ProofSpec(
 )
 
 
-def sniff(head: str) -> bool:
+#: The Stripe exports by name (balance change, application fees, Dashboard payments); a file is
+#: recognised by :func:`receiptkit.readers.spec.detect` (the most specific header row found).
+LAYOUTS: dict[str, ProofSpec] = {s.name: s for s in (SPEC, APPLICATION_FEES, PAYMENTS)}
+
+
+def detect(head: Head | str) -> ProofSpec | None:
+    """The Stripe export whose header row is among the first rows of ``head``, or None."""
+    return detect_layout(LAYOUTS.values(), head)
+
+
+def sniff(head: Head | str) -> bool:
     """True when ``head`` holds the Stripe balance-change, Dashboard Payments or application-fee header."""
-    return spec_matches(SPEC, head) or spec_matches(PAYMENTS, head) or spec_matches(APPLICATION_FEES, head)
+    return detect(head) is not None
 
 
 def _read_fees(data: bytes, tz: str | None, strict: bool, name: str) -> pd.DataFrame:
@@ -219,17 +231,21 @@ def read(
     tz: str | None = None,
     strict: bool = True,
     name: str | None = None,
+    format: str | None = None,
     **_: Any,
 ) -> pd.DataFrame:
     """Read a Stripe balance-change CSV (one proof per charge or refund, see the module docs) or a
     Dashboard Payments export (one proof per payment: ``Card Last4``, ``Status`` → ``payment_state``,
-    ``Amount Refunded`` → partially_refunded/refunded, ``PaymentIntent ID`` → reference)."""
+    ``Amount Refunded`` → partially_refunded/refunded, ``PaymentIntent ID`` → reference) or a Connect
+    application-fee export. ``format`` names one of :data:`LAYOUTS`; sniffed from the header when None."""
     name = name or source_name(source)
     data = _read_bytes(source)
-    head = data[:8192].decode("utf-8-sig", errors="replace")
-    if not spec_matches(SPEC, head) and spec_matches(APPLICATION_FEES, head):
+    chosen = LAYOUTS.get(str(format)) if format is not None else detect(Head(data, name))
+    if format is not None and chosen is None:
+        raise ProofError(f"unknown Stripe layout {format!r} (one of {', '.join(LAYOUTS)})", file=name)
+    if chosen is APPLICATION_FEES:
         return _read_fees(data, tz, strict, name)
-    if not spec_matches(SPEC, head) and spec_matches(PAYMENTS, head):
+    if chosen is PAYMENTS:
         payments = read_spec(data, PAYMENTS, tz="UTC", strict=strict, name=name)
         if tz is not None:
             payments["ts"] = payments["ts"].dt.tz_convert(tz)

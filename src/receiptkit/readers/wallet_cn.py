@@ -19,7 +19,9 @@ import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
 from receiptkit.money import parse_amount
-from receiptkit.readers.proofbase import ProofSpec, read_spec, spec_matches
+from receiptkit.readers.proofbase import ProofSpec, read_spec
+from receiptkit.readers.protocol import Head
+from receiptkit.readers.spec import detect as detect_layout
 from receiptkit.readers.table import Col, RawTable
 from receiptkit.schema import STRING
 
@@ -176,13 +178,14 @@ MEITUAN = ProofSpec(
 SPECS: dict[str, ProofSpec] = {s.name: s for s in (WECHAT, ALIPAY, ALIPAY_WEB, JD, MEITUAN)}
 
 
-def detect(head: str) -> ProofSpec | None:
-    """The wallet spec whose header columns all occur in ``head``, or None."""
-    return next((s for s in SPECS.values() if spec_matches(s, head)), None)
+def detect(head: Head | str) -> ProofSpec | None:
+    """The wallet spec whose header row is among the first rows of ``head``
+    (:func:`receiptkit.readers.spec.detect`), or None."""
+    return detect_layout(SPECS.values(), head)
 
 
-def sniff(head: str) -> bool:
-    """True when ``head`` (the first lines of a file, decoded) is a wallet bill."""
+def sniff(head: Head | str) -> bool:
+    """True when ``head`` (a :class:`~receiptkit.readers.protocol.Head` or decoded text) is a wallet bill."""
     return detect(head) is not None
 
 
@@ -192,7 +195,7 @@ def read(
     format: str | None = None,
     tz: str | None = None,
     strict: bool = True,
-    head: str | None = None,
+    head: Head | str | None = None,
     name: str | None = None,
     **_: Any,
 ) -> pd.DataFrame:
