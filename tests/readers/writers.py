@@ -609,6 +609,8 @@ class Table:
     #: the expected row (column -> value) after its amount cell was changed to read ``value`` minor
     #: units; None: ``amount_minor`` becomes ``value``
     revalue: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
+    #: the reader returns its lines sorted (a settlement by day): the test aligns them with the rows written
+    sorted_rows: bool = False
 
     def lines(self) -> list[str]:
         d = self.delimiter
@@ -1934,4 +1936,5 @@ def wechat_fund_flow(items: Sequence[Entry], *, delimiter: str = ",") -> Table:
         delimiter=delimiter,
         amount_syntax=lambda t, c: plain_decimal(t.removeprefix("`"), c),
         revalue=revalue,
+        sorted_rows=True,
     )
