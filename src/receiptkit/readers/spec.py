@@ -282,7 +282,7 @@ def detect(layouts: Iterable[S], head: Head | str) -> S | None:
     with this one function::
 
         >>> from receiptkit.readers.bank_csv import SPECS
-        >>> detect(SPECS.values(), "交易日,记账日,交易摘要,人民币金额,卡号末四位,交易地金额\n").name
+        >>> detect(SPECS.values(), "交易日,记账日,交易摘要,人民币金额,卡号末四位,交易地金额\\n").name
         'cmb_credit'
     """
     head = as_head(head)
