@@ -119,3 +119,12 @@ def test_a_date_impossible_in_the_declared_order_is_refused_never_swapped(text, 
 )
 def test_dates_in_the_declared_order_are_read(text, options, day):
     assert str(parse_time(text, TZ, **options).ts.date()) == day
+
+
+@pytest.mark.parametrize("zone", ["UTC+24", "+24:00", "GMT+99", "-18:01", "+05:60"])
+def test_resolve_tz_refuses_offsets_beyond_18_hours_with_a_typed_error(zone):
+    from receiptkit.timeparse import resolve_tz
+
+    with pytest.raises(TimeParseError, match="offset out of range") as caught:
+        resolve_tz(zone)
+    assert caught.value.value == zone

@@ -56,8 +56,10 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo | None:
     offset = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?", text)
     if offset:
         sign = 1 if offset.group(1) == "+" else -1
-        delta = dt.timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0))
-        return dt.timezone(sign * delta)
+        hours, minutes = int(offset.group(2)), int(offset.group(3) or 0)
+        if minutes >= 60 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
+            raise TimeParseError("time zone offset out of range (at most ±18:00)", value=tz)
+        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:

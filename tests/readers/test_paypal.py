@@ -188,6 +188,42 @@ def test_unknown_zone_is_an_error_unless_given(tmp_path):
     assert frame.iloc[0]["ts"] == _utc("2026-05-13 04:30:00")
 
 
+_ROW = '"{d}","{t}","{z}","Shop","Website Payment","Completed","USD","-84.00","0","-84.00","","","T{n}",""\n'
+
+
+@pytest.mark.parametrize("clock", ["25:61:00", "24:00:00", "10:60:00", "10:00:60", "23:59:99"])
+def test_clock_fields_out_of_range_are_refused_never_rolled_over(tmp_path, clock):
+    """Clean-room intake finding C: 29/12/2025 25:61:00 PST was read as 2025-12-30 10:01 UTC."""
+    text = ACTIVITY_HEADER + _ROW.format(d="30/12/2025", t="10:00:00", z="PST", n=1)
+    text += _ROW.format(d="29/12/2025", t=clock, z="PST", n=2)
+    path = _write(tmp_path, text)
+    with pytest.raises(ProofError, match="not a time") as info:
+        read_proofs(path)
+    assert (info.value.row, info.value.column, info.value.value) == (3, "Time", clock)
+    with pytest.warns(RejectedRowsWarning):
+        frame = read_proofs(path, strict=False)
+    assert frame["wallet_txn_id"].tolist() == ["T1"] and rk.rejected(frame)["row"].tolist() == [3]
+
+
+@pytest.mark.parametrize("zone", ["UTC+24", "+24:00", "GMT+99", "UTC-18:01", "+05:60"])
+def test_zone_offsets_out_of_range_are_a_located_error(tmp_path, zone):
+    """Clean-room intake finding M: these raised a bare ValueError from datetime.timezone."""
+    path = _write(tmp_path, ACTIVITY_HEADER + _ROW.format(d="29/12/2025", t="10:00:00", z=zone, n=1))
+    with pytest.raises(ProofError, match="offset out of range") as info:
+        read_proofs(path)
+    assert (info.value.file, info.value.row, info.value.column, info.value.value) == (
+        str(path),
+        2,
+        "TimeZone",
+        zone,
+    )
+
+
+def test_zone_offsets_up_to_18_hours_are_read(tmp_path):
+    path = _write(tmp_path, ACTIVITY_HEADER + _ROW.format(d="29/12/2025", t="10:00:00", z="UTC+14", n=1))
+    assert read_proofs(path).iloc[0]["ts"] == _utc("2025-12-28 20:00:00")
+
+
 def test_ambiguous_wall_time_in_an_iana_zone_is_an_error(tmp_path):
     text = (
         STATEMENT_HEADER

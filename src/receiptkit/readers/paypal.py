@@ -647,6 +647,9 @@ def _local_times(
         }
     )
     clock = frame[layout.time].str.extract(_HMS.pattern).apply(pd.to_numeric, errors="coerce")
+    # 25:61:00 is not a time: out-of-range fields are refused, never rolled over into the next day
+    in_range = (clock[0] <= 23) & (clock[1] <= 59) & (clock[2].isna() | (clock[2] <= 59))
+    clock = clock.where(in_range.fillna(False), axis=0)
     has_clock = clock[0].notna() & clock[1].notna()
     hms = clock.fillna(0)
     # float with NaN for empty cells: to_datetime refuses nullable integers that hold <NA>
@@ -660,7 +663,12 @@ def _local_times(
     bad_clock = frame[layout.time].notna() & ~has_clock
     for position in np.flatnonzero(bad_clock.to_numpy()):
         problems.append(
-            Problem(int(lines[position]), layout.time, frame[layout.time].iloc[position], "not a time")
+            Problem(
+                int(lines[position]),
+                layout.time,
+                frame[layout.time].iloc[position],
+                "not a time (HH:MM or HH:MM:SS, hours 0-23, minutes and seconds 0-59)",
+            )
         )
     ts = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
     zone_cells = frame[layout.zone] if layout.zone in frame.columns else pd.Series(pd.NA, index=index)
