@@ -228,3 +228,13 @@ def test_a_message_ending_inside_its_amount_is_refused(cut):
 )
 def test_an_amount_that_is_not_cut_is_read(text, minor):
     assert parse_sms(text, ref=REF)["amount_minor"] == minor
+
+
+def test_a_reference_that_looks_like_a_card_is_masked_names_no_card_and_is_never_cut():
+    text = "尾号1234卡10月12日16:34支出(消费罗森)12.00元，流水号4111111111111111。"
+    row = parse_sms(text, ref=REF)
+    assert row["card_last4"] == "1234"
+    assert row["reference"] is None  # masked: no reference, never its first 6 digits
+    assert "4111111111111111" not in row["raw"]["text"]
+    plain = parse_sms(text.replace("4111111111111111", "ABC123456"), ref=REF)
+    assert plain["reference"] == "ABC123456"

@@ -190,8 +190,9 @@ _MERCHANT_TO = [
 _NOT_MERCHANT = re.compile(r"\d{1,2}[:：]\d{2}|\d+[月日年]|\d{4}-\d|\d+\.\d{2}|尾号|账户\d")
 _CHANNEL_ONLY = re.compile(r"^(?:银联|网上|快捷|ATM|POS)?(?:消费|入账|支付|转账|取现)?$")
 
+#: a reference number, whole (one that looked like a card number was masked: then no reference, never a piece)
 _REFERENCE = re.compile(
-    r"(?:参考号|凭证号|授权码|交易流水号|流水号|RRN|\bref(?:erence)?(?:\s*no\.?)?|auth(?:orization)?\s*code)\s*[:：#]?\s*([A-Za-z0-9]{4,})",
+    r"(?:参考号|凭证号|授权码|交易流水号|流水号|RRN|\bref(?:erence)?(?:\s*no\.?)?|auth(?:orization)?\s*code)\s*[:：#]?\s*([A-Za-z0-9]{4,})(?![A-Za-z0-9*])",
     re.I,
 )
 _CREDIT = re.compile(
@@ -206,6 +207,11 @@ _TYPE_FIELD = re.compile(r"交易类型\s*[:：]\s*([^\n,，;；]+)")
 _RUNS_ON = re.compile(rf"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d|\s+\d[\d,.]*\s*(?:{_CUR}|$)")
 #: where a card number is the message's own card-number field (``卡号``, ``交易卡号``, ``card no``)
 _CARD_NUMBER_LABEL = re.compile(r"(?:卡号|卡号码|card\s*(?:no\.?|number))\s*[:：]?\s*$", re.I)
+#: a number in a reference field (``流水号4111…``) is masked if it looks like a card, but names no card
+_REFERENCE_LABEL = re.compile(
+    r"(?:参考号|凭证号|授权码|流水号|订单号|交易号|单号|RRN|\bref(?:erence)?(?:\s*no\.?)?)\s*[:：#]?\s*$",
+    re.I,
+)
 
 
 def _first_line(head: str) -> str:
@@ -391,7 +397,8 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
     number is a 13-19 digit number with a network prefix and a valid check digit,
     or any 12-19 digit number in the message's card-number field (``卡号…``).
     Returns the masked text and where each masked number now sits (start, end,
-    its last 4), so that a full number is never read as the card's tail.
+    its last 4, empty when it is in a reference field), so that a full number is
+    never read as the card's tail.
     """
     text = mask_expiry(message)
     strict = {(a, b) for a, b, _ in pan_spans(text, strict=True)}
@@ -410,7 +417,8 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
         size += start - last
         masked = mask_pan(digits)
         pieces.append(masked)
-        where.append((size, size + len(masked), digits[-4:]))
+        reference = _REFERENCE_LABEL.search(text[max(0, start - 20) : start])
+        where.append((size, size + len(masked), "" if reference else digits[-4:]))
         size += len(masked)
         last = end
     pieces.append(text[last:])
@@ -438,7 +446,7 @@ def _tail(message: str, pans: list[tuple[int, int, str]] = ()) -> str | None:  #
         if named is not None:
             break
     if named is not None:
-        others = sorted({last4 for _, _, last4 in pans if not last4.endswith(named)})
+        others = sorted({last4 for _, _, last4 in pans if last4 and not last4.endswith(named)})
         if others:
             raise ProofError(
                 f"the message names the card ending {named} but also holds a full card number ending "
