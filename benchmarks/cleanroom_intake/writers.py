@@ -1547,7 +1547,8 @@ def w_sms_json(txns, ctx):
     if "cmb_push" in ctx.opts:
         t = items[-1][0]
         cap_ts = t.ts + timedelta(minutes=3)
-        t2 = t.with_(direction="debit", ts=cap_ts, amount_minor=t.amount_minor + 1)
+        # the push says 人民币: the truth is CNY even when the last message was a 日元 one
+        t2 = t.with_(direction="debit", ts=cap_ts, amount_minor=t.amount_minor + 1, currency="CNY")
         objs.append(
             {
                 "title": "招商银行",
