@@ -1485,6 +1485,9 @@ def _sms_prepare(txns, ctx, *, json_ok: bool):
     out = []
     # messages without a year are read as the latest such day before `ref`: keep them within weeks
     base = txns[-1].ts
+    # the campaign's row k (a card number ending in txns[k]'s card, placed at merch[-1 - k]) follows
+    # its transaction through the re-sort below, so the number lands in that card's own message
+    drawn = {id(t): j for j, t in enumerate(txns)}
     for t in txns:
         t.ts = base - timedelta(hours=ctx.rng.randrange(0, 24 * 25), minutes=ctx.rng.randrange(60))
     txns.sort(key=lambda t: t.ts)
@@ -1504,7 +1507,7 @@ def _sms_prepare(txns, ctx, *, json_ok: bool):
         text = _sms_text(i, t, ctx, tpl)
         if i in ctx.merch and not has_m:
             text += " " + ctx.merch[i]  # a damage placed in free text after the message
-        extra = ctx.merch.get(-1 - i)
+        extra = ctx.merch.get(-1 - drawn[id(t)])
         if extra:
             text += extra
         e = pexp(
