@@ -96,3 +96,59 @@ def test_currency_is_never_assumed(fixtures):
     with pytest.raises(ProofError) as info:
         read_proofs(named, name="nocur.ofx")
     assert info.value.row == 23  # the second transaction still has none
+
+
+_OFX1 = (
+    "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\n"
+    "COMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS>"
+    "<CODE>0<SEVERITY>INFO</STATUS><STMTRS><CURDEF>USD<BANKACCTFROM><BANKID>1<ACCTID>1<ACCTTYPE>CHECKING"
+    "</BANKACCTFROM><BANKTRANLIST><DTSTART>20230101<DTEND>20261201\n<STMTTRN><TRNTYPE>DEBIT"
+    "<DTPOSTED>20260115143025[-5:EST]<TRNAMT>-12.34<FITID>F1<NAME>{name}<MEMO>{memo}</STMTTRN>\n"
+    "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n"
+)
+_OFX2 = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" '
+    'OLDFILEUID="NONE" NEWFILEUID="NONE"?>\n<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1</TRNUID><STATUS><CODE>0'
+    "</CODE><SEVERITY>INFO</SEVERITY></STATUS><STMTRS><CURDEF>USD</CURDEF><BANKACCTFROM><BANKID>1</BANKID>"
+    "<ACCTID>1</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM><BANKTRANLIST><DTSTART>20230101</DTSTART>"
+    "<DTEND>20261201</DTEND>\n<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20260115143025[-5:EST]</DTPOSTED>"
+    "<TRNAMT>-12.34</TRNAMT><FITID>F1</FITID><NAME>{name}</NAME><MEMO>{memo}</MEMO></STMTTRN>\n"
+    "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1>\n</OFX>\n"
+)
+
+
+@pytest.mark.parametrize("template", [_OFX1, _OFX2], ids=["ofx1", "ofx2"])
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Corner Books &amp; Co &lt;b&gt;", "Corner Books & Co <b>"),
+        ("&quot;Joe&apos;s&quot; Caf&#233; &#xE9;&#X4E2D;", '"Joe\'s" Café é中'),
+        ("A &amp;lt; B", "A &lt; B"),  # decoded exactly once
+        ("AT&T &copy; &amp", "AT&T &copy; &amp"),  # not a reference OFX knows: kept as written
+    ],
+)
+def test_character_references_are_decoded_exactly_once(tmp_path, template, written, meant):
+    """Clean-room intake finding D: NAME/MEMO came back with &amp; and &lt; still in them."""
+    path = tmp_path / "s.ofx"
+    path.write_text(template.format(name=written, memo=f"POS {written}"), encoding="utf-8")
+    frame = read_proofs(path)
+    assert frame.iloc[0]["merchant_text"] == meant
+    assert frame.iloc[0]["raw"]["MEMO"] == f"POS {meant}"
+
+
+@pytest.mark.parametrize("reference", ["&#0;", "&#xD800;", "&#1114112;"])
+def test_a_numeric_reference_to_no_character_is_refused(tmp_path, reference):
+    path = tmp_path / "s.ofx"
+    path.write_text(_OFX2.format(name=f"Shop {reference}", memo="POS"), encoding="utf-8")
+    with pytest.raises(ProofError, match="numeric reference") as info:
+        read_proofs(path)
+    assert (info.value.column, info.value.value) == ("NAME", reference)
+
+
+def test_ofx2_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    """Clean-room intake finding P: valid XML after a BOM was refused."""
+    path = tmp_path / "s.ofx"
+    path.write_bytes(b"\xef\xbb\xbf" + _OFX2.format(name="Caf&#233; 中", memo="POS").encode("utf-8"))
+    frame = read_proofs(path)
+    assert frame.iloc[0]["merchant_text"] == "Café 中" and frame.iloc[0]["amount_minor"] == 1234
+    assert frame.iloc[0]["source_row"] == 4

@@ -10,6 +10,8 @@ without it is an error unless each transaction names its ``<CURRENCY>``).
 Error responses (``<SEVERITY>ERROR``), malformed files and files that do not
 end with ``</OFX>`` (truncated) raise :class:`ProofError`. A 1.x header
 declaring ``CHARSET:1252`` over bytes that are valid UTF-8 is read as UTF-8.
+Character references (``&amp;``, ``&lt;``, ``&#233;`` ...) are decoded exactly
+once in every element; a UTF-8 byte order mark is allowed.
 """
 
 from __future__ import annotations
@@ -142,8 +144,9 @@ def read(
             value=text.rstrip()[-20:] or None,
         )
     data = _charset_fixed(data)
-    # blank lines before the header (ofxtools looks at the first 8 lines only)
-    data = data.lstrip()
+    # a UTF-8 byte order mark (valid before an XML declaration), then blank lines before the
+    # header (ofxtools looks at the first 8 lines only)
+    data = data.removeprefix(b"\xef\xbb\xbf").lstrip()
     if re.match(rb"<OFX>", data, re.I):
         # no OFX header at all (some exporters): assume an OFX 1.02 SGML document
         data = _DEFAULT_HEADER + data
@@ -156,6 +159,7 @@ def read(
             raise ProofError(
                 f"not a readable OFX file ({type(exc).__name__}: {exc})", file=name, row=1
             ) from None
+    _decode_references(root, text, name)
     for status in root.iter("STATUS"):
         severity = (status.findtext("SEVERITY") or "").strip().upper()
         if severity == "ERROR":
@@ -191,6 +195,44 @@ def read(
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     return finish(frame, name, problems, strict=strict, tz=tz or "UTC")
+
+
+# The character references OFX allows: the five XML entities (OFX 1.x SGML defines &lt; &gt; &amp;)
+# and numeric ones. Nothing else (no HTML names such as &nbsp;, no reference without its ";").
+_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _character(match: re.Match[str]) -> str:
+    if match.group(1):
+        return _NAMED[match.group(1)]
+    code = int(match.group(2)) if match.group(2) else int(match.group(3), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in (0x09, 0x0A, 0x0D)):
+        raise ValueError(match.group(0))
+    return chr(code)
+
+
+def _decode_references(root: Any, text: str, name: str) -> None:
+    """Decode the character references of every element's text, exactly once (``&amp;lt;`` is ``&lt;``).
+
+    ofxtools leaves them as written, so ``Corner Books &amp; Co`` would reach the frame escaped (and
+    reports, which escape on output, would show ``&amp;amp;``). One ``re.sub`` pass never decodes
+    its own output. A numeric reference to no character (``&#0;``, a surrogate) is refused.
+    """
+    for element in root.iter():
+        value = element.text
+        if value and "&" in value:
+            try:
+                element.text = _REFERENCE.sub(_character, value)
+            except ValueError as exc:
+                row, _ = _line_of(text, str(exc), 0)
+                raise ProofError(
+                    "not a character: a numeric reference outside Unicode",
+                    file=name,
+                    row=row or None,
+                    column=str(element.tag),
+                    value=str(exc),
+                ) from None
 
 
 def _parse(data: bytes) -> Any:
