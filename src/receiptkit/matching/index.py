@@ -244,7 +244,10 @@ class JournalIndex:
     the counter. ``clock_offsets`` maps terminal ids to how many seconds the
     terminal's clock is ahead of true time (as estimated by :func:`match`,
     available in ``result.attrs["clock_offsets"]``); times are corrected by
-    them before searching.
+    them before searching. ``clock_segments`` maps terminals whose clock
+    jumped to their pieces (:class:`~receiptkit.matching.clocks.ClockSegment`,
+    as :func:`receiptkit.load_learned` gives them in ``Learned.clock_segments``);
+    they win over the terminal's one offset, which fits one piece only.
     """
 
     def __init__(
