@@ -407,3 +407,17 @@ def test_generated_clock_jump_month_matches_both_pieces_and_nothing_wrong() -> N
     after = jumped[logged < pd.Timestamp("2026-06-01", tz=TZ)]  # logged ~10 months back: after the jump
     assert len(after) >= 5
     assert (after["status"] == "matched").mean() >= 0.5
+
+
+def test_pieces_and_verdicts_do_not_depend_on_row_order() -> None:
+    j = _jump_journal()
+    batch = proofs(*_anchors(), _sms("s1", 8800, "15:42:00", "1234"), _sms("s0", 9900, "10:42:00", "5678"))
+    first = rk.match(batch, j)
+    shuffled_j = j.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    shuffled_p = batch.sample(frac=1.0, random_state=9).reset_index(drop=True)
+    second = rk.match(shuffled_p, shuffled_j)
+    assert first.attrs["clock_segments"] == second.attrs["clock_segments"]
+    columns = ["proof_id", "txn_id", "status", "clock_offset_s"]
+    a = first[columns].sort_values("proof_id").reset_index(drop=True)
+    b = second[columns].sort_values("proof_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
