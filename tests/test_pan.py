@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receiptkit.pan import find_full_pans, last4_of, looks_like_card, luhn_ok, mask_pan, mask_pans_in_text
+from receiptkit.pan import (
+    find_full_pans,
+    last4_of,
+    looks_like_card,
+    luhn_ok,
+    mask_expiry,
+    mask_pan,
+    mask_pans_deep,
+    mask_pans_in_text,
+)
 
 VISA_TEST = "4111111111111111"
 UNIONPAY_TEST = "6222021234567890128"  # 19 digits, Luhn-valid
@@ -111,3 +121,17 @@ def test_mask_pans_many_property(values: list) -> None:
     from receiptkit.pan import mask_pans_deep, mask_pans_many
 
     assert repr(mask_pans_many(values)) == repr([mask_pans_deep(v) for v in values])
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("EXP12/28", "EXP**/**"),
+        ("有效期限09/39", "有效期限**/**"),
+        ("有效日期：09/39", "有效日期：**/**"),
+        ("expense 12/28", "expense 12/28"),  # not an expiry word
+    ],
+)
+def test_expiry_glued_to_its_word_or_after_a_longer_word_is_masked(text, masked):
+    assert mask_expiry(text) == masked
+    assert mask_pans_deep(text) == masked

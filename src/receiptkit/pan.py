@@ -68,10 +68,11 @@ _PAN_RE = re.compile(rf"(?<![0-9])(?:[0-9]{_SEP_CLASS}{{0,2}}){{11,18}}[0-9](?![
 _LONG_RUN = re.compile(rf"{DIGIT_CLASS}(?:{DIGIT_CLASS}|{_SEP_CLASS}){{10,}}{DIGIT_CLASS}")
 
 # Expiry dates next to the word that introduces them: "EXP 12/28", "Exp: 12/2028",
-# "VALID THRU 12-28", "有效期 12/28", "有效期至2028年12月", "到期日: 28/12".
+# "VALID THRU 12-28", "有效期 12/28", "有效期至2028年12月", "到期日: 28/12"; glued ("EXP12/28",
+# "有效期09/39") and the longer words ("有效期限", "有效日期") too.
 _EXPIRY_RE = re.compile(
-    r"(?P<word>\b(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until|to)|good\s*thru)\b"
-    r"|有效期(?:至|到)?|到期(?:日期|日)?|失效(?:日期|日)?)"
+    r"(?P<word>\b(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until|to)|good\s*thru)(?![A-Za-z])"
+    r"|有效(?:期限|日期|期)(?:至|到)?|到期(?:日期|日)?|失效(?:日期|日)?)"
     r"(?P<gap>\s*[:：.]?\s*)"
     r"(?P<date>[0-9]{4}\s*(?:[/\-.]|年)\s*[0-9]{1,2}\s*月?"
     r"|[0-9]{1,2}\s*[/\-.]\s*[0-9]{2,4}"
@@ -208,7 +209,7 @@ def mask_expiry(text: str) -> str:
     到期日, ...) are touched; digits of any script count.
     """
     folded = _fold(text)
-    if folded is text and not re.search(r"(?i)exp|valid|good|有效期|到期|失效", text):
+    if folded is text and not re.search(r"(?i)exp|valid|good|有效|到期|失效", text):
         return text
     out = []
     last = 0
@@ -268,13 +269,13 @@ def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
 
 
 def _maybe_sensitive(text: str) -> bool:
-    return might_hold_pan(text) or bool(re.search(r"(?i)exp|valid|good|有效期|到期|失效", text))
+    return might_hold_pan(text) or bool(re.search(r"(?i)exp|valid|good|有效|到期|失效", text))
 
 
 # _LONG_RUN or an expiry word, in literal characters so that RE2 (pyarrow) reads it as ``re`` does
 _SENSITIVE_PATTERN = (
     f"{DIGIT_CLASS}(?:{DIGIT_CLASS}|[{_SEPARATORS.replace('-', '')}-]){{10,}}{DIGIT_CLASS}"
-    "|(?i:exp|valid|good|有效期|到期|失效)"
+    "|(?i:exp|valid|good|有效|到期|失效)"
 )
 
 
