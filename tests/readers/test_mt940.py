@@ -96,3 +96,29 @@ def test_details_without_their_statement_line_are_an_error_naming_the_line():
 def test_several_86_lines_of_one_entry_are_one_text(samples):
     frame = read_proofs(samples / "mt940" / "jejik__rabobank.sta", format="mt940")
     assert "NIET AKKOORD MET AFSCHRIJVING" in frame.iloc[0]["merchant_text"]
+
+
+def _long_details(details: str) -> bytes:
+    return (
+        ":20:STMT0001\r\n:25:NL77ABNA0574908765\r\n:28C:1/1\r\n:60F:C250101EUR1000,00\r\n"
+        f":61:2501020102D12,34NTRFREF1//B1\r\n:86:{details}\r\n:61:2501030103D1,00NTRFREF2\r\n"
+        ":86:NEXT\r\n:62F:C250103EUR986,66\r\n-\r\n"
+    ).encode()
+
+
+def test_long_86_details_are_kept_whole_up_to_the_cell_limit():
+    """Clean-room intake finding I: mt-940 cut :86: after nine 65-character chunks (585 characters)."""
+    details = "".join(f"WORD{i:05d} " for i in range(10_000)).strip()  # 99,999 characters
+    frame = read_proofs(_long_details(details), format="mt940", name="long.sta")
+    assert frame["merchant_text"].tolist() == [details, "NEXT"]
+    assert frame.iloc[0]["raw"]["transaction_details"] == details
+
+
+def test_86_details_beyond_the_cell_limit_are_refused_naming_the_line():
+    from receiptkit.readers.table import MAX_CELL_CHARS
+
+    details = "X" * 300_000
+    with pytest.raises(ProofError, match="never cut") as info:
+        read_proofs(_long_details(details), format="mt940", name="long.sta")
+    assert (info.value.file, info.value.row, info.value.column) == ("long.sta", 6, ":86:")
+    assert f"{MAX_CELL_CHARS:,}" in info.value.reason and "300,000" in info.value.reason

@@ -28,7 +28,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import to_minor
 from receiptkit.readers.proofbase import finish
-from receiptkit.readers.table import _read_bytes, silenced_logs, source_name
+from receiptkit.readers.table import MAX_CELL_CHARS, _read_bytes, silenced_logs, source_name
 
 __all__ = ["read", "sniff"]
 
@@ -71,7 +71,9 @@ def read(
     statements = _statement_lines(text, name)
     lines61 = [line for line, _ in statements]
     try:
-        transactions = mt940.models.Transactions()
+        # mt-940 cuts :86: after nine 65-character chunks unless told not to (its Options, 5.1+);
+        # the length is bounded here instead (_statement_lines: MAX_CELL_CHARS)
+        transactions = mt940.models.Transactions(options=mt940.options.Options(unbounded_details=True))
         with silenced_logs("mt940"):
             transactions.parse(text)
     except Exception as exc:  # mt940 raises ValueError, RuntimeError, KeyError ... on broken files
@@ -192,6 +194,7 @@ def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | No
                 },
             )
         )
+    _check_detail_sizes(text, tags, name)
     if out:
         _check_details(text, tags, name)
         last = max(position for position, tag in enumerate(tags) if tag.group(1) == "61")
@@ -233,6 +236,31 @@ def _check_details(text: str, tags: list[re.Match[str]], name: str) -> None:
             )
         if kind != "NS":
             previous = kind
+
+
+def _check_detail_sizes(text: str, tags: list[re.Match[str]], name: str) -> None:
+    """A ``:86:`` is kept whole up to :data:`~receiptkit.readers.table.MAX_CELL_CHARS` characters; a longer one is refused.
+
+    SWIFT allows 6 lines of 65 characters and banks write more; none writes 100,000. The text
+    is never cut silently: past the bound the file is refused at that ``:86:`` line.
+    """
+    line, done = 1, 0
+    for position, tag in enumerate(tags):
+        if tag.group(1) != "86":
+            continue
+        end = tags[position + 1].start() if position + 1 < len(tags) else len(text)
+        if end - tag.end() <= MAX_CELL_CHARS:
+            continue
+        size = len(text[tag.end() : end].rstrip())
+        if size > MAX_CELL_CHARS:
+            line += text.count("\n", done, tag.start())
+            raise ProofError(
+                f":86: details of {size:,} characters (at most {MAX_CELL_CHARS:,} are read, never cut)",
+                file=name,
+                row=line,
+                column=":86:",
+                value=text[tag.end() : tag.end() + 40].split("\n", 1)[0],
+            )
 
 
 def _error_line(text: str, exc: Exception) -> int:
