@@ -505,6 +505,15 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     precision = precision.mask(precision.isna() & has_ts, "second")
     out["ts_precision"] = precision
     _check_values(out, "ts_precision", PRECISIONS, required=True)
+    timeless = (~has_ts & (out["ts_precision"] != "day")).fillna(False)
+    if timeless.any():  # "second" with no ts: a precision without its time is a contradiction
+        index = timeless.idxmax()
+        raise SchemaError(
+            f"ts_precision {out.at[index, 'ts_precision']!r} without a ts: give the time, "
+            "or 'day' (or nothing) for a date alone",
+            row=_row_label(out, index),
+            column="ts",
+        )
     out["ts_end"] = _proof_window_end(out)
     out["amount_minor"] = _as_minor(out, "amount_minor", allow_negative=False)
     out["currency"], words = _folded(out["currency"], upper=True)

@@ -863,6 +863,8 @@ def _hhmm(seconds: int) -> str:
 
 def _local(day: dt.date, seconds: int, zone: dt.tzinfo | None, original: object) -> pd.Timestamp:
     """``seconds`` after the local midnight of ``day`` (may be before or after that day), zone-aware."""
+    if not _YEARS[0] <= day.year <= _YEARS[1]:  # before the arithmetic: 0001 and 9999 overflow it
+        raise TimeParseError(f"year {day.year} is outside {_YEARS[0]}-{_YEARS[1]}", value=original)
     naive = pd.Timestamp(day) + pd.Timedelta(seconds=seconds)
     if not _YEARS[0] <= naive.year <= _YEARS[1]:
         raise TimeParseError(f"year {naive.year} is outside {_YEARS[0]}-{_YEARS[1]}", value=original)

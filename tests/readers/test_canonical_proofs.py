@@ -79,3 +79,53 @@ def test_a_row_with_cells_missing_or_too_many_is_refused_at_its_line(
     with pytest.raises(ProofError) as info:
         rk.read_proofs(path)
     assert info.value.row == 6 and "cells but the header has" in info.value.reason
+
+
+_HEADER = "proof_id,kind,ts,ts_precision,date,amount_minor,currency,direction"
+
+
+@pytest.mark.parametrize("precision", ["second", "minute", "hour"])
+def test_a_precision_without_a_time_is_refused(tmp_path: Path, precision: str) -> None:
+    """Clean-room intake finding K: an empty ts with ts_precision 'second' came back as second precision."""
+    path = tmp_path / "proofs.csv"
+    path.write_text(
+        f"{_HEADER}\np:1,wallet,2026-01-15 14:30:25+08:00,second,2026-01-15,1234,CNY,debit\n"
+        f"p:2,wallet,,{precision},2026-01-15,1234,CNY,debit\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProofError, match="without a ts") as info:
+        rk.read_proofs(path)
+    assert (info.value.file, info.value.row, info.value.column) == (str(path), 3, "ts")
+    assert precision in info.value.reason
+
+
+@pytest.mark.parametrize("precision", ["day", ""])
+def test_a_date_alone_is_day_precision(tmp_path: Path, precision: str) -> None:
+    path = tmp_path / "proofs.csv"
+    path.write_text(f"{_HEADER}\np:2,wallet,,{precision},2026-01-15,1234,CNY,debit\n", encoding="utf-8")
+    frame = rk.read_proofs(path)
+    assert frame["ts_precision"].tolist() == ["day"] and frame["ts"].isna().all()
+
+
+def test_a_header_wider_than_the_column_limit_is_refused_before_the_body(tmp_path: Path) -> None:
+    """Clean-room intake finding N: 20,000 extra empty columns took 17-35 s to read."""
+    import time
+
+    from receiptkit.readers.table import MAX_COLUMNS
+
+    extra = 20_000
+    path = tmp_path / "proofs.csv"
+    header = _HEADER + "".join(f",c{i}" for i in range(extra))
+    row = "p:2,wallet,2026-01-15 14:30:25+08:00,second,2026-01-15,1234,CNY,debit" + "," * extra
+    path.write_text(f"{header}\n{row}\n{row.replace('p:2', 'p:3')}\n", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(ProofError, match=f"at most {MAX_COLUMNS:,}") as info:
+        rk.read_proofs(path)
+    assert time.perf_counter() - started < 5
+    assert (info.value.file, info.value.row) == (str(path), 1)
+    assert f"{8 + extra:,} columns" in info.value.reason
+    wide = pd.DataFrame({f"c{i}": [1] for i in range(MAX_COLUMNS + 1)})
+    parquet = tmp_path / "wide.parquet"
+    wide.to_parquet(parquet)
+    with pytest.raises(ProofError, match=f"at most {MAX_COLUMNS:,}"):
+        rk.read_proofs(parquet, format="canonical")

@@ -64,3 +64,13 @@ def test_a_time_not_fully_understood_or_in_the_future_is_a_proof_error(time, wor
         proof(amount="88.00", time=time, ref=now)
     assert (info.value.column, info.value.value) == ("time", time)
     assert words in info.value.reason
+
+
+@pytest.mark.parametrize(
+    "time", ["0001-01-01 10:00", "9999-12-31 10:00", "0001-01-01", "9999-12-31 下午2点", "1969-12-31 23:00"]
+)
+def test_years_outside_the_readable_range_are_a_proof_error_naming_the_text(time):
+    """Clean-room intake finding L: 0001 and 9999 raised pandas' OutOfBoundsDatetime."""
+    with pytest.raises(ProofError, match="outside 1970-2199") as info:
+        proof(amount="12.00", time=time, last4="1234")
+    assert (info.value.column, info.value.value) == ("time", time)

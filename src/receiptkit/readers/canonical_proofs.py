@@ -6,7 +6,8 @@ can produce directly when it knows the columns (``docs/proofs.md``). The file
 is checked by :func:`receiptkit.schema.validate_proofs`; an error names the
 file, the line (the header is line 1) and the column. A CSV row with fewer
 or more cells than the header is refused at its line before anything is read
-(pandas would pad a short row with empty cells, or stop at line 1).
+(pandas would pad a short row with empty cells, or stop at line 1). A header
+of more than ``MAX_COLUMNS`` (1,024) columns is refused before the body is read.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.readers.table import short_row_problem, source_name
+from receiptkit.readers.table import MAX_COLUMNS, short_row_problem, source_name
 from receiptkit.schema import PROOF_REQUIRED, validate_proofs
 
 __all__ = ["read", "sniff"]
@@ -52,6 +53,7 @@ def _check_shape(data: bytes, name: str) -> None:
                 continue
             if header is None:
                 header = record
+                _check_width(len(header), name)
                 continue
             if len(record) < len(header):
                 problem = short_row_problem(line, len(record), header)
@@ -65,6 +67,18 @@ def _check_shape(data: bytes, name: str) -> None:
                 )
     except csv.Error as exc:
         raise ProofError(f"not a valid CSV ({exc})", file=name, row=start) from None
+
+
+def _check_width(columns: int, name: str) -> None:
+    """Refuse a header wider than :data:`~receiptkit.readers.table.MAX_COLUMNS` before the body is read.
+
+    A proofs frame has about twenty columns; 20,000 empty ones took pandas and the checks half a
+    minute to read for nothing.
+    """
+    if columns > MAX_COLUMNS:
+        raise ProofError(
+            f"the header has {columns:,} columns (at most {MAX_COLUMNS:,} are read)", file=name, row=1
+        )
 
 
 def read(
@@ -83,6 +97,9 @@ def read(
         _check_shape(data, name)
     try:
         if parquet:
+            import pyarrow.parquet as pq
+
+            _check_width(pq.read_metadata(io.BytesIO(data)).num_columns, name)
             frame = pd.read_parquet(io.BytesIO(data))
         else:
             frame = pd.read_csv(
