@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from receiptkit.matching.comparators import Last4Comparator, TimeComparator
+from receiptkit.matching.channel import card_lines_of
+from receiptkit.matching.comparators import ChannelComparator, Last4Comparator, TimeComparator
 from receiptkit.matching.evidence import (
     FULL_ID,
     MIN_BASE,
@@ -452,10 +453,14 @@ def _counted_mass(
     n_same = np.where((n_exact > 0) & (n_fx > 0), np.minimum(n_exact, n_fx), np.maximum(n_exact, n_fx))
     n_same = np.maximum(n_same, MIN_BASE).astype(float)
     base = np.log(1 - policy.prior_absent) - np.log(n_same) + amount_w + merchant + terminal
+    # a card statement line (matching.channel): the best channel weight of the journal's rows of each class
+    line = card_lines_of(proofs)[rows]
+    w_channel = ChannelComparator(policy).class_bounds(index)
     mass = np.zeros(len(rows))
     for klass in range(4):
         w4 = w4_known if klass % 2 else 0.0
-        mass += (counts[:, :, klass] * np.exp(w_time)).sum(axis=1) * np.exp(w4)
+        w_ch = np.where(line, w_channel[klass % 2], 0.0)
+        mass += (counts[:, :, klass] * np.exp(w_time)).sum(axis=1) * np.exp(w4 + w_ch)
     with np.errstate(divide="ignore"):
         rest[rows] = np.log(mass) + base
     n_counted[rows] = counts.sum(axis=(1, 2)).astype(np.int64)

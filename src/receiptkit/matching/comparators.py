@@ -60,6 +60,7 @@ from receiptkit.matching.text import (
 )
 
 __all__ = [
+    "ChannelComparator",
     "Comparator",
     "ComparisonLevel",
     "MerchantComparator",
@@ -905,6 +906,71 @@ class TerminalComparator(Comparator):
         return _named(ctx, self.names, np.where(same, 0, np.where(has, 1, 2))), weight
 
 
+class ChannelComparator(Comparator):
+    """The channel a card statement line tells (:mod:`~receiptkit.matching.channel`): ``card`` (the row is a
+    card sale, or a wallet payment showing its card), ``wallet`` (a WeChat, Alipay or UnionPay QR row showing
+    no card), ``missing`` (the proof is no such line, or the row's channel is other or not given).
+
+    The line is a card's: its true row is a wallet row ``channel_wallet_ratio`` (r) times as often as the
+    journal's shares of wallet and card rows (``s_w``, ``s_c``) alone would make it. So m of ``wallet`` is
+    ``r s_w / (r s_w + s_c)`` and of ``card`` ``s_c / (r s_w + s_c)``, u their shares, and the weights
+    ``ln r - ln(r s_w + s_c)`` and ``-ln(r s_w + s_c)``: against a wallet row whatever the shop's mix, for a
+    card row by as much as card rows are rare.
+    """
+
+    field = "channel"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.ratio = p.channel_wallet_ratio
+        self.levels = (
+            ComparisonLevel(
+                "card", None, "a card line naming a shop; a card row (weight from the journal's mix)"
+            ),
+            ComparisonLevel(
+                "wallet",
+                None,
+                "a card line naming no wallet; a wallet row showing no card (weight from channel_wallet_ratio)",
+                against=True,
+            ),
+            ComparisonLevel("missing", None, "not a card line naming a shop, or the row's channel unknown"),
+        )
+
+    def level_weights(self, index) -> np.ndarray:
+        """The weight of ``card``, ``wallet`` and ``missing`` in this journal."""
+        from receiptkit.matching.channel import CARD, WALLET, journal_channels
+
+        codes = journal_channels(index)
+        n = max(len(codes), 1)
+        s_card, s_wallet = (codes == CARD).sum() / n, (codes == WALLET).sum() / n
+        if s_card <= 0 or s_wallet <= 0:
+            return np.zeros(3)  # all rows alike: the channel tells nothing
+        both = self.ratio * s_wallet + s_card
+        return np.array([-np.log(both), np.log(self.ratio) - np.log(both), 0.0])
+
+    def class_bounds(self, index) -> np.ndarray:
+        """The largest weight a counted row can have, for rows without (0) and with (1) a card's last 4."""
+        from receiptkit.matching.channel import journal_channels
+
+        codes = journal_channels(index)
+        weights = self.level_weights(index)
+        out = np.zeros(2)
+        for has4 in (0, 1):
+            present = np.unique(codes[(index.last4_code >= 0) == bool(has4)])
+            if len(present):
+                out[has4] = max(weights[int(c)] if c >= 0 else 0.0 for c in present)
+        return out
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        from receiptkit.matching.channel import card_lines_of, journal_channels
+
+        p, j = ctx.pairs.proof, ctx.pairs.txn
+        line = card_lines_of(ctx.proofs)[p] if len(p) else np.zeros(0, dtype=bool)
+        channel = journal_channels(ctx.index)[j] if len(j) else np.zeros(0, dtype=np.int8)
+        codes = np.where(line & (channel >= 0), channel, 2).astype(np.int64)
+        return _named(ctx, self.names, codes), self.level_weights(ctx.index)[codes]
+
+
 class MerchantField(Comparator):
     """The merchant field in a comparison: :class:`MerchantComparator` through a :class:`MerchantTable`."""
 
@@ -937,4 +1003,5 @@ def comparators(policy: MatchPolicy | None = None) -> tuple[Comparator, ...]:
         ReferenceComparator(p),
         MerchantField(p),
         TerminalComparator(p),
+        ChannelComparator(p),
     )

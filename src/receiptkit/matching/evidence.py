@@ -32,7 +32,17 @@ from receiptkit.matching.policy import MatchPolicy
 
 __all__ = ["FIELDS", "Evidence", "MerchantTable", "ProofArrays", "local_midnight", "score", "time_evidence"]
 
-FIELDS = ("amount", "time", "card_last4", "wallet_txn_id", "order_no", "reference", "merchant", "terminal_id")
+FIELDS = (
+    "amount",
+    "time",
+    "card_last4",
+    "wallet_txn_id",
+    "order_no",
+    "reference",
+    "merchant",
+    "terminal_id",
+    "channel",
+)
 """The evidence fields, one comparator each (:func:`receiptkit.matching.comparators.comparators`)."""
 PRECISION_CODE = {"second": 0, "minute": 1, "day": 2, "hour": 3}
 RANGE_CODE = 3  # an hour, or any window [ts, ts_end]: weighed with m_time_range

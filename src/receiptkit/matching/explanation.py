@@ -200,6 +200,13 @@ def _proof_value(row: pd.Series, field: str) -> Any:
         return f"{row['date'].date()} (day)"
     if field == "merchant":
         return row.get("merchant_text")
+    if field == "channel":  # what a card statement line naming a shop and no wallet tells (matching.channel)
+        from receiptkit.matching.channel import card_lines
+
+        line = card_lines(
+            np.array([row.get("kind")], dtype=object), np.array([row.get("merchant_text")], dtype=object)
+        )
+        return "card (a card line naming a shop)" if line[0] else None
     value = row.get(field)
     if field == "card_last4" and (value is None or pd.isna(value)):
         raw = row.get("raw")

@@ -101,6 +101,14 @@ class MatchPolicy:
         proof that is, or is not, the transaction's. Each field is one
         comparator object (:mod:`receiptkit.matching.comparators`).
 
+    Channel (:mod:`~receiptkit.matching.channel`)
+        ``channel_wallet_ratio``: how much less often a card statement line
+        names a shop and no wallet, QR or platform word for a WeChat, Alipay
+        or UnionPay QR payment funded by the card than for a card sale at a
+        terminal (default 0.02: the field guide shows wallet payments on
+        statements with the wallet's name, 2.1.1). The levels' m follow from
+        it and the journal's shares of card and wallet rows.
+
     Merchant (:class:`~receiptkit.matching.comparators.MerchantComparator`)
         ``m_merchant_alias``, ``m_merchant_branch``, ``m_merchant_brand``,
         ``m_merchant_similar``, ``m_merchant_unrelated``: m of the levels
@@ -161,6 +169,7 @@ class MatchPolicy:
     m_merchant_brand: float = 0.85
     m_merchant_similar: float = 0.10
     m_merchant_unrelated: float = 0.05
+    channel_wallet_ratio: float = 0.02
     m_merchant_other_brand: float = 1e-9
     m_merchant_other_branch: float = 1e-9
     merchant_strong: float = 85.0

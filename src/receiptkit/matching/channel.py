@@ -1,0 +1,107 @@
+"""The channel a card statement line tells: a card at the shop's terminal, not a wallet payment.
+
+A card's statement line names the merchant as the card network saw it.
+When the card funded a wallet payment, the line names the wallet: field
+guide 2.1.1, "wallet or channel prefix + payee" (``财付通-X``, ``支付宝-X``,
+``美团支付-X``; ICBC's 交易场所 ``财付通-拼多多平台商户``, ``支付宝-金拱门(中国)有限公司``),
+and UnionPay QR shows as a QR payment (§2.2: ``跨行二维码支付``,
+``云闪付APP扫码-…``, ``QR  YAHUI CATERING CO.,LTD.`` on a Hong Kong card). A
+line that names a shop and no wallet, QR or platform word
+(``消费 蜀香阁(徐家汇店)``, ``SALES:   SHUXIANGGE CATERING  CHN CN``,
+``POS消费CHN``) is a card payment at a terminal: of the journal's rows it fits
+the ``card`` ones (and a wallet payment whose row shows the card that funded
+it: the journal ties it to a card), and a WeChat, Alipay or UnionPay QR row
+that shows no card only when a card funded it and the statement printed it
+without its wallet, which the field guide never shows (``channel_wallet_ratio``).
+
+That is what a clerk holding such a line uses first: of three sales of
+121.00 that day, one by card and two by WeChat and Alipay, the line is the
+card's. Without it the wallet rows (which show no card last 4) keep the line
+``ambiguous`` however well its card fits. Only ``bank_statement`` proofs are
+read so: an SMS or a push may leave out the wallet of a wallet payment it
+reports (field guide 1.1: ABC's "完成一笔消费交易" names nothing).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from receiptkit.matching.text import parse_merchant
+
+__all__ = ["CARD", "WALLET", "card_lines", "card_lines_of", "journal_channels"]
+
+# words that say the card paid through a wallet, a QR code or a platform (field guide 2.1.1, 2.2, 2.3)
+_NOT_A_TERMINAL = re.compile(
+    r"财付通|微信|支付宝|美团|京东|网银在线|钱袋宝|抖音|拼多多|淘宝|天猫|云闪付|二维码|扫码|银联在线|快捷支付|网上支付|"
+    r"网银支付|联通支付|翼支付|收钱吧|拉卡拉|平台|TENPAY|WECHAT|WEIXIN|ALIPAY|MEITUAN|UNIONPAY|PAYPAL|APPLEPAY|"
+    r"GOOGLEPAY|SAMSUNGPAY|(?<![A-Z])QR(?![A-Z])|(?<![A-Z])PP\*",
+    re.IGNORECASE,
+)
+_POS = re.compile(r"POS消费|POS\s*SALE|^SALES:", re.IGNORECASE)
+
+CARD = 0  # journal channel card
+WALLET = 1  # wechat, alipay, unionpay_qr
+_UNKNOWN = -1  # other, or not given
+
+
+def card_lines(kinds: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """Which proofs are card statement lines naming a shop and no wallet (see the module's text)."""
+    out = np.zeros(len(kinds), dtype=bool)
+    statement = np.asarray(kinds, dtype=object) == "bank_statement"
+    cache: dict[str, bool] = {}
+    for k in np.flatnonzero(statement):
+        text = texts[k]
+        if text is None or (isinstance(text, float) and text != text) or text is pd.NA:
+            continue
+        text = str(text)
+        if text not in cache:
+            cache[text] = _card_line(text)
+        out[k] = cache[text]
+    return out
+
+
+def card_lines_of(proofs) -> np.ndarray:
+    """:func:`card_lines` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per object)."""
+    cached = getattr(proofs, "_rk_card_lines", None)
+    if cached is None or len(cached) != len(proofs):
+        cached = card_lines(
+            proofs.frame["kind"].astype(object).to_numpy(), np.asarray(proofs.merchant, dtype=object)
+        )
+        object.__setattr__(proofs, "_rk_card_lines", cached)
+    return cached
+
+
+def _card_line(text: str) -> bool:
+    if _NOT_A_TERMINAL.search(text):
+        return False
+    if _POS.search(text.strip()):
+        return True
+    return parse_merchant(text).kind in ("shop", "legal")
+
+
+def journal_channels(index) -> np.ndarray:
+    """Per journal row: ``CARD``, ``WALLET`` or -1; computed once per index.
+
+    ``CARD``: a card sale, or a wallet payment whose row shows the card that
+    funded it (a card's last 4: the journal itself ties it to a card, and the
+    card's statement may print it under the shop's name). ``WALLET``: a
+    WeChat, Alipay or UnionPay QR payment whose row shows no card. -1: another
+    channel (cash, other) or none given.
+    """
+    cached = getattr(index, "_rk_channel_codes", None)
+    if cached is not None and len(cached) == len(index):
+        return cached
+    journal = index.journal
+    if "channel" not in journal.columns:
+        codes = np.full(len(index), _UNKNOWN, dtype=np.int8)
+    else:
+        channel = journal["channel"].astype("string").str.lower().fillna("")
+        card = channel.eq("card").to_numpy()
+        wallet = channel.isin(["wechat", "alipay", "unionpay_qr"]).to_numpy()
+        shows_card = index.last4_code >= 0
+        codes = np.select([card | (wallet & shows_card), wallet], [CARD, WALLET], _UNKNOWN).astype(np.int8)
+    object.__setattr__(index, "_rk_channel_codes", codes)
+    return codes
