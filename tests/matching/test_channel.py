@@ -13,6 +13,8 @@ from receiptkit.matching.index import JournalIndex
 from .conftest import background, journal, pf, proofs, row_of, txn
 
 SHOP = "蜀香阁(徐家汇店)"
+# BOCOM's foreign line: the original amount and the billed one (a card issued abroad)
+BILLED_IN_USD = {"交易币种/金额": "CNY 121.00", "入账币种/金额": "USD 17.31", "posting_date": "2026-11-21"}
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,16 @@ def test_which_lines_are_a_card_at_a_terminal(kind: str, text: str | None, card_
     assert card_lines(np.array([kind], dtype=object), np.array([text], dtype=object))[0] == card_line
 
 
+def test_only_a_foreign_cards_line_is_read_so() -> None:
+    kinds = np.array(["bank_statement"] * 3, dtype=object)
+    texts = np.array(
+        ["消费 蜀香阁(徐家汇店)", "消费 蜀香阁(徐家汇店)", "SALES:   SHUXIANGGE CATERING  CHN CN"],
+        dtype=object,
+    )
+    # a domestic line; a line billed abroad; a Latin name (field guide 2.3: foreign cards print Latin only)
+    assert list(card_lines(kinds, texts, np.array([False, True, False]))) == [False, True, True]
+
+
 def _three_sales():
     """Three 121.00 sales at the shop on one day: one by card, two by wallets that show no card."""
     mixed = background()
@@ -50,7 +62,7 @@ def _three_sales():
 
 
 def test_a_card_line_without_last_4_is_the_card_sale_not_the_wallet_ones() -> None:
-    line = pf("bocom", 12100, None, merchant_text="消费 蜀香阁(徐家汇店)", raw={"posting_date": "2026-11-21"})
+    line = pf("bocom", 12100, None, merchant_text="消费 蜀香阁(徐家汇店)", raw=BILLED_IN_USD)
     result = rk.match(proofs(line), _three_sales())
     verdict = row_of(result, "bocom")
     pairs = dict(rk.candidate_pairs(verdict))
@@ -64,25 +76,21 @@ def test_a_card_line_without_last_4_is_the_card_sale_not_the_wallet_ones() -> No
     assert evidence.loc["channel", "runner_up_bits"] < 0
 
 
-def test_with_the_card_last_4_the_card_line_is_matched() -> None:
-    line = pf(
-        "cmb",
-        12100,
-        None,
-        merchant_text="蜀香阁徐家汇店",
-        card_last4="7973",
-        raw={"posting_date": "2026-11-21"},
-    )
-    verdict = row_of(rk.match(proofs(line), _three_sales()), "cmb")
-    assert verdict["status"] == "matched" and verdict["txn_id"] == "CARD"
-
-
-def test_a_line_naming_the_wallet_is_not_read_as_a_card() -> None:
-    line = pf("wx", 12100, None, merchant_text="财付通-蜀香阁(徐家汇店)", raw={"posting_date": "2026-11-21"})
+def test_a_domestic_cards_line_is_not_read_so() -> None:
+    line = pf("cmb", 12100, None, merchant_text="消费 蜀香阁(徐家汇店)", raw={"posting_date": "2026-11-21"})
     result = rk.match(proofs(line), _three_sales())
-    verdict = row_of(result, "wx")
-    assert verdict["status"] == "ambiguous"  # three sales fit a WeChat payment funded by a card equally
-    assert rk.explain(result, "wx").set_index("field").loc["channel", "best_level"] == "missing"
+    assert row_of(result, "cmb")["status"] == "ambiguous"
+    assert rk.explain(result, "cmb").set_index("field").loc["channel", "best_level"] == "missing"
+
+
+def test_with_the_card_last_4_a_foreign_line_is_matched_a_domestic_one_stays_ambiguous() -> None:
+    raw = {"posting_date": "2026-11-21"}
+    foreign = pf("hk", 12100, None, merchant_text="蜀香阁徐家汇店", card_last4="7973", raw=BILLED_IN_USD)
+    domestic = pf("cmb", 12100, None, merchant_text="蜀香阁徐家汇店", card_last4="7973", raw=raw)
+    verdict = row_of(rk.match(proofs(foreign), _three_sales()), "hk")
+    assert verdict["status"] == "matched" and verdict["txn_id"] == "CARD"
+    # the wallet rows show no card, so the last 4 cannot rule them out: they keep 1-2 % each
+    assert row_of(rk.match(proofs(domestic), _three_sales()), "cmb")["status"] == "ambiguous"
 
 
 def test_a_wallet_row_showing_the_funding_card_is_not_held_against() -> None:

@@ -17,9 +17,16 @@ without its wallet, which the field guide never shows (``channel_wallet_ratio``)
 That is what a clerk holding such a line uses first: of three sales of
 121.00 that day, one by card and two by WeChat and Alipay, the line is the
 card's. Without it the wallet rows (which show no card last 4) keep the line
-``ambiguous`` however well its card fits. Only ``bank_statement`` proofs are
-read so: an SMS or a push may leave out the wallet of a wallet payment it
-reports (field guide 1.1: ABC's "完成一笔消费交易" names nothing).
+``ambiguous`` however well its card fits.
+
+Only **foreign cards'** statement lines are read so (:func:`foreign_lines`:
+billed in a currency the journal does not hold, showing the original amount
+beside the billed one in another currency, or naming the shop in Latin letters
+only, field guide 2.3): a card issued abroad pays a shop here at its terminal,
+and a wallet it funds shows the wallet (``APPLEPAY``, ``QR``). A domestic card's
+line is left to the guard of :mod:`.guards` (which reads SMS and pushes, not
+statement lines), and an SMS or a push may leave out the wallet of a wallet
+payment it reports (field guide 1.1: ABC's "完成一笔消费交易" names nothing).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import pandas as pd
 
 from receiptkit.matching.text import parse_merchant
 
-__all__ = ["CARD", "WALLET", "card_lines", "card_lines_of", "journal_channels"]
+__all__ = ["CARD", "WALLET", "card_lines", "card_lines_of", "foreign_lines", "journal_channels"]
 
 # words that say the card paid through a wallet, a QR code or a platform (field guide 2.1.1, 2.2, 2.3)
 _NOT_A_TERMINAL = re.compile(
@@ -47,8 +54,12 @@ WALLET = 1  # wechat, alipay, unionpay_qr
 _UNKNOWN = -1  # other, or not given
 
 
-def card_lines(kinds: np.ndarray, texts: np.ndarray) -> np.ndarray:
-    """Which proofs are card statement lines naming a shop and no wallet (see the module's text)."""
+def card_lines(kinds: np.ndarray, texts: np.ndarray, foreign: np.ndarray | None = None) -> np.ndarray:
+    """Which proofs are foreign cards' statement lines naming a shop and no wallet (see the module's text).
+
+    ``foreign``: which proofs are a foreign card's (:func:`foreign_lines`); a
+    text in Latin letters only is one too (field guide 2.3). None: all are.
+    """
     out = np.zeros(len(kinds), dtype=bool)
     statement = np.asarray(kinds, dtype=object) == "bank_statement"
     cache: dict[str, bool] = {}
@@ -59,7 +70,32 @@ def card_lines(kinds: np.ndarray, texts: np.ndarray) -> np.ndarray:
         text = str(text)
         if text not in cache:
             cache[text] = _card_line(text)
-        out[k] = cache[text]
+        latin = text.isascii() and any(ch.isalpha() for ch in text)
+        out[k] = cache[text] and (foreign is None or bool(foreign[k]) or latin)
+    return out
+
+
+# an amount with a currency code, as statements print the billed or the original amount ("USD 17.31", "2.28 USD")
+_CODED_AMOUNT = re.compile(r"^\s*(?:([A-Z]{3})\s*-?[\d,]+(?:\.\d+)?|-?[\d,]+(?:\.\d+)?\s*([A-Z]{3}))\s*$")
+
+
+def foreign_lines(proofs) -> np.ndarray:
+    """Which proofs are a foreign card's: billed in a currency the journal does not hold, or showing beside
+    their amount one in another currency (a line of the original CNY amount and the billed USD one)."""
+    out = np.asarray(proofs.cur_code < 0, dtype=bool).copy()
+    frame = proofs.frame
+    if "raw" not in frame.columns:
+        return out
+    currencies = frame["currency"].astype(str).to_numpy()
+    for k, raw in enumerate(frame["raw"].to_numpy(dtype=object)):
+        if out[k] or not isinstance(raw, dict):
+            continue
+        for value in raw.values():
+            found = _CODED_AMOUNT.match(value) if isinstance(value, str) else None
+            code = (found.group(1) or found.group(2)) if found else None
+            if code and code != currencies[k]:
+                out[k] = True
+                break
     return out
 
 
@@ -68,7 +104,9 @@ def card_lines_of(proofs) -> np.ndarray:
     cached = getattr(proofs, "_rk_card_lines", None)
     if cached is None or len(cached) != len(proofs):
         cached = card_lines(
-            proofs.frame["kind"].astype(object).to_numpy(), np.asarray(proofs.merchant, dtype=object)
+            proofs.frame["kind"].astype(object).to_numpy(),
+            np.asarray(proofs.merchant, dtype=object),
+            foreign_lines(proofs),
         )
         object.__setattr__(proofs, "_rk_card_lines", cached)
     return cached

@@ -206,7 +206,7 @@ def _proof_value(row: pd.Series, field: str) -> Any:
         line = card_lines(
             np.array([row.get("kind")], dtype=object), np.array([row.get("merchant_text")], dtype=object)
         )
-        return "card (a card line naming a shop)" if line[0] else None
+        return "a statement line naming a shop and no wallet" if line[0] else None
     value = row.get(field)
     if field == "card_last4" and (value is None or pd.isna(value)):
         raw = row.get("raw")
