@@ -87,8 +87,12 @@ def foreign_lines(proofs) -> np.ndarray:
     if "raw" not in frame.columns:
         return out
     currencies = frame["currency"].astype(str).to_numpy()
-    for k, raw in enumerate(frame["raw"].to_numpy(dtype=object)):
-        if out[k] or not isinstance(raw, dict):
+    raws = frame["raw"].to_numpy(dtype=object)
+    # only statement lines are read (card_lines)
+    statement = frame["kind"].astype(object).to_numpy() == "bank_statement"
+    for k in np.flatnonzero(statement & ~out):
+        raw = raws[k]
+        if not isinstance(raw, dict):
             continue
         for value in raw.values():
             found = _CODED_AMOUNT.match(value) if isinstance(value, str) else None
