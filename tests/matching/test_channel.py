@@ -111,3 +111,16 @@ def test_a_wallet_row_showing_the_funding_card_is_not_held_against() -> None:
     without_cash = JournalIndex(j[j["txn_id"] != "CASH"])
     weights = comparator.level_weights(without_cash)
     assert list(comparator.class_bounds(without_cash)) == [weights[1], weights[0]]
+
+
+def test_a_distributed_run_weighs_the_channel_with_the_whole_journals_shares() -> None:
+    from receiptkit.matching.channel import journal_channel_counts
+    from receiptkit.matching.partial import JournalStats, index_with_stats
+
+    j = _three_sales()
+    whole = journal_channel_counts(JournalIndex(j))
+    halves = JournalStats.combine([JournalStats.of(j.iloc[:60]), JournalStats.of(j.iloc[60:])])
+    assert (halves.channels == whole).all()
+    piece = index_with_stats(j.iloc[:10], halves)  # a slice of card rows only, weighed as the whole
+    comparator = ChannelComparator()
+    assert list(comparator.level_weights(piece)) == list(comparator.level_weights(JournalIndex(j)))

@@ -38,7 +38,17 @@ import pandas as pd
 
 from receiptkit.matching.text import parse_merchant
 
-__all__ = ["CARD", "WALLET", "card_lines", "card_lines_of", "foreign_lines", "journal_channels"]
+__all__ = [
+    "CARD",
+    "WALLET",
+    "card_lines",
+    "card_lines_of",
+    "channel_codes",
+    "channel_counts",
+    "foreign_lines",
+    "journal_channel_counts",
+    "journal_channels",
+]
 
 # words that say the card paid through a wallet, a QR code or a platform (field guide 2.1.1, 2.2, 2.3)
 _NOT_A_TERMINAL = re.compile(
@@ -124,6 +134,25 @@ def _card_line(text: str) -> bool:
     return parse_merchant(text).kind in ("shop", "legal")
 
 
+def channel_codes(channel: pd.Series | None, shows_card: np.ndarray) -> np.ndarray:
+    """``CARD``, ``WALLET`` or -1 per row, from the journal's ``channel`` and whether the row shows a card."""
+    if channel is None:
+        return np.full(len(shows_card), _UNKNOWN, dtype=np.int8)
+    text = channel.astype("string").str.lower().fillna("")
+    card = text.eq("card").to_numpy()
+    wallet = text.isin(["wechat", "alipay", "unionpay_qr"]).to_numpy()
+    return np.select([card | (wallet & shows_card), wallet], [CARD, WALLET], _UNKNOWN).astype(np.int8)
+
+
+def channel_counts(codes: np.ndarray, shows_card: np.ndarray) -> np.ndarray:
+    """Rows per (shows a card's last 4: 0/1) x (``CARD``, ``WALLET``, -1): counts that add up over partitions."""
+    out = np.zeros((2, 3), dtype=np.int64)
+    for has4 in (0, 1):
+        mine = codes[shows_card == bool(has4)]
+        out[has4] = [(mine == CARD).sum(), (mine == WALLET).sum(), (mine == _UNKNOWN).sum()]
+    return out
+
+
 def journal_channels(index) -> np.ndarray:
     """Per journal row: ``CARD``, ``WALLET`` or -1; computed once per index.
 
@@ -137,13 +166,16 @@ def journal_channels(index) -> np.ndarray:
     if cached is not None and len(cached) == len(index):
         return cached
     journal = index.journal
-    if "channel" not in journal.columns:
-        codes = np.full(len(index), _UNKNOWN, dtype=np.int8)
-    else:
-        channel = journal["channel"].astype("string").str.lower().fillna("")
-        card = channel.eq("card").to_numpy()
-        wallet = channel.isin(["wechat", "alipay", "unionpay_qr"]).to_numpy()
-        shows_card = index.last4_code >= 0
-        codes = np.select([card | (wallet & shows_card), wallet], [CARD, WALLET], _UNKNOWN).astype(np.int8)
+    channel = journal["channel"] if "channel" in journal.columns else None
+    codes = channel_codes(channel, index.last4_code >= 0)
     object.__setattr__(index, "_rk_channel_codes", codes)
     return codes
+
+
+def journal_channel_counts(index) -> np.ndarray:
+    """:func:`channel_counts` of the whole journal: the index's own, or the journal-wide ones a
+    distributed run gave a slice's index (``channel_counts`` attribute, :mod:`.partial`)."""
+    given = getattr(index, "channel_counts", None)
+    if given is not None:
+        return np.asarray(given)
+    return channel_counts(journal_channels(index), index.last4_code >= 0)

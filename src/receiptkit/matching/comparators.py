@@ -938,11 +938,11 @@ class ChannelComparator(Comparator):
 
     def level_weights(self, index) -> np.ndarray:
         """The weight of ``card``, ``wallet`` and ``missing`` in this journal."""
-        from receiptkit.matching.channel import CARD, WALLET, journal_channels
+        from receiptkit.matching.channel import journal_channel_counts
 
-        codes = journal_channels(index)
-        n = max(len(codes), 1)
-        s_card, s_wallet = (codes == CARD).sum() / n, (codes == WALLET).sum() / n
+        counts = journal_channel_counts(index).sum(axis=0)  # CARD, WALLET, other
+        n = max(int(counts.sum()), 1)
+        s_card, s_wallet = counts[0] / n, counts[1] / n
         if s_card <= 0 or s_wallet <= 0:
             return np.zeros(3)  # all rows alike: the channel tells nothing
         both = self.ratio * s_wallet + s_card
@@ -950,15 +950,15 @@ class ChannelComparator(Comparator):
 
     def class_bounds(self, index) -> np.ndarray:
         """The largest weight a counted row can have, for rows without (0) and with (1) a card's last 4."""
-        from receiptkit.matching.channel import journal_channels
+        from receiptkit.matching.channel import journal_channel_counts
 
-        codes = journal_channels(index)
-        weights = self.level_weights(index)
+        counts = journal_channel_counts(index)
+        weights = self.level_weights(index)  # card, wallet, missing (0 for a row of another channel)
         out = np.zeros(2)
         for has4 in (0, 1):
-            present = np.unique(codes[(index.last4_code >= 0) == bool(has4)])
-            if len(present):
-                out[has4] = max(weights[int(c)] if c >= 0 else 0.0 for c in present)
+            present = counts[has4] > 0
+            if present.any():
+                out[has4] = weights[present].max()
         return out
 
     def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:

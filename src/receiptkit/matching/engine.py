@@ -138,7 +138,9 @@ def _match_valid(
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
-    latin = latin_aliases(index, arrays, weighed, table, policy)  # foreign cards' Latin names, from the batch
+    # foreign cards' Latin names, from the batch (match_dask, which gives learned_aliases, learns none per task:
+    # its tasks see part of the batch, and would disagree with one match)
+    latin = latin_aliases(index, arrays, weighed, table, policy) if learned_aliases is None else {}
     if latin:
         for name, keys in latin.items():
             learned.setdefault(name, set()).update(keys)

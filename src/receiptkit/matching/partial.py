@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.channel import channel_codes, channel_counts
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex, last4_codes
 from receiptkit.matching.skew import offsets_from_votes, skew_counts, skew_sample, skew_votes
@@ -46,6 +47,9 @@ class JournalStats:
     merchants: pd.Series  # rows per merchant_name
     terminals: pd.Series  # rows per terminal_id
     currencies: pd.Series  # rows per currency
+    channels: np.ndarray | None = (
+        None  # rows per (shows a card, channel class): matching.channel.channel_counts
+    )
 
     @classmethod
     def of(cls, journal: pd.DataFrame) -> JournalStats:
@@ -57,7 +61,13 @@ class JournalStats:
 
         codes = last4_codes(journal["card_last4"]).astype(np.int64)
         last4 = np.bincount(codes[codes >= 0], minlength=10000).astype(np.int64)
-        return cls(last4, counts("merchant_name"), counts("terminal_id"), counts("currency"))
+        shows_card = codes >= 0
+        channels = (
+            channel_counts(channel_codes(journal["channel"], shows_card), shows_card)
+            if "channel" in journal.columns
+            else None  # not counted: each slice's index uses its own rows
+        )
+        return cls(last4, counts("merchant_name"), counts("terminal_id"), counts("currency"), channels)
 
     @classmethod
     def combine(cls, parts: Iterable[JournalStats]) -> JournalStats:
@@ -71,7 +81,9 @@ class JournalStats:
             return pd.concat(series).groupby(level=0).sum().astype("int64")
 
         last4 = np.sum([p.last4 for p in parts], axis=0) if parts else np.zeros(10000, np.int64)
-        return cls(last4, total("merchants"), total("terminals"), total("currencies"))
+        channels = [p.channels for p in parts if p.channels is not None]
+        together = np.sum(channels, axis=0) if channels and len(channels) == len(parts) else None
+        return cls(last4, total("merchants"), total("terminals"), total("currencies"), together)
 
 
 def index_with_stats(
@@ -98,6 +110,8 @@ def index_with_stats(
     currencies = np.array(sorted(stats.currencies.index), dtype=object)
     index.currencies = currencies
     index.currency_code = _codes_in(index.journal["currency"], currencies)
+    if stats.channels is not None:
+        index.channel_counts = stats.channels  # the channel comparator's shares (matching.channel)
     index.clock_offsets = None  # the currency codes changed: sort again, with the offsets
     index.set_clock_offsets(clock_offsets or {})
     return index

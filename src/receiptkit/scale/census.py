@@ -42,6 +42,7 @@ CENSUS_COLUMNS = [
     "amount_minor",
     "ts",
     "original_txn_id",
+    "channel",  # the channel comparator's shares of card and wallet rows (matching.channel)
 ]
 
 
