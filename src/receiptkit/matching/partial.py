@@ -4,7 +4,9 @@
 journal and proofs rather than from a proof's own window:
 
 - the u probabilities of the card's last 4, the merchant name and the
-  terminal (their shares of the journal), and the list of currencies;
+  terminal (their shares of the journal), the shares of card and wallet
+  rows (the channel of a foreign card's line, :mod:`.channel`), and the list
+  of currencies;
 - the clock offsets, voted by a sample of precise proofs (:mod:`.skew`).
 
 A distributed run (:mod:`receiptkit.scale`) matches a slice of the journal
