@@ -83,16 +83,48 @@ def test_cmb_credit_card_column_named_kahao_housiwei(samples):
 
 
 def test_abc_sample_short_row_is_refused_by_line_and_the_others_read(samples):
-    """The ABC example's line 4 has 7 of its header's 9 cells: refused, never read as if 交易渠道 were empty."""
+    """The ABC example's line 4 has 7 of its header's 9 cells: refused, never read as if 交易渠道 were empty.
+
+    The file also ends without a line break inside line 6, whose last cell (交易附言) is free text:
+    nothing shows that it is whole, so that row is reported as possibly cut, not read.
+    """
     path = samples / "bank_cn_abc" / "example-abc_debit-records.csv"
+    assert not path.read_bytes().endswith(b"\n")
     with pytest.raises(ProofError) as info:
         read_proofs(path)
     assert (info.value.file, info.value.row, info.value.column) == (str(path), 4, "交易渠道")
-    with pytest.warns(UserWarning, match="1 row"):
+    with pytest.warns(UserWarning, match="2 row"):
         frame = read_proofs(path, strict=False)
-    assert frame["source_row"].tolist() == [2, 3, 5, 6]
-    assert frame["amount_minor"].tolist() == [1000000, 1000, 1, 0]
-    assert rejected(frame)["row"].tolist() == [4]
+    assert frame["source_row"].tolist() == [2, 3, 5]
+    assert frame["amount_minor"].tolist() == [1000000, 1000, 1]
+    report = rejected(frame)
+    assert report["row"].tolist() == [4, 6]
+    assert "end it with a line break" in report["reason"].iloc[1] and report["column"].iloc[1] == "交易附言"
+    fixed = path.read_bytes() + b"\n"  # the user's fix when the file is complete
+    with pytest.warns(UserWarning, match="1 row"):
+        frame = read_proofs(fixed, name=path.name, strict=False)
+    assert frame["source_row"].tolist() == [2, 3, 5, 6] and rejected(frame)["row"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("folder", "rows"),
+    [("bank_cn_boc", (14, 17)), ("bank_hk_hsbc", (11, 10))],
+)
+def test_samples_without_a_final_line_break_read_whole_when_their_last_cell_has_a_fixed_shape(
+    samples, folder, rows
+):
+    """BOC and HSBC HK exports end without a line break; their last cell (a currency code, CREDIT/DEBIT,
+    a card's last 4) shows that the last row is whole (``complete_tail``)."""
+    paths = sorted((samples / folder).glob("*.csv"))
+    for path, count in zip(paths, rows, strict=True):
+        assert not path.read_bytes().rstrip(b" ").endswith(b"\n"), path
+        frame = read_proofs(path)
+        assert len(frame) == count and rejected(frame).empty, path
+        data = path.read_bytes().rstrip(b" ")
+        cut = data[:-1]  # the last cell one character short: CN, DEBI, 316, HK
+        with pytest.raises(ProofError, match="end it with a line break") as info:
+            read_proofs(cut, name=path.name)
+        assert info.value.row == data.count(b"\n") + 1, path
 
 
 _ALIPAY_HEAD = "交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注\n"

@@ -129,3 +129,18 @@ def test_a_header_wider_than_the_column_limit_is_refused_before_the_body(tmp_pat
     wide.to_parquet(parquet)
     with pytest.raises(ProofError, match=f"at most {MAX_COLUMNS:,}"):
         rk.read_proofs(parquet, format="canonical")
+
+
+def test_a_proofs_csv_cut_inside_its_last_cell_is_refused(tmp_path: Path) -> None:
+    """Clean-room intake finding J: the last row's order_no came back shortened."""
+    path = tmp_path / "proofs.csv"
+    text = (
+        f"{_HEADER},order_no\np:1,wallet,2026-01-15 14:30:25+08:00,second,2026-01-15,1234,CNY,debit,A1\n"
+        "p:2,wallet,2026-01-15 14:31:25+08:00,second,2026-01-15,3561,CNY,debit,542833BBC5BB91C7"
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProofError, match="end it with a line break") as info:
+        rk.read_proofs(path)
+    assert (info.value.row, info.value.column, info.value.value) == (3, "order_no", "542833BBC5BB91C7")
+    path.write_text(text + "\r\n", encoding="utf-8")
+    assert rk.read_proofs(path)["order_no"].tolist() == ["A1", "542833BBC5BB91C7"]

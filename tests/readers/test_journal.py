@@ -660,3 +660,39 @@ def test_errors_name_the_file_a_binary_object_was_opened_from(tmp_path):
     with open(path, "rb") as handle, pytest.raises(JournalError) as info:
         read_journal(handle)
     assert info.value.file == str(path) and info.value.row == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "column", "value"),
+    [
+        (
+            b"txn_id,ts,amount_minor,currency,order_no\nT1,2026-01-15T14:30:25+08:00,1234,CNY,ORDER-12345\n"
+            b"T2,2026-01-15T14:31:25+08:00,3561,CNY,ORDER-678",
+            "order_no",
+            "ORDER-678",
+        ),
+        (
+            b"txn_id,ts,order_no,currency,amount_minor\nT1,2026-01-15T14:30:25+08:00,A,CNY,1234\n"
+            b"T2,2026-01-15T14:31:25+08:00,B,CNY,356",
+            "amount_minor",
+            "356",
+        ),
+    ],
+)
+def test_a_journal_cut_inside_its_last_cell_is_refused_at_that_row(tmp_path, data, column, value) -> None:
+    """Clean-room intake finding J: 3561 cut to 356 (no final line break) was read as 3.56."""
+    path = tmp_path / "journal.csv"
+    path.write_bytes(data)
+    with pytest.raises(JournalError, match="end it with a line break") as info:
+        read_journal(path)
+    assert (info.value.file, info.value.row, info.value.column, info.value.value) == (
+        str(path),
+        3,
+        column,
+        value,
+    )
+    with pytest.warns(RejectedRowsWarning):
+        frame = read_journal(path, strict=False)
+    assert frame["txn_id"].tolist() == ["T1"] and rk.rejected(frame)["row"].tolist() == [3]
+    path.write_bytes(data + b"\n")  # complete after all: the user ends it with a line break
+    assert read_journal(path)["txn_id"].tolist() == ["T1", "T2"]

@@ -189,3 +189,16 @@ def test_connect_application_fee_export_with_decimal_points_and_a_bad_cell():
         frame = read_proofs(data, name="fees.csv", strict=False)
     assert frame["amount_minor"].tolist() == [200] and frame["payment_state"].tolist() == ["refunded"]
     assert frame["merchant_text"].tolist() == ["acct_1"]  # no e-mail: the connected account's id
+
+
+def test_a_payments_export_cut_inside_its_last_payment_intent_id_is_refused():
+    """Clean-room intake finding J: the last PaymentIntent id came back shortened."""
+    data = PAYMENTS_EXPORT.rstrip(b"\r\n")[:-2]  # pi_3EEE cut to pi_3E, no final line break
+    with pytest.raises(ProofError, match="end it with a line break") as info:
+        read_proofs(data, name="unified_payments.csv")
+    assert (info.value.column, info.value.value) == ("PaymentIntent ID", "pi_3E")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = read_proofs(data, name="unified_payments.csv", strict=False)
+    assert list(frame["reference"]) == ["pi_3AAA", "pi_3BBB", "pi_3CCC", "pi_3DDD"]
+    assert rk.rejected(frame)["row"].tolist() == [info.value.row]

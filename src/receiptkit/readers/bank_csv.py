@@ -133,6 +133,8 @@ BOC_CREDIT = ProofSpec(
         "card_last4": Col("卡号后四位"),
     },
     description="中国银行信用卡账单",
+    # the sample export ends without a line break: its last cell, 币种, is a whole code
+    complete_tail=r"[A-Z]{3}",
 )
 
 BOC_DEBIT = ProofSpec(
@@ -147,6 +149,8 @@ BOC_DEBIT = ProofSpec(
     },
     combine={"__ts": ("记账日期", "记账时间")},
     description="中国银行交易流水明细单",
+    # the sample export ends without a line break: its last cell, 借记卡号, is 4 digits
+    complete_tail=r"\d{4}",
 )
 
 BOCOM_CREDIT = ProofSpec(
@@ -231,6 +235,8 @@ HSBC_HK_CREDIT = ProofSpec(
     tz="Asia/Hong_Kong",
     currency="HKD",
     description="HSBC Hong Kong credit card",
+    # the sample export ends without a line break: its last cell is CREDIT or DEBIT
+    complete_tail=r"CREDIT|DEBIT",
 )
 
 HSBC_HK_DEBIT = ProofSpec(
@@ -245,6 +251,8 @@ HSBC_HK_DEBIT = ProofSpec(
     tz="Asia/Hong_Kong",
     currency="HKD",
     description="HSBC Hong Kong current account",
+    # the sample export ends without a line break: its last cell, Balance currency, is a code
+    complete_tail=r"[A-Z]{3}",
 )
 
 SPECS: dict[str, ProofSpec] = {

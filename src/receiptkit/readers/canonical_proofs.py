@@ -8,6 +8,8 @@ file, the line (the header is line 1) and the column. A CSV row with fewer
 or more cells than the header is refused at its line before anything is read
 (pandas would pad a short row with empty cells, or stop at line 1). A header
 of more than ``MAX_COLUMNS`` (1,024) columns is refused before the body is read.
+A file that does not end with a line break is refused at its last row: it may
+have been cut inside it (``...,CNY,356`` for ``3561``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.readers.table import MAX_COLUMNS, short_row_problem, source_name
+from receiptkit.readers.table import CUT_ROW_REASON, MAX_COLUMNS, short_row_problem, source_name
 from receiptkit.schema import PROOF_REQUIRED, validate_proofs
 
 __all__ = ["read", "sniff"]
@@ -46,11 +48,14 @@ def _check_shape(data: bytes, name: str) -> None:
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header: list[str] | None = None
     start = 1
+    last: tuple[int, list[str]] | None = None  # the last data row
     try:
         for record in reader:
             line, start = start, reader.line_num + 1
             if not record or not any(cell.strip() for cell in record):
                 continue
+            if header is not None:
+                last = (line, record)
             if header is None:
                 header = record
                 _check_width(len(header), name)
@@ -67,6 +72,11 @@ def _check_shape(data: bytes, name: str) -> None:
                 )
     except csv.Error as exc:
         raise ProofError(f"not a valid CSV ({exc})", file=name, row=start) from None
+    if last is not None and header is not None and not text.rstrip(" \t").endswith(("\n", "\r")):
+        line, record = last
+        raise ProofError(
+            CUT_ROW_REASON, file=name, row=line, column=header[len(record) - 1], value=record[-1]
+        )
 
 
 def _check_width(columns: int, name: str) -> None:

@@ -24,7 +24,10 @@ a layout is declared, not coded:
   rows), ``stop_at`` (a regular expression on the first cell that ends the
   table: summary trailers), ``combine`` (helper columns made by joining source
   columns with a space, such as a date and a time column), ``sniff_text``
-  (words that must also occur near the top of the file).
+  (words that must also occur near the top of the file), ``complete_tail`` (a
+  regular expression the last cell of the last row must match in full when the
+  file does not end with a line break; without it such a row is refused as
+  possibly cut).
 - ``required``: roles whose column must be in the file (the rest are optional:
   a role whose columns are all absent is left empty).
 - ``preamble``: role -> regular expression whose group 1, found in the lines
@@ -95,6 +98,7 @@ class TableSpec:
     sniff_text: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     preamble: Mapping[str, str] = field(default_factory=dict)
+    complete_tail: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "header", tuple(self.header))
@@ -209,6 +213,7 @@ class TableSpec:
             skip_prefixes=self.skip_prefixes,
             stop_at=self.stop_at,
             name=name or source_name(source),
+            complete_tail=self.complete_tail,
         )
 
     def source_column(self, role: str, columns: Iterable[str], default: str | None = None) -> str:

@@ -204,6 +204,7 @@ def read_table(
     strip: str = STRIP_CHARS,
     sheet: int | str = 0,
     name: str | None = None,
+    complete_tail: str | None = None,
 ) -> RawTable:
     """Read a CSV or spreadsheet export into a :class:`RawTable`.
 
@@ -223,6 +224,13 @@ def read_table(
       reported, never padded silently. Empty names at the end of the header
       row (``"Saldo",,,,``) are not columns. Spreadsheet rows are never short:
       a missing cell there is an empty cell.
+    - A text file whose bytes do not end with a line break may have been cut
+      inside its last row (``...,CNY,356`` for ``3561``): when that row is a
+      data row (not a footer after ``stop_at`` or a comment), it is listed in
+      ``short_rows`` as cut (:data:`CUT_ROW_REASON`), never read. A layout whose
+      last column has a fixed shape declares it as ``complete_tail``, a regular
+      expression the last row's last cell must match in full for the row to
+      count as complete (``"CREDIT|DEBIT"``, ``"[A-Z]{3}"``).
     """
     name = name or source_name(source)
     suffix = Path(name).suffix.lower() if isinstance(source, str | Path) else ""
@@ -233,13 +241,16 @@ def read_table(
         if delimiter == ",":
             delimiter = _header_delimiter(text, header)
         _refuse_giant_cells(text, delimiter, name)
-        cut_tail = bool(text) and not text.endswith(("\n", "\r"))
+        # spaces after the last line break are not a row; spaces after the last cell are part of it
+        cut_tail = bool(text.strip()) and not text.rstrip(" \t").endswith(("\n", "\r"))
         if not cut_tail and len(text) >= _FAST_CSV_CHARS:
             fast = _fast_table(text, delimiter, header, skip_prefixes, stop_at, strip, name)
             if fast is not None:
                 return fast
         rows = _csv_rows(text, delimiter, name)
-        return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail)
+        return _table_from_rows(
+            rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail, complete_tail=complete_tail
+        )
     return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, spreadsheet=True)
 
 
@@ -450,9 +461,12 @@ def _table_from_rows(
     name: str,
     *,
     cut_tail: bool = False,
+    complete_tail: str | None = None,
     spreadsheet: bool = False,
 ) -> RawTable:
     stop_re = re.compile(stop_at) if stop_at else None
+    last_content = 0  # line of the last record with a non-empty cell after the header
+    stopped = False
     preamble: list[str] = []
     columns: list[str] | None = None
     header_line = 0
@@ -479,10 +493,12 @@ def _table_from_rows(
             continue
         if not any(cells):
             continue
+        last_content = line
         first = next((c for c in cells if c), "")
         if skip_prefixes and any(first.startswith(p) for p in skip_prefixes) and cells[0] == first:
             continue
         if stop_re is not None and stop_re.search(first):
+            stopped = True  # a footer ends the table: a cut after it leaves the data rows whole
             break
         width = len(columns)
         if len(cells) > width:
@@ -502,7 +518,10 @@ def _table_from_rows(
     if columns is None:
         raise ReceiptkitError(f"no header row with the columns {', '.join(header)}", file=name)
     _check_wide_rows(wide, widths, lines, len(columns), name)
-    short = _short_rows(data, lines, columns, name, cut_tail, spreadsheet=spreadsheet)
+    cut_last = cut_tail and not stopped and bool(lines) and lines[-1] == last_content
+    short = _short_rows(
+        data, lines, columns, name, cut_last, spreadsheet=spreadsheet, complete_tail=complete_tail
+    )
     frame = (
         pd.DataFrame(data, columns=columns, dtype=STRING)
         if data
@@ -837,9 +856,10 @@ def _short_rows(
     lines: list[int],
     columns: Sequence[str],
     name: str,
-    cut_tail: bool,
+    cut_last: bool,
     *,
     spreadsheet: bool = False,
+    complete_tail: str | None = None,
 ) -> tuple[Problem, ...]:
     """Report the rows with fewer cells than the header (padded only so that positions stay aligned).
 
@@ -850,27 +870,45 @@ def _short_rows(
     the readers raise it (``strict=True``) or reject the row (``strict=False``).
     A spreadsheet row is padded without a report: its missing cells are empty
     cells (workbooks do not store trailing empty cells).
-    When the file does not end with a line break and its last row is short,
-    the file was cut inside that row: that is an error naming the line.
+    When the file does not end with a line break (``cut_last``: its last record
+    is the last data row), that row may have been cut anywhere inside: it is
+    reported as cut (:data:`CUT_ROW_REASON`, naming the column the file ends
+    in), unless the layout's ``complete_tail`` pattern matches its last cell in
+    full.
     """
     if not data:
         return ()
     width = len(columns)
     last = data[-1]
-    if cut_tail and len(last) < width:
-        raise ReceiptkitError(
-            f"the file ends inside this row ({len(last)} of {width} cells, no final line break): truncated?",
-            file=name,
-            row=lines[-1],
-            value=last[-1] if last else None,
+    cut: Problem | None = None
+    if cut_last:
+        count = len(last)
+        whole = (
+            complete_tail is not None
+            and count >= width
+            and re.fullmatch(complete_tail, last[width - 1]) is not None
         )
+        if not whole:
+            shown = "" if count >= width else f" ({count} of {width} cells)"
+            column = columns[min(count, width) - 1] if count else columns[0]
+            cut = Problem(
+                int(lines[-1]), column, last[min(count, width) - 1] if count else None, CUT_ROW_REASON + shown
+            )
     found = []
     for line, cells in zip(lines, data, strict=True):
         if len(cells) < width:
-            if not spreadsheet:
+            if not spreadsheet and not (cut is not None and line == cut.row):
                 found.append(short_row_problem(line, len(cells), columns))
             cells.extend([""] * (width - len(cells)))
+    if cut is not None:
+        found.append(cut)
     return tuple(found)
+
+
+#: Why the last row of a text file without a final line break is not read (see :func:`read_table`).
+CUT_ROW_REASON = (
+    "the file ends inside this row: it may be cut; if the file is complete, end it with a line break"
+)
 
 
 # --------------------------------------------------------------------------- fields

@@ -1,0 +1,56 @@
+"""read_table: a text file that does not end with a line break may be cut inside its last row."""
+
+from __future__ import annotations
+
+import pytest
+
+from receiptkit.readers.table import CUT_ROW_REASON, read_table
+
+HEADER = ("when", "amount", "id")
+
+
+def _read(text: str, **options):
+    return read_table(text.encode("utf-8"), header=HEADER, name="t.csv", **options)
+
+
+@pytest.mark.parametrize(
+    ("tail", "column", "value"),
+    [("3561,ID-9", "id", "ID-9"), ("356", "amount", "356"), ("", "when", "2026-01-02")],
+)
+def test_the_last_row_of_a_file_without_a_final_line_break_is_reported_as_cut(tail, column, value):
+    """Clean-room intake finding J: `...,B,CNY,356` (was 3561) was read as 3.56."""
+    text = "when,amount,id\n2026-01-01,1234,ID-1\n2026-01-02" + ("," + tail if tail else "")
+    raw = _read(text)
+    assert len(raw.frame) == 2  # the row stays in the table, reported: strict readers raise, others reject it
+    problem = raw.short_rows[-1]
+    assert (problem.row, problem.column, problem.value) == (3, column, value)
+    assert problem.reason.startswith(CUT_ROW_REASON)
+    assert len(raw.short_rows) == 1  # a short cut row is reported once, as cut
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\n  ", "\n\n"])
+def test_a_file_ending_with_a_line_break_is_whole(end):
+    raw = _read("when,amount,id\n2026-01-01,1234,ID-1\n2026-01-02,3561,ID-9" + end)
+    assert raw.short_rows == () and raw.frame["id"].tolist() == ["ID-1", "ID-9"]
+
+
+def test_a_footer_or_comment_after_the_rows_is_what_was_cut_not_a_row():
+    footer = _read("when,amount,id\n2026-01-01,1234,ID-1\n合计,1234,\n导出时间 2026-01-0", stop_at="^合计")
+    assert footer.short_rows == () and footer.frame["id"].tolist() == ["ID-1"]
+    comment = _read("when,amount,id\n2026-01-01,1234,ID-1\n# exported by", skip_prefixes=("#",))
+    assert comment.short_rows == () and comment.frame["id"].tolist() == ["ID-1"]
+
+
+def test_complete_tail_accepts_a_last_cell_of_the_declared_shape_only():
+    whole = "when,amount,id\n2026-01-01,1234,CNY\n2026-01-02,3561,USD "  # spaces after the cell: part of it
+    assert _read(whole, complete_tail="[A-Z]{3}").short_rows == ()
+    cut = _read(whole.rstrip()[:-1], complete_tail="[A-Z]{3}")
+    assert [(p.row, p.column, p.value) for p in cut.short_rows] == [(3, "id", "US")]
+    assert _read(whole).short_rows[-1].row == 3  # without the declaration the row is not trusted
+
+
+def test_the_fast_path_and_the_row_path_agree_on_a_large_file():
+    rows = "".join(f"2026-01-01,{i},ID-{i}\n" for i in range(5000))
+    raw = _read("when,amount,id\n" + rows + "2026-01-02,3561,ID-9")
+    assert len(raw.frame) == 5001 and [p.row for p in raw.short_rows] == [5002]
+    assert _read("when,amount,id\n" + rows).short_rows == ()
