@@ -960,13 +960,27 @@ class Col:
         object.__setattr__(self, "regex", regex)
 
 
-def _same_name(name: str, index: pd.Index) -> pd.Series:
-    """``name`` in every row, as a categorical column (one byte per row, not an object per row)."""
-    codes = np.zeros(len(index), dtype=np.int8)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=[name]), index=index)
+class _SameName:
+    """Which source column each row's value came from, when it is the same one for every row.
+
+    Read as a column is read where a problem is named (``origin.iloc[position]``), without a
+    column of the name repeated per row.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.iloc = self
+
+    def __getitem__(self, position: object) -> str:
+        return self.name
 
 
-def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, pd.Series]:
+def _same_name(name: str, index: pd.Index) -> Any:
+    """``name`` for every row of ``index`` (see :class:`_SameName`)."""
+    return _SameName(name)
+
+
+def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, Any]:
     """First non-empty value per row among the present columns, and which column."""
     present = [n for n in names if n in frame.columns]
     if len(present) == 1:  # one source column: its values as they are
