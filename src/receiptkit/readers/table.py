@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, valid_cells
+from receiptkit.arrowtext import WHITESPACE, arrow_text, constant_text, has_edge, valid_cells
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
@@ -1276,7 +1276,9 @@ def _times_typed(values: pd.Series, tz: Any) -> tuple[pd.Series, pd.Series] | No
     zone = resolve_tz(tz)
     target = zone if zone is not None else pd.Timestamp(first).tzinfo
     out = utc.astype(f"datetime64[{unit}, UTC]").dt.tz_convert(target)
-    return out, pd.Series("second", index=values.index, dtype="string")
+    precision = constant_text("second", len(values))  # built by pyarrow, not a Python object per row
+    precision.index = values.index
+    return out, precision
 
 
 def _times(
