@@ -1188,7 +1188,10 @@ def map_unique(
     encoded = pc.dictionary_encode(arr)
     if not isinstance(encoded, pa.DictionaryArray):  # pragma: no cover - pyarrow always gives one
         raise TypeError(type(encoded))
-    words = [function(word) for word in encoded.dictionary.to_pylist()]
+    known = encoded.dictionary.to_pylist()
+    words = [function(word) for word in known]
+    if missing is None and words == known and values.dtype == STRING:
+        return values  # every word maps to itself (a column already canonical): nothing to rebuild
     taken = pc.take(pa.array(words, type=pa.large_string()), encoded.indices)
     if missing is not None:
         taken = pc.if_else(pc.is_null(encoded.indices), pa.scalar(missing, pa.large_string()), taken)
