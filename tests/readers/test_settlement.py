@@ -372,3 +372,17 @@ def test_fund_flow_signed_amount_contradicting_its_direction_is_refused(folder, 
     with pytest.raises(SettlementError) as info:
         read_settlement(path)
     assert (info.value.row, info.value.column, info.value.value) == (4, "收支金额(元)", amount)
+
+
+def test_fund_flow_rows_left_out_are_listed_not_dropped_silently(folder, tmp_path):
+    """Found by the fuzz oracle: a 业务类型 swapped with another cell made its row vanish without a trace.
+    Rows a bill does not sum (a withdrawal, an unknown type) are listed in attrs["skipped"]."""
+    frame = read_settlement(folder / "wechat_fund_flow.csv")
+    left_out = rk.skipped(frame)
+    assert left_out[["row", "column", "value"]].values.tolist() == [[8, "业务类型", "提现"]]
+    text = (folder / "wechat_fund_flow.csv").read_text(encoding="utf-8")
+    damaged = text.replace("`交易,`交易,`收入,`36.00", "`交易,`ORD1102002,`收入,`36.00")
+    assert damaged != text
+    frame = read_settlement(_csv(tmp_path, damaged, "资金账单.csv", "utf-8"))
+    assert rk.skipped(frame)["row"].tolist() == [4, 8]
+    assert rk.skipped(frame)["value"].tolist()[0] == "ORD1102002"

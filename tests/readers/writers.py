@@ -611,6 +611,8 @@ class Table:
     revalue: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
     #: the reader returns its lines sorted (a settlement by day): the test aligns them with the rows written
     sorted_rows: bool = False
+    #: the reader lists the rows it leaves out (``attrs["skipped"]``): a row dropped that way is reported
+    reports_skips: bool = False
 
     def lines(self) -> list[str]:
         d = self.delimiter
@@ -1937,4 +1939,5 @@ def wechat_fund_flow(items: Sequence[Entry], *, delimiter: str = ",") -> Table:
         amount_syntax=lambda t, c: plain_decimal(t.removeprefix("`"), c),
         revalue=revalue,
         sorted_rows=True,
+        reports_skips=True,
     )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -637,7 +638,21 @@ def read_settlement(
         lines, problems = _per_transaction(raw, converted, problems, spec, default_currency)
     else:
         lines, problems = _per_batch(raw, converted, problems, spec, default_currency)
-    return _finish(lines, problems, raw, spec, name, strict)
+    return _finish(lines, problems, raw, spec, name, strict, skipped=_left_out(raw, converted, spec))
+
+
+def _left_out(raw: RawTable, converted: pd.DataFrame, spec: SettlementSpec) -> list[Problem]:
+    """The rows of a per-transaction bill whose ``kind`` is ``skip`` (withdrawals, top-ups, unpaid or
+    closed orders, a type the layout does not name): left out of the sums, listed, never dropped silently."""
+    if not spec.per_transaction or "kind" not in converted:
+        return []
+    column = _origin(raw, spec, "kind")
+    left_out = (converted["kind"] == "skip").fillna(False).to_numpy(dtype=bool)
+    cells = raw.frame[column] if column in raw.frame.columns else pd.Series(pd.NA, index=raw.frame.index)
+    return [
+        Problem(int(raw.lines[p]), column, cells.iloc[p], "not a sale, refund or fee: left out of the sums")
+        for p in np.flatnonzero(left_out)
+    ]
 
 
 def _require(raw: RawTable, spec: SettlementSpec, name: str) -> None:
@@ -882,6 +897,8 @@ def _finish(
     spec: SettlementSpec,
     name: str,
     strict: bool,
+    *,
+    skipped: Sequence[Problem] = (),
 ) -> pd.DataFrame:
     problems = sorted(problems, key=lambda p: (p.row, p.column))
     if problems and strict:
@@ -901,6 +918,7 @@ def _finish(
         raise exc.located(file=name) from None
     out.attrs["format"] = spec.name
     out.attrs["rejected"] = problems_frame(problems, name)
+    out.attrs["skipped"] = problems_frame(list(skipped), name)
     if problems:
         warnings.warn(
             f"{name}: {len({p.row for p in problems})} row(s) rejected; see receiptkit.rejected(frame)",
