@@ -60,6 +60,7 @@ import calendar
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -425,7 +426,7 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(pieces), where
 
 
-def _tail(message: str, pans: list[tuple[int, int, str]] = ()) -> str | None:  # type: ignore[assignment]
+def _tail(message: str, pans: Sequence[tuple[int, int, str]] = ()) -> str | None:
     """The card the message names (``尾号1234``, ``信用卡(1234)``…), never a full card number in it.
 
     ``pans`` are the places of the full card numbers :func:`_mask_card_data`
