@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed lives in benchmarks/, not in wall-clock asserts: hypothesis' per-example deadline (200 ms)
+# fails honest tests on a loaded 2-core machine, so no property test has one unless it sets its own.
+settings.register_profile("receiptkit", deadline=None)
+settings.load_profile("receiptkit")
 
 # test helpers shared by several test modules (tests/_printer.py)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
