@@ -248,7 +248,7 @@ def test_reports_and_explain_of_planted_proofs(tmp_path, caplog, capfd) -> None:
         written = [rec.write(tmp_path / f"r.{ext}") for ext in ("csv", "html", "xlsx")]
         explained = rk.explain(rec.result, str(proofs.loc[2, "proof_id"]))
     texts = [p.read_text(encoding="utf-8") for p in written if p.suffix != ".xlsx"]
-    xlsx = pd.read_excel(written[2], sheet_name=None, header=None, dtype=str)
+    xlsx = pd.read_excel(written[2], sheet_name=None, header=None, dtype=str, engine="openpyxl")
     texts += [sheet.to_csv() for sheet in xlsx.values()]
     texts.append(explained.astype(str).to_csv())
     out, err = capfd.readouterr()

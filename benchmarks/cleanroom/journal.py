@@ -281,7 +281,7 @@ def make_journal(world: World, n_txns: int, rng: np.random.Generator) -> Journal
             "auth_code": col(is_card & approved, _digits(rng, n, 6)),
             "rrn": col(is_card, _digits(rng, n, 12)),
             "stan": col(is_card, _digits(rng, n, 6)),
-            "batch_no": col(is_card, "000" + tt.dayofyear.astype(str).str.zfill(3)),
+            "batch_no": col(is_card, "000" + tt.day_of_year.astype(str).str.zfill(3)),
             "wallet_txn_id": rows["wallet_no"],
             "order_no": rows["order_no"],
             "operator_id": "0" + pd.Series(rng.integers(1, 6, n)).astype(str),
