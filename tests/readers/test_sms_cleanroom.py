@@ -37,6 +37,20 @@ def test_an_amount_after_a_bracketed_payee_is_the_whole_token_or_refused(payee, 
 
 
 @pytest.mark.parametrize(
+    "tail",
+    ["人民币-12 50，余额1,234.56。", "人民币12 50。", "人民币12 50；"],
+)
+def test_digits_after_a_space_that_end_the_field_make_the_amount_a_guess(tail):
+    """Seed 3 of the clean-room intake run: ``人民币-12 50，`` (was -12.50) was read as 12.00."""
+    text = f"【中国农业银行】您尾号0555账户01月27日11:49向金拱门(中国)有限公司完成支付宝交易{tail}"
+    with pytest.raises(ProofError) as info:
+        parse_sms(text, ref="2026-02-02")
+    assert info.value.column == "amount" and "runs on" in str(info.value)
+    whole = parse_sms(text.replace("12 50", "12.50"), ref="2026-02-02")
+    assert whole["amount_minor"] == 1250
+
+
+@pytest.mark.parametrize(
     ("text", "minor", "merchant", "direction"),
     [
         (

@@ -204,8 +204,9 @@ _TYPE_FIELD = re.compile(r"交易类型\s*[:：]\s*([^\n,，;；]+)")
 
 
 #: what may not directly follow an amount's digits (it would make them part of something longer):
-#: letters, digits, signs, ``.,`` before more digits, or more digits after a space (``12 50元``)
-_RUNS_ON = re.compile(rf"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d|\s+\d[\d,.]*\s*(?:{_CUR}|$)")
+#: letters, digits, signs, ``.,`` before more digits, or more digits after a space that end the field
+#: (``12 50元``, ``人民币-12 50，余额``)
+_RUNS_ON = re.compile(rf"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d|\s+\d[\d,.]*\s*(?:{_CUR}|[，,。;；]|$)")
 #: where a card number is the message's own card-number field (``卡号``, ``交易卡号``, ``card no``)
 _CARD_NUMBER_LABEL = re.compile(r"(?:卡号|卡号码|card\s*(?:no\.?|number))\s*[:：]?\s*$", re.I)
 #: a number in a reference field (``流水号4111…``) is masked if it looks like a card, but names no card
