@@ -33,7 +33,7 @@ from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxlearn import learn_fx_rates
 from receiptkit.matching.index import JournalIndex
-from receiptkit.matching.latin import latin_aliases
+from receiptkit.matching.latin import latin_aliases, latin_voters
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers of the old single module)
@@ -137,15 +137,19 @@ def _match_valid(
     else:
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
-    weighed = _weigh(index, arrays, policy, table)
     # foreign cards' Latin names, from the batch (match_dask, which gives learned_aliases, learns none per task:
-    # its tasks see part of the batch, and would disagree with one match)
-    latin = latin_aliases(index, arrays, weighed, table, policy) if learned_aliases is None else {}
+    # its tasks see part of the batch, and would disagree with one match); only the lines that may vote are
+    # weighed for it (weighing is per proof), then the batch is weighed once with what they taught
+    voters = latin_voters(arrays, table) if learned_aliases is None else np.zeros(0, dtype=np.int64)
+    latin: dict[str, set[str]] = {}
+    if len(voters):
+        some, some_table = arrays.take(voters), table.take(voters)
+        latin = latin_aliases(index, some, _weigh(index, some, policy, some_table), some_table, policy)
     if latin:
         for name, keys in latin.items():
             learned.setdefault(name, set()).update(keys)
         table = MerchantTable.build(index, arrays, policy, learned)
-        weighed = _weigh(index, arrays, policy, table)
+    weighed = _weigh(index, arrays, policy, table)
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
     weighed = dataclasses.replace(weighed, copy=copy)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)

@@ -205,6 +205,35 @@ def _names_someone(cleaned: str) -> bool:
     )
 
 
+def latin_voters(proofs, table) -> np.ndarray:
+    """Rows of the proofs that may vote in :func:`latin_aliases`: a Latin-only text no rule could read, and a card.
+
+    Weighing is per proof, so :func:`latin_aliases` of these rows alone (their own weighing) learns what it
+    learns from the whole batch; ``match`` weighs the batch once more only with the names learned.
+    """
+    from receiptkit.matching.comparators import _latin_only
+    from receiptkit.matching.text import _clean, parse_merchant
+
+    comparator = table.comparator
+    if comparator is None or not table.levels.size or not len(proofs):
+        return np.zeros(0, dtype=np.int64)
+    neutral = comparator.code("neutral")
+    latin = np.array(
+        [
+            _names_someone(_clean(str(text))[0])
+            and _latin_only(parse_merchant(str(text)).key)
+            and bool((row == neutral).all())
+            for text, row in zip(table.texts, table.levels, strict=True)
+        ],
+        dtype=bool,
+    )
+    if not latin.any():
+        return np.zeros(0, dtype=np.int64)
+    text = table.text_code
+    voter = (text >= 0) & latin[np.maximum(text, 0)] & (proofs.codes4() >= 0)
+    return np.flatnonzero(voter)
+
+
 def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set[str]]:
     """Latin names the batch ties to one merchant: ``{merchant_name: {alias key}}``.
 
