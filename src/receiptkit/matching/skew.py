@@ -452,8 +452,11 @@ def clock_segments(
     :func:`segments_from_anchors` on :func:`anchor_pairs` and
     :func:`card_anchor_pairs` (a card terminal's proofs rarely carry a full
     number: its SMS carry the card's last 4), each segment's
-    ``since_s`` read from the journal (:func:`~.clocks.with_since`). The
-    index must carry no offsets when called.
+    ``since_s`` read from the journal (:func:`~.clocks.with_since`). A piece
+    held by card payments must also be borne out by the terminal's other
+    timed proofs (:func:`_borne_out`): amount and card are what a payment
+    made elsewhere can share with a sale here. The index must carry no
+    offsets when called.
     """
     q, r, k = anchor_pairs(index, proofs) if anchors is None else anchors
     cq, cr, ck = card_anchor_pairs(index, proofs, skip=q)
@@ -462,10 +465,134 @@ def clock_segments(
         return {}
     true = proofs.core_lo[q]
     terminals = index.terminals[index.terminal_code[r]].astype(str)
-    found = segments_from_anchors(terminals, index.ts_s[r] - true, true, policy, kinds=k)
+    diff = index.ts_s[r] - true
+    found = segments_from_anchors(terminals, diff, true, policy, kinds=k)
     out = {}
     for terminal, pieces in found.items():
-        rows = np.flatnonzero(index.terminals[np.maximum(index.terminal_code, 0)] == terminal)
-        rows = rows[index.terminal_code[rows] >= 0]
+        code = int(np.flatnonzero(index.terminals == terminal)[0])
+        mine = np.flatnonzero(terminals == terminal)
+        for _ in range(len(mine)):
+            weak = _weakest_unborne(
+                index, proofs, policy, code, pieces, q[mine], diff[mine], true[mine], k[mine]
+            )
+            if weak is None:
+                break
+            # the piece's card anchors are coincidences as far as the evidence goes: learn without them
+            piece = pieces[weak]
+            drop = (
+                (k[mine] == _CARD_KIND)
+                & (true[mine] >= piece.first_s)
+                & (true[mine] <= piece.last_s)
+                & (np.abs(diff[mine] - piece.offset_s) <= policy.clock_tolerance_s)
+            )
+            mine = mine[~drop]
+            pieces = segments_from_anchors(
+                terminals[mine], diff[mine], true[mine], policy, kinds=k[mine]
+            ).get(terminal, ())
+            if not pieces:
+                break
+        if not pieces:
+            continue
+        rows = np.flatnonzero(index.terminal_code == code)
         out[terminal] = with_since(index.ts_s[rows], pieces)
     return out
+
+
+def _weakest_unborne(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    policy: MatchPolicy,
+    code: int,
+    pieces: tuple[ClockSegment, ...],
+    q: np.ndarray,
+    diff: np.ndarray,
+    true: np.ndarray,
+    kinds: np.ndarray,
+) -> int | None:
+    """The piece (position) least borne out by the terminal's other proofs, or ``None`` when all are."""
+    worst, worst_ratio = None, np.inf
+    for i in range(len(pieces)):
+        ratio = _borne_out(index, proofs, policy, code, pieces, i, q, diff, true, kinds)
+        if ratio is not None and ratio < worst_ratio:
+            worst, worst_ratio = i, ratio
+    return worst
+
+
+def _borne_out(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    policy: MatchPolicy,
+    code: int,
+    pieces: tuple[ClockSegment, ...],
+    i: int,
+    q: np.ndarray,
+    diff: np.ndarray,
+    true: np.ndarray,
+    kinds: np.ndarray,
+) -> float | None:
+    """``None`` when piece ``i`` of terminal ``code`` is borne out; else how far it is (lower: worse).
+
+    A piece with at least ``min_skew_votes`` anchors by a full number (wallet
+    number, order number, RRN) stands: a payment made elsewhere cannot name
+    a row here. A piece held by card payments (amount and last 4 naming one
+    row of the journal, which a payment made elsewhere can share with a
+    stranger's sale here) must be borne out where it would apply, between
+    the previous piece's last anchor and the next piece's first: every other
+    timed, paid proof there (its own card anchors left out) is explained by
+    an offset when the terminal logged a row of its side, currency and amount
+    (and, both known, its card last 4) in its window moved by that offset.
+    Proofs that only the piece's offset explains, with its card anchors,
+    must be at least ``skew_peak_ratio`` times those that only a
+    neighbouring piece's offset explains; and a piece between two pieces of
+    one offset (a clock that went off and came back: two changes, which one
+    cluster of coincidences can fake) needs at least one proof besides its
+    card anchors that only its offset explains.
+    """
+    tol = policy.clock_tolerance_s
+    piece = pieces[i]
+    inside = (true >= piece.first_s) & (true <= piece.last_s) & (np.abs(diff - piece.offset_s) <= tol)
+    if int((inside & (kinds != _CARD_KIND)).sum()) >= policy.min_skew_votes:
+        return None
+    cards = q[inside & (kinds == _CARD_KIND)]
+    lo = pieces[i - 1].last_s if i > 0 else np.iinfo(np.int64).min
+    hi = pieces[i + 1].first_s if i + 1 < len(pieces) else np.iinfo(np.int64).max
+    neighbours = [pieces[j].offset_s for j in (i - 1, i + 1) if 0 <= j < len(pieces)]
+    timed = (proofs.precision < 2) & (proofs.core_hi - proofs.core_lo <= 59) & ~proofs.not_paid
+    timed &= (proofs.cur_code >= 0) & (proofs.core_lo > lo) & (proofs.core_lo < hi)
+    timed[cards] = False
+    asked = np.flatnonzero(timed)
+    mine = _explained(index, proofs, asked, code, piece.offset_s, tol)
+    theirs = np.zeros(len(asked), dtype=bool)
+    for offset in neighbours:
+        theirs |= _explained(index, proofs, asked, code, offset, tol)
+    for_mine, for_theirs = int((mine & ~theirs).sum()), int((theirs & ~mine).sum())
+    support = len(cards) + for_mine
+    came_back = len(neighbours) == 2 and abs(neighbours[0] - neighbours[1]) <= tol
+    if support >= policy.skew_peak_ratio * for_theirs and (for_mine >= 1 or not came_back):
+        return None
+    return support / max(policy.skew_peak_ratio * for_theirs, 1.0) - (
+        0.5 if came_back and not for_mine else 0.0
+    )
+
+
+def _explained(
+    index: JournalIndex, proofs: ProofArrays, asked: np.ndarray, code: int, offset: int, tol: int
+) -> np.ndarray:
+    """Per asked proof: terminal ``code`` logged an approved row of its side, currency and amount in its
+    window moved by ``offset`` (within ``tol``), whose card last 4 does not differ from the proof's."""
+    found = np.zeros(len(asked), dtype=bool)
+    if not len(asked):
+        return found
+    group = index.amount_groups(proofs.side[asked], proofs.cur_code[asked], proofs.amount[asked])
+    lo = proofs.core_lo[asked] + offset - tol
+    hi = proofs.core_hi[asked] + offset + tol
+    last4 = proofs.codes4()[asked]
+    for has4 in (0, 1):
+        a, b = index.hypothesis_ranges(group, 0, has4, lo, hi)
+        owner, position = _expand(a, b)
+        rows = index.hypothesis_rows(position)
+        ok = index.terminal_code[rows] == code
+        if has4:
+            ok &= (last4[owner] < 0) | (index.last4_code[rows] == last4[owner])
+        found[owner[ok]] = True
+    return found
