@@ -110,7 +110,7 @@ _KINDS = ("wallet", "sms", "bank_statement", "manual", "issuer_app")
 _BINS = ("622202", "622848", "621700", "625807", "411111", "545454", "356999")
 _ISSUERS = {"622202": "工商银行", "622848": "农业银行", "621700": "建设银行", "625807": "招商银行"}
 _PHONE_ERROR_S = 45  # a phone's clock is at most this far off
-SCENARIOS = ("clock_jump", "dead_clock", "foreign_cards", "hour_counter", "sms_no_time")
+SCENARIOS = ("clock_jump", "dead_clock", "foreign_cards", "fx_original", "hour_counter", "sms_no_time")
 _DEAD_CLOCK_S = 365 * 86400  # battery loss: a year behind
 # clocks that jump mid-month: (terminal number, day of the set, local time, offset before, offset after)
 _CLOCK_JUMPS = (
@@ -166,6 +166,11 @@ def make_dataset(
       foreign card's, billed in USD only at a reference rate plus a 1-3 %
       fee and up to 0.5 % rate-date drift, with no rate in ``fx_rates``
       (field guide 3.2);
+    - ``fx_original``: a third of the CNY card statement lines are a foreign
+      card's that show the original CNY amount beside the billed USD one
+      (``raw``: ``交易币种/金额`` ``CNY 121.00``, ``入账币种/金额`` ``USD 17.31``;
+      ICBC's ``21.32/AUD → 99.20/RMB``, field guide 3.2), the shop's sign
+      (``消费 瑞幸咖啡(国贸店)``) and no card last 4;
     - ``hour_counter``: half of the counter proofs name only the hour
       (``14点``: ``ts_precision`` ``hour``, ``ts_end`` an hour later);
     - ``sms_no_time``: a third of the SMS and app pushes carry the date and
@@ -649,6 +654,35 @@ def _scenarios(rng: np.random.Generator, proofs: pd.DataFrame, scenarios: Collec
         billed = np.rint(out["amount_minor"].to_numpy() * _USD_PER_CNY * fee * drift).astype(np.int64)
         out.loc[chosen, "amount_minor"] = billed[chosen]
         out["currency"] = out["currency"].astype(object).where(~chosen, "USD").astype(STRING)
+    if "fx_original" in scenarios:
+        # the shop a line's descriptor was cut from; only shops selling in CNY (a Hong Kong shop's line billed
+        # in CNY is a converted amount, not an original one)
+        heads = [(m.descriptor.upper()[:8], m.name) for m in MERCHANTS if m.currency == "CNY"]
+        text = out["merchant_text"].astype(object).to_numpy().copy()
+        sign = np.array(
+            [next((name for head, name in heads if str(t).startswith(head)), None) for t in text],
+            dtype=object,
+        )
+        chosen = (
+            (kind == "bank_statement")
+            & (out["currency"].astype(str).to_numpy() == "CNY")
+            & out["card_last4"].notna().to_numpy()
+            & (out["direction"].astype(str).to_numpy() == "debit")
+            & (sign != None)  # noqa: E711 (elementwise)
+            & (rng.random(n) < 1 / 3)
+        )
+        billed = out["amount_minor"].to_numpy() * _USD_PER_CNY * (1 + rng.uniform(0.01, 0.03, size=n))
+        raw = out["raw"].astype(object).to_numpy().copy()
+        for k in np.flatnonzero(chosen):
+            text[k] = f"消费 {sign[k]}"
+            raw[k] = {
+                "交易币种/金额": f"CNY {out['amount_minor'].iat[k] / 100:.2f}",
+                "入账币种/金额": f"USD {billed[k] / 100:.2f}",
+                "posting_date": str(out["date"].iat[k].date()),
+            }
+        out["raw"] = pd.Series(raw, index=out.index, dtype=object)
+        out["merchant_text"] = pd.Series(text, index=out.index, dtype=object).astype(STRING)
+        out["card_last4"] = out["card_last4"].astype(object).where(~chosen, None).astype(STRING)
     if "hour_counter" in scenarios:
         chosen = (kind == "manual") & out["ts"].notna().to_numpy() & (rng.random(n) < 0.5)
         local = out.loc[chosen, "ts"].dt.tz_convert("Asia/Shanghai").dt.floor("h")

@@ -154,3 +154,25 @@ def test_scenarios_are_matched_without_a_wrong_match(scenario_data) -> None:
     first = data.clock_offsets.index[0]
     assert offsets.loc[first, "used"]
     assert abs(offsets.loc[first, "offset_s"] - data.clock_offsets[first]) < 120
+
+
+def test_foreign_lines_showing_the_original_amount_are_matched_on_it_without_a_wrong_match() -> None:
+    from receiptkit.schema import validate_proofs
+
+    data = make_dataset(n_transactions=6000, n_proofs=700, seed=11, scenarios=("fx_original",))
+    pd.testing.assert_frame_equal(validate_proofs(data.proofs), data.proofs)
+    plain = make_dataset(n_transactions=6000, n_proofs=700, seed=11)
+    assert plain.proofs["proof_id"].tolist() == data.proofs["proof_id"].tolist()
+    lines = data.proofs[data.proofs["raw"].map(lambda r: isinstance(r, dict) and "入账币种/金额" in r)]
+    assert len(lines) > 20 and lines["card_last4"].isna().all()
+    assert lines["merchant_text"].str.startswith("消费 ").all() and (lines["currency"] == "CNY").all()
+    result = rk.match(data.proofs, data.journal, policy=rk.MatchPolicy(fx_rates=data.fx_rates))
+    both = result.merge(data.truth, on="proof_id", suffixes=("", "_truth"))
+    matched = both[both["status"] == "matched"]
+    assert (matched["txn_id"].astype(object) == matched["txn_id_truth"].astype(object)).all()
+    mine = both[both["proof_id"].isin(lines["proof_id"])]
+    # menu prices repeat all day: most such lines (no card last 4, a date) stay ambiguous; a lone sale is matched
+    assert (mine["status"] == "matched").sum() >= 3
+    assert (mine.loc[mine["txn_id_truth"].isna(), "status"] != "matched").all()
+    # the branch-naming wallet bills with numbers say how complete each shop's journal is
+    assert set(result.attrs["completeness"]) >= {"瑞幸咖啡(国贸店)"}

@@ -50,6 +50,9 @@ class _Weighed:
     table: MerchantTable | None = None  # the merchant evidence the pairs were weighed with
     # per proof: log factor of "paid elsewhere, coinciding with a candidate" (matching.elsewhere); None: none
     copy: np.ndarray | None = None
+    # per proof: log prior of "not in this journal" where the batch says more than prior_absent
+    # (matching.completeness: proofs naming a branch of this journal); None: prior_absent for every proof
+    absent: np.ndarray | None = None
 
 
 def _weigh(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy, table: MerchantTable) -> _Weighed:
@@ -149,9 +152,9 @@ class _Posteriors:
 def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Posteriors:
     n = len(w.rest)
     p = w.proof
-    log_absent = np.log(policy.prior_absent)
+    log_absent = np.full(n, np.log(policy.prior_absent)) if w.absent is None else w.absent
     log_other = np.log((1 - policy.prior_absent) * (1 - policy.m_amount))
-    peak = np.maximum(np.full(n, max(log_absent, log_other)), w.rest)
+    peak = np.maximum(np.maximum(log_absent, log_other), w.rest)
     masked = np.where(active, w.score, -np.inf)
     peak = np.maximum(peak, _segment(np.maximum, masked, w.starts, -np.inf))
     contrib = np.where(active, np.exp(masked - peak[p]), 0.0)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.comparators import learn_aliases
+from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
 from receiptkit.matching.elsewhere import coincidence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
@@ -151,7 +152,8 @@ def _match_valid(
         table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
-    weighed = dataclasses.replace(weighed, copy=copy)
+    absent, completeness = absent_priors(index, arrays, table, policy)  # a branch's journal, how complete
+    weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
     result.attrs["clock_offsets"] = offsets_records(offsets)
@@ -164,6 +166,7 @@ def _match_valid(
     ]
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     result.attrs["coincidence"] = coincidences
+    result.attrs["completeness"] = completeness
     return result
 
 

@@ -73,6 +73,12 @@ class MatchPolicy:
         the share of payments made elsewhere from the proofs whose text says
         where they were paid (prior ``prior_absent``, worth as many proofs); they
         weigh on proofs that name no shop and carry no number the journal could hold.
+        ``completeness_prior_weight``: how many proofs ``prior_absent`` counts as
+        when the batch's proofs that name a branch of this journal and carry a
+        full wallet, order or reference number say how often that branch's
+        journal misses a payment (:mod:`~receiptkit.matching.completeness`:
+        the prior of "not in this journal" for proofs naming the branch;
+        default 20, 0 switches it off).
 
     Scale
         ``expand_cap``: a proof whose window holds more hypotheses than this
@@ -176,6 +182,7 @@ class MatchPolicy:
     merchant_partial: float = 60.0
     coincidence_prior: float = 0.001
     coincidence_prior_weight: float = 20.0
+    completeness_prior_weight: float = 20.0
     keep_candidates: int = 5
     expand_cap: int = 256
     keep_pairs: int = 12
