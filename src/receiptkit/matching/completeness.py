@@ -30,14 +30,17 @@ customer paid.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+import pandas as pd
 
 from receiptkit.matching.comparators import MerchantTable, alias_hits
 from receiptkit.matching.evidence import FULL_ID, ProofArrays
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
 
-__all__ = ["absent_priors"]
+__all__ = ["absent_priors", "branch_counts"]
 
 _BRANCH = "same branch"
 
@@ -55,42 +58,84 @@ def _asked(proofs: ProofArrays) -> np.ndarray:
     return long(proofs.wallet, FULL_ID) | long(proofs.order, 10) | long(proofs.reference, 12)
 
 
-def absent_priors(
-    index: JournalIndex, proofs: ProofArrays, table: MerchantTable, policy: MatchPolicy
-) -> tuple[np.ndarray | None, dict[str, dict[str, float]]]:
-    """Per proof, the log prior of "not in this journal" (None: ``prior_absent`` for every proof).
-
-    Returns the priors and, per journal merchant named by branch, what the
-    batch said: proofs naming it with a number (``asked``), of them not found
-    (``missing``) and the prior used (``absent``).
-    """
+def _names_branch(proofs: ProofArrays, table: MerchantTable) -> np.ndarray:
+    """(proofs, merchants): the proof's text names that merchant's branch (counter input never does)."""
     n = len(proofs)
-    weight = float(policy.completeness_prior_weight)
     comparator = table.comparator
-    if not n or weight <= 0 or comparator is None or not table.levels.size or not len(index):
-        return None, {}
-    names = comparator.names
-    branch = names[table.levels.astype(np.int64)] == _BRANCH  # (texts, merchants)
+    if comparator is None or not table.levels.size:
+        return np.zeros((n, 0), dtype=bool)
+    branch = comparator.names[table.levels.astype(np.int64)] == _BRANCH  # (texts, merchants)
     text = table.text_code
-    kinds = proofs.frame["kind"].astype(str).to_numpy()
-    # per proof and merchant: the proof's text names that merchant's branch
-    names_branch = np.zeros((n, branch.shape[1]), dtype=bool)
+    out = np.zeros((n, branch.shape[1]), dtype=bool)
     has = text >= 0
-    names_branch[has] = branch[text[has]]
-    names_branch[kinds == "manual"] = False
+    out[has] = branch[text[has]]
+    out[proofs.frame["kind"].astype(str).to_numpy() == "manual"] = False
+    return out
+
+
+def branch_counts(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    table: MerchantTable,
+    policy: MatchPolicy,
+    hits: pd.DataFrame | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Per journal merchant named by branch: proofs naming it with a full number, and of them those not found.
+
+    ``hits``: the rows the proofs' numbers lead to (:func:`alias_hits`: ``q``
+    proof, ``merchant`` the row's merchant name); computed when not given
+    (``match_dask`` gives the hits of the whole journal). The counts of
+    disjoint sets of proofs add up.
+    """
+    names_branch = _names_branch(proofs, table)
     if not names_branch.any():
-        return None, {}
+        return {}
     asked = _asked(proofs)
-    hits = alias_hits(index, proofs, policy)
-    found = np.zeros(n, dtype=bool)
+    if hits is None:
+        hits = alias_hits(index, proofs, policy)
+    found = np.zeros(len(proofs), dtype=bool)
     if len(hits):
         q = hits["q"].to_numpy(dtype=np.int64)
-        r = hits["r"].to_numpy(dtype=np.int64)
+        code = pd.Index(index.merchants).get_indexer(hits["merchant"].astype(object))
         # found at the branch it names: a number that leads to another merchant's row does not vouch for this one
-        at = names_branch[q, index.merchant_code[r]]
+        at = np.zeros(len(q), dtype=bool)
+        known = code >= 0
+        at[known] = names_branch[q[known], code[known]]
         found[q[at]] = True
     n_asked = (names_branch & asked[:, None]).sum(axis=0)
     n_missing = (names_branch & (asked & ~found)[:, None]).sum(axis=0)
+    return {
+        str(index.merchants[k]): (int(n_asked[k]), int(n_missing[k]))
+        for k in np.flatnonzero(names_branch.any(axis=0))
+    }
+
+
+def absent_priors(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    table: MerchantTable,
+    policy: MatchPolicy,
+    counts: Mapping[str, tuple[int, int]] | None = None,
+) -> tuple[np.ndarray | None, dict[str, dict[str, float]]]:
+    """Per proof, the log prior of "not in this journal" (None: ``prior_absent`` for every proof).
+
+    ``counts``: :func:`branch_counts` of the whole batch (``match_dask`` gives
+    them, its tasks each seeing part of the batch); from these proofs when not
+    given. Returns the priors and, per journal merchant named by branch, what
+    the batch said: proofs naming it with a number (``asked``), of them not
+    found (``missing``) and the prior used (``absent``).
+    """
+    n = len(proofs)
+    weight = float(policy.completeness_prior_weight)
+    if not n or weight <= 0 or not len(index):
+        return None, {}
+    names_branch = _names_branch(proofs, table)
+    if not names_branch.any():
+        return None, {}
+    if counts is None:
+        counts = branch_counts(index, proofs, table, policy)
+    n_asked = np.array([counts.get(str(name), (0, 0))[0] for name in index.merchants], dtype=float)
+    n_missing = np.array([counts.get(str(name), (0, 0))[1] for name in index.merchants], dtype=float)
     rate = (n_missing + policy.prior_absent * weight) / (n_asked + weight)
     # a proof naming several branches (rare: two merchants of one sign) takes the least complete
     per_proof = np.where(names_branch, rate[None, :], 0.0).max(axis=1)

@@ -87,9 +87,11 @@ def _match_valid(
     policy: MatchPolicy,
     clock_offsets: Mapping[str, float] | None,
     learned_aliases: Mapping[str, set[str]] | None = None,
+    completeness: Mapping[str, tuple[int, int]] | None = None,
 ) -> pd.DataFrame:
     """``match`` on validated proofs; ``learned_aliases``: what a run over the whole journal learned
-    (``match_dask`` learns them once for all its tasks), instead of learning from these proofs."""
+    (``match_dask`` learns them once for all its tasks), instead of learning from these proofs;
+    ``completeness``: the whole batch's :func:`~receiptkit.matching.completeness.branch_counts` (the same)."""
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
         index.set_clock_offsets({}, {})
@@ -152,7 +154,8 @@ def _match_valid(
         table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
-    absent, completeness = absent_priors(index, arrays, table, policy)  # a branch's journal, how complete
+    # how complete a branch's journal is: the prior of "not in this journal" for proofs naming the branch
+    absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
@@ -166,7 +169,7 @@ def _match_valid(
     ]
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     result.attrs["coincidence"] = coincidences
-    result.attrs["completeness"] = completeness
+    result.attrs["completeness"] = completeness_seen
     return result
 
 

@@ -31,8 +31,10 @@ import numpy as np
 import pandas as pd
 from dask import delayed
 
-from receiptkit.matching.comparators import aliases_from_hits
+from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
+from receiptkit.matching.completeness import branch_counts
 from receiptkit.matching.engine import _match_valid, match
+from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.scale import census as cs
@@ -102,14 +104,14 @@ def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.
 
 def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> pd.DataFrame:
     """Run ``match`` for every task in this partition (tasks never span partitions)."""
-    meta, stats, offsets, policy, learned = shared
+    meta, stats, offsets, policy, learned, completeness = shared
     proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
     results = [_result_meta()]
     positions = journal.groupby(TASK, sort=False).indices if len(journal) else {}
     for task, mine in proofs.groupby(TASK, sort=True):
         at = positions.get(task)
         rows = _task_rows(journal, at) if at is not None else None
-        results.append(_match_task(mine, rows, meta, stats, offsets, policy, learned))
+        results.append(_match_task(mine, rows, meta, stats, offsets, policy, learned, completeness))
         del rows  # one task's copy of its rows at a time
     return pd.concat(results) if len(results) > 1 else results[0]
 
@@ -142,11 +144,13 @@ def _match_task(
     offsets: dict[str, int],
     policy: MatchPolicy,
     learned: Mapping[str, set[str]] | None = None,
+    completeness: Mapping[str, tuple[int, int]] | None = None,
 ) -> pd.DataFrame:
     """Run ``match`` on one task's proofs against its journal rows (in the journal's order).
 
     ``learned``: the merchant aliases learned over the whole journal (the task's
-    own proofs and rows would teach only part of them).
+    own proofs and rows would teach only part of them); ``completeness``: how
+    complete each branch's journal is, counted over the whole batch (the same).
     """
     frame = proofs.sort_values(POSITION, kind="stable")
     positions = frame[POSITION].to_numpy()
@@ -159,7 +163,7 @@ def _match_task(
     if learned is None:
         result = match(frame, index, policy=policy, clock_offsets=offsets)
     else:
-        result = _match_valid(validate_proofs(frame), index, policy, offsets, learned)
+        result = _match_valid(validate_proofs(frame), index, policy, offsets, learned, completeness)
     result.index = pd.Index(positions, name=None)
     result.attrs = {}
     return result
@@ -248,7 +252,7 @@ def plan_dask(
     offsets_frame.index = pd.Index(list(offsets_frame.index), name="terminal_id", dtype=object)
 
     # merchant aliases, learned once over the whole journal as match learns them (its tasks do not learn)
-    learned = _learn_aliases(source, pcs, offsets, policy)
+    learned, completeness = _learn_aliases(source, pcs, offsets, policy, stats, meta)
 
     # 3. plan
     plan = make_plan(
@@ -296,7 +300,7 @@ def plan_dask(
         divisions = [*range(n_parts), n_parts - 1]
         rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
         proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
-        shared = (journal_meta, stats, offsets, policy, learned)
+        shared = (journal_meta, stats, offsets, policy, learned, completeness)
         result = dd.map_partitions(
             _match_partition,
             proofs_by_task,
@@ -314,17 +318,28 @@ def _learn_aliases(
     pcs: list[cs.ProofCensus],
     offsets: Mapping[str, float],
     policy: MatchPolicy,
-) -> dict[str, set[str]]:
-    """Merchant aliases of the whole journal: every partition's alias hits, combined as ``match`` combines them."""
+    stats: JournalStats,
+    journal_meta: pd.DataFrame,
+) -> tuple[dict[str, set[str]], dict[str, tuple[int, int]]]:
+    """Merchant aliases of the whole journal: every partition's alias hits, combined as ``match`` combines them.
+
+    Also how complete each branch's journal is (:func:`~receiptkit.matching.completeness.branch_counts`): the
+    proofs that teach aliases are the ones that can tell, with the same hits.
+    """
     frames = [p.learners for p in pcs if p.learners is not None and len(p.learners)]
     if not frames:
-        return {}
+        return {}, {}
     learners = pd.concat(frames, ignore_index=True)
     parts = [delayed(cs.learn_journal)(source.part(i), learners, offsets, policy) for i in range(len(source))]
     (hits,) = dask.compute(parts)
     hits = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame({"q": [], "r": [], "merchant": []})
     texts = learners["merchant_text"].astype(object).where(learners["merchant_text"].notna(), None).to_numpy()
-    return aliases_from_hits(hits, texts, policy)
+    learned = aliases_from_hits(hits, texts, policy)
+    # the learners against every merchant of the journal (the journal-wide names and shares)
+    index = index_with_stats(journal_meta.drop(columns=["_row"], errors="ignore").iloc[:0], stats, offsets)
+    arrays = ProofArrays.build(validate_proofs(learners), index, policy)
+    table = MerchantTable.build(index, arrays, policy, learned)
+    return learned, branch_counts(index, arrays, table, policy, hits)
 
 
 def _clock_sample(pcs: list[cs.ProofCensus], starts: np.ndarray, policy: MatchPolicy) -> pd.DataFrame:
