@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.frames import jsonable, offsets_records
+from receiptkit.matching.absence import absence_priors
 from receiptkit.matching.comparators import learn_aliases
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
@@ -156,6 +157,9 @@ def _match_valid(
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
     # how complete a branch's journal is: the prior of "not in this journal" for proofs naming the branch
     absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness)
+    # how often a kind of proof is not here at all, where the batch says (matching.absence); a proof naming a
+    # branch of this journal keeps what that branch's completeness says
+    absent, absences = absence_priors(index, arrays, weighed, table, policy, absent)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     active, fixed, taken_by = _decide(index, arrays, weighed, policy)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
@@ -170,6 +174,7 @@ def _match_valid(
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     result.attrs["coincidence"] = coincidences
     result.attrs["completeness"] = completeness_seen
+    result.attrs["prior_absent"] = absences
     return result
 
 

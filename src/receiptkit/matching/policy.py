@@ -79,6 +79,13 @@ class MatchPolicy:
         journal misses a payment (:mod:`~receiptkit.matching.completeness`:
         the prior of "not in this journal" for proofs naming the branch;
         default 20, 0 switches it off).
+        ``learn_prior_absent``: lower ``prior_absent`` for a kind of proof
+        (and direction) in which no proof names another shop, to the share of
+        absent proofs the batch shows: those that find no sale of their amount
+        against how likely each was to find one by chance
+        (:mod:`~receiptkit.matching.absence`; default on; never above
+        ``prior_absent``), once the kind has ``prior_absent_min_proofs``
+        proofs (default 200).
 
     Scale
         ``expand_cap``: a proof whose window holds more hypotheses than this
@@ -183,6 +190,8 @@ class MatchPolicy:
     coincidence_prior: float = 0.001
     coincidence_prior_weight: float = 20.0
     completeness_prior_weight: float = 20.0
+    learn_prior_absent: bool = True
+    prior_absent_min_proofs: int = 200
     keep_candidates: int = 5
     expand_cap: int = 256
     keep_pairs: int = 12
