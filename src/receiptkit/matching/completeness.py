@@ -58,19 +58,19 @@ def _asked(proofs: ProofArrays) -> np.ndarray:
     return long(proofs.wallet, FULL_ID) | long(proofs.order, 10) | long(proofs.reference, 12)
 
 
-def _names_branch(proofs: ProofArrays, table: MerchantTable) -> np.ndarray:
-    """(proofs, merchants): the proof's text names that merchant's branch (counter input never does)."""
-    n = len(proofs)
+def _branch_texts(proofs: ProofArrays, table: MerchantTable) -> tuple[np.ndarray, np.ndarray]:
+    """Which texts name which merchant's branch ``(texts, merchants)``, and each proof's text (-1: none).
+
+    Counter input never names a branch here (its text is the clerk's). Per text, not per proof: a journal of
+    many merchants and a large batch would not fit a (proofs, merchants) table.
+    """
     comparator = table.comparator
     if comparator is None or not table.levels.size:
-        return np.zeros((n, 0), dtype=bool)
-    branch = comparator.names[table.levels.astype(np.int64)] == _BRANCH  # (texts, merchants)
-    text = table.text_code
-    out = np.zeros((n, branch.shape[1]), dtype=bool)
-    has = text >= 0
-    out[has] = branch[text[has]]
-    out[proofs.frame["kind"].astype(str).to_numpy() == "manual"] = False
-    return out
+        return np.zeros((0, 0), dtype=bool), np.full(len(proofs), -1, dtype=np.int64)
+    branch = comparator.names[table.levels.astype(np.int64)] == _BRANCH
+    text = np.where(proofs.frame["kind"].astype(str).to_numpy() == "manual", -1, table.text_code)
+    text = np.where((text >= 0) & branch.any(axis=1)[np.maximum(text, 0)], text, -1)
+    return branch, text.astype(np.int64)
 
 
 def branch_counts(
@@ -87,10 +87,11 @@ def branch_counts(
     (``match_dask`` gives the hits of the whole journal). The counts of
     disjoint sets of proofs add up.
     """
-    names_branch = _names_branch(proofs, table)
-    if not names_branch.any():
+    branch, text = _branch_texts(proofs, table)
+    named = text >= 0
+    if not named.any():
         return {}
-    asked = _asked(proofs)
+    asked = _asked(proofs) & named
     if hits is None:
         hits = alias_hits(index, proofs, policy)
     found = np.zeros(len(proofs), dtype=bool)
@@ -98,15 +99,17 @@ def branch_counts(
         q = hits["q"].to_numpy(dtype=np.int64)
         code = pd.Index(index.merchants).get_indexer(hits["merchant"].astype(object))
         # found at the branch it names: a number that leads to another merchant's row does not vouch for this one
-        at = np.zeros(len(q), dtype=bool)
-        known = code >= 0
-        at[known] = names_branch[q[known], code[known]]
-        found[q[at]] = True
-    n_asked = (names_branch & asked[:, None]).sum(axis=0)
-    n_missing = (names_branch & (asked & ~found)[:, None]).sum(axis=0)
+        ok = (code >= 0) & (text[q] >= 0)
+        ok[ok] = branch[text[q[ok]], code[ok]]
+        found[q[ok]] = True
+    n_texts = branch.shape[0]
+    per_text_asked = np.bincount(text[asked], minlength=n_texts).astype(np.int64)
+    per_text_missing = np.bincount(text[asked & ~found], minlength=n_texts).astype(np.int64)
+    n_asked = per_text_asked @ branch
+    n_missing = per_text_missing @ branch
     return {
         str(index.merchants[k]): (int(n_asked[k]), int(n_missing[k]))
-        for k in np.flatnonzero(names_branch.any(axis=0))
+        for k in np.flatnonzero(branch[np.unique(text[named])].any(axis=0))
     }
 
 
@@ -129,23 +132,25 @@ def absent_priors(
     weight = float(policy.completeness_prior_weight)
     if not n or weight <= 0 or not len(index):
         return None, {}
-    names_branch = _names_branch(proofs, table)
-    if not names_branch.any():
+    branch, text = _branch_texts(proofs, table)
+    named = text >= 0
+    if not named.any():
         return None, {}
     if counts is None:
         counts = branch_counts(index, proofs, table, policy)
     n_asked = np.array([counts.get(str(name), (0, 0))[0] for name in index.merchants], dtype=float)
     n_missing = np.array([counts.get(str(name), (0, 0))[1] for name in index.merchants], dtype=float)
     rate = (n_missing + policy.prior_absent * weight) / (n_asked + weight)
-    # a proof naming several branches (rare: two merchants of one sign) takes the least complete
-    per_proof = np.where(names_branch, rate[None, :], 0.0).max(axis=1)
-    prior = np.where(names_branch.any(axis=1), per_proof, policy.prior_absent)
+    # a text naming several branches (rare: two merchants of one sign) takes the least complete
+    per_text = np.where(branch, rate[None, :], 0.0).max(axis=1)
+    prior = np.where(named, per_text[np.maximum(text, 0)], policy.prior_absent)
+    shown = np.flatnonzero(branch[np.unique(text[named])].any(axis=0))
     stats = {
         str(index.merchants[k]): {
             "asked": int(n_asked[k]),
             "missing": int(n_missing[k]),
             "absent": round(float(rate[k]), 4),
         }
-        for k in np.flatnonzero(names_branch.any(axis=0))
+        for k in shown
     }
     return np.log(prior), stats
