@@ -414,3 +414,28 @@ def test_a_cut_text_is_never_against_the_branch_it_can_begin_but_is_against_othe
     assert levels[1][:2] == ["other brand", "other brand"] and levels[1][2] == "brand"
     assert levels[2][:2] == ["other brand", "other brand"] and levels[2][2] in ("brand", "same branch")
     assert all(table.levels[1][k] in against for k in (0, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "level"),
+    [
+        (
+            "支付宝-古…",
+            "古茗(西湖店)",
+            "neutral",
+        ),  # the payee cut after its first character: fits, says little
+        ("微信支付瑞…", "瑞幸咖啡(陆家嘴店)", "neutral"),
+        ("POS消费 海…", "海底捞火锅(三里屯店)", "neutral"),
+        ("支付宝-古…", "罗森(望京店)", "unrelated"),  # it cannot begin 罗森
+        ("美团支付-美团支…", "古茗(西湖店)", "neutral"),  # a cut platform's name stays a platform
+        ("支付宝-严", "古茗(西湖店)", "neutral"),  # a surname, not cut: a person
+    ],
+)
+def test_a_payee_cut_after_one_character_is_not_read_with_its_wallet_prefix(
+    text: str, name: str, level: str
+) -> None:
+    """ "支付宝-古…" was read as a shop called 支付宝古, unrelated to 古茗: its own sale was held against it."""
+    assert MerchantComparator().read(text, name).level == level
+    assert parse_merchant("支付宝-古…").brand == "古"
+    assert parse_merchant("美团支付-美团支…").kind == "platform"
+    assert parse_merchant("支付宝-严").kind == "person"

@@ -317,6 +317,12 @@ class MerchantComparator(Comparator):
     def _shops(self, proof: MerchantName, journal: MerchantName) -> Reading:
         pb, p_branch = proof.brand, proof.branch
         jb, j_branch = journal.brand, journal.branch
+        if proof.truncated and p_branch is None and len(pb) == 1:
+            # a payee cut after its first character ("支付宝-古…", "POS消费 海…"): it fits a sign that starts
+            # with it, but one character says too little to be for it; against any other sign it is unrelated
+            if jb.startswith(pb):
+                return Reading("neutral", f"neutral — {pb}… is cut after one character (fits {jb})")
+            return Reading("unrelated", f"unrelated — {pb}… vs {journal.key}")
         # a branch glued to the brand: "瑞幸咖啡国贸店", "海底捞火锅厦门中山路店"
         if p_branch is None and len(jb) >= 2 and pb.startswith(jb) and len(pb) > len(jb):
             rest = pb[len(jb) :]

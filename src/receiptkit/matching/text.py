@@ -109,8 +109,10 @@ def _clean(text: str) -> tuple[str, bool]:
     for _ in range(4):  # "支付宝-财付通-...", "美团支付-美团APP..."
         stripped = _PREFIXES.sub("", cleaned)
         left = len(_squash(stripped))
-        if stripped == cleaned or left == 0 or (left == 1 and truncated):
-            break  # nothing more, or only a platform's name (美团, 收钱吧) or a cut remnant (美团支…) is left
+        if stripped == cleaned or left == 0:
+            break  # nothing more, or only a platform's name (美团, 收钱吧) is left
+        if left == 1 and truncated and any(w.startswith(_squash(cleaned)) for w in _PLATFORM_WORDS):
+            break  # a cut platform's name (美团支付-美团支…): not a payee cut after one character (支付宝-古…)
         cleaned = stripped
     cleaned = _COUNTRY.sub("", _TAIL_NOISE.sub("", cleaned)).strip()
     truncated |= bool(_TRUNCATION.search(cleaned))
@@ -162,7 +164,7 @@ def parse_merchant(text: str) -> MerchantName:
     key = _SUFFIXES.sub("", _squash(cleaned))
     if not key:
         return MerchantName(text, "empty", "", None, truncated, key)
-    if _PERSON.search(cleaned) or (len(key) == 1 and "\u4e00" <= key <= "\u9fff"):
+    if _PERSON.search(cleaned) or (len(key) == 1 and "\u4e00" <= key <= "\u9fff" and not truncated):
         return MerchantName(text, "person", key, None, truncated, key)
     platform_prefix = any(word.startswith(key) for word in _PLATFORM_WORDS) and (truncated or len(key) >= 2)
     if _PREFIX_ONLY.fullmatch(key) and not (_PLATFORM.search(key) or platform_prefix):
