@@ -119,12 +119,13 @@ def absent_priors(
     table: MerchantTable,
     policy: MatchPolicy,
     counts: Mapping[str, tuple[int, int]] | None = None,
+    hits: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray | None, dict[str, dict[str, float]]]:
     """Per proof, the log prior of "not in this journal" (None: ``prior_absent`` for every proof).
 
     ``counts``: :func:`branch_counts` of the whole batch (``match_dask`` gives
     them, its tasks each seeing part of the batch); from these proofs when not
-    given. Returns the priors and, per journal merchant named by branch, what
+    given (``hits``: :func:`alias_hits` of these proofs, when the caller has them). Returns the priors and, per journal merchant named by branch, what
     the batch said: proofs naming it with a number (``asked``), of them not
     found (``missing``) and the prior used (``absent``).
     """
@@ -137,7 +138,7 @@ def absent_priors(
     if not named.any():
         return None, {}
     if counts is None:
-        counts = branch_counts(index, proofs, table, policy)
+        counts = branch_counts(index, proofs, table, policy, hits)
     n_asked = np.array([counts.get(str(name), (0, 0))[0] for name in index.merchants], dtype=float)
     n_missing = np.array([counts.get(str(name), (0, 0))[1] for name in index.merchants], dtype=float)
     rate = (n_missing + policy.prior_absent * weight) / (n_asked + weight)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import absence_priors
-from receiptkit.matching.comparators import learn_aliases
+from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
 from receiptkit.matching.elsewhere import coincidence
@@ -136,8 +136,10 @@ def _match_valid(
     fx_learned = learn_fx_rates(index, arrays, policy)  # foreign cards' billing rates, from their lines
     if fx_learned:
         policy = policy.replace(fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates})
+    hits = None  # match_dask gives the aliases and the completeness counts of the whole batch
     if learned_aliases is None:
-        learned = learn_aliases(index, arrays, policy)  # first pass: names proven by a strong identifier
+        hits = alias_hits(index, arrays, policy)  # the rows the proofs' full numbers lead to
+        learned = aliases_from_hits(hits, arrays.merchant, policy)  # names proven by a strong identifier
     else:
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
@@ -156,7 +158,7 @@ def _match_valid(
     weighed = _weigh(index, arrays, policy, table)
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
     # how complete a branch's journal is: the prior of "not in this journal" for proofs naming the branch
-    absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness)
+    absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness, hits)
     # how often a kind of proof is not here at all, where the batch says (matching.absence); a proof naming a
     # branch of this journal keeps what that branch's completeness says
     absent, absences = absence_priors(index, arrays, weighed, table, policy, absent)
