@@ -128,3 +128,12 @@ def test_resolve_tz_refuses_offsets_beyond_18_hours_with_a_typed_error(zone):
     with pytest.raises(TimeParseError, match="offset out of range") as caught:
         resolve_tz(zone)
     assert caught.value.value == zone
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America/Argentina", "Asia/Shang", "../../etc/passwd", ""])
+def test_resolve_tz_refuses_a_folder_or_unknown_zone_name_with_a_typed_error(zone):
+    """A zone cell cut to "Europe" (a folder of the zone database) raised IsADirectoryError (issue #18)."""
+    from receiptkit.timeparse import resolve_tz
+
+    with pytest.raises(TimeParseError, match="unknown time zone"):
+        resolve_tz(zone)

@@ -62,7 +62,8 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo | None:
         return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
     try:
         return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # OSError: a name that is a folder of the zone database ("Europe", "America/Argentina")
         raise TimeParseError("unknown time zone", value=tz) from exc
 
 

@@ -72,3 +72,32 @@ def test_amount_running_on_into_other_characters_is_refused(amount):
             f"您尾号1234的信用卡2026年11月20日14:32消费人民币{amount}元,商户:XX便利店", ref="2026-12-01"
         )
     assert info.value.column == "amount"
+
+
+_MESSAGE = "您尾号1234的信用卡2026年11月20日14:32消费人民币128.50元,商户:示例便利店"
+
+
+@pytest.mark.parametrize("cut", ["店", "便利", "元,商户:", "128.50元"])
+def test_a_file_without_a_final_line_break_cut_inside_its_last_message_is_refused(cut):
+    """A message list cut inside its last message ("商户:示例便利" for "示例便利店") was read with the
+    merchant shortened or lost (issue #18, the strict fuzz oracle): refused, naming that message's line."""
+    first = _MESSAGE + "。\n"
+    last = _MESSAGE[: _MESSAGE.index(cut) + len(cut)] if cut != "店" else _MESSAGE[:-1]
+    with pytest.raises(ProofError, match="the file ends inside this message") as caught:
+        read_proofs((first + last).encode(), name="m.txt", format="sms")
+    assert caught.value.row == 2 and caught.value.file == "m.txt"
+    rejected = read_proofs((first + last).encode(), name="m.txt", format="sms", strict=False)
+    assert len(rejected) == 1 and [r["row"] for r in rejected.attrs["rejected"]] == [2]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "。", "。【招商银行】", "。\n\n  "])
+def test_a_last_message_that_ends_a_line_or_with_a_closing_mark_is_read(end):
+    frame = read_proofs((_MESSAGE + end).encode(), name="m.txt", format="sms")
+    assert frame["amount_minor"].tolist() == [12850] and frame["merchant_text"].tolist() == ["示例便利店"]
+
+
+@pytest.mark.parametrize("amount", ["128.50.元", "128.50,元", "0.01.元"])
+def test_an_amount_with_a_mark_before_its_unit_is_refused(amount):
+    """ "人民币0.01.元" was read as 0.01 (a digit after the mark may be lost): refused."""
+    with pytest.raises(ProofError, match="runs on"):
+        parse_sms(f"您尾号1234的信用卡2026年11月20日14:32消费人民币{amount},商户:X。")

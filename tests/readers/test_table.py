@@ -54,3 +54,16 @@ def test_the_fast_path_and_the_row_path_agree_on_a_large_file():
     raw = _read("when,amount,id\n" + rows + "2026-01-02,3561,ID-9")
     assert len(raw.frame) == 5001 and [p.row for p in raw.short_rows] == [5002]
     assert _read("when,amount,id\n" + rows).short_rows == ()
+
+
+@pytest.mark.parametrize("cell", [".50", "12.", "-.50", "¥.50", "１２．", "12.元"])
+def test_an_export_amount_with_a_decimal_mark_missing_a_digit_is_refused(cell):
+    """ ".01" (a lost "0" of "0.01", or "1" of "1.01") was read as 0.01 by the bank readers (issue #18)."""
+    import receiptkit as rk
+    from receiptkit.errors import ProofError
+
+    text = "记账日期,货币,交易金额,联机余额,交易摘要,对手信息\n20260101,人民币,-12.00,1000.00,消费,A\n"
+    text += f"20260102,人民币,{cell},1000.00,消费,B\n"
+    with pytest.raises(ProofError, match="decimal mark without a digit") as caught:
+        rk.read_proofs(text.encode("utf-8"), name="b.csv")
+    assert (caught.value.row, caught.value.file) == (3, "b.csv")

@@ -168,7 +168,7 @@ _MONTHS = {
 # ---------------------------------------------------------------- merchant
 _LABEL = r"[\u4e00-\u9fffA-Za-z]{2,8}\s*[:：]"
 _MERCHANT_LABELLED = re.compile(
-    rf"(?:交易商户|商户名称|商户全称|商户|交易地址|交易地点|收款方|交易说明)\s*[:：]\s*(?P<m>[^\n,，;；]{{1,200}}?)\s*(?=\s{{1,3}}{_LABEL}|\s/\s|[\n,，;；]|$)"
+    rf"(?:交易商户|商户名称|商户全称|商户|交易地址|交易地点|收款方|交易说明)\s*[:：]\s*(?P<m>[^\n,，;；。]{{1,200}}?)\s*(?=\s{{1,3}}{_LABEL}|\s/\s|[\n,，;；。]|$)"
 )
 _MERCHANT_PAREN = re.compile(
     r"(?P<verb>支出|收入|消费退货/退税|退货/退税|消费/预付款|消费|退货|退款)\s*[（(]"
@@ -204,9 +204,11 @@ _TYPE_FIELD = re.compile(r"交易类型\s*[:：]\s*([^\n,，;；]+)")
 
 
 #: what may not directly follow an amount's digits (it would make them part of something longer):
-#: letters, digits, signs, ``.,`` before more digits, or more digits after a space that end the field
-#: (``12 50元``, ``人民币-12 50，余额``)
-_RUNS_ON = re.compile(rf"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d|\s+\d[\d,.]*\s*(?:{_CUR}|[，,。;；]|$)")
+#: letters, digits, signs, ``.,`` before more digits, more digits after a space that end the field
+#: (``12 50元``, ``人民币-12 50，余额``), or a mark before the unit (``12.50.元``, ``12.50,元``: a digit lost?)
+_RUNS_ON = re.compile(
+    rf"[0-9A-Za-z_+\-]|[.,]\s?[\d.,]|\s[.,]\d|\s+\d[\d,.]*\s*(?:{_CUR}|[，,。;；]|$)|\.(?:{_CUR})|,元"
+)
 #: where a card number is the message's own card-number field (``卡号``, ``交易卡号``, ``card no``)
 _CARD_NUMBER_LABEL = re.compile(r"(?:卡号|卡号码|card\s*(?:no\.?|number))\s*[:：]?\s*$", re.I)
 #: a number in a reference field (``流水号4111…``) is masked if it looks like a card, but names no card
@@ -729,6 +731,16 @@ def _json_records(text: str, name: str) -> list[tuple[int, Any]]:
     return list(enumerate(out, start=1))
 
 
+#: marks that end a message as banks write them: a file without a final line break whose last message
+#: ends with one of them was not cut inside that message
+_CLOSING_MARKS = ("。", ".", "！", "!", "】", "]", "）", ")", "」", "”")
+#: why the last message of a text file without a final line break is not read
+CUT_MESSAGE_REASON = (
+    "the file ends inside this message (no final line break, and the message does not end with "
+    "。 . ！ 】 or ）): it may be cut; if the file is complete, end it with a line break"
+)
+
+
 def _messages(text: str) -> list[tuple[int, str]]:
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -765,9 +777,22 @@ def read(
             what="messages",
             column="record",
         )
+    messages = _messages(text)
+    # a text file that does not end with a line break may have been cut inside its last message (a
+    # merchant "示例便利" for "示例便利店", an amount "12.3" for "12.34"): that message is read only when it
+    # ends at a mark that closes a message (。 】 ！ ...); otherwise it is refused, naming its line
+    open_end = bool(messages) and not text.rstrip(" \t").endswith(("\n", "\r"))
+    last_line = messages[-1][0] if open_end else -1
+
+    def parse_line(line: int, message: str) -> dict[str, Any]:
+        row = parse_sms(message, ref=ref, tz=zone)  # its own refusal (an amount cut) comes first
+        if line == last_line and not message.endswith(_CLOSING_MARKS):
+            raise ProofError(CUT_MESSAGE_REASON, column="text", value=message[-20:])
+        return row
+
     return read_records(
-        _messages(text),
-        lambda message: parse_sms(message, ref=ref, tz=zone),
+        [(line, (line, message)) for line, message in messages],
+        lambda record: parse_line(*record),
         name=name,
         tz=zone,
         strict=strict,

@@ -19,6 +19,7 @@ import csv
 import io
 import logging
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import pyarrow.compute as pc
 from receiptkit.arrowtext import WHITESPACE, arrow_text, constant_text, has_edge, valid_cells
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
-from receiptkit.money import MAX_MINOR, exponent, normalise_currency, parse_amount
+from receiptkit.money import MAX_MINOR, ascii_digits, exponent, normalise_currency, parse_amount
 from receiptkit.pan import last4_of, mask_pans_in_text
 from receiptkit.schema import STRING
 from receiptkit.timeparse import parse_time
@@ -1227,6 +1228,7 @@ def _amounts(
             out.append(pd.NA)
             continue
         try:
+            _refuse_bare_mark(value, decimal_comma)
             money = parse_amount(value, cur or default, decimal_comma=decimal_comma)
         except AmountError as exc:
             problems.append(Problem(int(lines[position]), str(origin.iloc[position]), value, exc.reason))
@@ -1234,6 +1236,25 @@ def _amounts(
             continue
         out.append(money.minor)
     return pd.Series(out, index=values.index, dtype="Int64")
+
+
+_BARE_MARK = {
+    ".": re.compile(r"(?<![0-9])\.[0-9]|[0-9]\.(?![0-9])"),
+    ",": re.compile(r"(?<![0-9]),[0-9]|[0-9],(?![0-9])"),
+}
+
+
+def _refuse_bare_mark(value: str, decimal_comma: bool) -> None:
+    """Refuse an export's amount cell whose decimal mark has no digit on one side (``.50``, ``12.``).
+
+    No export read here writes one; it is what a lost digit leaves (``1.50`` -> ``.50``), so the cell
+    is refused, never read as 0.50 or 12.00. (``parse_amount`` itself, for typed input, accepts both.)
+    """
+    text = ascii_digits(unicodedata.normalize("NFKC", value))
+    if _BARE_MARK["," if decimal_comma else "."].search(text):
+        raise AmountError(
+            "a decimal mark without a digit on one side ('.50', '12.'): a digit may be lost", value=value
+        )
 
 
 def _typed_column(frame: pd.DataFrame, spec: Col) -> pd.Series | None:
