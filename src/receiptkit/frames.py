@@ -167,5 +167,15 @@ def skipped(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def clock_offsets(result: pd.DataFrame) -> pd.DataFrame:
-    """The per-terminal clock offsets of a :func:`receiptkit.match` result (``offset_s, votes, used``)."""
-    return side_report(result, "clock_offsets")
+    """The per-terminal clock offsets of a :func:`receiptkit.match` result (``offset_s, votes, used``).
+
+    A terminal whose clock jumped mid-month has one row (its latest piece's
+    offset) and its pieces in ``attrs["clock_segments"]`` (plain values, as in
+    the result's attrs): ``JournalIndex(journal, clock_offsets=rk.clock_offsets(result))``
+    and ``match(..., clock_offsets=...)`` correct its rows by the pieces.
+    """
+    frame = side_report(result, "clock_offsets")
+    pieces = result.attrs.get("clock_segments")
+    if pieces:
+        frame.attrs["clock_segments"] = pieces
+    return frame

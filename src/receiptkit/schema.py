@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import weakref
 from collections.abc import Collection, Iterable
 
 import pandas as pd
@@ -371,6 +372,47 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
     return frame
 
 
+# Journals this package made canonical (validate_journal, read_journal), by identity: id(frame) -> (a weak
+# reference to it, the array under each column). A frame whose columns are still those arrays need not be
+# validated again (JournalIndex); a column replaced or written to (Arrow arrays are immutable: a write makes a
+# new one) or a column added or dropped makes it a frame like any other. Numeric columns written in place
+# keep their array: JournalIndex checks their values itself.
+_SETTLED: dict[int, tuple[weakref.ref, tuple[tuple[str, object], ...]]] = {}
+
+
+def _column_arrays(frame: pd.DataFrame) -> tuple[tuple[str, object], ...]:
+    out = []
+    for name in frame.columns:
+        values = frame[name].array
+        inner = getattr(values, "_pa_array", None)
+        if inner is None:
+            inner = getattr(values, "_ndarray", values)
+        out.append((str(name), inner))
+    return tuple(out)
+
+
+def _settle(frame: pd.DataFrame) -> pd.DataFrame:
+    """Remember ``frame`` as a canonical journal this package made (returned as is)."""
+    key = id(frame)
+    try:
+        ref = weakref.ref(frame, lambda _, key=key: _SETTLED.pop(key, None))
+    except TypeError:  # pragma: no cover - DataFrames take weak references
+        return frame
+    _SETTLED[key] = (ref, _column_arrays(frame))
+    return frame
+
+
+def _is_settled(frame: pd.DataFrame) -> bool:
+    """``frame`` is a journal :func:`_settle` remembered, with the very arrays it had then."""
+    kept = _SETTLED.get(id(frame))
+    if kept is None or kept[0]() is not frame or not frame.columns.is_unique:
+        return False
+    now = _column_arrays(frame)
+    return len(now) == len(kept[1]) and all(
+        a == b and x is y for (a, x), (b, y) in zip(now, kept[1], strict=True)
+    )
+
+
 def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFrame:
     """Return ``frame`` as a canonical journal: columns present, ordered, typed.
 
@@ -381,7 +423,7 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     with a :class:`FullPanWarning`. Raises :class:`SchemaError` otherwise.
     The input is not modified.
     """
-    return _validate_journal(frame, tz=tz)
+    return _settle(_validate_journal(frame, tz=tz))
 
 
 def _validate_journal(

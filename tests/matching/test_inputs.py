@@ -128,9 +128,13 @@ def test_uncoded_status_is_a_typed_error_not_a_silently_dropped_row() -> None:
     journal = rk.validate_journal(_raw_journal())
     journal["status"] = journal["status"].astype(object)
     journal.loc[0, "status"] = "Approved"
+    # written to after validation: validated again, and read as validate_journal and read_journal read it
+    index = rk.JournalIndex(journal)
+    assert index.journal.loc[0, "status"] == "approved" and index.side[0] == 0  # not dropped
+    journal.loc[0, "status"] = "approved-ish"
     with pytest.raises(SchemaError) as info:
         rk.JournalIndex(journal)
-    assert (info.value.column, info.value.value) == ("status", "Approved")
+    assert (info.value.column, info.value.value) == ("status", "approved-ish")
 
 
 def test_empty_source_row_is_null_and_text_is_a_typed_error() -> None:
@@ -142,3 +146,82 @@ def test_empty_source_row_is_null_and_text_is_a_typed_error() -> None:
     with pytest.raises(SchemaError) as info:
         rk.match(_proof(source_row="row 3"), journal)
     assert (info.value.column, info.value.row, info.value.value) == ("source_row", 1, "row 3")
+
+
+# ------------------------------------------------------------------ canonical names, never validated
+
+
+def _canonical(n: int = 300) -> pd.DataFrame:
+    """A frame with every canonical column and dtype that no validation has seen (a generator's)."""
+    from receiptkit.datasets import make_dataset
+
+    return make_dataset(n_transactions=n, n_proofs=5, seed=4).journal.copy()
+
+
+def _with(frame: pd.DataFrame, column: str, row: int, value: object) -> pd.DataFrame:
+    out = frame.copy()
+    values = out[column].astype(object)
+    values.iloc[row] = value
+    out[column] = values.astype(out[column].dtype)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("card_last4", "12345"),
+        ("channel", "carrier pigeon"),
+        ("currency", "XX"),
+        ("txn_id", None),
+        ("status", "maybe"),
+    ],
+)
+def test_a_canonical_frame_that_was_never_validated_is_validated(column: str, value: object) -> None:
+    bad = _with(_canonical(), column, 5, value)
+    with pytest.raises(SchemaError) as caught:
+        rk.JournalIndex(bad)
+    assert caught.value.column == column and caught.value.row == 6
+
+
+def test_a_canonical_frame_with_a_card_number_is_masked_before_indexing() -> None:
+    from receiptkit.schema import FullPanWarning
+
+    bad = _with(_canonical(), "merchant_name", 3, "瑞幸 4111111111111111")
+    with pytest.warns(FullPanWarning, match="merchant_name"):
+        index = rk.JournalIndex(bad)
+    assert index.journal.loc[3, "merchant_name"] == "瑞幸 411111******1111"
+
+
+def test_a_canonical_frame_with_folded_values_is_read_as_validate_journal_reads_it() -> None:
+    frame = _with(_canonical(), "status", 0, " Approved ")
+    assert rk.JournalIndex(frame).journal.loc[0, "status"] == "approved"
+
+
+def test_a_validated_journal_is_not_validated_again_until_it_is_written_to(monkeypatch) -> None:
+    import receiptkit.matching.index as index_module
+
+    journal = rk.validate_journal(_canonical())
+    calls = []
+    original = index_module.validate_journal
+    monkeypatch.setattr(index_module, "validate_journal", lambda f: calls.append(1) or original(f))
+    rk.JournalIndex(journal)
+    assert calls == []  # settled: read_journal's and validate_journal's frames are trusted as they are
+    journal.loc[2, "currency"] = "XX"  # written to since: a frame like any other
+    with pytest.raises(SchemaError, match="currency"):
+        rk.JournalIndex(journal)
+    assert calls == [1]
+    again = rk.validate_journal(_canonical())
+    again.loc[4, "amount_minor"] = -100  # a number written in place keeps its array: checked anyway
+    with pytest.raises(SchemaError, match="amount_minor"):
+        rk.JournalIndex(again)
+
+
+def test_read_journal_frames_are_settled(tmp_path) -> None:
+    from receiptkit.schema import _is_settled
+
+    path = tmp_path / "journal.csv"
+    rk.validate_journal(_canonical(50)).drop(columns=["pan_masked"]).to_csv(path, index=False)
+    journal = rk.read_journal(path)
+    assert _is_settled(journal)
+    assert not _is_settled(journal.copy()) or journal.copy() is journal
+    assert not _is_settled(journal.assign(extra=1))

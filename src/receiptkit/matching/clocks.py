@@ -37,6 +37,7 @@ import pandas as pd
 __all__ = [
     "ClockSegment",
     "clock_doubt",
+    "clock_inputs",
     "place_rows",
     "segment_of",
     "segment_text",
@@ -306,3 +307,44 @@ def segment_of(logged_s: int, segments: Sequence[ClockSegment]) -> tuple[ClockSe
         return None, False
     choice, unsure, _ = _place(np.array([int(logged_s)], dtype=np.int64), segs)
     return segs[int(choice[0])], bool(unsure[0])
+
+
+def clock_inputs(
+    offsets: Any = None, segments: Mapping[str, Sequence[ClockSegment]] | None = None
+) -> tuple[dict[str, float], dict[str, tuple[ClockSegment, ...]]]:
+    """Clock offsets and pieces from what a caller gives, as ``(offsets, segments)``.
+
+    ``offsets``: a mapping of terminal id to seconds ahead of true time; or the
+    frame :func:`receiptkit.clock_offsets` gives (its ``used`` rows; a
+    terminal whose clock jumped comes with its pieces, ``attrs["clock_segments"]``);
+    or a :func:`receiptkit.match` result itself. ``segments``: pieces given
+    beside them (they win). A terminal with pieces is corrected by them, row by
+    row (the counter sees what the month saw); its one offset (the latest
+    piece's) serves only where no piece is known. A malformed piece is a
+    :class:`~receiptkit.errors.SchemaError` naming the terminal.
+    """
+    from receiptkit.errors import SchemaError
+
+    pieces: dict[str, tuple[ClockSegment, ...]] = {}
+    if isinstance(offsets, pd.DataFrame):
+        frame = offsets
+        if "offset_s" not in frame.columns and "clock_offsets" in frame.attrs:  # a match result
+            from receiptkit.frames import clock_offsets as offsets_of
+
+            frame = offsets_of(frame)
+        if "offset_s" not in frame.columns:
+            raise SchemaError(
+                "clock offsets must be a mapping or rk.clock_offsets(result)", column="offset_s"
+            )
+        for terminal, records in (frame.attrs.get("clock_segments") or {}).items():
+            try:
+                pieces[str(terminal)] = tuple(ClockSegment.from_record(r) for r in records)
+            except ValueError as exc:
+                raise SchemaError(f"terminal {terminal}: {exc}", column="clock_segments") from None
+        used = frame["used"].fillna(False).astype(bool) if "used" in frame.columns else True
+        chosen = frame.loc[used, "offset_s"].dropna()
+        offsets = {str(t): float(v) for t, v in chosen.items()}
+    out = {str(k): float(v) for k, v in (offsets or {}).items()}
+    for terminal, given in (segments or {}).items():
+        pieces[str(terminal)] = tuple(given)
+    return out, {t: v for t, v in pieces.items() if len(v)}

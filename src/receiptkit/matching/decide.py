@@ -187,13 +187,23 @@ def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Poster
 
 
 def _decide(
-    index: JournalIndex, proofs: ProofArrays, w: _Weighed, policy: MatchPolicy
+    index: JournalIndex,
+    proofs: ProofArrays,
+    w: _Weighed,
+    policy: MatchPolicy,
+    contested: dict[int, list[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
-    """One-to-one resolution. Returns (active pair mask, fixed txn per proof, taken_by)."""
+    """One-to-one resolution. Returns (active pair mask, fixed txn per proof, taken_by).
+
+    ``contested`` (filled when given): proofs left unmatched because other
+    proofs claim their transaction about as well, by proof position.
+    """
     n = len(proofs)
     active = np.ones(len(w.proof), dtype=bool)
     fixed = np.full(n, -1, dtype=np.int64)
     taken_by: dict[int, int] = {}
+    if contested is None:
+        contested = {}
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
     # a clock change whose segment is unclear, a card's text against a wallet row (matching.guards)
     doubt, blocked = guards(index, proofs, w.txn, w.proof)
@@ -215,7 +225,7 @@ def _decide(
             break
         claimers = np.flatnonzero(confident)
         claims = w.txn[best[claimers]]
-        new_fixed = _resolve_conflicts(claimers, claims, w, post, proof_ids, index)
+        new_fixed = _resolve_conflicts(claimers, claims, w, post, proof_ids, index, policy, contested)
         if not new_fixed:
             break
         for proof, txn in new_fixed:
@@ -235,12 +245,21 @@ def _resolve_conflicts(
     post: _Posteriors,
     proof_ids: np.ndarray,
     index: JournalIndex,
+    policy: MatchPolicy,
+    disputed: dict[int, list[int]],
 ) -> list[tuple[int, int]]:
     """Confident proofs claiming distinct transactions win; shared claims are assigned optimally.
 
     Proofs competing for the same transactions form connected groups; each
     group is one assignment problem (Hungarian algorithm on -log posterior,
-    every proof may stay unassigned).
+    every proof may stay unassigned). An assignment stands only when the
+    evidence says whose the transaction is: two customers' messages that fit
+    one sale equally (the same amount, minute and card last 4: one of them paid
+    elsewhere, or paid with the same last 4 in the same minute) would hand it
+    to one of them by the order of their ids. The odds that the assigned proof,
+    not one of the others that claim the transaction and got nothing else,
+    owns it must reach ``match_threshold``; otherwise nobody gets it (the
+    proofs go to ``disputed``).
     """
     result: list[tuple[int, int]] = []
     dup = pd.Series(claims).duplicated(keep=False).to_numpy()
@@ -271,7 +290,22 @@ def _resolve_conflicts(
             cost[local_r[int(rr)], local_c[int(cc)]] = -np.log(max(post.conf[pos], 1e-300))
         cost[np.arange(len(members)), len(cols) + np.arange(len(members))] = -np.log(1e-3)
         rows, assigned = linear_sum_assignment(cost)
-        for a, b in zip(rows, assigned, strict=True):
-            if b < len(cols):
+        got = {int(a): int(b) for a, b in zip(rows, assigned, strict=True) if b < len(cols)}
+        for a, b in got.items():
+            # the others that claim this transaction and were given nothing: could it be theirs?
+            mine = float(cost[a, b])
+            rivals = [k for k in range(len(members)) if k != a and k not in got and cost[k, b] < 50.0]
+            odds = _odds(np.exp(-mine))
+            others = sum(_odds(np.exp(-float(cost[k, b]))) for k in rivals)
+            if odds / (odds + others) >= policy.match_threshold:
                 result.append((int(group[members[a]]), int(contested[cols[b]])))
+            else:
+                names = [int(group[members[k]]) for k in (a, *rivals)]
+                for p in names:
+                    disputed[p] = sorted(q for q in names if q != p)
     return result
+
+
+def _odds(conf: float) -> float:
+    """A posterior as odds (capped: a certainty is very large odds, never infinite)."""
+    return conf / max(1.0 - conf, 1e-12)

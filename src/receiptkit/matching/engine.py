@@ -27,6 +27,7 @@ import pandas as pd
 
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import absence_priors
+from receiptkit.matching.clocks import clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
@@ -63,7 +64,7 @@ def match(
     journal: pd.DataFrame | JournalIndex,
     *,
     policy: MatchPolicy | None = None,
-    clock_offsets: Mapping[str, float] | None = None,
+    clock_offsets: Mapping[str, float] | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Match every proof to at most one journal transaction.
 
@@ -75,6 +76,11 @@ def match(
     given; :func:`receiptkit.clock_offsets` gives them as a frame), ``policy``
     (its settings), ``merchant_aliases``, and a token by which :func:`explain`
     finds the evidence.
+
+    ``clock_offsets``: known offsets instead of estimating them (``{}``:
+    none), a mapping of terminal id to seconds or the frame
+    :func:`receiptkit.clock_offsets` gives of an earlier result, whose
+    terminals with a jumped clock keep their pieces.
 
     Deterministic: the same inputs give the same output whatever their row
     order. One journal transaction proves at most one proof.
@@ -128,10 +134,15 @@ def _match_valid(
             )
             offsets = offsets[~offsets.index.duplicated(keep="last")].sort_index()
     else:
-        index.set_clock_offsets(clock_offsets)
+        clock_offsets, given = clock_inputs(clock_offsets)
+        index.set_clock_offsets(clock_offsets, given or None)  # pieces given win; else the index's stay
         segments = dict(index.clock_segments)
         offsets = pd.DataFrame(
-            {"offset_s": pd.Series(clock_offsets, dtype="int64"), "votes": np.nan, "used": True}
+            {
+                "offset_s": pd.Series(clock_offsets, dtype=float).round().astype("int64"),
+                "votes": np.nan,
+                "used": True,
+            }
         ).rename_axis("terminal_id")
     fx_learned = learn_fx_rates(index, arrays, policy)  # foreign cards' billing rates, from their lines
     if fx_learned:
@@ -163,8 +174,9 @@ def _match_valid(
     # branch of this journal keeps what that branch's completeness says
     absent, absences = absence_priors(index, arrays, weighed, table, policy, absent)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
-    active, fixed, taken_by = _decide(index, arrays, weighed, policy)
-    result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy)
+    contested: dict[int, list[int]] = {}
+    active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
+    result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy, contested)
     result.attrs["clock_offsets"] = offsets_records(offsets)
     result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(segments.items())}
     _keep_evidence(result, _Store(index, arrays, weighed, shown, policy))

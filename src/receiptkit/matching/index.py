@@ -30,8 +30,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from receiptkit.errors import SchemaError
-from receiptkit.matching.clocks import ClockSegment, place_rows
-from receiptkit.schema import JOURNAL_COLUMNS, JOURNAL_REQUIRED, STATUSES, TXN_TYPES, validate_journal
+from receiptkit.matching.clocks import ClockSegment, clock_inputs, place_rows
+from receiptkit.schema import (
+    JOURNAL_REQUIRED,
+    STATUSES,
+    TXN_TYPES,
+    _is_settled,
+    validate_journal,
+)
 
 __all__ = ["CREDIT_TYPES", "DEBIT_TYPES", "KEY_COLUMNS", "JournalIndex", "Pairs"]
 
@@ -242,9 +248,10 @@ class JournalIndex:
 
     Build it once (``JournalIndex(journal)``) and reuse it for every proof at
     the counter. ``clock_offsets`` maps terminal ids to how many seconds the
-    terminal's clock is ahead of true time (as estimated by :func:`match`,
-    available in ``result.attrs["clock_offsets"]``); times are corrected by
-    them before searching. ``clock_segments`` maps terminals whose clock
+    terminal's clock is ahead of true time, or is the frame
+    :func:`receiptkit.clock_offsets` gives of a :func:`match` result (with the
+    pieces of terminals whose clock jumped); times are corrected by them
+    before searching. ``clock_segments`` maps terminals whose clock
     jumped to their pieces (:class:`~receiptkit.matching.clocks.ClockSegment`,
     as :func:`receiptkit.load_learned` gives them in ``Learned.clock_segments``);
     they win over the terminal's one offset, which fits one piece only.
@@ -254,20 +261,26 @@ class JournalIndex:
         self,
         journal: pd.DataFrame,
         *,
-        clock_offsets: Mapping[str, float] | None = None,
+        clock_offsets: Mapping[str, float] | pd.DataFrame | None = None,
         merchant_aliases: Mapping[str, Iterable[str]] | None = None,
         clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
     ) -> None:
         missing = [c for c in JOURNAL_REQUIRED if c not in journal.columns]
         if missing:
             raise SchemaError(f"journal is missing required column(s): {', '.join(missing)}")
+        settled = _is_settled(journal)  # read_journal's or validate_journal's frame, untouched since
         self.journal = journal.reset_index(drop=True)
         ts, offsets = _aware_times(self.journal["ts"])
         if offsets is not None:  # times in several zones: one UTC column, each row's own offset kept
             self.journal["ts"] = ts
-        if any(c not in self.journal.columns for c in JOURNAL_COLUMNS) or not pd.api.types.is_integer_dtype(
-            self.journal["amount_minor"].dtype
-        ):  # not a canonical journal: made one (typed errors naming row and column), or refused
+        if not settled:
+            # any other frame, canonical names or not, is made canonical (typed errors naming row and column,
+            # card numbers masked) or refused: a column never validated is never trusted
+            self.journal = validate_journal(self.journal)
+            ts = self.journal["ts"]
+        elif not pd.api.types.is_integer_dtype(self.journal["amount_minor"].dtype) or (
+            len(self.journal) and int(self.journal["amount_minor"].min()) < 0
+        ):  # written in place since it was validated
             self.journal = validate_journal(self.journal)
             ts = self.journal["ts"]
         j = self.journal
@@ -308,7 +321,7 @@ class JournalIndex:
         self._later_rows, self._later_owner = self._later_events()
         self.clock_offsets: dict[str, float] | None = None
         self.clock_segments: dict[str, tuple[ClockSegment, ...]] = {}
-        self.set_clock_offsets(clock_offsets or {}, clock_segments or {})
+        self.set_clock_offsets(*clock_inputs(clock_offsets, clock_segments))
         # offsets known before any proof is seen (kept by an earlier run): match() falls back on them
         self.kept_clock_offsets = dict(self.clock_offsets)
         self.kept_clock_segments = dict(self.clock_segments)
@@ -492,11 +505,14 @@ class JournalIndex:
         types = self.values("txn_type", rows)
         return [(str(t), str(i)) for t, i in zip(types, self.txn_ids(rows), strict=True)]
 
-    def _find_duplicates(self) -> dict[int, list[int]]:
+    def _find_duplicates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The same transaction logged twice: same terminal, time, amount and reference.
 
-        Later copies (by txn_id) are taken out of the search, so that one
-        payment does not look like two candidates; matches flag them.
+        Later copies (by txn_id, ties by row) are taken out of the search, so
+        that one payment does not look like two candidates; matches flag them.
+        Returns (rows kept, sorted; where each one's copies start in the third
+        array, plus the end; the copies), all array operations: a journal
+        written out four times over is as fast as one written once.
         """
         live = np.flatnonzero(self.side >= 0)
         keys = [
@@ -512,30 +528,48 @@ class JournalIndex:
         size = np.bincount(group)
         candidates = live[order][size[group] > 1]
         if not len(candidates):
-            return {}
+            return np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int64)
         reference = pd.Series(self.values("rrn", candidates))
         for column in ("wallet_txn_id", "auth_code", "stan"):
             reference = reference.fillna(pd.Series(self.values(column, candidates)))
-        frame = pd.DataFrame(
-            {
-                "row": candidates,
-                "group": group[size[group] > 1],
-                "ref": reference.to_numpy(),
-                "rank": self.txn_rank[candidates],
-            }
-        ).dropna(subset=["ref"])
-        groups: dict[int, list[int]] = {}
-        frame = frame[frame.duplicated(["group", "ref"], keep=False)].sort_values(["rank", "row"])
-        for _, copies in frame.groupby(["group", "ref"], sort=False):
-            rows = copies["row"].to_list()
-            groups[int(rows[0])] = [int(r) for r in rows[1:]]
-            self.side[rows[1:]] = -1
-        return groups
+        ref = reference.to_numpy(dtype=object)
+        has = pd.notna(ref)
+        rows = candidates[has]
+        if not len(rows):
+            return np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int64)
+        # one code per (group, reference): the copies of one transaction share it
+        pair = pd.MultiIndex.from_arrays([group[size[group] > 1][has], ref[has].astype(str)])
+        code = pair.factorize()[0].astype(np.int64)
+        # each code's rows in txn_id order (ties by row): the first is kept, the later ones are its copies
+        order = np.lexsort((rows, self.txn_rank[rows], code))
+        rows, code = rows[order], code[order]
+        first = np.ones(len(code), dtype=bool)
+        first[1:] = code[1:] != code[:-1]
+        count = np.bincount(code)
+        copies = ~first & (count[code] > 1)
+        keeper = np.maximum.accumulate(
+            np.where(first, np.arange(len(code)), 0)
+        )  # position of each code's first
+        owner, copy = rows[keeper[copies]], rows[copies]
+        self.side[copy] = -1
+        # keepers sorted, with their copies grouped after them (in txn_id order): duplicates_of is a search
+        order = np.argsort(owner, kind="stable")
+        owner, copy = owner[order], copy[order]
+        keepers, starts = np.unique(owner, return_index=True)
+        return keepers.astype(np.int64), np.append(starts, len(copy)).astype(np.int64), copy.astype(np.int64)
 
     def duplicates_of(self, row: int) -> list[str]:
         """txn_ids of later copies of the transaction at ``row``."""
-        rows = self._duplicates.get(int(row), [])
-        return [str(t) for t in self.txn_ids(np.array(rows, dtype=np.int64))]
+        keepers, starts, copies = self._duplicates
+        k = int(np.searchsorted(keepers, int(row)))
+        if k >= len(keepers) or keepers[k] != int(row):
+            return []
+        return [str(t) for t in self.txn_ids(copies[starts[k] : starts[k + 1]])]
+
+    @property
+    def duplicate_rows(self) -> np.ndarray:
+        """Rows of transactions logged more than once (the copy kept; its later copies are out of the search)."""
+        return self._duplicates[0]
 
     def _retried_attempts(self) -> np.ndarray:
         """Declined or reversed attempts followed by an approved one of the same card.

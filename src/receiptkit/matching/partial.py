@@ -20,13 +20,14 @@ as on the whole journal. ``tests/scale`` holds the two equal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from receiptkit.matching.channel import channel_codes, channel_counts
+from receiptkit.matching.clocks import ClockSegment
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex, last4_codes
 from receiptkit.matching.skew import offsets_from_votes, skew_counts, skew_sample, skew_votes
@@ -89,14 +90,19 @@ class JournalStats:
 
 
 def index_with_stats(
-    journal: pd.DataFrame, stats: JournalStats, clock_offsets: Mapping[str, float] | None = None
+    journal: pd.DataFrame,
+    stats: JournalStats,
+    clock_offsets: Mapping[str, float] | None = None,
+    clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
 ) -> JournalIndex:
     """A :class:`JournalIndex` of a slice of the journal that weighs evidence as the whole would.
 
     The slice's own last-4, merchant and terminal frequencies and currency
     list are replaced by the journal-wide ones in ``stats``, so the u
     probabilities, the merchant-text comparisons and the "no transaction in
-    that currency" test are those of the whole journal.
+    that currency" test are those of the whole journal. ``clock_segments``:
+    the pieces of terminals whose clock jumped; each row is placed by its own
+    logged time, so a slice places its rows as the whole journal does.
     """
     index = JournalIndex(journal)
     n_known = max(int(stats.last4.sum()), 1)
@@ -115,7 +121,7 @@ def index_with_stats(
     if stats.channels is not None:
         index.channel_counts = stats.channels  # the channel comparator's shares (matching.channel)
     index.clock_offsets = None  # the currency codes changed: sort again, with the offsets
-    index.set_clock_offsets(clock_offsets or {})
+    index.set_clock_offsets(clock_offsets or {}, clock_segments or {})
     return index
 
 

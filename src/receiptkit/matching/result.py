@@ -131,7 +131,7 @@ def _matched_flags(index: JournalIndex, ev: Evidence, rows: np.ndarray) -> list[
         bits[given, 0] = [bool(v) for v in value[given]]
     bits[:, 1] = np.abs(index.offset_s[rows]) >= 60
     bits[:, 2] = ev.levels["amount"] == "fx"
-    bits[:, 3] = np.isin(rows, np.fromiter(index._duplicates, dtype=np.int64, count=len(index._duplicates)))
+    bits[:, 3] = np.isin(rows, index.duplicate_rows)
     for k in np.flatnonzero(np.isin(rows, index._later_owner)):
         for txn_type, _ in index.later_events(int(rows[k])):
             bits[k, 5 if txn_type == "void" else 4] = True
@@ -233,6 +233,7 @@ def _build_result(
     fixed: np.ndarray,
     taken_by: dict[int, int],
     policy: MatchPolicy,
+    contested: dict[int, list[int]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     n = len(proofs)
     post = _posteriors(w, active, policy)
@@ -339,6 +340,15 @@ def _build_result(
         asks = _ask_next(index, proofs, owners, w.txn[listed], unnamed)
         for k in amb:
             ask[k] = asks.get(int(k), "")
+
+    # proofs that claim one transaction about as well as others do (decide._resolve_conflicts): say whose
+    for k, others in (contested or {}).items():
+        if status[k] == "ambiguous" and others:
+            note = (
+                f"other proofs fit its transaction as well ({', '.join(proof_ids[q] for q in others[:5])}"
+                f"{', …' if len(others) > 5 else ''}): whose it is cannot be told"
+            )
+            reason[k] = f"{reason[k]}; {note}" if reason[k] else note
 
     # proofs a guard kept from `matched` (matching.guards): say why
     for k, note in guard_notes(index, proofs, w.txn, w.proof, post.best).items():

@@ -137,9 +137,10 @@ def skew_votes(
             "terminal_id": index.terminals[code[known]].astype(str) if known.any() else np.empty(0, object),
             "diff": diff[known].astype(np.int64),
             "weight": weight[known].astype(float),
+            "pairs": np.ones(int(known.sum()), dtype=np.int64),  # how many (proof, transaction) pairs voted
         }
     )
-    return frame.groupby(["terminal_id", "diff"], as_index=False, sort=True)["weight"].sum()
+    return frame.groupby(["terminal_id", "diff"], as_index=False, sort=True)[["weight", "pairs"]].sum()
 
 
 def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd.DataFrame:
@@ -152,7 +153,12 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
     }
     if not frames:
         return pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
-    total = pd.concat(frames).groupby(["terminal_id", "diff"], as_index=False, sort=True)["weight"].sum()
+    frames = [v if "pairs" in v.columns else v.assign(pairs=1) for v in frames]
+    total = (
+        pd.concat(frames)
+        .groupby(["terminal_id", "diff"], as_index=False, sort=True)[["weight", "pairs"]]
+        .sum()
+    )
     total["bin"] = np.floor_divide(total["diff"].to_numpy(), _BIN_S)
     rows = []
     for terminal, group in total.groupby("terminal_id", sort=True):
@@ -167,7 +173,15 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
         second = float(rest.max()) if len(rest) else 0.0
         near = group[(group["bin"] >= peak_bin - 1) & (group["bin"] <= peak_bin + 1)]
         offset = _weighted_median(near["diff"].to_numpy(), near["weight"].to_numpy())
-        used = peak >= policy.min_skew_votes and peak >= policy.skew_peak_ratio * second
+        # weight alone is not enough: one proof whose card agrees weighs skew_vote_last4_agree (3) by itself,
+        # and a payment made elsewhere that shares amount and card with a stranger's sale minutes away would
+        # move the terminal's clock onto itself and be matched by the move (tests/matching/test_clock_hostile.py)
+        pairs = int(near["pairs"].sum())
+        used = (
+            peak >= policy.min_skew_votes
+            and pairs >= policy.min_skew_votes
+            and peak >= policy.skew_peak_ratio * second
+        )
         rows.append((str(terminal), round(offset), round(peak, 2), bool(used)))
     return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
 

@@ -62,6 +62,7 @@ from receiptkit.schema import (
     STRING,
     _as_string,
     _four_ascii_digits,
+    _settle,
     _surely_in_range,
     _validate_journal,
 )
@@ -160,7 +161,7 @@ def read_journal(
     """
     name = "<DataFrame>" if isinstance(source, pd.DataFrame) else source_name(source)
     try:
-        return _read(source, preset, mapping, tz, strict, con, currency, encoding)
+        return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))
     except JournalError:
         raise
     except ReceiptkitError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -220,7 +221,11 @@ _ALIAS_KEYS = (("wallet_txn_id", "wallet_txn_id"), ("order_no", "order_no"), ("r
 
 
 def learn_journal(
-    part: pd.DataFrame, learners: pd.DataFrame, offsets: Mapping[str, float], policy: MatchPolicy
+    part: pd.DataFrame,
+    learners: pd.DataFrame,
+    offsets: Mapping[str, float],
+    policy: MatchPolicy,
+    segments: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The rows of one journal partition that a learner's strong number leads to (``alias_hits``).
 
@@ -241,7 +246,7 @@ def learn_journal(
         return empty
     rows = part[near]
     index = JournalIndex(rows.drop(columns=["_row"], errors="ignore").reset_index(drop=True))
-    index.set_clock_offsets(offsets)
+    index.set_clock_offsets(offsets, segments or {})
     hits = alias_hits(index, ProofArrays.build(learners, index, policy), policy)
     hits["r"] = rows["_row"].to_numpy()[hits["r"].to_numpy()] if "_row" in rows.columns else hits["r"]
     return hits

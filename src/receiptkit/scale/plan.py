@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
 from decimal import Decimal
 
 import numpy as np
@@ -34,6 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from receiptkit.matching.clocks import ClockSegment, place_rows
 from receiptkit.matching.index import _RETRY_S
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
@@ -75,13 +77,35 @@ class Routing:
     originals: dict[str, int]  # original txn_id -> task of the original
 
     margin: int = RETRY_MARGIN_S
+    segments: dict[str, tuple[ClockSegment, ...]] = _field(default_factory=dict)  # pieces win over offsets
 
     def ts_adj(self, ts_s: np.ndarray, terminal: np.ndarray) -> np.ndarray:
-        """Corrected terminal time (UTC seconds) as the matcher sees it."""
-        if not self.offsets:
+        """Corrected terminal time (UTC seconds) as the matcher sees it (a jumped clock row by row)."""
+        if not self.offsets and not self.segments:
             return ts_s
         shift = pd.Series(terminal, dtype=object).map(self.offsets).fillna(0).to_numpy(dtype=float)
-        return ts_s - np.rint(shift).astype(np.int64)
+        out = ts_s - np.rint(shift).astype(np.int64)
+        for name, pieces in self.segments.items():
+            mine = np.flatnonzero(np.asarray(terminal, dtype=object) == name)
+            if len(mine):
+                offset, _, _, _ = place_rows(ts_s[mine], pieces)
+                out[mine] = ts_s[mine] - offset
+        return out
+
+    def unsure_places(self, ts_s: np.ndarray, terminal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows near a clock change whose piece is unclear: (row, corrected time) for each possible place.
+
+        The matcher keeps proofs near any of them from a match (:func:`~receiptkit.matching.clocks.clock_doubt`),
+        so the row goes to the task of every place.
+        """
+        rows, times = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+        for name, pieces in self.segments.items():
+            mine = np.flatnonzero(np.asarray(terminal, dtype=object) == name)
+            if len(mine):
+                _, _, where, alt = place_rows(ts_s[mine], pieces)
+                rows.append(mine[where])
+                times.append(ts_s[mine][where] - alt)
+        return np.concatenate(rows), np.concatenate(times)
 
     def task_of(self, currency: np.ndarray, amount: np.ndarray, ts_adj: np.ndarray) -> np.ndarray:
         """The task each (currency, amount, corrected time) row belongs to, -1 if none."""
@@ -224,6 +248,7 @@ def make_plan(
     bucket_days: pd.DataFrame,
     offsets: Mapping[str, int],
     policy: MatchPolicy,
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
     partition_rows: int,
     min_tasks: int,
 ) -> Plan:
@@ -233,7 +258,10 @@ def make_plan(
     journal_buckets = bucket_days.groupby(["currency", "amount_minor"], as_index=False)["rows"].sum()
     currencies = np.array(sorted(set(journal_buckets["currency"].astype(str)) | set(currency)), dtype=object)
     offsets = {str(k): int(v) for k, v in offsets.items()}
-    probe = Routing(currencies, *(np.empty(0, np.int64),) * 7, 0, offsets, pd.DataFrame(), {})  # type: ignore[arg-type]
+    pieces = {str(k): tuple(v) for k, v in (segments or {}).items() if len(v)}
+    probe = Routing(
+        currencies, *(np.empty(0, np.int64),) * 7, 0, offsets, pd.DataFrame(), {}, segments=pieces
+    )  # type: ignore[arg-type]
 
     # 1. buckets linked by FX ranges and key hits
     proof_bucket = bucket_keys(currencies, currency, amount)
@@ -322,6 +350,7 @@ def make_plan(
         offsets=offsets,
         windows=pd.DataFrame(columns=["lo", "hi", "task"]),
         originals={},
+        segments=pieces,
     )
     if len(matches):
         owner = matches["proof"].to_numpy()

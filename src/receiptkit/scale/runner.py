@@ -22,7 +22,7 @@ The result is a lazy dask DataFrame: one row per proof, the columns of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from dask import delayed
 
+from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
 from receiptkit.matching.engine import _match_valid, match
@@ -69,6 +70,13 @@ def _route_journal(part: pd.DataFrame, routing: Routing) -> pd.DataFrame:
     main = routing.task_of(currency, amount, ts_adj)
     rows = [np.flatnonzero(main >= 0)]
     tasks = [main[rows[0]]]
+    if routing.segments:  # a row near a clock change whose piece is unclear: to the task of every place
+        unsure, places = routing.unsure_places(
+            cs.seconds(part["ts"]), part["terminal_id"].astype(object).to_numpy()
+        )
+        there = routing.task_of(currency[unsure], amount[unsure], places)
+        rows.append(unsure[there >= 0])
+        tasks.append(there[there >= 0])
     after_row, after_task = routing.margin_tasks(currency, amount, ts_adj)
     rows.append(after_row)
     tasks.append(after_task)
@@ -104,14 +112,14 @@ def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.
 
 def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> pd.DataFrame:
     """Run ``match`` for every task in this partition (tasks never span partitions)."""
-    meta, stats, offsets, policy, learned, completeness = shared
+    meta, stats, offsets, policy, learned, completeness, segments = shared
     proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
     results = [_result_meta()]
     positions = journal.groupby(TASK, sort=False).indices if len(journal) else {}
     for task, mine in proofs.groupby(TASK, sort=True):
         at = positions.get(task)
         rows = _task_rows(journal, at) if at is not None else None
-        results.append(_match_task(mine, rows, meta, stats, offsets, policy, learned, completeness))
+        results.append(_match_task(mine, rows, meta, stats, offsets, policy, learned, completeness, segments))
         del rows  # one task's copy of its rows at a time
     return pd.concat(results) if len(results) > 1 else results[0]
 
@@ -145,12 +153,15 @@ def _match_task(
     policy: MatchPolicy,
     learned: Mapping[str, set[str]] | None = None,
     completeness: Mapping[str, tuple[int, int]] | None = None,
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
 ) -> pd.DataFrame:
     """Run ``match`` on one task's proofs against its journal rows (in the journal's order).
 
     ``learned``: the merchant aliases learned over the whole journal (the task's
     own proofs and rows would teach only part of them); ``completeness``: how
     complete each branch's journal is, counted over the whole batch (the same).
+    ``segments``: the pieces of terminals whose clock jumped (each row placed by
+    its logged time).
     """
     frame = proofs.sort_values(POSITION, kind="stable")
     positions = frame[POSITION].to_numpy()
@@ -159,7 +170,7 @@ def _match_task(
         slice_ = journal
     else:
         slice_ = journal_meta.drop(columns=[ROW, TASK], errors="ignore").iloc[:0]
-    index = index_with_stats(slice_, stats, offsets)
+    index = index_with_stats(slice_, stats, offsets, segments)
     if learned is None:
         result = match(frame, index, policy=policy, clock_offsets=offsets)
     else:
@@ -184,14 +195,24 @@ def plan_dask(
     journal: Any,
     *,
     policy: MatchPolicy | None = None,
-    clock_offsets: Mapping[str, float] | None = None,
+    clock_offsets: Mapping[str, float] | pd.DataFrame | None = None,
     partition_rows: int = 2_000_000,
     min_tasks: int = 4,
+    clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
 ) -> MatchPlan:
-    """Plan a distributed match (steps 1-3 run now); ``.result`` is the lazy dask DataFrame."""
+    """Plan a distributed match (steps 1-3 run now); ``.result`` is the lazy dask DataFrame.
+
+    ``clock_offsets`` as :func:`receiptkit.match` takes them (a mapping, or
+    :func:`receiptkit.clock_offsets` of an earlier result: terminals whose
+    clock jumped keep their pieces); ``clock_segments`` pieces beside them.
+    """
     import dask.dataframe as dd
 
     policy = policy or MatchPolicy()
+    segments: dict[str, tuple[ClockSegment, ...]] = {}
+    if clock_offsets is not None or clock_segments:
+        given, segments = clock_inputs(clock_offsets, clock_segments)
+        clock_offsets = given if clock_offsets is not None else None
     source = journal_source(journal)
     proof_parts = proof_source(proofs).parts
 
@@ -252,7 +273,7 @@ def plan_dask(
     offsets_frame.index = pd.Index(list(offsets_frame.index), name="terminal_id", dtype=object)
 
     # merchant aliases, learned once over the whole journal as match learns them (its tasks do not learn)
-    learned, completeness = _learn_aliases(source, pcs, offsets, policy, stats, meta)
+    learned, completeness = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
 
     # 3. plan
     plan = make_plan(
@@ -271,6 +292,7 @@ def plan_dask(
         policy=policy,
         partition_rows=partition_rows,
         min_tasks=min_tasks,
+        segments=segments,
     )
 
     # 4. route rows and proofs to their tasks (a shuffle), then match (lazy)
@@ -300,7 +322,7 @@ def plan_dask(
         divisions = [*range(n_parts), n_parts - 1]
         rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
         proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
-        shared = (journal_meta, stats, offsets, policy, learned, completeness)
+        shared = (journal_meta, stats, offsets, policy, learned, completeness, segments)
         result = dd.map_partitions(
             _match_partition,
             proofs_by_task,
@@ -320,6 +342,7 @@ def _learn_aliases(
     policy: MatchPolicy,
     stats: JournalStats,
     journal_meta: pd.DataFrame,
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
 ) -> tuple[dict[str, set[str]], dict[str, tuple[int, int]]]:
     """Merchant aliases of the whole journal: every partition's alias hits, combined as ``match`` combines them.
 
@@ -330,7 +353,10 @@ def _learn_aliases(
     if not frames:
         return {}, {}
     learners = pd.concat(frames, ignore_index=True)
-    parts = [delayed(cs.learn_journal)(source.part(i), learners, offsets, policy) for i in range(len(source))]
+    parts = [
+        delayed(cs.learn_journal)(source.part(i), learners, offsets, policy, segments)
+        for i in range(len(source))
+    ]
     (hits,) = dask.compute(parts)
     hits = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame({"q": [], "r": [], "merchant": []})
     texts = learners["merchant_text"].astype(object).where(learners["merchant_text"].notna(), None).to_numpy()
@@ -361,8 +387,9 @@ def match_dask(
     journal: Any,
     *,
     policy: MatchPolicy | None = None,
-    clock_offsets: Mapping[str, float] | None = None,
+    clock_offsets: Mapping[str, float] | pd.DataFrame | None = None,
     partition_rows: int = 2_000_000,
+    clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
 ):
     """Match proofs to a journal on dask; the same verdicts as :func:`receiptkit.match`.
 
@@ -378,6 +405,11 @@ def match_dask(
     matches at a time.
     """
     planned = plan_dask(
-        proofs, journal, policy=policy, clock_offsets=clock_offsets, partition_rows=partition_rows
+        proofs,
+        journal,
+        policy=policy,
+        clock_offsets=clock_offsets,
+        partition_rows=partition_rows,
+        clock_segments=clock_segments,
     )
     return planned.result
