@@ -67,3 +67,36 @@ def test_an_export_amount_with_a_decimal_mark_missing_a_digit_is_refused(cell):
     with pytest.raises(ProofError, match="decimal mark without a digit") as caught:
         rk.read_proofs(text.encode("utf-8"), name="b.csv")
     assert (caught.value.row, caught.value.file) == (3, "b.csv")
+
+
+_ALIPAY_HEADER = (
+    "交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,"
+)
+_ALIPAY_ROWS = [
+    "2025-09-06 14:18:50,退款,湖北良品铺子电子商务有限公司,/,商品,收入,231.29,交通银行信用卡(1952),退款成功,"
+    "4200961214726813989091514666\t,B25643414B68214D58E0\t,,",
+    "2026-09-01 08:23:15,餐饮美食,罗森(莘庄店),/,商品,支出,820.95,交通银行信用卡(7193),交易成功,"
+    "4200171130679180078930011356\t,B59E9045E4BB149C1B0B\t,,",
+]
+
+
+@pytest.mark.parametrize("damaged", [0, 1])
+def test_a_row_that_lost_a_cell_where_every_row_ends_with_a_separator_is_named_by_its_own_line(damaged):
+    """Clean-room intake seed 4 (alipay missing_cell): the error named the good row 26 (13 cells, like the
+    header line) as having a separator too many, for a cell lost on line 27 (12 cells)."""
+    import receiptkit as rk
+    from receiptkit.errors import ProofError
+
+    rows = list(_ALIPAY_ROWS)
+    cells = rows[damaged].split(",")
+    del cells[2]  # 交易对方 lost: every cell after it shifted left
+    rows[damaged] = ",".join(cells)
+    text = "\n".join(["支付宝交易明细", _ALIPAY_HEADER, *rows]) + "\n"
+    with pytest.raises(ProofError, match="header line and most rows have 13") as caught:
+        rk.read_proofs(text.encode("gb18030"), name="alipay.csv")
+    assert caught.value.row == 3 + damaged  # the file line of the damaged row (line 1 is the title)
+    whole = "\n".join(["支付宝交易明细", _ALIPAY_HEADER, *_ALIPAY_ROWS]) + "\n"
+    assert rk.read_proofs(whole.encode("gb18030"), name="alipay.csv")["amount_minor"].tolist() == [
+        23129,
+        82095,
+    ]

@@ -471,6 +471,7 @@ def _table_from_rows(
     preamble: list[str] = []
     columns: list[str] | None = None
     header_line = 0
+    header_cells = 0
     data: list[list[str]] = []
     lines: list[int] = []
     wide: list[tuple[int, int]] = []  # (position, cells) of rows wider than the header
@@ -487,6 +488,7 @@ def _table_from_rows(
             if _is_header(cells, header):
                 columns = _dedupe(_header_names(cells))
                 header_line = line
+                header_cells = len(cells)
             else:
                 text = ",".join(c for c in cells if c)
                 if text:
@@ -518,11 +520,13 @@ def _table_from_rows(
         lines.append(line)
     if columns is None:
         raise ReceiptkitError(f"no header row with the columns {', '.join(header)}", file=name)
-    _check_wide_rows(wide, widths, lines, len(columns), name)
+    _check_wide_rows(wide, widths, lines, len(columns), name, header_cells)
     cut_last = cut_tail and not stopped and bool(lines) and lines[-1] == last_content
     short = _short_rows(
         data, lines, columns, name, cut_last, spreadsheet=spreadsheet, complete_tail=complete_tail
     )
+    if not spreadsheet:
+        short += _narrow_rows(widths, lines, columns, header_cells, short)
     frame = (
         pd.DataFrame(data, columns=columns, dtype=STRING)
         if data
@@ -826,8 +830,26 @@ def _c_parser_cells(body: str, delimiter: str, width: int) -> tuple[pd.DataFrame
     return frame, maybe_short
 
 
+def _usual_width(widths: list[int], width: int, header_cells: int) -> int | None:
+    """The number of cells most rows have (None on a tie). A header line that itself ends with
+    separators (``...,备注,``: more cells than names) says how the export writes its rows, and counts
+    as one row: with two rows of different widths, the one like the header is the usual one."""
+    counts = Counter(widths)
+    if header_cells > width:
+        counts[header_cells] += 1
+    ranked = counts.most_common(2)
+    if not ranked:
+        return None
+    return ranked[0][0] if len(ranked) == 1 or ranked[0][1] > ranked[1][1] else None
+
+
 def _check_wide_rows(
-    wide: list[tuple[int, int]], widths: list[int], lines: list[int], width: int, name: str
+    wide: list[tuple[int, int]],
+    widths: list[int],
+    lines: list[int],
+    width: int,
+    name: str,
+    header_cells: int = 0,
 ) -> None:
     """Refuse a row wider than the header (its extra cells empty) unless that is how the export writes rows.
 
@@ -838,9 +860,7 @@ def _check_wide_rows(
     """
     if not wide:
         return
-    counts = Counter(widths)
-    ranked = counts.most_common(2)
-    usual = ranked[0][0] if len(ranked) == 1 or ranked[0][1] > ranked[1][1] else None
+    usual = _usual_width(widths, width, header_cells)
     for position, cells in wide:
         if cells != usual:
             others = f"most rows have {usual}" if usual is not None else "the rows differ"
@@ -904,6 +924,38 @@ def _short_rows(
     if cut is not None:
         found.append(cut)
     return tuple(found)
+
+
+def _narrow_rows(
+    widths: list[int],
+    lines: list[int],
+    columns: Sequence[str],
+    header_cells: int,
+    reported: tuple[Problem, ...],
+) -> tuple[Problem, ...]:
+    """Rows that lost a cell in an export whose rows all end with a separator (Alipay's ``...,备注,``).
+
+    There a complete row has one cell more than the header has names, so a row that lost a cell
+    (or a separator) still has a cell for every name, each after the lost one shifted (a card in
+    the amount column): a row narrower than the header line and most rows is reported as short,
+    naming its own line, never read.
+    """
+    width = len(columns)
+    usual = _usual_width(widths, width, header_cells)
+    if usual is None or usual <= width or header_cells < usual:
+        return ()
+    named = {p.row for p in reported}
+    return tuple(
+        Problem(
+            int(line),
+            columns[-1],  # the cell after it is the one the row lacks
+            None,
+            f"row has {cells} cells but the header line and most rows have {usual} (each ends with a "
+            "separator): a lost cell or separator shifts the cells after it, so the row is not read",
+        )
+        for line, cells in zip(lines, widths, strict=True)
+        if width <= cells < usual and line not in named
+    )
 
 
 #: Why the last row of a text file without a final line break is not read (see :func:`read_table`).
