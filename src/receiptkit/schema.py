@@ -17,10 +17,11 @@ import re
 import warnings
 import weakref
 from collections.abc import Collection, Iterable
+from typing import Any
 
 import pandas as pd
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty, valid_cells
+from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty, known_values, valid_cells
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import (
@@ -188,12 +189,21 @@ def _null_text(index: pd.Index, nulls: object = None) -> pd.Series:
 
 
 def _words(values: pd.Series) -> list[str | None] | None:
-    """The distinct values of a text column (``None`` for a missing cell); None when not Arrow-backed text."""
+    """The distinct values of a text column (``None`` for a missing cell); None when not Arrow-backed text.
+
+    From a remembered cover of the column (:func:`~receiptkit.arrowtext.known_values`) some words
+    may occur in no cell: callers only ever ask whether *every* word passes a test.
+    """
     import pyarrow.compute as pc
 
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         return None
-    return pc.unique(arrow_text(values)).to_pylist()  # type: ignore[no-any-return]
+    arr = arrow_text(values)
+    cover = known_values(arr)
+    if cover is not None and len(cover) < len(arr):  # a cover of the values (a Parquet dictionary)
+        words: list[str | None] = pc.unique(cover).to_pylist()
+        return [*words, None] if arr.null_count else words
+    return pc.unique(arr).to_pylist()  # type: ignore[no-any-return]
 
 
 def _folded(values: pd.Series, upper: bool) -> tuple[pd.Series, list[str | None] | None]:
@@ -315,6 +325,10 @@ def _maybe_suspicious(text: pd.Series) -> bool:
     n = len(arr)
     if n == 0 or arr.null_count == n:
         return False
+    cover = known_values(arr)
+    cover = cover if cover is not None and len(cover) < n else None  # a cover (a Parquet dictionary)
+    if cover is not None and not pc.any(pc.match_substring_regex(cover, _SUSPICIOUS)).as_py():
+        return False  # no value the cells are drawn from can match
     buffers = arr.buffers()
     if buffers[2] is None:
         return False
@@ -475,12 +489,21 @@ def _validate_journal(
 
 def _four_ascii_digits(values: pd.Series) -> bool:
     """True when every present cell of an Arrow-backed text column is exactly four ASCII digits (numpy on its buffers)."""
-    import numpy as np
-
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         return False
-    arr = arrow_text(values)
+    return _four_ascii_digits_arrow(arrow_text(values))
+
+
+def _four_ascii_digits_arrow(arr: Any) -> bool:
+    """:func:`_four_ascii_digits` of a ``large_string`` array (of its remembered cover when there is one)."""
+    import numpy as np
+
     n = len(arr)
+    if n == 0:
+        return True
+    cover = known_values(arr)
+    if cover is not None and len(cover) < n and _four_ascii_digits_arrow(cover):
+        return True  # every value the cells are drawn from is four digits
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     lengths = np.diff(offsets)
     valid = valid_cells(arr) if arr.null_count else np.ones(n, dtype=bool)

@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from receiptkit.arrowtext import constant_text
+from receiptkit.arrowtext import (
+    arrow_text,
+    constant_text,
+    remember_values,
+    remembering,
+    surely_distinct,
+)
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
@@ -161,7 +167,8 @@ def read_journal(
     """
     name = "<DataFrame>" if isinstance(source, pd.DataFrame) else source_name(source)
     try:
-        return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))
+        with remembering():  # covers of Parquet columns (their dictionaries), for this read only
+            return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))
     except JournalError:
         raise
     except ReceiptkitError as exc:
@@ -204,7 +211,11 @@ def _read_parquet(source: Any) -> pd.DataFrame:
     """``pandas.read_parquet``, with text columns straight into :data:`~receiptkit.schema.STRING`.
 
     Text stays in Arrow memory instead of becoming one Python object per cell (pandas 2 reads a
-    string column as Python strings); every other column is read as pandas reads it.
+    string column as Python strings); every other column is read as pandas reads it. A text
+    column stored with a small dictionary (a handful of merchants, issuers, types repeated over
+    every row) is read as its dictionary and indices, decoded here, and its dictionary remembered
+    (:func:`~receiptkit.arrowtext.remember_values`): the checks that look for whitespace, null
+    markers or card numbers then read the few distinct values instead of every cell.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -215,13 +226,91 @@ def _read_parquet(source: Any) -> pd.DataFrame:
     try:
         if isinstance(source, str | Path) and Path(source).is_dir():  # a partitioned dataset
             table = pq.read_table(source)
+            covers: dict[str, Any] = {}
         else:
-            with pq.ParquetFile(source) as parquet:
+            metadata = pq.read_metadata(source)
+            few = _small_dictionaries(metadata, metadata.schema.to_arrow_schema())
+            with pq.ParquetFile(source, metadata=metadata, read_dictionary=few) as parquet:
                 table = parquet.read()  # one chunk per row group (read_table splits into batches)
+            table, covers = _decode_dictionaries(table, few)
         # one chunk per column: every later pass over a column would otherwise join its row groups again
-        return table.combine_chunks().to_pandas(types_mapper=text_as_string)
+        frame = table.combine_chunks().to_pandas(types_mapper=text_as_string)
     except Exception as exc:
         raise JournalError(f"not a readable Parquet file ({exc})", file=str(source)) from None
+    for name, cover in covers.items():
+        remember_values(arrow_text(frame[name]), cover)
+    return frame
+
+
+_SMALL_DICTIONARY = 64 * 1024  # bytes of a dictionary page (as stored) worth reading as one
+
+
+def _small_dictionaries(metadata: Any, schema: Any) -> list[str]:
+    """The top-level text columns whose every column chunk is dictionary-encoded with a small dictionary.
+
+    Only a choice of how to read: either way the column comes back with the same cells.
+    """
+    import pyarrow as pa
+
+    text = {f.name for f in schema if f.type in (pa.string(), pa.large_string())} - {
+        n for n in schema.names if schema.names.count(n) > 1
+    }
+    if metadata.num_row_groups == 0 or not text:
+        return []
+    out = []
+    leaves = metadata.row_group(0).num_columns
+    for i in range(leaves):
+        path = metadata.row_group(0).column(i).path_in_schema
+        if path not in text:
+            continue
+        small = True
+        for group in range(metadata.num_row_groups):
+            chunk = metadata.row_group(group).column(i)
+            if not chunk.has_dictionary_page or chunk.dictionary_page_offset is None:
+                small = False
+                break
+            size = chunk.data_page_offset - chunk.dictionary_page_offset
+            if not 0 < size <= min(_SMALL_DICTIONARY, chunk.total_compressed_size // 4):
+                small = False
+                break
+        if small:
+            out.append(path)
+    return out
+
+
+def _decode_dictionaries(table: Any, columns: Sequence[str]) -> tuple[Any, dict[str, Any]]:
+    """``table`` with each dictionary column decoded to ``large_string``, and each one's dictionary values.
+
+    The columns are decoded on pyarrow's CPU count of threads, as its Parquet reader decodes the others.
+    """
+    import concurrent.futures
+
+    import pyarrow as pa
+
+    wanted = [n for n in columns if pa.types.is_dictionary(table.schema.field(n).type)]
+
+    def decode(name: str) -> tuple[Any, Any]:
+        column = table.column(name)
+        dictionaries = [c.dictionary.cast(pa.large_string()) for c in column.chunks]
+        dense = pa.chunked_array(
+            [d.take(c.indices) for d, c in zip(dictionaries, column.chunks, strict=True)],
+            type=pa.large_string(),
+        )
+        return dense, (pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.large_string()))
+
+    workers = min(len(wanted), pa.cpu_count())
+    if workers > 1:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            decoded = list(pool.map(decode, wanted))
+    else:
+        decoded = [decode(n) for n in wanted]
+    covers: dict[str, Any] = {}
+    for name, (dense, cover) in zip(wanted, decoded, strict=True):
+        position = table.schema.get_field_index(name)
+        field = pa.field(name, pa.large_string(), nullable=table.schema.field(position).nullable)
+        table = table.set_column(position, field, dense)
+        covers[name] = cover
+    return table, covers
 
 
 def _read_sql(query: Any, con: Any) -> pd.DataFrame:
@@ -852,12 +941,11 @@ def _duplicates(
     problems: list[Problem],
     columns: Any,
 ) -> None:
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    all_ids = pa.array(frame["txn_id"].astype(STRING).array)
-    if len(pc.unique(all_ids)) == len(all_ids):  # every id once (the usual case): nothing to name
-        return
+    all_ids = arrow_text(frame["txn_id"].astype(STRING))
+    if surely_distinct(all_ids) or len(pc.unique(all_ids)) == len(all_ids):
+        return  # every id once (the usual case): nothing to name
     bad = {p.row for p in problems}
     usable = ~lines.isin(bad)
     ids = frame["txn_id"][usable.to_numpy()]

@@ -31,7 +31,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, constant_text, has_edge, valid_cells
+from receiptkit.arrowtext import (
+    WHITESPACE,
+    CellBytes,
+    arrow_text,
+    constant_text,
+    has_edge,
+    in_byte_set,
+    known_values,
+)
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, exponent, normalise_currency, parse_amount
@@ -667,15 +675,22 @@ def clean_text_settled(values: pd.Series, strip: str = STRIP_CHARS) -> tuple[pd.
     (:data:`~receiptkit.arrowtext.WHITESPACE`) or ``strip``, and none is empty, so that
     :func:`receiptkit.schema._as_string` would leave it exactly as it is.
     """
-    arr = arrow_text(values.astype(STRING))
-    settled = not has_edge(arr, strip + WHITESPACE)
-    if not settled and strip and has_edge(arr, strip):
+    text = values.astype(STRING)
+    arr = arrow_text(text)
+    cells = CellBytes(arr)  # each cell's first and last byte and length, read once for every test below
+    settled = not has_edge(arr, strip + WHITESPACE, cells)
+    changed = False
+    if not settled and strip and has_edge(arr, strip, cells):
         arr = pc.utf8_trim(arr, characters=strip)
-    if _may_hold_marker(arr):
+        cells, changed = CellBytes(arr), True
+    if _may_hold_marker(arr, cells):
         nulls = pa.array(sorted(NULL_MARKERS), type=arr.type)
         marked = pc.is_in(arr, value_set=nulls)
         if pc.any(marked).as_py():
             arr = pc.if_else(marked, pa.scalar(None, arr.type), arr)
+            changed = True
+    if not changed:  # the column as it came (no new pandas array to build)
+        return pd.Series(text.array, index=values.index), settled
     return pd.Series(_string_array(arr), index=values.index), settled
 
 
@@ -684,27 +699,26 @@ _MARKER_FIRST = np.zeros(256, dtype=bool)
 _MARKER_FIRST[[m.encode("utf-8")[0] for m in NULL_MARKERS if m]] = True
 
 
-def _may_hold_marker(arr: pa.Array) -> bool:
+def _may_hold_marker(arr: pa.Array, cells: CellBytes | None = None) -> bool:
     """False when no present cell of a ``large_string`` array can be one of :data:`NULL_MARKERS`.
 
     A candidate is an empty cell, or a short one (at most as many bytes as the longest marker)
     whose first byte starts a marker; an empty or null cell reads a neighbour's byte, which can
-    only add candidates.
+    only add candidates. ``cells``: the array's :class:`~receiptkit.arrowtext.CellBytes` when known.
     """
     n = len(arr)
     if n == 0 or arr.null_count == n:
         return False
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    lengths = np.diff(offsets)
-    data = arr.buffers()[2]
-    if data is None or data.size == 0:
-        candidates = np.ones(n, dtype=bool)  # every cell empty (or null)
-    else:
-        first = np.frombuffer(data, dtype=np.uint8).take(offsets[:-1], mode="clip")
-        candidates = (lengths <= _MARKER_BYTES) & _MARKER_FIRST.take(first)
-        candidates |= lengths == 0
+    cover = known_values(arr)
+    if cover is not None and len(cover) < n and not _may_hold_marker(cover):
+        return False  # no value the cells are drawn from is a marker
+    cells = CellBytes(arr) if cells is None else cells
+    lengths = cells.lengths
+    candidates = lengths <= _MARKER_BYTES
+    if len(cells.data):  # else every cell is empty (or null): each short one a candidate
+        candidates &= in_byte_set(cells.first, _MARKER_FIRST) | (lengths == 0)
     if arr.null_count:
-        candidates &= valid_cells(arr)
+        candidates &= cells.valid
     return bool(candidates.any())
 
 
@@ -1238,6 +1252,13 @@ def map_unique(
     arr = pa.array(values.astype(STRING).array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    cover = known_values(arr)
+    if cover is not None and len(cover) < len(arr) and values.dtype == STRING:
+        # the values every cell is drawn from (a Parquet dictionary): when each maps to itself,
+        # so does every cell, and the column is already what this would build
+        cover_words = cover.to_pylist()
+        if (missing is None or arr.null_count == 0) and [function(w) for w in cover_words] == cover_words:
+            return values
     encoded = pc.dictionary_encode(arr)
     if not isinstance(encoded, pa.DictionaryArray):  # pragma: no cover - pyarrow always gives one
         raise TypeError(type(encoded))
