@@ -324,4 +324,5 @@ def surely_distinct(arr: Any) -> bool:
         word = words[np.minimum(starts + at, high - low)]
         word &= _WORD_MASKS.take(np.clip(lengths - at, 0, 8))
         hashed = hashed * step + word
-    return bool(pd.Index(hashed).is_unique)
+    hashed.sort()  # numpy's vectorised sort: several times faster than a hash table of 64-bit keys
+    return not bool((hashed[1:] == hashed[:-1]).any())

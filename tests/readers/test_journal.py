@@ -696,3 +696,30 @@ def test_a_journal_cut_inside_its_last_cell_is_refused_at_that_row(tmp_path, dat
     assert frame["txn_id"].tolist() == ["T1"] and rk.rejected(frame)["row"].tolist() == [3]
     path.write_bytes(data + b"\n")  # complete after all: the user ends it with a line break
     assert read_journal(path)["txn_id"].tolist() == ["T1", "T2"]
+
+
+@pytest.mark.parametrize("index", [[1, 0, 2], [10, 11, 12], ["x", "y", "z"]])
+def test_a_frame_with_its_own_index_is_read_row_by_row(index: list[object]) -> None:
+    """A sorted or filtered frame keeps its labels: each row's id, time, amount and text stay together."""
+    frame = pd.DataFrame(
+        {
+            "txn_id": ["a", "b", "c"],
+            "ts": pd.to_datetime(
+                ["2026-01-01 10:00:00+08:00", "2026-01-01 11:00:00+08:00", "2026-01-01 12:00:00+08:00"]
+            ),
+            "amount_minor": [100, 200, 300],
+            "currency": ["CNY", "CNY", "HKD"],
+            "txn_type": ["sale", "refund", "sale"],
+            "status": ["approved"] * 3,
+            "channel": ["card"] * 3,
+            "merchant_name": ["甲", "乙", "丙"],
+        },
+        index=index,
+    )
+    journal = read_journal(frame)
+    assert journal["txn_id"].tolist() == ["a", "b", "c"]
+    assert journal["amount_minor"].tolist() == [100, 200, 300]
+    assert journal["ts"].dt.hour.tolist() == [10, 11, 12]
+    assert journal["merchant_name"].tolist() == ["甲", "乙", "丙"]
+    assert journal["currency"].tolist() == ["CNY", "CNY", "HKD"]
+    assert journal["txn_type"].tolist() == ["sale", "refund", "sale"]

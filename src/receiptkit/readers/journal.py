@@ -363,10 +363,13 @@ def _raw_from_frame(
     (:func:`~receiptkit.readers.table.clean_text_settled`).
     """
     columns = [str(c).strip(STRIP_CHARS) for c in frame.columns]
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        # rows by position: a sorted or filtered frame's labels would otherwise pair the text
+        # columns (aligned by label below) with other rows' typed times and amounts
+        frame = frame.reset_index(drop=True)
     data: dict[str, pd.Series] = {}
     settled: set[str] = set()
-    for position in range(frame.shape[1]):
-        values = frame.iloc[:, position]
+    for position, (_, values) in enumerate(frame.items()):  # items(): no indexer per column
         if columns[position] in typed and (
             isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_signed_integer_dtype(values.dtype)
         ):
@@ -382,7 +385,7 @@ def _raw_from_frame(
                 and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
             )
         ):
-            text = values.astype(STRING)  # exact already: one vectorised conversion
+            text = values if values.dtype == STRING else values.astype(STRING)  # exact already
         else:
             text = values.map(lambda v: None if v is None or v is pd.NA or v is pd.NaT else _cell_text(v))
         data[columns[position]], is_settled = clean_text_settled(text, STRIP_CHARS)

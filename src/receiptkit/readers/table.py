@@ -675,7 +675,7 @@ def clean_text_settled(values: pd.Series, strip: str = STRIP_CHARS) -> tuple[pd.
     (:data:`~receiptkit.arrowtext.WHITESPACE`) or ``strip``, and none is empty, so that
     :func:`receiptkit.schema._as_string` would leave it exactly as it is.
     """
-    text = values.astype(STRING)
+    text = values if values.dtype == STRING else values.astype(STRING)
     arr = arrow_text(text)
     cells = CellBytes(arr)  # each cell's first and last byte and length, read once for every test below
     settled = not has_edge(arr, strip + WHITESPACE, cells)
@@ -690,7 +690,7 @@ def clean_text_settled(values: pd.Series, strip: str = STRIP_CHARS) -> tuple[pd.
             arr = pc.if_else(marked, pa.scalar(None, arr.type), arr)
             changed = True
     if not changed:  # the column as it came (no new pandas array to build)
-        return pd.Series(text.array, index=values.index), settled
+        return pd.Series(text.array, index=values.index, copy=False), settled
     return pd.Series(_string_array(arr), index=values.index), settled
 
 
