@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -142,3 +143,14 @@ def test_remembered_values_hold_only_for_those_buffers_and_only_within_the_scope
         assert not has_edge(edged, " ")
     assert known_values(column) is None
     assert has_edge(edged, " ")
+
+
+@pytest.mark.parametrize("value", ["x", "", "全角 text", "/tmp/journal.parquet"])
+@pytest.mark.parametrize("rows", [0, 1, 5])
+def test_constant_text_is_the_value_in_every_row(value: str, rows: int) -> None:
+    import pandas as pd
+
+    from receiptkit.arrowtext import constant_text
+    from receiptkit.schema import STRING
+
+    pd.testing.assert_series_equal(constant_text(value, rows), pd.Series([value] * rows, dtype=STRING))

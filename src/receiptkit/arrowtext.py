@@ -130,7 +130,12 @@ def constant_text(value: str, rows: int) -> pd.Series:
     """A text column (:data:`~receiptkit.schema.STRING`) holding ``value`` in each of ``rows`` rows, built by pyarrow."""
     from receiptkit.schema import STRING
 
-    arr = pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(rows, dtype=np.int64)))
+    encoded = value.encode("utf-8")
+    width = len(encoded)
+    offsets = (
+        np.arange(0, (rows + 1) * width, width, dtype=np.int64) if width else np.zeros(rows + 1, np.int64)
+    )
+    arr = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(encoded * rows))
     return pd.Series(pd.array(arr, dtype=STRING))
 
 

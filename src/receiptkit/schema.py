@@ -441,13 +441,19 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
 
 
 def _validate_journal(
-    frame: pd.DataFrame, *, tz: str | None = None, settled: Collection[str] = ()
+    frame: pd.DataFrame,
+    *,
+    tz: str | None = None,
+    settled: Collection[str] = (),
+    passed: Collection[str] = (),
 ) -> pd.DataFrame:
     """:func:`validate_journal`, told by a reader which text columns it has already settled.
 
     ``settled`` names text columns that are :data:`STRING` with no whitespace at either end of
     any cell and no empty cell (what :func:`_as_string` makes of a column): they are not
     stripped again. Everything else (their card-number scan included) is done as for any frame.
+    ``passed`` names :data:`STRING` identifier columns the reader settles itself: they are passed
+    through untouched (not stripped, scanned or checked), as if absent, and kept in their place.
     """
     out = frame.copy()
     missing = [c for c in JOURNAL_REQUIRED if c not in out.columns]
@@ -459,7 +465,10 @@ def _validate_journal(
     for column in JOURNAL_COLUMNS:
         if column not in out.columns:
             out[column] = _null_text(out.index, nulls)
+    passed = {c for c in passed if c in out.columns and out[c].dtype == STRING}
     for column in JOURNAL_COLUMNS:
+        if column in passed:
+            continue
         if column not in _JOURNAL_SPECIAL and not (column in settled and out[column].dtype == STRING):
             out[column] = _as_string(out[column])
     out["ts"] = _as_aware(out["ts"], tz, "ts", frame=out)
@@ -469,14 +478,14 @@ def _validate_journal(
     for column, allowed in (("txn_type", TXN_TYPES), ("status", STATUSES), ("channel", CHANNELS)):
         out[column], words = _folded(out[column], upper=False)
         _check_values(out, column, allowed, required=True, words=words)
-    missing_ids = out["txn_id"].isna()
+    missing_ids = out["txn_id"].isna() if "txn_id" not in passed else pd.Series(False, index=out.index)
     if missing_ids.any():
         index = missing_ids.idxmax()
         raise SchemaError("empty txn_id", row=_row_label(out, index), column="txn_id")
     for column, dtype in JOURNAL_OPTIONAL.items():
         if column in out.columns:
             out[column] = _as_string(out[column]) if dtype == "string" else _as_boolean(out, column)
-    text_columns = [c for c in out.columns if c not in _JOURNAL_SPECIAL]
+    text_columns = [c for c in out.columns if c not in _JOURNAL_SPECIAL and c not in passed]
     out = _mask_full_pans(out, text_columns, "journal")
     # card_last4 from pan_masked when only the latter is known
     need = out["card_last4"].isna() & out["pan_masked"].notna()

@@ -1015,12 +1015,14 @@ def _canonical(
     if zone is not None:
         ts = ts.dt.tz_convert(zone)
     out["ts"] = ts
-    held = {c: out[c] if out[c].dtype == STRING else out[c].astype(STRING) for c in ID_COLUMNS if c in out}
-    out = out.drop(columns=list(held))
-    out["txn_id"] = constant_text("x", len(out))
-    result = _validate_journal(out, settled=settled)
-    for column, values in held.items():
-        result[column] = values if column in settled else _as_string(values)  # stripped, "" as <NA>
+    held = [c for c in ID_COLUMNS if c in out]
+    for column in held:
+        if out[column].dtype != STRING:
+            out[column] = out[column].astype(STRING)
+    result = _validate_journal(out, settled=settled, passed=held)  # ids: settled here, never masked
+    for column in held:
+        if column not in settled:
+            result[column] = _as_string(result[column])  # stripped, "" as <NA>
     result["source"] = constant_text(name, len(result))
     result["source_row"] = pd.Series(lines.to_numpy(), dtype="Int64")
     return result
