@@ -439,3 +439,32 @@ def test_a_payee_cut_after_one_character_is_not_read_with_its_wallet_prefix(
     assert parse_merchant("支付宝-古…").brand == "古"
     assert parse_merchant("美团支付-美团支…").kind == "platform"
     assert parse_merchant("支付宝-严").kind == "person"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "银联商户",
+        "财付通",
+        "支付宝",
+        "银联消费",
+        "快捷支付",
+        "POS消费",
+        "财付通支付",
+        "微信支付（财付通）",
+        "跨行二维码支付",
+    ],
+)
+def test_a_channel_as_the_merchant_field_says_nothing_for_or_against_the_shop(text: str) -> None:
+    """Card SMS whose merchant field is a channel (field guide 1.1: ICBC 银联消费, 云闪付 交易商户：银联商户, 广东农信
+    财付通支付): neutral against every sign, never 'another shop' (which would rule its own sale out)."""
+    comparator = MerchantComparator()
+    for name in ("蜀香阁(五角场店)", "罗森(莘庄店)", "上海蜀香阁餐饮管理有限公司"):
+        assert comparator.read(text, name).level == "neutral"
+    j = journal(
+        *background(), txn("A", 8800, "19:31:10", card_last4="4321", merchant_name="蜀香阁(五角场店)")
+    )
+    sms = pf("s", 8800, "19:31:00", kind="sms", ts_precision="minute", card_last4="4321", merchant_text=text)
+    result = rk.match(proofs(sms), j)
+    assert result.attrs["coincidence"]["sms"]["named"] == 0  # not counted as a payment made elsewhere
+    assert row_of(result, "s")["status"] != "unmatched"
