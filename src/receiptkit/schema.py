@@ -391,17 +391,30 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
 # validated again (JournalIndex); a column replaced or written to (Arrow arrays are immutable: a write makes a
 # new one) or a column added or dropped makes it a frame like any other. Numeric columns written in place
 # keep their array: JournalIndex checks their values itself.
-_SETTLED: dict[int, tuple[weakref.ref, tuple[tuple[str, object], ...]]] = {}
+_SETTLED: dict[int, tuple[weakref.ref, tuple[tuple[str, object, object], ...]]] = {}
 
 
-def _column_arrays(frame: pd.DataFrame) -> tuple[tuple[str, object], ...]:
+def _column_arrays(frame: pd.DataFrame) -> tuple[tuple[str, object, object], ...]:
+    """Per column: its name, the object holding its values, and where in it they lie.
+
+    An Arrow column is its (immutable) Arrow array. A numpy column is the array at the root of its
+    views (pandas 3 hands out a new view on every access) and the view's address, shape and strides.
+    """
+    import numpy as np
+
     out = []
     for name in frame.columns:
         values = frame[name].array
         inner = getattr(values, "_pa_array", None)
+        where: object = None
         if inner is None:
             inner = getattr(values, "_ndarray", values)
-        out.append((str(name), inner))
+            if isinstance(inner, np.ndarray):
+                view = inner
+                while isinstance(inner.base, np.ndarray):
+                    inner = inner.base
+                where = (view.__array_interface__["data"][0], view.shape, view.strides, str(view.dtype))
+        out.append((str(name), inner, where))
     return tuple(out)
 
 
@@ -423,7 +436,7 @@ def _is_settled(frame: pd.DataFrame) -> bool:
         return False
     now = _column_arrays(frame)
     return len(now) == len(kept[1]) and all(
-        a == b and x is y for (a, x), (b, y) in zip(now, kept[1], strict=True)
+        a == b and x is y and p == q for (a, x, p), (b, y, q) in zip(now, kept[1], strict=True)
     )
 
 

@@ -8,8 +8,8 @@ other piece's sales nowhere.
 
 from __future__ import annotations
 
-import dask
 import pandas as pd
+import pytest
 
 import receiptkit as rk
 
@@ -70,6 +70,7 @@ def test_match_given_the_results_offsets_matches_both_pieces_as_find_does() -> N
 
 
 def test_match_dask_given_the_results_offsets_matches_both_pieces() -> None:
+    dask = pytest.importorskip("dask")  # the dask extra
     from receiptkit.scale import match_dask
 
     j, result = _month()
