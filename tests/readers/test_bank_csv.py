@@ -181,3 +181,30 @@ def test_hsbc_hk_date_impossible_as_dd_mm_is_refused_not_read_month_first(tmp_pa
         frame = read_proofs(path, strict=False)
     assert list(frame["date"]) == [pd.Timestamp("2025-03-24")]
     assert rejected(frame)["row"].tolist() == [3]
+
+
+def test_a_summary_row_followed_by_data_rows_is_refused_at_its_line(samples):
+    """A 合计 row pasted after the first row of an ICBC export ended the table there: the other rows were
+    left out without a word (issue #18, hostile rows on the public sample). Now the summary row is named."""
+    path = samples / "bank_cn_icbc" / "example-icbc-debit-v1-records.csv"
+    whole = read_proofs(path)
+    first = int(whole["source_row"].iloc[0])
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines.insert(first, "合计,,,12.34")
+    with pytest.raises(ProofError, match="data rows follow it") as caught:
+        read_proofs("\n".join(lines).encode("utf-8"), name=path.name)
+    assert caught.value.row == first + 1
+
+
+def test_a_byte_order_mark_inside_the_file_is_invisible(samples):
+    """A BOM at the start of a later line (two exports joined) made the csv module miss the opening quote:
+    the Stripe id was read as '"txn_…"' with its quotes."""
+    path = samples / "stripe" / "hledger__stripe-balance-change-from-activity.csv"
+    whole = read_proofs(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    row = int(whole["source_row"].iloc[-1])
+    lines[row - 1] = "\ufeff" + lines[row - 1]
+    again = read_proofs("\n".join(lines).encode("utf-8"), name=path.name)
+    pd.testing.assert_frame_equal(
+        again.drop(columns=["raw", "source"]), whole.drop(columns=["raw", "source"])
+    )

@@ -243,3 +243,31 @@ def test_xlsx_date_time_cells_keep_the_precision_their_format_shows(tmp_path):
         assert frame["ts_precision"].tolist() == [precision]
         assert frame["ts"].iloc[0] == pd.Timestamp("2025-03-01 12:45", tz="Asia/Shanghai")
         assert frame["amount_minor"].tolist() == [2816]
+
+
+@pytest.mark.parametrize(
+    ("cell", "minor"),
+    [
+        ("１０．２０", 1020),
+        ("10.20(已退款5.00)", 1020),
+        ("10.20（全额退款）", 1020),
+        ("1 23.45", None),
+        ("10.20x", None),
+    ],
+)
+def test_jd_amount_is_the_whole_cell_before_its_note(samples, cell, minor):
+    """The JD amount was the cell's leading ASCII digits: "1 23.45" read as 1.00 and "１０．２０" as 10.00
+    (issue #18, hostile cells on the public sample). Now the whole cell before a bracketed note is parsed."""
+    path = samples / "jd_personal" / "example-jd-records.csv"
+    text = path.read_text(encoding="utf-8")
+    assert ",10.20," in text
+    data = text.replace(",10.20,", f",{cell},", 1).encode("utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if minor is None:
+            with pytest.raises(ProofError) as caught:
+                read_proofs(data, name=path.name)
+            assert caught.value.row == 23 and caught.value.column == "金额"
+            return
+        frame = read_proofs(data, name=path.name)
+    assert frame["amount_minor"].iloc[0] == minor

@@ -151,7 +151,9 @@ def decode_bytes(data: bytes, encodings: Sequence[str], name: str) -> str:
         except UnicodeDecodeError as exc:
             first_error = first_error or exc
             continue
-        return text.lstrip("\ufeff")
+        # a byte order mark inside the text (two exports joined into one file) is invisible to a person
+        # but would stop the csv module from seeing the quote it precedes ('\ufeff"txn_1"' read quoted)
+        return text.replace("\ufeff", "") if "\ufeff" in text else text
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
     raise ReceiptkitError(
@@ -484,6 +486,7 @@ def _table_from_rows(
     lines: list[int] = []
     wide: list[tuple[int, int]] = []  # (position, cells) of rows wider than the header
     widths: list[int] = []
+    rows = iter(rows)  # a footer's check reads on from where the table stopped
     for line, record in rows:
         if len(record) > MAX_COLUMNS:
             raise ReceiptkitError(
@@ -510,6 +513,7 @@ def _table_from_rows(
             continue
         if stop_re is not None and stop_re.search(first):
             stopped = True  # a footer ends the table: a cut after it leaves the data rows whole
+            _refuse_rows_after_footer(rows, stop_re, skip_prefixes, strip, line, first, data, name)
             break
         width = len(columns)
         if len(cells) > width:
@@ -542,6 +546,44 @@ def _table_from_rows(
     )
     frame = frame.mask(frame.isin(list(NULL_MARKERS)), pd.NA) if len(frame) else frame
     return RawTable(frame, np.asarray(lines, dtype=np.int64), name, header_line, preamble, short)
+
+
+def _refuse_rows_after_footer(
+    rows: Iterable[tuple[int, list[str]]],
+    stop_re: re.Pattern[str],
+    skip_prefixes: Sequence[str],
+    strip: str,
+    footer_line: int,
+    footer: str,
+    data: list[list[str]],
+    name: str,
+) -> None:
+    """Refuse a summary row (``合计``, ``总交易单数``) that data rows follow: the table does not end there.
+
+    A footer ends the table, so every row after it would be left out without a word (a ``合计``
+    subtotal pasted after the first row of an ICBC export dropped the other rows). The rows after a
+    real footer are totals, notes and disclaimers, with fewer filled cells than a data row; a row
+    after it as full as the data rows (three quarters of their usual filled cells, at least three)
+    is a data row, and the footer line is named.
+    """
+    filled = sorted(sum(1 for c in cells if c) for cells in data)
+    usual = filled[len(filled) // 2] if filled else 0
+    needed = max(3, (3 * usual + 3) // 4)
+    for line, record in rows:
+        cells = [_clean(c, strip) for c in record]
+        first = next((c for c in cells if c), "")
+        if not first or stop_re.search(first):
+            continue
+        if skip_prefixes and any(first.startswith(p) for p in skip_prefixes) and cells[0] == first:
+            continue
+        if data and sum(1 for c in cells if c) >= needed:
+            raise ReceiptkitError(
+                f"a summary row ends the table here, but data rows follow it (line {line}): "
+                "the rows after it would be left out",
+                file=name,
+                row=footer_line,
+                value=footer,
+            )
 
 
 def _header_names(cells: list[str]) -> list[str]:
@@ -643,6 +685,16 @@ def _fast_table(
             first.astype(str).str.contains(stop_at, regex=True).to_numpy(dtype=bool) & keep
         )
         if len(stops):
+            filled = np.zeros(len(lines), dtype=np.int64)
+            for c in cells:
+                filled += pc.not_equal(c, "").to_numpy(zero_copy_only=False).astype(np.int64)
+            before = np.sort(filled[: stops[0]][keep[: stops[0]]])
+            needed = max(3, (3 * int(before[len(before) // 2]) + 3) // 4) if len(before) else None
+            after = keep.copy()
+            after[: stops[0] + 1] = False
+            after[stops] = False
+            if needed is not None and (filled[after] >= needed).any():
+                return None  # data rows after a footer: the row-by-row path names the footer
             keep[stops[0] :] = False
     short: tuple[Problem, ...] = ()
     candidates = np.flatnonzero(maybe_short & keep)

@@ -141,7 +141,9 @@ JD = ProofSpec(
     header=("交易时间", "商户名称", "交易说明", "金额", "收/付款方式", "交易状态", "收/支", "交易订单号"),
     fields={
         "ts": Col("交易时间", kind="time", fmt=_TIME),
-        "amount": Col("金额", kind="amount", regex=r"^\s*([\d,]+(?:\.\d+)?)"),
+        # the whole cell before an optional note ("131.77(已退款89.84)"), checked whole by the amount parser:
+        # a leading-digits prefix read "1 23.45" as 1.00 and "１０．２０" as 10.00
+        "amount": Col("金额", kind="amount", regex=r"^\s*([^(（]*?)\s*(?:[(（][^()（）]*[)）])?\s*$"),
         "direction": Col("收/支", values=_SIDE),
         "merchant_text": Col("商户名称"),
         "card_last4": Col("收/付款方式", kind="last4", regex=_LAST4),
