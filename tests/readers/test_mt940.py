@@ -122,3 +122,30 @@ def test_86_details_beyond_the_cell_limit_are_refused_naming_the_line():
         read_proofs(_long_details(details), format="mt940", name="long.sta")
     assert (info.value.file, info.value.row, info.value.column) == ("long.sta", 6, ":86:")
     assert f"{MAX_CELL_CHARS:,}" in info.value.reason and "300,000" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1602310301", "value date 02-31"),
+        ("1604310301", "value date 04-31"),
+        ("1613320301", "value date 13-32"),
+        ("1602001301", "value date 02-00"),
+        ("1602301301", "entry date 13-01"),
+        ("1602300230", "entry date 02-30"),
+    ],
+)
+def test_an_impossible_61_date_is_refused_at_its_line(samples, written, reason):
+    """The mt-940 library moved 02-31 to February's last day without a word, and named the statement's
+    first line for other impossible days (issue #18, hostile dates on the public samples)."""
+    text = (samples / "mt940" / "self-provided__february_30.sta").read_text()
+    assert ":61:1602300301" in text
+    with pytest.raises(ProofError, match=reason) as caught:
+        read_proofs(text.replace(":61:1602300301", f":61:{written}").encode(), name="s.sta")
+    assert caught.value.row == 6 and caught.value.column == ":61:"
+
+
+def test_february_30_is_the_end_of_february_as_banks_write_it(samples):
+    """The 30/360 value date some German banks write (public sample): the last day of February."""
+    frame = read_proofs(samples / "mt940" / "self-provided__february_30.sta")
+    assert frame["date"].tolist() == [pd.Timestamp("2016-02-29")]

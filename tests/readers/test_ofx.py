@@ -152,3 +152,16 @@ def test_ofx2_with_a_utf8_byte_order_mark_is_read(tmp_path):
     frame = read_proofs(path)
     assert frame.iloc[0]["merchant_text"] == "Café 中" and frame.iloc[0]["amount_minor"] == 1234
     assert frame.iloc[0]["source_row"] == 4
+
+
+@pytest.mark.parametrize(("tag", "bad"), [("DTPOSTED", "20110230"), ("TRNAMT", "1,23.45")])
+def test_a_bad_element_is_named_by_its_own_line_not_its_transactions(samples, tag, bad):
+    """Refusals named the <STMTTRN> line two or three lines above the bad element (issue #18)."""
+    path = samples / "ofx" / "ofxparse__checking.ofx"
+    text = path.read_text(encoding="latin-1")
+    start = text.index(f"<{tag}>") + len(tag) + 2
+    end = start + len(text[start:].split("<")[0].rstrip())
+    damaged = text[:start] + bad + text[end:]
+    with pytest.raises(ProofError) as caught:
+        read_proofs(damaged.encode("latin-1"), name=path.name)
+    assert caught.value.row == text[:start].count("\n") + 1 and caught.value.column == tag

@@ -134,6 +134,31 @@ def read(
     return finish(pd.DataFrame(rows), name, strict=strict, tz=tz)
 
 
+#: days in each month; February 29 and 30 are the end of February in the 30/360 convention some banks
+#: write value dates in (``:61:1602300301DR…`` for an Entgeltabschluss, a public sample): read as its last day
+_MONTH_DAYS = (31, 30, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _impossible_date(value: str, entry: str | None) -> str | None:
+    """Why the ``:61:`` value date (YYMMDD) or entry date (MMDD) is no day, or None.
+
+    The mt-940 library moves any February day past the month's end to its last day, so "0231" (a
+    digit changed in "0321"?) was read as February 28/29 without a word, and names the statement's
+    first line for any other impossible day: both are refused here, at the :61: line.
+    """
+    for label, month_day in (("value date", value[2:6]), ("entry date", (entry or "").strip())):
+        if not month_day:
+            continue
+        month, day = int(month_day[:2]), int(month_day[2:])
+        # an entry (booking) date is a calendar day: February 29 at most
+        last = (
+            29 if label == "entry date" and month == 2 else _MONTH_DAYS[month - 1] if 1 <= month <= 12 else 0
+        )
+        if not 1 <= month <= 12 or not 1 <= day <= last:
+            return f"the {label} {month_day[:2]}-{month_day[2:]} (MMDD) is no day of the year"
+    return None
+
+
 def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | None]]]:
     """Check every ``:61:`` line against the SWIFT layout; return (line, fields) in file order."""
     tags = list(_ANY_TAG.finditer(text))
@@ -156,6 +181,9 @@ def _statement_lines(text: str, name: str) -> list[tuple[int, dict[str, str | No
                 column=":61:",
                 value=value,
             )
+        bad_date = _impossible_date(match.group("date"), match.group("entry"))
+        if bad_date:
+            raise ProofError(bad_date, file=name, row=line, column=":61:", value=value)
         amount = match.group("amount")
         if len(amount) > 15:
             raise ProofError(

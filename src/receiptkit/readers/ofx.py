@@ -69,6 +69,18 @@ class _Lines:
         self.done, self.cursor = position, position + len(self.needle)
         return self.line
 
+    def line_of(self, tag: str | None) -> int:
+        """The line of element ``tag`` inside the occurrence found last (its own line, where a refusal
+        about it points), or that occurrence's line when the element is not written there."""
+        if not tag or self.line == 0:
+            return self.line
+        end = self.text.find(self.needle, self.cursor)
+        end = len(self.text) if end < 0 else end
+        position = self.text.find(f"<{tag}>", self.done, end)
+        if position < 0:
+            return self.line
+        return self.line + self.text.count("\n", self.done, position)
+
 
 _CHARSET = re.compile(rb"(CHARSET:[ \t]*)(1252|ISO-8859-1)", re.I)
 _END = re.compile(rb"</OFX>[\s\x00]*$", re.I)
@@ -178,7 +190,9 @@ def read(
             try:
                 rows.append(_row(trn, currency, line))
             except ReceiptkitError as exc:
-                problems.append(Problem(line, exc.column or "STMTTRN", exc.value, exc.reason))
+                problems.append(
+                    Problem(lines.line_of(exc.column), exc.column or "STMTTRN", exc.value, exc.reason)
+                )
     if not rows and not problems:
         statements = [*root.iter("STMTRS"), *root.iter("CCSTMTRS")]
         if statements:
