@@ -132,3 +132,25 @@ def test_date_is_the_booking_day_as_written_not_the_utc_day():
     frame = read_proofs(_camt("02", entry), name="c.xml")
     assert frame.iloc[0]["date"] == pd.Timestamp("2026-01-01")
     assert frame.iloc[0]["ts"] == pd.Timestamp("2025-12-31 16:30:00", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement"),
+    [
+        (r"(<Amt[^>]*>)[^<]+", r"\g<1>1,23.45"),
+        (r"<CdtDbtInd>(?:CRDT|DBIT)</CdtDbtInd>", "<CdtDbtInd>CRDIT</CdtDbtInd>"),
+    ],
+)
+def test_a_bad_element_of_an_entry_is_named_by_its_own_line(samples, pattern, replacement):
+    """Refusals named the <Ntry> line, two to six lines above the bad element (issue #18)."""
+    import re
+
+    path = samples / "camt053" / "oca__test-camt053-txdtls.xml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("<Ntry>")
+    found = re.compile(pattern).search(text, start)
+    assert found is not None
+    damaged = text[: found.start()] + found.expand(replacement) + text[found.end() :]
+    with pytest.raises(ProofError) as caught:
+        read_proofs(damaged.encode("utf-8"), name=path.name)
+    assert caught.value.row == text[: found.start()].count("\n") + 1

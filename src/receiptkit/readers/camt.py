@@ -118,7 +118,8 @@ def read(
         try:
             rows.append(_row(entry, line, tz))
         except ReceiptkitError as exc:
-            problems.append(Problem(line, exc.column or "Ntry", exc.value, exc.reason))
+            where = _element_line(data, position, line, exc.column)
+            problems.append(Problem(where, exc.column or "Ntry", exc.value, exc.reason))
     if not rows and not problems:
         raise ProofError("no entries (<Ntry>) in the document", file=name, row=1)
     if not rows:
@@ -161,6 +162,23 @@ def _lines_of(data: bytes, pattern: re.Pattern[bytes]) -> list[int]:
         done = match.start()
         out.append(line)
     return out
+
+
+def _element_line(data: bytes, position: int, line: int, tag: str | None) -> int:
+    """The line of element ``tag`` inside the ``position``-th ``<Ntry>`` (where a refusal about it points),
+    or the entry's own ``line`` when the element is not written there. Only called for a refused entry."""
+    if not tag:
+        return line
+    starts = [m.start() for m in _NTRY.finditer(data)]
+    if position >= len(starts):
+        return line
+    end = starts[position + 1] if position + 1 < len(starts) else len(data)
+    found = re.compile(rb"<(?:[\w.-]+:)?" + re.escape(tag.encode()) + rb"[\s>/]").search(
+        data, starts[position], end
+    )
+    if found is None:
+        return line
+    return line + data.count(b"\n", starts[position], found.start())
 
 
 _ISO_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})")
