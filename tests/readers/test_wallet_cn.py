@@ -271,3 +271,36 @@ def test_jd_amount_is_the_whole_cell_before_its_note(samples, cell, minor):
             return
         frame = read_proofs(data, name=path.name)
     assert frame["amount_minor"].iloc[0] == minor
+
+
+@pytest.mark.parametrize("cell", ["¥-28.16", "-¥28.16", "-28.16", "(28.16)"])
+def test_a_sign_in_an_unsigned_wallet_amount_is_refused(samples, cell):
+    """WeChat writes 金额(元) unsigned (收/支 says which way): "¥-28.16" was read as 28.16 with the sign
+    dropped (issue #18, hostile cells on the public sample)."""
+    path = samples / "wechat_personal" / "example-wechat-records.csv"
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index("¥28.16")].count("\n") + 1
+    with pytest.raises(
+        ProofError, match="minus sign in an amount column this layout writes unsigned"
+    ) as caught:
+        read_proofs(text.replace("¥28.16", cell, 1).encode("utf-8"), name=path.name)
+    assert caught.value.row == line
+
+
+def test_a_time_of_day_alone_in_a_workbook_time_cell_is_refused_not_a_crash(samples, tmp_path):
+    """A WeChat xlsx whose 交易时间 cell holds a time of day alone (a cell formatted hh:mm) raised an untyped
+    TypeError from isoformat(sep=...)."""
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(samples / "wechat_personal" / "example-wechat-records.xlsx")
+    sheet = book.worksheets[0]
+    header = next(r[0].row for r in sheet.iter_rows(max_row=40) if "交易时间" in [c.value for c in r])
+    column = [c.value for c in sheet[header]].index("交易时间") + 1
+    sheet.cell(header + 1, column).value = dt.time(12, 0)
+    path = tmp_path / "wechat.xlsx"
+    book.save(path)
+    with pytest.raises(ProofError) as caught:
+        read_proofs(path)
+    assert caught.value.row == header + 1

@@ -379,7 +379,19 @@ def _amounts(
         negative = (signed < 0).fillna(False)
         canonical["amount_minor"] = signed.abs()
         if spec.sign == "unsigned":
-            pass
+            # the layout writes its amounts without a sign (the direction is in another column, 收/支):
+            # a sign there is damage or a meaning the layout does not have, never dropped silently
+            column = spec.fields["amount"].names[0]
+            for position in np.flatnonzero(negative.to_numpy(dtype=bool)):
+                problems.append(
+                    Problem(
+                        int(raw.lines[position]),
+                        column,
+                        frame[column].iloc[position] if column in frame.columns else None,
+                        "a minus sign in an amount column this layout writes unsigned (the direction "
+                        "is in another column): never read as the amount without its sign",
+                    )
+                )
         elif spec.sign == "positive_debit":
             direction = direction.mask(signed.notna(), np.where(negative, "credit", "debit"))
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import logging
 import re
@@ -320,8 +321,10 @@ def _cell_text(value: Any) -> str:
         return repr(value)
     if isinstance(value, pd.Timestamp):
         return value.isoformat(sep=" ")
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):  # a date, or a time of day alone (a workbook cell formatted hh:mm)
+        return value.isoformat()
     return str(value)
 
 
