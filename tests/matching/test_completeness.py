@@ -74,6 +74,9 @@ def test_a_line_naming_the_branch_is_matched_when_the_batch_shows_its_journal_co
         "absent": pytest.approx(0.0167, abs=1e-4),
     }
     assert all(row_of(result, f"wx{k}")["txn_id"] == f"W{k}" for k in range(100))
+    # explain says which prior of "not in this journal" the batch gave it
+    base = rk.explain(result, "bocom").set_index("field").loc["base rate"]
+    assert base["best_note"] == "not in this journal: prior 1.7% from the batch (prior_absent 10.0%)"
 
 
 def test_numbers_the_journal_does_not_hold_make_the_line_more_careful() -> None:

@@ -136,6 +136,9 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
         base[f"{label}_value"] = f"{_expected_count(e['n_same'])} such transaction(s) expected in the window"
         base[f"{label}_level"] = "prior"
         base[f"{label}_bits"] = round(float(e["base"]) / np.log(2), 2)
+    note = _absence_note(store, str(proof_id))
+    if note and "best_txn_id" in base:
+        base["best_note"] = note
     rows.append(base)
     by_field = {comparator.field: comparator for comparator in comparators(store.policy)}
     for field in FIELDS:
@@ -165,6 +168,17 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.attrs["proof_id"] = str(proof_id)
     return table
+
+
+def _absence_note(store: _Store, proof_id: str) -> str | None:
+    """The prior of "not in this journal" when the batch set it for this proof (not ``prior_absent``)."""
+    absent = store.weighed.absent
+    if absent is None:
+        return None
+    prior = float(np.exp(absent[store.position(proof_id)]))
+    if not np.isfinite(prior) or np.isclose(prior, store.policy.prior_absent, rtol=1e-9, atol=0.0):
+        return None
+    return f"not in this journal: prior {prior:.1%} from the batch (prior_absent {store.policy.prior_absent:.1%})"
 
 
 def _clock_note(index: JournalIndex, row: int) -> str | None:
