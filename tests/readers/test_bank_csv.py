@@ -208,3 +208,31 @@ def test_a_byte_order_mark_inside_the_file_is_invisible(samples):
     pd.testing.assert_frame_equal(
         again.drop(columns=["raw", "source"]), whole.drop(columns=["raw", "source"])
     )
+
+
+@pytest.mark.parametrize(
+    ("folder", "file", "column"),
+    [
+        ("bank_cn_boc", "example-boc-credit-records.csv", "币种"),
+        ("bank_hk_hsbc", "example-hsbchk-credit-records.csv", "Billing currency"),
+    ],
+)
+def test_a_layout_whose_currency_column_is_missing_is_refused(samples, folder, file, column):
+    """Without its currency column a BOC credit export read a USD charge as CNY, and HSBC a CNY spend as
+    HKD (issue #18: a whole column dropped from the public samples). Now refused at the header line."""
+    import csv
+    import io
+
+    path = samples / folder / file
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if column in line)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    position = next(csv.reader([lines[header]])).index(column)
+    for record in csv.reader(lines[header:]):
+        writer.writerow(record[:position] + record[position + 1 :])
+    damaged = "\n".join(lines[:header]) + ("\n" if header else "") + out.getvalue()
+    with pytest.raises(ProofError, match="currency column") as caught:
+        read_proofs(damaged.encode("utf-8"), name=file)
+    assert caught.value.row == header + 1

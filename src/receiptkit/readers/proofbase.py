@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,28 @@ def _located(exc: ReceiptkitError, name: str) -> ProofError:
     return ProofError(exc.reason, file=exc.file or name, row=row, column=exc.column, value=exc.value)
 
 
+def _refuse_missing_currency_column(
+    fields: Mapping[str, Col], frame: pd.DataFrame, raw: RawTable, name: str
+) -> None:
+    """A layout that writes each row's currency in a column (币种, Billing currency) is refused without it.
+
+    Reading such a file without the column would put every amount in the layout's default currency
+    (a USD charge on a BOC card read as CNY, a CNY spend on an HSBC card as HKD): never guessed.
+    """
+    spec = fields.get("currency")
+    if spec is None or spec.kind != "currency" or spec.const is not None or not spec.names:
+        return
+    if any(n in frame.columns for n in spec.names):
+        return
+    raise ProofError(
+        f"the layout's currency column ({' / '.join(spec.names)}) is missing from the header: "
+        "the amounts' currency is not known",
+        file=name,
+        row=int(raw.header_line) or 1,
+        column=spec.names[0],
+    )
+
+
 def read_spec(
     source: Any,
     spec: ProofSpec,
@@ -286,6 +308,7 @@ def read_spec(
             ref = _year_ref(found)
     zone = tz or spec.tz
     fields = dict(spec.fields)
+    _refuse_missing_currency_column(fields, frame, raw, name)
     converted, problems = convert(
         raw,
         fields,
