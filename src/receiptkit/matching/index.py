@@ -264,11 +264,16 @@ class JournalIndex:
         clock_offsets: Mapping[str, float] | pd.DataFrame | None = None,
         merchant_aliases: Mapping[str, Iterable[str]] | None = None,
         clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
+        _counts_only: bool = False,
     ) -> None:
+        # _counts_only: a distributed run's slice read only for counts and clock votes (receiptkit.scale), never
+        # for a verdict or a text: it is not validated (the task that gives verdicts validates its rows)
         missing = [c for c in JOURNAL_REQUIRED if c not in journal.columns]
         if missing:
             raise SchemaError(f"journal is missing required column(s): {', '.join(missing)}")
-        settled = _is_settled(journal)  # read_journal's or validate_journal's frame, untouched since
+        settled = _counts_only or _is_settled(
+            journal
+        )  # read_journal's or validate_journal's, untouched since
         self.journal = journal.reset_index(drop=True)
         ts, offsets = _aware_times(self.journal["ts"])
         if offsets is not None:  # times in several zones: one UTC column, each row's own offset kept

@@ -28,6 +28,7 @@ __all__ = [
     "ProofCensus",
     "census_journal",
     "census_proofs",
+    "clock_rows",
     "learn_journal",
     "probe_journal",
     "vote_journal",
@@ -96,11 +97,12 @@ class ProofCensus:
     meta: pd.DataFrame  # the partition's columns and dtypes, no rows
     learners: pd.DataFrame | None = None  # proofs that may teach a merchant alias (text and a strong number)
     learner_position: np.ndarray | None = None  # their positions within the partition
+    timed: pd.DataFrame | None = None  # proofs to the second or minute, paid: what clock pieces are read from
 
 
 def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
     """An index of no transactions: it carries the journal's time zone for proof windows."""
-    return JournalIndex(journal_meta.iloc[:0])
+    return JournalIndex(journal_meta.iloc[:0], _counts_only=True)
 
 
 def census_proofs(
@@ -130,7 +132,41 @@ def census_proofs(
         meta=part.iloc[:0],
         learners=frame.iloc[learners].reset_index(drop=True),
         learner_position=learners,
+        timed=frame.iloc[np.flatnonzero(_timed(arrays))].reset_index(drop=True),
     )
+
+
+def _timed(arrays: ProofArrays) -> np.ndarray:
+    """Proofs to the second or minute (a window of at most a minute), paid: anchors and evidence of clocks."""
+    return (arrays.precision < 2) & (arrays.core_hi - arrays.core_lo <= 59) & ~arrays.not_paid
+
+
+def clock_rows(
+    part: pd.DataFrame,
+    keys: Mapping[str, frozenset[str]],
+    cards: pd.MultiIndex,
+    terminals: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """The rows of one journal partition that clock learning reads (with their ``_row``).
+
+    Rows holding a proof's full number (``keys``), rows of an amount and card last 4 a timed proof
+    carries (``cards``: every row that can make a card anchor unique or not), and every row of
+    ``terminals`` (those whose clock may have jumped: the pieces are tested on all their rows).
+    """
+    if not len(part):
+        return part
+    near = np.zeros(len(part), dtype=bool)
+    for _, column in KEY_COLUMNS:
+        values = part[column].astype(object)
+        near |= values.isin(keys[column]).to_numpy() & values.notna().to_numpy()
+    if len(cards):
+        pairs = pd.MultiIndex.from_arrays(
+            [part["amount_minor"].to_numpy(dtype=np.int64), part["card_last4"].astype(object).to_numpy()]
+        )
+        near |= pairs.isin(cards)
+    if terminals:
+        near |= part["terminal_id"].astype(object).isin(terminals).to_numpy()
+    return part[near]
 
 
 def raw_side(frame: pd.DataFrame) -> np.ndarray:
@@ -155,7 +191,9 @@ def _sample_slice(part: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
 def _vote_inputs(
     part: pd.DataFrame, sample: pd.DataFrame, policy: MatchPolicy
 ) -> tuple[JournalIndex, ProofArrays]:
-    index = JournalIndex(_sample_slice(part, sample).drop(columns=["_row"], errors="ignore"))
+    index = JournalIndex(
+        _sample_slice(part, sample).drop(columns=["_row"], errors="ignore"), _counts_only=True
+    )
     return index, ProofArrays.build(sample, index, policy)
 
 

@@ -34,10 +34,18 @@ from dask import delayed
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
-from receiptkit.matching.engine import _match_valid, match
+from receiptkit.matching.engine import _match_valid, _segment_rows, match
 from receiptkit.matching.evidence import ProofArrays
+from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.skew import (
+    anchor_pairs,
+    card_anchor_pairs,
+    clock_segments,
+    far_clock_offsets,
+    segments_from_anchors,
+)
 from receiptkit.scale import census as cs
 from receiptkit.scale.plan import Plan, Routing, make_plan
 from receiptkit.scale.sources import ROW, journal_source, proof_source
@@ -263,6 +271,9 @@ def plan_dask(
         )
         (vote_frames,) = dask.compute(votes)
         offsets_frame = offsets_from_votes(vote_frames, policy)
+        # far offsets and the pieces of jumped clocks, read as match reads them (on the rows they need)
+        offsets_frame, learned_pieces = _learn_clocks(source, pcs, key_sets, policy, offsets_frame)
+        segments = {**learned_pieces, **segments}  # pieces given beside no offsets win
         offsets = offsets_frame.loc[offsets_frame["used"], "offset_s"].astype(int).to_dict()
     else:
         offsets = {str(k): v for k, v in clock_offsets.items()}
@@ -366,6 +377,68 @@ def _learn_aliases(
     arrays = ProofArrays.build(validate_proofs(learners), index, policy)
     table = MerchantTable.build(index, arrays, policy, learned)
     return learned, branch_counts(index, arrays, table, policy, hits)
+
+
+def _learn_clocks(
+    source: Any,
+    pcs: list[cs.ProofCensus],
+    key_sets: Mapping[str, frozenset[str]],
+    policy: MatchPolicy,
+    offsets: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, tuple[ClockSegment, ...]]]:
+    """The histogram's offsets with far offsets and clock pieces, as :func:`receiptkit.match` learns them.
+
+    Clock learning reads the timed proofs and few rows: those a full number names, those of an amount and
+    card last 4 a timed proof carries (the card anchors are rows unique in the whole journal), and, for a
+    terminal whose anchors fall in pieces, all its rows. They are gathered from every partition, indexed
+    once on the driver, and read by the same functions :func:`~receiptkit.matching.engine.match` calls.
+    """
+    frames = [p.timed for p in pcs if p.timed is not None and len(p.timed)]
+    if not frames:
+        return offsets, {}
+    timed = pd.concat(frames, ignore_index=True)
+    card = timed["card_last4"].notna().to_numpy()
+    cards = pd.MultiIndex.from_arrays(
+        [
+            timed["amount_minor"].to_numpy(dtype=np.int64)[card],
+            timed["card_last4"].astype(object).to_numpy()[card],
+        ]
+    ).unique()
+
+    def gather(terminals: frozenset[str] = frozenset()) -> tuple[JournalIndex, ProofArrays]:
+        parts = [
+            delayed(cs.clock_rows)(source.part(i), key_sets, cards, terminals) for i in range(len(source))
+        ]
+        (found,) = dask.compute(parts)
+        rows = pd.concat([f for f in found if len(f)] or [found[0]], ignore_index=True)
+        rows = rows.sort_values(ROW, kind="stable").drop_duplicates(ROW)  # the journal's order, each row once
+        index = JournalIndex(rows.drop(columns=[ROW], errors="ignore").reset_index(drop=True))
+        return index, ProofArrays.build(timed, index, policy)
+
+    index, arrays = gather()
+    if not len(index):
+        return offsets, {}
+    anchors = anchor_pairs(index, arrays)
+    far = far_clock_offsets(index, arrays, policy, anchors)
+    # terminals whose anchors fall in pieces: their pieces are tested on all their rows
+    q, r, k = anchors
+    cq, cr, ck = card_anchor_pairs(index, arrays, skip=q)
+    q, r, k = np.concatenate([q, cq]), np.concatenate([r, cr]), np.concatenate([k, ck])
+    segments: dict[str, tuple[ClockSegment, ...]] = {}
+    if len(q):
+        true = arrays.core_lo[q]
+        names = index.terminals[index.terminal_code[r]].astype(str)
+        found = segments_from_anchors(names, index.ts_s[r] - true, true, policy, kinds=k)
+        if found:
+            index, arrays = gather(frozenset(found))
+            segments = clock_segments(index, arrays, policy, anchor_pairs(index, arrays))
+    if len(far):
+        offsets = pd.concat([offsets[~offsets.index.isin(far.index[far["used"]])], far[far["used"]]])
+        offsets = offsets[~offsets.index.duplicated(keep="last")].sort_index()
+    if segments:
+        offsets = pd.concat([offsets[~offsets.index.isin(list(segments))], _segment_rows(segments)])
+        offsets = offsets.sort_index()
+    return offsets, segments
 
 
 def _clock_sample(pcs: list[cs.ProofCensus], starts: np.ndarray, policy: MatchPolicy) -> pd.DataFrame:
