@@ -208,3 +208,36 @@ def test_full_numbers_the_journal_does_not_hold_are_proofs_that_found_nothing() 
     stats = result.attrs["prior_absent"]["wallet"]
     assert stats["none_found"] == 40 and stats["used"] == 0.1
     assert row_of(result, "h1")["status"] == "ambiguous"
+
+
+def test_the_counter_uses_the_prior_a_reconcile_kept(tmp_path) -> None:
+    """One proof at the counter cannot estimate how often its kind is absent; a month's match can, and the
+    learned file keeps it for find (as it keeps clock offsets)."""
+    j = _journal()
+    month = rk.match(proofs(*_counter_batch()), j)
+    learned = rk.save_learned(tmp_path / "journal.csv.receiptkit.json", month)
+    assert 0 < learned.prior_absent["manual"] < 0.02
+    assert "not in the journal manual" in learned.describe()
+    again = rk.load_learned(tmp_path / "journal.csv.receiptkit.json")
+    assert again.prior_absent == learned.prior_absent
+    ranked = rk.find(j, proofs(HOUR), learned=again)
+    assert ranked.attrs["verdict"]["status"] == "matched"
+    assert ranked.loc[ranked["chosen"], "txn_id"].tolist() == ["A"]
+    # a policy's own prior wins over the kept one; a later month where absence is common replaces it
+    careful = rk.MatchPolicy(prior_absent_by_kind={"manual": 0.1})
+    assert rk.find(j, proofs(HOUR), learned=again, policy=careful).attrs["verdict"]["status"] == "ambiguous"
+    later = rk.match(proofs(*_counter_batch(n_elsewhere=40)), j)
+    assert rk.save_learned(tmp_path / "journal.csv.receiptkit.json", later).prior_absent["manual"] == 0.1
+
+
+def test_a_kept_prior_that_is_not_a_probability_is_refused(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    path = tmp_path / "j.receiptkit.json"
+    path.write_text(
+        json.dumps({"format": "receiptkit-learned", "version": 2, "prior_absent": {"manual": 1.5}})
+    )
+    with pytest.raises(rk.ReceiptkitError, match="prior of absence of manual"):
+        rk.load_learned(path)

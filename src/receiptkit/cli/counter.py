@@ -99,7 +99,8 @@ def find(
             kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
             proof, note = evidence.proof()
             status.update("searching")
-            ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof)
+            # the kept billing rates and priors of absence too (Learned.policy), not only offsets and aliases
+            ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof, policy=kept.policy())
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
     for line in (learned_note, note):

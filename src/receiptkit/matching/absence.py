@@ -114,7 +114,7 @@ def absence_priors(
     """
     n = len(proofs)
     stats: dict[str, dict[str, float]] = {}
-    if not n or not policy.learn_prior_absent:
+    if not n or not (policy.learn_prior_absent or policy.prior_absent_by_kind):
         return absent, stats
     p0 = float(policy.prior_absent)
     kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
@@ -145,8 +145,10 @@ def absence_priors(
         n_other = int((other & (strata == stratum)).sum())
         estimate = absent_share(found_none[mine], chance[mine], eps[mine], policy) if count else p0
         used = p0
-        if count >= policy.prior_absent_min_proofs and not n_other:
+        if policy.learn_prior_absent and count >= policy.prior_absent_min_proofs and not n_other:
             used = min(p0, estimate)
+        elif str(stratum) in policy.prior_absent_by_kind and not n_other:
+            used = min(p0, float(policy.prior_absent_by_kind[str(stratum)]))  # an earlier run's (the counter)
         stats[str(stratum)] = {
             "proofs": count,
             "none_found": int(found_none[mine].sum()),

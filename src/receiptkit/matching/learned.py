@@ -81,20 +81,31 @@ class Learned:
     fx_rates: dict[str, str] = field(default_factory=dict)  # "CNY:USD" -> rate (1 CNY is rate USD)
     # terminals whose clock jumped: their pieces, which win over the one offset
     clock_segments: dict[str, tuple[ClockSegment, ...]] = field(default_factory=dict)
+    # per kind of proof (and direction), how often it is not in the journal, where a run could tell
+    # (matching.absence): one proof at the counter cannot
+    prior_absent: dict[str, float] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.clock_offsets or self.merchant_aliases or self.fx_rates or self.clock_segments)
+        return bool(
+            self.clock_offsets
+            or self.merchant_aliases
+            or self.fx_rates
+            or self.clock_segments
+            or self.prior_absent
+        )
 
     def policy(self, policy=None):  # -> MatchPolicy (imported lazily)
         """``policy`` (default :class:`~receiptkit.matching.MatchPolicy`) with these billing rates added.
 
-        Rates the policy gives already win over learned ones.
+        Rates the policy gives already win over learned ones; so do its ``prior_absent_by_kind``.
         """
         from decimal import Decimal
 
         from receiptkit.matching.policy import MatchPolicy
 
         base = policy or MatchPolicy()
+        if self.prior_absent:  # the priors of absence per kind a run estimated; the policy's own win
+            base = base.replace(prior_absent_by_kind={**self.prior_absent, **base.prior_absent_by_kind})
         if not self.fx_rates:
             return base
         learned = {tuple(key.split(":", 1)): Decimal(rate) for key, rate in self.fx_rates.items()}
@@ -136,6 +147,9 @@ class Learned:
             parts.append(f"{n_alias} merchant alias(es)")
         if self.fx_rates:
             parts.append("billing rates " + ", ".join(f"{k} {v}" for k, v in sorted(self.fx_rates.items())))
+        if self.prior_absent:
+            shown = ", ".join(f"{k} {100 * v:.1f} %" for k, v in sorted(self.prior_absent.items()))
+            parts.append("not in the journal " + shown)
         where = f" ({self.path.name}, {self.updated_at})" if self.path is not None else ""
         return ("; ".join(parts) or "nothing") + where
 
@@ -186,7 +200,12 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         if len(pair) != 2 or not all(len(c) == 3 and c.isalpha() for c in pair) or not _positive(rate):
             raise _bad(target, f"billing rate {key} is not 'AAA:BBB': 'positive decimal'", rate)
         rates[str(key)] = str(rate)
-    return Learned(offsets, aliases, votes, data.get("updated_at"), target, rates, segments)
+    priors: dict[str, float] = {}
+    for kind, value in (data.get("prior_absent") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise _bad(target, f"prior of absence of {kind} is not a probability between 0 and 1", value)
+        priors[str(kind)] = float(value)
+    return Learned(offsets, aliases, votes, data.get("updated_at"), target, rates, segments, priors)
 
 
 def _positive(value: object) -> bool:
@@ -264,6 +283,14 @@ def save_learned(
     if result is not None:
         for entry in result.attrs.get("fx_rates_learned") or []:
             rates[f"{entry['journal_currency']}:{entry['proof_currency']}"] = str(entry["rate"])
+    priors = dict(before.prior_absent)
+    if result is not None:  # a kind the run could estimate replaces the kept prior (matching.absence)
+        settings = result.attrs.get("policy") or {}
+        fewest = settings.get("prior_absent_min_proofs", 200)
+        if settings.get("learn_prior_absent", True):
+            for kind, stats in (result.attrs.get("prior_absent") or {}).items():
+                if stats.get("proofs", 0) >= fewest:
+                    priors[str(kind)] = float(stats["used"])
     merged_aliases = {name: set(keys) for name, keys in before.merchant_aliases.items()}
     for name, keys in (aliases or {}).items():
         merged_aliases.setdefault(str(name), set()).update(str(k) for k in keys)
@@ -275,6 +302,7 @@ def save_learned(
         "clock_offsets": dict(sorted(entries.items())),
         "merchant_aliases": {name: sorted(keys) for name, keys in sorted(merged_aliases.items())},
         "fx_rates": dict(sorted(rates.items())),
+        "prior_absent": dict(sorted(priors.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     temporary = target.with_name(target.name + ".tmp")

@@ -85,7 +85,11 @@ class MatchPolicy:
         against how likely each was to find one by chance
         (:mod:`~receiptkit.matching.absence`; default on; never above
         ``prior_absent``), once the kind has ``prior_absent_min_proofs``
-        proofs (default 200).
+        proofs (default 200). ``prior_absent_by_kind``: such priors known
+        from an earlier run (``{"manual": 0.011}``, keys as in
+        ``result.attrs["prior_absent"]``; :meth:`Learned.policy` gives those a
+        ``reconcile`` kept), used for kinds this batch cannot estimate (one
+        proof at the counter); never above ``prior_absent``.
 
     Scale
         ``expand_cap``: a proof whose window holds more hypotheses than this
@@ -192,6 +196,7 @@ class MatchPolicy:
     completeness_prior_weight: float = 20.0
     learn_prior_absent: bool = True
     prior_absent_min_proofs: int = 200
+    prior_absent_by_kind: Mapping[str, float] = field(default_factory=dict)
     keep_candidates: int = 5
     expand_cap: int = 256
     keep_pairs: int = 12
