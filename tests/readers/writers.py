@@ -204,7 +204,9 @@ def mt940(items: Sequence[Entry], *, currency: str = "EUR", structured: bool = F
         text = entry.merchant
         chunks = [text[i : i + 65] for i in range(0, len(text), 65)] or [""]
         lines.append(f":86:{chunks[0]}")
-        roles.append(Role(position, ("merchant_text",), delete="change"))
+        # a :86: written twice is a valid file: banks such as Rabobank write several :86: lines per entry,
+        # read as one text (docs/proofs.md, MT940), so only that entry's merchant_text may change
+        roles.append(Role(position, ("merchant_text",), delete="change", duplicate="change"))
         for chunk in chunks[1:6]:
             lines.append(chunk)
             roles.append(Role(position, ("merchant_text",), delete="change", duplicate="change"))
