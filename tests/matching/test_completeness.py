@@ -120,3 +120,21 @@ def test_the_estimate_can_be_switched_off() -> None:
     assert result.attrs["completeness"] == {}
     alone = row_of(rk.match(proofs(LINE), j, policy=off), "bocom")
     assert row_of(result, "bocom")["confidence"] == pytest.approx(alone["confidence"])
+
+
+def test_a_proof_whose_own_number_the_journal_does_not_hold_keeps_the_prior() -> None:
+    j = _journal()
+    # a WeChat record naming the branch, its full 交易单号 in no row, 20 s from a card sale of its amount
+    stranger = pf(
+        "wx-missing",
+        12100,
+        "09:56:04",
+        merchant_text=SHOP,
+        wallet_txn_id="4200406996809835007911511048",
+    )
+    alone = row_of(rk.match(proofs(stranger), j), "wx-missing")
+    result = rk.match(proofs(stranger, *_bills(100)), j)
+    verdict = row_of(result, "wx-missing")
+    # the branch's other bills being found does not vouch for a payment whose own record is not here
+    assert verdict["confidence"] == pytest.approx(alone["confidence"])
+    assert result.attrs["completeness"][SHOP]["missing"] == 1

@@ -101,6 +101,7 @@ def absence_priors(
     table: MerchantTable,
     policy: MatchPolicy,
     absent: np.ndarray | None = None,
+    numbers: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray | None, dict[str, dict[str, float]]]:
     """Per proof, the log prior of "not in this journal" (``None``: ``prior_absent`` for every proof), and stats.
 
@@ -133,7 +134,8 @@ def absence_priors(
     chance = np.exp(-lam)
     eps = np.full(n, 1.0 - float(policy.m_amount))
     found_none = w.n_candidates == 0
-    numbered, number_found = _numbers_found(index, proofs)
+    # ``numbers``: :func:`_numbers_found` of these proofs when the caller has them
+    numbered, number_found = numbers if numbers is not None else _numbers_found(index, proofs)
     chance = np.where(numbered, 1.0, chance)
     eps = np.where(numbered, 1.0 - float(policy.m_id_agree), eps)
     found_none = np.where(numbered, ~number_found, found_none)
@@ -158,6 +160,9 @@ def absence_priors(
         }
         if used != p0:
             shift[strata == stratum] = np.log(used) - np.log1p(-used) - (np.log(p0) - np.log1p(-p0))
+    # a proof whose own full number the journal does not hold is not helped by the rest of its kind being
+    # here: that number is the record of its payment, and it is not here (it keeps prior_absent)
+    shift[numbered & ~number_found] = 0.0
     if not shift.any():
         return absent, stats
     mine = np.log(p0) + shift

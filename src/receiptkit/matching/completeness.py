@@ -23,7 +23,9 @@ journal that lacks one terminal's sales shows it in the numbers not found, and
 ``a`` rises to what they say (more careful than the prior). With no such proofs
 nothing changes.
 
-Counter input (``kind`` ``manual``) keeps ``prior_absent``: at the counter the
+A proof whose own full number the journal does not hold keeps ``prior_absent``:
+that number is the record of its payment, and it is not here. Counter input
+(``kind`` ``manual``) keeps ``prior_absent`` too: at the counter the
 shop's own name is typed by the clerk, which says nothing about where the
 customer paid.
 """
@@ -35,6 +37,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.absence import _numbers_found
 from receiptkit.matching.comparators import MerchantTable, alias_hits
 from receiptkit.matching.evidence import FULL_ID, ProofArrays
 from receiptkit.matching.index import JournalIndex
@@ -120,12 +123,14 @@ def absent_priors(
     policy: MatchPolicy,
     counts: Mapping[str, tuple[int, int]] | None = None,
     hits: pd.DataFrame | None = None,
+    numbers: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray | None, dict[str, dict[str, float]]]:
     """Per proof, the log prior of "not in this journal" (None: ``prior_absent`` for every proof).
 
     ``counts``: :func:`branch_counts` of the whole batch (``match_dask`` gives
     them, its tasks each seeing part of the batch); from these proofs when not
-    given (``hits``: :func:`alias_hits` of these proofs, when the caller has them). Returns the priors and, per journal merchant named by branch, what
+    given (``hits``: :func:`alias_hits` of these proofs, ``numbers``: which carry a full number and whether the
+    journal holds it, when the caller has them). Returns the priors and, per journal merchant named by branch, what
     the batch said: proofs naming it with a number (``asked``), of them not
     found (``missing``) and the prior used (``absent``).
     """
@@ -144,7 +149,11 @@ def absent_priors(
     rate = (n_missing + policy.prior_absent * weight) / (n_asked + weight)
     # a text naming several branches (rare: two merchants of one sign) takes the least complete
     per_text = np.where(branch, rate[None, :], 0.0).max(axis=1)
-    prior = np.where(named, per_text[np.maximum(text, 0)], policy.prior_absent)
+    # a proof whose own full number the journal does not hold is not helped by the others being found: that
+    # number is the record of its payment, and it is not here (it keeps prior_absent)
+    numbered, number_found = numbers if numbers is not None else _numbers_found(index, proofs)
+    lowered = named & ~(numbered & ~number_found)
+    prior = np.where(lowered, per_text[np.maximum(text, 0)], policy.prior_absent)
     shown = np.flatnonzero(branch[np.unique(text[named])].any(axis=0))
     stats = {
         str(index.merchants[k]): {

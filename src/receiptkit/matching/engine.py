@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.frames import jsonable, offsets_records
-from receiptkit.matching.absence import absence_priors
+from receiptkit.matching.absence import _numbers_found, absence_priors
 from receiptkit.matching.clocks import clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
@@ -169,10 +169,11 @@ def _match_valid(
     weighed = _weigh(index, arrays, policy, table)
     copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
     # how complete a branch's journal is: the prior of "not in this journal" for proofs naming the branch
-    absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness, hits)
+    numbers = _numbers_found(index, arrays)  # proofs with a full number, and whether the journal holds it
+    absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness, hits, numbers)
     # how often a kind of proof is not here at all, where the batch says (matching.absence); a proof naming a
     # branch of this journal keeps what that branch's completeness says
-    absent, absences = absence_priors(index, arrays, weighed, table, policy, absent)
+    absent, absences = absence_priors(index, arrays, weighed, table, policy, absent, numbers)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     contested: dict[int, list[int]] = {}
     active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
