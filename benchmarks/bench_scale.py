@@ -90,7 +90,7 @@ class _PeakMemory:
 def _dask_run(folder: Path, memory_limit: str, out: Path, partition_rows: int) -> dict:
     from distributed import Client, LocalCluster
 
-    from receiptkit.scale import plan_dask
+    from receiptkit.scale import RESULT_PARQUET_SCHEMA, plan_dask
 
     cluster = LocalCluster(
         n_workers=2,
@@ -113,7 +113,7 @@ def _dask_run(folder: Path, memory_limit: str, out: Path, partition_rows: int) -
                 partition_rows=partition_rows,
             )
             planning = time.perf_counter() - t
-            planned.result.to_parquet(out, write_index=True)
+            planned.result.to_parquet(out, write_index=True, schema=RESULT_PARQUET_SCHEMA)
             wall = time.perf_counter() - t
         return {
             "wall_s": round(wall, 1),

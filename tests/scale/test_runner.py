@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import receiptkit as rk
-from receiptkit.scale import match_dask, plan_dask, write_journal_parquet
+from receiptkit.scale import RESULT_PARQUET_SCHEMA, match_dask, plan_dask, write_journal_parquet
 
 from .cases import SKEWED, edge_dataset
 from .conftest import assert_same_result
@@ -69,6 +69,26 @@ def test_parquet_folder_on_a_two_worker_local_cluster(data, cluster_client, tmp_
     got = cluster_client.compute(result).result(timeout=180).sort_index()
     assert_same_result(expected, got)
     assert len(cluster_client.scheduler_info()["workers"]) == 2
+
+
+def test_the_result_written_to_parquet_reads_back_with_its_lists(data, tmp_path):
+    """docs/scale.md's ``result.to_parquet(folder, schema=RESULT_PARQUET_SCHEMA)``, with tasks that hold no
+    proof (empty partitions) beside tasks whose candidates are lists: the folder reads back as the result."""
+    journal, proofs, policy, expected = data
+    out = tmp_path / "verdicts"
+    with dask.config.set(scheduler="threads"):
+        result = plan_dask(proofs, journal, policy=policy, partition_rows=10**9, min_tasks=6).result
+        result.to_parquet(out, write_index=True, schema=RESULT_PARQUET_SCHEMA)
+    back = pd.read_parquet(out).sort_index()
+    assert len(back) == len(expected)
+    assert back["proof_id"].tolist() == expected["proof_id"].tolist()
+    assert back["status"].tolist() == expected["status"].tolist()
+    many = expected["candidate_txn_ids"].map(len) > 1
+    assert many.any()  # some proofs have several candidates: the lists are really written
+    for got, want in zip(back["candidate_txn_ids"], expected["candidate_txn_ids"], strict=True):
+        assert list(got) == list(want)
+    for got, want in zip(back["candidate_confidences"], expected["candidate_confidences"], strict=True):
+        assert list(got) == pytest.approx(list(want))
 
 
 def test_dask_dataframe_inputs_split_anywhere(data):

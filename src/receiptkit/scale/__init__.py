@@ -19,9 +19,10 @@ from receiptkit.scale.parquet import (
     read_journal_parquet,
     write_journal_parquet,
 )
-from receiptkit.scale.runner import MatchPlan, match_dask, plan_dask
+from receiptkit.scale.runner import RESULT_PARQUET_SCHEMA, MatchPlan, match_dask, plan_dask
 
 __all__ = [
+    "RESULT_PARQUET_SCHEMA",
     "MatchPlan",
     "journal_files",
     "load_journal_parquet",

@@ -29,6 +29,7 @@ from typing import Any
 import dask
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dask import delayed
 
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
@@ -136,6 +137,16 @@ def _task_rows(journal: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """A task's journal rows, each once, in the journal's order: one copy of them, not three."""
     _, first = np.unique(journal[ROW].to_numpy()[at], return_index=True)
     return journal.take(at[first]).drop(columns=[ROW, TASK]).reset_index(drop=True)
+
+
+#: Arrow types of the two list columns of a ``match_dask`` result, for ``to_parquet(schema=...)``.
+#: dask infers a Parquet schema from the result's metadata, where a column of Python lists is plain
+#: ``object`` and is taken for text; ``result.to_parquet(path, schema=RESULT_PARQUET_SCHEMA)`` writes them
+#: as lists (``pandas.read_parquet`` of the folder gives the lists back).
+RESULT_PARQUET_SCHEMA: dict[str, pa.DataType] = {
+    "candidate_txn_ids": pa.list_(pa.string()),
+    "candidate_confidences": pa.list_(pa.float64()),
+}
 
 
 def _result_meta() -> pd.DataFrame:
