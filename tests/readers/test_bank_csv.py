@@ -236,3 +236,15 @@ def test_a_layout_whose_currency_column_is_missing_is_refused(samples, folder, f
     with pytest.raises(ProofError, match="currency column") as caught:
         read_proofs(damaged.encode("utf-8"), name=file)
     assert caught.value.row == header + 1
+
+
+def test_ccb_reads_its_currency_from_bibie_as_well_as_bizhong():
+    """CCB's CSV download names the currency column 币别 (beside 钞汇), its .xls 币种: with the missing
+    currency column refused, both must be read."""
+    text = (
+        "中国建设银行个人活期账户交易明细\n账号:,6217000000001234\n"
+        "序号,摘要,币别,钞汇,交易日期,交易时间,记账日,支出,收入,账户余额,交易地点,对方账号,对方户名\n"
+        "1,消费,人民币,钞,20260101,12:00:00,20260101,12.50,,100.00,示例店,,\n"
+    )
+    frame = read_proofs(text.encode("utf-8"), name="ccb.csv", format="bank")
+    assert frame[["amount_minor", "currency", "direction"]].values.tolist() == [[1250, "CNY", "debit"]]

@@ -83,7 +83,8 @@ CCB = ProofSpec(
         "posted": Col("记账日", kind=_T),
         "debit": Col("支出", kind=_A),
         "credit": Col("收入", kind=_A),
-        "currency": Col("币种", kind="currency"),
+        # 币种 in the .xls sample; 币别 (beside 钞汇) in the CSV download
+        "currency": Col("币种", "币别", kind="currency"),
         "merchant_text": Col("交易地点", "对方户名", "摘要"),
     },
     combine={"__ts": ("交易日期", "交易时间")},
