@@ -144,3 +144,29 @@ def test_a_proofs_csv_cut_inside_its_last_cell_is_refused(tmp_path: Path) -> Non
     assert (info.value.row, info.value.column, info.value.value) == (3, "order_no", "542833BBC5BB91C7")
     path.write_text(text + "\r\n", encoding="utf-8")
     assert rk.read_proofs(path)["order_no"].tolist() == ["A1", "542833BBC5BB91C7"]
+
+
+def test_a_dataframe_of_canonical_proofs_is_read_as_validate_proofs_reads_it(proofs: pd.DataFrame) -> None:
+    got = rk.read_proofs(proofs)
+    pd.testing.assert_frame_equal(got, rk.validate_proofs(proofs))
+    assert rk.read_proofs(proofs, format="canonical").equals(got)
+
+
+def test_a_dataframe_that_is_not_canonical_proofs_is_a_proof_error_naming_the_place(
+    proofs: pd.DataFrame,
+) -> None:
+    bad = proofs.astype({"amount_minor": object})
+    bad.loc[bad.index[3], "amount_minor"] = "12.5"
+    with pytest.raises(ProofError) as caught:
+        rk.read_proofs(bad)
+    assert caught.value.row == 4 and caught.value.column == "amount_minor" and caught.value.value == "12.5"
+    with pytest.raises(ProofError, match="missing required column"):
+        rk.read_proofs(pd.DataFrame({"a": [1]}))
+    with pytest.raises(ProofError, match="not as format='wechat'"):
+        rk.read_proofs(proofs, format="wechat")
+
+
+@pytest.mark.parametrize("source", [5, [b"x"], 1.5, None])
+def test_a_source_that_is_no_file_bytes_or_frame_is_a_proof_error(source: object) -> None:
+    with pytest.raises(ProofError, match="give a path, bytes, a binary file or a DataFrame"):
+        rk.read_proofs(source)

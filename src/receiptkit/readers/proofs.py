@@ -30,6 +30,7 @@ from receiptkit.readers import (
 )
 from receiptkit.readers.protocol import REGISTRY, Head, ModuleReader, Reader
 from receiptkit.readers.table import source_name
+from receiptkit.schema import validate_proofs
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
 
@@ -95,7 +96,8 @@ def read_proofs(
 ) -> pd.DataFrame:
     """Read a customer's proof of payment into the canonical proofs frame.
 
-    ``source`` is a path, bytes or a binary file. ``format`` is a registry
+    ``source`` is a path, bytes, a binary file, or a DataFrame holding the canonical proof columns
+    (checked by :func:`~receiptkit.schema.validate_proofs`, as ``format="canonical"``). ``format`` is a registry
     name (``canonical`` for a proofs frame saved as CSV or Parquet, ``camt``, ``ofx``, ``mt940``, ``paypal``, ``stripe``, ``wallet``,
     ``bank``, ``json``, ``sms``, ``screenshot``: a PNG/JPEG/WebP payment screenshot read by OCR, see
     ``receiptkit.read_screenshot``) or the name of a layout one of them declares (``wechat``, ``alipay``,
@@ -110,6 +112,13 @@ def read_proofs(
     :class:`~receiptkit.readers.paypal.PayPalLayout`, read as declared without sniffing).
     """
     name = options.pop("name", None) or source_name(source)
+    if isinstance(source, pd.DataFrame):
+        return _read_frame(source, format=format, tz=tz, name=name)
+    if not isinstance(source, str | Path | bytes | bytearray | memoryview) and not hasattr(source, "read"):
+        raise ProofError(
+            f"cannot read a {type(source).__name__}: give a path, bytes, a binary file or a DataFrame",
+            file=name,
+        )
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise ProofError("no such file", file=name)
     if hasattr(source, "read"):
@@ -142,6 +151,20 @@ def read_proofs(
         elif format in _SPEC_FAMILIES:
             options["head"] = Head(source, name)
         return reader.read(source, tz=tz, strict=strict, name=name, **options)
+    except ProofError:
+        raise
+    except ReceiptkitError as exc:
+        raise ProofError(
+            exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=exc.value
+        ) from None
+
+
+def _read_frame(frame: pd.DataFrame, *, format: str | None, tz: str | None, name: str) -> pd.DataFrame:
+    """A DataFrame is a canonical proofs frame: checked by ``validate_proofs``, errors as ``ProofError``."""
+    if format not in (None, "canonical"):
+        raise ProofError(f"a DataFrame is read as canonical proofs, not as format={format!r}", file=name)
+    try:
+        return validate_proofs(frame, tz=tz)
     except ProofError:
         raise
     except ReceiptkitError as exc:
