@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import receiptkit as rk
-from receiptkit.errors import JournalError, ProofError
+from receiptkit.errors import JournalError, ProofError, SettlementError
 from receiptkit.readers import journal, settlement
 from receiptkit.readers.proofs import FORMATS, sniff_format
 from receiptkit.readers.protocol import REGISTRY, TARGETS, Head, ModuleReader, Reader, Registry
@@ -379,3 +379,16 @@ def test_docs_explain_every_error_class_the_readers_raise() -> None:
     explained = "\n".join(refusal_sections)
     missing = sorted(name for name in raised if name not in explained)
     assert not missing, f"error classes raised by readers but not explained in a Refusals section: {missing}"
+
+
+@pytest.mark.parametrize("source", [5, None, 1.5, object()])
+def test_every_reader_refuses_a_source_that_is_no_file_bytes_or_frame_with_its_typed_error(
+    source: object,
+) -> None:
+    for read, error in (
+        (rk.read_journal, JournalError),
+        (rk.read_proofs, ProofError),
+        (rk.read_settlement, SettlementError),
+    ):
+        with pytest.raises(error, match="give a path, bytes, a binary file or a DataFrame"):
+            read(source)

@@ -61,6 +61,7 @@ from receiptkit.readers.table import (
     iso_text,
     read_table,
     source_name,
+    unreadable_source,
 )
 from receiptkit.schema import (
     JOURNAL_COLUMNS,
@@ -166,6 +167,9 @@ def read_journal(
     negative: a negative amount on a sale (or untyped) row makes it a refund.
     """
     name = "<DataFrame>" if isinstance(source, pd.DataFrame) else source_name(source)
+    unreadable = unreadable_source(source)
+    if unreadable:
+        raise JournalError(unreadable, file=name)
     try:
         with remembering():  # covers of Parquet columns (their dictionaries), for this read only
             return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))

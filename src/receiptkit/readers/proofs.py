@@ -29,7 +29,7 @@ from receiptkit.readers import (
     wallet_cn,
 )
 from receiptkit.readers.protocol import REGISTRY, Head, ModuleReader, Reader
-from receiptkit.readers.table import source_name
+from receiptkit.readers.table import source_name, unreadable_source
 from receiptkit.schema import validate_proofs
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
@@ -114,11 +114,9 @@ def read_proofs(
     name = options.pop("name", None) or source_name(source)
     if isinstance(source, pd.DataFrame):
         return _read_frame(source, format=format, tz=tz, name=name)
-    if not isinstance(source, str | Path | bytes | bytearray | memoryview) and not hasattr(source, "read"):
-        raise ProofError(
-            f"cannot read a {type(source).__name__}: give a path, bytes, a binary file or a DataFrame",
-            file=name,
-        )
+    unreadable = unreadable_source(source)
+    if unreadable:
+        raise ProofError(unreadable, file=name)
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise ProofError("no such file", file=name)
     if hasattr(source, "read"):

@@ -49,6 +49,7 @@ from receiptkit.readers.table import (
     local_day,
     problems_frame,
     source_name,
+    unreadable_source,
 )
 from receiptkit.schema import CHANNELS, STRING
 
@@ -598,6 +599,9 @@ def read_settlement(
     if isinstance(source, pd.DataFrame):
         return validate_settlement(source, name=name or "<DataFrame>")
     name = name or source_name(source)
+    unreadable = unreadable_source(source)
+    if unreadable:
+        raise SettlementError(unreadable, file=name)
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise SettlementError("no such file", file=name)
     if isinstance(format, SettlementSpec):

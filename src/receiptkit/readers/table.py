@@ -115,6 +115,15 @@ def source_name(source: Any) -> str:
     return "<bytes>" if isinstance(source, bytes | bytearray) else f"<{type(source).__name__}>"
 
 
+def unreadable_source(source: Any) -> str | None:
+    """Why ``source`` cannot be read at all (not a path, bytes, binary file or DataFrame), or None."""
+    if isinstance(source, str | Path | bytes | bytearray | memoryview | pd.DataFrame) or hasattr(
+        source, "read"
+    ):
+        return None
+    return f"cannot read a {type(source).__name__}: give a path, bytes, a binary file or a DataFrame"
+
+
 @contextlib.contextmanager
 def silenced_logs(*names: str) -> Iterator[None]:
     """Silence third-party parsers' loggers while they parse.
