@@ -53,17 +53,38 @@ COLS = [
 ]
 
 
+def _table(head: list, rows: list, markdown: bool) -> list[str]:
+    if markdown:
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        return out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+
+    def fmt(r: list) -> str:
+        return "  ".join(
+            str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+
+    return [fmt(head)] + [fmt(r) for r in rows]
+
+
 def _pct(a: int, b: int) -> str:
     return f"{100.0 * a / b:.1f}" if b else "-"
 
 
-def run(seed: int, n_proofs: int, n_txns: int, markdown: bool = False, keep: str | None = None) -> str:
+def run(
+    seed: int,
+    n_proofs: int,
+    n_txns: int,
+    markdown: bool = False,
+    keep: str | None = None,
+    elsewhere: float = 0.06,
+) -> str:
     import receiptkit as rk
 
     t0 = time.perf_counter()
     world = build_world(seed, n_txns)
     gen = Generator(world, seed)
-    specs = gen.batch(n_proofs)
+    specs = gen.batch(n_proofs, elsewhere)
     oracle = Oracle(world.txns)
     for s in specs:
         fit = oracle.fitting(s.ev)
@@ -81,10 +102,24 @@ def run(seed: int, n_proofs: int, n_txns: int, markdown: bool = False, keep: str
     result = rk.match(proofs, journal)
     t2 = time.perf_counter()
     base = naive(proofs, journal)
+    # at the counter: each counter proof through find, on an index that knows the month's clock offsets
+    t3 = time.perf_counter()
+    index = rk.JournalIndex(journal, clock_offsets=rk.clock_offsets(result))
+    found: dict[str, tuple[str, str | None]] = {}
+    for s in specs:
+        if s.form.startswith("counter") and s.proof_id:
+            one = proofs[proofs["proof_id"] == s.proof_id]
+            v = rk.find(index, one).attrs.get("verdict", {})
+            found[s.proof_id] = (
+                v.get("status"),
+                v.get("txn_id") if isinstance(v.get("txn_id"), str) else None,
+            )
+    t4 = time.perf_counter()
     res = {r.proof_id: r for r in result.itertuples(index=False)}
 
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     wrong: list[str] = []
+    fstats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for s in specs:
         keys = ["ALL", "form " + s.form.split(":")[0], "form " + s.form] + [
             "tag " + t for t in sorted(s.tags)
@@ -119,6 +154,28 @@ def run(seed: int, n_proofs: int, n_txns: int, markdown: bool = False, keep: str
                     st["naive_ident_hit"] += s.extra["ident"]
                 else:
                     st["naive_false"] += 1
+        if s.proof_id in found:
+            fs, ft = found[s.proof_id]
+            fk = ["find ALL counter", "find " + s.form] + [
+                "find tag " + t for t in sorted(s.tags) if t.startswith("else")
+            ]
+            for k in fk:
+                st = fstats[k]
+                st["n"] += 1
+                st["ident"] += s.extra["ident"]
+                st[{"matched": "matched", "ambiguous": "ambig"}.get(fs, "unmatched")] += 1
+                if fs == "matched":
+                    if ft in s.truth:
+                        st["correct"] += 1
+                        st["ident_hit"] += s.extra["ident"]
+                    elif s.here:
+                        st["wrong_row"] += 1
+                    else:
+                        st["elsewhere_matched"] += 1
+            if fs == "matched" and ft not in s.truth and len(wrong) < 12:
+                wrong.append(
+                    f"- [find {s.form}] truth={sorted(s.truth) or 'elsewhere'} got={ft} :: {s.payload}"
+                )
         if not refused and status == "matched" and txn not in s.truth and len(wrong) < 12:
             text = s.payload.get("body") if isinstance(s.payload, dict) and "body" in s.payload else s.payload
             wrong.append(
@@ -158,25 +215,44 @@ def run(seed: int, n_proofs: int, n_txns: int, markdown: bool = False, keep: str
         "to another row; elsewhere_matched = (b) a payment made elsewhere matched (tellable: the clerk's oracle finds no fitting row); naive = amount + day + last 4, matched when one row.",
         "",
     ]
-    if markdown:
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "---|" * len(head))
-        lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    else:
-        widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    lines += _table(head, rows, markdown)
+    if fstats:
+        lines.append("")
         lines.append(
-            "  ".join(
-                str(h).rjust(w) if i else str(h).ljust(w)
-                for i, (h, w) in enumerate(zip(head, widths, strict=True))
-            )
+            f"counter proofs one at a time through rk.find (JournalIndex with the offsets match learned; {t4 - t3:.1f} s):"
         )
-        for r in rows:
-            lines.append(
-                "  ".join(
-                    str(c).rjust(w) if i else str(c).ljust(w)
-                    for i, (c, w) in enumerate(zip(r, widths, strict=True))
-                )
+        fh = [
+            "category",
+            "n",
+            "ident",
+            "matched",
+            "ambig",
+            "unmatched",
+            "correct",
+            "wrong_row",
+            "elsewhere_matched",
+            "prec",
+            "recall",
+        ]
+        frows = []
+        for k in sorted(fstats):
+            st = fstats[k]
+            frows.append(
+                [
+                    k,
+                    st["n"],
+                    st["ident"],
+                    st["matched"],
+                    st["ambig"],
+                    st["unmatched"],
+                    st["correct"],
+                    st["wrong_row"],
+                    st["elsewhere_matched"],
+                    _pct(st["correct"], st["matched"]),
+                    _pct(st["ident_hit"], st["ident"]),
+                ]
             )
+        lines += _table(fh, frows, markdown)
     if problems:
         lines.append("")
         lines.append("refused at intake (first 8):")

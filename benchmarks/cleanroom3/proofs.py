@@ -504,7 +504,7 @@ class Generator:
         return c
 
     # ---------------- the batch ----------------
-    def batch(self, n: int) -> list[Spec]:
+    def batch(self, n: int, elsewhere: float = 0.06) -> list[Spec]:
         rng = self.rng
         plan = [
             ("wechat", 0.11),
@@ -519,7 +519,7 @@ class Generator:
             ("counter_about", 0.02),
             ("counter_hour", 0.05),
             ("counter_range", 0.03),
-            ("elsewhere", 0.18),
+            ("elsewhere", elsewhere / (1 - elsewhere)),
         ]
         specs: list[Spec] = []
         kinds = rng.choices([k for k, _ in plan], [w for _, w in plan], k=n)
