@@ -304,3 +304,34 @@ def test_a_time_of_day_alone_in_a_workbook_time_cell_is_refused_not_a_crash(samp
     with pytest.raises(ProofError) as caught:
         read_proofs(path)
     assert caught.value.row == header + 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "wechat_personal/example-wechat-records.xlsx",
+        "bank_cn_ccb/example-ccb-交易明细_xxxx_2025xxxx_2025xxxx.xls",
+        "bank_cn_citic/example-citic-credit-records.xls",
+    ],
+)
+def test_workbook_bytes_read_as_the_workbook_file(samples, path):
+    """A workbook uploaded as bytes (no path, no suffix) is recognised by its content and read like the file."""
+    file = samples / path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_path = read_proofs(file)
+        from_bytes = read_proofs(file.read_bytes())
+    named = ["proof_id", "source"]
+    pd.testing.assert_frame_equal(from_path.drop(columns=named), from_bytes.drop(columns=named))
+    assert len(from_bytes) > 3
+
+
+def test_a_zip_that_is_no_workbook_is_not_read_as_one():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "交易时间,金额\n")
+    with pytest.raises(ProofError):
+        read_proofs(buffer.getvalue())

@@ -53,6 +53,7 @@ from receiptkit.readers.table import (
     excel_engine,
     head_text,
     source_name,
+    workbook_suffix,
 )
 
 __all__ = ["REGISTRY", "TARGETS", "Head", "ModuleReader", "Reader", "Registry"]
@@ -94,8 +95,10 @@ class Head:
 
     @cached_property
     def suffix(self) -> str:
-        """The lower-case suffix of a path source (``""`` for bytes and frames)."""
-        return Path(self.source).suffix.lower() if isinstance(self.source, str | Path) else ""
+        """The lower-case suffix of a path source; ``.xlsx``/``.xls`` for workbook bytes; else ``""``."""
+        if isinstance(self.source, str | Path):
+            return Path(self.source).suffix.lower()
+        return workbook_suffix(self.source)
 
     @property
     def is_workbook(self) -> bool:
@@ -121,7 +124,7 @@ class Head:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return pd.read_excel(
-                    self.source,
+                    io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source,
                     header=None,
                     dtype=object,
                     nrows=HEAD_SHEET_ROWS,

@@ -254,8 +254,10 @@ def read_table(
       count as complete (``"CREDIT|DEBIT"``, ``"[A-Z]{3}"``).
     """
     name = name or source_name(source)
-    suffix = Path(name).suffix.lower() if isinstance(source, str | Path) else ""
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+    suffix = workbook_suffix(source)
+    if suffix:
+        if suffix == ".xls" and not isinstance(source, str | Path):
+            source = io.BytesIO(bytes(source))
         rows = _spreadsheet_rows(source, suffix, sheet, name)
     else:
         text = decode_bytes(_read_bytes(source), encodings, name)
@@ -384,6 +386,37 @@ def check_workbook(source: Any, name: str) -> None:
                 f"workbook decompresses to more than {MAX_WORKBOOK_BYTES:,} bytes: refused as a decompression bomb",
                 file=name,
             )
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a BIFF8 .xls (an OLE compound file)
+
+
+def workbook_suffix(source: Any) -> str:
+    """``.xlsx``/``.xlsm``/``.xls`` for a workbook, else ``""``.
+
+    A path by its suffix; bytes by their content: a zip whose directory holds ``xl/`` parts (an
+    Office Open XML workbook) or an OLE compound file (a BIFF8 workbook), so workbook bytes uploaded
+    without a path read as the same file saved to disk.
+    """
+    if isinstance(source, str | Path):
+        suffix = Path(source).suffix.lower()
+        return suffix if suffix in (".xlsx", ".xlsm", ".xls") else ""
+    if not isinstance(source, bytes | bytearray | memoryview):
+        return ""
+    data = bytes(source[:8])
+    if data.startswith(_OLE_MAGIC):
+        return ".xls"
+    if data.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(bytes(source))) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return ""
+        if any(n.startswith("xl/") for n in names):
+            return ".xlsx"
+    return ""
 
 
 def excel_engine(suffix: str) -> str:
