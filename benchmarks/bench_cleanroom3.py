@@ -23,9 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--elsewhere", type=float, default=0.06, help="share of proofs of payments made in other shops"
     )
+    ap.add_argument(
+        "--fx",
+        default=None,
+        help='a billing rate the shop configures, JOURNAL:PROOF=rate (proof units per journal unit), e.g. "CNY:HKD=1.087" (default: none)',
+    )
     ap.add_argument("--keep", default=None, help="write the journal and proof files to this folder")
     a = ap.parse_args(argv)
-    print(run(a.seed, a.proofs, a.txns, markdown=a.markdown, keep=a.keep, elsewhere=a.elsewhere))
+    print(run(a.seed, a.proofs, a.txns, markdown=a.markdown, keep=a.keep, elsewhere=a.elsewhere, fx=a.fx))
     return 0
 
 

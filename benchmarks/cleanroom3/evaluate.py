@@ -78,6 +78,7 @@ def run(
     markdown: bool = False,
     keep: str | None = None,
     elsewhere: float = 0.06,
+    fx: str | None = None,
 ) -> str:
     import receiptkit as rk
 
@@ -99,7 +100,14 @@ def run(
         journal = rk.read_journal(str(jpath))
         proofs, problems = read_all(rk, specs, d / "proofs")
     t1 = time.perf_counter()
-    result = rk.match(proofs, journal)
+    policy = None
+    if fx:  # "CNY:HKD=1.087": (journal currency, proof currency) = proof units per journal unit
+        from decimal import Decimal
+
+        pair, rate = fx.split("=")
+        a, b = pair.split(":")
+        policy = rk.MatchPolicy(fx_rates={(a, b): Decimal(rate)})
+    result = rk.match(proofs, journal, policy=policy)
     t2 = time.perf_counter()
     base = naive(proofs, journal)
     # at the counter: each counter proof through find, on an index that knows the month's clock offsets
@@ -109,7 +117,7 @@ def run(
     for s in specs:
         if s.form.startswith("counter") and s.proof_id:
             one = proofs[proofs["proof_id"] == s.proof_id]
-            v = rk.find(index, one).attrs.get("verdict", {})
+            v = rk.find(index, one, policy=policy).attrs.get("verdict", {})
             found[s.proof_id] = (
                 v.get("status"),
                 v.get("txn_id") if isinstance(v.get("txn_id"), str) else None,
@@ -209,7 +217,8 @@ def run(
     head = ["category", *COLS]
     lines = [
         f"clean room 3, seed {seed}: {len(journal)} journal rows, {len(specs)} proofs ({len(proofs)} read, {len(problems)} refused); "
-        f"generate+read {t1 - t0:.1f} s, match {t2 - t1:.1f} s",
+        f"generate+read {t1 - t0:.1f} s, match {t2 - t1:.1f} s"
+        + (f"; policy fx_rates {fx}" if fx else "; no fx_rates given"),
         "ident = proofs a careful clerk could single out (one-fit oracle); fooled = made elsewhere but exactly one row here fits;",
         "prec = correct / matched; recall = identifiable proofs matched to their sale / identifiable; wrong_row = (a) a payment here matched",
         "to another row; elsewhere_matched = (b) a payment made elsewhere matched (tellable: the clerk's oracle finds no fitting row); naive = amount + day + last 4, matched when one row.",

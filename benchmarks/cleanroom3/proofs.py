@@ -410,6 +410,30 @@ class Generator:
                 tags = tags | {"fx_no_orig"}
             prefix = "QR      " if t.channel == "unionpay_qr" else "SALES:   "
             desc = f"{prefix}{name:<26}CHN          CN"
+            if (
+                rng.random() < 0.35
+            ):  # HSBC HK debit card: the posting date only, the day of the sale in the text
+                ev.pop("last4", None)
+                if cur == "CNY":
+                    rate = 0.92 * rng.uniform(0.985, 1.005) / (1 + rng.uniform(0.0, 0.02))
+                    amount = round(t.amount_minor / rate)
+                    ev.update(currency="HKD", amount=amount, fx=True)
+                    tags = (tags - {"fx_orig"}) | {"fx_no_orig"}
+                desc = f"{name[:24]:<25}{rng.randint(10**17, 10**18 - 1)}   {ts.strftime('%d%b').upper()}"
+                row = [post.strftime("%d/%m/%Y"), desc, f'"-{amount // 100:,}.{amount % 100:02d}"\t', "HKD"]
+                row.append(f'"{rng.randint(1000, 90000):,}.{rng.randint(10, 99)}"\t')
+                row.append("HKD")
+                if ts.weekday() >= 4:
+                    tags = tags | {"weekend_post"}
+                return Spec(
+                    "stmt:hsbcd",
+                    tags | {"posting_date"},
+                    self.truth(t) if here else set(),
+                    here,
+                    ev,
+                    row,
+                    src=t,
+                )
             row = [
                 ts.strftime("%d/%m/%Y"),
                 post.strftime("%d/%m/%Y"),
@@ -738,7 +762,7 @@ def write_files(specs: list[Spec], out: Path) -> list[tuple[str, Path, dict, lis
             p.write_text("\n".join(lines) + "\n", encoding="utf-8")
             files.append(("json", p, {}, ss))
         else:  # stmt
-            for bank in ("cmb", "boc", "hsbc"):
+            for bank in ("cmb", "boc", "hsbc", "hsbcd"):
                 bs = [s for s in ss if s.form == "stmt:" + bank]
                 if not bs:
                     continue
@@ -756,6 +780,10 @@ def write_files(specs: list[Spec], out: Path) -> list[tuple[str, Path, dict, lis
                         "交易日,银行记账日,卡号后四位,交易描述,存入,支出,币种",
                     ]
                     fmt = "boc_credit"
+                elif bank == "hsbcd":
+                    p = out / "hsbc_hk_debit_202611.csv"
+                    head = ["Date,Description,Billing amount,Billing currency,Balance,Balance currency"]
+                    fmt = "hsbc_hk_debit"
                 else:
                     p = out / "hsbc_hk_credit_202611.csv"
                     head = [
@@ -765,7 +793,9 @@ def write_files(specs: list[Spec], out: Path) -> list[tuple[str, Path, dict, lis
                 rows = []
                 for i, s in enumerate(bs):
                     s.extra["row"] = len(head) + i + 1
-                    if bank == "hsbc":
+                    if bank == "hsbcd":
+                        rows.append(",".join(s.payload))
+                    elif bank == "hsbc":
                         r = list(s.payload)
                         rows.append(",".join([r[0], r[1], _q(r[2]), r[3], *r[4:6], _q(r[6]), *r[7:]]))
                     else:
