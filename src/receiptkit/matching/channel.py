@@ -39,8 +39,10 @@ import pandas as pd
 from receiptkit.matching.text import parse_merchant
 
 __all__ = [
+    "ALIPAY",
     "CARD",
     "WALLET",
+    "WECHAT",
     "card_lines",
     "card_lines_of",
     "channel_codes",
@@ -48,6 +50,9 @@ __all__ = [
     "foreign_lines",
     "journal_channel_counts",
     "journal_channels",
+    "journal_wallets",
+    "proof_wallets",
+    "proof_wallets_of",
 ]
 
 # words that say the card paid through a wallet, a QR code or a platform (field guide 2.1.1, 2.2, 2.3)
@@ -62,6 +67,11 @@ _POS = re.compile(r"POS消费|POS\s*SALE|^SALES:", re.IGNORECASE)
 CARD = 0  # journal channel card
 WALLET = 1  # wechat, alipay, unionpay_qr
 _UNKNOWN = -1  # other, or not given
+
+# which wallet's record a proof is (proof_wallets), and what a journal row is to it (journal_wallets)
+WECHAT = 0  # a WeChat Pay record showing its 交易单号; a wechat row
+ALIPAY = 1  # an Alipay record showing its 交易订单号; an alipay row
+CARD_SALE = 2  # a card row (the journal's channel card)
 
 
 def card_lines(kinds: np.ndarray, texts: np.ndarray, foreign: np.ndarray | None = None) -> np.ndarray:
@@ -179,3 +189,110 @@ def journal_channel_counts(index) -> np.ndarray:
     if given is not None:
         return np.asarray(given)
     return channel_counts(journal_channels(index), index.last4_code >= 0)
+
+
+# --------------------------------------------------------------------------- wallet records
+# A WeChat Pay or Alipay record (a bill row, a bill detail or its screenshot) showing the wallet's own
+# transaction number is a wallet payment at the shop: the merchant's terminal records it as a WeChat or
+# Alipay payment even when a bank card funded it (支付方式 / 收/付款方式 names the card, field guide 4.1,
+# 4.3, 4.4), so its row is never a card sale, nor the other wallet's payment.
+
+# the numbers' observed forms (field guide 4.2, 4.4; observations, so a date inside must be a real one):
+# WeChat's merchant-payment 交易单号 4200 + 6 digits + YYYYMMDD + 10 digits (28); Alipay's 交易订单号
+# YYYYMMDD + 20 digits (TRADE, 28) or + 24 digits (32)
+_WECHAT_NO = re.compile(r"^4200\d{6}(20\d{6})\d{10}$")
+_ALIPAY_NO = re.compile(r"^(20\d{6})(?:\d{20}|\d{24})$")
+
+
+def _a_date(digits: str) -> bool:
+    try:
+        pd.Timestamp(year=int(digits[:4]), month=int(digits[4:6]), day=int(digits[6:8]))
+    except ValueError:
+        return False
+    return True
+
+
+def _wallet_of_number(number: str) -> int:
+    found = _WECHAT_NO.match(number)
+    if found:
+        return WECHAT if _a_date(found.group(1)) else _UNKNOWN
+    found = _ALIPAY_NO.match(number)
+    if found:
+        return ALIPAY if _a_date(found.group(1)) else _UNKNOWN
+    return _UNKNOWN
+
+
+def _wallet_of_raw(raw: dict) -> int:
+    keys = set(raw)
+    # WeChat's export (交易单号 + 商户单号; Meituan's says 商家单号) or its bill detail (收单机构 财付通)
+    if {"交易单号", "商户单号"} <= keys or "财付通" in str(raw.get("收单机构") or ""):
+        return WECHAT
+    # Alipay's export (交易订单号 + 交易对方; JD's names a 商户名称 instead)
+    if {"交易订单号", "交易对方"} <= keys and "商户名称" not in keys:
+        return ALIPAY
+    return _UNKNOWN
+
+
+def proof_wallets(kinds: np.ndarray, numbers: np.ndarray, raws) -> np.ndarray:
+    """Per proof: ``WECHAT``, ``ALIPAY`` or -1: which wallet's record it is, when that is clear.
+
+    Only a ``wallet`` proof that shows a wallet transaction number is read: by
+    the columns of the export it came from (``raw``: WeChat's ``交易单号`` +
+    ``商户单号``, or ``收单机构`` 财付通; Alipay's ``交易订单号`` + ``交易对方``),
+    else by the unmasked number's observed form with a real date in it (WeChat
+    ``4200…YYYYMMDD…``, 28 digits; Alipay ``YYYYMMDD…``, 28 or 32 digits). A
+    masked number, JD's or Meituan's records, and a bank's text are not.
+    """
+    from receiptkit.matching.evidence import visible_id
+
+    kinds = np.asarray(kinds, dtype=object)
+    numbers = np.asarray(numbers, dtype=object)
+    raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
+    out = np.full(len(kinds), _UNKNOWN, dtype=np.int8)
+    shown = (kinds == "wallet") & ~pd.isna(numbers)
+    for k in np.flatnonzero(shown):
+        number = str(numbers[k]).strip()
+        if not number:
+            continue
+        raw = raws[k]
+        wallet = _wallet_of_raw(raw) if isinstance(raw, dict) else _UNKNOWN
+        if wallet == _UNKNOWN:
+            _, whole, masked = visible_id(number)
+            wallet = _UNKNOWN if masked else _wallet_of_number(whole)
+        out[k] = wallet
+    return out
+
+
+def proof_wallets_of(proofs) -> np.ndarray:
+    """:func:`proof_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once)."""
+    cached = getattr(proofs, "_rk_proof_wallets", None)
+    if cached is None or len(cached) != len(proofs):
+        frame = proofs.frame
+        raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
+        cached = proof_wallets(frame["kind"].astype(object).to_numpy(), proofs.wallet, raws)
+        object.__setattr__(proofs, "_rk_proof_wallets", cached)
+    return cached
+
+
+def journal_wallets(index) -> np.ndarray:
+    """Per journal row: ``WECHAT``, ``ALIPAY``, ``CARD_SALE`` or -1 (UnionPay QR, other, not given).
+
+    From the ``channel`` alone: a WeChat row showing the card that funded it is
+    a WeChat row here. A UnionPay QR row is -1: an acquirer may record a QR
+    payment under a card scheme, so it is no clear case either way.
+    """
+    cached = getattr(index, "_rk_wallet_codes", None)
+    if cached is not None and len(cached) == len(index):
+        return cached
+    journal = index.journal
+    if "channel" not in journal.columns:
+        codes = np.full(len(journal), _UNKNOWN, dtype=np.int8)
+    else:
+        text = journal["channel"].astype("string").str.lower().fillna("")
+        codes = np.select(
+            [text.eq("wechat").to_numpy(), text.eq("alipay").to_numpy(), text.eq("card").to_numpy()],
+            [WECHAT, ALIPAY, CARD_SALE],
+            _UNKNOWN,
+        ).astype(np.int8)
+    object.__setattr__(index, "_rk_wallet_codes", codes)
+    return codes

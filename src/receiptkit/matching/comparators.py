@@ -922,6 +922,12 @@ class ChannelComparator(Comparator):
     ``r s_w / (r s_w + s_c)`` and of ``card`` ``s_c / (r s_w + s_c)``, u their shares, and the weights
     ``ln r - ln(r s_w + s_c)`` and ``-ln(r s_w + s_c)``: against a wallet row whatever the shop's mix, for a
     card row by as much as card rows are rare.
+
+    A WeChat Pay or Alipay record showing its wallet number (:func:`~receiptkit.matching.channel.proof_wallets`)
+    is a wallet payment at the shop, recorded by the terminal as one even when a card funded it: against a
+    card row it is ``card_sale``, against the other wallet's row ``other_wallet``, both with m
+    ``m_wallet_record_other_channel`` (u about 1: weight ``ln m``). A row of the same wallet, of UnionPay QR,
+    other or no channel, or one carrying the record's own number, is ``missing`` (no evidence).
     """
 
     field = "channel"
@@ -940,6 +946,18 @@ class ChannelComparator(Comparator):
                 against=True,
             ),
             ComparisonLevel("missing", None, "not a card line naming a shop, or the row's channel unknown"),
+            ComparisonLevel(
+                "card_sale",
+                p.m_wallet_record_other_channel,
+                "a WeChat Pay or Alipay record showing its number; a card sale",
+                against=True,
+            ),
+            ComparisonLevel(
+                "other_wallet",
+                p.m_wallet_record_other_channel,
+                "a WeChat Pay record; an Alipay row (or the reverse)",
+                against=True,
+            ),
         )
 
     def level_weights(self, index) -> np.ndarray:
@@ -953,6 +971,10 @@ class ChannelComparator(Comparator):
             return np.zeros(3)  # all rows alike: the channel tells nothing
         both = self.ratio * s_wallet + s_card
         return np.array([-np.log(both), np.log(self.ratio) - np.log(both), 0.0])
+
+    def record_weights(self) -> np.ndarray:
+        """The weight of ``card_sale`` and ``other_wallet``: ``ln m`` (a stranger's row is of any channel)."""
+        return np.log([self.level("card_sale").m, self.level("other_wallet").m])
 
     def class_bounds(self, index) -> np.ndarray:
         """The largest weight a counted row can have, for rows without (0) and with (1) a card's last 4."""
@@ -974,7 +996,34 @@ class ChannelComparator(Comparator):
         line = card_lines_of(ctx.proofs)[p] if len(p) else np.zeros(0, dtype=bool)
         channel = journal_channels(ctx.index)[j] if len(j) else np.zeros(0, dtype=np.int8)
         codes = np.where(line & (channel >= 0), channel, 2).astype(np.int64)
-        return _named(ctx, self.names, codes), self.level_weights(ctx.index)[codes]
+        codes = self._wallet_records(ctx, codes)
+        weights = np.concatenate([self.level_weights(ctx.index), self.record_weights()])
+        return _named(ctx, self.names, codes), weights[codes]
+
+    def _wallet_records(self, ctx: PairContext, codes: np.ndarray) -> np.ndarray:
+        """``card_sale`` (3) and ``other_wallet`` (4) where a WeChat / Alipay record meets such a row."""
+        from receiptkit.matching.channel import CARD_SALE, journal_wallets, proof_wallets_of
+
+        p, j = ctx.pairs.proof, ctx.pairs.txn
+        if not len(p):
+            return codes
+        record = proof_wallets_of(ctx.proofs)[p]
+        row = journal_wallets(ctx.index)[j]
+        card = (record >= 0) & (row == CARD_SALE)
+        other = (record >= 0) & (row >= 0) & (row != CARD_SALE) & (row != record)
+        hit = np.flatnonzero(card | other)
+        if not len(hit):
+            return codes
+        journal = ctx.index.journal
+        if "wallet_txn_id" in journal.columns:  # a row carrying the record's own number: the number speaks
+            mine = ctx.proofs.wallet[p[hit]]
+            theirs = journal["wallet_txn_id"].to_numpy(dtype=object)[j[hit]]
+            same = np.array([str(a).strip() == str(b).strip() for a, b in zip(mine, theirs, strict=True)])
+            same &= ~pd.isna(theirs)
+            hit = hit[~same]
+        codes = codes.copy()
+        codes[hit] = np.where(card[hit], 3, 4)
+        return codes
 
 
 class MerchantField(Comparator):

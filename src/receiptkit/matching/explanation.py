@@ -220,7 +220,18 @@ def _proof_value(row: pd.Series, field: str) -> Any:
         line = card_lines(
             np.array([row.get("kind")], dtype=object), np.array([row.get("merchant_text")], dtype=object)
         )
-        return "a statement line naming a shop and no wallet" if line[0] else None
+        if line[0]:
+            return "a statement line naming a shop and no wallet"
+        from receiptkit.matching.channel import ALIPAY, WECHAT, proof_wallets
+
+        raws = np.empty(1, dtype=object)
+        raws[0] = row.get("raw")  # a dict, kept whole
+        wallet = proof_wallets(
+            np.array([row.get("kind")], dtype=object),
+            np.array([row.get("wallet_txn_id")], dtype=object),
+            raws,
+        )[0]
+        return {WECHAT: "a WeChat Pay record", ALIPAY: "an Alipay record"}.get(int(wallet))
     value = row.get(field)
     if field == "card_last4" and (value is None or pd.isna(value)):
         raw = row.get("raw")

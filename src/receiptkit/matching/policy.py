@@ -125,6 +125,11 @@ class MatchPolicy:
         terminal (default 0.02: the field guide shows wallet payments on
         statements with the wallet's name, 2.1.1). The levels' m follow from
         it and the journal's shares of card and wallet rows.
+        ``m_wallet_record_other_channel``: m of a WeChat Pay or Alipay record
+        showing its wallet number against a card row or the other wallet's
+        row (default 1e-6: the terminal records a wallet payment as the
+        wallet's even when a card funded it, field guide 4.1 / 4.3 / 4.4; as
+        strong as a contradicting number, so amount and time cannot carry it).
 
     Merchant (:class:`~receiptkit.matching.comparators.MerchantComparator`)
         ``m_merchant_alias``, ``m_merchant_branch``, ``m_merchant_brand``,
@@ -187,6 +192,7 @@ class MatchPolicy:
     m_merchant_similar: float = 0.10
     m_merchant_unrelated: float = 0.05
     channel_wallet_ratio: float = 0.02
+    m_wallet_record_other_channel: float = 1e-6
     m_merchant_other_brand: float = 1e-9
     m_merchant_other_branch: float = 1e-9
     merchant_strong: float = 85.0
