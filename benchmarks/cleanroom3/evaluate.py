@@ -180,14 +180,14 @@ def run(
                         st["wrong_row"] += 1
                     else:
                         st["elsewhere_matched"] += 1
-            if fs == "matched" and ft not in s.truth and len(wrong) < 12:
+            if fs == "matched" and ft not in s.truth and len(wrong) < 20:
                 wrong.append(
                     f"- [find {s.form}] truth={sorted(s.truth) or 'elsewhere'} got={ft} :: {s.payload}"
                 )
-        if not refused and status == "matched" and txn not in s.truth and len(wrong) < 12:
+        if not refused and status == "matched" and txn not in s.truth and len(wrong) < 20:
             text = s.payload.get("body") if isinstance(s.payload, dict) and "body" in s.payload else s.payload
             wrong.append(
-                f"- [{s.form}] {sorted(s.tags)} truth={sorted(s.truth) or 'elsewhere'} got={txn} ({r.confidence:.3f}; {r.reason}) :: {text}"
+                f"- [{s.form}] {'(clerk fooled too: one row here fits) ' if s.extra['fooled'] else ''}{sorted(s.tags)} truth={sorted(s.truth) or 'elsewhere'} got={txn} ({r.confidence:.3f}; {r.reason}) :: {text}"
             )
     rows = []
     order = sorted(stats, key=lambda k: (k != "ALL", not k.startswith("form"), k))
@@ -282,6 +282,6 @@ def run(
             lines.append(f"- [{s.form}] {s.extra['misread_amount']} vs {s.ev['amount']} :: {s.payload}")
     if wrong:
         lines.append("")
-        lines.append("wrong matches (first 12):")
+        lines.append("wrong matches (first 20):")
         lines += wrong
     return "\n".join(lines)

@@ -68,7 +68,36 @@ class Describer:
 
     def __init__(self, world: World, rng: random.Random):
         self.here = [m for m in world.merchants if m.here]
+        self.all = list(world.merchants)
         self.rng = rng
+
+    def scope_of_text(self, text: str | None) -> set | None:
+        """What a clerk who knows the shops of this city reads from a merchant text as shown (None: nothing)."""
+        if not text:
+            return None
+        t = text.replace("（", "(").replace("）", ")").replace("…", "").replace("...", "").strip()
+        for p in ("财付通-", "支付宝-", "美团支付-", "拉卡拉支付-", "收钱吧-", "美团App"):
+            t = t.replace(p, "")
+        t = t.removesuffix("CHN").replace(" 门店收款", "").strip()
+        if not t:
+            return None
+        for m in self.all:
+            if m.name in t or (m.brand + m.branch) in t:
+                return {m.mid} if m.here else set()
+        legal = [m for m in self.all if m.legal in t or (len(t) >= 4 and m.legal.startswith(t))]
+        if legal:
+            return {m.mid for m in legal if m.here}
+        for m in self.all:
+            if m.brand in t:
+                rest = t.split(m.brand, 1)[1]
+                same = [x for x in self.all if x.brand == m.brand]
+                if rest.startswith("(") and rest[1:]:
+                    return {x.mid for x in same if x.here and x.branch.startswith(rest[1:].rstrip(")"))}
+                return {x.mid for x in same if x.here}
+        brands = [m for m in self.all if len(t) >= 2 and m.brand.startswith(t)]
+        if brands:
+            return {m.mid for m in brands if m.here}
+        return None
 
     def scope_of_branch(self, m: Merchant) -> set:
         return {m.mid} if m.here else set()
@@ -249,6 +278,8 @@ class Generator:
                 ev["tail3"] = l4[1:]
                 ev["scope"], st = None, "none"
                 tags = tags | {"tail3"}
+        if st != "none":
+            ev["scope"] = self.desc.scope_of_text(text[:8] if w == "ccb" else text)
         tags = tags | {"desc_" + st}
         payload = {"body": body, "t": _capture(ts, rng)}
         return Spec("sms:" + w, tags, self.truth(t) if here else set(), here, ev, payload, src=t)
@@ -282,6 +313,7 @@ class Generator:
             ev["window"] = _window_minute(ts, 60)
             w = "icbc_refund"
             cap = _capture(ts, rng)
+        ev["scope"] = self.desc.scope_of_text(text[:8] if w == "ccb_refund" else text)
         return Spec("sms:" + w, tags, {f.txn_id}, True, ev, {"body": body, "t": cap}, src=f)
 
     # ---------------- wallet bills ----------------
@@ -293,8 +325,8 @@ class Generator:
         ev["wallet_id"] = t.wallet_txn_id
         ev["order_no"] = t.order_no
         name_style = rng.choice(["branch", "branch", "legal", "brand"])
-        text, scope, st = self.desc.describe(t.merchant, "none", name_style)
-        ev["scope"] = scope
+        text, _scope, st = self.desc.describe(t.merchant, "none", name_style)
+        ev["scope"] = self.desc.scope_of_text(text)
         pay = (
             f"招商银行信用卡({t.payer_card})" if t.payer_card else "零钱" if t.channel == "wechat" else "余额"
         )
@@ -364,8 +396,8 @@ class Generator:
             return None
         ev = {"amount": t.amount_minor, "currency": "CNY", "direction": "debit", "last4": l4}
         ev["channels"] = {t.channel}
-        text, scope, st = self.desc.describe(t.merchant, t.channel, style)
-        ev["scope"] = scope
+        text, _scope, st = self.desc.describe(t.merchant, t.channel, style)
+        ev["scope"] = self.desc.scope_of_text(text)
         tags = tags | {"desc_" + st}
         if bank == "cmb":
             post = _post(ts, rng, weekend_moves=False)
@@ -624,7 +656,7 @@ class Generator:
             return self.statement(e, False, tags, how, style)
         s = self.counter(e, False, tags, "minute")
         s.payload["merchant"] = e.merchant.name  # the customer names the shop they think they paid
-        s.ev["scope"] = self.desc.scope_of_branch(e.merchant)
+        s.ev["scope"] = self.desc.scope_of_text(e.merchant.name)
         return s
 
 
