@@ -767,3 +767,28 @@ def test_a_file_cut_anywhere_in_its_last_row_is_refused_or_read_exactly(fmt: str
             continue
         wrong.append((text[start:cut], list(got)[-1:] if got else got))
     assert not wrong, (fmt, expected[-1], wrong[:3])
+
+
+@pytest.mark.parametrize("fmt", ["ofx_sgml", "ofx_xml"])
+@pytest.mark.parametrize(("token", "meant"), [(" 0.01", 1), ("0.01 ", 1), ("0 .01", None), ("0. 01", None)])
+def test_spaces_around_an_ofx_amount_are_stripped_inside_it_refused(fmt: str, token: str, meant) -> None:
+    """The fuzz case (ofx_xml, seed 2, 100 examples): ``<TRNAMT> 0.01</TRNAMT>`` is 0.01 (OFX 3.2.9.1
+    strips the spaces around an amount); a space inside the number is refused, never another amount."""
+    make, read, name, options, _ = LINE_FORMATS[fmt]
+    items = [
+        w.Entry(dt.datetime(2026, 1, 1, tzinfo=options["zone"]), 1, False, "0", ref, "0000")
+        for ref in ("R0000", "R1000")
+    ]
+    written = make(items)
+    lines = list(written.lines)
+    i = next(k for k, role in enumerate(written.roles) if role.amount is not None)
+    start, end = written.roles[i].amount
+    assert lines[i][start:end] == "0.01"
+    lines[i] = lines[i][:start] + token + lines[i][end:]
+    got = _outcome(read, ("\n".join(lines) + "\n").encode(written.encoding), name, written.columns)
+    expected = _rows(written.expected, written.columns)
+    if meant is None:
+        assert isinstance(got, ReceiptkitError)
+    else:
+        assert list(got) == expected
+        assert expected[0][written.columns.index("amount_minor")] == meant

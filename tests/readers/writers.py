@@ -472,6 +472,8 @@ def ofx(items: Sequence[Entry], *, version: int = 1, currency: str = "USD", card
     roles += [Role(None)] * len(tail)
 
     def syntax(token: str, cur: str) -> int | None:
+        # OFX 3.2.9.1: leading and trailing spaces around an amount are stripped (" 0.01" is 0.01)
+        token = token.strip(" ")
         return (
             plain_decimal(token.lstrip("-"), cur)
             if token.count("-") <= 1 and not token[1:].count("-")
