@@ -1,6 +1,23 @@
 """Clean-room evaluation 3 of receiptkit's matcher (public API only; generator written from the field guide).
 
-PYTHONPATH=$PWD/src python benchmarks/bench_cleanroom3.py --seed 1 [--proofs 2000] [--txns 20000] [--elsewhere 0.06] [--markdown]
+    PYTHONPATH=$PWD/src python benchmarks/bench_cleanroom3.py --seed 1 [--proofs 2000] [--txns 20000]
+        [--elsewhere 0.06] [--fx CNY:HKD=1.087] [--markdown] [--keep DIR]
+
+The world (cleanroom3/world.py): one journal holding two branches of a hotpot chain (one legal entity) and a busy
+tea shop (menu prices all day), 7 terminals (clock within seconds, skewed by minutes, set to UTC, jumping by hours
+mid-month), four weeks of sales in Asia/Shanghai over card (UnionPay, Visa, Mastercard; half the Visa/MC cards from
+Hong Kong), WeChat Pay, Alipay (wallets funded by a bank card 60 %) and UnionPay QR; declined-then-approved retries,
+double charges, voids, full and partial refunds on later days; five other shops in the city (a third branch of the
+chain, another branch of the tea brand, three other brands) whose payments, some copying the amount, minute and card
+of a sale here, reach the batch.
+The proofs (cleanroom3/proofs.py) are written as files and read by rk.read_proofs: bank SMS in the field guide's
+wordings (CMB, ICBC with and without a merchant, CCB cut at 8 characters, ABC, BOCOM and CGB day-of-month only, BOC
+and 江苏 without a time, PSBC with a 3-digit tail, CCB/ICBC refunds), WeChat and Alipay bill exports, wallet
+screenshots JSON (masked title, some with a masked number), CMB and BOC credit statements (posting lags, upper case,
+CHN suffix), HSBC HK credit (CNY original or HKD billed) and debit (posting date only) lines; counter input through
+rk.proof (minute, "左右", hour, range). Merchant texts: sign + branch, full-width, brand only, legal entity,
+aggregator (美团/收钱吧/拉卡拉), acquirer prefixes (财付通-/支付宝-), cuts at 16/20/40 GBK bytes, pinyin.
+The oracle (cleanroom3/oracle.py): identifiable = exactly one journal row fits all the evidence the proof carries.
 """
 
 from __future__ import annotations
