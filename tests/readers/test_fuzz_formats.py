@@ -792,3 +792,21 @@ def test_spaces_around_an_ofx_amount_are_stripped_inside_it_refused(fmt: str, to
     else:
         assert list(got) == expected
         assert expected[0][written.columns.index("amount_minor")] == meant
+
+
+def test_a_wechat_merchant_bill_with_a_sub_merchant_cell_reads_it_as_the_merchant() -> None:
+    """The fuzz case (journal_wechat_merchant, seed 1, 150 examples): 公众账号ID and 特约商户号 swapped.
+    A non-"0" 特约商户号 is the merchant (a service provider's bill), so only merchant_id changes."""
+    make, read, name, _ = TABLE_FORMATS["journal_wechat_merchant"]
+    when = dt.datetime(2026, 1, 1, tzinfo=w.SHANGHAI)
+    table = make([w.Entry(when, 1, False, "0", "R0000", "0000")])
+    cells = list(table.rows[0])
+    assert (cells[1], cells[2], cells[3]) == ("`wx0000", "`1900000109", "`0")
+    cells[1], cells[3] = cells[3], cells[1]
+    lines = table.lines()
+    lines[table.first_row_line] = table.delimiter.join(cells)
+    got = _outcome(read, ("\n".join(lines) + "\n").encode(table.encoding), name, table.columns)
+    expected = _rows(table.expected, table.columns)
+    record = dict(zip(table.columns, expected[0], strict=True))
+    assert record["merchant_id"] == "1900000109"
+    assert list(got) == [tuple({**record, "merchant_id": "wx0000"}[c] for c in table.columns)]

@@ -1634,6 +1634,8 @@ def wechat_merchant(items: Sequence[Entry]) -> Table:
     feeds: list[tuple[str, ...]] = [()] * len(header)
     feeds[0] = ("ts",)
     feeds[2] = ("merchant_id",)
+    # a service provider's bill: the sub-merchant (特约商户号, "0" for a direct merchant) is the merchant
+    feeds[3] = ("merchant_id",)
     feeds[4] = ("terminal_id",)
     feeds[5] = ("txn_id",)
     feeds[12] = ("amount_minor",)
