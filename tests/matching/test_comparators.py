@@ -87,7 +87,9 @@ def test_truncation_marks_are_seen() -> None:
         ("支付宝-蜀香阁五角…", "蜀香阁(五角场店)", "same branch"),
         ("财付通-蜀香阁徐…", "蜀香阁(五角场店)", "other branch"),  # 徐… cannot begin 五角场
         ("蜀香阁(五店)…", "蜀香阁(五角场店)", "other branch"),  # the branch is whole, the cut is after it
-        ("罗森(莘庄…", "蜀香阁(五角场店)", "unrelated"),  # cannot be a prefix of the journal's name
+        # another brand's sign, its branch cut in the bracket: another shop (was `unrelated`, a few nats,
+        # which amount + minute + last 4 outweighed; issue 17 item 1)
+        ("罗森(莘庄…", "蜀香阁(五角场店)", "other brand"),
         ("罗森", "蜀香阁(五角场店)", "unrelated"),  # a bare other name counts against
     ],
 )

@@ -240,6 +240,63 @@ def _branch_label(branch: str) -> str:
     return branch if branch.endswith("店") else f"{branch}店"
 
 
+_LEADING_REGION = re.compile(
+    r"^(?:(?:北京|上海|天津|重庆|广州|深圳|杭州|南京|苏州|成都|武汉|西安|厦门|福州|青岛|济南|长沙|郑州|合肥|宁波)"
+    r"|[\u4e00-\u9fff]{1,4}?(?:省|市|区|县))+"
+)
+_TRADE_TAIL = re.compile(
+    r"(?:饮品店|饮品|奶茶店|茶饮店|餐饮店|餐厅|饭店|火锅店|小吃店|面馆|咖啡店|咖啡馆|便利店|超市|商店|商行|门店|分店|店)$"
+)
+
+
+def _cut_group(proof: MerchantName) -> str:
+    """The start of a branch cut inside its bracket and not read as one: "徐家" of "老码头火锅(徐家…".
+
+    "" when the text has no unclosed bracket group after its brand (or the group was read as a branch).
+    """
+    if proof.branch is not None or not proof.truncated:
+        return ""
+    cleaned, _ = _clean(proof.text)
+    opened = cleaned.rfind("(")
+    if opened <= 0 or ")" in cleaned[opened:]:
+        return ""
+    return _squash(cleaned[opened + 1 :])
+
+
+def _may_begin(group: str, branch: str) -> bool:
+    """A cut group may be the start of the branch: it begins it, holds it, or ends with its start (a city in
+    front, "上海五" for 五角场)."""
+    return branch in group or any(branch.startswith(group[k:]) for k in range(len(group)))
+
+
+def _place_before(name: str, brand: str) -> str:
+    """The place word a shop's own name puts before its brand: "闵行区七宝一点点饮品店" -> "七宝" for 一点点.
+
+    Cities, districts and counties in front (上海, 闵行区) and the trade after the brand (饮品店) are not a
+    place of a branch; "" when the brand is not in the name, or what is left is not two to four Chinese
+    characters in front of the brand and nothing after it.
+    """
+    if len(brand) < 2 or brand not in name:
+        return ""
+    head, _, tail = name.partition(brand)
+    if _TRADE_TAIL.sub("", tail):
+        return ""
+    head = _LEADING_REGION.sub("", head)
+    if 2 <= len(head) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in head):
+        return head
+    return ""
+
+
+def _place_reading(place: str, journal: MerchantName) -> Reading | None:
+    """A place word of a shop's own name against the journal's branch of the same brand."""
+    j_branch = journal.branch
+    if not place or not j_branch:
+        return None
+    if _same_branch(place, j_branch) or j_branch.startswith(place) or place.endswith(j_branch):
+        return Reading("same branch", f"same branch — {place} is {_branch_label(j_branch)}")
+    return Reading("other branch", f"other branch — {place} vs {_branch_label(j_branch)}")
+
+
 class MerchantComparator(Comparator):
     """The merchant field: brand, branch and kind of the proof's text against the journal's name."""
 
@@ -296,6 +353,11 @@ class MerchantComparator(Comparator):
             return self._shops(proof, journal)
         if proof.kind == "legal" and journal.kind == "shop":
             core = _brand_of_legal(proof)
+            if "个体工商户" in proof.key:
+                # a sole trader is one shop: "上海闵行区七宝一点点饮品店(个体工商户)" names its place (七宝)
+                place = _place_reading(_place_before(core, journal.brand), journal)
+                if place is not None:
+                    return place
             if _legal_names_brand(core, journal.brand):  # "瑞幸咖啡(中国)有限公司" for "瑞幸咖啡(陆家嘴店)"
                 return Reading(
                     "brand", f"brand — the legal entity {proof.key} is named after {journal.brand}"
@@ -339,7 +401,16 @@ class MerchantComparator(Comparator):
             rest = pb.replace(j_branch, "", 1)
             if len(rest) >= 2 and (jb.startswith(rest) or _alike(rest, jb, self.strong)):
                 return Reading("same branch", f"same branch — {j_branch}")
+        group = _cut_group(proof) if p_branch is None else ""
+        if p_branch is None and j_branch and pb != jb and _has_cjk(jb):
+            # a place word before the brand in the sign ("七宝一点点" for 一点点(莘庄店))
+            place = _place_reading(_place_before(pb, jb), journal)
+            if place is not None:
+                return place
         if _alike(pb, jb, self.strong):
+            if group and j_branch and not _may_begin(group, j_branch):
+                # a branch cut in its bracket that cannot begin this one ("老码头火锅(徐家…" for 五角场店)
+                return Reading("other branch", f"other branch — {group}… vs {_branch_label(j_branch)}")
             if p_branch and j_branch:
                 # a text cut inside its branch ("蜀香阁五…", "海底捞火锅(五角场") shows only the branch's start
                 starts = proof.truncated and j_branch.startswith(p_branch)
@@ -356,6 +427,9 @@ class MerchantComparator(Comparator):
             return Reading(
                 "brand", f"brand — {pb} (no branch on {'the proof' if not p_branch else 'the journal'})"
             )
+        if group:
+            # another brand whose branch was cut in its bracket ("蜀大侠火锅(五角…"): a sign, not this one
+            return Reading("other brand", f"other brand — {pb} ({group}…) vs {journal.key}")
         if p_branch is None:
             score = merchant_similarity(proof.text, journal.text)
             if score >= self.strong:
@@ -394,6 +468,7 @@ class MerchantComparator(Comparator):
         levels = np.full((len(distinct), len(names)), self.code("neutral"), dtype=np.int8)
         weights = np.zeros((len(distinct), n_levels))
         unrelated, other, neutral = self.code("unrelated"), self.code("other brand"), self.code("neutral")
+        other_branch = self.code("other branch")
         named = [self.code("same branch"), self.code("brand")]
         alias = self.code("alias")
         # only a shop sign in the journal is "another shop": a journal name that is a legal entity may be
@@ -411,14 +486,24 @@ class MerchantComparator(Comparator):
             kind = parse_merchant(str(text)).kind
             # (a masked title that fits a sign, "麦**劳", is for that sign but may be a person: never against)
             # (an alias in Latin letters, learned from foreign cards' lines, names its shop as a sign does)
-            names_one = (np.isin(row, named).any() and kind != "person") or (
-                (row == alias).any()
-                and (kind == "legal" or (kind == "shop" and _latin_only(alias_key(text))))
+            # (another branch of a brand of this journal names that brand: "上海闵行区七宝一点点饮品店(个体工商户)"
+            # is a shop of 一点点, so it is another shop for 老码头火锅 too)
+            names_one = (
+                (np.isin(row, named).any() and kind != "person")
+                or (
+                    (row == alias).any()
+                    and (kind == "legal" or (kind == "shop" and _latin_only(alias_key(text))))
+                )
+                or ((row == other_branch).any() and kind in ("shop", "legal"))
             )
             if names_one:
                 # ...but not against another branch of the brand it names: a chain's legal entity or head
                 # office bills for all its branches (field guide 2.4), so there it says nothing
-                named_brands = {brands[k] for k in np.flatnonzero(np.isin(row, [*named, alias])) if brands[k]}
+                named_brands = {
+                    brands[k]
+                    for k in np.flatnonzero(np.isin(row, [*named, alias, other_branch]))
+                    if brands[k]
+                }
                 sibling = np.array(
                     [any(_alike(b, nb, self.strong) for nb in named_brands) if b else False for b in brands],
                     dtype=bool,
