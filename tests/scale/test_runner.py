@@ -71,6 +71,13 @@ def test_parquet_folder_on_a_two_worker_local_cluster(data, cluster_client, tmp_
     assert len(cluster_client.scheduler_info()["workers"]) == 2
 
 
+@pytest.mark.xfail(
+    int(pd.__version__.split(".")[0]) >= 3,
+    reason="under pandas 3 dask infers the Parquet schema from placeholder objects in the list columns' "
+    "metadata and fails (ArrowInvalid) before the given schema applies: open, see docs/scale.md",
+    raises=Exception,
+    strict=True,
+)
 def test_the_result_written_to_parquet_reads_back_with_its_lists(data, tmp_path):
     """docs/scale.md's ``result.to_parquet(folder, schema=RESULT_PARQUET_SCHEMA)``, with tasks that hold no
     proof (empty partitions) beside tasks whose candidates are lists: the folder reads back as the result."""
