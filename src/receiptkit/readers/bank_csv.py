@@ -15,6 +15,7 @@ Chinese exports are read in ``Asia/Shanghai`` and HSBC HK in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,9 +25,9 @@ from receiptkit.errors import ProofError
 from receiptkit.readers.proofbase import ProofSpec, read_spec
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import detect as detect_layout
-from receiptkit.readers.table import Col, source_name
+from receiptkit.readers.table import Col, RawTable, source_name
 
-__all__ = ["SPECS", "detect", "make_spec", "read", "sniff"]
+__all__ = ["HSBC_MAX_POSTING_LAG_DAYS", "SPECS", "detect", "hsbc_sale_day", "make_spec", "read", "sniff"]
 
 _T = "time"
 _A = "amount"
@@ -240,18 +241,111 @@ HSBC_HK_CREDIT = ProofSpec(
     complete_tail=r"CREDIT|DEBIT",
 )
 
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+# the day of the sale at the end of an HSBC HK current-account line: "TRIPLE Z   HC1234567890123456   22MAR",
+# "MOBILE WITHDRAWAL        (22MAR25)" (the public sample); upper-case English month abbreviations only
+_HSBC_DAY = re.compile(
+    r"(?:^|\s)(?:(?P<d>[0-3][0-9])(?P<m>" + "|".join(_MONTHS) + r")"
+    r"|\((?P<d2>[0-3][0-9])(?P<m2>" + "|".join(_MONTHS) + r")(?P<y2>[0-9]{2})\))\s*$"
+)
+# the card line's reference before the day: one token of letters and at least 8 digits ("HC1234567890123456")
+_HSBC_REF = re.compile(r"\s+(?P<ref>(?=[A-Z0-9]*[0-9]{8})[A-Z0-9]{10,})\s*$")
+#: How long before its posting date an HSBC HK line's sale may be (a card network's presentment window).
+HSBC_MAX_POSTING_LAG_DAYS = 31
+
+
+def hsbc_sale_day(description: str, posted: pd.Timestamp) -> tuple[pd.Timestamp, str, str | None] | None:
+    """The sale's day an HSBC HK current-account line writes in its text, read against its posting date.
+
+    ``(day, text before the day and the reference, reference or None)``, or None when the text ends in
+    no day, or in one that does not fit: a day that does not exist (``31FEB``), a written year that puts it
+    after the posting date, or a day more than :data:`HSBC_MAX_POSTING_LAG_DAYS` before it. ``22MAR``
+    takes the posting date's year, or the year before when 22 March comes after the posting date: never
+    a day in the future of the posting date.
+
+    >>> hsbc_sale_day("TRIPLE Z                 HC1234567890123456   22MAR", pd.Timestamp("2025-03-24"))
+    (Timestamp('2025-03-22 00:00:00'), 'TRIPLE Z', 'HC1234567890123456')
+    >>> hsbc_sale_day("CAFE   30DEC", pd.Timestamp("2026-01-02"))[0]
+    Timestamp('2025-12-30 00:00:00')
+    >>> hsbc_sale_day("MOBILE WITHDRAWAL        (22MAR25)", pd.Timestamp("2025-03-24"))[0]
+    Timestamp('2025-03-22 00:00:00')
+    >>> hsbc_sale_day("CAFE   31FEB", pd.Timestamp("2025-03-03")) is None
+    True
+    """
+    found = _HSBC_DAY.search(description)
+    if found is None or pd.isna(posted):
+        return None
+    day = int(found.group("d") or found.group("d2"))
+    month = _MONTHS.index(found.group("m") or found.group("m2")) + 1
+    posted = pd.Timestamp(posted).normalize()
+    if found.group("y2") is not None:
+        years = [2000 + int(found.group("y2"))]
+    else:
+        years = [posted.year, posted.year - 1]
+    sale = None
+    for year in years:
+        try:
+            candidate = pd.Timestamp(year=year, month=month, day=day)
+        except ValueError:  # 31FEB, 29FEB of a common year: not a day
+            return None
+        if candidate <= posted:
+            sale = candidate
+            break
+    if sale is None or (posted - sale).days > HSBC_MAX_POSTING_LAG_DAYS:
+        return None
+    text = description[: found.start()].rstrip()
+    reference = _HSBC_REF.search(text)
+    if reference is not None and reference.start() > 0:
+        return sale, text[: reference.start()].rstrip(), reference.group("ref")
+    return sale, text, None
+
+
+def _hsbc_debit_refine(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    """The sale's day written in the text (``22MAR``) as ``date``; the Date column stays the posting date.
+
+    The reference and the day leave ``merchant_text`` (they are no part of the shop's name) and go to
+    ``raw["reference"]`` and ``raw["transaction_day"]``; ``raw["posting_date"]`` keeps the Date column.
+    A line whose day is missing or does not fit (:func:`hsbc_sale_day`) keeps its posting date.
+    """
+    if "merchant_text" not in frame.columns or not len(frame):
+        return frame
+    texts = frame["merchant_text"].to_numpy(dtype=object)
+    dates = frame["date"].copy()
+    merchant = frame["merchant_text"].copy()
+    raws = frame["raw"].to_numpy(dtype=object)
+    for position, text in enumerate(texts):
+        if not isinstance(text, str):
+            continue
+        found = hsbc_sale_day(text, dates.iloc[position])
+        if found is None:
+            continue
+        day, name, reference = found
+        dates.iloc[position] = day
+        merchant.iloc[position] = name or pd.NA
+        record = raws[position]
+        if isinstance(record, dict):
+            record["transaction_day"] = day.date().isoformat()
+            if reference is not None:
+                record["reference"] = reference
+    frame["date"] = dates
+    frame["merchant_text"] = merchant
+    return frame
+
+
 HSBC_HK_DEBIT = ProofSpec(
     "hsbc_hk_debit",
     header=("Date", "Description", "Billing amount", "Billing currency", "Balance currency"),
     fields={
-        "date": Col("Date", kind=_T, fmt="%d/%m/%Y"),
+        # the Date column is the posting date; a card line writes the sale's day in its text (22MAR)
+        "posted": Col("Date", kind=_T, fmt="%d/%m/%Y"),
         "amount": Col("Billing amount", kind=_A),
         "currency": Col("Billing currency", kind="currency"),
         "merchant_text": Col("Description"),
     },
     tz="Asia/Hong_Kong",
     currency="HKD",
-    description="HSBC Hong Kong current account",
+    refine=_hsbc_debit_refine,
+    description="HSBC Hong Kong current account; a card line's sale day (22MAR) is read from its text",
     # the sample export ends without a line break: its last cell, Balance currency, is a code
     complete_tail=r"[A-Z]{3}",
 )
