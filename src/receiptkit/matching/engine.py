@@ -34,6 +34,7 @@ from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _W
 from receiptkit.matching.elsewhere import coincidence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
+from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
 from receiptkit.matching.fxlearn import learn_fx_rates
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.latin import latin_aliases, latin_voters
@@ -144,6 +145,9 @@ def _match_valid(
                 "used": True,
             }
         ).rename_axis("terminal_id")
+    given_fx = dict(
+        policy.fx_rates
+    )  # the rates the user set, for the hint on a rate given the wrong way round
     fx_learned = learn_fx_rates(index, arrays, policy)  # foreign cards' billing rates, from their lines
     if fx_learned:
         policy = policy.replace(fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates})
@@ -178,6 +182,7 @@ def _match_valid(
     contested: dict[int, list[int]] = {}
     active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy, contested)
+    _add_fx_hints(result, direction_hints(index, arrays, given_fx, result, policy))
     result.attrs["clock_offsets"] = offsets_records(offsets)
     result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(segments.items())}
     _keep_evidence(result, _Store(index, arrays, weighed, shown, policy))
@@ -191,6 +196,20 @@ def _match_valid(
     result.attrs["completeness"] = completeness_seen
     result.attrs["prior_absent"] = absences
     return result
+
+
+def _add_fx_hints(result: pd.DataFrame, hints: Mapping[int, str]) -> None:
+    """Append each hint on a rate given the wrong way round to its proof's reason, with the flag."""
+    if not hints:
+        return
+    reasons = result["reason"].astype(object).to_numpy().copy()
+    flags = result["flags"].astype(object).to_numpy().copy()
+    for k, hint in hints.items():
+        reasons[k] = f"{reasons[k]}; {hint}" if isinstance(reasons[k], str) and reasons[k] else hint
+        present = flags[k] if isinstance(flags[k], str) and flags[k] else ""
+        flags[k] = f"{present};{HINT_FLAG}" if present else HINT_FLAG
+    result["reason"] = pd.array(reasons, dtype=result["reason"].dtype)
+    result["flags"] = pd.array(flags, dtype=result["flags"].dtype)
 
 
 def _segment_rows(segments: Mapping[str, Any], estimated: bool = True) -> pd.DataFrame:
