@@ -59,6 +59,8 @@ def test_an_unnamed_proof_is_matched_when_the_batch_shows_no_coincidences() -> N
         "rate": 0.001,
         "here": 0,
         "share": 0.1,  # no proof says where it was paid: prior_absent
+        "silent": 1,
+        "silent_none_found": 0,
     }
 
 
@@ -165,6 +167,8 @@ def test_a_refund_is_not_capped_by_the_rate_of_payments_made_elsewhere() -> None
         "rate": 0.001,
         "here": 0,
         "share": 0.1,
+        "silent": 1,
+        "silent_none_found": 0,
     }
     assert row_of(result, "refund")["status"] == "matched"
     assert row_of(result, "refund")["txn_id"] == "R"
@@ -278,3 +282,74 @@ def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_n
         assert row_of(result, f"elsewhere{k}")["status"] == "unmatched"
     alone = row_of(rk.match(proofs(UNNAMED, *decoys), j), "unnamed")
     assert alone["status"] == "ambiguous" and "names the shop" in alone["ask"]
+
+
+def _counter_batch(n_here: int, n_lost: int) -> tuple:
+    """A month of counter input: ``n_here`` proofs of sales of this shop (no shop typed: the clerk is in it),
+    ``n_lost`` proofs naming no shop that find no sale of their amount, and ten proofs naming another branch,
+    five of which coincide with a sale here on amount and minute."""
+    sales, here = [], []
+    for k in range(n_here):
+        clock = f"{10 + k // 12:02d}:{(k % 12) * 5:02d}:20"
+        sales.append(txn(f"H{k}", 30000 + 13 * k, clock, merchant_name=SHOP))
+        here.append(pf(f"here{k}", 30000 + 13 * k, clock[:-2] + "00", kind="manual", ts_precision="minute"))
+    lost = [
+        pf(f"lost{k}", 70000 + 17 * k, f"1{k % 10}:{k:02d}:00", kind="manual", ts_precision="minute")
+        for k in range(n_lost)
+    ]
+    sales += [
+        txn(f"S{k}", 10000 + 100 * k, f"1{k % 10}:{10 + k:02d}:20", merchant_name=SHOP) for k in range(5)
+    ]
+    other = [
+        pf(
+            f"other{k}",
+            10000 + 100 * k if k < 5 else 90000 + 100 * k,
+            f"1{k % 10}:{10 + k:02d}:00",
+            kind="manual",
+            ts_precision="minute",
+            merchant_text="海底捞火锅(厦门中山路店)",
+        )
+        for k in range(10)
+    ]
+    return journal(*BG, *sales), proofs(*here, *lost, *other)
+
+
+def test_counter_proofs_naming_no_shop_tell_their_own_share_of_payments_made_elsewhere() -> None:
+    """At a counter the clerk types no shop for a payment made here, so every proof that names a shop names
+    another one: the share of the proofs that say where they were paid (10 of 10 elsewhere) says nothing of
+    the proofs that do not. Those tell their own: payments made elsewhere find no sale of their amount half
+    the time (5 of the 10 naming another branch), and all 60 proofs naming no shop found theirs, so few of them
+    were made elsewhere; they are matched."""
+    j, batch = _counter_batch(60, 0)
+    result = rk.match(batch, j)
+    stats = result.attrs["coincidence"]["manual"]
+    assert stats["named"] == 10 and stats["coincide"] == 5 and stats["here"] == 0
+    assert stats["silent"] == 60 and stats["silent_none_found"] == 0
+    named_share = (10 + 0.1 * 20) / (10 + 0 + 20)
+    assert stats["share"] < 0.05 < named_share
+    statuses = [row_of(result, f"here{k}")["status"] for k in range(60)]
+    assert statuses.count("matched") == 60
+    for k in range(10):
+        assert row_of(result, f"other{k}")["status"] == "unmatched"
+
+
+def test_counter_proofs_naming_no_shop_that_often_find_nothing_stay_capped() -> None:
+    """The same counter, but 30 of the proofs naming no shop find no sale of their amount: with half of the
+    payments made elsewhere finding nothing (5 of 11, with one proof's doubt towards coinciding), about 60 of
+    the 90 were made elsewhere, less the prior's pull towards 0.1: the 60 that found their amount could be the
+    coinciding ones, and none is matched on amount and minute alone."""
+    j, batch = _counter_batch(60, 30)
+    result = rk.match(batch, j)
+    stats = result.attrs["coincidence"]["manual"]
+    assert stats["silent"] == 90 and stats["silent_none_found"] == 30
+    assert 0.4 < stats["share"] < 0.75
+    assert all(row_of(result, f"here{k}")["status"] == "ambiguous" for k in range(60))
+
+
+def test_a_few_proofs_naming_another_shop_keep_the_named_share() -> None:
+    """With fewer than ``coincidence_min_named`` proofs naming another shop, how often a payment made elsewhere
+    finds nothing is not known, and the share stays that of the proofs that say where they were paid."""
+    j, batch = _counter_batch(60, 0)
+    policy = rk.MatchPolicy(coincidence_min_named=11)
+    stats = rk.match(batch, j, policy=policy).attrs["coincidence"]["manual"]
+    assert stats["share"] == round((10 + 0.1 * 20) / (10 + 0 + 20), 4)

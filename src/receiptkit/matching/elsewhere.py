@@ -36,6 +36,7 @@ import dataclasses
 
 import numpy as np
 
+from receiptkit.matching.absence import absent_share
 from receiptkit.matching.comparators import MerchantTable
 from receiptkit.matching.decide import _posteriors, _Weighed
 from receiptkit.matching.evidence import ProofArrays, present
@@ -87,6 +88,7 @@ def coincidence(
     # one rate per kind of proof and direction: a refund is another event than a sale (a refund made
     # elsewhere coincides with a refund here, not with a sale), so what the batch says about payments
     # made elsewhere says nothing about refunds, and the other way round
+    known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
     kinds = proofs.frame["kind"].astype(str).to_numpy()
     strata = np.where(proofs.side == 1, np.char.add(kinds.astype(str), " credit"), kinds.astype(str))
     weight = float(policy.coincidence_prior_weight)
@@ -104,12 +106,53 @@ def coincidence(
             if n_named
             else policy.prior_absent
         )
+        silent_share = _silent_share(w, elsewhere & mine & known, silent & mine & known, policy)
+        if silent_share is not None:
+            share = silent_share
         stats[str(stratum)] = {
             "named": n_named,
             "coincide": n_coincide,
             "rate": round(rate, 4),
             "here": n_here,
             "share": round(share, 4),
+            "silent": int((silent & mine).sum()),
+            "silent_none_found": int((silent & mine & known & (w.n_candidates == 0)).sum()),
         }
         out[silent & mine] = np.log(share) - np.log1p(-share) + np.log(rate)
     return out, stats
+
+
+def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: MatchPolicy) -> float | None:
+    """The share of payments made elsewhere among the proofs that name no shop, from those proofs themselves.
+
+    The share of the proofs that say where they were paid stands for the proofs
+    that do not only when naming the shop does not depend on where the payment
+    was made. At a counter it does: the clerk types no shop for a payment made
+    here, and a customer who names a shop names another one. The proofs that
+    name no shop tell their own share instead. A payment made elsewhere finds no
+    sale of its amount in its window with probability ``(1 - c) exp(-λ)``: ``c``
+    the share of payments made elsewhere that coincide with a sale here whatever
+    the chance (read from the proofs naming another shop: those that found
+    nothing, against ``exp(-λ)``, the chance of finding nothing), ``λ`` the
+    proof's base rate. A payment made here finds nothing only when it was not
+    found (``1 - m_amount``). The proofs naming no shop that found nothing,
+    weighed so, estimate their share (:func:`absence.absent_share`, with
+    ``prior_absent`` as its prior). ``None`` (keep the named share) with fewer
+    than ``coincidence_min_named`` proofs naming another shop (then ``c`` is
+    not known), or when the proofs naming no shop would find nothing fewer
+    times than ``coincidence_prior_weight`` even were they all made elsewhere
+    (then they say less than the prior).
+    """
+    if int(named.sum()) < int(policy.coincidence_min_named) or not silent.any():
+        return None
+    chance = np.exp(-(np.maximum(w.base_exact, 0.0) + np.maximum(w.n_fx, 0)))
+    none = w.n_candidates == 0
+    # 1 - c: how often a payment made elsewhere is left to chance; one proof's worth of doubt towards "coincide"
+    left = min(1.0, float(none[named].sum()) / (float(chance[named].sum()) + 1.0))
+    # how many of them would have found nothing were they all made elsewhere: fewer than the prior's weight, and
+    # what they found says less than the prior does (a batch whose payments elsewhere all coincide, or few such
+    # proofs): keep the named share
+    if left * float(chance[silent].sum()) < float(policy.coincidence_prior_weight):
+        return None
+    eps = 1.0 - float(policy.m_amount)
+    return absent_share(none[silent], left * chance[silent], eps, policy)

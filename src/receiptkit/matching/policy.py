@@ -70,9 +70,14 @@ class MatchPolicy:
         more (default 0.001); ``coincidence_prior_weight``: how many proofs
         that prior counts as (default 20). The batch's own rate, per kind of
         proof and direction, comes from proofs whose text names another shop;
-        the share of payments made elsewhere from the proofs whose text says
-        where they were paid (prior ``prior_absent``, worth as many proofs); they
-        weigh on proofs that name no shop and carry no number the journal could hold.
+        the share of payments made elsewhere from the proofs that name no shop
+        themselves: how many of them found no sale of their amount, against how
+        often a payment made elsewhere finds none (read from the proofs naming
+        another shop), once at least ``coincidence_min_named`` (default 5)
+        proofs of that kind name another shop; with fewer, from the proofs whose
+        text says where they were paid (prior ``prior_absent``, worth as many
+        proofs). They weigh on proofs that name no shop and carry no number the
+        journal could hold.
         ``completeness_prior_weight``: how many proofs ``prior_absent`` counts as
         when the batch's proofs that name a branch of this journal and carry a
         full wallet, order or reference number say how often that branch's
@@ -199,6 +204,7 @@ class MatchPolicy:
     merchant_partial: float = 60.0
     coincidence_prior: float = 0.001
     coincidence_prior_weight: float = 20.0
+    coincidence_min_named: int = 5
     completeness_prior_weight: float = 20.0
     learn_prior_absent: bool = True
     prior_absent_min_proofs: int = 200
