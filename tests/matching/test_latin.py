@@ -158,3 +158,51 @@ def test_a_glued_country_code_leaves_the_channel_or_platform_it_follows(text: st
     assert (
         parse_merchant(text).kind == kind
     )  # BOC: "POS消费CHN", "网银在线CHN 70.48" (field guide 2.1.7, 3.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "branch", "level"),
+    [
+        ("LAOMATOU HOTPOT (WUJIAOCHANG)", "五角场", "same branch"),
+        ("LAOMATOU HOTPOT (WUJIAOCHANGDIAN)", "五角场", "same branch"),  # 店 spelled too
+        ("LAOMATOU HOTPOT (JINGANSI)", "五角场", "other branch"),
+        # cut by a fixed-width field (the HSBC HK current account's 24 characters, field guide 2.1.6)
+        ("LAOMATOU HOTPOT (WUJIAOC", "五角场", "same branch"),
+        ("LAOMATOU HOTPOT (JINGANS", "五角场", "other branch"),
+        ("LAOMATOU HOTPOT (WU", "五角场", "brand"),  # two letters fit too many places to tell
+        ("LAOMATOU HOTPOT (WU", "静安寺", "other branch"),  # ...but cannot begin JINGANSI
+        ("LAOMATOU HOTPOT (SHANGHAI)", "五角场", "brand"),  # a city in the brackets names no branch
+        ("LAOMATOU HOTPOT (WUJIAOCHANG)", None, "brand"),  # the journal names no branch
+    ],
+)
+def test_a_branch_in_brackets_after_a_pinyin_brand_is_read_against_the_journals(text, branch, level) -> None:
+    assert pinyin_reading(text, "老码头火锅", branch) == level
+
+
+def test_a_latin_line_naming_another_branch_is_not_matched_to_this_branchs_sale() -> None:
+    """Two branches, each with a card sale of 186.00 on the line's day: the pinyin branch tells them apart,
+    in full or cut at a fixed width; read as 'brand' before, both were alike and the line ambiguous."""
+    rows = background(40)
+    rows.append(
+        txn("WJC", 18600, "12:10:00", merchant_name="老码头火锅(五角场店)", merchant_id="M2", card_last4=None)
+    )
+    rows.append(
+        txn("JAS", 18600, "19:40:00", merchant_name="老码头火锅(静安寺店)", merchant_id="M3", card_last4=None)
+    )
+    j = journal(*rows)
+    c = MerchantComparator()
+    for text, right in (
+        ("SALES:   LAOMATOU HOTPOT (JINGANSI)CHN          CN", "JAS"),
+        ("LAOMATOU HOTPOT (WUJIAOC", "WJC"),
+    ):
+        wrong = "WJC" if right == "JAS" else "JAS"
+        names = {"WJC": "老码头火锅(五角场店)", "JAS": "老码头火锅(静安寺店)"}
+        assert c.read(text, names[right]).level == "same branch"
+        assert c.read(text, names[wrong]).level == "other branch"
+        result = rk.match(proofs(pf("l", 18600, None, merchant_text=text)), j)
+        row = row_of(result, "l")
+        assert row["txn_id"] != wrong or row["status"] != "matched"
+        if row["status"] == "matched":
+            assert row["txn_id"] == right
+        else:
+            assert list(row["candidate_txn_ids"])[:1] == [right]

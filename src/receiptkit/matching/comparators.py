@@ -348,6 +348,12 @@ class MerchantComparator(Comparator):
                     return Reading("same branch", f"same branch — {proof.key} spells {journal.key} in pinyin")
                 if level == "brand":
                     return Reading("brand", f"brand — {proof.key} spells {journal.brand} in pinyin")
+                if level == "other branch":
+                    return Reading(
+                        "other branch",
+                        f"other branch — {proof.key} spells {journal.brand} in pinyin, "
+                        f"not {_branch_label(journal.branch or '')}",
+                    )
             return Reading("neutral", f"neutral — {proof.key} is in Latin letters, {journal.key} is not")
         if proof.kind == "shop" and journal.kind == "shop":
             return self._shops(proof, journal)

@@ -194,7 +194,62 @@ def pinyin_reading(latin_text: str, brand: str, branch: str | None) -> str | Non
         rest = [w for w in words[:i] + words[k:] if w not in BUSINESS_WORDS]
         if branch_pinyin and any(letters in branch_pinyin for _, _, letters in _runs(rest)):
             return "same branch"
+        bracket = _bracket_reading(latin_text, branch)
+        if bracket is not None:
+            return bracket
     return "brand"
+
+
+# a bracket group at the end of a Latin name, closed or cut: "LAOMATOU HOTPOT (WUJIAOCHANG)", "... (WUJIAOC"
+_BRACKET = re.compile(r"\((?P<group>[^()]*)(?P<closed>\))?\s*$")
+#: Cities a sign may put in its bracket in place of a branch ("HAIDILAO (SHANGHAI)"): no branch either way.
+_CITIES = (
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "苏州",
+    "成都",
+    "武汉",
+    "西安",
+    "厦门",
+)
+_CUT_SAME = 4  # letters of a cut branch that tell it (WUJIAOC): fewer (WU) fit too many places to say
+
+
+def _bracket_reading(latin_text: str, branch: str) -> str | None:
+    """A branch in brackets after a pinyin brand, against the journal's branch: ``same branch``,
+    ``other branch`` or None (no bracket, a city, or too little left to tell).
+
+    A sign keeps its branch in brackets (field guide 2.1.4: 美团-牛约堡手(旭辉店); "the branch is often
+    the only thing that tells two outlets of one brand apart"), and a fixed-width field cuts it
+    (2.1.6; the HSBC HK current account's 24 characters: ``LAOMATOU HOTPOT (WUJIAOC``). A closed group
+    that spells the journal's branch in pinyin (with or without 店), or a cut one whose first four or
+    more letters begin it, is that branch; a group that neither spells nor begins it names another
+    branch of the brand; a city in the brackets (SHANGHAI) names no branch.
+    """
+    found = _BRACKET.search(latin_text.upper())
+    if found is None:
+        return None
+    letters = "".join(w for w in latin_words(found.group("group")) if w not in BUSINESS_WORDS)
+    if len(letters) < 2:
+        return None
+    if any(letters in pinyin_of(city) for city in _CITIES):
+        return None
+    spelled = set(pinyin_of(branch))
+    if not branch.endswith("店"):
+        spelled |= pinyin_of(branch + "店")
+    if not spelled:
+        return None
+    if found.group("closed"):
+        return "same branch" if letters in spelled else "other branch"
+    if any(p.startswith(letters) for p in spelled):
+        return "same branch" if len(letters) >= _CUT_SAME else None
+    return "other branch"
 
 
 def _names_someone(cleaned: str) -> bool:
