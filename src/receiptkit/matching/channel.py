@@ -124,16 +124,15 @@ def foreign_lines(proofs) -> np.ndarray:
 
 
 def card_lines_of(proofs) -> np.ndarray:
-    """:func:`card_lines` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per object)."""
-    cached = getattr(proofs, "_rk_card_lines", None)
-    if cached is None or len(cached) != len(proofs):
-        cached = card_lines(
-            proofs.frame["kind"].astype(object).to_numpy(),
-            np.asarray(proofs.merchant, dtype=object),
-            foreign_lines(proofs),
-        )
-        object.__setattr__(proofs, "_rk_card_lines", cached)
-    return cached
+    """:func:`card_lines` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per batch)."""
+    return proofs.per_proof(
+        "card_lines",
+        lambda every: card_lines(
+            every.frame["kind"].astype(object).to_numpy(),
+            np.asarray(every.merchant, dtype=object),
+            foreign_lines(every),
+        ),
+    )
 
 
 def _card_line(text: str) -> bool:
@@ -144,14 +143,49 @@ def _card_line(text: str) -> bool:
     return parse_merchant(text).kind in ("shop", "legal")
 
 
-def channel_codes(channel: pd.Series | None, shows_card: np.ndarray) -> np.ndarray:
-    """``CARD``, ``WALLET`` or -1 per row, from the journal's ``channel`` and whether the row shows a card."""
+def _channel_words(channel: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position in the column's distinct values, lower-cased (-1 where empty).
+
+    A journal's channel column holds a handful of values over a million rows: they are lower-cased
+    once each, not once per row.
+    """
+    from receiptkit.matching.index import _codes
+
+    codes, values = _codes(channel)
+    return codes, np.array([str(v).lower() for v in values], dtype=object)
+
+
+def _is_one_of(words: tuple[np.ndarray, np.ndarray], *wanted: str) -> np.ndarray:
+    """Per row: whether its lower-cased channel is one of ``wanted``."""
+    codes, values = words
+    hit = np.isin(values, list(wanted))
+    if not len(values):
+        return np.zeros(len(codes), dtype=bool)
+    return hit[np.maximum(codes, 0)] & (codes >= 0)
+
+
+def channel_codes(
+    channel: pd.Series | None, shows_card: np.ndarray, words: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """``CARD``, ``WALLET`` or -1 per row, from the journal's ``channel`` and whether the row shows a card.
+
+    ``words``: the column's ``_channel_words`` when already known.
+    """
     if channel is None:
         return np.full(len(shows_card), _UNKNOWN, dtype=np.int8)
-    text = channel.astype("string").str.lower().fillna("")
-    card = text.eq("card").to_numpy()
-    wallet = text.isin(["wechat", "alipay", "unionpay_qr"]).to_numpy()
+    words = _channel_words(channel) if words is None else words
+    card = _is_one_of(words, "card")
+    wallet = _is_one_of(words, "wechat", "alipay", "unionpay_qr")
     return np.select([card | (wallet & shows_card), wallet], [CARD, WALLET], _UNKNOWN).astype(np.int8)
+
+
+def _journal_channel_words(index) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_channel_words` of the index's journal (computed once per index)."""
+    cached = getattr(index, "_rk_channel_words", None)
+    if cached is None or len(cached[0]) != len(index):
+        cached = _channel_words(index.journal["channel"])
+        object.__setattr__(index, "_rk_channel_words", cached)
+    return cached
 
 
 def channel_counts(codes: np.ndarray, shows_card: np.ndarray) -> np.ndarray:
@@ -177,7 +211,8 @@ def journal_channels(index) -> np.ndarray:
         return cached
     journal = index.journal
     channel = journal["channel"] if "channel" in journal.columns else None
-    codes = channel_codes(channel, index.last4_code >= 0)
+    words = _journal_channel_words(index) if channel is not None else None
+    codes = channel_codes(channel, index.last4_code >= 0, words)
     object.__setattr__(index, "_rk_channel_codes", codes)
     return codes
 
@@ -264,14 +299,14 @@ def proof_wallets(kinds: np.ndarray, numbers: np.ndarray, raws) -> np.ndarray:
 
 
 def proof_wallets_of(proofs) -> np.ndarray:
-    """:func:`proof_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once)."""
-    cached = getattr(proofs, "_rk_proof_wallets", None)
-    if cached is None or len(cached) != len(proofs):
-        frame = proofs.frame
+    """:func:`proof_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per batch)."""
+
+    def compute(every) -> np.ndarray:
+        frame = every.frame
         raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
-        cached = proof_wallets(frame["kind"].astype(object).to_numpy(), proofs.wallet, raws)
-        object.__setattr__(proofs, "_rk_proof_wallets", cached)
-    return cached
+        return proof_wallets(frame["kind"].astype(object).to_numpy(), every.wallet, raws)
+
+    return proofs.per_proof("proof_wallets", compute)
 
 
 def journal_wallets(index) -> np.ndarray:
@@ -288,9 +323,9 @@ def journal_wallets(index) -> np.ndarray:
     if "channel" not in journal.columns:
         codes = np.full(len(journal), _UNKNOWN, dtype=np.int8)
     else:
-        text = journal["channel"].astype("string").str.lower().fillna("")
+        words = _journal_channel_words(index)
         codes = np.select(
-            [text.eq("wechat").to_numpy(), text.eq("alipay").to_numpy(), text.eq("card").to_numpy()],
+            [_is_one_of(words, "wechat"), _is_one_of(words, "alipay"), _is_one_of(words, "card")],
             [WECHAT, ALIPAY, CARD_SALE],
             _UNKNOWN,
         ).astype(np.int8)

@@ -1108,7 +1108,7 @@ class ChannelComparator(Comparator):
         journal = ctx.index.journal
         if "wallet_txn_id" in journal.columns:  # a row carrying the record's own number: the number speaks
             mine = ctx.proofs.wallet[p[hit]]
-            theirs = journal["wallet_txn_id"].to_numpy(dtype=object)[j[hit]]
+            theirs = ctx.index.values("wallet_txn_id", j[hit])  # only these rows become Python strings
             same = np.array([str(a).strip() == str(b).strip() for a, b in zip(mine, theirs, strict=True)])
             same &= ~pd.isna(theirs)
             hit = hit[~same]

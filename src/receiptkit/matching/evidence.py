@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -187,7 +188,24 @@ class ProofArrays:
                 fields[name] = None
             else:
                 fields[name] = value[rows]
-        return ProofArrays(**fields)
+        out = ProofArrays(**fields)
+        at = np.asarray(rows)
+        at = np.flatnonzero(at) if at.dtype == bool else at
+        root, root_rows = getattr(self, "_rk_root", None) or (self, None)
+        object.__setattr__(out, "_rk_root", (root, at if root_rows is None else root_rows[at]))
+        return out
+
+    def per_proof(self, name: str, compute: Callable[[ProofArrays], np.ndarray]) -> np.ndarray:
+        """``compute(proofs)``, an array of one value per proof read from that proof alone, computed once.
+
+        It is computed on the proofs this object was taken from (:meth:`take`: a chunk, a sample) and
+        sliced, so that chunks, samples and the whole batch share one computation.
+        """
+        root, rows = getattr(self, "_rk_root", None) or (self, None)
+        cache = root.__dict__.setdefault("_rk_per_proof", {})
+        if name not in cache:
+            cache[name] = compute(root)
+        return cache[name] if rows is None else cache[name][rows]
 
     def codes4(self) -> np.ndarray:
         return self.last4_code if self.last4_code is not None else last4_codes(pd.Series(self.last4))

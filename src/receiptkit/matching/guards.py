@@ -85,7 +85,7 @@ def guards(
     """
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
-    card_only = card_text_without_wallet(proofs)
+    card_only = proofs.per_proof("card_text_without_wallet", card_text_without_wallet)
     if card_only.any() and len(pair_txn) and "channel" in index.journal.columns:
         mine = np.flatnonzero(card_only[pair_proof])
         channel = index.values("channel", pair_txn[mine])

@@ -687,6 +687,9 @@ class JournalIndex:
         key = (group << 2 | failed << 1 | has4) * _SHIFT + rel[rows]
         order = np.argsort(key)
         self._hyp_rows, self._hyp_key = rows[order], key[order]
+        # where each run of one (amount group, failed, last 4 known) starts: run c is [_hyp_run[c], _hyp_run[c + 1])
+        codes = np.arange(len(self._amount_keys) * 4 + 1, dtype=np.int64)
+        self._hyp_run = np.searchsorted(self._hyp_key, codes * _SHIFT)
         # the same rows with a known last 4: (amount group, failed, last 4) then time
         known = np.flatnonzero(has4)
         key4 = ((group[known] << 1 | failed[known]) << 14 | self.last4_code[rows[known]]) * _SHIFT + rel[
@@ -729,10 +732,24 @@ class JournalIndex:
         self, group: np.ndarray, failed: int, has4: int, lo: np.ndarray, hi: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """[start, stop) in the hypotheses table of a group and class, times lo..hi (inclusive)."""
-        key = (np.maximum(group, 0) << 2 | failed << 1 | has4) * _SHIFT
-        a, b = _both_ends(
-            self._hyp_key, key + np.maximum(lo - self._base, 0), key + np.maximum(hi - self._base, -1)
+        code = np.maximum(group, 0) << 2 | failed << 1 | has4
+        key = code * _SHIFT
+        low, high = np.maximum(lo - self._base, 0), np.maximum(hi - self._base, -1)
+        # a run without rows (most groups have no declined attempt) is not searched: both ends are where it
+        # would start, as a search finds them
+        a = self._hyp_run[np.minimum(code, len(self._hyp_run) - 1)]
+        b = a.copy()
+        searched = np.flatnonzero(
+            (self._hyp_run[np.minimum(code + 1, len(self._hyp_run) - 1)] > a)
+            | (low >= _SHIFT)
+            | (high >= _SHIFT)
         )
+        if len(searched) == len(code):
+            a, b = _both_ends(self._hyp_key, key + low, key + high)
+        elif len(searched):
+            a[searched], b[searched] = _both_ends(
+                self._hyp_key, key[searched] + low[searched], key[searched] + high[searched]
+            )
         b = np.where((group >= 0) & (hi >= lo), np.maximum(b, a), a)
         return a, b
 
