@@ -181,11 +181,9 @@ def gather(
     blocks = _blocks(index, proofs, policy)
     lo, hi = proofs.lo[blocks.proof], proofs.hi[blocks.proof]
     # runs of the hypotheses table: (block, failed, last 4 known)
-    runs = []
-    for failed in (0, 1):
-        for has4 in (0, 1):
-            a, b = index.hypothesis_ranges(blocks.group, failed, has4, lo, hi)
-            runs.append((failed, has4, a, b))
+    classes = ((0, 0), (0, 1), (1, 0), (1, 1))
+    found = index.hypothesis_classes(blocks.group, lo, hi, classes)
+    runs = [(failed, has4, a, b) for (failed, has4), (a, b) in zip(classes, found, strict=True)]
     size = sum(b - a for _, _, a, b in runs)
     n_exact = np.bincount(blocks.proof[blocks.route == 0], weights=size[blocks.route == 0], minlength=n)
     n_fx = np.bincount(blocks.proof[blocks.route == 1], weights=size[blocks.route == 1], minlength=n)
@@ -255,10 +253,8 @@ def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exac
     b_proof = blocks.proof[exact][timed]
     lo, hi = proofs.rate_lo[b_proof], proofs.rate_hi[b_proof]
     wide = np.zeros(n)
-    for failed in (0, 1):
-        for has4 in (0, 1):
-            a, b = index.hypothesis_ranges(blocks.group[exact][timed], failed, has4, lo, hi)
-            wide += np.bincount(b_proof, weights=b - a, minlength=n)
+    for a, b in index.hypothesis_classes(blocks.group[exact][timed], lo, hi):
+        wide += np.bincount(b_proof, weights=b - a, minlength=n)
     rows = np.unique(b_proof)
     share = (proofs.hi[rows] - proofs.lo[rows] + 1) / (proofs.rate_hi[rows] - proofs.rate_lo[rows] + 1)
     out[rows] = np.maximum(wide[rows] * share, np.maximum(n_exact[rows] - 1, 0))
@@ -306,10 +302,8 @@ def _range_base_rate(
         lo, hi = lo0 + k * 86400, hi0 + k * 86400
         inside = (lo >= first - 86400) & (hi <= last + 86400)  # a day the journal covers (partly)
         count = np.zeros(len(b_proof))
-        for failed in (0, 1):
-            for has4 in (0, 1):
-                a, b = index.hypothesis_ranges(group, failed, has4, lo, hi)
-                count += b - a
+        for a, b in index.hypothesis_classes(group, lo, hi):
+            count += b - a
         total += np.bincount(b_proof, weights=np.where(inside, count, 0.0), minlength=n)
         day_seen = np.zeros(n, dtype=bool)
         day_seen[b_proof[inside]] = True
@@ -411,15 +405,11 @@ def _counted_mass(
     # counts per (dense proof, band, class): class = failed * 2 + last 4 known
     counts = np.zeros((len(dense_rows), width, 4))
     in_dense = np.flatnonzero(dense[blocks.proof])
-    for failed in (0, 1):
-        for has4 in (0, 1):
-            b_proof = blocks.proof[in_dense]
-            at = position[b_proof]
-            for s in range(width):
-                a, b = index.hypothesis_ranges(
-                    blocks.group[in_dense], failed, has4, start[at, s], stop[at, s]
-                )
-                counts[:, s, failed * 2 + has4] += np.bincount(at, weights=b - a, minlength=len(dense_rows))
+    at = position[blocks.proof[in_dense]]
+    group = blocks.group[in_dense]
+    for s in range(width):
+        for klass, (a, b) in enumerate(index.hypothesis_classes(group, start[at, s], stop[at, s])):
+            counts[:, s, klass] += np.bincount(at, weights=b - a, minlength=len(dense_rows))
     # listed hypotheses of dense proofs leave the count
     rows_all = pairs.txn
     mine = dense[pairs.proof] & _in_blocks(blocks, pairs.proof, index.row_group[rows_all])

@@ -223,7 +223,12 @@ def journal_channel_counts(index) -> np.ndarray:
     given = getattr(index, "channel_counts", None)
     if given is not None:
         return np.asarray(given)
-    return channel_counts(journal_channels(index), index.last4_code >= 0)
+    cached = getattr(index, "_rk_channel_counts", None)
+    if cached is None or cached[0] is not journal_channels(index):
+        codes = journal_channels(index)
+        cached = (codes, channel_counts(codes, index.last4_code >= 0))
+        object.__setattr__(index, "_rk_channel_counts", cached)
+    return cached[1].copy()
 
 
 # --------------------------------------------------------------------------- wallet records

@@ -732,26 +732,40 @@ class JournalIndex:
         self, group: np.ndarray, failed: int, has4: int, lo: np.ndarray, hi: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """[start, stop) in the hypotheses table of a group and class, times lo..hi (inclusive)."""
-        code = np.maximum(group, 0) << 2 | failed << 1 | has4
-        key = code * _SHIFT
+        return self.hypothesis_classes(group, lo, hi, ((failed, has4),))[0]
+
+    def hypothesis_classes(
+        self,
+        group: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        classes: Sequence[tuple[int, int]] = ((0, 0), (0, 1), (1, 0), (1, 1)),
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`hypothesis_ranges` of each (failed, last 4 known) class, for the same windows."""
+        group = np.asarray(group, dtype=np.int64)
+        base = np.maximum(group, 0) << 2
         low, high = np.maximum(lo - self._base, 0), np.maximum(hi - self._base, -1)
-        # a run without rows (most groups have no declined attempt) is not searched: both ends are where it
-        # would start, as a search finds them
-        a = self._hyp_run[np.minimum(code, len(self._hyp_run) - 1)]
-        b = a.copy()
-        searched = np.flatnonzero(
-            (self._hyp_run[np.minimum(code + 1, len(self._hyp_run) - 1)] > a)
-            | (low >= _SHIFT)
-            | (high >= _SHIFT)
-        )
-        if len(searched) == len(code):
-            a, b = _both_ends(self._hyp_key, key + low, key + high)
-        elif len(searched):
-            a[searched], b[searched] = _both_ends(
-                self._hyp_key, key[searched] + low[searched], key[searched] + high[searched]
-            )
-        b = np.where((group >= 0) & (hi >= lo), np.maximum(b, a), a)
-        return a, b
+        outside = (low >= _SHIFT) | (high >= _SHIFT)  # beyond any run: always searched
+        valid = (group >= 0) & (hi >= lo)
+        last = len(self._hyp_run) - 1
+        out = []
+        for failed, has4 in classes:
+            code = base | (failed << 1 | has4)
+            # a run without rows (most groups have no declined attempt) is not searched: both ends are where
+            # it would start, as a search finds them
+            a = self._hyp_run[np.minimum(code, last)]
+            searched = (self._hyp_run[np.minimum(code + 1, last)] > a) | outside
+            if searched.all():
+                key = code * _SHIFT
+                a, b = _both_ends(self._hyp_key, key + low, key + high)
+            else:
+                b = a.copy()
+                at = np.flatnonzero(searched)
+                if len(at):
+                    key = code[at] * _SHIFT
+                    a[at], b[at] = _both_ends(self._hyp_key, key + low[at], key + high[at])
+            out.append((a, np.where(valid, np.maximum(b, a), a)))
+        return out
 
     def hypothesis_rows(self, positions: np.ndarray) -> np.ndarray:
         """Journal rows at positions of the hypotheses table."""

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
 from receiptkit.matching.guards import guard_notes
-from receiptkit.matching.index import JournalIndex, Pairs
+from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
 from receiptkit.schema import STRING
@@ -132,9 +132,14 @@ def _matched_flags(index: JournalIndex, ev: Evidence, rows: np.ndarray) -> list[
     bits[:, 1] = np.abs(index.offset_s[rows]) >= 60
     bits[:, 2] = ev.levels["amount"] == "fx"
     bits[:, 3] = np.isin(rows, index.duplicate_rows)
-    for k in np.flatnonzero(np.isin(rows, index._later_owner)):
-        for txn_type, _ in index.later_events(int(rows[k])):
-            bits[k, 5 if txn_type == "void" else 4] = True
+    later = np.flatnonzero(np.isin(rows, index._later_owner))
+    if len(later):  # voids and refunds recorded against them (JournalIndex.later_events), read at once
+        first = np.searchsorted(index._later_owner, rows[later], side="left")
+        stop = np.searchsorted(index._later_owner, rows[later], side="right")
+        owner, position = _expand(first, stop)
+        void = index.values("txn_type", index._later_rows[position]).astype(str) == "void"
+        bits[later[owner[void]], 5] = True
+        bits[later[owner[~void]], 4] = True
     code = bits.astype(np.int64) @ (1 << np.arange(len(_FLAG_NAMES)))
     text = np.array(
         [";".join(f for b, f in enumerate(_FLAG_NAMES) if c >> b & 1) for c in range(1 << len(_FLAG_NAMES))],
