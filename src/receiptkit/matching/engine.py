@@ -35,7 +35,7 @@ from receiptkit.matching.elsewhere import coincidence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
-from receiptkit.matching.fxlearn import learn_fx_rates
+from receiptkit.matching.fxlearn import learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.latin import latin_aliases, latin_voters
 from receiptkit.matching.learned import Learned
@@ -148,9 +148,15 @@ def _match_valid(
     given_fx = dict(
         policy.fx_rates
     )  # the rates the user set, for the hint on a rate given the wrong way round
-    fx_learned = learn_fx_rates(index, arrays, policy)  # foreign cards' billing rates, from their lines
+    fx_learned = learn_fx_rate_sources(
+        index, arrays, policy
+    )  # foreign cards' billing rates, from their lines
     if fx_learned:
         policy = policy.replace(fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates})
+    fx_sources = {key: "given in fx_rates" for key in given_fx}
+    fx_sources.update(
+        {k: f"learned from {v[1]:g} {v[2]}" for k, v in fx_learned.items() if k not in given_fx}
+    )
     hits = None  # match_dask gives the aliases and the completeness counts of the whole batch
     if learned_aliases is None:
         hits = alias_hits(index, arrays, policy)  # the rows the proofs' full numbers lead to
@@ -185,11 +191,13 @@ def _match_valid(
     _add_fx_hints(result, direction_hints(index, arrays, given_fx, result, policy))
     result.attrs["clock_offsets"] = offsets_records(offsets)
     result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(segments.items())}
-    _keep_evidence(result, _Store(index, arrays, weighed, shown, policy))
+    store = _Store(index, arrays, weighed, shown, policy)
+    store.fx_sources = fx_sources  # where each rate came from, for explain's amount row
+    _keep_evidence(result, store)
     result.attrs["policy"] = _policy_values(policy)
     result.attrs["fx_rates_learned"] = [
-        {"journal_currency": j, "proof_currency": c, "rate": str(rate), "votes": votes}
-        for (j, c), (rate, votes) in sorted(fx_learned.items())
+        {"journal_currency": j, "proof_currency": c, "rate": str(rate), "votes": votes, "source": source}
+        for (j, c), (rate, votes, source) in sorted(fx_learned.items())
     ]
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
     result.attrs["coincidence"] = coincidences

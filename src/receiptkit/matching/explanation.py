@@ -33,6 +33,7 @@ class _Store:
     ) -> None:
         self.index = index
         self.arrays = proofs
+        self.fx_sources: dict[tuple[str, str], str] = {}  # where each billing rate came from (match sets it)
         self.proofs = proofs.frame
         self.journal = index.journal
         self.weighed = weighed
@@ -152,6 +153,11 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
             row[f"{label}_txn_id"] = e["txn_id"]
             for key in ("value", "level", "bits", "note"):
                 row[f"{label}_{key}"] = written["journal_value" if key == "value" else key]
+            if field == "amount" and row[f"{label}_level"] == "fx":  # the rate used, and where it came from
+                rate_note = _rate_note(store, str(proof_row["currency"]), str(txn["currency"]))
+                if rate_note:
+                    note = row.get(f"{label}_note")
+                    row[f"{label}_note"] = f"{note}; {rate_note}" if note else rate_note
             if field == "time":  # a terminal whose clock jumped: which piece corrected this time
                 clock = _clock_note(store.index, int(e["txn_row"]))
                 if clock:
@@ -168,6 +174,15 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.attrs["proof_id"] = str(proof_id)
     return table
+
+
+def _rate_note(store: _Store, proof_currency: str, journal_currency: str) -> str | None:
+    """The billing rate a proof in another currency was converted with, and where it came from."""
+    rate = store.policy.fx_rates.get((journal_currency, proof_currency))
+    if rate is None:
+        return None
+    source = store.fx_sources.get((journal_currency, proof_currency), "given in fx_rates")
+    return f"converted at 1 {journal_currency} = {rate} {proof_currency} ({source})"
 
 
 def _absence_note(store: _Store, proof_id: str) -> str | None:

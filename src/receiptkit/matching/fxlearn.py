@@ -27,7 +27,8 @@ last 4, the date and the merchant must single out the sale.
 
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
@@ -36,14 +37,108 @@ from receiptkit.matching.index import JournalIndex, _expand
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
 
-__all__ = ["learn_fx_rates"]
+__all__ = ["BOTH_AMOUNTS", "CARD_LAST4", "both_amount_ratios", "learn_fx_rate_sources", "learn_fx_rates"]
 
 _BIN = 0.005  # histogram bins of 0.5 % of the rate (log scale)
 _PEAK = 3  # the peak is summed over +-3 bins: the 1-3 % spread of issuers' fees (field guide 3.2)
 _APART = 10  # the runner-up peak is looked for more than 5 % away
 
 
+#: Where a learned rate came from (``result.attrs["fx_rates_learned"]`` ``source``, and ``explain``).
+BOTH_AMOUNTS = "lines showing both amounts"
+CARD_LAST4 = "card lines' last 4 against the journal's sales"
+
+# an amount with a currency code, as a statement prints the billed or the original amount ("USD 17.31", "2.28 USD")
+_CODED = re.compile(r"^\s*(?:([A-Z]{3})\s*(-?[\d,]+(?:\.\d+)?)|(-?[\d,]+(?:\.\d+)?)\s*([A-Z]{3}))\s*$")
+
+
+def both_amount_ratios(proofs: ProofArrays) -> dict[tuple[str, str], list[float]]:
+    """Billed amount / original amount of every statement line that shows both, per (original, billed) currency.
+
+    A foreign card's line may print the amount in the shop's currency beside the one billed in the card's
+    (BOCOM's 交易币种/金额 ``CNY 121.00`` and 入账币种/金额 ``USD 17.31``; ICBC ``21.32/AUD -> 99.20/RMB``,
+    field guide 3.2): the line is read in the original currency and its ``raw`` keeps the billed amount. The
+    ratio is the rate the issuer billed, fee and rate-date drift included. A line with coded amounts in two
+    other currencies, or none, gives nothing.
+    """
+    out: dict[tuple[str, str], list[float]] = {}
+    frame = proofs.frame
+    if "raw" not in frame.columns or not len(frame):
+        return out
+    kinds = frame["kind"].astype(object).to_numpy()
+    raws = frame["raw"].to_numpy(dtype=object)
+    for k in np.flatnonzero((kinds == "bank_statement") & (proofs.cur_code >= 0) & ~proofs.not_paid):
+        raw = raws[k]
+        if not isinstance(raw, dict) or proofs.amount[k] <= 0:
+            continue
+        currency = str(proofs.currency[k])
+        billed: dict[str, Decimal] = {}
+        for value in raw.values():
+            found = _CODED.match(value) if isinstance(value, str) else None
+            if found is None:
+                continue
+            code = found.group(1) or found.group(4)
+            if code == currency:
+                continue
+            try:
+                amount = abs(Decimal((found.group(2) or found.group(3)).replace(",", "")))
+            except InvalidOperation:
+                continue
+            billed[code] = amount
+        if len(billed) != 1:
+            continue
+        ((code, amount),) = billed.items()
+        original = float(proofs.amount[k]) / 10.0 ** exponent(currency)
+        if amount > 0 and original > 0:
+            out.setdefault((currency, code), []).append(float(amount) / original)
+    return out
+
+
 def learn_fx_rates(
+    index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy
+) -> dict[tuple[str, str], tuple[Decimal, float]]:
+    """:func:`learn_fx_rate_sources` without the sources: ``{(journal_currency, proof_currency): (rate, votes)}``."""
+    return {
+        key: (rate, votes) for key, (rate, votes, _) in learn_fx_rate_sources(index, proofs, policy).items()
+    }
+
+
+def learn_fx_rate_sources(
+    index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy
+) -> dict[tuple[str, str], tuple[Decimal, float, str]]:
+    """Rates ``{(journal_currency, proof_currency): (rate, votes, source)}`` read from the proofs.
+
+    First from the batch's statement lines that show both amounts (:func:`both_amount_ratios`, source
+    :data:`BOTH_AMOUNTS`): at least ``min_skew_votes`` lines whose ratios pile up (the peak twice any other
+    more than 5 % away) give the rate of a proof currency neither in the journal nor in ``fx_rates``, for
+    the lines that show only the billed amount. Then, for the currencies still without a rate, from card
+    lines' last 4 (the histogram this module's docstring describes, source :data:`CARD_LAST4`).
+    """
+    out: dict[tuple[str, str], tuple[Decimal, float, str]] = {}
+    if not policy.learn_fx_rates or not len(index) or not len(proofs):
+        return out
+    given = {proof_cur for (_, proof_cur) in policy.fx_rates}
+    present = set(proofs.currency[proofs.cur_code < 0].tolist())  # lines that need a rate
+    for (journal_cur, billed), ratios in sorted(both_amount_ratios(proofs).items()):
+        if billed in given or billed not in present or billed in {str(c) for c in index.currencies}:
+            continue
+        values = np.log(np.asarray(ratios, dtype=float))
+        found = _peak(values, np.ones(len(values)), policy)
+        if found is None:
+            continue
+        rate, votes = found
+        reference = rate / (1.0 + float(policy.fx_fee_max) / 2.0)
+        out[(journal_cur, billed)] = (Decimal(f"{reference:.6g}"), round(votes, 2), BOTH_AMOUNTS)
+    done = {proof_cur for (_, proof_cur) in out}
+    narrowed = (
+        policy.replace(fx_rates={**policy.fx_rates, **{k: v[0] for k, v in out.items()}}) if done else policy
+    )
+    for key, (rate, votes) in _learn_from_last4(index, proofs, narrowed).items():
+        out.setdefault(key, (rate, votes, CARD_LAST4))
+    return out
+
+
+def _learn_from_last4(
     index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy
 ) -> dict[tuple[str, str], tuple[Decimal, float]]:
     """Rates ``{(journal_currency, proof_currency): (rate, votes)}`` read from the proofs.
