@@ -61,6 +61,7 @@ def test_an_unnamed_proof_is_matched_when_the_batch_shows_no_coincidences() -> N
         "share": 0.1,  # no proof says where it was paid: prior_absent
         "silent": 1,
         "silent_none_found": 0,
+        "absent_prior": 0.1,
     }
 
 
@@ -169,6 +170,7 @@ def test_a_refund_is_not_capped_by_the_rate_of_payments_made_elsewhere() -> None
         "share": 0.1,
         "silent": 1,
         "silent_none_found": 0,
+        "absent_prior": 0.1,
     }
     assert row_of(result, "refund")["status"] == "matched"
     assert row_of(result, "refund")["txn_id"] == "R"
@@ -290,7 +292,7 @@ def _counter_batch(n_here: int, n_lost: int) -> tuple:
     five of which coincide with a sale here on amount and minute."""
     sales, here = [], []
     for k in range(n_here):
-        clock = f"{10 + k // 12:02d}:{(k % 12) * 5:02d}:20"
+        clock = f"{8 + k // 60:02d}:{k % 60:02d}:20"
         sales.append(txn(f"H{k}", 30000 + 13 * k, clock, merchant_name=SHOP))
         here.append(pf(f"here{k}", 30000 + 13 * k, clock[:-2] + "00", kind="manual", ts_precision="minute"))
     lost = [
@@ -327,8 +329,13 @@ def test_counter_proofs_naming_no_shop_tell_their_own_share_of_payments_made_els
     assert stats["silent"] == 60 and stats["silent_none_found"] == 0
     named_share = (10 + 0.1 * 20) / (10 + 0 + 20)
     assert stats["share"] < 0.05 < named_share
+    # and that share is their prior of "not in this journal" (never above prior_absent)
+    assert stats["absent_prior"] == stats["share"]
     statuses = [row_of(result, f"here{k}")["status"] for k in range(60)]
     assert statuses.count("matched") == 60
+    # the same proofs with the named share (fewer than coincidence_min_named naming another shop) are capped
+    capped = rk.match(batch, j, policy=rk.MatchPolicy(coincidence_min_named=11))
+    assert [row_of(capped, f"here{k}")["status"] for k in range(60)].count("matched") == 0
     for k in range(10):
         assert row_of(result, f"other{k}")["status"] == "unmatched"
 
@@ -353,3 +360,26 @@ def test_a_few_proofs_naming_another_shop_keep_the_named_share() -> None:
     policy = rk.MatchPolicy(coincidence_min_named=11)
     stats = rk.match(batch, j, policy=policy).attrs["coincidence"]["manual"]
     assert stats["share"] == round((10 + 0.1 * 20) / (10 + 0 + 20), 4)
+
+
+def test_the_share_read_from_proofs_naming_no_shop_is_their_prior_of_absence() -> None:
+    """A counter proof of a common amount at hour precision, no card: a stranger's payment of that amount in that
+    hour is likely, and with ``prior_absent`` (0.1) "not in this journal" keeps 5.7 %. In a month whose 250
+    proofs naming no shop all found their sale (their share of payments made elsewhere about 2 %), that share
+    is the proof's prior of absence, and "not in this journal" falls with its odds."""
+    j, batch = _counter_batch(250, 0)
+    common = [txn(f"C{k}", 2500, f"1{k % 8}:{k % 60:02d}:00", merchant_name=SHOP) for k in range(40)]
+    j = journal(*j.to_dict("records"), *common, txn("HOUR", 2500, "19:20:00", merchant_name=SHOP))
+    hour = pf("hour", 2500, "19:00:00", kind="manual", ts_precision="hour")
+    alone = row_of(rk.match(proofs(hour), j), "hour")
+    result = rk.match(proofs(hour, *batch.to_dict("records")), j)
+    prior = result.attrs["coincidence"]["manual"]["absent_prior"]
+    assert prior < 0.03
+    in_batch = row_of(result, "hour")
+    assert alone["candidate_txn_ids"] == in_batch["candidate_txn_ids"] == ["HOUR"]
+    # odds of absence, (1 - conf) / conf, fall with the prior's odds (0.016 / 0.984 against 0.1 / 0.9), less the
+    # coinciding path (share times rate) the batch keeps
+    ratio = ((1 - in_batch["confidence"]) / in_batch["confidence"]) / (
+        (1 - alone["confidence"]) / alone["confidence"]
+    )
+    assert (prior / (1 - prior)) / (0.1 / 0.9) < ratio < 0.5

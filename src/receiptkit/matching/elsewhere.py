@@ -43,7 +43,7 @@ from receiptkit.matching.evidence import ProofArrays, present
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
 
-__all__ = ["coincidence"]
+__all__ = ["coincidence", "silent_absence"]
 
 _FOR = ("alias", "same branch", "brand", "similar")  # a text that names a merchant of this journal
 _OTHER = ("other brand", "other branch")  # a text that names another shop
@@ -117,9 +117,47 @@ def coincidence(
             "share": round(share, 4),
             "silent": int((silent & mine).sum()),
             "silent_none_found": int((silent & mine & known & (w.n_candidates == 0)).sum()),
+            # the prior of "not in this journal" of those proofs: the share read from them, never above
+            # prior_absent (as matching.absence); prior_absent where the share is the named one
+            "absent_prior": round(min(policy.prior_absent, share), 4)
+            if silent_share is not None
+            else policy.prior_absent,
         }
         out[silent & mine] = np.log(share) - np.log1p(-share) + np.log(rate)
     return out, stats
+
+
+def silent_absence(
+    absent: np.ndarray | None,
+    copy: np.ndarray,
+    proofs: ProofArrays,
+    stats: dict[str, dict[str, float]],
+    policy: MatchPolicy,
+) -> np.ndarray | None:
+    """The log prior of "not in this journal" of the proofs naming no shop, where their own share is known.
+
+    Such a proof is absent with the share :func:`coincidence` read from the
+    proofs naming no shop (``stats[kind]["absent_prior"]``); absent, it
+    coincides with a sale here (the factor in ``copy``) or fits one by chance
+    (the base rate, weighed against this prior). ``absent``: the log priors so
+    far (``None``: ``prior_absent`` for every proof); a proof whose prior was
+    already set otherwise (its branch's completeness, its kind's prior of
+    absence) keeps it. Returns the log priors in the form of
+    :func:`receiptkit.matching.absence.absence_priors`.
+    """
+    p0 = float(policy.prior_absent)
+    lower = {k: float(v["absent_prior"]) for k, v in stats.items() if float(v.get("absent_prior", p0)) < p0}
+    if not lower:
+        return absent
+    kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
+    strata = np.where(proofs.side == 1, np.char.add(kinds, " credit"), kinds)
+    base = np.full(len(proofs), np.log(p0)) if absent is None else np.asarray(absent, dtype=float).copy()
+    untouched = np.isclose(base, np.log(p0), rtol=0, atol=1e-12)
+    logit0 = np.log(p0) - np.log1p(-p0)
+    for stratum, used in lower.items():
+        mine = (strata == stratum) & np.isfinite(copy) & untouched
+        base[mine] = np.log(p0) + (np.log(used) - np.log1p(-used)) - logit0
+    return base
 
 
 def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: MatchPolicy) -> float | None:

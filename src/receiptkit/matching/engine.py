@@ -31,7 +31,7 @@ from receiptkit.matching.clocks import clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
-from receiptkit.matching.elsewhere import coincidence
+from receiptkit.matching.elsewhere import coincidence, silent_absence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
@@ -184,6 +184,8 @@ def _match_valid(
     # how often a kind of proof is not here at all, where the batch says (matching.absence); a proof naming a
     # branch of this journal keeps what that branch's completeness says
     absent, absences = absence_priors(index, arrays, weighed, table, policy, absent, numbers)
+    # proofs naming no shop, in a kind whose share of payments made elsewhere they told themselves: that share
+    absent = silent_absence(absent, copy, arrays, coincidences, policy)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     contested: dict[int, list[int]] = {}
     active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
