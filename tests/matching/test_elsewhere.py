@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import receiptkit as rk
 
 from .conftest import background, journal, pf, proofs, row_of, txn
@@ -62,6 +64,7 @@ def test_an_unnamed_proof_is_matched_when_the_batch_shows_no_coincidences() -> N
         "silent": 1,
         "silent_none_found": 0,
         "absent_prior": 0.1,
+        "kept": False,
     }
 
 
@@ -171,6 +174,7 @@ def test_a_refund_is_not_capped_by_the_rate_of_payments_made_elsewhere() -> None
         "silent": 1,
         "silent_none_found": 0,
         "absent_prior": 0.1,
+        "kept": False,
     }
     assert row_of(result, "refund")["status"] == "matched"
     assert row_of(result, "refund")["txn_id"] == "R"
@@ -383,3 +387,40 @@ def test_the_share_read_from_proofs_naming_no_shop_is_their_prior_of_absence() -
         (1 - alone["confidence"]) / alone["confidence"]
     )
     assert (prior / (1 - prior)) / (0.1 / 0.9) < ratio < 0.5
+
+
+def test_the_counter_uses_what_the_month_said_of_payments_made_elsewhere(tmp_path) -> None:
+    """One counter proof cannot tell how often counter proofs naming no shop were paid elsewhere; the month's
+    match can, and the learned file keeps it for find: the hour-precision proof that the month's batch moves
+    moves as much at the counter, and a policy's own estimate wins over the kept one."""
+    import json
+
+    j, batch = _counter_batch(250, 0)
+    common = [txn(f"C{k}", 2500, f"1{k % 8}:{k % 60:02d}:00", merchant_name=SHOP) for k in range(40)]
+    j = journal(*j.to_dict("records"), *common, txn("HOUR", 2500, "19:20:00", merchant_name=SHOP))
+    hour = pf("hour", 2500, "19:00:00", kind="manual", ts_precision="hour")
+    month = rk.match(batch, j)
+    said = month.attrs["coincidence"]["manual"]
+    path = tmp_path / "journal.csv.receiptkit.json"
+    learned = rk.save_learned(path, month)
+    assert learned.elsewhere["manual"] == {k: said[k] for k in ("share", "rate", "absent_prior")}
+    assert "paid elsewhere, naming no shop: manual" in learned.describe()
+    again = rk.load_learned(path)
+    assert again.elsewhere == learned.elsewhere
+    alone = rk.find(j, proofs(hour)).attrs["verdict"]
+    kept = rk.find(j, proofs(hour), learned=again).attrs["verdict"]
+    in_month = row_of(rk.match(proofs(hour, *batch.to_dict("records")), j), "hour")
+    assert kept["confidence"] > alone["confidence"]
+    assert abs(kept["confidence"] - in_month["confidence"]) < 0.002
+    # the policy's own wins
+    own = {"manual": {"share": 0.1, "rate": 0.001, "absent_prior": 0.1}}
+    policy = rk.MatchPolicy(coincidence_by_kind=own)
+    assert rk.find(j, proofs(hour), learned=again, policy=policy).attrs["verdict"][
+        "confidence"
+    ] == pytest.approx(alone["confidence"], abs=0.002)
+    # a malformed kept estimate is refused, naming the kind and the key
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["elsewhere"]["manual"]["rate"] = 2
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(rk.ReceiptkitError, match="manual: rate is not a probability"):
+        rk.load_learned(path)

@@ -109,6 +109,10 @@ def coincidence(
         silent_share = _silent_share(w, elsewhere & mine & known, silent & mine & known, policy)
         if silent_share is not None:
             share = silent_share
+        kept = policy.coincidence_by_kind.get(str(stratum))
+        if kept and n_named < int(policy.coincidence_min_named):
+            # the batch says little; an earlier run's batch of this journal said more (a learned file)
+            share, rate, silent_share = float(kept["share"]), float(kept["rate"]), float(kept["absent_prior"])
         stats[str(stratum)] = {
             "named": n_named,
             "coincide": n_coincide,
@@ -119,9 +123,10 @@ def coincidence(
             "silent_none_found": int((silent & mine & known & (w.n_candidates == 0)).sum()),
             # the prior of "not in this journal" of those proofs: the share read from them, never above
             # prior_absent (as matching.absence); prior_absent where the share is the named one
-            "absent_prior": round(min(policy.prior_absent, share), 4)
+            "absent_prior": round(min(policy.prior_absent, silent_share), 4)
             if silent_share is not None
             else policy.prior_absent,
+            "kept": bool(kept and n_named < int(policy.coincidence_min_named)),
         }
         out[silent & mine] = np.log(share) - np.log1p(-share) + np.log(rate)
     return out, stats

@@ -84,6 +84,9 @@ class Learned:
     # per kind of proof (and direction), how often it is not in the journal, where a run could tell
     # (matching.absence): one proof at the counter cannot
     prior_absent: dict[str, float] = field(default_factory=dict)
+    # per kind of proof (and direction), what a run's batch said of payments made elsewhere among the proofs
+    # naming no shop (matching.elsewhere: share, rate, absent_prior), where it could tell: one proof cannot
+    elsewhere: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -92,12 +95,14 @@ class Learned:
             or self.fx_rates
             or self.clock_segments
             or self.prior_absent
+            or self.elsewhere
         )
 
     def policy(self, policy=None):  # -> MatchPolicy (imported lazily)
         """``policy`` (default :class:`~receiptkit.matching.MatchPolicy`) with these billing rates added.
 
-        Rates the policy gives already win over learned ones; so do its ``prior_absent_by_kind``.
+        Rates the policy gives already win over learned ones; so do its ``prior_absent_by_kind`` and
+        ``coincidence_by_kind``.
         """
         from decimal import Decimal
 
@@ -106,6 +111,8 @@ class Learned:
         base = policy or MatchPolicy()
         if self.prior_absent:  # the priors of absence per kind a run estimated; the policy's own win
             base = base.replace(prior_absent_by_kind={**self.prior_absent, **base.prior_absent_by_kind})
+        if self.elsewhere:  # what the month said of payments made elsewhere; the policy's own win
+            base = base.replace(coincidence_by_kind={**self.elsewhere, **base.coincidence_by_kind})
         if not self.fx_rates:
             return base
         learned = {tuple(key.split(":", 1)): Decimal(rate) for key, rate in self.fx_rates.items()}
@@ -150,6 +157,12 @@ class Learned:
         if self.prior_absent:
             shown = ", ".join(f"{k} {100 * v:.1f} %" for k, v in sorted(self.prior_absent.items()))
             parts.append("not in the journal " + shown)
+        if self.elsewhere:
+            shown = ", ".join(
+                f"{k} {100 * v['share']:.1f} % (coinciding {100 * v['rate']:.1f} %)"
+                for k, v in sorted(self.elsewhere.items())
+            )
+            parts.append("paid elsewhere, naming no shop: " + shown)
         where = f" ({self.path.name}, {self.updated_at})" if self.path is not None else ""
         return ("; ".join(parts) or "nothing") + where
 
@@ -205,7 +218,24 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             raise _bad(target, f"prior of absence of {kind} is not a probability between 0 and 1", value)
         priors[str(kind)] = float(value)
-    return Learned(offsets, aliases, votes, data.get("updated_at"), target, rates, segments, priors)
+    elsewhere: dict[str, dict[str, float]] = {}
+    for kind, entry in (data.get("elsewhere") or {}).items():
+        values = entry if isinstance(entry, dict) else {}
+        for key in _ELSEWHERE_KEYS:
+            value = values.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+                raise _bad(
+                    target,
+                    f"payments made elsewhere, {kind}: {key} is not a probability between 0 and 1",
+                    value,
+                )
+        elsewhere[str(kind)] = {key: float(values[key]) for key in _ELSEWHERE_KEYS}
+    return Learned(
+        offsets, aliases, votes, data.get("updated_at"), target, rates, segments, priors, elsewhere
+    )
+
+
+_ELSEWHERE_KEYS = ("share", "rate", "absent_prior")
 
 
 def _positive(value: object) -> bool:
@@ -291,6 +321,12 @@ def save_learned(
             for kind, stats in (result.attrs.get("prior_absent") or {}).items():
                 if stats.get("proofs", 0) >= fewest:
                     priors[str(kind)] = float(stats["used"])
+    elsewhere = dict(before.elsewhere)
+    if result is not None:  # a kind the run's batch could tell of replaces the kept one (matching.elsewhere)
+        fewest = (result.attrs.get("policy") or {}).get("coincidence_min_named", 5)
+        for kind, stats in (result.attrs.get("coincidence") or {}).items():
+            if stats.get("named", 0) >= fewest and not stats.get("kept"):
+                elsewhere[str(kind)] = {key: float(stats[key]) for key in _ELSEWHERE_KEYS}
     merged_aliases = {name: set(keys) for name, keys in before.merchant_aliases.items()}
     for name, keys in (aliases or {}).items():
         merged_aliases.setdefault(str(name), set()).update(str(k) for k in keys)
@@ -303,6 +339,7 @@ def save_learned(
         "merchant_aliases": {name: sorted(keys) for name, keys in sorted(merged_aliases.items())},
         "fx_rates": dict(sorted(rates.items())),
         "prior_absent": dict(sorted(priors.items())),
+        "elsewhere": dict(sorted(elsewhere.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     temporary = target.with_name(target.name + ".tmp")

@@ -77,7 +77,11 @@ class MatchPolicy:
         proofs of that kind name another shop; with fewer, from the proofs whose
         text says where they were paid (prior ``prior_absent``, worth as many
         proofs). They weigh on proofs that name no shop and carry no number the
-        journal could hold.
+        journal could hold. ``coincidence_by_kind``: what an earlier run's
+        batch said, per kind (``{"manual": {"share": .., "rate": .., "absent_prior": ..}}``,
+        from a learned file: :meth:`Learned.policy`), used for a kind in which
+        fewer than ``coincidence_min_named`` proofs of this batch name another
+        shop (one proof at the counter).
         ``completeness_prior_weight``: how many proofs ``prior_absent`` counts as
         when the batch's proofs that name a branch of this journal and carry a
         full wallet, order or reference number say how often that branch's
@@ -205,6 +209,7 @@ class MatchPolicy:
     coincidence_prior: float = 0.001
     coincidence_prior_weight: float = 20.0
     coincidence_min_named: int = 5
+    coincidence_by_kind: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     completeness_prior_weight: float = 20.0
     learn_prior_absent: bool = True
     prior_absent_min_proofs: int = 200
