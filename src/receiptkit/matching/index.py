@@ -667,10 +667,24 @@ class JournalIndex:
         self.day_adj = (self.ts_adj + self.utc_offset_s) // 86400  # corrected local day (days since 1970)
         self._sort()
 
-    def _sort(self) -> None:
+    def _hypothesis_groups(self) -> tuple[np.ndarray, ...]:
+        """The rows that are hypotheses and each one's amount group: what the tables are sorted by besides time.
+
+        They do not depend on clock offsets, so they are computed once (again only when the columns they are
+        read from are replaced, as :mod:`.partial` replaces the currency codes).
+        """
+        sources = (
+            self.side,
+            self.failed_side,
+            self.retried,
+            self.currency_code,
+            self.amount,
+            self.last4_code,
+        )
+        cached = getattr(self, "_groups_cache", None)
+        if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
+            return cached[1]
         n = len(self)
-        self._base = int(self.ts_adj.min()) - 10**7 if n else 0
-        rel = self.ts_adj - self._base
         hypothesis = (self.side >= 0) | ((self.failed_side >= 0) & ~self.retried)
         rows = np.flatnonzero(hypothesis & (self.currency_code >= 0))
         side = np.where(self.side[rows] >= 0, self.side[rows], self.failed_side[rows]).astype(np.int64)
@@ -678,30 +692,68 @@ class JournalIndex:
         if len(rows) and (self.amount[rows].max() >= (1 << _AMOUNT_BITS) or len(self.currencies) > 255):
             raise SchemaError("amounts or currencies beyond the index's range", column="amount_minor")
         amount_key = ((side << 8 | self.currency_code[rows]) << _AMOUNT_BITS) | self.amount[rows]
-        self._amount_keys, group = np.unique(amount_key, return_inverse=True)
+        amount_keys, group = np.unique(amount_key, return_inverse=True)
         group = group.astype(np.int64).reshape(-1)
+        has4 = (self.last4_code[rows] >= 0).astype(np.int64)
+        # per journal row: the prefix of its key in the hypotheses table and in the last-4 table (-1: not in it)
+        prefix = np.full(n, -1, dtype=np.int64)
+        prefix[rows] = group << 2 | failed << 1 | has4
+        known = rows[has4 == 1]
+        prefix4 = np.full(n, -1, dtype=np.int64)
+        prefix4[known] = (group[has4 == 1] << 1 | failed[has4 == 1]) << 14 | self.last4_code[known]
+        out = (rows, group, amount_keys, prefix, known, prefix4)
+        self._groups_cache = (sources, out)
+        return out
+
+    def _sort(self) -> None:
+        n = len(self)
+        self._base = int(self.ts_adj.min()) - 10**7 if n else 0
+        rel = self.ts_adj - self._base
+        rows, group, self._amount_keys, prefix, known, prefix4 = self._hypothesis_groups()
         self.row_group = np.full(n, -1, dtype=np.int64)  # amount group of each hypothesis row
         self.row_group[rows] = group
-        has4 = (self.last4_code[rows] >= 0).astype(np.int64)
+        # the tables as last sorted, when the groups are the same and few rows moved in time (offsets of a few
+        # terminals changed): those rows are taken out and merged back in, the others keep their order
+        last = getattr(self, "_sorted_by", None)
+        moved = None
+        if last is not None and last[1] is prefix and len(last[0]) == n:
+            moved = last[0] != self.ts_adj
+            if moved.sum() > n // 4:
+                moved = None
+        self._sorted_by = (self.ts_adj, prefix)
+
+        def table(members: np.ndarray, key_prefix: np.ndarray | None, before: np.ndarray | None):
+            def keys(at: np.ndarray) -> np.ndarray:
+                return rel[at] if key_prefix is None else key_prefix[at] * _SHIFT + rel[at]
+
+            if moved is None or before is None:
+                key = keys(members)
+                order = np.argsort(key)
+                return members[order], key[order]
+            key = keys(before)
+            went = moved[before]
+            if not went.any():
+                return before, key
+            stay, stay_key = before[~went], key[~went]
+            gone, gone_key = before[went], key[went]
+            order = np.argsort(gone_key)
+            gone, gone_key = gone[order], gone_key[order]
+            at = np.searchsorted(stay_key, gone_key)
+            return np.insert(stay, at, gone), np.insert(stay_key, at, gone_key)
+
         # hypotheses: (amount group, failed, last 4 known) then time
-        key = (group << 2 | failed << 1 | has4) * _SHIFT + rel[rows]
-        order = np.argsort(key)
-        self._hyp_rows, self._hyp_key = rows[order], key[order]
+        self._hyp_rows, self._hyp_key = table(rows, prefix, getattr(self, "_hyp_rows", None))
         # where each run of one (amount group, failed, last 4 known) starts: run c is [_hyp_run[c], _hyp_run[c + 1])
         codes = np.arange(len(self._amount_keys) * 4 + 1, dtype=np.int64)
         self._hyp_run = np.searchsorted(self._hyp_key, codes * _SHIFT)
         # the same rows with a known last 4: (amount group, failed, last 4) then time
-        known = np.flatnonzero(has4)
-        key4 = ((group[known] << 1 | failed[known]) << 14 | self.last4_code[rows[known]]) * _SHIFT + rel[
-            rows[known]
-        ]
-        order = np.argsort(key4)
-        self._l4_rows, self._l4_key = rows[known][order], key4[order]
+        self._l4_rows, self._l4_key = table(known, prefix4, getattr(self, "_l4_rows", None))
+        by_time = getattr(self, "_by_time", {})
         self._by_time: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for s in (0, 1):
             approved = np.flatnonzero(self.side == s)
-            order = approved[np.argsort(rel[approved])]
-            self._by_time[s] = (order, rel[order])
+            before = by_time[s][0] if s in by_time else None
+            self._by_time[s] = table(approved, None, before)
 
     def currency_codes_of(self, currencies: np.ndarray) -> np.ndarray:
         """Journal currency code of each given ISO code (-1 when the journal has none)."""
