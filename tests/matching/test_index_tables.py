@@ -1,8 +1,8 @@
-"""JournalIndex's search tables: kept in step with clock offsets without sorting the journal again.
+"""JournalIndex's search tables: kept in step with clock offsets without sorting the journal from scratch.
 
-When the offsets of a few terminals change (``match`` learns them, then sets them), only those
-terminals' rows move in time; the index merges them back into its tables instead of sorting every
-row again. The tables, and every search over them, must be what a fresh sort gives.
+When clock offsets change (``match`` learns them, then sets them), rows move by seconds or minutes;
+the index sorts its tables again starting from their last order. The tables, and every search over
+them, must be what a fresh sort gives.
 """
 
 from __future__ import annotations
