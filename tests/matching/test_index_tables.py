@@ -137,3 +137,34 @@ def test_match_twice_on_one_index_gives_the_same_verdicts(data) -> None:
             result[["proof_id", "txn_id", "status", "confidence", "reason"]],
             fresh[["proof_id", "txn_id", "status", "confidence", "reason"]],
         )
+
+
+def test_group_counts_are_the_four_classes_added_up(data) -> None:
+    index = JournalIndex(data.journal)
+    rng = np.random.default_rng(2)
+    n = 400
+    group = rng.integers(-1, len(index._amount_keys), n)
+    lo = rng.integers(int(index.ts_adj.min()) - 3600, int(index.ts_adj.max()), n)
+    hi = lo + rng.integers(-60, 86400 * 3, n)
+    total = sum(b - a for a, b in index.hypothesis_classes(group, lo, hi))
+    np.testing.assert_array_equal(index.group_counts(group, lo, hi), total)
+    assert total.sum() > 0  # the windows do hold hypotheses
+    # after new offsets, the counts follow the moved rows
+    index.set_clock_offsets(_offsets(data.journal, 1, 3 * 3600), {})
+    total = sum(b - a for a, b in index.hypothesis_classes(group, lo, hi))
+    np.testing.assert_array_equal(index.group_counts(group, lo, hi), total)
+
+
+def test_leaving_out_foreign_amounts_paid_nowhere_in_the_window_changes_no_verdict(monkeypatch) -> None:
+    # USD card lines: hundreds of CNY amounts are possible, a few were paid in the window; the blocks of the
+    # others are left out (candidates._blocks), which must give what searching every one of them gives
+    data = make_dataset(n_transactions=3000, n_proofs=600, seed=4, scenarios=("foreign_cards", "fx_original"))
+    policy = rk.MatchPolicy(fx_rates=data.fx_rates)
+    pruned = rk.match(data.proofs, data.journal, policy=policy)
+    assert (data.proofs["currency"] == "USD").sum() > 20
+    monkeypatch.setattr(
+        JournalIndex, "group_counts", lambda self, group, lo, hi: np.ones(len(group), dtype=np.int64)
+    )
+    every = rk.match(data.proofs, data.journal, policy=policy)
+    assert pruned["status"].eq("matched").sum() > 100
+    pd.testing.assert_frame_equal(pruned, every)

@@ -96,6 +96,10 @@ def _blocks(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> _B
         high = np.floor(amount / (scale * (1 - tol)) + 1e-9).astype(np.int64)
         a, b = index.amount_group_range(proofs.side[mask], np.full(len(mask), code), low, high)
         owner, g = _expand(a, b)
+        # of the hundreds of amounts a converted amount may be, a few were paid in the proof's window: a block
+        # without a hypothesis there lists, counts and bounds nothing, and is left out
+        some = index.group_counts(g, proofs.lo[mask[owner]], proofs.hi[mask[owner]]) > 0
+        owner, g = owner[some], g[some]
         owners.append(mask[owner])
         groups.append(g)
         routes.append(np.ones(len(g), dtype=np.int8))

@@ -727,6 +727,7 @@ class JournalIndex:
 
         # hypotheses: (amount group, failed, last 4 known) then time
         self._hyp_rows, self._hyp_key = table(rows, prefix, getattr(self, "_hyp_rows", None))
+        self._group_time: np.ndarray | None = None  # (amount group, time) of every hypothesis (group_counts)
         # where each run of one (amount group, failed, last 4 known) starts: run c is [_hyp_run[c], _hyp_run[c + 1])
         codes = np.arange(len(self._amount_keys) * 4 + 1, dtype=np.int64)
         self._hyp_run = np.searchsorted(self._hyp_key, codes * _SHIFT)
@@ -802,6 +803,22 @@ class JournalIndex:
                     a[at], b[at] = _both_ends(self._hyp_key, key + low[at], key + high[at])
             out.append((a, np.where(valid, np.maximum(b, a), a)))
         return out
+
+    def group_counts(self, group: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """How many hypotheses of an amount group, of any class, fall in each window lo..hi (inclusive).
+
+        What the four :meth:`hypothesis_classes` ranges add up to, with one search per end.
+        """
+        if self._group_time is None:
+            # the hypotheses keyed by (group, time): per group, the four classes' sorted runs merged
+            group_of, when = np.divmod(self._hyp_key, _SHIFT)
+            self._group_time = np.sort((group_of >> 2) * _SHIFT + when, kind="stable")
+        group = np.asarray(group, dtype=np.int64)
+        key = np.maximum(group, 0) * _SHIFT
+        a, b = _both_ends(
+            self._group_time, key + np.maximum(lo - self._base, 0), key + np.maximum(hi - self._base, -1)
+        )
+        return np.where((group >= 0) & (hi >= lo), np.maximum(b - a, 0), 0)
 
     def hypothesis_rows(self, positions: np.ndarray) -> np.ndarray:
         """Journal rows at positions of the hypotheses table."""
