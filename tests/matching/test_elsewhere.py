@@ -424,3 +424,60 @@ def test_the_counter_uses_what_the_month_said_of_payments_made_elsewhere(tmp_pat
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(rk.ReceiptkitError, match="manual: rate is not a probability"):
         rk.load_learned(path)
+
+
+BRAND_ONLY = pf(
+    "brand_only",
+    8800,
+    "19:31:00",
+    kind="sms",
+    ts_precision="minute",
+    card_last4="4321",
+    merchant_text="财付通-海底捞火锅",
+)
+
+
+def test_a_brand_without_its_branch_is_capped_when_other_branches_coincide() -> None:
+    """Ten SMS naming another branch of the brand (厦门中山路店) fit sales here on amount, minute and card. An SMS
+    naming the brand without its branch reads as well for that branch as for this one (五角场店): as one more of
+    them it coincides with its sale here, and it stays ambiguous, with the stratum ``"sms brand"`` saying why.
+    Without that estimate (``coincidence_brand=False``) the brand alone carried it to ``matched``."""
+    j, decoys = _journal_and_decoys(10)
+    result = rk.match(proofs(BRAND_ONLY, *decoys), j)
+    stats = result.attrs["coincidence"]["sms brand"]
+    assert stats["named"] == 10 and stats["coincide"] == 10 and stats["silent"] == 1
+    assert stats["share"] == round((10 + 0.1 * 20) / (10 + 0 + 20), 4)
+    verdict = row_of(result, "brand_only")
+    assert verdict["status"] == "ambiguous" and "not in this journal" in verdict["reason"]
+    off = rk.match(proofs(BRAND_ONLY, *decoys), j, policy=rk.MatchPolicy(coincidence_brand=False))
+    assert "sms brand" not in off.attrs["coincidence"]
+    assert row_of(off, "brand_only")["txn_id"] == "T"
+
+
+def test_a_brand_without_its_branch_is_matched_when_proofs_naming_this_branch_abound() -> None:
+    """The same SMS among 400 naming this branch: another branch is about 3 % of the proofs of the brand that
+    name their branch (12 / 430 with the prior), a third of them coinciding, and the brand alone is matched
+    (with 200 it is not: 5.2 % of them, the brand alone at 98.2 %)."""
+    sales, named = [], []
+    for k in range(400):
+        clock = f"{8 + k // 40:02d}:{k % 40:02d}:20"
+        sales.append(txn(f"N{k}", 20000 + 7 * k, clock, card_last4=f"{3000 + k}", merchant_name=SHOP))
+        named.append(
+            pf(
+                f"named{k}",
+                20000 + 7 * k,
+                clock[:-2] + "00",
+                kind="sms",
+                ts_precision="minute",
+                card_last4=f"{3000 + k}",
+                merchant_text=SHOP,
+            )
+        )
+    j, decoys = _journal_and_decoys(10)
+    j = journal(*j.to_dict("records"), *sales)
+    result = rk.match(proofs(BRAND_ONLY, *decoys, *named), j)
+    stats = result.attrs["coincidence"]["sms brand"]
+    assert stats["named"] == 10 and stats["here"] == 400
+    assert row_of(result, "brand_only")["txn_id"] == "T"
+    for k in range(10):
+        assert row_of(result, f"elsewhere{k}")["status"] == "unmatched"

@@ -47,6 +47,7 @@ __all__ = ["coincidence", "silent_absence"]
 
 _FOR = ("alias", "same branch", "brand", "similar")  # a text that names a merchant of this journal
 _OTHER = ("other brand", "other branch")  # a text that names another shop
+_BRANCH = ("alias", "same branch")  # a text that names a branch of this journal
 
 
 def coincidence(
@@ -66,12 +67,20 @@ def coincidence(
         return out, stats
     comparator = table.comparator
     codes = np.full(n, -1, dtype=np.int64)
+    # the same for the branch of a brand here: -1 no such text; 0 the brand without its branch (brand only, a
+    # branch cut, a legal entity named after it); 1 another branch of it; 2 its branch here
+    branch = np.full(n, -1, dtype=np.int64)
     if comparator is not None and table.levels.size:
         names = comparator.names
         reading = names[table.levels.astype(np.int64)]  # (texts, merchants): level names
         other = np.isin(reading, _OTHER).all(axis=1)
         named = np.isin(reading, _FOR).any(axis=1)
         codes = np.where(table.text_code >= 0, np.where(other, 1, np.where(named, 2, 0))[table.text_code], -1)
+        this_branch = np.isin(reading, _BRANCH).any(axis=1)
+        brand_only = (reading == "brand").any(axis=1) & ~this_branch
+        other_branch = (reading == "other branch").any(axis=1) & other
+        per_text = np.where(this_branch, 2, np.where(other_branch, 1, np.where(brand_only, 0, -1)))
+        branch = np.where(table.text_code >= 0, per_text[np.maximum(table.text_code, 0)], -1)
     # -1: no text; 0: a text naming no merchant of this journal; 1: another shop; 2: a merchant of this journal
     strong = (
         present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
@@ -79,6 +88,10 @@ def coincidence(
     silent = (codes <= 0) & ~strong
     elsewhere = (codes == 1) & ~strong
     here = (codes == 2) & ~strong
+    # a text naming a brand here without its branch is silent about the branch as a text naming no shop is
+    # about the shop: another branch of the brand, coinciding with a sale here, reads the same; the proofs
+    # naming another branch of the brand tell how often that happens (the stratum "<kind> brand")
+    b_silent, b_elsewhere, b_here = (branch == 0) & ~strong, (branch == 1) & ~strong, (branch == 2) & ~strong
     # the named-elsewhere proofs' best candidates weighed without the merchant field: would they be matched?
     merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
     unnamed = dataclasses.replace(w, score=w.score - merchant_w)
@@ -92,9 +105,15 @@ def coincidence(
     kinds = proofs.frame["kind"].astype(str).to_numpy()
     strata = np.where(proofs.side == 1, np.char.add(kinds.astype(str), " credit"), kinds.astype(str))
     weight = float(policy.coincidence_prior_weight)
-    for stratum in np.unique(strata):
-        mine = strata == stratum
-        n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & mine).sum())
+    families = [(str(k), strata == k, silent, elsewhere, here) for k in np.unique(strata)]
+    if policy.coincidence_brand:
+        families += [
+            (f"{k} brand", strata == k, b_silent, b_elsewhere, b_here)
+            for k in np.unique(strata[b_silent])
+            if (b_elsewhere & (strata == k)).any()
+        ]
+    for stratum, mine, silent, elsewhere, here in families:
+        n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & elsewhere & mine).sum())
         n_here = int((here & mine).sum())
         rate = (n_coincide + policy.coincidence_prior * weight) / (n_named + weight)
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
@@ -129,6 +148,10 @@ def coincidence(
             "kept": bool(kept and n_named < int(policy.coincidence_min_named)),
         }
         out[silent & mine] = np.log(share) - np.log1p(-share) + np.log(rate)
+        if stratum.endswith(
+            " brand"
+        ):  # a brand-only text names a shop: its prior of absence is not this share
+            stats[stratum]["absent_prior"] = policy.prior_absent
     return out, stats
 
 

@@ -81,7 +81,10 @@ class MatchPolicy:
         batch said, per kind (``{"manual": {"share": .., "rate": .., "absent_prior": ..}}``,
         from a learned file: :meth:`Learned.policy`), used for a kind in which
         fewer than ``coincidence_min_named`` proofs of this batch name another
-        shop (one proof at the counter).
+        shop (one proof at the counter). ``coincidence_brand``: estimate the
+        same for texts naming a brand of this journal without its branch,
+        from the proofs naming another branch of it (stratum ``"<kind> brand"``;
+        default on).
         ``completeness_prior_weight``: how many proofs ``prior_absent`` counts as
         when the batch's proofs that name a branch of this journal and carry a
         full wallet, order or reference number say how often that branch's
@@ -209,6 +212,7 @@ class MatchPolicy:
     coincidence_prior: float = 0.001
     coincidence_prior_weight: float = 20.0
     coincidence_min_named: int = 5
+    coincidence_brand: bool = True
     coincidence_by_kind: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     completeness_prior_weight: float = 20.0
     learn_prior_absent: bool = True
