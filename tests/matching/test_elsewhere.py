@@ -481,3 +481,18 @@ def test_a_brand_without_its_branch_is_matched_when_proofs_naming_this_branch_ab
     assert row_of(result, "brand_only")["txn_id"] == "T"
     for k in range(10):
         assert row_of(result, f"elsewhere{k}")["status"] == "unmatched"
+
+
+def test_the_counter_weighs_a_brand_without_its_branch_as_the_month_did(tmp_path) -> None:
+    """The month's batch said SMS naming the brand without its branch coincide with other branches' payments;
+    shown alone at the counter, that SMS is capped as it was in the month (the learned file keeps the
+    stratum ``"sms brand"``)."""
+    j, decoys = _journal_and_decoys(10)
+    month = rk.match(proofs(BRAND_ONLY, *decoys), j)
+    learned = rk.save_learned(tmp_path / "journal.csv.receiptkit.json", month)
+    assert "sms brand" in learned.elsewhere
+    alone = rk.find(j, proofs(BRAND_ONLY)).attrs["verdict"]
+    kept = rk.find(j, proofs(BRAND_ONLY), learned=learned).attrs["verdict"]
+    assert alone["status"] == "matched"
+    assert kept["status"] == "ambiguous"
+    assert kept["confidence"] == pytest.approx(row_of(month, "brand_only")["confidence"], abs=0.002)

@@ -110,7 +110,7 @@ def coincidence(
         families += [
             (f"{k} brand", strata == k, b_silent, b_elsewhere, b_here)
             for k in np.unique(strata[b_silent])
-            if (b_elsewhere & (strata == k)).any()
+            if (b_elsewhere & (strata == k)).any() or f"{k} brand" in policy.coincidence_by_kind
         ]
     for stratum, mine, silent, elsewhere, here in families:
         n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & elsewhere & mine).sum())
