@@ -43,6 +43,7 @@ import json
 import os
 import random
 import re
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -578,7 +579,7 @@ class _FileLock:
         except OSError:
             self._handle = None
             return self
-        if os.name == "nt":  # pragma: no cover - Windows
+        if sys.platform == "win32":  # pragma: no cover - Windows
             import msvcrt
 
             while True:
@@ -598,7 +599,7 @@ class _FileLock:
         if self._handle is None:
             return
         try:
-            if os.name == "nt":  # pragma: no cover - Windows
+            if sys.platform == "win32":  # pragma: no cover - Windows
                 import msvcrt
 
                 self._handle.seek(0)
@@ -1507,7 +1508,7 @@ class AuditLog:
             since=_parse_iso(written["recorded_at"]),
         )
 
-    def row_authentic(self, row: Mapping[str, Any]) -> bool:
+    def row_authentic(self, row: Mapping[Any, Any]) -> bool:
         """Whether a row's ``row_hash`` is the HMAC of its content under the log's key (one row, no links)."""
         return hmac.compare_digest(row_mac(row, self._secret_key()), str(row["row_hash"]))
 
@@ -1692,7 +1693,7 @@ class AuditLog:
         assert stored is not None
         return stored
 
-    def _all(self) -> list[Any]:
+    def _all(self) -> Sequence[Any]:
         with self._read() as conn:
             return conn.execute(sa.select(_events).order_by(_events.c.seq)).all()
 

@@ -341,8 +341,8 @@ def _journal(
 
     channel = np.zeros(n, dtype=np.int8)
     price = np.zeros(n, dtype=np.int64)
-    for m, spec in enumerate(MERCHANTS):
-        rows = np.flatnonzero(merchant == m)
+    for code, spec in enumerate(MERCHANTS):
+        rows = np.flatnonzero(merchant == code)
         codes = [_CHANNELS.index(c) for c in spec.channels]
         channel[rows] = rng.choice(codes, size=len(rows), p=spec.channel_p)
         prices = np.array([_minor(p, spec.currency) for p in spec.prices], dtype=np.int64)

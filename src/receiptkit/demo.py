@@ -119,7 +119,7 @@ def _write_slips(folder: Path, journal: pd.DataFrame, result: pd.DataFrame, coun
     matched = result[result["status"] == "matched"].sort_values("proof_id")
     written: list[Path] = []
     # one of each kind of slip where the data has it: UnionPay card, international card, wallet
-    wanted = {"unionpay": None, "card": None, "wallet": None}
+    wanted: dict[str, pd.Series | None] = {"unionpay": None, "card": None, "wallet": None}
     for txn_id in matched["txn_id"]:
         row = by_id.loc[txn_id]
         template = _template_for(row)

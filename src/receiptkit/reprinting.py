@@ -445,6 +445,7 @@ def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
     if terminal is not None and when is not None and when.tzinfo is not None and when > terminal.cutoff_at:
         reported = terminal.reported_at
         cutoff = pd.Timestamp(terminal.cutoff_at).tz_convert(when.tz)
+        assert terminal.cutoff_status is not None  # cutoff_of: a terminal with a cutoff has its status
         return [
             (
                 "after_loss",

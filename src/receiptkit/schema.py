@@ -13,6 +13,7 @@ describe each column.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 import weakref
@@ -418,11 +419,16 @@ def _column_arrays(frame: pd.DataFrame) -> tuple[tuple[str, object, object], ...
     return tuple(out)
 
 
+def _forget_settled(key: int, _ref: object) -> None:
+    """Drop what :func:`_settle` kept of a frame that is gone (a weak reference's callback)."""
+    _SETTLED.pop(key, None)
+
+
 def _settle(frame: pd.DataFrame) -> pd.DataFrame:
     """Remember ``frame`` as a canonical journal this package made (returned as is)."""
     key = id(frame)
     try:
-        ref = weakref.ref(frame, lambda _, key=key: _SETTLED.pop(key, None))
+        ref = weakref.ref(frame, functools.partial(_forget_settled, key))
     except TypeError:  # pragma: no cover - DataFrames take weak references
         return frame
     _SETTLED[key] = (ref, _column_arrays(frame))
@@ -432,7 +438,7 @@ def _settle(frame: pd.DataFrame) -> pd.DataFrame:
 def _is_settled(frame: pd.DataFrame) -> bool:
     """``frame`` is a journal :func:`_settle` remembered, with the very arrays it had then."""
     kept = _SETTLED.get(id(frame))
-    if kept is None or kept[0]() is not frame or not frame.columns.is_unique:
+    if kept is None or not frame.columns.is_unique or kept[0]() is not frame:
         return False
     now = _column_arrays(frame)
     return len(now) == len(kept[1]) and all(

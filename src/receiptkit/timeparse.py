@@ -659,8 +659,9 @@ def _clock(g: dict[str, str | None], tag: str, period: str | None, original: obj
     period = g[f"{tag}p"] or period
     if g[f"{tag}H"] is not None:
         hour, minute = int(g[f"{tag}H"]), int(g[f"{tag}M"])  # type: ignore[arg-type]
-        second = int(g[f"{tag}S"]) if g[f"{tag}S"] is not None else 0
-        precision = "second" if g[f"{tag}S"] is not None else "minute"
+        seconds_text = g[f"{tag}S"]
+        second = int(seconds_text) if seconds_text is not None else 0
+        precision = "second" if seconds_text is not None else "minute"
         spoken = False
     else:
         hour = _cn_number(str(g[f"{tag}h"]), original)

@@ -50,7 +50,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex, cast
 from urllib.parse import quote, unquote
 
 from cryptography.exceptions import UnsupportedAlgorithm as UnsupportedAlgorithmError
@@ -524,7 +524,7 @@ def canonical_fields(
     out = {name: _text(get(name)) for name in FIELDS}
     out["txn_id"] = txn_id
     out["ts"] = _iso_utc(get("ts"), "ts")
-    out["amount_minor"] = str(int(amount.__index__()))
+    out["amount_minor"] = str(int(cast(SupportsIndex, amount).__index__()))  # checked just above
     out["currency"] = out["currency"].upper()
     out["txn_type"] = out["txn_type"].lower()
     out["status"] = out["status"].lower()
@@ -734,6 +734,7 @@ def verify(
             return Verification(False, "not a receiptkit verification code or QR payload")
         if log is None:
             raise AuditError("a short code can only be checked against the audit log: pass audit=")
+        assert secret is not None  # a short code without the secret key raised above
         return _verify_short(short, secret, log)
     finally:
         if log is not None and log is not audit:

@@ -117,6 +117,7 @@ def audit_verify(
     if not report.ok:
         _tampered(report)
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+    assert backdated is not None  # report.ok: listed above
     checked = f", {len(anchors)} anchor(s) extended" if anchors else ""
     console.print(
         f"audit log intact: {report.rows} rows, {report.message}{checked}", highlight=False, soft_wrap=True
@@ -270,7 +271,7 @@ def audit_head(
     key_file: KeyOption = None,
 ) -> None:
     """Print the log's signed head (keep it elsewhere: `audit verify --anchor FILE` checks the log extends it)."""
-    from receiptkit.audit import AuditLog
+    from receiptkit.audit import AuditLog, ChainHead
     from receiptkit.verification import load_key
 
     try:
@@ -278,7 +279,7 @@ def audit_head(
         if resign:
             if not (operator or "").strip() or not (reason or "").strip():
                 raise typer.BadParameter("--resign needs --operator and --reason")
-            signed = log.resign_head(operator=str(operator), reason=str(reason))
+            signed: ChainHead | None = log.resign_head(operator=str(operator), reason=str(reason))
         else:
             report = log.verify()
             if not report.ok:

@@ -89,16 +89,16 @@ def find(
         amount, time, last4, ref, wallet_txn, merchant, currency, tz, proof_file, proof_id, screenshot
     )
     try:
-        with err_console.status("reading the journal") as status:
+        with err_console.status("reading the journal") as spinner:
             if cache:
                 log, _ = read_journal_cached(
-                    journal, preset=preset, tz=tz, progress=lambda text: status.update(escape(text))
+                    journal, preset=preset, tz=tz, progress=lambda text: spinner.update(escape(text))
                 )
             else:
                 log = rk.read_journal(journal, preset=preset, tz=tz)
             kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
             proof, note = evidence.proof()
-            status.update("searching")
+            spinner.update("searching")
             # the kept billing rates and priors of absence too (Learned.policy), not only offsets and aliases
             ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof, policy=kept.policy())
     except (ReceiptkitError, typer.BadParameter) as exc:

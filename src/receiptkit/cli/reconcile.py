@@ -31,6 +31,7 @@ from receiptkit.errors import ProofError, ReceiptkitError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from receiptkit.matching.learned import Learned
     from receiptkit.reports import Reconciliation
 
 __all__ = ["learned_for", "parse_fx", "read_proof_file", "read_proof_files"]
@@ -38,7 +39,7 @@ __all__ = ["learned_for", "parse_fx", "read_proof_file", "read_proof_files"]
 
 def learned_for(
     journal: Path, learned: Path | None, use: bool, audit: Path | None
-) -> tuple[object, dict, str]:
+) -> tuple[Learned, dict[str, list[str]], str]:
     """What earlier runs learned about ``journal`` and the register's declared aliases, with a note.
 
     ``learned``: the file (default ``<journal>.receiptkit.json``); ``use=False``
@@ -62,6 +63,7 @@ def learned_for(
     if kept:
         notes.append(f"using what earlier runs learned: {kept.describe()}")
     if aliases:
+        assert audit is not None  # aliases come from the audit log's register only
         notes.append(f"merchant aliases declared for {len(aliases)} terminal(s) in {audit.name}")
     return kept, aliases, "; ".join(notes)
 

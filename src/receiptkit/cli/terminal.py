@@ -302,7 +302,7 @@ def activity_cmd(
     import receiptkit as rk
     from receiptkit.terminals import activity_summary, loss_activity, merge_journals, write_activity
 
-    presets = list(preset or [])
+    presets: list[str | None] = list(preset or [])
     if len(presets) not in (0, 1, len(journal)):
         fail(ReceiptkitError(f"give --preset once, or once per --journal ({len(journal)})"))
     register = _open(audit, create=False)

@@ -32,6 +32,8 @@ counter (:func:`receiptkit.find`) says nothing of the kind: it keeps the prior.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from receiptkit.matching.comparators import MerchantTable
@@ -88,7 +90,8 @@ def _numbers_found(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray
         full[given] = np.array([len(str(v)) >= shortest for v in values[given]], dtype=bool)
         if not full.any():
             continue
-        query, _ = index.lookup(column, np.where(full, values, None))
+        # numpy's stubs take no None as a value; at run time it makes an object array with None
+        query, _ = index.lookup(column, np.where(full, values, None))  # type: ignore[call-overload]
         has |= full
         found[np.unique(query)] = True
     return has, found & has
@@ -126,7 +129,7 @@ def absence_priors(
     comparator = table.comparator
     if comparator is not None and table.levels.size:
         reading = comparator.names[table.levels.astype(np.int64)]
-        other_text = np.isin(reading, _OTHER).all(axis=1)
+        other_text = cast(np.ndarray, np.isin(reading, _OTHER).all(axis=1))  # 2-D: one per row
         other = (table.text_code >= 0) & other_text[np.maximum(table.text_code, 0)]
     # the chance that a proof not in the journal finds nothing: no sale of its amount in its window by chance
     # (exp(-λ), λ its base rate), and never a full number the journal holds

@@ -39,7 +39,7 @@ class _Store:
         self.weighed = weighed
         self.shown = shown
         self.policy = policy
-        self._position = None
+        self._position: pd.Series | None = None
 
     def position(self, proof_id: str) -> int:
         if self._position is None:

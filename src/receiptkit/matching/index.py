@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -257,6 +258,10 @@ class JournalIndex:
     they win over the terminal's one offset, which fits one piece only.
     """
 
+    # the journal-wide channel counts a distributed run gives a slice's index (.partial); unset otherwise,
+    # matching.channel.journal_channel_counts reads them with getattr
+    channel_counts: np.ndarray
+
     def __init__(
         self,
         journal: pd.DataFrame,
@@ -328,7 +333,7 @@ class JournalIndex:
         self.clock_segments: dict[str, tuple[ClockSegment, ...]] = {}
         self.set_clock_offsets(*clock_inputs(clock_offsets, clock_segments))
         # offsets known before any proof is seen (kept by an earlier run): match() falls back on them
-        self.kept_clock_offsets = dict(self.clock_offsets)
+        self.kept_clock_offsets = dict(cast("dict[str, float]", self.clock_offsets))  # set just above
         self.kept_clock_segments = dict(self.clock_segments)
         self.merchant_aliases: dict[str, set[str]] = {}
         self.add_merchant_aliases(merchant_aliases or {})
@@ -651,10 +656,12 @@ class JournalIndex:
         self.offset_unsure = np.zeros(len(self), dtype=bool)
         alt_rows, alt_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
         for terminal, pieces_of in self.clock_segments.items():
-            code = np.flatnonzero(self.terminals == terminal) if len(self.terminals) else []
-            if not len(code):
+            found: np.ndarray | list[int] = (
+                np.flatnonzero(self.terminals == terminal) if len(self.terminals) else []
+            )
+            if not len(found):
                 continue
-            rows = np.flatnonzero(self.terminal_code == code[0])
+            rows = np.flatnonzero(self.terminal_code == found[0])
             offset, unsure, where, alt = place_rows(self.ts_s[rows], pieces_of)
             self.offset_s[rows] = offset
             self.offset_unsure[rows] = unsure

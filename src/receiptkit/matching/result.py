@@ -69,8 +69,17 @@ def _pair_evidence(
 ) -> Evidence:
     """Levels and weights of some kept pairs (weighed again: only the ones a verdict names)."""
     pairs = Pairs(w.proof[positions], w.txn[positions], w.route[positions])
-    counts = {"n_exact": w.n_exact, "n_fx": w.n_fx, "n_window": w.n_window, "base_exact": w.base_exact}
-    return score(index, proofs, pairs, policy=policy, merchant_table=w.table, **counts)
+    return score(
+        index,
+        proofs,
+        pairs,
+        policy=policy,
+        merchant_table=w.table,
+        n_exact=w.n_exact,
+        n_fx=w.n_fx,
+        n_window=w.n_window,
+        base_exact=w.base_exact,
+    )
 
 
 def _merchant_notes(index: JournalIndex, w: _Weighed, ev: Evidence) -> np.ndarray:
@@ -91,7 +100,8 @@ def _matched_reasons(ev: Evidence) -> list[str]:
     codes, names = [], []
     for f in FIELDS:
         strong = (ev.weights[f] > 1.0) & (ev.levels[f] != "missing")
-        code, uniques = pd.factorize(np.where(strong, ev.levels[f], None), use_na_sentinel=True)
+        # numpy's stubs take no None as a value; at run time it makes an object array with None
+        code, uniques = pd.factorize(np.where(strong, ev.levels[f], None), use_na_sentinel=True)  # type: ignore[call-overload]
         codes.append(code + 1)  # 0: not strong
         names.append([""] + [f"{f} {level}" for level in uniques])
     key = np.zeros(n, dtype=np.int64)
@@ -347,18 +357,18 @@ def _build_result(
             ask[k] = asks.get(int(k), "")
 
     # proofs that claim one transaction about as well as others do (decide._resolve_conflicts): say whose
-    for k, others in (contested or {}).items():
-        if status[k] == "ambiguous" and others:
+    for j, others in (contested or {}).items():
+        if status[j] == "ambiguous" and others:
             note = (
                 f"other proofs fit its transaction as well ({', '.join(proof_ids[q] for q in others[:5])}"
                 f"{', …' if len(others) > 5 else ''}): whose it is cannot be told"
             )
-            reason[k] = f"{reason[k]}; {note}" if reason[k] else note
+            reason[j] = f"{reason[j]}; {note}" if reason[j] else note
 
     # proofs a guard kept from `matched` (matching.guards): say why
-    for k, note in guard_notes(index, proofs, w.txn, w.proof, post.best).items():
-        if status[k] != "matched" and not proofs.not_paid[k]:
-            reason[k] = f"{reason[k]}; {note}" if reason[k] else note
+    for j, note in guard_notes(index, proofs, w.txn, w.proof, post.best).items():
+        if status[j] != "matched" and not proofs.not_paid[j]:
+            reason[j] = f"{reason[j]}; {note}" if reason[j] else note
 
     rows_m = txn_row[m]
     txn_id = np.full(n, None, dtype=object)

@@ -14,6 +14,7 @@ import html
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import SupportsFloat
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ figure { margin: 1em 0; } img { max-width: 100%; }
 """
 
 
-def _percent(value: object) -> str:
+def _percent(value: SupportsFloat | None) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.1%}"
 
 

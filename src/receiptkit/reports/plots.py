@@ -79,10 +79,11 @@ def plot_clock_offsets(result: pd.DataFrame) -> Figure:
     used = frame["used"].astype(bool).to_numpy()
     positions = np.arange(len(frame))
     seconds = frame["offset_s"].astype("int64").to_numpy()
-    for mask, style in (
+    styles: tuple[tuple[np.ndarray, dict[str, Any]], ...] = (
         (used, {"color": "#1565c0", "label": "applied"}),
         (~used, {"color": "white", "edgecolor": "#1565c0", "hatch": "//", "label": "not applied"}),
-    ):
+    )
+    for mask, style in styles:
         if mask.any():
             bars = axes.barh(positions[mask], minutes[mask], **style)
             axes.bar_label(bars, labels=[offset_text(s) for s in seconds[mask]], padding=3, fontsize="small")

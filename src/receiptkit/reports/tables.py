@@ -12,6 +12,8 @@ Formula injection is the writers' job (:mod:`receiptkit.spreadsheet`).
 
 from __future__ import annotations
 
+from typing import SupportsInt
+
 import numpy as np
 import pandas as pd
 
@@ -121,7 +123,7 @@ def _journal_view(journal: pd.DataFrame, tz: str, prefix: str) -> pd.DataFrame:
     return view
 
 
-def offset_text(seconds: object) -> str:
+def offset_text(seconds: SupportsInt | None) -> str:
     """A clock offset as ``+6 min 56 s`` (ahead) or ``-2 h 0 min 5 s`` (behind).
 
     >>> offset_text(416), offset_text(-7205), offset_text(0)

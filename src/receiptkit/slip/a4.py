@@ -205,15 +205,16 @@ class _StreamWriter:
         page_ids = []
         for page in reader.pages:
             ref = page.indirect_reference
+            assert ref is not None  # a page read from a file is an indirect object
             key = (ref.idnum, ref.generation)
             if key not in mapping:
                 mapping[key] = self.new_id()
                 queue.append(key)
             page_ids.append(mapping[key])
         while queue:
-            ref = queue.pop()
-            obj = reader.get_object(IndirectObject(ref[0], ref[1], reader))
-            self.write_object(mapping[ref], remap(obj))
+            pair = queue.pop()
+            obj = reader.get_object(IndirectObject(pair[0], pair[1], reader))
+            self.write_object(mapping[pair], remap(obj))
         self.pages.extend(page_ids)
         return page_ids
 

@@ -17,6 +17,7 @@ the document at all.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -640,7 +641,7 @@ class Slip:
 
         return render(self, path)
 
-    def render(self, target: str, path: str | Path | None = None, **options: Any) -> bytes:
+    def render(self, target: str, path: str | os.PathLike[str] | None = None, **options: Any) -> bytes:
         """The slip drawn on a registered target (``"escpos"``, ``"pdf"``, ``"png"``, ``"svg"``, ``"text"``
         or one added with :func:`receiptkit.slip.targets.register_target`); written to ``path`` if given.
         """

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -129,7 +130,7 @@ def available_targets() -> list[str]:
     return sorted(set(BUILTIN_TARGETS) | set(TARGETS))
 
 
-def render(slip: Slip, target: str, path: str | Path | None = None, **options: Any) -> bytes:
+def render(slip: Slip, target: str, path: str | os.PathLike[str] | None = None, **options: Any) -> bytes:
     """Draw ``slip`` on the target named ``target``; return the bytes, also written to ``path`` if given."""
     drawer = target_class(target)(slip, **options)
     drawer.open()

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -72,7 +72,7 @@ TOTAL_COLUMNS = ("currency", "txn_type", "status", "count", "amount_minor", "amo
 _MONEY_IN = ("sale", "completion")
 _MONEY_OUT = ("refund", "void")
 
-CutoffsLike = Terminals | pd.DataFrame | Mapping[str, Any]
+CutoffsLike: TypeAlias = Terminals | pd.DataFrame | Mapping[str, Any]
 
 
 def _cutoff_map(cutoffs: CutoffsLike) -> dict[str, pd.Timestamp]:
@@ -82,7 +82,7 @@ def _cutoff_map(cutoffs: CutoffsLike) -> dict[str, pd.Timestamp]:
     if isinstance(cutoffs, pd.DataFrame):
         if not {"terminal_id", "cutoff_at"} <= set(cutoffs.columns):
             raise SchemaError("cutoffs need the columns terminal_id and cutoff_at")
-        items = zip(cutoffs["terminal_id"], cutoffs["cutoff_at"], strict=True)
+        items: Iterable[tuple[Any, Any]] = zip(cutoffs["terminal_id"], cutoffs["cutoff_at"], strict=True)
     else:
         items = cutoffs.items()
     out: dict[str, pd.Timestamp] = {}

@@ -111,7 +111,7 @@ def _labels(frames: Sequence[pd.DataFrame], sources: Sequence[str] | None) -> li
         if len(set(labels)) != len(labels):
             raise SchemaError("source labels must be unique", value=labels)
         return labels
-    labels: list[str] = []
+    labels = []
     for i, frame in enumerate(frames):
         names = frame["source"].dropna().unique() if "source" in frame.columns else []
         label = (

@@ -29,12 +29,13 @@ Transactions on a terminal after its **cutoff** (the first change to
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 import sqlalchemy as sa
@@ -216,10 +217,18 @@ def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+@overload
+def _parse(text: str) -> dt.datetime: ...
+@overload
+def _parse(text: None) -> None: ...
 def _parse(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
 
+@overload
+def _text(value: Any, what: str, *, required: Literal[True]) -> str: ...
+@overload
+def _text(value: Any, what: str, *, required: bool = False) -> str | None: ...
 def _text(value: Any, what: str, *, required: bool = False) -> str | None:
     if value is None or (isinstance(value, float) and value != value):
         if required:
@@ -778,7 +787,7 @@ class Terminals:
             details={"alias": name, "note": _text(note, "note")},
         )
 
-    def aliases(self) -> dict[str, list[str]]:
+    def aliases(self) -> dict[str, builtins.list[str]]:  # builtins: the class has a list() method
         """Declared aliases per terminal (terminals without one left out): what ``JournalIndex`` takes."""
         out: dict[str, list[str]] = {}
         for tid, (state, rows) in self._checked().items():
@@ -788,7 +797,7 @@ class Terminals:
         return out
 
 
-def _differences(cached: Mapping[str, Any], state: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+def _differences(cached: Mapping[Any, Any], state: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     return [(name, cached[name], state[name]) for name in _CACHED if cached[name] != state[name]]
 
 

@@ -638,7 +638,8 @@ def degrade(
     image = image.crop((0, 0, image.width, cut))
     if scale != 1.0:
         image = image.resize(
-            (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+            Image.Resampling.LANCZOS,
         )
     buffer = io.BytesIO()
     if jpeg_quality is None:
