@@ -496,3 +496,96 @@ def test_the_counter_weighs_a_brand_without_its_branch_as_the_month_did(tmp_path
     assert alone["status"] == "matched"
     assert kept["status"] == "ambiguous"
     assert kept["confidence"] == pytest.approx(row_of(month, "brand_only")["confidence"], abs=0.002)
+
+
+def test_a_brand_without_its_branch_keeps_prior_absent_whatever_the_proofs_naming_no_shop_say() -> None:
+    """A brand-only text names a shop: its prior of "not in this journal" is ``prior_absent`` (its stratum,
+    ``"manual brand"``, says so), not the share the proofs naming no shop read for themselves. So the same
+    brand-only counter proof weighs the same whether or not the month also holds 250 proofs naming no shop that
+    all found their sale (they lower the prior of *those* proofs, stratum ``"manual"``, to about 2 %)."""
+    j, batch = _counter_batch(250, 0)
+    common = [txn(f"C{k}", 2500, f"1{k % 8}:{k % 60:02d}:00", merchant_name=SHOP) for k in range(40)]
+    j = journal(*j.to_dict("records"), *common, txn("HOUR", 2500, "19:20:00", merchant_name=SHOP))
+    brand = pf("brand", 2500, "19:00:00", kind="manual", ts_precision="hour", merchant_text="海底捞火锅")
+    records = batch.to_dict("records")
+    full = rk.match(proofs(brand, *records), j)
+    assert full.attrs["coincidence"]["manual"]["absent_prior"] < 0.03
+    assert full.attrs["coincidence"]["manual brand"]["absent_prior"] == 0.1
+    others = [r for r in records if str(r["proof_id"]).startswith("other")]
+    few = rk.match(proofs(brand, *others), j)
+    assert few.attrs["coincidence"]["manual brand"] == full.attrs["coincidence"]["manual brand"]
+    assert row_of(full, "brand")["confidence"] == pytest.approx(row_of(few, "brand")["confidence"], abs=1e-6)
+
+
+def _sms_month(n_foreign: int):
+    """SMS of a month: 250 naming no shop that each find their sale here, ten naming another branch (five of them
+    coinciding with a sale here), and ``n_foreign`` more naming another branch, billed in USD, with no rate."""
+    j, decoys = _journal_and_decoys(10)
+    decoys = decoys[:5] + [dict(d, amount_minor=90000 + 100 * k) for k, d in enumerate(decoys[5:])]
+    sales, here = [], []
+    for k in range(250):
+        clock = f"{8 + k // 60:02d}:{k % 60:02d}:20"
+        sales.append(txn(f"H{k}", 30000 + 13 * k, clock, card_last4=f"{5000 + k}", merchant_name=SHOP))
+        here.append(
+            pf(
+                f"here{k}",
+                30000 + 13 * k,
+                clock[:-2] + "00",
+                kind="sms",
+                ts_precision="minute",
+                card_last4=f"{5000 + k}",
+            )
+        )
+    usd = [
+        pf(
+            f"usd{k}",
+            1500 + 10 * k,
+            f"1{k % 10}:{k % 60:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            currency="USD",
+            card_last4=f"{6000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(n_foreign)
+    ]
+    return journal(*j.to_dict("records"), *sales), proofs(UNNAMED, *decoys, *here, *usd)
+
+
+def test_proofs_in_a_currency_without_a_rate_do_not_dilute_the_coinciding_rate() -> None:
+    """A USD line with no rate cannot be weighed on its amount, so it can never coincide with a sale here: it says
+    nothing of how often a payment made elsewhere does. Thirty of them naming another branch leave the rate at
+    that of the ten SMS that could be compared (5 coinciding: (5 + 0.02) / 30), and the SMS naming no shop weighs
+    as without them."""
+    j, batch = _sms_month(0)
+    without = rk.match(batch, j)
+    j, batch = _sms_month(30)
+    with_usd = rk.match(batch, j)
+    assert with_usd.attrs["fx_rates_learned"] == []
+    stats = with_usd.attrs["coincidence"]["sms"]
+    assert stats["coincide"] == 5
+    assert stats["rate"] == without.attrs["coincidence"]["sms"]["rate"] == round((5 + 0.001 * 20) / 30, 4)
+    assert row_of(with_usd, "unnamed")["confidence"] == pytest.approx(
+        row_of(without, "unnamed")["confidence"], abs=1e-6
+    )
+
+
+@pytest.mark.parametrize("min_named", [5, 11])
+def test_no_prior_weight_gives_no_crash_and_no_nan(min_named: int) -> None:
+    """``coincidence_prior_weight=0`` (the batch alone, no prior): one proof at the counter has no proof naming
+    another shop (the rate is the prior, not 0 / 0), and a batch whose ten proofs naming a shop all name another
+    one and all coincide caps the proof naming no shop at 0 (share 1), without a NaN posterior; the proofs naming
+    no shop, when every payment made elsewhere coincides, cannot tell their own share (the named one stands)."""
+    policy = rk.MatchPolicy(coincidence_prior_weight=0, coincidence_min_named=min_named)
+    j, decoys = _journal_and_decoys(10)
+    alone = rk.match(proofs(UNNAMED), j, policy=policy)
+    assert row_of(alone, "unnamed")["txn_id"] == "T"
+    assert alone.attrs["coincidence"]["sms"]["rate"] == 0.001
+    result = rk.match(proofs(UNNAMED, *decoys), j, policy=policy)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["named"] == 10 and stats["coincide"] == 10 and stats["rate"] == 1.0
+    assert stats["share"] == 1.0 and stats["absent_prior"] == 0.1
+    verdict = row_of(result, "unnamed")
+    assert verdict["status"] == "unmatched"
+    assert verdict["confidence"] == 0.0
+    assert all(isinstance(c, float) and c == c for c in [verdict["confidence"], verdict["margin"]])

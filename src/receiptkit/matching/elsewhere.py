@@ -65,22 +65,7 @@ def coincidence(
     stats: dict[str, dict[str, float]] = {}
     if not n or not len(w.proof) or policy.coincidence_prior <= 0:
         return out, stats
-    comparator = table.comparator
-    codes = np.full(n, -1, dtype=np.int64)
-    # the same for the branch of a brand here: -1 no such text; 0 the brand without its branch (brand only, a
-    # branch cut, a legal entity named after it); 1 another branch of it; 2 its branch here
-    branch = np.full(n, -1, dtype=np.int64)
-    if comparator is not None and table.levels.size:
-        names = comparator.names
-        reading = names[table.levels.astype(np.int64)]  # (texts, merchants): level names
-        other = np.isin(reading, _OTHER).all(axis=1)
-        named = np.isin(reading, _FOR).any(axis=1)
-        codes = np.where(table.text_code >= 0, np.where(other, 1, np.where(named, 2, 0))[table.text_code], -1)
-        this_branch = np.isin(reading, _BRANCH).any(axis=1)
-        brand_only = (reading == "brand").any(axis=1) & ~this_branch
-        other_branch = (reading == "other branch").any(axis=1) & other
-        per_text = np.where(this_branch, 2, np.where(other_branch, 1, np.where(brand_only, 0, -1)))
-        branch = np.where(table.text_code >= 0, per_text[np.maximum(table.text_code, 0)], -1)
+    codes, branch = _text_codes(table, n)
     # -1: no text; 0: a text naming no merchant of this journal; 1: another shop; 2: a merchant of this journal
     strong = (
         present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
@@ -102,6 +87,10 @@ def coincidence(
     # elsewhere coincides with a refund here, not with a sale), so what the batch says about payments
     # made elsewhere says nothing about refunds, and the other way round
     known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
+    # a proof whose amount can be weighed (the journal's currency, or one with a billing rate): only such a proof
+    # can coincide with a sale here, so only such proofs tell how often a payment made elsewhere does
+    rated = {str(pair[1]) for pair in policy.fx_rates}
+    comparable = known | np.isin(np.asarray(proofs.currency, dtype=object), list(rated))
     kinds = proofs.frame["kind"].astype(str).to_numpy()
     strata = np.where(proofs.side == 1, np.char.add(kinds.astype(str), " credit"), kinds.astype(str))
     weight = float(policy.coincidence_prior_weight)
@@ -115,7 +104,12 @@ def coincidence(
     for stratum, mine, silent, elsewhere, here in families:
         n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & elsewhere & mine).sum())
         n_here = int((here & mine).sum())
-        rate = (n_coincide + policy.coincidence_prior * weight) / (n_named + weight)
+        n_compared = int((elsewhere & mine & comparable).sum())
+        rate = (
+            (n_coincide + policy.coincidence_prior * weight) / (n_compared + weight)
+            if n_compared + weight > 0
+            else float(policy.coincidence_prior)  # no prior weight and nothing to read: the prior
+        )
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
         # that names no shop is taken to have (prior_absent for a stratum the batch says little about, and
         # where no proof names another shop: then q is the prior, and the cap hardly weighs anyway; keeping
@@ -147,7 +141,11 @@ def coincidence(
             else policy.prior_absent,
             "kept": bool(kept and n_named < int(policy.coincidence_min_named)),
         }
-        out[silent & mine] = np.log(share) - np.log1p(-share) + np.log(rate)
+        with np.errstate(
+            divide="ignore"
+        ):  # rate 0 (no prior weight, none coinciding): the path does not apply
+            # share 1 (no prior weight, every proof saying where names another shop): the cap is 0, not a NaN
+            out[silent & mine] = np.log(share) - np.log1p(-min(share, 1.0 - 1e-12)) + np.log(rate)
         if stratum.endswith(
             " brand"
         ):  # a brand-only text names a shop: its prior of absence is not this share
@@ -161,6 +159,7 @@ def silent_absence(
     proofs: ProofArrays,
     stats: dict[str, dict[str, float]],
     policy: MatchPolicy,
+    table: MerchantTable,
 ) -> np.ndarray | None:
     """The log prior of "not in this journal" of the proofs naming no shop, where their own share is known.
 
@@ -170,7 +169,10 @@ def silent_absence(
     (the base rate, weighed against this prior). ``absent``: the log priors so
     far (``None``: ``prior_absent`` for every proof); a proof whose prior was
     already set otherwise (its branch's completeness, its kind's prior of
-    absence) keeps it. Returns the log priors in the form of
+    absence) keeps it, and so does a proof whose text names a brand here
+    without its branch (``table``: the merchant readings; its stratum
+    ``"<kind> brand"`` puts it in ``copy`` too, but its text names a shop).
+    Returns the log priors in the form of
     :func:`receiptkit.matching.absence.absence_priors`.
     """
     p0 = float(policy.prior_absent)
@@ -182,8 +184,9 @@ def silent_absence(
     base = np.full(len(proofs), np.log(p0)) if absent is None else np.asarray(absent, dtype=float).copy()
     untouched = np.isclose(base, np.log(p0), rtol=0, atol=1e-12)
     logit0 = np.log(p0) - np.log1p(-p0)
+    naming_none = _text_codes(table, len(proofs))[0] <= 0
     for stratum, used in lower.items():
-        mine = (strata == stratum) & np.isfinite(copy) & untouched
+        mine = (strata == stratum) & np.isfinite(copy) & untouched & naming_none
         base[mine] = np.log(p0) + (np.log(used) - np.log1p(-used)) - logit0
     return base
 
@@ -218,7 +221,31 @@ def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: Ma
     # how many of them would have found nothing were they all made elsewhere: fewer than the prior's weight, and
     # what they found says less than the prior does (a batch whose payments elsewhere all coincide, or few such
     # proofs): keep the named share
-    if left * float(chance[silent].sum()) < float(policy.coincidence_prior_weight):
+    if left * float(chance[silent].sum()) < max(float(policy.coincidence_prior_weight), 1.0):
         return None
     eps = 1.0 - float(policy.m_amount)
     return absent_share(none[silent], left * chance[silent], eps, policy)
+
+
+def _text_codes(table: MerchantTable, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per proof, what its text says of the shop, and of the branch of a brand here.
+
+    ``codes``: -1 no text; 0 a text naming no merchant of this journal; 1 another shop; 2 a merchant of this
+    journal. ``branch``: -1 no such text; 0 a brand here without its branch (brand only, a branch cut, a legal
+    entity named after it); 1 another branch of it; 2 its branch here.
+    """
+    comparator = table.comparator
+    codes = np.full(n, -1, dtype=np.int64)
+    branch = np.full(n, -1, dtype=np.int64)
+    if comparator is not None and table.levels.size:
+        names = comparator.names
+        reading = names[table.levels.astype(np.int64)]  # (texts, merchants): level names
+        other = np.isin(reading, _OTHER).all(axis=1)
+        named = np.isin(reading, _FOR).any(axis=1)
+        codes = np.where(table.text_code >= 0, np.where(other, 1, np.where(named, 2, 0))[table.text_code], -1)
+        this_branch = np.isin(reading, _BRANCH).any(axis=1)
+        brand_only = (reading == "brand").any(axis=1) & ~this_branch
+        other_branch = (reading == "other branch").any(axis=1) & other
+        per_text = np.where(this_branch, 2, np.where(other_branch, 1, np.where(brand_only, 0, -1)))
+        branch = np.where(table.text_code >= 0, per_text[np.maximum(table.text_code, 0)], -1)
+    return codes, branch

@@ -185,7 +185,7 @@ def _match_valid(
     # branch of this journal keeps what that branch's completeness says
     absent, absences = absence_priors(index, arrays, weighed, table, policy, absent, numbers)
     # proofs naming no shop, in a kind whose share of payments made elsewhere they told themselves: that share
-    absent = silent_absence(absent, copy, arrays, coincidences, policy)
+    absent = silent_absence(absent, copy, arrays, coincidences, policy, table)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     contested: dict[int, list[int]] = {}
     active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
