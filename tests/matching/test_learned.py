@@ -118,3 +118,35 @@ def test_missing_file_is_empty_and_a_malformed_one_is_an_error(tmp_path: Path) -
     )
     with pytest.raises(ReceiptkitError, match="whole seconds"):
         rk.load_learned(bad)
+
+
+@pytest.mark.parametrize(
+    "section", ["clock_offsets", "merchant_aliases", "fx_rates", "prior_absent", "elsewhere"]
+)
+@pytest.mark.parametrize("value", [["manual"], "manual", 3])
+def test_a_section_that_is_not_a_mapping_is_an_error_naming_it(tmp_path: Path, section: str, value) -> None:
+    """Each section of the file maps names to values; a list, a text or a number there is refused with a typed
+    error naming the file and the section (not an AttributeError from inside the reader)."""
+    bad = tmp_path / "journal.csv.receiptkit.json"
+    bad.write_text(
+        json.dumps({"format": "receiptkit-learned", "version": 2, section: value}), encoding="utf-8"
+    )
+    with pytest.raises(ReceiptkitError, match=f"'{section}' is not a mapping") as caught:
+        rk.load_learned(bad)
+    assert caught.value.file == str(bad)
+
+
+def test_a_file_written_before_payments_made_elsewhere_were_kept_still_loads(tmp_path: Path) -> None:
+    """A version 2 file without ``elsewhere`` (written before it was kept) loads with nothing of it, and the
+    policy it gives is the default's there."""
+    old = tmp_path / "journal.csv.receiptkit.json"
+    old.write_text(
+        json.dumps(
+            {"format": "receiptkit-learned", "version": 2, "clock_offsets": {"T2": {"offset_s": OFF}}}
+        ),
+        encoding="utf-8",
+    )
+    learned = rk.load_learned(old)
+    assert learned.elsewhere == {} and learned.clock_offsets == {"T2": OFF}
+    assert learned.policy().coincidence_by_kind == {}
+    assert "paid elsewhere" not in learned.describe()

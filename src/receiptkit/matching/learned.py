@@ -171,6 +171,16 @@ def _bad(path: Path, reason: str, value: object = None) -> ReceiptkitError:
     return ReceiptkitError(f"not a receiptkit learned file: {reason}", file=str(path), value=value)
 
 
+def _section(path: Path, data: dict, key: str) -> dict:
+    """One section of the file (a mapping; absent or null: empty); anything else is an error naming it."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _bad(path, f"'{key}' is not a mapping", value)
+    return value
+
+
 def load_learned(path: str | os.PathLike[str]) -> Learned:
     """Read a learned file; a missing file is an empty :class:`Learned`, a malformed one an error naming it."""
     target = Path(path)
@@ -187,7 +197,7 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
     offsets: dict[str, int] = {}
     votes: dict[str, float | None] = {}
     segments: dict[str, tuple[ClockSegment, ...]] = {}
-    for terminal, entry in (data.get("clock_offsets") or {}).items():
+    for terminal, entry in _section(target, data, "clock_offsets").items():
         value = entry.get("offset_s") if isinstance(entry, dict) else None
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(target, f"clock offset of terminal {terminal} is not whole seconds", value)
@@ -203,23 +213,23 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
             except ValueError as exc:
                 raise _bad(target, f"terminal {terminal}: {exc}") from None
     aliases: dict[str, list[str]] = {}
-    for name, keys in (data.get("merchant_aliases") or {}).items():
+    for name, keys in _section(target, data, "merchant_aliases").items():
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise _bad(target, f"aliases of {name} are not a list of texts", keys)
         aliases[str(name)] = sorted(set(keys))
     rates: dict[str, str] = {}
-    for key, rate in (data.get("fx_rates") or {}).items():
+    for key, rate in _section(target, data, "fx_rates").items():
         pair = str(key).split(":")
         if len(pair) != 2 or not all(len(c) == 3 and c.isalpha() for c in pair) or not _positive(rate):
             raise _bad(target, f"billing rate {key} is not 'AAA:BBB': 'positive decimal'", rate)
         rates[str(key)] = str(rate)
     priors: dict[str, float] = {}
-    for kind, value in (data.get("prior_absent") or {}).items():
+    for kind, value in _section(target, data, "prior_absent").items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             raise _bad(target, f"prior of absence of {kind} is not a probability between 0 and 1", value)
         priors[str(kind)] = float(value)
     elsewhere: dict[str, dict[str, float]] = {}
-    for kind, entry in (data.get("elsewhere") or {}).items():
+    for kind, entry in _section(target, data, "elsewhere").items():
         values = entry if isinstance(entry, dict) else {}
         for key in _ELSEWHERE_KEYS:
             value = values.get(key)
