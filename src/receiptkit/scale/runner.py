@@ -475,7 +475,13 @@ def match_dask(
     partition_rows: int = 2_000_000,
     clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
 ):
-    """Match proofs to a journal on dask; the same verdicts as :func:`receiptkit.match`.
+    """Match proofs to a journal on dask; the verdicts of :func:`receiptkit.match`, save the batch's own estimates.
+
+    The estimates one ``match`` reads from the whole batch (payments made elsewhere
+    and their coinciding rate, the prior of absence per kind of proof, FX rates
+    learned from card lines) are read by each task from its own proofs, so with
+    proofs naming another shop a task can match a proof that ``match`` caps
+    (docs/scale.md, "Not yet global").
 
     ``journal`` is a folder of date-partitioned Parquet files
     (:func:`write_journal_parquet`), a dask DataFrame or a pandas DataFrame;
