@@ -135,3 +135,17 @@ def test_mask_pans_many_property(values: list) -> None:
 def test_expiry_glued_to_its_word_or_after_a_longer_word_is_masked(text, masked):
     assert mask_expiry(text) == masked
     assert mask_pans_deep(text) == masked
+
+
+ICBC_DEBIT_TEST = "9558800200000000006"  # 19 digits, ICBC's domestic 9558 prefix, Luhn-valid
+
+
+def test_a_mainland_banks_own_prefix_is_a_card_in_free_text() -> None:
+    """ICBC's 19-digit 牡丹灵通卡 numbers start 9558, outside the networks' 2-6: in an SMS or a note they
+    passed unmasked. Only at their own length: a 16-digit number starting 9558 is no such card."""
+    assert looks_like_card(ICBC_DEBIT_TEST)
+    assert not looks_like_card("9558800200000008")  # Luhn-valid, but 16 digits
+    assert not looks_like_card("9558800200000000007")  # Luhn digit wrong
+    masked = mask_pans_in_text(f"工行卡{ICBC_DEBIT_TEST}消费")
+    assert ICBC_DEBIT_TEST not in masked and masked.endswith("0006消费")
+    assert mask_pans_in_text("订单 9558800200000008") == "订单 9558800200000008"

@@ -23,6 +23,7 @@ import numpy as np
 
 __all__ = [
     "DIGIT_CLASS",
+    "DOMESTIC_PREFIXES",
     "contains_full_pan",
     "find_full_pans",
     "last4_of",
@@ -117,10 +118,25 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+#: Issuer prefixes outside the card networks' 2-6 that mainland banks still print on cards, with their length:
+#: ICBC's 19-digit 牡丹灵通卡 debit cards (9558...), issued before UnionPay's 62 range.
+DOMESTIC_PREFIXES: tuple[tuple[str, int], ...] = (("9558", 19),)
+
+
 def looks_like_card(digits: str) -> bool:
-    """A 13-19 digit string with a card-network prefix (2-6) and a valid Luhn digit."""
+    """A 13-19 digit string with a card-network prefix (2-6), or a mainland bank's own (:data:`DOMESTIC_PREFIXES`,
+    at its length), and a valid Luhn digit.
+
+    >>> looks_like_card("9558800200000000006"), looks_like_card("9558800200000008")
+    (True, False)
+    """
     digits = _fold(digits)
-    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits)
+    if not 13 <= len(digits) <= 19:
+        return False
+    known = digits[0] in "23456" or any(
+        digits.startswith(p) and len(digits) == n for p, n in DOMESTIC_PREFIXES
+    )
+    return known and luhn_ok(digits)
 
 
 def _digits_of(match: re.Match[str]) -> str:
