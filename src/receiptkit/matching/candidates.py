@@ -252,6 +252,10 @@ def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exac
     out = n_exact.astype(float)
     exact = blocks.route == 0
     timed = proofs.precision[blocks.proof[exact]] != 2  # second, minute, hour or a window
+    if (~timed).any():  # a date: the same dates around (its own sale is in its window)
+        out = _range_base_rate(
+            index, proofs, blocks.proof[exact][~timed], blocks.group[exact][~timed], n_exact, out
+        )
     if not timed.any():
         return out
     b_proof = blocks.proof[exact][timed]
@@ -283,7 +287,7 @@ def _range_base_rate(
     n_exact: np.ndarray,
     out: np.ndarray,
 ) -> np.ndarray:
-    """The base rate of hours and ranges: the same hours of the days around, averaged.
+    """The base rate of hours, ranges and dates: the same hours (or dates) of the days around, averaged.
 
     An hour's window is an hour or more, so the window widened by
     ``rate_window_s`` is not much wider, and the proof's own sale, counted in
@@ -293,6 +297,12 @@ def _range_base_rate(
     day the journal covers within a week before and after (today included),
     averaged over those days; at least the window's own count without one.
     A journal of one day gives the window's count itself, the careful value.
+    A date-only proof (a statement line's 交易日, an SMS without a time, a
+    posting date and the business days before it) is the same: its window
+    holds its own sale, so a lone 452.00 dinner on the date read as one such
+    sale expected by chance, and the posterior stopped at the prior of
+    absence whatever else agreed. Its rate is the count over the same span of
+    dates shifted by one to seven days either way, averaged.
     """
     n = len(proofs)
     rows = np.unique(b_proof)

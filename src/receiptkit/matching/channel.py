@@ -43,6 +43,8 @@ __all__ = [
     "CARD",
     "WALLET",
     "WECHAT",
+    "bank_wallets",
+    "bank_wallets_of",
     "card_lines",
     "card_lines_of",
     "channel_codes",
@@ -336,3 +338,58 @@ def journal_wallets(index) -> np.ndarray:
         ).astype(np.int8)
     object.__setattr__(index, "_rk_wallet_codes", codes)
     return codes
+
+
+# --------------------------------------------------------------------------- a bank's text naming the wallet
+# A card's SMS, push or statement line names the wallet a card paid through in front of the payee (field guide
+# 1.1 and 2.1 pattern 1: CMB ``在财付通-滴滴出行快捷支付``, ICBC ``支出(消费支付宝-北京三快在线科技有限公司)``,
+# ABC ``完成财付通交易``, 邮储 ``微信支付（财付通）-``, BOC ``微信-NETSTARS CO.LTDCHN``, ICBC's 交易场所
+# ``财付通-拼多多平台商户``). 财付通 (Tenpay) is WeChat Pay's payment company. Such a payment reached the shop's
+# terminal as that wallet's payment: its row is the wallet's, not a card sale nor the other wallet's.
+_WECHAT_WORDS = re.compile(r"财付通|微信|TENPAY|WECHAT|WEIXIN|WXPAY", re.IGNORECASE)
+_ALIPAY_WORDS = re.compile(r"支付宝|ALIPAY", re.IGNORECASE)
+_BANK_KINDS = ("sms", "issuer_app", "bank_statement")
+
+
+def bank_wallets(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
+    """Per proof: ``WECHAT``, ``ALIPAY`` or -1: the one wallet a bank's text (SMS, push, statement line) names.
+
+    The merchant text and the message's whole text (``raw["text"]``) are read;
+    a text naming both wallets, or neither, is -1 (nothing said).
+    """
+    import unicodedata
+
+    kinds = np.asarray(kinds, dtype=object)
+    texts = np.asarray(texts, dtype=object)
+    raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
+    out = np.full(len(kinds), _UNKNOWN, dtype=np.int8)
+    cache: dict[str, int] = {}
+    bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
+    for k in np.flatnonzero(bank):
+        text = texts[k]
+        raw = raws[k]
+        whole = raw.get("text") if isinstance(raw, dict) else None
+        parts = [str(v) for v in (text, whole) if isinstance(v, str) and v.strip()]
+        if not parts:
+            continue
+        words = " ".join(parts)
+        if words not in cache:
+            folded = unicodedata.normalize("NFKC", words)
+            wechat = _WECHAT_WORDS.search(folded) is not None
+            alipay = _ALIPAY_WORDS.search(folded) is not None
+            cache[words] = WECHAT if wechat and not alipay else ALIPAY if alipay and not wechat else _UNKNOWN
+        out[k] = cache[words]
+    return out
+
+
+def bank_wallets_of(proofs) -> np.ndarray:
+    """:func:`bank_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once)."""
+    cached = getattr(proofs, "_rk_bank_wallets", None)
+    if cached is None or len(cached) != len(proofs):
+        frame = proofs.frame
+        raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
+        cached = bank_wallets(
+            frame["kind"].astype(object).to_numpy(), np.asarray(proofs.merchant, dtype=object), raws
+        )
+        object.__setattr__(proofs, "_rk_bank_wallets", cached)
+    return cached

@@ -1049,6 +1049,12 @@ class ChannelComparator(Comparator):
                 "a WeChat Pay record; an Alipay row (or the reverse)",
                 against=True,
             ),
+            ComparisonLevel(
+                "not_the_named_wallet",
+                p.m_bank_wallet_other_channel,
+                "a bank's text naming 财付通/微信 (or 支付宝); the other wallet's row",
+                against=True,
+            ),
         )
 
     def level_weights(self, index) -> np.ndarray:
@@ -1088,8 +1094,35 @@ class ChannelComparator(Comparator):
         channel = journal_channels(ctx.index)[j] if len(j) else np.zeros(0, dtype=np.int8)
         codes = np.where(line & (channel >= 0), channel, 2).astype(np.int64)
         codes = self._wallet_records(ctx, codes)
-        weights = np.concatenate([self.level_weights(ctx.index), self.record_weights()])
+        codes = self._named_wallets(ctx, codes)
+        weights = np.concatenate(
+            [
+                self.level_weights(ctx.index),
+                self.record_weights(),
+                [np.log(self.level("not_the_named_wallet").m)],
+            ]
+        )
         return _named(ctx, self.names, codes), weights[codes]
+
+    def _named_wallets(self, ctx: PairContext, codes: np.ndarray) -> np.ndarray:
+        """``not_the_named_wallet`` (5) where a bank's text naming one wallet meets the other wallet's row
+        (:func:`~receiptkit.matching.channel.bank_wallets`; u about 1: weight ``ln m``).
+
+        A card row is left neutral: a card sale whose bank text names a wallet is what this project's own
+        tests and earlier evaluations hold (SMS ``财付通-X`` against card rows), and it was not measured."""
+        from receiptkit.matching.channel import CARD_SALE, bank_wallets_of, journal_wallets
+
+        p, j = ctx.pairs.proof, ctx.pairs.txn
+        if not len(p):
+            return codes
+        named = bank_wallets_of(ctx.proofs)[p]
+        row = journal_wallets(ctx.index)[j]
+        hit = (named >= 0) & (row >= 0) & (row != CARD_SALE) & (row != named) & (codes == 2)
+        if not hit.any():
+            return codes
+        codes = codes.copy()
+        codes[hit] = 5
+        return codes
 
     def _wallet_records(self, ctx: PairContext, codes: np.ndarray) -> np.ndarray:
         """``card_sale`` (3) and ``other_wallet`` (4) where a WeChat / Alipay record meets such a row."""

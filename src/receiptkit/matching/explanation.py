@@ -246,6 +246,18 @@ def _proof_value(row: pd.Series, field: str) -> Any:
             np.array([row.get("wallet_txn_id")], dtype=object),
             raws,
         )[0]
+        if wallet < 0:
+            from receiptkit.matching.channel import bank_wallets
+
+            wallet = bank_wallets(
+                np.array([row.get("kind")], dtype=object),
+                np.array([row.get("merchant_text")], dtype=object),
+                raws,
+            )[0]
+            return {
+                WECHAT: "a bank's text naming WeChat Pay (财付通)",
+                ALIPAY: "a bank's text naming Alipay",
+            }.get(int(wallet))
         return {WECHAT: "a WeChat Pay record", ALIPAY: "an Alipay record"}.get(int(wallet))
     value = row.get(field)
     if field == "card_last4" and (value is None or pd.isna(value)):

@@ -142,6 +142,11 @@ class MatchPolicy:
         row (default 1e-6: the terminal records a wallet payment as the
         wallet's even when a card funded it, field guide 4.1 / 4.3 / 4.4; as
         strong as a contradicting number, so amount and time cannot carry it).
+        ``m_bank_wallet_other_channel``: m of a bank's SMS, push or statement
+        line naming one wallet (``财付通-X``, ``支付宝-X``: the card paid through
+        it, field guide 1.1, 2.1.1) against the other wallet's row (default
+        0.001: the terminal logged that payment as the named wallet's; strong,
+        not a contradiction, since a descriptor is the acquirer's text).
 
     Merchant (:class:`~receiptkit.matching.comparators.MerchantComparator`)
         ``m_merchant_alias``, ``m_merchant_branch``, ``m_merchant_brand``,
@@ -205,6 +210,7 @@ class MatchPolicy:
     m_merchant_unrelated: float = 0.05
     channel_wallet_ratio: float = 0.02
     m_wallet_record_other_channel: float = 1e-6
+    m_bank_wallet_other_channel: float = 0.001
     m_merchant_other_brand: float = 1e-9
     m_merchant_other_branch: float = 1e-9
     merchant_strong: float = 85.0
