@@ -219,7 +219,7 @@ def _decide(
             & (best_conf >= policy.match_threshold)
             & (best_conf - post.runner_up >= policy.min_margin)
             & (fixed < 0)
-            & ~proofs.not_paid
+            & ~proofs.hard_not_paid()
         )
         if not confident.any():
             break

@@ -83,7 +83,7 @@ class ProofArrays:
     reference: np.ndarray
     terminal: np.ndarray
     merchant: np.ndarray
-    not_paid: np.ndarray  # the proof itself shows a failed/closed payment
+    not_paid: np.ndarray  # the proof itself shows a failed/closed/refunded payment
     last4_code: np.ndarray | None = None  # card last 4 as 0-9999, -1 when not given
     terminal_code: np.ndarray | None = None  # journal terminal code, -1 when not given or unknown
     partial: np.ndarray | None = None  # may carry a visible suffix of a number, or names a terminal (cached)
@@ -91,6 +91,14 @@ class ProofArrays:
         None  # a date-only proof whose date is the payment's (交易日), not a posting date
     )
     tail_code: np.ndarray | None = None  # a 3-digit card tail (尾号245) as 0-999 where no last 4, else -1
+    refunded: np.ndarray | None = None  # a paid and later fully refunded payment (已全额退款): of not_paid
+
+    def hard_not_paid(self) -> np.ndarray:
+        """Proofs never matched: a failed, closed or cancelled payment (a refunded one is matched only to a
+        sale the journal shows refunded or voided, :mod:`.guards`)."""
+        if self.refunded is None:
+            return self.not_paid
+        return self.not_paid & ~self.refunded
 
     @classmethod
     def build(cls, proofs: pd.DataFrame, index: JournalIndex, policy: MatchPolicy) -> ProofArrays:
@@ -139,6 +147,7 @@ class ProofArrays:
         not_paid = state.astype(object).isin(["failed", "closed", "refunded", "cancelled"]).to_numpy() & (
             side == 0
         )
+        refunded = state.astype(object).isin(["refunded"]).to_numpy() & (side == 0)
         terminal = _obj(frame["terminal_id"])
         codes = {str(t): k for k, t in enumerate(index.terminals)}
         terminal_code = np.array(
@@ -170,6 +179,7 @@ class ProofArrays:
             terminal_code=terminal_code,
             txn_date=txn_date,
             tail_code=card_tail_codes(frame),
+            refunded=refunded,
         )
 
     def __len__(self) -> int:

@@ -23,6 +23,14 @@ receipt; a clerk can still ask for more):
   (CCB ``尾号1234信用卡人民币消费``, CMB's credit push, BOC) says nothing either way
   and is not guarded; nor is one that names a platform or aggregator (美团,
   收钱吧, 拉卡拉), which take both.
+- **A refunded payment against a sale not refunded.** A wallet record whose
+  status says the payment was fully refunded (WeChat ``已全额退款``, Alipay
+  ``退款成功`` on a payment, field guide 4.3 and 4.4: the status is shown beside
+  the original payment) is a payment that was made and given back: its sale is
+  in the journal with a refund or void pointing at it (``original_txn_id``).
+  It may be matched to such a sale only, never to a later sale of the same
+  amount that nothing refunded (the customer who bought the same again); when
+  none fits it stays ``unmatched`` with ``proof_not_paid``, as before.
 """
 
 from __future__ import annotations
@@ -85,6 +93,10 @@ def guards(
     """
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
+    if proofs.refunded is not None and proofs.refunded.any() and len(pair_txn):
+        # a refunded payment (已全额退款) is the sale the journal shows refunded or voided, never a later twin
+        mine = np.flatnonzero(proofs.refunded[pair_proof])
+        blocked[mine[~np.isin(pair_txn[mine], index._later_owner)]] = True
     card_only = proofs.per_proof("card_text_without_wallet", card_text_without_wallet)
     if card_only.any() and len(pair_txn) and "channel" in index.journal.columns:
         mine = np.flatnonzero(card_only[pair_proof])

@@ -264,7 +264,7 @@ def _build_result(
 
     has_best = post.best >= 0
     best_conf = np.append(post.conf, 0.0)[post.best]  # -1 (no candidate) reads the appended 0
-    matched = (fixed >= 0) & ~proofs.not_paid
+    matched = (fixed >= 0) & ~proofs.hard_not_paid()
     # the matched pair: the position of the fixed transaction among the proof's pairs
     pair_of_match = np.full(n, -1, dtype=np.int64)
     mine = np.flatnonzero((fixed[w.proof] == w.txn) & (w.route != _FAILED))
@@ -283,10 +283,16 @@ def _build_result(
         flags[m] = _matched_flags(index, ev, fixed[m])
 
     # not paid, nothing left, absent, ambiguous
-    not_paid = np.flatnonzero(proofs.not_paid)
+    # a refunded payment that found no sale the journal shows refunded is not taken as paid
+    unpaid = proofs.not_paid & ~matched
+    not_paid = np.flatnonzero(unpaid)
     status[not_paid] = "unmatched"
     flags[not_paid] = "proof_not_paid"
     reason[not_paid] = "the proof shows a payment that did not go through (failed, closed or refunded)"
+    if proofs.refunded is not None:
+        reason[np.flatnonzero(unpaid & proofs.refunded)] = (
+            "the proof shows a refunded payment, and no sale that fits it is refunded or voided in the journal"
+        )
     open_ = ~matched & ~proofs.not_paid
     nothing = open_ & ~has_best & ~np.isfinite(w.rest)
     failed_lead = open_ & ~nothing & (post.top >= 0) & (post.top != post.best)
@@ -367,7 +373,7 @@ def _build_result(
 
     # proofs a guard kept from `matched` (matching.guards): say why
     for j, note in guard_notes(index, proofs, w.txn, w.proof, post.best).items():
-        if status[j] != "matched" and not proofs.not_paid[j]:
+        if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
 
     rows_m = txn_row[m]
