@@ -32,6 +32,7 @@ from receiptkit.matching.evidence import (
     FULL_ID,
     MIN_BASE,
     RANGE_CODE,
+    RATE_DAYS,
     MerchantTable,
     ProofArrays,
     is_masked,
@@ -40,6 +41,7 @@ from receiptkit.matching.evidence import (
 )
 from receiptkit.matching.index import JournalIndex, Pairs, _expand, arrow_strings
 from receiptkit.matching.policy import MatchPolicy
+from receiptkit.matching.text import parse_merchant
 from receiptkit.money import exponent
 
 __all__ = ["Candidates", "gather"]
@@ -242,19 +244,24 @@ def gather(
 def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exact: np.ndarray) -> np.ndarray:
     """Per proof: how many same-amount hypotheses its window holds by chance (the base rate).
 
-    A day proof's window is wide: its count is the rate. A timed proof's window
-    is a few minutes and holds the true transaction itself, so its count says
-    little about how often the amount is paid; the rate is the larger of the
-    count over the window widened by ``rate_window_s`` (scaled to the window)
-    and the window's count without one (its other hypotheses).
+    A timed proof's window is a few minutes and holds the true transaction
+    itself, so its count says little about how often the amount is paid; the
+    rate is the larger of the count over the window widened by
+    ``rate_window_s`` (scaled to the window) and the window's count without
+    one (its other hypotheses). A date's window holds its own sale too: its
+    rate is read on the dates around (:func:`_range_base_rate`), unless its
+    text names a chain without the branch (:func:`chain_without_branch`),
+    whose other branches take the same amounts: there the date's own count
+    stays, the careful value.
     """
     n = len(proofs)
     out = n_exact.astype(float)
     exact = blocks.route == 0
     timed = proofs.precision[blocks.proof[exact]] != 2  # second, minute, hour or a window
-    if (~timed).any():  # a date: the same dates around (its own sale is in its window)
+    dated = ~timed & ~chain_without_branch(proofs)[blocks.proof[exact]]
+    if dated.any():  # a date: the same dates around (its own sale is in its window)
         out = _range_base_rate(
-            index, proofs, blocks.proof[exact][~timed], blocks.group[exact][~timed], n_exact, out
+            index, proofs, blocks.proof[exact][dated], blocks.group[exact][dated], n_exact, out
         )
     if not timed.any():
         return out
@@ -274,9 +281,42 @@ def _base_rate(index: JournalIndex, proofs: ProofArrays, blocks: _Blocks, n_exac
     return out
 
 
-_RATE_DAYS = (
-    7  # an hour or a range: its amount's rate is counted in the same hours of a week before and after
-)
+def chain_without_branch(proofs: ProofArrays) -> np.ndarray:
+    """Proofs whose merchant text names a brand without its branch, or a legal entity (computed once).
+
+    Such a text is what a payment at any branch of the chain shows (a chain's
+    branches share its sign and often one legal entity, field guide 2.1.2 and
+    2.4), so a payment at a branch this journal does not hold fits it as well
+    as one here: the amount's rate on this journal's dates does not bound how
+    often the chain took that amount that day.
+    """
+    cached = getattr(proofs, "_rk_chain_without_branch", None)
+    if cached is not None and len(cached) == len(proofs):
+        return cached
+    out = np.zeros(len(proofs), dtype=bool)
+    seen: dict[str, bool] = {}
+    for k, text in enumerate(proofs.merchant):
+        if not isinstance(text, str) or not text.strip():
+            continue
+        if text not in seen:
+            name = parse_merchant(text)
+            seen[text] = name.kind == "legal" or (name.kind == "shop" and name.branch is None)
+        out[k] = seen[text]
+    object.__setattr__(proofs, "_rk_chain_without_branch", out)
+    return out
+
+
+def journal_span(index: JournalIndex) -> tuple[int, int]:
+    """The first and last logged time of the whole journal (UTC seconds): the days its rates can be read on.
+
+    A slice of the journal (:mod:`receiptkit.scale`) carries the whole journal's span (``journal_span_s``,
+    from :class:`~receiptkit.matching.partial.JournalStats`), so a slice counts the same days as the whole.
+    Logged, not corrected, times: the span is known before the clock offsets are.
+    """
+    given = getattr(index, "journal_span_s", None)
+    if given is not None:
+        return int(given[0]), int(given[1])
+    return int(index.ts_s.min()), int(index.ts_s.max())
 
 
 def _range_base_rate(
@@ -294,7 +334,7 @@ def _range_base_rate(
     it, makes every lone sale look common: a 42.43 sold once in three hours
     reads as 0.37 expected by chance. How often an amount is paid at that
     hour is what a clerk knows from other days: the window's count on each
-    day the journal covers within a week before and after (today included),
+    day the journal covers (:func:`journal_span`) within a week before and after (today included),
     averaged over those days; at least the window's own count without one.
     A journal of one day gives the window's count itself, the careful value.
     A date-only proof (a statement line's 交易日, an SMS without a time, a
@@ -308,11 +348,11 @@ def _range_base_rate(
     rows = np.unique(b_proof)
     if not len(index):
         return out
-    first, last = int(index.ts_adj.min()), int(index.ts_adj.max())
+    first, last = journal_span(index)
     total = np.zeros(n)
     covered = np.zeros(n)
     lo0, hi0 = proofs.lo[b_proof], proofs.hi[b_proof]
-    for k in range(-_RATE_DAYS, _RATE_DAYS + 1):
+    for k in range(-RATE_DAYS, RATE_DAYS + 1):
         lo, hi = lo0 + k * 86400, hi0 + k * 86400
         inside = (lo >= first - 86400) & (hi <= last + 86400)  # a day the journal covers (partly)
         count = np.zeros(len(b_proof))

@@ -49,6 +49,7 @@ PRECISION_CODE = {"second": 0, "minute": 1, "day": 2, "hour": 3}
 RANGE_CODE = 3  # an hour, or any window [ts, ts_end]: weighed with m_time_range
 _LN10 = float(np.log(10.0))
 FULL_ID = 16  # a wallet / order number this long is complete: a shorter one may be a visible suffix
+RATE_DAYS = 7  # a date, an hour or a range: its amount's rate is counted on the dates a week before and after
 
 
 def _obj(series: pd.Series) -> np.ndarray:
@@ -141,6 +142,8 @@ class ProofArrays:
         core_lo = np.where(is_day, lo_day + tol, core_lo)
         core_hi = np.where(is_day, hi_day - tol, core_hi)
         wide = np.where(is_day, 0, max(int(policy.rate_window_s), 0))
+        # dates, hours and ranges count their rate on the dates around (candidates._range_base_rate)
+        wide = np.where(is_day | (precision == RANGE_CODE), (RATE_DAYS + 1) * 86400, wide)
         state = (
             frame["payment_state"] if "payment_state" in frame.columns else pd.Series(None, index=frame.index)
         )

@@ -53,6 +53,7 @@ class JournalStats:
     channels: np.ndarray | None = (
         None  # rows per (shows a card, channel class): matching.channel.channel_counts
     )
+    span: tuple[int, int] | None = None  # first and last logged time, UTC seconds (candidates.journal_span)
 
     @classmethod
     def of(cls, journal: pd.DataFrame) -> JournalStats:
@@ -70,7 +71,11 @@ class JournalStats:
             if "channel" in journal.columns
             else None  # not counted: each slice's index uses its own rows
         )
-        return cls(last4, counts("merchant_name"), counts("terminal_id"), counts("currency"), channels)
+        span = None
+        if len(journal):
+            logged = journal["ts"].dt.tz_convert("UTC").dt.as_unit("s").astype("int64")
+            span = (int(logged.min()), int(logged.max()))
+        return cls(last4, counts("merchant_name"), counts("terminal_id"), counts("currency"), channels, span)
 
     @classmethod
     def combine(cls, parts: Iterable[JournalStats]) -> JournalStats:
@@ -86,7 +91,9 @@ class JournalStats:
         last4 = np.sum([p.last4 for p in parts], axis=0) if parts else np.zeros(10000, np.int64)
         channels = [p.channels for p in parts if p.channels is not None]
         together = np.sum(channels, axis=0) if channels and len(channels) == len(parts) else None
-        return cls(last4, total("merchants"), total("terminals"), total("currencies"), together)
+        spans = [p.span for p in parts if p.span is not None]
+        span = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+        return cls(last4, total("merchants"), total("terminals"), total("currencies"), together, span)
 
 
 def index_with_stats(
@@ -120,6 +127,8 @@ def index_with_stats(
     index.currency_code = _codes_in(index.journal["currency"], currencies)
     if stats.channels is not None:
         index.channel_counts = stats.channels  # the channel comparator's shares (matching.channel)
+    if stats.span is not None:
+        index.journal_span_s = stats.span  # the days a date's or an hour's rate is read on (candidates)
     index.clock_offsets = None  # the currency codes changed: sort again, with the offsets
     index.set_clock_offsets(clock_offsets or {}, clock_segments or {})
     return index
