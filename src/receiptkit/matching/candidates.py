@@ -290,20 +290,20 @@ def chain_without_branch(proofs: ProofArrays) -> np.ndarray:
     as one here: the amount's rate on this journal's dates does not bound how
     often the chain took that amount that day.
     """
-    cached = getattr(proofs, "_rk_chain_without_branch", None)
-    if cached is not None and len(cached) == len(proofs):
-        return cached
-    out = np.zeros(len(proofs), dtype=bool)
-    seen: dict[str, bool] = {}
-    for k, text in enumerate(proofs.merchant):
-        if not isinstance(text, str) or not text.strip():
-            continue
-        if text not in seen:
-            name = parse_merchant(text)
-            seen[text] = name.kind == "legal" or (name.kind == "shop" and name.branch is None)
-        out[k] = seen[text]
-    object.__setattr__(proofs, "_rk_chain_without_branch", out)
-    return out
+
+    def compute(every: ProofArrays) -> np.ndarray:
+        out = np.zeros(len(every), dtype=bool)
+        seen: dict[str, bool] = {}
+        for k, text in enumerate(every.merchant):
+            if not isinstance(text, str) or not text.strip():
+                continue
+            if text not in seen:
+                name = parse_merchant(text)
+                seen[text] = name.kind == "legal" or (name.kind == "shop" and name.branch is None)
+            out[k] = seen[text]
+        return out
+
+    return proofs.per_proof("chain_without_branch", compute)
 
 
 def journal_span(index: JournalIndex) -> tuple[int, int]:

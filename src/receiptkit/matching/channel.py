@@ -383,13 +383,13 @@ def bank_wallets(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
 
 
 def bank_wallets_of(proofs) -> np.ndarray:
-    """:func:`bank_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once)."""
-    cached = getattr(proofs, "_rk_bank_wallets", None)
-    if cached is None or len(cached) != len(proofs):
-        frame = proofs.frame
+    """:func:`bank_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per batch)."""
+
+    def compute(every) -> np.ndarray:
+        frame = every.frame
         raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
-        cached = bank_wallets(
-            frame["kind"].astype(object).to_numpy(), np.asarray(proofs.merchant, dtype=object), raws
+        return bank_wallets(
+            frame["kind"].astype(object).to_numpy(), np.asarray(every.merchant, dtype=object), raws
         )
-        object.__setattr__(proofs, "_rk_bank_wallets", cached)
-    return cached
+
+    return proofs.per_proof("bank_wallets", compute)
