@@ -589,3 +589,22 @@ def test_no_prior_weight_gives_no_crash_and_no_nan(min_named: int) -> None:
     assert verdict["status"] == "unmatched"
     assert verdict["confidence"] == 0.0
     assert all(isinstance(c, float) and c == c for c in [verdict["confidence"], verdict["margin"]])
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"share": 0.2},  # a key missing
+        {"share": "x", "rate": 0.5, "absent_prior": 0.1},  # not a number
+        {"share": 1.0, "rate": 0.5, "absent_prior": 0.1},  # not a probability strictly between 0 and 1
+        {"share": 0.2, "rate": 0.5, "absent_prior": float("nan")},
+        "0.2",
+    ],
+)
+def test_a_malformed_estimate_given_in_the_policy_is_a_typed_error(entry) -> None:
+    """``coincidence_by_kind`` given by hand is refused as a learned file's would be, naming the kind and the key
+    (not a KeyError or a ValueError from inside the matcher)."""
+    j, _ = _journal_and_decoys(0)
+    policy = rk.MatchPolicy(coincidence_by_kind={"sms": entry})
+    with pytest.raises(rk.ReceiptkitError, match=r"coincidence_by_kind\['sms'\]"):
+        rk.match(proofs(UNNAMED), j, policy=policy)

@@ -33,9 +33,11 @@ applied to "not in this journal": the data says how likely the coincidence is.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 
+from receiptkit.errors import ReceiptkitError
 from receiptkit.matching.absence import absent_share
 from receiptkit.matching.comparators import MerchantTable
 from receiptkit.matching.decide import _posteriors, _Weighed
@@ -65,6 +67,7 @@ def coincidence(
     stats: dict[str, dict[str, float]] = {}
     if not n or not len(w.proof) or policy.coincidence_prior <= 0:
         return out, stats
+    kept_by_kind = _kept_estimates(policy)
     codes, branch = _text_codes(table, n)
     # -1: no text; 0: a text naming no merchant of this journal; 1: another shop; 2: a merchant of this journal
     strong = (
@@ -122,7 +125,7 @@ def coincidence(
         silent_share = _silent_share(w, elsewhere & mine & known, silent & mine & known, policy)
         if silent_share is not None:
             share = silent_share
-        kept = policy.coincidence_by_kind.get(str(stratum))
+        kept = kept_by_kind.get(str(stratum))
         if kept and n_named < int(policy.coincidence_min_named):
             # the batch says little; an earlier run's batch of this journal said more (a learned file)
             share, rate, silent_share = float(kept["share"]), float(kept["rate"]), float(kept["absent_prior"])
@@ -249,3 +252,27 @@ def _text_codes(table: MerchantTable, n: int) -> tuple[np.ndarray, np.ndarray]:
         per_text = np.where(this_branch, 2, np.where(other_branch, 1, np.where(brand_only, 0, -1)))
         branch = np.where(table.text_code >= 0, per_text[np.maximum(table.text_code, 0)], -1)
     return codes, branch
+
+
+_KEPT_KEYS = ("share", "rate", "absent_prior")
+
+
+def _kept_estimates(policy: MatchPolicy) -> dict[str, dict[str, float]]:
+    """``policy.coincidence_by_kind`` as numbers; an entry that is not three probabilities is an error naming it.
+
+    A learned file's entries are checked when it is read (:func:`~receiptkit.matching.learned.load_learned`);
+    these may be given by hand.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for kind, entry in policy.coincidence_by_kind.items():
+        values: dict[str, float] = {}
+        for key in _KEPT_KEYS:
+            value = entry.get(key) if isinstance(entry, Mapping) else None
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+                raise ReceiptkitError(
+                    f"MatchPolicy.coincidence_by_kind[{str(kind)!r}]: {key} is not a probability between 0 and 1",
+                    value=entry,
+                )
+            values[key] = float(value)
+        out[str(kind)] = values
+    return out
