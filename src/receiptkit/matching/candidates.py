@@ -137,8 +137,8 @@ def _segments(
     precise = np.flatnonzero(~day)
     if len(precise):
         a, b = c_lo[precise], c_hi[precise]
-        edges = [lo[precise], a - 180, a - 60, b + 61, b + 181, hi[precise] + 1]
-        edges = np.stack([np.clip(e, lo[precise], hi[precise] + 1) for e in edges], axis=1)
+        bounds = [lo[precise], a - 180, a - 60, b + 61, b + 181, hi[precise] + 1]
+        edges = np.stack([np.clip(e, lo[precise], hi[precise] + 1) for e in bounds], axis=1)
         edges = np.maximum.accumulate(edges, axis=1)
         start[precise, :5] = edges[:, :-1]
         stop[precise, :5] = edges[:, 1:] - 1
@@ -410,7 +410,7 @@ def _reference_pairs(
     if dense.any():
         hyp_group = index.row_group
         for column in ("auth_code", "stan"):
-            asked = np.where(dense, proofs.reference, None)
+            asked = np.where(dense, proofs.reference, None)  # type: ignore[call-overload]  # None: object array
             query, rows = index.lookup(column, asked)
             if not len(rows):
                 continue

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,10 @@ from receiptkit.matching.text import (
     merchant_similarity,
     parse_merchant,
 )
+
+if TYPE_CHECKING:  # at run time these modules import this one
+    from receiptkit.matching.evidence import ProofArrays
+    from receiptkit.matching.index import JournalIndex, Pairs
 
 __all__ = [
     "ChannelComparator",
@@ -131,6 +136,10 @@ class Comparator:
             if level.m is not None:
                 out[..., q] = np.log(level.m) - np.log(u[..., q])
         return out
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        """Level names and weights of ``ctx``'s pairs (each comparator of :func:`comparators` has its own)."""
+        raise NotImplementedError(f"{type(self).__name__} does not weigh pairs")
 
     def explanation_row(
         self, proof_value: object, journal_value: object, reading: Reading, weight: float
@@ -562,6 +571,7 @@ class MerchantTable:
         if usable.any():
             lv = self.levels[text[usable], merchant_code[usable]].astype(np.int64)
             if with_levels and self.comparator is not None:
+                assert level is not None  # made above when with_levels
                 level[usable] = self.comparator.names[lv]
             weight[usable] = self.weights[text[usable], lv]
         if level is None:
@@ -737,9 +747,9 @@ def aliases_from_hits(hits: pd.DataFrame, texts: np.ndarray, policy: MatchPolicy
 class PairContext:
     """What a comparator needs to weigh a batch of (proof, transaction) pairs."""
 
-    index: object  # JournalIndex
-    proofs: object  # ProofArrays
-    pairs: object  # Pairs
+    index: JournalIndex
+    proofs: ProofArrays
+    pairs: Pairs
     policy: MatchPolicy
     with_levels: bool = True
     counts: Mapping[str, np.ndarray] = field(default_factory=dict)  # n_exact, n_fx, n_window, base_exact
@@ -996,7 +1006,8 @@ class TerminalComparator(Comparator):
         has = given & (code >= 0)
         same = has & (proof_t == code)
         share = index.terminal_share[np.maximum(code, 0)] if len(index.terminals) else np.ones(len(p))
-        agree, differs = self.level("agree").m, self.level("differs").m
+        # both levels have an m (TerminalComparator.__init__)
+        agree, differs = cast(float, self.level("agree").m), cast(float, self.level("differs").m)
         weight = np.where(
             same, np.log(agree) - np.log(np.maximum(share, 1e-300)), np.where(has, np.log(differs), 0.0)
         )
@@ -1071,7 +1082,7 @@ class ChannelComparator(Comparator):
 
     def record_weights(self) -> np.ndarray:
         """The weight of ``card_sale`` and ``other_wallet``: ``ln m`` (a stranger's row is of any channel)."""
-        return np.log([self.level("card_sale").m, self.level("other_wallet").m])
+        return np.log(cast("list[float]", [self.level("card_sale").m, self.level("other_wallet").m]))
 
     def class_bounds(self, index) -> np.ndarray:
         """The largest weight a counted row can have, for rows without (0) and with (1) a card's last 4."""
@@ -1167,7 +1178,7 @@ class MerchantField(Comparator):
         level, weight = table.evidence(
             ctx.pairs.proof, ctx.index.merchant_code[ctx.pairs.txn], ctx.with_levels
         )
-        return (level if ctx.with_levels else _NO_LEVELS), weight
+        return (level if ctx.with_levels else _NO_LEVELS), weight  # type: ignore[return-value]
 
 
 def comparators(policy: MatchPolicy | None = None) -> tuple[Comparator, ...]:

@@ -389,12 +389,12 @@ def time_evidence(
         lag = np.busday_count(np.busday_offset(day_txn, 0, roll="forward"), day_proof)
         lag = np.where(day_txn == day_proof, 0, lag)
         in_core = dist[sel] == 0
-        ms = np.array(
+        m_day = np.array(
             policy.m_time_day[:days] + (policy.m_time_day[-1],) * max(0, days - len(policy.m_time_day))
         )
         ok = in_core & (lag >= 0) & (lag < days)
         w = np.full(len(sel), float(np.log(policy.m_time_outside)))
-        w[ok] = np.log(ms[lag[ok]]) + np.log(days)
+        w[ok] = np.log(m_day[lag[ok]]) + np.log(days)
         lv = _levels(len(sel), "outside", with_levels)
         if with_levels:
             lv[ok] = np.array([f"lag {k}d" for k in range(days)], dtype=object)[lag[ok]]
@@ -458,6 +458,7 @@ def score(
         if isinstance(comparator, AmountComparator):
             # the base rate: how many such transactions the window holds by chance (the amount's u)
             base, n_same = comparator.base_rate(ctx, MIN_BASE)
+    assert base is not None and n_same is not None  # comparators() always has the AmountComparator
     total = base + sum(weights[f] for f in FIELDS)
     return Evidence(pairs, levels, weights, total, base, n_same)
 

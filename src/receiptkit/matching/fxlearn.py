@@ -133,8 +133,8 @@ def learn_fx_rate_sources(
     narrowed = (
         policy.replace(fx_rates={**policy.fx_rates, **{k: v[0] for k, v in out.items()}}) if done else policy
     )
-    for key, (rate, votes) in _learn_from_last4(index, proofs, narrowed).items():
-        out.setdefault(key, (rate, votes, CARD_LAST4))
+    for key, (last4_rate, last4_votes) in _learn_from_last4(index, proofs, narrowed).items():
+        out.setdefault(key, (last4_rate, last4_votes, CARD_LAST4))
     return out
 
 

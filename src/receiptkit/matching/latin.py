@@ -145,7 +145,8 @@ def pinyin_of(chinese: str) -> frozenset[str]:
 
     if not any("\u4e00" <= ch <= "\u9fff" for ch in chinese):
         return frozenset()
-    readings = pinyin(chinese, style=Style.NORMAL, heteronym=True, errors=lambda s: list(s))
+    # pypinyin's annotation says str; a list (one reading per character) is what it documents and does
+    readings = pinyin(chinese, style=Style.NORMAL, heteronym=True, errors=lambda s: list(s))  # type: ignore[arg-type,return-value]
     choices = [[r.upper().replace("Ü", "V") for r in options[:4]] for options in readings]
     out: set[str] = set()
     for combo in itertools.islice(itertools.product(*choices), _MAX_VARIANTS):
@@ -348,7 +349,7 @@ def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set
         return out
     # a name with a country code glued on ("LUCKIN COFFEE BEIJINGCHN", field guide 2.1.7) votes with the same
     # name without it: an alias agrees with every text it starts (MerchantComparator.read), so the shorter is kept
-    root = {}
+    root: dict[str, str] = {}
     for key in sorted({keys[int(c)] for c in text[q]}, key=lambda k: (len(k), k)):
         root[key] = next((r for r in root.values() if len(r) >= 4 and key.startswith(r)), key)
     # votes per name and brand (the branches of one chain share a card line's name: "MCDONALDS SHANGHAI")

@@ -639,7 +639,7 @@ def _process(
     raw = replace(raw, frame=frame)
     naive_zone = preset.tz if preset.tz_fixed else (tz or preset.tz)
     default_currency = currency or preset.currency
-    options = {"tz": naive_zone, "currency": default_currency, "dayfirst": preset.dayfirst}
+    options: dict[str, Any] = {"tz": naive_zone, "currency": default_currency, "dayfirst": preset.dayfirst}
     converted, found = convert(raw, fields, **options)
     problems += found
     zone_problems = [p for p in problems if "no zone" in p.reason]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -101,7 +101,8 @@ def read(
         if not amount.currency:
             raise ProofError("no currency (no :60F:/:60M: balance before the line)", file=name, row=line)
         try:
-            minor = to_minor(Decimal(mine["amount"].replace(",", ".")), amount.currency)
+            # the :61: pattern's amount group is not optional
+            minor = to_minor(Decimal(cast(str, mine["amount"]).replace(",", ".")), amount.currency)
         except (ReceiptkitError, InvalidOperation) as exc:
             reason = getattr(exc, "reason", "not an amount")
             raise ProofError(reason, file=name, row=line, column=":61:", value=mine["amount"]) from None

@@ -112,7 +112,7 @@ def load_engine() -> Any:
                 raise ProofError(f"{INSTALL_HINT} ({exc})") from None
             engine = RapidOCR(params=dict(ENGINE_PARAMS))
             if hasattr(engine, "cal_rec_boxes"):
-                engine.cal_rec_boxes = _CharScores()
+                engine.cal_rec_boxes = _CharScores()  # type: ignore[assignment]  # stands in for CalRecBoxes
             _ENGINE = engine
             _STATS.name = f"rapidocr {version('rapidocr')} (onnxruntime {version('onnxruntime')})"
             _STATS.load_s = time.perf_counter() - started

@@ -135,7 +135,7 @@ def _ofx_time(text: str) -> tuple[dt.datetime, str]:
 
 
 def read(
-    source: Any, *, tz: str | None = None, strict: bool = True, name: str | None = None, **_: Any
+    source: Any, *, tz: str | None = None, strict: bool = True, name: str | None = None, **_options: Any
 ) -> pd.DataFrame:
     """Read the bank and card transactions of an OFX file."""
     name = name or source_name(source)

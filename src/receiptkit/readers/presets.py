@@ -195,7 +195,7 @@ def normalise_enum(
     implied: dict[str, pd.Series] = {}
     others = {k for hit in resolved.values() if isinstance(hit, dict) for k in hit if k != column}
     for other in sorted(others):
-        implied[other] = map_unique(text, lambda word, o=other: _implied(lookup(word), o))
+        implied[other] = map_unique(text, lambda word, o=other: _implied(lookup(word), o))  # type: ignore[misc]
     bad = text.notna() & own.isna()
     return own, implied, bad.astype(bool)
 

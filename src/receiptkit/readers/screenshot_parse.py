@@ -374,11 +374,11 @@ def parse_lines(
     for name in _ID_FIELDS:
         for hit in found.get(name, [])[:1]:
             note(name, hit, hit.value)
-            value = identifier(hit.value, layout.id_patterns.get(name, r".+"))
-            if value is None:
+            shaped = identifier(hit.value, layout.id_patterns.get(name, r".+"))
+            if shaped is None:
                 reading.unread[name] = "not the shape of this number (a character missing or misread)"
-            elif sure_enough(name, value, min_score):
-                reading.fields[name] = value.text
+            elif sure_enough(name, shaped, min_score):
+                reading.fields[name] = shaped.text
     methods = [*found.get("method", []), *found.get("card", [])]
     for hit in methods:
         # the first payment method or card text that shows four last digits
@@ -463,6 +463,7 @@ def _read_state(
     status seen but not read with confidence gives ``unknown``, never success.
     """
     candidates: list[Scored] = []
+    hit: _Hit | None
     for hit in found.get("status", [])[:1]:
         note("status", hit, hit.value)
         candidates.append(hit.value)

@@ -698,13 +698,13 @@ def _special(raw: RawTable, spec: Col, key: str) -> tuple[pd.Series, list[Proble
             )
         return mapped, problems
     rates: list[Any] = []
-    for position, value in enumerate(values):
+    for at, value in enumerate(values):
         if value is pd.NA:
             rates.append(None)
             continue
         rate = parse_rate(value)
         if rate is None:
-            problems.append(Problem(int(raw.lines[position]), column, value, "not a fee rate"))
+            problems.append(Problem(int(raw.lines[at]), column, value, "not a fee rate"))
         rates.append(None if rate is None else str(rate))
     return pd.Series(rates, index=index, dtype=STRING), problems
 

@@ -354,16 +354,17 @@ def _date(message: str, ref: dt.date | None, today: dt.date) -> tuple[dt.date | 
             return dt.date(_year_for(month, day, ref or today), month, day), notes
         match = _EN_DATE.search(message)
         if match:
-            day, month_name, year = match.groups()
+            day_text, month_name, year = match.groups()
             month = _MONTHS[month_name[:3].lower()]
             if year:
-                return dt.date(int(year), month, int(day)), notes
-            return dt.date(_year_for(month, int(day), ref or today), month, int(day)), notes
+                return dt.date(int(year), month, int(day_text)), notes
+            return dt.date(_year_for(month, int(day_text), ref or today), month, int(day_text)), notes
         match = _SLASH_DATE.search(message)
         if match:
             month, day = int(match.group(1)), int(match.group(2))
             return dt.date(_year_for(month, day, ref or today), month, day), notes
     except ValueError:
+        assert match is not None  # only a date read from a match raises ValueError
         raise ProofError("not a calendar date", column="date", value=match.group(0)) from None
     match = _DAY_ONLY.search(message)
     if match:

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -257,7 +257,7 @@ def read_table(
     suffix = workbook_suffix(source)
     if suffix:
         if suffix == ".xls" and not isinstance(source, str | Path):
-            source = io.BytesIO(bytes(source))
+            source = io.BytesIO(bytes(cast(bytes, source)))  # workbook_suffix: not a path, so bytes
         rows = _spreadsheet_rows(source, suffix, sheet, name)
     else:
         text = decode_bytes(_read_bytes(source), encodings, name)
@@ -447,7 +447,7 @@ def _spreadsheet_rows(
 def _shown_time(cell: Any) -> Any:
     """A cell's value; a date-time cell whose number format shows no seconds (no hour) and whose seconds
     (time) are zero as the text it shows, so it keeps minute (day) precision instead of a claimed :00."""
-    value = getattr(cell, "value", None)
+    value: Any = getattr(cell, "value", None)
     if not hasattr(value, "hour") or not hasattr(value, "date"):
         return value
     shown = str(getattr(cell, "number_format", "") or "").lower()
@@ -1508,7 +1508,7 @@ def _times(
             continue
         stamps.append(parsed.ts)
         precisions.append(parsed.precision)
-    target = zone
+    target: dt.tzinfo | str | None = zone
     if target is None:
         target = next((s.tzinfo for s in stamps if s is not pd.NaT), "UTC")
     series = pd.Series(
