@@ -1110,7 +1110,7 @@ class ChannelComparator(Comparator):
             [
                 self.level_weights(ctx.index),
                 self.record_weights(),
-                [np.log(self.level("not_the_named_wallet").m)],
+                [np.log(cast(float, self.level("not_the_named_wallet").m))],
             ]
         )
         return _named(ctx, self.names, codes), weights[codes]

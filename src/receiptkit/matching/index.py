@@ -258,9 +258,11 @@ class JournalIndex:
     they win over the terminal's one offset, which fits one piece only.
     """
 
-    # the journal-wide channel counts a distributed run gives a slice's index (.partial); unset otherwise,
-    # matching.channel.journal_channel_counts reads them with getattr
+    # what a distributed run gives a slice's index of the whole journal (.partial); unset otherwise, read
+    # with getattr: its channel counts (matching.channel.journal_channel_counts) and logged span in UTC
+    # seconds (matching.candidates.journal_span)
     channel_counts: np.ndarray
+    journal_span_s: tuple[int, int]
 
     def __init__(
         self,
