@@ -32,6 +32,7 @@ payment it reports (field guide 1.1: ABC's "完成一笔消费交易" names noth
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -246,6 +247,7 @@ _WECHAT_NO = re.compile(r"^4200\d{6}(20\d{6})\d{10}$")
 _ALIPAY_NO = re.compile(r"^(20\d{6})(?:\d{20}|\d{24})$")
 
 
+@lru_cache(maxsize=4096)
 def _a_date(digits: str) -> bool:
     try:
         pd.Timestamp(year=int(digits[:4]), month=int(digits[4:6]), day=int(digits[6:8]))

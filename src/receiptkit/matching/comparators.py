@@ -306,6 +306,10 @@ def _place_reading(place: str, journal: MerchantName) -> Reading | None:
     return Reading("other branch", f"other branch — {place} vs {_branch_label(j_branch)}")
 
 
+_LEVELS_READ: dict[tuple, str] = {}  # MerchantComparator._level
+_LEVELS_KEPT = 1 << 17
+
+
 class MerchantComparator(Comparator):
     """The merchant field: brand, branch and kind of the proof's text against the journal's name."""
 
@@ -390,6 +394,17 @@ class MerchantComparator(Comparator):
             "neutral",
             f"neutral — {proof.key} is {what.get(kind, 'not comparable')}, not known for this merchant",
         )
+
+    def _level(self, proof_text: str, merchant_name: str, aliases: frozenset[str]) -> str:
+        """``read(...).level``, remembered: a batch builds its table twice (before and after learning aliases
+        from foreign cards' lines), over the same texts and names."""
+        key = (type(self), self.strong, self.partial, proof_text, merchant_name, aliases)
+        level = _LEVELS_READ.get(key)
+        if level is None:
+            if len(_LEVELS_READ) >= _LEVELS_KEPT:
+                _LEVELS_READ.clear()
+            level = _LEVELS_READ[key] = self.read(proof_text, merchant_name, aliases).level
+        return level
 
     def _shops(self, proof: MerchantName, journal: MerchantName) -> Reading:
         pb, p_branch = proof.brand, proof.branch
@@ -494,7 +509,7 @@ class MerchantComparator(Comparator):
         known = [frozenset(aliases.get(name, ())) for name in names]
         for t, text in enumerate(distinct):
             row = np.array(
-                [self.code(self.read(str(text), name, known[k]).level) for k, name in enumerate(names)]
+                [self.code(self._level(str(text), name, known[k])) for k, name in enumerate(names)]
             )
             # it names another merchant of this journal: by its sign, or as a legal entity already linked to
             # it (an alias that is a legal name; a platform's or person's name may be shared, it is not)

@@ -701,8 +701,14 @@ class JournalIndex:
         if len(rows) and (self.amount[rows].max() >= (1 << _AMOUNT_BITS) or len(self.currencies) > 255):
             raise SchemaError("amounts or currencies beyond the index's range", column="amount_minor")
         amount_key = ((side << 8 | self.currency_code[rows]) << _AMOUNT_BITS) | self.amount[rows]
-        amount_keys, group = np.unique(amount_key, return_inverse=True)
-        group = group.astype(np.int64).reshape(-1)
+        # np.unique(amount_key, return_inverse=True), by hashing: a million rows hold a few thousand amounts, so
+        # only the distinct ones are sorted
+        first_seen, distinct = pd.factorize(amount_key)
+        order = np.argsort(distinct)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        amount_keys = np.asarray(distinct, dtype=np.int64)[order]
+        group = rank[first_seen].astype(np.int64)
         has4 = (self.last4_code[rows] >= 0).astype(np.int64)
         # per journal row: the prefix of its key in the hypotheses table and in the last-4 table (-1: not in it)
         prefix = np.full(n, -1, dtype=np.int64)
