@@ -205,7 +205,8 @@ def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: Ma
     sale of its amount in its window with probability ``(1 - c) exp(-λ)``: ``c``
     the share of payments made elsewhere that coincide with a sale here whatever
     the chance (read from the proofs naming another shop: those that found
-    nothing, against ``exp(-λ)``, the chance of finding nothing), ``λ`` the
+    nothing, against ``exp(-λ)``, the chance of finding nothing; ``1 - c`` at
+    the lower end of its one-sided 95 % Wilson interval), ``λ`` the
     proof's base rate. A payment made here finds nothing only when it was not
     found (``1 - m_amount``). The proofs naming no shop that found nothing,
     weighed so, estimate their share (:func:`absence.absent_share`, with
@@ -219,8 +220,10 @@ def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: Ma
         return None
     chance = np.exp(-(np.maximum(w.base_exact, 0.0) + np.maximum(w.n_fx, 0)))
     none = w.n_candidates == 0
-    # 1 - c: how often a payment made elsewhere is left to chance; one proof's worth of doubt towards "coincide"
-    left = min(1.0, float(none[named].sum()) / (float(chance[named].sum()) + 1.0))
+    # 1 - c: how often a payment made elsewhere is left to chance, taken at the lower end of what the proofs
+    # naming another shop allow (one-sided 95 %, Wilson): a few of them finding nothing by luck must not make
+    # every proof naming no shop that found its sale look like a payment made here
+    left = _lower_bound(float(none[named].sum()), float(chance[named].sum()) + 1.0)
     # how many of them would have found nothing were they all made elsewhere: fewer than the prior's weight, and
     # what they found says less than the prior does (a batch whose payments elsewhere all coincide, or few such
     # proofs): keep the named share
@@ -228,6 +231,17 @@ def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: Ma
         return None
     eps = 1.0 - float(policy.m_amount)
     return absent_share(none[silent], left * chance[silent], eps, policy)
+
+
+def _lower_bound(hits: float, trials: float, z: float = 1.645) -> float:
+    """The lower end of the one-sided Wilson interval of ``hits / trials`` (0 with no trials), at most 1."""
+    if trials <= 0:
+        return 0.0
+    p = min(1.0, hits / trials)
+    z2 = z * z
+    centre = p + z2 / (2 * trials)
+    spread = z * np.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    return float(max(0.0, min(1.0, (centre - spread) / (1 + z2 / trials))))
 
 
 def _text_codes(table: MerchantTable, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -162,7 +162,9 @@ class Learned:
                 f"{k} {100 * v['share']:.1f} % (coinciding {100 * v['rate']:.1f} %)"
                 for k, v in sorted(self.elsewhere.items())
             )
-            parts.append("paid elsewhere, naming no shop: " + shown)
+            parts.append(
+                "paid elsewhere (naming no shop; '<kind> brand': the brand without its branch): " + shown
+            )
         where = f" ({self.path.name}, {self.updated_at})" if self.path is not None else ""
         return ("; ".join(parts) or "nothing") + where
 
