@@ -1176,6 +1176,74 @@ class ChannelComparator(Comparator):
         return codes
 
 
+def later_event_rows(index) -> tuple[np.ndarray, np.ndarray]:
+    """Per journal row: whether an approved void points at it, and whether any void or refund does (cached)."""
+    cached = getattr(index, "_rk_later_events", None)
+    if cached is not None and len(cached[0]) == len(index):
+        return cached
+    voided = np.zeros(len(index), dtype=bool)
+    undone = np.zeros(len(index), dtype=bool)
+    later, owner = index._later_rows, index._later_owner
+    if len(later):
+        undone[owner] = True
+        kinds = index.values("txn_type", later).astype(str)
+        voided[owner[kinds == "void"]] = True
+    object.__setattr__(index, "_rk_later_events", (voided, undone))
+    return voided, undone
+
+
+class StateComparator(Comparator):
+    """What the proof says became of the payment, against what the journal did to the sale.
+
+    - ``posted_voided``: a bank statement's debit line (a posted, settled payment) against a sale the journal
+      shows voided. A void cancels a card sale before the terminal's batch settles, so nothing posts to the
+      card; and a sale made again after a void (the customer paid once more) is a row of its own. m
+      ``m_posted_voided`` (u about 1: weight ``ln m``).
+    - ``not_refunded``: a wallet record whose status says the payment was fully refunded (``payment_state``
+      ``refunded``, field guide 4.3 / 4.4) against a sale no refund or void points at (the same amount
+      bought again later); m ``m_refunded_not_undone``.
+    - ``missing``: anything else (an SMS is sent when the card is authorised, before any void).
+    """
+
+    field = "payment_state"
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        p = policy or MatchPolicy()
+        self.levels = (
+            ComparisonLevel("missing", None, "no state to compare"),
+            ComparisonLevel(
+                "posted_voided",
+                p.m_posted_voided,
+                "a posted statement line; a sale the journal voided",
+                against=True,
+            ),
+            ComparisonLevel(
+                "not_refunded",
+                p.m_refunded_not_undone,
+                "a payment shown refunded; a sale nothing refunded or voided",
+                against=True,
+            ),
+        )
+
+    def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
+        p, j = ctx.pairs.proof, ctx.pairs.txn
+        codes = np.zeros(len(p), dtype=np.int64)
+        if len(p):
+            proofs = ctx.proofs
+            posted = proofs.per_proof("posted_debit_lines", _posted_debit_lines)[p]
+            voided, undone = later_event_rows(ctx.index)
+            codes[posted & voided[j]] = 1
+            if proofs.refunded is not None:
+                codes[proofs.refunded[p] & ~undone[j]] = 2
+        weights = np.array([0.0, np.log(self.levels[1].m), np.log(self.levels[2].m)])
+        return _named(ctx, self.names, codes), weights[codes]
+
+
+def _posted_debit_lines(proofs) -> np.ndarray:
+    kind = proofs.frame["kind"].astype(object).to_numpy()
+    return np.array([k == "bank_statement" for k in kind], dtype=bool) & (proofs.side == 0)
+
+
 class MerchantField(Comparator):
     """The merchant field in a comparison: :class:`MerchantComparator` through a :class:`MerchantTable`."""
 
@@ -1209,4 +1277,5 @@ def comparators(policy: MatchPolicy | None = None) -> tuple[Comparator, ...]:
         MerchantField(p),
         TerminalComparator(p),
         ChannelComparator(p),
+        StateComparator(p),
     )

@@ -43,6 +43,7 @@ FIELDS = (
     "merchant",
     "terminal_id",
     "channel",
+    "payment_state",
 )
 """The evidence fields, one comparator each (:func:`receiptkit.matching.comparators.comparators`)."""
 PRECISION_CODE = {"second": 0, "minute": 1, "day": 2, "hour": 3}

@@ -148,6 +148,13 @@ class MatchPolicy:
         0.001: the terminal logged that payment as the named wallet's; strong,
         not a contradiction, since a descriptor is the acquirer's text).
 
+    State (:class:`~receiptkit.matching.comparators.StateComparator`)
+        ``m_posted_voided``: m of a bank statement's debit line against a sale
+        the journal shows voided (default 0.01: a void cancels the sale before
+        settlement, so nothing posts). ``m_refunded_not_undone``: m of a
+        payment the wallet shows fully refunded against a sale nothing
+        refunded or voided (default 0.001).
+
     Merchant (:class:`~receiptkit.matching.comparators.MerchantComparator`)
         ``m_merchant_alias``, ``m_merchant_branch``, ``m_merchant_brand``,
         ``m_merchant_similar``, ``m_merchant_unrelated``: m of the levels
@@ -211,6 +218,8 @@ class MatchPolicy:
     channel_wallet_ratio: float = 0.02
     m_wallet_record_other_channel: float = 1e-6
     m_bank_wallet_other_channel: float = 0.001
+    m_posted_voided: float = 0.01
+    m_refunded_not_undone: float = 0.001
     m_merchant_other_brand: float = 1e-9
     m_merchant_other_branch: float = 1e-9
     merchant_strong: float = 85.0
