@@ -81,3 +81,22 @@ def test_failed_and_closed_payments_are_still_never_matched() -> None:
         result = rk.match(proofs(pf("p1", 6800, "12:00:03", payment_state=state)), j)
         assert row_of(result, "p1")["status"] == "unmatched"
         assert "proof_not_paid" in flags_of(result, "p1")
+
+
+def test_the_refunded_payment_picks_the_refunded_sale_over_a_closer_twin() -> None:
+    j = journal(
+        *background(),
+        txn("S1", 6800, "11:59:20", channel="wechat"),
+        txn("R1", 6800, "15:00:00", txn_type="refund", original_txn_id="S1", channel="wechat"),
+        txn("S2", 6800, "12:00:02", channel="wechat"),
+    )
+    result = rk.match(proofs(pf("p1", 6800, "12:00:03", payment_state="refunded")), j)
+    row = row_of(result, "p1")
+    # amount and second alone leave room for a payment made elsewhere: ambiguous, but the refunded sale first
+    # and the twin out of the running
+    assert row["status"] == "ambiguous", row["reason"]
+    pairs = rk.candidate_pairs(row)
+    assert pairs[0][0] == "S1" and pairs[0][1] > 0.9
+    assert dict(pairs).get("S2", 0.0) < 0.01
+    table = rk.explain(result, "p1").set_index("field")
+    assert table.loc["payment_state", "runner_up_level"] == "not_refunded"

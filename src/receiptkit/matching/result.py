@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
 from receiptkit.matching.guards import guard_notes
@@ -285,6 +286,11 @@ def _build_result(
     # not paid, nothing left, absent, ambiguous
     # a refunded payment that found no sale the journal shows refunded is not taken as paid
     unpaid = proofs.not_paid & ~matched
+    if proofs.refunded is not None and proofs.refunded.any():
+        # its best candidate is a sale the journal shows refunded or voided: open (ambiguous), not unpaid
+        _, undone = later_event_rows(index)
+        best_row = np.where(has_best, w.txn[np.maximum(post.best, 0)], -1)
+        unpaid &= ~(proofs.refunded & has_best & undone[np.maximum(best_row, 0)] & (best_row >= 0))
     not_paid = np.flatnonzero(unpaid)
     status[not_paid] = "unmatched"
     flags[not_paid] = "proof_not_paid"
@@ -293,7 +299,7 @@ def _build_result(
         reason[np.flatnonzero(unpaid & proofs.refunded)] = (
             "the proof shows a refunded payment, and no sale that fits it is refunded or voided in the journal"
         )
-    open_ = ~matched & ~proofs.not_paid
+    open_ = ~matched & ~unpaid
     nothing = open_ & ~has_best & ~np.isfinite(w.rest)
     failed_lead = open_ & ~nothing & (post.top >= 0) & (post.top != post.best)
     failed_only = open_ & ~has_best & ~nothing  # only failed attempts (listed or counted)
