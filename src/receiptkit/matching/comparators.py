@@ -1235,7 +1235,8 @@ class StateComparator(Comparator):
             codes[posted & voided[j]] = 1
             if proofs.refunded is not None:
                 codes[proofs.refunded[p] & ~undone[j]] = 2
-        weights = np.array([0.0, np.log(self.levels[1].m), np.log(self.levels[2].m)])
+        m = [float(level.m) if level.m is not None else 1.0 for level in self.levels]
+        weights = np.log(np.array(m))
         return _named(ctx, self.names, codes), weights[codes]
 
 
