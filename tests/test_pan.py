@@ -149,3 +149,32 @@ def test_a_mainland_banks_own_prefix_is_a_card_in_free_text() -> None:
     masked = mask_pans_in_text(f"工行卡{ICBC_DEBIT_TEST}消费")
     assert ICBC_DEBIT_TEST not in masked and masked.endswith("0006消费")
     assert mask_pans_in_text("订单 9558800200000008") == "订单 9558800200000008"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Card Exp Year", True),
+        ("exp_month", True),
+        ("Card Expiry", True),
+        ("有效期", True),
+        ("Valid Thru", True),
+        ("Export", False),
+        ("Expected", False),
+        ("Express", False),
+        ("Description", False),
+    ],
+)
+def test_expiry_columns_are_named_so(name, expected):
+    from receiptkit.pan import is_expiry_column
+
+    assert is_expiry_column(name) is expected
+
+
+def test_an_error_never_quotes_an_expiry_column_value():
+    import receiptkit as rk
+
+    error = rk.ReceiptkitError("cut", file="x.csv", row=4, column="Card Exp Year", value="2031")
+    assert error.value == "****" and "2031" not in str(error)
+    other = rk.ReceiptkitError("bad", file="x.csv", row=4, column="Amount", value="2031")
+    assert other.value == "2031"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from receiptkit.pan import mask_pans_deep
+from receiptkit.pan import mask_cell, mask_pans_deep
 
 __all__ = [
     "AmountError",
@@ -60,7 +60,7 @@ class ReceiptkitError(Exception):
         self.file = None if file is None else str(file)
         self.row = row
         self.column = column
-        self.value = mask_pans_deep(value)
+        self.value = mask_cell(column, value)  # an expiry column's value is never quoted
         super().__init__(self._render())
 
     def _render(self) -> str:

@@ -218,6 +218,29 @@ def last4_of(text: str | None) -> str | None:
     return tail.group(1) if tail else None
 
 
+_EXPIRY_COLUMN_RE = re.compile(
+    r"(?i)(?:^|[^a-z])(?:exp(?:iry|iration|ires)?|valid\s*thru|good\s*thru)(?:[^a-z]|$)|有效期|到期日|失效日"
+)
+
+
+def is_expiry_column(name: object) -> bool:
+    """A column (or field) name that holds a card's expiry: ``Card Exp Year``, ``exp_month``, ``有效期``, ...
+
+    Its values are never quoted whole (an expiry year such as ``2031`` carries no
+    marker :func:`mask_expiry` could find).
+    """
+    return name is not None and bool(_EXPIRY_COLUMN_RE.search(_fold(str(name)).replace("_", " ")))
+
+
+def mask_cell(column: object, value: Any) -> Any:
+    """A cell's value as it may be quoted: ``"****"`` in an expiry column, else its card numbers masked."""
+    if value is None:
+        return None
+    if is_expiry_column(column):
+        return "****"
+    return mask_pans_deep(value)
+
+
 def mask_expiry(text: str) -> str:
     """Replace card expiry dates in free text by ``**/**``: ``"EXP 12/28"`` -> ``"EXP **/**"``.
 

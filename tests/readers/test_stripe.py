@@ -202,3 +202,20 @@ def test_a_payments_export_cut_inside_its_last_payment_intent_id_is_refused():
         frame = read_proofs(data, name="unified_payments.csv", strict=False)
     assert list(frame["reference"]) == ["pi_3AAA", "pi_3BBB", "pi_3CCC", "pi_3DDD"]
     assert rk.rejected(frame)["row"].tolist() == [info.value.row]
+
+
+def test_a_payments_export_cut_inside_a_card_expiry_never_quotes_the_expiry():
+    """Clean-room intake (seeds 7/8): a file cut right after the last row's Card Exp Year was refused naming
+    the column, but the error quoted the year ('2031'): an expiry alone carries no marker a mask can find, so
+    an expiry column's value is never quoted, in the error nor in the rejected-cells report."""
+    head, _, _ = PAYMENTS_EXPORT.rstrip(b"\r\n").rpartition(b",")  # the last row ends after its expiry year
+    with pytest.raises(ProofError, match="end it with a line break") as info:
+        read_proofs(head, name="unified_payments.csv")
+    assert info.value.column == "Card Exp Year"
+    assert info.value.value == "****" and "2029" not in str(info.value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = read_proofs(head, name="unified_payments.csv", strict=False)
+    report = rk.rejected(frame)
+    assert report["column"].tolist() == ["Card Exp Year"] and report["value"].tolist() == ["****"]
+    assert "2029" not in repr(frame.attrs)
