@@ -28,6 +28,7 @@ gets no hint: the band alone cannot tell a backwards rate there.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -68,11 +69,12 @@ def _fits(
         order = np.argsort(index.amount[rows], kind="stable")
         cache[key] = (index.amount[rows[order]], index.ts_adj[rows[order]])
     amounts, times = cache[key]
-    scale = rate * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
-    tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)
-    amount = float(proofs.amount[k])
-    low = np.ceil(amount / (scale * (1 + tol) * (1 + fee)) - 1e-9)
-    high = np.floor(amount / (scale * (1 - tol)) + 1e-9)
+    # exact: the proof's minor units against the rate's band, in Decimal (money is never a float here)
+    scale = Decimal(str(rate)).scaleb(exponent(proof_cur) - exponent(journal_cur))
+    tol, fee = Decimal(str(policy.fx_tolerance)), Decimal(str(policy.fx_fee_max))
+    amount = Decimal(int(proofs.amount[k]))
+    low = math.ceil(amount / (scale * (1 + tol) * (1 + fee)))
+    high = math.floor(amount / (scale * (1 - tol)))
     a, b = np.searchsorted(amounts, low, side="left"), np.searchsorted(amounts, high, side="right")
     inside = (times[a:b] >= proofs.lo[k]) & (times[a:b] <= proofs.hi[k])
     return int(inside.sum())

@@ -88,9 +88,10 @@ def both_amount_ratios(proofs: ProofArrays) -> dict[tuple[str, str], list[float]
         if len(billed) != 1:
             continue
         ((code, amount),) = billed.items()
-        original = float(proofs.amount[k]) / 10.0 ** exponent(currency)
+        original = Decimal(int(proofs.amount[k])).scaleb(-exponent(currency))  # exact, from minor units
         if amount > 0 and original > 0:
-            out.setdefault((currency, code), []).append(float(amount) / original)
+            rate = amount / original  # exact Decimal; a rate, not money: its log is averaged below
+            out.setdefault((currency, code), []).append(float(rate))
     return out
 
 
