@@ -257,14 +257,13 @@ def test_a_jump_code_name_declared_as_an_alias_is_not_capped() -> None:
     assert verdict["status"] == "matched" and verdict["txn_id"] == "T"
 
 
-def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_not_cap_every_proof() -> None:
-    """Five SMS naming another branch coincide with sales here (a high coincidence rate), but 200 SMS of the
-    same batch name this shop: payments made elsewhere are about 3 % of the proofs that say where they were
-    paid, so an SMS naming no shop that fits one sale on amount, minute and card is most likely this shop's.
-    The same SMS in a batch where the five are all that name a shop stays capped."""
+def _sales_and_sms_naming_this_shop(n: int) -> tuple[list, list]:
+    """``n`` sales of the shop and an SMS naming the shop for each (amount, minute and card agreeing)."""
     sales, named = [], []
-    for k in range(200):
-        clock = f"{10 + k // 20:02d}:{(k % 20) * 3:02d}:20"
+    for k in range(n):
+        clock = (
+            f"{8 + k // 40:02d}:{k % 40:02d}:20" if n > 200 else f"{10 + k // 20:02d}:{(k % 20) * 3:02d}:20"
+        )
         sales.append(txn(f"N{k}", 20000 + 7 * k, clock, card_last4=f"{3000 + k}", merchant_name=SHOP))
         named.append(
             pf(
@@ -277,6 +276,15 @@ def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_n
                 merchant_text=SHOP,
             )
         )
+    return sales, named
+
+
+def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_not_cap_every_proof() -> None:
+    """Five SMS naming another branch coincide with sales here (a high coincidence rate), but 200 SMS of the
+    same batch name this shop: payments made elsewhere are about 3 % of the proofs that say where they were
+    paid, so an SMS naming no shop that fits one sale on amount, minute and card is most likely this shop's.
+    The same SMS in a batch where the five are all that name a shop stays capped."""
+    sales, named = _sales_and_sms_naming_this_shop(200)
     j, decoys = _journal_and_decoys(5)
     j = journal(*j.to_dict("records"), *sales)
     result = rk.match(proofs(UNNAMED, *decoys, *named), j)
@@ -471,21 +479,7 @@ def test_a_brand_without_its_branch_is_matched_when_proofs_naming_this_branch_ab
     """The same SMS among 400 naming this branch: another branch is about 3 % of the proofs of the brand that
     name their branch (12 / 430 with the prior), a third of them coinciding, and the brand alone is matched
     (with 200 it is not: 5.2 % of them, the brand alone at 98.2 %)."""
-    sales, named = [], []
-    for k in range(400):
-        clock = f"{8 + k // 40:02d}:{k % 40:02d}:20"
-        sales.append(txn(f"N{k}", 20000 + 7 * k, clock, card_last4=f"{3000 + k}", merchant_name=SHOP))
-        named.append(
-            pf(
-                f"named{k}",
-                20000 + 7 * k,
-                clock[:-2] + "00",
-                kind="sms",
-                ts_precision="minute",
-                card_last4=f"{3000 + k}",
-                merchant_text=SHOP,
-            )
-        )
+    sales, named = _sales_and_sms_naming_this_shop(400)
     j, decoys = _journal_and_decoys(10)
     j = journal(*j.to_dict("records"), *sales)
     result = rk.match(proofs(BRAND_ONLY, *decoys, *named), j)
