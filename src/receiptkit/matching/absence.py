@@ -32,9 +32,12 @@ counter (:func:`receiptkit.find`) says nothing of the kind: it keeps the prior.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
+import pandas as pd
 
 from receiptkit.matching.comparators import MerchantTable
 from receiptkit.matching.decide import _Weighed
@@ -42,7 +45,15 @@ from receiptkit.matching.evidence import FULL_ID, ProofArrays, is_masked, presen
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
 
-__all__ = ["absence_priors", "absent_share"]
+__all__ = [
+    "INPUT_COLUMNS",
+    "Absence",
+    "absence_estimates",
+    "absence_inputs",
+    "absence_priors",
+    "absence_shift",
+    "absent_share",
+]
 
 _EM_STEPS = 60
 _OTHER = ("other brand", "other branch")  # a text that names another shop (as in matching.elsewhere)
@@ -105,6 +116,7 @@ def absence_priors(
     policy: MatchPolicy,
     absent: np.ndarray | None = None,
     numbers: tuple[np.ndarray, np.ndarray] | None = None,
+    given: Mapping[str, Absence] | None = None,
 ) -> tuple[np.ndarray | None, dict[str, dict[str, float]]]:
     """Per proof, the log prior of "not in this journal" (``None``: ``prior_absent`` for every proof), and stats.
 
@@ -115,12 +127,44 @@ def absence_priors(
     The stats (``attrs["prior_absent"]``): proofs of the stratum (``proofs``), those that found nothing
     (``none_found``: no sale of the amount in the window, or a full number the journal does not hold), proofs
     naming another shop (``other_shop``), the share the batch gives (``estimate``) and the prior used (``used``).
+
+    ``given``: the estimates of a larger batch these proofs are part of (:func:`absence_estimates` of its
+    :func:`absence_inputs`; ``match_dask`` gives its tasks those of the whole batch) instead of these proofs'.
     """
     n = len(proofs)
-    stats: dict[str, dict[str, float]] = {}
     if not n or not (policy.learn_prior_absent or policy.prior_absent_by_kind):
-        return absent, stats
-    p0 = float(policy.prior_absent)
+        return absent, {}
+    inputs = absence_inputs(index, proofs, w, table, policy, numbers)
+    estimates = absence_estimates(inputs, policy) if given is None else given
+    return absence_shift(inputs, estimates, policy, absent), {k: v.shown for k, v in estimates.items()}
+
+
+@dataclass(frozen=True)
+class Absence:
+    """One stratum's prior of absence: the one used (``used``, exact) and what ``attrs`` shows of it."""
+
+    used: float
+    shown: dict[str, float]
+
+
+#: The per-proof numbers the estimate reads (:func:`absence_inputs`), one column each.
+INPUT_COLUMNS = ("stratum", "known", "other", "found_none", "chance", "eps", "unfound")
+
+
+def absence_inputs(
+    index: JournalIndex,
+    proofs: ProofArrays,
+    w: _Weighed,
+    table: MerchantTable,
+    policy: MatchPolicy,
+    numbers: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Per proof, the numbers :func:`absence_estimates` reads (columns :data:`INPUT_COLUMNS`).
+
+    Each depends on the proof alone, so the inputs of the parts of a batch, concatenated in the batch's order,
+    are the inputs of the batch. ``unfound``: the proof's own full number is not in the journal.
+    """
+    n = len(proofs)
     kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
     strata = np.where(proofs.side == 1, np.char.add(kinds, " credit"), kinds)
     # proofs whose text names another shop, whatever number they carry: payments made elsewhere that the
@@ -139,11 +183,29 @@ def absence_priors(
     found_none = w.n_candidates == 0
     # ``numbers``: :func:`_numbers_found` of these proofs when the caller has them
     numbered, number_found = numbers if numbers is not None else _numbers_found(index, proofs)
-    chance = np.where(numbered, 1.0, chance)
-    eps = np.where(numbered, 1.0 - float(policy.m_id_agree), eps)
-    found_none = np.where(numbered, ~number_found, found_none)
-    known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
-    shift = np.zeros(n)
+    return pd.DataFrame(
+        {
+            "stratum": strata.astype(object),
+            "known": proofs.cur_code
+            >= 0,  # a currency the journal holds (a foreign line without a rate: nothing)
+            "other": other,
+            "found_none": np.where(numbered, ~number_found, found_none),
+            "chance": np.where(numbered, 1.0, chance),
+            "eps": np.where(numbered, 1.0 - float(policy.m_id_agree), eps),
+            "unfound": numbered & ~number_found,
+        }
+    )
+
+
+def absence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str, Absence]:
+    """Per stratum, the prior of absence used, from :func:`absence_inputs`."""
+    p0 = float(policy.prior_absent)
+    strata = inputs["stratum"].to_numpy(dtype=object).astype(str)
+    known = inputs["known"].to_numpy(bool)
+    other = inputs["other"].to_numpy(bool)
+    found_none = inputs["found_none"].to_numpy(bool)
+    chance, eps = inputs["chance"].to_numpy(float), inputs["eps"].to_numpy(float)
+    out: dict[str, Absence] = {}
     for stratum in np.unique(strata):
         mine = (strata == stratum) & known
         count = int(mine.sum())
@@ -154,21 +216,35 @@ def absence_priors(
             used = min(p0, estimate)
         elif str(stratum) in policy.prior_absent_by_kind and not n_other:
             used = min(p0, float(policy.prior_absent_by_kind[str(stratum)]))  # an earlier run's (the counter)
-        stats[str(stratum)] = {
+        shown: dict[str, float] = {
             "proofs": count,
             "none_found": int(found_none[mine].sum()),
             "other_shop": n_other,
             "estimate": round(float(estimate), 4),
             "used": round(float(used), 4),
         }
-        if used != p0:
-            shift[strata == stratum] = np.log(used) - np.log1p(-used) - (np.log(p0) - np.log1p(-p0))
+        out[str(stratum)] = Absence(used=float(used), shown=shown)
+    return out
+
+
+def absence_shift(
+    inputs: pd.DataFrame, estimates: Mapping[str, Absence], policy: MatchPolicy, absent: np.ndarray | None
+) -> np.ndarray | None:
+    """The log priors of "not in this journal" the estimates give (``absent``: those set before, kept)."""
+    p0 = float(policy.prior_absent)
+    strata = inputs["stratum"].to_numpy(dtype=object).astype(str)
+    shift = np.zeros(len(inputs))
+    for stratum, estimate in estimates.items():
+        if estimate.used != p0:
+            shift[strata == stratum] = (
+                np.log(estimate.used) - np.log1p(-estimate.used) - (np.log(p0) - np.log1p(-p0))
+            )
     # a proof whose own full number the journal does not hold is not helped by the rest of its kind being
     # here: that number is the record of its payment, and it is not here (it keeps prior_absent)
-    shift[numbered & ~number_found] = 0.0
+    shift[inputs["unfound"].to_numpy(bool)] = 0.0
     if not shift.any():
-        return absent, stats
+        return absent
     mine = np.log(p0) + shift
     if absent is None:
-        return mine, stats
-    return np.where(np.isclose(absent, np.log(p0), rtol=0, atol=1e-12), mine, absent), stats
+        return mine
+    return np.where(np.isclose(absent, np.log(p0), rtol=0, atol=1e-12), mine, absent)

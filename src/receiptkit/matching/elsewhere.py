@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
 from receiptkit.matching.absence import absent_share
@@ -45,15 +47,45 @@ from receiptkit.matching.evidence import ProofArrays, present
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
 
-__all__ = ["coincidence", "silent_absence"]
+__all__ = [
+    "INPUT_COLUMNS",
+    "Coinciding",
+    "coincidence",
+    "coincidence_estimates",
+    "coincidence_factors",
+    "coincidence_inputs",
+    "silent_absence",
+]
 
 _FOR = ("alias", "same branch", "brand", "similar")  # a text that names a merchant of this journal
 _OTHER = ("other brand", "other branch")  # a text that names another shop
 _BRANCH = ("alias", "same branch")  # a text that names a branch of this journal
 
 
+@dataclass(frozen=True)
+class Coinciding:
+    """One stratum's estimate: the rate ``q`` and share ``s`` its factor uses, and what ``attrs`` shows of it.
+
+    ``shown`` is the stratum's entry of ``result.attrs["coincidence"]`` (rounded; its ``absent_prior`` is
+    what :func:`silent_absence` uses).
+    """
+
+    rate: float
+    share: float
+    shown: dict[str, float]
+
+
+#: The per-proof numbers the estimate reads (:func:`coincidence_inputs`), one column each.
+INPUT_COLUMNS = ("stratum", "code", "branch", "strong", "coincide", "known", "comparable", "none", "chance")
+
+
 def coincidence(
-    index: JournalIndex, proofs: ProofArrays, w: _Weighed, table: MerchantTable, policy: MatchPolicy
+    index: JournalIndex,
+    proofs: ProofArrays,
+    w: _Weighed,
+    table: MerchantTable,
+    policy: MatchPolicy,
+    given: Mapping[str, Coinciding] | None = None,
 ) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
     """Per proof, the log factor of "paid elsewhere and coinciding" (``-inf`` where it does not apply).
 
@@ -61,18 +93,72 @@ def coincidence(
     another shop (``named``), how many of them coincide (``coincide``), the
     rate used (``rate``), proofs naming a merchant of this journal (``here``)
     and the share of payments made elsewhere used (``share``).
+
+    ``given``: the estimates of a larger batch these proofs are part of (:func:`coincidence_estimates` of its
+    :func:`coincidence_inputs`; ``match_dask`` gives its tasks those of the whole batch); they replace what
+    these proofs alone would say, and are what the stats show.
     """
     n = len(proofs)
     out = np.full(n, -np.inf)
-    stats: dict[str, dict[str, float]] = {}
-    if not n or not len(w.proof) or policy.coincidence_prior <= 0:
-        return out, stats
-    kept_by_kind = _kept_estimates(policy)
+    if not n or policy.coincidence_prior <= 0 or (given is None and not len(w.proof)):
+        return out, {}
+    inputs = coincidence_inputs(index, proofs, w, table, policy)
+    estimates = coincidence_estimates(inputs, policy) if given is None else given
+    return coincidence_factors(inputs, estimates), {k: v.shown for k, v in estimates.items()}
+
+
+def coincidence_inputs(
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, table: MerchantTable, policy: MatchPolicy
+) -> pd.DataFrame:
+    """Per proof, the numbers :func:`coincidence_estimates` reads (columns :data:`INPUT_COLUMNS`).
+
+    Each depends on the proof alone (its text read against the journal's merchants, its own candidates), so the
+    inputs of the parts of a batch, concatenated in the batch's order, are the inputs of the batch.
+    """
+    n = len(proofs)
     codes, branch = _text_codes(table, n)
     # -1: no text; 0: a text naming no merchant of this journal; 1: another shop; 2: a merchant of this journal
     strong = (
         present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
     )
+    elsewhere = (codes == 1) & ~strong
+    # the named-elsewhere proofs' best candidates weighed without the merchant field: would they be matched?
+    coincide = np.zeros(n, dtype=bool)
+    if len(w.proof):
+        merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
+        unnamed = dataclasses.replace(w, score=w.score - merchant_w)
+        post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
+        best_conf = np.append(post.conf, 0.0)[post.best]
+        coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.match_threshold)
+    known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
+    # a proof whose amount can be weighed (the journal's currency, or one with a billing rate): only such a proof
+    # can coincide with a sale here, so only such proofs tell how often a payment made elsewhere does
+    rated = {str(pair[1]) for pair in policy.fx_rates}
+    comparable = known | np.isin(np.asarray(proofs.currency, dtype=object), list(rated))
+    kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
+    strata = np.where(proofs.side == 1, np.char.add(kinds, " credit"), kinds)
+    # a payment made elsewhere finds no sale of its amount in its window by chance with probability exp(-λ)
+    chance = np.exp(-(np.maximum(w.base_exact, 0.0) + np.maximum(w.n_fx, 0)))
+    return pd.DataFrame(
+        {
+            "stratum": strata.astype(object),
+            "code": codes,
+            "branch": branch,
+            "strong": strong,
+            "coincide": coincide,
+            "known": known,
+            "comparable": comparable,
+            "none": w.n_candidates == 0,
+            "chance": chance,
+        }
+    )
+
+
+def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str, Coinciding]:
+    """Per stratum, the coinciding rate and the share of payments made elsewhere, from :func:`coincidence_inputs`."""
+    kept_by_kind = _kept_estimates(policy)
+    codes, branch = inputs["code"].to_numpy(np.int64), inputs["branch"].to_numpy(np.int64)
+    strong = inputs["strong"].to_numpy(bool)
     silent = (codes <= 0) & ~strong
     elsewhere = (codes == 1) & ~strong
     here = (codes == 2) & ~strong
@@ -80,22 +166,15 @@ def coincidence(
     # about the shop: another branch of the brand, coinciding with a sale here, reads the same; the proofs
     # naming another branch of the brand tell how often that happens (the stratum "<kind> brand")
     b_silent, b_elsewhere, b_here = (branch == 0) & ~strong, (branch == 1) & ~strong, (branch == 2) & ~strong
-    # the named-elsewhere proofs' best candidates weighed without the merchant field: would they be matched?
-    merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
-    unnamed = dataclasses.replace(w, score=w.score - merchant_w)
-    post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
-    best_conf = np.append(post.conf, 0.0)[post.best]
-    coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.match_threshold)
+    coincide = inputs["coincide"].to_numpy(bool)
     # one rate per kind of proof and direction: a refund is another event than a sale (a refund made
     # elsewhere coincides with a refund here, not with a sale), so what the batch says about payments
     # made elsewhere says nothing about refunds, and the other way round
-    known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
-    # a proof whose amount can be weighed (the journal's currency, or one with a billing rate): only such a proof
-    # can coincide with a sale here, so only such proofs tell how often a payment made elsewhere does
-    rated = {str(pair[1]) for pair in policy.fx_rates}
-    comparable = known | np.isin(np.asarray(proofs.currency, dtype=object), list(rated))
-    kinds = proofs.frame["kind"].astype(str).to_numpy()
-    strata = np.where(proofs.side == 1, np.char.add(kinds.astype(str), " credit"), kinds.astype(str))
+    known = inputs["known"].to_numpy(bool)
+    comparable = inputs["comparable"].to_numpy(bool)
+    none = inputs["none"].to_numpy(bool)
+    chance = inputs["chance"].to_numpy(float)
+    strata = inputs["stratum"].to_numpy(dtype=object).astype(str)
     weight = float(policy.coincidence_prior_weight)
     families = [(str(k), strata == k, silent, elsewhere, here) for k in np.unique(strata)]
     if policy.coincidence_brand:
@@ -104,6 +183,7 @@ def coincidence(
             for k in np.unique(strata[b_silent])
             if (b_elsewhere & (strata == k)).any() or f"{k} brand" in policy.coincidence_by_kind
         ]
+    out: dict[str, Coinciding] = {}
     for stratum, mine, silent, elsewhere, here in families:
         n_named, n_coincide = int((elsewhere & mine).sum()), int((coincide & elsewhere & mine).sum())
         n_here = int((here & mine).sum())
@@ -115,28 +195,27 @@ def coincidence(
         )
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
         # that names no shop is taken to have (prior_absent for a stratum the batch says little about, and
-        # where no proof names another shop: then q is the prior, and the cap hardly weighs anyway; keeping
-        # prior_absent there keeps a batch split into tasks, matching.scale, giving the same verdicts)
+        # where no proof names another shop: then q is the prior, and the cap hardly weighs anyway)
         share = (
             (n_named + policy.prior_absent * weight) / (n_named + n_here + weight)
             if n_named
             else policy.prior_absent
         )
-        silent_share = _silent_share(w, elsewhere & mine & known, silent & mine & known, policy)
+        silent_share = _silent_share(none, chance, elsewhere & mine & known, silent & mine & known, policy)
         if silent_share is not None:
             share = silent_share
         kept = kept_by_kind.get(str(stratum))
         if kept and n_named < int(policy.coincidence_min_named):
             # the batch says little; an earlier run's batch of this journal said more (a learned file)
             share, rate, silent_share = float(kept["share"]), float(kept["rate"]), float(kept["absent_prior"])
-        stats[str(stratum)] = {
+        shown: dict[str, float] = {
             "named": n_named,
             "coincide": n_coincide,
             "rate": round(rate, 4),
             "here": n_here,
             "share": round(share, 4),
             "silent": int((silent & mine).sum()),
-            "silent_none_found": int((silent & mine & known & (w.n_candidates == 0)).sum()),
+            "silent_none_found": int((silent & mine & known & none).sum()),
             # the prior of "not in this journal" of those proofs: the share read from them, never above
             # prior_absent (as matching.absence); prior_absent where the share is the named one
             "absent_prior": round(min(policy.prior_absent, silent_share), 4)
@@ -144,16 +223,31 @@ def coincidence(
             else policy.prior_absent,
             "kept": bool(kept and n_named < int(policy.coincidence_min_named)),
         }
+        if stratum.endswith(
+            " brand"
+        ):  # a brand-only text names a shop: its prior of absence is not this share
+            shown["absent_prior"] = policy.prior_absent
+        out[str(stratum)] = Coinciding(rate=rate, share=share, shown=shown)
+    return out
+
+
+def coincidence_factors(inputs: pd.DataFrame, estimates: Mapping[str, Coinciding]) -> np.ndarray:
+    """Per proof, the log factor of "paid elsewhere and coinciding" the estimates give (``-inf``: none)."""
+    out = np.full(len(inputs), -np.inf)
+    strong = inputs["strong"].to_numpy(bool)
+    silent = (inputs["code"].to_numpy(np.int64) <= 0) & ~strong
+    b_silent = (inputs["branch"].to_numpy(np.int64) == 0) & ~strong
+    strata = inputs["stratum"].to_numpy(dtype=object).astype(str)
+    for stratum, estimate in estimates.items():  # kinds first, then their brand strata (as estimated)
+        brand = stratum.endswith(" brand")
+        mine = (strata == stratum.removesuffix(" brand")) & (b_silent if brand else silent)
+        share, rate = estimate.share, estimate.rate
         with np.errstate(
             divide="ignore"
         ):  # rate 0 (no prior weight, none coinciding): the path does not apply
             # share 1 (no prior weight, every proof saying where names another shop): the cap is 0, not a NaN
-            out[silent & mine] = np.log(share) - np.log1p(-min(share, 1.0 - 1e-12)) + np.log(rate)
-        if stratum.endswith(
-            " brand"
-        ):  # a brand-only text names a shop: its prior of absence is not this share
-            stats[stratum]["absent_prior"] = policy.prior_absent
-    return out, stats
+            out[mine] = np.log(share) - np.log1p(-min(share, 1.0 - 1e-12)) + np.log(rate)
+    return out
 
 
 def silent_absence(
@@ -194,7 +288,9 @@ def silent_absence(
     return base
 
 
-def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: MatchPolicy) -> float | None:
+def _silent_share(
+    none: np.ndarray, chance: np.ndarray, named: np.ndarray, silent: np.ndarray, policy: MatchPolicy
+) -> float | None:
     """The share of payments made elsewhere among the proofs that name no shop, from those proofs themselves.
 
     The share of the proofs that say where they were paid stands for the proofs
@@ -218,8 +314,6 @@ def _silent_share(w: _Weighed, named: np.ndarray, silent: np.ndarray, policy: Ma
     """
     if int(named.sum()) < int(policy.coincidence_min_named) or not silent.any():
         return None
-    chance = np.exp(-(np.maximum(w.base_exact, 0.0) + np.maximum(w.n_fx, 0)))
-    none = w.n_candidates == 0
     # 1 - c: how often a payment made elsewhere is left to chance, taken at the lower end of what the proofs
     # naming another shop allow (one-sided 95 %, Wilson): a few of them finding nothing by luck must not make
     # every proof naming no shop that found its sale look like a payment made here

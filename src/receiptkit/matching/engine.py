@@ -27,10 +27,11 @@ import pandas as pd
 
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import _numbers_found, absence_priors
+from receiptkit.matching.batch import BatchEstimates
 from receiptkit.matching.clocks import clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
-from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed  # noqa: F401
+from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed
 from receiptkit.matching.elsewhere import coincidence, silent_absence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
@@ -89,6 +90,23 @@ def match(
     return _match_valid(validate_proofs(proofs), _as_index(journal), policy or MatchPolicy(), clock_offsets)
 
 
+@dataclasses.dataclass
+class _Read:
+    """What ``match`` reads from the batch before it decides: the weighed proofs and what they were weighed with."""
+
+    arrays: ProofArrays
+    weighed: _Weighed
+    table: MerchantTable
+    policy: MatchPolicy  # with the FX rates learned
+    given_fx: dict[Any, Any]  # the rates the user set
+    fx_learned: dict[tuple[str, str], tuple[Any, float, str]]
+    fx_sources: dict[Any, str]
+    learned: dict[str, set[str]]
+    hits: pd.DataFrame | None
+    offsets: pd.DataFrame
+    segments: dict[str, Any]
+
+
 def _match_valid(
     proofs: pd.DataFrame,
     index: JournalIndex,
@@ -96,10 +114,24 @@ def _match_valid(
     clock_offsets: Mapping[str, float] | None,
     learned_aliases: Mapping[str, set[str]] | None = None,
     completeness: Mapping[str, tuple[int, int]] | None = None,
+    estimates: BatchEstimates | None = None,
 ) -> pd.DataFrame:
     """``match`` on validated proofs; ``learned_aliases``: what a run over the whole journal learned
     (``match_dask`` learns them once for all its tasks), instead of learning from these proofs;
-    ``completeness``: the whole batch's :func:`~receiptkit.matching.completeness.branch_counts` (the same)."""
+    ``completeness``: the whole batch's :func:`~receiptkit.matching.completeness.branch_counts` (the same);
+    ``estimates``: the whole batch's coincidence and absence estimates (:mod:`~receiptkit.matching.batch`)."""
+    read = _read_batch(proofs, index, policy, clock_offsets, learned_aliases)
+    return _decide_batch(index, read, completeness, estimates)
+
+
+def _read_batch(
+    proofs: pd.DataFrame,
+    index: JournalIndex,
+    policy: MatchPolicy,
+    clock_offsets: Mapping[str, float] | None,
+    learned_aliases: Mapping[str, set[str]] | None = None,
+) -> _Read:
+    """The first half of ``match``: clock offsets, FX rates and aliases learned, every proof weighed."""
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
         index.set_clock_offsets({}, {})
@@ -177,31 +209,48 @@ def _match_valid(
             learned.setdefault(name, set()).update(keys)
         table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
-    copy, coincidences = coincidence(index, arrays, weighed, table, policy)  # paid elsewhere, coinciding
+    return _Read(
+        arrays, weighed, table, policy, given_fx, fx_learned, fx_sources, learned, hits, offsets, segments
+    )
+
+
+def _decide_batch(
+    index: JournalIndex,
+    read: _Read,
+    completeness: Mapping[str, tuple[int, int]] | None = None,
+    estimates: BatchEstimates | None = None,
+) -> pd.DataFrame:
+    """The second half of ``match``: the batch's estimates, the decision and the result."""
+    arrays, weighed, table, policy, hits = read.arrays, read.weighed, read.table, read.policy, read.hits
+    given_coincidence = estimates.coincidence if estimates is not None else None
+    copy, coincidences = coincidence(
+        index, arrays, weighed, table, policy, given_coincidence
+    )  # paid elsewhere
     # how complete a branch's journal is: the prior of "not in this journal" for proofs naming the branch
     numbers = _numbers_found(index, arrays)  # proofs with a full number, and whether the journal holds it
     absent, completeness_seen = absent_priors(index, arrays, table, policy, completeness, hits, numbers)
     # how often a kind of proof is not here at all, where the batch says (matching.absence); a proof naming a
     # branch of this journal keeps what that branch's completeness says
-    absent, absences = absence_priors(index, arrays, weighed, table, policy, absent, numbers)
+    given_absence = estimates.prior_absent if estimates is not None else None
+    absent, absences = absence_priors(index, arrays, weighed, table, policy, absent, numbers, given_absence)
     # proofs naming no shop, in a kind whose share of payments made elsewhere they told themselves: that share
     absent = silent_absence(absent, copy, arrays, coincidences, policy, table)
     weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
     contested: dict[int, list[int]] = {}
     active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy, contested)
-    _add_fx_hints(result, direction_hints(index, arrays, given_fx, result, policy))
-    result.attrs["clock_offsets"] = offsets_records(offsets)
-    result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(segments.items())}
+    _add_fx_hints(result, direction_hints(index, arrays, read.given_fx, result, policy))
+    result.attrs["clock_offsets"] = offsets_records(read.offsets)
+    result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(read.segments.items())}
     store = _Store(index, arrays, weighed, shown, policy)
-    store.fx_sources = fx_sources  # where each rate came from, for explain's amount row
+    store.fx_sources = read.fx_sources  # where each rate came from, for explain's amount row
     _keep_evidence(result, store)
     result.attrs["policy"] = _policy_values(policy)
     result.attrs["fx_rates_learned"] = [
         {"journal_currency": j, "proof_currency": c, "rate": str(rate), "votes": votes, "source": source}
-        for (j, c), (rate, votes, source) in sorted(fx_learned.items())
+        for (j, c), (rate, votes, source) in sorted(read.fx_learned.items())
     ]
-    result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(learned.items())}
+    result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(read.learned.items())}
     result.attrs["coincidence"] = coincidences
     result.attrs["completeness"] = completeness_seen
     result.attrs["prior_absent"] = absences

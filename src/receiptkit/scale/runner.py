@@ -1,6 +1,6 @@
 """``match_dask``: the pandas matcher run per task on dask, equal to one ``match`` over everything.
 
-Four steps, each a set of dask tasks over the partitions; only small results
+Five steps, each a set of dask tasks over the partitions; only small results
 come back to the driver until the last step:
 
 1. **census**: journal-wide counts (last 4, merchants, terminals,
@@ -12,9 +12,13 @@ come back to the driver until the last step:
    estimate (unless ``clock_offsets`` are given);
 3. **plan** (driver, :mod:`~receiptkit.scale.plan`): proofs that could share
    a candidate go to the same task, with every journal row they can reach;
-4. **match**: each journal partition splits its rows by task, and each task
-   runs :func:`receiptkit.match` on its proofs against its rows, with an index
-   that carries the journal-wide counts and the global clock offsets.
+4. **estimates**: each journal partition splits its rows by task (kept in
+   memory), each task weighs its proofs and returns the few numbers per proof
+   the batch's estimates need (:mod:`~receiptkit.matching.batch`), estimated
+   once on the driver;
+5. **match**: each task runs :func:`receiptkit.match` on its proofs against
+   its rows, with an index that carries the journal-wide counts and the
+   global clock offsets, and the batch's estimates.
 
 The result is a lazy dask DataFrame: one row per proof, the columns of
 :func:`receiptkit.match`, indexed by the proof's position in the input.
@@ -22,7 +26,7 @@ The result is a lazy dask DataFrame: one row per proof, the columns of
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +36,12 @@ import pandas as pd
 import pyarrow as pa
 from dask import delayed
 
+from receiptkit.matching.absence import _numbers_found
+from receiptkit.matching.batch import BatchEstimates, BatchInputs, batch_inputs, estimate_batch
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
-from receiptkit.matching.engine import _match_valid, _segment_rows, match
+from receiptkit.matching.engine import _match_valid, _read_batch, _segment_rows, match
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
@@ -67,6 +73,7 @@ class MatchPlan:
     stats: JournalStats
     plan: Plan
     n_proofs: int
+    estimates: BatchEstimates  # the batch's coincidence and absence estimates, given to every task
 
 
 def _route_journal(part: pd.DataFrame, routing: Routing) -> pd.DataFrame:
@@ -119,18 +126,31 @@ def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.
     return frame
 
 
-def _match_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> pd.DataFrame:
-    """Run ``match`` for every task in this partition (tasks never span partitions)."""
-    meta, stats, offsets, policy, learned, completeness, segments = shared
-    proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
+def _match_partition(
+    proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple, estimates: BatchEstimates
+) -> pd.DataFrame:
+    """Run ``match`` for every task in this partition (tasks never span partitions), with the batch's estimates."""
     results = [_result_meta()]
+    for mine, rows in _tasks(proofs, journal):
+        results.append(_match_task(mine, rows, *shared, estimates=estimates))
+        del rows  # one task's copy of its rows at a time
+    out = pd.concat(results) if len(results) > 1 else results[0]
+    out.attrs = estimates.attrs()  # the same in every partition: a computed result keeps them
+    return out
+
+
+def _inputs_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> list[BatchInputs]:
+    """The per-proof numbers of the batch's estimates (:mod:`~receiptkit.matching.batch`) of every task here."""
+    return [_task_inputs(mine, rows, *shared) for mine, rows in _tasks(proofs, journal)]
+
+
+def _tasks(proofs: pd.DataFrame, journal: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Each task's proofs and journal rows in a partition of routed proofs and rows."""
+    proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
     positions = journal.groupby(TASK, sort=False).indices if len(journal) else {}
     for task, mine in proofs.groupby(TASK, sort=True):
         at = positions.get(task)
-        rows = _task_rows(journal, at) if at is not None else None
-        results.append(_match_task(mine, rows, meta, stats, offsets, policy, learned, completeness, segments))
-        del rows  # one task's copy of its rows at a time
-    return pd.concat(results) if len(results) > 1 else results[0]
+        yield mine, (_task_rows(journal, at) if at is not None else None)
 
 
 def _task_rows(journal: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
@@ -163,25 +183,15 @@ def _empty_journal_meta() -> pd.DataFrame:
     return empty_journal()
 
 
-def _match_task(
+def _task_index(
     proofs: pd.DataFrame,
     journal: pd.DataFrame | None,
     journal_meta: pd.DataFrame,
     stats: JournalStats,
     offsets: dict[str, int],
-    policy: MatchPolicy,
-    learned: Mapping[str, set[str]] | None = None,
-    completeness: Mapping[str, tuple[int, int]] | None = None,
-    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
-) -> pd.DataFrame:
-    """Run ``match`` on one task's proofs against its journal rows (in the journal's order).
-
-    ``learned``: the merchant aliases learned over the whole journal (the task's
-    own proofs and rows would teach only part of them); ``completeness``: how
-    complete each branch's journal is, counted over the whole batch (the same).
-    ``segments``: the pieces of terminals whose clock jumped (each row placed by
-    its logged time).
-    """
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None,
+) -> tuple[pd.DataFrame, np.ndarray, JournalIndex]:
+    """A task's proofs (in the input's order, validated), their positions, and the index of its rows."""
     frame = proofs.sort_values(POSITION, kind="stable")
     positions = frame[POSITION].to_numpy()
     frame = frame.drop(columns=[TASK, POSITION]).reset_index(drop=True)
@@ -189,14 +199,54 @@ def _match_task(
         slice_ = journal
     else:
         slice_ = journal_meta.drop(columns=[ROW, TASK], errors="ignore").iloc[:0]
-    index = index_with_stats(slice_, stats, offsets, segments)
-    if learned is None:
-        result = match(frame, index, policy=policy, clock_offsets=offsets)
-    else:
-        result = _match_valid(validate_proofs(frame), index, policy, offsets, learned, completeness)
+    return validate_proofs(frame), positions, index_with_stats(slice_, stats, offsets, segments)
+
+
+def _match_task(
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame | None,
+    journal_meta: pd.DataFrame,
+    stats: JournalStats,
+    offsets: dict[str, int],
+    policy: MatchPolicy,
+    learned: Mapping[str, set[str]],
+    completeness: Mapping[str, tuple[int, int]],
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
+    *,
+    estimates: BatchEstimates,
+) -> pd.DataFrame:
+    """Run ``match`` on one task's proofs against its journal rows (in the journal's order).
+
+    ``learned``: the merchant aliases learned over the whole journal (the task's
+    own proofs and rows would teach only part of them); ``completeness``: how
+    complete each branch's journal is, counted over the whole batch (the same);
+    ``estimates``: the batch's coincidence and absence estimates (the same).
+    ``segments``: the pieces of terminals whose clock jumped (each row placed by
+    its logged time).
+    """
+    frame, positions, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
+    result = _match_valid(frame, index, policy, offsets, learned, completeness, estimates)
     result.index = pd.Index(positions, name=None)
     result.attrs = {}
     return result
+
+
+def _task_inputs(
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame | None,
+    journal_meta: pd.DataFrame,
+    stats: JournalStats,
+    offsets: dict[str, int],
+    policy: MatchPolicy,
+    learned: Mapping[str, set[str]],
+    completeness: Mapping[str, tuple[int, int]],
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
+) -> BatchInputs:
+    """The first half of ``match`` on one task (up to the weighing), and the numbers the estimates need."""
+    frame, positions, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
+    read = _read_batch(frame, index, policy, offsets, learned)
+    numbers = _numbers_found(index, read.arrays)
+    return batch_inputs(index, read.arrays, read.weighed, read.table, read.policy, numbers, positions)
 
 
 def _shuffle_method() -> str:
@@ -345,16 +395,28 @@ def plan_dask(
         rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
         proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
         shared = (journal_meta, stats, offsets, policy, learned, completeness, segments)
+        # the batch's estimates (matching.batch): each task's per-proof numbers, gathered and estimated once,
+        # then given to every task; the routed rows and proofs are kept for the second pass
+        rows_by_task, proofs_by_task = dask.persist(rows_by_task, proofs_by_task)
+        (parts,) = dask.compute(
+            [
+                delayed(_inputs_partition)(p, r, shared)
+                for p, r in zip(proofs_by_task.to_delayed(), rows_by_task.to_delayed(), strict=True)
+            ]
+        )
+        estimates = estimate_batch(BatchInputs.concat([x for part in parts for x in part]), policy)
+        meta_result.attrs = estimates.attrs()
         result = dd.map_partitions(
             _match_partition,
             proofs_by_task,
             rows_by_task,
             shared,
+            estimates,
             meta=meta_result,
             align_dataframes=False,
             enforce_metadata=False,
         )
-    return MatchPlan(result, offsets_frame, stats, plan, n_proofs)
+    return MatchPlan(result, offsets_frame, stats, plan, n_proofs, estimates)
 
 
 def _learn_aliases(
@@ -475,13 +537,14 @@ def match_dask(
     partition_rows: int = 2_000_000,
     clock_segments: Mapping[str, Sequence[ClockSegment]] | None = None,
 ):
-    """Match proofs to a journal on dask; the verdicts of :func:`receiptkit.match`, save the batch's own estimates.
+    """Match proofs to a journal on dask; the verdicts of :func:`receiptkit.match` over the whole batch.
 
     The estimates one ``match`` reads from the whole batch (payments made elsewhere
-    and their coinciding rate, the prior of absence per kind of proof, FX rates
-    learned from card lines) are read by each task from its own proofs, so with
-    proofs naming another shop a task can match a proof that ``match`` caps
-    (docs/scale.md, "Not yet global").
+    and their coinciding rate, the prior of absence per kind of proof) are
+    computed once from every task's proofs and given to every task
+    (:mod:`receiptkit.matching.batch`, docs/scale.md); the computed result's
+    ``attrs`` show them as ``match``'s do. FX rates learned from card lines
+    are still learned per task: pass ``fx_rates`` in ``policy``.
 
     ``journal`` is a folder of date-partitioned Parquet files
     (:func:`write_journal_parquet`), a dask DataFrame or a pandas DataFrame;

@@ -1,0 +1,90 @@
+"""matching.batch: the batch's estimates from the per-proof numbers of its parts, and given to a part."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from tests.scale.test_elsewhere_tasks import _counter_month, _hour_counter
+
+import receiptkit as rk
+from receiptkit.matching.absence import _numbers_found
+from receiptkit.matching.batch import BatchInputs, batch_inputs, estimate_batch
+from receiptkit.matching.engine import _match_valid, _read_batch
+from receiptkit.matching.index import JournalIndex
+
+
+def _parts(proofs: pd.DataFrame, n: int) -> list[np.ndarray]:
+    """Positions of ``n`` consecutive parts (the counter month's proofs naming another branch all in the last)."""
+    return np.array_split(np.arange(len(proofs)), n)
+
+
+def _inputs(
+    proofs: pd.DataFrame, journal: pd.DataFrame, policy: rk.MatchPolicy, at: np.ndarray
+) -> BatchInputs:
+    index = JournalIndex(journal)
+    read = _read_batch(proofs.iloc[at].reset_index(drop=True), index, policy, {})
+    numbers = _numbers_found(index, read.arrays)
+    return batch_inputs(index, read.arrays, read.weighed, read.table, read.policy, numbers, at)
+
+
+def _case(name: str) -> tuple[pd.DataFrame, pd.DataFrame, rk.MatchPolicy]:
+    if name == "counter":
+        journal, proofs = _counter_month()
+        return journal, proofs, rk.MatchPolicy()
+    journal, proofs = _hour_counter()
+    return journal, proofs, rk.MatchPolicy(prior_absent_min_proofs=60)
+
+
+def test_the_parts_numbers_give_the_estimates_of_one_match() -> None:
+    """Coincidence and absence estimated from three parts' numbers equal what one ``match`` shows in attrs,
+    while each part alone estimates otherwise (the estimate depends on the part)."""
+    for name in ("counter", "hour"):
+        journal, proofs, policy = _case(name)
+        whole = rk.match(proofs, journal, policy=policy, clock_offsets={})
+        parts = [_inputs(proofs, journal, policy, at) for at in _parts(proofs, 3)]
+        shown = estimate_batch(BatchInputs.concat(parts[::-1]), policy).attrs()  # any order of the parts
+        assert shown == {
+            "coincidence": whole.attrs["coincidence"],
+            "prior_absent": whole.attrs["prior_absent"],
+        }
+        alone = [estimate_batch(part, policy).attrs() for part in parts]
+        assert all(a != shown for a in alone), name
+
+
+def test_the_counter_month_estimates_are_the_ones_that_cap() -> None:
+    journal, proofs, policy = _case("counter")
+    estimates = estimate_batch(
+        BatchInputs.concat([_inputs(proofs, journal, policy, np.arange(len(proofs)))]), policy
+    )
+    assert estimates.coincidence["manual"].shown["named"] == 10
+    assert estimates.coincidence["manual"].shown["coincide"] == 5
+    assert 0.5 < estimates.coincidence["manual"].share < 0.6
+    journal, proofs, policy = _case("hour")
+    estimates = estimate_batch(
+        BatchInputs.concat([_inputs(proofs, journal, policy, np.arange(len(proofs)))]), policy
+    )
+    assert estimates.prior_absent["manual"].used < 0.05  # every counter proof found its sale
+
+
+def test_a_part_given_the_batch_estimates_decides_as_one_match() -> None:
+    """``_match_valid`` on a part with the whole batch's estimates gives the whole batch's verdicts for it; the
+    part alone does not (coincidence: the counter month's 60 capped; absence: the hour counter's 84 matched)."""
+    for name in ("counter", "hour"):
+        journal, proofs, policy = _case(name)
+        whole = rk.match(proofs, journal, policy=policy, clock_offsets={})
+        parts = _parts(proofs, 3)
+        estimates = estimate_batch(
+            BatchInputs.concat([_inputs(proofs, journal, policy, at) for at in parts]), policy
+        )
+        differ = 0
+        for at in parts:
+            mine = proofs.iloc[at].reset_index(drop=True)
+            given = _match_valid(mine, JournalIndex(journal), policy, {}, estimates=estimates)
+            alone = rk.match(mine, journal, policy=policy, clock_offsets={})
+            expected = whole.iloc[at].reset_index(drop=True)
+            for column in ("proof_id", "status", "txn_id", "confidence", "reason"):
+                pd.testing.assert_series_equal(given[column], expected[column], check_names=False)
+            assert given.attrs["coincidence"] == whole.attrs["coincidence"]
+            assert given.attrs["prior_absent"] == whole.attrs["prior_absent"]
+            differ += int((alone["status"] != expected["status"]).sum())
+        assert differ >= 20, name
