@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ from receiptkit.matching.elsewhere import coincidence, silent_absence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
-from receiptkit.matching.fxlearn import learn_fx_rate_sources
+from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.latin import latin_aliases, latin_voters
 from receiptkit.matching.learned import Learned
@@ -99,7 +100,7 @@ class _Read:
     table: MerchantTable
     policy: MatchPolicy  # with the FX rates learned
     given_fx: dict[Any, Any]  # the rates the user set
-    fx_learned: dict[tuple[str, str], tuple[Any, float, str]]
+    fx_learned: dict[tuple[str, str], tuple[Decimal, float, str]]
     fx_sources: dict[Any, str]
     learned: dict[str, set[str]]
     hits: pd.DataFrame | None
@@ -115,12 +116,14 @@ def _match_valid(
     learned_aliases: Mapping[str, set[str]] | None = None,
     completeness: Mapping[str, tuple[int, int]] | None = None,
     estimates: BatchEstimates | None = None,
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
 ) -> pd.DataFrame:
     """``match`` on validated proofs; ``learned_aliases``: what a run over the whole journal learned
     (``match_dask`` learns them once for all its tasks), instead of learning from these proofs;
     ``completeness``: the whole batch's :func:`~receiptkit.matching.completeness.branch_counts` (the same);
-    ``estimates``: the whole batch's coincidence and absence estimates (:mod:`~receiptkit.matching.batch`)."""
-    read = _read_batch(proofs, index, policy, clock_offsets, learned_aliases)
+    ``estimates``: the whole batch's coincidence and absence estimates (:mod:`~receiptkit.matching.batch`);
+    ``fx_learned``: the FX rates the whole batch teaches (:func:`~.fxlearn.learn_fx_rate_sources`)."""
+    read = _read_batch(proofs, index, policy, clock_offsets, learned_aliases, fx_learned)
     return _decide_batch(index, read, completeness, estimates)
 
 
@@ -130,8 +133,12 @@ def _read_batch(
     policy: MatchPolicy,
     clock_offsets: Mapping[str, float] | None,
     learned_aliases: Mapping[str, set[str]] | None = None,
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
 ) -> _Read:
-    """The first half of ``match``: clock offsets, FX rates and aliases learned, every proof weighed."""
+    """The first half of ``match``: clock offsets, FX rates and aliases learned, every proof weighed.
+
+    ``learned_aliases``, ``fx_learned``: what the whole batch teaches, instead of learning from these proofs.
+    """
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
         index.set_clock_offsets({}, {})
@@ -180,9 +187,8 @@ def _read_batch(
     given_fx = dict(
         policy.fx_rates
     )  # the rates the user set, for the hint on a rate given the wrong way round
-    fx_learned = learn_fx_rate_sources(
-        index, arrays, policy
-    )  # foreign cards' billing rates, from their lines
+    # foreign cards' billing rates, from their lines
+    fx_learned = learn_fx_rate_sources(index, arrays, policy) if fx_learned is None else dict(fx_learned)
     if fx_learned:
         policy = policy.replace(fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates})
     fx_sources = {key: "given in fx_rates" for key in given_fx}
@@ -246,10 +252,7 @@ def _decide_batch(
     store.fx_sources = read.fx_sources  # where each rate came from, for explain's amount row
     _keep_evidence(result, store)
     result.attrs["policy"] = _policy_values(policy)
-    result.attrs["fx_rates_learned"] = [
-        {"journal_currency": j, "proof_currency": c, "rate": str(rate), "votes": votes, "source": source}
-        for (j, c), (rate, votes, source) in sorted(read.fx_learned.items())
-    ]
+    result.attrs["fx_rates_learned"] = fx_records(read.fx_learned)
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(read.learned.items())}
     result.attrs["coincidence"] = coincidences
     result.attrs["completeness"] = completeness_seen

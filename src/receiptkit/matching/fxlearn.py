@@ -28,16 +28,26 @@ last 4, the date and the merchant must single out the sale.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
+import pandas as pd
 
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex, _expand
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
 
-__all__ = ["BOTH_AMOUNTS", "CARD_LAST4", "both_amount_ratios", "learn_fx_rate_sources", "learn_fx_rates"]
+__all__ = [
+    "BOTH_AMOUNTS",
+    "CARD_LAST4",
+    "both_amount_ratios",
+    "fx_records",
+    "fx_teachers",
+    "learn_fx_rate_sources",
+    "learn_fx_rates",
+]
 
 _BIN = 0.005  # histogram bins of 0.5 % of the rate (log scale)
 _PEAK = 3  # the peak is summed over +-3 bins: the 1-3 % spread of issuers' fees (field guide 3.2)
@@ -95,6 +105,37 @@ def both_amount_ratios(proofs: ProofArrays) -> dict[tuple[str, str], list[float]
     return out
 
 
+def fx_teachers(frame: pd.DataFrame, currencies: Collection[str]) -> np.ndarray:
+    """Which proofs of a validated frame :func:`learn_fx_rate_sources` can read (a superset), for a journal of
+    ``currencies``: a proof in another currency (it needs a rate, and may vote with its card's last 4), and a
+    statement line in a journal currency whose ``raw`` shows an amount coded in another (both amounts).
+
+    ``match_dask`` gathers these from every partition and learns the rates once, as ``match`` does.
+    """
+    currency = frame["currency"].astype(object).to_numpy()
+    foreign = ~np.isin(currency, list(currencies))
+    kinds = frame["kind"].astype(object).to_numpy()
+    raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else np.full(len(frame), None)
+    both = np.zeros(len(frame), dtype=bool)
+    for k in np.flatnonzero((kinds == "bank_statement") & ~foreign):
+        raw = raws[k]
+        if isinstance(raw, dict):
+            for value in raw.values():
+                found = _CODED.match(value) if isinstance(value, str) else None
+                if found is not None and (found.group(1) or found.group(4)) != currency[k]:
+                    both[k] = True
+                    break
+    return foreign | both
+
+
+def fx_records(learned: Mapping[tuple[str, str], tuple[Decimal, float, str]]) -> list[dict[str, object]]:
+    """Learned rates as ``result.attrs["fx_rates_learned"]`` shows them."""
+    return [
+        {"journal_currency": j, "proof_currency": c, "rate": str(rate), "votes": votes, "source": source}
+        for (j, c), (rate, votes, source) in sorted(learned.items())
+    ]
+
+
 def learn_fx_rates(
     index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy
 ) -> dict[tuple[str, str], tuple[Decimal, float]]:
@@ -116,7 +157,8 @@ def learn_fx_rate_sources(
     lines' last 4 (the histogram this module's docstring describes, source :data:`CARD_LAST4`).
     """
     out: dict[tuple[str, str], tuple[Decimal, float, str]] = {}
-    if not policy.learn_fx_rates or not len(index) or not len(proofs):
+    # the journal's currencies, not its rows: an index of part of a journal (match_dask) carries the journal's
+    if not policy.learn_fx_rates or not len(index.currencies) or not len(proofs):
         return out
     given = {proof_cur for (_, proof_cur) in policy.fx_rates}
     present = set(proofs.currency[proofs.cur_code < 0].tolist())  # lines that need a rate

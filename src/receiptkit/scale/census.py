@@ -17,7 +17,8 @@ import pandas as pd
 
 from receiptkit.matching.comparators import alias_hits
 from receiptkit.matching.evidence import ProofArrays, present
-from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex
+from receiptkit.matching.fxlearn import fx_teachers
+from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex, last4_codes
 from receiptkit.matching.partial import JournalStats, precise_proofs, skew_counts, skew_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.schema import validate_proofs
@@ -98,6 +99,7 @@ class ProofCensus:
     learners: pd.DataFrame | None = None  # proofs that may teach a merchant alias (text and a strong number)
     learner_position: np.ndarray | None = None  # their positions within the partition
     timed: pd.DataFrame | None = None  # proofs to the second or minute, paid: what clock pieces are read from
+    fx: pd.DataFrame | None = None  # proofs that may teach an FX rate (matching.fxlearn.fx_teachers)
 
 
 def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
@@ -133,7 +135,17 @@ def census_proofs(
         learners=frame.iloc[learners].reset_index(drop=True),
         learner_position=learners,
         timed=frame.iloc[np.flatnonzero(_timed(arrays))].reset_index(drop=True),
+        fx=frame.iloc[np.flatnonzero(fx_teachers(frame, currencies))].reset_index(drop=True),
     )
+
+
+def fx_rows(part: pd.DataFrame, last4: frozenset[int]) -> pd.DataFrame:
+    """The rows of one journal partition an FX rate is learned from: those of a card last 4 a foreign line shows
+    (with their ``_row``); :func:`~receiptkit.matching.fxlearn.learn_fx_rate_sources` reads no others."""
+    if not len(part) or not last4:
+        return part.iloc[:0]
+    codes = last4_codes(part["card_last4"]).astype(np.int64)
+    return part[np.isin(codes, list(last4))]
 
 
 def _timed(arrays: ProofArrays) -> np.ndarray:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import dask
@@ -43,7 +44,8 @@ from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
 from receiptkit.matching.engine import _match_valid, _read_batch, _segment_rows, match
 from receiptkit.matching.evidence import ProofArrays
-from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
+from receiptkit.matching.index import JournalIndex, last4_codes
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import (
@@ -74,6 +76,7 @@ class MatchPlan:
     plan: Plan
     n_proofs: int
     estimates: BatchEstimates  # the batch's coincidence and absence estimates, given to every task
+    fx_learned: dict[tuple[str, str], tuple[Decimal, float, str]]  # the batch's FX rates (rate, votes, source)
 
 
 def _route_journal(part: pd.DataFrame, routing: Routing) -> pd.DataFrame:
@@ -127,15 +130,23 @@ def _route_proofs(part: pd.DataFrame, first: int, proof_task: np.ndarray) -> pd.
 
 
 def _match_partition(
-    proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple, estimates: BatchEstimates
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame,
+    shared: tuple,
+    estimates: BatchEstimates,
+    attrs: dict[str, Any],
 ) -> pd.DataFrame:
-    """Run ``match`` for every task in this partition (tasks never span partitions), with the batch's estimates."""
+    """Run ``match`` for every task in this partition (tasks never span partitions), with the batch's estimates.
+
+    ``attrs``: what the batch taught, as ``match`` shows it; the same in every partition, so a computed result
+    keeps it.
+    """
     results = [_result_meta()]
     for mine, rows in _tasks(proofs, journal):
         results.append(_match_task(mine, rows, *shared, estimates=estimates))
         del rows  # one task's copy of its rows at a time
     out = pd.concat(results) if len(results) > 1 else results[0]
-    out.attrs = estimates.attrs()  # the same in every partition: a computed result keeps them
+    out.attrs = attrs
     return out
 
 
@@ -212,6 +223,7 @@ def _match_task(
     learned: Mapping[str, set[str]],
     completeness: Mapping[str, tuple[int, int]],
     segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
     *,
     estimates: BatchEstimates,
 ) -> pd.DataFrame:
@@ -220,12 +232,12 @@ def _match_task(
     ``learned``: the merchant aliases learned over the whole journal (the task's
     own proofs and rows would teach only part of them); ``completeness``: how
     complete each branch's journal is, counted over the whole batch (the same);
-    ``estimates``: the batch's coincidence and absence estimates (the same).
+    ``estimates``: the batch's coincidence and absence estimates, ``fx_learned`` its FX rates (the same).
     ``segments``: the pieces of terminals whose clock jumped (each row placed by
     its logged time).
     """
     frame, positions, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
-    result = _match_valid(frame, index, policy, offsets, learned, completeness, estimates)
+    result = _match_valid(frame, index, policy, offsets, learned, completeness, estimates, fx_learned)
     result.index = pd.Index(positions, name=None)
     result.attrs = {}
     return result
@@ -241,10 +253,11 @@ def _task_inputs(
     learned: Mapping[str, set[str]],
     completeness: Mapping[str, tuple[int, int]],
     segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
 ) -> BatchInputs:
     """The first half of ``match`` on one task (up to the weighing), and the numbers the estimates need."""
     frame, positions, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
-    read = _read_batch(frame, index, policy, offsets, learned)
+    read = _read_batch(frame, index, policy, offsets, learned, fx_learned)
     numbers = _numbers_found(index, read.arrays)
     return batch_inputs(index, read.arrays, read.weighed, read.table, read.policy, numbers, positions)
 
@@ -344,6 +357,14 @@ def plan_dask(
     # terminal ids as plain objects, as rk.clock_offsets(result) gives them (pandas 3 would infer str)
     offsets_frame.index = pd.Index(list(offsets_frame.index), name="terminal_id", dtype=object)
 
+    # FX rates of foreign cards, learned once from the whole batch as match learns them (its tasks do not learn)
+    fx_learned = _learn_fx(source, pcs, stats, offsets, segments, policy)
+    routed_policy = policy  # the plan routes the rows a learned rate makes candidates
+    if fx_learned:
+        routed_policy = policy.replace(
+            fx_rates={**{k: v[0] for k, v in fx_learned.items()}, **policy.fx_rates}
+        )
+
     # merchant aliases, learned once over the whole journal as match learns them (its tasks do not learn)
     learned, completeness = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
 
@@ -361,7 +382,7 @@ def plan_dask(
         originals=originals,
         bucket_days=bucket_days,
         offsets=offsets,
-        policy=policy,
+        policy=routed_policy,
         partition_rows=partition_rows,
         min_tasks=min_tasks,
         segments=segments,
@@ -394,7 +415,7 @@ def plan_dask(
         divisions = [*range(n_parts), n_parts - 1]
         rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
         proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
-        shared = (journal_meta, stats, offsets, policy, learned, completeness, segments)
+        shared = (journal_meta, stats, offsets, policy, learned, completeness, segments, fx_learned)
         # the batch's estimates (matching.batch): each task's per-proof numbers, gathered and estimated once,
         # then given to every task; the routed rows and proofs are kept for the second pass
         rows_by_task, proofs_by_task = dask.persist(rows_by_task, proofs_by_task)
@@ -405,18 +426,47 @@ def plan_dask(
             ]
         )
         estimates = estimate_batch(BatchInputs.concat([x for part in parts for x in part]), policy)
-        meta_result.attrs = estimates.attrs()
+        attrs = {**estimates.attrs(), "fx_rates_learned": fx_records(fx_learned)}
+        meta_result.attrs = attrs
         result = dd.map_partitions(
             _match_partition,
             proofs_by_task,
             rows_by_task,
             shared,
             estimates,
+            attrs,
             meta=meta_result,
             align_dataframes=False,
             enforce_metadata=False,
         )
-    return MatchPlan(result, offsets_frame, stats, plan, n_proofs, estimates)
+    return MatchPlan(result, offsets_frame, stats, plan, n_proofs, estimates, fx_learned)
+
+
+def _learn_fx(
+    source: Any,
+    pcs: list[cs.ProofCensus],
+    stats: JournalStats,
+    offsets: Mapping[str, int],
+    segments: Mapping[str, tuple[ClockSegment, ...]],
+    policy: MatchPolicy,
+) -> dict[tuple[str, str], tuple[Decimal, float, str]]:
+    """FX rates of the whole batch, read by :func:`~receiptkit.matching.fxlearn.learn_fx_rate_sources`.
+
+    It reads the foreign lines and the statement lines showing both amounts (gathered from every proofs
+    partition, in the batch's order) and the journal rows of the card last 4 a foreign line shows (gathered
+    from every journal partition, in the journal's order), with the journal's currencies and clock offsets.
+    """
+    frames = [p.fx for p in pcs if p.fx is not None and len(p.fx)]
+    if not frames or not policy.learn_fx_rates:
+        return {}
+    teachers = pd.concat(frames, ignore_index=True)
+    last4 = frozenset(int(c) for c in last4_codes(teachers["card_last4"]) if c >= 0)
+    parts = [delayed(cs.fx_rows)(source.part(i), last4) for i in range(len(source))]
+    (found,) = dask.compute(parts)
+    rows = pd.concat([f for f in found if len(f)] or [found[0]], ignore_index=True)
+    rows = rows.sort_values(ROW, kind="stable").drop_duplicates(ROW)  # the journal's order, each row once
+    index = index_with_stats(rows.drop(columns=[ROW]).reset_index(drop=True), stats, offsets, segments)
+    return learn_fx_rate_sources(index, ProofArrays.build(teachers, index, policy), policy)
 
 
 def _learn_aliases(
@@ -543,8 +593,9 @@ def match_dask(
     and their coinciding rate, the prior of absence per kind of proof) are
     computed once from every task's proofs and given to every task
     (:mod:`receiptkit.matching.batch`, docs/scale.md); the computed result's
-    ``attrs`` show them as ``match``'s do. FX rates learned from card lines
-    are still learned per task: pass ``fx_rates`` in ``policy``.
+    ``attrs`` show them as ``match``'s do; so are the FX rates learned from
+    foreign cards' lines. English trading names of foreign cards' lines
+    (``matching.latin``) are not learned: declare them.
 
     ``journal`` is a folder of date-partitioned Parquet files
     (:func:`write_journal_parquet`), a dask DataFrame or a pandas DataFrame;
