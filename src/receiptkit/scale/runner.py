@@ -76,7 +76,9 @@ class MatchPlan:
     plan: Plan
     n_proofs: int
     estimates: BatchEstimates  # the batch's coincidence and absence estimates, given to every task
-    fx_learned: dict[tuple[str, str], tuple[Decimal, float, str]]  # the batch's FX rates (rate, votes, source)
+    fx_learned: dict[
+        tuple[str, str], tuple[Decimal, float, str]
+    ]  # the batch's FX rates (rate, votes, source)
 
 
 def _route_journal(part: pd.DataFrame, routing: Routing) -> pd.DataFrame:
