@@ -408,6 +408,38 @@ def test_the_share_read_from_proofs_naming_no_shop_is_their_prior_of_absence() -
     assert (prior / (1 - prior)) / (0.1 / 0.9) < ratio < 0.5
 
 
+def test_a_proof_naming_no_shop_is_absent_once_coinciding_or_by_chance_not_both() -> None:
+    """A proof naming no shop that is not in this journal either coincides with a sale here (the batch's rate
+    ``q`` of its share ``s``) or fits one only by chance (the rest, ``s (1 - q)``): one share covers both ways,
+    so the chance way weighs ``s (1 - q)``, not ``s`` again on top of ``s q``. The hour-precision proof of a
+    common amount of the batch above, weighed alone (prior 0.1, nothing coinciding) and in the batch: the odds
+    of "not in this journal" in the batch are exactly what the two ways give, from the same candidate mass."""
+    j, batch = _counter_batch(250, 0)
+    common = [txn(f"C{k}", 2500, f"1{k % 8}:{k % 60:02d}:00", merchant_name=SHOP) for k in range(40)]
+    j = journal(*j.to_dict("records"), *common, txn("HOUR", 2500, "19:20:00", merchant_name=SHOP))
+    hour = pf("hour", 2500, "19:00:00", kind="manual", ts_precision="hour")
+    policy = rk.MatchPolicy()
+    alone = rk.match(proofs(hour), j)
+    result = rk.match(proofs(hour, *batch.to_dict("records")), j)
+    said = result.attrs["coincidence"]["manual"]
+    s, q = said["absent_prior"], said["rate"]
+    assert said["share"] == s and 0 < s < 0.03 and 0.1 < q < 0.3  # 5 of the 10 naming another branch coincide
+    p0, miss = policy.prior_absent, 1 - policy.m_amount
+
+    def odds(row) -> float:
+        return (1 - row["confidence"]) / row["confidence"]
+
+    alone_copy = alone.attrs["coincidence"]["manual"]
+    alone_copy = alone_copy["share"] / (1 - alone_copy["share"]) * alone_copy["rate"]
+    # alone: (p0 + (1 - p0) miss) / K + the prior's own coinciding path; K, the candidate's mass, is the same
+    mass = (p0 + (1 - p0) * miss) / (odds(row_of(alone, "hour")) - alone_copy)
+    both_ways = ((1 - p0) * s * (1 - q) / (1 - s) + (1 - p0) * miss) / mass + s / (1 - s) * q
+    twice = ((1 - p0) * s / (1 - s) + (1 - p0) * miss) / mass + s / (1 - s) * q  # the chance way at s again
+    in_batch = odds(row_of(result, "hour"))
+    assert in_batch == pytest.approx(both_ways, rel=2e-3)  # the estimates in attrs are rounded to 4 places
+    assert in_batch < twice * (1 - 0.5 * q)
+
+
 def test_the_counter_uses_what_the_month_said_of_payments_made_elsewhere(tmp_path) -> None:
     """One counter proof cannot tell how often counter proofs naming no shop were paid elsewhere; the month's
     match can, and the learned file keeps it for find: the hour-precision proof that the month's batch moves

@@ -262,8 +262,10 @@ def silent_absence(
 
     Such a proof is absent with the share :func:`coincidence` read from the
     proofs naming no shop (``stats[kind]["absent_prior"]``); absent, it
-    coincides with a sale here (the factor in ``copy``) or fits one by chance
-    (the base rate, weighed against this prior). ``absent``: the log priors so
+    coincides with a sale here (the factor in ``copy``: the share times the
+    batch's rate ``q``) or fits one by chance (the base rate, weighed against
+    the rest of the share, ``share * (1 - q)``: one share covers both ways, so
+    the coinciding payments are not counted again). ``absent``: the log priors so
     far (``None``: ``prior_absent`` for every proof); a proof whose prior was
     already set otherwise (its branch's completeness, its kind's prior of
     absence) keeps it, and so does a proof whose text names a brand here
@@ -273,7 +275,11 @@ def silent_absence(
     :func:`receiptkit.matching.absence.absence_priors`.
     """
     p0 = float(policy.prior_absent)
-    lower = {k: float(v["absent_prior"]) for k, v in stats.items() if float(v.get("absent_prior", p0)) < p0}
+    lower = {
+        k: (float(v["absent_prior"]), float(v.get("rate", 0.0)))
+        for k, v in stats.items()
+        if float(v.get("absent_prior", p0)) < p0
+    }
     if not lower:
         return absent
     kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
@@ -282,9 +288,12 @@ def silent_absence(
     untouched = np.isclose(base, np.log(p0), rtol=0, atol=1e-12)
     logit0 = np.log(p0) - np.log1p(-p0)
     naming_none = _text_codes(table, len(proofs))[0] <= 0
-    for stratum, used in lower.items():
+    for stratum, (used, rate) in lower.items():
         mine = (strata == stratum) & np.isfinite(copy) & untouched & naming_none
-        base[mine] = np.log(p0) + (np.log(used) - np.log1p(-used)) - logit0
+        # absent, it coincides with a sale here (``copy``: the share times the rate) or it does not, and then only
+        # chance can make it fit one: the share of that second way is ``used * (1 - rate)``, not ``used`` again
+        chance = used * (1.0 - min(max(rate, 0.0), 1.0 - 1e-12))
+        base[mine] = np.log(p0) + (np.log(chance) - np.log1p(-used)) - logit0
     return base
 
 
