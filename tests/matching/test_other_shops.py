@@ -123,6 +123,17 @@ def test_the_readings_name_the_brand_and_the_cut_branch() -> None:
         # legal entities not known here stay neutral; a chain's own legal name agrees with the brand
         ("上海七宝餐饮管理有限公司", XZ, "neutral"),
         ("支付宝-瑞幸咖啡(中国)有限公司", "瑞幸咖啡(陆家嘴店)", "brand"),
+        # a registered name or a channel word cut by the bank's width is not another shop's sign
+        ("上海老码头餐饮管…", JAS, "brand"),  # the brand's own company, cut inside 餐饮管理
+        ("上海老码头餐饮管…", XZ, "neutral"),
+        ("北京三快在线科技…", JAS, "neutral"),  # Meituan's company, cut
+        ("上海闵行区莘庄一…", XZ, "neutral"),  # a sole trader's name, cut after its place
+        ("支付宝-上海闵行…", JAS, "neutral"),
+        ("跨行二维码…", JAS, "neutral"),  # 跨行二维码支付, cut
+        # ...while a cut sign of another shop stays against
+        ("蜀大侠火锅…", JAS, "unrelated"),
+        ("支付宝-蜀大侠火", JAS, "unrelated"),
+        ("南京大牌档", JAS, "unrelated"),
         # a product name cut in its bracket, against a branch it may end in, is not held against it
         ("美团支付-美团App酱新香酥鸡饼(鸡柳拌饼益", "酱新香酥鸡饼(益田店)", "brand"),
     ],
@@ -175,3 +186,26 @@ def test_a_sole_trader_of_another_branch_is_another_shop_for_the_journals_other_
     # a sole trader naming no brand of this journal stays neutral (a legal entity not known here)
     other = dict(line, proof_id="x", merchant_text="上海闵行区七宝某某饮品店(个体工商户)CHN")
     assert row_of(rk.match(proofs(other), here), "x")["txn_id"] == "H"
+
+
+def test_an_sms_naming_the_brands_company_cut_short_is_read_for_it_not_against(tmp_path) -> None:
+    """ "上海老码头餐饮管…" is 上海老码头餐饮管理有限公司 cut by the bank: the company is named after the brand, so
+    the SMS of a sale of 老码头火锅 reads for that sale (it read "unrelated", against, before), while a sign of
+    another shop cut the same way stays against it."""
+    sms = "您尾号1973的龙卡信用卡11月07日18:42消费（{}）18.00元。【建设银行】"
+    company = _read(tmp_path, [sms.format("上海老码头餐饮管…")])
+    other = _read(tmp_path, [sms.format("蜀大侠火锅…")])
+    j = _journal()
+    ours, theirs = rk.match(company, j), rk.match(other, j)
+    table = rk.explain(ours, company.at[0, "proof_id"]).set_index("field")
+    assert table.loc["merchant", "best_level"] == "brand"
+    assert "company's name cut short" in str(table.loc["merchant", "best_note"])
+    assert (
+        rk.explain(theirs, other.at[0, "proof_id"]).set_index("field").loc["merchant", "best_level"]
+        == "unrelated"
+    )
+    assert row_of(ours, company.at[0, "proof_id"])["txn_id"] == "S0"
+    assert (
+        row_of(ours, company.at[0, "proof_id"])["confidence"]
+        > row_of(theirs, other.at[0, "proof_id"])["confidence"]
+    )

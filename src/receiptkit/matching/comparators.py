@@ -258,6 +258,80 @@ _TRADE_TAIL = re.compile(
 )
 
 
+# what a company's registered name ends with before its legal form (企业名称: 行政区划 + 字号 + 行业 + 组织形式)
+_TRADE_WORDS = (
+    "餐饮管理",
+    "企业管理",
+    "网络科技",
+    "信息科技",
+    "信息技术",
+    "互联网科技",
+    "在线科技",
+    "电子商务",
+    "文化传播",
+    "科技",
+    "贸易",
+    "商贸",
+    "实业",
+    "食品",
+    "连锁",
+    "控股",
+    "投资",
+    "管理",
+    "餐饮",
+)
+# channel words a descriptor may be cut inside ("跨行二维码…" of 跨行二维码支付; field guide 2.2)
+_CHANNEL_WORDS = (
+    "跨行二维码支付",
+    "银联二维码",
+    "云闪付APP扫码",
+    "银联在线支付",
+    "快捷支付",
+    "网上支付",
+    "网银支付",
+)
+
+
+def _trade_cut(name: str) -> int:
+    """How many trailing characters of a cut name are a trade word or its start ("餐饮管" of 餐饮管理); 0: none.
+
+    Only starts of two characters or more count: one character ("管") may end any sign."""
+    best = 0
+    for word in _TRADE_WORDS:
+        for k in range(len(word), 1, -1):
+            if name.endswith(word[:k]):
+                best = max(best, k)
+                break
+    return best
+
+
+def _cut_name_reading(proof: MerchantName, journal: MerchantName) -> Reading | None:
+    """A cut text that is not a sign: the start of a company's name, or of a channel word.
+
+    Banks cut descriptors to a fixed width (field guide 2.1), and what is cut
+    is often a registered name ("上海老码头餐饮管…", "北京三快在线科技…",
+    "上海闵行区莘庄一…": a place of registration in front, a trade word at the
+    end) or a channel ("跨行二维码…"). Such a text is not another shop's sign:
+    it is read as the legal entity it begins (``brand`` when that entity is
+    named after the journal's brand, as a whole legal name is, else
+    ``neutral``), or as a channel only (``neutral``). ``None``: a sign.
+    """
+    key = proof.key
+    if len(key) >= 2 and any(word.startswith(key) for word in _CHANNEL_WORDS):
+        return Reading("neutral", f"neutral — {key}… is a payment channel cut short")
+    region = _LEADING_REGION.match(key)
+    trade = _trade_cut(key)
+    if not region and not trade:
+        return None
+    core = key[region.end() if region else 0 : len(key) - trade]
+    core = _LEGAL_CORE.sub("", core)
+    if journal.kind == "shop" and _legal_names_brand(core, journal.brand):
+        return Reading("brand", f"brand — {key}…, a company's name cut short, is named after {journal.brand}")
+    return Reading(
+        "neutral", f"neutral — {key}… reads as a company's name cut short, not known for this merchant"
+    )
+
+
 def _cut_group(proof: MerchantName) -> str:
     """The start of a branch cut inside its bracket and not read as one: "徐家" of "老码头火锅(徐家…".
 
@@ -466,6 +540,9 @@ class MerchantComparator(Comparator):
                 return Reading("brand", f"brand — {proof.key} fits {journal.key}")
             if score >= self.partial:
                 return Reading("similar", f"similar — {proof.key} and {journal.key}")
+            cut = _cut_name_reading(proof, journal) if proof.truncated else None
+            if cut is not None:
+                return cut
             return Reading("unrelated", f"unrelated — {proof.key} vs {journal.key}")
         return Reading("other brand", f"other brand — {proof.key} vs {journal.key}")
 
