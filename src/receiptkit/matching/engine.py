@@ -39,7 +39,7 @@ from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex
-from receiptkit.matching.latin import latin_aliases, latin_voters
+from receiptkit.matching.latin import latin_aliases, latin_voters, latin_votes
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers of the old single module)
@@ -92,11 +92,10 @@ def match(
 
 
 @dataclasses.dataclass
-class _Read:
-    """What ``match`` reads from the batch before it decides: the weighed proofs and what they were weighed with."""
+class _Tabled:
+    """What ``match`` has read from the batch before it weighs: offsets, FX rates, aliases, merchant readings."""
 
     arrays: ProofArrays
-    weighed: _Weighed
     table: MerchantTable
     policy: MatchPolicy  # with the FX rates learned
     given_fx: dict[Any, Any]  # the rates the user set
@@ -106,6 +105,13 @@ class _Read:
     hits: pd.DataFrame | None
     offsets: pd.DataFrame
     segments: dict[str, Any]
+
+
+@dataclasses.dataclass
+class _Read(_Tabled):
+    """What ``match`` reads from the batch before it decides: the weighed proofs and what they were weighed with."""
+
+    weighed: _Weighed
 
 
 def _match_valid(
@@ -137,8 +143,58 @@ def _read_batch(
 ) -> _Read:
     """The first half of ``match``: clock offsets, FX rates and aliases learned, every proof weighed.
 
-    ``learned_aliases``, ``fx_learned``: what the whole batch teaches, instead of learning from these proofs.
+    ``learned_aliases``, ``fx_learned``: what the whole batch teaches, instead of learning from these proofs
+    (then no Latin name is learned either: ``match_dask`` learns them over the whole batch, :func:`_latin_votes`).
     """
+    tabled = _read_table(proofs, index, policy, clock_offsets, learned_aliases, fx_learned)
+    arrays, table, learned, policy = tabled.arrays, tabled.table, tabled.learned, tabled.policy
+    # foreign cards' Latin names, from the batch (match_dask, which gives learned_aliases, learns none per task:
+    # its tasks see part of the batch, and would disagree with one match); only the lines that may vote are
+    # weighed for it (weighing is per proof), then the batch is weighed once with what they taught
+    voters = latin_voters(arrays, table) if learned_aliases is None else np.zeros(0, dtype=np.int64)
+    latin: dict[str, set[str]] = {}
+    if len(voters):
+        some, some_table = arrays.take(voters), table.take(voters)
+        latin = latin_aliases(index, some, _weigh(index, some, policy, some_table), some_table, policy)
+    if latin:
+        for name, keys in latin.items():
+            learned.setdefault(name, set()).update(keys)
+        table = MerchantTable.build(index, arrays, policy, learned)
+    weighed = _weigh(index, arrays, policy, table)
+    return _Read(**{**vars(tabled), "table": table, "learned": learned}, weighed=weighed)
+
+
+def _latin_votes(
+    proofs: pd.DataFrame,
+    index: JournalIndex,
+    policy: MatchPolicy,
+    clock_offsets: Mapping[str, float] | None,
+    learned_aliases: Mapping[str, set[str]],
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """The Latin names' votes of these proofs (:func:`~.latin.latin_votes`), read as ``match`` reads them.
+
+    ``match_dask`` gathers every task's votes and learns the names once (:func:`~.latin.aliases_from_votes`),
+    as one ``match`` learns them from the whole batch.
+    """
+    tabled = _read_table(proofs, index, policy, clock_offsets, learned_aliases, fx_learned)
+    voters = latin_voters(tabled.arrays, tabled.table)
+    if not len(voters):
+        return []
+    some, some_table = tabled.arrays.take(voters), tabled.table.take(voters)
+    weighed = _weigh(index, some, tabled.policy, some_table)
+    return latin_votes(index, some, weighed, some_table, tabled.policy)
+
+
+def _read_table(
+    proofs: pd.DataFrame,
+    index: JournalIndex,
+    policy: MatchPolicy,
+    clock_offsets: Mapping[str, float] | None,
+    learned_aliases: Mapping[str, set[str]] | None = None,
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
+) -> _Tabled:
+    """Clock offsets, FX rates and the aliases proven by strong numbers learned; the merchant readings."""
     arrays = ProofArrays.build(proofs, index, policy)
     if clock_offsets is None:
         index.set_clock_offsets({}, {})
@@ -202,22 +258,7 @@ def _read_batch(
     else:
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
-    # foreign cards' Latin names, from the batch (match_dask, which gives learned_aliases, learns none per task:
-    # its tasks see part of the batch, and would disagree with one match); only the lines that may vote are
-    # weighed for it (weighing is per proof), then the batch is weighed once with what they taught
-    voters = latin_voters(arrays, table) if learned_aliases is None else np.zeros(0, dtype=np.int64)
-    latin: dict[str, set[str]] = {}
-    if len(voters):
-        some, some_table = arrays.take(voters), table.take(voters)
-        latin = latin_aliases(index, some, _weigh(index, some, policy, some_table), some_table, policy)
-    if latin:
-        for name, keys in latin.items():
-            learned.setdefault(name, set()).update(keys)
-        table = MerchantTable.build(index, arrays, policy, learned)
-    weighed = _weigh(index, arrays, policy, table)
-    return _Read(
-        arrays, weighed, table, policy, given_fx, fx_learned, fx_sources, learned, hits, offsets, segments
-    )
+    return _Tabled(arrays, table, policy, given_fx, fx_learned, fx_sources, learned, hits, offsets, segments)
 
 
 def _decide_batch(

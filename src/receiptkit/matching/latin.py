@@ -37,7 +37,17 @@ import numpy as np
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import _COUNTRY_CODES
 
-__all__ = ["BUSINESS_WORDS", "latin_aliases", "latin_words", "pinyin_of", "pinyin_reading"]
+__all__ = [
+    "BUSINESS_WORDS",
+    "aliases_from_votes",
+    "latin_aliases",
+    "latin_texts",
+    "latin_voters",
+    "latin_votes",
+    "latin_words",
+    "pinyin_of",
+    "pinyin_reading",
+]
 
 #: English words for a line of business, a kind of shop or a company form: they follow (or precede) a
 #: pinyin name on a foreign card's line and carry no identity ("SHUXIANGGE CATERING", "YAHUI CATERING
@@ -261,28 +271,35 @@ def _names_someone(cleaned: str) -> bool:
     )
 
 
+def latin_texts(texts) -> np.ndarray:
+    """Per text, whether it may name a shop in Latin letters no rule could read (with a word naming someone).
+
+    What a line's text must be to vote in :func:`latin_aliases` whatever the journal (a voter's text must also
+    read ``neutral`` against every merchant of the journal, :func:`latin_voters`).
+    """
+    from receiptkit.matching.comparators import _latin_only
+    from receiptkit.matching.text import _clean, parse_merchant
+
+    return np.array(
+        [
+            _names_someone(_clean(str(text))[0]) and _latin_only(parse_merchant(str(text)).key)
+            for text in texts
+        ],
+        dtype=bool,
+    )
+
+
 def latin_voters(proofs, table) -> np.ndarray:
     """Rows of the proofs that may vote in :func:`latin_aliases`: a Latin-only text no rule could read, and a card.
 
     Weighing is per proof, so :func:`latin_aliases` of these rows alone (their own weighing) learns what it
     learns from the whole batch; ``match`` weighs the batch once more only with the names learned.
     """
-    from receiptkit.matching.comparators import _latin_only
-    from receiptkit.matching.text import _clean, parse_merchant
-
     comparator = table.comparator
     if comparator is None or not table.levels.size or not len(proofs):
         return np.zeros(0, dtype=np.int64)
     neutral = comparator.code("neutral")
-    latin = np.array(
-        [
-            _names_someone(_clean(str(text))[0])
-            and _latin_only(parse_merchant(str(text)).key)
-            and bool((row == neutral).all())
-            for text, row in zip(table.texts, table.levels, strict=True)
-        ],
-        dtype=bool,
-    )
+    latin = latin_texts(table.texts) & (table.levels == neutral).all(axis=1)
     if not latin.any():
         return np.zeros(0, dtype=np.int64)
     text = table.text_code
@@ -302,12 +319,20 @@ def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set
     when they are at least ``min_skew_votes`` and ``skew_peak_ratio`` times the
     votes for any other brand (the branches of a chain count together; the
     name becomes an alias of the branches its lines led to).
+
+    :func:`latin_votes` then :func:`aliases_from_votes`: the votes of the parts of a batch add up
+    (``match_dask`` gathers them from its tasks).
     """
+    return aliases_from_votes(latin_votes(index, proofs, w, table, policy), policy)
+
+
+def latin_votes(index, proofs, w, table, policy: MatchPolicy) -> list[tuple[str, str]]:
+    """The votes of these weighed proofs: ``(name key, merchant_name)`` per voting line (see :func:`latin_aliases`)."""
     from receiptkit.matching.comparators import _latin_only
     from receiptkit.matching.decide import _posteriors
     from receiptkit.matching.text import _clean, parse_merchant
 
-    out: dict[str, set[str]] = {}
+    out: list[tuple[str, str]] = []
     comparator = table.comparator
     if comparator is None or not table.levels.size or not len(w.proof):
         return out
@@ -345,24 +370,34 @@ def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set
         & (index.merchant_code[txn] >= 0)
     )
     q, txn = q[ok], txn[ok]
-    if not len(q):
+    return [
+        (keys[int(key_code)], str(index.merchants[int(merchant)]))
+        for key_code, merchant in zip(text[q], index.merchant_code[txn], strict=True)
+    ]
+
+
+def aliases_from_votes(votes: list[tuple[str, str]], policy: MatchPolicy) -> dict[str, set[str]]:
+    """The names the votes (:func:`latin_votes`, of one batch or of all its parts) tie to one brand."""
+    from receiptkit.matching.text import parse_merchant
+
+    out: dict[str, set[str]] = {}
+    if not votes:
         return out
     # a name with a country code glued on ("LUCKIN COFFEE BEIJINGCHN", field guide 2.1.7) votes with the same
     # name without it: an alias agrees with every text it starts (MerchantComparator.read), so the shorter is kept
     root: dict[str, str] = {}
-    for key in sorted({keys[int(c)] for c in text[q]}, key=lambda k: (len(k), k)):
+    for key in sorted({key for key, _ in votes}, key=lambda k: (len(k), k)):
         root[key] = next((r for r in root.values() if len(r) >= 4 and key.startswith(r)), key)
     # votes per name and brand (the branches of one chain share a card line's name: "MCDONALDS SHANGHAI")
-    brands = [parse_merchant(str(name)).brand for name in index.merchants]
-    votes: dict[str, dict[str, dict[int, int]]] = {}
-    for key_code, merchant in zip(text[q], index.merchant_code[txn], strict=True):
-        per = votes.setdefault(root[keys[int(key_code)]], {}).setdefault(brands[int(merchant)], {})
-        per[int(merchant)] = per.get(int(merchant), 0) + 1
-    for key, per_brand in sorted(votes.items()):
+    tally: dict[str, dict[str, dict[str, int]]] = {}
+    for key, merchant in votes:
+        per = tally.setdefault(root[key], {}).setdefault(parse_merchant(merchant).brand, {})
+        per[merchant] = per.get(merchant, 0) + 1
+    for key, per_brand in sorted(tally.items()):
         ranked = sorted(((sum(v.values()), b) for b, v in per_brand.items()), reverse=True)
         top, brand = ranked[0]
         second = ranked[1][0] if len(ranked) > 1 else 0
         if len(key) >= 2 and top >= policy.min_skew_votes and top >= policy.skew_peak_ratio * second:
             for merchant in per_brand[brand]:  # the branches its confident lines led to
-                out.setdefault(str(index.merchants[merchant]), set()).add(key)
+                out.setdefault(merchant, set()).add(key)
     return out

@@ -19,6 +19,7 @@ from receiptkit.matching.comparators import alias_hits
 from receiptkit.matching.evidence import ProofArrays, present
 from receiptkit.matching.fxlearn import fx_teachers
 from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex, last4_codes
+from receiptkit.matching.latin import latin_texts
 from receiptkit.matching.partial import JournalStats, precise_proofs, skew_counts, skew_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.schema import validate_proofs
@@ -100,6 +101,7 @@ class ProofCensus:
     learner_position: np.ndarray | None = None  # their positions within the partition
     timed: pd.DataFrame | None = None  # proofs to the second or minute, paid: what clock pieces are read from
     fx: pd.DataFrame | None = None  # proofs that may teach an FX rate (matching.fxlearn.fx_teachers)
+    latin: int = 0  # proofs that may teach a Latin name (a card, matching.latin.latin_texts)
 
 
 def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
@@ -136,7 +138,17 @@ def census_proofs(
         learner_position=learners,
         timed=frame.iloc[np.flatnonzero(_timed(arrays))].reset_index(drop=True),
         fx=frame.iloc[np.flatnonzero(fx_teachers(frame, currencies))].reset_index(drop=True),
+        latin=_latin_lines(frame, arrays),
     )
+
+
+def _latin_lines(frame: pd.DataFrame, arrays: ProofArrays) -> int:
+    """How many proofs show a card and a Latin-only text naming someone (those that may vote for a Latin name)."""
+    texts = frame["merchant_text"].astype(object)
+    card = (arrays.codes4() >= 0) & texts.notna().to_numpy()
+    if not card.any():
+        return 0
+    return int(latin_texts(texts[card].to_numpy()).sum())
 
 
 def fx_rows(part: pd.DataFrame, last4: frozenset[int]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ The result is a lazy dask DataFrame: one row per proof, the columns of
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -42,10 +42,11 @@ from receiptkit.matching.batch import BatchEstimates, BatchInputs, batch_inputs,
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
-from receiptkit.matching.engine import _match_valid, _read_batch, _segment_rows, match
+from receiptkit.matching.engine import _latin_votes, _match_valid, _read_batch, _segment_rows, match
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex, last4_codes
+from receiptkit.matching.latin import aliases_from_votes
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import (
@@ -157,6 +158,11 @@ def _inputs_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple
     return [_task_inputs(mine, rows, *shared) for mine, rows in _tasks(proofs, journal)]
 
 
+def _votes_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> list[tuple[str, str]]:
+    """The Latin names' votes (:func:`~receiptkit.matching.latin.latin_votes`) of every task here."""
+    return [vote for mine, rows in _tasks(proofs, journal) for vote in _task_votes(mine, rows, *shared)]
+
+
 def _tasks(proofs: pd.DataFrame, journal: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
     """Each task's proofs and journal rows in a partition of routed proofs and rows."""
     proofs, journal = proofs.reset_index(), journal.reset_index()  # the task number back as a column
@@ -243,6 +249,23 @@ def _match_task(
     result.index = pd.Index(positions, name=None)
     result.attrs = {}
     return result
+
+
+def _task_votes(
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame | None,
+    journal_meta: pd.DataFrame,
+    stats: JournalStats,
+    offsets: dict[str, int],
+    policy: MatchPolicy,
+    learned: Mapping[str, set[str]],
+    completeness: Mapping[str, tuple[int, int]],
+    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
+    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """The Latin names' votes of one task's proofs, read as ``match`` reads them (``completeness`` unused)."""
+    frame, _, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
+    return _latin_votes(frame, index, policy, offsets, learned, fx_learned)
 
 
 def _task_inputs(
@@ -368,7 +391,7 @@ def plan_dask(
         )
 
     # merchant aliases, learned once over the whole journal as match learns them (its tasks do not learn)
-    learned, completeness = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
+    learned, count_branches = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
 
     # 3. plan
     plan = make_plan(
@@ -417,18 +440,25 @@ def plan_dask(
         divisions = [*range(n_parts), n_parts - 1]
         rows_by_task = routed_rows.set_index(TASK, divisions=divisions, shuffle_method=method)
         proofs_by_task = routed_proofs.set_index(TASK, divisions=divisions, shuffle_method=method)
-        shared = (journal_meta, stats, offsets, policy, learned, completeness, segments, fx_learned)
-        # the batch's estimates (matching.batch): each task's per-proof numbers, gathered and estimated once,
-        # then given to every task; the routed rows and proofs are kept for the second pass
+        # what the batch teaches (matching.batch): each task's part, gathered and combined once, then given to
+        # every task; the routed rows and proofs are kept for the passes
         rows_by_task, proofs_by_task = dask.persist(rows_by_task, proofs_by_task)
-        (parts,) = dask.compute(
-            [
-                delayed(_inputs_partition)(p, r, shared)
-                for p, r in zip(proofs_by_task.to_delayed(), rows_by_task.to_delayed(), strict=True)
-            ]
-        )
+        pairs = list(zip(proofs_by_task.to_delayed(), rows_by_task.to_delayed(), strict=True))
+        if sum(p.latin for p in pcs):  # lines that may teach a Latin name: their votes, from every task
+            unused: dict[str, tuple[int, int]] = {}  # the completeness, counted once the names are known
+            voting = (journal_meta, stats, offsets, policy, learned, unused, segments, fx_learned)
+            (votes,) = dask.compute([delayed(_votes_partition)(p, r, voting) for p, r in pairs])
+            for name, names in aliases_from_votes([v for part in votes for v in part], policy).items():
+                learned.setdefault(name, set()).update(names)
+        completeness = count_branches(learned)
+        shared = (journal_meta, stats, offsets, policy, learned, completeness, segments, fx_learned)
+        (parts,) = dask.compute([delayed(_inputs_partition)(p, r, shared) for p, r in pairs])
         estimates = estimate_batch(BatchInputs.concat([x for part in parts for x in part]), policy)
-        attrs = {**estimates.attrs(), "fx_rates_learned": fx_records(fx_learned)}
+        attrs = {
+            **estimates.attrs(),
+            "fx_rates_learned": fx_records(fx_learned),
+            "merchant_aliases": {name: sorted(keys) for name, keys in sorted(learned.items())},
+        }
         meta_result.attrs = attrs
         result = dd.map_partitions(
             _match_partition,
@@ -479,15 +509,16 @@ def _learn_aliases(
     stats: JournalStats,
     journal_meta: pd.DataFrame,
     segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
-) -> tuple[dict[str, set[str]], dict[str, tuple[int, int]]]:
+) -> tuple[dict[str, set[str]], Callable[[Mapping[str, set[str]]], dict[str, tuple[int, int]]]]:
     """Merchant aliases of the whole journal: every partition's alias hits, combined as ``match`` combines them.
 
-    Also how complete each branch's journal is (:func:`~receiptkit.matching.completeness.branch_counts`): the
-    proofs that teach aliases are the ones that can tell, with the same hits.
+    Also how to count how complete each branch's journal is
+    (:func:`~receiptkit.matching.completeness.branch_counts`) with the aliases finally learned (Latin names
+    too): the proofs that teach aliases are the ones that can tell, with the same hits.
     """
     frames = [p.learners for p in pcs if p.learners is not None and len(p.learners)]
     if not frames:
-        return {}, {}
+        return {}, lambda aliases: {}
     learners = pd.concat(frames, ignore_index=True)
     parts = [
         delayed(cs.learn_journal)(source.part(i), learners, offsets, policy, segments)
@@ -500,8 +531,12 @@ def _learn_aliases(
     # the learners against every merchant of the journal (the journal-wide names and shares)
     index = index_with_stats(journal_meta.drop(columns=["_row"], errors="ignore").iloc[:0], stats, offsets)
     arrays = ProofArrays.build(validate_proofs(learners), index, policy)
-    table = MerchantTable.build(index, arrays, policy, learned)
-    return learned, branch_counts(index, arrays, table, policy, hits)
+
+    def completeness(aliases: Mapping[str, set[str]]) -> dict[str, tuple[int, int]]:
+        table = MerchantTable.build(index, arrays, policy, aliases)
+        return branch_counts(index, arrays, table, policy, hits)
+
+    return learned, completeness
 
 
 def _learn_clocks(
@@ -595,9 +630,8 @@ def match_dask(
     and their coinciding rate, the prior of absence per kind of proof) are
     computed once from every task's proofs and given to every task
     (:mod:`receiptkit.matching.batch`, docs/scale.md); the computed result's
-    ``attrs`` show them as ``match``'s do; so are the FX rates learned from
-    foreign cards' lines. English trading names of foreign cards' lines
-    (``matching.latin``) are not learned: declare them.
+    ``attrs`` show them as ``match``'s do; so are the FX rates and the English
+    trading names learned from foreign cards' lines.
 
     ``journal`` is a folder of date-partitioned Parquet files
     (:func:`write_journal_parquet`), a dask DataFrame or a pandas DataFrame;
