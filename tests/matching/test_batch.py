@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from tests.scale.test_elsewhere_tasks import _counter_month, _hour_counter
+from tests.matching.batches import counter_month as _counter_month
+from tests.matching.batches import hour_counter as _hour_counter
 
 import receiptkit as rk
 from receiptkit.matching.absence import _numbers_found
