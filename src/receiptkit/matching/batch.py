@@ -25,7 +25,7 @@ learned file, which stand only where the batch says little).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -63,12 +63,15 @@ class BatchInputs:
     """The per-proof numbers of a batch or a part of it: one row per proof, in the batch's order.
 
     ``pairs``: how many hypotheses the part weighed (a batch with none has no coincidence estimate, as in
-    ``match``).
+    ``match``). ``votes``: the votes of its lines for Latin names (:func:`~.latin.latin_votes`; they add up).
     """
 
     coincidence: pd.DataFrame  # elsewhere.INPUT_COLUMNS and ORDER
     absence: pd.DataFrame  # absence.INPUT_COLUMNS and ORDER
     pairs: int
+    votes: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # Latin names' votes (matching.latin), if asked
 
     @classmethod
     def concat(cls, parts: Sequence[BatchInputs]) -> BatchInputs:
@@ -82,6 +85,7 @@ class BatchInputs:
             joined([p.coincidence for p in parts]),
             joined([p.absence for p in parts]),
             int(sum(p.pairs for p in parts)),
+            [vote for p in parts for vote in p.votes],
         )
 
 

@@ -39,7 +39,7 @@ from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex
-from receiptkit.matching.latin import latin_aliases, latin_voters, latin_votes
+from receiptkit.matching.latin import latin_aliases, latin_voters
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers of the old single module)
@@ -144,7 +144,8 @@ def _read_batch(
     """The first half of ``match``: clock offsets, FX rates and aliases learned, every proof weighed.
 
     ``learned_aliases``, ``fx_learned``: what the whole batch teaches, instead of learning from these proofs
-    (then no Latin name is learned either: ``match_dask`` learns them over the whole batch, :func:`_latin_votes`).
+    (then no Latin name is learned either: ``match_dask`` counts the votes of the whole batch,
+    :func:`~.latin.latin_votes`).
     """
     tabled = _read_table(proofs, index, policy, clock_offsets, learned_aliases, fx_learned)
     arrays, table, learned, policy = tabled.arrays, tabled.table, tabled.learned, tabled.policy
@@ -162,28 +163,6 @@ def _read_batch(
         table = MerchantTable.build(index, arrays, policy, learned)
     weighed = _weigh(index, arrays, policy, table)
     return _Read(**{**vars(tabled), "table": table, "learned": learned}, weighed=weighed)
-
-
-def _latin_votes(
-    proofs: pd.DataFrame,
-    index: JournalIndex,
-    policy: MatchPolicy,
-    clock_offsets: Mapping[str, float] | None,
-    learned_aliases: Mapping[str, set[str]],
-    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
-) -> list[tuple[str, str]]:
-    """The Latin names' votes of these proofs (:func:`~.latin.latin_votes`), read as ``match`` reads them.
-
-    ``match_dask`` gathers every task's votes and learns the names once (:func:`~.latin.aliases_from_votes`),
-    as one ``match`` learns them from the whole batch.
-    """
-    tabled = _read_table(proofs, index, policy, clock_offsets, learned_aliases, fx_learned)
-    voters = latin_voters(tabled.arrays, tabled.table)
-    if not len(voters):
-        return []
-    some, some_table = tabled.arrays.take(voters), tabled.table.take(voters)
-    weighed = _weigh(index, some, tabled.policy, some_table)
-    return latin_votes(index, some, weighed, some_table, tabled.policy)
 
 
 def _read_table(

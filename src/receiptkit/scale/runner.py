@@ -27,7 +27,7 @@ The result is a lazy dask DataFrame: one row per proof, the columns of
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -42,11 +42,11 @@ from receiptkit.matching.batch import BatchEstimates, BatchInputs, batch_inputs,
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
-from receiptkit.matching.engine import _latin_votes, _match_valid, _read_batch, _segment_rows, match
+from receiptkit.matching.engine import _match_valid, _read_batch, _segment_rows, match
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex, last4_codes
-from receiptkit.matching.latin import aliases_from_votes
+from receiptkit.matching.latin import aliases_from_votes, latin_votes
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import (
@@ -153,14 +153,12 @@ def _match_partition(
     return out
 
 
-def _inputs_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> list[BatchInputs]:
-    """The per-proof numbers of the batch's estimates (:mod:`~receiptkit.matching.batch`) of every task here."""
-    return [_task_inputs(mine, rows, *shared) for mine, rows in _tasks(proofs, journal)]
-
-
-def _votes_partition(proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple) -> list[tuple[str, str]]:
-    """The Latin names' votes (:func:`~receiptkit.matching.latin.latin_votes`) of every task here."""
-    return [vote for mine, rows in _tasks(proofs, journal) for vote in _task_votes(mine, rows, *shared)]
+def _inputs_partition(
+    proofs: pd.DataFrame, journal: pd.DataFrame, shared: tuple, votes: bool
+) -> list[BatchInputs]:
+    """The per-proof numbers of the batch's estimates (:mod:`~receiptkit.matching.batch`) of every task here,
+    and (``votes``) the votes of its lines for Latin names."""
+    return [_task_inputs(mine, rows, *shared, votes=votes) for mine, rows in _tasks(proofs, journal)]
 
 
 def _tasks(proofs: pd.DataFrame, journal: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
@@ -251,23 +249,6 @@ def _match_task(
     return result
 
 
-def _task_votes(
-    proofs: pd.DataFrame,
-    journal: pd.DataFrame | None,
-    journal_meta: pd.DataFrame,
-    stats: JournalStats,
-    offsets: dict[str, int],
-    policy: MatchPolicy,
-    learned: Mapping[str, set[str]],
-    completeness: Mapping[str, tuple[int, int]],
-    segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
-    fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
-) -> list[tuple[str, str]]:
-    """The Latin names' votes of one task's proofs, read as ``match`` reads them (``completeness`` unused)."""
-    frame, _, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
-    return _latin_votes(frame, index, policy, offsets, learned, fx_learned)
-
-
 def _task_inputs(
     proofs: pd.DataFrame,
     journal: pd.DataFrame | None,
@@ -279,12 +260,21 @@ def _task_inputs(
     completeness: Mapping[str, tuple[int, int]],
     segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
     fx_learned: Mapping[tuple[str, str], tuple[Decimal, float, str]] | None = None,
+    *,
+    votes: bool = False,
 ) -> BatchInputs:
-    """The first half of ``match`` on one task (up to the weighing), and the numbers the estimates need."""
+    """The first half of ``match`` on one task (up to the weighing), and the numbers the estimates need.
+
+    ``votes``: with the votes of its lines for Latin names (:func:`~receiptkit.matching.latin.latin_votes`,
+    read from the same weighing: weighing is per proof, so they are the votes ``match`` counts).
+    """
     frame, positions, index = _task_index(proofs, journal, journal_meta, stats, offsets, segments)
     read = _read_batch(frame, index, policy, offsets, learned, fx_learned)
     numbers = _numbers_found(index, read.arrays)
-    return batch_inputs(index, read.arrays, read.weighed, read.table, read.policy, numbers, positions)
+    inputs = batch_inputs(index, read.arrays, read.weighed, read.table, read.policy, numbers, positions)
+    if votes:
+        inputs = replace(inputs, votes=latin_votes(index, read.arrays, read.weighed, read.table, read.policy))
+    return inputs
 
 
 def _shuffle_method() -> str:
@@ -444,16 +434,24 @@ def plan_dask(
         # every task; the routed rows and proofs are kept for the passes
         rows_by_task, proofs_by_task = dask.persist(rows_by_task, proofs_by_task)
         pairs = list(zip(proofs_by_task.to_delayed(), rows_by_task.to_delayed(), strict=True))
-        if sum(p.latin for p in pcs):  # lines that may teach a Latin name: their votes, from every task
-            unused: dict[str, tuple[int, int]] = {}  # the completeness, counted once the names are known
-            voting = (journal_meta, stats, offsets, policy, learned, unused, segments, fx_learned)
-            (votes,) = dask.compute([delayed(_votes_partition)(p, r, voting) for p, r in pairs])
-            for name, names in aliases_from_votes([v for part in votes for v in part], policy).items():
+
+        def first_pass(votes: bool) -> BatchInputs:
+            unread: dict[str, tuple[int, int]] = {}  # the completeness: the first pass stops before it
+            shared = (journal_meta, stats, offsets, policy, learned, unread, segments, fx_learned)
+            (parts,) = dask.compute([delayed(_inputs_partition)(p, r, shared, votes) for p, r in pairs])
+            return BatchInputs.concat([x for part in parts for x in part])
+
+        # lines that may teach a Latin name vote in the same pass; a name learned changes every reading, and the
+        # pass runs again with it (as match weighs the batch again)
+        inputs = first_pass(votes=bool(sum(p.latin for p in pcs)))
+        latin = aliases_from_votes(inputs.votes, policy)
+        if latin:
+            for name, names in latin.items():
                 learned.setdefault(name, set()).update(names)
+            inputs = first_pass(votes=False)
         completeness = count_branches(learned)
         shared = (journal_meta, stats, offsets, policy, learned, completeness, segments, fx_learned)
-        (parts,) = dask.compute([delayed(_inputs_partition)(p, r, shared) for p, r in pairs])
-        estimates = estimate_batch(BatchInputs.concat([x for part in parts for x in part]), policy)
+        estimates = estimate_batch(inputs, policy)
         attrs = {
             **estimates.attrs(),
             "fx_rates_learned": fx_records(fx_learned),
