@@ -90,11 +90,12 @@ def test_which_wallet_a_bank_text_names() -> None:
     assert got == [WECHAT, ALIPAY, -1, -1, -1, ALIPAY]
 
 
-def test_a_card_row_is_left_neutral() -> None:
-    # a card sale whose bank text names a wallet: not measured, so no evidence either way
+def test_a_card_row_weighs_against() -> None:
+    # a card sale whose bank text names a wallet: the card paid through the wallet, not at the terminal (measured
+    # on clean rooms 1 and 3 in 2026-12; tests/matching/test_channel_wallet_text_card_sale.py)
     line = pf(
         "line", 25900, None, day="2026-11-20", card_last4="1991", merchant_text="财付通-瑞幸咖啡", raw=RAW
     )
     j = journal(*_fortnight(), txn("C", 25900, "12:00:00", channel="card", card_last4="1991"))
     table = rk.explain(rk.match(proofs(line), j), "line").set_index("field")
-    assert table.loc["channel", "best_level"] == "missing"
+    assert table.loc["channel", "best_level"] == "not_at_a_terminal"

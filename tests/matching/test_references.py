@@ -114,6 +114,7 @@ def test_merchant_text_picks_the_right_shop_on_a_shared_journal() -> None:
             card_last4="7777",
             merchant_id="M2",
             terminal_id="T5",
+            channel="wechat",  # 财付通-: a WeChat payment the card funded (field guide 2.1 pattern 1)
         ),
         *background(60, seed=3, merchant_name="全家便利店(望京SOHO店)", merchant_id="M2", terminal_id="T5"),
     )

@@ -140,8 +140,25 @@ def test_an_alias_taught_in_one_task_is_used_in_another():
             terminal_id="T7",
             wallet_txn_id="4200001234202611171234567890",
         ),
-        sale("Y-2", 15600, "2026-11-22 19:30:20", merchant_name=shop, terminal_id="T7", card_last4="1234"),
-        sale("Y-3", 15600, "2026-11-22 19:30:40", merchant_name=other, terminal_id="T1", card_last4="1234"),
+        # Alipay payments the card funded (the SMS names 支付宝-: field guide 2.1 pattern 1), the journal showing the card
+        sale(
+            "Y-2",
+            15600,
+            "2026-11-22 19:30:20",
+            merchant_name=shop,
+            terminal_id="T7",
+            card_last4="1234",
+            channel="alipay",
+        ),
+        sale(
+            "Y-3",
+            15600,
+            "2026-11-22 19:30:40",
+            merchant_name=other,
+            terminal_id="T1",
+            card_last4="1234",
+            channel="alipay",
+        ),
     ]
     rows += [
         sale(
@@ -181,4 +198,47 @@ def test_an_alias_taught_in_one_task_is_used_in_another():
         got = planned.result.compute().sort_index()
     task = planned.plan.proof_task
     assert task[0] != task[1]
+    assert_same_result(expected, got)
+
+
+def test_card_sales_under_a_wallet_name_are_learned_over_the_whole_batch():
+    """A shop whose card sales reach statements as ``财付通-全家便利店`` (an aggregator's terminal) is learned from
+    the lines whose RRN names one of its card sales, over the whole batch as ``match`` learns it: the line on the
+    last day, without an RRN and in a task of its own, is matched to its card sale as ``match`` matches it."""
+    from .cases import journal_of, proof, proofs_of, sale
+
+    rows = [
+        sale(
+            f"bg{k}",
+            1000 + 37 * k,
+            f"2026-11-{8 + k % 22:02d} {8 + k % 12:02d}:{k % 60:02d}:00",
+            card_last4=f"9{k:03d}",
+        )
+        for k in range(300)
+    ]
+    lines = []
+    for k in range(4):
+        day = f"2026-11-{8 + 7 * k:02d}"
+        rrn = f"{600000000000 + k}"
+        rows.append(sale(f"C{k}", 2340 + 100 * k, f"{day} 12:00:00", card_last4=f"1{k:03d}", rrn=rrn))
+        rows.append(sale(f"W{k}", 2340 + 100 * k, f"{day} 12:30:00", channel="wechat"))
+        reference = {"reference": rrn} if k < 3 else {}
+        lines.append(
+            proof(
+                f"L{k}",
+                2340 + 100 * k,
+                date=day,
+                card_last4=f"1{k:03d}",
+                merchant_text="财付通-瑞幸咖啡",
+                raw={"交易日": day},
+                **reference,
+            )
+        )
+    proofs, journal = proofs_of(lines), journal_of(rows)
+    expected = rk.match(proofs, journal)
+    assert _verdict(expected, "L3")["txn_id"] == "C3"
+    with dask.config.set(scheduler="sync"):
+        planned = plan_dask(proofs, journal, partition_rows=10, min_tasks=2)
+        got = planned.result.compute().sort_index()
+    assert len(set(planned.plan.proof_task)) > 1
     assert_same_result(expected, got)

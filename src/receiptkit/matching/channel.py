@@ -44,16 +44,20 @@ __all__ = [
     "CARD",
     "WALLET",
     "WECHAT",
+    "bank_not_terminal",
+    "bank_not_terminal_of",
     "bank_wallets",
     "bank_wallets_of",
     "card_lines",
     "card_lines_of",
+    "card_sales_named_by_wallet",
     "channel_codes",
     "channel_counts",
     "foreign_lines",
     "journal_channel_counts",
     "journal_channels",
     "journal_wallets",
+    "not_at_terminal_pairs",
     "proof_wallets",
     "proof_wallets_of",
 ]
@@ -395,3 +399,98 @@ def bank_wallets_of(proofs) -> np.ndarray:
         )
 
     return proofs.per_proof("bank_wallets", compute)
+
+
+# --------------------------------------------------------------------------- a bank's text naming no terminal
+# The same texts tell what the payment was not: a card at the shop's terminal. A card sale reaches the card's
+# SMS and statement under the shop's name as the card network saw it (``消费 蜀香阁(徐家汇店)``, ``POS消费``,
+# ``SALES:``); a payment the card made through WeChat Pay or Alipay shows the wallet in front of the payee
+# (field guide 2.1 pattern 1: ``财付通-X``, ``支付宝-X``, ``微信支付X``; ABC ``完成财付通交易``), and the shop's
+# terminal logged it as that wallet's payment, not as a card sale. Platform names are not read so: the field
+# guide (2.4) lists a platform (美团平台商户) and its legal entity among the names the same purchase at the shop
+# can reach the customer under, and 美团支付 / 京东支付 run aggregated terminals; nor are 快捷支付 (PSBC's SMS
+# for any card debit, 1.1) and UnionPay QR (an acquirer may log it under a card scheme).
+_NOT_TERMINAL_WORDS = re.compile(r"财付通|微信|TENPAY|WECHAT|WEIXIN|WXPAY|支付宝|ALIPAY", re.IGNORECASE)
+
+
+def bank_not_terminal(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
+    """Per proof: whether a bank's text (SMS, push, statement line) names WeChat Pay or Alipay as what the card
+    paid through (one of them or both), so that the payment was no card sale at the shop's terminal (above).
+
+    The merchant text and the message's whole text (``raw["text"]``) are read, NFKC-folded (full-width too).
+    """
+    import unicodedata
+
+    kinds = np.asarray(kinds, dtype=object)
+    texts = np.asarray(texts, dtype=object)
+    raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
+    out = np.zeros(len(kinds), dtype=bool)
+    cache: dict[str, bool] = {}
+    bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
+    for k in np.flatnonzero(bank):
+        raw = raws[k]
+        whole = raw.get("text") if isinstance(raw, dict) else None
+        parts = [str(v) for v in (texts[k], whole) if isinstance(v, str) and v.strip()]
+        if not parts:
+            continue
+        words = " ".join(parts)
+        if words not in cache:
+            cache[words] = _NOT_TERMINAL_WORDS.search(unicodedata.normalize("NFKC", words)) is not None
+        out[k] = cache[words]
+    return out
+
+
+def bank_not_terminal_of(proofs) -> np.ndarray:
+    """:func:`bank_not_terminal` of a :class:`~receiptkit.matching.evidence.ProofArrays` (once per batch)."""
+
+    def compute(every) -> np.ndarray:
+        frame = every.frame
+        raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
+        return bank_not_terminal(
+            frame["kind"].astype(object).to_numpy(), np.asarray(every.merchant, dtype=object), raws
+        )
+
+    return proofs.per_proof("bank_not_terminal", compute)
+
+
+def not_at_terminal_pairs(proofs, index, p: np.ndarray, j: np.ndarray, policy) -> np.ndarray:
+    """Per pair (proof ``p``, journal row ``j``): a bank's text naming WeChat Pay or Alipay
+    (:func:`bank_not_terminal`) against a card sale (the journal's channel ``card``), where the proof is no
+    foreign card's line naming a shop (:func:`card_lines`, weighed by its own levels) and the row's merchant
+    is not one whose card sales are named so (``policy.card_sales_named_by_wallet``)."""
+    if not len(p):
+        return np.zeros(0, dtype=bool)
+    named = bank_not_terminal_of(proofs)[p]
+    if not named.any():
+        return named
+    hit = named & (journal_wallets(index)[j] == CARD_SALE) & ~card_lines_of(proofs)[p]
+    exempt = set(policy.card_sales_named_by_wallet)
+    if exempt and hit.any():
+        merchants = np.array([str(m) in exempt for m in index.merchants] + [False], dtype=bool)
+        hit &= ~merchants[index.merchant_code[j]]  # code -1 (no merchant) reads the last: not exempt
+    return hit
+
+
+def card_sales_named_by_wallet(hits: pd.DataFrame, kinds, texts, raws, policy) -> set[str]:
+    """Journal merchants whose card sales the batch proves to reach bank texts naming a wallet.
+
+    ``hits``: :func:`~receiptkit.matching.comparators.alias_hits` (``q`` indexes ``kinds``, ``texts``,
+    ``raws``). A proof counts when its bank text names a wallet (:func:`bank_not_terminal`) and
+    its strong number (RRN, auth code) leads to exactly one transaction, a card sale: the shop's terminal
+    reports its card sales under a wallet's name (an aggregator's terminal, a jump code: field guide 2.1.8).
+    A merchant needs ``policy.min_skew_votes`` such proofs; fewer teach nothing.
+    """
+    if not len(hits) or "card" not in hits.columns:
+        return set()
+    pairs = hits.drop_duplicates(["q", "r"])
+    single = pairs[pairs.groupby("q")["r"].transform("nunique") == 1]
+    single = single[single["card"].astype(bool)]
+    if not len(single):
+        return set()
+    q = single["q"].to_numpy(dtype=np.int64)
+    kinds = np.asarray(kinds, dtype=object)[q]
+    texts = np.asarray(texts, dtype=object)[q]
+    raws = np.asarray(raws, dtype=object)[q] if raws is not None else None
+    named = single[bank_not_terminal(kinds, texts, raws)]
+    counts = named.drop_duplicates("q")["merchant"].value_counts()
+    return {str(m) for m, n in counts.items() if int(n) >= int(policy.min_skew_votes)}

@@ -762,16 +762,20 @@ def learn_aliases(index, proofs, policy: MatchPolicy) -> dict[str, set[str]]:
 
 
 def alias_hits(index, proofs, policy: MatchPolicy) -> pd.DataFrame:
-    """The transactions a proof's strong identifier leads to: ``q`` (proof), ``r`` (row), ``merchant``.
+    """The transactions a proof's strong identifier leads to: ``q`` (proof), ``r`` (row), ``merchant``,
+    ``card`` (the row is a card sale: :func:`~receiptkit.matching.channel.card_sales_named_by_wallet`).
 
     Only proofs with a merchant text ask. A transaction qualifies when it is
     approved, of the proof's side, amount and currency, near the proof's time
     (``max_clock_skew_s`` and a few days, in the index's corrected time) and
     names a merchant.
     """
+    from receiptkit.matching.channel import CARD_SALE, journal_wallets
     from receiptkit.matching.evidence import FULL_ID
 
-    empty = pd.DataFrame({"q": np.empty(0, np.int64), "r": np.empty(0, np.int64), "merchant": []})
+    empty = pd.DataFrame(
+        {"q": np.empty(0, np.int64), "r": np.empty(0, np.int64), "merchant": [], "card": np.empty(0, bool)}
+    )
     texts = proofs.merchant
     has_text = np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
     if not has_text.any() or not len(index):
@@ -808,7 +812,8 @@ def alias_hits(index, proofs, policy: MatchPolicy) -> pd.DataFrame:
         return empty
     query, rows = np.concatenate(found_q), np.concatenate(found_r)
     merchant = np.asarray(index.merchants, dtype=object)[index.merchant_code[rows]]
-    return pd.DataFrame({"q": query, "r": rows, "merchant": [str(m) for m in merchant]})
+    card = journal_wallets(index)[rows] == CARD_SALE
+    return pd.DataFrame({"q": query, "r": rows, "merchant": [str(m) for m in merchant], "card": card})
 
 
 def aliases_from_hits(hits: pd.DataFrame, texts: np.ndarray, policy: MatchPolicy) -> dict[str, set[str]]:
@@ -1158,6 +1163,12 @@ class ChannelComparator(Comparator):
                 "a bank's text naming 财付通/微信 (or 支付宝); the other wallet's row",
                 against=True,
             ),
+            ComparisonLevel(
+                "not_at_a_terminal",
+                p.m_bank_not_terminal_card_sale,
+                "a bank's text naming WeChat Pay (财付通) or Alipay; a card sale",
+                against=True,
+            ),
         )
 
     def level_weights(self, index) -> np.ndarray:
@@ -1198,21 +1209,39 @@ class ChannelComparator(Comparator):
         codes = np.where(line & (channel >= 0), channel, 2).astype(np.int64)
         codes = self._wallet_records(ctx, codes)
         codes = self._named_wallets(ctx, codes)
+        codes = self._not_at_terminal(ctx, codes)
         weights = np.concatenate(
             [
                 self.level_weights(ctx.index),
                 self.record_weights(),
                 [np.log(cast(float, self.level("not_the_named_wallet").m))],
+                [np.log(cast(float, self.level("not_at_a_terminal").m))],
             ]
         )
         return _named(ctx, self.names, codes), weights[codes]
+
+    def _not_at_terminal(self, ctx: PairContext, codes: np.ndarray) -> np.ndarray:
+        """``not_at_a_terminal`` (6) where a bank's text naming WeChat Pay or Alipay meets a card sale
+        (:func:`~receiptkit.matching.channel.bank_not_terminal`; u about 1: weight ``ln m``).
+
+        The card paid through the wallet the text names (field guide 2.1 pattern 1), so the
+        shop logged the payment, if at all, as the wallet's: a card sale of the same amount and card last 4
+        is another payment of that card (or of a stranger's card with the same last 4)."""
+        from receiptkit.matching.channel import not_at_terminal_pairs
+
+        hit = not_at_terminal_pairs(ctx.proofs, ctx.index, ctx.pairs.proof, ctx.pairs.txn, ctx.policy)
+        hit &= codes == 2
+        if not hit.any():
+            return codes
+        codes = codes.copy()
+        codes[hit] = 6
+        return codes
 
     def _named_wallets(self, ctx: PairContext, codes: np.ndarray) -> np.ndarray:
         """``not_the_named_wallet`` (5) where a bank's text naming one wallet meets the other wallet's row
         (:func:`~receiptkit.matching.channel.bank_wallets`; u about 1: weight ``ln m``).
 
-        A card row is left neutral: a card sale whose bank text names a wallet is what this project's own
-        tests and earlier evaluations hold (SMS ``财付通-X`` against card rows), and it was not measured."""
+        A card row is weighed by :meth:`_not_at_terminal`."""
         from receiptkit.matching.channel import CARD_SALE, bank_wallets_of, journal_wallets
 
         p, j = ctx.pairs.proof, ctx.pairs.txn

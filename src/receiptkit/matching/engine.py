@@ -234,6 +234,7 @@ def _read_table(
     if learned_aliases is None:
         hits = alias_hits(index, arrays, policy)  # the rows the proofs' full numbers lead to
         learned = aliases_from_hits(hits, arrays.merchant, policy)  # names proven by a strong identifier
+        policy = _with_wallet_named_card_sales(policy, hits, arrays.frame)
     else:
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
@@ -278,6 +279,23 @@ def _decide_batch(
     result.attrs["completeness"] = completeness_seen
     result.attrs["prior_absent"] = absences
     return result
+
+
+def _with_wallet_named_card_sales(
+    policy: MatchPolicy, hits: pd.DataFrame, proofs: pd.DataFrame
+) -> MatchPolicy:
+    """``policy`` with the merchants the batch proves to have card sales under a wallet's name
+    (:func:`~receiptkit.matching.channel.card_sales_named_by_wallet`) added to ``card_sales_named_by_wallet``."""
+    from receiptkit.matching.channel import card_sales_named_by_wallet
+
+    raws = proofs["raw"].to_numpy(dtype=object) if "raw" in proofs.columns else None
+    texts = proofs["merchant_text"].astype(object).where(proofs["merchant_text"].notna(), None).to_numpy()
+    found = card_sales_named_by_wallet(hits, proofs["kind"].astype(object).to_numpy(), texts, raws, policy)
+    if not found - set(policy.card_sales_named_by_wallet):
+        return policy
+    return policy.replace(
+        card_sales_named_by_wallet=tuple(sorted({*policy.card_sales_named_by_wallet, *found}))
+    )
 
 
 def _add_fx_hints(result: pd.DataFrame, hints: Mapping[int, str]) -> None:

@@ -254,10 +254,20 @@ def _proof_value(row: pd.Series, field: str) -> Any:
                 np.array([row.get("merchant_text")], dtype=object),
                 raws,
             )[0]
-            return {
+            named = {
                 WECHAT: "a bank's text naming WeChat Pay (财付通)",
                 ALIPAY: "a bank's text naming Alipay",
             }.get(int(wallet))
+            if named is None:
+                from receiptkit.matching.channel import bank_not_terminal
+
+                if bank_not_terminal(
+                    np.array([row.get("kind")], dtype=object),
+                    np.array([row.get("merchant_text")], dtype=object),
+                    raws,
+                )[0]:
+                    return "a bank's text naming WeChat Pay and Alipay"
+            return named
         return {WECHAT: "a WeChat Pay record", ALIPAY: "an Alipay record"}.get(int(wallet))
     value = row.get(field)
     if field == "card_last4" and (value is None or pd.isna(value)):

@@ -147,6 +147,19 @@ class MatchPolicy:
         it, field guide 1.1, 2.1.1) against the other wallet's row (default
         0.001: the terminal logged that payment as the named wallet's; strong,
         not a contradiction, since a descriptor is the acquirer's text).
+        ``m_bank_not_terminal_card_sale``: m of a bank's SMS, push or statement
+        line naming WeChat Pay or Alipay as what the card paid through
+        (``财付通-X``, ``支付宝-X``, ABC ``完成财付通交易``: field guide 2.1
+        pattern 1) against a card sale (default 0.01:
+        such a payment is logged as the wallet's, not as a card at the
+        terminal; weaker than the other wallet's row, since jump-code
+        terminals report other names, field guide 2.1.8).
+        ``card_sales_named_by_wallet``: journal merchants (``merchant_name``)
+        whose card sales reach bank texts under a wallet's name
+        (an aggregator's or jump-code terminal): their card sales are not
+        weighed so. ``match`` adds the merchants the batch proves it of (at
+        least ``min_skew_votes`` such texts whose RRN or auth code names exactly
+        one card sale of the merchant; ``channel.card_sales_named_by_wallet``).
 
     State (:class:`~receiptkit.matching.comparators.StateComparator`)
         ``m_posted_voided``: m of a bank statement's debit line against a sale
@@ -218,6 +231,8 @@ class MatchPolicy:
     channel_wallet_ratio: float = 0.02
     m_wallet_record_other_channel: float = 1e-6
     m_bank_wallet_other_channel: float = 0.001
+    m_bank_not_terminal_card_sale: float = 0.01
+    card_sales_named_by_wallet: tuple[str, ...] = ()
     m_posted_voided: float = 0.01
     m_refunded_not_undone: float = 0.001
     m_merchant_other_brand: float = 1e-9

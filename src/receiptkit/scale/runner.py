@@ -42,7 +42,13 @@ from receiptkit.matching.batch import BatchEstimates, BatchInputs, batch_inputs,
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
-from receiptkit.matching.engine import _match_valid, _read_batch, _segment_rows, match
+from receiptkit.matching.engine import (
+    _match_valid,
+    _read_batch,
+    _segment_rows,
+    _with_wallet_named_card_sales,
+    match,
+)
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex, last4_codes
@@ -381,7 +387,9 @@ def plan_dask(
         )
 
     # merchant aliases, learned once over the whole journal as match learns them (its tasks do not learn)
-    learned, count_branches = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
+    learned, count_branches, policy = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
+    if policy.card_sales_named_by_wallet != routed_policy.card_sales_named_by_wallet:
+        routed_policy = routed_policy.replace(card_sales_named_by_wallet=policy.card_sales_named_by_wallet)
 
     # 3. plan
     plan = make_plan(
@@ -507,16 +515,17 @@ def _learn_aliases(
     stats: JournalStats,
     journal_meta: pd.DataFrame,
     segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
-) -> tuple[dict[str, set[str]], Callable[[Mapping[str, set[str]]], dict[str, tuple[int, int]]]]:
+) -> tuple[dict[str, set[str]], Callable[[Mapping[str, set[str]]], dict[str, tuple[int, int]]], MatchPolicy]:
     """Merchant aliases of the whole journal: every partition's alias hits, combined as ``match`` combines them.
 
     Also how to count how complete each branch's journal is
     (:func:`~receiptkit.matching.completeness.branch_counts`) with the aliases finally learned (Latin names
-    too): the proofs that teach aliases are the ones that can tell, with the same hits.
+    too): the proofs that teach aliases are the ones that can tell, with the same hits; and the policy with the
+    merchants whose card sales those hits show under a wallet's name (as ``match`` learns them).
     """
     frames = [p.learners for p in pcs if p.learners is not None and len(p.learners)]
     if not frames:
-        return {}, lambda aliases: {}
+        return {}, lambda aliases: {}, policy
     learners = pd.concat(frames, ignore_index=True)
     parts = [
         delayed(cs.learn_journal)(source.part(i), learners, offsets, policy, segments)
@@ -526,6 +535,7 @@ def _learn_aliases(
     hits = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame({"q": [], "r": [], "merchant": []})
     texts = learners["merchant_text"].astype(object).where(learners["merchant_text"].notna(), None).to_numpy()
     learned = aliases_from_hits(hits, texts, policy)
+    policy = _with_wallet_named_card_sales(policy, hits, learners)
     # the learners against every merchant of the journal (the journal-wide names and shares)
     index = index_with_stats(journal_meta.drop(columns=["_row"], errors="ignore").iloc[:0], stats, offsets)
     arrays = ProofArrays.build(validate_proofs(learners), index, policy)
@@ -534,7 +544,7 @@ def _learn_aliases(
         table = MerchantTable.build(index, arrays, policy, aliases)
         return branch_counts(index, arrays, table, policy, hits)
 
-    return learned, completeness
+    return learned, completeness, policy
 
 
 def _learn_clocks(
