@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dask
+from tests.matching.conftest import proofs
+from tests.matching.test_fx_learned import _both_and_billed_only
 
 import receiptkit as rk
 from receiptkit.datasets import make_dataset
@@ -29,4 +31,22 @@ def test_match_dask_learns_the_rates_one_match_learns() -> None:
     assert got.attrs["fx_rates_learned"] == learned
     assert sorted(planned.fx_learned) == sorted((r["journal_currency"], r["proof_currency"]) for r in learned)
     for column in ("proof_id", "status", "txn_id", "confidence", "reason", "n_candidates"):
+        assert list(got[column]) == list(expected[column]), column
+
+
+def test_match_dask_learns_a_rate_from_lines_showing_both_amounts_in_other_tasks() -> None:
+    """Four CNY statement lines that also show the billed USD amount teach the rate for two lines showing only
+    USD; every line is in its own amount bucket, so the teaching lines and the taught ones sit in other tasks.
+    Learned per task, the USD lines found no rate and stayed unmatched."""
+    journal, lines = _both_and_billed_only((0.01, 0.025, 0.015, 0.02))
+    batch = proofs(*lines)
+    expected = rk.match(batch, journal)
+    assert expected.attrs["fx_rates_learned"][0]["source"] == "lines showing both amounts"
+    assert (expected["status"].iloc[4:] == "matched").all()
+    with dask.config.set(scheduler="sync"):
+        planned = plan_dask(batch, journal)
+        got = planned.result.compute().sort_index()
+    assert not set(planned.plan.proof_task[4:]) & set(planned.plan.proof_task[:4])
+    assert got.attrs["fx_rates_learned"] == expected.attrs["fx_rates_learned"]
+    for column in ("proof_id", "status", "txn_id", "confidence", "reason", "flags"):
         assert list(got[column]) == list(expected[column]), column
