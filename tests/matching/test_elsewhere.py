@@ -89,6 +89,38 @@ def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matche
     assert verdict["confidence"] <= (1 - share) / (1 - share + share * rate) + 1e-6
 
 
+def test_a_name_of_no_shop_here_weighs_against_a_sale_but_not_against_a_payment_made_elsewhere() -> None:
+    """One SMS naming another branch coincides with a sale here. An SMS naming only a platform, on amount, minute
+    and card of another sale, is matched (99.2 %). The same SMS naming another shop's sign (蜀大侠火锅, no shop of
+    this journal) was matched too: its name weighed against the sale (m_merchant_unrelated) and, as much,
+    against "paid elsewhere and coinciding", so it cancelled out. A payment made elsewhere shows another
+    shop's name as a matter of course: on that path the name no longer counts against, and the proof is not
+    matched (the cap becomes (1 - s) / (1 - s + s q u / m), u the share of the journal the name is unrelated
+    to: all of it here)."""
+    j, decoys = _journal_and_decoys(1)
+    sign = pf(
+        "sign",
+        8800,
+        "19:31:00",
+        kind="sms",
+        ts_precision="minute",
+        card_last4="4321",
+        merchant_text="蜀大侠火锅",
+    )
+    platform = rk.match(proofs(UNNAMED, *decoys), j)
+    assert row_of(platform, "unnamed")["status"] == "matched"
+    result = rk.match(proofs(sign, *decoys), j)
+    verdict = row_of(result, "sign")
+    assert verdict["status"] != "matched"
+    stats = result.attrs["coincidence"]["sms"]
+    share, rate, m = stats["share"], stats["rate"], rk.MatchPolicy().m_merchant_unrelated
+    assert verdict["confidence"] == pytest.approx((1 - share) / (1 - share + share * rate / m), abs=2e-3)
+    # the sale it would have been is still the one named, and the text is still read as it was
+    table = rk.explain(result, "sign").set_index("field")
+    assert table.loc["merchant", "best_level"] == "unrelated"
+    assert table.loc["merchant", "best_txn_id"] == "T"
+
+
 def test_a_proof_naming_the_shop_or_carrying_a_number_is_not_affected() -> None:
     j, decoys = _journal_and_decoys(10)
     named = pf(

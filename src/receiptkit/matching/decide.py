@@ -50,6 +50,9 @@ class _Weighed:
     table: MerchantTable | None = None  # the merchant evidence the pairs were weighed with
     # per proof: log factor of "paid elsewhere, coinciding with a candidate" (matching.elsewhere); None: none
     copy: np.ndarray | None = None
+    # per pair: log factor of the pair's evidence on that path over the sale's own (matching.elsewhere
+    # coinciding_lift: a name of no shop here does not count against a payment made elsewhere); None: 0
+    copy_lift: np.ndarray | None = None
     # per proof: log prior of "not in this journal" where the batch says more than prior_absent
     # (matching.completeness: proofs naming a branch of this journal); None: prior_absent for every proof
     absent: np.ndarray | None = None
@@ -162,7 +165,8 @@ def _posteriors(w: _Weighed, active: np.ndarray, policy: MatchPolicy) -> _Poster
     total = total + np.bincount(p, weights=contrib, minlength=n)
     copied = np.zeros(n)
     if w.copy is not None:  # paid elsewhere, but coinciding with one of these sales (matching.elsewhere)
-        sales = np.bincount(p, weights=np.where(w.route != _FAILED, contrib, 0.0), minlength=n)
+        along = contrib if w.copy_lift is None else contrib * np.exp(w.copy_lift)
+        sales = np.bincount(p, weights=np.where(w.route != _FAILED, along, 0.0), minlength=n)
         copied = np.exp(w.copy) * sales
         total = total + copied
     conf = contrib / total[p] if len(p) else contrib

@@ -250,6 +250,37 @@ def coincidence_factors(inputs: pd.DataFrame, estimates: Mapping[str, Coinciding
     return out
 
 
+def coinciding_lift(index: JournalIndex, w: _Weighed, table: MerchantTable) -> np.ndarray | None:
+    """Per pair, the log factor by which "paid elsewhere and coinciding" weighs the pair's merchant field.
+
+    "Paid elsewhere, coinciding with this sale" takes the candidate's evidence
+    of amount, time and card (:func:`coincidence` reads its rate ``q`` from
+    the proofs naming another shop weighed *without* the merchant field). A
+    text that is another name, of no shop here (``unrelated``: ``蜀大侠火锅``
+    against ``老码头火锅(静安寺店)``), weighs against the sale (``m_merchant_unrelated``)
+    because a payment made here seldom shows such a name; a payment made
+    elsewhere shows one as a matter of course. So on that path the name does
+    not count against: the factor is minus the pair's merchant weight where the
+    level is ``unrelated`` (0 elsewhere; ``None`` when no pair reads so). Any
+    other level weighs alike on both paths (a brand-only text reads the same for
+    a branch here as for another branch of the brand).
+    """
+    if not len(w.proof) or table.comparator is None:
+        return None
+    merchant = index.merchant_code[w.txn]
+    text = table.text_code[w.proof]
+    usable = (text >= 0) & (merchant >= 0)
+    unrelated = table.comparator.code("unrelated")
+    levels = np.full(len(w.proof), -1, dtype=np.int64)
+    levels[usable] = table.levels[text[usable], merchant[usable]]
+    hit = levels == unrelated
+    if not hit.any():
+        return None
+    lift = np.zeros(len(w.proof))
+    lift[hit] = -np.minimum(table.weights[text[hit], unrelated], 0.0)
+    return lift
+
+
 def silent_absence(
     absent: np.ndarray | None,
     copy: np.ndarray,

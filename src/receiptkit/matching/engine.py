@@ -33,7 +33,7 @@ from receiptkit.matching.clocks import clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed
-from receiptkit.matching.elsewhere import coincidence, silent_absence
+from receiptkit.matching.elsewhere import coincidence, coinciding_lift, silent_absence
 from receiptkit.matching.evidence import MerchantTable, ProofArrays
 from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store, explain
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
@@ -262,7 +262,8 @@ def _decide_batch(
     absent, absences = absence_priors(index, arrays, weighed, table, policy, absent, numbers, given_absence)
     # proofs naming no shop, in a kind whose share of payments made elsewhere they told themselves: that share
     absent = silent_absence(absent, copy, arrays, coincidences, policy, table)
-    weighed = dataclasses.replace(weighed, copy=copy, absent=absent)
+    lift = coinciding_lift(index, weighed, table) if np.isfinite(copy).any() else None
+    weighed = dataclasses.replace(weighed, copy=copy, absent=absent, copy_lift=lift)
     contested: dict[int, list[int]] = {}
     active, fixed, taken_by = _decide(index, arrays, weighed, policy, contested)
     result, shown = _build_result(index, arrays, weighed, active, fixed, taken_by, policy, contested)
