@@ -121,6 +121,22 @@ def test_a_name_of_no_shop_here_weighs_against_a_sale_but_not_against_a_payment_
     assert table.loc["merchant", "best_txn_id"] == "T"
 
 
+@pytest.mark.parametrize("threshold", [0.995, 0.999, 0.9999])
+def test_a_higher_match_threshold_never_makes_coincidences_rarer(threshold: float) -> None:
+    """Ten SMS naming another branch coincide with sales here. Whether they coincide is a fact about their
+    evidence (coincidence_level), not about the threshold: at match_threshold 0.999 they counted as not
+    coinciding (none reached 0.999 without its merchant text), the cap vanished, and the SMS naming only a
+    platform was matched at 99.95 %, where the default threshold leaves it ambiguous at 81.8 %."""
+    j, decoys = _journal_and_decoys(10)
+    default = rk.match(proofs(UNNAMED, *decoys), j)
+    strict = rk.match(proofs(UNNAMED, *decoys), j, policy=rk.MatchPolicy(match_threshold=threshold))
+    assert strict.attrs["coincidence"]["sms"] == default.attrs["coincidence"]["sms"]
+    assert strict.attrs["coincidence"]["sms"]["coincide"] == 10
+    assert row_of(default, "unnamed")["status"] == "ambiguous"
+    assert row_of(strict, "unnamed")["status"] == "ambiguous"
+    assert row_of(strict, "unnamed")["confidence"] == pytest.approx(row_of(default, "unnamed")["confidence"])
+
+
 def test_a_proof_naming_the_shop_or_carrying_a_number_is_not_affected() -> None:
     j, decoys = _journal_and_decoys(10)
     named = pf(

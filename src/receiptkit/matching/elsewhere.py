@@ -129,7 +129,7 @@ def coincidence_inputs(
         unnamed = dataclasses.replace(w, score=w.score - merchant_w)
         post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
         best_conf = np.append(post.conf, 0.0)[post.best]
-        coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.match_threshold)
+        coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.coincidence_level)
     known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
     # a proof whose amount can be weighed (the journal's currency, or one with a billing rate): only such a proof
     # can coincide with a sale here, so only such proofs tell how often a payment made elsewhere does

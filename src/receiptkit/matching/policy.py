@@ -84,7 +84,13 @@ class MatchPolicy:
         shop (one proof at the counter). ``coincidence_brand``: estimate the
         same for texts naming a brand of this journal without its branch,
         from the proofs naming another branch of it (stratum ``"<kind> brand"``;
-        default on).
+        default on). ``coincidence_level``: a proof naming another shop
+        coincides with a sale here when that sale's posterior, weighed without
+        the proof's merchant text, reaches this level (default 0.985). It is
+        not ``match_threshold``: a coincidence is a fact about the evidence, so
+        raising the threshold does not make coincidences rarer and the cap
+        weaker (with it, ``match_threshold=0.999`` matched more payments made
+        elsewhere than 0.995 on clean room 3).
         ``completeness_prior_weight``: how many proofs ``prior_absent`` counts as
         when the batch's proofs that name a branch of this journal and carry a
         full wallet, order or reference number say how often that branch's
@@ -243,6 +249,7 @@ class MatchPolicy:
     coincidence_prior_weight: float = 20.0
     coincidence_min_named: int = 5
     coincidence_brand: bool = True
+    coincidence_level: float = 0.985
     coincidence_by_kind: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     completeness_prior_weight: float = 20.0
     learn_prior_absent: bool = True
