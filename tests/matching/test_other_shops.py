@@ -134,6 +134,11 @@ def test_the_readings_name_the_brand_and_the_cut_branch() -> None:
         ("蜀大侠火锅…", JAS, "unrelated"),
         ("支付宝-蜀大侠火", JAS, "unrelated"),
         ("南京大牌档", JAS, "unrelated"),
+        # a shop's sign that begins with its city, cut: a city alone is no place of registration
+        ("南京大牌档德基广场…", JAS, "unrelated"),
+        ("北京烤鸭王府井…", JAS, "unrelated"),
+        ("西安肉夹馍小寨店…", JAS, "unrelated"),
+        ("上海市老码头餐饮…", JAS, "brand"),  # ...while a city with its 市 still is
         # a product name cut in its bracket, against a branch it may end in, is not held against it
         ("美团支付-美团App酱新香酥鸡饼(鸡柳拌饼益", "酱新香酥鸡饼(益田店)", "brand"),
     ],

@@ -250,9 +250,10 @@ def _branch_label(branch: str) -> str:
 
 
 _LEADING_REGION = re.compile(
-    r"^(?:(?:北京|上海|天津|重庆|广州|深圳|杭州|南京|苏州|成都|武汉|西安|厦门|福州|青岛|济南|长沙|郑州|合肥|宁波)"
+    r"^(?:(?:北京|上海|天津|重庆|广州|深圳|杭州|南京|苏州|成都|武汉|西安|厦门|福州|青岛|济南|长沙|郑州|合肥|宁波)市?"
     r"|[\u4e00-\u9fff]{1,4}?(?:省|市|区|县))+"
 )
+_ADMIN_WORD = re.compile(r"[省市区县]")  # an administrative division's word in a region (上海市, 闵行区)
 _TRADE_TAIL = re.compile(
     r"(?:饮品店|饮品|奶茶店|茶饮店|餐饮店|餐厅|饭店|火锅店|小吃店|面馆|咖啡店|咖啡馆|便利店|超市|商店|商行|门店|分店|店)$"
 )
@@ -321,7 +322,10 @@ def _cut_name_reading(proof: MerchantName, journal: MerchantName) -> Reading | N
         return Reading("neutral", f"neutral — {key}… is a payment channel cut short")
     region = _LEADING_REGION.match(key)
     trade = _trade_cut(key)
-    if not region and not trade:
+    if not trade and (not region or (not _ADMIN_WORD.search(region.group()) and len(key) - region.end() > 2)):
+        # a city alone in front begins shops' signs as often as registered names (南京大牌档德基广…,
+        # 北京烤鸭王府井…): it is a place of registration only with its administrative word (上海闵行区…,
+        # 上海市…) or with no more than a place's start after it (上海闵行…)
         return None
     core = key[region.end() if region else 0 : len(key) - trade]
     core = _LEGAL_CORE.sub("", core)
