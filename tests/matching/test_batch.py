@@ -89,3 +89,59 @@ def test_a_part_given_the_batch_estimates_decides_as_one_match() -> None:
             assert given.attrs["prior_absent"] == whole.attrs["prior_absent"]
             differ += int((alone["status"] != expected["status"]).sum())
         assert differ >= 20, name
+
+
+def _big_batch_inputs(n_named: int, n_silent: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-proof numbers of a large batch of SMS: ``n_named`` naming another shop, none coinciding, each
+    finding nothing (a rare amount: chance 1); ``n_silent`` naming no shop, each finding its sale though an
+    absent one would find nothing nine times in ten."""
+    n = n_named + n_silent
+    named = np.arange(n) < n_named
+    coinciding = pd.DataFrame(
+        {
+            "stratum": np.full(n, "sms", dtype=object),
+            "code": np.where(named, 1, 0),
+            "branch": np.full(n, -1),
+            "strong": np.zeros(n, dtype=bool),
+            "coincide": np.zeros(n, dtype=bool),
+            "known": np.ones(n, dtype=bool),
+            "comparable": np.ones(n, dtype=bool),
+            "none": named,
+            "chance": np.where(named, 1.0, 0.9),
+        }
+    )
+    absent = pd.DataFrame(
+        {
+            "stratum": np.full(n_silent, "sms", dtype=object),
+            "known": np.ones(n_silent, dtype=bool),
+            "other": np.zeros(n_silent, dtype=bool),
+            "found_none": np.zeros(n_silent, dtype=bool),
+            "chance": np.full(n_silent, 0.9),
+            "eps": np.full(n_silent, 0.01),
+            "unfound": np.zeros(n_silent, dtype=bool),
+        }
+    )
+    return coinciding, absent
+
+
+def test_a_large_batchs_small_estimates_are_shown_as_probabilities_not_zero() -> None:
+    """At the scale match_dask runs (tens of thousands of proofs of a kind), a rate, share or prior of absence
+    falls below 0.00005: rounded to four places it was shown as 0.0. The learned file keeps what attrs show, and
+    refused its own entry when read back ("not a probability between 0 and 1"), and silent_absence read the
+    shown 0.0 as the prior of "not in this journal": log 0, every proof naming no shop certain to be here."""
+    from receiptkit.matching.absence import absence_estimates
+    from receiptkit.matching.elsewhere import _kept_estimates, coincidence_estimates
+
+    policy = rk.MatchPolicy()
+    coinciding, absent = _big_batch_inputs(600, 60_000)
+    estimate = coincidence_estimates(coinciding, policy)["sms"]
+    shown = estimate.shown
+    assert estimate.rate < 5e-5 and estimate.share < 5e-5
+    for key, exact in (("rate", estimate.rate), ("share", estimate.share), ("absent_prior", estimate.share)):
+        assert shown[key] > 0 and abs(shown[key] / exact - 1) < 0.01, key
+    # what a learned file keeps of it is read back
+    kept = {"sms": {k: shown[k] for k in ("share", "rate", "absent_prior")}}
+    assert _kept_estimates(rk.MatchPolicy(coincidence_by_kind=kept))["sms"]["absent_prior"] > 0
+    prior = absence_estimates(absent, policy.replace(prior_absent_min_proofs=1))["sms"]
+    assert prior.used < 5e-5
+    assert prior.shown["used"] > 0 and abs(prior.shown["used"] / prior.used - 1) < 0.01

@@ -53,11 +53,23 @@ __all__ = [
     "absence_priors",
     "absence_shift",
     "absent_share",
+    "shown_probability",
 ]
 
 _EM_STEPS = 60
 _OTHER = ("other brand", "other branch")  # a text that names another shop (as in matching.elsewhere)
 _NUMBERS = (("wallet_txn_id", "wallet", FULL_ID), ("order_no", "order", 10), ("rrn", "reference", 12))
+
+
+def shown_probability(value: float) -> float:
+    """A probability as ``attrs`` show it: four decimal places, or three significant digits below 0.001.
+
+    Four places alone showed the small estimates of a large batch (a rate or a prior of absence below
+    0.00005) as 0.0: a learned file keeps what ``attrs`` show and refused such an entry when read back, and
+    :func:`~receiptkit.matching.elsewhere.silent_absence` reads the shown prior (log 0 would make a proof
+    certain to be in the journal).
+    """
+    return round(value, 4) if value >= 1e-3 else float(f"{value:.3g}")
 
 
 def absent_share(z: np.ndarray, chance: np.ndarray, eps: np.ndarray | float, policy: MatchPolicy) -> float:
@@ -220,8 +232,8 @@ def absence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str, Ab
             "proofs": count,
             "none_found": int(found_none[mine].sum()),
             "other_shop": n_other,
-            "estimate": round(float(estimate), 4),
-            "used": round(float(used), 4),
+            "estimate": shown_probability(float(estimate)),
+            "used": shown_probability(float(used)),
         }
         out[str(stratum)] = Absence(used=float(used), shown=shown)
     return out

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
-from receiptkit.matching.absence import absent_share
+from receiptkit.matching.absence import absent_share, shown_probability
 from receiptkit.matching.comparators import MerchantTable
 from receiptkit.matching.decide import _posteriors, _Weighed
 from receiptkit.matching.evidence import ProofArrays, present
@@ -211,14 +211,14 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
         shown: dict[str, float] = {
             "named": n_named,
             "coincide": n_coincide,
-            "rate": round(rate, 4),
+            "rate": shown_probability(rate),
             "here": n_here,
-            "share": round(share, 4),
+            "share": shown_probability(share),
             "silent": int((silent & mine).sum()),
             "silent_none_found": int((silent & mine & known & none).sum()),
             # the prior of "not in this journal" of those proofs: the share read from them, never above
             # prior_absent (as matching.absence); prior_absent where the share is the named one
-            "absent_prior": round(min(policy.prior_absent, silent_share), 4)
+            "absent_prior": shown_probability(min(policy.prior_absent, silent_share))
             if silent_share is not None
             else policy.prior_absent,
             "kept": bool(kept and n_named < int(policy.coincidence_min_named)),
