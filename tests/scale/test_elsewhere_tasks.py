@@ -94,3 +94,32 @@ def test_match_dask_prior_of_absence_on_a_generated_week() -> None:
     assert got.attrs["prior_absent"] == expected.attrs["prior_absent"]
     assert got.attrs["coincidence"] == expected.attrs["coincidence"]
     _equal_verdicts(got, expected)
+
+
+def test_a_task_whose_rows_hold_no_wallet_number_still_counts_a_number_the_journal_does_not_hold() -> None:
+    """The hour counter's journal records WeChat transaction numbers, on its 1500 sales only; twelve counter
+    proofs of other amounts carry a full number the journal does not hold (the record of a payment made
+    elsewhere). One ``match`` counts them as proofs that found nothing, and the kind's prior of absence stays.
+    The tasks (by amount) holding no row with a number did not count them: the batch's estimate fell to 2 %,
+    and all 84 proofs, the twelve included, were matched on amount and hour where ``match`` leaves them
+    ambiguous. Whether the journal records a kind of number is the whole journal's fact (JournalStats.numbers)."""
+    journal, batch = _hour_counter()
+    journal = journal.assign(
+        wallet_txn_id=np.where(
+            journal["amount_minor"] == 1500, [f"42000012{k:020d}" for k in range(len(journal))], None
+        )
+    )
+    at = np.flatnonzero(batch["amount_minor"].to_numpy() != 1500)[:12]
+    numbers = np.full(len(batch), None, dtype=object)
+    numbers[at] = [f"42000099{k:020d}" for k in range(len(at))]
+    batch = batch.assign(wallet_txn_id=numbers)
+    policy = rk.MatchPolicy(prior_absent_min_proofs=60)
+    expected = rk.match(batch, journal, policy=policy)
+    with dask.config.set(scheduler="sync"):
+        planned = plan_dask(batch, journal, policy=policy)
+        got = planned.result.compute().sort_index()
+    assert planned.plan.n_tasks >= 4
+    assert expected.attrs["prior_absent"]["manual"]["none_found"] == 12
+    assert planned.estimates.attrs()["prior_absent"] == expected.attrs["prior_absent"]
+    _equal_verdicts(got, expected)
+    assert not (got["status"].iloc[at] == "matched").any()

@@ -47,6 +47,7 @@ from receiptkit.matching.policy import MatchPolicy
 
 __all__ = [
     "INPUT_COLUMNS",
+    "NUMBER_COLUMNS",
     "Absence",
     "absence_estimates",
     "absence_inputs",
@@ -59,6 +60,8 @@ __all__ = [
 _EM_STEPS = 60
 _OTHER = ("other brand", "other branch")  # a text that names another shop (as in matching.elsewhere)
 _NUMBERS = (("wallet_txn_id", "wallet", FULL_ID), ("order_no", "order", 10), ("rrn", "reference", 12))
+#: The journal's columns of full numbers a proof's own number is looked up in (:func:`_numbers_found`).
+NUMBER_COLUMNS = tuple(column for column, _, _ in _NUMBERS)
 
 
 def shown_probability(value: float) -> float:
@@ -99,13 +102,18 @@ def absent_share(z: np.ndarray, chance: np.ndarray, eps: np.ndarray | float, pol
 def _numbers_found(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray, np.ndarray]:
     """Proofs carrying a full wallet, order or reference number the journal could hold, and whether it does.
 
-    A number counts only when the journal records that kind of number at all.
+    A number counts only when the journal records that kind of number at all: the whole journal's
+    (``index.recorded_numbers``, set on a slice's index by :func:`~receiptkit.matching.partial.index_with_stats`),
+    not a slice's, where a task of ``match_dask`` whose rows happen to hold no such number would not count the
+    proofs whose number the journal does not hold, and lower their kind's prior of absence.
     """
     n = len(proofs)
     has = np.zeros(n, dtype=bool)
     found = np.zeros(n, dtype=bool)
+    recorded = getattr(index, "recorded_numbers", None)
     for column, attr, shortest in _NUMBERS:
-        if column not in index.journal.columns or not index.journal[column].notna().any():
+        held = column in index.journal.columns and bool(index.journal[column].notna().any())
+        if not (held if recorded is None else column in recorded):
             continue
         values = np.asarray(getattr(proofs, attr), dtype=object)
         given = present(values) & ~is_masked(values)
@@ -113,9 +121,11 @@ def _numbers_found(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray
         full[given] = np.array([len(str(v)) >= shortest for v in values[given]], dtype=bool)
         if not full.any():
             continue
+        has |= full
+        if not held:  # the journal records such numbers, none of them in this slice: not found here
+            continue
         # numpy's stubs take no None as a value; at run time it makes an object array with None
         query, _ = index.lookup(column, np.where(full, values, None))  # type: ignore[call-overload]
-        has |= full
         found[np.unique(query)] = True
     return has, found & has
 

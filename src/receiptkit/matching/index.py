@@ -260,9 +260,11 @@ class JournalIndex:
 
     # what a distributed run gives a slice's index of the whole journal (.partial); unset otherwise, read
     # with getattr: its channel counts (matching.channel.journal_channel_counts) and logged span in UTC
-    # seconds (matching.candidates.journal_span)
+    # seconds (matching.candidates.journal_span), the kinds of full number the whole journal records
+    # (matching.absence._numbers_found)
     channel_counts: np.ndarray
     journal_span_s: tuple[int, int]
+    recorded_numbers: frozenset[str]
 
     def __init__(
         self,

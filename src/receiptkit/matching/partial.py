@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from receiptkit.matching.absence import NUMBER_COLUMNS
 from receiptkit.matching.channel import channel_codes, channel_counts
 from receiptkit.matching.clocks import ClockSegment
 from receiptkit.matching.evidence import ProofArrays
@@ -54,6 +55,9 @@ class JournalStats:
         None  # rows per (shows a card, channel class): matching.channel.channel_counts
     )
     span: tuple[int, int] | None = None  # first and last logged time, UTC seconds (candidates.journal_span)
+    # the kinds of full number the journal records at all (NUMBER_COLUMNS holding a value: matching.absence
+    # _numbers_found); None: not counted (each slice's index reads its own rows)
+    numbers: frozenset[str] | None = None
 
     @classmethod
     def of(cls, journal: pd.DataFrame) -> JournalStats:
@@ -75,7 +79,11 @@ class JournalStats:
         if len(journal):
             logged = journal["ts"].dt.tz_convert("UTC").dt.as_unit("s").astype("int64")
             span = (int(logged.min()), int(logged.max()))
-        return cls(last4, counts("merchant_name"), counts("terminal_id"), counts("currency"), channels, span)
+        columns = [c for c in NUMBER_COLUMNS if c in journal.columns]  # none read: not counted (None)
+        numbers = frozenset(c for c in columns if journal[c].notna().any()) if columns else None
+        return cls(
+            last4, counts("merchant_name"), counts("terminal_id"), counts("currency"), channels, span, numbers
+        )
 
     @classmethod
     def combine(cls, parts: Iterable[JournalStats]) -> JournalStats:
@@ -93,7 +101,11 @@ class JournalStats:
         together = np.sum(channels, axis=0) if channels and len(channels) == len(parts) else None
         spans = [p.span for p in parts if p.span is not None]
         span = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
-        return cls(last4, total("merchants"), total("terminals"), total("currencies"), together, span)
+        recorded = [p.numbers for p in parts if p.numbers is not None]
+        numbers = frozenset().union(*recorded) if parts and len(recorded) == len(parts) else None
+        return cls(
+            last4, total("merchants"), total("terminals"), total("currencies"), together, span, numbers
+        )
 
 
 def index_with_stats(
@@ -129,6 +141,8 @@ def index_with_stats(
         index.channel_counts = stats.channels  # the channel comparator's shares (matching.channel)
     if stats.span is not None:
         index.journal_span_s = stats.span  # the days a date's or an hour's rate is read on (candidates)
+    if stats.numbers is not None:
+        index.recorded_numbers = stats.numbers  # whether a full number not here counts (matching.absence)
     index.clock_offsets = None  # the currency codes changed: sort again, with the offsets
     index.set_clock_offsets(clock_offsets or {}, clock_segments or {})
     return index

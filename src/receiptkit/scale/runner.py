@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 from dask import delayed
 
-from receiptkit.matching.absence import _numbers_found
+from receiptkit.matching.absence import NUMBER_COLUMNS, _numbers_found
 from receiptkit.matching.batch import BatchEstimates, BatchInputs, batch_inputs, estimate_batch
 from receiptkit.matching.clocks import ClockSegment, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
@@ -319,10 +319,9 @@ def plan_dask(
     source = journal_source(journal)
     proof_parts = proof_source(proofs).parts
 
-    # 1. census
-    journal_census = [
-        delayed(cs.census_journal)(source.part(i, cs.CENSUS_COLUMNS)) for i in range(len(source))
-    ]
+    # 1. census (and which kinds of full number the journal records: matching.absence)
+    census_columns = [*cs.CENSUS_COLUMNS, *(c for c in NUMBER_COLUMNS if c in source.meta.columns)]
+    journal_census = [delayed(cs.census_journal)(source.part(i, census_columns)) for i in range(len(source))]
     (censuses,) = dask.compute(journal_census)
     stats = JournalStats.combine(c.stats for c in censuses)
     bucket_days = pd.concat([c.bucket_days for c in censuses], ignore_index=True)
