@@ -695,3 +695,25 @@ def test_a_malformed_estimate_given_in_the_policy_is_a_typed_error(entry) -> Non
     policy = rk.MatchPolicy(coincidence_by_kind={"sms": entry})
     with pytest.raises(rk.ReceiptkitError, match=r"coincidence_by_kind\['sms'\]"):
         rk.match(proofs(UNNAMED), j, policy=policy)
+
+
+def test_a_wallets_name_in_front_of_another_shop_does_not_hide_its_coincidence() -> None:
+    """Ten SMS "财付通-海底捞火锅(厦门中山路店)" (another branch; no card last 4) coincide with card sales here on
+    amount and minute. Whether they coincide is read on their amount, time and card alone (the module's
+    docstring): their text's wallet word weighs against a card sale (not_at_a_terminal), and left in, none
+    counted as coinciding (rate 0.0007), so an SMS naming only 美团平台商户 on the amount and minute of another
+    sale was matched at 99.6 %. Weighed without what the text says (merchant and its wallet word), they
+    coincide as they did before that level existed, and the proof is capped as then."""
+    j, decoys = _journal_and_decoys(10)
+    for decoy in decoys:
+        decoy["card_last4"] = None
+    unnamed = dict(UNNAMED, card_last4=None)
+    result = rk.match(proofs(unnamed, *decoys), j)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["coincide"] == 10
+    neutral = rk.match(proofs(unnamed, *decoys), j, policy=rk.MatchPolicy(m_bank_not_terminal_card_sale=1.0))
+    assert neutral.attrs["coincidence"]["sms"] == stats
+    assert row_of(result, "unnamed")["status"] == "ambiguous"
+    # the wallet word still weighs against the card sale on the proof's own evidence
+    table = rk.explain(result, "elsewhere0").set_index("field")
+    assert table.loc["channel", "best_level"] == "not_at_a_terminal"

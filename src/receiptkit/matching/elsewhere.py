@@ -122,11 +122,15 @@ def coincidence_inputs(
         present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
     )
     elsewhere = (codes == 1) & ~strong
-    # the named-elsewhere proofs' best candidates weighed without the merchant field: would they be matched?
+    # the named-elsewhere proofs' best candidates weighed without what their text says (the merchant field, and
+    # the wallet its words name against a card sale or the other wallet's row): would they be matched on their
+    # amount, time and card alone?
     coincide = np.zeros(n, dtype=bool)
     if len(w.proof):
         merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
-        unnamed = dataclasses.replace(w, score=w.score - merchant_w)
+        unnamed = dataclasses.replace(
+            w, score=w.score - merchant_w - _text_channel_weights(index, proofs, w, policy)
+        )
         post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
         best_conf = np.append(post.conf, 0.0)[post.best]
         coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.coincidence_level)
@@ -152,6 +156,28 @@ def coincidence_inputs(
             "chance": chance,
         }
     )
+
+
+#: Channel levels read from a proof's text (a bank's words naming a wallet), not from its amount, time or card.
+_TEXT_CHANNEL_LEVELS = ("not_the_named_wallet", "not_at_a_terminal")
+
+
+def _text_channel_weights(
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, policy: MatchPolicy
+) -> np.ndarray:
+    """Per pair, the channel weight its proof's text gives (:data:`_TEXT_CHANNEL_LEVELS`; 0 for any other level).
+
+    A proof naming another shop behind a wallet's name (``财付通-X``) reads against a card sale here on that
+    name (``not_at_a_terminal``): left in, it hid the coincidences of such proofs with card sales, and the
+    rate of proofs naming no shop (which show no wallet's name) fell to the prior.
+    """
+    from receiptkit.matching.comparators import ChannelComparator, PairContext
+    from receiptkit.matching.index import Pairs
+
+    levels, weights = ChannelComparator(policy).compare(
+        PairContext(index, proofs, Pairs(w.proof, w.txn, w.route), policy)
+    )
+    return np.where(np.isin(np.asarray(levels, dtype=object), _TEXT_CHANNEL_LEVELS), weights, 0.0)
 
 
 def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str, Coinciding]:
