@@ -129,7 +129,7 @@ def coincidence_inputs(
     if len(w.proof):
         merchant_w = table.evidence(w.proof, index.merchant_code[w.txn], with_levels=False)[1]
         unnamed = dataclasses.replace(
-            w, score=w.score - merchant_w - _text_channel_weights(index, proofs, w, policy)
+            w, score=w.score - merchant_w - _text_channel_weights(index, proofs, w, policy, elsewhere)
         )
         post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
         best_conf = np.append(post.conf, 0.0)[post.best]
@@ -163,9 +163,10 @@ _TEXT_CHANNEL_LEVELS = ("not_the_named_wallet", "not_at_a_terminal")
 
 
 def _text_channel_weights(
-    index: JournalIndex, proofs: ProofArrays, w: _Weighed, policy: MatchPolicy
+    index: JournalIndex, proofs: ProofArrays, w: _Weighed, policy: MatchPolicy, mine: np.ndarray
 ) -> np.ndarray:
-    """Per pair, the channel weight its proof's text gives (:data:`_TEXT_CHANNEL_LEVELS`; 0 for any other level).
+    """Per pair, the channel weight its proof's text gives (:data:`_TEXT_CHANNEL_LEVELS`; 0 for any other level),
+    for the pairs of the proofs ``mine`` (0 for the others: only theirs are read).
 
     A proof naming another shop behind a wallet's name (``财付通-X``) reads against a card sale here on that
     name (``not_at_a_terminal``): left in, it hid the coincidences of such proofs with card sales, and the
@@ -174,10 +175,15 @@ def _text_channel_weights(
     from receiptkit.matching.comparators import ChannelComparator, PairContext
     from receiptkit.matching.index import Pairs
 
+    out = np.zeros(len(w.proof))
+    at = np.flatnonzero(mine[w.proof])
+    if not len(at):
+        return out
     levels, weights = ChannelComparator(policy).compare(
-        PairContext(index, proofs, Pairs(w.proof, w.txn, w.route), policy)
+        PairContext(index, proofs, Pairs(w.proof[at], w.txn[at], w.route[at]), policy)
     )
-    return np.where(np.isin(np.asarray(levels, dtype=object), _TEXT_CHANNEL_LEVELS), weights, 0.0)
+    out[at] = np.where(np.isin(np.asarray(levels, dtype=object), _TEXT_CHANNEL_LEVELS), weights, 0.0)
+    return out
 
 
 def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str, Coinciding]:
