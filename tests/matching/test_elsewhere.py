@@ -717,3 +717,25 @@ def test_a_wallets_name_in_front_of_another_shop_does_not_hide_its_coincidence()
     # the wallet word still weighs against the card sale on the proof's own evidence
     table = rk.explain(result, "elsewhere0").set_index("field")
     assert table.loc["channel", "best_level"] == "not_at_a_terminal"
+
+
+def test_a_lower_match_threshold_counts_the_coincidences_it_would_match() -> None:
+    """Ten SMS naming another branch, to the hour and without card last 4, coincide with sales here: with their
+    text left out they would be matched at 96 %. At match_threshold 0.8 a proof naming no shop with that evidence
+    is matched, but coincidence_level (0.985) counted none of the ten as coinciding: the cap vanished, and the
+    SMS naming only 美团平台商户 was matched on the amount and hour of another sale. A coincidence is what the
+    matcher would match: it is read at the lower of coincidence_level and match_threshold."""
+    j, decoys = _journal_and_decoys(10)
+    for decoy in decoys:
+        decoy.update(ts_precision="hour", card_last4=None)
+    unnamed = dict(UNNAMED, ts_precision="hour", card_last4=None)
+    low = rk.MatchPolicy(match_threshold=0.8)
+    alone = rk.match(proofs(unnamed), j, policy=low)
+    assert row_of(alone, "unnamed")["status"] == "matched"
+    result = rk.match(proofs(unnamed, *decoys), j, policy=low)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["coincide"] == 10
+    assert row_of(result, "unnamed")["status"] != "matched"
+    # at the default threshold nothing changes: the level stays coincidence_level
+    default = rk.match(proofs(unnamed, *decoys), j)
+    assert default.attrs["coincidence"]["sms"]["coincide"] == 0

@@ -133,7 +133,9 @@ def coincidence_inputs(
         )
         post = _posteriors(unnamed, np.ones(len(w.proof), dtype=bool), policy)
         best_conf = np.append(post.conf, 0.0)[post.best]
-        coincide = elsewhere & (post.best >= 0) & (best_conf >= policy.coincidence_level)
+        # what the matcher would match coincides: a threshold below coincidence_level makes coincidences commoner
+        level = min(float(policy.coincidence_level), float(policy.match_threshold))
+        coincide = elsewhere & (post.best >= 0) & (best_conf >= level)
     known = proofs.cur_code >= 0  # a currency the journal holds (a foreign line without a rate says nothing)
     # a proof whose amount can be weighed (the journal's currency, or one with a billing rate): only such a proof
     # can coincide with a sale here, so only such proofs tell how often a payment made elsewhere does

@@ -86,11 +86,11 @@ class MatchPolicy:
         from the proofs naming another branch of it (stratum ``"<kind> brand"``;
         default on). ``coincidence_level``: a proof naming another shop
         coincides with a sale here when that sale's posterior, weighed without
-        the proof's merchant text, reaches this level (default 0.985). It is
-        not ``match_threshold``: a coincidence is a fact about the evidence, so
-        raising the threshold does not make coincidences rarer and the cap
-        weaker (with it, ``match_threshold=0.999`` matched more payments made
-        elsewhere than 0.995 on clean room 3).
+        the proof's merchant text, reaches this level (default 0.985), or
+        ``match_threshold`` when that is lower (what would be matched
+        coincides). Raising the threshold does not make coincidences rarer and
+        the cap weaker (at ``match_threshold=0.999`` that matched more payments
+        made elsewhere than 0.995 on clean room 3).
         ``completeness_prior_weight``: how many proofs ``prior_absent`` counts as
         when the batch's proofs that name a branch of this journal and carry a
         full wallet, order or reference number say how often that branch's
