@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "JournalError": "receiptkit.errors",
     "ProofError": "receiptkit.errors",
     "SchemaError": "receiptkit.errors",
+    "PolicyError": "receiptkit.errors",
     "AmountError": "receiptkit.errors",
     "TimeParseError": "receiptkit.errors",
     "PrinterError": "receiptkit.errors",

@@ -19,6 +19,7 @@ __all__ = [
     "ClosingRefused",
     "JournalError",
     "PackError",
+    "PolicyError",
     "PrintUnconfirmed",
     "PrinterError",
     "PrinterNotReady",
@@ -105,6 +106,10 @@ class TimeParseError(ReceiptkitError, ValueError):
 
 class SchemaError(ReceiptkitError, ValueError):
     """A frame does not follow the canonical schema."""
+
+
+class PolicyError(ReceiptkitError, ValueError):
+    """A matcher parameter (:class:`~receiptkit.MatchPolicy`) is out of its range."""
 
 
 class JournalError(ReceiptkitError, ValueError):

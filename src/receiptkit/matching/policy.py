@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from receiptkit.errors import PolicyError
+
 __all__ = ["MatchPolicy"]
 
 
@@ -260,6 +262,115 @@ class MatchPolicy:
     keep_pairs: int = 12
     chunk_size: int = 50_000
 
+    def __post_init__(self) -> None:
+        """Every probability, weight, count and window in its range, or a :class:`~receiptkit.errors.PolicyError`
+        naming the parameter and the value (a probability of 0 or above 1 would give an infinite or NaN weight,
+        a threshold above 1 no verdict at all: a result nobody could read right)."""
+        for name in _PROBABILITIES:
+            _check(name, getattr(self, name), low=0.0, low_open=True, high=1.0)
+        for name in ("m_time_second", "m_time_minute", "m_time_range", "m_time_day"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not values:
+                raise PolicyError(
+                    f"MatchPolicy.{name}: {values!r} is not a tuple of probabilities", value=values
+                )
+            for k, value in enumerate(values):
+                _check(f"{name}[{k}]", value, low=0.0, low_open=True, high=1.0)
+        _check("candidate_floor", self.candidate_floor, low=0.0, high=1.0, high_open=True)
+        _check("coincidence_prior", self.coincidence_prior, low=0.0, high=1.0)
+        for name in _POSITIVE:
+            _check(name, getattr(self, name), low=0.0, low_open=True)
+        for name in _NON_NEGATIVE:
+            _check(name, getattr(self, name), low=0.0)
+        for name in ("merchant_strong", "merchant_partial"):
+            _check(name, getattr(self, name), low=0.0, high=100.0)
+        for name in ("fx_tolerance", "fx_fee_max"):
+            _check(name, getattr(self, name), low=0.0)
+
     def replace(self, **changes: object) -> MatchPolicy:
         """A copy with some parameters changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# parameters that are probabilities in (0, 1] (a level's m, a threshold, a prior): a log of each is taken
+_PROBABILITIES = (
+    "match_threshold",
+    "min_margin",
+    "absent_threshold",
+    "prior_absent",
+    "m_amount",
+    "m_amount_fx",
+    "m_time_txn_day",
+    "m_time_outside",
+    "m_last4",
+    "m_id_agree",
+    "m_id_differs",
+    "m_id_masked_differs",
+    "m_reference_unmatched",
+    "m_auth_code",
+    "m_stan",
+    "m_terminal_agree",
+    "m_terminal_differs",
+    "m_merchant_alias",
+    "m_merchant_branch",
+    "m_merchant_brand",
+    "m_merchant_similar",
+    "m_merchant_unrelated",
+    "m_wallet_record_other_channel",
+    "m_bank_wallet_other_channel",
+    "m_bank_not_terminal_card_sale",
+    "m_posted_voided",
+    "m_refunded_not_undone",
+    "m_merchant_other_brand",
+    "m_merchant_other_branch",
+    "coincidence_level",
+)
+# ratios and windows that must be above 0 (a ratio's log is taken; a window of 0 s finds nothing)
+_POSITIVE = (
+    "channel_wallet_ratio",
+    "skew_vote_last4_agree",
+    "skew_vote_last4_differs",
+    "skew_vote_same_wallet",
+    "skew_peak_ratio",
+    "keep_candidates",
+    "expand_cap",
+    "keep_pairs",
+    "chunk_size",
+)
+# weights, counts and windows that may be 0 (0 switches the estimate off, or allows no lag)
+_NON_NEGATIVE = (
+    "clock_tolerance_s",
+    "max_clock_skew_s",
+    "bank_post_lag_days",
+    "min_skew_votes",
+    "rate_window_s",
+    "skew_sample",
+    "coincidence_prior_weight",
+    "coincidence_min_named",
+    "completeness_prior_weight",
+    "prior_absent_min_proofs",
+)
+
+
+def _check(
+    name: str,
+    value: object,
+    *,
+    low: float,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """``value`` a real number (not a bool) within [low, high], the ends open where said; else PolicyError."""
+    ok = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if ok:
+        number = float(value)  # type: ignore[arg-type]
+        ok = number == number and abs(number) != float("inf")  # not NaN, not infinite
+        ok = ok and (number > low if low_open else number >= low)
+        if high is not None:
+            ok = ok and (number < high if high_open else number <= high)
+    if not ok:
+        left = "(" if low_open else "["
+        right = "" if high is None else (f"{high:g})" if high_open else f"{high:g}]")
+        span = f"{left}{low:g}, {right or 'inf)'}"
+        raise PolicyError(f"MatchPolicy.{name}: {value!r} is not a number in {span}", value=value)
