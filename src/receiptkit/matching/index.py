@@ -659,6 +659,7 @@ class JournalIndex:
         self.offset_s = np.rint(per_terminal[self.terminal_code]).astype(np.int64)
         self.offset_unsure = np.zeros(len(self), dtype=bool)
         alt_rows, alt_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+        self._doubt_stray_offsets(alt_rows, alt_s)
         for terminal, pieces_of in self.clock_segments.items():
             found: np.ndarray | list[int] = (
                 np.flatnonzero(self.terminals == terminal) if len(self.terminals) else []
@@ -677,6 +678,49 @@ class JournalIndex:
         self.ts_adj = self.ts_s - self.offset_s
         self.day_adj = (self.ts_adj + self.utc_offset_s) // 86400  # corrected local day (days since 1970)
         self._sort()
+
+    def _doubt_stray_offsets(self, alt_rows: list[np.ndarray], alt_s: list[np.ndarray]) -> None:
+        """Rows that a terminal's one offset would move out of the journal's period: that offset is not theirs.
+
+        An offset given as one number (a mapping, or ``attrs["clock_offsets"]``
+        without the pieces) holds for every row of its terminal. When the
+        terminal's clock jumped (a battery reset), it fits the rows after the
+        jump only: the rows logged before it, by a clock that was right, are
+        moved by it out of the period the other terminals' rows span (more than
+        a day beyond it), and the proof of such a sale would find a stranger's
+        sale of its amount where its own should be. Such a row keeps its logged
+        time and is *unsure* (both places kept, as a row near a known clock
+        change is: :func:`~receiptkit.matching.clocks.clock_doubt`), so a proof
+        near either place is not matched on time. Rows whose logged time is
+        itself outside the period (a clock that lost its date) are corrected as
+        given. Terminals with pieces are placed by them (the caller's loop).
+        """
+        if not len(self) or not len(self.terminals):
+            return
+        small = np.abs(self.offset_s) <= 86400
+        if not small.any() or small.all():
+            return
+        period_lo = int((self.ts_s[small] - self.offset_s[small]).min()) - 86400
+        period_hi = int((self.ts_s[small] - self.offset_s[small]).max()) + 86400
+        corrected = self.ts_s - self.offset_s
+        known = np.asarray(self.terminals, dtype=object)
+        names = np.concatenate([known, np.array([None], dtype=object)])[self.terminal_code]  # -1: no terminal
+        pieces = np.isin(names, list(self.clock_segments)) if self.clock_segments else False
+        stray = (
+            ~small
+            & ~pieces
+            & ((corrected < period_lo) | (corrected > period_hi))
+            & (self.ts_s >= period_lo)
+            & (self.ts_s <= period_hi)
+        )
+        if not stray.any():
+            return
+        rows = np.flatnonzero(stray)
+        given = self.offset_s[rows].copy()
+        self.offset_s[rows] = 0
+        self.offset_unsure[rows] = True
+        alt_rows.extend([rows, rows])
+        alt_s.extend([np.zeros(len(rows), dtype=np.int64), given])
 
     def _hypothesis_groups(self) -> tuple[np.ndarray, ...]:
         """The rows that are hypotheses and each one's amount group: what the tables are sorted by besides time.
