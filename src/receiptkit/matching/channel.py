@@ -357,34 +357,44 @@ _ALIPAY_WORDS = re.compile(r"支付宝|ALIPAY", re.IGNORECASE)
 _BANK_KINDS = ("sms", "issuer_app", "bank_statement")
 
 
+def _bank_words(kinds: np.ndarray, texts: np.ndarray, raws) -> list[tuple[int, str]]:
+    """The bank's texts (SMS, push, statement line) of a batch: per such proof with text, its position and its
+    merchant text and whole message (``raw["text"]``) joined, NFKC-folded (full-width letters read as ASCII)."""
+    import unicodedata
+
+    kinds = np.asarray(kinds, dtype=object)
+    texts = np.asarray(texts, dtype=object)
+    raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
+    folded: dict[str, str] = {}
+    out: list[tuple[int, str]] = []
+    bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
+    for k in np.flatnonzero(bank):
+        raw = raws[k]
+        whole = raw.get("text") if isinstance(raw, dict) else None
+        parts = [str(v) for v in (texts[k], whole) if isinstance(v, str) and v.strip()]
+        if not parts:
+            continue
+        words = " ".join(parts)
+        if words not in folded:
+            folded[words] = unicodedata.normalize("NFKC", words)
+        out.append((int(k), folded[words]))
+    return out
+
+
 def bank_wallets(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
     """Per proof: ``WECHAT``, ``ALIPAY`` or -1: the one wallet a bank's text (SMS, push, statement line) names.
 
     The merchant text and the message's whole text (``raw["text"]``) are read;
     a text naming both wallets, or neither, is -1 (nothing said).
     """
-    import unicodedata
-
-    kinds = np.asarray(kinds, dtype=object)
-    texts = np.asarray(texts, dtype=object)
-    raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
     out = np.full(len(kinds), _UNKNOWN, dtype=np.int8)
-    cache: dict[str, int] = {}
-    bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
-    for k in np.flatnonzero(bank):
-        text = texts[k]
-        raw = raws[k]
-        whole = raw.get("text") if isinstance(raw, dict) else None
-        parts = [str(v) for v in (text, whole) if isinstance(v, str) and v.strip()]
-        if not parts:
-            continue
-        words = " ".join(parts)
-        if words not in cache:
-            folded = unicodedata.normalize("NFKC", words)
-            wechat = _WECHAT_WORDS.search(folded) is not None
-            alipay = _ALIPAY_WORDS.search(folded) is not None
-            cache[words] = WECHAT if wechat and not alipay else ALIPAY if alipay and not wechat else _UNKNOWN
-        out[k] = cache[words]
+    read: dict[str, int] = {}
+    for k, words in _bank_words(kinds, texts, raws):
+        if words not in read:
+            wechat = _WECHAT_WORDS.search(words) is not None
+            alipay = _ALIPAY_WORDS.search(words) is not None
+            read[words] = WECHAT if wechat and not alipay else ALIPAY if alipay and not wechat else _UNKNOWN
+        out[k] = read[words]
     return out
 
 
@@ -419,24 +429,12 @@ def bank_not_terminal(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
 
     The merchant text and the message's whole text (``raw["text"]``) are read, NFKC-folded (full-width too).
     """
-    import unicodedata
-
-    kinds = np.asarray(kinds, dtype=object)
-    texts = np.asarray(texts, dtype=object)
-    raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
     out = np.zeros(len(kinds), dtype=bool)
-    cache: dict[str, bool] = {}
-    bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
-    for k in np.flatnonzero(bank):
-        raw = raws[k]
-        whole = raw.get("text") if isinstance(raw, dict) else None
-        parts = [str(v) for v in (texts[k], whole) if isinstance(v, str) and v.strip()]
-        if not parts:
-            continue
-        words = " ".join(parts)
-        if words not in cache:
-            cache[words] = _NOT_TERMINAL_WORDS.search(unicodedata.normalize("NFKC", words)) is not None
-        out[k] = cache[words]
+    read: dict[str, bool] = {}
+    for k, words in _bank_words(kinds, texts, raws):
+        if words not in read:
+            read[words] = _NOT_TERMINAL_WORDS.search(words) is not None
+        out[k] = read[words]
     return out
 
 
