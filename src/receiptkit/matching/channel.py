@@ -398,17 +398,21 @@ def bank_wallets(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
     return out
 
 
-def bank_wallets_of(proofs) -> np.ndarray:
-    """:func:`bank_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per batch)."""
+def _per_proof_of_bank_texts(proofs, key: str, read) -> np.ndarray:
+    """``read(kinds, texts, raws)`` of a :class:`~receiptkit.matching.evidence.ProofArrays`, once per batch
+    (kept under ``key``)."""
 
     def compute(every) -> np.ndarray:
         frame = every.frame
         raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
-        return bank_wallets(
-            frame["kind"].astype(object).to_numpy(), np.asarray(every.merchant, dtype=object), raws
-        )
+        return read(frame["kind"].astype(object).to_numpy(), np.asarray(every.merchant, dtype=object), raws)
 
-    return proofs.per_proof("bank_wallets", compute)
+    return proofs.per_proof(key, compute)
+
+
+def bank_wallets_of(proofs) -> np.ndarray:
+    """:func:`bank_wallets` of a :class:`~receiptkit.matching.evidence.ProofArrays` (computed once per batch)."""
+    return _per_proof_of_bank_texts(proofs, "bank_wallets", bank_wallets)
 
 
 # --------------------------------------------------------------------------- a bank's text naming no terminal
@@ -440,15 +444,7 @@ def bank_not_terminal(kinds: np.ndarray, texts: np.ndarray, raws) -> np.ndarray:
 
 def bank_not_terminal_of(proofs) -> np.ndarray:
     """:func:`bank_not_terminal` of a :class:`~receiptkit.matching.evidence.ProofArrays` (once per batch)."""
-
-    def compute(every) -> np.ndarray:
-        frame = every.frame
-        raws = frame["raw"].to_numpy(dtype=object) if "raw" in frame.columns else None
-        return bank_not_terminal(
-            frame["kind"].astype(object).to_numpy(), np.asarray(every.merchant, dtype=object), raws
-        )
-
-    return proofs.per_proof("bank_not_terminal", compute)
+    return _per_proof_of_bank_texts(proofs, "bank_not_terminal", bank_not_terminal)
 
 
 def not_at_terminal_pairs(proofs, index, p: np.ndarray, j: np.ndarray, policy) -> np.ndarray:
