@@ -27,6 +27,7 @@ from .conftest import journal, pf, proofs, row_of, txn
         ({"m_time_minute": ()}, "m_time_minute"),
         ({"candidate_floor": 1.0}, "candidate_floor"),
         ({"coincidence_prior": 1.2}, "coincidence_prior"),
+        ({"coincidence_rate_prior_weight": -1.0}, "coincidence_rate_prior_weight"),
         ({"channel_wallet_ratio": 0}, "channel_wallet_ratio"),
         ({"keep_pairs": 0}, "keep_pairs"),
         ({"rate_window_s": -1}, "rate_window_s"),
@@ -53,7 +54,7 @@ def test_replace_checks_too() -> None:
     [
         {},
         {"coincidence_prior": 0.0},  # switches the estimate of payments made elsewhere off
-        {"coincidence_prior_weight": 0, "completeness_prior_weight": 0},
+        {"coincidence_prior_weight": 0, "coincidence_rate_prior_weight": 0, "completeness_prior_weight": 0},
         {"rate_window_s": 0, "bank_post_lag_days": 0},
         {"match_threshold": 1.0, "min_margin": 1.0},
         {"fx_tolerance": 0.02, "fx_fee_max": Decimal("0")},

@@ -19,7 +19,8 @@ per kind of proof (a bank SMS and a wallet bill do not coincide alike) and
 direction (a refund is another event than a sale: proofs of refunds have their
 own rate, keyed ``"<kind> credit"``). That
 rate ``q`` (with a small prior, :attr:`MatchPolicy.coincidence_prior`, for kinds
-the batch says little about) enters the posterior of a proof that names no shop
+the batch says little about, worth :attr:`MatchPolicy.coincidence_rate_prior_weight`
+proofs: it leans towards matching, so it is worth few) enters the posterior of a proof that names no shop
 as a second way of being absent: "paid elsewhere and coinciding", with the
 evidence of the best candidate it coincides with. How likely "paid elsewhere"
 is, the batch says as well: the share ``s`` of the proofs (same kind and
@@ -210,6 +211,9 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
     chance = inputs["chance"].to_numpy(float)
     strata = inputs["stratum"].to_numpy(dtype=object).astype(str)
     weight = float(policy.coincidence_prior_weight)
+    # the prior of the rate leans towards matching (payments made elsewhere rarely coincide): worth few proofs, so
+    # that what the batch shows outweighs it; the prior of the share (prior_absent) leans towards caution
+    rate_weight = float(policy.coincidence_rate_prior_weight)
     families = [(str(k), strata == k, silent, elsewhere, here) for k in np.unique(strata)]
     if policy.coincidence_brand:
         families += [
@@ -223,8 +227,8 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
         n_here = int((here & mine).sum())
         n_compared = int((elsewhere & mine & comparable).sum())
         rate = (
-            (n_coincide + policy.coincidence_prior * weight) / (n_compared + weight)
-            if n_compared + weight > 0
+            (n_coincide + policy.coincidence_prior * rate_weight) / (n_compared + rate_weight)
+            if n_compared + rate_weight > 0
             else float(policy.coincidence_prior)  # no prior weight and nothing to read: the prior
         )
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof

@@ -69,8 +69,13 @@ class MatchPolicy:
     Payments made elsewhere (:mod:`~receiptkit.matching.elsewhere`)
         ``coincidence_prior``: how often a payment made elsewhere is taken to
         coincide with a sale here (amount, time, card) before the batch says
-        more (default 0.001); ``coincidence_prior_weight``: how many proofs
-        that prior counts as (default 20). The batch's own rate, per kind of
+        more (default 0.001); ``coincidence_rate_prior_weight``: how many
+        proofs that prior counts as (default 1: it leans towards matching, so
+        it must not outweigh what the batch shows; at 20, 4 coinciding among
+        13 proofs naming another shop read as 0.12, not 0.31);
+        ``coincidence_prior_weight``: how many proofs ``prior_absent`` counts
+        as in the share of payments made elsewhere (default 20: that prior
+        leans towards caution). The batch's own rate, per kind of
         proof and direction, comes from proofs whose text names another shop;
         the share of payments made elsewhere from the proofs that name no shop
         themselves: how many of them found no sale of their amount, against how
@@ -249,6 +254,7 @@ class MatchPolicy:
     merchant_partial: float = 60.0
     coincidence_prior: float = 0.001
     coincidence_prior_weight: float = 20.0
+    coincidence_rate_prior_weight: float = 1.0
     coincidence_min_named: int = 5
     coincidence_brand: bool = True
     coincidence_level: float = 0.985
@@ -346,6 +352,7 @@ _NON_NEGATIVE = (
     "rate_window_s",
     "skew_sample",
     "coincidence_prior_weight",
+    "coincidence_rate_prior_weight",
     "coincidence_min_named",
     "completeness_prior_weight",
     "prior_absent_min_proofs",
