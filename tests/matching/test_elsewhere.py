@@ -12,6 +12,15 @@ BG = background()
 SHOP = "海底捞火锅(五角场店)"
 
 
+def _upper(k: int, n: int, z: float = 1.645) -> float:
+    """The upper end of the one-sided 95 % Wilson interval of ``k / n``: the coinciding rate read from ``n``
+    proofs naming another shop of which ``k`` coincide (at least ``coincidence_min_named`` of them)."""
+    p = k / n
+    centre = p + z * z / (2 * n)
+    spread = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return min(1.0, (centre + spread) / (1 + z * z / n))
+
+
 def _journal_and_decoys(n_decoys: int):
     """Sales of the shop, and SMS of payments at another branch coinciding with the first ``n_decoys`` of them."""
     sales = [
@@ -77,8 +86,8 @@ def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matche
         assert row_of(result, f"elsewhere{k}")["status"] == "unmatched"  # another branch: never matched
     stats = result.attrs["coincidence"]["sms"]
     assert stats["named"] == 10 and stats["coincide"] == 10
-    # the prior of the rate (0.001) counts as one proof (coincidence_rate_prior_weight): it leans towards matching
-    assert stats["rate"] == round((10 + 0.001 * 1) / (10 + 1), 4)
+    # ten proofs to read the rate from: the upper end of what 10 coinciding of 10 allow (1)
+    assert stats["rate"] == round(_upper(10, 10), 4) == 1.0
     verdict = row_of(result, "unnamed")
     assert verdict["status"] == "ambiguous"
     assert "not in this journal" in verdict["reason"]
@@ -86,7 +95,7 @@ def test_when_payments_naming_another_shop_coincide_an_unnamed_one_is_not_matche
     # no proof names this shop: the share of payments made elsewhere is (10 + 0.1 * 20) / (10 + 0 + 20)
     assert stats["here"] == 0 and stats["share"] == round(12 / 30, 4)
     # the cap: (1 - share) / (1 - share + share * rate)
-    share, rate = 12 / 30, (10 + 0.001) / 11
+    share, rate = 12 / 30, 1.0
     assert verdict["confidence"] <= (1 - share) / (1 - share + share * rate) + 1e-6
 
 
@@ -333,7 +342,7 @@ def _sales_and_sms_naming_this_shop(n: int) -> tuple[list, list]:
 
 
 def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_not_cap_every_proof() -> None:
-    """Five SMS naming another branch coincide with sales here (every one of them: the rate is (5 + 0.001) / 6),
+    """Five SMS naming another branch coincide with sales here (every one of them: the rate is read as 1),
     but 600 SMS of the same batch name this shop: payments made elsewhere are about 1 % of the proofs that say
     where they were paid, so an SMS naming no shop that fits one sale on amount, minute and card is this
     shop's at 99 %. Among 200 naming this shop they are 3 %, every one coinciding: one SMS naming no shop in 33
@@ -346,7 +355,7 @@ def test_a_few_coinciding_payments_elsewhere_among_many_proofs_of_this_shop_do_n
     stats = result.attrs["coincidence"]["sms"]
     assert stats["named"] == 5 and stats["coincide"] == 5 and stats["here"] == 600
     assert stats["share"] == round((5 + 0.1 * 20) / (5 + 600 + 20), 4)
-    assert stats["rate"] == round((5 + 0.001) / 6, 4)
+    assert stats["rate"] == 1.0
     assert row_of(result, "unnamed")["txn_id"] == "T"
     fewer = rk.match(proofs(UNNAMED, *decoys, *named[:200]), j)
     assert fewer.attrs["coincidence"]["sms"]["share"] == round((5 + 0.1 * 20) / (5 + 200 + 20), 4)
@@ -392,22 +401,23 @@ def test_counter_proofs_naming_no_shop_tell_their_own_share_of_payments_made_els
     """At a counter the clerk types no shop for a payment made here, so every proof that names a shop names
     another one: the share of the proofs that say where they were paid (10 of 10 elsewhere) says nothing of
     the proofs that do not. Those tell their own: payments made elsewhere find no sale of their amount half
-    the time (5 of the 10 naming another branch; 22 % at the lower end of what 10 proofs allow), and all 300
-    proofs naming no shop found theirs, so few of them were made elsewhere; they are matched."""
-    j, batch = _counter_batch(300, 0)
+    the time (5 of the 10 naming another branch; 22 % at the lower end of what 10 proofs allow), and all 600
+    proofs naming no shop found theirs, so few of them were made elsewhere; they are matched (with 300, the
+    prior's pull towards 0.1 keeps about 2 % of them made elsewhere, each coinciding at up to 73 %: not)."""
+    j, batch = _counter_batch(600, 0)
     result = rk.match(batch, j)
     stats = result.attrs["coincidence"]["manual"]
     assert stats["named"] == 10 and stats["coincide"] == 5 and stats["here"] == 0
-    assert stats["silent"] == 300 and stats["silent_none_found"] == 0
+    assert stats["silent"] == 600 and stats["silent_none_found"] == 0
     named_share = (10 + 0.1 * 20) / (10 + 0 + 20)
     assert stats["share"] < 0.05 < named_share
     # and that share is their prior of "not in this journal" (never above prior_absent)
     assert stats["absent_prior"] == stats["share"]
-    statuses = [row_of(result, f"here{k}")["status"] for k in range(300)]
-    assert statuses.count("matched") == 300
+    statuses = [row_of(result, f"here{k}")["status"] for k in range(600)]
+    assert statuses.count("matched") == 600
     # the same proofs with the named share (fewer than coincidence_min_named naming another shop) are capped
     capped = rk.match(batch, j, policy=rk.MatchPolicy(coincidence_min_named=11))
-    assert [row_of(capped, f"here{k}")["status"] for k in range(300)].count("matched") == 0
+    assert [row_of(capped, f"here{k}")["status"] for k in range(600)].count("matched") == 0
     for k in range(10):
         assert row_of(result, f"other{k}")["status"] == "unmatched"
 
@@ -427,13 +437,20 @@ def test_counter_proofs_naming_no_shop_that_often_find_nothing_stay_capped() -> 
     """The same counter, but 50 of the proofs naming no shop find no sale of their amount: with about half of
     the payments made elsewhere finding nothing (22-45 %), most of the 200 were made elsewhere, less the
     prior's pull towards 0.1: the 150 that found their amount could be the coinciding ones, and none is
-    matched on amount and minute alone."""
+    matched on amount and minute alone. More likely absent than not, they are ``unmatched``, and the reason says
+    so without claiming that the evidence disagrees with the sale (nothing does)."""
     j, batch = _counter_batch(150, 50)
     result = rk.match(batch, j)
     stats = result.attrs["coincidence"]["manual"]
     assert stats["silent"] == 200 and stats["silent_none_found"] == 50
     assert 0.4 < stats["share"] < 0.95
-    assert all(row_of(result, f"here{k}")["status"] == "ambiguous" for k in range(150))
+    for k in range(150):
+        verdict = row_of(result, f"here{k}")
+        assert verdict["status"] in ("ambiguous", "unmatched")
+        if verdict["status"] == "unmatched":
+            assert "disagrees with every candidate" not in verdict["reason"]
+            assert verdict["reason"].startswith("not in this journal ")
+            assert "nothing disagrees with it" in verdict["reason"]
 
 
 def test_a_few_proofs_naming_another_shop_keep_the_named_share() -> None:
@@ -484,7 +501,7 @@ def test_a_proof_naming_no_shop_is_absent_once_coinciding_or_by_chance_not_both(
     said = result.attrs["coincidence"]["manual"]
     s, q = said["absent_prior"], said["rate"]
     assert said["share"] == s and 0 < s < 0.03
-    assert q == round((5 + 0.001) / (10 + 1), 4)  # 5 of the 10 naming another branch coincide
+    assert q == round(_upper(5, 10), 4)  # 5 of the 10 naming another branch coincide
     p0, miss = policy.prior_absent, 1 - policy.m_amount
 
     def odds(row) -> float:
@@ -658,7 +675,7 @@ def _sms_month(n_foreign: int):
 def test_proofs_in_a_currency_without_a_rate_do_not_dilute_the_coinciding_rate() -> None:
     """A USD line with no rate cannot be weighed on its amount, so it can never coincide with a sale here: it says
     nothing of how often a payment made elsewhere does. Thirty of them naming another branch leave the rate at
-    that of the ten SMS that could be compared (5 coinciding: (5 + 0.001) / 11), and the SMS naming no shop weighs
+    that of the ten SMS that could be compared (5 coinciding of 10), and the SMS naming no shop weighs
     as without them."""
     j, batch = _sms_month(0)
     without = rk.match(batch, j)
@@ -667,7 +684,7 @@ def test_proofs_in_a_currency_without_a_rate_do_not_dilute_the_coinciding_rate()
     assert with_usd.attrs["fx_rates_learned"] == []
     stats = with_usd.attrs["coincidence"]["sms"]
     assert stats["coincide"] == 5
-    assert stats["rate"] == without.attrs["coincidence"]["sms"]["rate"] == round((5 + 0.001) / 11, 4)
+    assert stats["rate"] == without.attrs["coincidence"]["sms"]["rate"] == round(_upper(5, 10), 4)
     assert row_of(with_usd, "unnamed")["confidence"] == pytest.approx(
         row_of(without, "unnamed")["confidence"], abs=1e-6
     )
@@ -761,10 +778,10 @@ def test_a_lower_match_threshold_counts_the_coincidences_it_would_match() -> Non
 
 def test_the_prior_of_the_coinciding_rate_does_not_outweigh_what_the_batch_shows() -> None:
     """Thirteen SMS name another branch and four of them coincide with a sale here (a rate of 4 / 13, as clean
-    room 3 seed 17 showed); 150 name this shop. The prior of the rate (0.001) leans towards matching, so it
-    counts as one proof: the rate is (4 + 0.001) / 14 and an SMS naming no shop that fits one sale stays
-    ambiguous (one in 40 such SMS would be a stranger's payment). Counted as 20 proofs, as until session 10,
-    the prior held the rate at 0.12 and the SMS was matched."""
+    room 3 seed 17 showed); 150 name this shop. The rate is read at the upper end of what 4 of 13 allow (0.54),
+    and an SMS naming no shop that fits one sale stays ambiguous (one in 40 such SMS would be a stranger's
+    payment). With the prior of the rate (0.001) counted as 20 proofs and the rate read as the mean, as until
+    session 10, the prior held the rate at 0.12 and the SMS was matched."""
     sales, named = _sales_and_sms_naming_this_shop(150)
     j, coinciding = _journal_and_decoys(4)
     j = journal(*j.to_dict("records"), *sales)
@@ -784,12 +801,16 @@ def test_the_prior_of_the_coinciding_rate_does_not_outweigh_what_the_batch_shows
     result = rk.match(batch, j)
     stats = result.attrs["coincidence"]["sms"]
     assert stats["named"] == 13 and stats["coincide"] == 4 and stats["here"] == 150
-    assert stats["rate"] == round((4 + 0.001) / 14, 4)
-    share, rate = stats["share"], (4 + 0.001) / 14
+    assert stats["rate"] == round(_upper(4, 13), 4)
+    share, rate = stats["share"], _upper(4, 13)
     verdict = row_of(result, "unnamed")
     assert verdict["status"] == "ambiguous" and "not in this journal" in verdict["reason"]
-    assert verdict["confidence"] <= (1 - share) / (1 - share + share * rate) + 1e-6
-    held = rk.match(batch, j, policy=rk.MatchPolicy(coincidence_rate_prior_weight=20))
+    # the cap (1 - s) / (1 - s + s q), s as shown (rounded to 4 places)
+    assert verdict["confidence"] <= (1 - share) / (1 - share + share * rate) + 1e-3
+    # as until session 10: the mean with the prior worth 20 proofs (no bound below 14 proofs naming another shop)
+    held = rk.match(
+        batch, j, policy=rk.MatchPolicy(coincidence_rate_prior_weight=20, coincidence_min_named=14)
+    )
     assert held.attrs["coincidence"]["sms"]["rate"] == round((4 + 0.001 * 20) / 33, 4)
     assert row_of(held, "unnamed")["txn_id"] == "T"
     for k in range(13):

@@ -18,9 +18,12 @@ card alone is how often a payment made elsewhere coincides with a sale here,
 per kind of proof (a bank SMS and a wallet bill do not coincide alike) and
 direction (a refund is another event than a sale: proofs of refunds have their
 own rate, keyed ``"<kind> credit"``). That
-rate ``q`` (with a small prior, :attr:`MatchPolicy.coincidence_prior`, for kinds
-the batch says little about, worth :attr:`MatchPolicy.coincidence_rate_prior_weight`
-proofs: it leans towards matching, so it is worth few) enters the posterior of a proof that names no shop
+rate ``q`` (taken at the upper end of its one-sided 95 % interval once at least
+:attr:`MatchPolicy.coincidence_min_named` proofs can be compared: a rate read low
+lets a stranger's payment through; for kinds the batch says less about, with a
+small prior, :attr:`MatchPolicy.coincidence_prior`, worth
+:attr:`MatchPolicy.coincidence_rate_prior_weight` proofs: it leans towards
+matching, so it is worth few) enters the posterior of a proof that names no shop
 as a second way of being absent: "paid elsewhere and coinciding", with the
 evidence of the best candidate it coincides with. How likely "paid elsewhere"
 is, the batch says as well: the share ``s`` of the proofs (same kind and
@@ -231,6 +234,11 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
             if n_compared + rate_weight > 0
             else float(policy.coincidence_prior)  # no prior weight and nothing to read: the prior
         )
+        if n_compared >= int(policy.coincidence_min_named):
+            # enough proofs to read a rate from: taken at the upper end of what they allow (one-sided 95 %,
+            # Wilson), as c is in _silent_share: 4 coinciding of 13 allow 0.52, 0 of 8 allow 0.25; a rate read
+            # low lets a stranger's payment through, a rate read high leaves a proof ambiguous
+            rate = max(rate, 1.0 - _lower_bound(float(n_compared - n_coincide), float(n_compared)))
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
         # that names no shop is taken to have (prior_absent for a stratum the batch says little about, and
         # where no proof names another shop: then q is the prior, and the cap hardly weighs anyway)
@@ -443,6 +451,12 @@ def _text_codes(table: MerchantTable, n: int) -> tuple[np.ndarray, np.ndarray]:
 _KEPT_KEYS = ("share", "rate", "absent_prior")
 
 
+def kept_probability(key: str, value: float) -> bool:
+    """Whether ``value`` can be a kept estimate ``key``: a probability strictly between 0 and 1, or a rate of 1
+    (every payment made elsewhere that a batch could compare coincided: its upper bound is 1)."""
+    return 0 < value < 1 or (key == "rate" and value == 1)
+
+
 def _kept_estimates(policy: MatchPolicy) -> dict[str, dict[str, float]]:
     """``policy.coincidence_by_kind`` as numbers; an entry that is not three probabilities is an error naming it.
 
@@ -454,7 +468,11 @@ def _kept_estimates(policy: MatchPolicy) -> dict[str, dict[str, float]]:
         values: dict[str, float] = {}
         for key in _KEPT_KEYS:
             value = entry.get(key) if isinstance(entry, Mapping) else None
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not kept_probability(key, value)
+            ):
                 raise ReceiptkitError(
                     f"MatchPolicy.coincidence_by_kind[{str(kind)!r}]: {key} is not a probability between 0 and 1",
                     value=entry,

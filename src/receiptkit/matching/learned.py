@@ -54,6 +54,7 @@ import pandas as pd
 from receiptkit.errors import ReceiptkitError
 from receiptkit.frames import side_report
 from receiptkit.matching.clocks import ClockSegment, _duration
+from receiptkit.matching.elsewhere import kept_probability
 
 __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
 
@@ -235,7 +236,11 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         values = entry if isinstance(entry, dict) else {}
         for key in _ELSEWHERE_KEYS:
             value = values.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not kept_probability(key, value)
+            ):
                 raise _bad(
                     target,
                     f"payments made elsewhere, {kind}: {key} is not a probability between 0 and 1",

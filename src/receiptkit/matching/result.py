@@ -118,13 +118,25 @@ def _matched_reasons(ev: Evidence) -> list[str]:
 
 
 def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
+    """The (at most two) fields that weigh most against the pair, as text; "" when none weighs against."""
     worst = sorted(FIELDS, key=lambda f: ev.weights[f][k])[:2]
     parts = [
         f"merchant {merchant_note}" if f == "merchant" and merchant_note else f"{f} {ev.levels[f][k]}"
         for f in worst
         if ev.weights[f][k] < -0.5
     ]
-    return ", ".join(parts) or "the evidence is too weak to tell it from chance"
+    return ", ".join(parts)
+
+
+def _absent_reason(against: str | None, absent: float, best: float) -> str:
+    """Why a proof that fits a candidate is ``unmatched``: a field that disagrees, or, when none does, the share
+    "not in this journal" against the best candidate's (never "disagrees" where nothing does)."""
+    if against:
+        return "evidence disagrees with every candidate: " + against
+    return (
+        f"not in this journal {absent:.1%}, best candidate {best:.1%}: nothing disagrees with it, but the "
+        "evidence cannot tell it from a chance fit or a payment made elsewhere"
+    )
 
 
 _FLAG_NAMES = ("after_loss", "clock_offset", "fx", "journal_duplicate", "refunded_later", "voided_later")
@@ -331,7 +343,8 @@ def _build_result(
         status[a] = "unmatched"
         notes = _merchant_notes(index, w, ev)
         reason[a] = [
-            "evidence disagrees with every candidate: " + _against(ev, i, notes[i]) for i in range(len(a))
+            _absent_reason(_against(ev, i, notes[i]), float(post.absent[k]), float(best_conf[k]))
+            for i, k in enumerate(a)
         ]
     amb = np.flatnonzero(open_ & has_best & ~absent)
     if len(amb):
