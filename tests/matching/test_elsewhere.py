@@ -713,6 +713,37 @@ def test_no_prior_weight_gives_no_crash_and_no_nan(min_named: int) -> None:
     assert all(isinstance(c, float) and c == c for c in [verdict["confidence"], verdict["margin"]])
 
 
+@pytest.mark.parametrize("n_foreign", [0, 6])
+def test_no_proof_that_can_be_compared_reads_no_rate_even_with_no_fewest(n_foreign: int) -> None:
+    """``coincidence_min_named=0`` (the policy allows it): with no proof naming another shop that can be compared
+    (none at all, or only USD lines without a rate), the batch says nothing of the coinciding rate, and the rate
+    is the prior. The upper end of what zero proofs allow is 1: read so, it capped every SMS naming no shop at
+    1 - prior_absent (90 %) in a batch that shows no payment made elsewhere at all."""
+    policy = rk.MatchPolicy(coincidence_min_named=0)
+    j, _ = _journal_and_decoys(0)
+    usd = [
+        pf(
+            f"usd{k}",
+            1500 + 10 * k,
+            f"1{k}:{k:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            currency="USD",
+            card_last4=f"{6000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(n_foreign)
+    ]
+    result = rk.match(proofs(UNNAMED, *usd), j, policy=policy)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["named"] == n_foreign and stats["coincide"] == 0
+    assert stats["rate"] == 0.001
+    assert row_of(result, "unnamed")["txn_id"] == "T"
+    assert row_of(result, "unnamed")["confidence"] == pytest.approx(
+        row_of(rk.match(proofs(UNNAMED, *usd), j), "unnamed")["confidence"], abs=1e-6
+    )
+
+
 @pytest.mark.parametrize(
     "entry",
     [

@@ -234,10 +234,11 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
             if n_compared + rate_weight > 0
             else float(policy.coincidence_prior)  # no prior weight and nothing to read: the prior
         )
-        if n_compared >= int(policy.coincidence_min_named):
+        if n_compared and n_compared >= int(policy.coincidence_min_named):
             # enough proofs to read a rate from: taken at the upper end of what they allow (one-sided 95 %,
-            # Wilson), as c is in _silent_share: 4 coinciding of 13 allow 0.52, 0 of 8 allow 0.25; a rate read
-            # low lets a stranger's payment through, a rate read high leaves a proof ambiguous
+            # Wilson), as c is in _silent_share: 4 coinciding of 13 allow 0.54, 0 of 8 allow 0.25; a rate read
+            # low lets a stranger's payment through, a rate read high leaves a proof ambiguous. Never from no
+            # proof (coincidence_min_named=0): the upper end of nothing is 1, and that is no reading
             rate = max(rate, 1.0 - _lower_bound(float(n_compared - n_coincide), float(n_compared)))
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
         # that names no shop is taken to have (prior_absent for a stratum the batch says little about, and
