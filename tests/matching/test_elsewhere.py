@@ -558,6 +558,58 @@ def test_the_counter_uses_what_the_month_said_of_payments_made_elsewhere(tmp_pat
         rk.load_learned(path)
 
 
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"coincidence_rate_prior_weight": 0},
+        {"coincidence_prior_weight": 0, "coincidence_rate_prior_weight": 0},
+    ],
+)
+def test_what_a_run_with_no_prior_weight_learns_is_kept_only_when_it_reads_back(tmp_path, weights) -> None:
+    """With no prior weight (the policy allows it) a batch can read a rate of 0 (three SMS naming another branch
+    that can be compared, none coinciding; five more in USD with no rate make the kind count as told) or a share
+    of 1 (every proof saying where it was paid names another shop). Neither is a kept estimate a learned file can
+    hold: ``save_learned`` wrote them and the file could no longer be read (nor saved again). They are not kept;
+    what the file kept before stays, and the file reads back."""
+    import json
+
+    j, decoys = _journal_and_decoys(10)
+    apart = [dict(d, amount_minor=90000 + 100 * k) for k, d in enumerate(decoys[:3])]  # find no sale here
+    usd = [
+        pf(
+            f"usd{k}",
+            1500 + 10 * k,
+            f"1{k}:{k:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            currency="USD",
+            card_last4=f"{6000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(5)
+    ]
+    policy = rk.MatchPolicy(**weights)
+    result = rk.match(proofs(UNNAMED, *apart, *usd), j, policy=policy)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["named"] == 8 and stats["coincide"] == 0 and stats["rate"] == 0.0
+    path = tmp_path / "journal.csv.receiptkit.json"
+    kept = {"sms": {"share": 0.2, "rate": 0.3, "absent_prior": 0.1}}
+    path.write_text(
+        '{"format": "receiptkit-learned", "version": 2, "elsewhere": ' + json.dumps(kept) + "}\n",
+        encoding="utf-8",
+    )
+    before = rk.load_learned(path)
+    assert before.elsewhere == kept
+    learned = rk.save_learned(path, result)
+    assert learned.elsewhere == kept
+    assert rk.load_learned(path).elsewhere == kept
+    # a share of 1 (no prior weight for it) is not kept either
+    if "coincidence_prior_weight" in weights:
+        every = rk.match(proofs(UNNAMED, *decoys), j, policy=policy)
+        assert every.attrs["coincidence"]["sms"]["share"] == 1.0
+        assert rk.save_learned(path, every).elsewhere == kept
+
+
 BRAND_ONLY = pf(
     "brand_only",
     8800,

@@ -343,7 +343,11 @@ def save_learned(
         fewest = (result.attrs.get("policy") or {}).get("coincidence_min_named", 5)
         for kind, stats in (result.attrs.get("coincidence") or {}).items():
             if stats.get("named", 0) >= fewest and not stats.get("kept"):
-                elsewhere[str(kind)] = {key: float(stats[key]) for key in _ELSEWHERE_KEYS}
+                values = {key: float(stats[key]) for key in _ELSEWHERE_KEYS}
+                # with no prior weight a batch can read a rate of 0 or a share of 1: no kept estimate (a file
+                # holding one could not be read back); what the file kept before stays
+                if all(kept_probability(key, value) for key, value in values.items()):
+                    elsewhere[str(kind)] = values
     merged_aliases = {name: set(keys) for name, keys in before.merchant_aliases.items()}
     for name, keys in (aliases or {}).items():
         merged_aliases.setdefault(str(name), set()).update(str(k) for k in keys)
