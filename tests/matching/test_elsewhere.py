@@ -742,6 +742,37 @@ def test_proofs_in_a_currency_without_a_rate_do_not_dilute_the_coinciding_rate()
     )
 
 
+def test_proofs_in_a_currency_without_a_rate_do_not_replace_the_kept_rate() -> None:
+    """A learned month said that SMS naming another shop often coincide with a sale here (rate 0.5). Six USD lines
+    naming another branch, with no rate, name another shop (the kind counts as told for the share) but none can
+    be compared: they say nothing of how often a payment made elsewhere coincides. The kept rate stands; read
+    from no proof, the rate fell to the prior (0.001) and the SMS naming no shop that the month's rate keeps
+    ambiguous was matched."""
+    j, _ = _journal_and_decoys(0)
+    usd = [
+        pf(
+            f"usd{k}",
+            1500 + 10 * k,
+            f"1{k}:{k:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            currency="USD",
+            card_last4=f"{6000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(6)
+    ]
+    policy = rk.MatchPolicy(coincidence_by_kind={"sms": {"share": 0.3, "rate": 0.5, "absent_prior": 0.1}})
+    alone = rk.match(proofs(UNNAMED), j, policy=policy)
+    assert alone.attrs["coincidence"]["sms"]["kept"] and row_of(alone, "unnamed")["status"] == "ambiguous"
+    result = rk.match(proofs(UNNAMED, *usd), j, policy=policy)
+    stats = result.attrs["coincidence"]["sms"]
+    assert stats["named"] == 6 and stats["coincide"] == 0 and not stats["kept"]
+    assert stats["share"] == round((6 + 0.1 * 20) / (6 + 0 + 20), 4)  # the batch tells the share
+    assert stats["rate"] == 0.5  # not the rate: the kept one stands
+    assert row_of(result, "unnamed")["status"] == "ambiguous"
+
+
 @pytest.mark.parametrize("min_named", [5, 11])
 def test_no_prior_weight_gives_no_crash_and_no_nan(min_named: int) -> None:
     """``coincidence_prior_weight=0`` and ``coincidence_rate_prior_weight=0`` (the batch alone, no prior): one proof at the counter has no proof naming

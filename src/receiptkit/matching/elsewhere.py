@@ -255,6 +255,10 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
         if kept and n_named < int(policy.coincidence_min_named):
             # the batch says little; an earlier run's batch of this journal said more (a learned file)
             share, rate, silent_share = float(kept["share"]), float(kept["rate"]), float(kept["absent_prior"])
+        elif kept and n_compared < int(policy.coincidence_min_named):
+            # enough proofs name another shop to tell the share, too few can be compared to tell the rate (lines
+            # in a currency without a rate say nothing of it): the kept rate stands, not the prior
+            rate = float(kept["rate"])
         shown: dict[str, float] = {
             "named": n_named,
             "coincide": n_coincide,

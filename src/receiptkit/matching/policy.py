@@ -88,7 +88,8 @@ class MatchPolicy:
         batch said, per kind (``{"manual": {"share": .., "rate": .., "absent_prior": ..}}``,
         from a learned file: :meth:`Learned.policy`), used for a kind in which
         fewer than ``coincidence_min_named`` proofs of this batch name another
-        shop (one proof at the counter). ``coincidence_brand``: estimate the
+        shop (one proof at the counter); its rate also where fewer than that
+        can be compared (lines in a currency without a rate). ``coincidence_brand``: estimate the
         same for texts naming a brand of this journal without its branch,
         from the proofs naming another branch of it (stratum ``"<kind> brand"``;
         default on). ``coincidence_level``: a proof naming another shop
