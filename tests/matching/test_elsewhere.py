@@ -451,6 +451,8 @@ def test_counter_proofs_naming_no_shop_that_often_find_nothing_stay_capped() -> 
             assert "disagrees with every candidate" not in verdict["reason"]
             assert verdict["reason"].startswith("not in this journal ")
             assert "nothing disagrees with it" in verdict["reason"]
+            # the shares it names are the proof's own: its best candidate's is its confidence
+            assert f"best candidate {verdict['confidence']:.1%}" in verdict["reason"]
 
 
 def test_a_few_proofs_naming_another_shop_keep_the_named_share() -> None:
