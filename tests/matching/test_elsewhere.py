@@ -932,3 +932,26 @@ def test_the_prior_of_the_coinciding_rate_does_not_outweigh_what_the_batch_shows
     for k in range(13):
         pid = f"elsewhere{k}" if k < 4 else f"apart{k - 4}"
         assert row_of(result, pid)["status"] != "matched"
+
+
+def test_a_handful_of_proofs_naming_another_shop_never_read_the_rate_below_its_prior() -> None:
+    """Four SMS naming another branch, none coinciding: fewer than ``coincidence_min_named`` to read a rate from,
+    and the prior worth one proof would read (0 + 0.001) / 5; the rate stays the prior, 0.001. Five of them are
+    enough to read it, at the upper end of what 0 of 5 allow."""
+    j, _ = _journal_and_decoys(0)
+    apart = [
+        pf(
+            f"apart{k}",
+            90000 + 100 * k,
+            f"1{k % 10}:{30 + k:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            card_last4=f"{5000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(5)
+    ]
+    four = rk.match(proofs(UNNAMED, *apart[:4]), j).attrs["coincidence"]["sms"]
+    assert four["named"] == 4 and four["coincide"] == 0 and four["rate"] == 0.001
+    five = rk.match(proofs(UNNAMED, *apart), j).attrs["coincidence"]["sms"]
+    assert five["named"] == 5 and five["coincide"] == 0 and five["rate"] == round(_upper(0, 5), 4)

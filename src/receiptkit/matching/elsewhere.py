@@ -240,6 +240,10 @@ def coincidence_estimates(inputs: pd.DataFrame, policy: MatchPolicy) -> dict[str
             # low lets a stranger's payment through, a rate read high leaves a proof ambiguous. Never from no
             # proof (coincidence_min_named=0): the upper end of nothing is 1, and that is no reading
             rate = max(rate, 1.0 - _lower_bound(float(n_compared - n_coincide), float(n_compared)))
+        elif rate_weight > 0:
+            # fewer: a handful of proofs none of which coincided never read the rate below its prior (0 of 4 would
+            # give 0.0002 with the prior worth one proof, and one more proof 0.35)
+            rate = max(rate, float(policy.coincidence_prior))
         # how many of the proofs whose text says where they were paid were paid elsewhere: the share a proof
         # that names no shop is taken to have (prior_absent for a stratum the batch says little about, and
         # where no proof names another shop: then q is the prior, and the cap hardly weighs anyway)

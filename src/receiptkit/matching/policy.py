@@ -76,7 +76,8 @@ class MatchPolicy:
         ``coincidence_min_named`` (and at least one) proofs naming another
         shop can be compared, the rate is read at the upper end of their
         one-sided 95 % Wilson interval instead (4 of 13: 0.54; 0 of 8: 0.25),
-        and the prior weighs only for kinds the batch says less about;
+        and the prior weighs only for kinds the batch says less about (never
+        read below the prior there, unless its weight is 0);
         ``coincidence_prior_weight``: how many proofs ``prior_absent`` counts
         as in the share of payments made elsewhere (default 20: that prior
         leans towards caution). The batch's own rate, per kind of
