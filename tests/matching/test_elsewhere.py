@@ -49,6 +49,39 @@ def _journal_and_decoys(n_decoys: int):
     return journal(*BG, *sales), decoys
 
 
+def _usd_lines(n: int) -> list:
+    """``n`` SMS of USD card payments naming another branch (no rate: their amount cannot be weighed)."""
+    return [
+        pf(
+            f"usd{k}",
+            1500 + 10 * k,
+            f"1{k % 10}:{k % 60:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            currency="USD",
+            card_last4=f"{6000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(n)
+    ]
+
+
+def _apart(n: int) -> list:
+    """``n`` SMS naming another branch whose amounts no sale here has: they never coincide."""
+    return [
+        pf(
+            f"apart{k}",
+            90000 + 100 * k,
+            f"1{k % 10}:{30 + k:02d}:00",
+            kind="sms",
+            ts_precision="minute",
+            card_last4=f"{5000 + k}",
+            merchant_text="财付通-海底捞火锅(厦门中山路店)",
+        )
+        for k in range(n)
+    ]
+
+
 UNNAMED = pf(
     "unnamed",
     8800,
@@ -577,19 +610,7 @@ def test_what_a_run_with_no_prior_weight_learns_is_kept_only_when_it_reads_back(
 
     j, decoys = _journal_and_decoys(10)
     apart = [dict(d, amount_minor=90000 + 100 * k) for k, d in enumerate(decoys[:3])]  # find no sale here
-    usd = [
-        pf(
-            f"usd{k}",
-            1500 + 10 * k,
-            f"1{k}:{k:02d}:00",
-            kind="sms",
-            ts_precision="minute",
-            currency="USD",
-            card_last4=f"{6000 + k}",
-            merchant_text="财付通-海底捞火锅(厦门中山路店)",
-        )
-        for k in range(5)
-    ]
+    usd = _usd_lines(5)
     policy = rk.MatchPolicy(**weights)
     result = rk.match(proofs(UNNAMED, *apart, *usd), j, policy=policy)
     stats = result.attrs["coincidence"]["sms"]
@@ -710,19 +731,7 @@ def _sms_month(n_foreign: int):
                 card_last4=f"{5000 + k}",
             )
         )
-    usd = [
-        pf(
-            f"usd{k}",
-            1500 + 10 * k,
-            f"1{k % 10}:{k % 60:02d}:00",
-            kind="sms",
-            ts_precision="minute",
-            currency="USD",
-            card_last4=f"{6000 + k}",
-            merchant_text="财付通-海底捞火锅(厦门中山路店)",
-        )
-        for k in range(n_foreign)
-    ]
+    usd = _usd_lines(n_foreign)
     return journal(*j.to_dict("records"), *sales), proofs(UNNAMED, *decoys, *here, *usd)
 
 
@@ -751,19 +760,7 @@ def test_proofs_in_a_currency_without_a_rate_do_not_replace_the_kept_rate() -> N
     from no proof, the rate fell to the prior (0.001) and the SMS naming no shop that the month's rate keeps
     ambiguous was matched."""
     j, _ = _journal_and_decoys(0)
-    usd = [
-        pf(
-            f"usd{k}",
-            1500 + 10 * k,
-            f"1{k}:{k:02d}:00",
-            kind="sms",
-            ts_precision="minute",
-            currency="USD",
-            card_last4=f"{6000 + k}",
-            merchant_text="财付通-海底捞火锅(厦门中山路店)",
-        )
-        for k in range(6)
-    ]
+    usd = _usd_lines(6)
     policy = rk.MatchPolicy(coincidence_by_kind={"sms": {"share": 0.3, "rate": 0.5, "absent_prior": 0.1}})
     alone = rk.match(proofs(UNNAMED), j, policy=policy)
     assert alone.attrs["coincidence"]["sms"]["kept"] and row_of(alone, "unnamed")["status"] == "ambiguous"
@@ -806,19 +803,7 @@ def test_no_proof_that_can_be_compared_reads_no_rate_even_with_no_fewest(n_forei
     1 - prior_absent (90 %) in a batch that shows no payment made elsewhere at all."""
     policy = rk.MatchPolicy(coincidence_min_named=0)
     j, _ = _journal_and_decoys(0)
-    usd = [
-        pf(
-            f"usd{k}",
-            1500 + 10 * k,
-            f"1{k}:{k:02d}:00",
-            kind="sms",
-            ts_precision="minute",
-            currency="USD",
-            card_last4=f"{6000 + k}",
-            merchant_text="财付通-海底捞火锅(厦门中山路店)",
-        )
-        for k in range(n_foreign)
-    ]
+    usd = _usd_lines(n_foreign)
     result = rk.match(proofs(UNNAMED, *usd), j, policy=policy)
     stats = result.attrs["coincidence"]["sms"]
     assert stats["named"] == n_foreign and stats["coincide"] == 0
@@ -901,18 +886,7 @@ def test_the_prior_of_the_coinciding_rate_does_not_outweigh_what_the_batch_shows
     sales, named = _sales_and_sms_naming_this_shop(150)
     j, coinciding = _journal_and_decoys(4)
     j = journal(*j.to_dict("records"), *sales)
-    apart = [
-        pf(
-            f"apart{k}",
-            90000 + 100 * k,
-            f"1{k % 10}:{30 + k:02d}:00",
-            kind="sms",
-            ts_precision="minute",
-            card_last4=f"{5000 + k}",
-            merchant_text="财付通-海底捞火锅(厦门中山路店)",
-        )
-        for k in range(9)
-    ]
+    apart = _apart(9)
     batch = proofs(UNNAMED, *coinciding, *apart, *named)
     result = rk.match(batch, j)
     stats = result.attrs["coincidence"]["sms"]
@@ -939,18 +913,7 @@ def test_a_handful_of_proofs_naming_another_shop_never_read_the_rate_below_its_p
     and the prior worth one proof would read (0 + 0.001) / 5; the rate stays the prior, 0.001. Five of them are
     enough to read it, at the upper end of what 0 of 5 allow."""
     j, _ = _journal_and_decoys(0)
-    apart = [
-        pf(
-            f"apart{k}",
-            90000 + 100 * k,
-            f"1{k % 10}:{30 + k:02d}:00",
-            kind="sms",
-            ts_precision="minute",
-            card_last4=f"{5000 + k}",
-            merchant_text="财付通-海底捞火锅(厦门中山路店)",
-        )
-        for k in range(5)
-    ]
+    apart = _apart(5)
     four = rk.match(proofs(UNNAMED, *apart[:4]), j).attrs["coincidence"]["sms"]
     assert four["named"] == 4 and four["coincide"] == 0 and four["rate"] == 0.001
     five = rk.match(proofs(UNNAMED, *apart), j).attrs["coincidence"]["sms"]

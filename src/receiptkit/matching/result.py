@@ -128,7 +128,7 @@ def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
     return ", ".join(parts)
 
 
-def _absent_reason(against: str | None, absent: float, best: float) -> str:
+def _absent_reason(against: str, absent: float, best: float) -> str:
     """Why a proof that fits a candidate is ``unmatched``: a field that disagrees, or, when none does, the share
     "not in this journal" against the best candidate's (never "disagrees" where nothing does)."""
     if against:
