@@ -176,7 +176,7 @@ def test_explain_shows_the_other_branch() -> None:
 
 
 def test_a_strong_identifier_outweighs_the_name_and_teaches_the_alias() -> None:
-    wallet = "4200002372202412105648962911"
+    wallet = "4200002372202611205648962911"
     j = journal(
         *background(merchant_name=SHOP),
         txn("T-paid", 12850, "14:32:20", merchant_name=SHOP, card_last4="1234", wallet_txn_id=wallet),

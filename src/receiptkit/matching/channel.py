@@ -58,6 +58,7 @@ __all__ = [
     "journal_channels",
     "journal_wallets",
     "not_at_terminal_pairs",
+    "number_dates",
     "proof_wallets",
     "proof_wallets_of",
 ]
@@ -308,6 +309,30 @@ def proof_wallets(kinds: np.ndarray, numbers: np.ndarray, raws) -> np.ndarray:
             _, whole, masked = visible_id(number)
             wallet = _UNKNOWN if masked else _wallet_of_number(whole)
         out[k] = wallet
+    return out
+
+
+def number_dates(kinds: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """Per proof: the date a wallet record's own transaction number carries (``datetime64[D]``; NaT: none).
+
+    Read from a ``wallet`` proof's whole (unmasked) number of an observed form
+    with a real date in it (above: WeChat ``4200`` + 6 digits + ``YYYYMMDD`` +
+    10 digits; Alipay ``YYYYMMDD`` + 20 or 24 digits). The date is the one the
+    wallet's servers gave the order, in China time (field guide 4.2, 4.4).
+    """
+    from receiptkit.matching.evidence import visible_id
+
+    kinds = np.asarray(kinds, dtype=object)
+    numbers = np.asarray(numbers, dtype=object)
+    out = np.full(len(kinds), np.datetime64("NaT"), dtype="datetime64[D]")
+    for k in np.flatnonzero((kinds == "wallet") & ~pd.isna(numbers)):
+        _, whole, masked = visible_id(str(numbers[k]))
+        if masked:
+            continue
+        found = _WECHAT_NO.match(whole) or _ALIPAY_NO.match(whole)
+        if found and _a_date(found.group(1)):
+            digits = found.group(1)
+            out[k] = np.datetime64(f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}", "D")
     return out
 
 

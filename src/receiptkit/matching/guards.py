@@ -31,6 +31,18 @@ receipt; a clerk can still ask for more):
   It may be matched to such a sale only, never to a later sale of the same
   amount that nothing refunded (the customer who bought the same again); when
   none fits it stays ``unmatched`` with ``proof_not_paid``, as before.
+- **A wallet record whose number and date disagree.** WeChat Pay's 交易单号
+  and Alipay's 交易订单号 carry the date the wallet's servers gave the order
+  (``4200`` + 6 digits + ``YYYYMMDD`` + …; ``YYYYMMDD`` + …, field guide 4.2,
+  4.4). A payment record whose shown date is more than
+  :attr:`MatchPolicy.number_date_tolerance_days` from that date contradicts
+  itself: a screen whose time was edited, or an old payment shown again (field
+  guide 5, "edited proofs, where the ID's embedded date disagrees with the
+  shown date"). Whatever sale it fits, it is not matched: it stays
+  ``ambiguous`` (or ``unmatched``) with the flag ``number_date_disagrees`` and
+  a reason naming both dates, so the clerk checks the payment in the
+  customer's app. A refund record is not read so (its visible number is the
+  original payment's, 4.4), nor a masked number.
 """
 
 from __future__ import annotations
@@ -39,12 +51,14 @@ import re
 import unicodedata
 
 import numpy as np
+import pandas as pd
 
+from receiptkit.matching.channel import number_dates
 from receiptkit.matching.clocks import clock_doubt
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex
 
-__all__ = ["card_text_without_wallet", "guards"]
+__all__ = ["card_text_without_wallet", "guards", "number_date_disagrees"]
 
 # a wallet, online or QR channel, or a platform or aggregator that takes wallets (field guide 1.1, 2.1, 2.2)
 _WALLET_WORDS = re.compile(
@@ -83,16 +97,63 @@ def card_text_without_wallet(proofs: ProofArrays) -> np.ndarray:
     return out
 
 
+def _shown_dates(proofs: ProofArrays) -> np.ndarray:
+    """Per proof, the date it shows in China time (``datetime64[D]``): its time's, else its ``date``."""
+    frame = proofs.frame
+    n = len(frame)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    if "ts" in frame.columns:
+        ts = pd.to_datetime(frame["ts"], utc=True)
+        has = ts.notna().to_numpy()
+        local = ts[has].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        out[has] = local.to_numpy().astype("datetime64[D]")
+    if "date" in frame.columns:
+        rest = np.isnat(out)
+        dates = pd.to_datetime(frame["date"], errors="coerce")
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_localize(None)
+        out[rest] = dates.to_numpy()[rest].astype("datetime64[D]")
+    return out
+
+
+def number_date_disagrees(proofs: ProofArrays, tolerance_days: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Per proof: whether it is a payment record whose number's date (:func:`.channel.number_dates`) is more
+    than ``tolerance_days`` from the date it shows (module docstring), and that number's date (NaT: none)."""
+    frame = proofs.frame
+    n = len(frame)
+    if not n or "kind" not in frame.columns:
+        return np.zeros(n, dtype=bool), np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    carried = proofs.per_proof(
+        "number_dates",
+        lambda every: number_dates(every.frame["kind"].astype(object).to_numpy(), every.wallet),
+    )
+    shown = proofs.per_proof("shown_dates", _shown_dates)
+    both = ~np.isnat(carried) & ~np.isnat(shown) & (proofs.side == 0)
+    gap = np.zeros(n, dtype=np.int64)
+    gap[both] = np.abs((shown[both] - carried[both]).astype(np.int64))
+    return both & (gap > int(tolerance_days)), carried
+
+
 def guards(
-    index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray
+    index: JournalIndex,
+    proofs: ProofArrays,
+    pair_txn: np.ndarray,
+    pair_proof: np.ndarray,
+    tolerance_days: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per proof, the terminal code of a clock doubt (-1: none); per pair, whether it may not be matched.
 
     A pair may not be matched when its proof is a card's text without a
-    wallet word and its row is a WeChat or Alipay sale that shows no card.
+    wallet word and its row is a WeChat or Alipay sale that shows no card, when
+    its proof is a refunded payment and its row a sale nothing undid, or when
+    its proof is a wallet record whose number and date disagree
+    (:func:`number_date_disagrees`, within ``tolerance_days``).
     """
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
+    disagrees, _ = number_date_disagrees(proofs, tolerance_days)
+    if disagrees.any() and len(pair_txn):
+        blocked |= disagrees[pair_proof]
     if proofs.refunded is not None and proofs.refunded.any() and len(pair_txn):
         # a refunded payment (已全额退款) is the sale the journal shows refunded or voided, never a later twin
         mine = np.flatnonzero(proofs.refunded[pair_proof])
@@ -107,22 +168,41 @@ def guards(
 
 
 def guard_notes(
-    index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray, best: np.ndarray
+    index: JournalIndex,
+    proofs: ProofArrays,
+    pair_txn: np.ndarray,
+    pair_proof: np.ndarray,
+    best: np.ndarray,
+    tolerance_days: int = 1,
 ) -> dict[int, str]:
     """Why each guarded proof was not matched, in words (by proof position)."""
-    doubt, blocked = guards(index, proofs, pair_txn, pair_proof)
+    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_days)
     notes: dict[int, str] = {}
+
+    def add(k: int, text: str) -> None:
+        notes[k] = f"{notes[k]}; {text}" if k in notes else text
+
     for k in np.flatnonzero(doubt >= 0):
         terminal = index.terminals[doubt[k]]
-        notes[int(k)] = (
+        add(
+            int(k),
             f"terminal {terminal}'s clock changed near this time and which offset applies is unclear: "
-            "its sale may be logged on the other side of the change"
+            "its sale may be logged on the other side of the change",
+        )
+    disagrees, carried = number_date_disagrees(proofs, tolerance_days)
+    shown = proofs.per_proof("shown_dates", _shown_dates)
+    for k in np.flatnonzero(disagrees):
+        add(
+            int(k),
+            f"its transaction number carries the date {carried[k]} but it shows {shown[k]}: a record that "
+            "contradicts itself (an edited screen, or an older payment shown again); check the payment in the "
+            "customer's app",
         )
     has = best >= 0
-    for k in np.flatnonzero(has & np.append(blocked, False)[np.where(has, best, len(blocked))]):
-        text = (
+    for k in np.flatnonzero(has & np.append(blocked, False)[np.where(has, best, len(blocked))] & ~disagrees):
+        add(
+            int(k),
             "the card's message names the payee without 财付通/支付宝/微信 (a card payment), "
-            "and the best candidate is a wallet sale that shows no card"
+            "and the best candidate is a wallet sale that shows no card",
         )
-        notes[int(k)] = f"{notes[int(k)]}; {text}" if int(k) in notes else text
     return notes

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.matching.guards import guard_notes
+from receiptkit.matching.guards import guard_notes, number_date_disagrees
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
@@ -391,9 +391,12 @@ def _build_result(
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
 
     # proofs a guard kept from `matched` (matching.guards): say why
-    for j, note in guard_notes(index, proofs, w.txn, w.proof, post.best).items():
+    tolerance = policy.number_date_tolerance_days
+    for j, note in guard_notes(index, proofs, w.txn, w.proof, post.best, tolerance).items():
         if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
+    for k in np.flatnonzero(number_date_disagrees(proofs, tolerance)[0] & ~unpaid):
+        flags[k] = ";".join(sorted({*filter(None, str(flags[k]).split(";")), "number_date_disagrees"}))
 
     rows_m = txn_row[m]
     txn_id = np.full(n, None, dtype=object)

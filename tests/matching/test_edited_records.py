@@ -1,0 +1,132 @@
+"""A wallet record whose number and date disagree is never matched (matching.guards).
+
+Field guide 4.2 / 4.4: WeChat Pay's 交易单号 is ``4200`` + 6 digits + ``YYYYMMDD`` + 10 digits and
+Alipay's 交易订单号 ``YYYYMMDD`` + 20 or 24 digits: the date the wallet's servers gave the order. Field
+guide 5 asks for "edited proofs, where the ID's embedded date disagrees with the shown date" (fake-screenshot
+tools set the time freely; an older real payment can be shown again). Such a record contradicts itself:
+whatever sale it fits, a clerk must look at the customer's app, not reprint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.errors import PolicyError
+from receiptkit.matching.channel import number_dates
+from receiptkit.matching.policy import MatchPolicy
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+SHOP = "蜀香阁(徐家汇店)"
+WX_20 = "4200002372202611205648962911"  # carries 2026-11-20, the test day
+WX_05 = "4200002372202611055648962911"  # carries 2026-11-05
+WX_19 = "4200002372202611195648962911"  # carries 2026-11-19
+ALI_05 = "2026110522001425671428085816"  # Alipay, carries 2026-11-05
+
+
+def _shop() -> pd.DataFrame:
+    """A shop whose WeChat sale of 121.00 at 12:00:03 is the only one of its amount; no wallet numbers kept."""
+    rows = background()
+    for row in rows[::2]:
+        row.update(channel="wechat", card_last4=None)
+    sale = txn("W1", 12100, "12:00:03", channel="wechat", card_last4=None, merchant_name=SHOP)
+    return journal(*rows, sale)
+
+
+def _record(proof_id: str, number: str, clock: str = "12:00:00", **fields: object) -> dict:
+    return pf(proof_id, 12100, clock, wallet_txn_id=number, merchant_text=SHOP, **fields)
+
+
+def test_an_honest_record_is_matched() -> None:
+    result = rk.match(proofs(_record("wx", WX_20)), _shop())
+    assert row_of(result, "wx")["status"] == "matched"
+    assert row_of(result, "wx")["txn_id"] == "W1"
+    assert "number_date_disagrees" not in str(row_of(result, "wx")["flags"])
+
+
+@pytest.mark.parametrize("number", [WX_05, ALI_05], ids=["wechat", "alipay"])
+def test_a_record_whose_number_carries_another_date_is_not_matched(number: str) -> None:
+    result = rk.match(proofs(_record("edited", number)), _shop())
+    row = row_of(result, "edited")
+    assert row["status"] != "matched"
+    assert pd.isna(row["txn_id"])
+    assert "number_date_disagrees" in str(row["flags"]).split(";")
+    assert "2026-11-05" in row["reason"] and "2026-11-20" in row["reason"]
+    assert "check the payment in the customer's app" in row["reason"]
+
+
+def test_the_honest_and_the_edited_record_in_one_batch() -> None:
+    # the guard is per proof: the honest one still gets its sale, the edited one nothing
+    j = journal(*_shop().to_dict("records"), txn("W2", 12100, "15:30:02", channel="wechat", card_last4=None))
+    batch = proofs(_record("honest", WX_20), _record("edited", WX_05, "15:30:00"))
+    result = rk.match(batch, j)
+    assert row_of(result, "honest")["status"] == "matched"
+    assert row_of(result, "edited")["status"] != "matched"
+
+
+def test_paid_just_after_midnight_is_within_a_day() -> None:
+    j = journal(
+        *_shop().to_dict("records"),
+        txn("N1", 12100, "00:00:20", channel="wechat", card_last4=None, merchant_name=SHOP),
+    )
+    result = rk.match(proofs(_record("night", WX_19, "00:00:10")), j)
+    assert row_of(result, "night")["status"] == "matched"
+    # with no day allowed it is held back
+    strict = rk.match(
+        proofs(_record("night", WX_19, "00:00:10")), j, policy=MatchPolicy(number_date_tolerance_days=0)
+    )
+    assert row_of(strict, "night")["status"] != "matched"
+    assert "number_date_disagrees" in str(row_of(strict, "night")["flags"])
+
+
+def test_a_refund_record_and_a_masked_number_are_not_read_so() -> None:
+    # a refund's visible number is the original payment's (field guide 4.4); a masked number shows no date
+    refund = txn(
+        "R1", 12100, "12:00:03", channel="wechat", card_last4=None, txn_type="refund", merchant_name=SHOP
+    )
+    j = journal(*_shop().to_dict("records"), refund)
+    result = rk.match(proofs(_record("refund", WX_05, direction="credit")), j)
+    assert "number_date_disagrees" not in str(row_of(result, "refund")["flags"])
+    masked = rk.match(proofs(_record("masked", "4200002372…5648962911")), _shop())
+    assert "number_date_disagrees" not in str(row_of(masked, "masked")["flags"])
+
+
+def test_find_at_the_counter_refuses_it_too() -> None:
+    index = rk.JournalIndex(_shop())
+    ranked = rk.find(index, proofs(_record("edited", WX_05)))
+    assert ranked.attrs["verdict"]["status"] != "matched"
+    assert not ranked["chosen"].any()
+    assert "number_date_disagrees" in str(ranked.attrs["verdict"]["flags"])
+
+
+def test_the_number_dates_read() -> None:
+    kinds = np.array(["wallet"] * 5 + ["sms"], dtype=object)
+    numbers = np.array(
+        [WX_05, ALI_05, "4200002372202613455648962911", "*5648962911", None, WX_05], dtype=object
+    )
+    got = number_dates(kinds, numbers)
+    assert str(got[0]) == "2026-11-05" and str(got[1]) == "2026-11-05"
+    assert np.isnat(got[2:]).all()  # month 13, masked, none, not a wallet record
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), True, "1"])
+def test_the_tolerance_is_checked(bad: object) -> None:
+    with pytest.raises(PolicyError, match="number_date_tolerance_days"):
+        MatchPolicy(number_date_tolerance_days=bad)  # type: ignore[arg-type]
+
+
+def test_on_the_public_samples_only_edited_fixtures_are_flagged(samples) -> None:
+    # trim21's WeChat fixture says 2020-08-30 to 2020-09-06 in its header, its rows read 2023 and 2024
+    folder = samples / "wechat_personal"
+    trim = rk.read_proofs(folder / "trim21__微信支付账单(20200830-20200906).csv")
+    j = journal(*background())
+    result = rk.match(trim, j)
+    flagged = result[result["flags"].astype(str).str.contains("number_date_disagrees")]
+    numbers = trim.set_index("proof_id").loc[flagged["proof_id"], "wallet_txn_id"]
+    assert len(flagged) >= 3
+    assert all(str(n).startswith("4200") and str(n)[10:16] == "202009" for n in numbers)
+    assert (trim.set_index("proof_id").loc[flagged["proof_id"], "ts"].dt.year >= 2023).all()
+    assert (result["status"] != "matched").all()
