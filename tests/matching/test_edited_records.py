@@ -130,3 +130,81 @@ def test_on_the_public_samples_only_edited_fixtures_are_flagged(samples) -> None
     assert all(str(n).startswith("4200") and str(n)[10:16] == "202009" for n in numbers)
     assert (trim.set_index("proof_id").loc[flagged["proof_id"], "ts"].dt.year >= 2023).all()
     assert (result["status"] != "matched").all()
+
+
+# ---------------------------------------------------------------- one payment, proved twice
+W3 = "4200002372202611201111111111"  # another payment of the test day
+
+
+def _two_sales(**first: object) -> pd.DataFrame:
+    """W1 (12:00:03, its number WX_20 kept when ``first`` says so) and W3 (12:40:03), both 121.00 at the shop."""
+    rows = background()
+    for row in rows[::2]:
+        row.update(channel="wechat", card_last4=None)
+    w1 = txn("W1", 12100, "12:00:03", channel="wechat", card_last4=None, merchant_name=SHOP, **first)
+    w3 = txn("W3", 12100, "12:40:03", channel="wechat", card_last4=None, merchant_name=SHOP)
+    return journal(*rows, w1, w3)
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["journal keeps numbers", "no numbers kept"])
+def test_the_same_number_at_two_times_is_not_matched_twice(kept: bool) -> None:
+    # the gap: a copy of W1's record with its time edited to 12:40 was matched to W3, silently
+    j = _two_sales(**({"wallet_txn_id": WX_20} if kept else {}))
+    result = rk.match(proofs(_record("own", WX_20), _record("copy", " " + WX_20, "12:40:00")), j)
+    for proof_id, other in (("own", "copy"), ("copy", "own")):
+        row = row_of(result, proof_id)
+        assert row["status"] != "matched"
+        assert "number_shown_twice" in str(row["flags"]).split(";")
+        assert f"proof {other} shows the same transaction number (…{WX_20[-8:]})" in row["reason"]
+
+
+def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:
+    j = _two_sales(wallet_txn_id=WX_20)
+    result = rk.match(proofs(_record("own", WX_20), _record("other", W3, "12:40:00")), j)
+    assert row_of(result, "own")["txn_id"] == "W1"
+    assert row_of(result, "other")["txn_id"] == "W3"
+
+
+def test_a_refund_record_may_show_its_payments_number() -> None:
+    # Alipay shows a refund under the original trade number (field guide 4.4): a payment and its refund
+    refund = txn(
+        "R1", 12100, "16:00:03", channel="wechat", card_last4=None, txn_type="refund", merchant_name=SHOP
+    )
+    j = journal(*_two_sales(wallet_txn_id=WX_20).to_dict("records"), refund)
+    batch = proofs(_record("paid", WX_20), _record("refund", WX_20, "16:00:00", direction="credit"))
+    result = rk.match(batch, j)
+    assert row_of(result, "paid")["txn_id"] == "W1"
+    assert "number_shown_twice" not in str(row_of(result, "refund")["flags"])
+
+
+def test_a_record_whose_number_is_on_a_sale_is_that_sale_or_none() -> None:
+    from receiptkit.matching.evidence import ProofArrays
+    from receiptkit.matching.guards import guards, number_holders
+
+    j = _two_sales(wallet_txn_id=WX_20)
+    index = rk.JournalIndex(j)
+    batch = proofs(_record("copy", WX_20, "12:40:00"), _record("plain", W3, "12:40:00"))
+    arrays = ProofArrays.build(batch, index, MatchPolicy())
+    q, rows = number_holders(index, arrays)
+    assert q.tolist() == [0]
+    assert index.txn_ids(rows).tolist() == ["W1"]
+    # every pair of the record but W1's is blocked; the other proof's pairs are not
+    w1, w3 = (int(np.flatnonzero(j["txn_id"].to_numpy() == t)[0]) for t in ("W1", "W3"))
+    pair_proof = np.array([0, 0, 1, 1])
+    pair_txn = np.array([w1, w3, w1, w3])
+    _, blocked = guards(index, arrays, pair_txn, pair_proof)
+    assert blocked.tolist() == [False, True, False, False]
+
+
+def test_a_number_that_carries_a_record_whose_amount_and_time_disagree_says_so() -> None:
+    # the number names W1 (88.00 at 12:00); the record shows 121.00 at 12:40: matched on the number (the
+    # duplicate prints the journal's 88.00), and the reason says what disagreed instead of hiding it
+    rows = [r for r in _two_sales(wallet_txn_id=WX_20).to_dict("records") if r["txn_id"] != "W1"]
+    w1 = txn(
+        "W1", 8800, "12:00:03", channel="wechat", card_last4=None, merchant_name=SHOP, wallet_txn_id=WX_20
+    )
+    result = rk.match(proofs(_record("edited", WX_20, "12:40:00")), journal(*rows, w1))
+    row = row_of(result, "edited")
+    assert row["txn_id"] == "W1"
+    assert row["reason"].startswith("matched on wallet_txn_id exact")
+    assert row["reason"].endswith("; despite amount differs, time outside")

@@ -43,6 +43,20 @@ receipt; a clerk can still ask for more):
   a reason naming both dates, so the clerk checks the payment in the
   customer's app. A refund record is not read so (its visible number is the
   original payment's, 4.4), nor a masked number.
+- **One payment, proved twice.** A wallet transaction number names one
+  payment (field guide 4.2, 4.4; field guide 5 asks for "re-used proofs, where
+  the same 交易单号 is presented twice"). Payment records of one batch that show
+  the same whole number are one payment: none of them is matched (flag
+  ``number_shown_twice``, the reason names the others), since at most one is
+  the customer's own and an edited copy may fit another sale (seen: the same
+  number at 12:00 and at 12:20 matched two sales). And a payment record whose
+  whole number is on a sale of the journal is that sale or none: it is never
+  matched to another row (flag ``number_on_another_sale``), also when that
+  sale is taken by another proof or lies outside its window (before, a second
+  record of a taken sale's number was matched to a sale of the same amount 20
+  minutes later). Masked numbers and refund records (whose number may be the
+  original payment's) are not read so. Within one ``match`` call: in
+  ``match_dask`` each part of the proofs is one call.
 """
 
 from __future__ import annotations
@@ -55,10 +69,16 @@ import pandas as pd
 
 from receiptkit.matching.channel import number_dates
 from receiptkit.matching.clocks import clock_doubt
-from receiptkit.matching.evidence import ProofArrays
+from receiptkit.matching.evidence import ProofArrays, visible_id
 from receiptkit.matching.index import JournalIndex
 
-__all__ = ["card_text_without_wallet", "guards", "number_date_disagrees"]
+__all__ = [
+    "card_text_without_wallet",
+    "guards",
+    "number_date_disagrees",
+    "number_holders",
+    "numbers_shown_twice",
+]
 
 # a wallet, online or QR channel, or a platform or aggregator that takes wallets (field guide 1.1, 2.1, 2.2)
 _WALLET_WORDS = re.compile(
@@ -134,6 +154,57 @@ def number_date_disagrees(proofs: ProofArrays, tolerance_days: int = 1) -> tuple
     return both & (gap > int(tolerance_days)), carried
 
 
+def _whole_numbers(proofs: ProofArrays) -> np.ndarray:
+    """Per proof: its whole wallet number, normalised (:func:`.evidence.visible_id`), for a payment; else None."""
+    out = np.full(len(proofs), None, dtype=object)
+    for k in np.flatnonzero(~pd.isna(proofs.wallet) & (proofs.side == 0)):
+        _, whole, masked = visible_id(str(proofs.wallet[k]))
+        if not masked and whole:
+            out[k] = whole
+    return out
+
+
+def numbers_shown_twice(proofs: ProofArrays) -> dict[int, list[int]]:
+    """Payment records of the batch showing a whole wallet number another one shows too: by proof position,
+    the positions of the others (module docstring)."""
+    whole = proofs.per_proof("whole_numbers", _whole_numbers)
+    shown = np.flatnonzero(pd.notna(whole))
+    if len(shown) < 2:
+        return {}
+    groups: dict[str, list[int]] = {}
+    for k in shown:
+        groups.setdefault(str(whole[k]), []).append(int(k))
+    return {k: [o for o in ks if o != k] for ks in groups.values() if len(ks) > 1 for k in ks}
+
+
+def number_holders(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray, np.ndarray]:
+    """(proof position, journal row) pairs: the approved sales whose ``wallet_txn_id`` is a payment record's whole
+    number (module docstring)."""
+    e = np.empty(0, dtype=np.int64)
+    if "wallet_txn_id" not in index.journal.columns or not len(proofs):
+        return e, e.copy()
+    whole = proofs.per_proof("whole_numbers", _whole_numbers)
+    if not pd.notna(whole).any():
+        return e, e.copy()
+    q, rows = index.lookup("wallet_txn_id", whole)
+    keep = index.side[rows] == 0
+    return q[keep], rows[keep]
+
+
+def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray):
+    """Per pair: its proof's whole number is on a sale of the journal, and its row is not such a sale."""
+    q, rows = number_holders(index, proofs)
+    out = np.zeros(len(pair_txn), dtype=bool)
+    if not len(q):
+        return out
+    held = np.zeros(len(proofs), dtype=bool)
+    held[q] = True
+    n = np.int64(len(index) + 1)
+    mine = np.isin(pair_proof.astype(np.int64) * n + pair_txn.astype(np.int64), q * n + rows)
+    out[held[pair_proof] & ~mine] = True
+    return out
+
+
 def guards(
     index: JournalIndex,
     proofs: ProofArrays,
@@ -147,13 +218,19 @@ def guards(
     wallet word and its row is a WeChat or Alipay sale that shows no card, when
     its proof is a refunded payment and its row a sale nothing undid, or when
     its proof is a wallet record whose number and date disagree
-    (:func:`number_date_disagrees`, within ``tolerance_days``).
+    (:func:`number_date_disagrees`, more than ``tolerance_days`` apart), whose
+    number another record of the batch shows too (:func:`numbers_shown_twice`),
+    or whose number is on another sale (:func:`number_holders`).
     """
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
     disagrees, _ = number_date_disagrees(proofs, tolerance_days)
-    if disagrees.any() and len(pair_txn):
-        blocked |= disagrees[pair_proof]
+    twice = np.zeros(len(proofs), dtype=bool)
+    twice[list(numbers_shown_twice(proofs))] = True
+    if (disagrees | twice).any() and len(pair_txn):
+        blocked |= (disagrees | twice)[pair_proof]
+    if len(pair_txn):
+        blocked |= _on_another_sale(index, proofs, pair_txn, pair_proof)
     if proofs.refunded is not None and proofs.refunded.any() and len(pair_txn):
         # a refunded payment (已全额退款) is the sale the journal shows refunded or voided, never a later twin
         mine = np.flatnonzero(proofs.refunded[pair_proof])
@@ -174,13 +251,17 @@ def guard_notes(
     pair_proof: np.ndarray,
     best: np.ndarray,
     tolerance_days: int = 1,
-) -> dict[int, str]:
-    """Why each guarded proof was not matched, in words (by proof position)."""
+) -> tuple[dict[int, str], dict[int, set[str]]]:
+    """Why each guarded proof was not matched, in words, and its flags (``number_date_disagrees``,
+    ``number_shown_twice``, ``number_on_another_sale``), by proof position."""
     doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_days)
     notes: dict[int, str] = {}
+    flags: dict[int, set[str]] = {}
 
-    def add(k: int, text: str) -> None:
+    def add(k: int, text: str, flag: str | None = None) -> None:
         notes[k] = f"{notes[k]}; {text}" if k in notes else text
+        if flag:
+            flags.setdefault(k, set()).add(flag)
 
     for k in np.flatnonzero(doubt >= 0):
         terminal = index.terminals[doubt[k]]
@@ -197,12 +278,42 @@ def guard_notes(
             f"its transaction number carries the date {carried[k]} but it shows {shown[k]}: a record that "
             "contradicts itself (an edited screen, or an older payment shown again); check the payment in the "
             "customer's app",
+            "number_date_disagrees",
         )
+    twice = numbers_shown_twice(proofs)
+    ids = proofs.frame["proof_id"].astype(str).to_numpy()
+    whole = proofs.per_proof("whole_numbers", _whole_numbers)
+    for p_twice, others in twice.items():
+        add(
+            p_twice,
+            f"{'proof' if len(others) == 1 else 'proofs'} {', '.join(ids[o] for o in others[:5])}"
+            f"{', …' if len(others) > 5 else ''} {'shows' if len(others) == 1 else 'show'} the same "
+            f"transaction number (…{str(whole[p_twice])[-8:]}): one payment is proved once; check which is the "
+            "customer's",
+            "number_shown_twice",
+        )
+    q, rows = number_holders(index, proofs)
+    holder_of: dict[int, list[int]] = {}
+    for p_held, r in zip(q.tolist(), rows.tolist(), strict=True):
+        holder_of.setdefault(int(p_held), []).append(int(r))
     has = best >= 0
-    for k in np.flatnonzero(has & np.append(blocked, False)[np.where(has, best, len(blocked))] & ~disagrees):
+    best_row = np.where(has, np.append(pair_txn, -1)[np.where(has, best, len(pair_txn))], -1)
+    for p_held, held in holder_of.items():
+        if int(best_row[p_held]) >= 0 and int(best_row[p_held]) not in held:
+            names = ", ".join(str(t) for t in index.txn_ids(np.asarray(held[:3], dtype=np.int64)))
+            add(
+                p_held,
+                f"its transaction number is on {names}: it is that sale or none",
+                "number_on_another_sale",
+            )
+    guarded = disagrees.copy()
+    guarded[list(twice)] = True
+    for k in np.flatnonzero(has & np.append(blocked, False)[np.where(has, best, len(blocked))] & ~guarded):
+        if k in holder_of:
+            continue
         add(
             int(k),
             "the card's message names the payee without 财付通/支付宝/微信 (a card payment), "
             "and the best candidate is a wallet sale that shows no card",
         )
-    return notes
+    return notes, flags

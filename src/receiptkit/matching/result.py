@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.matching.guards import guard_notes, number_date_disagrees
+from receiptkit.matching.guards import guard_notes
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
@@ -91,28 +91,38 @@ def _merchant_notes(index: JournalIndex, w: _Weighed, ev: Evidence) -> np.ndarra
 
 
 def _matched_reasons(ev: Evidence) -> list[str]:
-    """``matched on <field level>, ...`` per pair: the fields that weighed more than 1 nat.
+    """``matched on <field level>, ...`` per pair: the fields that weighed more than 1 nat for it, then
+    ``; despite <field level>, ...``: those that weighed more than 1 nat against it (a full wallet number that
+    carried a proof whose amount or time disagrees says so).
 
     Written once per distinct combination of strong levels (there are few), not per pair.
     """
     n = len(ev.score)
     if not n:
         return []
-    codes, names = [], []
+    codes, names, against = [], [], []
     for f in FIELDS:
-        strong = (ev.weights[f] > 1.0) & (ev.levels[f] != "missing")
-        # numpy's stubs take no None as a value; at run time it makes an object array with None
-        code, uniques = pd.factorize(np.where(strong, ev.levels[f], None), use_na_sentinel=True)  # type: ignore[call-overload]
-        codes.append(code + 1)  # 0: not strong
-        names.append([""] + [f"{f} {level}" for level in uniques])
-    key = np.zeros(n, dtype=np.int64)
-    for code, name in zip(codes, names, strict=True):
-        key = key * len(name) + code
-    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        for side, strong in (
+            (False, (ev.weights[f] > 1.0) & (ev.levels[f] != "missing")),
+            (True, (ev.weights[f] < -1.0) & (ev.levels[f] != "missing")),
+        ):
+            # numpy's stubs take no None as a value; at run time it makes an object array with None
+            code, uniques = pd.factorize(np.where(strong, ev.levels[f], None), use_na_sentinel=True)  # type: ignore[call-overload]
+            codes.append(code + 1)  # 0: not strong
+            names.append([""] + [f"{f} {level}" for level in uniques])
+            against.append(side)
+    # one row of level codes per pair: the distinct rows are the distinct texts (no packed key to overflow)
+    distinct, first, inverse = np.unique(
+        np.stack(codes, axis=1), axis=0, return_index=True, return_inverse=True
+    )
     texts = []
     for k in first:
-        strong = [name[code[k]] for code, name in zip(codes, names, strict=True) if code[k]]
-        texts.append("matched on " + ", ".join(strong) if strong else "matched on amount and time")
+        strong = [
+            name[code[k]] for code, name, a in zip(codes, names, against, strict=True) if code[k] and not a
+        ]
+        weak = [name[code[k]] for code, name, a in zip(codes, names, against, strict=True) if code[k] and a]
+        text = "matched on " + ", ".join(strong) if strong else "matched on amount and time"
+        texts.append(f"{text}; despite {', '.join(weak)}" if weak else text)
     del distinct
     return np.asarray(texts, dtype=object)[inverse.reshape(-1)].tolist()
 
@@ -391,12 +401,14 @@ def _build_result(
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
 
     # proofs a guard kept from `matched` (matching.guards): say why
-    tolerance = policy.number_date_tolerance_days
-    for j, note in guard_notes(index, proofs, w.txn, w.proof, post.best, tolerance).items():
+    guard_text, guard_flags = guard_notes(
+        index, proofs, w.txn, w.proof, post.best, policy.number_date_tolerance_days
+    )
+    for j, note in guard_text.items():
         if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
-    for k in np.flatnonzero(number_date_disagrees(proofs, tolerance)[0] & ~unpaid):
-        flags[k] = ";".join(sorted({*filter(None, str(flags[k]).split(";")), "number_date_disagrees"}))
+            if j in guard_flags:
+                flags[j] = ";".join(sorted({*filter(None, str(flags[j]).split(";")), *guard_flags[j]}))
 
     rows_m = txn_row[m]
     txn_id = np.full(n, None, dtype=object)
