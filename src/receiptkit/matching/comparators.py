@@ -40,7 +40,7 @@ merchant's aliases (:func:`learn_aliases`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -235,6 +235,43 @@ def _masked_title_fits(text: str, journal: MerchantName) -> Reading | None:
     return None
 
 
+# a personal account (field guide 2.1 item 5, and 5 "QR swap"): an Alipay payee shown as a masked phone number, or
+# marked 未实名 (not real-name verified: an account that has not passed the checks a merchant's account passes)
+_PERSONAL_ACCOUNT = re.compile(r"未实名|^\d{3}\*+\d{2,4}")
+# WeChat's personal payee: the nickname, then the owner's masked real name ("付款给酱骨头焖面(**强)")
+_NICKNAME = re.compile(r"^(?:付款给|转账给)?(?P<nick>[^()*]+?)\((?:\*+)[^()*]{1,3}\)$")
+
+
+def _personal_payee(text: str, journal: MerchantName, read: Callable[[str], Reading]) -> Reading | None:
+    """A payee that is a person's account (field guide 2.1 item 5, and 5: "Paid, but to another account (QR swap)
+    ... a genuine payment whose payee is not the shop"), read against a journal merchant.
+
+    - An Alipay account shown as a masked phone number or marked 未实名 is a personal account: ``unrelated``
+      (a shop's terminal takes a payment on a merchant's account, and the police advice is to check the payee).
+    - WeChat's ``付款给<nickname>(**<name>)``: a person's code whose nickname names another shop than this one
+      (``酱骨头焖面`` against ``蜀香阁``) is ``unrelated``; a nickname fitting this shop, or none, says nothing.
+    - Anything else (``**强``, ``支付宝-严``: a sole trader's merchant account shows its owner's masked name too)
+      is ``None``: neutral, as before.
+    """
+    if journal.kind != "shop":
+        return None
+    cleaned, _ = _clean(text)
+    cleaned = re.sub(r"\s+", "", cleaned)
+    if _PERSONAL_ACCOUNT.search(cleaned):
+        return Reading(
+            "unrelated", f"unrelated — {cleaned} is a personal account, not a merchant's (a swapped QR code?)"
+        )
+    found = _NICKNAME.match(cleaned)
+    if found and len(_squash(found["nick"])) >= 2:
+        inner = read(found["nick"])
+        if inner.level in ("unrelated", "other brand", "other branch"):
+            return Reading(
+                "unrelated",
+                f"unrelated — {cleaned} is a person's code named {found['nick']}, not {journal.key}",
+            )
+    return None
+
+
 def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -424,6 +461,11 @@ class MerchantComparator(Comparator):
             masked = _masked_title_fits(proof.text, journal)
             if masked is not None:
                 return masked
+            personal = _personal_payee(
+                proof.text, journal, lambda nick: self.read(nick, merchant_name, aliases)
+            )
+            if personal is not None:
+                return personal
         if (
             proof.kind in ("shop", "legal")
             and _latin_only(proof.key)
