@@ -393,10 +393,20 @@ def _bank_words(kinds: np.ndarray, texts: np.ndarray, raws) -> list[tuple[int, s
     folded: dict[str, str] = {}
     out: list[tuple[int, str]] = []
     bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
-    for k in np.flatnonzero(bank):
+    # a wallet's own screen says which app it is (raw["app"]: the screenshot readers keep the layout or the
+    # document's app field): a WeChat Pay or Alipay payment screen is that wallet's payment, as a bank's text
+    # naming the wallet is; only the app's name is read there (its payee is the shop's name, not the channel)
+    screen = (kinds == "wallet") & np.array(
+        [isinstance(raw, dict) and isinstance(raw.get("app"), str) for raw in raws], dtype=bool
+    )
+    for k in np.flatnonzero(bank | screen):
         raw = raws[k]
         whole = raw.get("text") if isinstance(raw, dict) else None
-        parts = [str(v) for v in (texts[k], whole) if isinstance(v, str) and v.strip()]
+        if screen[k]:
+            texts_k: tuple[object, ...] = (raw["app"],)
+        else:
+            texts_k = (texts[k], whole)
+        parts = [str(v) for v in texts_k if isinstance(v, str) and v.strip()]
         if not parts:
             continue
         words = " ".join(parts)

@@ -1206,13 +1206,13 @@ class ChannelComparator(Comparator):
             ComparisonLevel(
                 "not_the_named_wallet",
                 p.m_bank_wallet_other_channel,
-                "a bank's text naming 财付通/微信 (or 支付宝); the other wallet's row",
+                "a bank's text (or a wallet's screen) naming 财付通/微信 (or 支付宝); the other wallet's row",
                 against=True,
             ),
             ComparisonLevel(
                 "not_at_a_terminal",
                 p.m_bank_not_terminal_card_sale,
-                "a bank's text naming WeChat Pay (财付通) or Alipay; a card sale",
+                "a bank's text (or a wallet's screen) naming WeChat Pay (财付通) or Alipay; a card sale",
                 against=True,
             ),
         )

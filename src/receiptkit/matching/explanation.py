@@ -254,9 +254,10 @@ def _proof_value(row: pd.Series, field: str) -> Any:
                 np.array([row.get("merchant_text")], dtype=object),
                 raws,
             )[0]
+            source = "a wallet's screen" if row.get("kind") == "wallet" else "a bank's text"
             named = {
-                WECHAT: "a bank's text naming WeChat Pay (财付通)",
-                ALIPAY: "a bank's text naming Alipay",
+                WECHAT: f"{source} naming WeChat Pay (财付通)",
+                ALIPAY: f"{source} naming Alipay",
             }.get(int(wallet))
             if named is None:
                 from receiptkit.matching.channel import bank_not_terminal
