@@ -63,3 +63,37 @@ def test_counted_rivals_larger_than_the_best_are_not_called_a_runner_up() -> Non
     )
     one = _ambiguous_reason(1, 0.924, None, rest=0.0, absent=0.076, declined=None, floor=0.005)
     assert one == "1 candidate fits the evidence; best 92.4%; not in this journal 7.6%"
+
+
+def test_a_best_candidate_with_evidence_against_it_is_found_not_said_to_fit() -> None:
+    text = _ambiguous_reason(
+        1, 0.782, None, rest=0.0, absent=0.218, declined=None, floor=0.005, against="wallet_txn_id differs"
+    )
+    assert (
+        text
+        == "1 candidate found; best 78.2%; not in this journal 21.8%; against the best: wallet_txn_id differs"
+    )
+    assert "fit" not in text
+
+
+def test_a_full_wallet_number_that_differs_is_named_in_the_reason() -> None:
+    from .conftest import background, journal, pf, proofs, row_of, txn
+
+    shop = "蜀香阁(徐家汇店)"
+    sale = txn(
+        "W1",
+        12100,
+        "12:00:03",
+        channel="wechat",
+        card_last4=None,
+        merchant_name=shop,
+        wallet_txn_id="4200002372202611209999962911",
+    )
+    batch = proofs(
+        pf("p", 12100, "12:00:00", wallet_txn_id="4200002372202611205648962911", merchant_text=shop)
+    )
+    row = row_of(rk.match(batch, journal(*background(), sale)), "p")
+    assert row["status"] == "ambiguous"
+    assert row["reason"].startswith("1 candidate found; best ")
+    assert row["reason"].endswith("; against the best: wallet_txn_id differs")
+    _check(row, rk.MatchPolicy())

@@ -127,13 +127,14 @@ def _matched_reasons(ev: Evidence) -> list[str]:
     return np.asarray(texts, dtype=object)[inverse.reshape(-1)].tolist()
 
 
-def _against(ev: Evidence, k: int, merchant_note: str | None = None) -> str:
-    """The (at most two) fields that weigh most against the pair, as text; "" when none weighs against."""
+def _against(ev: Evidence, k: int, merchant_note: str | None = None, below: float = -0.5) -> str:
+    """The (at most two) fields that weigh most against the pair (each less than ``below`` nats), as text;
+    "" when none weighs so."""
     worst = sorted(FIELDS, key=lambda f: ev.weights[f][k])[:2]
     parts = [
         f"merchant {merchant_note}" if f == "merchant" and merchant_note else f"{f} {ev.levels[f][k]}"
         for f in worst
-        if ev.weights[f][k] < -0.5
+        if ev.weights[f][k] < below
     ]
     return ", ".join(parts)
 
@@ -241,6 +242,7 @@ def _ambiguous_reason(
     absent: float,
     declined: float | None,
     floor: float,
+    against: str = "",
 ) -> str:
     """Why a proof is ambiguous, in shares that cannot contradict each other.
 
@@ -248,10 +250,15 @@ def _ambiguous_reason(
     (``following`` is never above ``best``); the transactions only counted
     (a busy window) and "not in this journal" are named as shares of their
     own, never as a runner-up, so a share larger than the best candidate's
-    reads as what it is.
+    reads as what it is. ``against``: the fields that weigh more than 1 nat against the best candidate (its
+    wallet number differs, ...): then the candidates are "found", not said to fit, and those fields are named.
     """
-    fits = "1 candidate fits" if count == 1 else f"{count} candidates fit"
-    text = f"{fits} the evidence; best {best:.1%}"
+    if against:
+        fits = "1 candidate found" if count == 1 else f"{count} candidates found"
+        text = f"{fits}; best {best:.1%}"
+    else:
+        fits = "1 candidate fits" if count == 1 else f"{count} candidates fit"
+        text = f"{fits} the evidence; best {best:.1%}"
     if following is not None:
         text += f", next {min(following, best):.1%}"
     if rest >= floor:
@@ -260,6 +267,8 @@ def _ambiguous_reason(
         text += f"; not in this journal {absent:.1%}"
     if declined is not None:
         text += f"; a declined attempt of the same amount fits too ({declined:.1%})"
+    if against:
+        text += f"; against the best: {against}"
     return text
 
 
@@ -374,6 +383,11 @@ def _build_result(
             w.proof, weights=np.where(active & (w.route == _FAILED), post.conf, 0.0), minlength=n
         )
         count = np.bincount(owners, minlength=n)
+        best_ev = _pair_evidence(index, proofs, w, post.best[amb], policy)
+        best_notes = _merchant_notes(index, w, best_ev)
+        strongly = {
+            int(k): _against(best_ev, i, best_notes[i], below=-1.0) for i, k in enumerate(amb.tolist())
+        }
         for k in amb:
             reason[k] = _ambiguous_reason(
                 count[k],
@@ -385,6 +399,7 @@ def _build_result(
                 if failed_lead[k] or failed_share[k] >= policy.candidate_floor
                 else None,
                 floor=policy.candidate_floor,
+                against=strongly[int(k)],
             )
         unnamed = np.isfinite(w.copy) if w.copy is not None else None
         asks = _ask_next(index, proofs, owners, w.txn[listed], unnamed)
