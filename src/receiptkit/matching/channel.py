@@ -320,20 +320,27 @@ def number_dates(kinds: np.ndarray, numbers: np.ndarray) -> np.ndarray:
     10 digits; Alipay ``YYYYMMDD`` + 20 or 24 digits). The date is the one the
     wallet's servers gave the order, in China time (field guide 4.2, 4.4).
     """
-    from receiptkit.matching.evidence import visible_id
+    from receiptkit.matching.evidence import whole_ids
 
     kinds = np.asarray(kinds, dtype=object)
-    numbers = np.asarray(numbers, dtype=object)
     out = np.full(len(kinds), np.datetime64("NaT"), dtype="datetime64[D]")
-    for k in np.flatnonzero((kinds == "wallet") & ~pd.isna(numbers)):
-        _, whole, masked = visible_id(str(numbers[k]))
-        if masked:
-            continue
-        found = _WECHAT_NO.match(whole) or _ALIPAY_NO.match(whole)
-        if found and _a_date(found.group(1)):
-            digits = found.group(1)
-            out[k] = np.datetime64(f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}", "D")
+    mine = np.flatnonzero(kinds == "wallet")
+    if not len(mine):
+        return out
+    whole = whole_ids(np.asarray(numbers, dtype=object)[mine])
+    shown = pd.notna(whole)
+    if not shown.any():
+        return out
+    found = pd.Series(whole[shown], dtype=object).str.extract(_NUMBER_DATE)
+    first, second = found[0].to_numpy(dtype=object), found[1].to_numpy(dtype=object)
+    digits = pd.Series(np.where(pd.notna(first), first, second), dtype=object)
+    dates = pd.to_datetime(digits, format="%Y%m%d", errors="coerce")  # 20261345 is no date: NaT
+    out[mine[shown]] = dates.to_numpy().astype("datetime64[D]")
     return out
+
+
+# either form, its date captured (the first group for WeChat's, the second for Alipay's)
+_NUMBER_DATE = r"^(?:4200\d{6}(20\d{6})\d{10}|(20\d{6})(?:\d{20}|\d{24}))$"
 
 
 def proof_wallets_of(proofs) -> np.ndarray:

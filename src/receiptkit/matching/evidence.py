@@ -503,6 +503,25 @@ def visible_id(text: str) -> tuple[str, str, bool]:
 _MAYBE_MASKED = "[*•·…．.尾末后eE]"  # a superset of what visible_id reads as masked (checked exactly after)
 
 
+def whole_ids(values: np.ndarray) -> np.ndarray:
+    """Each given number as :func:`visible_id` writes an unmasked one (NFKC, no spaces); None where it is
+    missing, empty or masked (vectorised: a batch holds many)."""
+    values = np.asarray(values, dtype=object)
+    out = np.full(len(values), None, dtype=object)
+    given = np.flatnonzero(present(values))
+    if not len(given):
+        return out
+    given = given[~is_masked(values[given])]
+    if not len(given):
+        return out
+    text = pc.utf8_normalize(arrow_strings(values[given].astype(str)), "NFKC")
+    text = pc.replace_substring_regex(text, r"\s+", "")
+    cleaned = np.asarray(text.to_pylist(), dtype=object)
+    shown = cleaned != ""
+    out[given[shown]] = cleaned[shown]
+    return out
+
+
 def is_masked(values: np.ndarray) -> np.ndarray:
     """Which given numbers are masked (only part of them visible)."""
     values = np.asarray(values, dtype=object)

@@ -69,7 +69,7 @@ import pandas as pd
 
 from receiptkit.matching.channel import number_dates
 from receiptkit.matching.clocks import clock_doubt
-from receiptkit.matching.evidence import ProofArrays, visible_id
+from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
 
 __all__ = [
@@ -155,12 +155,9 @@ def number_date_disagrees(proofs: ProofArrays, tolerance_days: int = 1) -> tuple
 
 
 def _whole_numbers(proofs: ProofArrays) -> np.ndarray:
-    """Per proof: its whole wallet number, normalised (:func:`.evidence.visible_id`), for a payment; else None."""
-    out = np.full(len(proofs), None, dtype=object)
-    for k in np.flatnonzero(~pd.isna(proofs.wallet) & (proofs.side == 0)):
-        _, whole, masked = visible_id(str(proofs.wallet[k]))
-        if not masked and whole:
-            out[k] = whole
+    """Per proof: its whole wallet number, normalised (:func:`.evidence.whole_ids`), for a payment; else None."""
+    out = whole_ids(np.asarray(proofs.wallet, dtype=object))
+    out[proofs.side != 0] = None
     return out
 
 
@@ -171,10 +168,14 @@ def numbers_shown_twice(proofs: ProofArrays) -> dict[int, list[int]]:
     shown = np.flatnonzero(pd.notna(whole))
     if len(shown) < 2:
         return {}
+    numbers = pd.Series(whole[shown], dtype=object)
+    twice = numbers.duplicated(keep=False).to_numpy()
+    if not twice.any():
+        return {}
     groups: dict[str, list[int]] = {}
-    for k in shown:
-        groups.setdefault(str(whole[k]), []).append(int(k))
-    return {k: [o for o in ks if o != k] for ks in groups.values() if len(ks) > 1 for k in ks}
+    for k, number in zip(shown[twice].tolist(), numbers[twice].tolist(), strict=True):
+        groups.setdefault(str(number), []).append(int(k))
+    return {k: [o for o in ks if o != k] for ks in groups.values() for k in ks}
 
 
 def number_holders(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray, np.ndarray]:
