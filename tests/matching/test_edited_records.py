@@ -196,15 +196,25 @@ def test_a_record_whose_number_is_on_a_sale_is_that_sale_or_none() -> None:
     assert blocked.tolist() == [False, True, False, False]
 
 
-def test_a_number_that_carries_a_record_whose_amount_and_time_disagree_says_so() -> None:
-    # the number names W1 (88.00 at 12:00); the record shows 121.00 at 12:40: matched on the number (the
-    # duplicate prints the journal's 88.00), and the reason says what disagreed instead of hiding it
+def test_a_number_that_names_a_sale_of_another_amount_is_not_matched() -> None:
+    # the number names W1 (88.00 at 12:00); the record shows 121.00: an edited screen (or a discount the
+    # clerk can see in the app). Before, it was matched at 100 % on the number
     rows = [r for r in _two_sales(wallet_txn_id=WX_20).to_dict("records") if r["txn_id"] != "W1"]
     w1 = txn(
         "W1", 8800, "12:00:03", channel="wechat", card_last4=None, merchant_name=SHOP, wallet_txn_id=WX_20
     )
     result = rk.match(proofs(_record("edited", WX_20, "12:40:00")), journal(*rows, w1))
     row = row_of(result, "edited")
+    assert row["status"] == "ambiguous"
+    assert "number_amount_differs" in str(row["flags"]).split(";")
+    assert "its transaction number is on W1 (88.00 CNY) but it shows 121.00 CNY" in row["reason"]
+
+
+def test_a_number_that_carries_a_record_whose_time_disagrees_says_so() -> None:
+    # the number names W1 at 12:00:03; the record shows 12:40 (a terminal clock, an edited time): matched on the
+    # number, the reason says what disagreed instead of hiding it
+    result = rk.match(proofs(_record("late", WX_20, "12:40:00")), _two_sales(wallet_txn_id=WX_20))
+    row = row_of(result, "late")
     assert row["txn_id"] == "W1"
     assert row["reason"].startswith("matched on wallet_txn_id exact")
-    assert row["reason"].endswith("; despite amount differs, time outside")
+    assert row["reason"].endswith("; despite time outside")

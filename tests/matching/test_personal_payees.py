@@ -31,7 +31,7 @@ def _shop():
         ("138****5678", "unrelated"),
         ("付款给酱骨头焖面(**强)", "unrelated"),  # a person's code named after another shop
         ("酱骨头焖面(**强)", "unrelated"),
-        ("付款给蜀香阁(**强)", "neutral"),  # a person's code named after this shop: nothing said
+        ("付款给蜀香阁(**强)", "unrelated"),  # a person's code named after this shop is still a person's
         ("**强", "neutral"),  # a sole trader's merchant account shows its owner's masked name too
         ("支付宝-严", "neutral"),
     ],

@@ -40,7 +40,7 @@ merchant's aliases (:func:`learn_aliases`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -242,14 +242,16 @@ _PERSONAL_ACCOUNT = re.compile(r"未实名|^\d{3}\*+\d{2,4}")
 _NICKNAME = re.compile(r"^(?:付款给|转账给)?(?P<nick>[^()*]+?)\((?:\*+)[^()*]{1,3}\)$")
 
 
-def _personal_payee(text: str, journal: MerchantName, read: Callable[[str], Reading]) -> Reading | None:
+def _personal_payee(text: str, journal: MerchantName) -> Reading | None:
     """A payee that is a person's account (field guide 2.1 item 5, and 5: "Paid, but to another account (QR swap)
     ... a genuine payment whose payee is not the shop"), read against a journal merchant.
 
     - An Alipay account shown as a masked phone number or marked 未实名 is a personal account: ``unrelated``
       (a shop's terminal takes a payment on a merchant's account, and the police advice is to check the payee).
-    - WeChat's ``付款给<nickname>(**<name>)``: a person's code whose nickname names another shop than this one
-      (``酱骨头焖面`` against ``蜀香阁``) is ``unrelated``; a nickname fitting this shop, or none, says nothing.
+    - WeChat's ``付款给<nickname>(**<name>)``: a person's collection code (its owner's masked real name in
+      brackets), whatever its nickname (``酱骨头焖面(**强)``, or a nickname copying this shop's name): a shop's
+      terminal takes WeChat payments on a merchant account, which shows the merchant's name, so such a payment
+      is not one of its rows: ``unrelated``.
     - Anything else (``**强``, ``支付宝-严``: a sole trader's merchant account shows its owner's masked name too)
       is ``None``: neutral, as before.
     """
@@ -262,13 +264,12 @@ def _personal_payee(text: str, journal: MerchantName, read: Callable[[str], Read
             "unrelated", f"unrelated — {cleaned} is a personal account, not a merchant's (a swapped QR code?)"
         )
     found = _NICKNAME.match(cleaned)
-    if found and len(_squash(found["nick"])) >= 2:
-        inner = read(found["nick"])
-        if inner.level in ("unrelated", "other brand", "other branch"):
-            return Reading(
-                "unrelated",
-                f"unrelated — {cleaned} is a person's code named {found['nick']}, not {journal.key}",
-            )
+    if found and len(_squash(found["nick"])) >= 1:
+        return Reading(
+            "unrelated",
+            f"unrelated — {cleaned} is a person's collection code (named {found['nick']}), not a merchant's "
+            "account (a swapped QR code?)",
+        )
     return None
 
 
@@ -461,9 +462,7 @@ class MerchantComparator(Comparator):
             masked = _masked_title_fits(proof.text, journal)
             if masked is not None:
                 return masked
-            personal = _personal_payee(
-                proof.text, journal, lambda nick: self.read(nick, merchant_name, aliases)
-            )
+            personal = _personal_payee(proof.text, journal)
             if personal is not None:
                 return personal
         if (

@@ -54,7 +54,11 @@ receipt; a clerk can still ask for more):
   matched to another row (flag ``number_on_another_sale``), also when that
   sale is taken by another proof or lies outside its window (before, a second
   record of a taken sale's number was matched to a sale of the same amount 20
-  minutes later). Masked numbers and refund records (whose number may be the
+  minutes later). Nor is it matched to that sale when it shows another amount
+  in the sale's currency (flag ``number_amount_differs``): an edited screen
+  (or a discount the clerk can see in the customer's app); before, a WeChat
+  record showing 121.00 was matched at 100 % to the 88.00 sale its number
+  names. Masked numbers and refund records (whose number may be the
   original payment's) are not read so. Within one ``match`` call: in
   ``match_dask`` each part of the proofs is one call.
 """
@@ -71,6 +75,7 @@ from receiptkit.matching.channel import number_dates
 from receiptkit.matching.clocks import clock_doubt
 from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
+from receiptkit.money import format_minor
 
 __all__ = [
     "card_text_without_wallet",
@@ -192,6 +197,21 @@ def number_holders(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray
     return q[keep], rows[keep]
 
 
+def _money(minor: int, currency: str) -> str:
+    return f"{format_minor(minor, currency)} {currency}"
+
+
+def amount_differs(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
+    """Per proof: a payment record whose whole number is on a sale of the journal in the proof's currency, of
+    another amount (module docstring)."""
+    q, rows = number_holders(index, proofs)
+    out = np.zeros(len(proofs), dtype=bool)
+    if len(q):
+        same_currency = proofs.cur_code[q] == index.currency_code[rows]
+        out[q[same_currency & (proofs.amount[q] != index.amount[rows])]] = True
+    return out
+
+
 def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray):
     """Per pair: its proof's whole number is on a sale of the journal, and its row is not such a sale."""
     q, rows = number_holders(index, proofs)
@@ -232,6 +252,7 @@ def guards(
         blocked |= (disagrees | twice)[pair_proof]
     if len(pair_txn):
         blocked |= _on_another_sale(index, proofs, pair_txn, pair_proof)
+        blocked |= amount_differs(index, proofs)[pair_proof]
     if proofs.refunded is not None and proofs.refunded.any() and len(pair_txn):
         # a refunded payment (已全额退款) is the sale the journal shows refunded or voided, never a later twin
         mine = np.flatnonzero(proofs.refunded[pair_proof])
@@ -307,7 +328,21 @@ def guard_notes(
                 f"its transaction number is on {names}: it is that sale or none",
                 "number_on_another_sale",
             )
-    guarded = disagrees.copy()
+    differs = amount_differs(index, proofs)
+    for p_held in np.flatnonzero(differs).tolist():
+        held = holder_of.get(int(p_held), [])
+        sales = ", ".join(
+            f"{t} ({_money(int(index.amount[r]), str(index.currencies[index.currency_code[r]]))})"
+            for t, r in zip(index.txn_ids(np.asarray(held[:3], dtype=np.int64)), held[:3], strict=True)
+        )
+        paid = _money(int(proofs.amount[p_held]), str(proofs.currency[p_held]))
+        add(
+            int(p_held),
+            f"its transaction number is on {sales} but it shows {paid}: an edited record, or a discount; "
+            "check the payment in the customer's app",
+            "number_amount_differs",
+        )
+    guarded = disagrees | differs
     guarded[list(twice)] = True
     for k in np.flatnonzero(has & np.append(blocked, False)[np.where(has, best, len(blocked))] & ~guarded):
         if k in holder_of:
