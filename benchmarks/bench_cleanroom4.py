@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cleanroom4 import build, headline, render, run  # noqa: E402
+from cleanroom4 import build, headline, render, run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,7 +85,7 @@ def _pct(a: int, b: int) -> str:
 def table(df: pd.DataFrame) -> pd.DataFrame:
     out = []
     order = list(SHARES)
-    for cat in order + ["genuine (all)", "hostile (all)", "all"]:
+    for cat in [*order, "genuine (all)", "hostile (all)", "all"]:
         if cat == "genuine (all)":
             g = df[~df.hostile]
         elif cat == "hostile (all)":

@@ -162,10 +162,7 @@ class Maker:
         a = yuan(amount)
         m, d, hh, mi = ts.month, ts.day, ts.hour, ts.minute
         cap = ts + timedelta(seconds=rng.randint(2, 75))
-        if merchant[0] == "shop":
-            name = SHOPS[int(merchant[1])].name
-        else:
-            name = shown_name or ""
+        name = SHOPS[int(merchant[1])].name if merchant[0] == "shop" else shown_name or ""
         prefix = {"wechat": "财付通-", "alipay": "支付宝-"}.get(ch, "")
         channels: frozenset[str] | None
         channels = (

@@ -90,6 +90,8 @@ def make_terminals(rng: random.Random) -> list[Terminal]:
         Terminal("12000001", 1, rng.randint(-8, 8), False, "ok"),
         Terminal("12000002", 1, skew_b, False, "skewed"),
         Terminal("12000003", 1, -8 * 3600 + rng.randint(-20, 20), True, "wrong_zone"),
+        Terminal("11000004", 0, rng.randint(-8, 8), True, "ok"),
+        Terminal("12000004", 1, rng.randint(-8, 8), False, "ok"),
     ]
 
 
