@@ -24,13 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--proofs", type=int, default=2000)
     ap.add_argument("--txns", type=int, default=20000)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument(
+        "--hostile", type=float, default=None, help="share of hostile proofs (default 0.38, as SHARES)"
+    )
     ap.add_argument("--out", type=Path, default=None, help="folder for the proof files and results.csv")
     ap.add_argument("--show", type=int, default=0, help="print up to N wrong matches")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.out or Path(tmp)
-        sc = build(args.seed, args.proofs, args.txns, folder)
+        sc = build(args.seed, args.proofs, args.txns, folder, args.hostile)
         df = run(sc)
         if args.out:
             df.to_csv(args.out / "results.csv", index=False)

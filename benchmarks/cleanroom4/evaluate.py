@@ -26,10 +26,12 @@ class Scenario:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def build(seed: int, n_proofs: int, n_txns: int, folder: Path) -> Scenario:
+def build(
+    seed: int, n_proofs: int, n_txns: int, folder: Path, hostile_share: float | None = None
+) -> Scenario:
     t0 = time.perf_counter()
     world = build_world(seed, n_txns)
-    proofs = make_proofs(world, n_proofs, seed)
+    proofs = make_proofs(world, n_proofs, seed, hostile_share)
     verdicts = Oracle(world).judge(proofs)
     t1 = time.perf_counter()
     frame = read_back(proofs, folder)
@@ -45,6 +47,7 @@ def run(sc: Scenario) -> pd.DataFrame:
     sc.timings["match"] = time.perf_counter() - t0
     res = result.set_index("proof_id")
     txn_ids = sc.world.journal["txn_id"].astype(str).tolist()
+    clocks = sc.world.truth["clock"].tolist()
     rows = []
     for p in sc.proofs:
         v = sc.verdicts[p.pid]
@@ -68,6 +71,7 @@ def run(sc: Scenario) -> pd.DataFrame:
                 txn_id=got,
                 truth=truth,
                 target=txn_ids[p.target] if p.target is not None else None,
+                clock=clocks[p.truth] if p.truth is not None else None,
                 confidence=float(r["confidence"]) if not pd.isna(r["confidence"]) else None,
                 reason=str(r.get("reason", "")),
                 matched=matched,
@@ -117,6 +121,47 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def tells(df: pd.DataFrame) -> pd.DataFrame:
+    """Hostile proofs by what the proof itself shows (a proof may show several things)."""
+    h = df[df.hostile]
+    out = []
+    signs = [
+        "payee is not the shop",
+        "number's date is not the shown date",
+        "number presented twice",
+        "number of another sale",
+        "fits no sale",
+    ]
+    for sign in signs:
+        g = h[h.why.str.contains(sign, regex=False)]
+        out.append({"the proof shows": sign, "n": len(g), "matched": int(g.matched.sum())})
+    g = h[~h.could_tell]
+    out.append(
+        {"the proof shows": "nothing a clerk could catch", "n": len(g), "matched": int(g.matched.sum())}
+    )
+    return pd.DataFrame(out)
+
+
+def by_clock(df: pd.DataFrame) -> pd.DataFrame:
+    """Genuine proofs by the clock their journal row shows: right, skewed, wrong zone, or the channel's time."""
+    g = df[~df.hostile]
+    out = []
+    for clock in ("ok", "skewed", "wrong_zone", "channel time"):
+        c = g[g.clock == clock]
+        ident = int(c.identifiable.sum())
+        out.append(
+            {
+                "journal row's clock": clock,
+                "genuine": len(c),
+                "identifiable": ident,
+                "matched": int(c.matched.sum()),
+                "wrong": int(c.wrong.sum()),
+                "recall": _pct(int((c.correct & c.identifiable).sum()), ident),
+            }
+        )
+    return pd.DataFrame(out)
+
+
 def headline(df: pd.DataFrame) -> list[str]:
     h = df[df.hostile]
     g = df[~df.hostile]
@@ -132,8 +177,17 @@ def headline(df: pd.DataFrame) -> list[str]:
     ]
 
 
+def _markdown(t: pd.DataFrame) -> str:
+    """A pipe table (pandas' to_markdown needs tabulate, which the venv may lack); numbers right-aligned."""
+    cols = [str(c) for c in t.columns]
+    num = [pd.api.types.is_numeric_dtype(t[c]) or t[c].astype(str).str.endswith("%").any() for c in t.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in num) + "|"]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in t.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def render(df: pd.DataFrame, markdown: bool) -> str:
-    t = table(df)
+    parts = [table(df), tells(df), by_clock(df)]
     if markdown:
-        return t.to_markdown(index=False)
-    return t.to_string(index=False)
+        return "\n\n".join(_markdown(t) for t in parts)
+    return "\n\n".join(t.to_string(index=False) for t in parts)

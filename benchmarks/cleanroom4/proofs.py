@@ -632,9 +632,21 @@ class Maker:
         return self._ss
 
 
-def make_proofs(world: World, n: int, seed: int) -> list[Proof]:
+def shares(hostile_share: float | None = None) -> dict[str, float]:
+    """The categories' shares of the batch; hostile_share rescales the hostile ones to that total."""
+    if hostile_share is None:
+        return {c: s for c, (s, _) in SHARES.items()}
+    h = sum(s for s, hostile in SHARES.values() if hostile)
+    return {
+        c: s * (hostile_share / h if hostile else (1 - hostile_share) / (1 - h))
+        for c, (s, hostile) in SHARES.items()
+    }
+
+
+def make_proofs(world: World, n: int, seed: int, hostile_share: float | None = None) -> list[Proof]:
     mk = Maker(world, seed)
-    counts = {c: max(1, round(n * s)) for c, (s, _) in SHARES.items()}
+    counts = {c: max(1, round(n * s)) for c, s in shares(hostile_share).items()}
+    counts["reused_original"] = counts["reused_edited"]  # one honest copy per edited one
     counts["sms"] += n - sum(counts.values())
     out: list[Proof] = []
     honest_makers = {
@@ -647,8 +659,7 @@ def make_proofs(world: World, n: int, seed: int) -> list[Proof]:
     }
     for cat, maker in honest_makers.items():
         out.extend(maker() for _ in range(counts[cat]))
-    pairs = min(counts["reused_original"], counts["reused_edited"])
-    for _ in range(pairs):
+    for _ in range(counts["reused_edited"]):
         out.extend(mk.reused_pair())
     hostile_makers = {
         "edited_screenshot": mk.edited_screenshot,

@@ -195,8 +195,9 @@ def build_world(seed: int, n_txns: int) -> World:
             wallet_no = wechat_number(rng, day)
         elif channel == "alipay":
             wallet_no = alipay_number(rng, day)
-        # wallet rows of an aggregator terminal carry the wallet's time; card rows the terminal clock
-        takes_wallet_time = channel in ("wechat", "alipay") and term.wallet_ids
+        # QR rows of an aggregator terminal carry the channel's payment time, card rows the terminal's own
+        # clock (field guide 6: "trans_time is the channel's payment time ... but the current time for cards")
+        takes_wallet_time = channel in ("wechat", "alipay", "unionpay_qr") and term.wallet_ids
         offset = 0 if takes_wallet_time else term.offset_s
         jitter = rng.randint(0, 2) if takes_wallet_time else rng.randint(0, 3)
         shown_ts = ev["true_ts"] + timedelta(seconds=offset + jitter)
@@ -235,6 +236,7 @@ def build_world(seed: int, n_txns: int) -> World:
                 true_ts=ev["true_ts"],
                 offset_s=offset + jitter,
                 clock_s=offset,
+                clock="channel time" if takes_wallet_time else term.kind,
                 shop=term.shop,
                 bank=ev["bank"],
                 credit=credit,
