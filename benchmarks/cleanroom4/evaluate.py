@@ -72,6 +72,7 @@ def run(sc: Scenario) -> pd.DataFrame:
                 truth=truth,
                 target=txn_ids[p.target] if p.target is not None else None,
                 clock=clocks[p.truth] if p.truth is not None else None,
+                names=p.merchant[0],
                 confidence=float(r["confidence"]) if not pd.isna(r["confidence"]) else None,
                 reason=str(r.get("reason", "")),
                 matched=matched,
@@ -162,6 +163,37 @@ def by_clock(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+NAMES = {
+    "shop": "the shop and its branch",
+    "brand": "the brand or legal entity only",
+    "none": "no merchant",
+    "other": "another shop",
+    "person": "a person or another account",
+}
+
+
+def by_name(df: pd.DataFrame) -> pd.DataFrame:
+    """Genuine proofs by what merchant they name (counter input names none)."""
+    g = df[~df.hostile]
+    out = []
+    for key, label in NAMES.items():
+        c = g[g.names == key]
+        if c.empty:
+            continue
+        ident = int(c.identifiable.sum())
+        out.append(
+            {
+                "genuine proof names": label,
+                "n": len(c),
+                "identifiable": ident,
+                "matched": int(c.matched.sum()),
+                "wrong": int(c.wrong.sum()),
+                "recall": _pct(int((c.correct & c.identifiable).sum()), ident),
+            }
+        )
+    return pd.DataFrame(out)
+
+
 def headline(df: pd.DataFrame) -> list[str]:
     h = df[df.hostile]
     g = df[~df.hostile]
@@ -187,7 +219,7 @@ def _markdown(t: pd.DataFrame) -> str:
 
 
 def render(df: pd.DataFrame, markdown: bool) -> str:
-    parts = [table(df), tells(df), by_clock(df)]
+    parts = [table(df), tells(df), by_clock(df), by_name(df)]
     if markdown:
         return "\n\n".join(_markdown(t) for t in parts)
     return "\n\n".join(t.to_string(index=False) for t in parts)

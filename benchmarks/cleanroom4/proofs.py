@@ -199,10 +199,11 @@ class Maker:
             text = f"【中国农业银行】您尾号{last4}账户{m:02d}月{d:02d}日{hh:02d}:{mi:02d}向微信支付{name}完成财付通交易人民币-{a}，余额{rng.randint(100, 9000)}.00。"
         elif style == "ccb":
             cut = full[:8] + "…" if len(full) > 8 else full
-            if len(full) > 8 and merchant[0] == "shop":
+            # CCB cuts the payee to 8 characters: two characters left of the branch (or of a masked
+            # person) still tell it; less leaves the brand at most
+            branch_seen = "(" in cut and len(cut[cut.index("(") + 1 :].rstrip("…")) >= 2
+            if len(full) > 8 and not branch_seen and merchant[0] != "none":
                 kw["merchant"] = ("brand",) if BRAND in cut else ("none",)
-            elif len(full) > 8 and merchant[0] in ("other", "person") and BRAND in cut:
-                kw["merchant"] = ("brand",)
             text = f"您尾号{last4}的龙卡信用卡{m:02d}月{d:02d}日{hh:02d}:{mi:02d}消费（{cut}）{a}元，当前可用额度{rng.randint(1000, 50000)}.00元。"
         elif style == "icbc_up":
             kw["merchant"] = ("none",)
