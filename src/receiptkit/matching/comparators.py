@@ -252,8 +252,10 @@ def _personal_payee(text: str, journal: MerchantName) -> Reading | None:
       brackets), whatever its nickname (``酱骨头焖面(**强)``, or a nickname copying this shop's name): a shop's
       terminal takes WeChat payments on a merchant account, which shows the merchant's name, so such a payment
       is not one of its rows: ``unrelated``.
-    - Anything else (``**强``, ``支付宝-严``: a sole trader's merchant account shows its owner's masked name too)
-      is ``None``: neutral, as before.
+    - A person's name shown as one character (``**伟``, ``*强``, ``支付宝-严``: a real name masked but for one
+      character, or a surname): ``unrelated``; a shop's masked title shows more of itself (``小白**店``).
+    - Anything else (a masked title of two characters or more that does not fit this shop's sign: it may be the
+      shop's title as the wallet registered it) is ``None``: neutral, as before.
     """
     if journal.kind != "shop":
         return None
@@ -269,6 +271,11 @@ def _personal_payee(text: str, journal: MerchantName) -> Reading | None:
             "unrelated",
             f"unrelated — {cleaned} is a person's collection code (named {found['nick']}), not a merchant's "
             "account (a swapped QR code?)",
+        )
+    visible = _squash(re.sub(r"[*＊]", "", cleaned))
+    if len(visible) == 1 and "\u4e00" <= visible <= "\u9fff":
+        return Reading(
+            "unrelated", f"unrelated — {cleaned} is a person's name, not a shop's (a payment to a person?)"
         )
     return None
 
