@@ -386,7 +386,11 @@ def test_a_chains_legal_entity_linked_to_one_branch_says_nothing_against_its_sib
         # a person's collection code (owner's masked name in brackets), even one named after the shop: a payment
         # to a person is no row of the shop's terminal (field guide 5, QR swap; was neutral before session 11)
         ("付款给酱骨头焖面(**强)", "酱骨头焖面(西湖店)", "unrelated"),
-        ("支付宝-严", "麦当劳(中山公园店)", "unrelated"),  # a surname: a person (was neutral before session 11)
+        (
+            "支付宝-严",
+            "麦当劳(中山公园店)",
+            "unrelated",
+        ),  # a surname: a person (was neutral before session 11)
     ],
 )
 def test_a_masked_wallet_title_fits_the_sign_it_frames(text: str, name: str, level: str) -> None:

@@ -76,10 +76,24 @@ def test_paid_just_after_midnight_is_within_a_day() -> None:
     assert row_of(result, "night")["status"] == "matched"
     # with no day allowed it is held back
     strict = rk.match(
-        proofs(_record("night", WX_19, "00:00:10")), j, policy=MatchPolicy(number_date_tolerance_days=0)
+        proofs(_record("night", WX_19, "00:00:10")), j, policy=MatchPolicy(number_date_tolerance_hours=0)
     )
     assert row_of(strict, "night")["status"] != "matched"
     assert "number_date_disagrees" in str(row_of(strict, "night")["flags"])
+
+
+def test_the_next_day_is_allowed_only_just_after_midnight() -> None:
+    # an older payment shown again a day later keeps its time of day: 12:00 the next day is no midnight order
+    result = rk.match(proofs(_record("next", WX_19, "12:00:00")), _shop())
+    assert row_of(result, "next")["status"] != "matched"
+    assert "number_date_disagrees" in str(row_of(result, "next")["flags"])
+    # nor is a record dated before its own number
+    j = journal(
+        *_shop().to_dict("records"),
+        txn("E1", 12100, "00:00:20", channel="wechat", card_last4=None, merchant_name=SHOP),
+    )
+    early = rk.match(proofs(_record("early", "4200002372202611215648962911", "00:00:10")), j)
+    assert "number_date_disagrees" in str(row_of(early, "early")["flags"])
 
 
 def test_a_refund_record_and_a_masked_number_are_not_read_so() -> None:
@@ -114,8 +128,8 @@ def test_the_number_dates_read() -> None:
 
 @pytest.mark.parametrize("bad", [-1, float("nan"), True, "1"])
 def test_the_tolerance_is_checked(bad: object) -> None:
-    with pytest.raises(PolicyError, match="number_date_tolerance_days"):
-        MatchPolicy(number_date_tolerance_days=bad)  # type: ignore[arg-type]
+    with pytest.raises(PolicyError, match="number_date_tolerance_hours"):
+        MatchPolicy(number_date_tolerance_hours=bad)  # type: ignore[arg-type]
 
 
 def test_on_the_public_samples_only_edited_fixtures_are_flagged(samples) -> None:

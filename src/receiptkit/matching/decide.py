@@ -210,7 +210,7 @@ def _decide(
         contested = {}
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
     # a clock change whose segment is unclear, a card's text against a wallet row (matching.guards)
-    doubt, blocked = guards(index, proofs, w.txn, w.proof, policy.number_date_tolerance_days)
+    doubt, blocked = guards(index, proofs, w.txn, w.proof, policy.number_date_tolerance_hours)
     blocked = np.append(blocked, False)  # -1 (no candidate) reads the appended False
     for _ in range(20):
         post = _posteriors(w, active, policy)

@@ -35,7 +35,7 @@ receipt; a clerk can still ask for more):
   and Alipay's 交易订单号 carry the date the wallet's servers gave the order
   (``4200`` + 6 digits + ``YYYYMMDD`` + …; ``YYYYMMDD`` + …, field guide 4.2,
   4.4). A payment record whose shown date is more than
-  :attr:`MatchPolicy.number_date_tolerance_days` from that date contradicts
+  :attr:`MatchPolicy.number_date_tolerance_hours` into the next day) contradicts
   itself: a screen whose time was edited, or an old payment shown again (field
   guide 5, "edited proofs, where the ID's embedded date disagrees with the
   shown date"). Whatever sale it fits, it is not matched: it stays
@@ -141,9 +141,22 @@ def _shown_dates(proofs: ProofArrays) -> np.ndarray:
     return out
 
 
-def number_date_disagrees(proofs: ProofArrays, tolerance_days: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Per proof: whether it is a payment record whose number's date (:func:`.channel.number_dates`) is more
-    than ``tolerance_days`` from the date it shows (module docstring), and that number's date (NaT: none)."""
+def _shown_clocks(proofs: ProofArrays) -> np.ndarray:
+    """Per proof, the seconds since midnight (China time) of the time it shows; NaN: a date only."""
+    frame = proofs.frame
+    out = np.full(len(frame), np.nan)
+    if "ts" in frame.columns:
+        ts = pd.to_datetime(frame["ts"], utc=True)
+        has = ts.notna().to_numpy()
+        local = ts[has].dt.tz_convert("Asia/Shanghai")
+        out[has] = (local - local.dt.normalize()).dt.total_seconds().to_numpy()
+    return out
+
+
+def number_date_disagrees(proofs: ProofArrays, tolerance_hours: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Per proof: whether it is a payment record that shows neither the date its number carries
+    (:func:`.channel.number_dates`) nor the next day within ``tolerance_hours`` of its start (module docstring),
+    and that number's date (NaT: none)."""
     frame = proofs.frame
     n = len(frame)
     if not n or "kind" not in frame.columns:
@@ -155,8 +168,11 @@ def number_date_disagrees(proofs: ProofArrays, tolerance_days: int = 1) -> tuple
     shown = proofs.per_proof("shown_dates", _shown_dates)
     both = ~np.isnat(carried) & ~np.isnat(shown) & (proofs.side == 0)
     gap = np.zeros(n, dtype=np.int64)
-    gap[both] = np.abs((shown[both] - carried[both]).astype(np.int64))
-    return both & (gap > int(tolerance_days)), carried
+    gap[both] = (shown[both] - carried[both]).astype(np.int64)
+    clock = proofs.per_proof("shown_clocks", _shown_clocks)
+    early = np.isnan(clock) | (clock < 3600.0 * float(tolerance_hours))
+    ok = (gap == 0) | ((gap == 1) & (float(tolerance_hours) > 0) & early)
+    return both & ~ok, carried
 
 
 def _whole_numbers(proofs: ProofArrays) -> np.ndarray:
@@ -231,7 +247,7 @@ def guards(
     proofs: ProofArrays,
     pair_txn: np.ndarray,
     pair_proof: np.ndarray,
-    tolerance_days: int = 1,
+    tolerance_hours: int = 2,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per proof, the terminal code of a clock doubt (-1: none); per pair, whether it may not be matched.
 
@@ -239,13 +255,13 @@ def guards(
     wallet word and its row is a WeChat or Alipay sale that shows no card, when
     its proof is a refunded payment and its row a sale nothing undid, or when
     its proof is a wallet record whose number and date disagree
-    (:func:`number_date_disagrees`, more than ``tolerance_days`` apart), whose
+    (:func:`number_date_disagrees`, within ``tolerance_hours``), whose
     number another record of the batch shows too (:func:`numbers_shown_twice`),
     or whose number is on another sale (:func:`number_holders`).
     """
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
-    disagrees, _ = number_date_disagrees(proofs, tolerance_days)
+    disagrees, _ = number_date_disagrees(proofs, tolerance_hours)
     twice = np.zeros(len(proofs), dtype=bool)
     twice[list(numbers_shown_twice(proofs))] = True
     if (disagrees | twice).any() and len(pair_txn):
@@ -272,11 +288,11 @@ def guard_notes(
     pair_txn: np.ndarray,
     pair_proof: np.ndarray,
     best: np.ndarray,
-    tolerance_days: int = 1,
+    tolerance_hours: int = 2,
 ) -> tuple[dict[int, str], dict[int, set[str]]]:
     """Why each guarded proof was not matched, in words, and its flags (``number_date_disagrees``,
     ``number_shown_twice``, ``number_on_another_sale``), by proof position."""
-    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_days)
+    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours)
     notes: dict[int, str] = {}
     flags: dict[int, set[str]] = {}
 
@@ -292,7 +308,7 @@ def guard_notes(
             f"terminal {terminal}'s clock changed near this time and which offset applies is unclear: "
             "its sale may be logged on the other side of the change",
         )
-    disagrees, carried = number_date_disagrees(proofs, tolerance_days)
+    disagrees, carried = number_date_disagrees(proofs, tolerance_hours)
     shown = proofs.per_proof("shown_dates", _shown_dates)
     for k in np.flatnonzero(disagrees):
         add(

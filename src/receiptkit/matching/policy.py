@@ -44,11 +44,13 @@ class MatchPolicy:
         how far off a terminal clock may be and still be found (a terminal set
         to the wrong zone is hours off). ``bank_post_lag_days``: business days
         between a card payment and the date on a bank statement.
-        ``number_date_tolerance_days``: how many days the date a WeChat Pay or
-        Alipay payment record shows may be from the date its own transaction
-        number carries (default 1: an order paid just after midnight); a record
-        further apart contradicts itself and is never ``matched``
-        (:mod:`~receiptkit.matching.guards`).
+        ``number_date_tolerance_hours``: a WeChat Pay or Alipay payment record
+        shows the date its own transaction number carries, or the next day only
+        within this many hours of its start (default 2: an order created before
+        midnight and paid after it; field guide 4.4: Alipay creates the order
+        7-54 s before the payment); a record further apart contradicts itself
+        and is never ``matched`` (:mod:`~receiptkit.matching.guards`). A
+        record showing a date only may show the next day when this is above 0.
         ``min_skew_votes``: proofs needed before a terminal offset is trusted.
         ``skew_vote_last4_agree``, ``skew_vote_last4_differs``,
         ``skew_vote_same_wallet``: how a proof's clock-offset vote for one
@@ -215,7 +217,7 @@ class MatchPolicy:
     clock_tolerance_s: int = 300
     max_clock_skew_s: int = 14 * 3600
     bank_post_lag_days: int = 3
-    number_date_tolerance_days: int = 1
+    number_date_tolerance_hours: int = 2
     min_skew_votes: int = 3
     skew_vote_last4_agree: float = 3.0
     skew_vote_last4_differs: float = 0.05
@@ -360,7 +362,7 @@ _NON_NEGATIVE = (
     "clock_tolerance_s",
     "max_clock_skew_s",
     "bank_post_lag_days",
-    "number_date_tolerance_days",
+    "number_date_tolerance_hours",
     "min_skew_votes",
     "rate_window_s",
     "skew_sample",

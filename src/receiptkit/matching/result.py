@@ -417,7 +417,7 @@ def _build_result(
 
     # proofs a guard kept from `matched` (matching.guards): say why
     guard_text, guard_flags = guard_notes(
-        index, proofs, w.txn, w.proof, post.best, policy.number_date_tolerance_days
+        index, proofs, w.txn, w.proof, post.best, policy.number_date_tolerance_hours
     )
     for j, note in guard_text.items():
         if status[j] != "matched" and not unpaid[j]:
