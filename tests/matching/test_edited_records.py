@@ -160,16 +160,32 @@ def _two_sales(**first: object) -> pd.DataFrame:
     return journal(*rows, w1, w3)
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["journal keeps numbers", "no numbers kept"])
-def test_the_same_number_at_two_times_is_not_matched_twice(kept: bool) -> None:
-    # the gap: a copy of W1's record with its time edited to 12:40 was matched to W3, silently
-    j = _two_sales(**({"wallet_txn_id": WX_20} if kept else {}))
-    result = rk.match(proofs(_record("own", WX_20), _record("copy", " " + WX_20, "12:40:00")), j)
+def test_the_same_number_at_two_times_is_not_matched_twice() -> None:
+    # the gap: a copy of W1's record with its time edited to 12:40 was matched to W3, silently; with no number
+    # in the journal, neither record can be told for the customer's own
+    result = rk.match(proofs(_record("own", WX_20), _record("copy", " " + WX_20, "12:40:00")), _two_sales())
     for proof_id, other in (("own", "copy"), ("copy", "own")):
         row = row_of(result, proof_id)
         assert row["status"] != "matched"
         assert "number_shown_twice" in str(row["flags"]).split(";")
         assert f"proof {other} shows the same transaction number (…{WX_20[-8:]})" in row["reason"]
+
+
+def test_where_the_journal_holds_the_number_the_record_agreeing_with_its_sale_is_matched() -> None:
+    # W1 carries the number: the record showing W1's amount at W1's time is the payment; the copy is not
+    result = rk.match(
+        proofs(_record("own", WX_20), _record("copy", " " + WX_20, "12:40:00")),
+        _two_sales(wallet_txn_id=WX_20),
+    )
+    assert row_of(result, "own")["txn_id"] == "W1"
+    copy = row_of(result, "copy")
+    assert copy["status"] != "matched"
+    assert "number_shown_twice" in str(copy["flags"]).split(";")
+    # two records both agreeing with the sale (the same bill twice): neither is told for the payment's own
+    both = rk.match(
+        proofs(_record("a", WX_20), _record("b", WX_20, "12:00:01")), _two_sales(wallet_txn_id=WX_20)
+    )
+    assert (both["status"] != "matched").all()
 
 
 def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:

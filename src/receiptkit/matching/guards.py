@@ -49,7 +49,10 @@ receipt; a clerk can still ask for more):
   the same whole number are one payment: none of them is matched (flag
   ``number_shown_twice``, the reason names the others), since at most one is
   the customer's own and an edited copy may fit another sale (seen: the same
-  number at 12:00 and at 12:20 matched two sales). And a payment record whose
+  number at 12:00 and at 12:20 matched two sales); but where the journal holds
+  the number on a sale, the one record agreeing with that sale (amount, and
+  time within its window) is the payment and may be matched
+  (:func:`twice_blocked`). And a payment record whose
   whole number is on a sale of the journal is that sale or none: it is never
   matched to another row (flag ``number_on_another_sale``), also when that
   sale is taken by another proof or lies outside its window (before, a second
@@ -83,6 +86,7 @@ __all__ = [
     "number_date_disagrees",
     "number_holders",
     "numbers_shown_twice",
+    "twice_blocked",
 ]
 
 # a wallet, online or QR channel, or a platform or aggregator that takes wallets (field guide 1.1, 2.1, 2.2)
@@ -228,6 +232,36 @@ def amount_differs(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
     return out
 
 
+def twice_blocked(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
+    """Per proof: shown twice (:func:`numbers_shown_twice`) and not the one copy the journal vouches for.
+
+    When the journal holds the number on a sale, the one record of the group that agrees with that sale (its
+    amount and currency, and the sale's corrected time inside the record's window) is the payment itself and is
+    not held back; the others are. With no such sale, or more than one record agreeing, all are held back.
+    """
+    twice = numbers_shown_twice(proofs)
+    out = np.zeros(len(proofs), dtype=bool)
+    if not twice:
+        return out
+    out[list(twice)] = True
+    q, rows = number_holders(index, proofs)
+    mine = out[q]
+    q, rows = q[mine], rows[mine]
+    agree = (
+        (proofs.amount[q] == index.amount[rows])
+        & (proofs.cur_code[q] == index.currency_code[rows])
+        & (proofs.lo[q] <= index.ts_adj[rows])
+        & (index.ts_adj[rows] <= proofs.hi[q])
+    )
+    agreeing = np.unique(q[agree])
+    whole = proofs.per_proof("whole_numbers", _whole_numbers)
+    counts = pd.Series(whole[agreeing], dtype=object).value_counts()
+    for k in agreeing.tolist():
+        if counts[whole[k]] == 1:
+            out[k] = False
+    return out
+
+
 def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray):
     """Per pair: its proof's whole number is on a sale of the journal, and its row is not such a sale."""
     q, rows = number_holders(index, proofs)
@@ -262,8 +296,7 @@ def guards(
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
     disagrees, _ = number_date_disagrees(proofs, tolerance_hours)
-    twice = np.zeros(len(proofs), dtype=bool)
-    twice[list(numbers_shown_twice(proofs))] = True
+    twice = twice_blocked(index, proofs)
     if (disagrees | twice).any() and len(pair_txn):
         blocked |= (disagrees | twice)[pair_proof]
     if len(pair_txn):
@@ -318,7 +351,7 @@ def guard_notes(
             "customer's app",
             "number_date_disagrees",
         )
-    twice = numbers_shown_twice(proofs)
+    twice = {k: v for k, v in numbers_shown_twice(proofs).items() if twice_blocked(index, proofs)[k]}
     ids = proofs.frame["proof_id"].astype(str).to_numpy()
     whole = proofs.per_proof("whole_numbers", _whole_numbers)
     for p_twice, others in twice.items():
