@@ -248,3 +248,32 @@ def test_a_number_that_carries_a_record_whose_time_disagrees_says_so() -> None:
     assert row["txn_id"] == "W1"
     assert row["reason"].startswith("matched on wallet_txn_id exact")
     assert row["reason"].endswith("; despite time outside")
+
+
+def test_the_records_shown_twice_are_read_once_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # guard_notes asked twice_blocked (a journal lookup over the whole batch) again for every record shown
+    # twice: a batch of 20,000 proofs and 2,000 copies took 55 s; the batch's answer is one array, read a fixed
+    # number of times whatever the number of copies
+    import receiptkit.matching.guards as guards_module
+
+    calls = []
+    real = guards_module.twice_blocked
+
+    def counted(*args: object, **kwargs: object) -> np.ndarray:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guards_module, "twice_blocked", counted)
+    made = []
+    for copies in (1, 6):
+        calls.clear()
+        numbers = [f"42000023722026112{k:011d}" for k in range(copies)]
+        batch = proofs(
+            *(_record(f"own{k}", n) for k, n in enumerate(numbers)),
+            *(_record(f"copy{k}", n, "12:40:00") for k, n in enumerate(numbers)),
+        )
+        result = rk.match(batch, _two_sales())
+        assert (result["status"] != "matched").all()
+        assert all("number_shown_twice" in str(f).split(";") for f in result["flags"])
+        made.append(len(calls))
+    assert made[0] == made[1] <= 3

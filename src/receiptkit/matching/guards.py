@@ -351,7 +351,8 @@ def guard_notes(
             "customer's app",
             "number_date_disagrees",
         )
-    twice = {k: v for k, v in numbers_shown_twice(proofs).items() if twice_blocked(index, proofs)[k]}
+    held_twice = twice_blocked(index, proofs)  # the batch's answer, read once (not once per record)
+    twice = {k: v for k, v in numbers_shown_twice(proofs).items() if held_twice[k]}
     ids = proofs.frame["proof_id"].astype(str).to_numpy()
     whole = proofs.per_proof("whole_numbers", _whole_numbers)
     for p_twice, others in twice.items():
