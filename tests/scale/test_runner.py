@@ -32,7 +32,12 @@ def test_the_edge_cases_are_hard_ones(data):
     assert _verdict(expected, "Q-mid-1")["txn_id"] is pd.NA
     assert "refunded_later" in _verdict(expected, "Q-B1")["flags"]
     assert "journal_duplicate" in _verdict(expected, "Q-D1")["flags"]
-    assert _verdict(expected, "Q-K1")["txn_id"] == "X-K1"  # found by wallet number at another amount
+    # found by its wallet number at another amount (the key route brings X-K1 into its task); since e77ef69 a
+    # record showing another amount than its number's sale is never matched (matching.guards), but it names it
+    k1 = _verdict(expected, "Q-K1")
+    assert list(k1["candidate_txn_ids"]) == ["X-K1"]
+    assert "number_amount_differs" in str(k1["flags"]).split(";")
+    assert "its transaction number is on X-K1 (88.00 CNY) but it shows 90.00 CNY" in k1["reason"]
     assert _verdict(expected, "Q-S9")["txn_id"] == "X-S9"
     assert "clock_offset" in _verdict(expected, "Q-S9")["flags"]
     assert rk.clock_offsets(expected).loc[SKEWED, "offset_s"] == -8 * 3600
@@ -241,4 +246,43 @@ def test_card_sales_under_a_wallet_name_are_learned_over_the_whole_batch():
         planned = plan_dask(proofs, journal, partition_rows=10, min_tasks=2)
         got = planned.result.compute().sort_index()
     assert len(set(planned.plan.proof_task)) > 1
+    assert_same_result(expected, got)
+
+
+def test_one_wallet_number_shown_twice_is_seen_across_tasks():
+    """Two records of one batch showing one whole WeChat number are one payment (matching.guards): match
+    matches neither. The copy shows another time (18:00) and fits another sale of the amount, so the
+    planner, which links proofs through shared candidates only, put the two in different tasks, and each task
+    matched its record: the copy proved a stranger's sale."""
+    from .cases import journal_of, proof, proofs_of, sale
+
+    number = "4200001234202611201234567890"  # carries 2026-11-20, the day both show
+    rows = [
+        sale("W-1", 12100, "2026-11-20 12:00:05", channel="wechat", terminal_id="T1"),
+        sale("W-2", 12100, "2026-11-20 18:00:05", channel="wechat", terminal_id="T1"),
+    ]
+    rows += [
+        sale(f"W-bg{k}", 1000 + 37 * k, f"2026-11-20 1{k % 10}:0{k % 6}:00", card_last4=f"{k:04d}")
+        for k in range(40)
+    ]
+
+    def record(proof_id: str, when: str) -> dict:
+        return proof(
+            proof_id,
+            12100,
+            None,
+            kind="wallet",
+            ts=pd.Timestamp(when, tz="Asia/Shanghai").tz_convert("UTC"),
+            ts_precision="second",
+            wallet_txn_id=number,
+        )
+
+    proofs = proofs_of([record("own", "2026-11-20 12:00:00"), record("copy", "2026-11-20 18:00:00")])
+    journal = journal_of(rows)
+    expected = rk.match(proofs, journal)
+    assert (expected["status"] != "matched").all()
+    with dask.config.set(scheduler="sync"):
+        planned = plan_dask(proofs, journal, partition_rows=10, min_tasks=2)
+        got = planned.result.compute().sort_index()
+    assert planned.plan.proof_task[0] == planned.plan.proof_task[1]
     assert_same_result(expected, got)

@@ -62,8 +62,8 @@ receipt; a clerk can still ask for more):
   (or a discount the clerk can see in the customer's app); before, a WeChat
   record showing 121.00 was matched at 100 % to the 88.00 sale its number
   names. Masked numbers and refund records (whose number may be the
-  original payment's) are not read so. Within one ``match`` call: in
-  ``match_dask`` each part of the proofs is one call.
+  original payment's) are not read so. Within one ``match`` call (``match_dask``
+  plans the records showing one number into one task).
 """
 
 from __future__ import annotations

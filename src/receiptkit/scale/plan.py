@@ -233,6 +233,27 @@ def _key_matches(
     return joined[["proof", "currency", "amount_minor", "ts_adj"]].reset_index(drop=True)
 
 
+def _same_number(keys: Mapping[str, np.ndarray], side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(proof, the first proof showing its number) for payment proofs whose whole wallet number another payment
+    proof shows too (:func:`receiptkit.matching.guards.numbers_shown_twice`)."""
+    from receiptkit.matching.evidence import whole_ids
+
+    e = np.empty(0, dtype=np.int64)
+    if "wallet" not in keys or not len(side):
+        return e, e.copy()
+    whole = whole_ids(np.asarray(keys["wallet"], dtype=object))
+    shown = np.flatnonzero(pd.notna(whole) & (np.asarray(side) == 0))
+    if len(shown) < 2:
+        return e, e.copy()
+    numbers = pd.Series(whole[shown], dtype=object)
+    twice = numbers.duplicated(keep=False).to_numpy()
+    if not twice.any():
+        return e, e.copy()
+    proof = shown[twice].astype(np.int64)
+    first = pd.Series(proof).groupby(numbers[twice].to_numpy()).transform("min").to_numpy(dtype=np.int64)
+    return proof, first
+
+
 def make_plan(
     *,
     side: np.ndarray,
@@ -272,10 +293,16 @@ def make_plan(
     matches = _key_matches(keys, side, key_hits, probe)
     match_bucket = bucket_keys(currencies, matches["currency"].to_numpy(), matches["amount_minor"].to_numpy())
     nodes = np.unique(np.concatenate([journal_keys, proof_bucket, fx_bucket, match_bucket]))
+    # payment proofs showing one whole wallet number are one payment, read together (matching.guards: none is
+    # matched unless the journal's sale of the number vouches for one): one task must hold them all
+    twin, twin_first = _same_number(keys, side)
     src = np.searchsorted(
-        nodes, np.concatenate([proof_bucket[fx_owner], proof_bucket[matches["proof"].to_numpy()]])
+        nodes,
+        np.concatenate(
+            [proof_bucket[fx_owner], proof_bucket[matches["proof"].to_numpy()], proof_bucket[twin]]
+        ),
     )
-    dst = np.searchsorted(nodes, np.concatenate([fx_bucket, match_bucket]))
+    dst = np.searchsorted(nodes, np.concatenate([fx_bucket, match_bucket, proof_bucket[twin_first]]))
     graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(len(nodes), len(nodes)))
     n_groups, node_group = connected_components(graph, directed=False)
     group = node_group[np.searchsorted(nodes, proof_bucket)].astype(np.int64)
@@ -288,6 +315,13 @@ def make_plan(
         ts = matches["ts_adj"].to_numpy(dtype=np.int64)
         np.minimum.at(span_lo, owner, ts)
         np.maximum.at(span_hi, owner, ts)
+    if len(twin):  # each spans them all, so that no cut falls between them
+        low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        high = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(low, twin_first, span_lo[twin])
+        np.maximum.at(high, twin_first, span_hi[twin])
+        span_lo[twin] = low[twin_first]
+        span_hi[twin] = high[twin_first]
     order = np.lexsort((span_lo, group))
     g_sorted, lo_sorted, hi_sorted = group[order], span_lo[order], span_hi[order]
     frame = pd.DataFrame({"g": g_sorted, "hi": hi_sorted})
