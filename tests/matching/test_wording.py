@@ -42,6 +42,8 @@ def _check(row: pd.Series, policy: rk.MatchPolicy) -> None:
     assert abs(100 * max(listed) - best) <= 0.051, reason
     count = int(reason.split(" ", 1)[0])
     assert count == len(listed), reason
+    if "; against the best: " in reason:  # the ask does not say the opposite
+        assert "agree on every field" not in str(row["ask"]), (reason, row["ask"])
 
 
 @pytest.mark.parametrize("seed", [3, 11])
@@ -96,4 +98,25 @@ def test_a_full_wallet_number_that_differs_is_named_in_the_reason() -> None:
     assert row["status"] == "ambiguous"
     assert row["reason"].startswith("1 candidate found; best ")
     assert row["reason"].endswith("; against the best: wallet_txn_id differs")
+    _check(row, rk.MatchPolicy())
+
+
+def test_the_ask_does_not_say_the_candidates_agree_when_the_best_has_fields_against() -> None:
+    # the reason said "against the best: amount differs" (its number is on a sale of 88.00, it shows 121.00)
+    # while the ask said "the candidates agree on every field given: ask for the card's last 4 ..."
+    from .conftest import background, journal, pf, proofs, row_of, txn
+
+    shop = "蜀香阁(徐家汇店)"
+    number = "4200002372202611205648962911"
+    sale = txn(
+        "W1", 8800, "12:00:03", channel="wechat", card_last4=None, merchant_name=shop, wallet_txn_id=number
+    )
+    batch = proofs(pf("p", 12100, "12:00:00", wallet_txn_id=number, merchant_text=shop))
+    row = row_of(rk.match(batch, journal(*background(), sale)), "p")
+    assert row["status"] == "ambiguous"
+    assert "; against the best: amount differs" in row["reason"]
+    assert "agree on every field" not in row["ask"]
+    assert (
+        row["ask"] == "the best candidate disagrees (amount differs): check the payment in the customer's app"
+    )
     _check(row, rk.MatchPolicy())

@@ -188,8 +188,12 @@ def _ask_next(
     owners: np.ndarray,
     rows: np.ndarray,
     unnamed: np.ndarray | None = None,
+    against: dict[int, str] | None = None,
 ) -> dict[int, str]:
-    """What evidence would split each ambiguous proof's candidates (owners: proof per listed row)."""
+    """What evidence would split each ambiguous proof's candidates (owners: proof per listed row).
+
+    ``against``: per proof, the fields weighing more than 1 nat against its best candidate (its reason names
+    them): then the candidates are not said to agree on every field."""
     if not len(owners):
         return {}
     n = len(proofs)
@@ -221,7 +225,11 @@ def _ask_next(
             items.append("ask for the transaction number (交易单号)")
         if proofs.reference[k] is None and rrn[k]:
             items.append("ask for the reference number (参考号) or auth code")
-        if not items:
+        if not items and against and against.get(int(k)):
+            items.append(
+                f"the best candidate disagrees ({against[int(k)]}): check the payment in the customer's app"
+            )
+        elif not items:
             items.append(
                 "the candidates agree on every field given: ask for the card's last 4 or a reference number"
             )
@@ -402,7 +410,7 @@ def _build_result(
                 against=strongly[int(k)],
             )
         unnamed = np.isfinite(w.copy) if w.copy is not None else None
-        asks = _ask_next(index, proofs, owners, w.txn[listed], unnamed)
+        asks = _ask_next(index, proofs, owners, w.txn[listed], unnamed, strongly)
         for k in amb:
             ask[k] = asks.get(int(k), "")
 
