@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -120,3 +121,32 @@ def test_the_ask_does_not_say_the_candidates_agree_when_the_best_has_fields_agai
         row["ask"] == "the best candidate disagrees (amount differs): check the payment in the customer's app"
     )
     _check(row, rk.MatchPolicy())
+
+
+def test_matched_reasons_of_many_pairs_are_written_fast() -> None:
+    # the texts were keyed by np.unique(..., axis=0) over one row of 20 level codes per pair: a sort of 160-byte
+    # rows, 1.2 s CPU for 150,000 pairs (0.05 s keyed as numbers); find and every match write them
+    import time
+    from types import SimpleNamespace
+
+    from receiptkit.matching.evidence import FIELDS
+    from receiptkit.matching.result import _matched_reasons
+
+    rng = np.random.default_rng(5)
+    n = 150_000
+    kinds = 40  # pairs fall into few combinations of levels (a batch's reasons repeat)
+    pick = rng.integers(0, kinds, n)
+    levels, weights = {}, {}
+    for f in FIELDS:
+        levels[f] = rng.choice(np.array(["missing", "same", "differs", "near"], dtype=object), kinds)[pick]
+        weights[f] = rng.choice(np.array([0.0, 2.0, -2.0, 0.5]), kinds)[pick]
+    ev = SimpleNamespace(levels=levels, weights=weights, score=np.zeros(n))
+    start = time.process_time()
+    texts = _matched_reasons(ev)  # type: ignore[arg-type]
+    spent = time.process_time() - start
+    for k in (0, 1, n // 2, n - 1):
+        strong = [f"{f} {levels[f][k]}" for f in FIELDS if weights[f][k] > 1 and levels[f][k] != "missing"]
+        weak = [f"{f} {levels[f][k]}" for f in FIELDS if weights[f][k] < -1 and levels[f][k] != "missing"]
+        want = "matched on " + ", ".join(strong) if strong else "matched on amount and time"
+        assert texts[k] == (f"{want}; despite {', '.join(weak)}" if weak else want)
+    assert spent < 0.5, spent

@@ -111,10 +111,13 @@ def _matched_reasons(ev: Evidence) -> list[str]:
             codes.append(code + 1)  # 0: not strong
             names.append([""] + [f"{f} {level}" for level in uniques])
             against.append(side)
-    # one row of level codes per pair: the distinct rows are the distinct texts (no packed key to overflow)
-    distinct, first, inverse = np.unique(
-        np.stack(codes, axis=1), axis=0, return_index=True, return_inverse=True
-    )
+    # one row of level codes per pair: the distinct rows are the distinct texts. Keyed column by column, the key
+    # numbered again after each (below n, so it never overflows); np.unique(axis=0) sorted 160-byte rows, 25 times
+    # slower
+    key = np.zeros(n, dtype=np.int64)
+    for code, name in zip(codes, names, strict=True):
+        key = pd.factorize(key * len(name) + code)[0].astype(np.int64)
+    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     texts = []
     for k in first:
         strong = [
