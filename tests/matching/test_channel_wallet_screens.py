@@ -60,3 +60,19 @@ def test_other_apps_say_nothing_of_the_channel(app: str) -> None:
     card = txn("CARD", 4300, "12:00:04", card_last4="5273", merchant_name=SHOP)
     result = rk.match(proofs(_screen(app)), journal(*rows, card))
     assert rk.explain(result, "screen").set_index("field").loc["channel", "best_level"] == "missing"
+
+
+def test_a_screen_showing_the_number_its_card_row_carries_is_not_weighed_against_it() -> None:
+    # a WeChat record whose number is on a card-channel row is that row ("the number speaks": ChannelComparator
+    # reads such a pair as missing); the screen's app named WeChat and the pair read not_at_a_terminal, so the
+    # matched reason said "; despite channel not_at_a_terminal" against the row its own number names
+    number = "4200002372202611205648962911"
+    sale = txn(
+        "C1", 4300, "12:00:03", channel="card", card_last4="1234", merchant_name=SHOP, wallet_txn_id=number
+    )
+    j = journal(*background(), sale)
+    export = row_of(rk.match(proofs(pf("screen", 4300, "12:00:00", wallet_txn_id=number)), j), "screen")
+    screen = row_of(rk.match(proofs(_screen("WeChat Pay 账单详情", wallet_txn_id=number)), j), "screen")
+    for row in (export, screen):
+        assert row["txn_id"] == "C1"
+        assert "not_at_a_terminal" not in row["reason"]

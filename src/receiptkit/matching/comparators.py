@@ -1285,6 +1285,7 @@ class ChannelComparator(Comparator):
         hit &= codes == 2
         if not hit.any():
             return codes
+        hit = _not_its_own_number(ctx, hit)
         codes = codes.copy()
         codes[hit] = 6
         return codes
@@ -1304,6 +1305,7 @@ class ChannelComparator(Comparator):
         hit = (named >= 0) & (row >= 0) & (row != CARD_SALE) & (row != named) & (codes == 2)
         if not hit.any():
             return codes
+        hit = _not_its_own_number(ctx, hit)
         codes = codes.copy()
         codes[hit] = 5
         return codes
@@ -1332,6 +1334,29 @@ class ChannelComparator(Comparator):
         codes = codes.copy()
         codes[hit] = np.where(card[hit], 3, 4)
         return codes
+
+
+def _not_its_own_number(ctx: PairContext, hit: np.ndarray) -> np.ndarray:
+    """``hit`` without the pairs whose row carries the proof's whole wallet number: the number speaks (a wallet's
+    screen naming its app is read as a bank's text naming the wallet, :mod:`.channel`; a record and the row of its
+    own number are one payment, whatever channel the terminal logged it under, as :meth:`_wallet_records` reads)."""
+    from receiptkit.matching.evidence import whole_ids
+
+    if "wallet_txn_id" not in ctx.index.journal.columns:
+        return hit
+    k = np.flatnonzero(hit)
+    mine = whole_ids(np.asarray(ctx.proofs.wallet, dtype=object)[ctx.pairs.proof[k]])
+    shown = pd.notna(mine)
+    if not shown.any():
+        return hit
+    k = k[shown]
+    theirs = whole_ids(ctx.index.values("wallet_txn_id", ctx.pairs.txn[k]))  # only these rows become strings
+    own = pd.notna(theirs) & (mine[shown] == theirs)
+    if not own.any():
+        return hit
+    hit = hit.copy()
+    hit[k[own]] = False
+    return hit
 
 
 def later_event_rows(index) -> tuple[np.ndarray, np.ndarray]:
