@@ -399,13 +399,14 @@ def _bank_words(kinds: np.ndarray, texts: np.ndarray, raws) -> list[tuple[int, s
     raws = np.asarray(raws, dtype=object) if raws is not None else np.full(len(kinds), None, dtype=object)
     folded: dict[str, str] = {}
     out: list[tuple[int, str]] = []
-    bank = np.array([isinstance(kind, str) and kind in _BANK_KINDS for kind in kinds], dtype=bool)
+    bank = np.isin(kinds, np.asarray(_BANK_KINDS, dtype=object))
     # a wallet's own screen says which app it is (raw["app"]: the screenshot readers keep the layout or the
     # document's app field): a WeChat Pay or Alipay payment screen is that wallet's payment, as a bank's text
     # naming the wallet is; only the app's name is read there (its payee is the shop's name, not the channel)
-    screen = (kinds == "wallet") & np.array(
-        [isinstance(raw, dict) and isinstance(raw.get("app"), str) for raw in raws], dtype=bool
-    )
+    screen = np.zeros(len(kinds), dtype=bool)
+    for k in np.flatnonzero(kinds == "wallet"):
+        raw = raws[k]
+        screen[k] = isinstance(raw, dict) and isinstance(raw.get("app"), str)
     for k in np.flatnonzero(bank | screen):
         raw = raws[k]
         whole = raw.get("text") if isinstance(raw, dict) else None

@@ -209,6 +209,16 @@ def number_holders(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray
     e = np.empty(0, dtype=np.int64)
     if "wallet_txn_id" not in index.journal.columns or not len(proofs):
         return e, e.copy()
+    # once per batch and journal: the guards, their notes and the result read it several times
+    cache = proofs.__dict__.setdefault("_rk_number_holders", {})
+    key = (id(index), len(index))
+    if key not in cache:
+        cache[key] = _number_holders(index, proofs)
+    return cache[key]
+
+
+def _number_holders(index: JournalIndex, proofs: ProofArrays) -> tuple[np.ndarray, np.ndarray]:
+    e = np.empty(0, dtype=np.int64)
     whole = proofs.per_proof("whole_numbers", _whole_numbers)
     if not pd.notna(whole).any():
         return e, e.copy()

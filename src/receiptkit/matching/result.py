@@ -394,11 +394,19 @@ def _build_result(
             w.proof, weights=np.where(active & (w.route == _FAILED), post.conf, 0.0), minlength=n
         )
         count = np.bincount(owners, minlength=n)
+        # the fields weighing more than 1 nat against each best candidate: read (with the merchant's words) only
+        # for the few best candidates that have one
         best_ev = _pair_evidence(index, proofs, w, post.best[amb], policy)
-        best_notes = _merchant_notes(index, w, best_ev)
-        strongly = {
-            int(k): _against(best_ev, i, best_notes[i], below=-1.0) for i, k in enumerate(amb.tolist())
-        }
+        weak = np.zeros(len(amb), dtype=bool)
+        for f in FIELDS:
+            weak |= best_ev.weights[f] < -1.0
+        strongly = dict.fromkeys((int(k) for k in amb.tolist()), "")
+        if weak.any():
+            some = amb[weak]
+            some_ev = _pair_evidence(index, proofs, w, post.best[some], policy)
+            some_notes = _merchant_notes(index, w, some_ev)
+            for i, k in enumerate(some.tolist()):
+                strongly[int(k)] = _against(some_ev, i, some_notes[i], below=-1.0)
         for k in amb:
             reason[k] = _ambiguous_reason(
                 count[k],
