@@ -39,6 +39,8 @@ def _shop():
             "neutral",
         ),  # a shop's masked title not fitting this sign: maybe the wallet's title of it
         ("蜀**阁", "brand"),  # this shop's masked title
+        ("蜀香阁(**店)", "brand"),  # a masked branch of this brand, not a person's code
+        ("**店", "neutral"),  # a masked shop title, not a person's name
     ],
 )
 def test_how_a_personal_payee_reads(payee: str, level: str) -> None:

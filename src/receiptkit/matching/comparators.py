@@ -239,7 +239,9 @@ def _masked_title_fits(text: str, journal: MerchantName) -> Reading | None:
 # marked 未实名 (not real-name verified: an account that has not passed the checks a merchant's account passes)
 _PERSONAL_ACCOUNT = re.compile(r"未实名|^\d{3}\*+\d{2,4}")
 # WeChat's personal payee: the nickname, then the owner's masked real name ("付款给酱骨头焖面(**强)")
-_NICKNAME = re.compile(r"^(?:付款给|转账给)?(?P<nick>[^()*]+?)\((?:\*+)[^()*]{1,3}\)$")
+_NICKNAME = re.compile(r"^(?:付款给|转账给)?(?P<nick>[^()*]+?)\((?:\*+)(?P<name>[^()*]{1,3})\)$")
+# what ends a shop's (or its branch's) name, never a person's: "蜀香阁(**店)" is a masked branch, "**店" a masked title
+_SHOP_END = re.compile(r"[店铺馆厅行部场城坊园站号家屋楼]$")
 
 
 def _personal_payee(text: str, journal: MerchantName) -> Reading | None:
@@ -266,14 +268,14 @@ def _personal_payee(text: str, journal: MerchantName) -> Reading | None:
             "unrelated", f"unrelated — {cleaned} is a personal account, not a merchant's (a swapped QR code?)"
         )
     found = _NICKNAME.match(cleaned)
-    if found and len(_squash(found["nick"])) >= 1:
+    if found and len(_squash(found["nick"])) >= 1 and not _SHOP_END.search(found["name"]):
         return Reading(
             "unrelated",
             f"unrelated — {cleaned} is a person's collection code (named {found['nick']}), not a merchant's "
             "account (a swapped QR code?)",
         )
     visible = _squash(re.sub(r"[*＊]", "", cleaned))
-    if len(visible) == 1 and "\u4e00" <= visible <= "\u9fff":
+    if len(visible) == 1 and "\u4e00" <= visible <= "\u9fff" and not _SHOP_END.search(visible):
         return Reading(
             "unrelated", f"unrelated — {cleaned} is a person's name, not a shop's (a payment to a person?)"
         )

@@ -34,8 +34,8 @@ receipt; a clerk can still ask for more):
 - **A wallet record whose number and date disagree.** WeChat Pay's 交易单号
   and Alipay's 交易订单号 carry the date the wallet's servers gave the order
   (``4200`` + 6 digits + ``YYYYMMDD`` + …; ``YYYYMMDD`` + …, field guide 4.2,
-  4.4). A payment record whose shown date is more than
-  :attr:`MatchPolicy.number_date_tolerance_hours` into the next day) contradicts
+  4.4). A payment record that shows neither that date nor the next day within
+  :attr:`MatchPolicy.number_date_tolerance_hours` of its start contradicts
   itself: a screen whose time was edited, or an old payment shown again (field
   guide 5, "edited proofs, where the ID's embedded date disagrees with the
   shown date"). Whatever sale it fits, it is not matched: it stays
