@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CARD_CLOCK",
     "ClockSegment",
+    "card_clock_key",
     "clock_doubt",
     "clock_inputs",
     "place_rows",
@@ -46,6 +48,23 @@ __all__ = [
 ]
 
 _MIN_REACH_S = 86400  # the first and last segments reach at least a day beyond their anchors
+
+#: The suffix of a clock-offset key that holds for a terminal's card sales only (:func:`card_clock_key`).
+CARD_CLOCK = " card"
+
+
+def card_clock_key(terminal: str) -> str:
+    """The clock-offset key of a terminal's card sales when they keep a clock of their own.
+
+    On an aggregator's terminal a WeChat, Alipay or UnionPay QR row carries the
+    channel's payment time and a card sale the terminal's own clock (field
+    guide 6: an aggregator's trans_time is "the channel's payment time" for QR
+    payments, "the current time" for bank cards). When the two differ, the
+    offsets mapping holds the terminal's QR rows under ``"<terminal_id>"`` and
+    its card sales under ``"<terminal_id> card"``; a terminal with one clock has
+    the first key only, which then holds for all its rows.
+    """
+    return f"{terminal}{CARD_CLOCK}"
 
 
 @dataclass(frozen=True)

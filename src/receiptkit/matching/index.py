@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from receiptkit.errors import SchemaError
-from receiptkit.matching.clocks import ClockSegment, clock_inputs, place_rows
+from receiptkit.matching.clocks import ClockSegment, card_clock_key, clock_inputs, place_rows
 from receiptkit.schema import (
     JOURNAL_REQUIRED,
     STATUSES,
@@ -113,6 +113,15 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), dictionary[order]
+
+
+def _card_sales(journal: pd.DataFrame) -> np.ndarray:
+    """Per row: whether the journal's ``channel`` says card (the rows a terminal's own clock stamps)."""
+    if "channel" not in journal.columns or not len(journal):
+        return np.zeros(len(journal), dtype=bool)
+    codes, values = _codes(journal["channel"])
+    card = np.array([str(v).strip().lower() == "card" for v in values], dtype=bool)
+    return card[np.maximum(codes, 0)] & (codes >= 0) if len(values) else np.zeros(len(journal), dtype=bool)
 
 
 def last4_codes(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -322,6 +331,9 @@ class JournalIndex:
         self.failed_side[~approved & debit] = 0
         self.failed_side[~approved & credit] = 1
         self.terminal_code, self.terminals = _codes(j["terminal_id"])
+        self.card_sale = _card_sales(
+            j
+        )  # rows stamped by the terminal's own clock on an aggregator's terminal
         self.merchant_code, self.merchants = _codes(j["merchant_name"])
         self.last4_code = last4_codes(j["card_last4"])
         self._txn_ids = arrow_strings(j["txn_id"])
@@ -654,9 +666,13 @@ class JournalIndex:
         self.clock_offsets = wanted
         self.clock_segments = pieces
         per_terminal = np.zeros(len(self.terminals) + 1)
+        per_card = np.zeros(len(self.terminals) + 1)  # a terminal's card sales: their own clock, if given
         for code, terminal in enumerate(self.terminals):
             per_terminal[code] = self.clock_offsets.get(str(terminal), 0.0)
-        self.offset_s = np.rint(per_terminal[self.terminal_code]).astype(np.int64)
+            per_card[code] = self.clock_offsets.get(card_clock_key(str(terminal)), per_terminal[code])
+        self.offset_s = np.rint(
+            np.where(self.card_sale, per_card[self.terminal_code], per_terminal[self.terminal_code])
+        ).astype(np.int64)
         self.offset_unsure = np.zeros(len(self), dtype=bool)
         alt_rows, alt_s = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
         self._doubt_stray_offsets(alt_rows, alt_s)

@@ -21,7 +21,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from receiptkit.matching.clocks import ClockSegment, with_since
+from receiptkit.matching.clocks import ClockSegment, card_clock_key, with_since
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 _BIN_S = 60
+_SPLIT_S = 3 * _BIN_S  # a terminal's card sales keep a clock of their own only this far from its other rows'
 
 
 def skew_sample(proof_ids: pd.Series, precise: np.ndarray, policy: MatchPolicy) -> np.ndarray:
@@ -135,16 +136,29 @@ def skew_votes(
     frame = pd.DataFrame(
         {
             "terminal_id": index.terminals[code[known]].astype(str) if known.any() else np.empty(0, object),
+            "card": index.card_sale[
+                pairs.txn[known]
+            ],  # a card sale: the terminal's own clock (field guide 6)
             "diff": diff[known].astype(np.int64),
             "weight": weight[known].astype(float),
             "pairs": np.ones(int(known.sum()), dtype=np.int64),  # how many (proof, transaction) pairs voted
         }
     )
-    return frame.groupby(["terminal_id", "diff"], as_index=False, sort=True)[["weight", "pairs"]].sum()
+    return frame.groupby(["terminal_id", "card", "diff"], as_index=False, sort=True)[
+        ["weight", "pairs"]
+    ].sum()
 
 
 def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd.DataFrame:
-    """Clock offsets from the votes of all slices, as ``estimate_clock_offsets`` returns them."""
+    """Clock offsets from the votes of all slices, as ``estimate_clock_offsets`` returns them.
+
+    One row per terminal, from all its votes. A terminal whose card sales and
+    other rows each show a clear peak of their own, more than
+    ``_SPLIT_S`` apart, has two: its other rows under its id and its card sales
+    under :func:`~receiptkit.matching.clocks.card_clock_key` (an aggregator's
+    terminal logs a QR payment at the channel's time and a card sale at its
+    own clock's: field guide 6).
+    """
     frames = [v for v in votes if len(v)]
     columns = {
         "offset_s": pd.Series(dtype="int64"),
@@ -154,36 +168,49 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
     if not frames:
         return pd.DataFrame(columns, index=pd.Index([], name="terminal_id"))
     frames = [v if "pairs" in v.columns else v.assign(pairs=1) for v in frames]
+    frames = [v if "card" in v.columns else v.assign(card=False) for v in frames]
     total = (
         pd.concat(frames)
-        .groupby(["terminal_id", "diff"], as_index=False, sort=True)[["weight", "pairs"]]
+        .groupby(["terminal_id", "card", "diff"], as_index=False, sort=True)[["weight", "pairs"]]
         .sum()
     )
     total["bin"] = np.floor_divide(total["diff"].to_numpy(), _BIN_S)
     rows = []
     for terminal, group in total.groupby("terminal_id", sort=True):
-        hist = group.groupby("bin")["weight"].sum()
-        smooth = hist.add(hist.rename(lambda b: b + 1), fill_value=0).add(
-            hist.rename(lambda b: b - 1), fill_value=0
-        )
-        smooth = smooth.sort_index()
-        peak_bin = smooth.idxmax()
-        peak = float(smooth.max())
-        rest = smooth[(smooth.index < peak_bin - 3) | (smooth.index > peak_bin + 3)]
-        second = float(rest.max()) if len(rest) else 0.0
-        near = group[(group["bin"] >= peak_bin - 1) & (group["bin"] <= peak_bin + 1)]
-        offset = _weighted_median(near["diff"].to_numpy(), near["weight"].to_numpy())
-        # weight alone is not enough: one proof whose card agrees weighs skew_vote_last4_agree (3) by itself,
-        # and a payment made elsewhere that shares amount and card with a stranger's sale minutes away would
-        # move the terminal's clock onto itself and be matched by the move (tests/matching/test_clock_hostile.py)
-        pairs = int(near["pairs"].sum())
-        used = (
-            peak >= policy.min_skew_votes
-            and pairs >= policy.min_skew_votes
-            and peak >= policy.skew_peak_ratio * second
-        )
-        rows.append((str(terminal), round(offset), round(peak, 2), bool(used)))
+        pooled = _peak(group, policy)
+        card, other = group[group["card"]], group[~group["card"]]
+        split = (_peak(card, policy), _peak(other, policy)) if len(card) and len(other) else None
+        if split and split[0][2] and split[1][2] and abs(split[0][0] - split[1][0]) > _SPLIT_S:
+            rows.append((card_clock_key(str(terminal)), *split[0]))
+            rows.append((str(terminal), *split[1]))
+        else:
+            rows.append((str(terminal), *pooled))
     return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
+
+
+def _peak(group: pd.DataFrame, policy: MatchPolicy) -> tuple[int, float, bool]:
+    """One clock's offset, the weight at its peak, and whether the peak is clear enough to apply."""
+    hist = group.groupby("bin")["weight"].sum()
+    smooth = hist.add(hist.rename(lambda b: b + 1), fill_value=0).add(
+        hist.rename(lambda b: b - 1), fill_value=0
+    )
+    smooth = smooth.sort_index()
+    peak_bin = smooth.idxmax()
+    peak = float(smooth.max())
+    rest = smooth[(smooth.index < peak_bin - 3) | (smooth.index > peak_bin + 3)]
+    second = float(rest.max()) if len(rest) else 0.0
+    near = group[(group["bin"] >= peak_bin - 1) & (group["bin"] <= peak_bin + 1)]
+    offset = _weighted_median(near["diff"].to_numpy(), near["weight"].to_numpy())
+    # weight alone is not enough: one proof whose card agrees weighs skew_vote_last4_agree (3) by itself,
+    # and a payment made elsewhere that shares amount and card with a stranger's sale minutes away would
+    # move the terminal's clock onto itself and be matched by the move (tests/matching/test_clock_hostile.py)
+    pairs = int(near["pairs"].sum())
+    used = (
+        peak >= policy.min_skew_votes
+        and pairs >= policy.min_skew_votes
+        and peak >= policy.skew_peak_ratio * second
+    )
+    return round(offset), round(peak, 2), bool(used)
 
 
 def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
