@@ -115,7 +115,7 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), dictionary[order]
 
 
-def _card_sales(journal: pd.DataFrame) -> np.ndarray:
+def card_sale_rows(journal: pd.DataFrame) -> np.ndarray:
     """Per row: whether the journal's ``channel`` says card (the rows a terminal's own clock stamps)."""
     if "channel" not in journal.columns or not len(journal):
         return np.zeros(len(journal), dtype=bool)
@@ -331,9 +331,8 @@ class JournalIndex:
         self.failed_side[~approved & debit] = 0
         self.failed_side[~approved & credit] = 1
         self.terminal_code, self.terminals = _codes(j["terminal_id"])
-        self.card_sale = _card_sales(
-            j
-        )  # rows stamped by the terminal's own clock on an aggregator's terminal
+        # card sales: stamped by the terminal's own clock, QR rows by the channel's on an aggregator's terminal
+        self.card_sale = card_sale_rows(j)
         self.merchant_code, self.merchants = _codes(j["merchant_name"])
         self.last4_code = last4_codes(j["card_last4"])
         self._txn_ids = arrow_strings(j["txn_id"])

@@ -18,7 +18,7 @@ import pandas as pd
 from receiptkit.matching.comparators import alias_hits
 from receiptkit.matching.evidence import ProofArrays, present
 from receiptkit.matching.fxlearn import fx_teachers
-from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex, last4_codes
+from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex, card_sale_rows, last4_codes
 from receiptkit.matching.latin import latin_texts
 from receiptkit.matching.partial import JournalStats, precise_proofs, skew_counts, skew_votes
 from receiptkit.matching.policy import MatchPolicy
@@ -249,6 +249,7 @@ def probe_journal(
         "amount_minor": part["amount_minor"].to_numpy(dtype=np.int64),
         "ts_s": seconds(part["ts"]) if len(part) else np.empty(0, dtype=np.int64),
         "terminal_id": part["terminal_id"].astype(object).to_numpy(),
+        "card": card_sale_rows(part),  # a card sale: its terminal's card clock, where it has one
     }
     hits = []
     for _, column in KEY_COLUMNS:

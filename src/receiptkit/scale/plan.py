@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from receiptkit.matching.clocks import ClockSegment, place_rows
+from receiptkit.matching.clocks import CARD_CLOCK, ClockSegment, place_rows
 from receiptkit.matching.index import _RETRY_S
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
@@ -79,11 +79,19 @@ class Routing:
     margin: int = RETRY_MARGIN_S
     segments: dict[str, tuple[ClockSegment, ...]] = _field(default_factory=dict)  # pieces win over offsets
 
-    def ts_adj(self, ts_s: np.ndarray, terminal: np.ndarray) -> np.ndarray:
-        """Corrected terminal time (UTC seconds) as the matcher sees it (a jumped clock row by row)."""
+    def ts_adj(self, ts_s: np.ndarray, terminal: np.ndarray, card: np.ndarray | None = None) -> np.ndarray:
+        """Corrected terminal time (UTC seconds) as the matcher sees it (a jumped clock row by row).
+
+        ``card``: which rows are card sales, corrected by their terminal's card clock where it has one
+        (:func:`~receiptkit.matching.clocks.card_clock_key`).
+        """
         if not self.offsets and not self.segments:
             return ts_s
-        shift = pd.Series(terminal, dtype=object).map(self.offsets).fillna(0).to_numpy(dtype=float)
+        terminals = pd.Series(terminal, dtype=object)
+        shift = terminals.map(self.offsets).fillna(0).to_numpy(dtype=float)
+        if card is not None and any(str(k).endswith(CARD_CLOCK) for k in self.offsets):
+            own = (terminals.astype(str) + CARD_CLOCK).map(self.offsets).to_numpy(dtype=float)
+            shift = np.where(np.asarray(card, dtype=bool) & ~np.isnan(own), own, shift)
         out = ts_s - np.rint(shift).astype(np.int64)
         for name, pieces in self.segments.items():
             mine = np.flatnonzero(np.asarray(terminal, dtype=object) == name)
@@ -227,7 +235,9 @@ def _key_matches(
     joined = joined[joined["side"].to_numpy() == side[joined["proof"].to_numpy()]]
     joined = joined.assign(
         ts_adj=routing_offsets.ts_adj(
-            joined["ts_s"].to_numpy(dtype=np.int64), joined["terminal_id"].to_numpy()
+            joined["ts_s"].to_numpy(dtype=np.int64),
+            joined["terminal_id"].to_numpy(),
+            joined["card"].to_numpy(dtype=bool) if "card" in joined.columns else None,
         )
     )
     return joined[["proof", "currency", "amount_minor", "ts_adj"]].reset_index(drop=True)
@@ -399,7 +409,11 @@ def make_plan(
             {"lo": lo[flagged], "hi": hi[flagged], "task": proof_task[flagged]}
         ).sort_values("lo")
     if len(originals):
-        ts_adj = routing.ts_adj(originals["ts_s"].to_numpy(np.int64), originals["terminal_id"].to_numpy())
+        ts_adj = routing.ts_adj(
+            originals["ts_s"].to_numpy(np.int64),
+            originals["terminal_id"].to_numpy(),
+            originals["card"].to_numpy(dtype=bool) if "card" in originals.columns else None,
+        )
         task = routing.task_of(originals["currency"].to_numpy(), originals["amount_minor"].to_numpy(), ts_adj)
         keep = task >= 0
         routing.originals = dict(

@@ -51,7 +51,7 @@ from receiptkit.matching.engine import (
 )
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
-from receiptkit.matching.index import JournalIndex, last4_codes
+from receiptkit.matching.index import JournalIndex, card_sale_rows, last4_codes
 from receiptkit.matching.latin import aliases_from_votes, latin_votes
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.policy import MatchPolicy
@@ -92,7 +92,9 @@ def _route_journal(part: pd.DataFrame, routing: Routing) -> pd.DataFrame:
     """The rows of a journal partition that tasks need, with their task (a row may go to several)."""
     if not len(part):
         return part.assign(**{TASK: np.empty(0, dtype=np.int64)})
-    ts_adj = routing.ts_adj(cs.seconds(part["ts"]), part["terminal_id"].astype(object).to_numpy())
+    ts_adj = routing.ts_adj(
+        cs.seconds(part["ts"]), part["terminal_id"].astype(object).to_numpy(), card_sale_rows(part)
+    )
     currency = part["currency"].astype(str).to_numpy()
     amount = part["amount_minor"].to_numpy(np.int64)
     main = routing.task_of(currency, amount, ts_adj)

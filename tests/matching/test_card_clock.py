@@ -1,0 +1,152 @@
+"""A terminal whose card sales keep another clock than its QR payments (issue 17, item 4; field guide 6).
+
+On an aggregator's terminal a WeChat, Alipay or UnionPay QR row carries the channel's payment time
+(the wallet's server clock) and a card sale the terminal's own clock: an aggregator's order class
+says trans_time is "the channel's payment time" for QR payments but "the current time" for bank
+cards. A terminal set to UTC then logs its card sales eight hours early while its QR rows are right.
+One offset per terminal fits one of the two: the card sales' SMS found nothing within the window.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dask
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.matching.clocks import card_clock_key
+from receiptkit.scale import match_dask, plan_dask
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+UTC_CLOCK = -8 * 3600  # a terminal set to UTC logs Beijing 14:05 as 06:05: eight hours behind true time
+
+
+def _clock(k: int, minutes: int = 10) -> str:
+    return (pd.Timestamp("2026-11-20 09:00:15") + pd.Timedelta(minutes=minutes * k)).strftime("%H:%M:%S")
+
+
+def _aggregator(card_offset: int, qr_offset: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Terminal T1: 40 QR payments and 10 card sales over the day, each logged by its own clock.
+
+    Each QR payment has its wallet record (to the second, no number); each card sale its bank SMS (to the
+    minute, card last 4). ``card_offset`` and ``qr_offset``: seconds each kind of row is logged ahead of true time.
+    """
+    rows, batch, truth = [*background(60, terminal_id="T9")], [], {}
+    for k in range(40):
+        clock = _clock(k, 12)
+        rows.append(txn(f"Q{k:02d}", 3101 + 100 * k, clock, channel="wechat"))
+        rows[-1]["ts"] += pd.Timedelta(seconds=qr_offset)
+        batch.append(pf(f"w{k:02d}", 3101 + 100 * k, clock))
+        truth[f"w{k:02d}"] = f"Q{k:02d}"
+    for k in range(10):
+        clock = _clock(k, 45)
+        rows.append(txn(f"C{k}", 6203 + 100 * k, clock, card_last4=f"{2200 + k}", rrn=f"63201{k:07d}"))
+        rows[-1]["ts"] += pd.Timedelta(seconds=card_offset)
+        batch.append(
+            pf(
+                f"s{k}",
+                6203 + 100 * k,
+                clock[:5] + ":00",
+                kind="sms",
+                ts_precision="minute",
+                card_last4=f"{2200 + k}",
+            )
+        )
+        truth[f"s{k}"] = f"C{k}"
+    return journal(*rows), proofs(*batch), truth
+
+
+def _all_matched(result: pd.DataFrame, truth: dict[str, str]) -> None:
+    for proof_id, txn_id in truth.items():
+        row = row_of(result, proof_id)
+        assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])
+
+
+def test_card_sales_on_a_utc_clock_beside_qr_rows_on_the_channels_time_are_each_matched() -> None:
+    j, batch, truth = _aggregator(UTC_CLOCK)
+    result = rk.match(batch, j)
+    offsets = rk.clock_offsets(result)
+    assert offsets.loc[card_clock_key("T1"), "offset_s"] == pytest.approx(UTC_CLOCK, abs=60)
+    assert bool(offsets.loc[card_clock_key("T1"), "used"])
+    assert abs(offsets.loc["T1", "offset_s"]) <= 2
+    _all_matched(result, truth)
+    for k in range(10):  # the card sale's clock is named, as a terminal's offset is
+        assert row_of(result, f"s{k}")["clock_offset_s"] == pytest.approx(UTC_CLOCK, abs=60)
+
+
+def test_a_terminal_whose_rows_share_one_clock_keeps_one_offset() -> None:
+    j, batch, truth = _aggregator(300, qr_offset=300)  # five minutes fast, card sales and QR rows alike
+    result = rk.match(batch, j)
+    offsets = rk.clock_offsets(result)
+    assert card_clock_key("T1") not in offsets.index
+    assert offsets.loc["T1", "offset_s"] == pytest.approx(300, abs=2)
+    _all_matched(result, truth)
+
+
+def test_a_few_minutes_between_card_and_qr_clocks_is_not_a_second_clock() -> None:
+    """Card sales to the minute against QR rows to the second: a minute apart is the SMS's rounding, not a clock."""
+    j, batch, truth = _aggregator(60)
+    result = rk.match(batch, j)
+    assert card_clock_key("T1") not in rk.clock_offsets(result).index
+    _all_matched(result, truth)
+
+
+def test_the_card_clock_is_kept_and_reaches_the_counter(tmp_path: Path) -> None:
+    j, batch, _ = _aggregator(UTC_CLOCK)
+    month = rk.match(batch.iloc[:45], j)  # the month: the QR records and five SMS
+    counter = proofs(
+        pf(
+            "c",
+            6203 + 900,
+            _clock(9, 45)[:5] + ":00",
+            kind="manual",
+            ts_precision="minute",
+            card_last4="2209",
+        )
+    )
+    alone = rk.find(j, counter).attrs["verdict"]
+    assert alone["status"] != "matched"  # one proof cannot learn that the card sales run eight hours behind
+    learned = rk.save_learned(rk.learned_path(tmp_path / "journal.csv"), month)
+    assert learned.clock_offsets[card_clock_key("T1")] == pytest.approx(UTC_CLOCK, abs=60)
+    kept = rk.load_learned(rk.learned_path(tmp_path / "journal.csv"))
+    for ranked in (rk.find(j, counter, learned=kept), rk.find(kept.index(j), counter)):
+        verdict = ranked.attrs["verdict"]
+        assert (verdict["status"], verdict["txn_id"]) == ("matched", "C9")
+    again = rk.match(counter, j, clock_offsets=rk.clock_offsets(month))
+    assert (row_of(again, "c")["status"], row_of(again, "c")["txn_id"]) == ("matched", "C9")
+    qr = proofs(
+        pf("q", 3101 + 3900, _clock(39, 12))
+    )  # the QR rows keep the terminal's own offset, not the card's
+    assert row_of(rk.match(qr, j, clock_offsets=rk.clock_offsets(month)), "q")["txn_id"] == "Q39"
+
+
+def test_match_dask_learns_the_card_clock_as_match_does() -> None:
+    j, batch, _ = _aggregator(UTC_CLOCK)
+    expected = rk.match(batch, j)
+    with dask.config.set(scheduler="sync"):
+        got = match_dask(batch, j).compute().sort_index()
+    assert list(got["status"]) == list(expected["status"])
+    assert list(got["txn_id"]) == list(expected["txn_id"])
+
+
+def test_match_dask_matches_a_card_sale_found_by_its_rrn_as_match_does() -> None:
+    """A slip showing the RRN of a card sale logged eight hours early: the RRN is looked up in every task."""
+    j, batch, _ = _aggregator(UTC_CLOCK)
+    slip = pf(
+        "r",
+        6203 + 700,
+        _clock(7, 45)[:5] + ":00",
+        kind="manual",
+        ts_precision="minute",
+        reference="632010000007",
+    )
+    batch = pd.concat([batch, proofs(slip)], ignore_index=True)
+    expected = rk.match(batch, j)
+    assert (row_of(expected, "r")["status"], row_of(expected, "r")["txn_id"]) == ("matched", "C7")
+    with dask.config.set(scheduler="sync"):
+        got = plan_dask(batch, j, min_tasks=8).result.compute().sort_index()
+    assert list(got["txn_id"]) == list(expected["txn_id"])
+    assert list(got["status"]) == list(expected["status"])
