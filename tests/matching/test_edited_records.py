@@ -188,6 +188,30 @@ def test_where_the_journal_holds_the_number_the_record_agreeing_with_its_sale_is
     assert (both["status"] != "matched").all()
 
 
+def test_without_the_number_in_the_journal_the_one_record_true_to_its_number_is_matched() -> None:
+    # the copy's date was edited to 11-24 (its number carries 11-20) to fit a sale of that day: it contradicts
+    # itself, so the other record, which shows its number's date, is the payment (clean room 4's re-used proofs)
+    later = txn(
+        "W4", 12100, "12:40:03", day="2026-11-24", channel="wechat", card_last4=None, merchant_name=SHOP
+    )
+    j = journal(*_two_sales().to_dict("records"), later)
+    result = rk.match(proofs(_record("own", WX_20), _record("copy", WX_20, "12:40:00", day="2026-11-24")), j)
+    own, copy = row_of(result, "own"), row_of(result, "copy")
+    assert (own["status"], own["txn_id"]) == ("matched", "W1")
+    assert copy["status"] != "matched"
+    assert {"number_date_disagrees", "number_shown_twice"} <= set(str(copy["flags"]).split(";"))
+    # two records true to the number's date (the copy's time edited within the day): neither is told apart
+    same_day = rk.match(proofs(_record("own", WX_20), _record("copy", WX_20, "12:40:00")), j)
+    assert (same_day["status"] != "matched").all()
+    # nor when a third record, edited to another day, stands beside them
+    three = proofs(
+        _record("own", WX_20),
+        _record("copy", WX_20, "12:40:00"),
+        _record("old", WX_20, "12:40:00", day="2026-11-24"),
+    )
+    assert (rk.match(three, j)["status"] != "matched").all()
+
+
 def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:
     j = _two_sales(wallet_txn_id=WX_20)
     result = rk.match(proofs(_record("own", WX_20), _record("other", W3, "12:40:00")), j)

@@ -52,7 +52,9 @@ receipt; a clerk can still ask for more):
   number at 12:00 and at 12:20 matched two sales); but where the journal holds
   the number on a sale, the one record agreeing with that sale (amount, and
   time within its window) is the payment and may be matched
-  (:func:`twice_blocked`). And a payment record whose
+  (:func:`twice_blocked`); where it does not, the one record that shows the date
+  its number carries, when every other one contradicts its own number (a copy
+  edited to fit a sale of another day), is the payment. And a payment record whose
   whole number is on a sale of the journal is that sale or none: it is never
   matched to another row (flag ``number_on_another_sale``), also when that
   sale is taken by another proof or lies outside its window (before, a second
@@ -242,12 +244,14 @@ def amount_differs(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
     return out
 
 
-def twice_blocked(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
-    """Per proof: shown twice (:func:`numbers_shown_twice`) and not the one copy the journal vouches for.
+def twice_blocked(index: JournalIndex, proofs: ProofArrays, tolerance_hours: int = 2) -> np.ndarray:
+    """Per proof: shown twice (:func:`numbers_shown_twice`) and not the one copy the evidence vouches for.
 
     When the journal holds the number on a sale, the one record of the group that agrees with that sale (its
     amount and currency, and the sale's corrected time inside the record's window) is the payment itself and is
-    not held back; the others are. With no such sale, or more than one record agreeing, all are held back.
+    not held back; the others are. Otherwise, when exactly one record of the group shows the date its number
+    carries and every other one contradicts its own number (:func:`number_date_disagrees`), that one is the
+    payment: the others were edited from it. With neither, or more than one such record, all are held back.
     """
     twice = numbers_shown_twice(proofs)
     out = np.zeros(len(proofs), dtype=bool)
@@ -269,6 +273,14 @@ def twice_blocked(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
     for k in agreeing.tolist():
         if counts[whole[k]] == 1:
             out[k] = False
+    # the journal does not hold the number: the one record that does not contradict its own number is the payment
+    disagrees, carried = number_date_disagrees(proofs, tolerance_hours)
+    group = np.array(sorted(twice), dtype=np.int64)
+    group = group[~np.isin(group, q)]  # where the journal holds the number, it alone vouches
+    consistent = pd.Series(~disagrees[group] & ~np.isnat(carried[group]), dtype=bool)
+    numbers = pd.Series(whole[group], dtype=object)
+    alone = consistent.groupby(numbers.to_numpy()).transform("sum").to_numpy() == 1
+    out[group[alone & consistent.to_numpy()]] = False
     return out
 
 
@@ -306,7 +318,7 @@ def guards(
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
     disagrees, _ = number_date_disagrees(proofs, tolerance_hours)
-    twice = twice_blocked(index, proofs)
+    twice = twice_blocked(index, proofs, tolerance_hours)
     if (disagrees | twice).any() and len(pair_txn):
         blocked |= (disagrees | twice)[pair_proof]
     if len(pair_txn):
@@ -361,7 +373,9 @@ def guard_notes(
             "customer's app",
             "number_date_disagrees",
         )
-    held_twice = twice_blocked(index, proofs)  # the batch's answer, read once (not once per record)
+    held_twice = twice_blocked(
+        index, proofs, tolerance_hours
+    )  # the batch's answer, read once (not once per record)
     twice = {k: v for k, v in numbers_shown_twice(proofs).items() if held_twice[k]}
     ids = proofs.frame["proof_id"].astype(str).to_numpy()
     whole = proofs.per_proof("whole_numbers", _whole_numbers)
