@@ -212,6 +212,33 @@ def test_without_the_number_in_the_journal_the_one_record_true_to_its_number_is_
     assert (rk.match(three, j)["status"] != "matched").all()
 
 
+@pytest.mark.parametrize("kind", ["manual", "sms"])
+def test_a_record_whose_number_date_is_unknown_does_not_release_its_twin(kind: str) -> None:
+    # the gap (review of session 12): the customer's own record of W1 (12:00), typed at the counter or read from
+    # a message, has no number date of its own (only a wallet record's number is read for one); a wallet copy of
+    # the same number with its time edited within the day to 12:40 shows its number's date. The copy was taken
+    # for "the one record true to its number" and matched W3, a stranger's sale, silently. The other record does
+    # not contradict its number: nothing tells the two apart, and neither is matched
+    result = rk.match(
+        proofs(_record("own", WX_20, kind=kind), _record("copy", WX_20, "12:40:00")), _two_sales()
+    )
+    for proof_id in ("own", "copy"):
+        row = row_of(result, proof_id)
+        assert row["status"] != "matched", (proof_id, row["txn_id"])
+        assert "number_shown_twice" in str(row["flags"]).split(";")
+    # three records: one true to its date, one edited to another day, one with no date of its own: none
+    later = txn(
+        "W4", 12100, "12:40:03", day="2026-11-24", channel="wechat", card_last4=None, merchant_name=SHOP
+    )
+    j = journal(*_two_sales().to_dict("records"), later)
+    three = proofs(
+        _record("copy", WX_20, "12:40:00"),
+        _record("old", WX_20, "12:40:00", day="2026-11-24"),
+        _record("own", WX_20, kind=kind),
+    )
+    assert (rk.match(three, j)["status"] != "matched").all()
+
+
 def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:
     j = _two_sales(wallet_txn_id=WX_20)
     result = rk.match(proofs(_record("own", WX_20), _record("other", W3, "12:40:00")), j)

@@ -273,14 +273,22 @@ def twice_blocked(index: JournalIndex, proofs: ProofArrays, tolerance_hours: int
     for k in agreeing.tolist():
         if counts[whole[k]] == 1:
             out[k] = False
-    # the journal does not hold the number: the one record that does not contradict its own number is the payment
+    # the journal does not hold the number: the one record true to its number's date is the payment when every
+    # other one contradicts its own (a record with no number date, e.g. typed at the counter, contradicts nothing:
+    # it may be the payment and the one true to its date a copy edited within the day)
     disagrees, carried = number_date_disagrees(proofs, tolerance_hours)
     group = np.array(sorted(twice), dtype=np.int64)
     group = group[~np.isin(group, q)]  # where the journal holds the number, it alone vouches
-    consistent = pd.Series(~disagrees[group] & ~np.isnat(carried[group]), dtype=bool)
-    numbers = pd.Series(whole[group], dtype=object)
-    alone = consistent.groupby(numbers.to_numpy()).transform("sum").to_numpy() == 1
-    out[group[alone & consistent.to_numpy()]] = False
+    consistent = ~disagrees[group] & ~np.isnat(carried[group])
+    kinds = pd.DataFrame(
+        {"consistent": consistent, "contradicts": disagrees[group], "size": 1},
+        index=pd.Index(whole[group], dtype=object),
+    )
+    per_number = kinds.groupby(level=0, sort=False).transform("sum")
+    alone = (per_number["consistent"].to_numpy() == 1) & (
+        per_number["contradicts"].to_numpy() == per_number["size"].to_numpy() - 1
+    )
+    out[group[alone & consistent]] = False
     return out
 
 
