@@ -19,7 +19,7 @@ import receiptkit as rk
 from receiptkit.matching.clocks import card_clock_key
 from receiptkit.scale import match_dask, plan_dask
 
-from .conftest import background, journal, pf, proofs, row_of, txn
+from .conftest import at, background, journal, pf, proofs, row_of, txn
 
 UTC_CLOCK = -8 * 3600  # a terminal set to UTC logs Beijing 14:05 as 06:05: eight hours behind true time
 
@@ -96,7 +96,7 @@ def test_a_few_minutes_between_card_and_qr_clocks_is_not_a_second_clock() -> Non
 
 def test_the_card_clock_is_kept_and_reaches_the_counter(tmp_path: Path) -> None:
     j, batch, _ = _aggregator(UTC_CLOCK)
-    month = rk.match(batch.iloc[:45], j)  # the month: the QR records and five SMS
+    month = rk.match(batch.iloc[:49], j)  # the month: the QR records and nine SMS (not C9's)
     counter = proofs(
         pf(
             "c",
@@ -150,3 +150,48 @@ def test_match_dask_matches_a_card_sale_found_by_its_rrn_as_match_does() -> None
         got = plan_dask(batch, j, min_tasks=8).result.compute().sort_index()
     assert list(got["txn_id"]) == list(expected["txn_id"])
     assert list(got["status"]) == list(expected["status"])
+
+
+def _coincidences(honest: int, elsewhere: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str | None]]:
+    """Terminal T1 with one clock, right: 40 QR payments with their wallet records, 10 card sales.
+
+    ``honest`` card sales have their SMS (to the minute, card last 4); the next ``elsewhere`` card sales have
+    none, but as many SMS of payments made in another shop name their amount and card ten minutes before their
+    logged times (field: a stranger's card sale here shares amount and last 4 with a payment elsewhere).
+    """
+    rows, batch, truth = [*background(60, terminal_id="T9")], [], {}
+    for k in range(40):
+        clock = _clock(k, 12)
+        rows.append(txn(f"Q{k:02d}", 3101 + 100 * k, clock, channel="wechat"))
+        batch.append(pf(f"w{k:02d}", 3101 + 100 * k, clock))
+        truth[f"w{k:02d}"] = f"Q{k:02d}"
+    for k in range(10):
+        clock, amount, last4 = _clock(k, 45), 6203 + 100 * k, f"{2200 + k}"
+        rows.append(txn(f"C{k}", amount, clock, card_last4=last4))
+        if k < honest:
+            batch.append(
+                pf(f"s{k}", amount, clock[:5] + ":00", kind="sms", ts_precision="minute", card_last4=last4)
+            )
+            truth[f"s{k}"] = f"C{k}"
+        elif k < honest + elsewhere:
+            shown = (at(clock) - pd.Timedelta(minutes=10)).strftime("%H:%M:00")
+            batch.append(pf(f"e{k}", amount, shown, kind="sms", ts_precision="minute", card_last4=last4))
+            truth[f"e{k}"] = None  # paid elsewhere: no row of this journal is its sale
+    return journal(*rows), proofs(*batch), truth
+
+
+@pytest.mark.parametrize("honest", [0, 2])
+def test_payments_elsewhere_sharing_amount_and_card_teach_no_card_clock(honest: int) -> None:
+    """Four coincidences at one shift: before (review of session 12) they made a card clock of their own, ten
+    minutes fast, and each was matched to a stranger's card sale ("time same, card_last4 agree"), while the
+    customers' own SMS of the terminal's card sales found "no approved payment"; one offset for the whole
+    terminal (its QR rows' votes) had kept them apart (tests/matching/test_clock_hostile.py)."""
+    j, batch, truth = _coincidences(honest, 4)
+    result = rk.match(batch, j)
+    assert card_clock_key("T1") not in rk.clock_offsets(result).index
+    for proof_id, txn_id in truth.items():
+        row = row_of(result, proof_id)
+        if txn_id is None:
+            assert row["status"] != "matched", (proof_id, row["txn_id"])
+        else:
+            assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])

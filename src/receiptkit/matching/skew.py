@@ -157,7 +157,10 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
     ``_SPLIT_S`` apart, has two: its other rows under its id and its card sales
     under :func:`~receiptkit.matching.clocks.card_clock_key` (an aggregator's
     terminal logs a QR payment at the channel's time and a card sale at its
-    own clock's: field guide 6).
+    own clock's: field guide 6). The card sales' clock must rest on at least twice ``min_skew_votes`` pairs:
+    it is a second hypothesis for the terminal, held by card sales' votes alone (amount and card last 4),
+    which payments made elsewhere can share with strangers' sales here at one shift; with one offset for
+    the terminal, its other rows' votes outweighed them (tests/matching/test_card_clock.py).
     """
     frames = [v for v in votes if len(v)]
     columns = {
@@ -180,16 +183,23 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
         pooled = _peak(group, policy)
         card, other = group[group["card"]], group[~group["card"]]
         split = (_peak(card, policy), _peak(other, policy)) if len(card) and len(other) else None
-        if split and split[0][2] and split[1][2] and abs(split[0][0] - split[1][0]) > _SPLIT_S:
-            rows.append((card_clock_key(str(terminal)), *split[0]))
-            rows.append((str(terminal), *split[1]))
+        if (
+            split
+            and split[0][2]
+            and split[1][2]
+            and split[0][3] >= 2 * policy.min_skew_votes
+            and abs(split[0][0] - split[1][0]) > _SPLIT_S
+        ):
+            rows.append((card_clock_key(str(terminal)), *split[0][:3]))
+            rows.append((str(terminal), *split[1][:3]))
         else:
-            rows.append((str(terminal), *pooled))
+            rows.append((str(terminal), *pooled[:3]))
     return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
 
 
-def _peak(group: pd.DataFrame, policy: MatchPolicy) -> tuple[int, float, bool]:
-    """One clock's offset, the weight at its peak, and whether the peak is clear enough to apply."""
+def _peak(group: pd.DataFrame, policy: MatchPolicy) -> tuple[int, float, bool, int]:
+    """One clock's offset, the weight at its peak, whether the peak is clear enough to apply, and how many
+    (proof, transaction) pairs voted near it."""
     hist = group.groupby("bin")["weight"].sum()
     smooth = hist.add(hist.rename(lambda b: b + 1), fill_value=0).add(
         hist.rename(lambda b: b - 1), fill_value=0
@@ -210,7 +220,7 @@ def _peak(group: pd.DataFrame, policy: MatchPolicy) -> tuple[int, float, bool]:
         and pairs >= policy.min_skew_votes
         and peak >= policy.skew_peak_ratio * second
     )
-    return round(offset), round(peak, 2), bool(used)
+    return round(offset), round(peak, 2), bool(used), pairs
 
 
 def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
