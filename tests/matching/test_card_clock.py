@@ -195,3 +195,41 @@ def test_payments_elsewhere_sharing_amount_and_card_teach_no_card_clock(honest: 
             assert row["status"] != "matched", (proof_id, row["txn_id"])
         else:
             assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])
+
+
+def test_a_card_clock_learned_before_gives_way_when_the_terminal_is_learned_again(tmp_path: Path) -> None:
+    """The next month the terminal's zone was set right: its card sales and QR rows share one clock again.
+
+    Before (review of session 12) the kept ``"T1 card"`` key stood beside the month's one offset for T1 (a kept
+    offset stood wherever the run had no entry of that name): every card sale was moved eight hours and each
+    SMS found "no approved payment", and the learned file kept the stale key for ever. A terminal learned again
+    gets its new clocks, as its segments do: one offset when the run found one.
+    """
+    path = rk.learned_path(tmp_path / "journal.csv")
+    before, batch, _ = _aggregator(UTC_CLOCK)
+    rk.save_learned(path, rk.match(batch, before))
+    assert card_clock_key("T1") in rk.load_learned(path).clock_offsets
+    j, batch, truth = _aggregator(0)
+    result = rk.match(batch, rk.load_learned(path).index(j))
+    assert card_clock_key("T1") not in rk.clock_offsets(result).index
+    _all_matched(result, truth)
+    learned = rk.save_learned(path, result)
+    assert card_clock_key("T1") not in learned.clock_offsets
+    assert card_clock_key("T1") not in rk.load_learned(path).clock_offsets
+    counter = proofs(
+        pf(
+            "c",
+            6203 + 900,
+            _clock(9, 45)[:5] + ":00",
+            kind="manual",
+            ts_precision="minute",
+            card_last4="2209",
+        )
+    )
+    verdict = rk.find(j, counter, learned=rk.load_learned(path)).attrs["verdict"]
+    assert (verdict["status"], verdict["txn_id"]) == ("matched", "C9")
+    # a run that learns nothing of T1 (one proof) keeps the kept card clock, as it keeps a kept offset
+    month = rk.load_learned(path)
+    month.clock_offsets[card_clock_key("T1")] = UTC_CLOCK
+    result = rk.match(counter, month.index(before))
+    assert (row_of(result, "c")["status"], row_of(result, "c")["txn_id"]) == ("matched", "C9")

@@ -38,6 +38,7 @@ __all__ = [
     "CARD_CLOCK",
     "ClockSegment",
     "card_clock_key",
+    "card_clock_of",
     "clock_doubt",
     "clock_inputs",
     "place_rows",
@@ -65,6 +66,12 @@ def card_clock_key(terminal: str) -> str:
     the first key only, which then holds for all its rows.
     """
     return f"{terminal}{CARD_CLOCK}"
+
+
+def card_clock_of(key: str) -> str | None:
+    """The terminal whose card sales' clock an offsets key names (:func:`card_clock_key`); ``None``: a terminal's."""
+    key = str(key)
+    return key[: -len(CARD_CLOCK)] if key.endswith(CARD_CLOCK) and len(key) > len(CARD_CLOCK) else None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import pandas as pd
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import _numbers_found, absence_priors
 from receiptkit.matching.batch import BatchEstimates
-from receiptkit.matching.clocks import clock_inputs
+from receiptkit.matching.clocks import card_clock_of, clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed
@@ -190,10 +190,11 @@ def _read_table(
         used = offsets.loc[offsets["used"], "offset_s"].to_dict()
         # offsets kept from earlier runs (JournalIndex(clock_offsets=...)) stand where these proofs say too little
         kept_segments = {t: v for t, v in getattr(index, "kept_clock_segments", {}).items() if t not in used}
+        # a terminal learned again gets its new clocks: a kept card clock goes with its terminal's kept offset
         kept = {
             t: v
             for t, v in getattr(index, "kept_clock_offsets", {}).items()
-            if t not in used and t not in kept_segments
+            if t not in used and t not in kept_segments and card_clock_of(t) not in used
         }
         index.set_clock_offsets({**kept, **used}, {**kept_segments, **segments})
         segments = {**kept_segments, **segments}

@@ -53,7 +53,7 @@ import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
 from receiptkit.frames import side_report
-from receiptkit.matching.clocks import ClockSegment, _duration
+from receiptkit.matching.clocks import ClockSegment, _duration, card_clock_key, card_clock_of
 from receiptkit.matching.elsewhere import kept_probability
 
 __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
@@ -284,7 +284,9 @@ def save_learned(
     ``attrs["merchant_aliases"]``, ``attrs["clock_segments"]``); or give
     ``clock_offsets`` (a frame with ``offset_s`` and ``used``, or a mapping),
     ``clock_segments`` and ``merchant_aliases``. A terminal learned again
-    gets its new offset and segments (none if the run found one offset).
+    gets its new offset and segments (none if the run found one offset),
+    and its card sales' clock (``"<terminal_id> card"``) goes unless the run
+    found one too.
     """
     target = Path(path)
     before = load_learned(target)
@@ -324,6 +326,8 @@ def save_learned(
         if votes is None and kept is not None and kept["offset_s"] == seconds and same_pieces:
             continue  # an offset given, not estimated (or the file's own, passed back): nothing new
         entries[terminal] = {"offset_s": seconds, "votes": votes, "learned_at": when}
+        if card_clock_of(terminal) is None and card_clock_key(terminal) not in new:
+            entries.pop(card_clock_key(terminal), None)  # learned again with one clock for all its rows
         if pieces.get(terminal):
             entries[terminal]["segments"] = [p.record() for p in pieces[terminal]]
     rates = dict(before.fx_rates)
