@@ -69,3 +69,25 @@ def test_a_proof_window_is_shown_whole_not_as_an_exact_time() -> None:
     both = pd.concat([hour, point], ignore_index=True)
     text = _times(both["ts"], both["ts_precision"], both["date"], "Asia/Shanghai", both["ts_end"]).tolist()
     assert text == ["2026-11-03 08:00 to 2026-11-03 09:00", "2026-11-03 08:05"]
+
+
+def test_a_terminals_card_clock_counts_the_proofs_of_its_card_sales() -> None:
+    """A terminal whose card sales keep a clock of their own (``"T1 card"``) has two rows in the sheet.
+
+    Before (review of session 12) the ``"T1 card"`` row counted no matched proof (no proof is matched to a
+    terminal of that name) and the ``"T1"`` row all of them, card sales' proofs too: the ten SMS its card clock
+    found read as found by T1's own offset.
+    """
+    from tests.matching.test_card_clock import UTC_CLOCK, _aggregator
+
+    import receiptkit as rk
+    from receiptkit.matching.clocks import card_clock_key
+
+    journal, batch, truth = _aggregator(UTC_CLOCK)
+    result = rk.match(batch, journal)
+    offsets = report_tables(result, batch, journal)["clock offsets"].set_index("terminal_id")
+    matched = result[result["status"] == "matched"]
+    card = matched["txn_id"].astype(str).str.startswith("C") & (matched["terminal_id"] == "T1")
+    assert int(card.sum()) == sum(t.startswith("C") for t in truth.values())
+    assert offsets.loc[card_clock_key("T1"), "matched_proofs"] == int(card.sum())
+    assert offsets.loc["T1", "matched_proofs"] == int(((matched["terminal_id"] == "T1") & ~card).sum())

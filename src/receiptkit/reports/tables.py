@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.frames import side_report
+from receiptkit.matching.clocks import card_clock_key, card_clock_of
+from receiptkit.matching.index import card_sale_rows
 from receiptkit.matching.result import candidate_pairs
 from receiptkit.money import format_minor
 from receiptkit.pan import mask_pans_in_text
@@ -238,7 +240,9 @@ def _unmatched(rows: pd.DataFrame) -> pd.DataFrame:
     return unmatched[[*_PROOF_COLUMNS, "n_candidates", "flags", "reason"]].reset_index(drop=True)
 
 
-def _clock_offsets(result: pd.DataFrame) -> pd.DataFrame:
+def _clock_offsets(result: pd.DataFrame, journal: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The offsets sheet; ``matched_proofs`` per terminal, and per ``"<terminal_id> card"`` clock those of
+    the terminal's card sales (its other rows' under the terminal's id; :func:`.clocks.card_clock_key`)."""
     offsets = side_report(result, "clock_offsets")
     columns = ["terminal_id", "offset_s", "offset", "votes", "used", "matched_proofs"]
     if offsets.empty:
@@ -248,7 +252,15 @@ def _clock_offsets(result: pd.DataFrame) -> pd.DataFrame:
     out = out.rename(columns={out.columns[0]: "terminal_id"})
     out["terminal_id"] = out["terminal_id"].astype(str)
     matched = result[result["status"].astype(str) == "matched"]
-    per_terminal = matched["terminal_id"].astype(str).value_counts()
+    clocks = matched["terminal_id"].astype(str)
+    owners = {card_clock_of(t) for t in out["terminal_id"]} - {None}
+    if owners and journal is not None and len(matched):
+        card = pd.Series(card_sale_rows(journal), index=journal["txn_id"].astype(str).to_numpy())
+        card = card[~card.index.duplicated()]
+        on_card = matched["txn_id"].astype(str).map(card).fillna(False).to_numpy(dtype=bool)
+        own = clocks.isin(list(owners)).to_numpy() & on_card
+        clocks = clocks.where(~own, clocks.map(card_clock_key))
+    per_terminal = clocks.value_counts()
     out["matched_proofs"] = out["terminal_id"].map(per_terminal).fillna(0).astype("int64")
     out["offset"] = out["offset_s"].map(offset_text)
     out["offset_s"] = out["offset_s"].astype("Int64")
@@ -261,7 +273,7 @@ def report_tables(
     result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame, tz: str = "Asia/Shanghai"
 ) -> dict[str, pd.DataFrame]:
     """The report's sheets (:data:`SHEETS`), as display-ready frames."""
-    offsets = _clock_offsets(result)
+    offsets = _clock_offsets(result, without_attrs(journal))
     result, proofs, journal = without_attrs(result), without_attrs(proofs), without_attrs(journal)
     rows = proof_rows(result, proofs, journal, tz)
     return {
