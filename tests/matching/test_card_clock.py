@@ -233,3 +233,48 @@ def test_a_card_clock_learned_before_gives_way_when_the_terminal_is_learned_agai
     month.clock_offsets[card_clock_key("T1")] = UTC_CLOCK
     result = rk.match(counter, month.index(before))
     assert (row_of(result, "c")["status"], row_of(result, "c")["txn_id"]) == ("matched", "C9")
+
+
+def _qr_coincidences(honest: int, elsewhere: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str | None]]:
+    """Terminal T1 with one clock, right: 30 card sales with their SMS, 10 QR payments.
+
+    ``honest`` QR payments have their wallet record (to the second, no number); the next ``elsewhere`` have
+    none, but as many wallet records of payments made in another shop show their amounts ten minutes before
+    their logged times.
+    """
+    rows, batch, truth = [*background(60, terminal_id="T9")], [], {}
+    for k in range(30):
+        clock, amount, last4 = _clock(k, 20), 3101 + 100 * k, f"{2200 + k}"
+        rows.append(txn(f"C{k:02d}", amount, clock, card_last4=last4))
+        batch.append(
+            pf(f"s{k:02d}", amount, clock[:5] + ":00", kind="sms", ts_precision="minute", card_last4=last4)
+        )
+        truth[f"s{k:02d}"] = f"C{k:02d}"
+    for k in range(10):
+        clock, amount = _clock(k, 57), 6203 + 100 * k
+        rows.append(txn(f"Q{k}", amount, clock, channel="wechat", card_last4=None))
+        if k < honest:
+            batch.append(pf(f"w{k}", amount, clock))
+            truth[f"w{k}"] = f"Q{k}"
+        elif k < honest + elsewhere:
+            batch.append(pf(f"e{k}", amount, (at(clock) - pd.Timedelta(minutes=10)).strftime("%H:%M:%S")))
+            truth[f"e{k}"] = None
+    return journal(*rows), proofs(*batch), truth
+
+
+@pytest.mark.parametrize("honest", [0, 2])
+def test_payments_elsewhere_sharing_amounts_with_qr_sales_teach_no_second_clock(honest: int) -> None:
+    """The same on the other side: a terminal of card sales whose few QR rows are not proved, and four wallet
+    records of payments made elsewhere that fit four of them at one shift. Before (review of session 12)
+    they split the terminal's QR rows off onto a clock ten minutes fast and were matched to them."""
+    j, batch, truth = _qr_coincidences(honest, 4)
+    result = rk.match(batch, j)
+    offsets = rk.clock_offsets(result)
+    assert card_clock_key("T1") not in offsets.index
+    assert abs(offsets.loc["T1", "offset_s"]) <= 60
+    for proof_id, txn_id in truth.items():
+        row = row_of(result, proof_id)
+        if txn_id is None:
+            assert row["status"] != "matched", (proof_id, row["txn_id"])
+        else:
+            assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])

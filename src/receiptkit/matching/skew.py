@@ -157,10 +157,11 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
     ``_SPLIT_S`` apart, has two: its other rows under its id and its card sales
     under :func:`~receiptkit.matching.clocks.card_clock_key` (an aggregator's
     terminal logs a QR payment at the channel's time and a card sale at its
-    own clock's: field guide 6). The card sales' clock must rest on at least twice ``min_skew_votes`` pairs:
-    it is a second hypothesis for the terminal, held by card sales' votes alone (amount and card last 4),
-    which payments made elsewhere can share with strangers' sales here at one shift; with one offset for
-    the terminal, its other rows' votes outweighed them (tests/matching/test_card_clock.py).
+    own clock's: field guide 6). Each of the two clocks must rest on at least twice ``min_skew_votes``
+    pairs: each is a hypothesis held by one kind of row's votes alone (amount and card last 4 for card
+    sales, amount and second for wallet records), which payments made elsewhere can share with strangers'
+    sales here at one shift; with one offset for the terminal, its other rows' votes outweighed them
+    (tests/matching/test_card_clock.py).
     """
     frames = [v for v in votes if len(v)]
     columns = {
@@ -187,7 +188,7 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
             split
             and split[0][2]
             and split[1][2]
-            and split[0][3] >= 2 * policy.min_skew_votes
+            and min(split[0][3], split[1][3]) >= 2 * policy.min_skew_votes
             and abs(split[0][0] - split[1][0]) > _SPLIT_S
         ):
             rows.append((card_clock_key(str(terminal)), *split[0][:3]))
