@@ -70,6 +70,20 @@ PHRASES = [
     ("10点-14点", "2026-11-20 10:00", "2026-11-20 14:00", "hour"),  # 22:00-14:00 would too
     ("11点到12点多", "2026-11-20 11:00", "2026-11-20 13:00", "hour"),
     ("14点-3点", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),  # the 24-hour end decides: not 03:00
+    # a 12-hour clock, as foreign cards' apps and receipts write it: 12 AM is midnight, 12 PM noon
+    ("2:32 PM", "2026-11-20 14:32", None, "minute"),
+    ("2:32pm", "2026-11-20 14:32", None, "minute"),
+    ("2 p.m.", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("2 AM", "2026-11-20 02:00", "2026-11-20 03:00", "hour"),
+    ("12:05 am", "2026-11-20 00:05", None, "minute"),
+    ("12 PM", "2026-11-20 12:00", "2026-11-20 13:00", "hour"),
+    ("11:59:30 PM", "2026-11-20 23:59:30", None, "second"),
+    ("昨天 9:15 pm", "2026-11-19 21:15", None, "minute"),
+    ("2026-11-03 2:32 PM", "2026-11-03 14:32", None, "minute"),
+    ("2:32 PM左右", "2026-11-20 14:22", "2026-11-20 14:42", "minute"),
+    # 之间 ("between") closes a range
+    ("下午2点到3点之间", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
+    ("14:00到14:30之间", "2026-11-20 14:00", "2026-11-20 14:30", "minute"),
 ]
 
 
@@ -106,6 +120,10 @@ def test_every_phrase(text: str, start: str, end: str | None, precision: str) ->
         ("25:00", "not a time of day"),
         ("14:61", "not"),
         ("2月30日 14:00", "not a valid date"),
+        ("13:00 PM", "not an hour of a 12-hour clock"),
+        ("0:30 AM", "not an hour of a 12-hour clock"),
+        ("2点到3点之间", "02:00-03:00"),  # 之间 reads a range; its hours still need 上午/下午
+        ("下午2点之间", "not a date or time"),  # between one time and what?
     ],
 )
 def test_what_is_not_fully_understood_is_refused_naming_the_text(text: str, words: str) -> None:

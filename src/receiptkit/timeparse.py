@@ -573,6 +573,11 @@ _DATE = re.compile(
     r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2}))"
 )
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+# a 12-hour clock as receipts and foreign cards' apps write it: "2:32 PM", "2:32pm", "2 p.m.", "12:05 AM"
+_TWELVE_HOUR = re.compile(
+    r"^(?P<h>\d{1,2})(?::(?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[AaPp])\.?\s*[Mm]\.?$"
+)
+_BETWEEN = re.compile(r"\s*(?:之间|中间)$")  # "2点到3点之间": a range, said as one
 
 
 def _clock_pattern(tag: str) -> str:
@@ -716,7 +721,8 @@ def parse_time_window(
     ``"14:20-14:40"``), a period of the day (``"上午"``, ``"下午"``, ``"晚上"``,
     see :data:`PERIODS`), a period with a time (``"下午2:32"`` = 14:32,
     ``"晚上9点半"``, ``"凌晨1点"``, ``"中午12点"``), Chinese numerals
-    (``"两点一刻"``, ``"十二点半"``), an hour and some (``"下午两点多"``: 14:00-15:00,
+    (``"两点一刻"``, ``"十二点半"``), a 12-hour clock (``"2:32 PM"``, ``"2pm"``; 12 AM
+    is midnight), a range said with 之间 (``"下午2点到3点之间"``), an hour and some (``"下午两点多"``: 14:00-15:00,
     precision ``hour``, like ``"14点"``), about (``"下午两点左右"``: widened by
     :data:`ABOUT_MARGIN_S`), a day first (``"昨天 14:32"``, ``"今天 8:05"``,
     ``"11月3日 上午8点"``, ``"2026-11-03 下午2点"``) or none (``"14:32"``:
@@ -792,10 +798,15 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
             if pattern.search(rest):
                 about = True
                 rest = pattern.sub("", rest, count=1)
+    rest = _twelve_hour(rest, text)
+    between = bool(_BETWEEN.search(rest))
+    rest = _BETWEEN.sub("", rest, count=1) if between else rest
     times = _TIMES.match(rest) if rest else None
     period_only = _PERIOD_ONLY.match(rest) if rest else None
     if rest and times is None and period_only is None:
         return None  # not the clerk's grammar: parse_time reads (or refuses) it
+    if between and (times is None or (times.group("bH") is None and times.group("bh") is None)):
+        return None  # 之间 ("between") says a range: after one time it is not understood
     if not rest:
         if day is None or about:
             return None
@@ -832,6 +843,24 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
     start = _local(day, start_s, zone, text)
     end = None if end_s is None else _local(day, end_s, zone, text)
     return TimeWindow(start, end, precision)
+
+
+def _twelve_hour(rest: str, original: object) -> str:
+    """``rest`` with a 12-hour time ("2:32 PM", "12:05 am", "2pm") written as 24-hour time; else unchanged.
+
+    12 AM is midnight and 12 PM noon; an hour of 0 or over 12 with AM/PM is refused.
+    """
+    found = _TWELVE_HOUR.match(rest)
+    if found is None:
+        return rest
+    hour = int(found.group("h"))
+    if not 1 <= hour <= 12:
+        raise TimeParseError(f"{hour} o'clock is not an hour of a 12-hour clock (AM/PM)", value=original)
+    hour = hour % 12 + (12 if found.group("ap").lower() == "p" else 0)
+    if found.group("m") is None:  # an hour: 上午 keeps 1-11 AM from reading as two hours
+        return f"{hour}点" if hour >= 12 else f"上午{hour}点"
+    seconds = f":{found.group('s')}" if found.group("s") is not None else ""
+    return f"{hour}:{found.group('m')}{seconds}"
 
 
 def _range_ends(

@@ -27,7 +27,7 @@ def find(
     time: Annotated[
         str | None,
         typer.Option(
-            help='When, as typed: "2026-11-20 14:32", "14:32" (today), "昨天 14:32", "14点", "下午两点左右", "上午"'
+            help='When, as typed: "2026-11-20 14:32", "14:32" (today), "昨天 14:32", "14点", "下午两点左右", "上午", "2:32 PM"'
         ),
     ] = None,
     last4: Annotated[str | None, typer.Option(help="Last 4 digits of the card.")] = None,
