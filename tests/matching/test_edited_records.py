@@ -181,11 +181,14 @@ def test_where_the_journal_holds_the_number_the_record_agreeing_with_its_sale_is
     copy = row_of(result, "copy")
     assert copy["status"] != "matched"
     assert "number_shown_twice" in str(copy["flags"]).split(";")
-    # two records both agreeing with the sale (the same bill twice): neither is told for the payment's own
+    # two records agreeing with the sale and with each other (a bill row and the screen of it): copies of one
+    # payment, nothing edited; until session 12 neither was matched, now the first by id is and the other is
+    # named its copy (test_copies_of_one_record_prove_it_once)
     both = rk.match(
-        proofs(_record("a", WX_20), _record("b", WX_20, "12:00:01")), _two_sales(wallet_txn_id=WX_20)
+        proofs(_record("b", WX_20, "12:00:01"), _record("a", WX_20)), _two_sales(wallet_txn_id=WX_20)
     )
-    assert (both["status"] != "matched").all()
+    assert (row_of(both, "a")["status"], row_of(both, "a")["txn_id"]) == ("matched", "W1")
+    assert row_of(both, "b")["status"] != "matched"
 
 
 def test_without_the_number_in_the_journal_the_one_record_true_to_its_number_is_matched() -> None:
@@ -237,6 +240,38 @@ def test_a_record_whose_number_date_is_unknown_does_not_release_its_twin(kind: s
         _record("own", WX_20, kind=kind),
     )
     assert (rk.match(three, j)["status"] != "matched").all()
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["number not in the journal", "number in the journal"])
+def test_copies_of_one_record_prove_it_once(kept: bool) -> None:
+    # the customer's WeChat bill row and the screen of the same payment: the same number, amount and second
+    j = _two_sales(wallet_txn_id=WX_20) if kept else _two_sales()
+    bill = _record("bill", WX_20, source="微信支付账单.csv")
+    screen = _record("screen", WX_20) | {"merchant_text": "蜀香阁"}  # the screen shows the shop's title only
+    for order in ((bill, screen), (screen, bill)):  # whatever the order of the rows
+        result = rk.match(proofs(*order), j)
+        first, copy = row_of(result, "bill"), row_of(result, "screen")
+        assert (first["status"], first["txn_id"]) == ("matched", "W1")
+        assert copy["status"] != "matched"
+        assert "number_shown_twice" in str(copy["flags"]).split(";")
+        assert (
+            f"a copy of proof bill (the same transaction number …{WX_20[-8:]}, amount and time)"
+            in copy["reason"]
+        )
+    # three copies: still one payment, proved once
+    three = rk.match(proofs(bill, screen, _record("again", WX_20)), j)
+    assert list(three["status"] == "matched") == [False, False, True]  # "again" sorts first
+    if kept:
+        return  # where the journal holds the number, the record agreeing with its sale is told apart anyway
+    # not copies: another amount, or a time a minute and more away (an edited record among them), or a date the
+    # number contradicts on both: none is matched
+    for other in (
+        _record("x", WX_20) | {"amount_minor": 12000},
+        _record("x", WX_20, "12:01:30"),
+    ):
+        assert (rk.match(proofs(bill, other), j)["status"] != "matched").all()
+    edited = rk.match(proofs(_record("p", WX_05), _record("q", WX_05)), j)
+    assert (edited["status"] != "matched").all()
 
 
 def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:

@@ -54,7 +54,9 @@ receipt; a clerk can still ask for more):
   time within its window) is the payment and may be matched
   (:func:`twice_blocked`); where it does not, the one record that shows the date
   its number carries, when every other one contradicts its own number (a copy
-  edited to fit a sale of another day), is the payment. And a payment record whose
+  edited to fit a sale of another day), is the payment; and of copies of one
+  record (the same amount, time and date: a bill row and its screen,
+  :func:`copies_of`) the first by ``proof_id`` is. And a payment record whose
   whole number is on a sale of the journal is that sale or none: it is never
   matched to another row (flag ``number_on_another_sale``), also when that
   sale is taken by another proof or lies outside its window (before, a second
@@ -84,6 +86,7 @@ from receiptkit.money import format_minor
 
 __all__ = [
     "card_text_without_wallet",
+    "copies_of",
     "guards",
     "number_date_disagrees",
     "number_holders",
@@ -289,7 +292,57 @@ def twice_blocked(index: JournalIndex, proofs: ProofArrays, tolerance_hours: int
         per_number["contradicts"].to_numpy() == per_number["size"].to_numpy() - 1
     )
     out[group[alone & consistent]] = False
+    # copies of one record (a screen and its bill row): one of them is the payment, the others are copies of it
+    for copy, first in copies_of(proofs, tolerance_hours).items():
+        if out[first] and out[twice[first]].all():  # nothing else in the group was told for the payment
+            out[first] = False
+        out[copy] = True
     return out
+
+
+_COPY_SPAN_S = (
+    60  # copies of one record show its time within a minute (a bill row and its screen: the same second)
+)
+
+
+def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
+    """Records that are copies of one record, by position: each copy -> the first of its group (by ``proof_id``).
+
+    A group of records showing one whole number (:func:`numbers_shown_twice`) whose records all show the same
+    amount and currency, times within ``_COPY_SPAN_S`` of each other and none a date its number contradicts
+    (:func:`number_date_disagrees`) is one payment shown more than once (its WeChat bill row and the
+    customer's screen of it): nothing in it was edited, and whichever is matched proves the same payment.
+    """
+    twice = numbers_shown_twice(proofs)
+    if not twice:
+        return {}
+    disagrees, _ = number_date_disagrees(proofs, tolerance_hours)
+    positions = np.array(sorted(twice), dtype=np.int64)
+    whole = proofs.per_proof("whole_numbers", _whole_numbers)
+    frame = pd.DataFrame(
+        {
+            "number": pd.Series(whole[positions], dtype=object).astype(str).to_numpy(),
+            "amount": proofs.amount[positions],
+            "currency": proofs.cur_code[positions],
+            "t": proofs.core_lo[positions],
+            "bad": disagrees[positions],
+            "id": proofs.frame["proof_id"].astype(str).to_numpy()[positions],
+            "position": positions,
+        }
+    )
+    by = frame.groupby("number", sort=False)
+    same = (
+        (by["amount"].transform("nunique") == 1)
+        & (by["currency"].transform("nunique") == 1)
+        & (by["t"].transform("max") - by["t"].transform("min") <= _COPY_SPAN_S)
+        & ~by["bad"].transform("any")
+    )
+    kept = frame[same.to_numpy()].sort_values(["number", "id"], kind="stable")
+    if not len(kept):
+        return {}
+    first = kept.groupby("number", sort=False)["position"].transform("first").to_numpy()
+    mine = kept["position"].to_numpy()
+    return {int(c): int(f) for c, f in zip(mine[mine != first], first[mine != first], strict=True)}
 
 
 def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray):
@@ -387,7 +440,16 @@ def guard_notes(
     twice = {k: v for k, v in numbers_shown_twice(proofs).items() if held_twice[k]}
     ids = proofs.frame["proof_id"].astype(str).to_numpy()
     whole = proofs.per_proof("whole_numbers", _whole_numbers)
+    copies = copies_of(proofs, tolerance_hours)
     for p_twice, others in twice.items():
+        if p_twice in copies:
+            add(
+                p_twice,
+                f"a copy of proof {ids[copies[p_twice]]} (the same transaction number …{str(whole[p_twice])[-8:]}, "
+                "amount and time): one payment is proved once",
+                "number_shown_twice",
+            )
+            continue
         add(
             p_twice,
             f"{'proof' if len(others) == 1 else 'proofs'} {', '.join(ids[o] for o in others[:5])}"
