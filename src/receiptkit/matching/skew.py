@@ -178,50 +178,106 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
         .groupby(["terminal_id", "card", "diff"], as_index=False, sort=True)[["weight", "pairs"]]
         .sum()
     )
-    total["bin"] = np.floor_divide(total["diff"].to_numpy(), _BIN_S)
-    rows = []
-    for terminal, group in total.groupby("terminal_id", sort=True):
-        pooled = _peak(group, policy)
-        card, other = group[group["card"]], group[~group["card"]]
-        split = (_peak(card, policy), _peak(other, policy)) if len(card) and len(other) else None
-        if (
-            split
-            and split[0][2]
-            and split[1][2]
-            and min(split[0][3], split[1][3]) >= 2 * policy.min_skew_votes
-            and abs(split[0][0] - split[1][0]) > _SPLIT_S
-        ):
-            rows.append((card_clock_key(str(terminal)), *split[0][:3]))
-            rows.append((str(terminal), *split[1][:3]))
-        else:
-            rows.append((str(terminal), *pooled[:3]))
-    return pd.DataFrame(rows, columns=["terminal_id", "offset_s", "votes", "used"]).set_index("terminal_id")
-
-
-def _peak(group: pd.DataFrame, policy: MatchPolicy) -> tuple[int, float, bool, int]:
-    """One clock's offset, the weight at its peak, whether the peak is clear enough to apply, and how many
-    (proof, transaction) pairs voted near it."""
-    hist = group.groupby("bin")["weight"].sum()
-    smooth = hist.add(hist.rename(lambda b: b + 1), fill_value=0).add(
-        hist.rename(lambda b: b - 1), fill_value=0
+    terminal, t = np.unique(total["terminal_id"].astype(str).to_numpy(dtype=object), return_inverse=True)
+    n = len(terminal)
+    card = total["card"].to_numpy(dtype=bool)
+    diff = total["diff"].to_numpy(dtype=np.int64)
+    weight = total["weight"].to_numpy(dtype=float)
+    pairs = total["pairs"].to_numpy(dtype=np.int64)
+    # three clocks per terminal, read at once: all its rows; and, where it has both, its card sales and the rest
+    both = np.zeros(n, dtype=bool)
+    both[np.intersect1d(t[card], t[~card])] = True
+    split_rows = both[t]
+    view = np.concatenate([t, np.where(card, n + t, 2 * n + t)[split_rows]])
+    taken = np.concatenate([np.arange(len(t)), np.flatnonzero(split_rows)])  # rows keep the total's order
+    clocks, g = np.unique(view, return_inverse=True)
+    offset, peak, used, near_pairs = _peaks(g, diff[taken], weight[taken], pairs[taken], len(clocks), policy)
+    at = np.full(3 * n, -1, dtype=np.int64)
+    at[clocks] = np.arange(len(clocks))
+    c, o = at[n : 2 * n], at[2 * n :]  # the card sales' and the other rows' clocks (-1: none)
+    cs, os_ = np.maximum(c, 0), np.maximum(o, 0)
+    split = (
+        both
+        & used[cs]
+        & used[os_]
+        & (np.minimum(near_pairs[cs], near_pairs[os_]) >= 2 * policy.min_skew_votes)
+        & (np.abs(offset[cs] - offset[os_]) > _SPLIT_S)
     )
-    smooth = smooth.sort_index()
-    peak_bin = smooth.idxmax()
-    peak = float(smooth.max())
-    rest = smooth[(smooth.index < peak_bin - 3) | (smooth.index > peak_bin + 3)]
-    second = float(rest.max()) if len(rest) else 0.0
-    near = group[(group["bin"] >= peak_bin - 1) & (group["bin"] <= peak_bin + 1)]
-    offset = _weighted_median(near["diff"].to_numpy(), near["weight"].to_numpy())
+    pooled = at[:n]
+    # per terminal in order: its card sales' clock first where it has two, then its own
+    names = np.array([*(card_clock_key(str(x)) for x in terminal[split]), *map(str, terminal)], dtype=object)
+    which = np.concatenate([c[split], np.where(split, o, pooled)])
+    order = np.lexsort(
+        (np.r_[np.zeros(int(split.sum())), np.ones(n)], np.r_[np.flatnonzero(split), np.arange(n)])
+    )
+    return pd.DataFrame(
+        {
+            "terminal_id": names[order],
+            "offset_s": offset[which[order]],
+            "votes": [round(float(v), 2) for v in peak[which[order]]],
+            "used": used[which[order]],
+        }
+    ).set_index("terminal_id")
+
+
+def _peaks(
+    g: np.ndarray, diff: np.ndarray, weight: np.ndarray, pairs: np.ndarray, n: int, policy: MatchPolicy
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per clock ``0..n-1`` (``g`` of each vote): its offset, the weight at its peak, whether the peak is clear
+    enough to apply, and how many (proof, transaction) pairs voted near it (vectorised over all clocks).
+
+    The votes are histogrammed in minute bins, smoothed over each bin and its two neighbours; the peak is the
+    highest smoothed bin (the earliest of equals), the second the highest more than three bins from it, and
+    the offset the weighted median of the votes within a bin of the peak.
+    """
+    bins = np.floor_divide(diff, _BIN_S)
+    hist = pd.DataFrame({"g": g, "bin": bins, "w": weight}).groupby(["g", "bin"], sort=True)["w"].sum()
+    hg = hist.index.get_level_values(0).to_numpy(dtype=np.int64)
+    hb = hist.index.get_level_values(1).to_numpy(dtype=np.int64)
+    hw = hist.to_numpy(dtype=float)
+    low, span = int(hb.min()) - 1, int(hb.max() - hb.min()) + 3  # every bin and its neighbours, per clock
+    hkey = hg * span + (hb - low)  # ascending: the histogram is sorted by clock, then bin
+    key = np.unique(np.concatenate([hkey, hkey + 1, hkey - 1]))
+    sg, sb = key // span, key % span + low
+
+    def at(k: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(hkey, k), len(hkey) - 1)
+        return np.where(hkey[pos] == k, hw[pos], 0.0)
+
+    smooth = (at(key) + at(key - 1)) + at(key + 1)
+    starts = np.flatnonzero(np.r_[True, sg[1:] != sg[:-1]])
+    top = np.maximum.reduceat(smooth, starts)
+    highest = np.flatnonzero(smooth == top[sg])
+    peak_bin = np.zeros(n, dtype=np.int64)
+    first = np.unique(sg[highest], return_index=True)[1]
+    peak_bin[sg[highest[first]]] = sb[highest[first]]
+    far = (sb < peak_bin[sg] - 3) | (sb > peak_bin[sg] + 3)
+    second = np.maximum.reduceat(np.where(far, smooth, 0.0), starts)
+    peak = np.zeros(n)
+    peak[sg[starts]] = top
+    rest = np.zeros(n)
+    rest[sg[starts]] = second
+    near = np.flatnonzero((bins >= peak_bin[g] - 1) & (bins <= peak_bin[g] + 1))
     # weight alone is not enough: one proof whose card agrees weighs skew_vote_last4_agree (3) by itself,
     # and a payment made elsewhere that shares amount and card with a stranger's sale minutes away would
     # move the terminal's clock onto itself and be matched by the move (tests/matching/test_clock_hostile.py)
-    pairs = int(near["pairs"].sum())
+    near_pairs = np.bincount(g[near], weights=pairs[near], minlength=n).round().astype(np.int64)
+    # the weighted median of the votes near the peak (by difference; equal ones in their order)
+    near = near[np.lexsort((diff[near], g[near]))]
+    cumulative = pd.Series(weight[near]).groupby(g[near]).cumsum().to_numpy()
+    half = np.zeros(n)
+    last = np.r_[g[near][1:] != g[near][:-1], True]  # each clock's last vote: its cumulative is the whole
+    half[g[near][last]] = cumulative[last] / 2.0
+    reached = np.flatnonzero(cumulative >= half[g[near]])
+    chosen = np.unique(g[near[reached]], return_index=True)[1]
+    offset = np.zeros(n, dtype=np.int64)
+    offset[g[near[reached[chosen]]]] = diff[near[reached[chosen]]]
     used = (
-        peak >= policy.min_skew_votes
-        and pairs >= policy.min_skew_votes
-        and peak >= policy.skew_peak_ratio * second
+        (peak >= policy.min_skew_votes)
+        & (near_pairs >= policy.min_skew_votes)
+        & (peak >= policy.skew_peak_ratio * rest)
     )
-    return round(offset), round(peak, 2), bool(used), pairs
+    return offset, peak, used, near_pairs
 
 
 def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> pd.DataFrame:
