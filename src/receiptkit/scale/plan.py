@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from receiptkit.matching.clocks import CARD_CLOCK, ClockSegment, place_rows
+from receiptkit.matching.clocks import ClockSegment, card_clock_of, place_rows
 from receiptkit.matching.index import _RETRY_S
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
@@ -89,8 +89,9 @@ class Routing:
             return ts_s
         terminals = pd.Series(terminal, dtype=object)
         shift = terminals.map(self.offsets).fillna(0).to_numpy(dtype=float)
-        if card is not None and any(str(k).endswith(CARD_CLOCK) for k in self.offsets):
-            own = (terminals.astype(str) + CARD_CLOCK).map(self.offsets).to_numpy(dtype=float)
+        cards = {card_clock_of(k): v for k, v in self.offsets.items() if card_clock_of(k) is not None}
+        if card is not None and cards:  # by terminal: no key built per row
+            own = terminals.map(cards).to_numpy(dtype=float)
             shift = np.where(np.asarray(card, dtype=bool) & ~np.isnan(own), own, shift)
         out = ts_s - np.rint(shift).astype(np.int64)
         for name, pieces in self.segments.items():
