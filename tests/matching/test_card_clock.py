@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dask
 import pandas as pd
 import pytest
 
 import receiptkit as rk
 from receiptkit.matching.clocks import card_clock_key
-from receiptkit.scale import match_dask, plan_dask
 
 from .conftest import at, background, journal, pf, proofs, row_of, txn
 
@@ -124,6 +122,9 @@ def test_the_card_clock_is_kept_and_reaches_the_counter(tmp_path: Path) -> None:
 
 
 def test_match_dask_learns_the_card_clock_as_match_does() -> None:
+    dask = pytest.importorskip("dask")  # the dask extra
+    from receiptkit.scale import match_dask
+
     j, batch, _ = _aggregator(UTC_CLOCK)
     expected = rk.match(batch, j)
     with dask.config.set(scheduler="sync"):
@@ -134,6 +135,9 @@ def test_match_dask_learns_the_card_clock_as_match_does() -> None:
 
 def test_match_dask_matches_a_card_sale_found_by_its_rrn_as_match_does() -> None:
     """A slip showing the RRN of a card sale logged eight hours early: the RRN is looked up in every task."""
+    dask = pytest.importorskip("dask")  # the dask extra
+    from receiptkit.scale import plan_dask
+
     j, batch, _ = _aggregator(UTC_CLOCK)
     slip = pf(
         "r",
