@@ -18,7 +18,7 @@ from receiptkit.errors import PolicyError
 from receiptkit.matching.channel import number_dates
 from receiptkit.matching.policy import MatchPolicy
 
-from .conftest import background, journal, pf, proofs, row_of, txn
+from .conftest import at, background, journal, pf, proofs, row_of, txn
 
 SHOP = "蜀香阁(徐家汇店)"
 WX_20 = "4200002372202611205648962911"  # carries 2026-11-20, the test day
@@ -272,6 +272,51 @@ def test_copies_of_one_record_prove_it_once(kept: bool) -> None:
         assert (rk.match(proofs(bill, other), j)["status"] != "matched").all()
     edited = rk.match(proofs(_record("p", WX_05), _record("q", WX_05)), j)
     assert (edited["status"] != "matched").all()
+
+
+def test_a_window_and_a_time_inside_it_are_not_copies_of_one_record() -> None:
+    # the gap (session 12): a record typed at the counter with the number and a window (12:00-12:30) and the
+    # screen of the payment (12:00:00) were taken for copies ("the same amount and time": their windows start
+    # within a minute); the typed one, first by id, was released and matched the stranger's sale at 12:20,
+    # while the screen of the same payment says 12:00:00, where no sale is
+    rows = background()
+    for row in rows[::2]:
+        row.update(channel="wechat", card_last4=None)
+    j = journal(*rows, txn("S", 12100, "12:20:03", channel="wechat", card_last4=None, merchant_name=SHOP))
+    typed = pf(
+        "a_typed",
+        12100,
+        "12:00:00",
+        kind="manual",
+        ts_end=at("12:30:00").tz_convert("UTC"),
+        ts_precision="minute",
+        wallet_txn_id=WX_20,
+        merchant_text=SHOP,
+    )
+    assert row_of(rk.match(proofs(typed), j), "a_typed")["txn_id"] == "S"  # alone, its window fits S
+    result = rk.match(proofs(typed, _record("b_screen", WX_20)), j)
+    assert (result["status"] != "matched").all()
+    assert "a copy of proof" not in " ".join(result["reason"].astype(str))
+
+
+def test_copies_keep_the_record_agreeing_with_the_sale_whatever_its_id() -> None:
+    # W1 holds the number at 11:55:20 (its terminal's clock a few minutes slow): the record at 12:00:00 has it
+    # in its window, the one at 12:00:50 does not. Before, where the other sorted first by id, the copy rule
+    # held the agreeing record back and neither was matched
+    rows = background()
+    for row in rows[::2]:
+        row.update(channel="wechat", card_last4=None)
+    w1 = txn(
+        "W1", 12100, "11:55:20", channel="wechat", card_last4=None, merchant_name=SHOP, wallet_txn_id=WX_20
+    )
+    j = journal(*rows, w1)
+    for own, other in (("b_own", "a_other"), ("a_own", "b_other")):
+        result = rk.match(proofs(_record(other, WX_20, "12:00:50"), _record(own, WX_20)), j)
+        assert (row_of(result, own)["status"], row_of(result, own)["txn_id"]) == ("matched", "W1"), own
+        held = row_of(result, other)
+        assert held["status"] != "matched"
+        assert "number_shown_twice" in str(held["flags"]).split(";")
+        assert f"a copy of proof {own} " in held["reason"]
 
 
 def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:

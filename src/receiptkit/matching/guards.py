@@ -292,11 +292,12 @@ def twice_blocked(index: JournalIndex, proofs: ProofArrays, tolerance_hours: int
         per_number["contradicts"].to_numpy() == per_number["size"].to_numpy() - 1
     )
     out[group[alone & consistent]] = False
-    # copies of one record (a screen and its bill row): one of them is the payment, the others are copies of it
-    for copy, first in copies_of(proofs, tolerance_hours).items():
+    # copies of one record (a screen and its bill row): one of them is the payment, the others are copies of it.
+    # Where the journal's sale already told one of them for the payment, that one stays; else the first by id
+    # (before, a copy was held back again after the sale had told it for the payment: neither was matched)
+    for first in sorted(set(copies_of(proofs, tolerance_hours).values())):
         if out[first] and out[twice[first]].all():  # nothing else in the group was told for the payment
             out[first] = False
-        out[copy] = True
     return out
 
 
@@ -309,9 +310,10 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
     """Records that are copies of one record, by position: each copy -> the first of its group (by ``proof_id``).
 
     A group of records showing one whole number (:func:`numbers_shown_twice`) whose records all show the same
-    amount and currency, times within ``_COPY_SPAN_S`` of each other and none a date its number contradicts
-    (:func:`number_date_disagrees`) is one payment shown more than once (its WeChat bill row and the
-    customer's screen of it): nothing in it was edited, and whichever is matched proves the same payment.
+    amount and currency, times (their whole windows) within ``_COPY_SPAN_S`` of each other and none a date
+    its number contradicts (:func:`number_date_disagrees`) is one payment shown more than once (its WeChat
+    bill row and the customer's screen of it): nothing in it was edited, and whichever is matched proves the
+    same payment.
     """
     twice = numbers_shown_twice(proofs)
     if not twice:
@@ -324,7 +326,8 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
             "number": pd.Series(whole[positions], dtype=object).astype(str).to_numpy(),
             "amount": proofs.amount[positions],
             "currency": proofs.cur_code[positions],
-            "t": proofs.core_lo[positions],
+            "lo": proofs.core_lo[positions],
+            "hi": proofs.core_hi[positions],
             "bad": disagrees[positions],
             "id": proofs.frame["proof_id"].astype(str).to_numpy()[positions],
             "position": positions,
@@ -334,7 +337,9 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
     same = (
         (by["amount"].transform("nunique") == 1)
         & (by["currency"].transform("nunique") == 1)
-        & (by["t"].transform("max") - by["t"].transform("min") <= _COPY_SPAN_S)
+        # every window inside one minute: a window (12:00-12:30 typed at the counter) and a time inside it
+        # (12:00:00 on the screen) are not copies, the window may fit a stranger's sale the screen does not
+        & (by["hi"].transform("max") - by["lo"].transform("min") <= _COPY_SPAN_S)
         & ~by["bad"].transform("any")
     )
     kept = frame[same.to_numpy()].sort_values(["number", "id"], kind="stable")
@@ -441,11 +446,13 @@ def guard_notes(
     ids = proofs.frame["proof_id"].astype(str).to_numpy()
     whole = proofs.per_proof("whole_numbers", _whole_numbers)
     copies = copies_of(proofs, tolerance_hours)
+    in_copies = set(copies) | set(copies.values())
     for p_twice, others in twice.items():
-        if p_twice in copies:
+        told = [o for o in others if not held_twice[o]]  # of copies, the one the sale or the first id told
+        if p_twice in in_copies and len(told) == 1:
             add(
                 p_twice,
-                f"a copy of proof {ids[copies[p_twice]]} (the same transaction number …{str(whole[p_twice])[-8:]}, "
+                f"a copy of proof {ids[told[0]]} (the same transaction number …{str(whole[p_twice])[-8:]}, "
                 "amount and time): one payment is proved once",
                 "number_shown_twice",
             )
