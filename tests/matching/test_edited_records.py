@@ -299,6 +299,25 @@ def test_a_window_and_a_time_inside_it_are_not_copies_of_one_record() -> None:
     assert "a copy of proof" not in " ".join(result["reason"].astype(str))
 
 
+@pytest.mark.parametrize("payee", ["美宜佳便利店(龙华店)", "张*明"], ids=["another shop", "a person"])
+def test_records_naming_different_payees_are_not_copies_of_one_record(payee: str) -> None:
+    # one number, amount and second, but one record names the shop and the other another payee (field guide 5:
+    # a QR code swapped, the payment went to a stranger): one of them was edited, so they are not copies of one
+    # record. Before, the copy rule released the first by id (the one naming the shop) and matched it to W1,
+    # a sale the other record of the same payment says was not paid to this shop
+    result = rk.match(
+        proofs(_record("a_shop", WX_20), _record("b_payee", WX_20) | {"merchant_text": payee}), _two_sales()
+    )
+    assert (result["status"] != "matched").all()
+    assert "a copy of proof" not in " ".join(result["reason"].astype(str))
+    # the shop's short name on the screen and its name with the branch on the bill: copies, the first matched
+    short = rk.match(
+        proofs(_record("a_bill", WX_20), _record("b_screen", WX_20) | {"merchant_text": "蜀香阁"}),
+        _two_sales(),
+    )
+    assert row_of(short, "a_bill")["txn_id"] == "W1"
+
+
 def test_copies_keep_the_record_agreeing_with_the_sale_whatever_its_id() -> None:
     # W1 holds the number at 11:55:20 (its terminal's clock a few minutes slow): the record at 12:00:00 has it
     # in its window, the one at 12:00:50 does not. Before, where the other sorted first by id, the copy rule

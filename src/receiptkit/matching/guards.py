@@ -82,6 +82,7 @@ from receiptkit.matching.channel import number_dates
 from receiptkit.matching.clocks import clock_doubt
 from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.text import normalise_merchant
 from receiptkit.money import format_minor
 
 __all__ = [
@@ -311,7 +312,8 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
 
     A group of records showing one whole number (:func:`numbers_shown_twice`) whose records all show the same
     amount and currency, times (their whole windows) within ``_COPY_SPAN_S`` of each other and none a date
-    its number contradicts (:func:`number_date_disagrees`) is one payment shown more than once (its WeChat
+    its number contradicts (:func:`number_date_disagrees`), naming one payee (the shop's short name inside
+    its name with the branch; none named agrees with any), is one payment shown more than once (its WeChat
     bill row and the customer's screen of it): nothing in it was edited, and whichever is matched proves the
     same payment.
     """
@@ -331,6 +333,9 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
             "bad": disagrees[positions],
             "id": proofs.frame["proof_id"].astype(str).to_numpy()[positions],
             "position": positions,
+            "payee": [
+                normalise_merchant(str(t)) if isinstance(t, str) else "" for t in proofs.merchant[positions]
+            ],
         }
     )
     by = frame.groupby("number", sort=False)
@@ -341,6 +346,9 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
         # (12:00:00 on the screen) are not copies, the window may fit a stranger's sale the screen does not
         & (by["hi"].transform("max") - by["lo"].transform("min") <= _COPY_SPAN_S)
         & ~by["bad"].transform("any")
+        # one payee: a record naming the shop and one naming another shop or a person are not copies (one was
+        # edited); the shop's short name on a screen and its name with the branch on the bill are
+        & by["payee"].transform(_one_payee).astype(bool)
     )
     kept = frame[same.to_numpy()].sort_values(["number", "id"], kind="stable")
     if not len(kept):
@@ -348,6 +356,12 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
     first = kept.groupby("number", sort=False)["position"].transform("first").to_numpy()
     mine = kept["position"].to_numpy()
     return {int(c): int(f) for c, f in zip(mine[mine != first], first[mine != first], strict=True)}
+
+
+def _one_payee(payees: pd.Series) -> bool:
+    """Whether the payees a group of records names (normalised; "" none) are one: each inside the longer ones."""
+    named = sorted({p for p in payees if p}, key=len)
+    return all(short in long for k, short in enumerate(named) for long in named[k + 1 :])
 
 
 def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray):
