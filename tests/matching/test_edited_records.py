@@ -338,6 +338,30 @@ def test_copies_keep_the_record_agreeing_with_the_sale_whatever_its_id() -> None
         assert f"a copy of proof {own} " in held["reason"]
 
 
+def test_a_held_copy_names_the_record_taken_for_the_payment() -> None:
+    # before (review of session 12) the held copy's reason still read "check which is the customer's" when the
+    # evidence had told it: the journal's sale, or the other record's number date
+    later = txn(
+        "W4", 12100, "12:40:03", day="2026-11-24", channel="wechat", card_last4=None, merchant_name=SHOP
+    )
+    for j, copy in (
+        (_two_sales(wallet_txn_id=WX_20), _record("copy", WX_20, "12:40:00")),
+        (
+            journal(*_two_sales().to_dict("records"), later),
+            _record("copy", WX_20, "12:40:00", day="2026-11-24"),
+        ),
+    ):
+        result = rk.match(proofs(_record("own", WX_20), copy), j)
+        assert (row_of(result, "own")["status"], row_of(result, "own")["txn_id"]) == ("matched", "W1")
+        held = row_of(result, "copy")
+        assert held["status"] != "matched"
+        assert "number_shown_twice" in str(held["flags"]).split(";")
+        assert (
+            f"proof own shows the same transaction number (…{WX_20[-8:]}) and was taken for" in held["reason"]
+        )
+        assert "check which is the customer's" not in held["reason"]
+
+
 def test_a_number_shown_once_in_the_batch_is_matched_as_before() -> None:
     j = _two_sales(wallet_txn_id=WX_20)
     result = rk.match(proofs(_record("own", WX_20), _record("other", W3, "12:40:00")), j)

@@ -471,6 +471,15 @@ def guard_notes(
                 "number_shown_twice",
             )
             continue
+        if told:  # the journal's sale, or the other record's number date, told which one is the payment
+            add(
+                p_twice,
+                f"proof {ids[told[0]]} shows the same transaction number (…{str(whole[p_twice])[-8:]}) and was "
+                "taken for the payment (it agrees with the journal's sale of that number, or shows the date its "
+                "number carries where this record does not): one payment is proved once",
+                "number_shown_twice",
+            )
+            continue
         add(
             p_twice,
             f"{'proof' if len(others) == 1 else 'proofs'} {', '.join(ids[o] for o in others[:5])}"
