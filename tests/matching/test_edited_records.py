@@ -318,6 +318,23 @@ def test_records_naming_different_payees_are_not_copies_of_one_record(payee: str
     assert row_of(short, "a_bill")["txn_id"] == "W1"
 
 
+@pytest.mark.parametrize(
+    "differs",
+    [{"payment_state": "refunded"}, {"card_last4": "5678"}],
+    ids=["the bill row says refunded", "another card"],
+)
+def test_records_saying_different_things_of_the_payment_are_not_copies(differs: dict) -> None:
+    # the screen taken at the till says paid with card 1234; the bill row of the same number says the payment was
+    # refunded (当前状态 已全额退款, field guide 4.3) or was paid with another card. Before, they were copies and
+    # the screen, first by id, was matched to W1: a refunded payment (which fits only a sale the journal shows
+    # refunded) got its slip, or one of two contradicting records was trusted
+    screen = _record("a_screen", WX_20, card_last4="1234")
+    bill = _record("b_bill", WX_20, card_last4="1234") | differs
+    result = rk.match(proofs(screen, bill), _two_sales())
+    assert (result["status"] != "matched").all()
+    assert "a copy of proof" not in " ".join(result["reason"].astype(str))
+
+
 def test_copies_keep_the_record_agreeing_with_the_sale_whatever_its_id() -> None:
     # W1 holds the number at 11:55:20 (its terminal's clock a few minutes slow): the record at 12:00:00 has it
     # in its window, the one at 12:00:50 does not. Before, where the other sorted first by id, the copy rule

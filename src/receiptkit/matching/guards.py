@@ -313,9 +313,9 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
     A group of records showing one whole number (:func:`numbers_shown_twice`) whose records all show the same
     amount and currency, times (their whole windows) within ``_COPY_SPAN_S`` of each other and none a date
     its number contradicts (:func:`number_date_disagrees`), naming one payee (the shop's short name inside
-    its name with the branch; none named agrees with any), is one payment shown more than once (its WeChat
-    bill row and the customer's screen of it): nothing in it was edited, and whichever is matched proves the
-    same payment.
+    its name with the branch; none named agrees with any), one state (paid, or refunded...) and at most one
+    card's last 4, is one payment shown more than once (its WeChat bill row and the customer's screen of it):
+    nothing in it was edited, and whichever is matched proves the same payment.
     """
     twice = numbers_shown_twice(proofs)
     if not twice:
@@ -336,6 +336,8 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
             "payee": [
                 normalise_merchant(str(t)) if isinstance(t, str) else "" for t in proofs.merchant[positions]
             ],
+            "not_paid": proofs.not_paid[positions],
+            "card": [str(c) if isinstance(c, str) else "" for c in proofs.last4[positions]],
         }
     )
     by = frame.groupby("number", sort=False)
@@ -349,6 +351,11 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
         # one payee: a record naming the shop and one naming another shop or a person are not copies (one was
         # edited); the shop's short name on a screen and its name with the branch on the bill are
         & by["payee"].transform(_one_payee).astype(bool)
+        # and one state and card: a screen taken at the till (paid, card 1234) and the bill row of the number
+        # saying refunded (已全额退款) or another card are not copies: a refunded payment fits only a sale the
+        # journal shows refunded, and one of two records naming different cards was edited
+        & (by["not_paid"].transform("nunique") == 1)
+        & by["card"].transform(lambda cards: len({c for c in cards if c}) <= 1).astype(bool)
     )
     kept = frame[same.to_numpy()].sort_values(["number", "id"], kind="stable")
     if not len(kept):
