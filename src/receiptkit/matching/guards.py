@@ -312,10 +312,11 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
 
     A group of records showing one whole number (:func:`numbers_shown_twice`) whose records all show the same
     amount and currency, times (their whole windows) within ``_COPY_SPAN_S`` of each other and none a date
-    its number contradicts (:func:`number_date_disagrees`), naming one payee (the shop's short name inside
-    its name with the branch; none named agrees with any), one state (paid, or refunded...) and at most one
-    card's last 4, is one payment shown more than once (its WeChat bill row and the customer's screen of it):
-    nothing in it was edited, and whichever is matched proves the same payment.
+    its number contradicts (:func:`number_date_disagrees`), naming one payee (each inside the longest: the
+    shop's short name on a screen and its name with the branch on the bill; none named agrees with any), one
+    state (paid, or refunded...) and at most one card's last 4, is one payment shown more than once (its
+    WeChat bill row and the customer's screen of it): nothing in it was edited, and whichever is matched
+    proves the same payment.
     """
     twice = numbers_shown_twice(proofs)
     if not twice:
@@ -337,9 +338,15 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
                 normalise_merchant(str(t)) if isinstance(t, str) else "" for t in proofs.merchant[positions]
             ],
             "not_paid": proofs.not_paid[positions],
-            "card": [str(c) if isinstance(c, str) else "" for c in proofs.last4[positions]],
+            "card": [str(c) if isinstance(c, str) and c else None for c in proofs.last4[positions]],
         }
     )
+    # the longest payee of each group: every payee named must be inside it (a Python step per record of the
+    # groups only, which are few)
+    ranked = frame.assign(n=frame["payee"].str.len()).sort_values("n", ascending=False, kind="stable")
+    longest = frame["number"].map(ranked.groupby("number", sort=False)["payee"].first())
+    inside = [payee in named for payee, named in zip(frame["payee"].tolist(), longest.tolist(), strict=True)]
+    frame["one_payee"] = inside
     by = frame.groupby("number", sort=False)
     same = (
         (by["amount"].transform("nunique") == 1)
@@ -350,12 +357,12 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
         & ~by["bad"].transform("any")
         # one payee: a record naming the shop and one naming another shop or a person are not copies (one was
         # edited); the shop's short name on a screen and its name with the branch on the bill are
-        & by["payee"].transform(_one_payee).astype(bool)
+        & by["one_payee"].transform("all")
         # and one state and card: a screen taken at the till (paid, card 1234) and the bill row of the number
         # saying refunded (已全额退款) or another card are not copies: a refunded payment fits only a sale the
         # journal shows refunded, and one of two records naming different cards was edited
         & (by["not_paid"].transform("nunique") == 1)
-        & by["card"].transform(lambda cards: len({c for c in cards if c}) <= 1).astype(bool)
+        & (by["card"].transform("nunique") <= 1)
     )
     kept = frame[same.to_numpy()].sort_values(["number", "id"], kind="stable")
     if not len(kept):
@@ -363,12 +370,6 @@ def copies_of(proofs: ProofArrays, tolerance_hours: int = 2) -> dict[int, int]:
     first = kept.groupby("number", sort=False)["position"].transform("first").to_numpy()
     mine = kept["position"].to_numpy()
     return {int(c): int(f) for c, f in zip(mine[mine != first], first[mine != first], strict=True)}
-
-
-def _one_payee(payees: pd.Series) -> bool:
-    """Whether the payees a group of records names (normalised; "" none) are one: each inside the longer ones."""
-    named = sorted({p for p in payees if p}, key=len)
-    return all(short in long for k, short in enumerate(named) for long in named[k + 1 :])
 
 
 def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray):
