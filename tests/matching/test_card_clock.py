@@ -282,3 +282,20 @@ def test_payments_elsewhere_sharing_amounts_with_qr_sales_teach_no_second_clock(
             assert row["status"] != "matched", (proof_id, row["txn_id"])
         else:
             assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])
+
+
+def test_explain_names_the_clock_that_corrected_the_time() -> None:
+    # the clerk sees the row logged at 03:15 against an SMS of 11:15: the note says which clock moved it, and how far
+    j, batch, _ = _aggregator(UTC_CLOCK)
+    result = rk.match(batch, j)
+    table = rk.explain(result, "s3")
+    note = str(table.loc[table["field"] == "time", "best_note"].iloc[0])
+    assert "by terminal T1's card sales' clock, -7 h 59 min off" in note
+    assert "logged 2026-11-20 03:15:15" in note and ": 2026-11-20 11:15:" in note
+    qr = rk.explain(result, "w03")  # the QR row's clock is the channel's: nothing to say
+    assert pd.isna(qr.loc[qr["field"] == "time", "best_note"].iloc[0])
+    j, batch, _ = _aggregator(300, qr_offset=300)  # one clock, five minutes fast
+    table = rk.explain(rk.match(batch, j), "w03")
+    assert "by terminal T1's clock, +5 min 0 s off" in str(
+        table.loc[table["field"] == "time", "best_note"].iloc[0]
+    )

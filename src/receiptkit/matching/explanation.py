@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from receiptkit.matching.clocks import segment_of, segment_text
+from receiptkit.matching.clocks import _duration, card_clock_key, segment_of, segment_text
 from receiptkit.matching.comparators import Reading, comparators
 from receiptkit.matching.decide import _Weighed
 from receiptkit.matching.evidence import FIELDS, ProofArrays
@@ -197,14 +197,25 @@ def _absence_note(store: _Store, proof_id: str) -> str | None:
 
 
 def _clock_note(index: JournalIndex, row: int) -> str | None:
-    """The clock segment that corrected a row's time, in words (None on a terminal of one offset)."""
+    """The clock that corrected a row's time, in words: its segment on a terminal whose clock jumped, else the
+    terminal's offset (its card sales' when they keep a clock of their own) when a minute or more; else None."""
     segments = getattr(index, "clock_segments", {})
     code = int(index.terminal_code[row])
-    if not segments or code < 0:
+    if code < 0:
         return None
     terminal = str(index.terminals[code])
     if terminal not in segments:
-        return None
+        offset = int(index.offset_s[row])
+        if abs(offset) < 60:
+            return None
+        own = bool(index.card_sale[row]) and card_clock_key(terminal) in (index.clock_offsets or {})
+        logged = pd.Timestamp(int(index.ts_s[row]), unit="s", tz="UTC").tz_convert(index.tz)
+        true = logged - pd.Timedelta(seconds=offset)
+        clock = "card sales' clock" if own else "clock"
+        return (
+            f"logged {logged:%Y-%m-%d %H:%M:%S} by terminal {terminal}'s {clock}, "
+            f"{_duration(offset)} off: {true:%Y-%m-%d %H:%M:%S}"
+        )
     segment, unsure = segment_of(int(index.ts_s[row]), segments[terminal])
     if segment is None:
         return None
