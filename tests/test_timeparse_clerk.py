@@ -160,6 +160,24 @@ def test_parse_time_no_longer_reads_part_of_a_text(text: str) -> None:
         parse_time(text, TZ, ref=REF)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["11月112:05 AM", "11月112:05", "2026-11-112:32 PM", "2026-11-112:32", "11月1112:05", "2026-11-0314:32"],
+)
+def test_a_day_glued_to_its_time_is_refused(text: str) -> None:
+    # "11月112:05 AM" is 11月1日 12:05 AM (00:05) or 11月11日 2:05 AM: before, the day took two digits and
+    # the rest was read as the time, silently (11-11 02:05); a day is now ended by 日/号 or what is not a digit
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window(text, TZ, ref=REF)
+    assert info.value.value == text
+    with pytest.raises(TimeParseError):
+        parse_time(text, TZ, ref=REF)
+    # with the day ended, each is read
+    assert parse_time_window("11月1日12:05 AM", TZ, ref=REF).start == _t("2026-11-01 00:05")
+    assert parse_time_window("11月11 2:05 AM", TZ, ref=REF).start == _t("2026-11-11 02:05")
+    assert parse_time("11月1日12:05", TZ, ref=REF).ts == _t("2026-11-01 12:05")
+
+
 # ------------------------------------------------------------------ properties
 
 _CN = "零一二三四五六七八九十"
@@ -238,3 +256,62 @@ def test_nothing_in_the_future_when_ref_is_now(case: tuple[str, dt.date, int], o
         return
     assert window.start <= now
     assert window.end is None or window.end <= now
+
+
+@st.composite
+def twelve_hour_texts(draw: st.DrawFn) -> tuple[str, dt.date, int, str]:
+    """A 12-hour time as a card's app or a receipt writes it (any case, dots, full width, spacing, a day
+    first, about), the day, the second of the day it states and its precision."""
+    ref = dt.date(2026, 11, 20)
+    back = draw(st.integers(0, 2))
+    day = ref - dt.timedelta(days=back)
+    date_text = draw(
+        st.sampled_from(
+            [["", "今天 ", f"{day.month}月{day.day}日 ", f"{day:%Y-%m-%d} "], ["昨天 "], ["前天 "]][back]
+        )
+    )
+    hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
+    shown = hour % 12 or 12  # 00:xx is 12:xx AM, 12:xx is 12:xx PM
+    letter = "a" if hour < 12 else "p"
+    marker = draw(st.sampled_from(["{}m", "{}.m.", "{}.m", "{}m."]))
+    marker = marker.format(letter)
+    marker = draw(st.sampled_from([marker, marker.upper(), marker.capitalize()]))
+    if draw(st.booleans()):  # full width, as a Chinese input method types it
+        marker = "".join(chr(ord(c) + 0xFEE0) for c in marker)
+    form = draw(st.sampled_from(["hour", "minute", "second"]))
+    clock = {
+        "hour": f"{shown}",
+        "minute": f"{shown}:{minute:02d}",
+        "second": f"{shown}:{minute:02d}:{second:02d}",
+    }[form]
+    if form != "hour" and draw(st.booleans()):
+        clock = f"{shown:02d}{clock[len(str(shown)) :]}"  # 02:32 PM
+    stated = hour * 3600 + (minute * 60 if form != "hour" else 0) + (second if form == "second" else 0)
+    gap = draw(st.sampled_from(["", " ", "\u3000"]))  # none, a space, a full-width space
+    text = f"{date_text}{clock}{gap}{marker}"
+    about = draw(st.sampled_from(["", "左右", "大约"]))
+    text = f"{about}{text}" if about == "大约" else f"{text}{about}"
+    return text.strip(), day, stated, form
+
+
+@settings(max_examples=300, deadline=None)
+@given(twelve_hour_texts())
+def test_a_twelve_hour_time_is_read_as_the_time_it_states(case: tuple[str, dt.date, int, str]) -> None:
+    text, day, stated, form = case
+    window = parse_time_window(text, TZ, ref="2026-11-20")  # every such text is a time: never refused
+    when = pd.Timestamp(day, tz=TZ) + pd.Timedelta(seconds=stated)
+    end = window.end if window.end is not None else window.start + pd.Timedelta(seconds=59)
+    assert window.start <= when <= end, (text, window)
+    assert end - window.start < pd.Timedelta(hours=2), (text, window)  # never both AM and PM
+    assert window.precision == form, (text, window)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from([0, *range(13, 100)]), st.integers(0, 59), st.sampled_from(["AM", "pm", "p.m.", "ａｍ"])
+)
+def test_an_hour_no_12_hour_clock_has_is_refused_naming_the_text(hour: int, minute: int, marker: str) -> None:
+    for text in (f"{hour}:{minute:02d} {marker}", f"{hour}{marker}", f"昨天 {hour}:{minute:02d}{marker}"):
+        with pytest.raises(TimeParseError) as info:
+            parse_time_window(text, TZ, ref="2026-11-20")
+        assert info.value.value == text

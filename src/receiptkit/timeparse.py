@@ -67,8 +67,9 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo | None:
         raise TimeParseError("unknown time zone", value=tz) from exc
 
 
+# a day is ended by 日/号 or by what is not a digit: "11月112:05" (1日 12:05 or 11日 2:05) is not read
 _CN_RE = re.compile(
-    r"^(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"
+    r"^(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?:\s*[日号]|(?!\d))"
     r"(?:\s*(?P<H>\d{1,2})\s*[:点时]\s*(?P<M>\d{1,2})\s*分?(?:\s*[:]?\s*(?P<S>\d{1,2})\s*秒?)?)?$"
 )
 _COMPACT_RE = re.compile(
@@ -569,8 +570,8 @@ _ABOUT_BEFORE = re.compile(r"^(?:大约|大概|约|差不多)\s*")
 _ABOUT_AFTER = re.compile(r"\s*(?:左右|前后)$")
 _DATE = re.compile(
     r"^(?:(?P<rel>今天|今日|昨天|昨日|前天)"
-    r"|(?:(?P<y>\d{4})\s*年\s*)?(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"
-    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2}))"
+    r"|(?:(?P<y>\d{4})\s*年\s*)?(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?:\s*[日号]|(?!\d))"
+    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d))"  # "2026-11-112:32": 1 12:32 or 11 2:32
 )
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 # a 12-hour clock as receipts and foreign cards' apps write it: "2:32 PM", "2:32pm", "2 p.m.", "12:05 AM"
