@@ -9,6 +9,7 @@ One offset per terminal fits one of the two: the card sales' SMS found nothing w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +58,22 @@ def _aggregator(card_offset: int, qr_offset: int = 0) -> tuple[pd.DataFrame, pd.
     return journal(*rows), proofs(*batch), truth
 
 
+def _no_stranger(result: pd.DataFrame, truth: Mapping[str, str | None]) -> None:
+    """Each proof of a sale here matched to it; each payment made elsewhere (truth None) not matched."""
+    for proof_id, txn_id in truth.items():
+        row = row_of(result, proof_id)
+        if txn_id is None:
+            assert row["status"] != "matched", (proof_id, row["txn_id"])
+        else:
+            assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])
+
+
+def _counter_c9() -> pd.DataFrame:
+    """What the customer of card sale C9 says at the counter: its amount, minute and card's last 4."""
+    clock = _clock(9, 45)[:5] + ":00"
+    return proofs(pf("c", 6203 + 900, clock, kind="manual", ts_precision="minute", card_last4="2209"))
+
+
 def _all_matched(result: pd.DataFrame, truth: dict[str, str]) -> None:
     for proof_id, txn_id in truth.items():
         row = row_of(result, proof_id)
@@ -95,16 +112,7 @@ def test_a_few_minutes_between_card_and_qr_clocks_is_not_a_second_clock() -> Non
 def test_the_card_clock_is_kept_and_reaches_the_counter(tmp_path: Path) -> None:
     j, batch, _ = _aggregator(UTC_CLOCK)
     month = rk.match(batch.iloc[:49], j)  # the month: the QR records and nine SMS (not C9's)
-    counter = proofs(
-        pf(
-            "c",
-            6203 + 900,
-            _clock(9, 45)[:5] + ":00",
-            kind="manual",
-            ts_precision="minute",
-            card_last4="2209",
-        )
-    )
+    counter = _counter_c9()
     alone = rk.find(j, counter).attrs["verdict"]
     assert alone["status"] != "matched"  # one proof cannot learn that the card sales run eight hours behind
     learned = rk.save_learned(rk.learned_path(tmp_path / "journal.csv"), month)
@@ -193,12 +201,7 @@ def test_payments_elsewhere_sharing_amount_and_card_teach_no_card_clock(honest: 
     j, batch, truth = _coincidences(honest, 4)
     result = rk.match(batch, j)
     assert card_clock_key("T1") not in rk.clock_offsets(result).index
-    for proof_id, txn_id in truth.items():
-        row = row_of(result, proof_id)
-        if txn_id is None:
-            assert row["status"] != "matched", (proof_id, row["txn_id"])
-        else:
-            assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])
+    _no_stranger(result, truth)
 
 
 def test_a_card_clock_learned_before_gives_way_when_the_terminal_is_learned_again(tmp_path: Path) -> None:
@@ -220,16 +223,7 @@ def test_a_card_clock_learned_before_gives_way_when_the_terminal_is_learned_agai
     learned = rk.save_learned(path, result)
     assert card_clock_key("T1") not in learned.clock_offsets
     assert card_clock_key("T1") not in rk.load_learned(path).clock_offsets
-    counter = proofs(
-        pf(
-            "c",
-            6203 + 900,
-            _clock(9, 45)[:5] + ":00",
-            kind="manual",
-            ts_precision="minute",
-            card_last4="2209",
-        )
-    )
+    counter = _counter_c9()
     verdict = rk.find(j, counter, learned=rk.load_learned(path)).attrs["verdict"]
     assert (verdict["status"], verdict["txn_id"]) == ("matched", "C9")
     # a run that learns nothing of T1 (one proof) keeps the kept card clock, as it keeps a kept offset
@@ -276,12 +270,7 @@ def test_payments_elsewhere_sharing_amounts_with_qr_sales_teach_no_second_clock(
     offsets = rk.clock_offsets(result)
     assert card_clock_key("T1") not in offsets.index
     assert abs(offsets.loc["T1", "offset_s"]) <= 60
-    for proof_id, txn_id in truth.items():
-        row = row_of(result, proof_id)
-        if txn_id is None:
-            assert row["status"] != "matched", (proof_id, row["txn_id"])
-        else:
-            assert (row["status"], row["txn_id"]) == ("matched", txn_id), (proof_id, row["reason"])
+    _no_stranger(result, truth)
 
 
 def test_explain_names_the_clock_that_corrected_the_time() -> None:
