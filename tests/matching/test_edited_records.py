@@ -201,6 +201,7 @@ def test_without_the_number_in_the_journal_the_one_record_true_to_its_number_is_
     result = rk.match(proofs(_record("own", WX_20), _record("copy", WX_20, "12:40:00", day="2026-11-24")), j)
     own, copy = row_of(result, "own"), row_of(result, "copy")
     assert (own["status"], own["txn_id"]) == ("matched", "W1")
+    assert "its transaction number is shown by copy too" in own["reason"]  # the clerk sees it was shown twice
     assert copy["status"] != "matched"
     assert {"number_date_disagrees", "number_shown_twice"} <= set(str(copy["flags"]).split(";"))
     # two records true to the number's date (the copy's time edited within the day): neither is told apart
@@ -252,6 +253,7 @@ def test_copies_of_one_record_prove_it_once(kept: bool) -> None:
         result = rk.match(proofs(*order), j)
         first, copy = row_of(result, "bill"), row_of(result, "screen")
         assert (first["status"], first["txn_id"]) == ("matched", "W1")
+        assert "its transaction number is shown by screen too (not matched: one payment)" in first["reason"]
         assert copy["status"] != "matched"
         assert "number_shown_twice" in str(copy["flags"]).split(";")
         assert (

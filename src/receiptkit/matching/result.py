@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.matching.guards import guard_notes
+from receiptkit.matching.guards import guard_notes, numbers_shown_twice
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
@@ -443,6 +443,14 @@ def _build_result(
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
             if j in guard_flags:
                 flags[j] = ";".join(sorted({*filter(None, str(flags[j]).split(";")), *guard_flags[j]}))
+    # a record matched while others of its number were held (guards.twice_blocked): it names them, so the clerk
+    # knows the payment was shown more than once
+    for j, others in numbers_shown_twice(proofs).items():
+        if status[j] == "matched":
+            also = ", ".join(proof_ids[o] for o in others[:5]) + (", …" if len(others) > 5 else "")
+            reason[j] = (
+                f"{reason[j]}; its transaction number is shown by {also} too (not matched: one payment)"
+            )
 
     rows_m = txn_row[m]
     txn_id = np.full(n, None, dtype=object)
