@@ -81,6 +81,15 @@ PHRASES = [
     ("昨天 9:15 pm", "2026-11-19 21:15", None, "minute"),
     ("2026-11-03 2:32 PM", "2026-11-03 14:32", None, "minute"),
     ("2:32 PM左右", "2026-11-20 14:22", "2026-11-20 14:42", "minute"),
+    # the day's end closes a range: 24点, 24:00, 晚上12点 (alone they are refused: midnight of which day?)
+    ("11月10日 22点-24点", "2026-11-10 22:00", "2026-11-11 00:00", "hour"),
+    ("晚上10点到12点", "2026-11-20 22:00", "2026-11-21 00:00", "hour"),
+    ("23:30-24:00", "2026-11-20 23:30", "2026-11-21 00:00", "minute"),
+    ("20点-二十四点", "2026-11-20 20:00", "2026-11-21 00:00", "hour"),
+    # month/day as shop staff write it (field guide 5: 1/24), month first as parse_time reads it, never after ref
+    ("11/3 下午2点", "2026-11-03 14:00", "2026-11-03 15:00", "hour"),
+    ("11/3下午两点多", "2026-11-03 14:00", "2026-11-03 15:00", "hour"),
+    ("12/31 10:00", "2025-12-31 10:00", None, "minute"),
     # 之间 ("between") closes a range
     ("下午2点到3点之间", "2026-11-20 14:00", "2026-11-20 15:00", "hour"),
     ("14:00到14:30之间", "2026-11-20 14:00", "2026-11-20 14:30", "minute"),
@@ -121,6 +130,10 @@ def test_every_phrase(text: str, start: str, end: str | None, precision: str) ->
         ("14:61", "not"),
         ("2月30日 14:00", "not a valid date"),
         ("13:00 PM", "not an hour of a 12-hour clock"),
+        ("22点-24点半", "24点 ends the day"),
+        ("22:00-24:30", "24点 ends the day"),
+        ("10点-24点", "10:00-24:00, 22:00-24:00"),  # 10点 is still 10:00 or 22:00
+        ("11/31 14:00", "not a valid date"),
         ("0:30 AM", "not an hour of a 12-hour clock"),
         ("2点到3点之间", "02:00-03:00"),  # 之间 reads a range; its hours still need 上午/下午
         ("下午2点之间", "not a date or time"),  # between one time and what?

@@ -571,7 +571,9 @@ _ABOUT_AFTER = re.compile(r"\s*(?:左右|前后)$")
 _DATE = re.compile(
     r"^(?:(?P<rel>今天|今日|昨天|昨日|前天)"
     r"|(?:(?P<y>\d{4})\s*年\s*)?(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?:\s*[日号]|(?!\d))"
-    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d))"  # "2026-11-112:32": 1 12:32 or 11 2:32
+    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d)"  # "2026-11-112:32": 1 12:32 or 11 2:32
+    # month/day as shops write it (field guide 5: staff logs write 1/24), month first as parse_time reads it
+    r"|(?P<sm>\d{1,2})\s*/\s*(?P<sd>\d{1,2})(?![\d/]))"
 )
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 # a 12-hour clock as receipts and foreign cards' apps write it: "2:32 PM", "2:32pm", "2 p.m.", "12:05 AM"
@@ -783,7 +785,11 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
             elif groups["iy"]:
                 day = dt.date(int(groups["iy"]), int(groups["im"]), int(groups["id"]))
             else:
-                month, dom = int(groups["mo"]), int(groups["d"])
+                month, dom = (
+                    (int(groups["mo"]), int(groups["d"]))
+                    if groups["mo"]
+                    else (int(groups["sm"]), int(groups["sd"]))
+                )
                 if groups["y"]:
                     day = dt.date(int(groups["y"]), month, dom)
                 elif ref_day is None:
@@ -876,7 +882,8 @@ def _range_ends(
     and ``8点-10点`` stay refused, naming the readings.
     """
     starts = _clock_readings(g, "a", None, original)
-    ends = _clock_readings(g, "b", g["ap"], original)
+    midnight = _day_end(g, original)
+    ends = [midnight] if midnight is not None else _clock_readings(g, "b", g["ap"], original)
     extra = 3600 if g["bmore"] else 0
     fits = [(a, b) for a in starts for b in ends if b[0] + extra > a[0]]
     if len(fits) == 1:
@@ -887,6 +894,37 @@ def _range_ends(
     raise TimeParseError(
         f"{original} could be {shown}: add 上午/下午/晚上 or write 24-hour time", value=original
     )
+
+
+def _day_end(g: dict[str, str | None], original: object) -> tuple[int, str, bool] | None:
+    """The end of a range that is the day's end: ``24点``, ``24:00``, ``晚上12点`` ("22点-24点", "晚上10点到12点").
+
+    Alone, 24点 and 晚上12点 are refused (midnight of which day?); as the end of a range that starts the same
+    day they can only be that day's end. ``None`` when the end is another time.
+    """
+    if g["bH"] is not None:
+        if int(g["bH"]) != 24:
+            return None
+        if g["bM"] != "00" or g["bS"] not in (None, "00"):
+            raise TimeParseError(
+                "24点 ends the day: nothing comes after it (write the next day's 0点)", value=original
+            )
+        return 86400, "minute", False
+    if g["bh"] is None:
+        return None
+    hour = _cn_number(str(g["bh"]), original)
+    if g["bhalf"] or g["bq"] or g["bmore"] or g["bm"] is not None:
+        if hour == 24:
+            raise TimeParseError(
+                "24点 ends the day: nothing comes after it (write the next day's 0点)", value=original
+            )
+        return None
+    period = g["bp"] or g["ap"]
+    if hour == 24 and period in (None, "晚上"):
+        return 86400, "hour", True
+    if hour == 12 and period == "晚上":
+        return 86400, "hour", True
+    return None
 
 
 def _hhmm(seconds: int) -> str:
