@@ -883,7 +883,10 @@ def _range_ends(
     """
     starts = _clock_readings(g, "a", None, original)
     midnight = _day_end(g, original)
-    ends = [midnight] if midnight is not None else _clock_readings(g, "b", g["ap"], original)
+    # "上午10点到12点": the 上午 of the start does not make its end 上午12点 (midnight or noon?): ending after 10:00
+    # the same day, 12点 is noon
+    inherited = None if g["ap"] == "上午" and _end_hour(g, original) == 12 else g["ap"]
+    ends = [midnight] if midnight is not None else _clock_readings(g, "b", inherited, original)
     extra = 3600 if g["bmore"] else 0
     fits = [(a, b) for a in starts for b in ends if b[0] + extra > a[0]]
     if len(fits) == 1:
@@ -894,6 +897,13 @@ def _range_ends(
     raise TimeParseError(
         f"{original} could be {shown}: add 上午/下午/晚上 or write 24-hour time", value=original
     )
+
+
+def _end_hour(g: dict[str, str | None], original: object) -> int | None:
+    """The hour a range's end names, as written (None: none)."""
+    if g["bH"] is not None:
+        return int(g["bH"])
+    return _cn_number(str(g["bh"]), original) if g["bh"] is not None else None
 
 
 def _day_end(g: dict[str, str | None], original: object) -> tuple[int, str, bool] | None:
