@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +35,7 @@ __all__ = [
     "parse_time_series",
     "parse_time_window",
     "resolve_tz",
+    "zone_dayfirst",
 ]
 
 PRECISIONS = ("second", "minute", "hour", "day")
@@ -65,6 +67,130 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo | None:
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         # OSError: a name that is a folder of the zone database ("Europe", "America/Argentina")
         raise TimeParseError("unknown time zone", value=tz) from exc
+
+
+class _Convention(NamedTuple):
+    """How a territory writes a numeric date, from CLDR: day first or not, its likely locale and pattern."""
+
+    dayfirst: bool
+    locale: str
+    pattern: str
+
+
+def _zone_key(zone: dt.tzinfo | None) -> str | None:
+    """The IANA name of a zone (``ZoneInfo.key``; pytz's ``zone``), or None (a fixed offset, None)."""
+    if zone is None or isinstance(zone, dt.timezone):
+        return None
+    key = getattr(zone, "key", None) or getattr(zone, "zone", None)
+    return key if isinstance(key, str) else None
+
+
+@lru_cache(maxsize=512)
+def _zone_convention(key: str | None) -> _Convention | None:
+    """CLDR's numeric date order for the territory of the zone named ``key``; None when it has no territory.
+
+    Zone -> territory (CLDR's zone territories, after its zone aliases: ``PRC`` is ``Asia/Shanghai``),
+    territory -> its likely locale (``und_HK`` -> ``zh_Hant_HK``), then the order of ``d`` and ``M``
+    in that locale's short date pattern (``d/M/y``: day first), or its medium one. ``Etc/UTC`` and
+    ``Etc/GMT-8`` are territory ``ZZ`` (unknown) in CLDR: no territory, so no order.
+    """
+    if not key:
+        return None
+    from babel import Locale, UnknownLocaleError
+    from babel.core import get_global
+
+    key = get_global("zone_aliases").get(key, key)
+    territory = get_global("zone_territories").get(key)
+    if territory is None or territory in ("ZZ", "001"):  # unknown region, the world
+        return None
+    try:
+        locale = Locale.parse(f"und_{territory}")
+    except (UnknownLocaleError, ValueError):
+        return None
+    for width in ("short", "medium"):
+        pattern = locale.date_formats[width].pattern
+        fields = re.sub(r"'[^']*'", "", pattern)  # quoted literals ("d 'de' MMM") are not fields
+        day, month = fields.find("d"), fields.find("M")
+        if day >= 0 and month >= 0:
+            return _Convention(day < month, str(locale), pattern)
+    return None
+
+
+def zone_dayfirst(tz: TzLike) -> bool | None:
+    """Whether a numeric date is written day first (``3/11``: 3 November) where the zone ``tz`` is.
+
+    Taken from CLDR (through Babel): the zone's territory, that territory's
+    likely locale, and the order of day and month in its short date pattern.
+    ``Asia/Hong_Kong`` (zh_Hant_HK, ``d/M/y``), ``Asia/Macau``,
+    ``Asia/Singapore``, ``Europe/London``: True; ``Asia/Shanghai``
+    (zh_Hans_CN, ``y/M/d``), ``Asia/Taipei``, ``America/New_York``: False.
+    None for a zone without a territory (``UTC``, ``Etc/GMT-8``, a fixed
+    offset such as ``"+08:00"``, None): there a date read both ways is refused.
+
+    >>> zone_dayfirst("Asia/Hong_Kong"), zone_dayfirst("Asia/Shanghai"), zone_dayfirst("UTC")
+    (True, False, None)
+    """
+    convention = _zone_convention(_zone_key(resolve_tz(tz)))
+    return None if convention is None else convention.dayfirst
+
+
+class _Order(NamedTuple):
+    """The day/month order in force for a numeric date (None: none) and where it came from, for errors."""
+
+    dayfirst: bool | None
+    source: str
+
+
+def _date_order(zone: dt.tzinfo | None, dayfirst: bool | None) -> _Order:
+    if dayfirst is not None:
+        return _Order(dayfirst, f"dayfirst={dayfirst} ({'day' if dayfirst else 'month'} first)")
+    key = _zone_key(zone)
+    convention = _zone_convention(key)
+    name = key or (str(zone) if zone is not None else "no zone")
+    if convention is None:
+        return _Order(None, f"{name} has no territory to take a day/month order from")
+    first = "day" if convention.dayfirst else "month"
+    return _Order(
+        convention.dayfirst, f"{name} writes {first} first (CLDR {convention.locale}: {convention.pattern})"
+    )
+
+
+def _day_month(first: int, second: int, sep: str, order: _Order, original: object) -> tuple[int, int]:
+    """(month, day) of a numeric date written ``first{sep}second``, in the order in force.
+
+    Refused (never read the other way round): a date that reads both ways (both 1-12 and
+    different: ``3/11``) where no order is in force, and one that is possible only in the other
+    order than the one in force (``24/1`` month first). One that reads one way only is read so
+    where no order is in force (``24/1``, ``1/24``, ``5/5``).
+    """
+    as_month_first, as_day_first = 1 <= first <= 12, 1 <= second <= 12
+    written = f"{first}{sep}{second}"
+    if order.dayfirst is None:
+        if as_month_first and as_day_first and first != second:
+            raise TimeParseError(
+                f"{written} could be {second}月{first}日 (day first) or {first}月{second}日 (month first), and "
+                f"{order.source}: write {second}月{first}日 or {first}月{second}日, or give the order "
+                "(dayfirst=True or False; receiptkit find --dayfirst or --monthfirst)",
+                value=original,
+            )
+        dayfirst = as_day_first and not as_month_first
+    else:
+        dayfirst = order.dayfirst
+        fits, other = (as_day_first, as_month_first) if dayfirst else (as_month_first, as_day_first)
+        if other and not fits:
+            month, day = (first, second) if dayfirst else (second, first)
+            raise TimeParseError(
+                f"{written} is not a {'day/month' if dayfirst else 'month/day'} date, and {order.source}: "
+                f"never read the other way round; write {month}月{day}日, or give dayfirst={not dayfirst} "
+                f"(receiptkit find {'--monthfirst' if dayfirst else '--dayfirst'}) if the customer wrote "
+                f"{'month' if dayfirst else 'day'} first",
+                value=original,
+            )
+    return (second, first) if dayfirst else (first, second)
+
+
+# a numeric day and month, a year perhaps, then a space or the end: "3/11 14:32", "3-11", "3.11.2026"
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*([/.-])\s*(\d{1,2})(?:\s*\2\s*\d{2,4})?(?=\s|$)")
 
 
 # a day is ended by 日/号 or by what is not a digit: "11月112:05" (1日 12:05 or 11日 2:05) is not read
@@ -163,7 +289,10 @@ def parse_time(
       converted to it. A naive time with no ``tz`` is an error.
     - ``ref``: reference date for texts without a year (``"11月20日 14:32"``,
       ``"11/20"``); the year is chosen so the result is not after ``ref``.
-    - ``dayfirst``: read ``"03/04/2026"`` as 3 April (European exports).
+    - ``dayfirst``: read ``"03/04/2026"`` as 3 April (European exports) and a
+      year-less ``"3/11"`` as 3 November; a numeric date possible only in the
+      other order (``"01/13/2025"`` day first, ``"24/1"`` month first) is refused,
+      never read the other way round.
     - ``fmt``: an explicit ``strptime`` format, tried first.
 
     Raises :class:`~receiptkit.errors.TimeParseError` when the text is not a time.
@@ -207,11 +336,15 @@ def parse_time(
         for pattern in (_ISO_RE, _COMPACT_RE, _CN_RE, _MD_RE):
             match = pattern.match(cleaned)
             if match:
-                if pattern is _MD_RE and dayfirst:
-                    raise TimeParseError(_order_reason(fmt, dayfirst), value=text)
+                parts = match.groupdict()
+                if pattern is _MD_RE and dayfirst:  # a year-less "3/11" written day first: 3 November
+                    parts = {**parts, "m": parts["d"], "d": parts["m"]}
                 try:
-                    value, precision, no_year = _from_parts(match.groupdict(), ref_date)
+                    value, precision, no_year = _from_parts(parts, ref_date)
                 except ValueError as exc:
+                    if pattern is _MD_RE and int(str(parts["m"])) > 12 >= int(str(parts["d"])):
+                        # a date only in the other order ("24/1" month first): refused, never swapped
+                        raise TimeParseError(_order_reason(fmt, dayfirst), value=text) from None
                     raise TimeParseError(f"not a valid date ({exc})", value=text) from None
                 zone_in_text = _zone_of(match.groupdict().get("z"))
                 break
@@ -572,7 +705,8 @@ _DATE = re.compile(
     r"^(?:(?P<rel>今天|今日|昨天|昨日|前天)"
     r"|(?:(?P<y>\d{4})\s*年\s*)?(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?:\s*[日号]|(?!\d))"
     r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d)"  # "2026-11-112:32": 1 12:32 or 11 2:32
-    # month/day as shops write it (field guide 5: staff logs write 1/24), month first as parse_time reads it
+    # day and month as shops write them (field guide 5: mainland staff logs write 1/24, month first), in the
+    # order the zone's territory writes (Hong Kong: 3/11 is 3 November) or dayfirst gives: see _day_month
     r"|(?P<sm>\d{1,2})\s*/\s*(?P<sd>\d{1,2})(?![\d/]))"
 )
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
@@ -716,6 +850,7 @@ def parse_time_window(
     tz: TzLike = None,
     *,
     ref: object = None,
+    dayfirst: bool | None = None,
 ) -> TimeWindow:
     """Read a time as a clerk types it, into a window with its precision.
 
@@ -731,6 +866,17 @@ def parse_time_window(
     ``"11月3日 上午8点"``, ``"2026-11-03 下午2点"``) or none (``"14:32"``:
     the reference day).
 
+    A numeric day and month (``"11/3 下午2点"``, ``"3/11/2026 14:32"``,
+    ``"3-11"``) is read in the order ``dayfirst`` gives (True: 3/11 is
+    3 November; False: 11 March); by default (None) in the order the zone's
+    territory writes (:func:`zone_dayfirst`, from CLDR: month first in
+    ``Asia/Shanghai``, day first in ``Asia/Hong_Kong`` and ``Europe/London``).
+    A date possible only in the other order (``"24/1"`` month first) is
+    refused, never read the other way round. A zone without a territory
+    (``UTC``, ``"+08:00"``) has no order: there a date read both ways
+    (``"3/11"``) is refused, and one read one way only (``"24/1"``,
+    ``"1/24"``, ``"5/5"``) is read that way.
+
     ``ref`` is the reference: a date (``"2026-11-20"``, a ``datetime.date``)
     gives the day of texts without one (今天, 昨天, a time alone) and the year
     of texts without one; a time (``pd.Timestamp.now(tz)``) is *now*: a window
@@ -741,17 +887,28 @@ def parse_time_window(
     (``"两点一刻"`` is 02:15 or 14:15), unless it is one end of a range the
     other end leaves one reading of (``"11点-12点"``: 11:00-12:00; a range
     never crosses midnight); a time alone, 今天 or 昨天 without
-    ``ref``; a window in the future of ``ref``.
+    ``ref``; a window in the future of ``ref``; a numeric day/month as
+    above.
 
     >>> w = parse_time_window("11月3日 上午8点", "Asia/Shanghai", ref="2026-11-20")
     >>> str(w.start), str(w.end), w.precision
     ('2026-11-03 08:00:00+08:00', '2026-11-03 09:00:00+08:00', 'hour')
+    >>> str(parse_time_window("3/11 14:32", "Asia/Hong_Kong", ref="2026-11-20").start)
+    '2026-11-03 14:32:00+08:00'
     """
     zone = resolve_tz(tz)
     ref_day, now = _reference(ref, zone)
-    window = _clerk_window(text, zone, ref_day) if isinstance(text, str) else None
+    order = _date_order(zone, dayfirst)
+    window = _clerk_window(text, zone, ref_day, order) if isinstance(text, str) else None
     if window is None:
-        parsed = parse_time(text, zone, ref=ref_day)
+        # what the clerk's grammar does not read ("3/11/2026 14:32") is read by parse_time in the same order
+        numeric = _NUMERIC_DATE.match(_clean(text)) if isinstance(text, str) else None
+        if numeric is not None:
+            month, _ = _day_month(int(numeric.group(1)), int(numeric.group(3)), numeric.group(2), order, text)
+            read_dayfirst = month != int(numeric.group(1))
+        else:
+            read_dayfirst = bool(order.dayfirst)
+        parsed = parse_time(text, zone, ref=ref_day, dayfirst=read_dayfirst)
         window = TimeWindow(parsed.ts, None, parsed.precision)
     if now is not None:
         first = window.start
@@ -764,7 +921,9 @@ def parse_time_window(
     return window
 
 
-def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) -> TimeWindow | None:
+def _clerk_window(
+    text: str, zone: dt.tzinfo | None, ref_day: dt.date | None, order: _Order
+) -> TimeWindow | None:
     """The window of a text in the clerk's grammar; None when the text is not in it."""
     cleaned = _clean(text)
     rest = cleaned
@@ -788,7 +947,7 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
                 month, dom = (
                     (int(groups["mo"]), int(groups["d"]))
                     if groups["mo"]
-                    else (int(groups["sm"]), int(groups["sd"]))
+                    else _day_month(int(groups["sm"]), int(groups["sd"]), "/", order, text)
                 )
                 if groups["y"]:
                     day = dt.date(int(groups["y"]), month, dom)
@@ -798,6 +957,8 @@ def _clerk_window(text: str, zone: dt.tzinfo | None, ref_day: dt.date | None) ->
                     day = dt.date(ref_day.year, month, dom)
                     if day > ref_day:
                         day = dt.date(ref_day.year - 1, month, dom)
+        except TimeParseError:
+            raise
         except ValueError as exc:
             raise TimeParseError(f"not a valid date ({exc})", value=text) from None
         rest = rest[date.end() :].strip()

@@ -173,3 +173,63 @@ def test_find_on_a_narrow_console_or_a_pipe_lists_every_candidate_in_full(monkey
         ):
             assert text in out, (width, text, out)
         assert ("┃" in out) == (width >= counter.WIDE_TABLE)
+
+
+def _hong_kong_card_sale(journal: pd.DataFrame) -> pd.Series:
+    """An approved HKD card sale on a day that reads as another date month first (3/11 is not 11/3)."""
+    utc = pd.to_datetime(journal["ts"], utc=True)
+    local = utc.dt.tz_convert("Asia/Hong_Kong")
+    ok = journal[
+        (journal["status"] == "approved")
+        & (journal["txn_type"] == "sale")
+        & (journal["channel"] == "card")
+        & (journal["currency"] == "HKD")
+        & (local.dt.day <= 12)
+        & (local.dt.day != local.dt.month)
+        & (utc.dt.day <= 12)  # the same in UTC, written in UTC
+        & (utc.dt.day != utc.dt.month)
+    ]
+    return ok.iloc[0]
+
+
+def _day_first_evidence(row: pd.Series, zone: str = "Asia/Hong_Kong") -> list[str]:
+    local = pd.Timestamp(row["ts"]).tz_convert(zone)
+    amount = f"{int(row['amount_minor']) // 100}.{int(row['amount_minor']) % 100:02d}"
+    when = f"{local.day}/{local.month} {local:%H:%M:%S}"  # as a Hong Kong clerk writes it: day first
+    return ["--amount", amount, "--currency", "HKD", "--time", when, "--last4", row["card_last4"]]
+
+
+def test_a_hong_kong_clerks_day_month_is_read_day_first(demo_dir, journal):
+    """Before, "3/11 14:32" was read as 11 March whatever --tz said: the sale was not found (or another was)."""
+    row = _hong_kong_card_sale(journal)
+    base = ["find", "--journal", str(demo_dir / "journal.csv"), *_day_first_evidence(row)]
+    found = CliRunner().invoke(app, [*base, "--tz", "Asia/Hong_Kong"], terminal_width=200)
+    assert found.exit_code == 0, found.output
+    assert "MATCHED" in found.output and row["txn_id"] in found.output
+    assert "--tz Asia/Hong_Kong" in found.output and "--dayfirst" not in found.output  # the zone decides
+    # the same text in a month-first zone (the default, Asia/Shanghai) is another day: not this sale
+    local = pd.Timestamp(row["ts"]).tz_convert("Asia/Hong_Kong")
+    shanghai = CliRunner().invoke(app, base, terminal_width=200)
+    assert shanghai.exit_code == 1 and "reprint with" not in shanghai.output
+    assert f"{local.year}-{local.day:02d}-{local.month:02d}" in shanghai.output  # read month first
+    # --dayfirst says the order where the zone does not, and the reprint line keeps it
+    forced = CliRunner().invoke(app, [*base, "--dayfirst"], terminal_width=200)
+    assert forced.exit_code == 0 and row["txn_id"] in forced.output
+    assert "--dayfirst" in forced.output.split("reprint with:")[1]
+
+
+def test_a_day_month_read_both_ways_in_a_zone_without_an_order_is_refused(demo_dir, journal):
+    row = _hong_kong_card_sale(journal)
+    base = [
+        "find",
+        "--journal",
+        str(demo_dir / "journal.csv"),
+        *_day_first_evidence(row, "UTC"),
+        "--tz",
+        "UTC",
+    ]
+    refused = CliRunner().invoke(app, base, terminal_width=200)
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "--dayfirst" in refused.output and "reprint with" not in refused.output
+    told = CliRunner().invoke(app, [*base, "--dayfirst"], terminal_width=200)
+    assert told.exit_code == 0 and row["txn_id"] in told.output

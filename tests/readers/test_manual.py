@@ -74,3 +74,20 @@ def test_years_outside_the_readable_range_are_a_proof_error_naming_the_text(time
     with pytest.raises(ProofError, match="outside 1970-2199") as info:
         proof(amount="12.00", time=time, last4="1234")
     assert (info.value.column, info.value.value) == ("time", time)
+
+
+def test_a_slash_date_is_read_in_the_order_of_the_zones_territory():
+    """A Hong Kong clerk's "3/11" is 3 November; it was read as 11 March whatever the zone."""
+    hk = proof(amount="88.00", time="3/11 14:32", tz="Asia/Hong_Kong", currency="HKD", ref="2026-11-20")
+    assert hk.iloc[0]["ts"] == pd.Timestamp("2026-11-03 14:32", tz="Asia/Hong_Kong")
+    cn = proof(amount="88.00", time="3/11 14:32", ref="2026-11-20")  # Asia/Shanghai, month first
+    assert cn.iloc[0]["ts"] == pd.Timestamp("2026-03-11 14:32", tz="Asia/Shanghai")
+    forced = proof(amount="88.00", time="3/11 14:32", tz="UTC", dayfirst=True, ref="2026-11-20")
+    assert forced.iloc[0]["ts"] == pd.Timestamp("2026-11-03 14:32", tz="UTC")
+
+
+def test_a_slash_date_read_both_ways_in_a_zone_without_an_order_is_a_proof_error():
+    with pytest.raises(ProofError) as info:
+        proof(amount="88.00", time="3/11 14:32", tz="UTC", ref="2026-11-20")
+    assert (info.value.column, info.value.value) == ("time", "3/11 14:32")
+    assert "11月3日" in info.value.reason and "dayfirst" in info.value.reason

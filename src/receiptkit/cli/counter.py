@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_TZ = "Asia/Shanghai"
+DAYFIRST_HELP = (
+    "Read a numeric date in --time day first (3/11: 3 November) or month first (11 March). "
+    "Default: as --tz's territory writes it (CLDR: Asia/Shanghai month first, Asia/Hong_Kong day first); "
+    "a zone without one (UTC, +08:00) refuses a date read both ways."
+)
 
 
 @app.command()
@@ -40,6 +45,7 @@ def find(
     tz: Annotated[
         str, typer.Option(help="Time zone of --time, and of journal times written without one.")
     ] = DEFAULT_TZ,
+    dayfirst: Annotated[bool | None, typer.Option("--dayfirst/--monthfirst", help=DAYFIRST_HELP)] = None,
     proof_file: Annotated[
         Path | None,
         typer.Option("--proof", help="A proof file (bill, statement, SMS...) instead of the options."),
@@ -86,7 +92,18 @@ def find(
     from receiptkit.cli.reconcile import learned_for
 
     evidence = _Evidence(
-        amount, time, last4, ref, wallet_txn, merchant, currency, tz, proof_file, proof_id, screenshot
+        amount,
+        time,
+        last4,
+        ref,
+        wallet_txn,
+        merchant,
+        currency,
+        tz,
+        proof_file,
+        proof_id,
+        screenshot,
+        dayfirst,
     )
     try:
         with err_console.status("reading the journal") as spinner:
@@ -155,6 +172,7 @@ class _Evidence:
     proof_file: Path | None = None
     proof_id: str | None = None
     screenshot: Path | None = None
+    dayfirst: bool | None = None
 
     @property
     def given(self) -> bool:
@@ -185,6 +203,7 @@ class _Evidence:
             currency=self.currency,
             tz=self.tz,
             wallet_txn_id=self.wallet_txn,
+            dayfirst=self.dayfirst,
         )
         return proof, ""
 
@@ -209,6 +228,8 @@ class _Evidence:
                     out += [option, value]
             if self.currency != "CNY":
                 out += ["--currency", self.currency]
+            if self.dayfirst is not None:
+                out.append("--dayfirst" if self.dayfirst else "--monthfirst")
         if self.tz != DEFAULT_TZ:
             out += ["--tz", self.tz]
         return out
@@ -366,6 +387,9 @@ def reprint_cmd(
     ] = None,
     merchant: Annotated[str | None, typer.Option(help="The proof: merchant text.")] = None,
     currency: Annotated[str, typer.Option(help="The proof: currency of the amount.")] = "CNY",
+    dayfirst: Annotated[
+        bool | None, typer.Option("--dayfirst/--monthfirst", help=f"The proof: {DAYFIRST_HELP}")
+    ] = None,
     proof_file: Annotated[
         Path | None, typer.Option("--proof", help="The proof: a proof file (bill, statement, SMS...).")
     ] = None,
@@ -452,6 +476,7 @@ def reprint_cmd(
         proof_file,
         proof_id,
         screenshot,
+        dayfirst,
     )
     try:
         if printer_config is not None:

@@ -353,7 +353,8 @@ def find(
 
     Give a one-row proofs frame, or the evidence as keywords (``amount``,
     ``time``, ``last4``, ``reference``, ``merchant``, ``currency``, ``tz``,
-    ... as :func:`receiptkit.proof` takes). Pass a :class:`JournalIndex`
+    ``dayfirst`` (the order of a numeric day/month, by default ``tz``'s), ...
+    as :func:`receiptkit.proof` takes). Pass a :class:`JournalIndex`
     built once to make repeated calls fast. Returns the candidates, best
     first, with ``confidence``, ``why``, the proof's ``proof_id``, its
     ``verdict`` (``matched``, ``ambiguous`` or ``unmatched``), ``chosen`` (true

@@ -35,6 +35,7 @@ def proof(
     order_no: str | None = None,
     terminal_id: str | None = None,
     ref: Any = None,
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """One proof from what the customer tells or shows at the counter.
 
@@ -45,7 +46,11 @@ def proof(
     ``"11月3日 上午8点"``, ``"昨天 14:32"``, a date alone is day precision.
     ``ref`` is the reference: by default *now* in ``tz`` (a time alone or
     今天 is today, and a time later than now is refused, never moved to
-    another day); a date gives the day of such texts instead. ``last4`` may be
+    another day); a date gives the day of such texts instead. A numeric
+    day/month (``"3/11 14:32"``) is read in the order ``dayfirst`` gives, by
+    default in the order ``tz``'s territory writes (CLDR: ``Asia/Shanghai``
+    11 March, ``Asia/Hong_Kong`` 3 November); where ``tz`` has none (``UTC``)
+    a date read both ways is refused. ``last4`` may be
     a masked number (``"**** 1234"``). Raises :class:`ProofError` naming the
     bad field.
     """
@@ -60,7 +65,9 @@ def proof(
     date = pd.NaT
     if time is not None:
         try:
-            window = parse_time_window(time, tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz))
+            window = parse_time_window(
+                time, tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz), dayfirst=dayfirst
+            )
         except ReceiptkitError as exc:
             raise ProofError(exc.reason, file=where, row=1, column="time", value=time) from None
         precision = window.precision
@@ -80,7 +87,12 @@ def proof(
         raise ProofError(
             "direction must be debit or credit", file=where, row=1, column="direction", value=direction
         )
-    key = "|".join(str(v) for v in (amount, time, last4, reference, merchant, currency, direction, order_no))
+    fields = [amount, time, last4, reference, merchant, currency, direction, order_no]
+    if (
+        dayfirst is not None
+    ):  # "3/11" read day first is other evidence than month first; ids without it unchanged
+        fields.append(f"dayfirst={dayfirst}")
+    key = "|".join(str(v) for v in fields)
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
     frame = pd.DataFrame(
         {

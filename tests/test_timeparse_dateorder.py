@@ -1,0 +1,213 @@
+"""A numeric day/month at the counter is read in the order its zone's territory writes, or refused.
+
+"3/11" is 11 March in Shanghai (month first, field guide 5: shop staff write 1/24) and 3 November in
+Hong Kong (day first). Before, parse_time_window read every slash date month first, whatever the zone:
+a Hong Kong clerk's "3/11 14:32" silently became 11 March.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from receiptkit.errors import TimeParseError
+from receiptkit.timeparse import parse_time, parse_time_window, zone_dayfirst
+
+REF = "2026-11-20"
+
+
+def _t(text: str, tz: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz=tz)
+
+
+# What CLDR (through Babel 2.18) writes for each zone's territory, checked by hand:
+# zh_Hans_CN y/M/d, zh_Hant_HK d/M/y, zh_Hant_MO d/M/y, en_SG d/M/yy, en_GB dd/MM/y, en_US M/d/yy,
+# zh_Hant_TW y/M/d, ja_JP y/MM/dd, en_AU d/M/yy.
+@pytest.mark.parametrize(
+    ("zone", "dayfirst"),
+    [
+        ("Asia/Shanghai", False),
+        ("Asia/Urumqi", False),
+        ("PRC", False),  # an alias of Asia/Shanghai
+        ("Asia/Hong_Kong", True),
+        ("Hongkong", True),  # an alias of Asia/Hong_Kong
+        ("Asia/Macau", True),
+        ("Asia/Singapore", True),
+        ("Europe/London", True),
+        ("America/New_York", False),
+        ("Asia/Taipei", False),
+        ("Asia/Tokyo", False),
+        ("Australia/Sydney", True),
+    ],
+)
+def test_the_zone_takes_its_territorys_order_from_cldr(zone: str, dayfirst: bool) -> None:
+    assert zone_dayfirst(zone) is dayfirst
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Etc/UTC", "Etc/GMT-8", "+08:00", dt.UTC, dt.timezone(dt.timedelta(hours=8)), None]
+)
+def test_a_zone_without_a_territory_has_no_order(zone: object) -> None:
+    # Etc/UTC is territory ZZ (unknown) in CLDR: its likely locale en_US must not decide anything
+    assert zone_dayfirst(zone) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "precision"),
+    [
+        ("3/11 14:32", "2026-11-03 14:32", None, "minute"),
+        ("3/11 下午2点", "2026-11-03 14:00", "2026-11-03 15:00", "hour"),
+        ("3/11", "2026-11-03 00:00", None, "day"),
+        ("24/1 10:00", "2026-01-24 10:00", None, "minute"),
+        ("3/11/2026 14:32", "2026-11-03 14:32", None, "minute"),
+        ("03/11/26 14:32", "2026-11-03 14:32", None, "minute"),
+        ("3.11.2026", "2026-11-03 00:00", None, "day"),
+        ("3-11 14:32", "2026-11-03 14:32", None, "minute"),
+    ],
+)
+def test_hong_kong_reads_day_first(text: str, start: str, end: str | None, precision: str) -> None:
+    zone = "Asia/Hong_Kong"
+    window = parse_time_window(text, zone, ref=REF)
+    assert window.start == _t(start, zone)
+    assert window.end == (_t(end, zone) if end else None)
+    assert window.precision == precision
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("3/11 14:32", "2026-03-11 14:32"),
+        ("11/3 14:32", "2026-11-03 14:32"),
+        ("1/24 14:32", "2026-01-24 14:32"),
+        ("3/11/2026 14:32", "2026-03-11 14:32"),
+        ("3-11 14:32", "2026-03-11 14:32"),
+    ],
+)
+def test_shanghai_reads_month_first(text: str, start: str) -> None:
+    assert parse_time_window(text, "Asia/Shanghai", ref=REF).start == _t(start, "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "+08:00", "Etc/GMT-8"])
+@pytest.mark.parametrize(
+    "text", ["3/11", "3/11 14:32", "3/11 下午2点", "3/11/2026 14:32", "3-11 14:32", "3.11.2026"]
+)
+def test_without_a_territory_a_date_read_both_ways_is_refused_saying_how_to_give_it(
+    text: str, zone: str
+) -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window(text, zone, ref=REF)
+    assert info.value.value == text
+    reason = info.value.reason
+    assert "11月3日" in reason and "3月11日" in reason  # both readings, as the clerk would write them
+    assert "dayfirst" in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("1/24", "2026-01-24"),
+        ("24/1", "2026-01-24"),
+        ("5/5 14:32", "2026-05-05 14:32"),
+        ("1/24 14:32", "2026-01-24 14:32"),
+        ("24/1/2026 14:32", "2026-01-24 14:32"),
+        ("1/24/2026", "2026-01-24"),
+    ],
+)
+def test_without_a_territory_a_date_read_one_way_only_is_read_that_way(text: str, start: str) -> None:
+    assert parse_time_window(text, "UTC", ref=REF).start == _t(start, "UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "dayfirst", "start"),
+    [
+        ("3/11 14:32", "Asia/Shanghai", True, "2026-11-03 14:32"),
+        ("3/11 14:32", "Asia/Hong_Kong", False, "2026-03-11 14:32"),
+        ("3/11 14:32", "UTC", True, "2026-11-03 14:32"),
+        ("3/11 14:32", "UTC", False, "2026-03-11 14:32"),
+        ("3/11/2026 14:32", "UTC", True, "2026-11-03 14:32"),
+        ("3-11 14:32", "UTC", True, "2026-11-03 14:32"),
+    ],
+)
+def test_dayfirst_forces_the_order(text: str, zone: str, dayfirst: bool, start: str) -> None:
+    assert parse_time_window(text, zone, ref=REF, dayfirst=dayfirst).start == _t(start, zone)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "dayfirst", "words"),
+    [
+        # possible only in the other order than the zone writes: refused, never read the other way round
+        ("24/1", "Asia/Shanghai", None, "month first"),
+        ("24/1 14:32", "Asia/Shanghai", None, "1月24日"),
+        ("1/24 14:32", "Asia/Hong_Kong", None, "day first"),
+        ("1/24/2026", "Europe/London", None, "day first"),
+        ("13/1 14:32", "America/New_York", None, "month first"),
+        ("24/1 14:32", "UTC", False, "month first"),
+        ("1/24 14:32", "UTC", True, "day first"),
+        ("24-1 14:32", "UTC", False, "month first"),
+        # no date in either order
+        ("11/31 14:00", "Asia/Shanghai", None, "not a valid date"),
+        ("31/11 14:00", "Asia/Hong_Kong", None, "not a valid date"),
+        ("13/14", "UTC", None, "not a valid date"),
+    ],
+)
+def test_a_date_not_in_the_order_is_refused_naming_the_text(
+    text: str, zone: str, dayfirst: bool | None, words: str
+) -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window(text, zone, ref=REF, dayfirst=dayfirst)
+    assert info.value.value == text
+    assert words in info.value.reason
+
+
+def test_the_order_refusal_names_where_the_order_came_from() -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window("1/24 14:32", "Asia/Hong_Kong", ref=REF)
+    assert "Asia/Hong_Kong" in info.value.reason and "zh_Hant_HK" in info.value.reason
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window("1/24 14:32", "UTC", ref=REF, dayfirst=True)
+    assert "dayfirst=True" in info.value.reason
+
+
+def test_parse_time_reads_a_year_less_date_day_first_when_asked() -> None:
+    # before, parse_time refused every year-less "3/11" with dayfirst=True; now it is read in that order
+    assert parse_time("3/11", "UTC", ref=REF, dayfirst=True).ts == _t("2026-11-03", "UTC")
+    assert parse_time("3/11", "UTC", ref=REF).ts == _t("2026-03-11", "UTC")
+    with pytest.raises(TimeParseError, match="never read in another order"):
+        parse_time("24/1", "UTC", ref=REF)  # was "not a valid date": 24 January only day first
+
+
+# ------------------------------------------------------------------ property
+
+_ZONES = ["Asia/Hong_Kong", "Asia/Shanghai", "Europe/London", "America/New_York", "UTC", "+08:00"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2026, 12, 31)),
+    zone=st.sampled_from(_ZONES),
+    forced=st.sampled_from([None, True, False]),
+    written_dayfirst=st.booleans(),
+    form=st.sampled_from(
+        ["{a}/{b}", "{a}/{b} 14:32", "{a}/{b} 下午2点", "{a}/{b}/2026 14:32", "{a}-{b} 14:32"]
+    ),
+)
+def test_a_date_written_in_the_zones_order_comes_back_or_is_refused_never_another_day(
+    day: dt.date, zone: str, forced: bool | None, written_dayfirst: bool, form: str
+) -> None:
+    order = forced if forced is not None else zone_dayfirst(zone)
+    # written in the order in force; a zone with none may be given either order
+    dayfirst = order if order is not None else written_dayfirst
+    a, b = (day.day, day.month) if dayfirst else (day.month, day.day)
+    text = form.format(a=a, b=b)
+    try:
+        window = parse_time_window(text, zone, ref="2026-12-31", dayfirst=forced)
+    except TimeParseError as exc:
+        assert exc.value == text
+        # only a zone without an order may refuse a date in the order written, and only one read both ways
+        assert order is None and day.day <= 12 and day.day != day.month, (text, exc.reason)
+        return
+    assert window.start.date() == day, (text, zone, forced, window)
