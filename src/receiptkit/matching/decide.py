@@ -23,6 +23,7 @@ from receiptkit.matching.candidates import gather
 from receiptkit.matching.evidence import MerchantTable, ProofArrays, score
 from receiptkit.matching.guards import guards
 from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.payees import payee_blocked
 from receiptkit.matching.policy import MatchPolicy
 
 _FAILED = 3  # route of a declined attempt: a rival hypothesis, never matched
@@ -211,6 +212,8 @@ def _decide(
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
     # a clock change whose segment is unclear, a card's text against a wallet row (matching.guards)
     doubt, blocked = guards(index, proofs, w.txn, w.proof, policy.number_date_tolerance_hours)
+    # a record paid to someone the shop's payments on its wallet never go to (matching.payees)
+    blocked |= payee_blocked(index, proofs, w.txn, w.proof, w.table, policy)
     blocked = np.append(blocked, False)  # -1 (no candidate) reads the appended False
     for _ in range(20):
         post = _posteriors(w, active, policy)

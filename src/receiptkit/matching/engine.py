@@ -41,6 +41,7 @@ from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.latin import latin_aliases, latin_voters
 from receiptkit.matching.learned import Learned
+from receiptkit.matching.payees import payee_records, with_wallet_payees
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers of the old single module)
     RESULT_COLUMNS,
@@ -236,6 +237,7 @@ def _read_table(
         hits = alias_hits(index, arrays, policy)  # the rows the proofs' full numbers lead to
         learned = aliases_from_hits(hits, arrays.merchant, policy)  # names proven by a strong identifier
         policy = _with_wallet_named_card_sales(policy, hits, arrays.frame)
+        policy = with_wallet_payees(policy, hits, arrays.frame)  # whom each shop's wallet payments go to
     else:
         learned = {str(k): set(v) for k, v in learned_aliases.items()}
     table = MerchantTable.build(index, arrays, policy, learned)
@@ -277,6 +279,7 @@ def _decide_batch(
     result.attrs["policy"] = _policy_values(policy)
     result.attrs["fx_rates_learned"] = fx_records(read.fx_learned)
     result.attrs["merchant_aliases"] = {name: sorted(keys) for name, keys in sorted(read.learned.items())}
+    result.attrs["wallet_payees"] = payee_records(policy)
     result.attrs["coincidence"] = coincidences
     result.attrs["completeness"] = completeness_seen
     result.attrs["prior_absent"] = absences

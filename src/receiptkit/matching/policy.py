@@ -186,6 +186,15 @@ class MatchPolicy:
         weighed so. ``match`` adds the merchants the batch proves it of (at
         least ``min_skew_votes`` such texts whose RRN or auth code names exactly
         one card sale of the merchant; ``channel.card_sales_named_by_wallet``).
+        ``wallet_payees``: whom a merchant's WeChat Pay or Alipay payments go
+        to, declared: ``(merchant_name, "wechat" | "alipay", (payee, ...))``
+        entries. A record of that wallet naming none of them, nor the shop, is
+        never ``matched`` to that merchant's sales (flag
+        ``payee_not_this_shop``: a swapped QR code, field guide 5;
+        :mod:`~receiptkit.matching.payees`). ``wallet_payees_learned``: the
+        same, learned by ``match`` from the batch, ``(merchant_name, wallet,
+        records, (payee, ...))``: at least ``min_skew_votes`` records of the
+        wallet whose whole number leads to exactly one of the merchant's sales.
 
     State (:class:`~receiptkit.matching.comparators.StateComparator`)
         ``m_posted_voided``: m of a bank statement's debit line against a sale
@@ -260,6 +269,8 @@ class MatchPolicy:
     m_bank_wallet_other_channel: float = 0.001
     m_bank_not_terminal_card_sale: float = 0.01
     card_sales_named_by_wallet: tuple[str, ...] = ()
+    wallet_payees: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    wallet_payees_learned: tuple[tuple[str, str, int, tuple[str, ...]], ...] = ()
     m_posted_voided: float = 0.01
     m_refunded_not_undone: float = 0.001
     m_merchant_other_brand: float = 1e-9
@@ -306,10 +317,42 @@ class MatchPolicy:
             _check(name, getattr(self, name), low=0.0, high=100.0)
         for name in ("fx_tolerance", "fx_fee_max"):
             _check(name, getattr(self, name), low=0.0)
+        _check_payees("wallet_payees", self.wallet_payees, learned=False)
+        _check_payees("wallet_payees_learned", self.wallet_payees_learned, learned=True)
 
     def replace(self, **changes: object) -> MatchPolicy:
         """A copy with some parameters changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _check_payees(name: str, entries: object, learned: bool) -> None:
+    """``wallet_payees`` (``learned``: ``wallet_payees_learned``) as documented, or a PolicyError naming it."""
+    shape = (
+        "(merchant_name, wallet, records, (payee, ...))"
+        if learned
+        else "(merchant_name, wallet, (payee, ...))"
+    )
+    if not isinstance(entries, tuple):
+        raise PolicyError(f"MatchPolicy.{name}: {entries!r} is not a tuple of {shape}", value=entries)
+    for entry in entries:
+        size = 4 if learned else 3
+        if not isinstance(entry, tuple) or len(entry) != size:
+            raise PolicyError(f"MatchPolicy.{name}: {entry!r} is not {shape}", value=entry)
+        merchant, wallet, payees = entry[0], entry[1], entry[-1]
+        if not isinstance(merchant, str) or not merchant.strip():
+            raise PolicyError(f"MatchPolicy.{name}: {entry!r} names no merchant", value=entry)
+        if wallet not in ("wechat", "alipay"):
+            raise PolicyError(
+                f"MatchPolicy.{name}: wallet {wallet!r} is not 'wechat' or 'alipay'", value=entry
+            )
+        if learned and (isinstance(entry[2], bool) or not isinstance(entry[2], int) or entry[2] < 1):
+            raise PolicyError(f"MatchPolicy.{name}: records {entry[2]!r} is not a count", value=entry)
+        if (
+            not isinstance(payees, tuple)
+            or not payees
+            or not all(isinstance(t, str) and t.strip() for t in payees)
+        ):
+            raise PolicyError(f"MatchPolicy.{name}: {payees!r} is not a tuple of payee names", value=entry)
 
 
 # parameters that are probabilities in (0, 1] (a level's m, a threshold, a prior): a log of each is taken

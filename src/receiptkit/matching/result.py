@@ -15,6 +15,7 @@ from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
 from receiptkit.matching.guards import guard_notes, numbers_shown_twice
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
+from receiptkit.matching.payees import PAYEE_FLAG, payee_notes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
 from receiptkit.schema import STRING
@@ -438,6 +439,10 @@ def _build_result(
     guard_text, guard_flags = guard_notes(
         index, proofs, w.txn, w.proof, post.best, policy.number_date_tolerance_hours
     )
+    # a record paid to someone the shop's payments on its wallet never go to (matching.payees)
+    for j, note in payee_notes(index, proofs, w.txn, w.proof, post.best, w.table, policy).items():
+        guard_text[j] = f"{guard_text[j]}; {note}" if j in guard_text else note
+        guard_flags.setdefault(j, set()).add(PAYEE_FLAG)
     for j, note in guard_text.items():
         if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note

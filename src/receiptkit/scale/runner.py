@@ -54,6 +54,7 @@ from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex, card_sale_rows, last4_codes
 from receiptkit.matching.latin import aliases_from_votes, latin_votes
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
+from receiptkit.matching.payees import payee_records, with_wallet_payees
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.skew import (
     anchor_pairs,
@@ -391,6 +392,8 @@ def plan_dask(
     learned, count_branches, policy = _learn_aliases(source, pcs, offsets, policy, stats, meta, segments)
     if policy.card_sales_named_by_wallet != routed_policy.card_sales_named_by_wallet:
         routed_policy = routed_policy.replace(card_sales_named_by_wallet=policy.card_sales_named_by_wallet)
+    if policy.wallet_payees_learned != routed_policy.wallet_payees_learned:
+        routed_policy = routed_policy.replace(wallet_payees_learned=policy.wallet_payees_learned)
 
     # 3. plan
     plan = make_plan(
@@ -465,6 +468,7 @@ def plan_dask(
             **estimates.attrs(),
             "fx_rates_learned": fx_records(fx_learned),
             "merchant_aliases": {name: sorted(keys) for name, keys in sorted(learned.items())},
+            "wallet_payees": payee_records(policy),
         }
         meta_result.attrs = attrs
         result = dd.map_partitions(
@@ -537,6 +541,7 @@ def _learn_aliases(
     texts = learners["merchant_text"].astype(object).where(learners["merchant_text"].notna(), None).to_numpy()
     learned = aliases_from_hits(hits, texts, policy)
     policy = _with_wallet_named_card_sales(policy, hits, learners)
+    policy = with_wallet_payees(policy, hits, learners)  # whom each shop's wallet payments go to
     # the learners against every merchant of the journal (the journal-wide names and shares)
     index = index_with_stats(journal_meta.drop(columns=["_row"], errors="ignore").iloc[:0], stats, offsets)
     arrays = ProofArrays.build(validate_proofs(learners), index, policy)

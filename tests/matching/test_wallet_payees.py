@@ -1,0 +1,180 @@
+"""A wallet record paid to someone the shop's wallet payments never go to is not matched (matching.payees).
+
+Field guide 5, "Paid, but to another account (QR swap)": a sticker pasted over the shop's code, or a code
+bound by a third party; the customer's record is a genuine payment whose payee is not the shop, while amount
+and time fit a sale. Police advice: "check the payee on the customer's screen". A clerk knows whom the shop's
+WeChat Pay and Alipay payments go to; the matcher learns it from the batch: records whose whole transaction
+number is on one of the merchant's sales show the payee the wallet names for that merchant.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.errors import PolicyError
+from receiptkit.matching.payees import wallet_payees_from_hits
+from receiptkit.matching.policy import MatchPolicy
+
+from .conftest import background, journal, pf, proofs, row_of, txn
+
+SHOP = "老街馄饨(徐家汇店)"
+OTHER_SHOP = "老街馄饨(五角场店)"
+STRANGER = "上海鑫源贸易有限公司"  # a company nobody here has heard of (the swapped code's owner)
+
+
+def _ali(k: int, day: str = "20261120") -> str:
+    return f"{day}2200{k:04d}{'7' * 16}"  # Alipay 交易订单号: YYYYMMDD + 20 digits
+
+
+def _wx(k: int, day: str = "20261120") -> str:
+    return f"4200002372{day}{k:010d}"  # WeChat 交易单号: 4200 + 6 + YYYYMMDD + 10
+
+
+def _shop(
+    n_proven: int = 4, number: bool = True, shown: str | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
+    """A shop whose Alipay sales keep their numbers; ``n_proven`` customers' records name it and its sale."""
+    rows = background(merchant_name=SHOP)
+    proven: list[dict] = []
+    for k in range(n_proven):
+        clock = f"{9 + k:02d}:15:00"
+        rows.append(
+            txn(
+                f"P{k}",
+                2000 + 100 * k,
+                clock,
+                channel="alipay",
+                card_last4=None,
+                merchant_name=SHOP,
+                wallet_txn_id=_ali(k) if number else None,
+            )
+        )
+        proven.append(
+            pf(f"proven{k}", 2000 + 100 * k, clock, wallet_txn_id=_ali(k), merchant_text=shown or SHOP)
+        )
+    # the sale a swapped code's payment coincides with: same amount and second, no number kept on it
+    rows.append(txn("S1", 5100, "12:23:07", channel="alipay", card_last4=None, merchant_name=SHOP))
+    return journal(*rows), proven
+
+
+def _swap(text: str = STRANGER, number: str | None = None) -> dict:
+    return pf("swap", 5100, "12:23:11", wallet_txn_id=number or _ali(99), merchant_text=text)
+
+
+def test_a_record_paid_to_a_stranger_is_not_matched() -> None:
+    j, proven = _shop()
+    result = rk.match(proofs(*proven, _swap()), j)
+    row = row_of(result, "swap")
+    assert row["status"] != "matched", row["reason"]
+    assert pd.isna(row["txn_id"])
+    assert "payee_not_this_shop" in str(row["flags"]).split(";")
+    assert STRANGER in row["reason"] and SHOP in row["reason"]
+    assert "4 Alipay records" in row["reason"]
+    for k in range(4):  # the records that taught it are matched as before
+        assert row_of(result, f"proven{k}")["status"] == "matched"
+
+
+def test_without_records_that_teach_it_nothing_changes() -> None:
+    # the same record alone: nobody has shown whom the shop's Alipay payments go to; the evidence decides
+    j, _ = _shop()
+    alone = rk.match(proofs(_swap()), j)
+    assert "payee_not_this_shop" not in str(row_of(alone, "swap")["flags"])
+    # two proven records are not enough (min_skew_votes, 3)
+    j2, proven2 = _shop(n_proven=2)
+    two = rk.match(proofs(*proven2, _swap()), j2)
+    assert "payee_not_this_shop" not in str(row_of(two, "swap")["flags"])
+
+
+def test_records_whose_numbers_the_journal_does_not_hold_teach_nothing() -> None:
+    j, proven = _shop(number=False)
+    result = rk.match(proofs(*proven, _swap()), j)
+    assert "payee_not_this_shop" not in str(row_of(result, "swap")["flags"])
+
+
+def test_the_other_wallet_is_not_judged_by_alipay_s_payee() -> None:
+    # a WeChat Pay record: the shop's WeChat payee was never shown, so Alipay's says nothing about it
+    j, proven = _shop()
+    wx = _swap(number=_wx(99))
+    result = rk.match(proofs(*proven, wx), j)
+    assert "payee_not_this_shop" not in str(row_of(result, "swap")["flags"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SHOP, "老街馄饨", "支付宝-老街馄饨(徐家汇店)"],
+    ids=["the shop", "its brand", "with the wallet's prefix"],
+)
+def test_a_record_naming_the_shop_is_matched(text: str) -> None:
+    j, proven = _shop()
+    result = rk.match(proofs(*proven, _swap(text)), j)
+    row = row_of(result, "swap")
+    assert row["status"] == "matched" and row["txn_id"] == "S1", row["reason"]
+    assert "payee_not_this_shop" not in str(row["flags"])
+
+
+def test_a_payee_the_records_showed_is_the_shop_s() -> None:
+    # the shop's Alipay payments go to its company: records proven by their numbers show it, so it is known
+    company = "上海某某餐饮管理有限公司"
+    j, proven = _shop(shown=company)
+    result = rk.match(proofs(*proven, _swap(company)), j)
+    row = row_of(result, "swap")
+    assert row["status"] == "matched" and row["txn_id"] == "S1", row["reason"]
+    # ... and another company is not
+    other = rk.match(proofs(*proven, _swap()), j)
+    assert "payee_not_this_shop" in str(row_of(other, "swap")["flags"])
+
+
+def test_learned_per_merchant_and_wallet() -> None:
+    j, proven = _shop()
+    result = rk.match(proofs(*proven), j)
+    payees = result.attrs["wallet_payees"]
+    assert payees == [{"merchant": SHOP, "wallet": "alipay", "records": 4, "payees": ["老街馄饨(徐家汇店)"]}]
+    hits = pd.DataFrame({"q": [0, 1, 2], "r": [5, 6, 7], "merchant": [SHOP] * 3, "card": [False] * 3})
+    learned = wallet_payees_from_hits(
+        hits, ["wallet"] * 3, [_wx(1), _wx(2), _ali(3)], [None] * 3, [SHOP] * 3, min_records=2
+    )
+    assert learned == {(SHOP, "wechat"): (2, (SHOP,))}
+
+
+def test_declared_payees_count_from_the_first_record() -> None:
+    # a merchant who knows its payees declares them: no proven record needed
+    j, _ = _shop()
+    policy = MatchPolicy(wallet_payees=((SHOP, "alipay", ("上海老街餐饮管理有限公司",)),))
+    result = rk.match(proofs(_swap()), j, policy=policy)
+    row = row_of(result, "swap")
+    assert row["status"] != "matched"
+    assert "payee_not_this_shop" in str(row["flags"]).split(";")
+    assert "declared" in row["reason"]
+    ok = rk.match(proofs(_swap("上海老街餐饮管理有限公司")), j, policy=policy)
+    assert row_of(ok, "swap")["status"] == "matched"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ((SHOP, "paypal", ("X",)),),
+        ((SHOP, "alipay", "X"),),
+        (("", "alipay", ("X",)),),
+        ((SHOP, "alipay", ()),),
+    ],
+    ids=["unknown wallet", "payees not a tuple", "no merchant", "no payee"],
+)
+def test_declared_payees_are_checked(bad: tuple) -> None:
+    with pytest.raises(PolicyError, match="wallet_payees"):
+        MatchPolicy(wallet_payees=bad)
+
+
+def test_match_dask_learns_the_same() -> None:
+    dask = pytest.importorskip("dask")
+    from receiptkit.scale import match_dask
+
+    j, proven = _shop()
+    batch = proofs(*proven, _swap())
+    local = rk.match(batch, j)
+    with dask.config.set(scheduler="sync"):
+        dasked = match_dask(batch, j).compute().sort_index()
+    assert list(dasked["status"]) == list(local["status"])
+    assert row_of(dasked, "swap")["status"] == row_of(local, "swap")["status"] != "matched"
+    assert "payee_not_this_shop" in str(row_of(dasked, "swap")["flags"]).split(";")
