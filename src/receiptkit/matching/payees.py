@@ -196,19 +196,21 @@ def _judged(
     keys = {where: {_key(t) for t in texts} for where, (_, texts) in known.items()}
     assert table.comparator is not None  # built by MerchantTable.build
     shop_levels = [table.comparator.code(level) for level in _NAMES_THE_SHOP]
-    verdict: dict[tuple[int, int, int], bool] = {}
-    for k, mc in zip(asked.tolist(), merchant_code.tolist(), strict=True):
-        p = int(pair_proof[k])
-        text_code = int(table.text_code[p])
-        wallet = int(wallets[p])
-        memo = (text_code, int(mc), wallet)
-        if memo not in verdict:
-            where = (str(names[mc]), _WALLET_NAME[wallet])
-            level = int(table.levels[text_code, mc])
-            verdict[memo] = (
-                where in keys and level not in shop_levels and _key(proofs.merchant[p]) not in keys[where]
-            )
-        out[k] = verdict[memo]
+    text_codes = table.text_code[pair_proof[asked]].astype(np.int64)
+    wallet_codes = wallets[pair_proof[asked]].astype(np.int64)
+    # one verdict per (text, merchant, wallet): the pairs are many, the combinations few
+    combos, inverse = np.unique(
+        np.stack([text_codes, merchant_code, wallet_codes]), axis=1, return_inverse=True
+    )
+    verdict = np.zeros(combos.shape[1], dtype=bool)
+    for c, (text_code, mc, wallet) in enumerate(combos.T.tolist()):
+        where = (str(names[mc]), _WALLET_NAME[wallet])
+        verdict[c] = (
+            where in keys
+            and int(table.levels[text_code, mc]) not in shop_levels
+            and _key(table.texts[text_code]) not in keys[where]
+        )
+    out[asked] = verdict[np.asarray(inverse).reshape(-1)]
     return out, known
 
 
