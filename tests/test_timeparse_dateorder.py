@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receiptkit.errors import TimeParseError
-from receiptkit.timeparse import parse_time, parse_time_window, zone_dayfirst
+from receiptkit.timeparse import parse_time, parse_time_window, parse_typed_time, zone_dayfirst
 
 REF = "2026-11-20"
 
@@ -211,3 +211,31 @@ def test_a_date_written_in_the_zones_order_comes_back_or_is_refused_never_anothe
         assert order is None and day.day <= 12 and day.day != day.month, (text, exc.reason)
         return
     assert window.start.date() == day, (text, zone, forced, window)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "dayfirst", "expected"),
+    [
+        ("3/11/2026 14:00", "Asia/Hong_Kong", None, "2026-11-03 14:00"),
+        ("3/11/2026 14:00", "Asia/Shanghai", None, "2026-03-11 14:00"),
+        ("3/11/2026 14:00", "UTC", True, "2026-11-03 14:00"),
+        ("24/1/2026 14:00", "UTC", None, "2026-01-24 14:00"),
+        ("2026-11-03 14:00", "UTC", None, "2026-11-03 14:00"),  # year first: never in question
+    ],
+)
+def test_parse_typed_time_reads_a_typed_date_the_right_way_round(
+    text: str, zone: str, dayfirst: bool | None, expected: str
+) -> None:
+    assert parse_typed_time(text, zone, dayfirst=dayfirst).ts == _t(expected, zone)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "words"),
+    [("3/11/2026 14:00", "UTC", "could be 11月3日"), ("24/1/2026 14:00", "Asia/Shanghai", "month first")],
+)
+def test_parse_typed_time_refuses_what_it_would_read_the_wrong_way_round(
+    text: str, zone: str, words: str
+) -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_typed_time(text, zone)
+    assert info.value.value == text and words in info.value.reason

@@ -34,6 +34,7 @@ __all__ = [
     "parse_time",
     "parse_time_series",
     "parse_time_window",
+    "parse_typed_time",
     "resolve_tz",
     "zone_dayfirst",
 ]
@@ -169,8 +170,8 @@ def _day_month(first: int, second: int, sep: str, order: _Order, original: objec
         if as_month_first and as_day_first and first != second:
             raise TimeParseError(
                 f"{written} could be {second}月{first}日 (day first) or {first}月{second}日 (month first), and "
-                f"{order.source}: write {second}月{first}日 or {first}月{second}日, or give the order "
-                "(dayfirst=True or False; receiptkit find --dayfirst or --monthfirst)",
+                f"{order.source}: write {second}月{first}日 or {first}月{second}日 (or the year first, "
+                "YYYY-MM-DD), or give the order: dayfirst=True or False",
                 value=original,
             )
         dayfirst = as_day_first and not as_month_first
@@ -182,8 +183,7 @@ def _day_month(first: int, second: int, sep: str, order: _Order, original: objec
             raise TimeParseError(
                 f"{written} is not a {'day/month' if dayfirst else 'month/day'} date, and {order.source}: "
                 f"never read the other way round; write {month}月{day}日, or give dayfirst={not dayfirst} "
-                f"(receiptkit find {'--monthfirst' if dayfirst else '--dayfirst'}) if the customer wrote "
-                f"{'month' if dayfirst else 'day'} first",
+                f"if it was written {'month' if dayfirst else 'day'} first",
                 value=original,
             )
     return (second, first) if dayfirst else (first, second)
@@ -191,6 +191,38 @@ def _day_month(first: int, second: int, sep: str, order: _Order, original: objec
 
 # a numeric day and month, a year perhaps, then a space or the end: "3/11 14:32", "3-11", "3.11.2026"
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*([/.-])\s*(\d{1,2})(?:\s*\2\s*\d{2,4})?(?=\s|$)")
+
+
+def _parse_typed(text: object, zone: dt.tzinfo | None, ref: object, order: _Order) -> ParsedTime:
+    """:func:`parse_time` of a typed text, its numeric day/month in ``order`` (see :func:`_day_month`)."""
+    numeric = _NUMERIC_DATE.match(_clean(text)) if isinstance(text, str) else None
+    if numeric is not None:
+        first = int(numeric.group(1))
+        month, _ = _day_month(first, int(numeric.group(3)), numeric.group(2), order, text)
+        dayfirst = month != first
+    else:
+        dayfirst = bool(order.dayfirst)
+    return parse_time(text, zone, ref=ref, dayfirst=dayfirst)
+
+
+def parse_typed_time(
+    text: object, tz: TzLike = None, *, ref: object = None, dayfirst: bool | None = None
+) -> ParsedTime:
+    """:func:`parse_time` for a time a person typed, its numeric day/month read the right way round.
+
+    ``"3/11/2026 14:00"`` is read in the order ``dayfirst`` gives, by default in
+    the order ``tz``'s territory writes dates (:func:`zone_dayfirst`):
+    3 November in ``Asia/Hong_Kong``, 11 March in ``Asia/Shanghai``. Refused
+    (:class:`~receiptkit.errors.TimeParseError` naming the text), never read
+    the other way round: a date possible only in the other order, and, where
+    ``tz`` has no territory (``UTC``, ``"+08:00"``, None), a date read both
+    ways. For exports, whose layout declares its order, use :func:`parse_time`.
+
+    >>> str(parse_typed_time("3/11/2026 14:00", "Asia/Hong_Kong").ts)
+    '2026-11-03 14:00:00+08:00'
+    """
+    zone = resolve_tz(tz)
+    return _parse_typed(text, zone, ref, _date_order(zone, dayfirst))
 
 
 # a day is ended by 日/号 or by what is not a digit: "11月112:05" (1日 12:05 or 11日 2:05) is not read
@@ -902,13 +934,7 @@ def parse_time_window(
     window = _clerk_window(text, zone, ref_day, order) if isinstance(text, str) else None
     if window is None:
         # what the clerk's grammar does not read ("3/11/2026 14:32") is read by parse_time in the same order
-        numeric = _NUMERIC_DATE.match(_clean(text)) if isinstance(text, str) else None
-        if numeric is not None:
-            month, _ = _day_month(int(numeric.group(1)), int(numeric.group(3)), numeric.group(2), order, text)
-            read_dayfirst = month != int(numeric.group(1))
-        else:
-            read_dayfirst = bool(order.dayfirst)
-        parsed = parse_time(text, zone, ref=ref_day, dayfirst=read_dayfirst)
+        parsed = _parse_typed(text, zone, ref_day, order)
         window = TimeWindow(parsed.ts, None, parsed.precision)
     if now is not None:
         first = window.start

@@ -105,3 +105,20 @@ def test_close_terminal_and_verify_pack(fixtures, tmp_path):
 
     missing = _run("verify-pack", "no-such-folder", cwd=tmp_path)
     assert missing.returncode == 2 and "not a folder" in missing.stderr
+
+
+def test_a_closing_time_written_day_or_month_first_is_refused(tmp_path):
+    """pandas read --at "3/11/2026 18:00+08:00" as 11 March and "13/11/2026" as 13 November, silently."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    common = ["close-terminal", TID, "--journal", str(tmp_path / "j.csv"), "--out", str(tmp_path / "pack")]
+    for at in ("3/11/2026 18:00+08:00", "13/11/2026 18:00+08:00"):
+        result = CliRunner().invoke(
+            app,
+            [*common, "--operator", "li", "--audit", str(tmp_path / "audit.sqlite"), "--at", at],
+            terminal_width=250,
+        )
+        assert result.exit_code == 2 and "year first" in result.output, result.output
+        assert not (tmp_path / "pack").exists()

@@ -249,3 +249,29 @@ def test_a_missing_or_short_key_is_bad_usage_not_tampering(tmp_path: Path, monke
     assert "TAMPERED" not in result.output
     assert ("no verification key" if key is None else "too short") in result.output
     assert not list(tmp_path.glob("a.sqlite*")), "a refused command must not leave a new log behind"
+
+
+def test_a_typed_day_month_is_read_in_the_zones_order_or_refused(tmp_path: Path) -> None:
+    """Before, --at "3/11/2026 14:00" was 11 March whatever --tz said: a Hong Kong loss on 3 November
+    would have vouched for eight months of the terminal's sales, or none of them."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    audit = str(tmp_path / "audit.sqlite")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, ["terminal", *args, "--operator", "li", "--audit", audit])
+
+    assert invoke("add", "12345678").exit_code == 0
+    lost = ["report-lost", "12345678", "--at", "3/11/2026 14:00"]
+    refused = invoke(*lost, "--tz", "UTC")  # no territory: 3 November or 11 March?
+    assert refused.exit_code == 2 and "--dayfirst or --monthfirst" in refused.output, refused.output
+    assert "11月3日" in refused.output and "3月11日" in refused.output
+    hong_kong = invoke(*lost, "--tz", "Asia/Hong_Kong")  # CLDR zh_Hant_HK: d/M/y
+    assert hong_kong.exit_code == 0, hong_kong.output
+    assert "lost since 2026-11-03T06:00:00+00:00" in hong_kong.output
+    replaced = invoke(
+        "replace", "12345678", "--by", "12345699", "--at", "3/11/2026 15:00", "--tz", "UTC", "--dayfirst"
+    )
+    assert replaced.exit_code == 0, replaced.output

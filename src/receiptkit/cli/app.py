@@ -13,17 +13,22 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from receiptkit.errors import ReceiptkitError
+
 __all__ = [
+    "DAYFIRST_HELP",
     "EXIT_FOUND_PROBLEM",
     "EXIT_INTERNAL",
     "EXIT_OK",
     "EXIT_USAGE",
+    "DayfirstOption",
     "app",
     "console",
     "err_console",
     "fail",
     "internal_error",
     "pd_isna",
+    "with_order_flags",
 ]
 
 app = typer.Typer(
@@ -38,6 +43,30 @@ err_console = Console(stderr=True)
 _state = {"debug": False}
 
 EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+DAYFIRST_HELP = (
+    "Read a typed numeric date day first (3/11: 3 November) or month first (11 March). "
+    "Default: as --tz's territory writes dates (CLDR: Asia/Shanghai month first, Asia/Hong_Kong day first); "
+    "a zone without one (UTC, +08:00) refuses a date read both ways."
+)
+#: ``--dayfirst/--monthfirst``: the order of a typed numeric date; None lets the zone decide
+DayfirstOption = Annotated[bool | None, typer.Option("--dayfirst/--monthfirst", help=DAYFIRST_HELP)]
+
+_ORDER_WORDS = (
+    ("dayfirst=True or False", "--dayfirst or --monthfirst"),
+    ("dayfirst=True", "--dayfirst"),
+    ("dayfirst=False", "--monthfirst"),
+)
+
+
+def with_order_flags(exc: ReceiptkitError) -> ReceiptkitError:
+    """``exc`` saying ``--dayfirst`` / ``--monthfirst`` where the library says ``dayfirst=True/False``."""
+    reason = exc.reason
+    for words, flags in _ORDER_WORDS:
+        reason = reason.replace(words, flags)
+    if reason == exc.reason:
+        return exc
+    return type(exc)(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
 
 
 @app.callback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +62,12 @@ def close_terminal_cmd(
             lines = read_settlement(settlement, format=settlement_format)
         when = None
         if at is not None:
+            if re.match(r"\s*\d{1,2}\s*[/.-]", at):
+                # pandas reads "3/11/2026" as 11 March, silently, and "13/11/2026" as 13 November
+                raise typer.BadParameter(
+                    "--at: write the date year first (ISO 8601, e.g. 2026-11-20T18:00+08:00): "
+                    "a day and month written first could be read either way round"
+                )
             when = pd.Timestamp(at)
             if when.tzinfo is None:
                 raise typer.BadParameter("--at needs a time zone offset, e.g. 2026-11-20T18:00+08:00")

@@ -11,18 +11,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
+from receiptkit.cli.app import (
+    DAYFIRST_HELP,
+    EXIT_FOUND_PROBLEM,
+    DayfirstOption,
+    app,
+    console,
+    err_console,
+    fail,
+    with_order_flags,
+)
 from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_TZ = "Asia/Shanghai"
-DAYFIRST_HELP = (
-    "Read a numeric date in --time day first (3/11: 3 November) or month first (11 March). "
-    "Default: as --tz's territory writes it (CLDR: Asia/Shanghai month first, Asia/Hong_Kong day first); "
-    "a zone without one (UTC, +08:00) refuses a date read both ways."
-)
 
 
 @app.command()
@@ -45,7 +49,7 @@ def find(
     tz: Annotated[
         str, typer.Option(help="Time zone of --time, and of journal times written without one.")
     ] = DEFAULT_TZ,
-    dayfirst: Annotated[bool | None, typer.Option("--dayfirst/--monthfirst", help=DAYFIRST_HELP)] = None,
+    dayfirst: DayfirstOption = None,
     proof_file: Annotated[
         Path | None,
         typer.Option("--proof", help="A proof file (bill, statement, SMS...) instead of the options."),
@@ -194,17 +198,20 @@ class _Evidence:
             raise typer.BadParameter(
                 "give --amount (and ideally --time, --last4), --proof FILE or --screenshot IMAGE"
             )
-        proof = rk.proof(
-            amount=self.amount,
-            time=self.time,
-            last4=self.last4,
-            reference=self.ref,
-            merchant=self.merchant,
-            currency=self.currency,
-            tz=self.tz,
-            wallet_txn_id=self.wallet_txn,
-            dayfirst=self.dayfirst,
-        )
+        try:
+            proof = rk.proof(
+                amount=self.amount,
+                time=self.time,
+                last4=self.last4,
+                reference=self.ref,
+                merchant=self.merchant,
+                currency=self.currency,
+                tz=self.tz,
+                wallet_txn_id=self.wallet_txn,
+                dayfirst=self.dayfirst,
+            )
+        except ReceiptkitError as exc:
+            raise with_order_flags(exc) from None
         return proof, ""
 
     def args(self) -> list[str]:

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna
+from receiptkit.cli.app import (
+    EXIT_FOUND_PROBLEM,
+    DayfirstOption,
+    app,
+    console,
+    err_console,
+    fail,
+    pd_isna,
+    with_order_flags,
+)
 from receiptkit.errors import AuditError, ReceiptkitError, VerificationKeyError
 
 if TYPE_CHECKING:
@@ -42,15 +51,16 @@ def _open(audit: Path, *, create: bool) -> Terminals:
         fail(exc)
 
 
-def _time(text: str | None, tz: str, what: str) -> dt.datetime | None:
-    from receiptkit.timeparse import parse_time
+def _time(text: str | None, tz: str, what: str, dayfirst: bool | None) -> dt.datetime | None:
+    """A typed time; a numeric day/month in the order ``--dayfirst/--monthfirst`` or ``--tz``'s territory gives."""
+    from receiptkit.timeparse import parse_typed_time
 
     if text is None:
         return None
     try:
-        return parse_time(text, tz).ts.to_pydatetime()
+        return parse_typed_time(text, tz, dayfirst=dayfirst).ts.to_pydatetime()
     except ReceiptkitError as exc:
-        raise ReceiptkitError(exc.reason, column=what, value=text) from None
+        raise with_order_flags(ReceiptkitError(exc.reason, column=what, value=text)) from None
 
 
 def _tampered(exc: AuditError) -> NoReturn:
@@ -102,6 +112,7 @@ def add_cmd(
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
     audit: AuditOption = DEFAULT_AUDIT,
     tz: TzOption = "Asia/Shanghai",
+    dayfirst: DayfirstOption = None,
 ) -> None:
     """Put a terminal in the register as active."""
     register = _open(audit, create=True)
@@ -113,7 +124,7 @@ def add_cmd(
             model=model,
             serial_no=serial,
             acquirer=acquirer,
-            since=_time(since, tz, "--since"),
+            since=_time(since, tz, "--since", dayfirst),
             note=note,
         )
     _say(entry, "added")
@@ -127,11 +138,14 @@ def report_lost_cmd(
     note: Annotated[str | None, typer.Option(help="What happened.")] = None,
     audit: AuditOption = DEFAULT_AUDIT,
     tz: TzOption = "Asia/Shanghai",
+    dayfirst: DayfirstOption = None,
 ) -> None:
     """Report a terminal lost since a time; nothing done with it after that time is vouched for."""
     register = _open(audit, create=False)
     with _register_errors():
-        entry = register.report_lost(terminal_id, at=_time(at, tz, "--at"), operator=operator, note=note)
+        entry = register.report_lost(
+            terminal_id, at=_time(at, tz, "--at", dayfirst), operator=operator, note=note
+        )
     _say(entry, f"reported lost since {entry.cutoff_at.isoformat() if entry.cutoff_at else at}")
 
 
@@ -146,6 +160,7 @@ def replace_cmd(
     serial: Annotated[str | None, typer.Option(help="Serial number of the replacement.")] = None,
     audit: AuditOption = DEFAULT_AUDIT,
     tz: TzOption = "Asia/Shanghai",
+    dayfirst: DayfirstOption = None,
 ) -> None:
     """Mark a terminal replaced by another (added to the register when new)."""
     register = _open(audit, create=False)
@@ -154,7 +169,7 @@ def replace_cmd(
             terminal_id,
             by=by,
             operator=operator,
-            at=_time(at, tz, "--at"),
+            at=_time(at, tz, "--at", dayfirst),
             note=note,
             model=model,
             serial_no=serial,
