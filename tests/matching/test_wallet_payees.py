@@ -178,3 +178,25 @@ def test_match_dask_learns_the_same() -> None:
     assert list(dasked["status"]) == list(local["status"])
     assert row_of(dasked, "swap")["status"] == row_of(local, "swap")["status"] != "matched"
     assert "payee_not_this_shop" in str(row_of(dasked, "swap")["flags"]).split(";")
+
+
+@pytest.mark.parametrize("text", ["收钱吧", "美团平台商户"], ids=["an aggregator", "a platform"])
+def test_a_record_whose_number_is_on_the_sale_is_paid_to_the_shop(text: str) -> None:
+    # the journal keeps the wallet's own transaction number on the shop's sale: that payment reached the shop,
+    # whatever payee its record shows (field guide 2.2: an aggregator's 收钱吧 notice, 2.4: a platform), and
+    # never "a payment to someone else". Before, a declared list naming the shop's company held it back as a
+    # swapped QR code at 100 % (a text never learned as an alias: a platform's or aggregator's name)
+    j, _ = _shop()
+    number = _ali(42)
+    rows = [r for r in j.to_dict("records") if r["txn_id"] != "S1"]
+    sale = txn(
+        "S1", 5100, "12:23:07", channel="alipay", card_last4=None, merchant_name=SHOP, wallet_txn_id=number
+    )
+    policy = MatchPolicy(wallet_payees=((SHOP, "alipay", ("上海老街餐饮管理有限公司",)),))
+    result = rk.match(proofs(_swap(text, number=number)), journal(*rows, sale), policy=policy)
+    row = row_of(result, "swap")
+    assert row["status"] == "matched" and row["txn_id"] == "S1", row["reason"]
+    assert "payee_not_this_shop" not in str(row["flags"])
+    # the same record without its number on the sale is still held (the declared payee is not it)
+    held = rk.match(proofs(_swap(text, number=number)), j, policy=policy)
+    assert "payee_not_this_shop" in str(row_of(held, "swap")["flags"]).split(";")

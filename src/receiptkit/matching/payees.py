@@ -30,6 +30,9 @@ What is not judged so: a record with no payee text, a bank's text (an SMS
 names the payee as the card network or the wallet passed it on, often the
 company), a record whose wallet is not clear (:func:`~receiptkit.matching.channel.proof_wallets`),
 and the other wallet (the shop's WeChat payee says nothing of its Alipay one).
+Nor is a record against the sale its own whole number is on: the journal
+kept that payment as the shop's, so it reached the shop whatever payee the
+record shows (an aggregator's or a platform's name, field guide 2.2, 2.4).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.matching.channel import ALIPAY, WECHAT, proof_wallets, proof_wallets_of
+from receiptkit.matching.guards import number_holders
 from receiptkit.matching.text import parse_merchant
 
 if TYPE_CHECKING:
@@ -211,7 +215,24 @@ def _judged(
             and _key(table.texts[text_code]) not in keys[where]
         )
     out[asked] = verdict[np.asarray(inverse).reshape(-1)]
+    # a record whose whole number the journal keeps on this very sale is that sale's payment: the wallet paid
+    # the shop, whatever payee its record shows (an aggregator, a platform); never "someone else"
+    held = np.flatnonzero(out)
+    if len(held):
+        out[held[_own_sale(index, proofs, pair_txn[held], pair_proof[held])]] = False
     return out, known
+
+
+def _own_sale(
+    index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndarray, pair_proof: np.ndarray
+) -> np.ndarray:
+    """Per pair: its transaction holds its proof's whole wallet number (:func:`~.guards.number_holders`)."""
+    q, rows = number_holders(index, proofs)
+    if not len(q):
+        return np.zeros(len(pair_txn), dtype=bool)
+    held = pd.MultiIndex.from_arrays([q.astype(np.int64), rows.astype(np.int64)])
+    asked = pd.MultiIndex.from_arrays([pair_proof.astype(np.int64), pair_txn.astype(np.int64)])
+    return np.asarray(asked.isin(held), dtype=bool)
 
 
 def payee_blocked(
