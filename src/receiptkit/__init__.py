@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "ReceiptkitError": "receiptkit.errors",
     "JournalError": "receiptkit.errors",
+    "LearnedFileError": "receiptkit.errors",
     "ProofError": "receiptkit.errors",
     "SchemaError": "receiptkit.errors",
     "PolicyError": "receiptkit.errors",

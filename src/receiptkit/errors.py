@@ -18,6 +18,7 @@ __all__ = [
     "ClosingError",
     "ClosingRefused",
     "JournalError",
+    "LearnedFileError",
     "PackError",
     "PolicyError",
     "PrintUnconfirmed",
@@ -189,3 +190,10 @@ class ClosingRefused(ReceiptkitError, PermissionError):
 
 class PackError(ReceiptkitError):
     """A pack folder cannot be written or read (not a folder, no manifest, unreadable manifest)."""
+
+
+class LearnedFileError(ReceiptkitError, ValueError):
+    """A learned file (``<journal>.receiptkit.json``) is malformed, or cannot be used with this journal.
+
+    ``file`` names the file; ``value`` the entry (e.g. the clock-offset key read two ways).
+    """

@@ -229,6 +229,8 @@ def test_a_card_clock_learned_before_gives_way_when_the_terminal_is_learned_agai
     # a run that learns nothing of T1 (one proof) keeps the kept card clock, as it keeps a kept offset
     month = rk.load_learned(path)
     month.clock_offsets[card_clock_key("T1")] = UTC_CLOCK
+    assert month.card_clocks is not None  # read from a file: its card sales' clocks are marked
+    month.card_clocks[card_clock_key("T1")] = "T1"
     result = rk.match(counter, month.index(before))
     assert (row_of(result, "c")["status"], row_of(result, "c")["txn_id"]) == ("matched", "C9")
 

@@ -66,7 +66,13 @@ def test_match_dask_estimates_once_over_the_batch() -> None:
         attrs = {"coincidence": expected.attrs["coincidence"], "prior_absent": expected.attrs["prior_absent"]}
         assert planned.estimates.attrs() == attrs
         # every partition carries them: the computed result keeps them
-        learned = ("fx_rates_learned", "merchant_aliases", "wallet_payees")
+        learned = (
+            "fx_rates_learned",
+            "merchant_aliases",
+            "wallet_payees",
+            "card_clocks",
+            "card_clock_clashes",
+        )
         assert got.attrs == {**attrs, **{k: expected.attrs[k] for k in learned}}
         _equal_verdicts(got, expected)
         # what one task would read from its own proofs is not what the batch says

@@ -283,7 +283,17 @@ def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
     if not offsets.empty:
         shown = offsets[offsets["used"] & (offsets["offset_s"].abs() >= 60)]
         if len(shown):
-            text = ", ".join(f"{t} {offset_text(s)}" for t, s in shown["offset_s"].items())
+            cards = rec.result.attrs.get("card_clocks") or {}  # a terminal's id may end in " card"
+            text = ", ".join(
+                f"{cards[t]}'s card sales {offset_text(s)}" if t in cards else f"{t} {offset_text(s)}"
+                for t, s in shown["offset_s"].items()
+            )
             console.print(
                 f"terminal clocks off by a minute or more: {escape(text)}", highlight=False, soft_wrap=True
             )
+    clashes = rec.result.attrs.get("card_clock_clashes") or {}
+    if clashes:  # matching.clocks.card_clocks: such a terminal's card sales go by its one clock
+        text = ", ".join(f"{t} (terminal {key} bears that name)" for t, key in sorted(clashes.items()))
+        console.print(
+            f"card sales kept on their terminal's one clock: {escape(text)}", highlight=False, soft_wrap=True
+        )

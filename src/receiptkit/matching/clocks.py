@@ -27,7 +27,7 @@ possible places is matched on time (:func:`clock_doubt`): that proof stays
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,8 +37,10 @@ import pandas as pd
 __all__ = [
     "CARD_CLOCK",
     "ClockSegment",
+    "card_clock_clashes",
     "card_clock_key",
     "card_clock_of",
+    "card_clocks",
     "clock_doubt",
     "clock_inputs",
     "place_rows",
@@ -63,15 +65,63 @@ def card_clock_key(terminal: str) -> str:
     payments, "the current time" for bank cards). When the two differ, the
     offsets mapping holds the terminal's QR rows under ``"<terminal_id>"`` and
     its card sales under ``"<terminal_id> card"``; a terminal with one clock has
-    the first key only, which then holds for all its rows.
+    the first key only, which then holds for all its rows. A terminal whose
+    card key is another terminal's id (terminals ``"T1"`` and ``"T1 card"``)
+    never gets a second clock (:func:`card_clocks`, :func:`card_clock_clashes`).
     """
     return f"{terminal}{CARD_CLOCK}"
 
 
 def card_clock_of(key: str) -> str | None:
-    """The terminal whose card sales' clock an offsets key names (:func:`card_clock_key`); ``None``: a terminal's."""
+    """The terminal whose card sales' clock an offsets key would name by its spelling; ``None``: none.
+
+    Spelling alone does not decide it: terminal ids are free text, and a
+    terminal may be named ``"T1 card"`` or ``"POS card"``. What a key names in
+    a journal is :func:`card_clocks`'s answer.
+    """
     key = str(key)
     return key[: -len(CARD_CLOCK)] if key.endswith(CARD_CLOCK) and len(key) > len(CARD_CLOCK) else None
+
+
+def card_clocks(keys: Iterable[object], terminals: Iterable[object]) -> dict[str, str]:
+    """Which offsets keys name a terminal's card sales' clock in a journal with these terminal ids.
+
+    Returns ``{key: terminal}``. A key ``"<X> card"`` names terminal X's card
+    sales when X is a terminal of the journal and no terminal of the journal
+    is itself named ``"<X> card"``; any other key names the terminal of that
+    id. So in a journal with terminals ``"T1"`` and ``"T1 card"`` the key
+    ``"T1 card"`` is that terminal's offset and T1 keeps one clock for all
+    its rows (:func:`card_clock_clashes`); a journal whose only terminal is
+    ``"POS card"`` reads ``"POS card"`` as its offset, ``"POS card card"`` as
+    its card sales'.
+
+    >>> card_clocks(["T1", "T1 card"], ["T1"])
+    {'T1 card': 'T1'}
+    >>> card_clocks(["T1", "T1 card"], ["T1", "T1 card"])
+    {}
+    >>> card_clocks(["POS card", "POS card card"], ["POS card"])
+    {'POS card card': 'POS card'}
+    """
+    names = {str(t) for t in terminals}
+    out: dict[str, str] = {}
+    for key in keys:
+        owner = card_clock_of(str(key))
+        if owner is not None and owner in names and str(key) not in names:
+            out[str(key)] = owner
+    return out
+
+
+def card_clock_clashes(terminals: Iterable[object]) -> dict[str, str]:
+    """Terminals whose card sales' key is another terminal's id: ``{terminal: that id}``.
+
+    Such a terminal gets no clock of its own for its card sales: the key
+    ``"<terminal> card"`` is the other terminal's offset (:func:`card_clocks`).
+
+    >>> card_clock_clashes(["T1", "T1 card", "T2"])
+    {'T1': 'T1 card'}
+    """
+    names = {str(t) for t in terminals}
+    return {t: card_clock_key(t) for t in sorted(names) if card_clock_key(t) in names}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import pandas as pd
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import _numbers_found, absence_priors
 from receiptkit.matching.batch import BatchEstimates
-from receiptkit.matching.clocks import card_clock_of, clock_inputs
+from receiptkit.matching.clocks import card_clock_clashes, card_clocks, clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed
@@ -192,10 +192,12 @@ def _read_table(
         # offsets kept from earlier runs (JournalIndex(clock_offsets=...)) stand where these proofs say too little
         kept_segments = {t: v for t, v in getattr(index, "kept_clock_segments", {}).items() if t not in used}
         # a terminal learned again gets its new clocks: a kept card clock goes with its terminal's kept offset
+        kept_all = getattr(index, "kept_clock_offsets", {})
+        kept_cards = card_clocks(kept_all, index.terminal_names)  # the kept keys that are card sales' clocks
         kept = {
             t: v
-            for t, v in getattr(index, "kept_clock_offsets", {}).items()
-            if t not in used and t not in kept_segments and card_clock_of(t) not in used
+            for t, v in kept_all.items()
+            if t not in used and t not in kept_segments and kept_cards.get(t) not in used
         }
         index.set_clock_offsets({**kept, **used}, {**kept_segments, **segments})
         segments = {**kept_segments, **segments}
@@ -273,6 +275,7 @@ def _decide_batch(
     _add_fx_hints(result, direction_hints(index, arrays, read.given_fx, result, policy))
     result.attrs["clock_offsets"] = offsets_records(read.offsets)
     result.attrs["clock_segments"] = {t: [p.record() for p in v] for t, v in sorted(read.segments.items())}
+    result.attrs.update(card_clock_attrs(index))
     store = _Store(index, arrays, weighed, shown, policy)
     store.fx_sources = read.fx_sources  # where each rate came from, for explain's amount row
     _keep_evidence(result, store)
@@ -284,6 +287,20 @@ def _decide_batch(
     result.attrs["completeness"] = completeness_seen
     result.attrs["prior_absent"] = absences
     return result
+
+
+def card_clock_attrs(index: JournalIndex) -> dict[str, dict[str, str]]:
+    """What a result says of terminals' card sales' clocks, as plain values.
+
+    ``card_clocks``: the offsets keys that named a terminal's card sales' clock in this run,
+    ``{key: terminal}``; ``card_clock_clashes``: the terminals that could not have one because
+    another terminal bears its key, ``{terminal: key}`` (:mod:`.clocks`). The learned file marks
+    the first (:func:`~receiptkit.matching.learned.save_learned`); the report names the second.
+    """
+    return {
+        "card_clocks": card_clocks(index.clock_offsets or {}, index.terminal_names),
+        "card_clock_clashes": card_clock_clashes(index.terminal_names),
+    }
 
 
 def _with_wallet_named_card_sales(
@@ -381,8 +398,9 @@ def find(
     if learned:
         if isinstance(journal, JournalIndex):
             index = journal
-            index.set_clock_offsets(learned.clock_offsets, learned.clock_segments)
-            index.kept_clock_offsets = dict(learned.clock_offsets)
+            kept = learned.clock_offsets_for(index.terminal_names)  # refuses a key read two ways
+            index.set_clock_offsets(kept, learned.clock_segments)
+            index.kept_clock_offsets = dict(kept)
             index.kept_clock_segments = dict(index.clock_segments)
             index.add_merchant_aliases(learned.merchant_aliases)
         else:
@@ -420,6 +438,7 @@ def find(
     ranked.attrs["verdict"] = _verdict_values(result)
     ranked.attrs["clock_offsets"] = result.attrs["clock_offsets"]
     ranked.attrs["clock_segments"] = result.attrs["clock_segments"]
+    ranked.attrs.update(card_clock_attrs(index))
     ranked.attrs["policy"] = result.attrs["policy"]
     _keep_evidence(ranked, store)  # explain(ranked, proof_id) works as on a match result
     return ranked

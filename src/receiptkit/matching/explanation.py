@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from receiptkit.matching.clocks import _duration, card_clock_key, segment_of, segment_text
+from receiptkit.matching.clocks import _duration, card_clock_key, card_clocks, segment_of, segment_text
 from receiptkit.matching.comparators import Reading, comparators
 from receiptkit.matching.decide import _Weighed
 from receiptkit.matching.evidence import FIELDS, ProofArrays
@@ -206,15 +206,25 @@ def _clock_note(index: JournalIndex, row: int) -> str | None:
     terminal = str(index.terminals[code])
     if terminal not in segments:
         offset = int(index.offset_s[row])
+        key = card_clock_key(terminal)
+        # a card sale of a terminal that cannot have a card sales' clock: another terminal bears its key
+        clash = bool(index.card_sale[row]) and key in index.terminal_names
+        said = (
+            f"its card sales keep no clock of their own here: terminal {key} bears that name"
+            if clash
+            else None
+        )
         if abs(offset) < 60:
-            return None
-        own = bool(index.card_sale[row]) and card_clock_key(terminal) in (index.clock_offsets or {})
+            return f"terminal {terminal}: {said}" if said else None
+        own = bool(index.card_sale[row]) and key in card_clocks(
+            index.clock_offsets or {}, index.terminal_names
+        )
         logged = pd.Timestamp(int(index.ts_s[row]), unit="s", tz="UTC").tz_convert(index.tz)
         true = logged - pd.Timedelta(seconds=offset)
         clock = "card sales' clock" if own else "clock"
         return (
             f"logged {logged:%Y-%m-%d %H:%M:%S} by terminal {terminal}'s {clock}, "
-            f"{_duration(offset)} off: {true:%Y-%m-%d %H:%M:%S}"
+            f"{_duration(offset)} off: {true:%Y-%m-%d %H:%M:%S}" + (f" ({said})" if said else "")
         )
     segment, unsure = segment_of(int(index.ts_s[row]), segments[terminal])
     if segment is None:

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from receiptkit.errors import SchemaError
-from receiptkit.matching.clocks import ClockSegment, card_clock_key, clock_inputs, place_rows
+from receiptkit.matching.clocks import ClockSegment, card_clocks, clock_inputs, place_rows
 from receiptkit.schema import (
     JOURNAL_REQUIRED,
     STATUSES,
@@ -331,6 +331,9 @@ class JournalIndex:
         self.failed_side[~approved & debit] = 0
         self.failed_side[~approved & credit] = 1
         self.terminal_code, self.terminals = _codes(j["terminal_id"])
+        # every terminal id of the journal (a slice's index is told the whole journal's: partial.index_with_stats);
+        # a key "<X> card" is X's card sales' clock only where no terminal is named so (clocks.card_clocks)
+        self.terminal_names: frozenset[str] = frozenset(str(t) for t in self.terminals)
         # card sales: stamped by the terminal's own clock, QR rows by the channel's on an aggregator's terminal
         self.card_sale = card_sale_rows(j)
         self.merchant_code, self.merchants = _codes(j["merchant_name"])
@@ -666,9 +669,11 @@ class JournalIndex:
         self.clock_segments = pieces
         per_terminal = np.zeros(len(self.terminals) + 1)
         per_card = np.zeros(len(self.terminals) + 1)  # a terminal's card sales: their own clock, if given
+        cards = {owner: key for key, owner in card_clocks(self.clock_offsets, self.terminal_names).items()}
         for code, terminal in enumerate(self.terminals):
             per_terminal[code] = self.clock_offsets.get(str(terminal), 0.0)
-            per_card[code] = self.clock_offsets.get(card_clock_key(str(terminal)), per_terminal[code])
+            own = cards.get(str(terminal))
+            per_card[code] = per_terminal[code] if own is None else self.clock_offsets[own]
         self.offset_s = np.rint(
             np.where(self.card_sale, per_card[self.terminal_code], per_terminal[self.terminal_code])
         ).astype(np.int64)

@@ -11,10 +11,12 @@ find``, :class:`~receiptkit.matching.JournalIndex` (``Learned.index``) and
 saw::
 
     {
-      "format": "receiptkit-learned", "version": 2,
+      "format": "receiptkit-learned", "version": 3,
       "journal": "journal.csv", "updated_at": "2026-12-06T07:10:00+00:00",
       "clock_offsets": {
         "11000001": {"offset_s": 418, "votes": 1224.46, "learned_at": "..."},
+        "13000001": {"offset_s": 3, "votes": 40.0, "learned_at": "..."},
+        "13000001 card": {"offset_s": -28785, "votes": 30.0, "learned_at": "...", "card_sales_of": "13000001"},
         "12000002": {"offset_s": -25671600, "votes": 18.0, "learned_at": "...", "segments": [
           {"offset_s": 15, "anchors": 12, "learned_from": {"wallet number": 12},
            "first_anchor": "...", "last_anchor": "...", "since": null},
@@ -28,6 +30,18 @@ saw::
 A terminal whose clock jumped mid-month (:mod:`.clocks`) keeps its
 ``segments`` beside the one offset (the latest piece's); a reader uses the
 segments. Version 1 files (no segments) still load.
+
+A terminal whose card sales keep a clock of their own (an aggregator's:
+:func:`~.clocks.card_clock_key`) has a second entry, ``"<terminal_id> card"``,
+marked ``"card_sales_of": "<terminal_id>"`` (version 3): terminal ids are free
+text, and a terminal may itself be named ``"T1 card"``. An entry without the
+mark is a terminal's own offset. Files of versions 1 and 2 did not mark them:
+there ``"X card"`` beside ``"X"`` is read as X's card sales' clock, as it was
+written. A key the file and the journal read two ways (the file's card sales'
+clock of X where the journal has a terminal named ``"X card"``; or, in an
+unmarked file, such a key where the journal has that terminal) is refused
+with a :class:`~receiptkit.errors.LearnedFileError` naming the file and the
+key, never used as either (:meth:`Learned.clock_offsets_for`).
 
 ``fx_rates`` are the foreign cards' billing rates a run read from its card
 lines (:mod:`.fxlearn`), so that one USD statement line at the counter can be
@@ -51,7 +65,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from receiptkit.errors import ReceiptkitError
+from receiptkit.errors import LearnedFileError, ReceiptkitError
 from receiptkit.frames import side_report
 from receiptkit.matching.clocks import ClockSegment, _duration, card_clock_key, card_clock_of
 from receiptkit.matching.elsewhere import kept_probability
@@ -60,8 +74,10 @@ __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_le
 
 LEARNED_SUFFIX = ".receiptkit.json"
 _FORMAT = "receiptkit-learned"
-_VERSION = 2  # 2: clock segments (terminals whose clock jumped); 1 still loads
-_READABLE = (1, 2)
+# 3: card sales' clocks marked (card_sales_of); 2: clock segments (terminals whose clock jumped); 1 and 2 still load
+_VERSION = 3
+_READABLE = (1, 2, 3)
+_CARD_MARK = "card_sales_of"  # an entry that is a terminal's card sales' clock names its terminal
 
 
 def learned_path(journal_path: str | os.PathLike[str]) -> Path:
@@ -88,6 +104,52 @@ class Learned:
     # per kind of proof (and direction), what a run's batch said of payments made elsewhere among the proofs
     # naming no shop (matching.elsewhere: share, rate, absent_prior), where it could tell: one proof cannot
     elsewhere: dict[str, dict[str, float]] = field(default_factory=dict)
+    # the keys of clock_offsets that are a terminal's card sales' clock: {key: terminal} (marked in the file
+    # since version 3; in older files, "X card" beside "X", as they were written: card_clocks_guessed). None (a
+    # Learned built in memory): not said, the journal reads them (clocks.card_clocks)
+    card_clocks: dict[str, str] | None = None
+    card_clocks_guessed: bool = False
+
+    def clock_offsets_for(self, terminals: Iterable[object]) -> dict[str, int]:
+        """The clock offsets as a journal with these terminal ids uses them.
+
+        A key that the file and the journal read two ways is refused, with a
+        :class:`~receiptkit.errors.LearnedFileError` naming the file and the
+        key: the file's card sales' clock of terminal X (``"X card"``) where the
+        journal has a terminal named ``"X card"``. A terminal's offset that this
+        journal would read as another terminal's card sales' clock (the file's
+        terminal ``"X card"``, a journal with X and no such terminal) is left
+        out: that terminal is not in this journal. A :class:`Learned` built in memory
+        (``card_clocks`` None) gives its offsets as they are: the journal reads them
+        (:func:`~receiptkit.matching.clocks.card_clocks`).
+        """
+        names = {str(t) for t in terminals}
+        if self.card_clocks is None:  # not said: the journal reads them (clocks.card_clocks)
+            return dict(self.clock_offsets)
+        out: dict[str, int] = {}
+        for key, value in self.clock_offsets.items():
+            owner = self.card_clocks.get(key)
+            if owner is not None and key in names:
+                if self.card_clocks_guessed:
+                    reason = (
+                        f"clock offset '{key}' may be terminal {owner}'s card sales' clock or the offset of "
+                        f"terminal '{key}': the file (written before version 3) does not say, and the journal "
+                        "has a terminal of that name"
+                    )
+                else:
+                    reason = (
+                        f"clock offset '{key}' is terminal {owner}'s card sales' clock in this file, but the "
+                        "journal has a terminal of that name"
+                    )
+                raise LearnedFileError(
+                    reason + "; remove the file (what it holds is learned again by the next reconcile)",
+                    file=None if self.path is None else str(self.path),
+                    value=key,
+                )
+            if owner is None and key not in names and card_clock_of(key) in names:
+                continue
+            out[key] = value
+        return out
 
     def __bool__(self) -> bool:
         return bool(
@@ -129,12 +191,12 @@ class Learned:
         """
         from receiptkit.matching.index import JournalIndex
 
-        index = JournalIndex(
-            journal,
-            clock_offsets=self.clock_offsets,
-            merchant_aliases=self.merchant_aliases,
-            clock_segments=self.clock_segments,
-        )
+        index = JournalIndex(journal, merchant_aliases=self.merchant_aliases)
+        # the offsets as this journal's terminal ids (validated, as the index reads them) use them
+        offsets = self.clock_offsets_for(index.terminal_names)
+        index.set_clock_offsets(offsets, self.clock_segments)
+        index.kept_clock_offsets = dict(offsets)  # known before any proof is seen, as JournalIndex keeps them
+        index.kept_clock_segments = dict(index.clock_segments)
         if merchant_aliases:
             index.add_merchant_aliases(merchant_aliases)
         return index
@@ -146,8 +208,13 @@ class Learned:
             shown = ", ".join(_duration(p.offset_s) for p in sorted(pieces, key=lambda p: p.first_s))
             parts.append(f"terminal {terminal} clock in {len(pieces)} segments ({shown})")
         off = {t: s for t, s in self.clock_offsets.items() if abs(s) >= 60 and t not in self.clock_segments}
-        if off:
-            parts.append("clock offsets " + ", ".join(f"{t} {s:+d} s" for t, s in sorted(off.items())))
+        cards = self.card_clocks or {}
+        if off:  # a card sales' clock named as such: a terminal's id may end in " card"
+            shown = ", ".join(
+                f"{cards[t]}'s card sales {s:+d} s" if t in cards else f"{t} {s:+d} s"
+                for t, s in sorted(off.items())
+            )
+            parts.append("clock offsets " + shown)
         elif self.clock_offsets:
             parts.append(f"clock offsets of {len(self.clock_offsets)} terminal(s), all under a minute")
         n_alias = sum(len(v) for v in self.merchant_aliases.values())
@@ -170,8 +237,8 @@ class Learned:
         return ("; ".join(parts) or "nothing") + where
 
 
-def _bad(path: Path, reason: str, value: object = None) -> ReceiptkitError:
-    return ReceiptkitError(f"not a receiptkit learned file: {reason}", file=str(path), value=value)
+def _bad(path: Path, reason: str, value: object = None) -> LearnedFileError:
+    return LearnedFileError(f"not a receiptkit learned file: {reason}", file=str(path), value=value)
 
 
 def _section(path: Path, data: dict, key: str) -> dict:
@@ -200,11 +267,19 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
     offsets: dict[str, int] = {}
     votes: dict[str, float | None] = {}
     segments: dict[str, tuple[ClockSegment, ...]] = {}
+    cards: dict[str, str] = {}
     for terminal, entry in _section(target, data, "clock_offsets").items():
         value = entry.get("offset_s") if isinstance(entry, dict) else None
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(target, f"clock offset of terminal {terminal} is not whole seconds", value)
         offsets[str(terminal)] = value
+        owner = entry.get(_CARD_MARK)
+        if owner is not None:
+            if not isinstance(owner, str) or card_clock_key(owner) != str(terminal):
+                raise _bad(
+                    target, f"clock offset {terminal} is not the card sales' clock of terminal {owner}", owner
+                )
+            cards[str(terminal)] = owner
         raw = entry.get("votes")
         votes[str(terminal)] = float(raw) if isinstance(raw, int | float) else None
         pieces = entry.get("segments")
@@ -247,8 +322,21 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
                     value,
                 )
         elsewhere[str(kind)] = {key: float(values[key]) for key in _ELSEWHERE_KEYS}
+    guessed = data.get("version") in (1, 2)
+    if guessed:  # not marked: "X card" beside "X" was written as X's card sales' clock
+        cards = {k: o for k in offsets if (o := card_clock_of(k)) is not None and o in offsets}
     return Learned(
-        offsets, aliases, votes, data.get("updated_at"), target, rates, segments, priors, elsewhere
+        offsets,
+        aliases,
+        votes,
+        data.get("updated_at"),
+        target,
+        rates,
+        segments,
+        priors,
+        elsewhere,
+        card_clocks=cards,
+        card_clocks_guessed=guessed,
     )
 
 
@@ -286,7 +374,9 @@ def save_learned(
     ``clock_segments`` and ``merchant_aliases``. A terminal learned again
     gets its new offset and segments (none if the run found one offset),
     and its card sales' clock (``"<terminal_id> card"``) goes unless the run
-    found one too.
+    found one too. Which of the run's keys are card sales' clocks is the
+    result's ``attrs["card_clocks"]``; in a mapping or frame given alone,
+    ``"X card"`` beside ``"X"``. They are marked in the file (``card_sales_of``).
     """
     target = Path(path)
     before = load_learned(target)
@@ -313,21 +403,39 @@ def save_learned(
             )
     elif offsets:
         new = {str(t): (round(float(v)), None) for t, v in offsets.items()}
+    if result is not None and "card_clocks" in result.attrs:
+        run_cards = {
+            str(k): str(v) for k, v in (result.attrs.get("card_clocks") or {}).items() if str(k) in new
+        }
+    else:  # a mapping or frame alone: "X card" beside "X" is X's card sales' clock
+        run_cards = {k: o for k in new if (o := card_clock_of(k)) is not None and o in new}
+    kept_cards = before.card_clocks or {}
+    # terminals the run's journal names "X card" beside X: a kept card sales' clock of X is X's no more
+    taken = set((result.attrs.get("card_clock_clashes") or {}).values()) if result is not None else set()
     entries: dict[str, dict] = {
         t: {"offset_s": s, "votes": before.votes.get(t), "learned_at": before.updated_at}
         for t, s in before.clock_offsets.items()
+        if not (t in kept_cards and t in taken and t not in new)
     }
+    for t, owner in kept_cards.items():
+        if t in entries:
+            entries[t][_CARD_MARK] = owner
     for t, kept_pieces in before.clock_segments.items():
         if t in entries:
             entries[t]["segments"] = [p.record() for p in kept_pieces]
     for terminal, (seconds, votes) in new.items():
         kept = entries.get(terminal)
         same_pieces = [p.record() for p in pieces.get(terminal, ())] == (kept or {}).get("segments", [])
-        if votes is None and kept is not None and kept["offset_s"] == seconds and same_pieces:
+        same_kind = (kept or {}).get(_CARD_MARK) == run_cards.get(terminal)
+        if votes is None and kept is not None and kept["offset_s"] == seconds and same_pieces and same_kind:
             continue  # an offset given, not estimated (or the file's own, passed back): nothing new
         entries[terminal] = {"offset_s": seconds, "votes": votes, "learned_at": when}
-        if card_clock_of(terminal) is None and card_clock_key(terminal) not in new:
-            entries.pop(card_clock_key(terminal), None)  # learned again with one clock for all its rows
+        if terminal in run_cards:
+            entries[terminal][_CARD_MARK] = run_cards[terminal]
+        else:  # a terminal learned again with one clock for all its rows: its kept card sales' clock goes
+            own = card_clock_key(terminal)
+            if own not in new and (entries.get(own) or {}).get(_CARD_MARK) == terminal:
+                entries.pop(own)
         if pieces.get(terminal):
             entries[terminal]["segments"] = [p.record() for p in pieces[terminal]]
     rates = dict(before.fx_rates)

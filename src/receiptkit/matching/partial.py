@@ -143,6 +143,7 @@ def index_with_stats(
         index.journal_span_s = stats.span  # the days a date's or an hour's rate is read on (candidates)
     if stats.numbers is not None:
         index.recorded_numbers = stats.numbers  # whether a full number not here counts (matching.absence)
+    index.terminal_names = index.terminal_names | frozenset(str(t) for t in stats.terminals.index)
     index.clock_offsets = None  # the currency codes changed: sort again, with the offsets
     index.set_clock_offsets(clock_offsets or {}, clock_segments or {})
     return index

@@ -149,7 +149,9 @@ def skew_votes(
     ].sum()
 
 
-def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd.DataFrame:
+def offsets_from_votes(
+    votes: Iterable[pd.DataFrame], policy: MatchPolicy, terminals: Iterable[object] | None = None
+) -> pd.DataFrame:
     """Clock offsets from the votes of all slices, as ``estimate_clock_offsets`` returns them.
 
     One row per terminal, from all its votes. A terminal whose card sales and
@@ -162,6 +164,10 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
     sales, amount and second for wallet records), which payments made elsewhere can share with strangers'
     sales here at one shift; with one offset for the terminal, its other rows' votes outweighed them
     (tests/matching/test_card_clock.py).
+
+    ``terminals``: every terminal id of the journal (default: those that voted). A terminal whose card
+    sales' key is another terminal's id (terminals ``"T1"`` and ``"T1 card"``) keeps one clock for all its
+    rows: ``"T1 card"`` is that other terminal's offset (:func:`~receiptkit.matching.clocks.card_clocks`).
     """
     frames = [v for v in votes if len(v)]
     columns = {
@@ -203,6 +209,8 @@ def offsets_from_votes(votes: Iterable[pd.DataFrame], policy: MatchPolicy) -> pd
         & (np.minimum(near_pairs[cs], near_pairs[os_]) >= 2 * policy.min_skew_votes)
         & (np.abs(offset[cs] - offset[os_]) > _SPLIT_S)
     )
+    names_known = {str(x) for x in terminal} | {str(x) for x in (() if terminals is None else terminals)}
+    split &= np.array([card_clock_key(str(x)) not in names_known for x in terminal], dtype=bool)
     pooled = at[:n]
     # per terminal in order: its card sales' clock first where it has two, then its own
     names = np.array([*(card_clock_key(str(x)) for x in terminal[split]), *map(str, terminal)], dtype=object)
@@ -298,7 +306,7 @@ def estimate_clock_offsets(index: JournalIndex, proofs: ProofArrays, policy: Mat
         return offsets_from_votes([], policy)
     sample = proofs.take(voters)
     counts = skew_counts(index, sample, policy)
-    return offsets_from_votes([skew_votes(index, sample, counts, policy)], policy)
+    return offsets_from_votes([skew_votes(index, sample, counts, policy)], policy, index.terminal_names)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

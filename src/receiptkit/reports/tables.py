@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.frames import side_report
-from receiptkit.matching.clocks import card_clock_key, card_clock_of
+from receiptkit.matching.clocks import card_clock_key, card_clocks
 from receiptkit.matching.index import card_sale_rows
 from receiptkit.matching.result import candidate_pairs
 from receiptkit.money import format_minor
@@ -253,7 +253,9 @@ def _clock_offsets(result: pd.DataFrame, journal: pd.DataFrame | None = None) ->
     out["terminal_id"] = out["terminal_id"].astype(str)
     matched = result[result["status"].astype(str) == "matched"]
     clocks = matched["terminal_id"].astype(str)
-    owners = {card_clock_of(t) for t in out["terminal_id"]} - {None}
+    # a "<X> card" row is X's card sales' clock only where no terminal of the journal bears that name
+    terminals = journal["terminal_id"].dropna().astype(str).unique() if journal is not None else ()
+    owners = set(card_clocks(out["terminal_id"], terminals).values())
     if owners and journal is not None and len(matched):
         card = pd.Series(card_sale_rows(journal), index=journal["txn_id"].astype(str).to_numpy())
         card = card[~card.index.duplicated()]

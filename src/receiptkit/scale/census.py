@@ -8,7 +8,7 @@ proof, and the clock-offset votes. None of them decides a match.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -289,12 +289,15 @@ def learn_journal(
     offsets: Mapping[str, float],
     policy: MatchPolicy,
     segments: Mapping[str, Any] | None = None,
+    terminals: Iterable[object] = (),
 ) -> pd.DataFrame:
     """The rows of one journal partition that a learner's strong number leads to (``alias_hits``).
 
     ``r`` is the journal-wide row number (the source's ``_row``), so the driver
     can tell one transaction from two across partitions
-    (:func:`~receiptkit.matching.comparators.aliases_from_hits`).
+    (:func:`~receiptkit.matching.comparators.aliases_from_hits`). ``terminals``:
+    every terminal id of the journal (which offsets keys are card sales' clocks,
+    :func:`~receiptkit.matching.clocks.card_clocks`).
     """
     empty = pd.DataFrame({"q": np.empty(0, np.int64), "r": np.empty(0, np.int64), "merchant": []})
     if not len(learners) or not len(part):
@@ -309,6 +312,8 @@ def learn_journal(
         return empty
     rows = part[near]
     index = JournalIndex(rows.drop(columns=["_row"], errors="ignore").reset_index(drop=True))
+    index.terminal_names = index.terminal_names | frozenset(str(t) for t in terminals)
+    index.clock_offsets = None  # sort again, with the offsets read against every terminal of the journal
     index.set_clock_offsets(offsets, segments or {})
     hits = alias_hits(index, ProofArrays.build(learners, index, policy), policy)
     hits["r"] = rows["_row"].to_numpy()[hits["r"].to_numpy()] if "_row" in rows.columns else hits["r"]

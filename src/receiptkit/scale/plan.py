@@ -25,7 +25,7 @@ each group, whole, to one task, with every journal row its proofs can reach:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as _field
 from decimal import Decimal
@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from receiptkit.matching.clocks import ClockSegment, card_clock_of, place_rows
+from receiptkit.matching.clocks import ClockSegment, card_clocks, place_rows
 from receiptkit.matching.index import _RETRY_S
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import exponent
@@ -78,20 +78,21 @@ class Routing:
 
     margin: int = RETRY_MARGIN_S
     segments: dict[str, tuple[ClockSegment, ...]] = _field(default_factory=dict)  # pieces win over offsets
+    # terminal -> its card sales' offset: the keys of ``offsets`` that name one in this journal (clocks.card_clocks)
+    cards: dict[str, int] = _field(default_factory=dict)
 
     def ts_adj(self, ts_s: np.ndarray, terminal: np.ndarray, card: np.ndarray | None = None) -> np.ndarray:
         """Corrected terminal time (UTC seconds) as the matcher sees it (a jumped clock row by row).
 
         ``card``: which rows are card sales, corrected by their terminal's card clock where it has one
-        (:func:`~receiptkit.matching.clocks.card_clock_key`).
+        (``cards``, read against every terminal of the journal: :func:`~receiptkit.matching.clocks.card_clocks`).
         """
         if not self.offsets and not self.segments:
             return ts_s
         terminals = pd.Series(terminal, dtype=object)
         shift = terminals.map(self.offsets).fillna(0).to_numpy(dtype=float)
-        cards = {card_clock_of(k): v for k, v in self.offsets.items() if card_clock_of(k) is not None}
-        if card is not None and cards:  # by terminal: no key built per row
-            own = terminals.map(cards).to_numpy(dtype=float)
+        if card is not None and self.cards:  # by terminal: no key built per row
+            own = terminals.map(self.cards).to_numpy(dtype=float)
             shift = np.where(np.asarray(card, dtype=bool) & ~np.isnan(own), own, shift)
         out = ts_s - np.rint(shift).astype(np.int64)
         for name, pieces in self.segments.items():
@@ -283,16 +284,29 @@ def make_plan(
     segments: Mapping[str, tuple[ClockSegment, ...]] | None = None,
     partition_rows: int,
     min_tasks: int,
+    terminals: Iterable[object] = (),
 ) -> Plan:
-    """Group the proofs, cut the groups in time, pack them into tasks, and say how rows are routed."""
+    """Group the proofs, cut the groups in time, pack them into tasks, and say how rows are routed.
+
+    ``terminals``: every terminal id of the journal, which tells the keys of ``offsets`` that are a
+    terminal's card sales' clock (:func:`~receiptkit.matching.clocks.card_clocks`).
+    """
     n = len(side)
     currency = np.asarray(currency, dtype=object).astype(str)
     journal_buckets = bucket_days.groupby(["currency", "amount_minor"], as_index=False)["rows"].sum()
     currencies = np.array(sorted(set(journal_buckets["currency"].astype(str)) | set(currency)), dtype=object)
     offsets = {str(k): int(v) for k, v in offsets.items()}
     pieces = {str(k): tuple(v) for k, v in (segments or {}).items() if len(v)}
+    cards = {owner: offsets[key] for key, owner in card_clocks(offsets, terminals).items()}
     probe = Routing(
-        currencies, *(np.empty(0, np.int64),) * 7, 0, offsets, pd.DataFrame(), {}, segments=pieces
+        currencies,
+        *(np.empty(0, np.int64),) * 7,
+        0,
+        offsets,
+        pd.DataFrame(),
+        {},
+        segments=pieces,
+        cards=cards,
     )  # type: ignore[arg-type]
 
     # 1. buckets linked by FX ranges and key hits
@@ -396,6 +410,7 @@ def make_plan(
         windows=pd.DataFrame(columns=["lo", "hi", "task"]),
         originals={},
         segments=pieces,
+        cards=cards,
     )
     if len(matches):
         owner = matches["proof"].to_numpy()

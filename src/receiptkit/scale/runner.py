@@ -39,7 +39,7 @@ from dask import delayed
 
 from receiptkit.matching.absence import NUMBER_COLUMNS, _numbers_found
 from receiptkit.matching.batch import BatchEstimates, BatchInputs, batch_inputs, estimate_batch
-from receiptkit.matching.clocks import ClockSegment, clock_inputs
+from receiptkit.matching.clocks import ClockSegment, card_clock_clashes, card_clocks, clock_inputs
 from receiptkit.matching.comparators import MerchantTable, aliases_from_hits
 from receiptkit.matching.completeness import branch_counts
 from receiptkit.matching.engine import (
@@ -367,7 +367,7 @@ def plan_dask(
             ]
         )
         (vote_frames,) = dask.compute(votes)
-        offsets_frame = offsets_from_votes(vote_frames, policy)
+        offsets_frame = offsets_from_votes(vote_frames, policy, stats.terminals.index)
         # far offsets and the pieces of jumped clocks, read as match reads them (on the rows they need)
         offsets_frame, learned_pieces = _learn_clocks(source, pcs, key_sets, policy, offsets_frame)
         segments = {**learned_pieces, **segments}  # pieces given beside no offsets win
@@ -413,6 +413,7 @@ def plan_dask(
         partition_rows=partition_rows,
         min_tasks=min_tasks,
         segments=segments,
+        terminals=stats.terminals.index,
     )
 
     # 4. route rows and proofs to their tasks (a shuffle), then match (lazy)
@@ -469,6 +470,8 @@ def plan_dask(
             "fx_rates_learned": fx_records(fx_learned),
             "merchant_aliases": {name: sorted(keys) for name, keys in sorted(learned.items())},
             "wallet_payees": payee_records(policy),
+            "card_clocks": card_clocks(offsets, stats.terminals.index),
+            "card_clock_clashes": card_clock_clashes(stats.terminals.index),
         }
         meta_result.attrs = attrs
         result = dd.map_partitions(
@@ -533,7 +536,7 @@ def _learn_aliases(
         return {}, lambda aliases: {}, policy
     learners = pd.concat(frames, ignore_index=True)
     parts = [
-        delayed(cs.learn_journal)(source.part(i), learners, offsets, policy, segments)
+        delayed(cs.learn_journal)(source.part(i), learners, offsets, policy, segments, stats.terminals.index)
         for i in range(len(source))
     ]
     (hits,) = dask.compute(parts)
