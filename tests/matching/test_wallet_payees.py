@@ -200,3 +200,49 @@ def test_a_record_whose_number_is_on_the_sale_is_paid_to_the_shop(text: str) -> 
     # the same record without its number on the sale is still held (the declared payee is not it)
     held = rk.match(proofs(_swap(text, number=number)), j, policy=policy)
     assert "payee_not_this_shop" in str(row_of(held, "swap")["flags"]).split(";")
+
+
+def test_the_counter_keeps_what_the_month_learned(tmp_path) -> None:
+    # reconcile's month learns the shop's Alipay payee; find at the counter, one record, uses it (learned file)
+    j, proven = _shop()
+    month = rk.match(proofs(*proven), j)
+    path = tmp_path / "journal.csv.receiptkit.json"
+    kept = rk.save_learned(path, month)
+    assert kept.wallet_payees == {SHOP: {"alipay": (4, (SHOP,))}}
+    loaded = rk.load_learned(path)
+    assert loaded.wallet_payees == kept.wallet_payees
+    assert "payees of 1 merchant wallet" in loaded.describe()
+    one = proofs(_swap())
+    ranked = rk.find(j, one, learned=loaded)
+    verdict = ranked.attrs["verdict"]
+    assert verdict["status"] != "matched"
+    assert "payee_not_this_shop" in str(verdict["flags"]).split(";")
+    # without the file, one record at the counter cannot know
+    alone = rk.find(j, one)
+    assert "payee_not_this_shop" not in str(alone.attrs["verdict"]["flags"])
+    # a later run merges: names are joined, the count is the largest seen (a rerun of the month adds nothing)
+    again = rk.save_learned(path, month)
+    assert again.wallet_payees == {SHOP: {"alipay": (4, (SHOP,))}}
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        ["x"],
+        {SHOP: ["alipay"]},
+        {SHOP: {"paypal": {"records": 3, "payees": ["A"]}}},
+        {SHOP: {"alipay": {"records": 0, "payees": ["A"]}}},
+        {SHOP: {"alipay": {"records": 3, "payees": []}}},
+        {SHOP: {"alipay": {"records": 3, "payees": [1]}}},
+    ],
+)
+def test_a_malformed_payees_section_is_an_error_naming_the_file(tmp_path, section) -> None:
+    import json
+
+    path = tmp_path / "j.receiptkit.json"
+    path.write_text(
+        json.dumps({"format": "receiptkit-learned", "version": 3, "wallet_payees": section}), encoding="utf-8"
+    )
+    with pytest.raises(rk.ReceiptkitError, match=r"wallet_payees|payees") as info:
+        rk.load_learned(path)
+    assert str(path) in str(info.value)

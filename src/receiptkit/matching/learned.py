@@ -24,7 +24,8 @@ saw::
            "first_anchor": "...", "last_anchor": "...", "since": "2026-11-14T01:12:00+00:00"}]}
       },
       "merchant_aliases": {"海底捞火锅(五角场店)": ["北京三快在线科技"]},
-      "fx_rates": {"CNY:USD": "0.139113"}
+      "fx_rates": {"CNY:USD": "0.139113"},
+      "wallet_payees": {"海底捞火锅(五角场店)": {"alipay": {"records": 14, "payees": ["海底捞火锅(五角场店)"]}}}
     }
 
 A terminal whose clock jumped mid-month (:mod:`.clocks`) keeps its
@@ -42,6 +43,10 @@ clock of X where the journal has a terminal named ``"X card"``; or, in an
 unmarked file, such a key where the journal has that terminal) is refused
 with a :class:`~receiptkit.errors.LearnedFileError` naming the file and the
 key, never used as either (:meth:`Learned.clock_offsets_for`).
+
+``wallet_payees`` are whom each merchant's WeChat Pay and Alipay payments go
+to (:mod:`.payees`): one record at the counter paid to someone else (a
+swapped QR code) is then held as the month's run would hold it.
 
 ``fx_rates`` are the foreign cards' billing rates a run read from its card
 lines (:mod:`.fxlearn`), so that one USD statement line at the counter can be
@@ -110,6 +115,10 @@ class Learned:
     card_clocks: dict[str, str] | None = None
     card_clocks_guessed: bool = False
 
+    # per merchant and wallet ("wechat", "alipay"): how many records proved whom its payments go to, and those
+    # payees (matching.payees): one record at the counter cannot tell
+    wallet_payees: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = field(default_factory=dict)
+
     def clock_offsets_for(self, terminals: Iterable[object]) -> dict[str, int]:
         """The clock offsets as a journal with these terminal ids uses them.
 
@@ -159,13 +168,15 @@ class Learned:
             or self.clock_segments
             or self.prior_absent
             or self.elsewhere
+            or self.wallet_payees
         )
 
     def policy(self, policy=None):  # -> MatchPolicy (imported lazily)
         """``policy`` (default :class:`~receiptkit.matching.MatchPolicy`) with these billing rates added.
 
         Rates the policy gives already win over learned ones; so do its ``prior_absent_by_kind`` and
-        ``coincidence_by_kind``.
+        ``coincidence_by_kind``. Kept payees join the policy's ``wallet_payees_learned`` (a merchant and wallet
+        in both: the policy's).
         """
         from decimal import Decimal
 
@@ -176,6 +187,15 @@ class Learned:
             base = base.replace(prior_absent_by_kind={**self.prior_absent, **base.prior_absent_by_kind})
         if self.elsewhere:  # what the month said of payments made elsewhere; the policy's own win
             base = base.replace(coincidence_by_kind={**self.elsewhere, **base.coincidence_by_kind})
+        if self.wallet_payees:
+            given = {(m, w) for m, w, _, _ in base.wallet_payees_learned}
+            kept = tuple(
+                (merchant, wallet, n, names)
+                for merchant, wallets in sorted(self.wallet_payees.items())
+                for wallet, (n, names) in sorted(wallets.items())
+                if (merchant, wallet) not in given
+            )
+            base = base.replace(wallet_payees_learned=(*base.wallet_payees_learned, *kept))
         if not self.fx_rates:
             return base
         learned = {tuple(key.split(":", 1)): Decimal(rate) for key, rate in self.fx_rates.items()}
@@ -233,6 +253,9 @@ class Learned:
             parts.append(
                 "paid elsewhere (naming no shop; '<kind> brand': the brand without its branch): " + shown
             )
+        n_wallets = sum(len(v) for v in self.wallet_payees.values())
+        if n_wallets:
+            parts.append(f"payees of {n_wallets} merchant wallet(s)")
         where = f" ({self.path.name}, {self.updated_at})" if self.path is not None else ""
         return ("; ".join(parts) or "nothing") + where
 
@@ -325,6 +348,7 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
     guessed = data.get("version") in (1, 2)
     if guessed:  # not marked: "X card" beside "X" was written as X's card sales' clock
         cards = {k: o for k in offsets if (o := card_clock_of(k)) is not None and o in offsets}
+    payees = _load_payees(target, _section(target, data, "wallet_payees"))
     return Learned(
         offsets,
         aliases,
@@ -337,7 +361,31 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         elsewhere,
         card_clocks=cards,
         card_clocks_guessed=guessed,
+        wallet_payees=payees,
     )
+
+
+def _load_payees(path: Path, section: dict) -> dict[str, dict[str, tuple[int, tuple[str, ...]]]]:
+    """The ``wallet_payees`` section: {merchant: {wallet: {"records": n >= 1, "payees": [text, ...]}}}."""
+    out: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = {}
+    for merchant, wallets in section.items():
+        if not isinstance(wallets, dict):
+            raise _bad(path, f"wallet_payees of {merchant} is not a mapping of wallets", wallets)
+        for wallet, entry in wallets.items():
+            if wallet not in ("wechat", "alipay"):
+                raise _bad(
+                    path, f"wallet_payees of {merchant}: {wallet!r} is not 'wechat' or 'alipay'", wallet
+                )
+            records = entry.get("records") if isinstance(entry, dict) else None
+            names = entry.get("payees") if isinstance(entry, dict) else None
+            if isinstance(records, bool) or not isinstance(records, int) or records < 1:
+                raise _bad(path, f"wallet_payees of {merchant} ({wallet}): records is not a count", records)
+            if not isinstance(names, list) or not names or not all(isinstance(t, str) and t for t in names):
+                raise _bad(
+                    path, f"wallet_payees of {merchant} ({wallet}): payees is not a list of texts", names
+                )
+            out.setdefault(str(merchant), {})[str(wallet)] = (records, tuple(names))
+    return out
 
 
 _ELSEWHERE_KEYS = ("share", "rate", "absent_prior")
@@ -463,6 +511,16 @@ def save_learned(
     merged_aliases = {name: set(keys) for name, keys in before.merchant_aliases.items()}
     for name, keys in (aliases or {}).items():
         merged_aliases.setdefault(str(name), set()).update(str(k) for k in keys)
+    # whom each merchant's wallet payments go to (matching.payees): names joined, the largest count kept (a
+    # rerun of the same month proves nothing new); entries declared only (records None) are the policy's
+    payees = {m: dict(w) for m, w in before.wallet_payees.items()}
+    for entry in (result.attrs.get("wallet_payees") or []) if result is not None else []:
+        if entry.get("records") is None:
+            continue
+        merchant, wallet = str(entry["merchant"]), str(entry["wallet"])
+        n_before, names_before = payees.get(merchant, {}).get(wallet, (0, ()))
+        names = tuple(dict.fromkeys([*names_before, *(str(t) for t in entry["payees"])]))
+        payees.setdefault(merchant, {})[wallet] = (max(int(entry["records"]), n_before), names)
     data = {
         "format": _FORMAT,
         "version": _VERSION,
@@ -473,6 +531,12 @@ def save_learned(
         "fx_rates": dict(sorted(rates.items())),
         "prior_absent": dict(sorted(priors.items())),
         "elsewhere": dict(sorted(elsewhere.items())),
+        "wallet_payees": {
+            merchant: {
+                wallet: {"records": n, "payees": list(names)} for wallet, (n, names) in sorted(w.items())
+            }
+            for merchant, w in sorted(payees.items())
+        },
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     temporary = target.with_name(target.name + ".tmp")

@@ -148,7 +148,13 @@ def with_wallet_payees(policy: MatchPolicy, hits: pd.DataFrame, proofs: pd.DataF
     found = wallet_payees_from_hits(hits, kinds, numbers, raws, texts, policy.min_skew_votes)
     if not found:
         return policy
-    learned = tuple((m, w, n, names) for (m, w), (n, names) in found.items())
+    # what the policy holds already (kept from an earlier run: Learned.policy) joins: names joined, the
+    # larger count
+    merged = {(m, w): (n, names) for m, w, n, names in policy.wallet_payees_learned}
+    for where, (n, names) in found.items():
+        n_before, before = merged.get(where, (0, ()))
+        merged[where] = (max(n, n_before), tuple(dict.fromkeys([*before, *names])))
+    learned = tuple((m, w, n, names) for (m, w), (n, names) in sorted(merged.items()))
     return policy.replace(wallet_payees_learned=learned)
 
 
