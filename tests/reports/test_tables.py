@@ -91,3 +91,22 @@ def test_a_terminals_card_clock_counts_the_proofs_of_its_card_sales() -> None:
     assert int(card.sum()) == sum(t.startswith("C") for t in truth.values())
     assert offsets.loc[card_clock_key("T1"), "matched_proofs"] == int(card.sum())
     assert offsets.loc["T1", "matched_proofs"] == int(((matched["terminal_id"] == "T1") & ~card).sum())
+    assert offsets.loc[card_clock_key("T1"), "card_sales_of"] == "T1"  # the row says whose card sales it is
+    assert pd.isna(offsets.loc["T1", "card_sales_of"])
+
+
+def test_a_terminal_named_t1_card_is_its_own_row_not_t1s_card_sales() -> None:
+    """Beside terminal T1, a terminal named "T1 card": its row is its own (tests/matching/test_card_clock_names.py).
+
+    Before (session 13) its row counted the proofs of T1's card sales and T1's row only those of T1's other rows.
+    """
+    from tests.matching.test_card_clock_names import _both
+
+    import receiptkit as rk
+
+    journal, batch, _ = _both(0)
+    result = rk.match(batch, journal)
+    offsets = report_tables(result, batch, journal)["clock offsets"].set_index("terminal_id")
+    assert pd.isna(offsets.loc["T1 card", "card_sales_of"]) and pd.isna(offsets.loc["T1", "card_sales_of"])
+    assert offsets.loc["T1 card", "matched_proofs"] == 12  # its own twelve sales' SMS
+    assert offsets.loc["T1", "matched_proofs"] == 50  # T1's forty QR records and ten card SMS

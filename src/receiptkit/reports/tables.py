@@ -242,12 +242,17 @@ def _unmatched(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _clock_offsets(result: pd.DataFrame, journal: pd.DataFrame | None = None) -> pd.DataFrame:
     """The offsets sheet; ``matched_proofs`` per terminal, and per ``"<terminal_id> card"`` clock those of
-    the terminal's card sales (its other rows' under the terminal's id; :func:`.clocks.card_clock_key`)."""
+    the terminal's card sales (its other rows' under the terminal's id; :func:`.clocks.card_clock_key`).
+
+    ``card_sales_of`` names the terminal whose card sales' clock a row is (empty: a terminal's own offset), read
+    against the journal's terminal ids (:func:`.clocks.card_clocks`; without the journal, the result's
+    ``attrs["card_clocks"]``): a terminal may itself be named ``"T1 card"``."""
     offsets = side_report(result, "clock_offsets")
-    columns = ["terminal_id", "offset_s", "offset", "votes", "used", "matched_proofs"]
+    columns = ["terminal_id", "card_sales_of", "offset_s", "offset", "votes", "used", "matched_proofs"]
     if offsets.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     out = without_attrs(offsets).reset_index()
+    said = dict(result.attrs.get("card_clocks") or {})
     result = without_attrs(result)
     out = out.rename(columns={out.columns[0]: "terminal_id"})
     out["terminal_id"] = out["terminal_id"].astype(str)
@@ -255,7 +260,9 @@ def _clock_offsets(result: pd.DataFrame, journal: pd.DataFrame | None = None) ->
     clocks = matched["terminal_id"].astype(str)
     # a "<X> card" row is X's card sales' clock only where no terminal of the journal bears that name
     terminals = journal["terminal_id"].dropna().astype(str).unique() if journal is not None else ()
-    owners = set(card_clocks(out["terminal_id"], terminals).values())
+    cards = card_clocks(out["terminal_id"], terminals) if journal is not None else said
+    out["card_sales_of"] = out["terminal_id"].map(cards).astype("string")
+    owners = set(cards.values())
     if owners and journal is not None and len(matched):
         card = pd.Series(card_sale_rows(journal), index=journal["txn_id"].astype(str).to_numpy())
         card = card[~card.index.duplicated()]
