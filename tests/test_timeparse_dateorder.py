@@ -239,3 +239,81 @@ def test_parse_typed_time_refuses_what_it_would_read_the_wrong_way_round(
     with pytest.raises(TimeParseError) as info:
         parse_typed_time(text, zone)
     assert info.value.value == text and words in info.value.reason
+
+
+# A numeric date after a time or a word ("14:32 3/11", "Tue 3/11/2026") or written with spaces
+# ("3 11 14:32") went to dateutil with the zone's order as a mere preference: under UTC it was read
+# month first, silently, and against the order in force dateutil swapped ("14:32 1/24" in Hong Kong was
+# 24 January, where "1/24 14:32" is refused).
+@pytest.mark.parametrize(
+    "text", ["14:32 3/11", "2:32 PM 3/11/2026", "on 3/11/2026", "Tue 3/11/2026", "at 14:32 on 3/11/2026"]
+)
+@pytest.mark.parametrize("parse", [parse_time_window, parse_typed_time])
+def test_a_date_after_a_time_or_a_word_is_not_read_month_first_without_an_order(text: str, parse) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TimeParseError) as info:
+        parse(text, "UTC", ref=REF)
+    assert info.value.value == text
+    assert "11月3日" in info.value.reason and "3月11日" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "start"),
+    [
+        ("14:32 3/11", "Asia/Hong_Kong", "2026-11-03 14:32"),
+        ("14:32 3/11", "Asia/Shanghai", "2026-03-11 14:32"),
+        ("2:32 PM 3/11/2026", "Asia/Hong_Kong", "2026-11-03 14:32"),
+        ("Tue 3/11/2026", "Asia/Hong_Kong", "2026-11-03"),
+        ("Tue 3/11/2026", "Asia/Shanghai", "2026-03-11"),
+        ("14:32 1/24", "UTC", "2026-01-24 14:32"),  # one reading only
+        ("3 11 14:32", "Asia/Hong_Kong", "2026-11-03 14:32"),
+        ("2026 3 11", "Asia/Hong_Kong", "2026-03-11"),  # year first: never in question
+    ],
+)
+def test_a_date_after_a_time_or_a_word_is_read_in_the_zones_order(text: str, zone: str, start: str) -> None:
+    assert parse_time_window(text, zone, ref=REF).start == _t(start, zone)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "words"),
+    [
+        ("14:32 1/24", "Asia/Hong_Kong", "day first"),
+        ("14:32 13/11/2026", "Asia/Shanghai", "month first"),
+        ("13 11 2026", "Asia/Shanghai", "month first"),
+        ("3 11 14:32", "UTC", "could be 11月3日"),
+        ("11 3 2026", "UTC", "could be 3月11日"),
+    ],
+)
+def test_a_date_after_a_time_or_with_spaces_is_never_read_the_other_way_round(
+    text: str, zone: str, words: str
+) -> None:
+    for parse in (parse_time_window, parse_typed_time):
+        with pytest.raises(TimeParseError) as info:
+            parse(text, zone, ref=REF)
+        assert info.value.value == text
+        assert words in info.value.reason
+
+
+@pytest.mark.parametrize("zone", ["Asia/Hong_Kong", "Asia/Shanghai"])
+def test_a_time_written_with_a_dot_is_not_read_as_a_year(zone: str) -> None:
+    # "3/11 14.32": dateutil took 14 for the year, 2014, at day precision: a sale twelve years back
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window("3/11 14.32", zone, ref=REF)
+    assert info.value.value == "3/11 14.32" and "14.32" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-03-11, 14:32", "on 2026/3/11", "2026-03-11 at 14:32", "Wed 2026-03-11"]
+)
+@pytest.mark.parametrize("zone", ["Asia/Hong_Kong", "Europe/London", "UTC"])
+def test_a_year_first_date_is_year_month_day_in_every_zone(text: str, zone: str) -> None:
+    # a5dd3b4 handed these to dateutil with dayfirst=True in a day-first zone, which reads 2026/3/11 as
+    # year/day/month: 3 November
+    assert parse_time_window(text, zone, ref=REF).start.date() == dt.date(2026, 3, 11)
+    assert parse_typed_time(text, zone, ref=REF).ts.date() == dt.date(2026, 3, 11)
+
+
+@pytest.mark.parametrize("text", ["2026-03-11, 14:32", "2026/3/11 at 14:32", "Wed 2026.03.11"])
+def test_parse_time_day_first_reads_a_year_first_date_year_month_day(text: str) -> None:
+    # an export read dayfirst=True ("03/11/2026" is 3 November) may still write some times year first;
+    # dateutil's dayfirst made "2026/3/11" year/day/month, 3 November
+    assert parse_time(text, "UTC", dayfirst=True).ts.date() == dt.date(2026, 3, 11)

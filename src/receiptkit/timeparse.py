@@ -189,20 +189,73 @@ def _day_month(first: int, second: int, sep: str, order: _Order, original: objec
     return (second, first) if dayfirst else (first, second)
 
 
-# a numeric day and month, a year perhaps, then a space or the end: "3/11 14:32", "3-11", "3.11.2026"
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*([/.-])\s*(\d{1,2})(?:\s*\2\s*\d{2,4})?(?=\s|$)")
+# a numeric day and month anywhere in a typed text, a year perhaps: "3/11 14:32", "14:32 3/11", "Tue 3.11.2026",
+# "3 11 14:32"; not a clock ("14:32") nor the tail of a year-first date ("2026-3-11"; "2026 3 11": see _YEAR_BEFORE)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d/.:-])(\d{1,2})(?:\s*([/.-])\s*|\s+)(\d{1,2})(?:(?(2)\s*\2\s*|\s+)\d{2,4})?(?![\d:]|\s*[/.-]\s*\d)"
+)
+_YEAR_BEFORE = re.compile(r"\d{4}\s*$")
+# a date written year first is year/month/day in every order (dateutil's dayfirst reads 2026/3/11 as 3 November)
+_YEAR_FIRST = re.compile(r"(?<!\d)\d{4}\s*([/.-]|\s)\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)")
+
+
+def _own_day(text: object, ref: object, dayfirst: bool) -> tuple[int, int] | None:
+    """(month, day) of a text with its own offset, before it is converted to a zone ("3/11 23:30 +00:00")."""
+    try:
+        stamp = parse_time(text, None, ref=ref, dayfirst=dayfirst).ts
+    except TimeParseError:
+        return None
+    return stamp.month, stamp.day
 
 
 def _parse_typed(text: object, zone: dt.tzinfo | None, ref: object, order: _Order) -> ParsedTime:
-    """:func:`parse_time` of a typed text, its numeric day/month in ``order`` (see :func:`_day_month`)."""
-    numeric = _NUMERIC_DATE.match(_clean(text)) if isinstance(text, str) else None
-    if numeric is not None:
-        first = int(numeric.group(1))
-        month, _ = _day_month(first, int(numeric.group(3)), numeric.group(2), order, text)
-        dayfirst = month != first
-    else:
-        dayfirst = bool(order.dayfirst)
-    return parse_time(text, zone, ref=ref, dayfirst=dayfirst)
+    """:func:`parse_time` of a typed text, its numeric day/month in ``order`` (see :func:`_day_month`).
+
+    The day/month is looked for anywhere in the text ("14:32 3/11", "Tue 3/11/2026", "3 11 14:32"), and
+    what parse_time reads must be that day: dateutil takes ``dayfirst`` as a preference only (it reads
+    "14:32 1/24" day first as 24 January). A text with no day/month of its own is read in both orders, and
+    refused where they differ and no date is written year first.
+    """
+    if not isinstance(text, str):
+        return parse_time(text, zone, ref=ref)
+    cleaned = _clean(text)
+    found: list[tuple[int, int]] = []
+    read_dayfirst: bool | None = None
+    for numeric in _NUMERIC_DATE.finditer(cleaned):
+        if _YEAR_BEFORE.search(cleaned, 0, numeric.start()):
+            continue  # "2026 3 11": year first
+        first, second = int(numeric.group(1)), int(numeric.group(3))
+        written = numeric.group(0)
+        if not (1 <= first <= 12 or 1 <= second <= 12) or max(first, second) > 31 or min(first, second) < 1:
+            hint = " (a time is written with a colon: 14:32)" if numeric.group(2) == "." else ""
+            raise TimeParseError(f"{written} is not a day and month in either order{hint}", value=text)
+        month, day = _day_month(first, second, numeric.group(2) or " ", order, text)
+        found.append((month, day))
+        if first != second:
+            read_dayfirst = month != first
+    if found:
+        dayfirst = bool(read_dayfirst)
+        parsed = parse_time(text, zone, ref=ref, dayfirst=dayfirst)
+        if (parsed.ts.month, parsed.ts.day) not in found and _own_day(text, ref, dayfirst) not in found:
+            raise TimeParseError(
+                f"read as {parsed.ts:%Y-%m-%d}, not the day and month written ({found[0][1]}/{found[0][0]} day "
+                "first): write the date year first (YYYY-MM-DD)",
+                value=text,
+            )
+        return parsed
+    parsed = parse_time(text, zone, ref=ref, dayfirst=False)
+    if not _YEAR_FIRST.search(cleaned):
+        try:
+            other = parse_time(text, zone, ref=ref, dayfirst=True)
+        except TimeParseError:
+            other = parsed
+        if other.ts.date() != parsed.ts.date():
+            raise TimeParseError(
+                f"could be {other.ts:%Y-%m-%d} (day first) or {parsed.ts:%Y-%m-%d} (month first): write the "
+                "date year first (YYYY-MM-DD) or with 月/日",
+                value=text,
+            )
+    return parsed
 
 
 def parse_typed_time(
@@ -381,7 +434,10 @@ def parse_time(
                 zone_in_text = _zone_of(match.groupdict().get("z"))
                 break
     if value is None:
-        value, precision, zone_in_text, no_year = _dateutil(cleaned, dayfirst, text)
+        # year first is year/month/day whatever the order: dateutil's dayfirst reads "2026/3/11 ..." as 3 November
+        value, precision, zone_in_text, no_year = _dateutil(
+            cleaned, dayfirst and not _YEAR_FIRST.search(cleaned), text
+        )
         _check_order(cleaned, value, dayfirst, fmt, text)
         if no_year:
             if ref_date is None:
