@@ -317,3 +317,14 @@ def test_parse_time_day_first_reads_a_year_first_date_year_month_day(text: str) 
     # an export read dayfirst=True ("03/11/2026" is 3 November) may still write some times year first;
     # dateutil's dayfirst made "2026/3/11" year/day/month, 3 November
     assert parse_time(text, "UTC", dayfirst=True).ts.date() == dt.date(2026, 3, 11)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Stockholm", "America/Toronto", "America/Vancouver"])
+def test_a_territory_whose_cldr_data_disagree_on_the_order_has_none(zone: str) -> None:
+    # sv_SE and en_CA write a full date year first (y-MM-dd), which says nothing of a day and month alone,
+    # and CLDR's own year-less pattern (skeleton Md) is d/M there: the short pattern made "3/11" 11 March
+    assert zone_dayfirst(zone) is None
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window("3/11 14:32", zone, ref=REF)
+    assert "11月3日" in info.value.reason and "3月11日" in info.value.reason
+    assert parse_time_window("3/11 14:32", zone, ref=REF, dayfirst=True).start == _t("2026-11-03 14:32", zone)

@@ -92,8 +92,9 @@ def _zone_convention(key: str | None) -> _Convention | None:
 
     Zone -> territory (CLDR's zone territories, after its zone aliases: ``PRC`` is ``Asia/Shanghai``),
     territory -> its likely locale (``und_HK`` -> ``zh_Hant_HK``), then the order of ``d`` and ``M``
-    in that locale's short date pattern (``d/M/y``: day first), or its medium one. ``Etc/UTC`` and
-    ``Etc/GMT-8`` are territory ``ZZ`` (unknown) in CLDR: no territory, so no order.
+    in that locale's short date pattern (``d/M/y``: day first), or its medium one; none when its
+    year-less numeric pattern (skeleton ``Md``) says the other order (sv_SE, en_CA: ``y-MM-dd`` but
+    ``d/M``). ``Etc/UTC`` and ``Etc/GMT-8`` are territory ``ZZ`` (unknown) in CLDR: no territory, so no order.
     """
     if not key:
         return None
@@ -110,11 +111,24 @@ def _zone_convention(key: str | None) -> _Convention | None:
         return None
     for width in ("short", "medium"):
         pattern = locale.date_formats[width].pattern
-        fields = re.sub(r"'[^']*'", "", pattern)  # quoted literals ("d 'de' MMM") are not fields
-        day, month = fields.find("d"), fields.find("M")
-        if day >= 0 and month >= 0:
-            return _Convention(day < month, str(locale), pattern)
-    return None
+        dayfirst = _pattern_dayfirst(pattern)
+        if dayfirst is not None:
+            break
+    else:
+        return None
+    # a full date written year first (sv_SE, en_CA: y-MM-dd) says nothing of a day and month alone: CLDR's
+    # year-less numeric pattern (skeleton Md) is d/M there; where the two disagree there is no order in force
+    day_month = locale.datetime_skeletons.get("Md")
+    if day_month is not None and _pattern_dayfirst(str(day_month.pattern)) not in (None, dayfirst):
+        return None
+    return _Convention(dayfirst, str(locale), pattern)
+
+
+def _pattern_dayfirst(pattern: str) -> bool | None:
+    """Whether ``d`` comes before ``M`` in a CLDR date pattern; None when it lacks either."""
+    fields = re.sub(r"'[^']*'", "", pattern)  # quoted literals ("d 'de' MMM") are not fields
+    day, month = fields.find("d"), fields.find("M")
+    return day < month if day >= 0 and month >= 0 else None
 
 
 def zone_dayfirst(tz: TzLike) -> bool | None:
@@ -126,7 +140,9 @@ def zone_dayfirst(tz: TzLike) -> bool | None:
     ``Asia/Singapore``, ``Europe/London``: True; ``Asia/Shanghai``
     (zh_Hans_CN, ``y/M/d``), ``Asia/Taipei``, ``America/New_York``: False.
     None for a zone without a territory (``UTC``, ``Etc/GMT-8``, a fixed
-    offset such as ``"+08:00"``, None): there a date read both ways is refused.
+    offset such as ``"+08:00"``, None) and for one whose CLDR data disagree
+    (``Europe/Stockholm``, ``America/Toronto``: full dates ``y-MM-dd``, a day
+    and month alone ``d/M``): there a date read both ways is refused.
 
     >>> zone_dayfirst("Asia/Hong_Kong"), zone_dayfirst("Asia/Shanghai"), zone_dayfirst("UTC")
     (True, False, None)
