@@ -114,7 +114,15 @@ def test_a_closing_time_written_day_or_month_first_is_refused(tmp_path):
     from receiptkit.cli import app
 
     common = ["close-terminal", TID, "--journal", str(tmp_path / "j.csv"), "--out", str(tmp_path / "pack")]
-    for at in ("3/11/2026 18:00+08:00", "13/11/2026 18:00+08:00"):
+    # also after the time, after a weekday, or with spaces, which the first guard (a leading d/m) let through
+    for at in (
+        "3/11/2026 18:00+08:00",
+        "13/11/2026 18:00+08:00",
+        "18:00+08:00 3/11/2026",
+        "Tue 3/11/2026 18:00+08:00",
+        "3 11 2026 18:00+08:00",
+        "1800+08:00 3/11/2026",
+    ):
         result = CliRunner().invoke(
             app,
             [*common, "--operator", "li", "--audit", str(tmp_path / "audit.sqlite"), "--at", at],
