@@ -17,7 +17,7 @@ from receiptkit.errors import PolicyError
 from receiptkit.matching.payees import wallet_payees_from_hits
 from receiptkit.matching.policy import MatchPolicy
 
-from .conftest import background, journal, pf, proofs, row_of, txn
+from .conftest import DAY, background, journal, pf, proofs, row_of, txn
 
 SHOP = "老街馄饨(徐家汇店)"
 OTHER_SHOP = "老街馄饨(五角场店)"
@@ -246,3 +246,36 @@ def test_a_malformed_payees_section_is_an_error_naming_the_file(tmp_path, sectio
     with pytest.raises(rk.ReceiptkitError, match=r"wallet_payees|payees") as info:
         rk.load_learned(path)
     assert str(path) in str(info.value)
+
+
+def test_match_dask_names_the_payees_in_match_s_order() -> None:
+    # the payees are named in the order of the batch's records that showed them, whichever journal partition
+    # holds their sales: before, match_dask named them in the order of its journal partitions (here the later
+    # day's first), so its reason and attrs differed from match's for the same batch
+    dask = pytest.importorskip("dask")
+    from receiptkit.scale import match_dask
+
+    company = "上海某某餐饮管理有限公司"
+    rows = background(merchant_name=SHOP)
+    proven = []
+    for k in range(4):
+        day = "2026-11-25" if k == 0 else DAY  # the first record's sale is on a later day
+        number = _ali(k, day.replace("-", ""))
+        clock = f"{9 + k:02d}:15:00"
+        sale = txn(
+            f"P{k}", 2000 + 100 * k, clock, day=day, channel="alipay", card_last4=None, merchant_name=SHOP
+        )
+        rows.append({**sale, "wallet_txn_id": number})
+        text = company if k == 0 else SHOP
+        proven.append(
+            pf(f"proven{k}", 2000 + 100 * k, clock, day=day, wallet_txn_id=number, merchant_text=text)
+        )
+    rows.append(txn("S1", 5100, "12:23:07", channel="alipay", card_last4=None, merchant_name=SHOP))
+    j, batch = journal(*rows), proofs(*proven, _swap())
+    local = rk.match(batch, j)
+    assert local.attrs["wallet_payees"][0]["payees"] == [company, SHOP]
+    with dask.config.set(scheduler="sync"):
+        dasked = match_dask(batch, j, partition_rows=4).compute().sort_index()
+    assert dasked.attrs["wallet_payees"] == local.attrs["wallet_payees"]
+    assert list(dasked["reason"]) == list(local["reason"])
+    assert "payee_not_this_shop" in str(row_of(dasked, "swap")["flags"]).split(";")

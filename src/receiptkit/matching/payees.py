@@ -95,12 +95,14 @@ def wallet_payees_from_hits(
     its numbers lead to exactly one transaction. A merchant and wallet with
     fewer than ``min_records`` such records teach nothing. The texts are the
     first seen of each name (as :func:`~receiptkit.matching.comparators.alias_key`
-    compares them), in order of first appearance.
+    compares them), in the order of the records (``q``) that first showed them.
     """
     if not len(hits):
         return {}
     pairs = hits.drop_duplicates(["q", "r"])
     single = pairs[pairs.groupby("q")["r"].transform("nunique") == 1].drop_duplicates("q")
+    # in the batch's order (match_dask gathers the hits journal partition by partition)
+    single = single.sort_values("q", kind="stable")
     if not len(single):
         return {}
     q = single["q"].to_numpy(dtype=np.int64)
