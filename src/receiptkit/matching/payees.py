@@ -24,7 +24,10 @@ whose text is none of them, and does not name the shop either (its sign, its
 brand, a known alias: the merchant comparator's ``alias``, ``same branch`` or
 ``brand``), is never ``matched`` to that merchant's sales: it stays
 ``ambiguous`` with the flag ``payee_not_this_shop`` and a reason naming both
-(:func:`payee_blocked`, :func:`payee_notes`).
+(:func:`payee_blocked`, :func:`payee_notes`). A record the merchant
+comparator reads as another shop's (``other brand``, ``other branch``) is
+held too, but its reason names that shop and it gets no flag: a payment made
+there, not a swapped code here.
 
 What is not judged so: a record with no payee text, a bank's text (an SMS
 names the payee as the card network or the wallet passed it on, often the
@@ -72,6 +75,8 @@ _WALLET_NAME = {code: name for name, code in WALLETS.items()}
 _LABEL = {"wechat": "WeChat Pay", "alipay": "Alipay"}
 # levels of the merchant comparator that name the shop itself
 _NAMES_THE_SHOP = ("alias", "same branch", "brand")
+# levels that name another shop: the evidence itself says so (never matched by default), no swapped code to tell
+_ANOTHER_SHOP = ("other brand", "other branch")
 
 
 def _key(text: object) -> str:
@@ -264,18 +269,25 @@ def payee_notes(
     table: MerchantTable | None,
     policy: MatchPolicy,
 ) -> dict[int, str]:
-    """Why a proof whose best pair :func:`payee_blocked` holds was not matched, in words, by proof position."""
+    """Why a proof whose best pair :func:`payee_blocked` holds was not matched, in words, by proof position.
+
+    Not said of a record the merchant evidence reads as another shop's (``other brand``, ``other branch``):
+    its reason names that shop, and it is a payment made there, not a swapped code here."""
     blocked, known = _judged(index, proofs, pair_txn, pair_proof, table, policy)
     notes: dict[int, str] = {}
-    if not blocked.any():
+    if not blocked.any() or table is None or table.comparator is None:
         return notes
     wallets = proof_wallets_of(proofs)
     names = np.asarray(index.merchants, dtype=object)
+    elsewhere = [table.comparator.code(level) for level in _ANOTHER_SHOP]
     for p in np.flatnonzero(best >= 0).tolist():
         pair = int(best[p])
         if not blocked[pair]:
             continue
-        merchant = str(names[index.merchant_code[pair_txn[pair]]])
+        mc = int(index.merchant_code[pair_txn[pair]])
+        if int(table.levels[table.text_code[p], mc]) in elsewhere:
+            continue
+        merchant = str(names[mc])
         wallet = _WALLET_NAME[int(wallets[p])]
         n, texts = known[(merchant, wallet)]
         label = _LABEL[wallet]
