@@ -328,3 +328,12 @@ def test_a_territory_whose_cldr_data_disagree_on_the_order_has_none(zone: str) -
         parse_time_window("3/11 14:32", zone, ref=REF)
     assert "11月3日" in info.value.reason and "3月11日" in info.value.reason
     assert parse_time_window("3/11 14:32", zone, ref=REF, dayfirst=True).start == _t("2026-11-03 14:32", zone)
+
+
+@pytest.mark.parametrize("text", ["3/11/2026 14:32 CST", "2026-11-03 14:32 HKT", "Nov 3 2026 2:32 PM EST"])
+def test_a_zone_name_dateutil_does_not_know_is_refused_not_dropped(text: str) -> None:
+    # dateutil warned (UnknownTimezoneWarning) and returned the time without a zone, which was then taken to
+    # be in tz: "14:32 CST" (China +08:00, or US Central -06:00) under tz="UTC" was 14:32 UTC
+    with pytest.raises(TimeParseError) as info:
+        parse_time(text, "UTC", dayfirst=True)
+    assert info.value.value == text and "+08:00" in info.value.reason

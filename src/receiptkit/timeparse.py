@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -396,7 +397,9 @@ def parse_time(
       never read the other way round.
     - ``fmt``: an explicit ``strptime`` format, tried first.
 
-    Raises :class:`~receiptkit.errors.TimeParseError` when the text is not a time.
+    Raises :class:`~receiptkit.errors.TimeParseError` when the text is not a time,
+    and for a zone name it does not know (``"14:32 CST"``: China or US Central?),
+    which would otherwise be dropped and the time taken to be in ``tz``.
     """
     zone = resolve_tz(tz)
     ref_date = _as_date(ref)
@@ -525,9 +528,20 @@ def _dateutil(
     parsed = []
     for default in (dt.datetime(2000, 1, 1, 0, 0, 0), dt.datetime(2004, 3, 3, 1, 1, 1)):
         try:
-            value, tokens = dateutil_parser.parse(
-                cleaned, dayfirst=dayfirst, fuzzy_with_tokens=True, default=default
-            )
+            with warnings.catch_warnings():
+                # a zone name dateutil does not know ("CST": China +08:00 or US Central -06:00) is dropped
+                # with a warning, and the time would then be taken to be in tz: refused instead
+                warnings.simplefilter("error", dateutil_parser.UnknownTimezoneWarning)
+                value, tokens = dateutil_parser.parse(
+                    cleaned, dayfirst=dayfirst, fuzzy_with_tokens=True, default=default
+                )
+        except dateutil_parser.UnknownTimezoneWarning as exc:
+            name = re.search(r"tzname (\S+)", str(exc))
+            raise TimeParseError(
+                f"time zone name {name.group(1) if name else ''} is not understood: give an offset (+08:00) "
+                "or leave the name out to use tz",
+                value=original,
+            ) from None
         except (ValueError, OverflowError) as exc:
             raise TimeParseError("not a date or time", value=original) from exc
         parsed.append(value)
