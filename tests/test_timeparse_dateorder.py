@@ -192,7 +192,16 @@ _ZONES = ["Asia/Hong_Kong", "Asia/Shanghai", "Europe/London", "America/New_York"
     forced=st.sampled_from([None, True, False]),
     written_dayfirst=st.booleans(),
     form=st.sampled_from(
-        ["{a}/{b}", "{a}/{b} 14:32", "{a}/{b} 下午2点", "{a}/{b}/2026 14:32", "{a}-{b} 14:32"]
+        [
+            "{a}/{b}",
+            "{a}/{b} 14:32",
+            "{a}/{b} 下午2点",
+            "{a}/{b}/2026 14:32",
+            "{a}-{b} 14:32",
+            "14:32 {a}/{b}",  # after the time: found there too
+            "Tue {a}/{b}/2026",
+            "{a} {b} 14:32",
+        ]
     ),
 )
 def test_a_date_written_in_the_zones_order_comes_back_or_is_refused_never_another_day(
