@@ -127,13 +127,23 @@ def read_journal_cached(
     """``receiptkit.read_journal(journal, preset=preset, tz=tz)``, from the cache when it is current.
 
     Returns the frame and whether it came from the cache. ``progress(text)`` is told what is
-    happening (for a status line). Errors are those of ``read_journal``.
+    happening (for a status line). Errors are those of ``read_journal`` (a missing, unreadable
+    or folder path too). A folder (a partitioned Parquet dataset) is read without the cache.
     """
     import receiptkit as rk
+    from receiptkit.errors import JournalError
+    from receiptkit.readers.table import read_failure
 
     journal = Path(journal)
+    if (
+        not journal.is_file()
+    ):  # missing (a typed error naming it), or a folder: a Parquet dataset is not cached
+        return rk.read_journal(journal, preset=preset, tz=tz), False
     target = cache_path(journal)
-    key = _key(journal, preset, tz)
+    try:
+        key = _key(journal, preset, tz)
+    except OSError as exc:  # there but unreadable: the same error read_journal gives
+        raise JournalError(read_failure(exc), file=str(journal)) from None
     if target.is_file():
         if progress:
             progress(f"reading {journal.name} (cached)")

@@ -76,9 +76,7 @@ def read_proof_file(path: Path, *, tz: str | None = None, format: str | None = N
     """
     import receiptkit as rk
 
-    if not path.is_file():
-        raise ProofError("no such file", file=str(path))
-    return rk.read_proofs(path, format=format, tz=tz)
+    return rk.read_proofs(path, format=format, tz=tz)  # a missing, folder or unreadable path is a ProofError
 
 
 def read_proof_files(

@@ -294,9 +294,7 @@ def activity_cmd(
     journal: Annotated[
         list[Path],
         typer.Option(
-            help="A journal or back-office export (repeat to rebuild from several: most trusted first).",
-            exists=True,
-            dir_okay=False,
+            help="A journal or back-office export (repeat to rebuild from several: most trusted first)."
         ),
     ],
     out: Annotated[Path, typer.Option(help="Write the list with totals to .xlsx or .csv.")],

@@ -59,6 +59,8 @@ from receiptkit.readers.table import (
     clean_text_settled,
     convert,
     iso_text,
+    path_problem,
+    read_failure,
     read_table,
     source_name,
     unreadable_source,
@@ -167,7 +169,9 @@ def read_journal(
     negative: a negative amount on a sale (or untyped) row makes it a refund.
     """
     name = "<DataFrame>" if isinstance(source, pd.DataFrame) else source_name(source)
-    unreadable = unreadable_source(source)
+    unreadable = unreadable_source(source) or (
+        None if con is not None else path_problem(source, folder_ok=_suffix(source) in _TEXT_SUFFIXES)
+    )
     if unreadable:
         raise JournalError(unreadable, file=name)
     try:
@@ -175,6 +179,8 @@ def read_journal(
             return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))
     except JournalError:
         raise
+    except OSError as exc:  # the file is there but fails to read (permissions, I/O)
+        raise JournalError(read_failure(exc), file=name) from None
     except ReceiptkitError as exc:
         raise JournalError(
             exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=_safe(exc.value)

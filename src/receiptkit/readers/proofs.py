@@ -9,7 +9,6 @@ of their specs as ``format`` (``"wechat"``, ``"icbc"``, ``"cmb_credit"`` ...).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,7 +28,7 @@ from receiptkit.readers import (
     wallet_cn,
 )
 from receiptkit.readers.protocol import REGISTRY, Head, ModuleReader, Reader
-from receiptkit.readers.table import source_name, unreadable_source
+from receiptkit.readers.table import path_problem, read_failure, source_name, unreadable_source
 from receiptkit.schema import validate_proofs
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
@@ -114,11 +113,9 @@ def read_proofs(
     name = options.pop("name", None) or source_name(source)
     if isinstance(source, pd.DataFrame):
         return _read_frame(source, format=format, tz=tz, name=name)
-    unreadable = unreadable_source(source)
+    unreadable = unreadable_source(source) or path_problem(source)
     if unreadable:
         raise ProofError(unreadable, file=name)
-    if isinstance(source, str | Path) and not Path(source).is_file():
-        raise ProofError("no such file", file=name)
     if hasattr(source, "read"):
         # Sniffing and reading both look at the content: read an open file once.
         source = source.read()
@@ -155,6 +152,8 @@ def read_proofs(
         raise ProofError(
             exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=exc.value
         ) from None
+    except OSError as exc:  # the file is there but fails to read (permissions, I/O)
+        raise ProofError(read_failure(exc), file=name) from None
 
 
 def _read_frame(frame: pd.DataFrame, *, format: str | None, tz: str | None, name: str) -> pd.DataFrame:

@@ -85,12 +85,18 @@ def open_image(source: Any, *, name: str, max_pixels: int = MAX_PIXELS, max_byte
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(source, str | Path):
+        from receiptkit.readers.table import path_problem, read_failure
+
         path = Path(source)
-        if not path.is_file():
-            raise ProofError("no such file", file=name)
-        if path.stat().st_size > max_bytes:
-            raise ProofError(f"file larger than {max_bytes} bytes", file=name, value=path.stat().st_size)
-        data = path.read_bytes()
+        problem = path_problem(path)
+        if problem:
+            raise ProofError(problem, file=name)
+        try:
+            if path.stat().st_size > max_bytes:
+                raise ProofError(f"file larger than {max_bytes} bytes", file=name, value=path.stat().st_size)
+            data = path.read_bytes()
+        except OSError as exc:  # the file is there but fails to read (permissions, I/O)
+            raise ProofError(read_failure(exc), file=name) from None
     elif isinstance(source, bytes | bytearray):
         data = bytes(source)
     else:

@@ -47,7 +47,9 @@ from receiptkit.readers.table import (
     RawTable,
     convert,
     local_day,
+    path_problem,
     problems_frame,
+    read_failure,
     source_name,
     unreadable_source,
 )
@@ -599,11 +601,23 @@ def read_settlement(
     if isinstance(source, pd.DataFrame):
         return validate_settlement(source, name=name or "<DataFrame>")
     name = name or source_name(source)
-    unreadable = unreadable_source(source)
+    unreadable = unreadable_source(source) or path_problem(source)
     if unreadable:
         raise SettlementError(unreadable, file=name)
-    if isinstance(source, str | Path) and not Path(source).is_file():
-        raise SettlementError("no such file", file=name)
+    try:
+        return _read_settlement(source, format, tz, strict, currency, name)
+    except OSError as exc:  # the file is there but fails to read (permissions, I/O)
+        raise SettlementError(read_failure(exc), file=name) from None
+
+
+def _read_settlement(
+    source: Any,
+    format: str | SettlementSpec | None,
+    tz: str | None,
+    strict: bool,
+    currency: str | None,
+    name: str,
+) -> pd.DataFrame:
     if isinstance(format, SettlementSpec):
         spec = format
     else:

@@ -60,6 +60,8 @@ __all__ = [
     "convert",
     "decode_bytes",
     "head_text",
+    "path_problem",
+    "read_failure",
     "read_table",
     "silenced_logs",
     "source_name",
@@ -122,6 +124,31 @@ def unreadable_source(source: Any) -> str | None:
     ):
         return None
     return f"cannot read a {type(source).__name__}: give a path, bytes, a binary file or a DataFrame"
+
+
+def path_problem(source: Any, *, folder_ok: bool = False) -> str | None:
+    """Why the path ``source`` cannot be read as a file, in words, or None (also for a source that is no path).
+
+    "no such file" or "is a folder, not a file" (``folder_ok``: a folder is a source too, e.g. a
+    partitioned Parquet dataset). A file that exists but fails to read is :func:`read_failure`'s.
+
+    >>> path_problem("/no/such/journal.csv"), path_problem("/"), path_problem(b"bytes")
+    ('no such file', 'is a folder, not a file', None)
+    """
+    if not isinstance(source, str | Path):
+        return None
+    try:
+        path = Path(source)
+        if path.is_dir():
+            return None if folder_ok else "is a folder, not a file"
+        return None if path.exists() else "no such file"
+    except (OSError, ValueError):  # a name the system refuses (too long, a NUL byte)
+        return "no such file"
+
+
+def read_failure(exc: OSError) -> str:
+    """An ``OSError`` met while reading an input, in words (the file is named by the error's ``file``)."""
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 @contextlib.contextmanager

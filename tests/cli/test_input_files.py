@@ -1,0 +1,173 @@
+"""An input file that is missing, a folder or unreadable is one typed line naming it (exit 2), never exit 3.
+
+Every command that reads a journal (``--journal``) or proof files (``--proofs``, ``--proof``,
+``--screenshot``), and ``close-terminal``'s settlement and payout files, is tried with each bad path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from receiptkit.cli import app
+
+# Root reads a chmod 000 file; /proc/self/mem is a regular file that fails to read at offset 0 (EIO) for anyone.
+UNREADABLE = Path("/proc/self/mem")
+
+BAD = {
+    "missing": ("no-such-journal.csv", "no such file"),
+    "folder": ("a-folder", "is a folder, not a file"),
+    "unreadable": (str(UNREADABLE), "cannot be read"),
+}
+
+
+def _commands(bad: str, demo: Path) -> dict[str, list[str]]:
+    journal, proofs = str(demo / "journal.csv"), str(demo / "proofs.csv")
+    return {
+        "find": ["find", "--journal", bad, "--amount", "1"],
+        "find --no-cache": ["find", "--journal", bad, "--amount", "1", "--no-cache"],
+        "find --proof": ["find", "--journal", journal, "--proof", bad],
+        "find --screenshot": ["find", "--journal", journal, "--screenshot", bad],
+        "reprint": [
+            "reprint",
+            "T00000001",
+            "--journal",
+            bad,
+            "--operator",
+            "a",
+            "--reason",
+            "b",
+            "--pdf",
+            "x.pdf",
+        ],
+        "reprint --proof": [
+            "reprint",
+            "--journal",
+            journal,
+            "--proof",
+            bad,
+            "--operator",
+            "a",
+            "--reason",
+            "b",
+        ],
+        "reconcile --journal": ["reconcile", "--journal", bad, "--proofs", proofs],
+        "reconcile --proofs": ["reconcile", "--journal", journal, "--proofs", bad],
+        "close-terminal --journal": ["close-terminal", "11000001", "--journal", bad, "--out", "pack"],
+        "close-terminal --settlement": [
+            "close-terminal",
+            "11000001",
+            "--journal",
+            journal,
+            "--out",
+            "pack",
+            "--settlement",
+            bad,
+        ],
+        "terminal activity": ["terminal", "activity", "11000001", "--journal", bad, "--out", "a.csv"],
+    }
+
+
+COMMANDS = list(_commands("BAD", Path(".")))
+
+
+@pytest.fixture
+def key_and_register(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with a merchant key and a register (``terminal activity`` opens it first)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-folder").mkdir()
+    key = tmp_path / "merchant.key"
+    key.write_text("hex:" + "ab" * 32 + "\n", encoding="utf-8")
+    monkeypatch.setenv("RECEIPTKIT_KEY_FILE", str(key))
+    monkeypatch.delenv("RECEIPTKIT_KEY", raising=False)
+    done = CliRunner().invoke(
+        app, ["terminal", "add", "11000001", "--operator", "clerk7", "--merchant", "898310058120003"]
+    )
+    assert done.exit_code == 0, done.output
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", list(BAD))
+def test_a_bad_input_path_is_one_line_naming_it(demo_dir, key_and_register, command, kind):
+    if kind == "unreadable" and not UNREADABLE.is_file():
+        pytest.skip("no /proc/self/mem on this system")
+    bad, words = BAD[kind]
+    result = CliRunner().invoke(app, _commands(bad, demo_dir)[command])
+    assert result.exit_code == 2, (result.output, result.exception)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: ") and bad in lines[0] and words in lines[0], lines[0]
+    assert "cannot write" not in lines[0]
+    assert not (key_and_register / "pack").exists()
+
+
+def test_a_folder_named_like_parquet_is_still_read_as_a_dataset(demo_dir, tmp_path, monkeypatch):
+    """The folder check leaves a partitioned Parquet journal (a folder) alone, with or without the cache."""
+    import pandas as pd
+
+    import receiptkit as rk
+
+    monkeypatch.chdir(tmp_path)
+    journal = rk.read_journal(demo_dir / "journal.csv", tz="Asia/Shanghai")
+    folder = tmp_path / "journal.parquet"
+    frame = journal.assign(day=journal["ts"].dt.strftime("%Y-%m-%d")).head(50)
+    frame.to_parquet(folder, partition_cols=["day"])
+    row = frame.iloc[0]
+    amount = rk.format_minor(int(row["amount_minor"]), str(row["currency"]))
+    for cache in ("--cache", "--no-cache"):
+        result = CliRunner().invoke(
+            app,
+            [
+                "find",
+                "--journal",
+                str(folder),
+                "--amount",
+                amount,
+                "--currency",
+                str(row["currency"]),
+                "--time",
+                row["ts"].tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M"),
+                "--ref",
+                str(row["rrn"]),
+                cache,
+            ],
+        )
+        assert result.exit_code in (0, 1), (result.output, result.exception)
+        assert str(row["txn_id"]) in result.output
+    assert pd.Timestamp(row["ts"]).tzinfo is not None
+
+
+@pytest.mark.parametrize("report", ["no/such/dir/r.csv", "no/such/dir/r.html", "no/such/dir/r.xlsx"])
+def test_a_real_write_failure_still_says_cannot_write(demo_dir, monkeypatch, report):
+    monkeypatch.chdir(demo_dir)
+    result = CliRunner().invoke(
+        app, ["reconcile", "--journal", "journal.csv", "--proofs", "proofs.csv", "--out", report]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {report}: cannot write"), result.output
+    assert "cannot be read" not in result.output
+
+
+def test_the_library_readers_name_the_file(tmp_path):
+    import receiptkit as rk
+    from receiptkit.errors import SettlementError
+    from receiptkit.readers.settlement import read_settlement
+
+    for reader, error in (
+        (rk.read_journal, rk.JournalError),
+        (rk.read_proofs, rk.ProofError),
+        (read_settlement, SettlementError),
+    ):
+        with pytest.raises(error, match="no such file") as missing:
+            reader(tmp_path / "nope.csv")
+        assert missing.value.file == str(tmp_path / "nope.csv")
+        with pytest.raises(error, match="is a folder, not a file"):
+            reader(tmp_path)
+        if UNREADABLE.is_file():
+            with pytest.raises(error, match="cannot be read"):
+                reader(UNREADABLE)
+    assert os.path.isdir(tmp_path)
