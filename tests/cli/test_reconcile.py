@@ -189,3 +189,16 @@ def test_real_wallet_bills_from_two_apps(samples, demo_dir, tmp_path):
     assert book["unmatched"].max_row - 1 == expected
     refunds = [r for r in book["summary"].iter_rows(values_only=True) if r[2] == "credit"]
     assert refunds  # the bills hold refunds, summed apart from payments
+
+
+def test_an_input_that_fails_to_read_is_not_called_a_write_failure(demo_dir, monkeypatch):
+    """An OSError before the reports are written is about reading: only a report is 'cannot write'."""
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "journal.csv")
+
+    monkeypatch.chdir(demo_dir)
+    monkeypatch.setattr(rk, "read_journal", unreadable)
+    result = CliRunner().invoke(app, ["reconcile", "--journal", "journal.csv", "--proofs", "proofs.csv"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == "error: journal.csv: cannot be read: Permission denied"

@@ -200,6 +200,7 @@ def reconcile_cmd(
     except typer.BadParameter as exc:
         fail(exc)
     notes: list[str] = []
+    writing = False  # an OSError is a report that cannot be written only once the reports are being written
     with warnings.catch_warnings(record=True) as caught, _progress() as progress:
         warnings.simplefilter("always")
         task = progress.add_task("reading the journal", total=len(files) + 2 + len(outs))
@@ -230,6 +231,7 @@ def reconcile_cmd(
                     learned_note = f"kept for the counter in {target.name}: {now_kept.describe()}"
                 except ReceiptkitError as exc:
                     learned_note = f"could not keep what this run learned: {exc}"
+            writing = True
             for target in outs:
                 progress.update(task, description=f"writing {escape(target.name)}")
                 if target.suffix.lower() == ".html":
@@ -242,7 +244,8 @@ def reconcile_cmd(
             fail(exc)
         except OSError as exc:
             progress.stop()
-            fail(ReceiptkitError(f"cannot write: {exc.strerror or exc}", file=exc.filename))
+            what = "cannot write" if writing else "cannot be read"
+            fail(ReceiptkitError(f"{what}: {exc.strerror or exc}", file=exc.filename))
         except Exception as exc:  # a bug: still one line, the traceback with --debug
             progress.stop()
             raise typer.Exit(internal_error(exc)) from None
