@@ -34,3 +34,28 @@ def test_broken_json_names_line(tmp_path):
     with pytest.raises(ProofError) as info:
         read_proofs(path, format="json")
     assert info.value.row == 3
+
+
+@pytest.mark.parametrize(
+    ("tz", "expected"),
+    [
+        (
+            "Asia/Hong_Kong",
+            "2026-11-03 14:32",
+        ),  # day first, as Hong Kong writes dates (CLDR zh_Hant_HK d/M/y)
+        ("Asia/Shanghai", "2026-03-11 14:32"),  # month first, as before
+    ],
+)
+def test_a_numeric_date_is_read_in_the_zones_order(tmp_path, tz, expected):
+    # parse_time read every screen time month first: a Hong Kong screen's "03/11/2026 14:32" was 11 March
+    path = tmp_path / "p.json"
+    path.write_text('{"amount": "12.50", "time": "03/11/2026 14:32"}', encoding="utf-8")
+    assert read_proofs(path, tz=tz).iloc[0]["ts"] == pd.Timestamp(expected, tz=tz)
+
+
+def test_a_numeric_date_read_both_ways_is_refused_without_an_order(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"amount": "12.50", "time": "03/11/2026 14:32"}', encoding="utf-8")
+    with pytest.raises(ProofError) as info:
+        read_proofs(path, tz="UTC")
+    assert info.value.column == "time" and "11月3日" in info.value.reason and "3月11日" in info.value.reason

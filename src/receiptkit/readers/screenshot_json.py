@@ -31,7 +31,7 @@ from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.pan import last4_of
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, payment_state, read_records, read_text
 from receiptkit.readers.table import source_name
-from receiptkit.timeparse import parse_time
+from receiptkit.timeparse import parse_typed_time
 
 __all__ = ["KEYS", "read", "sniff"]
 
@@ -139,7 +139,10 @@ def _row(record: Any, tz: str, ref: Any) -> dict[str, Any]:
     if when is None:
         raise ProofError("no time", column="time")
     try:
-        parsed = parse_time(str(when), tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz).date())
+        # a numeric day/month in the order tz's territory writes ("03/11/2026" is 3 November in Hong Kong)
+        parsed = parse_typed_time(
+            str(when), tz, ref=ref if ref is not None else pd.Timestamp.now(tz=tz).date()
+        )
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="time", value=when) from None
     last4 = _get(record, "last4")
