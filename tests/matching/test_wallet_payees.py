@@ -292,3 +292,25 @@ def test_a_record_naming_another_shop_is_not_called_a_swapped_code(text: str) ->
     assert row["status"] == "unmatched", row["reason"]
     assert "payee_not_this_shop" not in str(row["flags"])
     assert "swapped QR code" not in row["reason"] and "merchant other" in row["reason"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["老街馄饨（徐家汇店）", f"{SHOP} ", "老街馄饨 徐家汇店"],
+    ids=["full width", "a space after", "no brackets"],
+)
+def test_declared_payees_hold_for_the_shop_however_its_name_is_typed(written: str) -> None:
+    # a merchant declares its payees typing its own name as a Chinese keyboard writes it: before, a name not
+    # written exactly as the journal's was silently ignored, and the swapped code's record was matched at 99.8 %
+    j, _ = _shop()
+    policy = MatchPolicy(wallet_payees=((written, "alipay", ("上海老街餐饮管理有限公司",)),))
+    row = row_of(rk.match(proofs(_swap()), j, policy=policy), "swap")
+    assert row["status"] != "matched", row["reason"]
+    assert "payee_not_this_shop" in str(row["flags"]).split(";")
+    ok = rk.match(proofs(_swap("上海老街餐饮管理有限公司")), j, policy=policy)
+    assert row_of(ok, "swap")["status"] == "matched"
+    # another shop's declaration does not hold this shop's records
+    other = MatchPolicy(wallet_payees=((OTHER_SHOP, "alipay", ("上海老街餐饮管理有限公司",)),))
+    assert "payee_not_this_shop" not in str(
+        row_of(rk.match(proofs(_swap()), j, policy=other), "swap")["flags"]
+    )

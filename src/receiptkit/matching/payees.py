@@ -190,6 +190,24 @@ def payee_records(policy: MatchPolicy) -> list[dict[str, object]]:
     ]
 
 
+def _shop_key(name: object) -> str:
+    """A merchant's name as the payees are looked up by: as :func:`_key` compares names (a declared
+    ``老街馄饨（徐家汇店）`` is the journal's ``老街馄饨(徐家汇店)``), or the name itself when nothing is left."""
+    return _key(name) or str(name).strip()
+
+
+def _known_by_shop(policy: MatchPolicy) -> dict[tuple[str, str], tuple[int | None, tuple[str, ...]]]:
+    """:func:`known_payees` by :func:`_shop_key` and wallet: entries of one shop written two ways are joined
+    (their payees, and the count of records when one was learned)."""
+    out: dict[tuple[str, str], tuple[int | None, tuple[str, ...]]] = {}
+    for (merchant, wallet), (n, texts) in known_payees(policy).items():
+        where = (_shop_key(merchant), wallet)
+        before_n, before = out.get(where, (None, ()))
+        counts = [c for c in (before_n, n) if c is not None]
+        out[where] = (max(counts) if counts else None, tuple(dict.fromkeys((*before, *texts))))
+    return out
+
+
 def _judged(
     index: JournalIndex,
     proofs: ProofArrays,
@@ -200,7 +218,7 @@ def _judged(
 ) -> tuple[np.ndarray, dict[tuple[str, str], tuple[int | None, tuple[str, ...]]]]:
     """Per pair: whether its proof is a record paid to none of its merchant's known payees on its wallet."""
     out = np.zeros(len(pair_txn), dtype=bool)
-    known = known_payees(policy)
+    known = _known_by_shop(policy)
     if not known or not len(pair_txn) or table is None:
         return out, known
     wallets = proof_wallets_of(proofs)
@@ -221,7 +239,7 @@ def _judged(
     )
     verdict = np.zeros(combos.shape[1], dtype=bool)
     for c, (text_code, mc, wallet) in enumerate(combos.T.tolist()):
-        where = (str(names[mc]), _WALLET_NAME[wallet])
+        where = (_shop_key(names[mc]), _WALLET_NAME[wallet])
         verdict[c] = (
             where in keys
             and int(table.levels[text_code, mc]) not in shop_levels
@@ -289,7 +307,7 @@ def payee_notes(
             continue
         merchant = str(names[mc])
         wallet = _WALLET_NAME[int(wallets[p])]
-        n, texts = known[(merchant, wallet)]
+        n, texts = known[(_shop_key(merchant), wallet)]
         label = _LABEL[wallet]
         shown = ", ".join(texts[:3]) + (", …" if len(texts) > 3 else "")
         how = (

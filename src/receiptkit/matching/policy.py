@@ -188,8 +188,9 @@ class MatchPolicy:
         one card sale of the merchant; ``channel.card_sales_named_by_wallet``).
         ``wallet_payees``: whom a merchant's WeChat Pay or Alipay payments go
         to, declared: ``(merchant_name, "wechat" | "alipay", (payee, ...))``
-        entries. A record of that wallet naming none of them, nor the shop, is
-        never ``matched`` to that merchant's sales (flag
+        entries (the merchant's name compared as names are: full width,
+        brackets and spaces aside). A record of that wallet naming none of
+        them, nor the shop, is never ``matched`` to that merchant's sales (flag
         ``payee_not_this_shop``: a swapped QR code, field guide 5;
         :mod:`~receiptkit.matching.payees`). ``wallet_payees_learned``: the
         same, learned by ``match`` from the batch, ``(merchant_name, wallet,
