@@ -37,25 +37,30 @@ def test_broken_json_names_line(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("tz", "expected"),
+    ("tz", "time", "expected"),
     [
-        (
-            "Asia/Hong_Kong",
-            "2026-11-03 14:32",
-        ),  # day first, as Hong Kong writes dates (CLDR zh_Hant_HK d/M/y)
-        ("Asia/Shanghai", "2026-03-11 14:32"),  # month first, as before
+        ("Asia/Shanghai", "03/11/2026 14:32", "2026-03-11 14:32"),  # month first, as before
+        ("Asia/Hong_Kong", "13/11/2026 14:32", "2026-11-13 14:32"),  # one reading only
+        ("Asia/Hong_Kong", "11-20 14:32", "2026-11-20 14:32"),  # a mainland wallet's list: one reading only
+        ("Asia/Hong_Kong", "2026-11-03 14:32", "2026-11-03 14:32"),
     ],
 )
-def test_a_numeric_date_is_read_in_the_zones_order(tmp_path, tz, expected):
-    # parse_time read every screen time month first: a Hong Kong screen's "03/11/2026 14:32" was 11 March
+def test_a_numeric_screen_date_is_read_where_it_reads_one_way(tmp_path, tz, time, expected):
     path = tmp_path / "p.json"
-    path.write_text('{"amount": "12.50", "time": "03/11/2026 14:32"}', encoding="utf-8")
-    assert read_proofs(path, tz=tz).iloc[0]["ts"] == pd.Timestamp(expected, tz=tz)
+    path.write_text(f'{{"amount": "12.50", "time": "{time}"}}', encoding="utf-8")
+    frame = read_proofs(path, tz=tz, ref="2026-11-30")
+    assert frame.iloc[0]["ts"] == pd.Timestamp(expected, tz=tz)
 
 
-def test_a_numeric_date_read_both_ways_is_refused_without_an_order(tmp_path):
+@pytest.mark.parametrize("tz", ["Asia/Hong_Kong", "UTC"])
+@pytest.mark.parametrize("time", ["03/11/2026 14:32", "03-11 14:32"])
+def test_a_numeric_screen_date_read_both_ways_is_refused_outside_month_first_zones(tmp_path, tz, time):
+    # parse_time read every screen date month first: a Hong Kong app's "03/11/2026 14:32" (3 November) was
+    # 11 March, silently; but a mainland wallet in Hong Kong shows "03-11 14:32" for 11 March: the app is
+    # not known, so where tz does not write month first a date read both ways is refused
     path = tmp_path / "p.json"
-    path.write_text('{"amount": "12.50", "time": "03/11/2026 14:32"}', encoding="utf-8")
+    path.write_text(f'{{"amount": "12.50", "time": "{time}"}}', encoding="utf-8")
     with pytest.raises(ProofError) as info:
-        read_proofs(path, tz="UTC")
-    assert info.value.column == "time" and "11月3日" in info.value.reason and "3月11日" in info.value.reason
+        read_proofs(path, tz=tz, ref="2026-11-30")
+    assert info.value.column == "time" and info.value.value == time
+    assert "2026-11-03" in info.value.reason and "2026-03-11" in info.value.reason
