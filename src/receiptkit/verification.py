@@ -84,6 +84,8 @@ __all__ = [
 KEY_ENV = "RECEIPTKIT_KEY"
 """Environment variable holding the key itself (hex, base64 or text)."""
 KEY_FILE_ENV = "RECEIPTKIT_KEY_FILE"
+#: How :func:`load_key`'s error begins when no key is given or configured (the command line words the rest).
+NO_KEY = "no verification key"
 """Environment variable holding the path of a key file."""
 MIN_KEY_BYTES = 16
 """Shortest key accepted, in bytes after decoding (128 bits)."""
@@ -406,7 +408,7 @@ def load_key(
     file = os.environ.get(file_env)
     if file:
         return SecretKey(_read_key_file(file))
-    raise VerificationKeyError(f"no verification key: set {env} or {file_env}, or pass a key file")
+    raise VerificationKeyError(f"{NO_KEY}: set {env} or {file_env}, or pass key=")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ __all__ = [
     "fail",
     "internal_error",
     "pd_isna",
+    "with_key_options",
     "with_order_flags",
 ]
 
@@ -74,10 +75,35 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks o
     _state["debug"] = debug
 
 
-def fail(exc: Exception) -> NoReturn:
-    """Print ``exc`` as one readable line (or re-raise it under ``--debug``) and exit 2."""
+def with_key_options(exc: Exception, *, key_file: bool = False, public_key: bool = False) -> Exception:
+    """``load_key``'s "no verification key" in the command's words: the ways the command really has.
+
+    The library ends it with "or pass key="; a command names ``--key-file FILE`` only when it has that
+    option (``key_file``), and ``verify`` points to ``--public-key`` (``public_key``: a QR payload is
+    checked with no secret). Other errors pass as they are.
+    """
+    from receiptkit.errors import VerificationKeyError
+    from receiptkit.verification import KEY_ENV, KEY_FILE_ENV, NO_KEY
+
+    if not isinstance(exc, VerificationKeyError) or not exc.reason.startswith(NO_KEY):
+        return exc
+    reason = f"{NO_KEY}: set {KEY_ENV} or {KEY_FILE_ENV}"
+    if key_file:
+        reason += ", or give --key-file FILE"
+    if public_key:
+        reason += " (a QR payload is checked without it: --public-key FILE)"
+    return VerificationKeyError(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
+
+
+def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) -> NoReturn:
+    """Print ``exc`` as one readable line (or re-raise it under ``--debug``) and exit 2.
+
+    ``key_file`` / ``public_key``: the command has ``--key-file`` / ``--public-key``, named when the
+    error is that no merchant key was given (:func:`with_key_options`).
+    """
     if _state["debug"]:
         raise exc
+    exc = with_key_options(exc, key_file=key_file, public_key=public_key)
     err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
 

@@ -113,7 +113,7 @@ def audit_verify(
             log.backdated(event_type=TERMINAL_EVENT, tolerance=dt.timedelta(minutes=1)) if report.ok else None
         )
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
     if not report.ok:
         _tampered(report)
         raise typer.Exit(EXIT_FOUND_PROBLEM)
@@ -208,7 +208,7 @@ def audit_export(
             raise typer.Exit(EXIT_FOUND_PROBLEM)
         log.export_log(file)
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
     signed = report.signed_head
     console.print(
         f"exported {report.rows} rows to {file}; head: row {signed.seq if signed else 0}, "
@@ -243,7 +243,7 @@ def audit_import(
         log = AuditLog(audit, key=key, head=head)
         report = log.import_log(file, anchors=anchors)
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
     if not report.ok:  # pragma: no cover - the export was checked above
         _tampered(report)
         raise typer.Exit(EXIT_FOUND_PROBLEM)
@@ -291,7 +291,7 @@ def audit_head(
         if out is not None:
             signed.write(out)
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
     console.print(signed.to_json(), highlight=False, soft_wrap=True)
 
 
@@ -309,7 +309,7 @@ def audit_upgrade(
     try:
         report = AuditLog.upgrade(audit, operator=operator, key=load_key(key_file), head=head)
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
     if not report.ok:  # pragma: no cover - the upgrade verifies what it wrote
         _tampered(report)
         raise typer.Exit(EXIT_FOUND_PROBLEM)

@@ -98,7 +98,7 @@ def close_terminal_cmd(
         err_console.print(table)
         raise typer.Exit(EXIT_FOUND_PROBLEM) from None
     except (ReceiptkitError, ValueError, TypeError) as exc:
-        fail(exc)
+        fail(exc, key_file=True)
         return
     console.print(
         f"closing pack for terminal {pack.terminal_id} written to {pack.folder}: {len(pack.files)} files "
@@ -153,7 +153,7 @@ def verify_pack_cmd(
     try:
         report = verify_pack(folder, key=key_file, audit=audit)
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
         return
     meta = report.meta
     what = f"terminal {meta.get('terminal_id')}, closed {meta.get('closed_at')}"

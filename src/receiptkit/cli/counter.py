@@ -648,7 +648,7 @@ def verify_cmd(
             public_key=public_key,
         )
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, public_key=True)
         return
     verdict = "GENUINE" if answer.genuine else "NOT GENUINE"
     signed = f"; signed by key {answer.key_fingerprint}" if answer.signature_ok else ""

@@ -37,7 +37,7 @@ def export_public(
             raise ReceiptkitError("the file exists; pass --force to overwrite it", file=str(out))
         public = export_public_key(out, load_key(key_file) if key_file is not None else None)
     except ReceiptkitError as exc:
-        fail(exc)
+        fail(exc, key_file=True)
     console.print(
         f"public key written to {escape(str(out))}; fingerprint {public.fingerprint} "
         "(printed on every slip as 公钥指纹 / PUBLIC KEY)",
