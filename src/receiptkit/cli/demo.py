@@ -14,7 +14,10 @@ from receiptkit.errors import ReceiptkitError
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path("receiptkit-demo"),
-    transactions: Annotated[int, typer.Option(help="Journal size.")] = 5000,
+    transactions: Annotated[
+        int,
+        typer.Option(help="Sales to generate (the journal also holds their declined attempts and refunds)."),
+    ] = 5000,
     proofs: Annotated[int, typer.Option(help="Number of customer proofs.")] = 400,
     seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
 ) -> None:
