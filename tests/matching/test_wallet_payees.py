@@ -314,3 +314,13 @@ def test_declared_payees_hold_for_the_shop_however_its_name_is_typed(written: st
     assert "payee_not_this_shop" not in str(
         row_of(rk.match(proofs(_swap()), j, policy=other), "swap")["flags"]
     )
+
+
+def test_what_to_ask_of_a_record_paid_to_someone_else_is_its_payee() -> None:
+    # the amount and the second fit, the payee does not: before, `ask` said "the candidates agree on every field
+    # given: ask for the card's last 4 or a reference number", which neither is true nor lifts the hold
+    j, proven = _shop()
+    row = row_of(rk.match(proofs(*proven, _swap()), j), "swap")
+    assert row["status"] == "ambiguous", row["reason"]
+    assert "agree on every field" not in row["ask"]
+    assert "payee" in row["ask"] and "Alipay" in row["ask"]

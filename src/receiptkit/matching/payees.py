@@ -60,6 +60,7 @@ __all__ = [
     "PAYEE_FLAG",
     "WALLETS",
     "known_payees",
+    "payee_ask",
     "payee_blocked",
     "payee_notes",
     "payee_records",
@@ -276,6 +277,12 @@ def payee_blocked(
 ) -> np.ndarray:
     """Per pair: whether it may not be matched, its proof being a record paid to someone else (module doc)."""
     return _judged(index, proofs, pair_txn, pair_proof, table, policy)[0]
+
+
+def payee_ask(proofs: ProofArrays, p: int) -> str:
+    """What a clerk checks of a record :func:`payee_notes` held (its ``ask``): the payee, as the police advise."""
+    label = _LABEL.get(_WALLET_NAME.get(int(proof_wallets_of(proofs)[p]), ""), "wallet")
+    return f"check the payee on the customer's screen against the shop's own {label} account (the reason names both)"
 
 
 def payee_notes(

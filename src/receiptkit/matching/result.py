@@ -15,7 +15,7 @@ from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
 from receiptkit.matching.guards import guard_notes, numbers_shown_twice
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
-from receiptkit.matching.payees import PAYEE_FLAG, payee_notes
+from receiptkit.matching.payees import PAYEE_FLAG, payee_ask, payee_notes
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.money import format_minor
 from receiptkit.schema import STRING
@@ -443,6 +443,8 @@ def _build_result(
     for j, note in payee_notes(index, proofs, w.txn, w.proof, post.best, w.table, policy).items():
         guard_text[j] = f"{guard_text[j]}; {note}" if j in guard_text else note
         guard_flags.setdefault(j, set()).add(PAYEE_FLAG)
+        if status[j] == "ambiguous":  # what tells is the payee, not a last 4 or a number
+            ask[j] = payee_ask(proofs, j)
     for j, note in guard_text.items():
         if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
