@@ -189,3 +189,27 @@ def test_identifiers():
 def test_label_keys():
     assert squeeze_key("Payment Time:") == squeeze_key("paymenttime") == squeeze_key("PAYMENT  TIME：")
     assert squeeze_key("交易 单号") == "交易单号"
+
+
+@pytest.mark.parametrize("tz", ["Asia/Hong_Kong", "UTC"])
+@pytest.mark.parametrize("shown", ["03/11/2026 14:32", "03-11 14:32"])
+def test_a_screen_date_read_both_ways_is_refused_outside_month_first_zones(tz, shown):
+    # parse_time read every screen date month first: a Hong Kong app's "03/11/2026 14:32" (3 November) was
+    # 11 March, silently; a mainland wallet shows "03-11" for 11 March: the app is not known, so refused
+    with pytest.raises(TimeParseError) as info:
+        parse_time_text(normalise(shown), tz, ref_date=pd.Timestamp("2026-11-30").date())
+    assert "2026-11-03" in info.value.reason and "2026-03-11" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("tz", "shown", "expected"),
+    [
+        ("Asia/Shanghai", "03/11/2026 14:32", "2026-03-11 14:32"),
+        ("Asia/Hong_Kong", "13/11/2026 14:32", "2026-11-13 14:32"),
+        ("Asia/Hong_Kong", "11-20 14:32", "2026-11-20 14:32"),
+        ("Asia/Hong_Kong", "2026-11-03 14:32:05", "2026-11-03 14:32:05"),
+    ],
+)
+def test_a_screen_date_read_one_way_is_read_so_in_every_zone(tz, shown, expected):
+    parsed = parse_time_text(normalise(shown), tz, ref_date=pd.Timestamp("2026-11-30").date())
+    assert parsed.ts == pd.Timestamp(expected, tz=tz)

@@ -30,8 +30,8 @@ from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.pan import last4_of
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, payment_state, read_records, read_text
+from receiptkit.readers.screenshot_text import screen_time
 from receiptkit.readers.table import source_name
-from receiptkit.timeparse import ParsedTime, parse_typed_time, zone_dayfirst
 
 __all__ = ["KEYS", "read", "sniff"]
 
@@ -119,36 +119,6 @@ def _get(record: dict[str, Any], field: str) -> Any:
     return None
 
 
-def _screen_time(text: str, tz: str, ref: Any) -> ParsedTime:
-    """The time a screen shows; a numeric day/month read both ways is refused unless tz writes month first.
-
-    Mainland wallet apps show month first ("11-03 14:32" is 3 November, field guide 4), a Hong Kong app day
-    first ("03/11/2026"): which app made the screen is not known. Where tz's territory writes month first
-    (Asia/Shanghai, the default) both agree; elsewhere a date read both ways is refused naming both, and one
-    read one way only ("13/11/2026", "11-20 14:32") is read so.
-    """
-    if zone_dayfirst(tz) is False:
-        return parse_typed_time(text, tz, ref=ref, dayfirst=False)
-    readings: list[ParsedTime] = []
-    errors: list[ReceiptkitError] = []
-    for dayfirst in (True, False):
-        try:
-            readings.append(parse_typed_time(text, tz, ref=ref, dayfirst=dayfirst))
-        except ReceiptkitError as exc:
-            errors.append(exc)
-    if not readings:
-        raise errors[0]
-    first, last = readings[0].ts, readings[-1].ts
-    if first != last:
-        raise ProofError(
-            f"could be {first:%Y-%m-%d} (day first, as {tz} writes dates) or {last:%Y-%m-%d} (month first, as "
-            "mainland wallet apps show them): which app made the screen is not known; write the date year first",
-            column="time",
-            value=text,
-        )
-    return readings[0]
-
-
 def _row(record: Any, tz: str, ref: Any) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise ProofError("each proof must be a JSON object", value=str(record)[:40])
@@ -169,7 +139,7 @@ def _row(record: Any, tz: str, ref: Any) -> dict[str, Any]:
     if when is None:
         raise ProofError("no time", column="time")
     try:
-        parsed = _screen_time(str(when), tz, ref if ref is not None else pd.Timestamp.now(tz=tz).date())
+        parsed = screen_time(str(when), tz, ref if ref is not None else pd.Timestamp.now(tz=tz).date())
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="time", value=when) from None
     last4 = _get(record, "last4")

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from receiptkit.errors import ReceiptkitError, TimeParseError
 from receiptkit.money import Money, parse_amount
-from receiptkit.timeparse import ParsedTime, parse_time
+from receiptkit.timeparse import ParsedTime, parse_typed_time, zone_dayfirst
 
 __all__ = [
     "SCREEN_CURRENCIES",
@@ -35,6 +35,7 @@ __all__ = [
     "normalise",
     "parse_amount_text",
     "parse_time_text",
+    "screen_time",
     "squeeze_key",
 ]
 
@@ -295,7 +296,37 @@ def parse_time_text(value: Scored, tz: Any, ref_date: Any = None) -> ParsedTime:
     text = _english_dates(text)
     if not re.search(r"\d", text):
         raise TimeParseError("not a date or time", value=value.text)
-    return parse_time(text, tz, ref=ref_date)
+    return screen_time(text, tz, ref_date)
+
+
+def screen_time(text: str, tz: Any, ref: Any = None) -> ParsedTime:
+    """The time a screen shows; a numeric day/month read both ways is refused unless tz writes month first.
+
+    Mainland wallet apps show month first ("11-03 14:32" is 3 November, field guide 4), a Hong Kong app day
+    first ("03/11/2026"): which app made the screen is not known. Where tz's territory writes month first
+    (Asia/Shanghai, the default) both agree; elsewhere a date read both ways is refused naming both, and one
+    read one way only ("13/11/2026", "11-20 14:32") is read so.
+    """
+    if zone_dayfirst(tz) is False:
+        return parse_typed_time(text, tz, ref=ref, dayfirst=False)
+    readings: list[ParsedTime] = []
+    errors: list[ReceiptkitError] = []
+    for dayfirst in (True, False):
+        try:
+            readings.append(parse_typed_time(text, tz, ref=ref, dayfirst=dayfirst))
+        except ReceiptkitError as exc:
+            errors.append(exc)
+    if not readings:
+        raise errors[0]
+    first, last = readings[0].ts, readings[-1].ts
+    if first != last:
+        raise TimeParseError(
+            f"could be {first:%Y-%m-%d} (day first) or {last:%Y-%m-%d} (month first, as mainland wallet apps "
+            f"show dates): which app drew the screen is not known and {tz} does not write month first; "
+            "write the date year first",
+            value=text,
+        )
+    return readings[0]
 
 
 _LAST4_PATTERNS = (
