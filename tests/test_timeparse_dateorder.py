@@ -346,3 +346,14 @@ def test_a_zone_name_dateutil_does_not_know_is_refused_not_dropped(text: str) ->
     with pytest.raises(TimeParseError) as info:
         parse_time(text, "UTC", dayfirst=True)
     assert info.value.value == text and "+08:00" in info.value.reason
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+@pytest.mark.parametrize("text", ["1.28", "1.28 14:32", "14:32 1.28"])
+def test_a_year_less_date_with_a_dot_is_refused_saying_how_to_write_it(text: str, zone: str) -> None:
+    # staff write 1.28 (field guide 5); dateutil cannot read it, and the refusal said "no day in the text
+    # (a time alone needs a date)", which sends the clerk looking for a missing date
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window(text, zone, ref=REF)
+    assert info.value.value == text
+    assert "1.28" in info.value.reason and "1月28日" in info.value.reason

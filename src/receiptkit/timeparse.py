@@ -209,7 +209,7 @@ def _day_month(first: int, second: int, sep: str, order: _Order, original: objec
 # a numeric day and month anywhere in a typed text, a year perhaps: "3/11 14:32", "14:32 3/11", "Tue 3.11.2026",
 # "3 11 14:32"; not a clock ("14:32") nor the tail of a year-first date ("2026-3-11"; "2026 3 11": see _YEAR_BEFORE)
 _NUMERIC_DATE = re.compile(
-    r"(?<![\d/.:-])(\d{1,2})(?:\s*([/.-])\s*|\s+)(\d{1,2})(?:(?(2)\s*\2\s*|\s+)\d{2,4})?(?![\d:]|\s*[/.-]\s*\d)"
+    r"(?<![\d/.:-])(\d{1,2})(?:\s*([/.-])\s*|\s+)(\d{1,2})(?:(?(2)\s*\2\s*|\s+)(\d{2,4}))?(?![\d:]|\s*[/.-]\s*\d)"
 )
 _YEAR_BEFORE = re.compile(r"\d{4}\s*$")
 # a date written year first is year/month/day in every order (dateutil's dayfirst reads 2026/3/11 as 3 November)
@@ -237,6 +237,7 @@ def _parse_typed(text: object, zone: dt.tzinfo | None, ref: object, order: _Orde
         return parse_time(text, zone, ref=ref)
     cleaned = _clean(text)
     found: list[tuple[int, int]] = []
+    dotted: tuple[str, int, int] | None = None  # a year-less "1.28"
     read_dayfirst: bool | None = None
     for numeric in _NUMERIC_DATE.finditer(cleaned):
         if _YEAR_BEFORE.search(cleaned, 0, numeric.start()):
@@ -248,11 +249,24 @@ def _parse_typed(text: object, zone: dt.tzinfo | None, ref: object, order: _Orde
             raise TimeParseError(f"{written} is not a day and month in either order{hint}", value=text)
         month, day = _day_month(first, second, numeric.group(2) or " ", order, text)
         found.append((month, day))
+        if numeric.group(2) == "." and numeric.group(4) is None:
+            dotted = (written, month, day)
         if first != second:
             read_dayfirst = month != first
     if found:
         dayfirst = bool(read_dayfirst)
-        parsed = parse_time(text, zone, ref=ref, dayfirst=dayfirst)
+        try:
+            parsed = parse_time(text, zone, ref=ref, dayfirst=dayfirst)
+        except TimeParseError:
+            if dotted is None:
+                raise
+            # "1.28" (field guide 5: staff logs) is no date to dateutil, and could be a time (1:28)
+            written, month, day = dotted
+            raise TimeParseError(
+                f"{written} is not read as a date (a dot could also be a time); write {month}月{day}日 "
+                "(or the year first, YYYY-MM-DD)",
+                value=text,
+            ) from None
         if (parsed.ts.month, parsed.ts.day) not in found and _own_day(text, ref, dayfirst) not in found:
             raise TimeParseError(
                 f"read as {parsed.ts:%Y-%m-%d}, not the day and month written ({found[0][1]}/{found[0][0]} day "
