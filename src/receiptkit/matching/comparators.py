@@ -85,6 +85,12 @@ _LEGAL_CORE = re.compile(
     r"[\u4e00-\u9fff]{2}(?:省|市))|(?:餐饮管理|餐饮|管理|网络科技|信息科技|互联网科技|科技|贸易|商贸|实业|食品|连锁|"
     r"控股|企业|服务|文化|发展|投资|集团|股份|有限|公司|个体工商户|中国)+$"
 )
+# a registered name's leading city or province, and its legal form (what _LEGAL_CORE strips but the trade)
+_LEADING_CITY = re.compile(
+    r"^(?:北京|上海|天津|重庆|广州|深圳|杭州|南京|苏州|成都|武汉|西安|厦门|福州|青岛|济南|长沙|郑州|合肥|宁波|"
+    r"[\u4e00-\u9fff]{2}(?:省|市))"
+)
+_LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司|股份|有限|公司|集团|个体工商户)+$")
 _U_FLOOR = 0.01  # the smallest u a level is given (a share of the journal estimated from few rows)
 
 
@@ -191,7 +197,22 @@ def _brand_of_legal(name: MerchantName) -> str:
     return _LEGAL_CORE.sub("", _squash(_REGION.sub("", cleaned)))
 
 
-def _legal_names_brand(core: str, brand: str) -> bool:
+def _legal_has_trade(name: MerchantName, core: str) -> bool:
+    """Whether a legal name shows a trade between its 字号 and its legal form: 上海老街 **餐饮管理** 有限公司."""
+    cleaned, _ = _clean(name.text)
+    rest = _LEGAL_FORM.sub("", _LEADING_CITY.sub("", _squash(_REGION.sub("", cleaned))))
+    return bool(core) and rest.startswith(core) and len(rest) > len(core)
+
+
+def _legal_names_brand(core: str, brand: str, trade: bool = False) -> bool:
+    """Whether a legal name's core (its 字号, :func:`_brand_of_legal`) names the sign's brand.
+
+    The core is the brand, begins it with three characters or more, or holds it. A core of two characters
+    names a sign of four that it begins, and only where the name shows its trade (``trade``): a registered
+    name is 行政区划 + 字号 + 行业 + 组织形式 and a 字号 has two characters or more (上海 + 老街 + 餐饮管理 +
+    有限公司 for the sign 老街馄饨: its 字号 and what it sells, two and two). Two characters alone
+    ("上海老街有限公司") say too little, and a longer sign's 字号 is longer than two (老码头火锅: 老码头, not 老码).
+    """
     return (
         len(core) >= 2
         and bool(brand)
@@ -199,8 +220,13 @@ def _legal_names_brand(core: str, brand: str) -> bool:
             core == brand
             or (len(core) >= 3 and brand.startswith(core))
             or (core.startswith(brand) and len(brand) >= 2)
+            or (trade and len(core) == 2 and len(brand) == 4 and brand.startswith(core) and _cjk_only(brand))
         )
     )
+
+
+def _cjk_only(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 _LATIN_WORD = re.compile(r"[A-Z]{3,}")
@@ -376,7 +402,7 @@ def _cut_name_reading(proof: MerchantName, journal: MerchantName) -> Reading | N
         return None
     core = key[region.end() if region else 0 : len(key) - trade]
     core = _LEGAL_CORE.sub("", core)
-    if journal.kind == "shop" and _legal_names_brand(core, journal.brand):
+    if journal.kind == "shop" and _legal_names_brand(core, journal.brand, trade=trade > 0):
         return Reading("brand", f"brand — {key}…, a company's name cut short, is named after {journal.brand}")
     return Reading(
         "neutral", f"neutral — {key}… reads as a company's name cut short, not known for this merchant"
@@ -505,7 +531,8 @@ class MerchantComparator(Comparator):
                 place = _place_reading(_place_before(core, journal.brand), journal)
                 if place is not None:
                     return place
-            if _legal_names_brand(core, journal.brand):  # "瑞幸咖啡(中国)有限公司" for "瑞幸咖啡(陆家嘴店)"
+            # "瑞幸咖啡(中国)有限公司" for "瑞幸咖啡(陆家嘴店)"; "上海老街餐饮管理有限公司" for "老街馄饨(徐家汇店)"
+            if _legal_names_brand(core, journal.brand, trade=_legal_has_trade(proof, core)):
                 return Reading(
                     "brand", f"brand — the legal entity {proof.key} is named after {journal.brand}"
                 )
