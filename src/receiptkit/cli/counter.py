@@ -133,8 +133,13 @@ def find(
     colour = {"matched": "green", "ambiguous": "yellow"}.get(status, "red")
     title = f"[bold {colour}]{status.upper()}[/]: {escape(str(verdict['reason']))}"
     _print_candidates(ranked, title, tz, top)
-    if len(ranked) > top:
-        console.print(f"({len(ranked) - top} more candidates; --top to show them)", highlight=False)
+    more = len(ranked) - top
+    if more > 0:  # counted as the verdict counts: "N candidates fit" are those at or above candidate_floor
+        floor = float((ranked.attrs.get("policy") or {}).get("candidate_floor", 0.0))
+        weak = int((ranked["confidence"].iloc[top:] < floor).sum())
+        text = f"{more} more candidate{'s' if more != 1 else ''}"
+        text += f", {weak} of them below {floor:.1%}" if weak else ""
+        console.print(f"({text}; --top {len(ranked)} shows them)", highlight=False)
     if verdict["ask"]:
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True

@@ -49,6 +49,7 @@ from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers
     _build_result,
     _matched_reasons,
     _pair_evidence,
+    off_day_reasons,
 )
 from receiptkit.matching.skew import anchor_pairs, clock_segments, estimate_clock_offsets, far_clock_offsets
 from receiptkit.schema import STRING, validate_proofs
@@ -424,6 +425,8 @@ def find(
     if len(listed):
         ev = _pair_evidence(index, store.arrays, w, listed, policy)
         why = [r.replace("matched on ", "") for r in _matched_reasons(ev)]
+        # a day proof's candidate on another day: how far from the day given, never "time"
+        why = off_day_reasons(why, store.arrays, index, w.proof[listed], w.txn[listed])
     else:
         why = []
     frame.insert(1, "why", why)

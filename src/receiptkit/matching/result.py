@@ -131,6 +131,34 @@ def _matched_reasons(ev: Evidence) -> list[str]:
     return np.asarray(texts, dtype=object)[inverse.reshape(-1)].tolist()
 
 
+def off_day_reasons(
+    texts: list[str], proofs: ProofArrays, index: JournalIndex, p: np.ndarray, t: np.ndarray
+) -> list[str]:
+    """``texts`` (reasons without "matched on ") of pairs ``(p, t)``, where a day proof's candidate on another
+    local day (clock-corrected) says how far it is instead of claiming the time.
+
+    A day proof's window reaches ``bank_post_lag_days`` business days back (a statement's posting lag), so a
+    sale four days before the day a clerk typed is a candidate; its reason read "amount and time". It now reads
+    "amount; 4 days before the day given" (any "time ..." level among its strong fields is left out).
+    """
+    day = np.flatnonzero(proofs.precision[p] == 2)
+    if not len(day):
+        return texts
+    off = np.zeros(len(p), dtype=np.int64)
+    txn_day = index.day_adj[t[day]].astype("datetime64[D]")
+    off[day] = (proofs.day[p[day]] - txn_day).astype("timedelta64[D]").astype(np.int64)
+    out = list(texts)
+    for k in np.flatnonzero(off).tolist():
+        strong, _, weak = out[k].partition("; despite ")
+        kept = [
+            part for part in strong.split(", ") if part != "amount and time" and not part.startswith("time ")
+        ]
+        n = abs(int(off[k]))
+        where = f"{n} day{'s' if n != 1 else ''} {'before' if off[k] > 0 else 'after'} the day given"
+        out[k] = f"{', '.join(kept) or 'amount'}; {where}" + (f"; despite {weak}" if weak else "")
+    return out
+
+
 def _against(ev: Evidence, k: int, merchant_note: str | None = None, below: float = -0.5) -> str:
     """The (at most two) fields that weigh most against the pair (each less than ``below`` nats), as text;
     "" when none weighs so."""
@@ -394,7 +422,9 @@ def _build_result(
         failed_share = np.bincount(
             w.proof, weights=np.where(active & (w.route == _FAILED), post.conf, 0.0), minlength=n
         )
-        count = np.bincount(owners, minlength=n)
+        # every candidate that fits (at or above candidate_floor), not only the keep_candidates listed: find ranks
+        # them all, and "5 fit" beside "7 more candidates" contradicted itself
+        count = np.maximum(np.bincount(w.proof[eligible], minlength=n), np.bincount(owners, minlength=n))
         # the fields weighing more than 1 nat against each best candidate: read (with the merchant's words) only
         # for the few best candidates that have one
         best_ev = _pair_evidence(index, proofs, w, post.best[amb], policy)
