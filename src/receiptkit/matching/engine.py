@@ -50,6 +50,7 @@ from receiptkit.matching.result import (  # noqa: F401  (re-exported for callers
     _matched_reasons,
     _pair_evidence,
     off_day_reasons,
+    outside_journal_hint,
 )
 from receiptkit.matching.skew import anchor_pairs, clock_segments, estimate_clock_offsets, far_clock_offsets
 from receiptkit.schema import STRING, validate_proofs
@@ -438,7 +439,11 @@ def find(
     chosen = frame["txn_id"].astype(str).to_numpy() == str(chosen_id)
     frame.insert(4, "chosen", chosen & (status == "matched") & pd.notna(chosen_id))
     ranked = frame.reset_index(drop=True)
-    ranked.attrs["verdict"] = _verdict_values(result)
+    verdict = _verdict_values(result)
+    if status == "unmatched":  # a time outside the journal's period says so (a hint, the verdict is the same)
+        hint = outside_journal_hint(index, store.arrays)
+        verdict["reason"] = f"{verdict['reason']}; {hint}" if hint else verdict["reason"]
+    ranked.attrs["verdict"] = verdict
     ranked.attrs["clock_offsets"] = result.attrs["clock_offsets"]
     ranked.attrs["clock_segments"] = result.attrs["clock_segments"]
     ranked.attrs.update(card_clock_attrs(index))

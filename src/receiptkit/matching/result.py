@@ -159,6 +159,27 @@ def off_day_reasons(
     return out
 
 
+def outside_journal_hint(index: JournalIndex, proofs: ProofArrays, k: int = 0) -> str:
+    """When proof ``k``'s search window lies wholly before or after the journal's rows, say so; else "".
+
+    "the journal covers 2026-11-01 to 2026-11-30; the time given (2026-03-11) is before it": a counter time
+    read in the wrong day/month order or year, or a statement of another month, is otherwise only "no
+    approved payment ... in the window". The window is compared with the clock-corrected times; the
+    dates are local (the journal's zone). A hint: no verdict depends on it.
+    """
+    if not len(index.ts_adj) or np.isnat(proofs.day[k]):
+        return ""
+    first, last = int(index.ts_adj.min()), int(index.ts_adj.max())
+    if int(proofs.hi[k]) >= first and int(proofs.lo[k]) <= last:
+        return ""
+    local = index.journal["ts"].dt.tz_convert(index.tz)
+    side = "before" if int(proofs.hi[k]) < first else "after"
+    return (
+        f"the journal covers {local.min():%Y-%m-%d} to {local.max():%Y-%m-%d}; "
+        f"the time given ({proofs.day[k]}) is {side} it"
+    )
+
+
 def _against(ev: Evidence, k: int, merchant_note: str | None = None, below: float = -0.5) -> str:
     """The (at most two) fields that weigh most against the pair (each less than ``below`` nats), as text;
     "" when none weighs so."""

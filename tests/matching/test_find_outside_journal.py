@@ -1,0 +1,70 @@
+"""An unmatched counter proof whose window lies wholly outside the journal's period says so (a hint only).
+
+Without --tz a Hong Kong clerk's "3/11 14:14" is read, rightly for Shanghai, as 11 March; the journal covers
+November, and find said only "no approved payment of ... in the window".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.datasets import make_dataset
+
+
+@pytest.fixture(scope="module")
+def journal() -> pd.DataFrame:
+    return make_dataset(n_transactions=400, n_proofs=10, seed=3).journal
+
+
+@pytest.fixture(scope="module")
+def index(journal) -> rk.JournalIndex:
+    return rk.JournalIndex(journal)
+
+
+def _covers(journal: pd.DataFrame) -> str:
+    local = pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Shanghai")
+    return f"the journal covers {local.min():%Y-%m-%d} to {local.max():%Y-%m-%d}"
+
+
+def _sold(journal: pd.DataFrame) -> str:
+    row = journal[(journal["currency"] == "CNY") & (journal["status"] == "approved")].iloc[0]
+    return rk.format_minor(int(row["amount_minor"]), "CNY")
+
+
+def test_a_day_and_month_read_as_march_says_what_the_journal_covers(journal, index):
+    proof = rk.proof(amount=_sold(journal), time="3/11 14:14", tz="Asia/Shanghai")  # month first: 11 March
+    given = proof["ts"].iloc[0].tz_convert("Asia/Shanghai").strftime("%Y-%m-%d")
+    assert given.endswith("-03-11")
+    ranked = rk.find(index, proof)
+    verdict = ranked.attrs["verdict"]
+    assert verdict["status"] == "unmatched" and ranked.empty  # a hint: the verdict is the same
+    assert verdict["reason"] == (
+        f"no approved payment of {_sold(journal)} CNY in the window; {_covers(journal)}; "
+        f"the time given ({given}) is before it"
+    )
+
+
+def test_a_proof_after_the_journal_says_so(journal, index):
+    # a statement line of January (a canonical proof: no "later than now" check at the counter)
+    proof = rk.proof(amount=_sold(journal), time="2026-11-15 12:00", tz="Asia/Shanghai")
+    proof["ts"] = pd.Series([pd.Timestamp("2027-01-20 12:00", tz="Asia/Shanghai")]).astype(proof["ts"].dtype)
+    verdict = rk.find(index, proof).attrs["verdict"]
+    assert verdict["status"] == "unmatched"
+    assert verdict["reason"].endswith(f"; {_covers(journal)}; the time given (2027-01-20) is after it"), (
+        verdict
+    )
+
+
+def test_a_window_inside_the_journal_has_no_hint(journal, index):
+    ranked = rk.find(index, amount="0.07", time="2026-11-15 12:00", tz="Asia/Shanghai")
+    verdict = ranked.attrs["verdict"]
+    assert verdict["status"] == "unmatched"
+    assert "journal covers" not in verdict["reason"], verdict["reason"]
+
+
+def test_match_in_bulk_is_unchanged(journal):
+    proof = rk.proof(amount=_sold(journal), time="3/11 14:14", tz="Asia/Shanghai")
+    result = rk.match(proof, journal)
+    assert "journal covers" not in str(result["reason"].iloc[0])
