@@ -53,6 +53,8 @@ def _commands(bad: str, demo: Path) -> dict[str, list[str]]:
             "a",
             "--reason",
             "b",
+            "--pdf",
+            "x.pdf",
         ],
         "reconcile --journal": ["reconcile", "--journal", bad, "--proofs", proofs],
         "reconcile --proofs": ["reconcile", "--journal", journal, "--proofs", bad],

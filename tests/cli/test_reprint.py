@@ -100,3 +100,22 @@ def test_verify_of_something_that_is_not_a_code_names_no_transaction(tmp_path):
         assert "NOT GENUINE" in answer.stdout
         assert "None" not in answer.stdout
         assert "txn" not in answer.stdout
+
+
+def test_no_output_is_refused_in_the_commands_words(tmp_path, monkeypatch):
+    """It said "give at least one output: printer=, pdf=, png= or outputs=": the library's parameters."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "ab" * 32)
+    result = CliRunner().invoke(
+        app, ["reprint", "T00000001", "--journal", "journal.csv", "--operator", "a", "--reason", "b"]
+    )
+    assert result.exit_code == 2, result.output
+    assert (
+        result.output.strip()
+        == "error: give at least one output: --printer, --printer-config, --pdf or --png"
+    )
+    assert not (tmp_path / "receiptkit-audit.sqlite").exists()

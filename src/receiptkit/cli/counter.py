@@ -491,6 +491,9 @@ def reprint_cmd(
         dayfirst,
     )
     try:
+        if printer is None and printer_config is None and pdf is None and png is None:
+            # checked here, in the command's words (the library names its parameters printer=, pdf=, png=)
+            raise typer.BadParameter("give at least one output: --printer, --printer-config, --pdf or --png")
         if printer_config is not None:
             if printer is not None:
                 raise ReceiptkitError("give --printer or --printer-config, not both")
