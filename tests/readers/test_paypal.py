@@ -619,3 +619,23 @@ def test_the_docs_worked_example_for_a_chinese_paypal_export_runs(tmp_path, monk
         paypal.LAYOUTS.update(before)
     with pytest.raises(ProofError):  # unregistered again: refused as before
         rk.read_proofs(tmp_path / "paypal_zh.csv")
+
+
+@pytest.mark.parametrize("date", ["31/12/9999", "02/01/0001", "31/12/1969", "01/01/2200"])
+def test_years_outside_the_documented_range_are_a_located_error(tmp_path, date):
+    """Clean-room intake seeds 15-16 (new in session 13): 9999-12-31 and 0001-01-02 crashed the reader with
+    pandas' OutOfBoundsDatetime. Years outside 1970-2199 (timeparse's range) are refused, naming the cell."""
+    text = ACTIVITY_HEADER + _ROW.format(d="30/12/2025", t="10:00:00", z="PST", n=1)
+    text += _ROW.format(d=date, t="03:30:23", z="PST", n=2)
+    path = _write(tmp_path, text)
+    with pytest.raises(ProofError, match="outside 1970-2199") as info:
+        read_proofs(path)
+    assert (info.value.file, info.value.row, info.value.column, info.value.value) == (
+        str(path),
+        3,
+        "Date",
+        date,
+    )
+    with pytest.warns(RejectedRowsWarning):
+        frame = read_proofs(path, strict=False)
+    assert frame["wallet_txn_id"].tolist() == ["T1"] and rk.rejected(frame)["row"].tolist() == [3]

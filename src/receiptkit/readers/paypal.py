@@ -66,7 +66,7 @@ from receiptkit.readers.table import (
     source_name,
 )
 from receiptkit.schema import STRING
-from receiptkit.timeparse import resolve_tz
+from receiptkit.timeparse import _YEARS, resolve_tz
 
 __all__ = [
     "ACTIVITY",
@@ -652,11 +652,26 @@ def _local_times(
     clock = clock.where(in_range.fillna(False), axis=0)
     has_clock = clock[0].notna() & clock[1].notna()
     hms = clock.fillna(0)
+    # a year outside timeparse's range (1970-2199) is refused, naming the cell: 9999-12-31 and 0001-01-02 are
+    # outside every nanosecond timestamp and crashed the reader (clean-room intake, seeds 15-16)
+    low, high = _YEARS
+    far = parts["year"].notna() & ((parts["year"] < low) | (parts["year"] > high))
+    for position in np.flatnonzero(far.to_numpy()):
+        year = int(parts["year"].iloc[position])
+        problems.append(
+            Problem(
+                int(lines[position]),
+                layout.date,
+                dates.iloc[position],
+                f"year {year} is outside {low}-{high}",
+            )
+        )
+    parts.loc[far, "year"] = np.nan
     # float with NaN for empty cells: to_datetime refuses nullable integers that hold <NA>
     naive_day = pd.to_datetime(parts.astype("float64"), errors="coerce")
     naive = naive_day + pd.to_timedelta(hms[0] * 3600 + hms[1] * 60 + hms[2], unit="s")
     order = "DD/MM/YYYY" if dayfirst else "MM/DD/YYYY"
-    for position in np.flatnonzero(naive_day.isna().to_numpy()):
+    for position in np.flatnonzero((naive_day.isna() & ~far).to_numpy()):
         value = dates.iloc[position]
         reason = "empty date" if value is pd.NA else f"not a valid date as {order}"
         problems.append(Problem(int(lines[position]), layout.date, value, reason))
