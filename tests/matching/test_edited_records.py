@@ -470,3 +470,24 @@ def test_the_records_shown_twice_are_read_once_per_batch(monkeypatch: pytest.Mon
         assert all("number_shown_twice" in str(f).split(";") for f in result["flags"])
         made.append(len(calls))
     assert made[0] == made[1] <= 3
+
+
+def test_a_record_whose_time_disagrees_with_its_number_s_sale_on_a_known_clock_is_held() -> None:
+    # clean room 4 seed 8 (after its measurement in session 13): a real Alipay number of a sale logged 11:21:51
+    # shown on a screen edited to 18:41:51 (fitting another sale of the amount) was matched at 100 % to the number's
+    # sale "despite time outside", on a terminal whose clock the batch had learned to be right (+1 s). A
+    # wallet record's time is the wallet's own (field guide 4.2, 4.4); where the terminal's clock is known, hours
+    # between them are a contradiction a clerk sees, not a clock
+    j = _two_sales(wallet_txn_id=WX_20)
+    result = rk.match(proofs(_record("late", WX_20, "12:40:00")), j, clock_offsets={"T1": 1})
+    row = row_of(result, "late")
+    assert row["status"] != "matched" and pd.isna(row["txn_id"]), row["reason"]
+    assert "number_time_disagrees" in str(row["flags"]).split(";")
+    assert "W1" in row["reason"] and "12:00:03" in row["reason"] and "12:40:00" in row["reason"]
+    # within the clock tolerance it is matched as before
+    near = rk.match(proofs(_record("near", WX_20, "12:03:00")), j, clock_offsets={"T1": 1})
+    assert row_of(near, "near")["txn_id"] == "W1"
+    # a terminal whose clock nobody learned: the time may be its clock, matched on the number as before
+    # (test_a_number_that_carries_a_record_whose_time_disagrees_says_so)
+    other = rk.match(proofs(_record("late", WX_20, "12:40:00")), j, clock_offsets={"T9": 1})
+    assert row_of(other, "late")["txn_id"] == "W1"

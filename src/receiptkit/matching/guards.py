@@ -78,7 +78,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from receiptkit.matching.channel import number_dates
+from receiptkit.matching.channel import number_dates, proof_wallets_of
 from receiptkit.matching.clocks import clock_doubt
 from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
@@ -91,6 +91,7 @@ __all__ = [
     "guards",
     "number_date_disagrees",
     "number_holders",
+    "number_time_disagrees",
     "numbers_shown_twice",
     "twice_blocked",
 ]
@@ -386,12 +387,55 @@ def _on_another_sale(index: JournalIndex, proofs: ProofArrays, pair_txn: np.ndar
     return out
 
 
+def number_time_disagrees(
+    index: JournalIndex, proofs: ProofArrays, tolerance_s: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per proof: whether it is a wallet record whose time disagrees with the sale its whole number is on, on a
+    terminal whose clock is known; and that row (-1: none).
+
+    A WeChat Pay or Alipay record shows the wallet's own payment time (field guide 4.2, 4.4: 支付时间 to the
+    second). Where the terminal's clock offset is known (learned by the batch or kept, and in one piece), the
+    sale's corrected time is the payment's: a record showing a time more than ``tolerance_s`` away from the sale
+    its own number is on contradicts it (an older payment's screen with its time edited to fit another sale;
+    clean room 4 seed 8). Where the clock is not known, the time may be the terminal's clock, and the number
+    decides as before (the reason says "despite time outside").
+    """
+    n = len(proofs)
+    out = np.zeros(n, dtype=bool)
+    row_of = np.full(n, -1, dtype=np.int64)
+    q, rows = number_holders(index, proofs)
+    known = index.clock_offsets or {}
+    if not len(q) or not known:
+        return out, row_of
+    wallets = proof_wallets_of(proofs)
+    timed = proofs.precision[q] != 2  # a date alone says nothing of the time
+    ask = np.flatnonzero((wallets[q] >= 0) & timed & (index.terminal_code[rows] >= 0))
+    if not len(ask):
+        return out, row_of
+    q, rows = q[ask], rows[ask]
+    terminals = np.asarray(index.terminals, dtype=object)[index.terminal_code[rows]]
+    segmented = set(index.clock_segments)
+    sure = np.array([str(t) in known and str(t) not in segmented for t in terminals], dtype=bool)
+    t = index.ts_adj[rows]
+    away = np.maximum(proofs.core_lo[q] - t, t - proofs.core_hi[q])
+    bad = sure & (away > tolerance_s)
+    out[q[bad]] = True
+    row_of[q[bad]] = rows[bad]
+    # a record whose number is on two sales (a journal logging it twice) is judged by the nearer: held only
+    # when every sale holding its number disagrees
+    fine = q[sure & ~bad]
+    out[fine] = False
+    row_of[fine] = -1
+    return out, row_of
+
+
 def guards(
     index: JournalIndex,
     proofs: ProofArrays,
     pair_txn: np.ndarray,
     pair_proof: np.ndarray,
     tolerance_hours: int = 2,
+    tolerance_s: int = 300,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per proof, the terminal code of a clock doubt (-1: none); per pair, whether it may not be matched.
 
@@ -401,7 +445,8 @@ def guards(
     its proof is a wallet record whose number and date disagree
     (:func:`number_date_disagrees`, within ``tolerance_hours``), whose
     number another record of the batch shows too (:func:`numbers_shown_twice`),
-    or whose number is on another sale (:func:`number_holders`).
+    or whose number is on another sale (:func:`number_holders`), or whose time disagrees with the sale its number
+    is on by more than ``tolerance_s`` on a terminal whose clock is known (:func:`number_time_disagrees`).
     """
     doubt = clock_doubt(index, proofs)
     blocked = np.zeros(len(pair_txn), dtype=bool)
@@ -412,6 +457,7 @@ def guards(
     if len(pair_txn):
         blocked |= _on_another_sale(index, proofs, pair_txn, pair_proof)
         blocked |= amount_differs(index, proofs)[pair_proof]
+        blocked |= number_time_disagrees(index, proofs, tolerance_s)[0][pair_proof]
     if proofs.refunded is not None and proofs.refunded.any() and len(pair_txn):
         # a refunded payment (已全额退款) is the sale the journal shows refunded or voided, never a later twin
         mine = np.flatnonzero(proofs.refunded[pair_proof])
@@ -432,10 +478,11 @@ def guard_notes(
     pair_proof: np.ndarray,
     best: np.ndarray,
     tolerance_hours: int = 2,
+    tolerance_s: int = 300,
 ) -> tuple[dict[int, str], dict[int, set[str]]]:
     """Why each guarded proof was not matched, in words, and its flags (``number_date_disagrees``,
     ``number_shown_twice``, ``number_on_another_sale``), by proof position."""
-    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours)
+    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours, tolerance_s)
     notes: dict[int, str] = {}
     flags: dict[int, set[str]] = {}
 
@@ -510,6 +557,21 @@ def guard_notes(
                 f"its transaction number is on {names}: it is that sale or none",
                 "number_on_another_sale",
             )
+    late, late_row = number_time_disagrees(index, proofs, tolerance_s)
+    for p_late in np.flatnonzero(late).tolist():
+        r = int(late_row[p_late])
+        terminal = str(index.terminals[index.terminal_code[r]])
+        logged = pd.Timestamp(int(index.ts_s[r]), unit="s", tz="UTC").tz_convert(index.tz)
+        shown = pd.Timestamp(int(proofs.core_lo[p_late]), unit="s", tz="UTC").tz_convert(index.tz)
+        offset = (index.clock_offsets or {}).get(terminal, 0)
+        add(
+            int(p_late),
+            f"its transaction number is on {index.txn_ids(np.asarray([r], dtype=np.int64))[0]}, logged "
+            f"{logged:%Y-%m-%d %H:%M:%S} by terminal {terminal}, whose clock is known ({float(offset):+.0f} s), but "
+            f"it shows {shown:%Y-%m-%d %H:%M:%S}: a record that contradicts its own sale (an older payment's "
+            "screen with its time edited?); check the payment in the customer's app",
+            "number_time_disagrees",
+        )
     differs = amount_differs(index, proofs)
     for p_held in np.flatnonzero(differs).tolist():
         held = holder_of.get(int(p_held), [])
