@@ -491,3 +491,53 @@ def test_a_record_whose_time_disagrees_with_its_number_s_sale_on_a_known_clock_i
     # (test_a_number_that_carries_a_record_whose_time_disagrees_says_so)
     other = rk.match(proofs(_record("late", WX_20, "12:40:00")), j, clock_offsets={"T9": 1})
     assert row_of(other, "late")["txn_id"] == "W1"
+
+
+def test_wallet_records_on_an_aggregator_whose_one_learned_offset_is_its_card_clock_are_matched() -> None:
+    # an aggregator's terminal logs a QR payment at the channel's time and a card sale at its own clock (field
+    # guide 6); with too few wallet records to learn two clocks, the terminal's one offset is its card sales'
+    # (+15 min here). The wallet records show their sales' logged (true) times to the second: their numbers
+    # decide, as before session 13, and they are not held as records contradicting their own sales
+    rows, batch = [*background(60, terminal_id="T9")], []
+    numbers = [f"4200002372202611205648{k:06d}" for k in range(2)]
+    for k, number in enumerate(numbers):
+        clock = (pd.Timestamp("2026-11-20 09:00:15") + pd.Timedelta(minutes=37 * k)).strftime("%H:%M:%S")
+        rows.append(
+            txn(f"Q{k}", 3101 + 100 * k, clock, channel="wechat", card_last4=None, wallet_txn_id=number)
+        )
+        batch.append(pf(f"w{k}", 3101 + 100 * k, clock, wallet_txn_id=number))
+    for k in range(40):
+        clock = (pd.Timestamp("2026-11-20 09:00:15") + pd.Timedelta(minutes=13 * k)).strftime("%H:%M:%S")
+        rows.append(txn(f"C{k}", 6203 + 100 * k, clock, card_last4=f"{2200 + k}", rrn=f"63201{k:07d}"))
+        rows[-1]["ts"] += pd.Timedelta(seconds=900)
+        batch.append(
+            pf(
+                f"s{k}",
+                6203 + 100 * k,
+                clock[:5] + ":00",
+                kind="sms",
+                ts_precision="minute",
+                card_last4=f"{2200 + k}",
+            )
+        )
+    result = rk.match(proofs(*batch), journal(*rows))
+    assert abs(rk.clock_offsets(result).loc["T1", "offset_s"] - 900) <= 60  # the card sales' clock
+    for k in range(2):
+        row = row_of(result, f"w{k}")
+        assert (row["status"], row["txn_id"]) == ("matched", f"Q{k}"), row["reason"]
+        assert "number_time_disagrees" not in str(row["flags"])
+
+
+def test_a_record_held_on_a_card_sale_s_clock_names_that_clock_s_offset() -> None:
+    # a number on a card sale of a terminal whose card sales keep a clock of their own ("T1 card"): the sale's
+    # corrected time is by that clock, and the note names it (+600 s), not the terminal's other rows' (+0 s)
+    rows = background()
+    w1 = txn("W1", 12100, "12:00:03", card_last4=None, merchant_name=SHOP, wallet_txn_id=WX_20)
+    w3 = txn("W3", 12100, "13:40:03", channel="wechat", card_last4=None, merchant_name=SHOP)
+    j = journal(*rows, w1, w3)
+    offsets = {"T1": 0, "T1 card": 600}
+    result = rk.match(proofs(_record("late", WX_20, "13:40:00")), j, clock_offsets=offsets)
+    row = row_of(result, "late")
+    assert row["status"] != "matched" and pd.isna(row["txn_id"]), row["reason"]
+    assert "number_time_disagrees" in str(row["flags"]).split(";")
+    assert "(+600 s)" in row["reason"], row["reason"]

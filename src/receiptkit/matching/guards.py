@@ -396,9 +396,12 @@ def number_time_disagrees(
     A WeChat Pay or Alipay record shows the wallet's own payment time (field guide 4.2, 4.4: 支付时间 to the
     second). Where the terminal's clock offset is known (learned by the batch or kept, and in one piece), the
     sale's corrected time is the payment's: a record showing a time more than ``tolerance_s`` away from the sale
-    its own number is on contradicts it (an older payment's screen with its time edited to fit another sale;
-    clean room 4 seed 8). Where the clock is not known, the time may be the terminal's clock, and the number
-    decides as before (the reason says "despite time outside").
+    its own number is on, both from its corrected time and from its logged time, contradicts it (an older
+    payment's screen with its time edited to fit another sale; clean room 4 seed 8). A time that fits the logged
+    time is the row's own stamp (an aggregator's QR row carries the channel's time, field guide 6, where the
+    terminal's one offset may be its card sales' clock). Where the clock is not known, or the row's place is
+    unsure, the time may be the terminal's clock, and the number decides as before (the reason says "despite
+    time outside"). A record whose number is on two sales is held only when both contradict it.
     """
     n = len(proofs)
     out = np.zeros(n, dtype=bool)
@@ -413,17 +416,24 @@ def number_time_disagrees(
     if not len(ask):
         return out, row_of
     q, rows = q[ask], rows[ask]
-    terminals = np.asarray(index.terminals, dtype=object)[index.terminal_code[rows]]
     segmented = set(index.clock_segments)
-    sure = np.array([str(t) in known and str(t) not in segmented for t in terminals], dtype=bool)
+    # per terminal (not per record: guards() and guard_notes() each ask, for every record of the batch)
+    known_code = np.array([str(t) in known and str(t) not in segmented for t in index.terminals], dtype=bool)
+    # a row whose one offset would carry it out of the journal's period keeps its logged time, unsure
+    sure = known_code[index.terminal_code[rows]] & ~index.offset_unsure[rows]
     t = index.ts_adj[rows]
     away = np.maximum(proofs.core_lo[q] - t, t - proofs.core_hi[q])
-    bad = sure & (away > tolerance_s)
+    # a time that fits the sale's logged time is the row's own stamp, not a contradiction: an aggregator logs a
+    # QR payment at the channel's time (field guide 6), and a terminal's one offset learned mostly from its card
+    # sales is their clock, not the QR rows' (tests/matching/test_edited_records.py)
+    logged = index.ts_s[rows]
+    away_logged = np.maximum(proofs.core_lo[q] - logged, logged - proofs.core_hi[q])
+    bad = sure & (away > tolerance_s) & (away_logged > tolerance_s)
     out[q[bad]] = True
     row_of[q[bad]] = rows[bad]
     # a record whose number is on two sales (a journal logging it twice) is judged by the nearer: held only
-    # when every sale holding its number disagrees
-    fine = q[sure & ~bad]
+    # when every sale holding its number disagrees on a known clock
+    fine = q[~bad]
     out[fine] = False
     row_of[fine] = -1
     return out, row_of
@@ -563,7 +573,7 @@ def guard_notes(
         terminal = str(index.terminals[index.terminal_code[r]])
         logged = pd.Timestamp(int(index.ts_s[r]), unit="s", tz="UTC").tz_convert(index.tz)
         shown = pd.Timestamp(int(proofs.core_lo[p_late]), unit="s", tz="UTC").tz_convert(index.tz)
-        offset = (index.clock_offsets or {}).get(terminal, 0)
+        offset = int(index.ts_s[r] - index.ts_adj[r])  # the row's own clock's (a card sale's may be its own)
         add(
             int(p_late),
             f"its transaction number is on {index.txn_ids(np.asarray([r], dtype=np.int64))[0]}, logged "
