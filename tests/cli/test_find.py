@@ -233,3 +233,21 @@ def test_a_day_month_read_both_ways_in_a_zone_without_an_order_is_refused(demo_d
     assert "--dayfirst" in refused.output and "reprint with" not in refused.output
     told = CliRunner().invoke(app, [*base, "--dayfirst"], terminal_width=200)
     assert told.exit_code == 0 and row["txn_id"] in told.output
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [["--time", "11-03 14:00"], ["--amount", "12.00"], ["--last4", "1234"], ["--dayfirst"], ["--monthfirst"]],
+)
+@pytest.mark.parametrize("source", ["--proof", "--screenshot"])
+def test_typed_evidence_beside_a_proof_file_is_refused_not_ignored(demo_dir, typed, source):
+    # before, `find --proof proofs.csv --time ... --dayfirst` read the file and silently dropped what was typed:
+    # the clerk believed the time (or the date order) was part of the search
+    path = demo_dir / "proofs.csv"  # refused before the file is read, whatever it holds
+    result = CliRunner().invoke(
+        app,
+        ["find", "--journal", str(demo_dir / "journal.csv"), source, str(path), *typed],
+        terminal_width=200,
+    )
+    assert result.exit_code == 2, result.output
+    assert typed[0] in result.output and source in result.output

@@ -192,6 +192,15 @@ class _Evidence:
         import receiptkit as rk
         from receiptkit.cli.reconcile import read_proof_file
 
+        source = "--screenshot" if self.screenshot is not None else "--proof" if self.proof_file else None
+        typed = [option for option, value in self._typed() if value is not None]
+        if source is not None and typed:
+            # never read the file and drop what the clerk typed beside it (the time, the date order): one or the
+            # other is the proof
+            raise typer.BadParameter(
+                f"{', '.join(typed)} {'is' if len(typed) == 1 else 'are'} typed evidence and {source} gives the "
+                f"proof: give one or the other ({source}'s own dates are read as its layout writes them)"
+            )
         if self.screenshot is not None:
             from receiptkit.readers.screenshot import reading_note
 
@@ -218,6 +227,19 @@ class _Evidence:
         except ReceiptkitError as exc:
             raise with_order_flags(exc) from None
         return proof, ""
+
+    def _typed(self) -> list[tuple[str, object]]:
+        """The typed evidence options and their values (``None``: not given)."""
+        order = None if self.dayfirst is None else ("--dayfirst" if self.dayfirst else "--monthfirst")
+        return [
+            ("--amount", self.amount),
+            ("--time", self.time),
+            ("--last4", self.last4),
+            ("--ref", self.ref),
+            ("--wallet-txn", self.wallet_txn),
+            ("--merchant", self.merchant),
+            *([(order, True)] if order else []),
+        ]
 
     def args(self) -> list[str]:
         """The command-line options that give this evidence again."""
