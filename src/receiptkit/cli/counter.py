@@ -228,9 +228,8 @@ class _Evidence:
             raise with_order_flags(exc) from None
         return proof, ""
 
-    def _typed(self) -> list[tuple[str, object]]:
-        """The typed evidence options and their values (``None``: not given)."""
-        order = None if self.dayfirst is None else ("--dayfirst" if self.dayfirst else "--monthfirst")
+    def _typed_values(self) -> list[tuple[str, str | None]]:
+        """The typed evidence options that take a value, and their values (``None``: not given)."""
         return [
             ("--amount", self.amount),
             ("--time", self.time),
@@ -238,8 +237,16 @@ class _Evidence:
             ("--ref", self.ref),
             ("--wallet-txn", self.wallet_txn),
             ("--merchant", self.merchant),
-            *([(order, True)] if order else []),
         ]
+
+    def _order_flag(self) -> str | None:
+        """``--dayfirst`` / ``--monthfirst`` when given."""
+        return None if self.dayfirst is None else ("--dayfirst" if self.dayfirst else "--monthfirst")
+
+    def _typed(self) -> list[tuple[str, object]]:
+        """Every typed evidence option and its value (``None``: not given)."""
+        order = self._order_flag()
+        return [*self._typed_values(), *([(order, True)] if order else [])]
 
     def args(self) -> list[str]:
         """The command-line options that give this evidence again."""
@@ -250,20 +257,14 @@ class _Evidence:
             out += ["--proof-id", self.proof_id] if self.proof_id else []
         else:
             out = []
-            for option, value in (
-                ("--amount", self.amount),
-                ("--time", self.time),
-                ("--last4", self.last4),
-                ("--ref", self.ref),
-                ("--wallet-txn", self.wallet_txn),
-                ("--merchant", self.merchant),
-            ):
+            for option, value in self._typed_values():
                 if value is not None:
                     out += [option, value]
             if self.currency != "CNY":
                 out += ["--currency", self.currency]
-            if self.dayfirst is not None:
-                out.append("--dayfirst" if self.dayfirst else "--monthfirst")
+            order = self._order_flag()
+            if order:
+                out.append(order)
         if self.tz != DEFAULT_TZ:
             out += ["--tz", self.tz]
         return out
