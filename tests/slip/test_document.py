@@ -276,6 +276,21 @@ def test_no_expiry_date_even_if_the_row_has_one(journal):
     assert not any("exp" in key for key in slip.fields)
 
 
+@pytest.mark.parametrize(
+    "text", ["EXP 12/28", "有效期 12/28", "Valid thru 12-28", "卡 ****0123 有效期至2028年12月"]
+)
+def test_an_expiry_date_in_free_text_never_reaches_the_slip(journal, text):
+    """A merchant name, a remark or a status note with an expiry date but no full card number printed the
+    date: free text was checked for expiry dates only when it also held a full card number."""
+    row = journal.loc["EM-0001"].copy()
+    row["merchant_name"] = f"Harbour Books {text}"
+    slip = Slip.from_transaction(row, printed_at=PRINTED_AT, remarks=[f"note {text}"], status_note=text)
+    printed = slip.text() + slip.to_escpos().decode("gb18030", "replace")
+    for date in ("12/28", "12-28", "2028年12月"):
+        assert date not in printed
+    assert "**/**" in slip.text()
+
+
 def test_control_characters_cannot_inject_printer_commands(journal):
     row = journal.loc["EM-0001"].copy()
     row["merchant_name"] = "Harbour\x1b@\x1dV\x00Books"

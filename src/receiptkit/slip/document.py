@@ -352,10 +352,11 @@ def _get(row: Mapping[str, Any] | pd.Series, name: str) -> str | None:
 
 
 def _mask_free_text(text: str) -> str:
-    """Mask Luhn-valid card numbers inside free text (merchant names, remarks...)."""
-    if find_full_pans(text, strict=True):
-        return mask_pans_in_text(text, strict=True)
-    return text
+    """Mask Luhn-valid card numbers and card expiry dates inside free text (merchant names, remarks...).
+
+    The expiry dates go whether or not the text also holds a card number.
+    """
+    return mask_pans_in_text(text, strict=True)
 
 
 def display_pan(pan_masked: str | None, card_last4: str | None, pan_digits: str = "last4") -> str | None:
