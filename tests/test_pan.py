@@ -178,3 +178,24 @@ def test_an_error_never_quotes_an_expiry_column_value():
     assert error.value == "****" and "2031" not in str(error)
     other = rk.ReceiptkitError("bad", file="x.csv", row=4, column="Amount", value="2031")
     assert other.value == "2031"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("卡号EXP12/28", "卡号EXP**/**"),  # an expiry word right after Chinese text
+        ("卡号exp 12/28", "卡号exp **/**"),
+        (
+            "尾号0123有效期：１２／２８",
+            "尾号0123有效期：**/**",
+        ),  # full-width slash, as a Chinese IME types it
+        ("EXP １２／２０２８", "EXP **/**"),
+        ("卡号Express 12/28", "卡号Express 12/28"),  # not an expiry word
+    ],
+)
+def test_expiry_after_chinese_text_or_with_a_full_width_slash_is_masked(text, masked):
+    """The expiry word was found only at a word boundary (none between 号 and EXP, both word characters)
+    and the date only with an ASCII slash: '卡号EXP12/28' and '有效期：１２／２８' passed unmasked."""
+    assert mask_expiry(text) == masked
+    assert mask_pans_deep(text) == masked
+    assert mask_pans_in_text(text) == masked

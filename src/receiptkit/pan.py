@@ -68,11 +68,13 @@ _SEP_CLASS = "[" + re.escape(_SEPARATORS) + "]"
 _PAN_RE = re.compile(rf"(?<![0-9])(?:[0-9]{_SEP_CLASS}{{0,2}}){{11,18}}[0-9](?![0-9])")
 _LONG_RUN = re.compile(rf"{DIGIT_CLASS}(?:{DIGIT_CLASS}|{_SEP_CLASS}){{10,}}{DIGIT_CLASS}")
 
-# Expiry dates next to the word that introduces them: "EXP 12/28", "Exp: 12/2028",
+# Expiry dates next to the word that introduces them (also right after Chinese text: "卡号EXP12/28", where
+# no word boundary separates 号 from EXP), with ASCII or full-width digits and slashes: "EXP 12/28", "Exp: 12/2028",
 # "VALID THRU 12-28", "有效期 12/28", "有效期至2028年12月", "到期日: 28/12"; glued ("EXP12/28",
 # "有效期09/39") and the longer words ("有效期限", "有效日期") too.
 _EXPIRY_RE = re.compile(
-    r"(?P<word>\b(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until|to)|good\s*thru)(?![A-Za-z])"
+    r"(?P<word>(?<![A-Za-z])(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until|to)|good\s*thru)"
+    r"(?![A-Za-z])"
     r"|有效(?:期限|日期|期)(?:至|到)?|到期(?:日期|日)?|失效(?:日期|日)?)"
     r"(?P<gap>\s*[:：.]?\s*)"
     r"(?P<date>[0-9]{4}\s*(?:[/\-.]|年)\s*[0-9]{1,2}\s*月?"
@@ -84,13 +86,14 @@ _EXPIRY_RE = re.compile(
 
 
 def _ascii(char: str) -> str:
-    """One character with any decimal digit as 0-9 and separators as themselves (length kept)."""
+    """One character with any decimal digit as 0-9, separators and date punctuation (full-width ``／``,
+    ``．``) as their ASCII forms (length kept)."""
     if char.isascii():
         return char
     if unicodedata.category(char) == "Nd":
         return str(unicodedata.decimal(char))
     folded = unicodedata.normalize("NFKC", char)
-    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -") else char
+    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -/.") else char
 
 
 def _fold(text: str) -> str:
