@@ -57,3 +57,37 @@ def test_a_refund_sms_without_a_time_keeps_the_lag_window() -> None:
     sms = pf("r1", 5500, None, day=D, kind="sms", card_last4="1234", direction="credit")
     row = row_of(rk.match(proofs(sms), j), "r1")
     assert row["status"] == "matched" and row["txn_id"] == "R", row["reason"]
+
+
+# At the counter (field guide 5: the clerk looks a sale up "根据输入的交易日期和金额"): the day the customer says is
+# the day they paid, as a wallet record's date is, never a posting date the window reaches back from.
+COUNTER_PRIOR = rk.MatchPolicy(
+    prior_absent_by_kind={"manual": 0.01}
+)  # a month of counter input that found its sale
+
+
+def _lone_sale(day: str) -> object:
+    return journal(*background(), txn("S", 12850, "14:00:10", day=day))
+
+
+def test_a_day_typed_at_the_counter_does_not_reach_the_days_before() -> None:
+    # before: the lone 128.50 sale two days before the day said was matched "on amount and time"
+    counter = rk.proof(amount="128.50", time="2026-11-11", tz="Asia/Shanghai")
+    result = rk.match(counter, _lone_sale("2026-11-09"), policy=COUNTER_PRIOR)
+    row = result.iloc[0]
+    assert row["status"] == "unmatched", row["reason"]
+    assert row["n_candidates"] == 0
+    ranked = rk.find(_lone_sale("2026-11-09"), counter, policy=COUNTER_PRIOR)
+    assert ranked.attrs["verdict"]["status"] == "unmatched"
+    assert "S" not in set(ranked["txn_id"].astype(str))
+
+
+def test_a_day_typed_at_the_counter_matches_a_sale_of_that_day() -> None:
+    for typed in ("2026-11-11", "11月11日", "11/11"):
+        counter = rk.proof(amount="128.50", time=typed, tz="Asia/Shanghai", ref="2026-11-20")
+        result = rk.match(counter, _lone_sale("2026-11-11"), policy=COUNTER_PRIOR)
+        row = result.iloc[0]
+        assert row["status"] == "matched" and row["txn_id"] == "S", (typed, row["reason"])
+        assert rk.explain(result, row["proof_id"]).set_index("field").loc["time", "best_level"] == "same day"
+        ranked = rk.find(_lone_sale("2026-11-11"), counter, policy=COUNTER_PRIOR)
+        assert ranked.attrs["verdict"]["status"] == "matched" and bool(ranked["chosen"].iloc[0])

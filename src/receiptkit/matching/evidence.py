@@ -249,7 +249,7 @@ def card_tail_codes(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-_REALTIME_KINDS = ("sms", "issuer_app", "wallet")
+_REALTIME_KINDS = ("sms", "issuer_app", "wallet", "manual")
 
 
 def transaction_dated(frame: pd.DataFrame, precision: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -259,7 +259,11 @@ def transaction_dated(frame: pd.DataFrame, precision: np.ndarray, side: np.ndarr
     card is charged (field guide 1.2: debit cards are debited in real time,
     the SMS carries the balance; the capture time falls in the minute of the
     text), so their date, even without a time (BOC credit SMS, Alipay's
-    ``11月08日`` push), is the payment's. A statement line whose ``raw`` holds
+    ``11月08日`` push), is the payment's. So is a day typed at the counter
+    (``manual``: the customer says the day they paid, and the clerk looks the
+    sale up by that date and the amount, field guide 5): it is the local day
+    in the shop's zone, never a posting date reaching back business days.
+    A statement line whose ``raw`` holds
     a ``posting_date`` other than its ``date`` carries its 交易日 (the reader
     sets ``date`` to the 交易日 and keeps the 记账日). Refunds are left out:
     the card sees a refund a day or more after the shop (field guide 4.3).
