@@ -1,9 +1,17 @@
-"""read_table: a text file that does not end with a line break may be cut inside its last row."""
+"""read_table: a file cut inside its last row; the amount cells every table reader reads."""
 
 from __future__ import annotations
 
-import pytest
+import csv
+import io
+import warnings
 
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import receiptkit as rk
 from receiptkit.readers.table import CUT_ROW_REASON, read_table
 
 HEADER = ("when", "amount", "id")
@@ -100,3 +108,80 @@ def test_a_row_that_lost_a_cell_where_every_row_ends_with_a_separator_is_named_b
         23129,
         82095,
     ]
+
+
+# --- a currency mark in an amount cell (issue #18 fuzzing, session 14) ---------------------------
+
+
+#: sample, amount column, its line, the row's currency (public samples in ../shared/samples)
+AMOUNT_CELLS = [
+    ("wechat_personal/example-wechat-records.csv", "金额(元)", 18, "CNY"),
+    ("bank_hk_hsbc/example-hsbchk-debit-records.csv", "Billing amount", 2, "HKD"),
+    ("paypal/oca__paypal_activity_en.csv", "Gross", 2, "USD"),
+    ("stripe/hledger__stripe-balance-change-from-activity.csv", "gross", 2, "USD"),
+]
+#: the currency each mark names, as receiptkit.money.parse_amount reads it
+MARKS = {"$": "USD", "US$": "USD", "HK$": "HKD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY"}
+MARKS |= {"RMB": "CNY", "CNY": "CNY", "元": "CNY"}
+
+
+def _with_cell(data: bytes, line: int, column: str, value: str) -> bytes:
+    """The CSV with one cell of ``line`` (1-based) replaced; every other byte kept."""
+    text = data.decode("utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    header = next(i for i in range(line - 1) if column in next(csv.reader([lines[i]])))
+    index = [c.strip() for c in next(csv.reader([lines[header]]))].index(column)
+    body = lines[line - 1].rstrip("\r\n")
+    cells = next(csv.reader([body]))
+    cells[index] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    lines[line - 1] = out.getvalue() + lines[line - 1][len(body) :]
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    return (bom + "".join(lines)).encode()
+
+
+def _mark_agrees(mark: str, currency: str) -> bool:
+    named = MARKS[mark]
+    return (
+        named == currency or (mark == "$" and currency.endswith("D")) or (mark == "¥" and currency == "JPY")
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cell=st.sampled_from(AMOUNT_CELLS),
+    mark=st.sampled_from(sorted(MARKS)),
+    after=st.booleans(),
+)
+def test_a_currency_mark_in_an_amount_cell_is_the_rows_currency_or_refused(samples, cell, mark, after):
+    """A mark naming another currency than the row's ('€128.50' in a USD row, 'CNY128.50' in an HKD
+    statement, '$128.50' in a WeChat bill) was stripped by the vectorised amount path and the amount
+    read in the row's currency without a word. It is refused naming the cell; a mark that agrees reads."""
+    path, column, line, currency = cell
+    data = (samples / path).read_bytes()
+    written = f"128.50{mark}" if after else f"{mark}128.50"
+    damaged = _with_cell(data, line, column, written)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = rk.read_proofs(data, name="s.csv")
+        if not _mark_agrees(mark, currency):
+            with pytest.raises(rk.ProofError) as info:
+                rk.read_proofs(damaged, name="s.csv")
+            assert (info.value.row, info.value.column) == (line, column), str(info.value)
+            return
+        frame = rk.read_proofs(damaged, name="s.csv")
+    row = frame[frame["source_row"] == line].iloc[0]
+    assert (row["amount_minor"], row["currency"]) == (12850, currency)
+    keep = ["amount_minor", "currency", "direction", "ts", "date"]
+    others, before = frame[frame["source_row"] != line], base[base["source_row"] != line]
+    pd.testing.assert_frame_equal(others[keep].reset_index(drop=True), before[keep].reset_index(drop=True))
+
+
+def test_a_journal_amount_in_another_currency_than_its_row_is_refused(samples):
+    """The same on the journal side: Stripe's balance report read as a journal (gross '€12.00' in a usd row)."""
+    path = samples / "stripe" / "hledger__stripe-balance-change-from-activity.csv"
+    damaged = _with_cell(path.read_bytes(), 2, "gross", "€12.00")
+    with pytest.raises(rk.JournalError) as info:
+        rk.read_journal(damaged)
+    assert (info.value.row, info.value.column, info.value.value) == (2, "gross", "€12.00")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import logging
 import re
@@ -1202,14 +1203,32 @@ _AMOUNT_NOISE = re.compile(
     r"^[ \t\r\n\u3000\u00a0]*(?:[¥￥$€£]|RMB|CNY)?[ \t\r\n\u3000\u00a0]*|[ \t\r\n\u3000\u00a0]*(?:元|RMB|CNY)?[ \t\r\n\u3000\u00a0]*$"
 )
 _FAST_DIGITS = 16
+# The marks _AMOUNT_NOISE strips; each names a currency, as parse_amount reads it beside one
+_AMOUNT_MARKS = ("¥", "￥", "$", "€", "£", "RMB", "CNY", "元")
+
+
+@functools.cache
+def _other_marks(currency: str) -> re.Pattern[str] | None:
+    """The marks naming another currency than ``currency`` (``€``, ``£``, ``元`` beside USD), or None."""
+    other = []
+    for mark in _AMOUNT_MARKS:
+        try:
+            parse_amount(f"{mark}1", currency)
+        except AmountError:
+            other.append(re.escape(mark))
+    return re.compile("|".join(other)) if other else None
 
 
 def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
     """Vectorised exact parse for plain decimal columns; None when not plain.
 
     None also when any value has more digits than :data:`~receiptkit.money.MAX_MINOR`
-    allows or lies beyond it: the per-cell path then names the cell.
+    allows or lies beyond it, or names another currency than ``currency`` (``€12.00`` in a
+    USD row, ``$8.00`` in a CNY bill): the per-cell path then names the cell.
     """
+    other = _other_marks(currency)
+    if other is not None and values.str.contains(other.pattern, regex=True).fillna(False).any():
+        return None
     cleaned = values.str.replace(_AMOUNT_NOISE, "", regex=True)
     if not cleaned.dropna().str.fullmatch(_FAST_AMOUNT.pattern).all():
         return None
