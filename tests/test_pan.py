@@ -199,3 +199,43 @@ def test_expiry_after_chinese_text_or_with_a_full_width_slash_is_masked(text, ma
     assert mask_expiry(text) == masked
     assert mask_pans_deep(text) == masked
     assert mask_pans_in_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (f"{UNIONPAY_TEST} 12/28", "622202*********0128 **/**"),
+        ("6222 0212 3456 7890 128 12/28", "622202*********0128 **/**"),
+        ("卡 622202******0128 12/2028 消费", "卡 622202******0128 **/** 消费"),
+        ("card **** **** **** 0123, 09/27", "card **** **** **** 0123, **/**"),
+        ("卡号 ************0123 １２／２８", "卡号 ************0123 **/**"),
+        ("order 2026/12/28 paid", "order 2026/12/28 paid"),  # a date, no card beside it
+        ("**** 0123 on 2026/12/28", "**** 0123 on 2026/12/28"),
+        ("**** 0123 13/28", "**** 0123 13/28"),  # no month 13
+    ],
+)
+def test_a_bare_expiry_date_right_after_a_card_number_is_masked(text, masked):
+    """'6222 0212 3456 7890 128 12/28': the card number was masked and the expiry date beside it, written
+    without an expiry word (as card data is often copied), was kept."""
+    from receiptkit.pan import mask_pans_many
+
+    assert mask_pans_in_text(text) == masked
+    assert mask_pans_deep(text) == masked
+    assert mask_pans_deep({"raw": [text]}) == ({"raw": [masked]} if masked != text else {"raw": [text]})
+    assert mask_pans_many([text, {"note": text}]) == [masked, {"note": masked}]
+
+
+def test_a_bare_expiry_date_after_a_full_width_masked_card_is_masked():
+    text = "６２２２０２＊＊＊＊＊＊０１２８\u3000１２／２８"  # full-width digits, stars, space and slash
+    assert mask_pans_in_text(text) == "６２２２０２＊＊＊＊＊＊０１２８\u3000**/**"
+    assert mask_pans_deep(text) == mask_pans_in_text(text)
+
+
+@given(st.text(alphabet="0123456789１２ *＊x-－/／,\u3000\n", max_size=40))
+def test_the_pre_filter_sees_every_bare_expiry_date_beside_a_card(text):
+    """mask_pans_deep and mask_pans_many look only at texts the pre-filter picks: it must pick every text
+    in which mask_pans_in_text masks a date beside a card."""
+    from receiptkit.pan import mask_pans_many
+
+    assert mask_pans_deep(text) == mask_pans_in_text(text)
+    assert mask_pans_many([text]) == [mask_pans_in_text(text)]

@@ -84,16 +84,36 @@ _EXPIRY_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A bare expiry date (MM/YY or MM/YYYY, no expiry word) right after a card number, full, grouped or masked:
+# "6222 0212 3456 7890 128 12/28", "622202******0128 12/2028", "**** **** **** 0123, 09/27". Card data copied
+# from a terminal or a form often carries the date this way. Read on folded text (ASCII digits and "/").
+_CARD_DATE_RE = re.compile(
+    r"(?<![0-9*Xx#•])[0-9*Xx#•](?:[ \-]?[0-9*Xx#•]){7,22}[ \-]?[0-9]{4}"
+    r"[ \t,;:：，]{1,3}"
+    r"(?P<date>(?:0?[1-9]|1[0-2]) {0,2}/ {0,2}(?:20[0-9]{2}|[0-9]{2}))(?![0-9/])"
+)
+# _CARD_DATE_RE on the text as written, for the cheap pre-filters (RE2 in pyarrow has no look-around, and
+# reads the literal characters below as ``re`` does): each class also holds the characters that _fold turns
+# into its ASCII ones (the no-break and other Unicode spaces, full-width dash, star and slash).
+_RAW_SPACE = " \u00a0\u2000-\u200a\u202f\u205f\u3000"
+_RAW_CARD = f"[{DIGIT_CLASS[1:-1]}*\ufe61\uff0aXx#•]"
+_RAW_SEP = f"[{_RAW_SPACE}\\-\ufe63\uff0d]"
+_CARD_DATE_HINT = (
+    f"{_RAW_CARD}(?:{_RAW_SEP}?{_RAW_CARD}){{7,22}}{_RAW_SEP}?{DIGIT_CLASS}{{4}}"
+    f"[{_RAW_SPACE}\t,;:：，]{{1,3}}{DIGIT_CLASS}{{1,2}}[{_RAW_SPACE}]{{0,2}}[/\uff0f]"
+)
+_CARD_DATE_HINT_RE = re.compile(_CARD_DATE_HINT)
+
 
 def _ascii(char: str) -> str:
-    """One character with any decimal digit as 0-9, separators and date punctuation (full-width ``／``,
-    ``．``) as their ASCII forms (length kept)."""
+    """One character with any decimal digit as 0-9, separators, date punctuation and the mask star
+    (full-width ``／``, ``．``, ``＊``) as their ASCII forms (length kept)."""
     if char.isascii():
         return char
     if unicodedata.category(char) == "Nd":
         return str(unicodedata.decimal(char))
     folded = unicodedata.normalize("NFKC", char)
-    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -/.") else char
+    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -/.*") else char
 
 
 def _fold(text: str) -> str:
@@ -247,15 +267,24 @@ def mask_cell(column: object, value: Any) -> Any:
 def mask_expiry(text: str) -> str:
     """Replace card expiry dates in free text by ``**/**``: ``"EXP 12/28"`` -> ``"EXP **/**"``.
 
-    Only dates introduced by an expiry word (EXP, expiry, valid thru, 有效期,
-    到期日, ...) are touched; digits of any script count.
+    Dates introduced by an expiry word (EXP, expiry, valid thru, 有效期,
+    到期日, ...) are touched, and a bare ``MM/YY`` or ``MM/YYYY`` right after a
+    card number (``"**** 0123 12/28"``); digits of any script count.
+
+    >>> mask_expiry("622202******0128 12/28")
+    '622202******0128 **/**'
     """
-    folded = _fold(text)
-    if folded is text and not re.search(r"(?i)exp|valid|good|有效|到期|失效", text):
+    if text.isascii() and "/" not in text and not re.search(r"(?i)exp|valid|good", text):
         return text
+    return _mask_dates(_mask_dates(text, _EXPIRY_RE), _CARD_DATE_RE)
+
+
+def _mask_dates(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` with the ``date`` group of every match of ``pattern`` (on the folded text) as ``**/**``."""
+    folded = _fold(text)
     out = []
     last = 0
-    for match in _EXPIRY_RE.finditer(folded):
+    for match in pattern.finditer(folded):
         start = match.start("date")
         out.append(text[last:start])
         out.append("**/**")
@@ -311,13 +340,19 @@ def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
 
 
 def _maybe_sensitive(text: str) -> bool:
-    return might_hold_pan(text) or bool(re.search(r"(?i)exp|valid|good|有效|到期|失效", text))
+    return (
+        might_hold_pan(text)
+        or bool(re.search(r"(?i)exp|valid|good|有效|到期|失效", text))
+        or bool(_CARD_DATE_HINT_RE.search(text))
+    )
 
 
-# _LONG_RUN or an expiry word, in literal characters so that RE2 (pyarrow) reads it as ``re`` does
+# _LONG_RUN, an expiry word or a masked card with a date beside it, in literal characters so that RE2
+# (pyarrow) reads it as ``re`` does
 _SENSITIVE_PATTERN = (
     f"{DIGIT_CLASS}(?:{DIGIT_CLASS}|[{_SEPARATORS.replace('-', '')}-]){{10,}}{DIGIT_CLASS}"
     "|(?i:exp|valid|good|有效|到期|失效)"
+    f"|{_CARD_DATE_HINT}"
 )
 
 
