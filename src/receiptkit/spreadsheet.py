@@ -1,9 +1,11 @@
 """Cells that are safe to open in a spreadsheet.
 
 A text cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
-return, possibly after spaces) is run as a formula by Excel, LibreOffice and
-Google Sheets when the file is opened: text from a customer's proof or a
-journal must never be. :func:`neutralise` prefixes such text with an
+return), also in their full-width forms ``＝``, ``＋``, ``－``, ``＠`` (which
+spreadsheets in East Asian locales take as the ASCII signs) and after any
+leading spaces (ASCII, no-break, ideographic, zero-width), is run as a formula
+by Excel, LibreOffice and Google Sheets when the file is opened: text from a
+customer's proof or a journal must never be. :func:`neutralise` prefixes such text with an
 apostrophe, which spreadsheets show as plain text; it also replaces the control
 characters that XML (and so ``.xlsx``) cannot hold.
 
@@ -25,9 +27,12 @@ import pandas as pd
 
 __all__ = ["FORMULA_START", "neutralise", "neutralise_frame"]
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""Leading characters that make a spreadsheet treat a text cell as a formula."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+"""Leading characters that make a spreadsheet treat a text cell as a formula (ASCII and full-width)."""
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What may stand before the sign: any whitespace (ASCII, no-break, ideographic...; a tab or carriage return is
+# a sign itself) and the invisible zero-width characters and byte-order mark.
+_LEADING_BLANK = re.compile(r"(?:[^\S\t\r]|[\u200b-\u200d\u2060\ufeff])*")
 
 
 def neutralise(value: Any) -> Any:
@@ -35,7 +40,8 @@ def neutralise(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = _ILLEGAL_XML.sub("\ufffd", value)
-    if value.startswith(FORMULA_START) or value.lstrip(" ").startswith(FORMULA_START):
+    blank = _LEADING_BLANK.match(value)
+    if value.startswith(FORMULA_START) or value[blank.end() if blank else 0 :].startswith(FORMULA_START):
         return "'" + value
     return value
 
