@@ -64,7 +64,7 @@ def test_a_zone_without_a_territory_has_no_order(zone: object) -> None:
         ("3/11", "2026-11-03 00:00", None, "day"),
         ("24/1 10:00", "2026-01-24 10:00", None, "minute"),
         ("3/11/2026 14:32", "2026-11-03 14:32", None, "minute"),
-        ("03/11/26 14:32", "2026-11-03 14:32", None, "minute"),
+        # "03/11/26 14:32" was read 2026-11-03 here; a two-digit year is refused since session 14 (below)
         ("3.11.2026", "2026-11-03 00:00", None, "day"),
         ("3-11 14:32", "2026-11-03 14:32", None, "minute"),
     ],
@@ -357,3 +357,60 @@ def test_a_year_less_date_with_a_dot_is_refused_saying_how_to_write_it(text: str
         parse_time_window(text, zone, ref=REF)
     assert info.value.value == text
     assert "1.28" in info.value.reason and "1月28日" in info.value.reason
+
+
+# A year of one or two digits. "26/3/11" in Hong Kong (day first) was 26 March 2011, where a mainland clerk
+# writing year first (CLDR zh_Hans_CN y/M/d) means 2026-03-11; "261120" was 2020-11-26 in every zone, and
+# "11/3/26" took 2026 from the order in force. Each is refused naming the text and the readings it has.
+SHORT_YEARS = [
+    "11/3/26",
+    "26/3/11",
+    "3/11/26",
+    "26/11/3",
+    "26-3-11",
+    "26.3.11",
+    "3 11 26",
+    "260311",
+    "261120 14:32",
+    "26/3/11 14:32",
+    "14:32 3/11/26",
+    "Tue 3/11/26",
+]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Hong_Kong", "UTC"])
+@pytest.mark.parametrize("text", SHORT_YEARS)
+def test_a_date_with_a_short_year_is_refused_naming_it(text: str, zone: str) -> None:
+    for read in (parse_time_window, parse_typed_time):
+        with pytest.raises(TimeParseError) as info:
+            read(text, zone, ref=REF)
+        assert info.value.value == text
+        assert "year in full" in info.value.reason, info.value.reason
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Hong_Kong"])
+def test_the_refusal_of_a_short_year_names_the_readings(zone: str) -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window("26/3/11", zone, ref=REF)
+    assert "26/3/11" in info.value.reason
+    assert "2026-03-11 (year first)" in info.value.reason and "2011-03-26 (day first)" in info.value.reason
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window("3/11/26", zone, ref=REF)
+    for reading in ("2003-11-26 (year first)", "2026-11-03 (day first)", "2026-03-11 (month first)"):
+        assert reading in info.value.reason, info.value.reason
+
+
+def test_a_short_year_with_one_reading_only_is_read_in_the_order_in_force() -> None:
+    # 11/13/26 is a real date only month first, year last: 2026-11-13 (13 is no month, 2011-13-26 no date)
+    assert parse_time_window("11/13/26", "Asia/Shanghai", ref=REF).start == _t("2026-11-13", "Asia/Shanghai")
+    # ... and Hong Kong writes day first: possible only in the other order, refused as "11/13" is
+    with pytest.raises(TimeParseError, match="not a day/month date"):
+        parse_time_window("11/13/26", "Asia/Hong_Kong", ref=REF)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Hong_Kong"])
+def test_a_year_written_in_full_is_read_as_before(zone: str) -> None:
+    assert parse_time_window("2026/3/11", zone, ref=REF).start.date() == dt.date(2026, 3, 11)
+    assert parse_time_window("20261120 14:32", zone, ref=REF).start == _t("2026-11-20 14:32", zone)
+    day_month = dt.date(2026, 11, 3) if zone == "Asia/Hong_Kong" else dt.date(2026, 3, 11)
+    assert parse_time_window("3/11/2026", zone, ref=REF).start.date() == day_month

@@ -216,6 +216,57 @@ _YEAR_BEFORE = re.compile(r"\d{4}\s*$")
 _YEAR_FIRST = re.compile(r"(?<!\d)\d{4}\s*([/.-]|\s)\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)")
 
 
+# a numeric date whose year is not written in full: "26/3/11", "11/3/26", "26/11/3", "3 11 26", "260311"
+_SHORT_YEAR_DATE = re.compile(
+    r"(?<![\d/.:+-])(?:"
+    r"(?P<a>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<b>\d{1,2})\s*(?P=sep)\s*(?P<c>\d{1,2})(?!\d|:|\s*[/.-]\s*\d)"
+    r"|(?P<sa>\d{1,2}) +(?P<sb>\d{1,2}) +(?P<sc>\d{2})(?![\d:])"
+    r"|(?P<ca>\d{2})(?P<cb>\d{2})(?P<cc>\d{2})(?![\d:])"
+    r")"
+)
+_SHORT_YEAR_ORDERS = (("year first", (0, 1, 2)), ("day first", (2, 1, 0)), ("month first", (2, 0, 1)))
+
+
+def _check_short_year(text: str, original: object) -> None:
+    """Refuse a numeric date whose year has one or two digits, unless only one reading of it is a date.
+
+    ``26/3/11`` is 2026-03-11 written year first, as mainland dates are (CLDR zh_Hans_CN ``y/M/d``), and
+    26 March 2011 written day first, as Hong Kong writes them; ``261120`` is 2026-11-20 or 26 November
+    2020. Such a date is never read one way silently: the refusal names the readings and asks for the year
+    in full. A date with separators and a two-digit year last that is a real date one way only
+    (``11/13/26``: 2026-11-13) is left to be read in the order in force (which may still refuse it).
+    """
+    for found in _SHORT_YEAR_DATE.finditer(text):
+        groups = found.groupdict()
+        for prefix in ("", "s", "c"):
+            if groups[f"{prefix}a"] is not None:
+                parts = [groups[f"{prefix}{name}"] for name in "abc"]
+                break
+        readings: dict[dt.date, list[str]] = {}
+        for name, (y, m, d) in _SHORT_YEAR_ORDERS:
+            try:
+                day = dt.date(2000 + int(parts[y]), int(parts[m]), int(parts[d]))
+            except ValueError:
+                continue
+            readings.setdefault(day, []).append(name)
+        written = found.group(0)
+        year_last = len(parts[2]) == 2 and groups["ca"] is None
+        if year_last and len(readings) == 1 and "year first" not in next(iter(readings.values())):
+            continue  # one reading only, year last: read in the order in force
+        if not readings:
+            raise TimeParseError(
+                f"{written} is not a date in any order, and its year is not written in full: write the year "
+                "in full (YYYY-MM-DD)",
+                value=original,
+            )
+        said = ", ".join(f"{day:%Y-%m-%d} ({' or '.join(names)})" for day, names in sorted(readings.items()))
+        raise TimeParseError(
+            f"{written} does not write its year in full: it could be {said}; write the year in full "
+            "(YYYY-MM-DD)",
+            value=original,
+        )
+
+
 def _own_day(text: object, ref: object, dayfirst: bool) -> tuple[int, int] | None:
     """(month, day) of a text with its own offset, before it is converted to a zone ("3/11 23:30 +00:00")."""
     try:
@@ -236,6 +287,7 @@ def _parse_typed(text: object, zone: dt.tzinfo | None, ref: object, order: _Orde
     if not isinstance(text, str):
         return parse_time(text, zone, ref=ref)
     cleaned = _clean(text)
+    _check_short_year(cleaned, text)
     found: list[tuple[int, int]] = []
     dotted: tuple[str, int, int] | None = None  # a year-less "1.28"
     read_dayfirst: bool | None = None
@@ -1031,6 +1083,8 @@ def parse_time_window(
     zone = resolve_tz(tz)
     ref_day, now = _reference(ref, zone)
     order = _date_order(zone, dayfirst)
+    if isinstance(text, str):
+        _check_short_year(_clean(text), text)
     window = _clerk_window(text, zone, ref_day, order) if isinstance(text, str) else None
     if window is None:
         # what the clerk's grammar does not read ("3/11/2026 14:32") is read by parse_time in the same order

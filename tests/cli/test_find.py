@@ -251,3 +251,20 @@ def test_typed_evidence_beside_a_proof_file_is_refused_not_ignored(demo_dir, typ
     )
     assert result.exit_code == 2, result.output
     assert typed[0] in result.output and source in result.output
+
+
+@pytest.mark.parametrize("zone", ["Asia/Hong_Kong", "Asia/Shanghai"])
+@pytest.mark.parametrize("typed", ["26/3/11 14:32", "11/3/26", "3/11/26 14:32"])
+def test_a_two_digit_year_at_the_counter_is_refused_naming_the_text(demo_dir, typed, zone):
+    """Hong Kong read "26/3/11" as 26 March 2011 (a mainland clerk's 2026-03-11, year first)."""
+    journal = str(demo_dir / "journal.csv")
+    evidence = ["--journal", journal, "--amount", "128.50", "--time", typed, "--tz", zone]
+    for args in (
+        ["find", *evidence, "--no-cache"],
+        ["reprint", *evidence, "--operator", "li", "--reason", "lost", "--pdf", str(demo_dir / "never.pdf")],
+    ):
+        result = CliRunner().invoke(app, args, terminal_width=200)
+        assert result.exit_code == 2, result.output
+        assert typed in result.output and "year in full" in result.output, result.output
+        assert "reprint with" not in result.output and "Traceback" not in result.output
+    assert not (demo_dir / "never.pdf").exists()

@@ -91,3 +91,13 @@ def test_a_slash_date_read_both_ways_in_a_zone_without_an_order_is_a_proof_error
         proof(amount="88.00", time="3/11 14:32", tz="UTC", ref="2026-11-20")
     assert (info.value.column, info.value.value) == ("time", "3/11 14:32")
     assert "11月3日" in info.value.reason and "dayfirst" in info.value.reason
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Hong_Kong"])
+@pytest.mark.parametrize("time", ["26/3/11", "11/3/26", "3/11/26 14:32", "261120"])
+def test_a_typed_date_with_a_two_digit_year_is_a_proof_error(time, zone):
+    """Hong Kong read "26/3/11" as 26 March 2011; a mainland clerk writes 2026-03-11 year first."""
+    with pytest.raises(ProofError) as info:
+        proof(amount="128.50", time=time, tz=zone, ref="2026-11-20")
+    assert (info.value.column, info.value.value) == ("time", time)
+    assert time in str(info.value) and "year in full" in info.value.reason

@@ -122,6 +122,8 @@ def test_a_closing_time_written_day_or_month_first_is_refused(tmp_path):
         "Tue 3/11/2026 18:00+08:00",
         "3 11 2026 18:00+08:00",
         "1800+08:00 3/11/2026",
+        "260311 18:00+08:00",  # year, month and day of two digits each: pandas read 26 March 2011
+        "261120T18:00+08:00",  # pandas: 26 November 2020
     ):
         result = CliRunner().invoke(
             app,

@@ -275,3 +275,24 @@ def test_a_typed_day_month_is_read_in_the_zones_order_or_refused(tmp_path: Path)
         "replace", "12345678", "--by", "12345699", "--at", "3/11/2026 15:00", "--tz", "UTC", "--dayfirst"
     )
     assert replaced.exit_code == 0, replaced.output
+
+
+def test_a_typed_date_with_a_two_digit_year_is_refused(tmp_path: Path) -> None:
+    """--at "26/3/11 14:00" in Hong Kong was 26 March 2011 (a mainland 2026-03-11 written year first)."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    audit = str(tmp_path / "audit.sqlite")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, ["terminal", *args, "--operator", "li", "--audit", audit])
+
+    assert invoke("add", "12345678").exit_code == 0
+    for at in ("26/3/11 14:00", "3/11/26 14:00"):
+        refused = invoke("report-lost", "12345678", "--at", at, "--tz", "Asia/Hong_Kong")
+        assert refused.exit_code == 2, refused.output
+        assert "--at" in refused.output and at in refused.output and "year in full" in refused.output
+    assert (
+        invoke("report-lost", "12345678", "--at", "2026/3/11 14:00", "--tz", "Asia/Hong_Kong").exit_code == 0
+    )

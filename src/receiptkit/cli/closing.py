@@ -62,9 +62,10 @@ def close_terminal_cmd(
             lines = read_settlement(settlement, format=settlement_format)
         when = None
         if at is not None:
-            if not re.match(r"\s*\d{4}\s*[/.-]?\s*\d{1,2}\s*[/.-]?\s*\d{1,2}(?!\d)", at):
+            if not re.match(r"\s*\d{4}(?:\s*([/.-])\s*\d{1,2}\s*\1\s*\d{1,2}|\d{4})(?!\d)", at):
                 # pandas reads "3/11/2026" as 11 March, silently, and "13/11/2026" as 13 November, also
-                # after the time or a weekday ("18:00+08:00 3/11/2026", "Tue 3/11/2026 ..."): year first only
+                # after the time or a weekday ("18:00+08:00 3/11/2026", "Tue 3/11/2026 ..."): year first only;
+                # and "260311 18:00" (two digits each) as 26 March 2011: four digits of year, then the month
                 raise typer.BadParameter(
                     "--at: write the date year first (ISO 8601, e.g. 2026-11-20T18:00+08:00): "
                     "a day and month written first could be read either way round"
