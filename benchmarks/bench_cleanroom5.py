@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             "proofs that fit exactly one row here (the clerk is fooled too); nv = naive amount+day+last4 baseline; "
             "intake! = read differently from the text"
         )
+        print(f"   learned by match: {r.learned}")
         for f in r.findings:
             print(f"FINDING: {f}")
         if a.show:

@@ -50,6 +50,7 @@ class Run:
     naive: dict[str, str | None]
     findings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    learned: dict[str, Any] = field(default_factory=dict)
 
 
 def _row_of(channel: str, k: int) -> int:
@@ -162,6 +163,12 @@ def run(seed: int, n_proofs: int, n_txns: int, workdir: Path, declare_aliases: b
             o.txn_id = None if pd.isna(r.txn_id) else str(r.txn_id)
             o.confidence = None if pd.isna(r.confidence) else float(r.confidence)
     timings["match"] = time.perf_counter() - t3
+    learned = {}
+    if result is not None:
+        learned = {
+            "merchant_aliases": result.attrs.get("merchant_aliases"),
+            "fx_rates_learned": result.attrs.get("fx_rates_learned"),
+        }
     # counter input, one at a time, through the documented counter path
     t4 = time.perf_counter()
     offsets = rk.clock_offsets(result) if result is not None else None
@@ -193,7 +200,7 @@ def run(seed: int, n_proofs: int, n_txns: int, workdir: Path, declare_aliases: b
     judged = orc.judge(proofs)
     naive = {p.pid: orc.naive(p) for p in proofs}
     timings["oracle"] = time.perf_counter() - t5
-    return Run(seed, world, proofs, outcomes, judged, naive, findings, timings)
+    return Run(seed, world, proofs, outcomes, judged, naive, findings, timings, learned)
 
 
 # ---- reporting ----------------------------------------------------------------------------------------
