@@ -613,6 +613,25 @@ def test_full_card_numbers_never_reach_the_log(path: Path, tmp_path: Path) -> No
     assert "632415098712" in exported
 
 
+def test_a_card_number_used_as_a_key_of_the_details_never_reaches_the_log(path: Path) -> None:
+    """Only the values inside the details were scrubbed: a raw dict keyed by the card number (a mapping of
+    cards to counts, a parsed form) was stored with the full number as its key."""
+    pan = "4111111111111111"
+    with AuditLog(path) as log:
+        with pytest.warns(FullPanWarning):
+            log.record(
+                "terminal_status", "TERM", {"cards": {f"{pan[:4]} {pan[4:8]} {pan[8:12]} {pan[12:]}": 2}}
+            )
+        with pytest.warns(FullPanWarning):
+            attempt = begin(log, proof_summary={"raw": {pan: "paid"}})
+        log.complete(attempt, document_sha256="c" * 64)
+        assert log.verify().ok
+        details = " ".join(log.rows()["details"])
+    stored = path.read_bytes()
+    assert pan.encode() not in stored and pan not in details and "4111 1111 1111 1111" not in details
+    assert "411111******1111" in details
+
+
 def test_proof_summary_keeps_only_what_the_slip_shows() -> None:
     proof = {
         "proof_id": "P7",

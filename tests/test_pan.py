@@ -239,3 +239,15 @@ def test_the_pre_filter_sees_every_bare_expiry_date_beside_a_card(text):
 
     assert mask_pans_deep(text) == mask_pans_in_text(text)
     assert mask_pans_many([text]) == [mask_pans_in_text(text)]
+
+
+def test_card_numbers_in_the_keys_of_a_dict_are_masked():
+    """mask_pans_deep (used on raw dicts and on what goes into packs and reports) masked values only."""
+    from receiptkit.pan import mask_pans_many
+
+    value = {f"card {VISA_TEST}": "x", "n": {"６２２２０２１２３４５６７８９０１２８": 1}}
+    expected = {"card 411111******1111": "x", "n": {"622202*********0128": 1}}
+    assert mask_pans_deep(value) == expected
+    assert mask_pans_many([value, {VISA_TEST: "paid"}]) == [expected, {"411111******1111": "paid"}]
+    plain = {"merchant": "老街馄饨"}
+    assert mask_pans_deep(plain) is plain and mask_pans_many([plain])[0] is plain

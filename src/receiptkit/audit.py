@@ -260,8 +260,8 @@ def _scrub(value: Any, where: str) -> Any:
             masked = mask_pans_in_text(item)  # free text: card-like numbers (prefix + Luhn)
             found = found or masked != item
             return masked
-        if isinstance(item, Mapping):
-            return {str(k): walk(v) for k, v in item.items()}
+        if isinstance(item, Mapping):  # keys too: a dict may be keyed by a card number
+            return {walk(str(k)): walk(v) for k, v in item.items()}
         if isinstance(item, list | tuple):
             return [walk(v) for v in item]
         return item

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -318,7 +319,8 @@ def mask_pans_in_text(text: str, *, strict: bool = True, expiry: bool = True) ->
 
 
 def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
-    """``value`` with :func:`mask_pans_in_text` applied to every string inside (dicts, lists, tuples).
+    """``value`` with :func:`mask_pans_in_text` applied to every string inside (dicts, their keys too, lists,
+    tuples).
 
     Used on ``raw`` dicts and on anything written to a pack or report. The
     same object comes back when nothing needed masking.
@@ -328,9 +330,13 @@ def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
             return value
         masked = mask_pans_in_text(value, strict=strict)
         return value if masked == value else masked
-    if isinstance(value, dict):
-        items = {k: mask_pans_deep(v, strict=strict) for k, v in value.items()}
-        return value if all(items[k] is v for k, v in value.items()) else items
+    if isinstance(value, dict):  # keys too: a raw dict may be keyed by what it read
+        pairs = [
+            (mask_pans_deep(k, strict=strict), mask_pans_deep(v, strict=strict)) for k, v in value.items()
+        ]
+        if all(mk is k and mv is v for (mk, mv), (k, v) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
     if isinstance(value, list | tuple):
         parts = [mask_pans_deep(v, strict=strict) for v in value]
         if all(a is b for a, b in zip(parts, value, strict=True)):
@@ -369,7 +375,7 @@ def mask_pans_many(values: list[Any], *, strict: bool = True) -> list[Any]:
     join = "\n".join  # a line break is part of no card number or word
     for k, value in enumerate(values):
         try:
-            texts.append(join(value.values()))  # a dict of strings (most raw cells)
+            texts.append(join(chain(value.values(), value)))  # a dict of strings (most raw cells), keys too
             continue
         except (AttributeError, TypeError):
             pass
