@@ -149,3 +149,27 @@ def test_a_journal_amount_with_a_space_inside_is_never_read_closed_up(tmp_path):
         rk.read_journal(path, preset="square")
     assert "12 50" in str(caught.value) and "row 2" in str(caught.value)
     assert 1250 not in set(rk.read_journal(path, preset="square", strict=False)["amount_minor"].tolist())
+
+
+@given(
+    zeros=st.integers(1, 3),
+    groups=st.lists(st.integers(0, 999), min_size=1, max_size=3),
+    cents=st.none() | st.integers(0, 99),
+    decimal_comma=st.booleans(),
+    space=st.booleans(),
+)
+def test_a_thousands_group_led_by_zeros_is_refused_not_read_as_a_smaller_amount(
+    zeros: int, groups: list[int], cents: int | None, decimal_comma: bool, space: bool
+) -> None:
+    """'0,001' (a decimal point typed as a comma, or a digit lost before it) was read as 1.00 and
+    '000,001.00', '0 001' as 1.00: no exporter groups a number whose first group is zero. Refused (issue #18)."""
+    thousands, mark = (".", ",") if decimal_comma else (",", ".")
+    thousands = " " if space else thousands
+    text = "0" * zeros + "".join(f"{thousands}{g:03d}" for g in groups)
+    if cents is not None:
+        text += f"{mark}{cents:02d}"
+    with pytest.raises(AmountError) as info:
+        parse_amount(text, "CNY", decimal_comma=decimal_comma)
+    assert info.value.value == text
+    grouped = f"1{text.lstrip('0')}"  # the same digits led by a 1: a well-formed grouped amount
+    assert parse_amount(grouped, "CNY", decimal_comma=decimal_comma).minor > 0

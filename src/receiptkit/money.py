@@ -224,12 +224,14 @@ _AFFIX_RE = re.compile(
     r"人民币|港币|港元|美元|欧元|日元|英镑|RMB|CNY|HKD|USD|EUR|JPY|GBP|KWD|[A-Z]{3}(?=[\d\s.,-])"
     r"|HK\$|US\$|[¥￥$€£元]",
 )
-_NUMBER_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]*)?$|^\.[0-9]+$")
-_EURO_NUMBER_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?$|^[0-9]+,[0-9]+$")
+# A grouped number's first group never starts with 0: "0,001" is a decimal point typed as a comma
+# or a digit lost, never 1.00 (no exporter groups a number led by zeros).
+_NUMBER_RE = re.compile(r"^[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]*)?$|^\.[0-9]+$")
+_EURO_NUMBER_RE = re.compile(r"^[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?$|^[0-9]+,[0-9]+$")
 
 
 _PADDING_RE = re.compile(r"(?<=[-+(]) +| +(?=[-)])")
-_SPACE_GROUPED_RE = re.compile(r"^[-+(]*[0-9]{1,3}(?: [0-9]{3})+(?:[.,][0-9]+)?[-)]?$")
+_SPACE_GROUPED_RE = re.compile(r"^[-+(]*[1-9][0-9]{0,2}(?: [0-9]{3})+(?:[.,][0-9]+)?[-)]?$")
 
 
 def _spaces_out(body: str, text: object) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import warnings
 
 import pandas as pd
@@ -13,6 +11,8 @@ from hypothesis import strategies as st
 
 import receiptkit as rk
 from receiptkit.readers.table import CUT_ROW_REASON, read_table
+
+from . import writers as w
 
 HEADER = ("when", "amount", "id")
 
@@ -125,22 +125,6 @@ MARKS = {"$": "USD", "US$": "USD", "HK$": "HKD", "€": "EUR", "£": "GBP", "¥"
 MARKS |= {"RMB": "CNY", "CNY": "CNY", "元": "CNY"}
 
 
-def _with_cell(data: bytes, line: int, column: str, value: str) -> bytes:
-    """The CSV with one cell of ``line`` (1-based) replaced; every other byte kept."""
-    text = data.decode("utf-8-sig")
-    lines = text.splitlines(keepends=True)
-    header = next(i for i in range(line - 1) if column in next(csv.reader([lines[i]])))
-    index = [c.strip() for c in next(csv.reader([lines[header]]))].index(column)
-    body = lines[line - 1].rstrip("\r\n")
-    cells = next(csv.reader([body]))
-    cells[index] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(cells)
-    lines[line - 1] = out.getvalue() + lines[line - 1][len(body) :]
-    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-    return (bom + "".join(lines)).encode()
-
-
 def _mark_agrees(mark: str, currency: str) -> bool:
     named = MARKS[mark]
     return (
@@ -161,7 +145,7 @@ def test_a_currency_mark_in_an_amount_cell_is_the_rows_currency_or_refused(sampl
     path, column, line, currency = cell
     data = (samples / path).read_bytes()
     written = f"128.50{mark}" if after else f"{mark}128.50"
-    damaged = _with_cell(data, line, column, written)
+    damaged = w.with_cell(data, line, column, written)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         base = rk.read_proofs(data, name="s.csv")
@@ -181,7 +165,24 @@ def test_a_currency_mark_in_an_amount_cell_is_the_rows_currency_or_refused(sampl
 def test_a_journal_amount_in_another_currency_than_its_row_is_refused(samples):
     """The same on the journal side: Stripe's balance report read as a journal (gross '€12.00' in a usd row)."""
     path = samples / "stripe" / "hledger__stripe-balance-change-from-activity.csv"
-    damaged = _with_cell(path.read_bytes(), 2, "gross", "€12.00")
+    damaged = w.with_cell(path.read_bytes(), 2, "gross", "€12.00")
     with pytest.raises(rk.JournalError) as info:
         rk.read_journal(damaged)
     assert (info.value.row, info.value.column, info.value.value) == (2, "gross", "€12.00")
+
+
+@pytest.mark.parametrize(
+    ("path", "column", "line", "written"),
+    [
+        ("wechat_personal/example-wechat-records.csv", "金额(元)", 18, "¥0,028.16"),
+        ("stripe/hledger__stripe-balance-change-from-activity.csv", "gross", 2, "0,012"),
+        ("bank_cn_cmb/example-cmb-debit-records.csv", "交易金额", 2, "000,001.00"),
+        ("paypal/oca__paypal_statement_es.csv", "Bruto", 2, "0.049"),
+    ],
+)
+def test_a_thousands_group_led_by_a_zero_is_refused_by_cell(samples, path, column, line, written):
+    """'0,012' read as 12.00 USD, '000,001.00' as 1.00, a Spanish '0.049' as 49,00 EUR (issue #18)."""
+    damaged = w.with_cell((samples / path).read_bytes(), line, column, written)
+    with pytest.raises(rk.ProofError) as info:
+        rk.read_proofs(damaged, name="s.csv")
+    assert (info.value.row, info.value.column, info.value.value) == (line, column, written)

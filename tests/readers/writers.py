@@ -16,7 +16,9 @@ that cell-level damage knows what it may legitimately change.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -1947,3 +1949,22 @@ def wechat_fund_flow(items: Sequence[Entry], *, delimiter: str = ",") -> Table:
         sorted_rows=True,
         reports_skips=True,
     )
+
+
+def with_cell(data: bytes, line: int, column: str, value: str, encoding: str = "utf-8") -> bytes:
+    """The CSV with the cell of ``column`` on ``line`` (1-based) replaced; every other byte kept."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    lines = data[len(bom) :].decode(encoding).splitlines(keepends=True)
+
+    def cells(text: str) -> list[str]:
+        return next(csv.reader([text.rstrip("\r\n")]))
+
+    header = next(i for i in range(line - 1) if column in [c.strip() for c in cells(lines[i])])
+    index = [c.strip() for c in cells(lines[header])].index(column)
+    body = lines[line - 1].rstrip("\r\n")
+    row = cells(body)
+    row[index] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    lines[line - 1] = out.getvalue() + lines[line - 1][len(body) :]
+    return bom + "".join(lines).encode(encoding)

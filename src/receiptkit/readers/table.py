@@ -1191,12 +1191,12 @@ def _coalesce(frame: pd.DataFrame, names: Sequence[str]) -> tuple[pd.Series, Any
 
 
 # Commas are accepted only as thousands separators in groups of three
-# ("1,234.50"), exactly as parse_amount does; "1,00" goes to the slow path,
+# ("1,234.50", never led by a zero: "0,001"), exactly as parse_amount does; "1,00" goes to the slow path,
 # which reports it. Only ASCII digits take the fast path ("\d" would match
 # full-width and Arabic-Indic digits too, which parse_amount reads), and at
 # most 16 of them: MAX_MINOR has 16 digits, and anything longer goes to the
 # slow path, which refuses it by name instead of wrapping it modulo 2**64.
-_FAST_AMOUNT = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$")
+_FAST_AMOUNT = re.compile(r"^[+-]?(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$")
 # Currency marks and the padding around them; a space left between digits ("12 50") sends the
 # column to the slow path, which accepts only thousands groups of three ("1 234.50").
 _AMOUNT_NOISE = re.compile(
