@@ -370,3 +370,23 @@ def test_reprint_without_a_key_is_refused_before_a_log_exists(journal, tmp_path,
         reprint(_row(journal, "A"), operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=log)
     assert not list(tmp_path.glob("new-audit.sqlite*"))
     assert not (tmp_path / "a.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"pan_masked": "6222021234567890128"}, "full card number"),  # a row with a full card number
+        ({"ts": "2026-11-20T14:32:05+08:00"}, "timestamp"),  # a time as text, not a Timestamp
+    ],
+)
+def test_a_slip_that_cannot_be_made_uses_no_number_and_leaves_nothing_pending(audit, tmp_path, change, why):
+    """The slip was built after the pending attempt was written and outside the failure handling: a row
+    the slip refuses (a full card number in pan_masked) left the attempt pending for ever, and every new
+    call took the next reprint number (counted against the cap) and left another."""
+    row = _txn("A", **change)
+    for _ in range(2):
+        with pytest.raises(rk.ReceiptkitError, match=why):
+            reprint(row, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit)
+    assert audit.reprint_count("A") == 0
+    assert audit.unfinished() == []
+    assert "6222021234567890128" not in " ".join(audit.rows()["details"])

@@ -591,6 +591,30 @@ def reprint(
     overridden = tuple(rule for rule, _ in violations)
     if "reprint_cap" in overrides:
         overridden += ("reprint_cap",)
+    status_note = None
+    if overridden:
+        status_note = f"{str(row.get('status', '')).upper()} - OVERRIDE: {', '.join(overridden)}"
+    original = _original(row, journal)
+
+    def make_slip(reprint_no: int, printed_at: Any, verification: Any) -> Any:
+        return Slip.from_transaction(
+            row,
+            template=policy.template,
+            width=policy.width,
+            printed_at=printed_at,
+            original=original,
+            reprint_no=reprint_no,
+            verification=verification,
+            status_note=status_note,
+            remarks=(*remarks, *_rebuilt_remarks(sources)),
+        )
+
+    try:  # a row the slip refuses (a full card number, no time) is refused before a number is used
+        make_slip(1, None, None)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ReceiptkitError(
+            f"no duplicate can be made of transaction {row['txn_id']}: {exc}", value=row["txn_id"]
+        ) from None
 
     failed = [a for a in log.unfinished(txn_id=str(row["txn_id"])) if a.state in ("failed", "unconfirmed")]
     if failed:
@@ -612,24 +636,11 @@ def reprint(
         )
         retried = False
 
-    status_note = None
-    if overridden:
-        status_note = f"{str(row.get('status', '')).upper()} - OVERRIDE: {', '.join(overridden)}"
-    slip = Slip.from_transaction(
-        row,
-        template=policy.template,
-        width=policy.width,
-        printed_at=pd.Timestamp(attempt.printed_at),
-        original=_original(row, journal),
-        reprint_no=attempt.reprint_no,
-        verification=attempt.code,
-        status_note=status_note,
-        remarks=(*remarks, *_rebuilt_remarks(sources)),
-    )
     digests: dict[str, str] = {}
     paths: dict[str, Path] = {}
     outcome, detail = "printed", ""
     try:
+        slip = make_slip(attempt.reprint_no, pd.Timestamp(attempt.printed_at), attempt.code)
         for kind, path in files.items():  # every file through the one slip-target registry
             data = slip.render(kind, path)
             digests[kind] = hashlib.sha256(data).hexdigest()
