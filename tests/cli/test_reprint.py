@@ -119,3 +119,46 @@ def test_no_output_is_refused_in_the_commands_words(tmp_path, monkeypatch):
         == "error: give at least one output: --printer, --printer-config, --pdf or --png"
     )
     assert not (tmp_path / "receiptkit-audit.sqlite").exists()
+
+
+def test_verify_says_when_the_log_does_not_hold_the_reprint_as_printed(tmp_path, monkeypatch):
+    """`verify CODE` answered GENUINE for a reprint the log holds as unconfirmed, failed or pending, in
+    the same words as for a printed one: the clerk or auditor was not told the slip may not have come out
+    whole (rk.verify's status was never shown)."""
+    from typer.testing import CliRunner
+
+    from receiptkit.audit import AuditLog
+    from receiptkit.cli import app
+
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    row = {
+        "txn_id": "T1",
+        "merchant_id": "898310058120003",
+        "terminal_id": "12000002",
+        "ts": "2026-11-18T08:11:17+08:00",
+        "amount_minor": 36800,
+        "currency": "CNY",
+        "txn_type": "sale",
+        "status": "approved",
+    }
+    codes = {}
+    with AuditLog(tmp_path / "audit.sqlite") as log:
+        for state in ("printed", "unconfirmed", "failed", "pending"):
+            attempt = log.begin_reprint(row, operator="li", reason="lost", output_kind="printer")
+            if state == "printed":
+                log.complete(attempt, document_sha256="c" * 64)
+            elif state == "unconfirmed":
+                log.complete(attempt, result="unconfirmed", document_sha256="c" * 64, error="no answer")
+            elif state == "failed":
+                log.complete(attempt, result="failed", error="paper out")
+            codes[state] = attempt.short_code
+    answers = {
+        state: CliRunner().invoke(app, ["verify", code, "--audit", "audit.sqlite"])
+        for state, code in codes.items()
+    }
+    assert all(a.exit_code == 0 and a.output.startswith("GENUINE") for a in answers.values())
+    assert "not printed" not in answers["printed"].output
+    for state in ("unconfirmed", "failed", "pending"):
+        text = " ".join(answers[state].output.split())
+        assert f"the audit log holds this reprint as {state.upper()}, not printed" in text, text

@@ -699,8 +699,24 @@ def verify_cmd(
         console.print(
             f"compare with the paper: {escape(_claimed(answer.fields))}", highlight=False, soft_wrap=True
         )
+    if answer.genuine and answer.status is not None and answer.status != "printed":
+        console.print(
+            f"the audit log holds this reprint as {answer.status.upper()}, not printed: "
+            + _NOT_PRINTED.get(answer.status, "it was not finished")
+            + "; the paper may be incomplete (`receiptkit audit pending` lists it)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not answer.genuine:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+_NOT_PRINTED = {
+    "unconfirmed": "it was sent but the printer did not confirm it",
+    "failed": "the printer or an output failed",
+    "pending": "it was started and never finished (printing now, or the process stopped)",
+    "retry": "a retry was started and never finished (printing now, or the process stopped)",
+}
 
 
 def _claimed(fields: dict[str, str]) -> str:
