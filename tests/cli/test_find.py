@@ -268,3 +268,23 @@ def test_a_two_digit_year_at_the_counter_is_refused_naming_the_text(demo_dir, ty
         assert typed in result.output and "year in full" in result.output, result.output
         assert "reprint with" not in result.output and "Traceback" not in result.output
     assert not (demo_dir / "never.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("12345", "*2345"), ("6225880112345674", "************5674"), ("6225880112345678", "************5678")],
+)
+def test_last4_of_more_than_four_digits_is_refused_naming_the_option_never_the_number(demo_dir, typed, shown):
+    """Before, --last4 12345 searched for card 2345, and a whole card number for its last 4, silently."""
+    journal = str(demo_dir / "journal.csv")
+    evidence = ["--journal", journal, "--amount", "368.00", "--time", "2026-11-18 08:11", "--last4", typed]
+    for args in (
+        ["find", *evidence, "--no-cache"],
+        ["reprint", *evidence, "--operator", "li", "--reason", "lost", "--pdf", str(demo_dir / "never.pdf")],
+    ):
+        result = CliRunner().invoke(app, args, terminal_width=200)
+        assert result.exit_code == 2, result.output
+        assert "--last4" in result.output and "four digits" in result.output, result.output
+        assert shown in result.output and typed[:-4] not in result.output.replace("*", ""), result.output
+        assert "reprint with" not in result.output and "Traceback" not in result.output
+    assert not (demo_dir / "never.pdf").exists()

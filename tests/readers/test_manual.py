@@ -101,3 +101,42 @@ def test_a_typed_date_with_a_two_digit_year_is_a_proof_error(time, zone):
         proof(amount="128.50", time=time, tz=zone, ref="2026-11-20")
     assert (info.value.column, info.value.value) == ("time", time)
     assert time in str(info.value) and "year in full" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "last4"),
+    [
+        ("1234", "1234"),
+        ("１２３４", "1234"),
+        (" 0128 ", "0128"),
+        ("**** 1234", "1234"),
+        ("6222 **** **** 0128", "0128"),
+    ],
+)
+def test_last4_is_four_digits_ascii_or_full_width_or_a_masked_number(typed, last4):
+    assert (
+        proof(amount="1.00", time="2026-11-20 10:00", last4=typed, ref="2026-11-21").at[0, "card_last4"]
+        == last4
+    )
+
+
+@pytest.mark.parametrize("typed", ["12345", "123", "12a4", "12-34", "卡尾号1234", "1234 5678", "٠١٢٣", ""])
+def test_last4_that_is_not_exactly_four_digits_is_refused(typed):
+    """Before, "12345" was read as 2345 and "12-34" as 1234: another card than the one the customer said."""
+    with pytest.raises(ProofError) as info:
+        proof(amount="1.00", time="2026-11-20 10:00", last4=typed, ref="2026-11-21")
+    assert info.value.column == "last4" and "four digits" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    "pan", ["6225880112345674", "6225 8801 1234 5678", "６２２５８８０１１２３４５６７４", "622588011234567x"]
+)
+def test_a_whole_card_number_typed_as_last4_is_refused_and_never_quoted(pan):
+    """A full card number (Luhn or not) was taken as its last 4, and kept whole in raw and in the proof id."""
+    with pytest.raises(ProofError) as info:
+        proof(amount="1.00", time="2026-11-20 10:00", last4=pan, ref="2026-11-21")
+    digits = "".join(c for c in pan if c.isdigit())
+    assert info.value.column == "last4"
+    for shown in (str(info.value), repr(info.value.value), info.value.reason):
+        assert "622588" not in shown and "６２２５" not in shown and "88011234" not in shown, shown
+        assert digits[:-4] not in shown.replace("*", ""), shown

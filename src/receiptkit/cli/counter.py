@@ -225,7 +225,7 @@ class _Evidence:
                 dayfirst=self.dayfirst,
             )
         except ReceiptkitError as exc:
-            raise with_order_flags(exc) from None
+            raise with_order_flags(_as_option(exc)) from None
         return proof, ""
 
     def _typed_values(self) -> list[tuple[str, str | None]]:
@@ -268,6 +268,26 @@ class _Evidence:
         if self.tz != DEFAULT_TZ:
             out += ["--tz", self.tz]
         return out
+
+
+# proof()'s fields and the options that give them: an error names what the clerk typed
+_OPTIONS = {
+    "amount": "--amount",
+    "time": "--time",
+    "last4": "--last4",
+    "currency": "--currency",
+    "reference": "--ref",
+    "wallet_txn_id": "--wallet-txn",
+    "merchant_text": "--merchant",
+}
+
+
+def _as_option(exc: ReceiptkitError) -> ReceiptkitError:
+    """A :class:`ProofError` of ``proof()`` on one field, naming the command-line option instead."""
+    option = _OPTIONS.get(exc.column or "")
+    if option is None or exc.file != "manual":
+        return exc
+    return type(exc)(exc.reason, column=option, value=exc.value)
 
 
 def _pick(proofs: pd.DataFrame, proof_id: str | None, path: Path) -> tuple[pd.DataFrame, str]:

@@ -8,17 +8,60 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from typing import Any
 
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import parse_amount
-from receiptkit.pan import last4_of
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
 from receiptkit.timeparse import parse_time_window
 
-__all__ = ["proof"]
+__all__ = ["card_last4", "proof"]
+
+# the last 4 of a card as typed: four digits, or a masked number ending in them ("**** 1234",
+# "6222 **** **** 0128", "622588******5674"); NFKC has made full-width digits and stars ASCII
+_LAST4 = re.compile(r"[0-9]{4}")
+_MASKED_LAST4 = re.compile(r"(?:[0-9]{4,6}[ -]?)?[*xX•#](?:[*xX•# -]*[*xX•#])?[ -]?([0-9]{4})")
+
+
+def card_last4(typed: object) -> str:
+    """The last 4 digits of the card as typed at the counter: exactly four digits, or a masked number.
+
+    ASCII or full-width digits (``"１２３４"``), spaces around them, or a masked card number ending in
+    them (``"**** 1234"``). Anything else raises :class:`ProofError` on ``last4``: ``"12345"`` was
+    read as ``2345`` and ``"12-34"`` as ``1234``, another card than the one the customer said. A
+    value holding more than four digits (a whole card number typed in) is never quoted: the error
+    shows at most its last 4 (``************5674``).
+
+    >>> card_last4("**** 1234"), card_last4("１２３４")
+    ('1234', '1234')
+    """
+    text = unicodedata.normalize("NFKC", str(typed)).strip()
+    if _LAST4.fullmatch(text):
+        return text
+    masked = _MASKED_LAST4.fullmatch(text)
+    if masked:
+        return masked.group(1)
+    digits = [c for c in text if c.isdigit()]
+    if len(digits) > 4:  # a card number typed whole, or a digit too many: show no more than the last 4
+        raise ProofError(
+            f"last4 must be exactly four digits (the last 4 of the card); {len(digits)} digits were typed "
+            "(a whole card number is never needed: give its last 4)",
+            file="manual",
+            row=1,
+            column="last4",
+            value="*" * (len(digits) - 4) + "".join(digits[-4:]),
+        )
+    raise ProofError(
+        "last4 must be exactly four digits (the last 4 of the card)",
+        file="manual",
+        row=1,
+        column="last4",
+        value=typed,
+    )
 
 
 def proof(
@@ -50,9 +93,10 @@ def proof(
     day/month (``"3/11 14:32"``) is read in the order ``dayfirst`` gives, by
     default in the order ``tz``'s territory writes (CLDR: ``Asia/Shanghai``
     11 March, ``Asia/Hong_Kong`` 3 November); where ``tz`` has none (``UTC``)
-    a date read both ways is refused. ``last4`` may be
-    a masked number (``"**** 1234"``). Raises :class:`ProofError` naming the
-    bad field.
+    a date read both ways is refused. ``last4`` is exactly
+    four digits (ASCII or full-width) or a masked number ending in them
+    (``"**** 1234"``), see :func:`card_last4`. Raises :class:`ProofError`
+    naming the bad field.
     """
     where = "manual"
     try:
@@ -78,11 +122,7 @@ def proof(
             ts_end = window.end if window.end is not None else pd.NaT
     else:
         raise ProofError("a proof needs a time or a date", file=where, row=1, column="time")
-    card = None
-    if last4 is not None:
-        card = last4_of(str(last4))
-        if card is None:
-            raise ProofError("last4 must end in four digits", file=where, row=1, column="last4", value=last4)
+    card = None if last4 is None else card_last4(last4)
     if direction not in ("debit", "credit"):
         raise ProofError(
             "direction must be debit or credit", file=where, row=1, column="direction", value=direction
