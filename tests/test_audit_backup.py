@@ -293,3 +293,29 @@ def test_a_new_hashed_column_leaves_the_hashes_of_older_rows_alone(path: Path, m
     monkeypatch.setattr(audit_module, "_HASHED", (*audit_module._HASHED, "identified_by"))
     assert row_mac({**first, "identified_by": None}, KEY) == before  # an old row: no value, same hash
     assert row_mac({**first, "identified_by": "stan"}, KEY) != before  # a value is covered
+
+
+@pytest.mark.parametrize(
+    ("index", "old", "new"),
+    [
+        (1, '"operator":"li"', '"operator":"wang","operator":"li"'),  # a row shows another operator first
+        (0, '"format":', '"key_id":"00000000","format":'),  # the header names another key first
+        (6, '"head":{', '"head":{"rows":2,'),  # the head shows another row count first
+    ],
+    ids=["row", "header", "head"],
+)
+def test_an_export_line_with_a_key_twice_is_refused_naming_the_line(
+    path: Path, tmp_path: Path, index: int, old: str, new: str
+) -> None:
+    """json.loads keeps the last of two equal keys, so a line reading '"operator":"wang","operator":"li"'
+    verified (the hash covers the last value) while anyone reading the file sees 'wang' first."""
+    with AuditLog(path) as log:
+        backup = log.export_log(tmp_path / "backup.jsonl")
+    _tamper_line(backup, index, old, new)
+    with pytest.raises(AuditError, match=rf"row {index + 1}: .*twice"):
+        verify_export(backup, key=KEY)
+    with AuditLog(tmp_path / "restored.sqlite", key=KEY) as restored, pytest.raises(AuditError):
+        restored.import_log(backup)
+    if index == 6:
+        with pytest.raises(AuditError, match="twice"):
+            read_head(backup)

@@ -250,6 +250,25 @@ def _canonical_json(value: Any) -> str:
         raise AuditError(f"event details cannot be stored: {exc}") from None
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice."""
+
+
+def _strict_json(text: str) -> Any:
+    """``json.loads`` that refuses an object naming a key twice (``json`` keeps the last one silently, so a
+    line could show one value to a reader and verify with another)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in items:
+            if name in out:
+                raise _DuplicateKey(f"the key {name!r} appears twice")
+            out[name] = value
+        return out
+
+    return json.loads(text, object_pairs_hook=pairs)
+
+
 def _scrub(value: Any, where: str) -> Any:
     """Mask every full card number found in strings inside ``value`` (warns once)."""
     found = False
@@ -413,7 +432,7 @@ class ChainHead:
     def from_json(cls, text: str | Mapping[str, Any], *, file: str | None = None) -> ChainHead:
         """Read a head written by :meth:`to_json`; :class:`~receiptkit.errors.AuditError` when malformed."""
         try:
-            data = json.loads(text) if isinstance(text, str) else dict(text)
+            data = _strict_json(text) if isinstance(text, str) else dict(text)
             if data.get("format") != HEAD_FORMAT:
                 raise ValueError(f"format is {data.get('format')!r}, not {HEAD_FORMAT!r}")
             seq, rows, digest = data["seq"], data["rows"], data["row_hash"]
@@ -466,7 +485,9 @@ def read_head(path: str | os.PathLike[str]) -> ChainHead:
     lines = [line for line in text.splitlines() if line.strip()]
     if lines and lines[0].lstrip().startswith("{") and EXPORT_FORMAT in lines[0]:
         try:
-            last = json.loads(lines[-1])
+            last = _strict_json(lines[-1])
+        except _DuplicateKey as exc:
+            raise AuditError(f"the export's last line is refused: {exc}", file=str(source)) from None
         except ValueError:
             raise AuditError("the export's last line is not JSON", file=str(source)) from None
         if not isinstance(last, dict) or "head" not in last:
@@ -2044,7 +2065,9 @@ def _read_export(
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = _strict_json(line)
+            except _DuplicateKey as exc:
+                raise AuditError(f"{exc} on this line", file=str(source), row=number) from None
             except ValueError:
                 raise AuditError("not JSON", file=str(source), row=number) from None
             if not isinstance(item, dict):
