@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import warnings
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import receiptkit as rk
 from receiptkit import ProofError, read_proofs, rejected
 from receiptkit.readers.bank_csv import make_spec, read
+
+from . import writers as w
 
 
 def test_cmb_credit_year_from_title_and_sign(fixtures):
@@ -248,3 +255,51 @@ def test_ccb_reads_its_currency_from_bibie_as_well_as_bizhong():
     )
     frame = read_proofs(text.encode("utf-8"), name="ccb.csv", format="bank")
     assert frame[["amount_minor", "currency", "direction"]].values.tolist() == [[1250, "CNY", "debit"]]
+
+
+# --- a date column joined with a time column (issue #18 fuzzing, session 14) ---------------------
+
+#: sample, time column (its date is in the column before it in the layout's combine), line
+TIME_CELLS = [
+    ("bank_cn_boc/example-boc-debit-records.csv", "记账时间", 3),
+    ("bank_cn_bocom/example-bocom_debit-records.csv", "交易时间", 2),
+]
+_DAYS = st.dates(dt.date(1971, 1, 1), dt.date(2198, 12, 31))
+_TIMES = st.times().map(lambda t: t.replace(microsecond=0))
+NOT_A_TIME_OF_DAY = st.one_of(
+    _DAYS.map(lambda d: d.isoformat()),  # the date again, or another one
+    _DAYS.map(lambda d: d.strftime("%Y%m%d")),
+    st.builds(dt.datetime.combine, _DAYS, _TIMES).map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+    st.builds(dt.datetime.combine, _DAYS, _TIMES).map(lambda t: t.strftime("%Y-%m-%d %I:%M %p")),
+    st.tuples(_TIMES, _TIMES).map(lambda p: f"{p[0]:%H:%M:%S} {p[1]:%H:%M:%S}"),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cell=st.sampled_from(TIME_CELLS), written=NOT_A_TIME_OF_DAY)
+def test_a_time_cell_holding_more_than_a_time_of_day_is_refused_naming_it(samples, cell, written):
+    """BOC debit (记账日期 + 记账时间) and BOCOM debit (交易日期 + 交易时间) join the two cells for the
+    time parser, which read a date in the time cell as part of the instant: '2025-08-22' + '2026-01-15'
+    was 2025-08-23 19:26, + '0001-01-01 00:00:00' was 09:00 that day, + '2026-01-15 2:32 PM' the next
+    day at 13:32. The time cell is refused by its own column and value."""
+    path, column, line = cell
+    damaged = w.with_cell((samples / path).read_bytes(), line, column, written)
+    with pytest.raises(ProofError) as info:
+        read_proofs(damaged, name="s.csv")
+    assert (info.value.row, info.value.column, info.value.value) == (line, column, written)
+
+
+@settings(max_examples=20, deadline=None)
+@given(cell=st.sampled_from(TIME_CELLS), time=_TIMES, compact=st.booleans())
+def test_a_time_of_day_in_the_time_cell_is_read_on_the_date_beside_it(samples, cell, time, compact):
+    path, column, line = cell
+    data = (samples / path).read_bytes()
+    written = time.strftime("%H%M%S" if compact else "%H:%M:%S")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = read_proofs(data, name="s.csv")
+        frame = read_proofs(w.with_cell(data, line, column, written), name="s.csv")
+    row = frame[frame["source_row"] == line].iloc[0]
+    day = base[base["source_row"] == line].iloc[0]["date"]
+    assert row["ts"] == pd.Timestamp(dt.datetime.combine(day.date(), time), tz="Asia/Shanghai")
+    assert row["ts_precision"] == "second"

@@ -15,6 +15,8 @@ from receiptkit.errors import JournalError
 from receiptkit.readers.journal import PRESETS, RejectedRowsWarning, read_journal, sniff
 from receiptkit.schema import JOURNAL_COLUMNS, FullPanWarning
 
+from . import writers as w
+
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "journal"
 STRIPE = "stripe/hledger__stripe-balance-change-from-activity.csv"
 
@@ -723,3 +725,13 @@ def test_a_frame_with_its_own_index_is_read_row_by_row(index: list[object]) -> N
     assert journal["merchant_name"].tolist() == ["甲", "乙", "丙"]
     assert journal["currency"].tolist() == ["CNY", "CNY", "HKD"]
     assert journal["txn_type"].tolist() == ["sale", "refund", "sale"]
+
+
+@pytest.mark.parametrize("written", ["2026-01-15", "2026-01-15 09:30:15", "09:30:15 09:30:15", "20260116"])
+def test_a_time_cell_holding_more_than_a_time_of_day_is_refused_naming_it(written: str) -> None:
+    """unionpay_terminal joins 交易日期 and 交易时间 for the time parser: '20260115' + '2026-01-15' was read
+    as 2026-01-16 19:26 (issue #18 fuzzing). The 交易时间 cell is refused by its own column and value."""
+    data = w.with_cell((FIX / "unionpay_terminal_gbk.csv").read_bytes(), 4, "交易时间", written, "gb18030")
+    with pytest.raises(JournalError) as info:
+        read_journal(data, preset="unionpay_terminal")
+    assert (info.value.row, info.value.column, info.value.value) == (4, "交易时间", written)

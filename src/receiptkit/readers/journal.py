@@ -63,6 +63,7 @@ from receiptkit.readers.table import (
     read_failure,
     read_table,
     source_name,
+    times_of_day,
     unreadable_source,
 )
 from receiptkit.schema import (
@@ -641,6 +642,10 @@ def _process(
         else:
             fields[canonical] = spec
     problems: list[Problem] = []
+    clock_problems: dict[str, list[Problem]] = {}  # per joined column: its time cells that are no time of day
+    for new, parts in preset.combine.items():
+        if all(p in frame.columns for p in parts):
+            clock_problems[new] = times_of_day(frame, parts[0], parts[1:], raw.lines)
     frame = _guard_commas(frame, fields, raw.lines, problems)
     raw = replace(raw, frame=frame)
     naive_zone = preset.tz if preset.tz_fixed else (tz or preset.tz)
@@ -648,6 +653,9 @@ def _process(
     options: dict[str, Any] = {"tz": naive_zone, "currency": default_currency, "dayfirst": preset.dayfirst}
     converted, found = convert(raw, fields, **options)
     problems += found
+    for joined, clocks in clock_problems.items():  # the time cell is named, not the joined column
+        named = {p.row for p in clocks}
+        problems = clocks + [p for p in problems if not (p.column == joined and p.row in named)]
     zone_problems = [p for p in problems if "no zone" in p.reason]
     if zone_problems:
         first = zone_problems[0]

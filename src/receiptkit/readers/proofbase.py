@@ -49,6 +49,7 @@ from receiptkit.readers.table import (
     local_day,
     problems_frame,
     source_name,
+    times_of_day,
 )
 from receiptkit.schema import STRING, validate_proofs
 
@@ -290,10 +291,12 @@ def read_spec(
     except ReceiptkitError as exc:
         raise _located(exc, name) from None
     frame = raw.frame
+    clock_problems: dict[str, list[Problem]] = {}  # per joined column: its time cells that are no time of day
     for target, parts in spec.combine.items():
         present = [frame[p] for p in parts if p in frame.columns]
         if not present:
             continue
+        clock_problems[target] = times_of_day(frame, parts[0], parts[1:], raw.lines)
         joined = present[0].fillna("")
         for part in present[1:]:
             joined = joined + " " + part.fillna("")
@@ -319,6 +322,9 @@ def read_spec(
         dayfirst=spec.dayfirst,
     )
     problems = _drop_empty_pair_problems(problems, spec, frame)
+    for target, clocks in clock_problems.items():  # the time cell is named, not the joined column
+        named = {p.row for p in clocks}
+        problems = clocks + [p for p in problems if not (p.column == target and p.row in named)]
     canonical = pd.DataFrame(index=frame.index)
     canonical["source_row"] = pd.array(raw.lines, dtype="Int64")
     _times(canonical, converted, spec)

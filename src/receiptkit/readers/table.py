@@ -1564,6 +1564,36 @@ def _times(
     return series, pd.Series(precisions, index=values.index, dtype=STRING)
 
 
+# A time of day as exports write it in a column of its own beside a date column: 14:32, 14:32:05,
+# 14:32:05.123, 2:32 PM, 143205, 1432 (digits of any script read as the digits they are).
+_TIME_OF_DAY = re.compile(
+    r"(?:[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:\s*[AaPp]\.?[Mm]\.?)?|[0-9]{4}(?:[0-9]{2})?)"
+)
+
+
+def times_of_day(frame: pd.DataFrame, date: str, times: Sequence[str], lines: np.ndarray) -> list[Problem]:
+    """The cells of the ``times`` columns that are not a time of day, each a :class:`Problem` naming its cell.
+
+    A layout that writes the date and the time in two columns (``记账日期`` + ``记账时间``) has them
+    joined for the time parser, which reads whatever it is given as one instant: a date in the time
+    cell (``2025-08-22`` + ``2026-01-15``) was read as 19:26 the next day, a second time
+    (``09:30:15 09:30:15``) as one of them. Empty cells are not problems here (a date alone).
+    """
+    problems: list[Problem] = []
+    for column in times:
+        if column not in frame.columns:
+            continue
+        values = frame[column].astype(STRING).str.strip()
+        fine = (values.isna() | (values == "") | values.str.fullmatch(_TIME_OF_DAY.pattern)).fillna(True)
+        for position in np.flatnonzero(~fine.to_numpy(dtype=bool)):
+            value = frame[column].iloc[position]
+            if _TIME_OF_DAY.fullmatch(ascii_digits(unicodedata.normalize("NFKC", str(value))).strip()):
+                continue
+            reason = f"not a time of day: this column holds the time of the day in {date} (14:32:05)"
+            problems.append(Problem(int(lines[position]), column, value, reason))
+    return problems
+
+
 def local_day(stamps: pd.Series) -> pd.Series:
     """The calendar day of each time in its own zone, as naive midnight (``datetime64[ns]``); NaT when not times."""
     if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
