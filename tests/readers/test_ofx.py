@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from receiptkit import ProofError, read_proofs
 
@@ -165,3 +167,28 @@ def test_a_bad_element_is_named_by_its_own_line_not_its_transactions(samples, ta
     with pytest.raises(ProofError) as caught:
         read_proofs(damaged.encode("latin-1"), name=path.name)
     assert caught.value.row == text[:start].count("\n") + 1 and caught.value.column == tag
+
+
+@settings(max_examples=30, deadline=None)
+@given(fraction=st.text("0123456789", min_size=1, max_size=6), zone=st.sampled_from(["", "[-5:EST]", "[+8]"]))
+def test_a_dtposted_with_a_fraction_of_a_second_keeps_it(samples, fraction, zone):
+    """'20110405120000.123' was read as 12:00:00.000: the fraction OFX writes (milliseconds, some banks
+    microseconds) was dropped, the only reader to drop the precision given (issue #18, the public
+    ofxparse checking sample)."""
+    text = (samples / "ofx" / "ofxparse__checking.ofx").read_text()
+    written = f"20110405120000.{fraction}{zone}"
+    frame = read_proofs(
+        text.replace("<DTPOSTED>20110405120000.000", f"<DTPOSTED>{written}").encode(), name="s.ofx"
+    )
+    offset = {"": "+00:00", "[-5:EST]": "-05:00", "[+8]": "+08:00"}[zone]
+    expected = pd.Timestamp(f"2011-04-05T12:00:00.{fraction}{offset}")
+    assert frame.iloc[1]["ts"] == expected and frame.iloc[1]["ts_precision"] == "second"
+    assert frame.iloc[0]["ts"] == pd.Timestamp("2011-03-31T12:00:00+00:00")  # '.000' as before
+
+
+def test_a_dtposted_finer_than_a_microsecond_is_refused(samples):
+    text = (samples / "ofx" / "ofxparse__checking.ofx").read_text()
+    damaged = text.replace("<DTPOSTED>20110405120000.000", "<DTPOSTED>20110405120000.1234567")
+    with pytest.raises(ProofError) as info:
+        read_proofs(damaged.encode(), name="s.ofx")
+    assert (info.value.row, info.value.column) == (56, "DTPOSTED")

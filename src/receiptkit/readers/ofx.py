@@ -32,7 +32,7 @@ __all__ = ["read", "sniff"]
 
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 _DATE = re.compile(
-    r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2})(?:\.\d+)?)?)?\s*(?:\[\s*([+-]?\d+(?:\.\d+)?)(?::[^\]]*)?\])?$"
+    r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2})(?:\.(\d+))?)?)?\s*(?:\[\s*([+-]?\d+(?:\.\d+)?)(?::[^\]]*)?\])?$"
 )
 
 
@@ -111,7 +111,10 @@ def _ofx_time(text: str) -> tuple[dt.datetime, str]:
     match = _DATE.match(text.strip())
     if not match:
         raise ProofError("not an OFX date", value=text)
-    year, month, day, hour, minute, second, offset = match.groups()
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if fraction is not None and len(fraction.rstrip("0")) > 6:
+        # OFX writes milliseconds (some banks microseconds): a finer fraction cannot be kept, never cut
+        raise ProofError("a fraction of a second finer than a microsecond", value=text)
     hours = float(offset) if offset else 0.0
     if abs(hours) > 18:  # the same bound as every other reader (timeparse): never a bare ValueError
         raise ProofError("time zone offset out of range (at most ±18:00)", value=text)
@@ -124,6 +127,7 @@ def _ofx_time(text: str) -> tuple[dt.datetime, str]:
             int(hour or 0),
             int(minute or 0),
             int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")),  # the fraction written (.000 reads as before)
             tzinfo=zone,
         )
     except ValueError as exc:
