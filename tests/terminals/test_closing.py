@@ -239,6 +239,35 @@ def test_after_loss_rows_block_and_are_marked(journal, folder, tmp_path, audit):
         )
 
 
+def test_sales_after_the_closing_time_block_and_are_marked(journal, folder, tmp_path, audit):
+    """Closing at 13:00 on 11-04 a terminal whose journal has sales at 14:00 and on 11-05 archived those
+    sales as ordinary vouchers of the closed terminal: no open item, nothing blocked, nothing on the slip."""
+    closed_at = pd.Timestamp("2026-11-04 13:00", tz="Asia/Shanghai")
+    with pytest.raises(ClosingRefused) as info:
+        _close(journal, folder, tmp_path / "pack", audit, now=closed_at)
+    assert info.value.blocking.get("after_loss") == 3
+    pack = _close(journal, folder, tmp_path / "forced", audit, now=closed_at, force=True, reason="audit")
+    after = pack.open_items[pack.open_items["kind"] == "after_loss"]
+    assert sorted(after["txn_id"]) == sorted(journal.loc[journal["ts"] > closed_at, "txn_id"])
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "forced" / "vouchers.pdf").pages)
+    assert text.count("AFTER REPORTED LOSS") == 3
+
+
+def test_a_stale_after_loss_column_does_not_hide_the_registers_cutoff(journal, folder, tmp_path, audit):
+    """A journal marked while the terminal was still active (after_loss all False) kept its marks: the
+    register's later loss report was not applied, so the sales after the loss did not block the closing."""
+    register = Terminals(audit)
+    register.add(TID, operator="li")
+    marked_early = rk.mark_after_loss(journal, register)  # the terminal is still active: nothing marked
+    assert not marked_early["after_loss"].any()
+    lost = pd.Timestamp("2026-11-04 13:00", tz="Asia/Shanghai").to_pydatetime()
+    register.report_lost(TID, at=lost, operator="li", note="stolen")
+    register.close_log()
+    with pytest.raises(ClosingRefused) as info:
+        _close(marked_early, folder, tmp_path / "pack", audit)
+    assert info.value.blocking["after_loss"] == 3
+
+
 # --------------------------------------------------------------------------- demo data
 
 

@@ -515,7 +515,8 @@ def close_terminal(
     :class:`~receiptkit.audit.AuditLog`). ``register``: a
     :class:`~receiptkit.terminals.Terminals`, ``"auto"`` (the register in the
     audit log's database, when there is one and it knows the terminal) or
-    ``None`` (do not mark). ``now``: the closing time (default: now), also the
+    ``None`` (not used). Rows after the register's cutoff or after the closing
+    time are ``after_loss`` (or-ed with a column the journal has). ``now``: the closing time (default: now), also the
     printed-at time of the archived slips and the reference for ages.
     """
     from receiptkit.readers.journal import read_journal
@@ -558,7 +559,7 @@ def close_terminal(
                 file=log.location,
             )
         found_register, entry = _register_entry(log, register, tid, when)
-        own = _mark_after_loss(own, found_register)
+        own = _mark_after_loss(own, found_register, tid, when)
         reconciliation = None
         settled_ids: set[str] | None = None
         if settlement is not None:
@@ -692,10 +693,23 @@ def _all_unsettled(journal: pd.DataFrame) -> pd.DataFrame:
     return batches
 
 
-def _mark_after_loss(journal: pd.DataFrame, register: Any) -> pd.DataFrame:
-    """Keep an ``after_loss`` column the journal has; else mark it from the register's cutoffs."""
-    if "after_loss" in journal.columns or register is None:
-        return journal
+def _mark_after_loss(
+    journal: pd.DataFrame, register: Any, terminal_id: str, closing_at: pd.Timestamp
+) -> pd.DataFrame:
+    """``after_loss``: the journal's own marks, or-ed with the register's cutoff and the closing time.
+
+    A column marked earlier (while the terminal was still active) may be stale, and a row after the
+    closing time is after the terminal's cutoff whatever the register says.
+    """
     from receiptkit.terminals.after_loss import mark_after_loss
 
-    return mark_after_loss(journal, register)
+    cutoff = closing_at.tz_convert("UTC")
+    if register is not None:
+        entry = register.find(terminal_id)
+        if entry is not None and entry.cutoff_at is not None:
+            cutoff = min(cutoff, pd.Timestamp(entry.cutoff_at).tz_convert("UTC"))
+    out = mark_after_loss(journal.drop(columns=["after_loss"], errors="ignore"), {terminal_id: cutoff})
+    if "after_loss" in journal.columns:
+        earlier = journal["after_loss"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        out["after_loss"] = pd.array(out["after_loss"].to_numpy(dtype=bool) | earlier, dtype="boolean")
+    return out
