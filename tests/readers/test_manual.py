@@ -140,3 +140,48 @@ def test_a_whole_card_number_typed_as_last4_is_refused_and_never_quoted(pan):
     for shown in (str(info.value), repr(info.value.value), info.value.reason):
         assert "622588" not in shown and "６２２５" not in shown and "88011234" not in shown, shown
         assert digits[:-4] not in shown.replace("*", ""), shown
+
+
+def _id(**kwargs) -> str:
+    return str(proof(**{"amount": "128.50", "ref": "2026-11-20", **kwargs}).iloc[0]["proof_id"])
+
+
+def test_the_proof_id_is_of_what_was_resolved_not_of_the_text():
+    """The same text "3/11 14:32" in Hong Kong (3 November) and Shanghai (11 March) had one proof id."""
+    hong_kong, shanghai = (
+        _id(time="3/11 14:32", tz="Asia/Hong_Kong"),
+        _id(time="3/11 14:32", tz="Asia/Shanghai"),
+    )
+    assert hong_kong != shanghai
+    # the same wall-clock time in another zone is another instant
+    assert _id(time="2026-11-03 14:32", tz="Europe/London") != _id(
+        time="2026-11-03 14:32", tz="Asia/Hong_Kong"
+    )
+    # "14:32" typed on two days (the reference day) is two payments
+    assert _id(time="14:32") != _id(time="14:32", ref="2026-11-19")
+    # evidence the text left out of the id: the wallet number, the terminal
+    assert _id(time="2026-11-18 14:32", wallet_txn_id="4200001") != _id(
+        time="2026-11-18 14:32", wallet_txn_id="4200002"
+    )
+    assert _id(time="2026-11-18 14:32", terminal_id="T1") != _id(time="2026-11-18 14:32", terminal_id="T2")
+
+
+def test_the_proof_id_is_deterministic_and_the_same_for_the_same_payment():
+    assert _id(time="3/11 14:32", tz="Asia/Hong_Kong") == _id(time="3/11 14:32", tz="Asia/Hong_Kong")
+    # one instant and zone typed two ways, one card typed two ways: one proof
+    assert _id(time="3/11 14:32", tz="Asia/Hong_Kong") == _id(time="2026-11-03 14:32", tz="Asia/Hong_Kong")
+    assert _id(time="3/11 14:32", tz="Asia/Hong_Kong") == _id(
+        time="3/11 14:32", tz="Asia/Hong_Kong", dayfirst=True
+    )
+    assert _id(time="2026-11-18 14:32", last4="１２３４") == _id(time="2026-11-18 14:32", last4="**** 1234")
+    assert _id(time="2026-11-18 14:32", amount="128.5") == _id(time="2026-11-18 14:32", amount="¥128.50")
+    # a day: the date and the zone
+    assert _id(time="2026-11-03", tz="Asia/Hong_Kong") != _id(time="2026-11-03", tz="Europe/London")
+    assert _id(time="2026-11-03", tz="Asia/Hong_Kong") == _id(time="11月3日", tz="Asia/Hong_Kong")
+
+
+def test_the_proof_id_holds_no_card_number():
+    # the typed reference is masked in the proof (a card number in it): the id is made of the masked one
+    one = proof(amount="1.00", time="2026-11-18 14:32", reference="6225880112345674", ref="2026-11-20")
+    two = proof(amount="1.00", time="2026-11-18 14:32", reference="622588******5674", ref="2026-11-20")
+    assert one.iloc[0]["proof_id"] == two.iloc[0]["proof_id"]

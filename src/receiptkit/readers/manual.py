@@ -127,16 +127,9 @@ def proof(
         raise ProofError(
             "direction must be debit or credit", file=where, row=1, column="direction", value=direction
         )
-    fields = [amount, time, last4, reference, merchant, currency, direction, order_no]
-    if (
-        dayfirst is not None
-    ):  # "3/11" read day first is other evidence than month first; ids without it unchanged
-        fields.append(f"dayfirst={dayfirst}")
-    key = "|".join(str(v) for v in fields)
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
     frame = pd.DataFrame(
         {
-            "proof_id": [f"manual:{digest}"],
+            "proof_id": ["manual:pending"],
             "kind": ["manual"],
             "ts": pd.Series([ts], dtype=f"datetime64[ns, {tz}]") if ts is not pd.NaT else [pd.NaT],
             "ts_precision": [precision],
@@ -155,4 +148,50 @@ def proof(
             "raw": [{"amount": amount, "time": time, "last4": last4}],
         }
     )
-    return finish(frame, where, tz=tz)
+    out = finish(frame, where, tz=tz)
+    out["proof_id"] = pd.array([_proof_id(out.iloc[0], tz)], dtype=out["proof_id"].dtype)
+    return out
+
+
+_ID_FIELDS = (
+    "amount_minor",
+    "currency",
+    "direction",
+    "card_last4",
+    "reference",
+    "merchant_text",
+    "wallet_txn_id",
+    "order_no",
+    "terminal_id",
+)
+
+
+def _proof_id(row: pd.Series, tz: str) -> str:
+    """``manual:<hash>`` of what the typed evidence was resolved to, never of the text typed.
+
+    The instant or window in UTC, the date of a date alone and the zone (``"3/11 14:32"`` is
+    3 November in Hong Kong and 11 March in Shanghai: two proofs; ``"14:32"`` typed on two days, two
+    proofs), the amount in minor units and the other fields as the validated frame holds them (card
+    numbers already masked). The same payment typed two ways (``"3/11"`` and ``"2026-11-03"``,
+    ``"１２３４"`` and ``"**** 1234"``) has one id, deterministic across runs.
+    """
+
+    def text(value: object) -> str:
+        if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return (
+                value.tz_convert("UTC").isoformat() if value.tzinfo is not None else value.date().isoformat()
+            )
+        return str(value)
+
+    parts = [
+        "manual-v2",
+        f"tz={tz}",
+        f"ts={text(row.get('ts'))}",
+        f"ts_end={text(row.get('ts_end'))}",
+        f"precision={text(row.get('ts_precision'))}",
+        f"date={text(row.get('date')) if row.get('ts_precision') == 'day' else ''}",
+        *(f"{name}={text(row.get(name))}" for name in _ID_FIELDS),
+    ]
+    return "manual:" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
