@@ -433,6 +433,19 @@ def _zone_of(text: str | None) -> dt.tzinfo | None:
     return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
 
 
+# "UTC+8", "GMT+08:00", "UTC-5": dateutil reads them as POSIX TZ strings do, the sign reversed ("UTC+8" is 8 hours
+# behind UTC: 16 hours off for Hong Kong); people, Java and resolve_tz("UTC+8") mean +08:00
+_ZONE_WORD_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?(?![\d:])", re.I)
+
+
+def _offset_text(found: re.Match[str], original: object) -> str:
+    """``+08:00`` for ``UTC+8`` (the offset as written, not reversed); refused beyond ±18:00."""
+    hours, minutes = int(found.group(2)), int(found.group(3) or 0)
+    if minutes >= 60 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
+        raise TimeParseError("time zone offset out of range (at most ±18:00)", value=original)
+    return f"{found.group(1)}{hours:02d}:{minutes:02d}"
+
+
 def _as_date(ref: object) -> dt.date | None:
     if ref is None:
         return None
@@ -519,6 +532,7 @@ def parse_time(
                 zone_in_text = _zone_of(match.groupdict().get("z"))
                 break
     if value is None:
+        cleaned = _ZONE_WORD_OFFSET.sub(lambda found: _offset_text(found, text), cleaned)
         # year first is year/month/day whatever the order: dateutil's dayfirst reads "2026/3/11 ..." as 3 November
         value, precision, zone_in_text, no_year = _dateutil(
             cleaned, dayfirst and not _YEAR_FIRST.search(cleaned), text
@@ -885,19 +899,37 @@ _PERIOD = "|".join(PERIODS)
 _SEP = r"\s*(?:-|~|〜|—|–|至|到)\s*"
 _ABOUT_BEFORE = re.compile(r"^(?:大约|大概|约|差不多)\s*")
 _ABOUT_AFTER = re.compile(r"\s*(?:左右|前后)$")
+_MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
+)
 _DATE = re.compile(
     r"^(?:(?P<rel>今天|今日|昨天|昨日|前天)"
     r"|(?:(?P<y>\d{4})\s*年\s*)?(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?:\s*[日号]|(?!\d))"
     r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d)"  # "2026-11-112:32": 1 12:32 or 11 2:32
     # day and month as shops write them (field guide 5: mainland staff logs write 1/24, month first), in the
     # order the zone's territory writes (Hong Kong: 3/11 is 3 November) or dayfirst gives: see _day_month
-    r"|(?P<sm>\d{1,2})\s*/\s*(?P<sd>\d{1,2})(?![\d/]))"
+    r"|(?P<na>\d{1,2})\s*(?P<ns>[/.-])\s*(?P<nb>\d{1,2})\s*(?P=ns)\s*(?P<ny>\d{4})(?!\d)"  # 3/11/2026, same order
+    r"|(?P<sm>\d{1,2})\s*/\s*(?P<sd>\d{1,2})(?![\d/])"
+    # a month by its English name, as Hong Kong cards' apps and customers write it: 7 Nov, 7NOV, 07-Nov-2026,
+    # Nov 7, Nov 7, 2026 (a range after it is then read by the clerk's grammar, never as a zone offset)
+    rf"|(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?[\s-]*(?P<emo>{_MONTH_NAME})(?:[\s,-]*(?P<ey>\d{{4}})(?![\d:]))?"
+    rf"|(?P<emo2>{_MONTH_NAME})\s*(?P<ed2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:\s*,?\s*(?P<ey2>\d{{4}})(?![\d:]))?)",
+    re.I,
 )
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 # a 12-hour clock as receipts and foreign cards' apps write it: "2:32 PM", "2:32pm", "2 p.m.", "12:05 AM"
 _TWELVE_HOUR = re.compile(
     r"^(?P<h>\d{1,2})(?::(?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[AaPp])\.?\s*[Mm]\.?$"
 )
+# a range of 12-hour times, "5pm-7pm", "10 a.m. - 1 p.m.": each end is read by _TWELVE_HOUR
+_TWELVE_HOUR_RANGE = re.compile(r"^(?P<a>[^-~〜—–至到]+?)\s*(?:-|~|〜|—|–|至|到)\s*(?P<b>[^-~〜—–至到]+)$")
 _BETWEEN = re.compile(r"\s*(?:之间|中间)$")  # "2点到3点之间": a range, said as one
 
 
@@ -1047,8 +1079,12 @@ def parse_time_window(
     is midnight), a range said with 之间 (``"下午2点到3点之间"``), an hour and some (``"下午两点多"``: 14:00-15:00,
     precision ``hour``, like ``"14点"``), about (``"下午两点左右"``: widened by
     :data:`ABOUT_MARGIN_S`), a day first (``"昨天 14:32"``, ``"今天 8:05"``,
-    ``"11月3日 上午8点"``, ``"2026-11-03 下午2点"``) or none (``"14:32"``:
-    the reference day).
+    ``"11月3日 上午8点"``, ``"2026-11-03 下午2点"``, ``"7 Nov 17:00-19:00"``,
+    ``"Nov 7, 2026 5pm-7pm"``, ``"3/11/2026 10:00-12:00"``) or none (``"14:32"``:
+    the reference day). A range after a date is a range, never a time and a
+    zone offset; an offset is written ``+08:00`` or ``UTC+8`` (8 hours ahead
+    of UTC, never the POSIX way round), and a clock range after a date in a
+    form not listed here (``"Sat 7 Nov 10:00-12:00"``) is refused.
 
     A numeric day and month (``"11/3 下午2点"``, ``"3/11/2026 14:32"``,
     ``"3-11"``) is read in the order ``dayfirst`` gives (True: 3/11 is
@@ -1086,6 +1122,17 @@ def parse_time_window(
     if isinstance(text, str):
         _check_short_year(_clean(text), text)
     window = _clerk_window(text, zone, ref_day, order) if isinstance(text, str) else None
+    if window is None and isinstance(text, str):
+        cleaned = _clean(text)
+        clocks = _CLOCK_RANGE.search(cleaned)
+        if clocks and not _ISO_RE.match(cleaned):
+            # "Sat 7 Nov 10:00-12:00": dateutil would read "-12:00" as a zone offset (10:00 at UTC-12), silently
+            raise TimeParseError(
+                f"{clocks.group(0)} could be a range of times or a time and a zone offset, and the date before "
+                "it is not in a form read with a range: write the date as 2026-11-07, 7 Nov or 11月7日 (and an "
+                "offset as UTC-5 or +08:00)",
+                value=text,
+            )
     if window is None:
         # what the clerk's grammar does not read ("3/11/2026 14:32") is read by parse_time in the same order
         parsed = _parse_typed(text, zone, ref_day, order)
@@ -1099,6 +1146,12 @@ def parse_time_window(
         if window.end is not None and window.end > now:
             window = TimeWindow(window.start, now.tz_convert(window.start.tzinfo), window.precision)
     return window
+
+
+#: a clock time followed by a range's separator and another time: "10:00-12:00", "17:00 - 19", "10:00~12:00"
+_CLOCK_RANGE = re.compile(
+    r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?\s*(?:-|~|〜|—|–|至|到)\s*\d{1,2}(?::?\d{2})?(?![\d])"
+)
 
 
 def _clerk_window(
@@ -1124,13 +1177,18 @@ def _clerk_window(
             elif groups["iy"]:
                 day = dt.date(int(groups["iy"]), int(groups["im"]), int(groups["id"]))
             else:
-                month, dom = (
-                    (int(groups["mo"]), int(groups["d"]))
-                    if groups["mo"]
-                    else _day_month(int(groups["sm"]), int(groups["sd"]), "/", order, text)
-                )
-                if groups["y"]:
-                    day = dt.date(int(groups["y"]), month, dom)
+                year = groups["y"] or groups["ny"] or groups["ey"] or groups["ey2"]
+                if groups["mo"]:
+                    month, dom = int(groups["mo"]), int(groups["d"])
+                elif groups["na"]:
+                    month, dom = _day_month(int(groups["na"]), int(groups["nb"]), groups["ns"], order, text)
+                elif groups["sm"]:
+                    month, dom = _day_month(int(groups["sm"]), int(groups["sd"]), "/", order, text)
+                else:
+                    name = groups["emo"] or groups["emo2"]
+                    month, dom = _MONTH_NUMBERS[name[:3].lower()], int(groups["ed"] or groups["ed2"])
+                if year:
+                    day = dt.date(int(year), month, dom)
                 elif ref_day is None:
                     raise TimeParseError("date has no year and no reference date was given", value=text)
                 else:
@@ -1200,13 +1258,40 @@ def _twelve_hour(rest: str, original: object) -> str:
     """
     found = _TWELVE_HOUR.match(rest)
     if found is None:
-        return rest
+        ends = _TWELVE_HOUR_RANGE.match(rest)
+        if ends is None:
+            return rest
+        first, second = (_TWELVE_HOUR.match(ends.group(tag)) for tag in ("a", "b"))
+        if first is None or second is None:
+            if first is None and second is None:
+                return rest
+            # "5-7pm": is it 17:00-19:00, or "11-1pm" 11:00-13:00? never guessed
+            raise TimeParseError(
+                "a range with am/pm on one end only: write am/pm on both ends (5pm-7pm) or 24-hour time",
+                value=original,
+            )
+        return f"{_twelve_hour_end(first, original)}-{_twelve_hour_end(second, original)}"
     hour = int(found.group("h"))
     if not 1 <= hour <= 12:
         raise TimeParseError(f"{hour} o'clock is not an hour of a 12-hour clock (AM/PM)", value=original)
     hour = hour % 12 + (12 if found.group("ap").lower() == "p" else 0)
     if found.group("m") is None:  # an hour: 上午 keeps 1-11 AM from reading as two hours
         return f"{hour}点" if hour >= 12 else f"上午{hour}点"
+    seconds = f":{found.group('s')}" if found.group("s") is not None else ""
+    return f"{hour}:{found.group('m')}{seconds}"
+
+
+def _twelve_hour_end(found: re.Match[str], original: object) -> str:
+    """One end of a 12-hour range in the clerk's grammar: ``17:30``; an hour with its period, ``上午9点``, ``下午17点``.
+
+    Each end says its own period, so the other end's is never taken for it ("10am-1pm" is 10:00-13:00).
+    """
+    hour = int(found.group("h"))
+    if not 1 <= hour <= 12:
+        raise TimeParseError(f"{hour} o'clock is not an hour of a 12-hour clock (AM/PM)", value=original)
+    hour = hour % 12 + (12 if found.group("ap").lower() == "p" else 0)
+    if found.group("m") is None:
+        return f"{'下午' if hour >= 12 else '上午'}{hour}点"
     seconds = f":{found.group('s')}" if found.group("s") is not None else ""
     return f"{hour}:{found.group('m')}{seconds}"
 
