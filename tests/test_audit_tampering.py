@@ -266,6 +266,16 @@ def change_the_subject(path: Path) -> None:
         db.execute("update receiptkit_audit set subject = 'T9999' where seq = 6")
 
 
+def empty_the_log_file(path: Path) -> None:
+    path.write_bytes(b"")  # a zero-byte file is an empty SQLite database: no table, no row, no metadata
+
+
+def drop_the_tables(path: Path) -> None:
+    with _db(path) as db:
+        db.execute("drop table receiptkit_audit")
+        db.execute("drop table receiptkit_audit_meta")
+
+
 def remove_the_chain_version(path: Path) -> None:
     with _db(path) as db:
         db.execute("delete from receiptkit_audit_meta")
@@ -293,6 +303,8 @@ TAMPERS: list[tuple[Callable[[Path], None], str, int | None]] = [
     (change_the_operator, "edited", 3),
     (change_the_subject, "edited", 6),
     (remove_the_chain_version, "unkeyed", 1),
+    (empty_the_log_file, "truncated", 1),
+    (drop_the_tables, "truncated", 1),
 ]
 
 

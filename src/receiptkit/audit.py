@@ -660,6 +660,20 @@ def _check_chain(
     def bad(problem: str, seq: int | None, message: str) -> VerifyReport:
         return VerifyReport(False, count, head, problem, seq, message, signed_head)
 
+    # no rows and no chain version, but a valid signed head of rows: a keyed log emptied, not an old unkeyed one
+    if (
+        chain is None
+        and not rows
+        and signed_head is not None
+        and signed_head.rows
+        and signed_head.signature_ok(secret)
+    ):
+        return bad(
+            "truncated",
+            1,
+            f"the signed head covers {signed_head.rows} rows ending with row {signed_head.seq}, the log "
+            "holds none and no chain version: the file was emptied or replaced, or its tables dropped",
+        )
     if chain is None:
         return bad(
             "unkeyed",
@@ -871,6 +885,7 @@ class AuditLog:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._secret: SecretKey | None = None if key is None else load_key(key)
         self._owns_engine = not isinstance(url_or_path, Engine)
+        self._table_gone = False  # set below: no table, but a signed head beside it
         file_path: Path | None = None
         if isinstance(url_or_path, Engine):
             engine = url_or_path
@@ -916,7 +931,12 @@ class AuditLog:
         try:
             inspector = sa.inspect(engine)
             has_events = inspector.has_table(TABLE)
-            if not has_events and not create:
+            # a log with no table but its signed head beside it was emptied, replaced or its table dropped:
+            # it opens for verify() to say so (rows cut off), and for nothing else
+            self._table_gone = (
+                not create and not has_events and self.head_path is not None and self.head_path.exists()
+            )
+            if not has_events and not create and not self._table_gone:
                 raise AuditError("not a receiptkit audit log (no audit table)", file=self.location)
             meta = self._meta_of(engine) if has_events else {}
             rows = 0
@@ -1535,7 +1555,13 @@ class AuditLog:
 
     # -- reading -----------------------------------------------------------
 
-    def _read(self) -> Connection:
+    def _read(self, *, verifying: bool = False) -> Connection:
+        if self._table_gone and not verifying:
+            raise AuditError(
+                "the audit log has no audit table but its signed head is beside it: the log was emptied, "
+                "replaced or its table dropped. Check with `receiptkit audit verify`",
+                file=self.location,
+            )
         return self._engine.connect().execution_options(receiptkit_readonly=True)
 
     @staticmethod
@@ -1786,10 +1812,10 @@ class AuditLog:
         A log made with another key is **wrong_key**, an unkeyed one **unkeyed**.
         """
         secret = load_key(key) if key is not None else self._secret_key()
-        with self._file_lock(), self._read() as conn:  # one read transaction: rows and head seen together
+        with self._file_lock(), self._read(verifying=True) as conn:  # one read: rows and head seen together
             self._lock_db(conn)
             meta = self._meta_of(conn)
-            rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
+            rows = self._all_rows(conn)
             stored, problem = self._stored_head(conn)
         return _check_chain(
             rows,
@@ -1805,12 +1831,19 @@ class AuditLog:
     # -- backups, upgrades --------------------------------------------------------
 
     def _snapshot(self) -> tuple[dict[str, str], list[dict[str, Any]], ChainHead | None, str | None]:
-        with self._file_lock(), self._read() as conn:
+        with self._file_lock(), self._read(verifying=True) as conn:
             self._lock_db(conn)
             meta = self._meta_of(conn)
-            rows = [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
+            rows = self._all_rows(conn)
             stored, problem = self._stored_head(conn)
         return meta, rows, stored, problem
+
+    @staticmethod
+    def _all_rows(conn: Connection) -> list[dict[str, Any]]:
+        """Every row, oldest first; none when the table is gone."""
+        if not sa.inspect(conn).has_table(TABLE):
+            return []
+        return [dict(r._mapping) for r in conn.execute(sa.select(_events).order_by(_events.c.seq))]
 
     def export_log(self, path: str | os.PathLike[str]) -> Path:
         """Write the whole log, its chain and its signed head to a JSON Lines file (a backup).
