@@ -320,3 +320,21 @@ def test_a_printer_that_stops_taking_a_long_job_is_unconfirmed_within_the_sized_
     assert result.outcome == "unconfirmed" and "check the printer" in result.detail, result.detail
     assert result.seconds < 5
     assert len(server.received) <= 3
+
+
+@pytest.mark.parametrize("stale", [1, 2])
+def test_an_old_answer_waiting_on_the_connection_is_not_read_as_the_status(fake_printer, slip, stale):
+    """A status byte left unread on an open printer object (an earlier job whose confirmation came after
+    it gave up, or a caller's own status request) was read as the answer to the first request: every later
+    answer was read one request late, and a job that ran out of paper was reported printed."""
+    import time
+
+    server = fake_printer("paper_out_mid", fail_after=50)
+    printer = open_printer(server.url, timeout=2)
+    for _ in range(stale):
+        printer._raw(b"\x10\x04\x04")  # answered (paper fine), never read
+    time.sleep(0.3)
+    result = print_slip(slip, printer, timeout=0.8, chinese="native")
+    printer.close()
+    assert result.outcome == "unconfirmed", result.detail
+    assert result.after is not None and result.after.paper_end

@@ -582,6 +582,33 @@ class _Link:
                 return b""
         return bytes(self.printer._read() or b"")
 
+    def discard_pending(self, limit: float = 0.5) -> int:
+        """Drop every byte already waiting on the link (answers nobody read); return how many.
+
+        An answer left unread on an open printer object (an earlier job's
+        confirmation that came after it gave up, a caller's own status request)
+        would otherwise be read as the answer to the next request, and every
+        answer after it one request late. Only links that can be polled with a
+        timeout (socket, serial port, USB) are drained; ``limit`` bounds the time.
+        """
+        device = self.printer.device
+        pollable = (
+            isinstance(device, socket.socket)
+            or type(device).__module__.startswith("serial")
+            or _is_usb(self.printer)
+        )
+        dropped = len(self.buffer)
+        self.buffer.clear()
+        if not pollable:
+            return dropped
+        stop = time.monotonic() + limit
+        while time.monotonic() < stop:
+            chunk = self._read_once(0.02)
+            if not chunk:
+                break
+            dropped += len(chunk)
+        return dropped
+
     def read(self, count: int, deadline: float) -> bytes:
         """``count`` bytes, or fewer when the deadline passes."""
         while len(self.buffer) < count:
@@ -733,6 +760,7 @@ def printer_status(printer: Any, *, timeout: float = 5.0) -> PrinterStatus | Non
     _connect(printer)
     link = _Link(printer)
     try:
+        link.discard_pending()
         return _query(link, time.monotonic() + timeout)
     except TimeoutError:
         raise PrinterError(
@@ -854,6 +882,11 @@ def _print(
     _connect(device)
     link = _Link(device)
     before = None
+    if method != "none":
+        try:  # an old answer waiting on the link must not be read as this job's status or confirmation
+            link.discard_pending()
+        except OSError as exc:
+            raise PrinterError(f"printer {where}: {_reason(exc)}") from None
     if method != "none" and check_status:
         try:
             before = _query(link, time.monotonic() + timeout)
