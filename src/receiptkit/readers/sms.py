@@ -19,8 +19,13 @@ written from real wordings (``../shared/FIELD-GUIDE-PROOFS.md`` section 1):
   field, else the verb (``退款``, ``退货``, ``收入``, ``存入``… give ``credit``),
   else refund words anywhere except in disclaimers (``以入账…为准``).
 - **Date and time.** ``2024-12-24 13:05:14``, ``2024年10月05日``, ``24年10月09日``,
-  ``12月03日``, ``HH:MM[:SS]``, ``10时27分``, ``19点37分59秒``. A year-less date
-  takes the latest year that is not after ``ref`` (default today). A date that
+  ``12月03日``, ``21 Nov``, ``Nov 21, 2026``, ``HH:MM[:SS]``, ``10时27分``, ``19点37分59秒``;
+  a numeric ``21/11/2026`` or ``03/11`` in the order ``tz``'s territory writes dates
+  (or ``dayfirst=``), by :func:`~receiptkit.timeparse.parse_typed_time`, refused where
+  it reads both ways and no order is in force. A year-less date
+  takes the latest year that is not after ``ref`` (default today). The stated date
+  and time are the payment's, whenever the message was captured; one after the
+  capture time or more than :data:`MAX_ARRIVAL_DAYS` days before it is refused. A date that
   gives the **day of the month only** (``01日``, ``10日09:27``) takes its month
   from ``ref`` or the capture time (``raw["month_from"]``); without either it is
   refused, never given today's month. A message with **no date** (CMB pushes)
@@ -70,13 +75,20 @@ from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.pan import mask_expiry, mask_pan, pan_spans
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
 from receiptkit.readers.table import source_name
-from receiptkit.timeparse import parse_time
+from receiptkit.timeparse import _MONTH_NAME, parse_time, parse_typed_time
 
-__all__ = ["MAX_MESSAGE_CHARS", "message_of", "parse_sms", "read", "sniff"]
+__all__ = ["MAX_ARRIVAL_DAYS", "MAX_MESSAGE_CHARS", "message_of", "parse_sms", "read", "sniff"]
 
 #: The longest message read (characters, as received). A card SMS is at most a few hundred
 #: characters and an app notification about a thousand; a longer text is refused unread.
 MAX_MESSAGE_CHARS = 4_000
+#: The most days a message may arrive after the date it states (``../shared/FIELD-GUIDE-PROOFS.md``: messages
+#: arrive within a minute of the time they state, §1.2; a bank that told of a payment when it posts would be
+#: up to 3 business days late, holds up to 5 days, §3.1: a week with its weekend). A message captured later
+#: than this after its own date, or before it, is refused naming both: one of the two is wrong.
+MAX_ARRIVAL_DAYS = 7
+#: how far a message's own time may be after its capture time (the bank's and the phone's clocks)
+_CLOCK_SLACK = pd.Timedelta(minutes=5)
 
 # ---------------------------------------------------------------- card tail
 _TAILS = [
@@ -153,8 +165,17 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _CN_DATE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})年)?(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
 _DAY_ONLY = re.compile(r"(?<![\d.月年/-])(\d{1,2})[日号](?!元)")
 _SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+#: a numeric day and month with a year (``21/11/2026``, ``21.11.2026``, ``21-11-2026``; ``21/11/26`` too, to be refused
+#: by timeparse as a year not written in full): read in the zone's order by :func:`parse_typed_time`
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d/.:-])\d{1,2}(?:/\d{1,2}/(?:\d{4}|\d{2})|([.-])\d{1,2}\1\d{4})(?![\d:]|[/.-]\d)"
+)
+#: a month by its name, day first (``21 Nov``, ``21NOV``, ``21 November 2026``) or after it (``Nov 21``, ``Nov 21, 2026``)
 _EN_DATE = re.compile(
-    r"\b(\d{1,2})\s*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s*,?\s*(\d{4}))?", re.I
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ \t-]*({_MONTH_NAME})(?:[ \t,-]*(\d{{4}})(?![\d:]))?", re.I
+)
+_EN_DATE_MONTH_FIRST = re.compile(
+    rf"\b({_MONTH_NAME})[ \t]*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:[ \t]*,?[ \t]*(\d{{4}})(?![\d:]))?", re.I
 )
 _TIME = re.compile(r"(?<![\d:.])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d:])")
 _CN_TIME = re.compile(r"(?<!\d)(\d{1,2})[时点](\d{1,2})分(?:(\d{1,2})秒)?")
@@ -339,9 +360,17 @@ def _year_for(month: int, day: int, ref: dt.date) -> int:
     return year
 
 
-def _date(message: str, ref: dt.date | None, today: dt.date) -> tuple[dt.date | None, dict[str, str]]:
-    """(date, notes) read from the message; ``None`` when it names none."""
+def _date(
+    message: str, ref: dt.date | None, today: dt.date, zone: str = DEFAULT_TZ_CN, dayfirst: bool | None = None
+) -> tuple[dt.date | None, dict[str, str]]:
+    """(date, notes) read from the message; ``None`` when it names none.
+
+    A numeric day and month (``21/11/2026``, ``03/11``) is read by :func:`parse_typed_time`: in the order
+    ``zone``'s territory writes dates (``Asia/Hong_Kong`` day first, ``Asia/Shanghai`` month first) or
+    ``dayfirst`` gives, and refused where it reads both ways and no order is in force.
+    """
     notes: dict[str, str] = {}
+    numeric = _NUMERIC_DATE.search(message) or _SLASH_DATE.search(message)
     try:
         match = _ISO_DATE.search(message)
         if match:
@@ -352,20 +381,23 @@ def _date(message: str, ref: dt.date | None, today: dt.date) -> tuple[dt.date | 
             if year:
                 return dt.date(_two_digit_year(year), month, day), notes
             return dt.date(_year_for(month, day, ref or today), month, day), notes
-        match = _EN_DATE.search(message)
-        if match:
-            day_text, month_name, year = match.groups()
-            month = _MONTHS[month_name[:3].lower()]
-            if year:
-                return dt.date(int(year), month, int(day_text)), notes
-            return dt.date(_year_for(month, int(day_text), ref or today), month, int(day_text)), notes
-        match = _SLASH_DATE.search(message)
-        if match:
-            month, day = int(match.group(1)), int(match.group(2))
-            return dt.date(_year_for(month, day, ref or today), month, day), notes
+        for pattern, day_at, month_at in ((_EN_DATE, 1, 2), (_EN_DATE_MONTH_FIRST, 2, 1)):
+            match = pattern.search(message)
+            if match:
+                day_text, month_name, year = match.group(day_at), match.group(month_at), match.group(3)
+                month = _MONTHS[month_name[:3].lower()]
+                if year:
+                    return dt.date(int(year), month, int(day_text)), notes
+                return dt.date(_year_for(month, int(day_text), ref or today), month, int(day_text)), notes
     except ValueError:
         assert match is not None  # only a date read from a match raises ValueError
         raise ProofError("not a calendar date", column="date", value=match.group(0)) from None
+    if numeric:
+        try:
+            parsed = parse_typed_time(numeric.group(0), zone, ref=ref or today, dayfirst=dayfirst)
+        except ReceiptkitError as exc:
+            raise ProofError(exc.reason, column="date", value=numeric.group(0)) from None
+        return parsed.ts.date(), notes
     match = _DAY_ONLY.search(message)
     if match:
         day = int(match.group(1))
@@ -548,13 +580,20 @@ def _as_date(value: Any, zone: str) -> dt.date | None:
     return stamp.date()
 
 
-def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: Any = None) -> dict[str, Any]:
+def parse_sms(
+    text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: Any = None, dayfirst: bool | None = None
+) -> dict[str, Any]:
     """Extract the fields of one message; raises :class:`ProofError` when it cannot be read safely.
 
     ``ref`` is the day the message was received (year-less dates are not after
     it; a day-of-month-only date takes its month). ``captured`` is the capture
     time of the message (a timestamp); it serves as ``ref`` and dates a message
-    that names no date at all (day precision).
+    that names no date at all (day precision). The date and time the message
+    states are the payment's: the capture time is only a fallback and a bound.
+    A stated date after the capture time (5 minutes' slack), or more than
+    :data:`MAX_ARRIVAL_DAYS` days before it, is refused naming both.
+    ``dayfirst`` is the order of a numeric day/month (``03/11``); by default
+    the order ``tz``'s territory writes dates (:func:`~receiptkit.timeparse.zone_dayfirst`).
     """
     text = str(text)
     if len(text) > MAX_MESSAGE_CHARS:
@@ -608,7 +647,7 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
         money = parse_amount(match.group("num"), currency)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="amount", value=match.group(0)) from None
-    date, notes = _date(message, ref_date, today)
+    date, notes = _date(message, ref_date, today, zone, dayfirst)
     clock = _time(message)
     if date is None:
         if captured_at is None:
@@ -627,6 +666,8 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
         parsed = parse_time(when, zone)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="date", value=when) from None
+    if captured_at is not None and "date_from" not in notes:
+        _check_arrival(parsed.ts, parsed.precision, captured_at)
     tail = _tail(message, pans)
     reference = _REFERENCE.search(message)
     raw: dict[str, Any] = {"text": message, **notes}
@@ -650,6 +691,28 @@ def parse_sms(text: str, *, ref: Any = None, tz: str = DEFAULT_TZ_CN, captured: 
         "reference": reference.group(1) if reference else None,
         "raw": raw,
     }
+
+
+def _check_arrival(stated: pd.Timestamp, precision: str, captured_at: pd.Timestamp) -> None:
+    """Refuse a message whose own date its capture time rules out: after it, or days before it."""
+    day = precision == "day"
+    shown = f"{stated:%Y-%m-%d}" if day else f"{stated:%Y-%m-%d %H:%M}"
+    both = f"{shown} in the message, received {captured_at:%Y-%m-%d %H:%M}"
+    if (stated.date() > captured_at.date()) if day else (stated > captured_at + _CLOCK_SLACK):
+        raise ProofError(
+            "the message states a payment after it was received: its date or its capture time is wrong "
+            "(a date read the wrong way round, a phone clock, a time in another zone)",
+            column="date",
+            value=both,
+        )
+    late = (captured_at.date() - stated.date()).days if day else (captured_at - stated) / pd.Timedelta(days=1)
+    if late > MAX_ARRIVAL_DAYS:
+        raise ProofError(
+            f"the message was received more than {MAX_ARRIVAL_DAYS} days after the date it states (card "
+            "messages arrive within minutes): the date read may not be the payment's",
+            column="date",
+            value=both,
+        )
 
 
 # ---------------------------------------------------------------- files
@@ -757,6 +820,7 @@ def read(
     strict: bool = True,
     ref: Any = None,
     name: str | None = None,
+    dayfirst: bool | None = None,
     **_: Any,
 ) -> pd.DataFrame:
     """Read a text file of messages (one per line) or a JSON document of captured messages; errors name the line."""
@@ -767,7 +831,7 @@ def read(
 
         def parse_record(record: Any) -> dict[str, Any]:
             message, captured = message_of(record)
-            return parse_sms(message, ref=ref, tz=zone, captured=captured)
+            return parse_sms(message, ref=ref, tz=zone, captured=captured, dayfirst=dayfirst)
 
         return read_records(
             _json_records(text, name),
@@ -786,7 +850,9 @@ def read(
     last_line = messages[-1][0] if open_end else -1
 
     def parse_line(line: int, message: str) -> dict[str, Any]:
-        row = parse_sms(message, ref=ref, tz=zone)  # its own refusal (an amount cut) comes first
+        row = parse_sms(
+            message, ref=ref, tz=zone, dayfirst=dayfirst
+        )  # its own refusal (an amount cut) comes first
         if line == last_line and not message.endswith(_CLOSING_MARKS):
             raise ProofError(CUT_MESSAGE_REASON, column="text", value=message[-20:])
         return row
