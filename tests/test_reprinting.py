@@ -377,6 +377,7 @@ def test_reprint_without_a_key_is_refused_before_a_log_exists(journal, tmp_path,
     [
         ({"pan_masked": "6222021234567890128"}, "full card number"),  # a row with a full card number
         ({"ts": "2026-11-20T14:32:05+08:00"}, "timestamp"),  # a time as text, not a Timestamp
+        ({"currency": None}, "currency"),  # printed as RMB before, while the code covered no currency
     ],
 )
 def test_a_slip_that_cannot_be_made_uses_no_number_and_leaves_nothing_pending(audit, tmp_path, change, why):

@@ -291,6 +291,19 @@ def test_an_expiry_date_in_free_text_never_reaches_the_slip(journal, text):
     assert "**/**" in slip.text()
 
 
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [({"currency": None}, "currency"), ({"currency": ""}, "currency"), ({"amount_minor": -12850}, "amount")],
+)
+def test_a_row_without_its_currency_or_with_a_negative_amount_makes_no_slip(journal, change, why):
+    """A row without a currency was printed as RMB/￥ (CNY assumed), and a negative amount as 'RMB --128.50'
+    on a refund or as a negative sale: the duplicate must show the sale's own currency and amount."""
+    row = journal.loc["UP-0002"].to_dict()  # a refund
+    row.update(change)
+    with pytest.raises(ValueError, match=why):
+        Slip.from_transaction(row, printed_at=PRINTED_AT)
+
+
 def test_control_characters_cannot_inject_printer_commands(journal):
     row = journal.loc["EM-0001"].copy()
     row["merchant_name"] = "Harbour\x1b@\x1dV\x00Books"

@@ -462,8 +462,12 @@ def transaction_fields(
     out["datetime"] = _fmt_ts(ts, "%Y/%m/%d %H:%M:%S")
     if "batch_no" in out or "stan" in out:
         out["batch_trace"] = f"{out.get('batch_no', '-')}/{out.get('stan', '-')}"
-    currency = _get(row, "currency") or "CNY"
+    currency = _get(row, "currency")
+    if currency is None:  # never assumed: the duplicate shows the sale's own currency
+        raise ValueError("journal row has no currency")
     minor = int(row["amount_minor"])
+    if minor < 0:  # the sign lives in txn_type (a refund prints "-"), as in the canonical journal
+        raise ValueError(f"journal row has a negative amount_minor ({minor}); the sign lives in txn_type")
     sign = "-" if txn_type in ("refund", "void") and minor else ""
     number = format_minor(minor, currency)
     if template.name == "unionpay" and currency == "CNY":
