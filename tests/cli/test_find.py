@@ -117,6 +117,8 @@ def test_markup_in_text_is_shown_as_is(demo_dir):
             str(demo_dir / "journal.csv"),
             "--amount",
             "1.23",
+            "--currency",
+            "CNY",
             "--time",
             "2026-11-05 10:00",
             "--merchant",
@@ -258,7 +260,18 @@ def test_typed_evidence_beside_a_proof_file_is_refused_not_ignored(demo_dir, typ
 def test_a_two_digit_year_at_the_counter_is_refused_naming_the_text(demo_dir, typed, zone):
     """Hong Kong read "26/3/11" as 26 March 2011 (a mainland clerk's 2026-03-11, year first)."""
     journal = str(demo_dir / "journal.csv")
-    evidence = ["--journal", journal, "--amount", "128.50", "--time", typed, "--tz", zone]
+    evidence = [
+        "--journal",
+        journal,
+        "--amount",
+        "128.50",
+        "--currency",
+        "CNY",
+        "--time",
+        typed,
+        "--tz",
+        zone,
+    ]
     for args in (
         ["find", *evidence, "--no-cache"],
         ["reprint", *evidence, "--operator", "li", "--reason", "lost", "--pdf", str(demo_dir / "never.pdf")],
@@ -277,7 +290,8 @@ def test_a_two_digit_year_at_the_counter_is_refused_naming_the_text(demo_dir, ty
 def test_last4_of_more_than_four_digits_is_refused_naming_the_option_never_the_number(demo_dir, typed, shown):
     """Before, --last4 12345 searched for card 2345, and a whole card number for its last 4, silently."""
     journal = str(demo_dir / "journal.csv")
-    evidence = ["--journal", journal, "--amount", "368.00", "--time", "2026-11-18 08:11", "--last4", typed]
+    evidence = ["--journal", journal, "--amount", "368.00", "--currency", "CNY", "--time", "2026-11-18 08:11"]
+    evidence += ["--last4", typed]
     for args in (
         ["find", *evidence, "--no-cache"],
         ["reprint", *evidence, "--operator", "li", "--reason", "lost", "--pdf", str(demo_dir / "never.pdf")],

@@ -40,7 +40,11 @@ def statement(tmp_path_factory) -> str:
 
 
 def _find(journal: str, *extra: str) -> str:
-    evidence = list(extra) if "--proof" in extra else ["--amount", "368.00", "--time", "2026-11-18", *extra]
+    evidence = (
+        list(extra)
+        if "--proof" in extra
+        else ["--amount", "368.00", "--currency", "CNY", "--time", "2026-11-18", *extra]
+    )
     args = ["find", "--journal", journal, "--no-cache", *evidence]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "100"})  # narrow: one block per candidate
     assert result.exit_code == 1, (result.output, result.exception)

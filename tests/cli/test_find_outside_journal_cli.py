@@ -10,7 +10,17 @@ from receiptkit.cli import app
 
 
 def _find(demo_dir, *extra: str) -> str:
-    args = ["find", "--journal", str(demo_dir / "journal.csv"), "--amount", "1.00", "--no-cache", *extra]
+    args = [
+        "find",
+        "--journal",
+        str(demo_dir / "journal.csv"),
+        "--amount",
+        "1.00",
+        "--currency",
+        "CNY",
+        "--no-cache",
+        *extra,
+    ]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 1, (result.output, result.exception)
     return result.output

@@ -118,6 +118,8 @@ def test_terminal_alias_declared_and_used_by_find(folder: Path, monkeypatch: pyt
     proof = [
         "--amount",
         amount,
+        "--currency",
+        sale["currency"],
         "--time",
         when,
         "--last4",

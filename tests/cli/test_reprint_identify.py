@@ -28,7 +28,14 @@ def test_after_find_said_ambiguous_the_proof_reprints_nothing(demo_dir, tmp_path
     journal = _journal(demo_dir)
     sales = journal[(journal["amount_minor"] == 2500) & (journal["currency"] == "CNY")]
     day = sales["ts"].dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m-%d").value_counts().index[0]
-    proof = ("--amount", "25.00", "--time", day)  # several 25.00 sales that day, no card, no time of day
+    proof = (
+        "--amount",
+        "25.00",
+        "--currency",
+        "CNY",
+        "--time",
+        day,
+    )  # several 25.00 sales that day, no card, no time of day
     code, out, _ = _cli("find", "--journal", "journal.csv", *proof, cwd=demo_dir)
     assert code == 1 and "AMBIGUOUS" in out
     ranked = rk.find(journal, amount="25.00", time=day, tz="Asia/Shanghai")

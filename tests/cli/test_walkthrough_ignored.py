@@ -49,7 +49,18 @@ def test_the_walk_through_leaves_nothing_to_commit(tmp_path, monkeypatch):
         "reconcile", "--journal", journal, "--proofs", "receiptkit-demo/proofs.csv", "--fx", "HKD:CNY=0.92",
         "--out", "report.xlsx", "--out", "report.html", codes=(0, 1),
     )  # fmt: skip
-    run("find", "--journal", journal, "--amount", "1.00", "--time", "2026-11-18", codes=(0, 1))
+    run(
+        "find",
+        "--journal",
+        journal,
+        "--amount",
+        "1.00",
+        "--currency",
+        "CNY",
+        "--time",
+        "2026-11-18",
+        codes=(0, 1),
+    )
     Path("merchant.key").write_text("hex:" + "ab" * 32 + "\n", encoding="utf-8")
     monkeypatch.setenv("RECEIPTKIT_KEY_FILE", "merchant.key")
     import pandas as pd

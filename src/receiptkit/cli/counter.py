@@ -45,7 +45,13 @@ def find(
         str | None, typer.Option(help="The wallet's transaction number (交易单号).")
     ] = None,
     merchant: Annotated[str | None, typer.Option(help="Merchant text on the proof.")] = None,
-    currency: Annotated[str, typer.Option(help="Currency of the amount.")] = "CNY",
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="Currency of the amount (default: the journal's currency when it holds one only; "
+            "needed when it holds several)."
+        ),
+    ] = None,
     tz: Annotated[
         str, typer.Option(help="Time zone of --time, and of journal times written without one.")
     ] = DEFAULT_TZ,
@@ -118,13 +124,14 @@ def find(
             else:
                 log = rk.read_journal(journal, preset=preset, tz=tz)
             kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
+            evidence, currency_note = evidence.in_currency_of(log)
             proof, note = evidence.proof()
             spinner.update("searching")
             # the kept billing rates and priors of absence too (Learned.policy), not only offsets and aliases
             ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof, policy=kept.policy())
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
-    for line in (learned_note, note):
+    for line in (learned_note, currency_note, note):
         if line:
             err_console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
     console.print(f"proof: {escape(_describe_proof(proof.iloc[0], tz))}", highlight=False, soft_wrap=True)
@@ -176,7 +183,7 @@ class _Evidence:
     ref: str | None = None
     wallet_txn: str | None = None
     merchant: str | None = None
-    currency: str = "CNY"
+    currency: str | None = None  # None: the journal's one currency (in_currency_of)
     tz: str = DEFAULT_TZ
     proof_file: Path | None = None
     proof_id: str | None = None
@@ -187,6 +194,30 @@ class _Evidence:
     def given(self) -> bool:
         return self.amount is not None or self.proof_file is not None or self.screenshot is not None
 
+    def in_currency_of(self, journal: pd.DataFrame) -> tuple[_Evidence, str]:
+        """This evidence with the typed amount's currency decided, and a note when the journal decided it.
+
+        A typed amount without ``--currency`` is in the journal's currency when the journal holds one only
+        (a Hong Kong shop's HKD, not CNY); a journal of several currencies (or none) needs ``--currency``.
+        An explicit ``--currency`` always wins; a proof file or screenshot carries its own.
+        """
+        from dataclasses import replace
+
+        if self.currency is not None or self.amount is None or self.proof_file or self.screenshot:
+            return self, ""
+        held = (
+            sorted({str(c) for c in journal["currency"].dropna().unique()}) if "currency" in journal else []
+        )
+        if len(held) != 1:
+            which = f"holds {' and '.join(held)}" if held else "holds no transaction"
+            raise typer.BadParameter(
+                f"--amount {self.amount}: the journal {which}; say the amount's currency with --currency "
+                f"(e.g. --currency {held[0] if held else 'CNY'})"
+            )
+        return replace(self, currency=held[0]), (
+            f"--amount {self.amount} is taken in {held[0]}, the journal's only currency (--currency says another)"
+        )
+
     def proof(self) -> tuple[pd.DataFrame, str]:
         """The one-row proofs frame, and a note on how it was read (or ``""``)."""
         import receiptkit as rk
@@ -194,6 +225,7 @@ class _Evidence:
 
         source = "--screenshot" if self.screenshot is not None else "--proof" if self.proof_file else None
         typed = [option for option, value in self._typed() if value is not None]
+        typed += ["--currency"] if self.currency is not None and source is not None else []
         if source is not None and typed:
             # never read the file and drop what the clerk typed beside it (the time, the date order): one or the
             # other is the proof
@@ -219,7 +251,7 @@ class _Evidence:
                 last4=self.last4,
                 reference=self.ref,
                 merchant=self.merchant,
-                currency=self.currency,
+                currency=self.currency or "CNY",
                 tz=self.tz,
                 wallet_txn_id=self.wallet_txn,
                 dayfirst=self.dayfirst,
@@ -260,7 +292,7 @@ class _Evidence:
             for option, value in self._typed_values():
                 if value is not None:
                     out += [option, value]
-            if self.currency != "CNY":
+            if self.currency is not None:  # always said: the reprint reads the amount as find did
                 out += ["--currency", self.currency]
             order = self._order_flag()
             if order:
@@ -441,7 +473,12 @@ def reprint_cmd(
         str | None, typer.Option(help="The proof: the wallet's transaction number.")
     ] = None,
     merchant: Annotated[str | None, typer.Option(help="The proof: merchant text.")] = None,
-    currency: Annotated[str, typer.Option(help="The proof: currency of the amount.")] = "CNY",
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="The proof: currency of the amount (default: the journal's when it holds one only)."
+        ),
+    ] = None,
     dayfirst: Annotated[
         bool | None, typer.Option("--dayfirst/--monthfirst", help=f"The proof: {DAYFIRST_HELP}")
     ] = None,
@@ -561,9 +598,11 @@ def reprint_cmd(
         log = rk.read_journal(journal, preset=preset, tz=tz or (DEFAULT_TZ if evidence.given else None))
         proof_row = None
         if evidence.given:
+            evidence, currency_note = evidence.in_currency_of(log)
             proof, note = evidence.proof()
-            if note:
-                err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
+            for line in (currency_note, note):
+                if line:
+                    err_console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
             proof_row = proof.iloc[0]
             # as `find` matched it: the kept clock offsets and aliases, and the aliases of --audit's register
             from receiptkit.cli.reconcile import learned_for
