@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import receiptkit as rk
-from receiptkit.readers.table import CUT_ROW_REASON, read_table
+from receiptkit.readers.table import CUT_ROW_REASON, UnreadSheetsWarning, read_table
 
 from . import writers as w
 
@@ -186,3 +186,46 @@ def test_a_thousands_group_led_by_a_zero_is_refused_by_cell(samples, path, colum
     with pytest.raises(rk.ProofError) as info:
         rk.read_proofs(damaged, name="s.csv")
     assert (info.value.row, info.value.column, info.value.value) == (line, column, written)
+
+
+def test_a_workbook_with_another_sheet_holding_the_table_says_which_was_not_read(samples):
+    """The public WeChat .xlsx sample holds the bill on two sheets ('example-wechat-records' and
+    'Sheet1'); only the first sheet was read, without a word. A bank export split over sheets
+    (an .xls sheet holds 65,536 rows) would lose every row after the first sheet the same way."""
+    path = samples / "wechat_personal" / "example-wechat-records.xlsx"
+    with pytest.warns(UnreadSheetsWarning, match=r"'Sheet1'") as caught:
+        frame = rk.read_proofs(path)
+    assert len(frame) == 27 and str(path) in str(caught[0].message)
+
+
+def test_a_second_sheet_without_the_table_is_not_reported(samples, tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(samples / "wechat_personal" / "example-wechat-records.xlsx")
+    del book["Sheet1"]
+    book.create_sheet("说明").append(["导出说明", "本表仅供参考"])
+    path = tmp_path / "bill.xlsx"
+    book.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreadSheetsWarning)
+        assert len(rk.read_proofs(path)) == 27
+
+
+def test_a_journal_workbook_with_the_table_on_two_sheets_says_so(tmp_path):
+    import openpyxl
+
+    rows = [
+        ["交易时间", "终端号", "交易金额", "参考号"],
+        ["2026-01-15 09:30:15", "12345678", "128.50", "401512345601"],
+    ]
+    book = openpyxl.Workbook()
+    for title in ("一月", "二月"):
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    del book["Sheet"]
+    path = tmp_path / "pos.xlsx"
+    book.save(path)
+    mapping = {"交易时间": "ts", "终端号": "terminal_id", "交易金额": "amount", "参考号": "rrn"}
+    with pytest.warns(UnreadSheetsWarning, match="'二月'"):
+        rk.read_journal(path, mapping=mapping, tz="Asia/Shanghai", currency="CNY")

@@ -22,6 +22,7 @@ import io
 import logging
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -302,7 +303,68 @@ def read_table(
         return _table_from_rows(
             rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail, complete_tail=complete_tail
         )
-    return _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, spreadsheet=True)
+    table = _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, spreadsheet=True)
+    _warn_unread_sheets(source, suffix, header, sheet, name)
+    return table
+
+
+class UnreadSheetsWarning(UserWarning):
+    """A workbook holds the table's header on other sheets than the one read: their rows were not read."""
+
+
+def _warn_unread_sheets(
+    source: Source, suffix: str, header: Sequence[str], sheet: int | str, name: str
+) -> None:
+    """Warn when sheets other than ``sheet`` hold every ``header`` name in their first rows.
+
+    One sheet is read (the first by default); a bill or statement continued on a second sheet
+    (an .xls sheet holds 65,536 rows; a copy of the bill, as the public WeChat .xlsx sample
+    has) would be left out without a word.
+    """
+    wanted = {h.strip() for h in header}
+    if not wanted:
+        return
+    if hasattr(source, "seek"):
+        source.seek(0)
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            import openpyxl
+
+            handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                sheets = {
+                    ws.title: [
+                        [_cell_text(v) for v in row] for row in ws.iter_rows(max_row=80, values_only=True)
+                    ]
+                    for ws in book.worksheets
+                }
+            finally:
+                book.close()
+        else:
+            frames = pd.read_excel(
+                source, sheet_name=None, header=None, nrows=80, dtype=object, engine=excel_engine(suffix)
+            )
+            sheets = {
+                str(title): [[_cell_text(v) for v in row] for row in f.itertuples(index=False, name=None)]
+                for title, f in frames.items()
+            }
+    except Exception:  # the sheet read already succeeded; a sheet that cannot be scanned is not a table
+        return
+    titles = list(sheets)
+    read = titles[sheet] if isinstance(sheet, int) and sheet < len(titles) else str(sheet)
+    others = [
+        title
+        for title, rows in sheets.items()
+        if title != read and any(wanted <= {c.strip() for c in row} for row in rows)
+    ]
+    if others:
+        warnings.warn(
+            f"{name}: sheet(s) {', '.join(repr(t) for t in others)} also hold this table's header; only "
+            f"sheet {read!r} was read: save each sheet as its own file to read its rows",
+            UnreadSheetsWarning,
+            stacklevel=4,
+        )
 
 
 def _header_delimiter(text: str, header: Sequence[str]) -> str:
