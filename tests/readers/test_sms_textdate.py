@@ -238,3 +238,25 @@ def test_read_proofs_passes_the_order_on() -> None:
         "2026-11-03 14:32", SH
     )
     assert read_proofs(text, name="m.txt", format="sms", tz=HK).ts[0] == _at("2026-11-03 14:32")
+
+
+@pytest.mark.parametrize(
+    ("clock", "expected"),
+    [
+        ("2:32PM", "14:32"),
+        ("2:32 pm", "14:32"),
+        ("2:32 p.m.", "14:32"),
+        ("12:05 AM", "00:05"),
+        ("12:05PM", "12:05"),
+    ],
+)
+def test_a_12_hour_clock_in_an_english_text_is_read_with_its_am_pm(clock: str, expected: str) -> None:
+    # before, "2:32PM" was read as 02:32: twelve hours off, silently
+    row = parse_sms(HSBC.format(when=f"21/11/2026 {clock}"), tz=HK, captured=_at("2026-11-21 23:59"))
+    assert row["ts"] == _at(f"2026-11-21 {expected}")
+
+
+def test_a_24_hour_clock_with_pm_is_refused() -> None:
+    with pytest.raises(ProofError) as info:
+        parse_sms(HSBC.format(when="21/11/2026 13:05 PM"), tz=HK, captured=_at("2026-11-21 23:59"))
+    assert info.value.column == "time"

@@ -415,12 +415,25 @@ def _date(
     return None, notes
 
 
+#: AM/PM right after a clock time, as English texts of Hong Kong cards may write it (``2:32PM``, ``2:32 p.m.``)
+_AM_PM = re.compile(r"\s*([AaPp])\.?\s*[Mm]\.?(?![A-Za-z])")
+
+
 def _time(message: str) -> str | None:
-    """``HH:MM`` or ``HH:MM:SS`` as written (``14:32``, ``10时27分``, ``19点37分59秒``), or None."""
+    """``HH:MM`` or ``HH:MM:SS`` as written (``14:32``, ``10时27分``, ``19点37分59秒``; ``2:32PM`` is 14:32), or None."""
     for pattern in (_TIME, _CN_TIME):
         match = pattern.search(message)
         if match:
             hour, minute, second = match.groups()
+            half = _AM_PM.match(message, match.end()) if pattern is _TIME else None
+            if half is not None:
+                if not 1 <= int(hour) <= 12:
+                    raise ProofError(
+                        "not an hour of a 12-hour clock (AM/PM)",
+                        column="time",
+                        value=message[match.start() : half.end()],
+                    )
+                hour = str(int(hour) % 12 + (12 if half.group(1) in "Pp" else 0))
             if second is not None:
                 return f"{int(hour):02d}:{int(minute):02d}:{int(second):02d}"
             return f"{int(hour):02d}:{int(minute):02d}"
