@@ -132,3 +132,49 @@ def test_a_closing_time_written_day_or_month_first_is_refused(tmp_path):
         )
         assert result.exit_code == 2 and "year first" in result.output, result.output
         assert not (tmp_path / "pack").exists()
+
+
+def test_names_and_text_from_the_data_are_printed_as_they_are(fixtures, tmp_path, monkeypatch):
+    """The commands printed file names, reasons, operators and register text through rich markup: a file
+    added to a pack as '[/]x.txt' (file ']x.txt' in folder '[') crashed verify-pack (exit 3 instead of NOT INTACT), and one named
+    '[bold]extra' was listed as 'extra'; an operator '[admin]' showed as nothing in `audit list`."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+    from receiptkit.terminals.closing import close_terminal
+
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+    audit = tmp_path / "audit.sqlite"
+    with Terminals(audit, key=KEY) as register:
+        register.add(TID, operator="[admin]", merchant_id="898310048161234", model="PAX [A920]")
+    close_terminal(
+        TID,
+        rk_journal(fixtures),
+        out=tmp_path / "pack",
+        key=KEY,
+        audit=audit,
+        operator="[admin]",
+        force=True,
+        reason="contract ended [/] device returned",
+        now=pd.Timestamp("2026-11-20 12:00", tz="Asia/Shanghai"),
+    )
+    (tmp_path / "pack" / "[").mkdir()
+    (tmp_path / "pack" / "[" / "]x.txt").write_text("x")  # listed by its path in the pack: "[/]x.txt"
+    (tmp_path / "pack" / "[bold]extra.txt").write_text("x")
+    runner = CliRunner()
+    checked = runner.invoke(app, ["verify-pack", str(tmp_path / "pack")])
+    assert checked.exit_code == 1, checked.output
+    assert "added: [/]x.txt, [bold]extra.txt" in " ".join(checked.output.split())
+    listed = runner.invoke(app, ["audit", "list", "--audit", str(audit)])
+    assert listed.exit_code == 0 and "[admin]" in listed.output
+    shown = runner.invoke(app, ["terminal", "show", TID, "--audit", str(audit)], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0 and "PAX [A920]" in shown.output and "[admin]" in shown.output
+    assert "contract ended [/] device returned" in shown.output
+
+
+def rk_journal(fixtures):
+    import receiptkit as rk
+
+    return rk.read_journal(fixtures / "settlement" / "journal_12345678.csv")

@@ -56,7 +56,7 @@ def audit_list(
         filters = {"subject": txn} if txn else {}
         if out is not None:
             log.export(out, **filters)
-            console.print(f"exported to {out}", highlight=False)
+            console.print(f"exported to {out}", highlight=False, markup=False)
             return
         rows = log.rows(**filters)
     except ReceiptkitError as exc:
@@ -67,7 +67,7 @@ def audit_list(
     for column in columns:
         table.add_column(column)
     for _, row in rows.iterrows():
-        table.add_row(*["" if pd_isna(row.get(c)) else str(row.get(c)) for c in columns])
+        table.add_row(*["" if pd_isna(row.get(c)) else escape(str(row.get(c))) for c in columns])
     console.print(table)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
@@ -90,7 +91,7 @@ def close_terminal_cmd(
             journal_options=options,
         )
     except ClosingRefused as exc:
-        err_console.print(f"[bold red]refused:[/] {exc.reason}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]refused:[/] {escape(exc.reason)}", highlight=False, soft_wrap=True)
         table = Table(title="what keeps the terminal open")
         table.add_column("kind")
         table.add_column("count", justify="right")
@@ -106,10 +107,13 @@ def close_terminal_cmd(
         f"+ manifest, {pack.vouchers} vouchers; manifest sha256 {pack.manifest_sha256}",
         highlight=False,
         soft_wrap=True,
+        markup=False,
     )
     if pack.forced:
         listed = ", ".join(f"{n} {k}" for k, n in sorted(pack.blocking.items()))
-        console.print(f"forced despite {listed}: {pack.reason}", highlight=False, soft_wrap=True)
+        console.print(
+            f"forced despite {listed}: {pack.reason}", highlight=False, soft_wrap=True, markup=False
+        )
     if pack.reconciliation is not None and not pack.reconciliation.ok:
         found = ", ".join(f"{n} {k}" for k, n in pack.reconciliation.summary().items())
         console.print(
@@ -123,11 +127,15 @@ def close_terminal_cmd(
         )
     if pack.register_status is None:
         console.print(
-            f"terminal {pack.terminal_id} is not in the register: not marked closed", highlight=False
+            f"terminal {pack.terminal_id} is not in the register: not marked closed",
+            highlight=False,
+            markup=False,
         )
     else:
         console.print(
-            f"terminal {pack.terminal_id} is now {pack.register_status} in the register", highlight=False
+            f"terminal {pack.terminal_id} is now {pack.register_status} in the register",
+            highlight=False,
+            markup=False,
         )
 
 
@@ -161,7 +169,7 @@ def verify_pack_cmd(
     if report.audit_head is not None:
         what += f"; audit head: {report.audit_head}"
     if report.intact:
-        console.print(f"INTACT: {report.message} ({what})", highlight=False, soft_wrap=True)
+        console.print(f"INTACT: {report.message} ({what})", highlight=False, soft_wrap=True, markup=False)
         return
-    console.print(f"NOT INTACT: {report.message} ({what})", highlight=False, soft_wrap=True)
+    console.print(f"NOT INTACT: {report.message} ({what})", highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(EXIT_FOUND_PROBLEM)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from receiptkit.cli.app import (
@@ -82,7 +83,9 @@ def _register_errors() -> Iterator[None]:
 
 
 def _say(entry: Terminal, what: str) -> None:
-    console.print(f"terminal {entry.terminal_id} {what}: {entry.status}", highlight=False, soft_wrap=True)
+    console.print(
+        f"terminal {entry.terminal_id} {what}: {entry.status}", highlight=False, soft_wrap=True, markup=False
+    )
 
 
 @terminal_app.command("list")
@@ -96,7 +99,7 @@ def list_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
     for column in columns:
         table.add_column(column)
     for _, row in frame.iterrows():
-        table.add_row(*["" if pd_isna(row[c]) else str(row[c]) for c in columns])
+        table.add_row(*["" if pd_isna(row[c]) else escape(str(row[c])) for c in columns])
     console.print(table)
 
 
@@ -199,7 +202,7 @@ def show_cmd(
     ):
         value = getattr(entry, name)
         if value is not None:
-            console.print(f"{name}: {value}", highlight=False, soft_wrap=True)
+            console.print(f"{name}: {value}", highlight=False, soft_wrap=True, markup=False)
     if entry.cutoff_at is not None:
         console.print(
             f"cutoff: {entry.cutoff_status} at {entry.cutoff_at.isoformat()} "
@@ -216,17 +219,19 @@ def show_cmd(
     for change in entry.history:
         table.add_row(
             str(change.seq),
-            change.status,
+            escape(change.status),
             "" if change.at is None else change.at.isoformat(),
             change.recorded_at.isoformat(timespec="seconds"),
-            change.operator or "",
-            (
-                f"{change.action} {change.details.get('alias')}; "
-                if change.action in ("alias", "unalias")
-                else ""
-            )
-            + (change.note or "")
-            + (f" -> {change.replacement}" if change.replacement else ""),
+            escape(change.operator or ""),
+            escape(
+                (
+                    f"{change.action} {change.details.get('alias')}; "
+                    if change.action in ("alias", "unalias")
+                    else ""
+                )
+                + (change.note or "")
+                + (f" -> {change.replacement}" if change.replacement else "")
+            ),
         )
     console.print(table)
     mine = late[late["subject"] == entry.terminal_id] if len(late) else late
@@ -337,5 +342,5 @@ def activity_cmd(
         activity = loss_activity(log, terminal_id, register, since_loss=since_loss, audit=register.log)
         written = write_activity(activity, out)
     for line in activity_summary(activity):
-        console.print(line, highlight=False, soft_wrap=True)
-    console.print(f"written to {written}", highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+    console.print(f"written to {written}", highlight=False, soft_wrap=True, markup=False)
