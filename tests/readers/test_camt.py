@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from receiptkit import ProofError, read_proofs
+from receiptkit import ProofError, read_proofs, rejected
 from receiptkit.readers import camt
+from receiptkit.readers.proofbase import RejectedRowsWarning
 
 
 def test_own_camt053_v08(fixtures):
@@ -154,3 +155,20 @@ def test_a_bad_element_of_an_entry_is_named_by_its_own_line(samples, pattern, re
     with pytest.raises(ProofError) as caught:
         read_proofs(damaged.encode("utf-8"), name=path.name)
     assert caught.value.row == text[: found.start()].count("\n") + 1
+
+
+@pytest.mark.parametrize("written", ["-754.25", "(754.25)", "-0.01"])
+def test_a_signed_amt_is_a_bad_row_named_by_its_element_not_the_whole_file(samples, written):
+    """CAMT writes <Amt> unsigned, the direction in <CdtDbtInd>. A signed '-754.25' on the public OCA
+    camt.053 sample was refused for the whole file, even with strict=False, by the frame check at the
+    <Ntry> line ('amount_minor must not be negative', value -75425). It is a bad row at <Amt>'s line."""
+    text = (samples / "camt053" / "oca__test-camt053.xml").read_text(encoding="utf-8")
+    cell = '<Amt Ccy="EUR">754.25</Amt>'
+    line = text[: text.index(cell)].count("\n") + 1
+    damaged = text.replace(cell, f'<Amt Ccy="EUR">{written}</Amt>').encode("utf-8")
+    with pytest.raises(ProofError) as caught:
+        read_proofs(damaged, name="c.xml")
+    assert (caught.value.row, caught.value.column, caught.value.value) == (line, "Amt", written)
+    with pytest.warns(RejectedRowsWarning):
+        frame = read_proofs(damaged, name="c.xml", strict=False)
+    assert len(frame) == 2 and rejected(frame)["row"].tolist() == [line]

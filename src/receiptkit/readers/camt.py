@@ -228,6 +228,12 @@ def _row(entry: Any, line: int, tz: str | None) -> dict[str, Any]:
         money = _plain_amount(amount_node.text, currency) or parse_amount(amount_node.text.strip(), currency)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="Amt", value=amount_node.text) from None
+    if money.minor < 0:  # '-754.25', '(754.25)': never a row's sign nor a whole file's refusal
+        raise ProofError(
+            "a signed amount: CAMT writes <Amt> unsigned, its direction in <CdtDbtInd>",
+            column="Amt",
+            value=amount_node.text,
+        )
     mark = _text(entry, "CdtDbtInd")
     if mark not in ("CRDT", "DBIT"):
         raise ProofError("CdtDbtInd must be CRDT or DBIT", column="CdtDbtInd", value=mark)
