@@ -206,3 +206,65 @@ def test_a_latin_line_naming_another_branch_is_not_matched_to_this_branchs_sale(
             assert row["txn_id"] == right
         else:
             assert list(row["candidate_txn_ids"])[:1] == [right]
+
+
+# ---------------------------------------------------------------- a branch in brackets after a known name
+
+KAMKEE = "金記茶餐廳(銅鑼灣店)"  # a Hong Kong sign: its card lines print an English trading name
+
+
+@pytest.mark.parametrize(
+    ("text", "aliases", "level"),
+    [
+        # an alias of the brand that holds a branch: that branch, or another (field guide 2.1.4)
+        ("KAM KEE CAFE (CAUSEWAY BAY)", ["KAMKEECAFECAUSEWAYBAY"], "alias"),
+        ("KAM KEE CAFE (CAUSEW", ["KAMKEECAFECAUSEWAYBAY"], "alias"),  # cut by a fixed-width field
+        ("KAM KEE CAFE (MONG KOK)", ["KAMKEECAFECAUSEWAYBAY"], "other branch"),
+        # an alias of the brand only: the branch is read against the sign's (Hong Kong places in English)
+        ("KAM KEE CAFE (CAUSEWAY BAY)", ["KAMKEECAFE"], "same branch"),
+        ("KAM KEE CAFE (MONG KOK)", ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE (HARBOUR CITY)", ["KAMKEECAFE"], "brand"),  # a place nobody taught: the brand only
+        ("KAM KEE CAFE HONG KONG HK", ["KAMKEECAFE"], "alias"),  # a city after the name, no branch
+        # the shop's names on card lines are known: another Latin sign is another shop's
+        ("TSUI WAH RESTAURANT (CENTRAL)", ["KAMKEECAFECAUSEWAYBAY"], "other brand"),
+        ("TSUI WAH RESTAURANT", ["KAMKEECAFECAUSEWAYBAY"], "unrelated"),
+        ("TSUI WAH RESTAURANT (CENTRAL)", [], "neutral"),  # nothing known: no rule can read it
+    ],
+)
+def test_a_branch_after_a_known_latin_name_is_compared(text, aliases, level) -> None:
+    assert MerchantComparator().read(text, KAMKEE, aliases).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("JINJI CAFE (JINGANSI)", "same branch"),  # 茶餐厅 is the line of business (CAFE), 金记 the brand
+        ("JINJI CAFE (XUJIAHUI)", "other branch"),
+        ("JINJI CAFE", "brand"),
+    ],
+)
+def test_a_cha_chaan_teng_is_read_by_the_pinyin_of_its_brand(text, level) -> None:
+    assert MerchantComparator().read(text, "金记茶餐厅(静安寺店)").level == level
+    # a learned alias of the brand does not hide the branch
+    with_alias = MerchantComparator().read(text, "金记茶餐厅(静安寺店)", ["JINJICAFE"]).level
+    assert with_alias == (level if level != "brand" else "alias")
+
+
+def test_a_line_naming_another_branch_after_a_declared_name_is_not_matched() -> None:
+    """A Hong Kong card's SMS naming the chain's Mong Kok shop, with the amount, minute and last 4 of a sale at
+    the Causeway Bay shop (the journal's), is held; the same line naming Causeway Bay is matched."""
+    j = journal(
+        *background(),
+        txn("K1", 12850, "12:10:00", card_last4="1111", merchant_name=KAMKEE),
+        txn("K2", 4800, "13:54:00", card_last4="7109", merchant_name=KAMKEE),
+    )
+    index = rk.JournalIndex(j, merchant_aliases={KAMKEE: ["KAM KEE CAFE (CAUSEWAY BAY)"]})
+    sms = {"kind": "sms", "ts_precision": "minute"}
+    lines = [
+        pf("here", 12850, "12:10:00", card_last4="1111", merchant_text="KAM KEE CAFE (CAUSEWAY BAY)", **sms),
+        pf("mongkok", 4800, "13:54:00", card_last4="7109", merchant_text="KAM KEE CAFE (MONG KOK)", **sms),
+    ]
+    result = rk.match(proofs(*lines), index)
+    assert row_of(result, "here")["txn_id"] == "K1"
+    other = row_of(result, "mongkok")
+    assert other["status"] != "matched" and "other branch" in other["reason"]

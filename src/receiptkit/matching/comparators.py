@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from receiptkit.matching.latin import pinyin_reading
+from receiptkit.matching.latin import bracket_branch, bracket_reading, is_english_place, pinyin_reading
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import (
     _SHOP_TYPES,
@@ -461,6 +461,64 @@ _LEVELS_READ: dict[tuple, str] = {}  # MerchantComparator._level
 _LEVELS_KEPT = 1 << 17
 
 
+def _alias_reading(
+    proof: MerchantName, journal: MerchantName, merchant_name: str, known: list[str]
+) -> Reading | None:
+    """The reading of a text by the merchant's known aliases (keys), or None when no alias applies.
+
+    A text that is an alias, or the start of one (cut by a fixed-width field), is that alias. A text that
+    starts with an alias and goes on is the alias with something after it (a city, a country code glued
+    on: "LUCKINCOFFEEBEIJINGCHN"), unless what follows is a branch in brackets on a Latin line ("KAM KEE
+    CAFE (MONG KOK)"): the branch is what tells two outlets of one brand apart (field guide 2.1.4), so it
+    is compared. With an alias of the same brand that holds a branch ("KAM KEE CAFE (CAUSEWAY BAY)"), it
+    is that branch (``alias``) or another (``other branch``); with aliases of the brand only, the branch
+    is read as pinyin of the journal's (``same branch`` / ``other branch``), or else the text names the
+    brand and a branch nobody taught (``brand``).
+    """
+    key = proof.key
+    if key in known:
+        return Reading("alias", f"alias — {key} is a known name of {merchant_name}")
+    if len(key) >= 4 and any(len(a) >= 4 and a.startswith(key) for a in known):
+        return Reading("alias", f"alias — {key} begins a known name of {merchant_name}")
+    roots = [a for a in known if len(a) >= 4 and key.startswith(a)]
+    group = bracket_branch(_clean(proof.text)[0]) if _latin_only(key) else None
+    if group is not None and len(proof.brand) >= 4:
+        letters, closed = group
+        brand = proof.brand
+        same_brand = [a for a in known if a.startswith(brand)]
+        if same_brand:
+            taught = sorted({a[len(brand) :] for a in same_brand if len(a) > len(brand)})
+            if any(rest == letters or (not closed and rest.startswith(letters)) for rest in taught):
+                return Reading("alias", f"alias — {key} is a known name of {merchant_name}")
+            if taught:
+                return Reading(
+                    "other branch",
+                    f"other branch — ({letters}) vs the known name{'s' if len(taught) > 1 else ''} "
+                    + ", ".join(f"{brand} ({rest})" for rest in taught)
+                    + f" of {merchant_name}",
+                )
+            if journal.kind == "shop" and journal.branch:
+                level = bracket_reading(_clean(proof.text)[0], journal.branch)
+                if level == "same branch":
+                    return Reading(
+                        "same branch", f"same branch — ({letters}) is {_branch_label(journal.branch)}"
+                    )
+                # another branch when the line writes branches as the journal's can be read: in pinyin (its
+                # brand is the pinyin of the sign's) or a Hong Kong place by its English name
+                pinyin_brand = pinyin_reading(_clean(proof.text)[0], journal.brand, None) is not None
+                if level == "other branch" and (pinyin_brand or is_english_place(letters)):
+                    return Reading(
+                        "other branch", f"other branch — ({letters}) is not {_branch_label(journal.branch)}"
+                    )
+            return Reading(
+                "brand",
+                f"brand — {brand} is a known name of {merchant_name}; its branch ({letters}) is not known",
+            )
+    if roots:
+        return Reading("alias", f"alias — {key} is {max(roots, key=len)}, a known name of {merchant_name}")
+    return None
+
+
 class MerchantComparator(Comparator):
     """The merchant field: brand, branch and kind of the proof's text against the journal's name."""
 
@@ -487,12 +545,11 @@ class MerchantComparator(Comparator):
         journal = parse_merchant(str(merchant_name))
         if proof.kind == "empty":
             return Reading("neutral", "the text names no merchant (a payment channel only)")
-        for alias in aliases:
-            if proof.key == alias or (
-                min(len(proof.key), len(alias)) >= 4
-                and (alias.startswith(proof.key) or proof.key.startswith(alias))
-            ):
-                return Reading("alias", f"alias — {proof.key} is a known name of {merchant_name}")
+        known = [str(a) for a in aliases if a]
+        if known:
+            by_alias = _alias_reading(proof, journal, merchant_name, known)
+            if by_alias is not None:
+                return by_alias
         if proof.kind == "person":
             masked = _masked_title_fits(proof.text, journal)
             if masked is not None:
@@ -512,7 +569,10 @@ class MerchantComparator(Comparator):
             if journal.kind == "shop":
                 level = pinyin_reading(_clean(proof.text)[0], journal.brand, journal.branch)
                 if level == "same branch":
-                    return Reading("same branch", f"same branch — {proof.key} spells {journal.key} in pinyin")
+                    return Reading(
+                        "same branch",
+                        f"same branch — {proof.key} spells {journal.key} (pinyin, or a place by its English name)",
+                    )
                 if level == "brand":
                     return Reading("brand", f"brand — {proof.key} spells {journal.brand} in pinyin")
                 if level == "other branch":
@@ -521,6 +581,20 @@ class MerchantComparator(Comparator):
                         f"other branch — {proof.key} spells {journal.brand} in pinyin, "
                         f"not {_branch_label(journal.branch or '')}",
                     )
+            latin_known = sorted(a for a in known if len(a) >= 4 and _latin_only(a))
+            if latin_known and proof.kind == "shop":
+                # the shop's names on foreign cards' lines are known (declared, or learned): a sign in Latin
+                # letters that is none of them, nor its pinyin, is another shop's, as a Chinese sign would be
+                if bracket_branch(_clean(proof.text)[0]) is not None:
+                    return Reading(
+                        "other brand",
+                        f"other brand — {proof.key} is a sign with a branch; {merchant_name} is known on "
+                        f"card lines as {', '.join(latin_known)}",
+                    )
+                return Reading(
+                    "unrelated",
+                    f"unrelated — {proof.key}; {merchant_name} is known on card lines as {', '.join(latin_known)}",
+                )
             return Reading("neutral", f"neutral — {proof.key} is in Latin letters, {journal.key} is not")
         if proof.kind == "shop" and journal.kind == "shop":
             return self._shops(proof, journal)

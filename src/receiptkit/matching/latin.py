@@ -40,6 +40,10 @@ from receiptkit.matching.text import _COUNTRY_CODES
 __all__ = [
     "BUSINESS_WORDS",
     "aliases_from_votes",
+    "bracket_branch",
+    "bracket_reading",
+    "english_places",
+    "is_english_place",
     "latin_aliases",
     "latin_texts",
     "latin_voters",
@@ -130,7 +134,9 @@ BUSINESS_WORDS = frozenset(
 # Chinese words for a line of business at the end of a sign ("海底捞火锅": the pinyin on a card is often
 # HAIDILAO with "HOT POT" in English): the brand is also tried without them
 _CJK_BUSINESS = re.compile(
-    r"(?:火锅|咖啡|奶茶|茶饮|茶|餐厅|餐饮|饭店|酒家|酒楼|面馆|小吃|烧烤|便利店|超市|面包|烘焙|甜品|快餐|食品|小面)$"
+    # 茶餐厅 (a Hong Kong-style café, "CAFE" on its card lines) before 茶 and 餐厅; Hong Kong writes the traditional forms
+    r"(?:茶餐厅|茶餐廳|火锅|火鍋|咖啡|奶茶|茶饮|茶飲|茶|餐厅|餐廳|餐饮|餐飲|饭店|飯店|酒家|酒楼|酒樓|面馆|麵館"
+    r"|小吃|烧烤|燒烤|便利店|超市|面包|麵包|烘焙|甜品|快餐|食品|小面|小麵)$"
 )
 _WORD = re.compile(r"[A-Z]+")
 _COUNTRY_WORD = re.compile(_COUNTRY_CODES)
@@ -205,7 +211,7 @@ def pinyin_reading(latin_text: str, brand: str, branch: str | None) -> str | Non
         rest = [w for w in words[:i] + words[k:] if w not in BUSINESS_WORDS]
         if branch_pinyin and any(letters in branch_pinyin for _, _, letters in _runs(rest)):
             return "same branch"
-        bracket = _bracket_reading(latin_text, branch)
+        bracket = bracket_reading(latin_text, branch)
         if bracket is not None:
             return bracket
     return "brand"
@@ -231,8 +237,58 @@ _CITIES = (
 )
 _CUT_SAME = 4  # letters of a cut branch that tell it (WUJIAOC): fewer (WU) fit too many places to say
 
+#: Hong Kong places by their English names, as Hong Kong signs and card lines write a branch ("KAM KEE CAFE
+#: (CAUSEWAY BAY)" for 金記茶餐廳(銅鑼灣店)): these names are neither pinyin nor a romanisation a rule could
+#: derive, so they are listed (the districts and the areas shops are named after; Lands Department and MTR
+#: station names). Compared through pinyin, so 銅鑼灣 and 铜锣湾 are the same place.
+HK_PLACES = {
+    "CENTRAL": "中環", "SHEUNGWAN": "上環", "WANCHAI": "灣仔", "CAUSEWAYBAY": "銅鑼灣", "ADMIRALTY": "金鐘",
+    "NORTHPOINT": "北角", "QUARRYBAY": "鰂魚涌", "TAIKOO": "太古", "SAIWANHO": "西灣河", "SHAUKEIWAN": "筲箕灣",
+    "CHAIWAN": "柴灣", "ABERDEEN": "香港仔", "STANLEY": "赤柱", "HAPPYVALLEY": "跑馬地", "KENNEDYTOWN": "堅尼地城",
+    "SAIYINGPUN": "西營盤", "FORTRESSHILL": "炮台山", "TINHAU": "天后", "TSIMSHATSUI": "尖沙咀", "JORDAN": "佐敦",
+    "YAUMATEI": "油麻地", "MONGKOK": "旺角", "PRINCEEDWARD": "太子", "SHAMSHUIPO": "深水埗",
+    "CHEUNGSHAWAN": "長沙灣", "LAICHIKOK": "荔枝角", "MEIFOO": "美孚", "KOWLOONTONG": "九龍塘",
+    "KOWLOONBAY": "九龍灣", "KWUNTONG": "觀塘", "NGAUTAUKOK": "牛頭角", "LAMTIN": "藍田", "YAUTONG": "油塘",
+    "WONGTAISIN": "黃大仙", "DIAMONDHILL": "鑽石山", "SANPOKONG": "新蒲崗", "KOWLOONCITY": "九龍城",
+    "TOKWAWAN": "土瓜灣", "HUNGHOM": "紅磡", "HOMANTIN": "何文田", "TSEUNGKWANO": "將軍澳", "SHATIN": "沙田",
+    "TAIWAI": "大圍", "MAONSHAN": "馬鞍山", "TAIPO": "大埔", "FANLING": "粉嶺", "SHEUNGSHUI": "上水",
+    "YUENLONG": "元朗", "TUENMUN": "屯門", "TINSHUIWAI": "天水圍", "TSUENWAN": "荃灣", "KWAICHUNG": "葵涌",
+    "KWAIFONG": "葵芳", "TSINGYI": "青衣", "TUNGCHUNG": "東涌", "SAIKUNG": "西貢", "LOHAS": "日出康城",
+    "TAIKOOSHING": "太古城", "WHAMPOA": "黃埔", "OLYMPIC": "奧運", "SHEKKIPMEI": "石硤尾", "LOKFU": "樂富",
+    "CHOIHUNG": "彩虹", "TSZWAN SHAN".replace(" ", ""): "慈雲山", "SHEKO": "石澳", "REPULSEBAY": "淺水灣",
+}  # fmt: skip
 
-def _bracket_reading(latin_text: str, branch: str) -> str | None:
+
+@lru_cache(maxsize=4096)
+def english_places(branch: str) -> frozenset[str]:
+    """The English names of a Hong Kong place a branch is named after (``銅鑼灣`` / ``铜锣湾店`` ->
+    CAUSEWAYBAY); empty when the branch is not one of :data:`HK_PLACES`."""
+    core = branch[:-1] if branch.endswith("店") else branch
+    readings = pinyin_of(core)
+    if not readings:
+        return frozenset()
+    return frozenset(en for en, zh in HK_PLACES.items() if pinyin_of(zh) & readings)
+
+
+def is_english_place(letters: str) -> bool:
+    """Whether the letters of a bracket are a Hong Kong place's English name (MONGKOK)."""
+    return letters in HK_PLACES
+
+
+def bracket_branch(latin_text: str) -> tuple[str, bool] | None:
+    """The branch in brackets at the end of a Latin name: its letters (business words left out) and whether
+    the group is closed; None when there is no group, fewer than two letters, or a city ("HAIDILAO
+    (SHANGHAI)" names no branch)."""
+    found = _BRACKET.search(latin_text.upper())
+    if found is None:
+        return None
+    letters = "".join(w for w in latin_words(found.group("group")) if w not in BUSINESS_WORDS)
+    if len(letters) < 2 or any(letters in pinyin_of(city) for city in _CITIES):
+        return None
+    return letters, bool(found.group("closed"))
+
+
+def bracket_reading(latin_text: str, branch: str) -> str | None:
     """A branch in brackets after a pinyin brand, against the journal's branch: ``same branch``,
     ``other branch`` or None (no bracket, a city, or too little left to tell).
 
@@ -243,20 +299,16 @@ def _bracket_reading(latin_text: str, branch: str) -> str | None:
     more letters begin it, is that branch; a group that neither spells nor begins it names another
     branch of the brand; a city in the brackets (SHANGHAI) names no branch.
     """
-    found = _BRACKET.search(latin_text.upper())
-    if found is None:
+    group = bracket_branch(latin_text)
+    if group is None:
         return None
-    letters = "".join(w for w in latin_words(found.group("group")) if w not in BUSINESS_WORDS)
-    if len(letters) < 2:
-        return None
-    if any(letters in pinyin_of(city) for city in _CITIES):
-        return None
-    spelled = set(pinyin_of(branch))
+    letters, closed = group
+    spelled = set(pinyin_of(branch)) | english_places(branch)
     if not branch.endswith("店"):
         spelled |= pinyin_of(branch + "店")
     if not spelled:
         return None
-    if found.group("closed"):
+    if closed:
         return "same branch" if letters in spelled else "other branch"
     if any(p.startswith(letters) for p in spelled):
         return "same branch" if len(letters) >= _CUT_SAME else None
