@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -391,3 +393,28 @@ def test_a_slip_that_cannot_be_made_uses_no_number_and_leaves_nothing_pending(au
     assert audit.reprint_count("A") == 0
     assert audit.unfinished() == []
     assert "6222021234567890128" not in " ".join(audit.rows()["details"])
+
+
+def test_an_override_used_on_a_retry_is_recorded_in_the_retry_row(journal, audit, tmp_path):
+    """A retry of a failed attempt is a new print under a new call's override (a declined sale a
+    supervisor lets through): the slip said 'DECLINED - OVERRIDE: declined', but the retry row, which
+    names the supervisor, did not say which rule this call overrode (only the first attempt's row did)."""
+    with PrinterServer() as server:
+        url = server.url
+    with pytest.raises(PrinterError):  # the first try fails: nobody listens
+        reprint(_row(journal, "B"), operator="op", reason="r", printer=url, audit=audit, override="declined")
+    record = reprint(
+        _row(journal, "B"),
+        operator="supervisor",
+        reason="acquirer asked for a copy",
+        pdf=tmp_path / "b.pdf",
+        audit=audit,
+        override="declined",
+    )
+    assert record.retried and record.overridden == ("declined",)
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "b.pdf").pages)
+    assert "OVERRIDE: declined" in " ".join(text.split())
+    rows = audit.rows()
+    retry = rows[rows["status"] == "retry"].iloc[0]
+    assert retry["operator"] == "supervisor"
+    assert json.loads(retry["details"]).get("override_rule") == "declined"

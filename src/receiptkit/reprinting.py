@@ -618,7 +618,12 @@ def reprint(
 
     failed = [a for a in log.unfinished(txn_id=str(row["txn_id"])) if a.state in ("failed", "unconfirmed")]
     if failed:
-        attempt = log.retry(failed[0], operator=operator, reason=reason, identification=identified)
+        overrides_now = (
+            {"override_rule": ",".join(overridden)} if overridden else {}
+        )  # this call's, like begin's
+        attempt = log.retry(
+            failed[0], operator=operator, reason=reason, identification={**identified, **overrides_now}
+        )
         retried = True
     else:
         attempt = log.begin_reprint(
