@@ -38,7 +38,7 @@ def test_after_find_said_ambiguous_the_proof_reprints_nothing(demo_dir, tmp_path
     )  # several 25.00 sales that day, no card, no time of day
     code, out, _ = _cli("find", "--journal", "journal.csv", *proof, cwd=demo_dir)
     assert code == 1 and "AMBIGUOUS" in out
-    ranked = rk.find(journal, amount="25.00", time=day, tz="Asia/Shanghai")
+    ranked = rk.find(journal, amount="25.00", currency="CNY", time=day, tz="Asia/Shanghai")
     one_of_them = str(ranked["txn_id"].iloc[0])
     assert one_of_them in out and len(ranked) > 1
     common = ("--journal", "journal.csv", "--operator", "clerk7", "--reason", "lost", "--audit", audit)

@@ -74,7 +74,7 @@ def test_a_row_off_the_day_given_does_not_claim_the_time(ranked):
 
 
 def test_a_day_typed_at_the_counter_ranks_only_that_days_sales(index):
-    ranked = rk.find(index, amount="368.00", time="2026-11-18", tz="Asia/Shanghai")
+    ranked = rk.find(index, amount="368.00", currency="CNY", time="2026-11-18", tz="Asia/Shanghai")
     verdict = ranked.attrs["verdict"]
     assert verdict["status"] == "ambiguous"
     days = ranked["ts"].dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m-%d")
@@ -84,6 +84,8 @@ def test_a_day_typed_at_the_counter_ranks_only_that_days_sales(index):
 
 
 def test_a_matched_proof_on_the_day_keeps_its_words(index):
-    ranked = rk.find(index, amount="368.00", time="2026-11-18 08:11", last4="9403", tz="Asia/Shanghai")
+    ranked = rk.find(
+        index, amount="368.00", currency="CNY", time="2026-11-18 08:11", last4="9403", tz="Asia/Shanghai"
+    )
     assert ranked.attrs["verdict"]["status"] == "matched"
     assert ranked["why"].iloc[0] == "time same, card_last4 agree"

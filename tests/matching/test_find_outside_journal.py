@@ -58,7 +58,7 @@ def test_a_proof_after_the_journal_says_so(journal, index):
 
 
 def test_a_window_inside_the_journal_has_no_hint(journal, index):
-    ranked = rk.find(index, amount="0.07", time="2026-11-15 12:00", tz="Asia/Shanghai")
+    ranked = rk.find(index, amount="0.07", currency="CNY", time="2026-11-15 12:00", tz="Asia/Shanghai")
     verdict = ranked.attrs["verdict"]
     assert verdict["status"] == "unmatched"
     assert "journal covers" not in verdict["reason"], verdict["reason"]

@@ -76,7 +76,9 @@ def test_match_and_find_accept_a_mixed_zone_journal() -> None:
     )
     london["currency"], london["card_last4"] = "GBP", "9999"
     assert rk.match(london, raw).loc[0, "txn_id"] == "LN1"
-    ranked = rk.find(raw, amount="128.50", time="2026-11-20 14:32", last4="1234", ref="2026-11-20")
+    ranked = rk.find(
+        raw, amount="128.50", currency="CNY", time="2026-11-20 14:32", last4="1234", ref="2026-11-20"
+    )
     assert ranked.loc[0, "txn_id"] == "SH1"
 
 

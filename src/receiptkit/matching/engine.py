@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from receiptkit.errors import ProofError
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import _numbers_found, absence_priors
 from receiptkit.matching.batch import BatchEstimates
@@ -59,6 +60,29 @@ __all__ = ["RESULT_COLUMNS", "explain", "find", "match"]
 
 
 # --------------------------------------------------------------------- API
+
+
+def journal_currency(journal: pd.DataFrame | JournalIndex) -> str:
+    """The currency of an amount typed at the counter without one: the journal's, when it holds one only.
+
+    A Hong Kong shop's journal in HKD reads ``amount="128.50"`` as HKD 128.50 (it was CNY whatever the
+    journal held: unmatched against the shop's own sale, or, with a kept HKD:CNY billing rate, matched to
+    an HKD 139.67 sale). A journal of several currencies, or none, raises :class:`ProofError` on
+    ``currency``: give ``currency=``.
+    """
+    frame = journal.journal if isinstance(journal, JournalIndex) else journal
+    held = (
+        sorted({str(c) for c in frame["currency"].dropna().unique()}) if "currency" in frame.columns else []
+    )
+    if len(held) == 1:
+        return held[0]
+    which = f"holds {' and '.join(held)}" if held else "holds no transaction"
+    raise ProofError(
+        f"the journal {which}: say the typed amount's currency (currency=)",
+        file="manual",
+        row=1,
+        column="currency",
+    )
 
 
 def _as_index(journal: pd.DataFrame | JournalIndex) -> JournalIndex:
@@ -374,7 +398,9 @@ def find(
     """Rank the journal's candidates for one proof at the counter.
 
     Give a one-row proofs frame, or the evidence as keywords (``amount``,
-    ``time``, ``last4``, ``reference``, ``merchant``, ``currency``, ``tz``,
+    ``time``, ``last4``, ``reference``, ``merchant``, ``currency`` (by
+    default the journal's when it holds one only, else refused:
+    :func:`journal_currency`), ``tz``,
     ``dayfirst`` (the order of a numeric day/month, by default ``tz``'s), ...
     as :func:`receiptkit.proof` takes). Pass a :class:`JournalIndex`
     built once to make repeated calls fast. Returns the candidates, best
@@ -396,6 +422,8 @@ def find(
 
         if tz is not None:
             evidence["tz"] = tz
+        if evidence.get("currency") is None:  # the shop's currency, never CNY by default (journal_currency)
+            evidence["currency"] = journal_currency(journal)
         proof = make_proof(**evidence)
     if learned:
         if isinstance(journal, JournalIndex):
