@@ -418,3 +418,21 @@ def test_an_override_used_on_a_retry_is_recorded_in_the_retry_row(journal, audit
     retry = rows[rows["status"] == "retry"].iloc[0]
     assert retry["operator"] == "supervisor"
     assert json.loads(retry["details"]).get("override_rule") == "declined"
+
+
+def test_a_failed_attempt_is_not_retried_with_other_sale_data(journal, audit, tmp_path):
+    """A retry reprints the failed attempt's number and code, which cover the fields written then; when
+    the journal row changed since (a rebuilt journal that corrected the amount), the retried slip showed the
+    new amount under a QR code vouching for the old one. Such a call now takes a new number."""
+    with PrinterServer() as server:
+        url = server.url
+    with pytest.raises(PrinterError):
+        reprint(_txn("A"), operator="op", reason="r", printer=url, audit=audit)
+    corrected = _txn("A", amount_minor=1285)
+    record = reprint(corrected, operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit)
+    assert not record.retried and record.reprint_no == 2
+    assert "|1285|" in record.qr_payload
+    text = " ".join("".join(p.extract_text() for p in PdfReader(tmp_path / "a.pdf").pages).split())
+    assert "12.85" in text and "128.50" not in text
+    same = reprint(_txn("A"), operator="op", reason="the first one", pdf=tmp_path / "b.pdf", audit=audit)
+    assert same.retried and same.reprint_no == 1  # the failed attempt, with its own data, is retried

@@ -64,7 +64,7 @@ import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
 from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
-from receiptkit.verification import load_key
+from receiptkit.verification import canonical_fields, load_key
 
 __all__ = [
     "IDENTIFIED_BY",
@@ -616,7 +616,13 @@ def reprint(
             f"no duplicate can be made of transaction {row['txn_id']}: {exc}", value=row["txn_id"]
         ) from None
 
-    failed = [a for a in log.unfinished(txn_id=str(row["txn_id"])) if a.state in ("failed", "unconfirmed")]
+    # a retry prints the attempt's number and code, which cover the sale's fields as they were then: only an
+    # attempt of the same sale data is retried (a journal corrected since gets a new number)
+    failed = [
+        a
+        for a in log.unfinished(txn_id=str(row["txn_id"]))
+        if a.state in ("failed", "unconfirmed") and _same_sale(a.fields, row)
+    ]
     if failed:
         overrides_now = (
             {"override_rule": ",".join(overridden)} if overridden else {}
@@ -690,6 +696,12 @@ def reprint(
             record=record,
         )
     return record
+
+
+def _same_sale(fields: Mapping[str, str], row: pd.Series) -> bool:
+    """Whether ``row`` gives the canonical fields an attempt's code covers (its number and time aside)."""
+    now = canonical_fields(row, int(fields.get("reprint_no") or 1), fields["printed_at"])
+    return all(now[name] == fields.get(name) for name in now if name not in ("reprint_no", "printed_at"))
 
 
 def _file_outputs(**given: str | os.PathLike[str] | None) -> dict[str, str | os.PathLike[str]]:
