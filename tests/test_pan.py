@@ -251,3 +251,16 @@ def test_card_numbers_in_the_keys_of_a_dict_are_masked():
     assert mask_pans_many([value, {VISA_TEST: "paid"}]) == [expected, {"411111******1111": "paid"}]
     plain = {"merchant": "老街馄饨"}
     assert mask_pans_deep(plain) is plain and mask_pans_many([plain])[0] is plain
+
+
+@pytest.mark.parametrize("gap", ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"])
+def test_invisible_characters_between_the_groups_do_not_hide_a_card_number(gap):
+    """Text copied from a web page or a chat carries zero-width spaces, joiners and soft hyphens: a card
+    number with one between its groups ('4111\\u200b1111...') was not found, so it passed unmasked."""
+    from receiptkit.pan import mask_pans_many
+
+    text = f"card {gap.join(['4111', '1111', '1111', '1111'])} paid"
+    assert find_full_pans(text, strict=True) == [VISA_TEST]
+    assert mask_pans_in_text(text) == "card 411111******1111 paid"
+    assert mask_pans_deep({"raw": text}) == {"raw": "card 411111******1111 paid"}
+    assert mask_pans_many([text]) == ["card 411111******1111 paid"]

@@ -59,8 +59,11 @@ def _digit_class() -> str:
 DIGIT_CLASS = _digit_class()
 
 # Characters that separate digit groups in a written card number; NFKC turns the
-# full-width space and hyphen into these.
-_SEPARATORS = " \u00a0\u2007\u202f\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"
+# full-width space and hyphen into these. The invisible ones (zero-width space, joiners, word joiner,
+# soft hyphen, BOM) come with text copied from web pages and chats.
+_SEPARATORS = (
+    " \u00a0\u2007\u202f\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d\u200b\u200c\u200d\u2060\u00ad\ufeff"
+)
 _SEP_CLASS = "[" + re.escape(_SEPARATORS) + "]"
 
 # 12-19 digits of any script, optionally in groups separated by one or two
