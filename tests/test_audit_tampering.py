@@ -266,6 +266,13 @@ def change_the_subject(path: Path) -> None:
         db.execute("update receiptkit_audit set subject = 'T9999' where seq = 6")
 
 
+def delete_a_middle_row_and_renumber(path: Path) -> None:
+    with _db(path) as db:  # no gap left in seq: the row before the hole looked rewritten
+        db.execute("delete from receiptkit_audit where seq = 5")
+        for seq in range(6, 10):
+            db.execute("update receiptkit_audit set seq = ? where seq = ?", (seq - 1, seq))
+
+
 def empty_the_log_file(path: Path) -> None:
     path.write_bytes(b"")  # a zero-byte file is an empty SQLite database: no table, no row, no metadata
 
@@ -303,6 +310,7 @@ TAMPERS: list[tuple[Callable[[Path], None], str, int | None]] = [
     (change_the_operator, "edited", 3),
     (change_the_subject, "edited", 6),
     (remove_the_chain_version, "unkeyed", 1),
+    (delete_a_middle_row_and_renumber, "deleted", 5),
     (empty_the_log_file, "truncated", 1),
     (drop_the_tables, "truncated", 1),
 ]

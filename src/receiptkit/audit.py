@@ -721,7 +721,21 @@ def _check_chain(
             gap = seq - (previous["seq"] if previous is not None else 0) > 1
             if gap or previous is None:
                 return bad("deleted", seq, f"row(s) before row {seq} were deleted")
-            return bad("edited", previous["seq"], f"row {previous['seq']} was rewritten (hash recomputed)")
+            # no gap in seq: the previous row was rewritten with its keyed hash recomputed, or rows were
+            # deleted and the rows after them renumbered (seq is not hashed); the signed head's count tells
+            if signed_head is not None and signed_head.rows is not None and signed_head.rows > count:
+                return bad(
+                    "deleted",
+                    seq,
+                    f"row(s) between row {previous['seq']} and row {seq} were deleted and the rows after them "
+                    f"renumbered (the signed head counts {signed_head.rows} rows, the log has {count})",
+                )
+            return bad(
+                "edited",
+                previous["seq"],
+                f"row {previous['seq']} was rewritten (hash recomputed), or the row(s) after it were deleted "
+                f"and row {seq} renumbered",
+            )
         if not hmac.compare_digest(row_mac(r, secret), str(r["row_hash"])):
             if r["row_hash"] in (_plain_v2(r), row_hash(r)):
                 return bad(
