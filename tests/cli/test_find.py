@@ -302,3 +302,20 @@ def test_last4_of_more_than_four_digits_is_refused_naming_the_option_never_the_n
         assert shown in result.output and typed[:-4] not in result.output.replace("*", ""), result.output
         assert "reprint with" not in result.output and "Traceback" not in result.output
     assert not (demo_dir / "never.pdf").exists()
+
+
+def test_a_card_number_typed_as_a_reference_is_not_echoed_in_the_reprint_line(demo_dir, tmp_path):
+    """The proof masked it, but find's `reprint with:` line repeated the typed text whole."""
+    journal = str(demo_dir / "journal.csv")
+    frame = pd.read_csv(journal, dtype=str)
+    row = _chinese_card_sale(frame)
+    args = ["find", "--journal", journal, *_evidence(row), "--last4", row["card_last4"], "--no-cache"]
+    from receiptkit.schema import FullPanWarning
+
+    with pytest.warns(FullPanWarning):  # the proof masks it, and says so
+        found = CliRunner().invoke(app, [*args, "--ref", "6225880112345674"], terminal_width=300)
+    assert found.exit_code == 0, found.output
+    assert (
+        "6225880112345674" not in found.output
+        and "622588******5674" in found.output.split("reprint with:")[1]
+    )

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from receiptkit import ProofError, proof
+from receiptkit.schema import FullPanWarning
 
 
 def test_minute_precision_and_exact_amount():
@@ -182,6 +183,7 @@ def test_the_proof_id_is_deterministic_and_the_same_for_the_same_payment():
 
 def test_the_proof_id_holds_no_card_number():
     # the typed reference is masked in the proof (a card number in it): the id is made of the masked one
-    one = proof(amount="1.00", time="2026-11-18 14:32", reference="6225880112345674", ref="2026-11-20")
+    with pytest.warns(FullPanWarning):
+        one = proof(amount="1.00", time="2026-11-18 14:32", reference="6225880112345674", ref="2026-11-20")
     two = proof(amount="1.00", time="2026-11-18 14:32", reference="622588******5674", ref="2026-11-20")
     assert one.iloc[0]["proof_id"] == two.iloc[0]["proof_id"]

@@ -288,10 +288,14 @@ class _Evidence:
             out = ["--proof", str(self.proof_file)]
             out += ["--proof-id", self.proof_id] if self.proof_id else []
         else:
+            from receiptkit.pan import mask_pans_in_text
+
             out = []
             for option, value in self._typed_values():
                 if value is not None:
-                    out += [option, value]
+                    # a card number in the free text is masked in the proof: the line never repeats it whole,
+                    # and the masked text gives the reprint the same proof
+                    out += [option, mask_pans_in_text(value) if option in ("--ref", "--merchant") else value]
             if self.currency is not None:  # always said: the reprint reads the amount as find did
                 out += ["--currency", self.currency]
             order = self._order_flag()
