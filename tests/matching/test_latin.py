@@ -226,9 +226,14 @@ KAMKEE = "金記茶餐廳(銅鑼灣店)"  # a Hong Kong sign: its card lines pri
         ("KAM KEE CAFE (HARBOUR CITY)", ["KAMKEECAFE"], "brand"),  # a place nobody taught: the brand only
         ("KAM KEE CAFE HONG KONG HK", ["KAMKEECAFE"], "alias"),  # a city after the name, no branch
         # the shop's names on card lines are known: another Latin sign is another shop's
-        ("TSUI WAH RESTAURANT (CENTRAL)", ["KAMKEECAFECAUSEWAYBAY"], "other brand"),
+        ("TSUI WAH RESTAURANT (HARBOUR CITY)", ["KAMKEECAFECAUSEWAYBAY"], "other brand"),
         ("TSUI WAH RESTAURANT", ["KAMKEECAFECAUSEWAYBAY"], "unrelated"),
-        ("TSUI WAH RESTAURANT (CENTRAL)", [], "neutral"),  # nothing known: no rule can read it
+        ("TSUI WAH RESTAURANT (HARBOUR CITY)", [], "neutral"),  # nothing known: no rule can read it
+        # a Hong Kong place in the bracket that is not the sign's: another shop, whatever the brand
+        ("TSUI WAH RESTAURANT (CENTRAL)", [], "other branch"),
+        ("KAM KEE CAFE (MONG KOK)", [], "other branch"),
+        ("KAM KEE CAFE (CAUSEWAY BAY)", [], "neutral"),  # the same place, a brand nobody taught
+        ("KAM KEE CAFE (MONG", [], "neutral"),  # cut: too little to tell
     ],
 )
 def test_a_branch_after_a_known_latin_name_is_compared(text, aliases, level) -> None:
@@ -268,3 +273,12 @@ def test_a_line_naming_another_branch_after_a_declared_name_is_not_matched() -> 
     assert row_of(result, "here")["txn_id"] == "K1"
     other = row_of(result, "mongkok")
     assert other["status"] != "matched" and "other branch" in other["reason"]
+
+
+def test_hong_kong_places_are_compared_through_pinyin() -> None:
+    """銅鑼灣 (traditional) and 铜锣湾 (simplified) are one place, Causeway Bay; 旺角 is Mong Kok."""
+    from receiptkit.matching.latin import english_places
+
+    assert english_places("銅鑼灣") == english_places("铜锣湾店") == {"CAUSEWAYBAY"}
+    assert english_places("旺角店") == {"MONGKOK"}
+    assert english_places("五角场") == frozenset()

@@ -48,7 +48,13 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from receiptkit.matching.latin import bracket_branch, bracket_reading, is_english_place, pinyin_reading
+from receiptkit.matching.latin import (
+    bracket_branch,
+    bracket_reading,
+    english_places,
+    is_english_place,
+    pinyin_reading,
+)
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import (
     _SHOP_TYPES,
@@ -461,6 +467,24 @@ _LEVELS_READ: dict[tuple, str] = {}  # MerchantComparator._level
 _LEVELS_KEPT = 1 << 17
 
 
+def _other_place(proof: MerchantName, journal: MerchantName) -> Reading | None:
+    """``other branch`` when a Latin line's bracket names a Hong Kong place and the journal's branch is
+    another one ("TSUI WAH RESTAURANT (CENTRAL)" or "KAM KEE CAFE (MONG KOK)" against 金記茶餐廳(銅鑼灣店)):
+    a shop in Causeway Bay is not the one at Central, whatever the brand (field guide 2.1.4). None otherwise
+    (no bracket, a place not listed, or the journal's branch not a listed place)."""
+    if journal.kind != "shop" or not journal.branch:
+        return None
+    group = bracket_branch(_clean(proof.text)[0])
+    if group is None or not group[1] or not is_english_place(group[0]):
+        return None
+    places = english_places(journal.branch)
+    if not places or group[0] in places:
+        return None
+    return Reading(
+        "other branch", f"other branch — ({group[0]}) is another place than {_branch_label(journal.branch)}"
+    )
+
+
 def _alias_reading(
     proof: MerchantName, journal: MerchantName, merchant_name: str, known: list[str]
 ) -> Reading | None:
@@ -581,6 +605,9 @@ class MerchantComparator(Comparator):
                         f"other branch — {proof.key} spells {journal.brand} in pinyin, "
                         f"not {_branch_label(journal.branch or '')}",
                     )
+            place = _other_place(proof, journal)
+            if place is not None:
+                return place
             latin_known = sorted(a for a in known if len(a) >= 4 and _latin_only(a))
             if latin_known and proof.kind == "shop":
                 # the shop's names on foreign cards' lines are known (declared, or learned): a sign in Latin
