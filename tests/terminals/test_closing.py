@@ -365,3 +365,26 @@ def test_verify_pack_errors(tmp_path):
 def test_closing_time_must_be_aware(journal, tmp_path, audit):
     with pytest.raises(ClosingError, match="timezone"):
         close_terminal(TID, journal, out=tmp_path / "p", key=KEY, audit=audit, now=dt.datetime(2026, 11, 20))
+
+
+def test_a_manifest_naming_a_key_twice_is_not_intact(tmp_path):
+    """JSON readers keep the last of two equal keys: a manifest edited to show another terminal or
+    closing time first ('"terminal_id": "99999999", "terminal_id": "12345678"') verified as intact, while
+    anyone reading manifest.json saw the forged value."""
+    from receiptkit.terminals.pack import write_manifest
+
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "a.csv").write_text("x\n")
+    manifest = write_manifest(
+        out, key=KEY, meta={"terminal_id": TID, "closed_at": "2026-11-20T12:00:00+08:00"}
+    )
+    text = manifest.read_text(encoding="utf-8")
+    assert f'"terminal_id": "{TID}"' in text
+    manifest.write_text(
+        text.replace(f'"terminal_id": "{TID}"', f'"terminal_id": "99999999", "terminal_id": "{TID}"'),
+        encoding="utf-8",
+    )
+    report = verify_pack(out, key=KEY)
+    assert not report.intact and report.signature == "invalid"
+    assert "'terminal_id' twice" in report.message

@@ -62,6 +62,22 @@ def _canonical(manifest: Mapping[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _repeated_keys(text: str) -> list[str]:
+    """The keys a JSON text names twice in one object (``json`` keeps the last one silently)."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for name, _value in items:
+            if name in seen and name not in found:
+                found.append(name)
+            seen.add(name)
+        return dict(items)
+
+    json.loads(text, object_pairs_hook=pairs)
+    return found
+
+
 def _files(folder: Path) -> list[str]:
     found = []
     for path in sorted(folder.rglob("*")):
@@ -157,7 +173,9 @@ def verify_pack(
     if not path.is_file():
         raise PackError(f"no {MANIFEST_NAME} in the folder: not a closing pack", file=str(root))
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        twice = _repeated_keys(text)
+        manifest = json.loads(text)
         listed = {str(f["path"]): (str(f["sha256"]), int(f["bytes"])) for f in manifest["files"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise PackError(f"unreadable manifest ({exc.__class__.__name__}: {exc})", file=str(path)) from None
@@ -167,7 +185,8 @@ def verify_pack(
         signature = "unsigned"
     else:
         expected = secret.mac(_canonical(manifest)).hex()
-        signature = "valid" if hmac.compare_digest(expected, claimed) else "invalid"
+        # a key named twice: JSON readers keep the last value, a person reading the file sees the first
+        signature = "valid" if hmac.compare_digest(expected, claimed) and not twice else "invalid"
     present = set(_files(root))
     missing = tuple(sorted(set(listed) - present))
     added = tuple(sorted(present - set(listed)))
@@ -180,7 +199,13 @@ def verify_pack(
     )
     meta = {k: v for k, v in manifest.items() if k not in ("files", "hmac")}
     problems = []
-    if signature != "valid":
+    if twice:
+        problems.append(
+            "the manifest names "
+            + ", ".join(f"{name!r} twice" for name in twice)
+            + " (edited after it was sealed)"
+        )
+    elif signature != "valid":
         other = manifest.get("key_id")
         why = (
             f"sealed with another key (key id {other}, yours {secret.key_id})"
