@@ -274,3 +274,41 @@ def test_activity_of_a_journal_without_card_numbers(rebuilt) -> None:
     assert activity["card"].isna().all() and len(activity) == 4
     only_last4 = rebuilt.assign(pan_masked=pd.NA).astype({"pan_masked": "string"})
     assert loss_activity(only_last4, "12345678", {"12345678": LOST_AT})["card"].iloc[0] == "****5566"
+
+
+FULL_WIDTH_ID = "１２３４５６７８"  # the terminal id typed with a Chinese IME in full-width mode
+
+
+def test_a_terminal_id_typed_in_full_width_digits_is_the_same_terminal(
+    rebuilt, tmp_path, monkeypatch
+) -> None:
+    """A loss reported for '１２３４５６７８' was kept under that id, which the journal's '12345678' never
+    equals: no row was marked after the loss, the activity list was empty and a sale after the loss was
+    reprinted as a normal duplicate."""
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    clock = lambda: dt.datetime(2026, 11, 21, 9, 0, tzinfo=CST)  # noqa: E731
+    with Terminals(tmp_path / "receiptkit-audit.sqlite", clock=clock, key=KEY) as reg:
+        reg.add(FULL_WIDTH_ID, operator="li")
+        reg.report_lost(FULL_WIDTH_ID, at=LOST_AT, operator="li")
+        assert reg.get("12345678").status == "reported_lost" and "12345678" in reg
+        marked = mark_after_loss(rebuilt, reg)
+        assert marked.loc[marked["after_loss"], "stan"].fillna("-").tolist() == [
+            "000110",
+            "000111",
+            "000112",
+            "-",
+        ]
+        assert len(loss_activity(rebuilt, FULL_WIDTH_ID, reg)) == 4
+        with pytest.raises(ReprintRefused) as refused:
+            rk.reprint(
+                stan(rebuilt, "000111"),
+                operator="zhao",
+                reason="asked",
+                pdf=tmp_path / "x.pdf",
+                audit=reg.log,
+            )
+        assert refused.value.rule == "after_loss"
+        with pytest.raises(rk.ReceiptkitError, match="already in the register"):
+            reg.add("12345678", operator="li")  # the same terminal, not a second one
+    by_mapping = mark_after_loss(rebuilt, {FULL_WIDTH_ID: pd.Timestamp(LOST_AT)})
+    assert int(by_mapping["after_loss"].sum()) == 4

@@ -28,7 +28,7 @@ from receiptkit.errors import ReceiptkitError, SchemaError
 from receiptkit.money import ensure_sum_fits, format_minor
 from receiptkit.pan import mask_pan
 from receiptkit.schema import JOURNAL_REQUIRED, STRING
-from receiptkit.terminals.register import Terminal, Terminals
+from receiptkit.terminals.register import Terminal, Terminals, terminal_key
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -92,8 +92,16 @@ def _cutoff_map(cutoffs: CutoffsLike) -> dict[str, pd.Timestamp]:
         stamp = pd.Timestamp(when)
         if stamp.tzinfo is None:
             raise SchemaError("a cutoff time must be timezone-aware", column="cutoff_at", value=str(when))
-        out[str(tid)] = stamp.tz_convert("UTC")
+        out[terminal_key(tid)] = stamp.tz_convert("UTC")
     return out
+
+
+def _terminal_keys(journal: pd.DataFrame) -> pd.Series:
+    """The journal's terminal ids as the register keys them (:func:`terminal_key`); missing ones stay missing."""
+    ids = journal["terminal_id"].astype(object)
+    return ids.map(
+        lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else terminal_key(v)
+    )
 
 
 def mark_after_loss(journal: pd.DataFrame, cutoffs: CutoffsLike) -> pd.DataFrame:
@@ -118,7 +126,7 @@ def mark_after_loss(journal: pd.DataFrame, cutoffs: CutoffsLike) -> pd.DataFrame
         raise SchemaError("journal ts must be timezone-aware", column="ts")
     limits = _cutoff_map(cutoffs)
     out = journal.copy()
-    terminal = journal["terminal_id"].astype(object)
+    terminal = _terminal_keys(journal)
     cutoff = pd.to_datetime(terminal.map(limits), utc=True)
     after = (journal["ts"].dt.tz_convert("UTC") > cutoff).fillna(False)
     out["after_loss"] = pd.array(after.to_numpy(dtype=bool), dtype="boolean")
@@ -169,7 +177,7 @@ def loss_activity(
     missing = [c for c in (*JOURNAL_REQUIRED, "terminal_id") if c not in journal.columns]
     if missing:
         raise SchemaError(f"the journal is missing column(s): {', '.join(missing)}")
-    tid = str(terminal_id)
+    tid = terminal_key(terminal_id)
     entry: Terminal | None = cutoffs.find(tid) if isinstance(cutoffs, Terminals) else None
     limit = _cutoff_map(cutoffs).get(tid)
     if since_loss and limit is None:
@@ -178,7 +186,7 @@ def loss_activity(
             column="terminal_id",
             value=tid,
         )
-    rows = journal[journal["terminal_id"].astype(object) == tid]
+    rows = journal[(_terminal_keys(journal) == tid).to_numpy(dtype=bool)]
     if since_loss:
         rows = rows[rows["ts"].dt.tz_convert("UTC") > limit]
     rows = rows.sort_values(["ts", "txn_id"], kind="stable")

@@ -520,8 +520,9 @@ def close_terminal(
     printed-at time of the archived slips and the reference for ages.
     """
     from receiptkit.readers.journal import read_journal
+    from receiptkit.terminals.register import terminal_key
 
-    tid = str(terminal_id).strip()
+    tid = terminal_key(terminal_id)  # full-width digits typed with a Chinese IME are the journal's own
     if not tid:
         raise ClosingError("terminal_id is required")
     if force and not (reason and reason.strip()):
@@ -544,7 +545,8 @@ def close_terminal(
         journal if isinstance(journal, pd.DataFrame) else read_journal(journal, **dict(journal_options or {}))
     )
     frame = validate_journal(frame)
-    own = frame[(frame["terminal_id"] == tid).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    keys = frame["terminal_id"].astype(object).map(lambda v: terminal_key(v) if isinstance(v, str) else None)
+    own = frame[(keys == tid).to_numpy(dtype=bool)].reset_index(drop=True)
     if own.empty:
         raise ClosingError("no transaction of this terminal in the journal", value=tid)
     own = own.sort_values(["ts", "txn_id"], kind="stable").reset_index(drop=True)

@@ -33,6 +33,7 @@ import builtins
 import datetime as dt
 import json
 import os
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
@@ -57,6 +58,7 @@ __all__ = [
     "Terminal",
     "Terminals",
     "cutoff_of",
+    "terminal_key",
 ]
 
 TERMINAL_EVENT = "terminal_status"
@@ -240,6 +242,20 @@ def _text(value: Any, what: str, *, required: bool = False) -> str | None:
             raise ReceiptkitError(f"{what} is required")
         return None
     return text
+
+
+def terminal_key(value: Any) -> str:
+    """A terminal id as the register keeps it: NFKC-folded and stripped, so that an id typed with full-width
+    digits (``１２３４５６７８``, a Chinese IME in full-width mode) is the journal's ``12345678``.
+
+    >>> terminal_key(" １２３４５６７８ ")
+    '12345678'
+    """
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _tid(value: Any, what: str) -> str:
+    return terminal_key(_text(value, what, required=True))
 
 
 # ---------------------------------------------------------------------------
@@ -484,7 +500,7 @@ class Terminals:
 
     def get(self, terminal_id: str) -> Terminal:
         """One terminal with its history; raises :class:`~receiptkit.errors.ReceiptkitError` if unknown."""
-        tid = _text(terminal_id, "terminal_id", required=True)
+        tid = _tid(terminal_id, "terminal_id")
         states = self._checked(tid)
         if tid not in states:
             raise ReceiptkitError("no such terminal in the register", column="terminal_id", value=tid)
@@ -634,7 +650,7 @@ class Terminals:
         replaces: str | None = None,
     ) -> Terminal:
         """Put a terminal in the register as ``active`` (``since``: when it went into service, optional)."""
-        tid = _text(terminal_id, "terminal_id", required=True)
+        tid = _tid(terminal_id, "terminal_id")
         if self.find(tid) is not None:
             raise ReceiptkitError("terminal is already in the register", column="terminal_id", value=tid)
         at = _utc(since, "since")
@@ -646,11 +662,12 @@ class Terminals:
             "serial_no": _text(serial_no, "serial_no"),
             "acquirer": _text(acquirer, "acquirer"),
         }
-        details = {**attributes, "note": _text(note, "note"), "replaces": _text(replaces, "replaces")}
+        _replaces = None if _text(replaces, "replaces") is None else _tid(replaces, "replaces")
+        details = {**attributes, "note": _text(note, "note"), "replaces": _replaces}
         return self._write(tid, action="add", status="active", operator=operator, at=at, details=details)
 
     def _transition(self, terminal_id: str, action: str, at: dt.datetime | None) -> tuple[str, Terminal]:
-        tid = _text(terminal_id, "terminal_id", required=True)
+        tid = _tid(terminal_id, "terminal_id")
         current = self.get(tid)
         if current.status not in _ALLOWED_FROM[action]:
             raise ReceiptkitError(
@@ -707,7 +724,7 @@ class Terminals:
     ) -> Terminal:
         """Mark the terminal ``replaced`` by ``by`` (added as ``active`` if new, with the old one's merchant and acquirer)."""
         when = _utc(at, "at") or self._now()
-        new = _text(by, "by", required=True)
+        new = _tid(by, "by")
         tid, current = self._transition(terminal_id, "replace", when)
         if new == tid:
             raise ReceiptkitError("a terminal cannot replace itself", value=new)
@@ -771,7 +788,7 @@ class Terminals:
         ``alias``) instead of as neutral or another shop. Written to the
         audit log like every register change; the status is unchanged.
         """
-        tid = _text(terminal_id, "terminal_id", required=True)
+        tid = _tid(terminal_id, "terminal_id")
         name = _text(text, "alias", required=True)
         current = self.get(tid)
         if remove and name not in current.aliases:
