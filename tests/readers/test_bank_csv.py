@@ -303,3 +303,35 @@ def test_a_time_of_day_in_the_time_cell_is_read_on_the_date_beside_it(samples, c
     day = base[base["source_row"] == line].iloc[0]["date"]
     assert row["ts"] == pd.Timestamp(dt.datetime.combine(day.date(), time), tz="Asia/Shanghai")
     assert row["ts_precision"] == "second"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    cell=st.sampled_from(TIME_CELLS),
+    time=_TIMES.filter(lambda t: (t.hour, t.minute) != (0, 0)),
+    seconds=st.booleans(),
+)
+def test_a_date_cell_holding_a_clock_time_is_refused_naming_it(samples, cell, time, seconds):
+    """The date cell of the pair is read with the time cell beside it: '2025-08-22 14:32:00' + '17:57:17'
+    read as 17:57:17 and '2025-08-22 24:00:00' as a valid time, the date cell's clock dropped
+    without a word. A date cell with a clock time other than midnight is refused by its column."""
+    path, column, line = cell
+    data = (samples / path).read_bytes()
+    date_column = {"记账时间": "记账日期", "交易时间": "交易日期"}[column]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        day = read_proofs(data, name="s.csv").set_index("source_row").loc[line, "date"]
+    written = f"{day:%Y-%m-%d} {time:%H:%M:%S}" if seconds else f"{day:%Y-%m-%d} {time:%H:%M}"
+    with pytest.raises(ProofError) as info:
+        read_proofs(w.with_cell(data, line, date_column, written), name="s.csv")
+    assert (info.value.row, info.value.column, info.value.value) == (line, date_column, written)
+
+
+@pytest.mark.parametrize("midnight", ["00:00:00", "00:00"])
+def test_a_date_cell_at_midnight_is_a_date(samples, midnight):
+    """A workbook's date cell shown with its time (midnight) is still a date: read as before."""
+    path = samples / "bank_cn_boc" / "example-boc-debit-records.csv"
+    data = path.read_bytes()
+    base = read_proofs(data, name="s.csv")
+    frame = read_proofs(w.with_cell(data, 3, "记账日期", f"2025-08-22 {midnight}"), name="s.csv")
+    pd.testing.assert_series_equal(frame["ts"], base["ts"])

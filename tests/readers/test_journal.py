@@ -735,3 +735,13 @@ def test_a_time_cell_holding_more_than_a_time_of_day_is_refused_naming_it(writte
     with pytest.raises(JournalError) as info:
         read_journal(data, preset="unionpay_terminal")
     assert (info.value.row, info.value.column, info.value.value) == (4, "交易时间", written)
+
+
+@pytest.mark.parametrize("written", ["2026-01-15 24:00:00", "2026-01-15 14:32:00", "2026-01-16 9:30"])
+def test_a_date_cell_holding_a_clock_time_is_refused_naming_it(written: str) -> None:
+    """unionpay_terminal: 交易日期 '2026-01-15 24:00:00' beside 交易时间 '093015' read as 09:30:15, the
+    date cell's impossible clock dropped without a word (issue #18 fuzzing)."""
+    data = w.with_cell((FIX / "unionpay_terminal_gbk.csv").read_bytes(), 4, "交易日期", written, "gb18030")
+    with pytest.raises(JournalError) as info:
+        read_journal(data, preset="unionpay_terminal")
+    assert (info.value.row, info.value.column, info.value.value) == (4, "交易日期", written)

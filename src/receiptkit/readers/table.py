@@ -1633,15 +1633,30 @@ _TIME_OF_DAY = re.compile(
 )
 
 
+# A clock time other than midnight (a workbook's date cell may be shown as "2026-01-15 00:00:00")
+_CLOCK_IN_DATE = re.compile(r"(?<![0-9:])(?!0{1,2}:00(?::00(?:\.0+)?)?(?![0-9:.]))[0-9]{1,2}:[0-9]{2}")
+
+
 def times_of_day(frame: pd.DataFrame, date: str, times: Sequence[str], lines: np.ndarray) -> list[Problem]:
-    """The cells of the ``times`` columns that are not a time of day, each a :class:`Problem` naming its cell.
+    """The cells of a date column and its ``times`` columns that do not say what their column does.
 
     A layout that writes the date and the time in two columns (``记账日期`` + ``记账时间``) has them
     joined for the time parser, which reads whatever it is given as one instant: a date in the time
     cell (``2025-08-22`` + ``2026-01-15``) was read as 19:26 the next day, a second time
-    (``09:30:15 09:30:15``) as one of them. Empty cells are not problems here (a date alone).
+    (``09:30:15 09:30:15``) as one of them, and a clock time in the date cell (``2026-01-15
+    24:00:00`` + ``093015``) was dropped for the time cell's. Each is a :class:`Problem` naming its
+    cell: a time cell that is not a time of day, a date cell holding a clock time other than
+    midnight. Empty cells are not problems here (a date alone).
     """
     problems: list[Problem] = []
+    if date in frame.columns:
+        dates = frame[date].astype(STRING)
+        clocked = dates.str.contains(r"[0-9]:[0-9]", regex=True).fillna(False).to_numpy(dtype=bool)
+        for position in np.flatnonzero(clocked):
+            value = frame[date].iloc[position]
+            if _CLOCK_IN_DATE.search(ascii_digits(unicodedata.normalize("NFKC", str(value)))):
+                reason = f"a clock time in the date column: the time of day is in {', '.join(times)}"
+                problems.append(Problem(int(lines[position]), date, value, reason))
     for column in times:
         if column not in frame.columns:
             continue
