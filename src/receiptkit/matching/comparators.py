@@ -54,6 +54,7 @@ from receiptkit.matching.latin import (
     english_places,
     is_english_place,
     pinyin_reading,
+    taught_branch,
 )
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import (
@@ -509,17 +510,31 @@ def _alias_reading(
     if group is not None and len(proof.brand) >= 4:
         letters, closed = group
         brand = proof.brand
-        same_brand = [a for a in known if a.startswith(brand)]
+        # a known name of the line's brand: longer (it may hold a branch after the brand) or shorter ("KAMKEE"
+        # for KAM KEE CAFE (MONG KOK): the bracket is compared all the same)
+        same_brand = [a for a in known if len(a) >= 4 and (a.startswith(brand) or brand.startswith(a))]
         if same_brand:
-            taught = sorted({a[len(brand) :] for a in same_brand if len(a) > len(brand)})
-            if any(rest == letters or (not closed and rest.startswith(letters)) for rest in taught):
+            # what a longer name holds after the brand, when it is a branch (not a trade word, city or country)
+            taught = sorted(
+                {
+                    (rest, taught_branch(rest))
+                    for a in same_brand
+                    for rest in [a[len(brand) :]]
+                    if taught_branch(rest)
+                }
+            )
+            if any(
+                form == letters or (not closed and form.startswith(letters))
+                for pair in taught
+                for form in pair
+            ):
                 return Reading("alias", f"alias — {key} is a known name of {merchant_name}")
             if taught:
                 return Reading(
                     "other branch",
-                    f"other branch — ({letters}) vs the known name{'s' if len(taught) > 1 else ''} "
-                    + ", ".join(f"{brand} ({rest})" for rest in taught)
-                    + f" of {merchant_name}",
+                    f"other branch — ({letters}) vs the branch{'es' if len(taught) > 1 else ''} "
+                    + ", ".join(f"{branch} of {brand}{rest}" for rest, branch in taught)
+                    + f", known name{'s' if len(taught) > 1 else ''} of {merchant_name}",
                 )
             if journal.kind == "shop" and journal.branch:
                 level = bracket_reading(_clean(proof.text)[0], journal.branch)

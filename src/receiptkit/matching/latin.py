@@ -51,6 +51,7 @@ __all__ = [
     "latin_words",
     "pinyin_of",
     "pinyin_reading",
+    "taught_branch",
 ]
 
 #: English words for a line of business, a kind of shop or a company form: they follow (or precede) a
@@ -273,6 +274,40 @@ def english_places(branch: str) -> frozenset[str]:
 def is_english_place(letters: str) -> bool:
     """Whether the letters of a bracket are a Hong Kong place's English name (MONGKOK)."""
     return letters in HK_PLACES
+
+
+#: Words that end a name without being a branch: trade words, country codes, territories and cities in pinyin
+#: ("KAMKEECAFEHONGKONG", "LUCKINCOFFEEBEIJINGCHN": a known name's tail, not one outlet of the brand).
+_TERRITORIES = frozenset({"HONGKONG", "KOWLOON", "CHINA", "MACAU", "MACAO"})
+
+
+@lru_cache(maxsize=1)
+def _tail_words() -> tuple[str, ...]:
+    words = set(BUSINESS_WORDS) | set(re.findall(r"[A-Z]+", _COUNTRY_CODES)) | _TERRITORIES
+    for city in _CITIES:
+        words |= pinyin_of(city)
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+_LEAD_WORDS = tuple(sorted(BUSINESS_WORDS, key=len, reverse=True))
+
+
+@lru_cache(maxsize=4096)
+def taught_branch(rest: str) -> str:
+    """The branch a known name holds after a line's brand: ``rest`` (its letters after the brand, glued) without
+    the trade words in front ("CAFE" of KAMKEECAFECAUSEWAYBAY after KAMKEE) and the trade words, country codes,
+    territories and cities at its end; "" when nothing is left: "CAFE", "HONGKONG" or "HK" after the brand is no
+    branch, and a line naming a branch in brackets is not "another branch" of such a name."""
+    for vocabulary, front in ((_LEAD_WORDS, True), (_tail_words(), False)):
+        cut = True
+        while cut and rest:
+            cut = False
+            for word in vocabulary:
+                if rest.startswith(word) if front else rest.endswith(word):
+                    rest = rest[len(word) :] if front else rest[: -len(word)]
+                    cut = True
+                    break
+    return rest
 
 
 def bracket_branch(latin_text: str) -> tuple[str, bool] | None:
