@@ -273,6 +273,11 @@ def delete_a_middle_row_and_renumber(path: Path) -> None:
             db.execute("update receiptkit_audit set seq = ? where seq = ?", (seq - 1, seq))
 
 
+def cut_the_log_file_in_half(path: Path) -> None:
+    with path.open("r+b") as handle:  # SQLite then says "database disk image is malformed"
+        handle.truncate(path.stat().st_size // 2)
+
+
 def empty_the_log_file(path: Path) -> None:
     path.write_bytes(b"")  # a zero-byte file is an empty SQLite database: no table, no row, no metadata
 
@@ -311,6 +316,7 @@ TAMPERS: list[tuple[Callable[[Path], None], str, int | None]] = [
     (change_the_subject, "edited", 6),
     (remove_the_chain_version, "unkeyed", 1),
     (delete_a_middle_row_and_renumber, "deleted", 5),
+    (cut_the_log_file_in_half, "truncated", 1),
     (empty_the_log_file, "truncated", 1),
     (drop_the_tables, "truncated", 1),
 ]

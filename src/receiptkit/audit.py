@@ -56,7 +56,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from receiptkit.errors import AuditError, ReprintRefused
 from receiptkit.pan import mask_pans_in_text
@@ -900,6 +900,7 @@ class AuditLog:
         self._secret: SecretKey | None = None if key is None else load_key(key)
         self._owns_engine = not isinstance(url_or_path, Engine)
         self._table_gone = False  # set below: no table, but a signed head beside it
+        self._damaged: str | None = None  # set below: the database cannot be read, a signed head beside it
         file_path: Path | None = None
         if isinstance(url_or_path, Engine):
             engine = url_or_path
@@ -969,9 +970,17 @@ class AuditLog:
                 if not meta and not rows:
                     self._initialise()
         except SQLAlchemyError as exc:
-            raise AuditError(
-                f"cannot open the audit log: {exc.__class__.__name__}", file=self.location
-            ) from None
+            reason = str(getattr(exc, "orig", None) or exc.__class__.__name__)
+            if (
+                not create
+                and isinstance(exc, DatabaseError)
+                and self.head_path is not None
+                and self.head_path.exists()
+            ):  # a cut or damaged file beside its signed head: verify() says so, nothing else reads it
+                self._damaged = reason
+                self._table_gone = True
+                return
+            raise AuditError(f"cannot open the audit log: {reason}", file=self.location) from None
 
     # -- key, meta, head ----------------------------------------------------------
 
@@ -1011,7 +1020,7 @@ class AuditLog:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
 
-    def _stored_head(self, conn: Connection) -> tuple[ChainHead | None, str | None]:
+    def _stored_head(self, conn: Connection | None) -> tuple[ChainHead | None, str | None]:
         """(the signed head kept outside the table, or None; why it could not be read, or None)."""
         where = str(self.head_path) if self.head_path is not None else f"table {HEAD_TABLE}"
         try:
@@ -1019,7 +1028,7 @@ class AuditLog:
                 if not self.head_path.exists():
                     return None, None
                 return read_head(self.head_path), None
-            if not sa.inspect(conn).has_table(HEAD_TABLE):
+            if conn is None or not sa.inspect(conn).has_table(HEAD_TABLE):
                 return None, None
             text = conn.execute(sa.select(_head_table.c.head).where(_head_table.c.id == 1)).scalar()
             return (None, None) if text is None else (ChainHead.from_json(text, file=where), None)
@@ -1572,8 +1581,10 @@ class AuditLog:
     def _read(self, *, verifying: bool = False) -> Connection:
         if self._table_gone and not verifying:
             raise AuditError(
-                "the audit log has no audit table but its signed head is beside it: the log was emptied, "
-                "replaced or its table dropped. Check with `receiptkit audit verify`",
+                "the audit log cannot be read (no audit table, or the file is cut or damaged"
+                + (f": {self._damaged}" if self._damaged else "")
+                + ") while its signed head is beside it: the log was emptied, cut, replaced or its table "
+                "dropped. Check with `receiptkit audit verify`",
                 file=self.location,
             )
         return self._engine.connect().execution_options(receiptkit_readonly=True)
@@ -1826,6 +1837,19 @@ class AuditLog:
         A log made with another key is **wrong_key**, an unkeyed one **unkeyed**.
         """
         secret = load_key(key) if key is not None else self._secret_key()
+        if self._damaged is not None:
+            stored, _ = self._stored_head(None)
+            covers = f"{stored.rows} rows ending with row {stored.seq}" if stored is not None else "rows"
+            return VerifyReport(
+                False,
+                0,
+                None,
+                "truncated",
+                1,
+                f"the log cannot be read ({self._damaged}): the file was cut or damaged, and its signed head "
+                f"covers {covers}",
+                stored,
+            )
         with self._file_lock(), self._read(verifying=True) as conn:  # one read: rows and head seen together
             self._lock_db(conn)
             meta = self._meta_of(conn)
