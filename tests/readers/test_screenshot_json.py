@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from receiptkit import ProofError, read_proofs
 
@@ -64,3 +66,34 @@ def test_a_numeric_screen_date_read_both_ways_is_refused_outside_month_first_zon
         read_proofs(path, tz=tz, ref="2026-11-30")
     assert info.value.column == "time" and info.value.value == time
     assert "2026-11-03" in info.value.reason and "2026-03-11" in info.value.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    key=st.sampled_from(["amount", "time", "merchant", "transaction_id", "currency", "payment_method"]),
+    spelling=st.sampled_from(["same", "upper", "padded"]),
+    first=st.booleans(),
+    listed=st.booleans(),
+)
+def test_an_object_naming_a_key_twice_is_refused_naming_its_line(key, spelling, first, listed):
+    """'{"amount": "128.50", "amount": "1.00"}' was read as 1.00 (json keeps the last value without a
+    word), and 'Amount' beside 'amount' as whichever came last, though the keys are read case-insensitively
+    (issue #18 fuzzing). The object is refused at its line, naming the key."""
+    values = {
+        "amount": ("128.50", "1.00"),
+        "time": ("2026-11-20 14:32:05", "2026-11-21 09:00:00"),
+        "merchant": ("示例便利店", "别的店"),
+        "transaction_id": ("4200001234", "4200005678"),
+        "currency": ("CNY", "HKD"),
+        "payment_method": ("招商银行(1234)", "招商银行(5678)"),
+    }[key]
+    other = {"same": key, "upper": key.upper(), "padded": f" {key} "}[spelling]
+    fields = {"amount": "12.00", "time": "2026-11-20 10:00:00"}
+    fields.pop(key, None)
+    pairs = [f'"{k}": "{v}"' for k, v in fields.items()]
+    doubled = [f'"{key}": "{values[0]}"', f'"{other}": "{values[1]}"']
+    body = "{" + ", ".join(doubled + pairs if first else pairs + doubled) + "}"
+    text = '[\n{"amount": "5.00", "time": "2026-11-20 09:00"},\n' + body + "\n]" if listed else body
+    with pytest.raises(ProofError) as info:
+        read_proofs(text.encode("utf-8"), name="p.json")
+    assert info.value.row == (3 if listed else 1) and key in str(info.value)

@@ -61,8 +61,30 @@ def sniff(head: str) -> bool:
     return bool(_SNIFF.match(head)) and any(f'"{k}"' in head for k in KEYS["amount"])
 
 
+_READ_KEYS = frozenset(key.lower() for keys in KEYS.values() for key in keys)
+
+
+class _DuplicateKey(ValueError):
+    """An object names one key twice (the key, and its other spelling, as written)."""
+
+
+def _one_value_per_key(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's pairs as a dict, refusing a key named twice: ``json`` keeps the last value without a
+    word, and a key read case-insensitively (``Amount`` beside ``amount``) would be whichever came last."""
+    out: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    for key, value in items:
+        folded = key.strip().lower()
+        if key in out or (folded in _READ_KEYS and folded in seen):
+            first = seen.get(folded, key)
+            raise _DuplicateKey(repr(first) if first == key else f"{first!r} (also as {key!r})")
+        seen[folded] = key
+        out[key] = value
+    return out
+
+
 def _records(text: str, name: str) -> list[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_one_value_per_key)
 
     def line_of(position: int) -> int:
         return text.count("\n", 0, position) + 1
@@ -89,6 +111,13 @@ def _records(text: str, name: str) -> list[tuple[int, Any]]:
         raise ProofError(
             f"not valid JSON ({exc.msg})", file=name, row=exc.lineno, value=exc.doc[exc.pos : exc.pos + 20]
         ) from None
+    except _DuplicateKey as exc:
+        line = exc.args[1] if len(exc.args) > 1 else line_of(start)
+        raise ProofError(
+            f"the key {exc.args[0]} appears twice in one object: which value is meant is not known",
+            file=name,
+            row=line,
+        ) from None
     except RecursionError:
         raise ProofError("JSON nested too deeply", file=name, row=1) from None
     raise ProofError(
@@ -102,7 +131,10 @@ def _array(
     out = []
     position = skip(position)
     while position < len(text) and text[position] != "]":
-        obj, end = decoder.raw_decode(text, position)
+        try:
+            obj, end = decoder.raw_decode(text, position)
+        except _DuplicateKey as exc:
+            raise _DuplicateKey(exc.args[0], line_of(position)) from None
         out.append((line_of(position), obj))
         position = skip(end)
     if position >= len(text):
