@@ -101,3 +101,22 @@ def test_an_amount_with_a_mark_before_its_unit_is_refused(amount):
     """ "人民币0.01.元" was read as 0.01 (a digit after the mark may be lost): refused."""
     with pytest.raises(ProofError, match="runs on"):
         parse_sms(f"您尾号1234的信用卡2026年11月20日14:32消费人民币{amount},商户:X。")
+
+
+@pytest.mark.parametrize("key", ["body", "t"])
+def test_a_captured_message_naming_a_key_twice_is_refused_by_its_number(key):
+    """'{"body": "…28.00元…", "body": "…1.00元…"}' was read as 1.00 (json keeps the last value without a
+    word; issue #18 fuzzing). The message is refused by its number; the others read."""
+    first = '{"body": "【招商银行】您账户1234于03月28日09:38在罗森快捷支付28.00元。", "t": 1774661880000}'
+    body = "【招商银行】您账户1234于03月28日10:05在全家快捷支付12.50元。"
+    doubled = {
+        "body": f'{{"body": "{body}", "body": "{body.replace("12.50", "1.00")}", "t": 1774661880000}}',
+        "t": f'{{"body": "{body}", "t": 1774661880000, "t": 1774748280000}}',
+    }[key]
+    data = f"[{first},\n{doubled}]".encode()
+    with pytest.raises(ProofError) as info:
+        read_proofs(data, name="m.json", format="sms")
+    assert info.value.row == 2 and repr(key) in str(info.value)
+    with pytest.warns(UserWarning):
+        frame = read_proofs(data, name="m.json", format="sms", strict=False)
+    assert frame["amount_minor"].tolist() == [2800]

@@ -773,13 +773,41 @@ def message_of(record: Any) -> tuple[str, Any]:
     return text, captured
 
 
+#: set by the JSON decoder in an object that names a key twice (json keeps the last value without a word)
+_TWICE = "\x00key named twice"
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in items:
+        if key in out:
+            out.setdefault(_TWICE, key)
+        else:
+            out[key] = value
+    return out
+
+
+def _named_twice(value: Any) -> str | None:
+    """The first key an object (or one inside it) names twice, else None."""
+    if isinstance(value, dict):
+        if _TWICE in value:
+            return str(value[_TWICE])
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _named_twice(item)
+            if found is not None:
+                return found
+    return None
+
+
 def _json_records(text: str, name: str) -> list[tuple[int, Any]]:
     """(row, message object) per captured message; ``row`` is the message's number in the document.
 
     Every message is its own row, counted from 1 across the document (one object per line, a list,
     or ``{"messages": [...]}``), so that a refused message names itself and no other.
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_pairs)
     out: list[Any] = []
     position = 0
     while True:
@@ -843,6 +871,12 @@ def read(
     if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
 
         def parse_record(record: Any) -> dict[str, Any]:
+            twice = _named_twice(record)
+            if twice is not None:  # each value would be a different message: neither is guessed
+                raise ProofError(
+                    f"the key {twice!r} appears twice in this message: which value is meant is not known",
+                    column="record",
+                )
             message, captured = message_of(record)
             return parse_sms(message, ref=ref, tz=zone, captured=captured, dayfirst=dayfirst)
 
