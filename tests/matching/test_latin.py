@@ -318,3 +318,25 @@ def test_a_line_naming_another_branch_after_a_short_declared_name_is_not_matched
     line = pf("mongkok", 4800, "13:54:00", card_last4="7109", merchant_text="KAM KEE CAFE (MONG KOK)", **sms)
     other = row_of(rk.match(proofs(line), index), "mongkok")
     assert other["status"] != "matched" and "other branch" in other["reason"]
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant", "aliases", "level"),
+    [
+        # a territory or country in brackets names no branch: the shop's own company, or the brand in Hong Kong
+        ("KAM KEE CATERING (HK)", KAMKEE, ["KAMKEECAFE"], "neutral"),  # was 'other brand'
+        ("KAM KEE CAFE (HONG KONG)", KAMKEE, ["KAMKEECAFE"], "alias"),
+        ("JINJI CAFE (HK)", "金记茶餐厅(静安寺店)", [], "brand"),  # was 'other branch' (HK is no branch)
+        ("JINJI CAFE (CHINA)", "金记茶餐厅(静安寺店)", [], "brand"),
+        # a line whose first words begin a known name is not another shop's: the shop's company, its name
+        # with a city (both were 'unrelated')
+        ("KAM KEE CATERING (HK) LIMITED", KAMKEE, ["KAMKEECAFE"], "neutral"),
+        ("KAM KEE CAFE HONG KONG HK", KAMKEE, ["KAMKEECAFECAUSEWAYBAY"], "neutral"),
+        ("TSUI WAH RESTAURANT", KAMKEE, ["KAMKEECAFECAUSEWAYBAY"], "unrelated"),  # still another shop's
+        ("KAM WAH CAFE", KAMKEE, ["KAMKEECAFE"], "unrelated"),  # one short word in common says nothing
+    ],
+)
+def test_a_territory_in_brackets_or_the_brands_first_words_are_not_another_shop(
+    text, merchant, aliases, level
+) -> None:
+    assert MerchantComparator().read(text, merchant, aliases).level == level

@@ -54,6 +54,7 @@ from receiptkit.matching.latin import (
     english_places,
     is_english_place,
     pinyin_reading,
+    shared_start,
     taught_branch,
 )
 from receiptkit.matching.policy import MatchPolicy
@@ -626,7 +627,15 @@ class MerchantComparator(Comparator):
             latin_known = sorted(a for a in known if len(a) >= 4 and _latin_only(a))
             if latin_known and proof.kind == "shop":
                 # the shop's names on foreign cards' lines are known (declared, or learned): a sign in Latin
-                # letters that is none of them, nor its pinyin, is another shop's, as a Chinese sign would be
+                # letters that is none of them, nor its pinyin, is another shop's, as a Chinese sign would be; one
+                # whose first words begin a known name is the brand's own company or its name with a city
+                shared = shared_start(_clean(proof.text)[0], latin_known)
+                if shared:
+                    return Reading(
+                        "neutral",
+                        f"neutral — {proof.key} begins with {shared}, as {merchant_name}'s known card-line name "
+                        f"{next(a for a in latin_known if a.startswith(shared.replace(' ', '')))} does",
+                    )
                 if bracket_branch(_clean(proof.text)[0]) is not None:
                     return Reading(
                         "other brand",

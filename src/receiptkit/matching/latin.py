@@ -51,6 +51,7 @@ __all__ = [
     "latin_words",
     "pinyin_of",
     "pinyin_reading",
+    "shared_start",
     "taught_branch",
 ]
 
@@ -320,7 +321,21 @@ def bracket_branch(latin_text: str) -> tuple[str, bool] | None:
     letters = "".join(w for w in latin_words(found.group("group")) if w not in BUSINESS_WORDS)
     if len(letters) < 2 or any(letters in pinyin_of(city) for city in _CITIES):
         return None
+    if letters in _TERRITORIES or _COUNTRY_WORD.fullmatch(letters):
+        return None  # "KAM KEE CATERING (HK) LIMITED", "JINJI CAFE (CHINA)": where the company is, no branch
     return letters, bool(found.group("closed"))
+
+
+def shared_start(latin_text: str, known: list[str]) -> str:
+    """The first words of a Latin name that begin one of a shop's known names ("KAM KEE" of KAM KEE CATERING
+    (HK) LIMITED for KAMKEECAFE), four letters at least and not trade words only; "" when none do."""
+    words = latin_words(latin_text)
+    for k in range(len(words), 0, -1):
+        head = "".join(words[:k])
+        named = len(head) >= 4 and any(w not in BUSINESS_WORDS for w in words[:k])
+        if named and any(name.startswith(head) for name in known):
+            return " ".join(words[:k])
+    return ""
 
 
 def bracket_reading(latin_text: str, branch: str) -> str | None:
