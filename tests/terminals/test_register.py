@@ -247,3 +247,14 @@ def test_cutoff_of_without_a_register_creates_nothing(tmp_path: Path) -> None:
     assert REGISTER_TABLE not in tables
     with pytest.raises(AuditError, match="no terminal register"):
         Terminals(log, create=False)
+
+
+def test_a_terminal_of_another_merchant_is_not_taken_as_the_replacement(register: Terminals) -> None:
+    """replace(A, by=B) accepted any active B: a terminal id of another merchant (an id the acquirer
+    re-issued, or a typo) was recorded as A's replacement, attaching it to A's merchant's history."""
+    register.add("87654321", operator="li", merchant_id="898310099990000")  # 12345678: the fixture's
+    with pytest.raises(ReceiptkitError, match="another merchant"):
+        register.replace("12345678", by="87654321", operator="li")
+    assert register.get("12345678").status == "active"
+    register.add("12345699", operator="li", merchant_id="898310048161234")
+    assert register.replace("12345678", by="12345699", operator="li").replaced_by == "12345699"

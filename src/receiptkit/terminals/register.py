@@ -743,6 +743,13 @@ class Terminals:
             )
         elif existing.status != "active":
             raise ReceiptkitError("the replacement terminal is not active", column="by", value=new)
+        elif existing.merchant_id and current.merchant_id and existing.merchant_id != current.merchant_id:
+            raise ReceiptkitError(
+                f"the replacement terminal belongs to another merchant ({existing.merchant_id}, not "
+                f"{current.merchant_id}): a re-issued or mistyped terminal id?",
+                column="by",
+                value=new,
+            )
         return self._write(
             tid,
             action="replace",
