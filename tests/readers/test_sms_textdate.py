@@ -106,18 +106,15 @@ def test_a_numeric_date_read_both_ways_follows_the_order_in_force(
     ("zone", "when", "words"),
     [
         ("UTC", "03/11/2026 14:32", "could be"),  # no territory, no order: never guessed
-        (
-            SH,
-            "21/11/2026 14:32",
-            "not a month/day date",
-        ),  # possible only day first, and Shanghai writes month first
+        # possible only day first, Shanghai writes month first, and the capture day rules 21 November out
+        (SH, "21/11/2026 14:32", "not a month/day date"),
         (HK, "21/11/26 14:32", "year in full"),  # 2021-11-26 or 2026-11-21
         (HK, "31/11/2026 14:32", "not a date"),
     ],
 )
 def test_a_numeric_date_that_cannot_be_read_safely_is_refused(zone: str, when: str, words: str) -> None:
     with pytest.raises(ProofError) as info:
-        parse_sms(HSBC.format(when=when), tz=zone, captured=_at("2026-11-27 10:00", zone))
+        parse_sms(HSBC.format(when=when), tz=zone, captured=_at("2026-12-27 10:00", zone))
     assert info.value.column == "date"
     assert words in info.value.reason
 
@@ -197,8 +194,9 @@ def test_a_chinese_texts_date_and_time_are_the_payments(
             "2026-11-27 10:00",
             "2026-10-01",
         ),
-        # Shanghai reads 03/11 as 11 March: eight months before a November capture is refused, not kept
-        (HSBC.format(when="03/11 14:32"), SH, "2026-11-05 09:00", "2026-03-11 14:32"),
+        # Shanghai reads 03/11 as 11 March: eight months before a capture on 20 November is refused, not
+        # kept (3 November, the other order, is more than a week before it too)
+        (HSBC.format(when="03/11 14:32"), SH, "2026-11-20 09:00", "2026-03-11 14:32"),
     ],
 )
 def test_a_text_date_the_capture_time_rules_out_is_refused_naming_both(
@@ -260,3 +258,38 @@ def test_a_24_hour_clock_with_pm_is_refused() -> None:
     with pytest.raises(ProofError) as info:
         parse_sms(HSBC.format(when="21/11/2026 13:05 PM"), tz=HK, captured=_at("2026-11-21 23:59"))
     assert info.value.column == "time"
+
+
+@pytest.mark.parametrize(
+    ("zone", "when", "captured", "expected"),
+    [
+        # a Hong Kong card's day-first date read with the Shanghai default: the capture day decides
+        (SH, "04/11/2026 20:09", "2026-11-04 20:10", "2026-11-04 20:09"),
+        (SH, "21/11/2026 14:32", "2026-11-27 10:00", "2026-11-21 14:32"),  # possible only day first
+        (SH, "03/11 14:32", "2026-11-05 09:00", "2026-11-03 14:32"),
+        (HK, "11/03/2026 14:32", "2026-11-03 14:40", "2026-11-03 14:32"),  # month first, in Hong Kong
+    ],
+)
+def test_the_capture_day_decides_the_order_of_a_numeric_date(
+    zone: str, when: str, captured: str, expected: str
+) -> None:
+    """A card message arrives within minutes (field guide 1.2): of the two orders, the one that gives a date
+    on or up to a week before the capture day is the date, when only one does."""
+    row = parse_sms(HSBC.format(when=when), tz=zone, captured=_at(captured, zone))
+    assert row["ts"] == _at(expected, zone)
+    assert row["raw"]["order_from"] == "capture time"
+
+
+def test_the_capture_day_does_not_decide_when_both_orders_or_neither_fit() -> None:
+    # 11/11 reads the same both ways: no note
+    row = parse_sms(HSBC.format(when="11/11/2026 14:32"), tz=SH, captured=_at("2026-11-11 14:40", SH))
+    assert row["ts"] == _at("2026-11-11 14:32", SH) and "order_from" not in row["raw"]
+    # neither 4 November nor 11 April is within a week before 20 December: refused, naming both values
+    with pytest.raises(ProofError) as info:
+        parse_sms(HSBC.format(when="04/11/2026 14:32"), tz=SH, captured=_at("2026-12-20 10:00", SH))
+    assert info.value.column == "date"
+    # dayfirst= given by the caller is kept, whatever the capture day
+    with pytest.raises(ProofError):
+        parse_sms(
+            HSBC.format(when="04/11/2026 20:09"), tz=SH, captured=_at("2026-11-04 20:10", SH), dayfirst=False
+        )

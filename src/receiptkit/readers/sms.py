@@ -361,13 +361,22 @@ def _year_for(month: int, day: int, ref: dt.date) -> int:
 
 
 def _date(
-    message: str, ref: dt.date | None, today: dt.date, zone: str = DEFAULT_TZ_CN, dayfirst: bool | None = None
+    message: str,
+    ref: dt.date | None,
+    today: dt.date,
+    zone: str = DEFAULT_TZ_CN,
+    dayfirst: bool | None = None,
+    captured: dt.date | None = None,
 ) -> tuple[dt.date | None, dict[str, str]]:
     """(date, notes) read from the message; ``None`` when it names none.
 
     A numeric day and month (``21/11/2026``, ``03/11``) is read by :func:`parse_typed_time`: in the order
     ``zone``'s territory writes dates (``Asia/Hong_Kong`` day first, ``Asia/Shanghai`` month first) or
-    ``dayfirst`` gives, and refused where it reads both ways and no order is in force.
+    ``dayfirst`` gives, and refused where it reads both ways and no order is in force. With a capture
+    day (``captured``) and no ``dayfirst``, the capture time decides first: a card message arrives within
+    minutes of the payment (field guide 1.2), so when exactly one of the two orders gives a date on or
+    up to :data:`MAX_ARRIVAL_DAYS` days before the capture day, that is the date (a Hong Kong card's
+    ``04/11/2026``, received on 4 November, read with the Shanghai default; note ``order_from``).
     """
     notes: dict[str, str] = {}
     numeric = _NUMERIC_DATE.search(message) or _SLASH_DATE.search(message)
@@ -393,6 +402,20 @@ def _date(
         assert match is not None  # only a date read from a match raises ValueError
         raise ProofError("not a calendar date", column="date", value=match.group(0)) from None
     if numeric:
+        if captured is not None and dayfirst is None:
+            readings = []
+            for order in (True, False):
+                try:
+                    readings.append(
+                        parse_typed_time(numeric.group(0), zone, ref=ref or today, dayfirst=order).ts.date()
+                    )
+                except ReceiptkitError:
+                    continue
+            fits = {day for day in readings if 0 <= (captured - day).days <= MAX_ARRIVAL_DAYS}
+            if len(fits) == 1:
+                if len(set(readings)) > 1 or len(readings) == 1:  # the order mattered
+                    notes["order_from"] = "capture time"
+                return fits.pop(), notes
         try:
             parsed = parse_typed_time(numeric.group(0), zone, ref=ref or today, dayfirst=dayfirst)
         except ReceiptkitError as exc:
@@ -660,7 +683,9 @@ def parse_sms(
         money = parse_amount(match.group("num"), currency)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, column="amount", value=match.group(0)) from None
-    date, notes = _date(message, ref_date, today, zone, dayfirst)
+    date, notes = _date(
+        message, ref_date, today, zone, dayfirst, captured_at.date() if captured_at is not None else None
+    )
     clock = _time(message)
     if date is None:
         if captured_at is None:
