@@ -230,8 +230,9 @@ KAMKEE = "金記茶餐廳(銅鑼灣店)"  # a Hong Kong sign: its card lines pri
         ("TSUI WAH RESTAURANT", ["KAMKEECAFECAUSEWAYBAY"], "unrelated"),
         ("TSUI WAH RESTAURANT (HARBOUR CITY)", [], "neutral"),  # nothing known: no rule can read it
         # a Hong Kong place in the bracket that is not the sign's: another shop, whatever the brand
-        ("TSUI WAH RESTAURANT (CENTRAL)", [], "other branch"),
-        ("KAM KEE CAFE (MONG KOK)", [], "other branch"),
+        # (another shop: 'other brand', nothing says the line is of this brand)
+        ("TSUI WAH RESTAURANT (CENTRAL)", [], "other brand"),
+        ("KAM KEE CAFE (MONG KOK)", [], "other brand"),
         ("KAM KEE CAFE (CAUSEWAY BAY)", [], "neutral"),  # the same place, a brand nobody taught
         ("KAM KEE CAFE (MONG", [], "neutral"),  # cut: too little to tell
     ],
@@ -339,4 +340,44 @@ def test_a_line_naming_another_branch_after_a_short_declared_name_is_not_matched
 def test_a_territory_in_brackets_or_the_brands_first_words_are_not_another_shop(
     text, merchant, aliases, level
 ) -> None:
+    assert MerchantComparator().read(text, merchant, aliases).level == level
+
+
+TSUIWAH = "翠華餐廳(中環店)"
+
+
+def test_a_hong_kong_place_in_brackets_names_another_shop_not_a_branch_of_this_brand() -> None:
+    """'TSUI WAH RESTAURANT (CENTRAL)' is not at 金記's Causeway Bay shop, but nothing says it is 金記's brand: read
+    'other branch', the batch took it for a shop of 金記 and so 'other brand' against every other shop of the
+    journal, its own included: the genuine line of 翠華 at Central was unmatched."""
+    c = MerchantComparator()
+    assert c.read("TSUI WAH RESTAURANT (CENTRAL)", KAMKEE).level == "other brand"
+    assert c.read("TSUI WAH RESTAURANT (CENTRAL)", TSUIWAH).level == "neutral"
+    j = journal(
+        *background(),
+        txn("K1", 12850, "12:10:00", card_last4="1111", merchant_name=KAMKEE, merchant_id="M2"),
+        txn("T1", 4800, "13:54:00", card_last4="7109", merchant_name=TSUIWAH, merchant_id="M3"),
+    )
+    sms = {"kind": "sms", "ts_precision": "minute"}
+    line = pf(
+        "tsui", 4800, "13:54:00", card_last4="7109", merchant_text="TSUI WAH RESTAURANT (CENTRAL)", **sms
+    )
+    result = rk.match(proofs(line), j)
+    assert row_of(result, "tsui")["txn_id"] == "T1"
+    evidence = rk.explain(result, "tsui").set_index("field")
+    assert evidence.loc["merchant", "best_level"] == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant", "aliases", "level"),
+    [
+        # Tai Koo (the MTR station) is in Taikoo Shing: one place inside the other is not another shop
+        ("KAM KEE CAFE (TAIKOO)", "金記茶餐廳(太古城店)", [], "neutral"),
+        ("KAM KEE CAFE (TAIKOO SHING)", "金記茶餐廳(太古店)", [], "neutral"),
+        ("KAM KEE CAFE (TAIKOO)", "金記茶餐廳(太古城店)", ["KAMKEECAFE"], "brand"),
+        ("KAM KEE CAFE (MONG KOK)", "金記茶餐廳(太古城店)", [], "other brand"),
+        ("KAM KEE CAFE (MONG KOK)", "金記茶餐廳(太古城店)", ["KAMKEECAFE"], "other branch"),
+    ],
+)
+def test_a_place_inside_the_shops_place_is_not_another_branch(text, merchant, aliases, level) -> None:
     assert MerchantComparator().read(text, merchant, aliases).level == level

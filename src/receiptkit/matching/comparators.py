@@ -54,6 +54,7 @@ from receiptkit.matching.latin import (
     english_places,
     is_english_place,
     pinyin_reading,
+    places_nest,
     shared_start,
     taught_branch,
 )
@@ -480,10 +481,13 @@ def _other_place(proof: MerchantName, journal: MerchantName) -> Reading | None:
     if group is None or not group[1] or not is_english_place(group[0]):
         return None
     places = english_places(journal.branch)
-    if not places or group[0] in places:
+    if not places or group[0] in places or any(places_nest(group[0], p) for p in places):
         return None
+    # another shop, not 'other branch': nothing says the line is of this brand, and 'other branch' would make the
+    # batch take it for a shop of this brand, so against every other shop of the journal (its own included)
     return Reading(
-        "other branch", f"other branch — ({group[0]}) is another place than {_branch_label(journal.branch)}"
+        "other brand",
+        f"other brand — ({group[0]}) is another place than {_branch_label(journal.branch)}: another shop",
     )
 
 
@@ -530,7 +534,8 @@ def _alias_reading(
                 for form in pair
             ):
                 return Reading("alias", f"alias — {key} is a known name of {merchant_name}")
-            if taught:
+            nest = any(places_nest(letters, form, closed) for pair in taught for form in pair)
+            if taught and not nest:
                 return Reading(
                     "other branch",
                     f"other branch — ({letters}) vs the branch{'es' if len(taught) > 1 else ''} "

@@ -51,6 +51,7 @@ __all__ = [
     "latin_words",
     "pinyin_of",
     "pinyin_reading",
+    "places_nest",
     "shared_start",
     "taught_branch",
 ]
@@ -272,6 +273,23 @@ def english_places(branch: str) -> frozenset[str]:
     return frozenset(en for en, zh in HK_PLACES.items() if pinyin_of(zh) & readings)
 
 
+def places_nest(letters: str, place: str, closed: bool = True) -> bool:
+    """Whether a bracket's letters name a listed Hong Kong place inside another listed ``place`` or holding it (by
+    their Chinese names, one beginning the other: TAIKOO 太古 and TAIKOOSHING 太古城, the MTR station Tai Koo is in
+    Taikoo Shing): neither the same place nor another. A cut group (not ``closed``) nests when a place it may
+    begin does."""
+    if place not in HK_PLACES:
+        return False
+    names = [letters] if closed else [en for en in HK_PLACES if en.startswith(letters)]
+    outer = HK_PLACES[place]
+    return any(
+        en != place
+        and en in HK_PLACES
+        and (HK_PLACES[en].startswith(outer) or outer.startswith(HK_PLACES[en]))
+        for en in names
+    )
+
+
 def is_english_place(letters: str) -> bool:
     """Whether the letters of a bracket are a Hong Kong place's English name (MONGKOK)."""
     return letters in HK_PLACES
@@ -358,6 +376,8 @@ def bracket_reading(latin_text: str, branch: str) -> str | None:
         spelled |= pinyin_of(branch + "店")
     if not spelled:
         return None
+    if letters not in spelled and any(places_nest(letters, p, closed) for p in english_places(branch)):
+        return None  # a place inside the branch's place, or holding it: neither the same nor another
     if closed:
         return "same branch" if letters in spelled else "other branch"
     if any(p.startswith(letters) for p in spelled):
