@@ -319,3 +319,25 @@ def test_a_card_number_typed_as_a_reference_is_not_echoed_in_the_reprint_line(de
         "6225880112345674" not in found.output
         and "622588******5674" in found.output.split("reprint with:")[1]
     )
+
+
+def test_a_warning_at_the_command_line_is_one_line_without_python_internals(demo_dir, journal):
+    """A card number typed as a reference is masked, and the FullPanWarning saying so was printed the way
+    Python prints warnings: the library file, its line and the `warnings.warn(...)` source line."""
+    row = _chinese_card_sale(journal)
+    done = run_cli(
+        "find",
+        "--journal",
+        "journal.csv",
+        *_evidence(row),
+        "--last4",
+        row["card_last4"],
+        "--ref",
+        "6225880112345674",
+        cwd=demo_dir,
+    )
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 0, err
+    lines = [line for line in err.splitlines() if "card number" in line.lower()]
+    assert lines and all(line.startswith("warning: ") for line in lines), err
+    assert "warnings.warn" not in err and ".py:" not in err and "6225880112345674" not in err, err

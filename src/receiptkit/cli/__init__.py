@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
+from typing import TextIO
 
 from receiptkit.cli.app import app, internal_error
 
@@ -24,8 +26,23 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
         importlib.import_module(f"{__name__}.{_module}")
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A library warning at the command line: one line, ``warning: <what>``, not Python's file, line and
+    source fragment (which reads like a traceback to staff at the counter)."""
+    print(f"warning: {message}", file=file or sys.stderr)
+
+
 def main() -> None:
     """Console entry point."""
+    if "--debug" not in sys.argv:
+        warnings.showwarning = _show_warning
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
