@@ -328,3 +328,24 @@ def test_cell_width_and_wrap():
 def test_slip_is_a_jupyter_image(journal):
     png = make(journal, "WX-0001")._repr_png_()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown", "label"),
+    [
+        ("Asia/Shanghai", "2024/05/01 14:32:05", None),  # a region's zone: local time, as the original slip
+        ("UTC", "2024/05/01 06:32:05 UTC", "UTC"),  # a journal of 'Z' times read without tz=
+        ("+08:00", "2024/05/01 14:32:05 UTC+08:00", "UTC+08:00"),
+    ],
+)
+def test_a_time_not_in_a_regions_zone_says_its_offset_on_the_slip(journal, zone, shown, label):
+    """A journal read from times written with Z and no tz= holds UTC: its duplicate printed 06:32:05 for a
+    14:32:05 sale in Shanghai, with nothing on the slip to say so."""
+    row = journal.loc["UP-0001"].copy()
+    row["ts"] = pd.Timestamp(row["ts"]).tz_convert(zone)
+    text = Slip.from_transaction(row, printed_at=PRINTED_AT).text()
+    assert shown in text
+    if label is None:
+        assert "UTC" not in text
+    else:
+        assert text.count(label) >= 2  # the sale's time and the printed-at time

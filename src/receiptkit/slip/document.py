@@ -411,6 +411,19 @@ def _fmt_ts(ts: pd.Timestamp, fmt: str) -> str:
     return ts.strftime(fmt)
 
 
+def zone_label(ts: pd.Timestamp) -> str:
+    """ "" for a time in a region's zone (``Asia/Shanghai``: printed as the original slip was, in local time);
+    else the offset it is printed in (``UTC``, ``UTC+08:00``). A journal read from times written with ``Z``
+    and no ``tz=`` holds UTC: its duplicate would print 06:11 for a 14:11 sale with nothing to say so."""
+    name = str(ts.tz) if ts.tz is not None else ""
+    if "/" in name and not name.startswith("Etc/"):
+        return ""
+    offset = ts.strftime("%z")
+    if not offset or offset in ("+0000", "-0000"):
+        return "UTC"
+    return f"UTC{offset[:3]}:{offset[3:5]}"
+
+
 def transaction_fields(
     row: Mapping[str, Any] | pd.Series,
     *,
@@ -457,9 +470,10 @@ def transaction_fields(
     ts = row["ts"]
     if not isinstance(ts, pd.Timestamp) or ts is pd.NaT:
         raise ValueError("journal row has no timestamp 'ts'")
+    label = f" {zone_label(ts)}" if zone_label(ts) else ""
     out["date"] = _fmt_ts(ts, "%Y/%m/%d")
-    out["time"] = _fmt_ts(ts, "%H:%M:%S")
-    out["datetime"] = _fmt_ts(ts, "%Y/%m/%d %H:%M:%S")
+    out["time"] = _fmt_ts(ts, "%H:%M:%S") + label
+    out["datetime"] = _fmt_ts(ts, "%Y/%m/%d %H:%M:%S") + label
     if "batch_no" in out or "stan" in out:
         out["batch_trace"] = f"{out.get('batch_no', '-')}/{out.get('stan', '-')}"
     currency = _get(row, "currency")
@@ -584,6 +598,8 @@ class Slip:
             elif ts.tz is not None:
                 printed = printed.tz_convert(ts.tz)
         fields["printed_at"] = printed.strftime("%Y/%m/%d %H:%M:%S")
+        if printed.tzinfo is not None and zone_label(printed):
+            fields["printed_at"] += f" {zone_label(printed)}"
         note = _clean(status_note)
         note = _mask_free_text(note) if note else None
         if note is None and fields.get("status") in ("declined", "reversed"):
