@@ -381,3 +381,30 @@ def test_a_hong_kong_place_in_brackets_names_another_shop_not_a_branch_of_this_b
 )
 def test_a_place_inside_the_shops_place_is_not_another_branch(text, merchant, aliases, level) -> None:
     assert MerchantComparator().read(text, merchant, aliases).level == level
+
+
+def test_a_shops_known_name_does_not_stop_another_shop_from_learning_its_own() -> None:
+    """金記's card-line name declared: 'LUCKIN COFFEE' reads 'unrelated' against 金記 (not its name), which is no
+    reason not to learn it for the coffee shop its lines single out (nothing was learned: a voter had to read
+    'neutral' against every shop); it still teaches 金記 nothing."""
+    j, lines = _luckin_world(4)
+    j = journal(*j.to_dict("records"), txn("K1", 12850, "12:10:00", card_last4="1111", merchant_name=KAMKEE))
+    index = rk.JournalIndex(j, merchant_aliases={KAMKEE: ["KAM KEE CAFE"]})
+    result = rk.match(proofs(*lines), index)
+    assert result.attrs["merchant_aliases"].get(LUCKIN) == ["LUCKINCOFFEESHANGHAICHN"]
+    assert KAMKEE not in result.attrs["merchant_aliases"]
+    assert MerchantComparator().read("LUCKIN COFFEE SHANGHAICHN", KAMKEE, ["KAMKEECAFE"]).level == "unrelated"
+
+
+def test_a_name_that_is_not_a_shops_known_one_teaches_that_shop_nothing() -> None:
+    """Lines of another brand copying 金記's sales (amount, minute, last 4) vote for nothing: against 金記, whose
+    name is known, they read 'unrelated'."""
+    sales = [
+        txn(f"K{k}", 3100 + 100 * k, f"1{k}:05:00", card_last4=f"{5000 + k}", merchant_name=KAMKEE)
+        for k in range(4)
+    ]
+    j = journal(*background(), *sales)
+    index = rk.JournalIndex(j, merchant_aliases={KAMKEE: ["KAM KEE CAFE"]})
+    lines = [_line(f"t{k}", 3100 + 100 * k, f"{5000 + k}", "TSUI WAH RESTAURANT") for k in range(4)]
+    result = rk.match(proofs(*lines), index)
+    assert "TSUIWAHRESTAURANT" not in result.attrs["merchant_aliases"].get(KAMKEE, [])

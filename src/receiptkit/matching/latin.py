@@ -420,13 +420,39 @@ def latin_voters(proofs, table) -> np.ndarray:
     comparator = table.comparator
     if comparator is None or not table.levels.size or not len(proofs):
         return np.zeros(0, dtype=np.int64)
-    neutral = comparator.code("neutral")
-    latin = latin_texts(table.texts) & (table.levels == neutral).all(axis=1)
+    latin = latin_texts(table.texts) & _unread(table)
     if not latin.any():
         return np.zeros(0, dtype=np.int64)
     text = table.text_code
     voter = (text >= 0) & latin[np.maximum(text, 0)] & (proofs.codes4() >= 0)
     return np.flatnonzero(voter)
+
+
+def _unread(table) -> np.ndarray:
+    """Per text of the table, whether no rule read it: ``neutral`` against every merchant, or ``unrelated`` only
+    where the merchant's own card-line names are known and it is none of them (a Latin sign against a Chinese
+    sign with known Latin aliases, :meth:`.MerchantComparator.read`). That reading says the name is not that
+    shop's, which is no reason not to learn it for another: a vote still goes only where the text is ``neutral``
+    (:func:`latin_votes`)."""
+    from receiptkit.matching.comparators import _LATIN_WORD, _has_cjk, _latin_only
+    from receiptkit.matching.text import parse_merchant
+
+    comparator = table.comparator
+    neutral, unrelated = comparator.code("neutral"), comparator.code("unrelated")
+    aliases = table.aliases if len(table.aliases) == len(table.merchants) else [()] * len(table.merchants)
+    knows = np.array(
+        [
+            any(len(a) >= 4 and _latin_only(a) for a in known)
+            and _has_cjk(key := parse_merchant(str(name)).key)
+            and not _LATIN_WORD.search(key)
+            for name, known in zip(table.merchants, aliases, strict=True)
+        ],
+        dtype=bool,
+    )
+    shop = np.array([parse_merchant(str(text)).kind == "shop" for text in table.texts], dtype=bool)
+    levels = table.levels
+    allowed = (levels == neutral) | ((levels == unrelated) & knows[None, :] & shop[:, None])
+    return allowed.all(axis=1) & (levels == neutral).any(axis=1)
 
 
 def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set[str]]:
@@ -462,11 +488,9 @@ def latin_votes(index, proofs, w, table, policy: MatchPolicy) -> list[tuple[str,
     keys = [parse_merchant(str(text)).key for text in table.texts]
     # a name must hold a word that is neither a trade word nor a country code ("CHN" alone names nobody)
     named = [_names_someone(_clean(str(text))[0]) for text in table.texts]
+    unread = _unread(table)
     latin = np.array(
-        [
-            ok and _latin_only(key) and bool((row == neutral).all())
-            for key, row, ok in zip(keys, table.levels, named, strict=True)
-        ],
+        [ok and _latin_only(key) and bool(free) for key, free, ok in zip(keys, unread, named, strict=True)],
         dtype=bool,
     )
     if not latin.any():
@@ -486,11 +510,10 @@ def latin_votes(index, proofs, w, table, policy: MatchPolicy) -> list[tuple[str,
     pair = best[q]
     conf = post.conf[pair]
     txn = w.txn[pair]
-    ok = (
-        (conf >= policy.match_threshold)
-        & (index.last4_code[txn] == proof4[q])
-        & (index.merchant_code[txn] >= 0)
-    )
+    merchant = index.merchant_code[txn]
+    ok = (conf >= policy.match_threshold) & (index.last4_code[txn] == proof4[q]) & (merchant >= 0)
+    # only for a shop the name reads neutral against: not for one whose known names it is not
+    ok &= table.levels[text[q], np.maximum(merchant, 0)] == neutral
     q, txn = q[ok], txn[ok]
     return [
         (keys[int(key_code)], str(index.merchants[int(merchant)]))
