@@ -408,3 +408,22 @@ def test_a_name_that_is_not_a_shops_known_one_teaches_that_shop_nothing() -> Non
     lines = [_line(f"t{k}", 3100 + 100 * k, f"{5000 + k}", "TSUI WAH RESTAURANT") for k in range(4)]
     result = rk.match(proofs(*lines), index)
     assert "TSUIWAHRESTAURANT" not in result.attrs["merchant_aliases"].get(KAMKEE, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "aliases", "level"),
+    [
+        # a city, territory or country after the bracket (a card line's city column, field guide 2.1.7: ABC's
+        # 23-character name, 13-character city, country) or a full stop: the bracket is still the branch (the
+        # line read 'alias' and was matched as the shop's own)
+        ("KAM KEE CAFE (MONG KOK) HONG KONG", ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE (MONG KOK)HONG KONG    HK", ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE (MONG KOK).", ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE (CAUSEWAY BAY) HONG KONG", ["KAMKEECAFE"], "same branch"),
+        ("KAM KEE CAFE (MONG KOK) HONG KONG", [], "other brand"),
+        ("KAM KEE CAFE (HARBOUR CITY) KOWLOON", ["KAMKEECAFE"], "brand"),
+        ("KAM KEE CATERING (HK) LIMITED", [], "neutral"),  # a company word after it: not read as a branch
+    ],
+)
+def test_a_city_after_the_bracket_does_not_hide_the_branch(text, aliases, level) -> None:
+    assert MerchantComparator().read(text, KAMKEE, aliases).level == level

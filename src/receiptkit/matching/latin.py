@@ -308,6 +308,19 @@ def _tail_words() -> tuple[str, ...]:
     return tuple(sorted(words, key=len, reverse=True))
 
 
+def _places_only(glued: str) -> bool:
+    """Whether glued letters are cities, territories and country codes only ("HONGKONGHK"; "" is)."""
+    places = [w for w in _tail_words() if w not in BUSINESS_WORDS]
+    cut = True
+    while cut and glued:
+        cut = False
+        for word in places:
+            if glued.endswith(word):
+                glued, cut = glued[: -len(word)], True
+                break
+    return not glued
+
+
 _LEAD_WORDS = tuple(sorted(BUSINESS_WORDS, key=len, reverse=True))
 
 
@@ -333,9 +346,18 @@ def bracket_branch(latin_text: str) -> tuple[str, bool] | None:
     """The branch in brackets at the end of a Latin name: its letters (business words left out) and whether
     the group is closed; None when there is no group, fewer than two letters, or a city ("HAIDILAO
     (SHANGHAI)" names no branch)."""
-    found = _BRACKET.search(latin_text.upper())
+    text = latin_text.upper()
+    found = _BRACKET.search(text)
     if found is None:
-        return None
+        # a city, territory or country after the closed bracket ("KAM KEE CAFE (MONG KOK)HONG KONG    HK": a card
+        # line's city and country columns, field guide 2.1.7), or a full stop, leaves the bracket the branch
+        closing = text.rfind(")")
+        after = text[closing + 1 :]
+        if closing < 0 or re.search(r"[^A-Z\s.,]", after) or not _places_only("".join(latin_words(after))):
+            return None
+        found = _BRACKET.search(text[: closing + 1])
+        if found is None:
+            return None
     letters = "".join(w for w in latin_words(found.group("group")) if w not in BUSINESS_WORDS)
     if len(letters) < 2 or any(letters in pinyin_of(city) for city in _CITIES):
         return None
