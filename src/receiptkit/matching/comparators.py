@@ -470,6 +470,20 @@ _LEVELS_READ: dict[tuple, str] = {}  # MerchantComparator._level
 _LEVELS_KEPT = 1 << 17
 
 
+def _bracket_place(text: str) -> str:
+    """The listed Hong Kong place in the closed bracket of a Latin-only text ("" when none)."""
+    if not _latin_only(parse_merchant(text).key):
+        return ""
+    group = bracket_branch(_clean(text)[0])
+    return group[0] if group is not None and group[1] and is_english_place(group[0]) else ""
+
+
+def _at_place(place: str, branch: str) -> bool:
+    """Whether a journal branch is at a listed place (its English name, or a place inside it or holding it)."""
+    places = english_places(branch)
+    return place in places or any(places_nest(place, p) for p in places)
+
+
 def _other_place(proof: MerchantName, journal: MerchantName) -> Reading | None:
     """``other branch`` when a Latin line's bracket names a Hong Kong place and the journal's branch is
     another one ("TSUI WAH RESTAURANT (CENTRAL)" or "KAM KEE CAFE (MONG KOK)" against 金記茶餐廳(銅鑼灣店)):
@@ -827,6 +841,19 @@ class MerchantComparator(Comparator):
                     dtype=bool,
                 )
                 row = np.where(((row == unrelated) | (row == neutral)) & is_shop & ~sibling, other, row)
+            place = _bracket_place(str(text))
+            if place and (row == other).any():
+                # a Latin line at a Hong Kong place another shop here is not at (_other_place) is a shop at that
+                # place: another shop for every shop sign here whose branch is named and is not that place (the
+                # journal's own shop at that place, or one inside it, keeps its reading)
+                elsewhere = np.array(
+                    [
+                        is_shop[k] and bool(parsed[k].branch) and not _at_place(place, parsed[k].branch or "")
+                        for k in range(len(names))
+                    ],
+                    dtype=bool,
+                )
+                row = np.where(((row == unrelated) | (row == neutral)) & elsewhere, other, row)
             levels[t] = row
             u = (
                 np.array([shares[row == q].sum() for q in range(n_levels)])
