@@ -193,6 +193,18 @@ def edit_the_head_file(path: Path) -> None:
     _head_file(path).write_text(json.dumps(data))
 
 
+def overwrite_the_head_with_binary_bytes(path: Path) -> None:
+    _head_file(path).write_bytes(bytes([0xDA, 0xFF, 0x00, 0x81]) * 50)  # not UTF-8 at all
+
+
+def overwrite_the_head_with_deeply_nested_json(path: Path) -> None:
+    _head_file(path).write_text("[" * 100_000 + "]" * 100_000)  # deeper than the JSON parser recurses
+
+
+def empty_the_head_file(path: Path) -> None:
+    _head_file(path).write_bytes(b"")
+
+
 def truncate_and_rewrite_the_head_without_the_key(path: Path) -> None:
     with _db(path) as db:
         db.execute("delete from receiptkit_audit where seq >= 8")
@@ -307,6 +319,9 @@ TAMPERS: list[tuple[Callable[[Path], None], str, int | None]] = [
     (replace_the_head_file_with_an_older_one, "unsigned_tail", 6),
     (edit_the_head_file, "head_invalid", None),
     (truncate_and_rewrite_the_head_without_the_key, "head_invalid", None),
+    (overwrite_the_head_with_binary_bytes, "head_invalid", None),
+    (overwrite_the_head_with_deeply_nested_json, "head_invalid", None),
+    (empty_the_head_file, "head_invalid", None),
     (rebuild_everything_under_another_key, "wrong_key", None),
     (duplicate_a_row, "duplicated", 4),
     (change_a_status, "edited", 7),

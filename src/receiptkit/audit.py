@@ -266,7 +266,10 @@ def _strict_json(text: str) -> Any:
             out[name] = value
         return out
 
-    return json.loads(text, object_pairs_hook=pairs)
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except RecursionError:  # garbled text ("[[[[..."): refused as malformed, never a crash
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 def _scrub(value: Any, where: str) -> Any:
@@ -482,6 +485,12 @@ def read_head(path: str | os.PathLike[str]) -> ChainHead:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
         raise AuditError(f"cannot read the audit head ({exc.strerror})", file=str(source)) from None
+    except UnicodeDecodeError as exc:  # binary bytes over the head: a garbled head, not a crash
+        raise AuditError(
+            f"not a receiptkit audit head (not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start})",
+            file=str(source),
+        ) from None
     lines = [line for line in text.splitlines() if line.strip()]
     if lines and lines[0].lstrip().startswith("{") and EXPORT_FORMAT in lines[0]:
         try:
