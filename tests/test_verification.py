@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from receiptkit.audit import AuditLog
-from receiptkit.errors import AuditError
+from receiptkit.errors import AuditError, VerificationKeyError
 from receiptkit.verification import (
     FIELDS,
     SecretKey,
@@ -492,3 +492,61 @@ def test_public_key_files_that_are_not_ed25519_public_keys_are_refused(tmp_path)
     with pytest.raises(AuditError, match="cannot read"):
         load_public_key(tmp_path / "missing.pem")
     assert load_public_key(load_key(KEY).public_key().pem()) == load_key(KEY).public_key()
+
+
+_PUBLIC_KEY_TEXTS = {
+    "pem": load_key("hex:" + "5a" * 32).public_key().pem().decode("ascii"),
+    "rsa pem": "-----BEGIN RSA PUBLIC KEY-----\nMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw\n-----END RSA PUBLIC KEY-----\n",
+    "certificate": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUb3Jz\n-----END CERTIFICATE-----\n",
+    "ssh": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoa merchant@shop",
+    "ssh rsa": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp9 me@x",
+    "pem body": "".join(load_key("hex:" + "5a" * 32).public_key().pem().decode("ascii").splitlines()[1:-1]),
+    "fingerprint": load_key("hex:" + "5a" * 32).public_key().fingerprint,
+    "raw pem": "raw:" + load_key("hex:" + "5a" * 32).public_key().pem().decode("ascii"),
+}
+
+
+@pytest.mark.parametrize("text", list(_PUBLIC_KEY_TEXTS.values()), ids=list(_PUBLIC_KEY_TEXTS))
+def test_public_key_text_is_refused_as_the_secret_key(text: str, tmp_path, monkeypatch) -> None:
+    """The exported public key is published: keying codes and the log with it lets anyone forge them."""
+    monkeypatch.delenv("RECEIPTKIT_KEY", raising=False)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+    with pytest.raises(VerificationKeyError, match="public key"):
+        load_key(text)
+    monkeypatch.setenv("RECEIPTKIT_KEY", text)
+    with pytest.raises(VerificationKeyError, match="RECEIPTKIT_KEY") as from_env:
+        load_key()
+    assert "public key" in str(from_env.value)
+    monkeypatch.delenv("RECEIPTKIT_KEY")
+    key_file = tmp_path / "merchant.pem"
+    key_file.write_text(text, encoding="ascii")
+    monkeypatch.setenv("RECEIPTKIT_KEY_FILE", str(key_file))
+    with pytest.raises(VerificationKeyError, match="public key") as from_file:
+        load_key()
+    assert from_file.value.file == str(key_file)
+    with pytest.raises(VerificationKeyError, match="public key"):
+        load_key(path=key_file)
+
+
+def test_a_der_public_key_file_is_refused(tmp_path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = load_key("hex:" + "5a" * 32).public_key().pem()
+    der = serialization.load_pem_public_key(pem).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "merchant.der").write_bytes(der)
+    with pytest.raises(VerificationKeyError, match="public key"):
+        load_key(path=tmp_path / "merchant.der")
+    with pytest.raises(VerificationKeyError, match="public key"):
+        load_key(der)
+
+
+def test_secret_key_formats_that_look_alike_still_load() -> None:
+    """Documented forms are not caught by the public-key check: a private key's text, raw text, hex, base64."""
+    assert load_key(
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIFoaGhoaGhoaGhoa\n-----END PRIVATE KEY-----"
+    )
+    assert load_key("raw:a long passphrase about public keys").key_id
+    assert load_key("base64:" + base64.b64encode(b"\x5a" * 32).decode()).key_id
+    assert load_key("ssh-ed25519" + "x" * 20).key_id  # no space: text, not an SSH public key line

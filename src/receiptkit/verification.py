@@ -315,7 +315,42 @@ def _b64decode(text: str) -> bytes:
     return base64.b64decode(body + "=" * (-len(body) % 4), altchars=altchars, validate=True)
 
 
-def _decode_key_text(text: str) -> bytes:
+# Published key material: PEM public keys and certificates, SSH public key lines, a public key's
+# fingerprint, and the DER of an Ed25519 public key (what the base64 body of merchant.pem decodes to).
+_PUBLIC_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9 ]+ )?(?:PUBLIC KEY|CERTIFICATE)-----")
+_SSH_PUBLIC = re.compile(r"(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh|ecdsa)-[\w@.-]+) AAAA")
+_FINGERPRINT = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3}")
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def _refuse_public_key(text: str | None, material: bytes, *, source: str, file: str | None = None) -> None:
+    """Raise when key text or bytes are a public key: published, so no secret (anyone could forge codes)."""
+    stripped = (text or "").strip()
+    if stripped.lower().startswith("raw:"):
+        stripped = stripped[4:].strip()
+    public = (
+        _PUBLIC_PEM.search(stripped) is not None
+        or _SSH_PUBLIC.match(stripped) is not None
+        or _FINGERPRINT.fullmatch(stripped) is not None
+        or (len(material) == len(_ED25519_SPKI_PREFIX) + 32 and material.startswith(_ED25519_SPKI_PREFIX))
+    )
+    if public:
+        raise VerificationKeyError(
+            f"{source} holds a public key, not the merchant's secret key: a public key is published, "
+            "so codes keyed with it could be forged by anyone; use the secret key "
+            "(e.g. hex:..., see docs/reprint.md#the-key)",
+            file=file,
+        )
+
+
+def _decode_key_text(text: str, *, source: str = "the key text", file: str | None = None) -> bytes:
+    """Key text, refused when it is a public key (``source``/``file`` name where it came from)."""
+    material = _decode_key_material(text)
+    _refuse_public_key(text, material, source=source, file=file)
+    return material
+
+
+def _decode_key_material(text: str) -> bytes:
     """Key material written as text: ``hex:...``, ``base64:...``, bare hex, bare base64, else raw text."""
     text = text.strip()
     lowered = text.lower()
@@ -348,10 +383,12 @@ def _read_key_file(path: str | os.PathLike[str]) -> bytes:
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:
-        return data  # a binary key file: the bytes are the key
+        # a binary key file: the bytes are the key, unless they are a DER public key
+        _refuse_public_key(None, data, source="the key file", file=str(path))
+        return data
     if not text.strip():
         raise AuditError("the key file is empty", file=str(path))
-    return _decode_key_text(text)
+    return _decode_key_text(text, source="the key file", file=str(path))
 
 
 def load_key(
@@ -378,7 +415,9 @@ def load_key(
     bytes when it is not ASCII. Surrounding whitespace is ignored.
 
     Raises :class:`~receiptkit.errors.VerificationKeyError` (an ``AuditError``) when no key is found or the key is
-    empty or shorter than 16 bytes. Neither the key nor any part of it is ever
+    empty or shorter than 16 bytes, or when it is a public key (PEM ``-----BEGIN ... PUBLIC KEY-----`` or
+    certificate, an SSH public key line, a fingerprint ``ABCD-EFGH-JKLM-NPQR``, an Ed25519 public key's DER or
+    its base64): published text keys nothing, anyone could forge codes with it. Neither the key nor any part of it is ever
     put in an error message.
 
     >>> load_key("hex:" + "ab" * 16).key_id == load_key(bytes.fromhex("ab" * 16)).key_id
@@ -391,6 +430,7 @@ def load_key(
     if isinstance(key, SecretKey):
         return key
     if isinstance(key, bytes | bytearray):
+        _refuse_public_key(None, bytes(key), source="the key given")
         return SecretKey(bytes(key))
     if isinstance(key, str):
         if len(key) < 4096 and os.path.isfile(key.strip()):
@@ -404,7 +444,7 @@ def load_key(
     if text is not None:
         if not text.strip():
             raise VerificationKeyError(f"the environment variable {env} is empty")
-        return SecretKey(_decode_key_text(text))
+        return SecretKey(_decode_key_text(text, source=f"the environment variable {env}"))
     file = os.environ.get(file_env)
     if file:
         return SecretKey(_read_key_file(file))

@@ -62,3 +62,32 @@ def test_export_the_public_key_and_verify_without_any_secret(tmp_path):
     assert missing.returncode == 2 and "nope.pem" in missing.stderr
     no_key = _run("key", "export-public", "other.pem", cwd=tmp_path, key=None)
     assert no_key.returncode == 2 and "RECEIPTKIT_KEY" in no_key.stderr
+
+
+def test_the_exported_public_key_is_refused_as_the_merchant_key(tmp_path):
+    """merchant.pem is published: reprinting with it as RECEIPTKIT_KEY_FILE would key codes anyone can forge."""
+    from receiptkit.demo import run_demo
+
+    run_demo(tmp_path, n_transactions=40, n_proofs=2, seed=4, slips=0)
+    assert _run("key", "export-public", "merchant.pem", cwd=tmp_path, key=KEY).returncode == 0
+    pem = (tmp_path / "merchant.pem").read_text()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTKIT_")}
+    env.update(COLUMNS="200", PYTHONIOENCODING="utf-8", RECEIPTKIT_KEY_FILE="merchant.pem")
+    args = ["reprint", "T00000001", "--journal", "journal.csv", "--operator", "amy", "--reason", "lost"]
+    done = subprocess.run(
+        [sys.executable, "-m", "receiptkit.cli", *args, "--pdf", "dup.pdf"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "merchant.pem" in done.stderr and "public key" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    body = "".join(pem.splitlines()[1:-1])
+    assert body[:20] not in done.stderr and body[:20] not in done.stdout  # the key text is never echoed
+    assert not (tmp_path / "dup.pdf").exists() and "signed" not in done.stdout
+    as_text = _run(*args, "--pdf", "dup.pdf", cwd=tmp_path, key=pem)
+    assert as_text.returncode == 2 and "RECEIPTKIT_KEY" in as_text.stderr and "public key" in as_text.stderr
+    assert not (tmp_path / "dup.pdf").exists()
