@@ -439,3 +439,9 @@ def test_a_line_at_a_hong_kong_place_is_another_shop_for_the_journals_shops_else
     merchants = np.array([KAMKEE, "金记茶餐厅(静安寺店)", TSUIWAH, "翠華餐廳"], dtype=object)
     table = c.table(merchants, np.full(4, 0.25), pd.Series(["TSUI WAH RESTAURANT (CENTRAL)"]), {})
     assert list(c.names[table.levels[0]]) == ["other brand", "other brand", "neutral", "neutral"]
+
+
+@pytest.mark.parametrize("text", ["JINJI CAFE (NO.2)", "JINJI CAFE (NO 2)", "JINJI CAFE (NO2)"])
+def test_a_numbered_shop_in_brackets_is_no_branch_named_no(text) -> None:
+    """'(NO.2)' is a shop's number, not a branch spelled NO: it read 'other branch' of 金记茶餐厅(静安寺店)."""
+    assert MerchantComparator().read(text, "金记茶餐厅(静安寺店)").level == "brand"

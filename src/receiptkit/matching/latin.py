@@ -358,7 +358,11 @@ def bracket_branch(latin_text: str) -> tuple[str, bool] | None:
         found = _BRACKET.search(text[: closing + 1])
         if found is None:
             return None
-    letters = "".join(w for w in latin_words(found.group("group")) if w not in BUSINESS_WORDS)
+    group = found.group("group")
+    words = [w for w in latin_words(group) if w not in BUSINESS_WORDS]
+    if any(ch.isdigit() for ch in group):
+        words = [w for w in words if w != "NO"]  # "(NO.2)": a shop's number, not a branch spelled NO
+    letters = "".join(words)
     if len(letters) < 2 or any(letters in pinyin_of(city) for city in _CITIES):
         return None
     if letters in _TERRITORIES or _COUNTRY_WORD.fullmatch(letters):
