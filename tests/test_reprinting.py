@@ -154,6 +154,41 @@ def test_a_confident_match_row_reprints(journal, audit, tmp_path):
     assert (tmp_path / "x.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_match_at_the_matchers_threshold_reprints_by_default(journal, audit, tmp_path):
+    """The default minimum is the matcher's own threshold (0.985): a match the matcher calls matched at
+    0.9933 was refused against a stale copied 0.995."""
+    from receiptkit.matching.policy import MatchPolicy
+
+    threshold = MatchPolicy().match_threshold
+    assert ReprintPolicy().min_confidence == threshold
+    for confidence, name in ((0.9933, "x.png"), (threshold, "y.png")):
+        record = reprint(
+            _verdict("matched", confidence),
+            journal=journal,
+            operator="op1",
+            reason="r",
+            png=tmp_path / name,
+            audit=audit,
+        )
+        assert record.status == "printed"
+
+
+def test_an_explicit_higher_minimum_is_kept_and_refuses_below_it(journal, audit, tmp_path):
+    policy = ReprintPolicy(min_confidence=0.995)
+    assert policy.min_confidence == 0.995
+    with pytest.raises(ReprintRefused) as caught:
+        reprint(
+            _verdict("matched", 0.9933),
+            journal=journal,
+            operator="op1",
+            reason="r",
+            png=tmp_path / "x.png",
+            audit=audit,
+            policy=policy,
+        )
+    assert caught.value.rule == "confidence" and "0.995" in str(caught.value)
+
+
 def test_override_needs_the_rule_named_and_prints_the_status(journal, audit, tmp_path):
     record = reprint(
         _row(journal, "B"),

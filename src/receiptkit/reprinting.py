@@ -97,12 +97,23 @@ REBUILT_REMARK = "数据来自收单机构记录/data from acquirer records"
 DEFAULT_AUDIT = "receiptkit-audit.sqlite"
 
 
+def _match_threshold() -> float:
+    """The matcher's own ``matched`` threshold: the default reprint minimum (one source of truth)."""
+    from receiptkit.matching.policy import MatchPolicy
+
+    return float(MatchPolicy().match_threshold)
+
+
 @dataclass(frozen=True)
 class ReprintPolicy:
     """Controls on reprints.
 
     ``min_confidence``: the match confidence a proof-based reprint needs
-    (default 0.995, the matcher's own threshold). ``cap``: most reprints of one
+    (default: the matcher's own threshold, ``MatchPolicy().match_threshold``,
+    read from the policy so that what the matcher calls ``matched`` is never
+    refused for its confidence; a higher minimum given here is kept, and
+    ``receiptkit find`` then says a match below it is below the reprint
+    minimum instead of offering the reprint). ``cap``: most reprints of one
     transaction (None: no cap; every number ever allocated counts, printed or
     not). ``template`` and ``width``: slip layout (None: chosen from the
     transaction). ``require_proof``: refuse (rule ``proof_required``) every
@@ -112,7 +123,7 @@ class ReprintPolicy:
     confirmation, see :mod:`receiptkit.printers`).
     """
 
-    min_confidence: float = 0.995
+    min_confidence: float = field(default_factory=_match_threshold)
     cap: int | None = None
     template: str | None = None
     width: str = "80mm"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -25,6 +27,8 @@ from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from receiptkit.reprinting import ReprintPolicy
 
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -151,6 +155,10 @@ def find(
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
         )
+    below = _below_reprint_minimum(verdict, proof.iloc[0])
+    if below:
+        console.print(f"[bold]{escape(below)}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FOUND_PROBLEM)
     if status == "matched":
         command = [
             "receiptkit",
@@ -171,6 +179,48 @@ def find(
         )
     else:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def reprint_policy(**controls: Any) -> ReprintPolicy:
+    """The reprint controls both ``find`` (is the match enough to offer a reprint?) and ``reprint`` apply."""
+    from receiptkit.reprinting import ReprintPolicy
+
+    return ReprintPolicy(**controls)
+
+
+def _below_reprint_minimum(verdict: Mapping[str, Any], proof: pd.Series) -> str:
+    """What to say when a ``matched`` verdict is below the reprint minimum (``""`` when it is not).
+
+    The minimum is the matcher's own threshold by default, so this says something only when the reprint
+    controls ask for more: then ``find`` must not offer a ``reprint with:`` line that would be refused.
+    """
+    if str(verdict["status"]) != "matched":
+        return ""
+    confidence, minimum = float(verdict["confidence"]), reprint_policy().min_confidence
+    if confidence >= minimum:
+        return ""
+
+    import pandas as pd
+
+    def missing(column: str) -> bool:
+        value = proof.get(column)
+        return value is None or bool(pd.isna(value)) or str(value).strip() == ""
+
+    asks = [
+        text
+        for wanted, text in (
+            (missing("card_last4"), "the last 4 digits of the card"),
+            (str(proof.get("ts_precision") or "") != "second", "the time of payment to the second"),
+            (missing("reference"), "the reference number (参考号) or auth code"),
+            (missing("wallet_txn_id"), "the wallet's transaction number (交易单号) if paid by wallet"),
+        )
+        if wanted
+    ] or ["another proof of the same payment (the slip, the bank's or wallet's record)"]
+    shown = math.floor(confidence * 1000) / 10  # 99.49 % is not shown as 99.5 %, "below" the same 99.5 %
+    return (
+        f"matched at {shown:.1f} %, below the reprint minimum {minimum * 100:.1f} %: "
+        f"ask for {', '.join(asks)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -558,7 +608,7 @@ def reprint_cmd(
     code); 2 when it was refused or failed.
     """
     import receiptkit as rk
-    from receiptkit.reprinting import ReprintPolicy, lookup
+    from receiptkit.reprinting import lookup
 
     evidence = _Evidence(
         amount,
@@ -631,7 +681,7 @@ def reprint_cmd(
             proof=proof_row,
             audit=str(audit),
             override=override or (),
-            policy=ReprintPolicy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
+            policy=reprint_policy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
             printer_profile=profile,
         )
     except PrintUnconfirmed as exc:

@@ -165,8 +165,11 @@ def reconcile_cmd(
         list[str] | None,
         typer.Option(help="Card billing rate JOURNAL_CCY:PROOF_CCY=RATE, e.g. HKD:CNY=0.92; repeatable."),
     ] = None,
+    # the help's number is MatchPolicy().match_threshold (tests/cli/test_find_reprint_agree.py checks it):
+    # importing the policy here would load the matcher at every command's start
     threshold: Annotated[
-        float | None, typer.Option(help="Match threshold (posterior; default: the policy's 0.995).")
+        float | None,
+        typer.Option(help="Match threshold (posterior; default: MatchPolicy's match_threshold, 0.985)."),
     ] = None,
     plots: Annotated[bool, typer.Option(help="Embed plots in an HTML report.")] = True,
     learn: Annotated[
