@@ -71,6 +71,35 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo | None:
         raise TimeParseError("unknown time zone", value=tz) from exc
 
 
+def zone_text(tz: str) -> str:
+    """The zone ``tz`` names, as text every reader and pandas take: its IANA name, or its offset ``+08:00``.
+
+    ``"+8"``, ``"UTC+8"``, ``"GMT+8"`` and ``"+08:00"`` give ``"+08:00"`` (8 hours ahead: the sign as
+    written, as :func:`resolve_tz` reads it; pandas and ``ZoneInfo`` cannot read the first three);
+    ``"Asia/Shanghai"`` gives itself. Raises :class:`TimeParseError` for anything else.
+    """
+    zone = resolve_tz(tz)
+    if isinstance(zone, dt.timezone):
+        offset = zone.utcoffset(None)
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    key = _zone_key(zone)
+    return key if key is not None else str(tz).strip()
+
+
+def zone_advice(tz: object) -> str:
+    """What to write instead of an unknown zone: the IANA name ending in it (``Hong_Kong``), else examples."""
+    text = str(tz).strip().replace(" ", "_").lower()
+    if text:
+        from zoneinfo import available_timezones
+
+        near = sorted(k for k in available_timezones() if k.lower().endswith("/" + text))
+        if near:
+            return f"use the IANA name {near[0]}"
+    return "use an IANA name such as Asia/Shanghai or Asia/Hong_Kong, or an offset such as +08:00 or UTC+8"
+
+
 class _Convention(NamedTuple):
     """How a territory writes a numeric date, from CLDR: day first or not, its likely locale and pattern."""
 

@@ -745,3 +745,26 @@ def test_a_date_cell_holding_a_clock_time_is_refused_naming_it(written: str) -> 
     with pytest.raises(JournalError) as info:
         read_journal(data, preset="unionpay_terminal")
     assert (info.value.row, info.value.column, info.value.value) == (4, "交易日期", written)
+
+
+@pytest.mark.parametrize("tz", ["UTC+8", "GMT+8", "+8", "+08:00", "UTC+08:00"])
+def test_a_zone_written_as_an_offset_reads_as_that_offset(tz: str) -> None:
+    """``UTC+8`` / ``GMT+8`` / ``+8`` mean 8 hours ahead, as resolve_tz reads them (pandas cannot read them)."""
+    journal = read_journal(CANONICAL, tz=tz)
+    shanghai = read_journal(CANONICAL, tz="Asia/Shanghai")
+    assert str(journal["ts"].dt.tz) == "UTC+08:00"
+    assert (journal["ts"] == shanghai["ts"]).all()
+    assert journal["ts"].iloc[0].utcoffset() == pd.Timedelta(hours=8)
+
+
+def test_a_zone_behind_utc_is_read_with_the_sign_as_written() -> None:
+    journal = read_journal(CANONICAL, tz="GMT-5")
+    assert journal["ts"].iloc[0].utcoffset() == pd.Timedelta(hours=-5)
+
+
+@pytest.mark.parametrize("tz", ["Hong_Kong", "HKT", "UTC+25", "nowhere/at all"])
+def test_an_unknown_zone_is_a_typed_error_naming_tz_not_the_file(tz: str) -> None:
+    with pytest.raises(JournalError) as error:
+        read_journal(CANONICAL, tz=tz)
+    assert error.value.file is None  # the option is wrong, not the journal
+    assert "tz=" in str(error.value) and repr(tz) in str(error.value) and "Asia/" in str(error.value)

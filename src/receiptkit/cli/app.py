@@ -7,6 +7,7 @@ traceback unless ``--debug``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, NoReturn
 
 import typer
@@ -106,6 +107,30 @@ def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) ->
     exc = with_key_options(exc, key_file=key_file, public_key=public_key)
     err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
+
+
+def checked_zone(option: str = "--tz") -> Callable[[str | None], str | None]:
+    """A typer callback for a zone option: its value as every reader takes it (``UTC+8`` -> ``+08:00``).
+
+    One validation for every command's ``--tz`` (:func:`receiptkit.timeparse.zone_text`: an IANA name,
+    or an offset ``+8``, ``UTC+8``, ``GMT-5``, ``+05:30`` read with the sign as written); anything
+    else is exit 2 with one line naming the option and the value, before any file is read.
+    """
+
+    def check(value: str | None) -> str | None:
+        from receiptkit.errors import TimeParseError
+        from receiptkit.timeparse import zone_advice, zone_text
+
+        if value is None:
+            return None
+        try:
+            return zone_text(value)
+        except TimeParseError as exc:
+            fail(
+                TimeParseError(f"{option} {value!r} is not a time zone ({exc.reason}): {zone_advice(value)}")
+            )
+
+    return check
 
 
 def internal_error(exc: BaseException) -> int:

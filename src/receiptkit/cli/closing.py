@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, checked_zone, console, err_console, fail
 from receiptkit.errors import ReceiptkitError
 
 _AUDIT = Path("receiptkit-audit.sqlite")
@@ -37,7 +37,9 @@ def close_terminal_cmd(
     operator: Annotated[str | None, typer.Option(help="Who closes (default: the OS user).")] = None,
     audit: Annotated[Path, typer.Option(help="The audit log (SQLite file) holding the register.")] = _AUDIT,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
-    tz: Annotated[str | None, typer.Option(help="Time zone of the journal's times.")] = None,
+    tz: Annotated[
+        str | None, typer.Option(help="Time zone of the journal's times.", callback=checked_zone())
+    ] = None,
     rate: Annotated[str | None, typer.Option(help="Fee rate, e.g. 0.60% (default: inferred).")] = None,
     at: Annotated[str | None, typer.Option(help="Closing time, ISO 8601 with offset (default: now).")] = None,
     key_file: Annotated[

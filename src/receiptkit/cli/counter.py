@@ -18,6 +18,7 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    checked_zone,
     console,
     err_console,
     fail,
@@ -57,7 +58,11 @@ def find(
         ),
     ] = None,
     tz: Annotated[
-        str, typer.Option(help="Time zone of --time, and of journal times written without one.")
+        str,
+        typer.Option(
+            help="Time zone of --time, and of journal times written without one (Asia/Shanghai, +08:00, UTC+8).",
+            callback=checked_zone(),
+        ),
     ] = DEFAULT_TZ,
     dayfirst: DayfirstOption = None,
     proof_file: Annotated[
@@ -585,7 +590,8 @@ def reprint_cmd(
     tz: Annotated[
         str | None,
         typer.Option(
-            help=f"Time zone of the journal's times and of --time (default for --time: {DEFAULT_TZ})."
+            help=f"Time zone of the journal's times and of --time (default for --time: {DEFAULT_TZ}).",
+            callback=checked_zone(),
         ),
     ] = None,
     cap: Annotated[

@@ -25,7 +25,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, internal_error
+from receiptkit.cli.app import (
+    EXIT_FOUND_PROBLEM,
+    app,
+    checked_zone,
+    console,
+    err_console,
+    fail,
+    internal_error,
+)
 from receiptkit.errors import ProofError, ReceiptkitError
 
 if TYPE_CHECKING:
@@ -156,8 +164,13 @@ def reconcile_cmd(
         list[Path] | None, typer.Option("--out", help="Report file: .xlsx, .html or .csv; repeatable.")
     ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name (default: recognised).")] = None,
-    tz: Annotated[str | None, typer.Option(help="Zone of times written without one, in the inputs.")] = None,
-    show_tz: Annotated[str, typer.Option(help="Zone the report shows times in.")] = "Asia/Shanghai",
+    tz: Annotated[
+        str | None,
+        typer.Option(help="Zone of times written without one, in the inputs.", callback=checked_zone()),
+    ] = None,
+    show_tz: Annotated[
+        str, typer.Option(help="Zone the report shows times in.", callback=checked_zone("--show-tz"))
+    ] = "Asia/Shanghai",
     proof_format: Annotated[
         str | None, typer.Option(help="Format of the proof files (default: recognised per file).")
     ] = None,

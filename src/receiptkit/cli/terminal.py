@@ -15,6 +15,7 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    checked_zone,
     console,
     err_console,
     fail,
@@ -314,7 +315,9 @@ def activity_cmd(
         list[str] | None, typer.Option(help="A label per journal (default: file names).")
     ] = None,
     audit: AuditOption = DEFAULT_AUDIT,
-    tz: Annotated[str | None, typer.Option(help="Time zone of the journals' naive times.")] = None,
+    tz: Annotated[
+        str | None, typer.Option(help="Time zone of the journals' naive times.", callback=checked_zone())
+    ] = None,
 ) -> None:
     """The list a merchant hands the acquirer and the police: the terminal's transactions after its loss."""
     import receiptkit as rk

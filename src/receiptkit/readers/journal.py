@@ -37,7 +37,7 @@ from receiptkit.arrowtext import (
     remembering,
     surely_distinct,
 )
-from receiptkit.errors import AmountError, JournalError, ReceiptkitError
+from receiptkit.errors import AmountError, JournalError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
 from receiptkit.pan import mask_pans_in_text
@@ -76,6 +76,7 @@ from receiptkit.schema import (
     _surely_in_range,
     _validate_journal,
 )
+from receiptkit.timeparse import zone_advice, zone_text
 
 __all__ = [
     "ID_COLUMNS",
@@ -175,6 +176,8 @@ def read_journal(
     )
     if unreadable:
         raise JournalError(unreadable, file=name)
+    if tz is not None:
+        tz = _zone_option(tz)
     try:
         with remembering():  # covers of Parquet columns (their dictionaries), for this read only
             return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))
@@ -186,6 +189,15 @@ def read_journal(
         raise JournalError(
             exc.reason, file=exc.file or name, row=exc.row, column=exc.column, value=_safe(exc.value)
         ) from None
+
+
+def _zone_option(tz: str) -> str:
+    """``tz=`` as every step reads it (``UTC+8`` -> ``+08:00``); a zone no one knows is the option's fault."""
+
+    try:
+        return zone_text(tz)
+    except TimeParseError as exc:
+        raise JournalError(f"tz={tz!r} is not a time zone ({exc.reason}): {zone_advice(tz)}") from None
 
 
 def sniff(source: Any, *, encoding: str | None = None) -> str | None:
@@ -1031,7 +1043,7 @@ def _canonical(
     if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
         ts = pd.to_datetime(ts, utc=True)
     if zone is not None:
-        ts = ts.dt.tz_convert(zone)
+        ts = ts.dt.tz_convert(zone_text(zone))  # "+08:00" for "UTC+8" (a preset's zone is a name)
     out["ts"] = ts
     held = [c for c in ID_COLUMNS if c in out]
     for column in held:
