@@ -324,3 +324,27 @@ def test_what_to_ask_of_a_record_paid_to_someone_else_is_its_payee() -> None:
     assert row["status"] == "ambiguous", row["reason"]
     assert "agree on every field" not in row["ask"]
     assert "payee" in row["ask"] and "Alipay" in row["ask"]
+
+
+def test_reprint_at_the_counter_holds_what_find_holds(tmp_path, monkeypatch) -> None:
+    """`find` weighed a proof with the month's kept payees (Learned.policy) and held a record paid to a stranger;
+    `reprint` with the same proof matched it without them and printed the shop's sale for it."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    j, proven = _shop()
+    rk.save_learned(tmp_path / "journal.csv.receiptkit.json", rk.match(proofs(*proven), j))
+    j.to_csv(tmp_path / "journal.csv", index=False)
+    proofs(_swap()).drop(columns=["raw"], errors="ignore").to_csv(tmp_path / "swap.csv", index=False)
+    evidence = ["--journal", str(tmp_path / "journal.csv"), "--proof", str(tmp_path / "swap.csv")]
+    found = CliRunner().invoke(app, ["find", *evidence, "--no-cache"], terminal_width=300)
+    assert found.exit_code == 1 and "reprint with:" not in found.output, found.output  # held, not matched
+    assert "payee" in found.output, found.output
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "5a" * 32)
+    out = tmp_path / "dup.pdf"
+    args = ["reprint", *evidence, "--operator", "li", "--reason", "lost slip", "--pdf", str(out)]
+    args += ["--audit", str(tmp_path / "audit.sqlite")]
+    done = CliRunner().invoke(app, args, terminal_width=300)
+    assert done.exit_code == 2, done.output
+    assert not out.exists()

@@ -669,7 +669,8 @@ def reprint_cmd(
 
             kept, aliases, _ = learned_for(journal, learned, use_learned, audit if audit.is_file() else None)
             index = kept.index(log, merchant_aliases=aliases)
-            item = _proof_choice(rk.find(index, proof), proof_row, log, txn_id)
+            # and its billing rates, priors of absence and wallet payees (Learned.policy), as `find` weighs it
+            item = _proof_choice(rk.find(index, proof, policy=kept.policy()), proof_row, log, txn_id)
         elif trace is not None:
             item = lookup(log, stan=trace, terminal_id=terminal, batch_no=batch)
         elif rrn is not None:
