@@ -940,6 +940,8 @@ class AuditLog:
             except (SQLAlchemyError, ImportError) as exc:
                 raise AuditError(f"cannot open the audit log: {exc}", file=self.location) from None
         self._engine = engine
+        self.file_path: Path | None = file_path
+        """The SQLite file of the log (resolved), or None for a database server."""
         if head is not None:
             self.head_path: Path | None = Path(head).expanduser().resolve()
         elif file_path is not None:

@@ -513,6 +513,7 @@ def reprint(
     remarks: Iterable[str] = (),
     identified_by: Identification | str | None = None,
     printer_profile: str | None = None,
+    overwrite: bool = False,
 ) -> ReprintRecord:
     """Reprint a duplicate slip of one transaction under the control rules.
 
@@ -536,6 +537,12 @@ def reprint(
     ``printer_profile``: the python-escpos profile of a printer given by
     address (``"TM-T88V"``...): it decides the Chinese mode and whether the job
     can be confirmed by process ID (see :mod:`receiptkit.printers`).
+
+    A file output (and a ``file:`` printer) that is the audit log, its signed
+    head or lock file, or the merchant key file is always refused; a file
+    output that exists is refused unless ``overwrite=True``; two outputs to one
+    file are refused. These refusals (a :class:`~receiptkit.errors.ReceiptkitError`)
+    come before anything is logged or a reprint number is used.
 
     Raises :class:`~receiptkit.errors.ReprintRefused` naming the rule (the
     refusal is logged); :class:`~receiptkit.errors.PrinterError` for a bad
@@ -563,6 +570,20 @@ def reprint(
     kinds = (["printer"] if printer is not None else []) + list(files)
     if not kinds:
         raise ReceiptkitError("give at least one output: printer=, pdf=, png= or outputs=")
+    labelled = {f"{kind}={os.fspath(path)!r}": Path(path) for kind, path in files.items()}
+    may_exist: list[str] = []
+    device = getattr(printer, "path", None) if getattr(printer, "kind", None) == "file" else None
+    if device is not None:  # a file: printer may be a device that exists, never the log or the key
+        label = f"printer={getattr(printer, 'url', device)!r}"
+        labelled[label] = Path(device)
+        may_exist.append(label)
+    check_outputs(
+        labelled,
+        {**audit_files(audit), **_key_files(key)},
+        overwrite=overwrite,
+        may_exist=may_exist,
+        hint="pass overwrite=True to replace it",
+    )
     row, verdict, identification = _resolve(journal_row_or_match, journal, identified_by)
     log = _open_audit(audit, key)
     summary = proof_summary(proof) if proof is not None else None
@@ -724,6 +745,103 @@ def _file_outputs(**given: str | os.PathLike[str] | None) -> dict[str, str | os.
         if kind == "printer":
             raise ReceiptkitError("give the printer as printer=, not as a file output")
         target_class(kind)  # an unknown target is refused here
+    return files
+
+
+def check_outputs(
+    outputs: Mapping[str, str | os.PathLike[str]],
+    protected: Mapping[str, str | os.PathLike[str] | None],
+    *,
+    overwrite: bool,
+    may_exist: Iterable[str] = (),
+    hint: str = "pass --overwrite to replace it",
+) -> None:
+    """Refuse output files that would destroy something, before anything is logged.
+
+    ``outputs``: each output file by how the caller named it (``"--pdf dup.pdf"``,
+    ``"pdf='dup.pdf'"``). ``protected``: files an output may never be, by what they
+    are (``"the journal (--journal)"``); compared by resolved path and, when both
+    exist, :func:`os.path.samefile` (a hard link is the same file). An output
+    that exists is refused unless ``overwrite`` (``hint`` says how to allow it),
+    except those named in ``may_exist`` (a printer device file). Two outputs to
+    one file are refused. :class:`~receiptkit.errors.ReceiptkitError` naming the
+    output and the file.
+    """
+    devices = set(may_exist)
+    seen: dict[str, Path] = {}
+    for label, given in outputs.items():
+        path = Path(given)
+        for what, keep in protected.items():
+            if keep is not None and _same_file(path, Path(keep)):
+                named = "" if os.fspath(keep) in label else f", {os.fspath(keep)}"
+                raise ReceiptkitError(
+                    f"{label} is {what}{named}: a duplicate is never written over it; give another file"
+                )
+        for other, earlier in seen.items():
+            if _same_file(path, earlier):
+                raise ReceiptkitError(f"{label} is also {other}: give each output its own file")
+        seen[label] = path
+        if label not in devices and not overwrite and (path.exists() or path.is_symlink()):
+            raise ReceiptkitError(f"{label} exists; {hint}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same resolved path, or (both existing) a hard link."""
+    try:
+        if a.expanduser().resolve() == b.expanduser().resolve():
+            return True
+    except (OSError, RuntimeError):
+        pass
+    samefile = getattr(os.path, "samefile", None)
+    if samefile is None:
+        return False
+    try:
+        return bool(samefile(a.expanduser(), b.expanduser()))
+    except (OSError, ValueError):  # one of them does not exist (yet)
+        return False
+
+
+def audit_files(audit: AuditLog | str | os.PathLike[str] | None) -> dict[str, Path]:
+    """The files of an audit log (the log, its signed head, its lock) by what they are; none for a server."""
+    if isinstance(audit, AuditLog):
+        log_file, head = audit.file_path, audit.head_path
+    else:
+        text = os.fspath(audit if audit is not None else DEFAULT_AUDIT)
+        log_file = None
+        if "://" in text:
+            import sqlalchemy as sa
+
+            try:
+                url = sa.engine.make_url(text)
+            except Exception:  # a bad URL is refused when the log is opened
+                url = None
+            if (
+                url is not None
+                and url.get_backend_name() == "sqlite"
+                and url.database not in (None, "", ":memory:")
+            ):
+                log_file = Path(str(url.database)).expanduser()
+        else:
+            log_file = Path(text).expanduser()
+        head = None if log_file is None else log_file.with_name(log_file.name + ".head")
+    files: dict[str, Path] = {}
+    if log_file is not None:
+        files["the audit log"] = log_file
+    if head is not None:
+        files["the audit log's signed head"] = head
+        files["the audit log's lock file"] = head.with_name(head.name + ".lock")
+    return files
+
+
+def _key_files(key: Any) -> dict[str, Path]:
+    """The merchant key file(s) a reprint may read: ``key`` given as a path, or ``RECEIPTKIT_KEY_FILE``."""
+    from receiptkit.verification import KEY_FILE_ENV
+
+    files: dict[str, Path] = {}
+    if isinstance(key, os.PathLike):
+        files["the merchant key file"] = Path(key)
+    if os.environ.get(KEY_FILE_ENV, "").strip():
+        files[f"the merchant key file ({KEY_FILE_ENV})"] = Path(os.environ[KEY_FILE_ENV].strip())
     return files
 
 

@@ -158,7 +158,7 @@ def test_in_process_csv_refusal_override_and_tampering(
     verify = runner.invoke(app, ["terminal", "verify", "--audit", audit])  # ... but the register disagrees
     assert verify.exit_code == 1
     assert "cutoff_at" in verify.output and "the audit log says" in verify.output
-    refused = runner.invoke(app, [*reprint, "--reason", "x", "--audit", audit])
+    refused = runner.invoke(app, [*reprint, "--overwrite", "--reason", "x", "--audit", audit])
     assert refused.exit_code == 2 and "edited outside receiptkit" in refused.output
     shown = runner.invoke(app, ["terminal", "show", "12345678", "--audit", audit])
     assert shown.exit_code == 1 and "TAMPERED" in shown.output

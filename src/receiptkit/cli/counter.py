@@ -29,6 +29,7 @@ from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from receiptkit.printers import PrinterAddress
     from receiptkit.reprinting import ReprintPolicy
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -570,6 +571,9 @@ def reprint_cmd(
     ] = 10.0,
     pdf: Annotated[Path | None, typer.Option(help="Write the duplicate as PDF.")] = None,
     png: Annotated[Path | None, typer.Option(help="Write the duplicate as PNG.")] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing --pdf/--png file (never an input or the audit log).")
+    ] = False,
     audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
         "receiptkit-audit.sqlite"
     ),
@@ -612,6 +616,10 @@ def reprint_cmd(
     when the slip was sent but the printer did not confirm it (check the
     printer; the same command again reprints the same number with the same
     code); 2 when it was refused or failed.
+
+    An output file is never an input, the audit log, its signed head or the
+    key file; an existing one is replaced only with --overwrite. Both are
+    refused before anything is logged.
     """
     import receiptkit as rk
     from receiptkit.reprinting import lookup
@@ -638,10 +646,23 @@ def reprint_cmd(
             if printer is not None:
                 raise ReceiptkitError("give --printer or --printer-config, not both")
             printer = f"config:{printer_config}"
+        address = None
         if printer is not None:
             from receiptkit.printers import parse_printer_address
 
-            parse_printer_address(printer)  # checked before the journal is read or anything logged
+            address = parse_printer_address(printer)  # checked before the journal is read or anything logged
+        _check_outputs(
+            journal=journal,
+            pdf=pdf,
+            png=png,
+            printer=address,
+            audit=audit,
+            learned=learned,
+            proof_file=proof_file,
+            screenshot=screenshot,
+            printer_config=printer_config,
+            overwrite=overwrite,
+        )
         ways = [w for w, given in (("--trace", trace), ("--rrn", rrn), ("a proof", evidence.given)) if given]
         if len(ways) > 1 or (txn_id is not None and ways and ways != ["a proof"]):
             raise typer.BadParameter(
@@ -690,13 +711,15 @@ def reprint_cmd(
             override=override or (),
             policy=reprint_policy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
             printer_profile=profile,
+            overwrite=overwrite,
         )
     except PrintUnconfirmed as exc:
         sent = exc.record
         err_console.print(
             f"CHECK THE PRINTER: reprint {sent.reprint_no} of {escape(sent.txn_id)} was sent but the printer did not "
             f"confirm it ({escape(sent.detail)}); verification code {sent.short_code}. If the slip did not come out "
-            "whole, run the same command again: it reprints the same number with the same code. "
+            "whole, run the same command again (with --overwrite when it wrote a file): it reprints the same number "
+            "with the same code. "
             "`receiptkit audit pending` lists unconfirmed reprints.",
             highlight=False,
             soft_wrap=True,
@@ -718,6 +741,49 @@ def reprint_cmd(
         )
     if record.key_fingerprint:
         console.print(f"signed; public key {record.key_fingerprint}", highlight=False, soft_wrap=True)
+
+
+def _check_outputs(
+    *,
+    journal: Path,
+    pdf: Path | None,
+    png: Path | None,
+    printer: PrinterAddress | None,
+    audit: Path,
+    learned: Path | None,
+    proof_file: Path | None,
+    screenshot: Path | None,
+    printer_config: Path | None,
+    overwrite: bool,
+) -> None:
+    """Refuse, in the command's words, an output that would destroy an input, the audit log or the key.
+
+    Before the journal is read or anything logged (``rk.reprint`` checks the log and key again).
+    """
+    from receiptkit.matching.learned import learned_path
+    from receiptkit.reprinting import _key_files, audit_files, check_outputs
+
+    outputs: dict[str, Path] = {}
+    may_exist: list[str] = []
+    for option, path in (("--pdf", pdf), ("--png", png)):
+        if path is not None:
+            outputs[f"{option} {path}"] = path
+    if printer is not None and printer.kind == "file" and printer.path:
+        label = f"--printer {printer.url}"
+        outputs[label] = Path(printer.path)
+        may_exist.append(label)  # a device file: it exists
+    protected: dict[str, Path | None] = {
+        "the journal (--journal)": journal,
+        "what reconcile learned (--learned)": learned if learned is not None else learned_path(journal),
+        "the proof file (--proof)": proof_file,
+        "the screenshot (--screenshot)": screenshot,
+        "the printer configuration (--printer-config)": printer_config,
+    }
+    if "://" not in str(audit) and ":/" not in str(audit):  # a database URL has no file here
+        for what, path in audit_files(audit).items():
+            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
+    protected.update(_key_files(None))
+    check_outputs(outputs, protected, overwrite=overwrite, may_exist=may_exist)
 
 
 def _proof_choice(

@@ -1,0 +1,149 @@
+"""`reprint --pdf/--png/--printer file:` never writes over a file it was not told it may replace.
+
+`--pdf journal.csv` destroyed the journal, `--pdf receiptkit-audit.sqlite` the audit log (every
+verification code with it), `--pdf receiptkit-audit.sqlite.head` the signed head, and `--pdf dup.png`
+wrote PDF bytes over an earlier PNG duplicate. An output that is an input, the audit log, its head or
+the key is always refused; an existing file only with --overwrite; both before a number is used.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from receiptkit.cli import app
+from receiptkit.demo import run_demo
+
+KEY = "hex:" + "5a" * 32
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    run_demo(folder, n_transactions=80, n_proofs=2, seed=4, slips=0)
+    return folder
+
+
+@pytest.fixture
+def shop(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A folder with the journal and an audit log holding one reprint; the txn to reprint again."""
+    (tmp_path / "journal.csv").write_bytes((demo / "journal.csv").read_bytes())
+    journal = pd.read_csv(tmp_path / "journal.csv", dtype=str)
+    ok = journal[(journal["status"] == "approved") & (journal["txn_type"] == "sale")]
+    txn = str(ok[ok["channel"] == "card"].iloc[0]["txn_id"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+    first = _reprint(txn, "--png", "dup.png")
+    assert first.exit_code == 0, first.output
+    return tmp_path, txn
+
+
+def _reprint(txn: str, *outputs: str):
+    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "a", "--reason", "lost", *outputs]
+    return CliRunner().invoke(app, args)
+
+
+def _audit_rows(folder: Path) -> int:
+    with sqlite3.connect(folder / "receiptkit-audit.sqlite") as db:
+        return int(db.execute("select count(*) from receiptkit_audit").fetchone()[0])
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.name.endswith(".lock")}
+
+
+@pytest.mark.parametrize(
+    ("option", "target", "what"),
+    [
+        ("--pdf", "journal.csv", "the journal (--journal)"),
+        ("--png", "journal.csv", "the journal (--journal)"),
+        ("--pdf", "receiptkit-audit.sqlite", "the audit log (--audit)"),
+        ("--pdf", "receiptkit-audit.sqlite.head", "the audit log's signed head"),
+        ("--pdf", "sub/../journal.csv", "the journal (--journal)"),
+    ],
+)
+def test_an_output_over_an_input_or_the_audit_log_is_refused_even_with_overwrite(
+    shop: tuple[Path, str], option: str, target: str, what: str
+) -> None:
+    folder, txn = shop
+    (folder / "sub").mkdir()
+    before, rows = _snapshot(folder), _audit_rows(folder)
+    for extra in ((), ("--overwrite",)):
+        result = _reprint(txn, option, target, *extra)
+        assert result.exit_code == 2, result.output
+        assert f"error: {option} {target} is {what}" in result.output
+        assert _snapshot(folder) == before  # nothing written over, nothing logged
+        assert _audit_rows(folder) == rows
+
+
+def test_a_hard_link_to_the_journal_is_the_journal(shop: tuple[Path, str]) -> None:
+    folder, txn = shop
+    os.link(folder / "journal.csv", folder / "link.pdf")
+    before, rows = _snapshot(folder), _audit_rows(folder)
+    result = _reprint(txn, "--pdf", "link.pdf", "--overwrite")
+    assert result.exit_code == 2 and "--pdf link.pdf is the journal (--journal)" in result.output
+    assert _snapshot(folder) == before and _audit_rows(folder) == rows
+
+
+def test_the_key_file_is_never_an_output(shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, txn = shop
+    (folder / "merchant.key").write_text(KEY)
+    monkeypatch.delenv("RECEIPTKIT_KEY")
+    monkeypatch.setenv("RECEIPTKIT_KEY_FILE", str(folder / "merchant.key"))
+    result = _reprint(txn, "--pdf", "merchant.key", "--overwrite")
+    assert result.exit_code == 2 and "--pdf merchant.key is the merchant key file" in result.output
+    assert (folder / "merchant.key").read_text() == KEY
+
+
+def test_a_file_printer_over_the_journal_is_refused(shop: tuple[Path, str]) -> None:
+    folder, txn = shop
+    before, rows = _snapshot(folder), _audit_rows(folder)
+    result = _reprint(txn, "--printer", "file:journal.csv")
+    assert result.exit_code == 2 and "--printer file:journal.csv is the journal (--journal)" in result.output
+    assert _snapshot(folder) == before and _audit_rows(folder) == rows
+
+
+def test_an_existing_duplicate_is_replaced_only_with_overwrite(shop: tuple[Path, str]) -> None:
+    folder, txn = shop
+    png = (folder / "dup.png").read_bytes()
+    rows = _audit_rows(folder)
+    refused = _reprint(txn, "--pdf", "dup.png")
+    assert refused.exit_code == 2
+    assert "error: --pdf dup.png exists; pass --overwrite to replace it" in refused.output
+    assert (folder / "dup.png").read_bytes() == png and _audit_rows(folder) == rows  # no number used
+    done = _reprint(txn, "--pdf", "dup.png", "--overwrite")
+    assert done.exit_code == 0, done.output
+    assert "reprint 2 of" in done.output  # the refusal used no number
+    assert (folder / "dup.png").read_bytes().startswith(b"%PDF")
+
+
+def test_two_outputs_to_one_file_are_refused(shop: tuple[Path, str]) -> None:
+    folder, txn = shop
+    rows = _audit_rows(folder)
+    result = _reprint(txn, "--pdf", "x.out", "--png", "x.out")
+    assert result.exit_code == 2 and "--png x.out is also --pdf" in result.output
+    assert not (folder / "x.out").exists() and _audit_rows(folder) == rows
+
+
+def test_the_api_refuses_an_existing_file_and_the_audit_log(shop: tuple[Path, str]) -> None:
+    import receiptkit as rk
+    from receiptkit.errors import ReceiptkitError
+    from receiptkit.reprinting import lookup
+
+    folder, txn = shop
+    item = lookup(rk.read_journal(folder / "journal.csv"), txn_id=txn)
+    rows = _audit_rows(folder)
+    with pytest.raises(ReceiptkitError, match=r"png='dup\.png' exists; pass overwrite=True to replace it"):
+        rk.reprint(item, operator="a", reason="lost", png="dup.png")
+    for name in ("receiptkit-audit.sqlite", "receiptkit-audit.sqlite.head"):
+        with pytest.raises(ReceiptkitError, match=r"pdf='.*' is the audit log"):
+            rk.reprint(item, operator="a", reason="lost", pdf=name, overwrite=True)
+    assert _audit_rows(folder) == rows
+    record = rk.reprint(item, operator="a", reason="lost", png="dup.png", overwrite=True)
+    assert record.reprint_no == 2
