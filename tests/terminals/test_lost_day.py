@@ -105,3 +105,14 @@ def test_the_demo_keeps_its_key_so_the_see_command_checks_the_log(tmp_path: Path
     assert f"RECEIPTKIT_KEY_FILE={key_file} " in see
     register = Terminals(tmp_path / "lost-terminal" / "receiptkit-audit.sqlite", key=key_file)
     assert register.verify().ok
+
+
+def test_the_story_can_be_told_again_in_the_same_folder(tmp_path) -> None:
+    """`make demo` run twice: the second run refused its own duplicates ("exists; pass overwrite=True") once
+    reprint stopped overwriting files silently. A new story starts a new log and replaces its duplicates."""
+    data = rk.make_dataset(n_transactions=600, n_proofs=5, seed=1)
+    first = run_lost_terminal_day(tmp_path, data, seed=1, key=bytes(range(32)))
+    again = run_lost_terminal_day(tmp_path, data, seed=1, key=bytes(range(32)))
+    assert first.reprinted and again.reprinted.keys() == first.reprinted.keys()
+    for proof_id in again.reprinted:
+        assert (tmp_path / f"duplicate-{proof_id}.pdf").stat().st_size > 0

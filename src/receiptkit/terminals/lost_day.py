@@ -591,6 +591,7 @@ def run_lost_terminal_day(
                 pdf=pdf,
                 audit=register.log,
                 key=secret,
+                overwrite=True,  # a new story (its log was started afresh above): its duplicates are replaced
             )
         except ReprintRefused as exc:
             refused[verdict.proof_id] = exc.rule
