@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +21,45 @@ from receiptkit.pan import (
 
 VISA_TEST = "4111111111111111"
 UNIONPAY_TEST = "6222021234567890128"  # 19 digits, Luhn-valid
+
+
+def _full_width(text: str) -> str:
+    """ASCII digits, dots, slashes and underscores as their full-width forms (as a Chinese IME types them)."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isdigit() or c in "./_" else c for c in text)
+
+
+def _luhn_card(body: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(body + "0")):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
+# the card groupings accepted with a dot, slash or underscore
+GROUPINGS = {14: (4, 6, 4), 15: (4, 6, 5), 16: (4, 4, 4, 4), 17: (4, 4, 4, 4, 1), 18: (4, 4, 4, 4, 2)}
+GROUPINGS[19] = (4, 4, 4, 4, 3)
+
+
+@st.composite
+def grouped_cards(draw: st.DrawFn) -> str:
+    """A Luhn-valid card number with a network prefix in its regular grouping, one dot/slash/underscore
+    (ASCII or full-width) between the groups, maybe inside other text."""
+    length = draw(st.sampled_from(sorted(GROUPINGS)))
+    body = draw(st.sampled_from("23456")) + draw(
+        st.text(alphabet="0123456789", min_size=length - 2, max_size=length - 2)
+    )
+    digits = _luhn_card(body)
+    sep = draw(st.sampled_from([".", "/", "_", "．", "／", "＿"]))
+    groups, start = [], 0
+    for size in GROUPINGS[length]:
+        groups.append(digits[start : start + size])
+        start += size
+    written = sep.join(groups)
+    if draw(st.booleans()):
+        written = _full_width(written) if sep in "./_" else written
+    around = st.text(alphabet="ab 卡号:.,/\n", max_size=6)
+    return draw(around) + written + draw(around)
 
 
 def test_luhn_and_card_shape() -> None:
@@ -110,8 +151,11 @@ def test_mask_pans_many_is_mask_pans_deep_of_each_value() -> None:
         st.one_of(
             st.none(),
             st.text(alphabet="0123456789 -\n４１xEXPexp有效期*", max_size=40),
+            st.text(alphabet="0123456789./_．／＿ \n", max_size=40),
+            grouped_cards(),
             st.dictionaries(
-                st.sampled_from(["a", "b", "c"]), st.text(alphabet="0123456789 -\n４xP", max_size=30)
+                st.sampled_from(["a", "b", "c"]),
+                st.one_of(st.text(alphabet="0123456789 -\n４xP", max_size=30), grouped_cards()),
             ),
         ),
         max_size=8,
@@ -231,7 +275,7 @@ def test_a_bare_expiry_date_after_a_full_width_masked_card_is_masked():
     assert mask_pans_deep(text) == mask_pans_in_text(text)
 
 
-@given(st.text(alphabet="0123456789１２ *＊x-－/／,\u3000\n", max_size=40))
+@given(st.text(alphabet="0123456789１２ *＊x-－/／._,\u3000\n", max_size=40))
 def test_the_pre_filter_sees_every_bare_expiry_date_beside_a_card(text):
     """mask_pans_deep and mask_pans_many look only at texts the pre-filter picks: it must pick every text
     in which mask_pans_in_text masks a date beside a card."""
@@ -264,3 +308,221 @@ def test_invisible_characters_between_the_groups_do_not_hide_a_card_number(gap):
     assert mask_pans_in_text(text) == "card 411111******1111 paid"
     assert mask_pans_deep({"raw": text}) == {"raw": "card 411111******1111 paid"}
     assert mask_pans_many([text]) == ["card 411111******1111 paid"]
+
+
+# --- card numbers grouped by dots, slashes or underscores ----------------------------------------------------
+
+AMEX_TEST = "378282246310005"  # 15 digits, written 4-6-5
+DINERS_TEST = "30569309025904"  # 14 digits, written 4-6-4
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("4111.1111.1111.1111", "411111******1111"),
+        ("card 4111/1111/1111/1111 paid", "card 411111******1111 paid"),
+        ("4111_1111_1111_1111", "411111******1111"),
+        ("卡号6222/0212/3456/7890/128消费", "卡号622202*********0128消费"),
+        ("6222.0212.3456.7890.128", "622202*********0128"),
+        ("Amex 3782.822463.10005.", "Amex 378282*****0005."),  # 4-6-5, a full stop after it
+        ("Diners 3056/930902/5904", "Diners 305693****5904"),  # 4-6-4
+        (_full_width("4111.1111.1111.1111"), "411111******1111"),
+        (_full_width("卡号6222/0212/3456/7890/128"), "卡号622202*********0128"),
+        (_full_width("4111_1111_1111_1111"), "411111******1111"),
+        ("4111.1111.1111.1111 12/28", "411111******1111 **/**"),  # and the bare expiry beside it
+        ("a 4111.1111.1111.1111.55 b", "a 411111******1111.55 b"),  # a 4-digit grouped card, more after it
+    ],
+)
+def test_a_card_number_grouped_by_dots_slashes_or_underscores_is_masked(text, masked):
+    """'4111.1111.1111.1111', '6222/0212/3456/7890/128', '4111_1111_1111_1111' (and their full-width forms)
+    passed every masking path unmasked: only spaces, dashes and invisible characters were separators."""
+    from receiptkit.pan import mask_pans_many, might_hold_pan
+
+    assert might_hold_pan(text)
+    assert mask_pans_in_text(text) == masked
+    assert mask_pans_deep(text) == masked
+    assert mask_pans_deep({"raw": [text]}) == {"raw": [masked]}
+    assert mask_pans_many([text, {"note": text}]) == [masked, {"note": masked}]
+    for pan in (VISA_TEST, UNIONPAY_TEST, AMEX_TEST, DINERS_TEST):
+        assert pan not in _digits_only(masked)
+    assert find_full_pans(text, strict=True) and find_full_pans(text)
+
+
+def _digits_only(text: str) -> str:
+    import unicodedata
+
+    return "".join(str(unicodedata.decimal(c)) for c in text if unicodedata.category(c) == "Nd")
+
+
+# dates, times, amounts, versions and addresses: never masked, and not even sent past the cheap pre-filters
+DOTTED_NOT_CARDS = [
+    "2026/11/18 14:32:05",
+    "2026.11.18",
+    "2026.11.18 14.32.05",
+    "192.168.100.200",
+    "1.234.567.890,12",
+    "1,234,567.89",
+    "12/28",
+    "12.34",
+    "v1.2.3",
+    "2026_11_18_143205.csv",
+    "价格 12.50/件 2026/11/18",
+    _full_width("2026/11/18 14:32"),
+    _full_width("192.168.100.200"),
+]
+# near misses: the card check or the grouping fails
+NEAR_MISSES = [
+    "2026/1118/1432/0500",  # a card grouping, but Luhn digit wrong
+    "4111.1111.1111.1112",  # Luhn digit wrong
+    "1111.1111.1111.1117",  # Luhn-valid, but no card-network prefix
+    "4111.1111/1111.1111",  # two different separators
+    "4111. 1111. 1111. 1111",  # a dot and a space: no one-character separator
+    "411.11111.1111.1111",  # not a card grouping
+    "41111.111111.11111",
+    "4111.111111.111",
+    "6222.0212.3456.7890.1234",  # 4-4-4-4-4: 20 digits
+    "path/2026/1111/1111/11",
+    "tel.0086.2161.2345.67",  # 4-4-4-2: past the pre-filter (4-4-4), not a card grouping
+]
+
+
+@pytest.mark.parametrize("text", DOTTED_NOT_CARDS + NEAR_MISSES)
+def test_dates_times_amounts_and_addresses_with_dots_or_slashes_are_left_alone(text):
+    """Dots and slashes are everywhere in dates, times, amounts and versions: only a card number's regular
+    grouping with one separator throughout, and a number that passes the card check, is masked."""
+    from receiptkit.pan import mask_pans_many
+
+    assert mask_pans_in_text(text) == text
+    assert mask_pans_deep(text) is text
+    assert mask_pans_many([text]) == [text]
+    assert find_full_pans(text, strict=True) == []
+
+
+@pytest.mark.parametrize("text", DOTTED_NOT_CARDS)
+def test_the_pre_filters_do_not_send_dates_to_the_slow_path(text):
+    from receiptkit.pan import _SENSITIVE_PATTERN, might_hold_pan
+
+    assert not might_hold_pan(text)
+    assert not re.search(_SENSITIVE_PATTERN, text)
+
+
+def test_a_grouped_card_number_in_a_card_column_counts_without_the_card_check():
+    """In a card-number column (strict=False) every 12-19 digit run counts; a dotted one in a card grouping too."""
+    assert find_full_pans("4111.1111.1111.1112") == ["4111111111111112"]
+    assert find_full_pans("4111.1111.1111.1112", strict=True) == []
+    assert find_full_pans("2026.11.18") == [] and find_full_pans("192.168.100.200") == []
+
+
+@given(grouped_cards())
+def test_every_card_grouped_by_dots_slashes_or_underscores_is_masked(text):
+    from receiptkit.pan import mask_pans_many
+
+    masked = mask_pans_in_text(text)
+    assert find_full_pans(masked, strict=True) == []
+    assert mask_pans_deep(text) == masked and mask_pans_many([text]) == [masked]
+    assert masked != text
+
+
+def test_a_dotted_card_number_in_a_bank_csv_row_never_reaches_the_frame(tmp_path):
+    """A bank CSV row whose counterparty and memo hold '4111.1111.1111.1111': the reader kept it in
+    merchant_text and raw, so reports showed it. It is masked, with a FullPanWarning."""
+    import warnings
+
+    from receiptkit import read_proofs
+    from receiptkit.schema import FullPanWarning
+
+    path = tmp_path / "bocom.csv"
+    path.write_text(
+        "序号,交易日期,交易时间,交易类型,借贷,交易金额,余额,对方账号,对方户名,交易地点,摘要\n"
+        "1,2026-11-20,14:32:07,消费,借 Dr,128.50,1.00,,卡 4111.1111.1111.1111,店,"
+        "6222/0212/3456/7890/128 于 2026/11/18 14:32:05\n",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_proofs(path)
+    assert any(issubclass(w.category, FullPanWarning) for w in caught)
+    flat = repr(frame.to_dict("records"))
+    for pan in (VISA_TEST, UNIONPAY_TEST):
+        assert pan not in re.sub(r"[./_]", "", flat)
+    assert "411111******1111" in frame.iloc[0]["merchant_text"]
+    assert frame.iloc[0]["raw"]["对方户名"] == "卡 411111******1111"
+    assert frame.iloc[0]["raw"]["摘要"] == "622202*********0128 于 2026/11/18 14:32:05"  # the date is kept
+    assert frame.iloc[0]["amount_minor"] == 12850
+
+
+def test_a_dotted_card_number_in_an_sms_never_reaches_the_frame():
+    from receiptkit.readers.sms import parse_sms
+
+    row = parse_sms(
+        "您尾号1111的信用卡11月20日14:32消费人民币128.50元,商户:XX便利店 卡号４１１１．１１１１．１１１１．１１１１",
+        ref="2026-12-01",
+    )
+    assert VISA_TEST not in _digits_only(row["merchant_text"]) + "|" + _digits_only(row["raw"]["text"])
+    assert row["merchant_text"] == "XX便利店 卡号411111******1111"
+    assert row["raw"]["text"].endswith("卡号411111******1111")
+    assert row["amount_minor"] == 12850 and row["card_last4"] == "1111"
+    # no card-number word before it; a 4-4-4-4 card and two more digits (the 18 digits are no card)
+    row = parse_sms(
+        "您尾号1111的信用卡11月20日14:32消费人民币128.50元,商户:XX便利店 付款4111.1111.1111.1111.55",
+        ref="2026-12-01",
+    )
+    assert row["merchant_text"] == "XX便利店 付款411111******1111.55" and row["card_last4"] == "1111"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111", _full_width("4111.1111.1111.1111")],
+)
+def test_a_journal_column_with_a_dotted_card_number_is_masked_with_a_warning(written):
+    """validate_journal / read_journal decide per column, with one pyarrow (RE2) pass, whether to look at
+    its cells: that pre-filter missed dotted groupings, so the column kept them and no FullPanWarning came."""
+    import warnings
+
+    import pandas as pd
+
+    import receiptkit as rk
+    from receiptkit.schema import STRING, FullPanWarning
+
+    journal = rk.make_dataset(n_transactions=5, n_proofs=1, seed=1).journal
+    journal["merchant_name"] = pd.Series([f"shop {written}"] * len(journal), dtype=STRING)
+    journal["issuer"] = pd.Series(["2026/11/18 14:32:05 1.234.567,89"] * len(journal), dtype=STRING)
+    for read in (rk.validate_journal, rk.read_journal):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = read(journal)
+        assert set(out["merchant_name"]) == {"shop 411111******1111"}
+        assert set(out["issuer"]) == {"2026/11/18 14:32:05 1.234.567,89"}
+        pan_warnings = [str(w.message) for w in caught if issubclass(w.category, FullPanWarning)]
+        assert len(pan_warnings) == 1 and "merchant_name" in pan_warnings[0]
+
+
+def test_the_grouped_pre_filter_knows_every_character_that_folds_to_a_dot_slash_or_underscore():
+    """The pre-filters read the text as written, _GROUPED_PAN_RE the folded text: a separator that folds to
+    '.', '/' or '_' but is unknown to the pre-filter would let a card through mask_pans_deep/many."""
+    import sys
+
+    from receiptkit.pan import _GROUP_SEP_RAW, _ascii
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if _ascii(char) in ("./_"):
+            assert re.fullmatch(_GROUP_SEP_RAW, char), hex(code)
+
+
+def test_the_pre_filter_reads_the_same_in_pyarrow_as_in_python():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from receiptkit.pan import _SENSITIVE_PATTERN
+
+    texts = [
+        "4111.1111.1111.1111",
+        _full_width("6222/0212/3456/7890/128"),
+        "3782\uff0f822463\uff0f10005",
+        "3056\u2024930902\u20245904",
+        *DOTTED_NOT_CARDS,
+    ]
+    found = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), _SENSITIVE_PATTERN).to_pylist()
+    assert found == [bool(re.search(_SENSITIVE_PATTERN, t)) for t in texts]
+    assert found[:4] == [True] * 4 and not any(found[4:])

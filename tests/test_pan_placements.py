@@ -46,12 +46,13 @@ def _grouped(digits: str, sep: str = " ") -> str:
 
 
 def _folded(text: str) -> str:
-    """Digits of any script as ASCII, every separator removed: a PAN in any form shows as its digits."""
+    """Digits of any script as ASCII, every separator (dots, slashes, underscores too) removed: a PAN in any
+    form shows as its digits."""
     out = []
     for char in unicodedata.normalize("NFKC", text):
         if unicodedata.category(char) == "Nd":
             out.append(str(unicodedata.decimal(char)))
-        elif not (char.isspace() or char in "-‐‑‒–—−－,"):
+        elif not (char.isspace() or char in "-‐‑‒–—−－,./_"):
             out.append(char)
     return "".join(out)
 
@@ -156,6 +157,20 @@ PLACEMENTS: dict[str, Callable[[], Any]] = {
         ).encode(),
         name="c.csv",
     ),
+    "canonical merchant dotted": lambda: rk.read_proofs(
+        (
+            CANONICAL
+            + f"p1,bank_statement,2026-02-03 10:00:00+08:00,100,CNY,debit,shop {_grouped(VISA, '.')},r\n"
+        ).encode(),
+        name="c.csv",
+    ),
+    "canonical reference full-width slashes": lambda: rk.read_proofs(
+        (
+            CANONICAL
+            + f"p1,bank_statement,2026-02-03 10:00:00+08:00,100,CNY,debit,shop,{_grouped(_fullwidth(PAN), '／')}\n"
+        ).encode(),
+        name="c.csv",
+    ),
     "canonical bad amount quoting the pan": lambda: rk.read_proofs(
         (CANONICAL + f"p1,bank_statement,2026-02-03 10:00:00+08:00,{VISA}x,CNY,debit,shop,r\n").encode(),
         name="c.csv",
@@ -169,6 +184,11 @@ PLACEMENTS: dict[str, Callable[[], Any]] = {
     "sms dashes and expiry": lambda: rk.read_proofs(
         _text("sms.txt", "商户:示例便利店", f"商户:示例便利店 卡{_grouped(VISA, '-')} 有效期12/28"),
         name="s.txt",
+    ),
+    "sms slashes": lambda: rk.read_proofs(
+        _text("sms.txt", "商户:示例便利店", f"商户:示例便利店 卡{_grouped(PAN, '/')} 12/28"),
+        name="s.txt",
+        strict=False,
     ),
     "sms unreadable line": lambda: rk.read_proofs(
         _text("sms.txt", "this line is not a bank message", f"card {PAN} exp 12/28 nothing else"),
@@ -206,6 +226,7 @@ PLACEMENTS: dict[str, Callable[[], Any]] = {
     # journal
     "journal merchant name": _journal(f"2026-01-15 14:30:25,1.00,R1,店{_fullwidth(PAN)},"),
     "journal pan column full-width": _journal(f"2026-01-15 14:30:25,1.00,R1,店,{_fullwidth(PAN)}"),
+    "journal merchant name underscores": _journal(f"2026-01-15 14:30:25,1.00,R1,店{_grouped(VISA, '_')},"),
     "journal bad amount": _journal(f"2026-01-15 14:30:25,{PAN},R1,店,"),
     "journal bad time": _journal(f"{VISA} 14:30,1.00,R1,店,"),
     # counter input
@@ -240,6 +261,7 @@ def test_reports_and_explain_of_planted_proofs(tmp_path, caplog, capfd) -> None:
     proofs["merchant_text"] = proofs["merchant_text"].astype(object)
     proofs.loc[0, "merchant_text"] = f"shop {_fullwidth(PAN)}"
     proofs.loc[1, "merchant_text"] = f"shop {_grouped(VISA, '-')} EXP 12/28"
+    proofs.loc[3, "merchant_text"] = f"shop {_grouped(PAN, '.')}"
     proofs["reference"] = proofs["reference"].astype(object)
     proofs.loc[2, "reference"] = PAN
     with warnings.catch_warnings():

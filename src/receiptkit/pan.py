@@ -72,6 +72,29 @@ _SEP_CLASS = "[" + re.escape(_SEPARATORS) + "]"
 _PAN_RE = re.compile(rf"(?<![0-9])(?:[0-9]{_SEP_CLASS}{{0,2}}){{11,18}}[0-9](?![0-9])")
 _LONG_RUN = re.compile(rf"{DIGIT_CLASS}(?:{DIGIT_CLASS}|{_SEP_CLASS}){{10,}}{DIGIT_CLASS}")
 
+# Dots, slashes and underscores group card numbers too ("4111.1111.1111.1111", "6222/0212/3456/7890/128",
+# "4111_1111_1111_1111"), but they are everywhere in dates, times, amounts, versions and addresses
+# ("2026/11/18 14:32", "1.234.567,89", "192.168.100.200"): so they are never separators of _PAN_RE, and a
+# number written with them counts only in a card's own grouping, with one separator throughout: 4-4-4-4 and
+# 4-4-4-4-1..3 (16-19 digits), 4-6-5 (Amex, 15), 4-6-4 (Diners, 14). Read on folded text (the full-width
+# ``．／＿`` fold to these); ``tail`` is the 1-3 digits after a 4-4-4-4.
+_GROUPED_PAN_RE = re.compile(
+    r"(?<![0-9])[0-9]{4}(?P<sep>[./_])"
+    r"(?:[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?P<tail>(?P=sep)[0-9]{1,3})?|[0-9]{6}(?P=sep)[0-9]{4,5})"
+    r"(?![0-9])"
+)
+# Every character that _fold turns into ".", "/" or "_" (ASCII, one dot leader, small and full-width full
+# stop, full-width solidus, the low lines of the presentation and full-width forms).
+_GROUP_SEP_RAW = "[./_\u2024\ufe52\uff0e\uff0f\ufe33\ufe34\ufe4d-\ufe4f\uff3f]"
+# _GROUPED_PAN_RE's cheap pre-filter on the text as written, in literal characters (RE2 in pyarrow has no
+# back-references or look-arounds): three groups 4-4-4 or 4-6-4, any of those separators.
+_GROUPED_HINT = f"{DIGIT_CLASS}{{4}}{_GROUP_SEP_RAW}{DIGIT_CLASS}{{4}}(?:{DIGIT_CLASS}{{2}})?{_GROUP_SEP_RAW}{DIGIT_CLASS}{{4}}"
+_GROUPED_HINT_RE = re.compile(_GROUPED_HINT)
+# might_hold_pan as one pattern in literal characters, for RE2 (pyarrow's ``str.contains``) as for ``re``.
+_PAN_HINT_PATTERN = (
+    f"{DIGIT_CLASS}(?:{DIGIT_CLASS}|[{_SEPARATORS.replace('-', '')}-]){{10,}}{DIGIT_CLASS}|{_GROUPED_HINT}"
+)
+
 # Expiry dates next to the word that introduces them (also right after Chinese text: "卡号EXP12/28", where
 # no word boundary separates 号 from EXP), with ASCII or full-width digits and slashes: "EXP 12/28", "Exp: 12/2028",
 # "VALID THRU 12-28", "有效期 12/28", "有效期至2028年12月", "到期日: 28/12"; glued ("EXP12/28",
@@ -110,14 +133,14 @@ _CARD_DATE_HINT_RE = re.compile(_CARD_DATE_HINT)
 
 
 def _ascii(char: str) -> str:
-    """One character with any decimal digit as 0-9, separators, date punctuation and the mask star
-    (full-width ``／``, ``．``, ``＊``) as their ASCII forms (length kept)."""
+    """One character with any decimal digit as 0-9, separators, date punctuation, the underscore and the mask
+    star (full-width ``／``, ``．``, ``＿``, ``＊``) as their ASCII forms (length kept)."""
     if char.isascii():
         return char
     if unicodedata.category(char) == "Nd":
         return str(unicodedata.decimal(char))
     folded = unicodedata.normalize("NFKC", char)
-    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -/.*") else char
+    return folded if len(folded) == 1 and (folded.isdigit() or folded in " -/._*") else char
 
 
 def _fold(text: str) -> str:
@@ -128,8 +151,13 @@ def _fold(text: str) -> str:
 
 
 def might_hold_pan(text: str) -> bool:
-    """Cheap test: does ``text`` hold a run of 12+ digits (any script), possibly grouped?"""
-    return bool(_LONG_RUN.search(text))
+    """Cheap test: does ``text`` hold a run of 12+ digits (any script), possibly grouped, or digit groups
+    4-4-4 or 4-6-4 joined by dots, slashes or underscores (the start of a card number written so)?
+
+    >>> might_hold_pan("4111.1111.1111.1111"), might_hold_pan("2026/11/18 14:32:05")
+    (True, False)
+    """
+    return bool(_LONG_RUN.search(text) or _GROUPED_HINT_RE.search(text))
 
 
 def luhn_ok(digits: str) -> bool:
@@ -170,22 +198,53 @@ def _digits_of(match: re.Match[str]) -> str:
     return re.sub(r"[^0-9]", "", match.group(0))
 
 
+def _card_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str]]:
+    """``(start, end, digits)`` of every full card number in ``folded`` (the text after :func:`_fold`).
+
+    A number grouped by spaces, dashes or invisible characters (or not at all) counts at 12-19 digits; one
+    grouped by dots, slashes or underscores only in a card's grouping (:data:`_GROUPED_PAN_RE`). In strict
+    mode each must pass :func:`looks_like_card`. A 4-4-4-4 whose extra last group makes it fail the check
+    while the 16 digits pass is that card and what follows ("4111.1111.1111.1111.55"), in either mode.
+    Spans that overlap are joined into one (its digits all masked).
+    """
+    spans: list[tuple[int, int, str]] = []
+    for match in _PAN_RE.finditer(folded):
+        digits = _digits_of(match)
+        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
+            spans.append((match.start(), match.end(), digits))
+    if "." in folded or "/" in folded or "_" in folded:
+        for match in _GROUPED_PAN_RE.finditer(folded):
+            end, digits = match.end(), _digits_of(match)
+            if match.group("tail") and not looks_like_card(digits) and looks_like_card(digits[:16]):
+                end, digits = match.start("tail"), digits[:16]
+            if not strict or looks_like_card(digits):
+                spans.append((match.start(), end, digits))
+        spans.sort()
+    out: list[tuple[int, int, str]] = []
+    for start, end, digits in spans:
+        if out and start < out[-1][1]:
+            first = out[-1][0]
+            end = max(end, out[-1][1])
+            out[-1] = (first, end, re.sub(r"[^0-9]", "", folded[first:end]))
+        else:
+            out.append((start, end, digits))
+    return out
+
+
 def find_full_pans(text: str, *, strict: bool = False) -> list[str]:
     """Digit strings in ``text`` that look like a full card number (returned in ASCII digits).
 
     Digits of any script count (``６２２５…`` is found as ``6225…``), grouped
-    by spaces or dashes or not. In a card-number column every 12-19 digit run
+    by spaces or dashes or not; grouped by dots, slashes or underscores only in
+    a card's grouping with one separator throughout (``4111.1111.1111.1111``,
+    ``6222/0212/3456/7890/128``, 4-6-5 and 4-6-4), never a date or an amount
+    (``2026/11/18``, ``1.234.567,89``). In a card-number column every 12-19 digit run
     counts (``strict=False``): for privacy a false alarm is cheaper than a
     leak. In free text (``strict=True``) only numbers that pass
     :func:`looks_like_card` (13-19 digits, network prefix, Luhn) count, so that
     order numbers and references are not mistaken for cards.
     """
-    found = []
-    for match in _PAN_RE.finditer(_fold(unicodedata.normalize("NFC", text))):
-        digits = _digits_of(match)
-        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
-            found.append(digits)
-    return found
+    return [digits for _, _, digits in _card_spans(_fold(unicodedata.normalize("NFC", text)), strict=strict)]
 
 
 def pan_spans(text: str, *, strict: bool = True) -> list[tuple[int, int, str]]:
@@ -194,12 +253,7 @@ def pan_spans(text: str, *, strict: bool = True) -> list[tuple[int, int, str]]:
     Found as :func:`find_full_pans` finds them (any script, grouped or not;
     ``strict`` as there); positions index ``text`` itself.
     """
-    out = []
-    for match in _PAN_RE.finditer(_fold(text)):
-        digits = _digits_of(match)
-        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
-            out.append((match.start(), match.end(), digits))
-    return out
+    return _card_spans(_fold(text), strict=strict)
 
 
 def contains_full_pan(text: str) -> bool:
@@ -303,20 +357,18 @@ def mask_pans_in_text(text: str, *, strict: bool = True, expiry: bool = True) ->
     """Replace every full card number inside free text by its masked form (first 6 + last 4).
 
     Digits of any script and digit groups separated by spaces or dashes are
-    found (the masked form is written in ASCII digits). With ``expiry=True``
+    found, and those separated by dots, slashes or underscores in a card's
+    grouping (as :func:`find_full_pans`); the masked form is written in ASCII digits. With ``expiry=True``
     (default) card expiry dates are removed too (:func:`mask_expiry`).
     """
     if not isinstance(text, str):
         return text
-    folded = _fold(text)
     pieces: list[str] = []
     last = 0
-    for match in _PAN_RE.finditer(folded):
-        digits = _digits_of(match)
-        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
-            pieces.append(text[last : match.start()])
-            pieces.append(mask_pan(digits))
-            last = match.end()
+    for start, end, digits in _card_spans(_fold(text), strict=strict):
+        pieces.append(text[last:start])
+        pieces.append(mask_pan(digits))
+        last = end
     out = text if not pieces else "".join(pieces) + text[last:]
     return mask_expiry(out) if expiry else out
 
@@ -356,13 +408,9 @@ def _maybe_sensitive(text: str) -> bool:
     )
 
 
-# _LONG_RUN, an expiry word or a masked card with a date beside it, in literal characters so that RE2
-# (pyarrow) reads it as ``re`` does
-_SENSITIVE_PATTERN = (
-    f"{DIGIT_CLASS}(?:{DIGIT_CLASS}|[{_SEPARATORS.replace('-', '')}-]){{10,}}{DIGIT_CLASS}"
-    "|(?i:exp|valid|good|有效|到期|失效)"
-    f"|{_CARD_DATE_HINT}"
-)
+# might_hold_pan (_LONG_RUN or _GROUPED_HINT), an expiry word or a masked card with a date beside it, in
+# literal characters so that RE2 (pyarrow) reads it as ``re`` does
+_SENSITIVE_PATTERN = f"{_PAN_HINT_PATTERN}|(?i:exp|valid|good|有效|到期|失效)|{_CARD_DATE_HINT}"
 
 
 def mask_pans_many(values: list[Any], *, strict: bool = True) -> list[Any]:

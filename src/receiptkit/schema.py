@@ -292,7 +292,8 @@ _CARD_COLUMNS = frozenset({"pan_masked"})
 
 
 # A run of 12+ digits of any script (grouped by any separator a card number is written with:
-# spaces, no-break and figure spaces, hyphens and dashes, full-width forms) or an expiry word:
+# spaces, no-break and figure spaces, hyphens and dashes, full-width forms), digit groups 4-4-4 or 4-6-4
+# joined by dots, slashes or underscores (a card written "4111.1111.1111.1111") or an expiry word:
 # the same test as receiptkit.pan's, in literal characters so that RE2 (pyarrow) reads it as ``re`` does.
 _SUSPICIOUS = _SENSITIVE_PATTERN
 

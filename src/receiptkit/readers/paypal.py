@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError, TimeParseError
-from receiptkit.pan import mask_pans_in_text
+from receiptkit.pan import _PAN_HINT_PATTERN, mask_pans_in_text
 from receiptkit.readers.proofbase import finish, payment_state
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import TableSpec
@@ -721,7 +721,8 @@ def _local_times(
 # --------------------------------------------------------------------------- reading
 
 
-_LONG_DIGITS = r"\d[\d -]{10,}\d"
+# a run of 12+ digits (any script, grouped) or a card grouped by dots, slashes or underscores: pan.might_hold_pan
+_LONG_DIGITS = _PAN_HINT_PATTERN
 
 
 def _raw_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

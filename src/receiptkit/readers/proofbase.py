@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.pan import mask_pans_in_text
+from receiptkit.pan import mask_pans_in_text, might_hold_pan
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import TableSpec
 from receiptkit.readers.table import (
@@ -69,8 +69,6 @@ DEFAULT_TZ_CN = "Asia/Shanghai"
 
 #: Words that, in a row without an explicit direction, say money came back to the customer.
 CREDIT_WORDS = r"退款|退货|退回|退票|撤销|冲正|卖出|返现|refund|return|reversal"
-
-_PAN_HINT = re.compile(r"\d[\d -]{10,}\d")
 
 
 class RejectedRowsWarning(UserWarning):
@@ -453,7 +451,7 @@ def _amounts(
 
 
 def _mask_text(value: Any) -> Any:
-    if isinstance(value, str) and _PAN_HINT.search(value):
+    if isinstance(value, str) and might_hold_pan(value):
         return mask_pans_in_text(value)
     return value
 

@@ -474,11 +474,11 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
     never read as the card's tail.
     """
     text = mask_expiry(message)
-    strict = {(a, b) for a, b, _ in pan_spans(text, strict=True)}
-    spans = [
+    strict = [(a, b) for a, b, _ in pan_spans(text, strict=True)]
+    spans = [  # each strict span lies inside a lenient one (which may reach further: "4111.1111.1111.1111.55")
         (a, b, digits)
         for a, b, digits in pan_spans(text, strict=False)
-        if (a, b) in strict or _CARD_NUMBER_LABEL.search(text[max(0, a - 20) : a])
+        if any(a < y and x < b for x, y in strict) or _CARD_NUMBER_LABEL.search(text[max(0, a - 20) : a])
     ]
     if not spans:
         return text, []
