@@ -17,6 +17,7 @@ from receiptkit.pan import (
     mask_pan,
     mask_pans_deep,
     mask_pans_in_text,
+    mask_pans_many,
 )
 
 VISA_TEST = "4111111111111111"
@@ -526,3 +527,28 @@ def test_the_pre_filter_reads_the_same_in_pyarrow_as_in_python():
     found = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), _SENSITIVE_PATTERN).to_pylist()
     assert found == [bool(re.search(_SENSITIVE_PATTERN, t)) for t in texts]
     assert found[:4] == [True] * 4 and not any(found[4:])
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "卡 4111 1111 1111 1111 55.00元",
+            "卡 411111******1111 55.00元",
+        ),  # an amount one space after the card
+        ("card 4111-1111-1111-1111 12", "card 411111******1111 12"),
+        ("12 4111 1111 1111 1111", "12 411111******1111"),  # a number one space before it
+        ("尾号 6222 0212 3456 7890 128 88.00", "尾号 622202*********0128 88.00"),
+    ],
+)
+def test_a_grouped_card_with_a_number_beside_it_is_masked_on_every_path(text, masked) -> None:
+    """The digits and single spaces ran on into the amount, the run failed the card check as a whole, and the
+    card was left whole in every digit."""
+    assert mask_pans_in_text(text) == masked
+    assert mask_pans_deep({"t": text})["t"] == masked
+    assert list(mask_pans_many([text])) == [masked]
+
+
+def test_an_unbroken_long_number_is_never_cut_into_a_card() -> None:
+    wallet = "4200002372202611200000000001 12"  # a WeChat 交易单号 and a number: one group, not a card
+    assert mask_pans_in_text(wallet) == wallet

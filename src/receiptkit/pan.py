@@ -198,6 +198,32 @@ def _digits_of(match: re.Match[str]) -> str:
     return re.sub(r"[^0-9]", "", match.group(0))
 
 
+_GROUP = re.compile(r"[0-9]+")
+
+
+def _grouped_card_within(folded: str, start: int, end: int) -> tuple[int, int, str] | None:
+    """The longest run of whole digit groups inside ``folded[start:end]`` that is a card (12-19 digits, passing
+    :func:`looks_like_card`), or None. Only group boundaries are tried: an unbroken digit run (a wallet or
+    order number) is never cut into a card."""
+    groups = list(_GROUP.finditer(folded[start:end]))
+    if len(groups) < 2:
+        return None
+    best: tuple[int, int, str] | None = None
+    for i in range(len(groups)):
+        for k in range(len(groups), i, -1):
+            if (i, k) == (0, len(groups)):
+                continue
+            digits = "".join(g.group(0) for g in groups[i:k])
+            if len(digits) > 19:
+                continue
+            if len(digits) < 12:
+                break
+            if looks_like_card(digits) and (best is None or len(digits) > len(best[2])):
+                best = (start + groups[i].start(), start + groups[k - 1].end(), digits)
+                break
+    return best
+
+
 def _card_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str]]:
     """``(start, end, digits)`` of every full card number in ``folded`` (the text after :func:`_fold`).
 
@@ -212,6 +238,12 @@ def _card_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str]]:
         digits = _digits_of(match)
         if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
             spans.append((match.start(), match.end(), digits))
+        else:
+            # a grouped card with a number beside it, one space away ("4111 1111 1111 1111 55.00元", "12
+            # 4111-1111-1111-1111"): the run fails as a whole; the card is a run of its whole groups
+            inner = _grouped_card_within(folded, match.start(), match.end())
+            if inner is not None:
+                spans.append(inner)
     if "." in folded or "/" in folded or "_" in folded:
         for match in _GROUPED_PAN_RE.finditer(folded):
             end, digits = match.end(), _digits_of(match)
