@@ -25,13 +25,21 @@ __all__ = ["card_last4", "proof"]
 # "6222 **** **** 0128", "622588******5674"); NFKC has made full-width digits and stars ASCII
 _LAST4 = re.compile(r"[0-9]{4}")
 _MASKED_LAST4 = re.compile(r"(?:[0-9]{4,6}[ -]?)?[*xX•#](?:[*xX•# -]*[*xX•#])?[ -]?([0-9]{4})")
+# the words staff type before the digits, as card SMS write them (field guide 1.1: 尾号1234, 卡号后四位): they say
+# "the last digits" and nothing else, so they are left out ("尾号7761" is 7761)
+_LAST4_WORDS = re.compile(
+    r"^(?:(?:卡号?|银行卡|信用卡|储蓄卡)?(?:尾号|尾数|末四位|末4位|后四位|后4位)"
+    r"|(?:card\s+)?(?:ending(?:\s+in)?|ends\s+in|last\s*(?:4|four)(?:\s+digits)?))\s*[:：]?\s*",
+    re.IGNORECASE,
+)
 
 
 def card_last4(typed: object) -> str:
     """The last 4 digits of the card as typed at the counter: exactly four digits, or a masked number.
 
     ASCII or full-width digits (``"１２３４"``), spaces around them, or a masked card number ending in
-    them (``"**** 1234"``). Anything else raises :class:`ProofError` on ``last4``: ``"12345"`` was
+    them (``"**** 1234"``), after the words that name them (``"尾号1234"``, ``"卡号后四位 1234"``,
+    ``"ending 1234"``). Anything else raises :class:`ProofError` on ``last4``: ``"12345"`` was
     read as ``2345`` and ``"12-34"`` as ``1234``, another card than the one the customer said. A
     value holding more than four digits (a whole card number typed in) is never quoted: the error
     shows at most its last 4 (``************5674``).
@@ -40,6 +48,7 @@ def card_last4(typed: object) -> str:
     ('1234', '1234')
     """
     text = unicodedata.normalize("NFKC", str(typed)).strip()
+    text = _LAST4_WORDS.sub("", text, count=1)
     if _LAST4.fullmatch(text):
         return text
     masked = _MASKED_LAST4.fullmatch(text)
