@@ -59,6 +59,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from receiptkit.errors import AuditError, ReprintRefused
+from receiptkit.jsonkeys import DuplicateKeyError, loads_once_per_key
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.schema import STRING, FullPanWarning
 from receiptkit.spreadsheet import neutralise as _neutralise
@@ -250,26 +251,13 @@ def _canonical_json(value: Any) -> str:
         raise AuditError(f"event details cannot be stored: {exc}") from None
 
 
-class _DuplicateKey(ValueError):
-    """A JSON object names a key twice."""
+_DuplicateKey = DuplicateKeyError
 
 
 def _strict_json(text: str) -> Any:
     """``json.loads`` that refuses an object naming a key twice (``json`` keeps the last one silently, so a
-    line could show one value to a reader and verify with another)."""
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, value in items:
-            if name in out:
-                raise _DuplicateKey(f"the key {name!r} appears twice")
-            out[name] = value
-        return out
-
-    try:
-        return json.loads(text, object_pairs_hook=pairs)
-    except RecursionError:  # garbled text ("[[[[..."): refused as malformed, never a crash
-        raise ValueError("the JSON is nested too deeply") from None
+    line could show one value to a reader and verify with another; :mod:`receiptkit.jsonkeys`)."""
+    return loads_once_per_key(text)
 
 
 def _scrub(value: Any, where: str) -> Any:

@@ -71,6 +71,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.jsonkeys import first_repeat, mark_repeats
 from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.pan import mask_expiry, mask_pan, pan_spans
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
@@ -798,41 +799,13 @@ def message_of(record: Any) -> tuple[str, Any]:
     return text, captured
 
 
-#: set by the JSON decoder in an object that names a key twice (json keeps the last value without a word)
-_TWICE = "\x00key named twice"
-
-
-def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in items:
-        if key in out:
-            out.setdefault(_TWICE, key)
-        else:
-            out[key] = value
-    return out
-
-
-def _named_twice(value: Any) -> str | None:
-    """The first key an object (or one inside it) names twice, else None."""
-    if isinstance(value, dict):
-        if _TWICE in value:
-            return str(value[_TWICE])
-        value = list(value.values())
-    if isinstance(value, list):
-        for item in value:
-            found = _named_twice(item)
-            if found is not None:
-                return found
-    return None
-
-
 def _json_records(text: str, name: str) -> list[tuple[int, Any]]:
     """(row, message object) per captured message; ``row`` is the message's number in the document.
 
     Every message is its own row, counted from 1 across the document (one object per line, a list,
     or ``{"messages": [...]}``), so that a refused message names itself and no other.
     """
-    decoder = json.JSONDecoder(object_pairs_hook=_pairs)
+    decoder = json.JSONDecoder(object_pairs_hook=mark_repeats)
     out: list[Any] = []
     position = 0
     while True:
@@ -896,7 +869,7 @@ def read(
     if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
 
         def parse_record(record: Any) -> dict[str, Any]:
-            twice = _named_twice(record)
+            twice = first_repeat(record)
             if twice is not None:  # each value would be a different message: neither is guessed
                 raise ProofError(
                     f"the key {twice!r} appears twice in this message: which value is meant is not known",

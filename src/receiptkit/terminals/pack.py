@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from receiptkit.errors import PackError
+from receiptkit.jsonkeys import first_repeat, mark_repeats
 from receiptkit.verification import SecretKey, load_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,22 +61,6 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 def _canonical(manifest: Mapping[str, Any]) -> bytes:
     body = {k: v for k, v in manifest.items() if k != "hmac"}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _repeated_keys(text: str) -> list[str]:
-    """The keys a JSON text names twice in one object (``json`` keeps the last one silently)."""
-    found: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for name, _value in items:
-            if name in seen and name not in found:
-                found.append(name)
-            seen.add(name)
-        return dict(items)
-
-    json.loads(text, object_pairs_hook=pairs)
-    return found
 
 
 def _files(folder: Path) -> list[str]:
@@ -174,8 +159,8 @@ def verify_pack(
         raise PackError(f"no {MANIFEST_NAME} in the folder: not a closing pack", file=str(root))
     try:
         text = path.read_text(encoding="utf-8")
-        twice = _repeated_keys(text)
-        manifest = json.loads(text)
+        manifest = json.loads(text, object_pairs_hook=mark_repeats)
+        twice = first_repeat(manifest)
         listed = {str(f["path"]): (str(f["sha256"]), int(f["bytes"])) for f in manifest["files"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise PackError(f"unreadable manifest ({exc.__class__.__name__}: {exc})", file=str(path)) from None
@@ -185,7 +170,8 @@ def verify_pack(
         signature = "unsigned"
     else:
         expected = secret.mac(_canonical(manifest)).hex()
-        # a key named twice: JSON readers keep the last value, a person reading the file sees the first
+        # a key named twice: JSON readers keep the last value, a person reading the file sees the first (the
+        # first value is kept here, and the signature is invalid either way)
         signature = "valid" if hmac.compare_digest(expected, claimed) and not twice else "invalid"
     present = set(_files(root))
     missing = tuple(sorted(set(listed) - present))
@@ -200,11 +186,7 @@ def verify_pack(
     meta = {k: v for k, v in manifest.items() if k not in ("files", "hmac")}
     problems = []
     if twice:
-        problems.append(
-            "the manifest names "
-            + ", ".join(f"{name!r} twice" for name in twice)
-            + " (edited after it was sealed)"
-        )
+        problems.append("the manifest names " + f"{twice!r} twice" + " (edited after it was sealed)")
     elif signature != "valid":
         other = manifest.get("key_id")
         why = (
