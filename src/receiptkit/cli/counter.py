@@ -24,6 +24,7 @@ from receiptkit.cli.app import (
     fail,
     with_order_flags,
 )
+from receiptkit.cli.clockmarks import CORRECTED_NOTE, CandidateClock, candidate_clocks, corrected_text
 from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ def find(
             proof, note = evidence.proof()
             spinner.update("searching")
             # the kept billing rates and priors of absence too (Learned.policy), not only offsets and aliases
-            ranked = rk.find(kept.index(log, merchant_aliases=aliases), proof, policy=kept.policy())
+            index = kept.index(log, merchant_aliases=aliases)
+            ranked = rk.find(index, proof, policy=kept.policy())
+            clocks = candidate_clocks(index, ranked.head(top))  # the offsets the matcher used on each
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
     for line in (learned_note, currency_note, note):
@@ -149,7 +152,7 @@ def find(
     status = str(verdict["status"])
     colour = {"matched": "green", "ambiguous": "yellow"}.get(status, "red")
     title = f"[bold {colour}]{status.upper()}[/]: {escape(str(verdict['reason']))}"
-    _print_candidates(ranked, title, tz, top)
+    _print_candidates(ranked, title, tz, top, clocks=clocks)
     more = len(ranked) - top
     if more > 0:  # counted as the verdict counts: "N candidates fit" are those at or above candidate_floor
         floor = float((ranked.attrs.get("policy") or {}).get("candidate_floor", 0.0))
@@ -437,21 +440,32 @@ WIDE_TABLE = 140
 """Console width from which ``find`` shows its candidates as a table (narrower: one block each)."""
 
 
-def _print_candidates(ranked: pd.DataFrame, title: str, tz: str, top: int) -> None:
-    """The verdict line and the first ``top`` candidates: a table when wide, else a block each."""
+def _print_candidates(
+    ranked: pd.DataFrame, title: str, tz: str, top: int, clocks: list[CandidateClock] | None = None
+) -> None:
+    """The verdict line and the first ``top`` candidates: a table when wide, else a block each.
+
+    ``clocks``: each shown candidate's clock correction (:func:`candidate_clocks`); a time the matcher
+    compared after correcting it is shown beside the logged one, with the offset.
+    """
     import receiptkit as rk
 
+    shown = ranked.head(top)
+    clocks = list(clocks or [])[: len(shown)]
+    clocks += [CandidateClock()] * (len(shown) - len(clocks))
     if ranked.empty:
         console.print(title, highlight=False, soft_wrap=True)
     elif console.width >= WIDE_TABLE:
-        console.print(_candidates_table(ranked.head(top), title, tz, rk.format_minor))
+        console.print(_candidates_table(shown, title, tz, rk.format_minor, clocks))
     else:  # a narrow terminal or a pipe: one block per candidate, nothing squeezed away
         console.print(title, highlight=False, soft_wrap=True)
-        for line in _candidates_lines(ranked.head(top), tz, rk.format_minor):
+        for line in _candidates_lines(shown, tz, rk.format_minor, clocks):
             console.print(line, highlight=False, soft_wrap=True)
+    if any(clock.corrected for clock in clocks):
+        console.print(escape(CORRECTED_NOTE), highlight=False, soft_wrap=True)
 
 
-def _candidates_lines(ranked: pd.DataFrame, tz: str, format_minor) -> list[str]:
+def _candidates_lines(ranked: pd.DataFrame, tz: str, format_minor, clocks: list[CandidateClock]) -> list[str]:
     """The candidates as plain lines (escaped for rich): a head line each, then merchant and why."""
     import pandas as pd
 
@@ -459,7 +473,7 @@ def _candidates_lines(ranked: pd.DataFrame, tz: str, format_minor) -> list[str]:
         return "" if value is None or pd.isna(value) else escape(str(value))
 
     lines = []
-    for _, row in ranked.iterrows():
+    for (_, row), clock in zip(ranked.iterrows(), clocks, strict=True):
         last4 = row.get("card_last4")
         head = [
             f"{float(row['confidence']):.1%}",
@@ -472,6 +486,9 @@ def _candidates_lines(ranked: pd.DataFrame, tz: str, format_minor) -> list[str]:
         if text(row.get("terminal_id")):
             head.append(f"terminal {text(row.get('terminal_id'))}")
         lines.append("  ".join(head))
+        corrected = corrected_text(row["ts"], clock, tz)
+        if corrected:
+            lines.append(f"    corrected: {escape(corrected)}")
         if text(row.get("merchant_name")):
             lines.append(f"    merchant: {text(row.get('merchant_name'))}")
         if text(row.get("why")):
@@ -479,11 +496,16 @@ def _candidates_lines(ranked: pd.DataFrame, tz: str, format_minor) -> list[str]:
     return lines
 
 
-def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -> Table:
+def _candidates_table(
+    ranked: pd.DataFrame, title: str, tz: str, format_minor, clocks: list[CandidateClock]
+) -> Table:
     import pandas as pd
 
     table = Table(title=title, title_justify="left")
-    columns = ("conf.", "txn_id", "time", "amount", "card", "terminal", "merchant", "why")
+    corrected = [corrected_text(ts, clock, tz) for ts, clock in zip(ranked["ts"], clocks, strict=True)]
+    columns: tuple[str, ...] = ("conf.", "txn_id", "time", "amount", "card", "terminal", "merchant", "why")
+    if any(corrected):  # only when a shown time was corrected: the column says by how much
+        columns = (*columns[:3], "corrected (clock offset)", *columns[3:])
     for column in columns:
         table.add_column(
             column,
@@ -494,12 +516,13 @@ def _candidates_table(ranked: pd.DataFrame, title: str, tz: str, format_minor) -
     def text(value: object) -> str:
         return "" if value is None or pd.isna(value) else escape(str(value))
 
-    for _, row in ranked.iterrows():
+    for (_, row), fixed in zip(ranked.iterrows(), corrected, strict=True):
         last4 = row.get("card_last4")
         table.add_row(
             f"{float(row['confidence']):.1%}",
             text(row["txn_id"]),
             _when(row["ts"], "second", tz),
+            *([escape(fixed)] if any(corrected) else []),
             f"{format_minor(int(row['amount_minor']), str(row['currency']))} {row['currency']}",
             "" if last4 is None or pd.isna(last4) else f"****{escape(str(last4))}",
             text(row.get("terminal_id")),
