@@ -552,3 +552,84 @@ def test_a_grouped_card_with_a_number_beside_it_is_masked_on_every_path(text, ma
 def test_an_unbroken_long_number_is_never_cut_into_a_card() -> None:
     wallet = "4200002372202611200000000001 12"  # a WeChat 交易单号 and a number: one group, not a card
     assert mask_pans_in_text(wallet) == wallet
+
+
+# digits a card number can be written in beyond the decimal digits of a script (category Nd): every character
+# Unicode gives a digit value 0-9 (superscripts, subscripts, circled, parenthesized, dingbat, with a full stop)
+DIGIT_FORMS = {
+    "superscript": "⁰¹²³⁴⁵⁶⁷⁸⁹",
+    "subscript": "₀₁₂₃₄₅₆₇₈₉",
+    "circled": "⓪①②③④⑤⑥⑦⑧⑨",
+    "dingbat": "⓿❶❷❸❹❺❻❼❽❾",
+    "parenthesized": "0⑴⑵⑶⑷⑸⑹⑺⑻⑼",
+    "full stop": "🄀⒈⒉⒊⒋⒌⒍⒎⒏⒐",
+    "comma": "🄁🄂🄃🄄🄅🄆🄇🄈🄉🄊",
+    "mathematical bold": "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "Devanagari": "०१२३४५६७८९",
+}
+
+
+@pytest.mark.parametrize("form", sorted(DIGIT_FORMS))
+@pytest.mark.parametrize("written", ["4111 1111 1111 1111", "4111111111111111", "6222-0212-3456-7890-128"])
+def test_a_card_number_in_superscript_circled_or_other_digit_forms_is_masked_on_every_path(form, written):
+    """Superscript, subscript, circled and dingbat digits are no decimal digits (category No): the pre-filters
+    (might_hold_pan, the pyarrow pattern of mask_pans_many and the frame validators) did not see them, so a full
+    card number written '⁴¹¹¹ ¹¹¹¹ ¹¹¹¹ ¹¹¹¹' reached the frame, the raw dict and the reports whole."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from receiptkit.pan import _SENSITIVE_PATTERN, might_hold_pan
+
+    text = f"卡号 {written.translate(str.maketrans('0123456789', DIGIT_FORMS[form]))} paid"
+    digits = written.replace(" ", "").replace("-", "")
+    masked = f"卡号 {mask_pan(digits)} paid"
+    assert might_hold_pan(text)
+    assert pc.match_substring_regex(pa.array([text]), _SENSITIVE_PATTERN).to_pylist() == [True]
+    assert find_full_pans(text, strict=True) == [digits]
+    assert mask_pans_in_text(text) == masked
+    assert mask_pans_deep(text) == masked and mask_pans_deep({text: 1}) == {masked: 1}
+    assert mask_pans_many([text, {"memo": text}]) == [masked, {"memo": masked}]
+
+
+def test_a_superscript_card_number_in_a_journal_column_is_masked_with_a_warning():
+    import warnings
+
+    import pandas as pd
+
+    import receiptkit as rk
+    from receiptkit.schema import STRING, FullPanWarning
+
+    journal = rk.make_dataset(n_transactions=5, n_proofs=1, seed=1).journal
+    journal["merchant_name"] = pd.Series(["shop ⁴¹¹¹ ¹¹¹¹ ¹¹¹¹ ¹¹¹¹"] * len(journal), dtype=STRING)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = rk.validate_journal(journal)
+    assert set(out["merchant_name"]) == {"shop 411111******1111"}
+    assert any(issubclass(w.category, FullPanWarning) for w in caught)
+
+
+def test_every_character_with_a_digit_value_is_a_digit_to_the_pre_filters_and_the_fold():
+    """The rule: a card number may be written in any character Unicode gives a digit value 0-9
+    (unicodedata.digit: every decimal digit, and the superscript, subscript, circled ... forms)."""
+    import sys
+    import unicodedata
+
+    from receiptkit.pan import DIGIT_CLASS, _ascii
+
+    digit_class = re.compile(DIGIT_CLASS)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        value = unicodedata.digit(char, None)
+        if value is None:
+            assert not digit_class.fullmatch(char), hex(code)
+        else:
+            assert digit_class.fullmatch(char) and _ascii(char) == str(value), hex(code)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["m² 12 ①②③ x³ H₂O", "第①步 第②步 第③步", "⑴ 128.50 ⑵ 36.00", "面积 120m² 单价 ¥1²³", "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"],
+)
+def test_ordinary_text_with_superscripts_or_circled_numbers_is_left_alone(text):
+    assert mask_pans_in_text(text) == text and mask_pans_deep(text) is text

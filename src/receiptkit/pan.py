@@ -41,21 +41,30 @@ __all__ = [
 
 
 def _digit_class() -> str:
-    """Every Unicode decimal digit as a regex character class of literal ranges.
+    """Every character a card number can be written in, as a regex character class of literal ranges.
 
-    Literal characters (no ``\\u`` escapes) so that the same pattern works in
-    Python's ``re`` and in RE2 (pyarrow strings' ``str.contains``), where
-    ``\\d`` means ASCII digits only.
+    That is every character Unicode gives a digit value 0-9 (``unicodedata.digit``): the decimal digits of
+    every script (ASCII, full-width, Arabic-Indic, Devanagari, mathematical bold ``𝟏``, ...) and the digit
+    forms that are not decimal digits: superscripts and subscripts (``¹²³``, ``₁₂₃``), circled, parenthesized
+    and dingbat digits (``①``, ``⑴``, ``❶``), digits with a full stop or comma (``⒈``, ``🄂``). Literal
+    characters (no ``\\u`` escapes) so that the same pattern works in Python's ``re`` and in RE2 (pyarrow
+    strings' ``str.contains``), where ``\\d`` means ASCII digits only.
     """
-    starts = []
-    for code in range(0x30, min(sys.maxunicode, 0x1FFFF) + 1):
-        char = chr(code)
-        if unicodedata.category(char) == "Nd" and unicodedata.decimal(char) == 0:
-            starts.append(code)
-    return "[" + "".join(f"{chr(c)}-{chr(c + 9)}" for c in starts) + "]"
+    codes = [
+        c
+        for c in range(0x30, min(sys.maxunicode, 0x1FFFF) + 1)
+        if unicodedata.digit(chr(c), None) is not None
+    ]
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
 
 
-#: A character class matching a decimal digit of any script (ASCII, full-width, Arabic-Indic, ...).
+#: A character class matching a digit of any script or form (ASCII, full-width, Arabic-Indic, superscript, circled, ...).
 DIGIT_CLASS = _digit_class()
 
 # Characters that separate digit groups in a written card number; NFKC turns the
@@ -133,12 +142,13 @@ _CARD_DATE_HINT_RE = re.compile(_CARD_DATE_HINT)
 
 
 def _ascii(char: str) -> str:
-    """One character with any decimal digit as 0-9, separators, date punctuation, the underscore and the mask
+    """One character with any digit (:data:`DIGIT_CLASS`) as 0-9, separators, date punctuation, the underscore and the mask
     star (full-width ``／``, ``．``, ``＿``, ``＊``) as their ASCII forms (length kept)."""
     if char.isascii():
         return char
-    if unicodedata.category(char) == "Nd":
-        return str(unicodedata.decimal(char))
+    value = unicodedata.digit(char, None)  # decimal digits of any script, superscripts, circled digits, ...
+    if value is not None:
+        return str(value)
     folded = unicodedata.normalize("NFKC", char)
     return folded if len(folded) == 1 and (folded.isdigit() or folded in " -/._*") else char
 
@@ -164,7 +174,7 @@ def luhn_ok(digits: str) -> bool:
     """Luhn checksum of a digit string (digits of any script)."""
     total = 0
     for index, char in enumerate(reversed(digits)):
-        value = unicodedata.decimal(char)
+        value = int(_ascii(char))
         if index % 2 == 1:
             value *= 2
             if value > 9:
