@@ -282,3 +282,19 @@ def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit
     assert rows["identified_by"].fillna("-").tolist() == ["stan", "-", "proof", "-"]
     assert rows["proof_id"].iloc[2] == ranked["proof_id"].iloc[0]
     assert audit.verify().ok
+
+
+def test_a_candidate_of_a_proof_that_fits_nothing_is_refused_as_unmatched_not_ambiguous(
+    journal, audit, tmp_path
+):
+    ranked = rk.find(journal, amount="128.50", time="2026-11-20 14:32", tz=TZ)
+    row = ranked.iloc[0].copy()
+    row["verdict"], row["chosen"] = (
+        "unmatched",
+        False,
+    )  # as the command line hands over a TXN_ID the proof missed
+    with pytest.raises(ReprintRefused) as caught:
+        reprint(row, journal=journal, operator="op", reason="r", pdf=tmp_path / "x.pdf", audit=audit)
+    assert caught.value.rule == "unmatched" and "only a candidate" not in str(caught.value)
+    assert "matches no transaction" in str(caught.value)
+    assert audit.rows()["rule"].tolist() == ["unmatched"] and not (tmp_path / "x.pdf").exists()

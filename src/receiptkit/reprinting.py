@@ -22,8 +22,9 @@ rule           refuses
 ============== ==============================================================
 ``ambiguous``  a match verdict ``ambiguous`` (the proof fits several transactions),
                or a candidate row of :func:`receiptkit.find` that the verdict did not
-               pick (``verdict`` not ``matched``, or not ``chosen``)
-``unmatched``  a match verdict ``unmatched``
+               pick (``verdict`` ``ambiguous``, or ``matched`` but not ``chosen``)
+``unmatched``  a match verdict ``unmatched``, or a candidate row of a proof whose
+               verdict is ``unmatched`` (it fits no transaction)
 ``confidence`` a match below ``ReprintPolicy.min_confidence``
 ``declined``   a declined transaction
 ``reversed``   a reversed transaction
@@ -245,6 +246,17 @@ def _candidate_verdict(row: pd.Series) -> tuple[dict[str, Any], Identification]:
             f"the proof is ambiguous: it fits several transactions and {txn_id} is only one candidate; "
             "ask the customer for more evidence (card last 4, time, a reference) and find again"
         )
+    elif verdict == "unmatched":  # it fits nothing: refused as unmatched, never called ambiguous
+        reason = (
+            f"the proof matches no transaction in the journal, so it does not identify {txn_id}; check what "
+            "the customer gave (amount, currency, the time and its zone) and find again"
+        )
+        return {
+            "status": "candidate",
+            "rule": "unmatched",
+            "confidence": confidence,
+            "reason": reason,
+        }, identification
     else:
         reason = f"the proof matched no transaction ({verdict}); {txn_id} is only a candidate"
     return {"status": "candidate", "confidence": confidence, "reason": reason}, identification
@@ -401,8 +413,8 @@ def _violations(
     found: list[tuple[str, str]] = []
     if verdict is not None:
         status = str(verdict["status"])
-        if status == "candidate":
-            found.append(("ambiguous", str(verdict["reason"])))
+        if status == "candidate":  # a find candidate the verdict did not pick: ambiguous, or unmatched
+            found.append((str(verdict.get("rule") or "ambiguous"), str(verdict["reason"])))
         elif status in ("ambiguous", "unmatched"):
             found.append(
                 (status, f"the proof's match is {status}: {_value(verdict, 'reason') or ''}".strip())

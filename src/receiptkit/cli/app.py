@@ -96,6 +96,21 @@ def with_key_options(exc: Exception, *, key_file: bool = False, public_key: bool
     return VerificationKeyError(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
 
 
+def with_tz_option(exc: Exception) -> Exception:
+    """``read_journal``'s "pass tz=" in the command's words: ``--tz`` (every command reading a journal has it)."""
+    from receiptkit.errors import ReceiptkitError
+
+    if not isinstance(exc, ReceiptkitError) or _LIBRARY_TZ not in exc.reason:
+        return exc
+    reason = exc.reason.replace(
+        _LIBRARY_TZ, "give the journal's zone with --tz ZONE (e.g. --tz Asia/Shanghai)"
+    )
+    return type(exc)(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
+
+
+_LIBRARY_TZ = "pass tz= (e.g. tz='Asia/Shanghai')"
+
+
 def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) -> NoReturn:
     """Print ``exc`` as one readable line (or re-raise it under ``--debug``) and exit 2.
 
@@ -105,6 +120,7 @@ def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) ->
     if _state["debug"]:
         raise exc
     exc = with_key_options(exc, key_file=key_file, public_key=public_key)
+    exc = with_tz_option(exc)
     err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
 

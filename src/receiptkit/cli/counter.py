@@ -25,7 +25,7 @@ from receiptkit.cli.app import (
     with_order_flags,
 )
 from receiptkit.cli.clockmarks import CORRECTED_NOTE, CandidateClock, candidate_clocks, corrected_text
-from receiptkit.errors import PrintUnconfirmed, ReceiptkitError
+from receiptkit.errors import PrintUnconfirmed, ReceiptkitError, ReprintRefused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -647,6 +647,7 @@ def reprint_cmd(
     import receiptkit as rk
     from receiptkit.reprinting import lookup
 
+    proof_row = None
     evidence = _Evidence(
         amount,
         time,
@@ -700,7 +701,6 @@ def reprint_cmd(
             raise typer.BadParameter("--terminal and --batch go with --trace")
         # a proof is matched as `find` does, which reads the journal's zone-less times in its --tz default
         log = rk.read_journal(journal, preset=preset, tz=tz or (DEFAULT_TZ if evidence.given else None))
-        proof_row = None
         if evidence.given:
             evidence, currency_note = evidence.in_currency_of(log)
             proof, note = evidence.proof()
@@ -748,6 +748,8 @@ def reprint_cmd(
             soft_wrap=True,
         )
         raise typer.Exit(EXIT_FOUND_PROBLEM) from None
+    except ReprintRefused as exc:
+        fail(_with_zone_hint(exc, tz, proof_row))
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
         return
@@ -807,6 +809,38 @@ def _check_outputs(
             protected[f"{what} (--audit)" if what == "the audit log" else what] = path
     protected.update(_key_files(None))
     check_outputs(outputs, protected, overwrite=overwrite, may_exist=may_exist)
+
+
+def _with_zone_hint(exc: ReprintRefused, tz: str | None, proof: pd.Series | None) -> ReprintRefused:
+    """A proof refused as matching nothing (or several) when ``--tz`` was not given: say the zone its time
+    was read in and what to type.
+
+    Without ``--tz`` a proof's time (and the order of a numeric day and month) is read in the default zone; a
+    Hong Kong clerk's ``1/11/2026 08:00`` is then 11 January in Shanghai, and the proof matches nothing. The
+    refusal says so, instead of leaving the clerk to guess why ``find --tz ...`` matched it.
+    """
+    import pandas as pd
+
+    if tz is not None or proof is None or exc.rule not in ("ambiguous", "unmatched"):
+        return exc
+    read = _when(proof.get("ts"), str(proof.get("ts_precision") or ""), DEFAULT_TZ)
+    if not read and pd.notna(proof.get("date")):
+        read = pd.Timestamp(proof["date"]).strftime("%Y-%m-%d")
+    if not read:  # a proof with no time: the zone changed nothing
+        return exc
+    hint = (
+        f"--tz was not given, so the proof's time was read in {DEFAULT_TZ} (as {read}); if the shop or the "
+        "customer's record is in another zone, give it with --tz ZONE (e.g. --tz Asia/Hong_Kong), as the "
+        "`reprint with:` line of find does"
+    )
+    return ReprintRefused(
+        f"{exc.reason.removeprefix(f'[{exc.rule}] ')}; {hint}",
+        rule=exc.rule,
+        file=exc.file,
+        row=exc.row,
+        column=exc.column,
+        value=exc.value,
+    )
 
 
 def _proof_choice(

@@ -1,0 +1,104 @@
+"""``reprint`` without ``--tz``: a refusal says the proof matched nothing, in which zone its time was read,
+and what to type; a journal whose times carry no zone names ``--tz``, not the library's ``tz=``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from receiptkit.audit import AuditLog
+from receiptkit.cli import app
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "5c" * 32)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(app, list(args), terminal_width=200)
+
+
+def _hong_kong_sale(demo_dir) -> pd.Series:
+    """An approved HKD card sale on a terminal whose clock is right, dated so that d/m and m/d differ."""
+    journal = pd.read_csv(demo_dir / "journal.csv", dtype=str)
+    local = pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Hong_Kong")
+    ok = journal[
+        (journal["status"] == "approved")
+        & (journal["txn_type"] == "sale")
+        & (journal["channel"] == "card")
+        & (journal["currency"] == "HKD")
+        & (journal["terminal_id"] != "13000001")  # the demo's Hong Kong terminal 8 h slow
+        & journal["card_last4"].notna()
+        & (local.dt.day <= 12)
+        & (local.dt.day != local.dt.month)
+    ]
+    return ok.iloc[0]
+
+
+def _day_first(row: pd.Series) -> list[str]:
+    local = pd.Timestamp(row["ts"]).tz_convert("Asia/Hong_Kong")
+    amount = f"{int(row['amount_minor']) // 100}.{int(row['amount_minor']) % 100:02d}"
+    when = f"{local.day}/{local.month}/{local.year} {local:%H:%M}"  # as a Hong Kong clerk writes it
+    return ["--amount", amount, "--currency", "HKD", "--time", when, "--last4", row["card_last4"]]
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_proof_read_in_the_default_zone_is_refused_saying_unmatched_the_zone_and_what_to_type(
+    demo_dir, tmp_path, named
+):
+    row = _hong_kong_sale(demo_dir)
+    audit = str(tmp_path / "audit.sqlite")
+    common = ["--journal", str(demo_dir / "journal.csv"), *_day_first(row), "--operator", "li"]
+    common += ["--reason", "lost slip", "--audit", audit, "--no-learned"]
+    which = [row["txn_id"]] if named else []
+    refused = _invoke("reprint", *which, *common, "--pdf", str(tmp_path / "a.pdf"))
+    assert refused.exit_code == 2, refused.output
+    out = refused.output
+    assert "[unmatched]" in out and "[ambiguous]" not in out  # it matched nothing: not "ambiguous"
+    assert "only a candidate" not in out
+    assert "Asia/Shanghai" in out and "--tz was not given" in out  # which zone it was read in, and why
+    assert "--tz ZONE" in out  # what to type
+    assert not (tmp_path / "a.pdf").exists()
+    assert AuditLog(audit, create=False).rows()["rule"].tolist() == ["unmatched"]
+    # the same with the shop's zone: reprinted
+    done = _invoke("reprint", *which, *common, "--tz", "Asia/Hong_Kong", "--pdf", str(tmp_path / "b.pdf"))
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "b.pdf").is_file()
+
+
+def test_a_refusal_with_tz_given_has_no_zone_hint(demo_dir, tmp_path):
+    row = _hong_kong_sale(demo_dir)
+    args = ["reprint", row["txn_id"], "--journal", str(demo_dir / "journal.csv"), *_day_first(row)]
+    args += ["--tz", "Asia/Shanghai", "--operator", "li", "--reason", "lost", "--no-learned"]
+    args += ["--audit", str(tmp_path / "audit.sqlite"), "--pdf", str(tmp_path / "a.pdf")]
+    refused = _invoke(*args)
+    assert refused.exit_code == 2 and "[unmatched]" in refused.output
+    assert "--tz was not given" not in refused.output
+
+
+def test_a_journal_without_zones_by_txn_id_names_the_tz_option(demo_dir, tmp_path):
+    journal = pd.read_csv(demo_dir / "journal.csv", dtype=str)
+    journal["ts"] = (
+        pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    )
+    journal.to_csv(tmp_path / "naive.csv", index=False)
+    txn = str(journal["txn_id"].iloc[0])
+    refused = _invoke(
+        "reprint",
+        txn,
+        "--journal",
+        str(tmp_path / "naive.csv"),
+        "--operator",
+        "li",
+        "--reason",
+        "lost",
+        "--audit",
+        str(tmp_path / "audit.sqlite"),
+        "--pdf",
+        str(tmp_path / "a.pdf"),
+    )
+    assert refused.exit_code == 2
+    assert "--tz" in refused.output and "tz=" not in refused.output, refused.output
