@@ -235,6 +235,38 @@ def parse_printer_address(url: str) -> PrinterAddress:
     return PrinterAddress(text, "dummy")
 
 
+_FILE_CLASSES = ("File", "Serial")
+"""python-escpos printer classes that open a file (``devfile``): a File printer truncates it."""
+
+
+def printer_file(printer: PrinterAddress | Any) -> tuple[str, str] | None:
+    """The file a printer will open for writing, and how to name it; ``None`` when it opens none.
+
+    A ``file:PATH`` address's path; a configuration file's File or Serial printer's ``devfile`` (a File
+    printer opens it with ``"wb"``: whatever was there is gone); a python-escpos File or Serial object's
+    ``devfile``. Callers check it as an output before anything is logged (an input, the audit log, its head
+    or the key is never one; an existing regular file only with overwrite).
+
+    >>> printer_file(parse_printer_address("file:/dev/usb/lp0"))
+    ('/dev/usb/lp0', 'file:/dev/usb/lp0')
+    >>> printer_file(parse_printer_address("tcp://192.0.2.10")) is None
+    True
+    """
+    if isinstance(printer, PrinterAddress):
+        if printer.kind == "file" and printer.path:
+            return printer.path, printer.url
+        if printer.kind == "config" and printer.path:
+            name, args = _load_config(printer.path, printer.url)
+            devfile = args.get("devfile")
+            if name in _FILE_CLASSES and isinstance(devfile, str | os.PathLike) and os.fspath(devfile):
+                return os.fspath(devfile), f"{printer.path} (devfile {os.fspath(devfile)})"
+        return None
+    devfile = getattr(printer, "devfile", None)  # python-escpos File, Serial (or a caller's own class)
+    if isinstance(devfile, str | os.PathLike) and os.fspath(devfile):
+        return os.fspath(devfile), f"{type(printer).__name__} (devfile {os.fspath(devfile)})"
+    return None
+
+
 def _load_config(path: str, url: str) -> tuple[str, dict[str, Any]]:
     """The python-escpos printer class name and its arguments from a configuration file."""
     _escpos()

@@ -564,7 +564,7 @@ def reprint(
     ``unconfirmed``; its ``record`` has the reprint number and code). Calling
     again retries a failed or unconfirmed attempt with the same number and code.
     """
-    from receiptkit.printers import parse_printer_address, print_slip
+    from receiptkit.printers import parse_printer_address, print_slip, printer_file
     from receiptkit.slip import Slip
 
     policy = policy or ReprintPolicy()
@@ -584,14 +584,16 @@ def reprint(
         raise ReceiptkitError("give at least one output: printer=, pdf=, png= or outputs=")
     labelled = {f"{kind}={os.fspath(path)!r}": Path(path) for kind, path in files.items()}
     may_exist: list[str] = []
-    device = getattr(printer, "path", None) if getattr(printer, "kind", None) == "file" else None
-    if device is not None:  # a file: printer may be a device that exists, never the log or the key
-        label = f"printer={getattr(printer, 'url', device)!r}"
+    target = None if printer is None else printer_file(printer)  # file:PATH, a config's or object's devfile
+    if target is not None:  # a device that exists, or a new file; never the log or the key
+        device, named = target
+        label = f"printer={named!r}"
         labelled[label] = Path(device)
         may_exist.append(label)
+    config = getattr(printer, "path", None) if getattr(printer, "kind", None) == "config" else None
     check_outputs(
         labelled,
-        {**audit_files(audit), **_key_files(key)},
+        {**audit_files(audit), **_key_files(key), "the printer configuration": config},
         overwrite=overwrite,
         may_exist=may_exist,
         hint="pass overwrite=True to replace it",
@@ -775,7 +777,9 @@ def check_outputs(
     are (``"the journal (--journal)"``); compared by resolved path and, when both
     exist, :func:`os.path.samefile` (a hard link is the same file). An output
     that exists is refused unless ``overwrite`` (``hint`` says how to allow it),
-    except those named in ``may_exist`` (a printer device file). Two outputs to
+    except those named in ``may_exist`` (a printer's device file) when it is not a regular
+    file (a device, a pipe): a regular file at a printer's path would be written over
+    from its start, so it needs ``overwrite`` as a duplicate does. Two outputs to
     one file are refused. :class:`~receiptkit.errors.ReceiptkitError` naming the
     output and the file.
     """
@@ -793,7 +797,8 @@ def check_outputs(
             if _same_file(path, earlier):
                 raise ReceiptkitError(f"{label} is also {other}: give each output its own file")
         seen[label] = path
-        if label not in devices and not overwrite and (path.exists() or path.is_symlink()):
+        device = label in devices and path.exists() and not path.is_file()
+        if not device and not overwrite and (path.exists() or path.is_symlink()):
             raise ReceiptkitError(f"{label} exists; {hint}")
 
 

@@ -147,3 +147,90 @@ def test_the_api_refuses_an_existing_file_and_the_audit_log(shop: tuple[Path, st
     assert _audit_rows(folder) == rows
     record = rk.reprint(item, operator="a", reason="lost", png="dup.png", overwrite=True)
     assert record.reprint_no == 2
+
+
+def _config(folder: Path, kind: str, devfile: str) -> str:
+    """A python-escpos configuration file naming a printer of ``kind`` at ``devfile``."""
+    (folder / "printer.yaml").write_text(
+        f"printer:\n  type: {kind}\n  devfile: {devfile}\n", encoding="utf-8"
+    )
+    return "printer.yaml"
+
+
+@pytest.mark.parametrize(
+    ("kind", "devfile", "what"),
+    [
+        ("File", "journal.csv", "the journal (--journal)"),
+        ("File", "receiptkit-audit.sqlite", "the audit log (--audit)"),
+        ("File", "receiptkit-audit.sqlite.head", "the audit log's signed head"),
+        ("File", "printer.yaml", "the printer configuration (--printer-config)"),
+        ("Serial", "journal.csv", "the journal (--journal)"),
+    ],
+)
+def test_a_printer_named_in_the_config_file_goes_through_the_same_checks(
+    shop: tuple[Path, str], kind: str, devfile: str, what: str
+) -> None:
+    """Before, a File printer of --printer-config at journal.csv truncated the journal to the slip's bytes."""
+    folder, txn = shop
+    config = _config(folder, kind, devfile)
+    before, rows = _snapshot(folder), _audit_rows(folder)
+    result = _reprint(txn, "--printer-config", config, "--overwrite")
+    assert result.exit_code == 2, result.output
+    assert f"--printer-config {config}" in result.output and f"devfile {devfile}" in result.output
+    assert what in result.output
+    assert _snapshot(folder) == before and _audit_rows(folder) == rows
+
+
+def test_a_config_printer_at_the_key_file_is_refused(
+    shop: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, txn = shop
+    (folder / "merchant.key").write_text(KEY)
+    monkeypatch.delenv("RECEIPTKIT_KEY")
+    monkeypatch.setenv("RECEIPTKIT_KEY_FILE", str(folder / "merchant.key"))
+    result = _reprint(txn, "--printer-config", _config(folder, "File", "merchant.key"))
+    assert result.exit_code == 2 and "the merchant key file" in result.output
+    assert (folder / "merchant.key").read_text() == KEY
+
+
+@pytest.mark.parametrize("how", ["config", "file"])
+def test_a_printer_file_that_is_an_existing_file_is_replaced_only_with_overwrite(
+    shop: tuple[Path, str], how: str
+) -> None:
+    """A File printer opens its devfile for writing from the start: an existing file (dup.png) was lost."""
+    folder, txn = shop
+    png, rows = (folder / "dup.png").read_bytes(), _audit_rows(folder)
+    target = (
+        ["--printer-config", _config(folder, "File", "dup.png")]
+        if how == "config"
+        else ["--printer", "file:dup.png"]
+    )
+    refused = _reprint(txn, *target)
+    assert refused.exit_code == 2 and "exists; pass --overwrite to replace it" in refused.output, (
+        refused.output
+    )
+    assert (folder / "dup.png").read_bytes() == png and _audit_rows(folder) == rows
+    done = _reprint(txn, *target, "--overwrite")
+    assert done.exit_code == 1 and "CHECK THE PRINTER" in done.output  # a file: the bytes are not a print
+    assert (folder / "dup.png").read_bytes() != png
+
+
+def test_a_config_printer_at_a_new_file_prints(shop: tuple[Path, str]) -> None:
+    folder, txn = shop
+    done = _reprint(txn, "--printer-config", _config(folder, "File", "lp0.bin"))
+    assert done.exit_code == 1 and "CHECK THE PRINTER" in done.output, done.output
+    assert (folder / "lp0.bin").stat().st_size > 200
+
+
+def test_the_api_checks_a_config_printer_too(shop: tuple[Path, str]) -> None:
+    import receiptkit as rk
+    from receiptkit.errors import ReceiptkitError
+    from receiptkit.reprinting import lookup
+
+    folder, txn = shop
+    item = lookup(rk.read_journal(folder / "journal.csv"), txn_id=txn)
+    config = _config(folder, "File", "receiptkit-audit.sqlite")
+    rows, log = _audit_rows(folder), (folder / "receiptkit-audit.sqlite").read_bytes()
+    with pytest.raises(ReceiptkitError, match=r"devfile receiptkit-audit\.sqlite.* is the audit log"):
+        rk.reprint(item, operator="a", reason="lost", printer=f"config:{config}", overwrite=True)
+    assert _audit_rows(folder) == rows and (folder / "receiptkit-audit.sqlite").read_bytes() == log

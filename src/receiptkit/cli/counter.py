@@ -786,6 +786,7 @@ def _check_outputs(
     Before the journal is read or anything logged (``rk.reprint`` checks the log and key again).
     """
     from receiptkit.matching.learned import learned_path
+    from receiptkit.printers import printer_file
     from receiptkit.reprinting import _key_files, audit_files, check_outputs
 
     outputs: dict[str, Path] = {}
@@ -793,16 +794,21 @@ def _check_outputs(
     for option, path in (("--pdf", pdf), ("--png", png)):
         if path is not None:
             outputs[f"{option} {path}"] = path
-    if printer is not None and printer.kind == "file" and printer.path:
-        label = f"--printer {printer.url}"
-        outputs[label] = Path(printer.path)
-        may_exist.append(label)  # a device file: it exists
+    target = None if printer is None else printer_file(printer)  # file:PATH, or a config file's devfile
+    if target is not None:
+        device, named = target
+        label = f"--printer-config {named}" if printer_config is not None else f"--printer {named}"
+        outputs[label] = Path(device)
+        may_exist.append(label)  # a device file: it exists (a regular file only with --overwrite)
     protected: dict[str, Path | None] = {
         "the journal (--journal)": journal,
         "what reconcile learned (--learned)": learned if learned is not None else learned_path(journal),
         "the proof file (--proof)": proof_file,
         "the screenshot (--screenshot)": screenshot,
-        "the printer configuration (--printer-config)": printer_config,
+        "the printer configuration (--printer-config)": printer_config
+        or (
+            Path(printer.path) if printer is not None and printer.kind == "config" and printer.path else None
+        ),
     }
     if "://" not in str(audit) and ":/" not in str(audit):  # a database URL has no file here
         for what, path in audit_files(audit).items():
