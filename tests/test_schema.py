@@ -161,3 +161,16 @@ def test_the_quick_time_range_check_names_what_the_year_check_names(
     finally:
         schema._surely_in_range = saved
     assert fast == slow
+
+
+@pytest.mark.parametrize("validate", [rk.validate_journal, rk.validate_proofs])
+def test_validators_read_tz_as_the_readers_do(validate):
+    """validate_journal / validate_proofs handed tz to pandas: 'UTC+8' was a bare ValueError, 'GMT-5' a
+    ZoneInfoNotFoundError (not a receiptkit error)."""
+    data = rk.make_dataset(n_transactions=5, n_proofs=3, seed=1)
+    frame = (data.journal if validate is rk.validate_journal else data.proofs).copy()
+    frame["ts"] = frame["ts"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    out = validate(frame, tz="UTC+8")
+    assert out["ts"].dropna().iloc[0].utcoffset() == pd.Timedelta(hours=8)
+    with pytest.raises(rk.SchemaError, match="tz='Asia/Shanghaii' is not a time zone"):
+        validate(frame, tz="Asia/Shanghaii")

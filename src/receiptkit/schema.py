@@ -33,6 +33,7 @@ from receiptkit.pan import (
     mask_pans_in_text,
     mask_pans_many,
 )
+from receiptkit.timeparse import zone_option
 
 __all__ = [
     "CHANNELS",
@@ -455,9 +456,10 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     timezone-aware (or ``tz`` given to localise it); ``amount_minor`` must be
     a non-negative integer. Full card numbers in any text column are masked
     with a :class:`FullPanWarning`. Raises :class:`SchemaError` otherwise.
-    The input is not modified.
+    The input is not modified. ``tz`` is read as every reader reads it (``"UTC+8"`` is +08:00; a zone
+    no one knows is a :class:`SchemaError`, :func:`receiptkit.timeparse.zone_option`).
     """
-    return _settle(_validate_journal(frame, tz=tz))
+    return _settle(_validate_journal(frame, tz=zone_option(tz, error=SchemaError)))
 
 
 def _validate_journal(
@@ -563,8 +565,10 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     """Return ``frame`` as a canonical proofs frame (see :func:`validate_journal`).
 
     ``ts`` may be empty for date-only proofs, which then need ``date``;
-    ``ts_precision`` is filled from what is known (``day`` when only a date).
+    ``ts_precision`` is filled from what is known (``day`` when only a date). ``tz`` as for
+    :func:`validate_journal`.
     """
+    tz = zone_option(tz, error=SchemaError)
     out = frame.copy()
     missing = [c for c in PROOF_REQUIRED if c not in out.columns]
     if missing:

@@ -18,13 +18,13 @@ import re
 import unicodedata
 import warnings
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from dateutil import parser as dateutil_parser
 
-from receiptkit.errors import TimeParseError
+from receiptkit.errors import ReceiptkitError, TimeParseError
 
 __all__ = [
     "ABOUT_MARGIN_S",
@@ -38,6 +38,7 @@ __all__ = [
     "parse_typed_time",
     "resolve_tz",
     "zone_dayfirst",
+    "zone_option",
 ]
 
 PRECISIONS = ("second", "minute", "hour", "day")
@@ -71,7 +72,7 @@ def resolve_tz(tz: TzLike) -> dt.tzinfo | None:
         raise TimeParseError("unknown time zone", value=tz) from exc
 
 
-def zone_text(tz: str) -> str:
+def zone_text(tz: str | dt.tzinfo) -> str:
     """The zone ``tz`` names, as text every reader and pandas take: its IANA name, or its offset ``+08:00``.
 
     ``"+8"``, ``"UTC+8"``, ``"GMT+8"`` and ``"+08:00"`` give ``"+08:00"`` (8 hours ahead: the sign as
@@ -86,6 +87,33 @@ def zone_text(tz: str) -> str:
         return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     key = _zone_key(zone)
     return key if key is not None else str(tz).strip()
+
+
+def zone_option(
+    tz: str | dt.tzinfo | None,
+    *,
+    option: str = "tz",
+    error: type[ReceiptkitError] = TimeParseError,
+    **where: Any,
+) -> str | None:
+    """A zone option (``tz=`` of every reader and validator, ``--tz`` of every command) as they all read it.
+
+    :func:`zone_text` of ``tz``: ``"UTC+8"``, ``"GMT+8"``, ``"+8"`` give ``"+08:00"`` (the sign as written,
+    never the POSIX reading), an IANA name gives itself; None stays None (the source's own zone). Anything
+    else (``"Asia/Shanghaii"``, ``""``, ``"UTC+25"``) raises ``error`` (default :class:`TimeParseError`)
+    saying ``tz='...' is not a time zone`` (``--tz '...'`` for a command's option), why, and what to write
+    instead; ``where`` (``file=``, ``column=``) goes to the error.
+
+    >>> zone_option("UTC+8"), zone_option("GMT-5"), zone_option("Asia/Shanghai"), zone_option(None)
+    ('+08:00', '-05:00', 'Asia/Shanghai', None)
+    """
+    if tz is None:
+        return None
+    try:
+        return zone_text(tz)
+    except TimeParseError as exc:
+        named = f"{option} {tz!r}" if option.startswith("-") else f"{option}={tz!r}"
+        raise error(f"{named} is not a time zone ({exc.reason}): {zone_advice(tz)}", **where) from None
 
 
 def zone_advice(tz: object) -> str:

@@ -210,3 +210,18 @@ def test_the_words_that_name_the_last_4_are_left_out(typed: str) -> None:
         proof(amount="1.00", time="2026-11-20 10:00", last4=typed, ref="2026-11-21").at[0, "card_last4"]
         == "1234"
     )
+
+
+@pytest.mark.parametrize(("tz", "hours"), [("UTC+8", 8), ("+8", 8), ("GMT-5", -5)])
+def test_a_zone_written_as_an_offset_means_that_offset_at_the_counter(tz, hours):
+    """proof(tz='UTC+8') failed in pandas with a bare ValueError; the CLI's --tz reads it as +08:00."""
+    row = proof(amount="12.00", time="2026-11-18 08:11", tz=tz).iloc[0]
+    assert row["ts"].utcoffset() == pd.Timedelta(hours=hours)
+    assert row["ts"].tz_localize(None) == pd.Timestamp("2026-11-18 08:11")
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghaii", "", "UTC+25"])
+def test_an_unknown_zone_at_the_counter_is_a_proof_error_naming_tz(tz):
+    with pytest.raises(ProofError) as info:
+        proof(amount="12.00", time="2026-11-18 08:11", tz=tz)
+    assert info.value.column == "tz" and f"tz={tz!r} is not a time zone" in str(info.value)

@@ -277,3 +277,54 @@ def test_a_sign_after_the_amount_is_refused_by_every_reader(tmp_path, case):
             frame = read_proofs(path, strict=False)
         assert len(frame) == 1 and 500 not in frame["amount_minor"].tolist()
         assert rejected(frame)["row"].tolist() == [row]
+
+
+ZONE_FILES = [
+    "alipay_bill.csv",
+    "wechat_bill.csv",
+    "sms.txt",
+    "statement.ofx",
+    "paypal_activity.csv",
+    "canonical",
+]
+
+
+def _zone_source(fixtures, file, tmp_path):
+    if file != "canonical":
+        return fixtures / "proofs" / file
+    path = tmp_path / "proofs.csv"
+    read_proofs(fixtures / "proofs" / "alipay_bill.csv").drop(columns=["raw"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("file", ZONE_FILES)
+@pytest.mark.parametrize(("tz", "hours"), [("UTC+8", 8), ("+8", 8), ("GMT-5", -5), ("+05:30", 5.5)])
+def test_tz_written_as_an_offset_means_that_offset_in_every_proof_reader(fixtures, tmp_path, file, tz, hours):
+    """read_journal and the CLI read 'UTC+8' as +08:00 (zone_text); read_proofs handed the text to pandas,
+    which failed with a bare ValueError ("invalid literal for int()") or ZoneInfoNotFoundError ('GMT-5')."""
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the SMS fixture has a line that is no bank message
+        proofs = read_proofs(_zone_source(fixtures, file, tmp_path), tz=tz, strict=False)
+    timed = proofs["ts"].dropna()
+    assert len(timed) and (timed.map(lambda t: t.utcoffset()) == pd.Timedelta(hours=hours)).all()
+
+
+@pytest.mark.parametrize("file", ZONE_FILES)
+@pytest.mark.parametrize("tz", ["Asia/Shanghaii", "", " ", "UTC+25", "Hong_Kong"])
+def test_an_unknown_tz_is_a_proof_error_naming_tz_in_every_proof_reader(fixtures, tmp_path, file, tz):
+    """'Asia/Shanghaii' was a bare ZoneInfoNotFoundError from the canonical reader, '' read as the default zone
+    by the wallet readers and an IndexError from the canonical one."""
+    source = _zone_source(fixtures, file, tmp_path)
+    with pytest.raises(ProofError) as info:
+        read_proofs(source, tz=tz)
+    assert info.value.file is None  # the option is wrong, not the file
+    assert f"tz={tz!r} is not a time zone" in str(info.value) and "Asia/" in str(info.value)
+
+
+def test_an_unknown_tz_for_a_proofs_frame_is_a_proof_error(fixtures):
+    frame = read_proofs(fixtures / "proofs" / "alipay_bill.csv")
+    with pytest.raises(ProofError, match="tz='GMT-5x' is not a time zone"):
+        read_proofs(frame, tz="GMT-5x")
+    assert read_proofs(frame, tz="UTC+8")["ts"].iloc[0].utcoffset().total_seconds() == 8 * 3600

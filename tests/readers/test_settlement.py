@@ -386,3 +386,19 @@ def test_fund_flow_rows_left_out_are_listed_not_dropped_silently(folder, tmp_pat
     frame = read_settlement(_csv(tmp_path, damaged, "资金账单.csv", "utf-8"))
     assert rk.skipped(frame)["row"].tolist() == [4, 8]
     assert rk.skipped(frame)["value"].tolist()[0] == "ORD1102002"
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghaii", "", "GMT+99"])
+def test_an_unknown_zone_is_a_settlement_error_naming_tz(folder, tz):
+    from receiptkit.errors import SettlementError
+
+    with pytest.raises(SettlementError) as info:
+        rk.read_settlement(folder / "wechat_merchant_bill.csv", tz=tz)
+    assert info.value.file is None and f"tz={tz!r} is not a time zone" in str(info.value)
+
+
+def test_a_zone_written_as_an_offset_is_read_as_the_readers_read_it(folder):
+    frame = rk.read_settlement(folder / "wechat_merchant_bill.csv", tz="UTC+8")
+    pd.testing.assert_frame_equal(
+        frame, rk.read_settlement(folder / "wechat_merchant_bill.csv", tz="Asia/Shanghai")
+    )

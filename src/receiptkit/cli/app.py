@@ -128,23 +128,20 @@ def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) ->
 def checked_zone(option: str = "--tz") -> Callable[[str | None], str | None]:
     """A typer callback for a zone option: its value as every reader takes it (``UTC+8`` -> ``+08:00``).
 
-    One validation for every command's ``--tz`` (:func:`receiptkit.timeparse.zone_text`: an IANA name,
+    One validation for every command's ``--tz``, the same as every reader's ``tz=``
+    (:func:`receiptkit.timeparse.zone_option`: an IANA name,
     or an offset ``+8``, ``UTC+8``, ``GMT-5``, ``+05:30`` read with the sign as written); anything
     else is exit 2 with one line naming the option and the value, before any file is read.
     """
 
     def check(value: str | None) -> str | None:
         from receiptkit.errors import TimeParseError
-        from receiptkit.timeparse import zone_advice, zone_text
+        from receiptkit.timeparse import zone_option
 
-        if value is None:
-            return None
         try:
-            return zone_text(value)
+            return zone_option(value, option=option)
         except TimeParseError as exc:
-            fail(
-                TimeParseError(f"{option} {value!r} is not a time zone ({exc.reason}): {zone_advice(value)}")
-            )
+            fail(exc)
 
     return check
 

@@ -37,7 +37,7 @@ from receiptkit.arrowtext import (
     remembering,
     surely_distinct,
 )
-from receiptkit.errors import AmountError, JournalError, ReceiptkitError, TimeParseError
+from receiptkit.errors import AmountError, JournalError, ReceiptkitError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
 from receiptkit.pan import mask_pans_in_text
@@ -76,7 +76,7 @@ from receiptkit.schema import (
     _surely_in_range,
     _validate_journal,
 )
-from receiptkit.timeparse import zone_advice, zone_text
+from receiptkit.timeparse import zone_option, zone_text
 
 __all__ = [
     "ID_COLUMNS",
@@ -191,13 +191,10 @@ def read_journal(
         ) from None
 
 
-def _zone_option(tz: str) -> str:
+def _zone_option(tz: str) -> str | None:
     """``tz=`` as every step reads it (``UTC+8`` -> ``+08:00``); a zone no one knows is the option's fault."""
 
-    try:
-        return zone_text(tz)
-    except TimeParseError as exc:
-        raise JournalError(f"tz={tz!r} is not a time zone ({exc.reason}): {zone_advice(tz)}") from None
+    return zone_option(tz, error=JournalError)
 
 
 def sniff(source: Any, *, encoding: str | None = None) -> str | None:

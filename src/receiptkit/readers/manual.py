@@ -17,7 +17,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import parse_amount
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
-from receiptkit.timeparse import parse_time_window
+from receiptkit.timeparse import parse_time_window, zone_option
 
 __all__ = ["card_last4", "proof"]
 
@@ -108,6 +108,7 @@ def proof(
     naming the bad field.
     """
     where = "manual"
+    tz = zone_option(tz, error=ProofError, file=where, row=1, column="tz") or DEFAULT_TZ_CN
     try:
         money = parse_amount(amount, currency)
     except ReceiptkitError as exc:

@@ -30,6 +30,7 @@ from receiptkit.readers import (
 from receiptkit.readers.protocol import REGISTRY, Head, ModuleReader, Reader
 from receiptkit.readers.table import path_problem, read_failure, source_name, unreadable_source
 from receiptkit.schema import validate_proofs
+from receiptkit.timeparse import zone_option
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
 
@@ -111,6 +112,7 @@ def read_proofs(
     :class:`~receiptkit.readers.paypal.PayPalLayout`, read as declared without sniffing).
     """
     name = options.pop("name", None) or source_name(source)
+    tz = zone_option(tz, error=ProofError)  # "UTC+8" is +08:00 as at the command line; a typo is refused
     if isinstance(source, pd.DataFrame):
         return _read_frame(source, format=format, tz=tz, name=name)
     unreadable = unreadable_source(source) or path_problem(source)

@@ -32,7 +32,7 @@ from receiptkit.readers.screenshot_parse import (
 )
 from receiptkit.readers.screenshot_text import Amount
 from receiptkit.readers.table import source_name
-from receiptkit.timeparse import resolve_tz
+from receiptkit.timeparse import resolve_tz, zone_option
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -118,7 +118,7 @@ def read_screenshot(
     from receiptkit.readers.ocr import recognise
 
     name = name or source_name(source)
-    zone = tz or DEFAULT_TZ_CN
+    zone = zone_option(tz, error=ProofError) or DEFAULT_TZ_CN  # "UTC+8" is +08:00; a typo or "" is refused
     ref = ref_date if ref_date is not None else pd.Timestamp.now(tz=resolve_tz(zone)).date()
     image = open_image(source, name=name, max_pixels=max_pixels)
     lines, cost = recognise(image)

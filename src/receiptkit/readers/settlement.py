@@ -54,6 +54,7 @@ from receiptkit.readers.table import (
     unreadable_source,
 )
 from receiptkit.schema import CHANNELS, STRING
+from receiptkit.timeparse import zone_option
 
 __all__ = [
     "SETTLEMENT_COLUMNS",
@@ -598,6 +599,7 @@ def read_settlement(
     listed in ``frame.attrs["rejected"]`` (file, row, column, value, reason)
     with a warning; nothing is dropped silently.
     """
+    tz = zone_option(tz, error=SettlementError)  # "UTC+8" is +08:00 as at the command line; a typo is refused
     if isinstance(source, pd.DataFrame):
         return validate_settlement(source, name=name or "<DataFrame>")
     name = name or source_name(source)
