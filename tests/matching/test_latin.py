@@ -445,3 +445,85 @@ def test_a_line_at_a_hong_kong_place_is_another_shop_for_the_journals_shops_else
 def test_a_numbered_shop_in_brackets_is_no_branch_named_no(text) -> None:
     """'(NO.2)' is a shop's number, not a branch spelled NO: it read 'other branch' of 金记茶餐厅(静安寺店)."""
     assert MerchantComparator().read(text, "金记茶餐厅(静安寺店)").level == "brand"
+
+
+def _hong_kong_batch(company: str, elsewhere: str, n_elsewhere: int = 2):
+    """金記's Causeway Bay sales named on card lines as its sign, sales copied by lines naming ``company``, and
+    ``n_elsewhere`` lines of ``elsewhere`` (a sign at another place) that fit no sale."""
+    own = [
+        txn(f"K{k}", 3100 + 100 * k, f"1{k}:05:00", card_last4=f"{5000 + k}", merchant_name=KAMKEE)
+        for k in range(5)
+    ]
+    copied = [
+        txn(f"C{k}", 4300 + 100 * k, f"1{k}:35:00", card_last4=f"{6000 + k}", merchant_name=KAMKEE)
+        for k in range(4)
+    ]
+    j = journal(*background(), *own, *copied)
+    sms = {"kind": "sms", "ts_precision": "minute"}
+    lines = [
+        pf(
+            f"own{k}",
+            3100 + 100 * k,
+            f"1{k}:05:00",
+            card_last4=f"{5000 + k}",
+            merchant_text="KAM KEE CAFE (CAUSEWAY BAY)",
+            **sms,
+        )
+        for k in range(5)
+    ]
+    lines += [
+        pf(f"co{k}", 4300 + 100 * k, f"1{k}:35:00", card_last4=f"{6000 + k}", merchant_text=company, **sms)
+        for k in range(4)
+    ]
+    lines += [
+        pf(
+            f"else{k}",
+            9900 + 100 * k,
+            f"1{k}:50:00",
+            card_last4=f"{7000 + k}",
+            merchant_text=elsewhere,
+            **sms,
+        )
+        for k in range(n_elsewhere)
+    ]
+    return j, proofs(*lines)
+
+
+def test_a_company_named_like_a_sign_at_another_place_is_not_learned_for_this_shop() -> None:
+    """Field guide 2.4: the strongest 'other shop' signal is 'a legal entity already linked to another merchant'.
+    'TSUI WAH HOLDINGS LIMITED' lines copying 金記's sales (amount, minute, last 4) taught it as 金記's own name
+    while the same batch read 'TSUI WAH RESTAURANT (CENTRAL)' as a shop at another place: the company is that
+    sign's, not 金記's, and its lines are not 金記's sales."""
+    j, batch = _hong_kong_batch("TSUI WAH HOLDINGS LIMITED", "TSUI WAH RESTAURANT (CENTRAL)")
+    result = rk.match(batch, j)
+    learned = result.attrs["merchant_aliases"].get(KAMKEE, [])
+    assert "KAMKEECAFECAUSEWAYBAY" in learned
+    assert "TSUIWAHHOLDINGS" not in learned
+    for k in range(
+        4
+    ):  # against 金記, whose card-line names are known, another company's name: evidence against
+        evidence = rk.explain(result, f"co{k}").set_index("field")
+        assert evidence.loc["merchant", "best_level"] == "unrelated"
+    for k in range(5):
+        assert row_of(result, f"own{k}")["txn_id"] == f"K{k}"
+
+
+def test_a_company_is_learned_when_the_batch_ties_its_name_to_this_shops_place() -> None:
+    """'KAM KEE CATERING (HK) LIMITED' shares KAM KEE with a sign at another place (Mong Kok, another branch) and
+    with the lines naming this shop's own place (Causeway Bay): the batch ties the words to this shop too, so the
+    company is learned as before."""
+    j, batch = _hong_kong_batch("KAM KEE CATERING (HK) LIMITED", "KAM KEE CAFE (MONG KOK)")
+    result = rk.match(batch, j)
+    learned = result.attrs["merchant_aliases"].get(KAMKEE, [])
+    assert "KAMKEECATERINGHK" in learned
+    for k in range(4):
+        assert row_of(result, f"co{k}")["txn_id"] == f"C{k}"
+        assert rk.explain(result, f"co{k}").set_index("field").loc["merchant", "best_level"] == "alias"
+
+
+def test_a_company_is_learned_when_nothing_in_the_batch_links_it_elsewhere() -> None:
+    """Without a sign at another place sharing its words, nothing tells a company's lines from the shop's own
+    legal name (field guide 2.1.2: 金拱门 for McDonald's): learned, as before (docs/matching.md says so)."""
+    j, batch = _hong_kong_batch("TSUI WAH HOLDINGS LIMITED", "TSUI WAH RESTAURANT (CENTRAL)", n_elsewhere=0)
+    result = rk.match(batch, j)
+    assert "TSUIWAHHOLDINGS" in result.attrs["merchant_aliases"].get(KAMKEE, [])

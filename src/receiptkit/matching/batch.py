@@ -63,7 +63,8 @@ class BatchInputs:
     """The per-proof numbers of a batch or a part of it: one row per proof, in the batch's order.
 
     ``pairs``: how many hypotheses the part weighed (a batch with none has no coincidence estimate, as in
-    ``match``). ``votes``: the votes of its lines for Latin names (:func:`~.latin.latin_votes`; they add up).
+    ``match``). ``votes``: the votes of its lines for Latin names (:func:`~.latin.latin_votes`; they add up), and
+    ``marks``, where its Latin signs say their names are (:func:`~.latin.place_marks`).
     """
 
     coincidence: pd.DataFrame  # elsewhere.INPUT_COLUMNS and ORDER
@@ -72,6 +73,9 @@ class BatchInputs:
     votes: list[tuple[str, str]] = field(
         default_factory=list
     )  # Latin names' votes (matching.latin), if asked
+    marks: list[tuple[str, str, bool]] = field(
+        default_factory=list
+    )  # where its Latin signs are (matching.latin.place_marks), with the votes
 
     @classmethod
     def concat(cls, parts: Sequence[BatchInputs]) -> BatchInputs:
@@ -86,6 +90,7 @@ class BatchInputs:
             joined([p.absence for p in parts]),
             int(sum(p.pairs for p in parts)),
             [vote for p in parts for vote in p.votes],
+            sorted({mark for p in parts for mark in p.marks}),
         )
 
 

@@ -40,7 +40,7 @@ from receiptkit.matching.explanation import _evidence_of, _keep_evidence, _Store
 from receiptkit.matching.fxhint import HINT_FLAG, direction_hints
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex
-from receiptkit.matching.latin import latin_aliases, latin_voters
+from receiptkit.matching.latin import latin_aliases, latin_voters, place_marks
 from receiptkit.matching.learned import Learned
 from receiptkit.matching.payees import payee_records, with_wallet_payees
 from receiptkit.matching.policy import MatchPolicy
@@ -183,7 +183,8 @@ def _read_batch(
     latin: dict[str, set[str]] = {}
     if len(voters):
         some, some_table = arrays.take(voters), table.take(voters)
-        latin = latin_aliases(index, some, _weigh(index, some, policy, some_table), some_table, policy)
+        marks = place_marks(table)  # of the whole batch: the signs at other places read no vote
+        latin = latin_aliases(index, some, _weigh(index, some, policy, some_table), some_table, policy, marks)
     if latin:
         for name, keys in latin.items():
             learned.setdefault(name, set()).update(keys)

@@ -51,6 +51,7 @@ __all__ = [
     "latin_words",
     "pinyin_of",
     "pinyin_reading",
+    "place_marks",
     "places_nest",
     "shared_start",
     "taught_branch",
@@ -481,7 +482,9 @@ def _unread(table) -> np.ndarray:
     return allowed.all(axis=1) & (levels == neutral).any(axis=1)
 
 
-def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set[str]]:
+def latin_aliases(
+    index, proofs, w, table, policy: MatchPolicy, marks: list[tuple[str, str, bool]] | tuple = ()
+) -> dict[str, set[str]]:
     """Latin names the batch ties to one merchant: ``{merchant_name: {alias key}}``.
 
     A vote is a proof whose merchant text is in Latin letters only and reads
@@ -497,7 +500,7 @@ def latin_aliases(index, proofs, w, table, policy: MatchPolicy) -> dict[str, set
     :func:`latin_votes` then :func:`aliases_from_votes`: the votes of the parts of a batch add up
     (``match_dask`` gathers them from its tasks).
     """
-    return aliases_from_votes(latin_votes(index, proofs, w, table, policy), policy)
+    return aliases_from_votes(latin_votes(index, proofs, w, table, policy), policy, marks)
 
 
 def latin_votes(index, proofs, w, table, policy: MatchPolicy) -> list[tuple[str, str]]:
@@ -547,8 +550,69 @@ def latin_votes(index, proofs, w, table, policy: MatchPolicy) -> list[tuple[str,
     ]
 
 
-def aliases_from_votes(votes: list[tuple[str, str]], policy: MatchPolicy) -> dict[str, set[str]]:
-    """The names the votes (:func:`latin_votes`, of one batch or of all its parts) tie to one brand."""
+def _lead(latin_text: str) -> str:
+    """The first words of a Latin sign before its trade words and brackets, glued ("TSUIWAH" of TSUI WAH
+    RESTAURANT (CENTRAL)); "" when they are trade words only or fewer than four letters."""
+    words = latin_words(latin_text.split("(")[0])
+    lead: list[str] = []
+    for word in words:
+        if word in BUSINESS_WORDS and any(w not in BUSINESS_WORDS for w in lead):
+            break
+        lead.append(word)
+    glued = "".join(lead)
+    return glued if len(glued) >= 4 and any(w not in BUSINESS_WORDS for w in lead) else ""
+
+
+def place_marks(table) -> list[tuple[str, str, bool]]:
+    """Where the batch's Latin signs say their first words are: ``(lead, shop, at)`` per Latin text naming a
+    listed Hong Kong place in closed brackets ("TSUI WAH RESTAURANT (CENTRAL)") and per shop of the journal whose
+    branch is a listed place; ``at``: whether the bracket is that shop's place.
+
+    A name is not learned for a shop when these tie its first words to a sign at another place and never to
+    the shop's own (:func:`aliases_from_votes`); they add up over the parts of a batch, as votes do.
+    """
+    from receiptkit.matching.comparators import _at_place, _bracket_place
+    from receiptkit.matching.text import _clean, parse_merchant
+
+    shops = []
+    for name in table.merchants:
+        parsed = parse_merchant(str(name))
+        if parsed.kind == "shop" and parsed.branch and english_places(parsed.branch):
+            shops.append((str(name), parsed.branch))
+    if not shops:
+        return []
+    out: list[tuple[str, str, bool]] = []
+    for text in table.texts:
+        place = _bracket_place(str(text))
+        lead = _lead(_clean(str(text))[0]) if place else ""
+        if lead:
+            out.extend((lead, name, _at_place(place, branch)) for name, branch in shops)
+    return sorted(set(out))
+
+
+def _linked_elsewhere(key: str, merchant: str, marks: list[tuple[str, str, bool]] | tuple = ()) -> bool:
+    """Whether a name's first words are a sign's at another place than ``merchant``'s and never one at a place
+    of its brand's shops (field guide 2.4: "a legal entity already linked to another merchant")."""
+    from receiptkit.matching.text import parse_merchant
+
+    brand = parse_merchant(merchant).brand
+    away = any(not at and shop == merchant and key.startswith(lead) for lead, shop, at in marks)
+    home = any(
+        at and parse_merchant(shop).brand == brand and key.startswith(lead) for lead, shop, at in marks
+    )
+    return away and not home
+
+
+def aliases_from_votes(
+    votes: list[tuple[str, str]], policy: MatchPolicy, marks: list[tuple[str, str, bool]] | tuple = ()
+) -> dict[str, set[str]]:
+    """The names the votes (:func:`latin_votes`, of one batch or of all its parts) tie to one brand.
+
+    ``marks``: the batch's :func:`place_marks`. A name whose first words the batch reads on a sign at another
+    place than a shop's, and never on one at its brand's place ("TSUI WAH HOLDINGS LIMITED" beside "TSUI WAH
+    RESTAURANT (CENTRAL)", against 金記茶餐廳(銅鑼灣店)), is that other sign's company, not this shop's: it is not
+    learned for the shop, however many of its lines copy the shop's sales.
+    """
     from receiptkit.matching.text import parse_merchant
 
     out: dict[str, set[str]] = {}
@@ -570,5 +634,6 @@ def aliases_from_votes(votes: list[tuple[str, str]], policy: MatchPolicy) -> dic
         second = ranked[1][0] if len(ranked) > 1 else 0
         if len(key) >= 2 and top >= policy.min_skew_votes and top >= policy.skew_peak_ratio * second:
             for merchant in per_brand[brand]:  # the branches its confident lines led to
-                out.setdefault(merchant, set()).add(key)
+                if not _linked_elsewhere(key, merchant, marks):
+                    out.setdefault(merchant, set()).add(key)
     return out

@@ -52,7 +52,7 @@ from receiptkit.matching.engine import (
 from receiptkit.matching.evidence import ProofArrays
 from receiptkit.matching.fxlearn import fx_records, learn_fx_rate_sources
 from receiptkit.matching.index import JournalIndex, card_sale_rows, last4_codes
-from receiptkit.matching.latin import aliases_from_votes, latin_votes
+from receiptkit.matching.latin import aliases_from_votes, latin_votes, place_marks
 from receiptkit.matching.partial import JournalStats, index_with_stats, offsets_from_votes
 from receiptkit.matching.payees import payee_records, with_wallet_payees
 from receiptkit.matching.policy import MatchPolicy
@@ -282,7 +282,11 @@ def _task_inputs(
     numbers = _numbers_found(index, read.arrays)
     inputs = batch_inputs(index, read.arrays, read.weighed, read.table, read.policy, numbers, positions)
     if votes:
-        inputs = replace(inputs, votes=latin_votes(index, read.arrays, read.weighed, read.table, read.policy))
+        inputs = replace(
+            inputs,
+            votes=latin_votes(index, read.arrays, read.weighed, read.table, read.policy),
+            marks=place_marks(read.table),
+        )
     return inputs
 
 
@@ -457,7 +461,7 @@ def plan_dask(
         # lines that may teach a Latin name vote in the same pass; a name learned changes every reading, and the
         # pass runs again with it (as match weighs the batch again)
         inputs = first_pass(votes=bool(sum(p.latin for p in pcs)))
-        latin = aliases_from_votes(inputs.votes, policy)
+        latin = aliases_from_votes(inputs.votes, policy, inputs.marks)
         if latin:
             for name, names in latin.items():
                 learned.setdefault(name, set()).update(names)
