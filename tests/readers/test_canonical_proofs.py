@@ -170,3 +170,16 @@ def test_a_dataframe_that_is_not_canonical_proofs_is_a_proof_error_naming_the_pl
 def test_a_source_that_is_no_file_bytes_or_frame_is_a_proof_error(source: object) -> None:
     with pytest.raises(ProofError, match="give a path, bytes, a binary file or a DataFrame"):
         rk.read_proofs(source)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_proofs_file_with_no_rows_is_refused(tmp_path: Path, proofs: pd.DataFrame, suffix: str) -> None:
+    """A canonical proofs file holding only its header read as an empty frame, while every proof export with
+    no transactions is refused: a file that holds no proof is said to, never an empty answer."""
+    path = tmp_path / f"proofs{suffix}"
+    empty = proofs.drop(columns=["raw"]).iloc[:0]
+    empty.to_csv(path, index=False) if suffix == ".csv" else empty.to_parquet(path)
+    with pytest.raises(ProofError) as info:
+        rk.read_proofs(path)
+    assert info.value.reason == "no transactions in the file (header only)" and info.value.row == 1
+    assert len(rk.read_proofs(proofs.iloc[:0])) == 0  # an empty frame in code is still an empty frame

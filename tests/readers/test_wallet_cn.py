@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -335,3 +336,47 @@ def test_a_zip_that_is_no_workbook_is_not_read_as_one():
         archive.writestr("notes.txt", "交易时间,金额\n")
     with pytest.raises(ProofError):
         read_proofs(buffer.getvalue())
+
+
+def _header_only(source, target):
+    """``source`` cut after its table header (its preamble kept), written to ``target`` in its own encoding."""
+    data = source.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    lines = text.splitlines(keepends=True)
+    header = next(i for i, line in enumerate(lines) if re.match(r"\s*(交易时间|交易日)", line))
+    target.write_bytes("".join(lines[: header + 1]).encode(encoding))
+    return target, header + 1
+
+
+@pytest.mark.parametrize("file", ["wechat_bill.csv", "alipay_bill.csv", "cmb_credit.csv", "icbc_credit.csv"])
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_header_only_export_is_refused_at_its_header_as_every_proof_reader_does(
+    fixtures, tmp_path, file, strict
+):
+    """A WeChat/Alipay bill or bank statement with its header and no rows read as an empty frame, with nothing
+    saying whether the file had no rows or its rows were dropped; PayPal, Stripe, OFX, MT940, CAMT, SMS and JSON
+    refuse a file with no transactions. Now every proof export does, at the header line."""
+    path, header_line = _header_only(fixtures / "proofs" / file, tmp_path / file)
+    with pytest.raises(ProofError) as info:
+        read_proofs(path, strict=strict)
+    assert info.value.reason == "no transactions in the file (header only)"
+    assert (info.value.file, info.value.row) == (str(path), header_line)
+
+
+def test_an_export_whose_rows_are_all_rejected_is_empty_with_its_rejected_rows(fixtures, tmp_path):
+    """Rows dropped are never mistaken for a file without rows: strict=False lists each with a warning."""
+    lines = (
+        (fixtures / "proofs" / "wechat_bill.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    )
+    header = next(i for i, line in enumerate(lines) if line.startswith("交易时间"))
+    bad = [line.replace("¥", "¥x", 1) for line in lines[header + 1 :]]
+    path = tmp_path / "wechat.csv"
+    path.write_text("".join(lines[: header + 1] + bad), encoding="utf-8")
+    with pytest.warns(RejectedRowsWarning):
+        frame = read_proofs(path, strict=False)
+    assert len(frame) == 0 and len(rk.rejected(frame)) == len(bad)

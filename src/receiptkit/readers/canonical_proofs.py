@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.readers.proofbase import NO_ROWS
 from receiptkit.readers.table import CUT_ROW_REASON, MAX_COLUMNS, short_row_problem, source_name
 from receiptkit.schema import PROOF_REQUIRED, validate_proofs
 
@@ -117,6 +118,8 @@ def read(
             )
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise ProofError(f"not a readable proofs table ({exc})", file=name, row=1) from None
+    if frame.empty:  # a proofs file with no rows holds no proof (as every proof export with none)
+        raise ProofError(NO_ROWS, file=name, row=1)
     try:
         return validate_proofs(frame, tz=tz)
     except ReceiptkitError as exc:

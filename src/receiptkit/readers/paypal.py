@@ -52,7 +52,7 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError, TimeParseError
 from receiptkit.pan import _PAN_HINT_PATTERN, mask_pans_in_text
-from receiptkit.readers.proofbase import finish, payment_state
+from receiptkit.readers.proofbase import NO_ROWS, finish, payment_state
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import TableSpec
 from receiptkit.readers.spec import detect as detect_layout
@@ -809,7 +809,7 @@ def read(
         raise ProofError(exc.reason, file=exc.file or name, row=exc.row or 1, value=exc.value) from None
     chosen = chosen.bound(raw.frame.columns)
     if raw.frame.empty:
-        raise ProofError("no transactions in the file (header only)", file=name, row=raw.header_line)
+        raise ProofError(NO_ROWS, file=name, row=raw.header_line)
     for key in chosen.required:
         names = chosen.fields[key].names
         if not any(n in raw.frame.columns for n in names):

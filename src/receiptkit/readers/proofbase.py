@@ -271,6 +271,10 @@ def _refuse_missing_currency_column(
     )
 
 
+#: The reason every proof reader gives for a file with its header and no transactions.
+NO_ROWS = "no transactions in the file (header only)"
+
+
 def read_spec(
     source: Any,
     spec: ProofSpec,
@@ -288,6 +292,10 @@ def read_spec(
         raise
     except ReceiptkitError as exc:
         raise _located(exc, name) from None
+    if raw.frame.empty:
+        # a file with no transactions holds no proof: said so, as PayPal, Stripe, OFX, MT940, CAMT, SMS and JSON
+        # say it, never an empty frame a caller cannot tell from one whose rows were all dropped
+        raise ProofError(NO_ROWS, file=name, row=int(raw.header_line) or 1)
     frame = raw.frame
     clock_problems: dict[str, list[Problem]] = {}  # per joined column: its time cells that are no time of day
     for target, parts in spec.combine.items():

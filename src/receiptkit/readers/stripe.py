@@ -32,7 +32,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import parse_amount
 from receiptkit.readers.presets import STRIPE_BALANCE
-from receiptkit.readers.proofbase import ProofSpec, read_spec
+from receiptkit.readers.proofbase import NO_ROWS, ProofSpec, read_spec
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import detect as detect_layout
 from receiptkit.readers.table import Col, Problem, RawTable, _read_bytes, problems_frame, source_name
@@ -262,7 +262,7 @@ def read(
         reason = (
             f"no charges or refunds in the file: all {len(skipped)} row(s) are payouts, fees or transfers"
             if skipped
-            else "no transactions in the file (header only)"
+            else NO_ROWS
         )
         raise ProofError(reason, file=name, row=1)
     rejected = frame.attrs.get("rejected")
