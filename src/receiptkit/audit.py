@@ -549,6 +549,14 @@ class VerifyReport:
     - in the log: ``wrong_key`` (made with another key than the one given),
       ``unkeyed`` (an old, unkeyed log, or its chain version removed).
 
+    ``checked`` is false when the key given could not check the log at all: the log
+    names another key and nothing in it (rows, signed head, anchors) was made with
+    the key given. That is a key mix-up, or a log rebuilt under another key: the
+    log is neither intact nor shown tampered with this key (``problem`` is
+    ``wrong_key``). A ``wrong_key`` log of which something was made with the key
+    given (its key id changed under rows keyed with it, a head kept elsewhere
+    signed with it) is ``checked``: that is tampering.
+
     ``first_bad_seq`` is the first row that is wrong (for a deletion: the row
     after the gap; for the end: the first missing or unsigned row) and
     ``message`` says it in words. ``signed_head`` is the head the log was
@@ -562,6 +570,7 @@ class VerifyReport:
     first_bad_seq: int | None = None
     message: str = "the chain is intact"
     signed_head: ChainHead | None = None
+    checked: bool = True
 
     def __bool__(self) -> bool:
         return self.ok
@@ -647,6 +656,7 @@ def _check_chain(
     anchors: Iterable[ChainHead | tuple[int, str]] = (),
 ) -> VerifyReport:
     """Check rows (oldest first, as mappings) against the key, their signed head and anchors."""
+    anchors = tuple(anchors)
     count = len(rows)
     head = (
         None
@@ -683,11 +693,27 @@ def _check_chain(
             "unkeyed", None, f"unknown chain version {chain!r} (this receiptkit writes {CHAIN_VERSION})"
         )
     if key_id != secret.key_id:
-        return bad(
+        made = _made_with(secret, rows, signed_head, anchors)
+        if made:  # something here was made with the key given: the log's key was changed, not mixed up
+            return bad(
+                "wrong_key",
+                None,
+                f"the log names key id {key_id}, but {' and '.join(made)} {'were' if len(made) > 1 else 'was'} "
+                f"made with the key given (key id {secret.key_id}): the log's key id was changed, or the log "
+                "rebuilt under another key",
+            )
+        return VerifyReport(
+            False,
+            count,
+            head,
             "wrong_key",
             None,
-            f"the log is keyed with key id {key_id}, the key given has id {secret.key_id}: "
-            "the wrong key, or the log was rebuilt under another key",
+            f"cannot verify with this key: the key given has key id {secret.key_id}, the log is keyed with key "
+            f"id {key_id}, and nothing in it (rows, signed head{', anchors' if anchors else ''}) was made with "
+            f"the key given; give the log's key (key id {key_id}). If the key given is the merchant's key, the "
+            "log was rebuilt under another key: treat it as tampered",
+            signed_head,
+            checked=False,
         )
     seen: dict[str, int] = {}
     for i, r in enumerate(rows):
@@ -778,6 +804,28 @@ def _check_chain(
         else f"the chain is intact and matches its signed head ({count} rows)"
     )
     return VerifyReport(True, count, head, message=message, signed_head=signed_head)
+
+
+def _made_with(
+    secret: SecretKey,
+    rows: Sequence[Mapping[str, Any]],
+    signed_head: ChainHead | None,
+    anchors: Iterable[ChainHead | tuple[int, str]],
+) -> list[str]:
+    """What in a log naming another key was made with ``secret`` all the same (tampering, not a mix-up)."""
+    made = []
+    keyed = [
+        r
+        for r in ([rows[0], rows[-1]] if rows else [])
+        if hmac.compare_digest(row_mac(r, secret), str(r["row_hash"]))
+    ]
+    if keyed:  # the first or the last row: a log whose key id alone was changed has them all
+        made.append(f"its rows (row {keyed[0]['seq']})")
+    if signed_head is not None and (signed_head.signature_ok(secret) or signed_head.key_id == secret.key_id):
+        made.append("its signed head")
+    if any(isinstance(a, ChainHead) and a.signature_ok(secret) for a in anchors):
+        made.append("an anchor (a head kept elsewhere)")
+    return made
 
 
 def _head_problem(
@@ -1010,6 +1058,19 @@ class AuditLog:
             return self._meta_of(self._engine).get("key_id")
         except SQLAlchemyError:
             return None
+
+    def key_mismatch(self) -> str | None:
+        """Why the key given cannot check this log (the log names another key id), or ``None`` when it can.
+
+        A key mix-up is not tampering: callers say this instead of "changed after it was written".
+        """
+        logged, given = self.key_id, self._secret_key()
+        if logged is None or logged == given.key_id:
+            return None
+        return (
+            f"cannot verify with this key: the audit log is keyed with key id {logged}, the key given has key "
+            f"id {given.key_id}"
+        )
 
     def _file_lock(self) -> _FileLock:
         """A new hold on the lock file beside the head file (one per use: threads do not share it)."""

@@ -484,7 +484,10 @@ class Verification:
     ``signature_ok`` is whether the payload's Ed25519 signature checked out
     (``None`` when no signature was checked: a short code, or an unsigned
     ``RK1`` payload); ``key_fingerprint`` is the fingerprint of the key the
-    payload says signed it.
+    payload says signed it. ``checked`` is false when the key given could not
+    check the code at all (a short code, and an audit log keyed with another
+    key: a key mix-up, or a log rebuilt under another key): then ``genuine`` is
+    false and the slip is not shown forged either.
     """
 
     genuine: bool
@@ -499,6 +502,7 @@ class Verification:
     attempt_id: int | None = None
     signature_ok: bool | None = None
     key_fingerprint: str | None = None
+    checked: bool = True
 
     def __bool__(self) -> bool:
         return self.genuine
@@ -870,6 +874,17 @@ def _verify_payload(
 
 
 def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
+    logged_key = log.key_id
+    if logged_key is not None and logged_key != secret.key_id:
+        # the wrong key file is not a forged slip: say what cannot be checked and with which key
+        return Verification(
+            False,
+            f"cannot verify with this key: the audit log is keyed with key id {logged_key}, the key given has "
+            f"key id {secret.key_id}; give the log's key (RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE). If the key "
+            "given is the merchant's key, the log was rebuilt under another key: run `receiptkit audit verify`",
+            short_code=short,
+            checked=False,
+        )
     found = log.find_code(short)
     if not found:
         return Verification(

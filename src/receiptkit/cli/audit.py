@@ -32,11 +32,18 @@ KeyOption = Annotated[
 
 
 def _tampered(report: object, what: str = "audit log") -> None:
+    """The one line of a log that did not verify: TAMPERED, or NOT VERIFIED when the key could not check it.
+
+    A key the log was not made with (``VerifyReport.checked`` false: a key mix-up, or a log rebuilt under
+    another key) is not called tampering, and never intact: the line says which key was given and which the
+    log names.
+    """
     problem = getattr(report, "problem", None)
     seq = getattr(report, "first_bad_seq", None)
     where = f" at row {seq}" if seq is not None else ""
+    verdict = "TAMPERED" if getattr(report, "checked", True) else "NOT VERIFIED"
     err_console.print(
-        f"{what} TAMPERED: {problem}{where}: {escape(getattr(report, 'message', ''))}",
+        f"{what} {verdict}: {problem}{where}: {escape(getattr(report, 'message', ''))}",
         highlight=False,
         soft_wrap=True,
     )

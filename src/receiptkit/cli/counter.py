@@ -930,7 +930,7 @@ def verify_cmd(
     except ReceiptkitError as exc:
         fail(exc, public_key=True)
         return
-    verdict = "GENUINE" if answer.genuine else "NOT GENUINE"
+    verdict = "GENUINE" if answer.genuine else "NOT GENUINE" if answer.checked else "NOT VERIFIED"
     signed = f"; signed by key {answer.key_fingerprint}" if answer.signature_ok else ""
     which = []
     if answer.txn_id is not None:

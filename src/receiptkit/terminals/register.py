@@ -45,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from receiptkit.audit import DEFAULT_PATH, AuditLog
 from receiptkit.audit import _events as _audit_events
-from receiptkit.errors import AuditError, ReceiptkitError
+from receiptkit.errors import AuditError, ReceiptkitError, VerificationKeyError
 from receiptkit.schema import STRING
 
 __all__ = [
@@ -421,6 +421,13 @@ class Terminals:
         out: dict[str, list[Any]] = {}
         for r in rows:
             if not self.log.row_authentic(r._mapping):
+                mismatch = self.log.key_mismatch()
+                if mismatch is not None:  # the wrong key, not a changed row (it may still be a rebuilt log)
+                    raise VerificationKeyError(
+                        f"{mismatch}; give the log's key (RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE). If the key given "
+                        "is the merchant's key, the log was rebuilt under another key: run `receiptkit audit verify`",
+                        file=self.log.location,
+                    )
                 raise AuditError(
                     f"audit row {r.seq} ({TERMINAL_EVENT} of terminal {r.subject}) was changed after it was "
                     "written; run `receiptkit audit verify`",
