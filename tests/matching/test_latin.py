@@ -527,3 +527,58 @@ def test_a_company_is_learned_when_nothing_in_the_batch_links_it_elsewhere() -> 
     j, batch = _hong_kong_batch("TSUI WAH HOLDINGS LIMITED", "TSUI WAH RESTAURANT (CENTRAL)", n_elsewhere=0)
     result = rk.match(batch, j)
     assert "TSUIWAHHOLDINGS" in result.attrs["merchant_aliases"].get(KAMKEE, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant", "aliases", "level"),
+    [
+        # field guide 2.1.7: a card line's fixed-width name runs into its city column without brackets; a listed
+        # Hong Kong place after a known name is the outlet, as in brackets (2.1.4)
+        ("KAM KEE CAFE MONG KOK", KAMKEE, ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE MONG KOK HONG KONG HK", KAMKEE, ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE CAUSEWAY BAY", KAMKEE, ["KAMKEECAFE"], "alias"),
+        ("KAM KEE CAFE HONG KONG HK", KAMKEE, ["KAMKEECAFE"], "alias"),
+        (
+            "KAM KEE CAFE TAIKOO",
+            "金記茶餐廳(太古城店)",
+            ["KAMKEECAFE"],
+            "alias",
+        ),  # Tai Koo is in Taikoo Shing
+        ("KAM KEE CAFE MONG KOK", KAMKEE, ["KAMKEECAFECAUSEWAYBAY"], "other branch"),
+        ("KAM KEE CAFE CAUSEWAY BAY", KAMKEE, ["KAMKEECAFECAUSEWAYBAY"], "alias"),
+        (
+            "KAM KEE CAFE MONG KOK",
+            "金记茶餐厅(静安寺店)",
+            ["KAMKEECAFE"],
+            "alias",
+        ),  # no listed place: not compared
+    ],
+)
+def test_a_place_without_brackets_after_a_known_name_is_compared(text, merchant, aliases, level) -> None:
+    assert MerchantComparator().read(text, merchant, aliases).level == level
+
+
+def test_a_line_naming_another_place_without_brackets_is_not_matched() -> None:
+    """An SMS from the chain's Mong Kok shop, 'KAM KEE CAFE MONG KOK', whose amount, minute and last 4 copy a sale
+    of the Causeway Bay shop, read 'alias' (the known name begins it) and was matched at 100 %."""
+    j = journal(
+        *background(),
+        txn("K1", 12850, "12:10:00", card_last4="1111", merchant_name=KAMKEE, merchant_id="M2"),
+    )
+    index = rk.JournalIndex(j, merchant_aliases={KAMKEE: ["KAM KEE CAFE"]})
+    sms = {"kind": "sms", "ts_precision": "minute"}
+    line = pf("mk", 12850, "12:10:00", card_last4="1111", merchant_text="KAM KEE CAFE MONG KOK", **sms)
+    result = rk.match(proofs(line), index)
+    verdict = row_of(result, "mk")
+    assert verdict["status"] == "unmatched" and "other branch" in verdict["reason"]
+
+
+def test_a_name_ending_in_another_place_is_not_learned_for_this_shop() -> None:
+    """Lines 'KAM KEE CAFE MONG KOK' (the chain's Mong Kok shop, its city column run into the name) copying the
+    Causeway Bay shop's sales would teach that name as the Causeway Bay shop's own; a name ending in a listed
+    place other than the shop's is not learned for it (one ending in its own place is)."""
+    j, batch = _hong_kong_batch("KAM KEE CAFE MONG KOK", "TSUI WAH RESTAURANT (CENTRAL)", n_elsewhere=0)
+    result = rk.match(batch, j)
+    learned = result.attrs["merchant_aliases"].get(KAMKEE, [])
+    assert "KAMKEECAFECAUSEWAYBAY" in learned
+    assert not [name for name in learned if "MONGKOK" in name]

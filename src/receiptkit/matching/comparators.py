@@ -505,6 +505,27 @@ def _other_place(proof: MerchantName, journal: MerchantName) -> Reading | None:
     )
 
 
+def _place_after(key: str, head: str, journal: MerchantName) -> Reading | None:
+    """``other branch`` when what a Latin text holds after a known name (``head``, glued), without trade words,
+    cities, territories and country codes, is a listed Hong Kong place other than the journal's branch
+    ("KAMKEECAFEMONGKOK" after KAMKEECAFE against 金記茶餐廳(銅鑼灣店)): a card line's fixed-width name runs
+    into its city column without brackets (field guide 2.1.7), and the place is the outlet (2.1.4). None when
+    it is nothing listed, the journal's place, a place inside it or holding it, or the journal's branch is no
+    listed place."""
+    if journal.kind != "shop" or not journal.branch or not _latin_only(key) or not key.startswith(head):
+        return None
+    rest = taught_branch(key[len(head) :])
+    places = english_places(journal.branch)
+    if not rest or not places or not is_english_place(rest):
+        return None
+    if rest in places or any(places_nest(rest, p) for p in places):
+        return None
+    return Reading(
+        "other branch",
+        f"other branch — {rest} after {head} is another place than {_branch_label(journal.branch)}",
+    )
+
+
 def _alias_reading(
     proof: MerchantName, journal: MerchantName, merchant_name: str, known: list[str]
 ) -> Reading | None:
@@ -574,7 +595,11 @@ def _alias_reading(
                 f"brand — {brand} is a known name of {merchant_name}; its branch ({letters}) is not known",
             )
     if roots:
-        return Reading("alias", f"alias — {key} is {max(roots, key=len)}, a known name of {merchant_name}")
+        root = max(roots, key=len)
+        place = _place_after(key, root, journal)
+        if place is not None:
+            return place
+        return Reading("alias", f"alias — {key} is {root}, a known name of {merchant_name}")
     return None
 
 
@@ -649,6 +674,9 @@ class MerchantComparator(Comparator):
                 # letters that is none of them, nor its pinyin, is another shop's, as a Chinese sign would be; one
                 # whose first words begin a known name is the brand's own company or its name with a city
                 shared = shared_start(_clean(proof.text)[0], latin_known)
+                place = _place_after(proof.key, shared.replace(" ", ""), journal) if shared else None
+                if place is not None:
+                    return place
                 if shared:
                     return Reading(
                         "neutral",

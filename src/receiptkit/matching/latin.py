@@ -590,12 +590,33 @@ def place_marks(table) -> list[tuple[str, str, bool]]:
     return sorted(set(out))
 
 
+def _tail_place(key: str) -> str:
+    """The listed Hong Kong place a glued Latin name ends in, before its trade words, cities, territories and
+    country codes ("MONGKOK" of KAMKEECAFEMONGKOKHONGKONGHK); "" when none."""
+    rest = key
+    cut = True
+    while cut and rest:
+        cut = False
+        for word in _tail_words():
+            if rest.endswith(word) and len(rest) > len(word):
+                rest, cut = rest[: -len(word)], True
+                break
+    return max((en for en in HK_PLACES if rest.endswith(en) and len(rest) > len(en)), key=len, default="")
+
+
 def _linked_elsewhere(key: str, merchant: str, marks: list[tuple[str, str, bool]] | tuple = ()) -> bool:
     """Whether a name's first words are a sign's at another place than ``merchant``'s and never one at a place
-    of its brand's shops (field guide 2.4: "a legal entity already linked to another merchant")."""
+    of its brand's shops (field guide 2.4: "a legal entity already linked to another merchant"), or the name
+    ends in a listed place other than the shop's ("KAMKEECAFEMONGKOK" for the Causeway Bay shop: 2.1.4, 2.1.7)."""
     from receiptkit.matching.text import parse_merchant
 
-    brand = parse_merchant(merchant).brand
+    parsed = parse_merchant(merchant)
+    place = _tail_place(key)
+    if place and parsed.kind == "shop" and parsed.branch:
+        here = english_places(parsed.branch)
+        if here and place not in here and not any(places_nest(place, p) for p in here):
+            return True
+    brand = parsed.brand
     away = any(not at and shop == merchant and key.startswith(lead) for lead, shop, at in marks)
     home = any(
         at and parse_merchant(shop).brand == brand and key.startswith(lead) for lead, shop, at in marks
