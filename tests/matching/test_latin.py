@@ -582,3 +582,17 @@ def test_a_name_ending_in_another_place_is_not_learned_for_this_shop() -> None:
     learned = result.attrs["merchant_aliases"].get(KAMKEE, [])
     assert "KAMKEECAFECAUSEWAYBAY" in learned
     assert not [name for name in learned if "MONGKOK" in name]
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # ABC's foreign lines (field guide 2.1.7): 境外消费 + a 23-character name + a 13-character city + country
+        ("境外消费  KAM KEE CAFE            CAUSEWAY BAY HK", "alias"),
+        ("境外消费  KAM KEE CAFE            MONG KOK     HK", "other branch"),
+        ("境外消费  TSUI WAH RESTAURANT", "unrelated"),
+    ],
+)
+def test_abcs_foreign_spending_prefix_is_a_channel_not_the_name(text: str, level: str) -> None:
+    """'境外消费' was read as part of the name, so the shop's own line read 'unrelated' (against)."""
+    assert MerchantComparator().read(text, KAMKEE, ["KAMKEECAFE"]).level == level

@@ -34,7 +34,7 @@ __all__ = ["MerchantName", "merchant_similarity", "normalise_merchant", "parse_m
 # wallet, acquirer and channel prefixes: Chinese ones may be glued to the name ("微信支付大商鲜生"),
 # Latin ones need a delimiter ("SQ *", "PAYPAL*", "APPLEPAY ") so that "SPAR" keeps its "SP"
 _CJK_PREFIXES = (
-    "（特约）|\\(特约\\)|特约|POS消费|POS|消费/预付款|消费|快捷支付|网上支付|网银支付|银联在线支付|银联在线|"
+    "（特约）|\\(特约\\)|特约|境外消费|POS消费|POS|消费/预付款|消费|快捷支付|网上支付|网银支付|银联在线支付|银联在线|"
     "银联二维码|银联消费|银联|云闪付APP扫码|云闪付APP|云闪付|跨行二维码支付|二维码支付|扫码支付|"
     "支付宝|财付通支付|财付通|微信支付\\(财付通\\)|微信支付|微信|抖音支付快捷|抖音支付|"
     "美团支付|美团APP|美团|京东支付|网银在线|钱袋宝支付|钱袋宝|联通支付|翼支付|收钱吧|拉卡拉"
