@@ -422,7 +422,11 @@ def _describe_proof(row: pd.Series, tz: str) -> str:
     when = _when(row["ts"], str(row["ts_precision"]), tz)
     end = row.get("ts_end")
     if when and end is not None and pd.notna(end):  # an hour, a period or a range: the whole window
-        when = f"{when} to {_when(end, 'minute', tz)} ({row['ts_precision']})"
+        raw = row.get("raw")
+        typed = raw.get("time") if isinstance(raw, dict) else None
+        # as typed too: "上午" is searched 00:00-12:00 (timeparse.PERIODS), and the clerk sees why
+        said = f", as typed: {typed}" if isinstance(typed, str) and typed.strip() else ""
+        when = f"{when} to {_when(end, 'minute', tz)} ({row['ts_precision']}{said})"
     if not when and pd.notna(row.get("date")):
         when = pd.Timestamp(row["date"]).strftime("%Y-%m-%d")
     parts.append(when or "no time")
