@@ -225,3 +225,28 @@ def test_an_unknown_zone_at_the_counter_is_a_proof_error_naming_tz(tz):
     with pytest.raises(ProofError) as info:
         proof(amount="12.00", time="2026-11-18 08:11", tz=tz)
     assert info.value.column == "tz" and f"tz={tz!r} is not a time zone" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["4111111111111111", "4111 1111 1111 1111", "6222-0212-3456-7894", "６２２２０２１２３４５６７８９４"],
+)
+@pytest.mark.parametrize("field", ["wallet_txn_id", "order_no"])
+def test_a_card_number_typed_as_a_wallet_or_order_number_is_refused_never_kept_whole(typed, field):
+    """A wallet's 交易单号 is 28-40 digits (field guide 4); a card number there was kept whole as a join key and
+    shown whole in find's proof and reprint lines."""
+
+    with pytest.raises(ProofError) as caught:
+        proof(amount="368.00", time="2026-11-18 08:11", tz="Asia/Shanghai", **{field: typed})
+    text = str(caught.value)
+    assert caught.value.column == field and "card number" in text
+    digits = "".join(c for c in typed if c.isdigit())
+    assert digits not in text.replace(" ", "").replace("-", "") and "1111 1111" not in text
+
+
+@pytest.mark.parametrize(
+    "typed", ["4200002971202611183306432119", "2026111822001425671428085816", "4111111111111112"]
+)
+def test_a_wallet_number_that_is_no_card_is_kept_as_typed(typed):
+    found = proof(amount="368.00", time="2026-11-18 08:11", tz="Asia/Shanghai", wallet_txn_id=typed)
+    assert found["wallet_txn_id"].iloc[0] == typed

@@ -73,6 +73,18 @@ def card_last4(typed: object) -> str:
     )
 
 
+def _card_number_in(text: str) -> bool:
+    """Whether ``text`` is, or holds, a whole card number (digits grouped or not, full-width or not).
+
+    >>> _card_number_in("4111 1111 1111 1111"), _card_number_in("4200002971202611183306432119")
+    (True, False)
+    """
+    from receiptkit.pan import find_full_pans, looks_like_card
+
+    digits = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text if c not in " -\u3000")
+    return (digits.isdigit() and looks_like_card(digits)) or bool(find_full_pans(text, strict=True))
+
+
 def proof(
     amount: str | int,
     time: str | None = None,
@@ -133,6 +145,17 @@ def proof(
     else:
         raise ProofError("a proof needs a time or a date", file=where, row=1, column="time")
     card = None if last4 is None else card_last4(last4)
+    for column, value in (("wallet_txn_id", wallet_txn_id), ("order_no", order_no)):
+        if value is not None and _card_number_in(str(value)):
+            # a join key is kept as typed and shown whole: a card number there would be too
+            raise ProofError(
+                "a whole card number, not a wallet's transaction or order number (交易单号: 28-40 digits); "
+                "give the card's last 4 digits as the last 4",
+                file=where,
+                row=1,
+                column=column,
+                value=value,
+            )
     if direction not in ("debit", "credit"):
         raise ProofError(
             "direction must be debit or credit", file=where, row=1, column="direction", value=direction
