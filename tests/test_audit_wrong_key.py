@@ -147,3 +147,28 @@ def test_the_terminal_register_read_with_the_wrong_key_is_not_called_tampered(tm
     assert (
         "cannot verify with this key" in wrong.output and KEY_ID in wrong.output and OTHER_ID in wrong.output
     )
+
+
+def test_a_signed_qr_payload_checked_with_the_wrong_secret_key_is_not_called_forged(path: Path) -> None:
+    import receiptkit as rk
+
+    with AuditLog(path, create=False, key=KEY) as log:
+        details = log.rows()["details"].dropna()
+    import json
+
+    fields = next(json.loads(d) for d in details if "fields" in json.loads(d))
+    payload = rk.verification.make_code(fields["fields"], load_key(KEY)).qr_payload
+    right = rk.verify(payload, key=KEY)
+    assert right.genuine and right.checked
+    wrong = rk.verify(payload, key=OTHER)
+    assert not wrong.genuine and wrong.checked is False
+    assert "cannot verify with this key" in wrong.reason
+    assert load_key(KEY).public_key().fingerprint in wrong.reason
+    assert load_key(OTHER).public_key().fingerprint in wrong.reason
+    done = CliRunner().invoke(app, ["verify", payload], env={"RECEIPTKIT_KEY": "hex:" + OTHER.hex()})
+    assert done.exit_code == 1 and done.output.startswith("NOT VERIFIED"), done.output
+    # an altered payload under the right key is still NOT GENUINE
+    altered = payload.replace("|12850|", "|12860|")
+    assert altered != payload
+    forged = CliRunner().invoke(app, ["verify", altered], env={"RECEIPTKIT_KEY": "hex:" + KEY.hex()})
+    assert forged.exit_code == 1 and forged.output.startswith("NOT GENUINE"), forged.output

@@ -829,6 +829,24 @@ def _verify_payload(
     signed = parsed.version == SIGNED_PREFIX
     if parsed.fingerprint:
         claims["key_fingerprint"] = _dashed(parsed.fingerprint)
+    if secret is not None and public is None and signed and parsed.fingerprint:
+        own = secret.public_key()
+        made_here = hmac.compare_digest(
+            make_code(fields, secret, sign=False).mac.encode("ascii"), mac.encode("ascii", "replace")
+        )
+        if parsed.fingerprint != own.compact_fingerprint and not made_here:
+            # the slip names another signing key and its code is not this key's: the wrong key file, or a slip
+            # the merchant did not sign. Nothing can be checked with the key given: neither genuine nor shown
+            # forged (a code made with this key under another fingerprint is altered: checked below)
+            return Verification(
+                False,
+                f"cannot verify with this key: the slip names the signing key {_dashed(parsed.fingerprint)}, the "
+                f"key given has public key {own.fingerprint}; give the merchant key of {_dashed(parsed.fingerprint)} "
+                "or check the slip with its public key (--public-key). If the key given is the merchant's key, the "
+                "slip was not signed with it: do not accept it",
+                checked=False,
+                **claims,
+            )
     if secret is not None:
         expected = make_code(fields, secret, sign=False)
         if not hmac.compare_digest(expected.mac.encode("ascii"), mac.encode("ascii", "replace")):
