@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from . import oracle
 from .sessions import Session
@@ -233,6 +234,71 @@ class Runner:
         with ThreadPoolExecutor(max_workers=workers) as ex:
             return list(ex.map(self.session, ss))
 
+    # printers that do not print ---------------------------------------------------------------------------
+    def printer_session(
+        self, s: Session, sale_rrn: str, mode: str, profile: str | None, expect: int
+    ) -> Outcome:
+        """Reprint by RRN (the clerk's look-up) to a fake network printer; ``expect`` is the exit the docs give."""
+        o = Outcome(s, outputs=f"tcp printer ({mode}, profile {profile or 'default'})")
+        t0 = time.perf_counter()
+        d = self.work / f"s{s.sid:03d}"
+        d.mkdir(exist_ok=True)
+        fp = FakePrinter(mode)
+        assert self.w.path is not None
+        argv = ["reprint", "--rrn", sale_rrn, "--journal", str(self.w.path), "--tz", s.zone]
+        argv += ["--operator", "clerk9", "--reason", f"customer lost the slip (session {s.sid})"]
+        argv += [
+            "--printer",
+            f"tcp://127.0.0.1:{fp.port}",
+            "--printer-timeout",
+            "2",
+            "--audit",
+            str(self.audit),
+        ]
+        if profile:
+            argv += ["--profile", profile]
+        try:
+            c = self.run(argv, cwd=d)
+        finally:
+            fp.close()
+        (d / "printer.bin").write_bytes(bytes(fp.data))
+        o.calls.append(c)
+        self._crash(o, c)
+        o.verdict = "RRN"
+        text = c.out + c.err
+        m = re.search(r"reprint (\d+) of (\S+)", text)
+        code = re.search(r"verification code ([A-Z0-9]{5}-[A-Z0-9]{5})", text)
+        if m and c.rc in (0, 1):
+            o.reprint_no, o.reprinted = int(m.group(1)), m.group(2)
+            o.code = code.group(1) if code else None
+        if c.rc != expect:
+            o.problems.append(
+                f"printer {mode} (profile {profile or 'default'}): reprint exited {c.rc}, docs say {expect}: "
+                f"{(c.err.strip().splitlines() or c.out.strip().splitlines() or [''])[-1][:160]}"
+            )
+        if c.rc == 0 and mode != "drops":
+            o.problems.append(f"printer {mode}: reported printed")
+        if mode == "paper_out" and fp.data and len(fp.data) > 200:
+            o.problems.append(
+                f"printer paper_out: {len(fp.data)} bytes of the slip were sent to a printer out of paper"
+            )
+        sale = self.w.by_id.get(o.reprinted or "")
+        if sale is not None and fp.data and profile is None:
+            ch = oracle.check_text(
+                __import__("cleanroom6.escpos", fromlist=["decode"]).decode(bytes(fp.data)).text,
+                sale,
+                "escpos(tcp)",
+            )
+            o.problems += ch.problems
+        if o.code:
+            v = self.run(["verify", o.code, "--audit", str(self.audit)], cwd=d)
+            o.calls.append(v)
+            self._crash(o, v)
+            if c.rc == 1 and "UNCONFIRMED" not in v.out.upper():
+                o.problems.append("verify of an unconfirmed reprint does not say UNCONFIRMED")
+        o.seconds = time.perf_counter() - t0
+        return o
+
     # the audit log, once per world ----------------------------------------------------------------------
     def audit_checks(self, n_reprints: int, n_unconfirmed: int) -> tuple[list[Call], list[str]]:
         calls, probs = [], []
@@ -249,6 +315,19 @@ class Runner:
             probs.append(
                 f"audit pending exited {p.rc} with {n_unconfirmed} unconfirmed reprints (docs: {want})"
             )
+        lst = self.run(["audit", "list", "--audit", str(self.audit), "--out", str(self.work / "log.csv")])
+        calls.append(lst)
+        logtext = (
+            lst.out
+            + lst.err
+            + (
+                (self.work / "log.csv").read_text(errors="replace")
+                if (self.work / "log.csv").exists()
+                else ""
+            )
+        )
+        for cust in self._customers_in(logtext):
+            probs.append(f"full card number {cust.pan[:6]}…{cust.pan[-4:]} in the exported audit log")
         # tamper: change one digit of one stored amount-like value in a copy, keep the head
         t = self.work / "tampered"
         t.mkdir(exist_ok=True)
@@ -299,3 +378,73 @@ def _tamper(db: Path) -> str:
         return ""
     finally:
         con.close()
+
+
+class FakePrinter:
+    """A network receipt printer on 127.0.0.1 that answers as told (docs/slips.md, Printers; FIELD-NOTES:
+    DLE EOT n real-time status, GS ( H fn 48 process ID answered once printed).
+
+    modes: ``silent`` (takes the bytes, never answers), ``drops`` (answers every status as ready but never
+    prints: no process-ID answer), ``paper_out`` (status: offline, paper end).
+    """
+
+    READY: ClassVar[dict[int, int]] = {1: 0x12, 2: 0x12, 3: 0x12, 4: 0x12}
+    PAPER_OUT: ClassVar[dict[int, int]] = {1: 0x1A, 2: 0x32, 3: 0x12, 4: 0x72}
+
+    def __init__(self, mode: str) -> None:
+        import socket
+        import threading
+
+        self.mode = mode
+        self.data = bytearray()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(0.5)
+            pos = len(self.data)
+            with conn:
+                while not self.stop:
+                    try:
+                        chunk = conn.recv(65536)
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    self.data += chunk
+                    if self.mode == "silent":
+                        continue
+                    table = self.PAPER_OUT if self.mode == "paper_out" else self.READY
+                    while True:
+                        k = self.data.find(b"\x10\x04", pos)
+                        if k < 0 or k + 2 >= len(self.data):
+                            pos = max(pos, len(self.data) - 2) if k < 0 else k
+                            break
+                        n = self.data[k + 2]
+                        pos = k + 3
+                        if n in table:
+                            try:
+                                conn.sendall(bytes([table[n]]))
+                            except OSError:
+                                break
+
+    def close(self) -> None:
+        self.stop = True
+        self.thread.join(timeout=3)
+        self.sock.close()

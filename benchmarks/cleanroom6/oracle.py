@@ -25,8 +25,13 @@ def consistent(s: Sale, ev: Evidence) -> bool:
         return False
     if ev.last4 and (s.channel != "card" or s.customer is None or s.customer.last4 != ev.last4):
         return False
-    if ev.wallet_txn and s.wallet_txn_id != ev.wallet_txn:
-        return False
+    if ev.wallet_txn:
+        if "…" in ev.wallet_txn:
+            head, tail = ev.wallet_txn.split("…")
+            if not (s.wallet_txn_id.startswith(head) and s.wallet_txn_id.endswith(tail)):
+                return False
+        elif s.wallet_txn_id != ev.wallet_txn:
+            return False
     return ev.lo - CLOCK_TOLERANCE <= s.logged_time <= ev.hi + CLOCK_TOLERANCE
 
 

@@ -63,7 +63,7 @@ def table(outcomes: list[Outcome]) -> str:
     for o in sorted(
         outcomes,
         key=lambda o: (
-            ["genuine", "mistaken", "hostile", "replay"].index(o.session.group),
+            ["genuine", "mistaken", "hostile", "replay", "printer"].index(o.session.group),
             o.session.category,
         ),
     ):

@@ -147,9 +147,13 @@ def spoken_time(rng: random.Random, t: datetime) -> tuple[str, datetime, datetim
     h, m = t.hour, t.minute
     day0 = t.replace(hour=0, minute=0, second=0)
     r = rng.random()
-    if r < 0.3:  # read off the phone: to the minute
+    if r < 0.3:  # read off the phone: to the minute, sometimes as the customer says it (下午2:32)
         lo = t.replace(second=0)
-        return t.strftime("%H:%M"), lo, lo + timedelta(seconds=59)
+        said = t.strftime("%H:%M")
+        if rng.random() < 0.4:
+            h12 = h if h <= 12 else h - 12
+            said = f"{'上午' if h < 12 else ('中午' if h == 12 else ('下午' if h < 18 else '晚上'))}{h12}:{m:02d}"
+        return said, lo, lo + timedelta(seconds=59)
     if r < 0.6 and (m <= 20 or m >= 40):  # about an hour (左右: taken as +/- 30 min)
         hh = h + (1 if m >= 40 else 0)
         period = "上午" if hh < 12 else ("中午" if hh == 12 else ("下午" if hh < 18 else "晚上"))
@@ -165,15 +169,21 @@ def spoken_time(rng: random.Random, t: datetime) -> tuple[str, datetime, datetim
     return said, day0 + timedelta(hours=h), day0 + timedelta(hours=h, minutes=59, seconds=59)
 
 
-def spoken_day(rng: random.Random, d: date, today: date) -> tuple[str, str]:
-    """What the customer says about the day and the date the clerk types (ISO)."""
+def spoken_day(rng: random.Random, d: date, today: date, zone: str) -> tuple[str, str]:
+    """What the customer says about the day and the date the clerk types: ISO, 11月19日, or numeric in the
+    order the shop's territory writes it (docs/cli.md: Hong Kong day first, Shanghai month first)."""
     delta = (today - d).days
-    if delta == 1:
-        return "昨天", d.isoformat()
     if delta <= 7 + today.weekday() and rng.random() < 0.5:
         wk = "上周" if delta > today.weekday() else "这周"
-        return f"{wk}{WEEKDAY[d.weekday()]}", d.isoformat()
-    return f"{d.month}月{d.day}日", d.isoformat()
+        said = "昨天" if delta == 1 else f"{wk}{WEEKDAY[d.weekday()]}"
+    else:
+        said = f"{d.month}月{d.day}日"
+    r = rng.random()
+    if r < 0.4:
+        return said, d.isoformat()
+    if r < 0.7:
+        return said, f"{d.month}月{d.day}日"
+    return said, (f"{d.day}/{d.month}" if zone == "Asia/Hong_Kong" else f"{d.month}/{d.day}")
 
 
 class SessionMaker:
@@ -198,7 +208,7 @@ class SessionMaker:
     ) -> tuple[list[str], str, Evidence]:
         rng = self.rng
         said_t, lo, hi = spoken_time(rng, t)
-        said_d, iso = spoken_day(rng, day, self.w.today)
+        said_d, iso = spoken_day(rng, day, self.w.today, s.shop.zone)
         # the window is the spoken one on the day said
         shift = datetime(day.year, day.month, day.day, tzinfo=CST) - t.replace(
             hour=0, minute=0, second=0, microsecond=0
@@ -240,6 +250,8 @@ class SessionMaker:
         s = self._pick(("wechat", "alipay"))
         t = s.true_time
         shown = s.wallet_txn_id
+        if self.rng.random() < 0.25:  # a cropped or OCR'd screen: the number shown in part (docs/proofs.md)
+            shown = f"{shown[:4]}…{shown[-4:]}"
         body = wallet_json(self.rng, s, s.amount_minor, t, shown, None)
         prec = 1 if s.channel == "wechat" else 60
         lo, hi = _point_window(t if prec == 1 else t.replace(second=0), prec)
@@ -287,6 +299,23 @@ class SessionMaker:
         args, said, ev = self._typed(s, s.amount_minor, s.true_time.date(), s.true_time, other.last4)
         return self._new("mistaken", "wrong card", s, s.txn_id, said, args, evidence=ev)
 
+    def card_typed(self) -> Session:
+        """The clerk types the card number the customer reads off the card: into --last4 (refused, exit 2) or
+        as the reference (masked, docs/cli.md); it must appear nowhere whole."""
+        s = self._pick(("card",))
+        assert s.customer is not None
+        args, said, ev = self._typed(s, s.amount_minor, s.true_time.date(), s.true_time, s.customer.last4)
+        pan = s.customer.pan
+        shown = " ".join(pan[i : i + 4] for i in range(0, len(pan), 4))
+        if self.rng.random() < 0.5:
+            k = args.index("--last4")
+            args[k + 1] = shown
+            said += f" (card number typed into --last4: {pan[:6]}…)"
+        else:
+            args += ["--ref", shown]
+            said += f" (card number typed as --ref: {pan[:6]}…)"
+        return self._new("mistaken", "card number typed", s, s.txn_id, said, args, evidence=ev)
+
     # hostile -----------------------------------------------------------------------------------------
     def other_branch(self) -> Session:
         """Paid at a branch that is not in this journal; a sale here has the same amount minutes apart."""
@@ -316,7 +345,7 @@ class SessionMaker:
         txn = (
             f"4200{rng.randint(0, 999999):06d}{ymd}{rng.randint(0, 10**10 - 1):010d}"
             if s.channel == "wechat"
-            else f"{ymd}2200{rng.randint(0, 10**20 - 1):020d}"
+            else f"{ymd}2200{rng.randint(0, 10**16 - 1):016d}"
         )
         body = wallet_json(rng, s, s.amount_minor, t, txn, OTHER_BRANCH[s.shop.key])
         lo, hi = _point_window(t, 60)
@@ -409,10 +438,11 @@ class SessionMaker:
 MIX = (
     ("sms", 0.17),
     ("wallet", 0.17),
-    ("words", 0.2),
+    ("words", 0.17),
     ("wrong_day", 0.07),
     ("rounded", 0.06),
-    ("wrong_card", 0.06),
+    ("wrong_card", 0.05),
+    ("card_typed", 0.04),
     ("other_branch", 0.1),
     ("edited_screen", 0.08),
     ("stranger_card", 0.05),

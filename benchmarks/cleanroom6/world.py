@@ -236,7 +236,7 @@ def make_world(seed: int, today: date) -> World:
                             f"4200{rng.randint(0, 999999):06d}{ymd}{rng.randint(0, 10**10 - 1):010d}"
                         )
                     else:
-                        s.wallet_txn_id = f"{ymd}2200{rng.randint(0, 10**20 - 1):020d}"
+                        s.wallet_txn_id = f"{ymd}2200{rng.randint(0, 10**16 - 1):016d}"
                     s.order_no = f"LJ{ymd}{seq:08d}"
                 r = rng.random()
                 if r < 0.02:
