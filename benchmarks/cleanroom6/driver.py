@@ -70,6 +70,7 @@ class Runner:
             "PYTHONIOENCODING": "utf-8",
         }
         self.pem = work / "merchant.pem"
+        self.qrs: list[tuple[str, str]] = []
 
     def run(self, argv: list[str], cwd: Path | None = None) -> Call:
         t0 = time.perf_counter()
@@ -220,6 +221,7 @@ class Runner:
             if escpos and "UNCONFIRMED" not in v.out.upper():
                 o.problems.append("verify does not say the one-way print is unconfirmed")
         if qr:
+            self.qrs.append((qr, sale.txn_id))
             o.problems += oracle.check_qr(qr, sale)
             if s.sid % 4 == 0:  # the offline check of the QR payload with the public key
                 v2 = self.run(["verify", qr, "--public-key", str(self.pem)], cwd=d)
@@ -328,6 +330,24 @@ class Runner:
         )
         for cust in self._customers_in(logtext):
             probs.append(f"full card number {cust.pan[:6]}…{cust.pan[-4:]} in the exported audit log")
+        # a forged short code, and a real slip's QR payload with its amount raised: never GENUINE
+        fv = self.run(["verify", "ABCDE-FGHJK", "--audit", str(self.audit)])
+        calls.append(fv)
+        if fv.rc != 1 or "NOT GENUINE" not in fv.out:
+            probs.append(f"verify of a made-up code exited {fv.rc}: {(fv.out + fv.err).strip()[:160]}")
+        if self.qrs:
+            qr, _txn = self.qrs[0]
+            parts = qr.split("|")
+            parts[5] = str(int(parts[5]) * 10)
+            forged = "|".join(parts)
+            for extra in (["--public-key", str(self.pem)], ["--audit", str(self.audit)]):
+                qv = self.run(["verify", forged, *extra])
+                calls.append(qv)
+                if qv.rc != 1 or "NOT GENUINE" not in qv.out:
+                    probs.append(
+                        f"verify of a slip's QR payload with its amount x10 ({' '.join(extra[:1])}) exited {qv.rc}: "
+                        f"{(qv.out + qv.err).strip()[:160]}"
+                    )
         # tamper: change one digit of one stored amount-like value in a copy, keep the head
         t = self.work / "tampered"
         t.mkdir(exist_ok=True)
