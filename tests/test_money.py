@@ -173,3 +173,32 @@ def test_a_thousands_group_led_by_zeros_is_refused_not_read_as_a_smaller_amount(
     assert info.value.value == text
     grouped = f"1{text.lstrip('0')}"  # the same digits led by a 1: a well-formed grouped amount
     assert parse_amount(grouped, "CNY", decimal_comma=decimal_comma).minor > 0
+
+
+@pytest.mark.parametrize("code", ["XYZ", "xyz", "ABC", "XAU", "XTS", "XXX", "RMX"])
+def test_an_unknown_currency_code_is_refused_never_given_two_decimals(code) -> None:
+    """A three-letter code outside ISO 4217 was taken as a currency with the default 2 decimals ('XYZ 12.00' was
+    1200 XYZ); the metals, XDR and the test codes have no minor unit: no payment is in them."""
+    from receiptkit.money import exponent
+
+    with pytest.raises(AmountError, match="unknown currency") as info:
+        normalise_currency(code)
+    assert info.value.value == code
+    with pytest.raises(AmountError, match="unknown currency"):
+        exponent(code)
+    with pytest.raises(AmountError, match="unknown currency"):
+        parse_amount("12.00", code)
+    with pytest.raises(AmountError, match="unknown currency"):
+        parse_amount(f"{code.upper()} 12.00")
+
+
+def test_known_codes_case_and_aliases_still_read() -> None:
+    """Lower case and the aliases are deliberate (tests above, docs/proofs.md): 'usd' is USD, 'RMB' is CNY."""
+    from receiptkit.money import CURRENCIES, CURRENCY_EXPONENTS, exponent
+
+    assert normalise_currency("usd") == "USD" and normalise_currency("RMB") == "CNY"
+    assert normalise_currency("CNH") == "CNH" and exponent("UYW") == 4  # offshore yuan; ISO's 4-decimal UYW
+    assert parse_amount("USD 12.00") == Money(1200, "USD") and parse_amount("12.345", "kwd") == Money(
+        12345, "KWD"
+    )
+    assert set(CURRENCY_EXPONENTS) <= CURRENCIES and len(CURRENCIES) > 150

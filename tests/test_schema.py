@@ -174,3 +174,18 @@ def test_validators_read_tz_as_the_readers_do(validate):
     assert out["ts"].dropna().iloc[0].utcoffset() == pd.Timedelta(hours=8)
     with pytest.raises(rk.SchemaError, match="tz='Asia/Shanghaii' is not a time zone"):
         validate(frame, tz="Asia/Shanghaii")
+
+
+@pytest.mark.parametrize("validate", [rk.validate_journal, rk.validate_proofs])
+@pytest.mark.parametrize(("code", "hint"), [("XYZ", "ISO 4217"), ("RMB", "write CNY"), ("XAU", "ISO 4217")])
+def test_a_currency_outside_iso_4217_is_refused_naming_row_and_value(validate, code, hint):
+    """'XYZ' passed the schema (three letters) and took 2 decimals; 'RMB' stayed 'RMB' and never met a CNY sale."""
+    data = rk.make_dataset(n_transactions=5, n_proofs=3, seed=1)
+    frame = (data.journal if validate is rk.validate_journal else data.proofs).copy()
+    frame["currency"] = frame["currency"].astype(object)
+    frame.loc[frame.index[1], "currency"] = code
+    with pytest.raises(rk.SchemaError, match=hint) as info:
+        validate(frame)
+    assert (info.value.row, info.value.column, info.value.value) == (2, "currency", code)
+    frame.loc[frame.index[1], "currency"] = "usd"  # lower case is the code it spells
+    assert validate(frame)["currency"].iloc[1] == "USD"

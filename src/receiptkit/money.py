@@ -19,16 +19,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from receiptkit.errors import AmountError
+from receiptkit.errors import AmountError, ReceiptkitError
 
 __all__ = [
+    "CURRENCIES",
     "CURRENCY_EXPONENTS",
     "MAX_MINOR",
     "Money",
     "ascii_digits",
     "check_minor_range",
+    "currency_option",
     "ensure_sum_fits",
     "exponent",
     "format_minor",
@@ -61,12 +63,190 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "TND": 3,
     "UGX": 0,
     "UYI": 0,
+    "UYW": 4,
     "VND": 0,
     "VUV": 0,
     "XAF": 0,
     "XOF": 0,
     "XPF": 0,
 }
+
+#: Every currency code receiptkit reads: ISO 4217's current codes that have a minor unit (list one), and CNH,
+#: the offshore yuan Hong Kong banks write. A code outside it ("XYZ", a typo, the metals XAU/XAG, XDR, the
+#: test codes XTS/XXX) is an :class:`~receiptkit.errors.AmountError`, never a currency of 2 decimals.
+CURRENCIES: frozenset[str] = frozenset(
+    [
+        "AED",
+        "AFN",
+        "ALL",
+        "AMD",
+        "ANG",
+        "AOA",
+        "ARS",
+        "AUD",
+        "AWG",
+        "AZN",
+        "BAM",
+        "BBD",
+        "BDT",
+        "BGN",
+        "BHD",
+        "BIF",
+        "BMD",
+        "BND",
+        "BOB",
+        "BOV",
+        "BRL",
+        "BSD",
+        "BTN",
+        "BWP",
+        "BYN",
+        "BZD",
+        "CAD",
+        "CDF",
+        "CHE",
+        "CHF",
+        "CHW",
+        "CLF",
+        "CLP",
+        "CNY",
+        "COP",
+        "COU",
+        "CRC",
+        "CUP",
+        "CVE",
+        "CZK",
+        "DJF",
+        "DKK",
+        "DOP",
+        "DZD",
+        "EGP",
+        "ERN",
+        "ETB",
+        "EUR",
+        "FJD",
+        "FKP",
+        "GBP",
+        "GEL",
+        "GHS",
+        "GIP",
+        "GMD",
+        "GNF",
+        "GTQ",
+        "GYD",
+        "HKD",
+        "HNL",
+        "HTG",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "IQD",
+        "IRR",
+        "ISK",
+        "JMD",
+        "JOD",
+        "JPY",
+        "KES",
+        "KGS",
+        "KHR",
+        "KMF",
+        "KPW",
+        "KRW",
+        "KWD",
+        "KYD",
+        "KZT",
+        "LAK",
+        "LBP",
+        "LKR",
+        "LRD",
+        "LSL",
+        "LYD",
+        "MAD",
+        "MDL",
+        "MGA",
+        "MKD",
+        "MMK",
+        "MNT",
+        "MOP",
+        "MRU",
+        "MUR",
+        "MVR",
+        "MWK",
+        "MXN",
+        "MXV",
+        "MYR",
+        "MZN",
+        "NAD",
+        "NGN",
+        "NIO",
+        "NOK",
+        "NPR",
+        "NZD",
+        "OMR",
+        "PAB",
+        "PEN",
+        "PGK",
+        "PHP",
+        "PKR",
+        "PLN",
+        "PYG",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "RWF",
+        "SAR",
+        "SBD",
+        "SCR",
+        "SDG",
+        "SEK",
+        "SGD",
+        "SHP",
+        "SLE",
+        "SLL",
+        "SOS",
+        "SRD",
+        "SSP",
+        "STN",
+        "SVC",
+        "SYP",
+        "SZL",
+        "THB",
+        "TJS",
+        "TMT",
+        "TND",
+        "TOP",
+        "TRY",
+        "TTD",
+        "TWD",
+        "TZS",
+        "UAH",
+        "UGX",
+        "USD",
+        "USN",
+        "UYI",
+        "UYU",
+        "UYW",
+        "UZS",
+        "VED",
+        "VES",
+        "VND",
+        "VUV",
+        "WST",
+        "XAF",
+        "XCD",
+        "XCG",
+        "XOF",
+        "XPF",
+        "YER",
+        "ZAR",
+        "ZMW",
+        "ZWG",
+        "ZWL",
+        "CNH",
+    ]
+)
 
 # Words and symbols that name a currency in exports. Longest first when matching.
 CURRENCY_ALIASES: dict[str, str] = {
@@ -167,8 +347,21 @@ class Money(NamedTuple):
 
 
 def exponent(currency: str) -> int:
-    """Number of decimals of ``currency`` (ISO 4217 minor unit)."""
-    return CURRENCY_EXPONENTS.get(currency.upper(), 2)
+    """Number of decimals of ``currency`` (ISO 4217 minor unit); an unknown code is an :class:`AmountError`.
+
+    >>> exponent("CNY"), exponent("jpy"), exponent("KWD")
+    (2, 0, 3)
+    """
+    code = str(currency).upper()
+    if code not in CURRENCIES:
+        raise _unknown(currency)
+    return CURRENCY_EXPONENTS.get(code, 2)
+
+
+def _unknown(currency: object) -> AmountError:
+    return AmountError(
+        "unknown currency: not an ISO 4217 code with a minor unit (CNY, HKD, USD, ...)", value=currency
+    )
 
 
 def normalise_currency(text: str | None, default: str | None = None) -> str | None:
@@ -189,9 +382,30 @@ def normalise_currency(text: str | None, default: str | None = None) -> str | No
     upper = cleaned.upper()
     if upper in CURRENCY_ALIASES:
         return CURRENCY_ALIASES[upper]
-    if _ISO_RE.match(upper):
+    if _ISO_RE.match(upper) and upper in CURRENCIES:
         return upper
-    raise AmountError("unknown currency", value=text)
+    raise _unknown(text)
+
+
+def currency_option(
+    value: str | None, *, option: str = "currency", error: type[ReceiptkitError] = AmountError, **where: Any
+) -> str | None:
+    """A reader's ``currency=`` option as its cells are read (``"usd"`` -> USD, ``"RMB"`` -> CNY); None stays None.
+
+    Anything that names no currency of :data:`CURRENCIES` (``"XYZ"``, ``""``) raises ``error`` saying
+    ``currency='XYZ' is not a currency``, before any cell is read: the option is wrong, not a cell.
+    """
+    if value is None:
+        return None
+    try:
+        code = normalise_currency(value)
+    except AmountError:
+        code = None
+    if code is None:
+        raise error(
+            f"{option}={value!r} is not a currency: give an ISO 4217 code such as CNY, HKD or USD", **where
+        )
+    return code
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty, known_values, valid_cells
 from receiptkit.errors import SchemaError
-from receiptkit.money import CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
+from receiptkit.money import CURRENCIES, CURRENCY_ALIASES, CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import (
     _SENSITIVE_PATTERN,
     find_full_pans,
@@ -890,23 +890,22 @@ def _as_minor(frame: pd.DataFrame, column: str, *, allow_negative: bool) -> pd.S
     return out
 
 
-_CURRENCY_RE = re.compile(r"[A-Z]{3}")  # fullmatch: "$" would let "CNY\n" through
-
-
 def _check_currency(frame: pd.DataFrame, words: list[str | None] | None = None) -> None:
+    """Every ``currency`` is a code in :data:`receiptkit.money.CURRENCIES` (upper case by now), checked on the
+    distinct values; the first row with another is a :class:`SchemaError` naming it (``RMB``: write CNY)."""
     values = frame["currency"]
     words = _words(values) if words is None else words
-    if words is not None and all(w is not None and _CURRENCY_RE.fullmatch(w) for w in words):
-        return  # every distinct code well-formed: nothing to name
-    bad = values.isna() | ~values.str.fullmatch(_CURRENCY_RE.pattern, na=False)
+    if words is not None and all(w is not None and w in CURRENCIES for w in words):
+        return  # every distinct code known: nothing to name
+    bad = values.isna() | ~values.isin(list(CURRENCIES)).fillna(False).astype(bool)
     if bad.any():
         index = bad.idxmax()
-        raise SchemaError(
-            "currency must be an ISO 4217 code",
-            row=_row_label(frame, index),
-            column="currency",
-            value=None if pd.isna(values[index]) else values[index],
+        value = None if pd.isna(values[index]) else values[index]
+        alias = CURRENCY_ALIASES.get(str(value)) if value is not None else None
+        reason = "currency must be an ISO 4217 code" + (
+            f": write {alias}" if alias else " (CNY, HKD, USD, ...)"
         )
+        raise SchemaError(reason, row=_row_label(frame, index), column="currency", value=value)
 
 
 def known_exponent(currency: str) -> bool:

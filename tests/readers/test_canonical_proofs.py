@@ -183,3 +183,18 @@ def test_a_proofs_file_with_no_rows_is_refused(tmp_path: Path, proofs: pd.DataFr
         rk.read_proofs(path)
     assert info.value.reason == "no transactions in the file (header only)" and info.value.row == 1
     assert len(rk.read_proofs(proofs.iloc[:0])) == 0  # an empty frame in code is still an empty frame
+
+
+@pytest.mark.parametrize(("code", "hint"), [("XYZ", "ISO 4217"), ("RMB", "write CNY")])
+def test_an_unknown_currency_cell_is_refused_naming_file_line_and_value(
+    tmp_path: Path, proofs: pd.DataFrame, code: str, hint: str
+) -> None:
+    """'XYZ' was kept (2 decimals assumed), 'RMB' kept as RMB: a proof that could never meet its CNY sale."""
+    frame = proofs.drop(columns=["raw"]).copy()
+    frame["currency"] = frame["currency"].astype(object)
+    frame.loc[frame.index[1], "currency"] = code
+    path = tmp_path / "proofs.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ProofError, match=hint) as info:
+        rk.read_proofs(path)
+    assert (info.value.row, info.value.column, info.value.value) == (3, "currency", code)

@@ -768,3 +768,30 @@ def test_an_unknown_zone_is_a_typed_error_naming_tz_not_the_file(tz: str) -> Non
         read_journal(CANONICAL, tz=tz)
     assert error.value.file is None  # the option is wrong, not the journal
     assert "tz=" in str(error.value) and repr(tz) in str(error.value) and "Asia/" in str(error.value)
+
+
+@pytest.mark.parametrize("code", ["XYZ", "", "dollars"])
+def test_an_unknown_currency_option_is_refused_naming_the_option_not_a_cell(code: str) -> None:
+    """read_journal(currency='XYZ') blamed the first amount cell ('unknown currency', value '$8.00')."""
+    with pytest.raises(JournalError) as info:
+        read_journal(FIX / "square_transactions.csv", currency=code)
+    assert info.value.file is None and f"currency={code!r} is not a currency" in str(info.value)
+
+
+def test_an_unknown_currency_cell_is_refused_naming_file_row_and_value(tmp_path: Path) -> None:
+    """A canonical journal whose currency cell is 'XYZ' was read as XYZ with 2 decimals."""
+    from receiptkit.datasets import make_dataset
+
+    journal = make_dataset(n_transactions=4, n_proofs=1, seed=2).journal.copy()
+    journal["currency"] = journal["currency"].astype(object)
+    journal.loc[journal.index[2], "currency"] = "XYZ"
+    path = tmp_path / "journal.csv"
+    journal.to_csv(path, index=False)
+    with pytest.raises(JournalError) as info:
+        read_journal(path)
+    assert (info.value.file, info.value.row, info.value.column, info.value.value) == (
+        str(path),
+        4,
+        "currency",
+        "XYZ",
+    )

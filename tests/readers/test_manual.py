@@ -250,3 +250,12 @@ def test_a_card_number_typed_as_a_wallet_or_order_number_is_refused_never_kept_w
 def test_a_wallet_number_that_is_no_card_is_kept_as_typed(typed):
     found = proof(amount="368.00", time="2026-11-18 08:11", tz="Asia/Shanghai", wallet_txn_id=typed)
     assert found["wallet_txn_id"].iloc[0] == typed
+
+
+@pytest.mark.parametrize("code", ["XYZ", "", "XAU"])
+def test_an_unknown_currency_at_the_counter_names_the_currency_not_the_amount(code):
+    """proof(currency='XYZ') was read as 2 decimals of XYZ; a wrong code blamed column 'amount'."""
+    with pytest.raises(ProofError) as info:
+        proof(amount="12.34", time="2026-11-18 08:11", currency=code)
+    assert (info.value.column, info.value.value) == ("currency", code)
+    assert proof(amount="12.34", time="2026-11-18", currency="rmb").iloc[0]["currency"] == "CNY"

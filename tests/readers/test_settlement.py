@@ -402,3 +402,10 @@ def test_a_zone_written_as_an_offset_is_read_as_the_readers_read_it(folder):
     pd.testing.assert_frame_equal(
         frame, rk.read_settlement(folder / "wechat_merchant_bill.csv", tz="Asia/Shanghai")
     )
+
+
+def test_an_unknown_currency_option_is_a_settlement_error_naming_it(folder):
+    from receiptkit.errors import SettlementError
+
+    with pytest.raises(SettlementError, match="currency='XYZ' is not a currency"):
+        rk.read_settlement(folder / "wechat_merchant_bill.csv", currency="XYZ")

@@ -39,7 +39,7 @@ from receiptkit.arrowtext import (
 )
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError
 from receiptkit.frames import report_records
-from receiptkit.money import MAX_MINOR, ascii_digits, parse_amount
+from receiptkit.money import MAX_MINOR, ascii_digits, currency_option, parse_amount
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.readers.presets import (
     ENUM_FIELDS,
@@ -178,6 +178,7 @@ def read_journal(
         raise JournalError(unreadable, file=name)
     if tz is not None:
         tz = _zone_option(tz)
+    currency = currency_option(currency, error=JournalError)  # "usd" is USD, "RMB" CNY; "XYZ" is refused
     try:
         with remembering():  # covers of Parquet columns (their dictionaries), for this read only
             return _settle(_read(source, preset, mapping, tz, strict, con, currency, encoding))

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.money import parse_amount
+from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
 from receiptkit.timeparse import parse_time_window, zone_option
 
@@ -121,6 +121,12 @@ def proof(
     """
     where = "manual"
     tz = zone_option(tz, error=ProofError, file=where, row=1, column="tz") or DEFAULT_TZ_CN
+    try:
+        currency = normalise_currency(currency) or ""  # "usd" is USD, "RMB" CNY
+    except ReceiptkitError as exc:
+        raise ProofError(exc.reason, file=where, row=1, column="currency", value=currency) from None
+    if not currency:
+        raise ProofError("empty currency", file=where, row=1, column="currency", value=currency)
     try:
         money = parse_amount(amount, currency)
     except ReceiptkitError as exc:

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError, SettlementError
-from receiptkit.money import MAX_MINOR
+from receiptkit.money import MAX_MINOR, currency_option
 from receiptkit.readers.presets import normalise_enum
 from receiptkit.readers.protocol import REGISTRY, Head
 from receiptkit.readers.spec import TableSpec
@@ -600,6 +600,7 @@ def read_settlement(
     with a warning; nothing is dropped silently.
     """
     tz = zone_option(tz, error=SettlementError)  # "UTC+8" is +08:00 as at the command line; a typo is refused
+    currency = currency_option(currency, error=SettlementError)  # "XYZ" is refused, never read as 2 decimals
     if isinstance(source, pd.DataFrame):
         return validate_settlement(source, name=name or "<DataFrame>")
     name = name or source_name(source)
