@@ -242,7 +242,7 @@ _FILE_CLASSES = ("File", "Serial")
 def printer_file(printer: PrinterAddress | Any) -> tuple[str, str] | None:
     """The file a printer will open for writing, and how to name it; ``None`` when it opens none.
 
-    A ``file:PATH`` address's path; a configuration file's File or Serial printer's ``devfile`` (a File
+    A ``file:PATH`` or ``serial:PATH`` address's path; a configuration file's File or Serial printer's ``devfile`` (a File
     printer opens it with ``"wb"``: whatever was there is gone); a python-escpos File or Serial object's
     ``devfile``. Callers check it as an output before anything is logged (an input, the audit log, its head
     or the key is never one; an existing regular file only with overwrite).
@@ -253,7 +253,9 @@ def printer_file(printer: PrinterAddress | Any) -> tuple[str, str] | None:
     True
     """
     if isinstance(printer, PrinterAddress):
-        if printer.kind == "file" and printer.path:
+        if (
+            printer.kind in ("file", "serial") and printer.path
+        ):  # serial: a device file opened for writing too
             return printer.path, printer.url
         if printer.kind == "config" and printer.path:
             name, args = _load_config(printer.path, printer.url)

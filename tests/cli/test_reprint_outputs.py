@@ -234,3 +234,14 @@ def test_the_api_checks_a_config_printer_too(shop: tuple[Path, str]) -> None:
     with pytest.raises(ReceiptkitError, match=r"devfile receiptkit-audit\.sqlite.* is the audit log"):
         rk.reprint(item, operator="a", reason="lost", printer=f"config:{config}", overwrite=True)
     assert _audit_rows(folder) == rows and (folder / "receiptkit-audit.sqlite").read_bytes() == log
+
+
+def test_a_serial_printer_address_at_the_journal_is_refused_too(shop: tuple[Path, str]) -> None:
+    """serial:PATH opens PATH as a file too: the same checks as file:PATH and a config's Serial devfile."""
+    folder, txn = shop
+    before, rows = _snapshot(folder), _audit_rows(folder)
+    result = _reprint(txn, "--printer", "serial:journal.csv")
+    assert (
+        result.exit_code == 2 and "--printer serial:journal.csv is the journal (--journal)" in result.output
+    )
+    assert _snapshot(folder) == before and _audit_rows(folder) == rows
