@@ -77,19 +77,32 @@ def corrected_text(ts: object, clock: CandidateClock, tz: str) -> str:
     """
     import pandas as pd
 
-    from receiptkit.reports.tables import offset_text
-
     if not clock.corrected or ts is None or pd.isna(ts):
         return ""
     logged = pd.Timestamp(ts)
 
     def one(offset: int) -> str:
         when = (logged - pd.Timedelta(seconds=offset)).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S")
-        return f"{when} (clock {offset_text(offset)})" if offset else f"{when} (clock right)"
+        return f"{when} (clock {_offset(offset)})" if offset else f"{when} (clock right)"
 
     if clock.unsure:
         return " or ".join(one(o) for o in clock.offsets) + "; the clock changed near here"
     return one(clock.offset_s)
+
+
+def _offset(seconds: int) -> str:
+    """An offset as the reconcile summary writes it, with whole days first: ``-297 d 3 h 0 min 2 s``.
+
+    >>> _offset(-28786), _offset(14), _offset(-(297 * 86400 + 3 * 3600 + 2))
+    ('-7 h 59 min 46 s', '+14 s', '-297 d 3 h 0 min 2 s')
+    """
+    from receiptkit.reports.tables import offset_text
+
+    days, rest = divmod(abs(seconds), 86400)
+    if not days:
+        return offset_text(seconds)
+    sign = "-" if seconds < 0 else "+"
+    return f"{sign}{days} d " + (offset_text(rest).removeprefix("+") if rest else "0 s")
 
 
 CORRECTED_NOTE = (
