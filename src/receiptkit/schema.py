@@ -13,6 +13,7 @@ describe each column.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import warnings
@@ -797,12 +798,15 @@ def _as_aware(
 def _parse_time_column(series: pd.Series, column: str, frame: pd.DataFrame | None) -> pd.Series:
     """Text or objects to datetimes: ISO 8601 text in one vectorised pass, anything else cell by cell.
 
-    Aware values are converted to UTC (several zones may be mixed); a column
+    Aware values in one zone keep it; in several zones they are converted to UTC; a column
     mixing aware and naive values is an error. A value that is not a time, an
     offset of 24 hours or more, or a year outside 1678-2261 is a
     :class:`SchemaError` naming the row.
     """
-    if isinstance(series.dtype, pd.StringDtype) or series.dtype == object:
+    held = series.dropna()
+    stamps = series.dtype == object and len(held) and all(isinstance(v, dt.datetime) for v in held)
+    if (isinstance(series.dtype, pd.StringDtype) or series.dtype == object) and not stamps:
+        # text (objects that are Timestamps keep their zone: read cell by cell below)
         text = series.astype(STRING).str.strip()
         present = text.notna()
         if present.any():
@@ -818,7 +822,7 @@ def _parse_time_column(series: pd.Series, column: str, frame: pd.DataFrame | Non
         [_one_time(v, frame, i, column) for i, v in series.items()], index=series.index, dtype=object
     )
     zones = {str(v.tzinfo) for v in converted if v is not pd.NaT}
-    if len(zones) > 1 or (zones and zones != {"None"}):
+    if len(zones) > 1:  # one zone stays that zone: a day is then its local day, as in a typed column
         if "None" in zones:
             naive = converted.map(lambda v: v is not pd.NaT and v.tzinfo is None)
             index = naive.idxmax()

@@ -227,3 +227,60 @@ def test_read_journal_frames_are_settled(tmp_path) -> None:
     assert _is_settled(journal)
     assert not _is_settled(journal.copy()) or journal.copy() is journal
     assert not _is_settled(journal.assign(extra=1))
+
+
+def _night_sale(zones: str) -> pd.DataFrame:
+    """A sale at 03:00 on 21 November in Shanghai (20 November 19:00 UTC), as an object column of aware Timestamps
+    (one zone, or with a London row: an international chain)."""
+    rows = [
+        {
+            "txn_id": "SH1",
+            "ts": pd.Timestamp("2026-11-21 03:00:00", tz="Asia/Shanghai"),
+            "amount_minor": 12850,
+            "currency": "CNY",
+            "txn_type": "sale",
+            "status": "approved",
+            "channel": "card",
+            "card_last4": "1234",
+            "terminal_id": "T1",
+        }
+    ]
+    if zones == "two":
+        rows.append(
+            {
+                **rows[0],
+                "txn_id": "LN1",
+                "ts": pd.Timestamp("2026-11-20 12:00", tz="Europe/London"),
+                "currency": "GBP",
+                "amount_minor": 5000,
+                "card_last4": "9999",
+                "terminal_id": "T2",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["ts"] = frame["ts"].astype(object)  # as a frame built row by row, or from Arrow, may hold them
+    return frame
+
+
+@pytest.mark.parametrize("zones", ["one", "two"])
+def test_a_day_only_proof_is_read_on_the_shops_local_days_whatever_the_columns_dtype(zones: str) -> None:
+    """An SMS dated 20 November (the day of the payment, no time) cannot be a sale made on 21 November at 03:00
+    Shanghai time. With the journal's times as objects, the day was read in UTC (19:00 on the 20th), and the
+    SMS was taken for that sale (ambiguous at 89-94 %, one step from matched). The verdicts are those of the
+    same journal with a typed column (each row in its own zone)."""
+    raw = _night_sale(zones)
+    typed = raw.copy()
+    typed["ts"] = [pd.Timestamp(v) for v in raw["ts"]]
+    if zones == "one":
+        typed["ts"] = pd.Series(pd.DatetimeIndex(list(raw["ts"])))
+        assert str(typed["ts"].dt.tz) == "Asia/Shanghai"
+    sms = {"kind": "sms", "ts": None, "ts_precision": "day", "card_last4": "1234"}
+    before = _proof(**sms, date=pd.Timestamp("2026-11-20"))
+    result = rk.match(before, raw)
+    assert result.loc[0, "status"] == "unmatched", result.loc[0, "reason"]
+    same_day = _proof(**sms, date=pd.Timestamp("2026-11-21"))
+    got = rk.match(same_day, raw).loc[0]
+    assert got["status"] != "unmatched" and "SH1" in list(got["candidate_txn_ids"]), got["reason"]
+    if zones == "one":
+        want = rk.match(same_day, typed).loc[0]
+        assert (got["status"], got["confidence"]) == (want["status"], want["confidence"])

@@ -135,8 +135,11 @@ class ProofArrays:
         first_day = np.where(
             txn_date, day, np.busday_offset(day, -policy.bank_post_lag_days, roll="backward")
         ).astype("datetime64[D]")
-        lo_day = local_midnight(first_day, index.tz) - tol
-        hi_day = local_midnight(day + np.timedelta64(1, "D"), index.tz) - 1 + tol
+        # a journal in several zones is indexed in UTC: a day runs from its midnight in the zone furthest ahead
+        # to the next in the zone furthest behind, and each row's own local day decides (index.day_adj)
+        behind, ahead = getattr(index, "zone_spread_s", (0, 0))
+        lo_day = local_midnight(first_day, index.tz) - tol - ahead
+        hi_day = local_midnight(day + np.timedelta64(1, "D"), index.tz) - 1 + tol - behind
         is_day = precision == 2
         lo = np.where(is_day, lo_day, core_lo - tol)
         hi = np.where(is_day, hi_day, core_hi + tol)
@@ -407,9 +410,21 @@ def time_evidence(
             same = proofs.txn_date[p[sel]] & in_core
             w[same] = np.log(policy.m_time_txn_day)
             lv[same] = "same day"
-        near = ~ok & (dist[sel] <= tol)
+        # a journal in several zones widens the window to every zone's day (ProofArrays.build): inside it, a
+        # sale whose own local day is after the proof's date or before its first day is outside (one zone:
+        # the window is those days, so never)
+        first = np.where(
+            proofs.txn_date[p[sel]] if proofs.txn_date is not None else False,
+            day_proof,
+            np.busday_offset(day_proof, -policy.bank_post_lag_days, roll="backward"),
+        ).astype("datetime64[D]")
+        other_day = in_core & ((day_txn > day_proof) | (day_txn < first))
+        near = ~ok & (dist[sel] <= tol) & ~other_day
         lv[near] = "edge"
         w[near] = 0.0
+        if proofs.txn_date is not None:
+            w[other_day] = float(np.log(policy.m_time_outside))
+            lv[other_day] = "outside"
         level[sel] = lv
         weight[sel] = w
     return level, weight

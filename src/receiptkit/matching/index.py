@@ -236,6 +236,7 @@ def _aware_times(ts: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
     values = ts.to_numpy(dtype=object)
     offsets = np.zeros(len(values), dtype=np.int64)
     stamps = []
+    zones: set[str] = set()
     for k, value in enumerate(values):
         try:
             stamp = None if value is None or value is pd.NA else pd.Timestamp(value)
@@ -246,7 +247,14 @@ def _aware_times(ts: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
         if stamp.tzinfo is None:
             raise SchemaError("journal ts must be timezone-aware", column="ts", row=k + 1, value=value)
         offsets[k] = int(stamp.utcoffset().total_seconds())
+        zones.add(str(stamp.tzinfo))
         stamps.append(stamp.tz_convert("UTC"))
+    if len(zones) == 1 and stamps:
+        # one zone held as objects (a frame built row by row, or from Arrow): that zone, as a typed column would
+        # be, so that a day is the shop's local day (it was read in UTC: a day-only proof was 8 hours off)
+        zone = values[0].tzinfo if isinstance(values[0], pd.Timestamp) else pd.Timestamp(values[0]).tzinfo
+        local = pd.Series(pd.DatetimeIndex(stamps, tz="UTC").tz_convert(zone), index=ts.index)
+        return local.dt.as_unit("ns"), None
     utc = pd.Series(
         pd.DatetimeIndex(stamps, tz="UTC") if stamps else pd.DatetimeIndex([], tz="UTC"), index=ts.index
     )
@@ -313,6 +321,10 @@ class JournalIndex:
             local = ts.dt.tz_localize(None).dt.as_unit("s").astype("int64").to_numpy()
             offsets = local - self.ts_s
         self.utc_offset_s = offsets  # the zone's offset at each transaction
+        # how far the rows' own zones are from the index's zone (several zones: UTC), for day windows
+        own = ts.dt.tz_localize(None).dt.as_unit("s").astype("int64").to_numpy() - self.ts_s
+        spread = offsets - own
+        self.zone_spread_s = (int(spread.min()), int(spread.max())) if len(spread) else (0, 0)
         self.amount = j["amount_minor"].to_numpy(dtype=np.int64)
         self.currency_code, self.currencies = _codes(j["currency"])
         type_code, types = _codes(j["txn_type"])
