@@ -5,7 +5,7 @@ counter with a bank SMS, a wallet screen record or only words (and their mistake
 branch, an edited screen, a stranger's sale, a replay); every duplicate (PDF, PNG, ESC/POS file) checked by an
 independent decoder and oracle. Written from the docs and the field guide only.
 
-    python benchmarks/bench_cleanroom6.py --seed 0 [--sessions 60] [--show K] [--keep DIR] [--findings DIR]
+    python benchmarks/bench_cleanroom6.py --seed 0 [--sessions 50] [--show K] [--keep DIR] [--findings DIR]
 
 Seeds 0-3 were used while writing it; seeds >= 4 are for measurement.
 """
@@ -148,7 +148,7 @@ def run(seed: int, k: int, work: Path, show: int, findings_dir: Path | None, wor
                 "under the default profile (docs/slips.md: status after drain proves the printer took the job, not that "
                 "the paper came out); with --profile TM-T88V (process ID) the same printer gives CHECK THE PRINTER"
             )
-    print("   audit log: " + "; ".join(f"{' '.join(c.argv[:2])} exit {c.rc}" for c in acalls))
+    print("   audit log: " + "; ".join(f"{' '.join(a[:40] for a in c.argv[:2])} exit {c.rc}" for c in acalls))
     print(f"   {nf} finding(s)")
     return nf
 

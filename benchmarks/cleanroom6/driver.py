@@ -354,6 +354,20 @@ class Runner:
         for f in self.work.glob("receiptkit-audit.sqlite*"):
             if f.is_file() and not f.name.endswith(".lock"):
                 shutil.copy(f, t / f.name)
+        # the last row deleted (truncation), the signed head kept: never intact
+        cut = self.work / "truncated"
+        cut.mkdir(exist_ok=True)
+        for f in self.work.glob("receiptkit-audit.sqlite*"):
+            if f.is_file() and not f.name.endswith(".lock"):
+                shutil.copy(f, cut / f.name)
+        gone = _truncate(cut / "receiptkit-audit.sqlite")
+        if gone:
+            cv = self.run(["audit", "verify", "--audit", str(cut / "receiptkit-audit.sqlite")])
+            calls.append(cv)
+            if cv.rc != 1:
+                probs.append(
+                    f"audit verify of a log with {gone} exited {cv.rc}: {(cv.out + cv.err).strip()[:160]}"
+                )
         changed = _tamper(t / "receiptkit-audit.sqlite")
         if changed:
             tv = self.run(["audit", "verify", "--audit", str(t / "receiptkit-audit.sqlite")])
@@ -363,6 +377,26 @@ class Runner:
                     f"audit verify of a log with {changed} exited {tv.rc}: {(tv.out + tv.err).strip()[:160]}"
                 )
         return calls, probs
+
+
+def _truncate(db: Path) -> str:
+    """Delete the last row of the table with the most rows."""
+    con = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in con.execute("select name from sqlite_master where type='table'")]
+        best = max(
+            tables, key=lambda tb: con.execute(f'select count(*) from "{tb}"').fetchone()[0], default=None
+        )
+        if best is None:
+            return ""
+        last = con.execute(f'select max(rowid) from "{best}"').fetchone()[0]
+        if last is None:
+            return ""
+        con.execute(f'delete from "{best}" where rowid = ?', (last,))
+        con.commit()
+        return f"its last row deleted ({best} row {last})"
+    finally:
+        con.close()
 
 
 def _tamper(db: Path) -> str:
