@@ -189,3 +189,29 @@ def test_a_currency_outside_iso_4217_is_refused_naming_row_and_value(validate, c
     assert (info.value.row, info.value.column, info.value.value) == (2, "currency", code)
     frame.loc[frame.index[1], "currency"] = "usd"  # lower case is the code it spells
     assert validate(frame)["currency"].iloc[1] == "USD"
+
+
+def test_a_card_number_in_a_proofs_wallet_number_is_masked_and_said(recwarn):
+    """A wallet's 交易单号 is 28-40 digits (field guide 4); a whole card number there was kept and shown whole
+    (find's proof line: 'wallet 4111111111111111'). Real wallet numbers are left as they are: they join."""
+    from receiptkit.schema import FullPanWarning, validate_proofs
+
+    frame = pd.DataFrame(
+        {
+            "proof_id": ["P1", "P2", "P3"],
+            "kind": ["wallet", "wallet", "wallet"],
+            "ts": ["2026-11-18 08:11:00+08:00"] * 3,
+            "ts_precision": ["minute"] * 3,
+            "amount_minor": [36800, 36800, 36800],
+            "currency": ["CNY"] * 3,
+            "direction": ["debit"] * 3,
+            "wallet_txn_id": ["4111111111111111", "4200002971202611183306432119", "4111111111111112"],
+        }
+    )
+    with pytest.warns(FullPanWarning, match="wallet_txn_id"):
+        out = validate_proofs(frame)
+    assert out["wallet_txn_id"].tolist() == [
+        "411111******1111",
+        "4200002971202611183306432119",
+        "4111111111111112",
+    ]

@@ -30,6 +30,7 @@ from receiptkit.pan import (
     _SENSITIVE_PATTERN,
     find_full_pans,
     last4_of,
+    looks_like_card,
     mask_pan,
     mask_pans_in_text,
     mask_pans_many,
@@ -390,6 +391,39 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
     return frame
 
 
+def _mask_card_wallet_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A proof's ``wallet_txn_id`` that is a whole card number, masked (first 6, last 4), warning once.
+
+    Identifier columns are join keys and are not scanned; but a wallet's 交易单号 is 28-40 digits (field guide
+    4: WeChat 28, Alipay 28-34, personal QR 36, group collection 40), never 13-19 digits with a card's prefix
+    and check digit: such a value is a card number put in the wrong column, shown whole wherever the proof is
+    (find's ``proof:`` line). Masked, it still joins as a masked wallet number does (first 6, last 4).
+    """
+    if "wallet_txn_id" not in frame.columns:
+        return frame
+    values = frame["wallet_txn_id"]
+    present = values.notna()
+    if not present.any():
+        return frame
+    text = values.astype(STRING)
+    # only cells of 13-19 digits can be a card (a 28-digit WeChat number is not even looked at)
+    sized = (present & text.str.len().between(13, 19) & text.str.isdigit()).fillna(False).astype(bool)
+    if not sized.any():
+        return frame
+    cards = pd.Series(False, index=frame.index)
+    cards[sized] = text[sized].map(lambda v: looks_like_card(ascii_digits(v))).astype(bool)
+    if not cards.any():
+        return frame
+    frame["wallet_txn_id"] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)
+    warnings.warn(
+        f"proofs: {int(cards.sum())} full card number(s) in column 'wallet_txn_id' were masked "
+        "(a wallet's transaction number is 28-40 digits)",
+        FullPanWarning,
+        stacklevel=3,
+    )
+    return frame
+
+
 # Journals this package made canonical (validate_journal, read_journal), by identity: id(frame) -> (a weak
 # reference to it, the array under each column). A frame whose columns are still those arrays need not be
 # validated again (JournalIndex); a column replaced or written to (Arrow arrays are immutable: a write makes a
@@ -628,6 +662,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
     out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
+    out = _mask_card_wallet_numbers(out)
     _check_last4(out)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
