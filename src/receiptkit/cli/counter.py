@@ -716,6 +716,12 @@ def reprint_cmd(
             from receiptkit.cli.reconcile import learned_for
 
             kept, aliases, _ = learned_for(journal, learned, use_learned, audit if audit.is_file() else None)
+            if kept and use_learned:  # find said it on its note line; the reprint says it too
+                from receiptkit.cli.reconcile import journal_changed_since
+
+                stale = journal_changed_since(journal, learned or rk.learned_path(journal))
+                if stale:
+                    err_console.print(f"note: {escape(stale)}", highlight=False, soft_wrap=True)
             index = kept.index(log, merchant_aliases=aliases)
             # and its billing rates, priors of absence and wallet payees (Learned.policy), as `find` weighs it
             item = _proof_choice(rk.find(index, proof, policy=kept.policy()), proof_row, log, txn_id)

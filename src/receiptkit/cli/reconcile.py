@@ -46,14 +46,15 @@ __all__ = ["learned_for", "parse_fx", "read_proof_file", "read_proof_files"]
 
 
 def learned_for(
-    journal: Path, learned: Path | None, use: bool, audit: Path | None
+    journal: Path, learned: Path | None, use: bool, audit: Path | None, *, stale_note: bool = True
 ) -> tuple[Learned, dict[str, list[str]], str]:
     """What earlier runs learned about ``journal`` and the register's declared aliases, with a note.
 
     ``learned``: the file (default ``<journal>.receiptkit.json``); ``use=False``
     ignores it; ``audit``: an audit log whose terminal register declares
     merchant aliases. Returns (:class:`~receiptkit.Learned`, aliases by
-    terminal id, a line for people or "").
+    terminal id, a line for people or ""). ``stale_note``: say when the journal file was written after the
+    learned file (``find``, ``reprint``; ``reconcile`` learns again).
     """
     import receiptkit as rk
 
@@ -70,10 +71,33 @@ def learned_for(
     notes = []
     if kept:
         notes.append(f"using what earlier runs learned: {kept.describe()}")
+        stale = journal_changed_since(journal, learned or rk.learned_path(journal)) if stale_note else ""
+        if stale:
+            notes.append(stale)
     if aliases:
         assert audit is not None  # aliases come from the audit log's register only
         notes.append(f"merchant aliases declared for {len(aliases)} terminal(s) in {audit.name}")
     return kept, aliases, "; ".join(notes)
+
+
+def journal_changed_since(journal: Path, learned: Path) -> str:
+    """A warning when ``journal`` was written after ``learned`` (``""`` when not, or when it cannot tell).
+
+    The clock offsets were learned from the journal as it was then: a new export saved under the same name
+    (a terminal whose clock has since been set right) is corrected by them all the same, and a customer's
+    time can then fit a stranger's sale hours away. Said, never guessed away: the file's own times are the
+    only record of which journal it was learned from.
+    """
+    try:
+        written, kept = journal.stat().st_mtime, learned.stat().st_mtime
+    except OSError:
+        return ""
+    if written <= kept + 1:  # the same run, or a copy: within a second
+        return ""
+    return (
+        f"{journal.name} changed after these were learned: a terminal whose clock was set since is corrected by "
+        "its old offset; run reconcile again on this journal, or --no-learned"
+    )
 
 
 def read_proof_file(path: Path, *, tz: str | None = None, format: str | None = None) -> pd.DataFrame:
@@ -222,7 +246,7 @@ def reconcile_cmd(
         task = progress.add_task("reading the journal", total=len(files) + 2 + len(outs))
         try:
             log = rk.read_journal(journal, preset=preset, tz=tz)
-            kept, aliases, learned_note = learned_for(journal, None, learn, audit)
+            kept, aliases, learned_note = learned_for(journal, None, learn, audit, stale_note=False)
             index = kept.index(log, merchant_aliases=aliases)
             progress.advance(task)
             frames = []
