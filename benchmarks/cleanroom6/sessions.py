@@ -389,6 +389,11 @@ class SessionMaker:
         else:  # only the amount raised (an expense claim)
             t, amount, how = own.true_time, target.amount_minor, "own time and number, amount raised"
         body = wallet_json(rng, own, amount, t, own.wallet_txn_id, None)
+        if own.currency != "CNY":
+            # a mainland wallet paying in Hong Kong shows yuan: the screen names no currency (docs/proofs.md:
+            # default CNY) and its amount is edited
+            body = body.replace(f'"币种": "{own.currency}"', '"备注": "境外消费"')
+            how += " (mainland wallet screen in CNY)"
         lo, hi = _point_window(
             t.replace(second=0) if own.channel == "alipay" else t, 60 if own.channel == "alipay" else 1
         )
