@@ -157,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, action="append", required=True)
     ap.add_argument(
-        "--sessions", type=int, default=60, help="counter sessions per seed (3 replays are added)"
+        "--sessions",
+        type=int,
+        default=50,
+        help="counter sessions per seed (3 replays and 4 printer sessions are added)",
     )
     ap.add_argument("--show", type=int, default=0, help="list up to K refused sessions and what find said")
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated world in DIR/seedN/")
