@@ -215,3 +215,30 @@ def test_a_card_number_in_a_proofs_wallet_number_is_masked_and_said(recwarn):
         "4200002971202611183306432119",
         "4111111111111112",
     ]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\x7f", "\x85", "\x9b"])
+@pytest.mark.parametrize("validate", [rk.validate_journal, rk.validate_proofs])
+def test_a_control_character_in_a_text_cell_is_refused_naming_row_column_and_value(validate, char):
+    """A NUL (or ESC, BEL, DEL, a C1 control) in a shop's name was kept as it was: printed to a terminal (an ESC
+    sequence), cut or dropped by renderers, never said. It is a damaged cell: refused, named."""
+    data = rk.make_dataset(n_transactions=5, n_proofs=3, seed=1)
+    journal = validate is rk.validate_journal
+    frame = (data.journal if journal else data.proofs).copy()
+    column = "merchant_name" if journal else "merchant_text"
+    frame[column] = frame[column].astype(object)
+    frame.loc[frame.index[2], column] = f"海底{char}捞火锅"
+    with pytest.raises(rk.SchemaError, match=f"control character U\\+{ord(char):04X}") as info:
+        validate(frame)
+    assert (info.value.row, info.value.column, info.value.value) == (3, column, f"海底{char}捞火锅")
+
+
+@pytest.mark.parametrize("validate", [rk.validate_journal, rk.validate_proofs])
+def test_tabs_line_breaks_and_latin_1_signs_in_text_are_kept(validate):
+    data = rk.make_dataset(n_transactions=5, n_proofs=3, seed=1)
+    journal = validate is rk.validate_journal
+    frame = (data.journal if journal else data.proofs).copy()
+    column = "merchant_name" if journal else "merchant_text"
+    frame[column] = frame[column].astype(object)
+    frame.loc[frame.index[2], column] = "Café\tNo.1\r\n¥ £ · ©"
+    assert validate(frame)[column].iloc[2] == "Café\tNo.1\r\n¥ £ · ©"

@@ -18,10 +18,12 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "WHITESPACE",
     "CellBytes",
     "arrow_text",
     "constant_text",
+    "has_control",
     "has_edge",
     "has_empty",
     "in_byte_set",
@@ -277,6 +279,36 @@ def has_edge(arr: Any, chars: str, cells: CellBytes | None = None) -> bool:
             if fits.any() and np.isin(_codes_at(data, origin[fits], k), known).any():
                 return True
     return False
+
+
+#: The characters no text cell may hold (a regex class, for RE2 as for ``re``): the C0 controls but tab, line
+#: feed and carriage return, DEL, and the C1 controls U+0080-U+009F. NUL and the others come from damaged files,
+#: binary data or terminal escapes (ESC): kept, they would reach a terminal, a slip or a report as they are.
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+def has_control(arr: Any) -> bool:
+    """True when some cell of ``arr`` (a pyarrow ``large_string`` array) may hold one of :data:`CONTROL_CHARACTERS`.
+
+    numpy over the data buffer: a byte below 0x20 other than tab, LF and CR, a DEL byte, or ``C2 80``-``C2 9F``
+    (the UTF-8 of U+0080-U+009F; no other character's UTF-8 holds such bytes). Bytes under null cells count
+    too: a True only sends the column to the exact per-cell test.
+    """
+    n = len(arr)
+    if n == 0 or arr.null_count == n:
+        return False
+    buffers = arr.buffers()
+    if buffers[2] is None:
+        return False
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[int(offsets[0]) : int(offsets[-1])]
+    low = np.flatnonzero(data < 0x20)
+    if low.size and np.isin(data[low], (0x09, 0x0A, 0x0D), invert=True).any():
+        return True
+    if (data == 0x7F).any():
+        return True
+    lead = np.flatnonzero(data[:-1] == 0xC2)
+    return bool(lead.size and (data[lead + 1] < 0xA0).any())
 
 
 def has_empty(arr: Any, cells: CellBytes | None = None) -> bool:

@@ -23,7 +23,16 @@ from typing import Any
 
 import pandas as pd
 
-from receiptkit.arrowtext import WHITESPACE, arrow_text, has_edge, has_empty, known_values, valid_cells
+from receiptkit.arrowtext import (
+    CONTROL_CHARACTERS,
+    WHITESPACE,
+    arrow_text,
+    has_control,
+    has_edge,
+    has_empty,
+    known_values,
+    valid_cells,
+)
 from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCIES, CURRENCY_ALIASES, CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import (
@@ -252,6 +261,39 @@ def _check_values(
             row=_row_label(frame, index),
             column=column,
             value=None if pd.isna(values[index]) else values[index],
+        )
+
+
+def _refuse_controls(frame: pd.DataFrame) -> None:
+    """A :class:`SchemaError` naming the first cell of a text column that holds a control character.
+
+    NUL, ESC, DEL, the C1 controls (:data:`~receiptkit.arrowtext.CONTROL_CHARACTERS`; tab, line feed and
+    carriage return are text) mean a damaged cell: kept, a NUL was cut or dropped by renderers and an ESC
+    sequence reached the terminal, silently. One numpy pass over each text column's bytes; only a column
+    with such a byte is searched cell by cell. Run after masking, so the value quoted holds no card number.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    for column in frame.columns:
+        values = frame[column]
+        if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+            continue
+        arr = arrow_text(values)
+        if not has_control(arr):
+            continue
+        hits = pc.fill_null(pc.match_substring_regex(arr, CONTROL_CHARACTERS), False)
+        found = np.flatnonzero(np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool))
+        if not found.size:
+            continue
+        position = int(found[0])
+        value = values.iloc[position]
+        char = re.search(CONTROL_CHARACTERS, value).group(0)  # type: ignore[union-attr]
+        raise SchemaError(
+            f"a control character U+{ord(char):04X} in the text (a damaged cell or binary data): remove it",
+            row=position + 1,
+            column=column,
+            value=value,
         )
 
 
@@ -544,6 +586,7 @@ def _validate_journal(
             out[column] = _as_string(out[column]) if dtype == "string" else _as_boolean(out, column)
     text_columns = [c for c in out.columns if c not in _JOURNAL_SPECIAL and c not in passed]
     out = _mask_full_pans(out, text_columns, "journal")
+    _refuse_controls(out)
     # card_last4 from pan_masked when only the latter is known
     need = out["card_last4"].isna() & out["pan_masked"].notna()
     if need.any():
@@ -663,6 +706,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
     out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
     out = _mask_card_wallet_numbers(out)
+    _refuse_controls(out)
     _check_last4(out)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]

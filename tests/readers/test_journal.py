@@ -795,3 +795,18 @@ def test_an_unknown_currency_cell_is_refused_naming_file_row_and_value(tmp_path:
         "currency",
         "XYZ",
     )
+
+
+def test_a_control_character_in_a_journal_cell_is_refused_at_its_line(tmp_path: Path) -> None:
+    """'海底\\x00捞火锅' was kept in merchant_name; refused, the error names the file's line (not the frame's row)."""
+    from receiptkit.datasets import make_dataset
+
+    journal = make_dataset(n_transactions=4, n_proofs=1, seed=2).journal.copy()
+    journal["merchant_name"] = journal["merchant_name"].astype(object)
+    journal.loc[journal.index[2], "merchant_name"] = "海底\x00捞火锅"
+    path = tmp_path / "journal.csv"
+    journal.to_csv(path, index=False)
+    with pytest.raises(JournalError) as info:
+        read_journal(path)
+    where = (info.value.file, info.value.row, info.value.column, info.value.value)
+    assert where == (str(path), 4, "merchant_name", "海底\x00捞火锅") and "U+0000" in str(info.value)

@@ -259,3 +259,9 @@ def test_an_unknown_currency_at_the_counter_names_the_currency_not_the_amount(co
         proof(amount="12.34", time="2026-11-18 08:11", currency=code)
     assert (info.value.column, info.value.value) == ("currency", code)
     assert proof(amount="12.34", time="2026-11-18", currency="rmb").iloc[0]["currency"] == "CNY"
+
+
+def test_a_control_character_typed_at_the_counter_names_the_field():
+    with pytest.raises(ProofError) as info:
+        proof(amount="12.00", time="2026-11-18 08:11", merchant="示例\x00便利店")
+    assert info.value.column == "merchant_text" and "U+0000" in str(info.value)  # the CLI names --merchant

@@ -380,3 +380,15 @@ def test_an_export_whose_rows_are_all_rejected_is_empty_with_its_rejected_rows(f
     with pytest.warns(RejectedRowsWarning):
         frame = read_proofs(path, strict=False)
     assert len(frame) == 0 and len(rk.rejected(frame)) == len(bad)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f"])
+def test_a_control_character_in_a_bill_cell_is_a_proof_error_at_its_line(fixtures, tmp_path, char):
+    """'示例便利\\x00店' was read into merchant_text and raw as it was."""
+    text = (fixtures / "proofs" / "wechat_bill.csv").read_text(encoding="utf-8-sig")
+    path = tmp_path / "wechat.csv"
+    path.write_text(text.replace("示例便利店(中山路店)", f"示例便利{char}店(中山路店)"), encoding="utf-8")
+    with pytest.raises(ProofError) as info:
+        read_proofs(path)
+    assert (info.value.file, info.value.row, info.value.column) == (str(path), 18, "merchant_text")
+    assert info.value.value == f"示例便利{char}店(中山路店)" and f"U+{ord(char):04X}" in str(info.value)

@@ -37,7 +37,7 @@ from receiptkit.arrowtext import (
     remembering,
     surely_distinct,
 )
-from receiptkit.errors import AmountError, JournalError, ReceiptkitError
+from receiptkit.errors import AmountError, JournalError, ReceiptkitError, SchemaError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, currency_option, parse_amount
 from receiptkit.pan import mask_pans_in_text
@@ -1047,7 +1047,13 @@ def _canonical(
     for column in held:
         if out[column].dtype != STRING:
             out[column] = out[column].astype(STRING)
-    result = _validate_journal(out, settled=settled, passed=held)  # ids: settled here, never masked
+    try:
+        result = _validate_journal(out, settled=settled, passed=held)  # ids: settled here, never masked
+    except SchemaError as exc:  # a data row of the frame: the line it was read from
+        row = exc.row
+        if row is not None and 0 < row <= len(lines):
+            row = int(lines.to_numpy()[row - 1])
+        raise JournalError(exc.reason, file=name, row=row, column=exc.column, value=exc.value) from None
     for column in held:
         if column not in settled:
             result[column] = _as_string(result[column])  # stripped, "" as <NA>
