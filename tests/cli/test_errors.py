@@ -41,3 +41,21 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     done = _run("--debug", "find", "--journal", str(journal), "--amount", "25.00")
     assert done.returncode != 0
     assert "Traceback" in done.stderr and "ZeroDivisionError: simulated bug" in done.stderr
+
+
+def test_dayfirst_and_monthfirst_together_are_refused_with_exit_2(tmp_path: Path) -> None:
+    """Both flags were accepted and the last one won: '3/11' read as whichever came last, silently."""
+    from typer.testing import CliRunner
+
+    from receiptkit.cli import app
+
+    journal = tmp_path / "journal.csv"
+    journal.write_text("x\n", encoding="utf-8")
+    for order in (["--dayfirst", "--monthfirst"], ["--monthfirst", "--dayfirst"]):
+        args = ["find", "--journal", str(journal), "--amount", "25.00", "--time", "3/11 14:00", *order]
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 2, done.output
+        assert "--dayfirst and --monthfirst" in done.output and "give one" in done.output
+    real = _run("terminal", "report-lost", "11000001", "--monthfirst", "--since", "3/11", "--dayfirst")
+    assert real.returncode == 2 and real.stderr.startswith("error: --dayfirst and --monthfirst"), real.stderr
+    assert "Traceback" not in real.stderr

@@ -7,12 +7,13 @@ traceback unless ``--debug``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, NoReturn
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from receiptkit.errors import ReceiptkitError
 
@@ -33,7 +34,33 @@ __all__ = [
     "with_order_flags",
 ]
 
+
+class _Commands(TyperGroup):
+    """The root command group: looks at the whole command line once before Click parses it."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: Typer's (vendored) Click context
+        refuse_both_order_flags(args)
+        return super().parse_args(ctx, args)
+
+
+def refuse_both_order_flags(args: Sequence[str]) -> None:
+    """Exit 2 when ``--dayfirst`` and ``--monthfirst`` are both on the command line (before any ``--``).
+
+    Click keeps the last of a ``--x/--no-x`` pair, so ``3/11`` was read in whichever order came last,
+    silently; one of the two is what the clerk means, and only the clerk knows which.
+    """
+    given = list(args[: args.index("--")] if "--" in args else args)
+    if "--dayfirst" in given and "--monthfirst" in given:
+        fail(
+            ReceiptkitError(
+                "--dayfirst and --monthfirst were both given: give one (3/11 day first is 3 November, "
+                "month first 11 March), or neither to read the date as --tz's territory writes it"
+            )
+        )
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="receiptkit",
     pretty_exceptions_enable=False,
     help="Trustworthy duplicates of lost card and QR payment slips.",
