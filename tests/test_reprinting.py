@@ -471,3 +471,15 @@ def test_a_failed_attempt_is_not_retried_with_other_sale_data(journal, audit, tm
     assert "12.85" in text and "128.50" not in text
     same = reprint(_txn("A"), operator="op", reason="the first one", pdf=tmp_path / "b.pdf", audit=audit)
     assert same.retried and same.reprint_no == 1  # the failed attempt, with its own data, is retried
+
+
+def test_check_outputs_names_a_missing_folder_or_a_file_in_its_place(tmp_path):
+    from receiptkit.errors import ReceiptkitError
+    from receiptkit.reprinting import check_outputs
+
+    with pytest.raises(ReceiptkitError, match=r"cannot write pdf='nosuch/x.pdf': no such folder \S*nosuch$"):
+        check_outputs({"pdf='nosuch/x.pdf'": tmp_path / "nosuch" / "x.pdf"}, {}, overwrite=False)
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ReceiptkitError, match="is a file, not a folder"):
+        check_outputs({"png='f/x.png'": tmp_path / "f" / "x.png"}, {}, overwrite=False)
+    check_outputs({"pdf='x.pdf'": tmp_path / "x.pdf"}, {}, overwrite=False)  # an existing folder: fine

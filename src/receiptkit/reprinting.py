@@ -780,13 +780,20 @@ def check_outputs(
     except those named in ``may_exist`` (a printer's device file) when it is not a regular
     file (a device, a pipe): a regular file at a printer's path would be written over
     from its start, so it needs ``overwrite`` as a duplicate does. Two outputs to
-    one file are refused. :class:`~receiptkit.errors.ReceiptkitError` naming the
-    output and the file.
+    one file are refused, and so is an output whose folder does not exist or is a file
+    (``cannot write --pdf nosuchdir/x.pdf: no such folder nosuchdir``): a reprint number
+    is never used up by a write that could not happen. :class:`~receiptkit.errors.ReceiptkitError`
+    naming the output and the file.
     """
     devices = set(may_exist)
     seen: dict[str, Path] = {}
     for label, given in outputs.items():
         path = Path(given)
+        folder = path.expanduser().parent
+        if not folder.is_dir():
+            shown = os.fspath(Path(given).parent)
+            cause = f"{shown} is a file, not a folder" if folder.exists() else f"no such folder {shown}"
+            raise ReceiptkitError(f"cannot write {label}: {cause}")
         for what, keep in protected.items():
             if keep is not None and _same_file(path, Path(keep)):
                 named = "" if os.fspath(keep) in label else f", {os.fspath(keep)}"

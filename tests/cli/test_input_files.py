@@ -173,3 +173,21 @@ def test_the_library_readers_name_the_file(tmp_path):
             with pytest.raises(error, match="cannot be read"):
                 reader(UNREADABLE)
     assert os.path.isdir(tmp_path)
+
+
+def test_the_counter_messages_name_the_commands_options_not_the_librarys(demo_dir):
+    """find --amount -368 named 'amount_minor' and 'txn_type / direction'; find --journal proofs.csv said
+    'strict=False reports them all'; an unrecognised journal said 'Pass preset= or mapping={...}'."""
+    journal, proofs = str(demo_dir / "journal.csv"), str(demo_dir / "proofs.csv")
+    args = ["find", "--journal", journal, "--amount", "-368", "--currency", "CNY", "--time", "2026-11-18"]
+    negative = CliRunner().invoke(app, args)
+    assert negative.exit_code == 2 and "'--amount'" in negative.output
+    assert "amount_minor" not in negative.output and "direction" not in negative.output
+    swapped = CliRunner().invoke(app, ["find", "--journal", proofs, "--amount", "368.00"])
+    assert swapped.exit_code == 2 and "a proofs file" in swapped.output and "--proof" in swapped.output
+    assert "strict=" not in swapped.output and "read_proofs" not in swapped.output
+    odd = demo_dir / "odd.csv"
+    odd.write_text("a,b\n1,2\n", encoding="utf-8")
+    unknown = CliRunner().invoke(app, ["find", "--journal", str(odd), "--amount", "1"], terminal_width=400)
+    assert unknown.exit_code == 2 and "--preset" in unknown.output
+    assert "preset=" not in unknown.output and "mapping=" not in unknown.output

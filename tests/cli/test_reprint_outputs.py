@@ -245,3 +245,23 @@ def test_a_serial_printer_address_at_the_journal_is_refused_too(shop: tuple[Path
         result.exit_code == 2 and "--printer serial:journal.csv is the journal (--journal)" in result.output
     )
     assert _snapshot(folder) == before and _audit_rows(folder) == rows
+
+
+@pytest.mark.parametrize("option", ["--pdf", "--png"])
+def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_anything_is_logged(shop, option) -> None:
+    """'--pdf nosuchdir/x.pdf' used a reprint number, logged it failed and said 'reprint 2 of T... failed:
+    [Errno 2] No such file or directory'; the clerk is told the real cause, and nothing is logged."""
+    folder, txn = shop
+    rows = _audit_rows(folder)
+    done = _reprint(txn, option, "nosuchdir/x.pdf")
+    assert done.exit_code == 2
+    assert f"cannot write {option} nosuchdir/x.pdf: no such folder nosuchdir" in done.output
+    assert "failed" not in done.output and "Errno" not in done.output
+    assert _audit_rows(folder) == rows
+    (folder / "afile").write_text("x")
+    done = _reprint(txn, option, "afile/x.pdf")
+    assert (
+        done.exit_code == 2
+        and f"cannot write {option} afile/x.pdf: afile is a file, not a folder" in done.output
+    )
+    assert _audit_rows(folder) == rows

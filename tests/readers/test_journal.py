@@ -810,3 +810,21 @@ def test_a_control_character_in_a_journal_cell_is_refused_at_its_line(tmp_path: 
         read_journal(path)
     where = (info.value.file, info.value.row, info.value.column, info.value.value)
     assert where == (str(path), 4, "merchant_name", "海底\x00捞火锅") and "U+0000" in str(info.value)
+
+
+def test_a_canonical_proofs_file_is_never_read_as_a_journal(tmp_path: Path) -> None:
+    """A proofs.csv has ts and amount_minor, the canonical journal's identifying columns: given as a journal it
+    was read as one (every proof a 'sale', approved), or, with one date-only proof, refused at an empty time."""
+    from receiptkit.datasets import make_dataset
+
+    proofs = make_dataset(n_transactions=20, n_proofs=6, seed=3).proofs.drop(columns=["raw"])
+    timed = proofs[proofs["ts"].notna()]
+    for frame, name in ((timed, "timed.csv"), (proofs, "proofs.csv")):
+        path = tmp_path / name
+        frame.to_csv(path, index=False)
+        with pytest.raises(JournalError) as info:
+            read_journal(path)
+        assert (info.value.file, info.value.row) == (str(path), 1)
+        assert "a proofs file" in info.value.reason and "not a terminal journal" in info.value.reason
+    with pytest.raises(JournalError, match="a proofs file"):
+        read_journal(timed)

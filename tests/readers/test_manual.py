@@ -265,3 +265,13 @@ def test_a_control_character_typed_at_the_counter_names_the_field():
     with pytest.raises(ProofError) as info:
         proof(amount="12.00", time="2026-11-18 08:11", merchant="示例\x00便利店")
     assert info.value.column == "merchant_text" and "U+0000" in str(info.value)  # the CLI names --merchant
+
+
+@pytest.mark.parametrize("typed", ["-368", "-368.00", "(368.00)", "¥-368"])
+def test_a_negative_amount_at_the_counter_names_the_amount(typed):
+    """'-368' reached the schema and was refused as 'amount_minor must not be negative (the sign lives in
+    txn_type / direction)' (value -36800): the library's column, not what the clerk typed."""
+    with pytest.raises(ProofError) as info:
+        proof(amount=typed, time="2026-11-18 08:11")
+    assert (info.value.column, info.value.value) == ("amount", typed)
+    assert "negative" in info.value.reason and "amount_minor" not in str(info.value)

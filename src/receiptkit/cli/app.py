@@ -137,6 +137,33 @@ def with_tz_option(exc: Exception) -> Exception:
 
 _LIBRARY_TZ = "pass tz= (e.g. tz='Asia/Shanghai')"
 
+# What the library tells a Python caller to do, and what the command's user does instead (no strict option,
+# --preset, the proof options); applied by fail() to every error
+_LIBRARY_WORDS = (
+    (" (strict=False reports them all)", ""),
+    (
+        "Pass preset= or mapping={'<your column>': '<canonical>'}",
+        "Give --preset NAME (one of those), or export the journal with one of those headers",
+    ),
+    (
+        "read it with read_proofs, and the terminal's own export as the journal",
+        "give it as the proof (--proof for find and reprint, --proofs for reconcile) and the terminal's own "
+        "export as --journal",
+    ),
+)
+
+
+def with_command_words(exc: Exception) -> Exception:
+    """``exc`` with the library's advice (``strict=False``, ``preset=``, ``read_proofs``) in the command's words."""
+    if not isinstance(exc, ReceiptkitError):
+        return exc
+    reason = exc.reason
+    for library, command in _LIBRARY_WORDS:
+        reason = reason.replace(library, command)
+    if reason == exc.reason:
+        return exc
+    return type(exc)(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
+
 
 def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) -> NoReturn:
     """Print ``exc`` as one readable line (or re-raise it under ``--debug``) and exit 2.
@@ -148,6 +175,7 @@ def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) ->
         raise exc
     exc = with_key_options(exc, key_file=key_file, public_key=public_key)
     exc = with_tz_option(exc)
+    exc = with_command_words(exc)
     err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
 

@@ -228,6 +228,20 @@ def _head_rows(source: Any, encoding: str | None) -> list[frozenset[str]]:
     return Head(source, encoding=encoding).rows()
 
 
+#: Columns of the canonical proofs frame that no journal has: with ts and amount_minor (the canonical journal's
+#: identifying pair) and without txn_id they make a proofs file, never a journal of 'sales'.
+_PROOF_ONLY = frozenset({"proof_id", "kind", "direction"})
+
+
+def _proofs_header(source: Any, encoding: str | None) -> bool:
+    """Whether ``source``'s header is a canonical proofs table's (proof_id, kind, direction; no txn_id)."""
+    if isinstance(source, pd.DataFrame):
+        rows = [frozenset(str(c) for c in source.columns)]
+    else:
+        rows = _head_rows(source, encoding)
+    return any(row >= _PROOF_ONLY and {"ts", "amount_minor"} <= row and "txn_id" not in row for row in rows)
+
+
 def _read_parquet(source: Any) -> pd.DataFrame:
     """``pandas.read_parquet``, with text columns straight into :data:`~receiptkit.schema.STRING`.
 
@@ -493,6 +507,13 @@ def _choose(
     if chosen is not None:
         return chosen
     found = sniff(source, encoding=encoding)
+    if found == "canonical" and _proofs_header(source, encoding):
+        raise JournalError(
+            "a proofs file (its header has proof_id, kind and direction, and no txn_id), not a terminal "
+            "journal: read it with read_proofs, and the terminal's own export as the journal",
+            file=name,
+            row=1,
+        )
     if found is None:
         listing = "; ".join(
             f"{p.name} ({', '.join(getattr(p, 'header', ()))})" for p in REGISTRY.readers("journal")

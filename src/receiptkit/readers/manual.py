@@ -131,6 +131,14 @@ def proof(
         money = parse_amount(amount, currency)
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, file=where, row=1, column="amount", value=amount) from None
+    if money.minor < 0:  # the schema would name amount_minor; the clerk typed the amount
+        raise ProofError(
+            "the amount is negative: type the amount paid, without a sign",
+            file=where,
+            row=1,
+            column="amount",
+            value=amount,
+        )
     ts = pd.NaT
     ts_end = pd.NaT
     precision = "day"
