@@ -409,3 +409,25 @@ def test_an_unknown_currency_option_is_a_settlement_error_naming_it(folder):
 
     with pytest.raises(SettlementError, match="currency='XYZ' is not a currency"):
         rk.read_settlement(folder / "wechat_merchant_bill.csv", currency="XYZ")
+
+
+@pytest.mark.parametrize("code", ["XYZ", "RMB", "XAU"])
+def test_validate_refuses_a_currency_outside_iso_4217(code):
+    """'XYZ' passed (three letters) and the batch was reconciled as XYZ with 2 decimals."""
+    base = {
+        "settlement_date": ["2026-11-02"],
+        "gross_minor": [100],
+        "fee_minor": [1],
+        "net_minor": [99],
+        "currency": [code],
+        "source": ["acq.csv"],
+        "source_row": [7],
+    }
+    with pytest.raises(SettlementError) as info:
+        validate_settlement(pd.DataFrame(base))
+    assert (info.value.file, info.value.row, info.value.column, info.value.value) == (
+        "acq.csv",
+        7,
+        "currency",
+        code,
+    )

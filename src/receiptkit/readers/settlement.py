@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError, SettlementError
-from receiptkit.money import MAX_MINOR, currency_option
+from receiptkit.money import CURRENCIES, MAX_MINOR, currency_option
 from receiptkit.readers.presets import normalise_enum
 from receiptkit.readers.protocol import REGISTRY, Head
 from receiptkit.readers.spec import TableSpec
@@ -483,11 +483,14 @@ def validate_settlement(frame: pd.DataFrame, *, name: str | None = None) -> pd.D
         raise where.error("count must not be negative", "count", position, int(count.iloc[position]))
     out["count"] = count.astype("Int64")
     out["currency"] = out["currency"].str.upper()
-    bad = out["currency"].isna() | ~out["currency"].str.fullmatch(r"[A-Z]{3}", na=False)
-    if bad.any():
+    bad = out["currency"].isna() | ~out["currency"].isin(list(CURRENCIES)).fillna(False).astype(bool)
+    if bad.any():  # a code outside ISO 4217 ('XYZ', 'RMB') is never a currency of 2 decimals
         position = _first(bad)
         raise where.error(
-            "currency must be an ISO 4217 code", "currency", position, out.at[position, "currency"]
+            "currency must be an ISO 4217 code (CNY, HKD, USD, ...)",
+            "currency",
+            position,
+            out.at[position, "currency"],
         )
     out["channel"] = out["channel"].str.lower()
     bad = out["channel"].notna() & ~out["channel"].isin(list(CHANNELS))
