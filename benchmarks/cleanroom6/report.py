@@ -33,7 +33,16 @@ def findings(o: Outcome, w: World) -> list[str]:
     if k == "wrong":
         clerk_too = o.clerk == [o.reprinted]
         whose = "no sale here is the customer's" if s.truth is None else f"the customer's is {s.truth}"
-        if not clerk_too:
+        ev = s.evidence
+        named = next((x for x in w.sales if ev and ev.wallet_txn and x.wallet_txn_id == ev.wallet_txn), None)
+        if named is not None and named.txn_id == o.reprinted and ev is not None and ev.contradicts:
+            shown = f"{(ev.amount_minor or 0) / 100:.2f}"
+            out.append(
+                f"session {s.sid} [{s.category}]: reprinted {named.txn_id}, the sale its wallet number names "
+                f"({named.amount_minor / 100:.2f} {named.currency}), on a screen edited to {shown} "
+                f"(README: a number of another amount is never matched); brought: {s.said}"
+            )
+        elif not clerk_too:
             sale = w.by_id.get(o.reprinted or "")
             what = (
                 f"{sale.amount_minor / 100:.2f} {sale.currency} at {sale.logged_time:%Y-%m-%d %H:%M:%S}"
