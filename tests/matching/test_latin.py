@@ -596,3 +596,31 @@ def test_a_name_ending_in_another_place_is_not_learned_for_this_shop() -> None:
 def test_abcs_foreign_spending_prefix_is_a_channel_not_the_name(text: str, level: str) -> None:
     """'境外消费' was read as part of the name, so the shop's own line read 'unrelated' (against)."""
     assert MerchantComparator().read(text, KAMKEE, ["KAMKEECAFE"]).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant", "aliases", "level"),
+    [
+        # the Tin Hau shop's line, one MTR stop from Causeway Bay: AU was cut as Australia's code, TINH is no place,
+        # and the line read 'alias' for the Causeway Bay shop
+        ("KAM KEE CAFE TIN HAU", KAMKEE, ["KAMKEECAFE"], "other branch"),
+        ("KAM KEE CAFE TIN HAU HONG KONG HK", KAMKEE, ["KAMKEECAFE"], "other branch"),
+        # the Tin Hau shop's own line against its known name: the branch taught was TINH, and TIN HAU read another
+        ("KAM KEE (TIN HAU)", "金記茶餐廳(天后店)", ["KAMKEECAFETINHAU"], "alias"),
+        ("KAM KEE CAFE TIN HAU", "金記茶餐廳(天后店)", ["KAMKEECAFE"], "alias"),
+    ],
+)
+def test_a_place_ending_in_a_country_code_is_that_place(text, merchant, aliases, level) -> None:
+    """TIN HAU ends in AU (Australia): a place is never cut as a country code after it."""
+    assert MerchantComparator().read(text, merchant, aliases).level == level
+
+
+def test_a_name_ending_in_a_place_ending_in_a_country_code_ends_in_that_place() -> None:
+    """KAMKEECAFETINHAU ends in TIN HAU (not learned for the Causeway Bay shop); KAMKEECAFEAU still ends in none."""
+    from receiptkit.matching.latin import _tail_place, taught_branch
+
+    assert _tail_place("KAMKEECAFETINHAU") == "TINHAU"
+    assert _tail_place("KAMKEECAFETINHAUHONGKONGHK") == "TINHAU"
+    assert taught_branch("CAFETINHAU") == "TINHAU"
+    assert taught_branch("CAFEAU") == ""
+    assert _tail_place("KAMKEECAFEAU") == ""

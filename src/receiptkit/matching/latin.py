@@ -335,6 +335,8 @@ def taught_branch(rest: str) -> str:
         cut = True
         while cut and rest:
             cut = False
+            if not front and is_english_place(rest):
+                break  # a listed place is never cut further: TINHAU is not TINH and Australia's code
             for word in vocabulary:
                 if rest.startswith(word) if front else rest.endswith(word):
                     rest = rest[len(word) :] if front else rest[: -len(word)]
@@ -597,6 +599,8 @@ def _tail_place(key: str) -> str:
     cut = True
     while cut and rest:
         cut = False
+        if any(rest.endswith(en) and len(rest) > len(en) for en in HK_PLACES):
+            break  # a listed place is never cut further (TINHAU ends in AU, Australia's code)
         for word in _tail_words():
             if rest.endswith(word) and len(rest) > len(word):
                 rest, cut = rest[: -len(word)], True
