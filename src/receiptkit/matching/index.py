@@ -302,7 +302,9 @@ class JournalIndex:
         )  # read_journal's or validate_journal's, untouched since
         self.journal = journal.reset_index(drop=True)
         ts, offsets = _aware_times(self.journal["ts"])
-        if offsets is not None:  # times in several zones: one UTC column, each row's own offset kept
+        if ts is not self.journal["ts"]:
+            # read cell by cell (objects, Arrow): the typed column, in their one zone or (several zones) in UTC
+            # with each row's own offset kept; validate_journal does not read the objects again (1M rows: 10 s)
             self.journal["ts"] = ts
         if not settled:
             # any other frame, canonical names or not, is made canonical (typed errors naming row and column,
