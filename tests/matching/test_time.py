@@ -150,3 +150,47 @@ def test_clock_offset_votes_are_weighed_by_the_policy() -> None:
     # below min_skew_votes the offset is estimated but not used
     few = rk.clock_offsets(rk.match(ps, j, policy=rk.MatchPolicy(skew_vote_same_wallet=0.5)))
     assert not bool(few.loc["T1", "used"])
+
+
+def test_a_corrected_time_across_a_dst_change_has_the_local_day_of_its_corrected_time() -> None:
+    """Field guide 6: terminals hours off (a zone misconfigured). A London terminal 2 h 45 min fast logs 02:30 GMT on
+    25 October 2026, the night clocks go back: the sale was at 00:45 BST on the 25th. Its local day was taken
+    with the offset of the logged time (GMT), 24 October, so an SMS dated the 25th read it 'outside' (unmatched
+    at 7 %; before session 15 'edge'). The corrected time's own day is the proof's: 'same day' (ambiguous
+    at 88 %: one sale, little else said)."""
+    j = pd.DataFrame(
+        [
+            {
+                "txn_id": "L1",
+                "ts": pd.Timestamp("2026-10-25 02:30:00", tz="Europe/London"),
+                "amount_minor": 5000,
+                "currency": "GBP",
+                "txn_type": "sale",
+                "status": "approved",
+                "channel": "card",
+                "card_last4": "1234",
+                "terminal_id": "T1",
+            }
+        ]
+    )
+    index = rk.JournalIndex(j, clock_offsets={"T1": 9900})
+    assert str(pd.Timestamp(int(index.day_adj[0]), unit="D").date()) == "2026-10-25"
+    sms = pd.DataFrame(
+        [
+            {
+                "proof_id": "p1",
+                "kind": "sms",
+                "ts": None,
+                "ts_precision": "day",
+                "date": pd.Timestamp("2026-10-25"),
+                "amount_minor": 5000,
+                "currency": "GBP",
+                "direction": "debit",
+                "card_last4": "1234",
+            }
+        ]
+    )
+    result = rk.match(sms, index)
+    assert rk.explain(result, "p1").set_index("field").loc["time", "best_level"] == "same day"
+    got = row_of(result, "p1")
+    assert got["status"] != "unmatched" and "L1" in list(got["candidate_txn_ids"]), got["reason"]

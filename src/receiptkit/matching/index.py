@@ -711,6 +711,16 @@ class JournalIndex:
         self.offset_alt_s = np.concatenate(alt_s)
         self.ts_adj = self.ts_s - self.offset_s
         self.day_adj = (self.ts_adj + self.utc_offset_s) // 86400  # corrected local day (days since 1970)
+        moved = np.flatnonzero(self.offset_s != 0)
+        if len(moved) and getattr(self, "zone_spread_s", (0, 0)) == (0, 0):
+            # one zone: a corrected time's day is read with the zone's offset at that time, not at the logged one
+            # (a terminal hours off across a DST change: 02:30 GMT logged is 00:45 BST, the same day, not the day
+            # before); the day windows are the zone's (evidence.local_midnight). Several zones: each row's own
+            # offset, the only one known
+            stamps = pd.DatetimeIndex(self.ts_adj[moved].astype("datetime64[s]"), tz="UTC").tz_convert(
+                self.tz
+            )
+            self.day_adj[moved] = stamps.tz_localize(None).as_unit("s").asi8 // 86400
         self._sort()
 
     def _doubt_stray_offsets(self, alt_rows: list[np.ndarray], alt_s: list[np.ndarray]) -> None:
