@@ -128,7 +128,7 @@ def test_cli_find_reads_an_hour_and_refuses_an_ambiguous_one(tmp_path) -> None:
     args = ["find", "--journal", str(path), "--amount", "88.13", "--last4", "1111"]
     ok = runner.invoke(app, [*args, "--time", "2026-11-20 14点"])
     assert ok.exit_code == 0, ok.output
-    assert "2026-11-20 14:00 to 2026-11-20 15:00 (hour)" in ok.output
+    assert "2026-11-20 14:00 to 2026-11-20 15:00 (hour, as typed: 2026-11-20 14点)" in ok.output
     assert "MATCHED" in ok.output
     bad = runner.invoke(app, [*args, "--time", "2026-11-20 两点"])
     assert bad.exit_code != 0
