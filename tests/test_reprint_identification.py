@@ -268,10 +268,20 @@ def test_require_proof_can_be_overridden_only_by_name_and_is_recorded(journal, a
     assert details["override_rule"] == "proof_required" and details["identified_by"] == "rrn"
 
 
-def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit, tmp_path):
+def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit, tmp_path, monkeypatch):
+    from receiptkit.slip.document import Slip
+
     found = lookup(journal, stan="000123", terminal_id="10000001")
-    with pytest.raises(rk.PrinterError):  # the output cannot be written: the attempt ends failed
-        reprint(found, operator="op", reason="r", pdf=tmp_path / "no-such-dir" / "a.pdf", audit=audit)
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with (
+        monkeypatch.context() as patched
+    ):  # checked and logged, then the write fails: the attempt ends failed
+        patched.setattr(Slip, "render", disk_full)
+        with pytest.raises(rk.PrinterError):
+            reprint(found, operator="op", reason="r", pdf=tmp_path / "a.pdf", audit=audit)
     ranked = rk.find(journal, amount="128.50", time="2026-11-20 14:32", last4="0123", reference=RRN_A, tz=TZ)
     record = reprint(
         ranked[ranked["chosen"]].iloc[0], operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit
