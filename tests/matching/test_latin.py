@@ -624,3 +624,30 @@ def test_a_name_ending_in_a_place_ending_in_a_country_code_ends_in_that_place() 
     assert taught_branch("CAFETINHAU") == "TINHAU"
     assert taught_branch("CAFEAU") == ""
     assert _tail_place("KAMKEECAFEAU") == ""
+
+
+def test_another_brands_sign_at_this_shops_place_does_not_tie_its_company_to_this_shop() -> None:
+    """Chains cluster: TSUI WAH has a Causeway Bay shop too. Its lines 'TSUI WAH RESTAURANT (CAUSEWAY BAY)' (fitting
+    no sale of 金記) put TSUI WAH at 金記's place, and 'TSUI WAH HOLDINGS LIMITED', whose lines copy 金記's sales,
+    was learned as 金記's name again. A sign at the shop's place ties its words to the shop only when another name
+    of the shop's brand beginning with them singles out its sales (as KAM KEE CAFE (CAUSEWAY BAY) does for KAM
+    KEE CATERING (HK) LIMITED)."""
+    j, batch = _hong_kong_batch("TSUI WAH HOLDINGS LIMITED", "TSUI WAH RESTAURANT (CENTRAL)")
+    here = [
+        pf(
+            f"cwb{k}",
+            7700 + 100 * k,
+            f"1{k}:55:00",
+            card_last4=f"{8000 + k}",
+            merchant_text="TSUI WAH RESTAURANT (CAUSEWAY BAY)",
+            kind="sms",
+            ts_precision="minute",
+        )
+        for k in range(2)
+    ]
+    result = rk.match(pd.concat([batch, proofs(*here)], ignore_index=True), j)
+    learned = result.attrs["merchant_aliases"].get(KAMKEE, [])
+    assert "KAMKEECAFECAUSEWAYBAY" in learned
+    assert "TSUIWAHHOLDINGS" not in learned
+    for k in range(4):
+        assert rk.explain(result, f"co{k}").set_index("field").loc["merchant", "best_level"] == "unrelated"

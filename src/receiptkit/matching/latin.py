@@ -608,10 +608,20 @@ def _tail_place(key: str) -> str:
     return max((en for en in HK_PLACES if rest.endswith(en) and len(rest) > len(en)), key=len, default="")
 
 
-def _linked_elsewhere(key: str, merchant: str, marks: list[tuple[str, str, bool]] | tuple = ()) -> bool:
+def _linked_elsewhere(
+    key: str,
+    merchant: str,
+    marks: list[tuple[str, str, bool]] | tuple = (),
+    named: set[str] | frozenset[str] = frozenset(),
+) -> bool:
     """Whether a name's first words are a sign's at another place than ``merchant``'s and never one at a place
     of its brand's shops (field guide 2.4: "a legal entity already linked to another merchant"), or the name
-    ends in a listed place other than the shop's ("KAMKEECAFEMONGKOK" for the Causeway Bay shop: 2.1.4, 2.1.7)."""
+    ends in a listed place other than the shop's ("KAMKEECAFEMONGKOK" for the Causeway Bay shop: 2.1.4, 2.1.7).
+
+    ``named``: the names the votes tie to the brand's shops. A sign at the shop's place ties its first words to
+    the shop only when another of these begins with them (KAM KEE CAFE (CAUSEWAY BAY) singling out the shop's
+    sales, for KAM KEE CATERING (HK) LIMITED): another brand's shop in the same district (TSUI WAH RESTAURANT
+    (CAUSEWAY BAY), chains cluster) does not make its company this shop's."""
     from receiptkit.matching.text import parse_merchant
 
     parsed = parse_merchant(merchant)
@@ -623,7 +633,11 @@ def _linked_elsewhere(key: str, merchant: str, marks: list[tuple[str, str, bool]
     brand = parsed.brand
     away = any(not at and shop == merchant and key.startswith(lead) for lead, shop, at in marks)
     home = any(
-        at and parse_merchant(shop).brand == brand and key.startswith(lead) for lead, shop, at in marks
+        at
+        and parse_merchant(shop).brand == brand
+        and key.startswith(lead)
+        and any(other != key and other.startswith(lead) for other in named)
+        for lead, shop, at in marks
     )
     return away and not home
 
@@ -650,7 +664,9 @@ def aliases_from_votes(
         root[key] = next((r for r in root.values() if len(r) >= 4 and key.startswith(r)), key)
     # votes per name and brand (the branches of one chain share a card line's name: "MCDONALDS SHANGHAI")
     tally: dict[str, dict[str, dict[str, int]]] = {}
+    named: dict[str, set[str]] = {}  # the names voted for each brand's shops (_linked_elsewhere)
     for key, merchant in votes:
+        named.setdefault(parse_merchant(merchant).brand, set()).add(root[key])
         per = tally.setdefault(root[key], {}).setdefault(parse_merchant(merchant).brand, {})
         per[merchant] = per.get(merchant, 0) + 1
     for key, per_brand in sorted(tally.items()):
@@ -659,6 +675,6 @@ def aliases_from_votes(
         second = ranked[1][0] if len(ranked) > 1 else 0
         if len(key) >= 2 and top >= policy.min_skew_votes and top >= policy.skew_peak_ratio * second:
             for merchant in per_brand[brand]:  # the branches its confident lines led to
-                if not _linked_elsewhere(key, merchant, marks):
+                if not _linked_elsewhere(key, merchant, marks, named.get(brand, set())):
                     out.setdefault(merchant, set()).add(key)
     return out
