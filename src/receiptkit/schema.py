@@ -874,6 +874,27 @@ def _as_aware(
     return series
 
 
+def _one_zone(converted: pd.Series) -> bool:
+    """Whether aware times whose zones print alike are in one zone: it gives each its own UTC offset."""
+    import numpy as np
+
+    held = [v for v in converted if v is not pd.NaT]
+    if len({id(v.tzinfo) for v in held}) <= 1:
+        return True  # one tzinfo object (zoneinfo, dateutil, a typed column's): one zone, checked no further
+    try:
+        typed = pd.DatetimeIndex(held)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if typed.tz is None:
+        return False
+    walls = (
+        typed.tz_localize(None).as_unit("s").asi8
+        - typed.tz_convert("UTC").tz_localize(None).as_unit("s").asi8
+    )
+    own = [int(v.utcoffset().total_seconds()) for v in held]
+    return bool(np.array_equal(walls, np.asarray(own, dtype=np.int64)))
+
+
 def _parse_time_column(series: pd.Series, column: str, frame: pd.DataFrame | None) -> pd.Series:
     """Text or objects to datetimes: ISO 8601 text in one vectorised pass, anything else cell by cell.
 
@@ -901,6 +922,8 @@ def _parse_time_column(series: pd.Series, column: str, frame: pd.DataFrame | Non
         [_one_time(v, frame, i, column) for i, v in series.items()], index=series.index, dtype=object
     )
     zones = {str(v.tzinfo) for v in converted if v is not pd.NaT}
+    if len(zones) == 1 and zones != {"None"} and not _one_zone(converted):
+        zones.add("")  # zones that print alike but give other offsets ("CST": +08:00 and -06:00): several
     if len(zones) > 1:  # one zone stays that zone: a day is then its local day, as in a typed column
         if "None" in zones:
             naive = converted.map(lambda v: v is not pd.NaT and v.tzinfo is None)

@@ -305,3 +305,26 @@ def test_a_journal_of_timestamps_as_objects_in_one_zone_is_read_once(monkeypatch
     assert str(got.tz) == "Asia/Shanghai" == str(want.tz)
     assert list(got.ts_s) == list(want.ts_s) and list(got.day_adj) == list(want.day_adj)
     assert got.zone_spread_s == (0, 0)
+
+
+def test_two_zones_of_one_name_are_two_zones() -> None:
+    """Objects whose zones print alike are one zone only when that zone gives each its own offset: 'CST' is China
+    Standard Time (+08:00) and Central Standard Time (-06:00). Read as one zone, the Chicago sale at 22:00 on 20
+    November was put on 21 November (12:00 in +08:00) with no error (validate_journal refused the column)."""
+    import datetime as dt
+
+    china = dt.timezone(dt.timedelta(hours=8), "CST")
+    central = dt.timezone(dt.timedelta(hours=-6), "CST")
+    raw = _night_sale("two")
+    raw["ts"] = pd.Series(
+        [dt.datetime(2026, 11, 21, 3, tzinfo=china), dt.datetime(2026, 11, 20, 22, tzinfo=central)],
+        dtype=object,
+    )
+    index = rk.JournalIndex(raw)
+    assert [str(d) for d in index.local_date] == ["2026-11-21", "2026-11-20"]
+    valid = rk.validate_journal(raw)
+    assert str(valid["ts"].dt.tz) == "UTC"
+    assert list(valid["ts"]) == [
+        pd.Timestamp("2026-11-20 19:00", tz="UTC"),
+        pd.Timestamp("2026-11-21 04:00", tz="UTC"),
+    ]

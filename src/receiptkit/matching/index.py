@@ -251,10 +251,14 @@ def _aware_times(ts: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
         stamps.append(stamp.tz_convert("UTC"))
     if len(zones) == 1 and stamps:
         # one zone held as objects (a frame built row by row, or from Arrow): that zone, as a typed column would
-        # be, so that a day is the shop's local day (it was read in UTC: a day-only proof was 8 hours off)
+        # be, so that a day is the shop's local day (it was read in UTC: a day-only proof was 8 hours off); one
+        # zone only if it gives every value its own offset (two zones may print alike: "CST", +08:00 and -06:00)
         zone = values[0].tzinfo if isinstance(values[0], pd.Timestamp) else pd.Timestamp(values[0]).tzinfo
-        local = pd.Series(pd.DatetimeIndex(stamps, tz="UTC").tz_convert(zone), index=ts.index)
-        return local.dt.as_unit("ns"), None
+        utc = pd.DatetimeIndex(stamps, tz="UTC")
+        in_zone = utc.tz_convert(zone)
+        walls = in_zone.tz_localize(None).as_unit("s").asi8 - utc.tz_localize(None).as_unit("s").asi8
+        if np.array_equal(walls, offsets):
+            return pd.Series(in_zone, index=ts.index).dt.as_unit("ns"), None
     utc = pd.Series(
         pd.DatetimeIndex(stamps, tz="UTC") if stamps else pd.DatetimeIndex([], tz="UTC"), index=ts.index
     )
