@@ -414,3 +414,18 @@ def test_a_year_written_in_full_is_read_as_before(zone: str) -> None:
     assert parse_time_window("20261120 14:32", zone, ref=REF).start == _t("2026-11-20 14:32", zone)
     day_month = dt.date(2026, 11, 3) if zone == "Asia/Hong_Kong" else dt.date(2026, 3, 11)
     assert parse_time_window("3/11/2026", zone, ref=REF).start.date() == day_month
+
+
+@pytest.mark.parametrize(
+    ("text", "dotted", "colon"), [("2026-11-18 8.11", "8.11", "8:11"), ("2026/11/18 14.32", "14.32", "14:32")]
+)
+def test_a_dotted_time_after_a_full_date_is_refused_as_a_time_not_a_date(
+    text: str, dotted: str, colon: str
+) -> None:
+    # a clerk typed the date and then the time with a dot: the refusal said "8.11 is not read as a date ...;
+    # write 8月11日", a second date the clerk never meant; the date is written, so the dot is the time's
+    with pytest.raises(TimeParseError) as info:
+        parse_time_window(text, "Asia/Shanghai", ref=REF)
+    assert info.value.value == text
+    assert f"a time is written with a colon: {colon}" in info.value.reason
+    assert "月" not in info.value.reason

@@ -371,6 +371,14 @@ def _parse_typed(text: object, zone: dt.tzinfo | None, ref: object, order: _Orde
                 raise
             # "1.28" (field guide 5: staff logs) is no date to dateutil, and could be a time (1:28)
             written, month, day = dotted
+            if _YEAR_FIRST.search(cleaned):
+                # "2026-11-18 8.11": the date is written, so the dot is the time's (not a second date)
+                hour, minute = (int(part) for part in written.split("."))
+                raise TimeParseError(
+                    f"{written} after the date is not read as a time: a time is written with a colon: "
+                    f"{hour}:{minute:02d}",
+                    value=text,
+                ) from None
             raise TimeParseError(
                 f"{written} is not read as a date (a dot could also be a time); write {month}月{day}日 "
                 "(or the year first, YYYY-MM-DD)",

@@ -101,3 +101,16 @@ def test_currency_beside_a_proof_file_is_refused_not_ignored(tmp_path, source):
     args = ["find", "--journal", str(journal), source, str(path), "--currency", "USD", "--no-cache"]
     refused = CliRunner().invoke(app, args, terminal_width=200)
     assert refused.exit_code == 2 and "--currency" in refused.output, refused.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"), [("HK$128.50", "HKD"), ("港币128.50", "HKD"), ("CNY 128.50", "CNY")]
+)
+def test_the_currency_hint_is_the_one_the_typed_amount_names(tmp_path, typed, named):
+    """`--amount HK$128.50` on the demo's CNY+HKD journal said `(e.g. --currency CNY)`: the wrong currency to
+    copy. The refusal stays (the journal holds two), and its example is the currency the amount names."""
+    journal = _journal(tmp_path / "mixed.csv", 12850, other_currency="CNY")
+    args = ["find", "--journal", str(journal), "--amount", typed, "--time", "2026-11-18 14:32", "--tz", HK]
+    refused = CliRunner().invoke(app, [*args, "--no-cache"], terminal_width=200)
+    assert refused.exit_code == 2, refused.output
+    assert f"(e.g. --currency {named})" in refused.output

@@ -113,14 +113,14 @@ def test_an_existing_duplicate_is_replaced_only_with_overwrite(shop: tuple[Path,
     folder, txn = shop
     png = (folder / "dup.png").read_bytes()
     rows = _audit_rows(folder)
-    refused = _reprint(txn, "--pdf", "dup.png")
+    refused = _reprint(txn, "--png", "dup.png")
     assert refused.exit_code == 2
-    assert "error: --pdf dup.png exists; pass --overwrite to replace it" in refused.output
+    assert "error: --png dup.png exists; pass --overwrite to replace it" in refused.output
     assert (folder / "dup.png").read_bytes() == png and _audit_rows(folder) == rows  # no number used
-    done = _reprint(txn, "--pdf", "dup.png", "--overwrite")
+    done = _reprint(txn, "--png", "dup.png", "--overwrite")
     assert done.exit_code == 0, done.output
     assert "reprint 2 of" in done.output  # the refusal used no number
-    assert (folder / "dup.png").read_bytes().startswith(b"%PDF")
+    assert (folder / "dup.png").read_bytes() != png  # reprint 2, its own number and code
 
 
 def test_two_outputs_to_one_file_are_refused(shop: tuple[Path, str]) -> None:
@@ -265,3 +265,32 @@ def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_anything_is
         and f"cannot write {option} afile/x.pdf: afile is a file, not a folder" in done.output
     )
     assert _audit_rows(folder) == rows
+
+
+@pytest.mark.parametrize(
+    ("option", "target", "right"),
+    [("--png", "dup2.pdf", "--pdf"), ("--pdf", "dup2.png", "--png"), ("--pdf", "DUP2.PNG", "--png")],
+)
+def test_an_output_named_for_the_other_format_is_refused_before_anything_is_logged(
+    shop: tuple[Path, str], option: str, target: str, right: str
+) -> None:
+    """'--png dup2.pdf' wrote PNG bytes into dup2.pdf (and '--pdf dup2.png' a PDF into a .png), used a
+    reprint number and said 'done': the clerk's file opens as garbage or not at all. It is refused, naming
+    the option that writes that format, and no number is used."""
+    folder, txn = shop
+    rows = _audit_rows(folder)
+    done = _reprint(txn, option, target)
+    assert done.exit_code == 2, done.output
+    assert f"error: {option} {target}: the name says" in done.output
+    assert f"give {right} {target}" in done.output
+    assert not (folder / target).exists() and _audit_rows(folder) == rows
+
+
+@pytest.mark.parametrize(("option", "target"), [("--pdf", "dup2"), ("--png", "slip.png"), ("--pdf", "x.PDF")])
+def test_an_output_without_or_with_its_own_suffix_is_written(
+    shop: tuple[Path, str], option: str, target: str
+) -> None:
+    folder, txn = shop
+    done = _reprint(txn, option, target)
+    assert done.exit_code == 0, done.output
+    assert (folder / target).exists()

@@ -271,11 +271,25 @@ class _Evidence:
             which = f"holds {' and '.join(held)}" if held else "holds no transaction"
             raise typer.BadParameter(
                 f"--amount {self.amount}: the journal {which}; say the amount's currency with --currency "
-                f"(e.g. --currency {held[0] if held else 'CNY'})"
+                f"(e.g. --currency {self._named_currency() or (held[0] if held else 'CNY')})"
             )
         return replace(self, currency=held[0]), (
             f"--amount {self.amount} is taken in {held[0]}, the journal's only currency (--currency says another)"
         )
+
+    def _named_currency(self) -> str | None:
+        """The currency the typed amount names itself (``HK$128.50``: HKD), for the refusal's example; or None.
+
+        Only the example: a journal of several currencies still needs ``--currency`` (``$`` and ``¥`` name
+        more than one currency, so the amount's own word is never taken as the answer).
+        """
+        from receiptkit.errors import AmountError
+        from receiptkit.money import parse_amount
+
+        try:
+            return parse_amount(self.amount).currency
+        except AmountError:
+            return None
 
     def proof(self) -> tuple[pd.DataFrame, str]:
         """The one-row proofs frame, and a note on how it was read (or ``""``)."""
@@ -825,6 +839,30 @@ def _check_outputs(
             protected[f"{what} (--audit)" if what == "the audit log" else what] = path
     protected.update(_key_files(None))
     check_outputs(outputs, protected, overwrite=overwrite, may_exist=may_exist)
+    _check_suffixes(pdf=pdf, png=png)
+
+
+# the suffix of each file output's own format; a name ending in another's is the other option's file
+_OUTPUT_SUFFIXES = {"--pdf": (".pdf", "a PDF"), "--png": (".png", "a PNG image")}
+
+
+def _check_suffixes(*, pdf: Path | None, png: Path | None) -> None:
+    """Refuse ``--png dup.pdf`` and ``--pdf dup.png``: the bytes would not be what the name says.
+
+    Before session 15 both were written and the reprint said done: a PNG in ``dup.pdf`` that no PDF
+    viewer opens, with a reprint number used. A name with no suffix or another one is written as given.
+    """
+    for option, path in (("--pdf", pdf), ("--png", png)):
+        if path is None:
+            continue
+        suffix = path.suffix.lower()
+        for other, (other_suffix, what) in _OUTPUT_SUFFIXES.items():
+            if other != option and suffix == other_suffix:
+                own = _OUTPUT_SUFFIXES[option][0]
+                raise ReceiptkitError(
+                    f"{option} {path}: the name says {what}, but {option} writes {own[1:].upper()}: "
+                    f"give {other} {path} for {what}, or a name ending in {own}"
+                )
 
 
 def _with_zone_hint(exc: ReprintRefused, tz: str | None, proof: pd.Series | None) -> ReprintRefused:
