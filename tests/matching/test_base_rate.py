@@ -117,3 +117,13 @@ def test_an_amount_paid_at_that_hour_every_day_is_not_matched_on_the_hour() -> N
 def test_a_journal_of_one_day_gives_an_hour_no_more_confidence_than_its_own_count() -> None:
     j = journal(*background(), txn("A", 4243, "14:43:48", card_last4="1234"))
     assert row_of(rk.match(_hour_proof(4243), j), "h1")["status"] == "ambiguous"
+
+
+def test_the_base_rate_row_shows_the_proof_amount_in_money_not_minor_units() -> None:
+    # explain's first row showed amount_minor as if it were yuan: "8800 CNY" for an 88.00 CNY proof,
+    # beside "88.00 CNY" on the amount row (an accountant reading the waterfall sees a 100x amount)
+    j = journal(*background(), txn("A", 8800, "10:00:20", card_last4="1234"))
+    result = rk.match(_counter_proof(), j)
+    table = rk.explain(result, "p1").set_index("field")
+    assert table.loc["base rate", "proof_value"] == table.loc["amount", "proof_value"]
+    assert "88.00" in str(table.loc["base rate", "proof_value"])

@@ -131,7 +131,7 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     picks = [journal.iloc[int(r)] for r in ev["txn_row"]]
     labels = ["best", "runner_up"]
     rows = []
-    base = {"field": "base rate", "proof_value": f"{proof_row['amount_minor']} {proof_row['currency']}"}
+    base = {"field": "base rate", "proof_value": _proof_value(proof_row, "amount")}  # money, not minor units
     for label, (_, e) in zip(labels, ev.iterrows(), strict=False):
         base[f"{label}_txn_id"] = e["txn_id"]
         base[f"{label}_value"] = f"{_expected_count(e['n_same'])} such transaction(s) expected in the window"
