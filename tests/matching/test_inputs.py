@@ -328,3 +328,42 @@ def test_two_zones_of_one_name_are_two_zones() -> None:
         pd.Timestamp("2026-11-20 19:00", tz="UTC"),
         pd.Timestamp("2026-11-21 04:00", tz="UTC"),
     ]
+
+
+def test_a_sale_a_minute_past_its_zones_midnight_is_at_the_edge_in_several_zones_as_in_one() -> None:
+    """Clock tolerance at midnight: a Shanghai sale at 00:01 on 22 November for an SMS dated the 21st reads 'edge'
+    in a Shanghai journal. With a London row too (several zones, indexed in UTC, the day window widened to every
+    zone's day), the sale was inside the widened window and its own day was not the SMS's: 'outside', unmatched
+    at 14 %. Its own local time is what the tolerance is measured on, in every zone."""
+    sale = {
+        "txn_id": "S1",
+        "ts": pd.Timestamp("2026-11-22 00:01:00", tz="Asia/Shanghai"),
+        "amount_minor": 12850,
+        "currency": "CNY",
+        "txn_type": "sale",
+        "status": "approved",
+        "channel": "card",
+        "card_last4": "1234",
+        "terminal_id": "T1",
+    }
+    london = {
+        **sale,
+        "txn_id": "LN1",
+        "ts": pd.Timestamp("2026-11-21 12:00", tz="Europe/London"),
+        "currency": "GBP",
+        "amount_minor": 999,
+        "card_last4": "9999",
+        "terminal_id": "T2",
+    }
+    sms = _proof(kind="sms", ts=None, ts_precision="day", date=pd.Timestamp("2026-11-21"))
+    levels = []
+    for rows in ([sale], [sale, london]):
+        frame = pd.DataFrame(rows)
+        frame["ts"] = frame["ts"].astype(object)
+        result = rk.match(sms, frame)
+        levels.append(rk.explain(result, "p1").set_index("field").loc["time", "best_level"])
+    assert levels == ["edge", "edge"]
+    # a sale hours into the next day in its own zone is still outside
+    late = pd.DataFrame([{**sale, "ts": pd.Timestamp("2026-11-22 03:00", tz="Asia/Shanghai")}, london])
+    late["ts"] = late["ts"].astype(object)
+    assert rk.explain(rk.match(sms, late), "p1").set_index("field").loc["time", "best_level"] == "outside"

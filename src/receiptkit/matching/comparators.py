@@ -1208,20 +1208,33 @@ class TimeComparator(Comparator):
 
     def compare(self, ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
         j = ctx.pairs.txn
+        ts = ctx.index.ts_adj[j]
         return self.weigh(
-            ctx.proofs, ctx.pairs.proof, ctx.index.ts_adj[j], ctx.index.day_adj[j], ctx.with_levels
+            ctx.proofs,
+            ctx.pairs.proof,
+            ts,
+            ctx.index.day_adj[j],
+            ctx.with_levels,
+            ts + ctx.index.utc_offset_s[j],
         )
 
     def weigh(
-        self, proofs, p: np.ndarray, ts: np.ndarray, day: np.ndarray, with_levels: bool = True
+        self,
+        proofs,
+        p: np.ndarray,
+        ts: np.ndarray,
+        day: np.ndarray,
+        with_levels: bool = True,
+        local_s: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Level and weight of candidates at times ``ts`` (seconds UTC, local day ``day``) for proofs ``p``.
+        """Level and weight of candidates at times ``ts`` (seconds UTC, local day ``day``) for proofs ``p``;
+        ``local_s``: their times in their own zones (seconds), for day proofs in a journal of several zones.
 
         Blocking weighs whole time bands of counted candidates with it, from a time inside each band.
         """
         from receiptkit.matching.evidence import time_evidence
 
-        return time_evidence(proofs, p, ts, day, self.policy, with_levels)
+        return time_evidence(proofs, p, ts, day, self.policy, with_levels, local_s)
 
 
 class Last4Comparator(Comparator):

@@ -352,8 +352,10 @@ def time_evidence(
     txn_day: np.ndarray,
     policy: MatchPolicy,
     with_levels: bool = True,
+    local_s: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Level and weight of the time of candidates at ``ts`` (corrected seconds UTC, local day ``txn_day``).
+    """Level and weight of the time of candidates at ``ts`` (corrected seconds UTC, local day ``txn_day``;
+    ``local_s``, when given, their times in their own zones).
 
     Second and minute proofs: ``same`` (<= 60 s from the proof's interval),
     ``near`` (<= 180 s), ``window``; u is the share of the window the level
@@ -419,6 +421,13 @@ def time_evidence(
             np.busday_offset(day_proof, -policy.bank_post_lag_days, roll="backward"),
         ).astype("datetime64[D]")
         other_day = in_core & ((day_txn > day_proof) | (day_txn < first))
+        if local_s is not None and other_day.any():
+            # measured on the sale's own clock: within the clock tolerance of the proof's days it is at the edge,
+            # as at a one-zone window's end (a Shanghai sale at 00:01 beside London rows)
+            own = local_s[sel]
+            start = first.astype("datetime64[s]").astype(np.int64)
+            end = (day_proof + np.timedelta64(1, "D")).astype("datetime64[s]").astype(np.int64) - 1
+            other_day &= (own < start - tol) | (own > end + tol)
         near = ~ok & (dist[sel] <= tol) & ~other_day
         lv[near] = "edge"
         w[near] = 0.0
