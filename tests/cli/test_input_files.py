@@ -191,3 +191,19 @@ def test_the_counter_messages_name_the_commands_options_not_the_librarys(demo_di
     unknown = CliRunner().invoke(app, ["find", "--journal", str(odd), "--amount", "1"], terminal_width=400)
     assert unknown.exit_code == 2 and "--preset" in unknown.output
     assert "preset=" not in unknown.output and "mapping=" not in unknown.output
+
+
+def test_an_unrecognised_proof_file_names_the_commands_option_not_format_equals(demo_dir, tmp_path):
+    """find --proof of a pasted message no layout reads said 'format not recognised (give format=)':
+    find has no such option; reconcile calls it --proof-format, and at the counter the clerk types it."""
+    journal = str(demo_dir / "journal.csv")
+    note = tmp_path / "pasted.txt"
+    note.write_text("您的卡于11月18日08:11消费人民币368.00元。\n", encoding="utf-8")
+    found = CliRunner().invoke(app, ["find", "--journal", journal, "--proof", str(note)], terminal_width=400)
+    assert found.exit_code == 2 and "format not recognised" in found.output, found.output
+    assert "format=" not in found.output
+    assert "--amount" in found.output
+    args = ["reconcile", "--journal", journal, "--proofs", str(note)]
+    reconciled = CliRunner().invoke(app, args, terminal_width=400)
+    assert reconciled.exit_code == 2 and "--proof-format" in reconciled.output, reconciled.output
+    assert "format=" not in reconciled.output
