@@ -541,3 +541,51 @@ def test_a_record_held_on_a_card_sale_s_clock_names_that_clock_s_offset() -> Non
     assert row["status"] != "matched" and pd.isna(row["txn_id"]), row["reason"]
     assert "number_time_disagrees" in str(row["flags"]).split(";")
     assert "(+600 s)" in row["reason"], row["reason"]
+
+
+def _hkd_sale() -> pd.DataFrame:
+    """A Hong Kong shop's WeChat sale of 108.00 HKD whose number a mainland wallet shows in yuan."""
+    return journal(
+        *background(),
+        txn(
+            "H1",
+            10800,
+            "12:18:43",
+            channel="wechat",
+            card_last4=None,
+            merchant_name=SHOP,
+            wallet_txn_id=WX_20,
+            currency="HKD",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("shown", "rates", "matched"),
+    [
+        (480000, {}, False),  # 4800.00 CNY for 108.00 HKD, no rate known: cannot be checked
+        (12200, {}, False),  # 122.00 CNY: an edited screen as likely as a rate
+        (
+            12200,
+            {("HKD", "CNY"): "0.92"},
+            False,
+        ),  # 108.00 HKD is 99.36 CNY at the rate: 122.00 is another amount
+        (9936, {("HKD", "CNY"): "0.92"}, True),  # the converted amount: that sale
+        (10100, {("HKD", "CNY"): "0.92"}, True),  # with the issuer's fee (fx_fee_max)
+    ],
+)
+def test_a_number_on_a_sale_in_another_currency_is_checked_through_the_rate(shown, rates, matched) -> None:
+    """Clean room 6: an edited mainland wallet screen (no currency named: yuan) at the Hong Kong shop was matched
+    at 100 % on its number, 'despite amount differs', and reprinted; the same edit naming HKD was held. A record
+    whose number is on a sale in another currency shows that sale's amount only at the billing rate."""
+    from decimal import Decimal
+
+    record = pf("cn", shown, "12:18:43", wallet_txn_id=WX_20, merchant_text=SHOP)
+    policy = MatchPolicy(fx_rates={k: Decimal(v) for k, v in rates.items()})
+    row = row_of(rk.match(proofs(record), _hkd_sale(), policy=policy), "cn")
+    assert (row["status"] == "matched") == matched, row["reason"]
+    if not matched:
+        assert "number_amount_differs" in str(row["flags"]).split(";")
+        assert "its transaction number is on H1 (108.00 HKD) but it shows" in row["reason"]
+        if not rates:
+            assert "no HKD to CNY rate" in row["reason"]

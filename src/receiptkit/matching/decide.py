@@ -212,7 +212,7 @@ def _decide(
     proof_ids = proofs.frame["proof_id"].astype(str).to_numpy()
     # a clock change whose segment is unclear, a card's text against a wallet row (matching.guards)
     doubt, blocked = guards(
-        index, proofs, w.txn, w.proof, policy.number_date_tolerance_hours, policy.clock_tolerance_s
+        index, proofs, w.txn, w.proof, policy.number_date_tolerance_hours, policy.clock_tolerance_s, policy
     )
     # a record paid to someone the shop's payments on its wallet never go to (matching.payees)
     blocked |= payee_blocked(index, proofs, w.txn, w.proof, w.table, policy)

@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -82,8 +83,9 @@ from receiptkit.matching.channel import number_dates, proof_wallets_of
 from receiptkit.matching.clocks import clock_doubt
 from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
+from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import normalise_merchant
-from receiptkit.money import format_minor
+from receiptkit.money import exponent, format_minor
 
 __all__ = [
     "card_text_without_wallet",
@@ -238,14 +240,47 @@ def _money(minor: int, currency: str) -> str:
     return f"{format_minor(minor, currency)} {currency}"
 
 
-def amount_differs(index: JournalIndex, proofs: ProofArrays) -> np.ndarray:
+def _rate_of(index: JournalIndex, proofs: ProofArrays, p: int, r: int, policy: MatchPolicy | None):
+    """The billing rate of the sale's currency in the record's (``MatchPolicy.fx_rates``, given or learned), or
+    None; and the two currencies."""
+    sale = str(index.currencies[index.currency_code[r]])
+    shown = str(proofs.currency[p])
+    rates = policy.fx_rates if policy is not None else {}
+    return rates.get((sale, shown)), sale, shown
+
+
+def _converts(index: JournalIndex, proofs: ProofArrays, p: int, r: int, policy: MatchPolicy | None) -> bool:
+    """Whether a record in another currency than the sale its number is on shows that sale's amount at the
+    billing rate (``fx_tolerance`` below, ``fx_tolerance`` + ``fx_fee_max`` above, as the ``fx`` band); False
+    when no rate is known: the amount cannot be checked."""
+    rate, sale, shown = _rate_of(index, proofs, p, r, policy)
+    if rate is None or policy is None:
+        return False
+    expected = (
+        Decimal(int(index.amount[r]))
+        / (Decimal(10) ** exponent(sale))
+        * Decimal(rate)
+        * Decimal(10) ** exponent(shown)
+    )
+    paid = Decimal(int(proofs.amount[p]))
+    low = expected * (1 - policy.fx_tolerance)
+    high = expected * (1 + policy.fx_tolerance + policy.fx_fee_max)
+    return low <= paid <= high
+
+
+def amount_differs(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy | None = None) -> np.ndarray:
     """Per proof: a payment record whose whole number is on a sale of the journal in the proof's currency, of
-    another amount (module docstring)."""
+    another amount (module docstring); or in another currency, not at the billing rate (``policy.fx_rates``) or
+    with no rate known to check it (a mainland wallet shows a Hong Kong sale in yuan: clean room 6 matched an
+    edited one at 100 % on its number)."""
     q, rows = number_holders(index, proofs)
     out = np.zeros(len(proofs), dtype=bool)
     if len(q):
         same_currency = proofs.cur_code[q] == index.currency_code[rows]
         out[q[same_currency & (proofs.amount[q] != index.amount[rows])]] = True
+        for p, r in zip(q[~same_currency].tolist(), rows[~same_currency].tolist(), strict=True):
+            if not _converts(index, proofs, int(p), int(r), policy):
+                out[p] = True
     return out
 
 
@@ -446,6 +481,7 @@ def guards(
     pair_proof: np.ndarray,
     tolerance_hours: int = 2,
     tolerance_s: int = 300,
+    policy: MatchPolicy | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per proof, the terminal code of a clock doubt (-1: none); per pair, whether it may not be matched.
 
@@ -466,7 +502,7 @@ def guards(
         blocked |= (disagrees | twice)[pair_proof]
     if len(pair_txn):
         blocked |= _on_another_sale(index, proofs, pair_txn, pair_proof)
-        blocked |= amount_differs(index, proofs)[pair_proof]
+        blocked |= amount_differs(index, proofs, policy)[pair_proof]
         blocked |= number_time_disagrees(index, proofs, tolerance_s)[0][pair_proof]
     if proofs.refunded is not None and proofs.refunded.any() and len(pair_txn):
         # a refunded payment (已全额退款) is the sale the journal shows refunded or voided, never a later twin
@@ -489,10 +525,11 @@ def guard_notes(
     best: np.ndarray,
     tolerance_hours: int = 2,
     tolerance_s: int = 300,
+    policy: MatchPolicy | None = None,
 ) -> tuple[dict[int, str], dict[int, set[str]]]:
     """Why each guarded proof was not matched, in words, and its flags (``number_date_disagrees``,
     ``number_shown_twice``, ``number_on_another_sale``), by proof position."""
-    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours, tolerance_s)
+    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours, tolerance_s, policy)
     notes: dict[int, str] = {}
     flags: dict[int, set[str]] = {}
 
@@ -582,9 +619,20 @@ def guard_notes(
             "screen with its time edited?); check the payment in the customer's app",
             "number_time_disagrees",
         )
-    differs = amount_differs(index, proofs)
+    differs = amount_differs(index, proofs, policy)
     for p_held in np.flatnonzero(differs).tolist():
         held = holder_of.get(int(p_held), [])
+        unchecked = ""
+        if held:
+            rate, sale, shown = _rate_of(index, proofs, int(p_held), held[0], policy)
+            if sale != shown:
+                unchecked = (
+                    f"; no {sale} to {shown} rate is known to check it (MatchPolicy.fx_rates, or the rates a "
+                    "reconcile learned)"
+                    if rate is None
+                    else f"; at the rate of {rate} {shown} per {sale} that sale is "
+                    f"{Decimal(int(index.amount[held[0]])) / Decimal(10) ** exponent(sale) * Decimal(rate):.2f} {shown}"
+                )
         sales = ", ".join(
             f"{t} ({_money(int(index.amount[r]), str(index.currencies[index.currency_code[r]]))})"
             for t, r in zip(index.txn_ids(np.asarray(held[:3], dtype=np.int64)), held[:3], strict=True)
@@ -592,8 +640,8 @@ def guard_notes(
         paid = _money(int(proofs.amount[p_held]), str(proofs.currency[p_held]))
         add(
             int(p_held),
-            f"its transaction number is on {sales} but it shows {paid}: an edited record, or a discount; "
-            "check the payment in the customer's app",
+            f"its transaction number is on {sales} but it shows {paid}{unchecked}: an edited record, or a "
+            "discount; check the payment in the customer's app",
             "number_amount_differs",
         )
     guarded = disagrees | differs

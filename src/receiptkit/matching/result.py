@@ -488,7 +488,14 @@ def _build_result(
 
     # proofs a guard kept from `matched` (matching.guards): say why
     guard_text, guard_flags = guard_notes(
-        index, proofs, w.txn, w.proof, post.best, policy.number_date_tolerance_hours, policy.clock_tolerance_s
+        index,
+        proofs,
+        w.txn,
+        w.proof,
+        post.best,
+        policy.number_date_tolerance_hours,
+        policy.clock_tolerance_s,
+        policy,
     )
     # a record paid to someone the shop's payments on its wallet never go to (matching.payees)
     for j, note in payee_notes(index, proofs, w.txn, w.proof, post.best, w.table, policy).items():
