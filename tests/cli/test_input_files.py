@@ -207,3 +207,25 @@ def test_an_unrecognised_proof_file_names_the_commands_option_not_format_equals(
     reconciled = CliRunner().invoke(app, args, terminal_width=400)
     assert reconciled.exit_code == 2 and "--proof-format" in reconciled.output, reconciled.output
     assert "format=" not in reconciled.output
+
+
+def test_a_journal_given_as_the_proof_is_named_a_journal(demo_dir):
+    """reconcile --proofs journal.csv and find --proof journal.csv said 'format not recognised': the mirror of
+    a proofs file given as --journal, which has said which file goes where since session 15."""
+    journal = str(demo_dir / "journal.csv")
+    for args in (
+        ["reconcile", "--journal", journal, "--proofs", journal],
+        ["find", "--journal", journal, "--proof", journal],
+    ):
+        refused = CliRunner().invoke(app, args, terminal_width=400)
+        assert refused.exit_code == 2, refused.output
+        assert "a terminal journal" in refused.output and "--journal" in refused.output, refused.output
+        assert "read_journal" not in refused.output and "format=" not in refused.output
+
+
+def test_the_library_names_a_journal_given_to_read_proofs(demo_dir):
+    import receiptkit as rk
+    from receiptkit.errors import ProofError
+
+    with pytest.raises(ProofError, match=r"a terminal journal .*read_journal"):
+        rk.read_proofs(demo_dir / "journal.csv")

@@ -150,6 +150,11 @@ _LIBRARY_WORDS = (
         "give it as the proof (--proof for find and reprint, --proofs for reconcile) and the terminal's own "
         "export as --journal",
     ),
+    (
+        "read it with read_journal, and the customer's proof (bill, statement, SMS) with read_proofs",
+        "give it as --journal, and the customer's proof (bill, statement, SMS) as the proof (--proof for find "
+        "and reprint, --proofs for reconcile)",
+    ),
     (  # a proof file no layout reads: find and reprint have no format option, reconcile has --proof-format
         "format not recognised (give format=)",
         "format not recognised (reconcile reads it with --proof-format NAME; at the counter, type what it shows: "

@@ -82,8 +82,24 @@ def sniff_format(source: Any, *, name: str | None = None) -> tuple[str, str]:
     except ReceiptkitError as exc:
         raise ProofError(exc.reason, file=exc.file or name, row=exc.row, value=exc.value) from None
     if found is None:
+        if _journal_header(text):
+            raise ProofError(
+                "a terminal journal (its header has txn_id, ts and amount_minor), not a proofs file: read it "
+                "with read_journal, and the customer's proof (bill, statement, SMS) with read_proofs",
+                file=name,
+                row=1,
+            )
         raise ProofError("format not recognised (give format=)", file=name, row=1, value=text[:40] or None)
     return found.name, text
+
+
+_JOURNAL_COLUMNS = frozenset({"txn_id", "ts", "amount_minor"})
+
+
+def _journal_header(text: str) -> bool:
+    """Whether ``text`` starts with the canonical journal's header (``receiptkit demo``'s journal.csv)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return _JOURNAL_COLUMNS.issubset(cell.strip().strip('"') for cell in first.split(","))
 
 
 def read_proofs(
