@@ -80,6 +80,10 @@ def test_unconfirmed_is_listed_by_audit_pending_and_retried_with_the_same_code(t
     exit_code, output = _reprint(audit, "--printer", ok.url, cap=1)  # the cap of 1 is not used up
     assert exit_code == 0, output
     assert f"reprint 1 of {TXN}" in output and f"verification code {code}" in output
+    # a clerk who did not see the first attempt learns that a slip with this code may already be out
+    flat = " ".join(output.split())
+    assert "retry of an attempt that failed or was not confirmed" in flat
+    assert f"a slip with code {code} that came out then is this same duplicate" in flat
     assert _statuses(audit) == ["pending", "unconfirmed", "retry", "printed"]
     cleared = CliRunner().invoke(app, ["audit", "pending", "--audit", str(audit)])
     assert cleared.exit_code == 0 and "no unfinished reprints" in cleared.output

@@ -784,6 +784,13 @@ def reprint_cmd(
         highlight=False,
         soft_wrap=True,
     )
+    if record.retried:  # another clerk may not know a paper copy of this number may already exist
+        console.print(
+            f"this was a retry of an attempt that failed or was not confirmed (`receiptkit audit list`): a slip "
+            f"with code {record.short_code} that came out then is this same duplicate, not a second one",
+            highlight=False,
+            soft_wrap=True,
+        )
     if record.identification is not None:
         console.print(
             f"identified by {escape(record.identification.describe())}", highlight=False, soft_wrap=True
