@@ -229,3 +229,20 @@ def test_the_library_names_a_journal_given_to_read_proofs(demo_dir):
 
     with pytest.raises(ProofError, match=r"a terminal journal .*read_journal"):
         rk.read_proofs(demo_dir / "journal.csv")
+
+
+def test_a_day_only_sms_at_the_counter_says_how_to_give_the_day_it_arrived(
+    tmp_path: Path, demo_dir: Path
+) -> None:
+    """Field guide 1.1 (广发, 交行, 云闪付): '22日14:02' names no month. The reader asks a Python caller for
+    ref=; at the counter there is no ref=, and --ref beside --proof is refused: say what a clerk can do."""
+    sms = tmp_path / "sms.txt"
+    sms.write_text("【广发银行】您尾号5953广发卡22日14:02消费人民币18.00元。\n", encoding="utf-8")
+    done = CliRunner().invoke(
+        app,
+        ["find", "--journal", str(demo_dir / "journal.csv"), "--proof", str(sms), "--tz", "Asia/Shanghai"],
+    )
+    flat = " ".join(done.output.split())
+    assert done.exit_code == 2, done.output
+    assert "ref=" not in flat
+    assert '"t"' in flat and "--amount" in flat and "--time" in flat

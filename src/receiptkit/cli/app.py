@@ -155,6 +155,11 @@ _LIBRARY_WORDS = (
         "give it as --journal, and the customer's proof (bill, statement, SMS) as the proof (--proof for find "
         "and reprint, --proofs for reconcile)",
     ),
+    (  # an SMS naming the day of the month only (广发 "22日14:02"): the command has no ref=
+        "give ref= (the day it was received)",
+        'save it with the time it arrived, as {"body": "<the text>", "t": <milliseconds since 1970>} in a .json '
+        "file (docs/proofs.md, Card SMS), or type what it shows with the whole date: --amount, --time, --last4",
+    ),
     (  # a proof file no layout reads: find and reprint have no format option, reconcile has --proof-format
         "format not recognised (give format=)",
         "format not recognised (reconcile reads it with --proof-format NAME; at the counter, type what it shows: "
