@@ -651,3 +651,26 @@ def test_another_brands_sign_at_this_shops_place_does_not_tie_its_company_to_thi
     assert "TSUIWAHHOLDINGS" not in learned
     for k in range(4):
         assert rk.explain(result, f"co{k}").set_index("field").loc["merchant", "best_level"] == "unrelated"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a shop's number before the city column (field guide 2.1.7; Square's '#02', 2.3): the place after it was
+        # never compared, and the Mong Kok shop's line read 'alias' for the Causeway Bay shop
+        ("KAM KEE CAFE 2 MONG KOK", "other branch"),
+        ("SQ *KAM KEE CAFE #02 MONG KOK", "other branch"),
+        ("KAM KEE CAFE NO.2 MONG KOK", "other branch"),
+        ("KAM KEE CAFE SHOP 12 MONG KOK HONG KONG HK", "other branch"),
+        # the branch in Chinese after the Latin name
+        ("KAM KEE CAFE 旺角", "other branch"),
+        ("KAM KEE CAFE 旺角店", "other branch"),
+        # the shop's own place, or no place: as before
+        ("KAM KEE CAFE 2 CAUSEWAY BAY", "alias"),
+        ("KAM KEE CAFE 銅鑼灣", "alias"),
+        ("KAM KEE CAFE 2", "alias"),
+        ("KAM KEE CAFE 852 HK", "alias"),
+    ],
+)
+def test_a_place_after_a_shops_number_or_in_chinese_is_compared(text: str, level: str) -> None:
+    assert MerchantComparator().read(text, KAMKEE, ["KAMKEECAFE"]).level == level

@@ -511,12 +511,26 @@ def _place_after(key: str, head: str, journal: MerchantName) -> Reading | None:
     ("KAMKEECAFEMONGKOK" after KAMKEECAFE against 金記茶餐廳(銅鑼灣店)): a card line's fixed-width name runs
     into its city column without brackets (field guide 2.1.7), and the place is the outlet (2.1.4). None when
     it is nothing listed, the journal's place, a place inside it or holding it, or the journal's branch is no
-    listed place."""
-    if journal.kind != "shop" or not journal.branch or not _latin_only(key) or not key.startswith(head):
+    listed place. A shop's number before the place ("#02", "NO.2") is left out; a place in Chinese after a
+    Latin name ("KAM KEE CAFE 旺角") is read by its pinyin."""
+    if journal.kind != "shop" or not journal.branch or not key.startswith(head):
         return None
-    rest = taught_branch(key[len(head) :])
+    tail = key[len(head) :]
     places = english_places(journal.branch)
-    if not rest or not places or not is_english_place(rest):
+    if not places:
+        return None
+    if _latin_only(key):
+        # a shop's number before the city column ("KAM KEE CAFE #02 MONG KOK", "NO.2", "SHOP 12") is no place
+        rest = taught_branch(re.sub(r"NO(?=[0-9])|[^A-Z]", "", tail))
+    elif re.fullmatch(r"[\u4e00-\u9fff]+", tail) and _latin_only(head):
+        # the branch in Chinese after the Latin name ("KAM KEE CAFE 旺角"): a listed place read by its pinyin
+        named = english_places(tail)
+        if not named or named & places:
+            return None
+        rest = min(named)
+    else:
+        return None
+    if not rest or not is_english_place(rest):
         return None
     if rest in places or any(places_nest(rest, p) for p in places):
         return None
