@@ -478,3 +478,28 @@ def test_cli_resign_after_a_crash(path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert json.loads(done.output)["rows"] == 11
     assert runner.invoke(app, ["audit", "verify", "--audit", str(path)]).exit_code == 0
+
+
+def test_ctrl_c_between_the_commit_and_the_head_file_still_signs_the_head(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clerk's Ctrl-C at the wrong moment of `receiptkit reprint` left rows after the signed head:
+    `audit verify` said TAMPERED: unsigned_tail and every later reprint was refused until a manager
+    re-signed. The interrupt now waits until the head is written, then stops the command."""
+    import os
+    import signal
+
+    write = ChainHead.write
+
+    def interrupted_write(self: ChainHead, target: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C arrives after the commit, before the head file
+        write(self, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ChainHead, "write", interrupted_write)
+    with AuditLog(path, create=False, key=KEY) as log, pytest.raises(KeyboardInterrupt):
+        log.record("note", "X", {"n": 1})
+    monkeypatch.setattr(ChainHead, "write", write)
+    with AuditLog(path, create=False, key=KEY) as log:
+        report = log.verify()
+        assert report.ok, report.problem
+        assert log.rows().iloc[-1]["event_type"] == "note"

@@ -35,6 +35,7 @@ The default store is a SQLite file; any SQLAlchemy URL works (PostgreSQL through
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -43,10 +44,12 @@ import json
 import os
 import random
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -583,6 +586,31 @@ class _Refusal(Exception):
         super().__init__(str(error))
         self.error = error
         self.rows = rows
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) back until the block is done, then raise it.
+
+    An append commits its rows, then writes the signed head file; a Ctrl-C between the two left rows
+    after the head (``unsigned_tail``): ``audit verify`` said TAMPERED and every later append was
+    refused until the head was re-signed. The block is short (taken once the file lock is held);
+    outside the main thread, or with another SIGINT handler than Python's own, nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if caught:  # also when the block failed: the clerk asked to stop
+            raise KeyboardInterrupt
 
 
 class _FileLock:
@@ -1221,7 +1249,7 @@ class AuditLog:
             refusal: _Refusal | None = None
             new_head: ChainHead | None = None
             try:
-                with self._file_lock():
+                with self._file_lock(), _interrupt_after():
                     with self._engine.begin() as conn:
                         self._lock_db(conn)
                         tail, count = _tail_and_count(conn)
