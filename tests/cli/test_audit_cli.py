@@ -60,3 +60,20 @@ def test_a_loss_time_edited_in_the_register_table_fails_audit_verify(tmp_path: P
     result = CliRunner().invoke(app, ["audit", "verify", "--audit", str(path)])
     assert result.exit_code == 1
     assert "terminal register TAMPERED" in result.output and "cutoff_at" in result.output
+
+
+def test_a_backdated_lag_is_shown_in_whole_seconds(tmp_path: Path) -> None:
+    """A loss reported with the counter's real clock said 'written 17 days 06:00:39.485198 after the time it
+    claims' (audit verify) and '... 06:00:39.485198 later' (terminal verify): seconds are what matters."""
+    path = tmp_path / "audit.sqlite"
+    clock = Clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=CST))
+    with Terminals(path, clock=clock) as register:
+        register.add("12345678", operator="li", since=dt.datetime(2026, 1, 5, 9, 0, tzinfo=CST))
+        clock.now = dt.datetime(2026, 11, 20, 17, 0, 39, 485198, tzinfo=CST)
+        register.report_lost("12345678", at=dt.datetime(2026, 11, 20, 9, 0, tzinfo=CST), operator="li")
+    audit = CliRunner().invoke(app, ["audit", "verify", "--audit", str(path)])
+    assert audit.exit_code == 0, audit.output
+    assert "written 0 days 08:00:39 after the time it claims" in audit.output, audit.output
+    terminal = CliRunner().invoke(app, ["terminal", "verify", "--audit", str(path)])
+    assert "written 0 days 08:00:39 later" in terminal.output, terminal.output
+    assert ".485198" not in audit.output + terminal.output

@@ -168,6 +168,16 @@ _LIBRARY_WORDS = (
 )
 
 
+def whole_seconds(lag: object) -> str:
+    """A lag as the audit commands print it: ``0 days 08:00:39``, never ``08:00:39.485198``."""
+    import pandas as pd
+
+    try:
+        return str(pd.Timedelta(lag).floor("s"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(lag)
+
+
 def with_command_words(exc: Exception) -> Exception:
     """``exc`` with the library's advice (``strict=False``, ``preset=``, ``read_proofs``) in the command's words."""
     if not isinstance(exc, ReceiptkitError):

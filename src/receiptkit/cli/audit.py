@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna
+from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna, whole_seconds
 from receiptkit.errors import ReceiptkitError
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -132,7 +132,7 @@ def audit_verify(
     for _, row in backdated.iterrows():
         console.print(
             f"backdated: row {row['seq']} ({row['event_type']} {escape(str(row['subject']))}) was written "
-            f"{row['lag']} after the time it claims, over {row['overtakes']} row(s) already logged",
+            f"{whole_seconds(row['lag'])} after the time it claims, over {row['overtakes']} row(s) already logged",
             highlight=False,
             soft_wrap=True,
         )

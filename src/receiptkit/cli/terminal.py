@@ -20,6 +20,7 @@ from receiptkit.cli.app import (
     err_console,
     fail,
     pd_isna,
+    whole_seconds,
     with_order_flags,
 )
 from receiptkit.errors import AuditError, ReceiptkitError, VerificationKeyError
@@ -238,7 +239,7 @@ def show_cmd(
     mine = late[late["subject"] == entry.terminal_id] if len(late) else late
     for _, row in mine.iterrows():
         console.print(
-            f"backdated: the {row['status']} change (row {row['seq']}) was written {row['lag']} after the time it "
+            f"backdated: the {row['status']} change (row {row['seq']}) was written {whole_seconds(row['lag'])} after the time it "
             f"claims; {row['reprints_between']} reprint(s) of this terminal's transactions were logged in between",
             highlight=False,
             soft_wrap=True,
@@ -279,7 +280,7 @@ def verify_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
     for _, row in report.backdated.iterrows():
         console.print(
             f"backdated: terminal {row['subject']} {row['status']} claims {row['effective_at'].isoformat()}, "
-            f"written {row['lag']} later ({row['reprints_between']} reprint(s) in between)",
+            f"written {whole_seconds(row['lag'])} later ({row['reprints_between']} reprint(s) in between)",
             highlight=False,
             soft_wrap=True,
             markup=False,
