@@ -550,3 +550,15 @@ def test_secret_key_formats_that_look_alike_still_load() -> None:
     assert load_key("raw:a long passphrase about public keys").key_id
     assert load_key("base64:" + base64.b64encode(b"\x5a" * 32).decode()).key_id
     assert load_key("ssh-ed25519" + "x" * 20).key_id  # no space: text, not an SSH public key line
+
+
+def test_a_short_code_not_in_the_log_asks_to_check_it_against_the_slip(tmp_path) -> None:
+    # a clerk typing J2MB4-T3XV6 for J2MB4-T3XV5 was told only "NOT GENUINE: no reprint in the audit log
+    # carries this code": a typo read as a forgery. The verdict stays; the message says to check the typing.
+    with AuditLog(tmp_path / "audit.sqlite", key=KEY) as log:
+        attempt = log.begin_reprint(journal_row(), operator="li", reason="lost", output_kind="pdf", key=KEY)
+        typo = attempt.short_code[:-1] + ("A" if attempt.short_code[-1] != "A" else "B")
+        result = verify(typo, key=KEY, audit=log)
+    assert not result.genuine and result.in_log is False
+    assert "no reprint in the audit log carries this code" in result.reason
+    assert "校验码" in result.reason and "typed" in result.reason

@@ -905,8 +905,12 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
         )
     found = log.find_code(short)
     if not found:
-        return Verification(
-            False, "no reprint in the audit log carries this code", short_code=short, in_log=False
+        return Verification(  # a typo reads as a forgery: say to check the typing before calling it one
+            False,
+            "no reprint in the audit log carries this code; check that it was typed as printed after "
+            "校验码(VERIFY) on the slip (or scan its QR code): a code the log does not hold is not genuine",
+            short_code=short,
+            in_log=False,
         )
     for attempt in found:
         expected = make_code(attempt.fields, secret)
