@@ -202,3 +202,27 @@ def test_an_input_that_fails_to_read_is_not_called_a_write_failure(demo_dir, mon
     result = CliRunner().invoke(app, ["reconcile", "--journal", "journal.csv", "--proofs", "proofs.csv"])
     assert result.exit_code == 2, result.output
     assert result.output.strip() == "error: journal.csv: cannot be read: Permission denied"
+
+
+@pytest.mark.parametrize("which", ["journal.csv", "proofs.csv"])
+def test_a_report_is_never_written_over_an_input(demo_dir, tmp_path, which):
+    """`reconcile --out journal.csv` wrote the report over the merchant's journal (a .csv report is allowed): an
+    output that is an input (the journal, a proofs file) is refused before anything is read."""
+    import shutil
+
+    for name in ("journal.csv", "proofs.csv"):
+        shutil.copy(demo_dir / name, tmp_path / name)
+    before = (tmp_path / which).read_bytes()
+    args = ["reconcile", "--journal", str(tmp_path / "journal.csv"), "--proofs", str(tmp_path / "proofs.csv")]
+    done = CliRunner().invoke(app, [*args, "--out", str(tmp_path / which)])
+    assert done.exit_code == 2, done.output
+    assert "--out" in done.output and "Traceback" not in done.output
+    assert (tmp_path / which).read_bytes() == before
+
+
+def test_a_report_in_a_folder_that_does_not_exist_is_refused_before_matching(demo_dir, tmp_path):
+    args = ["reconcile", "--journal", str(demo_dir / "journal.csv"), "--proofs", str(demo_dir / "proofs.csv")]
+    done = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "nodir" / "r.html")])
+    assert done.exit_code == 2, done.output
+    assert "no such folder" in " ".join(done.output.split())
+    assert "matching" not in done.output

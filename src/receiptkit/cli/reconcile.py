@@ -173,6 +173,26 @@ def _progress() -> Progress:
     )
 
 
+def _check_reports(outs: list[Path], journal: Path, files: list[Path], audit: Path | None) -> None:
+    """Refuse a report that would be written over an input (the journal, a proofs file, what reconcile learned,
+    the audit log, the key) or into a folder that does not exist, before anything is read: ``--out journal.csv``
+    wrote the report over the merchant's journal. An existing report is replaced, as each run's is."""
+    from receiptkit.matching.learned import learned_path
+    from receiptkit.reprinting import _key_files, audit_files, check_outputs
+
+    protected: dict[str, Path | None] = {
+        "the journal (--journal)": journal,
+        "what reconcile learned (beside the journal)": learned_path(journal),
+    }
+    for path in files:
+        protected[f"a proofs file (--proofs {path})"] = path
+    if audit is not None and "://" not in str(audit) and ":/" not in str(audit):
+        for what, path in audit_files(audit).items():
+            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
+    protected.update(_key_files(None))
+    check_outputs({f"--out {target}": target for target in outs}, protected, overwrite=True)
+
+
 @app.command("reconcile")
 def reconcile_cmd(
     journal: Annotated[Path, typer.Option(help="The terminal journal file.")],
@@ -237,7 +257,8 @@ def reconcile_cmd(
         policy = rk.MatchPolicy(fx_rates=parse_fx(fx or []))
         if threshold is not None:
             policy = dataclasses.replace(policy, match_threshold=threshold)
-    except typer.BadParameter as exc:
+        _check_reports(outs, journal, files, audit)
+    except (typer.BadParameter, ReceiptkitError) as exc:
         fail(exc)
     notes: list[str] = []
     writing = False  # an OSError is a report that cannot be written only once the reports are being written
