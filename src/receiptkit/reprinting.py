@@ -798,7 +798,7 @@ def check_outputs(
             if keep is not None and _same_file(path, Path(keep)):
                 named = "" if os.fspath(keep) in label else f", {os.fspath(keep)}"
                 raise ReceiptkitError(
-                    f"{label} is {what}{named}: a duplicate is never written over it; give another file"
+                    f"{label} is {what}{named}: nothing is ever written over it; give another file"
                 )
         for other, earlier in seen.items():
             if _same_file(path, earlier):

@@ -77,3 +77,48 @@ def test_a_backdated_lag_is_shown_in_whole_seconds(tmp_path: Path) -> None:
     terminal = CliRunner().invoke(app, ["terminal", "verify", "--audit", str(path)])
     assert "written 0 days 08:00:39 later" in terminal.output, terminal.output
     assert ".485198" not in audit.output + terminal.output
+
+
+def test_an_export_is_never_written_over_an_input_or_into_a_missing_folder(tmp_path: Path) -> None:
+    """`terminal activity --journal j.csv --out j.csv` wrote the list over the journal; `audit list --out` and
+    `activity --out` into a folder that does not exist failed late or not at all: refused first (exit 2)."""
+    log = tmp_path / "audit.sqlite"
+    _register(log)
+    journal = tmp_path / "j.csv"
+    journal.write_text("txn_id,ts\n", encoding="utf-8")
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        [
+            "terminal",
+            "activity",
+            "12345678",
+            "--journal",
+            str(journal),
+            "--out",
+            str(journal),
+            "--audit",
+            str(log),
+        ],
+    )
+    assert done.exit_code == 2, done.output
+    assert "--out" in done.output and "nothing is ever written over it" in " ".join(done.output.split())
+    assert journal.read_text(encoding="utf-8") == "txn_id,ts\n"
+    for args in (
+        [
+            "terminal",
+            "activity",
+            "12345678",
+            "--journal",
+            str(journal),
+            "--out",
+            str(tmp_path / "no" / "a.csv"),
+        ],
+        ["audit", "list", "--out", str(tmp_path / "no" / "a.csv")],
+    ):
+        done = runner.invoke(app, [*args, "--audit", str(log)])
+        assert done.exit_code == 2, done.output
+        assert "no such folder" in " ".join(done.output.split())
+    kept = tmp_path / "audit-list.csv"
+    done = runner.invoke(app, ["audit", "list", "--out", str(kept), "--audit", str(log)])
+    assert done.exit_code == 0 and kept.exists(), done.output

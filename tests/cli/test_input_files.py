@@ -151,7 +151,9 @@ def test_a_real_write_failure_still_says_cannot_write(demo_dir, monkeypatch, rep
     )
     assert result.exit_code == 2, result.output
     # refused before the journal is read (session 15: it failed only after the whole match)
-    assert result.output.startswith(f"error: cannot write --out {report}: no such folder no/such/dir"), result.output
+    assert result.output.startswith(f"error: cannot write --out {report}: no such folder no/such/dir"), (
+        result.output
+    )
     assert "cannot be read" not in result.output
 
 

@@ -295,6 +295,22 @@ def verify_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
     raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
+def _check_export(out: Path, audit: object, inputs: dict[str, Path]) -> None:
+    """Refuse an export written over an input, the audit log or the key, or into a folder that does not exist,
+    before anything is read (``activity --journal j.csv --out j.csv`` wrote the list over the journal)."""
+    from receiptkit.reprinting import _key_files, audit_files, check_outputs
+
+    protected: dict[str, Path | None] = dict(inputs)
+    if "://" not in str(audit) and ":/" not in str(audit):
+        for what, path in audit_files(Path(str(audit))).items():
+            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
+    protected.update(_key_files(None))
+    try:
+        check_outputs({f"--out {out}": out}, protected, overwrite=True)
+    except ReceiptkitError as exc:
+        fail(exc)
+
+
 @terminal_app.command("activity")
 def activity_cmd(
     terminal_id: Annotated[str, typer.Argument(help="The terminal.")],
@@ -327,6 +343,7 @@ def activity_cmd(
     presets: list[str | None] = list(preset or [])
     if len(presets) not in (0, 1, len(journal)):
         fail(ReceiptkitError(f"give --preset once, or once per --journal ({len(journal)})"))
+    _check_export(out, audit, {f"a journal (--journal {path})": path for path in journal})
     register = _open(audit, create=False)
     with _register_errors():
         frames = [
