@@ -7,7 +7,8 @@ traceback unless ``--debug``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -247,3 +248,20 @@ def pd_isna(value: object) -> bool:
     import pandas as pd
 
     return value is None or bool(pd.isna(value)) if not isinstance(value, list | tuple) else False
+
+
+def check_exports(
+    outputs: Mapping[str, Path], inputs: Mapping[str, Path | None], audit: object | None = None
+) -> None:
+    """Refuse, before anything is read, an export (a report, a list) written over an input, the audit log's
+    files or the merchant key, or into a folder that does not exist (:func:`receiptkit.reprinting.check_outputs`);
+    an existing export is replaced. ``outputs``: each by how the command names it (``"--out r.csv"``);
+    ``inputs``: the command's input files by what they are (``"the journal (--journal)"``)."""
+    from receiptkit.reprinting import _key_files, audit_files, check_outputs
+
+    protected: dict[str, Path | None] = dict(inputs)
+    if audit is not None and "://" not in str(audit) and ":/" not in str(audit):  # a database URL: no file
+        for what, path in audit_files(Path(str(audit))).items():
+            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
+    protected.update(_key_files(None))
+    check_outputs(outputs, protected, overwrite=True)

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, console, err_console, fail, pd_isna, whole_seconds
+from receiptkit.cli.app import (
+    EXIT_FOUND_PROBLEM,
+    app,
+    check_exports,
+    console,
+    err_console,
+    fail,
+    pd_isna,
+    whole_seconds,
+)
 from receiptkit.errors import ReceiptkitError
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -49,19 +58,6 @@ def _tampered(report: object, what: str = "audit log") -> None:
     )
 
 
-def _check_export(out: Path, audit: object) -> None:
-    """An export written over the audit log's files or the key, or into a folder that does not exist, is refused
-    (:func:`receiptkit.reprinting.check_outputs`); an existing export is replaced."""
-    from receiptkit.reprinting import _key_files, audit_files, check_outputs
-
-    protected: dict[str, Path | None] = {}
-    if "://" not in str(audit) and ":/" not in str(audit):
-        for what, path in audit_files(Path(str(audit))).items():
-            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
-    protected.update(_key_files(None))
-    check_outputs({f"--out {out}": out}, protected, overwrite=True)
-
-
 @audit_app.command("list")
 def audit_list(
     audit: AuditOption = _DEFAULT,
@@ -75,7 +71,7 @@ def audit_list(
         log = AuditLog(audit, create=False)
         filters = {"subject": txn} if txn else {}
         if out is not None:
-            _check_export(out, audit)
+            check_exports({f"--out {out}": out}, {}, audit)
             log.export(out, **filters)
             console.print(f"exported to {out}", highlight=False, markup=False)
             return

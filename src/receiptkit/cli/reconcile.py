@@ -28,6 +28,7 @@ from rich.table import Table
 from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     app,
+    check_exports,
     checked_zone,
     console,
     err_console,
@@ -178,19 +179,14 @@ def _check_reports(outs: list[Path], journal: Path, files: list[Path], audit: Pa
     the audit log, the key) or into a folder that does not exist, before anything is read: ``--out journal.csv``
     wrote the report over the merchant's journal. An existing report is replaced, as each run's is."""
     from receiptkit.matching.learned import learned_path
-    from receiptkit.reprinting import _key_files, audit_files, check_outputs
 
-    protected: dict[str, Path | None] = {
+    inputs: dict[str, Path | None] = {
         "the journal (--journal)": journal,
         "what reconcile learned (beside the journal)": learned_path(journal),
     }
     for path in files:
-        protected[f"a proofs file (--proofs {path})"] = path
-    if audit is not None and "://" not in str(audit) and ":/" not in str(audit):
-        for what, path in audit_files(audit).items():
-            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
-    protected.update(_key_files(None))
-    check_outputs({f"--out {target}": target for target in outs}, protected, overwrite=True)
+        inputs[f"a proofs file (--proofs {path})"] = path
+    check_exports({f"--out {target}": target for target in outs}, inputs, audit)
 
 
 @app.command("reconcile")

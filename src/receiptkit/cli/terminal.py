@@ -15,6 +15,7 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    check_exports,
     checked_zone,
     console,
     err_console,
@@ -295,22 +296,6 @@ def verify_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
     raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
-def _check_export(out: Path, audit: object, inputs: dict[str, Path]) -> None:
-    """Refuse an export written over an input, the audit log or the key, or into a folder that does not exist,
-    before anything is read (``activity --journal j.csv --out j.csv`` wrote the list over the journal)."""
-    from receiptkit.reprinting import _key_files, audit_files, check_outputs
-
-    protected: dict[str, Path | None] = dict(inputs)
-    if "://" not in str(audit) and ":/" not in str(audit):
-        for what, path in audit_files(Path(str(audit))).items():
-            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
-    protected.update(_key_files(None))
-    try:
-        check_outputs({f"--out {out}": out}, protected, overwrite=True)
-    except ReceiptkitError as exc:
-        fail(exc)
-
-
 @terminal_app.command("activity")
 def activity_cmd(
     terminal_id: Annotated[str, typer.Argument(help="The terminal.")],
@@ -343,7 +328,12 @@ def activity_cmd(
     presets: list[str | None] = list(preset or [])
     if len(presets) not in (0, 1, len(journal)):
         fail(ReceiptkitError(f"give --preset once, or once per --journal ({len(journal)})"))
-    _check_export(out, audit, {f"a journal (--journal {path})": path for path in journal})
+    try:
+        check_exports(
+            {f"--out {out}": out}, {f"a journal (--journal {path})": path for path in journal}, audit
+        )
+    except ReceiptkitError as exc:
+        fail(exc)
     register = _open(audit, create=False)
     with _register_errors():
         frames = [
