@@ -6,7 +6,8 @@ adding a command group is adding a module here.
 
 Exit codes: 0 success; 1 the command ran but found a problem (e.g. no match);
 2 bad usage or unreadable input (a one-line error, no traceback unless
-``--debug``); 3 an internal error (a bug: one line, the traceback with ``--debug``).
+``--debug``); 3 an internal error (a bug: one line, the traceback with ``--debug``);
+130 interrupted (Ctrl-C: one line, ``interrupted``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import warnings
 from typing import TextIO
 
-from receiptkit.cli.app import app, internal_error
+from receiptkit.cli.app import app, internal_error, interrupted
 
 __all__ = ["app", "main"]
 
@@ -45,7 +46,7 @@ def main() -> None:
         warnings.showwarning = _show_warning
     try:
         app()
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
+    except KeyboardInterrupt:  # one between the commands (their own Ctrl-C is handled in app.py)
+        sys.exit(interrupted())
     except Exception as exc:  # a bug: one line, the traceback only with --debug
         sys.exit(internal_error(exc))

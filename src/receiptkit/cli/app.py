@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 the command ran but found a problem (e.g. no match,
 a tampered log); 2 bad usage or unreadable input (a one-line error, no
-traceback unless ``--debug``).
+traceback unless ``--debug``); 3 an internal error; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ __all__ = [
     "DAYFIRST_HELP",
     "EXIT_FOUND_PROBLEM",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "DayfirstOption",
@@ -30,6 +31,7 @@ __all__ = [
     "err_console",
     "fail",
     "internal_error",
+    "interrupted",
     "pd_isna",
     "with_key_options",
     "with_order_flags",
@@ -42,6 +44,29 @@ class _Commands(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: Typer's (vendored) Click context
         refuse_both_order_flags(args)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a Ctrl-C stops it with one line, ``interrupted``, and exit 130 (:func:`interrupted`).
+
+        Typer turned a KeyboardInterrupt into a silent exit 130: the clerk saw nothing at all.
+        """
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise typer.Exit(interrupted()) from None
+
+
+def interrupted() -> int:
+    """Report a Ctrl-C as ``interrupted`` on stderr (under ``--debug`` the traceback first) and return the
+    exit code, 130 (128 + SIGINT, as a shell reports it). The audit log's own guard has already run: an append that was
+    under way finished and signed its head before the KeyboardInterrupt reached here."""
+    import sys
+    import traceback
+
+    if _state["debug"]:
+        traceback.print_exc()
+    print("interrupted", file=sys.stderr, flush=True)
+    return EXIT_INTERRUPTED
 
 
 def refuse_both_order_flags(args: Sequence[str]) -> None:
@@ -73,6 +98,8 @@ err_console = Console(stderr=True)
 _state = {"debug": False}
 
 EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+#: a Ctrl-C (KeyboardInterrupt): 128 + SIGINT, as shells report it
+EXIT_INTERRUPTED = 130
 
 DAYFIRST_HELP = (
     "Read a typed numeric date day first (3/11: 3 November) or month first (11 March). "
