@@ -503,3 +503,30 @@ def test_ctrl_c_between_the_commit_and_the_head_file_still_signs_the_head(
         report = log.verify()
         assert report.ok, report.problem
         assert log.rows().iloc[-1]["event_type"] == "note"
+
+
+def test_ctrl_c_while_a_new_log_is_created_still_writes_its_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `receiptkit reprint` creates the log: it commits the keyed, empty log, then writes the signed
+    empty head. A Ctrl-C between the two left a log without a head: `audit verify` said TAMPERED: no_head
+    for a log nobody had touched. The interrupt now waits for the head, as an append's does."""
+    import os
+    import signal
+
+    write = ChainHead.write
+
+    def interrupted_write(self: ChainHead, target: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C after the new log's commit, before its head file
+        write(self, target)  # type: ignore[arg-type]
+
+    target = tmp_path / "new.sqlite"
+    monkeypatch.setattr(ChainHead, "write", interrupted_write)
+    with pytest.raises(KeyboardInterrupt):
+        AuditLog(target, key=KEY)
+    monkeypatch.setattr(ChainHead, "write", write)
+    with AuditLog(target, create=False, key=KEY) as log:
+        report = log.verify()
+        assert report.ok, report.problem
+        log.record("note", "X", {"n": 1})
+        assert log.verify().ok

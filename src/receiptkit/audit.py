@@ -1138,7 +1138,7 @@ class AuditLog:
             secret = self._secret_key()
         except AuditError:
             return  # no key yet: the first append (which needs one) keys the log
-        with self._file_lock():
+        with self._file_lock(), _interrupt_after():  # a Ctrl-C waits for the head, as an append's does
             with self._engine.begin() as conn:
                 self._lock_db(conn)
                 empty = self._initialise_in(conn, secret)
