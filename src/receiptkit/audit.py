@@ -508,7 +508,10 @@ class Attempt:
     attempt in every later row (``ref_seq``). ``code`` is the verification code
     to print, ``reprint_no`` the "Reprint N" number and ``printed_at`` the time
     the code covers. ``state`` is the attempt's state when this object was made
-    and ``tries`` how many times it was started (1 + retries).
+    and ``tries`` how many times it was started (1 + retries). ``slip_tz`` is the
+    zone the slip printed its times in (the journal row's: ``Asia/Shanghai``,
+    ``+08:00``), which the code does not cover (it holds them in UTC); None for
+    an attempt recorded before session 16.
     """
 
     attempt_id: int
@@ -522,6 +525,7 @@ class Attempt:
     state: str = "pending"
     tries: int = 1
     since: dt.datetime | None = None
+    slip_tz: str | None = None
 
     @property
     def fields(self) -> dict[str, str]:
@@ -1382,6 +1386,7 @@ class AuditLog:
         )
         operator_text = _scrub(_required_text(operator, "operator"), "operator")
         kind = common["output_kind"]
+        slip_tz = slip_zone(row)
         box: dict[str, Any] = {}
 
         def build(conn: Connection, now: dt.datetime) -> list[dict[str, Any]]:
@@ -1404,6 +1409,8 @@ class AuditLog:
             fields = canonical_fields(row, number, now)
             code = make_code(fields, secret)
             payload = {**common, "fields": fields, "mac": code.mac, "key_id": secret.key_id}
+            if slip_tz is not None:  # the zone the slip prints its times in; the code covers them in UTC
+                payload["slip_tz"] = slip_tz
             if code.signature is not None:  # public like the MAC: both are printed on the slip
                 payload.update(signature=code.signature, key_fingerprint=code.key_fingerprint)
             box["code"] = code
@@ -1431,6 +1438,7 @@ class AuditLog:
             output_kind=kind,
             override_rule=override_rule,
             since=_parse_iso(written["recorded_at"]),
+            slip_tz=slip_tz,
         )
 
     def _reprint_details(
@@ -2336,6 +2344,18 @@ def _event(row: Mapping[str, Any]) -> Event:
     )
 
 
+def slip_zone(row: Mapping[str, Any]) -> str | None:
+    """The zone a duplicate of ``row`` prints its times in: that of ``row["ts"]`` as
+    :func:`receiptkit.timeparse.zone_text` writes it (``Asia/Shanghai``, ``+08:00``); None when unknown."""
+    from receiptkit.timeparse import zone_text
+
+    try:
+        zone = pd.Timestamp(row["ts"]).tzinfo
+        return zone_text(zone) if zone is not None else None
+    except (KeyError, TypeError, ValueError):  # no usable time: canonical_fields refuses the row anyway
+        return None
+
+
 def _attempt_from_row(row: Any) -> Attempt:
     details = json.loads(row.details)
     fields = details["fields"]
@@ -2357,6 +2377,7 @@ def _attempt_from_row(row: Any) -> Attempt:
         output_kind=details.get("output_kind", ""),
         override_rule=details.get("override_rule"),
         since=_parse_iso(row.recorded_at),
+        slip_tz=details.get("slip_tz") if isinstance(details.get("slip_tz"), str) else None,
     )
 
 

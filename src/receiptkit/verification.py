@@ -487,7 +487,10 @@ class Verification:
     payload says signed it. ``checked`` is false when the key given could not
     check the code at all (a short code, and an audit log keyed with another
     key: a key mix-up, or a log rebuilt under another key): then ``genuine`` is
-    false and the slip is not shown forged either.
+    false and the slip is not shown forged either. ``slip_tz`` is the zone the
+    duplicate printed its times in (``Asia/Shanghai``, ``+08:00``), from the
+    audit log; None when no log was consulted (a QR payload checked offline
+    carries its times in UTC only) or the reprint was logged before session 16.
     """
 
     genuine: bool
@@ -503,6 +506,7 @@ class Verification:
     signature_ok: bool | None = None
     key_fingerprint: str | None = None
     checked: bool = True
+    slip_tz: str | None = None
 
     def __bool__(self) -> bool:
         return self.genuine
@@ -887,6 +891,7 @@ def _verify_payload(
         in_log=True,
         status=log.attempt_status(match.attempt_id),
         attempt_id=match.attempt_id,
+        slip_tz=match.slip_tz,
         **claims,
     )
 
@@ -922,6 +927,7 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
                 in_log=True,
                 status=log.attempt_status(attempt.attempt_id),
                 attempt_id=attempt.attempt_id,
+                slip_tz=attempt.slip_tz,
                 **_claims(attempt.fields),
             )
     return Verification(

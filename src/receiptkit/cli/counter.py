@@ -965,6 +965,15 @@ def verify_cmd(
             "offline, without any secret."
         ),
     ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="Show the sale's and the reprint's times in this zone (Asia/Shanghai, +08:00). Default: the "
+            "zone the duplicate printed them in, as the audit log records it; UTC when it is not known "
+            "(a QR payload checked without the log).",
+            callback=checked_zone(),
+        ),
+    ] = None,
 ) -> None:
     """Tell whether a presented duplicate is genuine, and which transaction and reprint it is.
 
@@ -1001,7 +1010,9 @@ def verify_cmd(
     )
     if answer.genuine and answer.fields:
         console.print(
-            f"compare with the paper: {escape(_claimed(answer.fields))}", highlight=False, soft_wrap=True
+            f"compare with the paper: {escape(_claimed(answer.fields, tz or answer.slip_tz))}",
+            highlight=False,
+            soft_wrap=True,
         )
     if answer.genuine and answer.status is not None and answer.status != "printed":
         console.print(
@@ -1023,8 +1034,31 @@ _NOT_PRINTED = {
 }
 
 
-def _claimed(fields: dict[str, str]) -> str:
-    """What a genuine code vouches for, in words: the fields the verifier compares with the printed slip."""
+def _as_on_slip(utc: str, zone: str | None) -> str:
+    """A time the code covers (``2026-11-18T00:11:17Z``) as the duplicate printed it: in ``zone``, named after
+    it (``2026-11-18 08:11:17 Asia/Shanghai``, ``... UTC+08:00``); in UTC, saying so, when the zone is unknown."""
+    import pandas as pd
+
+    from receiptkit.slip.document import zone_label
+    from receiptkit.timeparse import resolve_tz
+
+    try:
+        stamp = pd.Timestamp(utc)
+    except (TypeError, ValueError):
+        return f"{utc} (UTC)"
+    if stamp.tzinfo is None:
+        return f"{utc} (UTC)"
+    if zone is None:
+        return f"{stamp.tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC"
+    local = stamp.tz_convert(resolve_tz(zone))
+    return f"{local:%Y-%m-%d %H:%M:%S} {zone_label(local) or zone}"
+
+
+def _claimed(fields: dict[str, str], zone: str | None = None) -> str:
+    """What a genuine code vouches for, in words: the fields the verifier compares with the printed slip.
+
+    Times are shown in ``zone`` (the zone the slip printed them in), named; without one in UTC, with a
+    note saying how to see them as the slip shows them (``--tz``)."""
     import receiptkit as rk
 
     amount = fields.get("amount_minor", "")
@@ -1038,7 +1072,7 @@ def _claimed(fields: dict[str, str]) -> str:
         f"terminal {fields.get('terminal_id') or '?'}",
         f"{fields.get('txn_type', '')} {fields.get('status', '')}".strip(),
         money,
-        f"at {fields.get('ts', '')} (UTC)",
+        f"at {_as_on_slip(fields.get('ts', ''), zone)}",
     ]
     for label, name in (
         ("card ****", "card_last4"),
@@ -1050,5 +1084,8 @@ def _claimed(fields: dict[str, str]) -> str:
             parts.append(f"{label}{fields[name]}")
     if fields.get("wallet_txn_id"):
         parts.append(f"wallet {fields['wallet_txn_id']}")
-    parts.append(f"reprinted {fields.get('printed_at', '')} (UTC)")
-    return ", ".join(parts)
+    parts.append(f"reprinted {_as_on_slip(fields.get('printed_at', ''), zone)}")
+    said = ", ".join(parts)
+    if zone is None:
+        said += " (the slip prints these times in the shop's zone: give --tz ZONE to see them so)"
+    return said
