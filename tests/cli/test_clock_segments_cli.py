@@ -81,7 +81,7 @@ def test_reconcile_keeps_segments_and_find_uses_them(tmp_path: Path) -> None:
     assert done.exit_code in (0, 1), done.output
     assert "terminal T9 clock in 2 segments" in done.output
     data = json.loads((tmp_path / "journal.csv.receiptkit.json").read_text(encoding="utf-8"))
-    assert data["version"] == 3 and len(data["clock_offsets"]["T9"]["segments"]) == 2
+    assert data["version"] == 4 and len(data["clock_offsets"]["T9"]["segments"]) == 2
     evidence = ["--amount", "88.00", "--time", "2026-11-20 15:42", "--last4", "1234", "--tz", TZ]
     used = _invoke("find", "--journal", str(journal), *evidence)
     assert "UNMATCHED" not in used.output and "MATCHED" in used.output and "S1" in used.output, used.output

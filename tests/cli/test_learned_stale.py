@@ -67,3 +67,60 @@ def test_reprint_says_it_too(demo_dir, tmp_path, monkeypatch):
     ]
     done = CliRunner().invoke(app, [*args, "--audit", str(tmp_path / "audit.sqlite")])
     assert done.exit_code == 2 and "journal.csv changed after these were learned" in done.output, done.output
+
+
+def test_a_new_export_with_the_clock_corrected_is_held_not_matched_to_a_stranger(demo_dir, tmp_path):
+    """``reconcile`` records the rows each offset was learned from; a journal whose rows differ is doubted.
+
+    The vendor's new export corrects the off terminal's times. Its old offset would move another sale of the
+    amount onto the customer's minute, or the customer's own sale hours away; ``find`` now holds the proof
+    and says why, instead of matching by the old offset.
+    """
+    import pandas as pd
+
+    for name in ("journal.csv", "proofs.csv"):
+        shutil.copy(demo_dir / name, tmp_path / name)
+    journal = tmp_path / "journal.csv"
+    done = CliRunner().invoke(
+        app,
+        [
+            "reconcile",
+            "--journal",
+            str(journal),
+            "--proofs",
+            str(tmp_path / "proofs.csv"),
+            "--fx",
+            "HKD:CNY=0.92",
+        ],
+    )
+    assert done.exit_code in (0, 1), done.output
+    data = json.loads((tmp_path / "journal.csv.receiptkit.json").read_text(encoding="utf-8"))
+    terminal, entry = max(data["clock_offsets"].items(), key=lambda kv: abs(kv[1]["offset_s"]))
+    offset = int(entry["offset_s"])
+    assert abs(offset) >= 360 and terminal in data["journal_rows"]
+    frame = pd.read_csv(journal, dtype=str, keep_default_na=False)
+    mine = frame["terminal_id"] == terminal
+    sales = frame[mine & (frame["status"] == "approved") & (frame["txn_type"] == "sale")]
+    row = sales.iloc[len(sales) // 2]
+    zone = "Asia/Hong_Kong" if row["currency"] == "HKD" else "Asia/Shanghai"
+    true_time = (pd.Timestamp(row["ts"]) - pd.Timedelta(seconds=offset)).tz_convert(zone)
+    amount = f"{int(row['amount_minor']) // 100}.{int(row['amount_minor']) % 100:02d}"
+    evidence = ["--amount", amount, "--currency", row["currency"], "--tz", zone, "--no-cache"]
+    evidence += ["--time", true_time.strftime("%Y-%m-%d %H:%M")]
+    before = CliRunner().invoke(app, ["find", "--journal", str(journal), *evidence], terminal_width=200)
+    assert before.exit_code == 0 and "MATCHED" in before.output and row["txn_id"] in before.output, (
+        before.output
+    )
+    # the new export: the same sales, the terminal's times corrected
+    frame.loc[mine, "ts"] = [
+        (pd.Timestamp(t) - pd.Timedelta(seconds=offset)).isoformat(sep=" ") for t in frame.loc[mine, "ts"]
+    ]
+    frame.to_csv(journal, index=False)
+    after = CliRunner().invoke(app, ["find", "--journal", str(journal), *evidence], terminal_width=200)
+    assert after.exit_code == 1 and "AMBIGUOUS" in after.output, after.output
+    assert (
+        f"terminal {terminal}'s" in after.output
+        and "differ from those its clock offset was learned from" in (after.output)
+    )
+    assert "run reconcile again on this journal" in after.output
+    assert "changed after these were learned" not in after.output  # the precise note, not the file-time one

@@ -228,7 +228,7 @@ def test_kept_segments_serve_find_journal_index_and_round_trip(tmp_path) -> None
     path = tmp_path / "journal.csv.receiptkit.json"
     kept = rk.save_learned(path, result, journal_name="journal.csv")
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["version"] == 3 and len(data["clock_offsets"]["T9"]["segments"]) == 2
+    assert data["version"] == 4 and len(data["clock_offsets"]["T9"]["segments"]) == 2
     again = rk.load_learned(path)
     assert again.clock_segments == kept.clock_segments and len(again.clock_segments["T9"]) == 2
     sms = proofs(_sms("s1", 8800, "15:42:00", "1234"))

@@ -110,7 +110,7 @@ def find(
     """
     import receiptkit as rk
     from receiptkit.cli.journal_cache import read_journal_cached
-    from receiptkit.cli.reconcile import learned_for
+    from receiptkit.cli.reconcile import beyond_note, learned_for
 
     evidence = _Evidence(
         amount,
@@ -144,7 +144,7 @@ def find(
             clocks = candidate_clocks(index, ranked.head(top))  # the offsets the matcher used on each
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
-    for line in (learned_note, currency_note, note):
+    for line in (learned_note, beyond_note(index), currency_note, note):
         if line:
             err_console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
     console.print(f"proof: {escape(_describe_proof(proof.iloc[0], tz))}", highlight=False, soft_wrap=True)
@@ -730,13 +730,18 @@ def reprint_cmd(
             from receiptkit.cli.reconcile import learned_for
 
             kept, aliases, _ = learned_for(journal, learned, use_learned, audit if audit.is_file() else None)
-            if kept and use_learned:  # find said it on its note line; the reprint says it too
+            if kept and use_learned and not kept.journal_rows:  # find said it on its note line; reprint too
                 from receiptkit.cli.reconcile import journal_changed_since
 
                 stale = journal_changed_since(journal, learned or rk.learned_path(journal))
                 if stale:
                     err_console.print(f"note: {escape(stale)}", highlight=False, soft_wrap=True)
             index = kept.index(log, merchant_aliases=aliases)
+            from receiptkit.cli.reconcile import beyond_note
+
+            later = beyond_note(index)
+            if later:
+                err_console.print(f"note: {escape(later)}", highlight=False, soft_wrap=True)
             # and its billing rates, priors of absence and wallet payees (Learned.policy), as `find` weighs it
             item = _proof_choice(rk.find(index, proof, policy=kept.policy()), proof_row, log, txn_id)
         elif trace is not None:

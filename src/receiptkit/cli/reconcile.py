@@ -40,6 +40,7 @@ from receiptkit.errors import ProofError, ReceiptkitError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from receiptkit.matching.index import JournalIndex
     from receiptkit.matching.learned import Learned
     from receiptkit.reports import Reconciliation
 
@@ -72,13 +73,44 @@ def learned_for(
     notes = []
     if kept:
         notes.append(f"using what earlier runs learned: {kept.describe()}")
-        stale = journal_changed_since(journal, learned or rk.learned_path(journal)) if stale_note else ""
+        # a file that records the rows each offset was learned from says more, per terminal (beyond_note)
+        dated = stale_note and not kept.journal_rows
+        stale = journal_changed_since(journal, learned or rk.learned_path(journal)) if dated else ""
         if stale:
             notes.append(stale)
     if aliases:
         assert audit is not None  # aliases come from the audit log's register only
         notes.append(f"merchant aliases declared for {len(aliases)} terminal(s) in {audit.name}")
     return kept, aliases, "; ".join(notes)
+
+
+def beyond_note(index: JournalIndex) -> str:
+    """A line for people: the terminals whose sales were logged after their kept clock offset was learned.
+
+    ``""`` when there are none. See :meth:`receiptkit.Learned.apply`.
+    """
+    counts = getattr(index, "beyond_counts", {})
+    if not counts:
+        return ""
+    import pandas as pd
+
+    through = getattr(index, "learned_through", {})
+    parts = []
+    for terminal, n in sorted(counts.items()):
+        if through.get(terminal) is None:
+            parts.append(
+                f"terminal {terminal}'s {n:,} sales differ from those its clock offset was learned from"
+            )
+        else:
+            stamp = pd.Timestamp(through[terminal], unit="s", tz="UTC").tz_convert(index.tz)
+            parts.append(
+                f"terminal {terminal} has {n:,} sale{'s' if n != 1 else ''} logged after its clock offset was "
+                f"learned (its sales up to {stamp:%Y-%m-%d %H:%M})"
+            )
+    return (
+        "; ".join(parts) + ": its clock may have been set right since, so a proof that another of its sales "
+        "could fit that way is held; run reconcile again on this journal"
+    )
 
 
 def journal_changed_since(journal: Path, learned: Path) -> str:
@@ -284,7 +316,7 @@ def reconcile_cmd(
             if learn:
                 target = rk.learned_path(journal)
                 try:
-                    now_kept = rk.save_learned(target, rec.result, journal_name=journal.name)
+                    now_kept = rk.save_learned(target, rec.result, journal_name=journal.name, journal=log)
                     learned_note = f"kept for the counter in {target.name}: {now_kept.describe()}"
                 except ReceiptkitError as exc:
                     learned_note = f"could not keep what this run learned: {exc}"

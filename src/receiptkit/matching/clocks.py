@@ -37,6 +37,7 @@ import pandas as pd
 __all__ = [
     "CARD_CLOCK",
     "ClockSegment",
+    "beyond_doubt",
     "card_clock_clashes",
     "card_clock_key",
     "card_clock_of",
@@ -302,6 +303,59 @@ def clock_doubt(index: Any, proofs: Any) -> np.ndarray:
     out[asked] = index.terminal_code[rows[a]]
     named = _named_by_number(index, proofs)
     out[named] = -1
+    return out
+
+
+def beyond_doubt(index: Any, proofs: Any) -> np.ndarray:
+    """Per proof, the terminal (code) of a row logged after its offset was learned that may be its sale; -1: none.
+
+    A kept offset was learned from the journal's rows up to a time
+    (:mod:`.journalrows`). A row logged after that may have been logged by a
+    clock set right since: its sale happened at its logged time, not where the
+    old offset puts it. A proof whose window holds such a row's logged time
+    (its side, amount and currency) while the old offset puts that row
+    outside the window has a rival the offset hides: if the clock was set
+    right, that row is its sale, and the sale the offset brings in is a
+    stranger's. Such a proof is not matched on time. A row that fits the window
+    both ways is no rival (it is a candidate either way), and a proof whose
+    full wallet number, order number or RRN names a row is exempt.
+    """
+    n = len(proofs)
+    out = np.full(n, -1, dtype=np.int64)
+    rows = getattr(index, "beyond_rows", None)
+    if rows is None or not len(rows) or not n:
+        return out
+    group = index.row_group[rows]
+    approved = (group >= 0) & (index.side[rows] >= 0)  # a declined attempt is no stranger's sale
+    rows, group = rows[approved], group[approved]
+    if not len(rows):
+        return out
+    logged = index.ts_s[rows]
+    base = int(logged.min()) - 1
+    span = np.int64(1) << 40
+    key = group * span + (logged - base)
+    order = np.argsort(key, kind="stable")
+    key, rows = key[order], rows[order]
+    pgroup = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
+    asked = np.flatnonzero(pgroup >= 0)
+    lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
+    hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
+    a = np.searchsorted(key, pgroup[asked] * span + lo, side="left")
+    b = np.searchsorted(key, pgroup[asked] * span + hi, side="right")
+    count = np.maximum(b - a, 0)
+    if not count.any():
+        return out
+    q = np.repeat(asked, count)  # every (proof, row) pair whose logged time is in the proof's window
+    start = np.repeat(a - np.cumsum(count) + count, count)
+    r = rows[start + np.arange(len(q))]
+    placed = index.ts_adj[r]
+    rival = (placed < proofs.lo[q]) | (placed > proofs.hi[q])
+    q, r = q[rival], r[rival]
+    if not len(q):
+        return out
+    first = np.unique(q, return_index=True)[1]
+    out[q[first]] = index.terminal_code[r[first]]
+    out[_named_by_number(index, proofs)] = -1
     return out
 
 

@@ -30,7 +30,7 @@ from receiptkit.errors import ProofError
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import _numbers_found, absence_priors
 from receiptkit.matching.batch import BatchEstimates
-from receiptkit.matching.clocks import card_clock_clashes, card_clocks, clock_inputs
+from receiptkit.matching.clocks import card_clock_clashes, card_clock_key, card_clocks, clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed
@@ -226,7 +226,14 @@ def _read_table(
             for t, v in kept_all.items()
             if t not in used and t not in kept_segments and kept_cards.get(t) not in used
         }
-        index.set_clock_offsets({**kept, **used}, {**kept_segments, **segments})
+        # a terminal learned again from these proofs: its clock is known on every row they speak of
+        again = set(used) | set(segments)
+        through = {
+            t: v
+            for t, v in getattr(index, "learned_through", {}).items()
+            if t not in again and card_clock_key(t) not in again
+        }
+        index.set_clock_offsets({**kept, **used}, {**kept_segments, **segments}, through)
         segments = {**kept_segments, **segments}
         if kept or kept_segments:
             offsets = pd.concat(
@@ -429,11 +436,7 @@ def find(
     if learned:
         if isinstance(journal, JournalIndex):
             index = journal
-            kept = learned.clock_offsets_for(index.terminal_names)  # refuses a key read two ways
-            index.set_clock_offsets(kept, learned.clock_segments)
-            index.kept_clock_offsets = dict(kept)
-            index.kept_clock_segments = dict(index.clock_segments)
-            index.add_merchant_aliases(learned.merchant_aliases)
+            learned.apply(journal)  # refuses a key read two ways; the offsets replace the index's
         else:
             index = learned.index(journal)
     else:

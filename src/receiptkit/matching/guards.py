@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.matching.channel import number_dates, proof_wallets_of
-from receiptkit.matching.clocks import clock_doubt
+from receiptkit.matching.clocks import _duration, beyond_doubt, clock_doubt
 from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
@@ -474,6 +474,33 @@ def number_time_disagrees(
     return out, row_of
 
 
+#: The flag of a proof held because a sale logged after its terminal's kept offset was learned may be its own.
+LATER_FLAG = "clock_learned_before"
+
+
+def beyond_text(index: JournalIndex, terminal: str) -> str:
+    """Why a proof near a sale logged after its terminal's kept offset was learned is not matched, in words."""
+    offset = (index.clock_offsets or {}).get(terminal)
+    shown = f" ({_duration(int(offset))})" if offset is not None else ""
+    through = getattr(index, "learned_through", {}).get(terminal)
+    if through is None:
+        learned = (
+            f"terminal {terminal}'s clock offset{shown} was learned from other rows than this journal holds for it "
+            "(a new export, or sales added since)"
+        )
+    else:
+        stamp = pd.Timestamp(through, unit="s", tz="UTC").tz_convert(index.tz)
+        learned = (
+            f"terminal {terminal}'s clock offset{shown} was learned from its sales up to "
+            f"{stamp:%Y-%m-%d %H:%M} and this sale may be logged after that"
+        )
+    return (
+        learned
+        + ": if its clock was set right since, a sale logged at this time is the one, not the sale the "
+        "old offset puts here; run reconcile again on this journal"
+    )
+
+
 def guards(
     index: JournalIndex,
     proofs: ProofArrays,
@@ -495,6 +522,8 @@ def guards(
     is on by more than ``tolerance_s`` on a terminal whose clock is known (:func:`number_time_disagrees`).
     """
     doubt = clock_doubt(index, proofs)
+    later = beyond_doubt(index, proofs)  # a sale logged after the kept offset was learned
+    doubt = np.where(doubt >= 0, doubt, later)
     blocked = np.zeros(len(pair_txn), dtype=bool)
     disagrees, _ = number_date_disagrees(proofs, tolerance_hours)
     twice = twice_blocked(index, proofs, tolerance_hours)
@@ -538,8 +567,12 @@ def guard_notes(
         if flag:
             flags.setdefault(k, set()).add(flag)
 
+    changed = clock_doubt(index, proofs) < 0  # not a clock change's doubt: a sale logged after learning
     for k in np.flatnonzero(doubt >= 0):
         terminal = index.terminals[doubt[k]]
+        if changed[k]:
+            add(int(k), beyond_text(index, str(terminal)), LATER_FLAG)
+            continue
         add(
             int(k),
             f"terminal {terminal}'s clock changed near this time and which offset applies is unclear: "

@@ -49,6 +49,8 @@ _SHIFT = np.int64(1) << np.int64(33)  # seconds inside a group key (about 270 ye
 _AMOUNT_BITS = 42
 _RETRY_S = 600  # a declined attempt followed by an approved one of the same card within this is retried
 _BULK_LOOKUP = 256  # more queries than this: one hash join instead of binary searches
+#: A row logged after its terminal's offset was learned is doubted only when the offset moves it this far.
+BEYOND_MIN_S = 60
 
 
 @dataclass
@@ -668,12 +670,21 @@ class JournalIndex:
         self,
         offsets: Mapping[str, float],
         segments: Mapping[str, Sequence[ClockSegment]] | None = None,
+        learned_through: Mapping[str, int | None] | None = None,
     ) -> None:
         """Use these per-terminal clock offsets (seconds ahead of true time).
 
         ``segments``: terminals whose clock jumped (:mod:`.clocks`), each a
         list of :class:`~receiptkit.matching.clocks.ClockSegment`; they win
         over the terminal's one offset. ``None`` keeps the segments in use.
+
+        ``learned_through``: terminals whose offsets were learned from this
+        journal's rows up to a logged time (UTC seconds; ``None``: none of its
+        rows, the journal's rows differ from those learned from:
+        :mod:`.journalrows`). A row logged after that, moved by a minute or
+        more, may be a sale logged by a clock set right since: its logged time
+        is kept as a second place (:func:`~receiptkit.matching.clocks.beyond_doubt`).
+        ``None`` keeps those in use; a terminal not named has no limit.
         """
         wanted = {str(k): float(v) for k, v in offsets.items()}
         pieces = (
@@ -681,10 +692,20 @@ class JournalIndex:
             if segments is None
             else {str(k): tuple(v) for k, v in segments.items() if len(v)}
         )
-        if getattr(self, "clock_offsets", None) == wanted and self.clock_segments == pieces:
+        through = (
+            getattr(self, "learned_through", {})
+            if learned_through is None
+            else {str(k): (None if v is None else int(v)) for k, v in learned_through.items()}
+        )
+        if (
+            getattr(self, "clock_offsets", None) == wanted
+            and self.clock_segments == pieces
+            and getattr(self, "learned_through", {}) == through
+        ):
             return  # already sorted for these offsets: a counter lookup must not re-sort the journal
         self.clock_offsets = wanted
         self.clock_segments = pieces
+        self.learned_through: dict[str, int | None] = through
         per_terminal = np.zeros(len(self.terminals) + 1)
         per_card = np.zeros(len(self.terminals) + 1)  # a terminal's card sales: their own clock, if given
         cards = {owner: key for key, owner in card_clocks(self.clock_offsets, self.terminal_names).items()}
@@ -713,6 +734,7 @@ class JournalIndex:
         # every possible place of a row whose clock segment is unclear (clocks.clock_doubt)
         self.offset_alt_rows = np.concatenate(alt_rows)
         self.offset_alt_s = np.concatenate(alt_s)
+        self._beyond_learned()
         self.ts_adj = self.ts_s - self.offset_s
         self.day_adj = (self.ts_adj + self.utc_offset_s) // 86400  # corrected local day (days since 1970)
         moved = np.flatnonzero(self.offset_s != 0)
@@ -726,6 +748,34 @@ class JournalIndex:
             )
             self.day_adj[moved] = stamps.tz_localize(None).as_unit("s").asi8 // 86400
         self._sort()
+
+    def _beyond_learned(self) -> None:
+        """The rows logged after their terminal's offset was learned, moved by it by a minute or more.
+
+        Each keeps the place its offset gives it; its logged time, the place it
+        has if the clock was set right since, is ``beyond_rows`` (read by
+        :func:`~receiptkit.matching.clocks.beyond_doubt`). ``beyond_counts``:
+        how many per terminal, for a note.
+        """
+        self.beyond_rows = np.empty(0, dtype=np.int64)
+        self.beyond_counts: dict[str, int] = {}
+        if not self.learned_through or not len(self):
+            return
+        found: list[np.ndarray] = []
+        codes = {str(t): k for k, t in enumerate(self.terminals)}
+        for terminal, through in self.learned_through.items():
+            code = codes.get(terminal)
+            if code is None:
+                continue
+            rows = np.flatnonzero(self.terminal_code == code)
+            if through is not None:
+                rows = rows[self.ts_s[rows] > through]
+            rows = rows[np.abs(self.offset_s[rows]) >= BEYOND_MIN_S]
+            if len(rows):
+                found.append(rows)
+                self.beyond_counts[terminal] = len(rows)
+        if found:
+            self.beyond_rows = np.sort(np.concatenate(found))
 
     def _doubt_stray_offsets(self, alt_rows: list[np.ndarray], alt_s: list[np.ndarray]) -> None:
         """Rows that a terminal's one offset would move out of the journal's period: that offset is not theirs.

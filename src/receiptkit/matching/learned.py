@@ -74,14 +74,16 @@ from receiptkit.errors import LearnedFileError, ReceiptkitError
 from receiptkit.frames import side_report
 from receiptkit.matching.clocks import ClockSegment, _duration, card_clock_key, card_clock_of
 from receiptkit.matching.elsewhere import kept_probability
+from receiptkit.matching.journalrows import TerminalRows, terminal_rows
 
 __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
 
 LEARNED_SUFFIX = ".receiptkit.json"
 _FORMAT = "receiptkit-learned"
 # 3: card sales' clocks marked (card_sales_of); 2: clock segments (terminals whose clock jumped); 1 and 2 still load
-_VERSION = 3
-_READABLE = (1, 2, 3)
+# 4: the journal rows each terminal's offset was learned from (journal_rows)
+_VERSION = 4
+_READABLE = (1, 2, 3, 4)
 _CARD_MARK = "card_sales_of"  # an entry that is a terminal's card sales' clock names its terminal
 
 
@@ -118,6 +120,53 @@ class Learned:
     # per merchant and wallet ("wechat", "alipay"): how many records proved whom its payments go to, and those
     # payees (matching.payees): one record at the counter cannot tell
     wallet_payees: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = field(default_factory=dict)
+    # per terminal, the journal rows its clock offset was learned from (matching.journalrows; version 4): the
+    # counter doubts a sale logged after them, or all its sales when its rows differ. Empty: not known
+    journal_rows: dict[str, TerminalRows] = field(default_factory=dict)
+
+    def learned_through(self, journal: pd.DataFrame) -> dict[str, int | None]:
+        """Per terminal with a kept offset and known rows, up to when ``journal``'s rows are the ones learned from.
+
+        The logged time (UTC seconds) of the last row the offset was learned
+        from when ``journal`` holds exactly those rows up to then; ``None`` when
+        its rows up to then differ (a new export, sales added late): no row of
+        it is known to keep that clock. Terminals whose rows the file does not
+        record (files before version 4, offsets given by hand) are not named.
+        """
+        from receiptkit.matching.clocks import card_clock_of
+        from receiptkit.matching.journalrows import rows_up_to
+
+        offsets = set(self.clock_offsets) | set(self.clock_segments)
+        owners = offsets | {o for k in offsets if (o := card_clock_of(k)) is not None}
+        known = {t: r for t, r in self.journal_rows.items() if t in owners}
+        if not known:
+            return {}
+        now = rows_up_to(journal, {t: r.through_s for t, r in known.items()})
+        out: dict[str, int | None] = {}
+        for terminal, kept in known.items():
+            seen = now.get(terminal)
+            same = seen is not None and (seen.rows, seen.digest) == (kept.rows, kept.digest)
+            out[terminal] = kept.through_s if same else None
+        return out
+
+    def apply(self, index):  # -> JournalIndex (imported lazily)
+        """Set these offsets, segments and aliases on ``index`` as kept ones (known before any proof is seen).
+
+        The offsets as ``index``'s terminal ids use them (:meth:`clock_offsets_for`), limited to the rows they
+        were learned from (:meth:`learned_through`). Returns ``index``.
+        """
+        offsets = self.clock_offsets_for(index.terminal_names)
+        cached = getattr(index, "_learned_through", None)  # the counter asks again and again on one index
+        if cached is not None and cached[0] is self.journal_rows:
+            through = cached[1]
+        else:
+            through = self.learned_through(index.journal)
+            index._learned_through = (self.journal_rows, through)
+        index.set_clock_offsets(offsets, self.clock_segments, through)
+        index.kept_clock_offsets = dict(offsets)  # known before any proof is seen, as JournalIndex keeps them
+        index.kept_clock_segments = dict(index.clock_segments)
+        index.add_merchant_aliases(self.merchant_aliases)
+        return index
 
     def clock_offsets_for(self, terminals: Iterable[object]) -> dict[str, int]:
         """The clock offsets as a journal with these terminal ids uses them.
@@ -211,12 +260,7 @@ class Learned:
         """
         from receiptkit.matching.index import JournalIndex
 
-        index = JournalIndex(journal, merchant_aliases=self.merchant_aliases)
-        # the offsets as this journal's terminal ids (validated, as the index reads them) use them
-        offsets = self.clock_offsets_for(index.terminal_names)
-        index.set_clock_offsets(offsets, self.clock_segments)
-        index.kept_clock_offsets = dict(offsets)  # known before any proof is seen, as JournalIndex keeps them
-        index.kept_clock_segments = dict(index.clock_segments)
+        index = self.apply(JournalIndex(journal))
         if merchant_aliases:
             index.add_merchant_aliases(merchant_aliases)
         return index
@@ -349,6 +393,12 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
     if guessed:  # not marked: "X card" beside "X" was written as X's card sales' clock
         cards = {k: o for k in offsets if (o := card_clock_of(k)) is not None and o in offsets}
     payees = _load_payees(target, _section(target, data, "wallet_payees"))
+    rows: dict[str, TerminalRows] = {}
+    for terminal, entry in _section(target, data, "journal_rows").items():
+        try:
+            rows[str(terminal)] = TerminalRows.from_record(entry)
+        except ValueError as exc:
+            raise _bad(target, f"terminal {terminal}: {exc}") from None
     return Learned(
         offsets,
         aliases,
@@ -362,6 +412,7 @@ def load_learned(path: str | os.PathLike[str]) -> Learned:
         card_clocks=cards,
         card_clocks_guessed=guessed,
         wallet_payees=payees,
+        journal_rows=rows,
     )
 
 
@@ -412,6 +463,7 @@ def save_learned(
     clock_segments: Mapping[str, Iterable[ClockSegment]] | None = None,
     journal_name: str | None = None,
     now: dt.datetime | None = None,
+    journal: pd.DataFrame | None = None,
 ) -> Learned:
     """Keep what a run learned, merged into the file at ``path``; returns the merged :class:`Learned`.
 
@@ -425,6 +477,14 @@ def save_learned(
     found one too. Which of the run's keys are card sales' clocks is the
     result's ``attrs["card_clocks"]``; in a mapping or frame given alone,
     ``"X card"`` beside ``"X"``. They are marked in the file (``card_sales_of``).
+
+    ``journal``: the journal the run matched (the frame given to ``match``).
+    Each terminal whose clock is learned again then records the rows it was
+    learned from (``journal_rows``: the last logged time, how many, a digest;
+    :mod:`.journalrows`), and the counter holds a proof whose sale may be
+    logged after them by a clock set right since (:meth:`Learned.apply`).
+    Without it a terminal learned again has no rows recorded, and its offset
+    is used on every row as before (``receiptkit reconcile`` always gives it).
     """
     target = Path(path)
     before = load_learned(target)
@@ -471,6 +531,8 @@ def save_learned(
     for t, kept_pieces in before.clock_segments.items():
         if t in entries:
             entries[t]["segments"] = [p.record() for p in kept_pieces]
+    journal_rows = dict(before.journal_rows)
+    now_rows = terminal_rows(journal) if journal is not None else {}
     for terminal, (seconds, votes) in new.items():
         kept = entries.get(terminal)
         same_pieces = [p.record() for p in pieces.get(terminal, ())] == (kept or {}).get("segments", [])
@@ -478,6 +540,11 @@ def save_learned(
         if votes is None and kept is not None and kept["offset_s"] == seconds and same_pieces and same_kind:
             continue  # an offset given, not estimated (or the file's own, passed back): nothing new
         entries[terminal] = {"offset_s": seconds, "votes": votes, "learned_at": when}
+        owner = run_cards.get(terminal, terminal)  # a card sales' clock was learned from its terminal's rows
+        if owner in now_rows:
+            journal_rows[owner] = now_rows[owner]
+        else:  # learned again from rows not recorded: the old record is not this offset's
+            journal_rows.pop(owner, None)
         if terminal in run_cards:
             entries[terminal][_CARD_MARK] = run_cards[terminal]
         else:  # a terminal learned again with one clock for all its rows: its kept card sales' clock goes
@@ -536,6 +603,11 @@ def save_learned(
                 wallet: {"records": n, "payees": list(names)} for wallet, (n, names) in sorted(w.items())
             }
             for merchant, w in sorted(payees.items())
+        },
+        "journal_rows": {
+            t: r.record()
+            for t, r in sorted(journal_rows.items())
+            if t in entries or any(card_clock_of(k) == t for k in entries)
         },
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"

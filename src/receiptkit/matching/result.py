@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.matching.guards import guard_notes, numbers_shown_twice
+from receiptkit.matching.guards import LATER_FLAG, guard_notes, numbers_shown_twice
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.payees import PAYEE_FLAG, payee_ask, payee_notes
 from receiptkit.matching.policy import MatchPolicy
@@ -504,6 +504,13 @@ def _build_result(
         if status[j] == "ambiguous":  # what tells is the payee, not a last 4 or a number
             ask[j] = payee_ask(proofs, j)
     for j, note in guard_text.items():
+        if status[j] == "unmatched" and not unpaid[j] and LATER_FLAG in guard_flags.get(j, ()):
+            # a sale logged after the kept offset was learned fits the proof if the clock was set right since:
+            # there may be its sale, so it is open, and "nothing in the window" is said of the old offset only
+            status[j] = "ambiguous"
+            reason[j] = f"no sale fits by the kept clock offset, but {note}"
+            flags[j] = ";".join(sorted({*filter(None, str(flags[j]).split(";")), *guard_flags[j]}))
+            continue
         if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
             if j in guard_flags:

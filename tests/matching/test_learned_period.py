@@ -1,0 +1,182 @@
+"""A kept clock offset holds for the rows it was learned from; the counter doubts what came after.
+
+``reconcile`` learned terminal T2's clock as seven minutes fast from the month's rows. Later the counter
+sees the journal grown by sales logged after that, or a new export whose rows differ. If T2's clock was
+set right since, a sale logged after learning happened at its logged time, and the old offset moves a
+stranger's sale of the same amount onto the customer's minute: that was MATCHED (a helper's reproducer: a
+stranger's sale 8 h away at 99.7 %). The learned file now records, per terminal, the rows its offset was
+learned from (``journal_rows``), and a proof that such a row could fit the other way is held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import receiptkit as rk
+from receiptkit.matching.journalrows import rows_up_to, terminal_rows
+
+from .conftest import background, journal, pf, proofs, txn
+
+OFF = 420  # terminal T2's clock was seven minutes fast when the month was reconciled
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def _month_rows() -> list[dict]:
+    rows = [*background()]
+    for k in range(8):  # sales on T2, logged seven minutes late
+        rows.append(
+            txn(f"S{k}", 5100 + 100 * k, f"{9 + k}:15:10", terminal_id="T2", card_last4=f"{1000 + k}")
+        )
+        rows[-1]["ts"] += pd.Timedelta(seconds=OFF)
+    return rows
+
+
+def _learned(tmp_path: Path) -> rk.Learned:
+    """What reconcile keeps: T2's offset, learned from the month's journal."""
+    month = _month_rows()
+    result = rk.match(
+        proofs(*[pf(f"w{k}", 5100 + 100 * k, f"{9 + k}:15:12") for k in range(8)]), journal(*month)
+    )
+    assert rk.clock_offsets(result).loc["T2", "offset_s"] == pytest.approx(OFF, abs=5)
+    path = tmp_path / "journal.csv.receiptkit.json"
+    rk.save_learned(path, result, journal=journal(*month), now=NOW)
+    return rk.load_learned(path)
+
+
+def _counter(clock: str, amount: int, **fields) -> pd.DataFrame:
+    return proofs(pf("c1", amount, clock, kind="manual", ts_precision="minute", **fields))
+
+
+def _verdict(j: pd.DataFrame, proof: pd.DataFrame, learned: rk.Learned) -> dict:
+    return rk.find(j, proof, learned=learned).attrs["verdict"]
+
+
+def test_the_file_records_the_rows_each_offset_was_learned_from(tmp_path: Path) -> None:
+    kept = _learned(tmp_path)
+    data = json.loads((tmp_path / "journal.csv.receiptkit.json").read_text(encoding="utf-8"))
+    assert data["version"] == 4
+    entry = data["journal_rows"]["T2"]
+    assert entry["rows"] == 8 and entry["through"] == "2026-11-20T08:22:10+00:00"  # 16:15:10 + 7 min, UTC
+    assert kept.journal_rows["T2"] == terminal_rows(journal(*_month_rows()))["T2"]
+    # the same journal: every row is one learned from
+    assert kept.learned_through(journal(*_month_rows())) == {"T2": kept.journal_rows["T2"].through_s}
+
+
+def test_a_stranger_moved_onto_the_minute_by_the_old_offset_is_not_matched(tmp_path: Path) -> None:
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    # after reconcile T2's clock was set right: the customer's 18:30 sale is logged at 18:30, and a stranger's
+    # sale of the same amount at 18:37 is where the old offset puts the customer's minute
+    later.append(txn("MINE", 8800, "18:30:05", terminal_id="T2"))
+    later.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2"))
+    j = journal(*later)
+    assert kept.learned_through(j) == {"T2": kept.journal_rows["T2"].through_s}  # the month's rows unchanged
+    blind = rk.find(rk.JournalIndex(j, clock_offsets={"T2": OFF}), _counter("18:30:00", 8800))
+    assert blind.attrs["verdict"]["txn_id"] == "STRANGER"  # what an offset without its period does
+    verdict = _verdict(j, _counter("18:30:00", 8800), kept)
+    assert verdict["status"] == "ambiguous", verdict
+    assert "clock_learned_before" in verdict["flags"]
+    assert "learned from its sales up to 2026-11-20 16:22" in verdict["reason"]
+    assert "run reconcile again" in verdict["reason"]
+
+
+def test_a_sale_after_learning_with_no_rival_is_still_matched(tmp_path: Path) -> None:
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    # the clock was not set right: logged seven minutes late, and no sale of the amount at the customer's minute
+    later.append(txn("LATE", 9900, "18:07:02", terminal_id="T2", card_last4="4321"))
+    verdict = _verdict(journal(*later), _counter("18:00:00", 9900, card_last4="4321"), kept)
+    assert (verdict["status"], verdict["txn_id"]) == ("matched", "LATE"), verdict
+
+
+def test_a_new_export_whose_rows_differ_doubts_every_row_of_the_terminal(tmp_path: Path) -> None:
+    kept = _learned(tmp_path)
+    fixed = _month_rows()
+    for row in fixed:  # the vendor's new export corrected T2's times
+        if row["terminal_id"] == "T2":
+            row["ts"] -= pd.Timedelta(seconds=OFF)
+    fixed.append(txn("STRANGER", 5300, "11:22:11", terminal_id="T2"))  # true time 11:22
+    j = journal(*fixed)
+    assert kept.learned_through(j) == {"T2": None}
+    # S2 (53.00) is now logged at its true 11:15:10; the old offset would put the stranger there
+    verdict = _verdict(j, _counter("11:15:00", 5300), kept)
+    assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+    assert "learned from other rows than this journal holds" in verdict["reason"]
+
+
+def test_a_wallet_number_is_not_held(tmp_path: Path) -> None:
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    later.append(
+        txn(
+            "MINE",
+            8800,
+            "18:30:05",
+            terminal_id="T2",
+            channel="wechat",
+            wallet_txn_id="4200001234567890123456789012",
+        )
+    )
+    later.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2"))
+    proof = proofs(pf("c1", 8800, "18:30:05", wallet_txn_id="4200001234567890123456789012"))
+    verdict = _verdict(journal(*later), proof, kept)
+    assert (verdict["status"], verdict["txn_id"]) == ("matched", "MINE"), verdict
+
+
+def test_a_run_that_learns_the_clock_again_lifts_the_doubt(tmp_path: Path) -> None:
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    for k in range(8):  # December: T2's clock set right, and wallet records proving it
+        later.append(txn(f"D{k}", 6100 + 100 * k, f"{9 + k}:20:10", terminal_id="T2", day="2026-12-02"))
+    later.append(txn("MINE", 8800, "18:30:05", terminal_id="T2", day="2026-12-02"))
+    later.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2", day="2026-12-02"))
+    j = journal(*later)
+    december = [pf(f"d{k}", 6100 + 100 * k, f"{9 + k}:20:11", day="2026-12-02") for k in range(8)]
+    counter = pf("c1", 8800, "18:30:00", kind="manual", ts_precision="minute", day="2026-12-02")
+    result = rk.match(proofs(*december, counter), kept.index(j))
+    assert rk.clock_offsets(result).loc["T2", "offset_s"] == pytest.approx(0, abs=5)
+    row = result[result["proof_id"] == "c1"].iloc[0]
+    assert (row["status"], row["txn_id"]) == ("matched", "MINE")
+
+
+def test_files_without_rows_keep_their_offsets_on_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "old.receiptkit.json"
+    rk.save_learned(path, clock_offsets={"T2": OFF}, now=NOW)  # no journal given: no rows recorded
+    kept = rk.load_learned(path)
+    assert kept.journal_rows == {}
+    later = _month_rows()
+    later.append(txn("LATE", 9900, "18:07:02", terminal_id="T2"))
+    assert kept.learned_through(journal(*later)) == {}
+    assert _verdict(journal(*later), _counter("18:00:00", 9900), kept)["txn_id"] == "LATE"
+
+
+def test_rows_up_to_counts_only_the_rows_before_the_limit() -> None:
+    j = journal(*_month_rows())
+    whole = terminal_rows(j)["T2"]
+    half = rows_up_to(j, {"T2": whole.through_s - 3600 * 4})["T2"]
+    assert half.rows == 4 and half.digest != whole.digest
+    assert rows_up_to(j, {"T2": whole.through_s})["T2"] == whole
+    assert rows_up_to(j, {"nobody": whole.through_s}) == {}
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"through": "2026-11-20T08:22:10+00:00", "rows": 0, "digest": "0" * 16},
+        {"through": "2026-11-20T08:22:10+00:00", "rows": 3, "digest": "xyz"},
+        {"through": "2026-11-20 08:22:10", "rows": 3, "digest": "0" * 16},
+        {"through": "soon", "rows": 3, "digest": "0" * 16},
+        [1, 2],
+    ],
+)
+def test_a_malformed_rows_entry_is_an_error_naming_the_terminal(tmp_path: Path, entry) -> None:
+    path = tmp_path / "j.receiptkit.json"
+    data = {"format": "receiptkit-learned", "version": 4, "clock_offsets": {}, "journal_rows": {"T2": entry}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(rk.LearnedFileError, match="terminal T2"):
+        rk.load_learned(path)
