@@ -7,7 +7,8 @@ that was set right since), or a new export whose rows differ (a vendor's
 export that corrected the times, sales added late). The learned file keeps,
 per terminal, the logged time of the last row it was learned from
 (``through``), how many rows there were up to then and an order-free digest
-of their ``(txn_id, logged time)`` pairs (:func:`terminal_rows`). At the counter
+of their ``(logged second, amount)`` pairs (:func:`terminal_rows`): what an
+offset is learned from and applied to. At the counter
 the same is computed on the journal in hand (:func:`rows_up_to`); a terminal
 whose rows up to ``through`` are the ones learned from keeps its offset as
 known up to ``through``; one whose rows differ has no row known
@@ -64,21 +65,28 @@ class TerminalRows:
         return cls(int(stamp.tz_convert("UTC").as_unit("s").value // 10**9), rows, digest)
 
 
-def _arrays(journal: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Terminal ids (text), the per-row hash of (txn_id, logged second) and the logged UTC seconds."""
-    terminals = journal["terminal_id"].astype(str).to_numpy(dtype=object)
+def _arrays(journal: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Terminal codes (-1: none) and names, the per-row hash of (logged second, amount) and the logged seconds.
+
+    The times and amounts are what a clock offset is learned from and applied to; ids are not hashed
+    (Arrow text to Python objects is most of the cost: about 1 s per million rows).
+    """
+    codes, names = pd.factorize(journal["terminal_id"])
     ts_s = pd.to_datetime(journal["ts"], utc=True).dt.as_unit("s").astype("int64").to_numpy()
-    ids = pd.util.hash_array(journal["txn_id"].astype(str).to_numpy(dtype=object))
+    amounts = pd.to_numeric(journal["amount_minor"]).to_numpy(dtype=np.int64)
     times = pd.util.hash_array(ts_s.astype(np.uint64))
     with np.errstate(over="ignore"):
-        row_hash = ids * np.uint64(0x100000001B3) ^ times
-    return terminals, row_hash, ts_s
+        row_hash = times * np.uint64(0x100000001B3) ^ pd.util.hash_array(amounts.astype(np.uint64))
+    return np.asarray(codes), np.asarray(names, dtype=object).astype(str), row_hash, ts_s
 
 
-def _sums(terminals: np.ndarray, row_hash: np.ndarray, ts_s: np.ndarray) -> dict[str, TerminalRows]:
-    if not len(terminals):
+def _sums(
+    codes: np.ndarray, names: np.ndarray, row_hash: np.ndarray, ts_s: np.ndarray
+) -> dict[str, TerminalRows]:
+    keep = codes >= 0
+    codes, row_hash, ts_s = codes[keep], row_hash[keep], ts_s[keep]
+    if not len(codes):
         return {}
-    codes, names = pd.factorize(terminals)
     order = np.argsort(codes, kind="stable")
     codes = codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
@@ -104,7 +112,8 @@ def rows_up_to(journal: pd.DataFrame, through: dict[str, int]) -> dict[str, Term
     """
     if not through:
         return {}
-    terminals, row_hash, ts_s = _arrays(journal)
-    limit = pd.Series(through, dtype="float64").reindex(terminals).to_numpy()
+    codes, names, row_hash, ts_s = _arrays(journal)
+    per_code = pd.Series(through, dtype="float64").reindex(names).to_numpy()
+    limit = np.append(per_code, np.nan)[codes]  # -1 (no terminal) reads the appended NaN
     keep = ~np.isnan(limit) & (ts_s <= np.nan_to_num(limit, nan=-np.inf))
-    return _sums(terminals[keep], row_hash[keep], ts_s[keep])
+    return _sums(np.where(keep, codes, -1), names, row_hash, ts_s)

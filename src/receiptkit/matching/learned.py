@@ -11,7 +11,7 @@ find``, :class:`~receiptkit.matching.JournalIndex` (``Learned.index``) and
 saw::
 
     {
-      "format": "receiptkit-learned", "version": 3,
+      "format": "receiptkit-learned", "version": 4,
       "journal": "journal.csv", "updated_at": "2026-12-06T07:10:00+00:00",
       "clock_offsets": {
         "11000001": {"offset_s": 418, "votes": 1224.46, "learned_at": "..."},
@@ -25,8 +25,14 @@ saw::
       },
       "merchant_aliases": {"海底捞火锅(五角场店)": ["北京三快在线科技"]},
       "fx_rates": {"CNY:USD": "0.139113"},
-      "wallet_payees": {"海底捞火锅(五角场店)": {"alipay": {"records": 14, "payees": ["海底捞火锅(五角场店)"]}}}
+      "wallet_payees": {"海底捞火锅(五角场店)": {"alipay": {"records": 14, "payees": ["海底捞火锅(五角场店)"]}}},
+      "journal_rows": {"11000001": {"through": "2026-11-30T13:52:41+00:00", "rows": 1042, "digest": "5f0c..."}}
     }
+
+``journal_rows`` (version 4) are the rows each terminal's offset was learned
+from (:mod:`.journalrows`): a sale logged after them, or on a terminal whose
+rows differ in the journal in hand, may be logged by a clock set right since,
+and a proof it fits that way is held (:meth:`Learned.apply`).
 
 A terminal whose clock jumped mid-month (:mod:`.clocks`) keeps its
 ``segments`` beside the one offset (the latest piece's); a reader uses the
