@@ -367,3 +367,23 @@ def test_a_sale_a_minute_past_its_zones_midnight_is_at_the_edge_in_several_zones
     late = pd.DataFrame([{**sale, "ts": pd.Timestamp("2026-11-22 03:00", tz="Asia/Shanghai")}, london])
     late["ts"] = late["ts"].astype(object)
     assert rk.explain(rk.match(sms, late), "p1").set_index("field").loc["time", "best_level"] == "outside"
+
+
+def test_an_arrow_timestamp_column_is_read_as_the_typed_column_it_is() -> None:
+    """A journal whose ``ts`` is an Arrow timestamp with its zone was read cell by cell (about 10 s per million
+    rows); it is now typed at once, in its zone, and the index is the same as the typed column's. An empty
+    time is still an error naming its row."""
+    import pyarrow as pa
+
+    raw = _night_sale("one")
+    typed = raw.copy()
+    typed["ts"] = pd.Series(pd.DatetimeIndex(list(raw["ts"])))
+    arrow = typed.copy()
+    arrow["ts"] = typed["ts"].astype(pd.ArrowDtype(pa.timestamp("us", tz="Asia/Shanghai")))
+    got, want = rk.JournalIndex(arrow), rk.JournalIndex(typed)
+    assert str(got.tz) == "Asia/Shanghai"
+    assert got.ts_s.tolist() == want.ts_s.tolist() and got.utc_offset_s.tolist() == want.utc_offset_s.tolist()
+    two = pd.concat([arrow, arrow.assign(txn_id="SH2")], ignore_index=True)
+    two.loc[1, "ts"] = None
+    with pytest.raises(rk.SchemaError, match="row 2"):
+        rk.JournalIndex(two)
