@@ -242,10 +242,7 @@ def _candidate_verdict(row: pd.Series) -> tuple[dict[str, Any], Identification]:
     elif verdict == "matched":
         reason = f"the proof matched another transaction, not candidate {txn_id}"
     elif verdict == "ambiguous":
-        reason = (
-            f"the proof is ambiguous: it fits several transactions and {txn_id} is only one candidate; "
-            "ask the customer for more evidence (card last 4, time, a reference) and find again"
-        )
+        reason = _not_matched_words(row, str(txn_id), confidence)
     elif verdict == "unmatched":  # it fits nothing: refused as unmatched, never called ambiguous
         reason = (
             f"the proof matches no transaction in the journal, so it does not identify {txn_id}; check what "
@@ -260,6 +257,60 @@ def _candidate_verdict(row: pd.Series) -> tuple[dict[str, Any], Identification]:
     else:
         reason = f"the proof matched no transaction ({verdict}); {txn_id} is only a candidate"
     return {"status": "candidate", "confidence": confidence, "reason": reason}, identification
+
+
+_ASK_MORE = "ask the customer for more evidence (card last 4, the time to the minute, a reference)"
+
+
+def _not_matched_words(row: pd.Series, txn_id: str, confidence: float) -> str:
+    """Why an ambiguous proof did not identify ``txn_id``, in plain words, and what to ask next.
+
+    From the proof's verdict and the policy that :func:`receiptkit.find` keeps with its candidates
+    (``attrs["verdict"]``, ``attrs["policy"]``, carried by a row taken with ``.iloc``/``.loc``): the only sale
+    that fits but not surely enough (below ``match_threshold``), one the proof disagrees with, the best of
+    several, or not the best. A row without them (``iterrows``) gets the general words; neither ever says
+    "several" of a proof that fits one sale (before session 16 every refusal did).
+    """
+    attrs = getattr(row, "attrs", None) or {}
+    verdict = attrs.get("verdict") if isinstance(attrs.get("verdict"), Mapping) else None
+    if verdict is None or str(verdict.get("proof_id")) != str(_value(row, "proof_id")):
+        return (
+            f"the proof is ambiguous: it does not single out {txn_id} (a candidate at {confidence:.1%}); "
+            f"{_ASK_MORE}, then find again"
+        )
+    kept = attrs.get("policy")
+    policy: Mapping[str, Any] = kept if isinstance(kept, Mapping) else {}
+    threshold = float(policy.get("match_threshold", 0.985))
+    floor = float(policy.get("candidate_floor", 0.0))
+    listed = [str(t) for t in verdict.get("candidate_txn_ids") or []]
+    shares = [float(c) for c in verdict.get("candidate_confidences") or []]
+    fitting = [t for t, c in zip(listed, shares, strict=False) if c >= floor] or listed[:1]
+    said = str(verdict.get("reason") or "")
+    against = said.split("against the best: ", 1)[1] if "against the best: " in said else ""
+    if not listed or txn_id not in listed:
+        why = f"the proof does not point to {txn_id}" + (
+            f": the sale it fits best is {listed[0]} ({shares[0]:.1%})" if listed else ""
+        )
+    elif txn_id != listed[0]:
+        why = f"{txn_id} is not the sale the proof fits best ({listed[0]} is, {shares[0]:.1%}; {txn_id} {confidence:.1%})"
+    elif against:
+        found = "the only sale found for the proof" if len(listed) == 1 else "the sale the proof fits best"
+        why = f"{txn_id} is {found}, but the proof disagrees with it ({against})"
+    else:
+        if len(fitting) <= 1:
+            why = f"{txn_id} is the only sale that fits the proof"
+        else:
+            others = len(fitting) - 1
+            why = (
+                f"{txn_id} fits the proof best, but {others} other sale{'s' if others != 1 else ''} "
+                f"fit{'' if others != 1 else 's'} it too (the next at {shares[1]:.1%})"
+            )
+        if confidence < threshold:
+            why += f", and the evidence makes it {confidence:.1%} sure, where a match needs {threshold:.1%}"
+        else:
+            why += ", but not far enough ahead of the others to be sure"
+    ask = str(verdict.get("ask") or "") or _ASK_MORE
+    return f"not matched: {why} (find: {said}); to be sure: {ask}, then find again"
 
 
 def _identification(value: Identification | str | None, row: pd.Series) -> Identification:

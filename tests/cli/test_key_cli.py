@@ -52,7 +52,11 @@ def test_export_the_public_key_and_verify_without_any_secret(tmp_path):
     assert good.returncode == 0, good.stderr
     assert "GENUINE" in good.stdout and "NOT GENUINE" not in good.stdout and fingerprint in good.stdout
     claimed = good.stdout.split("compare with the paper: ", 1)[1]  # what the verifier checks on the slip
-    assert "128.50 CNY" in claimed and "terminal 10000001" in claimed and "at 2026-11-20 06:32:05 UTC," in claimed
+    assert (
+        "128.50 CNY" in claimed
+        and "terminal 10000001" in claimed
+        and "at 2026-11-20 06:32:05 UTC," in claimed
+    )
     altered = payload.replace("|12850|", "|12860|")
     bad = _run("verify", altered, "--public-key", "merchant.pem", cwd=tmp_path, key=None)
     assert bad.returncode == 1 and "NOT GENUINE" in bad.stdout and "signature does not match" in bad.stdout

@@ -950,6 +950,7 @@ def _proof_choice(
     row["proof_id"] = str(proof["proof_id"])
     row["verdict"] = str(ranked["verdict"].iloc[0]) if not ranked.empty else "unmatched"
     row["chosen"] = False
+    row.attrs = dict(ranked.attrs)  # the proof's verdict: the refusal says which sale it fits instead
     return row
 
 
