@@ -180,3 +180,56 @@ def test_a_malformed_rows_entry_is_an_error_naming_the_terminal(tmp_path: Path, 
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(rk.LearnedFileError, match="terminal T2"):
         rk.load_learned(path)
+
+
+def _november_proofs_on_a_journal_into_december() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The month's proofs, and an export that already holds early December, logged by a clock set right."""
+    rows = _month_rows()
+    for k in range(6):
+        rows.append(txn(f"D{k}", 6100 + 100 * k, f"{9 + k}:20:10", terminal_id="T2", day="2026-12-02"))
+    rows.append(txn("MINE", 8800, "18:30:05", terminal_id="T2", day="2026-12-02"))
+    rows.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2", day="2026-12-02"))
+    return proofs(*[pf(f"w{k}", 5100 + 100 * k, f"{9 + k}:15:12") for k in range(8)]), journal(*rows)
+
+
+def test_an_offset_holds_up_to_the_last_sale_a_timed_proof_matched_not_the_journal_end(
+    tmp_path: Path,
+) -> None:
+    """November's proofs say nothing of December's rows the export already held (a reviewer's reproducer).
+
+    ``reconcile`` on a journal exported on 3 December with November's statement learned T2's seven minutes
+    from November's sales; the file recorded every row of T2 up to the export's end as learned from, so at
+    the counter a stranger's 2 December sale, moved by the old offset onto the customer's minute, was
+    MATCHED. The offset is known up to the last sale that a proof timed to the minute or second matched.
+    """
+    month, j = _november_proofs_on_a_journal_into_december()
+    result = rk.match(month, j)
+    assert rk.clock_offsets(result).loc["T2", "offset_s"] == pytest.approx(OFF, abs=5)
+    path = tmp_path / "j.receiptkit.json"
+    kept = rk.save_learned(path, result, journal=j, now=NOW)
+    assert kept.journal_rows["T2"] == terminal_rows(journal(*_month_rows()))["T2"]  # the last: S7, 16:22:10
+    counter = proofs(pf("c1", 8800, "18:30:00", kind="manual", ts_precision="minute", day="2026-12-02"))
+    verdict = rk.find(j, counter, learned=kept).attrs["verdict"]
+    assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+
+
+def test_a_date_proof_does_not_vouch_for_the_clock(tmp_path: Path) -> None:
+    """A proof that gives its day only matches whatever a seven-minute offset does: it proves no clock."""
+    month, j = _november_proofs_on_a_journal_into_december()
+    dated = proofs(pf("d1", 6100, day="2026-12-02", card_last4=None))
+    result = rk.match(pd.concat([month, dated], ignore_index=True), j)
+    assert rk.clock_offsets(result).loc["T2", "offset_s"] == pytest.approx(OFF, abs=5)
+    assert result.set_index("proof_id").loc["d1", "txn_id"] == "D0"
+    kept = rk.save_learned(tmp_path / "j.receiptkit.json", result, journal=j, now=NOW)
+    assert kept.journal_rows["T2"] == terminal_rows(journal(*_month_rows()))["T2"]
+
+
+def test_a_terminal_learned_with_no_timed_match_is_known_at_its_first_row_only(tmp_path: Path) -> None:
+    j = journal(*_month_rows())
+    path = tmp_path / "j.receiptkit.json"
+    result = rk.match(proofs(*[pf(f"w{k}", 5100 + 100 * k, f"{9 + k}:15:12") for k in range(8)]), j)
+    unmatched = result.assign(status="unmatched", txn_id=None)
+    unmatched.attrs = dict(result.attrs)
+    kept = rk.save_learned(path, unmatched, journal=j, now=NOW)
+    first = rows_up_to(j, {"T2": terminal_rows(j)["T2"].through_s - 7 * 3600})["T2"]
+    assert kept.journal_rows["T2"] == first and first.rows == 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TerminalRows", "rows_up_to", "terminal_rows"]
+__all__ = ["TerminalRows", "journal_first_rows", "rows_up_to", "terminal_rows"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,13 @@ def rows_up_to(journal: pd.DataFrame, through: dict[str, int]) -> dict[str, Term
     limit = np.append(per_code, np.nan)[codes]  # -1 (no terminal) reads the appended NaN
     keep = ~np.isnan(limit) & (ts_s <= np.nan_to_num(limit, nan=-np.inf))
     return _sums(np.where(keep, codes, -1), names, row_hash, ts_s)
+
+
+def journal_first_rows(journal: pd.DataFrame) -> dict[str, int]:
+    """Per terminal id, the logged time (UTC seconds) of its first row in ``journal``."""
+    codes, names, _, ts_s = _arrays(journal)
+    keep = codes >= 0
+    if not keep.any():
+        return {}
+    first = pd.Series(ts_s[keep]).groupby(codes[keep]).min()
+    return {str(names[c]): int(v) for c, v in first.items()}

@@ -80,7 +80,7 @@ from receiptkit.errors import LearnedFileError, ReceiptkitError
 from receiptkit.frames import side_report
 from receiptkit.matching.clocks import ClockSegment, _duration, card_clock_key, card_clock_of
 from receiptkit.matching.elsewhere import kept_probability
-from receiptkit.matching.journalrows import TerminalRows, terminal_rows
+from receiptkit.matching.journalrows import TerminalRows, journal_first_rows, rows_up_to, terminal_rows
 
 __all__ = ["LEARNED_SUFFIX", "Learned", "learned_path", "load_learned", "save_learned"]
 
@@ -460,6 +460,49 @@ def _positive(value: object) -> bool:
     return number.is_finite() and number > 0
 
 
+def _rows_learned_from(journal: pd.DataFrame, result: pd.DataFrame | None) -> dict[str, TerminalRows]:
+    """Per terminal of ``journal``, the rows a run's offset for it is known on (:mod:`.journalrows`).
+
+    With a ``result``, up to the latest sale it matched to a proof timed to the
+    minute or second (a date or an hour fits whatever a few minutes' offset
+    does: it proves no clock): the journal may run on past the proofs (an
+    export taken after the statement's last day, by a clock set right since),
+    and a row no proof spoke of is not known to keep the clock. A terminal
+    with no such sale is known at its first row only. Without a result (offsets
+    given with the journal they came from), every row.
+    """
+    whole = terminal_rows(journal)
+    if result is None:
+        return whole
+    last = _last_timed_match(journal, result)
+    first = journal_first_rows(journal)
+    return rows_up_to(journal, {t: last.get(t, first[t]) for t in whole})
+
+
+def _last_timed_match(journal: pd.DataFrame, result: pd.DataFrame) -> dict[str, int]:
+    """Per terminal, the logged UTC second of the latest row ``result`` matched to a proof timed to the minute."""
+    if not {"status", "txn_id", "proof_id"} <= set(result.columns):
+        return {}
+    matched = result[result["status"].astype(str) == "matched"]
+    from receiptkit.matching.explanation import _evidence_of
+
+    store = _evidence_of(result)
+    if store is not None:  # a result read back from a file keeps no precision: every match counts
+        timed = store.arrays.precision <= 1  # 0 second, 1 minute (2 day, 3 an hour or a range)
+        ids = store.proofs["proof_id"].astype(str).to_numpy()[timed]
+        matched = matched[matched["proof_id"].astype(str).isin(set(ids))]
+    txn = set(matched["txn_id"].dropna().astype(str))
+    if not txn:
+        return {}
+    rows = journal[journal["txn_id"].astype(str).isin(txn)]
+    logged = pd.to_datetime(rows["ts"], utc=True).dt.as_unit("s").astype("int64")
+    # a txn id on several rows: its earliest, so no row past the sale is taken as vouched for
+    first = logged.groupby(
+        [rows["terminal_id"].astype(str).to_numpy(), rows["txn_id"].astype(str).to_numpy()]
+    ).min()
+    return {str(t): int(v) for t, v in first.groupby(level=0).max().items()}
+
+
 def save_learned(
     path: str | os.PathLike[str],
     result: pd.DataFrame | None = None,
@@ -487,7 +530,10 @@ def save_learned(
     ``journal``: the journal the run matched (the frame given to ``match``).
     Each terminal whose clock is learned again then records the rows it was
     learned from (``journal_rows``: the last logged time, how many, a digest;
-    :mod:`.journalrows`), and the counter holds a proof whose sale may be
+    :mod:`.journalrows`): with a ``result``, its rows up to the latest sale
+    the run matched to a proof timed to the minute or second (the journal
+    may run on past the proofs; a terminal with no such sale: its first row
+    only), else all its rows. The counter holds a proof whose sale may be
     logged after them by a clock set right since (:meth:`Learned.apply`).
     Without it a terminal learned again has no rows recorded, and its offset
     is used on every row as before (``receiptkit reconcile`` always gives it).
@@ -538,7 +584,7 @@ def save_learned(
         if t in entries:
             entries[t]["segments"] = [p.record() for p in kept_pieces]
     journal_rows = dict(before.journal_rows)
-    now_rows = terminal_rows(journal) if journal is not None else {}
+    now_rows = _rows_learned_from(journal, result) if journal is not None else {}
     for terminal, (seconds, votes) in new.items():
         kept = entries.get(terminal)
         same_pieces = [p.record() for p in pieces.get(terminal, ())] == (kept or {}).get("segments", [])
