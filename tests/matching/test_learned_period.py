@@ -233,3 +233,36 @@ def test_a_terminal_learned_with_no_timed_match_is_known_at_its_first_row_only(t
     kept = rk.save_learned(path, unmatched, journal=j, now=NOW)
     first = rows_up_to(j, {"T2": terminal_rows(j)["T2"].through_s - 7 * 3600})["T2"]
     assert kept.journal_rows["T2"] == first and first.rows == 1
+
+
+def test_another_terminal_named_like_a_card_clock_learned_again_lifts_nothing_of_t1() -> None:
+    """A journal with terminals T1 and "T1 card": the second learned again is not T1's card sales' clock.
+
+    ``match`` on ``learned.index(journal)`` lifted the doubt of T1's rows logged after its kept offset was
+    learned when the run learned the key "T1 card" again, even where that key is another terminal's id; a
+    stranger's sale the old offset moved onto the customer's minute was MATCHED (a reviewer's reproducer).
+    """
+    rows = [*background()]
+    for k in range(8):  # T1: seven minutes fast, kept from an earlier run
+        rows.append(
+            txn(f"S{k}", 5100 + 100 * k, f"{9 + k}:15:10", terminal_id="T1", card_last4=f"{1000 + k}")
+        )
+        rows[-1]["ts"] += pd.Timedelta(seconds=OFF)
+    for k in range(8):  # the terminal "T1 card": three minutes slow, learned again by this run
+        rows.append(
+            txn(f"C{k}", 7100 + 100 * k, f"{9 + k}:40:10", terminal_id="T1 card", card_last4=f"{2000 + k}")
+        )
+        rows[-1]["ts"] -= pd.Timedelta(seconds=180)
+    kept = rk.Learned(
+        clock_offsets={"T1": OFF}, card_clocks={}, journal_rows={"T1": terminal_rows(journal(*rows))["T1"]}
+    )
+    rows += [
+        txn("MINE", 8800, "18:30:05", terminal_id="T1"),
+        txn("STRANGER", 8800, "18:37:06", terminal_id="T1"),
+    ]
+    batch = [pf(f"c{k}", 7100 + 100 * k, f"{9 + k}:40:12") for k in range(8)]
+    batch.append(pf("x", 8800, "18:30:00", kind="manual", ts_precision="minute"))
+    result = rk.match(proofs(*batch), kept.index(journal(*rows)))
+    assert rk.clock_offsets(result).loc["T1 card", "offset_s"] == pytest.approx(-180, abs=5)
+    row = result.set_index("proof_id").loc["x"]
+    assert row["status"] == "ambiguous" and "clock_learned_before" in row["flags"], row.to_dict()

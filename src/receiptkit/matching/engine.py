@@ -30,7 +30,7 @@ from receiptkit.errors import ProofError
 from receiptkit.frames import jsonable, offsets_records
 from receiptkit.matching.absence import _numbers_found, absence_priors
 from receiptkit.matching.batch import BatchEstimates
-from receiptkit.matching.clocks import card_clock_clashes, card_clock_key, card_clocks, clock_inputs
+from receiptkit.matching.clocks import card_clock_clashes, card_clocks, clock_inputs
 from receiptkit.matching.comparators import alias_hits, aliases_from_hits
 from receiptkit.matching.completeness import absent_priors
 from receiptkit.matching.decide import _FAILED, _decide, _posteriors, _weigh, _Weighed
@@ -226,13 +226,11 @@ def _read_table(
             for t, v in kept_all.items()
             if t not in used and t not in kept_segments and kept_cards.get(t) not in used
         }
-        # a terminal learned again from these proofs: its clock is known on every row they speak of
+        # a terminal learned again from these proofs: its clock is known on every row they speak of. Only its own
+        # key lifts it: "T1 card" learned again is T1's card sales' clock (T1's other rows may keep the kept
+        # offset) or, in a journal with both, another terminal
         again = set(used) | set(segments)
-        through = {
-            t: v
-            for t, v in getattr(index, "learned_through", {}).items()
-            if t not in again and card_clock_key(t) not in again
-        }
+        through = {t: v for t, v in getattr(index, "learned_through", {}).items() if t not in again}
         index.set_clock_offsets({**kept, **used}, {**kept_segments, **segments}, through)
         segments = {**kept_segments, **segments}
         if kept or kept_segments:
