@@ -264,6 +264,69 @@ def _check_values(
         )
 
 
+def control_reason(value: str) -> str:
+    """Why a text cell holding one of :data:`~receiptkit.arrowtext.CONTROL_CHARACTERS` is refused."""
+    char = re.search(CONTROL_CHARACTERS, value).group(0)  # type: ignore[union-attr]
+    return f"a control character U+{ord(char):04X} in the text (a damaged cell or binary data): remove it"
+
+
+def control_cells(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[tuple[int, str, str]]:
+    """Every cell ``(position, column, value)`` of a text column of ``frame`` (or of ``columns``) that holds a
+    control character (:data:`~receiptkit.arrowtext.CONTROL_CHARACTERS`), by column, then position.
+
+    The readers call it before they decide what a bad row is (``strict=False`` leaves such a row out; before
+    session 16 it refused the whole file). Text columns are string and object ones (cells that are not text
+    are read as their ``str``); one numpy pass over each column's bytes, cell by cell only where one is found.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    found: list[tuple[int, str, str]] = []
+    for column in frame.columns if columns is None else columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if isinstance(values, pd.DataFrame):  # a duplicated column name: each is checked by validation
+            continue
+        if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+            if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+                continue
+            text = values.map(lambda v: v if isinstance(v, str) or v is None else str(v), na_action="ignore")
+            try:
+                values = text.astype(STRING)
+            except (TypeError, ValueError):  # pragma: no cover - str() cells always convert
+                continue
+        arr = arrow_text(values)
+        if not has_control(arr):
+            continue
+        hits = pc.fill_null(pc.match_substring_regex(arr, CONTROL_CHARACTERS), False)
+        for position in np.flatnonzero(np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool)):
+            found.append((int(position), str(column), str(values.iloc[int(position)])))
+    return found
+
+
+def currency_reason(value: object) -> str:
+    """Why a ``currency`` cell is refused: not a code of :data:`receiptkit.money.CURRENCIES` (``RMB``: write CNY)."""
+    alias = CURRENCY_ALIASES.get(str(value)) if value is not None else None
+    return "currency must be an ISO 4217 code" + (f": write {alias}" if alias else " (CNY, HKD, USD, ...)")
+
+
+def currency_cells(frame: pd.DataFrame, column: str = "currency") -> list[tuple[int, object]]:
+    """Every row ``(position, value)`` whose ``column`` :func:`validate_proofs` / :func:`validate_journal` would
+    refuse as a currency (empty, or no ISO 4217 code once upper-cased and stripped)."""
+    import numpy as np
+
+    if column not in frame.columns:
+        return []
+    values = frame[column]
+    folded = values.astype(STRING).str.strip().str.upper()
+    bad = folded.isna() | ~folded.isin(list(CURRENCIES)).fillna(False).astype(bool)
+    return [
+        (int(p), None if pd.isna(values.iloc[int(p)]) else values.iloc[int(p)])
+        for p in np.flatnonzero(bad.to_numpy(dtype=bool))
+    ]
+
+
 def _refuse_controls(frame: pd.DataFrame) -> None:
     """A :class:`SchemaError` naming the first cell of a text column that holds a control character.
 
@@ -272,29 +335,15 @@ def _refuse_controls(frame: pd.DataFrame) -> None:
     sequence reached the terminal, silently. One numpy pass over each text column's bytes; only a column
     with such a byte is searched cell by cell. Run after masking, so the value quoted holds no card number.
     """
-    import numpy as np
-    import pyarrow.compute as pc
-
-    for column in frame.columns:
-        values = frame[column]
-        if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
-            continue
-        arr = arrow_text(values)
-        if not has_control(arr):
-            continue
-        hits = pc.fill_null(pc.match_substring_regex(arr, CONTROL_CHARACTERS), False)
-        found = np.flatnonzero(np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool))
-        if not found.size:
-            continue
-        position = int(found[0])
-        value = values.iloc[position]
-        char = re.search(CONTROL_CHARACTERS, value).group(0)  # type: ignore[union-attr]
-        raise SchemaError(
-            f"a control character U+{ord(char):04X} in the text (a damaged cell or binary data): remove it",
-            row=position + 1,
-            column=column,
-            value=value,
-        )
+    columns = [
+        c
+        for c in frame.columns
+        if isinstance(frame[c].dtype, pd.StringDtype) and frame[c].dtype.storage == "pyarrow"
+    ]
+    found = control_cells(frame, columns)
+    if found:
+        position, column, value = found[0]
+        raise SchemaError(control_reason(value), row=position + 1, column=column, value=value)
 
 
 def _row_label(frame: pd.DataFrame, index: object) -> int | None:
@@ -1007,11 +1056,9 @@ def _check_currency(frame: pd.DataFrame, words: list[str | None] | None = None) 
     if bad.any():
         index = bad.idxmax()
         value = None if pd.isna(values[index]) else values[index]
-        alias = CURRENCY_ALIASES.get(str(value)) if value is not None else None
-        reason = "currency must be an ISO 4217 code" + (
-            f": write {alias}" if alias else " (CNY, HKD, USD, ...)"
+        raise SchemaError(
+            currency_reason(value), row=_row_label(frame, index), column="currency", value=value
         )
-        raise SchemaError(reason, row=_row_label(frame, index), column="currency", value=value)
 
 
 def known_exponent(currency: str) -> bool:

@@ -16,15 +16,30 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.readers.proofbase import NO_ROWS
-from receiptkit.readers.table import CUT_ROW_REASON, MAX_COLUMNS, short_row_problem, source_name
-from receiptkit.schema import PROOF_REQUIRED, validate_proofs
+from receiptkit.readers.proofbase import NO_ROWS, RejectedRowsWarning
+from receiptkit.readers.table import (
+    CUT_ROW_REASON,
+    MAX_COLUMNS,
+    Problem,
+    problems_frame,
+    short_row_problem,
+    source_name,
+)
+from receiptkit.schema import (
+    PROOF_REQUIRED,
+    control_cells,
+    control_reason,
+    currency_cells,
+    currency_reason,
+    validate_proofs,
+)
 
 __all__ = ["read", "sniff"]
 
@@ -100,7 +115,12 @@ def read(
     name: str | None = None,
     **_options: Any,
 ) -> pd.DataFrame:
-    """Read a canonical proofs CSV or Parquet file (``strict`` has nothing to relax here)."""
+    """Read a canonical proofs CSV or Parquet file.
+
+    ``strict=False`` leaves out a row whose text holds a control character or whose currency is no ISO 4217
+    code, listed in ``rejected(frame)`` (before session 16 they refused the whole file); every other bad
+    cell refuses the file in both modes, naming its line.
+    """
     name = name or source_name(source)
     data = Path(source).read_bytes() if isinstance(source, str | Path) else bytes(source)
     parquet = data.startswith(_PARQUET_MAGIC.encode())
@@ -120,8 +140,39 @@ def read(
         raise ProofError(f"not a readable proofs table ({exc})", file=name, row=1) from None
     if frame.empty:  # a proofs file with no rows holds no proof (as every proof export with none)
         raise ProofError(NO_ROWS, file=name, row=1)
+    problems = [] if strict else _row_problems(frame)
+    kept = list(range(len(frame)))  # the position in the file of each row still in the frame
+    bad: list[int] = []
+    if problems:
+        bad = sorted({p.row - 2 for p in problems})  # line n holds data row n - 1, position n - 2
+        kept = [k for k in kept if k not in set(bad)]
+        frame = frame.iloc[kept]
     try:
-        return validate_proofs(frame, tz=tz)
+        out = validate_proofs(frame, tz=tz)
     except ReceiptkitError as exc:
-        row = None if exc.row is None else int(exc.row) + 1  # data row n is line n + 1
+        row = exc.row
+        if row is not None:  # data row n (of those left) is line n + 1 of the file
+            row = kept[int(row) - 1] + 2 if 0 < int(row) <= len(kept) else int(row) + 1
         raise ProofError(exc.reason, file=name, row=row, column=exc.column, value=exc.value) from None
+    if problems:
+        out.attrs["rejected"] = problems_frame(problems, name)
+        warnings.warn(
+            f"{name}: {len(bad)} row(s) rejected; see receiptkit.rejected(frame)",
+            RejectedRowsWarning,
+            stacklevel=3,
+        )
+    return out
+
+
+def _row_problems(frame: pd.DataFrame) -> list[Problem]:
+    """The rows ``strict=False`` leaves out: a text cell holding a control character, a currency that is no
+    ISO 4217 code (by line: data row n is line n + 1)."""
+    problems = [
+        Problem(position + 2, column, value, control_reason(value))
+        for position, column, value in control_cells(frame, [c for c in frame.columns if c != "raw"])
+    ]
+    problems += [
+        Problem(position + 2, "currency", value, currency_reason(value))
+        for position, value in currency_cells(frame)
+    ]
+    return sorted(problems, key=lambda p: (p.row, p.column))

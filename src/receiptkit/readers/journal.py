@@ -75,6 +75,8 @@ from receiptkit.schema import (
     _settle,
     _surely_in_range,
     _validate_journal,
+    control_cells,
+    control_reason,
 )
 from receiptkit.timeparse import zone_option, zone_text
 
@@ -736,6 +738,8 @@ def _process(
     converted["txn_id"], id_origin = _derive_ids(converted, lines, name)
     _duplicates(converted, id_origin, preset, lines, problems, frame.columns)
 
+    _control_problems(converted, fields, frame.columns, lines, problems)
+
     bad_lines = {p.row for p in problems}
     if problems and strict:
         first = min(problems, key=lambda p: (p.row, p.column))
@@ -976,6 +980,21 @@ def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> tuple[pd.Se
         )
         ids = ids.fillna(fallback)
     return ids.astype(STRING), origin
+
+
+def _control_problems(
+    converted: pd.DataFrame,
+    fields: Mapping[str, Col],
+    columns: Any,
+    lines: pd.Series,
+    problems: list[Problem],
+) -> None:
+    """A problem for each text cell holding a control character, named by its source column and line: a bad row
+    like any other (``strict=False`` leaves it out; before session 16 it refused the whole file)."""
+    text = [c for c in converted.columns if c not in ("ts", "amount_minor")]
+    for position, canonical, value in control_cells(converted, text):
+        column = _source_column(fields.get(canonical), columns, canonical)
+        problems.append(Problem(int(lines.iloc[position]), column, value, control_reason(value)))
 
 
 def _source_column(spec: Col | None, columns: Any, default: str) -> str:

@@ -51,7 +51,7 @@ from receiptkit.readers.table import (
     source_name,
     times_of_day,
 )
-from receiptkit.schema import STRING, validate_proofs
+from receiptkit.schema import STRING, control_cells, control_reason, validate_proofs
 
 __all__ = [
     "CREDIT_WORDS",
@@ -480,6 +480,24 @@ def _raw_dicts(frame: pd.DataFrame, raw: RawTable, canonical: pd.DataFrame) -> l
     return records
 
 
+_NOT_TEXT = frozenset({"source_row", "raw", "ts", "ts_end", "date", "amount_minor"})
+
+
+def _control_problems(canonical: pd.DataFrame) -> list[Problem]:
+    """A problem for each text cell of the proofs holding a control character, at its row's line: a bad row like
+    any other (``strict=False`` leaves it out; before session 16 validation refused the whole file)."""
+    if "source_row" not in canonical.columns:
+        return []
+    text = [c for c in canonical.columns if c not in _NOT_TEXT and not str(c).startswith("__")]
+    found = []
+    for position, column, value in control_cells(canonical, text):
+        line = canonical["source_row"].iloc[position]
+        if pd.isna(line):
+            continue  # validation names it (no line to leave out)
+        found.append(Problem(int(line), column, _mask_text(value), control_reason(value)))
+    return found
+
+
 def finish(
     canonical: pd.DataFrame,
     name: str,
@@ -495,7 +513,7 @@ def finish(
     ``source`` are filled here. Bad rows (``problems``) raise or are
     reported, as ``strict`` says.
     """
-    problems = sorted(problems, key=lambda p: (p.row, p.column))
+    problems = sorted([*problems, *_control_problems(canonical)], key=lambda p: (p.row, p.column))
     if problems and strict:
         first = problems[0]
         raise ProofError(first.reason, file=name, row=first.row, column=first.column, value=first.value)
