@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = [
+    "BIDI_CONTROLS",
     "CONTROL_CHARACTERS",
     "WHITESPACE",
     "CellBytes",
@@ -281,17 +282,25 @@ def has_edge(arr: Any, chars: str, cells: CellBytes | None = None) -> bool:
     return False
 
 
+#: The bidirectional embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI): they
+#: make a terminal, a slip or a report show the text after them reversed or moved (Trojan Source,
+#: CVE-2021-42574). The marks U+200E/U+200F/U+061C are not among them: they move no letter of a Latin or
+#: Chinese name, and exports copied from some phones and locales carry them.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+
 #: The characters no text cell may hold (a regex class, for RE2 as for ``re``): the C0 controls but tab, line
 #: feed and carriage return, DEL, and the C1 controls U+0080-U+009F. NUL and the others come from damaged files,
 #: binary data or terminal escapes (ESC): kept, they would reach a terminal, a slip or a report as they are.
-CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+#: And :data:`BIDI_CONTROLS` (since session 16).
+CONTROL_CHARACTERS = f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]"
 
 
 def has_control(arr: Any) -> bool:
     """True when some cell of ``arr`` (a pyarrow ``large_string`` array) may hold one of :data:`CONTROL_CHARACTERS`.
 
-    numpy over the data buffer: a byte below 0x20 other than tab, LF and CR, a DEL byte, or ``C2 80``-``C2 9F``
-    (the UTF-8 of U+0080-U+009F; no other character's UTF-8 holds such bytes). Bytes under null cells count
+    numpy over the data buffer: a byte below 0x20 other than tab, LF and CR, a DEL byte, ``C2 80``-``C2 9F``
+    (the UTF-8 of U+0080-U+009F; no other character's UTF-8 holds such bytes), or the three bytes of a
+    :data:`BIDI_CONTROLS` character. Bytes under null cells count
     too: a True only sends the column to the exact per-cell test.
     """
     n = len(arr)
@@ -308,7 +317,17 @@ def has_control(arr: Any) -> bool:
     if (data == 0x7F).any():
         return True
     lead = np.flatnonzero(data[:-1] == 0xC2)
-    return bool(lead.size and (data[lead + 1] < 0xA0).any())
+    if lead.size and (data[lead + 1] < 0xA0).any():
+        return True
+    # a bidi control: E2 80 AA-AE (U+202A-U+202E) or E2 81 A6-A9 (U+2066-U+2069)
+    lead = np.flatnonzero(data[:-2] == 0xE2)
+    if not lead.size:
+        return False
+    second, third = data[lead + 1], data[lead + 2]
+    return bool(
+        ((second == 0x80) & (third >= 0xAA) & (third <= 0xAE)).any()
+        | ((second == 0x81) & (third >= 0xA6) & (third <= 0xA9)).any()
+    )
 
 
 def has_empty(arr: Any, cells: CellBytes | None = None) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.arrowtext import (
+    BIDI_CONTROLS,
     CONTROL_CHARACTERS,
     WHITESPACE,
     arrow_text,
@@ -267,6 +268,11 @@ def _check_values(
 def control_reason(value: str) -> str:
     """Why a text cell holding one of :data:`~receiptkit.arrowtext.CONTROL_CHARACTERS` is refused."""
     char = re.search(CONTROL_CHARACTERS, value).group(0)  # type: ignore[union-attr]
+    if re.fullmatch(f"[{BIDI_CONTROLS}]", char):
+        return (
+            f"a bidirectional control character U+{ord(char):04X} in the text (it makes the text around it "
+            "display reversed or moved, so a name can show as another): remove it"
+        )
     return f"a control character U+{ord(char):04X} in the text (a damaged cell or binary data): remove it"
 
 
