@@ -266,3 +266,22 @@ def test_another_terminal_named_like_a_card_clock_learned_again_lifts_nothing_of
     assert rk.clock_offsets(result).loc["T1 card", "offset_s"] == pytest.approx(-180, abs=5)
     row = result.set_index("proof_id").loc["x"]
     assert row["status"] == "ambiguous" and "clock_learned_before" in row["flags"], row.to_dict()
+
+
+def test_the_clerk_is_asked_for_a_number_that_names_the_sale_not_the_card(tmp_path: Path) -> None:
+    """A held proof is lifted by a full wallet number, order number or RRN, never by a last 4: ask for those.
+
+    The ask was the usual one ("ask for the card's last 4 or a reference number"), but the card's last 4 does
+    not decide which clock logged the sale; and a proof that found nothing by the old offset had no ask at all.
+    """
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    later.append(txn("MINE", 8800, "18:30:05", terminal_id="T2"))
+    later.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2"))
+    for proof, rows in ((_counter("18:30:00", 8800), later), (_counter("18:30:00", 8800), later[:-1])):
+        verdict = _verdict(journal(*rows), proof, kept)
+        assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+        assert "transaction number" in verdict["ask"] and "order number" in verdict["ask"], verdict["ask"]
+        assert (
+            "ask for the card's last 4" not in verdict["ask"] and "reconcile run again" in verdict["ask"]
+        ), verdict["ask"]

@@ -476,6 +476,12 @@ def number_time_disagrees(
 
 #: The flag of a proof held because a sale logged after its terminal's kept offset was learned may be its own.
 LATER_FLAG = "clock_learned_before"
+#: What a clerk asks of a proof held so (its ``ask``): a full number names its sale whatever the clock; a last 4 does not.
+LATER_ASK = (
+    "ask for the payment's full transaction number (WeChat Pay, Alipay), order number or reference number (RRN) "
+    "from the customer's app or bank: a number names its sale whatever the terminal's clock, a card's last 4 "
+    "does not; or have reconcile run again on this journal"
+)
 
 
 def beyond_text(index: JournalIndex, terminal: str) -> str:

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.matching.guards import LATER_FLAG, guard_notes, numbers_shown_twice
+from receiptkit.matching.guards import LATER_ASK, LATER_FLAG, guard_notes, numbers_shown_twice
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.payees import PAYEE_FLAG, payee_ask, payee_notes
 from receiptkit.matching.policy import MatchPolicy
@@ -510,7 +510,10 @@ def _build_result(
             status[j] = "ambiguous"
             reason[j] = f"no sale fits by the kept clock offset, but {note}"
             flags[j] = ";".join(sorted({*filter(None, str(flags[j]).split(";")), *guard_flags[j]}))
+            ask[j] = LATER_ASK
             continue
+        if status[j] == "ambiguous" and LATER_FLAG in guard_flags.get(j, ()):
+            ask[j] = LATER_ASK  # which clock logged the sale decides, and a last 4 does not tell it
         if status[j] != "matched" and not unpaid[j]:
             reason[j] = f"{reason[j]}; {note}" if reason[j] else note
             if j in guard_flags:
