@@ -118,9 +118,32 @@ def test_a_new_export_with_the_clock_corrected_is_held_not_matched_to_a_stranger
     frame.to_csv(journal, index=False)
     after = CliRunner().invoke(app, ["find", "--journal", str(journal), *evidence], terminal_width=200)
     assert after.exit_code == 1 and "AMBIGUOUS" in after.output, after.output
-    assert (
-        f"terminal {terminal}'s" in after.output
-        and "differ from those its clock offset was learned from" in (after.output)
-    )
+    assert f"terminal {terminal}'s sales are not those its clock offset was learned from" in after.output
     assert "run reconcile again on this journal" in after.output
     assert "changed after these were learned" not in after.output  # the precise note, not the file-time one
+
+
+def test_the_note_speaks_of_each_terminal_plainly():
+    """One terminal: "its clock"; several: "their clocks"; rows that differ are not counted as differing rows.
+
+    The note said "terminal 13000001's 474 sales differ from those its clock offset was learned from" when a
+    sale or two was added within the learned period (all 474 are doubted, few differ), and "its clock" after
+    naming three terminals.
+    """
+    from types import SimpleNamespace
+
+    from receiptkit.cli.reconcile import beyond_note
+
+    one = SimpleNamespace(beyond_counts={"T1": 3}, learned_through={"T1": 1796010518}, tz="Asia/Shanghai")
+    note = beyond_note(one)
+    assert "terminal T1 has 3 sales logged after 2026-11-30 11:48" in note, note
+    assert "its clock may have been set right since" in note and "reconcile again on this journal" in note
+    two = SimpleNamespace(
+        beyond_counts={"T1": 1, "T2": 474}, learned_through={"T1": 1796010518, "T2": None}, tz="Asia/Shanghai"
+    )
+    note = beyond_note(two)
+    assert "terminal T1 has 1 sale logged after" in note and "their clocks may have been set right" in note, (
+        note
+    )
+    assert "474 sales differ" not in note and "terminal T2's sales are not those" in note, note
+    assert "none of its 474 sales is known to keep" in note, note

@@ -99,17 +99,20 @@ def beyond_note(index: JournalIndex) -> str:
     for terminal, n in sorted(counts.items()):
         if through.get(terminal) is None:
             parts.append(
-                f"terminal {terminal}'s {n:,} sales differ from those its clock offset was learned from"
+                f"terminal {terminal}'s sales are not those its clock offset was learned from (a new export, or "
+                f"sales added since): none of its {n:,} sale{'s' if n != 1 else ''} is known to keep that clock"
             )
         else:
             stamp = pd.Timestamp(through[terminal], unit="s", tz="UTC").tz_convert(index.tz)
             parts.append(
-                f"terminal {terminal} has {n:,} sale{'s' if n != 1 else ''} logged after its clock offset was "
-                f"learned (its sales up to {stamp:%Y-%m-%d %H:%M})"
+                f"terminal {terminal} has {n:,} sale{'s' if n != 1 else ''} logged after {stamp:%Y-%m-%d %H:%M}, "
+                "the last sale its clock offset was learned from"
             )
+    clocks = "its clock" if len(parts) == 1 else "their clocks"
     return (
-        "; ".join(parts) + ": its clock may have been set right since, so a proof that another of its sales "
-        "could fit that way is held; run reconcile again on this journal"
+        "; ".join(parts)
+        + f": {clocks} may have been set right since, so a proof that one of those sales fits by "
+        "its logged time is held (ambiguous), not matched by the old offset; run reconcile again on this journal"
     )
 
 

@@ -498,7 +498,7 @@ def beyond_text(index: JournalIndex, terminal: str) -> str:
         stamp = pd.Timestamp(through, unit="s", tz="UTC").tz_convert(index.tz)
         learned = (
             f"terminal {terminal}'s clock offset{shown} was learned from its sales up to "
-            f"{stamp:%Y-%m-%d %H:%M} and this sale may be logged after that"
+            f"{stamp:%Y-%m-%d %H:%M}, and the customer's sale may be logged after that"
         )
     return (
         learned
