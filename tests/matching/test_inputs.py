@@ -387,3 +387,18 @@ def test_an_arrow_timestamp_column_is_read_as_the_typed_column_it_is() -> None:
     two.loc[1, "ts"] = None
     with pytest.raises(rk.SchemaError, match="row 2"):
         rk.JournalIndex(two)
+
+
+def test_an_arrow_timestamp_column_keeps_each_row_its_own_time_whatever_its_labels() -> None:
+    """``_aware_times`` built the typed column with ``pd.Series(series, index=labels)``, which aligns on labels:
+    a column labelled 5, 1, 0 came back with row 5 empty and row 0 holding row 5's time. JournalIndex numbers
+    its rows afresh before, so only another caller could meet it; the column is now taken by position."""
+    import pyarrow as pa
+
+    from receiptkit.matching.index import _aware_times
+
+    stamps = pd.to_datetime(["2026-11-20 10:00+08:00", "2026-11-20 11:00+08:00", "2026-11-20 12:00+08:00"])
+    ts = pd.Series(stamps, index=[5, 1, 0]).astype(pd.ArrowDtype(pa.timestamp("us", tz="Asia/Shanghai")))
+    typed, offsets = _aware_times(ts)
+    assert offsets is None and typed.index.tolist() == [5, 1, 0]
+    assert typed.dt.tz_convert("UTC").tolist() == list(stamps.tz_convert("UTC"))

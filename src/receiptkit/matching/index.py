@@ -241,7 +241,9 @@ def _aware_times(ts: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
         # cell it took about 10 s per million rows
         if ts.isna().any():
             raise SchemaError("empty time", column="ts", row=int(np.argmax(ts.isna().to_numpy())) + 1)
-        typed = pd.Series(ts.array.__arrow_array__().to_pandas(), index=ts.index)
+        typed = pd.Series(
+            ts.array.__arrow_array__().to_pandas().array, index=ts.index
+        )  # by position, not label
         if isinstance(typed.dtype, pd.DatetimeTZDtype):
             return typed, None
     values = ts.to_numpy(dtype=object)
