@@ -147,3 +147,28 @@ def test_the_note_speaks_of_each_terminal_plainly():
     )
     assert "474 sales differ" not in note and "terminal T2's sales are not those" in note, note
     assert "none of its 474 sales is known to keep" in note, note
+
+
+def test_an_offset_with_no_rows_recorded_keeps_the_file_time_note(demo_dir, tmp_path):
+    """A version 4 file may hold an offset with no rows recorded (kept from a version 3 file by a run too few
+    proofs voted on, or given by hand): it is used on every row, so the journal written after the file is said,
+    as for a file with no rows at all. The note was left out as soon as any terminal had its rows recorded."""
+    shutil.copy(demo_dir / "journal.csv", tmp_path / "journal.csv")
+    data = {
+        "format": "receiptkit-learned",
+        "version": 4,
+        "journal": "journal.csv",
+        "updated_at": "2026-12-01T00:00:00+00:00",
+        "clock_offsets": {
+            "13000001": {"offset_s": -28786, "votes": 30.0},
+            "11000001": {"offset_s": 418, "votes": 300.0},
+        },
+        "journal_rows": {
+            "11000001": {"through": "2026-11-30T08:41:13+00:00", "rows": 751, "digest": "0" * 16}
+        },
+    }
+    (tmp_path / "journal.csv.receiptkit.json").write_text(json.dumps(data), encoding="utf-8")
+    later = time.time() + 60
+    os.utime(tmp_path / "journal.csv", (later, later))
+    stale = _find(tmp_path)
+    assert "journal.csv changed after these were learned" in stale.output, stale.output

@@ -730,7 +730,7 @@ def reprint_cmd(
             from receiptkit.cli.reconcile import learned_for
 
             kept, aliases, _ = learned_for(journal, learned, use_learned, audit if audit.is_file() else None)
-            if kept and use_learned and not kept.journal_rows:  # find said it on its note line; reprint too
+            if kept and use_learned and kept.rows_unrecorded():  # find said it on its note line; reprint too
                 from receiptkit.cli.reconcile import journal_changed_since
 
                 stale = journal_changed_since(journal, learned or rk.learned_path(journal))

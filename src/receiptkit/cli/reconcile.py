@@ -73,8 +73,9 @@ def learned_for(
     notes = []
     if kept:
         notes.append(f"using what earlier runs learned: {kept.describe()}")
-        # a file that records the rows each offset was learned from says more, per terminal (beyond_note)
-        dated = stale_note and not kept.journal_rows
+        # a file that records the rows each offset was learned from says more, per terminal (beyond_note); an
+        # offset with no rows recorded is used on every row, and only the file's time can tell
+        dated = stale_note and bool(kept.rows_unrecorded())
         stale = journal_changed_since(journal, learned or rk.learned_path(journal)) if dated else ""
         if stale:
             notes.append(stale)

@@ -155,6 +155,18 @@ class Learned:
             out[terminal] = kept.through_s if same else None
         return out
 
+    def rows_unrecorded(self) -> set[str]:
+        """The terminals whose kept clock offset (a minute or more, or segments) has no journal rows recorded.
+
+        Such an offset is used on every row of the journal in hand (files before version 4, an offset kept
+        from one by a run too few proofs voted on, offsets given by hand): only the journal file's time can
+        say that it changed since (``receiptkit find``'s note).
+        """
+        cards = self.card_clocks or {}
+        keys = {t for t, s in self.clock_offsets.items() if abs(s) >= 60} | set(self.clock_segments)
+        owners = {cards.get(k) or (card_clock_of(k) if self.card_clocks is None else None) or k for k in keys}
+        return {t for t in owners if t not in self.journal_rows}
+
     def apply(self, index):  # -> JournalIndex (imported lazily)
         """Set these offsets, segments and aliases on ``index`` as kept ones (known before any proof is seen).
 
