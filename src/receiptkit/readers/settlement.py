@@ -344,7 +344,9 @@ def _text(series: pd.Series) -> pd.Series:
     return out.mask(out == "", pd.NA)
 
 
-def _days(series: pd.Series, column: str, where: _Where) -> pd.Series:
+def _days(series: pd.Series, column: str, where: _Where, tz: str | None = None) -> pd.Series:
+    """The calendar day of each value: a time that carries its zone is taken in ``tz`` (in its own zone
+    when None); a date or a time without a zone is that day already."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = series
     else:
@@ -353,6 +355,8 @@ def _days(series: pd.Series, column: str, where: _Where) -> pd.Series:
         except (TypeError, ValueError) as exc:
             raise where.error(f"not a date ({exc})", column, None) from None
     if getattr(out.dt, "tz", None) is not None:
+        if tz is not None:
+            out = out.dt.tz_convert(tz)
         out = out.dt.tz_localize(None)
     return out.dt.normalize().astype("datetime64[ns]")
 
@@ -416,8 +420,15 @@ def _integers(frame: pd.DataFrame, column: str, where: _Where, *, nullable: bool
     return out if nullable else out.astype("int64")
 
 
-def validate_settlement(frame: pd.DataFrame, *, name: str | None = None) -> pd.DataFrame:
+def validate_settlement(
+    frame: pd.DataFrame, *, name: str | None = None, tz: str | None = None, currency: str | None = None
+) -> pd.DataFrame:
     """Return ``frame`` as a canonical settlement frame: columns present, ordered, typed, consistent.
+
+    ``tz``: the zone in which a ``settlement_date`` / ``trade_date`` that is a time with its zone is taken as
+    a calendar day (default: its own zone); a date, or a time without a zone, is that day in any zone.
+    ``currency`` fills the rows without one (and a missing ``currency`` column), as :func:`read_settlement`
+    does for a file. Both are read as :func:`read_settlement` reads them (``"UTC+8"``; an unknown code refused).
 
     Required columns: ``settlement_date``, ``gross_minor``, ``currency`` and two
     of ``fee_minor`` / ``net_minor`` (the third is derived). Optional ones are
@@ -433,7 +444,11 @@ def validate_settlement(frame: pd.DataFrame, *, name: str | None = None) -> pd.D
     >>> int(frame.at[0, "net_minor"]), frame.at[0, "currency"], frame.at[0, "line_id"]
     (99400, 'CNY', 'line:1')
     """
+    tz = zone_option(tz, error=SettlementError)
+    currency = currency_option(currency, error=SettlementError)
     out = frame.copy().reset_index(drop=True)
+    if currency is not None and "currency" not in out.columns:
+        out["currency"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
     where = _Where(out, name)
     for column in ("settlement_date", "gross_minor", "currency"):
         if column not in out.columns:
@@ -445,10 +460,12 @@ def validate_settlement(frame: pd.DataFrame, *, name: str | None = None) -> pd.D
             out[column] = pd.Series(pd.NA, index=out.index, dtype=STRING)
     for column in _TEXT:
         out[column] = _text(out[column])
-    out["settlement_date"] = _days(out["settlement_date"], "settlement_date", where)
+    if currency is not None:
+        out["currency"] = out["currency"].fillna(currency)
+    out["settlement_date"] = _days(out["settlement_date"], "settlement_date", where, tz)
     if out["settlement_date"].isna().any():
         raise where.error("empty settlement_date", "settlement_date", _first(out["settlement_date"].isna()))
-    out["trade_date"] = _days(out["trade_date"], "trade_date", where)
+    out["trade_date"] = _days(out["trade_date"], "trade_date", where, tz)
     gross = _integers(out, "gross_minor", where, nullable=False)
     has_fee = "fee_minor" in frame.columns and bool(out["fee_minor"].notna().any())
     has_net = "net_minor" in frame.columns and bool(out["net_minor"].notna().any())
@@ -590,7 +607,7 @@ def read_settlement(
 
     ``source`` is a path (CSV in UTF-8/GBK, ``.xlsx``/``.xls``), bytes, a binary
     file, or a DataFrame with canonical column names (validated by
-    :func:`validate_settlement`). ``format`` is a name in :data:`SPECS`
+    :func:`validate_settlement`, with ``tz`` and ``currency`` applied as for a file). ``format`` is a name in :data:`SPECS`
     (``unionpay_settlement``, ``wechat_merchant``, ``alipay_merchant``) or a
     :class:`SettlementSpec`; sniffed from the header when None. ``tz`` is the
     zone of the file's times (default: the layout's, ``Asia/Shanghai``);
@@ -604,8 +621,8 @@ def read_settlement(
     """
     tz = zone_option(tz, error=SettlementError)  # "UTC+8" is +08:00 as at the command line; a typo is refused
     currency = currency_option(currency, error=SettlementError)  # "XYZ" is refused, never read as 2 decimals
-    if isinstance(source, pd.DataFrame):
-        return validate_settlement(source, name=name or "<DataFrame>")
+    if isinstance(source, pd.DataFrame):  # tz and currency as for a file (as read_journal(frame) takes them)
+        return validate_settlement(source, name=name or "<DataFrame>", tz=tz, currency=currency)
     name = name or source_name(source)
     unreadable = unreadable_source(source) or path_problem(source)
     if unreadable:
