@@ -78,6 +78,27 @@ def test_the_reconcile_table_counts_are_what_reconcile_finds(demo):
             assert int(row[1]) == counts[status], (name, status)
 
 
+def test_the_python_example_says_its_figures_differ_from_reconcile_s_and_why(demo):
+    """A newcomer running the README's `rk.match(proofs, journal)` on the demo got about 290/80/30, not the
+    299/81/20 of `reconcile --fx HKD:CNY=0.92`, and the README did not say why."""
+    folder, _ = demo
+    journal = rk.read_journal(folder / "journal.csv")
+    proofs = rk.read_proofs(folder / "proofs.csv")
+    plain = rk.match(proofs, journal)["status"].value_counts()
+    rate = rk.MatchPolicy(fx_rates={("HKD", "CNY"): Decimal("0.92")})
+    with_rate = rk.match(proofs, journal, policy=rate)["status"].value_counts()
+    said = _one(
+        r"gives matched (\d+), ambiguous (\d+), unmatched (\d+) where `reconcile --fx HKD:CNY=0\.92` "
+        r"gives (\d+)/(\d+)/(\d+)",
+        " ".join(README.split()),
+        "README.md",
+    )
+    statuses = ("matched", "ambiguous", "unmatched")
+    assert [int(x) for x in said.groups()[:3]] == [int(plain[s]) for s in statuses]
+    assert [int(x) for x in said.groups()[3:]] == [int(with_rate[s]) for s in statuses]
+    assert int(plain["matched"]) < int(with_rate["matched"])  # the rate is what makes the difference
+
+
 def test_the_public_key_verify_line_is_what_verify_prints(tmp_path, monkeypatch):
     from receiptkit.verification import canonical_fields, make_code
 
