@@ -285,3 +285,25 @@ def test_the_clerk_is_asked_for_a_number_that_names_the_sale_not_the_card(tmp_pa
         assert (
             "ask for the card's last 4" not in verdict["ask"] and "reconcile run again" in verdict["ask"]
         ), verdict["ask"]
+
+
+def test_a_proof_in_another_currency_is_held_too(tmp_path: Path) -> None:
+    """A Hong Kong card or wallet billed in HKD for a CNY sale is matched through ``fx_rates``: the rival was
+    sought among sales of the proof's own amount and currency only, so the stranger the old offset moved onto
+    the customer's minute was MATCHED (a reviewer's reproducer, with the learned prior of absence of SMS)."""
+    from decimal import Decimal
+
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    later.append(txn("MINE", 8800, "18:30:05", terminal_id="T2", card_last4="4321"))
+    later.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2", card_last4="7777"))
+    policy = rk.MatchPolicy(
+        fx_rates={("CNY", "HKD"): Decimal("1.087")}, learn_fx_rates=False, prior_absent_by_kind={"sms": 0.01}
+    )
+    j = journal(*later)
+    for precision, clock in (("second", "18:30:05"), ("minute", "18:30:00")):
+        proof = proofs(pf("c1", 9566, clock, kind="sms", ts_precision=precision, currency="HKD"))
+        blind = rk.find(rk.JournalIndex(j, clock_offsets={"T2": OFF}), proof, policy=policy)
+        assert blind.attrs["verdict"]["txn_id"] == "STRANGER"  # what an offset without its period does
+        verdict = rk.find(j, proof, learned=kept, policy=policy).attrs["verdict"]
+        assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict

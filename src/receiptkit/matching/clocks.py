@@ -306,19 +306,20 @@ def clock_doubt(index: Any, proofs: Any) -> np.ndarray:
     return out
 
 
-def beyond_doubt(index: Any, proofs: Any) -> np.ndarray:
+def beyond_doubt(index: Any, proofs: Any, policy: Any = None) -> np.ndarray:
     """Per proof, the terminal (code) of a row logged after its offset was learned that may be its sale; -1: none.
 
     A kept offset was learned from the journal's rows up to a time
     (:mod:`.journalrows`). A row logged after that may have been logged by a
     clock set right since: its sale happened at its logged time, not where the
     old offset puts it. A proof whose window holds such a row's logged time
-    (its side, amount and currency) while the old offset puts that row
-    outside the window has a rival the offset hides: if the clock was set
-    right, that row is its sale, and the sale the offset brings in is a
-    stranger's. Such a proof is not matched on time. A row that fits the window
-    both ways is no rival (it is a candidate either way), and a proof whose
-    full wallet number, order number or RRN names a row is exempt.
+    (its side, amount and currency, or, through ``policy.fx_rates``, an amount
+    of the journal's currency its amount may be billed as) while the old
+    offset puts that row outside the window has a rival the offset hides: if
+    the clock was set right, that row is its sale, and the sale the offset
+    brings in is a stranger's. Such a proof is not matched on time. A row that
+    fits the window both ways is no rival (it is a candidate either way), and a
+    proof whose full wallet number, order number or RRN names a row is exempt.
     """
     n = len(proofs)
     out = np.full(n, -1, dtype=np.int64)
@@ -336,12 +337,11 @@ def beyond_doubt(index: Any, proofs: Any) -> np.ndarray:
     key = group * span + (logged - base)
     order = np.argsort(key, kind="stable")
     key, rows = key[order], rows[order]
-    pgroup = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
-    asked = np.flatnonzero(pgroup >= 0)
+    asked, pgroup = _amount_groups_of(index, proofs, policy)
     lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
     hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
-    a = np.searchsorted(key, pgroup[asked] * span + lo, side="left")
-    b = np.searchsorted(key, pgroup[asked] * span + hi, side="right")
+    a = np.searchsorted(key, pgroup * span + lo, side="left")
+    b = np.searchsorted(key, pgroup * span + hi, side="right")
     count = np.maximum(b - a, 0)
     if not count.any():
         return out
@@ -357,6 +357,33 @@ def beyond_doubt(index: Any, proofs: Any) -> np.ndarray:
     out[q[first]] = index.terminal_code[r[first]]
     out[_named_by_number(index, proofs)] = -1
     return out
+
+
+def _amount_groups_of(index: Any, proofs: Any, policy: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Every (proof, amount group of the index) a proof's sale may be in: its own amount and currency, and the
+    journal-currency amounts a billing rate of ``policy.fx_rates`` makes of it (the ``fx`` band, as the
+    candidates are sought: :func:`~receiptkit.matching.candidates._blocks`)."""
+    from receiptkit.matching.index import _expand
+    from receiptkit.money import exponent
+
+    group = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
+    have = np.flatnonzero(group >= 0)
+    owners, groups = [have], [group[have]]
+    for (journal_cur, proof_cur), rate in (getattr(policy, "fx_rates", None) or {}).items():
+        mask = np.flatnonzero(proofs.currency == proof_cur)
+        code = index.currency_codes_of(np.array([journal_cur]))[0]
+        if not len(mask) or code < 0:
+            continue
+        scale = float(rate) * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
+        tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)
+        amount = proofs.amount[mask].astype(float)
+        low = np.ceil(amount / (scale * (1 + tol) * (1 + fee)) - 1e-9).astype(np.int64)
+        high = np.floor(amount / (scale * (1 - tol)) + 1e-9).astype(np.int64)
+        a, b = index.amount_group_range(proofs.side[mask], np.full(len(mask), code), low, high)
+        owner, g = _expand(a, b)
+        owners.append(mask[owner])
+        groups.append(g)
+    return np.concatenate(owners).astype(np.int64), np.concatenate(groups).astype(np.int64)
 
 
 def _named_by_number(index: Any, proofs: Any) -> np.ndarray:

@@ -528,7 +528,7 @@ def guards(
     is on by more than ``tolerance_s`` on a terminal whose clock is known (:func:`number_time_disagrees`).
     """
     doubt = clock_doubt(index, proofs)
-    later = beyond_doubt(index, proofs)  # a sale logged after the kept offset was learned
+    later = beyond_doubt(index, proofs, policy)  # a sale logged after the kept offset was learned
     doubt = np.where(doubt >= 0, doubt, later)
     blocked = np.zeros(len(pair_txn), dtype=bool)
     disagrees, _ = number_date_disagrees(proofs, tolerance_hours)
