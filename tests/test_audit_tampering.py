@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -480,6 +480,18 @@ def test_cli_resign_after_a_crash(path: Path) -> None:
     assert runner.invoke(app, ["audit", "verify", "--audit", str(path)]).exit_code == 0
 
 
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own Ctrl-C handler, as at a terminal: pytest started in the background by a non-interactive
+    shell inherits SIGINT ignored, and then neither the guard nor a KeyboardInterrupt is there to test."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("python_sigint")
 def test_ctrl_c_between_the_commit_and_the_head_file_still_signs_the_head(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -505,6 +517,7 @@ def test_ctrl_c_between_the_commit_and_the_head_file_still_signs_the_head(
         assert log.rows().iloc[-1]["event_type"] == "note"
 
 
+@pytest.mark.usefixtures("python_sigint")
 def test_ctrl_c_while_a_new_log_is_created_still_writes_its_head(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

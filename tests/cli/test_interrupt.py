@@ -18,8 +18,12 @@ import pytest
 KEY = "hex:" + "5a" * 32
 
 # The command's first step (reading the journal) waits to be interrupted, as a long read would.
+# Each child takes Ctrl-C as a command started at a terminal does: a process started in the background by a
+# non-interactive shell (some CI runners, `pytest &`) inherits SIGINT ignored, and Python then never raises it.
+_AS_AT_A_TERMINAL = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
 _SLOW = (
-    "import sys, time, receiptkit\n"
+    _AS_AT_A_TERMINAL + "import sys, time, receiptkit\n"
     "def slow(*args, **kwargs):\n"
     "    print('reading', flush=True)\n"
     "    time.sleep(60)\n"
@@ -97,7 +101,7 @@ def test_ctrl_c_during_the_audit_append_of_a_reprint_keeps_the_log_intact(tmp_pa
     ok = journal[(journal["status"] == "approved") & (journal["txn_type"] == "sale")]
     txn = ok[ok["channel"] == "card"].iloc[0]["txn_id"]
     script = (
-        "import os, signal, sys\n"
+        _AS_AT_A_TERMINAL + "import os, signal, sys\n"
         "from receiptkit.audit import ChainHead\n"
         "write = ChainHead.write\n"
         "def interrupted_write(self, target):\n"
