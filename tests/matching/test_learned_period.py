@@ -307,3 +307,38 @@ def test_a_proof_in_another_currency_is_held_too(tmp_path: Path) -> None:
         assert blind.attrs["verdict"]["txn_id"] == "STRANGER"  # what an offset without its period does
         verdict = rk.find(j, proof, learned=kept, policy=policy).attrs["verdict"]
         assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+
+
+def _clock(k: int, minutes: int) -> str:
+    return (pd.Timestamp("2026-11-20 09:00:15") + pd.Timedelta(minutes=minutes * k)).strftime("%H:%M:%S")
+
+
+def test_an_aggregators_qr_rows_do_not_vouch_for_its_card_sales_clock(tmp_path: Path) -> None:
+    """On an aggregator's terminal QR rows carry the channel's time and card sales the terminal's own clock
+    (field guide 6): a QR payment matched at 16:48 says nothing of the card sales' clock after the last card
+    sale matched. Its card clock, 7 min fast, was set right at 13:00; the file recorded T1's rows up to the last
+    QR match as learned from, and a stranger's 14:37 card sale that the old offset puts at 14:30 was MATCHED
+    (a reviewer's reproducer). A row the offset did not move vouches for no offset."""
+    rows, batch = [*background(60, terminal_id="T9")], []
+    for k in range(40):
+        clock = _clock(k, 12)
+        rows.append(txn(f"Q{k:02d}", 3101 + 100 * k, clock, channel="wechat"))
+        batch.append(pf(f"w{k:02d}", 3101 + 100 * k, clock))
+    for k in range(8):  # card sales 09:00 to 12:30, logged by the terminal's clock, seven minutes fast
+        clock = _clock(k, 30)
+        rows.append(txn(f"C{k}", 6203 + 100 * k, clock, card_last4=f"{2200 + k}"))
+        rows[-1]["ts"] += pd.Timedelta(seconds=OFF)
+        sms = pf(f"s{k}", 6203 + 100 * k, clock[:5] + ":00", kind="sms", ts_precision="minute")
+        batch.append({**sms, "card_last4": f"{2200 + k}"})
+    rows.append(txn("MINE", 8800, "14:30:05", card_last4="4321"))  # the card clock set right at 13:00
+    rows.append(txn("STRANGER", 8800, "14:37:06", card_last4="7777"))
+    j = journal(*rows)
+    result = rk.match(proofs(*batch), j)
+    assert rk.clock_offsets(result).loc["T1 card", "offset_s"] == pytest.approx(OFF, abs=30)
+    kept = rk.save_learned(tmp_path / "j.receiptkit.json", result, journal=j, now=NOW)
+    assert kept.journal_rows["T1"].through_s == int(pd.Timestamp("2026-11-20 12:37:15+08:00").timestamp())
+    counter = proofs(pf("c", 8800, "14:30:00", kind="manual", ts_precision="minute"))
+    blind = rk.find(rk.JournalIndex(j, clock_offsets=dict(kept.clock_offsets)), counter)
+    assert blind.attrs["verdict"]["txn_id"] == "STRANGER"
+    verdict = rk.find(j, counter, learned=kept).attrs["verdict"]
+    assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict

@@ -477,11 +477,14 @@ def _rows_learned_from(journal: pd.DataFrame, result: pd.DataFrame | None) -> di
 
     With a ``result``, up to the latest sale it matched to a proof timed to the
     minute or second (a date or an hour fits whatever a few minutes' offset
-    does: it proves no clock): the journal may run on past the proofs (an
+    does: it proves no clock) that its offset moved by a minute or more (a row
+    it did not move, such as an aggregator's QR row stamped by the channel,
+    proves no clock either): the journal may run on past the proofs (an
     export taken after the statement's last day, by a clock set right since),
     and a row no proof spoke of is not known to keep the clock. A terminal
-    with no such sale is known at its first row only. Without a result (offsets
-    given with the journal they came from), every row.
+    with no such sale is known at its first row only (its rows the offset does
+    not move are never doubted). Without a result (offsets given with the
+    journal they came from), every row.
     """
     whole = terminal_rows(journal)
     if result is None:
@@ -503,6 +506,13 @@ def _last_timed_match(journal: pd.DataFrame, result: pd.DataFrame) -> dict[str, 
         timed = store.arrays.precision <= 1  # 0 second, 1 minute (2 day, 3 an hour or a range)
         ids = store.proofs["proof_id"].astype(str).to_numpy()[timed]
         matched = matched[matched["proof_id"].astype(str).isin(set(ids))]
+    if "clock_offset_s" in matched.columns:
+        from receiptkit.matching.index import BEYOND_MIN_S
+
+        # a row the offset did not move vouches for no offset: an aggregator's QR row carries the channel's time,
+        # and its card sales' clock is known only up to the last card sale matched (field guide 6)
+        moved = pd.to_numeric(matched["clock_offset_s"], errors="coerce").abs() >= BEYOND_MIN_S
+        matched = matched[moved.fillna(False).to_numpy(dtype=bool)]
     txn = set(matched["txn_id"].dropna().astype(str))
     if not txn:
         return {}
@@ -543,9 +553,10 @@ def save_learned(
     Each terminal whose clock is learned again then records the rows it was
     learned from (``journal_rows``: the last logged time, how many, a digest;
     :mod:`.journalrows`): with a ``result``, its rows up to the latest sale
-    the run matched to a proof timed to the minute or second (the journal
-    may run on past the proofs; a terminal with no such sale: its first row
-    only), else all its rows. The counter holds a proof whose sale may be
+    the run matched to a proof timed to the minute or second and moved by its
+    offset a minute or more (the journal may run on past the proofs; an
+    aggregator's QR rows carry the channel's time; a terminal with no such
+    sale: its first row only), else all its rows. The counter holds a proof whose sale may be
     logged after them by a clock set right since (:meth:`Learned.apply`).
     Without it a terminal learned again has no rows recorded, and its offset
     is used on every row as before (``receiptkit reconcile`` always gives it).
