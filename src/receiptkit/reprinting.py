@@ -37,6 +37,9 @@ rule           refuses
                (``merge_conflict``, see :func:`receiptkit.merge_journals`)
 ``proof_required`` a reprint not identified by a matched proof, under
                ``ReprintPolicy(require_proof=True)``
+``same_proof`` a second duplicate of a transaction from the same proof (same
+               ``proof_id`` and proof summary) after one was printed: its
+               holder has a duplicate already (a replayed screen)
 ============== ==============================================================
 
 How the transaction was identified is part of every reprint record (the
@@ -89,6 +92,7 @@ RULES = (
     "after_loss",
     "source_conflict",
     "proof_required",
+    "same_proof",
 )
 IDENTIFIED_BY = ("proof", "txn_id", "stan", "rrn", "journal_row")
 """How a transaction to reprint can be identified (see :class:`Identification`)."""
@@ -533,6 +537,72 @@ def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
     return []
 
 
+def earlier_duplicates(log: AuditLog, txn_id: str) -> list[dict[str, Any]]:
+    """The printed duplicates of a transaction, oldest first: number, time (UTC), operator, reason, code, proof.
+
+    Each is ``{"reprint_no", "printed_at", "operator", "reason", "short_code", "proof_id", "proof_summary"}``
+    (``proof_id`` and ``proof_summary`` ``None`` when it was not identified by a proof).
+    """
+    import json
+
+    rows = log.rows(event_type="reprint", subject=str(txn_id))
+    if rows.empty:
+        return []
+    printed = set(rows.loc[rows["status"] == "printed", "ref_seq"].dropna().astype(int))
+    out = []
+    for start in rows[(rows["status"] == "pending") & rows["seq"].isin(printed)].itertuples():
+        details = json.loads(start.details) if isinstance(start.details, str) else {}
+        out.append(
+            {
+                "reprint_no": int(start.reprint_no),
+                "printed_at": start.recorded_at,
+                "operator": start.operator,
+                "reason": details.get("reason"),
+                "short_code": start.short_code,
+                "proof_id": details.get("proof_id"),
+                "proof_summary": details.get("proof_summary"),
+            }
+        )
+    return out
+
+
+def _same_proof(
+    row: pd.Series, log: AuditLog, identification: Identification, summary: dict[str, Any] | None
+) -> list[tuple[str, str]]:
+    """The ``same_proof`` violation: a duplicate of this transaction was already printed from this same proof.
+
+    The same proof (its id and what the log keeps of it: kind, time, amount, currency, card last 4) shown
+    again: the customer who holds it has a duplicate already, and someone who photographed it may not be that
+    customer (field guide 5, "Fake screenshots": a screenshot of an older real payment replayed; a proof presented twice). A clerk who knows the customer lost
+    the duplicate too overrides it, with the reason. A retry of an attempt that was not printed is no second
+    duplicate (same number and code) and is not refused.
+    """
+    if row.empty or identification.by != "proof" or identification.proof_id is None or summary is None:
+        return []
+    same = [
+        d
+        for d in earlier_duplicates(log, str(row["txn_id"]))
+        if d["proof_id"] == identification.proof_id and d["proof_summary"] == summary
+    ]
+    if not same:
+        return []
+    last = same[-1]
+    when = pd.Timestamp(last["printed_at"])
+    zone = getattr(pd.Timestamp(row["ts"]).tz, "key", None) if _value(row, "ts") is not None else None
+    shown = when.tz_convert(zone) if zone else when  # as the clerk's slips print times
+    times = "once" if len(same) == 1 else f"{len(same)} times"
+    return [
+        (
+            "same_proof",
+            f"transaction {row['txn_id']} was reprinted from this same proof ({identification.proof_id}) {times} "
+            f"already, last as duplicate no. {last['reprint_no']} on {shown:%Y-%m-%d %H:%M} ({zone or 'UTC'}) by "
+            f"{last['operator']} (reason: {last['reason']}), code {last['short_code']}: whoever holds this proof "
+            "has a duplicate. Another needs the rule overridden with the reason (override 'same_proof'; "
+            "--override same_proof), e.g. the customer lost that duplicate too",
+        )
+    ]
+
+
 def _sources(row: pd.Series) -> list[str] | None:
     """The sources of a row from a rebuilt journal (``sources`` column), else ``None``."""
     value = _value(row, "sources") if not row.empty else None
@@ -661,6 +731,7 @@ def reprint(
     )
 
     violations = _violations(row, verdict, journal, policy) + _after_loss(row, log)
+    violations += _same_proof(row, log, identification, summary)
     if policy.require_proof and identification.by != "proof":
         violations.append(
             (

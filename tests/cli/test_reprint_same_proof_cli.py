@@ -1,0 +1,34 @@
+"""``reprint`` with the same proof twice: the second is refused naming the first, ``--override same_proof`` prints it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from receiptkit.cli import app
+
+
+def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "6a" * 32)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+    shutil.copy(demo_dir / "journal.csv", tmp_path / "journal.csv")
+    journal = pd.read_csv(tmp_path / "journal.csv", dtype=str, keep_default_na=False)
+    sale = journal[(journal["wallet_txn_id"] != "") & (journal["status"] == "approved")].iloc[0]
+    when = pd.Timestamp(sale["ts"]).strftime("%Y-%m-%d %H:%M:%S")
+    amount = f"{int(sale['amount_minor']) // 100}.{int(sale['amount_minor']) % 100:02d}"
+    evidence = ["--wallet-txn", sale["wallet_txn_id"], "--amount", amount, "--currency", sale["currency"]]
+    evidence += ["--time", when, "--tz", str(pd.Timestamp(sale["ts"]).tz)]
+    base = ["reprint", "--journal", str(tmp_path / "journal.csv"), *evidence, "--operator", "li"]
+    base += ["--reason", "lost slip", "--audit", str(tmp_path / "audit.sqlite")]
+    first = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d1.pdf")], terminal_width=200)
+    assert first.exit_code == 0 and "reprint 1 of" in first.output, first.output
+    again = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d2.pdf")], terminal_width=200)
+    assert again.exit_code == 2, again.output
+    assert "[same_proof]" in again.output and "duplicate no. 1" in again.output
+    assert "--override same_proof" in again.output
+    assert not (tmp_path / "d2.pdf").exists()
+    forced = [*base, "--pdf", str(tmp_path / "d2.pdf"), "--override", "same_proof"]
+    done = CliRunner().invoke(app, forced, terminal_width=200)
+    assert done.exit_code == 0 and "reprint 2 of" in done.output, done.output
