@@ -60,7 +60,8 @@ def _interrupted(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "command",
     [
-        ["find", "--amount", "368.00", "--currency", "CNY", "--time", "2026-11-18 08:11"],
+        # --no-cache: an earlier find may have left the journal's cache beside it (read_journal unused)
+        ["find", "--amount", "368.00", "--currency", "CNY", "--time", "2026-11-18 08:11", "--no-cache"],
         ["reconcile", "--proofs", "proofs.csv"],
         ["reprint", "T00000001", "--operator", "clerk7", "--reason", "lost", "--pdf", "dup.pdf"],
     ],

@@ -24,6 +24,26 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     base += ["--reason", "lost slip", "--audit", str(tmp_path / "audit.sqlite")]
     first = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d1.pdf")], terminal_width=200)
     assert first.exit_code == 0 and "reprint 1 of" in first.output, first.output
+    # find shows the duplicate already printed, and that it came from this same proof
+    find = [
+        "find",
+        "--journal",
+        str(tmp_path / "journal.csv"),
+        *evidence,
+        "--audit",
+        str(tmp_path / "audit.sqlite"),
+    ]
+    seen = CliRunner().invoke(app, find, terminal_width=200)
+    assert seen.exit_code == 0 and "already reprinted: 1 duplicate of" in seen.output, seen.output
+    assert "from this same proof" in seen.output and "by li (reason: lost slip)" in seen.output
+    other = [
+        a if a != when else (pd.Timestamp(sale["ts"]) + pd.Timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
+        for a in find
+    ]
+    told = CliRunner().invoke(app, other, terminal_width=200)
+    assert "already reprinted: 1 duplicate of" in told.output and "from this same proof" not in told.output, (
+        told.output
+    )
     again = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d2.pdf")], terminal_width=200)
     assert again.exit_code == 2, again.output
     assert "[same_proof]" in again.output and "duplicate no. 1" in again.output

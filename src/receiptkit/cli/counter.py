@@ -91,7 +91,12 @@ def find(
         bool, typer.Option("--use-learned/--no-learned", help="Use what reconcile learned about the journal.")
     ] = True,
     audit: Annotated[
-        Path | None, typer.Option(help="Audit log whose terminal register declares merchant aliases.")
+        Path | None,
+        typer.Option(
+            help="Audit log: its terminal register declares merchant aliases, and the duplicates already "
+            "printed of the transaction found are shown (default: receiptkit-audit.sqlite when it exists, "
+            "as `reprint` uses it)."
+        ),
     ] = None,
     cache: Annotated[
         bool,
@@ -111,7 +116,12 @@ def find(
     import receiptkit as rk
     from receiptkit.cli.journal_cache import read_journal_cached
     from receiptkit.cli.reconcile import beyond_note, learned_for
+    from receiptkit.reprinting import DEFAULT_AUDIT
 
+    if (
+        audit is None and Path(DEFAULT_AUDIT).is_file()
+    ):  # as `reprint` reads it: the same aliases, the same verdict
+        audit = Path(DEFAULT_AUDIT)
     evidence = _Evidence(
         amount,
         time,
@@ -168,6 +178,10 @@ def find(
     if below:
         console.print(f"[bold]{escape(below)}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+    if status == "matched" and audit is not None:
+        earlier = _earlier_duplicates_note(audit, str(verdict["txn_id"]), proof.iloc[0])
+        if earlier:
+            console.print(f"[bold]{escape(earlier)}[/]", highlight=False, soft_wrap=True)
     if status == "matched":
         command = [
             "receiptkit",
@@ -188,6 +202,37 @@ def find(
         )
     else:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def _earlier_duplicates_note(audit: Path, txn_id: str, proof: pd.Series) -> str:
+    """The duplicates of ``txn_id`` the audit log shows printed, in a line for the clerk; ``""`` when none."""
+    import pandas as pd
+
+    import receiptkit as rk
+    from receiptkit.audit import proof_summary
+    from receiptkit.reprinting import earlier_duplicates
+
+    try:
+        with rk.AuditLog(str(audit), create=False) as log:
+            done = earlier_duplicates(log, txn_id)
+    except ReceiptkitError:
+        return ""  # the log is checked where it is written (reprint); find only shows what it can read
+    if not done:
+        return ""
+    last = done[-1]
+    summary = proof_summary(proof)
+    same = [d for d in done if d["proof_id"] == summary.get("proof_id") and d["proof_summary"] == summary]
+    text = (
+        f"already reprinted: {len(done)} duplicate{'s' if len(done) != 1 else ''} of {txn_id} printed, the last "
+        f"no. {last['reprint_no']} at {pd.Timestamp(last['printed_at']):%Y-%m-%d %H:%M} UTC by {last['operator']} "
+        f"(reason: {last['reason']}), code {last['short_code']}"
+    )
+    if same:
+        text += (
+            "; from this same proof: whoever holds it has a duplicate already (reprint refuses it: rule same_proof, "
+            "--override same_proof with the reason if the customer lost that one too)"
+        )
+    return text
 
 
 def reprint_policy(**controls: Any) -> ReprintPolicy:
