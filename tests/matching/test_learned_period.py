@@ -342,3 +342,17 @@ def test_an_aggregators_qr_rows_do_not_vouch_for_its_card_sales_clock(tmp_path: 
     assert blind.attrs["verdict"]["txn_id"] == "STRANGER"
     verdict = rk.find(j, counter, learned=kept).attrs["verdict"]
     assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+
+
+def test_a_proof_nothing_fits_by_the_old_offset_is_not_told_of_a_sale_it_puts_there(tmp_path: Path) -> None:
+    """With no sale brought onto the customer's minute by the old offset, the reason said "no sale fits by the
+    kept clock offset, but ... a sale logged at this time is the one, not the sale the old offset puts here":
+    there is no such sale. It now says only what there is."""
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    later.append(txn("MINE", 8800, "18:30:05", terminal_id="T2"))
+    verdict = _verdict(journal(*later), _counter("18:30:00", 8800), kept)
+    assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+    assert verdict["reason"].startswith("no sale fits by the kept clock offset, but "), verdict["reason"]
+    assert "the old offset puts here" not in verdict["reason"], verdict["reason"]
+    assert "a sale logged at this time is the one" in verdict["reason"], verdict["reason"]

@@ -476,6 +476,8 @@ def number_time_disagrees(
 
 #: The flag of a proof held because a sale logged after its terminal's kept offset was learned may be its own.
 LATER_FLAG = "clock_learned_before"
+#: What :func:`beyond_text` says of the sale the old offset brings onto the proof's time (left out where there is none).
+LATER_BROUGHT = ", not the sale the old offset puts here"
 #: What a clerk asks of a proof held so (its ``ask``): a full number names its sale whatever the clock; a last 4 does not.
 LATER_ASK = (
     "ask for the payment's full transaction number (WeChat Pay, Alipay), order number or reference number (RRN) "
@@ -502,8 +504,8 @@ def beyond_text(index: JournalIndex, terminal: str) -> str:
         )
     return (
         learned
-        + ": if its clock was set right since, a sale logged at this time is the one, not the sale the "
-        "old offset puts here; run reconcile again on this journal"
+        + f": if its clock was set right since, a sale logged at this time is the one{LATER_BROUGHT}; run "
+        "reconcile again on this journal"
     )
 
 

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
-from receiptkit.matching.guards import LATER_ASK, LATER_FLAG, guard_notes, numbers_shown_twice
+from receiptkit.matching.guards import LATER_ASK, LATER_BROUGHT, LATER_FLAG, guard_notes, numbers_shown_twice
 from receiptkit.matching.index import JournalIndex, Pairs, _expand
 from receiptkit.matching.payees import PAYEE_FLAG, payee_ask, payee_notes
 from receiptkit.matching.policy import MatchPolicy
@@ -508,7 +508,7 @@ def _build_result(
             # a sale logged after the kept offset was learned fits the proof if the clock was set right since:
             # there may be its sale, so it is open, and "nothing in the window" is said of the old offset only
             status[j] = "ambiguous"
-            reason[j] = f"no sale fits by the kept clock offset, but {note}"
+            reason[j] = f"no sale fits by the kept clock offset, but {note.replace(LATER_BROUGHT, '')}"
             flags[j] = ";".join(sorted({*filter(None, str(flags[j]).split(";")), *guard_flags[j]}))
             ask[j] = LATER_ASK
             continue
