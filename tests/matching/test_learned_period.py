@@ -356,3 +356,36 @@ def test_a_proof_nothing_fits_by_the_old_offset_is_not_told_of_a_sale_it_puts_th
     assert verdict["reason"].startswith("no sale fits by the kept clock offset, but "), verdict["reason"]
     assert "the old offset puts here" not in verdict["reason"], verdict["reason"]
     assert "a sale logged at this time is the one" in verdict["reason"], verdict["reason"]
+
+
+def test_a_clock_change_beside_a_sale_logged_after_learning_says_both(tmp_path: Path) -> None:
+    """A proof near T3's clock change (which offset applies unclear) and beside T2's sale logged after T2's
+    kept offset was learned was told of the clock change only: the sale logged after, which may be its own,
+    went unsaid and unflagged. Both are said now."""
+    from receiptkit.matching.clocks import ClockSegment
+
+    from .conftest import at
+
+    def utc(clock: str) -> int:
+        return int(at(clock).timestamp())
+
+    kept = _learned(tmp_path)
+    pieces = (
+        ClockSegment(0, utc("09:00:00"), utc("12:00:00"), 4),
+        ClockSegment(3600, utc("14:00:00"), utc("16:00:00"), 4),
+    )
+    kept = rk.Learned(
+        clock_offsets={**kept.clock_offsets, "T3": 3600},
+        clock_segments={"T3": pieces},
+        card_clocks={},
+        journal_rows=kept.journal_rows,
+    )
+    later = _month_rows()
+    later.append(txn("NEAR", 8800, "13:40:00", terminal_id="T3"))  # 12:40 or 13:40: which piece is unclear
+    later.append(txn("MINE", 8800, "12:40:05", terminal_id="T2"))  # added since: T2's rows differ
+    verdict = _verdict(journal(*later), _counter("12:40:00", 8800), kept)
+    assert verdict["status"] == "ambiguous", verdict
+    assert "terminal T3's clock changed near this time" in verdict["reason"], verdict["reason"]
+    assert "clock_learned_before" in verdict["flags"] and "terminal T2's clock offset" in verdict["reason"], (
+        verdict
+    )

@@ -566,7 +566,7 @@ def guard_notes(
 ) -> tuple[dict[int, str], dict[int, set[str]]]:
     """Why each guarded proof was not matched, in words, and its flags (``number_date_disagrees``,
     ``number_shown_twice``, ``number_on_another_sale``), by proof position."""
-    doubt, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours, tolerance_s, policy)
+    _, blocked = guards(index, proofs, pair_txn, pair_proof, tolerance_hours, tolerance_s, policy)
     notes: dict[int, str] = {}
     flags: dict[int, set[str]] = {}
 
@@ -575,17 +575,17 @@ def guard_notes(
         if flag:
             flags.setdefault(k, set()).add(flag)
 
-    changed = clock_doubt(index, proofs) < 0  # not a clock change's doubt: a sale logged after learning
-    for k in np.flatnonzero(doubt >= 0):
-        terminal = index.terminals[doubt[k]]
-        if changed[k]:
-            add(int(k), beyond_text(index, str(terminal)), LATER_FLAG)
-            continue
+    # a clock change's doubt and a sale logged after a kept offset was learned: a proof may have both, say each
+    changed = clock_doubt(index, proofs)
+    for k in np.flatnonzero(changed >= 0):
         add(
             int(k),
-            f"terminal {terminal}'s clock changed near this time and which offset applies is unclear: "
-            "its sale may be logged on the other side of the change",
+            f"terminal {index.terminals[changed[k]]}'s clock changed near this time and which offset applies is "
+            "unclear: its sale may be logged on the other side of the change",
         )
+    later = beyond_doubt(index, proofs, policy)
+    for k in np.flatnonzero(later >= 0):
+        add(int(k), beyond_text(index, str(index.terminals[later[k]])), LATER_FLAG)
     disagrees, carried = number_date_disagrees(proofs, tolerance_hours)
     shown = proofs.per_proof("shown_dates", _shown_dates)
     for k in np.flatnonzero(disagrees):
