@@ -339,6 +339,27 @@ def test_a_sale_near_an_unclear_change_is_not_matched_on_a_guessed_offset() -> N
     assert "terminal T9's clock changed near this time" in u["reason"]
 
 
+def test_a_proof_in_another_currency_near_an_unclear_change_is_not_matched_either() -> None:
+    """The unsure row was sought among sales of the proof's own amount and currency: the same SMS billed in HKD
+    (a Hong Kong card, through fx_rates) was MATCHED on the guessed offset where the CNY one was held (a
+    reviewer's check, with clock_learned_before's rivals sought through the billing rate too)."""
+    from decimal import Decimal
+
+    rows = background()
+    for k, clock in enumerate(("09:10:10", "10:10:10", "11:10:10", "13:10:10", "14:10:10", "15:10:10")):
+        row = txn(f"W{k}", 3100 + 100 * k, "00:00:00", terminal_id="T9", channel="wechat")
+        row["ts"] = _logged(clock, 1200 if k < 3 else 0)
+        row["wallet_txn_id"] = f"42000012342026112000{k:08d}"
+        rows.append(row)
+    rows.append(txn("U1", 7700, "12:30:20", terminal_id="T9", card_last4="4321"))
+    j = journal(*rows)
+    policy = MatchPolicy(fx_rates={("CNY", "HKD"): Decimal("1.087")}, learn_fx_rates=False)
+    sms = {**_sms("u", 8370, "12:30:00", "4321"), "currency": "HKD"}  # 77.00 CNY billed as 83.70 HKD
+    u = row_of(rk.match(proofs(*_anchors(), sms), j, policy=policy), "u")
+    assert u["status"] != "matched", u["reason"]
+    assert "terminal T9's clock changed near this time" in u["reason"]
+
+
 # ------------------------------------------------------------------ a card's text against a wallet's row
 
 

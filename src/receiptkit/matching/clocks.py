@@ -264,12 +264,13 @@ def with_since(logged_s: np.ndarray, segments: Sequence[ClockSegment]) -> tuple[
     return tuple(out)
 
 
-def clock_doubt(index: Any, proofs: Any) -> np.ndarray:
+def clock_doubt(index: Any, proofs: Any, policy: Any = None) -> np.ndarray:
     """Per proof, the terminal (code in ``index.terminals``) whose unsure row may be its sale; -1 if none.
 
     A proof whose window holds a possible place of an unsure row of its
-    side, amount and currency (a row near a clock change whose segment is
-    unclear, :func:`place_rows`) must not be matched on time: its sale may be
+    side, amount and currency (or, through ``policy.fx_rates``, an amount of
+    the journal's currency its amount may be billed as; a row near a clock
+    change whose segment is unclear, :func:`place_rows`) must not be matched on time: its sale may be
     that row, logged on the other side of the change. A proof whose full
     wallet number, order number or RRN names a row is exempt (time plays no
     part in it).
@@ -290,17 +291,17 @@ def clock_doubt(index: Any, proofs: Any) -> np.ndarray:
     key = group * span + (ts - base)
     order = np.argsort(key, kind="stable")
     key, rows = key[order], rows[order]
-    pgroup = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
-    asked = np.flatnonzero(pgroup >= 0)
+    asked, pgroup = _amount_groups_of(index, proofs, policy)
     lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
     hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
-    a = np.searchsorted(key, pgroup[asked] * span + lo, side="left")
-    b = np.searchsorted(key, pgroup[asked] * span + hi, side="right")
+    a = np.searchsorted(key, pgroup * span + lo, side="left")
+    b = np.searchsorted(key, pgroup * span + hi, side="right")
     hit = b > a
     asked, a = asked[hit], a[hit]
     if not len(asked):
         return out
-    out[asked] = index.terminal_code[rows[a]]
+    first = np.unique(asked, return_index=True)[1]  # a proof of several amount groups: its first hit
+    out[asked[first]] = index.terminal_code[rows[a[first]]]
     named = _named_by_number(index, proofs)
     out[named] = -1
     return out

@@ -529,7 +529,7 @@ def guards(
     or whose number is on another sale (:func:`number_holders`), or whose time disagrees with the sale its number
     is on by more than ``tolerance_s`` on a terminal whose clock is known (:func:`number_time_disagrees`).
     """
-    doubt = clock_doubt(index, proofs)
+    doubt = clock_doubt(index, proofs, policy)
     later = beyond_doubt(index, proofs, policy)  # a sale logged after the kept offset was learned
     doubt = np.where(doubt >= 0, doubt, later)
     blocked = np.zeros(len(pair_txn), dtype=bool)
@@ -576,7 +576,7 @@ def guard_notes(
             flags.setdefault(k, set()).add(flag)
 
     # a clock change's doubt and a sale logged after a kept offset was learned: a proof may have both, say each
-    changed = clock_doubt(index, proofs)
+    changed = clock_doubt(index, proofs, policy)
     for k in np.flatnonzero(changed >= 0):
         add(
             int(k),
