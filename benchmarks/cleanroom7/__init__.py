@@ -1,0 +1,1 @@
+"""Clean room 7: the counter over time (see benchmarks/bench_cleanroom7.py)."""
