@@ -32,6 +32,8 @@ from cleanroom7.counter import Cli, Outcome  # noqa: E402
 from cleanroom7.sessions import CATEGORIES, Planner, Session  # noqa: E402
 from cleanroom7.world import MERCHANT_ID, P2_START, World, build, make_p1_proofs  # noqa: E402
 
+VERDICT_LINE = re.compile(r"^(?:AMBIGUOUS|UNMATCHED)\b.*$", re.M)
+
 
 def pdf_text(path: Path) -> str:
     try:
@@ -167,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         for c, _ in CATEGORIES
     }
     wrongs: list[str] = []
+    agains: list[str] = []
+    missed: list[str] = []
     fooled: list[str] = []
     for s, oc in sorted(results, key=lambda r: r[0].sid):
         export = "grow" if s.phase == "grow" else f"fixed:{world.fixed_terminal}"
@@ -197,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if oc.reprint_no > 1:
                 row["again"] += 1
+                said = " | ".join(ln.strip() for ln in oc.runs[-1].out.splitlines() if ln.strip())
+                agains.append(f"{s.sid} {s.cat} (first: {s.replay_of}): {said[:300]}")
             if oc.reprinted:
                 txt = re.sub(r"\s+", "", pdf_text(work / "pdf" / f"{s.sid}.pdf"))
                 sale = truth.get(oc.reprinted)
@@ -206,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             row["refused"] += 1
             row["missed"] += ident
+            if ident:
+                why = VERDICT_LINE.search(oc.runs[0].out) if oc.runs else None
+                missed.append(f"{s.sid} {s.cat} [{s.note}]: {why.group(0)[:240] if why else oc.verdict}")
         if oc.problems:
             row["prob"] += 1
             findings.extend(f"{s.sid} {s.cat}: {p}\n    {cmdlines}" for p in oc.problems)
@@ -237,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for w in wrongs:
         print("WRONG " + w)
+    for a in agains:
+        print("again " + a)
+    for m in missed:
+        print("missed " + m)
     for f in fooled:
         print("clerk fooled: " + f)
     for f in findings:

@@ -300,9 +300,8 @@ def _open_time(rng: random.Random, day: date) -> datetime:
 def build(seed: int, *, per_day: int = 110) -> World:
     """Generate the shop, its terminals, both periods' sales and period 1's month of proofs."""
     rng = random.Random(7000 + seed)
-    hours_off = rng.choice(
-        [-28800, -28800, -25200, 3600]
-    )  # UTC, UTC, UTC+1 read as +08, a zone an hour ahead
+    # a clock set to UTC (8 h behind Shanghai), to UTC+1 (7 h behind), or to Tokyo (1 h ahead)
+    hours_off = rng.choice([-28800, -28800, -25200, 3600])
     hours_off += rng.randint(-40, 40)
     fast = rng.randint(240, 660)
     # one of the two off terminals is set right after period 1, the other keeps its clock
