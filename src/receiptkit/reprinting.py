@@ -297,6 +297,14 @@ def _not_matched_words(row: pd.Series, txn_id: str, confidence: float) -> str:
         )
     elif txn_id != listed[0]:
         why = f"{txn_id} is not the sale the proof fits best ({listed[0]} is, {shares[0]:.1%}; {txn_id} {confidence:.1%})"
+    elif "clock_learned_before" in str(verdict.get("flags") or "").split(";"):  # matching.guards.LATER_FLAG
+        terminal = _value(row, "terminal_id")
+        whose = f"terminal {terminal}'s" if terminal is not None else "its terminal's"
+        why = (
+            f"{txn_id} is where {whose} kept clock offset puts the customer's time, but that offset may not hold "
+            "for sales logged after it was learned: another sale, logged at the customer's time, may be the "
+            "customer's"
+        )
     elif against:
         found = "the only sale found for the proof" if len(listed) == 1 else "the sale the proof fits best"
         why = f"{txn_id} is {found}, but the proof disagrees with it ({against})"

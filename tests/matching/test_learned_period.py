@@ -389,3 +389,26 @@ def test_a_clock_change_beside_a_sale_logged_after_learning_says_both(tmp_path: 
     assert "clock_learned_before" in verdict["flags"] and "terminal T2's clock offset" in verdict["reason"], (
         verdict
     )
+
+
+def test_reprint_refuses_the_held_sale_saying_the_clock_not_a_margin(tmp_path: Path) -> None:
+    """reprint's refusal read "STRANGER is the only sale that fits the proof, but not far enough ahead of the
+    others to be sure": it was held for the clock, at 99.7 %, and there are no others it is ahead of."""
+    from receiptkit.errors import ReprintRefused
+
+    kept = _learned(tmp_path)
+    later = _month_rows()
+    later.append(txn("MINE", 8800, "18:30:05", terminal_id="T2"))
+    later.append(txn("STRANGER", 8800, "18:37:06", terminal_id="T2"))
+    j = journal(*later)
+    ranked = rk.find(j, _counter("18:30:00", 8800), learned=kept)
+    assert ranked.iloc[0]["txn_id"] == "STRANGER" and ranked.attrs["verdict"]["status"] == "ambiguous"
+    with pytest.raises(ReprintRefused) as caught:
+        rk.reprint(
+            ranked.iloc[0], journal=j, operator="li", reason="lost", pdf=tmp_path / "x.pdf",
+            audit=str(tmp_path / "audit.sqlite"), key="hex:" + "5e" * 32,
+        )  # fmt: skip
+    said = str(caught.value)
+    assert caught.value.rule == "ambiguous" and "not far enough ahead" not in said, said
+    assert "STRANGER is where terminal T2's kept clock offset puts the customer's time" in said, said
+    assert "may be the customer's" in said and "transaction number" in said, said
