@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/bench_find_learned.py [--folder receiptkit-de
 
 Reads the demo's journal.csv and proofs.csv (written by ``receiptkit demo``; made here in a
 temporary folder when ``--folder`` is not given), reconciles every proof as ``receiptkit reconcile
---fx HKD:CNY=0.92`` does, keeps what it learned (:func:`receiptkit.save_learned`), then looks every
+--fx HKD:CNY=0.92`` does, keeps what it learned (:func:`receiptkit.save_learned`, with the rows each
+offset was learned from, as reconcile keeps them), then looks every
 proof that reconcile matched up again one at a time with :func:`receiptkit.find`, as the counter
 does: once with a plain index, once with the kept offsets and aliases. Prints the verdict counts.
 """
@@ -27,7 +28,8 @@ def measure(folder: Path) -> None:
     rec = rk.reconcile(proofs, journal, policy=policy)
     matched = rec.result[rec.result["status"] == "matched"]
     with tempfile.TemporaryDirectory() as tmp:
-        learned = rk.save_learned(Path(tmp) / "learned.json", rec.result)
+        # the rows each offset was learned from, as reconcile keeps them (learned file version 4)
+        learned = rk.save_learned(Path(tmp) / "learned.json", rec.result, journal=journal)
     print(f"reconcile: {len(proofs)} proofs, {len(matched)} matched; learned {learned.describe()}")
     for label, index in (("plain index", rk.JournalIndex(journal)), ("kept offsets", learned.index(journal))):
         counts: dict[str, int] = {}
