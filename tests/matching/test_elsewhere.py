@@ -918,3 +918,63 @@ def test_a_handful_of_proofs_naming_another_shop_never_read_the_rate_below_its_p
     assert four["named"] == 4 and four["coincide"] == 0 and four["rate"] == 0.001
     five = rk.match(proofs(UNNAMED, *apart), j).attrs["coincidence"]["sms"]
     assert five["named"] == 5 and five["coincide"] == 0 and five["rate"] == round(_upper(0, 5), 4)
+
+
+def _base_note(result, proof_id: str) -> str:
+    """The note of ``explain``'s base-rate row for the best candidate ("" when none)."""
+    table = rk.explain(result, proof_id)
+    note = table.loc[table["field"] == "base rate", "best_note"] if "best_note" in table else []
+    return "" if not len(note) or not isinstance(note.iloc[0], str) else note.iloc[0]
+
+
+def test_explain_names_the_batch_estimate_that_holds_a_proof_naming_no_shop() -> None:
+    """The reason of a proof held by "paid elsewhere and coinciding" says "not in this journal 28 %"; explain says
+    which estimate of the batch set that, from what, and the most it lets the proof reach, so the clerk sees the
+    rule that refuses it (the proofs naming another shop that fit sales here) and what would settle it."""
+    j, decoys = _journal_and_decoys(10)
+    result = rk.match(proofs(UNNAMED, *decoys), j)
+    verdict = row_of(result, "unnamed")
+    assert verdict["status"] == "ambiguous"
+    note = _base_note(result, "unnamed")
+    share, rate = 12 / 30, 1.0
+    cap = (1 - share) / (1 - share + share * rate)
+    assert "names no shop of this journal" in note
+    assert "10 of the batch's 10 sms proofs naming another shop fit a sale here" in note
+    assert f"share {share:.1%}" in note and f"rate {rate:.1%}" in note
+    assert f"at most {cap:.1%}" in note
+    assert verdict["confidence"] <= cap + 1e-6
+
+
+def test_explain_names_the_brand_estimate_that_holds_a_brand_without_its_branch() -> None:
+    j, decoys = _journal_and_decoys(10)
+    result = rk.match(proofs(BRAND_ONLY, *decoys), j)
+    note = _base_note(result, "brand_only")
+    assert 'names a brand here without its branch ("sms brand")' in note
+    assert "10 of the batch's 10 sms proofs naming another branch of a brand here fit a sale here" in note
+    stats = result.attrs["coincidence"]["sms brand"]
+    cap = (1 - stats["share"]) / (1 - stats["share"] + stats["share"] * stats["rate"])
+    assert f"at most {cap:.1%}" in note
+
+
+def test_explain_says_nothing_of_payments_made_elsewhere_where_they_do_not_weigh() -> None:
+    """A proof naming no shop in a batch where no payment made elsewhere coincides, and a proof naming the shop in a
+    batch where they do: neither is held by the estimate, and explain does not mention it."""
+    j, decoys = _journal_and_decoys(10)
+    alone = rk.match(proofs(UNNAMED), j)
+    assert row_of(alone, "unnamed")["status"] == "matched"
+    assert "paid elsewhere" not in _base_note(alone, "unnamed")
+    named = {**UNNAMED, "proof_id": "named", "merchant_text": SHOP}
+    result = rk.match(proofs(named, *decoys), j)
+    assert "paid elsewhere" not in _base_note(result, "named")
+
+
+def test_explain_at_the_counter_says_the_estimate_was_kept(tmp_path) -> None:
+    """At the counter the estimate is the month's, kept beside the journal: explain says so, not a count of a
+    batch of one proof."""
+    j, decoys = _journal_and_decoys(10)
+    month = rk.match(proofs(BRAND_ONLY, *decoys), j)
+    learned = rk.save_learned(tmp_path / "journal.csv.receiptkit.json", month)
+    ranked = rk.find(j, proofs(BRAND_ONLY), learned=learned)
+    assert ranked.attrs["verdict"]["status"] == "ambiguous"
+    note = _base_note(ranked, "brand_only")
+    assert '("sms brand")' in note and "as an earlier run of this journal kept it" in note

@@ -37,7 +37,7 @@ applied to "not in this journal": the data says how likely the coincidence is.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +58,7 @@ __all__ = [
     "coincidence_estimates",
     "coincidence_factors",
     "coincidence_inputs",
+    "coincidence_stratum",
     "silent_absence",
 ]
 
@@ -122,9 +123,7 @@ def coincidence_inputs(
     n = len(proofs)
     codes, branch = _text_codes(table, n)
     # -1: no text; 0: a text naming no merchant of this journal; 1: another shop; 2: a merchant of this journal
-    strong = (
-        present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
-    )
+    strong = _strong(proofs)
     elsewhere = (codes == 1) & ~strong
     # the named-elsewhere proofs' best candidates weighed without what their text says (the merchant field, and
     # the wallet its words name against a card sale or the other wallet's row): would they be matched on their
@@ -145,8 +144,7 @@ def coincidence_inputs(
     # can coincide with a sale here, so only such proofs tell how often a payment made elsewhere does
     rated = {str(pair[1]) for pair in policy.fx_rates}
     comparable = known | np.isin(np.asarray(proofs.currency, dtype=object), list(rated))
-    kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
-    strata = np.where(proofs.side == 1, np.char.add(kinds, " credit"), kinds)
+    strata = _strata(proofs)
     # a payment made elsewhere finds no sale of its amount in its window by chance with probability exp(-λ)
     chance = np.exp(-(np.maximum(w.base_exact, 0.0) + np.maximum(w.n_fx, 0)))
     return pd.DataFrame(
@@ -294,8 +292,7 @@ def coincidence_factors(inputs: pd.DataFrame, estimates: Mapping[str, Coinciding
     b_silent = (inputs["branch"].to_numpy(np.int64) == 0) & ~strong
     strata = inputs["stratum"].to_numpy(dtype=object).astype(str)
     for stratum, estimate in estimates.items():  # kinds first, then their brand strata (as estimated)
-        brand = stratum.endswith(" brand")
-        mine = (strata == stratum.removesuffix(" brand")) & (b_silent if brand else silent)
+        mine = _members(stratum, strata, silent, b_silent)
         share, rate = estimate.share, estimate.rate
         with np.errstate(
             divide="ignore"
@@ -303,6 +300,43 @@ def coincidence_factors(inputs: pd.DataFrame, estimates: Mapping[str, Coinciding
             # share 1 (no prior weight, every proof saying where names another shop): the cap is 0, not a NaN
             out[mine] = np.log(share) - np.log1p(-min(share, 1.0 - 1e-12)) + np.log(rate)
     return out
+
+
+def coincidence_stratum(
+    proofs: ProofArrays, table: MerchantTable, keys: Iterable[str], at: int
+) -> str | None:
+    """The stratum among ``keys`` (those of ``result.attrs["coincidence"]``) whose estimate weighs proof ``at``'s
+    "paid elsewhere and coinciding", as :func:`coincidence_factors` applies them; ``None`` when none does (the
+    proof names a branch here or another shop, or carries a number the journal could hold)."""
+    codes, branch = _text_codes(table, len(proofs))
+    strong = _strong(proofs)
+    strata = _strata(proofs)
+    silent, b_silent = (codes <= 0) & ~strong, (branch == 0) & ~strong
+    found = None
+    for key in keys:
+        if _members(str(key), strata, silent, b_silent)[at]:
+            found = str(key)
+    return found
+
+
+def _strong(proofs: ProofArrays) -> np.ndarray:
+    """Per proof: it carries a number the journal could hold (wallet, order, reference, terminal)."""
+    return (
+        present(proofs.wallet) | present(proofs.order) | present(proofs.reference) | present(proofs.terminal)
+    )
+
+
+def _strata(proofs: ProofArrays) -> np.ndarray:
+    """Per proof, its kind's stratum: the kind, or ``"<kind> credit"`` for money back."""
+    kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
+    return np.where(proofs.side == 1, np.char.add(kinds, " credit"), kinds)
+
+
+def _members(stratum: str, strata: np.ndarray, silent: np.ndarray, b_silent: np.ndarray) -> np.ndarray:
+    """The proofs a stratum's estimate applies to: its kind's proofs naming no shop, or for ``"<kind> brand"``
+    those naming a brand here without its branch."""
+    brand = stratum.endswith(" brand")
+    return (strata == stratum.removesuffix(" brand")) & (b_silent if brand else silent)
 
 
 def coinciding_lift(index: JournalIndex, w: _Weighed, table: MerchantTable) -> np.ndarray | None:
@@ -368,8 +402,7 @@ def silent_absence(
     }
     if not lower:
         return absent
-    kinds = proofs.frame["kind"].astype(str).to_numpy().astype(str)
-    strata = np.where(proofs.side == 1, np.char.add(kinds, " credit"), kinds)
+    strata = _strata(proofs)
     base = np.full(len(proofs), np.log(p0)) if absent is None else np.asarray(absent, dtype=float).copy()
     untouched = np.isclose(base, np.log(p0), rtol=0, atol=1e-12)
     logit0 = np.log(p0) - np.log1p(-p0)

@@ -310,6 +310,7 @@ def _decide_batch(
     result.attrs.update(card_clock_attrs(index))
     store = _Store(index, arrays, weighed, shown, policy)
     store.fx_sources = read.fx_sources  # where each rate came from, for explain's amount row
+    store.table, store.coincidence = table, coincidences  # what explain says of payments made elsewhere
     _keep_evidence(result, store)
     result.attrs["policy"] = _policy_values(policy)
     result.attrs["fx_rates_learned"] = fx_records(read.fx_learned)

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.matching.clocks import _duration, card_clock_key, card_clocks, segment_of, segment_text
-from receiptkit.matching.comparators import Reading, comparators
+from receiptkit.matching.comparators import MerchantTable, Reading, comparators
 from receiptkit.matching.decide import _Weighed
+from receiptkit.matching.elsewhere import coincidence_stratum
 from receiptkit.matching.evidence import FIELDS, ProofArrays
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
@@ -34,6 +35,9 @@ class _Store:
         self.index = index
         self.arrays = proofs
         self.fx_sources: dict[tuple[str, str], str] = {}  # where each billing rate came from (match sets it)
+        # the merchant readings and the batch's estimates of payments made elsewhere (match sets them)
+        self.table: MerchantTable | None = None
+        self.coincidence: dict[str, dict[str, float]] = {}
         self.proofs = proofs.frame
         self.journal = index.journal
         self.weighed = weighed
@@ -137,9 +141,10 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
         base[f"{label}_value"] = f"{_expected_count(e['n_same'])} such transaction(s) expected in the window"
         base[f"{label}_level"] = "prior"
         base[f"{label}_bits"] = round(float(e["base"]) / np.log(2), 2)
-    note = _absence_note(store, str(proof_id))
-    if note and "best_txn_id" in base:
-        base["best_note"] = note
+    notes = [_absence_note(store, str(proof_id)), _coincidence_note(store, str(proof_id))]
+    base_note = "; ".join(n for n in notes if n)
+    if base_note and "best_txn_id" in base:
+        base["best_note"] = base_note
     rows.append(base)
     by_field = {comparator.field: comparator for comparator in comparators(store.policy)}
     for field in FIELDS:
@@ -194,6 +199,47 @@ def _absence_note(store: _Store, proof_id: str) -> str | None:
     if not np.isfinite(prior) or np.isclose(prior, store.policy.prior_absent, rtol=1e-9, atol=0.0):
         return None
     return f"not in this journal: prior {prior:.1%} from the batch (prior_absent {store.policy.prior_absent:.1%})"
+
+
+def _coincidence_note(store: _Store, proof_id: str) -> str | None:
+    """What holds a proof as "paid elsewhere and coinciding" (:mod:`~receiptkit.matching.elsewhere`), in words:
+    the stratum whose estimate applies, what the batch read it from, and the most the proof can reach; ``None``
+    where the estimate lets it reach ``match_threshold`` (it is then not what refuses the proof)."""
+    copy = store.weighed.copy
+    k = store.position(proof_id)
+    if copy is None or store.table is None or not np.isfinite(copy[k]):
+        return None
+    key = coincidence_stratum(store.arrays, store.table, store.coincidence, k)
+    stats = store.coincidence.get(key) if key is not None else None
+    if key is None or not stats:
+        return None
+    share, rate = float(stats["share"]), float(stats["rate"])
+    cap = (1 - share) / (1 - share + share * rate) if share < 1 else 0.0
+    if cap >= store.policy.match_threshold:
+        return None
+    kind = key.removesuffix(" brand")
+    kind = f"{kind.removesuffix(' credit')} refund" if kind.endswith(" credit") else kind
+    if key.endswith(" brand"):
+        text, other, here = (
+            "names a brand here without its branch",
+            "another branch of a brand here",
+            "a branch here",
+        )
+    else:
+        text, other, here = "names no shop of this journal", "another shop", "a shop of this journal"
+    if stats.get("kept"):
+        read = f"as an earlier run of this journal kept it (share {share:.1%}, rate {rate:.1%})"
+    else:
+        read = (
+            f"{int(stats['coincide'])} of the batch's {int(stats['named'])} {kind} proofs naming {other} fit a sale "
+            f"here on amount, time and card, {int(stats['here'])} name {here} (share {share:.1%}, "
+            f"rate {rate:.1%})"
+        )
+    return (
+        f'paid elsewhere and coinciding: the proof {text} ("{key}"), as a payment made elsewhere would read; '
+        f"{read}; so at most {cap:.1%} (a number the journal holds, or the shop and branch the payment names, "
+        "would settle it)"
+    )
 
 
 def _clock_note(index: JournalIndex, row: int) -> str | None:
