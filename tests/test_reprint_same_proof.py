@@ -83,7 +83,7 @@ def test_the_same_proof_again_is_refused_naming_the_first_duplicate(journal, tmp
         _reprint(journal, audit, tmp_path, "d2")
     assert caught.value.rule == "same_proof"
     text = str(caught.value)
-    assert "this same proof (P1)" in text and "duplicate no. 1" in text and first.short_code in text
+    assert "this same proof once" in text and "duplicate no. 1" in text and first.short_code in text
     assert "by li" in text and "lost slip" in text
     assert not (tmp_path / "d2.pdf").exists()
     assert audit.rows()["status"].tolist()[-1] == "refused"  # the refusal is logged
@@ -106,6 +106,16 @@ def test_another_proof_of_the_same_sale_is_not_refused(journal, tmp_path):
     # the same id given to other evidence (another file's P1) is not the same proof either
     other = {**PROOF, "kind": "sms", "card_last4": "0123"}
     assert _reprint(journal, audit, tmp_path, "d3", proof=other).reprint_no == 3
+
+
+def test_the_same_evidence_under_another_id_is_the_same_proof(journal, tmp_path):
+    """A newcomer typed "08:11" then "08:11:00": two ids of one time, and the second duplicate was printed."""
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    _reprint(journal, audit, tmp_path, "d1")
+    retyped = {**PROOF, "proof_id": "manual:b4ca65dd4f07"}
+    with pytest.raises(ReprintRefused) as caught:
+        _reprint(journal, audit, tmp_path, "d2", proof=retyped, proof_id="manual:b4ca65dd4f07")
+    assert caught.value.rule == "same_proof" and "(Asia/Shanghai)" in str(caught.value)
 
 
 def test_a_lookup_by_reference_is_not_held_by_it(journal, tmp_path):

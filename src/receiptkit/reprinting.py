@@ -574,39 +574,66 @@ def earlier_duplicates(log: AuditLog, txn_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def same_evidence(earlier: Mapping[str, Any], summary: Mapping[str, Any] | None) -> bool:
+    """Whether a printed duplicate (:func:`earlier_duplicates`) came from the same evidence as ``summary``.
+
+    The same kind of proof, time, amount, currency, direction and card last 4 (:func:`~receiptkit.audit.proof_summary`
+    without its id): an id is how the evidence was written down (a typed "08:11" and "08:11:00" are two ids of
+    one time; two files may both call a proof P1), not what it shows.
+    """
+    if summary is None or not isinstance(earlier.get("proof_summary"), Mapping):
+        return False
+    shown = {k: v for k, v in earlier["proof_summary"].items() if k != "proof_id"}
+    return bool(shown) and shown == {k: v for k, v in summary.items() if k != "proof_id"}
+
+
+def duplicate_text(earlier: Mapping[str, Any], zone: str | None) -> str:
+    """One printed duplicate in words: ``no. 1 on 2026-12-07 21:18 (Asia/Shanghai) by li (reason: lost slip), code …``.
+
+    ``zone``: the slip's zone (its journal row's), as the clerk's slips print times; ``None``: UTC.
+    """
+    when = pd.Timestamp(earlier["printed_at"])
+    when = when.tz_localize("UTC") if when.tzinfo is None else when
+    shown = when.tz_convert(zone) if zone else when.tz_convert("UTC")
+    return (
+        f"no. {earlier['reprint_no']} on {shown:%Y-%m-%d %H:%M} ({zone or 'UTC'}) by {earlier['operator']} "
+        f"(reason: {earlier['reason']}), code {earlier['short_code']}"
+    )
+
+
+def slip_zone(row: Mapping[str, Any] | pd.Series) -> str | None:
+    """The zone a journal row's slip prints its times in (its ``ts``'s), as an IANA name or offset; ``None``."""
+    value = _value(row, "ts") if isinstance(row, pd.Series) else row.get("ts")
+    if value is None:
+        return None
+    tz = pd.Timestamp(value).tz
+    return None if tz is None else str(getattr(tz, "key", None) or tz)
+
+
 def _same_proof(
     row: pd.Series, log: AuditLog, identification: Identification, summary: dict[str, Any] | None
 ) -> list[tuple[str, str]]:
-    """The ``same_proof`` violation: a duplicate of this transaction was already printed from this same proof.
+    """The ``same_proof`` violation: a duplicate of this transaction was already printed from the same evidence.
 
-    The same proof (its id and what the log keeps of it: kind, time, amount, currency, card last 4) shown
+    The same evidence (:func:`same_evidence`: kind, time, amount, currency, direction, card last 4) shown
     again: the customer who holds it has a duplicate already, and someone who photographed it may not be that
-    customer (field guide 5, "Fake screenshots": a screenshot of an older real payment replayed; a proof presented twice). A clerk who knows the customer lost
-    the duplicate too overrides it, with the reason. A retry of an attempt that was not printed is no second
-    duplicate (same number and code) and is not refused.
+    customer (field guide 5, "Fake screenshots": a screenshot of an older real payment replayed; a proof
+    presented twice). A clerk who knows the customer lost the duplicate too overrides it, with the reason. A
+    retry of an attempt that was not printed is no second duplicate (same number and code) and is not refused.
     """
-    if row.empty or identification.by != "proof" or identification.proof_id is None or summary is None:
+    if row.empty or identification.by != "proof" or summary is None:
         return []
-    same = [
-        d
-        for d in earlier_duplicates(log, str(row["txn_id"]))
-        if d["proof_id"] == identification.proof_id and d["proof_summary"] == summary
-    ]
+    same = [d for d in earlier_duplicates(log, str(row["txn_id"])) if same_evidence(d, summary)]
     if not same:
         return []
-    last = same[-1]
-    when = pd.Timestamp(last["printed_at"])
-    zone = getattr(pd.Timestamp(row["ts"]).tz, "key", None) if _value(row, "ts") is not None else None
-    shown = when.tz_convert(zone) if zone else when  # as the clerk's slips print times
     times = "once" if len(same) == 1 else f"{len(same)} times"
     return [
         (
             "same_proof",
-            f"transaction {row['txn_id']} was reprinted from this same proof ({identification.proof_id}) {times} "
-            f"already, last as duplicate no. {last['reprint_no']} on {shown:%Y-%m-%d %H:%M} ({zone or 'UTC'}) by "
-            f"{last['operator']} (reason: {last['reason']}), code {last['short_code']}: whoever holds this proof "
-            "has a duplicate. Another needs the rule overridden with the reason (override 'same_proof'; "
-            "--override same_proof), e.g. the customer lost that duplicate too",
+            f"transaction {row['txn_id']} was reprinted from this same proof {times} already, the last as "
+            f"duplicate {duplicate_text(same[-1], slip_zone(row))}: whoever holds this proof has a duplicate. "
+            "Another needs the rule overridden with the reason (override 'same_proof'; --override same_proof), "
+            "e.g. the customer lost that duplicate too",
         )
     ]
 

@@ -16,7 +16,7 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     shutil.copy(demo_dir / "journal.csv", tmp_path / "journal.csv")
     journal = pd.read_csv(tmp_path / "journal.csv", dtype=str, keep_default_na=False)
     sale = journal[(journal["wallet_txn_id"] != "") & (journal["status"] == "approved")].iloc[0]
-    when = pd.Timestamp(sale["ts"]).strftime("%Y-%m-%d %H:%M:%S")
+    when = pd.Timestamp(sale["ts"]).strftime("%Y-%m-%d %H:%M")  # to the minute, as a clerk types it
     amount = f"{int(sale['amount_minor']) // 100}.{int(sale['amount_minor']) % 100:02d}"
     evidence = ["--wallet-txn", sale["wallet_txn_id"], "--amount", amount, "--currency", sale["currency"]]
     evidence += ["--time", when, "--tz", str(pd.Timestamp(sale["ts"]).tz)]
@@ -35,7 +35,8 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     ]
     seen = CliRunner().invoke(app, find, terminal_width=200)
     assert seen.exit_code == 0 and "already reprinted: 1 duplicate of" in seen.output, seen.output
-    assert "from this same proof" in seen.output and "by li (reason: lost slip)" in seen.output
+    assert "from this same proof: no. 1" in seen.output and "by li (reason: lost slip)" in seen.output
+    assert "refused as it is: rule same_proof" in seen.output  # the reprint line says it will be refused
     other = [
         a if a != when else (pd.Timestamp(sale["ts"]) + pd.Timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
         for a in find
@@ -44,7 +45,9 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     assert "already reprinted: 1 duplicate of" in told.output and "from this same proof" not in told.output, (
         told.output
     )
-    again = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d2.pdf")], terminal_width=200)
+    # the same time typed with its seconds: another id, the same evidence
+    seconds = [when + ":00" if a == when else a for a in base]
+    again = CliRunner().invoke(app, [*seconds, "--pdf", str(tmp_path / "d2.pdf")], terminal_width=200)
     assert again.exit_code == 2, again.output
     assert "[same_proof]" in again.output and "duplicate no. 1" in again.output
     assert "--override same_proof" in again.output

@@ -116,7 +116,7 @@ def find(
     import receiptkit as rk
     from receiptkit.cli.journal_cache import read_journal_cached
     from receiptkit.cli.reconcile import beyond_note, learned_for
-    from receiptkit.reprinting import DEFAULT_AUDIT
+    from receiptkit.reprinting import DEFAULT_AUDIT, slip_zone
 
     if (
         audit is None and Path(DEFAULT_AUDIT).is_file()
@@ -179,9 +179,13 @@ def find(
         console.print(f"[bold]{escape(below)}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FOUND_PROBLEM)
     if status == "matched" and audit is not None:
-        earlier = _earlier_duplicates_note(audit, str(verdict["txn_id"]), proof.iloc[0])
+        chosen = ranked[ranked["chosen"].astype(bool)] if "chosen" in ranked.columns else ranked.head(0)
+        zone = slip_zone(chosen.iloc[0]) if len(chosen) else None
+        earlier, refused = _earlier_duplicates_note(audit, str(verdict["txn_id"]), proof.iloc[0], zone)
         if earlier:
             console.print(f"[bold]{escape(earlier)}[/]", highlight=False, soft_wrap=True)
+    else:
+        refused = False
     if status == "matched":
         command = [
             "receiptkit",
@@ -196,7 +200,8 @@ def find(
             *(["--audit", str(audit)] if audit is not None else []),
         ]
         console.print(
-            f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf",
+            f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf"
+            + (" (refused as it is: rule same_proof, above)" if refused else ""),
             highlight=False,
             soft_wrap=True,
         )
@@ -204,35 +209,36 @@ def find(
         raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
-def _earlier_duplicates_note(audit: Path, txn_id: str, proof: pd.Series) -> str:
-    """The duplicates of ``txn_id`` the audit log shows printed, in a line for the clerk; ``""`` when none."""
-    import pandas as pd
+def _earlier_duplicates_note(
+    audit: Path, txn_id: str, proof: pd.Series, zone: str | None
+) -> tuple[str, bool]:
+    """The duplicates of ``txn_id`` the audit log shows printed, in a line for the clerk (``""``: none), and
+    whether one came from this same proof (``reprint`` refuses it: rule ``same_proof``).
 
+    Worded as ``reprint``'s refusal words them (:func:`receiptkit.reprinting.duplicate_text`): times in the
+    slip's ``zone``.
+    """
     import receiptkit as rk
     from receiptkit.audit import proof_summary
-    from receiptkit.reprinting import earlier_duplicates
+    from receiptkit.reprinting import duplicate_text, earlier_duplicates, same_evidence
 
     try:
         with rk.AuditLog(str(audit), create=False) as log:
             done = earlier_duplicates(log, txn_id)
     except ReceiptkitError:
-        return ""  # the log is checked where it is written (reprint); find only shows what it can read
+        return "", False  # the log is checked where it is written (reprint); find only shows what it can read
     if not done:
-        return ""
-    last = done[-1]
+        return "", False
     summary = proof_summary(proof)
-    same = [d for d in done if d["proof_id"] == summary.get("proof_id") and d["proof_summary"] == summary]
-    text = (
-        f"already reprinted: {len(done)} duplicate{'s' if len(done) != 1 else ''} of {txn_id} printed, the last "
-        f"no. {last['reprint_no']} at {pd.Timestamp(last['printed_at']):%Y-%m-%d %H:%M} UTC by {last['operator']} "
-        f"(reason: {last['reason']}), code {last['short_code']}"
-    )
+    same = [d for d in done if same_evidence(d, summary)]
+    count = f"{len(done)} duplicate{'s' if len(done) != 1 else ''}"
+    text = f"already reprinted: {count} of {txn_id} printed, the last {duplicate_text(done[-1], zone)}"
     if same:
         text += (
-            "; from this same proof: whoever holds it has a duplicate already (reprint refuses it: rule same_proof, "
-            "--override same_proof with the reason if the customer lost that one too)"
+            f"; from this same proof: {duplicate_text(same[-1], zone)}. Whoever holds it has a duplicate already: "
+            "reprint refuses another (rule same_proof) unless overridden with the reason"
         )
-    return text
+    return text, bool(same)
 
 
 def reprint_policy(**controls: Any) -> ReprintPolicy:
