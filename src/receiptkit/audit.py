@@ -1934,16 +1934,18 @@ class AuditLog:
         """
         secret = load_key(key) if key is not None else self._secret_key()
         if self._damaged is not None:
-            stored, _ = self._stored_head(None)
-            covers = f"{stored.rows} rows ending with row {stored.seq}" if stored is not None else "rows"
+            stored, unreadable = self._stored_head(None)
+            if stored is not None:
+                beside = f"and its signed head covers {stored.rows} rows ending with row {stored.seq}"
+            else:  # the head beside it was written over too (or removed since): say so, with no count
+                beside = f"and {unreadable or 'its signed head is gone'}"
             return VerifyReport(
                 False,
                 0,
                 None,
                 "truncated",
                 1,
-                f"the log cannot be read ({self._damaged}): the file was cut or damaged, and its signed head "
-                f"covers {covers}",
+                f"the log cannot be read ({self._damaged}): the file was cut or damaged, {beside}",
                 stored,
             )
         with self._file_lock(), self._read(verifying=True) as conn:  # one read: rows and head seen together

@@ -278,12 +278,18 @@ def pd_isna(value: object) -> bool:
 
 
 def check_exports(
-    outputs: Mapping[str, Path], inputs: Mapping[str, Path | None], audit: object | None = None
+    outputs: Mapping[str, Path],
+    inputs: Mapping[str, Path | None],
+    audit: object | None = None,
+    *,
+    overwrite: bool = True,
+    hint: str = "pass --force to replace it",
 ) -> None:
-    """Refuse, before anything is read, an export (a report, a list) written over an input, the audit log's
-    files or the merchant key, or into a folder that does not exist (:func:`receiptkit.reprinting.check_outputs`);
-    an existing export is replaced. ``outputs``: each by how the command names it (``"--out r.csv"``);
-    ``inputs``: the command's input files by what they are (``"the journal (--journal)"``)."""
+    """Refuse, before anything is read, an export (a report, a list, a head, a backup, a public key) written over
+    an input, the audit log's files or the merchant key, or into a folder that does not exist
+    (:func:`receiptkit.reprinting.check_outputs`). An existing export is replaced when ``overwrite``, else refused
+    saying ``hint``. ``outputs``: each by how the command names it (``"--out r.csv"``); ``inputs``: the
+    command's input files by what they are (``"the journal (--journal)"``)."""
     from receiptkit.reprinting import _key_files, audit_files, check_outputs
 
     protected: dict[str, Path | None] = dict(inputs)
@@ -291,4 +297,4 @@ def check_exports(
         for what, path in audit_files(Path(str(audit))).items():
             protected[f"{what} (--audit)" if what == "the audit log" else what] = path
     protected.update(_key_files(None))
-    check_outputs(outputs, protected, overwrite=True)
+    check_outputs(outputs, protected, overwrite=overwrite, hint=hint)

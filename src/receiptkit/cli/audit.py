@@ -40,6 +40,17 @@ KeyOption = Annotated[
 ]
 
 
+def _inputs(head: Path | None, key_file: Path | None) -> dict[str, Path | None]:
+    """The files a command of the log reads besides the log: never an output's place."""
+    inputs: dict[str, Path | None] = {
+        "the signed head (--head)": head,
+        "the merchant key file (--key-file)": key_file,
+    }
+    if head is not None:
+        inputs["the signed head's lock file"] = head.with_name(head.name + ".lock")
+    return inputs
+
+
 def _tampered(report: object, what: str = "audit log") -> None:
     """The one line of a log that did not verify: TAMPERED, or NOT VERIFIED when the key could not check it.
 
@@ -205,6 +216,9 @@ def audit_export(
     audit: AuditOption = _DEFAULT,
     head: HeadOption = None,
     key_file: KeyOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (never the key, the log or its head).")
+    ] = False,
 ) -> None:
     """Back the log up: every row with its chain, and the signed head (exit 1 if the log does not verify)."""
     from receiptkit.audit import AuditLog
@@ -217,6 +231,7 @@ def audit_export(
             )
         )
     try:
+        check_exports({str(file): file}, _inputs(head, key_file), audit, overwrite=force)
         log = AuditLog(audit, create=False, key=load_key(key_file), head=head)
         report = log.verify()
         if not report.ok:
@@ -286,12 +301,17 @@ def audit_head(
     ] = None,
     reason: Annotated[str | None, typer.Option(help="Why (recorded; needed with --resign).")] = None,
     key_file: KeyOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (never the key, the log or its head).")
+    ] = False,
 ) -> None:
     """Print the log's signed head (keep it elsewhere: `audit verify --anchor FILE` checks the log extends it)."""
     from receiptkit.audit import AuditLog, ChainHead
     from receiptkit.verification import load_key
 
     try:
+        if out is not None:
+            check_exports({f"--out {out}": out}, _inputs(head, key_file), audit, overwrite=force)
         log = AuditLog(audit, create=False, key=load_key(key_file), head=head)
         if resign:
             if not (operator or "").strip() or not (reason or "").strip():

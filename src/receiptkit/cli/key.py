@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from receiptkit.cli.app import app, console, fail
+from receiptkit.cli.app import app, check_exports, console, fail
 from receiptkit.errors import ReceiptkitError
 
 key_app = typer.Typer(help="The merchant's verification key.", no_args_is_help=True)
@@ -22,7 +22,9 @@ def export_public(
         Path | None,
         typer.Option(help="The merchant's secret key file (default: RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE)."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing file (never the key, the audit log or its head).")
+    ] = False,
 ) -> None:
     """Write the public key that checks the signatures on this merchant's duplicates.
 
@@ -33,8 +35,12 @@ def export_public(
     from receiptkit.verification import export_public_key, load_key
 
     try:
-        if out.exists() and not force:
-            raise ReceiptkitError("the file exists; pass --force to overwrite it", file=str(out))
+        from receiptkit.reprinting import audit_files
+
+        kept = {f"{what} (receiptkit-audit.sqlite)": path for what, path in audit_files(None).items()}
+        check_exports(
+            {str(out): out}, {"the merchant key file (--key-file)": key_file, **kept}, overwrite=force
+        )
         public = export_public_key(out, load_key(key_file) if key_file is not None else None)
     except ReceiptkitError as exc:
         fail(exc, key_file=True)
