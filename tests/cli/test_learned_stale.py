@@ -119,7 +119,9 @@ def test_a_new_export_with_the_clock_corrected_is_held_not_matched_to_a_stranger
     after = CliRunner().invoke(app, ["find", "--journal", str(journal), *evidence], terminal_width=200)
     assert after.exit_code == 1 and "AMBIGUOUS" in after.output, after.output
     assert f"terminal {terminal}'s sales are not those its clock offset was learned from" in after.output
-    assert "run reconcile again on this journal" in after.output
+    assert "Reconciling proofs of those sales learns" in after.output
+    # the reason names the sale its logged time fits: the customer's own, which the old offset moves away
+    assert f"({row['txn_id']} logged " in after.output, after.output
     assert "changed after these were learned" not in after.output  # the precise note, not the file-time one
 
 
@@ -137,7 +139,7 @@ def test_the_note_speaks_of_each_terminal_plainly():
     one = SimpleNamespace(beyond_counts={"T1": 3}, learned_through={"T1": 1796010518}, tz="Asia/Shanghai")
     note = beyond_note(one)
     assert "terminal T1 has 3 sales logged after 2026-11-30 11:48" in note, note
-    assert "its clock may have been set right since" in note and "reconcile again on this journal" in note
+    assert "its clock may have been set right since" in note and "Reconciling proofs of those sales" in note
     two = SimpleNamespace(
         beyond_counts={"T1": 1, "T2": 474}, learned_through={"T1": 1796010518, "T2": None}, tz="Asia/Shanghai"
     )

@@ -82,7 +82,12 @@ def test_a_stranger_moved_onto_the_minute_by_the_old_offset_is_not_matched(tmp_p
     assert verdict["status"] == "ambiguous", verdict
     assert "clock_learned_before" in verdict["flags"]
     assert "learned from its sales up to 2026-11-20 16:22" in verdict["reason"]
-    assert "run reconcile again" in verdict["reason"]
+    assert (
+        "(MINE logged 2026-11-20 18:30:05)" in verdict["reason"]
+    )  # the sale a clock set right makes its own
+    assert (
+        "reconcile proofs of its sales after 2026-11-20 16:22 to learn its clock again" in verdict["reason"]
+    )
 
 
 def test_a_sale_after_learning_with_no_rival_is_still_matched(tmp_path: Path) -> None:
@@ -283,7 +288,8 @@ def test_the_clerk_is_asked_for_a_number_that_names_the_sale_not_the_card(tmp_pa
         assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
         assert "transaction number" in verdict["ask"] and "order number" in verdict["ask"], verdict["ask"]
         assert (
-            "ask for the card's last 4" not in verdict["ask"] and "reconcile run again" in verdict["ask"]
+            "ask for the card's last 4" not in verdict["ask"]
+            and "reconcile of proofs of those sales" in verdict["ask"]
         ), verdict["ask"]
 
 

@@ -112,8 +112,9 @@ def beyond_note(index: JournalIndex) -> str:
     clocks = "its clock" if len(parts) == 1 else "their clocks"
     return (
         "; ".join(parts)
-        + f": {clocks} may have been set right since, so a proof that one of those sales fits by "
-        "its logged time is held (ambiguous), not matched by the old offset; run reconcile again on this journal"
+        + f": {clocks} may have been set right since, so a proof that one of those sales fits only by its logged "
+        "time is held (ambiguous), not matched by the old offset. Reconciling proofs of those sales learns "
+        f"{clocks} again; a full transaction or reference number is matched whatever the clock"
     )
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "CARD_CLOCK",
     "ClockSegment",
     "beyond_doubt",
+    "beyond_rivals",
     "card_clock_clashes",
     "card_clock_key",
     "card_clock_of",
@@ -324,14 +325,26 @@ def beyond_doubt(index: Any, proofs: Any, policy: Any = None) -> np.ndarray:
     """
     n = len(proofs)
     out = np.full(n, -1, dtype=np.int64)
+    q, r = beyond_rivals(index, proofs, policy)
+    if len(q):
+        first = np.unique(q, return_index=True)[1]
+        out[q[first]] = index.terminal_code[r[first]]
+    return out
+
+
+def beyond_rivals(index: Any, proofs: Any, policy: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """The (proof position, journal row) pairs :func:`beyond_doubt` holds a proof for: each row a sale logged after
+    its kept offset was learned that fits the proof by its logged time only; ordered by proof, then row time."""
+    empty = np.empty(0, dtype=np.int64)
+    n = len(proofs)
     rows = getattr(index, "beyond_rows", None)
     if rows is None or not len(rows) or not n:
-        return out
+        return empty, empty
     group = index.row_group[rows]
     approved = (group >= 0) & (index.side[rows] >= 0)  # a declined attempt is no stranger's sale
     rows, group = rows[approved], group[approved]
     if not len(rows):
-        return out
+        return empty, empty
     logged = index.ts_s[rows]
     base = int(logged.min()) - 1
     span = np.int64(1) << 40
@@ -345,19 +358,17 @@ def beyond_doubt(index: Any, proofs: Any, policy: Any = None) -> np.ndarray:
     b = np.searchsorted(key, pgroup * span + hi, side="right")
     count = np.maximum(b - a, 0)
     if not count.any():
-        return out
+        return empty, empty
     q = np.repeat(asked, count)  # every (proof, row) pair whose logged time is in the proof's window
     start = np.repeat(a - np.cumsum(count) + count, count)
     r = rows[start + np.arange(len(q))]
     placed = index.ts_adj[r]
     rival = (placed < proofs.lo[q]) | (placed > proofs.hi[q])
     q, r = q[rival], r[rival]
-    if not len(q):
-        return out
-    first = np.unique(q, return_index=True)[1]
-    out[q[first]] = index.terminal_code[r[first]]
-    out[_named_by_number(index, proofs)] = -1
-    return out
+    keep = ~_named_by_number(index, proofs)[q]  # a full number names its sale whatever the clock
+    q, r = q[keep], r[keep]
+    order = np.lexsort((index.ts_s[r], q))
+    return q[order].astype(np.int64), r[order].astype(np.int64)
 
 
 def _amount_groups_of(index: Any, proofs: Any, policy: Any) -> tuple[np.ndarray, np.ndarray]:

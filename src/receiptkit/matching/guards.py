@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.matching.channel import number_dates, proof_wallets_of
-from receiptkit.matching.clocks import _duration, beyond_doubt, clock_doubt
+from receiptkit.matching.clocks import _duration, beyond_doubt, beyond_rivals, clock_doubt
 from receiptkit.matching.evidence import ProofArrays, whole_ids
 from receiptkit.matching.index import JournalIndex
 from receiptkit.matching.policy import MatchPolicy
@@ -482,12 +482,16 @@ LATER_BROUGHT = ", not the sale the old offset puts here"
 LATER_ASK = (
     "ask for the payment's full transaction number (WeChat Pay, Alipay), order number or reference number (RRN) "
     "from the customer's app or bank: a number names its sale whatever the terminal's clock, a card's last 4 "
-    "does not; or have reconcile run again on this journal"
+    "does not; or have the terminal's clock learned again by a reconcile of proofs of those sales"
 )
 
 
-def beyond_text(index: JournalIndex, terminal: str) -> str:
-    """Why a proof near a sale logged after its terminal's kept offset was learned is not matched, in words."""
+def beyond_text(index: JournalIndex, terminal: str, rivals: np.ndarray | None = None) -> str:
+    """Why a proof near a sale logged after its terminal's kept offset was learned is not matched, in words.
+
+    ``rivals``: the journal rows that fit the proof by their logged time only (:func:`.clocks.beyond_rivals`);
+    up to three are named, so that the clerk sees the sale a clock set right would make the customer's.
+    """
     offset = (index.clock_offsets or {}).get(terminal)
     shown = f" ({_duration(int(offset))})" if offset is not None else ""
     through = getattr(index, "learned_through", {}).get(terminal)
@@ -502,10 +506,24 @@ def beyond_text(index: JournalIndex, terminal: str) -> str:
             f"terminal {terminal}'s clock offset{shown} was learned from its sales up to "
             f"{stamp:%Y-%m-%d %H:%M}, and the customer's sale may be logged after that"
         )
+    named = ""
+    if rivals is not None and len(rivals):
+        stamps = pd.DatetimeIndex(index.ts_s[rivals[:3]].astype("datetime64[s]"), tz="UTC").tz_convert(
+            index.tz
+        )
+        shown = ", ".join(
+            f"{txn} logged {when:%Y-%m-%d %H:%M:%S}"
+            for txn, when in zip(index.txn_ids(rivals[:3]), stamps, strict=True)
+        )
+        named = f" ({shown}{', …' if len(rivals) > 3 else ''})"
+    if through is None:
+        again = "reconcile proofs of its sales in this journal to learn its clock again"
+    else:
+        again = f"reconcile proofs of its sales after {stamp:%Y-%m-%d %H:%M} to learn its clock again"
     return (
         learned
-        + f": if its clock was set right since, a sale logged at this time is the one{LATER_BROUGHT}; run "
-        "reconcile again on this journal"
+        + f": if its clock was set right since, a sale logged at this time is the one{named}{LATER_BROUGHT}; "
+        + again
     )
 
 
@@ -584,8 +602,10 @@ def guard_notes(
             "unclear: its sale may be logged on the other side of the change",
         )
     later = beyond_doubt(index, proofs, policy)
+    rival_q, rival_r = beyond_rivals(index, proofs, policy)
     for k in np.flatnonzero(later >= 0):
-        add(int(k), beyond_text(index, str(index.terminals[later[k]])), LATER_FLAG)
+        mine = rival_r[rival_q == k]
+        add(int(k), beyond_text(index, str(index.terminals[later[k]]), mine), LATER_FLAG)
     disagrees, carried = number_date_disagrees(proofs, tolerance_hours)
     shown = proofs.per_proof("shown_dates", _shown_dates)
     for k in np.flatnonzero(disagrees):
