@@ -118,8 +118,11 @@ def test_a_new_export_with_the_clock_corrected_is_held_not_matched_to_a_stranger
     frame.to_csv(journal, index=False)
     after = CliRunner().invoke(app, ["find", "--journal", str(journal), *evidence], terminal_width=200)
     assert after.exit_code == 1 and "AMBIGUOUS" in after.output, after.output
-    assert f"terminal {terminal}'s sales are not those its clock offset was learned from" in after.output
-    assert "Reconciling proofs of those sales learns" in after.output
+    assert (
+        f"the sales of terminal {terminal} (" in after.output
+        and "are not those its clock was learned" in after.output
+    )
+    assert "reconciling proofs of these sales learns the clock again" in after.output
     # the reason names the sale its logged time fits: the customer's own, which the old offset moves away
     assert f"({row['txn_id']} logged " in after.output, after.output
     assert "changed after these were learned" not in after.output  # the precise note, not the file-time one
@@ -138,17 +141,22 @@ def test_the_note_speaks_of_each_terminal_plainly():
 
     one = SimpleNamespace(beyond_counts={"T1": 3}, learned_through={"T1": 1796010518}, tz="Asia/Shanghai")
     note = beyond_note(one)
-    assert "terminal T1 has 3 sales logged after 2026-11-30 11:48" in note, note
-    assert "its clock may have been set right since" in note and "Reconciling proofs of those sales" in note
+    assert (
+        "3 sales on terminal T1 (3 after 2026-11-30 11:48) were logged after the last proof that showed its clock"
+        in (note)
+    ), note
+    assert (
+        "fits only if the clock was set right since is held" in note and "reconciling proofs of these" in note
+    )
     two = SimpleNamespace(
         beyond_counts={"T1": 1, "T2": 474}, learned_through={"T1": 1796010518, "T2": None}, tz="Asia/Shanghai"
     )
     note = beyond_note(two)
-    assert "terminal T1 has 1 sale logged after" in note and "their clocks may have been set right" in note, (
-        note
+    assert "1 sale on terminal T1 (1 after 2026-11-30 11:48) was logged after" in note, note
+    assert (
+        "474 sales differ" not in note
+        and "the sales of terminal T2 (474) are not those its clock was" in note
     )
-    assert "474 sales differ" not in note and "terminal T2's sales are not those" in note, note
-    assert "none of its 474 sales is known to keep" in note, note
 
 
 def test_an_offset_with_no_rows_recorded_keeps_the_file_time_note(demo_dir, tmp_path):

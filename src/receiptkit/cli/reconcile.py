@@ -96,25 +96,30 @@ def beyond_note(index: JournalIndex) -> str:
     import pandas as pd
 
     through = getattr(index, "learned_through", {})
-    parts = []
+    later, changed = [], []
     for terminal, n in sorted(counts.items()):
         if through.get(terminal) is None:
-            parts.append(
-                f"terminal {terminal}'s sales are not those its clock offset was learned from (a new export, or "
-                f"sales added since): none of its {n:,} sale{'s' if n != 1 else ''} is known to keep that clock"
-            )
+            changed.append(f"{terminal} ({n:,})")
         else:
             stamp = pd.Timestamp(through[terminal], unit="s", tz="UTC").tz_convert(index.tz)
-            parts.append(
-                f"terminal {terminal} has {n:,} sale{'s' if n != 1 else ''} logged after {stamp:%Y-%m-%d %H:%M}, "
-                "the last sale its clock offset was learned from"
-            )
-    clocks = "its clock" if len(parts) == 1 else "their clocks"
+            later.append(f"{terminal} ({n:,} after {stamp:%Y-%m-%d %H:%M})")
+    parts = []
+    if later:
+        total = sum(counts[t] for t in counts if through.get(t) is not None)
+        parts.append(
+            f"{total:,} sale{'s' if total != 1 else ''} on terminal{'s' if len(later) != 1 else ''} "
+            f"{', '.join(later)} {'were' if total != 1 else 'was'} logged after the last proof that showed "
+            f"{'their' if len(later) != 1 else 'its'} clock"
+        )
+    if changed:
+        parts.append(
+            f"the sales of terminal{'s' if len(changed) != 1 else ''} {', '.join(changed)} are not those "
+            f"{'their clocks were' if len(changed) != 1 else 'its clock was'} learned from (a new export, or sales "
+            "added since)"
+        )
     return (
-        "; ".join(parts)
-        + f": {clocks} may have been set right since, so a proof that one of those sales fits only by its logged "
-        "time is held (ambiguous), not matched by the old offset. Reconciling proofs of those sales learns "
-        f"{clocks} again; a full transaction or reference number is matched whatever the clock"
+        "; ".join(parts) + ": a proof that one of these fits only if the clock was set right since is held "
+        "(ambiguous), not matched by the old offset; reconciling proofs of these sales learns the clock again"
     )
 
 
