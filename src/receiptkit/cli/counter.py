@@ -801,21 +801,31 @@ def reprint_cmd(
             item = lookup(log, rrn=rrn)
         else:
             item = lookup(log, txn_id=txn_id)
-        record = rk.reprint(
-            item,
-            journal=log,
-            operator=operator,
-            reason=reason,
-            printer=printer,
-            pdf=pdf,
-            png=png,
-            proof=proof_row,
-            audit=str(audit),
-            override=override or (),
-            policy=reprint_policy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
-            printer_profile=profile,
-            overwrite=overwrite,
-        )
+        new_log = "://" not in str(audit) and ":/" not in str(audit) and not audit.exists()
+        try:
+            record = rk.reprint(
+                item,
+                journal=log,
+                operator=operator,
+                reason=reason,
+                printer=printer,
+                pdf=pdf,
+                png=png,
+                proof=proof_row,
+                audit=str(audit),
+                override=override or (),
+                policy=reprint_policy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
+                printer_profile=profile,
+                overwrite=overwrite,
+            )
+        finally:
+            if new_log and audit.exists():  # a mistyped --audit starts a log that knows no earlier duplicate
+                err_console.print(
+                    f"note: no audit log at {escape(str(audit))}: a new one is created; earlier duplicates of "
+                    "this sale are not known to it",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     except PrintUnconfirmed as exc:
         sent = exc.record
         err_console.print(
@@ -1042,6 +1052,20 @@ def verify_cmd(
 
     if audit is None and public_key is None and Path("receiptkit-audit.sqlite").exists():
         audit = Path("receiptkit-audit.sqlite")
+    from receiptkit.verification import load_key, normalise_short_code
+
+    if audit is None and public_key is None and normalise_short_code(code) is not None:
+        # a short code is looked up in the log: with none here, say which log was looked for, not NOT GENUINE
+        try:
+            load_key(None)  # no key at all is said first, as before
+        except ReceiptkitError as exc:
+            fail(exc, public_key=True)
+        fail(
+            ReceiptkitError(
+                "no audit log at receiptkit-audit.sqlite: a short code is checked against the audit log that "
+                "recorded the reprint; give --audit FILE (or check the QR payload)"
+            )
+        )
     try:
         answer = rk.verify(
             code,
@@ -1052,6 +1076,9 @@ def verify_cmd(
         fail(exc, public_key=True)
         return
     verdict = "GENUINE" if answer.genuine else "NOT GENUINE" if answer.checked else "NOT VERIFIED"
+    reason = answer.reason
+    if audit is not None and answer.in_log is False:  # name the log that was looked in
+        reason = reason.replace("the audit log", f"the audit log {audit}", 1)
     signed = f"; signed by key {answer.key_fingerprint}" if answer.signature_ok else ""
     which = []
     if answer.txn_id is not None:
@@ -1061,7 +1088,7 @@ def verify_cmd(
     if signed:
         which.append(signed.removeprefix("; "))
     console.print(
-        f"{verdict}: {escape(answer.reason)}" + (f" ({', '.join(which)})" if which else ""),
+        f"{verdict}: {escape(reason)}" + (f" ({', '.join(which)})" if which else ""),
         highlight=False,
         soft_wrap=True,
     )

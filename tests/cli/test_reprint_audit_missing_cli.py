@@ -1,0 +1,66 @@
+"""A mistyped ``reprint --audit PATH`` is said, not silently a fresh log; ``verify`` names the log it checked.
+
+Session 16: ``reprint --audit audti.sqlite`` created a new log without a word, so the duplicate was no. 1
+and rule same_proof could not see the earlier ones; ``verify CODE`` said NOT GENUINE without naming the log,
+also when there was no log at all, and said ``pass audit=`` (the library's words).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from receiptkit.cli import app
+
+
+@pytest.fixture()
+def counter(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "6b" * 32)
+    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(demo_dir / "journal.csv", tmp_path / "journal.csv")
+    return tmp_path
+
+
+def _sale(folder: Path) -> str:
+    journal = pd.read_csv(folder / "journal.csv", dtype=str, keep_default_na=False)
+    return str(journal[journal["status"] == "approved"].iloc[0]["txn_id"])
+
+
+def _reprint(txn: str, pdf: str, *audit: str) -> str:
+    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "li", "--reason", "lost slip"]
+    result = CliRunner().invoke(app, [*args, "--pdf", pdf, *audit], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def test_a_new_log_is_created_with_a_note_and_a_mistyped_one_is_named(counter: Path) -> None:
+    txn = _sale(counter)
+    first = _reprint(txn, "d1.pdf")  # the first reprint ever works with no extra flag
+    assert (
+        "note: no audit log at receiptkit-audit.sqlite: a new one is created; earlier duplicates of this "
+        "sale are not known to it" in first
+    ), first
+    assert f"reprint 1 of {txn}" in first
+    second = _reprint(txn, "d2.pdf")
+    assert "no audit log" not in second and f"reprint 2 of {txn}" in second, second
+    typo = _reprint(txn, "d3.pdf", "--audit", "receiptkit-audti.sqlite")
+    assert "note: no audit log at receiptkit-audti.sqlite: a new one is created" in typo, typo
+    assert (counter / "receiptkit-audti.sqlite").exists()
+
+
+def test_verify_names_the_log_it_checked(counter: Path) -> None:
+    missing = CliRunner().invoke(app, ["verify", "ABCDE-FGHJK"], terminal_width=200)
+    text = " ".join(missing.output.split())
+    assert missing.exit_code == 2, text
+    assert "NOT GENUINE" not in text and "audit=" not in text, text
+    assert "no audit log at receiptkit-audit.sqlite" in text and "--audit" in text, text
+    _reprint(_sale(counter), "d1.pdf")
+    unknown = CliRunner().invoke(app, ["verify", "ABCDE-FGHJK"], terminal_width=200)
+    text = " ".join(unknown.output.split())
+    assert unknown.exit_code == 1, text
+    assert "NOT GENUINE: no reprint in the audit log receiptkit-audit.sqlite carries this code" in text, text
