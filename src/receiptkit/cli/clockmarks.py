@@ -23,12 +23,15 @@ class CandidateClock:
     """How a candidate's logged time was corrected: ``offset_s`` seconds ahead of true time (0: not corrected).
 
     ``unsure``: the terminal's clock changed near this row, so the matcher kept every place it could be
-    (``offsets``, each a possible offset; the one in ``offset_s`` among them).
+    (``offsets``, each a possible offset; the one in ``offset_s`` among them). ``later``: the row was logged
+    after the last proof that showed its terminal's clock (the kept offset's period: ``JournalIndex.beyond_rows``),
+    so its clock may have been set right since and its logged time may be the true one.
     """
 
     offset_s: int = 0
     unsure: bool = False
     offsets: tuple[int, ...] = ()
+    later: bool = False
 
     @property
     def corrected(self) -> bool:
@@ -45,6 +48,7 @@ def candidate_clocks(index: JournalIndex, ranked: pd.DataFrame) -> list[Candidat
     import numpy as np
 
     ids = np.asarray(index.txn_id, dtype=object)
+    later_rows = set(getattr(index, "beyond_rows", np.empty(0, dtype=np.int64)).tolist())
     out = []
     for txn in ranked["txn_id"].astype(str):
         rows = np.flatnonzero(ids == txn)
@@ -61,6 +65,7 @@ def candidate_clocks(index: JournalIndex, ranked: pd.DataFrame) -> list[Candidat
                 offset_s=int(index.offset_s[rows[0]]),
                 unsure=unsure,
                 offsets=tuple(sorted(alternatives)) if unsure else (),
+                later=any(int(r) in later_rows for r in rows),
             )
         )
     return out
@@ -74,6 +79,8 @@ def corrected_text(ts: object, clock: CandidateClock, tz: str) -> str:
     '2026-11-01 08:00:02 (clock -7 h 59 min 46 s)'
     >>> corrected_text(pd.Timestamp("2026-11-01 00:00:16+08:00"), CandidateClock(0), "Asia/Hong_Kong")
     ''
+    >>> corrected_text(pd.Timestamp("2026-11-01 00:00:16+08:00"), CandidateClock(-28786, later=True), "Asia/Hong_Kong")
+    '2026-11-01 08:00:02 (clock -7 h 59 min 46 s), or as logged if its clock was set right since'
     """
     import pandas as pd
 
@@ -87,6 +94,8 @@ def corrected_text(ts: object, clock: CandidateClock, tz: str) -> str:
 
     if clock.unsure:
         return " or ".join(one(o) for o in clock.offsets) + "; the clock changed near here"
+    if clock.later:  # the kept offset may not hold for it: the logged time is as likely, said first as known
+        return f"{one(clock.offset_s)}, or as logged if its clock was set right since"
     return one(clock.offset_s)
 
 
