@@ -126,14 +126,12 @@ def test_a_new_export_with_the_clock_corrected_is_held_not_matched_to_a_stranger
     # the reason names the sale its logged time fits: the customer's own, which the old offset moves away
     assert f"({row['txn_id']} logged " in after.output, after.output
     assert "changed after these were learned" not in after.output  # the precise note, not the file-time one
-    if row[
-        "rrn"
-    ]:  # its full reference names it whatever the clock; the corrected time shown says it may not hold
-        named = CliRunner().invoke(
-            app, ["find", "--journal", str(journal), *evidence, "--ref", row["rrn"]], terminal_width=250
-        )
-        assert named.exit_code == 0 and row["txn_id"] in named.output, named.output
-        assert "or as logged if its clock was set right since" in named.output, named.output
+    # its full reference names it whatever the clock; the corrected time shown says the offset may not hold
+    assert row["rrn"], row
+    find = ["find", "--journal", str(journal), *evidence, "--ref", row["rrn"]]
+    named = CliRunner().invoke(app, find, terminal_width=250)
+    assert named.exit_code == 0 and row["txn_id"] in named.output, named.output
+    assert "or as logged if its clock was set right since" in named.output, named.output
 
 
 def test_the_note_speaks_of_each_terminal_plainly():
