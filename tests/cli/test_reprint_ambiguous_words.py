@@ -80,6 +80,7 @@ def test_the_only_candidate_the_proof_disagrees_with_says_on_what(demo_dir: Path
     assert (
         f"{txn} is the only sale found for the proof, but the proof disagrees with it ({against})" in err
     ), err
+    assert "(value" not in err, err  # the sale is named in the message: no unexplained "(value 'T...')"
 
 
 def test_a_candidate_row_of_find_is_refused_in_the_same_words_in_python(

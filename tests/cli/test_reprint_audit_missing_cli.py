@@ -64,3 +64,15 @@ def test_verify_names_the_log_it_checked(counter: Path) -> None:
     text = " ".join(unknown.output.split())
     assert unknown.exit_code == 1, text
     assert "NOT GENUINE: no reprint in the audit log receiptkit-audit.sqlite carries this code" in text, text
+
+
+def test_a_refusal_does_not_repeat_the_transaction_as_an_unexplained_value(counter: Path) -> None:
+    """Refusals ended with "(value 'T00002798')", the transaction the message had named already."""
+    txn = _sale(counter)
+    _reprint(txn, "d1.pdf")
+    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "li", "--reason", "lost slip"]
+    refused = CliRunner().invoke(app, [*args, "--pdf", "d2.pdf", "--cap", "1"], terminal_width=200)
+    text = " ".join(refused.output.split())
+    assert refused.exit_code == 2, text
+    assert f"[reprint_cap] transaction {txn} has been reprinted 1 time(s); the cap is 1" in text, text
+    assert "(value" not in text, text

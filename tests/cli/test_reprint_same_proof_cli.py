@@ -51,6 +51,7 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     assert again.exit_code == 2, again.output
     assert "[same_proof]" in again.output and "duplicate no. 1" in again.output
     assert "--override same_proof" in again.output
+    assert "(value" not in again.output  # the sale is named in the message: no unexplained "(value 'T...')"
     assert not (tmp_path / "d2.pdf").exists()
     forced = [*base, "--pdf", str(tmp_path / "d2.pdf"), "--override", "same_proof"]
     done = CliRunner().invoke(app, forced, terminal_width=200)

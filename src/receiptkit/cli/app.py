@@ -229,8 +229,27 @@ def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) ->
     exc = with_key_options(exc, key_file=key_file, public_key=public_key)
     exc = with_tz_option(exc)
     exc = with_command_words(exc)
-    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(_one_line(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
+
+
+def _one_line(exc: Exception) -> str:
+    """``exc`` as one line, its ``(value ...)`` tail dropped when the message names the value already (a
+    refusal's transaction), and said as what it is when a refusal does not name it."""
+    from receiptkit.errors import ReprintRefused, _short
+
+    text = str(exc)
+    value = getattr(exc, "value", None)
+    if not isinstance(exc, ReceiptkitError) or value is None:
+        return text
+    tail = f" (value {_short(value)})"
+    if not text.endswith(tail):
+        return text
+    if str(value) in exc.reason:
+        return text.removesuffix(tail)
+    if isinstance(exc, ReprintRefused):
+        return text.removesuffix(tail) + f" (transaction {value})"
+    return text
 
 
 def checked_zone(option: str = "--tz") -> Callable[[str | None], str | None]:
