@@ -76,3 +76,12 @@ def test_a_refusal_does_not_repeat_the_transaction_as_an_unexplained_value(count
     assert refused.exit_code == 2, text
     assert f"[reprint_cap] transaction {txn} has been reprinted 1 time(s); the cap is 1" in text, text
     assert "(value" not in text, text
+
+
+def test_an_override_of_a_rule_that_did_not_refuse_is_said(counter: Path) -> None:
+    txn = _sale(counter)
+    said = _reprint(txn, "d1.pdf", "--override", "same_proof")
+    assert (
+        "note: --override same_proof: the rule did not refuse this reprint; nothing was overridden" in said
+    ), said
+    assert "override applied" not in said

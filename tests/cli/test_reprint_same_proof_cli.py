@@ -56,3 +56,5 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     forced = [*base, "--pdf", str(tmp_path / "d2.pdf"), "--override", "same_proof"]
     done = CliRunner().invoke(app, forced, terminal_width=200)
     assert done.exit_code == 0 and "reprint 2 of" in done.output, done.output
+    # the clerk is told the override was applied, as the slip prints it (session 16: nothing said)
+    assert "override applied: rule same_proof overridden by li" in done.output, done.output

@@ -850,6 +850,20 @@ def reprint_cmd(
         highlight=False,
         soft_wrap=True,
     )
+    if record.overridden:  # the slip prints it; the clerk is told too
+        console.print(
+            f"override applied: rule {', '.join(record.overridden)} overridden by {escape(operator)} "
+            f"(the slip says OVERRIDE: {', '.join(record.overridden)}; the audit log records it)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    unused = sorted(set(override or ()) - set(record.overridden))
+    if unused:
+        console.print(
+            f"note: --override {', '.join(unused)}: the rule did not refuse this reprint; nothing was overridden",
+            highlight=False,
+            soft_wrap=True,
+        )
     if record.retried:  # another clerk may not know a paper copy of this number may already exist
         console.print(
             f"this was a retry of an attempt that failed or was not confirmed (`receiptkit audit list`): a slip "
