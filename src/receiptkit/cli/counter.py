@@ -59,6 +59,13 @@ def find(
             "needed when it holds several)."
         ),
     ] = None,
+    fx: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Card billing rate JOURNAL_CCY:PROOF_CCY=RATE, e.g. HKD:CNY=0.92, as reconcile takes it; "
+            "repeatable (a rate reconcile learned is used too; this one wins)."
+        ),
+    ] = None,
     tz: Annotated[
         str,
         typer.Option(
@@ -150,7 +157,7 @@ def find(
             spinner.update("searching")
             # the kept billing rates and priors of absence too (Learned.policy), not only offsets and aliases
             index = kept.index(log, merchant_aliases=aliases)
-            ranked = rk.find(index, proof, policy=kept.policy())
+            ranked = rk.find(index, proof, policy=kept.policy(_fx_policy(fx)))
             clocks = candidate_clocks(index, ranked.head(top))  # the offsets the matcher used on each
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
@@ -174,6 +181,10 @@ def find(
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
         )
+    if status == "unmatched":
+        hint = _rate_hint(log, proof.iloc[0], kept.policy(_fx_policy(fx)))
+        if hint:
+            console.print(escape(hint), highlight=False, soft_wrap=True)
     below = _below_reprint_minimum(verdict, proof.iloc[0])
     if below:
         console.print(f"[bold]{escape(below)}[/]", highlight=False, soft_wrap=True)
@@ -198,6 +209,7 @@ def find(
             *(["--learned", str(learned)] if learned is not None and use_learned else []),
             *([] if use_learned else ["--no-learned"]),
             *(["--audit", str(audit)] if audit is not None else []),
+            *[part for rate in fx or [] for part in ("--fx", rate)],
         ]
         console.print(
             f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf"
@@ -239,6 +251,33 @@ def _earlier_duplicates_note(
             "reprint refuses another (rule same_proof) unless overridden with the reason"
         )
     return text, bool(same)
+
+
+def _rate_hint(journal: pd.DataFrame, proof: pd.Series, policy: Any) -> str:
+    """For an unmatched proof: the journal's other currencies that no billing rate links to the proof's; or ``""``.
+
+    A Hong Kong card billed in CNY for an HKD sale fits no sale without the rate (``--fx HKD:CNY=RATE``).
+    """
+    shown = str(proof.get("currency") or "")
+    if str(proof.get("kind") or "") == "wallet":  # a wallet pays in the sale's currency (FX is the card's)
+        return ""
+    held = sorted({str(c) for c in journal["currency"].dropna().unique()} - {shown}) if shown else []
+    rates = {pair for pair in (getattr(policy, "fx_rates", None) or {})}
+    missing = [c for c in held if (c, shown) not in rates]
+    if not missing:
+        return ""
+    return (
+        f"the journal also holds {' and '.join(missing)} sales: a card billed in {shown} for one of them fits "
+        f"only through its billing rate: give it with --fx {missing[0]}:{shown}=RATE (as reconcile takes it)"
+    )
+
+
+def _fx_policy(fx: list[str] | None) -> Any:
+    """The matcher's policy with the billing rates given by ``--fx`` (none: the default policy)."""
+    import receiptkit as rk
+    from receiptkit.cli.reconcile import parse_fx
+
+    return rk.MatchPolicy(fx_rates=parse_fx(fx)) if fx else None
 
 
 def reprint_policy(**controls: Any) -> ReprintPolicy:
@@ -683,6 +722,13 @@ def reprint_cmd(
         list[str] | None, typer.Option(help="A control rule to override (repeatable).")
     ] = None,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
+    fx: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Card billing rate JOURNAL_CCY:PROOF_CCY=RATE, e.g. HKD:CNY=0.92, as reconcile takes it; "
+            "repeatable (a rate reconcile learned is used too; this one wins)."
+        ),
+    ] = None,
     tz: Annotated[
         str | None,
         typer.Option(
@@ -794,7 +840,9 @@ def reprint_cmd(
             if later:
                 err_console.print(f"note: {escape(later)}", highlight=False, soft_wrap=True)
             # and its billing rates, priors of absence and wallet payees (Learned.policy), as `find` weighs it
-            item = _proof_choice(rk.find(index, proof, policy=kept.policy()), proof_row, log, txn_id)
+            item = _proof_choice(
+                rk.find(index, proof, policy=kept.policy(_fx_policy(fx))), proof_row, log, txn_id
+            )
         elif trace is not None:
             item = lookup(log, stan=trace, terminal_id=terminal, batch_no=batch)
         elif rrn is not None:

@@ -195,6 +195,8 @@ def parse_fx(items: Sequence[str]) -> dict[tuple[str, str], Decimal]:
             value = Decimal(rate.strip())
         except InvalidOperation:
             value = Decimal(0)
+        if not value.is_finite():  # NaN cannot be compared (a traceback); Infinity is no rate
+            value = Decimal(0)
         if len(journal_cur.strip()) != 3 or len(proof_cur.strip()) != 3 or value <= 0:
             raise typer.BadParameter(
                 f"{item!r}: write JOURNAL_CURRENCY:PROOF_CURRENCY=RATE, e.g. HKD:CNY=0.92", param_hint="--fx"
