@@ -85,3 +85,17 @@ def test_an_override_of_a_rule_that_did_not_refuse_is_said(counter: Path) -> Non
         "note: --override same_proof: the rule did not refuse this reprint; nothing was overridden" in said
     ), said
     assert "override applied" not in said
+
+
+def test_audit_list_shows_the_rule_of_a_refused_row(counter: Path) -> None:
+    """Session 16: `audit list` showed a refused row with no rule: which control refused it was not said."""
+    txn = _sale(counter)
+    _reprint(txn, "d1.pdf")
+    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "li", "--reason", "lost slip"]
+    assert CliRunner().invoke(app, [*args, "--pdf", "d2.pdf", "--cap", "1"]).exit_code == 2
+    shown = CliRunner().invoke(app, ["audit", "list"], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    header = next(line for line in shown.output.splitlines() if "seq" in line and "status" in line)
+    assert "rule" in header, shown.output
+    refused = next(line for line in shown.output.splitlines() if "refused" in line)
+    assert "reprint_cap" in refused, shown.output

@@ -91,7 +91,7 @@ def audit_list(
         fail(exc)
         return
     table = Table(title=f"audit log {audit}")
-    columns = ["seq", "recorded_at", "event_type", "subject", "status", "reprint_no", "operator"]
+    columns = ["seq", "recorded_at", "event_type", "subject", "status", "rule", "reprint_no", "operator"]
     for column in columns:
         table.add_column(column)
     for _, row in rows.iterrows():
