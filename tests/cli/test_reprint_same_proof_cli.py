@@ -35,7 +35,10 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     ]
     seen = CliRunner().invoke(app, find, terminal_width=200)
     assert seen.exit_code == 0 and "already reprinted: 1 duplicate of" in seen.output, seen.output
-    assert "from this same proof: no. 1" in seen.output and "by li (reason: lost slip)" in seen.output
+    assert (
+        "; it came from this same proof: whoever holds it" in seen.output
+        and "by li (reason: lost slip)" in seen.output
+    )
     assert "refused as it is: rule same_proof" in seen.output  # the reprint line says it will be refused
     other = [
         a if a != when else (pd.Timestamp(sale["ts"]) + pd.Timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")

@@ -246,9 +246,10 @@ def _earlier_duplicates_note(
     count = f"{len(done)} duplicate{'s' if len(done) != 1 else ''}"
     text = f"already reprinted: {count} of {txn_id} printed, the last {duplicate_text(done[-1], zone)}"
     if same:
+        which = "it came" if same[-1] is done[-1] else f"{duplicate_text(same[-1], zone)} came"
         text += (
-            f"; from this same proof: {duplicate_text(same[-1], zone)}. Whoever holds it has a duplicate already: "
-            "reprint refuses another (rule same_proof) unless overridden with the reason"
+            f"; {which} from this same proof: whoever holds it has a duplicate already, and reprint refuses another "
+            "(rule same_proof) unless overridden with the reason"
         )
     return text, bool(same)
 
