@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -95,6 +96,25 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _flags_as_flags() -> None:
+    """``--help`` shows a flag as a flag (``--debug``), not ``--debug <bool>``: typer 0.29 types every option,
+    flags included, though a flag takes no value. Only what help shows changes; parsing is click's."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "_receiptkit_flags", False):
+        return  # an older typer shows no type for a flag; or done already
+
+    def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+        return None if self.is_flag and self.metavar is None else shown(self, ctx)
+
+    display_type_rich._receiptkit_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_flags_as_flags()
 _state = {"debug": False}
 
 EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
