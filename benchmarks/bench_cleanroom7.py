@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # judge
     rows: dict[str, dict[str, int]] = {
-        c: dict(n=0, ident=0, right=0, wrong=0, wclerk=0, refused=0, missed=0, again=0, prob=0)
+        c: dict(n=0, ident=0, right=0, wrong=0, wclerk=0, refused=0, missed=0, again=0, same_proof=0, prob=0)
         for c, _ in CATEGORIES
     }
     wrongs: list[str] = []
@@ -211,17 +211,30 @@ def main(argv: list[str] | None = None) -> int:
                     oc.problems.append(f"the duplicate's PDF does not show {oc.reprinted}'s reference {ref}")
         else:
             row["refused"] += 1
-            row["missed"] += ident
-            if ident:
+            # a replayed proof refused as a second duplicate from it is what docs/reprint.md says (same_proof)
+            expected = s.cat == "replay_same" and oc.same_proof
+            row["same_proof"] += oc.same_proof
+            row["missed"] += ident and not expected
+            if ident and not expected:
                 why = VERDICT_LINE.search(oc.runs[0].out) if oc.runs else None
                 missed.append(f"{s.sid} {s.cat} [{s.note}]: {why.group(0)[:240] if why else oc.verdict}")
+        if s.replay_of and oc.runs and "already reprinted" not in oc.runs[0].out + oc.runs[0].err:
+            oc.problems.append("find does not say the sale was already reprinted (docs/cli.md, --audit)")
+        if s.cat == "replay_same" and oc.reprinted:
+            oc.problems.append(
+                "a second duplicate printed from the same proof (docs/reprint.md: rule same_proof)"
+            )
+        if s.cat == "replay_other" and oc.same_proof:
+            oc.problems.append(
+                "another proof of the sale refused as same_proof (docs/reprint.md: not refused)"
+            )
         if oc.problems:
             row["prob"] += 1
             findings.extend(f"{s.sid} {s.cat}: {p}\n    {cmdlines}" for p in oc.problems)
 
     head = (
         f"{'category':22} {'n':>3} {'ident':>5} {'right':>5} {'WRONG':>5} {'(clerk)':>7} {'refused':>7} "
-        f"{'missed':>6} {'again':>5} {'probl':>5}"
+        f"{'missed':>6} {'again':>5} {'same_pr':>7} {'probl':>5}"
     )
     print(head)
     tot = dict.fromkeys(next(iter(rows.values())), 0)
@@ -233,16 +246,16 @@ def main(argv: list[str] | None = None) -> int:
             tot[k] += r[k]
         print(
             f"{c:22} {r['n']:>3} {r['ident']:>5} {r['right']:>5} {r['wrong']:>5} {r['wclerk']:>7} "
-            f"{r['refused']:>7} {r['missed']:>6} {r['again']:>5} {r['prob']:>5}"
+            f"{r['refused']:>7} {r['missed']:>6} {r['again']:>5} {r['same_proof']:>7} {r['prob']:>5}"
         )
     print(
         f"{'total':22} {tot['n']:>3} {tot['ident']:>5} {tot['right']:>5} {tot['wrong']:>5} {tot['wclerk']:>7} "
-        f"{tot['refused']:>7} {tot['missed']:>6} {tot['again']:>5} {tot['prob']:>5}"
+        f"{tot['refused']:>7} {tot['missed']:>6} {tot['again']:>5} {tot['same_proof']:>7} {tot['prob']:>5}"
     )
     print(
         "ident: the clerk (journal + learned file, not the truth) singles out the customer's sale; WRONG: another "
         "sale reprinted, (clerk): of them the one sale the evidence itself points to; missed: refused though "
-        "identifiable; again: a duplicate numbered 2 or more; probl: a contradiction with the docs (FINDING)"
+        "identifiable; again: a duplicate numbered 2 or more; same_pr: reprint refused it as a second duplicate from the same proof (rule same_proof; expected for replay_same, not missed); probl: a contradiction with the docs (FINDING)"
     )
     for w in wrongs:
         print("WRONG " + w)

@@ -35,6 +35,7 @@ class Outcome:
     reprint_no: int = 0
     runs: list[Run] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    same_proof: bool = False  # reprint refused it as a second duplicate from the same proof
 
 
 class Cli:
@@ -91,6 +92,8 @@ class Cli:
             oc.reprint_no, oc.reprinted = int(d.group(1)), d.group(2)
         elif rp.rc == 0:
             oc.problems.append("reprint exit 0 without `reprint N of T... done`")
+        elif "[same_proof]" in rp.err + rp.out:
+            oc.same_proof = True  # docs/reprint.md, rule same_proof: a second duplicate from the same proof
         else:
             oc.problems.append(f"find MATCHED but reprint exit {rp.rc}: {(rp.err or rp.out).strip()[-300:]}")
         return oc
