@@ -222,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
             oc.problems.append("find does not say the sale was already reprinted (docs/cli.md, --audit)")
         if s.cat == "replay_same" and oc.reprinted:
             oc.problems.append(
-                "a second duplicate printed from the same proof (docs/reprint.md: rule same_proof)"
+                "a second duplicate printed from the same proof, shown again (a wallet screen: the same record "
+                "in a file of another name) (docs/reprint.md: rule same_proof)"
             )
         if s.cat == "replay_other" and oc.same_proof:
             oc.problems.append(

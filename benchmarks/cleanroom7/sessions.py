@@ -302,7 +302,10 @@ class Planner:
             )
         for s in pool[n_same : n_same + n_other]:
             sale = by_id[s.truth]
-            if sale.channel == "card":
+            if sale.channel == "card" and s.note == "words+last4":
+                ev = sms_minute(sale.amount_minor, sale.true_ts, sale.last4)
+                note = "sms minute + last4"
+            elif sale.channel == "card":
                 ev = words_hour(sale.amount_minor, sale.true_ts, sale.last4)
                 note = "words hour + last4"
             else:
