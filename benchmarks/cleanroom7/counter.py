@@ -79,7 +79,12 @@ class Cli:
         if not r:
             oc.problems.append("find said MATCHED without a `reprint with:` line (docs/cli.md)")
             return oc
-        words = shlex.split(r.group(1))[1:]
+        line = r.group(1)
+        # docs/cli.md: a proof already used for a printed duplicate gets a line ending
+        # `(refused as it is: rule same_proof, above)`; the command is what comes before it
+        if " (refused as it is" in line:
+            line = line.split(" (refused as it is")[0]
+        words = shlex.split(line)[1:]
         words = [
             {"NAME": "clerk7", "TEXT": "customer lost the slip", "dup.pdf": str(pdf)}.get(w, w) for w in words
         ]
@@ -92,7 +97,7 @@ class Cli:
             oc.reprint_no, oc.reprinted = int(d.group(1)), d.group(2)
         elif rp.rc == 0:
             oc.problems.append("reprint exit 0 without `reprint N of T... done`")
-        elif "[same_proof]" in rp.err + rp.out:
+        elif "same_proof" in rp.err + rp.out:
             oc.same_proof = True  # docs/reprint.md, rule same_proof: a second duplicate from the same proof
         else:
             oc.problems.append(f"find MATCHED but reprint exit {rp.rc}: {(rp.err or rp.out).strip()[-300:]}")
