@@ -418,3 +418,44 @@ def test_reprint_refuses_the_held_sale_saying_the_clock_not_a_margin(tmp_path: P
     assert caught.value.rule == "ambiguous" and "not far enough ahead" not in said, said
     assert "STRANGER is where terminal T2's kept clock offset puts the customer's time" in said, said
     assert "may be the customer's" in said and "transaction number" in said, said
+
+
+def test_a_later_sale_is_doubted_at_every_clock_kept_for_its_terminal() -> None:
+    """Clean room 7 (seed 1, development): reconcile learned an aggregator terminal in pieces, +0 s / +9 min /
+    +0 s, the +0 s pieces from wallet rows that carry the wallet's time; the card sales' clock was +10 min. At the
+    counter the last +0 s piece placed a later card sale, the customer's own was not a candidate, and a stranger's
+    sale logged at the customer's minute was MATCHED at 98.7 % and reprinted. A sale after the learned period now
+    also has the place each other kept clock of its terminal gives it."""
+    from receiptkit.matching.clocks import ClockSegment
+    from receiptkit.matching.journalrows import rows_up_to
+
+    def utc(clock: str, day: str = "2026-11-20") -> int:
+        return int(pd.Timestamp(f"{day} {clock}", tz="Asia/Shanghai").timestamp())
+
+    month = [*background()]
+    for k in range(6):  # card sales on T3 logged ten minutes fast
+        month.append(
+            txn(f"K{k}", 6100 + 100 * k, f"{9 + k}:20:10", terminal_id="T3", card_last4=f"{2000 + k}")
+        )
+        month[-1]["ts"] += pd.Timedelta(seconds=600)
+    pieces = (
+        ClockSegment(600, utc("09:10:10"), utc("11:10:10"), 3),
+        ClockSegment(0, utc("12:10:10"), utc("14:10:10"), 3, since_s=utc("12:00:00")),
+    )
+    through = utc("14:30:10")
+    kept = rk.Learned(
+        clock_offsets={"T3": 0},
+        clock_segments={"T3": pieces},
+        journal_rows=rows_up_to(journal(*month), {"T3": through}),
+    )
+    later = [*month]
+    later.append(
+        txn("MINE", 3800, "18:38:05", terminal_id="T3", day="2026-11-21")
+    )  # true 18:28, clock +10 min
+    later.append(txn("STRANGER", 3800, "18:28:10", terminal_id="T3", day="2026-11-21"))  # true 18:18
+    j = journal(*later)
+    counter = proofs(pf("c1", 3800, "18:28:00", kind="manual", ts_precision="minute", day="2026-11-21"))
+    verdict = rk.find(kept.index(j), counter).attrs["verdict"]
+    assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+    assert "(MINE logged 2026-11-21 18:38:05)" in verdict["reason"], verdict["reason"]
+    assert "pieces +0 s, +10 min 0 s" in verdict["reason"], verdict["reason"]

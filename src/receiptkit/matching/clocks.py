@@ -334,18 +334,22 @@ def beyond_doubt(index: Any, proofs: Any, policy: Any = None) -> np.ndarray:
 
 def beyond_rivals(index: Any, proofs: Any, policy: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """The (proof position, journal row) pairs :func:`beyond_doubt` holds a proof for: each row a sale logged after
-    its kept offset was learned that fits the proof by its logged time only; ordered by proof, then row time."""
+    its kept offset was learned that fits the proof only at another of its places (its logged time, or another clock
+    kept for its terminal: ``JournalIndex.beyond_alt_s``); ordered by proof, then row time. A row may appear once per
+    place that fits."""
     empty = np.empty(0, dtype=np.int64)
     n = len(proofs)
     rows = getattr(index, "beyond_rows", None)
     if rows is None or not len(rows) or not n:
         return empty, empty
+    alt = getattr(index, "beyond_alt_s", None)
+    alt = np.zeros(len(rows), dtype=np.int64) if alt is None or len(alt) != len(rows) else alt
     group = index.row_group[rows]
     approved = (group >= 0) & (index.side[rows] >= 0)  # a declined attempt is no stranger's sale
-    rows, group = rows[approved], group[approved]
+    rows, group, alt = rows[approved], group[approved], alt[approved]
     if not len(rows):
         return empty, empty
-    logged = index.ts_s[rows]
+    logged = index.ts_s[rows] - alt  # the place each other clock gives it (0: as logged)
     base = int(logged.min()) - 1
     span = np.int64(1) << 40
     key = group * span + (logged - base)

@@ -492,8 +492,14 @@ def beyond_text(index: JournalIndex, terminal: str, rivals: np.ndarray | None = 
     ``rivals``: the journal rows that fit the proof by their logged time only (:func:`.clocks.beyond_rivals`);
     up to three are named, so that the clerk sees the sale a clock set right would make the customer's.
     """
-    offset = (index.clock_offsets or {}).get(terminal)
-    shown = f" ({_duration(int(offset))})" if offset is not None else ""
+    offsets = index.clock_offsets or {}
+    kept = [_duration(round(offsets[terminal]))] if terminal in offsets else []
+    if f"{terminal} card" in offsets:
+        kept.append(f"card sales {_duration(round(offsets[f'{terminal} card']))}")
+    pieces = sorted({int(p.offset_s) for p in index.clock_segments.get(terminal, ())})
+    if len(pieces) > 1:
+        kept.append("pieces " + ", ".join(_duration(p) for p in pieces))
+    shown = f" ({'; '.join(kept)})" if kept else ""
     through = getattr(index, "learned_through", {}).get(terminal)
     if through is None:
         learned = (

@@ -761,19 +761,28 @@ class JournalIndex:
         self._sort()
 
     def _beyond_learned(self) -> None:
-        """The rows logged after their terminal's offset was learned, moved by it by a minute or more.
+        """The rows logged after their terminal's offset was learned, and the other places each may have.
 
-        Each keeps the place its offset gives it; its logged time, the place it
-        has if the clock was set right since, is ``beyond_rows`` (read by
-        :func:`~receiptkit.matching.clocks.beyond_doubt`). ``beyond_counts``:
-        how many per terminal, for a note.
+        Each keeps the place its offset gives it. Its other possible places are
+        ``beyond_rows`` with ``beyond_alt_s`` (parallel; read by
+        :func:`~receiptkit.matching.clocks.beyond_doubt`): its logged time (a
+        clock set right since), and the place each other clock kept for its
+        terminal gives it (each clock segment's offset, its own and its card
+        sales' offset): a piece learned from rows that carry another clock (an
+        aggregator's QR rows carry the wallet's time) may be what places it, and
+        a later sale's clock is not known to be that piece's. Only places a minute
+        or more from the used one count. ``beyond_counts``: rows per terminal, for
+        a note.
         """
         self.beyond_rows = np.empty(0, dtype=np.int64)
+        self.beyond_alt_s = np.empty(0, dtype=np.int64)
         self.beyond_counts: dict[str, int] = {}
         if not self.learned_through or not len(self):
             return
         found: list[np.ndarray] = []
+        alts: list[np.ndarray] = []
         codes = {str(t): k for k, t in enumerate(self.terminals)}
+        offsets = self.clock_offsets or {}
         for terminal, through in self.learned_through.items():
             code = codes.get(terminal)
             if code is None:
@@ -781,12 +790,25 @@ class JournalIndex:
             rows = np.flatnonzero(self.terminal_code == code)
             if through is not None:
                 rows = rows[self.ts_s[rows] > through]
-            rows = rows[np.abs(self.offset_s[rows]) >= BEYOND_MIN_S]
-            if len(rows):
-                found.append(rows)
-                self.beyond_counts[terminal] = len(rows)
+            if not len(rows):
+                continue
+            clocks = {0, *(int(p.offset_s) for p in self.clock_segments.get(terminal, ()))}
+            for key in (terminal, f"{terminal} card"):
+                if key in offsets:
+                    clocks.add(round(offsets[key]))
+            mine: set[int] = set()
+            for alt in sorted(clocks):
+                moved = rows[np.abs(self.offset_s[rows] - alt) >= BEYOND_MIN_S]
+                if len(moved):
+                    found.append(moved)
+                    alts.append(np.full(len(moved), alt, dtype=np.int64))
+                    mine.update(moved.tolist())
+            if mine:
+                self.beyond_counts[terminal] = len(mine)
         if found:
-            self.beyond_rows = np.sort(np.concatenate(found))
+            rows_all, alt_all = np.concatenate(found), np.concatenate(alts)
+            order = np.lexsort((alt_all, rows_all))
+            self.beyond_rows, self.beyond_alt_s = rows_all[order], alt_all[order]
 
     def _doubt_stray_offsets(self, alt_rows: list[np.ndarray], alt_s: list[np.ndarray]) -> None:
         """Rows that a terminal's one offset would move out of the journal's period: that offset is not theirs.
