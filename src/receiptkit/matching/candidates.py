@@ -42,7 +42,6 @@ from receiptkit.matching.evidence import (
 from receiptkit.matching.index import JournalIndex, Pairs, _expand, arrow_strings
 from receiptkit.matching.policy import MatchPolicy
 from receiptkit.matching.text import parse_merchant
-from receiptkit.money import exponent
 
 __all__ = ["Candidates", "gather"]
 
@@ -86,23 +85,12 @@ def _blocks(index: JournalIndex, proofs: ProofArrays, policy: MatchPolicy) -> _B
     group = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
     have = np.flatnonzero(group >= 0)
     owners, groups, routes = [have], [group[have]], [np.zeros(len(have), dtype=np.int8)]
-    for (journal_cur, proof_cur), rate in policy.fx_rates.items():
-        mask = np.flatnonzero(proofs.currency == proof_cur)
-        code = index.currency_codes_of(np.array([journal_cur]))[0]
-        if not len(mask) or code < 0:
-            continue
-        scale = float(rate) * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
-        tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)
-        amount = proofs.amount[mask].astype(float)
-        low = np.ceil(amount / (scale * (1 + tol) * (1 + fee)) - 1e-9).astype(np.int64)
-        high = np.floor(amount / (scale * (1 - tol)) + 1e-9).astype(np.int64)
-        a, b = index.amount_group_range(proofs.side[mask], np.full(len(mask), code), low, high)
-        owner, g = _expand(a, b)
+    for owner, g in index.fx_amount_groups(proofs.side, proofs.currency, proofs.amount, policy):
         # of the hundreds of amounts a converted amount may be, a few were paid in the proof's window: a block
         # without a hypothesis there lists, counts and bounds nothing, and is left out
-        some = index.group_counts(g, proofs.lo[mask[owner]], proofs.hi[mask[owner]]) > 0
+        some = index.group_counts(g, proofs.lo[owner], proofs.hi[owner]) > 0
         owner, g = owner[some], g[some]
-        owners.append(mask[owner])
+        owners.append(owner)
         groups.append(g)
         routes.append(np.ones(len(g), dtype=np.int8))
     del n

@@ -379,25 +379,11 @@ def _amount_groups_of(index: Any, proofs: Any, policy: Any) -> tuple[np.ndarray,
     """Every (proof, amount group of the index) a proof's sale may be in: its own amount and currency, and the
     journal-currency amounts a billing rate of ``policy.fx_rates`` makes of it (the ``fx`` band, as the
     candidates are sought: :func:`~receiptkit.matching.candidates._blocks`)."""
-    from receiptkit.matching.index import _expand
-    from receiptkit.money import exponent
-
     group = index.amount_groups(proofs.side, proofs.cur_code, proofs.amount)
     have = np.flatnonzero(group >= 0)
     owners, groups = [have], [group[have]]
-    for (journal_cur, proof_cur), rate in (getattr(policy, "fx_rates", None) or {}).items():
-        mask = np.flatnonzero(proofs.currency == proof_cur)
-        code = index.currency_codes_of(np.array([journal_cur]))[0]
-        if not len(mask) or code < 0:
-            continue
-        scale = float(rate) * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
-        tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)
-        amount = proofs.amount[mask].astype(float)
-        low = np.ceil(amount / (scale * (1 + tol) * (1 + fee)) - 1e-9).astype(np.int64)
-        high = np.floor(amount / (scale * (1 - tol)) + 1e-9).astype(np.int64)
-        a, b = index.amount_group_range(proofs.side[mask], np.full(len(mask), code), low, high)
-        owner, g = _expand(a, b)
-        owners.append(mask[owner])
+    for owner, g in index.fx_amount_groups(proofs.side, proofs.currency, proofs.amount, policy):
+        owners.append(owner)
         groups.append(g)
     return np.concatenate(owners).astype(np.int64), np.concatenate(groups).astype(np.int64)
 

@@ -938,6 +938,35 @@ class JournalIndex:
         return np.array([lookup.get(c, -1) for c in currencies], dtype=np.int64)
 
     # -------------------------------------------------------------- searches
+    def fx_amount_groups(
+        self, side: np.ndarray, currency: np.ndarray, amount: np.ndarray, policy: object
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per billing rate of ``policy.fx_rates``: the amount groups of the journal's currency an amount in the
+        proof's currency may be billed from (the ``fx`` band: ``fx_tolerance`` either way, ``fx_fee_max`` on top).
+
+        Returns one (positions among the given amounts, amount group) pair of arrays per rate that applies; a
+        position appears once per group in its band. Candidates are sought in these bands
+        (:mod:`.candidates`), and so are a clock doubt's rivals (:mod:`.clocks`).
+        """
+        from receiptkit.money import exponent
+
+        out = []
+        rates = getattr(policy, "fx_rates", None) or {}
+        for (journal_cur, proof_cur), rate in rates.items():
+            mask = np.flatnonzero(currency == proof_cur)
+            code = self.currency_codes_of(np.array([journal_cur]))[0]
+            if not len(mask) or code < 0:
+                continue
+            scale = float(rate) * 10.0 ** (exponent(proof_cur) - exponent(journal_cur))
+            tol, fee = float(policy.fx_tolerance), float(policy.fx_fee_max)  # type: ignore[attr-defined]
+            value = amount[mask].astype(float)
+            low = np.ceil(value / (scale * (1 + tol) * (1 + fee)) - 1e-9).astype(np.int64)
+            high = np.floor(value / (scale * (1 - tol)) + 1e-9).astype(np.int64)
+            a, b = self.amount_group_range(side[mask], np.full(len(mask), code), low, high)
+            owner, group = _expand(a, b)
+            out.append((mask[owner], group))
+        return out
+
     def amount_groups(self, side: np.ndarray, cur: np.ndarray, amount: np.ndarray) -> np.ndarray:
         """The index's group of each (side, currency code, amount); -1 when the journal has none."""
         key = ((side.astype(np.int64) << 8 | np.maximum(cur, 0)) << _AMOUNT_BITS) | np.maximum(amount, 0)
