@@ -284,19 +284,9 @@ def clock_doubt(index: Any, proofs: Any, policy: Any = None) -> np.ndarray:
     ts = index.ts_s[rows] - index.offset_alt_s
     group = index.row_group[rows]
     keep = group >= 0
-    rows, ts, group = rows[keep], ts[keep], group[keep]
-    if not len(rows):
+    if not keep.any():
         return out
-    base = int(ts.min()) - 1
-    span = np.int64(1) << 40
-    key = group * span + (ts - base)
-    order = np.argsort(key, kind="stable")
-    key, rows = key[order], rows[order]
-    asked, pgroup = _amount_groups_of(index, proofs, policy)
-    lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
-    hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
-    a = np.searchsorted(key, pgroup * span + lo, side="left")
-    b = np.searchsorted(key, pgroup * span + hi, side="right")
+    asked, a, b, rows = _places_in_windows(index, proofs, policy, rows[keep], ts[keep], group[keep])
     hit = b > a
     asked, a = asked[hit], a[hit]
     if not len(asked):
@@ -350,16 +340,7 @@ def beyond_rivals(index: Any, proofs: Any, policy: Any = None) -> tuple[np.ndarr
     if not len(rows):
         return empty, empty
     logged = index.ts_s[rows] - alt  # the place each other clock gives it (0: as logged)
-    base = int(logged.min()) - 1
-    span = np.int64(1) << 40
-    key = group * span + (logged - base)
-    order = np.argsort(key, kind="stable")
-    key, rows = key[order], rows[order]
-    asked, pgroup = _amount_groups_of(index, proofs, policy)
-    lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
-    hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
-    a = np.searchsorted(key, pgroup * span + lo, side="left")
-    b = np.searchsorted(key, pgroup * span + hi, side="right")
+    asked, a, b, rows = _places_in_windows(index, proofs, policy, rows, logged, group)
     count = np.maximum(b - a, 0)
     if not count.any():
         return empty, empty
@@ -373,6 +354,28 @@ def beyond_rivals(index: Any, proofs: Any, policy: Any = None) -> tuple[np.ndarr
     q, r = q[keep], r[keep]
     order = np.lexsort((index.ts_s[r], q))
     return q[order].astype(np.int64), r[order].astype(np.int64)
+
+
+def _places_in_windows(
+    index: Any, proofs: Any, policy: Any, rows: np.ndarray, places: np.ndarray, group: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which of ``rows`` (at times ``places``, in amount groups ``group``) fall in each proof's window.
+
+    Returns (proof positions asked, start, stop, rows sorted by group and place): the rows of proof
+    ``asked[k]``'s window are ``rows[start[k]:stop[k]]``; a proof appears once per amount group it may be in
+    (:func:`_amount_groups_of`). What :func:`clock_doubt` and :func:`beyond_rivals` both search.
+    """
+    base = int(places.min()) - 1
+    span = np.int64(1) << 40
+    key = group * span + (places - base)
+    order = np.argsort(key, kind="stable")
+    key, rows = key[order], rows[order]
+    asked, pgroup = _amount_groups_of(index, proofs, policy)
+    lo = np.clip(proofs.lo[asked] - base, 0, span - 1)
+    hi = np.clip(proofs.hi[asked] - base, -1, span - 1)
+    a = np.searchsorted(key, pgroup * span + lo, side="left")
+    b = np.searchsorted(key, pgroup * span + hi, side="right")
+    return asked, a, b, rows
 
 
 def _amount_groups_of(index: Any, proofs: Any, policy: Any) -> tuple[np.ndarray, np.ndarray]:
