@@ -197,6 +197,13 @@ def find(
             console.print(f"[bold]{escape(earlier)}[/]", highlight=False, soft_wrap=True)
     else:
         refused = False
+    if status == "matched" and audit is None:  # the clerk must not read silence as "never reprinted"
+        err_console.print(
+            f"note: no audit log read (none at {DEFAULT_AUDIT} here): duplicates already printed of "
+            f"{escape(str(verdict['txn_id']))} are not shown; give --audit FILE, the log `reprint` writes to",
+            highlight=False,
+            soft_wrap=True,
+        )
     if status == "matched":
         command = [
             "receiptkit",
