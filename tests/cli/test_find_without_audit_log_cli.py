@@ -14,7 +14,13 @@ def _evidence(journal: pd.DataFrame) -> list[str]:
     sale = journal[(journal["wallet_txn_id"] != "") & (journal["status"] == "approved")].iloc[0]
     amount = f"{int(sale['amount_minor']) // 100}.{int(sale['amount_minor']) % 100:02d}"
     when = pd.Timestamp(sale["ts"]).strftime("%Y-%m-%d %H:%M")
-    return ["--wallet-txn", sale["wallet_txn_id"], "--amount", amount, "--currency", sale["currency"]] + [
+    return [
+        "--wallet-txn",
+        sale["wallet_txn_id"],
+        "--amount",
+        amount,
+        "--currency",
+        sale["currency"],
         "--time",
         when,
         "--tz",
@@ -42,8 +48,18 @@ def test_find_with_the_audit_log_has_no_such_note(demo_dir, tmp_path, monkeypatc
     evidence = _evidence(journal)
     printed = CliRunner().invoke(
         app,
-        ["reprint", "--journal", "journal.csv", *evidence, "--operator", "li", "--reason", "lost"]
-        + ["--pdf", "d.pdf"],
+        [
+            "reprint",
+            "--journal",
+            "journal.csv",
+            *evidence,
+            "--operator",
+            "li",
+            "--reason",
+            "lost",
+            "--pdf",
+            "d.pdf",
+        ],
         terminal_width=200,
     )
     assert printed.exit_code == 0, printed.output
