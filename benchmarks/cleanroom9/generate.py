@@ -321,6 +321,11 @@ def build_world(seed: int) -> World:
                 if lo <= ts < hi:
                     amt = orig.amount if (ch == "card" or rng.random() < 0.6) else max(1, orig.amount // 2)
                     g.add(merchant, tid, ch, "refund", "approved", amt, ts, pan=orig.pan, orig=orig)
+                    if ch != "card" and amt < orig.amount and rng.random() < 0.5:
+                        # a second partial refund of the same payment (the same wallet number), minutes later
+                        ts2 = ts + pd.Timedelta(seconds=int(rng.integers(120, 400)))
+                        if ts2 < hi:
+                            g.add(merchant, tid, ch, "refund", "approved", orig.amount - amt, ts2, orig=orig)
 
     lossT, replT, endT = pd.Timestamp(loss_at), pd.Timestamp(replaced_at), pd.Timestamp(end)
     for d in range(days):
@@ -474,6 +479,11 @@ def _local(ts: str, shift: float = 0.0) -> pd.Timestamp:
     return (pd.Timestamp(ts) + pd.Timedelta(seconds=shift)).tz_convert(TZ)
 
 
+def acq_id(t: Txn) -> str:
+    """The acquirer's own serial number of a transaction (交易流水号)."""
+    return f"Q{_local(t.ts):%Y%m%d}{t.uid:07d}"
+
+
 def write_sources(w: World, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     by_uid = {t.uid: t for t in w.txns}
@@ -501,6 +511,7 @@ def write_sources(w: World, out: Path) -> None:
         "交易状态",
         "支付方式",
         "清算日期",
+        "原交易流水号",
     ]
     if not w.acq_has_stan:
         head.remove("凭证号")
@@ -512,7 +523,7 @@ def write_sources(w: World, out: Path) -> None:
             continue
         ts = _local(t.ts)
         cells = [
-            f"Q{ts:%Y%m%d}{t.uid:07d}",
+            acq_id(t),
             t.merchant,
             "测试餐饮店" if not t.foreign else "别家商店",
             t.terminal or "",
@@ -529,6 +540,7 @@ def write_sources(w: World, out: Path) -> None:
             STATUS_WORD[t.status],
             CHANNEL_WORD[t.channel],
             (t.settle_day or "").replace("-", "")[4:],
+            acq_id(by_uid[t.orig_uid]) if t.orig_uid is not None else "",
         ]
         if not w.acq_has_stan:
             del cells[5]

@@ -248,6 +248,8 @@ def run(w: World, src: Path, work: Path, res: Result) -> None:
     )
     reg.report_lost(tA, at=loss, operator="li", note="stolen from the counter")
     reg.replace(tA, by=tB, operator="li", at=pd.Timestamp(w.replaced_at), note="spare")
+    bd = reg.backdated()
+    res.check("register", "late loss report listed as backdated", True, tA in set(bd.astype(str).stack()))
     res.check("register", "A replaced by B", ("replaced", tB), (reg.get(tA).status, reg.get(tA).replaced_by))
     res.check(
         "register",
@@ -293,6 +295,14 @@ def run(w: World, src: Path, work: Path, res: Result) -> None:
                     r["minutes_after_loss"],
                 )
             )
+    txt_bad = [
+        (r["txn_id"], r["amount"], r["amount_minor"])
+        for _, r in act.iterrows()
+        if str(r["amount"]).replace(",", "")
+        != f"{int(r['amount_minor']) // 100}.{int(r['amount_minor']) % 100:02d}"
+    ]
+    res.check("after_loss", "activity amount text = amount_minor", 0, len(txt_bad))
+    res.metrics["amount_text_bad"] = txt_bad[:3]
     res.check("after_loss", "activity rows with a wrong amount/type/status/minutes", 0, len(bad))
     res.metrics["after_loss_bad"] = bad[:5]
     tot = activity_totals(act)
@@ -489,6 +499,22 @@ def run(w: World, src: Path, work: Path, res: Result) -> None:
         _net(crow),
         _journal_net(ext.assign(amount_minor=ext["amount_minor"].astype("int64"))),
     )
+    oi = pd.read_csv(outC / "open_items.csv", dtype=str, encoding="utf-8-sig")
+    missing_batch = next(e["batch_no"] for e in w.expected_differences if e["kind"] == "batch_not_settled")
+    voided = {t.orig_uid for t in crow if t.txn_type == "void"}
+    exp_oi = {
+        "voided_sale": len(voided),
+        "refund_unsettled": sum(
+            t.txn_type == "refund"
+            and t.status == "approved"
+            and t.batch == missing_batch
+            and t.channel == "card"
+            for t in crow
+        ),
+    }
+    exp_oi = {k: v for k, v in exp_oi.items() if v}
+    got_oi = oi["kind"].value_counts().to_dict() if len(oi) else {}
+    res.check("close", "open items of C by kind", exp_oi, {k: int(v) for k, v in got_oi.items()})
     cj = json.loads((outC / "closing.json").read_text(encoding="utf-8"))
     res.check(
         "close",
