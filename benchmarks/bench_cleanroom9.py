@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.time() - t0
         print(
             f"clean room 9, seed {a.seed}: {len(w.txns)} true transactions over {w.days} days, "
-            f"terminal clock {w.offsets['terminal']:+.0f} s ({w.offset_kind}), "
+            f"terminal clock {w.offsets['terminal']:+.0f} s ({w.offset_kind}, drift {w.drift:+.1f} s/day), "
             f"acquirer detail {'with' if w.acq_has_stan else 'without'} 凭证号, "
             f"{'from ' + w.acq_from[:10] + ' for A' if w.acq_from != w.start else 'whole period'}, {elapsed:.0f} s"
         )
