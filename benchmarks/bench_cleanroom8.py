@@ -33,7 +33,27 @@ parses as a tag carrying the token. A crash is an exception that is not a ``Rece
 traceback). A silent change is a planted non-secret text (shop name, memo) read back otherwise with no error.
 Hidden digits are never "fixed" here: what is found is reported.
 
-Run time: about 40 s per seed with the command line and OCR on the shared 2-core machine.
+Run time: about 80 s per seed with the command line and OCR on the shared 2-core machine (5.5 min for seeds 0-3).
+
+Development seeds 0-3 (session 17, main at b172794 plus this bench): 4413 cases, 201 leaks, 0 expiry dates on a
+duplicate, 0 default duplicates showing the first 6, 0 unsafe spreadsheet cells (868 payloads fed, 520 seen in
+outputs, every one neutralised with an apostrophe), 0 unescaped HTML, 0 leaks in warnings and log records, 0 decoy
+(chance) matches, 8 untyped exceptions, 6 silent changes. The leaks have five causes: (1) a card number written
+after other digit groups (a date ``2026-11-12 4111 1111 1111 1111``, a code glued to its first group
+``No.2094111 1111 1111 1111``, or a second card number one space after a first) is not masked in free text:
+journal shop names, WeChat/JSON/OFX/MT940 merchant text, ``proof(merchant=)``, reprint reasons (audit log) and
+remarks and ``Slip`` status notes and remarks (printed on the duplicate: PDF, ESC/POS, PNG), the closing pack's
+journal extract, ``close-terminal --reason`` and ``find --merchant`` echoed on stdout, an error's quoted value
+(``proof(time=)``); forms after_date 24/25, after_digits 29/31 and after_card 3/15 leaked, every other form 0-1;
+(2) a card number in a proof file's name stays whole in ``proof_id`` and ``source`` of the reader frame, the
+match result and ``Reconciliation`` (the CSV/Excel/HTML reports mask it), and in the ``no such file`` error;
+(3) ``order_no`` of a canonical journal frame keeps a card number whole (32/32; docs/journal.md keeps identifier
+columns verbatim); (4) a 13-digit card number typed or exported as an amount is read as one (``amount_minor``,
+and ``find --amount`` prints it); (5) a number split across two cells (商品 and 备注) is kept (6/7; neither cell
+alone is a card number). Crashes: ``rk.reprint`` given the README's ``journal.set_index("txn_id").loc[...]``
+row raises ``KeyError: 'txn_id'``; ``Slip.from_transaction`` with a full number in ``pan_masked`` raises
+``ValueError`` (documented as raising, not typed). Silent: a leading tab or carriage return of a shop name or a
+WeChat memo is dropped without a word.
 """
 
 from __future__ import annotations

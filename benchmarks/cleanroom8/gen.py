@@ -64,6 +64,7 @@ FORMS = [
     "with_expiry",
     "after_digits",
     "after_date",
+    "after_card",
 ]
 
 
@@ -91,6 +92,9 @@ def render(pan: str, form: str, expiry: tuple[str, str] | None = None) -> str:
         return f"No.{int(pan[-3:]) % 900 + 100}{grouped(pan, ' ')}"
     if form == "after_date":  # a date written before the card's groups, as an SMS or memo pastes them
         return f"2026-11-12 {grouped(pan, ' ')}"
+    if form == "after_card":  # a second card number (not searched) written first, one space before this one
+        other = make_pan(random.Random(pan))[1]
+        return f"{grouped(other, ' ')} {grouped(pan, ' ')}"
     if form == "with_expiry":
         mm, yy = expiry or ("07", "33")
         return f"{grouped(pan, ' ')} 有效期{mm}/{yy}"
@@ -331,7 +335,7 @@ def build(seed: int, out: Path, *, n_card: int = 24, n_wallet: int = 10) -> Scen
         goods, note, method = "/", "/", "零钱"
         k = rng.randint(0, 5)
         if k == 0:
-            counter = f"{counter}{sc.plant('wechat:交易对方').text}"
+            counter = f"{counter} {sc.plant('wechat:交易对方').text}"
         elif k == 1:
             goods = sc.plant("wechat:商品", expiry=True).text
         elif k == 2:

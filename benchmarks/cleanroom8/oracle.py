@@ -6,7 +6,10 @@ test.
 Leak rule (card numbers). Every output is turned into text. The text is normalised: NFKC (full-width
 forms become ASCII), then every character Unicode gives a digit value (``unicodedata.digit``) becomes that
 ASCII digit, then the separators a card number is written with (spaces of any kind, ``-`` and dashes, ``.``,
-``/``, ``_``, ``·``, zero-width and other invisible characters) are dropped. In that text a planted card
+``/``, ``_``, ``·``, zero-width and other invisible characters) are dropped between two digit groups of 3
+digits or more (a card's groups: 4-4-4-4, 4-6-5, 4-4-4-4-3) and are a break elsewhere, so that a date, a time
+and an amount (``2026-11-16 10:06,308.01``) never run together into one long number (they did while this was
+written, and a decoy matched one on seed 3). In that text a planted card
 number ``P`` of ``n`` digits leaks when some run of 7 or more consecutive digits of ``P``, ``P[i:j]`` with
 ``j - i >= 7``, appears and that run covers at least 4 positions of the hidden middle (positions 6 .. n-5;
 all 3 of them for a 13-digit number). A masked form ``622202******0128`` shows at most 6 + 4 digits separated
@@ -76,7 +79,27 @@ def squeeze(text: str, *, cells: bool = False) -> str:
     text = HEX_TOKEN.sub(" ", text)
     text = B64_TOKEN.sub(" ", text)
     drop = SEPARATORS | CELL_SEPARATORS if cells else SEPARATORS
-    return "".join(ch for ch in text if ch not in drop)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch not in drop:
+            out.append(ch)
+            i += 1
+            continue
+        j = i
+        while j < n and text[j] in drop:
+            j += 1
+        before = 0
+        while before < len(out) and out[-1 - before].isdigit():
+            before += 1
+        after = 0
+        while j + after < n and text[j + after].isdigit():
+            after += 1
+        # join two digit groups only when both have 3 digits or more, as a card's groups do
+        out.append("" if before >= 3 and after >= 3 else "|")
+        i = j
+    return "".join(out)
 
 
 class Searchable:

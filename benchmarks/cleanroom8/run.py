@@ -234,8 +234,8 @@ def capture() -> Iterator[_Cap]:
     try:
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
+            cap.warnings = w  # the live list: Run.call reads it before this context ends
             yield cap
-            cap.warnings = list(w)
     finally:
         root.removeHandler(handler)
         root.setLevel(old)
