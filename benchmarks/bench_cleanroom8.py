@@ -35,7 +35,7 @@ Hidden digits are never "fixed" here: what is found is reported.
 
 Run time: about 80 s per seed with the command line and OCR on the shared 2-core machine (5.5 min for seeds 0-3).
 
-Development seeds 0-3 (session 17, main at b172794 plus this bench): 4413 cases, 201 leaks, 0 expiry dates on a
+Development seeds 0-3 (session 17, src as of main 45ea43d, unchanged to 1316b24): 4413 cases, 201 leaks, 0 expiry dates on a
 duplicate, 0 default duplicates showing the first 6, 0 unsafe spreadsheet cells (868 payloads fed, 520 seen in
 outputs, every one neutralised with an apostrophe), 0 unescaped HTML, 0 leaks in warnings and log records, 0 decoy
 (chance) matches, 8 untyped exceptions, 6 silent changes. The leaks have five causes: (1) a card number written
