@@ -75,15 +75,12 @@ _SEPARATORS = (
 )
 _SEP_CLASS = "[" + re.escape(_SEPARATORS) + "]"
 
-# 12-19 digits of any script, optionally in groups separated by one or two
-# separator characters; never part of a longer digit run. A mask character next
-# to it ("4111111111111111x", "6222021234567890128*") does not hide it.
-_PAN_RE = re.compile(rf"(?<![0-9])(?:[0-9]{_SEP_CLASS}{{0,2}}){{11,18}}[0-9](?![0-9])")
+# A run of 12+ digits of any script, possibly grouped (might_hold_pan's pre-filter; _RUN_RE is the scanner's run).
 _LONG_RUN = re.compile(rf"{DIGIT_CLASS}(?:{DIGIT_CLASS}|{_SEP_CLASS}){{10,}}{DIGIT_CLASS}")
 
 # Dots, slashes and underscores group card numbers too ("4111.1111.1111.1111", "6222/0212/3456/7890/128",
 # "4111_1111_1111_1111"), but they are everywhere in dates, times, amounts, versions and addresses
-# ("2026/11/18 14:32", "1.234.567,89", "192.168.100.200"): so they are never separators of _PAN_RE, and a
+# ("2026/11/18 14:32", "1.234.567,89", "192.168.100.200"): so they are never separators of _RUN_RE, and a
 # number written with them counts only in a card's own grouping, with one separator throughout: 4-4-4-4 and
 # 4-4-4-4-1..3 (16-19 digits), 4-6-5 (Amex, 15), 4-6-4 (Diners, 14). Read on folded text (the full-width
 # ``．／＿`` fold to these); ``tail`` is the 1-3 digits after a 4-4-4-4.
@@ -211,66 +208,143 @@ def _digits_of(match: re.Match[str]) -> str:
 _GROUP = re.compile(r"[0-9]+")
 
 
-def _grouped_card_within(folded: str, start: int, end: int) -> tuple[int, int, str] | None:
-    """The longest run of whole digit groups inside ``folded[start:end]`` that is a card (12-19 digits, passing
-    :func:`looks_like_card`), or None. Only group boundaries are tried: an unbroken digit run (a wallet or
-    order number) is never cut into a card."""
-    groups = list(_GROUP.finditer(folded[start:end]))
-    if len(groups) < 2:
-        return None
-    best: tuple[int, int, str] | None = None
-    for i in range(len(groups)):
-        for k in range(len(groups), i, -1):
-            if (i, k) == (0, len(groups)):
-                continue
-            digits = "".join(g.group(0) for g in groups[i:k])
-            if len(digits) > 19:
-                continue
-            if len(digits) < 12:
-                break
-            if looks_like_card(digits) and (best is None or len(digits) > len(best[2])):
-                best = (start + groups[i].start(), start + groups[k - 1].end(), digits)
-                break
-    return best
+# A run of digit groups: digits, each group joined to the next by one or two separator characters
+# (spaces, dashes, invisible characters; never dots, slashes or underscores, see _GROUPED_PAN_RE). Read on
+# folded text. Every card the scanner finds lies inside one such run.
+_RUN_RE = re.compile(rf"[0-9]+(?:{_SEP_CLASS}{{1,2}}[0-9]+)*")
 
 
-def _card_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str]]:
-    """``(start, end, digits)`` of every full card number in ``folded`` (the text after :func:`_fold`).
+def _cards_in_run(digits: str, bounds: list[int], *, strict: bool) -> list[tuple[int, int]]:
+    """``(start, end)`` digit offsets in ``digits`` (a run's digits, its groups starting at ``bounds``, which
+    ends with ``len(digits)``) of every card candidate.
 
-    A number grouped by spaces, dashes or invisible characters (or not at all) counts at 12-19 digits; one
-    grouped by dots, slashes or underscores only in a card's grouping (:data:`_GROUPED_PAN_RE`). In strict
-    mode each must pass :func:`looks_like_card`. A 4-4-4-4 whose extra last group makes it fail the check
-    while the 16 digits pass is that card and what follows ("4111.1111.1111.1111.55"), in either mode.
-    Spans that overlap are joined into one (its digits all masked).
+    A candidate ends at the end of a group and starts at the start of a group, or inside its first group when
+    it spans two groups or more ("No.2094111 1111 1111 1111": a code glued to the card's first group). An
+    unbroken group is never cut: a 28-digit wallet id or a 20-digit order number holds a Luhn-valid 16-digit
+    window by chance almost always. In strict mode a candidate must pass :func:`looks_like_card`; otherwise
+    (a card-number column) every whole-group run of 12-19 digits counts too.
     """
-    spans: list[tuple[int, int, str]] = []
-    for match in _PAN_RE.finditer(folded):
-        digits = _digits_of(match)
-        if 12 <= len(digits) <= 19 and (not strict or looks_like_card(digits)):
-            spans.append((match.start(), match.end(), digits))
-        else:
-            # a grouped card with a number beside it, one space away ("4111 1111 1111 1111 55.00元", "12
-            # 4111-1111-1111-1111"): the run fails as a whole; the card is a run of its whole groups
-            inner = _grouped_card_within(folded, match.start(), match.end())
-            if inner is not None:
-                spans.append(inner)
+    found: list[tuple[int, int]] = []
+    n = len(bounds) - 1
+    for i in range(n):
+        g_start, g_end = bounds[i], bounds[i + 1]
+        starts = [g_start, *range(max(g_start + 1, g_end - 18), g_end)] if i + 1 < n else [g_start]
+        for s in starts:
+            for k in range(i + 1, n + 1):
+                e = bounds[k]
+                size = e - s
+                if size > 19:
+                    break
+                if size < 12 or (s != g_start and k == i + 1):
+                    continue
+                chunk = digits[s:e]
+                if looks_like_card(chunk) or (not strict and s == g_start):
+                    found.append((s, e))
+    return found
+
+
+def _run_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str, str]]:
+    """``(start, end, digits, shown)`` of the card numbers in the digit-group runs of ``folded``.
+
+    A lone candidate is shown as :func:`mask_pan` writes it. Candidates that overlap (a chance Luhn-valid
+    number across a card and the amount beside it, two cards sharing a group) are joined into one span,
+    masked in place: separators kept, each digit kept only where every candidate that covers it keeps it (its
+    first 6 or last 4), so no card shows more than its first 6 and last 4 and a number beside stays readable.
+    """
+    out: list[tuple[int, int, str, str]] = []
+    for run in _RUN_RE.finditer(folded):
+        if run.end() - run.start() < 12:
+            continue
+        groups = list(_GROUP.finditer(folded, run.start(), run.end()))
+        digits = "".join(g.group(0) for g in groups)
+        if len(digits) < 12:
+            continue
+        bounds = [0]
+        where: list[int] = []  # the position in folded of each digit
+        for g in groups:
+            bounds.append(bounds[-1] + len(g.group(0)))
+            where.extend(range(g.start(), g.end()))
+        found = _cards_in_run(digits, bounds, strict=strict)
+        if not found:
+            continue
+        # a candidate inside another is masked by it (the outer's first 6 and last 4 show none of its middle)
+        found = [
+            (s, e) for s, e in found if not any(a <= s and e <= b and (a, b) != (s, e) for a, b in found)
+        ]
+        covered = [False] * len(digits)
+        hidden = [False] * len(digits)
+        for s, e in found:
+            for j in range(s, e):
+                covered[j] = True
+                if s + 6 <= j < e - 4:
+                    hidden[j] = True
+        j = 0
+        while j < len(digits):
+            if not covered[j]:
+                j += 1
+                continue
+            k = _union_end(found, j)  # [j, k): the union of the candidates overlapping from j on
+            start, end = where[j], where[k - 1] + 1
+            if sum(j <= s < k for s, _ in found) == 1:  # one card: its masked form
+                shown = mask_pan(digits[j:k])
+            else:  # several: masked in place, separators kept, so that a number beside stays as written
+                chars = list(folded[start:end])
+                for x in range(j, k):
+                    if hidden[x]:
+                        chars[where[x] - start] = "*"
+                shown = "".join(chars)
+            out.append((start, end, digits[j:k], shown))
+            j = k
+    return out
+
+
+def _union_end(found: list[tuple[int, int]], start: int) -> int:
+    """The end of the union of the candidates in ``found`` overlapping, one after another, from ``start``."""
+    end = max(e for s, e in found if s <= start < e)
+    grew = True
+    while grew:
+        grew = False
+        for s, e in found:
+            if start <= s < end < e:
+                end, grew = e, True
+    return end
+
+
+def _masked_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str, str]]:
+    """``(start, end, digits, shown)`` of every full card number in ``folded`` (the text after :func:`_fold`);
+    ``shown`` is what may replace it (at most first 6 + last 4 of any card inside).
+
+    THE one scanner every masking path goes through (free text, cells, file names, messages). A number grouped
+    by spaces, dashes or invisible characters (or not at all) is found at any place in a run of digit groups
+    (:func:`_cards_in_run`): after a date, after another group, glued to a code, beside a second card. One
+    grouped by dots, slashes or underscores counts only in a card's grouping (:data:`_GROUPED_PAN_RE`). In
+    strict mode each must pass :func:`looks_like_card`. A 4-4-4-4 whose extra last group makes it fail the
+    check while the 16 digits pass is that card and what follows ("4111.1111.1111.1111.55"), in either mode.
+    """
+    spans = _run_spans(folded, strict=strict)
     if "." in folded or "/" in folded or "_" in folded:
         for match in _GROUPED_PAN_RE.finditer(folded):
             end, digits = match.end(), _digits_of(match)
             if match.group("tail") and not looks_like_card(digits) and looks_like_card(digits[:16]):
                 end, digits = match.start("tail"), digits[:16]
             if not strict or looks_like_card(digits):
-                spans.append((match.start(), end, digits))
+                spans.append((match.start(), end, digits, mask_pan(digits)))
         spans.sort()
-    out: list[tuple[int, int, str]] = []
-    for start, end, digits in spans:
+    out: list[tuple[int, int, str, str]] = []
+    for start, end, digits, shown in spans:
         if out and start < out[-1][1]:
             first = out[-1][0]
             end = max(end, out[-1][1])
-            out[-1] = (first, end, re.sub(r"[^0-9]", "", folded[first:end]))
+            joined = re.sub(r"[^0-9]", "", folded[first:end])
+            out[-1] = (first, end, joined, mask_pan(joined, keep_first=0))
         else:
-            out.append((start, end, digits))
+            out.append((start, end, digits, shown))
     return out
+
+
+def _card_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str]]:
+    """``(start, end, digits)`` of every full card number in ``folded`` (see :func:`_masked_spans`)."""
+    return [(start, end, digits) for start, end, digits, _ in _masked_spans(folded, strict=strict)]
 
 
 def find_full_pans(text: str, *, strict: bool = False) -> list[str]:
@@ -407,9 +481,9 @@ def mask_pans_in_text(text: str, *, strict: bool = True, expiry: bool = True) ->
         return text
     pieces: list[str] = []
     last = 0
-    for start, end, digits in _card_spans(_fold(text), strict=strict):
+    for start, end, _, shown in _masked_spans(_fold(text), strict=strict):
         pieces.append(text[last:start])
-        pieces.append(mask_pan(digits))
+        pieces.append(shown)
         last = end
     out = text if not pieces else "".join(pieces) + text[last:]
     return mask_expiry(out) if expiry else out

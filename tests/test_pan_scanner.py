@@ -1,0 +1,63 @@
+"""The one card scanner (``pan._card_spans``): a card written after other digit groups, glued to a code, or
+beside a second card is found wherever it starts; dates, amounts and long ids alone are left as written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from receiptkit.pan import find_full_pans, mask_pans_in_text, pan_spans
+
+
+@pytest.mark.parametrize(
+    ("text", "pan"),
+    [
+        ("2026-11-12 4111 1111 1111 1111", "4111111111111111"),
+        ("1234 4111 1111 1111 1111", "4111111111111111"),
+        ("No.2094111 1111 1111 1111", "4111111111111111"),
+        ("No.9494632 6696 7526 5237 849", "4632669675265237849"),
+        ("2026-11-12 3709 236010 13225", "370923601013225"),
+        ("2026-11-12 ４１１１ １１１１ １１１１ １１１１", "4111111111111111"),
+        ("2026-11-12\u200b4111\u200b1111\u200b1111\u200b1111", "4111111111111111"),
+    ],
+)
+def test_a_card_after_other_digit_groups_is_masked(text: str, pan: str) -> None:
+    masked = mask_pans_in_text(text)
+    assert pan not in "".join(c for c in masked if c.isdigit())
+    assert pan[-4:] in masked
+    assert pan in find_full_pans(text, strict=True) or any(
+        pan in d for d in find_full_pans(text, strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "pans"),
+    [
+        ("3715-759150-43774 3773-490323-08500", ["371575915043774", "377349032308500"]),
+        ("4417 6068 4263 3 5143 1881 2066 0832", ["4417606842633", "5143188120660832"]),
+        ("4021 8451 0970 3 4995 7177 8141 8227 324", ["4021845109703", "4995717781418227324"]),
+    ],
+)
+def test_two_cards_in_a_row_are_both_masked_leaving_at_most_first6_last4(text: str, pans: list[str]) -> None:
+    masked = mask_pans_in_text(text)
+    assert all(len(run) <= 6 for run in re.findall(r"[0-9]+", masked)), masked  # a first 6 or a last 4
+    digits = re.sub(r"[^0-9]", "", masked)
+    for pan in pans:
+        assert pan[6:-4] not in digits, masked
+    assert masked.endswith(pans[-1][-4:])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-12 10:00:00 ¥58.00",
+        "4200001234202611121234567890",  # a 28-digit wallet id, unbroken: never cut
+        "RRN 123456789012 ref 2026-11-12",
+        "订单 20261112000123456789",
+        "tel 0755-8888 1234",
+    ],
+)
+def test_ordinary_numbers_are_left_alone(text: str) -> None:
+    assert mask_pans_in_text(text) == text
+    assert pan_spans(text) == []
