@@ -61,3 +61,10 @@ def test_two_cards_in_a_row_are_both_masked_leaving_at_most_first6_last4(text: s
 def test_ordinary_numbers_are_left_alone(text: str) -> None:
     assert mask_pans_in_text(text) == text
     assert pan_spans(text) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["微信支付账单(20260101-20260131).csv", "账单 20261101 20261130", "20261112-20261201"]
+)
+def test_a_date_range_is_no_card(name: str) -> None:
+    assert pan_spans(name) == []

@@ -59,7 +59,7 @@ class ReceiptkitError(Exception):
         # Errors quote input (a raw line, a cell): a full card number or an
         # expiry date in it must not reach a message, a log or a traceback.
         self.reason = mask_pans_deep(message)
-        self.file = None if file is None else str(file)
+        self.file = None if file is None else mask_pans_deep(str(file))  # a file may be named by a card
         self.row = row
         self.column = column
         self.value = mask_cell(column, value)  # an expiry column's value is never quoted

@@ -214,6 +214,16 @@ _GROUP = re.compile(r"[0-9]+")
 _RUN_RE = re.compile(rf"[0-9]+(?:{_SEP_CLASS}{{1,2}}[0-9]+)*")
 
 
+def _is_date8(group: str) -> bool:
+    """An 8-digit group that reads as a date YYYYMMDD of 1900-2099."""
+    return (
+        len(group) == 8
+        and group[:2] in ("19", "20")
+        and "01" <= group[4:6] <= "12"
+        and "01" <= group[6:] <= "31"
+    )
+
+
 def _cards_in_run(digits: str, bounds: list[int], *, strict: bool) -> list[tuple[int, int]]:
     """``(start, end)`` digit offsets in ``digits`` (a run's digits, its groups starting at ``bounds``, which
     ends with ``len(digits)``) of every card candidate.
@@ -221,21 +231,24 @@ def _cards_in_run(digits: str, bounds: list[int], *, strict: bool) -> list[tuple
     A candidate ends at the end of a group and starts at the start of a group, or inside its first group when
     it spans two groups or more ("No.2094111 1111 1111 1111": a code glued to the card's first group). An
     unbroken group is never cut: a 28-digit wallet id or a 20-digit order number holds a Luhn-valid 16-digit
-    window by chance almost always. In strict mode a candidate must pass :func:`looks_like_card`; otherwise
+    window by chance almost always. Dates written YYYYMMDD are no card: a date range (a WeChat bill's
+    ``微信支付账单(20260101-20260131)``) is not one, nor does a card start inside a date. In strict mode a candidate must pass :func:`looks_like_card`; otherwise
     (a card-number column) every whole-group run of 12-19 digits counts too.
     """
     found: list[tuple[int, int]] = []
     n = len(bounds) - 1
+    dated = [_is_date8(digits[bounds[i] : bounds[i + 1]]) for i in range(n)]
     for i in range(n):
         g_start, g_end = bounds[i], bounds[i + 1]
-        starts = [g_start, *range(max(g_start + 1, g_end - 18), g_end)] if i + 1 < n else [g_start]
+        glued = i + 1 < n and not dated[i]  # a card starting inside a date (20261112) is no card
+        starts = [g_start, *range(max(g_start + 1, g_end - 18), g_end)] if glued else [g_start]
         for s in starts:
             for k in range(i + 1, n + 1):
                 e = bounds[k]
                 size = e - s
                 if size > 19:
                     break
-                if size < 12 or (s != g_start and k == i + 1):
+                if size < 12 or (s != g_start and k == i + 1) or all(dated[i:k]):
                     continue
                 chunk = digits[s:e]
                 if looks_like_card(chunk) or (not strict and s == g_start):

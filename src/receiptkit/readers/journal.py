@@ -40,7 +40,7 @@ from receiptkit.arrowtext import (
 from receiptkit.errors import AmountError, JournalError, ReceiptkitError, SchemaError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, currency_option, parse_amount
-from receiptkit.pan import mask_pans_in_text
+from receiptkit.pan import mask_pans_deep, mask_pans_in_text
 from receiptkit.readers.presets import (
     ENUM_FIELDS,
     PRESETS,
@@ -972,7 +972,8 @@ def _derive_ids(frame: pd.DataFrame, lines: pd.Series, name: str) -> tuple[pd.Se
         take = ids.isna() & col(column).notna()
         ids = ids.mask(take, col(column))
         origin = origin.mask(take, column)
-    stem = Path(name).stem if not name.startswith("<") else ("sql" if name.startswith("<sql") else "frame")
+    shown = mask_pans_deep(name)  # a file named by a card number: masked in the ids
+    stem = Path(shown).stem if not name.startswith("<") else ("sql" if name.startswith("<sql") else "frame")
     empty = ids.isna()
     if empty.any():  # stem:line, for the rows that have no id of their own
         fallback = pd.Series(
@@ -1097,6 +1098,6 @@ def _canonical(
     for column in held:
         if column not in settled:
             result[column] = _as_string(result[column])  # stripped, "" as <NA>
-    result["source"] = constant_text(name, len(result))
+    result["source"] = constant_text(mask_pans_deep(name), len(result))
     result["source_row"] = pd.Series(lines.to_numpy(), dtype="Int64")
     return result

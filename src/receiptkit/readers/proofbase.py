@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
-from receiptkit.pan import mask_pans_in_text, might_hold_pan
+from receiptkit.pan import mask_pans_deep, mask_pans_in_text, might_hold_pan
 from receiptkit.readers.protocol import Head
 from receiptkit.readers.spec import TableSpec
 from receiptkit.readers.table import (
@@ -528,11 +528,12 @@ def finish(
             RejectedRowsWarning,
             stacklevel=3,
         )
-    stem = Path(name).stem if name and not name.startswith("<") else "proof"
+    # proof_id and source are made from the file name, with a card number in it masked (the strict scanner:
+    # only a Luhn-valid card-like number, so a date range 账单(20200830-20200906) mostly stays as written);
+    # they are set after validation, which would mask such a name as data
+    shown = mask_pans_deep(name) if name else name
+    stem = Path(shown).stem if shown and not shown.startswith("<") else "proof"
     out = out.copy()
-    # proof_id and source are set after validation: they are made from the file
-    # name (not from card data), and names such as 账单(20200830-20200906) would
-    # otherwise be taken for card numbers and masked
     given_ids = out["proof_id"] if "proof_id" in out.columns and out["proof_id"].notna().all() else None
     ids = (
         list(given_ids)
@@ -565,7 +566,7 @@ def finish(
             row = None if pd.isna(line) else int(line)
         raise ProofError(exc.reason, file=name, row=row, column=exc.column, value=exc.value) from None
     validated["proof_id"] = pd.array(ids, dtype=STRING)
-    validated["source"] = pd.array([name] * len(validated), dtype=STRING)
+    validated["source"] = pd.array([shown] * len(validated), dtype=STRING)
     if tz is not None and validated["ts"].notna().any():
         validated["ts"] = validated["ts"].dt.tz_convert(tz)
     validated.attrs["rejected"] = rejected
