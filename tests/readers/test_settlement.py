@@ -431,3 +431,31 @@ def test_validate_refuses_a_currency_outside_iso_4217(code):
         "currency",
         code,
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "line", "column", "value"),
+    [
+        ("wechat_merchant_bill.csv", "utf-8-sig", 2, "微信订单号", "4200001234202611021201050001"),
+        ("alipay_merchant_bill_gbk.csv", "gb18030", 6, "支付宝交易号", "2026110222001419931441931972"),
+    ],
+)
+def test_wallet_trade_bill_row_written_twice_is_refused_not_summed(
+    folder, tmp_path, name, encoding, line, column, value
+):
+    """Clean room 9 (F1): a WeChat trade bill row written twice was summed (gross 23,005.86 for 22,969.86)
+    with nothing rejected, while read_journal refused the file. A row equal in every cell to an earlier one
+    is refused at the repeat's line, naming the row's order number; strict=False rejects and lists it."""
+    lines = (folder / name).read_text(encoding=encoding).splitlines()
+    lines.insert(line, lines[line - 1])  # line `line` again on line `line + 1`
+    path = _csv(tmp_path, "\n".join(lines) + "\n", name, encoding)
+    with pytest.raises(SettlementError) as info:
+        read_settlement(path)
+    assert (info.value.row, info.value.column) == (line + 1, column)
+    assert info.value.value.strip() == value and f"line {line}" in info.value.reason
+    with pytest.warns(RejectedSettlementWarning):
+        frame = read_settlement(path, strict=False)
+    clean = read_settlement(folder / name)
+    assert frame["gross_minor"].tolist() == clean["gross_minor"].tolist()
+    assert frame["count"].tolist() == clean["count"].tolist()
+    assert rk.rejected(frame)["row"].tolist() == [line + 1]

@@ -147,7 +147,10 @@ class SettlementSpec(TableSpec):
     ``terminal_id``, ``currency``, ``direction`` (values mapped to ``in`` or
     ``out``) and ``entry_id`` (the row's own number, such as a fund flow's
     资金流水单号: a number written twice is one row repeated, refused at the
-    repeat's line instead of counted twice); rows are summed per trading day,
+    repeat's line instead of counted twice). A bill without such a number names
+    one of its columns in ``repeated_rows``: a row equal in every cell to an
+    earlier one is that row written twice (two exports pasted together), refused
+    the same way and named by that column's value; rows are summed per trading day,
     merchant, terminal and currency into one line each (a sale adds its amount
     and fee, a refund takes them back, whatever sign the file writes). A ``fee``
     row (a fund flow's own fee line) adds its amount to the fee; with a
@@ -174,6 +177,7 @@ class SettlementSpec(TableSpec):
     tz: str = "Asia/Shanghai"
     currency: str = "CNY"
     preamble_merchant: str | None = None
+    repeated_rows: str | None = None
 
     def preamble_patterns(self) -> dict[str, str]:
         """``preamble``, with ``preamble_merchant`` (its older name for the ``merchant_id`` role)."""
@@ -258,6 +262,7 @@ WECHAT_MERCHANT = SettlementSpec(
     per_transaction=True,
     channel="wechat",
     stop_at=r"^总交易单数",
+    repeated_rows="微信订单号",
 )
 
 ALIPAY_MERCHANT = SettlementSpec(
@@ -275,6 +280,7 @@ ALIPAY_MERCHANT = SettlementSpec(
     per_transaction=True,
     channel="alipay",
     encodings=("gb18030", "utf-8-sig"),
+    repeated_rows="支付宝交易号",
     preamble={"merchant_id": r"账号[:：]\s*\[?(\d+)"},
 )
 
@@ -808,18 +814,30 @@ def _per_batch(
 
 def _repeated_entries(raw: RawTable, converted: pd.DataFrame, spec: SettlementSpec) -> list[Problem]:
     """A problem for each row whose ``entry_id`` an earlier row already has (the same row twice)."""
-    if "entry_id" not in converted:
+    if "entry_id" in converted:
+        ids = converted["entry_id"]
+        column = _origin(raw, spec, "entry_id")
+    elif spec.repeated_rows is not None and spec.repeated_rows in raw.frame.columns:
+        # no row number of its own: a row equal in every cell to an earlier one is that row again
+        cells = raw.frame.astype("string").fillna("\x00")
+        whole = pd.Series(pd.util.hash_pandas_object(cells, index=False).to_numpy(), index=raw.frame.index)
+        repeat = whole.duplicated(keep=False) & cells.duplicated(keep=False)
+        ids = whole.astype("string").where(repeat)
+        column = spec.repeated_rows
+    else:
         return []
-    ids = converted["entry_id"]
     repeated = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
     if not repeated.any():
         return []
-    column = _origin(raw, spec, "entry_id")
     problems = []
     for position in np.flatnonzero(repeated):  # a repeat is rare: a Python loop over the repeats only
         value = ids.iloc[position]
         first = int(raw.lines[int(np.argmax((ids == value).fillna(False).to_numpy(dtype=bool)))])
-        reason = f"the same {column} as line {first}: one row written twice"
+        if "entry_id" in converted:
+            reason = f"the same {column} as line {first}: one row written twice"
+        else:
+            value = raw.frame[column].iloc[position]
+            reason = f"the same row as line {first} (every cell): one row written twice"
         problems.append(Problem(int(raw.lines[position]), column, value, reason))
     return problems
 
