@@ -202,3 +202,17 @@ def test_known_codes_case_and_aliases_still_read() -> None:
         12345, "KWD"
     )
     assert set(CURRENCY_EXPONENTS) <= CURRENCIES and len(CURRENCIES) > 150
+
+
+@pytest.mark.parametrize(
+    "text", ["4222222222222", "４２２２２２２２２２２２２", "¥4222222222222.00", "4,222,222,222,222"]
+)
+def test_a_card_number_in_a_money_field_is_refused_without_quoting_it(text) -> None:
+    with pytest.raises(AmountError, match="a card number, not an amount") as caught:
+        parse_amount(text, "CNY")
+    assert "4222222222222" not in str(caught.value).replace(",", "")
+    assert "422222" in str(caught.value)  # the masked value still says which cell
+
+
+def test_a_large_amount_that_is_no_card_is_still_read() -> None:
+    assert parse_amount("4222222222221.00", "CNY").minor == 422222222222100  # Luhn fails: no card

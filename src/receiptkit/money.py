@@ -463,6 +463,18 @@ def _spaces_out(body: str, text: object) -> str:
     return body.replace(" ", "")
 
 
+def _card_like(digits: str) -> bool:
+    from receiptkit.pan import looks_like_card
+
+    return looks_like_card(digits)
+
+
+def _masked(digits: str) -> str:
+    from receiptkit.pan import mask_pan
+
+    return mask_pan(digits)
+
+
 def parse_amount(
     text: object,
     currency: str | None = None,
@@ -550,6 +562,10 @@ def parse_amount(
         if not _NUMBER_RE.match(body):
             raise AmountError("not an amount", value=text)
         body = body.replace(",", "")
+    whole = body.split(".")[0]
+    if 13 <= len(whole) <= 19 and _card_like(whole):
+        # a card number typed or pasted into a money field: never read as money, quoted only masked
+        raise AmountError("a card number, not an amount", value=_masked(whole))
     try:
         value = Decimal(body)
     except InvalidOperation as exc:  # pragma: no cover - regex guards this

@@ -828,3 +828,19 @@ def test_a_canonical_proofs_file_is_never_read_as_a_journal(tmp_path: Path) -> N
         assert "a proofs file" in info.value.reason and "not a terminal journal" in info.value.reason
     with pytest.raises(JournalError, match="a proofs file"):
         read_journal(timed)
+
+
+def test_a_card_number_in_the_amount_column_is_refused_naming_the_cell_not_the_digits() -> None:
+    """Clean room 8: a full-width 13-digit card in 交易金额 was read as 4,220,458,973,377.00 CNY."""
+    csv = (
+        "商户号,商户名称,终端号,批次号,凭证号,参考号,授权码,交易日期,交易时间,卡号,发卡行,交易类型,交易金额,交易状态\n"
+        "898310048161234,云膳,12345678,000012,000101,401512345601,123456,20260115,093015,622202******0123,"
+        "工商银行,消费,12.50,成功\n"
+        "898310048161234,云膳,12345678,000012,000102,401512345602,123456,20260115,093015,622202******0123,"
+        "工商银行,消费,４２２０４５８９７３３７７,成功\n"
+    )
+    with pytest.raises(
+        rk.JournalError, match="row 3, column '交易金额': a card number, not an amount"
+    ) as caught:
+        rk.read_journal(csv.encode("utf-8"))
+    assert "4220458973377" not in str(caught.value)

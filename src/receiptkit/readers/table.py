@@ -1298,6 +1298,8 @@ def _amounts_fast(values: pd.Series, currency: str) -> pd.Series | None:
     parts = cleaned.str.replace(",", "", regex=False).str.extract(
         r"^(?P<sign>[+-]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?$"
     )
+    if (parts["int"].str.len() >= 13).any():
+        return None  # a card number in a money field? the per-cell path names it
     frac = parts["frac"].fillna("")
     if (frac.str.len() > exp).any():
         return None  # let the slow path report the bad value
