@@ -242,3 +242,43 @@ def test_tabs_line_breaks_and_latin_1_signs_in_text_are_kept(validate):
     frame[column] = frame[column].astype(object)
     frame.loc[frame.index[2], column] = "Café\tNo.1\r\n¥ £ · ©"
     assert validate(frame)[column].iloc[2] == "Café\tNo.1\r\n¥ £ · ©"
+
+
+def test_a_card_number_as_a_journals_order_no_or_rrn_is_masked_as_in_proofs():
+    """Clean room 8: a canonical journal kept a card number whole in order_no (and rrn) while proofs masked
+    their wallet_txn_id; both sides now mask the same identifiers alike, so a masked pair still compares
+    equal. A dated order number (20261112...) and a 12-digit RRN are left as written."""
+    from receiptkit.schema import FullPanWarning, validate_journal, validate_proofs
+
+    journal = pd.DataFrame(
+        {
+            "txn_id": ["A1", "A2", "A3"],
+            "ts": [pd.Timestamp("2026-11-12 10:00", tz="Asia/Shanghai")] * 3,
+            "amount_minor": [100, 200, 300],
+            "currency": ["CNY"] * 3,
+            "merchant_name": ["x"] * 3,
+            "txn_type": ["sale"] * 3,
+            "status": ["approved"] * 3,
+            "channel": ["card"] * 3,
+            "order_no": ["5155545198964732", "2026111200001239", "ORD-1"],
+            "rrn": ["343964581086447", "401512345601", None],
+        }
+    )
+    with pytest.warns(FullPanWarning, match="order_no"):
+        out = validate_journal(journal)
+    assert out["order_no"].tolist()[:2] == ["515554******4732", "2026111200001239"]
+    assert out["rrn"].tolist()[:2] == ["343964*****6447", "401512345601"]
+    proofs = pd.DataFrame(
+        {
+            "proof_id": ["P1"],
+            "kind": ["wallet"],
+            "ts": ["2026-11-12 10:00:00+08:00"],
+            "ts_precision": ["minute"],
+            "amount_minor": [100],
+            "currency": ["CNY"],
+            "direction": ["debit"],
+            "order_no": ["5155545198964732"],
+        }
+    )
+    with pytest.warns(FullPanWarning, match="order_no"):
+        assert validate_proofs(proofs)["order_no"].iloc[0] == out["order_no"].iloc[0]

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from receiptkit.arrowtext import (
@@ -38,9 +39,9 @@ from receiptkit.errors import SchemaError
 from receiptkit.money import CURRENCIES, CURRENCY_ALIASES, CURRENCY_EXPONENTS, MAX_MINOR, ascii_digits
 from receiptkit.pan import (
     _SENSITIVE_PATTERN,
+    card_like_cells,
     find_full_pans,
     last4_of,
-    looks_like_card,
     mask_pan,
     mask_pans_in_text,
     mask_pans_many,
@@ -488,36 +489,44 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
     return frame
 
 
-def _mask_card_wallet_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """A proof's ``wallet_txn_id`` that is a whole card number, masked (first 6, last 4), warning once.
+#: Identifier columns whose value may be a whole card number put in the wrong column: masked (first 6 + last 4)
+#: in journals and proofs alike, so that the two sides still compare equal.
+CARD_CHECKED_IDS = ("wallet_txn_id", "order_no", "rrn")
 
-    Identifier columns are join keys and are not scanned; but a wallet's 交易单号 is 28-40 digits (field guide
-    4: WeChat 28, Alipay 28-34, personal QR 36, group collection 40), never 13-19 digits with a card's prefix
-    and check digit: such a value is a card number put in the wrong column, shown whole wherever the proof is
-    (find's ``proof:`` line). Masked, it still joins as a masked wallet number does (first 6, last 4).
+
+def _mask_card_ids(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """An identifier (:data:`CARD_CHECKED_IDS`) that is a whole card number, masked (first 6, last 4), warning
+    once per column.
+
+    Identifier columns are join keys and are not scanned as free text; but a wallet's 交易单号 is 28-40 digits
+    (field guide 4: WeChat 28, Alipay 28-34, personal QR 36, group collection 40), an RRN 12, and a 13-19 digit
+    order number with a card's prefix and check digit that does not begin with a date (:func:`card_like_cells`)
+    is a card number put in the wrong column, shown whole wherever the row is (find's ``proof:`` line, reports,
+    the pack). Masked, it still joins as a masked wallet number does (first 6, last 4): journal and proofs mask
+    alike. Vectorised.
     """
-    if "wallet_txn_id" not in frame.columns:
-        return frame
-    values = frame["wallet_txn_id"]
-    present = values.notna()
-    if not present.any():
-        return frame
-    text = values.astype(STRING)
-    # only cells of 13-19 digits can be a card (a 28-digit WeChat number is not even looked at)
-    sized = (present & text.str.len().between(13, 19) & text.str.isdigit()).fillna(False).astype(bool)
-    if not sized.any():
-        return frame
-    cards = pd.Series(False, index=frame.index)
-    cards[sized] = text[sized].map(lambda v: looks_like_card(ascii_digits(v))).astype(bool)
-    if not cards.any():
-        return frame
-    frame["wallet_txn_id"] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)
-    warnings.warn(
-        f"proofs: {int(cards.sum())} full card number(s) in column 'wallet_txn_id' were masked "
-        "(a wallet's transaction number is 28-40 digits)",
-        FullPanWarning,
-        stacklevel=3,
-    )
+    for column in CARD_CHECKED_IDS:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        present = values.notna()
+        if not present.any():
+            continue
+        text = values.astype(STRING)
+        sized = (present & text.str.len().between(13, 19)).fillna(False).to_numpy(dtype=bool)
+        if not sized.any():
+            continue
+        cards = np.zeros(len(frame), dtype=bool)
+        cards[sized] = card_like_cells(text[sized].to_numpy(dtype=object))
+        if not cards.any():
+            continue
+        frame[column] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)
+        warnings.warn(
+            f"{what}: {int(cards.sum())} full card number(s) in column {column!r} were masked "
+            "(an identifier there is no card number)",
+            FullPanWarning,
+            stacklevel=4,
+        )
     return frame
 
 
@@ -641,6 +650,7 @@ def _validate_journal(
             out[column] = _as_string(out[column]) if dtype == "string" else _as_boolean(out, column)
     text_columns = [c for c in out.columns if c not in _JOURNAL_SPECIAL and c not in passed]
     out = _mask_full_pans(out, text_columns, "journal")
+    out = _mask_card_ids(out, "journal")
     _refuse_controls(out)
     # card_last4 from pan_masked when only the latter is known
     need = out["card_last4"].isna() & out["pan_masked"].notna()
@@ -760,7 +770,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
         raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
     out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
-    out = _mask_card_wallet_numbers(out)
+    out = _mask_card_ids(out, "proofs")
     _refuse_controls(out)
     _check_last4(out)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]

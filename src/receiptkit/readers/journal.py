@@ -91,9 +91,10 @@ __all__ = [
     "sniff",
 ]
 
-# Identifier columns: kept verbatim (not scanned for card numbers), because
+# Identifier columns: kept verbatim (not scanned for card numbers as free text), because
 # 12-19 digit ids are normal there (RRN: 12 digits, UnionPay merchant no.: 15,
-# Alipay PID: 16) and masking them would destroy the join keys.
+# Alipay PID: 16) and masking them would destroy the join keys; a whole card number in
+# wallet_txn_id, order_no or rrn is masked by validation (schema.CARD_CHECKED_IDS), in proofs alike.
 ID_COLUMNS = (
     "txn_id",
     "merchant_id",
