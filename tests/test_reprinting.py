@@ -483,3 +483,17 @@ def test_check_outputs_names_a_missing_folder_or_a_file_in_its_place(tmp_path):
     with pytest.raises(ReceiptkitError, match="is a file, not a folder"):
         check_outputs({"png='f/x.png'": tmp_path / "f" / "x.png"}, {}, overwrite=False)
     check_outputs({"pdf='x.pdf'": tmp_path / "x.pdf"}, {}, overwrite=False)  # an existing folder: fine
+
+
+def test_a_row_with_txn_id_in_the_index_reprints_with_journal_or_is_refused_typed(journal, audit, tmp_path):
+    """Clean room 8: journal.set_index("txn_id").loc[txn] (txn_id moved into the index) raised KeyError."""
+    row = journal.set_index("txn_id").loc["A"]
+    with pytest.raises(rk.ReceiptkitError, match=r"no txn_id column.*set_index"):
+        reprint(row, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit)
+    done = reprint(
+        row, journal=journal, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit
+    )
+    assert done.reprint_no == 1
+    other = row.rename("631099887700")  # named by another index (an RRN): never taken for a txn_id
+    with pytest.raises(rk.ReceiptkitError, match="no txn_id column"):
+        reprint(other, journal=journal, operator="op1", reason="x", pdf=tmp_path / "b.pdf", audit=audit)

@@ -347,6 +347,32 @@ def _identification(value: Identification | str | None, row: pd.Series) -> Ident
     )
 
 
+def _txn_id_from_index(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series:
+    """A journal row with ``txn_id`` moved into the index (``journal.set_index("txn_id").loc[txn]``): its
+    name is the txn_id when ``journal=`` has exactly one row of that txn_id with the same values; otherwise
+    a typed error (a name from another index, ``set_index("rrn")``, would be printed and logged as the txn_id).
+    """
+    name = row.name
+    if journal is not None and "txn_id" in journal.columns and isinstance(name, str):
+        found = journal[journal["txn_id"].astype(str) == name]
+        shared = [c for c in row.index if c in found.columns]
+        if len(found) == 1 and all(
+            (pd.isna(a) and pd.isna(b)) or a == b
+            for a, b in zip(found.iloc[0][shared], row[shared], strict=True)
+            if not isinstance(a, dict | list)
+        ):
+            return found.iloc[0]
+    raise ReceiptkitError(
+        "the journal row has no txn_id column"
+        + (
+            " (journal.set_index('txn_id') moved it into the index: pass journal= too, or reset_index())"
+            if isinstance(name, str)
+            else ""
+        ),
+        column="txn_id",
+    )
+
+
 def _resolve(
     item: Mapping[str, Any] | pd.Series | Lookup,
     journal: pd.DataFrame | None,
@@ -367,6 +393,8 @@ def _resolve(
             verdict, identification = _candidate_verdict(row)
             journal_row = row.drop(labels=[c for c in _CANDIDATE_COLUMNS if c in row.index])
             return journal_row, verdict, identification
+        if "txn_id" not in row.index:
+            row = _txn_id_from_index(row, journal)
         return row, None, _identification(identified_by, row)
     if identified_by is not None:
         raise ReceiptkitError("a match result row is identified by its proof: drop identified_by=")

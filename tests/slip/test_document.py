@@ -349,3 +349,14 @@ def test_a_time_not_in_a_regions_zone_says_its_offset_on_the_slip(journal, zone,
         assert "UTC" not in text
     else:
         assert text.count(label) >= 2  # the sale's time and the printed-at time
+
+
+def test_a_full_card_number_in_pan_masked_is_a_typed_error_that_does_not_quote_it() -> None:
+    """Clean room 8: a bare ValueError; now a SchemaError (a ReceiptkitError and still a ValueError)."""
+    import receiptkit as rk
+    from receiptkit.slip.document import display_pan
+
+    with pytest.raises(rk.SchemaError, match="full card number") as caught:
+        display_pan("6222021234567890128", None, "last4")
+    assert isinstance(caught.value, ValueError) and caught.value.column == "pan_masked"
+    assert "6222021234567890128" not in str(caught.value)

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from receiptkit.errors import SchemaError
 from receiptkit.money import format_minor
 from receiptkit.pan import find_full_pans, mask_pans_in_text, visible_digits
 from receiptkit.slip.templates import TEMPLATES, Template, label_text
@@ -376,7 +377,10 @@ def display_pan(pan_masked: str | None, card_last4: str | None, pan_digits: str 
         raise ValueError("pan_digits must be 'last4' or 'first6last4'")
     if pan_masked:
         if find_full_pans(pan_masked):
-            raise ValueError("a full card number reached the slip; refusing to print it")
+            # typed (a ValueError still, for callers that catch one); the number itself is never quoted
+            raise SchemaError(
+                "a full card number reached the slip; refusing to print it", column="pan_masked"
+            )
         body = re.sub(r"[^\d*Xx#•]", "", pan_masked)
         lead, trail = visible_digits(body)
         if not body or lead == body:  # no mask characters: treat as digits we must not trust
