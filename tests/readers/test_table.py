@@ -229,3 +229,23 @@ def test_a_journal_workbook_with_the_table_on_two_sheets_says_so(tmp_path):
     mapping = {"交易时间": "ts", "终端号": "terminal_id", "交易金额": "amount", "参考号": "rrn"}
     with pytest.warns(UnreadSheetsWarning, match="'二月'"):
         rk.read_journal(path, mapping=mapping, tz="Asia/Shanghai", currency="CNY")
+
+
+def test_a_formula_guard_lost_with_the_padding_is_warned_naming_the_line():
+    """Clean room 8: '\\t=1+1' in a shop name or WeChat 备注 read back '=1+1' with no word."""
+    from receiptkit.readers.table import TextChangedWarning, read_table
+
+    text = 'a,b,c\n1,"\t=1+1 shop",x\n2,-5.00,"\r@cmd"\n3,"\t-12.50",y\n'
+    with pytest.warns(TextChangedWarning, match="line 2: 2 cell"):
+        table = read_table(text.encode(), header=["a", "b", "c"])
+    assert table.frame["b"].iloc[0] == "=1+1 shop"
+
+
+def test_padding_without_formula_text_is_not_warned():
+    import warnings
+
+    from receiptkit.readers.table import read_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_table(b"a,b\r\n1,\t-12.50\r\n2,4200001234\t\r\n", header=["a", "b"])

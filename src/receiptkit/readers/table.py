@@ -293,6 +293,7 @@ def read_table(
         if delimiter == ",":
             delimiter = _header_delimiter(text, header)
         _refuse_giant_cells(text, delimiter, name)
+        _warn_dropped_guards(text, delimiter, name)
         # spaces after the last line break are not a row; spaces after the last cell are part of it
         cut_tail = bool(text.strip()) and not text.rstrip(" \t").endswith(("\n", "\r"))
         if not cut_tail and len(text) >= _FAST_CSV_CHARS:
@@ -306,6 +307,35 @@ def read_table(
     table = _table_from_rows(rows, header, skip_prefixes, stop_at, strip, name, spreadsheet=True)
     _warn_unread_sheets(source, suffix, header, sheet, name)
     return table
+
+
+class TextChangedWarning(UserWarning):
+    """A cell's text was read otherwise than written: a leading tab or carriage return, which spreadsheet users
+    put before ``=``, ``+`` or ``@`` so that the cell is not run as a formula, was removed with the padding."""
+
+
+# A cell that starts with a tab or carriage return (after the delimiter, a line start or an opening quote) and
+# then, after optional spaces, a formula's first character. A minus before a digit is a number (no guard).
+_GUARD_RE = re.compile(r"(?:^|(?<=[,;|\n]))\"?[\t\r]+ *(?:[=+@＝＋＠]|-(?![0-9. ]))", re.M)
+
+
+def _warn_dropped_guards(text: str, delimiter: str, name: str) -> None:
+    """Warn (:class:`TextChangedWarning`, the first line named) when cells lose a leading tab or carriage return
+    in front of formula text: padding is stripped from every cell (exports pad them, WeChat bills end numbers
+    with a tab), so ``\\t=1+1`` reads ``=1+1``. The text is kept so read; every output receiptkit writes
+    (CSV, XLSX, the pack) guards formula text again with an apostrophe."""
+    if delimiter == "\t" or ("\t" not in text and "\r" not in text):
+        return
+    found = list(_GUARD_RE.finditer(text))
+    if not found:
+        return
+    line = text.count("\n", 0, found[0].end()) + 1
+    warnings.warn(
+        f"{name}: line {line}: {len(found)} cell(s) lost a leading tab or carriage return before formula text "
+        "('\\t=...' reads '=...'); outputs guard such text with an apostrophe",
+        TextChangedWarning,
+        stacklevel=4,
+    )
 
 
 class UnreadSheetsWarning(UserWarning):
