@@ -72,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     "Terminals": "receiptkit.terminals",
     "merge_journals": "receiptkit.terminals",
     "MergedJournal": "receiptkit.terminals",
+    "NearMissWarning": "receiptkit.terminals",
     "mark_after_loss": "receiptkit.terminals",
     "loss_activity": "receiptkit.terminals",
     "write_activity": "receiptkit.terminals",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import receiptkit as rk
 from receiptkit.errors import SchemaError
 from receiptkit.schema import validate_journal
 from receiptkit.terminals import merge_journals
+from receiptkit.terminals.merge import NearMissWarning
 
 TZ = "Asia/Shanghai"
 
@@ -227,3 +229,165 @@ def test_bad_source_labels_are_refused(exports) -> None:
 def test_default_labels_are_the_file_names(exports) -> None:
     out = merge_journals([exports["acquirer"], exports["wechat"]])
     assert set(out.clock_offsets["source"]) == {"acquirer_detail.csv", "wechat_merchant_bill.csv"}
+
+
+def _card_day(n: int, *, start: str, step_s: int, terminal: str = "T1", rrn0: int = 0) -> pd.DataFrame:
+    """``n`` card sales of distinct amounts with RRNs, on one terminal."""
+    return _journal(
+        n,
+        start=start,
+        step_s=step_s,
+        amounts=[1000 + 37 * i for i in range(n)],
+        rrn=[f"6324{rrn0 + i:08d}" for i in range(n)],
+        terminal_id=terminal,
+    )
+
+
+@pytest.mark.parametrize("amount", [1000 + 37 * 3, 9999])
+def test_an_rrn_recurring_on_another_settlement_day_links_nothing(amount) -> None:
+    """Clean room 9 (F2): an RRN is unique only within one settlement day (field guide 6). An export row of
+    22 Oct and an acquirer row of 31 Oct sharing RRN 632400000036 became one row (equal amounts: a sale
+    lost) or a false conflict (different amounts). Now both stay, unlinked, unflagged."""
+    acquirer = _card_day(10, start="2026-10-31 09:00", step_s=600)
+    terminal = _card_day(10, start="2026-10-31 09:00:30", step_s=600).assign(
+        txn_id=[f"y{i}" for i in range(10)]
+    )
+    acquirer = acquirer[acquirer.index != 3]  # the acquirer's RRN ...03 of 31 Oct: absent
+    other_day = _card_day(1, start="2026-10-22 04:57:59", step_s=0, rrn0=3).assign(
+        txn_id="old", amount_minor=amount
+    )
+    acquirer = pd.concat([acquirer, other_day], ignore_index=True)  # ... but 22 Oct's ...03 is there
+    out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.conflicts) == 0 and out.journal["merge_conflict"].isna().all()
+    same = out.journal[out.journal["rrn"] == "632400000003"]
+    assert sorted(same["sources"]) == ["acquirer", "terminal"]
+    assert len(out.journal) == 11
+    assert (out.links["linked_by"] == "rrn").sum() == 9
+
+
+def test_an_rrn_on_another_terminal_links_nothing() -> None:
+    """Both rows carry a terminal and the terminals differ: not one transaction, whatever the RRN says."""
+    acquirer = _card_day(6, start="2026-10-31 09:00", step_s=600)
+    terminal = _card_day(6, start="2026-10-31 09:00:30", step_s=600).assign(
+        txn_id=[f"y{i}" for i in range(6)]
+    )
+    terminal.loc[2, "terminal_id"] = "T2"
+    terminal.loc[2, "amount_minor"] = 5  # a false conflict before
+    out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.conflicts) == 0 and len(out.journal) == 7
+
+
+def test_a_reversal_the_terminal_logged_approved_is_a_conflict_when_rrns_recur_daily() -> None:
+    """Clean room 9 (F3): the acquirer detail without 凭证号 repeats each RRN about once a settlement day,
+    so no RRN was unique and the reversed/approved pair came out as two unflagged rows (an approved sale
+    that never settled). Held to the settlement day, the RRN links them: one conflict, both rows kept."""
+    days = [
+        _card_day(8, start=f"2026-10-{d:02d} 09:00", step_s=900).assign(
+            txn_id=[f"d{d}-{i}" for i in range(8)]
+        )
+        for d in range(20, 27)
+    ]
+    acquirer = pd.concat(days, ignore_index=True)
+    rng = np.random.default_rng(3)  # each day's sales at their own times
+    acquirer["ts"] += pd.to_timedelta(rng.integers(0, 36_000, size=len(acquirer)), unit="s")
+    acquirer.loc[acquirer["txn_id"] == "d24-5", "status"] = "reversed"
+    terminal = acquirer.assign(
+        txn_id=[f"t{i}" for i in range(len(acquirer))],
+        ts=acquirer["ts"] + pd.Timedelta(seconds=25),
+        status="approved",
+        stan=[f"{i:06d}" for i in range(len(acquirer))],
+    )
+    out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.conflicts) == 1
+    conflict = out.conflicts.iloc[0]
+    assert (conflict["key"], conflict["fields"], conflict["status_a"], conflict["status_b"]) == (
+        "rrn",
+        "status",
+        "reversed",
+        "approved",
+    )
+    assert len(out.journal) == len(acquirer) + 1
+    assert (out.journal["sources"] == "acquirer;terminal").sum() == len(acquirer) - 1
+
+
+def test_a_drifting_clock_days_off_links_every_sale_once() -> None:
+    """Clean room 9 (F5): an export clock 2 days fast drifting (here +40 s a day over 20 days; tolerance
+    90 s) was corrected by one offset: sales far from the RRN pairs' median split in two rows, and two
+    sales of one price 74 s apart came out crossed. The clock difference now follows the key-linked pairs
+    in time (a rolling median), so every sale links once, with its own twin."""
+    n = 200
+    acquirer = _card_day(n, start="2026-10-01 08:00", step_s=8640)  # 10 a day for 20 days
+    acquirer["amount_minor"] = 2500
+    acquirer["amount_minor"] += np.arange(n) % 7  # few prices: amounts alone cannot tell the sales apart
+    days = (acquirer["ts"] - acquirer["ts"].iloc[0]).dt.total_seconds().to_numpy() / 86_400
+    terminal = acquirer.assign(
+        txn_id=[f"y{i}" for i in range(n)],
+        ts=acquirer["ts"] + pd.to_timedelta(2 * 86_400 + 40 * days, unit="s"),
+        stan=[f"{i:06d}" for i in range(n)],
+    )
+    terminal.loc[terminal.index % 2 == 1, "rrn"] = pd.NA  # half the export rows carry no RRN
+    # two sales of one price 74 s apart, late in the period, neither with an RRN
+    late = acquirer.iloc[[n - 3]].assign(txn_id="p1", rrn=pd.NA, amount_minor=4560)
+    late2 = late.assign(txn_id="p2", ts=late["ts"] + pd.Timedelta(seconds=74))
+    acquirer = pd.concat([acquirer, late, late2], ignore_index=True)
+    drift = pd.to_timedelta(2 * 86_400 + 40 * 19.7, unit="s")
+    twins = acquirer.iloc[[n, n + 1]].assign(
+        txn_id=["q1", "q2"], ts=lambda f: f["ts"] + drift, stan=["p1", "p2"]
+    )
+    terminal = pd.concat([terminal, twins], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NearMissWarning)
+        out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.journal) == n + 2 and (out.journal["sources"] == "acquirer;terminal").all()
+    pairs = dict(zip(out.journal["txn_id"], out.journal["stan"], strict=True))
+    assert (pairs["p1"], pairs["p2"]) == ("p1", "p2")
+    assert all(pairs[f"x{i}"] == f"{i:06d}" for i in range(n))
+    offsets = out.clock_offsets.set_index("source").loc["terminal"]
+    assert offsets["method"] == "keys"
+    assert offsets["offset_min_s"] == pytest.approx(2 * 86_400, abs=60)
+    assert offsets["offset_max_s"] == pytest.approx(2 * 86_400 + 40 * 19.9, abs=60)
+    assert len(out.near_misses) == 0
+
+
+def test_rows_a_wider_window_would_link_are_reported_and_warned() -> None:
+    """Rows left apart that would have linked within a wider clock window are never silent: a
+    NearMissWarning, and the pairs in MergedJournal.near_misses."""
+    amounts = [1000 + 37 * i for i in range(12)]
+    left = _journal(12, start="2026-11-20 09:00", step_s=600, amounts=amounts)
+    right = _journal(
+        12, start="2026-11-20 09:05", step_s=600, amounts=amounts, txn_id=[f"y{i}" for i in range(12)]
+    )
+    right.loc[7, "ts"] += pd.Timedelta(seconds=200)  # the clock jumped for this one: 200 s > 90 s
+    with pytest.warns(rk.NearMissWarning, match="1 pair"):
+        out = merge_journals([left, right], sources=["a", "b"])
+    assert len(out.journal) == 13
+    miss = out.near_misses.iloc[0]
+    assert (miss["source"], miss["txn_id_a"], miss["txn_id_b"], miss["amount_minor"]) == (
+        "b",
+        "x7",
+        "y7",
+        amounts[7],
+    )
+    assert miss["gap_s"] == pytest.approx(200, abs=5) and miss["window_s"] == pytest.approx(90)
+
+
+def test_rows_before_the_acquirers_detail_follow_the_drift_onto_its_clock() -> None:
+    """Clean room 9 (seed 1): an export covering days before the acquirer's detail: its rows there are
+    put on the acquirer's clock with the drift carried on (the curve's slope), not the first pair's
+    difference (30 s off after 20 days at -1.5 s a day, which shifted the wallets' offsets)."""
+    n = 300  # 10 a day for 30 days; the acquirer has the last 10 days only
+    truth = _card_day(n, start="2026-10-01 08:00", step_s=8640)
+    days = (truth["ts"] - truth["ts"].iloc[0]).dt.total_seconds().to_numpy() / 86_400
+    terminal = truth.assign(
+        txn_id=[f"y{i}" for i in range(n)],
+        ts=truth["ts"] + pd.to_timedelta(28_800 - 1.5 * days, unit="s"),
+        stan=[f"{i:06d}" for i in range(n)],
+    )
+    acquirer = truth.iloc[200:]
+    out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.journal) == n
+    joined = out.journal.set_index("stan")["ts"]
+    error = (
+        joined.loc[[f"{i:06d}" for i in range(200)]].to_numpy() - truth["ts"].iloc[:200].to_numpy()
+    ) / pd.Timedelta(seconds=1)
+    assert np.abs(error).max() <= 3

@@ -21,7 +21,7 @@ from receiptkit.terminals.after_loss import (
     write_activity,
 )
 from receiptkit.terminals.closing import ClosingPack, close_terminal, open_items
-from receiptkit.terminals.merge import MergedJournal, merge_journals
+from receiptkit.terminals.merge import MergedJournal, NearMissWarning, merge_journals
 from receiptkit.terminals.pack import PackReport, verify_pack
 from receiptkit.terminals.register import StatusChange, Terminal, Terminals
 from receiptkit.terminals.settlement import Reconciliation, reconcile_settlement
@@ -29,6 +29,7 @@ from receiptkit.terminals.settlement import Reconciliation, reconcile_settlement
 __all__ = [
     "ClosingPack",
     "MergedJournal",
+    "NearMissWarning",
     "PackReport",
     "Reconciliation",
     "StatusChange",

@@ -38,8 +38,9 @@ the journal, both marked in ``merge_conflict``, and the pair is listed in
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,9 @@ import pandas as pd
 from receiptkit.errors import SchemaError
 from receiptkit.pan import visible_digits
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
+from receiptkit.terminals.merge_clock import local_offsets, rrn_candidates
 
-__all__ = ["CONFLICT_FIELDS", "KEYS", "MergedJournal", "merge_journals"]
+__all__ = ["CONFLICT_FIELDS", "KEYS", "MergedJournal", "NearMissWarning", "merge_journals"]
 
 KEYS = ("rrn", "wallet_txn_id", "stan")
 """Identifiers that recognise one transaction across sources, strongest first (``stan``: terminal+batch+凭证号)."""
@@ -59,6 +61,14 @@ CONFLICT_FIELDS = ("amount", "status", "card")
 _DEBIT = ("sale", "completion", "preauth")
 _MAX_PAIRS = 2_000_000  # candidate pairs looked at to estimate a clock difference from amounts
 _IDS_MUST_AGREE = ("rrn", "wallet_txn_id", "order_no", "card_last4", "auth_code")
+NEAR_MISS_FACTOR = 4
+"""Rows left unlinked that would link within this many times the time window are reported."""
+NEAR_MISS_COLUMNS = ("source", "txn_id_a", "txn_id_b", "amount_minor", "currency", "gap_s", "window_s")
+
+
+class NearMissWarning(UserWarning):
+    """:func:`merge_journals` left rows apart that a wider clock window would have linked (see
+    :attr:`MergedJournal.near_misses`): perhaps one sale in two rows."""
 
 
 @dataclass(frozen=True)
@@ -74,18 +84,28 @@ class MergedJournal:
       and ``_b`` (the later source): ``sources, txn_id, source_row, ts,
       amount_minor, currency, status, card``;
     - ``clock_offsets``: per source, ``offset_s`` (its clock minus the first
-      source's), ``spread_s``, ``pairs`` used and ``method`` (``reference``,
-      ``keys``, ``amounts``, ``none``);
+      source's, the median over the key-linked pairs), ``spread_s``, ``pairs``
+      used, ``method`` (``reference``, ``keys``, ``amounts``, ``none``) and
+      ``offset_min_s`` / ``offset_max_s`` (the least and greatest clock
+      difference applied to its rows: they differ when the clock drifts);
     - ``links``: per input row, the merged ``txn_id`` it went into, its
       ``source``, ``source_txn_id``, ``source_file``, ``source_row`` and what
       linked it (``first``, ``rrn``, ``wallet_txn_id``, ``stan``, ``time``,
-      ``conflict`` or ``alone``).
+      ``conflict`` or ``alone``);
+    - ``near_misses``: pairs of rows left apart (the merged row ``txn_id_a``,
+      the later source's row ``txn_id_b``) with the same amount, currency,
+      direction and status and no disagreeing identifier, whose times are
+      ``gap_s`` apart once the clock difference is taken off: more than the
+      window used (``window_s``), less than :data:`NEAR_MISS_FACTOR` times it.
+      Each may be one sale in two rows (a clock that jumped); a
+      :class:`NearMissWarning` says how many.
     """
 
     journal: pd.DataFrame
     conflicts: pd.DataFrame
     clock_offsets: pd.DataFrame
     links: pd.DataFrame
+    near_misses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(NEAR_MISS_COLUMNS)))
 
 
 CONFLICT_COLUMNS = (
@@ -280,7 +300,7 @@ def _window_pairs(
     new: pd.DataFrame,
     free_m: np.ndarray,
     free_f: np.ndarray,
-    offset_ns: float,
+    offset_ns: np.ndarray,
     tolerance_ns: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (merged row, new row) in the same block whose corrected times are within the tolerance.
@@ -294,7 +314,7 @@ def _window_pairs(
     codes = both.groupby(block, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
     code_m, code_f = codes[: len(free_m)], codes[len(free_m) :]
     ns_m = merged["_ns"].to_numpy()[free_m]
-    ns_f = new["_ns"].to_numpy()[free_f] - round(offset_ns)
+    ns_f = new["_ns"].to_numpy()[free_f] - np.round(offset_ns[free_f]).astype(np.int64)
     if len(ns_m) == 0 or len(ns_f) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
@@ -321,22 +341,37 @@ def _window_pairs(
     return free_m[m_pos[keep]], free_f[owner[keep]], residual[keep]
 
 
+def _compatible_pairs(
+    merged: pd.DataFrame,
+    new: pd.DataFrame,
+    free_m: np.ndarray,
+    free_f: np.ndarray,
+    offset_ns: np.ndarray,
+    tolerance_ns: float,
+) -> pd.DataFrame:
+    """:func:`_window_pairs` whose rows disagree on no identifier: ``_m``, ``_f``, ``_r`` (the residual, ns)."""
+    m_idx, f_idx, residual = _window_pairs(merged, new, free_m, free_f, offset_ns, tolerance_ns)
+    pairs = pd.DataFrame({"_m": m_idx, "_f": f_idx, "_r": residual})
+    if pairs.empty:
+        return pairs
+    a = merged.loc[m_idx].reset_index(drop=True)
+    b = new.loc[f_idx].reset_index(drop=True)
+    disjoint = not (set(merged["terminal_id"].dropna()) & set(new["terminal_id"].dropna()))
+    return pairs[_compatible(a, b, disjoint)]
+
+
 def _time_links(
     merged: pd.DataFrame,
     new: pd.DataFrame,
     free_m: np.ndarray,
     free_f: np.ndarray,
-    offset_ns: float,
+    offset_ns: np.ndarray,
     tolerance_ns: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    m_idx, f_idx, residual = _window_pairs(merged, new, free_m, free_f, offset_ns, tolerance_ns)
-    if len(m_idx) == 0:
+    pairs = _compatible_pairs(merged, new, free_m, free_f, offset_ns, tolerance_ns)
+    if pairs.empty:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    pairs = pd.DataFrame({"_m": m_idx, "_f": f_idx, "_r": residual})
-    a = merged.loc[m_idx].reset_index(drop=True)
-    b = new.loc[f_idx].reset_index(drop=True)
-    disjoint = not (set(merged["terminal_id"].dropna()) & set(new["terminal_id"].dropna()))
-    pairs = pairs[_compatible(a, b, disjoint)].sort_values(["_r", "_m", "_f"], kind="stable")
+    pairs = pairs.sort_values(["_r", "_m", "_f"], kind="stable")
     taken_m: set[int] = set()
     taken_f: set[int] = set()
     out_m: list[int] = []
@@ -422,6 +457,7 @@ def merge_journals(
     links = [_link_rows(merged["_row"].to_numpy(), labels[0], merged, np.arange(len(merged)), "first")]
     offsets = [{"source": labels[0], "offset_s": 0.0, "spread_s": 0.0, "pairs": 0, "method": "reference"}]
     conflicts: list[dict[str, object]] = []
+    near_misses: list[dict[str, object]] = []
 
     for frame, label in zip(frames[1:], labels[1:], strict=True):
         new = _prepare(frame, label, tz)
@@ -431,13 +467,24 @@ def merge_journals(
         key_f: list[int] = []
         appended_conflicts: list[tuple[int, str]] = []  # (position in new, conflict id)
         for key in KEYS:
-            left = _unique(_key(merged, key).where(free_m))
-            right = _unique(_key(new, key).where(free_f))
-            pairs = (
-                pd.DataFrame({"k": left, "_m": np.arange(len(merged))})
-                .dropna(subset=["k"])
-                .merge(pd.DataFrame({"k": right, "_f": np.arange(len(new))}).dropna(subset=["k"]), on="k")
-            )
+            if key == "rrn":  # unique within one settlement day only: held to the clock (merge_clock)
+                pairs = rrn_candidates(
+                    _key(merged, key).where(free_m),
+                    _key(new, key).where(free_f),
+                    merged,
+                    new,
+                    tolerance_ns=tolerance_ns,
+                    min_pairs=min_pairs,
+                    clear_mode=_clear_mode,
+                )
+            else:
+                left = _unique(_key(merged, key).where(free_m))
+                right = _unique(_key(new, key).where(free_f))
+                pairs = (
+                    pd.DataFrame({"k": left, "_m": np.arange(len(merged))})
+                    .dropna(subset=["k"])
+                    .merge(pd.DataFrame({"k": right, "_f": np.arange(len(new))}).dropna(subset=["k"]), on="k")
+                )
             if pairs.empty:
                 continue
             m_idx, f_idx = pairs["_m"].to_numpy(), pairs["_f"].to_numpy()
@@ -467,6 +514,17 @@ def merge_journals(
             max_difference_ns=max_ns,
             bin_ns=max(tolerance_ns, 1),
         )
+        anchors_m = np.array(key_m, dtype=np.int64)
+        anchors_f = np.array(key_f, dtype=np.int64)
+        offset_f, local_spread = local_offsets(
+            merged["_ns"].to_numpy()[anchors_m],
+            (new["_ns"].to_numpy()[anchors_f] - merged["_ns"].to_numpy()[anchors_m]).astype(np.float64),
+            new["_ns"].to_numpy().astype(np.float64) - offset,
+            min_pairs=max(min_pairs, 3),
+            offset=offset,
+        )
+        if method == "keys":
+            spread = local_spread
         offsets.append(
             {
                 "source": label,
@@ -474,15 +532,28 @@ def merge_journals(
                 "spread_s": spread / 1e9,
                 "pairs": n_pairs,
                 "method": method,
+                "offset_min_s": float(offset_f.min()) / 1e9 if len(offset_f) else offset / 1e9,
+                "offset_max_s": float(offset_f.max()) / 1e9 if len(offset_f) else offset / 1e9,
             }
         )
         window = max(float(tolerance_ns), 3.0 * spread)
         time_m, time_f = _time_links(
-            merged, new, np.flatnonzero(free_m), np.flatnonzero(free_f), offset, window
+            merged, new, np.flatnonzero(free_m), np.flatnonzero(free_f), offset_f, window
         )
         if len(time_m):
             links.append(_link_rows(merged["_row"].to_numpy()[time_m], label, new, time_f, "time"))
         free_f[time_f] = False
+        free_m[time_m] = False
+        wide = _compatible_pairs(
+            merged, new, np.flatnonzero(free_m), np.flatnonzero(free_f), offset_f, NEAR_MISS_FACTOR * window
+        )
+        wide = wide[wide["_r"] > window]
+        near = [
+            (int(merged["_row"].iat[m]), int(f), float(r) / 1e9, window / 1e9)
+            for m, f, r in zip(
+                wide["_m"].to_numpy(), wide["_f"].to_numpy(), wide["_r"].to_numpy(), strict=True
+            )
+        ]
 
         linked_m = np.array(key_m + time_m.tolist(), dtype=np.int64)
         linked_f = np.array(key_f + time_f.tolist(), dtype=np.int64)
@@ -497,12 +568,25 @@ def merge_journals(
         rest = np.flatnonzero(free_f)
         rest = np.union1d(rest, np.array(list(conflict_of), dtype=np.int64))
         added = new.iloc[rest].copy()
-        shift_ns = round(offset)
-        shift = pd.Timedelta(shift_ns, unit="ns")
-        added["ts"] = added["ts"] - shift
+        shift_ns = np.round(offset_f[rest]).astype(np.int64)
+        added["ts"] = added["ts"] - pd.to_timedelta(shift_ns, unit="ns")
         added["_ns"] = added["_ns"] - shift_ns
         start = int(merged["_row"].max()) + 1 if len(merged) else 0
         added["_row"] = np.arange(start, start + len(added))
+        row_of = dict(zip(rest.tolist(), added["_row"].tolist(), strict=True))
+        for m_row, f, gap, width in near:
+            if f in row_of:
+                near_misses.append(
+                    {
+                        "source": label,
+                        "_row_a": m_row,
+                        "_row_b": row_of[f],
+                        "amount_minor": int(new["amount_minor"].iat[f]),
+                        "currency": new["currency"].iat[f],
+                        "gap_s": gap,
+                        "window_s": width,
+                    }
+                )
         added["_sources"] = [[label] for _ in range(len(added))]
         added["merge_conflict"] = pd.Series(
             [conflict_of.get(int(i), pd.NA) for i in rest], index=added.index, dtype=STRING
@@ -511,7 +595,7 @@ def merge_journals(
         links.append(_link_rows(added["_row"].to_numpy(), label, new, rest, by))
         merged = pd.concat([merged, added], ignore_index=True)
 
-    return _finish(merged, labels, links, conflicts, offsets)
+    return _finish(merged, labels, links, conflicts, offsets, near_misses)
 
 
 def _link_rows(
@@ -567,6 +651,7 @@ def _finish(
     links: list[pd.DataFrame],
     conflicts: list[dict[str, object]],
     offsets: list[dict[str, object]],
+    near_misses: list[dict[str, object]],
 ) -> MergedJournal:
     out = merged.sort_values(["ts", "_row"], kind="stable").reset_index(drop=True)
     # txn_ids of different sources may collide: later rows get "@<their first source>"
@@ -629,5 +714,27 @@ def _finish(
     ]
     journal = journal[[*JOURNAL_COLUMNS, *extra, "sources", "merge_conflict"]]
     journal.attrs["sources"] = list(labels)
-    offsets_frame = pd.DataFrame(offsets, columns=["source", "offset_s", "spread_s", "pairs", "method"])
-    return MergedJournal(journal=journal, conflicts=report, clock_offsets=offsets_frame, links=link_frame)
+    offsets_frame = pd.DataFrame(
+        offsets, columns=["source", "offset_s", "spread_s", "pairs", "method", "offset_min_s", "offset_max_s"]
+    )
+    offsets_frame.loc[0, ["offset_min_s", "offset_max_s"]] = 0.0
+    misses = pd.DataFrame(near_misses, columns=["source", "_row_a", "_row_b", *NEAR_MISS_COLUMNS[3:]])
+    misses.insert(1, "txn_id_a", misses["_row_a"].map(final).astype(STRING))
+    misses.insert(2, "txn_id_b", misses["_row_b"].map(final).astype(STRING))
+    misses = misses.drop(columns=["_row_a", "_row_b"]).reset_index(drop=True)
+    misses["source"] = misses["source"].astype(STRING)
+    misses["currency"] = misses["currency"].astype(STRING)
+    misses["amount_minor"] = misses["amount_minor"].astype("int64")
+    misses["gap_s"] = misses["gap_s"].astype("float64")
+    misses["window_s"] = misses["window_s"].astype("float64")
+    if len(misses):
+        warnings.warn(
+            f"merge_journals: {len(misses)} pair(s) of rows left apart that a clock window up to "
+            f"{NEAR_MISS_FACTOR}x wider would have linked (perhaps one sale in two rows); "
+            "see MergedJournal.near_misses",
+            NearMissWarning,
+            stacklevel=3,
+        )
+    return MergedJournal(
+        journal=journal, conflicts=report, clock_offsets=offsets_frame, links=link_frame, near_misses=misses
+    )
