@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any
 
 import numpy as np
@@ -275,6 +275,22 @@ def _cards_in_run(digits: str, bounds: list[int], *, strict: bool) -> list[tuple
     found: list[tuple[int, int]] = []
     n = len(bounds) - 1
     dated = [_is_date8(digits[bounds[i] : bounds[i + 1]]) for i in range(n)]
+    # Luhn of any digits[s:e] in O(1): prefix sums of the digits and of their doubled values, by parity of
+    # position; a digit is doubled when its distance from the end e is odd
+    values = [ord(char) - 48 for char in digits]
+    doubled = [2 * v - 9 if v > 4 else 2 * v for v in values]
+    plain = [
+        list(accumulate((v if j % 2 == p else 0 for j, v in enumerate(values)), initial=0)) for p in (0, 1)
+    ]
+    twice = [
+        list(accumulate((v if j % 2 == p else 0 for j, v in enumerate(doubled)), initial=0)) for p in (0, 1)
+    ]
+
+    def luhn(s: int, e: int) -> bool:
+        kept = (e - 1) % 2  # positions with the last digit's parity are kept, the others doubled
+        total = plain[kept][e] - plain[kept][s] + twice[1 - kept][e] - twice[1 - kept][s]
+        return total % 10 == 0
+
     for i in range(n):
         g_start, g_end = bounds[i], bounds[i + 1]
         glued = i + 1 < n and not dated[i]  # a card starting inside a date (20261112) is no card
@@ -287,8 +303,11 @@ def _cards_in_run(digits: str, bounds: list[int], *, strict: bool) -> list[tuple
                     break
                 if size < 12 or (s != g_start and k == i + 1) or all(dated[i:k]):
                     continue
-                chunk = digits[s:e]
-                if looks_like_card(chunk) or (not strict and s == g_start):
+                if (not strict and s == g_start) or (
+                    size >= 13
+                    and (digits[s] in "23456" or (digits[s] == "9" and looks_like_card(digits[s:e])))
+                    and luhn(s, e)
+                ):
                     found.append((s, e))
     return found
 
