@@ -281,3 +281,57 @@ def test_inferred_rate_explains_every_consistent_line(grosses, true_rate):
     for gross, fee in zip(grosses, fees, strict=True):
         expected = int((Decimal(gross) * inferred).to_integral_value(rounding="ROUND_HALF_UP"))
         assert abs(expected - fee) <= 1
+
+
+def _wallet_day(n: int, amount: int) -> pd.DataFrame:
+    ts = pd.Timestamp("2026-11-02 12:00", tz="Asia/Shanghai") + pd.to_timedelta(range(n), unit="min")
+    return pd.DataFrame(
+        {
+            "txn_id": [f"w{i}" for i in range(n)],
+            "ts": ts,
+            "amount_minor": amount,
+            "currency": "CNY",
+            "txn_type": "sale",
+            "status": "approved",
+            "channel": "wechat",
+            "terminal_id": "T1",
+        }
+    )
+
+
+def _wallet_line(count: int, gross: int, fee: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "settlement_date": ["2026-11-02"],
+            "trade_date": ["2026-11-02"],
+            "terminal_id": ["T1"],
+            "channel": ["wechat"],
+            "count": [count],
+            "gross_minor": [gross],
+            "fee_minor": [fee],
+            "fee_rate": ["0.006"],
+            "currency": ["CNY"],
+        }
+    )
+
+
+@pytest.mark.parametrize(("fee", "reported"), [(150, False), (151, False), (152, True), (147, True)])
+def test_wallet_fees_rounded_per_payment_are_not_a_difference(fee, reported):
+    """Clean room 9 (F4): WeChat Pay rounds each payment's fee; ten payments of 24.25 at 0.6 % pay
+    10 x 0.15 = 1.50, while round(242.50 x 0.6 %) = 1.46: a false fee_difference. The journal holds the
+    line's payments, so the expected fee is their rounded fees summed (1.50), within one fen."""
+    result = reconcile_settlement(_wallet_day(10, 2425), _wallet_line(10, 24250, fee))
+    assert int(result.lines["expected_fee_minor"].iat[0]) == 150
+    kinds = result.differences["kind"].tolist()
+    assert ("fee_difference" in kinds) is reported
+
+
+@pytest.mark.parametrize(("fee", "reported"), [(150, False), (141, False), (140, True), (156, True)])
+def test_wallet_fee_tolerance_follows_the_payments_when_the_journal_lacks_some(fee, reported):
+    """The journal lacks one of the line's payments (a gross_difference): the fee is checked against
+    round(gross x rate) = 1.46, within half a fen per payment (10 payments: 5 fen)."""
+    result = reconcile_settlement(_wallet_day(9, 2425), _wallet_line(10, 24250, fee))
+    kinds = result.differences["kind"].tolist()
+    assert "gross_difference" in kinds
+    assert ("fee_difference" in kinds) is reported
+    assert "fee_tolerance_line" not in result.lines.columns

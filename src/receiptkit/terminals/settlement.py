@@ -10,7 +10,11 @@ terminal must settle with the acquirer:
    is approved sales and completions minus approved refunds and voids (a void
    of a pre-authorisation counts nothing: the pre-authorisation never did).
    The line's gross and count are compared with it; its fee with
-   ``gross x rate`` (within ``fee_tolerance_minor``, one minor unit by default).
+   ``gross x rate`` (within ``fee_tolerance_minor``, one minor unit by default);
+   a WeChat Pay or Alipay line (:data:`PER_PAYMENT_FEE`: the fee is rounded per
+   payment) with the sum of its payments' fees, each rounded, when the journal
+   holds the line's payments (its gross agrees), else within half a minor unit
+   per payment (``(count + 1) // 2``).
 2. **Which payout paid which line?** Each bank credit (a proofs frame from
    :func:`receiptkit.read_proofs`, ``direction == "credit"``) is matched to the
    settlement lines whose net amounts it pays, dated T+0 to T+3 after their
@@ -51,6 +55,10 @@ __all__ = [
     "money_rows",
     "reconcile_settlement",
 ]
+
+PER_PAYMENT_FEE = frozenset({"wechat", "alipay"})
+"""Channels whose fee is charged and rounded per payment (each bill row has its 手续费 / 服务费): a day's
+fee is the sum of rounded fees, not ``round(gross x rate)``."""
 
 #: What a difference can be (the ``kind`` column of :attr:`Reconciliation.differences`).
 DIFFERENCE_KINDS = (
@@ -479,8 +487,21 @@ def reconcile_settlement(
         [None if r is None else str(r) for r in used], index=out.index, dtype=STRING
     )
     fees = [pd.NA if r is None else _fee_of(int(g), r) for g, r in zip(out["gross_minor"], used, strict=True)]
+    tolerances = [fee_tolerance_minor] * len(out)
+    per_payment = out["channel"].isin(PER_PAYMENT_FEE).fillna(False).to_numpy(dtype=bool)
+    amounts = per_line.groupby("line")["signed_minor"].agg(list)
+    for i in np.flatnonzero(per_payment & np.array([r is not None for r in used], dtype=bool)):
+        rate_i = used[i]
+        assert rate_i is not None
+        mine = amounts.get(i)
+        if mine is not None and int(out["gross_diff_minor"].iat[i]) == 0:
+            # the line's own payments are in the journal: their fees, each rounded, summed (exact)
+            fees[i] = sum(int(np.sign(a)) * _fee_of(abs(int(a)), rate_i) for a in mine)
+        else:  # each payment's fee was rounded: up to half a minor unit each, taken the other way
+            tolerances[i] = max(fee_tolerance_minor, (int(out["count"].iat[i] or 0) + 1) // 2)
     out["expected_fee_minor"] = pd.array(fees, dtype="Int64")
     out["fee_diff_minor"] = out["fee_minor"] - out["expected_fee_minor"]
+    out["fee_tolerance_line"] = tolerances
 
     # per batch: which lines settle it
     coverage = pairs.groupby("row")["line"].agg(list)
@@ -531,6 +552,7 @@ def reconcile_settlement(
         out["payout_id"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
 
     differences = _differences(out, batches, money_cov, pay, line_ids, fee_tolerance_minor)
+    out = out.drop(columns="fee_tolerance_line")
     return Reconciliation(
         lines=out,
         batches=batches,
@@ -658,7 +680,7 @@ def _differences(
             )
     tolerance_rows = lines[lines["fee_diff_minor"].notna()]
     for line in tolerance_rows.itertuples(index=False):
-        if abs(int(line.fee_diff_minor)) <= fee_tolerance:
+        if abs(int(line.fee_diff_minor)) <= int(getattr(line, "fee_tolerance_line", fee_tolerance)):
             continue
         found.append(
             _row(
