@@ -249,3 +249,11 @@ def test_padding_without_formula_text_is_not_warned():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_table(b"a,b\r\n1,\t-12.50\r\n2,4200001234\t\r\n", header=["a", "b"])
+
+
+def test_the_guard_warning_masks_a_card_in_the_file_name_and_sees_spaces_too():
+    from receiptkit.readers.table import TextChangedWarning, read_table
+
+    with pytest.warns(TextChangedWarning) as caught:
+        read_table(b'a,b\n1,"  =1+1"\n', header=["a", "b"], name="bill_4111111111111111.csv")
+    assert "4111111111111111" not in str(caught[0].message) and "1111" in str(caught[0].message)

@@ -46,7 +46,7 @@ from receiptkit.arrowtext import (
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
 from receiptkit.money import MAX_MINOR, ascii_digits, exponent, normalise_currency, parse_amount
-from receiptkit.pan import last4_of, mask_pans_in_text
+from receiptkit.pan import last4_of, mask_pans_deep, mask_pans_in_text
 from receiptkit.schema import STRING
 from receiptkit.timeparse import parse_time
 
@@ -293,13 +293,13 @@ def read_table(
         if delimiter == ",":
             delimiter = _header_delimiter(text, header)
         _refuse_giant_cells(text, delimiter, name)
-        _warn_dropped_guards(text, delimiter, name)
         # spaces after the last line break are not a row; spaces after the last cell are part of it
         cut_tail = bool(text.strip()) and not text.rstrip(" \t").endswith(("\n", "\r"))
         if not cut_tail and len(text) >= _FAST_CSV_CHARS:
             fast = _fast_table(text, delimiter, header, skip_prefixes, stop_at, strip, name)
             if fast is not None:
                 return fast
+        _warn_dropped_guards(text, delimiter, name)  # the fast path checks its trimmed columns itself
         rows = _csv_rows(text, delimiter, name)
         return _table_from_rows(
             rows, header, skip_prefixes, stop_at, strip, name, cut_tail=cut_tail, complete_tail=complete_tail
@@ -310,13 +310,13 @@ def read_table(
 
 
 class TextChangedWarning(UserWarning):
-    """A cell's text was read otherwise than written: a leading tab or carriage return, which spreadsheet users
+    """A cell's text was read otherwise than written: a leading tab, carriage return or space, which spreadsheet users
     put before ``=``, ``+`` or ``@`` so that the cell is not run as a formula, was removed with the padding."""
 
 
-# A cell that starts with a tab or carriage return (after the delimiter, a line start or an opening quote) and
+# A cell that starts with a tab, carriage return or (full-width) space (after the delimiter, a line start or an opening quote) and
 # then, after optional spaces, a formula's first character. A minus before a digit is a number (no guard).
-_GUARD_RE = re.compile(r"(?:^|(?<=[,;|\n]))\"?[\t\r]+ *(?:[=+@＝＋＠]|-(?![0-9. ]))", re.M)
+_GUARD_RE = re.compile(r"(?:^|(?<=[,;|\n]))\"?[\t\r \u3000]+(?:[=+@＝＋＠]|-(?![0-9. ]))", re.M)
 
 
 def _warn_dropped_guards(text: str, delimiter: str, name: str) -> None:
@@ -324,17 +324,24 @@ def _warn_dropped_guards(text: str, delimiter: str, name: str) -> None:
     in front of formula text: padding is stripped from every cell (exports pad them, WeChat bills end numbers
     with a tab), so ``\\t=1+1`` reads ``=1+1``. The text is kept so read; every output receiptkit writes
     (CSV, XLSX, the pack) guards formula text again with an apostrophe."""
-    if delimiter == "\t" or ("\t" not in text and "\r" not in text):
+    if delimiter == "\t" or not _GUARD_HINT.search(text):
         return
     found = list(_GUARD_RE.finditer(text))
-    if not found:
-        return
-    line = text.count("\n", 0, found[0].end()) + 1
+    if found:
+        _guard_warning(name, text.count("\n", 0, found[0].end()) + 1, len(found))
+
+
+_GUARD_HINT = re.compile("[\t\r \u3000][=+@＝＋＠-]")
+# _GUARD_RE on one cell, for pyarrow (RE2)
+_GUARD_CELL = "^[\t\r \u3000]+(?:[=+@＝＋＠]|-(?:[^0-9. ]|$))"
+
+
+def _guard_warning(name: str, line: int, count: int) -> None:
     warnings.warn(
-        f"{name}: line {line}: {len(found)} cell(s) lost a leading tab or carriage return before formula text "
-        "('\\t=...' reads '=...'); outputs guard such text with an apostrophe",
+        f"{mask_pans_deep(name)}: line {line}: {count} cell(s) lost a leading tab, carriage return or "
+        "space before formula text ('\\t=...' reads '=...'); outputs guard such text with an apostrophe",
         TextChangedWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
 
 
@@ -832,7 +839,17 @@ def _fast_table(
         cells = [pa.array(body[c].to_numpy(dtype=object), type=pa.large_string()) for c in body.columns]
         lines = np.arange(header_line + 1, header_line + 1 + len(body), dtype=np.int64)
     cells = [arrow_text_chunks(c) for c in cells]
-    cells = [pc.utf8_trim(c, characters=strip) if strip and has_edge(c, strip) else c for c in cells]
+    edged = [bool(strip) and has_edge(c, strip) for c in cells]
+    if delimiter != "\t" and any(edged):
+        guarded = [
+            np.asarray(pc.match_substring_regex(c, _GUARD_CELL).to_numpy(zero_copy_only=False), dtype=bool)
+            for c, e in zip(cells, edged, strict=True)
+            if e
+        ]
+        hit = np.logical_or.reduce(guarded) if guarded else np.zeros(len(lines), dtype=bool)
+        if hit.any():
+            _guard_warning(name, int(lines[int(np.argmax(hit))]), int(sum(g.sum() for g in guarded)))
+    cells = [pc.utf8_trim(c, characters=strip) if e else c for c, e in zip(cells, edged, strict=True)]
     keep = np.zeros(len(lines), dtype=bool)
     for c in cells:
         keep |= pc.not_equal(c, "").to_numpy(zero_copy_only=False)
