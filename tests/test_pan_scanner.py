@@ -68,3 +68,29 @@ def test_ordinary_numbers_are_left_alone(text: str) -> None:
 )
 def test_a_date_range_is_no_card(name: str) -> None:
     assert pan_spans(name) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ids, references, phones and dates written one space apart: each of these once had a chance Luhn-valid
+        # 13-19 digit window across its groups (started inside the first group, or 12-6 / 6-6 / 15-8 digits)
+        "交易单号 4200088257836559813551263466 2026-11-25 13:33:05",  # a WeChat id, then the date
+        "2026111222001733022137199355 128 00",  # an Alipay id, then an amount
+        "805323404090 507006 626633",  # RRN, voucher number, batch number
+        "243842581266 586285 472386",
+        "电话 15479416764 2026-11-16",  # a phone number, then a date
+        "订单 68663705627531492 2026-11-12",  # an order number (17 digits), then a date
+        "525016557912696 11765640",  # merchant id, terminal id
+        "RRN 123456789012 000123 000045",
+        "13800138000 20261112 143205",
+    ],
+)
+def test_ids_written_beside_other_numbers_are_not_cut_into_a_card(text: str) -> None:
+    assert mask_pans_in_text(text) == text
+    assert pan_spans(text) == []
+
+
+def test_a_chance_luhn_window_across_a_card_and_the_amount_after_it_is_no_card() -> None:
+    # 4-4-3-2 is no card's grouping: the card alone is masked, the amount stays
+    assert mask_pans_in_text("尾号 6222 0212 3456 7890 128 88.00") == "尾号 622202*********0128 88.00"

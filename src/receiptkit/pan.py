@@ -307,9 +307,33 @@ def _cards_in_run(digits: str, bounds: list[int], *, strict: bool) -> list[tuple
                     size >= 13
                     and (digits[s] in "23456" or (digits[s] == "9" and looks_like_card(digits[s:e])))
                     and luhn(s, e)
+                    and (
+                        (s == g_start and (k == i + 1 or (i == 0 and k == n)))  # one group, or the whole run
+                        or _card_layout(
+                            [g_end - s, *(bounds[x + 1] - bounds[x] for x in range(i + 1, k))], s != g_start
+                        )
+                    )
                 ):
                     found.append((s, e))
     return found
+
+
+def _card_layout(sizes: list[int], glued: bool) -> bool:
+    """Whether digit groups of ``sizes`` are written as a card is: 4-4-4-1..4, 4-4-4-4-1..3, 4-6-4/5 (Amex,
+    Diners) or, starting at a group's start (``glued`` false), 6-7..13 (the BIN apart).
+
+    Asked of a candidate that is part of a longer run (or starts inside its first group): every window of a
+    long run of ids, references, phones, dates and amounts ("4200…3466 2026-11-25", "805323404090 507006
+    626633") passes the Luhn check one time in ten, so only a card's own grouping counts there.
+    """
+    first, rest = sizes[0], sizes[1:]
+    if first == 4:
+        return (
+            (len(rest) == 3 and rest[:2] == [4, 4] and 1 <= rest[2] <= 4)
+            or (len(rest) == 4 and rest[:3] == [4, 4, 4] and 1 <= rest[3] <= 3)
+            or (len(rest) == 2 and rest[0] == 6 and rest[1] in (4, 5))
+        )
+    return first == 6 and not glued and len(rest) == 1 and 7 <= rest[0] <= 13
 
 
 def _run_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str, str]]:
