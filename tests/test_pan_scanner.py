@@ -94,3 +94,26 @@ def test_ids_written_beside_other_numbers_are_not_cut_into_a_card(text: str) -> 
 def test_a_chance_luhn_window_across_a_card_and_the_amount_after_it_is_no_card() -> None:
     # 4-4-3-2 is no card's grouping: the card alone is masked, the amount stays
     assert mask_pans_in_text("尾号 6222 0212 3456 7890 128 88.00") == "尾号 622202*********0128 88.00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "卡号 4111 - 1111 - 1111 - 1111",  # space, dash, space: three characters between groups
+        "6222 – 0212 – 3456 – 7890 – 128",
+        "4111·1111·1111·1111",  # a middle dot (typed with a Chinese input method)
+        "卡号6222・0212・3456・7890・128",  # katakana middle dot
+        "卡号6222･0212･3456･7890･128",  # its half-width form
+    ],
+)
+def test_a_card_grouped_by_three_characters_or_a_middle_dot_is_masked(text: str) -> None:
+    masked = mask_pans_in_text(text)
+    digits = "".join(c for c in text if c.isdigit())
+    assert digits not in "".join(c for c in masked if c.isdigit()), masked
+    assert digits[6:-4] not in masked.replace(" ", "")
+    assert find_full_pans(text, strict=True)
+
+
+@pytest.mark.parametrize("text", ["张·三 2026·11·12", "1·2·3", "12:30 - 13:45 - 2026", "v1.2.3 · 2026-11-12"])
+def test_middle_dots_in_names_and_dates_are_left_alone(text: str) -> None:
+    assert mask_pans_in_text(text) == text

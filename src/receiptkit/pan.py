@@ -84,15 +84,16 @@ _LONG_RUN = re.compile(rf"{DIGIT_CLASS}(?:{DIGIT_CLASS}|{_SEP_CLASS}){{10,}}{DIG
 # ("2026/11/18 14:32", "1.234.567,89", "192.168.100.200"): so they are never separators of _RUN_RE, and a
 # number written with them counts only in a card's own grouping, with one separator throughout: 4-4-4-4 and
 # 4-4-4-4-1..3 (16-19 digits), 4-6-5 (Amex, 15), 4-6-4 (Diners, 14). Read on folded text (the full-width
-# ``．／＿`` fold to these); ``tail`` is the 1-3 digits after a 4-4-4-4.
+# ``．／＿`` fold to these); ``tail`` is the 1-3 digits after a 4-4-4-4. Middle dots (``·``, ``・``, ``･``, typed
+# with Chinese and Japanese input methods) count the same way.
 _GROUPED_PAN_RE = re.compile(
-    r"(?<![0-9])[0-9]{4}(?P<sep>[./_])"
+    r"(?<![0-9])[0-9]{4}(?P<sep>[./_\u00b7\u30fb\uff65])"
     r"(?:[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?P<tail>(?P=sep)[0-9]{1,3})?|[0-9]{6}(?P=sep)[0-9]{4,5})"
     r"(?![0-9])"
 )
 # Every character that _fold turns into ".", "/" or "_" (ASCII, one dot leader, small and full-width full
 # stop, full-width solidus, the low lines of the presentation and full-width forms).
-_GROUP_SEP_RAW = "[./_\u2024\ufe52\uff0e\uff0f\ufe33\ufe34\ufe4d-\ufe4f\uff3f]"
+_GROUP_SEP_RAW = "[./_\u00b7\u30fb\uff65\u2024\ufe52\uff0e\uff0f\ufe33\ufe34\ufe4d-\ufe4f\uff3f]"
 # _GROUPED_PAN_RE's cheap pre-filter on the text as written, in literal characters (RE2 in pyarrow has no
 # back-references or look-arounds): three groups 4-4-4 or 4-6-4, any of those separators.
 _GROUPED_HINT = f"{DIGIT_CLASS}{{4}}{_GROUP_SEP_RAW}{DIGIT_CLASS}{{4}}(?:{DIGIT_CLASS}{{2}})?{_GROUP_SEP_RAW}{DIGIT_CLASS}{{4}}"
@@ -245,10 +246,10 @@ def _digits_of(match: re.Match[str]) -> str:
 _GROUP = re.compile(r"[0-9]+")
 
 
-# A run of digit groups: digits, each group joined to the next by one or two separator characters
+# A run of digit groups: digits, each group joined to the next by one to three separator characters ("4111 - 1111")
 # (spaces, dashes, invisible characters; never dots, slashes or underscores, see _GROUPED_PAN_RE). Read on
 # folded text. Every card the scanner finds lies inside one such run.
-_RUN_RE = re.compile(rf"[0-9]+(?:{_SEP_CLASS}{{1,2}}[0-9]+)*")
+_RUN_RE = re.compile(rf"[0-9]+(?:{_SEP_CLASS}{{1,3}}[0-9]+)*")
 
 
 def _is_date8(group: str) -> bool:
@@ -415,7 +416,7 @@ def _masked_spans(folded: str, *, strict: bool) -> list[tuple[int, int, str, str
     check while the 16 digits pass is that card and what follows ("4111.1111.1111.1111.55"), in either mode.
     """
     spans = _run_spans(folded, strict=strict)
-    if "." in folded or "/" in folded or "_" in folded:
+    if any(sep in folded for sep in "./_\u00b7\u30fb\uff65"):
         for match in _GROUPED_PAN_RE.finditer(folded):
             end, digits = match.end(), _digits_of(match)
             if match.group("tail") and not looks_like_card(digits) and looks_like_card(digits[:16]):
