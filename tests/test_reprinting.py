@@ -497,3 +497,13 @@ def test_a_row_with_txn_id_in_the_index_reprints_with_journal_or_is_refused_type
     other = row.rename("631099887700")  # named by another index (an RRN): never taken for a txn_id
     with pytest.raises(rk.ReceiptkitError, match="no txn_id column"):
         reprint(other, journal=journal, operator="op1", reason="x", pdf=tmp_path / "b.pdf", audit=audit)
+
+
+def test_a_row_from_the_index_that_differs_in_an_empty_cell_is_refused_typed(journal, audit, tmp_path):
+    """A cell that is empty in the journal and filled on the row (or the reverse) compared as <NA>: a TypeError
+    ("boolean value of NA is ambiguous"), not the typed refusal."""
+    row = journal.set_index("txn_id").loc["A"].copy()
+    empty = next(c for c in row.index if pd.isna(row[c]) and journal[c].dtype == "string")
+    row[empty] = "filled by hand"
+    with pytest.raises(rk.ReceiptkitError, match="no txn_id column"):
+        reprint(row, journal=journal, operator="op1", reason="x", pdf=tmp_path / "c.pdf", audit=audit)

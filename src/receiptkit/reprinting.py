@@ -347,6 +347,13 @@ def _identification(value: Identification | str | None, row: pd.Series) -> Ident
     )
 
 
+def _same_cell(a: Any, b: Any) -> bool:
+    """Two cells equal, an empty cell (None, NaN, <NA>) equal only to an empty one."""
+    if pd.isna(a) or pd.isna(b):
+        return bool(pd.isna(a) and pd.isna(b))
+    return bool(a == b)
+
+
 def _txn_id_from_index(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series:
     """A journal row with ``txn_id`` moved into the index (``journal.set_index("txn_id").loc[txn]``): its
     name is the txn_id when ``journal=`` has exactly one row of that txn_id with the same values; otherwise
@@ -357,7 +364,7 @@ def _txn_id_from_index(row: pd.Series, journal: pd.DataFrame | None) -> pd.Serie
         found = journal[journal["txn_id"].astype(str) == name]
         shared = [c for c in row.index if c in found.columns]
         if len(found) == 1 and all(
-            (pd.isna(a) and pd.isna(b)) or a == b
+            _same_cell(a, b)
             for a, b in zip(found.iloc[0][shared], row[shared], strict=True)
             if not isinstance(a, dict | list)
         ):
