@@ -391,3 +391,25 @@ def test_rows_before_the_acquirers_detail_follow_the_drift_onto_its_clock() -> N
         joined.loc[[f"{i:06d}" for i in range(200)]].to_numpy() - truth["ts"].iloc[:200].to_numpy()
     ) / pd.Timedelta(seconds=1)
     assert np.abs(error).max() <= 3
+
+
+def test_a_clock_reset_once_inside_the_acquirers_days_is_not_carried_on_as_a_drift() -> None:
+    """The acquirer's detail covers the last 2 of 30 days, and the terminal's clock was reset by +600 s between
+    them: the curve's least-squares slope (about 300 s a day) carried back 28 days shifted every earlier export
+    row by more than two hours, silently. A curve that is no straight line (a step) is carried on flat."""
+    n = 300  # 10 a day for 30 days
+    truth = _card_day(n, start="2026-10-01 08:00", step_s=8640)
+    days = (truth["ts"] - truth["ts"].iloc[0]).dt.total_seconds().to_numpy() / 86_400
+    terminal = truth.assign(
+        txn_id=[f"y{i}" for i in range(n)],
+        ts=truth["ts"] + pd.to_timedelta(np.where(days >= 29, 600.0, 0.0), unit="s"),
+        stan=[f"{i:06d}" for i in range(n)],
+    )
+    acquirer = truth.iloc[280:]
+    out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.journal) == n
+    joined = out.journal.set_index("stan")["ts"]
+    error = (
+        joined.loc[[f"{i:06d}" for i in range(280)]].to_numpy() - truth["ts"].iloc[:280].to_numpy()
+    ) / pd.Timedelta(seconds=1)
+    assert np.abs(error).max() <= 600  # at worst the step itself, never hours

@@ -17,6 +17,9 @@ RRN_DAY_NS = 3_600 * 1_000_000_000
 """How far (ns) an RRN pair's time difference may stray from the one most RRN pairs share, before the
 local check: an RRN that recurs on another settlement day is hours to days off it."""
 _DAY_NS = 86_400 * 1_000_000_000
+_STRAIGHT_NS = (
+    1_000_000_000  # a drift curve may bend by a second (clocks written to the second) and still be straight
+)
 LOCAL_ANCHORS = 9
 """Key-linked pairs (nearest in time) whose median time difference is the clock difference at a moment."""
 
@@ -97,7 +100,9 @@ def local_offsets(
     moment is interpolated between the rolling medians (:data:`LOCAL_ANCHORS` pairs) of the anchors on
     either side, so a clock that drifts, or is reset once, is followed; before the first anchor and after
     the last, the nearest one's, carried on by the curve's least-squares slope when the anchors span a
-    day or more (an export that covers days the acquirer's detail does not). With fewer than ``min_pairs`` anchors it is ``offset`` everywhere.
+    day or more (an export that covers days the acquirer's detail does not) and the curve is a straight line
+    (within a tenth of its change over the anchors, plus a second): a step (a clock reset once) is carried on
+    flat. With fewer than ``min_pairs`` anchors it is ``offset`` everywhere.
     The spread is the scaled median absolute deviation of the anchors from that curve.
     """
     if len(anchor_ns) < max(min_pairs, 1):
@@ -112,8 +117,14 @@ def local_offsets(
     query = query_ns.astype(np.float64)
     out = np.interp(query, xs, curve)
     if xs[-1] - xs[0] >= _DAY_NS:  # a drift goes on beyond the anchors: the curve's slope carries it
-        slope = float(np.polyfit((xs - xs[0]) / _DAY_NS, curve, 1)[0]) / _DAY_NS
-        before, after = query < xs[0], query > xs[-1]
-        out[before] = curve[0] + slope * (query[before] - xs[0])
-        out[after] = curve[-1] + slope * (query[after] - xs[-1])
+        days = (xs - xs[0]) / _DAY_NS
+        fit = np.polyfit(days, curve, 1)
+        slope = float(fit[0]) / _DAY_NS
+        # ... when the curve is a straight line: a clock reset once (a step) is no drift, and its slope carried
+        # on for weeks would move every row there by hours; such a curve is carried on flat
+        bend = float(np.max(np.abs(curve - np.polyval(fit, days))))
+        if bend <= 0.1 * abs(slope) * (xs[-1] - xs[0]) + _STRAIGHT_NS:
+            before, after = query < xs[0], query > xs[-1]
+            out[before] = curve[0] + slope * (query[before] - xs[0])
+            out[after] = curve[-1] + slope * (query[after] - xs[-1])
     return out, spread
