@@ -88,3 +88,26 @@ def test_too_few_visible_digits_are_no_evidence() -> None:
 )
 def test_visible_id(text: str, expected: tuple[str, str, bool]) -> None:
     assert visible_id(text) == expected
+
+
+def test_an_order_number_masked_as_a_card_never_agrees_with_another_full_number() -> None:
+    """A proof's 18-digit order number that passes the card check is masked by validation (first 6, last 4,
+    schema._mask_card_ids); the journal's order numbers that are no card stay whole. A stranger's order
+    number sharing those 10 visible digits 'agreed' (suffix 10) and the stranger's sale was matched: the
+    proof's own number, had it been in the journal, would have been masked there too."""
+    from receiptkit.pan import looks_like_card
+    from receiptkit.schema import FullPanWarning
+
+    mine = next(f"62345678901234123{c}" for c in "0123456789" if looks_like_card(f"62345678901234123{c}"))
+    other = mine[:6] + "99999990" + mine[-4:]
+    assert not looks_like_card(other)
+    j = journal(*background(), txn("S", 2500, "10:30:10", order_no=other))
+    p = pf("p1", 2500, "10:30:00", kind="wallet", ts_precision="minute", order_no=mine)
+    with pytest.warns(FullPanWarning):
+        row = row_of(rk.match(proofs(p), j), "p1")
+    assert row["status"] != "matched", row["reason"]
+    # the same number on both sides is masked alike and still agrees
+    j2 = journal(*background(), txn("T", 2500, "10:30:10", order_no=mine))
+    with pytest.warns(FullPanWarning):
+        row2 = row_of(rk.match(proofs(p), j2), "p1")
+    assert (row2["status"], row2["txn_id"]) == ("matched", "T"), row2["reason"]

@@ -566,6 +566,22 @@ def is_masked(values: np.ndarray) -> np.ndarray:
     return out
 
 
+_CARD_MASK = re.compile(r"[0-9]{6}\*+[0-9]{4}")
+
+
+def _card_masked_elsewhere(value: str, full: str) -> bool:
+    """``value`` is written as validation masks a card-like identifier (first 6, stars, last 4, 13-19
+    characters: :data:`receiptkit.schema.CARD_CHECKED_IDS`), and the journal's ``full`` number of the same
+    length is no card: had it been the proof's number it would have been masked too. So they differ, and the
+    10 visible digits (the first 6 often shared by a shop's order numbers) must not agree.
+    """
+    if not (13 <= len(value) <= 19 and len(full) == len(value) and _CARD_MASK.fullmatch(value)):
+        return False
+    from receiptkit.pan import card_like_cells
+
+    return full.isdigit() and not bool(card_like_cells([full])[0])
+
+
 def _id_evidence(
     index: JournalIndex,
     column: str,
@@ -611,6 +627,8 @@ def _id_evidence(
             seen = len(head) + len(tail)
             if full is None or seen < 4:
                 lv[k], w[k] = "missing", 0.0
+            elif _card_masked_elsewhere(str(value), full):
+                lv[k], w[k] = "masked differs", np.log(policy.m_id_masked_differs)
             elif len(full) >= seen and full.startswith(head) and full.endswith(tail):
                 lv[k], w[k] = f"suffix {seen}", np.log(policy.m_id_agree) + min(seen, 12) * _LN10
             else:
