@@ -335,3 +335,14 @@ def test_wallet_fee_tolerance_follows_the_payments_when_the_journal_lacks_some(f
     assert "gross_difference" in kinds
     assert ("fee_difference" in kinds) is reported
     assert "fee_tolerance_line" not in result.lines.columns
+
+
+def test_a_wallet_line_without_a_count_is_checked_within_the_plain_tolerance():
+    """A settlement line whose file gives no 笔数 (count <NA>) on a wechat line the journal lacks some payments
+    of crashed reconcile_settlement (TypeError: boolean value of NA is ambiguous). With no count there is no
+    number of payments to widen the tolerance by: the fee is checked within fee_tolerance_minor."""
+    line = _wallet_line(10, 24250, 150)
+    line["count"] = pd.array([pd.NA], dtype="Int64")
+    result = reconcile_settlement(_wallet_day(9, 2425), line)
+    kinds = result.differences["kind"].tolist()
+    assert "gross_difference" in kinds and "fee_difference" in kinds

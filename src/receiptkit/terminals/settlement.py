@@ -497,8 +497,9 @@ def reconcile_settlement(
         if mine is not None and int(out["gross_diff_minor"].iat[i]) == 0:
             # the line's own payments are in the journal: their fees, each rounded, summed (exact)
             fees[i] = sum(int(np.sign(a)) * _fee_of(abs(int(a)), rate_i) for a in mine)
-        else:  # each payment's fee was rounded: up to half a minor unit each, taken the other way
-            tolerances[i] = max(fee_tolerance_minor, (int(out["count"].iat[i] or 0) + 1) // 2)
+        elif not pd.isna(count := out["count"].iat[i]):  # each payment's fee rounded: up to half a unit each
+            tolerances[i] = max(fee_tolerance_minor, (int(count) + 1) // 2)
+        # else: no count, no number of payments to widen the tolerance by (the plain tolerance)
     out["expected_fee_minor"] = pd.array(fees, dtype="Int64")
     out["fee_diff_minor"] = out["fee_minor"] - out["expected_fee_minor"]
     out["fee_tolerance_line"] = tolerances
