@@ -459,3 +459,36 @@ def test_a_later_sale_is_doubted_at_every_clock_kept_for_its_terminal() -> None:
     assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
     assert "(MINE logged 2026-11-21 18:38:05)" in verdict["reason"], verdict["reason"]
     assert "pieces +0 s, +10 min 0 s" in verdict["reason"], verdict["reason"]
+
+
+def test_a_sale_that_fits_at_two_kept_clocks_is_named_once() -> None:
+    """Clean room 7 (seed 1, seen): the reason named the customer's sale twice, `(T00003097 logged 2026-11-30
+    12:24:28, T00003097 logged 2026-11-30 12:24:28)`, once per kept clock that puts it on the proof's minute (a
+    piece of +9 min 43 s and the card sales' +10 min 1 s). A sale is one sale: it is named once."""
+    from receiptkit.matching.clocks import ClockSegment, card_clock_key
+    from receiptkit.matching.journalrows import rows_up_to
+
+    def utc(clock: str, day: str = "2026-11-20") -> int:
+        return int(pd.Timestamp(f"{day} {clock}", tz="Asia/Shanghai").timestamp())
+
+    month = [*background()]
+    for k in range(6):
+        month.append(
+            txn(f"K{k}", 6100 + 100 * k, f"{9 + k}:20:10", terminal_id="T3", card_last4=f"{2000 + k}")
+        )
+        month[-1]["ts"] += pd.Timedelta(seconds=600)
+    pieces = (
+        ClockSegment(583, utc("09:10:10"), utc("11:10:10"), 3),
+        ClockSegment(0, utc("12:10:10"), utc("14:10:10"), 3, since_s=utc("12:00:00")),
+    )
+    kept = rk.Learned(
+        clock_offsets={"T3": 0, card_clock_key("T3"): 601},
+        clock_segments={"T3": pieces},
+        card_clocks={card_clock_key("T3"): "T3"},
+        journal_rows=rows_up_to(journal(*month), {"T3": utc("14:30:10")}),
+    )
+    j = journal(*month, txn("MINE", 3800, "18:38:05", terminal_id="T3", day="2026-11-21"))
+    counter = proofs(pf("c1", 3800, "18:28:00", kind="manual", ts_precision="minute", day="2026-11-21"))
+    verdict = rk.find(kept.index(j), counter).attrs["verdict"]
+    assert verdict["status"] == "ambiguous" and "clock_learned_before" in verdict["flags"], verdict
+    assert "(MINE logged 2026-11-21 18:38:05)" in verdict["reason"], verdict["reason"]

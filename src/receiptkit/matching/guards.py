@@ -490,7 +490,8 @@ def beyond_text(index: JournalIndex, terminal: str, rivals: np.ndarray | None = 
     """Why a proof near a sale logged after its terminal's kept offset was learned is not matched, in words.
 
     ``rivals``: the journal rows that fit the proof by their logged time only (:func:`.clocks.beyond_rivals`);
-    up to three are named, so that the clerk sees the sale a clock set right would make the customer's.
+    up to three are named (each once, however many kept clocks put it here), so that the clerk sees the sale a
+    clock set right would make the customer's.
     """
     offsets = index.clock_offsets or {}
     kept = [_duration(round(offsets[terminal]))] if terminal in offsets else []
@@ -514,6 +515,8 @@ def beyond_text(index: JournalIndex, terminal: str, rivals: np.ndarray | None = 
         )
     named = ""
     if rivals is not None and len(rivals):
+        # a row is listed once per kept clock that puts it here (clocks.beyond_rivals): name each sale once
+        rivals = rivals[np.sort(np.unique(rivals, return_index=True)[1])]
         stamps = pd.DatetimeIndex(index.ts_s[rivals[:3]].astype("datetime64[s]"), tz="UTC").tz_convert(
             index.tz
         )
