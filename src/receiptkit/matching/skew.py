@@ -38,6 +38,7 @@ __all__ = [
     "skew_counts",
     "skew_sample",
     "skew_votes",
+    "two_clocks",
 ]
 
 _BIN_S = 60
@@ -583,10 +584,13 @@ def clock_segments(
     terminals = index.terminals[index.terminal_code[r]].astype(str)
     diff = index.ts_s[r] - true
     found = segments_from_anchors(terminals, diff, true, policy, kinds=k)
+    card = index.card_sale[r]
     out = {}
     for terminal, pieces in found.items():
         code = int(np.flatnonzero(index.terminals == terminal)[0])
         mine = np.flatnonzero(terminals == terminal)
+        if two_clocks(card[mine], diff[mine], true[mine], policy):
+            continue  # its card sales' clock and its QR rows' clock, not a clock that jumped
         for _ in range(len(mine)):
             weak = _weakest_unborne(
                 index, proofs, policy, code, pieces, q[mine], diff[mine], true[mine], k[mine]
@@ -612,6 +616,41 @@ def clock_segments(
         rows = np.flatnonzero(index.terminal_code == code)
         out[terminal] = with_since(index.ts_s[rows], pieces)
     return out
+
+
+def two_clocks(card: np.ndarray, diffs: np.ndarray, true_s: np.ndarray, policy: MatchPolicy) -> bool:
+    """Whether one terminal's anchored pairs are two clocks running side by side rather than one that jumped.
+
+    Field guide 6: an aggregator's trans_time is "the channel's payment time" for WeChat, Alipay and
+    UnionPay QR and "the current time" for bank cards, so a terminal's QR rows carry the wallet's clock
+    and its card sales (``card``: the anchor's row is a card sale) the terminal's own. Taken in true-time
+    order the two kinds of anchor can fall in runs (wallet numbers, then RRNs, then wallet numbers) that
+    :func:`segments_from_anchors` reads as a clock set forward and back. They are two clocks when
+    each kind alone keeps one offset (no pieces of its own; at least ``min_skew_votes`` anchors, at least
+    twice as many agreeing with its median as not), the two offsets are more than ``clock_tolerance_s``
+    apart, and the agreeing anchors of each kind span times the other's span too: one clock cannot show
+    two offsets at once. A clock that jumped on both kinds of row shows pieces in one kind alone, or the
+    kinds' spans do not overlap; it keeps its segments.
+    """
+    tol = policy.clock_tolerance_s
+    spans, centres = [], []
+    for mine in (card, ~card):
+        d, t = diffs[mine], true_s[mine]
+        if len(d) < policy.min_skew_votes:
+            return False
+        kind = np.array(["one"] * len(d), dtype=object)
+        if segments_from_anchors(kind, d, t, policy):
+            return False  # this kind of row alone shows a clock that jumped
+        centre = float(np.median(d))
+        agree = np.abs(d - centre) <= tol
+        if int(agree.sum()) < policy.min_skew_votes or int(agree.sum()) < 2 * int((~agree).sum()):
+            return False
+        spans.append((int(t[agree].min()), int(t[agree].max())))
+        centres.append(float(np.median(d[agree])))
+    if abs(centres[0] - centres[1]) <= tol:
+        return False
+    (a0, a1), (b0, b1) = spans
+    return max(a0, b0) < min(a1, b1)
 
 
 def _weakest_unborne(
