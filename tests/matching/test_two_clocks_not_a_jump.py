@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import receiptkit as rk
 from receiptkit.matching.clocks import card_clock_key
@@ -123,3 +124,15 @@ def test_a_clock_that_jumped_on_both_kinds_of_row_keeps_its_pieces() -> None:
     result = rk.match(proofs(*batch), journal(*rows))
     pieces = result.attrs["clock_segments"]["T1"]
     assert [round(p["offset_s"] / 3600) for p in pieces] == [0, -8]
+
+
+def test_match_dask_learns_no_pieces_either() -> None:
+    dask = pytest.importorskip("dask")  # the dask extra
+    from receiptkit.scale import match_dask
+
+    j, batch, _ = _world()
+    expected = rk.match(proofs(*batch), j)
+    with dask.config.set(scheduler="sync"):
+        got = match_dask(proofs(*batch), j).compute().sort_index()
+    assert list(got["status"]) == list(expected["status"])
+    assert list(got["txn_id"]) == list(expected["txn_id"])
