@@ -517,7 +517,7 @@ def _mask_card_ids(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         if not sized.any():
             continue
         cards = np.zeros(len(frame), dtype=bool)
-        cards[sized] = card_like_cells(text[sized].to_numpy(dtype=object))
+        cards[sized] = card_like_cells(arrow_text(text[sized]))
         if not cards.any():
             continue
         frame[column] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)
