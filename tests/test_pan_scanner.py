@@ -117,3 +117,15 @@ def test_a_card_grouped_by_three_characters_or_a_middle_dot_is_masked(text: str)
 @pytest.mark.parametrize("text", ["张·三 2026·11·12", "1·2·3", "12:30 - 13:45 - 2026", "v1.2.3 · 2026-11-12"])
 def test_middle_dots_in_names_and_dates_are_left_alone(text: str) -> None:
     assert mask_pans_in_text(text) == text
+
+
+def test_looks_like_card_is_false_for_text_that_is_not_all_digits():
+    from receiptkit.pan import card_like_cells, looks_like_card
+
+    assert looks_like_card("2026…63653839") is False and looks_like_card("4200001234…7890") is False
+    assert looks_like_card("4111 1111 1111 1111") is False  # grouped text is the scanner's, not a whole cell
+    assert list(card_like_cells(["4200001234…7890", "４１１１１１１１１１１１１１１１", None])) == [
+        False,
+        True,
+        False,
+    ]

@@ -195,8 +195,8 @@ def looks_like_card(digits: str) -> bool:
     (True, False)
     """
     digits = _fold(digits)
-    if not 13 <= len(digits) <= 19:
-        return False
+    if not (13 <= len(digits) <= 19 and digits.isascii() and digits.isdigit()):
+        return False  # a masked or cut id ("2026…63653839") or any other text is no card number
     known = digits[0] in "23456" or any(
         digits.startswith(p) and len(digits) == n for p, n in DOMESTIC_PREFIXES
     )
@@ -226,7 +226,8 @@ def card_like_cells(values: Any) -> np.ndarray:
     odd = np.flatnonzero(~np.asarray(ascii_ok.to_numpy(zero_copy_only=False), dtype=bool))
     for k in odd.tolist():  # digits of other scripts (rare): one by one
         text = arr[k].as_py()
-        out[k] = looks_like_card(text) and _fold(text).isdigit() and not _is_date8(_fold(text)[:8])
+        folded = _fold(text)
+        out[k] = looks_like_card(folded) and not _is_date8(folded[:8])
     plain = pc.fill_null(pc.match_substring_regex(arr, "^[0-9]{13,19}$"), False)
     sizes = np.asarray(pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False))
     plain_np = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)

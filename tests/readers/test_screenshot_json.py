@@ -97,3 +97,15 @@ def test_an_object_naming_a_key_twice_is_refused_naming_its_line(key, spelling, 
     with pytest.raises(ProofError) as info:
         read_proofs(text.encode("utf-8"), name="p.json")
     assert info.value.row == (3 if listed else 1) and key in str(info.value)
+
+
+def test_masked_ids_with_an_ellipsis_are_read_not_crashed_on(tmp_path):
+    """A screenshot's masked number (``2026…63653839``, 13 characters) is no card number: read as written."""
+    path = tmp_path / "p.json"
+    path.write_text(
+        '[{"app": "支付宝", "amount": "-58.00", "time": "2026-11-06 21:14:15", "merchant": "老码**店",'
+        ' "status": "支付成功", "transaction_id": "2026…63653839"}]',
+        encoding="utf-8",
+    )
+    frame = read_proofs(path)
+    assert frame["wallet_txn_id"].iloc[0] == "2026…63653839" and frame["amount_minor"].iloc[0] == 5800
