@@ -111,3 +111,41 @@ def test_an_order_number_masked_as_a_card_never_agrees_with_another_full_number(
     with pytest.warns(FullPanWarning):
         row2 = row_of(rk.match(proofs(p), j2), "p1")
     assert (row2["status"], row2["txn_id"]) == ("matched", "T"), row2["reason"]
+
+
+def test_two_order_numbers_masked_as_cards_agree_only_by_their_last_4() -> None:
+    """Both the proof's and a journal row's order numbers pass the card check, so validation masks each to
+    first 6 + last 4. Two different numbers then read alike, and the first 6 are what a shop's order numbers
+    share (a date, a merchant prefix): the agreement is worth what a screen showing the last 4 is worth, not
+    ten digits (before: "suffix 10", 33 bits, more than any other evidence could weigh against)."""
+    from receiptkit.pan import looks_like_card
+    from receiptkit.schema import FullPanWarning
+
+    mine = next(f"62345678901234123{c}" for c in "0123456789" if looks_like_card(f"62345678901234123{c}"))
+    other = next(
+        n for n in (f"{mine[:6]}{k:08d}{mine[-4:]}" for k in range(1000)) if looks_like_card(n) and n != mine
+    )
+    assert other[:6] == mine[:6] and other[-4:] == mine[-4:]
+
+    def order_bits(shown: str, at: str = "10:30:40") -> tuple[str, float]:
+        with pytest.warns(FullPanWarning):
+            j = journal(*background(), txn("S", 2500, at, order_no=other))
+        p = pf("p1", 2500, "10:30:00", kind="wallet", ts_precision="minute", order_no=shown)
+        if looks_like_card(shown):
+            with pytest.warns(FullPanWarning):
+                q = proofs(p)
+        else:
+            q = proofs(p)
+        result = rk.match(q, j)
+        table = rk.explain(result, "p1").set_index("field")
+        if "best_level" not in table:  # no candidate
+            return str(row_of(result, "p1")["status"]), 0.0
+        return str(table.at["order_no", "best_level"]), float(table.at["order_no", "best_bits"])
+
+    alike = order_bits(mine)
+    assert alike == order_bits("****" + mine[-4:])
+    assert alike[0] == "suffix 4"
+    # nor is a number masked alike a full key that finds a sale 22 minutes off the proof's minute
+    far = order_bits(mine, at="10:52:10")
+    assert far == order_bits("****" + mine[-4:], at="10:52:10")
+    assert far == ("unmatched", 0.0)

@@ -387,6 +387,10 @@ def _reference_pairs(
         (proofs.order, "order_no"),
         (proofs.reference, "rrn"),
     ):
+        if column != "rrn" and (hidden := is_masked(values)).any():
+            # a masked number ("*73310942", or first 6 + last 4 as validation masks a card-like one) is no
+            # full key: its visible digits weigh among the proof's hypotheses, as a visible suffix does
+            values = np.where(hidden, None, values)  # type: ignore[call-overload]  # None: object array
         query, rows = index.lookup(column, values)
         if not len(rows):
             continue

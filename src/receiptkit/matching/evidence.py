@@ -630,6 +630,10 @@ def _id_evidence(
             elif _card_masked_elsewhere(str(value), full):
                 lv[k], w[k] = "masked differs", np.log(policy.m_id_masked_differs)
             elif len(full) >= seen and full.startswith(head) and full.endswith(tail):
+                if _CARD_MASK.fullmatch(full) and _CARD_MASK.fullmatch(str(value)):
+                    # both numbers masked as card-like (validation keeps first 6 + last 4 of each): two
+                    # different numbers read alike, and the first 6 are what a shop's numbers share
+                    seen = len(tail)
                 lv[k], w[k] = f"suffix {seen}", np.log(policy.m_id_agree) + min(seen, 12) * _LN10
             else:
                 lv[k], w[k] = "masked differs", np.log(policy.m_id_masked_differs)
