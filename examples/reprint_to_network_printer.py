@@ -4,8 +4,11 @@
     python examples/reprint_to_network_printer.py tcp://127.0.0.1:9100 --width 58mm
     python examples/reprint_to_network_printer.py file:/tmp/slip.bin      # write the bytes to a file
 
-Exit 0 when the printer confirmed the slip, 3 when the bytes left but the
-printer did not confirm them (a file never can), 1 when printing failed.
+Exit 0 when the printer confirmed the slip (its process-ID response: give
+--profile of such a model, e.g. TM-T88V), 3 when the bytes left but the printer
+did not confirm the printing (a file never can; a printer without the process-ID
+response only says it took the job: check that the duplicate came out), 1 when
+printing failed.
 
 The transaction comes from a journal CSV with the canonical columns (default:
 the fixture journal of the test suite) and is chosen by --txn.

@@ -9,6 +9,8 @@ status request ``DLE EOT n`` (n = 1 printer, 2 offline cause, 3 error cause,
 =================  ===========================================================
 ``ok``             answers status (all clear) and the process ID
 ``no_pid``         answers status, ignores ``GS ( H`` (a cheaper printer)
+``drops_job``      as ``no_pid``, and every status is "ready", but the job is dropped: no paper
+                   comes out (its bytes go to ``dropped``, not ``received``)
 ``paper_out``      status: offline, paper end
 ``cover_open``     status: offline, cover open
 ``offline``        status: offline (no cause given)
@@ -51,6 +53,7 @@ NEAR_END, PAPER_END = 0x0C, 0x60  # DLE EOT 4
 MODES = (
     "ok",
     "no_pid",
+    "drops_job",
     "paper_out",
     "cover_open",
     "offline",
@@ -116,6 +119,7 @@ class FakePrinter:
         self.rate = rate
         self.raw = bytearray()  # everything received, in order, over all connections
         self.received = bytearray()  # the jobs' bytes (see module docs)
+        self.dropped = bytearray()  # drops_job: the jobs' bytes it took and never printed
         self.answered: list[bytes] = []  # what it sent back
         self.connections = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -237,7 +241,7 @@ class FakePrinter:
             job_start = pos
         start = job_start if job_start is not None else len(stream)
         end = tail_from if tail_from is not None else len(stream)
-        self.received += stream[start:end]
+        (self.dropped if self.mode == "drops_job" else self.received).extend(stream[start:end])
 
     def _answer(self, conn: socket.socket, reply: bytes) -> None:
         if self.mode == "silent":

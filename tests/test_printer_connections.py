@@ -41,11 +41,12 @@ def slip() -> Slip:
     return Slip.from_transaction(journal.loc["UP-0001"], printed_at=PRINTED_AT, width="58mm")
 
 
-def _reprint(audit: Path, printer: str, monkeypatch) -> tuple[int, str]:
+def _reprint(audit: Path, printer: str, monkeypatch, *extra: str) -> tuple[int, str]:
     """``receiptkit reprint WX-0001 --printer PRINTER`` in this process (the fakes are in this process)."""
     monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
     args = ["reprint", TXN, "--journal", str(JOURNAL), "--tz", "Asia/Shanghai", "--operator", "clerk7"]
     args += ["--reason", "lost slip", "--audit", str(audit), "--printer-timeout", "0.8", "--printer", printer]
+    args += list(extra)
     done = CliRunner().invoke(app, args)
     return done.exit_code, " ".join(done.output.split())
 
@@ -79,9 +80,10 @@ def usb_printer(monkeypatch):
 @pytest.mark.parametrize(
     ("mode", "profile", "outcome", "method"),
     [
-        ("ok", None, "printed", "status"),  # the status after the job confirms it
+        ("ok", None, "unconfirmed", "status"),  # took the job, reports no fault: not proof of printing
         ("ok", "TM-T88V", "printed", "process_id"),  # GS ( H answered
-        ("no_pid", None, "printed", "status"),
+        ("no_pid", None, "unconfirmed", "status"),
+        ("drops_job", None, "unconfirmed", "status"),  # "ready" throughout, nothing printed
         ("no_pid", "TM-T88V", "unconfirmed", "process_id"),  # takes the bytes, answers no process ID
         ("paper_out_mid", None, "unconfirmed", "status"),  # paper ran out during the job
         ("never_reads", None, "unconfirmed", "status"),  # the bulk write times out
@@ -98,8 +100,12 @@ def test_a_usb_printer_is_confirmed_like_a_network_one(usb_printer, slip, mode, 
     if mode in ("ok", "no_pid", "paper_out_mid"):  # every byte reached the printer, in order
         assert bytes(printer.received) == result.data
         assert DUPLICATE in printer.received
-    if outcome == "unconfirmed":
+    if method == "status" and mode in ("ok", "no_pid", "drops_job"):
+        assert "reports no fault" in result.detail and "check that the duplicate came out" in result.detail
+    elif outcome == "unconfirmed":
         assert "check the printer" in result.detail
+    if mode == "drops_job":
+        assert bytes(printer.received) == b"" and bytes(printer.dropped) == result.data
     if mode == "paper_out_mid":
         assert result.after is not None and result.after.paper_end and "out of paper" in result.detail
     if mode == "never_reads":
@@ -123,23 +129,28 @@ def test_a_usb_printer_not_plugged_in_is_a_printer_error_with_the_udev_hint(usb_
 
 
 @pytest.mark.parametrize(
-    ("mode", "code", "status", "words"),
+    ("mode", "profile", "code", "status", "words"),
     [
-        ("ok", 0, "printed", "the printer confirmed it"),
-        ("paper_out", 2, "failed", "out of paper (DLE EOT status); nothing was printed"),
+        ("ok", "TM-T88V", 0, "printed", "the printer confirmed it"),
+        ("ok", None, 1, "unconfirmed", "CHECK THE PRINTER"),  # status only: the clerk checks the slip
+        ("paper_out", None, 2, "failed", "out of paper (DLE EOT status); nothing was printed"),
     ],
 )
-def test_reprint_to_a_usb_printer(tmp_path, monkeypatch, usb_printer, mode, code, status, words):
+def test_reprint_to_a_usb_printer(tmp_path, monkeypatch, usb_printer, mode, profile, code, status, words):
     printer = usb_printer(mode)
     audit = tmp_path / "audit.sqlite"
-    exit_code, output = _reprint(audit, printer.url, monkeypatch)
+    exit_code, output = _reprint(
+        audit, printer.url, monkeypatch, *(["--profile", profile] if profile else [])
+    )
     assert exit_code == code, output
     assert words in output and "Traceback" not in output
     assert _statuses(audit) == ["pending", status]
     printer.close()
     if status == "printed":
         assert f"reprint 1 of {TXN} done (printer)" in output
-        assert bytes(printer.received).startswith(b"\x1b@") and DUPLICATE in printer.received
+    if status != "failed":  # the whole job reached the printer (TM-T88V prints the Chinese text as raster)
+        assert bytes(printer.received).startswith(b"\x1b@") and bytes(printer.received).endswith(b"\x1dV\x00")
+        assert profile is not None or DUPLICATE in printer.received
     else:
         assert bytes(printer.received) == b""
 
@@ -407,6 +418,7 @@ def test_a_python_escpos_config_naming_a_usb_printer_is_confirmed(usb_printer, s
     config = tmp_path / "printer.yaml"
     config.write_text("printer:\n  type: Usb\n  idVendor: 0x04b8\n  idProduct: 0x0202\n  timeout: 800\n")
     result = print_slip(slip, f"config:{config}", timeout=0.8, chinese="native")
-    assert (result.outcome, result.method) == ("printed", "status"), result.detail
+    assert (result.outcome, result.method) == ("unconfirmed", "status"), result.detail
+    assert "reports no fault" in result.detail  # the USB printer took every byte; printing is not confirmed
     printer.close()
     assert bytes(printer.received) == result.data == slip.to_escpos(chinese="native")

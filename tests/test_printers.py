@@ -39,7 +39,9 @@ def test_print_over_tcp_sends_exactly_the_slip_bytes(slip):
         result = print_slip(slip, server.url, timeout=5)
         assert server.done.wait(5)
     assert bytes(server.received) == result.data == slip.to_escpos()
-    assert result.outcome == "printed" and result.method == "status"
+    # a clear status after the job: the printer took it all, which is not "printed" (FIELD-NOTES)
+    assert result.outcome == "unconfirmed" and result.method == "status"
+    assert f"took all {len(result.data)} bytes and reports no fault" in result.detail
     assert "重打印".encode("gb18030") in server.received
 
 
@@ -103,11 +105,23 @@ def test_example_reprints_to_a_test_printer(journal):
              "--printed-at", "2024-06-01 10:00:00", "--timeout", "5"],
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 3, done.stderr  # the default profile cannot confirm the printing
         assert server.done.wait(5)
     expected = Slip.from_transaction(journal.loc["UP-0001"], printed_at=PRINTED_AT, width="58mm").to_escpos()
     assert bytes(server.received) == expected
-    assert "sent" in done.stdout
+    assert "sent" in done.stdout and "unconfirmed" in done.stdout
+    assert (
+        "not confirmed: the printer took all" in done.stderr
+        and "check that the duplicate came out" in done.stderr
+    )
+    with PrinterServer() as server:  # a profile with the process-ID response: printed
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLE), f"127.0.0.1:{server.port}", "--txn", "UP-0001", "--width", "58mm",
+             "--printed-at", "2024-06-01 10:00:00", "--timeout", "5", "--profile", "TM-T88V"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(": printed")
 
 
 def test_example_reports_a_refused_printer():
@@ -128,11 +142,14 @@ def test_example_reports_a_refused_printer():
 @pytest.mark.parametrize(
     ("mode", "profile", "outcome", "method"),
     [
-        ("ok", None, "printed", "status"),
+        ("ok", None, "unconfirmed", "status"),  # took the job, reports no fault: not proof that it printed
         ("ok", "TM-T88V", "printed", "process_id"),
-        ("no_pid", None, "printed", "status"),  # a printer without GS ( H: confirmed by status after the job
+        ("no_pid", None, "unconfirmed", "status"),  # a printer without GS ( H: only its status after the job
         ("no_pid", "TM-T88V", "unconfirmed", "process_id"),  # the profile promises it, the printer is silent
-        ("near_end", None, "printed", "status"),
+        ("drops_job", None, "unconfirmed", "status"),  # answers "ready" throughout, prints nothing
+        ("drops_job", "TM-T88V", "unconfirmed", "process_id"),
+        ("near_end", None, "unconfirmed", "status"),
+        ("near_end", "TM-T88V", "printed", "process_id"),
         ("paper_out_mid", None, "unconfirmed", "status"),
         ("paper_out_mid", "TM-T88V", "unconfirmed", "process_id"),
         ("never_reads", None, "unconfirmed", "status"),
@@ -148,8 +165,13 @@ def test_outcome_per_printer_mode(fake_printer, slip, mode, profile, outcome, me
     assert result.data == slip.to_escpos(chinese="native")
     assert result.before is not None and result.before.ready
     assert mode == "never_reads" or server.done.wait(10)
-    if outcome == "printed":
+    if outcome == "printed" or mode in ("ok", "no_pid", "near_end"):
         assert bytes(server.received) == result.data
+    if method == "status" and mode in ("ok", "no_pid", "near_end", "drops_job"):  # what is known, in words
+        assert f"the printer took all {len(result.data)} bytes and reports no fault" in result.detail
+        assert result.after is not None and result.after.ready
+    if mode == "drops_job":
+        assert bytes(server.received) == b"" and bytes(server.dropped) == result.data
     if mode == "reset":
         assert len(server.raw) == 103 and len(server.received) < len(result.data)
         assert "connection" in result.detail
@@ -190,9 +212,9 @@ def test_a_slow_printer_is_waited_for_in_proportion_to_the_job(fake_printer, jou
     """A 54 KB raster slip is not 'printed' in 0.02 s: the wait follows the printer's pace."""
     slip = Slip.from_transaction(journal.loc["UP-0001"], printed_at=PRINTED_AT, width="80mm")
     server = fake_printer("slow", rate=64_000)
-    result = print_slip(slip, server.url, timeout=2, chinese="raster", drain_rate=16_000)
+    result = print_slip(slip, server.url, timeout=2, chinese="raster", drain_rate=16_000, profile="TM-T88V")
     assert len(result.data) > 40_000
-    assert result.outcome == "printed", result.detail
+    assert (result.outcome, result.method) == ("printed", "process_id"), result.detail
     assert result.seconds >= 0.6 * len(result.data) / 64_000
     assert server.done.wait(10)
     assert bytes(server.received) == result.data
@@ -221,7 +243,9 @@ def test_status_requests_inside_raster_data_are_accounted_for(fake_printer, slip
     result = print_slip(slip, server.url, timeout=0.8)
     assert result.outcome == "unconfirmed" and result.after is not None and result.after.paper_end
     ok = fake_printer("ok")
-    assert print_slip(slip, ok.url, timeout=0.8).outcome == "printed"
+    done = print_slip(slip, ok.url, timeout=0.8)  # the status after the job is read, not the stray answer
+    assert done.outcome == "unconfirmed" and done.after is not None and done.after.ready
+    assert "reports no fault" in done.detail
 
 
 def test_printer_status_reads_every_condition(fake_printer):
@@ -241,16 +265,27 @@ def test_printer_status_reads_every_condition(fake_printer):
 
 
 @pytest.mark.parametrize(
-    ("mode", "outcome"), [("ok", "printed"), ("no_pid", "printed"), ("never_reads", "unconfirmed")]
+    ("mode", "profile", "outcome", "method"),
+    [
+        ("ok", None, "unconfirmed", "status"),
+        ("ok", "TM-T88V", "printed", "process_id"),
+        ("no_pid", None, "unconfirmed", "status"),
+        ("drops_job", None, "unconfirmed", "status"),
+        ("never_reads", None, "unconfirmed", "status"),
+    ],
 )
-def test_a_serial_printer_is_confirmed_like_a_network_one(slip, mode, outcome):
+def test_a_serial_printer_is_confirmed_like_a_network_one(slip, mode, profile, outcome, method):
     from fakeprinter import FakeSerialPrinter
 
     with FakeSerialPrinter(mode) as server:
-        result = print_slip(slip, server.url + "?baudrate=115200", timeout=0.8, chinese="native")
-        assert (result.outcome, result.method) == (outcome, "status"), result.detail
-    if outcome == "printed":
+        result = print_slip(
+            slip, server.url + "?baudrate=115200", timeout=0.8, chinese="native", profile=profile
+        )
+        assert (result.outcome, result.method) == (outcome, method), result.detail
+    if mode in ("ok", "no_pid"):
         assert bytes(server.received) == result.data
+    if mode != "never_reads" and method == "status":
+        assert "reports no fault" in result.detail
 
 
 def test_a_serial_printer_with_its_cover_open_is_refused(slip):

@@ -135,6 +135,8 @@ _HASHED_V1 = (
 )
 _UNHASHED = ("seq", "row_hash")
 _UNFINISHED = ("pending", "retry")
+_PRINTER_HOW = ("process_id", "status", "none")
+"""How a printer confirmed a job (:attr:`receiptkit.printers.PrintResult.method`); ``operator`` is a clerk's word."""
 
 _metadata = sa.MetaData()
 _events = sa.Table(
@@ -1539,6 +1541,7 @@ class AuditLog:
         document_sha256: str | Mapping[str, str] | None = None,
         result: str = "printed",
         error: str | BaseException | None = None,
+        how: str | None = None,
     ) -> Event:
         """Close an attempt: append ``printed``, ``unconfirmed`` or ``failed`` (nothing is updated).
 
@@ -1546,13 +1549,24 @@ class AuditLog:
         mapping output kind -> SHA-256 when several were produced; it is required
         for ``printed`` and ``unconfirmed`` (the bytes left, but the printer did
         not confirm them). ``error`` (text or exception) says why it ``failed``
-        or is ``unconfirmed``; full card numbers in it are masked. An attempt can
-        be completed once per try; a ``failed`` or ``unconfirmed`` one must be
-        :meth:`retry`-ed before it is completed again.
+        or is ``unconfirmed``; full card numbers in it are masked. ``how`` is the
+        printer's confirmation (:attr:`receiptkit.printers.PrintResult.method`:
+        ``process_id``, ``status``, ``none``), kept in the row (the ``how`` column)
+        so the log says what evidence there was. An attempt can be completed once
+        per try; a ``failed`` or ``unconfirmed`` one must be :meth:`retry`-ed
+        before it is completed again.
         """
         attempt_id = attempt.attempt_id if isinstance(attempt, Attempt) else int(attempt)
         if result not in ("printed", "unconfirmed", "failed"):
             raise AuditError("result must be 'printed', 'unconfirmed' or 'failed'", value=result)
+        if how is not None and how not in _PRINTER_HOW:
+            raise AuditError(f"how must be one of {', '.join(_PRINTER_HOW)}", value=how)
+        if result == "printed" and how in ("status", "none"):  # FIELD-NOTES, "Whether a slip really printed"
+            raise AuditError(
+                f"a job confirmed by {'status only' if how == 'status' else 'no answer'} is unconfirmed, not printed: "
+                "only the process ID response says the duplicate came out",
+                value=how,
+            )
         digests = _digests(document_sha256)
         if result in ("printed", "unconfirmed") and not digests:
             raise AuditError(f"a {result} attempt needs the document's SHA-256")
@@ -1583,6 +1597,8 @@ class AuditLog:
             payload: dict[str, Any] = {"document_sha256": digests}
             if error_text is not None:
                 payload["error"] = error_text
+            if how is not None:
+                payload["how"] = how
             return [
                 {
                     "event_type": REPRINT,
@@ -2389,6 +2405,8 @@ _DETAIL_COLUMNS = (
     "confidence",
     "document_sha256",
     "error",
+    "how",
+    "note",
     "rule",
     "identified_by",
     "proof_id",

@@ -34,17 +34,21 @@ What "printed" means (:func:`print_slip` returns a :class:`PrintResult`):
    :data:`PROCESS_ID_PROFILES` this is the process-ID response (``GS ( H``
    function 48): the printer answers ``37 22 d1 d2 d3 d4 00`` only once it has
    printed everything before it. On other profiles the status is asked again
-   once the data has drained (the link's send queue is empty) and after a
-   wait sized to the job; a clear status then counts as confirmation. The
+   once the data has drained (the link's send queue is empty); a clear status
+   then proves that the printer took every byte and reports no fault, **not**
+   that paper came out (a printer answers ``DLE EOT`` from its buffer while it
+   prints, and one that drops the job answers "ready" too), so the outcome stays
+   ``unconfirmed`` with ``method`` ``status`` and a detail that says so. The
    answer is awaited for ``timeout`` seconds plus the job's length at
    ``drain_rate`` bytes per second.
-3. The outcome is ``printed`` only when the printer confirmed. When the bytes
-   left but no confirmation came (no answer, the connection closed or reset
-   during or after the job, paper ran out during the job, or a one-way link
-   that cannot answer at all: file, LP, CUPS, Windows spooler), the outcome
-   is ``unconfirmed``: check the printer. Anything that stops the job before
-   any byte left raises :class:`~receiptkit.errors.PrinterError` (the
-   reprint's ``failed``).
+3. The outcome is ``printed`` only when the printer confirmed by process ID.
+   Otherwise, when the bytes left (a status-only confirmation, no answer, the
+   connection closed or reset during or after the job, paper ran out during
+   the job, or a one-way link that cannot answer at all: file, LP, CUPS,
+   Windows spooler), the outcome is ``unconfirmed``: check that the duplicate
+   came out.
+   Anything that stops the job before any byte left raises
+   :class:`~receiptkit.errors.PrinterError` (the reprint's ``failed``).
 4. **One-way queues** get the whole job at once and their answer is kept:
    ``lp`` runs with the job on its standard input and a non-zero exit is a
    :class:`~receiptkit.errors.PrinterError` with its message; CUPS queues the
@@ -822,9 +826,12 @@ def paper_status(printer: Any) -> int | None:
 class PrintResult:
     """What :func:`print_slip` did.
 
-    ``outcome``: ``printed`` (the printer confirmed) or ``unconfirmed`` (the
-    bytes left, no confirmation; ``detail`` says why). ``method``: how it was
-    confirmed or tried: ``process_id``, ``status``, or ``none`` (one-way link).
+    ``outcome``: ``printed`` (the printer confirmed by process ID) or
+    ``unconfirmed`` (the bytes left, no confirmation of the printing;
+    ``detail`` says why and what is known). ``method``: how it was confirmed or
+    tried: ``process_id``, ``status`` (a clear status after the job: the
+    printer took it and reports no fault, which is never ``printed``), or
+    ``none`` (one-way link).
     ``data``: the bytes of the job, exactly as sent. ``seconds``: from the
     first byte sent to the confirmation (or to giving up).
     """
@@ -1005,9 +1012,13 @@ def _print(
             "unconfirmed", "status", f"after the job the printer is {after.describe()}: the slip may be incomplete, "
             "or print later when the printer is ready; check the printer", after,
         )  # fmt: skip
+    # a clear status proves the printer took the job and knows no fault, not that paper came out: a printer
+    # answers DLE EOT from its buffer while it prints, or while it drops the job (FIELD-NOTES, "Whether a slip
+    # really printed"); only the process ID response, or a person who saw the slip, confirms the printing
     return result(
-        "printed", "status", "the printer took the whole job and reports no fault (DLE EOT status)", after
-    )
+        "unconfirmed", "status", f"the printer took all {len(data)} bytes and reports no fault, but its profile "
+        "cannot confirm printing (no process-ID response): check that the duplicate came out", after,
+    )  # fmt: skip
 
 
 class _ProfileOnly:

@@ -5,9 +5,10 @@
 verification code), renders the slip with "Reprint N" and the code, sends it to
 the printer and/or writes PDF and PNG, and completes the attempt with the
 SHA-256 of every document. The attempt ends ``printed`` only when the printer
-confirmed the job (see :mod:`receiptkit.printers`); ``unconfirmed`` when the
-bytes left but the printer did not confirm them (the clerk is told to check
-the printer; :class:`~receiptkit.errors.PrintUnconfirmed` is raised); and
+confirmed the job by process ID (see :mod:`receiptkit.printers`); ``unconfirmed``
+when the bytes left but the printer did not confirm the printing, a clear status
+after the job included (the clerk is told to check the printer;
+:class:`~receiptkit.errors.PrintUnconfirmed` is raised); and
 ``failed`` with the error otherwise. Calling it again for a transaction whose
 last attempt failed or is unconfirmed retries that attempt (same number, same
 code, no new number against the cap) instead of using a new number.
@@ -211,6 +212,9 @@ class ReprintRecord:
     identification: Identification | None = None
     key_fingerprint: str | None = None  # the public key that checks the slip's QR signature
     detail: str = ""  # how the printer confirmed the job, or why it did not
+    how: str | None = (
+        None  # the printer's confirmation: process_id, status (never printed), none; None: no printer
+    )
 
 
 def _is_match_row(row: Mapping[str, Any]) -> bool:
@@ -887,7 +891,7 @@ def reprint(
 
     digests: dict[str, str] = {}
     paths: dict[str, Path] = {}
-    outcome, detail = "printed", ""
+    outcome, detail, how = "printed", "", None
     try:
         slip = make_slip(attempt.reprint_no, pd.Timestamp(attempt.printed_at), attempt.code)
         for kind, path in files.items():  # every file through the one slip-target registry
@@ -897,7 +901,7 @@ def reprint(
         if printer is not None:
             result = print_slip(slip, printer, profile=printer_profile, timeout=policy.printer_timeout)
             digests["printer"] = hashlib.sha256(result.data).hexdigest()
-            outcome, detail = result.outcome, result.detail
+            outcome, detail, how = result.outcome, result.detail, result.method
     except (PrinterError, OSError) as exc:
         log.complete(attempt, result="failed", error=exc)
         if isinstance(exc, PrinterError):
@@ -910,9 +914,9 @@ def reprint(
             f"{type(exc).__name__}: {exc}; check the printer before trying again"
         ) from exc
     if outcome == "unconfirmed":
-        log.complete(attempt, result="unconfirmed", document_sha256=digests, error=detail)
+        log.complete(attempt, result="unconfirmed", document_sha256=digests, error=detail, how=how)
     else:
-        log.complete(attempt, document_sha256=digests)
+        log.complete(attempt, document_sha256=digests, how=how)
     record = ReprintRecord(
         txn_id=str(row["txn_id"]),
         reprint_no=attempt.reprint_no,
@@ -927,6 +931,7 @@ def reprint(
         identification=identification,
         key_fingerprint=attempt.code.key_fingerprint,
         detail=detail,
+        how=how,
     )
     if outcome == "unconfirmed":
         raise PrintUnconfirmed(

@@ -50,14 +50,17 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
             audit,
             cwd=tmp_path,
         )
-        assert done.returncode == 0, done.stdout + done.stderr
+        # the default profile cannot confirm the printing (no process-ID response): CHECK THE PRINTER
+        assert done.returncode == 1, done.stdout + done.stderr
         assert server.done.wait(10)
     assert b"DUPLICATE" in server.received
-    assert f"reprint 1 of {txn}" in done.stdout
-    code = done.stdout.rsplit("verification code ", 1)[1].split()[0]
+    said = " ".join(done.stderr.split())
+    assert f"CHECK THE PRINTER: reprint 1 of {txn}" in said and "reports no fault" in said
+    code = said.split("verification code ", 1)[1][:11]
 
     answer = _run("verify", code, "--audit", audit, cwd=tmp_path)
     assert answer.returncode == 0 and "GENUINE" in answer.stdout and txn in answer.stdout
+    assert "holds this reprint as UNCONFIRMED, not printed" in " ".join(answer.stdout.split())
     forged = _run("verify", "AAAAA-BBBBB", "--audit", audit, cwd=tmp_path)
     assert forged.returncode == 1 and "NOT GENUINE" in forged.stdout
 
@@ -81,7 +84,7 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
         assert "Traceback" not in refused.stderr
 
     listed = _run("audit", "list", "--audit", audit, cwd=tmp_path)
-    assert listed.returncode == 0 and "printed" in listed.stdout and "clerk7" in listed.stdout
+    assert listed.returncode == 0 and "unconfirmed" in listed.stdout and "clerk7" in listed.stdout
     exported = _run("audit", "list", "--audit", audit, "--out", "log.csv", cwd=tmp_path)
     assert exported.returncode == 0 and (tmp_path / "log.csv").exists()
     assert _run("audit", "verify", "--audit", audit, cwd=tmp_path).returncode == 0

@@ -40,9 +40,10 @@ def _statuses(audit: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("mode", "code", "words", "status"),
     [
-        ("ok", 0, "the printer confirmed it", "printed"),
-        ("no_pid", 0, "the printer confirmed it", "printed"),
+        ("ok", 0, "the printer confirmed it", "printed"),  # TM-T88V: the process ID response
         ("slow", 0, "the printer confirmed it", "printed"),
+        ("no_pid", 1, "CHECK THE PRINTER", "unconfirmed"),  # the profile promises a process ID; none came
+        ("drops_job", 1, "CHECK THE PRINTER", "unconfirmed"),
         ("paper_out", 2, "out of paper (DLE EOT status); nothing was printed", "failed"),
         ("cover_open", 2, "cover open", "failed"),
         ("offline", 2, "is offline", "failed"),
@@ -55,7 +56,9 @@ def _statuses(audit: Path) -> list[str]:
 def test_reprint_exit_code_and_message_per_printer_mode(tmp_path, fake_printer, mode, code, words, status):
     server = fake_printer(mode, fail_after=103, rate=16_000)
     audit = tmp_path / "audit.sqlite"
-    exit_code, output = _reprint(audit, "--printer", server.url)
+    # the process-ID profile, except where the status after the job is the point (paper ran out during it)
+    profile = [] if mode == "paper_out_mid" else ["--profile", "TM-T88V"]
+    exit_code, output = _reprint(audit, "--printer", server.url, *profile)
     assert exit_code == code, output
     assert words in " ".join(output.split())
     assert "Traceback" not in output
@@ -63,6 +66,25 @@ def test_reprint_exit_code_and_message_per_printer_mode(tmp_path, fake_printer, 
     if status == "printed":
         assert f"reprint 1 of {TXN} done (printer)" in output
         assert bytes(server.received).startswith(b"\x1b@")
+
+
+@pytest.mark.parametrize("mode", ["ok", "no_pid", "drops_job"])
+def test_a_status_only_printer_is_never_printed_on_the_command_line(tmp_path, fake_printer, mode):
+    """The default profile has no process-ID response: a clear status after the job is CHECK THE PRINTER.
+
+    FIELD-NOTES, "Whether a slip really printed": DLE EOT answers from the buffer, and a printer that drops the
+    job answers "ready" too. Before session 18 this was exit 0, "the printer confirmed it", ``printed``.
+    """
+    server = fake_printer(mode)
+    audit = tmp_path / "audit.sqlite"
+    exit_code, output = _reprint(audit, "--printer", server.url)
+    flat = " ".join(output.split())
+    assert exit_code == 1, output
+    assert f"CHECK THE PRINTER: reprint 1 of {TXN} was sent but the printer did not confirm it" in flat
+    assert "reports no fault, but its profile cannot confirm printing (no process-ID response)" in flat
+    assert "the printer confirmed it" not in flat and "done" not in flat
+    assert _statuses(audit) == ["pending", "unconfirmed"]
+    assert AuditLog(str(audit), create=False).rows()["how"].tolist()[-1] == "status"
 
 
 def test_unconfirmed_is_listed_by_audit_pending_and_retried_with_the_same_code(tmp_path, fake_printer):
@@ -77,7 +99,7 @@ def test_unconfirmed_is_listed_by_audit_pending_and_retried_with_the_same_code(t
         "unconfirmed" in pending.output and "check the printer" in pending.output and code in pending.output
     )
     ok = fake_printer("ok")
-    exit_code, output = _reprint(audit, "--printer", ok.url, cap=1)  # the cap of 1 is not used up
+    exit_code, output = _reprint(audit, "--printer", ok.url, "--profile", "TM-T88V", cap=1)  # cap not used up
     assert exit_code == 0, output
     assert f"reprint 1 of {TXN}" in output and f"verification code {code}" in output
     # a clerk who did not see the first attempt learns that a slip with this code may already be out
@@ -100,7 +122,9 @@ def test_an_invalid_address_is_refused_before_anything_is_logged(tmp_path, addre
 def test_a_python_escpos_config_file_is_accepted(tmp_path, fake_printer):
     server = fake_printer("ok")
     config = tmp_path / "printer.yaml"
-    config.write_text(f"printer:\n  type: Network\n  host: 127.0.0.1\n  port: {server.port}\n  timeout: 5\n")
+    config.write_text(
+        f"printer:\n  type: Network\n  host: 127.0.0.1\n  port: {server.port}\n  timeout: 5\n  profile: TM-T88V\n"
+    )
     audit = tmp_path / "audit.sqlite"
     exit_code, output = _reprint(audit, "--printer-config", str(config))
     assert exit_code == 0, output
@@ -149,7 +173,7 @@ def test_usb_without_pyusb_fails_in_one_line_and_the_cap_still_allows_the_real_r
     assert "pip install 'receiptkit[usb]'" in done.stderr
     assert _statuses(audit) == ["pending", "failed"]
     server = fake_printer("ok")
-    exit_code, output = _reprint(audit, "--printer", server.url, cap=1)
+    exit_code, output = _reprint(audit, "--printer", server.url, "--profile", "TM-T88V", cap=1)
     assert exit_code == 0, output
     assert _statuses(audit) == ["pending", "failed", "retry", "printed"]
 
