@@ -28,8 +28,17 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def read(w: Written, data: bytes | None = None, *, strict: bool = True, name: str | None = None) -> Outcome:
-    """Read ``data`` (default: the written bytes) as the file would be read: a path in a temp folder."""
+def read(
+    w: Written,
+    data: bytes | None = None,
+    *,
+    strict: bool = True,
+    name: str | None = None,
+    mode: str = "path",
+    kwargs: dict[str, Any] | None = None,
+) -> Outcome:
+    """Read ``data`` (default: the written bytes) as the file would be read: a path in a temp folder, or
+    (``mode="bytes"``) an upload: a binary file object."""
     import tempfile
     from pathlib import Path
 
@@ -40,10 +49,11 @@ def read(w: Written, data: bytes | None = None, *, strict: bool = True, name: st
         fn = {"proofs": rk.read_proofs, "journal": rk.read_journal, "settlement": rk.read_settlement}[
             w.reader
         ]
+        src: Any = str(p) if mode == "path" else io.BytesIO(data)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                df = fn(str(p), strict=strict, **w.kwargs)
+                df = fn(src, strict=strict, **{**w.kwargs, **(kwargs or {})})
             except rk.ReceiptkitError as e:
                 named = getattr(e, "row", None) is not None or getattr(e, "column", None) is not None
                 st = TYPED if named else (TYPED_FILE if getattr(e, "file", None) else UNNAMED)

@@ -72,7 +72,8 @@ def check_frame(df: Any, label: str, money_cols: tuple[str, ...] = ("amount_mino
     if k:
 
         def merge() -> str | None:
-            m = df.merge(df[[k]], on=k)
+            m = df.merge(df, on=k)
+            json.dumps(m.attrs)
             return None if len(m) == len(df) else f"merge on {k}: {len(m)} rows of {len(df)}"
 
         run("merge", merge)
@@ -117,6 +118,16 @@ def check_frame(df: Any, label: str, money_cols: tuple[str, ...] = ("amount_mino
         return f"money columns not integer: {[(c, str(df[c].dtype)) for c in bad]}" if bad else None
 
     run("money_integer", money)
+
+    def ts_aware() -> str | None:
+        bad = [
+            c
+            for c in ("ts", "ts_end")
+            if c in df.columns and not isinstance(df[c].dtype, pd.DatetimeTZDtype) and df[c].notna().any()
+        ]
+        return f"time columns not timezone-aware: {[(c, str(df[c].dtype)) for c in bad]}" if bad else None
+
+    run("ts_tz_aware", ts_aware)
     return res
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from .gen import EXPONENT, Line, Written, csv_line
 
@@ -69,6 +70,8 @@ class Case:
     lines: list[Line]
     target_row: int | None = None  # the file line damaged
     note: str = ""
+    mode: str = "path"  # or "bytes": the same file uploaded as a binary file object
+    kwargs: dict | None = None
 
 
 def _fmt(v: Decimal, exp: int, thousands: bool = False) -> str:
@@ -420,6 +423,13 @@ def structured_cases(w: Written, rng: random.Random) -> list[Case]:
         Case("spaces", put(f" {_fmt(a, 2)} "), "either", w.lines, li + 1),
     ]  # fmt: skip
     del neg
+    # a comma and three digits: a group mark or a decimal comma? ISO 20022 (xs:decimal), MT940 and OFX write no
+    # group mark; OFX writes a decimal comma (ofxtools' euro sample): never a guess (docs/proofs.md, fuzzing)
+    cases.append(Case("comma_three_digits", put("1,234"), "error", w.lines, li + 1))
+    if w.fmt == "camt053":
+        ls = list(lines)
+        ls[li] = re.sub(r'Ccy="[A-Z]{3}">[0-9.]+<', 'Ccy="KWD">1,234<', line)
+        cases.append(Case("comma_three_digits_kwd", nl.join(ls).encode(), "error", w.lines, li + 1))
     cut = int(len(w.data) * 0.55)
     cases.append(Case("truncated", w.data[:cut], "error", w.lines))
     cases.append(Case("bom", b"\xef\xbb\xbf" + w.data, "frame" if w.fmt != "mt940" else "either", w.lines))
@@ -435,9 +445,26 @@ def binary_cases(w: Written) -> list[Case]:
     return [Case("truncated", w.data[: int(len(w.data) * 0.6)], "error", w.lines)]
 
 
+def variants(w: Written) -> list[Case]:
+    """The file intact, read another documented way: as an upload; with ``tz=`` where only the zone shown moves."""
+    out = [
+        Case("as_upload", w.data, "frame" if w.reader != "settlement" else "either", w.lines, mode="bytes")
+    ]
+    if w.fmt in ("paypal", "stripe"):
+        # docs/proofs.md: for PayPal and Stripe tz= only sets the zone ts is shown in, never the instant;
+        # Stripe's date is then the day in that zone, PayPal's the day as written in the row's zone
+        sh = ZoneInfo("Asia/Shanghai")
+        lines = [
+            replace(x, day=x.ts.astimezone(sh).date()) if (w.fmt == "stripe" and x.ts is not None) else x
+            for x in w.lines
+        ]
+        out.append(Case("tz_shown", w.data, "frame", lines, kwargs={"tz": "Asia/Shanghai"}))
+    return out
+
+
 def cases_for(w: Written, rng: random.Random) -> list[Case]:
     if w.fmt in TABLES:
-        return table_cases(w, rng)
+        return table_cases(w, rng) + variants(w)
     if w.fmt in STRUCTURED:
-        return structured_cases(w, rng)
-    return binary_cases(w)
+        return structured_cases(w, rng) + variants(w)
+    return binary_cases(w) + variants(w)

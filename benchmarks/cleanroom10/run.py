@@ -61,9 +61,11 @@ class Run:
         (d / f"{stem}.case.json").write_text(json.dumps(rec, ensure_ascii=False, indent=1, default=str))
         self.findings.append(rec)
 
-    def call_text(self, w: gen.Written, strict: bool = True) -> str:
+    def call_text(self, w: gen.Written, strict: bool = True, case: damage.Case | None = None) -> str:
         fn = {"proofs": "read_proofs", "journal": "read_journal", "settlement": "read_settlement"}[w.reader]
-        return f"receiptkit.{fn}('PATH'{'' if strict else ', strict=False'})"
+        src = "open('PATH', 'rb')" if case is not None and case.mode == "bytes" else "'PATH'"
+        kw = "".join(f", {k}={v!r}" for k, v in (case.kwargs or {}).items()) if case is not None else ""
+        return f"receiptkit.{fn}({src}{'' if strict else ', strict=False'}{kw})"
 
     # -----------------------------------------------------------------------------------------------------
     def baseline(self, fmt: str, w: gen.Written) -> pd.DataFrame | None:
@@ -105,12 +107,12 @@ class Run:
             return
         for case in cases:
             strict = case.expect != "lenient"
-            o = compare.read(w, case.data, strict=strict)
+            o = compare.read(w, case.data, strict=strict, mode=case.mode, kwargs=case.kwargs)
             out, detail = self.classify(w, case, o)
             self.damage_table[case.name][out] += 1
             self.damage_by_fmt[fmt][out] += 1
             if out in BAD:
-                self.finding(fmt, case.name, out, detail, case.data, w, self.call_text(w, strict),
+                self.finding(fmt, case.name, out, detail, case.data, w, self.call_text(w, strict, case),
                              {"expect": case.expect, "target_row": case.target_row})  # fmt: skip
 
     def classify(self, w: gen.Written, case: damage.Case, o: compare.Outcome) -> tuple[str, str]:
