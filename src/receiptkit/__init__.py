@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "PrintUnconfirmed": "receiptkit.errors",
     "ReprintRefused": "receiptkit.errors",
     "AuditError": "receiptkit.errors",
+    "ConfirmRefused": "receiptkit.errors",
     "VerificationKeyError": "receiptkit.errors",
     "Money": "receiptkit.money",
     "parse_amount": "receiptkit.money",

@@ -27,7 +27,10 @@ anything is printed; :meth:`~AuditLog.complete` appends ``printed``,
 ``unconfirmed`` (the bytes left, the printer did not confirm) or ``failed``
 afterwards. A ``failed`` or ``unconfirmed`` attempt, or a ``pending`` one whose process died, is
 found with :meth:`~AuditLog.unfinished` and retried with :meth:`~AuditLog.retry`
-(same reprint number and verification code). ``docs/reprint.md`` has the details.
+(same reprint number and verification code). An ``unconfirmed`` one that a clerk
+saw come out is closed with :meth:`~AuditLog.confirm`: a ``printed`` row whose
+``how`` is ``operator`` (the operator's word, not the printer's). ``docs/reprint.md``
+has the details.
 
 The default store is a SQLite file; any SQLAlchemy URL works (PostgreSQL through
 ``postgresql+psycopg://...``, the ``postgres`` extra).
@@ -61,7 +64,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
-from receiptkit.errors import AuditError, ReprintRefused
+from receiptkit.errors import AuditError, ConfirmRefused, ReprintRefused
 from receiptkit.jsonkeys import DuplicateKeyError, loads_once_per_key
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.schema import STRING, FullPanWarning
@@ -1552,8 +1555,9 @@ class AuditLog:
         or is ``unconfirmed``; full card numbers in it are masked. ``how`` is the
         printer's confirmation (:attr:`receiptkit.printers.PrintResult.method`:
         ``process_id``, ``status``, ``none``), kept in the row (the ``how`` column)
-        so the log says what evidence there was. An attempt can be completed once
-        per try; a ``failed`` or ``unconfirmed`` one must be :meth:`retry`-ed
+        so the log says what evidence there was; ``operator`` is reserved for
+        :meth:`confirm`. An attempt can be completed once per try; a ``failed`` or
+        ``unconfirmed`` one must be :meth:`retry`-ed (or, unconfirmed, :meth:`confirm`-ed)
         before it is completed again.
         """
         attempt_id = attempt.attempt_id if isinstance(attempt, Attempt) else int(attempt)
@@ -1564,7 +1568,7 @@ class AuditLog:
         if result == "printed" and how in ("status", "none"):  # FIELD-NOTES, "Whether a slip really printed"
             raise AuditError(
                 f"a job confirmed by {'status only' if how == 'status' else 'no answer'} is unconfirmed, not printed: "
-                "only the process ID response says the duplicate came out",
+                "only the process ID response (or an operator's confirm()) says the duplicate came out",
                 value=how,
             )
         digests = _digests(document_sha256)
@@ -1684,6 +1688,121 @@ class AuditLog:
             since=_parse_iso(written["recorded_at"]),
         )
 
+    def confirm(self, attempt: Attempt | int | str, *, operator: str, note: str | None = None) -> Attempt:
+        """Record a clerk's word that an ``unconfirmed`` duplicate came out whole: it is then ``printed``.
+
+        ``attempt`` is the attempt, its id, or the short code printed on the slip (as
+        ``receiptkit audit pending`` lists it; case, spaces and dashes do not matter).
+        A ``printed`` row is appended that points back to the attempt (``ref_seq``)
+        and says it was the operator's word, not the printer's: ``how`` is
+        ``operator``, ``operator`` is who saw the slip, ``note`` what they said;
+        the details keep the state it had (``previous_state``), how the printer
+        answered (``printer_how``: ``status`` when it took the job and reported no
+        fault, ``none`` for a one-way link, ...) and the document's SHA-256. The
+        attempt then counts as a printed duplicate everywhere (:meth:`unfinished`
+        no longer lists it, a :meth:`retry` is refused, the ``same_proof`` rule
+        and :func:`receiptkit.reprinting.earlier_duplicates` count it).
+
+        Raises :class:`~receiptkit.errors.ConfirmRefused` (nothing written) for an
+        attempt that ``failed`` (nothing was printed: reprint to retry it), one that
+        is ``printed`` already, one still ``pending`` or ``retry`` (it may be
+        printing now), a code no reprint carries (``unknown``) or several carry
+        (``ambiguous``); :class:`~receiptkit.errors.AuditError` without an operator.
+        """
+        operator_text = _scrub(_required_text(operator, "operator"), "operator")
+        note_text = None if note is None or not str(note).strip() else _scrub(str(note).strip(), "the note")
+        code: str | None = None
+        attempt_id: int | None = None
+        if isinstance(attempt, Attempt):
+            attempt_id = attempt.attempt_id
+        elif isinstance(attempt, int) and not isinstance(attempt, bool):
+            attempt_id = attempt
+        else:
+            code = normalise_short_code(str(attempt))
+            if code is None:
+                raise ConfirmRefused(
+                    "not a short code (10 letters and digits, e.g. ABCDE-FGHJK)",
+                    state="unknown",
+                    value=attempt,
+                )
+        box: dict[str, Any] = {}
+
+        def build(conn: Connection, _now: dt.datetime) -> list[dict[str, Any]]:
+            found_id = attempt_id
+            if code is not None:
+                starts = conn.execute(
+                    sa.select(_events.c.seq, _events.c.subject, _events.c.reprint_no)
+                    .where(
+                        _events.c.short_code == code,
+                        _events.c.event_type == REPRINT,
+                        _events.c.status == "pending",
+                    )
+                    .order_by(_events.c.seq)
+                ).all()
+                if not starts:
+                    raise ConfirmRefused(
+                        f"no reprint with code {code} in the audit log: check the code on the slip "
+                        "(`receiptkit audit pending` lists the unconfirmed ones)",
+                        state="unknown",
+                        value=code,
+                    )
+                if len(starts) > 1:
+                    which = ", ".join(
+                        f"reprint {r.reprint_no} of {r.subject} (attempt {r.seq})" for r in starts
+                    )
+                    raise ConfirmRefused(
+                        f"{len(starts)} reprints carry code {code} ({which}): confirm one by its attempt number",
+                        state="ambiguous",
+                        value=code,
+                    )
+                found_id = starts[0].seq
+            assert found_id is not None
+            try:
+                first, state, _tries = self._attempt_state(conn, found_id)
+            except AuditError:
+                raise ConfirmRefused(
+                    f"no reprint attempt {found_id} in the audit log", state="unknown", value=found_id
+                ) from None
+            what = f"reprint {first.reprint_no} of {first.subject} (code {first.short_code})"
+            if state != "unconfirmed":
+                why = {
+                    "printed": "is already printed: nothing to confirm",
+                    "failed": "failed: nothing was printed, so there is nothing to confirm; reprint to retry it "
+                    "(same number and code)",
+                    "pending": "is still pending: it may be printing now, or its process died (retry it)",
+                    "retry": "is being retried: it may be printing now, or its process died (retry it)",
+                }.get(state, f"is {state}")
+                raise ConfirmRefused(f"{what} {why}", state=state, value=first.short_code)
+            last = self._last_row(conn, found_id)
+            before = json.loads(last.details) if last.details else {}
+            payload: dict[str, Any] = {
+                "how": "operator",
+                "previous_state": state,
+                "document_sha256": before.get("document_sha256"),
+            }
+            if before.get("how") is not None:
+                payload["printer_how"] = before["how"]
+            if note_text is not None:
+                payload["note"] = note_text
+            box["first"] = first
+            return [
+                {
+                    "event_type": REPRINT,
+                    "subject": first.subject,
+                    "status": "printed",
+                    "ref_seq": found_id,
+                    "reprint_no": first.reprint_no,
+                    "operator": operator_text,
+                    "details": _canonical_json(payload),
+                }
+            ]
+
+        written = self._append(build)[0]
+        base = _attempt_from_row(box["first"])
+        return dataclasses.replace(
+            base, operator=operator_text, state="printed", since=_parse_iso(written["recorded_at"])
+        )
+
     def row_authentic(self, row: Mapping[Any, Any]) -> bool:
         """Whether a row's ``row_hash`` is the HMAC of its content under the log's key (one row, no links)."""
         return hmac.compare_digest(row_mac(row, self._secret_key()), str(row["row_hash"]))
@@ -1761,6 +1880,8 @@ class AuditLog:
 
     def unfinished(self, *, txn_id: str | None = None, stale_only: bool = False) -> list[Attempt]:
         """Attempts not printed yet: ``failed``, ``unconfirmed``, ``pending`` or ``retry`` (oldest first).
+
+        An attempt a clerk confirmed (:meth:`confirm`) is printed and not listed.
 
         This is how a reprint whose process died between writing the attempt
         and completing it is found: it stays ``pending``. With ``stale_only``

@@ -17,6 +17,7 @@ __all__ = [
     "AuditError",
     "ClosingError",
     "ClosingRefused",
+    "ConfirmRefused",
     "JournalError",
     "LearnedFileError",
     "PackError",
@@ -163,6 +164,19 @@ class ReprintRefused(ReceiptkitError, PermissionError):
 
 class AuditError(ReceiptkitError):
     """The audit log is unusable or has been tampered with."""
+
+
+class ConfirmRefused(AuditError):
+    """A clerk's confirmation that a duplicate came out was refused; ``state`` says why.
+
+    ``state`` is the attempt's state (``failed``: nothing was printed; ``printed``: already
+    printed; ``pending`` / ``retry``: still in progress or its process died), ``unknown`` (no
+    reprint carries the code) or ``ambiguous`` (several reprints carry it). Nothing is written.
+    """
+
+    def __init__(self, message: str, *, state: str = "", **where: Any) -> None:
+        self.state = state
+        super().__init__(message, **where)
 
 
 class VerificationKeyError(AuditError):

@@ -46,7 +46,8 @@ What "printed" means (:func:`print_slip` returns a :class:`PrintResult`):
    connection closed or reset during or after the job, paper ran out during
    the job, or a one-way link that cannot answer at all: file, LP, CUPS,
    Windows spooler), the outcome is ``unconfirmed``: check that the duplicate
-   came out.
+   came out; a person who saw it confirms it with
+   :meth:`receiptkit.audit.AuditLog.confirm` (``receiptkit audit confirm CODE``).
    Anything that stops the job before any byte left raises
    :class:`~receiptkit.errors.PrinterError` (the reprint's ``failed``).
 4. **One-way queues** get the whole job at once and their answer is kept:

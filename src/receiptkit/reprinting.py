@@ -8,7 +8,8 @@ SHA-256 of every document. The attempt ends ``printed`` only when the printer
 confirmed the job by process ID (see :mod:`receiptkit.printers`); ``unconfirmed``
 when the bytes left but the printer did not confirm the printing, a clear status
 after the job included (the clerk is told to check the printer;
-:class:`~receiptkit.errors.PrintUnconfirmed` is raised); and
+:class:`~receiptkit.errors.PrintUnconfirmed` is raised; a clerk who saw the
+duplicate come out records it with :meth:`receiptkit.audit.AuditLog.confirm`); and
 ``failed`` with the error otherwise. Calling it again for a transaction whose
 last attempt failed or is unconfirmed retries that attempt (same number, same
 code, no new number against the cap) instead of using a new number.
@@ -935,7 +936,9 @@ def reprint(
     )
     if outcome == "unconfirmed":
         raise PrintUnconfirmed(
-            f"reprint {attempt.reprint_no} of {row['txn_id']} was sent but not confirmed: {detail}",
+            f"reprint {attempt.reprint_no} of {row['txn_id']} was sent but not confirmed: {detail}. If it came "
+            f"out whole, record the clerk's word: AuditLog.confirm({attempt.code.short_code!r}, operator=...); "
+            "if not, call reprint again: it retries the same number and code",
             record=record,
         )
     return record

@@ -61,6 +61,16 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
     answer = _run("verify", code, "--audit", audit, cwd=tmp_path)
     assert answer.returncode == 0 and "GENUINE" in answer.stdout and txn in answer.stdout
     assert "holds this reprint as UNCONFIRMED, not printed" in " ".join(answer.stdout.split())
+
+    # the clerk holds the duplicate and says so, as the message tells: the operator's word, in the log
+    assert f"receiptkit audit confirm {code} --operator NAME" in said
+    confirmed = _run("audit", "confirm", code, "--operator", "clerk7", "--audit", audit, cwd=tmp_path)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert f"reprint 1 of {txn} (code {code}) confirmed as printed by clerk7" in " ".join(
+        confirmed.stdout.split()
+    )
+    answer = _run("verify", code, "--audit", audit, cwd=tmp_path)
+    assert answer.returncode == 0 and "GENUINE" in answer.stdout and "not printed" not in answer.stdout
     forged = _run("verify", "AAAAA-BBBBB", "--audit", audit, cwd=tmp_path)
     assert forged.returncode == 1 and "NOT GENUINE" in forged.stdout
 
@@ -84,7 +94,7 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
         assert "Traceback" not in refused.stderr
 
     listed = _run("audit", "list", "--audit", audit, cwd=tmp_path)
-    assert listed.returncode == 0 and "unconfirmed" in listed.stdout and "clerk7" in listed.stdout
+    assert listed.returncode == 0 and "unconfirmed" in listed.stdout and "printed" in listed.stdout
     exported = _run("audit", "list", "--audit", audit, "--out", "log.csv", cwd=tmp_path)
     assert exported.returncode == 0 and (tmp_path / "log.csv").exists()
     assert _run("audit", "verify", "--audit", audit, cwd=tmp_path).returncode == 0

@@ -1,4 +1,4 @@
-"""``receiptkit audit list|verify|pending|export|import|head|upgrade``: the tamper-evident audit log."""
+"""``receiptkit audit list|verify|pending|confirm|export|import|head|upgrade``: the tamper-evident audit log."""
 
 from __future__ import annotations
 
@@ -91,7 +91,17 @@ def audit_list(
         fail(exc)
         return
     table = Table(title=f"audit log {audit}")
-    columns = ["seq", "recorded_at", "event_type", "subject", "status", "rule", "reprint_no", "operator"]
+    columns = [
+        "seq",
+        "recorded_at",
+        "event_type",
+        "subject",
+        "status",
+        "how",
+        "rule",
+        "reprint_no",
+        "operator",
+    ]
     for column in columns:
         table.add_column(column)
     for _, row in rows.iterrows():
@@ -176,15 +186,18 @@ def audit_pending(
 ) -> None:
     """List reprints not confirmed as printed: unconfirmed, failed, or still pending.
 
-    An ``unconfirmed`` reprint was sent but the printer did not confirm it:
-    check the printer (it may have printed, printed in part, or print later).
-    Reprinting the transaction again retries it with the same number and code.
-    Exit 0 when there is none, 1 when some are listed.
+    An ``unconfirmed`` reprint was sent but the printer did not confirm it
+    (a printer without the process-ID response never can): check the printer
+    (it may have printed, printed in part, or print later). If the duplicate
+    came out whole, `receiptkit audit confirm CODE --operator NAME` records
+    that; if not, reprinting the transaction again retries it with the same
+    number and code. Exit 0 when there is none, 1 when some are listed.
     """
     from receiptkit.audit import AuditLog
 
     advice = {
-        "unconfirmed": "check the printer; reprint again to retry (same number and code)",
+        "unconfirmed": "check the printer; if the duplicate came out: receiptkit audit confirm {code} "
+        "--operator NAME; if not, reprint again to retry (same number and code)",
         "failed": "reprint again to retry (same number and code)",
         "pending": "in progress, or its process died: retry after it is stale",
         "retry": "retry in progress, or its process died",
@@ -203,11 +216,48 @@ def audit_pending(
         console.print(
             f"{a.state.upper()}: reprint {a.reprint_no} of {escape(a.txn_id)} (attempt {a.attempt_id}, "
             f"code {a.code.short_code}, operator {escape(a.operator or '?')}, tries {a.tries}, since {since}): "
-            f"{advice.get(a.state, '')}",
+            f"{advice.get(a.state, '').format(code=a.code.short_code)}",
             highlight=False,
             soft_wrap=True,
         )
     raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+@audit_app.command("confirm")
+def audit_confirm(
+    code: Annotated[str, typer.Argument(help="The verification code on the duplicate (ABCDE-FGHJK).")],
+    operator: Annotated[str, typer.Option(help="Who saw the duplicate come out (recorded).")],
+    note: Annotated[str | None, typer.Option(help="What they saw, in a few words (recorded).")] = None,
+    audit: AuditOption = _DEFAULT,
+    head: HeadOption = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Record that an UNCONFIRMED duplicate came out whole: the operator's word, not the printer's.
+
+    A printer without the process-ID response (and a one-way link) cannot
+    confirm that paper came out: such a reprint stays unconfirmed until a person
+    at the counter who holds the slip confirms it here. A `printed` row is
+    appended to the log naming the operator (how: operator); the reprint then
+    counts as a printed duplicate (`audit pending` no longer lists it; the cap
+    and the same-proof rule count it). Refused, exit 2, for a failed reprint
+    (nothing was printed: reprint to retry it), one printed already, one still
+    pending, a code the log does not hold, or one that several reprints carry.
+    """
+    from receiptkit.audit import AuditLog
+    from receiptkit.verification import load_key
+
+    try:
+        log = AuditLog(audit, create=False, key=load_key(key_file), head=head)
+        done = log.confirm(code, operator=operator, note=note)
+    except ReceiptkitError as exc:
+        fail(exc, key_file=True)
+    console.print(
+        f"reprint {done.reprint_no} of {escape(done.txn_id)} (code {done.short_code}) confirmed as printed by "
+        f"{escape(operator.strip())}: the operator's word, recorded in {escape(str(audit))} (the printer could not "
+        "confirm it)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @audit_app.command("export")

@@ -886,10 +886,10 @@ def reprint_cmd(
         sent = exc.record
         err_console.print(
             f"CHECK THE PRINTER: reprint {sent.reprint_no} of {escape(sent.txn_id)} was sent but the printer did not "
-            f"confirm it ({escape(sent.detail)}); verification code {sent.short_code}. If the slip did not come out "
-            "whole, run the same command again (with --overwrite when it wrote a file): it reprints the same number "
-            "with the same code. "
-            "`receiptkit audit pending` lists unconfirmed reprints.",
+            f"confirm it ({escape(sent.detail)}); verification code {sent.short_code}. If the duplicate came out "
+            f"whole, record it: receiptkit audit confirm {sent.short_code} --operator NAME. If it did not, run the "
+            "same command again (with --overwrite when it wrote a file): it reprints the same number with the same "
+            "code. `receiptkit audit pending` lists unconfirmed reprints.",
             highlight=False,
             soft_wrap=True,
         )
