@@ -74,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "merge_journals": "receiptkit.terminals",
     "MergedJournal": "receiptkit.terminals",
     "NearMissWarning": "receiptkit.terminals",
+    "UnclockedLinkWarning": "receiptkit.terminals",
     "mark_after_loss": "receiptkit.terminals",
     "loss_activity": "receiptkit.terminals",
     "write_activity": "receiptkit.terminals",

@@ -413,3 +413,158 @@ def test_a_clock_reset_once_inside_the_acquirers_days_is_not_carried_on_as_a_dri
         joined.loc[[f"{i:06d}" for i in range(280)]].to_numpy() - truth["ts"].iloc[:280].to_numpy()
     ) / pd.Timedelta(seconds=1)
     assert np.abs(error).max() <= 600  # at worst the step itself, never hours
+
+
+RECURRING_RRN = "632400000007"
+
+
+def _wallet_sales(n: int, *, start: str, prefix: str) -> pd.DataFrame:
+    """``n`` WeChat sales on terminal T1 with their wallet numbers (a clock difference the RRN cannot fake)."""
+    return _journal(
+        n,
+        start=start,
+        step_s=900,
+        amounts=[2000 + 11 * i for i in range(n)],
+        txn_id=[f"{prefix}w{i}" for i in range(n)],
+        wallet_txn_id=[f"42000026002026103100000{i:05d}" for i in range(n)],
+        channel="wechat",
+        terminal_id="T1",
+    )
+
+
+def _one_card_sale(txn_id: str, when: str, *, rrn: str = RECURRING_RRN, amount: int = 4560) -> pd.DataFrame:
+    return _journal(1, start=when, step_s=0, amounts=amount, txn_id=txn_id, rrn=rrn, terminal_id="T1")
+
+
+@pytest.mark.parametrize("evidence", ["wallet numbers", "rare amounts"])
+def test_an_rrn_recurring_days_apart_is_no_link_when_the_clock_is_known_otherwise(evidence) -> None:
+    """Field guide 6: an RRN is unique only within one settlement day. The acquirer's detail has the 22 Oct
+    sale with RRN ...07, the terminal's export the 31 Oct sale that reuses it, at the same price. One RRN pair
+    is fewer than ``min_pairs``: it linked on its own difference (nine days), and the 31 Oct sale vanished
+    from the rebuilt journal without a word. The clock (+30 s) is known from the wallet numbers (or the rare
+    amounts): nine days off it, the RRN pair is no link, and both sales stay."""
+    if evidence == "wallet numbers":
+        acquirer = _wallet_sales(4, start="2026-10-31 09:00", prefix="a")
+        terminal = _wallet_sales(4, start="2026-10-31 09:00:30", prefix="t")
+    else:
+        amounts = [1000 + 37 * i for i in range(12)]
+        acquirer = _journal(12, start="2026-10-31 09:00", step_s=600, amounts=amounts, terminal_id="T1")
+        terminal = _journal(
+            12, start="2026-10-31 09:00:30", step_s=600, amounts=amounts, terminal_id="T1"
+        ).assign(txn_id=[f"y{i}" for i in range(12)])
+    acquirer = pd.concat([acquirer, _one_card_sale("old", "2026-10-22 15:12:09")], ignore_index=True)
+    terminal = pd.concat([terminal, _one_card_sale("new", "2026-10-31 11:40:39")], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    offsets = out.clock_offsets.set_index("source").loc["terminal"]
+    assert offsets["method"] == ("keys" if evidence == "wallet numbers" else "amounts")
+    assert offsets["offset_s"] == pytest.approx(30.0)
+    sales = out.journal[out.journal["rrn"] == RECURRING_RRN].set_index("txn_id")
+    assert sorted(sales.index) == ["new", "old"]
+    assert sales.loc["old", "sources"] == "acquirer" and sales.loc["new", "sources"] == "terminal"
+    assert sales.loc["new", "ts"] == at("2026-10-31 11:40:09")  # on the acquirer's clock
+    assert len(out.journal) == len(acquirer) + 1
+    assert out.links.set_index("source_txn_id").loc["new", "linked_by"] == "alone"
+    assert len(out.unclocked_links) == 0 and len(out.conflicts) == 0
+
+
+def test_few_rrn_pairs_are_each_held_to_the_clock_the_wallet_numbers_show() -> None:
+    """Two RRN pairs (the 31 Oct sale seen twice, and the 22 Oct sale whose RRN the terminal reused on 31 Oct):
+    their median difference (four and a half days) is no clock, and neither linked by its RRN. Held to the
+    wallet numbers' clock (+30 s), the true pair links by its RRN and the recurring one does not."""
+    acquirer = pd.concat(
+        [
+            _wallet_sales(4, start="2026-10-31 09:00", prefix="a"),
+            _one_card_sale("old", "2026-10-22 15:12:09"),
+            _one_card_sale("a-card", "2026-10-31 10:05:00", rrn="632400000011", amount=7300),
+        ],
+        ignore_index=True,
+    )
+    terminal = pd.concat(
+        [
+            _wallet_sales(4, start="2026-10-31 09:00:30", prefix="t"),
+            _one_card_sale("new", "2026-10-31 11:40:39"),
+            _one_card_sale("t-card", "2026-10-31 10:05:30", rrn="632400000011", amount=7300),
+        ],
+        ignore_index=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    by = out.links.set_index("source_txn_id")["linked_by"]
+    assert (by["t-card"], by["new"]) == ("rrn", "alone")
+    assert len(out.journal) == len(acquirer) + 1 and len(out.unclocked_links) == 0
+
+
+def test_an_rrn_link_with_no_clock_to_check_it_is_kept_but_listed_and_warned() -> None:
+    """The same recurring RRN with nothing else to show the terminal's clock: the link is kept (refusing it
+    would count a sale twice whenever the clock really is days off) but never silent: it is listed in
+    ``unclocked_links`` with both times, and an UnclockedLinkWarning says to check whether it is one sale."""
+    acquirer = pd.concat(
+        [
+            _one_card_sale("old", "2026-10-22 15:12:09"),
+            _one_card_sale("a2", "2026-10-23 09:00", rrn="", amount=990),
+        ],
+        ignore_index=True,
+    )
+    acquirer.loc[1, "rrn"] = pd.NA
+    terminal = _one_card_sale("new", "2026-10-31 11:40:39")
+    with pytest.warns(rk.UnclockedLinkWarning, match="1 link"):
+        out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.journal) == 2
+    assert out.links.set_index("source_txn_id").loc["new", "linked_by"] == "rrn"
+    listed = out.unclocked_links
+    assert len(listed) == 1
+    row = listed.iloc[0]
+    assert (row["source"], row["txn_id"], row["sources_a"], row["source_txn_id"], row["rrn"]) == (
+        "terminal",
+        "old",
+        "acquirer",
+        "new",
+        RECURRING_RRN,
+    )
+    assert (row["amount_minor"], row["currency"]) == (4560, "CNY")
+    assert row["ts_a"] == at("2026-10-22 15:12:09") and row["ts_b"] == at("2026-10-31 11:40:39")
+    assert row["difference_s"] == pytest.approx(
+        (at("2026-10-31 11:40:39") - at("2026-10-22 15:12:09")).total_seconds()
+    )
+
+
+def test_a_terminal_clock_days_off_with_one_rrn_pair_still_links_and_is_listed() -> None:
+    """Field guide 6: a weak clock battery puts a terminal days off. Its one sale the acquirer also has, three
+    days apart by the two clocks, is one sale: linked by the RRN (not counted twice), and listed as resting on
+    the RRN alone."""
+    acquirer = pd.concat(
+        [
+            _one_card_sale("a1", "2026-10-31 10:00:00", rrn="632400000021"),
+            _journal(3, start="2026-10-31 12:00", step_s=3600, amounts=[500, 600, 700], terminal_id="T1"),
+        ],
+        ignore_index=True,
+    )
+    terminal = pd.concat(
+        [
+            _one_card_sale("t1", "2026-11-03 10:00:20", rrn="632400000021"),
+            _journal(2, start="2026-11-03 16:00", step_s=3600, amounts=[800, 900], terminal_id="T1").assign(
+                txn_id=["t2", "t3"]
+            ),
+        ],
+        ignore_index=True,
+    )
+    with pytest.warns(rk.UnclockedLinkWarning, match="1 link"):
+        out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.journal) == len(acquirer) + 2
+    assert out.journal.set_index("txn_id").loc["a1", "sources"] == "acquirer;terminal"
+    assert len(out.unclocked_links) == 1
+    assert out.unclocked_links["difference_s"].iloc[0] == pytest.approx(3 * 86_400 + 20)
+
+
+def test_one_rrn_pair_at_the_same_time_on_both_clocks_is_not_listed() -> None:
+    """A single RRN pair whose times agree within ``time_tolerance`` rests on more than the RRN: amount and
+    time alone would link it. Not listed, no warning."""
+    acquirer = _one_card_sale("a1", "2026-10-31 10:00:00", rrn="632400000021")
+    terminal = _one_card_sale("t1", "2026-10-31 10:00:40", rrn="632400000021")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = merge_journals([acquirer, terminal], sources=["acquirer", "terminal"])
+    assert len(out.journal) == 1 and len(out.unclocked_links) == 0

@@ -21,7 +21,7 @@ from receiptkit.terminals.after_loss import (
     write_activity,
 )
 from receiptkit.terminals.closing import ClosingPack, close_terminal, open_items
-from receiptkit.terminals.merge import MergedJournal, NearMissWarning, merge_journals
+from receiptkit.terminals.merge import MergedJournal, NearMissWarning, UnclockedLinkWarning, merge_journals
 from receiptkit.terminals.pack import PackReport, verify_pack
 from receiptkit.terminals.register import StatusChange, Terminal, Terminals
 from receiptkit.terminals.settlement import Reconciliation, reconcile_settlement
@@ -35,6 +35,7 @@ __all__ = [
     "StatusChange",
     "Terminal",
     "Terminals",
+    "UnclockedLinkWarning",
     "activity_summary",
     "activity_totals",
     "close_terminal",

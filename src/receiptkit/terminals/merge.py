@@ -51,7 +51,14 @@ from receiptkit.pan import visible_digits
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
 from receiptkit.terminals.merge_clock import local_offsets, rrn_candidates
 
-__all__ = ["CONFLICT_FIELDS", "KEYS", "MergedJournal", "NearMissWarning", "merge_journals"]
+__all__ = [
+    "CONFLICT_FIELDS",
+    "KEYS",
+    "MergedJournal",
+    "NearMissWarning",
+    "UnclockedLinkWarning",
+    "merge_journals",
+]
 
 KEYS = ("rrn", "wallet_txn_id", "stan")
 """Identifiers that recognise one transaction across sources, strongest first (``stan``: terminal+batch+凭证号)."""
@@ -64,11 +71,29 @@ _IDS_MUST_AGREE = ("rrn", "wallet_txn_id", "order_no", "card_last4", "auth_code"
 NEAR_MISS_FACTOR = 4
 """Rows left unlinked that would link within this many times the time window are reported."""
 NEAR_MISS_COLUMNS = ("source", "txn_id_a", "txn_id_b", "amount_minor", "currency", "gap_s", "window_s")
+UNCLOCKED_COLUMNS = (
+    "source",
+    "txn_id",
+    "sources_a",
+    "source_txn_id",
+    "rrn",
+    "amount_minor",
+    "currency",
+    "ts_a",
+    "ts_b",
+    "difference_s",
+)
 
 
 class NearMissWarning(UserWarning):
     """:func:`merge_journals` left rows apart that a wider clock window would have linked (see
     :attr:`MergedJournal.near_misses`): perhaps one sale in two rows."""
+
+
+class UnclockedLinkWarning(UserWarning):
+    """:func:`merge_journals` linked rows on an RRN alone, with no clock difference to check the link
+    against (see :attr:`MergedJournal.unclocked_links`): an RRN recurs on other settlement days, so each
+    may be two sales of one amount, days apart, in one row."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +123,19 @@ class MergedJournal:
       ``gap_s`` apart once the clock difference is taken off: more than the
       window used (``window_s``), less than :data:`NEAR_MISS_FACTOR` times it.
       Each may be one sale in two rows (a clock that jumped); a
-      :class:`NearMissWarning` says how many.
+      :class:`NearMissWarning` says how many;
+    - ``unclocked_links``: the links that rest on an RRN alone: too few
+      RRN pairs to show the new source's clock, no other key nor rare amount
+      showing it, and times more than ``time_tolerance`` apart. One row per
+      link: ``source`` (the later source), ``txn_id`` (the merged row),
+      ``sources_a`` (the sources of the merged row before the link),
+      ``source_txn_id`` (the later source's row in it), ``rrn``,
+      ``amount_minor``, ``currency``, ``ts_a`` (the merged row's time, on the
+      first source's clock), ``ts_b`` (the later row's time on its own clock)
+      and ``difference_s`` (``ts_b - ts_a``). An RRN is unique only within a
+      settlement day (field guide 6): each may be two sales of one amount days
+      apart (one of them missing from the journal), or one sale on a clock
+      days off; an :class:`UnclockedLinkWarning` says how many.
     """
 
     journal: pd.DataFrame
@@ -106,6 +143,9 @@ class MergedJournal:
     clock_offsets: pd.DataFrame
     links: pd.DataFrame
     near_misses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(NEAR_MISS_COLUMNS)))
+    unclocked_links: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(UNCLOCKED_COLUMNS))
+    )
 
 
 CONFLICT_COLUMNS = (
@@ -277,6 +317,83 @@ def _clear_mode(deltas: np.ndarray, bin_ns: int, min_pairs: int) -> tuple[float 
         return None, top
     close = np.abs(deltas - centre) <= bin_ns / 2
     return float(np.median(deltas[close])), top
+
+
+class _OtherClock:
+    """The new source's clock difference as evidence other than the RRN shows it, worked out when first asked.
+
+    The RRN is keyed first, but with too few RRN pairs to show a clock its links are held to this clock
+    (:func:`~receiptkit.terminals.merge_clock.rrn_candidates`): the pairs the wallet number and terminal +
+    batch + 凭证号 would link (values unique on both sides, rows that agree), followed in time as
+    :func:`~receiptkit.terminals.merge_clock.local_offsets` follows them; with none, the rare amounts' clear
+    mode (:func:`_estimate_offset`, kept for the merge's own estimate when no key links either). Calling it
+    gives the difference (ns) at the given merged-row times, or ``None`` when none of that shows a clock.
+    """
+
+    def __init__(
+        self, merged: pd.DataFrame, new: pd.DataFrame, *, min_pairs: int, max_difference_ns: int, bin_ns: int
+    ) -> None:
+        self.merged, self.new = merged, new
+        self.min_pairs, self.max_difference_ns, self.bin_ns = min_pairs, max_difference_ns, bin_ns
+        self.amounts: tuple[float, float, int, str] | None = None
+        self._anchors: tuple[np.ndarray, np.ndarray] | None = None
+
+    def amount_offset(self) -> tuple[float, float, int, str]:
+        """:func:`_estimate_offset` with no key link (the rare amounts), computed once."""
+        if self.amounts is None:
+            empty = np.empty(0, dtype=np.int64)
+            self.amounts = _estimate_offset(
+                self.merged,
+                self.new,
+                empty,
+                empty,
+                min_pairs=self.min_pairs,
+                max_difference_ns=self.max_difference_ns,
+                bin_ns=self.bin_ns,
+            )
+        return self.amounts
+
+    def _key_anchors(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._anchors is None:
+            merged, new = self.merged, self.new
+            m_idx = np.empty(0, dtype=np.int64)
+            f_idx = np.empty(0, dtype=np.int64)
+            for key in KEYS[1:]:  # as the merge keys them: the wallet number, then the voucher on the rest
+                left = _unique(_key(merged, key)).where(~np.isin(np.arange(len(merged)), m_idx))
+                right = _unique(_key(new, key)).where(~np.isin(np.arange(len(new)), f_idx))
+                pairs = (
+                    pd.DataFrame({"k": left, "_m": np.arange(len(merged))})
+                    .dropna(subset=["k"])
+                    .merge(pd.DataFrame({"k": right, "_f": np.arange(len(new))}).dropna(subset=["k"]), on="k")
+                )
+                m_idx = np.concatenate([m_idx, pairs["_m"].to_numpy(dtype=np.int64)])
+                f_idx = np.concatenate([f_idx, pairs["_f"].to_numpy(dtype=np.int64)])
+            if len(m_idx):  # a pair that disagrees (amount, status, card) is a conflict, no clock
+                fields = _disagreements(
+                    merged.iloc[m_idx].reset_index(drop=True), new.iloc[f_idx].reset_index(drop=True)
+                )
+                agree = np.array([not f for f in fields], dtype=bool)
+                m_idx, f_idx = m_idx[agree], f_idx[agree]
+            self._anchors = (m_idx, f_idx)
+        return self._anchors
+
+    def __call__(self, at_ns: np.ndarray) -> np.ndarray | None:
+        m_idx, f_idx = self._key_anchors()
+        if len(m_idx):
+            anchor_ns = self.merged["_ns"].to_numpy()[m_idx]
+            deltas = (self.new["_ns"].to_numpy()[f_idx] - anchor_ns).astype(np.float64)
+            curve, _spread = local_offsets(
+                anchor_ns,
+                deltas,
+                np.asarray(at_ns, dtype=np.float64),
+                min_pairs=max(self.min_pairs, 3),
+                offset=float(np.median(deltas)),
+            )
+            return curve
+        offset, _spread, _pairs, method = self.amount_offset()
+        if method == "amounts":
+            return np.full(len(at_ns), offset, dtype=np.float64)
+        return None
 
 
 def _compatible(a: pd.DataFrame, b: pd.DataFrame, disjoint_terminals: bool) -> np.ndarray:
@@ -458,6 +575,7 @@ def merge_journals(
     offsets = [{"source": labels[0], "offset_s": 0.0, "spread_s": 0.0, "pairs": 0, "method": "reference"}]
     conflicts: list[dict[str, object]] = []
     near_misses: list[dict[str, object]] = []
+    unclocked: list[dict[str, object]] = []
 
     for frame, label in zip(frames[1:], labels[1:], strict=True):
         new = _prepare(frame, label, tz)
@@ -466,6 +584,9 @@ def merge_journals(
         key_m: list[int] = []
         key_f: list[int] = []
         appended_conflicts: list[tuple[int, str]] = []  # (position in new, conflict id)
+        other_clock = _OtherClock(
+            merged, new, min_pairs=min_pairs, max_difference_ns=max_ns, bin_ns=max(tolerance_ns, 1)
+        )
         for key in KEYS:
             if key == "rrn":  # unique within one settlement day only: held to the clock (merge_clock)
                 pairs = rrn_candidates(
@@ -476,6 +597,7 @@ def merge_journals(
                     tolerance_ns=tolerance_ns,
                     min_pairs=min_pairs,
                     clear_mode=_clear_mode,
+                    clock=other_clock,
                 )
             else:
                 left = _unique(_key(merged, key).where(free_m))
@@ -499,21 +621,27 @@ def merge_journals(
                 )
                 merged.iat[m_idx[j], merged.columns.get_loc("merge_conflict")] = conflict_id
                 appended_conflicts.append((int(f_idx[j]), conflict_id))
+            if "clocked" in pairs.columns:  # RRN links that rest on the RRN alone: listed, never silent
+                for j in np.flatnonzero(agree & ~pairs["clocked"].to_numpy(dtype=bool)):
+                    unclocked.append(_unclocked(a.iloc[j], b.iloc[j], pairs["k"].iat[j], label))
             key_m += m_idx[agree].tolist()
             key_f += f_idx[agree].tolist()
             links.append(_link_rows(merged["_row"].to_numpy()[m_idx[agree]], label, new, f_idx[agree], key))
             free_m[m_idx] = False
             free_f[f_idx] = False
 
-        offset, spread, n_pairs, method = _estimate_offset(
-            merged,
-            new,
-            np.array(key_m, dtype=np.int64),
-            np.array(key_f, dtype=np.int64),
-            min_pairs=min_pairs,
-            max_difference_ns=max_ns,
-            bin_ns=max(tolerance_ns, 1),
-        )
+        if key_m:
+            offset, spread, n_pairs, method = _estimate_offset(
+                merged,
+                new,
+                np.array(key_m, dtype=np.int64),
+                np.array(key_f, dtype=np.int64),
+                min_pairs=min_pairs,
+                max_difference_ns=max_ns,
+                bin_ns=max(tolerance_ns, 1),
+            )
+        else:  # the rare amounts (perhaps already worked out to check few RRN pairs against)
+            offset, spread, n_pairs, method = other_clock.amount_offset()
         anchors_m = np.array(key_m, dtype=np.int64)
         anchors_f = np.array(key_f, dtype=np.int64)
         offset_f, local_spread = local_offsets(
@@ -595,7 +723,7 @@ def merge_journals(
         links.append(_link_rows(added["_row"].to_numpy(), label, new, rest, by))
         merged = pd.concat([merged, added], ignore_index=True)
 
-    return _finish(merged, labels, links, conflicts, offsets, near_misses)
+    return _finish(merged, labels, links, conflicts, offsets, near_misses, unclocked)
 
 
 def _link_rows(
@@ -613,6 +741,22 @@ def _link_rows(
             "linked_by": by,
         }
     )
+
+
+def _unclocked(a: pd.Series, b: pd.Series, value: str, label: str) -> dict[str, object]:
+    """One RRN link with no clock to check it: the merged row ``a``, the later source's row ``b``."""
+    return {
+        "source": label,
+        "_row": int(a["_row"]),
+        "sources_a": ";".join(a["_sources"]),
+        "source_txn_id": b["txn_id"],
+        "rrn": str(value).split("|", 1)[1],
+        "amount_minor": int(b["amount_minor"]),
+        "currency": b["currency"],
+        "ts_a": a["ts"],
+        "ts_b": b["ts"],
+        "difference_s": (int(b["_ns"]) - int(a["_ns"])) / 1e9,
+    }
 
 
 def _card(row: pd.Series) -> object:
@@ -652,6 +796,7 @@ def _finish(
     conflicts: list[dict[str, object]],
     offsets: list[dict[str, object]],
     near_misses: list[dict[str, object]],
+    unclocked: list[dict[str, object]],
 ) -> MergedJournal:
     out = merged.sort_values(["ts", "_row"], kind="stable").reset_index(drop=True)
     # txn_ids of different sources may collide: later rows get "@<their first source>"
@@ -735,6 +880,30 @@ def _finish(
             NearMissWarning,
             stacklevel=3,
         )
+    rrn_only = pd.DataFrame(unclocked, columns=["_row", *UNCLOCKED_COLUMNS[:1], *UNCLOCKED_COLUMNS[2:]])
+    rrn_only.insert(2, "txn_id", rrn_only["_row"].map(final).astype(STRING))
+    rrn_only = rrn_only.drop(columns="_row").reset_index(drop=True)
+    for name in ("source", "sources_a", "source_txn_id", "rrn", "currency"):
+        rrn_only[name] = rrn_only[name].astype(object).where(rrn_only[name].notna(), None).astype(STRING)
+    rrn_only["amount_minor"] = rrn_only["amount_minor"].astype("int64")
+    rrn_only["difference_s"] = rrn_only["difference_s"].astype("float64")
+    tz = out["ts"].dt.tz
+    for name in ("ts_a", "ts_b"):  # each on its own clock, in the first source's time zone
+        rrn_only[name] = pd.to_datetime(rrn_only[name], utc=True).dt.tz_convert(tz)
+    if len(rrn_only):
+        warnings.warn(
+            f"merge_journals: {len(rrn_only)} link(s) rest on an RRN alone, with no clock to check them "
+            "(an RRN recurs on other settlement days: two sales of one amount days apart would be one row, "
+            "one sale lost); check each in MergedJournal.unclocked_links: is it one sale? If not, clear that "
+            "row's RRN in the later source and merge again",
+            UnclockedLinkWarning,
+            stacklevel=3,
+        )
     return MergedJournal(
-        journal=journal, conflicts=report, clock_offsets=offsets_frame, links=link_frame, near_misses=misses
+        journal=journal,
+        conflicts=report,
+        clock_offsets=offsets_frame,
+        links=link_frame,
+        near_misses=misses,
+        unclocked_links=rrn_only,
     )

@@ -8,6 +8,8 @@ days and drift (weak clock batteries, failed network sync).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -42,8 +44,9 @@ def rrn_candidates(
     tolerance_ns: int,
     min_pairs: int,
     clear_mode: object,
+    clock: Callable[[np.ndarray], np.ndarray | None] | None = None,
 ) -> pd.DataFrame:
-    """The RRN pairs (``k``, ``_m``, ``_f``) that may be one transaction.
+    """The RRN pairs (``k``, ``_m``, ``_f``, ``clocked``) that may be one transaction.
 
     ``left``/``right``: the key per row of the merged rows and the new source (empty where the row is
     taken or has none). A value may recur in either source (another settlement day): every pair of rows
@@ -51,8 +54,16 @@ def rrn_candidates(
     difference most candidates share (in hour-wide bins, so a slow drift stays in one) is found;
     candidates more than an hour from it, or more than ``tolerance_ns`` from the median of their
     :data:`LOCAL_ANCHORS` neighbours in time (a drifting clock moves that median), are dropped; a row
-    left with more than one candidate links by none of them. With too few candidates to show a clock,
-    only values unique on both sides link, and only those within an hour of their median difference.
+    left with more than one candidate links by none of them.
+
+    With too few candidates to show a clock (fewer than ``min_pairs``, or no clear mode), only values
+    unique on both sides link, held to the clock the merge knows from other evidence: ``clock`` gives
+    the new source's clock difference (ns) at the merged rows' times, or ``None`` when nothing but these
+    RRNs shows it (it is only called then). A candidate more than an hour from that clock is not one
+    transaction (an RRN that recurs on another settlement day: field guide 6). With no clock known, those
+    within an hour of the candidates' median difference link, and the column ``clocked`` is False for
+    the ones whose difference is more than ``tolerance_ns`` from zero: they rest on the RRN alone, with
+    nothing to check them (the caller lists them). Every other pair returned is ``clocked``.
     """
     cand = (
         pd.DataFrame({"k": left, "_m": np.arange(len(left))})
@@ -60,13 +71,13 @@ def rrn_candidates(
         .merge(pd.DataFrame({"k": right, "_f": np.arange(len(right))}).dropna(subset=["k"]), on="k")
     )
     if cand.empty:
-        return cand
+        return cand.assign(clocked=pd.Series(dtype=bool))
     m_idx, f_idx = cand["_m"].to_numpy(), cand["_f"].to_numpy()
     tm = merged["terminal_id"].iloc[m_idx].reset_index(drop=True)
     tf = new["terminal_id"].iloc[f_idx].reset_index(drop=True)
     cand = cand[~_differs(tm, tf)].reset_index(drop=True)
     if cand.empty:
-        return cand
+        return cand.assign(clocked=pd.Series(dtype=bool))
     delta = (
         new["_ns"].to_numpy()[cand["_f"].to_numpy()] - merged["_ns"].to_numpy()[cand["_m"].to_numpy()]
     ).astype(np.float64)
@@ -78,9 +89,14 @@ def rrn_candidates(
         unique &= cand["k"].map(left.value_counts()).eq(1) & cand["k"].map(right.value_counts()).eq(1)
         cand, delta = cand[unique.to_numpy()].reset_index(drop=True), delta[unique.to_numpy()]
         if cand.empty:
-            return cand
+            return cand.assign(clocked=pd.Series(dtype=bool))
+        known = None if clock is None else clock(merged["_ns"].to_numpy()[cand["_m"].to_numpy()])
+        if known is not None:  # the clock other evidence shows: a pair far off it is another day's RRN
+            keep = np.abs(delta - known) <= RRN_DAY_NS
+            return cand[keep].reset_index(drop=True).assign(clocked=True)
         keep = np.abs(delta - float(np.median(delta))) <= RRN_DAY_NS
-        return cand[keep].reset_index(drop=True)
+        # nothing else shows the clock: a pair is checked by nothing unless its times agree as they are
+        return cand[keep].reset_index(drop=True).assign(clocked=np.abs(delta[keep]) <= max(tolerance_ns, 1))
     near = np.abs(delta - mode) <= RRN_DAY_NS
     cand, delta = cand[near].reset_index(drop=True), delta[near]
     order = np.argsort(merged["_ns"].to_numpy()[cand["_m"].to_numpy()], kind="stable")
@@ -88,7 +104,7 @@ def rrn_candidates(
     local[order] = rolling_median(delta[order])
     cand = cand[np.abs(delta - local) <= max(tolerance_ns, 1)].reset_index(drop=True)
     once = ~cand["_m"].duplicated(keep=False) & ~cand["_f"].duplicated(keep=False)
-    return cand[once.to_numpy()].reset_index(drop=True)
+    return cand[once.to_numpy()].reset_index(drop=True).assign(clocked=True)
 
 
 def local_offsets(
