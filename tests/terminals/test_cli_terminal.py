@@ -296,3 +296,36 @@ def test_a_typed_date_with_a_two_digit_year_is_refused(tmp_path: Path) -> None:
     assert (
         invoke("report-lost", "12345678", "--at", "2026/3/11 14:00", "--tz", "Asia/Hong_Kong").exit_code == 0
     )
+
+
+def test_activity_shows_the_links_that_rest_on_an_rrn_alone(tmp_path: Path) -> None:
+    """The acquirer's detail has a 22 Oct sale, the terminal's export a 31 Oct sale of the same amount with the
+    same RRN (it recurs across settlement days: field guide 6), and nothing else shows the terminal's clock.
+    The merge keeps the link (the clock may be days off) but the user at the command line is told which pair
+    rests on the RRN alone, with both times, and what to do."""
+    header = "txn_id,ts,amount_minor,currency,txn_type,status,channel,terminal_id,rrn\n"
+    (tmp_path / "acquirer.csv").write_text(
+        header + "old,2026-10-22 15:12:09,4560,CNY,sale,approved,card,12345678,632400000007\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "terminal.csv").write_text(
+        header + "new,2026-10-31 11:40:39,4560,CNY,sale,approved,card,12345678,632400000007\n",
+        encoding="utf-8",
+    )
+    audit = "audit.sqlite"
+    added = run("terminal", "add", "12345678", "--operator", "li", "--audit", audit, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    activity = run(
+        "terminal", "activity", "12345678", "--all", "--tz", "Asia/Shanghai",
+        "--journal", "acquirer.csv", "--journal", "terminal.csv", "--source", "acquirer", "--source", "terminal",
+        "--out", "activity.csv", "--audit", audit,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert activity.returncode == 0, activity.stderr
+    assert "1 link(s) rest on an RRN alone" in activity.stdout
+    assert "RRN 632400000007: old 2026-10-22 15:12:09 (acquirer) = new 2026-10-31 11:40:39 (terminal)" in (
+        activity.stdout
+    )
+    assert "8.9 days apart, 45.60 CNY" in activity.stdout
+    assert "is each one sale?" in activity.stdout
+    assert "Traceback" not in activity.stderr and "UnclockedLinkWarning" not in activity.stderr

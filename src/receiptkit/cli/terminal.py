@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ from receiptkit.errors import AuditError, ReceiptkitError, VerificationKeyError
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    import pandas as pd
 
     from receiptkit.terminals import Terminal, Terminals
 
@@ -296,6 +299,27 @@ def verify_cmd(audit: AuditOption = DEFAULT_AUDIT) -> None:
     raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
+def _unclocked_lines(links: pd.DataFrame) -> list[str]:
+    """The links a rebuilt journal rests on an RRN alone (:attr:`MergedJournal.unclocked_links`), for the user."""
+    from receiptkit.money import format_minor
+
+    if not len(links):
+        return []
+    lines = [
+        f"{len(links)} link(s) rest on an RRN alone, with no clock to check them (an RRN recurs on other "
+        "settlement days): is each one sale? If not (two sales of one amount on two days), "
+        "clear that row's RRN in the later journal and run again:"
+    ]
+    for row in links.itertuples(index=False):
+        days = abs(float(row.difference_s)) / 86_400
+        lines.append(
+            f"  RRN {row.rrn}: {row.txn_id} {row.ts_a:%Y-%m-%d %H:%M:%S} ({row.sources_a}) = {row.source_txn_id} "
+            f"{row.ts_b:%Y-%m-%d %H:%M:%S} ({row.source}), {days:.1f} days apart, "
+            f"{format_minor(int(row.amount_minor), str(row.currency))} {row.currency}"
+        )
+    return lines
+
+
 @terminal_app.command("activity")
 def activity_cmd(
     terminal_id: Annotated[str, typer.Argument(help="The terminal.")],
@@ -323,7 +347,13 @@ def activity_cmd(
 ) -> None:
     """The list a merchant hands the acquirer and the police: the terminal's transactions after its loss."""
     import receiptkit as rk
-    from receiptkit.terminals import activity_summary, loss_activity, merge_journals, write_activity
+    from receiptkit.terminals import (
+        UnclockedLinkWarning,
+        activity_summary,
+        loss_activity,
+        merge_journals,
+        write_activity,
+    )
 
     presets: list[str | None] = list(preset or [])
     if len(presets) not in (0, 1, len(journal)):
@@ -341,13 +371,17 @@ def activity_cmd(
             for i, path in enumerate(journal)
         ]
         if len(frames) > 1:
-            merged = merge_journals(frames, sources=source)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnclockedLinkWarning)  # said below, pair by pair
+                merged = merge_journals(frames, sources=source)
             log = merged.journal
             if len(merged.conflicts):
                 console.print(
                     f"{len(merged.conflicts)} conflict(s) between the sources (rows kept apart, see merge_conflict)",
                     highlight=False,
                 )
+            for line in _unclocked_lines(merged.unclocked_links):
+                console.print(line, highlight=False, soft_wrap=True, markup=False)
         else:
             log = frames[0]
         activity = loss_activity(log, terminal_id, register, since_loss=since_loss, audit=register.log)
