@@ -14,7 +14,14 @@ Sources are merged in the order given, each onto the rows merged so far:
 1. **keys**, in this order: the RRN; the wallet transaction number; terminal +
    batch + 凭证号 (``terminal_id/batch_no/stan``). A key links two rows only when
    its value is unique on both sides and the rows go the same way (a payment
-   and its refund share the wallet number but are two transactions).
+   and its refund share the wallet number but are two transactions). The
+   RRN is unique only within a settlement day (field guide 6): it links within
+   the clock difference most RRN pairs share; with too few RRN pairs to show
+   one, within an hour of the clock the other keys (or the rare amounts, step
+   2) show; with nothing else showing a clock, the link stands and, when its
+   times differ by more than ``time_tolerance``, is listed in
+   :attr:`MergedJournal.unclocked_links` with an :class:`UnclockedLinkWarning`
+   (:mod:`~receiptkit.terminals.merge_clock`).
 2. the **clock difference** of the new source against the merged rows: the
    median time difference of the key-linked pairs, or, with fewer than
    ``min_pairs`` of them, the most common difference between rows with the same

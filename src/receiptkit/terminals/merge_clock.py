@@ -1,5 +1,6 @@
-"""Clock helpers of :func:`~receiptkit.terminals.merge.merge_journals`: RRN links held to one settlement day,
-an offset that follows a drifting clock, and the near misses a wider window would have linked.
+"""Clock helpers of :func:`~receiptkit.terminals.merge.merge_journals`: RRN links held to one settlement day
+(to the RRN pairs' own clock, or with few pairs to the clock other evidence shows), and an offset that
+follows a drifting clock.
 
 Field guide 6: field 37 (the RRN) is unique only within one settlement day, and the POS centre
 identifies a transaction by RRN + message type + time + date; terminal clocks are off by minutes to
