@@ -589,3 +589,35 @@ def test_a_number_on_a_sale_in_another_currency_is_checked_through_the_rate(show
         assert "its transaction number is on H1 (108.00 HKD) but it shows" in row["reason"]
         if not rates:
             assert "no HKD to CNY rate" in row["reason"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "held"),
+    [
+        ({"layout": "wechat_bill_detail", "app": "WeChat Pay 账单详情"}, True),  # a screenshot read by OCR
+        ({"app": "支付宝"}, True),  # screenshot metadata (JSON) naming the app
+        ({"app": "微信支付"}, True),
+        ({"app": "UnionPay QuickPass 云闪付 交易详情"}, False),  # not a wallet's own payment time
+        ({}, False),  # nothing says which wallet: the number decides, as before
+    ],
+)
+def test_a_wallet_screen_whose_time_disagrees_is_held_whatever_its_number_s_form(
+    raw: dict, held: bool
+) -> None:
+    # a newcomer (session 18) edited the time on a WeChat 账单详情 screenshot of a demo sale on a terminal whose
+    # clock was known (+7 s): MATCHED at 100 % "despite time outside", because the demo's wallet numbers have no
+    # real date in them and the guard knew a WeChat/Alipay record only by its export columns or number form. The
+    # screen names its app: its 支付时间 is the wallet's own (field guide 4.2, 4.4)
+    plain = "4200665159558494243453053117"  # no YYYYMMDD where WeChat puts it
+    j = _two_sales(wallet_txn_id=plain)
+    p = _record("late", plain, "12:40:00", kind="wallet", raw=raw)
+    row = row_of(rk.match(proofs(p), j, clock_offsets={"T1": 1}), "late")
+    if held:
+        assert row["status"] != "matched" and pd.isna(row["txn_id"]), row["reason"]
+        assert "number_time_disagrees" in str(row["flags"]).split(";")
+    else:
+        assert row["txn_id"] == "W1", row["reason"]
+    honest = row_of(
+        rk.match(proofs(_record("wx", plain, "12:00:05", raw=raw)), j, clock_offsets={"T1": 1}), "wx"
+    )
+    assert honest["txn_id"] == "W1", honest["reason"]

@@ -279,7 +279,18 @@ def _wallet_of_raw(raw: dict) -> int:
     # Alipay's export (交易订单号 + 交易对方; JD's names a 商户名称 instead)
     if {"交易订单号", "交易对方"} <= keys and "商户名称" not in keys:
         return ALIPAY
+    # a screen of the wallet's own bill detail names its app (a screenshot read by OCR: the layout's app; a
+    # screenshot's metadata: app / source_app / 应用): its 支付时间 is the wallet's (field guide 4.2, 4.4)
+    app = " ".join(str(raw.get(k) or "") for k in ("app", "source_app", "应用"))
+    if _WECHAT_APP.search(app):
+        return WECHAT
+    if _ALIPAY_APP.search(app):
+        return ALIPAY
     return _UNKNOWN
+
+
+_WECHAT_APP = re.compile(r"wechat\s*pay|weixin\s*pay|微信支付|^\s*微信\s*$|^\s*wechat\s*$", re.I)
+_ALIPAY_APP = re.compile(r"alipay|支付宝", re.I)
 
 
 def proof_wallets(kinds: np.ndarray, numbers: np.ndarray, raws) -> np.ndarray:
@@ -287,7 +298,8 @@ def proof_wallets(kinds: np.ndarray, numbers: np.ndarray, raws) -> np.ndarray:
 
     Only a ``wallet`` proof that shows a wallet transaction number is read: by
     the columns of the export it came from (``raw``: WeChat's ``交易单号`` +
-    ``商户单号``, or ``收单机构`` 财付通; Alipay's ``交易订单号`` + ``交易对方``),
+    ``商户单号``, or ``收单机构`` 财付通; Alipay's ``交易订单号`` + ``交易对方``; a
+    screenshot's app, ``raw["app"]``: ``WeChat Pay 账单详情``, ``支付宝``),
     else by the unmasked number's observed form with a real date in it (WeChat
     ``4200…YYYYMMDD…``, 28 digits; Alipay ``YYYYMMDD…``, 28 or 32 digits). A
     masked number, JD's or Meituan's records, and a bank's text are not.
