@@ -187,3 +187,45 @@ def test_match_candidates_survive_parquet() -> None:
     after = [rk.candidate_pairs(row) for _, row in back.iterrows()]
     assert before == after
     assert any(len(pairs) > 1 for pairs in before), "the fixture should hold an ambiguous proof"
+
+
+def test_match_candidates_survive_dask_default_strings() -> None:
+    """dask's default ``dataframe.convert-string`` turns the two list columns into the text of the lists: a
+    newcomer's ``candidate_pairs`` then returned [] for an ambiguous proof, silently (session 18)."""
+    dd = pytest.importorskip("dask.dataframe")
+    result = FUNCTIONS["match"]()
+    back = dd.from_pandas(result, npartitions=2).compute()
+    before = [rk.candidate_pairs(row) for _, row in result.iterrows()]
+    after = [rk.candidate_pairs(row) for _, row in back.iterrows()]
+    assert before == after
+    assert any(len(pairs) > 1 for pairs in before), "the fixture should hold an ambiguous proof"
+
+
+@pytest.mark.parametrize(
+    ("ids", "confidences"),
+    [("['T1' 'T2']", "[0.6 0.3]"), ("T1", "[0.6]"), ("['T1']", "['x']"), ("[__import__('os')]", "[1]")],
+)
+def test_candidate_text_that_is_no_list_is_refused(ids: str, confidences: str) -> None:
+    with pytest.raises(rk.SchemaError, match="candidate_"):
+        rk.candidate_pairs({"candidate_txn_ids": ids, "candidate_confidences": confidences})
+
+
+def test_proofs_raw_survives_parquet_and_dask_for_the_matcher() -> None:
+    """``raw`` holds evidence (an SMS's 3-digit card tail, the export a wallet record came from). After Parquet
+    (as JSON text, docs/proofs.md) or dask (its str of a dict) it was text, and silently no evidence."""
+    dd = pytest.importorskip("dask.dataframe")
+    proofs = _proofs()
+    assert proofs["raw"].map(lambda r: isinstance(r, dict)).all()
+    as_json = proofs.assign(raw=proofs["raw"].map(json.dumps))
+    buffer = io.BytesIO()
+    as_json.to_parquet(buffer)
+    from receiptkit.schema import validate_proofs
+
+    for back in (
+        pd.read_parquet(io.BytesIO(buffer.getvalue())),
+        dd.from_pandas(proofs, npartitions=2).compute(),
+    ):
+        assert validate_proofs(back)["raw"].tolist() == proofs["raw"].tolist()
+    with pytest.raises(rk.SchemaError, match="raw") as caught:
+        validate_proofs(proofs.assign(raw="not a dict"))
+    assert caught.value.row == 1 and caught.value.column == "raw"

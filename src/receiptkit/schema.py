@@ -768,6 +768,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     if empty_ids.any():
         index = empty_ids.idxmax()
         raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
+    out["raw"] = _raw_dicts(out)
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
     out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
     out = _mask_card_ids(out, "proofs")
@@ -775,6 +776,43 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     _check_last4(out)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
+
+
+def _raw_dicts(out: pd.DataFrame) -> pd.Series:
+    """``raw`` as dicts again where a round trip made them text: JSON (what Parquet needs, docs/proofs.md) or
+    the text of a dict (dask's default ``dataframe.convert-string`` turns a column of dicts into ``str(dict)``).
+
+    The matcher reads evidence from ``raw`` (a card's 3-digit tail, the export a wallet record came from): text
+    there was silently no evidence. Text that is neither is refused, naming the row.
+    """
+    import ast
+    import json
+
+    raw = out["raw"]
+    values = raw.to_numpy(dtype=object)
+    texts = [k for k, v in enumerate(values) if isinstance(v, str)]
+    if not texts:
+        return raw
+    values = values.copy()
+    for k in texts:
+        text = values[k].strip()
+        parsed: Any = None
+        if not text:
+            values[k] = None
+            continue
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            try:  # a Python literal only: ast.literal_eval evaluates no code
+                parsed = ast.literal_eval(text) if text.startswith("{") else None
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                parsed = None
+        if not isinstance(parsed, dict):
+            raise SchemaError(
+                "raw must be a dict (or its JSON text)", row=k + 1, column="raw", value=text[:80]
+            )
+        values[k] = parsed
+    return pd.Series(values, index=raw.index, dtype=object)
 
 
 def _proof_window_end(out: pd.DataFrame) -> pd.Series:

@@ -69,3 +69,41 @@ def test_a_rate_that_is_not_a_number_is_refused_in_one_line(demo_dir, tmp_path):
             done.output,
         )
         assert "Traceback" not in done.output
+
+
+def test_a_card_number_pasted_as_a_rate_is_refused_and_never_echoed(demo_dir, tmp_path):
+    # a newcomer (session 18) pasted a card number into --fx: it was taken as a rate and printed whole in the
+    # `reprint with:` line, where every other option's card number is masked
+    for name in ("journal.csv", "proofs.csv"):
+        shutil.copy(demo_dir / name, tmp_path / name)
+    pan = "6217000010012345677"  # Luhn-valid
+    for rate in (f"HKD:CNY={pan}", f"HKD:{pan}=0.92", "HKD:CNY=1e9"):
+        args = ["find", "--journal", str(tmp_path / "journal.csv"), "--amount", "368", "--currency", "CNY"]
+        done = CliRunner().invoke(
+            app, [*args, "--time", "2026-11-18 08:11", "--last4", "9403", "--fx", rate], terminal_width=250
+        )
+        assert done.exit_code == 2, (rate, done.output)
+        assert pan not in done.output and "1234567" not in done.output, done.output
+        assert "--fx" in done.output
+    kept = CliRunner().invoke(
+        app,
+        [*args, "--time", "2026-11-18 08:11", "--last4", "9403", "--fx", "VND:KWD=0.0000125"],
+        terminal_width=250,
+    )
+    assert kept.exit_code in (0, 1) and "error" not in kept.output, (
+        kept.output
+    )  # a real pair far from 1 is a rate
+
+
+def test_the_policy_refuses_a_rate_no_currency_pair_has() -> None:
+    from decimal import Decimal
+
+    import pytest
+
+    import receiptkit as rk
+
+    with pytest.raises(rk.PolicyError, match="fx_rates"):
+        rk.MatchPolicy(fx_rates={("CNY", "HKD"): Decimal("6217000010012345677")})
+    with pytest.raises(rk.PolicyError, match="fx_rates"):
+        rk.MatchPolicy(fx_rates={("CNY", "HKD"): Decimal("NaN")})
+    assert rk.MatchPolicy(fx_rates={("KWD", "IRR"): Decimal("137000")}).fx_rates

@@ -102,3 +102,19 @@ def test_a_journal_without_zones_by_txn_id_names_the_tz_option(demo_dir, tmp_pat
     )
     assert refused.exit_code == 2
     assert "--tz" in refused.output and "tz=" not in refused.output, refused.output
+
+
+def test_find_says_the_zone_and_the_day_order_a_refused_time_was_read_in(demo_dir):
+    # a newcomer (session 18): a Hong Kong clerk's "3/11 16:24" was read as 11 March; `find` said UNMATCHED and
+    # only suggested a billing rate, never --tz or --dayfirst (reprint's refusal did)
+    row = _hong_kong_sale(demo_dir)
+    args = ["find", "--journal", str(demo_dir / "journal.csv"), *_day_first(row), "--no-learned", "--no-cache"]
+    alone = _invoke(*args)
+    assert alone.exit_code == 1, alone.output
+    assert "--tz was not given" in alone.output and "month first" in alone.output, alone.output
+    assert "--tz ZONE" in alone.output and "--dayfirst" in alone.output
+    for extra in (["--tz", "Asia/Hong_Kong"], ["--dayfirst"]):
+        done = _invoke(*args, *extra)
+        assert "--tz was not given" not in done.output or "month first" not in done.output, done.output
+        if extra[0] == "--tz":
+            assert done.exit_code == 0 and "MATCHED" in done.output, done.output

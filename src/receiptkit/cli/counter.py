@@ -67,12 +67,13 @@ def find(
         ),
     ] = None,
     tz: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="Time zone of --time, and of journal times written without one (Asia/Shanghai, +08:00, UTC+8).",
+            help="Time zone of --time, and of journal times written without one (Asia/Shanghai, +08:00, UTC+8; "
+            f"default {DEFAULT_TZ}).",
             callback=checked_zone(),
         ),
-    ] = DEFAULT_TZ,
+    ] = None,
     dayfirst: DayfirstOption = None,
     proof_file: Annotated[
         Path | None,
@@ -125,6 +126,7 @@ def find(
     from receiptkit.cli.reconcile import beyond_note, learned_for
     from receiptkit.reprinting import DEFAULT_AUDIT, slip_zone
 
+    given_tz, tz = tz, tz or DEFAULT_TZ  # whether the clerk named a zone is said when nothing matched
     if (
         audit is None and Path(DEFAULT_AUDIT).is_file()
     ):  # as `reprint` reads it: the same aliases, the same verdict
@@ -181,6 +183,10 @@ def find(
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
         )
+    if status != "matched":  # the zone a time was read in first: a Hong Kong clerk's 3/11 read as 11 March
+        zone_note = _zone_note(given_tz, proof.iloc[0], dayfirst)
+        if zone_note:
+            console.print(escape(zone_note), highlight=False, soft_wrap=True)
     if status == "unmatched":
         hint = _rate_hint(log, proof.iloc[0], kept.policy(_fx_policy(fx)))
         if hint:
@@ -205,6 +211,8 @@ def find(
             soft_wrap=True,
         )
     if status == "matched":
+        from receiptkit.pan import mask_pans_in_text
+
         command = [
             "receiptkit",
             "reprint",
@@ -216,7 +224,7 @@ def find(
             *(["--learned", str(learned)] if learned is not None and use_learned else []),
             *([] if use_learned else ["--no-learned"]),
             *(["--audit", str(audit)] if audit is not None else []),
-            *[part for rate in fx or [] for part in ("--fx", rate)],
+            *[part for rate in fx or [] for part in ("--fx", mask_pans_in_text(rate))],
         ]
         console.print(
             f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf"
@@ -1008,6 +1016,31 @@ def _check_suffixes(*, pdf: Path | None, png: Path | None) -> None:
                 )
 
 
+def _zone_note(tz: str | None, proof: pd.Series, dayfirst: bool | None = None) -> str:
+    """When ``--tz`` was not given and the proof has a time or date: the zone it was read in (and so, unless
+    ``--dayfirst``/``--monthfirst`` was given, the order of a numeric day and month), and what to type; else
+    ``""``."""
+    import pandas as pd
+
+    if tz is not None:
+        return ""
+    read = _when(proof.get("ts"), str(proof.get("ts_precision") or ""), DEFAULT_TZ)
+    if not read and pd.notna(proof.get("date")):
+        read = pd.Timestamp(proof["date"]).strftime("%Y-%m-%d")
+    if not read:  # a proof with no time: the zone changed nothing
+        return ""
+    if dayfirst is not None:
+        return (
+            f"--tz was not given, so the proof's time was read in {DEFAULT_TZ} (as {read}); if the shop or the "
+            "customer's record is in another zone, give it with --tz ZONE (e.g. --tz Asia/Hong_Kong)"
+        )
+    return (
+        f"--tz was not given, so the proof's time was read in {DEFAULT_TZ} (as {read}; a numeric date such as "
+        "3/11 month first); if the shop or the customer's record is in another zone, give it with --tz ZONE "
+        "(e.g. --tz Asia/Hong_Kong: 3/11 is then 3 November), or --dayfirst"
+    )
+
+
 def _with_zone_hint(exc: ReprintRefused, tz: str | None, proof: pd.Series | None) -> ReprintRefused:
     """A proof refused as matching nothing (or several) when ``--tz`` was not given: say the zone its time
     was read in and what to type.
@@ -1016,20 +1049,12 @@ def _with_zone_hint(exc: ReprintRefused, tz: str | None, proof: pd.Series | None
     Hong Kong clerk's ``1/11/2026 08:00`` is then 11 January in Shanghai, and the proof matches nothing. The
     refusal says so, instead of leaving the clerk to guess why ``find --tz ...`` matched it.
     """
-    import pandas as pd
-
     if tz is not None or proof is None or exc.rule not in ("ambiguous", "unmatched"):
         return exc
-    read = _when(proof.get("ts"), str(proof.get("ts_precision") or ""), DEFAULT_TZ)
-    if not read and pd.notna(proof.get("date")):
-        read = pd.Timestamp(proof["date"]).strftime("%Y-%m-%d")
-    if not read:  # a proof with no time: the zone changed nothing
+    hint = _zone_note(tz, proof)
+    if not hint:
         return exc
-    hint = (
-        f"--tz was not given, so the proof's time was read in {DEFAULT_TZ} (as {read}); if the shop or the "
-        "customer's record is in another zone, give it with --tz ZONE (e.g. --tz Asia/Hong_Kong), as the "
-        "`reprint with:` line of find does"
-    )
+    hint += ", as the `reprint with:` line of find does"
     return ReprintRefused(
         f"{exc.reason.removeprefix(f'[{exc.rule}] ')}; {hint}",
         rule=exc.rule,

@@ -187,6 +187,9 @@ def parse_fx(items: Sequence[str]) -> dict[tuple[str, str], Decimal]:
     >>> parse_fx(["HKD:CNY=0.92"])
     {('HKD', 'CNY'): Decimal('0.92')}
     """
+    from receiptkit.matching.policy import MAX_FX_RATE, MIN_FX_RATE
+    from receiptkit.pan import mask_pans_in_text
+
     rates: dict[tuple[str, str], Decimal] = {}
     for item in items:
         pair, _, rate = item.partition("=")
@@ -199,7 +202,14 @@ def parse_fx(items: Sequence[str]) -> dict[tuple[str, str], Decimal]:
             value = Decimal(0)
         if len(journal_cur.strip()) != 3 or len(proof_cur.strip()) != 3 or value <= 0:
             raise typer.BadParameter(
-                f"{item!r}: write JOURNAL_CURRENCY:PROOF_CURRENCY=RATE, e.g. HKD:CNY=0.92", param_hint="--fx"
+                f"--fx {mask_pans_in_text(repr(item))}: write JOURNAL_CURRENCY:PROOF_CURRENCY=RATE, e.g. HKD:CNY=0.92",
+                param_hint="--fx",
+            )
+        if not MIN_FX_RATE < value < MAX_FX_RATE:  # a card number pasted as a rate (a newcomer, session 18)
+            raise typer.BadParameter(
+                f"--fx {mask_pans_in_text(pair.strip())}: a rate of {len(rate.strip())} characters is no billing "
+                f"rate (it must lie between {MIN_FX_RATE:f} and {MAX_FX_RATE:f}), e.g. HKD:CNY=0.92",
+                param_hint="--fx",
             )
         rates[(journal_cur.strip().upper(), proof_cur.strip().upper())] = value
     return rates

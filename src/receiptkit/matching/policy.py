@@ -320,10 +320,30 @@ class MatchPolicy:
             _check(name, getattr(self, name), low=0.0)
         _check_payees("wallet_payees", self.wallet_payees, learned=False)
         _check_payees("wallet_payees_learned", self.wallet_payees_learned, learned=True)
+        for pair, rate in dict(self.fx_rates or {}).items():
+            check_fx_rate(rate, f"fx_rates[{pair!r}]")
 
     def replace(self, **changes: object) -> MatchPolicy:
         """A copy with some parameters changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+MIN_FX_RATE = Decimal("1e-9")
+MAX_FX_RATE = Decimal("1e9")
+"""The billing rates accepted (units of the proof's currency per unit of the journal's): every real pair of
+currencies lies far inside; a card number pasted as a rate (13-19 digits) lies outside."""
+
+
+def check_fx_rate(rate: object, name: str) -> Decimal:
+    """``rate`` as a Decimal strictly between :data:`MIN_FX_RATE` and :data:`MAX_FX_RATE`, else a PolicyError
+    naming ``name`` (the rate's digits are not echoed: a card number pasted there must not reach a message)."""
+    try:
+        value = rate if isinstance(rate, Decimal) else Decimal(str(rate))
+    except (ArithmeticError, ValueError, TypeError):
+        value = Decimal("NaN")
+    if not value.is_finite() or not MIN_FX_RATE < value < MAX_FX_RATE:
+        raise PolicyError(f"{name} must be a billing rate between {MIN_FX_RATE:f} and {MAX_FX_RATE:f}")
+    return value
 
 
 def _check_payees(name: str, entries: object, learned: bool) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from receiptkit.errors import SchemaError
 from receiptkit.matching.comparators import later_event_rows
 from receiptkit.matching.decide import _FAILED, _posteriors, _segment, _Weighed
 from receiptkit.matching.evidence import FIELDS, Evidence, ProofArrays, score
@@ -42,7 +43,10 @@ def candidate_pairs(row: Any) -> list[tuple[str, float]]:
 
     Reads the two list columns ``candidate_txn_ids`` and ``candidate_confidences`` of a
     row of :func:`receiptkit.match` (also after a Parquet round trip, which turns the
-    lists into arrays). A row without them gives ``[]``.
+    lists into arrays, and after dask's default ``dataframe.convert-string``, which turns
+    them into the text of the lists). A row without them gives ``[]``; a value that is no
+    list, array or list's text raises :class:`~receiptkit.errors.SchemaError` (never an
+    empty list for candidates that are there).
 
     >>> candidate_pairs({"candidate_txn_ids": ["T1", "T2"], "candidate_confidences": [0.6, 0.3]})
     [('T1', 0.6), ('T2', 0.3)]
@@ -51,8 +55,13 @@ def candidate_pairs(row: Any) -> list[tuple[str, float]]:
         ids, confidences = row["candidate_txn_ids"], row["candidate_confidences"]
     except (KeyError, IndexError, TypeError):
         return []
-    if ids is None or confidences is None or isinstance(ids, str) or isinstance(confidences, str):
+    if ids is None or confidences is None:
         return []
+    if isinstance(ids, str) or isinstance(confidences, str):
+        ids, confidences = (
+            _listed(ids, "candidate_txn_ids", str),
+            _listed(confidences, "candidate_confidences", float),
+        )
     try:
         ids, confidences = list(ids), list(confidences)
     except TypeError:  # a missing value (NaN) instead of a list
@@ -60,6 +69,32 @@ def candidate_pairs(row: Any) -> list[tuple[str, float]]:
     if len(ids) != len(confidences):
         raise ValueError("candidate_txn_ids and candidate_confidences differ in length")
     return [(str(t), float(c)) for t, c in zip(ids, confidences, strict=True)]
+
+
+def _listed(value: Any, column: str, kind: type) -> list[Any]:
+    """The list a text cell holds (``"['T1', 'T2']"``, ``"[0.6, 0.3]"``: dask's ``str`` of a list), strictly."""
+    import ast
+
+    if not isinstance(value, str):
+        return list(value)
+    text = value.strip()
+    try:
+        parsed = ast.literal_eval(text) if text.startswith("[") else None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        parsed = None
+    ok = isinstance(parsed, list) and all(
+        isinstance(v, str) if kind is str else isinstance(v, int | float) and not isinstance(v, bool)
+        for v in parsed
+    )
+    if not ok or not isinstance(parsed, list):
+        raise SchemaError(
+            f"{column} is text that is no list of {'ids' if kind is str else 'numbers'} (a list column turned "
+            "into text, e.g. numpy's '['T1' 'T2']'): keep the lists, e.g. dask.config.set("
+            "{'dataframe.convert-string': False})",
+            column=column,
+            value=text[:80],
+        )
+    return list(parsed)
 
 
 def _money(amount: int, currency: str) -> str:
