@@ -216,3 +216,32 @@ def test_a_card_number_in_a_money_field_is_refused_without_quoting_it(text) -> N
 
 def test_a_large_amount_that_is_no_card_is_still_read() -> None:
     assert parse_amount("4222222222221.00", "CNY").minor == 422222222222100  # Luhn fails: no card
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("128块", 12800),
+        ("128块钱", 12800),
+        ("1288元整", 128800),
+        ("128.5元整", 12850),
+        ("128块整", 12800),
+        ("3块5", 350),
+        ("3块5毛", 350),
+        ("3元5角", 350),
+        ("1,288块", 128800),
+    ],
+)
+def test_yuan_as_spoken_at_a_counter(text: str, minor: int) -> None:
+    # a newcomer (session 18): "128块" was "not an amount" and "1288元整" blamed "a space inside the amount"
+    assert parse_amount(text) == Money(minor, "CNY")
+
+
+def test_kuai_is_the_unit_of_the_currency_given() -> None:
+    assert parse_amount("100块", "HKD") == Money(10000, "HKD")
+
+
+@pytest.mark.parametrize("text", ["3块55", "3块5毛2", "12元3角4分", "块"])
+def test_spoken_forms_that_are_not_one_digit_of_jiao_are_refused(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse_amount(text)

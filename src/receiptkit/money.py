@@ -436,8 +436,13 @@ def format_minor(minor: int, currency: str, *, thousands: bool = False) -> str:
 # Symbols and words stripped from around the number, with the currency they imply.
 _AFFIX_RE = re.compile(
     r"人民币|港币|港元|美元|欧元|日元|英镑|RMB|CNY|HKD|USD|EUR|JPY|GBP|KWD|[A-Z]{3}(?=[\d\s.,-])"
-    r"|HK\$|US\$|[¥￥$€£元]",
+    r"|HK\$|US\$|[¥￥$€£元块]",
 )
+# Spoken yuan at a counter: "128块", "128块钱", "1288元整" (整: "exactly", as written on receipts and cheques),
+# "3块5" / "3块5毛" / "3元5角" (3.50: one digit after 块/元 is jiao). Only these: "3块55", "3块5毛2" are refused.
+_SPOKEN_JIAO_RE = re.compile(r"^([0-9][0-9,]*)\s*([元块])\s*([0-9])\s*[毛角]?\s*钱?$")
+_SPOKEN_BETWEEN_RE = re.compile(r"[0-9]\s*[元块]\s*[0-9]")
+_SPOKEN_END_RE = re.compile(r"(?<=[元块])\s*(?:钱\s*)?整$|(?<=块)\s*钱$")
 # A grouped number's first group never starts with 0: "0,001" is a decimal point typed as a comma
 # or a digit lost, never 1.00 (no exporter groups a number led by zeros).
 _NUMBER_RE = re.compile(r"^[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]*)?$|^\.[0-9]+$")
@@ -485,7 +490,8 @@ def parse_amount(
 
     Accepts thousands separators (``"1,234.50"``), currency symbols and words
     before or after (``"¥128.50"``, ``"128.5元"``, ``"CNY 13.50"``,
-    ``"$8.00"``), signs in front (``"-25.00"``, ``"+10.00"``, ``"-$8.00"``,
+    ``"$8.00"``), yuan as spoken at a counter (``"128块"``, ``"128块钱"``,
+    ``"1288元整"``, ``"3块5"`` is 3.50), signs in front (``"-25.00"``, ``"+10.00"``, ``"-$8.00"``,
     ``"($8.00)"``), full-width digits and padding. A sign after the number
     (``"25.00-"``) is refused: no export read here writes one, and reading
     it either way could be silently wrong. With
@@ -514,6 +520,12 @@ def parse_amount(
     if not cleaned:
         raise AmountError("empty amount", value=text)
 
+    cleaned = _SPOKEN_END_RE.sub("", _SPOKEN_JIAO_RE.sub(r"\1.\3\2", cleaned))
+    if _SPOKEN_BETWEEN_RE.search(cleaned):
+        raise AmountError(
+            "digits after 元/块 other than one digit of jiao ('3块5' is 3.50): type the amount with a decimal point",
+            value=text,
+        )
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative = True
@@ -527,6 +539,8 @@ def parse_amount(
         given = currency.upper() if currency else None
         if token == "¥":
             code = given if given in ("CNY", "JPY") else "CNY"
+        elif token == "块":  # the spoken unit of whatever currency is meant: yuan unless told otherwise
+            code = given or "CNY"
         elif token == "$" and given is not None and given.endswith("D"):
             code = given  # HKD, AUD, SGD, ... all write "$"
         else:

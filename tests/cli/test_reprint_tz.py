@@ -108,7 +108,14 @@ def test_find_says_the_zone_and_the_day_order_a_refused_time_was_read_in(demo_di
     # a newcomer (session 18): a Hong Kong clerk's "3/11 16:24" was read as 11 March; `find` said UNMATCHED and
     # only suggested a billing rate, never --tz or --dayfirst (reprint's refusal did)
     row = _hong_kong_sale(demo_dir)
-    args = ["find", "--journal", str(demo_dir / "journal.csv"), *_day_first(row), "--no-learned", "--no-cache"]
+    args = [
+        "find",
+        "--journal",
+        str(demo_dir / "journal.csv"),
+        *_day_first(row),
+        "--no-learned",
+        "--no-cache",
+    ]
     alone = _invoke(*args)
     assert alone.exit_code == 1, alone.output
     assert "--tz was not given" in alone.output and "month first" in alone.output, alone.output
