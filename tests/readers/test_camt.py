@@ -172,3 +172,22 @@ def test_a_signed_amt_is_a_bad_row_named_by_its_element_not_the_whole_file(sampl
     with pytest.warns(RejectedRowsWarning):
         frame = read_proofs(damaged, name="c.xml", strict=False)
     assert len(frame) == 2 and rejected(frame)["row"].tolist() == [line]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("1,234", "EUR"), ("1,234", "KWD"), ("12,50", "EUR"), ("1,234.50", "EUR")]
+)
+def test_a_comma_in_an_amount_is_refused_never_read_as_a_separator(amount, currency):
+    # clean room 10 (session 18): <Amt>1,234</Amt> was read as 1,234.00 (and 1,234.000 KWD): a decimal comma
+    # read as a thousands separator, a thousand times the amount. ISO 20022 amounts are plain decimals.
+    entry = (
+        f'<Ntry><Amt Ccy="{currency}">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        "<BookgDt><Dt>2026-11-20</Dt></BookgDt></Ntry>"
+    )
+    with pytest.raises(ProofError, match="comma") as info:
+        camt.read(_camt("02", entry), name="s.xml")
+    assert info.value.column == "Amt" and info.value.row is not None
+    plain = entry.replace(amount, "1234.50" if currency == "EUR" else "1234.500")
+    assert camt.read(_camt("02", plain), name="s.xml")["amount_minor"].tolist() == [
+        123450 if currency == "EUR" else 1234500
+    ]
