@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from pathlib import Path
@@ -306,6 +307,24 @@ def test_canonical_csv_and_parquet(tmp_path: Path) -> None:
     journal = read_journal(parquet, tz="Asia/Shanghai")
     _check_canonical(journal)
     assert journal["source"].iloc[0] == str(parquet)
+
+
+def test_canonical_parquet_uploaded_as_bytes_or_a_file_object(tmp_path: Path) -> None:
+    # clean room 10 (session 18): a Parquet journal handed over as an upload (bytes, a binary file object) was
+    # refused as 'format not recognised', though the same file read from its path
+    parquet = tmp_path / "journal.parquet"
+    CANONICAL.to_parquet(parquet)
+    from_path = read_journal(parquet, tz="Asia/Shanghai")
+    data = parquet.read_bytes()
+    for given in (data, io.BytesIO(data)):
+        journal = read_journal(given, tz="Asia/Shanghai")
+        _check_canonical(journal)
+        assert journal.drop(columns="source").equals(from_path.drop(columns="source"))
+    with open(parquet, "rb") as handle:
+        assert read_journal(handle, tz="Asia/Shanghai")["source"].iloc[0] == str(parquet)
+    with pytest.raises(JournalError, match="Parquet") as info:
+        read_journal(data[: len(data) // 2], tz="Asia/Shanghai")  # a cut upload: refused, never half read
+    assert "BytesIO" not in str(info.value)
 
 
 def test_sqlite3_query() -> None:

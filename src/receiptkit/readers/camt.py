@@ -224,7 +224,9 @@ def _row(entry: Any, line: int, tz: str | None) -> dict[str, Any]:
     if amount_node is None or not (amount_node.text or "").strip():
         raise ProofError("entry without <Amt>", column="Amt")
     currency = amount_node.get("Ccy")
-    if "," in amount_node.text:  # ISO 20022 amounts are xs:decimal: '1,234' is 1234 or 1.234, never read either way
+    if (
+        "," in amount_node.text
+    ):  # ISO 20022 amounts are xs:decimal: '1,234' is 1234 or 1.234, never read either way
         raise ProofError(
             "a comma in <Amt>: CAMT writes amounts as plain decimals with a point (ISO 20022), so a comma is "
             "neither a thousands separator nor a decimal mark it can be read as",

@@ -245,7 +245,7 @@ def _proofs_header(source: Any, encoding: str | None) -> bool:
     return any(row >= _PROOF_ONLY and {"ts", "amount_minor"} <= row and "txn_id" not in row for row in rows)
 
 
-def _read_parquet(source: Any) -> pd.DataFrame:
+def _read_parquet(source: Any, name: str | None = None) -> pd.DataFrame:
     """``pandas.read_parquet``, with text columns straight into :data:`~receiptkit.schema.STRING`.
 
     Text stays in Arrow memory instead of becoming one Python object per cell (pandas 2 reads a
@@ -274,7 +274,7 @@ def _read_parquet(source: Any) -> pd.DataFrame:
         # one chunk per column: every later pass over a column would otherwise join its row groups again
         frame = table.combine_chunks().to_pandas(types_mapper=text_as_string)
     except Exception as exc:
-        raise JournalError(f"not a readable Parquet file ({exc})", file=str(source)) from None
+        raise JournalError(f"not a readable Parquet file ({exc})", file=name or str(source)) from None
     for name, cover in covers.items():
         remember_values(arrow_text(frame[name]), cover)
     return frame
@@ -557,6 +557,9 @@ def _read(
         frame_source, name = _read_sql(source, con), _sql_name(source)
     elif _suffix(source) in _TEXT_SUFFIXES:
         frame_source, name = _read_parquet(source), str(source)
+    elif isinstance(source, bytes | bytearray) and bytes(source[:4]) == b"PAR1":  # Parquet's magic: an upload
+        name = opened or source_name(source)
+        frame_source = _read_parquet(io.BytesIO(bytes(source)), name)
     else:
         name = opened or source_name(source)
     chosen = _choose(frame_source if frame_source is not None else source, preset, mapping, name, encoding)
