@@ -25,6 +25,7 @@ refund-only batch is negative); ``net_minor`` is always ``gross_minor - fee_mino
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Sequence
@@ -634,6 +635,11 @@ def read_settlement(
     if unreadable:
         raise SettlementError(unreadable, file=name)
     try:
+        if isinstance(
+            source, io.IOBase
+        ):  # an upload: read once (telling the layout read it to its end before)
+            data = source.read()
+            source = data.encode("utf-8") if isinstance(data, str) else data
         return _read_settlement(source, format, tz, strict, currency, name)
     except OSError as exc:  # the file is there but fails to read (permissions, I/O)
         raise SettlementError(read_failure(exc), file=name) from None
