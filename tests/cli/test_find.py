@@ -341,3 +341,27 @@ def test_a_warning_at_the_command_line_is_one_line_without_python_internals(demo
     lines = [line for line in err.splitlines() if "card number" in line.lower()]
     assert lines and all(line.startswith("warning: ") for line in lines), err
     assert "warnings.warn" not in err and ".py:" not in err and "6225880112345674" not in err, err
+
+
+def test_a_name_that_cannot_be_weighed_is_said_not_passed_over(demo_dir, journal):
+    # a newcomer (session 18): `--merchant Starbucks` on a 海底捞 sale was MATCHED at 100 % and the name was mentioned
+    # nowhere (a Latin name against a Chinese one weighs nothing either way); the clerk must be told to check it
+    row = _chinese_card_sale(journal)
+    args = ["find", "--journal", str(demo_dir / "journal.csv"), *_evidence(row), "--last4", row["card_last4"]]
+    named = [
+        *args[: args.index("--merchant")],
+        "--merchant",
+        "Starbucks",
+        *args[args.index("--merchant") + 2 :],
+    ]
+    result = CliRunner().invoke(app, [*named, "--ref", row["rrn"]], terminal_width=250)
+    assert result.exit_code == 0 and "MATCHED" in result.output, result.output
+    assert "the name given (Starbucks) was not weighed" in result.output
+    assert "check that the customer's proof names this shop" in result.output
+    assert "only this proof's own reference ties it to this shop" in result.output  # its RRN taught the name
+    without_ref = CliRunner().invoke(app, named, terminal_width=250)
+    if "MATCHED" in without_ref.output:
+        assert "(Starbucks) was not weighed: neutral" not in without_ref.output
+        assert "STARBUCKS is in Latin letters" in without_ref.output
+    same = CliRunner().invoke(app, [*args, "--ref", row["rrn"]], terminal_width=250)
+    assert "was not weighed" not in same.output  # the shop's own name weighs

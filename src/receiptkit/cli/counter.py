@@ -191,6 +191,9 @@ def find(
         hint = _rate_hint(log, proof.iloc[0], kept.policy(_fx_policy(fx)))
         if hint:
             console.print(escape(hint), highlight=False, soft_wrap=True)
+    unweighed = _unweighed_name(ranked, verdict, kept, aliases) if status == "matched" else ""
+    if unweighed:
+        console.print(escape(unweighed), highlight=False, soft_wrap=True)
     below = _below_reprint_minimum(verdict, proof.iloc[0])
     if below:
         console.print(f"[bold]{escape(below)}[/]", highlight=False, soft_wrap=True)
@@ -234,6 +237,39 @@ def find(
         )
     else:
         raise typer.Exit(EXIT_FOUND_PROBLEM)
+
+
+def _unweighed_name(ranked: pd.DataFrame, verdict: Mapping[str, Any], kept: Any, aliases: Any) -> str:
+    """A shop's name the clerk gave that the match could not weigh (``neutral``: a Latin name against a Chinese
+    one, a name of no known shop), or that only this proof's own reference made a name of the sale's shop (an
+    alias learned from the one proof looked up, not known before: the proof vouching for itself): said, so that
+    the clerk checks it, instead of matching as if unsaid."""
+    import receiptkit as rk
+    from receiptkit.matching.comparators import alias_key
+
+    try:
+        table = rk.explain(ranked, str(verdict["proof_id"])).set_index("field")
+        row = table.loc["merchant"]
+    except (KeyError, ReceiptkitError):
+        return ""
+    level, given = str(row.get("best_level")), str(row.get("proof_value") or "").strip()
+    if not given or level not in ("neutral", "alias"):
+        return ""
+    if level == "alias":
+        shop, key = str(row.get("best_value")), alias_key(given)
+        known = [
+            *(getattr(kept, "merchant_aliases", None) or {}).get(shop, []),
+            *(aliases or {}).get(shop, []),
+        ]
+        if key in {alias_key(str(a)) for a in known}:
+            return ""  # a name earlier runs or the register gave this shop
+        why = "only this proof's own reference ties it to this shop"
+    else:
+        why = str(row.get("best_note") or "").removeprefix("neutral — ").strip()
+    return (
+        f"the name given ({row['proof_value']}) was not weighed{': ' + why if why else ''}; the sale is "
+        f"{row.get('best_value')}: check that the customer's proof names this shop"
+    )
 
 
 def _earlier_duplicates_note(
