@@ -31,6 +31,10 @@ rule           refuses
 ``declined``   a declined transaction
 ``reversed``   a reversed transaction
 ``voided``     a voided transaction, or a sale voided afterwards
+``refunded``   a sale refunded in full afterwards (approved refunds whose
+               ``original_txn_id`` is the sale, :func:`receiptkit.refunds.refund_state`);
+               overridden, and always for a partly refunded sale, the slip
+               carries a ``REFUNDED 已退款`` / ``PARTLY REFUNDED 部分退款`` line
 ``reprint_cap`` more reprints of one transaction than ``ReprintPolicy.cap``
 ``after_loss`` a transaction on a terminal after its reported loss, replacement
                or closing (the journal's ``after_loss`` column, or the terminal
@@ -70,6 +74,7 @@ import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
 from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
+from receiptkit.refunds import RefundState, refund_state
 from receiptkit.verification import canonical_fields, load_key
 
 __all__ = [
@@ -90,6 +95,7 @@ RULES = (
     "declined",
     "reversed",
     "voided",
+    "refunded",
     "reprint_cap",
     "after_loss",
     "source_conflict",
@@ -558,6 +564,24 @@ def _violations(
     return found
 
 
+def _refunded(row: pd.Series, refunds: RefundState | None) -> list[tuple[str, str]]:
+    """The ``refunded`` violation: the journal shows the sale refunded in full (a partial refund only marks the slip).
+
+    A duplicate is evidence of a payment; a copy of a sale whose money was given back, without a mark, can
+    claim it again (newcomer 18, finding F6). Overridden, the slip says ``REFUNDED 已退款 ...``.
+    """
+    if refunds is None or not refunds.full:
+        return []
+    return [
+        (
+            "refunded",
+            f"transaction {refunds.text(slip_zone(row))}: a duplicate would show a payment whose money was given "
+            "back. One that must be printed anyway (e.g. for the sale and its refund together) needs the rule "
+            "overridden with the reason (override 'refunded'; --override refunded); the slip then says REFUNDED",
+        )
+    ]
+
+
 def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
     """The ``after_loss`` violation: the row is marked so, or the register puts it after the terminal's cutoff."""
     from receiptkit.terminals.register import cutoff_of
@@ -805,7 +829,8 @@ def reprint(
         else str(_value(verdict if verdict is not None else {}, "proof_id") or "?")
     )
 
-    violations = _violations(row, verdict, journal, policy) + _after_loss(row, log)
+    refunds = None if row.empty else refund_state(row, journal)
+    violations = _violations(row, verdict, journal, policy) + _refunded(row, refunds) + _after_loss(row, log)
     violations += _same_proof(row, log, identification, summary)
     if policy.require_proof and identification.by != "proof":
         violations.append(
@@ -849,6 +874,7 @@ def reprint(
             reprint_no=reprint_no,
             verification=verification,
             status_note=status_note,
+            refund_note=None if refunds is None else refunds.slip_line(slip_zone(row)),
             remarks=(*remarks, *_rebuilt_remarks(sources)),
         )
 
@@ -887,6 +913,7 @@ def reprint(
             sources=sources,
             cap=None if "reprint_cap" in overrides else policy.cap,
             identification=identified,
+            details=None if refunds is None else refunds.details(),
         )
         retried = False
 

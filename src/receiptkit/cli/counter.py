@@ -179,6 +179,9 @@ def find(
         text = f"{more} more candidate{'s' if more != 1 else ''}"
         text += f", {weak} of them below {floor:.1%}" if weak else ""
         console.print(f"({text}; --top {len(ranked)} shows them)", highlight=False)
+    refund = verdict.get("refund") if status == "matched" else None
+    if refund:  # a duplicate of it is evidence of money given back: said before the reprint is offered
+        console.print(f"[bold red]{escape(_refund_words(refund))}[/]", highlight=False, soft_wrap=True)
     if verdict["ask"]:
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
@@ -231,7 +234,8 @@ def find(
         ]
         console.print(
             f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf"
-            + (" (refused as it is: rule same_proof, above)" if refused else ""),
+            + (" (refused as it is: rule same_proof, above)" if refused else "")
+            + (" (refused as it is: rule refunded, above)" if refund and refund["refund"] == "full" else ""),
             highlight=False,
             soft_wrap=True,
         )
@@ -270,6 +274,16 @@ def _unweighed_name(ranked: pd.DataFrame, verdict: Mapping[str, Any], kept: Any,
         f"the name given ({row['proof_value']}) was not weighed{': ' + why if why else ''}; the sale is "
         f"{row.get('best_value')}: check that the customer's proof names this shop"
     )
+
+
+def _refund_words(refund: Mapping[str, Any]) -> str:
+    """The line ``find`` prints for a matched sale the journal shows refunded (``verdict["refund"]``)."""
+    if refund["refund"] == "full":
+        return (
+            f"REFUNDED: {refund['text']}. reprint refuses a duplicate (rule refunded) unless overridden with the "
+            "reason (--override refunded); the slip then says REFUNDED 已退款"
+        )
+    return f"PARTLY REFUNDED: {refund['text']}. A duplicate says so on the slip (PARTLY REFUNDED 部分退款)"
 
 
 def _earlier_duplicates_note(

@@ -415,7 +415,9 @@ def find(
     ``verdict`` (``matched``, ``ambiguous`` or ``unmatched``), ``chosen`` (true
     on the one candidate a ``matched`` verdict picked) and the journal columns;
     ``attrs["verdict"]`` holds the one-row :func:`match` result as a dict of
-    plain values, and :func:`explain` takes the ranked frame. A candidate
+    plain values (with ``refund``: what the journal surely shows refunded of
+    the matched sale, :meth:`receiptkit.refunds.RefundState.details` and its
+    ``text``, or ``None``), and :func:`explain` takes the ranked frame. A candidate
     row can be passed to :func:`receiptkit.reprint`, which refuses it unless
     it is ``chosen``.
 
@@ -474,6 +476,7 @@ def find(
     if status == "unmatched":  # a time outside the journal's period says so (a hint, the verdict is the same)
         hint = outside_journal_hint(index, store.arrays)
         verdict["reason"] = f"{verdict['reason']}; {hint}" if hint else verdict["reason"]
+    verdict["refund"] = _refund_of_chosen(ranked, index.journal) if status == "matched" else None
     ranked.attrs["verdict"] = verdict
     ranked.attrs["clock_offsets"] = result.attrs["clock_offsets"]
     ranked.attrs["clock_segments"] = result.attrs["clock_segments"]
@@ -481,6 +484,23 @@ def find(
     ranked.attrs["policy"] = result.attrs["policy"]
     _keep_evidence(ranked, store)  # explain(ranked, proof_id) works as on a match result
     return ranked
+
+
+def _refund_of_chosen(ranked: pd.DataFrame, journal: pd.DataFrame) -> dict[str, Any] | None:
+    """What the journal surely shows refunded of the matched sale (:func:`receiptkit.refunds.refund_state`):
+    its :meth:`~receiptkit.refunds.RefundState.details` and ``text``; ``None`` when nothing (or unsure)."""
+    from receiptkit.refunds import refund_state
+
+    chosen = ranked[ranked["chosen"].astype(bool)]
+    if chosen.empty:
+        return None
+    row = chosen.iloc[0]
+    state = refund_state(row, journal)
+    if state is None:
+        return None
+    ts = row.get("ts")
+    zone = ts.tz if isinstance(ts, pd.Timestamp) else None
+    return {**state.details(), "text": state.text(zone)}
 
 
 def _verdict_values(result: pd.DataFrame) -> dict[str, Any]:

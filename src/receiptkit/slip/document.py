@@ -567,6 +567,7 @@ class Slip:
         status_note: str | None = None,
         remarks: Iterable[str] = (),
         pan_digits: str = "last4",
+        refund_note: str | None = None,
     ) -> Slip:
         """Build the duplicate slip of one canonical journal row.
 
@@ -577,7 +578,9 @@ class Slip:
         is the original row of a refund or void (its voucher, reference and date
         go into the remarks). ``verification`` is ``(code, qr_payload)``.
         ``status_note`` (e.g. ``"DECLINED"``) is printed large; a declined or
-        reversed row gets one automatically. ``pan_digits`` is ``"last4"`` or
+        reversed row gets one automatically. ``refund_note`` (``"REFUNDED 已退款 HKD 120.00 2026-11-02
+        (T00000021R)"``, :meth:`receiptkit.refunds.RefundState.slip_line`) is printed in reverse under it, on
+        every output. ``pan_digits`` is ``"last4"`` or
         ``"first6last4"``, never more than ``row["pan_masked"]`` shows.
         """
         name = template or _auto_template(row)
@@ -610,6 +613,9 @@ class Slip:
             note = fields["status"].upper()
         if note:
             fields["status_note"] = note
+        refund = _clean(refund_note)
+        if refund:
+            fields["refund_note"] = _mask_free_text(refund)
         if reprint_no is not None:
             fields["reprint_no"] = str(int(reprint_no))
         if verification is not None:
@@ -744,6 +750,9 @@ def build_blocks(
             note = fields.get("status_note")
             if note:
                 blocks.append(Text(note, align="center", bold=True, double=True, inverse=True))
+            refund = fields.get("refund_note")
+            if refund:  # a refunded sale: never a plain SALE duplicate
+                blocks.append(Text(refund, align="center", bold=True, inverse=True))
         elif kind == "sep":
             blocks.append(Separator())
         elif kind == "kv":

@@ -1,0 +1,179 @@
+"""A refunded sale is never reprinted as an ordinary SALE duplicate (newcomer 18, finding F6).
+
+Demo sale T00000021 (HKD 120.00) was refunded in full the next day by T00000021R; before, ``find`` said MATCHED
+100 % without a word of it and ``reprint`` printed ``TYPE: SALE ... HKD 120.00`` with nothing on the slip. A
+duplicate is evidence: a copy of a refunded sale without a mark can claim money that was given back. A fully
+refunded sale is refused (rule ``refunded``); overridden, and always for a partly refunded sale, the slip says so.
+A refund is linked to its sale only by its ``original_txn_id``; one that cannot be linked surely marks nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from receiptkit.audit import AuditLog
+from receiptkit.errors import ReprintRefused
+from receiptkit.refunds import refund_state
+from receiptkit.reprinting import RULES, reprint
+from receiptkit.schema import validate_journal
+
+KEY = "hex:" + "3f" * 32
+TZ = "Asia/Hong_Kong"
+
+
+@pytest.fixture(autouse=True)
+def merchant_key(monkeypatch):
+    monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
+
+
+def _row(
+    txn_id: str, ts: str, amount: int, txn_type: str = "sale", original: str | None = None, **more
+) -> dict:
+    return {
+        "txn_id": txn_id,
+        "merchant_id": "852000000000001",
+        "merchant_name": "HARBOUR BOOKS LTD",
+        "terminal_id": "13000001",
+        "ts": pd.Timestamp(ts, tz=TZ),
+        "amount_minor": amount,
+        "currency": "HKD",
+        "txn_type": txn_type,
+        "status": "approved",
+        "channel": "card",
+        "card_last4": "6826",
+        "original_txn_id": original,
+        **more,
+    }
+
+
+def _journal(*rows: dict) -> pd.DataFrame:
+    return validate_journal(pd.DataFrame(list(rows)))
+
+
+FULL = _journal(
+    _row("S1", "2026-11-01 09:39:10", 12000),
+    _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1"),
+)
+PART = _journal(
+    _row("S1", "2026-11-01 09:39:10", 12000),
+    _row("S1R", "2026-11-02 10:15:00", 2000, "refund", "S1"),
+)
+
+
+def _sale(journal: pd.DataFrame) -> pd.Series:
+    return journal[journal["txn_id"] == "S1"].iloc[0]
+
+
+def test_refund_state_full_and_partial():
+    full = refund_state(_sale(FULL), FULL)
+    assert full is not None and full.full and full.amount_minor == 12000
+    assert [r.txn_id for r in full.refunds] == ["S1R"]
+    assert full.slip_line() == "REFUNDED 已退款 HKD 120.00 2026-11-02 (S1R)"
+    part = refund_state(_sale(PART), PART)
+    assert part is not None and not part.full and part.amount_minor == 2000
+    assert part.slip_line() == "PARTLY REFUNDED 部分退款 HKD 20.00 of 120.00 2026-11-02 (S1R)"
+    assert "refunded in full" in full.text() and "S1R" in full.text() and "2026-11-02 10:15" in full.text()
+
+
+def test_two_partial_refunds_add_up_to_full():
+    journal = _journal(
+        _row("S1", "2026-11-01 09:39:10", 12000),
+        _row("S1R", "2026-11-02 10:15:00", 2000, "refund", "S1"),
+        _row("S1R2", "2026-11-03 11:00:00", 10000, "refund", "S1"),
+    )
+    state = refund_state(_sale(journal), journal)
+    assert state is not None and state.full and [r.txn_id for r in state.refunds] == ["S1R", "S1R2"]
+    assert state.slip_line() == "REFUNDED 已退款 HKD 120.00 2026-11-03 (S1R, S1R2)"
+
+
+def test_a_refund_not_surely_linked_marks_nothing():
+    # no original_txn_id: which sale it gives back is not known
+    unlinked = _journal(
+        _row("S1", "2026-11-01 09:39:10", 12000), _row("R9", "2026-11-02 10:15:00", 12000, "refund")
+    )
+    assert refund_state(_sale(unlinked), unlinked) is None
+    # the sale's txn_id is on two different rows: the refund may be the other one's
+    twice = _journal(
+        _row("S1", "2026-11-01 09:39:10", 12000),
+        _row("S1", "2026-11-01 15:00:00", 5000, terminal_id="13000002"),
+        _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1"),
+    )
+    assert refund_state(twice.iloc[0], twice) is None
+    # a declined refund gave nothing back
+    declined = _journal(
+        _row("S1", "2026-11-01 09:39:10", 12000),
+        _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1", status="declined"),
+    )
+    assert refund_state(_sale(declined), declined) is None
+    # no journal: nothing is known
+    assert refund_state(_sale(FULL), None) is None
+
+
+def test_fully_refunded_sale_is_refused_and_logged(tmp_path):
+    audit = tmp_path / "a.sqlite"
+    assert "refunded" in RULES
+    with pytest.raises(ReprintRefused) as caught:
+        reprint(_sale(FULL), journal=FULL, operator="li", reason="lost", pdf=tmp_path / "d.pdf", audit=audit)
+    assert caught.value.rule == "refunded"
+    assert "S1R" in str(caught.value) and "HKD 120.00" in str(caught.value)
+    assert not (tmp_path / "d.pdf").exists()
+    with AuditLog(audit, create=False) as log:
+        rows = log.rows(event_type="reprint")
+    assert "refused" in set(rows["status"])
+
+
+def test_overridden_full_refund_is_marked_on_every_output(tmp_path):
+    from receiptkit.slip import Slip  # noqa: F401  (the renderer the reprint uses)
+
+    record = reprint(
+        _sale(FULL),
+        journal=FULL,
+        operator="li",
+        reason="tax office asks for the sale and its refund",
+        override="refunded",
+        pdf=tmp_path / "d.pdf",
+        png=tmp_path / "d.png",
+        outputs={"text": tmp_path / "d.txt", "escpos": tmp_path / "d.bin"},
+        audit=tmp_path / "a.sqlite",
+    )
+    assert record.overridden == ("refunded",)
+    text = (tmp_path / "d.txt").read_text(encoding="utf-8")
+    assert "REFUNDED 已退款 HKD 120.00 2026-11-02 (S1R)" in " ".join(text.split()) or "S1R" in text
+    assert "已退款" in text and "S1R" in text
+    escpos = (tmp_path / "d.bin").read_bytes()
+    assert b"REFUNDED" in escpos and b"S1R" in escpos
+    import pypdf
+
+    pdf_text = "".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "d.pdf").pages)
+    assert "REFUNDED" in pdf_text and "S1R" in pdf_text
+    with AuditLog(tmp_path / "a.sqlite", create=False) as log:
+        details = log.rows(event_type="reprint")["details"].astype(str).str.cat()
+    assert "S1R" in details and "refund" in details
+
+
+def test_partly_refunded_sale_is_printed_with_its_mark(tmp_path):
+    record = reprint(
+        _sale(PART),
+        journal=PART,
+        operator="li",
+        reason="lost",
+        outputs={"text": tmp_path / "d.txt"},
+        audit=tmp_path / "a.sqlite",
+    )
+    assert record.overridden == ()
+    text = (tmp_path / "d.txt").read_text(encoding="utf-8")
+    assert "PARTLY REFUNDED" in text and "部分退款" in text and "S1R" in text
+
+
+def test_sale_without_refund_has_no_mark(tmp_path):
+    journal = _journal(_row("S1", "2026-11-01 09:39:10", 12000))
+    reprint(
+        _sale(journal),
+        journal=journal,
+        operator="li",
+        reason="lost",
+        outputs={"text": tmp_path / "d.txt"},
+        audit=tmp_path / "a.sqlite",
+    )
+    assert "REFUNDED" not in (tmp_path / "d.txt").read_text(encoding="utf-8")
