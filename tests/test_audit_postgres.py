@@ -210,6 +210,7 @@ def _counter(url: str, txn_id: str, tries: int, cap: int, folder: str, barrier, 
                     pdf=Path(folder) / f"dup-{os.getpid()}-{i}.pdf",
                     audit=log,
                     policy=rk.ReprintPolicy(cap=cap),
+                    new_audit_log=True,
                 )
                 got.append(record.reprint_no)
             except ReprintRefused as exc:

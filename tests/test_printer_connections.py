@@ -44,7 +44,17 @@ def slip() -> Slip:
 def _reprint(audit: Path, printer: str, monkeypatch, *extra: str) -> tuple[int, str]:
     """``receiptkit reprint WX-0001 --printer PRINTER`` in this process (the fakes are in this process)."""
     monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
-    args = ["reprint", TXN, "--journal", str(JOURNAL), "--tz", "Asia/Shanghai", "--operator", "clerk7"]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        TXN,
+        "--journal",
+        str(JOURNAL),
+        "--tz",
+        "Asia/Shanghai",
+        "--operator",
+        "clerk7",
+    ]
     args += ["--reason", "lost slip", "--audit", str(audit), "--printer-timeout", "0.8", "--printer", printer]
     args += list(extra)
     done = CliRunner().invoke(app, args)

@@ -96,7 +96,13 @@ def test_after_find_said_ambiguous_no_candidate_is_reprinted(journal, audit, tmp
     for _, candidate in ranked.iterrows():
         with pytest.raises(ReprintRefused) as caught:
             reprint(
-                candidate, journal=journal, operator="op", reason="r", pdf=tmp_path / "x.pdf", audit=audit
+                candidate,
+                journal=journal,
+                operator="op",
+                reason="r",
+                pdf=tmp_path / "x.pdf",
+                audit=audit,
+                new_audit_log=True,
             )
         assert caught.value.rule == "ambiguous" and "ambiguous" in str(caught.value)
     assert not (tmp_path / "x.pdf").exists()
@@ -113,7 +119,13 @@ def test_the_chosen_candidate_of_a_matched_proof_reprints_with_its_proof_and_con
     chosen = ranked[ranked["chosen"]]
     assert chosen["txn_id"].tolist() == ["B"] and (ranked["verdict"] == "matched").all()
     record = reprint(
-        chosen.iloc[0], journal=journal, operator="op", reason="r", png=tmp_path / "b.png", audit=audit
+        chosen.iloc[0],
+        journal=journal,
+        operator="op",
+        reason="r",
+        png=tmp_path / "b.png",
+        audit=audit,
+        new_audit_log=True,
     )
     ident = record.identification
     assert record.txn_id == "B" and ident.by == "proof"
@@ -127,7 +139,13 @@ def test_the_chosen_candidate_of_a_matched_proof_reprints_with_its_proof_and_con
     assert len(others)
     with pytest.raises(ReprintRefused) as caught:
         reprint(
-            others.iloc[0], journal=journal, operator="op", reason="r", png=tmp_path / "x.png", audit=audit
+            others.iloc[0],
+            journal=journal,
+            operator="op",
+            reason="r",
+            png=tmp_path / "x.png",
+            audit=audit,
+            new_audit_log=True,
         )
     assert caught.value.rule == "ambiguous" and "another transaction" in str(caught.value)
 
@@ -136,7 +154,15 @@ def test_a_candidate_row_that_does_not_say_its_verdict_is_refused(journal, audit
     ranked = rk.find(journal, amount="128.50", time="2026-11-20 14:32", last4="4821", reference=RRN_B, tz=TZ)
     bare = ranked[ranked["chosen"]].drop(columns=["verdict", "chosen"]).iloc[0]
     with pytest.raises(ReprintRefused) as caught:
-        reprint(bare, journal=journal, operator="op", reason="r", png=tmp_path / "x.png", audit=audit)
+        reprint(
+            bare,
+            journal=journal,
+            operator="op",
+            reason="r",
+            png=tmp_path / "x.png",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert caught.value.rule == "ambiguous" and "no verdict" in str(caught.value)
 
 
@@ -145,7 +171,13 @@ def test_match_result_rows_record_their_proof(journal, audit, tmp_path):
     result = rk.match(proofs, journal)
     assert result["status"].tolist() == ["matched"]
     record = reprint(
-        result.iloc[0], journal=journal, operator="op", reason="r", pdf=tmp_path / "a.pdf", audit=audit
+        result.iloc[0],
+        journal=journal,
+        operator="op",
+        reason="r",
+        pdf=tmp_path / "a.pdf",
+        audit=audit,
+        new_audit_log=True,
     )
     assert record.txn_id == "A" and record.identification.proof_id == str(result["proof_id"].iloc[0])
     assert record.identification.match_confidence == pytest.approx(float(result["confidence"].iloc[0]))
@@ -154,7 +186,13 @@ def test_match_result_rows_record_their_proof(journal, audit, tmp_path):
     ambiguous = rk.match(rk.proof(amount="128.50", time="2026-11-20 14:32", tz=TZ), journal)
     with pytest.raises(ReprintRefused) as caught:
         reprint(
-            ambiguous.iloc[0], journal=journal, operator="op", reason="r", pdf=tmp_path / "x.pdf", audit=audit
+            ambiguous.iloc[0],
+            journal=journal,
+            operator="op",
+            reason="r",
+            pdf=tmp_path / "x.pdf",
+            audit=audit,
+            new_audit_log=True,
         )
     assert caught.value.rule == "ambiguous"
     with pytest.raises(ReceiptkitError, match="identified by its proof"):
@@ -166,6 +204,7 @@ def test_match_result_rows_record_their_proof(journal, audit, tmp_path):
             reason="r",
             pdf="x.pdf",
             audit=audit,
+            new_audit_log=True,
         )
 
 
@@ -175,7 +214,15 @@ def test_match_result_rows_record_their_proof(journal, audit, tmp_path):
 def test_lookup_by_trace_number_on_a_terminal_is_recorded_as_such(journal, audit, tmp_path):
     found = lookup(journal, stan="123", terminal_id="10000001")  # as typed: the zeros are optional
     assert found.row["txn_id"] == "A"
-    record = reprint(found, journal=journal, operator="op", reason="r", pdf=tmp_path / "a.pdf", audit=audit)
+    record = reprint(
+        found,
+        journal=journal,
+        operator="op",
+        reason="r",
+        pdf=tmp_path / "a.pdf",
+        audit=audit,
+        new_audit_log=True,
+    )
     ident = record.identification
     assert (ident.by, ident.reference, ident.terminal_id) == ("stan", "123", "10000001")
     row = audit.rows(status="pending").iloc[0]
@@ -190,7 +237,9 @@ def test_lookup_by_rrn_and_txn_id(journal, audit, tmp_path):
     assert by_rrn.row["txn_id"] == "B" and by_rrn.identification.by == "rrn"
     by_id = lookup(journal, txn_id="C")
     assert by_id.identification == Identification("txn_id", reference="C")
-    record = reprint(by_rrn, operator="op", reason="r", pdf=tmp_path / "b.pdf", audit=audit)
+    record = reprint(
+        by_rrn, operator="op", reason="r", pdf=tmp_path / "b.pdf", audit=audit, new_audit_log=True
+    )
     assert audit.rows(status="pending")["identified_by"].tolist() == ["rrn"]
     assert "rrn 631099887767" in record.identification.describe()
 
@@ -214,15 +263,39 @@ def test_lookups_never_guess(journal):
 
 def test_a_plain_journal_row_says_so_or_what_the_caller_says(journal, audit, tmp_path):
     row = journal.iloc[0]
-    plain = reprint(row, operator="op", reason="r", pdf=tmp_path / "1.pdf", audit=audit)
+    plain = reprint(row, operator="op", reason="r", pdf=tmp_path / "1.pdf", audit=audit, new_audit_log=True)
     assert plain.identification.by == "journal_row"
-    said = reprint(row, operator="op", reason="r", pdf=tmp_path / "2.pdf", audit=audit, identified_by="stan")
+    said = reprint(
+        row,
+        operator="op",
+        reason="r",
+        pdf=tmp_path / "2.pdf",
+        audit=audit,
+        identified_by="stan",
+        new_audit_log=True,
+    )
     assert (said.identification.by, said.identification.reference) == ("stan", "000123")
     assert audit.rows(status="pending")["identified_by"].tolist() == ["journal_row", "stan"]
     with pytest.raises(ReceiptkitError, match="unknown identification"):
-        reprint(row, operator="op", reason="r", pdf=tmp_path / "3.pdf", audit=audit, identified_by="guess")
+        reprint(
+            row,
+            operator="op",
+            reason="r",
+            pdf=tmp_path / "3.pdf",
+            audit=audit,
+            identified_by="guess",
+            new_audit_log=True,
+        )
     with pytest.raises(ReceiptkitError, match="comes from the match"):
-        reprint(row, operator="op", reason="r", pdf=tmp_path / "3.pdf", audit=audit, identified_by="proof")
+        reprint(
+            row,
+            operator="op",
+            reason="r",
+            pdf=tmp_path / "3.pdf",
+            audit=audit,
+            identified_by="proof",
+            new_audit_log=True,
+        )
 
 
 # -- require_proof -----------------------------------------------------------------------------
@@ -232,7 +305,15 @@ def test_require_proof_refuses_lookups_and_plain_rows_but_not_a_matched_proof(jo
     policy = ReprintPolicy(require_proof=True)
     for item in (journal.iloc[0], lookup(journal, stan="000123", terminal_id="10000001")):
         with pytest.raises(ReprintRefused) as caught:
-            reprint(item, operator="op", reason="r", pdf=tmp_path / "x.pdf", audit=audit, policy=policy)
+            reprint(
+                item,
+                operator="op",
+                reason="r",
+                pdf=tmp_path / "x.pdf",
+                audit=audit,
+                policy=policy,
+                new_audit_log=True,
+            )
         assert caught.value.rule == "proof_required"
     refused = audit.rows()
     assert refused["status"].tolist() == ["refused", "refused"]
@@ -248,6 +329,7 @@ def test_require_proof_refuses_lookups_and_plain_rows_but_not_a_matched_proof(jo
         pdf=tmp_path / "a.pdf",
         audit=audit,
         policy=policy,
+        new_audit_log=True,
     )
     assert record.txn_id == "A" and record.identification.by == "proof"
 
@@ -262,6 +344,7 @@ def test_require_proof_can_be_overridden_only_by_name_and_is_recorded(journal, a
         pdf=tmp_path / "a.pdf",
         audit=audit,
         policy=policy,
+        new_audit_log=True,
     )
     assert record.overridden == ("proof_required",)
     details = _details(audit)[0]
@@ -281,10 +364,15 @@ def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit
     ):  # checked and logged, then the write fails: the attempt ends failed
         patched.setattr(Slip, "render", disk_full)
         with pytest.raises(rk.PrinterError):
-            reprint(found, operator="op", reason="r", pdf=tmp_path / "a.pdf", audit=audit)
+            reprint(found, operator="op", reason="r", pdf=tmp_path / "a.pdf", audit=audit, new_audit_log=True)
     ranked = rk.find(journal, amount="128.50", time="2026-11-20 14:32", last4="0123", reference=RRN_A, tz=TZ)
     record = reprint(
-        ranked[ranked["chosen"]].iloc[0], operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit
+        ranked[ranked["chosen"]].iloc[0],
+        operator="op",
+        reason="again",
+        pdf=tmp_path / "a.pdf",
+        audit=audit,
+        new_audit_log=True,
     )
     assert record.retried and record.reprint_no == 1
     rows = audit.rows()
@@ -304,7 +392,15 @@ def test_a_candidate_of_a_proof_that_fits_nothing_is_refused_as_unmatched_not_am
         False,
     )  # as the command line hands over a TXN_ID the proof missed
     with pytest.raises(ReprintRefused) as caught:
-        reprint(row, journal=journal, operator="op", reason="r", pdf=tmp_path / "x.pdf", audit=audit)
+        reprint(
+            row,
+            journal=journal,
+            operator="op",
+            reason="r",
+            pdf=tmp_path / "x.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert caught.value.rule == "unmatched" and "only a candidate" not in str(caught.value)
     assert "matches no transaction" in str(caught.value)
     assert audit.rows()["rule"].tolist() == ["unmatched"] and not (tmp_path / "x.pdf").exists()

@@ -114,7 +114,15 @@ def test_fully_refunded_sale_is_refused_and_logged(tmp_path):
     audit = tmp_path / "a.sqlite"
     assert "refunded" in RULES
     with pytest.raises(ReprintRefused) as caught:
-        reprint(_sale(FULL), journal=FULL, operator="li", reason="lost", pdf=tmp_path / "d.pdf", audit=audit)
+        reprint(
+            _sale(FULL),
+            journal=FULL,
+            operator="li",
+            reason="lost",
+            pdf=tmp_path / "d.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert caught.value.rule == "refunded"
     assert "S1R" in str(caught.value) and "HKD 120.00" in str(caught.value)
     assert not (tmp_path / "d.pdf").exists()
@@ -136,6 +144,7 @@ def test_overridden_full_refund_is_marked_on_every_output(tmp_path):
         png=tmp_path / "d.png",
         outputs={"text": tmp_path / "d.txt", "escpos": tmp_path / "d.bin"},
         audit=tmp_path / "a.sqlite",
+        new_audit_log=True,
     )
     assert record.overridden == ("refunded",)
     text = (tmp_path / "d.txt").read_text(encoding="utf-8")
@@ -160,6 +169,7 @@ def test_partly_refunded_sale_is_printed_with_its_mark(tmp_path):
         reason="lost",
         outputs={"text": tmp_path / "d.txt"},
         audit=tmp_path / "a.sqlite",
+        new_audit_log=True,
     )
     assert record.overridden == ()
     text = (tmp_path / "d.txt").read_text(encoding="utf-8")
@@ -175,5 +185,6 @@ def test_sale_without_refund_has_no_mark(tmp_path):
         reason="lost",
         outputs={"text": tmp_path / "d.txt"},
         audit=tmp_path / "a.sqlite",
+        new_audit_log=True,
     )
     assert "REFUNDED" not in (tmp_path / "d.txt").read_text(encoding="utf-8")

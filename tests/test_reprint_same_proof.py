@@ -73,6 +73,7 @@ def _reprint(journal, audit, tmp_path, name: str, proof=PROOF, proof_id: str = "
         proof=proof,
         audit=audit,
         **kw,
+        new_audit_log=True,
     )
 
 
@@ -123,7 +124,13 @@ def test_a_lookup_by_reference_is_not_held_by_it(journal, tmp_path):
     _reprint(journal, audit, tmp_path, "d1")
     row = journal.iloc[0]
     record = reprint(
-        row, identified_by="txn_id", operator="li", reason="copy", pdf=tmp_path / "d2.pdf", audit=audit
+        row,
+        identified_by="txn_id",
+        operator="li",
+        reason="copy",
+        pdf=tmp_path / "d2.pdf",
+        audit=audit,
+        new_audit_log=True,
     )
     assert record.reprint_no == 2
 

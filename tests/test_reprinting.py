@@ -72,9 +72,21 @@ def _row(journal: pd.DataFrame, txn_id: str) -> pd.Series:
 
 def test_reprint_writes_pdf_counts_and_verifies(journal, audit, tmp_path):
     first = reprint(
-        _row(journal, "A"), operator="op1", reason="lost slip", pdf=tmp_path / "a1.pdf", audit=audit
+        _row(journal, "A"),
+        operator="op1",
+        reason="lost slip",
+        pdf=tmp_path / "a1.pdf",
+        audit=audit,
+        new_audit_log=True,
     )
-    second = reprint(_row(journal, "A"), operator="op1", reason="again", png=tmp_path / "a2.png", audit=audit)
+    second = reprint(
+        _row(journal, "A"),
+        operator="op1",
+        reason="again",
+        png=tmp_path / "a2.png",
+        audit=audit,
+        new_audit_log=True,
+    )
     assert (first.reprint_no, second.reprint_no) == (1, 2)
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "a1.pdf").pages)
     assert "DUPLICATE" in text and "重打印" in text
@@ -101,6 +113,7 @@ def test_refusal_rules_name_the_rule_and_are_logged(journal, audit, tmp_path, tx
             reason="r",
             pdf=tmp_path / "x.pdf",
             audit=audit,
+            new_audit_log=True,
         )
     assert caught.value.rule == rule
     assert not (tmp_path / "x.pdf").exists()
@@ -136,7 +149,15 @@ def _verdict(status: str, confidence: float, txn_id: str | None = "A", **extra) 
 )
 def test_match_verdicts_that_are_not_sure_are_refused(journal, audit, tmp_path, verdict, rule):
     with pytest.raises(ReprintRefused) as caught:
-        reprint(verdict, journal=journal, operator="op1", reason="r", png=tmp_path / "x.png", audit=audit)
+        reprint(
+            verdict,
+            journal=journal,
+            operator="op1",
+            reason="r",
+            png=tmp_path / "x.png",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert caught.value.rule == rule
     assert audit.rows()["status"].tolist() == ["refused"]
 
@@ -149,6 +170,7 @@ def test_a_confident_match_row_reprints(journal, audit, tmp_path):
         reason="r",
         png=tmp_path / "x.png",
         audit=audit,
+        new_audit_log=True,
     )
     assert record.txn_id == "A" and record.status == "printed"
     assert (tmp_path / "x.png").read_bytes().startswith(b"\x89PNG")
@@ -169,6 +191,7 @@ def test_a_match_at_the_matchers_threshold_reprints_by_default(journal, audit, t
             reason="r",
             png=tmp_path / name,
             audit=audit,
+            new_audit_log=True,
         )
         assert record.status == "printed"
 
@@ -185,6 +208,7 @@ def test_an_explicit_higher_minimum_is_kept_and_refuses_below_it(journal, audit,
             png=tmp_path / "x.png",
             audit=audit,
             policy=policy,
+            new_audit_log=True,
         )
     assert caught.value.rule == "confidence" and "0.995" in str(caught.value)
 
@@ -198,6 +222,7 @@ def test_override_needs_the_rule_named_and_prints_the_status(journal, audit, tmp
         override="declined",
         pdf=tmp_path / "b.pdf",
         audit=audit,
+        new_audit_log=True,
     )
     assert record.overridden == ("declined",)
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "b.pdf").pages)
@@ -209,17 +234,45 @@ def test_override_needs_the_rule_named_and_prints_the_status(journal, audit, tmp
 
 def test_operator_and_reason_are_required(journal, audit, tmp_path):
     with pytest.raises(ReprintRefused):
-        reprint(_row(journal, "A"), operator=" ", reason="r", pdf=tmp_path / "x.pdf", audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator=" ",
+            reason="r",
+            pdf=tmp_path / "x.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )
     with pytest.raises(ReprintRefused):
-        reprint(_row(journal, "A"), operator="op", reason="", pdf=tmp_path / "x.pdf", audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="",
+            pdf=tmp_path / "x.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )
 
 
 def test_cap_refuses_beyond_it(journal, audit, tmp_path):
     policy = ReprintPolicy(cap=1)
-    reprint(_row(journal, "A"), operator="op", reason="r", png=tmp_path / "1.png", audit=audit, policy=policy)
+    reprint(
+        _row(journal, "A"),
+        operator="op",
+        reason="r",
+        png=tmp_path / "1.png",
+        audit=audit,
+        policy=policy,
+        new_audit_log=True,
+    )
     with pytest.raises(ReprintRefused) as caught:
         reprint(
-            _row(journal, "A"), operator="op", reason="r", png=tmp_path / "2.png", audit=audit, policy=policy
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            png=tmp_path / "2.png",
+            audit=audit,
+            policy=policy,
+            new_audit_log=True,
         )
     assert caught.value.rule == "reprint_cap"
 
@@ -228,14 +281,13 @@ def test_printer_failure_leaves_a_failed_row_and_the_next_call_retries_it(journa
     with PrinterServer() as server:
         url = server.url
     with pytest.raises(PrinterError):  # the server is gone: connection refused
-        reprint(_row(journal, "A"), operator="op", reason="r", printer=url, audit=audit)
+        reprint(_row(journal, "A"), operator="op", reason="r", printer=url, audit=audit, new_audit_log=True)
     rows = audit.rows()
     assert rows["status"].tolist() == ["pending", "failed"]
     with PrinterServer() as server:
         record = reprint(
             _row(journal, "A"), operator="op", reason="retry", printer=server.url, audit=audit,
-            printer_profile="TM-T88V",
-        )  # fmt: skip
+            printer_profile="TM-T88V",new_audit_log=True)  # fmt: skip
         assert server.done.wait(10)
     assert record.retried and record.reprint_no == 1
     assert audit.rows()["status"].tolist() == ["pending", "failed", "retry", "printed"]
@@ -283,11 +335,11 @@ def test_the_audit_row_says_what_the_printer_confirmed(
         "failed": PrinterError,
     }
     if raised is None:
-        record = reprint(_row(journal, "A"), **call)
+        record = reprint(_row(journal, "A"), **call, new_audit_log=True)
         assert record.status == "printed" and record.detail
     else:
         with pytest.raises(expected[raised]) as caught:
-            reprint(_row(journal, "A"), **call)
+            reprint(_row(journal, "A"), **call, new_audit_log=True)
         if raised == "unconfirmed":
             assert caught.value.record.status == "unconfirmed" and caught.value.record.reprint_no == 1
             assert "check the printer" in str(caught.value) or "check that the duplicate came out" in str(
@@ -316,13 +368,13 @@ def test_an_unconfirmed_reprint_is_retried_with_its_number_and_code_within_the_c
             printer=silent_after.url,
             audit=audit,
             policy=policy,
+            new_audit_log=True,
         )
     first = caught.value.record
     ok = fake_printer("ok")
     record = reprint(
         _row(journal, "A"), operator="op", reason="again", printer=ok.url, audit=audit, policy=policy,
-        printer_profile="TM-T88V",
-    )  # fmt: skip
+        printer_profile="TM-T88V",new_audit_log=True)  # fmt: skip
     assert record.retried and record.status == "printed"
     assert (record.reprint_no, record.short_code, record.qr_payload) == (
         1,
@@ -332,14 +384,24 @@ def test_an_unconfirmed_reprint_is_retried_with_its_number_and_code_within_the_c
     assert audit.rows()["status"].tolist() == ["pending", "unconfirmed", "retry", "printed"]
     assert audit.reprint_count("A") == 1 and audit.unfinished() == []
     with pytest.raises(ReprintRefused) as refused:  # the cap is 1 and one duplicate was printed
-        reprint(_row(journal, "A"), operator="op", reason="third", printer=ok.url, audit=audit, policy=policy)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="third",
+            printer=ok.url,
+            audit=audit,
+            policy=policy,
+            new_audit_log=True,
+        )
     assert refused.value.rule == "reprint_cap"
 
 
 @pytest.mark.parametrize("address", ["ftp://x", "tcp://", "usb:zz:01", "usb:04b8", "serial:", "dummy:x", ""])
 def test_an_invalid_printer_address_logs_nothing(journal, audit, address):
     with pytest.raises(PrinterError):
-        reprint(_row(journal, "A"), operator="op", reason="r", printer=address, audit=audit)
+        reprint(
+            _row(journal, "A"), operator="op", reason="r", printer=address, audit=audit, new_audit_log=True
+        )
     assert audit.rows().empty
 
 
@@ -348,7 +410,14 @@ def test_usb_without_pyusb_fails_the_attempt_with_the_install_hint(journal, audi
 
     monkeypatch.setattr(usb_module, "is_usable", lambda: False)
     with pytest.raises(PrinterError, match=r"pip install 'receiptkit\[usb\]'"):
-        reprint(_row(journal, "A"), operator="op", reason="r", printer="usb:04b8:0202", audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            printer="usb:04b8:0202",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
     (left,) = audit.unfinished()
     assert left.state == "failed"  # retried by the next call: no number is lost against the cap
@@ -362,7 +431,14 @@ def test_usb_permission_denied_gives_the_udev_hint(journal, audit, monkeypatch):
 
     monkeypatch.setattr(usb.core, "find", denied)
     with pytest.raises(PrinterError, match="udev") as caught:
-        reprint(_row(journal, "A"), operator="op", reason="r", printer="usb:04b8:0202", audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            printer="usb:04b8:0202",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert 'ATTRS{idVendor}=="04b8"' in str(caught.value)
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
 
@@ -372,7 +448,14 @@ def test_a_one_way_printer_is_unconfirmed_never_printed(journal, audit, tmp_path
 
     target = tmp_path / "lp0"
     with pytest.raises(PrintUnconfirmed, match="one-way") as caught:
-        reprint(_row(journal, "A"), operator="op", reason="r", printer=f"file:{target}", audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            printer=f"file:{target}",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert target.stat().st_size > 200
     assert caught.value.record.outputs["printer"]
     assert audit.rows()["status"].tolist() == ["pending", "unconfirmed"]
@@ -381,12 +464,18 @@ def test_a_one_way_printer_is_unconfirmed_never_printed(journal, audit, tmp_path
 def test_files_of_any_slip_target_are_made_through_the_registry(journal, audit, tmp_path):
     record = reprint(
         _row(journal, "A"), operator="op", reason="r", pdf=tmp_path / "d.pdf", outputs={"svg": tmp_path / "d.svg"},
-        audit=audit,
-    )  # fmt: skip
+        audit=audit,new_audit_log=True)  # fmt: skip
     assert set(record.outputs) == {"pdf", "svg"} and record.paths["svg"].read_bytes().startswith(b"<svg")
     assert audit.rows()["status"].tolist() == ["pending", "printed"]
     with pytest.raises(rk.ReceiptkitError, match="unknown slip target"):
-        reprint(_row(journal, "A"), operator="op", reason="r", outputs={"star": tmp_path / "x"}, audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            outputs={"star": tmp_path / "x"},
+            audit=audit,
+            new_audit_log=True,
+        )
     assert len(audit.rows()) == 2  # nothing logged for an unknown target
 
 
@@ -398,7 +487,14 @@ def test_an_unexpected_printer_library_error_ends_the_attempt_failed(journal, au
 
     monkeypatch.setattr(printers_module, "print_slip", broken)
     with pytest.raises(PrinterError, match="unexpected RuntimeError: driver exploded"):
-        reprint(_row(journal, "A"), operator="op", reason="r", printer="tcp://127.0.0.1:9", audit=audit)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            printer="tcp://127.0.0.1:9",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
     (left,) = audit.unfinished()
     assert left.state == "failed"  # never left pending: the next call retries it with its number
@@ -411,7 +507,14 @@ def test_reprint_without_a_key_is_refused_before_a_log_exists(journal, tmp_path,
     monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
     log = tmp_path / "new-audit.sqlite"
     with pytest.raises(VerificationKeyError):
-        reprint(_row(journal, "A"), operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=log)
+        reprint(
+            _row(journal, "A"),
+            operator="op1",
+            reason="lost slip",
+            pdf=tmp_path / "a.pdf",
+            audit=log,
+            new_audit_log=True,
+        )
     assert not list(tmp_path.glob("new-audit.sqlite*"))
     assert not (tmp_path / "a.pdf").exists()
 
@@ -431,7 +534,14 @@ def test_a_slip_that_cannot_be_made_uses_no_number_and_leaves_nothing_pending(au
     row = _txn("A", **change)
     for _ in range(2):
         with pytest.raises(rk.ReceiptkitError, match=why):
-            reprint(row, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit)
+            reprint(
+                row,
+                operator="op1",
+                reason="lost slip",
+                pdf=tmp_path / "a.pdf",
+                audit=audit,
+                new_audit_log=True,
+            )
     assert audit.reprint_count("A") == 0
     assert audit.unfinished() == []
     assert "6222021234567890128" not in " ".join(audit.rows()["details"])
@@ -444,7 +554,15 @@ def test_an_override_used_on_a_retry_is_recorded_in_the_retry_row(journal, audit
     with PrinterServer() as server:
         url = server.url
     with pytest.raises(PrinterError):  # the first try fails: nobody listens
-        reprint(_row(journal, "B"), operator="op", reason="r", printer=url, audit=audit, override="declined")
+        reprint(
+            _row(journal, "B"),
+            operator="op",
+            reason="r",
+            printer=url,
+            audit=audit,
+            override="declined",
+            new_audit_log=True,
+        )
     record = reprint(
         _row(journal, "B"),
         operator="supervisor",
@@ -452,6 +570,7 @@ def test_an_override_used_on_a_retry_is_recorded_in_the_retry_row(journal, audit
         pdf=tmp_path / "b.pdf",
         audit=audit,
         override="declined",
+        new_audit_log=True,
     )
     assert record.retried and record.overridden == ("declined",)
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "b.pdf").pages)
@@ -469,14 +588,23 @@ def test_a_failed_attempt_is_not_retried_with_other_sale_data(journal, audit, tm
     with PrinterServer() as server:
         url = server.url
     with pytest.raises(PrinterError):
-        reprint(_txn("A"), operator="op", reason="r", printer=url, audit=audit)
+        reprint(_txn("A"), operator="op", reason="r", printer=url, audit=audit, new_audit_log=True)
     corrected = _txn("A", amount_minor=1285)
-    record = reprint(corrected, operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit)
+    record = reprint(
+        corrected, operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit, new_audit_log=True
+    )
     assert not record.retried and record.reprint_no == 2
     assert "|1285|" in record.qr_payload
     text = " ".join("".join(p.extract_text() for p in PdfReader(tmp_path / "a.pdf").pages).split())
     assert "12.85" in text and "128.50" not in text
-    same = reprint(_txn("A"), operator="op", reason="the first one", pdf=tmp_path / "b.pdf", audit=audit)
+    same = reprint(
+        _txn("A"),
+        operator="op",
+        reason="the first one",
+        pdf=tmp_path / "b.pdf",
+        audit=audit,
+        new_audit_log=True,
+    )
     assert same.retried and same.reprint_no == 1  # the failed attempt, with its own data, is retried
 
 
@@ -496,14 +624,30 @@ def test_a_row_with_txn_id_in_the_index_reprints_with_journal_or_is_refused_type
     """Clean room 8: journal.set_index("txn_id").loc[txn] (txn_id moved into the index) raised KeyError."""
     row = journal.set_index("txn_id").loc["A"]
     with pytest.raises(rk.ReceiptkitError, match=r"no txn_id column.*set_index"):
-        reprint(row, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit)
+        reprint(
+            row, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit, new_audit_log=True
+        )
     done = reprint(
-        row, journal=journal, operator="op1", reason="lost slip", pdf=tmp_path / "a.pdf", audit=audit
+        row,
+        journal=journal,
+        operator="op1",
+        reason="lost slip",
+        pdf=tmp_path / "a.pdf",
+        audit=audit,
+        new_audit_log=True,
     )
     assert done.reprint_no == 1
     other = row.rename("631099887700")  # named by another index (an RRN): never taken for a txn_id
     with pytest.raises(rk.ReceiptkitError, match="no txn_id column"):
-        reprint(other, journal=journal, operator="op1", reason="x", pdf=tmp_path / "b.pdf", audit=audit)
+        reprint(
+            other,
+            journal=journal,
+            operator="op1",
+            reason="x",
+            pdf=tmp_path / "b.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )
 
 
 def test_a_row_from_the_index_that_differs_in_an_empty_cell_is_refused_typed(journal, audit, tmp_path):
@@ -513,4 +657,12 @@ def test_a_row_from_the_index_that_differs_in_an_empty_cell_is_refused_typed(jou
     empty = next(c for c in row.index if pd.isna(row[c]) and journal[c].dtype == "string")
     row[empty] = "filled by hand"
     with pytest.raises(rk.ReceiptkitError, match="no txn_id column"):
-        reprint(row, journal=journal, operator="op1", reason="x", pdf=tmp_path / "c.pdf", audit=audit)
+        reprint(
+            row,
+            journal=journal,
+            operator="op1",
+            reason="x",
+            pdf=tmp_path / "c.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )

@@ -67,6 +67,7 @@ def _unconfirmed(journal, log, server, txn_id: str = "A0", policy: ReprintPolicy
             printer=server.url,
             audit=log,
             policy=policy,
+            new_audit_log=True,
         )
     return caught.value
 
@@ -123,8 +124,7 @@ def test_a_process_id_printer_is_printed_and_says_how(fake_printer, journal, log
     server = fake_printer("ok")
     record = reprint(
         journal.loc["A0"], operator="li", reason="lost", printer=server.url, audit=log,
-        printer_profile="TM-T88V", policy=FAST,
-    )  # fmt: skip
+        printer_profile="TM-T88V", policy=FAST,new_audit_log=True)  # fmt: skip
     assert record.status == "printed" and record.how == "process_id"
     assert log.rows()["how"].tolist()[-1] == "process_id"
     assert log.unfinished() == []

@@ -711,12 +711,36 @@ def _sources(row: pd.Series) -> list[str] | None:
     return labels or None
 
 
-def _open_audit(audit: AuditLog | str | os.PathLike[str] | None, key: Any = None) -> AuditLog:
+def _open_audit(
+    audit: AuditLog | str | os.PathLike[str] | None, key: Any = None, new_audit_log: bool = False
+) -> AuditLog:
+    """The audit log a reprint writes to: an :class:`AuditLog` as the caller opened it; a path or URL only
+    when the log exists, unless ``new_audit_log`` (newcomer 18, F1: a mistyped path started a fresh log,
+    and the duplicate was "reprint 1" again, unseen by rules same_proof and reprint_cap)."""
+    from receiptkit.errors import AuditError
+
     if isinstance(audit, AuditLog):
         return audit
     # a reprint always writes a keyed row: a missing key is refused before the log file is created
     secret = load_key(key) if key is not None else load_key()
-    return AuditLog(audit if audit is not None else DEFAULT_AUDIT, key=secret)
+    where = audit if audit is not None else DEFAULT_AUDIT
+    try:
+        return AuditLog(where, key=secret, create=new_audit_log)
+    except AuditError as exc:
+        if new_audit_log or not _no_log(exc):
+            raise
+        raise AuditError(
+            "no audit log here: a reprint is written to the shop's existing audit log, which "
+            "knows the duplicates already printed (a new log would number this one 1 again); give the right "
+            "log, or pass new_audit_log=True to start one (the first reprint ever)",
+            file=os.fspath(where),
+        ) from None
+
+
+def _no_log(exc: Exception) -> bool:
+    """Whether :class:`AuditLog` (``create=False``) refused because there is no log (no file, no table)."""
+    text = str(exc)
+    return "no audit log at this path" in text or "no audit table" in text
 
 
 def _original(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series | None:
@@ -746,6 +770,7 @@ def reprint(
     identified_by: Identification | str | None = None,
     printer_profile: str | None = None,
     overwrite: bool = False,
+    new_audit_log: bool = False,
 ) -> ReprintRecord:
     """Reprint a duplicate slip of one transaction under the control rules.
 
@@ -762,7 +787,13 @@ def reprint(
     ``outputs``: more files by slip target name (``{"svg": "dup.svg"}``, any
     target of :mod:`receiptkit.slip.targets`); at least
     one. ``audit``: an :class:`~receiptkit.audit.AuditLog` or its path/URL
-    (default ``receiptkit-audit.sqlite``). ``key``: the merchant's secret
+    (default ``receiptkit-audit.sqlite``); a path or URL must name an
+    existing log (else :class:`~receiptkit.errors.AuditError` naming it,
+    before anything is written or printed) unless ``new_audit_log=True``
+    starts one there (an existing log is then used as it is). An
+    :class:`~receiptkit.audit.AuditLog` is used as it was opened:
+    ``AuditLog(path)`` creates a missing log (its ``create=True``
+    default); ``AuditLog(path, create=False)`` refuses one. ``key``: the merchant's secret
     key (default: ``RECEIPTKIT_KEY`` or ``RECEIPTKIT_KEY_FILE`` from the
     environment). ``override``: rule names (see :data:`RULES`) the operator
     explicitly overrides; ``operator`` and ``reason`` are always required.
@@ -819,7 +850,7 @@ def reprint(
         hint="pass overwrite=True to replace it",
     )
     row, verdict, identification = _resolve(journal_row_or_match, journal, identified_by)
-    log = _open_audit(audit, key)
+    log = _open_audit(audit, key, new_audit_log)
     summary = proof_summary(proof) if proof is not None else None
     confidence = identification.match_confidence
     identified = identification.details()

@@ -274,7 +274,17 @@ def test_a_two_digit_year_at_the_counter_is_refused_naming_the_text(demo_dir, ty
     ]
     for args in (
         ["find", *evidence, "--no-cache"],
-        ["reprint", *evidence, "--operator", "li", "--reason", "lost", "--pdf", str(demo_dir / "never.pdf")],
+        [
+            "reprint",
+            "--new-audit-log",
+            *evidence,
+            "--operator",
+            "li",
+            "--reason",
+            "lost",
+            "--pdf",
+            str(demo_dir / "never.pdf"),
+        ],
     ):
         result = CliRunner().invoke(app, args, terminal_width=200)
         assert result.exit_code == 2, result.output
@@ -294,7 +304,17 @@ def test_last4_of_more_than_four_digits_is_refused_naming_the_option_never_the_n
     evidence += ["--last4", typed]
     for args in (
         ["find", *evidence, "--no-cache"],
-        ["reprint", *evidence, "--operator", "li", "--reason", "lost", "--pdf", str(demo_dir / "never.pdf")],
+        [
+            "reprint",
+            "--new-audit-log",
+            *evidence,
+            "--operator",
+            "li",
+            "--reason",
+            "lost",
+            "--pdf",
+            str(demo_dir / "never.pdf"),
+        ],
     ):
         result = CliRunner().invoke(app, args, terminal_width=200)
         assert result.exit_code == 2, result.output

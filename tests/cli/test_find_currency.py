@@ -67,7 +67,16 @@ def test_a_journal_of_several_currencies_needs_currency(tmp_path):
     assert refused.exit_code == 2, refused.output
     assert "--currency" in refused.output and "CNY" in refused.output and "HKD" in refused.output
     assert "Traceback" not in refused.output
-    reprint = ["reprint", "--journal", str(journal), "--amount", "128.50", "--time", "2026-11-18 14:32"]
+    reprint = [
+        "reprint",
+        "--new-audit-log",
+        "--journal",
+        str(journal),
+        "--amount",
+        "128.50",
+        "--time",
+        "2026-11-18 14:32",
+    ]
     reprint += ["--tz", HK, "--operator", "li", "--reason", "lost", "--pdf", str(tmp_path / "dup.pdf")]
     refused = CliRunner().invoke(app, reprint, terminal_width=200)
     assert refused.exit_code == 2 and "--currency" in refused.output, refused.output

@@ -38,7 +38,14 @@ def test_a_card_line_billed_in_another_currency_needs_and_takes_the_rate(demo_di
     )  # the reprint it suggests takes it too
     monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "4c" * 32)
     monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
-    args = ["reprint", "--journal", str(tmp_path / "journal.csv"), "--proof", str(tmp_path / "proofs.csv")]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        "--journal",
+        str(tmp_path / "journal.csv"),
+        "--proof",
+        str(tmp_path / "proofs.csv"),
+    ]
     args += [
         "--proof-id",
         proof_id,

@@ -93,7 +93,14 @@ def test_a_stricter_reprint_minimum_is_said_by_find_and_no_reprint_line_is_offer
     assert found.exit_code != 0
     # and the reprint, under the same policy, refuses it for that reason
     monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
-    args = ["reprint", "--journal", str(demo_dir / "journal.csv"), "--proof", str(demo_dir / "proofs.csv")]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        "--journal",
+        str(demo_dir / "journal.csv"),
+        "--proof",
+        str(demo_dir / "proofs.csv"),
+    ]
     args += ["--proof-id", PROOF, "--operator", "ann", "--reason", "copy", "--pdf", str(tmp_path / "d.pdf")]
     refused = CliRunner().invoke(app, [*args, "--audit", str(tmp_path / "a.sqlite")], terminal_width=300)
     assert refused.exit_code == 2 and "[confidence]" in refused.output, refused.output

@@ -50,6 +50,7 @@ def test_find_with_the_audit_log_has_no_such_note(demo_dir, tmp_path, monkeypatc
         app,
         [
             "reprint",
+            "--new-audit-log",
             "--journal",
             "journal.csv",
             *evidence,

@@ -33,6 +33,7 @@ def _commands(bad: str, demo: Path) -> dict[str, list[str]]:
         "find --screenshot": ["find", "--journal", journal, "--screenshot", bad],
         "reprint": [
             "reprint",
+            "--new-audit-log",
             "T00000001",
             "--journal",
             bad,
@@ -45,6 +46,7 @@ def _commands(bad: str, demo: Path) -> dict[str, list[str]]:
         ],
         "reprint --proof": [
             "reprint",
+            "--new-audit-log",
             "--journal",
             journal,
             "--proof",

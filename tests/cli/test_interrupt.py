@@ -63,7 +63,17 @@ def _interrupted(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         # --no-cache: an earlier find may have left the journal's cache beside it (read_journal unused)
         ["find", "--amount", "368.00", "--currency", "CNY", "--time", "2026-11-18 08:11", "--no-cache"],
         ["reconcile", "--proofs", "proofs.csv"],
-        ["reprint", "T00000001", "--operator", "clerk7", "--reason", "lost", "--pdf", "dup.pdf"],
+        [
+            "reprint",
+            "--new-audit-log",
+            "T00000001",
+            "--operator",
+            "clerk7",
+            "--reason",
+            "lost",
+            "--pdf",
+            "dup.pdf",
+        ],
     ],
     ids=["find", "reconcile", "reprint"],
 )
@@ -118,7 +128,17 @@ def test_ctrl_c_during_the_audit_append_of_a_reprint_keeps_the_log_intact(tmp_pa
         "main()\n"
     )
     audit = str(tmp_path / "audit.sqlite")
-    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "clerk7", "--reason", "lost"]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        txn,
+        "--journal",
+        "journal.csv",
+        "--operator",
+        "clerk7",
+        "--reason",
+        "lost",
+    ]
     done = subprocess.run(
         [sys.executable, "-c", script, *args, "--pdf", "dup.pdf", "--audit", audit],
         capture_output=True,

@@ -77,7 +77,17 @@ def test_the_exported_public_key_is_refused_as_the_merchant_key(tmp_path):
     pem = (tmp_path / "merchant.pem").read_text()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTKIT_")}
     env.update(COLUMNS="200", PYTHONIOENCODING="utf-8", RECEIPTKIT_KEY_FILE="merchant.pem")
-    args = ["reprint", "T00000001", "--journal", "journal.csv", "--operator", "amy", "--reason", "lost"]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        "T00000001",
+        "--journal",
+        "journal.csv",
+        "--operator",
+        "amy",
+        "--reason",
+        "lost",
+    ]
     done = subprocess.run(
         [sys.executable, "-m", "receiptkit.cli", *args, "--pdf", "dup.pdf"],
         capture_output=True,

@@ -72,7 +72,14 @@ def test_reconcile_keeps_offsets_and_find_uses_them(folder: Path, monkeypatch: p
     assert ignored.exit_code == 1
     assert "MATCHED" in used.output
     # the reprint that find suggests matches the proof as find did: with the kept offsets
-    reprint = ["reprint", row["txn_id"], "--journal", str(folder / "journal.csv"), *evidence]
+    reprint = [
+        "reprint",
+        "--new-audit-log",
+        row["txn_id"],
+        "--journal",
+        str(folder / "journal.csv"),
+        *evidence,
+    ]
     reprint += ["--operator", "li", "--reason", "lost slip", "--pdf", str(folder / "dup.pdf")]
     reprint += ["--audit", str(folder / "audit.sqlite")]
     refused = _invoke(*reprint, "--no-learned")

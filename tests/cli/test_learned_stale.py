@@ -54,7 +54,16 @@ def test_reprint_says_it_too(demo_dir, tmp_path, monkeypatch):
     _learned(tmp_path)
     later = time.time() + 60
     os.utime(tmp_path / "journal.csv", (later, later))
-    args = ["reprint", "--journal", str(tmp_path / "journal.csv"), "--amount", "1.00", "--currency", "CNY"]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        "--journal",
+        str(tmp_path / "journal.csv"),
+        "--amount",
+        "1.00",
+        "--currency",
+        "CNY",
+    ]
     args += [
         "--time",
         "2026-11-18 08:11",

@@ -62,6 +62,7 @@ def test_reprint_without_a_key_names_the_environment_only(demo_dir, no_key):
         app,
         [
             "reprint",
+            "--new-audit-log",
             "T00000003",
             "--journal",
             str(demo_dir / "journal.csv"),

@@ -146,6 +146,7 @@ def test_from_the_report_to_a_duplicate_on_a_tcp_printer(demo_dir, tmp_path, mon
             app,
             [
                 "reprint",
+                "--new-audit-log",
                 card["txn_id"],
                 "--journal",
                 journal,

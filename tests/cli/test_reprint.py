@@ -37,6 +37,7 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
     with PrinterServer() as server:
         done = _run(
             "reprint",
+            "--new-audit-log",
             txn,
             "--journal",
             "journal.csv",
@@ -77,6 +78,7 @@ def test_reprint_to_a_tcp_printer_then_verify_and_audit(tmp_path):
     if len(declined):
         refused = _run(
             "reprint",
+            "--new-audit-log",
             declined.iloc[0]["txn_id"],
             "--journal",
             "journal.csv",
@@ -124,7 +126,18 @@ def test_no_output_is_refused_in_the_commands_words(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "ab" * 32)
     result = CliRunner().invoke(
-        app, ["reprint", "T00000001", "--journal", "journal.csv", "--operator", "a", "--reason", "b"]
+        app,
+        [
+            "reprint",
+            "--new-audit-log",
+            "T00000001",
+            "--journal",
+            "journal.csv",
+            "--operator",
+            "a",
+            "--reason",
+            "b",
+        ],
     )
     assert result.exit_code == 2, result.output
     assert (

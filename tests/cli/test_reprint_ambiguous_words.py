@@ -49,7 +49,7 @@ def _one_candidate(demo_dir: Path, against: bool) -> tuple[str, dict]:
 
 def _reprint(demo_dir: Path, tmp_path: Path, proof_id: str, *txn: str) -> tuple[int, str]:
     done = run_cli(
-        "reprint", *txn, "--journal", "journal.csv", "--proof", "proofs.csv", "--proof-id", proof_id,
+        "reprint", "--new-audit-log", *txn, "--journal", "journal.csv", "--proof", "proofs.csv", "--proof-id", proof_id,
         "--tz", "Asia/Shanghai", "--no-learned", "--operator", "li", "--reason", "lost",
         "--audit", str(tmp_path / "audit.sqlite"), "--pdf", str(tmp_path / "dup.pdf"),
         cwd=demo_dir, RECEIPTKIT_KEY=KEY,

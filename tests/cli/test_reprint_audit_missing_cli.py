@@ -1,4 +1,4 @@
-"""A mistyped ``reprint --audit PATH`` is said, not silently a fresh log; ``verify`` names the log it checked.
+"""A mistyped ``reprint --audit PATH`` is refused, not silently a fresh log; ``verify`` names the log it checked.
 
 Session 16: ``reprint --audit audti.sqlite`` created a new log without a word, so the duplicate was no. 1
 and rule same_proof could not see the earlier ones; ``verify CODE`` said NOT GENUINE without naming the log,
@@ -32,25 +32,54 @@ def _sale(folder: Path) -> str:
 
 
 def _reprint(txn: str, pdf: str, *audit: str) -> str:
+    if (
+        not Path("receiptkit-audit.sqlite").exists()
+        and "--audit" not in audit
+        and "--new-audit-log" not in audit
+    ):
+        audit = (*audit, "--new-audit-log")
     args = ["reprint", txn, "--journal", "journal.csv", "--operator", "li", "--reason", "lost slip"]
     result = CliRunner().invoke(app, [*args, "--pdf", pdf, *audit], terminal_width=200)
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())
 
 
-def test_a_new_log_is_created_with_a_note_and_a_mistyped_one_is_named(counter: Path) -> None:
+def test_a_missing_log_is_refused_before_anything_is_printed(counter: Path) -> None:
+    """Newcomer 18, F1: a mistyped --audit (or a run from another folder) started a new log and printed
+    "reprint 1" again, bypassing same_proof and the cap; the note came after the slip. Now refused first."""
     txn = _sale(counter)
-    first = _reprint(txn, "d1.pdf")  # the first reprint ever works with no extra flag
-    assert (
-        "note: no audit log at receiptkit-audit.sqlite: a new one is created; earlier duplicates of this "
-        "sale are not known to it" in first
-    ), first
-    assert f"reprint 1 of {txn}" in first
+    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "li", "--reason", "lost slip"]
+    none = CliRunner().invoke(app, [*args, "--pdf", "d0.pdf"], terminal_width=200)
+    text = " ".join(none.output.split())
+    assert none.exit_code == 2, text
+    assert "no audit log at receiptkit-audit.sqlite" in text and "--new-audit-log" in text, text
+    assert not (counter / "d0.pdf").exists() and not (counter / "receiptkit-audit.sqlite").exists()
+    first = _reprint(txn, "d1.pdf", "--new-audit-log")  # the first reprint ever starts the log, explicitly
+    assert f"reprint 1 of {txn}" in first and "started a new audit log at receiptkit-audit.sqlite" in first, (
+        first
+    )
     second = _reprint(txn, "d2.pdf")
     assert "no audit log" not in second and f"reprint 2 of {txn}" in second, second
-    typo = _reprint(txn, "d3.pdf", "--audit", "receiptkit-audti.sqlite")
-    assert "note: no audit log at receiptkit-audti.sqlite: a new one is created" in typo, typo
-    assert (counter / "receiptkit-audti.sqlite").exists()
+    typo = CliRunner().invoke(app, [*args, "--pdf", "d3.pdf", "--audit", "receiptkit-audti.sqlite"])
+    text = " ".join(typo.output.split())
+    assert typo.exit_code == 2, text
+    assert "no audit log at receiptkit-audti.sqlite" in text, text
+    assert "an audit log exists at receiptkit-audit.sqlite (the default, in this folder)" in text, text
+    assert not (counter / "receiptkit-audti.sqlite").exists() and not (counter / "d3.pdf").exists()
+
+
+def test_the_log_beside_the_journal_is_named_from_another_folder(counter: Path, monkeypatch) -> None:
+    txn = _sale(counter)
+    _reprint(txn, "d1.pdf", "--new-audit-log")
+    elsewhere = counter / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["reprint", txn, "--journal", str(counter / "journal.csv"), "--operator", "li", "--reason", "r"]
+    refused = CliRunner().invoke(app, [*args, "--pdf", "d2.pdf"], terminal_width=200)
+    text = " ".join(refused.output.split())
+    assert refused.exit_code == 2, text
+    assert f"an audit log exists beside the journal: {counter / 'receiptkit-audit.sqlite'}" in text, text
+    assert not (elsewhere / "receiptkit-audit.sqlite").exists() and not (elsewhere / "d2.pdf").exists()
 
 
 def test_verify_names_the_log_it_checked(counter: Path) -> None:

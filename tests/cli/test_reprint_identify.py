@@ -44,7 +44,9 @@ def test_after_find_said_ambiguous_the_proof_reprints_nothing(demo_dir, tmp_path
     common = ("--journal", "journal.csv", "--operator", "clerk7", "--reason", "lost", "--audit", audit)
     pdf = tmp_path / "x.pdf"
     for picked in ([one_of_them], []):
-        code, _, err = _cli("reprint", *picked, *proof, *common, "--pdf", str(pdf), cwd=demo_dir)
+        code, _, err = _cli(
+            "reprint", "--new-audit-log", *picked, *proof, *common, "--pdf", str(pdf), cwd=demo_dir
+        )
         assert code == 2 and "[ambiguous]" in err and "Traceback" not in err
     assert not pdf.exists()
     rows = AuditLog(audit, create=False).rows()
@@ -82,6 +84,7 @@ def test_a_matched_proof_reprints_with_find_s_own_command_and_records_the_proof(
     other = str(_journal(demo_dir)["txn_id"].iloc[0])
     code, _, err = _cli(
         "reprint",
+        "--new-audit-log",
         other,
         "--journal",
         "journal.csv",
@@ -113,6 +116,7 @@ def test_trace_number_rrn_and_txn_id_lookups_are_recorded_as_such(demo_dir, tmp_
     trace = str(int(unique["stan"]))  # typed without the leading zeros
     code, out, err = _cli(
         "reprint",
+        "--new-audit-log",
         "--trace",
         trace,
         "--terminal",
@@ -125,22 +129,29 @@ def test_trace_number_rrn_and_txn_id_lookups_are_recorded_as_such(demo_dir, tmp_
     assert code == 0, err
     assert f"reprint 1 of {unique['txn_id']}" in out and f"identified by stan {trace}" in out
     other = ok[(ok["txn_id"] != unique["txn_id"])].iloc[0]
-    code, out, err = _cli("reprint", "--rrn", str(other["rrn"]), *common, "--png", "r.png", cwd=demo_dir)
+    code, out, err = _cli(
+        "reprint", "--new-audit-log", "--rrn", str(other["rrn"]), *common, "--png", "r.png", cwd=demo_dir
+    )
     assert code == 0, err
     assert f"reprint 1 of {other['txn_id']}" in out and f"identified by rrn {other['rrn']}" in out
-    code, out, err = _cli("reprint", str(unique["txn_id"]), *common, "--png", "i.png", cwd=demo_dir)
+    code, out, err = _cli(
+        "reprint", "--new-audit-log", str(unique["txn_id"]), *common, "--png", "i.png", cwd=demo_dir
+    )
     assert code == 0 and "reprint 2 of" in out, err
     rows = AuditLog(audit, create=False).rows(status="pending")
     assert rows["identified_by"].tolist() == ["stan", "rrn", "txn_id"]
     assert rows["reference"].tolist() == [trace, str(other["rrn"]), str(unique["txn_id"])]
 
-    code, _, err = _cli("reprint", "--trace", trace, *common, "--png", "x.png", cwd=demo_dir)
+    code, _, err = _cli(
+        "reprint", "--new-audit-log", "--trace", trace, *common, "--png", "x.png", cwd=demo_dir
+    )
     assert code == 2 and "terminal" in err
     repeated = journal.groupby(["terminal_id", "stan"])["txn_id"].transform("size") > 1
     if repeated.any():
         twice = journal[repeated].iloc[0]
         code, _, err = _cli(
             "reprint",
+            "--new-audit-log",
             "--trace",
             str(twice["stan"]),
             "--terminal",
@@ -163,6 +174,7 @@ def test_require_proof_refuses_a_lookup(demo_dir, tmp_path):
     ok = journal[(journal["status"] == "approved") & (journal["txn_type"] == "sale")]
     code, _, err = _cli(
         "reprint",
+        "--new-audit-log",
         str(ok["txn_id"].iloc[0]),
         "--journal",
         "journal.csv",

@@ -45,7 +45,18 @@ def shop(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[P
 
 
 def _reprint(txn: str, *outputs: str):
-    args = ["reprint", txn, "--journal", "journal.csv", "--operator", "a", "--reason", "lost", *outputs]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        txn,
+        "--journal",
+        "journal.csv",
+        "--operator",
+        "a",
+        "--reason",
+        "lost",
+        *outputs,
+    ]
     return CliRunner().invoke(app, args)
 
 

@@ -25,7 +25,17 @@ def merchant_key(monkeypatch):
 
 
 def _reprint(audit: Path, *printer: str, cap: int | None = None) -> tuple[int, str]:
-    args = ["reprint", TXN, "--journal", str(JOURNAL), "--tz", "Asia/Shanghai", "--operator", "clerk7"]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        TXN,
+        "--journal",
+        str(JOURNAL),
+        "--tz",
+        "Asia/Shanghai",
+        "--operator",
+        "clerk7",
+    ]
     args += ["--reason", "lost slip", "--audit", str(audit), "--printer-timeout", "0.8", *printer]
     if cap is not None:
         args += ["--cap", str(cap)]
@@ -150,6 +160,7 @@ def test_usb_without_pyusb_fails_in_one_line_and_the_cap_still_allows_the_real_r
     )
     args = [
         "reprint",
+        "--new-audit-log",
         TXN,
         "--journal",
         str(JOURNAL),

@@ -44,7 +44,15 @@ def test_refunded_sale_is_said_refused_and_marked(demo_dir, tmp_path, monkeypatc
     assert f"REFUNDED: {sale['txn_id']} was refunded in full" in found.output
     assert refund_id in found.output and "(refused as it is: rule refunded, above)" in found.output
 
-    base = ["reprint", sale["txn_id"], "--journal", str(tmp_path / "journal.csv"), "--operator", "li"]
+    base = [
+        "reprint",
+        "--new-audit-log",
+        sale["txn_id"],
+        "--journal",
+        str(tmp_path / "journal.csv"),
+        "--operator",
+        "li",
+    ]
     base += ["--reason", "lost slip", "--audit", str(tmp_path / "audit.sqlite")]
     refused = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d1.pdf")], terminal_width=200)
     assert refused.exit_code == 2 and "[refunded]" in refused.output and refund_id in refused.output

@@ -20,7 +20,15 @@ def test_the_same_proof_brought_back_is_refused_until_overridden(demo_dir, tmp_p
     amount = f"{int(sale['amount_minor']) // 100}.{int(sale['amount_minor']) % 100:02d}"
     evidence = ["--wallet-txn", sale["wallet_txn_id"], "--amount", amount, "--currency", sale["currency"]]
     evidence += ["--time", when, "--tz", str(pd.Timestamp(sale["ts"]).tz)]
-    base = ["reprint", "--journal", str(tmp_path / "journal.csv"), *evidence, "--operator", "li"]
+    base = [
+        "reprint",
+        "--new-audit-log",
+        "--journal",
+        str(tmp_path / "journal.csv"),
+        *evidence,
+        "--operator",
+        "li",
+    ]
     base += ["--reason", "lost slip", "--audit", str(tmp_path / "audit.sqlite")]
     first = CliRunner().invoke(app, [*base, "--pdf", str(tmp_path / "d1.pdf")], terminal_width=200)
     assert first.exit_code == 0 and "reprint 1 of" in first.output, first.output

@@ -54,7 +54,7 @@ def test_a_proof_read_in_the_default_zone_is_refused_saying_unmatched_the_zone_a
     common = ["--journal", str(demo_dir / "journal.csv"), *_day_first(row), "--operator", "li"]
     common += ["--reason", "lost slip", "--audit", audit, "--no-learned"]
     which = [row["txn_id"]] if named else []
-    refused = _invoke("reprint", *which, *common, "--pdf", str(tmp_path / "a.pdf"))
+    refused = _invoke("reprint", "--new-audit-log", *which, *common, "--pdf", str(tmp_path / "a.pdf"))
     assert refused.exit_code == 2, refused.output
     out = refused.output
     assert "[unmatched]" in out and "[ambiguous]" not in out  # it matched nothing: not "ambiguous"
@@ -64,14 +64,30 @@ def test_a_proof_read_in_the_default_zone_is_refused_saying_unmatched_the_zone_a
     assert not (tmp_path / "a.pdf").exists()
     assert AuditLog(audit, create=False).rows()["rule"].tolist() == ["unmatched"]
     # the same with the shop's zone: reprinted
-    done = _invoke("reprint", *which, *common, "--tz", "Asia/Hong_Kong", "--pdf", str(tmp_path / "b.pdf"))
+    done = _invoke(
+        "reprint",
+        "--new-audit-log",
+        *which,
+        *common,
+        "--tz",
+        "Asia/Hong_Kong",
+        "--pdf",
+        str(tmp_path / "b.pdf"),
+    )
     assert done.exit_code == 0, done.output
     assert (tmp_path / "b.pdf").is_file()
 
 
 def test_a_refusal_with_tz_given_has_no_zone_hint(demo_dir, tmp_path):
     row = _hong_kong_sale(demo_dir)
-    args = ["reprint", row["txn_id"], "--journal", str(demo_dir / "journal.csv"), *_day_first(row)]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        row["txn_id"],
+        "--journal",
+        str(demo_dir / "journal.csv"),
+        *_day_first(row),
+    ]
     args += ["--tz", "Asia/Shanghai", "--operator", "li", "--reason", "lost", "--no-learned"]
     args += ["--audit", str(tmp_path / "audit.sqlite"), "--pdf", str(tmp_path / "a.pdf")]
     refused = _invoke(*args)
@@ -88,6 +104,7 @@ def test_a_journal_without_zones_by_txn_id_names_the_tz_option(demo_dir, tmp_pat
     txn = str(journal["txn_id"].iloc[0])
     refused = _invoke(
         "reprint",
+        "--new-audit-log",
         txn,
         "--journal",
         str(tmp_path / "naive.csv"),

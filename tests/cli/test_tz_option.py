@@ -40,6 +40,7 @@ def test_an_unknown_tz_is_exit_2_naming_the_option_not_the_journal(demo_dir, tmp
         "find": ["find", "--journal", "journal.csv", "--amount", "1.00", "--time", "2026-11-01 10:00"],
         "reprint": [
             "reprint",
+            "--new-audit-log",
             "T00000001",
             "--journal",
             "journal.csv",
@@ -87,6 +88,7 @@ def test_reprint_and_reconcile_read_utc_plus_8(demo_dir, tmp_path):
     ]
     done = run_cli(
         "reprint",
+        "--new-audit-log",
         "T00000001",
         *args,
         "--pdf",

@@ -35,7 +35,7 @@ def _early_shanghai_sale(demo_dir: Path) -> pd.Series:
 def _reprint(demo_dir: Path, tmp_path: Path, txn: str, *tz: str) -> tuple[str, str]:
     audit = str(tmp_path / "audit.sqlite")
     done = _invoke(
-        "reprint", txn, "--journal", str(demo_dir / "journal.csv"), *tz, "--operator", "li",
+        "reprint", "--new-audit-log", txn, "--journal", str(demo_dir / "journal.csv"), *tz, "--operator", "li",
         "--reason", "lost slip", "--audit", audit, "--pdf", str(tmp_path / "dup.pdf"), "--no-learned",
     )  # fmt: skip
     assert done.exit_code == 0, done.output

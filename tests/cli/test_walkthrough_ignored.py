@@ -68,7 +68,7 @@ def test_the_walk_through_leaves_nothing_to_commit(tmp_path, monkeypatch):
     txn = str(pd.read_csv(journal, dtype=str)["txn_id"].iloc[0])
     out = run(
         "reprint", txn, "--journal", journal, "--operator", "clerk7", "--reason", "customer lost slip",
-        "--pdf", "dup.pdf", "--png", "dup.png",
+        "--pdf", "dup.pdf", "--png", "dup.png", "--new-audit-log",
     )  # fmt: skip
     code = out.split("verification code ", 1)[1].split()[0]
     run("verify", code)

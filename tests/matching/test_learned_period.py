@@ -412,8 +412,7 @@ def test_reprint_refuses_the_held_sale_saying_the_clock_not_a_margin(tmp_path: P
     with pytest.raises(ReprintRefused) as caught:
         rk.reprint(
             ranked.iloc[0], journal=j, operator="li", reason="lost", pdf=tmp_path / "x.pdf",
-            audit=str(tmp_path / "audit.sqlite"), key="hex:" + "5e" * 32,
-        )  # fmt: skip
+            audit=str(tmp_path / "audit.sqlite"), key="hex:" + "5e" * 32,new_audit_log=True)  # fmt: skip
     said = str(caught.value)
     assert caught.value.rule == "ambiguous" and "not far enough ahead" not in said, said
     assert "STRANGER is where terminal T2's kept clock offset puts the customer's time" in said, said

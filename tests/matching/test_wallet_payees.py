@@ -343,7 +343,17 @@ def test_reprint_at_the_counter_holds_what_find_holds(tmp_path, monkeypatch) -> 
     assert "payee" in found.output, found.output
     monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "5a" * 32)
     out = tmp_path / "dup.pdf"
-    args = ["reprint", *evidence, "--operator", "li", "--reason", "lost slip", "--pdf", str(out)]
+    args = [
+        "reprint",
+        "--new-audit-log",
+        *evidence,
+        "--operator",
+        "li",
+        "--reason",
+        "lost slip",
+        "--pdf",
+        str(out),
+    ]
     args += ["--audit", str(tmp_path / "audit.sqlite")]
     done = CliRunner().invoke(app, args, terminal_width=300)
     assert done.exit_code == 2, done.output

@@ -185,7 +185,15 @@ def test_reprint_after_the_loss_is_refused_by_the_register_and_can_be_overridden
     audit = register.log
     row = stan(rebuilt, "000111")  # the journal itself is not marked: the register says it
     with pytest.raises(ReprintRefused) as refused:
-        rk.reprint(row, journal=rebuilt, operator="zhao", reason="asked", pdf=tmp_path / "x.pdf", audit=audit)
+        rk.reprint(
+            row,
+            journal=rebuilt,
+            operator="zhao",
+            reason="asked",
+            pdf=tmp_path / "x.pdf",
+            audit=audit,
+            new_audit_log=True,
+        )
     assert refused.value.rule == "after_loss"
     assert "reported lost at 2026-11-20T14:00:00+08:00" in str(refused.value)
     logged = audit.rows(event_type="reprint").iloc[-1]
@@ -201,6 +209,7 @@ def test_reprint_after_the_loss_is_refused_by_the_register_and_can_be_overridden
         pdf=tmp_path / "x.pdf",
         audit=audit,
         override="after_loss",
+        new_audit_log=True,
     )
     assert record.overridden == ("after_loss",)
     text = PdfReader(tmp_path / "x.pdf").pages[0].extract_text()
@@ -210,7 +219,13 @@ def test_reprint_after_the_loss_is_refused_by_the_register_and_can_be_overridden
 
     before = stan(rebuilt, "000101")
     ok = rk.reprint(
-        before, journal=rebuilt, operator="zhao", reason="lost slip", pdf=tmp_path / "ok.pdf", audit=audit
+        before,
+        journal=rebuilt,
+        operator="zhao",
+        reason="lost slip",
+        pdf=tmp_path / "ok.pdf",
+        audit=audit,
+        new_audit_log=True,
     )
     assert ok.overridden == ()
 
@@ -225,6 +240,7 @@ def test_reprint_refuses_a_row_marked_after_loss_without_a_register(rebuilt, tmp
             reason="x",
             pdf=tmp_path / "a.pdf",
             audit=tmp_path / "a.sqlite",
+            new_audit_log=True,
         )
 
 
@@ -240,6 +256,7 @@ def test_duplicate_from_a_rebuilt_journal_says_so_and_the_log_names_the_sources(
         reason="lost slip",
         pdf=tmp_path / "d.pdf",
         audit=tmp_path / "a.sqlite",
+        new_audit_log=True,
     )
     text = PdfReader(tmp_path / "d.pdf").pages[0].extract_text()
     assert "data from acquirer records" in text
@@ -254,7 +271,14 @@ def test_reprint_refuses_a_row_whose_sources_disagree(rebuilt, tmp_path, monkeyp
     monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
     row = rebuilt[rebuilt["merge_conflict"] == "C1"].iloc[0]
     with pytest.raises(ReprintRefused, match=r"\[source_conflict\].*C1"):
-        rk.reprint(row, operator="li", reason="x", pdf=tmp_path / "c.pdf", audit=tmp_path / "a.sqlite")
+        rk.reprint(
+            row,
+            operator="li",
+            reason="x",
+            pdf=tmp_path / "c.pdf",
+            audit=tmp_path / "a.sqlite",
+            new_audit_log=True,
+        )
     done = rk.reprint(
         row,
         operator="li",
@@ -262,6 +286,7 @@ def test_reprint_refuses_a_row_whose_sources_disagree(rebuilt, tmp_path, monkeyp
         pdf=tmp_path / "c.pdf",
         audit=tmp_path / "a.sqlite",
         override="source_conflict",
+        new_audit_log=True,
     )
     assert done.overridden == ("source_conflict",)
 
@@ -306,6 +331,7 @@ def test_a_terminal_id_typed_in_full_width_digits_is_the_same_terminal(
                 reason="asked",
                 pdf=tmp_path / "x.pdf",
                 audit=reg.log,
+                new_audit_log=True,
             )
         assert refused.value.rule == "after_loss"
         with pytest.raises(rk.ReceiptkitError, match="already in the register"):

@@ -136,7 +136,16 @@ def test_in_process_csv_refusal_override_and_tampering(
     )
     assert every.exit_code == 0 and "9 transaction(s)" in every.output
 
-    reprint = ["reprint", "12345678/000012/000111", *journal, "--pdf", "dup.pdf", "--operator", "zhao"]
+    reprint = [
+        "reprint",
+        "--new-audit-log",
+        "12345678/000012/000111",
+        *journal,
+        "--pdf",
+        "dup.pdf",
+        "--operator",
+        "zhao",
+    ]
     refused = runner.invoke(app, [*reprint, "--reason", "customer asked", "--audit", audit])
     assert refused.exit_code == 2 and "[after_loss]" in refused.output
     assert f"reported lost at {day['date']}T14:00:00+08:00" in refused.output

@@ -771,9 +771,17 @@ def reprint_cmd(
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing --pdf/--png file (never an input or the audit log).")
     ] = False,
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
+    audit: Annotated[
+        Path, typer.Option(help="The audit log (SQLite file); it must exist unless --new-audit-log.")
+    ] = Path("receiptkit-audit.sqlite"),
+    new_audit_log: Annotated[
+        bool,
+        typer.Option(
+            "--new-audit-log",
+            help="Start a new audit log at --audit when there is none (the first reprint ever); without it a "
+            "missing log is refused before anything is printed.",
+        ),
+    ] = False,
     learned: Annotated[
         Path | None,
         typer.Option(
@@ -868,6 +876,7 @@ def reprint_cmd(
             printer_config=printer_config,
             overwrite=overwrite,
         )
+        _check_audit_log(audit, journal, new_audit_log)  # before the journal is read or anything printed
         ways = [w for w, given in (("--trace", trace), ("--rrn", rrn), ("a proof", evidence.given)) if given]
         if len(ways) > 1 or (txn_id is not None and ways and ways != ["a proof"]):
             raise typer.BadParameter(
@@ -931,12 +940,15 @@ def reprint_cmd(
                 policy=reprint_policy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
                 printer_profile=profile,
                 overwrite=overwrite,
+                new_audit_log=new_audit_log,
             )
         finally:
-            if new_log and audit.exists():  # a mistyped --audit starts a log that knows no earlier duplicate
+            if (
+                new_log and audit.exists()
+            ):  # only with --new-audit-log (_check_audit_log): said, for the record
                 err_console.print(
-                    f"note: no audit log at {escape(str(audit))}: a new one is created; earlier duplicates of "
-                    "this sale are not known to it",
+                    f"note: started a new audit log at {escape(str(audit))} (--new-audit-log); keep it: every "
+                    "later reprint and verify of these duplicates needs it",
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -991,6 +1003,33 @@ def reprint_cmd(
         )
     if record.key_fingerprint:
         console.print(f"signed; public key {record.key_fingerprint}", highlight=False, soft_wrap=True)
+
+
+def _check_audit_log(audit: Path, journal: Path, new_audit_log: bool) -> None:
+    """Refuse a ``--audit`` file that does not exist unless ``--new-audit-log``, naming a log found nearby.
+
+    Newcomer 18, F1: a mistyped ``--audit audti.sqlite``, or the README's command run from another folder,
+    started a fresh log and printed "reprint 1" again (rules same_proof and reprint_cap saw no earlier
+    duplicate), and the shop's real log then called that genuine slip NOT GENUINE; the note came after the
+    slip. Now nothing is read, written or printed. A database URL is checked by ``rk.reprint`` (no file here).
+    """
+    from receiptkit.reprinting import DEFAULT_AUDIT, _same_file
+
+    if new_audit_log or "://" in str(audit) or ":/" in str(audit) or audit.exists():
+        return
+    nearby = []
+    here = Path(DEFAULT_AUDIT)
+    if here.is_file() and not _same_file(here, audit):
+        nearby.append(f"an audit log exists at {DEFAULT_AUDIT} (the default, in this folder)")
+    beside = journal.parent / DEFAULT_AUDIT
+    if beside.is_file() and not _same_file(beside, audit) and not _same_file(beside, here):
+        nearby.append(f"an audit log exists beside the journal: {beside}")
+    found = f"; {' and '.join(nearby)}: give it with --audit" if nearby else ""
+    raise ReceiptkitError(
+        f"no audit log at {audit}: a reprint is written to the shop's audit log, which knows the duplicates "
+        "already printed (a new log would number this one 1 again, unseen by rules same_proof and reprint_cap)"
+        f"{found}; to start a new log there (the first reprint ever), give --new-audit-log"
+    )
 
 
 def _check_outputs(
