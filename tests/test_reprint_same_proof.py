@@ -142,3 +142,54 @@ def test_a_failed_attempt_is_no_duplicate(journal, tmp_path):
         _reprint(journal, audit, tmp_path, "d1", printer="tcp://127.0.0.1:9")  # nothing listens there
     assert earlier_duplicates(audit, "A") == []
     assert _reprint(journal, audit, tmp_path, "d1", overwrite=True).reprint_no == 1
+
+
+WALLET = "4200002825202511200643145473"
+SCREEN = {**PROOF, "proof_id": "shot:1", "wallet_txn_id": WALLET, "order_no": "RK00010000000001"}
+
+
+def test_the_screens_own_wallet_number_typed_is_the_same_proof(journal, tmp_path):
+    """Newcomer 18, F10: after a duplicate from a WeChat screenshot, typing its 交易单号 (--wallet-txn) with the
+    amount and the time to the minute gave duplicate no. 2: the rule compared kind, time, amount, currency,
+    direction and last 4 only. A whole wallet number equal to the earlier proof's is the same payment record."""
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    first = _reprint(journal, audit, tmp_path, "d1", proof=SCREEN, proof_id="shot:1")
+    typed = {
+        **PROOF,
+        "proof_id": "manual:1",
+        "kind": "manual",
+        "ts": pd.Timestamp("2026-11-20 14:32", tz="Asia/Shanghai"),
+        "wallet_txn_id": " " + WALLET[:14] + " " + WALLET[14:],  # typed with a space: the same number
+    }
+    with pytest.raises(ReprintRefused) as caught:
+        _reprint(journal, audit, tmp_path, "d2", proof=typed, proof_id="manual:1")
+    assert caught.value.rule == "same_proof" and first.short_code in str(caught.value)
+    # the order number alone, typed, is the same record too
+    by_order = {**PROOF, "proof_id": "manual:2", "kind": "manual", "order_no": "RK00010000000001"}
+    with pytest.raises(ReprintRefused):
+        _reprint(journal, audit, tmp_path, "d3", proof=by_order, proof_id="manual:2")
+
+
+def test_a_masked_number_or_other_evidence_is_not_the_same_proof(journal, tmp_path):
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    _reprint(journal, audit, tmp_path, "d1", proof=SCREEN, proof_id="shot:1")
+    masked = {**PROOF, "proof_id": "m", "kind": "manual", "ts": SCREEN["ts"] + pd.Timedelta(seconds=1)}
+    masked["wallet_txn_id"] = "4200**5473"  # only part of it visible: not whole, never the same record
+    assert _reprint(journal, audit, tmp_path, "d2", proof=masked, proof_id="m").reprint_no == 2
+    sms = {
+        **PROOF,
+        "proof_id": "sms:1",
+        "kind": "sms",
+        "card_last4": "4821",
+    }  # a bank SMS after the screenshot
+    assert _reprint(journal, audit, tmp_path, "d3", proof=sms, proof_id="sms:1").reprint_no == 3
+
+
+def test_the_summary_keeps_whole_numbers_never_a_card_or_a_masked_one():
+    from receiptkit.audit import proof_summary
+
+    summary = proof_summary({**SCREEN, "wallet_txn_id": " " + WALLET + " "})
+    assert summary["wallet_txn_id"] == WALLET and summary["order_no"] == "RK00010000000001"
+    assert "wallet_txn_id" not in proof_summary({**PROOF, "wallet_txn_id": "4200**5473"})
+    card = proof_summary({**PROOF, "order_no": "6217000010012345677"})  # a Luhn-valid card number
+    assert "order_no" not in card and "6217000010012345677" not in str(card)

@@ -330,9 +330,15 @@ def proof_summary(proof: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a proof-of-payment row that may go into the audit log.
 
     Keeps ``proof_id``, ``kind``, ``ts`` (or ``date``), ``amount_minor``,
-    ``currency``, ``direction`` and ``card_last4``: what the slip shows anyway.
-    Free text (``merchant_text``, ``raw``, ``reference``) and file names, which
-    may carry personal data, are left out.
+    ``currency``, ``direction`` and ``card_last4``: what the slip shows anyway;
+    and a **whole** ``wallet_txn_id`` / ``order_no`` (NFKC, spaces removed): the
+    number names one payment record, so rule ``same_proof`` knows it again
+    however it is presented (newcomer 18, F10: the screenshot's own 交易单号
+    typed gave a second duplicate). A masked number (``4200**5473``,
+    ``尾号5473``) is not whole and is left out, and so is anything that could be
+    a card number (never written to the log). Free text (``merchant_text``,
+    ``raw``, ``reference``) and file names, which may carry personal data, are
+    left out.
 
     >>> proof_summary({"proof_id": "P1", "kind": "sms", "amount_minor": 12850, "currency": "CNY",
     ...                "raw": "Dear Ms Li ...", "card_last4": "4821"})
@@ -350,7 +356,28 @@ def proof_summary(proof: Mapping[str, Any]) -> dict[str, Any]:
         else:
             value = str(value)
         out[name] = value
+    for name in WHOLE_NUMBERS:
+        number = whole_number(proof.get(name))
+        if number is not None:
+            out[name] = number
     return _scrub(out, "the proof summary")
+
+
+WHOLE_NUMBERS = ("wallet_txn_id", "order_no")
+"""The proof numbers :func:`proof_summary` keeps when whole: each names one payment record."""
+
+
+def whole_number(value: Any) -> str | None:
+    """A wallet or order number as written whole (NFKC, no spaces), or ``None``: missing, masked (only part of it
+    visible), or possibly a card number (a card-like digit run, masked or not, is never kept)."""
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return None
+    from receiptkit.matching.evidence import visible_id
+
+    _, number, masked = visible_id(str(value))
+    if masked or not number or mask_pans_in_text(number) != number or "*" in number:
+        return None
+    return number
 
 
 # ---------------------------------------------------------------------------

@@ -43,8 +43,9 @@ rule           refuses
                (``merge_conflict``, see :func:`receiptkit.merge_journals`)
 ``proof_required`` a reprint not identified by a matched proof, under
                ``ReprintPolicy(require_proof=True)``
-``same_proof`` a second duplicate of a transaction from the same proof (same
-               ``proof_id`` and proof summary) after one was printed: its
+``same_proof`` a second duplicate of a transaction from the same proof (the
+               same proof summary, whatever its ``proof_id``, or the same whole
+               wallet transaction or order number) after one was printed: its
                holder has a duplicate already (a replayed screen)
 ============== ==============================================================
 
@@ -642,13 +643,23 @@ def same_evidence(earlier: Mapping[str, Any], summary: Mapping[str, Any] | None)
     """Whether a printed duplicate (:func:`earlier_duplicates`) came from the same evidence as ``summary``.
 
     The same kind of proof, time, amount, currency, direction and card last 4 (:func:`~receiptkit.audit.proof_summary`
-    without its id): an id is how the evidence was written down (a typed "08:11" and "08:11:00" are two ids of
-    one time; two files may both call a proof P1), not what it shows.
+    without its id and numbers): an id is how the evidence was written down (a typed "08:11" and "08:11:00" are two
+    ids of one time; two files may both call a proof P1), not what it shows. Or the same **whole** wallet
+    transaction number or order number (``wallet_txn_id``, ``order_no``; a masked one is never kept in the
+    summary): one payment record, however it was presented (a screenshot, then its 交易单号 typed: newcomer 18,
+    F10; field guide 5, "re-used proofs, where the same 交易单号 is presented twice").
     """
+    from receiptkit.audit import WHOLE_NUMBERS
+
     if summary is None or not isinstance(earlier.get("proof_summary"), Mapping):
         return False
-    shown = {k: v for k, v in earlier["proof_summary"].items() if k != "proof_id"}
-    return bool(shown) and shown == {k: v for k, v in summary.items() if k != "proof_id"}
+    before = earlier["proof_summary"]
+    for name in WHOLE_NUMBERS:
+        if before.get(name) and before.get(name) == summary.get(name):
+            return True
+    kept = ("proof_id", *WHOLE_NUMBERS)
+    shown = {k: v for k, v in before.items() if k not in kept}
+    return bool(shown) and shown == {k: v for k, v in summary.items() if k not in kept}
 
 
 def duplicate_text(earlier: Mapping[str, Any], zone: str | None) -> str:
@@ -679,8 +690,8 @@ def _same_proof(
 ) -> list[tuple[str, str]]:
     """The ``same_proof`` violation: a duplicate of this transaction was already printed from the same evidence.
 
-    The same evidence (:func:`same_evidence`: kind, time, amount, currency, direction, card last 4) shown
-    again: the customer who holds it has a duplicate already, and someone who photographed it may not be that
+    The same evidence (:func:`same_evidence`: kind, time, amount, currency, direction, card last 4; or the same
+    whole wallet transaction or order number) shown again: the customer who holds it has a duplicate already, and someone who photographed it may not be that
     customer (field guide 5, "Fake screenshots": a screenshot of an older real payment replayed; a proof
     presented twice). A clerk who knows the customer lost the duplicate too overrides it, with the reason. A
     retry of an attempt that was not printed is no second duplicate (same number and code) and is not refused.
