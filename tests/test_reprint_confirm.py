@@ -86,6 +86,7 @@ def _unconfirmed(journal, log, server, txn_id: str = "A0", policy: ReprintPolicy
             printer=server.url,
             audit=log,
             policy=policy,
+            new_audit_log=True,
         )
     return caught.value
 
@@ -125,9 +126,13 @@ def test_a_confirmed_attempt_is_not_retried_and_the_next_reprint_uses_a_new_numb
     ok = fake_printer("ok")
     call = dict(operator="li", reason="lost again", printer=ok.url, audit=log, printer_profile="TM-T88V")
     with pytest.raises(ReprintRefused) as caught:  # the confirmed duplicate used the only number of the cap
-        reprint(journal.loc["A0"], policy=ReprintPolicy(cap=1, printer_timeout=0.8), **call)
+        reprint(
+            journal.loc["A0"], policy=ReprintPolicy(cap=1, printer_timeout=0.8), **call, new_audit_log=True
+        )
     assert caught.value.rule == "reprint_cap"
-    record = reprint(journal.loc["A0"], policy=ReprintPolicy(cap=2, printer_timeout=0.8), **call)
+    record = reprint(
+        journal.loc["A0"], policy=ReprintPolicy(cap=2, printer_timeout=0.8), **call, new_audit_log=True
+    )
     assert (record.reprint_no, record.retried, record.status) == (2, False, "printed")
     assert log.reprint_count("A0") == 2 and log.verify().ok
 
@@ -139,8 +144,7 @@ def test_before_the_confirmation_the_next_call_retries_the_same_number(fake_prin
     ok = fake_printer("ok")
     record = reprint(
         journal.loc["A0"], operator="li", reason="it did not come out", printer=ok.url, audit=log,
-        printer_profile="TM-T88V", policy=ReprintPolicy(cap=1, printer_timeout=0.8),
-    )  # fmt: skip
+        printer_profile="TM-T88V", policy=ReprintPolicy(cap=1, printer_timeout=0.8),new_audit_log=True)  # fmt: skip
     assert record.retried and record.reprint_no == 1 and record.short_code == sent.record.short_code
     with pytest.raises(ConfirmRefused, match="already printed") as caught:
         log.confirm(sent.record.short_code, operator="wang")
@@ -153,7 +157,15 @@ def test_confirm_refuses_a_failed_attempt(journal, log):
     with FakePrinter() as gone:
         url = gone.url
     with pytest.raises(PrinterError):  # nobody listens: nothing left for the printer
-        reprint(journal.loc["A0"], operator="li", reason="lost", printer=url, audit=log, policy=FAST)
+        reprint(
+            journal.loc["A0"],
+            operator="li",
+            reason="lost",
+            printer=url,
+            audit=log,
+            policy=FAST,
+            new_audit_log=True,
+        )
     attempt = log.unfinished()[0]
     with pytest.raises(ConfirmRefused, match="failed: nothing was printed") as caught:
         log.confirm(attempt.short_code, operator="wang")
@@ -164,7 +176,9 @@ def test_confirm_refuses_a_failed_attempt(journal, log):
 def test_confirm_refuses_a_printed_attempt_an_unknown_code_and_a_pending_attempt(
     fake_printer, journal, log, tmp_path
 ):
-    done = reprint(journal.loc["A0"], operator="li", reason="lost", pdf=tmp_path / "a.pdf", audit=log)
+    done = reprint(
+        journal.loc["A0"], operator="li", reason="lost", pdf=tmp_path / "a.pdf", audit=log, new_audit_log=True
+    )
     with pytest.raises(ConfirmRefused, match="already printed") as caught:
         log.confirm(done.short_code, operator="wang")
     assert caught.value.state == "printed"
@@ -208,12 +222,12 @@ def test_same_proof_counts_a_confirmed_duplicate_and_not_an_unconfirmed_one(
     server = fake_printer("drops_job")
     call = dict(journal=journal, operator="li", reason="lost slip", proof=PROOF, audit=log, policy=FAST)
     with pytest.raises(PrintUnconfirmed) as caught:
-        reprint(_matched(), printer=server.url, **call)
+        reprint(_matched(), printer=server.url, **call, new_audit_log=True)
     first = caught.value.record
     with pytest.raises(PrintUnconfirmed) as caught:  # not printed yet: the same proof retries it
-        reprint(_matched(), printer=server.url, **call)
+        reprint(_matched(), printer=server.url, **call, new_audit_log=True)
     assert caught.value.record.retried and caught.value.record.reprint_no == 1
     log.confirm(first.short_code, operator="li", note="it came out after all")
     with pytest.raises(ReprintRefused, match=f"no. 1 .*code {first.short_code}") as refused:
-        reprint(_matched(), pdf=tmp_path / "again.pdf", **call)
+        reprint(_matched(), pdf=tmp_path / "again.pdf", **call, new_audit_log=True)
     assert refused.value.rule == "same_proof"

@@ -32,7 +32,7 @@ def _cli(*args: str) -> tuple[int, str]:
 
 def _reprint(audit: Path, printer: str, *extra: str) -> tuple[int, str]:
     return _cli(
-        "reprint", TXN, "--journal", str(JOURNAL), "--tz", "Asia/Shanghai", "--operator", "clerk7",
+        "reprint", "--new-audit-log", TXN, "--journal", str(JOURNAL), "--tz", "Asia/Shanghai", "--operator", "clerk7",
         "--reason", "lost slip", "--audit", str(audit), "--printer-timeout", "0.8", "--printer", printer, *extra,
     )  # fmt: skip
 
