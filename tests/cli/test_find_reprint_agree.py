@@ -69,6 +69,7 @@ def test_the_reprint_line_find_offers_is_not_refused(demo_dir, tmp_path, monkeyp
             str(pdf),
             "--audit",
             str(audit),
+            "--new-audit-log",  # a fresh log here: the first reprint starts it explicitly (newcomer 18, F1)
         ],
         terminal_width=300,
     )

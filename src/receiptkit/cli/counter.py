@@ -212,7 +212,8 @@ def find(
     if status == "matched" and audit is None:  # the clerk must not read silence as "never reprinted"
         err_console.print(
             f"note: no audit log read (none at {DEFAULT_AUDIT} here): duplicates already printed of "
-            f"{escape(str(verdict['txn_id']))} are not shown; give --audit FILE, the log `reprint` writes to",
+            f"{escape(str(verdict['txn_id']))} are not shown; give --audit FILE, the log `reprint` writes to "
+            "(reprint refuses a missing log: --new-audit-log starts one, for the first reprint ever)",
             highlight=False,
             soft_wrap=True,
         )
