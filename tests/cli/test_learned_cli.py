@@ -36,7 +36,11 @@ def _off_clock_sale(folder: Path, offsets: dict) -> tuple[pd.Series, int]:
         & (journal["txn_type"] == "sale")
     ]
     counts = sales["amount_minor"].value_counts()
-    row = sales[sales["amount_minor"].map(counts) == 1].iloc[0]  # an amount sold once on that terminal
+    sales = sales[sales["amount_minor"].map(counts) == 1]  # an amount sold once on that terminal
+    undone = set(
+        journal["original_txn_id"].dropna()
+    )  # not one refunded or voided since (rule refunded/voided)
+    row = sales[~sales["txn_id"].isin(undone)].iloc[0]
     return row, offset
 
 
