@@ -223,6 +223,7 @@ class ReprintRecord:
     how: str | None = (
         None  # the printer's confirmation: process_id, status (never printed), none; None: no printer
     )
+    refund_note: str | None = None  # the refund line the slip carries (a refunded sale), or None
 
 
 def _is_match_row(row: Mapping[str, Any]) -> bool:
@@ -1002,6 +1003,7 @@ def reprint(
         key_fingerprint=attempt.code.key_fingerprint,
         detail=detail,
         how=how,
+        refund_note=None if refunds is None else refunds.slip_line(slip_zone(row)),
     )
     if outcome == "unconfirmed":
         raise PrintUnconfirmed(

@@ -62,3 +62,7 @@ def test_refunded_sale_is_said_refused_and_marked(demo_dir, tmp_path, monkeypatc
     )
     assert done.exit_code == 0 and "override applied: rule refunded" in done.output, done.output
     assert (tmp_path / "d2.png").exists()
+    assert (
+        "the slip says REFUNDED 已退款" in done.output
+        and refund_id in done.output.split("this sale refunded: the slip says")[1]
+    )

@@ -984,6 +984,12 @@ def reprint_cmd(
             highlight=False,
             soft_wrap=True,
         )
+    if record.refund_note:  # a refunded sale: the clerk hands over a slip that says so
+        console.print(
+            f"the journal shows this sale refunded: the slip says {escape(record.refund_note)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     unused = sorted(set(override or ()) - set(record.overridden))
     if unused:
         console.print(
