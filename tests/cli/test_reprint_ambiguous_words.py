@@ -93,8 +93,7 @@ def test_a_candidate_row_of_find_is_refused_in_the_same_words_in_python(
     with pytest.raises(ReprintRefused) as caught:
         rk.reprint(
             ranked.iloc[0], journal=journal, operator="li", reason="lost", pdf=tmp_path / "x.pdf",
-            audit=str(tmp_path / "audit.sqlite"), key=KEY,
-        )  # fmt: skip
+            audit=str(tmp_path / "audit.sqlite"), key=KEY,new_audit_log=True)  # fmt: skip
     said = str(caught.value)
     assert caught.value.rule == "ambiguous" and "several" not in said
     assert "is the only sale that fits the proof" in said and verdict["ask"] in said, said

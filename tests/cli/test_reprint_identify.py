@@ -74,6 +74,7 @@ def test_a_matched_proof_reprints_with_find_s_own_command_and_records_the_proof(
         str(tmp_path / "d.pdf"),
         "--audit",
         audit,
+        "--new-audit-log",  # find's line never adds it: the first reprint starts the log explicitly
         cwd=demo_dir,
     )
     assert code == 0, err

@@ -177,9 +177,9 @@ def test_usb_without_pyusb_fails_in_one_line_and_the_cap_still_allows_the_real_r
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     said = done.stderr.strip().splitlines()
-    assert said[0].startswith(f"note: no audit log at {audit}: a new one is created"), (
+    assert said[0].startswith(f"note: started a new audit log at {audit} (--new-audit-log)"), (
         done.stderr
-    )  # session 16
+    )  # session 16: a new log is said; session 18: only when asked for (newcomer 18, F1)
     assert "Traceback" not in done.stderr and len(said) == 2
     assert "pip install 'receiptkit[usb]'" in done.stderr
     assert _statuses(audit) == ["pending", "failed"]
