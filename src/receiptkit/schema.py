@@ -709,7 +709,9 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
 
     ``ts`` may be empty for date-only proofs, which then need ``date``;
     ``ts_precision`` is filled from what is known (``day`` when only a date). ``tz`` as for
-    :func:`validate_journal`.
+    :func:`validate_journal`: the zone of naive times. ``ts`` and ``ts_end`` are returned in UTC, or in
+    ``tz`` when given (:func:`proofs_in_zone`); ``date``, when filled from ``ts``, is the day in the zone
+    ``ts`` was given in.
     """
     tz = zone_option(tz, error=SchemaError)
     out = frame.copy()
@@ -774,6 +776,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     out = _mask_card_ids(out, "proofs")
     _refuse_controls(out)
     _check_last4(out)
+    out = proofs_in_zone(out, tz)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
 
@@ -813,6 +816,21 @@ def _raw_dicts(out: pd.DataFrame) -> pd.Series:
             )
         values[k] = parsed
     return pd.Series(values, index=raw.index, dtype=object)
+
+
+def proofs_in_zone(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
+    """``frame`` (a proofs frame, changed in place and returned) with ``ts`` and ``ts_end`` in ``tz``, UTC when None.
+
+    The one convention of every proofs frame: its times are ``datetime64[ns, UTC]``, or in the zone the
+    caller gave as ``tz=``, whatever zone the file wrote them in, so frames of any readers concatenate
+    with one dtype. The instant never changes; ``date`` keeps the day the proof shows.
+    """
+    zone = tz or "UTC"
+    for column in ("ts", "ts_end"):
+        typed = column in frame.columns and isinstance(frame[column].dtype, pd.DatetimeTZDtype)
+        if typed and str(frame[column].dt.tz) != str(zone):
+            frame[column] = frame[column].dt.tz_convert(zone)
+    return frame
 
 
 def _proof_window_end(out: pd.DataFrame) -> pd.Series:

@@ -130,8 +130,8 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     ev = store.evidence_of(str(proof_id))
     proofs = store.proofs
     found = proofs[proofs["proof_id"].astype(str) == str(proof_id)]
-    proof_row = found.iloc[0]
     journal = store.journal
+    proof_row = _in_zone_of(found.iloc[0], journal)
     picks = [journal.iloc[int(r)] for r in ev["txn_row"]]
     labels = ["best", "runner_up"]
     rows = []
@@ -282,6 +282,22 @@ def _clock_note(index: JournalIndex, row: int) -> str | None:
 def _expected_count(n: float) -> str:
     """An expected count as people write it: 1,234 / 12 / 2.1 / 0.084."""
     return f"{n:,.0f}" if n >= 10 else f"{n:.2g}"
+
+
+def _in_zone_of(row: pd.Series, journal: pd.DataFrame) -> pd.Series:
+    """``row`` (a proof) with ``ts`` / ``ts_end`` shown in the zone of the journal's ``ts``, as the sales are.
+
+    Proofs frames hold UTC (docs/proofs.md, Time zones); the waterfall puts the proof's time beside the sale's.
+    """
+    zone = getattr(journal["ts"].dt, "tz", None) if "ts" in journal.columns else None
+    if zone is None:
+        return row
+    row = row.copy()
+    for column in ("ts", "ts_end"):
+        value = row.get(column)
+        if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+            row[column] = value.tz_convert(zone)
+    return row
 
 
 def _proof_value(row: pd.Series, field: str) -> Any:

@@ -17,6 +17,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.money import normalise_currency, parse_amount
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, finish
+from receiptkit.schema import proofs_in_zone
 from receiptkit.timeparse import parse_time_window, zone_option
 
 __all__ = ["card_last4", "proof"]
@@ -92,7 +93,7 @@ def proof(
     reference: str | None = None,
     merchant: str | None = None,
     *,
-    tz: str = DEFAULT_TZ_CN,
+    tz: str | None = None,
     currency: str = "CNY",
     direction: str = "debit",
     wallet_txn_id: str | None = None,
@@ -108,6 +109,8 @@ def proof(
     and keeps its precision and window: ``"14:32"`` is minute precision,
     ``"14点"`` the hour 14:00-15:00, ``"下午两点左右"`` 13:30-14:30,
     ``"11月3日 上午8点"``, ``"昨天 14:32"``, a date alone is day precision.
+    ``tz`` is the zone the time is read in (default Asia/Shanghai); ``ts`` and ``ts_end`` are
+    returned in UTC, or in ``tz`` when given, as by every proofs reader.
     ``ref`` is the reference: by default *now* in ``tz`` (a time alone or
     今天 is today, and a time later than now is refused, never moved to
     another day); a date gives the day of such texts instead. A numeric
@@ -120,7 +123,8 @@ def proof(
     naming the bad field.
     """
     where = "manual"
-    tz = zone_option(tz, error=ProofError, file=where, row=1, column="tz") or DEFAULT_TZ_CN
+    given = zone_option(tz, error=ProofError, file=where, row=1, column="tz")
+    tz = given or DEFAULT_TZ_CN
     try:
         currency = normalise_currency(currency) or ""  # "usd" is USD, "RMB" CNY
     except ReceiptkitError as exc:
@@ -197,7 +201,7 @@ def proof(
     )
     out = finish(frame, where, tz=tz)
     out["proof_id"] = pd.array([_proof_id(out.iloc[0], tz)], dtype=out["proof_id"].dtype)
-    return out
+    return proofs_in_zone(out, given)
 
 
 _ID_FIELDS = (

@@ -511,7 +511,9 @@ def finish(
     ``canonical`` must hold ``source_row``, ``kind``, ``amount_minor``,
     ``currency``, ``direction`` and ``ts``/``date``; ``proof_id`` and
     ``source`` are filled here. Bad rows (``problems``) raise or are
-    reported, as ``strict`` says.
+    reported, as ``strict`` says. ``ts`` and ``ts_end`` come back in UTC whatever zone the
+    reader read them in (``tz``, kept for the readers' calls): every proofs frame's convention
+    (:func:`receiptkit.schema.proofs_in_zone`); ``read_proofs`` shows them in the caller's ``tz=``.
     """
     problems = sorted([*problems, *_control_problems(canonical)], key=lambda p: (p.row, p.column))
     if problems and strict:
@@ -567,7 +569,5 @@ def finish(
         raise ProofError(exc.reason, file=name, row=row, column=exc.column, value=exc.value) from None
     validated["proof_id"] = pd.array(ids, dtype=STRING)
     validated["source"] = pd.array([shown] * len(validated), dtype=STRING)
-    if tz is not None and validated["ts"].notna().any():
-        validated["ts"] = validated["ts"].dt.tz_convert(tz)
     validated.attrs["rejected"] = rejected
     return validated

@@ -29,7 +29,7 @@ from receiptkit.readers import (
 )
 from receiptkit.readers.protocol import REGISTRY, Head, ModuleReader, Reader
 from receiptkit.readers.table import path_problem, read_failure, source_name, unreadable_source
-from receiptkit.schema import validate_proofs
+from receiptkit.schema import proofs_in_zone, validate_proofs
 from receiptkit.timeparse import zone_option
 
 __all__ = ["FORMATS", "read_proofs", "sniff_format"]
@@ -119,7 +119,8 @@ def read_proofs(
     ``receiptkit.read_screenshot``) or the name of a layout one of them declares (``wechat``, ``alipay``,
     ``jd``, ``meituan``, ``cmb_credit``, ``icbc``, ``paypal_activity_de``, ...); sniffed when None. ``tz`` overrides the
     format's zone (Asia/Shanghai for Chinese exports, the file's offsets or
-    UTC otherwise). With ``strict=True`` the first bad cell raises
+    UTC otherwise). ``ts`` and ``ts_end`` are returned in UTC, or in ``tz`` when given, whatever
+    the format (so frames of any readers concatenate with one dtype). With ``strict=True`` the first bad cell raises
     :class:`ProofError` (file, line, column, value); with ``strict=False`` bad
     rows are left out and listed in ``frame.attrs["rejected"]`` with a
     warning. Other ``options`` go to the reader (``ref=`` for year-less
@@ -163,7 +164,7 @@ def read_proofs(
             options[getattr(family, "layout_option", "format")] = format
         elif format in _SPEC_FAMILIES:
             options["head"] = Head(source, name)
-        return reader.read(source, tz=tz, strict=strict, name=name, **options)
+        return proofs_in_zone(reader.read(source, tz=tz, strict=strict, name=name, **options), tz)
     except ProofError:
         raise
     except ReceiptkitError as exc:

@@ -32,6 +32,7 @@ from receiptkit.readers.screenshot_parse import (
 )
 from receiptkit.readers.screenshot_text import Amount
 from receiptkit.readers.table import source_name
+from receiptkit.schema import proofs_in_zone
 from receiptkit.timeparse import resolve_tz, zone_option
 
 __all__ = [
@@ -109,7 +110,8 @@ def read_screenshot(
       the file's metadata as weak ``cues`` (never the payment time) and the
       OCR cost (``ocr.cold`` is True for the call that loaded the engine).
 
-    ``tz`` defaults to Asia/Shanghai. A field not read with confidence
+    ``tz`` (the zone the screen's time is read in) defaults to Asia/Shanghai; ``ts`` is returned in
+    UTC, or in ``tz`` when given, as by every proofs reader. A field not read with confidence
     (``min_score`` for numbers and times, ``min_text_score`` for the merchant)
     is left empty. Raises :class:`ProofError` for a file that is not a
     readable image, and for a screenshot that shows no payment (saying
@@ -118,7 +120,8 @@ def read_screenshot(
     from receiptkit.readers.ocr import recognise
 
     name = name or source_name(source)
-    zone = zone_option(tz, error=ProofError) or DEFAULT_TZ_CN  # "UTC+8" is +08:00; a typo or "" is refused
+    given = zone_option(tz, error=ProofError)  # "UTC+8" is +08:00; a typo or "" is refused
+    zone = given or DEFAULT_TZ_CN
     ref = ref_date if ref_date is not None else pd.Timestamp.now(tz=resolve_tz(zone)).date()
     image = open_image(source, name=name, max_pixels=max_pixels)
     lines, cost = recognise(image)
@@ -136,7 +139,8 @@ def read_screenshot(
         "ocr": cost,
         "cues": metadata_cues(image.info, name),
     }
-    return reading_frame(reading, name=name, tz=zone, extra_raw=reading_raw)
+    frame = reading_frame(reading, name=name, tz=zone, extra_raw=reading_raw)
+    return proofs_in_zone(frame, given)
 
 
 def reading_frame(
