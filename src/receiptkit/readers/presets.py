@@ -97,7 +97,6 @@ SYNONYMS: dict[str, dict[str, str | dict[str, str]]] = {
         "success": "approved",
         "succeeded": "approved",
         "completed": "approved",
-        "ok": "approved",
         "00": "approved",
         "成功": "approved",
         "交易成功": "approved",
@@ -359,7 +358,7 @@ CANONICAL = JournalPreset(
         **{c: Col(c) for c in JOURNAL_COLUMNS if c not in ("ts", "amount_minor", "currency", "card_last4")},
         "ts": Col("ts", kind="time"),
         "amount_minor": Col("amount_minor", kind="minor"),
-        "currency": Col("currency", kind="currency"),
+        "currency": Col("currency", kind="currency_code"),  # the codes themselves: RMB is refused (write CNY)
         "card_last4": Col("card_last4"),
         # kept when present: after-loss marks and a rebuilt journal's sources and conflicts
         **{c: Col(c) for c in JOURNAL_OPTIONAL},

@@ -45,9 +45,9 @@ from receiptkit.arrowtext import (
 )
 from receiptkit.errors import AmountError, ReceiptkitError, TimeParseError
 from receiptkit.frames import report_records
-from receiptkit.money import MAX_MINOR, ascii_digits, exponent, normalise_currency, parse_amount
+from receiptkit.money import CURRENCIES, MAX_MINOR, ascii_digits, exponent, normalise_currency, parse_amount
 from receiptkit.pan import last4_of, mask_pans_deep, mask_pans_in_text
-from receiptkit.schema import STRING
+from receiptkit.schema import STRING, currency_reason
 from receiptkit.timeparse import parse_time
 
 __all__ = [
@@ -1227,7 +1227,9 @@ class Col:
     - ``amount``: exact money (``"¥1,234.50"``, ``"-25.00"``) into minor units;
     - ``time``: a date/time in the reader's zone (``fmt`` optional);
     - ``last4``: the last four digits found in the text (``"招商银行(1234)"``);
-    - ``currency``: a code, word or symbol turned into ISO 4217.
+    - ``currency``: a code, word or symbol turned into ISO 4217;
+    - ``currency_code``: an ISO 4217 code itself, case-blind (``usd`` is USD); a word or symbol
+      (``RMB``, ``元``, ``$``) is a bad cell (``write CNY``): the canonical preset's column.
 
     ``values`` maps source values to canonical ones (``{"消费": "sale"}``); a
     value not in the map is an error unless ``default`` is set. ``const``
@@ -1410,7 +1412,7 @@ def convert(
     problems: list[Problem] = [p for p in raw.short_rows if p.row in present]
 
     # currency first: amounts need it
-    ordered = sorted(fields.items(), key=lambda item: 0 if item[1].kind == "currency" else 1)
+    ordered = sorted(fields.items(), key=lambda item: 0 if item[1].kind in _CURRENCY_KINDS else 1)
     for canonical, spec in ordered:
         if spec.const is not None:
             out[canonical] = pd.Series(spec.const, index=index, dtype=STRING)
@@ -1432,7 +1434,7 @@ def convert(
             if spec.values is not None:
                 result, bad = _map_values(values, spec)
                 problems += _problems(bad, values, origin, lines, f"unknown value for {canonical}")
-        elif spec.kind == "currency":
+        elif spec.kind in _CURRENCY_KINDS:
             result = _currencies(values, spec, origin, lines, problems, currency)
         elif spec.kind == "last4":
             result = values.map(lambda v: last4_of(v) if isinstance(v, str) else None).astype(STRING)
@@ -1470,6 +1472,9 @@ def _map_values(values: pd.Series, spec: Col) -> tuple[pd.Series, pd.Series]:
     return mapped, bad
 
 
+_CURRENCY_KINDS = ("currency", "currency_code")
+
+
 def _currencies(
     values: pd.Series,
     spec: Col,
@@ -1481,6 +1486,9 @@ def _currencies(
     reasons: dict[str, str] = {}
 
     def code(value: str) -> str | None:
+        if spec.kind == "currency_code" and value.strip().upper() not in CURRENCIES:
+            reasons[value] = currency_reason(value.strip().upper())  # RMB: "write CNY", never read as CNY
+            return None
         try:
             return normalise_currency(value, default)
         except AmountError as exc:
