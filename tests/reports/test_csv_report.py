@@ -20,3 +20,21 @@ def test_one_row_per_proof_with_its_verdict(rec, tmp_path):
     for text in HOSTILE:
         assert "'" + text in texts and text not in texts
     assert any("瑞幸" in t or "全家" in t for t in texts)  # Chinese text survives
+
+
+def test_clock_offset_seconds_are_integers(rec, tmp_path):
+    """Newcomer 18 F7: the CSV wrote clock_offset_s as -28786.0 (an Int64 column with gaps went through numpy)."""
+    assert rec.rows()["clock_offset_s"].dtype == "Int64"
+    path = rec.to_csv(tmp_path / "report.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        written = [r["clock_offset_s"] for r in csv.DictReader(handle)]
+    given = [v for v in written if v]
+    assert given and all(v.lstrip("-").isdigit() for v in given), given[:5]
+    assert len(given) < len(written)  # proofs without a matched terminal leave it empty
+
+
+def test_a_hostile_cell_stays_inert_in_the_csv(rec, tmp_path):
+    """CSV has no cell types: Excel evaluates =, +, -, @ there, so the apostrophe stays."""
+    text = rec.to_csv(tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(" in text
+    assert ",=HYPERLINK(" not in text and '"=HYPERLINK(' not in text

@@ -51,17 +51,36 @@ def test_matched_rows_carry_the_transaction_and_exact_amounts(workbook, rec):
     assert cell.number_format == "0.0%"
 
 
-def test_text_that_would_run_as_a_formula_is_stored_inert(workbook):
-    values = []
+def test_text_that_would_run_as_a_formula_is_stored_inert(workbook, rec, tmp_path):
+    """Stored as a string cell with Excel's quote prefix: never evaluated, shown as written (no apostrophe)."""
+    cells = {}
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
                 if isinstance(cell.value, str):
-                    values.append(cell.value)
+                    cells.setdefault(cell.value, cell)
     for text in HOSTILE:
-        assert "'" + text in values, text
-        assert text not in values
+        assert text in cells, text
+        assert "'" + text not in cells
+        assert cells[text].data_type == "s" and cells[text].quotePrefix, text
+    # the file itself: no formula element anywhere, the hostile text an inline string
+    import zipfile
+
+    path = rec.to_excel(tmp_path / "inert.xlsx")
+    with zipfile.ZipFile(path) as book:
+        sheets = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any("<f>" in xml or "<f " in xml for xml in sheets)
+    assert any('t="inlineStr"><is><t>=HYPERLINK(' in xml for xml in sheets)
+
+
+def test_clock_offsets_show_without_an_apostrophe(workbook):
+    """Newcomer 18 F7: the offset column read '+7 s (the apostrophe was part of the value)."""
+    offsets = _records(workbook["clock offsets"])
+    assert offsets
+    for record in offsets:
+        assert not record["offset"].startswith("'"), record
+        assert record["offset"][0] in "+-0", record
 
 
 def test_a_full_card_number_never_reaches_any_report(dataset, hostile_proofs, rec, tmp_path):

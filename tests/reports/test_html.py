@@ -21,6 +21,7 @@ class _Report(HTMLParser):
         self.counts: dict[str, int] = {}
         self.images: list[str] = []
         self.cells: list[str] = []
+        self.styles: list[str | None] = []
         self._section: str | None = None
         self._in_body = False
         self._cell: list[str] | None = None
@@ -40,6 +41,7 @@ class _Report(HTMLParser):
             self.sections[self._section]["rows"] += 1
         elif tag == "td":
             self._cell = []
+            self.styles.append(attrs.get("style"))
 
     def handle_endtag(self, tag):
         if tag == "tbody":
@@ -80,10 +82,25 @@ def test_the_four_plots_are_embedded_as_png(page):
         assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG")
 
 
-def test_cells_are_escaped_and_neutralised(page):
+def test_cells_are_escaped_and_inert(page, rec, tmp_path):
+    """Shown as written (escaped, no apostrophe), in Excel's text format for a table pasted into a spreadsheet."""
     for text in HOSTILE:
-        assert "'" + text in page.cells
+        assert text in page.cells and "'" + text not in page.cells
+        assert page.styles[page.cells.index(text)] == "mso-number-format:'\\@'", text
     assert any("%" in c for c in page.cells)  # confidences as percentages
+    raw = rec.to_html(tmp_path / "raw.html", plots=False).read_text(encoding="utf-8")
+    assert (
+        """<td style="mso-number-format:'\\@'">=HYPERLINK("http://evil","x")</td>""" in raw
+    )  # text, no link
+    assert "<a " not in raw
+
+
+def test_clock_offsets_show_without_an_apostrophe(page, rec):
+    """Newcomer 18 F7: the offset column read '+7 s."""
+    shown = rec.tables()["clock offsets"]["offset"].tolist()
+    assert shown
+    for text in shown:
+        assert text in page.cells and "'" + text not in page.cells
 
 
 def test_without_plots(rec, tmp_path):

@@ -2,8 +2,9 @@
 
 One sheet per table (:data:`~receiptkit.reports.tables.SHEETS`), header row
 frozen, columns sized to their text, confidences shown as percentages. Every
-text cell goes through :func:`receiptkit.spreadsheet.neutralise`, so text
-from a proof can never run as a formula.
+text cell that a spreadsheet could take for a formula is stored as a string cell
+(:func:`receiptkit.spreadsheet.inert_text_cells`): text from a proof can never run
+as a formula, and is shown as it is (no apostrophe).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from receiptkit.spreadsheet import neutralise_frame
+from receiptkit.spreadsheet import inert_text_cells, xml_safe_frame
 
 __all__ = ["write_excel"]
 
@@ -27,9 +28,10 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]
     target = Path(path)
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         for name, frame in tables.items():
-            safe = neutralise_frame(frame)
+            safe = xml_safe_frame(frame)
             safe.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
+            inert_text_cells(sheet)
             sheet.freeze_panes = "A2"
             for position, column in enumerate(safe.columns, start=1):
                 letter = get_column_letter(position)

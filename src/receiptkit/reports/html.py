@@ -1,6 +1,7 @@
 """The reconciliation report as one self-contained HTML page.
 
-The same tables as the Excel workbook (text neutralised the same way, so a
+The same tables as the Excel workbook (escaped; text a spreadsheet could take for
+a formula is shown as it is, in cells marked with Excel's text format so that a
 table copied from the page into a spreadsheet stays inert), each under its own
 heading with a ``data-rows`` count, and the plots embedded as base64 PNG
 images: the file can be mailed or archived on its own.
@@ -18,7 +19,7 @@ from typing import SupportsFloat
 
 import pandas as pd
 
-from receiptkit.spreadsheet import neutralise_frame
+from receiptkit.spreadsheet import html_text_marks, mark_html_cells, xml_safe_frame
 
 __all__ = ["render_html", "write_html"]
 
@@ -40,9 +41,11 @@ def _percent(value: SupportsFloat | None) -> str:
 
 
 def _table_html(name: str, frame: pd.DataFrame) -> str:
-    safe = neutralise_frame(frame)
+    safe = html_text_marks(xml_safe_frame(frame))
     formatters = {c: _percent for c in _PERCENT_COLUMNS if c in safe.columns}
-    table = safe.to_html(index=False, escape=True, na_rep="", border=0, formatters=formatters)
+    table = mark_html_cells(
+        safe.to_html(index=False, escape=True, na_rep="", border=0, formatters=formatters)
+    )
     anchor = name.replace(" ", "-")
     return (
         f'<section id="{anchor}" data-rows="{len(frame)}">\n<h2>{html.escape(name)} ({len(frame)} rows)</h2>\n'

@@ -174,7 +174,8 @@ def proof_rows(result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame
             "ask": result["ask"].astype(object).to_numpy(),
             "reason": result["reason"].astype(object).to_numpy(),
             "flags": result["flags"].astype(object).to_numpy(),
-            "clock_offset_s": result["clock_offset_s"].astype("Int64").to_numpy(),
+            # .array, not .to_numpy(): an Int64 column with gaps to numpy is float (-28786.0 in the CSV)
+            "clock_offset_s": result["clock_offset_s"].astype("Int64").array,
         }
     )
     rows = _proof_view(proofs, tz).merge(verdicts, on="proof_id", how="right", validate="one_to_one")
