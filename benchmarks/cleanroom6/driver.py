@@ -10,6 +10,7 @@ import shlex
 import shutil
 import sqlite3
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class Runner:
         }
         self.pem = work / "merchant.pem"
         self.qrs: list[tuple[str, str]] = []
+        self._start_lock = threading.Lock()
 
     def run(self, argv: list[str], cwd: Path | None = None) -> Call:
         t0 = time.perf_counter()
@@ -81,6 +83,16 @@ class Runner:
 
     def setup(self) -> Call:
         return self.run(["key", "export-public", str(self.pem)])
+
+    def run_reprint(self, argv: list[str], cwd: Path) -> Call:
+        """``reprint`` into the shop's audit log. docs/cli.md (session 18): reprint refuses a log that does not
+        exist (exit 2, `no audit log at ...`); the first reprint ever starts it with ``--new-audit-log``, a later
+        one never adds it. Sessions run in parallel: whether the log exists is decided under a lock, and the
+        reprint that starts it runs alone."""
+        with self._start_lock:
+            if not self.audit.exists():
+                return self.run([*argv, "--new-audit-log"], cwd=cwd)
+        return self.run(argv, cwd=cwd)
 
     # one session ---------------------------------------------------------------------------------------
     def session(self, s: Session) -> Outcome:
@@ -154,7 +166,7 @@ class Runner:
             o.outputs = "pdf+png"
         for p in ("dup.pdf", "dup.png", "dup.bin"):
             (d / p).unlink(missing_ok=True)
-        c = self.run(out, cwd=d)
+        c = self.run_reprint(out, cwd=d)
         o.calls.append(c)
         self._crash(o, c)
         text = c.out + c.err
@@ -260,7 +272,7 @@ class Runner:
         if profile:
             argv += ["--profile", profile]
         try:
-            c = self.run(argv, cwd=d)
+            c = self.run_reprint(argv, cwd=d)
         finally:
             fp.close()
         (d / "printer.bin").write_bytes(bytes(fp.data))

@@ -130,6 +130,7 @@ def keep_reproducer(o: Outcome, w: World, root: Path, seed: int, work: Path) -> 
         "python3 -c \"import secrets; print('hex:' + secrets.token_hex(32))\" > merchant.key; chmod 600 merchant.key",
         "export RECEIPTKIT_KEY_FILE=$PWD/merchant.key COLUMNS=200",
     ]
+    started = False
     for c in o.calls:
         cmd = (
             c.cmdline()
@@ -137,6 +138,11 @@ def keep_reproducer(o: Outcome, w: World, root: Path, seed: int, work: Path) -> 
             .replace(str(src) + "/", "")
             .replace(str(work) + "/", "")
         )
+        if c.argv[:1] == ["reprint"] and not started:
+            # the audit log here is fresh: its first reprint starts it (docs/cli.md, --new-audit-log)
+            started = True
+            if "--new-audit-log" not in c.argv:
+                cmd += " --new-audit-log"
         lines.append(f"{cmd}   # exit {c.rc} ({c.seconds:.1f} s)")
     (d / "commands.sh").write_text("\n".join(lines) + "\n")
     (d / "output.txt").write_text(

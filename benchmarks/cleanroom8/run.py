@@ -438,6 +438,7 @@ def run_all(sc: gen.Scenario, work: Path, *, ocr: bool = True, cli: bool = True)
                     pdf=pdir / "readme_row.pdf",
                     audit=str(audit_path),
                     key=key,
+                    **_start_log(audit_path),
                 )
             row = journal[journal["txn_id"] == txn].iloc[0]
             reason_p = sc.plant("reprint:reason", expiry=True)
@@ -459,6 +460,7 @@ def run_all(sc: gen.Scenario, work: Path, *, ocr: bool = True, cli: bool = True)
                 audit=str(audit_path),
                 key=key,
                 remarks=[rem_p.text, rem_e.text],
+                **_start_log(audit_path),
             )
             run.add("reprint pdf", "ReprintRecord", _any_text(rec_))
             for suffix, path in ((".pdf", "reprint pdf"), (".bin", "reprint escpos")):
@@ -565,6 +567,12 @@ def run_all(sc: gen.Scenario, work: Path, *, ocr: bool = True, cli: bool = True)
     if cli:
         _cli(run, sc, work, keyfile)
     return run
+
+
+def _start_log(audit_path: Path) -> dict[str, bool]:
+    """``rk.reprint``'s ``new_audit_log=True`` exactly when the log does not exist yet: the first reprint ever
+    starts it; a missing log is refused otherwise (docs/reprint.md, session 18)."""
+    return {} if audit_path.exists() else {"new_audit_log": True}
 
 
 def _default_last4(run: Run, path: str, f: Path, r: dict[str, str]) -> None:
@@ -841,6 +849,8 @@ def _cli(run: Run, sc: gen.Scenario, work: Path, keyfile: Path) -> None:
         ["audit", "export", "cli-backup.jsonl", "--audit", audit],
     ]
     for cmd in cmds:
+        if cmd[0] == "reprint" and not (cdir / audit).exists():
+            cmd = [*cmd, "--new-audit-log"]  # the first reprint ever starts the log (docs/cli.md, session 18)
         t = time.perf_counter()
         try:
             res = subprocess.run(
