@@ -227,5 +227,39 @@ def test_proofs_raw_survives_parquet_and_dask_for_the_matcher() -> None:
     ):
         assert validate_proofs(back)["raw"].tolist() == proofs["raw"].tolist()
     with pytest.raises(rk.SchemaError, match="raw") as caught:
-        validate_proofs(proofs.assign(raw="not a dict"))
+        validate_proofs(proofs.assign(raw="{not a dict"))
     assert caught.value.row == 1 and caught.value.column == "raw"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"card_no": 4111111111111111, "note": "x"}',
+        "{'card_no': 4111111111111111}",
+        '{"a": [4111111111111111]}',
+    ],
+)
+def test_a_card_number_in_raw_text_is_masked_as_a_number_too(text: str) -> None:
+    """A reviewer (session 18): raw text parsed into a dict kept a card number written as a JSON number whole."""
+    from receiptkit.schema import validate_proofs
+
+    raw = validate_proofs(_proofs().head(1).assign(raw=text))["raw"].iloc[0]
+    assert "4111111111111111" not in json.dumps(raw) and "411111******1111" in json.dumps(raw)
+
+
+@pytest.mark.parametrize("text", ["{'n': b'4111111111111111'}", "{'n': {'4111111111111111'}}", "{1: 'x'}"])
+def test_raw_text_that_json_cannot_hold_is_refused(text: str) -> None:
+    from receiptkit.schema import validate_proofs
+
+    with pytest.raises(rk.SchemaError, match="raw") as caught:
+        validate_proofs(_proofs().head(1).assign(raw=text))
+    assert "4111111111111111" not in str(caught.value)
+
+
+def test_plain_text_in_raw_stays_text() -> None:
+    from receiptkit.schema import validate_proofs
+
+    assert (
+        validate_proofs(_proofs().head(1).assign(raw="Dear Ms Li, [1, 2]"))["raw"].iloc[0]
+        == "Dear Ms Li, [1, 2]"
+    )

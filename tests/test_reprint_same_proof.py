@@ -193,3 +193,43 @@ def test_the_summary_keeps_whole_numbers_never_a_card_or_a_masked_one():
     assert "wallet_txn_id" not in proof_summary({**PROOF, "wallet_txn_id": "4200**5473"})
     card = proof_summary({**PROOF, "order_no": "6217000010012345677"})  # a Luhn-valid card number
     assert "order_no" not in card and "6217000010012345677" not in str(card)
+
+
+def test_the_same_time_written_in_another_zone_is_the_same_proof(journal, tmp_path):
+    """A reviewer (session 18): proofs read without a zone keep their time in UTC, with --tz in that zone, and
+    older log rows in +08:00; the summaries were compared as text, so adding --tz replayed a screenshot."""
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    _reprint(journal, audit, tmp_path, "d1", proof={**PROOF, "ts": PROOF["ts"].tz_convert("UTC")})
+    with pytest.raises(ReprintRefused) as caught:
+        _reprint(journal, audit, tmp_path, "d2")  # the same instant, written +08:00
+    assert caught.value.rule == "same_proof"
+    later = {**PROOF, "ts": PROOF["ts"] + pd.Timedelta(minutes=1)}
+    assert (
+        _reprint(journal, audit, tmp_path, "d3", proof=later).reprint_no == 2
+    )  # another time is other evidence
+
+
+def test_an_unconfirmed_duplicate_holds_the_same_proof_until_someone_says_it_did_not_come_out(
+    journal, tmp_path
+):
+    """A reviewer (session 18): on a status-only printer every duplicate is `unconfirmed`, and the same proof
+    shown again (a photo of the customer's screen) silently retried it: another physical slip. The retry now needs
+    the rule overridden with the reason; the override retries the same number and code."""
+    from fakeprinter import FakePrinter
+    from receiptkit.errors import PrintUnconfirmed
+    from receiptkit.reprinting import ReprintPolicy
+
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    policy = ReprintPolicy(printer_timeout=0.8)
+    with FakePrinter("ok") as printer:
+        with pytest.raises(PrintUnconfirmed) as first:
+            reprint(_matched(), journal=journal, operator="li", reason="lost", proof=PROOF, audit=audit,
+                    printer=printer.url, policy=policy, new_audit_log=True)  # fmt: skip
+        with pytest.raises(ReprintRefused) as again:
+            reprint(_matched(), journal=journal, operator="li", reason="again", proof=PROOF, audit=audit,
+                    printer=printer.url, policy=policy)  # fmt: skip
+        assert again.value.rule == "same_proof" and "not confirmed" in str(again.value)
+        with pytest.raises(PrintUnconfirmed) as retried:
+            reprint(_matched(), journal=journal, operator="li", reason="it did not come out", proof=PROOF,
+                    audit=audit, printer=printer.url, policy=policy, override="same_proof")  # fmt: skip
+    assert retried.value.record.retried and retried.value.record.reprint_no == first.value.record.reprint_no

@@ -611,11 +611,13 @@ def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
     return []
 
 
-def earlier_duplicates(log: AuditLog, txn_id: str) -> list[dict[str, Any]]:
+def earlier_duplicates(log: AuditLog, txn_id: str, *, unconfirmed: bool = False) -> list[dict[str, Any]]:
     """The printed duplicates of a transaction, oldest first: number, time (UTC), operator, reason, code, proof.
 
-    Each is ``{"reprint_no", "printed_at", "operator", "reason", "short_code", "proof_id", "proof_summary"}``
-    (``proof_id`` and ``proof_summary`` ``None`` when it was not identified by a proof).
+    Each is ``{"reprint_no", "printed_at", "operator", "reason", "short_code", "proof_id", "proof_summary",
+    "state"}`` (``proof_id`` and ``proof_summary`` ``None`` when it was not identified by a proof).
+    ``unconfirmed=True`` lists too the attempts whose last state is ``unconfirmed``: the bytes left for the
+    printer, which did not confirm them, so the slip may be in someone's hands (``state`` says which).
     """
     import json
 
@@ -623,6 +625,11 @@ def earlier_duplicates(log: AuditLog, txn_id: str) -> list[dict[str, Any]]:
     if rows.empty:
         return []
     printed = set(rows.loc[rows["status"] == "printed", "ref_seq"].dropna().astype(int))
+    confirmed = set(printed)
+    if unconfirmed:
+        later = rows[rows["ref_seq"].notna()].sort_values("seq")
+        last = later.groupby(later["ref_seq"].astype(int))["status"].last()
+        printed |= set(last.index[last == "unconfirmed"].astype(int))
     out = []
     for start in rows[(rows["status"] == "pending") & rows["seq"].isin(printed)].itertuples():
         details = json.loads(start.details) if isinstance(start.details, str) else {}
@@ -635,6 +642,7 @@ def earlier_duplicates(log: AuditLog, txn_id: str) -> list[dict[str, Any]]:
                 "short_code": start.short_code,
                 "proof_id": details.get("proof_id"),
                 "proof_summary": details.get("proof_summary"),
+                "state": "printed" if start.seq in confirmed else "unconfirmed",
             }
         )
     return out
@@ -659,8 +667,21 @@ def same_evidence(earlier: Mapping[str, Any], summary: Mapping[str, Any] | None)
         if before.get(name) and before.get(name) == summary.get(name):
             return True
     kept = ("proof_id", *WHOLE_NUMBERS)
-    shown = {k: v for k, v in before.items() if k not in kept}
-    return bool(shown) and shown == {k: v for k, v in summary.items() if k not in kept}
+    shown = {k: _instant(k, v) for k, v in before.items() if k not in kept}
+    return bool(shown) and shown == {k: _instant(k, v) for k, v in summary.items() if k not in kept}
+
+
+def _instant(name: str, value: Any) -> Any:
+    """A summary's ``ts`` as its instant, whatever zone it was written in (a proof read with ``--tz`` keeps
+    ``+08:00``, without it UTC since session 18, and older log rows ``+08:00``): the same time is the same
+    evidence (a reviewer replayed a screenshot by adding ``--tz``). Other values as they are."""
+    if name != "ts" or not isinstance(value, str):
+        return value
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return value
+    return stamp.tz_convert("UTC").isoformat() if stamp.tzinfo is not None else value
 
 
 def duplicate_text(earlier: Mapping[str, Any], zone: str | None) -> str:
@@ -699,17 +720,26 @@ def _same_proof(
     """
     if row.empty or identification.by != "proof" or summary is None:
         return []
-    same = [d for d in earlier_duplicates(log, str(row["txn_id"])) if same_evidence(d, summary)]
+    done = earlier_duplicates(log, str(row["txn_id"]), unconfirmed=True)
+    same = [d for d in done if same_evidence(d, summary)]
     if not same:
         return []
     times = "once" if len(same) == 1 else f"{len(same)} times"
+    # an unconfirmed duplicate left for the printer whole: it may have come out (a status-only printer cannot say),
+    # so the same proof again is no silent retry (a reviewer, session 18: a replayed screen got a second slip)
+    unsure = (
+        " (sent to the printer, not confirmed: it may have come out)"
+        if same[-1]["state"] != "printed"
+        else ""
+    )
     return [
         (
             "same_proof",
             f"transaction {row['txn_id']} was reprinted from this same proof {times} already, the last as "
-            f"duplicate {duplicate_text(same[-1], slip_zone(row))}: whoever holds this proof has a duplicate. "
+            f"duplicate {duplicate_text(same[-1], slip_zone(row))}{unsure}: whoever holds this proof "
+            f"{'may have' if unsure else 'has'} a duplicate. "
             "Another needs the rule overridden with the reason (override 'same_proof'; --override same_proof), "
-            "e.g. the customer lost that duplicate too",
+            "e.g. the customer lost that duplicate too" + (", or it did not come out" if unsure else ""),
         )
     ]
 

@@ -793,29 +793,58 @@ def _raw_dicts(out: pd.DataFrame) -> pd.Series:
 
     raw = out["raw"]
     values = raw.to_numpy(dtype=object)
-    texts = [k for k, v in enumerate(values) if isinstance(v, str)]
+    # only text that is a dict's: other text (an SMS body kept by a caller) stays text, masked as text is
+    texts = [k for k, v in enumerate(values) if isinstance(v, str) and v.lstrip().startswith("{")]
     if not texts:
         return raw
     values = values.copy()
     for k in texts:
         text = values[k].strip()
+        if len(text) > _RAW_TEXT_MAX:
+            raise SchemaError(
+                f"raw text longer than {_RAW_TEXT_MAX:,} characters", row=k + 1, column="raw", value=text[:40]
+            )
         parsed: Any = None
-        if not text:
-            values[k] = None
-            continue
         try:
             parsed = json.loads(text)
         except ValueError:
             try:  # a Python literal only: ast.literal_eval evaluates no code
-                parsed = ast.literal_eval(text) if text.startswith("{") else None
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
                 parsed = None
-        if not isinstance(parsed, dict):
+        try:
+            plain = _json_values(parsed) if isinstance(parsed, dict) else None
+        except (TypeError, RecursionError):
+            plain = None
+        if plain is None:
             raise SchemaError(
-                "raw must be a dict (or its JSON text)", row=k + 1, column="raw", value=text[:80]
+                "raw must be a dict of text, numbers, lists and dicts (or its JSON text)",
+                row=k + 1,
+                column="raw",
+                value=text[:80],
             )
-        values[k] = parsed
+        values[k] = plain
     return pd.Series(values, index=raw.index, dtype=object)
+
+
+_RAW_TEXT_MAX = 100_000
+
+
+def _json_values(value: Any) -> Any:
+    """``value`` with only JSON's kinds of values (a tuple becomes a list), a long number as text (so that the
+    card-number scan that follows reads it: ``{"card_no": 4111111111111111}`` was kept whole, a reviewer, session
+    18); TypeError on anything else (bytes, a set: never kept unscanned)."""
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return str(value) if len(str(value)) >= 12 else value
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("raw keys must be text")
+        return {key: _json_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_values(item) for item in value]
+    raise TypeError(f"{type(value).__name__} in raw")
 
 
 def proofs_in_zone(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:

@@ -959,8 +959,15 @@ def reprint_cmd(
             f"CHECK THE PRINTER: reprint {sent.reprint_no} of {escape(sent.txn_id)} was sent but the printer did not "
             f"confirm it ({escape(sent.detail)}); verification code {sent.short_code}. If the duplicate came out "
             f"whole, record it: receiptkit audit confirm {sent.short_code} --operator NAME. If it did not, run the "
-            "same command again (with --overwrite when it wrote a file): it reprints the same number with the same "
-            "code. `receiptkit audit pending` lists unconfirmed reprints.",
+            "same command again (with --overwrite when it wrote a file"
+            + (
+                ", and --override same_proof with the reason: the same proof again is refused until someone says"
+                " the slip did not come out"
+                if proof_row is not None
+                else ""
+            )
+            + "): it reprints the same number with the same code. `receiptkit audit pending` lists unconfirmed "
+            "reprints.",
             highlight=False,
             soft_wrap=True,
         )
