@@ -188,3 +188,28 @@ def test_sale_without_refund_has_no_mark(tmp_path):
         new_audit_log=True,
     )
     assert "REFUNDED" not in (tmp_path / "d.txt").read_text(encoding="utf-8")
+
+
+def test_a_refund_of_another_terminal_an_earlier_day_or_voided_marks_nothing():
+    """A reviewer (session 18): a refund whose original_txn_id names this sale's id but was taken on another
+    terminal and merchant, logged before the sale (an id reused), or voided afterwards marked the sale REFUNDED."""
+    other = _journal(
+        _row("S1", "2026-11-01 09:39:10", 12000),
+        _row(
+            "S1R", "2026-11-02 10:15:00", 12000, "refund", "S1", terminal_id="99999999", merchant_id="852999"
+        ),
+    )
+    assert refund_state(_sale(other), other) is None
+    earlier = _journal(
+        _row("S1", "2026-11-05 09:39:10", 12000),
+        _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1"),
+    )
+    assert refund_state(_sale(earlier), earlier) is None
+    voided = _journal(
+        _row("S1", "2026-11-01 09:39:10", 12000),
+        _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1"),
+        _row("S1RV", "2026-11-02 10:16:00", 12000, "void", "S1R"),
+    )
+    assert refund_state(_sale(voided), voided) is None
+    # the same terminal's refund, a day later, still marks it
+    assert refund_state(_sale(FULL), FULL) is not None

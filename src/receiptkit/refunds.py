@@ -160,7 +160,29 @@ def refund_state(row: Mapping[str, Any] | pd.Series, journal: pd.DataFrame | Non
         & (journal["status"].astype("string") == "approved").fillna(False)
         & (journal["currency"].astype("string") == currency).fillna(False)
     )
+    for column in (
+        "terminal_id",
+        "merchant_id",
+    ):  # a refund on another terminal or merchant is another sale's
+        mine = _text(sale.get(column))
+        if mine is not None and column in journal.columns:
+            theirs = journal[column].astype("string").str.strip()
+            hit &= (theirs.isna() | (theirs == mine)).fillna(True)
     found = journal[hit.to_numpy(dtype=bool)]
+    if found.empty:
+        return None
+    sale_ts = sale.get("ts")
+    if sale_ts is not None and not pd.isna(sale_ts) and "ts" in found.columns:
+        before = found["ts"].notna() & (found["ts"] < pd.Timestamp(sale_ts))
+        if before.any():
+            return None  # a refund logged before its sale: a txn_id reused, unsure which sale it refunds
+    voided = (
+        set(journal.loc[(journal["txn_type"].astype("string") == "void").fillna(False).to_numpy(dtype=bool),
+                        "original_txn_id"].astype("string").str.strip().dropna())
+    )  # fmt: skip
+    found = found[
+        ~found["txn_id"].astype("string").str.strip().isin(voided).fillna(False).to_numpy(dtype=bool)
+    ]
     if found.empty:
         return None
     refunds: dict[str, Refund] = {}
