@@ -2,7 +2,12 @@
 
 >>> p = proof(amount="128.50", time="2026-11-20 14:32", last4="1234")
 >>> int(p.at[0, "amount_minor"]), p.at[0, "ts_precision"], str(p.at[0, "ts"])
-(12850, 'minute', '2026-11-20 14:32:00+08:00')
+(12850, 'minute', '2026-11-20 06:32:00+00:00')
+
+The time is read in Asia/Shanghai and kept in UTC, as every proofs reader keeps it (``tz=`` to keep another zone):
+
+>>> str(proof(amount="128.50", time="2026-11-20 14:32", tz="Asia/Shanghai").at[0, "ts"])
+'2026-11-20 14:32:00+08:00'
 """
 
 from __future__ import annotations
