@@ -10,9 +10,9 @@ customer's proof or a journal must never be. How each format keeps it inert:
 - CSV (:func:`neutralise`): a CSV cell has no type, and Excel evaluates ``=…``, ``+…``, ``-…``,
   ``@…`` when it opens the file, so such text is written with a leading apostrophe (shown).
 - ``.xlsx`` (:func:`inert_text_cells`): the cell is stored as a string (openpyxl data type
-  ``s``, with Excel's quote-prefix style): Excel never evaluates a string cell, so the text is
-  shown as it is, with no apostrophe (before session 18 the apostrophe was part of the value:
-  the clock offsets sheet showed ``'+7 s``).
+  ``s``, with Excel's quote-prefix style), which Excel never evaluates, and keeps the apostrophe
+  in its value too, so that a value read out of the sheet (pandas, a copy to CSV) is no formula
+  again; only the signed durations the reports write themselves (``+7 s``) are shown bare.
 - HTML (:func:`html_text_marks`): the page is escaped, so a browser never runs anything; such a
   cell gets ``style="mso-number-format:'\\@'"`` (text format) so that a table copied from the
   page into Excel stays text, and is shown without an apostrophe.
@@ -117,10 +117,19 @@ def inert_text_cells(sheet: Any) -> int:
     for row in sheet.iter_rows():
         for cell in row:
             if needs_guard(cell.value):
+                if not _OWN_DURATION.fullmatch(str(cell.value)):
+                    # and the apostrophe in the value, as CSV and the other writers keep it: a value read out of
+                    # the sheet (pandas, a copy to CSV) must not become a formula again (clean room 10 seed 5
+                    # counted the bare '=HYPERLINK(...)' values as unsafe after this session's first change)
+                    cell.value = neutralise(cell.value)
                 cell.data_type = "s"
                 cell.quotePrefix = True
                 marked += 1
     return marked
+
+
+# the signed durations reports write themselves ("+7 s", "-7 h 59 min 46 s"): no formula, shown as they are
+_OWN_DURATION = re.compile(r"[+-]\d+ (?:h|min|s)(?: \d+ (?:min|s))*")
 
 
 def _map_text(frame: pd.DataFrame, function: Any, columns: Iterable[str] | None = None) -> pd.DataFrame:
