@@ -521,8 +521,8 @@ def parse_amount(
         raise AmountError("empty amount", value=text)
 
     cleaned = _SPOKEN_END_RE.sub("", _SPOKEN_JIAO_RE.sub(r"\1.\3\2", cleaned))
-    if cleaned[:1] in ("元", "块"):  # '块5' is no amount: a digit lost before it ('1块5', 1.50) is likelier
-        raise AmountError("元/块 comes after the amount ('5元', '1块5')", value=text)
+    if cleaned[:1] == "块":  # '块5' is no amount: a digit lost before it ('1块5', 1.50) is likelier
+        raise AmountError("块 comes after the amount ('5块', '1块5')", value=text)
     if _SPOKEN_BETWEEN_RE.search(cleaned):
         raise AmountError(
             "digits after 元/块 other than one digit of jiao ('3块5' is 3.50): type the amount with a decimal point",
