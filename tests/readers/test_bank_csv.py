@@ -175,8 +175,8 @@ def test_hsbc_hk_date_impossible_as_dd_mm_is_refused_not_read_month_first(tmp_pa
         text = (
             "Transaction date,Post date,Description,Billing amount,Billing currency,Transaction status,"
             "Merchant name,Country / region,Area / district,Credit / Debit\n"
-            '24/03/2025,24/03/2025,"SALES: A","1.00"\t,HKD,POSTED,"A",HK,HKG,DEBIT\n'
-            '01/13/2025,24/03/2025,"SALES: B","558.20"\t,HKD,POSTED,"B",HK,HKG,DEBIT\n'
+            '24/03/2025,24/03/2025,"SALES: A","-1.00"\t,HKD,POSTED,"A",HK,HKG,DEBIT\n'
+            '01/13/2025,24/03/2025,"SALES: B","-558.20"\t,HKD,POSTED,"B",HK,HKG,DEBIT\n'
         )
         column = "Transaction date"
     path = tmp_path / "hsbc.csv"
@@ -187,6 +187,44 @@ def test_hsbc_hk_date_impossible_as_dd_mm_is_refused_not_read_month_first(tmp_pa
     with pytest.warns(UserWarning):
         frame = read_proofs(path, strict=False)
     assert list(frame["date"]) == [pd.Timestamp("2025-03-24")]
+    assert rejected(frame)["row"].tolist() == [3]
+
+
+_HSBC_CREDIT_HEAD = (
+    "Transaction date,Post date,Description,Billing amount,Billing currency,Transaction status,"
+    "Merchant name,Country / region,Area / district,Credit / Debit\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "side", "says"),
+    [
+        ('"(798.88)"\t', "CREDIT", "debit"),  # an accountant's negative on a credit line
+        ('"798.88"\t', "DEBIT", "credit"),  # the minus lost on a debit line
+        ('"-798.88"\t', "CREDIT", "debit"),
+    ],
+)
+def test_hsbc_hk_credit_sign_against_its_credit_debit_column_is_refused(cell, side, says):
+    """Clean room 10 (seed 5, session 18): ``(798.88)`` on a CREDIT line was read as a credit of 798.88, the
+    column taken over the amount's own sign without a word. The export writes debits negative and credits
+    positive (the public sample); a row where the two disagree is damage or an edit, never read one way."""
+    text = (
+        _HSBC_CREDIT_HEAD
+        + '24/03/2025,24/03/2025,"SALES: A","-1.00"\t,HKD,POSTED,"A",HK,HKG,DEBIT\n'
+        + f'25/03/2025,25/03/2025,"RETURN: B",{cell},HKD,POSTED,"B",HK,HKG,{side}\n'
+        + '26/03/2025,26/03/2025,"PAYMENT - THANK YOU","5.00"\t,HKD,POSTED,,,,CREDIT\n'
+    )
+    with pytest.raises(ProofError, match=f"sign says {says} but 'Credit / Debit' says '{side}'") as caught:
+        read_proofs(text.encode(), name="hsbc.csv")
+    assert (caught.value.row, caught.value.column, caught.value.value) == (
+        3,
+        "Billing amount",
+        cell.strip().strip('"'),
+    )
+    with pytest.warns(UserWarning):
+        frame = read_proofs(text.encode(), name="hsbc.csv", strict=False)
+    assert frame["amount_minor"].tolist() == [100, 500]
+    assert frame["direction"].tolist() == ["debit", "credit"]
     assert rejected(frame)["row"].tolist() == [3]
 
 

@@ -399,6 +399,43 @@ def _times(canonical: pd.DataFrame, converted: pd.DataFrame, spec: ProofSpec) ->
     canonical["date"] = date
 
 
+def _sign_against_column(
+    signed: pd.Series,
+    from_sign: pd.Series,
+    given: pd.Series,
+    spec: ProofSpec,
+    frame: pd.DataFrame,
+    raw: RawTable,
+    problems: list[Problem],
+) -> None:
+    """A row whose amount's sign and whose direction column disagree is a problem, never read one way.
+
+    HSBC HK's credit-card export writes a debit as ``-18.00`` and says ``DEBIT`` beside it; ``(18.00)`` (an
+    accountant's negative) on a ``CREDIT`` row, or ``18.00`` on a ``DEBIT`` row, is damage or an edit: which of
+    the two is right cannot be told from the row.
+    """
+    known = given.isin(("debit", "credit")).fillna(False) & from_sign.notna() & (signed != 0).fillna(False)
+    disagree = known & (given != from_sign).fillna(False)
+    amount_column = spec.fields["amount"].names[0]
+    direction_column = spec.fields["direction"].names[0]
+    for position in np.flatnonzero(disagree.to_numpy(dtype=bool)):
+        value = frame[amount_column].iloc[position] if amount_column in frame.columns else None
+        side = (
+            frame[direction_column].iloc[position]
+            if direction_column in frame.columns
+            else given.iloc[position]
+        )
+        problems.append(
+            Problem(
+                int(raw.lines[position]),
+                amount_column,
+                value,
+                f"the amount's sign says {from_sign.iloc[position]} but {direction_column!r} says {side!r}: "
+                "never read one over the other",
+            )
+        )
+
+
 def _amounts(
     canonical: pd.DataFrame,
     converted: pd.DataFrame,
@@ -447,6 +484,8 @@ def _amounts(
     if "direction" in converted:
         given = converted["direction"]
         given = given.mask(given == "", pd.NA)
+        if "amount" in converted and spec.sign != "unsigned":
+            _sign_against_column(converted["amount"], direction, given, spec, frame, raw, problems)
         direction = given.where(given.notna(), direction)
     neutral = direction.isna()
     if neutral.any():
