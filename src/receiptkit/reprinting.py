@@ -35,6 +35,11 @@ rule           refuses
                ``original_txn_id`` is the sale, :func:`receiptkit.refunds.refund_state`);
                overridden, and always for a partly refunded sale, the slip
                carries a ``REFUNDED 已退款`` / ``PARTLY REFUNDED 部分退款`` line
+``refund_unsure`` a sale the journal names refunds of but cannot say what was given
+               back (another currency, another terminal or merchant, before the
+               sale, one refund id on rows that differ, more than the sale:
+               :class:`receiptkit.refunds.RefundUnsure`); overridden, the slip
+               says ``REFUND UNSURE 退款未明`` with the refunds as logged
 ``reprint_cap`` more reprints of one transaction than ``ReprintPolicy.cap``
 ``after_loss`` a transaction on a terminal after its reported loss, replacement
                or closing (the journal's ``after_loss`` column, or the terminal
@@ -75,7 +80,7 @@ import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
 from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
-from receiptkit.refunds import RefundState, refund_state
+from receiptkit.refunds import RefundState, RefundUnsure, refund_state
 from receiptkit.verification import canonical_fields, load_key
 
 __all__ = [
@@ -97,6 +102,7 @@ RULES = (
     "reversed",
     "voided",
     "refunded",
+    "refund_unsure",
     "reprint_cap",
     "after_loss",
     "source_conflict",
@@ -224,6 +230,7 @@ class ReprintRecord:
         None  # the printer's confirmation: process_id, status (never printed), none; None: no printer
     )
     refund_note: str | None = None  # the refund line the slip carries (a refunded sale), or None
+    refund_status: str | None = None  # ``full``, ``partial`` or ``unsure`` (receiptkit.refunds), or None
 
 
 def _is_match_row(row: Mapping[str, Any]) -> bool:
@@ -566,12 +573,25 @@ def _violations(
     return found
 
 
-def _refunded(row: pd.Series, refunds: RefundState | None) -> list[tuple[str, str]]:
-    """The ``refunded`` violation: the journal shows the sale refunded in full (a partial refund only marks the slip).
+def _refunded(row: pd.Series, refunds: RefundState | RefundUnsure | None) -> list[tuple[str, str]]:
+    """The ``refunded`` violation: the journal shows the sale refunded in full (a partial refund only marks the slip);
+    or ``refund_unsure``: it names refunds of the sale but cannot say what was given back.
 
     A duplicate is evidence of a payment; a copy of a sale whose money was given back, without a mark, can
-    claim it again (newcomer 18, finding F6). Overridden, the slip says ``REFUNDED 已退款 ...``.
+    claim it again (newcomer 18, finding F6). Overridden, the slip says ``REFUNDED ...`` (or ``REFUND UNSURE
+    ...``: never an amount the journal does not prove).
     """
+    if isinstance(refunds, RefundUnsure):
+        return [
+            (
+                "refund_unsure",
+                f"transaction {row['txn_id']}: {refunds.text(slip_zone(row))}. A duplicate could show a payment "
+                "whose money was given back, or mark a refund that is not this sale's; check the refunds with "
+                "the shop's records or the acquirer. One printed anyway needs the rule overridden with the "
+                "reason (override 'refund_unsure'; --override refund_unsure); the slip then says REFUND UNSURE "
+                "with the refunds as logged",
+            )
+        ]
     if refunds is None or not refunds.full:
         return []
     return [
@@ -1034,6 +1054,7 @@ def reprint(
         detail=detail,
         how=how,
         refund_note=None if refunds is None else refunds.slip_line(slip_zone(row)),
+        refund_status=None if refunds is None else refunds.status,
     )
     if outcome == "unconfirmed":
         raise PrintUnconfirmed(

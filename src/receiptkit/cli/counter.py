@@ -236,7 +236,11 @@ def find(
         console.print(
             f"reprint with: {escape(shlex.join(command))} --operator NAME --reason TEXT --pdf dup.pdf"
             + (" (refused as it is: rule same_proof, above)" if refused else "")
-            + (" (refused as it is: rule refunded, above)" if refund and refund["refund"] == "full" else ""),
+            + (
+                f" (refused as it is: rule {_REFUSING[refund['refund']]}, above)"
+                if refund and refund["refund"] in _REFUSING
+                else ""
+            ),
             highlight=False,
             soft_wrap=True,
         )
@@ -277,8 +281,16 @@ def _unweighed_name(ranked: pd.DataFrame, verdict: Mapping[str, Any], kept: Any,
     )
 
 
+_REFUSING = {"full": "refunded", "unsure": "refund_unsure"}  # the refund states reprint refuses, by rule
+
+
 def _refund_words(refund: Mapping[str, Any]) -> str:
     """The line ``find`` prints for a matched sale the journal shows refunded (``verdict["refund"]``)."""
+    if refund["refund"] == "unsure":
+        return (
+            f"REFUND UNSURE: {refund['text']}. reprint refuses a duplicate (rule refund_unsure) unless overridden "
+            "with the reason (--override refund_unsure); the slip then says REFUND UNSURE 退款未明, never an amount"
+        )
     if refund["refund"] == "full":
         return (
             f"REFUNDED: {refund['text']}. reprint refuses a duplicate (rule refunded) unless overridden with the "
@@ -992,8 +1004,13 @@ def reprint_cmd(
             soft_wrap=True,
         )
     if record.refund_note:  # a refunded sale: the clerk hands over a slip that says so
+        shows = (
+            "the journal names refunds of this sale it cannot weigh"
+            if record.refund_status == "unsure"
+            else "the journal shows this sale refunded"
+        )
         console.print(
-            f"the journal shows this sale refunded: the slip says {escape(record.refund_note)}",
+            f"{shows}: the slip says {escape(record.refund_note)}",
             highlight=False,
             soft_wrap=True,
         )

@@ -415,9 +415,10 @@ def find(
     ``verdict`` (``matched``, ``ambiguous`` or ``unmatched``), ``chosen`` (true
     on the one candidate a ``matched`` verdict picked) and the journal columns;
     ``attrs["verdict"]`` holds the one-row :func:`match` result as a dict of
-    plain values (with ``refund``: what the journal surely shows refunded of
-    the matched sale, :meth:`receiptkit.refunds.RefundState.details` and its
-    ``text``, or ``None``), and :func:`explain` takes the ranked frame. A candidate
+    plain values (with ``refund``: what the journal shows refunded of the
+    matched sale, :func:`receiptkit.refunds.refund_state`'s ``details()``
+    (``refund``: ``full``, ``partial``, or ``unsure`` when it names refunds
+    it cannot weigh) and its ``text``, or ``None`` when none names it), and :func:`explain` takes the ranked frame. A candidate
     row can be passed to :func:`receiptkit.reprint`, which refuses it unless
     it is ``chosen``.
 
@@ -487,8 +488,8 @@ def find(
 
 
 def _refund_of_chosen(ranked: pd.DataFrame, journal: pd.DataFrame) -> dict[str, Any] | None:
-    """What the journal surely shows refunded of the matched sale (:func:`receiptkit.refunds.refund_state`):
-    its :meth:`~receiptkit.refunds.RefundState.details` and ``text``; ``None`` when nothing (or unsure)."""
+    """What the journal shows refunded of the matched sale (:func:`receiptkit.refunds.refund_state`): its
+    ``details()`` (``refund`` ``full``, ``partial`` or ``unsure``) and ``text``; ``None`` when no refund names it."""
     from receiptkit.refunds import refund_state
 
     chosen = ranked[ranked["chosen"].astype(bool)]
