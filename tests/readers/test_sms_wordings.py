@@ -493,6 +493,25 @@ def test_three_digit_tail_is_kept_as_a_partial_tail_not_a_last4(text):
     assert row["raw"]["card_tail"] == "123"
 
 
+@pytest.mark.parametrize(
+    ("text", "last4"),
+    [
+        ("您的信用卡5258********7731于2026年11月01日12:46消费人民币25.00元", "7731"),
+        ("您的信用卡6217 **** **** 9403于2026年11月18日08:11消费人民币368.00元", "9403"),
+        ("【招商银行】您账户5258****7731于11月01日12:46消费人民币25.00元", "7731"),
+        ("【中国银行】您的借记卡账户5258******7731于2026年11月01日12:46支出人民币25.00元", "7731"),
+        ("卡号6217 **** **** 9403 于2026年11月18日08:11消费人民币368.00元", "9403"),
+        ("您的卡号6217********9403于2026年11月18日08:11消费人民币368.00元", "9403"),
+        ("您的信用卡7731于2026年11月01日12:46消费人民币25.00元", "7731"),
+    ],
+)
+def test_a_masked_card_number_gives_its_last_group_never_its_first(text, last4):
+    """Newcomer 19, G17: ``您的信用卡5258********7731`` was read as card ****5258 (the BIN's first group) and
+    matched at 100 % to a stranger's sale on a card ending 5258, whose duplicate was printed; the customer's own
+    SMS in that form was held ``card_last4 differs``. A masked number's last group is its last 4."""
+    assert parse_sms(text, ref=REF)["card_last4"] == last4
+
+
 def test_psbc_two_digit_year_and_3_digit_tail():
     row = parse_sms(
         "【邮储银行】24年10月09日15:54您尾号123账户快捷支付，支出金额680.00元，余额1.00元。", ref=REF
