@@ -109,7 +109,9 @@ class Bench:
 
     def note(self, field: str, out: str, row: Row, state: str, detail: str, where: Path | str | None) -> None:
         self.tally[(field, out)][state] += 1
-        if state in ("WRONG", "missing", "crash"):
+        if detail == "emoji dropped":
+            self.events[f"merchant emoji dropped ({out})"] += 1
+        if state in ("WRONG", "missing", "crash", "unread"):
             self.findings.append(
                 {
                     "seed": self.seed,
@@ -408,16 +410,15 @@ class Bench:
                 )
         bad = [f for f in self.findings if f["state"] != "unread"]
         print(f"findings: {len(bad)} (WRONG / missing / crash), grouped:")
-        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for f in bad:
-            groups[(f["field"], f["state"], f["detail"][:30])].append(f)
-        for (field, state, _), items in groups.items():
-            f = items[0]
+            groups[(f["field"], f["state"])].append(f)
+        for (field, state), items in groups.items():
             outs = sorted({i["output"] for i in items})
             txns = sorted({i["txn_id"] for i in items})
-            print(
-                f"  [{state}] {field} in {', '.join(outs)}: {len(txns)} txn(s), e.g. {f['txn_id']}: {f['detail']}"
-            )
+            print(f"  [{state}] {field} in {', '.join(outs)}: {len(txns)} txn(s); e.g.")
+            for f in list({i["txn_id"]: i for i in items}.values())[:3]:
+                print(f"      {f['txn_id']} ({f['output']}): {f['detail']}")
 
     def keep(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,8 @@ def _dates_times(text: str) -> tuple[set[str], set[str]]:
         if any((int(y), int(mo), int(d)) >= PRINTED_AFTER for y, mo, d in ds):
             continue  # the PRINTED AT line: the reprint's own time
         dates.update(f"{y}/{mo}/{d}" for y, mo, d in ds)
-        times.update(f"{h}:{mi}:{s}" for h, mi, s in TIME_RE.findall(line))
+        # OCR drops the space between date and time (FIELD-NOTES): take the dates out first
+        times.update(f"{h}:{mi}:{s}" for h, mi, s in TIME_RE.findall(DATE_RE.sub(" ", line)))
     return dates, times
 
 
