@@ -210,6 +210,28 @@ def run_dup_attacks(a: Shop, b: Shop, root: Path, seed: int) -> list[C.Case]:
             "reprint.md: the reprint's state in the log (`printed`, or `unconfirmed` / `failed` / `pending` ...); receiptkit verify prints that state on a line of its own whenever it is not printed",
             state="failed",
         )
+    for dd, st in ((failed, "failed"), (unconf, "unconfirmed")):
+        if dd:
+            j.cli(
+                f"QR of a {st} attempt, secret key and log",
+                ["verify", dd.payload, "--audit", LOG],
+                "genuine",
+                "cli.md: When the audit log holds the reprint as anything but printed it adds a line such as `the audit log holds this reprint as UNCONFIRMED, not printed`",
+                state=st,
+            )
+    if failed:
+        lim = C.Case(
+            "dup:api",
+            "QR of a failed attempt, public key offline",
+            "limit",
+            doc="reprint.md: a slip that half came out of a jammed printer may be in someone's hands; offline the state is not known",
+        )
+        v = rk.verify(failed.payload, public_key=pem_a)
+        lim.outcome, lim.detail = (
+            C.LIMIT,
+            f"genuine={v.genuine}: offline, a never-printed attempt's QR cannot be told from a printed one",
+        )
+        j.cases.append(lim)
     # altered fields: public key (CLI for the amount, API for the rest)
     j.cli(
         "QR amount altered, public key",

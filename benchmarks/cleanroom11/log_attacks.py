@@ -386,7 +386,8 @@ def judge_verify(
     """Classify one ``audit verify`` answer against the expectation."""
     api_ok, api_problem = api
     m = PROBLEM_RE.search(res.text)
-    said = f"exit {res.code}: {(res.out.strip() or res.err.strip()).splitlines()[0][:200] if res.text.strip() else ''}"
+    lines = [x for x in (res.out.strip().splitlines()[:1] + res.err.strip().splitlines()[:2]) if x]
+    said = f"exit {res.code}: {' / '.join(lines)[:300]}"
     said += f" | API ok={api_ok} problem={api_problem}"
     case.detail = (case.detail + "; " if case.detail else "") + said
     if res.crashed or api_problem.startswith("CRASH"):
@@ -396,13 +397,17 @@ def judge_verify(
         intact = res.code == 0 and "intact" in res.out and api_ok is not False
         case.outcome = C.GENUINE_OK if intact else C.FALSE_ALARM
         return
-    detected = res.code != 0 and m is not None
+    detected = res.code != 0 and ("TAMPERED" in res.text or "NOT VERIFIED" in res.text)
     if case.expect == "limit":
         case.outcome = C.LIMIT
         case.detail += " (detected anyway)" if detected else " (not detected, as documented)"
         return
-    if res.code == 0 or "intact" in res.out.split("\n")[0] or api_ok is True:
+    if res.code == 0 or not detected:
         case.outcome = C.SILENT
+        return
+    if api_ok is True and not case.category.endswith("register"):
+        case.outcome = C.SILENT
+        case.detail += " (the command caught it, AuditLog.verify() said ok)"
         return
     if res.code != exit_code:
         case.outcome = C.WRONG
@@ -1267,7 +1272,7 @@ def consequence_cases(ctx: Ctx) -> list[C.Case]:
     case.outcome = (
         C.CRASH
         if (r1.crashed or r2.crashed)
-        else (C.DETECTED if r2.code == 1 and "TAMPERED" in r2.out else C.SILENT)
+        else (C.DETECTED if r2.code == 1 and "TAMPERED" in r2.text else C.SILENT)
     )
     out.append(case)
     # 10. the clerk's word cannot turn a failed or unknown attempt into a printed one
@@ -1336,6 +1341,45 @@ def consequence_cases(ctx: Ctx) -> list[C.Case]:
     case.repro = [
         f"python -c \"import receiptkit as rk; print(rk.verify(PAYLOAD, public_key='merchant.pem', audit='{LOG}'))\" (in {folder})"
     ]
+    out.append(case)
+    # 14. a log keyed with the merchant key is not written to with another key
+    folder = copy_shop(a, ctx.root / "log" / "c14-reprint-with-another-key")
+    (folder / "a.key").write_text(ctx.b.key_text + "\n")
+    case = C.Case(
+        "log:consequence",
+        "reprint with another shop's key file",
+        "detect",
+        folder=str(folder),
+        doc="reprint.md: A new log stores the key's public id (`key_id`), never the key; a log keyed with another key is not written to",
+    )
+    r1 = C.run_cli(
+        [
+            "reprint",
+            txn,
+            "--journal",
+            "journal.csv",
+            "--operator",
+            "clerk7",
+            "--reason",
+            "lost",
+            "--pdf",
+            "x.pdf",
+            "--tz",
+            "Asia/Shanghai",
+        ],
+        folder,
+        folder / "a.key",
+    )
+    n_after = len(read_rows(folder)[1])
+    case.repro = [r1.command()]
+    case.detail = f"exit {r1.code}: {r1.text.strip()[:160]}; rows {ctx.n} -> {n_after}; pdf written={(folder / 'x.pdf').exists()}"
+    case.outcome = (
+        C.CRASH
+        if r1.crashed
+        else (
+            C.DETECTED if r1.code == 2 and n_after == ctx.n and not (folder / "x.pdf").exists() else C.SILENT
+        )
+    )
     out.append(case)
     # 11. a tampered log is not exported
     folder = copy_shop(a, ctx.root / "log" / "c11-export-tampered")
