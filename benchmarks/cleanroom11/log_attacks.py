@@ -1112,7 +1112,7 @@ def consequence_cases(ctx: Ctx) -> list[C.Case]:
     # 4. a tampered backup is not imported
     folder = copy_shop(a, ctx.root / "log" / "c4-import-tampered-backup")
     lines = (folder / "backup.jsonl").read_text().splitlines()
-    i = ctx.rng.randrange(2, len(lines) - 1)
+    i = ctx.rng.choice([k for k in range(1, len(lines) - 1) if "amount_minor" in lines[k]])
     lines[i] = (
         re.sub(
             r'\\"amount_minor\\":\\"(\d+)\\"',
