@@ -30,6 +30,7 @@ __all__ = [
     "ReprintRefused",
     "SchemaError",
     "SettlementError",
+    "SlipLayoutError",
     "TimeParseError",
 ]
 
@@ -108,6 +109,14 @@ class TimeParseError(ReceiptkitError, ValueError):
 
 class SchemaError(ReceiptkitError, ValueError):
     """A frame does not follow the canonical schema."""
+
+
+class SlipLayoutError(ReceiptkitError, ValueError):
+    """A slip field (an amount, an id, a number) does not fit the paper's width whole.
+
+    ``column`` names the field. A number is never cut across lines (its first line would read as
+    another, smaller number), so the slip is refused instead.
+    """
 
 
 class PolicyError(ReceiptkitError, ValueError):

@@ -22,12 +22,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
-from receiptkit.errors import SchemaError
+from receiptkit.errors import SchemaError, SlipLayoutError
 from receiptkit.money import format_minor
 from receiptkit.pan import find_full_pans, mask_pans_in_text, visible_digits
 from receiptkit.slip.templates import TEMPLATES, Template, label_text
@@ -35,6 +36,7 @@ from receiptkit.slip.templates import TEMPLATES, Template, label_text
 __all__ = [
     "DUPLICATE_BANNER",
     "DUPLICATE_REMARK",
+    "MISSING_GLYPH",
     "WIDTHS",
     "Barcode",
     "Block",
@@ -54,6 +56,10 @@ __all__ = [
 DUPLICATE_BANNER = "DUPLICATE 重打印"
 #: The remark printed on every duplicate (not configurable).
 DUPLICATE_REMARK = "重打印凭证/DUPLICATED"
+
+#: Printed in place of a character the shipped font cannot draw (an emoji, a rare ideograph outside GBK), on
+#: every output alike: the white square, the usual mark of a missing character in Chinese print (GB18030 A1 F5).
+MISSING_GLYPH = "\u25a1"
 
 #: Paper width -> (text columns, printable dots at 203 dpi, paper mm, printable mm).
 WIDTHS: dict[str, tuple[int, int, float, float]] = {
@@ -132,17 +138,25 @@ class Text:
     bold: bool = False
     double: bool = False
     inverse: bool = False
+    field: str = ""
 
 
 @dataclass(frozen=True)
 class KeyValue:
-    """A label and its value: on one line when both fit, else the value on the next line."""
+    """A label and its value: on one line when both fit, else the value whole on the next line.
+
+    ``breakable`` values (names, places) may wrap onto more lines at spaces or between ideographs;
+    the others (amounts, ids, dates, card numbers) are never cut: a value wider than the paper is
+    a :class:`~receiptkit.errors.SlipLayoutError` naming ``field``.
+    """
 
     key: str
     value: str
     bold: bool = False
     double: bool = False
     stacked: bool = False
+    field: str = ""
+    breakable: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,15 +233,58 @@ def cell_width(text: str) -> int:
     for char in text:
         if unicodedata.combining(char):
             continue
+        if char == MISSING_GLYPH:  # full width on a GB18030 printer, like the wide character it stands for
+            total += 2
+            continue
         total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return total
 
 
-def wrap_cells(text: str, width: int) -> list[str]:
-    """Split ``text`` into pieces of at most ``width`` columns (breaking at spaces when possible).
+def _units(word: str) -> list[str]:
+    """The pieces a word may be broken between: each wide non-digit character (an ideograph), each
+    character of a run without digits, and whole every run holding a digit (never cut)."""
+    runs: list[str] = []
+    run = ""
+    for char in word:
+        if cell_width(char) == 2 and not char.isdigit():
+            if run:
+                runs.append(run)
+                run = ""
+            runs.append(char)
+        else:
+            run += char
+    if run:
+        runs.append(run)
+    units: list[str] = []
+    for piece in runs:
+        if any(char.isdigit() for char in piece):
+            units.append(piece)
+        else:
+            units.extend(piece)
+    return units
+
+
+def _too_wide(field: str, value: str, width: int) -> SlipLayoutError:
+    return SlipLayoutError(
+        f"{cell_width(value)} columns of a number or id cannot fit a line of {width} columns on this paper;"
+        " refusing to print it cut across lines",
+        column=field or None,
+        value=value,
+    )
+
+
+def wrap_cells(text: str, width: int, *, field: str = "") -> list[str]:
+    """Split ``text`` into pieces of at most ``width`` columns, breaking at spaces when possible,
+    else between ideographs or letters, never inside a run holding a digit (an amount, an id).
+
+    A digit run wider than ``width`` is a :class:`~receiptkit.errors.SlipLayoutError` naming ``field``.
 
     >>> wrap_cells("北京市朝阳区建国路88号", 10)
     ['北京市朝阳', '区建国路88', '号']
+    >>> wrap_cells("店铺1234567890", 8)
+    Traceback (most recent call last):
+    ...
+    receiptkit.errors.SlipLayoutError: 10 columns of a number or id cannot fit a line of 8 columns on this paper; refusing to print it cut across lines (value '1234567890')
     """
     if width <= 0:
         return [text]
@@ -243,24 +300,85 @@ def wrap_cells(text: str, width: int) -> list[str]:
             lines.append(current.rstrip())
             current = word
             continue
-        for char in word:
-            if cell_width(current + char) > width:
+        for unit in _units(word):
+            if cell_width(current + unit) <= width:
+                current += unit
+                continue
+            if cell_width(unit) > width and not unit.isspace():
+                raise _too_wide(field, unit, width)
+            if current.strip():
                 lines.append(current.rstrip())
-                current = "" if char.isspace() else char
-            else:
-                current += char
+            current = "" if unit.isspace() else unit
     if current.strip() or not lines:
         lines.append(current.rstrip())
     return lines
 
 
+@lru_cache(maxsize=1)
+def _font_chars() -> frozenset[int]:
+    """Code points the shipped font draws (read once, from the font the PDF registers anyway)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from receiptkit.slip.render_pdf import register_font
+
+    face = pdfmetrics.getFont(register_font()).face  # type: ignore[attr-defined]
+    return frozenset(face.charToGlyph)
+
+
+def drawable(text: str) -> str:
+    """``text`` with every character the shipped font cannot draw replaced by :data:`MISSING_GLYPH`.
+
+    Applied in :func:`layout`, so the text, ESC/POS, PDF and PNG outputs all show the same mark
+    (without it ESC/POS sent an emoji's GB18030 bytes, PNG drew an empty box and the PDF text held U+0000).
+
+    >>> drawable("喜茶🍵 Cafe")
+    '喜茶□ Cafe'
+    """
+    chars = _font_chars()
+    return "".join(
+        char if ord(char) in chars or char.isspace() or unicodedata.combining(char) else MISSING_GLYPH
+        for char in text
+    )
+
+
+def _kv_rows(block: KeyValue, cols: int) -> list[Row]:
+    key, value, field = drawable(block.key) + ":", drawable(block.value), block.field
+    if block.double:  # the total: double size, never cut inside the number
+        half = cols // 2
+        try:
+            pieces = wrap_cells(value, half, field=field)
+        except SlipLayoutError:  # the number alone is wider than a double-size line: whole at normal size
+            if cell_width(value) > cols:
+                raise _too_wide(field, value, cols) from None
+            return [Row("text", key, bold=block.bold), Row("text", value, align="right", bold=True)]
+        rows = [Row("text", key, bold=block.bold)]
+        rows += [Row("text", piece, align="right", bold=True, double=True) for piece in pieces]
+        return rows
+    if not block.stacked and cell_width(key) + 1 + cell_width(value) <= cols:
+        return [Row("text", key, value, bold=block.bold)]
+    rows = [Row("text", key)]
+    if block.breakable:
+        return rows + [
+            Row("text", "  " + piece, bold=block.bold) for piece in wrap_cells(value, cols - 2, field=field)
+        ]
+    if block.stacked and cell_width(value) <= cols - 2:
+        return [*rows, Row("text", "  " + value, bold=block.bold)]
+    if cell_width(value) > cols:
+        raise _too_wide(field, value, cols)
+    return [*rows, Row("text", value, align="right", bold=block.bold)]
+
+
 def layout(blocks: Sequence[Block], cols: int) -> list[Row]:
-    """Lay blocks out on a paper of ``cols`` columns; every renderer draws this result."""
+    """Lay blocks out on a paper of ``cols`` columns; every renderer draws this result.
+
+    Numbers and ids are never cut across lines (a :class:`~receiptkit.errors.SlipLayoutError` when one
+    cannot fit the paper), and characters the shipped font lacks become :data:`MISSING_GLYPH`.
+    """
     rows: list[Row] = []
     for block in blocks:
         if isinstance(block, Text):
             width = cols // 2 if block.double else cols
-            for piece in wrap_cells(block.text, width):
+            for piece in wrap_cells(drawable(block.text), width, field=block.field):
                 rows.append(
                     Row(
                         "text",
@@ -272,17 +390,7 @@ def layout(blocks: Sequence[Block], cols: int) -> list[Row]:
                     )
                 )
         elif isinstance(block, KeyValue):
-            key = block.key + ":"
-            if block.double:
-                rows.append(Row("text", key, bold=block.bold))
-                for piece in wrap_cells(block.value, cols // 2):
-                    rows.append(Row("text", piece, align="right", bold=True, double=True))
-            elif not block.stacked and cell_width(key) + 1 + cell_width(block.value) <= cols:
-                rows.append(Row("text", key, block.value, bold=block.bold))
-            else:
-                rows.append(Row("text", key))
-                for piece in wrap_cells(block.value, cols - 2):
-                    rows.append(Row("text", "  " + piece, bold=block.bold))
+            rows.extend(_kv_rows(block, cols))
         elif isinstance(block, Separator):
             rows.append(Row("rule", data=block.char))
         elif isinstance(block, QRCode):
@@ -667,7 +775,8 @@ class Slip:
         return render(self, path)
 
     def to_png(self, path: str | Path | None = None) -> bytes:
-        """A PNG preview at printer resolution (384/576 dots wide); written to ``path`` if given."""
+        """A PNG preview at printer resolution: the 576/384 printable dots with a 16 px margin all round
+        (608/416 px wide); written to ``path`` if given."""
         from receiptkit.slip.render_png import render
 
         return render(self, path)
@@ -729,6 +838,11 @@ def _original_remarks(
     return lines
 
 
+# Text fields that may wrap onto more lines (at spaces, between ideographs or letters); every other
+# key/value field (amounts, ids, dates, the card number, the pay method) prints whole or is refused.
+_BREAKABLE_FIELDS = frozenset({"merchant_name", "merchant_location", "issuer", "acquirer", "app_label"})
+
+
 def build_blocks(
     template: Template, fields: Mapping[str, str], *, lang: str, copy: str, width: str
 ) -> list[Block]:
@@ -749,47 +863,65 @@ def build_blocks(
         elif kind == "status":
             note = fields.get("status_note")
             if note:
-                blocks.append(Text(note, align="center", bold=True, double=True, inverse=True))
+                blocks.append(
+                    Text(note, align="center", bold=True, double=True, inverse=True, field="status_note")
+                )
             refund = fields.get("refund_note")
             if refund:  # a refunded sale: never a plain SALE duplicate
-                blocks.append(Text(refund, align="center", bold=True, inverse=True))
+                blocks.append(Text(refund, align="center", bold=True, inverse=True, field="refund_note"))
         elif kind == "sep":
             blocks.append(Separator())
         elif kind == "kv":
             value = fields.get(item.field or "")
             if value:
                 label = label_text(item.zh, item.en, lang)
-                blocks.append(KeyValue(label, value, bold=item.bold, stacked=item.stacked))
+                breakable = item.field in _BREAKABLE_FIELDS
+                blocks.append(
+                    KeyValue(
+                        label,
+                        value,
+                        bold=item.bold,
+                        stacked=item.stacked,
+                        field=item.field or "",
+                        breakable=breakable,
+                    )
+                )
         elif kind == "amount":
             value = fields.get(item.field or "amount")
             if value:
-                blocks.append(KeyValue(label_text(item.zh, item.en, lang), value, bold=True, double=True))
+                label = label_text(item.zh, item.en, lang)
+                blocks.append(KeyValue(label, value, bold=True, double=True, field=item.field or "amount"))
         elif kind == "text":
             value = fields.get(item.field or "")
             if value:
-                blocks.append(Text(value, align=item.align, bold=item.bold))
+                blocks.append(Text(value, align=item.align, bold=item.bold, field=item.field or ""))
         elif kind == "remarks":
             lines = [x for x in fields.get("remarks", "").split("\n") if x]
             if lines:
                 blocks.append(Text(label_text(item.zh, item.en, lang) + ":"))
-                blocks.extend(Text(line) for line in lines)
+                blocks.extend(Text(line, field="remarks") for line in lines)
         elif kind == "reprint":
             if "reprint_no" in fields:
                 label = label_text("重打印次数", "REPRINT", lang)
-                blocks.append(KeyValue(label, fields["reprint_no"], bold=True))
+                blocks.append(KeyValue(label, fields["reprint_no"], bold=True, field="reprint_no"))
         elif kind == "printed_at":
-            blocks.append(KeyValue(label_text(item.zh, item.en, lang), fields["printed_at"]))
+            blocks.append(
+                KeyValue(label_text(item.zh, item.en, lang), fields["printed_at"], field="printed_at")
+            )
         elif kind == "qr":
             if fields.get("verification_payload"):
                 blocks.append(Feed())
                 blocks.append(QRCode(fields["verification_payload"]))
                 code = fields.get("verification_code")
                 if code:
-                    blocks.append(Text(f"{label_text('校验码', 'VERIFY', lang)}: {code}", align="center"))
+                    label = label_text("校验码", "VERIFY", lang)
+                    blocks.append(Text(f"{label}: {code}", align="center", field="verification_code"))
                 fingerprint = fields.get("verification_fingerprint")
                 if fingerprint:  # which published public key checks the QR's signature
                     label = label_text("公钥指纹", "PUBLIC KEY", lang)
-                    blocks.append(Text(f"{label}: {fingerprint}", align="center"))
+                    blocks.append(
+                        Text(f"{label}: {fingerprint}", align="center", field="verification_fingerprint")
+                    )
         elif kind == "barcode":
             value = fields.get(item.field or "")
             if value and value.isascii() and value.isprintable() and len(value) <= _max_barcode(width):
