@@ -109,7 +109,7 @@ def test_long_ids_are_never_split_and_a_value_wider_than_the_paper_is_refused(wi
     lines = [line.strip() for line in slip.text().splitlines()]
     assert fits in lines and "1" * cols in lines
     with pytest.raises(SlipLayoutError) as caught:
-        slip_of(width=width, channel="wechat", order_no="2" * (cols + 1)).rows()
+        slip_of(width=width, channel="wechat", order_no="2" * (cols + 1))  # refused when built
     assert caught.value.column == "order_no"
     assert f"{cols} columns" in str(caught.value)
 
@@ -154,3 +154,27 @@ def test_a_character_the_font_lacks_is_the_same_mark_in_every_output():
     # the PNG draws exactly what a name holding the mark itself draws
     same = slip_of(width="80mm", merchant_name=shown, currency="CNY", amount_minor=3200)
     assert slip.to_png() == same.to_png()
+
+
+def test_reprint_refuses_a_too_wide_id_before_a_reprint_number_is_used(tmp_path, monkeypatch):
+    from receiptkit.audit import AuditLog
+    from receiptkit.errors import ReceiptkitError
+    from receiptkit.reprinting import ReprintPolicy, reprint
+
+    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + "3f" * 32)
+    row = journal_row(channel="wechat", order_no="9" * 33)  # 33 digits: wider than 58 mm's 32 columns
+    audit = tmp_path / "a.sqlite"
+    with pytest.raises(ReceiptkitError, match="order_no"):
+        reprint(
+            row,
+            operator="li",
+            reason="lost",
+            pdf=tmp_path / "d.pdf",
+            audit=audit,
+            new_audit_log=True,
+            policy=ReprintPolicy(width="58mm"),
+        )
+    assert not (tmp_path / "d.pdf").exists()
+    if audit.exists():
+        with AuditLog(audit, create=False) as log:
+            assert log.rows(event_type="reprint").empty

@@ -690,6 +690,9 @@ class Slip:
         (T00000021R)"``, :meth:`receiptkit.refunds.RefundState.slip_line`) is printed in reverse under it, on
         every output. ``pan_digits`` is ``"last4"`` or
         ``"first6last4"``, never more than ``row["pan_masked"]`` shows.
+
+        A number or id too wide for the paper (it is never cut across lines) raises
+        :class:`~receiptkit.errors.SlipLayoutError` naming the field.
         """
         name = template or _auto_template(row)
         if name not in TEMPLATES:
@@ -739,6 +742,9 @@ class Slip:
             remark_lines.append(DUPLICATE_REMARK)
         fields["remarks"] = "\n".join(remark_lines)
         blocks = build_blocks(tpl, fields, lang=lang, copy=copy, width=width)
+        # laid out once now: a number or id too wide for the paper refuses the slip here (SlipLayoutError),
+        # before rk.reprint uses a reprint number, never half-way through an output
+        layout(blocks, WIDTHS[width][0])
         return cls(
             template=name,
             width=width,
