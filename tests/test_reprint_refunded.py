@@ -69,10 +69,10 @@ def test_refund_state_full_and_partial():
     full = refund_state(_sale(FULL), FULL)
     assert full is not None and full.full and full.amount_minor == 12000
     assert [r.txn_id for r in full.refunds] == ["S1R"]
-    assert full.slip_line() == "REFUNDED 已退款 HKD 120.00 2026-11-02 (S1R)"
+    assert full.slip_line() == "REFUNDED 已退款 HKD 120.00 2026/11/02 10:15 (S1R)"
     part = refund_state(_sale(PART), PART)
     assert part is not None and not part.full and part.amount_minor == 2000
-    assert part.slip_line() == "PARTLY REFUNDED 部分退款 HKD 20.00 of 120.00 2026-11-02 (S1R)"
+    assert part.slip_line() == "PARTLY REFUNDED 部分退款 HKD 20.00 of 120.00 2026/11/02 10:15 (S1R)"
     assert "refunded in full" in full.text() and "S1R" in full.text() and "2026-11-02 10:15" in full.text()
 
 
@@ -84,7 +84,7 @@ def test_two_partial_refunds_add_up_to_full():
     )
     state = refund_state(_sale(journal), journal)
     assert state is not None and state.full and [r.txn_id for r in state.refunds] == ["S1R", "S1R2"]
-    assert state.slip_line() == "REFUNDED 已退款 HKD 120.00 2026-11-03 (S1R, S1R2)"
+    assert state.slip_line() == "REFUNDED 已退款 HKD 120.00 2026/11/03 11:00 (S1R, S1R2)"
 
 
 def test_a_refund_not_surely_linked_marks_nothing():
@@ -149,7 +149,7 @@ def test_overridden_full_refund_is_marked_on_every_output(tmp_path):
     )
     assert record.overridden == ("refunded",)
     text = (tmp_path / "d.txt").read_text(encoding="utf-8")
-    assert "REFUNDED 已退款 HKD 120.00 2026-11-02 (S1R)" in " ".join(text.split()) or "S1R" in text
+    assert "REFUNDED 已退款 HKD 120.00 2026/11/02 10:15 (S1R)" in " ".join(text.split())
     assert "已退款" in text and "S1R" in text
     escpos = (tmp_path / "d.bin").read_bytes()
     assert b"REFUNDED" in escpos and b"S1R" in escpos

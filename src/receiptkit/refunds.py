@@ -30,8 +30,9 @@ alike (every journal column the same) is one refund: it counts once and says so 
 A refund with no ``original_txn_id`` (a terminal's "unreferenced refund") names no sale: nothing is said rather
 than the wrong sale marked; a declined refund gave nothing back.
 
-Times are as the terminal logged them (the journal's ``ts``, never less a clock offset), like the sale's on the
-slip, in the sale's zone.
+Times are as the terminal logged them (the journal's ``ts``, never less a clock offset learned by ``reconcile``),
+as the slip prints the sale's: in the sale's zone, labelled as the slip labels the sale's time
+(:func:`receiptkit.timeparse.zone_label`: nothing in a region's zone, ``UTC`` / ``UTC+08:00`` otherwise).
 """
 
 from __future__ import annotations
@@ -75,8 +76,22 @@ def _in_zone(ts: pd.Timestamp, zone: Any) -> pd.Timestamp:
     return ts
 
 
+def _stamp(ts: pd.Timestamp, fmt: str) -> str:
+    """``ts`` in ``fmt``, labelled as the slip labels the sale's time (:func:`receiptkit.timeparse.zone_label`:
+    nothing in a region's zone, else ``UTC`` / ``UTC+08:00``)."""
+    from receiptkit.timeparse import zone_label
+
+    label = zone_label(ts) if ts.tzinfo is not None else ""
+    return f"{ts.strftime(fmt)} {label}" if label else ts.strftime(fmt)
+
+
+_SLIP_TIME = "%Y/%m/%d %H:%M"  # the slip's own date order (its sale time reads 2026/11/01 09:39:10)
+_TEXT_TIME = "%Y-%m-%d %H:%M"  # find's (its table reads 2026-11-01 09:39:10)
+_AS_LOGGED = "times as the terminal logged them"
+
+
 def _refund_words(r: Refund, zone: Any) -> str:
-    when = "" if r.ts is None else f" on {_in_zone(r.ts, zone):%Y-%m-%d %H:%M}"
+    when = "" if r.ts is None else f" on {_stamp(_in_zone(r.ts, zone), _TEXT_TIME)}"
     twice = f" (logged {r.copies} times alike, counted once)" if r.copies > 1 else ""
     return f"{r.currency} {_money(r.amount_minor, r.currency)} by {r.txn_id}{when}{twice}"
 
@@ -116,20 +131,22 @@ class RefundState:
         """``"full"`` or ``"partial"``."""
         return "full" if self.full else "partial"
 
-    def _last(self, fmt: str, zone: Any = None) -> str:
+    def _last(self, zone: Any = None) -> str:
         times = [r.ts for r in self.refunds if r.ts is not None]
         if not times:
             return ""
-        return _in_zone(max(times), _zone_of(self.sale_ts, zone)).strftime(fmt)
+        return _stamp(_in_zone(max(times), _zone_of(self.sale_ts, zone)), _SLIP_TIME)
 
     def slip_line(self, zone: Any = None) -> str:
-        """The line the duplicate prints: ``REFUNDED 已退款 HKD 120.00 2026-11-02 (T00000021R)``.
+        """The line the duplicate prints: ``REFUNDED 已退款 HKD 120.00 2026/11/02 10:15 (T00000021R)``.
 
-        Partly: ``PARTLY REFUNDED 部分退款 HKD 20.00 of 120.00 2026-11-02 (...)``. The date is the last refund's,
-        in ``zone`` (default the sale's).
+        Partly: ``PARTLY REFUNDED 部分退款 HKD 20.00 of 120.00 2026/11/02 10:15 (...)``. The time is the last
+        refund's as the terminal logged it (never less a clock offset, as the slip prints the sale's), in
+        ``zone`` (default the sale's), labelled as the slip labels the sale's time (``2026/11/02 02:15 UTC``
+        for a journal kept in UTC; nothing in a region's zone).
         """
         ids = ", ".join(r.txn_id for r in self.refunds)
-        when = self._last("%Y-%m-%d", zone)
+        when = self._last(zone)
         when = f" {when}" if when else ""
         money = _money(self.amount_minor, self.currency)
         if self.full:
@@ -140,7 +157,8 @@ class RefundState:
         )
 
     def text(self, zone: Any = None) -> str:
-        """In words for the clerk: ``refunded in full: HKD 120.00 by T00000021R on 2026-11-02 10:15``."""
+        """In words for the clerk: ``T00000021 was refunded in full: HKD 120.00 by T00000021R on 2026-11-02 10:15
+        (times as the terminal logged them)``, in ``zone`` (default the sale's), labelled as on the slip."""
         zone = _zone_of(self.sale_ts, zone)
         how = (
             "refunded in full"
@@ -148,7 +166,8 @@ class RefundState:
             else f"partly refunded ({self.currency} {_money(self.amount_minor, self.currency)} of "
             f"{_money(self.sale_minor, self.currency)})"
         )
-        return f"{self.txn_id} was {how}: " + "; ".join(_refund_words(r, zone) for r in self.refunds)
+        timed = f" ({_AS_LOGGED})" if any(r.ts is not None for r in self.refunds) else ""
+        return f"{self.txn_id} was {how}: " + "; ".join(_refund_words(r, zone) for r in self.refunds) + timed
 
     def details(self) -> dict[str, Any]:
         """The audit-log fields: ``refund`` (``full``/``partial``), amount, currency and each refund's id and time."""
@@ -189,18 +208,20 @@ class RefundUnsure:
         return "unsure"
 
     def slip_line(self, zone: Any = None) -> str:
-        """The line the duplicate prints: ``REFUND UNSURE 退款未明: S1R USD 15.00 2026-11-02; not known what was
-        given back`` (each refund in its own currency, dated in ``zone``, default the sale's)."""
+        """The line the duplicate prints: ``REFUND UNSURE 退款未明: S1R USD 15.00 2026/11/02 10:15; not known what
+        was given back`` (each refund in its own currency, at its time as the terminal logged it, in ``zone``,
+        default the sale's, labelled as :meth:`RefundState.slip_line`)."""
         zone = _zone_of(self.sale_ts, zone)
         each = [
             f"{r.txn_id} {r.currency} {_money(r.amount_minor, r.currency)}"
-            + ("" if r.ts is None else f" {_in_zone(r.ts, zone):%Y-%m-%d}")
+            + ("" if r.ts is None else f" {_stamp(_in_zone(r.ts, zone), _SLIP_TIME)}")
             for r in self.refunds
         ]
         return f"REFUND UNSURE 退款未明: {', '.join(each)}; not known what was given back"
 
     def text(self, zone: Any = None) -> str:
-        """In words for the clerk: ``the journal names refunds of S1 it cannot weigh: <reasons>``."""
+        """In words for the clerk: ``the journal names refunds of S1 (HKD 120.00) but cannot say what was given
+        back: <reasons>`` (the reasons' times as the terminal logged them, in each row's own zone)."""
         return (
             f"the journal names refunds of {self.txn_id} "
             f"({self.currency} {_money(self.sale_minor, self.currency)}) but cannot say what was given back: "
@@ -266,7 +287,7 @@ def _where(row: pd.Series) -> str:
     ]
     ts = _ts(row.get("ts"))
     if ts is not None:
-        parts.append(f"logged {ts:%Y-%m-%d %H:%M}")
+        parts.append(f"logged {_stamp(ts, _TEXT_TIME)}")
     return ", ".join(parts)
 
 

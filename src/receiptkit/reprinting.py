@@ -80,7 +80,7 @@ import pandas as pd
 
 from receiptkit.audit import AuditLog, proof_summary
 from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
-from receiptkit.refunds import RefundState, RefundUnsure, refund_state
+from receiptkit.refunds import RefundState, RefundStatus, RefundUnsure, refund_state
 from receiptkit.verification import canonical_fields, load_key
 
 __all__ = [
@@ -230,7 +230,9 @@ class ReprintRecord:
         None  # the printer's confirmation: process_id, status (never printed), none; None: no printer
     )
     refund_note: str | None = None  # the refund line the slip carries (a refunded sale), or None
-    refund_status: str | None = None  # ``full``, ``partial`` or ``unsure`` (receiptkit.refunds), or None
+    refund_status: RefundStatus | None = (
+        None  # ``full``, ``partial`` or ``unsure`` (receiptkit.refunds), or None
+    )
 
 
 def _is_match_row(row: Mapping[str, Any]) -> bool:
@@ -585,7 +587,7 @@ def _refunded(row: pd.Series, refunds: RefundState | RefundUnsure | None) -> lis
         return [
             (
                 "refund_unsure",
-                f"transaction {row['txn_id']}: {refunds.text(slip_zone(row))}. A duplicate could show a payment "
+                f"transaction {row['txn_id']}: {refunds.text()}. A duplicate could show a payment "
                 "whose money was given back, or mark a refund that is not this sale's; check the refunds with "
                 "the shop's records or the acquirer. One printed anyway needs the rule overridden with the "
                 "reason (override 'refund_unsure'; --override refund_unsure); the slip then says REFUND UNSURE "
@@ -597,7 +599,7 @@ def _refunded(row: pd.Series, refunds: RefundState | RefundUnsure | None) -> lis
     return [
         (
             "refunded",
-            f"transaction {refunds.text(slip_zone(row))}: a duplicate would show a payment whose money was given "
+            f"transaction {refunds.text()}: a duplicate would show a payment whose money was given "
             "back. One that must be printed anyway (e.g. for the sale and its refund together) needs the rule "
             "overridden with the reason (override 'refunded'; --override refunded); the slip then says REFUNDED",
         )
@@ -967,7 +969,7 @@ def reprint(
             reprint_no=reprint_no,
             verification=verification,
             status_note=status_note,
-            refund_note=None if refunds is None else refunds.slip_line(slip_zone(row)),
+            refund_note=None if refunds is None else refunds.slip_line(),
             remarks=(*remarks, *_rebuilt_remarks(sources)),
         )
 
@@ -1053,7 +1055,7 @@ def reprint(
         key_fingerprint=attempt.code.key_fingerprint,
         detail=detail,
         how=how,
-        refund_note=None if refunds is None else refunds.slip_line(slip_zone(row)),
+        refund_note=None if refunds is None else refunds.slip_line(),
         refund_status=None if refunds is None else refunds.status,
     )
     if outcome == "unconfirmed":

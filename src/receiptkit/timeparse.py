@@ -38,6 +38,7 @@ __all__ = [
     "parse_typed_time",
     "resolve_tz",
     "zone_dayfirst",
+    "zone_label",
     "zone_option",
 ]
 
@@ -1444,3 +1445,16 @@ def _local(day: dt.date, seconds: int, zone: dt.tzinfo | None, original: object)
     if not _YEARS[0] <= naive.year <= _YEARS[1]:
         raise TimeParseError(f"year {naive.year} is outside {_YEARS[0]}-{_YEARS[1]}", value=original)
     return _localise(naive, zone, original)
+
+
+def zone_label(ts: pd.Timestamp) -> str:
+    """ "" for a time in a region's zone (``Asia/Shanghai``: printed as the original slip was, in local time);
+    else the offset it is printed in (``UTC``, ``UTC+08:00``). A journal read from times written with ``Z``
+    and no ``tz=`` holds UTC: its duplicate would print 06:11 for a 14:11 sale with nothing to say so."""
+    name = str(ts.tz) if ts.tz is not None else ""
+    if "/" in name and not name.startswith("Etc/"):
+        return ""
+    offset = ts.strftime("%z")
+    if not offset or offset in ("+0000", "-0000"):
+        return "UTC"
+    return f"UTC{offset[:3]}:{offset[3:5]}"

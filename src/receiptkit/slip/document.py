@@ -32,6 +32,7 @@ from receiptkit.errors import SchemaError, SlipLayoutError
 from receiptkit.money import format_minor
 from receiptkit.pan import find_full_pans, mask_pans_in_text, visible_digits
 from receiptkit.slip.templates import TEMPLATES, Template, label_text
+from receiptkit.timeparse import zone_label
 
 __all__ = [
     "DUPLICATE_BANNER",
@@ -523,19 +524,6 @@ def _fmt_ts(ts: pd.Timestamp, fmt: str) -> str:
     return ts.strftime(fmt)
 
 
-def zone_label(ts: pd.Timestamp) -> str:
-    """ "" for a time in a region's zone (``Asia/Shanghai``: printed as the original slip was, in local time);
-    else the offset it is printed in (``UTC``, ``UTC+08:00``). A journal read from times written with ``Z``
-    and no ``tz=`` holds UTC: its duplicate would print 06:11 for a 14:11 sale with nothing to say so."""
-    name = str(ts.tz) if ts.tz is not None else ""
-    if "/" in name and not name.startswith("Etc/"):
-        return ""
-    offset = ts.strftime("%z")
-    if not offset or offset in ("+0000", "-0000"):
-        return "UTC"
-    return f"UTC{offset[:3]}:{offset[3:5]}"
-
-
 def transaction_fields(
     row: Mapping[str, Any] | pd.Series,
     *,
@@ -686,7 +674,7 @@ class Slip:
         is the original row of a refund or void (its voucher, reference and date
         go into the remarks). ``verification`` is ``(code, qr_payload)``.
         ``status_note`` (e.g. ``"DECLINED"``) is printed large; a declined or
-        reversed row gets one automatically. ``refund_note`` (``"REFUNDED 已退款 HKD 120.00 2026-11-02
+        reversed row gets one automatically. ``refund_note`` (``"REFUNDED 已退款 HKD 120.00 2026/11/02 02:32
         (T00000021R)"``, :meth:`receiptkit.refunds.RefundState.slip_line`) is printed in reverse under it, on
         every output. ``pan_digits`` is ``"last4"`` or
         ``"first6last4"``, never more than ``row["pan_masked"]`` shows.
