@@ -955,6 +955,16 @@ def _head_problem(
     return None
 
 
+def missing_log(exc: Exception) -> bool:
+    """Whether :class:`AuditLog` (``create=False``) refused because there is no log there at all.
+
+    No file at the path, or a database without the log's table: what a mistyped path or URL gives. A
+    writer (reprint, closing, the terminal register) then says how to start a log, rather than starting one.
+    """
+    text = str(exc)
+    return "no audit log at this path" in text or "no audit table" in text
+
+
 # ---------------------------------------------------------------------------
 # the log
 

@@ -78,7 +78,7 @@ from typing import Any
 
 import pandas as pd
 
-from receiptkit.audit import AuditLog, proof_summary
+from receiptkit.audit import AuditLog, missing_log, proof_summary
 from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
 from receiptkit.refunds import RefundState, RefundStatus, RefundUnsure, refund_state
 from receiptkit.verification import canonical_fields, load_key
@@ -803,8 +803,7 @@ def _open_audit(
 
 def _no_log(exc: Exception) -> bool:
     """Whether :class:`AuditLog` (``create=False``) refused because there is no log (no file, no table)."""
-    text = str(exc)
-    return "no audit log at this path" in text or "no audit table" in text
+    return missing_log(exc)
 
 
 def _original(row: pd.Series, journal: pd.DataFrame | None) -> pd.Series | None:

@@ -88,7 +88,17 @@ def key_and_register(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("RECEIPTKIT_KEY_FILE", str(key))
     monkeypatch.delenv("RECEIPTKIT_KEY", raising=False)
     done = CliRunner().invoke(
-        app, ["terminal", "add", "11000001", "--operator", "clerk7", "--merchant", "898310058120003"]
+        app,
+        [
+            "terminal",
+            "add",
+            "11000001",
+            "--operator",
+            "clerk7",
+            "--merchant",
+            "898310058120003",
+            "--new-audit-log",
+        ],
     )
     assert done.exit_code == 0, done.output
     return tmp_path

@@ -119,7 +119,12 @@ def test_terminal_alias_declared_and_used_by_find(folder: Path, monkeypatch: pyt
         & journal["card_last4"].notna()
     ].iloc[0]
     terminal = sale["terminal_id"]
-    assert _invoke("terminal", "add", terminal, "--operator", "li", "--audit", str(audit)).exit_code == 0
+    assert (
+        _invoke(
+            "terminal", "add", terminal, "--operator", "li", "--audit", str(audit), "--new-audit-log"
+        ).exit_code
+        == 0
+    )
     legal = "北京某某餐饮管理有限公司"
     done = _invoke("terminal", "alias", terminal, legal, "--operator", "li", "--audit", str(audit))
     assert done.exit_code == 0, done.output

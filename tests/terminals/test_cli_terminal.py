@@ -58,7 +58,7 @@ def test_register_and_activity_as_subprocesses(day: dict[str, str], tmp_path: Pa
     audit = "audit.sqlite"
     added = run(
         "terminal", "add", "12345678", "--operator", "li", "--merchant", "898310048161234",
-        "--model", "PAX A920", "--serial", "0820123456", "--acquirer", "银联商务", "--audit", audit,
+        "--model", "PAX A920", "--serial", "0820123456", "--acquirer", "银联商务", "--audit", audit, "--new-audit-log",
         cwd=tmp_path,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
@@ -120,7 +120,9 @@ def test_in_process_csv_refusal_override_and_tampering(
     runner = CliRunner()
     audit = "audit.sqlite"
     assert (
-        runner.invoke(app, ["terminal", "add", "12345678", "--operator", "li", "--audit", audit]).exit_code
+        runner.invoke(
+            app, ["terminal", "add", "12345678", "--operator", "li", "--audit", audit, "--new-audit-log"]
+        ).exit_code
         == 0
     )
     lost = ["--at", f"{day['date']} 14:00", "--operator", "li", "--audit", audit]
@@ -195,7 +197,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
     audit = str(tmp_path / "audit.sqlite")
     assert (
-        runner.invoke(app, ["terminal", "add", "12345678", "--operator", "li", "--audit", audit]).exit_code
+        runner.invoke(
+            app, ["terminal", "add", "12345678", "--operator", "li", "--audit", audit, "--new-audit-log"]
+        ).exit_code
         == 0
     )
     unknown = runner.invoke(
@@ -252,7 +256,7 @@ def test_a_missing_or_short_key_is_bad_usage_not_tampering(tmp_path: Path, monke
     if key is not None:
         monkeypatch.setenv("RECEIPTKIT_KEY", key)
     result = CliRunner().invoke(
-        app, ["terminal", "add", "12345678", "--operator", "li", "--audit", "a.sqlite"]
+        app, ["terminal", "add", "12345678", "--operator", "li", "--audit", "a.sqlite", "--new-audit-log"]
     )
     assert result.exit_code == 2, result.output
     assert "TAMPERED" not in result.output
@@ -272,7 +276,7 @@ def test_a_typed_day_month_is_read_in_the_zones_order_or_refused(tmp_path: Path)
     def invoke(*args: str):
         return CliRunner().invoke(app, ["terminal", *args, "--operator", "li", "--audit", audit])
 
-    assert invoke("add", "12345678").exit_code == 0
+    assert invoke("add", "12345678", "--new-audit-log").exit_code == 0
     lost = ["report-lost", "12345678", "--at", "3/11/2026 14:00"]
     refused = invoke(*lost, "--tz", "UTC")  # no territory: 3 November or 11 March?
     assert refused.exit_code == 2 and "--dayfirst or --monthfirst" in refused.output, refused.output
@@ -297,7 +301,7 @@ def test_a_typed_date_with_a_two_digit_year_is_refused(tmp_path: Path) -> None:
     def invoke(*args: str):
         return CliRunner().invoke(app, ["terminal", *args, "--operator", "li", "--audit", audit])
 
-    assert invoke("add", "12345678").exit_code == 0
+    assert invoke("add", "12345678", "--new-audit-log").exit_code == 0
     for at in ("26/3/11 14:00", "3/11/26 14:00"):
         refused = invoke("report-lost", "12345678", "--at", at, "--tz", "Asia/Hong_Kong")
         assert refused.exit_code == 2, refused.output
@@ -322,7 +326,9 @@ def test_activity_shows_the_links_that_rest_on_an_rrn_alone(tmp_path: Path) -> N
         encoding="utf-8",
     )
     audit = "audit.sqlite"
-    added = run("terminal", "add", "12345678", "--operator", "li", "--audit", audit, cwd=tmp_path)
+    added = run(
+        "terminal", "add", "12345678", "--operator", "li", "--audit", audit, "--new-audit-log", cwd=tmp_path
+    )
     assert added.returncode == 0, added.stderr
     activity = run(
         "terminal", "activity", "12345678", "--all", "--tz", "Asia/Shanghai",

@@ -52,7 +52,10 @@ def journal(folder):
 
 @pytest.fixture
 def audit(tmp_path):
-    return tmp_path / "audit.sqlite"
+    """The shop's audit log, started before the closing (a closing refuses a missing log)."""
+    path = tmp_path / "audit.sqlite"
+    AuditLog(path, key=KEY).close()
+    return path
 
 
 def _close(journal, folder, out, audit, **options):

@@ -188,6 +188,7 @@ _LIBRARY_TZ = "pass tz= (e.g. tz='Asia/Shanghai')"
 # What the library tells a Python caller to do, and what the command's user does instead (no strict option,
 # --preset, the proof options); applied by fail() to every error
 _LIBRARY_WORDS = (
+    ("pass new_audit_log=True to start one", "give --new-audit-log to start one"),
     (" (strict=False reports them all)", ""),
     (
         "Pass preset= or mapping={'<your column>': '<canonical>'}",
@@ -236,6 +237,48 @@ def with_command_words(exc: Exception) -> Exception:
     if reason == exc.reason:
         return exc
     return type(exc)(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
+
+
+def check_audit_log(
+    audit: Path, new_audit_log: bool, *, why: str, first: str, journal: Path | None = None
+) -> None:
+    """Refuse, before anything is read or written, an ``--audit`` file that does not exist unless
+    ``--new-audit-log``; name a log found nearby (the default one in this folder, or one beside the journal).
+
+    For every command that writes to the audit log (``reprint``, ``close-terminal``, ``terminal add``): a
+    mistyped ``--audit``, or a command run from another folder, once started a second log without a word.
+    ``why``: what the shop's log holds that a new one would not; ``first``: when a new log is right. A
+    database URL is checked when it is opened (no file here).
+    """
+    from receiptkit.reprinting import DEFAULT_AUDIT, _same_file
+
+    if new_audit_log or "://" in str(audit) or ":/" in str(audit) or audit.exists():
+        return
+    nearby = []
+    here = Path(DEFAULT_AUDIT)
+    if here.is_file() and not _same_file(here, audit):
+        nearby.append(f"an audit log exists at {DEFAULT_AUDIT} (the default, in this folder)")
+    beside = None if journal is None else journal.parent / DEFAULT_AUDIT
+    if (
+        beside is not None
+        and beside.is_file()
+        and not _same_file(beside, audit)
+        and not _same_file(beside, here)
+    ):
+        nearby.append(f"an audit log exists beside the journal: {beside}")
+    found = f"; {' and '.join(nearby)}: give it with --audit" if nearby else ""
+    raise ReceiptkitError(
+        f"no audit log at {audit}: {why}{found}; to start a new log there ({first}), give --new-audit-log"
+    )
+
+
+def started_log_note(audit: Path, later: str) -> None:
+    """The note a command given ``--new-audit-log`` prints when it started the log."""
+    err_console.print(
+        f"note: started a new audit log at {escape(str(audit))} (--new-audit-log); keep it: {later}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def fail(exc: Exception, *, key_file: bool = False, public_key: bool = False) -> NoReturn:

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from receiptkit.cli.app import EXIT_FOUND_PROBLEM, app, checked_zone, console, err_console, fail
+from receiptkit.cli.app import (
+    EXIT_FOUND_PROBLEM,
+    app,
+    check_audit_log,
+    checked_zone,
+    console,
+    err_console,
+    fail,
+    started_log_note,
+)
 from receiptkit.errors import ReceiptkitError
 
 _AUDIT = Path("receiptkit-audit.sqlite")
@@ -35,7 +44,20 @@ def close_terminal_cmd(
     ] = False,
     reason: Annotated[str | None, typer.Option(help="Why a forced closing is done (audit log).")] = None,
     operator: Annotated[str | None, typer.Option(help="Who closes (default: the OS user).")] = None,
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file) holding the register.")] = _AUDIT,
+    audit: Annotated[
+        Path,
+        typer.Option(
+            help="The audit log (SQLite file) holding the register; it must exist unless --new-audit-log."
+        ),
+    ] = _AUDIT,
+    new_audit_log: Annotated[
+        bool,
+        typer.Option(
+            "--new-audit-log",
+            help="Start a new audit log at --audit when there is none (a shop with no log yet); without it a "
+            "missing log is refused before anything is read or written.",
+        ),
+    ] = False,
     preset: Annotated[str | None, typer.Option(help="Journal preset name.")] = None,
     tz: Annotated[
         str | None, typer.Option(help="Time zone of the journal's times.", callback=checked_zone())
@@ -57,12 +79,10 @@ def close_terminal_cmd(
     from receiptkit.readers.settlement import read_settlement
     from receiptkit.terminals.closing import ClosingRefused, close_terminal
 
+    new_log = new_audit_log and not audit.exists()
     try:
         if force and not (reason or "").strip():
             raise typer.BadParameter("--force needs --reason")
-        lines = None
-        if settlement is not None:
-            lines = read_settlement(settlement, format=settlement_format)
         when = None
         if at is not None:
             if not re.match(r"\s*\d{4}(?:\s*([/.-])\s*\d{1,2}\s*\1\s*\d{1,2}|\d{4})(?!\d)", at):
@@ -76,6 +96,17 @@ def close_terminal_cmd(
             when = pd.Timestamp(at)
             if when.tzinfo is None:
                 raise typer.BadParameter("--at needs a time zone offset, e.g. 2026-11-20T18:00+08:00")
+        check_audit_log(  # before the settlement or the journal is read, or anything written
+            audit,
+            new_audit_log,
+            journal=journal,
+            why="a closing is recorded in the shop's audit log, which holds the terminal register (a new log "
+            "would not mark the terminal closed, and the pack would anchor a log nobody keeps)",
+            first="a shop with no audit log yet",
+        )
+        lines = None
+        if settlement is not None:
+            lines = read_settlement(settlement, format=settlement_format)
         options = {k: v for k, v in (("preset", preset), ("tz", tz)) if v is not None}
         pack = close_terminal(
             terminal_id,
@@ -91,6 +122,7 @@ def close_terminal_cmd(
             rate=rate,
             now=when,
             journal_options=options,
+            new_audit_log=new_audit_log,
         )
     except ClosingRefused as exc:
         err_console.print(f"[bold red]refused:[/] {escape(exc.reason)}", highlight=False, soft_wrap=True)
@@ -104,6 +136,8 @@ def close_terminal_cmd(
     except (ReceiptkitError, ValueError, TypeError) as exc:
         fail(exc, key_file=True)
         return
+    if new_log and audit.exists():
+        started_log_note(audit, "it holds the closing and the register; every later command needs it")
     console.print(
         f"closing pack for terminal {pack.terminal_id} written to {pack.folder}: {len(pack.files)} files "
         f"+ manifest, {pack.vouchers} vouchers; manifest sha256 {pack.manifest_sha256}",

@@ -18,6 +18,7 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    check_audit_log,
     checked_zone,
     console,
     err_console,
@@ -1044,22 +1045,13 @@ def _check_audit_log(audit: Path, journal: Path, new_audit_log: bool) -> None:
     duplicate), and the shop's real log then called that genuine slip NOT GENUINE; the note came after the
     slip. Now nothing is read, written or printed. A database URL is checked by ``rk.reprint`` (no file here).
     """
-    from receiptkit.reprinting import DEFAULT_AUDIT, _same_file
-
-    if new_audit_log or "://" in str(audit) or ":/" in str(audit) or audit.exists():
-        return
-    nearby = []
-    here = Path(DEFAULT_AUDIT)
-    if here.is_file() and not _same_file(here, audit):
-        nearby.append(f"an audit log exists at {DEFAULT_AUDIT} (the default, in this folder)")
-    beside = journal.parent / DEFAULT_AUDIT
-    if beside.is_file() and not _same_file(beside, audit) and not _same_file(beside, here):
-        nearby.append(f"an audit log exists beside the journal: {beside}")
-    found = f"; {' and '.join(nearby)}: give it with --audit" if nearby else ""
-    raise ReceiptkitError(
-        f"no audit log at {audit}: a reprint is written to the shop's audit log, which knows the duplicates "
-        "already printed (a new log would number this one 1 again, unseen by rules same_proof and reprint_cap)"
-        f"{found}; to start a new log there (the first reprint ever), give --new-audit-log"
+    check_audit_log(
+        audit,
+        new_audit_log,
+        journal=journal,
+        why="a reprint is written to the shop's audit log, which knows the duplicates already printed (a new "
+        "log would number this one 1 again, unseen by rules same_proof and reprint_cap)",
+        first="the first reprint ever",
     )
 
 

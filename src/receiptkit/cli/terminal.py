@@ -16,12 +16,14 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    check_audit_log,
     check_exports,
     checked_zone,
     console,
     err_console,
     fail,
     pd_isna,
+    started_log_note,
     whole_seconds,
     with_order_flags,
 )
@@ -120,10 +122,29 @@ def add_cmd(
     since: Annotated[str | None, typer.Option(help="In service since (optional).")] = None,
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
     audit: AuditOption = DEFAULT_AUDIT,
+    new_audit_log: Annotated[
+        bool,
+        typer.Option(
+            "--new-audit-log",
+            help="Start a new audit log (and register) at --audit when there is none (the shop's first "
+            "terminal); without it a missing log is refused before anything is written.",
+        ),
+    ] = False,
     tz: TzOption = "Asia/Shanghai",
     dayfirst: DayfirstOption = None,
 ) -> None:
     """Put a terminal in the register as active."""
+    try:
+        check_audit_log(
+            audit,
+            new_audit_log,
+            why="the terminal register is kept in the shop's audit log (a new log would hold a second register, "
+            "which the loss reports, find, reprint and close-terminal given the shop's log never read)",
+            first="the shop's first terminal",
+        )
+    except ReceiptkitError as exc:
+        fail(exc)
+    new_log = new_audit_log and not audit.exists()
     register = _open(audit, create=True)
     with _register_errors():
         entry = register.add(
@@ -136,6 +157,8 @@ def add_cmd(
             since=_time(since, tz, "--since", dayfirst),
             note=note,
         )
+    if new_log and audit.exists():
+        started_log_note(audit, "the register and every reprint are kept in it; every later command needs it")
     _say(entry, "added")
 
 

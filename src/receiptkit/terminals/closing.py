@@ -44,9 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from receiptkit.audit import DEFAULT_PATH, AuditLog
+from receiptkit.audit import DEFAULT_PATH, AuditLog, missing_log
 from receiptkit.audit import _neutralise as neutralise_cell
-from receiptkit.errors import ClosingError, ClosingRefused
+from receiptkit.errors import AuditError, ClosingError, ClosingRefused
 from receiptkit.money import ensure_sum_fits, format_minor
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.schema import JOURNAL_COLUMNS, STRING, validate_journal
@@ -441,11 +441,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _open_log(audit: AuditLog | str | os.PathLike[str], key: SecretKey) -> tuple[AuditLog, bool]:
+def _open_log(
+    audit: AuditLog | str | os.PathLike[str], key: SecretKey, new_audit_log: bool = False
+) -> tuple[AuditLog, bool]:
+    """(the log, whether this call opened it). A path or URL only when a log is there, unless
+    ``new_audit_log`` (session 19: a mistyped path started a new log, the closing was recorded there and the
+    shop's real register kept the terminal active, exit 0)."""
     if isinstance(audit, AuditLog):
         audit._secret_key(key)  # the pack is sealed with the log's key, or refused
         return audit, False
-    return AuditLog(audit, key=key), True
+    try:
+        return AuditLog(audit, key=key, create=new_audit_log), True
+    except AuditError as exc:
+        if new_audit_log or not missing_log(exc):
+            raise
+        raise AuditError(
+            "no audit log here: a closing is recorded in the shop's existing audit log, which holds the "
+            "terminal register (a new log would not mark the terminal closed, and the pack would anchor a log "
+            "nobody keeps); give the right log, or pass new_audit_log=True to start one (a shop with no log yet)",
+            file=os.fspath(audit),
+        ) from None
 
 
 def _register_entry(log: AuditLog, register: Any, terminal_id: str, when: pd.Timestamp) -> tuple[Any, Any]:
@@ -497,6 +512,7 @@ def close_terminal(
     retry_window: dt.timedelta = dt.timedelta(minutes=30),
     chunk_pages: int = 100,
     journal_options: Mapping[str, Any] | None = None,
+    new_audit_log: bool = False,
 ) -> ClosingPack:
     """Write the closing pack of ``terminal_id`` into the new folder ``out``, then mark it closed.
 
@@ -512,7 +528,10 @@ def close_terminal(
     and what was open. ``operator`` is recorded (default: the OS user).
     ``key``: the merchant key sealing the manifest (default: ``RECEIPTKIT_KEY`` /
     ``RECEIPTKIT_KEY_FILE``). ``audit``: the audit log (path, URL or
-    :class:`~receiptkit.audit.AuditLog`). ``register``: a
+    :class:`~receiptkit.audit.AuditLog`); a path or URL must hold a log (refused with
+    :class:`~receiptkit.errors.AuditError` naming it, before anything is read or written) unless
+    ``new_audit_log=True``, which starts one there (an :class:`~receiptkit.audit.AuditLog` object is used
+    as opened). ``register``: a
     :class:`~receiptkit.terminals.Terminals`, ``"auto"`` (the register in the
     audit log's database, when there is one and it knows the terminal) or
     ``None`` (not used). Rows after the register's cutoff or after the closing
@@ -541,19 +560,25 @@ def close_terminal(
     operator = mask_pans_in_text(operator)
     reason = mask_pans_in_text(reason) if reason else reason
 
-    frame = (
-        journal if isinstance(journal, pd.DataFrame) else read_journal(journal, **dict(journal_options or {}))
-    )
-    frame = validate_journal(frame)
-    keys = frame["terminal_id"].astype(object).map(lambda v: terminal_key(v) if isinstance(v, str) else None)
-    own = frame[(keys == tid).to_numpy(dtype=bool)].reset_index(drop=True)
-    if own.empty:
-        raise ClosingError("no transaction of this terminal in the journal", value=tid)
-    own = own.sort_values(["ts", "txn_id"], kind="stable").reset_index(drop=True)
-    own.attrs = {}  # the reader's reports (DataFrames) are not part of the pack
-
-    log, owns_log = _open_log(audit, secret)
+    log, owns_log = _open_log(
+        audit, secret, new_audit_log
+    )  # a missing log: refused before the journal is read
     try:
+        frame = (
+            journal
+            if isinstance(journal, pd.DataFrame)
+            else read_journal(journal, **dict(journal_options or {}))
+        )
+        frame = validate_journal(frame)
+        keys = (
+            frame["terminal_id"].astype(object).map(lambda v: terminal_key(v) if isinstance(v, str) else None)
+        )
+        own = frame[(keys == tid).to_numpy(dtype=bool)].reset_index(drop=True)
+        if own.empty:
+            raise ClosingError("no transaction of this terminal in the journal", value=tid)
+        own = own.sort_values(["ts", "txn_id"], kind="stable").reset_index(drop=True)
+        own.attrs = {}  # the reader's reports (DataFrames) are not part of the pack
+
         chain = log.verify()
         if not chain.ok or chain.signed_head is None:
             raise ClosingError(
