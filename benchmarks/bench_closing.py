@@ -164,6 +164,7 @@ def child(rows: int, mode: str) -> dict:
                     operator="bench",
                     force=True,
                     reason="benchmark",
+                    new_audit_log=True,  # a new log in a temporary folder
                 )
             )
             sizes = {p.name: p.stat().st_size for p in pack_dir.iterdir()}
