@@ -955,6 +955,33 @@ def _head_problem(
     return None
 
 
+def _sqlite_file(url: sa.engine.URL, *, create: bool, location: str) -> Path | None:
+    """The file of a ``sqlite://`` URL (resolved), checked before SQLite is asked to open it.
+
+    SQLite creates a missing file on connecting, so ``create=False`` checks first: a mistyped URL was refused
+    ("no audit table") but left an empty file behind (session 19). A log in memory (``sqlite://``,
+    ``sqlite:///:memory:``) keeps nothing and is refused; ``sqlite://NAME`` (two slashes: NAME read as a host)
+    is refused with the forms that work. A ``file:`` URI (``?uri=true``) is left to SQLite (``mode=rw``).
+    """
+    if url.host:
+        raise AuditError(
+            f"not a SQLite file URL: {url.host!r} is read as a host; a file is sqlite:///{url.host} (three "
+            "slashes: relative to this folder) or sqlite:////absolute/path, or give the path itself",
+            file=location,
+        )
+    if url.database in (None, "", ":memory:"):
+        raise AuditError(
+            "an audit log in memory keeps nothing (no row outlives the process, and every reprint would be "
+            "number 1 again): give a file (a path, or sqlite:///FILE) or a database server's URL",
+            file=location,
+        )
+    path = Path(str(url.database)).expanduser().resolve()
+    uri = str(url.query.get("uri", "")).lower() in ("true", "1")  # a file: URI, which SQLite reads itself
+    if not create and not uri and not path.exists():
+        raise AuditError("no audit log at this path", file=location)
+    return path
+
+
 def missing_log(exc: Exception) -> bool:
     """Whether :class:`AuditLog` (``create=False``) refused because there is no log there at all.
 
@@ -1029,10 +1056,13 @@ class AuditLog:
         else:
             text = os.fspath(url_or_path)
             if "://" in text:
-                url = sa.engine.make_url(text)
+                try:
+                    url = sa.engine.make_url(text)
+                except (SQLAlchemyError, ValueError) as exc:
+                    raise AuditError(f"not a database URL: {exc}", file=text) from None
                 self.location = url.render_as_string(hide_password=True)
-                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                    file_path = Path(str(url.database)).expanduser().resolve()
+                if url.get_backend_name() == "sqlite":
+                    file_path = _sqlite_file(url, create=create, location=self.location)
             else:
                 path = Path(text).expanduser().resolve()
                 if not create and not path.exists():
