@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from decimal import Decimal
 from itertools import accumulate, chain
 from typing import Any
 
@@ -613,6 +614,11 @@ def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
             return value
         masked = mask_pans_in_text(value, strict=strict)
         return value if masked == value else masked
+    number = _number_digits(value)
+    if number is not None:  # a card number kept as a number: masked as its digits would be, as text
+        digits, exact = number
+        masked = mask_pans_in_text(digits, strict=strict and exact, expiry=False)
+        return value if masked == digits else masked
     if isinstance(value, dict):  # keys too: a raw dict may be keyed by what it read
         pairs = [
             (mask_pans_deep(k, strict=strict), mask_pans_deep(v, strict=strict)) for k, v in value.items()
@@ -626,6 +632,38 @@ def mask_pans_deep(value: Any, *, strict: bool = True) -> Any:
             return value
         return parts if isinstance(value, list) else tuple(parts)
     return value
+
+
+_FLOAT_EXACT = 2**53  # a binary float holds every whole number below this exactly, and not all above it
+
+
+def _number_digits(value: Any) -> tuple[str, bool] | None:
+    """The digits of a whole number long enough to be a card number (12 digits or more), and whether they are
+    exact; ``None`` for anything else (text, a fraction, a bool, a short number).
+
+    An int (numpy's too) or a whole ``Decimal`` is exact. A whole float from 2**53 on has lost its last digits
+    (a 19-digit card number read as a float keeps 15-17 of them): its digits are not a card's check digit nor
+    an identifier any more, so they are masked whenever they are 12-19 digits long (non-strict).
+    """
+    if isinstance(value, bool | np.bool_ | str):
+        return None
+    if isinstance(value, int | np.integer):
+        whole = int(value)
+        exact = True
+    elif isinstance(value, float | np.floating | Decimal):
+        try:
+            if not value.is_finite() if isinstance(value, Decimal) else not np.isfinite(value):
+                return None
+            if value != int(value):
+                return None
+        except (OverflowError, ValueError, TypeError):
+            return None
+        whole = int(value)
+        exact = isinstance(value, Decimal) or abs(whole) < _FLOAT_EXACT
+    else:
+        return None
+    digits = str(abs(whole))
+    return (digits, exact) if len(digits) >= 12 else None
 
 
 def _maybe_sensitive(text: str) -> bool:
@@ -660,6 +698,14 @@ def mask_pans_many(values: list[Any], *, strict: bool = True) -> list[Any]:
             pass
         if isinstance(value, str):
             texts.append(value)
+        elif (
+            isinstance(value, dict)
+            and all(isinstance(key, str) for key in value)
+            and all(
+                isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value.values()
+            )
+        ):  # a dict of text and ints: an int's digits are searched as text (a float's are not: 6.2e+18)
+            texts.append(join(chain((v if isinstance(v, str) else str(v) for v in value.values()), value)))
         else:
             texts.append("")
             if value is not None and not (isinstance(value, float) and value != value):

@@ -831,13 +831,18 @@ _RAW_TEXT_MAX = 100_000
 
 
 def _json_values(value: Any) -> Any:
-    """``value`` with only JSON's kinds of values (a tuple becomes a list), a long number as text (so that the
+    """``value`` with only JSON's kinds of values (a tuple becomes a list), a long int as text (so that the
     card-number scan that follows reads it: ``{"card_no": 4111111111111111}`` was kept whole, a reviewer, session
-    18); TypeError on anything else (bytes, a set: never kept unscanned)."""
+    18; a float stays a float, which the scan masks as a number: :func:`receiptkit.pan.mask_pans_deep`);
+    TypeError on anything else (bytes, a set: never kept unscanned)."""
     if isinstance(value, str) or value is None or isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value) if len(str(value)) >= 12 else value
+    if isinstance(
+        value, float
+    ):  # masked by the card scan as a number (6.222021234567891e+18 as text was not)
+        return value
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise TypeError("raw keys must be text")
