@@ -1925,6 +1925,23 @@ class AuditLog:
         with self._read() as conn:
             return self._attempt_state(conn, int(attempt_id))[1]
 
+    def printed_how(self, attempt_id: int) -> tuple[str | None, str | None]:
+        """How a printed attempt's printing was confirmed, and by whom: ``(how, operator)``.
+
+        ``how`` is the ``how`` of its ``printed`` row: ``process_id`` (the printer confirmed it), ``operator``
+        (a person's word, :meth:`confirm`: then ``operator`` names them), or ``None`` (an output with no
+        printer: a PDF or PNG written, or a row from before ``how`` was kept). ``(None, None)`` while the
+        attempt is not printed.
+        """
+        with self._read() as conn:
+            _first, state, _tries = self._attempt_state(conn, int(attempt_id))
+            if state != "printed":
+                return None, None
+            last = self._last_row(conn, int(attempt_id))
+        details = json.loads(last.details) if last is not None and last.details else {}
+        how = details.get("how") if isinstance(details.get("how"), str) else None
+        return how, (str(last.operator) if how == "operator" and last.operator is not None else None)
+
     def reprint_count(self, txn_id: str) -> int:
         """How many reprint numbers the transaction has used (the next one is this + 1)."""
         with self._read() as conn:

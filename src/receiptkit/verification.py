@@ -491,6 +491,10 @@ class Verification:
     duplicate printed its times in (``Asia/Shanghai``, ``+08:00``), from the
     audit log; None when no log was consulted (a QR payload checked offline
     carries its times in UTC only) or the reprint was logged before session 16.
+    ``printed_how`` is how the log's ``printed`` state was reached (``process_id``: the printer confirmed the
+    job; ``operator``: a person's word, ``receiptkit audit confirm``; ``None``: not printed, no log consulted,
+    or a file output); ``confirmed_by`` names the operator whose word it was (``None`` otherwise), and
+    ``reason`` then says so: printing was confirmed by the operator, not by the printer.
     """
 
     genuine: bool
@@ -507,6 +511,8 @@ class Verification:
     key_fingerprint: str | None = None
     checked: bool = True
     slip_tz: str | None = None
+    printed_how: str | None = None
+    confirmed_by: str | None = None
 
     def __bool__(self) -> bool:
         return self.genuine
@@ -884,15 +890,28 @@ def _verify_payload(
             in_log=False,
             **claims,
         )
+    how, by = log.printed_how(match.attempt_id)
     return Verification(
         True,
-        f"{words}, and the audit log holds this reprint",
+        f"{words}, and the audit log holds this reprint" + _confirmed_words(by),
         short_code=short,
         in_log=True,
         status=log.attempt_status(match.attempt_id),
         attempt_id=match.attempt_id,
         slip_tz=match.slip_tz,
+        printed_how=how,
+        confirmed_by=by,
         **claims,
+    )
+
+
+def _confirmed_words(operator: str | None) -> str:
+    """What ``reason`` adds when printing was the operator's word (``audit confirm``), not the printer's."""
+    if operator is None:
+        return ""
+    return (
+        f"; printing was confirmed by the operator {operator}, not by the printer (receiptkit audit confirm: "
+        "the printer could not confirm the job)"
     )
 
 
@@ -920,14 +939,18 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
     for attempt in found:
         expected = make_code(attempt.fields, secret)
         if hmac.compare_digest(expected.short_code, short):
+            how, by = log.printed_how(attempt.attempt_id)
             return Verification(
                 True,
-                "the audit log holds this code and it matches the recorded fields and the key",
+                "the audit log holds this code and it matches the recorded fields and the key"
+                + _confirmed_words(by),
                 short_code=short,
                 in_log=True,
                 status=log.attempt_status(attempt.attempt_id),
                 attempt_id=attempt.attempt_id,
                 slip_tz=attempt.slip_tz,
+                printed_how=how,
+                confirmed_by=by,
                 **_claims(attempt.fields),
             )
     return Verification(
