@@ -22,7 +22,7 @@ def merchant_key(monkeypatch):
     monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
 
 
-ROW = validate_journal(
+JOURNAL = validate_journal(
     pd.DataFrame(
         [
             {
@@ -40,7 +40,8 @@ ROW = validate_journal(
             }
         ]
     )
-).iloc[0]
+)
+ROW = JOURNAL.iloc[0]
 
 
 def test_a_missing_log_is_refused_before_anything_is_written(tmp_path):
@@ -56,6 +57,7 @@ def test_a_missing_log_is_refused_before_anything_is_written(tmp_path):
 def test_new_audit_log_starts_one_and_then_it_is_used(tmp_path):
     first = reprint(
         ROW,
+        journal=JOURNAL,
         operator="li",
         reason="lost",
         pdf=tmp_path / "d1.pdf",
@@ -63,10 +65,22 @@ def test_new_audit_log_starts_one_and_then_it_is_used(tmp_path):
         new_audit_log=True,
     )
     assert first.reprint_no == 1 and (tmp_path / "a.sqlite").exists()
-    second = reprint(ROW, operator="li", reason="lost", pdf=tmp_path / "d2.pdf", audit=tmp_path / "a.sqlite")
+    second = reprint(
+        ROW,
+        journal=JOURNAL,
+        operator="li",
+        reason="lost",
+        pdf=tmp_path / "d2.pdf",
+        audit=tmp_path / "a.sqlite",
+    )
     assert second.reprint_no == 2
 
 
 def test_an_auditlog_object_is_used_as_opened(tmp_path):
     with AuditLog(tmp_path / "a.sqlite", key=KEY) as log:  # the caller chose to create it
-        assert reprint(ROW, operator="li", reason="lost", pdf=tmp_path / "d.pdf", audit=log).reprint_no == 1
+        assert (
+            reprint(
+                ROW, journal=JOURNAL, operator="li", reason="lost", pdf=tmp_path / "d.pdf", audit=log
+            ).reprint_no
+            == 1
+        )

@@ -81,6 +81,7 @@ def _unconfirmed(journal, log, server, txn_id: str = "A0", policy: ReprintPolicy
     with pytest.raises(PrintUnconfirmed) as caught:
         reprint(
             journal.loc[txn_id],
+            journal=journal,
             operator="li",
             reason="lost slip",
             printer=server.url,
@@ -124,7 +125,14 @@ def test_a_confirmed_attempt_is_not_retried_and_the_next_reprint_uses_a_new_numb
     with pytest.raises(audit_module.AuditError, match="was printed"):
         log.retry(sent.attempt_id, operator="li")
     ok = fake_printer("ok")
-    call = dict(operator="li", reason="lost again", printer=ok.url, audit=log, printer_profile="TM-T88V")
+    call = dict(
+        journal=journal,
+        operator="li",
+        reason="lost again",
+        printer=ok.url,
+        audit=log,
+        printer_profile="TM-T88V",
+    )
     with pytest.raises(ReprintRefused) as caught:  # the confirmed duplicate used the only number of the cap
         reprint(
             journal.loc["A0"], policy=ReprintPolicy(cap=1, printer_timeout=0.8), **call, new_audit_log=True
@@ -144,7 +152,7 @@ def test_before_the_confirmation_the_next_call_retries_the_same_number(fake_prin
     ok = fake_printer("ok")
     record = reprint(
         journal.loc["A0"], operator="li", reason="it did not come out", printer=ok.url, audit=log,
-        printer_profile="TM-T88V", policy=ReprintPolicy(cap=1, printer_timeout=0.8),new_audit_log=True)  # fmt: skip
+        printer_profile="TM-T88V", policy=ReprintPolicy(cap=1, printer_timeout=0.8),new_audit_log=True, journal=journal)  # fmt: skip
     assert record.retried and record.reprint_no == 1 and record.short_code == sent.record.short_code
     with pytest.raises(ConfirmRefused, match="already printed") as caught:
         log.confirm(sent.record.short_code, operator="wang")
@@ -165,6 +173,7 @@ def test_confirm_refuses_a_failed_attempt(journal, log):
             audit=log,
             policy=FAST,
             new_audit_log=True,
+            journal=journal,
         )
     attempt = log.unfinished()[0]
     with pytest.raises(ConfirmRefused, match="failed: nothing was printed") as caught:
@@ -177,7 +186,13 @@ def test_confirm_refuses_a_printed_attempt_an_unknown_code_and_a_pending_attempt
     fake_printer, journal, log, tmp_path
 ):
     done = reprint(
-        journal.loc["A0"], operator="li", reason="lost", pdf=tmp_path / "a.pdf", audit=log, new_audit_log=True
+        journal.loc["A0"],
+        operator="li",
+        reason="lost",
+        pdf=tmp_path / "a.pdf",
+        audit=log,
+        new_audit_log=True,
+        journal=journal,
     )
     with pytest.raises(ConfirmRefused, match="already printed") as caught:
         log.confirm(done.short_code, operator="wang")

@@ -263,7 +263,15 @@ def test_lookups_never_guess(journal):
 
 def test_a_plain_journal_row_says_so_or_what_the_caller_says(journal, audit, tmp_path):
     row = journal.iloc[0]
-    plain = reprint(row, operator="op", reason="r", pdf=tmp_path / "1.pdf", audit=audit, new_audit_log=True)
+    plain = reprint(
+        row,
+        operator="op",
+        reason="r",
+        pdf=tmp_path / "1.pdf",
+        audit=audit,
+        new_audit_log=True,
+        journal=journal,
+    )
     assert plain.identification.by == "journal_row"
     said = reprint(
         row,
@@ -273,6 +281,7 @@ def test_a_plain_journal_row_says_so_or_what_the_caller_says(journal, audit, tmp
         audit=audit,
         identified_by="stan",
         new_audit_log=True,
+        journal=journal,
     )
     assert (said.identification.by, said.identification.reference) == ("stan", "000123")
     assert audit.rows(status="pending")["identified_by"].tolist() == ["journal_row", "stan"]
@@ -285,6 +294,7 @@ def test_a_plain_journal_row_says_so_or_what_the_caller_says(journal, audit, tmp
             audit=audit,
             identified_by="guess",
             new_audit_log=True,
+            journal=journal,
         )
     with pytest.raises(ReceiptkitError, match="comes from the match"):
         reprint(
@@ -295,6 +305,7 @@ def test_a_plain_journal_row_says_so_or_what_the_caller_says(journal, audit, tmp
             audit=audit,
             identified_by="proof",
             new_audit_log=True,
+            journal=journal,
         )
 
 
@@ -313,6 +324,7 @@ def test_require_proof_refuses_lookups_and_plain_rows_but_not_a_matched_proof(jo
                 audit=audit,
                 policy=policy,
                 new_audit_log=True,
+                journal=journal,
             )
         assert caught.value.rule == "proof_required"
     refused = audit.rows()
@@ -330,6 +342,7 @@ def test_require_proof_refuses_lookups_and_plain_rows_but_not_a_matched_proof(jo
         audit=audit,
         policy=policy,
         new_audit_log=True,
+        journal=journal,
     )
     assert record.txn_id == "A" and record.identification.by == "proof"
 
@@ -364,7 +377,15 @@ def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit
     ):  # checked and logged, then the write fails: the attempt ends failed
         patched.setattr(Slip, "render", disk_full)
         with pytest.raises(rk.PrinterError):
-            reprint(found, operator="op", reason="r", pdf=tmp_path / "a.pdf", audit=audit, new_audit_log=True)
+            reprint(
+                found,
+                operator="op",
+                reason="r",
+                pdf=tmp_path / "a.pdf",
+                audit=audit,
+                new_audit_log=True,
+                journal=journal,
+            )
     ranked = rk.find(journal, amount="128.50", time="2026-11-20 14:32", last4="0123", reference=RRN_A, tz=TZ)
     record = reprint(
         ranked[ranked["chosen"]].iloc[0],
@@ -373,6 +394,7 @@ def test_a_retry_records_how_that_call_identified_the_transaction(journal, audit
         pdf=tmp_path / "a.pdf",
         audit=audit,
         new_audit_log=True,
+        journal=journal,
     )
     assert record.retried and record.reprint_no == 1
     rows = audit.rows()

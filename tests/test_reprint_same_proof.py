@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from receiptkit.audit import AuditLog
-from receiptkit.errors import PrinterError, ReprintRefused
+from receiptkit.errors import PrinterError, ReceiptkitError, ReprintRefused
 from receiptkit.reprinting import earlier_duplicates, reprint
 from receiptkit.schema import validate_journal
 
@@ -131,6 +131,7 @@ def test_a_lookup_by_reference_is_not_held_by_it(journal, tmp_path):
         pdf=tmp_path / "d2.pdf",
         audit=audit,
         new_audit_log=True,
+        journal=journal,
     )
     assert record.reprint_no == 2
 
@@ -233,3 +234,45 @@ def test_an_unconfirmed_duplicate_holds_the_same_proof_until_someone_says_it_did
             reprint(_matched(), journal=journal, operator="li", reason="it did not come out", proof=PROOF,
                     audit=audit, printer=printer.url, policy=policy, override="same_proof")  # fmt: skip
     assert retried.value.record.retried and retried.value.record.reprint_no == first.value.record.reprint_no
+
+
+def test_a_match_row_without_its_proof_is_still_held_by_its_proof_id(journal, tmp_path):
+    """Newcomer 19, G1: ``rk.reprint(match_row, journal=...)`` without the optional ``proof=`` printed duplicates
+    no. 2 and 3 from the proof P1 the log named each time. The match row names its proof: with no evidence to
+    compare, the same proof id is the same proof (refused; the override with a reason prints it)."""
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    first = _reprint(journal, audit, tmp_path, "d1")  # with proof=, as the README does
+    for name, given in (("d2", None), ("d3", None)):
+        with pytest.raises(ReprintRefused) as caught:
+            _reprint(journal, audit, tmp_path, name, proof=given)
+        assert caught.value.rule == "same_proof" and first.short_code in str(caught.value)
+        assert "proof id P1" in str(caught.value)
+    # the row as a dict is the same call
+    with pytest.raises(ReprintRefused):
+        reprint(
+            dict(_matched()), journal=journal, operator="li", reason="r", pdf=tmp_path / "d4.pdf", audit=audit
+        )
+    assert audit.reprint_count("A") == 1
+    assert _reprint(journal, audit, tmp_path, "d5", proof=None, override="same_proof").reprint_no == 2
+
+
+def test_a_first_duplicate_without_its_proof_holds_the_same_proof_id_later(journal, tmp_path):
+    """The other order: the first duplicate was made from the match row alone (no summary in the log), then the
+    same proof is passed in full: its id is the only thing both know, and it is the same."""
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    _reprint(journal, audit, tmp_path, "d1", proof=None)
+    with pytest.raises(ReprintRefused) as caught:
+        _reprint(journal, audit, tmp_path, "d2")
+    assert caught.value.rule == "same_proof"
+    # another proof (another id, its evidence given) is not held
+    later = {**PROOF, "proof_id": "P2", "kind": "sms"}
+    assert _reprint(journal, audit, tmp_path, "d3", proof=later, proof_id="P2").reprint_no == 2
+
+
+def test_a_proof_that_is_not_the_matched_one_is_refused(journal, tmp_path):
+    """``proof=`` is the evidence the match row names: another proof's summary would be logged (and compared by
+    rule same_proof) for a duplicate it did not identify."""
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    with pytest.raises(ReceiptkitError, match=r"P2.*P1"):
+        _reprint(journal, audit, tmp_path, "d1", proof={**PROOF, "proof_id": "P2"})
+    assert not (tmp_path / "audit.sqlite").exists() or audit.reprint_count("A") == 0

@@ -78,6 +78,7 @@ def test_reprint_writes_pdf_counts_and_verifies(journal, audit, tmp_path):
         pdf=tmp_path / "a1.pdf",
         audit=audit,
         new_audit_log=True,
+        journal=journal,
     )
     second = reprint(
         _row(journal, "A"),
@@ -86,6 +87,7 @@ def test_reprint_writes_pdf_counts_and_verifies(journal, audit, tmp_path):
         png=tmp_path / "a2.png",
         audit=audit,
         new_audit_log=True,
+        journal=journal,
     )
     assert (first.reprint_no, second.reprint_no) == (1, 2)
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "a1.pdf").pages)
@@ -183,9 +185,9 @@ def test_a_match_at_the_matchers_threshold_reprints_by_default(journal, audit, t
 
     threshold = MatchPolicy().match_threshold
     assert ReprintPolicy().min_confidence == threshold
-    for confidence, name in ((0.9933, "x.png"), (threshold, "y.png")):
+    for confidence, name, proof_id in ((0.9933, "x.png", "P1"), (threshold, "y.png", "P2")):
         record = reprint(
-            _verdict("matched", confidence),
+            _verdict("matched", confidence, proof_id=proof_id),  # two proofs: one proof twice is same_proof
             journal=journal,
             operator="op1",
             reason="r",
@@ -263,6 +265,7 @@ def test_cap_refuses_beyond_it(journal, audit, tmp_path):
         audit=audit,
         policy=policy,
         new_audit_log=True,
+        journal=journal,
     )
     with pytest.raises(ReprintRefused) as caught:
         reprint(
@@ -273,6 +276,7 @@ def test_cap_refuses_beyond_it(journal, audit, tmp_path):
             audit=audit,
             policy=policy,
             new_audit_log=True,
+            journal=journal,
         )
     assert caught.value.rule == "reprint_cap"
 
@@ -281,13 +285,21 @@ def test_printer_failure_leaves_a_failed_row_and_the_next_call_retries_it(journa
     with PrinterServer() as server:
         url = server.url
     with pytest.raises(PrinterError):  # the server is gone: connection refused
-        reprint(_row(journal, "A"), operator="op", reason="r", printer=url, audit=audit, new_audit_log=True)
+        reprint(
+            _row(journal, "A"),
+            operator="op",
+            reason="r",
+            printer=url,
+            audit=audit,
+            new_audit_log=True,
+            journal=journal,
+        )
     rows = audit.rows()
     assert rows["status"].tolist() == ["pending", "failed"]
     with PrinterServer() as server:
         record = reprint(
             _row(journal, "A"), operator="op", reason="retry", printer=server.url, audit=audit,
-            printer_profile="TM-T88V",new_audit_log=True)  # fmt: skip
+            printer_profile="TM-T88V",new_audit_log=True, journal=journal)  # fmt: skip
         assert server.done.wait(10)
     assert record.retried and record.reprint_no == 1
     assert audit.rows()["status"].tolist() == ["pending", "failed", "retry", "printed"]
@@ -321,6 +333,7 @@ def test_the_audit_row_says_what_the_printer_confirmed(
 
     server = fake_printer(mode, fail_after=103)
     call = dict(
+        journal=journal,
         operator="op",
         reason="lost",
         printer=server.url,
@@ -369,12 +382,13 @@ def test_an_unconfirmed_reprint_is_retried_with_its_number_and_code_within_the_c
             audit=audit,
             policy=policy,
             new_audit_log=True,
+            journal=journal,
         )
     first = caught.value.record
     ok = fake_printer("ok")
     record = reprint(
         _row(journal, "A"), operator="op", reason="again", printer=ok.url, audit=audit, policy=policy,
-        printer_profile="TM-T88V",new_audit_log=True)  # fmt: skip
+        printer_profile="TM-T88V",new_audit_log=True, journal=journal)  # fmt: skip
     assert record.retried and record.status == "printed"
     assert (record.reprint_no, record.short_code, record.qr_payload) == (
         1,
@@ -392,6 +406,7 @@ def test_an_unconfirmed_reprint_is_retried_with_its_number_and_code_within_the_c
             audit=audit,
             policy=policy,
             new_audit_log=True,
+            journal=journal,
         )
     assert refused.value.rule == "reprint_cap"
 
@@ -417,6 +432,7 @@ def test_usb_without_pyusb_fails_the_attempt_with_the_install_hint(journal, audi
             printer="usb:04b8:0202",
             audit=audit,
             new_audit_log=True,
+            journal=journal,
         )
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
     (left,) = audit.unfinished()
@@ -438,6 +454,7 @@ def test_usb_permission_denied_gives_the_udev_hint(journal, audit, monkeypatch):
             printer="usb:04b8:0202",
             audit=audit,
             new_audit_log=True,
+            journal=journal,
         )
     assert 'ATTRS{idVendor}=="04b8"' in str(caught.value)
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
@@ -455,6 +472,7 @@ def test_a_one_way_printer_is_unconfirmed_never_printed(journal, audit, tmp_path
             printer=f"file:{target}",
             audit=audit,
             new_audit_log=True,
+            journal=journal,
         )
     assert target.stat().st_size > 200
     assert caught.value.record.outputs["printer"]
@@ -464,7 +482,7 @@ def test_a_one_way_printer_is_unconfirmed_never_printed(journal, audit, tmp_path
 def test_files_of_any_slip_target_are_made_through_the_registry(journal, audit, tmp_path):
     record = reprint(
         _row(journal, "A"), operator="op", reason="r", pdf=tmp_path / "d.pdf", outputs={"svg": tmp_path / "d.svg"},
-        audit=audit,new_audit_log=True)  # fmt: skip
+        audit=audit,new_audit_log=True, journal=journal)  # fmt: skip
     assert set(record.outputs) == {"pdf", "svg"} and record.paths["svg"].read_bytes().startswith(b"<svg")
     assert audit.rows()["status"].tolist() == ["pending", "printed"]
     with pytest.raises(rk.ReceiptkitError, match="unknown slip target"):
@@ -475,6 +493,7 @@ def test_files_of_any_slip_target_are_made_through_the_registry(journal, audit, 
             outputs={"star": tmp_path / "x"},
             audit=audit,
             new_audit_log=True,
+            journal=journal,
         )
     assert len(audit.rows()) == 2  # nothing logged for an unknown target
 
@@ -494,6 +513,7 @@ def test_an_unexpected_printer_library_error_ends_the_attempt_failed(journal, au
             printer="tcp://127.0.0.1:9",
             audit=audit,
             new_audit_log=True,
+            journal=journal,
         )
     assert audit.rows()["status"].tolist() == ["pending", "failed"]
     (left,) = audit.unfinished()
@@ -541,6 +561,7 @@ def test_a_slip_that_cannot_be_made_uses_no_number_and_leaves_nothing_pending(au
                 pdf=tmp_path / "a.pdf",
                 audit=audit,
                 new_audit_log=True,
+                override="no_journal",  # the changed row is in no journal
             )
     assert audit.reprint_count("A") == 0
     assert audit.unfinished() == []
@@ -562,6 +583,7 @@ def test_an_override_used_on_a_retry_is_recorded_in_the_retry_row(journal, audit
             audit=audit,
             override="declined",
             new_audit_log=True,
+            journal=journal,
         )
     record = reprint(
         _row(journal, "B"),
@@ -571,6 +593,7 @@ def test_an_override_used_on_a_retry_is_recorded_in_the_retry_row(journal, audit
         audit=audit,
         override="declined",
         new_audit_log=True,
+        journal=journal,
     )
     assert record.retried and record.overridden == ("declined",)
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "b.pdf").pages)
@@ -588,10 +611,24 @@ def test_a_failed_attempt_is_not_retried_with_other_sale_data(journal, audit, tm
     with PrinterServer() as server:
         url = server.url
     with pytest.raises(PrinterError):
-        reprint(_txn("A"), operator="op", reason="r", printer=url, audit=audit, new_audit_log=True)
+        reprint(
+            _txn("A"),
+            operator="op",
+            reason="r",
+            printer=url,
+            audit=audit,
+            new_audit_log=True,
+            journal=journal,
+        )
     corrected = _txn("A", amount_minor=1285)
     record = reprint(
-        corrected, operator="op", reason="again", pdf=tmp_path / "a.pdf", audit=audit, new_audit_log=True
+        corrected,
+        operator="op",
+        reason="again",
+        pdf=tmp_path / "a.pdf",
+        audit=audit,
+        new_audit_log=True,
+        journal=journal,
     )
     assert not record.retried and record.reprint_no == 2
     assert "|1285|" in record.qr_payload
@@ -604,6 +641,7 @@ def test_a_failed_attempt_is_not_retried_with_other_sale_data(journal, audit, tm
         pdf=tmp_path / "b.pdf",
         audit=audit,
         new_audit_log=True,
+        journal=journal,
     )
     assert same.retried and same.reprint_no == 1  # the failed attempt, with its own data, is retried
 

@@ -62,6 +62,7 @@ def _unconfirmed(journal, log, server, txn_id: str = "A0", policy: ReprintPolicy
     with pytest.raises(PrintUnconfirmed) as caught:
         reprint(
             journal.loc[txn_id],
+            journal=journal,
             operator="li",
             reason="lost slip",
             printer=server.url,
@@ -123,7 +124,7 @@ def test_the_reprint_of_a_dropped_job_is_unconfirmed_in_the_log_with_how(fake_pr
 def test_a_process_id_printer_is_printed_and_says_how(fake_printer, journal, log):
     server = fake_printer("ok")
     record = reprint(
-        journal.loc["A0"], operator="li", reason="lost", printer=server.url, audit=log,
+        journal.loc["A0"], journal=journal, operator="li", reason="lost", printer=server.url, audit=log,
         printer_profile="TM-T88V", policy=FAST,new_audit_log=True)  # fmt: skip
     assert record.status == "printed" and record.how == "process_id"
     assert log.rows()["how"].tolist()[-1] == "process_id"

@@ -120,7 +120,7 @@ class SlipLayoutError(ReceiptkitError, ValueError):
 
 
 class PolicyError(ReceiptkitError, ValueError):
-    """A matcher parameter (:class:`~receiptkit.MatchPolicy`) is out of its range."""
+    """A matcher or reprint parameter (:class:`~receiptkit.MatchPolicy`, :class:`~receiptkit.ReprintPolicy`) is out of its range."""
 
 
 class JournalError(ReceiptkitError, ValueError):

@@ -52,6 +52,10 @@ rule           refuses
                same proof summary, whatever its ``proof_id``, or the same whole
                wallet transaction or order number) after one was printed: its
                holder has a duplicate already (a replayed screen)
+``no_journal`` a journal row reprinted without ``journal=`` (nor a :class:`Lookup`, which
+               carries its journal): a void or refund is its own row pointing at
+               the sale, so whether it was voided or refunded cannot be checked;
+               overridden, the slip and the log say ``OVERRIDE: no_journal``
 ============== ==============================================================
 
 How the transaction was identified is part of every reprint record (the
@@ -70,6 +74,8 @@ records") and its audit rows name the sources.
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -108,6 +114,7 @@ RULES = (
     "source_conflict",
     "proof_required",
     "same_proof",
+    "no_journal",
 )
 IDENTIFIED_BY = ("proof", "txn_id", "stan", "rrn", "journal_row")
 """How a transaction to reprint can be identified (see :class:`Identification`)."""
@@ -149,6 +156,46 @@ class ReprintPolicy:
     width: str = "80mm"
     require_proof: bool = False
     printer_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        """Every parameter checked when the policy is made: a :class:`~receiptkit.errors.PolicyError` naming it
+        and its value (newcomer 19, G12: ``min_confidence=nan`` switched rule ``confidence`` off without a word,
+        since no confidence is below NaN; ``cap=1.5`` failed only at reprint time)."""
+        from receiptkit.errors import PolicyError
+        from receiptkit.slip.document import WIDTHS
+        from receiptkit.slip.templates import TEMPLATES
+
+        def refuse(name: str, value: Any, wanted: str) -> PolicyError:
+            return PolicyError(f"ReprintPolicy.{name}: {value!r} is not {wanted}", column=name, value=value)
+
+        confidence = self.min_confidence
+        if not _is_real(confidence) or not 0.0 <= float(confidence) <= 1.0:  # NaN fails the range too
+            raise refuse("min_confidence", confidence, "a confidence between 0 and 1")
+        object.__setattr__(self, "min_confidence", float(confidence))
+        if self.cap is not None:
+            if not _is_integer(self.cap) or int(self.cap) < 0:
+                raise refuse("cap", self.cap, "None (no cap) or a whole number of reprints, 0 or more")
+            object.__setattr__(self, "cap", int(self.cap))
+        if self.template is not None and self.template not in TEMPLATES:
+            raise refuse("template", self.template, f"None or one of {', '.join(TEMPLATES)}")
+        if self.width not in WIDTHS:
+            raise refuse("width", self.width, f"one of {', '.join(WIDTHS)}")
+        if not isinstance(self.require_proof, bool):
+            raise refuse("require_proof", self.require_proof, "True or False")
+        timeout = self.printer_timeout
+        if not _is_real(timeout) or not 0.0 < float(timeout) < math.inf:
+            raise refuse("printer_timeout", timeout, "a number of seconds above 0")
+        object.__setattr__(self, "printer_timeout", float(timeout))
+
+
+def _is_real(value: Any) -> bool:
+    """A real number (an int, float, NumPy number), never a bool or text."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    """A whole number (an int, NumPy integer), never a bool, float or text."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -203,10 +250,15 @@ class Identification:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A journal row the clerk looked up by a reference, and how (see :func:`lookup`)."""
+    """A journal row the clerk looked up by a reference, and how (see :func:`lookup`).
+
+    ``journal``: the journal it was found in; :func:`reprint` checks voids and refunds of the row against it
+    when no ``journal=`` is given.
+    """
 
     row: pd.Series
     identification: Identification
+    journal: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -524,7 +576,7 @@ def lookup(
         terminal_id=None if not terminal_id else str(terminal_id),
         batch_no=None if not batch_no else str(batch_no),
     )
-    return Lookup(found.iloc[0], identification)
+    return Lookup(found.iloc[0], identification, journal)
 
 
 def _violations(
@@ -551,7 +603,8 @@ def _violations(
     status = str(_value(row, "status") or "")
     if status in ("declined", "reversed"):
         found.append((status, f"transaction {row['txn_id']} is {status}"))
-    voided = str(_value(row, "txn_type") or "") == "void"
+    # a hand-built row may say so in its status (the canonical journal has a void row of txn_type void)
+    voided = str(_value(row, "txn_type") or "") == "void" or status.strip().lower() in ("void", "voided")
     if not voided and journal is not None and "original_txn_id" in journal.columns:
         later = journal[
             (journal["original_txn_id"].astype(str) == str(row["txn_id"]))
@@ -740,13 +793,29 @@ def _same_proof(
     presented twice). A clerk who knows the customer lost the duplicate too overrides it, with the reason. A
     retry of an attempt that was not printed is no second duplicate (same number and code) and is not refused.
     """
-    if row.empty or identification.by != "proof" or summary is None:
+    if row.empty or identification.by != "proof":
         return []
     done = earlier_duplicates(log, str(row["txn_id"]), unconfirmed=True)
-    same = [d for d in done if same_evidence(d, summary)]
+    proof_id = identification.proof_id
+    if (
+        summary is None and proof_id is None
+    ):  # nothing to compare: a duplicate printed already may be this proof's
+        if not done:
+            return []
+        return [
+            (
+                "same_proof",
+                f"transaction {row['txn_id']} has {len(done)} duplicate(s) already, the last "
+                f"{duplicate_text(done[-1], slip_zone(row))}, and this proof cannot be compared with theirs (the "
+                "match row names no proof_id and no proof= was given): pass the proof, or override 'same_proof' "
+                "with the reason",
+            )
+        ]
+    same = [d for d in done if _same_proof_of(d, summary, proof_id)]
     if not same:
         return []
     times = "once" if len(same) == 1 else f"{len(same)} times"
+    by_id = not any(same_evidence(d, summary) for d in same)
     # an unconfirmed duplicate left for the printer whole: it may have come out (a status-only printer cannot say),
     # so the same proof again is no silent retry (a reviewer, session 18: a replayed screen got a second slip)
     unsure = (
@@ -757,13 +826,27 @@ def _same_proof(
     return [
         (
             "same_proof",
-            f"transaction {row['txn_id']} was reprinted from this same proof {times} already, the last as "
+            f"transaction {row['txn_id']} was reprinted from this same proof {times} already"
+            + (f" (proof id {proof_id}: its evidence was not given to compare)" if by_id else "")
+            + ", the last as "
             f"duplicate {duplicate_text(same[-1], slip_zone(row))}{unsure}: whoever holds this proof "
             f"{'may have' if unsure else 'has'} a duplicate. "
             "Another needs the rule overridden with the reason (override 'same_proof'; --override same_proof), "
             "e.g. the customer lost that duplicate too" + (", or it did not come out" if unsure else ""),
         )
     ]
+
+
+def _same_proof_of(
+    earlier: Mapping[str, Any], summary: Mapping[str, Any] | None, proof_id: str | None
+) -> bool:
+    """Whether a printed duplicate came from the proof now shown: the same evidence (:func:`same_evidence`), or,
+    when either side has no evidence to compare (a match row passed without ``proof=``: newcomer 19, G1), the
+    same ``proof_id``, the only thing both know. Two summaries are compared by what they show, never by id."""
+    if same_evidence(earlier, summary):
+        return True
+    has_evidence = summary is not None and isinstance(earlier.get("proof_summary"), Mapping)
+    return not has_evidence and proof_id is not None and str(earlier.get("proof_id") or "") == str(proof_id)
 
 
 def _sources(row: pd.Series) -> list[str] | None:
@@ -913,6 +996,18 @@ def reprint(
         hint="pass overwrite=True to replace it",
     )
     row, verdict, identification = _resolve(journal_row_or_match, journal, identified_by)
+    if journal is None and isinstance(journal_row_or_match, Lookup):
+        journal = journal_row_or_match.journal  # the journal the clerk looked the row up in
+    # proof= is the matched proof's evidence: another proof's summary would be logged and compared (same_proof)
+    given_id = None if proof is None else _value(proof, "proof_id")
+    wanted = identification.proof_id
+    if identification.by == "proof" and None not in (given_id, wanted) and str(given_id) != str(wanted):
+        raise ReceiptkitError(
+            f"proof= is proof {given_id}, but the match row is proof {wanted}'s: pass the proof the row matched "
+            "(or none)",
+            column="proof_id",
+            value=given_id,
+        )
     log = _open_audit(audit, key, new_audit_log)
     summary = proof_summary(proof) if proof is not None else None
     confidence = identification.match_confidence
@@ -926,6 +1021,19 @@ def reprint(
     refunds = None if row.empty else refund_state(row, journal)
     violations = _violations(row, verdict, journal, policy) + _refunded(row, refunds) + _after_loss(row, log)
     violations += _same_proof(row, log, identification, summary)
+    if (
+        journal is None and not row.empty
+    ):  # newcomer 19, G2: the shortest call printed voided and refunded sales
+        violations.append(
+            (
+                "no_journal",
+                f"transaction {row['txn_id']} was given without its journal (journal=): a void or refund is its "
+                "own journal row pointing at the sale, so whether this one was voided or refunded cannot be "
+                "checked, and a duplicate of it could show a payment that was voided or given back. Pass "
+                "journal= (the journal the row came from); one printed anyway needs the rule overridden with "
+                "the reason (override 'no_journal')",
+            )
+        )
     if policy.require_proof and identification.by != "proof":
         violations.append(
             (

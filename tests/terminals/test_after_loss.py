@@ -273,6 +273,7 @@ def test_reprint_refuses_a_row_whose_sources_disagree(rebuilt, tmp_path, monkeyp
     with pytest.raises(ReprintRefused, match=r"\[source_conflict\].*C1"):
         rk.reprint(
             row,
+            journal=rebuilt,
             operator="li",
             reason="x",
             pdf=tmp_path / "c.pdf",
@@ -281,6 +282,7 @@ def test_reprint_refuses_a_row_whose_sources_disagree(rebuilt, tmp_path, monkeyp
         )
     done = rk.reprint(
         row,
+        journal=rebuilt,
         operator="li",
         reason="acquirer confirmed the amount",
         pdf=tmp_path / "c.pdf",
