@@ -1062,8 +1062,12 @@ def reprint(
     if "reprint_cap" in overrides:
         overridden += ("reprint_cap",)
     status_note = None
+    void_remarks: tuple[str, ...] = ()
     if overridden:
-        status_note = f"{str(row.get('status', '')).upper()} - OVERRIDE: {', '.join(overridden)}"
+        heading = str(row.get("status", "")).upper()
+        if any(rule == "voided" for rule, _ in violations):  # never APPROVED: the sale's own row is (G11)
+            heading, void_remarks = _void_heading(row, journal)
+        status_note = f"{heading} - OVERRIDE: {', '.join(overridden)}"
     original = _original(row, journal)
 
     def make_slip(reprint_no: int, printed_at: Any, verification: Any) -> Any:
@@ -1077,7 +1081,7 @@ def reprint(
             verification=verification,
             status_note=status_note,
             refund_note=None if refunds is None else refunds.slip_line(),
-            remarks=(*remarks, *_rebuilt_remarks(sources)),
+            remarks=(*void_remarks, *remarks, *_rebuilt_remarks(sources)),
         )
 
     try:  # a row the slip refuses (a full card number, no time) is refused before a number is used
@@ -1173,6 +1177,38 @@ def reprint(
             record=record,
         )
     return record
+
+
+VOIDED_WORDS = "VOIDED 已撤销"
+"""The status an overridden duplicate of a voided sale is headed with (docs/journal.md: 已撤销 is an approved void)."""
+VOID_WORDS = "VOID 撤销"
+"""The status an overridden duplicate of a void (the void's own row) is headed with."""
+
+
+def _void_heading(row: pd.Series, journal: pd.DataFrame | None) -> tuple[str, tuple[str, ...]]:
+    """The large status of an overridden duplicate that rule ``voided`` refused, and the remark naming the void.
+
+    Newcomer 19, G11: the sale's own row is ``approved`` (the void is its own row), so the slip was headed
+    ``APPROVED - OVERRIDE: voided`` with no word that the payment was voided. A voided sale is headed
+    ``VOIDED 已撤销`` and its remarks name the void (``已撤销/voided by S1V 2026-11-01 09:45``); a void's own
+    row ``VOID 撤销``.
+    """
+    if str(_value(row, "txn_type") or "") == "void":
+        return VOID_WORDS, ()
+    if journal is None or "original_txn_id" not in journal.columns:
+        return VOIDED_WORDS, ()
+    voids = journal[
+        (journal["original_txn_id"].astype(str) == str(row["txn_id"]))
+        & (journal["txn_type"] == "void")
+        & (journal["status"] == "approved")
+    ]
+    remarks = []
+    zone = slip_zone(row)
+    for void in voids.itertuples():
+        when = pd.Timestamp(void.ts)
+        shown = when.tz_convert(zone) if zone and when.tzinfo is not None else when
+        remarks.append(f"已撤销/voided by {void.txn_id} {shown:%Y-%m-%d %H:%M}")
+    return VOIDED_WORDS, tuple(remarks)
 
 
 def _same_sale(fields: Mapping[str, str], row: pd.Series) -> bool:
