@@ -173,6 +173,7 @@ def test_reprint_refuses_a_too_wide_id_before_a_reprint_number_is_used(tmp_path,
             audit=audit,
             new_audit_log=True,
             policy=ReprintPolicy(width="58mm"),
+            override="no_journal",  # a row without its journal: the slip's refusal is what is tested
         )
     assert not (tmp_path / "d.pdf").exists()
     if audit.exists():
