@@ -27,15 +27,15 @@ PHRASES = [
     ("下午两点左右", "2026-11-20 13:30", "2026-11-20 14:30", "hour"),
     ("上午", "2026-11-20 00:00", "2026-11-20 12:00", "hour"),
     ("下午", "2026-11-20 12:00", "2026-11-21 00:00", "hour"),
-    ("晚上9点半", "2026-11-20 21:30", None, "minute"),
+    ("晚上9点半", "2026-11-20 21:20", "2026-11-20 21:40", "minute"),  # a half said: round, as 左右
     ("昨天 14:32", "2026-11-19 14:32", None, "minute"),
     ("今天 8:05", "2026-11-20 08:05", None, "minute"),
     ("11月3日 上午8点", "2026-11-03 08:00", "2026-11-03 09:00", "hour"),
     ("下午2:32", "2026-11-20 14:32", None, "minute"),
     ("凌晨1点", "2026-11-20 01:00", "2026-11-20 02:00", "hour"),
     ("中午12点", "2026-11-20 12:00", "2026-11-20 13:00", "hour"),
-    ("12点半", "2026-11-20 12:30", None, "minute"),
-    ("下午两点一刻", "2026-11-20 14:15", None, "minute"),
+    ("12点半", "2026-11-20 12:20", "2026-11-20 12:40", "minute"),
+    ("下午两点一刻", "2026-11-20 14:05", "2026-11-20 14:25", "minute"),
     ("14:32", "2026-11-20 14:32", None, "minute"),
     ("14:32:05", "2026-11-20 14:32:05", None, "second"),
     ("14:32左右", "2026-11-20 14:22", "2026-11-20 14:42", "minute"),
@@ -46,12 +46,12 @@ PHRASES = [
     ("晚上九点", "2026-11-20 21:00", "2026-11-20 22:00", "hour"),
     ("中午1点", "2026-11-20 13:00", "2026-11-20 14:00", "hour"),
     ("傍晚6点", "2026-11-20 18:00", "2026-11-20 19:00", "hour"),
-    ("0点半", "2026-11-20 00:30", None, "minute"),
+    ("0点半", "2026-11-20 00:20", "2026-11-20 00:40", "minute"),
     ("前天 下午", "2026-11-18 12:00", "2026-11-19 00:00", "hour"),
     ("11月3日", "2026-11-03 00:00", None, "day"),
     ("昨天", "2026-11-19 00:00", None, "day"),
     ("2026-11-03 下午2点", "2026-11-03 14:00", "2026-11-03 15:00", "hour"),
-    ("2026年11月3日 晚上9点半", "2026-11-03 21:30", None, "minute"),
+    ("2026年11月3日 晚上9点半", "2026-11-03 21:20", "2026-11-03 21:40", "minute"),
     ("12月31日 10:00", "2025-12-31 10:00", None, "minute"),  # never after the reference day
     ("２０２６－１１－２０　１４：３２", "2026-11-20 14:32", None, "minute"),  # full-width, as before
     # "X点多": some time in the hour after X o'clock (the field guide reads 两点多 as 14:00-14:59)
@@ -331,3 +331,13 @@ def test_an_hour_no_12_hour_clock_has_is_refused_naming_the_text(hour: int, minu
         with pytest.raises(TimeParseError) as info:
             parse_time_window(text, TZ, ref="2026-11-20")
         assert info.value.value == text
+
+
+@pytest.mark.parametrize("said", ["下午2点半", "下午两点半", "14点半", "十四点半"])
+def test_a_half_said_is_a_round_time_and_digits_typed_are_the_minute(said):
+    """Newcomer 19, G4: "11月7日下午2点半" was the minute 14:30, and a sale at 14:38 was UNMATCHED ("not paid
+    here"). A half or a quarter said is as round as 左右 (±10 min); "14:30" typed is the minute written."""
+    window = parse_time_window(f"11月7日{said}", TZ, ref=REF)
+    assert (window.start, window.end) == (_t("2026-11-07 14:20"), _t("2026-11-07 14:40"))
+    typed = parse_time_window("11月7日下午2:30", TZ, ref=REF)
+    assert (typed.start, typed.end) == (_t("2026-11-07 14:30"), None)

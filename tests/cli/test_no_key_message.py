@@ -88,3 +88,25 @@ def test_the_library_names_its_own_parameter(monkeypatch):
         rk.VerificationKeyError, match=r"set RECEIPTKIT_KEY or RECEIPTKIT_KEY_FILE, or pass key="
     ):
         load_key()
+
+
+def test_find_without_a_key_says_the_audit_log_needs_it_not_the_search(demo_dir, no_key):
+    """Newcomer 19, G9: once the shop's log held a terminal register, ``find`` said only "no verification key",
+    as if looking a sale up needed one. The register is read with the chain checked (its declared aliases)."""
+    from receiptkit.terminals import Terminals
+
+    register = Terminals("log.sqlite", key=rk.load_key("hex:" + "ab" * 32))
+    register.add("13000002", operator="li")
+    register.close_log()
+    result = CliRunner().invoke(
+        app,
+        ["find", "--journal", str(demo_dir / "journal.csv"), "--amount", "15", "--currency", "HKD",
+         "--time", "2026-11-01 18:30", "--audit", "log.sqlite"],
+    )  # fmt: skip
+    assert result.exit_code == 2, (result.output, result.exception)
+    line = " ".join(result.output.split())
+    assert line == (
+        "error: log.sqlite: the audit log's terminal register (its declared merchant aliases) is read only with "
+        "the log's chain checked, which needs the merchant key (no verification key): set RECEIPTKIT_KEY or "
+        "RECEIPTKIT_KEY_FILE"
+    ), line

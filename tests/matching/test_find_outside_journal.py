@@ -68,3 +68,19 @@ def test_match_in_bulk_is_unchanged(journal):
     proof = rk.proof(amount=_sold(journal), time="3/11 14:14", tz="Asia/Shanghai")
     result = rk.match(proof, journal)
     assert "journal covers" not in str(result["reason"].iloc[0])
+
+
+def test_a_time_before_the_first_sale_on_the_journals_first_day_names_that_sale(journal, index):
+    """Newcomer 19, G16: "2026-11-01 2:46" (meant 14:46) on the journal's first day said "the journal covers
+    2026-11-01 to ...; the time given (2026-11-01) is before it", a self-contradiction at the counter."""
+    local = pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Shanghai")
+    first = local.min()
+    early = (first - pd.Timedelta(minutes=30)).floor("min")
+    assert early.date() == first.date()  # the generator's day starts after 00:30
+    proof = rk.proof(amount=_sold(journal), time=f"{early:%Y-%m-%d %H:%M}", tz="Asia/Shanghai")
+    verdict = rk.find(index, proof).attrs["verdict"]
+    assert verdict["status"] == "unmatched"
+    assert verdict["reason"].endswith(
+        f"; the journal's first sale is at {first:%Y-%m-%d %H:%M}; the time given ({early:%Y-%m-%d %H:%M}) is "
+        "before it: check the hour (上午/下午, 24-hour time)"
+    ), verdict["reason"]

@@ -316,8 +316,14 @@ def _earlier_duplicates_note(
     try:
         with rk.AuditLog(str(audit), create=False) as log:
             done = earlier_duplicates(log, txn_id)
-    except ReceiptkitError:
-        return "", False  # the log is checked where it is written (reprint); find only shows what it can read
+    except ReceiptkitError as exc:
+        # the log is checked where it is written (reprint); find shows what it can read, and says when it cannot:
+        # silence would read as "never reprinted" (newcomer 19, G9: without the key nothing was said)
+        return (
+            f"duplicates already printed of {txn_id} are not shown: the audit log {audit} could not be read "
+            f"({exc.reason})",
+            False,
+        )
     if not done:
         return "", False
     summary = proof_summary(proof)

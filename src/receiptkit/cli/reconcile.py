@@ -35,7 +35,8 @@ from receiptkit.cli.app import (
     fail,
     internal_error,
 )
-from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.errors import ProofError, ReceiptkitError, VerificationKeyError
+from receiptkit.verification import KEY_ENV, KEY_FILE_ENV, NO_KEY
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,9 +68,20 @@ def learned_for(
     if audit is not None:
         if not audit.is_file():
             raise ReceiptkitError("no such audit log", file=str(audit))
-        with rk.AuditLog(str(audit), create=False) as log:
-            register = rk.Terminals.existing(log)  # a log without a register declares no alias
-            aliases = register.aliases() if register is not None else {}
+        try:
+            with rk.AuditLog(str(audit), create=False) as log:
+                register = rk.Terminals.existing(log)  # a log without a register declares no alias
+                aliases = register.aliases() if register is not None else {}
+        except VerificationKeyError as exc:
+            if not exc.reason.startswith(NO_KEY):
+                raise
+            # newcomer 19, G9: once a shop's log exists, a search without the key said only "no verification
+            # key", as if looking a sale up needed one: it is the log (its chain, aliases and duplicates) that does
+            raise VerificationKeyError(
+                f"the audit log's terminal register (its declared merchant aliases) is read only with the log's "
+                f"chain checked, which needs the merchant key ({NO_KEY}): set {KEY_ENV} or {KEY_FILE_ENV}",
+                file=str(audit),
+            ) from None
     notes = []
     if kept:
         notes.append(f"using what earlier runs learned: {kept.describe()}")

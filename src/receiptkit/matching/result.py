@@ -209,6 +209,17 @@ def outside_journal_hint(index: JournalIndex, proofs: ProofArrays, k: int = 0) -
         return ""
     local = index.journal["ts"].dt.tz_convert(index.tz)
     side = "before" if int(proofs.hi[k]) < first else "after"
+    edge = local.min() if side == "before" else local.max()
+    own = proofs.core_lo[k] if side == "before" else proofs.core_hi[k]  # the proof's own time, seconds UTC
+    given = pd.Timestamp(int(own), unit="s", tz="UTC").tz_convert(index.tz)
+    if given.date() == edge.date():
+        # the day is the journal's first (last) day, the time before its first (after its last) sale: dates
+        # alone read "covers 2026-11-01 ...; the time given (2026-11-01) is before it" (newcomer 19, G16)
+        which = "first" if side == "before" else "last"
+        return (
+            f"the journal's {which} sale is at {edge:%Y-%m-%d %H:%M}; the time given ({given:%Y-%m-%d %H:%M}) "
+            f"is {side} it: check the hour (上午/下午, 24-hour time)"
+        )
     return (
         f"the journal covers {local.min():%Y-%m-%d} to {local.max():%Y-%m-%d}; "
         f"the time given ({proofs.day[k]}) is {side} it"
