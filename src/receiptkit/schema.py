@@ -33,6 +33,7 @@ from receiptkit.arrowtext import (
     has_edge,
     has_empty,
     known_values,
+    surely_distinct,
     valid_cells,
 )
 from receiptkit.errors import SchemaError
@@ -600,7 +601,98 @@ def validate_journal(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFr
     The input is not modified. ``tz`` is read as every reader reads it (``"UTC+8"`` is +08:00; a zone
     no one knows is a :class:`SchemaError`, :func:`receiptkit.timeparse.zone_option`).
     """
-    return _settle(_validate_journal(frame, tz=zone_option(tz, error=SchemaError)))
+    out = _validate_journal(frame, tz=zone_option(tz, error=SchemaError))
+    _refuse_shared_txn_ids(out)
+    return _settle(out)
+
+
+def _id_codes(ids: pd.Series) -> np.ndarray | None:
+    """One code per distinct id, per row; ``None`` when every id is different (the usual case: proved on the
+    Arrow buffers, :func:`~receiptkit.arrowtext.surely_distinct`, without a Python string). ``ids`` has no
+    empty cell (refused before)."""
+    import pyarrow.compute as pc
+
+    arr = arrow_text(ids.astype(STRING))
+    if surely_distinct(arr):
+        return None
+    encoded = pc.dictionary_encode(arr)
+    if len(encoded.dictionary) == len(arr):
+        return None
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _repeated(ids: pd.Series) -> np.ndarray | None:
+    """Per row, whether another row holds the same id; ``None`` when every id is different."""
+    codes = _id_codes(ids)
+    return None if codes is None else np.bincount(codes)[codes] > 1
+
+
+def _rows_text(rows: list[int]) -> str:
+    """``[1, 5, 19]`` -> ``'rows 1, 5 and 19'``."""
+    if len(rows) > 5:
+        return "rows " + ", ".join(str(r) for r in rows[:5]) + ", ..."
+    return "rows " + ", ".join(str(r) for r in rows[:-1]) + " and " + str(rows[-1])
+
+
+def _others(values: list[str], what: str) -> str:
+    """``; 4 ids are repeated ('a', 'b', ...)`` when more than one id is, else nothing."""
+    if len(values) < 2:
+        return ""
+    shown = ", ".join(repr(v) for v in values[:6]) + (", ..." if len(values) > 6 else "")
+    return f"; {len(values)} {what} are repeated ({shown})"
+
+
+def _refuse_shared_txn_ids(out: pd.DataFrame) -> None:
+    """Two different transactions under one ``txn_id``: a :class:`SchemaError` naming the id and both rows.
+
+    The audit log, the reprint cap and ``same_proof`` count duplicates by ``txn_id``: one id on two sales
+    numbers a duplicate of one as the other's (newcomer 19, G19). ``read_journal`` refuses any repeated id
+    in a file (``duplicate txn_id: rows 2 and 6 share it``); a frame may hold exact copies of a row (a journal
+    written out twice over, every canonical column equal): they are one transaction logged twice, which
+    :class:`~receiptkit.JournalIndex` keeps once and flags ``journal_duplicate``, and are accepted.
+    """
+    codes = _id_codes(out["txn_id"])
+    if codes is None:
+        return
+    positions = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    code = codes[positions]
+    first = np.zeros(int(code.max()) + 1, dtype=np.int64)
+    held, at = np.unique(code, return_index=True)
+    first[held] = positions[at]  # each id's first row
+    reference = first[code]
+    columns = [c for c in JOURNAL_COLUMNS if c in out.columns]
+    # each row against its id's first row, column by column: equal everywhere is a copy (one transaction)
+    differs = np.zeros(len(positions), dtype=bool)
+    for column in columns:
+        mine = out[column].take(positions).reset_index(drop=True)
+        theirs = out[column].take(reference).reset_index(drop=True)
+        same = (mine == theirs).fillna(False).to_numpy(dtype=bool) | (mine.isna() & theirs.isna()).to_numpy()
+        differs |= ~same
+    if not differs.any():
+        return
+    k = int(np.flatnonzero(differs)[0])
+    value = str(out["txn_id"].iloc[positions[k]])
+    a, b = out.iloc[int(reference[k])], out.iloc[int(positions[k])]
+    differ = [
+        c
+        for c in columns
+        if not (pd.isna(a[c]) and pd.isna(b[c])) and (pd.isna(a[c]) or pd.isna(b[c]) or a[c] != b[c])
+    ]
+    key = ("ts", "amount_minor", "currency", "card_last4", "terminal_id", "txn_type", "status")
+    differ = [c for c in key if c in differ] + [c for c in differ if c not in key]  # the sale's own first
+    if len(differ) > 6:
+        differ = [*differ[:6], f"and {len(differ) - 6} more columns"]
+    rows = [int(reference[k]) + 1, int(positions[k]) + 1]
+    ids = out["txn_id"].take(positions[differs])
+    raise SchemaError(
+        f"duplicate txn_id: {_rows_text(rows)} share it but differ in {', '.join(differ)}: two transactions "
+        "under one id would be counted as one (duplicate numbers, the audit log); give each its own txn_id "
+        "(rows equal in every column are one transaction logged twice, and are accepted)"
+        + _others([str(v) for v in pd.unique(ids)], "ids"),
+        row=rows[0],
+        column="txn_id",
+        value=value,
+    )
 
 
 def _validate_journal(
@@ -770,6 +862,7 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     if empty_ids.any():
         index = empty_ids.idxmax()
         raise SchemaError("empty proof_id", row=_row_label(out, index), column="proof_id")
+    _refuse_repeated_proof_ids(out)
     out["raw"] = _raw_dicts(out)
     text_columns = [c for c in out.columns if c not in _PROOF_SPECIAL]
     out = _mask_full_pans(out, [*text_columns, "raw"], "proofs")
@@ -779,6 +872,40 @@ def validate_proofs(frame: pd.DataFrame, *, tz: str | None = None) -> pd.DataFra
     out = proofs_in_zone(out, tz)
     extra = [c for c in out.columns if c not in PROOF_COLUMNS]
     return out[list(PROOF_COLUMNS) + extra]
+
+
+def _refuse_repeated_proof_ids(out: pd.DataFrame, rows: np.ndarray | None = None) -> None:
+    """A ``proof_id`` held by two rows: a :class:`SchemaError` naming the id, its rows and where they came from.
+
+    Results, explanations, reports and the audit log name a proof by its id: two proofs under one id were
+    counted twice in a reconciliation's summary and broke its reports (newcomer 19, G18: two statements both
+    named ``statement.csv`` read separately and concatenated). Never renumbered here: which proof is which is
+    the caller's to say. ``rows``: each row's number in the whole batch when ``out`` is a part of it (dask);
+    by default its position, counted from 1.
+    """
+    twice = _repeated(out["proof_id"])
+    if twice is None:
+        return
+    positions = np.flatnonzero(twice)
+    ids = out["proof_id"].iloc[positions]
+    value = str(ids.iloc[0])
+    same = positions[(ids == value).to_numpy(dtype=bool)]
+    places = []
+    for k in same[:5]:
+        source, line = out["source"].iloc[k], out["source_row"].iloc[k]
+        if pd.notna(source):
+            places.append(f"{source} line {line}" if pd.notna(line) else str(source))
+    where = f" ({', '.join(places)})" if places else ""
+    numbers = [int(k) + 1 for k in same] if rows is None else [int(rows[k]) for k in same]
+    raise SchemaError(
+        f"proof_id {value!r} is given to {len(same)} proofs: {_rows_text(numbers)}{where}"
+        + _others([str(v) for v in pd.unique(ids)], "ids")
+        + ". Every proof needs its own id: files with one name give the same ids (<file stem>:<line>), so read "
+        "them under distinct names or set proof_id yourself; a proof given twice, keep once",
+        row=numbers[0],
+        column="proof_id",
+        value=value,
+    )
 
 
 def _raw_dicts(out: pd.DataFrame) -> pd.Series:

@@ -116,7 +116,12 @@ def test_merchant_text_picks_the_right_shop_on_a_shared_journal() -> None:
             terminal_id="T5",
             channel="wechat",  # 财付通-: a WeChat payment the card funded (field guide 2.1 pattern 1)
         ),
-        *background(60, seed=3, merchant_name="全家便利店(望京SOHO店)", merchant_id="M2", terminal_id="T5"),
+        *(  # the second shop's own sales under their own ids (background() numbers from BG0000 each time)
+            {**row, "txn_id": f"M2-{row['txn_id']}"}
+            for row in background(
+                60, seed=3, merchant_name="全家便利店(望京SOHO店)", merchant_id="M2", terminal_id="T5"
+            )
+        ),
     )
     line = pf("b1", 3600, None, day="2026-11-20", card_last4="7777", merchant_text="财付通-全家便利店")
     result = rk.match(proofs(line), j)

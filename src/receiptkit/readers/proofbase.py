@@ -587,7 +587,9 @@ def finish(
         seen[value] = count
         if count > 1:
             ids[position] = f"{value}.{count}"
-    out["proof_id"] = "pending"
+    out["proof_id"] = pd.array(
+        np.char.add("pending:", np.arange(len(out)).astype(str)), dtype=STRING
+    )  # unique
     out["source"] = "pending"
     if "raw" not in out.columns:
         out["raw"] = [{} for _ in range(len(out))]

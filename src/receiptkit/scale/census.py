@@ -102,6 +102,7 @@ class ProofCensus:
     timed: pd.DataFrame | None = None  # proofs to the second or minute, paid: what clock pieces are read from
     fx: pd.DataFrame | None = None  # proofs that may teach an FX rate (matching.fxlearn.fx_teachers)
     latin: int = 0  # proofs that may teach a Latin name (a card, matching.latin.latin_texts)
+    id_hash: np.ndarray | None = None  # a 64-bit hash of each proof_id: ids repeated across partitions
 
 
 def empty_index(journal_meta: pd.DataFrame) -> JournalIndex:
@@ -139,7 +140,19 @@ def census_proofs(
         timed=frame.iloc[np.flatnonzero(_timed(arrays))].reset_index(drop=True),
         fx=frame.iloc[np.flatnonzero(fx_teachers(frame, currencies))].reset_index(drop=True),
         latin=_latin_lines(frame, arrays),
+        id_hash=pd.util.hash_pandas_object(frame["proof_id"], index=False).to_numpy(),
     )
+
+
+def proofs_with_hash(part: pd.DataFrame, hashes: np.ndarray) -> pd.DataFrame:
+    """``proof_id``, ``source`` and ``source_row`` of a partition's proofs whose id hashes to one of ``hashes``
+    (sorted), with ``position``: the proof's place in the partition."""
+    frame = validate_proofs(part).reset_index(drop=True)
+    mine = pd.util.hash_pandas_object(frame["proof_id"], index=False).to_numpy()
+    at = np.flatnonzero(np.isin(mine, hashes))
+    out = frame.iloc[at][["proof_id", "source", "source_row"]].reset_index(drop=True)
+    out["position"] = at
+    return out
 
 
 def _latin_lines(frame: pd.DataFrame, arrays: ProofArrays) -> int:

@@ -66,6 +66,7 @@ from receiptkit.matching.skew import (
 from receiptkit.scale import census as cs
 from receiptkit.scale.plan import Plan, Routing, make_plan
 from receiptkit.scale.sources import ROW, journal_source, proof_source
+from receiptkit.schema import _refuse_repeated_proof_ids as _refuse_repeated
 from receiptkit.schema import empty_proofs, validate_proofs
 
 __all__ = ["MatchPlan", "match_dask", "plan_dask"]
@@ -340,6 +341,7 @@ def plan_dask(
     proof_census = [delayed(cs.census_proofs)(p, meta, currencies, policy) for p in proof_parts]
     (pcs,) = dask.compute(proof_census)
     starts = np.concatenate([[0], np.cumsum([p.rows for p in pcs])]).astype(np.int64)
+    _refuse_repeated_proof_ids(pcs, proof_parts, starts)  # each partition's own were refused by its census
     n_proofs = int(starts[-1])
 
     def joined(name: str) -> np.ndarray:
@@ -634,6 +636,21 @@ def _clock_sample(pcs: list[cs.ProofCensus], starts: np.ndarray, policy: MatchPo
     rows = pd.concat(frames, ignore_index=True)
     by_position = pd.Series(np.arange(len(rows)), index=positions)
     return rows.iloc[by_position.loc[chosen].to_numpy()].reset_index(drop=True)
+
+
+def _refuse_repeated_proof_ids(pcs: list[cs.ProofCensus], parts: list[Any], starts: np.ndarray) -> None:
+    """A ``proof_id`` in two partitions: the :class:`SchemaError` :func:`receiptkit.validate_proofs` gives one
+    frame, rows counted in the whole batch. The partitions are read again only when two ids hash alike."""
+    hashes = np.concatenate([p.id_hash for p in pcs if p.id_hash is not None]) if pcs else np.empty(0)
+    values, counts = np.unique(hashes, return_counts=True)
+    twice = values[counts > 1]
+    if not len(twice):
+        return
+    (found,) = dask.compute([delayed(cs.proofs_with_hash)(part, twice) for part in parts])
+    for k, frame in enumerate(found):
+        frame["position"] = frame["position"] + int(starts[k])
+    rows = pd.concat(found, ignore_index=True)
+    _refuse_repeated(rows.drop(columns="position"), rows=rows["position"].to_numpy() + 1)
 
 
 def match_dask(
