@@ -463,7 +463,9 @@ def test_edited_code_in_the_log_fails_short_code_verification(path: Path) -> Non
         details["fields"]["amount_minor"] = "99900"
         db.execute("update receiptkit_audit set details = ? where seq = 1", (json.dumps(details),))
     result = verify(attempt.short_code, key=KEY, audit=path)
-    assert not result.genuine and "do not match" in result.reason
+    # the whole log is checked before it vouches: the edited row is named (before: "fields do not match")
+    assert not result.genuine and result.log_problem == "edited" and result.log_problem_seq == 1
+    assert "edited at row 1" in result.reason
     assert _report(path).problem == "edited"
 
 

@@ -495,6 +495,17 @@ class Verification:
     job; ``operator``: a person's word, ``receiptkit audit confirm``; ``None``: not printed, no log consulted,
     or a file output); ``confirmed_by`` names the operator whose word it was (``None`` otherwise), and
     ``reason`` then says so: printing was confirmed by the operator, not by the printer.
+
+    With an audit log and the secret key, the whole log is checked as
+    :meth:`~receiptkit.audit.AuditLog.verify` checks it (every row's keyed hash,
+    the links, the signed head) before it vouches for a reprint or its state.
+    ``log_problem`` is then the problem found (``edited``, ``deleted``,
+    ``truncated``, ... as in :class:`~receiptkit.audit.VerifyReport`) and
+    ``log_problem_seq`` the first bad row: ``genuine`` is false, ``status`` is
+    ``None`` (the state the log shows is not given) and ``reason`` names the
+    problem; ``None`` when the log is intact or none was consulted. With only a
+    public key the log's keyed chain cannot be checked, so ``status``,
+    ``printed_how`` and ``confirmed_by`` are ``None`` and ``reason`` says so.
     """
 
     genuine: bool
@@ -513,6 +524,8 @@ class Verification:
     slip_tz: str | None = None
     printed_how: str | None = None
     confirmed_by: str | None = None
+    log_problem: str | None = None
+    log_problem_seq: int | None = None
 
     def __bool__(self) -> bool:
         return self.genuine
@@ -882,6 +895,16 @@ def _verify_payload(
         return Verification(True, words, short_code=short, **claims)
     found = log.find_code(short)
     match = next((a for a in found if a.fields == fields), None)
+    status: str | None = None
+    how: str | None = None
+    by: str | None = None
+    if match is not None and secret is not None:  # what the log says of it: read before the chain is checked
+        status = log.attempt_status(match.attempt_id)
+        how, by = log.printed_how(match.attempt_id)
+    if secret is not None:  # checked after the reads: the rows read were in the chain found intact
+        tampered = _log_not_intact(log, secret, short, claims)
+        if tampered is not None:
+            return tampered
     if match is None:
         return Verification(
             False,
@@ -890,13 +913,23 @@ def _verify_payload(
             in_log=False,
             **claims,
         )
-    how, by = log.printed_how(match.attempt_id)
+    if secret is None:  # the keyed chain needs the secret key: a state read from unchecked rows is not given
+        return Verification(
+            True,
+            f"{words}, and the audit log holds this reprint (its state there is not checked: checking the log "
+            "needs the merchant's secret key)",
+            short_code=short,
+            in_log=True,
+            attempt_id=match.attempt_id,
+            slip_tz=match.slip_tz,
+            **claims,
+        )
     return Verification(
         True,
         f"{words}, and the audit log holds this reprint" + _confirmed_words(by),
         short_code=short,
         in_log=True,
-        status=log.attempt_status(match.attempt_id),
+        status=status,
         attempt_id=match.attempt_id,
         slip_tz=match.slip_tz,
         printed_how=how,
@@ -915,6 +948,40 @@ def _confirmed_words(operator: str | None) -> str:
     )
 
 
+def _log_not_intact(
+    log: AuditLog, secret: SecretKey, short: str, claims: Mapping[str, Any]
+) -> Verification | None:
+    """The answer when the log is not intact (checked as ``audit verify`` checks it); ``None`` when it is.
+
+    Every row the answer would rest on (the fields row, the rows that give the reprint's state, the rows
+    after them up to the signed head) must be in an intact chain: an edited state row, a deleted one or one
+    cut off the end would otherwise give a state nobody checked (clean room 11, F1).
+    """
+    report = log.verify(key=secret)
+    if report.ok:
+        return None
+    where = f" at row {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+    if not report.checked:  # a key mix-up is not tampering: nothing can be said with this key
+        reason = (
+            f"the audit log cannot be checked with this key ({report.problem}: {report.message}): it cannot vouch "
+            "for this reprint or its state"
+        )
+    else:
+        reason = (
+            f"the audit log was tampered with: {report.problem}{where}: {report.message}; it cannot vouch for "
+            "this reprint or its state (`receiptkit audit verify` shows the same)"
+        )
+    return Verification(
+        False,
+        reason,
+        short_code=short,
+        checked=report.checked,
+        log_problem=report.problem,
+        log_problem_seq=report.first_bad_seq,
+        **claims,
+    )
+
+
 def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
     logged_key = log.key_id
     if logged_key is not None and logged_key != secret.key_id:
@@ -928,6 +995,20 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
             checked=False,
         )
     found = log.find_code(short)
+    # the fields row the code was made from (checked with the key), and the reprint's state; read before the
+    # chain is checked, so that the rows read are the ones found intact
+    match = next(
+        (a for a in found if hmac.compare_digest(make_code(a.fields, secret).short_code, short)), None
+    )
+    status: str | None = None
+    how: str | None = None
+    by: str | None = None
+    if match is not None:
+        status = log.attempt_status(match.attempt_id)
+        how, by = log.printed_how(match.attempt_id)
+    tampered = _log_not_intact(log, secret, short, {} if match is None else _claims(match.fields))
+    if tampered is not None:
+        return tampered
     if not found:
         return Verification(  # a typo reads as a forgery: say to check the typing before calling it one
             False,
@@ -936,23 +1017,20 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
             short_code=short,
             in_log=False,
         )
-    for attempt in found:
-        expected = make_code(attempt.fields, secret)
-        if hmac.compare_digest(expected.short_code, short):
-            how, by = log.printed_how(attempt.attempt_id)
-            return Verification(
-                True,
-                "the audit log holds this code and it matches the recorded fields and the key"
-                + _confirmed_words(by),
-                short_code=short,
-                in_log=True,
-                status=log.attempt_status(attempt.attempt_id),
-                attempt_id=attempt.attempt_id,
-                slip_tz=attempt.slip_tz,
-                printed_how=how,
-                confirmed_by=by,
-                **_claims(attempt.fields),
-            )
+    if match is not None:
+        return Verification(
+            True,
+            "the audit log holds this code and it matches the recorded fields and the key"
+            + _confirmed_words(by),
+            short_code=short,
+            in_log=True,
+            status=status,
+            printed_how=how,
+            confirmed_by=by,
+            attempt_id=match.attempt_id,
+            slip_tz=match.slip_tz,
+            **_claims(match.fields),
+        )
     return Verification(
         False,
         "the audit log holds this code but its fields do not match it with this key (wrong key or edited log)",

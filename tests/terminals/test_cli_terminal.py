@@ -164,7 +164,8 @@ def test_in_process_csv_refusal_override_and_tampering(
     with sqlite3.connect(tmp_path / audit) as db:
         db.execute("UPDATE receiptkit_terminals SET cutoff_at = replace(cutoff_at, 'T06:00', 'T08:00')")
     checked = runner.invoke(app, ["audit", "verify", "--audit", audit])
-    assert checked.exit_code == 1 and "audit log intact" in checked.output
+    assert checked.exit_code == 1 and "audit log TAMPERED: the terminal register" in checked.stdout
+    assert "audit log intact" not in checked.output
     assert "terminal register TAMPERED" in checked.output
     verify = runner.invoke(app, ["terminal", "verify", "--audit", audit])  # ... but the register disagrees
     assert verify.exit_code == 1

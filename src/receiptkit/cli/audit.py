@@ -157,9 +157,23 @@ def audit_verify(
         raise typer.Exit(EXIT_FOUND_PROBLEM)
     assert backdated is not None  # report.ok: listed above
     checked = f", {len(anchors)} anchor(s) extended" if anchors else ""
-    console.print(
-        f"audit log intact: {report.rows} rows, {report.message}{checked}", highlight=False, soft_wrap=True
-    )
+    register_bad = register_report is not None and not register_report.ok
+    if register_bad:  # stdout alone (a cron mail) must not read "intact" when any part is tampered
+        assert register_report is not None
+        count = len(register_report.problems)
+        console.print(
+            f"audit log TAMPERED: the terminal register disagrees with the log ({count} problem"
+            f"{'' if count == 1 else 's'}, listed on stderr); the chain itself checks out: {report.rows} rows, "
+            f"{report.message}{checked}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"audit log intact: {report.rows} rows, {report.message}{checked}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for _, row in backdated.iterrows():
         console.print(
             f"backdated: row {row['seq']} ({row['event_type']} {escape(str(row['subject']))}) was written "
@@ -167,7 +181,8 @@ def audit_verify(
             highlight=False,
             soft_wrap=True,
         )
-    if register_report is not None and not register_report.ok:
+    if register_bad:
+        assert register_report is not None
         for problem in register_report.problems:
             err_console.print(
                 f"terminal register TAMPERED: {escape(problem)}", highlight=False, soft_wrap=True

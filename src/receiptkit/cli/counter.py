@@ -1288,7 +1288,17 @@ def verify_cmd(
     except ReceiptkitError as exc:
         fail(exc, public_key=True)
         return
-    verdict = "GENUINE" if answer.genuine else "NOT GENUINE" if answer.checked else "NOT VERIFIED"
+    # a log that is not intact vouches for nothing: TAMPERED, as `audit verify` says (exit 1), never GENUINE
+    tampered = answer.log_problem is not None and answer.checked
+    verdict = (
+        "GENUINE"
+        if answer.genuine
+        else "TAMPERED"
+        if tampered
+        else "NOT GENUINE"
+        if answer.checked
+        else "NOT VERIFIED"
+    )
     reason = answer.reason
     if audit is not None and answer.in_log is False:  # name the log that was looked in
         reason = reason.replace("the audit log", f"the audit log {audit}", 1)
