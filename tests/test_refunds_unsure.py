@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from receiptkit.audit import AuditLog
-from receiptkit.errors import ReprintRefused
+from receiptkit.errors import ReprintRefused, SchemaError
 from receiptkit.refunds import RefundState, RefundUnsure, refund_state
 from receiptkit.reprinting import RULES, reprint
 from receiptkit.schema import validate_journal
@@ -49,6 +49,12 @@ def _row(
 
 def _journal(*rows: dict) -> pd.DataFrame:
     return validate_journal(pd.DataFrame(list(rows)))
+
+
+def _unvalidated(*parts: pd.DataFrame) -> pd.DataFrame:
+    """Validated pieces concatenated by hand: a frame validate_journal would refuse (two rows under one id) can
+    still reach refund_state, which must not be fooled by it."""
+    return pd.concat(parts, ignore_index=True)
 
 
 SALE = _row("S1", "2026-11-01 09:39:10", 12000)
@@ -100,11 +106,11 @@ def test_a_refund_logged_twice_alike_counts_once_and_says_so():
 
 def test_two_different_rows_of_one_refund_id_are_unsure():
     # one line logged twice, or two refunds the terminal gave one id: the journal cannot tell
-    differ = _journal(
-        SALE,
-        _row("S1R", "2026-11-02 10:15:00", 2000, "refund", "S1"),
-        _row("S1R", "2026-11-03 11:00:00", 3000, "refund", "S1"),
-    )
+    first = _row("S1R", "2026-11-02 10:15:00", 2000, "refund", "S1")
+    second = _row("S1R", "2026-11-03 11:00:00", 3000, "refund", "S1")
+    with pytest.raises(SchemaError, match="duplicate txn_id"):  # validate_journal refuses it (session 19)
+        _journal(SALE, first, second)
+    differ = _unvalidated(_journal(SALE, first), _journal(second))  # a frame concatenated by hand
     state = _unsure(differ)
     assert "S1R" in " ".join(state.reasons) and "2 rows" in " ".join(state.reasons)
 
@@ -135,10 +141,11 @@ def test_a_refund_naming_the_sale_that_cannot_be_its_own_is_unsure():
     )
     assert "before" in " ".join(_unsure(earlier).reasons)
     # the sale's txn_id on two different sales: which one the refund gives back is not known
-    shared = _journal(
-        SALE,
-        _row("S1", "2026-11-01 15:00:00", 5000, terminal_id="13000002"),
-        _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1"),
+    other_sale = _row("S1", "2026-11-01 15:00:00", 5000, terminal_id="13000002")
+    with pytest.raises(SchemaError, match="duplicate txn_id"):
+        _journal(SALE, other_sale)
+    shared = _unvalidated(
+        _journal(SALE), _journal(other_sale, _row("S1R", "2026-11-02 10:15:00", 12000, "refund", "S1"))
     )
     state = refund_state(shared.iloc[0], shared)
     assert isinstance(state, RefundUnsure) and "2 different" in " ".join(state.reasons)
