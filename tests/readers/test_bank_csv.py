@@ -228,6 +228,30 @@ def test_hsbc_hk_credit_sign_against_its_credit_debit_column_is_refused(cell, si
     assert rejected(frame)["row"].tolist() == [3]
 
 
+def test_a_layout_of_unsigned_amounts_beside_a_dr_cr_column_is_read_by_the_column(tmp_path):
+    """The review's second read (session 19): a user's layout with every amount positive and a DR/CR column
+    (make_spec's default sign) had every debit row refused by the sign check; a file without a negative amount
+    writes its amounts unsigned, and the column alone says the direction."""
+    from receiptkit.readers.bank_csv import Col
+
+    path = tmp_path / "b.csv"
+    path.write_text(
+        "Date,Amount,Type,Payee\n2026-11-07 14:38,100.00,DR,SHOP\n2026-11-08 09:00,5.00,CR,BACK\n"
+    )
+    spec = make_spec(
+        "b",
+        {
+            "ts": "Date",
+            "amount": "Amount",
+            "direction": Col("Type", values={"DR": "debit", "CR": "credit"}),
+            "merchant_text": "Payee",
+        },
+    )
+    frame = read_proofs(path, spec=spec)
+    assert frame["direction"].tolist() == ["debit", "credit"]
+    assert frame["amount_minor"].tolist() == [10000, 500]
+
+
 def test_a_summary_row_followed_by_data_rows_is_refused_at_its_line(samples):
     """A 合计 row pasted after the first row of an ICBC export ended the table there: the other rows were
     left out without a word (issue #18, hostile rows on the public sample). Now the summary row is named."""

@@ -503,13 +503,24 @@ def test_three_digit_tail_is_kept_as_a_partial_tail_not_a_last4(text):
         ("卡号6217 **** **** 9403 于2026年11月18日08:11消费人民币368.00元", "9403"),
         ("您的卡号6217********9403于2026年11月18日08:11消费人民币368.00元", "9403"),
         ("您的信用卡7731于2026年11月01日12:46消费人民币25.00元", "7731"),
+        # the review's second read (session 19): other separators and masks
+        ("【招商银行】您的信用卡6217-****-****-9403于11月07日14:38消费人民币100.00元", "9403"),
+        ("【招商银行】卡号6217 ●●●● ●●●● 9403于11月07日14:38消费人民币100.00元", "9403"),
+        ("【工商银行】卡号6217····9403于11月07日14:38消费人民币100.00元", "9403"),
+        ("【工商银行】卡号6217 #### #### 9403于11月07日14:38消费人民币100.00元", "9403"),
+        ("【工商银行】您的账户6217…9403于11月07日14:38消费人民币100.00元", "9403"),
+        # another masked number in the message (a counterparty's account, a member number) is not the card
+        ("【招商银行】您的信用卡(9403)于11月07日14:38消费人民币100.00元，对方账户6222****5678", "9403"),
+        ("【建设银行】您的龙卡(9403)于11月07日14:38向6222****5678转账人民币100.00元", "9403"),
+        ("【招商银行】您的借记卡账户9403于11月07日14:38向张三6222 **** **** 5678转出人民币100.00元", "9403"),
+        ("【招商银行】您的卡(9403)于11月07日14:38消费人民币100.00元，会员号1234****5678", "9403"),
     ],
 )
 def test_a_masked_card_number_gives_its_last_group_never_its_first(text, last4):
     """Newcomer 19, G17: ``您的信用卡5258********7731`` was read as card ****5258 (the BIN's first group) and
     matched at 100 % to a stranger's sale on a card ending 5258, whose duplicate was printed; the customer's own
     SMS in that form was held ``card_last4 differs``. A masked number's last group is its last 4."""
-    assert parse_sms(text, ref=REF)["card_last4"] == last4
+    assert parse_sms(text, ref="2026-11-20")["card_last4"] == last4
 
 
 def test_psbc_two_digit_year_and_3_digit_tail():

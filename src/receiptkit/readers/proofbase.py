@@ -412,8 +412,11 @@ def _sign_against_column(
 
     HSBC HK's credit-card export writes a debit as ``-18.00`` and says ``DEBIT`` beside it; ``(18.00)`` (an
     accountant's negative) on a ``CREDIT`` row, or ``18.00`` on a ``DEBIT`` row, is damage or an edit: which of
-    the two is right cannot be told from the row.
+    the two is right cannot be told from the row. A file with no negative amount at all writes its amounts
+    unsigned beside the column (a user's layout of ``100.00`` and ``DR``): not checked.
     """
+    if not (signed < 0).fillna(False).any():
+        return  # a file that writes every amount unsigned: the column alone says the direction (a DR/CR export)
     known = given.isin(("debit", "credit")).fillna(False) & from_sign.notna() & (signed != 0).fillna(False)
     disagree = known & (given != from_sign).fillna(False)
     amount_column = spec.fields["amount"].names[0]

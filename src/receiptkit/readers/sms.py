@@ -93,18 +93,25 @@ _CLOCK_SLACK = pd.Timedelta(minutes=5)
 
 # ---------------------------------------------------------------- card tail
 #: four digits followed by a mask (``5258****``, ``6217 ****``) are a card number's first group, not its tail
-_NOT_A_FIRST_GROUP = r"(?![\d*＊xX•]|[ \t]+[*＊xX•])"
+_MASK_CHARS = "*＊xX•●·#…"
+#: a run of mask characters (``****``, ``●●●●``, ``····``, ``…``)
+_MASK_RUN = "[" + _MASK_CHARS + "]+"
+_NOT_A_FIRST_GROUP = r"(?![\d" + _MASK_CHARS + r"]|[ \t-]+[" + _MASK_CHARS + r"])"
 _TAILS = [
     # (pattern, digits group) in priority order; 3-digit tails only after 尾号/尾数
     re.compile(r"(?:尾号|尾数|末四位|末4位)(?:为|是)?\s*[:：]?\s*[*＊xX]*(\d{3,4})(?!\d)"),
-    # a masked card number, its first group (the BIN) shown, then the mask, then the last 4:
-    # 5258********7731, 6217 **** **** 9403, 5258****7731 (bank apps and SMS write it so); the first group
-    # is never the tail, and a masked mobile number (185****6220: three digits first) is not one
-    re.compile(r"(?<![\d*＊])\d{4,6}[ \t]?(?:[*＊xX•]{4,}[ \t]?)+(\d{4})(?![\d*＊])"),
     re.compile(r"(?:交易卡号|卡号|账号|帐号)\s*[:：]?\s*(?:\d{4,6})?[*＊xX]*(\d{4})" + _NOT_A_FIRST_GROUP),
     re.compile(r"(?:信用卡|借记卡|储蓄卡|银行卡|龙卡|卡)\s*[（(]\s*[*＊]*(\d{4})\s*[)）]"),
     re.compile(r"您(\d{4})的(?:信用卡|借记卡|储蓄卡|银行卡|卡|账户)"),
     re.compile(r"(?:您的|您)?(?:信用卡|借记卡|储蓄卡|银行卡|借记卡账户|账户)(\d{4})" + _NOT_A_FIRST_GROUP),
+    # a masked card number after the card's own label, its first group (the BIN) shown, then the mask, then the
+    # last 4: 您的信用卡5258********7731, 卡号6217 **** **** 9403, 6217-****-****-9403, 6217····9403 (bank apps and
+    # SMS write it so). After every labelled tail above (a message naming 卡(9403) and a counterparty's 账户6222****5678
+    # names its card by the label); the first group is never the tail, and 对方账户 is the counterparty's
+    re.compile(
+        r"(?<!对方)(?<!对方的)(?:交易卡号|卡号|信用卡|借记卡账户|借记卡|储蓄卡|银行卡|账户|帐号|账号|卡)\s*[:：]?\s*"
+        r"\d{4,6}(?:[ \t-]*" + _MASK_RUN + r")+[ \t-]*(\d{4})(?![\d*＊])"
+    ),
     re.compile(
         r"(?:\bending(?:[ \t]+(?:in|with))?|\bcard[ \t]+(?:no\.?[ \t]*)?[*xX]+|(?<![\d*])[*xX]{4,})"
         r"[ \t]*[:：]?[ \t]*(\d{4})(?![\d-])",
