@@ -179,3 +179,19 @@ def test_reprint_refuses_a_too_wide_id_before_a_reprint_number_is_used(tmp_path,
     if audit.exists():
         with AuditLog(audit, create=False) as log:
             assert log.rows(event_type="reprint").empty
+
+
+def test_a_source_file_name_wider_than_the_line_breaks_after_its_separators_in_the_remarks():
+    """The review's second read (session 19): a rebuilt journal's remark names its source files; one name wider
+    than a 58 mm line (a run holding digits) refused the whole duplicate. In the remarks only, a run wider than
+    the line breaks after ``_ - . / , :``; nothing is lost, and any other field still refuses it."""
+    from receiptkit.slip.document import cell_width, wrap_cells
+
+    text = "来源/sources: terminal-12345678_journal_2026-11-07.csv, backoffice_2026-11-07.xlsx"
+    pieces = wrap_cells(text, 32, field="remarks")
+    assert all(cell_width(piece) <= 32 for piece in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    with pytest.raises(SlipLayoutError):
+        wrap_cells(text, 32, field="order_no")
+    with pytest.raises(SlipLayoutError):  # no separator to break after: still refused, never cut
+        wrap_cells("x " + "1" * 40, 32, field="remarks")

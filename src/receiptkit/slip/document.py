@@ -274,6 +274,32 @@ def _too_wide(field: str, value: str, width: int) -> SlipLayoutError:
     )
 
 
+#: Free-text fields whose over-long runs may break after a separator (``_ - . / , :``): the remarks name the
+#: source files of a rebuilt journal (``terminal-12345678_journal_2026-11-07.csv``), wider than a 58 mm line, and
+#: refusing the duplicate for a file's name would be wrong (the review's second read, session 19). An amount or
+#: an id never reaches such a break: only a run wider than the whole line is broken, and only at a separator.
+BREAKABLE_FIELDS = frozenset({"remarks"})
+
+
+def _separated(unit: str, width: int) -> list[str] | None:
+    """``unit`` broken after its separators into pieces of at most ``width`` columns, or None when it cannot be."""
+    pieces: list[str] = []
+    current = ""
+    for part in re.split(r"(?<=[_\-./,:])", unit):
+        if not part:
+            continue
+        if cell_width(part) > width:
+            return None
+        if cell_width(current + part) > width:
+            pieces.append(current)
+            current = part
+        else:
+            current += part
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def wrap_cells(text: str, width: int, *, field: str = "") -> list[str]:
     """Split ``text`` into pieces of at most ``width`` columns, breaking at spaces when possible,
     else between ideographs or letters, never inside a run holding a digit (an amount, an id).
@@ -301,7 +327,18 @@ def wrap_cells(text: str, width: int, *, field: str = "") -> list[str]:
             lines.append(current.rstrip())
             current = word
             continue
-        for unit in _units(word):
+        units = _units(word)
+        if field in BREAKABLE_FIELDS:
+            units = [
+                piece
+                for unit in units
+                for piece in (
+                    (_separated(unit, width) or [unit])
+                    if cell_width(unit) > width and not unit.isspace()
+                    else [unit]
+                )
+            ]
+        for unit in units:
             if cell_width(current + unit) <= width:
                 current += unit
                 continue
