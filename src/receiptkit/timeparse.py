@@ -1302,7 +1302,7 @@ def _clerk_window(
             start_s, precision, hour_only = _clock(g, "a", None, text)
             # "两点半", "三点一刻": a half or a quarter said is a round time, as "两点半左右" is (newcomer 19, G4:
             # a sale at 14:38 was UNMATCHED for "下午2点半" read as the minute 14:30); digits typed ("14:30") are
-            # the minute written, and "两点半整" says exactly
+            # the minute written ("两点半整" is not read: refused, type 14:30 for the minute)
             about = about or bool(g["ahalf"] or g["aq"])
             if about:
                 margin = ABOUT_MARGIN_S[precision]
