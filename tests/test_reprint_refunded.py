@@ -12,43 +12,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from _refund_rows import KEY
+from _refund_rows import journal as _journal
+from _refund_rows import row as _row
 from receiptkit.audit import AuditLog
 from receiptkit.errors import ReprintRefused
 from receiptkit.refunds import RefundUnsure, refund_state
 from receiptkit.reprinting import RULES, reprint
-from receiptkit.schema import validate_journal
-
-KEY = "hex:" + "3f" * 32
-TZ = "Asia/Hong_Kong"
 
 
 @pytest.fixture(autouse=True)
 def merchant_key(monkeypatch):
     monkeypatch.setenv("RECEIPTKIT_KEY", KEY)
-
-
-def _row(
-    txn_id: str, ts: str, amount: int, txn_type: str = "sale", original: str | None = None, **more
-) -> dict:
-    return {
-        "txn_id": txn_id,
-        "merchant_id": "852000000000001",
-        "merchant_name": "HARBOUR BOOKS LTD",
-        "terminal_id": "13000001",
-        "ts": pd.Timestamp(ts, tz=TZ),
-        "amount_minor": amount,
-        "currency": "HKD",
-        "txn_type": txn_type,
-        "status": "approved",
-        "channel": "card",
-        "card_last4": "6826",
-        "original_txn_id": original,
-        **more,
-    }
-
-
-def _journal(*rows: dict) -> pd.DataFrame:
-    return validate_journal(pd.DataFrame(list(rows)))
 
 
 FULL = _journal(
