@@ -642,7 +642,7 @@ def _others(values: list[str], what: str) -> str:
     return f"; {len(values)} {what} are repeated ({shown})"
 
 
-def _refuse_shared_txn_ids(out: pd.DataFrame) -> None:
+def _refuse_shared_txn_ids(out: pd.DataFrame, numbers: np.ndarray | None = None) -> None:
     """Two different transactions under one ``txn_id``: a :class:`SchemaError` naming the id and both rows.
 
     The audit log, the reprint cap and ``same_proof`` count duplicates by ``txn_id``: one id on two sales
@@ -650,6 +650,8 @@ def _refuse_shared_txn_ids(out: pd.DataFrame) -> None:
     in a file (``duplicate txn_id: rows 2 and 6 share it``); a frame may hold exact copies of a row (a journal
     written out twice over, every canonical column equal): they are one transaction logged twice, which
     :class:`~receiptkit.JournalIndex` keeps once and flags ``journal_duplicate``, and are accepted.
+    ``numbers``: each row's number in the whole journal when ``out`` is a part of it (dask); by default its
+    position, counted from 1.
     """
     codes = _id_codes(out["txn_id"])
     if codes is None:
@@ -682,7 +684,8 @@ def _refuse_shared_txn_ids(out: pd.DataFrame) -> None:
     differ = [c for c in key if c in differ] + [c for c in differ if c not in key]  # the sale's own first
     if len(differ) > 6:
         differ = [*differ[:6], f"and {len(differ) - 6} more columns"]
-    rows = [int(reference[k]) + 1, int(positions[k]) + 1]
+    pair = [int(reference[k]), int(positions[k])]
+    rows = [p + 1 for p in pair] if numbers is None else [int(numbers[p]) for p in pair]
     ids = out["txn_id"].take(positions[differs])
     raise SchemaError(
         f"duplicate txn_id: {_rows_text(rows)} share it but differ in {', '.join(differ)}: two transactions "

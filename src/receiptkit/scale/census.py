@@ -22,6 +22,7 @@ from receiptkit.matching.index import CREDIT_TYPES, DEBIT_TYPES, JournalIndex, c
 from receiptkit.matching.latin import latin_texts
 from receiptkit.matching.partial import JournalStats, precise_proofs, skew_counts, skew_votes
 from receiptkit.matching.policy import MatchPolicy
+from receiptkit.scale.sources import PART_SHIFT, ROW
 from receiptkit.schema import validate_proofs
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "census_journal",
     "census_proofs",
     "clock_rows",
+    "journal_with_hash",
     "learn_journal",
     "probe_journal",
     "vote_journal",
@@ -58,6 +60,11 @@ class JournalCensus:
     bucket_days: pd.DataFrame  # currency, amount_minor, day (UTC days since epoch), rows
     originals: np.ndarray  # original_txn_id values that voids/refunds point at
     rows: int
+    id_hash: np.ndarray | None = None  # a 64-bit hash of each row's txn_id
+    content_hash: np.ndarray | None = (
+        None  # a 64-bit hash of the row's census columns (what tells two sales apart)
+    )
+    origin_counts: np.ndarray | None = None  # rows per partition of the input (the high bits of ``_row``)
 
 
 def seconds(ts: pd.Series) -> np.ndarray:
@@ -77,7 +84,29 @@ def census_journal(part: pd.DataFrame) -> JournalCensus:
         .rename(columns={"size": "rows"})
     )
     originals = part["original_txn_id"].dropna().astype(str).unique()
-    return JournalCensus(JournalStats.of(part), buckets, np.asarray(originals, dtype=object), len(part))
+    id_hash = content_hash = origin_counts = None
+    if "txn_id" in part.columns:
+        id_hash = pd.util.hash_pandas_object(part["txn_id"].astype(str), index=False).to_numpy()
+        content = [c for c in part.columns if c not in (ROW, "txn_id")]
+        content_hash = pd.util.hash_pandas_object(part[content], index=False).to_numpy()
+    if ROW in part.columns:
+        origin_counts = np.bincount(part[ROW].to_numpy(dtype=np.int64) >> PART_SHIFT)
+    return JournalCensus(
+        JournalStats.of(part),
+        buckets,
+        np.asarray(originals, dtype=object),
+        len(part),
+        id_hash=id_hash,
+        content_hash=content_hash,
+        origin_counts=origin_counts,
+    )
+
+
+def journal_with_hash(part: pd.DataFrame, hashes: np.ndarray) -> pd.DataFrame:
+    """The rows of a journal partition whose ``txn_id`` hashes to one of ``hashes`` (sorted), every column,
+    with ``_row`` (where each row sits in the input)."""
+    mine = pd.util.hash_pandas_object(part["txn_id"].astype(str), index=False).to_numpy()
+    return part.iloc[np.flatnonzero(np.isin(mine, hashes))].reset_index(drop=True)
 
 
 @dataclass

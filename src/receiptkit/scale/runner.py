@@ -65,9 +65,9 @@ from receiptkit.matching.skew import (
 )
 from receiptkit.scale import census as cs
 from receiptkit.scale.plan import Plan, Routing, make_plan
-from receiptkit.scale.sources import ROW, journal_source, proof_source
+from receiptkit.scale.sources import PART_SHIFT, ROW, journal_source, proof_source
 from receiptkit.schema import _refuse_repeated_proof_ids as _refuse_repeated
-from receiptkit.schema import empty_proofs, validate_proofs
+from receiptkit.schema import _refuse_shared_txn_ids, empty_proofs, validate_proofs
 
 __all__ = ["MatchPlan", "match_dask", "plan_dask"]
 
@@ -328,9 +328,16 @@ def plan_dask(
     proof_parts = proof_source(proofs).parts
 
     # 1. census (and which kinds of full number the journal records: matching.absence)
-    census_columns = [*cs.CENSUS_COLUMNS, *(c for c in NUMBER_COLUMNS if c in source.meta.columns)]
+    census_columns = [
+        *cs.CENSUS_COLUMNS,
+        *(c for c in NUMBER_COLUMNS if c in source.meta.columns),
+        *(c for c in ("txn_id", "txn_type", "status") if c in source.meta.columns),
+    ]
     journal_census = [delayed(cs.census_journal)(source.part(i, census_columns)) for i in range(len(source))]
     (censuses,) = dask.compute(journal_census)
+    _refuse_shared_txn_ids_across(
+        censuses, source
+    )  # rows in one task are compared by the task (validate_journal)
     stats = JournalStats.combine(c.stats for c in censuses)
     bucket_days = pd.concat([c.bucket_days for c in censuses], ignore_index=True)
     referenced = (
@@ -651,6 +658,40 @@ def _refuse_repeated_proof_ids(pcs: list[cs.ProofCensus], parts: list[Any], star
         frame["position"] = frame["position"] + int(starts[k])
     rows = pd.concat(found, ignore_index=True)
     _refuse_repeated(rows.drop(columns="position"), rows=rows["position"].to_numpy() + 1)
+
+
+def _refuse_shared_txn_ids_across(censuses: list[cs.JournalCensus], source: Any) -> None:
+    """Two different transactions under one ``txn_id`` anywhere in the journal, whatever partition or task each
+    falls in: the :class:`SchemaError` :func:`receiptkit.validate_journal` gives one frame, rows counted in the
+    whole journal (in the input's order). From the census, an id whose rows hash to two different contents; the
+    partitions are read again (every column) only for those ids, and :func:`validate_journal`'s own rule
+    decides (rows equal in every column are one transaction logged twice)."""
+    held = [c for c in censuses if c.id_hash is not None and c.content_hash is not None]
+    if not held:
+        return
+    ids = np.concatenate([c.id_hash for c in held if c.id_hash is not None])
+    content = np.concatenate([c.content_hash for c in held if c.content_hash is not None])
+    pairs = np.unique(np.stack([ids, content]), axis=1)  # each (id, content) once
+    values, counts = np.unique(pairs[0], return_counts=True)
+    suspects = values[counts > 1]
+    if not len(suspects):
+        return
+    (found,) = dask.compute(
+        [delayed(cs.journal_with_hash)(source.part(i), suspects) for i in range(len(source))]
+    )
+    rows = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else None
+    if rows is None:
+        return
+    sizes = [c.origin_counts for c in censuses if c.origin_counts is not None]
+    width = max((len(x) for x in sizes), default=0)
+    per_origin = np.zeros(width, dtype=np.int64)
+    for x in sizes:
+        per_origin[: len(x)] += x
+    before = np.concatenate([[0], np.cumsum(per_origin)])
+    code = rows[ROW].to_numpy(dtype=np.int64)
+    numbers = before[code >> PART_SHIFT] + (code & ((1 << PART_SHIFT) - 1)) + 1
+    order = np.argsort(numbers, kind="stable")
+    _refuse_shared_txn_ids(rows.iloc[order].drop(columns=ROW).reset_index(drop=True), numbers[order])
 
 
 def match_dask(

@@ -28,12 +28,12 @@ from receiptkit.scale.parquet import journal_files
 __all__ = ["JournalSource", "ProofSource", "journal_source", "proof_source"]
 
 ROW = "_row"
-_PART_SHIFT = 32  # _row = partition number << 32 | position in the partition
+PART_SHIFT = 32  # _row = partition number << 32 | position in the partition
 
 
 def _with_rows(frame: pd.DataFrame, number: int) -> pd.DataFrame:
     out = frame.reset_index(drop=True)
-    out[ROW] = (np.int64(number) << np.int64(_PART_SHIFT)) + np.arange(len(out), dtype=np.int64)
+    out[ROW] = (np.int64(number) << np.int64(PART_SHIFT)) + np.arange(len(out), dtype=np.int64)
     return out
 
 
