@@ -16,7 +16,8 @@ import pandas as pd
 
 OUTCOMES = ("right", "silently_wrong", "over_refused", "misleading", "crash", "hang")
 # a 13-19 digit run with a card prefix and a valid Luhn digit (docs/reprint.md, "What is stored")
-PAN_RE = re.compile(r"(?<!\d)([2-6]\d{12,18})(?!\d)")
+# (a run inside a hex digest or another token is no card number: seed 3 found 13 digits inside a SHA-256)
+PAN_RE = re.compile(r"(?<![0-9A-Za-z])([2-6]\d{12,18})(?![0-9A-Za-z])")
 
 
 def luhn_ok(digits: str) -> bool:
