@@ -1419,6 +1419,7 @@ class AuditLog:
         cap: int | None = None,
         details: Mapping[str, Any] | None = None,
         identification: Mapping[str, Any] | None = None,
+        recheck: Callable[[], tuple[str, str] | None] | None = None,
     ) -> Attempt:
         """Write a ``pending`` reprint attempt before printing, and return what to print.
 
@@ -1439,6 +1440,12 @@ class AuditLog:
         (``identified_by`` and its values, see
         :meth:`receiptkit.reprinting.Identification.details`); its fields are
         stored with the attempt's details.
+
+        ``recheck`` is a control rule that reads the log (rule ``same_proof``), called inside the write
+        transaction, after the cap, where no other writer can come between: it returns ``None``, or
+        ``(rule, message)`` and a ``refused`` row is written and
+        :class:`~receiptkit.errors.ReprintRefused` raised, no number used. Checked only before, two counters
+        shown one proof at once both printed a duplicate (clean room 13, F1).
         """
         secret = self._secret_key(key)
         fields_probe = canonical_fields(row, 1, dt.datetime.now(dt.UTC))  # validates the row early
@@ -1477,6 +1484,19 @@ class AuditLog:
                     value=txn_id,
                 )
                 raise _Refusal(error, [refused])
+            found = None if recheck is None else recheck()
+            if found is not None:
+                rule, message = found
+                refused = {
+                    "event_type": REPRINT,
+                    "subject": txn_id,
+                    "status": "refused",
+                    "operator": operator_text,
+                    "details": _canonical_json(
+                        {**common, "rule": rule, "message": _scrub(message, "message")}
+                    ),
+                }
+                raise _Refusal(ReprintRefused(message, rule=rule, value=txn_id), [refused])
             number = allocated + 1
             fields = canonical_fields(row, number, now)
             code = make_code(fields, secret)

@@ -686,13 +686,17 @@ def _after_loss(row: pd.Series, log: AuditLog) -> list[tuple[str, str]]:
     return []
 
 
-def earlier_duplicates(log: AuditLog, txn_id: str, *, unconfirmed: bool = False) -> list[dict[str, Any]]:
+def earlier_duplicates(
+    log: AuditLog, txn_id: str, *, unconfirmed: bool = False, in_progress: bool = False
+) -> list[dict[str, Any]]:
     """The printed duplicates of a transaction, oldest first: number, time (UTC), operator, reason, code, proof.
 
     Each is ``{"reprint_no", "printed_at", "operator", "reason", "short_code", "proof_id", "proof_summary",
     "state"}`` (``proof_id`` and ``proof_summary`` ``None`` when it was not identified by a proof).
     ``unconfirmed=True`` lists too the attempts whose last state is ``unconfirmed``: the bytes left for the
     printer, which did not confirm them, so the slip may be in someone's hands (``state`` says which).
+    ``in_progress=True`` lists too the attempts not finished (``state`` ``"pending"``: begun or retried, and
+    neither printed nor failed yet): at another counter it may be printing now (clean room 13, F1).
     """
     import json
 
@@ -701,10 +705,15 @@ def earlier_duplicates(log: AuditLog, txn_id: str, *, unconfirmed: bool = False)
         return []
     printed = set(rows.loc[rows["status"] == "printed", "ref_seq"].dropna().astype(int))
     confirmed = set(printed)
+    later = rows[rows["ref_seq"].notna()].sort_values("seq")
+    last = later.groupby(later["ref_seq"].astype(int))["status"].last()
     if unconfirmed:
-        later = rows[rows["ref_seq"].notna()].sort_values("seq")
-        last = later.groupby(later["ref_seq"].astype(int))["status"].last()
         printed |= set(last.index[last == "unconfirmed"].astype(int))
+    running: set[int] = set()
+    if in_progress:
+        starts = set(rows.loc[rows["status"] == "pending", "seq"].astype(int))
+        running = (starts - set(last.index.astype(int))) | set(last.index[last == "retry"].astype(int))
+        printed |= running
     out = []
     for start in rows[(rows["status"] == "pending") & rows["seq"].isin(printed)].itertuples():
         details = json.loads(start.details) if isinstance(start.details, str) else {}
@@ -717,7 +726,9 @@ def earlier_duplicates(log: AuditLog, txn_id: str, *, unconfirmed: bool = False)
                 "short_code": start.short_code,
                 "proof_id": details.get("proof_id"),
                 "proof_summary": details.get("proof_summary"),
-                "state": "printed" if start.seq in confirmed else "unconfirmed",
+                "state": "printed"
+                if start.seq in confirmed
+                else ("pending" if start.seq in running else "unconfirmed"),
             }
         )
     return out
@@ -795,7 +806,7 @@ def _same_proof(
     """
     if row.empty or identification.by != "proof":
         return []
-    done = earlier_duplicates(log, str(row["txn_id"]), unconfirmed=True)
+    done = earlier_duplicates(log, str(row["txn_id"]), unconfirmed=True, in_progress=True)
     proof_id = identification.proof_id
     if (
         summary is None and proof_id is None
@@ -818,11 +829,14 @@ def _same_proof(
     by_id = not any(same_evidence(d, summary) for d in same)
     # an unconfirmed duplicate left for the printer whole: it may have come out (a status-only printer cannot say),
     # so the same proof again is no silent retry (a reviewer, session 18: a replayed screen got a second slip)
-    unsure = (
-        " (sent to the printer, not confirmed: it may have come out)"
-        if same[-1]["state"] != "printed"
-        else ""
-    )
+    unsure = {
+        "printed": "",
+        "unconfirmed": " (sent to the printer, not confirmed: it may have come out)",
+        # begun at another counter and not finished: it may be printing now (clean room 13, F1: two tills given
+        # one proof at once printed two duplicates); `receiptkit audit pending` shows it
+        "pending": " (begun and not finished: it may be printing now at another counter, or its process "
+        "stopped; see `receiptkit audit pending`)",
+    }.get(str(same[-1]["state"]), "")
     return [
         (
             "same_proof",
@@ -1120,6 +1134,10 @@ def reprint(
             cap=None if "reprint_cap" in overrides else policy.cap,
             identification=identified,
             details=None if refunds is None else refunds.details(),
+            # again where no other writer can come between: two counters shown one proof at once (clean room 13)
+            recheck=None
+            if "same_proof" in overrides
+            else (lambda: next(iter(_same_proof(row, log, identification, summary)), None)),
         )
         retried = False
 
