@@ -68,6 +68,28 @@ def escpos_environment() -> None:
         )
         folder.mkdir(parents=True, exist_ok=True)
         os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+    _load_capabilities()
+
+
+def _load_capabilities() -> None:
+    """Import python-escpos' printer database once, so that a half-written pickle cannot fail a print.
+
+    python-escpos 3.1 writes its capabilities pickle in place (``open(..., "wb")``, then ``pickle.dump``): a
+    second process starting at that moment reads a half-written file and fails with ``EOFError``. Two tills
+    reprinting at once on a fresh machine hit it, and the clerk was told to check the printer (clean room 13,
+    F2). The database is then read again from a folder of this process's own (the pickle is only a cache).
+    """
+    import pickle
+    import sys
+
+    if "escpos.capabilities" in sys.modules:
+        return
+    try:
+        import escpos.capabilities
+    except (EOFError, pickle.UnpicklingError):
+        sys.modules.pop("escpos.capabilities", None)  # Python drops a failed import; to be sure
+        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = tempfile.mkdtemp(prefix="receiptkit-escpos-")
+        import escpos.capabilities  # noqa: F401
 
 
 def profile_name(profile: Any) -> str | None:
