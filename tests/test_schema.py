@@ -282,3 +282,43 @@ def test_a_card_number_as_a_journals_order_no_or_rrn_is_masked_as_in_proofs():
     )
     with pytest.warns(FullPanWarning, match="order_no"):
         assert validate_proofs(proofs)["order_no"].iloc[0] == out["order_no"].iloc[0]
+
+
+def test_ids_unique_per_terminal_only_are_refused_naming_the_terminal_prefix() -> None:
+    """Review 19, §12: two terminals' journals put together, each numbering its own sales 000123, 000124, ...
+    The refusal is right (the audit log and the cap count by txn_id), and now it names the usual fix: prefix
+    the terminal id, or let read_journal derive terminal_id/batch_no/stan; one terminal keeps the plain advice."""
+    import pandas as pd
+
+    from receiptkit.errors import SchemaError
+    from receiptkit.schema import validate_journal
+
+    def sale(terminal: str, txn_id: str, minutes: int, amount: int) -> dict[str, object]:
+        return {
+            "txn_id": txn_id,
+            "merchant_id": "898310048161234",
+            "terminal_id": terminal,
+            "ts": pd.Timestamp("2026-11-20 14:00", tz="Asia/Shanghai") + pd.Timedelta(minutes=minutes),
+            "amount_minor": amount,
+            "currency": "CNY",
+            "txn_type": "sale",
+            "status": "approved",
+            "channel": "card",
+        }
+
+    two = pd.DataFrame([sale("11000001", "000123", 0, 1000), sale("12000001", "000123", 5, 2500)])
+    with pytest.raises(SchemaError) as caught:
+        validate_journal(two)
+    text = str(caught.value)
+    assert "duplicate txn_id: rows 1 and 2 share it" in text, text
+    assert "unique per terminal only" in text and "prefixing the terminal id" in text, text
+    assert "df['txn_id'] = df['terminal_id'] + '/' + df['txn_id']" in text, text
+    assert "terminal_id/batch_no/stan" in text, text
+    fixed = two.assign(txn_id=two["terminal_id"] + "/" + two["txn_id"])
+    assert list(validate_journal(fixed)["txn_id"]) == ["11000001/000123", "12000001/000123"]
+
+    one = pd.DataFrame([sale("11000001", "000123", 0, 1000), sale("11000001", "000123", 5, 2500)])
+    with pytest.raises(SchemaError) as caught:
+        validate_journal(one)
+    assert "unique per terminal only" not in str(caught.value)
+    assert "give each its own txn_id" in str(caught.value)

@@ -687,9 +687,23 @@ def _refuse_shared_txn_ids(out: pd.DataFrame, numbers: np.ndarray | None = None)
     pair = [int(reference[k]), int(positions[k])]
     rows = [p + 1 for p in pair] if numbers is None else [int(numbers[p]) for p in pair]
     ids = out["txn_id"].take(positions[differs])
+    advice = "give each its own txn_id"
+    if "terminal_id" in out.columns:
+        # ids unique per terminal only (a trace number 000123 on two terminals, journals concatenated): the
+        # usual fix is named (review 19, §12), not just "give each its own"
+        mine = out["terminal_id"].take(positions[differs]).astype("string").reset_index(drop=True)
+        theirs = out["terminal_id"].take(reference[differs]).astype("string").reset_index(drop=True)
+        if bool((mine != theirs).fillna(False).any()):
+            advice = (
+                "these ids are unique per terminal only (the same id on different terminals: journals of "
+                "several terminals put together): make them unique by prefixing the terminal id (12345678/000123; "
+                "in pandas: df['txn_id'] = df['terminal_id'] + '/' + df['txn_id']), or read the journals "
+                "without an id column so that read_journal derives the documented key terminal_id/batch_no/stan "
+                "(docs/journal.md, txn_id derivation); otherwise give each its own txn_id"
+            )
     raise SchemaError(
         f"duplicate txn_id: {_rows_text(rows)} share it but differ in {', '.join(differ)}: two transactions "
-        "under one id would be counted as one (duplicate numbers, the audit log); give each its own txn_id "
+        f"under one id would be counted as one (duplicate numbers, the audit log); {advice} "
         "(rows equal in every column are one transaction logged twice, and are accepted)"
         + _others([str(v) for v in pd.unique(ids)], "ids"),
         row=rows[0],
