@@ -26,6 +26,13 @@ from receiptkit.cli.app import (
     with_order_flags,
 )
 from receiptkit.cli.clockmarks import CORRECTED_NOTE, CandidateClock, candidate_clocks, corrected_text
+from receiptkit.cli.sale_state import (
+    after_loss_words,
+    mark_from_register,
+    proof_state_words,
+    register_cutoffs,
+    voided_words,
+)
 from receiptkit.errors import PrintUnconfirmed, ReceiptkitError, ReprintRefused
 
 if TYPE_CHECKING:
@@ -155,6 +162,10 @@ def find(
             else:
                 log = rk.read_journal(journal, preset=preset, tz=tz)
             kept, aliases, learned_note = learned_for(journal, learned, use_learned, audit)
+            cutoffs = register_cutoffs(
+                audit
+            )  # a match after a terminal's loss is flagged, as reprint refuses it
+            log = mark_from_register(log, cutoffs)
             evidence, currency_note = evidence.in_currency_of(log)
             proof, note = evidence.proof()
             spinner.update("searching")
@@ -168,8 +179,15 @@ def find(
         if line:
             err_console.print(f"note: {escape(line)}", highlight=False, soft_wrap=True)
     console.print(f"proof: {escape(_describe_proof(proof.iloc[0], tz))}", highlight=False, soft_wrap=True)
+    said = proof_state_words(proof.iloc[0])  # newcomer 20, H5: a wallet record that says 已全额退款
+    if said:
+        console.print(f"[bold]{escape(said)}[/]", highlight=False, soft_wrap=True)
     verdict = ranked.attrs["verdict"]  # the proof's match result, as plain values
     status = str(verdict["status"])
+    chosen_row = ranked[ranked["chosen"].astype(bool)] if status == "matched" else ranked.head(0)
+    after_loss = after_loss_words(chosen_row.iloc[0], cutoffs, tz) if len(chosen_row) else ""
+    if after_loss:  # newcomer 20, H3: said before MATCHED, the person at the counter may be the thief
+        console.print(f"[bold red]{escape(after_loss)}[/]", highlight=False, soft_wrap=True)
     colour = {"matched": "green", "ambiguous": "yellow"}.get(status, "red")
     title = f"[bold {colour}]{status.upper()}[/]: {escape(str(verdict['reason']))}"
     _print_candidates(ranked, title, tz, top, clocks=clocks)
@@ -183,6 +201,9 @@ def find(
     refund = verdict.get("refund") if status == "matched" else None
     if refund:  # a duplicate of it is evidence of money given back: said before the reprint is offered
         console.print(f"[bold red]{escape(_refund_words(refund))}[/]", highlight=False, soft_wrap=True)
+    voided = voided_words(log, verdict, tz) if status == "matched" else ""
+    if voided:  # newcomer 20, H5: said as a refund is, so the clerk does not promise a duplicate
+        console.print(f"[bold red]{escape(voided)}[/]", highlight=False, soft_wrap=True)
     if verdict["ask"]:
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
@@ -241,7 +262,9 @@ def find(
                 f" (refused as it is: rule {_REFUSING[refund['refund']]}, above)"
                 if refund and refund["refund"] in _REFUSING
                 else ""
-            ),
+            )
+            + (" (refused as it is: rule voided, above)" if voided else "")
+            + (" (refused as it is: rule after_loss, above)" if after_loss else ""),
             highlight=False,
             soft_wrap=True,
         )
