@@ -35,12 +35,18 @@ __all__ = ["MerchantName", "merchant_similarity", "normalise_merchant", "parse_m
 # Latin ones need a delimiter ("SQ *", "PAYPAL*", "APPLEPAY ") so that "SPAR" keeps its "SP"
 _CJK_PREFIXES = (
     "（特约）|\\(特约\\)|特约|境外消费|POS消费|POS|消费/预付款|消费|快捷支付|网上支付|网银支付|银联在线支付|银联在线|"
-    "银联二维码|银联消费|银联|云闪付APP扫码|云闪付APP|云闪付|跨行二维码支付|二维码支付|扫码支付|"
+    "银联商务|银联二维码|银联消费|银联|云闪付APP扫码|云闪付APP|云闪付|跨行二维码支付|二维码支付|扫码支付|"
     "支付宝|财付通支付|财付通|微信支付\\(财付通\\)|微信支付|微信|抖音支付快捷|抖音支付|"
     "美团支付|美团APP|美团|京东支付|网银在线|钱袋宝支付|钱袋宝|联通支付|翼支付|收钱吧|拉卡拉"
 )
+# acquirers and aggregators whose name a bank may put before the payee (field guide 2.2: 银联商务 (chinaums), 汇付,
+# 银盛支付, 通联, 富友, 随行付, 乐刷; 拉卡拉, 收钱吧, 钱袋宝 are channel prefixes above): read as a prefix only before a
+# delimiter ("银联商务-小杨生煎", newcomer 20, H7), never glued (a shop may be called 富友超市), and before the
+# channel prefixes, so that 银联商务- is not read as 银联 + a shop "商务" (银联商务 is one of those too, glued or alone)
+_ACQUIRER_PREFIXES = "银联商务|汇付天下|汇付|银盛支付|银盛|通联支付|通联|富友支付|富友|随行付|乐刷"
 _PREFIXES = re.compile(
-    rf"^(?:(?:{_CJK_PREFIXES})\s*[-－—*＊:：/]*|"
+    rf"^(?:(?:{_ACQUIRER_PREFIXES})\s*[-－—*＊:：/]+|"
+    rf"(?:{_CJK_PREFIXES})\s*[-－—*＊:：/]*|"
     r"(?:SQ|SQUARE|TST|SP|PAYPAL|PP|IZ|SUMUP|ZETTLE|APPLEPAY|GOOGLEPAY|QR|SALES:|RETURN:|SALES|RETURN)"
     r"(?:\s*[-*＊:：/]+|\s+))\s*",
     re.IGNORECASE,
