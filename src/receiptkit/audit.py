@@ -141,6 +141,25 @@ _UNFINISHED = ("pending", "retry")
 _PRINTER_HOW = ("process_id", "status", "none")
 """How a printer confirmed a job (:attr:`receiptkit.printers.PrintResult.method`); ``operator`` is a clerk's word."""
 
+
+def attempt_state(later: Sequence[str]) -> str:
+    """An attempt's state from the statuses of its rows after its ``pending`` one, oldest first.
+
+    The last one, except that an attempt that was ever ``unconfirmed`` (its bytes reached a printer that did
+    not confirm them: the slip may be on the counter) stays ``unconfirmed`` after a later try that ``failed``
+    (sent nothing: it takes away no paper), until it is ``printed`` (by the printer or a clerk's
+    :meth:`AuditLog.confirm`). Newcomer 20, H8: three tries reached printers, the fourth could not connect, and
+    the log called the duplicate "FAILED, not printed".
+
+    >>> attempt_state([]), attempt_state(["unconfirmed", "retry", "failed"]), attempt_state(["failed"])
+    ('pending', 'unconfirmed', 'failed')
+    """
+    state = later[-1] if later else "pending"
+    if state == "failed" and "unconfirmed" in later:
+        return "unconfirmed"
+    return state
+
+
 _metadata = sa.MetaData()
 _events = sa.Table(
     TABLE,
@@ -1860,7 +1879,7 @@ class AuditLog:
                     "retry": "is being retried: it may be printing now, or its process died (retry it)",
                 }.get(state, f"is {state}")
                 raise ConfirmRefused(f"{what} {why}", state=state, value=first.short_code)
-            last = self._last_row(conn, found_id)
+            last = self._last_row(conn, found_id, status="unconfirmed")  # a later failed try sent nothing
             before = json.loads(last.details) if last.details else {}
             payload: dict[str, Any] = {
                 "how": "operator",
@@ -1917,14 +1936,15 @@ class AuditLog:
         return int(value or 0)
 
     @staticmethod
-    def _last_row(conn: Connection, attempt_id: int) -> Any:
-        return conn.execute(
+    def _last_row(conn: Connection, attempt_id: int, status: str | None = None) -> Any:
+        query = (
             sa.select(_events)
             .where(sa.or_(_events.c.seq == attempt_id, _events.c.ref_seq == attempt_id))
             .where(_events.c.event_type == REPRINT)
-            .order_by(_events.c.seq.desc())
-            .limit(1)
-        ).first()
+        )
+        if status is not None:
+            query = query.where(_events.c.status == status)
+        return conn.execute(query.order_by(_events.c.seq.desc()).limit(1)).first()
 
     @staticmethod
     def _attempt_state(conn: Connection, attempt_id: int) -> tuple[Any, str, int]:
@@ -1936,7 +1956,7 @@ class AuditLog:
             .where(_events.c.ref_seq == attempt_id, _events.c.event_type == REPRINT)
             .order_by(_events.c.seq)
         ).all()
-        state = later[-1].status if later else "pending"
+        state = attempt_state([r.status for r in later])
         tries = 1 + sum(1 for r in later if r.status == "retry")
         return first, state, tries
 
@@ -2005,13 +2025,15 @@ class AuditLog:
             ).all()
         last: dict[int, Any] = {}
         retries: dict[int, int] = {}
+        seen: dict[int, list[str]] = {}
         for r in later:
             last[r.ref_seq] = r
             retries[r.ref_seq] = retries.get(r.ref_seq, 0) + (r.status == "retry")
+            seen.setdefault(r.ref_seq, []).append(r.status)
         out = []
         for start in starts:
             tail = last.get(start.seq)
-            state = tail.status if tail is not None else "pending"
+            state = attempt_state(seen.get(start.seq, []))
             if state == "printed":
                 continue
             since = _parse_iso((tail or start).recorded_at)

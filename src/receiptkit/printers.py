@@ -850,6 +850,17 @@ class PrintResult:
     def printed(self) -> bool:
         return self.outcome == "printed"
 
+    @property
+    def answered(self) -> str:
+        """How the printer really answered after the job, as the audit row's ``how`` keeps it: ``process_id``
+        (it confirmed the printing), ``status`` (a status answer after the job, never proof of printing) or
+        ``none`` (no answer: silent after the job, the link lost, a one-way connection). ``method`` is how it
+        was to be confirmed: a TM-T88V profile whose printer never answers the process-ID request is
+        ``method`` ``process_id`` but answered ``none`` (newcomer 20, H8: the row said ``process_id``)."""
+        if self.outcome == "printed":
+            return self.method
+        return "status" if self.after is not None else "none"
+
 
 def _profile_name(printer: Any) -> str | None:
     from receiptkit.slip.render_escpos import profile_name

@@ -700,13 +700,16 @@ def earlier_duplicates(
     """
     import json
 
+    from receiptkit.audit import attempt_state
+
     rows = log.rows(event_type="reprint", subject=str(txn_id))
     if rows.empty:
         return []
     printed = set(rows.loc[rows["status"] == "printed", "ref_seq"].dropna().astype(int))
     confirmed = set(printed)
     later = rows[rows["ref_seq"].notna()].sort_values("seq")
-    last = later.groupby(later["ref_seq"].astype(int))["status"].last()
+    # an attempt ever unconfirmed stays so after a later failed try (AuditLog's attempt_state)
+    last = later.groupby(later["ref_seq"].astype(int))["status"].agg(lambda s: attempt_state(list(s)))
     if unconfirmed:
         printed |= set(last.index[last == "unconfirmed"].astype(int))
     running: set[int] = set()
@@ -1153,7 +1156,7 @@ def reprint(
         if printer is not None:
             result = print_slip(slip, printer, profile=printer_profile, timeout=policy.printer_timeout)
             digests["printer"] = hashlib.sha256(result.data).hexdigest()
-            outcome, detail, how = result.outcome, result.detail, result.method
+            outcome, detail, how = result.outcome, result.detail, result.answered  # how it really answered
     except (PrinterError, OSError) as exc:
         log.complete(attempt, result="failed", error=exc)
         if isinstance(exc, PrinterError):

@@ -1357,7 +1357,8 @@ def verify_cmd(
 
 
 _NOT_PRINTED = {
-    "unconfirmed": "it was sent but the printer did not confirm it",
+    # newcomer 20, H8: also after a later try that could not connect (it sent nothing): the copy may be out
+    "unconfirmed": "it was sent to a printer that did not confirm it, and a copy may have come out",
     "failed": "the printer or an output failed",
     "pending": "it was started and never finished (printing now, or the process stopped)",
     "retry": "a retry was started and never finished (printing now, or the process stopped)",
