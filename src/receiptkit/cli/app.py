@@ -115,6 +115,84 @@ def _flags_as_flags() -> None:
 
 
 _flags_as_flags()
+
+
+def given_twice(params: Sequence[Any], args: Sequence[str]) -> tuple[str, list[str]] | None:
+    """The first option taking one value that ``args`` give more than once, with the values given; or None.
+
+    Click keeps the last value of an option given twice, silently: ``find --journal acq.csv --journal wx.csv``
+    searched ``wx.csv`` only and told the clerk there was no such payment, and ``close-terminal`` with three
+    ``--journal``s sealed a pack of the last file only (newcomer 20, H1, H2). Options that take several values
+    (``multiple``, e.g. ``terminal activity --journal``) and flags are not counted; nothing after ``--`` is.
+    """
+    single: dict[str, str] = {}
+    for param in params:
+        if (  # typer's options are its own vendored Click's: read by what they are, not their class
+            getattr(param, "param_type_name", "") == "option"
+            and not getattr(param, "multiple", False)
+            and not getattr(param, "is_flag", False)
+            and not getattr(param, "count", False)
+            and getattr(param, "nargs", 1) == 1
+        ):
+            for name in [*param.opts, *param.secondary_opts]:
+                single[name] = param.opts[0] if param.opts else name
+    seen: dict[str, list[str]] = {}
+    tokens = list(args)
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token == "--":
+            break
+        name, eq, value = token.partition("=")
+        if name in single:
+            if eq:
+                seen.setdefault(single[name], []).append(value)
+            elif k + 1 < len(tokens):
+                seen.setdefault(single[name], []).append(tokens[k + 1])
+                k += 1
+            else:
+                seen.setdefault(single[name], []).append("")
+        k += 1
+    for name, values in seen.items():
+        if len(values) > 1:
+            return name, values
+    return None
+
+
+def _refuse_options_given_twice() -> None:
+    """Every command exits 2 when an option that takes one value is given twice (:func:`given_twice`)."""
+    from typer.core import TyperCommand
+
+    parse = TyperCommand.parse_args
+    if getattr(parse, "_receiptkit_once", False):
+        return
+
+    def parse_args(self: TyperCommand, ctx: Any, args: list[str]) -> list[str]:
+        twice = given_twice(self.params, args)
+        if twice is not None:
+            name, values = twice
+            shown = ", ".join(repr(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")
+            more = _TWICE_ADVICE.get(name, "")
+            fail(
+                ReceiptkitError(
+                    f"{name} was given {len(values)} times ({shown}): {ctx.info_name} takes one {name}; "
+                    f"give it once{more}"
+                )
+            )
+        return parse(self, ctx, args)
+
+    parse_args._receiptkit_once = True  # type: ignore[attr-defined]
+    TyperCommand.parse_args = parse_args  # type: ignore[method-assign,assignment]
+
+
+_TWICE_ADVICE = {
+    "--journal": (
+        " (to use several exports of one shop, rebuild one journal from them with receiptkit.merge_journals, "
+        "docs/terminals.md, and give that file; `terminal activity` takes several --journal)"
+    ),
+}
+
+_refuse_options_given_twice()
 _state = {"debug": False}
 
 EXIT_OK, EXIT_FOUND_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
