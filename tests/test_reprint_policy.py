@@ -52,3 +52,44 @@ def test_good_parameters_are_kept():
     assert policy.min_confidence == 0.995 and policy.cap == 3 and isinstance(policy.cap, int)
     assert ReprintPolicy(cap=0).cap == 0 and ReprintPolicy(min_confidence=1).min_confidence == 1.0
     assert ReprintPolicy().cap is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("width", ["80mm"]),
+        ("width", {"80mm": 1}),
+        ("width", None),
+        ("template", {}),
+        ("template", ["wallet"]),
+        ("min_confidence", [0.9]),
+        ("cap", [2]),
+        ("printer_timeout", {"s": 2}),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_policy_error_never_a_bare_type_error(name, value):
+    """Review 19, §9: ``ReprintPolicy(width=['80mm'])`` and ``template={}`` raised ``TypeError: unhashable
+    type`` from the lookup in the table of widths or templates, naming neither the field nor the value."""
+    with pytest.raises(PolicyError) as caught:
+        ReprintPolicy(**{name: value})
+    text = str(caught.value)
+    assert f"ReprintPolicy.{name}: {value!r} is not" in text, text
+    assert caught.value.column == name
+
+
+def test_whole_and_decimal_numbers_from_a_config_file_are_kept():
+    """Review 19, §9: ``Decimal('0.9')`` was "not a confidence between 0 and 1" and ``cap=2.0`` "not a whole
+    number": both are, as a config file gives them."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    assert ReprintPolicy(min_confidence=Decimal("0.9")).min_confidence == 0.9
+    assert ReprintPolicy(min_confidence=Fraction(9, 10)).min_confidence == 0.9
+    assert ReprintPolicy(cap=2.0).cap == 2 and isinstance(ReprintPolicy(cap=2.0).cap, int)
+    assert ReprintPolicy(cap=Decimal("3")).cap == 3
+    assert ReprintPolicy(printer_timeout=Decimal("2.5")).printer_timeout == 2.5
+    for bad in (Decimal("1.5"), Decimal("NaN"), Decimal("sNaN"), math.inf, 2.5):
+        with pytest.raises(PolicyError, match="whole number"):
+            ReprintPolicy(cap=bad)
+    with pytest.raises(PolicyError, match="between 0 and 1"):
+        ReprintPolicy(min_confidence=Decimal("1.5"))

@@ -90,3 +90,17 @@ def test_the_void_itself_is_headed_void_not_approved(tmp_path):
     reprint(call.pop("journal_row_or_match"), **call)
     text = " ".join((tmp_path / "S1V.txt").read_text(encoding="utf-8").split())
     assert "VOID 撤销" in text and "APPROVED" not in text
+
+
+def test_a_void_without_a_time_is_named_without_one(tmp_path):
+    """Review 19, §10: a void row whose ``ts`` is NaT (a hand-built journal) made ``_void_heading`` raise
+    pandas' ``ValueError`` formatting the time; the remark now names the void and says its time is not recorded."""
+    from receiptkit.reprinting import VOIDED_WORDS, _void_heading
+
+    journal = JOURNAL.copy()
+    journal.loc[journal["txn_id"] == "S1V", "ts"] = pd.NaT
+    heading, remarks = _void_heading(journal[journal["txn_id"] == "S1"].iloc[0], journal)
+    assert heading == VOIDED_WORDS
+    assert remarks == ("已撤销/voided by S1V (time not recorded)",)
+    heading, remarks = _void_heading(JOURNAL[JOURNAL["txn_id"] == "S1"].iloc[0], JOURNAL)
+    assert remarks == ("已撤销/voided by S1V 2026-11-01 09:45",)

@@ -73,6 +73,7 @@ records") and its audit rows name the sources.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import math
 import numbers
@@ -168,34 +169,53 @@ class ReprintPolicy:
         def refuse(name: str, value: Any, wanted: str) -> PolicyError:
             return PolicyError(f"ReprintPolicy.{name}: {value!r} is not {wanted}", column=name, value=value)
 
-        confidence = self.min_confidence
-        if not _is_real(confidence) or not 0.0 <= float(confidence) <= 1.0:  # NaN fails the range too
-            raise refuse("min_confidence", confidence, "a confidence between 0 and 1")
-        object.__setattr__(self, "min_confidence", float(confidence))
+        confidence = _as_real(self.min_confidence)
+        if confidence is None or not 0.0 <= confidence <= 1.0:  # NaN fails the range too
+            raise refuse("min_confidence", self.min_confidence, "a confidence between 0 and 1")
+        object.__setattr__(self, "min_confidence", confidence)
         if self.cap is not None:
-            if not _is_integer(self.cap) or int(self.cap) < 0:
+            cap = _as_whole(self.cap)
+            if cap is None or cap < 0:
                 raise refuse("cap", self.cap, "None (no cap) or a whole number of reprints, 0 or more")
-            object.__setattr__(self, "cap", int(self.cap))
-        if self.template is not None and self.template not in TEMPLATES:
+            object.__setattr__(self, "cap", cap)
+        # a list or a dict is not a name (review 19, §9: `not in TEMPLATES` raised a bare TypeError, unhashable)
+        if self.template is not None and (
+            not isinstance(self.template, str) or self.template not in TEMPLATES
+        ):
             raise refuse("template", self.template, f"None or one of {', '.join(TEMPLATES)}")
-        if self.width not in WIDTHS:
-            raise refuse("width", self.width, f"one of {', '.join(WIDTHS)}")
+        if not isinstance(self.width, str) or self.width not in WIDTHS:
+            raise refuse("width", self.width, f"one of {', '.join(WIDTHS)} (one width, as text)")
         if not isinstance(self.require_proof, bool):
             raise refuse("require_proof", self.require_proof, "True or False")
-        timeout = self.printer_timeout
-        if not _is_real(timeout) or not 0.0 < float(timeout) < math.inf:
-            raise refuse("printer_timeout", timeout, "a number of seconds above 0")
-        object.__setattr__(self, "printer_timeout", float(timeout))
+        timeout = _as_real(self.printer_timeout)
+        if timeout is None or not 0.0 < timeout < math.inf:
+            raise refuse("printer_timeout", self.printer_timeout, "a number of seconds above 0")
+        object.__setattr__(self, "printer_timeout", timeout)
 
 
-def _is_real(value: Any) -> bool:
-    """A real number (an int, float, NumPy number), never a bool or text."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+def _as_real(value: Any) -> float | None:
+    """``value`` as a float when it is a number (an int, float, NumPy number, ``Decimal``, ``Fraction``: as a
+    config file gives it), ``None`` for a bool, text or anything else (review 19, §9: ``Decimal('0.9')`` was
+    refused as "not a confidence between 0 and 1")."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
+        return None
+    try:
+        return float(value)
+    except (ValueError, OverflowError):  # a signalling NaN Decimal
+        return None
 
 
-def _is_integer(value: Any) -> bool:
-    """A whole number (an int, NumPy integer), never a bool, float or text."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def _as_whole(value: Any) -> int | None:
+    """``value`` as an int when it is a whole number (``2``, ``2.0``, ``Decimal('2')``), ``None`` otherwise
+    (``1.5``, NaN, infinity, a bool, text; review 19, §9: ``cap=2.0`` was called "not a whole number")."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    real = _as_real(value)
+    if real is None or not math.isfinite(real) or not real.is_integer():
+        return None
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else None
+    return int(real)
 
 
 @dataclass(frozen=True)
@@ -1226,7 +1246,12 @@ def _void_heading(row: pd.Series, journal: pd.DataFrame | None) -> tuple[str, tu
     remarks = []
     zone = slip_zone(row)
     for void in voids.itertuples():
-        when = pd.Timestamp(void.ts)
+        when = pd.Timestamp(void.ts) if "ts" in voids.columns else pd.NaT
+        if pd.isna(
+            when
+        ):  # a void row without a time (a hand-built journal): named without one (review 19, §10)
+            remarks.append(f"已撤销/voided by {void.txn_id} (time not recorded)")
+            continue
         shown = when.tz_convert(zone) if zone and when.tzinfo is not None else when
         remarks.append(f"已撤销/voided by {void.txn_id} {shown:%Y-%m-%d %H:%M}")
     return VOIDED_WORDS, tuple(remarks)
