@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "PrinterNotReady": "receiptkit.errors",
     "PrintUnconfirmed": "receiptkit.errors",
     "ReprintRefused": "receiptkit.errors",
+    "ReprintInterrupted": "receiptkit.errors",
     "AuditError": "receiptkit.errors",
     "ConfirmRefused": "receiptkit.errors",
     "VerificationKeyError": "receiptkit.errors",

@@ -644,13 +644,15 @@ class _Refusal(Exception):
 
 
 @contextlib.contextmanager
-def _interrupt_after() -> Iterator[None]:
+def _interrupt_after(*, drop: bool = False) -> Iterator[None]:
     """Hold a Ctrl-C (SIGINT) back until the block is done, then raise it.
 
     An append commits its rows, then writes the signed head file; a Ctrl-C between the two left rows
     after the head (``unsigned_tail``): ``audit verify`` said TAMPERED and every later append was
     refused until the head was re-signed. The block is short (taken once the file lock is held);
     outside the main thread, or with another SIGINT handler than Python's own, nothing changes.
+    With ``drop`` a Ctrl-C during the block is not raised at all (:func:`receiptkit.reprint` closing an
+    attempt a first Ctrl-C stopped: a second one must not cut the closing row off).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -664,8 +666,12 @@ def _interrupt_after() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        if caught:  # also when the block failed: the clerk asked to stop
+        if caught and not drop:  # also when the block failed: the clerk asked to stop
             raise KeyboardInterrupt
+
+
+interrupts_held = _interrupt_after
+"""Hold a Ctrl-C back until the block is done (``drop=True``: ignore it); for callers of the log."""
 
 
 class _FileLock:

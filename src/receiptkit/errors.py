@@ -27,6 +27,7 @@ __all__ = [
     "PrinterNotReady",
     "ProofError",
     "ReceiptkitError",
+    "ReprintInterrupted",
     "ReprintRefused",
     "SchemaError",
     "SettlementError",
@@ -169,6 +170,41 @@ class ReprintRefused(ReceiptkitError, PermissionError):
     def __init__(self, message: str, *, rule: str = "", **where: Any) -> None:
         self.rule = rule
         super().__init__(f"[{rule}] {message}" if rule else message, **where)
+
+
+class ReprintInterrupted(KeyboardInterrupt):
+    """A reprint stopped by a Ctrl-C (SIGINT) once its attempt was written, with the attempt closed in the log.
+
+    A :class:`KeyboardInterrupt` (code that stops on Ctrl-C keeps stopping), raised by
+    :func:`receiptkit.reprint` after it appended the attempt's closing row: ``state`` is what the log
+    now says, ``failed`` (nothing was sent: calling ``reprint`` again retries the same number and code),
+    ``unconfirmed`` (bytes may have reached the printer or an output file was written: check it, then
+    :meth:`receiptkit.AuditLog.confirm` or call ``reprint`` again), or ``printed`` (the Ctrl-C came after
+    the duplicate was made and logged: do not reprint it). ``detail`` is the closing row's own words
+    (``interrupted by the operator (Ctrl-C) before anything was sent or written``, ``... after all 1234
+    bytes of the slip were sent, before the printer confirmed it ...``). ``str(error)`` says all of it
+    and the way forward. A Ctrl-C before the attempt was written is a plain ``KeyboardInterrupt``: no
+    number was used and nothing was printed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        txn_id: str,
+        reprint_no: int,
+        attempt_id: int,
+        short_code: str,
+        state: str,
+        detail: str = "",
+    ) -> None:
+        self.txn_id = txn_id
+        self.reprint_no = reprint_no
+        self.attempt_id = attempt_id
+        self.short_code = short_code
+        self.state = state
+        self.detail = detail
+        super().__init__(message)
 
 
 class AuditError(ReceiptkitError):

@@ -84,6 +84,7 @@ __all__ = [
     "PrintResult",
     "PrinterAddress",
     "PrinterStatus",
+    "SendProgress",
     "open_printer",
     "paper_status",
     "parse_printer_address",
@@ -862,6 +863,28 @@ class PrintResult:
         return "status" if self.after is not None else "none"
 
 
+@dataclass
+class SendProgress:
+    """How far :func:`print_slip` got, kept up to date while it runs (for a caller stopped half way).
+
+    ``stage``: ``opening`` (connecting; nothing sent), ``status`` (asking the status before the job; a
+    status request prints nothing), ``sending`` (the job's bytes are being handed over: part of the slip
+    may print), ``sent`` (all ``size`` bytes handed over; waiting for the printer's confirmation).
+    ``size`` and ``sha256`` are the job's, once it is rendered; ``method`` how it can be confirmed.
+    :func:`receiptkit.reprint` reads it when a Ctrl-C stops the job, to close the attempt truthfully.
+    """
+
+    stage: str = "opening"
+    size: int | None = None
+    sha256: str | None = None
+    method: str | None = None
+
+    @property
+    def may_have_printed(self) -> bool:
+        """Whether any byte of the job may have reached the printer."""
+        return self.stage in ("sending", "sent")
+
+
 def _profile_name(printer: Any) -> str | None:
     from receiptkit.slip.render_escpos import profile_name
 
@@ -886,6 +909,7 @@ def print_slip(
     timeout: float = 10.0,
     profile: str | None = None,
     drain_rate: float = DEFAULT_DRAIN_RATE,
+    progress: SendProgress | None = None,
 ) -> PrintResult:
     """Print ``slip`` on ``printer`` (a python-escpos printer object or an address) and confirm it.
 
@@ -897,13 +921,15 @@ def print_slip(
     skips a step, and the outcome is then at best ``unconfirmed``.
     ``drain_rate`` (bytes per second) sizes the wait for the confirmation to
     the job. A printer opened here from an address is closed again.
+    ``progress`` (a :class:`SendProgress`) is kept up to date as the job goes.
     """
     _escpos()
+    progress = progress if progress is not None else SendProgress()
     own = not hasattr(printer, "_raw")
     device = open_printer(printer, profile=profile, timeout=timeout) if own else printer
     where = _where(device)
     try:
-        return _print(slip, device, where, check_status, confirm, chinese, timeout, drain_rate)
+        return _print(slip, device, where, check_status, confirm, chinese, timeout, drain_rate, progress)
     finally:
         if own:
             with contextlib.suppress(Exception):
@@ -919,15 +945,23 @@ def _print(
     chinese: str,
     timeout: float,
     drain_rate: float,
+    progress: SendProgress,
 ) -> PrintResult:
+    import hashlib
+
     from receiptkit.slip.render_escpos import render
 
     method = confirmation_method(device)
     data = render(slip, _ProfileOnly(device), chinese=chinese)
+    progress.size, progress.sha256, progress.method = len(data), hashlib.sha256(data).hexdigest(), method
     if method == "none":
         start = time.monotonic()
+        progress.stage = "sending"  # a one-way hand-over: once started, the job may print
         handed = _one_way(device, data, where, timeout + len(data) / max(1.0, float(drain_rate)))
-        if handed is not None:
+        if handed is None:
+            progress.stage = "opening"  # not a spooler: nothing was handed over yet
+        else:
+            progress.stage = "sent"
             return PrintResult(
                 "unconfirmed", data, "none", f"{handed}; {type(device).__name__} is a one-way connection: "
                 "the printer cannot confirm the job; check the printer", where, time.monotonic() - start,
@@ -941,6 +975,7 @@ def _print(
         except OSError as exc:
             raise PrinterError(f"printer {where}: {_reason(exc)}") from None
     if method != "none" and check_status:
+        progress.stage = "status"
         try:
             before = _query(link, time.monotonic() + timeout)
         except TimeoutError:
@@ -962,8 +997,10 @@ def _print(
     def result(outcome: str, how: str, detail: str, after: PrinterStatus | None = None) -> PrintResult:
         return PrintResult(outcome, data, how, detail, where, time.monotonic() - start, before, after)
 
+    progress.stage = "sending"
     try:
         link.send(data, wait)
+        progress.stage = "sent"
     except TimeoutError:
         return result(
             "unconfirmed", method, f"the printer stopped taking the job for {wait:.1f} s; "

@@ -73,6 +73,7 @@ records") and its audit rows name the sources.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import hashlib
 import math
@@ -85,8 +86,15 @@ from typing import Any
 
 import pandas as pd
 
-from receiptkit.audit import AuditLog, missing_log, proof_summary
-from receiptkit.errors import JournalError, PrinterError, PrintUnconfirmed, ReceiptkitError, ReprintRefused
+from receiptkit.audit import Attempt, AuditLog, interrupts_held, missing_log, proof_summary
+from receiptkit.errors import (
+    JournalError,
+    PrinterError,
+    PrintUnconfirmed,
+    ReceiptkitError,
+    ReprintInterrupted,
+    ReprintRefused,
+)
 from receiptkit.refunds import RefundState, RefundStatus, RefundUnsure, refund_state
 from receiptkit.verification import canonical_fields, load_key
 
@@ -998,7 +1006,7 @@ def reprint(
     ``unconfirmed``; its ``record`` has the reprint number and code). Calling
     again retries a failed or unconfirmed attempt with the same number and code.
     """
-    from receiptkit.printers import parse_printer_address, print_slip, printer_file
+    from receiptkit.printers import SendProgress, parse_printer_address, print_slip, printer_file
     from receiptkit.slip import Slip
 
     policy = policy or ReprintPolicy()
@@ -1135,81 +1143,102 @@ def reprint(
         for a in log.unfinished(txn_id=str(row["txn_id"]))
         if a.state in ("failed", "unconfirmed") and _same_sale(a.fields, row)
     ]
-    if failed:
-        overrides_now = (
-            {"override_rule": ",".join(overridden)} if overridden else {}
-        )  # this call's, like begin's
-        attempt = log.retry(
-            failed[0], operator=operator, reason=reason, identification={**identified, **overrides_now}
-        )
-        retried = True
-    else:
-        attempt = log.begin_reprint(
-            row,
-            operator=operator,
-            reason=reason,
-            output_kind=kinds,
-            proof_summary=summary,
-            confidence=confidence,
-            key=key,
-            override_rule=",".join(overridden) or None,
-            sources=sources,
-            cap=None if "reprint_cap" in overrides else policy.cap,
-            identification=identified,
-            details=None if refunds is None else refunds.details(),
-            # again where no other writer can come between: two counters shown one proof at once (clean room 13)
-            recheck=None
-            if "same_proof" in overrides
-            else (lambda: next(iter(_same_proof(row, log, identification, summary)), None)),
-        )
-        retried = False
-
+    progress = SendProgress()
     digests: dict[str, str] = {}
     paths: dict[str, Path] = {}
-    outcome, detail, how = "printed", "", None
+    writing: list[Path] = []  # the file being written now
+    attempt: Attempt | None = None
+    retried = False
     try:
-        slip = make_slip(attempt.reprint_no, pd.Timestamp(attempt.printed_at), attempt.code)
-        for kind, path in files.items():  # every file through the one slip-target registry
-            data = slip.render(kind, path)
-            digests[kind] = hashlib.sha256(data).hexdigest()
-            paths[kind] = Path(path)
-        if printer is not None:
-            result = print_slip(slip, printer, profile=printer_profile, timeout=policy.printer_timeout)
-            digests["printer"] = hashlib.sha256(result.data).hexdigest()
-            outcome, detail, how = result.outcome, result.detail, result.answered  # how it really answered
-    except (PrinterError, OSError) as exc:
-        log.complete(attempt, result="failed", error=exc)
-        if isinstance(exc, PrinterError):
-            raise
-        raise PrinterError(f"reprint {attempt.reprint_no} of {row['txn_id']} failed: {exc}") from exc
-    except Exception as exc:  # a backstop: an unexpected error never leaves the attempt pending
-        log.complete(attempt, result="failed", error=exc)
-        raise PrinterError(
-            f"reprint {attempt.reprint_no} of {row['txn_id']} failed on an unexpected "
-            f"{type(exc).__name__}: {exc}; check the printer before trying again"
-        ) from exc
-    if outcome == "unconfirmed":
-        log.complete(attempt, result="unconfirmed", document_sha256=digests, error=detail, how=how)
-    else:
-        log.complete(attempt, document_sha256=digests, how=how)
-    record = ReprintRecord(
-        txn_id=str(row["txn_id"]),
-        reprint_no=attempt.reprint_no,
-        attempt_id=attempt.attempt_id,
-        short_code=attempt.code.short_code,
-        qr_payload=attempt.code.qr_payload,
-        status=outcome,
-        outputs=digests,
-        paths=paths,
-        overridden=overridden,
-        retried=retried,
-        identification=identification,
-        key_fingerprint=attempt.code.key_fingerprint,
-        detail=detail,
-        how=how,
-        refund_note=None if refunds is None else refunds.slip_line(),
-        refund_status=None if refunds is None else refunds.status,
-    )
+        with interrupts_held():  # a Ctrl-C during the append is raised once the attempt is ours to close
+            if failed:
+                overrides_now = (
+                    {"override_rule": ",".join(overridden)} if overridden else {}
+                )  # this call's, like begin's
+                attempt = log.retry(
+                    failed[0],
+                    operator=operator,
+                    reason=reason,
+                    identification={**identified, **overrides_now},
+                )
+                retried = True
+            else:
+                attempt = log.begin_reprint(
+                    row,
+                    operator=operator,
+                    reason=reason,
+                    output_kind=kinds,
+                    proof_summary=summary,
+                    confidence=confidence,
+                    key=key,
+                    override_rule=",".join(overridden) or None,
+                    sources=sources,
+                    cap=None if "reprint_cap" in overrides else policy.cap,
+                    identification=identified,
+                    details=None if refunds is None else refunds.details(),
+                    # again where no other writer can come between: two counters shown one proof at once
+                    # (clean room 13)
+                    recheck=None
+                    if "same_proof" in overrides
+                    else (lambda: next(iter(_same_proof(row, log, identification, summary)), None)),
+                )
+
+        outcome, detail, how = "printed", "", None
+        try:
+            slip = make_slip(attempt.reprint_no, pd.Timestamp(attempt.printed_at), attempt.code)
+            for kind, path in files.items():  # every file through the one slip-target registry
+                writing[:] = [Path(path)]
+                data = slip.render(kind, path)
+                writing.clear()
+                digests[kind] = hashlib.sha256(data).hexdigest()
+                paths[kind] = Path(path)
+            if printer is not None:
+                result = print_slip(
+                    slip, printer, profile=printer_profile, timeout=policy.printer_timeout, progress=progress
+                )
+                digests["printer"] = hashlib.sha256(result.data).hexdigest()
+                outcome, detail, how = (
+                    result.outcome,
+                    result.detail,
+                    result.answered,
+                )  # how it really answered
+        except (PrinterError, OSError) as exc:
+            log.complete(attempt, result="failed", error=exc)
+            if isinstance(exc, PrinterError):
+                raise
+            raise PrinterError(f"reprint {attempt.reprint_no} of {row['txn_id']} failed: {exc}") from exc
+        except Exception as exc:  # a backstop: an unexpected error never leaves the attempt pending
+            log.complete(attempt, result="failed", error=exc)
+            raise PrinterError(
+                f"reprint {attempt.reprint_no} of {row['txn_id']} failed on an unexpected "
+                f"{type(exc).__name__}: {exc}; check the printer before trying again"
+            ) from exc
+        if outcome == "unconfirmed":
+            log.complete(attempt, result="unconfirmed", document_sha256=digests, error=detail, how=how)
+        else:
+            log.complete(attempt, document_sha256=digests, how=how)
+        record = ReprintRecord(
+            txn_id=str(row["txn_id"]),
+            reprint_no=attempt.reprint_no,
+            attempt_id=attempt.attempt_id,
+            short_code=attempt.code.short_code,
+            qr_payload=attempt.code.qr_payload,
+            status=outcome,
+            outputs=digests,
+            paths=paths,
+            overridden=overridden,
+            retried=retried,
+            identification=identification,
+            key_fingerprint=attempt.code.key_fingerprint,
+            detail=detail,
+            how=how,
+            refund_note=None if refunds is None else refunds.slip_line(),
+            refund_status=None if refunds is None else refunds.status,
+        )
+    except KeyboardInterrupt as stop:
+        if attempt is None or isinstance(stop, ReprintInterrupted):
+            raise  # before the attempt was written: no number used, nothing printed
+        raise _interrupted(log, attempt, progress, digests, paths, writing, printer is not None) from None
     if outcome == "unconfirmed":
         raise PrintUnconfirmed(
             f"reprint {attempt.reprint_no} of {row['txn_id']} was sent but not confirmed: {detail}. If it came "
@@ -1218,6 +1247,101 @@ def reprint(
             record=record,
         )
     return record
+
+
+def _interrupted(
+    log: AuditLog,
+    attempt: Attempt,
+    progress: Any,  # receiptkit.printers.SendProgress (imported with the printers, when reprinting)
+    digests: Mapping[str, str],
+    paths: Mapping[str, Path],
+    writing: list[Path],
+    to_printer: bool,
+) -> ReprintInterrupted:
+    """Close an attempt a Ctrl-C stopped, in the words of what is known, and the error that says so.
+
+    The log is the truth: an attempt whose closing row was already written (the Ctrl-C came after it) is
+    left as it is and reported. Otherwise it is closed ``failed`` when nothing can have reached the printer
+    and no output file was written (the next call retries the same number and code), ``unconfirmed`` when
+    bytes may have reached the printer or a file was written (check it; confirm or retry), and ``printed``
+    when every file output was written and there is no printer. A second Ctrl-C while this runs is ignored.
+    """
+    txn, number, code = attempt.txn_id, attempt.reprint_no, attempt.code.short_code
+    with interrupts_held(drop=True):
+        for (
+            partial
+        ) in writing:  # a file cut off while it was written is no document: removed, not left behind
+            with contextlib.suppress(OSError):
+                partial.unlink()
+        state = log.attempt_status(attempt.attempt_id)
+        if state in ("pending", "retry"):
+            written = ", ".join(str(p) for p in paths.values())
+            if to_printer and progress.may_have_printed:
+                size = f"{progress.size} bytes" if progress.size is not None else "the job"
+                detail = (
+                    f"interrupted by the operator (Ctrl-C) while the slip ({size}) was being sent to the printer: "
+                    "part of it may have printed"
+                    if progress.stage == "sending"
+                    else f"interrupted by the operator (Ctrl-C) after all {size} of the slip were sent, before "
+                    "the printer confirmed it: it may have printed"
+                )
+                if written:
+                    detail += f"; {written} written"
+                result = "unconfirmed"
+            elif written and not to_printer:
+                detail, result = (
+                    f"interrupted by the operator (Ctrl-C) after {written} was written",
+                    "printed",
+                )
+            elif written:
+                detail = (
+                    f"interrupted by the operator (Ctrl-C) after {written} was written, before anything was sent "
+                    "to the printer"
+                )
+                result = "unconfirmed"
+            else:
+                detail, result = (
+                    "interrupted by the operator (Ctrl-C) before anything was sent or written",
+                    "failed",
+                )
+            sent = dict(digests)
+            if result == "unconfirmed" and to_printer and progress.may_have_printed and progress.sha256:
+                sent["printer"] = progress.sha256
+            if result == "failed":
+                log.complete(attempt, result="failed", error=detail)
+            elif result == "printed":
+                log.complete(attempt, document_sha256=sent)
+            else:
+                log.complete(attempt, result="unconfirmed", document_sha256=sent, error=detail)
+            state = result
+        else:
+            detail = f"the attempt was already closed {state} when the Ctrl-C came"
+    where = f"reprint {number} of {txn} (verification code {code})"
+    if state == "failed":
+        message = (
+            f"{where} was not printed: {detail}; the audit log records it failed. Reprint again: the next "
+            f"reprint of {txn} retries number {number} with the same code"
+        )
+    elif state == "unconfirmed":
+        message = (
+            f"{where} may have come out: {detail}; the audit log records it unconfirmed. Check the printer: if "
+            f"the duplicate came out whole, confirm it (AuditLog.confirm({code!r}, operator=...), receiptkit audit "
+            f"confirm {code}); if not, reprint again: it retries number {number} with the same code"
+        )
+    else:
+        message = (
+            f"{where} was made and logged {state} before the Ctrl-C took effect: it is done; do not reprint it "
+            "again for this"
+        )
+    return ReprintInterrupted(
+        message,
+        txn_id=txn,
+        reprint_no=number,
+        attempt_id=attempt.attempt_id,
+        short_code=code,
+        state=state,
+        detail=detail,
+    )
 
 
 VOIDED_WORDS = "VOIDED 已撤销"

@@ -33,6 +33,7 @@ __all__ = [
     "fail",
     "internal_error",
     "interrupted",
+    "interrupted_reprint_text",
     "pd_isna",
     "with_key_options",
     "with_order_flags",
@@ -53,21 +54,50 @@ class _Commands(TyperGroup):
         """
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise typer.Exit(interrupted()) from None
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(interrupted(exc)) from None
 
 
-def interrupted() -> int:
+def interrupted(exc: BaseException | None = None) -> int:
     """Report a Ctrl-C as ``interrupted`` on stderr (under ``--debug`` the traceback first) and return the
     exit code, 130 (128 + SIGINT, as a shell reports it). The audit log's own guard has already run: an append that was
-    under way finished and signed its head before the KeyboardInterrupt reached here."""
+    under way finished and signed its head before the KeyboardInterrupt reached here.
+
+    A reprint stopped after its attempt was written (:class:`~receiptkit.errors.ReprintInterrupted`) says first
+    what the audit log now holds and the way forward; ``interrupted`` stays the last line."""
     import sys
     import traceback
 
+    from receiptkit.errors import ReprintInterrupted
+
     if _state["debug"]:
         traceback.print_exc()
+    if isinstance(exc, ReprintInterrupted):
+        print(interrupted_reprint_text(exc), file=sys.stderr, flush=True)
     print("interrupted", file=sys.stderr, flush=True)
     return EXIT_INTERRUPTED
+
+
+def interrupted_reprint_text(exc: Any) -> str:
+    """What a clerk is told of a reprint a Ctrl-C stopped (a ReprintInterrupted): the state, and what to do."""
+    where = f"reprint {exc.reprint_no} of {exc.txn_id} (verification code {exc.short_code})"
+    if exc.state == "failed":
+        return (
+            f"{where} was not printed: {exc.detail}. The audit log records it failed; the number stays used. "
+            f"Run the same command again: it reprints number {exc.reprint_no} with the same code."
+        )
+    if exc.state == "unconfirmed":
+        return (
+            f"CHECK THE PRINTER: {where} may have come out: {exc.detail}. The audit log records it unconfirmed. "
+            f"If the duplicate came out whole, record it: receiptkit audit confirm {exc.short_code} --operator NAME. "
+            "If it did not, run the same command again (with --overwrite when it wrote a file, and --override "
+            "same_proof with the reason when a proof identified the sale): it reprints number "
+            f"{exc.reprint_no} with the same code."
+        )
+    return (
+        f"{where} was done before the Ctrl-C took effect ({exc.detail}); the audit log records it {exc.state}: "
+        "do not reprint it again for this customer."
+    )
 
 
 def refuse_both_order_flags(args: Sequence[str]) -> None:

@@ -1019,51 +1019,55 @@ def reprint_cmd(
     except (ReceiptkitError, typer.BadParameter) as exc:
         fail(exc)
         return
-    confirmed = " (the printer confirmed it)" if "printer" in record.outputs else ""
-    console.print(
-        f"reprint {record.reprint_no} of {escape(record.txn_id)} done ({', '.join(record.outputs)}){confirmed}; "
-        f"verification code {record.short_code}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    if record.overridden:  # the slip prints it; the clerk is told too
+    from receiptkit.audit import interrupts_held
+
+    # the duplicate is made and logged: a Ctrl-C now stops nothing, and the clerk gets the whole report
+    with interrupts_held(drop=True):
+        confirmed = " (the printer confirmed it)" if "printer" in record.outputs else ""
         console.print(
-            f"override applied: rule {', '.join(record.overridden)} overridden by {escape(operator)} "
-            f"(the slip says OVERRIDE: {', '.join(record.overridden)}; the audit log records it)",
+            f"reprint {record.reprint_no} of {escape(record.txn_id)} done ({', '.join(record.outputs)}){confirmed}; "
+            f"verification code {record.short_code}",
             highlight=False,
             soft_wrap=True,
         )
-    if record.refund_note:  # a refunded sale: the clerk hands over a slip that says so
-        shows = (
-            "the journal names refunds of this sale it cannot weigh"
-            if record.refund_status == "unsure"
-            else "the journal shows this sale refunded"
-        )
-        console.print(
-            f"{shows}: the slip says {escape(record.refund_note)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    unused = sorted(set(override or ()) - set(record.overridden))
-    if unused:
-        console.print(
-            f"note: --override {', '.join(unused)}: the rule did not refuse this reprint; nothing was overridden",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if record.retried:  # another clerk may not know a paper copy of this number may already exist
-        console.print(
-            f"this was a retry of an attempt that failed or was not confirmed (`receiptkit audit list`): a slip "
-            f"with code {record.short_code} that came out then is this same duplicate, not a second one",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if record.identification is not None:
-        console.print(
-            f"identified by {escape(record.identification.describe())}", highlight=False, soft_wrap=True
-        )
-    if record.key_fingerprint:
-        console.print(f"signed; public key {record.key_fingerprint}", highlight=False, soft_wrap=True)
+        if record.overridden:  # the slip prints it; the clerk is told too
+            console.print(
+                f"override applied: rule {', '.join(record.overridden)} overridden by {escape(operator)} "
+                f"(the slip says OVERRIDE: {', '.join(record.overridden)}; the audit log records it)",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if record.refund_note:  # a refunded sale: the clerk hands over a slip that says so
+            shows = (
+                "the journal names refunds of this sale it cannot weigh"
+                if record.refund_status == "unsure"
+                else "the journal shows this sale refunded"
+            )
+            console.print(
+                f"{shows}: the slip says {escape(record.refund_note)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        unused = sorted(set(override or ()) - set(record.overridden))
+        if unused:
+            console.print(
+                f"note: --override {', '.join(unused)}: the rule did not refuse this reprint; nothing was overridden",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if record.retried:  # another clerk may not know a paper copy of this number may already exist
+            console.print(
+                f"this was a retry of an attempt that failed or was not confirmed (`receiptkit audit list`): a slip "
+                f"with code {record.short_code} that came out then is this same duplicate, not a second one",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if record.identification is not None:
+            console.print(
+                f"identified by {escape(record.identification.describe())}", highlight=False, soft_wrap=True
+            )
+        if record.key_fingerprint:
+            console.print(f"signed; public key {record.key_fingerprint}", highlight=False, soft_wrap=True)
 
 
 def _check_audit_log(audit: Path, journal: Path, new_audit_log: bool) -> None:
