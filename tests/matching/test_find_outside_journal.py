@@ -84,3 +84,41 @@ def test_a_time_before_the_first_sale_on_the_journals_first_day_names_that_sale(
         f"; the journal's first sale is at {first:%Y-%m-%d %H:%M}; the time given ({early:%Y-%m-%d %H:%M}) is "
         "before it: check the hour (上午/下午, 24-hour time)"
     ), verdict["reason"]
+
+
+def test_the_edge_sale_is_said_at_its_clock_corrected_time_with_the_logged_time_beside_it(journal):
+    """Review 19, section 8: the side is decided on the clock-corrected times, but the hint named the first sale's
+    time as logged. With the first sale's terminal 40 minutes slow, "the first sale is at 08:00" while the
+    window (07:50) is decided against 08:40: the hint now says 08:40 and "logged 08:00"."""
+    local = pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Shanghai")
+    first_row = journal.loc[local.idxmin()]
+    terminal = str(first_row["terminal_id"])
+    index = rk.JournalIndex(journal, clock_offsets={terminal: -40 * 60})  # its clock is 40 minutes slow
+    corrected = index.ts_adj.min()
+    first = pd.Timestamp(int(corrected), unit="s", tz="UTC").tz_convert("Asia/Shanghai")
+    logged = pd.Timestamp(journal["ts"].iloc[int(index.ts_adj.argmin())]).tz_convert("Asia/Shanghai")
+    assert first != logged
+    early = (first - pd.Timedelta(minutes=30)).floor("min")
+    assert early.date() == first.date()
+    proof = rk.proof(amount=_sold(journal), time=f"{early:%Y-%m-%d %H:%M}", tz="Asia/Shanghai")
+    verdict = rk.find(index, proof).attrs["verdict"]
+    assert verdict["status"] == "unmatched"
+    assert verdict["reason"].endswith(
+        f"; the journal's first sale is at {first:%Y-%m-%d %H:%M} (logged {logged:%H:%M}); the time given "
+        f"({early:%Y-%m-%d %H:%M}) is before it: check the hour (上午/下午, 24-hour time)"
+    ), verdict["reason"]
+
+
+def test_a_rounded_time_is_said_as_typed_with_its_window(journal, index):
+    """Review 19, section 8: "晚上9点" (an hour, 21:00-22:00) after the last sale was said as 21:59, a time nobody
+    typed ("2点半" as 14:20). The hint now quotes what was typed and the window it stands for."""
+    local = pd.to_datetime(journal["ts"], utc=True).dt.tz_convert("Asia/Shanghai")
+    last = local.max()
+    assert last.hour < 21, last  # the generator's last day ends before 21:00
+    proof = rk.proof(amount=_sold(journal), time=f"{last:%Y-%m-%d} 晚上9点", tz="Asia/Shanghai")
+    verdict = rk.find(index, proof).attrs["verdict"]
+    assert verdict["status"] == "unmatched"
+    assert verdict["reason"].endswith(
+        f"; the journal's last sale is at {last:%Y-%m-%d %H:%M}; the time given ({last:%Y-%m-%d} 晚上9点: "
+        f"{last:%Y-%m-%d} 21:00-22:00) is after it: check the hour (上午/下午, 24-hour time)"
+    ), verdict["reason"]

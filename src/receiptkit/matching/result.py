@@ -207,23 +207,54 @@ def outside_journal_hint(index: JournalIndex, proofs: ProofArrays, k: int = 0) -
     first, last = int(index.ts_adj.min()), int(index.ts_adj.max())
     if int(proofs.hi[k]) >= first and int(proofs.lo[k]) <= last:
         return ""
-    local = index.journal["ts"].dt.tz_convert(index.tz)
     side = "before" if int(proofs.hi[k]) < first else "after"
-    edge = local.min() if side == "before" else local.max()
-    own = proofs.core_lo[k] if side == "before" else proofs.core_hi[k]  # the proof's own time, seconds UTC
-    given = pd.Timestamp(int(own), unit="s", tz="UTC").tz_convert(index.tz)
-    if given.date() == edge.date():
+    # the side is decided on the clock-corrected times (ts_adj), so the edge is said in them too, with the time
+    # the terminal logged when it differs (review 19, section 8: a sale logged 09:00 by a clock 30 min slow)
+    pos = int(np.argmin(index.ts_adj)) if side == "before" else int(np.argmax(index.ts_adj))
+    edge = _local(int(index.ts_adj[pos]), index.tz)
+    logged = pd.Timestamp(index.journal["ts"].iloc[pos]).tz_convert(index.tz)
+    if abs((logged - edge).total_seconds()) >= 60:
+        logged_text = f"{logged:%H:%M}" if logged.date() == edge.date() else f"{logged:%Y-%m-%d %H:%M}"
+        edge_text = f"{edge:%Y-%m-%d %H:%M} (logged {logged_text})"
+    else:
+        edge_text = f"{edge:%Y-%m-%d %H:%M}"
+    start, given = _given(proofs, k, index.tz)
+    if start is not None and start.date() == edge.date():
         # the day is the journal's first (last) day, the time before its first (after its last) sale: dates
         # alone read "covers 2026-11-01 ...; the time given (2026-11-01) is before it" (newcomer 19, G16)
         which = "first" if side == "before" else "last"
         return (
-            f"the journal's {which} sale is at {edge:%Y-%m-%d %H:%M}; the time given ({given:%Y-%m-%d %H:%M}) "
+            f"the journal's {which} sale is at {edge_text}; the time given ({given}) "
             f"is {side} it: check the hour (上午/下午, 24-hour time)"
         )
     return (
-        f"the journal covers {local.min():%Y-%m-%d} to {local.max():%Y-%m-%d}; "
+        f"the journal covers {_local(first, index.tz):%Y-%m-%d} to {_local(last, index.tz):%Y-%m-%d}; "
         f"the time given ({proofs.day[k]}) is {side} it"
     )
+
+
+def _local(seconds: int, tz: Any) -> pd.Timestamp:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").tz_convert(tz)
+
+
+def _given(proofs: ProofArrays, k: int, tz: Any) -> tuple[pd.Timestamp | None, str]:
+    """The proof's time as the clerk gave it: its start in ``tz`` and the words for it, ``2026-11-01 14:30``, or
+    the window a rounded time stands for (``下午2点半: 2026-11-01 14:20-14:40``) with the text typed; (None, "")
+    for a proof with no time of day."""
+    frame = proofs.frame
+    if "ts" not in frame.columns or pd.isna(frame["ts"].iloc[k]) or int(proofs.precision[k]) == 2:
+        return None, ""
+    start = pd.Timestamp(frame["ts"].iloc[k]).tz_convert(tz)
+    end = frame["ts_end"].iloc[k] if "ts_end" in frame.columns else None
+    text = f"{start:%Y-%m-%d %H:%M}"
+    if end is not None and not pd.isna(end):
+        end = pd.Timestamp(end).tz_convert(tz)
+        text += f"-{end:%H:%M}" if end.date() == start.date() else f" to {end:%Y-%m-%d %H:%M}"
+    raw = frame["raw"].iloc[k] if "raw" in frame.columns else None
+    typed = raw.get("time") if isinstance(raw, dict) else None
+    if isinstance(typed, str) and typed.strip() and typed.strip() != text:
+        text = f"{typed.strip()}: {text}"
+    return start, text
 
 
 def _against(ev: Evidence, k: int, merchant_note: str | None = None, below: float = -0.5) -> str:
