@@ -164,8 +164,13 @@ class PrintUnconfirmed(PrinterError):
         super().__init__(message, **where)
 
 
-class ReprintRefused(ReceiptkitError, PermissionError):
-    """A reprint was refused by a control rule; ``rule`` names the rule."""
+class ReprintRefused(ReceiptkitError):
+    """A reprint was refused by a control rule; ``rule`` names the rule.
+
+    A policy refusal, not an I/O error: it is no ``OSError`` (nor ``PermissionError``), so a POS program's
+    ``except OSError:`` around printing (retry, "check the printer") never catches it. Until session 20 it
+    subclassed ``PermissionError`` (newcomer 19, G14.1); catch ``ReprintRefused`` (or ``ReceiptkitError``).
+    """
 
     def __init__(self, message: str, *, rule: str = "", **where: Any) -> None:
         self.rule = rule
