@@ -284,7 +284,7 @@ def test_a_typed_day_month_is_read_in_the_zones_order_or_refused(tmp_path: Path)
     assert "11月3日" in refused.output and "3月11日" in refused.output
     hong_kong = invoke(*lost, "--tz", "Asia/Hong_Kong")  # CLDR zh_Hant_HK: d/M/y
     assert hong_kong.exit_code == 0, hong_kong.output
-    assert "lost since 2026-11-03T06:00:00+00:00" in hong_kong.output
+    assert "lost since 2026-11-03 14:00 Asia/Hong_Kong" in hong_kong.output  # in the zone typed, not UTC (G6)
     replaced = invoke(
         "replace", "12345678", "--by", "12345699", "--at", "3/11/2026 15:00", "--tz", "UTC", "--dayfirst"
     )
@@ -345,3 +345,89 @@ def test_activity_shows_the_links_that_rest_on_an_rrn_alone(tmp_path: Path) -> N
     assert "8.9 days apart, 45.60 CNY" in activity.stdout
     assert "is each one sale?" in activity.stdout
     assert "Traceback" not in activity.stderr and "UnclockedLinkWarning" not in activity.stderr
+
+
+def _register(tmp_path: Path) -> str:
+    audit = "audit.sqlite"
+    added = run(
+        "terminal", "add", "12000002", "--operator", "li", "--audit", audit, "--new-audit-log", cwd=tmp_path
+    )
+    assert added.returncode == 0, added.stderr
+    return audit
+
+
+@pytest.mark.parametrize(
+    ("typed", "start", "window"),
+    [
+        ("昨天下午2点", "14:00", "14:00-15:00"),  # an hour: a window, counted from its start
+        ("{md}上午8点11", "08:11", None),
+        ("{md} 08:11", "08:11", None),
+        ("{iso} 14:00", "14:00", None),
+    ],
+    ids=["yesterday-afternoon-hour", "chinese-date-and-time", "chinese-date-24h", "iso"],
+)
+def test_report_lost_reads_the_times_find_reads_and_echoes_them_in_the_shops_zone(
+    tmp_path: Path, typed: str, start: str, window: str | None
+) -> None:
+    """Newcomer 19, G6: ``--at "昨天下午2点"`` was refused with a mangled fragment ('昨天下午点'),
+    ``11月18日 08:11`` with "no reference date was given", and the echo was UTC ISO
+    (``2026-11-20T06:00:00+00:00``) for a loss typed in Shanghai time."""
+    when = dt.date.today() - dt.timedelta(days=1 if typed.startswith("昨天") else 3)
+    typed = typed.format(md=f"{when.month}月{when.day}日", iso=when.isoformat())
+    audit = _register(tmp_path)
+    lost = run(
+        "terminal",
+        "report-lost",
+        "12000002",
+        "--at",
+        typed,
+        "--operator",
+        "li",
+        "--audit",
+        audit,
+        cwd=tmp_path,
+    )
+    assert lost.returncode == 0, lost.stderr
+    line = lost.stdout.splitlines()[0]
+    assert line.startswith(
+        f"terminal 12000002 reported lost since {when.isoformat()} {start} Asia/Shanghai"
+    ), line
+    assert "+00:00" not in lost.stdout and "T" not in line.split("since ")[1].split(" ")[0]
+    if window is not None:
+        assert f"(as typed: {typed}, {window}: from its start)" in line, line
+    assert "nothing done with it after that time is vouched for" in lost.stdout
+    shown = run("terminal", "show", "12000002", "--audit", audit, cwd=tmp_path)
+    cutoff = dt.datetime.combine(when, dt.time.fromisoformat(start)).replace(
+        tzinfo=dt.timezone(dt.timedelta(hours=8))
+    )
+    assert f"cutoff: reported_lost at {cutoff.astimezone(dt.UTC).isoformat()}" in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("两点", "两点 could be 02:00 or 14:00: add 上午/下午/晚上 or write 24-hour time"),
+        ("昨天", "昨天 is a day, not a time: say when"),
+        ("2099-12-30 14:00", "2099-12-30 14:00 is read as 2099-12-30 14:00 Asia/Shanghai, later than now"),
+    ],
+    ids=["hour-without-period", "day-alone", "future"],
+)
+def test_report_lost_refuses_what_is_ambiguous_in_the_words_find_uses(
+    tmp_path: Path, typed: str, said: str
+) -> None:
+    audit = _register(tmp_path)
+    lost = run(
+        "terminal",
+        "report-lost",
+        "12000002",
+        "--at",
+        typed,
+        "--operator",
+        "li",
+        "--audit",
+        audit,
+        cwd=tmp_path,
+    )
+    assert lost.returncode == 2, lost.stdout + lost.stderr
+    assert said in lost.stderr, lost.stderr
+    assert "reference date" not in lost.stderr and "+00:00" not in lost.stderr

@@ -60,16 +60,68 @@ def _open(audit: Path, *, create: bool) -> Terminals:
         fail(exc)
 
 
-def _time(text: str | None, tz: str, what: str, dayfirst: bool | None) -> dt.datetime | None:
-    """A typed time; a numeric day/month in the order ``--dayfirst/--monthfirst`` or ``--tz``'s territory gives."""
-    from receiptkit.timeparse import parse_typed_time
+def _time(
+    text: str | None, tz: str, what: str, dayfirst: bool | None, *, time_of_day: bool = False
+) -> dt.datetime | None:
+    """A typed time, read as ``find --time`` reads it (:func:`~receiptkit.timeparse.parse_time_window`, now as
+    the reference: ``昨天下午2点``, ``11月18日上午8点11``, ``11月18日 08:11``, ``2026-11-18 14:00``), a numeric
+    day/month in the order ``--dayfirst/--monthfirst`` or ``--tz``'s territory gives.
+
+    A time said as a window (an hour ``下午2点`` is 14:00-15:00, ``左右``, a period, a range) stands for its
+    **start**: a cutoff is the earliest moment the loss (replacement) may have happened, so nothing in the window
+    is vouched for. ``time_of_day``: a day alone is refused (a cutoff needs a time; the day's start is written
+    ``00:00``). Refused as ``find`` refuses: a spoken hour 1-11 without 上午/下午, a time later than now.
+    """
+    from receiptkit.timeparse import parse_time_window
 
     if text is None:
         return None
+    now = pd_now(tz)
     try:
-        return parse_typed_time(text, tz, dayfirst=dayfirst).ts.to_pydatetime()
+        window = parse_time_window(text, tz, ref=now.date(), dayfirst=dayfirst)
     except ReceiptkitError as exc:
         raise with_order_flags(ReceiptkitError(exc.reason, column=what, value=text)) from None
+    if window.start > now:
+        raise ReceiptkitError(
+            f"{text} is read as {window.start:%Y-%m-%d %H:%M} {tz}, later than now ({now:%Y-%m-%d %H:%M}): give a "
+            "time that has passed (the year, or 上午/下午, may be wrong)",
+            column=what,
+            value=text,
+        )
+    if time_of_day and window.precision == "day":
+        raise ReceiptkitError(
+            f'{text} is a day, not a time: say when, e.g. "{window.start:%Y-%m-%d} 14:00" or "昨天下午2点" '
+            f'(the day\'s start is "{window.start:%Y-%m-%d} 00:00"): nothing after the time is vouched for',
+            column=what,
+            value=text,
+        )
+    return window.start.to_pydatetime()
+
+
+def pd_now(tz: str) -> pd.Timestamp:
+    """Now, in ``tz`` (the reference of a typed time: its day, its year, and nothing after it)."""
+    import pandas as pd
+
+    return pd.Timestamp.now(tz=tz)
+
+
+def _as_typed(text: str, tz: str, dayfirst: bool | None) -> str:
+    """How a typed time was read, in the shop's zone: ``2026-11-18 14:00 Asia/Shanghai``, and, when the text
+    names a window, ``(下午2点: 14:00-15:00, from its start)``."""
+    from receiptkit.timeparse import parse_time_window
+
+    window = parse_time_window(text, tz, ref=pd_now(tz).date(), dayfirst=dayfirst)
+    said = f"{window.start:%Y-%m-%d %H:%M} {tz}"
+    if window.end is not None:
+        end = (
+            f"{window.end:%H:%M}"
+            if window.end.date() == window.start.date()
+            else f"{window.end:%Y-%m-%d %H:%M}"
+        )
+        said += f" (as typed: {text}, {window.start:%H:%M}-{end}: from its start)"
+    elif text.strip() != f"{window.start:%Y-%m-%d %H:%M}":
+        said += f" (as typed: {text})"
+    return said
 
 
 def _tampered(exc: AuditError) -> NoReturn:
@@ -165,7 +217,13 @@ def add_cmd(
 @terminal_app.command("report-lost")
 def report_lost_cmd(
     terminal_id: Annotated[str, typer.Argument(help="The terminal that was lost, stolen or broken.")],
-    at: Annotated[str, typer.Option(help='When it was lost, e.g. "2026-11-20 14:00".')],
+    at: Annotated[
+        str,
+        typer.Option(
+            help='When it was lost, read as find --time reads it: "2026-11-20 14:00", "昨天下午2点", '
+            '"11月18日上午8点11"; an hour or a window counts from its start.'
+        ),
+    ],
     operator: OperatorOption,
     note: Annotated[str | None, typer.Option(help="What happened.")] = None,
     audit: AuditOption = DEFAULT_AUDIT,
@@ -176,9 +234,10 @@ def report_lost_cmd(
     register = _open(audit, create=False)
     with _register_errors():
         entry = register.report_lost(
-            terminal_id, at=_time(at, tz, "--at", dayfirst), operator=operator, note=note
+            terminal_id, at=_time(at, tz, "--at", dayfirst, time_of_day=True), operator=operator, note=note
         )
-    _say(entry, f"reported lost since {entry.cutoff_at.isoformat() if entry.cutoff_at else at}")
+    _say(entry, f"reported lost since {_as_typed(at, tz, dayfirst)}")
+    console.print("nothing done with it after that time is vouched for", highlight=False, soft_wrap=True)
 
 
 @terminal_app.command("replace")
@@ -201,7 +260,7 @@ def replace_cmd(
             terminal_id,
             by=by,
             operator=operator,
-            at=_time(at, tz, "--at", dayfirst),
+            at=_time(at, tz, "--at", dayfirst, time_of_day=True),
             note=note,
             model=model,
             serial_no=serial,
