@@ -540,6 +540,25 @@ def _same_number(column: pd.Series, value: str) -> pd.Series:
     return (text.str.upper() == wanted.upper()).fillna(False).astype(bool)
 
 
+def did_you_mean(typed: str, known: Iterable[str], *, limit: int = 3) -> str:
+    """``"; did you mean T00001111?"`` (or ``one of A, B?``): the ids in ``known`` one typing slip from ``typed``
+    (one character left out, added, changed or two swapped; two for ids of more than 8 characters), closest first;
+    ``""`` when none is. Only ids are named, and only as a question: nothing is chosen for the clerk, who checks the
+    id against the slip or proof (a near id is another transaction, maybe another customer's)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    typed = str(typed).strip()
+    if not typed:
+        return ""
+    reach = 1 if len(typed) <= 8 else 2
+    near = process.extract(typed, list(known), scorer=OSA.distance, score_cutoff=reach, limit=limit)
+    names = [str(name) for name, _score, _i in sorted(near, key=lambda n: (n[1], str(n[0]))) if name != typed]
+    if not names:
+        return ""
+    return f"; did you mean {names[0]}?" if len(names) == 1 else f"; did you mean one of {', '.join(names)}?"
+
+
 def lookup(
     journal: pd.DataFrame,
     *,
@@ -580,14 +599,27 @@ def lookup(
         hit = _same_number(journal[by], reference)
     where = f"{by} {reference}"
     if terminal_id:
-        hit &= (journal["terminal_id"].astype("string").str.strip() == str(terminal_id).strip()).fillna(False)
+        terminals = journal["terminal_id"].astype("string").str.strip()
+        on_terminal = (terminals == str(terminal_id).strip()).fillna(False)
+        if not on_terminal.any():  # a terminal id one digit short is not "no such trace number" (G14.3)
+            known = terminals.dropna().unique().tolist()
+            raise JournalError(
+                f"terminal {terminal_id} is not in the journal (it has {len(known)} terminal"
+                f"{'s' if len(known) != 1 else ''}){did_you_mean(str(terminal_id).strip(), known)}",
+                column="terminal_id",
+                value=str(terminal_id),
+            )
+        hit &= on_terminal
         where += f" on terminal {terminal_id}"
     if batch_no:
         hit &= _same_number(journal["batch_no"], str(batch_no))
         where += f" in batch {batch_no}"
     found = journal[hit.to_numpy(dtype=bool)]
     if found.empty:
-        raise JournalError(f"no transaction with {where} in the journal", column=by, value=reference)
+        hint = ""
+        if by == "txn_id":
+            hint = did_you_mean(reference, journal["txn_id"].astype("string").dropna().unique().tolist())
+        raise JournalError(f"no transaction with {where} in the journal{hint}", column=by, value=reference)
     if len(found) > 1:
         listed = ", ".join(
             f"{r['txn_id']} ({_value(r, 'ts')}, batch {_value(r, 'batch_no') or '?'})"
