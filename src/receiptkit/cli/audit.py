@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -14,6 +15,7 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     app,
     check_exports,
+    checked_zone,
     console,
     err_console,
     fail,
@@ -73,9 +75,22 @@ def _tampered(report: object, what: str = "audit log") -> None:
 def audit_list(
     audit: AuditOption = _DEFAULT,
     txn: Annotated[str | None, typer.Option(help="Only rows about this transaction.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Export to .csv or .xlsx instead of showing.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Export to .csv or .xlsx instead of showing (every column, times in UTC: for machines)."
+        ),
+    ] = None,
+    tz: Annotated[
+        str,
+        typer.Option(help="The zone the times are shown in (the shop's).", callback=checked_zone()),
+    ] = "Asia/Shanghai",
 ) -> None:
-    """Show the audit log, or export it to a spreadsheet (no chain: see `audit export` for backups)."""
+    """Show the audit log, or export it to a spreadsheet (no chain: see `audit export` for backups).
+
+    Times are shown in --tz to the second. On a console of 120 columns or more the rows are a table; narrower
+    (an 80-column terminal), or piped, each row is one or two short lines, so no id, time or rule is cut off.
+    """
     from receiptkit.audit import AuditLog
 
     try:
@@ -90,23 +105,57 @@ def audit_list(
     except ReceiptkitError as exc:
         fail(exc)
         return
-    table = Table(title=f"audit log {audit}")
-    columns = [
-        "seq",
-        "recorded_at",
-        "event_type",
-        "subject",
-        "status",
-        "how",
-        "rule",
-        "reprint_no",
-        "operator",
-    ]
-    for column in columns:
-        table.add_column(column)
-    for _, row in rows.iterrows():
-        table.add_row(*["" if pd_isna(row.get(c)) else escape(str(row.get(c))) for c in columns])
-    console.print(table)
+    shown = [_list_row(row, tz) for _, row in rows.iterrows()]
+    title = f"audit log {audit} ({len(shown)} rows; times in {tz})"
+    if console.is_terminal and console.width >= 120:
+        table = Table(title=escape(title))
+        columns = ("seq", "time", "event", "status", "subject", "reprint", "code", "how / rule", "operator")
+        for column in columns:
+            table.add_column(column, no_wrap=True)
+        for item in shown:
+            table.add_row(*(escape(item[c]) for c in columns))
+        console.print(table)
+        return
+    console.print(title, highlight=False, markup=False, soft_wrap=True)
+    for item in shown:
+        first = f"{item['seq']:>5} {item['time']} {item['event']} {item['status']} {item['subject']}".rstrip()
+        more = [
+            f"reprint {item['reprint']}" if item["reprint"] else "",
+            f"code {item['code']}" if item["code"] else "",
+            item["how / rule"],
+            f"by {item['operator']}" if item["operator"] else "",
+            item["error"],
+        ]
+        console.print(first, highlight=False, markup=False, soft_wrap=True)
+        rest = " · ".join(part for part in more if part)
+        if rest:
+            console.print(f"      {rest}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _list_row(row: pd.Series, tz: str) -> dict[str, str]:
+    """One audit row as ``audit list`` shows it: the time in ``tz`` to the second, empty cells as ""."""
+
+    def cell(name: str) -> str:
+        value = row.get(name)
+        return "" if pd_isna(value) else str(value)
+
+    when = row.get("recorded_at")
+    time = "" if pd_isna(when) else f"{pd.Timestamp(when).tz_convert(tz):%Y-%m-%d %H:%M:%S}"
+    number = cell("reprint_no")
+    how = cell("how")
+    rule = cell("rule")
+    return {
+        "seq": cell("seq"),
+        "time": time,
+        "event": cell("event_type"),
+        "status": cell("status"),
+        "subject": cell("subject"),
+        "reprint": number.removesuffix(".0"),
+        "code": cell("short_code"),
+        "how / rule": ", ".join(part for part in (how, f"rule {rule}" if rule else "") if part),
+        "operator": cell("operator"),
+        "error": cell("error"),
+    }
 
 
 @audit_app.command("verify")
