@@ -28,6 +28,7 @@ from receiptkit.cli.app import (
 from receiptkit.cli.clockmarks import CORRECTED_NOTE, CandidateClock, candidate_clocks, corrected_text
 from receiptkit.cli.sale_state import (
     after_loss_words,
+    conflict_words,
     mark_from_register,
     proof_state_words,
     register_cutoffs,
@@ -204,6 +205,9 @@ def find(
     voided = voided_words(log, verdict, tz) if status == "matched" else ""
     if voided:  # newcomer 20, H5: said as a refund is, so the clerk does not promise a duplicate
         console.print(f"[bold red]{escape(voided)}[/]", highlight=False, soft_wrap=True)
+    conflict = conflict_words(log, str(verdict["txn_id"]), tz) if status == "matched" else ""
+    if conflict:  # newcomer 20, H9: the other source's version of the sale, which the customer did not name
+        console.print(f"[bold red]{escape(conflict)}[/]", highlight=False, soft_wrap=True)
     if verdict["ask"]:
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
@@ -264,7 +268,8 @@ def find(
                 else ""
             )
             + (" (refused as it is: rule voided, above)" if voided else "")
-            + (" (refused as it is: rule after_loss, above)" if after_loss else ""),
+            + (" (refused as it is: rule after_loss, above)" if after_loss else "")
+            + (" (refused as it is: rule source_conflict, above)" if conflict else ""),
             highlight=False,
             soft_wrap=True,
         )

@@ -1,5 +1,5 @@
-"""What ``find`` says about the matched sale beyond the match: after its terminal's loss, voided, and what the
-customer's proof itself says became of the payment.
+"""What ``find`` says about the matched sale beyond the match: after its terminal's loss, voided, its sources
+disagreeing in a rebuilt journal, and what the customer's proof itself says became of the payment.
 
 Each line names the rule under which ``reprint`` refuses the sale as it is, so the ``reprint with:`` line can say
 "(refused as it is: rule ..., above)" (as for a refunded sale, :func:`receiptkit.cli.counter._refund_words`), and the
@@ -134,4 +134,39 @@ def proof_state_words(proof: pd.Series) -> str:
     return (
         f"the proof itself says the payment was {_PROOF_STATES[str(state)]} (payment_state {state}): "
         "a duplicate shows a payment; check what the journal shows became of it"
+    )
+
+
+def conflict_words(journal: pd.DataFrame, txn_id: str, tz: str) -> str:
+    """The ``CONFLICT:`` line for a matched sale of a rebuilt journal whose sources disagree (``merge_conflict``,
+    :func:`receiptkit.merge_journals`), naming every version kept; ``""`` when it has none.
+
+    Newcomer 20, H9: an acquirer's 1288.00 and a terminal's 128.80 for one RRN were both MATCHED 99.9 % to
+    whichever amount the customer named, with no word of the other; ``reprint`` refuses them (rule
+    ``source_conflict``).
+    """
+    import pandas as pd
+
+    from receiptkit.money import format_minor
+
+    if "merge_conflict" not in journal.columns:
+        return ""
+    mine = journal[journal["txn_id"].astype(str) == str(txn_id)]
+    if mine.empty or pd.isna(mine["merge_conflict"].iloc[0]):
+        return ""
+    conflict = str(mine["merge_conflict"].iloc[0])
+    versions = journal[journal["merge_conflict"].astype("string") == conflict]
+    said = []
+    for row in versions.itertuples():
+        source = getattr(row, "sources", None)
+        who = "" if source is None or pd.isna(source) else f"{source} says "
+        amount = f"{format_minor(int(row.amount_minor), str(row.currency))} {row.currency}"
+        said.append(
+            f"{who}{amount} at {pd.Timestamp(row.ts).tz_convert(tz):%Y-%m-%d %H:%M:%S} ({row.txn_id}, {row.status})"
+        )
+    return (
+        f"CONFLICT {conflict}: the sources of this rebuilt journal disagree on this sale: {'; '.join(said)}. Both "
+        "are kept apart; the customer's word cannot settle which is right. reprint refuses a duplicate (rule "
+        "source_conflict) until the sources are checked (the acquirer's settlement or the terminal's own "
+        "record); see MergedJournal.conflicts"
     )
