@@ -452,7 +452,7 @@ def test_public_key_and_the_log_find_the_reprint_without_the_secret(tmp_path) ->
     result = verify(attempt.code.qr_payload, public_key=public, audit=path)
     assert result.genuine and result.in_log
     # the state is read from rows whose keyed hashes need the secret to check: not given (clean room 11, F1)
-    assert result.status is None and "not checked" in result.reason
+    assert result.status is None and "unchecked" in result.reason
     outside = make_code(canonical_fields(journal_row(), 9, PRINTED_AT), KEY).qr_payload
     assert verify(outside, public_key=public, audit=path).in_log is False
 

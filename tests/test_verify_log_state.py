@@ -133,7 +133,7 @@ def test_the_public_key_path_does_not_give_a_state_it_cannot_check(logged) -> No
     public = load_key(KEY).public_key()
     answer = verify(codes["T0002/qr"], public_key=public, audit=path)
     assert answer.genuine and answer.in_log and answer.signature_ok
-    assert answer.status is None and "not checked" in answer.reason
+    assert answer.status is None and "unchecked" in answer.reason
 
 
 def test_cli_says_tampered_and_exits_1(logged) -> None:

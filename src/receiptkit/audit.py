@@ -1971,6 +1971,17 @@ class AuditLog:
         with self._read() as conn:
             return self._attempt_state(conn, int(attempt_id))[1]
 
+    def attempt_last_seq(self, attempt_id: int) -> int:
+        """The ``seq`` of the attempt's last row: the row its state rests on (its ``pending`` row when none follows).
+
+        A verifier compares it with the signed head: an attempt whose rows run past the head (an
+        ``unsigned_tail``) is not vouched for until the head is signed again.
+        """
+        with self._read() as conn:
+            self._attempt_state(conn, int(attempt_id))  # refuses an id that is not an attempt
+            last = self._last_row(conn, int(attempt_id))
+        return int(last.seq) if last is not None else int(attempt_id)
+
     def printed_how(self, attempt_id: int) -> tuple[str | None, str | None]:
         """How a printed attempt's printing was confirmed, and by whom: ``(how, operator)``.
 

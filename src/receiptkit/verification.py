@@ -505,7 +505,18 @@ class Verification:
     ``None`` (the state the log shows is not given) and ``reason`` names the
     problem; ``None`` when the log is intact or none was consulted. With only a
     public key the log's keyed chain cannot be checked, so ``status``,
-    ``printed_how`` and ``confirmed_by`` are ``None`` and ``reason`` says so.
+    ``printed_how`` and ``confirmed_by`` are ``None``; ``unchecked_status`` is then the state the log's
+    rows claim (``printed``, ``failed``, ``unconfirmed``, ...), read without checking them, and ``reason``
+    says so: a reprint the log holds as failed or unconfirmed is named, labelled unchecked, never left
+    unsaid (review 19, §5: it was dropped, so a slip from a failed job read as a finished duplicate).
+
+    Two states of the log are not called tampering (review 19, §6). ``unsigned_tail``: rows after the signed
+    head whose keyed hashes all check out (a writer stopped between writing and signing, or an older head was
+    put back). A reprint whose rows are all in the signed part is answered as usual, its ``reason`` noting
+    the unsigned rows; one with a row in the unsigned part is not genuine until the head is signed again
+    (``receiptkit audit head --resign``), ``log_problem`` ``unsigned_tail``. ``unkeyed``: a log with no keyed
+    chain (an older receiptkit's, or its chain version removed) vouches for nothing and is ``checked``
+    false, its ``reason`` naming ``receiptkit audit upgrade``.
     """
 
     genuine: bool
@@ -526,6 +537,7 @@ class Verification:
     confirmed_by: str | None = None
     log_problem: str | None = None
     log_problem_seq: int | None = None
+    unchecked_status: str | None = None
 
     def __bool__(self) -> bool:
         return self.genuine
@@ -898,35 +910,39 @@ def _verify_payload(
     status: str | None = None
     how: str | None = None
     by: str | None = None
+    last_seq: int | None = None
     if match is not None and secret is not None:  # what the log says of it: read before the chain is checked
         status = log.attempt_status(match.attempt_id)
         how, by = log.printed_how(match.attempt_id)
+        last_seq = log.attempt_last_seq(match.attempt_id)
+    note = ""
     if secret is not None:  # checked after the reads: the rows read were in the chain found intact
-        tampered = _log_not_intact(log, secret, short, claims)
+        tampered, note = _log_not_intact(log, secret, short, claims, last_seq)
         if tampered is not None:
             return tampered
     if match is None:
         return Verification(
             False,
-            "the code is valid but the audit log has no such reprint (leaked key or lost log rows?)",
+            "the code is valid but the audit log has no such reprint (leaked key or lost log rows?)" + note,
             short_code=short,
             in_log=False,
             **claims,
         )
-    if secret is None:  # the keyed chain needs the secret key: a state read from unchecked rows is not given
+    if secret is None:  # the keyed chain needs the secret key: the state its rows claim is said, unchecked
+        claimed = log.attempt_status(match.attempt_id)
         return Verification(
             True,
-            f"{words}, and the audit log holds this reprint (its state there is not checked: checking the log "
-            "needs the merchant's secret key)",
+            f"{words}, and the audit log holds this reprint" + _unchecked_state_words(claimed),
             short_code=short,
             in_log=True,
             attempt_id=match.attempt_id,
             slip_tz=match.slip_tz,
+            unchecked_status=claimed,
             **claims,
         )
     return Verification(
         True,
-        f"{words}, and the audit log holds this reprint" + _confirmed_words(by),
+        f"{words}, and the audit log holds this reprint" + _confirmed_words(by) + note,
         short_code=short,
         in_log=True,
         status=status,
@@ -948,19 +964,94 @@ def _confirmed_words(operator: str | None) -> str:
     )
 
 
+_UNCHECKED_NOT_PRINTED = {
+    "unconfirmed": "it was sent but the printer did not confirm it",
+    "failed": "the printer or an output failed",
+    "pending": "it was started and never finished",
+    "retry": "a retry was started and never finished",
+}
+
+
+def _unchecked_state_words(claimed: str) -> str:
+    """What ``reason`` says of the state the log's rows claim when only a public key was given (unchecked)."""
+    unchecked = "unchecked: checking the log's rows needs the merchant's secret key"
+    if claimed == "printed":
+        return f" (the log says printed; {unchecked})"
+    what = _UNCHECKED_NOT_PRINTED.get(claimed, "it was not finished")
+    return (
+        f"; but the log says this reprint is {claimed.upper()}, not printed ({what}; {unchecked}): the paper "
+        "may be incomplete or not a finished duplicate: ask the merchant, who can check it "
+        "(`receiptkit verify CODE` with the key, `receiptkit audit pending`)"
+    )
+
+
 def _log_not_intact(
-    log: AuditLog, secret: SecretKey, short: str, claims: Mapping[str, Any]
-) -> Verification | None:
-    """The answer when the log is not intact (checked as ``audit verify`` checks it); ``None`` when it is.
+    log: AuditLog, secret: SecretKey, short: str, claims: Mapping[str, Any], last_seq: int | None = None
+) -> tuple[Verification | None, str]:
+    """The answer when the log is not intact (checked as ``audit verify`` checks it, without the terminal
+    register), or ``None`` and a note to add to the answer's reason (``""`` when the log is intact).
 
     Every row the answer would rest on (the fields row, the rows that give the reprint's state, the rows
     after them up to the signed head) must be in an intact chain: an edited state row, a deleted one or one
-    cut off the end would otherwise give a state nobody checked (clean room 11, F1).
+    cut off the end would otherwise give a state nobody checked (clean room 11, F1). ``last_seq``: the last
+    row of the reprint the answer is about (``None``: no reprint found). Rows after the signed head whose
+    keyed hashes all check out (``unsigned_tail``: a writer stopped before signing) are not tampering: a
+    reprint before them is answered (with a note), one among them is not genuine until the head is signed
+    again (review 19, §6).
     """
     report = log.verify(key=secret)
     if report.ok:
-        return None
+        return None, ""
     where = f" at row {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+    if report.problem == "unsigned_tail" and report.checked and report.first_bad_seq is not None:
+        first = report.first_bad_seq
+        last = report.head.seq if report.head is not None else None
+        span = f"rows {first}..{last}" if last is not None and last != first else f"row {first}"
+        unsigned = (
+            f"the audit log's {span} after its signed head are not signed (a writer stopped between writing "
+            "and signing, e.g. a crash or a power cut; or an older head was put back); every row's keyed hash "
+            "checks out, so this is not tampering as far as the key shows"
+        )
+        resign = (
+            "check those rows (`receiptkit audit list`), then sign them with the key: `receiptkit audit head "
+            "--resign --operator NAME --reason TEXT` (docs/reprint.md)"
+        )
+        if last_seq is None or last_seq < first:
+            return None, f"; note: {unsigned}: this answer rests on signed rows only; {resign}"
+        reason = (
+            f"not signed: this reprint's row {last_seq} is among the rows not signed yet: {unsigned}, but the "
+            f"reprint is not vouched for until the head is signed again: {resign}, then verify again"
+        )
+        return (
+            Verification(
+                False,
+                reason,
+                short_code=short,
+                log_problem=report.problem,
+                log_problem_seq=first,
+                **claims,
+            ),
+            "",
+        )
+    if report.problem == "unkeyed":  # nothing in it can be checked with any key: not shown tampered either
+        reason = (
+            f"the audit log has no keyed chain ({report.message}): nothing in it can be checked with the key, so "
+            "it cannot vouch for this reprint or its state; an older receiptkit's log is made checkable with "
+            "the key by `receiptkit audit upgrade --operator NAME` (docs/reprint.md), then verify again; a log "
+            "that was keyed and lost its chain version was tampered with"
+        )
+        return (
+            Verification(
+                False,
+                reason,
+                short_code=short,
+                checked=False,
+                log_problem=report.problem,
+                log_problem_seq=report.first_bad_seq,
+                **claims,
+            ),
+            "",
+        )
     if not report.checked:  # a key mix-up is not tampering: nothing can be said with this key
         reason = (
             f"the audit log cannot be checked with this key ({report.problem}: {report.message}): it cannot vouch "
@@ -971,14 +1062,17 @@ def _log_not_intact(
             f"the audit log was tampered with: {report.problem}{where}: {report.message}; it cannot vouch for "
             "this reprint or its state (`receiptkit audit verify` shows the same)"
         )
-    return Verification(
-        False,
-        reason,
-        short_code=short,
-        checked=report.checked,
-        log_problem=report.problem,
-        log_problem_seq=report.first_bad_seq,
-        **claims,
+    return (
+        Verification(
+            False,
+            reason,
+            short_code=short,
+            checked=report.checked,
+            log_problem=report.problem,
+            log_problem_seq=report.first_bad_seq,
+            **claims,
+        ),
+        "",
     )
 
 
@@ -1003,17 +1097,23 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
     status: str | None = None
     how: str | None = None
     by: str | None = None
+    last_seq: int | None = None
     if match is not None:
         status = log.attempt_status(match.attempt_id)
         how, by = log.printed_how(match.attempt_id)
-    tampered = _log_not_intact(log, secret, short, {} if match is None else _claims(match.fields))
+        last_seq = log.attempt_last_seq(match.attempt_id)
+    elif found:  # the rows the "fields do not match" answer rests on
+        last_seq = max(log.attempt_last_seq(a.attempt_id) for a in found)
+    claims = {} if match is None else _claims(match.fields)
+    tampered, note = _log_not_intact(log, secret, short, claims, last_seq)
     if tampered is not None:
         return tampered
     if not found:
         return Verification(  # a typo reads as a forgery: say to check the typing before calling it one
             False,
             "no reprint in the audit log carries this code; check that it was typed as printed after "
-            "校验码(VERIFY) on the slip (or scan its QR code): a code the log does not hold is not genuine",
+            "校验码(VERIFY) on the slip (or scan its QR code): a code the log does not hold is not genuine"
+            + note,
             short_code=short,
             in_log=False,
         )
@@ -1021,7 +1121,8 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
         return Verification(
             True,
             "the audit log holds this code and it matches the recorded fields and the key"
-            + _confirmed_words(by),
+            + _confirmed_words(by)
+            + note,
             short_code=short,
             in_log=True,
             status=status,
@@ -1033,7 +1134,8 @@ def _verify_short(short: str, secret: SecretKey, log: AuditLog) -> Verification:
         )
     return Verification(
         False,
-        "the audit log holds this code but its fields do not match it with this key (wrong key or edited log)",
+        "the audit log holds this code but its fields do not match it with this key (wrong key or edited log)"
+        + note,
         short_code=short,
         in_log=True,
         **_claims(found[0].fields),

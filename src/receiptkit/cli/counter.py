@@ -1320,11 +1320,15 @@ def verify_cmd(
     except ReceiptkitError as exc:
         fail(exc, public_key=True)
         return
-    # a log that is not intact vouches for nothing: TAMPERED, as `audit verify` says (exit 1), never GENUINE
-    tampered = answer.log_problem is not None and answer.checked
+    # a log that is not intact vouches for nothing: TAMPERED, as `audit verify` says (exit 1), never GENUINE;
+    # rows a writer left unsigned (a crash before signing) are NOT SIGNED: re-signed with the key, not tampering
+    unsigned = answer.log_problem == "unsigned_tail"
+    tampered = answer.log_problem is not None and answer.checked and not unsigned
     verdict = (
         "GENUINE"
         if answer.genuine
+        else "NOT SIGNED"
+        if unsigned
         else "TAMPERED"
         if tampered
         else "NOT GENUINE"
@@ -1358,6 +1362,17 @@ def verify_cmd(
             f"the audit log holds this reprint as {answer.status.upper()}, not printed: "
             + _NOT_PRINTED.get(answer.status, "it was not finished")
             + "; the paper may be incomplete (`receiptkit audit pending` lists it)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    claimed = answer.unchecked_status  # only a public key: what the log's rows say, unchecked (review 19, §5)
+    if answer.genuine and claimed is not None and claimed != "printed":
+        console.print(
+            f"the audit log (UNCHECKED: its rows need the merchant's secret key to check) says this reprint is "
+            f"{claimed.upper()}, not printed: "
+            + _NOT_PRINTED.get(claimed, "it was not finished")
+            + "; the paper may be incomplete or not a finished duplicate: ask the merchant to check it "
+            "(`receiptkit verify CODE` with the key)",
             highlight=False,
             soft_wrap=True,
         )
