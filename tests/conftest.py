@@ -51,3 +51,22 @@ def fake_printer():
     yield start
     for printer in started:
         printer.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of the tests' own on 127.0.0.1 (tests/_postgres.py); its base URL, no database.
+
+    Skipped, saying so, only when the server program is absent (CI installs ``postgresql``).
+    """
+    import _postgres
+
+    yield from _postgres.server()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new, empty database on the tests' PostgreSQL server for one test: its SQLAlchemy URL."""
+    import _postgres
+
+    return _postgres.database(postgres_server)

@@ -10,16 +10,9 @@ tests are skipped, saying so.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import json
 import multiprocessing
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,93 +28,16 @@ KEY = bytes(range(32))
 SHA = "d" * 64
 
 
-def _server_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found and shutil.which("pg_ctl"):
-        return Path(found).resolve().parent
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
-    )
-    return Path(versions[-1]).parent if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """A PostgreSQL server of our own in a temporary folder; yields its base URL (no database)."""
-    bindir = _server_bin()
-    if bindir is None:
-        pytest.skip(
-            "no PostgreSQL server binary: initdb/pg_ctl not on PATH nor in /usr/lib/postgresql/*/bin "
-            "(apt-get install postgresql)"
-        )
-    folder = Path(tempfile.mkdtemp(prefix="rk-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root: run the server as nobody
-        import pwd
-
-        nobody = pwd.getpwnam("nobody")
-        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
-        prefix = ["runuser", "-u", "nobody", "--"]
-    data, port = folder / "data", _free_port()
-    ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
-    subprocess.run(
-        [
-            *prefix,
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "rk",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-        ],
-        check=True,
-        capture_output=True,
-        cwd=folder,
-        timeout=120,
-    )
-    subprocess.run(
-        [
-            *ctl,
-            "-l",
-            str(folder / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-h 127.0.0.1 -p {port} -k {folder}",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-        cwd=folder,
-        timeout=120,
-    )
-    try:
-        yield f"postgresql+psycopg://rk@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*ctl, "-m", "fast", "-w", "stop"], capture_output=True, cwd=folder, timeout=120)
-        shutil.rmtree(folder, ignore_errors=True)
+def server(postgres_server: str) -> str:
+    """The tests' own PostgreSQL server (tests/_postgres.py); its base URL (no database)."""
+    return postgres_server
 
 
 @pytest.fixture
-def url(server: str) -> Iterator[str]:
+def url(postgres_url: str) -> str:
     """A new database on the server for one test."""
-    name = f"rk_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    yield f"{server}/{name}"
+    return postgres_url
 
 
 def _row(txn_id: str = "T0001") -> dict[str, object]:

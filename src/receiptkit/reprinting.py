@@ -1511,6 +1511,7 @@ def audit_files(audit: AuditLog | str | os.PathLike[str] | None) -> dict[str, Pa
             if (
                 url is not None
                 and url.get_backend_name() == "sqlite"
+                and not url.host  # sqlite://NAME: refused when opened (NAME is read as a host)
                 and url.database not in (None, "", ":memory:")
             ):
                 log_file = Path(str(url.database)).expanduser()

@@ -347,8 +347,56 @@ def with_command_words(exc: Exception) -> Exception:
     return type(exc)(reason, file=exc.file, row=exc.row, column=exc.column, value=exc.value)
 
 
+AUDIT_FORMS = "a SQLite file, or a SQLAlchemy URL: sqlite:///FILE, postgresql+psycopg://USER@HOST/DB"
+"""What every ``--audit`` option takes (:func:`audit_option`)."""
+
+
+def parse_audit(value: str | None) -> str | None:
+    """An ``--audit`` value as the library takes it: a path or a URL, kept as typed (never a ``Path``).
+
+    One parser for every command's ``--audit``. A ``Path`` option collapsed ``sqlite:///x`` into ``sqlite:/x``
+    (pathlib merges slashes), so ``reprint``, ``find``, ``close-terminal`` and ``terminal ...`` looked for a
+    folder named ``sqlite:`` (review 19). A URL written with one slash (``sqlite:/x``, ``postgresql:/db``) is
+    refused here, naming the form that works, rather than read as a file in a folder named ``sqlite:``.
+    """
+    if value is None:
+        return None
+    import re
+
+    text = value.strip()
+    if not text:
+        fail(ReceiptkitError(f"--audit is empty: give {AUDIT_FORMS}"))
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]+):/(?!/)", text)
+    if scheme:
+        fail(
+            ReceiptkitError(
+                f"--audit {value!r} is neither a file nor a URL: a URL has two slashes after its scheme "
+                f"({scheme.group(1)}://...; a SQLite file is sqlite:///FILE); a file in a folder named "
+                f"{scheme.group(1)}: is written ./{text}"
+            )
+        )
+    return text
+
+
+def audit_option(help: str, *names: str) -> Any:
+    """The ``typer.Option`` of every command's ``--audit``: :data:`AUDIT_FORMS`, read by :func:`parse_audit`.
+
+    Annotate the parameter ``str`` (or ``str | None``): a path or a URL, as the library's ``audit=`` takes it.
+    """
+    return typer.Option(*names, help=f"{help} ({AUDIT_FORMS}).", callback=parse_audit)
+
+
+def audit_file(audit: str | Path | None) -> Path | None:
+    """The SQLite file an ``--audit`` value names (a path, or a ``sqlite:///FILE`` URL); ``None`` for a server."""
+    from receiptkit.reprinting import audit_files
+
+    if audit is None:
+        return None
+    return audit_files(str(audit)).get("the audit log")
+
+
 def check_audit_log(
-    audit: Path, new_audit_log: bool, *, why: str, first: str, journal: Path | None = None
+    audit: str, new_audit_log: bool, *, why: str, first: str, journal: Path | None = None
 ) -> None:
     """Refuse, before anything is read or written, an ``--audit`` file that does not exist unless
     ``--new-audit-log``; name a log found nearby (the default one in this folder, or one beside the journal).
@@ -360,17 +408,18 @@ def check_audit_log(
     """
     from receiptkit.reprinting import DEFAULT_AUDIT, _same_file
 
-    if new_audit_log or "://" in str(audit) or ":/" in str(audit) or audit.exists():
+    file = audit_file(audit)
+    if new_audit_log or file is None or file.exists():  # a server's log is checked when it is opened
         return
     nearby = []
     here = Path(DEFAULT_AUDIT)
-    if here.is_file() and not _same_file(here, audit):
+    if here.is_file() and not _same_file(here, file):
         nearby.append(f"an audit log exists at {DEFAULT_AUDIT} (the default, in this folder)")
     beside = None if journal is None else journal.parent / DEFAULT_AUDIT
     if (
         beside is not None
         and beside.is_file()
-        and not _same_file(beside, audit)
+        and not _same_file(beside, file)
         and not _same_file(beside, here)
     ):
         nearby.append(f"an audit log exists beside the journal: {beside}")
@@ -380,7 +429,7 @@ def check_audit_log(
     )
 
 
-def started_log_note(audit: Path, later: str) -> None:
+def started_log_note(audit: str, later: str) -> None:
     """The note a command given ``--new-audit-log`` prints when it started the log."""
     err_console.print(
         f"note: started a new audit log at {escape(str(audit))} (--new-audit-log); keep it: {later}",
@@ -483,8 +532,8 @@ def check_exports(
     from receiptkit.reprinting import _key_files, audit_files, check_outputs
 
     protected: dict[str, Path | None] = dict(inputs)
-    if audit is not None and "://" not in str(audit) and ":/" not in str(audit):  # a database URL: no file
-        for what, path in audit_files(Path(str(audit))).items():
+    if audit is not None:  # a server's log has no file here; a sqlite:/// URL names its file
+        for what, path in audit_files(str(audit)).items():
             protected[f"{what} (--audit)" if what == "the audit log" else what] = path
     protected.update(_key_files(None))
     check_outputs(outputs, protected, overwrite=overwrite, hint=hint)

@@ -14,6 +14,7 @@ from rich.table import Table
 from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     app,
+    audit_option,
     check_exports,
     checked_zone,
     console,
@@ -28,9 +29,7 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 app.add_typer(audit_app, name="audit")
 
 _DEFAULT = "receiptkit-audit.sqlite"
-AuditOption = Annotated[
-    str, typer.Option(help="The audit log: a SQLite file or a SQLAlchemy URL (postgresql+psycopg://...).")
-]
+AuditOption = Annotated[str, audit_option("The audit log")]
 HeadOption = Annotated[
     Path | None,
     typer.Option(
@@ -243,9 +242,7 @@ def audit_verify(
 
 @audit_app.command("pending")
 def audit_pending(
-    audit: Annotated[Path, typer.Option(help="The audit log (SQLite file).")] = Path(
-        "receiptkit-audit.sqlite"
-    ),
+    audit: AuditOption = _DEFAULT,
     txn: Annotated[str | None, typer.Option(help="Only reprints of this transaction.")] = None,
 ) -> None:
     """List reprints not confirmed as printed: unconfirmed, failed, or still pending.
@@ -267,7 +264,7 @@ def audit_pending(
         "retry": "retry in progress, or its process died",
     }
     try:
-        log = AuditLog(str(audit), create=False)
+        log = AuditLog(audit, create=False)
         attempts = log.unfinished(txn_id=txn)
     except ReceiptkitError as exc:
         fail(exc)

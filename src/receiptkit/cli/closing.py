@@ -13,6 +13,8 @@ from rich.table import Table
 from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     app,
+    audit_file,
+    audit_option,
     check_audit_log,
     checked_zone,
     console,
@@ -22,7 +24,7 @@ from receiptkit.cli.app import (
 )
 from receiptkit.errors import ReceiptkitError
 
-_AUDIT = Path("receiptkit-audit.sqlite")
+_AUDIT = "receiptkit-audit.sqlite"
 
 
 @app.command("close-terminal")
@@ -45,10 +47,7 @@ def close_terminal_cmd(
     reason: Annotated[str | None, typer.Option(help="Why a forced closing is done (audit log).")] = None,
     operator: Annotated[str | None, typer.Option(help="Who closes (default: the OS user).")] = None,
     audit: Annotated[
-        Path,
-        typer.Option(
-            help="The audit log (SQLite file) holding the register; it must exist unless --new-audit-log."
-        ),
+        str, audit_option("The audit log holding the register; it must exist unless --new-audit-log")
     ] = _AUDIT,
     new_audit_log: Annotated[
         bool,
@@ -79,7 +78,8 @@ def close_terminal_cmd(
     from receiptkit.readers.settlement import read_settlement
     from receiptkit.terminals.closing import ClosingRefused, close_terminal
 
-    new_log = new_audit_log and not audit.exists()
+    file = audit_file(audit)  # None on a server: its log is checked when it is opened
+    new_log = new_audit_log and file is not None and not file.exists()
     try:
         if force and not (reason or "").strip():
             raise typer.BadParameter("--force needs --reason")
@@ -136,7 +136,7 @@ def close_terminal_cmd(
     except (ReceiptkitError, ValueError, TypeError) as exc:
         fail(exc, key_file=True)
         return
-    if new_log and audit.exists():
+    if new_log and file is not None and file.exists():
         started_log_note(audit, "it holds the closing and the register; every later command needs it")
     console.print(
         f"closing pack for terminal {pack.terminal_id} written to {pack.folder}: {len(pack.files)} files "
@@ -182,10 +182,7 @@ def verify_pack_cmd(
         Path | None, typer.Option(help="Merchant key file (default: RECEIPTKIT_KEY / RECEIPTKIT_KEY_FILE).")
     ] = None,
     audit: Annotated[
-        str | None,
-        typer.Option(
-            help="Also check that this audit log (file or URL) still extends the pack's signed head."
-        ),
+        str | None, audit_option("Also check that this audit log still extends the pack's signed head")
     ] = None,
 ) -> None:
     """Tell whether a closing pack is intact; exit 1 and name what changed, went missing or was added.

@@ -18,6 +18,8 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    audit_file,
+    audit_option,
     check_audit_log,
     checked_zone,
     console,
@@ -108,11 +110,11 @@ def find(
         bool, typer.Option("--use-learned/--no-learned", help="Use what reconcile learned about the journal.")
     ] = True,
     audit: Annotated[
-        Path | None,
-        typer.Option(
-            help="Audit log: its terminal register declares merchant aliases, and the duplicates already "
+        str | None,
+        audit_option(
+            "Audit log: its terminal register declares merchant aliases, and the duplicates already "
             "printed of the transaction found are shown (default: receiptkit-audit.sqlite when it exists, "
-            "as `reprint` uses it)."
+            "as `reprint` uses it)"
         ),
     ] = None,
     cache: Annotated[
@@ -139,7 +141,7 @@ def find(
     if (
         audit is None and Path(DEFAULT_AUDIT).is_file()
     ):  # as `reprint` reads it: the same aliases, the same verdict
-        audit = Path(DEFAULT_AUDIT)
+        audit = DEFAULT_AUDIT
     evidence = _Evidence(
         amount,
         time,
@@ -328,9 +330,7 @@ def _refund_words(refund: Mapping[str, Any]) -> str:
     return f"PARTLY REFUNDED: {refund['text']}. A duplicate says so on the slip (PARTLY REFUNDED 部分退款)"
 
 
-def _earlier_duplicates_note(
-    audit: Path, txn_id: str, proof: pd.Series, zone: str | None
-) -> tuple[str, bool]:
+def _earlier_duplicates_note(audit: str, txn_id: str, proof: pd.Series, zone: str | None) -> tuple[str, bool]:
     """The duplicates of ``txn_id`` the audit log shows printed, in a line for the clerk (``""``: none), and
     whether one came from this same proof (``reprint`` refuses it: rule ``same_proof``).
 
@@ -820,8 +820,8 @@ def reprint_cmd(
         bool, typer.Option(help="Replace an existing --pdf/--png file (never an input or the audit log).")
     ] = False,
     audit: Annotated[
-        Path, typer.Option(help="The audit log (SQLite file); it must exist unless --new-audit-log.")
-    ] = Path("receiptkit-audit.sqlite"),
+        str, audit_option("The audit log; it must exist unless --new-audit-log")
+    ] = "receiptkit-audit.sqlite",
     new_audit_log: Annotated[
         bool,
         typer.Option(
@@ -949,7 +949,7 @@ def reprint_cmd(
             # as `find` matched it: the kept clock offsets and aliases, and the aliases of --audit's register
             from receiptkit.cli.reconcile import learned_for
 
-            kept, aliases, _ = learned_for(journal, learned, use_learned, audit if audit.is_file() else None)
+            kept, aliases, _ = learned_for(journal, learned, use_learned, _readable(audit))
             if kept and use_learned and kept.rows_unrecorded():  # find said it on its note line; reprint too
                 from receiptkit.cli.reconcile import journal_changed_since
 
@@ -972,7 +972,8 @@ def reprint_cmd(
             item = lookup(log, rrn=rrn)
         else:
             item = lookup(log, txn_id=txn_id)
-        new_log = "://" not in str(audit) and ":/" not in str(audit) and not audit.exists()
+        file = audit_file(audit)  # None on a server: its log is checked when it is opened
+        new_log = file is not None and not file.exists()
         try:
             record = rk.reprint(
                 item,
@@ -983,7 +984,7 @@ def reprint_cmd(
                 pdf=pdf,
                 png=png,
                 proof=proof_row,
-                audit=str(audit),
+                audit=audit,
                 override=override or (),
                 policy=reprint_policy(cap=cap, printer_timeout=printer_timeout, require_proof=require_proof),
                 printer_profile=profile,
@@ -992,7 +993,7 @@ def reprint_cmd(
             )
         finally:
             if (
-                new_log and audit.exists()
+                new_log and file is not None and file.exists()
             ):  # only with --new-audit-log (_check_audit_log): said, for the record
                 err_console.print(
                     f"note: started a new audit log at {escape(str(audit))} (--new-audit-log); keep it: every "
@@ -1075,7 +1076,13 @@ def reprint_cmd(
             console.print(f"signed; public key {record.key_fingerprint}", highlight=False, soft_wrap=True)
 
 
-def _check_audit_log(audit: Path, journal: Path, new_audit_log: bool) -> None:
+def _readable(audit: str) -> str | None:
+    """``--audit`` when there is a log to read its register from: a file that exists, or a server's URL."""
+    file = audit_file(audit)
+    return audit if file is None or file.is_file() else None
+
+
+def _check_audit_log(audit: str, journal: Path, new_audit_log: bool) -> None:
     """Refuse a ``--audit`` file that does not exist unless ``--new-audit-log``, naming a log found nearby.
 
     Newcomer 18, F1: a mistyped ``--audit audti.sqlite``, or the README's command run from another folder,
@@ -1099,7 +1106,7 @@ def _check_outputs(
     pdf: Path | None,
     png: Path | None,
     printer: PrinterAddress | None,
-    audit: Path,
+    audit: str,
     learned: Path | None,
     proof_file: Path | None,
     screenshot: Path | None,
@@ -1135,9 +1142,8 @@ def _check_outputs(
             Path(printer.path) if printer is not None and printer.kind == "config" and printer.path else None
         ),
     }
-    if "://" not in str(audit) and ":/" not in str(audit):  # a database URL has no file here
-        for what, path in audit_files(audit).items():
-            protected[f"{what} (--audit)" if what == "the audit log" else what] = path
+    for what, path in audit_files(audit).items():  # a server's log has no file here
+        protected[f"{what} (--audit)" if what == "the audit log" else what] = path
     protected.update(_key_files(None))
     check_outputs(outputs, protected, overwrite=overwrite, may_exist=may_exist)
     _check_suffixes(pdf=pdf, png=png)
@@ -1264,10 +1270,9 @@ def _proof_choice(
 def verify_cmd(
     code: Annotated[str, typer.Argument(help="The short code or the QR payload printed on the duplicate.")],
     audit: Annotated[
-        Path | None,
-        typer.Option(
-            help="The audit log (SQLite file); default receiptkit-audit.sqlite when it exists "
-            "(with --public-key: only when given)."
+        str | None,
+        audit_option(
+            "The audit log; default receiptkit-audit.sqlite when it exists (with --public-key: only when given)"
         ),
     ] = None,
     public_key: Annotated[
@@ -1296,7 +1301,7 @@ def verify_cmd(
     import receiptkit as rk
 
     if audit is None and public_key is None and Path("receiptkit-audit.sqlite").exists():
-        audit = Path("receiptkit-audit.sqlite")
+        audit = "receiptkit-audit.sqlite"
     from receiptkit.verification import load_key, normalise_short_code
 
     if audit is None and public_key is None and normalise_short_code(code) is not None:
@@ -1314,7 +1319,7 @@ def verify_cmd(
     try:
         answer = rk.verify(
             code,
-            audit=str(audit) if audit is not None else None,
+            audit=audit,
             public_key=public_key,
         )
     except ReceiptkitError as exc:

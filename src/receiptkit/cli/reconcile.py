@@ -28,6 +28,8 @@ from rich.table import Table
 from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     app,
+    audit_file,
+    audit_option,
     check_exports,
     checked_zone,
     console,
@@ -49,7 +51,7 @@ __all__ = ["learned_for", "parse_fx", "read_proof_file", "read_proof_files"]
 
 
 def learned_for(
-    journal: Path, learned: Path | None, use: bool, audit: Path | None, *, stale_note: bool = True
+    journal: Path, learned: Path | None, use: bool, audit: str | None, *, stale_note: bool = True
 ) -> tuple[Learned, dict[str, list[str]], str]:
     """What earlier runs learned about ``journal`` and the register's declared aliases, with a note.
 
@@ -65,11 +67,12 @@ def learned_for(
         raise ReceiptkitError("no such learned file", file=str(learned))
     kept = rk.load_learned(learned or rk.learned_path(journal)) if use else rk.Learned()
     aliases: dict[str, list[str]] = {}
+    file = audit_file(audit)  # None on a server: AuditLog refuses a database without the log
     if audit is not None:
-        if not audit.is_file():
-            raise ReceiptkitError("no such audit log", file=str(audit))
+        if file is not None and not file.is_file():
+            raise ReceiptkitError("no such audit log", file=audit)
         try:
-            with rk.AuditLog(str(audit), create=False) as log:
+            with rk.AuditLog(audit, create=False) as log:
                 register = rk.Terminals.existing(log)  # a log without a register declares no alias
                 aliases = register.aliases() if register is not None else {}
         except VerificationKeyError as exc:
@@ -80,7 +83,7 @@ def learned_for(
             raise VerificationKeyError(
                 f"the audit log's terminal register (its declared merchant aliases) is read only with the log's "
                 f"chain checked, which needs the merchant key ({NO_KEY}): set {KEY_ENV} or {KEY_FILE_ENV}",
-                file=str(audit),
+                file=audit,
             ) from None
     notes = []
     if kept:
@@ -93,7 +96,9 @@ def learned_for(
             notes.append(stale)
     if aliases:
         assert audit is not None  # aliases come from the audit log's register only
-        notes.append(f"merchant aliases declared for {len(aliases)} terminal(s) in {audit.name}")
+        notes.append(
+            f"merchant aliases declared for {len(aliases)} terminal(s) in {file.name if file is not None else audit}"
+        )
     return kept, aliases, "; ".join(notes)
 
 
@@ -240,7 +245,7 @@ def _progress() -> Progress:
     )
 
 
-def _check_reports(outs: list[Path], journal: Path, files: list[Path], audit: Path | None) -> None:
+def _check_reports(outs: list[Path], journal: Path, files: list[Path], audit: str | None) -> None:
     """Refuse a report that would be written over an input (the journal, a proofs file, what reconcile learned,
     the audit log, the key) or into a folder that does not exist, before anything is read: ``--out journal.csv``
     wrote the report over the merchant's journal. An existing report is replaced, as each run's is."""
@@ -299,7 +304,7 @@ def reconcile_cmd(
         ),
     ] = True,
     audit: Annotated[
-        Path | None, typer.Option(help="Audit log whose terminal register declares merchant aliases.")
+        str | None, audit_option("Audit log whose terminal register declares merchant aliases")
     ] = None,
 ) -> None:
     """Match every proof in the files against the journal; print a summary and write the report."""

@@ -16,6 +16,8 @@ from receiptkit.cli.app import (
     EXIT_FOUND_PROBLEM,
     DayfirstOption,
     app,
+    audit_file,
+    audit_option,
     check_audit_log,
     check_exports,
     checked_zone,
@@ -42,21 +44,27 @@ terminal_app = typer.Typer(
 )
 app.add_typer(terminal_app, name="terminal")
 
-AuditOption = Annotated[Path, typer.Option(help="The audit log (SQLite file) that holds the register.")]
+AuditOption = Annotated[str, audit_option("The audit log that holds the register")]
 OperatorOption = Annotated[str, typer.Option(help="Who makes the change (recorded in the audit log).")]
 TzOption = Annotated[str, typer.Option(help="Time zone of times written without one.")]
-DEFAULT_AUDIT = Path("receiptkit-audit.sqlite")
+DEFAULT_AUDIT = "receiptkit-audit.sqlite"
 
 
-def _open(audit: Path, *, create: bool) -> Terminals:
-    """The register (exit 2 with one line when there is none, or the file is not a log)."""
+def _open(audit: str, *, create: bool, missing: str | None = None) -> Terminals:
+    """The register (exit 2 with one line when there is none, or the file is not a log).
+
+    ``missing``: what to say instead when a server's database holds no log (``terminal add``: the way to start one).
+    """
+    from receiptkit.audit import missing_log
     from receiptkit.terminals import Terminals
     from receiptkit.verification import load_key
 
     try:
         # the register is keyed: a missing key is refused before a new log file is created
-        return Terminals(str(audit), create=create, key=load_key())
+        return Terminals(audit, create=create, key=load_key())
     except ReceiptkitError as exc:
+        if missing is not None and missing_log(exc):
+            fail(ReceiptkitError(missing))
         fail(exc)
 
 
@@ -186,18 +194,23 @@ def add_cmd(
     dayfirst: DayfirstOption = None,
 ) -> None:
     """Put a terminal in the register as active."""
+    why = (
+        "the terminal register is kept in the shop's audit log (a new log would hold a second register, "
+        "which the loss reports, find, reprint and close-terminal given the shop's log never read)"
+    )
+    first = "the shop's first terminal"
     try:
-        check_audit_log(
-            audit,
-            new_audit_log,
-            why="the terminal register is kept in the shop's audit log (a new log would hold a second register, "
-            "which the loss reports, find, reprint and close-terminal given the shop's log never read)",
-            first="the shop's first terminal",
-        )
+        check_audit_log(audit, new_audit_log, why=why, first=first)
     except ReceiptkitError as exc:
         fail(exc)
-    new_log = new_audit_log and not audit.exists()
-    register = _open(audit, create=True)
+    file = audit_file(audit)  # None on a server: its log is checked when it is opened
+    new_log = new_audit_log and file is not None and not file.exists()
+    # a server's database without the log is refused unless --new-audit-log, as a missing file is above
+    register = _open(
+        audit,
+        create=new_audit_log or file is not None,
+        missing=f"no audit log at {audit}: {why}; to start a new log there ({first}), give --new-audit-log",
+    )
     with _register_errors():
         entry = register.add(
             terminal_id,
@@ -209,7 +222,7 @@ def add_cmd(
             since=_time(since, tz, "--since", dayfirst),
             note=note,
         )
-    if new_log and audit.exists():
+    if new_log and file is not None and file.exists():
         started_log_note(audit, "the register and every reprint are kept in it; every later command needs it")
     _say(entry, "added")
 
