@@ -15,18 +15,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def register_cutoffs(audit: Path | None) -> pd.DataFrame | None:
+def register_cutoffs(audit: str | Path | None) -> pd.DataFrame | None:
     """The terminals the audit log's register puts out of use (``terminal_id, cutoff_at, cutoff_status``), or
     ``None`` without a log or a register (nothing is created).
 
     ``find`` marks the journal with them (:func:`receiptkit.mark_after_loss`), as ``reprint`` checks them: a
     match to a sale after its terminal's loss is then flagged ``after_loss`` (docs/terminals.md, step 4).
     """
-    if audit is None or not audit.is_file():
+    if audit is None:
+        return None
+    where = str(audit)
+    if "://" not in where and not Path(where).is_file():  # a database URL is opened as it is
         return None
     import receiptkit as rk
 
-    with rk.AuditLog(str(audit), create=False) as log:
+    with rk.AuditLog(where, create=False) as log:
         register = rk.Terminals.existing(log)
         if register is None:
             return None
