@@ -87,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "Reconciliation": "receiptkit.reports",
     "rejected": "receiptkit.frames",
     "skipped": "receiptkit.frames",
+    "concat_proofs": "receiptkit.frames",
     "clock_offsets": "receiptkit.frames",
     "side_report": "receiptkit.frames",
 }

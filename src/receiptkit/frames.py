@@ -9,11 +9,20 @@ never a DataFrame or another object:
 
 - ``frame.attrs["rejected"]`` / ``["skipped"]``: a list of ``{"file", "row",
   "column", "value", "reason"}`` dicts, one per bad cell or skipped row;
+- ``frame.attrs["read"]`` (proofs read by :func:`receiptkit.read_proofs`): a list of ``{"file", "rows",
+  "proofs", "skipped", "refused"}`` dicts, one per file read: every row (entry) the reader read is a proof,
+  skipped (not a payment) or refused (a bad row, ``strict=False``), so ``rows = proofs + skipped + refused``;
 - ``result.attrs["clock_offsets"]``: a list of ``{"terminal_id", "offset_s",
   "votes", "used"}`` dicts.
 
 :func:`side_report` (and the shortcuts :func:`rejected`, :func:`skipped`,
 :func:`clock_offsets`) turn one back into a DataFrame.
+
+``pd.concat`` keeps ``attrs`` only when every frame's are equal, so frames of
+several files lose their reports there. :func:`concat_proofs` concatenates
+them with the reports merged (and :func:`receiptkit.reconcile` takes the list
+of frames itself); :func:`rejected` and :func:`skipped` also take several
+frames, and warn on a frame that carries no reader's report at all.
 
 >>> import pandas as pd
 >>> a = pd.DataFrame({"x": [1]})
@@ -26,6 +35,7 @@ never a DataFrame or another object:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,9 +46,13 @@ from receiptkit.pan import is_expiry_column
 
 __all__ = [
     "REPORT_COLUMNS",
+    "NoReportWarning",
     "clock_offsets",
+    "concat_proofs",
     "jsonable",
     "offsets_records",
+    "read_record",
+    "read_records",
     "rejected",
     "report_frame",
     "report_records",
@@ -48,6 +62,15 @@ __all__ = [
 
 #: Columns of a rejected/skipped report.
 REPORT_COLUMNS = ("file", "row", "column", "value", "reason")
+#: The side reports a reader leaves in a proofs frame's attrs (merged by :func:`concat_proofs`).
+READ_REPORTS = ("read", "rejected", "skipped")
+
+
+class NoReportWarning(UserWarning):
+    """A frame carries no reader's report (``read``, ``rejected``, ``skipped``): what a reader left out of it
+    cannot be told (``pd.concat`` of frames from several files drops them: use :func:`concat_proofs`)."""
+
+
 _OFFSET_COLUMNS = ("offset_s", "votes", "used")
 
 
@@ -160,14 +183,116 @@ def side_report(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return report_frame(value)
 
 
-def rejected(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows a reader left out with ``strict=False``: ``file, row, column, value, reason``."""
-    return side_report(frame, "rejected")
+def _reports(frames: tuple[pd.DataFrame, ...], name: str) -> pd.DataFrame:
+    parts = []
+    for frame in frames:
+        if not any(key in frame.attrs for key in READ_REPORTS):
+            warnings.warn(
+                f"a frame of {len(frame)} row(s) carries no reader's report: the rows its reader {name} "
+                "cannot be told (pd.concat keeps attrs only when every frame's are equal: use "
+                "receiptkit.concat_proofs, or give receiptkit.skipped/rejected each reader's frame)",
+                NoReportWarning,
+                stacklevel=3,
+            )
+        parts.append(side_report(frame, name))
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True) if parts else report_frame([])
 
 
-def skipped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows a reader skipped as not transactions (payouts, fees): ``file, row, column, value, reason``."""
-    return side_report(frame, "skipped")
+def rejected(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Rows a reader left out with ``strict=False``: ``file, row, column, value, reason``.
+
+    Several frames (each reader's, before they are concatenated) give their reports one after the other.
+    """
+    return _reports(frames, "rejected")
+
+
+def skipped(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Rows a reader skipped as not transactions (payouts, fees): ``file, row, column, value, reason``.
+
+    Several frames (each reader's, before they are concatenated) give their reports one after the other;
+    a frame with no reader's report at all (one ``pd.concat`` made of several files' frames) warns
+    :class:`NoReportWarning`.
+    """
+    return _reports(frames, "skipped")
+
+
+def read_record(frame: pd.DataFrame, file: str) -> dict[str, Any]:
+    """What a reader read from ``file`` into ``frame``: ``{"file", "rows", "proofs", "skipped", "refused"}``.
+
+    ``skipped``: rows left out as not payments; ``refused``: rows left out as bad (``strict=False``), each row
+    once however many of its cells were bad; ``rows`` is their sum with the proofs.
+    """
+    skipped_rows = len(report_frame(_records(frame, "skipped")))
+    refused = {(r.get("file"), r.get("row")) for r in _records(frame, "rejected")}
+    return {
+        "file": str(file),
+        "rows": len(frame) + skipped_rows + len(refused),
+        "proofs": len(frame),
+        "skipped": skipped_rows,
+        "refused": len(refused),
+    }
+
+
+def _records(frame: pd.DataFrame, name: str) -> list[dict[str, Any]]:
+    value = frame.attrs.get(name)
+    if isinstance(value, pd.DataFrame):  # a frame made before receiptkit kept plain values
+        return [dict(r) for r in value.to_dict("records")]
+    return [dict(r) for r in value or []]
+
+
+def read_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The files a proofs frame was read from (``attrs["read"]``): one plain dict per file, see :func:`read_record`."""
+    return _records(frame, "read")
+
+
+def concat_proofs(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Proofs frames of several files as one, with their readers' reports merged in ``attrs``.
+
+    ``pd.concat`` keeps ``attrs`` only when every frame's are equal, so the rows each reader skipped or
+    refused vanish from ``rejected``/``skipped`` of its result. Here ``attrs["read"]``, ``["rejected"]`` and
+    ``["skipped"]`` are the frames' lists one after the other (a frame with no ``read`` record adds one
+    naming its sources, with its skipped and refused rows unknown: ``None``); any other key is kept when
+    every frame holds the same value, as pandas does. The rows are ``pd.concat(frames, ignore_index=True)``.
+
+    >>> import receiptkit as rk
+    >>> a = rk.proof("12.00", "2026-11-20 14:32"); a.attrs["skipped"] = [
+    ...     {"file": "a.csv", "row": 3, "column": "Type", "value": "Withdrawal", "reason": "not a payment"}]
+    >>> both = concat_proofs([a, rk.proof("8.00", "2026-11-20 15:00")])
+    >>> len(both), skipped(both)["row"].tolist()
+    (2, [3])
+    """
+    frames = list(frames)
+    out = pd.concat([_bare(f) for f in frames], ignore_index=True) if frames else pd.DataFrame()
+    attrs: dict[str, Any] = {key: [] for key in READ_REPORTS}
+    for frame in frames:
+        records = read_records(frame)
+        if not records and len(frame):
+            sources = sorted({str(s) for s in frame["source"].dropna()}) if "source" in frame.columns else []
+            records = [
+                {
+                    "file": ", ".join(sources) or None,
+                    "rows": None,
+                    "proofs": len(frame),
+                    "skipped": None,
+                    "refused": None,
+                }
+            ]
+        attrs["read"] += records
+        attrs["rejected"] += _records(frame, "rejected")
+        attrs["skipped"] += _records(frame, "skipped")
+    others = [{k: v for k, v in f.attrs.items() if k not in READ_REPORTS} for f in frames]
+    if others and all(o == others[0] for o in others):
+        attrs.update(others[0])
+    out.attrs = jsonable(attrs)
+    return out
+
+
+def _bare(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(frame, copy=False)
+    out.attrs = {}
+    return out
 
 
 def clock_offsets(result: pd.DataFrame) -> pd.DataFrame:

@@ -310,10 +310,7 @@ def reconcile_cmd(
     """Match every proof in the files against the journal; print a summary and write the report."""
     import dataclasses
 
-    import pandas as pd
-
     import receiptkit as rk
-    from receiptkit.reports.summary import without_attrs
 
     files = [*proofs, *(more_proofs or [])]
     outs = out or []
@@ -345,8 +342,8 @@ def reconcile_cmd(
                 _check_unique(frame, path, seen)
                 frames.append(frame)
                 progress.advance(task)
-            # readers may leave frames (e.g. rejected rows) in attrs, which concat cannot compare
-            all_proofs = pd.concat([without_attrs(f) for f in frames], ignore_index=True)
+            # pd.concat drops attrs that differ: the rows each reader skipped would vanish from the report
+            all_proofs = rk.concat_proofs(frames)
             progress.update(
                 task, description=f"matching {len(all_proofs)} proofs against {len(log)} transactions"
             )
@@ -380,7 +377,7 @@ def reconcile_cmd(
         notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     for note in notes:
         err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
-    _print_summary(rec, journal_rows=len(log))
+    _print_summary(rec, journal_rows=len(log), reported=bool(outs))
     for target in outs:
         console.print(f"report written: {target}", highlight=False, soft_wrap=True)
     if learned_note:  # a result of the run (like the reports), not a warning: stdout
@@ -389,13 +386,15 @@ def reconcile_cmd(
         raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
-def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
+def _print_summary(rec: Reconciliation, journal_rows: int, *, reported: bool = True) -> None:
     from receiptkit.reports.tables import offset_text
 
     summary = rec.summary
     console.print(
         f"reconciliation: {len(rec.result)} proofs against {journal_rows} transactions", highlight=False
     )
+    for line in left_out_lines(rec, reported=reported):
+        console.print(escape(line), highlight=False, soft_wrap=True)
     table = Table()
     for column in ("status", "proofs", "payments", "refunds"):
         table.add_column(column, justify="left" if column == "status" else "right")
@@ -426,3 +425,30 @@ def _print_summary(rec: Reconciliation, journal_rows: int) -> None:
         console.print(
             f"card sales kept on their terminal's one clock: {escape(text)}", highlight=False, soft_wrap=True
         )
+
+
+def left_out_lines(rec: Reconciliation, *, reported: bool = True) -> list[str]:
+    """A line per file whose reader left rows out (skipped as not payments, or refused), with the reasons
+    counted: ``statement.csv: 12 of 19 rows left out (12 skipped: not a payment ...)``; and one for proofs
+    whose reader's report is missing (what was left out of their files is not known). ``reported``: the
+    rows are in a report being written (else the line says how to list them)."""
+    import pandas as pd
+
+    left_out = rec.left_out
+    where = "listed in the report ('left out')" if reported else "--out report.xlsx lists them"
+    lines = []
+    for record in rec.files.itertuples(index=False):
+        if pd.isna(record.skipped) or pd.isna(record.refused):
+            continue
+        n = int(record.skipped) + int(record.refused)
+        if not n:
+            continue
+        reasons = left_out[left_out["file"] == record.file].groupby(["left_out", "reason"], sort=False).size()
+        said = ", ".join(f"{count} {how}: {reason}" for (how, reason), count in reasons.items())
+        lines.append(f"{record.file}: {n} of {int(record.rows)} rows left out ({said}); {where}")
+    unknown = rec.files[rec.files["skipped"].isna() & (rec.files["proofs"] > 0)]
+    if len(unknown):
+        lines.append(
+            f"{int(unknown['proofs'].sum())} proofs with no reader's report: rows left out not known"
+        )
+    return lines

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
+from receiptkit.frames import read_record
 from receiptkit.readers import (
     bank_csv,
     camt,
@@ -123,7 +124,9 @@ def read_proofs(
     the format (so frames of any readers concatenate with one dtype). With ``strict=True`` the first bad cell raises
     :class:`ProofError` (file, line, column, value); with ``strict=False`` bad
     rows are left out and listed in ``frame.attrs["rejected"]`` with a
-    warning. Other ``options`` go to the reader (``ref=`` for year-less
+    warning. Rows that are not payments (PayPal conversions, Stripe payouts) are left out in both modes and
+    listed in ``frame.attrs["skipped"]``; ``frame.attrs["read"]`` counts what was read from the file
+    (:func:`receiptkit.frames.read_record`: rows = proofs + skipped + refused). Other ``options`` go to the reader (``ref=`` for year-less
     dates, ``mapping=`` for a generic bank CSV, ``dayfirst=`` for PayPal's date order,
     ``spec=`` for a declared :class:`~receiptkit.readers.proofbase.ProofSpec` or
     :class:`~receiptkit.readers.paypal.PayPalLayout`, read as declared without sniffing).
@@ -164,7 +167,7 @@ def read_proofs(
             options[getattr(family, "layout_option", "format")] = format
         elif format in _SPEC_FAMILIES:
             options["head"] = Head(source, name)
-        return proofs_in_zone(reader.read(source, tz=tz, strict=strict, name=name, **options), tz)
+        frame = proofs_in_zone(reader.read(source, tz=tz, strict=strict, name=name, **options), tz)
     except ProofError:
         raise
     except ReceiptkitError as exc:
@@ -173,6 +176,12 @@ def read_proofs(
         ) from None
     except OSError as exc:  # the file is there but fails to read (permissions, I/O)
         raise ProofError(read_failure(exc), file=name) from None
+    # what was read from the file, as plain counts beside the rows skipped and refused: a reconciliation ties
+    # them to the file's rows (newcomer 19, G8: skipped rows were reported nowhere)
+    frame.attrs.setdefault("rejected", [])
+    frame.attrs.setdefault("skipped", [])
+    frame.attrs["read"] = [read_record(frame, name)]
+    return frame
 
 
 def _read_frame(frame: pd.DataFrame, *, format: str | None, tz: str | None, name: str) -> pd.DataFrame:

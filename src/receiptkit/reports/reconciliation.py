@@ -10,7 +10,7 @@ styled explanations, and writes the report as ``.xlsx``, ``.html`` or ``.csv``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from receiptkit.errors import ReceiptkitError
-from receiptkit.frames import side_report
+from receiptkit.frames import concat_proofs, side_report
 from receiptkit.matching import JournalIndex, MatchPolicy, explain, match
 from receiptkit.reports import plots
 from receiptkit.reports.csv_report import write_csv
 from receiptkit.reports.excel import write_excel
 from receiptkit.reports.html import write_html
+from receiptkit.reports.intake import files_table, left_out_table
 from receiptkit.reports.notebook import Explanation
 from receiptkit.reports.summary import status_counts, summarise
 from receiptkit.reports.tables import proof_rows, report_tables
@@ -65,12 +66,30 @@ class Reconciliation:
         return summarise(self.result, self.proofs)
 
     @property
+    def files(self) -> pd.DataFrame:
+        """Per file read: ``file, rows, proofs, skipped, refused, note`` (rows = proofs + skipped + refused).
+
+        From the proofs' ``attrs["read"]`` (:func:`receiptkit.read_proofs`); proofs with no reader's report
+        are counted on a row of their own with their left-out rows not known (``<NA>``), never zero.
+        """
+        return files_table(self.proofs)
+
+    @property
+    def left_out(self) -> pd.DataFrame:
+        """The rows the readers left out: ``file, row, left_out, column, value, reason``.
+
+        ``left_out`` is ``skipped`` (not a payment: a PayPal conversion, a Stripe payout) or ``refused`` (a
+        bad row, read with ``strict=False``).
+        """
+        return left_out_table(self.proofs)
+
+    @property
     def clock_offsets(self) -> pd.DataFrame:
         """The per-terminal clock offsets the matcher found (``offset_s, votes, used``)."""
         return side_report(self.result, "clock_offsets")
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The report's sheets: summary, matched, ambiguous, unmatched, clock offsets."""
+        """The report's sheets: summary, files, matched, ambiguous, unmatched, left out, clock offsets."""
         if "tables" not in self._cache:
             self._cache["tables"] = report_tables(self.result, self.proofs, self.journal, self.tz)
         return {name: frame.copy() for name, frame in self._cache["tables"].items()}
@@ -107,21 +126,55 @@ class Reconciliation:
         return write_html(self.tables(), self.counts, path, figures)
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write one row per proof (:meth:`rows`)."""
-        return write_csv(self.rows(), path)
+        """Write one row per proof (:meth:`rows`), then one per row the readers left out (status ``skipped``
+        or ``refused``, with its file, row and reason)."""
+        return write_csv(self.rows(), path, self.tables()["left out"])
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write the report in the format its suffix names (``.xlsx``, ``.html``, ``.csv``)."""
         return write_report(self, path)
 
+    def read_text(self) -> str:
+        """One line on what the proofs were read from: ``read 46 rows of 2 files: 34 proofs, 12 skipped, 0
+        refused`` (``; left out not known for N proofs`` where a file's report is missing)."""
+        return read_text(self.files)
+
     def _repr_html_(self) -> str:
+        import html
+
         counts = ", ".join(f"{status} <b>{n}</b>" for status, n in self.counts.items())
         table = self.summary.to_html(index=False, escape=True, border=0)
-        return f"<p>Reconciliation of {len(self.result)} proofs: {counts}</p>{table}"
+        read = html.escape(self.read_text())
+        return f"<p>Reconciliation of {len(self.result)} proofs: {counts}</p><p>{read}</p>{table}"
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{status} {n}" for status, n in self.counts.items())
-        return f"<Reconciliation of {len(self.result)} proofs against {len(self.journal)} transactions: {counts}>"
+        return (
+            f"<Reconciliation of {len(self.result)} proofs against {len(self.journal)} transactions: {counts}; "
+            f"{self.read_text()}>"
+        )
+
+
+def read_text(files: pd.DataFrame) -> str:
+    """The files table (:meth:`Reconciliation.files`) in one line."""
+    known = files[files["skipped"].notna() & files["refused"].notna()]
+    unknown = files[~(files["skipped"].notna() & files["refused"].notna())]
+    n = len(known)
+    if not n:
+        more = int(files["proofs"].clip(lower=0).sum())
+        return f"{more:,} proofs with no reader's report (rows left out not known)"
+    text = (
+        f"read {int(known['rows'].sum()):,} rows of {n} file{'s' if n != 1 else ''}: "
+        f"{int(known['proofs'].sum()):,} proofs, {int(known['skipped'].sum()):,} skipped (not payments), "
+        f"{int(known['refused'].sum()):,} refused"
+    )
+    more = int(unknown.loc[unknown["proofs"] > 0, "proofs"].sum())
+    if more:
+        text += f"; {more:,} proofs with no reader's report (rows left out not known)"
+    fewer = -int(unknown.loc[unknown["proofs"] < 0, "proofs"].sum())
+    if fewer:
+        text += f"; {fewer:,} proofs read are not reconciled (taken out after reading)"
+    return text
 
 
 def write_report(reconciliation: Reconciliation, path: str | os.PathLike[str]) -> Path:
@@ -150,7 +203,7 @@ def write_report(reconciliation: Reconciliation, path: str | os.PathLike[str]) -
 
 
 def reconcile(
-    proofs: pd.DataFrame,
+    proofs: pd.DataFrame | Sequence[pd.DataFrame],
     journal: pd.DataFrame | JournalIndex,
     *,
     policy: MatchPolicy | None = None,
@@ -161,6 +214,9 @@ def reconcile(
 
     The matching is :func:`receiptkit.match` itself (same verdicts, same
     columns); ``tz`` is only the zone in which the report shows times.
+    ``proofs``: one proofs frame, or a list of them (each reader's frame: they are joined with
+    :func:`receiptkit.concat_proofs`, which keeps the rows each reader skipped or refused for the report;
+    ``pd.concat`` drops them when the frames' ``attrs`` differ).
 
     >>> import receiptkit as rk
     >>> data = rk.make_dataset(n_transactions=300, n_proofs=20, seed=1)
@@ -168,6 +224,8 @@ def reconcile(
     >>> sum(rec.counts.values())
     20
     """
+    if not isinstance(proofs, pd.DataFrame):
+        proofs = concat_proofs(proofs)
     proofs = validate_proofs(proofs)
     result = match(proofs, journal, policy=policy, clock_offsets=clock_offsets)
     frame = journal.journal if isinstance(journal, JournalIndex) else journal

@@ -1,8 +1,10 @@
 """The tables of a reconciliation report, ready to write.
 
 :func:`report_tables` turns a match result, its proofs and the journal into
-the report's sheets: ``summary``, ``matched``, ``ambiguous`` (one row per
-candidate), ``unmatched`` and ``clock offsets``, and :func:`proof_rows` into
+the report's sheets: ``summary``, ``files`` (per file read: rows, proofs, rows
+skipped and refused), ``matched``, ``ambiguous`` (one row per candidate),
+``unmatched``, ``left out`` (the rows the readers skipped or refused) and
+``clock offsets``, and :func:`proof_rows` into
 the flat one-row-per-proof table of the CSV report. Times are shown in one
 zone at the proof's own precision, amounts as exact text next to their
 integer minor units; full card numbers are masked in every text cell (the
@@ -23,11 +25,12 @@ from receiptkit.matching.index import card_sale_rows
 from receiptkit.matching.result import candidate_pairs
 from receiptkit.money import format_minor
 from receiptkit.pan import mask_pans_in_text
+from receiptkit.reports.intake import files_table, left_out_table
 from receiptkit.reports.summary import summarise, without_attrs
 
 __all__ = ["SHEETS", "offset_text", "proof_rows", "report_tables"]
 
-SHEETS = ("summary", "matched", "ambiguous", "unmatched", "clock offsets")
+SHEETS = ("summary", "files", "matched", "ambiguous", "unmatched", "left out", "clock offsets")
 """The report's sheets, in order."""
 
 _PROOF_COLUMNS = (
@@ -284,12 +287,15 @@ def report_tables(
 ) -> dict[str, pd.DataFrame]:
     """The report's sheets (:data:`SHEETS`), as display-ready frames."""
     offsets = _clock_offsets(result, without_attrs(journal))
+    files, left_out = files_table(proofs), _masked(left_out_table(proofs))
     result, proofs, journal = without_attrs(result), without_attrs(proofs), without_attrs(journal)
     rows = proof_rows(result, proofs, journal, tz)
     return {
         "summary": summarise(result, proofs),
+        "files": files,
         "matched": _matched(rows),
         "ambiguous": _ambiguous(rows, result, journal, tz),
         "unmatched": _unmatched(rows),
+        "left out": left_out,
         "clock offsets": offsets,
     }
