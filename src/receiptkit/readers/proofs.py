@@ -15,6 +15,7 @@ import pandas as pd
 
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.frames import read_record
+from receiptkit.pan import mask_pans_deep
 from receiptkit.readers import (
     bank_csv,
     camt,
@@ -180,7 +181,7 @@ def read_proofs(
     # them to the file's rows (newcomer 19, G8: skipped rows were reported nowhere)
     frame.attrs.setdefault("rejected", [])
     frame.attrs.setdefault("skipped", [])
-    frame.attrs["read"] = [read_record(frame, name)]
+    frame.attrs["read"] = [read_record(frame, mask_pans_deep(name) if name else name)]
     return frame
 
 
