@@ -15,7 +15,9 @@ def test_one_row_per_proof_with_its_verdict(rec, tmp_path):
     assert [r["proof_id"] for r in rows] == rec.result["proof_id"].tolist()
     assert {s: sum(r["status"] == s for r in rows) for s in rec.counts} == rec.counts
     matched = [r for r in rows if r["status"] == "matched"]
-    assert all(r["txn_id"] and r["txn_time"] for r in matched)
+    # the time columns name the zone and the clock (newcomer 19, G10)
+    assert all(r["txn_id"] and r["sale time as logged (Asia/Shanghai)"] for r in matched)
+    assert all(r["sale time corrected (Asia/Shanghai)"] for r in matched)
     texts = [v for r in rows for v in r.values()]
     for text in HOSTILE:
         assert "'" + text in texts and text not in texts

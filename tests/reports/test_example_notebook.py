@@ -25,7 +25,7 @@ def test_the_notebook_runs_on_demo_data_and_writes_its_reports(tmp_path, monkeyp
     assert cells["slip"]._repr_png_().startswith(b"\x89PNG")
     for name in ("xlsx", "html", "csv"):
         assert (tmp_path / f"reconciliation.{name}").stat().st_size > 1000
-    assert openpyxl.load_workbook(tmp_path / "reconciliation.xlsx").sheetnames == list(SHEETS)
+    assert openpyxl.load_workbook(tmp_path / "reconciliation.xlsx").sheetnames == [*SHEETS, "about"]
     csv = pd.read_csv(tmp_path / "reconciliation.csv", encoding="utf-8-sig")
     assert csv["status"].value_counts().to_dict() == {k: v for k, v in rec.counts.items() if v}
     assert isinstance(cells["plots"].plot_scores(rec.result), Figure)

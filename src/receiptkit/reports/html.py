@@ -13,7 +13,7 @@ import base64
 import datetime as dt
 import html
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import SupportsFloat
 
@@ -33,6 +33,8 @@ th { background: #f0f0f0; position: sticky; top: 0; }
 .counts span { display: inline-block; margin-right: 1.5em; font-size: 1.1em; }
 .matched { color: #2e7d32; } .ambiguous { color: #ef8f00; } .unmatched { color: #c62828; }
 figure { margin: 1em 0; } img { max-width: 100%; }
+dl.about { display: grid; grid-template-columns: max-content auto; gap: 2px 1em; font-size: 0.9em; }
+dl.about dt { font-weight: bold; } dl.about dd { margin: 0; }
 """
 
 
@@ -59,8 +61,10 @@ def render_html(
     figures: Mapping[str, bytes] | None = None,
     *,
     title: str = "receiptkit reconciliation",
+    about: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The report page as text: counts, plots (PNG bytes by caption), then one table per sheet."""
+    """The report page as text: ``about`` lines (the zone of its times ...), counts, plots (PNG bytes by
+    caption), then one table per sheet."""
     made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = "".join(
         f'<span class="{html.escape(status)}" data-status="{html.escape(status)}" data-count="{n}">'
@@ -75,6 +79,9 @@ def render_html(
         f"<p>made {made} by receiptkit</p>",
         f'<p class="counts">{head}</p>',
     ]
+    if about:
+        items = "".join(f"<dt>{html.escape(item)}</dt><dd>{html.escape(value)}</dd>" for item, value in about)
+        parts.insert(-1, f'<dl class="about">{items}</dl>')
     for caption, png in (figures or {}).items():
         data = base64.b64encode(png).decode("ascii")
         parts.append(
@@ -93,8 +100,9 @@ def write_html(
     figures: Mapping[str, bytes] | None = None,
     *,
     title: str = "receiptkit reconciliation",
+    about: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write :func:`render_html` to ``path`` (UTF-8)."""
     target = Path(path)
-    target.write_text(render_html(tables, counts, figures, title=title), encoding="utf-8")
+    target.write_text(render_html(tables, counts, figures, title=title, about=about), encoding="utf-8")
     return target

@@ -20,12 +20,14 @@ import pandas as pd
 from receiptkit.errors import ReceiptkitError
 from receiptkit.frames import concat_proofs, side_report
 from receiptkit.matching import JournalIndex, MatchPolicy, explain, match
+from receiptkit.matching.result import candidate_pairs
 from receiptkit.reports import plots
 from receiptkit.reports.csv_report import write_csv
 from receiptkit.reports.excel import write_excel
 from receiptkit.reports.html import write_html
 from receiptkit.reports.intake import files_table, left_out_table
 from receiptkit.reports.notebook import Explanation
+from receiptkit.reports.saletimes import about_rows, column_labels, labelled, sale_clocks
 from receiptkit.reports.summary import status_counts, summarise
 from receiptkit.reports.tables import proof_rows, report_tables
 from receiptkit.schema import validate_proofs
@@ -46,13 +48,18 @@ class Reconciliation:
     ``result`` is the :func:`receiptkit.match` frame (one row per proof, its
     ``attrs`` carrying the clock offsets and the evidence), ``proofs`` and
     ``journal`` the frames it was matched from, ``tz`` the zone times are
-    shown in.
+    shown in. ``sale_clocks``: the clock offsets the matcher applied to the
+    sales the report lists as candidates (``{txn_id: [seconds ahead]}``,
+    :func:`~receiptkit.reports.saletimes.sale_clocks`), for their corrected
+    times; ``None`` (a reconciliation built by hand): found again from
+    ``result``'s clock offsets when the tables are made.
     """
 
     result: pd.DataFrame
     proofs: pd.DataFrame
     journal: pd.DataFrame
     tz: str = "Asia/Shanghai"
+    sale_clocks: Mapping[str, Sequence[int]] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -91,8 +98,25 @@ class Reconciliation:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's sheets: summary, files, matched, ambiguous, unmatched, left out, clock offsets."""
         if "tables" not in self._cache:
-            self._cache["tables"] = report_tables(self.result, self.proofs, self.journal, self.tz)
+            self._cache["tables"] = report_tables(
+                self.result, self.proofs, self.journal, self.tz, self._sale_clocks()
+            )
         return {name: frame.copy() for name, frame in self._cache["tables"].items()}
+
+    def _sale_clocks(self) -> Mapping[str, Sequence[int]]:
+        if self.sale_clocks is not None:
+            return self.sale_clocks
+        from receiptkit.frames import clock_offsets
+
+        index = JournalIndex(self.journal, clock_offsets=clock_offsets(self.result))
+        return sale_clocks(index, _candidate_ids(self.result))
+
+    def about(self) -> pd.DataFrame:
+        """The lines at the head of each report (``item, value``): the zone of its times, what each time column
+        is (the proof's, the sale's as its terminal logged it, corrected for the terminal's clock), how amounts
+        are held, what was read. The ``about`` sheet of the workbook, the list at the top of the page."""
+        rows = about_rows(self.tz, self.read_text())
+        return pd.DataFrame(rows, columns=["item", "value"])
 
     def rows(self) -> pd.DataFrame:
         """One row per proof with its verdict and matched transaction (the CSV report)."""
@@ -115,20 +139,22 @@ class Reconciliation:
         }
 
     def to_excel(self, path: str | os.PathLike[str]) -> Path:
-        """Write the workbook: one sheet per table."""
-        return write_excel(self.tables(), path)
+        """Write the workbook: one sheet per table (time columns named with the zone), then ``about``."""
+        return write_excel({**labelled(self.tables(), self.tz), "about": self.about()}, path)
 
     def to_html(self, path: str | os.PathLike[str], *, plots: bool = True) -> Path:
         """Write one self-contained HTML page; the plots embedded when ``plots`` (needs matplotlib)."""
         from receiptkit.reports.plots import figure_png
 
         figures = {caption: figure_png(fig) for caption, fig in self.figures().items()} if plots else {}
-        return write_html(self.tables(), self.counts, path, figures)
+        about = [(str(i), str(v)) for i, v in self.about().itertuples(index=False)]
+        return write_html(labelled(self.tables(), self.tz), self.counts, path, figures, about=about)
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write one row per proof (:meth:`rows`), then one per row the readers left out (status ``skipped``
         or ``refused``, with its file, row and reason)."""
-        return write_csv(self.rows(), path, self.tables()["left out"])
+        labels = column_labels(self.tz)
+        return write_csv(self.rows().rename(columns=labels), path, self.tables()["left out"])
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write the report in the format its suffix names (``.xlsx``, ``.html``, ``.csv``)."""
@@ -227,6 +253,21 @@ def reconcile(
     if not isinstance(proofs, pd.DataFrame):
         proofs = concat_proofs(proofs)
     proofs = validate_proofs(proofs)
-    result = match(proofs, journal, policy=policy, clock_offsets=clock_offsets)
+    index = journal if isinstance(journal, JournalIndex) else JournalIndex(journal)
+    result = match(proofs, index, policy=policy, clock_offsets=clock_offsets)
     frame = journal.journal if isinstance(journal, JournalIndex) else journal
-    return Reconciliation(result=result, proofs=proofs, journal=frame, tz=tz)
+    # the offsets the matcher applied to each listed candidate, read off the index it left them on
+    clocks = sale_clocks(index, _candidate_ids(result))
+    return Reconciliation(result=result, proofs=proofs, journal=frame, tz=tz, sale_clocks=clocks)
+
+
+def _candidate_ids(result: pd.DataFrame) -> set[str]:
+    """The txn ids listed as candidates of the result's ambiguous proofs."""
+    ambiguous = result[result["status"].astype(str) == "ambiguous"]
+    if "candidate_txn_ids" not in ambiguous.columns:
+        return set()
+    return {
+        str(txn)
+        for ids, ps in zip(ambiguous["candidate_txn_ids"], ambiguous["candidate_confidences"], strict=True)
+        for txn, _ in candidate_pairs({"candidate_txn_ids": ids, "candidate_confidences": ps})
+    }

@@ -6,7 +6,9 @@ skipped and refused), ``matched``, ``ambiguous`` (one row per candidate),
 ``unmatched``, ``left out`` (the rows the readers skipped or refused) and
 ``clock offsets``, and :func:`proof_rows` into
 the flat one-row-per-proof table of the CSV report. Times are shown in one
-zone at the proof's own precision, amounts as exact text next to their
+zone at the proof's own precision (a sale's as its terminal logged it, ``txn_time``, and less the
+clock offset the matcher applied, ``txn_time_corrected``; the files name the zone in their headers:
+:func:`~receiptkit.reports.saletimes.column_labels`), amounts as exact text next to their
 integer minor units; full card numbers are masked in every text cell (the
 readers already mask them; this is the last guard before a file is written).
 Formula injection is the writers' job (:mod:`receiptkit.spreadsheet`).
@@ -14,6 +16,7 @@ Formula injection is the writers' job (:mod:`receiptkit.spreadsheet`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import SupportsInt
 
 import numpy as np
@@ -26,6 +29,7 @@ from receiptkit.matching.result import candidate_pairs
 from receiptkit.money import format_minor
 from receiptkit.pan import mask_pans_in_text
 from receiptkit.reports.intake import files_table, left_out_table
+from receiptkit.reports.saletimes import corrected_times
 from receiptkit.reports.summary import summarise, without_attrs
 
 __all__ = ["SHEETS", "offset_text", "proof_rows", "report_tables"]
@@ -111,11 +115,14 @@ def _proof_view(proofs: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 
 def _journal_view(journal: pd.DataFrame, tz: str, prefix: str) -> pd.DataFrame:
+    """The journal's columns a report shows, named ``<prefix>...``; ``__ts`` the logged time itself (dropped
+    once the corrected time is made from it)."""
     unique = journal.drop_duplicates("txn_id")
     precision = pd.Series("second", index=unique.index)
     view = pd.DataFrame(
         {
             "txn_id": unique["txn_id"].astype(str).to_numpy(),
+            "__ts": unique["ts"].array,
             f"{prefix}time": _times(unique["ts"], precision, None, tz).to_numpy(),
             f"{prefix}amount": _amounts(unique["amount_minor"], unique["currency"]),
             f"{prefix}currency": unique["currency"].astype(object).to_numpy(),
@@ -185,6 +192,10 @@ def proof_rows(result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame
     txns = _journal_view(journal, tz, "txn_")
     rows = rows.merge(txns, on="txn_id", how="left")
     rows.insert(rows.columns.get_loc("txn_id") + 1, "txn_time", rows.pop("txn_time"))
+    # the logged time less the offset the matcher applied to this very row (result.clock_offset_s)
+    offsets = [None if pd.isna(s) else [int(s)] for s in rows["clock_offset_s"]]
+    corrected = corrected_times(rows.pop("__ts"), offsets, tz)
+    rows.insert(rows.columns.get_loc("txn_time") + 1, "txn_time_corrected", np.array(corrected, dtype=object))
     return _masked(rows)
 
 
@@ -194,6 +205,7 @@ def _matched(rows: pd.DataFrame) -> pd.DataFrame:
         *_PROOF_COLUMNS,
         "txn_id",
         "txn_time",
+        "txn_time_corrected",
         "txn_amount",
         "txn_currency",
         "txn_terminal_id",
@@ -209,7 +221,13 @@ def _matched(rows: pd.DataFrame) -> pd.DataFrame:
     return matched[columns].reset_index(drop=True)
 
 
-def _ambiguous(rows: pd.DataFrame, result: pd.DataFrame, journal: pd.DataFrame, tz: str) -> pd.DataFrame:
+def _ambiguous(
+    rows: pd.DataFrame,
+    result: pd.DataFrame,
+    journal: pd.DataFrame,
+    tz: str,
+    clocks: Mapping[str, Sequence[int]] | None = None,
+) -> pd.DataFrame:
     ambiguous = result[result["status"].astype(str) == "ambiguous"]
     pairs = [
         (str(pid), rank, str(txn), float(p))
@@ -219,6 +237,10 @@ def _ambiguous(rows: pd.DataFrame, result: pd.DataFrame, journal: pd.DataFrame, 
     listed = pd.DataFrame(pairs, columns=["proof_id", "rank", "candidate_txn_id", "candidate_confidence"])
     candidates = _journal_view(journal, tz, "candidate_").rename(columns={"txn_id": "candidate_txn_id"})
     listed = listed.merge(candidates, on="candidate_txn_id", how="left")
+    places = [(clocks or {}).get(str(t)) for t in listed["candidate_txn_id"]]
+    listed["candidate_time_corrected"] = np.array(
+        corrected_times(listed.pop("__ts"), places, tz), dtype=object
+    )
     base = rows.loc[rows["status"] == "ambiguous", [*_PROOF_COLUMNS, "n_candidates", "ask", "reason"]]
     out = base.merge(listed, on="proof_id", how="left")
     out["rank"] = out["rank"].astype("Int64")
@@ -230,7 +252,9 @@ def _ambiguous(rows: pd.DataFrame, result: pd.DataFrame, journal: pd.DataFrame, 
         "candidate_txn_id",
         "candidate_confidence",
         "candidate_time",
+        "candidate_time_corrected",
         "candidate_amount",
+        "candidate_currency",
         "candidate_terminal_id",
         "candidate_channel",
         "candidate_card_last4",
@@ -283,9 +307,18 @@ def _clock_offsets(result: pd.DataFrame, journal: pd.DataFrame | None = None) ->
 
 
 def report_tables(
-    result: pd.DataFrame, proofs: pd.DataFrame, journal: pd.DataFrame, tz: str = "Asia/Shanghai"
+    result: pd.DataFrame,
+    proofs: pd.DataFrame,
+    journal: pd.DataFrame,
+    tz: str = "Asia/Shanghai",
+    clocks: Mapping[str, Sequence[int]] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The report's sheets (:data:`SHEETS`), as display-ready frames."""
+    """The report's sheets (:data:`SHEETS`), as display-ready frames.
+
+    ``clocks``: the clock offsets the matcher applied to the candidates of ambiguous proofs
+    (:func:`~receiptkit.reports.saletimes.sale_clocks`), for their corrected times; without them those
+    cells are empty (a matched sale's comes from the result's ``clock_offset_s``).
+    """
     offsets = _clock_offsets(result, without_attrs(journal))
     files, left_out = files_table(proofs), _masked(left_out_table(proofs))
     result, proofs, journal = without_attrs(result), without_attrs(proofs), without_attrs(journal)
@@ -294,7 +327,7 @@ def report_tables(
         "summary": summarise(result, proofs),
         "files": files,
         "matched": _matched(rows),
-        "ambiguous": _ambiguous(rows, result, journal, tz),
+        "ambiguous": _ambiguous(rows, result, journal, tz, clocks),
         "unmatched": _unmatched(rows),
         "left out": left_out,
         "clock offsets": offsets,
