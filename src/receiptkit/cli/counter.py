@@ -214,6 +214,15 @@ def find(
         console.print(
             f"[bold]ask the customer next:[/] {escape(str(verdict['ask']))}", highlight=False, soft_wrap=True
         )
+    from receiptkit.matching.explanation import card_not_compared
+
+    unused = card_not_compared(proof.iloc[0])
+    if unused:  # a match on the other fields only: the clerk checks the card by eye (newcomer 19, G7)
+        console.print(
+            f"[bold]card not compared:[/] {escape(unused)}; check the card the customer shows against the sale's",
+            highlight=False,
+            soft_wrap=True,
+        )
     if status != "matched":  # the zone a time was read in first: a Hong Kong clerk's 3/11 read as 11 March
         zone_note = _zone_note(given_tz, proof.iloc[0], dayfirst)
         if zone_note:

@@ -163,6 +163,13 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
                 if rate_note:
                     note = row.get(f"{label}_note")
                     row[f"{label}_note"] = f"{note}; {rate_note}" if note else rate_note
+            if (
+                field == "card_last4"
+            ):  # a whole card number the proof shows but does not name as its card (G7)
+                unused = card_not_compared(proof_row)
+                if unused:
+                    note = row.get(f"{label}_note")
+                    row[f"{label}_note"] = f"{note}; {unused}" if note else unused
             if field == "time":  # a terminal whose clock jumped: which piece corrected this time
                 clock = _clock_note(store.index, int(e["txn_row"]))
                 if clock:
@@ -179,6 +186,14 @@ def explain(result: pd.DataFrame, proof_id: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.attrs["proof_id"] = str(proof_id)
     return table
+
+
+def card_not_compared(proof: pd.Series | Any) -> str | None:
+    """What a proof that shows a card-like number it could not use as its card says of it (its ``raw``'s
+    ``card_not_compared``: the SMS reader's words, naming the last 4 only), or None."""
+    raw = proof.get("raw") if hasattr(proof, "get") else None
+    text = raw.get("card_not_compared") if isinstance(raw, dict) else None
+    return text if isinstance(text, str) and text else None
 
 
 def _rate_note(store: _Store, proof_currency: str, journal_currency: str) -> str | None:

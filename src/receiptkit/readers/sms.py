@@ -73,7 +73,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.jsonkeys import first_repeat, mark_repeats
 from receiptkit.money import normalise_currency, parse_amount
-from receiptkit.pan import mask_expiry, mask_pan, pan_spans
+from receiptkit.pan import luhn_ok, mask_expiry, mask_pan, pan_spans
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
 from receiptkit.readers.table import source_name
 from receiptkit.timeparse import _MONTH_NAME, parse_time, parse_typed_time
@@ -251,6 +251,14 @@ _REFERENCE_LABEL = re.compile(
     r"(?:参考号|凭证号|授权码|流水号|订单号|交易号|单号|RRN|\bref(?:erence)?(?:\s*no\.?)?)\s*[:：#]?\s*$",
     re.I,
 )
+#: where a whole card number is the customer's own paying card (newcomer 19, G7): right after "your card"
+#: (``您的信用卡``, ``您的招商银行借记卡``, ``您账户``, ``Your card``) or the transaction's card field (``交易卡号:``).
+#: A bare ``卡号`` after the payee may be anyone's (a shop's, a counterparty's): not this.
+_PAYING_CARD_LABEL = re.compile(
+    r"(?:您的?[\u4e00-\u9fff]{0,8}?(?:信用卡|借记卡|储蓄卡|银行卡|卡|账户)|交易卡号|\byour\s+card(?:\s+(?:no\.?|number))?)"
+    r"\s*[:：]?\s*$",
+    re.I,
+)
 
 
 def _first_line(head: str) -> str:
@@ -274,7 +282,9 @@ def sniff(head: str) -> bool:
     first = _first_line(head)
     if first[:1] in ("{", "["):
         return bool(_JSON_TEXT_KEY.search(head)) and bool(_VERB_LED.search(head) or _CUR_AFTER.search(head))
-    return bool(_LAST4.search(first)) and bool(
+    # a card tail, or a whole card number written as the paying card (您的信用卡6217000010012345677: G7)
+    card = bool(_LAST4.search(first)) or any(paying for *_, paying in _mask_card_data(first)[1])
+    return card and bool(
         _LABELLED.search(first)
         or _VERB_LED.search(first)
         or _CUR_BEFORE.search(first)
@@ -477,15 +487,16 @@ def _time(message: str) -> str | None:
     return None
 
 
-def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
+def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str, bool]]]:
     """``message`` with expiry dates as ``**/**`` and full card numbers masked (first 6 + last 4).
 
     Expiry dates go first (``有效期 09/39`` is then never read as a date). A card
     number is a 13-19 digit number with a network prefix and a valid check digit,
     or any 12-19 digit number in the message's card-number field (``卡号…``).
     Returns the masked text and where each masked number now sits (start, end,
-    its last 4, empty when it is in a reference field), so that a full number is
-    never read as the card's tail.
+    its last 4, empty when it is in a reference field, and whether it is the
+    paying card: a valid 13-19 digit card number right after ``您的信用卡``,
+    ``交易卡号:``, ``Your card``; only then is its last 4 the card's tail).
     """
     text = mask_expiry(message)
     strict = [(a, b) for a, b, _ in pan_spans(text, strict=True)]
@@ -497,33 +508,42 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str]]]:
     if not spans:
         return text, []
     pieces: list[str] = []
-    where: list[tuple[int, int, str]] = []
+    where: list[tuple[int, int, str, bool]] = []
     last = size = 0
     for start, end, digits in spans:
         pieces.append(text[last:start])
         size += start - last
         masked = mask_pan(digits)
         pieces.append(masked)
-        reference = _REFERENCE_LABEL.search(text[max(0, start - 20) : start])
-        where.append((size, size + len(masked), "" if reference else digits[-4:]))
+        before = text[max(0, start - 20) : start]
+        reference = _REFERENCE_LABEL.search(before)
+        paying = (
+            not reference
+            and 13 <= len(digits) <= 19
+            and luhn_ok(digits)
+            and _PAYING_CARD_LABEL.search(before) is not None
+        )
+        where.append((size, size + len(masked), "" if reference else digits[-4:], paying))
         size += len(masked)
         last = end
     pieces.append(text[last:])
     return "".join(pieces), where
 
 
-def _tail(message: str, pans: Sequence[tuple[int, int, str]] = ()) -> str | None:
-    """The card the message names (``尾号1234``, ``信用卡(1234)``…), never a full card number in it.
+def _tail(message: str, pans: Sequence[tuple[int, int, str, bool]] = ()) -> tuple[str | None, bool]:
+    """The card the message names (``尾号1234``, ``信用卡(1234)``…), or the last 4 of the whole card number it
+    names as the paying card (``您的信用卡6217 0000 1001 2345 677``: 5677); never another full number in it.
 
     ``pans`` are the places of the full card numbers :func:`_mask_card_data`
     masked. When the message names a card and also holds a full card number
-    ending otherwise, which card paid is unclear: :class:`ProofError`.
+    ending otherwise, or names two whole numbers ending otherwise as its card,
+    which card paid is unclear: :class:`ProofError`. Returns the tail and whether it came from a whole number.
     """
-    named = None
+    named, whole = None, False
     for pattern in _TAILS:
         for match in pattern.finditer(message):
             digits = match.group(1)
-            if any(start <= match.start(1) < end for start, end, _ in pans):
+            if any(start <= match.start(1) < end for start, end, _, _ in pans):
                 continue  # a full card number (masked): never the source of the tail
             before = message[max(0, match.start() - 3) : match.start()]
             if re.search(r"1[3-9]\d$", before) and "*" in match.group(0):
@@ -532,8 +552,18 @@ def _tail(message: str, pans: Sequence[tuple[int, int, str]] = ()) -> str | None
             break
         if named is not None:
             break
+    if named is None:
+        paying = sorted({last4 for _, _, last4, card in pans if card})
+        if len(paying) > 1:
+            raise ProofError(
+                f"the message names two whole card numbers as the card, ending {paying[0]} and {paying[1]}: "
+                "which card paid is unclear",
+                column="card_last4",
+                value=" / ".join(paying),
+            )
+        named, whole = (paying[0], True) if paying else (None, False)
     if named is not None:
-        others = sorted({last4 for _, _, last4 in pans if last4 and not last4.endswith(named)})
+        others = sorted({last4 for _, _, last4, _ in pans if last4 and not last4.endswith(named)})
         if others:
             raise ProofError(
                 f"the message names the card ending {named} but also holds a full card number ending "
@@ -541,7 +571,7 @@ def _tail(message: str, pans: Sequence[tuple[int, int, str]] = ()) -> str | None
                 column="card_last4",
                 value=f"{named} / {others[0]}",
             )
-    return named
+    return named, whole
 
 
 def _bracketed(message: str, start: int) -> str | None:
@@ -720,9 +750,19 @@ def parse_sms(
         raise ProofError(exc.reason, column="date", value=when) from None
     if captured_at is not None and "date_from" not in notes:
         _check_arrival(parsed.ts, parsed.precision, captured_at)
-    tail = _tail(message, pans)
+    tail, from_whole = _tail(message, pans)
     reference = _REFERENCE.search(message)
     raw: dict[str, Any] = {"text": message, **notes}
+    whole = [last4 for _, _, last4, card in pans if last4]
+    if from_whole:
+        raw["card_from"] = "whole card number (masked): its last 4"
+    if (
+        tail is None and whole
+    ):  # a card-like number is there but is not the card: said, never silently dropped
+        raw["card_not_compared"] = (
+            f"the message holds a whole card number ending {whole[0]} that it does not name as the paying "
+            "card: the card was not compared"
+        )
     if how == "verb" and re.search("预授权|预付款", match.group("verb")):
         raw["preauthorisation"] = True  # may be completed for another amount
     if tail is not None and len(tail) != 4:
