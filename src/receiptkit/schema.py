@@ -448,6 +448,26 @@ def _maybe_suspicious(text: pd.Series) -> bool:
     return bool(pc.any(pc.match_substring_regex(whole, _SUSPICIOUS)).as_py())
 
 
+def _keep_platform_ids_in_raw(frame: pd.DataFrame, masked: list[Any]) -> None:
+    """In ``masked`` (the rows' ``raw`` after masking), put back a known bill's own dated id
+    (:func:`platform_id_rows`) in the cell it was read from; every other cell of the row stays masked (a card
+    number pasted into its 备注 is masked)."""
+    if "raw" not in frame.columns:
+        return
+    originals = frame["raw"].to_numpy(dtype=object)
+    for column in CARD_CHECKED_IDS:
+        kept = platform_id_rows(frame, column)
+        for k in np.flatnonzero(kept):
+            value, before, after = frame[column].iloc[k], originals[k], masked[k]
+            if after is before or not isinstance(after, dict):
+                continue
+            after = dict(after)
+            for key, cell in before.items():
+                if isinstance(cell, str) and cell.strip() == value:
+                    after[key] = cell
+            masked[k] = after
+
+
 def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
     """Mask every full PAN and expiry date in the card and free-text columns, warning once per column.
 
@@ -462,6 +482,7 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
         values = frame[column]
         if column == "raw":
             masked = mask_pans_many(list(values))
+            _keep_platform_ids_in_raw(frame, masked)
             changed = [m is not v for m, v in zip(masked, values, strict=True)]
             if any(changed):
                 frame[column] = pd.Series(masked, index=frame.index, dtype=values.dtype)
@@ -495,6 +516,43 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
 CARD_CHECKED_IDS = ("wallet_txn_id", "order_no", "rrn")
 
 
+#: the ``raw`` key where a known wallet or platform bill's reader names the identifier columns the bill itself
+#: wrote (``["wallet_txn_id"]``: its 交易单号 column), for :func:`platform_id_rows`
+PLATFORM_IDS = "platform_ids"
+
+
+def platform_id_rows(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Rows whose ``column`` holds a known bill's own dated identifier, never a card number put there.
+
+    Meituan writes its refunds' 交易单号 as 19 digits beginning with the day (``2502160180268562443``, a refund of
+    2025-02-16); one in ten of them happens to pass a card's check digit with a 2-series Mastercard prefix, and was
+    masked as a card number, its join key lost (newcomer 19, G13). Kept only when all hold: the reader of a known
+    wallet bill layout named the column as the bill's own id column (``raw["platform_ids"]``, set by the wallet
+    readers, never by a free-text or unknown column), and the value is 13-19 ASCII digits beginning with the
+    row's own date as YYMMDD (or the day before: created before midnight, paid after). Anything else that looks
+    like a card is masked.
+    """
+    out = np.zeros(len(frame), dtype=bool)
+    if column not in frame.columns or "raw" not in frame.columns or "date" not in frame.columns:
+        return out
+    raws = frame["raw"].to_numpy(dtype=object)
+    values = frame[column].to_numpy(dtype=object)
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    for k, (raw, value) in enumerate(zip(raws, values, strict=True)):
+        if not isinstance(raw, dict) or not isinstance(value, str):
+            continue
+        named = raw.get(PLATFORM_IDS)
+        if not isinstance(named, (list, tuple)) or column not in named:
+            continue
+        if not (13 <= len(value) <= 19 and value.isascii() and value.isdigit()):
+            continue
+        day = dates.iloc[k]
+        if pd.isna(day):
+            continue
+        out[k] = value[:6] in {day.strftime("%y%m%d"), (day - pd.Timedelta(days=1)).strftime("%y%m%d")}
+    return out
+
+
 def _mask_card_ids(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     """An identifier (:data:`CARD_CHECKED_IDS`) that is a whole card number, masked (first 6, last 4), warning
     once per column.
@@ -519,12 +577,21 @@ def _mask_card_ids(frame: pd.DataFrame, what: str) -> pd.DataFrame:
             continue
         cards = np.zeros(len(frame), dtype=bool)
         cards[sized] = card_like_cells(arrow_text(text[sized]))
+        if cards.any() and what == "proofs":
+            cards &= ~platform_id_rows(frame, column)  # a known bill's own dated id (G13)
         if not cards.any():
             continue
         frame[column] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)
+        rows = (
+            [str(r) for r in frame["source_row"].to_numpy(dtype=object)[cards][:5]]
+            if "source_row" in frame.columns
+            else []
+        )
+        where = f" (row {', '.join(rows)}{', ...' if int(cards.sum()) > 5 else ''})" if rows else ""
         warnings.warn(
-            f"{what}: {int(cards.sum())} full card number(s) in column {column!r} were masked "
-            "(an identifier there is no card number)",
+            f"{what}: {int(cards.sum())} value(s) in identifier column {column!r}{where} look like whole card "
+            "numbers and were masked (first 6 + last 4); they can no longer be joined on whole. A known bill's "
+            "own dated id in its id column is kept (docs/proofs.md, 'Identifiers that look like card numbers')",
             FullPanWarning,
             stacklevel=4,
         )

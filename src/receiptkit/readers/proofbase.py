@@ -354,7 +354,37 @@ def read_spec(
     canonical["raw"] = rawdicts
     if spec.refine is not None:
         canonical = spec.refine(canonical, raw)
+    if spec.kind == "wallet":
+        _name_platform_ids(canonical, spec)
     return finish(canonical, name, problems, strict=strict, tz=zone)
+
+
+def _name_platform_ids(canonical: pd.DataFrame, spec: ProofSpec) -> None:
+    """Mark, in ``raw``, the rows of a known wallet bill whose id columns (交易单号, 商家单号...) hold 13-19
+    digits: the bill's own ids, which validation keeps whole when dated as the row
+    (:func:`receiptkit.schema.platform_id_rows`; newcomer 19, G13)."""
+    from receiptkit.schema import CARD_CHECKED_IDS, PLATFORM_IDS
+
+    fields = [f for f in CARD_CHECKED_IDS if f in spec.fields and f in canonical.columns]
+    if not fields:
+        return
+    raws = canonical["raw"].to_numpy(dtype=object)
+    for k in range(len(canonical)):
+        named = []
+        record = raws[k]
+        if not isinstance(record, dict):
+            continue
+        for field in fields:
+            value = canonical[field].iloc[k]
+            if isinstance(value, str) and 13 <= len(value.strip()) <= 19 and value.strip().isdigit():
+                named.append(field)
+                for header in spec.fields[
+                    field
+                ].names:  # the raw copy, masked as text above: validation decides
+                    if isinstance(record.get(header), str) and record[header] != value:
+                        record[header] = value.strip()
+        if named:
+            record[PLATFORM_IDS] = named
 
 
 def _year_ref(found: re.Match[str]) -> pd.Timestamp:
