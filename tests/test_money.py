@@ -241,7 +241,7 @@ def test_kuai_is_the_unit_of_the_currency_given() -> None:
     assert parse_amount("100块", "HKD") == Money(10000, "HKD")
 
 
-@pytest.mark.parametrize("text", ["3块55", "3块5毛2", "12元3角4分", "块", "块5", "块50"])
+@pytest.mark.parametrize("text", ["3块55", "块", "块5", "块50"])
 def test_spoken_forms_that_are_not_one_digit_of_jiao_are_refused(text: str) -> None:
     with pytest.raises(AmountError):
         parse_amount(text)

@@ -442,7 +442,7 @@ _AFFIX_RE = re.compile(
 # "3块5" / "3块5毛" / "3元5角" (3.50: one digit after 块/元 is jiao). Only these: "3块55", "3块5毛2" are refused.
 _SPOKEN_JIAO_RE = re.compile(r"^([0-9][0-9,]*)\s*([元块])\s*([0-9])\s*[毛角]?\s*钱?$")
 _SPOKEN_BETWEEN_RE = re.compile(r"[0-9]\s*[元块]\s*[0-9]")
-_SPOKEN_END_RE = re.compile(r"(?<=[元块])\s*(?:钱\s*)?整$|(?<=块)\s*钱$")
+_SPOKEN_END_RE = re.compile(r"(?<=[元块])\s*(?:钱\s*)?整$|(?<=[元块])\s*钱$")
 # A grouped number's first group never starts with 0: "0,001" is a decimal point typed as a comma
 # or a digit lost, never 1.00 (no exporter groups a number led by zeros).
 _NUMBER_RE = re.compile(r"^[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]*)?$|^\.[0-9]+$")
@@ -478,6 +478,50 @@ def _masked(digits: str) -> str:
     from receiptkit.pan import mask_pan
 
     return mask_pan(digits)
+
+
+_LEADING_CURRENCY_RE = re.compile(r"^(?:人民币|港币|港元|美元|RMB|CNY|HKD|USD|HK\$|US\$|[¥￥$])\s*")
+
+
+def _spoken_money(cleaned: str, currency: str | None, text: object) -> Money:
+    """A spoken Chinese amount (:mod:`receiptkit.spokenamount`) as :class:`Money`: ``元``/``圆`` are yuan
+    (CNY), ``块`` the unit of the currency given (yuan unless told), as for digits."""
+    from receiptkit.spokenamount import read_spoken
+
+    for run in re.finditer(r"[0-9]{13,19}", cleaned.replace(",", "")):  # checked before any error quotes it
+        if _card_like(run.group(0)):
+            raise AmountError("a card number, not an amount", value=_masked(run.group(0)))
+    found: str | None = None
+    lead = _LEADING_CURRENCY_RE.match(cleaned)
+    if lead:
+        token = lead.group(0).strip()
+        given = currency.upper() if currency else None
+        if token in ("¥", "￥"):
+            found = given if given in ("CNY", "JPY") else "CNY"
+        elif token == "$":
+            found = given if given is not None and given.endswith("D") else "USD"
+        else:
+            found = CURRENCY_ALIASES.get(token) or CURRENCY_ALIASES.get(token.upper()) or token.upper()
+        cleaned = cleaned[lead.end() :]
+    value, unit = read_spoken(cleaned, text)
+    if unit in ("元", "圆"):
+        if found not in (None, "CNY"):
+            raise AmountError("two currencies in one amount", value=text)
+        found = "CNY"
+    wanted = normalise_currency(currency) if currency else None
+    if found is not None and wanted is not None and found != wanted:
+        raise AmountError(f"amount is in {found}, expected {wanted}", value=text)
+    code = found or wanted or ("CNY" if unit == "块" else None)
+    if code is None:
+        raise AmountError("amount names no currency and none was given", value=text)
+    if value != value.to_integral_value() and exponent(code) < 2:
+        raise AmountError(
+            f"角/毛/分 said, but {code} has no such subunit: type the amount in digits", value=text
+        )
+    try:
+        return Money(to_minor(value, code), code)
+    except AmountError as exc:
+        raise AmountError(exc.reason, value=text) from None
 
 
 def parse_amount(
@@ -520,6 +564,12 @@ def parse_amount(
     if not cleaned:
         raise AmountError("empty amount", value=text)
 
+    from receiptkit.spokenamount import looks_spoken
+
+    if looks_spoken(
+        cleaned
+    ):  # 五百一十二块五, 两百块, 5毛3: read exactly, never through the digit rules below
+        return _spoken_money(cleaned, currency, text)
     cleaned = _SPOKEN_END_RE.sub("", _SPOKEN_JIAO_RE.sub(r"\1.\3\2", cleaned))
     if cleaned[:1] == "块":  # '块5' is no amount: a digit lost before it ('1块5', 1.50) is likelier
         raise AmountError("块 comes after the amount ('5块', '1块5')", value=text)
@@ -553,6 +603,14 @@ def parse_amount(
         return " "
 
     body = _AFFIX_RE.sub(_take_currency, cleaned)
+    if re.search(r"[0-9.,]\s+[0-9]", body) and not re.search(r"\s", cleaned):
+        # the space is where a currency word stood inside the digits (1288元钱5): never blamed on a space typed
+        words = [m.group(0) for m in _AFFIX_RE.finditer(cleaned)]
+        raise AmountError(
+            f"{'、'.join(dict.fromkeys(words))} inside the amount, not before or after it: type the amount in "
+            "digits with a decimal point (e.g. 128.50)",
+            value=text,
+        )
     body = _spaces_out(body, text)
     if body.startswith("(") and body.endswith(")"):
         negative = not negative

@@ -139,7 +139,13 @@ def proof(
     try:
         money = parse_amount(amount, currency)
     except ReceiptkitError as exc:
-        raise ProofError(exc.reason, file=where, row=1, column="amount", value=amount) from None
+        reason = exc.reason
+        if reason.startswith("a sign after the amount"):  # typed: the amount paid has no sign (F8: the advice
+            bare = (
+                str(amount).strip().rstrip("-+－").strip()
+            )  # to write it in front was then refused as negative)
+            reason = f"a sign after the amount: type the amount paid without a sign ({bare!r})"
+        raise ProofError(reason, file=where, row=1, column="amount", value=amount) from None
     if money.minor < 0:  # the schema would name amount_minor; the clerk typed the amount
         raise ProofError(
             "the amount is negative: type the amount paid, without a sign",
