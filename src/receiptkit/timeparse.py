@@ -210,6 +210,33 @@ def zone_dayfirst(tz: TzLike) -> bool | None:
     return None if convention is None else convention.dayfirst
 
 
+@lru_cache(maxsize=256)
+def currency_places(code: str) -> tuple[tuple[str, str], ...]:
+    """The territories whose legal tender ``code`` is today, each with its first zone (CLDR, through Babel):
+    ``HKD`` -> ``(("HK", "Asia/Hong_Kong"),)``; ``USD`` -> many."""
+    from babel.core import get_global
+
+    places = []
+    zones = get_global("territory_zones")
+    for territory, currencies in get_global("territory_currencies").items():
+        if any(c == code and end is None and tender for c, _, end, tender in currencies):
+            first = (zones.get(territory) or [""])[0]
+            places.append((territory, first))
+    return tuple(sorted(places))
+
+
+@lru_cache(maxsize=256)
+def currency_dayfirst(code: object) -> bool | None:
+    """Whether a numeric date is written day first where the currency ``code`` is used (:func:`zone_dayfirst`
+    of each territory using it): ``HKD`` True (Hong Kong), ``CNY`` False (mainland China), None where its
+    territories disagree or have no order (``USD``: the United States and Ecuador) or it is unknown."""
+    orders = set()
+    for _, zone in currency_places(str(code).upper()):
+        convention = _zone_convention(zone or None)
+        orders.add(None if convention is None else convention.dayfirst)
+    return orders.pop() if len(orders) == 1 else None
+
+
 class _Order(NamedTuple):
     """The day/month order in force for a numeric date (None: none) and where it came from, for errors."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -45,6 +46,16 @@ if TYPE_CHECKING:
     from receiptkit.reprinting import ReprintPolicy
 
 DEFAULT_TZ = "Asia/Shanghai"
+_DEFAULT_OFFSET = "+08:00"  # DEFAULT_TZ's offset (no DST since 1991), with no territory: no day/month order
+_NO_ORDER = "has no territory to take a day/month order from"  # timeparse's refusal of a date read both ways
+
+
+def _default_order(currency: str) -> bool:
+    """Whether a proof in ``currency`` is written in the default zone's day/month order (CNY, JPY: month first)."""
+    from receiptkit.timeparse import currency_dayfirst, zone_dayfirst
+
+    order = currency_dayfirst(currency)
+    return order is not None and order == zone_dayfirst(DEFAULT_TZ)
 
 
 @app.command()
@@ -155,6 +166,7 @@ def find(
         proof_id,
         screenshot,
         dayfirst,
+        zone_given=given_tz is not None,
     )
     try:
         with err_console.status("reading the journal") as spinner:
@@ -384,7 +396,12 @@ def _rate_hint(journal: pd.DataFrame, proof: pd.Series, policy: Any) -> str:
     shown = str(proof.get("currency") or "")
     if str(proof.get("kind") or "") == "wallet":  # a wallet pays in the sale's currency (FX is the card's)
         return ""
-    held = sorted({str(c) for c in journal["currency"].dropna().unique()} - {shown}) if shown else []
+    currencies = {str(c) for c in journal["currency"].dropna().unique()}
+    if str(proof.get("kind") or "") == "manual" and shown in currencies:
+        # typed at the counter: the amount the customer paid, in a currency the shop takes; a billing rate is
+        # a card statement's or SMS's matter (newcomer 18 F4: the hint ended every unmatched typed CNY proof)
+        return ""
+    held = sorted(currencies - {shown}) if shown else []
     rates = {pair for pair in (getattr(policy, "fx_rates", None) or {})}
     missing = [c for c in held if (c, shown) not in rates]
     if not missing:
@@ -461,6 +478,7 @@ class _Evidence:
     proof_id: str | None = None
     screenshot: Path | None = None
     dayfirst: bool | None = None
+    zone_given: bool = True  # --tz was typed (else tz is DEFAULT_TZ, and a numeric date's order is checked)
 
     @property
     def given(self) -> bool:
@@ -525,26 +543,98 @@ class _Evidence:
             proof = rk.read_screenshot(self.screenshot, tz=self.tz)
             return proof, reading_note(proof)  # the layout read, fields left empty and why
         if self.proof_file is not None:
-            return _pick(read_proof_file(self.proof_file, tz=self.tz), self.proof_id, self.proof_file)
+            path = self.proof_file
+            return _pick(
+                self._read_in_order(lambda zone: read_proof_file(path, tz=zone), None), self.proof_id, path
+            )
         if self.amount is None:
             raise typer.BadParameter(
                 "give --amount (and ideally --time, --last4), --proof FILE or --screenshot IMAGE"
             )
         try:
-            proof = rk.proof(
-                amount=self.amount,
-                time=self.time,
-                last4=self.last4,
-                reference=self.ref,
-                merchant=self.merchant,
-                currency=self.currency or "CNY",
-                tz=self.tz,
-                wallet_txn_id=self.wallet_txn,
-                dayfirst=self.dayfirst,
+            proof = self._read_in_order(
+                lambda zone: rk.proof(**{**self._proof_kwargs(), "tz": zone}), self.currency or "CNY"
             )
         except ReceiptkitError as exc:
             raise with_order_flags(_as_option(exc)) from None
         return proof, ""
+
+    def _proof_kwargs(self) -> dict[str, Any]:
+        return {
+            "amount": self.amount,
+            "time": self.time,
+            "last4": self.last4,
+            "reference": self.ref,
+            "merchant": self.merchant,
+            "currency": self.currency or "CNY",
+            "tz": self.tz,
+            "wallet_txn_id": self.wallet_txn,
+            "dayfirst": self.dayfirst,
+        }
+
+    def _read_in_order(self, read: Callable[[str], pd.DataFrame], currency: str | None) -> pd.DataFrame:
+        """The proof(s) ``read`` gives, its numeric day/month read in the right order, or refused.
+
+        Without ``--tz`` (nor ``--dayfirst``/``--monthfirst``) a numeric date was read in the default zone's
+        order (Asia/Shanghai: month first) whatever the proof; a Hong Kong SMS's ``03/11/2026`` was 11 March
+        and matched nothing (newcomer 18, F4). Now, for a proof in a currency used where dates are written
+        in another order or in both (HKD, MOP, SGD: day first; USD, EUR, GBP: both), the date is read with no
+        order in force (the default zone's offset, no territory): one that reads one way only is read so
+        (``13/11``: 13 November), one that reads both ways (``3/11``) is refused, naming both readings and
+        what to type. A CNY or JPY proof (month first, as the default zone) is read as before.
+        """
+        if self.zone_given or self.dayfirst is not None or self.tz != DEFAULT_TZ:
+            return read(self.tz)
+        if currency is not None and _default_order(currency):
+            return read(self.tz)
+        first_error: ReceiptkitError | None = None
+        try:
+            first: pd.DataFrame | None = read(self.tz)
+        except ReceiptkitError as exc:
+            first, first_error = None, exc
+        if first is not None and (first.empty or _default_order(str(first["currency"].iloc[0]))):
+            return first
+        code = currency or (str(first["currency"].iloc[0]) if first is not None else None)
+        try:
+            again = read(_DEFAULT_OFFSET)
+        except ReceiptkitError as exc:
+            if code is not None and _NO_ORDER in exc.reason:
+                raise self._both_ways(exc, code) from None
+            if first_error is not None:
+                raise first_error from None
+            raise
+        if first is None and (again.empty or _default_order(str(again["currency"].iloc[0]))):
+            assert first_error is not None
+            raise first_error
+        return again
+
+    def _both_ways(self, exc: ReceiptkitError, code: str) -> ReceiptkitError:
+        """The refusal of a numeric date that reads both ways in a proof in ``code`` (:meth:`_read_in_order`)."""
+        from receiptkit.timeparse import currency_dayfirst, currency_places
+
+        order = currency_dayfirst(code)
+        places = currency_places(code)
+        zone = places[0][1] if len(places) == 1 and places[0][1] else ""
+        where = (
+            f"used where dates are written {'day' if order else 'month'} first ({zone})"
+            if order is not None and zone
+            else "used where dates are written both ways"
+        )
+        typed = self.proof_file is None
+        advice = f"--tz {zone}" if zone else "--tz ZONE (where the proof was written)"
+        return ReceiptkitError(
+            f"{exc.reason.split(', and ')[0]}: the proof is in {code}, {where}, and --tz was not given "
+            f"({DEFAULT_TZ}, the default, writes month first): give {advice}"
+            + (
+                ", or --dayfirst / --monthfirst, or type the date with 月 and 日 or the year first"
+                if typed
+                else ""
+            ),
+            file=None if typed else exc.file,
+            row=None if typed else exc.row,
+            column="--time" if typed else exc.column,
+            value=exc.value,
+        )
 
     def _typed_values(self) -> list[tuple[str, str | None]]:
         """The typed evidence options that take a value, and their values (``None``: not given)."""
@@ -907,6 +997,7 @@ def reprint_cmd(
         proof_id,
         screenshot,
         dayfirst,
+        zone_given=tz is not None,
     )
     try:
         if printer is None and printer_config is None and pdf is None and png is None:
@@ -1194,7 +1285,7 @@ def _zone_note(tz: str | None, proof: pd.Series, dayfirst: bool | None = None) -
         read = pd.Timestamp(proof["date"]).strftime("%Y-%m-%d")
     if not read:  # a proof with no time: the zone changed nothing
         return ""
-    if dayfirst is not None:
+    if dayfirst is not None or not _reads_both_ways(proof):  # no 3/11 in it: the order changed nothing (F4)
         return (
             f"--tz was not given, so the proof's time was read in {DEFAULT_TZ} (as {read}); if the shop or the "
             "customer's record is in another zone, give it with --tz ZONE (e.g. --tz Asia/Hong_Kong)"
@@ -1204,6 +1295,22 @@ def _zone_note(tz: str | None, proof: pd.Series, dayfirst: bool | None = None) -
         "3/11 month first); if the shop or the customer's record is in another zone, give it with --tz ZONE "
         "(e.g. --tz Asia/Hong_Kong: 3/11 is then 3 November), or --dayfirst"
     )
+
+
+_DAY_MONTH = re.compile(r"(?<![\d/.:-])(\d{1,2})\s*[/.]\s*(\d{1,2})(?![\d:])")
+
+
+def _reads_both_ways(proof: pd.Series) -> bool:
+    """Whether the proof's own text (a typed ``time``, an SMS's ``text``) holds a numeric day/month that reads
+    both ways (``3/11``): only then does the zone note speak of the order."""
+    raw = proof.get("raw")
+    texts = [v for v in raw.values() if isinstance(v, str)] if isinstance(raw, dict) else []
+    for text in texts:
+        for match in _DAY_MONTH.finditer(text):
+            first, second = int(match.group(1)), int(match.group(2))
+            if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
+                return True
+    return False
 
 
 def _with_zone_hint(exc: ReprintRefused, tz: str | None, proof: pd.Series | None) -> ReprintRefused:
