@@ -448,15 +448,17 @@ def _maybe_suspicious(text: pd.Series) -> bool:
     return bool(pc.any(pc.match_substring_regex(whole, _SUSPICIOUS)).as_py())
 
 
-def _keep_platform_ids_in_raw(frame: pd.DataFrame, masked: list[Any]) -> None:
+def _keep_platform_ids_in_raw(frame: pd.DataFrame, masked: list[Any], changed: np.ndarray) -> None:
     """In ``masked`` (the rows' ``raw`` after masking), put back a known bill's own dated id
     (:func:`platform_id_rows`) in the cell it was read from; every other cell of the row stays masked (a card
     number pasted into its 备注 is masked)."""
     if "raw" not in frame.columns:
         return
+    if not changed.any():
+        return
     originals = frame["raw"].to_numpy(dtype=object)
     for column in CARD_CHECKED_IDS:
-        kept = platform_id_rows(frame, column)
+        kept = platform_id_rows(frame, column, np.flatnonzero(changed))
         for k in np.flatnonzero(kept):
             value, before, after = frame[column].iloc[k], originals[k], masked[k]
             if after is before or not isinstance(after, dict):
@@ -482,7 +484,8 @@ def _mask_full_pans(frame: pd.DataFrame, columns: Iterable[str], what: str) -> p
         values = frame[column]
         if column == "raw":
             masked = mask_pans_many(list(values))
-            _keep_platform_ids_in_raw(frame, masked)
+            moved = np.fromiter((m is not v for m, v in zip(masked, values, strict=True)), bool, len(masked))
+            _keep_platform_ids_in_raw(frame, masked, moved)
             changed = [m is not v for m, v in zip(masked, values, strict=True)]
             if any(changed):
                 frame[column] = pd.Series(masked, index=frame.index, dtype=values.dtype)
@@ -521,7 +524,7 @@ CARD_CHECKED_IDS = ("wallet_txn_id", "order_no", "rrn")
 PLATFORM_IDS = "platform_ids"
 
 
-def platform_id_rows(frame: pd.DataFrame, column: str) -> np.ndarray:
+def platform_id_rows(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
     """Rows whose ``column`` holds a known bill's own dated identifier, never a card number put there.
 
     Meituan writes its refunds' 交易单号 as 19 digits beginning with the day (``2502160180268562443``, a refund of
@@ -530,15 +533,20 @@ def platform_id_rows(frame: pd.DataFrame, column: str) -> np.ndarray:
     wallet bill layout named the column as the bill's own id column (``raw["platform_ids"]``, set by the wallet
     readers, never by a free-text or unknown column), and the value is 13-19 ASCII digits beginning with the
     row's own date as YYMMDD (or the day before: created before midnight, paid after). Anything else that looks
-    like a card is masked.
+    like a card is masked. ``rows``: the positions to look at (default all), so that a frame of a million
+    rows is walked only where a card-like value or a changed ``raw`` is.
     """
     out = np.zeros(len(frame), dtype=bool)
     if column not in frame.columns or "raw" not in frame.columns or "date" not in frame.columns:
         return out
+    positions = np.arange(len(frame)) if rows is None else np.asarray(rows, dtype=np.int64)
+    if not len(positions):
+        return out
     raws = frame["raw"].to_numpy(dtype=object)
     values = frame[column].to_numpy(dtype=object)
-    dates = pd.to_datetime(frame["date"], errors="coerce")
-    for k, (raw, value) in enumerate(zip(raws, values, strict=True)):
+    dates = frame["date"]
+    for k in positions.tolist():
+        raw, value = raws[k], values[k]
         if not isinstance(raw, dict) or not isinstance(value, str):
             continue
         named = raw.get(PLATFORM_IDS)
@@ -546,7 +554,7 @@ def platform_id_rows(frame: pd.DataFrame, column: str) -> np.ndarray:
             continue
         if not (13 <= len(value) <= 19 and value.isascii() and value.isdigit()):
             continue
-        day = dates.iloc[k]
+        day = pd.to_datetime(dates.iloc[k], errors="coerce")
         if pd.isna(day):
             continue
         out[k] = value[:6] in {day.strftime("%y%m%d"), (day - pd.Timedelta(days=1)).strftime("%y%m%d")}
@@ -578,7 +586,9 @@ def _mask_card_ids(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         cards = np.zeros(len(frame), dtype=bool)
         cards[sized] = card_like_cells(arrow_text(text[sized]))
         if cards.any() and what == "proofs":
-            cards &= ~platform_id_rows(frame, column)  # a known bill's own dated id (G13)
+            cards &= ~platform_id_rows(
+                frame, column, np.flatnonzero(cards)
+            )  # a known bill's own dated id (G13)
         if not cards.any():
             continue
         frame[column] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)

@@ -369,13 +369,14 @@ def _name_platform_ids(canonical: pd.DataFrame, spec: ProofSpec) -> None:
     if not fields:
         return
     raws = canonical["raw"].to_numpy(dtype=object)
+    columns = {field: canonical[field].to_numpy(dtype=object) for field in fields}
     for k in range(len(canonical)):
         named = []
         record = raws[k]
         if not isinstance(record, dict):
             continue
         for field in fields:
-            value = canonical[field].iloc[k]
+            value = columns[field][k]
             if isinstance(value, str) and 13 <= len(value.strip()) <= 19 and value.strip().isdigit():
                 named.append(field)
                 for header in spec.fields[
