@@ -63,3 +63,18 @@ def test_a_whole_card_number_not_named_as_the_card_is_said_not_compared(demo_dir
         result.output
     )
     assert "0000 1001" not in result.output and "621700000" not in result.output
+
+
+def test_explain_says_the_card_was_not_compared(demo_dir, tmp_path):
+    import receiptkit as rk
+
+    sale = _sale(demo_dir)
+    path = tmp_path / "sms.txt"
+    path.write_text(f"{_when(sale)}消费人民币{_amount(sale)}元 卡号{WHOLE}\n", encoding="utf-8")
+    proofs = rk.read_proofs(path)
+    result = rk.match(proofs, rk.read_journal(demo_dir / "journal.csv"))
+    row = rk.explain(result, str(proofs["proof_id"].iloc[0])).set_index("field").loc["card_last4"]
+    assert "whole card number ending 5677" in str(row["best_note"]) and "not compared" in str(
+        row["best_note"]
+    )
+    assert "0000 1001" not in str(row.to_dict())
