@@ -13,49 +13,18 @@ VERIFIED, naming ``receiptkit audit upgrade``.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
 import pytest
+
+# the log-state tests' key, clock and sale row (one copy: duplicates --change D1)
+from tests.test_verify_log_state import KEY, SHA, Clock, _merchant_key, _row  # noqa: F401 (autouse fixture)
 from typer.testing import CliRunner
 
 from receiptkit.audit import AuditLog
 from receiptkit.cli import app
 from receiptkit.verification import export_public_key, load_key, verify
-
-KEY = bytes(range(32))
-T0 = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
-SHA = "c" * 64
-
-
-@pytest.fixture(autouse=True)
-def _merchant_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RECEIPTKIT_KEY", "hex:" + KEY.hex())
-    monkeypatch.delenv("RECEIPTKIT_KEY_FILE", raising=False)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        self.now += dt.timedelta(minutes=1)
-        return self.now
-
-
-def _row(txn_id: str) -> dict[str, object]:
-    return {
-        "txn_id": txn_id,
-        "merchant_id": "898310048161234",
-        "terminal_id": "10283746",
-        "ts": "2026-11-20T14:32:05+08:00",
-        "amount_minor": 12850,
-        "currency": "CNY",
-        "txn_type": "sale",
-        "status": "approved",
-        "card_last4": "4821",
-    }
 
 
 @pytest.fixture
