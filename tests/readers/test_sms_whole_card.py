@@ -60,3 +60,18 @@ def test_two_whole_numbers_each_named_as_the_card_are_refused():
 def test_a_named_tail_and_a_whole_card_number_agreeing_is_read():
     row = parse_sms("您尾号5677的信用卡6217000010012345677于11月18日08:11消费368.00元", ref=REF)
     assert row["card_last4"] == "5677"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # newcomer 20, H6: a grouped number whose check digit fails (a typed slip, an account number)
+        "您的信用卡6258 0712 3456 7788于2026年12月07日13:05消费人民币56.00元",
+        "您的借记卡账户6222 0212 3456 7788，于12月07日13:05消费人民币56.00元",
+        "您的信用卡6258-0712-3456-7788于2026年12月07日13:05消费人民币56.00元",
+    ],
+)
+def test_a_grouped_number_as_the_card_is_never_read_by_its_first_group(text):
+    """It was read as card ****6258 (its first four digits) and a stranger's sale on ****6258 was printed."""
+    row = parse_sms(text, ref="2026-12-08")
+    assert row["card_last4"] == "7788"
+    assert "0712 3456" not in str(row) and "0212 3456" not in str(row)

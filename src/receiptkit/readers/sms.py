@@ -73,7 +73,7 @@ import pandas as pd
 from receiptkit.errors import ProofError, ReceiptkitError
 from receiptkit.jsonkeys import first_repeat, mark_repeats
 from receiptkit.money import normalise_currency, parse_amount
-from receiptkit.pan import luhn_ok, mask_expiry, mask_pan, pan_spans
+from receiptkit.pan import mask_expiry, mask_pan, pan_spans
 from receiptkit.readers.proofbase import DEFAULT_TZ_CN, read_records, read_text
 from receiptkit.readers.table import source_name
 from receiptkit.timeparse import _MONTH_NAME, parse_time, parse_typed_time
@@ -503,7 +503,9 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str, bool]]
     spans = [  # each strict span lies inside a lenient one (which may reach further: "4111.1111.1111.1111.55")
         (a, b, digits)
         for a, b, digits in pan_spans(text, strict=False)
-        if any(a < y and x < b for x, y in strict) or _CARD_NUMBER_LABEL.search(text[max(0, a - 20) : a])
+        if any(a < y and x < b for x, y in strict)
+        or _CARD_NUMBER_LABEL.search(text[max(0, a - 20) : a])
+        or _PAYING_CARD_LABEL.search(text[max(0, a - 20) : a])  # a grouped number there is never a tail (H6)
     ]
     if not spans:
         return text, []
@@ -517,12 +519,10 @@ def _mask_card_data(message: str) -> tuple[str, list[tuple[int, int, str, bool]]
         pieces.append(masked)
         before = text[max(0, start - 20) : start]
         reference = _REFERENCE_LABEL.search(before)
-        paying = (
-            not reference
-            and 13 <= len(digits) <= 19
-            and luhn_ok(digits)
-            and _PAYING_CARD_LABEL.search(before) is not None
-        )
+        # the paying card: a whole number right after "your card" (G7), its check digit right or not: a typed
+        # slip of one digit or an account number there still ends in the card's tail, and its first group was
+        # read as the card before (newcomer 20, H6: 您的信用卡6258 0712 3456 7788 as ****6258, a stranger's sale)
+        paying = not reference and 13 <= len(digits) <= 19 and _PAYING_CARD_LABEL.search(before) is not None
         where.append((size, size + len(masked), "" if reference else digits[-4:], paying))
         size += len(masked)
         last = end
