@@ -1021,6 +1021,9 @@ _MONTH_NUMBERS = {
     )
 }
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+# "last night", as customers say it most (newcomer 20, H10): 昨晚9点 is 昨天晚上9点, 今晚 今天晚上, 前晚 前天晚上
+_EVENING_SHORT = re.compile(r"^((?:大约|大概|约|差不多)?\s*)(昨|今|前)晚上?")
+_EVENING_DAYS = {"昨": "昨天", "今": "今天", "前": "前天"}
 # a 12-hour clock as receipts and foreign cards' apps write it: "2:32 PM", "2:32pm", "2 p.m.", "12:05 AM"
 _TWELVE_HOUR = re.compile(
     r"^(?P<h>\d{1,2})(?::(?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[AaPp])\.?\s*[Mm]\.?$"
@@ -1251,12 +1254,31 @@ _CLOCK_RANGE = re.compile(
 )
 
 
+def pin_day(text: str, today: dt.date) -> str:
+    """``text`` with a day said relative to ``today`` (今天, 昨天, 前天, 昨晚...) written as the date it means
+    (``昨天晚上九点左右`` on 8 December: ``12月7日晚上九点左右``); any other text as it is.
+
+    ``find``'s ``reprint with:`` line repeats the time the clerk typed: run after midnight, or copied into a
+    ticket for the next day, ``今天早上7点55`` meant another day (newcomer 20, H10). The date written is read
+    to the same window on any later day (a month and day without a year is the latest one not after today).
+    """
+    cleaned = _clean(text)
+    rest = _EVENING_SHORT.sub(lambda m: m.group(1) + _EVENING_DAYS[m.group(2)] + "晚上", cleaned, count=1)
+    about = _ABOUT_BEFORE.match(rest)
+    head, body = (rest[: about.end()], rest[about.end() :]) if about else ("", rest)
+    date = _DATE.match(body)
+    if not date or not date.group("rel"):
+        return text
+    day = today - dt.timedelta(days=_RELATIVE_DAYS[date.group("rel")])
+    return f"{head}{day.month}月{day.day}日{body[date.end() :]}"
+
+
 def _clerk_window(
     text: str, zone: dt.tzinfo | None, ref_day: dt.date | None, order: _Order
 ) -> TimeWindow | None:
     """The window of a text in the clerk's grammar; None when the text is not in it."""
     cleaned = _clean(text)
-    rest = cleaned
+    rest = _EVENING_SHORT.sub(lambda m: m.group(1) + _EVENING_DAYS[m.group(2)] + "晚上", cleaned, count=1)
     about = False
     for pattern in (_ABOUT_BEFORE, _ABOUT_AFTER):
         if pattern.search(rest):

@@ -505,7 +505,7 @@ class _Evidence:
                 f"(e.g. --currency {self._named_currency() or (held[0] if held else 'CNY')})"
             )
         return replace(self, currency=held[0]), (
-            f"--amount {self.amount} is taken in {held[0]}, the journal's only currency (--currency says another)"
+            f"--amount {self.amount} is taken in {held[0]}, the journal's only currency (give --currency if it was another)"
         )
 
     def _named_currency(self) -> str | None:
@@ -668,6 +668,14 @@ class _Evidence:
 
             out = []
             for option, value in self._typed_values():
+                if (
+                    option == "--time" and value is not None
+                ):  # 今天/昨天 as the date they mean (newcomer 20, H10)
+                    import datetime as dt
+
+                    from receiptkit.timeparse import pin_day, resolve_tz
+
+                    value = pin_day(value, dt.datetime.now(resolve_tz(self.tz) or dt.UTC).date())
                 if value is not None:
                     # a card number in the free text is masked in the proof: the line never repeats it whole,
                     # and the masked text gives the reprint the same proof
