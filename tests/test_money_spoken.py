@@ -111,3 +111,17 @@ def test_a_typed_sign_after_the_amount_says_type_it_without_a_sign() -> None:
         rk.proof(amount="1288-", currency="CNY", time="2026-11-01 14:46")
     assert info.value.reason == "a sign after the amount: type the amount paid without a sign ('1288')"
     assert rk.proof(amount="1288", currency="CNY", time="2026-11-01 14:46")["amount_minor"].iloc[0] == 128800
+
+
+@pytest.mark.parametrize(
+    ("said", "minor"),
+    [
+        ("三千五万", 3_500_000_000),
+        ("一千二万", 1_200_000_000),
+        ("一百二万", 120_000_000),
+        ("三千零五万", 3_005_000_000),
+    ],
+)
+def test_a_shortened_section_before_wan_is_the_next_unit_down(said: str, minor: int) -> None:
+    """Review 20 §3: 三千五万 was 30,050,000.00 (the 五 taken as units before 万); it is 3500万."""
+    assert parse_amount(said, "CNY").minor == minor

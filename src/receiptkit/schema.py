@@ -448,6 +448,22 @@ def _maybe_suspicious(text: pd.Series) -> bool:
     return bool(pc.any(pc.match_substring_regex(whole, _SUSPICIOUS)).as_py())
 
 
+#: the headers a known wallet or platform bill gives its own transaction id under (the cell kept whole in ``raw``)
+PLATFORM_ID_HEADERS = frozenset(
+    {
+        "交易单号",
+        "交易号",
+        "交易订单号",
+        "支付单号",
+        "微信支付单号",
+        "微信订单号",
+        "支付宝交易号",
+        "退款单号",
+        "订单号",
+    }
+)
+
+
 def _keep_platform_ids_in_raw(frame: pd.DataFrame, masked: list[Any], changed: np.ndarray) -> None:
     """In ``masked`` (the rows' ``raw`` after masking), put back a known bill's own dated id
     (:func:`platform_id_rows`) in the cell it was read from; every other cell of the row stays masked (a card
@@ -464,8 +480,8 @@ def _keep_platform_ids_in_raw(frame: pd.DataFrame, masked: list[Any], changed: n
             if after is before or not isinstance(after, dict):
                 continue
             after = dict(after)
-            for key, cell in before.items():
-                if isinstance(cell, str) and cell.strip() == value:
+            for key, cell in before.items():  # the id's own cell only, never another cell equal to it (§1)
+                if str(key) in PLATFORM_ID_HEADERS and isinstance(cell, str) and cell.strip() == value:
                     after[key] = cell
             masked[k] = after
 
@@ -545,6 +561,7 @@ def platform_id_rows(frame: pd.DataFrame, column: str, rows: np.ndarray | None =
     raws = frame["raw"].to_numpy(dtype=object)
     values = frame[column].to_numpy(dtype=object)
     dates = frame["date"]
+    kinds = frame["kind"].astype(object).to_numpy() if "kind" in frame.columns else None
     for k in positions.tolist():
         raw, value = raws[k], values[k]
         if not isinstance(raw, dict) or not isinstance(value, str):
@@ -552,6 +569,8 @@ def platform_id_rows(frame: pd.DataFrame, column: str, rows: np.ndarray | None =
         named = raw.get(PLATFORM_IDS)
         if not isinstance(named, (list, tuple)) or column not in named:
             continue
+        if column != "wallet_txn_id" or (kinds is not None and kinds[k] != "wallet"):
+            continue  # a wallet bill's own transaction id only (review 20 §1): never an order number, a bank line
         if not (13 <= len(value) <= 19 and value.isascii() and value.isdigit()):
             continue
         day = pd.to_datetime(dates.iloc[k], errors="coerce")
@@ -580,18 +599,21 @@ def _mask_card_ids(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         if not present.any():
             continue
         text = values.astype(STRING)
-        sized = (present & text.str.len().between(13, 19)).fillna(False).to_numpy(dtype=bool)
+        # a number grouped with spaces or dashes, full-width too, is tested as its digits (review 20 §6: '4111 1111
+        # 1111 1111' in an id column stayed whole): no wallet or order id is written grouped
+        folded = text.str.normalize("NFKC").str.replace(r"[\s\-.\u3000]", "", regex=True)
+        sized = (present & folded.str.len().between(13, 19)).fillna(False).to_numpy(dtype=bool)
         if not sized.any():
             continue
         cards = np.zeros(len(frame), dtype=bool)
-        cards[sized] = card_like_cells(arrow_text(text[sized]))
+        cards[sized] = card_like_cells(arrow_text(folded[sized]))
         if cards.any() and what == "proofs":
             cards &= ~platform_id_rows(
                 frame, column, np.flatnonzero(cards)
             )  # a known bill's own dated id (G13)
         if not cards.any():
             continue
-        frame[column] = text.where(~cards, text[cards].map(mask_pan)).astype(STRING)
+        frame[column] = text.where(~cards, folded[cards].map(mask_pan)).astype(STRING)
         rows = (
             [str(r) for r in frame["source_row"].to_numpy(dtype=object)[cards][:5]]
             if "source_row" in frame.columns

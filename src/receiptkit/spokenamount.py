@@ -167,6 +167,8 @@ def _integer(text: str, original: object) -> int:
             number, last_small, zero = None, size, False
         elif char in _BIG:
             if number is not None:
+                if previous in _DIGITS and not zero and last_small >= 100:  # 三千五万: 3500万, as at the end
+                    number *= last_small // 10
                 section += number
             if section == 0:
                 raise AmountError(f"{char} with no digit before it: {_TYPE}", value=original)

@@ -75,3 +75,18 @@ def test_a_grouped_number_as_the_card_is_never_read_by_its_first_group(text):
     row = parse_sms(text, ref="2026-12-08")
     assert row["card_last4"] == "7788"
     assert "0712 3456" not in str(row) and "0212 3456" not in str(row)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # review 20 §7: the payee's card, after 您 and words naming the other side of a transfer
+        "您的账户向对方账户6222021234567894转账人民币56.00元，2026年12月07日13:05",
+        "您向张三的账户6222021234567894转账人民币56.00元，2026年12月07日13:05",
+        "您已成功向收款人银行卡6222021234567894转账人民币56.00元，2026年12月07日13:05",
+        "您给李四的卡6222021234567894转账人民币56.00元，2026年12月07日13:05",
+    ],
+)
+def test_the_payees_whole_card_is_not_the_customers(text):
+    row = parse_sms(text, ref="2026-12-08")
+    assert row["card_last4"] is None
+    assert "ending 7894" in row["raw"]["card_not_compared"]

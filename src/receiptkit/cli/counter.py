@@ -592,7 +592,9 @@ class _Evidence:
             first: pd.DataFrame | None = read(self.tz)
         except ReceiptkitError as exc:
             first, first_error = None, exc
-        if first is not None and (first.empty or _default_order(str(first["currency"].iloc[0]))):
+        if first is not None and (  # every proof's currency: a file's second proof may be HKD (review 20 §4)
+            first.empty or all(_default_order(str(c)) for c in first["currency"].dropna().unique())
+        ):
             return first
         code = currency or (str(first["currency"].iloc[0]) if first is not None else None)
         try:

@@ -255,7 +255,10 @@ _REFERENCE_LABEL = re.compile(
 #: (``您的信用卡``, ``您的招商银行借记卡``, ``您账户``, ``Your card``) or the transaction's card field (``交易卡号:``).
 #: A bare ``卡号`` after the payee may be anyone's (a shop's, a counterparty's): not this.
 _PAYING_CARD_LABEL = re.compile(
-    r"(?:您的?[\u4e00-\u9fff]{0,8}?(?:信用卡|借记卡|储蓄卡|银行卡|卡|账户)|交易卡号|\byour\s+card(?:\s+(?:no\.?|number))?)"
+    # the words between 您 and the card never name a transfer's other side (向/给/对方/收款...: the payee's card,
+    # review 20 §7: 您向张三的账户6222... was read as the customer's card)
+    r"(?:您的?(?:(?![向给对收转至到付与和])[\u4e00-\u9fff]){0,8}?(?:信用卡|借记卡|储蓄卡|银行卡|卡|账户)|交易卡号"
+    r"|\byour\s+card(?:\s+(?:no\.?|number))?)"
     r"\s*[:：]?\s*$",
     re.I,
 )
