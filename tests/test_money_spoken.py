@@ -125,3 +125,11 @@ def test_a_typed_sign_after_the_amount_says_type_it_without_a_sign() -> None:
 def test_a_shortened_section_before_wan_is_the_next_unit_down(said: str, minor: int) -> None:
     """Review 20 §3: 三千五万 was 30,050,000.00 (the 五 taken as units before 万); it is 3500万."""
     assert parse_amount(said, "CNY").minor == minor
+
+
+@pytest.mark.parametrize("said", ["1 2 8块五", "1 288块5毛", "4111 1111 1111 1111块五"])
+def test_a_space_between_digits_of_a_spoken_amount_is_refused(said: str) -> None:
+    """Review 20, §9: '1 2 8块五' was 128.50 (the digit path refuses a space that is no thousands separator)."""
+    with pytest.raises(AmountError) as caught:
+        parse_amount(said, "CNY")
+    assert "1111 1111" not in str(caught.value)

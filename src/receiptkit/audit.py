@@ -1000,6 +1000,14 @@ def _sqlite_file(url: sa.engine.URL, *, create: bool, location: str) -> Path | N
             "number 1 again): give a file (a path, or sqlite:///FILE) or a database server's URL",
             file=location,
         )
+    if str(url.database).startswith(
+        "~"
+    ):  # SQLite opens ./~/FILE while the head went to the home folder (§10)
+        raise AuditError(
+            f"a SQLite URL is not expanded: {url.database!r} would be a folder named '~' here; write the path in "
+            "full (sqlite:////home/NAME/FILE), or give the path itself (~/FILE is expanded then)",
+            file=location,
+        )
     path = Path(str(url.database)).expanduser().resolve()
     uri = str(url.query.get("uri", "")).lower() in ("true", "1")  # a file: URI, which SQLite reads itself
     if not create and not uri and not path.exists():
@@ -1070,6 +1078,7 @@ class AuditLog:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._secret: SecretKey | None = None if key is None else load_key(key)
         self._owns_engine = not isinstance(url_or_path, Engine)
+        self._writer: tuple[int, Connection] | None = None  # (thread, connection) of a write under way
         self._table_gone = False  # set below: no table, but a signed head beside it
         self._damaged: str | None = None  # set below: the database cannot be read, a signed head beside it
         file_path: Path | None = None
@@ -1362,11 +1371,14 @@ class AuditLog:
                         if tail is not None:
                             seq, prev = tail.seq, tail.row_hash
                             now = max(now, _parse_iso(tail.recorded_at))  # recorded_at never goes back
+                        self._writer = (threading.get_ident(), conn)  # reads in build() use this connection
                         try:
                             rows = build(conn, now)
                         except _Refusal as exc:
                             refusal = exc
                             rows = exc.rows
+                        finally:
+                            self._writer = None
                         for row in rows:
                             seq += 1
                             row.update(seq=seq, recorded_at=_utc_iso(now), prev_hash=prev)
@@ -1921,7 +1933,14 @@ class AuditLog:
 
     # -- reading -----------------------------------------------------------
 
-    def _read(self, *, verifying: bool = False) -> Connection:
+    def _read(self, *, verifying: bool = False) -> contextlib.AbstractContextManager[Connection]:
+        """A connection to read with, closed after the ``with`` block; inside a write (a control rule checked
+        in ``begin_reprint``'s transaction, rule ``same_proof``) the writer's own connection, left open: a second
+        connection there waited on a one-connection pool until it timed out (review 20, §8) and would not see
+        exactly what the write lock protects."""
+        writer = self._writer
+        if writer is not None and writer[0] == threading.get_ident():
+            return contextlib.nullcontext(writer[1])
         if self._table_gone and not verifying:
             raise AuditError(
                 "the audit log cannot be read (no audit table, or the file is cut or damaged"

@@ -1240,7 +1240,9 @@ def reprint(
                 raise
             raise PrinterError(f"reprint {attempt.reprint_no} of {row['txn_id']} failed: {exc}") from exc
         except Exception as exc:  # a backstop: an unexpected error never leaves the attempt pending
-            log.complete(attempt, result="failed", error=exc)
+            # bytes may have gone out before it: unconfirmed, never "failed, nothing printed" (review 20, §11)
+            sent = printer is not None and progress.may_have_printed
+            log.complete(attempt, result="unconfirmed" if sent else "failed", error=exc)
             raise PrinterError(
                 f"reprint {attempt.reprint_no} of {row['txn_id']} failed on an unexpected "
                 f"{type(exc).__name__}: {exc}; check the printer before trying again"

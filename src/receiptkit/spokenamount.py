@@ -78,6 +78,8 @@ def read_spoken(text: str, original: object) -> tuple[Decimal, str | None]:
 
     ``text`` is the amount without spaces or a currency word before it; ``original`` is quoted in errors.
     """
+    if re.search(r"\d\s+\d", text):  # "1 2 8块五" was 128.50 (review 20, §9): as the digit path, refused
+        raise AmountError(f"a space between digits: {_TYPE}", value=original)
     body = re.sub(r"\s+", "", text)
     if not _ALLOWED.match(body):
         odd = sorted({c for c in body if not _ALLOWED.match(c)})
