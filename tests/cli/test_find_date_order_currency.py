@@ -79,3 +79,13 @@ def test_an_unmatched_typed_proof_in_a_currency_the_journal_holds_gets_no_fx_hin
     assert result.exit_code == 1 and "UNMATCHED" in result.output, result.output
     assert "--fx" not in result.output
     assert "a numeric date such as 3/11" not in result.output  # no 3/11 typed: the order is not mentioned
+
+
+def test_a_mainland_banks_sms_of_an_hkd_purchase_is_read_month_first(demo_dir, tmp_path):
+    """Review 20 §12: 【招商银行】...11/03 14:05消费港币 was refused by HKD's day-first order, and the advice
+    (--tz Asia/Hong_Kong) read it as 11 March; a mainland bank writes month first whatever the currency."""
+    sms = tmp_path / "cmb_hkd.txt"
+    sms.write_text("【招商银行】您尾号1234的信用卡11/03 14:05消费港币56.00元\n", encoding="utf-8")
+    out = _run("--journal", str(demo_dir / "journal.csv"), "--proof", str(sms))
+    assert "proof: sms · 56.00 HKD · " in out.output, out.output
+    assert "-11-03 14:05" in out.output and "-03-11" not in out.output

@@ -300,6 +300,20 @@ def find(
         raise typer.Exit(EXIT_FOUND_PROBLEM)
 
 
+_MAINLAND_BANK = re.compile(r"【[^】]{0,12}银行[^】]{0,6}】|您尾号|您的[\u4e00-\u9fff]{0,8}(?:信用卡|借记卡)")
+
+
+def _mainland_written(proofs: pd.DataFrame) -> bool:
+    """Whether every proof is a message a mainland bank wrote (【招商银行】, 您尾号..., in simplified Chinese): its
+    numeric dates are month first whatever the currency (review 20 §12: a mainland card's HKD purchase,
+    ``11/03 14:05消费港币``, was refused by the currency's order, and the advice, --tz Asia/Hong_Kong, read it as
+    11 March)."""
+    if "raw" not in proofs.columns or proofs.empty:
+        return False
+    texts = [raw.get("text") if isinstance(raw, dict) else None for raw in proofs["raw"]]
+    return all(isinstance(text, str) and _MAINLAND_BANK.search(text) is not None for text in texts)
+
+
 def _unweighed_name(ranked: pd.DataFrame, verdict: Mapping[str, Any], kept: Any, aliases: Any) -> str:
     """A shop's name the clerk gave that the match could not weigh (``neutral``: a Latin name against a Chinese
     one, a name of no known shop), or that only this proof's own reference made a name of the sale's shop (an
@@ -592,6 +606,8 @@ class _Evidence:
             first: pd.DataFrame | None = read(self.tz)
         except ReceiptkitError as exc:
             first, first_error = None, exc
+        if first is not None and _mainland_written(first):  # a mainland bank writes month first, any currency
+            return first
         if first is not None and (  # every proof's currency: a file's second proof may be HKD (review 20 §4)
             first.empty or all(_default_order(str(c)) for c in first["currency"].dropna().unique())
         ):
