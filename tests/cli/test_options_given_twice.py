@@ -104,3 +104,20 @@ def test_given_twice(args: list[str], expected: tuple[str, list[str]] | None) ->
         _Option("--reason"),
     ]
     assert given_twice(params, args) == expected
+
+
+def test_another_programs_typer_commands_are_left_as_typer_parses_them() -> None:
+    """Importing receiptkit.cli changes nothing for a POS program's own Typer commands in the same process."""
+    import typer
+    from typer.testing import CliRunner
+
+    import receiptkit.cli  # noqa: F401 (the check is installed on import)
+
+    other = typer.Typer()
+
+    @other.command()
+    def run(name: str = typer.Option("x")) -> None:
+        print(f"name={name}")
+
+    done = CliRunner().invoke(other, ["--name", "a", "--name", "b"])
+    assert done.exit_code == 0 and "name=b" in done.output

@@ -198,6 +198,8 @@ def _refuse_options_given_twice() -> None:
         return
 
     def parse_args(self: TyperCommand, ctx: Any, args: list[str]) -> list[str]:
+        if not str(getattr(self.callback, "__module__", "")).startswith("receiptkit."):
+            return parse(self, ctx, args)  # another program's Typer commands in this process: as Typer parses
         twice = given_twice(self.params, args)
         if twice is not None:
             name, values = twice
